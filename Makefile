@@ -1,0 +1,38 @@
+# Two commands: `make run` (the whole study -> report/) and `make test` (the suite).
+# Both build .venv from the pinned, hashed lock file the first time and whenever it changes.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint typecheck bench lock clean
+
+run: $(STAMP)
+	$(BIN)/fashionlab run
+
+test: $(STAMP) lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_logistic.py
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+# Maintainers only: re-resolve the lock (needs uv). Pins exact versions with hashes, no index URLs.
+lock:
+	uv pip compile pyproject.toml --extra dev --universal --python-version 3.10 \
+		--generate-hashes --no-header -o requirements.lock
+
+clean:
+	rm -rf $(VENV) report explore .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,331 @@
+"""The command line: parse and validate flags, call one library function, print.
+
+Heavy modules are imported inside the commands, so ``fashionlab --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from .config import Config
+from .errors import FashionLabError, Interrupted
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+# --------------------------------------------------------------------------- flag types
+
+
+def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        bound = f">= {low}" if high is None else f"between {low:,} and {high:,}"
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _class_name(text: str) -> str:
+    from .preprocessing import canonical_class
+
+    try:
+        return canonical_class(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _existing_dir(text: str) -> str:
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a directory, got an empty string")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such directory: {text!r}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"directory is not readable: {text!r}")
+    return text
+
+
+def _output_dir(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a directory path, got an empty string")
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"exists and is not a directory: {text!r}")
+    parent = path.resolve().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise argparse.ArgumentTypeError(f"is not writable: {text!r}")
+    return text
+
+
+def _text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _add_data_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=_existing_dir,
+        metavar="DIR",
+        help="folder holding the four official .gz files (default: $FASHIONLAB_DATA, the user "
+        "cache, /usr/share/datasets/fashion-mnist, then a download)",
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="accept files whose SHA-256 differs from the official ones",
+    )
+
+
+def _pair_flag(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
+    parser.add_argument(
+        "--classes",
+        nargs=2,
+        type=_class_name,
+        default=list(default),
+        metavar=("FIRST", "SECOND"),
+        help=f"the two classes; the second is label 1 (default: {' / '.join(default)})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fashionlab",
+        description="Logistic regression from scratch and a small Keras network on Fashion-MNIST.",
+    )
+    parser.add_argument("--version", action="version", version=f"fashionlab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text)
+
+    data = command("data", "find and verify the four Fashion-MNIST files")
+    _add_data_flags(data)
+    data.add_argument("--json", action="store_true", help="print JSON")
+
+    logreg = command("logreg", "logistic regression from scratch on one class pair")
+    _pair_flag(logreg, ["Trouser", "Ankle boot"])
+    logreg.add_argument("--learning-rate", type=_positive_float, default=0.05, metavar="RATE")
+    logreg.add_argument("--steps", type=_integer(1, 1_000_000), default=100, metavar="N")
+    _add_data_flags(logreg)
+    logreg.add_argument("--plot", type=_output_dir, metavar="DIR", help="write learning curves")
+    logreg.add_argument("--json", action="store_true", help="print one JSON object")
+
+    explore = command("explore", "PCA, t-SNE and every exploration figure, as PNG files")
+    explore.add_argument("--out", type=_output_dir, default="explore", metavar="DIR")
+    explore.add_argument("--points", type=_integer(100, 70_000), default=10_000, metavar="N")
+    _add_data_flags(explore)
+
+    nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
+    _pair_flag(nn, ["Pullover", "Coat"])
+    nn.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
+    nn.add_argument(
+        "--batch-size", type=_integer(1, 100_000), default=Config.batch_size, metavar="N"
+    )
+    nn.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    _add_data_flags(nn)
+    nn.add_argument("--plot", type=_output_dir, metavar="DIR", help="write loss/accuracy curves")
+    nn.add_argument("--json", action="store_true", help="print one JSON object")
+
+    run = command("run", "the whole study: every question answered in one report")
+    run.add_argument("--out", type=_output_dir, default="report", metavar="DIR")
+    _add_data_flags(run)
+    run.add_argument("--points", type=_integer(100, 70_000), default=10_000, metavar="N")
+    run.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
+    run.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT")
+    run.add_argument("--author", type=_text, default=None, metavar="TEXT")
+    run.add_argument(
+        "--no-extras",
+        dest="extras",
+        action="store_false",
+        help="only the assignment's questions (skip the atlas, weights and softmax sections)",
+    )
+    run.add_argument("--jobs", type=_integer(1, 256), default=1, metavar="N")
+    return parser
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, indent=2))
+
+
+def cmd_data(args: argparse.Namespace) -> None:
+    from .datasets import locate
+
+    found = locate(args.data_dir, verify=args.verify)
+    records = [
+        {"file": f.path.name, "path": str(f.path), "source": f.source, "verified": f.verified}
+        for f in found.values()
+    ]
+    if args.json:
+        _print_json({"files": records})
+        return
+    for record in records:
+        print(
+            f"{record['file']:<28} {record['verified']:<15} {record['source']:<8} {record['path']}"
+        )
+
+
+def _print_step(step: int, total: int, m: dict[str, float]) -> None:
+    """The assignment's per-step line."""
+    print(
+        f"Epoch [{step}/{total}] ".ljust(20)
+        + f"loss: {m['train_loss']:.4f} - accuracy: {m['train_accuracy']:.4f} - "
+        + f"val_loss: {m['val_loss']:.4f} - val_accuracy: {m['val_accuracy']:.4f}"
+    )
+
+
+def cmd_logreg(args: argparse.Namespace) -> None:
+    from . import study
+
+    run = study.logreg(
+        args.classes,
+        learning_rate=args.learning_rate,
+        steps=args.steps,
+        data_dir=args.data_dir,
+        verify=args.verify,
+        callback=None if args.json else _print_step,
+        plot_dir=args.plot,
+    )
+    if args.json:
+        _print_json(run.summary())
+    else:
+        print(
+            f"{run.classes[0]} vs {run.classes[1]}: train accuracy {run.final('train_accuracy'):.4f}, "
+            f"validation accuracy {run.final('val_accuracy'):.4f}, "
+            f"held-out accuracy {run.test_accuracy:.4f} in {run.seconds:.2f} s"
+        )
+
+
+def cmd_explore(args: argparse.Namespace) -> None:
+    from . import study
+
+    written = study.explore(
+        args.out, points=args.points, data_dir=args.data_dir, verify=args.verify
+    )
+    print(f"wrote {len(written)} files to {args.out}/")
+
+
+def cmd_nn(args: argparse.Namespace) -> None:
+    from . import study
+
+    result = study.network(
+        args.classes,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        data_dir=args.data_dir,
+        verify=args.verify,
+        verbose=not args.json,
+        plot_dir=args.plot,
+    )
+    if args.json:
+        _print_json(result.summary())
+    else:
+        s = result.summary()
+        print(
+            f"{' vs '.join(s['classes'])}: validation accuracy {s['val_accuracy']:.4f}, held-out "
+            f"{s['holdout_accuracy']:.4f}, official test {s['test_accuracy']:.4f} "
+            f"(logistic regression, 100 steps: {s['logreg_val_accuracy']:.4f}) in {s['seconds']:.1f} s"
+        )
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from . import study
+
+    config = Config(
+        out=args.out,
+        data_dir=args.data_dir,
+        verify=args.verify,
+        points=args.points,
+        epochs=args.epochs,
+        seed=args.seed,
+        title=args.title,
+        author=args.author or "",
+        extras=args.extras,
+        jobs=args.jobs,
+    )
+    out = study.run(config)
+    print(f"report written to {out / 'index.html'}")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "data": cmd_data,
+    "logreg": cmd_logreg,
+    "explore": cmd_explore,
+    "nn": cmd_nn,
+    "run": cmd_run,
+}
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "classes", None) and args.classes[0] == args.classes[1]:
+        parser.exit(
+            2,
+            f"fashionlab {args.command}: error: argument --classes: the two classes must "
+            f"differ, got {args.classes[0]!r} twice\n",
+        )
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        COMMANDS[args.command](args)
+    except FashionLabError as exc:
+        if isinstance(exc, Interrupted):
+            print(f"fashionlab: interrupted: {exc}", file=sys.stderr)
+            return 130
+        print(f"fashionlab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("fashionlab: interrupted; partial results were discarded", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""The assignment's preprocessing: normalise, flatten, data frames, and its given helper functions.
+
+``get_data_subset``, ``train_test_validation_split`` and ``bias_trick`` reproduce the assignment's
+given code exactly: the same rows, the same legacy ``np.random.seed(42)`` shuffle, and the same
+60/20/20 split by position.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .datasets import CLASS_NAMES
+from .errors import UsageError
+
+CLASS_DICT: dict[int, str] = dict(enumerate(CLASS_NAMES))
+PIXEL_COLUMNS: list[str] = [f"z{i}" for i in range(784)]
+_PIXEL_COLUMN = re.compile("z[0-9]+")  # the assignment's df.filter(regex=...)
+
+
+def normalize(images: np.ndarray) -> np.ndarray:
+    """Scale pixels from [0, 255] to [0, 1]: img_norm = img / 255 (float64, as in the assignment)."""
+    return images / 255.0
+
+
+def flatten(images: np.ndarray) -> np.ndarray:
+    """Reshape (n, 28, 28) images to (n, 784) row vectors."""
+    return images.reshape(images.shape[0], -1)
+
+
+def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> pd.DataFrame:
+    """A frame with columns ``z0 ... z{d-1}``, ``label`` and ``class``, built in one block."""
+    frame = pd.DataFrame(vectors, columns=[f"{prefix}{i}" for i in range(vectors.shape[1])])
+    frame["label"] = labels
+    frame["class"] = frame["label"].map(CLASS_DICT)
+    return frame
+
+
+def canonical_class(name: str) -> str:
+    """Return the official spelling of a class name; case and repeated spaces are forgiven.
+
+    ``"ankle  BOOT"`` gives ``"Ankle boot"``. Unknown names raise ``UsageError`` listing the valid ones.
+    """
+    folded = " ".join(str(name).split()).casefold()
+    for official in CLASS_NAMES:
+        if official.casefold() == folded:
+            return official
+    valid = ", ".join(repr(c) for c in CLASS_NAMES)
+    raise UsageError(f"unknown class {name!r}; valid classes are {valid}")
+
+
+def resolve_pair(classes: Sequence[str]) -> tuple[str, str]:
+    """Validate a pair of distinct class names and return their official spellings."""
+    if isinstance(classes, str) or len(classes) != 2:
+        valid = ", ".join(repr(c) for c in CLASS_NAMES)
+        raise UsageError(f"need exactly two classes, got {list(classes)!r}; valid classes: {valid}")
+    first, second = (canonical_class(c) for c in classes)
+    if first == second:
+        raise UsageError(f"the two classes must differ, got {first!r} twice")
+    return first, second
+
+
+def get_data_subset(
+    df: pd.DataFrame,
+    classes: Sequence[str] = (),
+    shuffle: bool = True,
+    shuffle_seed: int = 42,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of two classes, in frame order, labelled 0 and 1, shuffled as the assignment does.
+
+    Returns ``data`` of shape (n, d) and ``labels`` of shape (n, 1); the second class is label 1.
+    """
+    first, second = resolve_pair(classes)
+    rows = df[(df["class"] == first) | (df["class"] == second)]
+    columns = [c for c in df.columns if _PIXEL_COLUMN.search(str(c))]
+    # copy=True: with pandas >= 3 ``.values`` may be read-only, and the shuffle works in place.
+    data = rows[columns].to_numpy(copy=True)
+    labels = (rows["class"] == second).to_numpy().astype(np.int64)
+    if shuffle:
+        # Identical to np.random.seed(seed); np.random.shuffle(x), twice, without global state.
+        data = data[np.random.RandomState(shuffle_seed).permutation(len(data))]
+        labels = labels[np.random.RandomState(shuffle_seed).permutation(len(labels))]
+    return data, labels.reshape(-1, 1)
+
+
+def train_test_validation_split(
+    X: np.ndarray, y: np.ndarray, test_size: float = 0.20, validation_size: float = 0.20
+) -> tuple[np.ndarray, ...]:
+    """Split by position into train / test / validation (60 / 20 / 20 by default)."""
+    train_end = int((1.0 - test_size - validation_size) * X.shape[0])
+    test_end = int((1.0 - test_size) * X.shape[0])
+    validation_end = int(1.0 * X.shape[0])
+    return (
+        X[:train_end],
+        y[:train_end],
+        X[train_end:test_end],
+        y[train_end:test_end],
+        X[test_end:validation_end],
+        y[test_end:validation_end],
+    )
+
+
+def bias_trick(X: np.ndarray) -> np.ndarray:
+    """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1)."""
+    return np.hstack((np.ones((X.shape[0], 1)), X))

@@ -1,0 +1,63 @@
+"""Shared fixtures: tiny valid Fashion-MNIST folders, and the real data (which CI must have)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionlab import datasets
+from fashionlab.datasets import FILES, encode_idx
+
+REAL_DATA = datasets.SYSTEM_DATA_DIR
+
+
+def write_tiny_dataset(folder: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> Path:
+    """Write four small but valid gzip IDX files (random images, every class present)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {
+        "train_images": rng.integers(0, 256, (n_train, 28, 28), dtype=np.uint8),
+        "train_labels": (np.arange(n_train) % 10).astype(np.uint8),
+        "test_images": rng.integers(0, 256, (n_test, 28, 28), dtype=np.uint8),
+        "test_labels": (np.arange(n_test) % 10).astype(np.uint8),
+    }
+    for key, array in arrays.items():
+        (folder / FILES[key].filename).write_bytes(gzip.compress(encode_idx(array), mtime=0))
+    return folder
+
+
+@pytest.fixture
+def tiny_data_dir(tmp_path: Path) -> Path:
+    return write_tiny_dataset(tmp_path / "tiny")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Never touch the user's cache or follow their $FASHIONLAB_DATA during tests."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.delenv("FASHIONLAB_DATA", raising=False)
+
+
+def _require_real_data() -> Path:
+    if all((REAL_DATA / spec.filename).exists() for spec in FILES.values()):
+        return REAL_DATA
+    message = f"the real Fashion-MNIST files are not in {REAL_DATA} (apt-get install dataset-fashion-mnist)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    return _require_real_data()
+
+
+@pytest.fixture(scope="session")
+def real_data(real_data_dir: Path):
+    from fashionlab.study import load_data
+
+    return load_data(str(real_data_dir))

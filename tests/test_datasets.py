@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import gzip
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionlab import datasets
+from fashionlab.datasets import FILES, decode_idx, encode_idx, load_fashion_mnist, locate
+from fashionlab.errors import ChecksumError, DataError, DataFormatError
+
+
+def test_tiny_folder_loads_with_verification_off(tiny_data_dir: Path) -> None:
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist(tiny_data_dir, verify=False)
+    assert x_train.shape == (60, 28, 28) and x_train.dtype == np.uint8
+    assert y_train.shape == (60,) and x_test.shape == (20, 28, 28) and y_test.shape == (20,)
+    assert x_train.flags.writeable
+
+
+def test_tiny_folder_fails_the_checksum(tiny_data_dir: Path) -> None:
+    with pytest.raises(ChecksumError, match="train-images-idx3-ubyte.gz.*--no-verify"):
+        load_fashion_mnist(tiny_data_dir)
+
+
+def test_encode_decode_round_trip() -> None:
+    array = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    np.testing.assert_array_equal(decode_idx(gzip.compress(encode_idx(array))), array)
+
+
+def test_missing_file_in_explicit_dir_names_it(tiny_data_dir: Path) -> None:
+    (tiny_data_dir / FILES["test_labels"].filename).unlink()
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz is missing"):
+        locate(tiny_data_dir, verify=False)
+
+
+def test_explicit_dir_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such directory"):
+        locate(tmp_path / "absent")
+
+
+def test_environment_variable_is_used(tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FASHIONLAB_DATA", str(tiny_data_dir))
+    found = locate(verify=False)
+    assert {f.source for f in found.values()} == {"env"}
+
+
+@pytest.mark.realdata
+def test_corrupt_cache_entry_is_deleted_and_downloaded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_data_dir: Path
+) -> None:
+    cache = datasets.cache_home()
+    cache.mkdir(parents=True)
+    bad = cache / FILES["train_labels"].filename
+    bad.write_bytes(b"not gzip at all")
+    fetched: list[str] = []
+    real = real_data_dir
+
+    def fake_download(spec, target, mirrors):  # the network is never used in tests
+        fetched.append(spec.filename)
+        target.write_bytes((real / spec.filename).read_bytes())
+
+    monkeypatch.setattr(datasets, "_download", fake_download)
+    monkeypatch.setattr(datasets, "SYSTEM_DATA_DIR", tmp_path / "no-system")
+    found = locate()
+    assert "train-labels-idx1-ubyte.gz" in fetched
+    assert found["train_labels"].source == "download"
+
+
+@pytest.mark.realdata
+def test_real_files_verify_and_have_official_shapes(real_data_dir: Path) -> None:
+    found = locate(real_data_dir)
+    assert all(f.verified in ("archive sha256", "payload sha256") for f in found.values())
+    (x_train, y_train), (x_test, y_test) = load_fashion_mnist(real_data_dir)
+    assert x_train.shape == (60000, 28, 28) and y_train.shape == (60000,)
+    assert x_test.shape == (10000, 28, 28) and y_test.shape == (10000,)
+    assert x_train.dtype == y_train.dtype == np.uint8
+    assert np.bincount(y_train).tolist() == [6000] * 10  # the official balance
+    assert y_train[:5].tolist() == [9, 0, 0, 3, 0]  # the official order
+
+
+@pytest.mark.realdata
+def test_one_flipped_byte_is_caught(real_data_dir: Path, tmp_path: Path) -> None:
+    for spec in FILES.values():
+        (tmp_path / spec.filename).write_bytes((real_data_dir / spec.filename).read_bytes())
+    target = tmp_path / FILES["train_labels"].filename
+    payload = bytearray(gzip.decompress(target.read_bytes()))
+    payload[100] = (payload[100] + 1) % 10
+    target.write_bytes(gzip.compress(bytes(payload)))
+    with pytest.raises(ChecksumError, match="train-labels-idx1-ubyte.gz"):
+        load_fashion_mnist(tmp_path)
+    load_fashion_mnist(tmp_path, verify=False)  # a deliberately different copy is allowed
+
+
+def test_pinned_checksums_are_well_formed() -> None:
+    for spec in FILES.values():
+        assert len(spec.sha256) == len(spec.payload_sha256) == 64
+        int(spec.sha256, 16), int(spec.payload_sha256, 16)
+    assert hashlib.sha256(b"").hexdigest() not in {s.sha256 for s in FILES.values()}
+
+
+def test_symlink_to_dev_zero_is_refused(tiny_data_dir: Path) -> None:
+    target = tiny_data_dir / FILES["train_images"].filename
+    target.unlink()
+    target.symlink_to("/dev/zero")
+    with pytest.raises(DataFormatError, match="not a regular file"):
+        locate(tiny_data_dir, verify=False)

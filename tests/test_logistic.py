@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import warnings
+
+import assignment_reference as reference
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
+
+from fashionlab.logistic import (
+    accuracy,
+    binary_cross_entropy,
+    binary_cross_entropy_derivative,
+    fit_to_convergence,
+    gradient_descent,
+    logistic_regression,
+    predict,
+    run_pair,
+    sigmoid,
+    steps_to_fraction,
+)
+from fashionlab.preprocessing import bias_trick
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_is_finite_and_silent_at_extremes(dtype) -> None:
+    z = np.array([-1000, -40, 0, 40, 1000], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        h = sigmoid(z)
+    assert h.dtype == dtype and np.isfinite(h).all()
+    assert h[0] == 0 and h[2] == 0.5 and h[-1] == 1
+    np.testing.assert_allclose(sigmoid(np.array([-2.0, 3.0])), 1 / (1 + np.exp([2.0, -3.0])))
+
+
+def test_bce_is_finite_at_zero_and_one() -> None:
+    y = np.array([[1], [0], [1], [0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(binary_cross_entropy(y, np.array([[0.0], [1.0], [1.0], [0.0]])))
+        assert (
+            binary_cross_entropy(y, sigmoid(np.array([[1000.0], [-1000.0], [1000], [-1000]])))
+            < 1e-9
+        )
+
+
+def test_bce_equals_scikit_learn_log_loss() -> None:
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, (500, 1))
+    h = rng.uniform(0.01, 0.99, (500, 1))
+    assert abs(binary_cross_entropy(y, h) - log_loss(y.ravel(), h.ravel())) < 1e-9
+
+
+def test_gradient_matches_finite_differences() -> None:
+    rng = np.random.default_rng(1)
+    X = bias_trick(rng.normal(size=(40, 6)))
+    y = rng.integers(0, 2, (40, 1))
+    theta = rng.normal(scale=0.5, size=(7, 1))
+    analytic = binary_cross_entropy_derivative(X, y, theta)
+    eps = 1e-6
+    numeric = np.zeros_like(theta)
+    for i in range(len(theta)):
+        step = np.zeros_like(theta)
+        step[i] = eps
+        plus = binary_cross_entropy(y, sigmoid(X @ (theta + step)))
+        minus = binary_cross_entropy(y, sigmoid(X @ (theta - step)))
+        numeric[i] = (plus - minus) / (2 * eps)
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_predict_and_accuracy() -> None:
+    h = np.array([[0.2], [0.5], [0.7], [0.49]])
+    assert predict(h).ravel().tolist() == [0, 1, 1, 0]
+    assert accuracy(np.array([[0], [1], [0], [0]]), h) == 0.75
+    assert accuracy(np.array([0, 1, 1, 0]), predict(h)) == 1.0
+
+
+def test_converged_weights_match_scikit_learn_unpenalised() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(2000, 4))
+    true_theta = np.array([0.5, 1.0, -2.0, 0.7, 0.0])
+    y = (rng.uniform(size=2000) < sigmoid(bias_trick(X) @ true_theta)).astype(int).reshape(-1, 1)
+    Xb = bias_trick(X)
+    theta, _ = fit_to_convergence(Xb, y, Xb, y, max_steps=20_000, patience=500)
+    oracle = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y.ravel())
+    expected = np.concatenate([oracle.intercept_, oracle.coef_.ravel()])
+    np.testing.assert_allclose(theta.ravel(), expected, atol=2e-3)
+    # plain gradient descent at the assignment's rate heads the same way
+    theta_gd, *_ = gradient_descent(Xb, y, Xb, y, 0.5, 3000)
+    np.testing.assert_allclose(theta_gd.ravel(), expected, atol=2e-2)
+
+
+def test_matches_the_literal_assignment_loop() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.uniform(size=(500, 20))
+    y = (X[:, :3].sum(axis=1) > 1.5).astype(int).reshape(-1, 1)
+    ours = logistic_regression(X, y, 0.05, 50)
+    theirs = reference.logistic_regression(X, y, 0.05, 50)
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12, atol=1e-15)
+    for mine, literal in zip(ours[1:], theirs[1:], strict=True):
+        np.testing.assert_allclose(mine, literal, rtol=1e-12)
+
+
+def test_callback_sees_every_step() -> None:
+    seen = []
+    X = np.random.default_rng(4).uniform(size=(100, 3))
+    y = (X[:, 0] > 0.5).astype(int).reshape(-1, 1)
+    logistic_regression(X, y, 0.05, 7, callback=lambda s, n, m: seen.append((s, n, sorted(m))))
+    assert [s for s, _, _ in seen] == list(range(1, 8))
+    assert seen[0][2] == ["train_accuracy", "train_loss", "val_accuracy", "val_loss"]
+
+
+def test_theta_has_the_assignment_shape() -> None:
+    X = np.random.default_rng(5).uniform(size=(50, 784))
+    y = np.zeros((50, 1), dtype=int)
+    theta, *histories = logistic_regression(X, y, 0.05, 3)
+    assert theta.shape == (785, 1) and all(len(h) == 3 for h in histories)
+
+
+def test_steps_to_fraction() -> None:
+    assert steps_to_fraction([0.5, 0.9, 0.95, 1.0], 0.95) == 3
+    assert steps_to_fraction([0.5, 0.9, 0.95, 1.0], 0.5) == 1
+
+
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "pair, low, high",
+    [(("Trouser", "Ankle boot"), 0.99, 1.0), (("Pullover", "Coat"), 0.80, 0.85)],
+)
+def test_real_pairs_reproduce_the_literal_assignment(real_data, pair, low, high) -> None:
+    run = run_pair(real_data.df_train, pair)
+    X, y = reference.get_data_subset(real_data.df_train, list(pair))
+    _, train_losses, train_accs, val_losses, val_accs = reference.logistic_regression(
+        X, y, 0.05, 100
+    )
+    assert run.history["val_accuracy"] == [float(a) for a in val_accs]  # exact, every step
+    assert run.history["train_accuracy"] == [float(a) for a in train_accs]
+    np.testing.assert_allclose(run.history["val_loss"], val_losses, rtol=1e-10)
+    assert low <= run.final("val_accuracy") <= high
+    assert (run.n_train, run.n_val, run.n_test) == (7200, 2400, 2400)
+
+
+@pytest.mark.realdata
+def test_pullover_coat_converged_beats_100_steps(real_data) -> None:
+    run = run_pair(real_data.df_train, ("Pullover", "Coat"), converge=True)
+    assert run.converged_val_accuracy is not None
+    assert run.converged_val_accuracy > run.final("val_accuracy") + 0.02
+    assert run.converged_val_accuracy >= 0.86

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import assignment_reference as reference
+import numpy as np
+import pandas as pd
+import pytest
+
+from fashionlab.datasets import CLASS_NAMES
+from fashionlab.preprocessing import (
+    bias_trick,
+    canonical_class,
+    flatten,
+    get_data_subset,
+    normalize,
+    to_dataframe,
+    train_test_validation_split,
+)
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (503, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, 503).astype(np.uint8)
+    return to_dataframe(flatten(normalize(images)), labels)
+
+
+def test_frame_has_the_assignment_columns(frame: pd.DataFrame) -> None:
+    assert list(frame.columns[:3]) == ["z0", "z1", "z2"]
+    assert list(frame.columns[-3:]) == ["z783", "label", "class"]
+    assert set(frame["class"]) <= set(CLASS_NAMES)
+    assert frame.filter(regex="z[0-9]+").to_numpy().max() <= 1.0
+
+
+@pytest.mark.parametrize(
+    "pair", [("Trouser", "Ankle boot"), ("Pullover", "Coat"), ("Bag", "Shirt")]
+)
+def test_subset_matches_the_assignment_exactly(frame: pd.DataFrame, pair) -> None:
+    expected_X, expected_y = reference.get_data_subset(frame, list(pair))
+    X, y = get_data_subset(frame, pair)
+    np.testing.assert_array_equal(X, expected_X)
+    np.testing.assert_array_equal(y, expected_y)
+    assert y.shape == (len(X), 1)
+
+
+def test_subset_survives_read_only_values(frame: pd.DataFrame) -> None:
+    X, _ = get_data_subset(frame, ["Coat", "Bag"])
+    assert X.flags.writeable
+
+
+def test_split_matches_the_assignment() -> None:
+    X, y = np.arange(1003 * 2).reshape(1003, 2), np.arange(1003).reshape(-1, 1)
+    for ours, theirs in zip(
+        train_test_validation_split(X, y), reference.train_test_validation_split(X, y), strict=True
+    ):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_bias_trick_prepends_ones() -> None:
+    out = bias_trick(np.zeros((4, 3)))
+    assert out.shape == (4, 4) and (out[:, 0] == 1).all() and (out[:, 1:] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "classes, message",
+    [
+        (["Coat", "Coat"], "must differ"),
+        (["Coat", "coat"], "must differ"),
+        (["Coat", "Sock"], "unknown class 'Sock'.*'Ankle boot'"),
+        (["Coat"], "exactly two"),
+        (["Coat", "Bag", "Shirt"], "exactly two"),
+        ([], "exactly two"),
+    ],
+)
+def test_bad_classes_raise_value_error_listing_valid_names(frame, classes, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        get_data_subset(frame, classes)
+
+
+def test_class_names_forgive_case_and_spacing() -> None:
+    assert canonical_class("ankle  BOOT") == "Ankle boot"
+    assert canonical_class(" t-shirt/top ") == "T-shirt/top"
+
+
+@pytest.mark.realdata
+def test_real_pairs_have_the_assignment_sizes(real_data) -> None:
+    X, y = get_data_subset(real_data.df_train, ["Pullover", "Coat"])
+    assert X.shape == (12000, 784) and y.shape == (12000, 1) and int(y.sum()) == 6000
+    expected_X, expected_y = reference.get_data_subset(real_data.df_train, ["Pullover", "Coat"])
+    np.testing.assert_array_equal(X, expected_X)
+    np.testing.assert_array_equal(y, expected_y)
