@@ -240,9 +240,24 @@ def cmd_explore(args: argparse.Namespace) -> None:
     from . import study
 
     written = study.explore(
-        args.out, points=args.points, data_dir=args.data_dir, verify=args.verify
+        args.out,
+        points=args.points,
+        data_dir=args.data_dir,
+        verify=args.verify,
+        progress=_Console(),
     )
     print(f"wrote {len(written)} files to {args.out}/")
+
+
+def _print_epoch(total: int) -> Callable[[int, dict[str, float]], None]:
+    def show(epoch: int, logs: dict[str, float]) -> None:
+        print(
+            f"Epoch {epoch}/{total} - loss: {logs['loss']:.4f} - accuracy: {logs['accuracy']:.4f}"
+            f" - val_loss: {logs['val_loss']:.4f} - val_accuracy: {logs['val_accuracy']:.4f}",
+            flush=True,
+        )
+
+    return show
 
 
 def cmd_nn(args: argparse.Namespace) -> None:
@@ -255,13 +270,13 @@ def cmd_nn(args: argparse.Namespace) -> None:
         seed=args.seed,
         data_dir=args.data_dir,
         verify=args.verify,
-        verbose=not args.json,
+        on_epoch=None if args.json else _print_epoch(args.epochs),
         plot_dir=args.plot,
-    )
+    ).run
     if args.json:
-        _print_json(result.summary())
+        _print_json(result.as_json())
     else:
-        s = result.summary()
+        s = result.as_json()
         print(
             f"{' vs '.join(s['classes'])}: validation accuracy {s['val_accuracy']:.4f}, held-out "
             f"{s['holdout_accuracy']:.4f}, official test {s['test_accuracy']:.4f} "
@@ -284,8 +299,43 @@ def cmd_run(args: argparse.Namespace) -> None:
         extras=args.extras,
         jobs=args.jobs,
     )
-    out = study.run(config)
+    out = study.run(config, _Console())
     print(f"report written to {out / 'index.html'}")
+
+
+class _Console:
+    """Progress for long commands, on stderr: stage lines with times, a t-SNE bar, epoch lines."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def stage(self, number: int, total: int, name: str) -> None:
+        print(f"[{number}/{total}] {name} ...", file=sys.stderr, flush=True)
+
+    def stage_done(self, name: str, seconds: float) -> None:
+        self._close()
+        print(f"      {name}: {seconds:.1f} s", file=sys.stderr, flush=True)
+
+    def tsne(self, iteration: int, total: int, kl_divergence: float) -> None:
+        if self._bar is None:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, desc="      t-SNE", unit="it", file=sys.stderr)
+        self._bar.update(iteration - self._bar.n)
+        self._bar.set_postfix(KL=f"{kl_divergence:.3f}")
+
+    def epoch(self, epoch: int, total: int, logs: dict[str, float]) -> None:
+        print(
+            f"      epoch {epoch:>3}/{total}: val_loss {logs.get('val_loss', float('nan')):.4f}"
+            f"  val_accuracy {logs.get('val_accuracy', float('nan')):.4f}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def _close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {

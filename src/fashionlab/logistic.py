@@ -9,7 +9,7 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,8 @@ import pandas as pd
 from .preprocessing import bias_trick, get_data_subset, resolve_pair, train_test_validation_split
 
 log = logging.getLogger(__name__)
+
+CONVERGENCE_MAX_STEPS = 1000  # separable pairs never stop improving: cap the "converged" fit
 
 StepCallback = Callable[[int, int, dict[str, float]], None]
 
@@ -120,8 +122,8 @@ def fit_to_convergence(
     X_val: np.ndarray,
     y_val: np.ndarray,
     *,
-    max_steps: int = 3000,
-    patience: int = 100,
+    max_steps: int = CONVERGENCE_MAX_STEPS,
+    patience: int = 50,
 ) -> tuple[np.ndarray, int]:
     """Unpenalised logistic regression run until the validation loss stops improving.
 
@@ -167,10 +169,12 @@ class PairRun:
     history: dict[str, list[float]]
     test_accuracy: float
     seconds: float
+    official_test_accuracy: float | None = None  # the official test images of the pair
     converged_val_accuracy: float | None = None
     converged_test_accuracy: float | None = None
+    converged_official_test_accuracy: float | None = None
     converged_steps: int | None = None
-    extra: dict[str, float] = field(default_factory=dict)
+    converged_theta: np.ndarray | None = None
 
     def final(self, key: str) -> float:
         return self.history[key][-1]
@@ -202,8 +206,13 @@ def run_pair(
     steps: int = 100,
     converge: bool = False,
     callback: StepCallback | None = None,
+    official_test: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> PairRun:
-    """The assignment's cells for one pair: subset, gradient descent, and the held-out score."""
+    """The assignment's cells for one pair: subset, gradient descent, and the held-out score.
+
+    With ``converge``, also fit to convergence on the same rows. With ``official_test`` (the pair's
+    official test images as (n, 784) and labels (n, 1)), also score both fits there.
+    """
     pair = resolve_pair(classes)
     X, y = get_data_subset(df, pair)
     X_train, y_train, X_test, y_test, X_val, y_val = train_test_validation_split(bias_trick(X), y)
@@ -229,8 +238,16 @@ def run_pair(
         test_accuracy=accuracy(y_test, sigmoid(X_test @ theta)),
         seconds=seconds,
     )
+    X_official = bias_trick(official_test[0]) if official_test is not None else None
+    if X_official is not None and official_test is not None:
+        run.official_test_accuracy = accuracy(official_test[1], sigmoid(X_official @ theta))
     if converge:
         converged, run.converged_steps = fit_to_convergence(X_train, y_train, X_val, y_val)
+        run.converged_theta = converged
         run.converged_val_accuracy = accuracy(y_val, sigmoid(X_val @ converged))
         run.converged_test_accuracy = accuracy(y_test, sigmoid(X_test @ converged))
+        if X_official is not None and official_test is not None:
+            run.converged_official_test_accuracy = accuracy(
+                official_test[1], sigmoid(X_official @ converged)
+            )
     return run

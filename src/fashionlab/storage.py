@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,3 +45,45 @@ def lock_for(target: Path) -> FileLock:
     """An inter-process lock guarding writes to ``target`` (a sibling ``.lock`` file)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(target.parent / f".{target.name}.lock"))
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return result == 0
+
+
+@contextlib.contextmanager
+def staged_directory(target: Path) -> Iterator[Path]:
+    """Build a directory in a temporary sibling; swap it in for ``target`` only on success.
+
+    An exception or signal inside the block leaves ``target`` exactly as it was. The swap itself is
+    atomic where the kernel offers renameat2, and is done under a lock so that two processes writing
+    the same ``target`` each leave a complete directory.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    try:
+        yield stage
+        with lock_for(target):
+            if not target.exists():
+                os.rename(stage, target)
+            elif not _exchange(stage, target):
+                old = Path(
+                    tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
+                )
+                os.rename(target, old / "previous")
+                os.rename(stage, target)
+                shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)  # after an exchange it holds the old directory
