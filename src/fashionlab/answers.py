@@ -74,6 +74,11 @@ def shape(dims: list[int]) -> str:
     return "(" + ", ".join(count(d) for d in dims) + ")"
 
 
+def article(word: str) -> str:
+    """'a Coat', 'an Ankle boot'."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
 def _separation(mixing: float) -> str:
     """Words for the share of a pair's map points whose neighbours are mostly the other class."""
     if mixing < 0.01:
@@ -119,7 +124,7 @@ def q1_1(results: Mapping[str, Any]) -> list[str]:
         f"{data['pixel_min_before']} to {data['pixel_max_before']}. Dividing by 255 "
         f"(img_norm = img / 255) turns them into {data['dtype_after']} values from "
         f"{data['pixel_min_after']:g} to {data['pixel_max_after']:g}, for the training and the "
-        f"test images alike. The first training image, a {data['first_image_class']}, is shown "
+        f"test images alike. The first training image, {article(data['first_image_class'])}, is shown "
         "before and after: the picture is unchanged, only the colour bar's scale differs."
     ]
 
@@ -163,7 +168,7 @@ def _observation(results: Mapping[str, Any], index: int) -> list[str]:
     wall = results["timings"]["models"][f"logreg {name}"]
     history = logreg["history"]
     converged = logreg["converged_val_accuracy"]
-    gained = converged - logreg["val_accuracy"]
+    gained = logreg["converged_gain_val"]
     why = f"Why: the classes {_separation(mixing)} in the t-SNE map ({pct(mixing)} mixed), " + (
         "so a linear boundary fits them and gradient descent finds it within a few steps."
         if mixing < 0.05

@@ -173,7 +173,7 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     axes = figure.add_subplot()
     shown = axes.imshow(weights, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
     figure.colorbar(shown, ax=axes, label=f"weight (+ favours {classes[1]})")
-    axes.set_title(f"Logistic-regression weights: {classes[0]} vs {classes[1]}")
+    axes.set_title(f"Weights: {classes[0]} vs {classes[1]}")
     axes.set_xlabel("column (pixel)")
     axes.set_ylabel("row (pixel)")
     return figure
@@ -227,8 +227,8 @@ def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accura
                     color="white" if dark else "black",
                 )
     axes.set_title(title)
-    axes.set_xlabel("class labelled 1")
-    axes.set_ylabel("class labelled 0")
+    axes.set_xlabel("class (the matrix is symmetric)")
+    axes.set_ylabel("class")
     return figure
 
 

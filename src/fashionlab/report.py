@@ -250,9 +250,12 @@ def render_markdown(results: dict[str, Any], sections: list[Section]) -> str:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-ready: numpy scalars and arrays to Python, NaN and infinities to null."""
+    """JSON-ready: numpy scalars and arrays to Python, NaN and infinities to null.
+
+    Keys starting with "_" hold rendered markup, not results, and are left out.
+    """
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items() if not str(k).startswith("_")}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, np.ndarray):

@@ -367,7 +367,9 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
 
         progress.stage(next(step), len(stages), stages[5])
         with _timed(timings["stages"], stages[5], progress):
-            results["extras"] = extras.compute(config, data, runs, net, figures_dir, progress)
+            results["extras"] = extras.compute(
+                config, data, mapped, runs, net, figures_dir, progress
+            )
 
     timings["total"] = sum(timings["stages"].values())
     results["timings"] = timings
@@ -396,6 +398,7 @@ def _logreg_record(run: PairRun) -> dict[str, Any]:
         steps_to_99=steps_to_fraction(val, 0.99),
         initial_val_accuracy=val[0],
         converged_val_accuracy=run.converged_val_accuracy,
+        converged_gain_val=(run.converged_val_accuracy or 0.0) - val[-1],
         converged_test_accuracy=run.converged_test_accuracy,
         converged_official_test_accuracy=run.converged_official_test_accuracy,
         converged_steps=run.converged_steps,

@@ -1,0 +1,105 @@
+"""Ten classes: multinomial logistic (softmax) regression from scratch, in the binary code's style.
+
+X has the bias column, shape (n, 785); Theta has shape (785, k); Y is one-hot, shape (n, k).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+LEARNING_RATE = 0.3  # measured: 0.8454 official test accuracy in 4.2 s on 2 cores (docs/extras.md)
+BATCH_SIZE = 128
+EPOCHS = 50
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """P = e^(Z - max Z) / sum e^(Z - max Z), row-wise; subtracting the row max avoids overflow."""
+    shifted = Z - Z.max(axis=1, keepdims=True)
+    E = np.exp(shifted)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def one_hot(labels: np.ndarray, k: int) -> np.ndarray:
+    """(n,) integer labels -> (n, k) rows of zeros with a single one."""
+    return np.eye(k)[np.ravel(labels).astype(int)]
+
+
+def cross_entropy(Y: np.ndarray, P: np.ndarray) -> float:
+    """J = -(1/n) sum_i sum_c Y_ic log P_ic, finite even where P is exactly 0."""
+    eps = np.finfo(np.result_type(P, np.float32)).eps
+    return float(-np.sum(Y * np.log(np.clip(P, eps, 1.0))) / len(Y))
+
+
+def cross_entropy_gradient(X: np.ndarray, Y: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """grad J = (1/n) X^T (P - Y), the multiclass twin of eq. 9."""
+    return X.T @ (P - Y) / len(Y)
+
+
+def predict_classes(P: np.ndarray) -> np.ndarray:
+    return P.argmax(axis=1)
+
+
+@dataclass
+class SoftmaxFit:
+    theta: np.ndarray  # (d + 1, k)
+    train_losses: list[float]
+    train_accuracies: list[float]
+
+
+def fit_softmax(
+    X: np.ndarray,
+    labels: np.ndarray,
+    *,
+    n_classes: int = 10,
+    learning_rate: float = LEARNING_RATE,
+    batch_size: int = BATCH_SIZE,
+    epochs: int = EPOCHS,
+    seed: int = 0,
+    on_epoch: Callable[[int, float, float], None] | None = None,
+) -> SoftmaxFit:
+    """Mini-batch gradient descent from Theta = 0; ``X`` carries the bias column.
+
+    The step size decays as 1/sqrt(epoch), a standard schedule for stochastic gradients. Work is
+    done in float32, which halves memory traffic without changing the accuracy at this scale.
+    """
+    X = X.astype(np.float32, copy=False)
+    Y = one_hot(labels, n_classes).astype(np.float32)
+    theta = np.zeros((X.shape[1], n_classes), dtype=np.float32)
+    rng = np.random.default_rng(seed)
+    losses: list[float] = []
+    accuracies: list[float] = []
+    for epoch in range(1, epochs + 1):
+        rate = learning_rate / np.sqrt(epoch)
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            rows = order[start : start + batch_size]
+            P = softmax(X[rows] @ theta)
+            theta -= rate * cross_entropy_gradient(X[rows], Y[rows], P)
+        P = softmax(X @ theta)
+        losses.append(cross_entropy(Y, P))
+        accuracies.append(float(np.mean(predict_classes(P) == np.ravel(labels))))
+        if on_epoch is not None:
+            on_epoch(epoch, losses[-1], accuracies[-1])
+    return SoftmaxFit(theta, losses, accuracies)
+
+
+def confusion(true: np.ndarray, predicted: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """counts[i, j]: images of class i predicted as class j."""
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (np.ravel(true).astype(int), np.ravel(predicted).astype(int)), 1)
+    return counts
+
+
+def precision_recall(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class precision (column-wise) and recall (row-wise) from a confusion matrix."""
+    diagonal = np.diag(counts).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(counts.sum(axis=0) > 0, diagonal / counts.sum(axis=0), 0.0)
+        recall = np.where(counts.sum(axis=1) > 0, diagonal / counts.sum(axis=1), 0.0)
+    return precision, recall

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import StandardScaler
+
+from fashionlab import embedding
+
+
+def test_separated_blobs_keep_their_neighbours() -> None:
+    X, y = make_blobs(n_samples=1500, n_features=50, centers=6, cluster_std=2.0, random_state=0)
+    mapped, _ = embedding.tsne(X, n_jobs=1)
+    assert mapped.shape == (1500, 2)
+    assert embedding.neighbour_agreement(mapped, y) > 0.95
+
+
+def _images(n: int = 300, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 256, (3, 28, 28))
+    return np.clip(base[rng.integers(0, 3, n)] + rng.normal(0, 30, (n, 28, 28)), 0, 255).astype(
+        np.uint8
+    )
+
+
+def test_projection_matches_scikit_learn_pca_50() -> None:
+    images = _images()
+    projection = embedding.project(images)
+    standardized = StandardScaler().fit_transform(images.reshape(len(images), -1) / 255.0)
+    oracle = PCA(n_components=50, svd_solver="covariance_eigh").fit(standardized)
+    np.testing.assert_allclose(projection.features, oracle.transform(standardized), atol=1e-8)
+    assert projection.kept_variance == pytest.approx(oracle.explained_variance_ratio_.sum())
+    assert projection.explained_variance_ratio.shape == (784,)
+
+
+def test_test_images_are_appended_with_the_training_fit() -> None:
+    train, test = _images(200, 1), _images(50, 2)
+    both = embedding.project(train, test)
+    alone = embedding.project(train)
+    assert both.features.shape == (250, 50)
+    np.testing.assert_allclose(both.features[:200], alone.features)
+
+
+def test_second_call_is_served_from_the_cache() -> None:
+    images = _images(seed=3)
+    first = embedding.project(images)
+    second = embedding.project(images)
+    assert not first.from_cache and second.from_cache
+    np.testing.assert_array_equal(first.features, second.features)
+    features = first.features[:, :10]
+    _, hit = embedding.tsne(features, n_jobs=1)
+    again, hit_again = embedding.tsne(features, n_jobs=1)
+    assert not hit and hit_again and again.shape == (300, 2)
+
+
+def test_changed_parameter_computes_a_fresh_embedding() -> None:
+    features = embedding.project(_images(seed=4)).features[:, :10]
+    _, hit = embedding.tsne(features, n_jobs=1)
+    _, hit_other = embedding.tsne(features, n_jobs=1, settings={"perplexity": 10.0})
+    assert not hit and not hit_other
+
+
+@pytest.mark.parametrize("damage", [b"garbage", b"", "truncate"])
+def test_corrupt_cache_entry_is_discarded_and_recomputed(damage) -> None:
+    images = _images(seed=5)
+    first = embedding.project(images)
+    (entry,) = embedding.cache_dir().glob("pca-*.npz")
+    entry.write_bytes(entry.read_bytes()[:200] if damage == "truncate" else damage)
+    again = embedding.project(images)
+    assert not again.from_cache
+    np.testing.assert_allclose(again.features, first.features)
+    assert embedding.project(images).from_cache  # and the recomputed entry is good
+
+
+def test_progress_reports_falling_kl() -> None:
+    X, _ = make_blobs(n_samples=400, n_features=10, centers=4, random_state=1)
+    seen: list[tuple[int, int, float]] = []
+    embedding.tsne(X, n_jobs=1, progress=lambda i, n, kl: seen.append((i, n, kl)))
+    assert seen and seen[-1][0] == seen[-1][1] == 500
+    assert seen[-1][2] < seen[0][2]
+
+
+def test_pair_mixing_tells_islands_from_soup() -> None:
+    rng = np.random.default_rng(0)
+    islands = np.vstack([rng.normal(0, 1, (100, 2)), rng.normal(50, 1, (100, 2))])
+    soup = rng.normal(0, 1, (200, 2))
+    labels = np.repeat([0, 1], 100)
+    assert embedding.pair_mixing(islands, labels, 0, 1) == 0.0
+    assert embedding.pair_mixing(soup, labels, 0, 1) > 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_real_map_keeps_classes_together(real_data) -> None:
+    projection = embedding.project(real_data.train_images, real_data.test_images)
+    assert 0.79 < projection.kept_variance < 0.81  # the assignment's "about 80%"
+    mapped, _ = embedding.tsne(projection.features[:10_000])
+    assert embedding.neighbour_agreement(mapped, real_data.train_labels[:10_000]) >= 0.80

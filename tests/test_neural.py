@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fashionlab import neural
+
+
+def test_model_has_exactly_the_allowed_layers() -> None:
+    model = neural.build_model()
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["InputLayer", "Dense", "Dense"]
+    assert model.input_shape == (None, 784) and model.output_shape == (None, 1)
+    hidden, output = model.layers[1], model.layers[2]
+    assert hidden.count_params() == 784 * 100 + 100 == 78_500
+    assert output.count_params() == 100 + 1 == 101
+    assert output.activation.__name__ == "sigmoid"
+    assert "78,601" in neural.summary_text(model) or "78601" in neural.summary_text(model)
+
+
+def test_short_fit_learns_a_synthetic_problem() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(1500, 784)).astype(np.float32)
+    w = rng.normal(size=784)
+    y = ((X - 0.5) @ w > 0).astype(int).reshape(-1, 1)
+    run, _ = neural.fit(
+        X, y, (X[:200], y[:200]), classes=("Pullover", "Coat"), epochs=15, batch_size=64, seed=0
+    )
+    assert run.val_accuracy > 0.95
+    assert run.epochs_run <= 15 and set(run.history) >= {
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_network_beats_logistic_regression_and_is_deterministic(real_data) -> None:
+    from fashionlab.study import network
+
+    first = network(["Pullover", "Coat"], epochs=60, batch_size=64, seed=0, data=real_data)
+    second = network(["Pullover", "Coat"], epochs=60, batch_size=64, seed=0, data=real_data)
+    assert first.run.val_accuracy > first.run.comparison["logreg_val_accuracy"]
+    assert first.run.val_accuracy >= 0.90 and first.run.test_accuracy >= 0.89
+    assert abs(first.run.val_accuracy - second.run.val_accuracy) <= 0.002
+    assert abs(first.run.test_accuracy - second.run.test_accuracy) <= 0.002
