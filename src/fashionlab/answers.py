@@ -146,13 +146,21 @@ def q1_2(results: Mapping[str, Any]) -> list[str]:
 
 
 def _forecast_answer(results: Mapping[str, Any], index: int) -> list[str]:
-    name, logreg, mixing = _pair(results, index)
-    return [
+    """The forecast from the map; once Q4 has run, also what was measured."""
+    pairs = results["config"]["pairs"]
+    name = f"{pairs[index][0]} vs {pairs[index][1]}"
+    mixing = results["embedding"]["pair_mixing"][name]
+    paragraphs = [
         f"In the t-SNE map, {name} {_separation(mixing)}: {pct(mixing)} of their points have "
-        f"mostly neighbours of the other class. {_forecast(mixing)}.",
-        f"Measured (Q4): after {count(logreg['steps'])} steps, logistic regression classified "
-        f"{pct(logreg['val_accuracy'])} of the validation images correctly.",
+        f"mostly neighbours of the other class. {_forecast(mixing)}."
     ]
+    if name in results.get("logreg", {}):
+        logreg = results["logreg"][name]
+        paragraphs.append(
+            f"Measured (Q4): after {count(logreg['steps'])} steps, logistic regression classified "
+            f"{pct(logreg['val_accuracy'])} of the validation images correctly."
+        )
+    return paragraphs
 
 
 def q2(results: Mapping[str, Any]) -> list[str]:

@@ -178,6 +178,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="only the assignment's questions (skip the atlas, weights and softmax sections)",
     )
     run.add_argument("--jobs", type=_integer(1, 256), default=1, metavar="N")
+
+    atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
+    atlas.add_argument("--jobs", type=_integer(1, 256), default=1, metavar="N",
+                       help="pairs trained in parallel (joblib)")  # fmt: skip
+    atlas.add_argument("--epochs", type=_integer(1, 10_000), default=30, metavar="N")
+    atlas.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    _add_data_flags(atlas)
+    atlas.add_argument("--plot", type=_output_dir, metavar="DIR", help="write the heat map")
+    atlas.add_argument("--json", action="store_true", help="print one JSON object")
+
+    softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
+    softmax.add_argument("--epochs", type=_integer(1, 10_000), default=50, metavar="N")
+    softmax.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    _add_data_flags(softmax)
+    softmax.add_argument(
+        "--plot", type=_output_dir, metavar="DIR", help="write the confusion matrix"
+    )
+    softmax.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -338,12 +356,53 @@ class _Console:
             self._bar = None
 
 
+def cmd_atlas(args: argparse.Namespace) -> None:
+    from . import study
+
+    records = study.atlas(
+        jobs=args.jobs, epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
+        verify=args.verify, plot_dir=args.plot,
+    )  # fmt: skip
+    if args.json:
+        keys = ("classes", "logreg_val_accuracy", "logreg_converged_val_accuracy",
+                "nn_val_accuracy", "steps_to_95")  # fmt: skip
+        _print_json({"pairs": [{k: r[k] for k in keys} for r in records]})
+        return
+    print(
+        f"{'pair (hardest first)':<28} {'logreg':>8} {'converged':>10} {'network':>8} {'steps95':>8}"
+    )
+    for r in records:
+        network = "-" if r["nn_val_accuracy"] is None else f"{r['nn_val_accuracy']:.4f}"
+        print(
+            f"{' vs '.join(r['classes']):<28} {r['logreg_val_accuracy']:>8.4f} "
+            f"{r['logreg_converged_val_accuracy']:>10.4f} {network:>8} {r['steps_to_95']:>8}"
+        )
+
+
+def cmd_softmax(args: argparse.Namespace) -> None:
+    from . import study
+
+    result = study.ten_classes(
+        epochs=args.epochs, seed=args.seed, data_dir=args.data_dir, verify=args.verify,
+        plot_dir=args.plot,
+    )  # fmt: skip
+    if args.json:
+        _print_json(result)
+        return
+    print(f"softmax regression: official test accuracy {result['test_accuracy']:.4f}")
+    print(f"784-100-10 network: official test accuracy {result['network_test_accuracy']:.4f}")
+    for name, scores in result["per_class"].items():
+        print(f"  {name:<12} precision {scores['precision']:.3f}  recall {scores['recall']:.3f}")
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
     "data": cmd_data,
     "logreg": cmd_logreg,
     "explore": cmd_explore,
     "nn": cmd_nn,
     "run": cmd_run,
+    "atlas": cmd_atlas,
+    "softmax": cmd_softmax,
 }
 
 

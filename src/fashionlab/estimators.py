@@ -8,6 +8,8 @@ ending in ``_``, and ``classes_``. Both estimators work in ``Pipeline``, ``GridS
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
@@ -41,7 +43,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.num_steps = num_steps
 
-    def __sklearn_tags__(self):  # type: ignore[no-untyped-def]
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
         return tags

@@ -32,6 +32,7 @@ from .storage import atomic_write_bytes, cache_home
 
 log = logging.getLogger(__name__)
 
+TEN_CLASS_EPOCHS = 30  # the 10-class network's epoch cap (early stopping, patience 3)
 ATLAS_EPOCHS = 30  # the network's epoch cap per pair in the atlas (early stopping ends most sooner)
 ALL_PAIRS: tuple[tuple[str, str], ...] = tuple(itertools.combinations(CLASS_NAMES, 2))
 JOBLIB_BACKEND_VARIABLE = "FASHIONLAB_JOBLIB_BACKEND"  # e.g. "dask" or "ray" for a cluster
@@ -295,7 +296,7 @@ def ten_classes(data: Any, seed: int, epochs: int | None = None) -> dict[str, An
     model = neural.compile_model(neural.build_model(n_outputs=10))
     model.fit(
         data.train_vectors.astype(np.float32), data.train_labels.astype(np.int32),
-        validation_split=0.1, epochs=epochs or 30, batch_size=128, verbose=0,
+        validation_split=0.1, epochs=epochs or TEN_CLASS_EPOCHS, batch_size=128, verbose=0,
         callbacks=[keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=3, restore_best_weights=True)],
     )  # fmt: skip
@@ -331,7 +332,10 @@ def compute(
     from . import neural
 
     results: dict[str, Any] = {}
-    records = atlas(data.train_images, data.train_labels, jobs=config.jobs, seed=config.seed)
+    records = atlas(
+        data.train_images, data.train_labels, pairs=ALL_PAIRS, jobs=config.jobs, seed=config.seed,
+        epochs=ATLAS_EPOCHS,
+    )  # fmt: skip
     results["atlas"] = {"pairs": records}
     plots.save(
         plots.pair_heatmap(

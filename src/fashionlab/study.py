@@ -278,44 +278,13 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
     progress.stage(next(step), len(stages), stages[0])
     with _timed(timings["stages"], stages[0], progress):
         data = load_data(config.data_dir, verify=config.verify)
-        results["data"] = {
-            "sources": {name: info["verified"] for name, info in data.sources.items()},
-            "train_shape_before": list(data.train_images.shape),
-            "test_shape_before": list(data.test_images.shape),
-            "train_shape_after": list(data.train_vectors.shape),
-            "test_shape_after": list(data.test_vectors.shape),
-            "pixel_min_before": int(data.train_images.min()),
-            "pixel_max_before": int(data.train_images.max()),
-            "pixel_min_after": float(data.train_vectors.min()),
-            "pixel_max_after": float(data.train_vectors.max()),
-            "dtype_before": str(data.train_images.dtype),
-            "dtype_after": str(data.train_vectors.dtype),
-            "first_image_class": CLASS_NAMES[int(data.train_labels[0])],
-            "frame_columns": len(data.df_train.columns),
-        }
+        results["data"] = data_record(data)
 
     progress.stage(next(step), len(stages), stages[1])
     with _timed(timings["stages"], stages[1], progress):
         mapped = _embed(data, config.points, progress)
         _exploration_figures(data, mapped, figures_dir)
-        pairs_mixing = {}
-        for pair in config.pairs:
-            first, second = (CLASS_NAMES.index(c) for c in pair)
-            pairs_mixing[pair_name(pair)] = embedding.pair_mixing(
-                mapped.coordinates, mapped.labels, first, second
-            )
-        results["embedding"] = {
-            "dimensions_before": int(data.train_vectors.shape[1]),
-            "components": int(mapped.projection.features.shape[1]),
-            "kept_variance": mapped.projection.kept_variance,
-            "points": int(len(mapped.coordinates)),
-            "map_dimensions": int(mapped.coordinates.shape[1]),
-            "neighbours": 10,
-            "folds": 5,
-            "neighbour_agreement": embedding.neighbour_agreement(mapped.coordinates, mapped.labels),
-            "pair_mixing": pairs_mixing,
-            "tsne_settings": {k: v for k, v in embedding.TSNE_SETTINGS.items()},
-        }
+        results["embedding"] = embedding_record(mapped, config.pairs)
         timings["cache"]["pca"] = mapped.projection.from_cache
         timings["cache"]["tsne"] = mapped.tsne_cached
 
@@ -329,7 +298,7 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
                 converge=True, official_test=data.official_test(pair),
             )  # fmt: skip
             runs[pair_name(pair)] = run
-            results["logreg"][pair_name(pair)] = _logreg_record(run)
+            results["logreg"][pair_name(pair)] = logreg_record(run)
             timings["models"][f"logreg {pair_name(pair)}"] = run.seconds
             plots.save(
                 plots.learning_curves(run.history, title=pair_name(pair)),
@@ -344,22 +313,15 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
             on_epoch=lambda epoch, logs: progress.epoch(epoch, config.epochs, logs), data=data,
             baseline=runs[pair_name(hard_pair)],
         )  # fmt: skip
-        record = net.run.as_json()
-        timings["models"][f"network {pair_name(hard_pair)}"] = record.pop("seconds")
-        record["epochs_max"] = config.epochs
-        record["hidden_units"] = _hidden_units()
-        record["n_official_test"] = len(data.official_test(hard_pair)[1])
-        record["patience"] = _patience()
-        record["steps_to_95"] = steps_to_fraction(record["history"]["val_accuracy"], 0.95)
-        record["steps_to_99"] = steps_to_fraction(record["history"]["val_accuracy"], 0.99)
-        record["summary"] = net.run.summary
+        record, seconds = network_record(net, data, config.epochs)
         results["network"] = record
+        timings["models"][f"network {pair_name(hard_pair)}"] = seconds
         plots.save(plots.plot_losses(net.run.history), figures_dir / "nn_loss.png")
         plots.save(plots.plot_accuracies(net.run.history), figures_dir / "nn_accuracy.png")
 
     progress.stage(next(step), len(stages), stages[4])
     with _timed(timings["stages"], stages[4], progress):
-        results["comparison"] = _comparison(results, hard_pair)
+        results["comparison"] = comparison_record(results, hard_pair)
         results["versions"] = versions()
 
     if config.extras:
@@ -376,19 +338,67 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
     return results
 
 
-def _patience() -> int:
+def data_record(data: Data) -> dict[str, Any]:
+    """Q1's numbers: shapes and pixel ranges before and after preprocessing."""
+    return {
+        "sources": {name: info["verified"] for name, info in data.sources.items()},
+        "train_shape_before": list(data.train_images.shape),
+        "test_shape_before": list(data.test_images.shape),
+        "train_shape_after": list(data.train_vectors.shape),
+        "test_shape_after": list(data.test_vectors.shape),
+        "pixel_min_before": int(data.train_images.min()),
+        "pixel_max_before": int(data.train_images.max()),
+        "pixel_min_after": float(data.train_vectors.min()),
+        "pixel_max_after": float(data.train_vectors.max()),
+        "dtype_before": str(data.train_images.dtype),
+        "dtype_after": str(data.train_vectors.dtype),
+        "first_image_class": CLASS_NAMES[int(data.train_labels[0])],
+        "frame_columns": len(data.df_train.columns),
+    }
+
+
+def embedding_record(mapped: Mapped, pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """PCA and t-SNE numbers, and how mixed each pair is in the map."""
+    mixing = {}
+    for pair in pairs:
+        first, second = (CLASS_NAMES.index(c) for c in pair)
+        mixing[pair_name(pair)] = embedding.pair_mixing(
+            mapped.coordinates, mapped.labels, first, second
+        )
+    return {
+        "dimensions_before": 784,
+        "components": int(mapped.projection.features.shape[1]),
+        "kept_variance": mapped.projection.kept_variance,
+        "points": int(len(mapped.coordinates)),
+        "map_dimensions": int(mapped.coordinates.shape[1]),
+        "neighbours": 10,
+        "folds": 5,
+        "neighbour_agreement": embedding.neighbour_agreement(mapped.coordinates, mapped.labels),
+        "pair_mixing": mixing,
+        "tsne_settings": dict(embedding.TSNE_SETTINGS),
+    }
+
+
+def network_record(net: NetworkStudy, data: Data, epochs_max: int) -> tuple[dict[str, Any], float]:
+    """The network's numbers for the report, and its training time (kept apart, in timings)."""
     from . import neural
 
-    return neural.PATIENCE
+    record = net.run.as_json()
+    seconds = record.pop("seconds")
+    val_accuracies = record["history"]["val_accuracy"]
+    record.update(
+        epochs_max=epochs_max,
+        hidden_units=neural.HIDDEN_UNITS,
+        patience=neural.PATIENCE,
+        n_official_test=len(data.official_test(net.run.classes)[1]),
+        steps_to_95=steps_to_fraction(val_accuracies, 0.95),
+        steps_to_99=steps_to_fraction(val_accuracies, 0.99),
+        summary=net.run.summary,
+    )
+    return record, seconds
 
 
-def _hidden_units() -> int:
-    from . import neural
-
-    return neural.HIDDEN_UNITS
-
-
-def _logreg_record(run: PairRun) -> dict[str, Any]:
+def logreg_record(run: PairRun) -> dict[str, Any]:
     record = run.summary()
     record.pop("seconds")
     val = run.history["val_accuracy"]
@@ -407,7 +417,7 @@ def _logreg_record(run: PairRun) -> dict[str, Any]:
     return record
 
 
-def _comparison(results: dict[str, Any], pair: Sequence[str]) -> dict[str, Any]:
+def comparison_record(results: dict[str, Any], pair: Sequence[str]) -> dict[str, Any]:
     logreg = results["logreg"][pair_name(pair)]
     net = results["network"]
     rows = {
@@ -464,3 +474,48 @@ def versions() -> dict[str, str]:
         except PackageNotFoundError:
             found[name] = "not installed"
     return found
+
+
+def atlas(
+    *,
+    jobs: int = 1,
+    epochs: int | None = None,
+    seed: int = 0,
+    data_dir: str | None = None,
+    verify: bool = True,
+    plot_dir: str | None = None,
+    pairs: Sequence[tuple[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """``fashionlab atlas``: every class pair, ranked from hardest to easiest."""
+    from . import extras
+
+    data = load_data(data_dir, verify=verify)
+    records = extras.atlas(
+        data.train_images, data.train_labels, pairs=pairs or extras.ALL_PAIRS, jobs=jobs,
+        epochs=epochs or extras.ATLAS_EPOCHS, seed=seed,
+    )  # fmt: skip
+    if plot_dir is not None:
+        figure = plots.pair_heatmap(
+            extras.atlas_matrix(records), "Logistic regression (100 steps): validation accuracy"
+        )
+        plots.save(figure, Path(plot_dir) / "atlas_logreg.png")
+    return sorted(records, key=lambda r: r["logreg_val_accuracy"])
+
+
+def ten_classes(
+    *,
+    epochs: int | None = None,
+    seed: int = 0,
+    data_dir: str | None = None,
+    verify: bool = True,
+    plot_dir: str | None = None,
+) -> dict[str, Any]:
+    """``fashionlab softmax``: softmax regression and the 10-class network on all ten classes."""
+    from . import extras
+
+    data = load_data(data_dir, verify=verify)
+    result = extras.ten_classes(data, seed, epochs)
+    if plot_dir is not None:
+        figure = plots.confusion_matrix(np.array(result["confusion"]), "Softmax regression")
+        plots.save(figure, Path(plot_dir) / "softmax_confusion.png")
+    return result
