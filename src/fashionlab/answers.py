@@ -107,6 +107,11 @@ def _forecast(mixing: float) -> str:
     )
 
 
+def _share(results: Mapping[str, Any], index: int) -> str:
+    """The thresholds of "how long": 95% and 99% of the final validation accuracy."""
+    return f"{100 * results['thresholds'][index]:g}%"
+
+
 def _steps(n: int) -> str:
     return f"{count(n)} step" + ("" if n == 1 else "s")
 
@@ -140,8 +145,9 @@ def q1_2(results: Mapping[str, Any]) -> list[str]:
         f"After standardising, PCA compressed dimension of {count(emb['dimensions_before'])} to "
         f"{count(emb['components'])} maintaining {pct(emb['kept_variance'])} of variance. t-SNE then "
         f"mapped the first {count(emb['points'])} images to {emb['map_dimensions']} dimensions; a "
-        f"10-nearest-neighbour classifier on that map predicts the right class for "
-        f"{pct(emb['neighbour_agreement'])} of them (5-fold), so images of a class stay together.",
+        f"{emb['neighbours']}-nearest-neighbour classifier on that map predicts the right class for "
+        f"{pct(emb['neighbour_agreement'])} of them ({emb['folds']}-fold cross-validation), so "
+        "images of a class stay together.",
     ]
 
 
@@ -206,8 +212,9 @@ def _observation(results: Mapping[str, Any], index: int) -> list[str]:
         f"{pct(logreg['initial_val_accuracy'])} with all weights at zero. The validation loss fell "
         f"from {history['val_loss'][0]:.4f} to {logreg['val_loss']:.4f}.",
         why,
-        f"How long: validation accuracy reached 95% of its final value after "
-        f"{_steps(logreg['steps_to_95'])} and 99% after {_steps(logreg['steps_to_99'])}; the "
+        f"How long: validation accuracy reached {_share(results, 0)} of its final value after "
+        f"{_steps(logreg['steps_to_95'])} and {_share(results, 1)} after "
+        f"{_steps(logreg['steps_to_99'])}; the "
         f"{count(logreg['steps'])} steps took {seconds(wall)} of wall time. {limit}",
     ]
 
@@ -236,7 +243,8 @@ def q4_3(results: Mapping[str, Any]) -> list[str]:
             else f"a gap of {points(gap)} in favour of {higher}. "
         )
         + f"Final validation losses were {easy['val_loss']:.4f} and {hard['val_loss']:.4f}. "
-        f"{easy_name} reached 99% of its final accuracy after {_steps(easy['steps_to_99'])}, "
+        f"{easy_name} reached {_share(results, 1)} of its final accuracy after "
+        f"{_steps(easy['steps_to_99'])}, "
         f"{hard_name} after {_steps(hard['steps_to_99'])}.",
         f"Why: both runs use the same model, learning rate and number of steps, so the difference "
         f"is in the data. In the t-SNE map {pct(easy_mix)} of {easy_name}'s points sit among the "
@@ -275,7 +283,8 @@ def q5_1(results: Mapping[str, Any]) -> list[str]:
         f"on validation loss (patience {count(net['patience'])}). It stopped after "
         f"{count(net['epochs_run'])} epochs and kept the weights of epoch "
         f"{count(net['best_epoch'])}; training took {seconds(wall)}. Validation accuracy reached "
-        f"95% of its final value after {count(net['steps_to_95'])} epoch(s) and 99% after "
+        f"{_share(results, 0)} of its final value after {count(net['steps_to_95'])} epoch(s) and "
+        f"{_share(results, 1)} after "
         f"{count(net['steps_to_99'])}. These were chosen by measurement (docs/network.md).",
         (
             "Why it beat logistic regression: "

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .datasets import CLASS_NAMES
 from .storage import atomic_path
@@ -127,6 +128,7 @@ def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
     axes.plot(epochs, history[f"val_{metric}"], color=VAL_COLOUR, marker="o", ms=3, label="Val")
     axes.set_title(f"Model {label}")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("Epoch")
     axes.set_ylabel(label)
     axes.grid(alpha=0.3)

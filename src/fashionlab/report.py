@@ -215,7 +215,7 @@ def md_escape(text: str) -> str:
 
 def _md_table(table: Table) -> str:
     def cell(text: str) -> str:
-        return text.replace("|", "\\|")
+        return html.escape(text, quote=False).replace("|", "\\|")
 
     lines = ["| " + " | ".join(cell(h) for h in table.header) + " |"]
     lines.append("|" + "---|" * len(table.header))

@@ -54,6 +54,16 @@ def lock_for(target: Path) -> FileLock:
     return FileLock(str(target.parent / f".{target.name}.lock"))
 
 
+def output_lock(target: Path) -> FileLock:
+    """A lock for swapping ``target`` in, kept in the cache so nothing is left beside the output."""
+    import hashlib
+
+    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
+    folder = cache_home() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(folder / f"{key}.lock"))
+
+
 def _exchange(first: Path, second: Path) -> bool:
     """Atomically swap two paths with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
     import ctypes
@@ -83,7 +93,7 @@ def staged_directory(target: Path) -> Iterator[Path]:
     try:
         yield stage
         os.chmod(stage, 0o777 & ~_umask())
-        with lock_for(target):
+        with output_lock(target):
             if not target.exists():
                 os.rename(stage, target)
             elif not _exchange(stage, target):
