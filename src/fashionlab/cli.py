@@ -9,6 +9,7 @@ import argparse
 import json
 import math
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -17,11 +18,16 @@ from typing import Any, NoReturn
 
 from . import __version__
 from .config import Config
-from .errors import FashionLabError, Interrupted
+from .errors import DataError, FashionLabError
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2."""
+    """argparse, but a usage error is one line on stderr and exit status 2, and ``-inf`` or
+    ``-nan`` after a flag is read as that flag's (bad) value, not as an unknown option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf(inity)?|nan)$", re.I)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -66,7 +72,7 @@ def _class_name(text: str) -> str:
 def _existing_dir(text: str) -> str:
     path = Path(text)
     if not text.strip():
-        raise argparse.ArgumentTypeError("must be a directory, got an empty string")
+        raise argparse.ArgumentTypeError("must be a directory, got ''")
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"no such directory: {text!r}")
     if not os.access(path, os.R_OK | os.X_OK):
@@ -76,7 +82,7 @@ def _existing_dir(text: str) -> str:
 
 def _output_dir(text: str) -> str:
     if not text.strip():
-        raise argparse.ArgumentTypeError("must be a directory path, got an empty string")
+        raise argparse.ArgumentTypeError("must be a directory path, got ''")
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"exists and is not a directory: {text!r}")
@@ -90,7 +96,7 @@ def _output_dir(text: str) -> str:
 
 def _text(text: str) -> str:
     if not text.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
+        raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
     return text
 
 
@@ -423,10 +429,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         COMMANDS[args.command](args)
     except FashionLabError as exc:
-        if isinstance(exc, Interrupted):
-            print(f"fashionlab: interrupted: {exc}", file=sys.stderr)
-            return 130
-        print(f"fashionlab {args.command}: error: {exc}", file=sys.stderr)
+        where = ""
+        if isinstance(exc, DataError) and getattr(args, "data_dir", None):
+            where = f"argument --data-dir {args.data_dir!r}: "
+        message = " ".join(str(exc).split())  # always one line
+        print(f"fashionlab {args.command}: error: {where}{message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("fashionlab: interrupted; partial results were discarded", file=sys.stderr)

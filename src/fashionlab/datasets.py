@@ -184,23 +184,36 @@ def _read_archive(path: Path) -> bytes:
     try:
         info = path.stat()
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+        raise DataError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
     if not stat.S_ISREG(info.st_mode):
-        raise DataFormatError(f"{path}: not a regular file; replace it with the official file")
+        raise DataFormatError(f"{path}: not a regular file")
     if info.st_size > MAX_ARCHIVE_BYTES:
         raise DataFormatError(f"{path}: {info.st_size} bytes is too large for a Fashion-MNIST file")
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+        raise DataError(f"{path}: cannot read ({exc.strerror}); check its permissions") from None
 
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+REMEDY = "replace it with the official file, or delete it so a fresh copy is downloaded"
+
+
 def read_file(path: Path, spec: RemoteFile, *, verify: bool = True) -> tuple[np.ndarray, str]:
-    """Read, verify and parse one file; return the array and how it was verified."""
+    """Read, verify and parse one file; return the array and how it was verified.
+
+    Every error names the file and says what to do about it.
+    """
+    try:
+        return _read_file(path, spec, verify)
+    except DataFormatError as exc:
+        raise DataFormatError(f"{exc}; {REMEDY}") from None
+
+
+def _read_file(path: Path, spec: RemoteFile, verify: bool) -> tuple[np.ndarray, str]:
     archive = _read_archive(path)
     archive_ok = verify and _sha256(archive) == spec.sha256
     array = decode_idx(archive, str(path))
@@ -225,9 +238,7 @@ def read_file(path: Path, spec: RemoteFile, *, verify: bool = True) -> tuple[np.
     if spec.magic == IMAGES_MAGIC and array.shape[1:] != (28, 28):
         raise DataFormatError(f"{path}: images are {array.shape[1:]}, expected (28, 28)")
     if spec.magic == LABELS_MAGIC and array.size and int(array.max()) > 9:
-        raise DataFormatError(
-            f"{path}: label {int(array.max())} is outside 0-9; replace it with the official file"
-        )
+        raise DataFormatError(f"{path}: label {int(array.max())} is outside 0-9")
     return array, how
 
 
@@ -346,7 +357,7 @@ def _check_counts(found: dict[str, LoadedFile]) -> None:
         if len(images.array) != len(labels.array):
             raise DataFormatError(
                 f"{images.path} holds {len(images.array)} images but {labels.path} holds "
-                f"{len(labels.array)} labels; replace them with the official files"
+                f"{len(labels.array)} labels; replace both with the official files"
             )
 
 

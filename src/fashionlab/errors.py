@@ -25,7 +25,3 @@ class ChecksumError(DataError):
 
 class DownloadError(DataError):
     """No mirror could deliver a file."""
-
-
-class Interrupted(FashionLabError):
-    """SIGINT or SIGTERM arrived; partial work was discarded."""

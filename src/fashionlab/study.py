@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from . import embedding, plots, preprocessing
+from . import embedding, preprocessing
 from .config import Config
 from .datasets import CLASS_NAMES, locate
 from .logistic import CONVERGENCE_MAX_STEPS, PairRun, StepCallback, run_pair, steps_to_fraction
@@ -135,6 +135,8 @@ def logreg(
         data.df_train, classes, learning_rate=learning_rate, steps=steps, callback=callback
     )
     if plot_dir is not None:
+        from . import plots
+
         figure = plots.learning_curves(run.history, title=pair_name(run.classes))
         plots.save(figure, Path(plot_dir) / f"logreg_{slug(run.classes)}.png")
     return run
@@ -161,9 +163,9 @@ def network(
     baseline: PairRun | None = None,
 ) -> NetworkStudy:
     """``fashionlab nn``: the network on one pair, with logistic regression on the same rows."""
+    data = data or load_data(data_dir, verify=verify)
     from . import neural
 
-    data = data or load_data(data_dir, verify=verify)
     pair = preprocessing.resolve_pair(classes)
     X, y = preprocessing.get_data_subset(data.df_train, pair)
     official = data.official_test(pair)
@@ -181,6 +183,8 @@ def network(
         "logreg_converged_test_accuracy": baseline.converged_official_test_accuracy,
     }
     if plot_dir is not None:
+        from . import plots
+
         plots.save(plots.plot_losses(result.history), Path(plot_dir) / "nn_loss.png")
         plots.save(plots.plot_accuracies(result.history), Path(plot_dir) / "nn_accuracy.png")
     return NetworkStudy(result, model, baseline)
@@ -235,6 +239,8 @@ def _embed(data: Data, points: int, progress: Progress) -> Mapped:
 
 def _exploration_figures(data: Data, mapped: Mapped, folder: Path) -> list[str]:
     """Q1's and Q2/Q3's figures; returns the file names written into ``folder``."""
+    from . import plots
+
     figures = {
         "q1_image_raw.png": plots.show_image(data.train_images[0], data.train_labels[0], "raw"),
         "q1_image_normalised.png": plots.show_image(
@@ -275,10 +281,14 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
     results: dict[str, Any] = {"config": config.as_dict(), "thresholds": [0.95, 0.99]}
     step = iter(range(1, len(stages) + 1))
 
+    started = time.perf_counter()
+    data = load_data(config.data_dir, verify=config.verify)  # a bad file fails before any output
+    from . import plots
+
     progress.stage(next(step), len(stages), stages[0])
-    with _timed(timings["stages"], stages[0], progress):
-        data = load_data(config.data_dir, verify=config.verify)
-        results["data"] = data_record(data)
+    results["data"] = data_record(data)
+    timings["stages"][stages[0]] = time.perf_counter() - started
+    progress.stage_done(stages[0], timings["stages"][stages[0]])
 
     progress.stage(next(step), len(stages), stages[1])
     with _timed(timings["stages"], stages[1], progress):
@@ -487,14 +497,16 @@ def atlas(
     pairs: Sequence[tuple[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """``fashionlab atlas``: every class pair, ranked from hardest to easiest."""
-    from . import extras
-
     data = load_data(data_dir, verify=verify)
+    from . import extras, plots
+
     records = extras.atlas(
         data.train_images, data.train_labels, pairs=pairs or extras.ALL_PAIRS, jobs=jobs,
         epochs=epochs or extras.ATLAS_EPOCHS, seed=seed,
     )  # fmt: skip
     if plot_dir is not None:
+        from . import plots
+
         figure = plots.pair_heatmap(
             extras.atlas_matrix(records), "Logistic regression (100 steps): validation accuracy"
         )
@@ -511,11 +523,13 @@ def ten_classes(
     plot_dir: str | None = None,
 ) -> dict[str, Any]:
     """``fashionlab softmax``: softmax regression and the 10-class network on all ten classes."""
-    from . import extras
-
     data = load_data(data_dir, verify=verify)
+    from . import extras, plots
+
     result = extras.ten_classes(data, seed, epochs)
     if plot_dir is not None:
+        from . import plots
+
         figure = plots.confusion_matrix(np.array(result["confusion"]), "Softmax regression")
         plots.save(figure, Path(plot_dir) / "softmax_confusion.png")
     return result

@@ -1,0 +1,133 @@
+"""Every CLI command and flag with its invalid values: exit status 2, one line on stderr that
+names the flag and the value, no traceback, and no file created or changed.
+
+Class names are matched case-insensitively with runs of spaces collapsed, so ``ankle  BOOT`` is
+accepted as ``Ankle boot``; a name that matches no class, or a pair naming one class twice in any
+spelling, is rejected.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from fashionlab import cli
+
+NUMBERS = {  # flag -> invalid values
+    "--steps": ["0", "-1", "nan", "inf", "x", "1.5", ""],
+    "--learning-rate": ["0", "-1", "nan", "inf", "-inf", "x", ""],
+    "--points": ["0", "-5", "70001", "nan", "inf", "x", ""],
+    "--epochs": ["0", "-1", "nan", "x", ""],
+    "--batch-size": ["0", "-3", "x", ""],
+    "--seed": ["-1", "nan", "x", ""],
+    "--jobs": ["0", "-2", "x", ""],
+}
+FLAGS_OF = {  # command -> its numeric flags
+    "logreg": ["--steps", "--learning-rate"],
+    "explore": ["--points"],
+    "nn": ["--epochs", "--batch-size", "--seed"],
+    "run": ["--points", "--epochs", "--seed", "--jobs"],
+    "atlas": ["--jobs", "--epochs", "--seed"],
+    "softmax": ["--epochs", "--seed"],
+}
+CLASS_CASES = [
+    (["Sock", "Coat"], "'Sock'"),
+    (["Coat", "Coat"], "'Coat' twice"),
+    (["coat", "COAT"], "'Coat' twice"),
+    (["ankle boot", "Ankle  Boot"], "'Ankle boot' twice"),
+    (["", "Coat"], "''"),
+    (["   ", "Coat"], "'   '"),
+    (["T-shirt", "Coat"], "'T-shirt'"),
+]
+
+
+def _cases():
+    for command, flags in FLAGS_OF.items():
+        for flag in flags:
+            for value in NUMBERS[flag]:
+                yield pytest.param([command, flag, value], flag, value, id=f"{command} {flag}={value!r}")
+    for command in ("logreg", "nn"):
+        for classes, echo in CLASS_CASES:
+            yield pytest.param([command, "--classes", *classes], "--classes", echo,
+                               id=f"{command} --classes {classes}")  # fmt: skip
+        yield pytest.param([command, "--classes", "Coat"], "--classes", "",
+                           id=f"{command} --classes one name")  # fmt: skip
+    for command in ("data", "logreg", "explore", "nn", "run", "atlas", "softmax"):
+        yield pytest.param([command, "--data-dir", "{missing}"], "--data-dir", "missing",
+                           id=f"{command} --data-dir missing")  # fmt: skip
+        yield pytest.param([command, "--data-dir", "{file}"], "--data-dir", "a-file",
+                           id=f"{command} --data-dir is a file")  # fmt: skip
+        yield pytest.param([command, "--data-dir", ""], "--data-dir", "empty",
+                           id=f"{command} --data-dir empty")  # fmt: skip
+        yield pytest.param([command, "--data-dir", "{unreadable}"], "--data-dir", "unreadable",
+                           id=f"{command} --data-dir unreadable")  # fmt: skip
+        yield pytest.param([command, "--data-dir", "{empty_dir}"], "--data-dir", "empty-dir",
+                           id=f"{command} --data-dir holds no files")  # fmt: skip
+    for command, flag in (("explore", "--out"), ("run", "--out"), ("logreg", "--plot"),
+                          ("nn", "--plot"), ("atlas", "--plot"), ("softmax", "--plot")):  # fmt: skip
+        yield pytest.param([command, flag, "{file}"], flag, "a-file", id=f"{command} {flag} is a file")
+        yield pytest.param([command, flag, ""], flag, "empty", id=f"{command} {flag} empty")
+        yield pytest.param([command, flag, "{readonly}/out"], flag, "readonly",
+                           id=f"{command} {flag} unwritable")  # fmt: skip
+    for flag in ("--title", "--author"):
+        for value in ("", "   "):
+            yield pytest.param(["run", flag, value], flag, "", id=f"run {flag}={value!r}")
+    yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")
+    yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a directory")
+    for name in ("unreadable", "readonly", "empty-dir"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "unreadable").chmod(0)
+    (tmp_path / "readonly").chmod(0o500)
+    if os.geteuid() == 0:  # root reads and writes anything: make access() answer as for a user
+        real_access = os.access
+        denied = {str(tmp_path / "unreadable"), str(tmp_path / "readonly")}
+        monkeypatch.setattr(os, "access", lambda p, m, **k: str(Path(p).resolve()) not in denied
+                            and real_access(p, m, **k))  # fmt: skip
+    return {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "a-file"),
+            "unreadable": str(tmp_path / "unreadable"), "readonly": str(tmp_path / "readonly"),
+            "empty_dir": str(tmp_path / "empty-dir")}  # fmt: skip
+
+
+def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in root.rglob("*")
+        if os.access(p.parent, os.R_OK)
+    }
+
+
+@pytest.mark.parametrize("argv, flag, echo", list(_cases()))
+def test_bad_input_is_one_clear_line(argv, flag, echo, sandbox, tmp_path, capsys) -> None:
+    argv = [a.format(**sandbox) for a in argv]
+    echo = {"missing": sandbox["missing"], "a-file": "a-file", "empty": "''",
+            "unreadable": "unreadable", "readonly": "readonly",
+            "empty-dir": "empty-dir"}.get(echo, echo)  # fmt: skip
+    cache = Path(os.environ["XDG_CACHE_HOME"])
+    before, cache_before = _snapshot(tmp_path), _snapshot(cache)
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    out, err = capsys.readouterr()
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert flag in lines[0] and echo in lines[0], lines[0]
+    assert "Traceback" not in err + out
+    assert _snapshot(tmp_path) == before
+    assert _snapshot(cache) == cache_before
+
+
+def test_accepted_spelling_of_class_names(capsys) -> None:
+    from fashionlab.preprocessing import canonical_class
+
+    assert canonical_class("ankle  BOOT") == "Ankle boot"
+    assert canonical_class("T-SHIRT/TOP") == "T-shirt/top"
