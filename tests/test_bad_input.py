@@ -47,7 +47,9 @@ def _cases():
     for command, flags in FLAGS_OF.items():
         for flag in flags:
             for value in NUMBERS[flag]:
-                yield pytest.param([command, flag, value], flag, value, id=f"{command} {flag}={value!r}")
+                yield pytest.param(
+                    [command, flag, value], flag, value, id=f"{command} {flag}={value!r}"
+                )
     for command in ("logreg", "nn"):
         for classes, echo in CLASS_CASES:
             yield pytest.param([command, "--classes", *classes], "--classes", echo,
@@ -67,7 +69,9 @@ def _cases():
                            id=f"{command} --data-dir holds no files")  # fmt: skip
     for command, flag in (("explore", "--out"), ("run", "--out"), ("logreg", "--plot"),
                           ("nn", "--plot"), ("atlas", "--plot"), ("softmax", "--plot")):  # fmt: skip
-        yield pytest.param([command, flag, "{file}"], flag, "a-file", id=f"{command} {flag} is a file")
+        yield pytest.param(
+            [command, flag, "{file}"], flag, "a-file", id=f"{command} {flag} is a file"
+        )
         yield pytest.param([command, flag, ""], flag, "empty", id=f"{command} {flag} empty")
         yield pytest.param([command, flag, "{readonly}/out"], flag, "readonly",
                            id=f"{command} {flag} unwritable")  # fmt: skip

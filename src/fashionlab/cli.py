@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -327,20 +328,46 @@ def cmd_run(args: argparse.Namespace) -> None:
     print(f"report written to {out / 'index.html'}")
 
 
+_STOP = threading.Event()  # set by SIGINT or SIGTERM
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    # Remember the request as well as raising: library code with a bare ``except:`` (some
+    # optional-import probes do this) can swallow the KeyboardInterrupt, and then the next
+    # checkpoint raises it again before anything is written.
+    _STOP.set()
+    raise KeyboardInterrupt
+
+
+def _unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -> None:
+    """Where Python cannot raise (weakref callbacks, ``__del__``), a KeyboardInterrupt is already
+    remembered in ``_STOP`` and raised again at the next checkpoint: don't print it as an error."""
+    if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+        return
+    default(info)
+
+
 class _Console:
     """Progress for long commands, on stderr: stage lines with times, a t-SNE bar, epoch lines."""
 
     def __init__(self) -> None:
         self._bar: Any = None
 
+    def checkpoint(self) -> None:
+        if _STOP.is_set():
+            raise KeyboardInterrupt
+
     def stage(self, number: int, total: int, name: str) -> None:
+        self.checkpoint()
         print(f"[{number}/{total}] {name} ...", file=sys.stderr, flush=True)
 
     def stage_done(self, name: str, seconds: float) -> None:
         self._close()
+        self.checkpoint()
         print(f"      {name}: {seconds:.1f} s", file=sys.stderr, flush=True)
 
     def tsne(self, iteration: int, total: int, kl_divergence: float) -> None:
+        self.checkpoint()
         if self._bar is None:
             from tqdm.auto import tqdm
 
@@ -349,6 +376,7 @@ class _Console:
         self._bar.set_postfix(KL=f"{kl_divergence:.3f}")
 
     def epoch(self, epoch: int, total: int, logs: dict[str, float]) -> None:
+        self.checkpoint()
         print(
             f"      epoch {epoch:>3}/{total}: val_loss {logs.get('val_loss', float('nan')):.4f}"
             f"  val_accuracy {logs.get('val_accuracy', float('nan')):.4f}",
@@ -367,7 +395,7 @@ def cmd_atlas(args: argparse.Namespace) -> None:
 
     records = study.atlas(
         jobs=args.jobs, epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
-        verify=args.verify, plot_dir=args.plot,
+        verify=args.verify, plot_dir=args.plot, progress=_Console(),
     )  # fmt: skip
     if args.json:
         keys = ("classes", "logreg_val_accuracy", "logreg_converged_val_accuracy",
@@ -412,10 +440,6 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 }
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -425,9 +449,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"fashionlab {args.command}: error: argument --classes: the two classes must "
             f"differ, got {args.classes[0]!r} twice\n",
         )
-    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    _STOP.clear()
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    sys.unraisablehook = _unraisable
     try:
         COMMANDS[args.command](args)
+        _Console().checkpoint()  # an interrupt swallowed inside a library still counts
     except FashionLabError as exc:
         where = ""
         if isinstance(exc, DataError) and getattr(args, "data_dir", None):
@@ -439,7 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("fashionlab: interrupted; partial results were discarded", file=sys.stderr)
         return 130
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     return 0
 
 

@@ -281,7 +281,9 @@ def _download(spec: RemoteFile, target: Path, mirrors: tuple[str, ...]) -> None:
                     raise ChecksumError(f"SHA-256 mismatch ({digest.hexdigest()[:12]}...)")
             log.info("downloaded %s from %s", spec.filename, mirror)
             return
-        except (OSError, urllib.error.URLError, ChecksumError, ValueError) as exc:
+        except urllib.error.HTTPError as exc:
+            failures.append(f"{url}: HTTP {exc.code} {exc.reason}")
+        except (OSError, ChecksumError, ValueError) as exc:  # URLError is an OSError
             reason = getattr(exc, "reason", None) or exc
             failures.append(f"{url}: {reason}")
     raise DownloadError(

@@ -11,7 +11,7 @@ import itertools
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,7 @@ def atlas(
     epochs: int = ATLAS_EPOCHS,
     seed: int = 0,
     network: bool = True,
+    checkpoint: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Logistic regression (100 steps and converged) and the network on every pair.
 
@@ -156,6 +157,8 @@ def atlas(
             path = folder / f"{CLASS_NAMES.index(pair[0])}-{CLASS_NAMES.index(pair[1])}.json"
             atomic_write_bytes(path, json.dumps(record).encode())
             done[pair] = record
+            if checkpoint is not None:
+                checkpoint()
     records = [done[pair] for pair in pairs]
     for record in records:
         nn = record["nn_val_accuracy"]
@@ -336,7 +339,7 @@ def compute(
     results: dict[str, Any] = {}
     records = atlas(
         data.train_images, data.train_labels, pairs=ALL_PAIRS, jobs=config.jobs, seed=config.seed,
-        epochs=ATLAS_EPOCHS,
+        epochs=ATLAS_EPOCHS, checkpoint=progress.checkpoint,
     )  # fmt: skip
     results["atlas"] = {"pairs": records}
     plots.save(

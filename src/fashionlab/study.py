@@ -39,6 +39,8 @@ class Progress(Protocol):
     def stage_done(self, name: str, seconds: float) -> None: ...
     def tsne(self, iteration: int, total: int, kl_divergence: float) -> None: ...
     def epoch(self, epoch: int, total: int, logs: dict[str, float]) -> None: ...
+    def checkpoint(self) -> None:
+        """Raise KeyboardInterrupt if the user asked to stop (called between units of work)."""
 
 
 class LogProgress:
@@ -54,6 +56,9 @@ class LogProgress:
         pass
 
     def epoch(self, epoch: int, total: int, logs: dict[str, float]) -> None:
+        pass
+
+    def checkpoint(self) -> None:
         pass
 
 
@@ -266,6 +271,7 @@ def _exploration_figures(data: Data, mapped: Mapped, folder: Path) -> list[str]:
 def _timed(timings: dict[str, float], name: str, progress: Progress) -> Iterator[None]:
     started = time.perf_counter()
     yield
+    progress.checkpoint()
     timings[name] = time.perf_counter() - started
     progress.stage_done(name, timings[name])
 
@@ -459,6 +465,7 @@ def run(config: Config, progress: Progress | None = None) -> Path:
     """``fashionlab run``: compute everything, then write the report into ``config.out`` atomically."""
     from . import report
 
+    progress = progress or LogProgress()
     out = Path(config.out)
     with staged_directory(out) as stage:
         figures = stage / "figures"
@@ -468,6 +475,7 @@ def run(config: Config, progress: Progress | None = None) -> Path:
         report.write(stage, results)
         results["timings"]["report"] = time.perf_counter() - started
         report.write_json(stage / "results.json", results)
+        progress.checkpoint()  # the last chance to stop before the new report replaces the old
     return out
 
 
@@ -495,6 +503,7 @@ def atlas(
     verify: bool = True,
     plot_dir: str | None = None,
     pairs: Sequence[tuple[str, str]] | None = None,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """``fashionlab atlas``: every class pair, ranked from hardest to easiest."""
     data = load_data(data_dir, verify=verify)
@@ -503,6 +512,7 @@ def atlas(
     records = extras.atlas(
         data.train_images, data.train_labels, pairs=pairs or extras.ALL_PAIRS, jobs=jobs,
         epochs=epochs or extras.ATLAS_EPOCHS, seed=seed,
+        checkpoint=(progress or LogProgress()).checkpoint,
     )  # fmt: skip
     if plot_dir is not None:
         from . import plots

@@ -1,0 +1,156 @@
+"""Corrupt and hostile files in a --data-dir, and a fuzzed IDX parser.
+
+Each file gives a one-line error that names the file and the remedy, never another kind of crash,
+and nothing allocates in proportion to what a header claims.
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import write_tiny_dataset
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fashionlab import cli
+from fashionlab.datasets import FILES, decode_idx, encode_idx, locate
+from fashionlab.errors import DataError, DataFormatError
+
+IMAGES = FILES["train_images"].filename
+LABELS = FILES["train_labels"].filename
+
+
+def _idx(magic: int, dims: tuple[int, ...], body: bytes = b"") -> bytes:
+    return struct.pack(">I", magic) + b"".join(struct.pack(">I", d) for d in dims) + body
+
+
+def _valid_images(n: int = 60) -> bytes:
+    return encode_idx(np.random.default_rng(n).integers(0, 256, (n, 28, 28), np.uint8))
+
+
+HOSTILE = {
+    "truncated gzip": (IMAGES, gzip.compress(_valid_images())[:-100], "truncated"),
+    "not gzip": (IMAGES, _valid_images(), "not a gzip file"),
+    "wrong magic": (IMAGES, gzip.compress(b"\x00\x00\x09\x03" + _valid_images()[4:]), "magic"),
+    "zero dimensions": (IMAGES, gzip.compress(_idx(0x0800, ())), "dimension count 0"),
+    "255 dimensions": (IMAGES, gzip.compress(_idx(0x08FF, ())), "dimension count 255"),
+    "huge header": (IMAGES, gzip.compress(_idx(2051, (10**9, 10**4, 10**4))), "limit"),
+    "labels outside 0-9": (
+        LABELS, gzip.compress(encode_idx(np.full(60, 12, np.uint8))), "outside 0-9"),
+    "count mismatch": (LABELS, gzip.compress(encode_idx(np.zeros(59, np.uint8))), "59 labels"),
+    "empty file": (IMAGES, b"", "not a gzip file"),
+    "header longer than data": (
+        IMAGES, gzip.compress(_idx(2051, (61, 28, 28)) + bytes(60 * 784)), "tampered"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_hostile_file_gives_a_clear_error(case, tmp_path: Path, capsys) -> None:
+    folder = write_tiny_dataset(tmp_path / "data")
+    name, content, words = HOSTILE[case]
+    (folder / name).write_bytes(content)
+    with pytest.raises(DataError, match=words) as caught:
+        locate(folder, verify=False)
+    assert name in str(caught.value)
+    assert "official file" in str(caught.value)  # the remedy
+    assert cli.main(["data", "--data-dir", str(folder), "--no-verify"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and name in err[0] and "--data-dir" in err[0]
+
+
+def test_symlink_to_dev_zero(tmp_path: Path, capsys) -> None:
+    folder = write_tiny_dataset(tmp_path / "data")
+    (folder / IMAGES).unlink()
+    (folder / IMAGES).symlink_to("/dev/zero")
+    with pytest.raises(DataFormatError, match="not a regular file.*official file"):
+        locate(folder)
+    assert cli.main(["data", "--data-dir", str(folder)]) == 2
+
+
+def test_a_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:
+    folder = write_tiny_dataset(tmp_path / "data")
+    with pytest.raises(DataError, match="SHA-256 does not match.*--no-verify"):
+        locate(folder)
+
+
+@pytest.mark.parametrize("case", ["huge header", "header longer than data"])
+def test_no_allocation_in_proportion_to_the_header(case) -> None:
+    _, content, _ = HOSTILE[case]
+    tracemalloc.start()
+    with pytest.raises(DataFormatError):
+        decode_idx(content, "hostile")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 2 * 2**20  # a 10**17-byte claim costs less than 2 MiB to refuse
+
+
+def test_gzip_bomb_with_a_lying_trailer_is_cut_off() -> None:
+    body = bytes(200 * 2**20)  # 200 MiB of zeros compresses to about 200 KiB
+    bomb = bytearray(gzip.compress(_idx(2051, (60, 28, 28)) + body))
+    bomb[-4:] = struct.pack("<I", 16 + 60 * 784)  # the trailer agrees with the header
+    tracemalloc.start()
+    with pytest.raises(DataFormatError, match="holds"):
+        decode_idx(bytes(bomb), "bomb")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 8 * 2**20
+
+
+# --------------------------------------------------------------------------- fuzzing
+
+
+def _check(archive: bytes) -> None:
+    """The parser returns an array that agrees with its header, or raises DataFormatError."""
+    try:
+        array = decode_idx(archive, "fuzz")
+    except DataFormatError:
+        return
+    payload = gzip.decompress(archive)
+    ndim = payload[3]
+    dims = struct.unpack(f">{ndim}I", payload[4 : 4 + 4 * ndim])
+    assert array.dtype == np.uint8 and array.shape == dims
+    assert array.tobytes() == payload[4 + 4 * ndim :]
+
+
+VALID = [
+    gzip.compress(encode_idx(np.arange(60, dtype=np.uint8) % 10)),
+    gzip.compress(encode_idx(np.random.default_rng(0).integers(0, 256, (3, 28, 28), np.uint8))),
+    gzip.compress(encode_idx(np.zeros((2, 3), np.uint8))),
+]
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2048))
+def test_fuzz_arbitrary_bytes(data: bytes) -> None:
+    _check(data)
+    _check(gzip.compress(data))  # and the same bytes as a well-formed gzip stream
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(VALID),
+    st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), min_size=1, max_size=8),
+    st.integers(0, 3),
+)
+def test_fuzz_mutated_valid_files(archive: bytes, flips, mode: int) -> None:
+    if mode == 0:  # flip bytes of the compressed file
+        mutated = bytearray(archive)
+        for position, value in flips:
+            mutated[position % len(mutated)] = value
+        _check(bytes(mutated))
+    elif mode == 1:  # flip bytes of the payload, recompress: header and sizes can disagree
+        payload = bytearray(gzip.decompress(archive))
+        for position, value in flips:
+            payload[position % len(payload)] = value
+        _check(gzip.compress(bytes(payload)))
+    elif mode == 2:  # cut the file short
+        _check(archive[: flips[0][0] % len(archive)])
+    else:  # cut the payload short or pad it
+        payload = gzip.decompress(archive)
+        cut = flips[0][0] % (len(payload) + 16)
+        _check(gzip.compress(payload[:cut] + bytes(max(0, cut - len(payload)))))

@@ -1,0 +1,280 @@
+"""Interrupted and concurrent runs, flaky downloads, determinism and the security rules."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionlab import datasets
+from fashionlab.datasets import FILES, RemoteFile
+from fashionlab.errors import DownloadError
+
+SRC = Path(__file__).parents[1] / "src"
+
+
+def _fashionlab(*args: str, cache: Path, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "fashionlab", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)  # fmt: skip
+
+
+def _tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+def _cache_is_sound(cache: Path) -> int:
+    """Every cache entry loads; no partial file is left. Returns the number of entries."""
+    assert not [p for p in cache.rglob("*.part")], "partial cache file left behind"
+    entries = list(cache.rglob("*.npz"))
+    for entry in entries:
+        with np.load(entry, allow_pickle=False) as npz:
+            assert "key" in npz.files
+    for entry in cache.rglob("*.json"):
+        json.loads(entry.read_text())
+    return len(entries)
+
+
+def _previous_report(out: Path) -> dict[str, str]:
+    (out / "figures").mkdir(parents=True)
+    (out / "index.html").write_text("<html>the previous report</html>")
+    (out / "results.json").write_text('{"previous": true}')
+    (out / "figures" / "old.png").write_bytes(b"\x89PNG old")
+    return _tree(out)
+
+
+RUN = ["run", "--no-extras", "--epochs", "3"]
+
+
+# --------------------------------------------------------------------------- interruptions
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+@pytest.mark.parametrize(
+    "signum, stage, points",
+    [(signal.SIGINT, 2, 700), (signal.SIGINT, 3, 710), (signal.SIGINT, 4, 720),
+     (signal.SIGTERM, 1, 730), (signal.SIGTERM, 2, 740), (signal.SIGTERM, 4, 750)],
+)  # fmt: skip
+def test_interrupted_run_loses_nothing(signum, stage, points, real_data_dir, tmp_path) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "report"
+    before = _previous_report(out)
+    process = _fashionlab(*RUN, "--points", str(points), "--out", str(out), cache=cache)
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if line.startswith(f"[{stage}/"):
+            time.sleep(0.3)
+            process.send_signal(signum)
+            break
+    _, rest = process.communicate(timeout=120)
+    err = "".join(seen) + rest
+    assert process.returncode == 130, err
+    assert [line for line in err.splitlines() if "interrupted" in line] == [
+        "fashionlab: interrupted; partial results were discarded"
+    ]
+    assert "Traceback" not in err
+    assert _tree(out) == before
+    assert not list(tmp_path.glob(".report.*"))
+    _cache_is_sound(cache)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_interrupted_atlas_keeps_finished_pairs(real_data_dir, tmp_path) -> None:
+    cache = tmp_path / "cache"
+    process = _fashionlab("atlas", "--epochs", "2", "--json", cache=cache)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(cache.glob("fashionlab/atlas/*/*.json"))) < 2:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
+    assert out == ""  # no half-printed JSON
+    finished = list(cache.glob("fashionlab/atlas/*/*.json"))
+    assert 2 <= len(finished) < 45
+    _cache_is_sound(cache)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_two_concurrent_runs_share_cache_and_output(real_data_dir, tmp_path) -> None:
+    cache, out = tmp_path / "cache", tmp_path / "report"
+    runs = [_fashionlab(*RUN, "--points", "600", "--out", str(out), cache=cache) for _ in range(2)]
+    for process in runs:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    results = json.loads((out / "results.json").read_text())
+    assert results["embedding"]["points"] == 600
+    assert (out / "index.html").read_text().endswith("</html>")
+    assert len(list((out / "figures").glob("*.png"))) == 11
+    assert _cache_is_sound(cache) == 2  # one PCA and one t-SNE entry, each written once
+    assert not list(tmp_path.glob(".report.*"))
+    # A third run is served from that cache
+    third = _fashionlab(*RUN, "--points", "600", "--out", str(out), cache=cache)
+    _, err = third.communicate(timeout=300)
+    assert third.returncode == 0, err
+    assert json.loads((out / "results.json").read_text())["timings"]["cache"] == {
+        "pca": True, "tsne": True}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- determinism
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_two_cold_runs_give_identical_results(real_data_dir, tmp_path) -> None:
+    out = tmp_path / "report"
+    documents = []
+    for attempt in range(2):
+        process = _fashionlab(
+            *RUN, "--points", "500", "--out", str(out), cache=tmp_path / f"c{attempt}"
+        )
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        document = json.loads((out / "results.json").read_text())
+        assert document["timings"]["cache"] == {"pca": False, "tsne": False}  # cold
+        for varying in ("timings", "versions"):
+            document.pop(varying)
+        documents.append(document)
+    assert documents[0] == documents[1]
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+class _Mirror(http.server.BaseHTTPRequestHandler):
+    """Serves ``files``; with ``cut``, announces the full length and hangs up half-way."""
+
+    files: dict[str, bytes] = {}
+    cut = False
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).requests.append(self.path)
+        body = self.files.get(self.path.rsplit("/", 1)[-1])
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2] if self.cut else body)
+        if self.cut:
+            self.wfile.flush()
+            self.connection.shutdown(2)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def mirrors():
+    started = []
+
+    def serve(files: dict[str, bytes], cut: bool) -> str:
+        handler = type("Mirror", (_Mirror,), {"files": files, "cut": cut, "requests": []})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        started.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield serve
+    for server in started:
+        server.shutdown()
+
+
+def _spec(content: bytes) -> RemoteFile:
+    return RemoteFile("train-labels-idx1-ubyte.gz", hashlib.sha256(content).hexdigest(), "0" * 64,
+                      datasets.LABELS_MAGIC, 60)  # fmt: skip
+
+
+def test_download_cut_mid_file_leaves_nothing(mirrors, tmp_path) -> None:
+    content = os.urandom(300_000)
+    cut = mirrors({"train-labels-idx1-ubyte.gz": content}, cut=True)
+    target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    with pytest.raises(DownloadError) as caught:
+        datasets._download(_spec(content), target, (cut,))
+    assert cut in str(caught.value) and "--data-dir" in str(caught.value)
+    assert list((tmp_path / "cache").iterdir()) == []
+
+
+def test_mirrors_are_tried_in_order_and_each_failure_is_listed(mirrors, tmp_path) -> None:
+    content = os.urandom(100_000)
+    missing = mirrors({}, cut=False)
+    cut = mirrors({"train-labels-idx1-ubyte.gz": content}, cut=True)
+    good = mirrors({"train-labels-idx1-ubyte.gz": content}, cut=False)
+    target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    with pytest.raises(DownloadError) as caught:
+        datasets._download(_spec(content), target, (missing, cut))
+    message = str(caught.value)
+    assert message.index(missing) < message.index(cut)
+    assert "404" in message and "closed" in message
+    datasets._download(_spec(content), target, (missing, cut, good))
+    assert target.read_bytes() == content
+    assert [p.name for p in target.parent.iterdir()] == [target.name]
+
+
+def test_checksum_failure_never_reaches_the_cache(mirrors, tmp_path) -> None:
+    content = os.urandom(50_000)
+    tampered = mirrors({"train-labels-idx1-ubyte.gz": content[:-1] + b"!"}, cut=False)
+    target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    with pytest.raises(DownloadError, match="SHA-256 mismatch"):
+        datasets._download(_spec(content), target, (tampered,))
+    assert list(target.parent.iterdir()) == []
+
+
+def test_official_sources_are_pinned() -> None:
+    assert datasets.MIRRORS[0].startswith("http://fashion-mnist.s3-website")
+    assert len(datasets.MIRRORS) == 2
+    assert {spec.filename for spec in FILES.values()} == {
+        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}  # fmt: skip
+
+
+# --------------------------------------------------------------------------- security
+
+
+def test_nothing_is_ever_unpickled() -> None:
+    for path in SRC.rglob("*.py"):
+        text = path.read_text()
+        assert "import pickle" not in text and "allow_pickle=True" not in text, path
+        for call in re.findall(r"np\.load\([^)]*\)", text):
+            assert "allow_pickle=False" in call, (path, call)
+
+
+def test_cache_entries_are_plain_npz() -> None:
+    from fashionlab import embedding
+
+    features = np.random.default_rng(0).normal(size=(200, 5))
+    embedding.tsne(features, n_jobs=1)
+    (entry,) = embedding.cache_dir().glob("tsne-*.npz")
+    with zipfile.ZipFile(entry) as archive:
+        for name in archive.namelist():
+            assert archive.read(name)[:6] == b"\x93NUMPY"
+            assert b"'descr': '|O'" not in archive.read(name)[:200]  # no object arrays
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "C:\\x", "<script>"])
+def test_no_user_text_reaches_a_path(name) -> None:
+    from fashionlab.study import slug
+
+    made = slug([name, "Coat"])
+    assert "/" not in made and "\\" not in made and ".." not in made and "<" not in made
