@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench lock clean
+.PHONY: run test lint typecheck bench results-table lock clean
 
 run: $(STAMP)
 	$(BIN)/fashionlab run
@@ -22,6 +22,14 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_logistic.py
+	$(BIN)/python benchmarks/bench_tsne.py
+	$(BIN)/python benchmarks/bench_network.py
+	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_atlas.py
+
+# The README's results table, from the last `make run`
+results-table: $(STAMP)
+	$(BIN)/python -m fashionlab.report report/results.json
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

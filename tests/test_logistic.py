@@ -82,7 +82,7 @@ def test_converged_weights_match_scikit_learn_unpenalised() -> None:
     true_theta = np.array([0.5, 1.0, -2.0, 0.7, 0.0])
     y = (rng.uniform(size=2000) < sigmoid(bias_trick(X) @ true_theta)).astype(int).reshape(-1, 1)
     Xb = bias_trick(X)
-    theta, _ = fit_to_convergence(Xb, y, Xb, y, max_steps=20_000, patience=500)
+    theta, _ = fit_to_convergence(Xb, y, Xb, y, max_steps=20_000, patience=500, tol=0.0)
     oracle = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y.ravel())
     expected = np.concatenate([oracle.intercept_, oracle.coef_.ravel()])
     np.testing.assert_allclose(theta.ravel(), expected, atol=2e-3)

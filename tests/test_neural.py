@@ -20,9 +20,10 @@ def test_model_has_exactly_the_allowed_layers() -> None:
 
 def test_short_fit_learns_a_synthetic_problem() -> None:
     rng = np.random.default_rng(0)
-    X = rng.uniform(size=(1500, 784)).astype(np.float32)
-    w = rng.normal(size=784)
-    y = ((X - 0.5) @ w > 0).astype(int).reshape(-1, 1)
+    y = rng.integers(0, 2, (1500, 1))
+    X = rng.uniform(0, 0.6, size=(1500, 784)).astype(np.float32)
+    X[:, 300:340] += 0.4 * y  # one class is brighter in a band of 40 pixels
+    X[:, 500:540] += 0.4 * (1 - y)  # the other in another band
     run, _ = neural.fit(
         X, y, (X[:200], y[:200]), classes=("Pullover", "Coat"), epochs=15, batch_size=64, seed=0
     )

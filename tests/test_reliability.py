@@ -132,7 +132,7 @@ def test_two_concurrent_runs_share_cache_and_output(real_data_dir, tmp_path) -> 
     _, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
     assert json.loads((out / "results.json").read_text())["timings"]["cache"] == {
-        "pca": True, "tsne": True}  # fmt: skip
+        "pca": True, "tsne": True, "study": True}  # fmt: skip
 
 
 # --------------------------------------------------------------------------- determinism
@@ -150,7 +150,7 @@ def test_two_cold_runs_give_identical_results(real_data_dir, tmp_path) -> None:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
         document = json.loads((out / "results.json").read_text())
-        assert document["timings"]["cache"] == {"pca": False, "tsne": False}  # cold
+        assert document["timings"]["cache"] == {"pca": False, "tsne": False, "study": False}
         for varying in ("timings", "versions"):
             document.pop(varying)
         documents.append(document)
@@ -274,7 +274,7 @@ def test_cache_entries_are_plain_npz() -> None:
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "C:\\x", "<script>"])
 def test_no_user_text_reaches_a_path(name) -> None:
-    from fashionlab.study import slug
+    from fashionlab.storage import slug
 
     made = slug([name, "Coat"])
     assert "/" not in made and "\\" not in made and ".." not in made and "<" not in made

@@ -28,7 +28,7 @@ from .logistic import (
     steps_to_fraction,
 )
 from .report import Section, Table
-from .storage import atomic_write_bytes, cache_home
+from .storage import atomic_write_bytes, cache_home, slug
 
 log = logging.getLogger(__name__)
 
@@ -354,7 +354,7 @@ def compute(
         learned[name] = weight_summary(run.theta)
         plots.save(
             plots.weights_map(run.theta, run.classes),
-            figures_dir / f"weights_{_slug(run.classes)}.png",
+            figures_dir / f"weights_{slug(run.classes)}.png",
         )
     hard = runs[list(runs)[-1]]
     X, y = preprocessing.get_data_subset(data.df_train, hard.classes)
@@ -379,7 +379,7 @@ def compute(
                 probabilities[errors], hard.classes,
                 f"Most confident validation errors, {model_name}",
             ),
-            figures_dir / f"errors_{_slug([model_name])}.png",
+            figures_dir / f"errors_{slug([model_name])}.png",
         )  # fmt: skip
     results["learned"] = learned
 
@@ -394,10 +394,6 @@ def compute(
         mapped.coordinates, mapped.labels, np.concatenate([data.train_images, data.test_images])
     )
     return results
-
-
-def _slug(parts: Sequence[str]) -> str:
-    return "_".join("".join(ch for ch in p.lower() if ch.isalnum()) for p in parts)
 
 
 # --------------------------------------------------------------------------- report sections
@@ -476,7 +472,7 @@ def sections(results: dict[str, Any]) -> list[Section]:
             f"{summary['strongest_weight']:+.3f}, is at row {summary['strongest_at'][0]}, "
             f"column {summary['strongest_at'][1]}."
         )
-        figures.append((f"weights_{_slug(run['classes'])}.png", f"Weights θ1…θ784, {name}."))
+        figures.append((f"weights_{slug(run['classes'])}.png", f"Weights θ1…θ784, {name}."))
     for model_name in ("logistic regression", "neural network"):
         errors = learned[f"errors {model_name}"]
         if errors["most_confident_probability"] is not None:
@@ -487,7 +483,7 @@ def sections(results: dict[str, Any]) -> list[Section]:
                 "second class."
             )
         figures.append(
-            (f"errors_{_slug([model_name])}.png", f"Most confident errors, {model_name}.")
+            (f"errors_{slug([model_name])}.png", f"Most confident errors, {model_name}.")
         )
     learned_section = Section(
         "learned", "What the models learned", paragraphs=paragraphs, figures=figures

@@ -124,8 +124,10 @@ def fit_to_convergence(
     *,
     max_steps: int = CONVERGENCE_MAX_STEPS,
     patience: int = 50,
+    tol: float = 1e-4,
 ) -> tuple[np.ndarray, int]:
-    """Unpenalised logistic regression run until the validation loss stops improving.
+    """Unpenalised logistic regression run until the validation loss stops improving: by more
+    than ``tol`` within ``patience`` steps, or for ``max_steps``.
 
     Nesterov-accelerated gradient descent on the same loss and gradient (eqs. 8-9), with step
     size 1/L from the Lipschitz bound L = ||X||_2^2 / (4n). Inputs carry the bias column already.
@@ -142,7 +144,7 @@ def fit_to_convergence(
         theta = momentum_point - step_size * bce_gradient(X_train, y_train, h)
         momentum_point = theta + (step - 1) / (step + 2) * (theta - previous)
         val_loss = binary_cross_entropy(y_val, sigmoid(X_val @ theta))
-        if val_loss < best_loss:
+        if val_loss < best_loss - tol:
             best_theta, best_loss, best_step = theta, val_loss, step
         elif step - best_step >= patience:
             break

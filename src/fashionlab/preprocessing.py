@@ -33,7 +33,8 @@ def flatten(images: np.ndarray) -> np.ndarray:
 
 def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> pd.DataFrame:
     """A frame with columns ``z0 ... z{d-1}``, ``label`` and ``class``, built in one block."""
-    frame = pd.DataFrame(vectors, columns=[f"{prefix}{i}" for i in range(vectors.shape[1])])
+    columns = [f"{prefix}{i}" for i in range(vectors.shape[1])]
+    frame = pd.DataFrame(vectors, columns=columns, copy=False)  # a view: no 376 MB copy
     frame["label"] = labels
     frame["class"] = frame["label"].map(CLASS_DICT)
     return frame

@@ -277,3 +277,15 @@ def write(folder: Path, results: dict[str, Any]) -> None:
     sections = build_sections(results)
     atomic_write_bytes(folder / "index.html", render_html(results, sections).encode())
     atomic_write_bytes(folder / "report.md", render_markdown(results, sections).encode())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m fashionlab.report report/results.json``: the results table as Markdown."""
+    import sys
+
+    path = Path((argv or sys.argv[1:] or ["report/results.json"])[0])
+    print(_md_table(results_table(json.loads(path.read_text()))))
+
+
+if __name__ == "__main__":
+    main()

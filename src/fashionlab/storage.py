@@ -6,10 +6,15 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from filelock import FileLock
+
+
+def slug(parts: Sequence[str]) -> str:
+    """A file-name-safe name: letters and digits of each part, joined by "_". No path can escape."""
+    return "_".join("".join(ch for ch in part.lower() if ch.isalnum()) for part in parts)
 
 
 def cache_home() -> Path:

@@ -8,7 +8,10 @@ times and cache hits go to ``results["timings"]`` alone, so two runs can be comp
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +27,7 @@ from . import embedding, preprocessing
 from .config import Config
 from .datasets import CLASS_NAMES, locate
 from .logistic import CONVERGENCE_MAX_STEPS, PairRun, StepCallback, run_pair, steps_to_fraction
-from .storage import atomic_path, staged_directory
+from .storage import atomic_path, cache_home, slug, staged_directory
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +116,6 @@ def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
 
 def pair_name(classes: Sequence[str]) -> str:
     return f"{classes[0]} vs {classes[1]}"
-
-
-def slug(classes: Sequence[str]) -> str:
-    """A file-name-safe name for a pair: letters and digits only, so no path can escape."""
-    return "_".join("".join(ch for ch in c.lower() if ch.isalnum()) for c in classes)
 
 
 # --------------------------------------------------------------------------- single commands
@@ -236,7 +234,9 @@ class Mapped:
 
 
 def _embed(data: Data, points: int, progress: Progress) -> Mapped:
-    projection = embedding.project(data.train_images, data.test_images)
+    projection = embedding.project(
+        data.train_images, data.test_images, vectors=(data.train_vectors, data.test_vectors)
+    )
     labels = np.concatenate([data.train_labels, data.test_labels])[:points]
     coordinates, cached = embedding.tsne(projection.features[:points], progress=progress.tsne)
     return Mapped(projection, coordinates, labels, cached)
@@ -276,7 +276,12 @@ def _timed(timings: dict[str, float], name: str, progress: Progress) -> Iterator
     progress.stage_done(name, timings[name])
 
 
-def compute(config: Config, figures_dir: Path, progress: Progress | None = None) -> dict[str, Any]:
+def compute(
+    config: Config,
+    figures_dir: Path,
+    progress: Progress | None = None,
+    data: Data | None = None,
+) -> dict[str, Any]:
     """Run every stage, write every figure into ``figures_dir``, return every number measured."""
     progress = progress or LogProgress()
     stages = ["data and preprocessing", "PCA and t-SNE", "logistic regression", "neural network",
@@ -288,7 +293,7 @@ def compute(config: Config, figures_dir: Path, progress: Progress | None = None)
     step = iter(range(1, len(stages) + 1))
 
     started = time.perf_counter()
-    data = load_data(config.data_dir, verify=config.verify)  # a bad file fails before any output
+    data = data or load_data(config.data_dir, verify=config.verify)  # fails before any output
     from . import plots
 
     progress.stage(next(step), len(stages), stages[0])
@@ -461,6 +466,78 @@ def comparison_record(results: dict[str, Any], pair: Sequence[str]) -> dict[str,
     }
 
 
+# --------------------------------------------------------------------------- the study cache
+#
+# A whole study is a pure function of the image bytes, the settings that change a computation,
+# the library versions and fashionlab's own code. Its results and figures are cached under a key
+# made of exactly those, so an unchanged re-run only re-renders the report.
+
+_PRESENTATION_ONLY = ("out", "title", "author", "jobs")
+
+
+def study_key(config: Config, data: Data) -> str:
+    digest = hashlib.sha256()
+    for array in (data.train_images, data.train_labels, data.test_images, data.test_labels):
+        digest.update(np.ascontiguousarray(array).data)
+    settings = {k: v for k, v in config.as_dict().items() if k not in _PRESENTATION_ONLY}
+    digest.update(json.dumps([settings, versions()], sort_keys=True, default=str).encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _restore(entry: Path, figures_dir: Path) -> dict[str, Any] | None:
+    """A cached study's results, with its figures copied into ``figures_dir``; None if unusable."""
+    try:
+        results = json.loads((entry / "results.json").read_text())
+        for name in results["figures"]:
+            shutil.copyfile(entry / "figures" / name, figures_dir / name)
+        if "extras" in results:
+            results["extras"]["_interactive_html"] = (entry / "interactive.html").read_text()
+        return dict(results)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("discarding unusable study cache %s (%s)", entry, exc)
+        shutil.rmtree(entry, ignore_errors=True)
+        return None
+
+
+def _store(entry: Path, results: dict[str, Any], figures_dir: Path) -> None:
+    from . import report
+
+    if entry.exists():
+        return
+    with staged_directory(entry) as stage:
+        shutil.copytree(figures_dir, stage / "figures")
+        stored = {**results, "figures": sorted(p.name for p in figures_dir.glob("*.png"))}
+        report.write_json(stage / "results.json", stored)
+        if "extras" in results:
+            (stage / "interactive.html").write_text(results["extras"]["_interactive_html"])
+
+
+def compute_or_restore(config: Config, figures_dir: Path, progress: Progress) -> dict[str, Any]:
+    """``compute``, unless this exact study was computed before: then restore it (cache hit)."""
+    started = time.perf_counter()
+    data = load_data(config.data_dir, verify=config.verify)
+    entry = cache_home() / "study" / study_key(config, data)
+    restored = _restore(entry, figures_dir) if entry.exists() else None
+    if restored is None:
+        results = compute(config, figures_dir, progress, data)
+        _store(entry, results, figures_dir)
+        results["timings"]["cache"]["study"] = False
+        return results
+    progress.stage(1, 1, "restoring this exact study from the cache")
+    seconds = time.perf_counter() - started
+    progress.stage_done("restored from cache", seconds)
+    restored.pop("figures")
+    restored["config"] = config.as_dict()
+    restored["timings"].update(
+        stages={"restored from cache": seconds},
+        cache={"pca": True, "tsne": True, "study": True},
+        total=seconds,
+    )
+    return restored
+
+
 def run(config: Config, progress: Progress | None = None) -> Path:
     """``fashionlab run``: compute everything, then write the report into ``config.out`` atomically."""
     from . import report
@@ -470,7 +547,7 @@ def run(config: Config, progress: Progress | None = None) -> Path:
     with staged_directory(out) as stage:
         figures = stage / "figures"
         figures.mkdir()
-        results = compute(config, figures, progress)
+        results = compute_or_restore(config, figures, progress)
         started = time.perf_counter()
         report.write(stage, results)
         results["timings"]["report"] = time.perf_counter() - started

@@ -1,0 +1,40 @@
+"""100 gradient-descent steps: fashionlab's loop against the assignment's skeleton filled in literally.
+
+Both run side by side on the same rows of both pairs. Usage: python benchmarks/bench_logistic.py
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from _common import median_seconds, reference
+
+from fashionlab.logistic import logistic_regression
+from fashionlab.study import load_data
+
+REPEATS = 7
+
+
+def main() -> None:
+    data = load_data()
+    print(
+        f"{'pair':<24}{'fashionlab':>12}{'literal':>12}{'ratio':>8}   final metrics (ours = literal)"
+    )
+    for pair in (["Trouser", "Ankle boot"], ["Pullover", "Coat"]):
+        X, y = reference.get_data_subset(data.df_train, pair)
+        ours, _ = median_seconds(lambda X=X, y=y: logistic_regression(X, y, 0.05, 100), REPEATS)
+        literal, _ = median_seconds(
+            lambda X=X, y=y: reference.logistic_regression(X, y, 0.05, 100), REPEATS
+        )
+        _, train_loss, train_acc, val_loss, val_acc = logistic_regression(X, y, 0.05, 100)
+        check = reference.logistic_regression(X, y, 0.05, 100)
+        same = np.allclose(val_loss, check[3], rtol=1e-10) and val_acc == list(check[4])
+        print(
+            f"{' vs '.join(pair):<24}{ours:>11.3f}s{literal:>11.3f}s{literal / ours:>7.2f}x   "
+            f"train acc {train_acc[-1]:.4f} loss {train_loss[-1]:.4f}, "
+            f"val acc {val_acc[-1]:.4f} loss {val_loss[-1]:.4f} (identical: {same})"
+        )
+    print(f"medians of {REPEATS} runs after a warm-up; ratio = literal / fashionlab")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""Seconds per epoch of the assignment's network on Pullover vs Coat, on Keras's JAX backend, and
+on TensorFlow too where it happens to be installed (each backend in its own process).
+
+Usage: python benchmarks/bench_network.py
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+
+CHILD = """
+import json, time
+from fashionlab.study import load_data
+from fashionlab import neural
+from fashionlab.preprocessing import get_data_subset
+data = load_data()
+X, y = get_data_subset(data.df_train, ["Pullover", "Coat"])
+official = data.official_test(["Pullover", "Coat"])
+run, _ = neural.fit(X, y, official, classes=("Pullover", "Coat"), epochs=60, batch_size=64, seed=0)
+print(json.dumps({"seconds": run.seconds, "epochs": run.epochs_run, "val": run.val_accuracy,
+                  "test": run.test_accuracy}))
+"""
+
+
+def measure(backend: str) -> dict[str, float]:
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True,
+                         check=True).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    backends = ["jax"] + (["tensorflow"] if importlib.util.find_spec("tensorflow") else [])
+    for backend in backends:
+        result = measure(backend)
+        print(f"{backend:<11} {result['seconds']:6.2f} s for {result['epochs']} epochs = "
+              f"{result['seconds'] / result['epochs']:.3f} s/epoch; val {result['val']:.4f}, "
+              f"official test {result['test']:.4f}")  # fmt: skip
+    if len(backends) == 1:
+        print("TensorFlow is not installed: only JAX was timed (TensorFlow is not a dependency)")
+
+
+if __name__ == "__main__":
+    main()
