@@ -39,6 +39,10 @@ CASES = {
         ),
         8,
     ),
+    "weights_grid": (
+        lambda: plots.weights_grid([(["Coat", "Bag"], rng.normal(size=785))] * 45),
+        46,
+    ),
     "pair_heatmap": (lambda: plots.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
     "confusion": (lambda: plots.confusion_matrix(np.eye(10) * 100, "t"), 2),
 }

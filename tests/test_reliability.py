@@ -95,13 +95,14 @@ def test_interrupted_run_loses_nothing(signum, stage, points, real_data_dir, tmp
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_interrupted_atlas_keeps_finished_pairs(real_data_dir, tmp_path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_atlas_keeps_finished_pairs(signum, real_data_dir, tmp_path) -> None:
     cache = tmp_path / "cache"
     process = _fashionlab("atlas", "--epochs", "2", "--json", cache=cache)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(cache.glob("fashionlab/atlas/*/*.json"))) < 2:
         time.sleep(0.2)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "interrupted" in err and "Traceback" not in err
     assert out == ""  # no half-printed JSON

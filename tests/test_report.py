@@ -21,7 +21,7 @@ FIGURES = {
     "q1_image_raw.png", "q1_image_normalised.png", "q1_grid.png", "pca_variance.png",
     "tsne_all.png", "tsne_trouser_ankleboot.png", "tsne_pullover_coat.png",
     "logreg_trouser_ankleboot.png", "logreg_pullover_coat.png", "nn_loss.png", "nn_accuracy.png",
-    "atlas_logreg.png", "weights_trouser_ankleboot.png", "weights_pullover_coat.png",
+    "atlas_logreg.png", "atlas_weights.png", "weights_trouser_ankleboot.png", "weights_pullover_coat.png",
     "errors_logisticregression.png", "errors_neuralnetwork.png", "softmax_confusion.png",
 }  # fmt: skip
 

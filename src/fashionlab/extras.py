@@ -61,7 +61,7 @@ def _pair_record(
     X, y = preprocessing.get_data_subset(frame, pair)
     Xb = preprocessing.bias_trick(X)
     X_train, y_train, _, _, X_val, y_val = preprocessing.train_test_validation_split(Xb, y)
-    _, _, _, _, val_accuracies = gradient_descent(
+    theta, _, _, _, val_accuracies = gradient_descent(
         X_train, y_train, X_val, y_val, learning_rate, steps
     )
     converged, _ = fit_to_convergence(X_train, y_train, X_val, y_val, max_steps=500)
@@ -71,6 +71,7 @@ def _pair_record(
         "logreg_converged_val_accuracy": accuracy(y_val, sigmoid(X_val @ converged)),
         "steps_to_95": steps_to_fraction(val_accuracies, 0.95),
         "nn_val_accuracy": None,
+        "theta": [round(float(w), 6) for w in theta.ravel()],  # for the weights grid
     }
     if network:
         from . import neural
@@ -124,7 +125,7 @@ def atlas(
     from joblib import Parallel, delayed, parallel_config
 
     settings = {"lr": learning_rate, "steps": steps, "epochs": epochs, "seed": seed,
-                "network": network}  # fmt: skip
+                "network": network, "record": 2}  # fmt: skip
     folder = _atlas_cache(images, labels, settings)
     done: dict[tuple[str, str], dict[str, Any]] = {}
     for pair in pairs:
@@ -341,13 +342,17 @@ def compute(
         data.train_images, data.train_labels, pairs=ALL_PAIRS, jobs=config.jobs, seed=config.seed,
         epochs=ATLAS_EPOCHS, checkpoint=progress.checkpoint,
     )  # fmt: skip
-    results["atlas"] = {"pairs": records}
     plots.save(
         plots.pair_heatmap(
             atlas_matrix(records), "Logistic regression (100 steps): validation accuracy per pair"
         ),
         figures_dir / "atlas_logreg.png",
     )
+    plots.save(
+        plots.weights_grid([(r["classes"], np.array(r["theta"])) for r in records]),
+        figures_dir / "atlas_weights.png",
+    )
+    results["atlas"] = {"pairs": [{k: v for k, v in r.items() if k != "theta"} for r in records]}
 
     learned: dict[str, Any] = {}
     for name, run in runs.items():
@@ -434,7 +439,12 @@ def sections(results: dict[str, Any]) -> list[Section]:
             else []
         ),
         figures=[
-            ("atlas_logreg.png", "Validation accuracy of logistic regression for every pair.")
+            ("atlas_logreg.png", "Validation accuracy of logistic regression for every pair."),
+            (
+                "atlas_weights.png",
+                "What logistic regression learned for every pair: red pixels push towards the "
+                "second class, blue towards the first.",
+            ),
         ],
         table=Table(
             [

@@ -181,6 +181,26 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     return figure
 
 
+def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int = 9) -> Figure:
+    """Every pair's weights theta_1..theta_784, each scaled by its largest |weight| and centred at 0."""
+    rows = max(1, -(-len(pairs) // columns))
+    figure = Figure(figsize=(1.45 * columns + 0.8, 1.6 * rows + 0.6))
+    figure.suptitle("Logistic-regression weights for every pair (red favours the second class)")
+    shown = None
+    for index, (classes, theta) in enumerate(pairs):
+        weights = np.asarray(theta).ravel()[1:].reshape(28, 28)
+        axes = figure.add_subplot(rows, columns, index + 1)
+        shown = axes.imshow(
+            weights / (np.abs(weights).max() or 1.0), cmap="RdBu_r", vmin=-1, vmax=1
+        )
+        axes.set_xticks([])
+        axes.set_yticks([])
+        axes.set_title(f"{classes[0]}\nvs {classes[1]}", fontsize=6.5)
+    if shown is not None:
+        figure.colorbar(shown, ax=figure.axes, shrink=0.6, label="weight / largest |weight|")
+    return figure
+
+
 def misclassified_gallery(
     images: np.ndarray,
     true_labels: Sequence[str],
