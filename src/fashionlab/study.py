@@ -167,30 +167,47 @@ def network(
 ) -> NetworkStudy:
     """``fashionlab nn``: the network on one pair, with logistic regression on the same rows."""
     data = data or load_data(data_dir, verify=verify)
-    from . import neural
-
     pair = preprocessing.resolve_pair(classes)
-    X, y = preprocessing.get_data_subset(data.df_train, pair)
-    official = data.official_test(pair)
-    result, model = neural.fit(
-        X, y, official, classes=pair, epochs=epochs, batch_size=batch_size, seed=seed,
-        on_epoch=on_epoch,
-    )  # fmt: skip
+    result, model = _fit_network(pair, data, epochs, batch_size, seed, on_epoch)
     if baseline is None:
-        baseline = run_pair(data.df_train, pair, converge=True, official_test=official)
-    result.comparison = {
-        "logreg_val_accuracy": baseline.final("val_accuracy"),
-        "logreg_holdout_accuracy": baseline.test_accuracy,
-        "logreg_test_accuracy": baseline.official_test_accuracy,
-        "logreg_converged_val_accuracy": baseline.converged_val_accuracy,
-        "logreg_converged_test_accuracy": baseline.converged_official_test_accuracy,
-    }
+        baseline = run_pair(
+            data.df_train, pair, converge=True, official_test=data.official_test(pair)
+        )
+    result.comparison = _logreg_comparison(baseline)
     if plot_dir is not None:
         from . import plots
 
         plots.save(plots.plot_losses(result.history), Path(plot_dir) / "nn_loss.png")
         plots.save(plots.plot_accuracies(result.history), Path(plot_dir) / "nn_accuracy.png")
     return NetworkStudy(result, model, baseline)
+
+
+def _fit_network(
+    pair: tuple[str, str],
+    data: Data,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    on_epoch: Callable[[int, dict[str, float]], None] | None,
+) -> tuple[Any, Any]:
+    from . import neural
+
+    X, y = preprocessing.get_data_subset(data.df_train, pair)
+    return neural.fit(
+        X, y, data.official_test(pair), classes=pair, epochs=epochs, batch_size=batch_size,
+        seed=seed, on_epoch=on_epoch,
+    )  # fmt: skip
+
+
+def _logreg_comparison(baseline: PairRun) -> dict[str, float | None]:
+    """Logistic regression on the network's rows: the assignment's 100 steps, and converged."""
+    return {
+        "logreg_val_accuracy": baseline.final("val_accuracy"),
+        "logreg_holdout_accuracy": baseline.test_accuracy,
+        "logreg_test_accuracy": baseline.official_test_accuracy,
+        "logreg_converged_val_accuracy": baseline.converged_val_accuracy,
+        "logreg_converged_test_accuracy": baseline.converged_official_test_accuracy,
+    }
 
 
 def explore(
@@ -301,6 +318,8 @@ def compute(
     timings["stages"][stages[0]] = time.perf_counter() - started
     progress.stage_done(stages[0], timings["stages"][stages[0]])
 
+    hard_pair = preprocessing.resolve_pair(config.pairs[-1])
+
     progress.stage(next(step), len(stages), stages[1])
     with _timed(timings["stages"], stages[1], progress):
         mapped = _embed(data, config.points, progress)
@@ -327,13 +346,13 @@ def compute(
             )
 
     progress.stage(next(step), len(stages), stages[3])
-    hard_pair = config.pairs[-1]
     with _timed(timings["stages"], stages[3], progress):
-        net = network(
-            hard_pair, epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
-            on_epoch=lambda epoch, logs: progress.epoch(epoch, config.epochs, logs), data=data,
-            baseline=runs[pair_name(hard_pair)],
+        trained, model = _fit_network(
+            hard_pair, data, config.epochs, config.batch_size, config.seed,
+            lambda epoch, logs: progress.epoch(epoch, config.epochs, logs),
         )  # fmt: skip
+        trained.comparison = _logreg_comparison(runs[pair_name(hard_pair)])
+        net = NetworkStudy(trained, model, runs[pair_name(hard_pair)])
         record, seconds = network_record(net, data, config.epochs)
         results["network"] = record
         timings["models"][f"network {pair_name(hard_pair)}"] = seconds
