@@ -221,10 +221,9 @@ def _read_file(path: Path, spec: RemoteFile, verify: bool) -> tuple[np.ndarray, 
     if archive_ok:
         how = "archive sha256"
     elif verify:
-        payload = np.concatenate(
-            [np.frombuffer(_idx_header(array), np.uint8), array.reshape(-1)]
-        ).tobytes()
-        if _sha256(payload) != spec.payload_sha256:
+        payload = hashlib.sha256(_idx_header(array))  # the decompressed file: header, then data
+        payload.update(np.ascontiguousarray(array).data)
+        if payload.hexdigest() != spec.payload_sha256:
             raise ChecksumError(
                 f"{path}: SHA-256 does not match the official {spec.filename}; delete it so a "
                 "fresh copy is used, or pass --no-verify to use a deliberately different copy"

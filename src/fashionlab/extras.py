@@ -76,20 +76,11 @@ def _pair_record(
     if network:
         from . import neural
 
-        keras = neural.keras_module()
-        keras.utils.set_random_seed(seed)
-        model = neural.compile_model(neural.build_model())
-        model.fit(
-            X.astype(np.float32), y.astype(np.float32), validation_split=0.2, epochs=epochs,
-            batch_size=NN_BATCH_SIZE,
-            callbacks=[keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=3, restore_best_weights=True)],
-            verbose=0,
+        run, _ = neural.fit(
+            X, y, None, classes=pair, epochs=epochs, batch_size=NN_BATCH_SIZE, seed=seed,
+            patience=3,
         )  # fmt: skip
-        _, val_accuracy = model.evaluate(
-            X_val[:, 1:].astype(np.float32), y_val.astype(np.float32), verbose=0
-        )
-        record["nn_val_accuracy"] = float(val_accuracy)
+        record["nn_val_accuracy"] = run.val_accuracy
     return record
 
 
@@ -125,13 +116,16 @@ def atlas(
     from joblib import Parallel, delayed, parallel_config
 
     settings = {"lr": learning_rate, "steps": steps, "epochs": epochs, "seed": seed,
-                "network": network, "record": 2}  # fmt: skip
+                "network": network, "record": 3}  # fmt: skip
     folder = _atlas_cache(images, labels, settings)
+
+    def entry(pair: tuple[str, str]) -> Path:
+        return folder / f"{CLASS_NAMES.index(pair[0])}-{CLASS_NAMES.index(pair[1])}.json"
+
     done: dict[tuple[str, str], dict[str, Any]] = {}
     for pair in pairs:
-        path = folder / f"{CLASS_NAMES.index(pair[0])}-{CLASS_NAMES.index(pair[1])}.json"
         try:
-            done[pair] = json.loads(path.read_text())
+            done[pair] = json.loads(entry(pair).read_text())
         except (OSError, ValueError):
             continue
     todo = [pair for pair in pairs if pair not in done]
@@ -155,8 +149,7 @@ def atlas(
             ),
             strict=True,
         ):
-            path = folder / f"{CLASS_NAMES.index(pair[0])}-{CLASS_NAMES.index(pair[1])}.json"
-            atomic_write_bytes(path, json.dumps(record).encode())
+            atomic_write_bytes(entry(pair), json.dumps(record).encode())
             done[pair] = record
             if checkpoint is not None:
                 checkpoint()

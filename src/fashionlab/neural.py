@@ -89,7 +89,7 @@ class NetworkRun:
     val_accuracy: float
     val_loss: float
     holdout_accuracy: float
-    test_accuracy: float
+    test_accuracy: float | None  # None when no official test images were given
     seconds: float
     summary: str
     n_parameters: int
@@ -123,7 +123,7 @@ class NetworkRun:
 def fit(
     X: np.ndarray,
     y: np.ndarray,
-    official_test: tuple[np.ndarray, np.ndarray],
+    official_test: tuple[np.ndarray, np.ndarray] | None,
     *,
     classes: tuple[str, ...],
     epochs: int,
@@ -186,7 +186,7 @@ def fit(
         val_accuracy=val_accuracy,
         val_loss=val_loss,
         holdout_accuracy=score(X_holdout, y_holdout)[1],
-        test_accuracy=score(*official_test)[1],
+        test_accuracy=None if official_test is None else score(*official_test)[1],
         seconds=seconds,
         summary=summary_text(model),
         n_parameters=int(model.count_params()),

@@ -15,7 +15,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,6 +77,9 @@ class Data:
     test_images: np.ndarray  # (10000, 28, 28) uint8
     test_labels: np.ndarray  # (10000,) uint8
     sources: dict[str, dict[str, str]]  # file -> where it was found and how it was verified
+    _official: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     @cached_property
     def train_vectors(self) -> np.ndarray:
@@ -97,7 +100,10 @@ class Data:
 
     def official_test(self, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
-        return preprocessing.get_data_subset(self.df_test, classes, shuffle=False)
+        pair = preprocessing.resolve_pair(classes)
+        if pair not in self._official:
+            self._official[pair] = preprocessing.get_data_subset(self.df_test, pair, shuffle=False)
+        return self._official[pair]
 
 
 def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
@@ -168,46 +174,31 @@ def network(
     """``fashionlab nn``: the network on one pair, with logistic regression on the same rows."""
     data = data or load_data(data_dir, verify=verify)
     pair = preprocessing.resolve_pair(classes)
-    result, model = _fit_network(pair, data, epochs, batch_size, seed, on_epoch)
+    X, y = preprocessing.get_data_subset(data.df_train, pair)
+    from . import neural
+
+    result, model = neural.fit(
+        X, y, data.official_test(pair), classes=pair, epochs=epochs, batch_size=batch_size,
+        seed=seed, on_epoch=on_epoch,
+    )  # fmt: skip
     if baseline is None:
         baseline = run_pair(
             data.df_train, pair, converge=True, official_test=data.official_test(pair)
         )
-    result.comparison = _logreg_comparison(baseline)
-    if plot_dir is not None:
-        from . import plots
-
-        plots.save(plots.plot_losses(result.history), Path(plot_dir) / "nn_loss.png")
-        plots.save(plots.plot_accuracies(result.history), Path(plot_dir) / "nn_accuracy.png")
-    return NetworkStudy(result, model, baseline)
-
-
-def _fit_network(
-    pair: tuple[str, str],
-    data: Data,
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    on_epoch: Callable[[int, dict[str, float]], None] | None,
-) -> tuple[Any, Any]:
-    from . import neural
-
-    X, y = preprocessing.get_data_subset(data.df_train, pair)
-    return neural.fit(
-        X, y, data.official_test(pair), classes=pair, epochs=epochs, batch_size=batch_size,
-        seed=seed, on_epoch=on_epoch,
-    )  # fmt: skip
-
-
-def _logreg_comparison(baseline: PairRun) -> dict[str, float | None]:
-    """Logistic regression on the network's rows: the assignment's 100 steps, and converged."""
-    return {
+    # Logistic regression on the network's rows: the assignment's 100 steps, and converged.
+    result.comparison = {
         "logreg_val_accuracy": baseline.final("val_accuracy"),
         "logreg_holdout_accuracy": baseline.test_accuracy,
         "logreg_test_accuracy": baseline.official_test_accuracy,
         "logreg_converged_val_accuracy": baseline.converged_val_accuracy,
         "logreg_converged_test_accuracy": baseline.converged_official_test_accuracy,
     }
+    if plot_dir is not None:
+        from . import plots
+
+        plots.save(plots.plot_losses(result.history), Path(plot_dir) / "nn_loss.png")
+        plots.save(plots.plot_accuracies(result.history), Path(plot_dir) / "nn_accuracy.png")
+    return NetworkStudy(result, model, baseline)
 
 
 def explore(
@@ -347,12 +338,11 @@ def compute(
 
     progress.stage(next(step), len(stages), stages[3])
     with _timed(timings["stages"], stages[3], progress):
-        trained, model = _fit_network(
-            hard_pair, data, config.epochs, config.batch_size, config.seed,
-            lambda epoch, logs: progress.epoch(epoch, config.epochs, logs),
+        net = network(
+            hard_pair, epochs=config.epochs, batch_size=config.batch_size, seed=config.seed,
+            on_epoch=lambda epoch, logs: progress.epoch(epoch, config.epochs, logs), data=data,
+            baseline=runs[pair_name(hard_pair)],
         )  # fmt: skip
-        trained.comparison = _logreg_comparison(runs[pair_name(hard_pair)])
-        net = NetworkStudy(trained, model, runs[pair_name(hard_pair)])
         record, seconds = network_record(net, data, config.epochs)
         results["network"] = record
         timings["models"][f"network {pair_name(hard_pair)}"] = seconds
