@@ -93,6 +93,52 @@ def test_interrupted_run_loses_nothing(signum, stage, points, real_data_dir, tmp
     _cache_is_sound(cache)
 
 
+# Where a signal lands is a matter of timing, so the two ways it once escaped the handler are
+# also replayed exactly: the command below is run under ``python -m`` as a user's would be.
+_INTERRUPTED_COMMAND = {
+    # A KeyboardInterrupt passing through an ``exec`` of a string, as when a signal arrives
+    # while dataclasses or scipy build functions during an import: CPython then ended the
+    # process by SIGINT (return code -2) after the handler had already chosen 130.
+    "exec": 'exec("raise KeyboardInterrupt")',
+    # The interrupt lands inside an extension module's initialisation, which reports it as
+    # its own ImportError: this printed a traceback and exited 1.
+    "import": 'cli._STOP.set(); raise ImportError("initialization failed")',
+}
+
+
+@pytest.mark.parametrize("how", sorted(_INTERRUPTED_COMMAND))
+def test_interrupt_inside_a_library_exits_130(how, tmp_path) -> None:
+    (tmp_path / "interrupted.py").write_text(
+        "import sys\n"
+        "from fashionlab import cli\n"
+        "def command(args):\n"
+        f"    {_INTERRUPTED_COMMAND[how]}\n"
+        "cli.COMMANDS['data'] = command\n"
+        "sys.exit(cli.main(['data']))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(SRC)])}
+    done = subprocess.run([sys.executable, "-m", "interrupted"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "fashionlab: interrupted; partial results were discarded\n"
+
+
+def test_an_error_without_a_stop_is_not_called_an_interrupt(tmp_path) -> None:
+    (tmp_path / "broken.py").write_text(
+        "import sys\n"
+        "from fashionlab import cli\n"
+        "def command(args):\n"
+        "    raise ImportError('a real bug')\n"
+        "cli.COMMANDS['data'] = command\n"
+        "sys.exit(cli.main(['data']))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(SRC)])}
+    done = subprocess.run([sys.executable, "-m", "broken"], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 1
+    assert "ImportError: a real bug" in done.stderr and "interrupted" not in done.stderr
+
+
 @pytest.mark.slow
 @pytest.mark.realdata
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -347,6 +347,17 @@ def _unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) 
     default(info)
 
 
+def _interrupted() -> int:
+    print("fashionlab: interrupted; partial results were discarded", file=sys.stderr)
+    # CPython remembers a KeyboardInterrupt that escaped any ``exec`` of a string (dataclasses
+    # and scipy build functions that way, so an interrupt during an import can pass through
+    # one), and under ``python -m`` it then ends the process by SIGINT even though the
+    # interrupt was handled here: a SIGTERM would look like a SIGINT, and 130 would be lost.
+    # Running any string that succeeds clears that flag.
+    exec("pass")
+    return 130
+
+
 class _Console:
     """Progress for long commands, on stderr: stage lines with times, a t-SNE bar, epoch lines."""
 
@@ -455,16 +466,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         COMMANDS[args.command](args)
         _Console().checkpoint()  # an interrupt swallowed inside a library still counts
+    except KeyboardInterrupt:
+        return _interrupted()
     except FashionLabError as exc:
+        if _STOP.is_set():
+            return _interrupted()
         where = ""
         if isinstance(exc, DataError) and getattr(args, "data_dir", None):
             where = f"argument --data-dir {args.data_dir!r}: "
         message = " ".join(str(exc).split())  # always one line
         print(f"fashionlab {args.command}: error: {where}{message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("fashionlab: interrupted; partial results were discarded", file=sys.stderr)
-        return 130
+    except Exception:
+        # An interrupt that lands inside an extension module's import surfaces as that
+        # import's error (scipy's HiGHS wrapper says "ImportError: initialization failed").
+        # Once a stop was asked for, any error that follows is its consequence.
+        if _STOP.is_set():
+            return _interrupted()
+        raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
