@@ -34,6 +34,14 @@ def test_projection_matches_scikit_learn_pca_50() -> None:
     assert projection.explained_variance_ratio.shape == (min(len(images), 784),)
 
 
+def test_projection_fitted_in_slices_matches_one_fit() -> None:
+    images = _images(9_000, seed=5)  # more rows than one slice of the scaler's fit
+    projection = embedding.project(images)
+    standardized = StandardScaler().fit_transform(images.reshape(len(images), -1) / 255.0)
+    oracle = PCA(n_components=50, svd_solver="covariance_eigh").fit(standardized)
+    np.testing.assert_allclose(projection.features, oracle.transform(standardized), atol=1e-8)
+
+
 def test_test_images_are_appended_with_the_training_fit() -> None:
     train, test = _images(200, 1), _images(50, 2)
     both = embedding.project(train, test)

@@ -242,9 +242,12 @@ class Mapped:
 
 
 def _embed(data: Data, points: int, progress: Progress) -> Mapped:
-    projection = embedding.project(
-        data.train_images, data.test_images, vectors=(data.train_vectors, data.test_vectors)
-    )
+    if points <= len(data.train_images):
+        projection = embedding.project(data.train_images, vectors=(data.train_vectors,))
+    else:  # the test images are projected with the training fit and appended
+        projection = embedding.project(
+            data.train_images, data.test_images, vectors=(data.train_vectors, data.test_vectors)
+        )
     labels = np.concatenate([data.train_labels, data.test_labels])[:points]
     coordinates, cached = embedding.tsne(projection.features[:points], progress=progress.tsne)
     return Mapped(projection, coordinates, labels, cached)
