@@ -2,8 +2,8 @@
 straightforward reference pipeline that follows the assignment's cells literally (a DataFrame built
 column by column, StandardScaler + PCA, scikit-learn's TSNE at the assignment's settings, the literal
 gradient-descent loop on both pairs, the same Keras model). Each runs in its own process on this
-machine, one after the other. fashionlab also draws every figure and writes the report; the
-reference draws nothing, so the comparison favours the reference.
+machine, one after the other, for three rounds; medians are compared. fashionlab also draws every
+figure and writes the report; the reference draws nothing, so the comparison favours the reference.
 
 Usage: python benchmarks/bench_run.py
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -72,26 +73,34 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     return time.perf_counter() - started, result.stdout
 
 
-def main() -> None:
+def _stages(timings: dict[str, dict[str, float]]) -> str:
+    return ", ".join(f"{k} {v:.1f} s" for k, v in timings["stages"].items())
+
+
+def main(rounds: int = 3) -> None:
+    """``rounds`` rounds, each running the reference, a cold run and a cached run in turn; the
+    medians are compared, since one run on a shared 2-core machine can be off by a second."""
     root = Path(__file__).parents[1]
-    with tempfile.TemporaryDirectory() as scratch:
-        env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}
-        run = [sys.executable, "-m", "fashionlab", "run", "--no-extras", "--out",
-               str(Path(scratch) / "report")]  # fmt: skip
-        cold, _ = timed(run, env)
-        stages_cold = json.loads((Path(scratch) / "report" / "results.json").read_text())["timings"]
-        cached, _ = timed(run, env)
-        stages_cached = json.loads((Path(scratch) / "report" / "results.json").read_text())[
-            "timings"
-        ]
-        reference, out = timed([sys.executable, "-c", REFERENCE], {**env, "PWD": str(root)})
-    reference_stages = json.loads(out.strip().splitlines()[-1])
-    print(f"reference pipeline : {reference:6.1f} s  " + ", ".join(
-        f"{k} {v:.1f} s" for k, v in reference_stages.items()))  # fmt: skip
-    for name, total, timings in (("fashionlab cold", cold, stages_cold),
-                                 ("fashionlab cached", cached, stages_cached)):  # fmt: skip
-        stages = ", ".join(f"{k} {v:.1f} s" for k, v in timings["stages"].items())
-        print(f"{name:<19}: {total:6.1f} s = {total / reference:.2f}x the reference  ({stages})")
+    reference, cold, cached = [], [], []
+    for round_ in range(1, rounds + 1):
+        with tempfile.TemporaryDirectory() as scratch:
+            env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}
+            report = Path(scratch) / "report"
+            run = [sys.executable, "-m", "fashionlab", "run", "--no-extras", "--out", str(report)]
+            seconds, out = timed([sys.executable, "-c", REFERENCE], {**env, "PWD": str(root)})
+            reference.append(seconds)
+            stages = json.loads(out.strip().splitlines()[-1])
+            print(f"round {round_}: reference {seconds:5.1f} s  (" + ", ".join(
+                f"{k} {v:.1f} s" for k, v in stages.items()) + ")")  # fmt: skip
+            for name, times in (("cold", cold), ("cached", cached)):
+                seconds, _ = timed(run, env)
+                times.append(seconds)
+                timings = json.loads((report / "results.json").read_text())["timings"]
+                print(f"         {name:<9} {seconds:5.1f} s  ({_stages(timings)})")
+    median = statistics.median(reference)
+    print(f"median of {rounds}: reference {median:.1f} s; "
+          f"cold {statistics.median(cold):.1f} s = {statistics.median(cold) / median:.2f}x, "
+          f"cached {statistics.median(cached):.1f} s = {statistics.median(cached) / median:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":
