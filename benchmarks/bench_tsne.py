@@ -1,6 +1,6 @@
 """The t-SNE stage: fashionlab's openTSNE settings against scikit-learn's TSNE at the assignment's
 settings, on the same 10,000 PCA rows. Prints times, the ratio and each map's 10-NN agreement, and
-writes both maps side by side to benchmarks/results/tsne_side_by_side.png.
+writes both maps to benchmarks/results/ (tsne_ours.png and tsne_sklearn.png) to compare by eye.
 
 Usage: python benchmarks/bench_tsne.py [--repeats N]
 """

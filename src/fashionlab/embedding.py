@@ -32,7 +32,7 @@ SKLEARN_LEARNING_RATE = 200.0  # the assignment's value, in scikit-learn's units
 OPENTSNE_LEARNING_RATE = 4 * SKLEARN_LEARNING_RATE  # the same step in openTSNE's units
 RANDOM_STATE = 0
 # Measured on 2 cores, 10,000 PCA rows (docs/tsne.md): scikit-learn's TSNE took 27.0 s for a
-# 10-NN class agreement of 0.8115; these settings take about 3.5 s for 0.8076.
+# 10-NN class agreement of 0.8115; these settings take about 3 s for 0.807.
 TSNE_SETTINGS: dict[str, object] = {
     "perplexity": PERPLEXITY,
     "learning_rate": OPENTSNE_LEARNING_RATE,
