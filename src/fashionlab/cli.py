@@ -491,10 +491,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def program() -> int:
     """The ``fashionlab`` program: ``main`` on the command line, then a prompt exit."""
     status = main()
@@ -503,3 +499,7 @@ def program() -> int:
     # handlers still run, and the operating system reclaims the memory with the process.
     gc.freeze()
     return status
+
+
+if __name__ == "__main__":
+    sys.exit(program())
