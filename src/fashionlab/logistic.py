@@ -131,15 +131,21 @@ def fit_to_convergence(
 
     Nesterov-accelerated gradient descent on the same loss and gradient (eqs. 8-9), with step
     size 1/L from the Lipschitz bound L = ||X||_2^2 / (4n). Inputs carry the bias column already.
-    Works in the inputs' dtype. Returns the theta of the lowest validation loss and the step at
-    which it was reached.
+    Returns the theta (float64) of the lowest validation loss and the step at which it was reached.
+
+    It runs in float32: each step is two memory-bound passes over X, so half the bytes is half the
+    time (measured 0.55 s against 1.1 s on Pullover vs Coat, with the same steps and scores).
     """
+    X_train, y_train, X_val, y_val = (
+        np.asarray(array, dtype=np.float32) for array in (X_train, y_train, X_val, y_val)
+    )
     n = len(y_train)
     # ||X||_2^2 is the largest eigenvalue of X^T X: a 785 x 785 problem, 5x quicker than the SVD
     # of X that np.linalg.norm(X, 2) runs
     lipschitz = float(np.linalg.eigvalsh(X_train.T @ X_train)[-1] / (4 * n))
     step_size = 1.0 / lipschitz
-    theta = momentum_point = np.zeros((X_train.shape[1], 1), dtype=X_train.dtype)
+    theta: np.ndarray = np.zeros((X_train.shape[1], 1), dtype=np.float32)
+    momentum_point = theta
     best_theta, best_loss, best_step = theta, math.inf, 0
     for step in range(1, max_steps + 1):
         h = sigmoid(X_train @ momentum_point)
@@ -151,7 +157,7 @@ def fit_to_convergence(
             best_theta, best_loss, best_step = theta, val_loss, step
         elif step - best_step >= patience:
             break
-    return best_theta, best_step
+    return best_theta.astype(np.float64), best_step
 
 
 def steps_to_fraction(values: Sequence[float], fraction: float) -> int:
@@ -247,11 +253,7 @@ def run_pair(
     if X_official is not None and official_test is not None:
         run.official_test_accuracy = accuracy(official_test[1], sigmoid(X_official @ theta))
     if converge:
-        # In float32: each step is two memory-bound passes over X, so half the bytes is half the
-        # time (measured 0.55 s against 1.1 s a pair, with the same steps and the same scores).
-        single = [array.astype(np.float32) for array in (X_train, y_train, X_val, y_val)]
-        converged32, run.converged_steps = fit_to_convergence(*single)
-        converged = converged32.astype(np.float64)
+        converged, run.converged_steps = fit_to_convergence(X_train, y_train, X_val, y_val)
         run.converged_theta = converged
         run.converged_val_accuracy = accuracy(y_val, sigmoid(X_val @ converged))
         run.converged_test_accuracy = accuracy(y_test, sigmoid(X_test @ converged))
