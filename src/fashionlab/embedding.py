@@ -66,8 +66,15 @@ class Projection:
 # --------------------------------------------------------------------------- cache
 
 
+# Part of every key; bumped when a change here alters what a computation returns, so entries
+# written by older code are not served (2: the scaler is fitted in slices, rounding differently).
+CACHE_REVISION = 2
+
+
 def _key(*parts: object, arrays: tuple[np.ndarray, ...] = ()) -> str:
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(
+        json.dumps([CACHE_REVISION, *parts], sort_keys=True, default=str).encode()
+    )
     for array in arrays:
         digest.update(str((array.shape, array.dtype.str)).encode())
         digest.update(np.ascontiguousarray(array).data)
