@@ -7,7 +7,7 @@ gives other, still correct, sentences.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 # The assignment's questions, quoted.
@@ -52,9 +52,14 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def pct(value: float) -> str:
-    """0.82291 -> '82.29%'."""
-    return f"{100 * value:.2f}%"
+def pct(value: float | None) -> str:
+    """0.82291 -> '82.29%'; a value not measured (None) -> '-'."""
+    return "-" if value is None else f"{100 * value:.2f}%"
+
+
+def pair_name(classes: Sequence[str]) -> str:
+    """('Pullover', 'Coat') -> 'Pullover vs Coat', as results name a pair."""
+    return f"{classes[0]} vs {classes[1]}"
 
 
 def points(value: float) -> str:
@@ -118,7 +123,7 @@ def _steps(n: int) -> str:
 
 def _pair(results: Mapping[str, Any], index: int) -> tuple[str, Mapping[str, Any], float]:
     pairs = results["config"]["pairs"]
-    name = f"{pairs[index][0]} vs {pairs[index][1]}"
+    name = pair_name(pairs[index])
     return name, results["logreg"][name], results["embedding"]["pair_mixing"][name]
 
 
@@ -154,7 +159,7 @@ def q1_2(results: Mapping[str, Any]) -> list[str]:
 def _forecast_answer(results: Mapping[str, Any], index: int) -> list[str]:
     """The forecast from the map; once Q4 has run, also what was measured."""
     pairs = results["config"]["pairs"]
-    name = f"{pairs[index][0]} vs {pairs[index][1]}"
+    name = pair_name(pairs[index])
     mixing = results["embedding"]["pair_mixing"][name]
     paragraphs = [
         f"In the t-SNE map, {name} {_separation(mixing)}: {pct(mixing)} of their points have "
@@ -263,7 +268,7 @@ def q5_1(results: Mapping[str, Any]) -> list[str]:
     net = results["network"]
     comparison = results["comparison"]
     _, hard, _ = _pair(results, 1)
-    wall = results["timings"]["models"][f"network {' vs '.join(net['classes'])}"]
+    wall = results["timings"]["models"][f"network {pair_name(net['classes'])}"]
     margin = comparison["margin_val"]
     beat = margin > 0
     return [

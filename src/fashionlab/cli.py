@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .answers import pair_name
 from .config import Config
 from .errors import DataError, FashionLabError
 
@@ -256,7 +257,7 @@ def cmd_logreg(args: argparse.Namespace) -> None:
         _print_json(run.summary())
     else:
         print(
-            f"{run.classes[0]} vs {run.classes[1]}: train accuracy {run.final('train_accuracy'):.4f}, "
+            f"{pair_name(run.classes)}: train accuracy {run.final('train_accuracy'):.4f}, "
             f"validation accuracy {run.final('val_accuracy'):.4f}, "
             f"held-out accuracy {run.test_accuracy:.4f} in {run.seconds:.2f} s"
         )
@@ -304,7 +305,7 @@ def cmd_nn(args: argparse.Namespace) -> None:
     else:
         s = result.as_json()
         print(
-            f"{' vs '.join(s['classes'])}: validation accuracy {s['val_accuracy']:.4f}, held-out "
+            f"{pair_name(s['classes'])}: validation accuracy {s['val_accuracy']:.4f}, held-out "
             f"{s['holdout_accuracy']:.4f}, official test {s['test_accuracy']:.4f} "
             f"(logistic regression, 100 steps: {s['logreg_val_accuracy']:.4f}) in {s['seconds']:.1f} s"
         )
@@ -420,7 +421,7 @@ def cmd_atlas(args: argparse.Namespace) -> None:
     for r in records:
         network = "-" if r["nn_val_accuracy"] is None else f"{r['nn_val_accuracy']:.4f}"
         print(
-            f"{' vs '.join(r['classes']):<28} {r['logreg_val_accuracy']:>8.4f} "
+            f"{pair_name(r['classes']):<28} {r['logreg_val_accuracy']:>8.4f} "
             f"{r['logreg_converged_val_accuracy']:>10.4f} {network:>8} {r['steps_to_95']:>8}"
         )
 
@@ -463,31 +464,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     _STOP.clear()
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    sys.unraisablehook = _unraisable
+    previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
         COMMANDS[args.command](args)
         _Console().checkpoint()  # an interrupt swallowed inside a library still counts
     except KeyboardInterrupt:
         return _interrupted()
-    except FashionLabError as exc:
+    except Exception as exc:
+        # Once a stop was asked for, any error that follows is its consequence: an interrupt
+        # that lands inside an extension module's import surfaces as that import's error
+        # (scipy's HiGHS wrapper says "ImportError: initialization failed").
         if _STOP.is_set():
             return _interrupted()
+        if not isinstance(exc, FashionLabError):
+            raise
         where = ""
         if isinstance(exc, DataError) and getattr(args, "data_dir", None):
             where = f"argument --data-dir {args.data_dir!r}: "
         message = " ".join(str(exc).split())  # always one line
         print(f"fashionlab {args.command}: error: {where}{message}", file=sys.stderr)
         return 2
-    except Exception:
-        # An interrupt that lands inside an extension module's import surfaces as that
-        # import's error (scipy's HiGHS wrapper says "ImportError: initialization failed").
-        # Once a stop was asked for, any error that follows is its consequence.
-        if _STOP.is_set():
-            return _interrupted()
-        raise
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        sys.unraisablehook = previous_hook
     return 0
 
 

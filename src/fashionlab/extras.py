@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import answers, plots, preprocessing
+from .answers import pair_name, pct
 from .config import NN_BATCH_SIZE
 from .datasets import CLASS_NAMES
 from .logistic import (
@@ -192,10 +193,10 @@ def weight_summary(theta: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _confident_errors(probabilities: np.ndarray, y: np.ndarray, count: int) -> np.ndarray:
+def _errors_by_confidence(probabilities: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The rows a model gets wrong, its most confident mistake first."""
     wrong = np.flatnonzero((probabilities >= 0.5).astype(int) != np.ravel(y))
-    order = np.argsort(-np.abs(probabilities[wrong] - 0.5))
-    return wrong[order[:count]]
+    return wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))]
 
 
 # --------------------------------------------------------------------------- 4. interactive map
@@ -363,19 +364,20 @@ def compute(
         "neural network": neural.predict_proba(net.model, X_val),
     }
     for model_name, probabilities in galleries.items():
-        errors = _confident_errors(probabilities, y_val, 8)
+        errors = _errors_by_confidence(probabilities, y_val)
         learned[f"errors {model_name}"] = {
-            "count": int(np.sum((probabilities >= 0.5).astype(int) != y_val.ravel())),
+            "count": len(errors),
             "of": len(y_val),
             "most_confident_probability": float(probabilities[errors[0]]) if len(errors) else None,
             "most_confident_true_class": hard.classes[int(y_val[errors[0], 0])]
             if len(errors)
             else None,
         }
+        shown = errors[:8]  # the gallery
         plots.save(
             plots.misclassified_gallery(
-                X_val[errors], [hard.classes[int(v)] for v in y_val[errors, 0]],
-                probabilities[errors], hard.classes,
+                X_val[shown], [hard.classes[int(v)] for v in y_val[shown, 0]],
+                probabilities[shown], hard.classes,
                 f"Most confident validation errors, {model_name}",
             ),
             figures_dir / f"errors_{slug([model_name])}.png",
@@ -398,10 +400,6 @@ def compute(
 # --------------------------------------------------------------------------- report sections
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.2f}%"
-
-
 def sections(results: dict[str, Any]) -> list[Section]:
     extras = results["extras"]
     records = extras["atlas"]["pairs"]
@@ -416,9 +414,9 @@ def sections(results: dict[str, Any]) -> list[Section]:
         f"Beyond the assignment: the separability atlas of {len(records)} class pairs",
         paragraphs=[
             f"Q2 and Q3 asked about two pairs; here every pair is measured. At the assignment's "
-            f"settings the easiest pair is {' vs '.join(easiest['classes'])} "
-            f"({_pct(easiest['logreg_val_accuracy'])} validation accuracy) and the hardest is "
-            f"{' vs '.join(hardest['classes'])} ({_pct(hardest['logreg_val_accuracy'])}). "
+            f"settings the easiest pair is {pair_name(easiest['classes'])} "
+            f"({pct(easiest['logreg_val_accuracy'])} validation accuracy) and the hardest is "
+            f"{pair_name(hardest['classes'])} ({pct(hardest['logreg_val_accuracy'])}). "
             f"{perfect} of {len(records)} pairs reach 99% within 100 steps.",
         ]
         + (
@@ -426,8 +424,8 @@ def sections(results: dict[str, Any]) -> list[Section]:
                 f"The network beats 100-step logistic regression on "
                 f"{sum(m > 0 for m in margins)} of {len(margins)} pairs, by a median of "
                 f"{100 * float(np.median(margins)):.2f} percentage points. The widest margin, "
-                f"{100 * widest['nn_margin']:.2f} points, is on {' vs '.join(widest['classes'])}, "
-                f"where logistic regression reaches {_pct(widest['logreg_val_accuracy'])}."
+                f"{100 * widest['nn_margin']:.2f} points, is on {pair_name(widest['classes'])}, "
+                f"where logistic regression reaches {pct(widest['logreg_val_accuracy'])}."
             ]
             if margins and widest is not None
             else []
@@ -451,10 +449,10 @@ def sections(results: dict[str, Any]) -> list[Section]:
             ],
             [
                 [
-                    " vs ".join(r["classes"]),
-                    _pct(r["logreg_val_accuracy"]),
-                    _pct(r["logreg_converged_val_accuracy"]),
-                    _pct(r["nn_val_accuracy"]),
+                    pair_name(r["classes"]),
+                    pct(r["logreg_val_accuracy"]),
+                    pct(r["logreg_converged_val_accuracy"]),
+                    pct(r["nn_val_accuracy"]),
                     str(r["steps_to_95"]),
                     "-" if r["nn_margin"] is None else f"{100 * r['nn_margin']:+.2f} pp",
                 ]
@@ -501,18 +499,15 @@ def sections(results: dict[str, Any]) -> list[Section]:
             f"Softmax regression written in numpy (stable softmax, cross-entropy, its gradient, "
             f"mini-batch gradient descent: {ten['epochs']} epochs, batch {ten['batch_size']}, "
             f"learning rate {ten['learning_rate']:g} decaying as 1/sqrt(epoch)) reaches "
-            f"{_pct(ten['test_accuracy'])} on the official 10,000 test images (published best for "
-            f"scikit-learn's logistic regression: {_pct(ten['published']['sklearn_logistic_regression'])}). "
-            f"The 784-100-10 network reaches {_pct(ten['network_test_accuracy'])} (scikit-learn's "
-            f"MLP with 100 hidden units: {_pct(ten['published']['sklearn_mlp_100'])}).",
+            f"{pct(ten['test_accuracy'])} on the official 10,000 test images (published best for "
+            f"scikit-learn's logistic regression: {pct(ten['published']['sklearn_logistic_regression'])}). "
+            f"The 784-100-10 network reaches {pct(ten['network_test_accuracy'])} (scikit-learn's "
+            f"MLP with 100 hidden units: {pct(ten['published']['sklearn_mlp_100'])}).",
         ],
         figures=[("softmax_confusion.png", "Confusion matrix of softmax regression.")],
         table=Table(
             ["class", "precision", "recall"],
-            [
-                [name, _pct(v["precision"]), _pct(v["recall"])]
-                for name, v in ten["per_class"].items()
-            ],
+            [[name, pct(v["precision"]), pct(v["recall"])] for name, v in ten["per_class"].items()],
         ),
     )
     map_section = Section(

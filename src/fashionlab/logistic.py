@@ -249,16 +249,16 @@ def run_pair(
         test_accuracy=accuracy(y_test, sigmoid(X_test @ theta)),
         seconds=seconds,
     )
-    X_official = bias_trick(official_test[0]) if official_test is not None else None
-    if X_official is not None and official_test is not None:
-        run.official_test_accuracy = accuracy(official_test[1], sigmoid(X_official @ theta))
     if converge:
         converged, run.converged_steps = fit_to_convergence(X_train, y_train, X_val, y_val)
         run.converged_theta = converged
         run.converged_val_accuracy = accuracy(y_val, sigmoid(X_val @ converged))
         run.converged_test_accuracy = accuracy(y_test, sigmoid(X_test @ converged))
-        if X_official is not None and official_test is not None:
+    if official_test is not None:
+        X_official, y_official = bias_trick(official_test[0]), official_test[1]
+        run.official_test_accuracy = accuracy(y_official, sigmoid(X_official @ theta))
+        if run.converged_theta is not None:
             run.converged_official_test_accuracy = accuracy(
-                official_test[1], sigmoid(X_official @ converged)
+                y_official, sigmoid(X_official @ run.converged_theta)
             )
     return run

@@ -54,9 +54,8 @@ def build_model(n_outputs: int = 1, activation: str = ACTIVATION) -> Any:
 
     input_layer = Input(shape=(784,), name="pixels")
     x = Dense(HIDDEN_UNITS, activation=activation, name="hidden")(input_layer)
-    output = Dense(n_outputs, activation="sigmoid" if n_outputs == 1 else "softmax", name="output")(
-        x
-    )
+    head = "sigmoid" if n_outputs == 1 else "softmax"
+    output = Dense(n_outputs, activation=head, name="output")(x)
     return keras.Model(inputs=input_layer, outputs=output, name="assignment_network")
 
 
@@ -201,5 +200,5 @@ def fit(
 
 def predict_proba(model: Any, X: np.ndarray) -> np.ndarray:
     """The network's output for each row: P(label 1), shape (n,), or class probabilities (n, k)."""
-    out = np.asarray(model.predict(X.astype(np.float32), batch_size=2048, verbose=0))
+    out = np.asarray(model.predict(X.astype(np.float32), batch_size=VALIDATION_BATCH, verbose=0))
     return out[:, 0] if out.shape[1] == 1 else out

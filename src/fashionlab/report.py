@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import answers
+from .answers import pair_name, pct
 from .storage import atomic_write_bytes
 
 
@@ -44,26 +45,22 @@ class Section:
 # --------------------------------------------------------------------------- content
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{100 * value:.2f}%"
-
-
 def results_table(results: dict[str, Any]) -> Table:
     """The headline numbers: both pairs and the network, accuracies and wall times."""
     timings = results["timings"]["models"]
     rows = []
     for name, run in results["logreg"].items():
         rows.append([
-            f"logistic regression, {name}", f"{run['steps']} steps", _pct(run["train_accuracy"]),
-            _pct(run["val_accuracy"]), _pct(run["official_test_accuracy"]),
+            f"logistic regression, {name}", f"{run['steps']} steps", pct(run["train_accuracy"]),
+            pct(run["val_accuracy"]), pct(run["official_test_accuracy"]),
             f"{timings[f'logreg {name}']:.2f} s",
         ])  # fmt: skip
     net = results["network"]
-    name = " vs ".join(net["classes"])
+    name = pair_name(net["classes"])
     rows.append([
         f"neural network, {name}", f"{net['epochs_run']} epochs",
-        _pct(net["history"]["accuracy"][net["best_epoch"] - 1]), _pct(net["val_accuracy"]),
-        _pct(net["test_accuracy"]), f"{timings[f'network {name}']:.2f} s",
+        pct(net["history"]["accuracy"][net["best_epoch"] - 1]), pct(net["val_accuracy"]),
+        pct(net["test_accuracy"]), f"{timings[f'network {name}']:.2f} s",
     ])  # fmt: skip
     header = ["model", "training", "train acc.", "validation acc.", "official test acc.", "time"]
     return Table(header, rows)
@@ -71,10 +68,10 @@ def results_table(results: dict[str, Any]) -> Table:
 
 def _comparison_table(results: dict[str, Any]) -> Table:
     rows = [
-        [model, _pct(scores["val_accuracy"]), _pct(scores["test_accuracy"])]
+        [model, pct(scores["val_accuracy"]), pct(scores["test_accuracy"])]
         for model, scores in results["comparison"]["models"].items()
     ]
-    pair = " vs ".join(results["comparison"]["pair"])
+    pair = pair_name(results["comparison"]["pair"])
     return Table([f"model ({pair})", "validation accuracy", "official test accuracy"], rows)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import embedding, preprocessing
+from .answers import pair_name
 from .config import Config
 from .datasets import CLASS_NAMES, locate
 from .logistic import CONVERGENCE_MAX_STEPS, PairRun, StepCallback, run_pair, steps_to_fraction
@@ -118,10 +119,6 @@ def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
             for f in found.values()
         },
     )
-
-
-def pair_name(classes: Sequence[str]) -> str:
-    return f"{classes[0]} vs {classes[1]}"
 
 
 # --------------------------------------------------------------------------- single commands
@@ -596,7 +593,7 @@ def atlas(
 ) -> list[dict[str, Any]]:
     """``fashionlab atlas``: every class pair, ranked from hardest to easiest."""
     data = load_data(data_dir, verify=verify)
-    from . import extras, plots
+    from . import extras
 
     records = extras.atlas(
         data.train_images, data.train_labels, pairs=pairs or extras.ALL_PAIRS, jobs=jobs,
@@ -623,7 +620,7 @@ def ten_classes(
 ) -> dict[str, Any]:
     """``fashionlab softmax``: softmax regression and the 10-class network on all ten classes."""
     data = load_data(data_dir, verify=verify)
-    from . import extras, plots
+    from . import extras
 
     result = extras.ten_classes(data, seed, epochs)
     if plot_dir is not None:
