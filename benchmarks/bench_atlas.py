@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fashionlab import softmax
-from fashionlab.preprocessing import bias_trick
+from fashionlab.data.preprocessing import bias_trick
+from fashionlab.models import softmax
 from fashionlab.study import load_data
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from _common import median_seconds, reference
 
-from fashionlab.logistic import logistic_regression
+from fashionlab.models.logistic import logistic_regression
 from fashionlab.study import load_data
 
 REPEATS = 7

@@ -15,8 +15,8 @@ import sys
 CHILD = """
 import json, time
 from fashionlab.study import load_data
-from fashionlab import neural
-from fashionlab.preprocessing import get_data_subset
+from fashionlab.models import neural
+from fashionlab.data.preprocessing import get_data_subset
 data = load_data()
 X, y = get_data_subset(data.df_train, ["Pullover", "Coat"])
 official = data.official_test(["Pullover", "Coat"])

@@ -25,7 +25,7 @@ sys.path.insert(0, "tests")
 os.environ.setdefault("KERAS_BACKEND", "jax")
 import numpy as np, pandas as pd
 import assignment_reference as ref
-from fashionlab.datasets import load_fashion_mnist, CLASS_NAMES
+from fashionlab.data.datasets import load_fashion_mnist, CLASS_NAMES
 stages = {}
 t = time.perf_counter()
 (train_images, train_labels), (test_images, test_labels) = load_fashion_mnist()

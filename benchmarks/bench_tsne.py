@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fashionlab import embedding, plots
+from fashionlab.analysis import embedding
+from fashionlab.render import plots
 from fashionlab.study import load_data
 
 

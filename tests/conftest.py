@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fashionlab import datasets
-from fashionlab.datasets import FILES, encode_idx
+from fashionlab.data import datasets
+from fashionlab.data.datasets import FILES, encode_idx
 
 REAL_DATA = datasets.SYSTEM_DATA_DIR
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from fashionlab import answers
+from fashionlab.render import answers
 
 
 def _logreg(val: float, converged: float, s95: int, s99: int, capped: bool = False) -> dict:

@@ -131,7 +131,7 @@ def test_bad_input_is_one_clear_line(argv, flag, echo, sandbox, tmp_path, capsys
 
 
 def test_accepted_spelling_of_class_names(capsys) -> None:
-    from fashionlab.preprocessing import canonical_class
+    from fashionlab.data.preprocessing import canonical_class
 
     assert canonical_class("ankle  BOOT") == "Ankle boot"
     assert canonical_class("T-SHIRT/TOP") == "T-shirt/top"

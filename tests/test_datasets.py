@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fashionlab import datasets
-from fashionlab.datasets import FILES, decode_idx, encode_idx, load_fashion_mnist, locate
+from fashionlab.data import datasets
+from fashionlab.data.datasets import FILES, decode_idx, encode_idx, load_fashion_mnist, locate
 from fashionlab.errors import ChecksumError, DataError, DataFormatError
 
 

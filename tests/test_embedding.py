@@ -6,7 +6,7 @@ from sklearn.datasets import make_blobs
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from fashionlab import embedding
+from fashionlab.analysis import embedding
 
 
 def test_separated_blobs_keep_their_neighbours() -> None:

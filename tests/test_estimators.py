@@ -10,7 +10,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from fashionlab.estimators import LogisticRegressionGD, SoftmaxRegressionGD
+from fashionlab.models.estimators import LogisticRegressionGD, SoftmaxRegressionGD
 
 # Checks that cannot apply, with the reason (scikit-learn's expected_failed_checks mechanism).
 EXPECTED_FAILURES: dict[str, dict[str, str]] = {

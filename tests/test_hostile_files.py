@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fashionlab import cli
-from fashionlab.datasets import FILES, decode_idx, encode_idx, locate
+from fashionlab.data.datasets import FILES, decode_idx, encode_idx, locate
 from fashionlab.errors import DataError, DataFormatError
 
 IMAGES = FILES["train_images"].filename

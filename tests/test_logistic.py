@@ -8,7 +8,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
-from fashionlab.logistic import (
+from fashionlab.data.preprocessing import bias_trick
+from fashionlab.models.logistic import (
     accuracy,
     binary_cross_entropy,
     binary_cross_entropy_derivative,
@@ -20,7 +21,6 @@ from fashionlab.logistic import (
     sigmoid,
     steps_to_fraction,
 )
-from fashionlab.preprocessing import bias_trick
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

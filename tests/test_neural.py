@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fashionlab import neural
+from fashionlab.models import neural
 
 
 def test_model_has_exactly_the_allowed_layers() -> None:

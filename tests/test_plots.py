@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from fashionlab import plots
-from fashionlab.datasets import CLASS_NAMES
+from fashionlab.data.datasets import CLASS_NAMES
+from fashionlab.render import plots
 
 rng = np.random.default_rng(0)
 IMAGES = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)

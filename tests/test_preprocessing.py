@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fashionlab.datasets import CLASS_NAMES
-from fashionlab.preprocessing import (
+from fashionlab.data.datasets import CLASS_NAMES
+from fashionlab.data.preprocessing import (
     bias_trick,
     canonical_class,
     flatten,

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fashionlab import datasets
-from fashionlab.datasets import FILES, RemoteFile
+from fashionlab.data import datasets
+from fashionlab.data.datasets import FILES, RemoteFile
 from fashionlab.errors import DownloadError
 
 SRC = Path(__file__).parents[1] / "src"
@@ -308,7 +308,7 @@ def test_nothing_is_ever_unpickled() -> None:
 
 
 def test_cache_entries_are_plain_npz() -> None:
-    from fashionlab import embedding
+    from fashionlab.analysis import embedding
 
     features = np.random.default_rng(0).normal(size=(200, 5))
     embedding.tsne(features, n_jobs=1)

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from test_answers import formatted_values, numbers_in
 
-from fashionlab import answers, cli, extras, softmax
+from fashionlab import cli, extras
+from fashionlab.models import softmax
+from fashionlab.render import answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 

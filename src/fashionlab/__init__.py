@@ -11,22 +11,22 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "CLASS_NAMES": "datasets",
-    "load_fashion_mnist": "datasets",
-    "normalize": "preprocessing",
-    "flatten": "preprocessing",
-    "to_dataframe": "preprocessing",
-    "get_data_subset": "preprocessing",
-    "train_test_validation_split": "preprocessing",
-    "bias_trick": "preprocessing",
-    "sigmoid": "logistic",
-    "binary_cross_entropy": "logistic",
-    "binary_cross_entropy_derivative": "logistic",
-    "predict": "logistic",
-    "accuracy": "logistic",
-    "logistic_regression": "logistic",
-    "LogisticRegressionGD": "estimators",
-    "SoftmaxRegressionGD": "estimators",
+    "CLASS_NAMES": "data.datasets",
+    "load_fashion_mnist": "data.datasets",
+    "normalize": "data.preprocessing",
+    "flatten": "data.preprocessing",
+    "to_dataframe": "data.preprocessing",
+    "get_data_subset": "data.preprocessing",
+    "train_test_validation_split": "data.preprocessing",
+    "bias_trick": "data.preprocessing",
+    "sigmoid": "models.logistic",
+    "binary_cross_entropy": "models.logistic",
+    "binary_cross_entropy_derivative": "models.logistic",
+    "predict": "models.logistic",
+    "accuracy": "models.logistic",
+    "logistic_regression": "models.logistic",
+    "LogisticRegressionGD": "models.estimators",
+    "SoftmaxRegressionGD": "models.estimators",
 }
 
 __all__ = ["__version__", *_EXPORTS]

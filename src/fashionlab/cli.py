@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
-from .answers import pair_name
 from .config import Config
 from .errors import DataError, FashionLabError
+from .render.answers import pair_name
 
 
 class _Parser(argparse.ArgumentParser):
@@ -64,7 +64,7 @@ def _positive_float(text: str) -> float:
 
 
 def _class_name(text: str) -> str:
-    from .preprocessing import canonical_class
+    from .data.preprocessing import canonical_class
 
     try:
         return canonical_class(text)
@@ -216,7 +216,7 @@ def _print_json(payload: Any) -> None:
 
 
 def cmd_data(args: argparse.Namespace) -> None:
-    from .datasets import locate
+    from .data.datasets import locate
 
     found = locate(args.data_dir, verify=args.verify)
     records = [

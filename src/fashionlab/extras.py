@@ -17,18 +17,19 @@ from typing import Any
 
 import numpy as np
 
-from . import answers, plots, preprocessing
-from .answers import pair_name, pct
 from .config import NN_BATCH_SIZE
-from .datasets import CLASS_NAMES
-from .logistic import (
+from .data import preprocessing
+from .data.datasets import CLASS_NAMES
+from .models.logistic import (
     accuracy,
     fit_to_convergence,
     gradient_descent,
     sigmoid,
     steps_to_fraction,
 )
-from .report import Section, Table
+from .render import answers, plots
+from .render.answers import pair_name, pct
+from .render.report import Section, Table
 from .storage import atomic_write_bytes, cache_home, slug
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _pair_record(
         "theta": [round(float(w), 6) for w in theta.ravel()],  # for the weights grid
     }
     if network:
-        from . import neural
+        from .models import neural
 
         run, _ = neural.fit(
             X, y, None, classes=pair, epochs=epochs, batch_size=NN_BATCH_SIZE, seed=seed,
@@ -282,7 +283,7 @@ def interactive_map(
 
 def ten_classes(data: Any, seed: int, epochs: int | None = None) -> dict[str, Any]:
     """Softmax regression from scratch and the 784-100-10 network on all ten classes."""
-    from . import neural, softmax
+    from .models import neural, softmax
 
     X_train = preprocessing.bias_trick(data.train_vectors)
     X_test = preprocessing.bias_trick(data.test_vectors)
@@ -330,7 +331,7 @@ def compute(
     progress: Any,
 ) -> dict[str, Any]:
     """All extras for ``fashionlab run``; figures go into ``figures_dir``."""
-    from . import neural
+    from .models import neural
 
     results: dict[str, Any] = {}
     records = atlas(

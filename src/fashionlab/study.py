@@ -23,11 +23,18 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from . import embedding, preprocessing
-from .answers import pair_name
+from .analysis import embedding
 from .config import Config
-from .datasets import CLASS_NAMES, locate
-from .logistic import CONVERGENCE_MAX_STEPS, PairRun, StepCallback, run_pair, steps_to_fraction
+from .data import preprocessing
+from .data.datasets import CLASS_NAMES, locate
+from .models.logistic import (
+    CONVERGENCE_MAX_STEPS,
+    PairRun,
+    StepCallback,
+    run_pair,
+    steps_to_fraction,
+)
+from .render.answers import pair_name
 from .storage import atomic_path, cache_home, slug, staged_directory
 
 log = logging.getLogger(__name__)
@@ -141,7 +148,7 @@ def logreg(
         data.df_train, classes, learning_rate=learning_rate, steps=steps, callback=callback
     )
     if plot_dir is not None:
-        from . import plots
+        from .render import plots
 
         figure = plots.learning_curves(run.history, title=pair_name(run.classes))
         plots.save(figure, Path(plot_dir) / f"logreg_{slug(run.classes)}.png")
@@ -172,7 +179,7 @@ def network(
     data = data or load_data(data_dir, verify=verify)
     pair = preprocessing.resolve_pair(classes)
     X, y = preprocessing.get_data_subset(data.df_train, pair)
-    from . import neural
+    from .models import neural
 
     result, model = neural.fit(
         X, y, data.official_test(pair), classes=pair, epochs=epochs, batch_size=batch_size,
@@ -191,7 +198,7 @@ def network(
         "logreg_converged_test_accuracy": baseline.converged_official_test_accuracy,
     }
     if plot_dir is not None:
-        from . import plots
+        from .render import plots
 
         plots.save(plots.plot_losses(result.history), Path(plot_dir) / "nn_loss.png")
         plots.save(plots.plot_accuracies(result.history), Path(plot_dir) / "nn_accuracy.png")
@@ -252,7 +259,7 @@ def _embed(data: Data, points: int, progress: Progress) -> Mapped:
 
 def _exploration_figures(data: Data, mapped: Mapped, folder: Path) -> list[str]:
     """Q1's and Q2/Q3's figures; returns the file names written into ``folder``."""
-    from . import plots
+    from .render import plots
 
     figures = {
         "q1_image_raw.png": plots.show_image(data.train_images[0], data.train_labels[0], "raw"),
@@ -302,7 +309,7 @@ def compute(
 
     started = time.perf_counter()
     data = data or load_data(config.data_dir, verify=config.verify)  # fails before any output
-    from . import plots
+    from .render import plots
 
     progress.stage(next(step), len(stages), stages[0])
     results["data"] = data_record(data)
@@ -411,7 +418,7 @@ def embedding_record(mapped: Mapped, pairs: Sequence[Sequence[str]]) -> dict[str
 
 def network_record(net: NetworkStudy, data: Data, epochs_max: int) -> tuple[dict[str, Any], float]:
     """The network's numbers for the report, and its training time (kept apart, in timings)."""
-    from . import neural
+    from .models import neural
 
     record = net.run.as_json()
     seconds = record.pop("seconds")
@@ -511,7 +518,7 @@ def _restore(entry: Path, figures_dir: Path) -> dict[str, Any] | None:
 
 
 def _store(entry: Path, results: dict[str, Any], figures_dir: Path) -> None:
-    from . import report
+    from .render import report
 
     if entry.exists():
         return
@@ -549,7 +556,7 @@ def compute_or_restore(config: Config, figures_dir: Path, progress: Progress) ->
 
 def run(config: Config, progress: Progress | None = None) -> Path:
     """``fashionlab run``: compute everything, then write the report into ``config.out`` atomically."""
-    from . import report
+    from .render import report
 
     progress = progress or LogProgress()
     out = Path(config.out)
@@ -601,7 +608,7 @@ def atlas(
         checkpoint=(progress or LogProgress()).checkpoint,
     )  # fmt: skip
     if plot_dir is not None:
-        from . import plots
+        from .render import plots
 
         figure = plots.pair_heatmap(
             extras.atlas_matrix(records), "Logistic regression (100 steps): validation accuracy"
@@ -624,7 +631,7 @@ def ten_classes(
 
     result = extras.ten_classes(data, seed, epochs)
     if plot_dir is not None:
-        from . import plots
+        from .render import plots
 
         figure = plots.confusion_matrix(np.array(result["confusion"]), "Softmax regression")
         plots.save(figure, Path(plot_dir) / "softmax_confusion.png")

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .preprocessing import train_test_validation_split
+from ..data.preprocessing import train_test_validation_split
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .preprocessing import bias_trick, get_data_subset, resolve_pair, train_test_validation_split
+from ..data.preprocessing import (
+    bias_trick,
+    get_data_subset,
+    resolve_pair,
+    train_test_validation_split,
+)
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ChecksumError, DataError, DataFormatError, DownloadError
-from .storage import atomic_path, cache_home, lock_for
+from ..errors import ChecksumError, DataError, DataFormatError, DownloadError
+from ..storage import atomic_path, cache_home, lock_for
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..errors import UsageError
 from .datasets import CLASS_NAMES
-from .errors import UsageError
 
 CLASS_DICT: dict[int, str] = dict(enumerate(CLASS_NAMES))
 PIXEL_COLUMNS: list[str] = [f"z{i}" for i in range(784)]

@@ -15,9 +15,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..data.preprocessing import bias_trick
 from . import softmax
 from .logistic import bce_gradient, binary_cross_entropy, sigmoid
-from .preprocessing import bias_trick
 
 
 class LogisticRegressionGD(ClassifierMixin, BaseEstimator):

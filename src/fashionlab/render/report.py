@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from ..storage import atomic_write_bytes
 from . import answers
 from .answers import pair_name, pct
-from .storage import atomic_write_bytes
 
 
 @dataclass
@@ -105,7 +105,7 @@ def build_sections(results: dict[str, Any]) -> list[Section]:
             section.code = results["network"]["summary"]
         sections.append(section)
     if "extras" in results:
-        from . import extras
+        from .. import extras
 
         sections.extend(extras.sections(results))
     sections.append(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .storage import atomic_path, cache_home, lock_for
+from ..storage import atomic_path, cache_home, lock_for
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .datasets import CLASS_NAMES
-from .storage import atomic_path
+from ..data.datasets import CLASS_NAMES
+from ..storage import atomic_path
 
 # tab10, one colour per class, used everywhere
 CLASS_COLOURS: tuple[str, ...] = (
