@@ -1,0 +1,182 @@
+"""The statistics a report needs to make honest claims about accuracies measured on n rows.
+
+An accuracy on n rows is a count k out of n: ``error_count`` recovers the count exactly,
+``percent`` rounds it one way everywhere, ``wilson_interval`` says how uncertain it is,
+``compare`` calls a win, tie or loss by whole rows, and ``mcnemar_exact`` tests whether two
+models that scored the same rows really differ.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from fractions import Fraction
+from typing import Literal
+
+import numpy as np
+from scipy import stats
+
+# How far an accuracy may sit from k/n and still be k/n (float32 noise is ~1e-7)
+ROW_TOLERANCE = 1e-6
+
+Outcome = Literal["win", "tie", "loss"]
+
+
+def _check_rows(n: int) -> None:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a whole number of rows >= 1, got {n!r}")
+
+
+def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion correct / n.
+
+    The set of p whose score test |p_hat - p| / sqrt(p (1 - p) / n) <= z does not reject:
+    centre (p_hat + z^2/2n) / (1 + z^2/n), half-width z / (1 + z^2/n) sqrt(p_hat (1 - p_hat)/n + z^2/4n^2).
+
+    Parameters
+    ----------
+    correct : int
+        Rows right, 0 <= correct <= n.
+    n : int
+        Rows scored, >= 1.
+    confidence : float
+        Two-sided coverage, in (0, 1).
+
+    Returns
+    -------
+    (low, high) : tuple of float
+        Bounds on the proportion, within [0, 1].
+    """
+    _check_rows(n)
+    if (
+        isinstance(correct, bool)
+        or not isinstance(correct, (int, np.integer))
+        or not 0 <= correct <= n
+    ):
+        raise ValueError(f"correct must be a whole number in [0, n={n}], got {correct!r}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))  # two-sided normal quantile
+    p_hat = correct / n
+    shrink = 1 + z**2 / n
+    centre = (p_hat + z**2 / (2 * n)) / shrink  # the score interval's centre
+    half_width = z / shrink * math.sqrt(p_hat * (1 - p_hat) / n + z**2 / (4 * n**2))
+    return max(0.0, centre - half_width), min(1.0, centre + half_width)
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """McNemar's exact test on paired per-row correctness of two models A and B."""
+
+    b: int  # rows only A got right
+    c: int  # rows only B got right
+    n: int  # rows scored by both
+    p_value: float  # two-sided; 1 when no row is discordant
+
+
+def _check_correctness(name: str, values: np.ndarray) -> np.ndarray:
+    array = np.asarray(values)
+    if array.ndim != 1 or array.dtype != np.bool_:
+        raise ValueError(
+            f"{name} must be a 1-D boolean array (one entry per row), got dtype {array.dtype} shape {array.shape}"
+        )
+    return array
+
+
+def mcnemar_exact(a_correct: np.ndarray, b_correct: np.ndarray) -> McNemar:
+    """McNemar's exact test: a two-sided binomial test of b successes in b + c trials at p = 1/2.
+
+    Parameters
+    ----------
+    a_correct, b_correct : ndarray of bool, shape (n,)
+        Whether model A, and model B, got each of the same n rows right.
+    """
+    a = _check_correctness("a_correct", a_correct)
+    b = _check_correctness("b_correct", b_correct)
+    if a.shape != b.shape:
+        raise ValueError(
+            f"a_correct and b_correct must score the same rows, got shapes {a.shape} and {b.shape}"
+        )
+    only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    discordant = only_a + only_b
+    if discordant == 0:
+        return McNemar(b=only_a, c=only_b, n=len(a), p_value=1.0)
+    # Binomial(b + c, 1/2) is symmetric: the two-sided p is twice the smaller tail, capped at 1
+    p_value = min(1.0, 2 * float(stats.binom.cdf(min(only_a, only_b), discordant, 0.5)))
+    return McNemar(b=only_a, c=only_b, n=len(a), p_value=p_value)
+
+
+def significant_win(test: McNemar, alpha: float = 0.05) -> bool:
+    """Whether A beats B: more rows right (b > c) and McNemar's p below ``alpha``."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    return test.b > test.c and test.p_value < alpha
+
+
+def error_count(accuracy: float, n: int) -> int:
+    """The exact number of wrong rows, n (1 - accuracy), for an accuracy that is k / n.
+
+    Raises ``ValueError`` when ``accuracy`` is not within ``ROW_TOLERANCE`` of some k / n: two
+    numbers that disagree about the count (424 against 425 errors) cannot both be right.
+    """
+    _check_rows(n)
+    if not 0 <= accuracy <= 1:
+        raise ValueError(f"accuracy must be in [0, 1], got {accuracy!r}")
+    correct = round(accuracy * n)
+    if abs(accuracy - correct / n) > ROW_TOLERANCE:
+        raise ValueError(
+            f"accuracy must be a whole number of rows out of n={n} (k/n within {ROW_TOLERANCE}), "
+            f"got {accuracy!r} ({accuracy * n:.4f} rows)"
+        )
+    return n - correct
+
+
+def compare(acc_a: float, acc_b: float, n: int) -> Outcome:
+    """Win, tie or loss for A against B, two accuracies on the same n rows.
+
+    A tie is a difference of less than one row; both accuracies are first snapped to whole rows
+    (see ``error_count``), so float noise such as 8e-10 is a tie and a one-row difference is not.
+    """
+    rows_ahead = error_count(acc_b, n) - error_count(acc_a, n)  # fewer errors is better
+    if rows_ahead == 0:
+        return "tie"
+    return "win" if rows_ahead > 0 else "loss"
+
+
+def _exact_decimal(value: float | Fraction) -> Decimal:
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    # str gives the shortest decimal that round-trips at the value's own precision, so float32
+    # 0.99875 reads as 0.99875, not as 0.99874997138977...
+    return Decimal(str(value))
+
+
+def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -> str:
+    """The one rounding rule for the report: 100 * value, rounded half away from zero.
+
+    ``2397/2400 -> '99.88%'`` whether it arrives as ``Fraction(2397, 2400)``, a float64, a float32
+    or (with ``n=2400``) any float within ``ROW_TOLERANCE`` of it. With ``n``, the value is first
+    snapped to the exact fraction k / n.
+    """
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
+        raise ValueError(f"digits must be a whole number >= 0, got {digits!r}")
+    if n is not None:
+        value = Fraction(n - error_count(float(value), n), n)
+    elif not isinstance(value, Fraction) and not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value!r}")
+    with localcontext() as context:
+        context.prec = 50  # exact for any k / n a report meets
+        scaled = 100 * _exact_decimal(value)
+        rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{rounded}%"
+
+
+def mean_sd(values: np.ndarray | list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (ddof = 1) of at least two values, e.g. over seeds."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or len(array) < 2:
+        raise ValueError(
+            f"values must be a 1-D sequence of at least 2 numbers, got shape {array.shape}"
+        )
+    return float(np.mean(array)), float(np.std(array, ddof=1))

@@ -1,0 +1,184 @@
+"""The report's statistics against independent oracles: the score equation solved numerically,
+published values, scipy's binomial test, and counts done by hand."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from scipy import optimize, stats
+
+from fashionlab.analysis.metrics import (
+    McNemar,
+    compare,
+    error_count,
+    mcnemar_exact,
+    mean_sd,
+    percent,
+    significant_win,
+    wilson_interval,
+)
+
+
+def score_equation_bounds(correct: int, n: int, confidence: float) -> tuple[float, float]:
+    """The Wilson bounds by definition: the p where the score statistic equals z, found by root search."""
+    z = stats.norm.ppf(1 - (1 - confidence) / 2)
+    p_hat = correct / n
+
+    def excess(p: float) -> float:
+        return (p_hat - p) ** 2 - z**2 * p * (1 - p) / n
+
+    inside = min(max(p_hat, 1e-12), 1 - 1e-12)  # excess < 0 here, > 0 beyond each bound
+    low = 0.0 if correct == 0 else optimize.brentq(excess, 1e-15, inside, xtol=1e-14)
+    high = 1.0 if correct == n else optimize.brentq(excess, inside, 1 - 1e-15, xtol=1e-14)
+    return low, high
+
+
+@pytest.mark.parametrize(
+    "correct, n, confidence",
+    [
+        (81, 263, 0.95),
+        (0, 10, 0.95),
+        (10, 10, 0.9),
+        (1976, 2400, 0.95),
+        (3, 7, 0.99),
+        (2397, 2400, 0.95),
+    ],
+)
+def test_wilson_matches_the_score_equation(correct, n, confidence) -> None:
+    expected = score_equation_bounds(correct, n, confidence)
+    np.testing.assert_allclose(wilson_interval(correct, n, confidence), expected, atol=1e-10)
+
+
+def test_wilson_matches_published_values() -> None:
+    # Newcombe (1998), Stat. Med. 17:857, example 81/263, method 3 (score): 0.2553 to 0.3662
+    low, high = wilson_interval(81, 263)
+    assert (round(low, 4), round(high, 4)) == (0.2553, 0.3662)
+    # ... and 0/10 (method 3): 0 to 0.2775
+    assert round(wilson_interval(0, 10)[1], 4) == 0.2775
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"correct": 11, "n": 10}, "correct must be a whole number in \\[0, n=10\\], got 11"),
+        ({"correct": -1, "n": 10}, "got -1"),
+        ({"correct": 1, "n": 0}, "n must be a whole number of rows >= 1, got 0"),
+        ({"correct": 1, "n": 10, "confidence": 1.0}, "confidence must be in \\(0, 1\\), got 1.0"),
+        ({"correct": 0.5, "n": 10}, "correct must be .* got 0.5"),
+    ],
+)
+def test_wilson_rejects_bad_arguments(kwargs, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        wilson_interval(**kwargs)
+
+
+def test_mcnemar_counts_and_matches_scipy_binomtest() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.random(500) < 0.85
+    b = np.where(rng.random(500) < 0.1, ~a, a)
+    result = mcnemar_exact(a, b)
+    only_a = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
+    only_b = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
+    assert (result.b, result.c, result.n) == (only_a, only_b, 500)
+    oracle = stats.binomtest(only_a, only_a + only_b, 0.5).pvalue
+    assert result.p_value == pytest.approx(oracle, rel=1e-12)
+
+
+def test_mcnemar_small_case_by_hand() -> None:
+    # one row only A right, five only B right, two both right: p = 2 (C(6,0) + C(6,1)) / 2^6 = 14/64
+    a = np.array([True, False, False, False, False, False, True, True])
+    b = np.array([False, True, True, True, True, True, True, True])
+    assert mcnemar_exact(a, b) == McNemar(b=1, c=5, n=8, p_value=14 / 64)
+    # all five discordant rows one way: p = 2 / 2^5
+    assert mcnemar_exact(~np.zeros(5, bool), np.zeros(5, bool)).p_value == pytest.approx(2 / 32)
+
+
+def test_mcnemar_without_discordant_rows_has_p_one() -> None:
+    rows = np.array([True, False, True])
+    assert mcnemar_exact(rows, rows) == McNemar(b=0, c=0, n=3, p_value=1.0)
+
+
+def test_mcnemar_rejects_non_boolean_or_mismatched_rows() -> None:
+    with pytest.raises(
+        ValueError, match="a_correct must be a 1-D boolean array .* got dtype int64"
+    ):
+        mcnemar_exact(np.array([1, 0]), np.array([True, False]))
+    with pytest.raises(ValueError, match="same rows, got shapes \\(2,\\) and \\(3,\\)"):
+        mcnemar_exact(np.ones(2, bool), np.ones(3, bool))
+
+
+def test_significant_win_needs_both_more_rows_and_a_small_p() -> None:
+    assert significant_win(McNemar(b=20, c=5, n=100, p_value=0.004))
+    assert not significant_win(McNemar(b=5, c=20, n=100, p_value=0.004))  # B is the better one
+    assert not significant_win(McNemar(b=12, c=8, n=100, p_value=0.5))
+    assert not significant_win(McNemar(b=20, c=5, n=100, p_value=0.05))  # p must be below alpha
+    with pytest.raises(ValueError, match="alpha must be in \\(0, 1\\), got 0"):
+        significant_win(McNemar(b=1, c=0, n=1, p_value=1.0), alpha=0)
+
+
+def test_compare_counts_whole_rows() -> None:
+    n = 2400
+    assert compare(1976 / n, 1976 / n + 8e-10, n) == "tie"  # float32 noise is not a row
+    assert compare(float(np.float32(1976 / n)), 1976 / n, n) == "tie"
+    assert compare(1977 / n, 1976 / n, n) == "win"  # one row is a result
+    assert compare(1975 / n, 1976 / n, n) == "loss"
+    with pytest.raises(ValueError, match="accuracy must be a whole number of rows out of n=2400"):
+        compare(0.5001, 0.5, n)
+
+
+def test_error_count_is_exact_and_refuses_inconsistent_accuracies() -> None:
+    assert error_count(1976 / 2400, 2400) == 424
+    assert error_count(float(np.float32(1975 / 2400)), 2400) == 425
+    assert error_count(1.0, 7) == 0 and error_count(0.0, 7) == 7
+    with pytest.raises(ValueError, match="got 0.82375 \\(1976.1762 rows\\)") as caught:
+        error_count(0.82375, 2399)  # 0.82375 is 1977 of 2400 rows, not a count out of 2399
+    assert "n=2399" in str(caught.value)
+    with pytest.raises(ValueError, match="accuracy must be in \\[0, 1\\], got 1.5"):
+        error_count(1.5, 10)
+    with pytest.raises(ValueError, match="n must be a whole number of rows >= 1, got 2.5"):
+        error_count(0.5, 2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value, digits, expected",
+    [
+        (Fraction(2397, 2400), 2, "99.88%"),  # 99.875: the half goes up
+        (2397 / 2400, 2, "99.88%"),
+        (np.float32(2397 / 2400), 2, "99.88%"),  # float32 holds 0.998749971..., still prints 99.88
+        (Fraction(1, 8), 1, "12.5%"),
+        (Fraction(1, 16), 1, "6.3%"),  # 6.25 -> 6.3 (away from zero, not to even)
+        (Fraction(3, 16), 1, "18.8%"),  # 18.75 -> 18.8
+        (0.125, 0, "13%"),  # 12.5 -> 13, where Python's round gives 12
+        (Fraction(-1, 16), 1, "-6.3%"),  # away from zero on the negative side too
+        (0.82291, 2, "82.29%"),
+        (1.0, 2, "100.00%"),
+    ],
+)
+def test_percent_rounds_half_away_from_zero(value, digits, expected) -> None:
+    assert percent(value, digits) == expected
+
+
+def test_percent_snaps_to_whole_rows_when_given_n() -> None:
+    noisy = 2397 / 2400 - 3e-9  # a float32 mean that landed just below the half
+    assert percent(noisy, n=2400) == "99.88%"
+    assert f"{100 * noisy:.2f}%" == "99.87%"  # what plain formatting would have printed
+    with pytest.raises(ValueError, match="whole number of rows out of n=2400"):
+        percent(0.9990001, n=2400)
+
+
+def test_percent_rejects_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="digits must be a whole number >= 0, got -1"):
+        percent(0.5, -1)
+    with pytest.raises(ValueError, match="value must be finite, got nan"):
+        percent(math.nan)
+
+
+def test_mean_sd_uses_the_sample_standard_deviation() -> None:
+    mean, sd = mean_sd([0.80, 0.82, 0.84])
+    assert mean == pytest.approx(0.82)
+    assert sd == pytest.approx(math.sqrt(((0.02) ** 2 + 0 + 0.02**2) / 2))  # divide by n - 1
+    with pytest.raises(ValueError, match="at least 2 numbers, got shape \\(1,\\)"):
+        mean_sd([0.8])
