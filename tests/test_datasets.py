@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fashionlab.data import datasets
+from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, decode_idx, encode_idx, load_fashion_mnist, locate
 from fashionlab.errors import ChecksumError, DataError, DataFormatError
 
@@ -36,8 +36,53 @@ def test_missing_file_in_explicit_dir_names_it(tiny_data_dir: Path) -> None:
 
 
 def test_explicit_dir_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="no such directory"):
+    with pytest.raises(DataError, match="--data-dir .*absent: no such directory"):
         locate(tmp_path / "absent")
+
+
+def test_a_file_given_as_the_folder_is_called_a_file(tmp_path: Path) -> None:
+    a_file = tmp_path / "train-images-idx3-ubyte.gz"
+    a_file.write_bytes(b"x")
+    with pytest.raises(DataError, match="is a file, not a directory") as caught:
+        locate(a_file)
+    assert "no such directory" not in str(caught.value)
+    with pytest.raises(DataError, match=f"no such directory \\({a_file} is a file"):
+        locate(a_file / "below")
+
+
+def test_an_explicit_folder_is_never_told_a_download_will_fix_it(
+    tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ChecksumError) as checksum:
+        locate(tiny_data_dir)
+    (tiny_data_dir / FILES["test_labels"].filename).write_bytes(b"\x1f\x8b" + bytes(40))
+    with pytest.raises(DataFormatError) as corrupt:
+        locate(tiny_data_dir, verify=False)
+    monkeypatch.setenv("FASHIONLAB_DATA", str(tiny_data_dir))
+    with pytest.raises(DataFormatError) as from_env:
+        locate(verify=False)
+    for caught, flag in [(checksum, "--data-dir"), (corrupt, "--data-dir"),
+                         (from_env, "$FASHIONLAB_DATA")]:  # fmt: skip
+        message = str(caught.value)
+        assert "official file" in message and f"point {flag} at another folder" in message
+        assert "delete" not in message and "download" not in message, message
+
+
+def test_random_bytes_are_called_what_they_are(tiny_data_dir: Path) -> None:
+    path = tiny_data_dir / FILES["train_images"].filename
+    path.write_bytes(np.random.default_rng(1).bytes(5000))
+    with pytest.raises(DataFormatError, match="not a gzip file") as caught:
+        locate(tiny_data_dir, verify=False)
+    assert "pickle" not in str(caught.value).lower()
+
+
+def test_an_unreadable_file_is_blamed_on_what_is_wrong(tiny_data_dir: Path) -> None:
+    path = tiny_data_dir / FILES["train_images"].filename
+    path.unlink()
+    path.symlink_to(tiny_data_dir / "nowhere.gz")
+    with pytest.raises(DataError, match="link to a file that does not exist") as caught:
+        locate(tiny_data_dir, verify=False)
+    assert "permission" not in str(caught.value)
 
 
 def test_environment_variable_is_used(tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,25 +92,29 @@ def test_environment_variable_is_used(tiny_data_dir: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.realdata
-def test_corrupt_cache_entry_is_deleted_and_downloaded_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, real_data_dir: Path
+def test_a_corrupt_cache_entry_falls_through_to_the_system_copy_offline(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    real_data_dir: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     cache = datasets.cache_home()
     cache.mkdir(parents=True)
     bad = cache / FILES["train_labels"].filename
     bad.write_bytes(b"not gzip at all")
-    fetched: list[str] = []
-    real = real_data_dir
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras"))
 
-    def fake_download(spec, target, mirrors):  # the network is never used in tests
-        fetched.append(spec.filename)
-        target.write_bytes((real / spec.filename).read_bytes())
+    def offline(*args, **kwargs):
+        raise AssertionError("no download may be tried while a verified copy exists")
 
-    monkeypatch.setattr(datasets, "_download", fake_download)
-    monkeypatch.setattr(datasets, "SYSTEM_DATA_DIR", tmp_path / "no-system")
-    found = locate()
-    assert "train-labels-idx1-ubyte.gz" in fetched
-    assert found["train_labels"].source == "download"
+    monkeypatch.setattr(download, "fetch", offline)
+    with caplog.at_level("WARNING", logger="fashionlab"):
+        found = locate()
+    assert {f.source for f in found.values()} == {"system"}
+    assert found["train_labels"].path == real_data_dir / FILES["train_labels"].filename
+    assert bad.read_bytes() == b"not gzip at all"  # never deleted
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert str(bad) in warning and "not a gzip file" in warning and "\n" not in warning
 
 
 @pytest.mark.realdata

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fashionlab.data import datasets
+from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
-from fashionlab.errors import DownloadError
+from fashionlab.errors import DataError, DownloadError
 
 SRC = Path(__file__).parents[1] / "src"
 
@@ -208,15 +208,20 @@ def test_two_cold_runs_give_identical_results(real_data_dir, tmp_path) -> None:
 
 
 class _Mirror(http.server.BaseHTTPRequestHandler):
-    """Serves ``files``; with ``cut``, announces the full length and hangs up half-way."""
+    """Serves ``files``; with ``cut``, announces the full length and hangs up half-way; answers
+    the first ``failures`` requests with HTTP 503."""
 
     files: dict[str, bytes] = {}
     cut = False
+    failures = 0
     requests: list[str] = []
 
     def do_GET(self) -> None:  # noqa: N802
         type(self).requests.append(self.path)
         body = self.files.get(self.path.rsplit("/", 1)[-1])
+        if len(type(self).requests) <= self.failures:
+            self.send_error(503)
+            return
         if body is None:
             self.send_error(404)
             return
@@ -234,10 +239,12 @@ class _Mirror(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def mirrors():
+    """``serve(files, cut, failures)`` starts a mirror on 127.0.0.1 and returns its base URL."""
     started = []
 
-    def serve(files: dict[str, bytes], cut: bool) -> str:
-        handler = type("Mirror", (_Mirror,), {"files": files, "cut": cut, "requests": []})
+    def serve(files: dict[str, bytes], cut: bool = False, failures: int = 0) -> str:
+        attributes = {"files": files, "cut": cut, "failures": failures, "requests": []}
+        handler = type("Mirror", (_Mirror,), attributes)
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         started.append(server)
@@ -257,35 +264,74 @@ def test_download_cut_mid_file_leaves_nothing(mirrors, tmp_path) -> None:
     content = os.urandom(300_000)
     cut = mirrors({"train-labels-idx1-ubyte.gz": content}, cut=True)
     target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    waits: list[float] = []
     with pytest.raises(DownloadError) as caught:
-        datasets._download(_spec(content), target, (cut,))
+        download.fetch(_spec(content), target, (cut,), sleep=waits.append)
     assert cut in str(caught.value) and "--data-dir" in str(caught.value)
-    assert list((tmp_path / "cache").iterdir()) == []
+    assert "closed" in str(caught.value) and f"({download.TRIES} tries)" in str(caught.value)
+    assert len(waits) == download.TRIES - 1 and waits == sorted(waits)  # backoff grows
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []
 
 
 def test_mirrors_are_tried_in_order_and_each_failure_is_listed(mirrors, tmp_path) -> None:
     content = os.urandom(100_000)
-    missing = mirrors({}, cut=False)
+    missing = mirrors({})
     cut = mirrors({"train-labels-idx1-ubyte.gz": content}, cut=True)
-    good = mirrors({"train-labels-idx1-ubyte.gz": content}, cut=False)
+    good = mirrors({"train-labels-idx1-ubyte.gz": content})
     target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
     with pytest.raises(DownloadError) as caught:
-        datasets._download(_spec(content), target, (missing, cut))
+        download.fetch(_spec(content), target, (missing, cut), sleep=lambda s: None)
     message = str(caught.value)
     assert message.index(missing) < message.index(cut)
     assert "404" in message and "closed" in message
-    datasets._download(_spec(content), target, (missing, cut, good))
+    download.fetch(_spec(content), target, (missing, cut, good), sleep=lambda s: None)
     assert target.read_bytes() == content
     assert [p.name for p in target.parent.iterdir()] == [target.name]
 
 
+def test_a_mirror_that_fails_once_is_used_after_a_retry(mirrors, tmp_path) -> None:
+    content = os.urandom(50_000)
+    flaky = mirrors({"train-labels-idx1-ubyte.gz": content}, failures=1)
+    never = mirrors({})  # must not be reached: the retry of the first mirror succeeds
+    target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    waits: list[float] = []
+    download.fetch(_spec(content), target, (flaky, never), sleep=waits.append)
+    assert target.read_bytes() == content
+    assert waits == [download.BACKOFF_SECONDS]
+
+
+def test_a_missing_file_is_not_retried(mirrors, tmp_path) -> None:
+    content = os.urandom(1000)
+    missing = mirrors({})
+    waits: list[float] = []
+    with pytest.raises(DownloadError, match="404"):
+        download.fetch(_spec(content), tmp_path / "x.gz", (missing,), sleep=waits.append)
+    assert waits == []  # a 404 cannot mend, so the next mirror is tried at once
+
+
+def test_the_mirror_list_comes_from_the_environment(mirrors, tmp_path, monkeypatch) -> None:
+    content = os.urandom(20_000)
+    local = mirrors({"train-labels-idx1-ubyte.gz": content})
+    monkeypatch.setenv("FASHIONLAB_MIRRORS", f" http://127.0.0.1:9/nothing , {local.rstrip('/')}")
+    assert download.mirrors_from_env() == ("http://127.0.0.1:9/nothing/", local)
+    monkeypatch.setattr(download, "_pause", lambda seconds: None)
+    target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
+    download.fetch(_spec(content), target)  # no mirrors given: the environment's are used
+    assert target.read_bytes() == content
+    monkeypatch.setenv("FASHIONLAB_MIRRORS", "ftp://example.org/")
+    with pytest.raises(DataError, match="FASHIONLAB_MIRRORS entry 'ftp://example.org/'"):
+        download.mirrors_from_env()
+    monkeypatch.setenv("FASHIONLAB_MIRRORS", " , ")
+    assert download.mirrors_from_env() == datasets.MIRRORS
+
+
 def test_checksum_failure_never_reaches_the_cache(mirrors, tmp_path) -> None:
     content = os.urandom(50_000)
-    tampered = mirrors({"train-labels-idx1-ubyte.gz": content[:-1] + b"!"}, cut=False)
+    tampered = mirrors({"train-labels-idx1-ubyte.gz": content[:-1] + b"!"})
     target = tmp_path / "cache" / "train-labels-idx1-ubyte.gz"
     with pytest.raises(DownloadError, match="SHA-256 mismatch"):
-        datasets._download(_spec(content), target, (tampered,))
-    assert list(target.parent.iterdir()) == []
+        download.fetch(_spec(content), target, (tampered,), sleep=lambda s: None)
+    assert not target.parent.exists() or list(target.parent.iterdir()) == []
 
 
 def test_official_sources_are_pinned() -> None:

@@ -1,0 +1,117 @@
+"""Where the four Fashion-MNIST files are looked for, in order, and what to do about a bad copy.
+
+========  =====================================================  ==============================
+source    folder                                                 a missing or bad file there
+========  =====================================================  ==============================
+data_dir  ``data_dir=`` or ``--data-dir``, the only source       is an error; nothing downloads
+env       ``$FASHIONLAB_DATA``, the only source                  is an error; nothing downloads
+cache     ``$XDG_CACHE_HOME/fashionlab`` (``~/.cache/...``)      is skipped with one warning
+keras     ``$KERAS_HOME/datasets/fashion-mnist`` (``~/.keras``)  is skipped with one warning
+system    ``/usr/share/datasets/fashion-mnist`` (Debian)         is skipped with one warning
+========  =====================================================  ==============================
+
+Without an explicit folder, a file that no source holds in verified form is downloaded into the
+cache (see ``download``). Keras's cache comes after ours: both are the user's own copies, and ours
+is the one fashionlab itself wrote; both come before the system folder, as user settings come
+before system ones. Keras's own fallback, ``/tmp/.keras`` when the home folder is read-only, is
+not searched: anyone may write to ``/tmp``, and ``--no-verify`` would then trust what they left.
+Nothing found in any source is ever deleted; only a download may replace a bad cache copy.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataError, FashionLabError
+from ..storage import cache_home
+
+SYSTEM_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
+ENV_DATA_DIR = "FASHIONLAB_DATA"
+ENV_KERAS_HOME = "KERAS_HOME"  # as Keras reads it: the folder that holds ``datasets/``
+KERAS_SUBDIR = Path("datasets") / "fashion-mnist"  # keras.datasets.fashion_mnist's cache_subdir
+DEBIAN_PACKAGE = "dataset-fashion-mnist"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One folder to look in, and the fix to suggest for a bad file found there."""
+
+    name: str  # "data_dir", "env", "cache", "keras" or "system"
+    folder: Path
+    remedy: str
+
+    @property
+    def explicit(self) -> bool:
+        """An explicit folder is the only source: a bad or missing file there is an error."""
+        return self.name in ("data_dir", "env")
+
+
+def keras_datasets_dir() -> Path:
+    """Where ``keras.datasets.fashion_mnist.load_data()`` keeps its downloads."""
+    home = os.environ.get(ENV_KERAS_HOME) or "~/.keras"
+    return Path(home).expanduser() / KERAS_SUBDIR
+
+
+def _explicit(name: str, folder: Path, flag: str) -> Source:
+    remedy = f"replace it with the official file, or point {flag} at another folder"
+    return Source(name, _existing_folder(folder, flag), remedy)
+
+
+def search_path(data_dir: str | os.PathLike[str] | None = None) -> list[Source]:
+    """The folders to look in, in order (see the table above)."""
+    if data_dir is not None:
+        return [_explicit("data_dir", Path(data_dir), "--data-dir")]
+    if os.environ.get(ENV_DATA_DIR):
+        return [_explicit("env", Path(os.environ[ENV_DATA_DIR]), f"${ENV_DATA_DIR}")]
+    sources = [
+        Source("keras", keras_datasets_dir(), "delete it so Keras downloads it again"),
+        Source("system", SYSTEM_DATA_DIR, f"reinstall Debian's {DEBIAN_PACKAGE} package"),
+    ]
+    try:
+        cache = cache_home()
+    except FashionLabError:  # a misconfigured cache is reported if a download is needed
+        return sources
+    return [Source("cache", cache, "a download replaces it if no other copy verifies"), *sources]
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` itself, or the closest of its parents that exists."""
+    while not (path.exists() or path.is_symlink()) and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _existing_folder(folder: Path, flag: str) -> Path:
+    """``folder`` if it is a directory; else an error that says what it is instead."""
+    if folder.is_dir():
+        return folder
+    found = _nearest_existing(folder)
+    if found == folder:
+        raise DataError(
+            f"{flag} {folder}: is a file, not a directory; "
+            "pass the folder that holds the four .gz files"
+        )
+    if not found.is_dir():
+        raise DataError(
+            f"{flag} {folder}: no such directory ({found} is a file, not a directory); "
+            "pass the folder that holds the four .gz files"
+        )
+    raise DataError(
+        f"{flag} {folder}: no such directory; pass the folder that holds the four .gz files"
+    )
+
+
+def check_download_folder(folder: Path) -> None:
+    """Refuse, with the real reason, a cache folder that cannot be created or written."""
+    found = _nearest_existing(folder)
+    fix = "set $XDG_CACHE_HOME to a writable folder, or pass --data-dir"
+    if not found.is_dir():
+        if found == cache_home() or cache_home() in found.parents:
+            return  # inside our own cache: storage repairs it
+        raise DataError(
+            f"cannot download into {folder}: {found} is a file, not a folder; move it, or {fix}"
+        )
+    if not os.access(found, os.W_OK | os.X_OK):
+        raise DataError(f"cannot download into {folder}: {found} is not writable; {fix}")
