@@ -89,7 +89,7 @@ def _fetch_once(url: str, filename: str, sha256: str) -> bytes:
         raise (OSError(failure) if exc.code in _TRANSIENT_HTTP else _Permanent(failure)) from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, FileNotFoundError):  # a file:// mirror without the file
-            raise _Permanent(f"no such file ({exc.reason.filename})") from None
+            raise _Permanent("no such file") from None
         raise
     except http.client.IncompleteRead as exc:
         raise OSError(f"connection closed after {len(body) + len(exc.partial)} bytes") from None
