@@ -83,6 +83,7 @@ def test_an_unreadable_file_is_blamed_on_what_is_wrong(tiny_data_dir: Path) -> N
     with pytest.raises(DataError, match="link to a file that does not exist") as caught:
         locate(tiny_data_dir, verify=False)
     assert "permission" not in str(caught.value)
+    assert str(caught.value).endswith("or point --data-dir at another folder")
 
 
 def test_environment_variable_is_used(tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

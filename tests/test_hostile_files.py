@@ -44,6 +44,7 @@ HOSTILE = {
         LABELS, gzip.compress(encode_idx(np.full(60, 12, np.uint8))), "outside 0-9"),
     "count mismatch": (LABELS, gzip.compress(encode_idx(np.zeros(59, np.uint8))), "59 labels"),
     "empty file": (IMAGES, b"", "not a gzip file"),
+    "random bytes": (IMAGES, np.random.default_rng(7).bytes(4096), "not a gzip file"),
     "header longer than data": (
         IMAGES, gzip.compress(_idx(2051, (61, 28, 28)) + bytes(60 * 784)), "tampered"),
 }  # fmt: skip
@@ -58,6 +59,8 @@ def test_hostile_file_gives_a_clear_error(case, tmp_path: Path, capsys) -> None:
         locate(folder, verify=False)
     assert name in str(caught.value)
     assert "official file" in str(caught.value)  # the remedy
+    for wrong in ("delete", "download", "pickle"):  # an explicit folder is never downloaded into
+        assert wrong not in str(caught.value).lower(), caught.value
     assert cli.main(["data", "--data-dir", str(folder), "--no-verify"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and name in err[0] and "--data-dir" in err[0]

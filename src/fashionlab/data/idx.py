@@ -117,15 +117,17 @@ def read_archive(path: Path) -> bytes:
             )
         return path.read_bytes()
     except OSError as exc:
-        raise DataError(_unreadable(path, exc)) from None
+        if exc.errno in (errno.EACCES, errno.EPERM):
+            raise DataError(
+                f"{path}: cannot read (permission denied); check its permissions"
+            ) from None
+        raise DataFormatError(_unreadable(path, exc)) from None
 
 
 def _unreadable(path: Path, exc: OSError) -> str:
-    """Why ``path`` cannot be read, with the fix for that reason (not always permissions)."""
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return f"{path}: cannot read (permission denied); check its permissions"
+    """What stands at ``path`` instead of a readable file (the caller adds the remedy)."""
     if exc.errno == errno.ENOENT and path.is_symlink():
-        return f"{path}: a link to a file that does not exist; replace it with the official file"
+        return f"{path}: a link to a file that does not exist"
     if exc.errno == errno.ELOOP:
-        return f"{path}: a link that points back to itself; replace it with the official file"
-    return f"{path}: cannot read ({exc.strerror or exc}); replace it with the official file"
+        return f"{path}: a link that points back to itself"
+    return f"{path}: cannot read ({exc.strerror or exc})"
