@@ -42,9 +42,9 @@ MIRRORS: tuple[str, ...] = (
     "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
 )
 ENV_MIRRORS = "FASHIONLAB_MIRRORS"
-TRIES = 3  # per mirror
+TRIES = 2  # per mirror: a dead host costs TRIES * TIMEOUT_SECONDS before the next
 BACKOFF_SECONDS = 1.0  # the first wait; each later wait doubles
-TIMEOUT_SECONDS = 60
+TIMEOUT_SECONDS = 30  # per socket operation, not for the whole file
 _SCHEMES = ("http://", "https://", "file://")
 _TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
 
