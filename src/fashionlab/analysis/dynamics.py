@@ -1,0 +1,344 @@
+"""Why gradient descent on BCE can make the loss rise: the step size against the curvature, measured.
+
+The BCE Hessian at theta is X^T D X / n with D = diag(h (1 - h)) and h (1 - h) <= 1/4, so its largest
+eigenvalue is at most L = lambda_max(X^T X) / (4n), with equality at theta = 0 (h = 1/2 there).
+Gradient descent on a quadratic of curvature L is stable only for learning rates below 2 / L;
+above it, the component of theta along the top eigenvector overshoots and changes sign every step
+with a growing amplitude. ``measure`` runs the assignment's descent (eq. 10, theta = 0 at the start)
+and records what actually happens along that direction; ``summarise`` turns it into findings.
+
+Steps are numbered as the assignment's histories are: step k (from 1) records theta after k - 1
+updates, before the k-th, so ``train_loss[k - 1]`` is the loss the history lists at step k.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator, eigsh
+
+from ..data.preprocessing import bias_trick, get_data_subset, train_test_validation_split
+from ..models.logistic import accuracy, bce_gradient, binary_cross_entropy, predict, sigmoid
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+MIN_ALTERNATIONS = (
+    6  # consecutive sign changes of the update along the top direction that make an oscillation
+)
+MEAN_IMAGE_COSINE = 0.99  # above this, "the top eigenvector is the mean image" is a fair sentence
+ZIGZAG_GAP = 4  # turns of the validation accuracy this close together belong to one zig-zag
+RISE_TOLERANCE = (
+    1e-12  # a loss must grow by more than this to count as rising (float noise is not a rise)
+)
+PER_STEP = (
+    "train_loss",
+    "val_accuracy",
+    "predicted_second_class",
+    "bias",
+    "top_component",
+    "mean_image_component",
+    "rest_norm",
+    "top_update",
+    "hessian_top",
+)
+
+
+@dataclass(frozen=True)
+class Dynamics:
+    """What gradient descent did along the steepest direction of the loss; lists are per step.
+
+    Per-step lists have one entry per step k = 1 ... steps, measured at theta after k - 1 updates.
+    """
+
+    learning_rate: float
+    n_train: int
+    lambda_max: float  # largest eigenvalue of X^T X (= ||X||_2^2)
+    lipschitz: (
+        float  # L = lambda_max / (4n): the Hessian's top eigenvalue at theta = 0, and its bound
+    )
+    stable_step_limit: float  # 2 / L: gradient descent overshoots without bound above it
+    step_ratio: (
+        float  # learning_rate / stable_step_limit; above 1 the first steps oscillate and grow
+    )
+    second_curvature: float  # lambda_2(X^T X) / (4n): the next steepest direction at theta = 0
+    mean_row_norm_squared: (
+        float  # |mean training row|^2 <= lambda_max / n: brighter images, steeper
+    )
+    cosine_mean_image_top: (
+        float  # cosine of the mean training image and the top eigenvector's pixels
+    )
+    top_direction_bias_weight: float  # the top eigenvector's entry on the bias column
+    train_loss: list[float]  # BCE on the training rows (eq. 8)
+    val_accuracy: list[float]
+    predicted_second_class: list[float]  # fraction of training rows predicted as label 1
+    bias: list[float]  # theta[0]
+    top_component: list[float]  # v . theta, v the unit top eigenvector of X^T X (v . mean row > 0)
+    mean_image_component: list[float]  # m . theta, m the unit mean training image (bias entry 0)
+    rest_norm: list[float]  # |theta| outside span{bias axis, v}
+    top_update: list[float]  # v . (theta after step k - theta before): -learning_rate v . gradient
+    hessian_top: list[float]  # largest eigenvalue of the actual Hessian X^T D X / n at step k
+    effective_curvature: list[
+        float
+    ]  # (1 - top_update[k] / top_update[k - 1]) / learning_rate, k >= 2
+    loss_rise_steps: list[int]  # steps k whose training loss exceeds step k - 1's
+    sign_flip_steps: list[int]  # steps k whose top_update has the opposite sign to step k - 1's
+    zigzag_steps: list[
+        int
+    ]  # steps k where the validation accuracy turns: up then down, or down then up
+
+
+@dataclass(frozen=True)
+class Findings:
+    """The measurements as facts a report can turn into sentences; steps are numbered from 1."""
+
+    step_exceeds_limit: bool  # learning_rate > 2 / L
+    step_ratio: float
+    loss_rises: bool
+    rise_from_step: int | None  # the step before the largest climb of the training loss
+    rise_to_step: int | None  # the step at its top
+    rise_from_loss: float | None
+    rise_to_loss: float | None
+    oscillates_along_top_direction: bool  # >= MIN_ALTERNATIONS sign changes in a row
+    alternating_steps: int  # the longest run of consecutive sign changes along v
+    oscillation_period: float | None  # in steps; 2.0 is a sign change at every step
+    oscillation_grows: bool  # the overshoot along v gets larger before it dies down
+    oscillation_peak_step: int | None  # the step with the largest |top_update|
+    first_amplification: float  # |top_update| at step 2 over step 1: the measured |1 - lr kappa|
+    predicted_amplification: float  # |1 - learning_rate * L|: what a quadratic of curvature L gives
+    # the first step whose Hessian top eigenvalue is below 2 / learning_rate: stable from there
+    curvature_below_limit_step: int | None
+    top_direction_is_mean_image: bool  # cosine_mean_image_top > MEAN_IMAGE_COSINE
+    # the validation accuracy turns (up-down or down-up) at >= MIN_ALTERNATIONS steps, each within
+    # ZIGZAG_GAP steps of the last
+    accuracy_zigzags: bool
+    zigzag_from_step: int | None  # the step before the first turn, and the last turn
+    zigzag_to_step: int | None
+    zigzag_low: float | None  # the lowest and highest validation accuracy from one to the other
+    zigzag_high: float | None
+    largest_accuracy_drop: float  # the largest one-step fall of the validation accuracy (0 if none)
+    prediction_swing: float  # largest one-step change in the share of rows predicted as label 1
+
+
+def _check_arguments(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    learning_rate: float,
+    steps: int,
+) -> None:
+    if X_train.ndim != 2 or X_train.shape[0] < 2 or X_train.shape[1] < 3:
+        raise ValueError(
+            f"X_train must be (n >= 2, d >= 3) with the bias column, got shape {X_train.shape}"
+        )
+    if not np.all(X_train[:, 0] == 1):
+        raise ValueError(
+            "X_train's first column must be the bias column of ones (bias_trick), got other values"
+        )
+    if y_train.size != X_train.shape[0] or not np.isin(y_train, (0, 1)).all():
+        raise ValueError(
+            f"y_train must hold one 0/1 label per row of X_train ({X_train.shape[0]}), got shape {y_train.shape}"
+        )
+    if X_val.ndim != 2 or X_val.shape[1] != X_train.shape[1] or y_val.size != X_val.shape[0]:
+        raise ValueError(
+            f"X_val must be (m, {X_train.shape[1]}) with one label per row in y_val, got shapes {X_val.shape} and {y_val.shape}"
+        )
+    if not (
+        isinstance(learning_rate, (int, float))
+        and math.isfinite(learning_rate)
+        and learning_rate > 0
+    ):
+        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be a whole number >= 2, got {steps!r}")
+
+
+def _hessian_top(X: np.ndarray, weights: np.ndarray, start: np.ndarray) -> tuple[float, np.ndarray]:
+    """Largest eigenvalue and eigenvector of X^T diag(weights) X / n, by Lanczos on matrix-vector products."""
+    n, d = X.shape
+    hessian = LinearOperator(
+        (d, d), matvec=lambda u: X.T @ (weights * (X @ u.ravel())) / n, dtype=np.float64
+    )
+    # warm-started from the last step's vector, a 4-vector Krylov space converges in a few products
+    values, vectors = eigsh(hessian, k=1, which="LA", v0=start, tol=1e-8, ncv=min(4, d))
+    return float(values[0]), vectors[:, 0]
+
+
+def _rises(values: Sequence[float]) -> list[int]:
+    """Steps k (from 1) whose value is above step k - 1's."""
+    return [k + 1 for k in range(1, len(values)) if values[k] > values[k - 1] + RISE_TOLERANCE]
+
+
+def _sign_flips(values: Sequence[float]) -> list[int]:
+    """Steps k (from 1) whose value has the opposite sign to step k - 1's."""
+    return [k + 1 for k in range(1, len(values)) if values[k] * values[k - 1] < 0]
+
+
+def _effective_curvature(updates: Sequence[float], learning_rate: float) -> list[float]:
+    """The curvature kappa along v that explains each update from the last: u_k = (1 - lr kappa) u_(k-1).
+
+    On a quadratic this is exactly the eigenvalue; here it also carries the saturation of the
+    sigmoid between two iterates and the coupling to the other directions.
+    """
+    ratios = np.asarray(updates[1:]) / np.asarray(updates[:-1])
+    return ((1 - ratios) / learning_rate).tolist()
+
+
+def measure(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    learning_rate: float,
+    steps: int = 40,
+) -> Dynamics:
+    """Run gradient descent from theta = 0 (eq. 10) and measure it against the curvature.
+
+    Parameters
+    ----------
+    X_train : ndarray, shape (n, d)
+        Training inputs with the bias column of ones first (``bias_trick``).
+    y_train : ndarray, shape (n, 1) or (n,)
+        0/1 labels.
+    X_val : ndarray, shape (m, d)
+    y_val : ndarray, shape (m, 1) or (m,)
+    learning_rate : float
+        The step size, > 0.
+    steps : int
+        How many steps to record, >= 2.
+    """
+    X_train, X_val = np.asarray(X_train, dtype=np.float64), np.asarray(X_val, dtype=np.float64)
+    y_train, y_val = np.asarray(y_train), np.asarray(y_val)
+    _check_arguments(X_train, y_train, X_val, y_val, learning_rate, steps)
+    y_train, y_val = y_train.reshape(-1, 1), y_val.reshape(-1, 1)
+    n, d = X_train.shape
+
+    eigenvalues, eigenvectors = np.linalg.eigh(X_train.T @ X_train)  # a d x d problem
+    lambda_max, lambda_second = float(eigenvalues[-1]), float(eigenvalues[-2])
+    mean_row = X_train.mean(axis=0)
+    top = eigenvectors[:, -1] * np.sign(eigenvectors[:, -1] @ mean_row)  # point it along the data
+    lipschitz = lambda_max / (4 * n)  # the BCE Hessian bound, h (1 - h) <= 1/4
+    mean_image = np.concatenate(([0.0], mean_row[1:])) / np.linalg.norm(mean_row[1:])
+    top_pixels = top[1:] / np.linalg.norm(top[1:])
+    plane, _ = np.linalg.qr(np.column_stack((np.eye(d)[:, 0], top)))  # span{bias axis, top}
+
+    theta = np.zeros((d, 1))
+    record: dict[str, list[float]] = {key: [] for key in PER_STEP}
+    hessian_vector = top
+    for _ in range(steps):
+        h_train = sigmoid(X_train @ theta)  # eqs. 5-6
+        gradient = bce_gradient(X_train, y_train, h_train)  # eq. 9
+        curvature, hessian_vector = _hessian_top(
+            X_train, (h_train * (1 - h_train)).ravel(), hessian_vector
+        )
+        flat = theta.ravel()
+        record["train_loss"].append(binary_cross_entropy(y_train, h_train))  # eq. 8
+        record["val_accuracy"].append(accuracy(y_val, sigmoid(X_val @ theta)))
+        record["predicted_second_class"].append(float(np.mean(predict(h_train))))
+        record["bias"].append(float(flat[0]))
+        record["top_component"].append(float(top @ flat))
+        record["mean_image_component"].append(float(mean_image @ flat))
+        record["rest_norm"].append(float(np.linalg.norm(flat - plane @ (plane.T @ flat))))
+        record["top_update"].append(float(-learning_rate * (top @ gradient.ravel())))
+        record["hessian_top"].append(curvature)
+        theta = theta - learning_rate * gradient  # eq. 10
+
+    stable_step_limit = 2 / lipschitz
+    return Dynamics(
+        learning_rate=float(learning_rate),
+        n_train=n,
+        lambda_max=lambda_max,
+        lipschitz=lipschitz,
+        stable_step_limit=stable_step_limit,
+        step_ratio=learning_rate / stable_step_limit,
+        second_curvature=lambda_second / (4 * n),
+        mean_row_norm_squared=float(mean_row @ mean_row),
+        cosine_mean_image_top=float(mean_image[1:] @ top_pixels),
+        top_direction_bias_weight=float(top[0]),
+        train_loss=record["train_loss"],
+        val_accuracy=record["val_accuracy"],
+        predicted_second_class=record["predicted_second_class"],
+        bias=record["bias"],
+        top_component=record["top_component"],
+        mean_image_component=record["mean_image_component"],
+        rest_norm=record["rest_norm"],
+        top_update=record["top_update"],
+        hessian_top=record["hessian_top"],
+        effective_curvature=_effective_curvature(record["top_update"], learning_rate),
+        loss_rise_steps=_rises(record["train_loss"]),
+        sign_flip_steps=_sign_flips(record["top_update"]),
+        zigzag_steps=_sign_flips(np.diff(record["val_accuracy"], prepend=np.nan).tolist()),
+    )
+
+
+def _runs(steps: Sequence[int], max_gap: int = 1) -> list[list[int]]:
+    """Group increasing step numbers whose neighbours are at most ``max_gap`` apart.
+
+    ``[3, 4, 5, 9]`` gives ``[[3, 4, 5], [9]]``, and ``[[3, 4, 5, 9]]`` with ``max_gap=4``.
+    """
+    runs: list[list[int]] = []
+    for step in steps:
+        if runs and step <= runs[-1][-1] + max_gap:
+            runs[-1].append(step)
+        else:
+            runs.append([step])
+    return runs
+
+
+def summarise(dynamics: Dynamics) -> Findings:
+    """The findings a report states, each decided by a measured number."""
+    loss, accuracy_path = dynamics.train_loss, dynamics.val_accuracy
+    # the largest climb of the loss: from the step before its first rise to its last
+    climbs = _runs(dynamics.loss_rise_steps)
+    climb = max(climbs, key=lambda run: loss[run[-1] - 1] - loss[run[0] - 2], default=None)
+    alternations = max(_runs(dynamics.sign_flip_steps), key=len, default=[])
+    oscillates = len(alternations) >= MIN_ALTERNATIONS
+    sizes = np.abs(dynamics.top_update)
+    peak = int(np.argmax(sizes)) + 1
+    # larger swings later in the run than at its start: |1 - learning_rate * curvature| > 1
+    grows = oscillates and peak > alternations[0] and sizes[peak - 1] > sizes[alternations[0] - 2]
+    stable = [k + 1 for k, c in enumerate(dynamics.hessian_top) if c < 2 / dynamics.learning_rate]
+    zigzag = max(_runs(dynamics.zigzag_steps, ZIGZAG_GAP), key=len, default=[])
+    zigzags = len(zigzag) >= MIN_ALTERNATIONS
+    window = accuracy_path[zigzag[0] - 2 : zigzag[-1]] if zigzags else []
+    return Findings(
+        step_exceeds_limit=dynamics.step_ratio > 1,
+        step_ratio=dynamics.step_ratio,
+        loss_rises=climb is not None,
+        rise_from_step=None if climb is None else climb[0] - 1,
+        rise_to_step=None if climb is None else climb[-1],
+        rise_from_loss=None if climb is None else loss[climb[0] - 2],
+        rise_to_loss=None if climb is None else loss[climb[-1] - 1],
+        oscillates_along_top_direction=oscillates,
+        alternating_steps=len(alternations),
+        oscillation_period=(
+            2 * float(np.median(np.diff(dynamics.sign_flip_steps))) if oscillates else None
+        ),
+        oscillation_grows=bool(grows),
+        oscillation_peak_step=peak if oscillates else None,
+        first_amplification=float(sizes[1] / sizes[0]),
+        predicted_amplification=abs(1 - dynamics.learning_rate * dynamics.lipschitz),
+        curvature_below_limit_step=stable[0] if stable else None,
+        top_direction_is_mean_image=dynamics.cosine_mean_image_top > MEAN_IMAGE_COSINE,
+        accuracy_zigzags=zigzags,
+        zigzag_from_step=zigzag[0] - 1 if zigzags else None,
+        zigzag_to_step=zigzag[-1] if zigzags else None,
+        zigzag_low=min(window) if zigzags else None,
+        zigzag_high=max(window) if zigzags else None,
+        largest_accuracy_drop=float(max(0.0, -np.min(np.diff(accuracy_path)))),
+        prediction_swing=float(np.max(np.abs(np.diff(dynamics.predicted_second_class)))),
+    )
+
+
+def measure_pair(
+    df: pd.DataFrame, classes: Sequence[str], *, learning_rate: float = 0.05, steps: int = 40
+) -> Dynamics:
+    """``measure`` on the assignment's rows for one pair: subset, bias column, 60/20/20 split."""
+    X, y = get_data_subset(df, classes)
+    X_train, y_train, _, _, X_val, y_val = train_test_validation_split(bias_trick(X), y)
+    return measure(X_train, y_train, X_val, y_val, learning_rate, steps)

@@ -1,0 +1,242 @@
+"""The dynamics measurements against independent oracles (the SVD, dense eigenvalues, the
+assignment's own gradient descent) and the detectors on both sides of the 2 / L threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fashionlab.analysis.dynamics import (
+    MIN_ALTERNATIONS,
+    Dynamics,
+    _runs,
+    measure,
+    measure_pair,
+    summarise,
+)
+from fashionlab.data.datasets import load_fashion_mnist
+from fashionlab.data.preprocessing import bias_trick, flatten, normalize, to_dataframe
+from fashionlab.models.logistic import gradient_descent, sigmoid
+
+
+def bright_images(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Like pixels: every feature near 1 (one dominant, mean-image direction), one weakly informative."""
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, size=(n, 1))
+    features = 1 + 0.2 * rng.standard_normal((n, 4))
+    features[:, :1] += 0.3 * (2 * y - 1)
+    return bias_trick(features), y
+
+
+def limit_of(X: np.ndarray) -> float:
+    """2 / L with L = ||X||_2^2 / (4n), from the SVD: an oracle independent of the module's eigh."""
+    return 2 / (np.linalg.norm(X, 2) ** 2 / (4 * len(X)))
+
+
+def test_curvature_matches_the_svd_and_the_hessian_at_zero() -> None:
+    X, y = bright_images()
+    dynamics = measure(X, y, X, y, learning_rate=0.1, steps=3)
+    assert dynamics.lambda_max == pytest.approx(np.linalg.norm(X, 2) ** 2, rel=1e-10)
+    assert dynamics.stable_step_limit == pytest.approx(limit_of(X), rel=1e-10)
+    assert dynamics.lipschitz == pytest.approx(dynamics.lambda_max / (4 * len(X)))
+    # at theta = 0 every h is 1/2, so the Hessian X^T D X / n is exactly X^T X / (4n)
+    assert dynamics.hessian_top[0] == pytest.approx(dynamics.lipschitz, rel=1e-8)
+    assert dynamics.second_curvature == pytest.approx(np.linalg.svd(X)[1][1] ** 2 / (4 * len(X)))
+
+
+def test_hessian_along_the_path_matches_dense_eigenvalues() -> None:
+    X, y = bright_images()
+    dynamics = measure(X, y, X, y, learning_rate=0.5, steps=6)
+    for k in (2, 5):  # theta after k updates is step k + 1
+        theta = gradient_descent(X, y, X, y, 0.5, k)[0]
+        h = sigmoid(X @ theta).ravel()
+        dense = X.T @ (X * (h * (1 - h))[:, None]) / len(X)
+        assert dynamics.hessian_top[k] == pytest.approx(np.linalg.eigvalsh(dense)[-1], rel=1e-7)
+
+
+def test_path_is_the_assignments_gradient_descent() -> None:
+    X, y = bright_images()
+    dynamics = measure(X, y, X[:100], y[:100], learning_rate=0.5, steps=8)
+    _, train_losses, _, _, val_accuracies = gradient_descent(X, y, X[:100], y[:100], 0.5, 8)
+    np.testing.assert_allclose(dynamics.train_loss, train_losses, rtol=1e-12)
+    assert dynamics.val_accuracy == val_accuracies
+    theta = gradient_descent(X, y, X, y, 0.5, 4)[0].ravel()
+    assert dynamics.bias[4] == pytest.approx(theta[0])
+    # what is left of theta outside span{bias axis, top eigenvector}, by least squares
+    top = np.linalg.svd(X)[2][0]
+    basis = np.column_stack((np.eye(X.shape[1])[:, 0], top))
+    residual = theta - basis @ np.linalg.lstsq(basis, theta, rcond=None)[0]
+    assert dynamics.rest_norm[4] == pytest.approx(np.linalg.norm(residual), abs=1e-12)
+    assert abs(dynamics.top_component[4]) == pytest.approx(abs(top @ theta))
+
+
+def test_a_step_above_the_limit_oscillates_and_the_loss_rises() -> None:
+    X, y = bright_images()
+    findings = summarise(measure(X, y, X, y, learning_rate=1.5 * limit_of(X), steps=40))
+    assert findings.step_exceeds_limit and findings.step_ratio == pytest.approx(1.5)
+    assert findings.oscillates_along_top_direction
+    assert findings.alternating_steps >= MIN_ALTERNATIONS
+    assert findings.oscillation_period == 2.0
+    assert findings.oscillation_grows
+    assert findings.first_amplification > 1
+    assert findings.loss_rises
+    assert findings.top_direction_is_mean_image
+
+
+def test_a_step_below_the_limit_does_not() -> None:
+    X, y = bright_images()
+    findings = summarise(measure(X, y, X, y, learning_rate=0.4 * limit_of(X), steps=40))
+    assert not findings.step_exceeds_limit
+    assert not findings.oscillates_along_top_direction
+    assert findings.alternating_steps == 0
+    assert findings.oscillation_period is None and findings.oscillation_peak_step is None
+    assert not findings.oscillation_grows
+    assert not findings.loss_rises and findings.rise_from_step is None
+    assert findings.curvature_below_limit_step == 1
+
+
+def test_just_below_the_limit_the_overshoot_alternates_but_dies_down() -> None:
+    X, y = bright_images()
+    findings = summarise(measure(X, y, X, y, learning_rate=0.95 * limit_of(X), steps=40))
+    assert not findings.step_exceeds_limit
+    assert not findings.oscillation_grows
+    assert findings.first_amplification < 1
+
+
+def make_dynamics(**changes: object) -> Dynamics:
+    """A hand-made record, to test summarise on numbers chosen for each side of each rule."""
+    base: dict[str, object] = dict(
+        learning_rate=0.1,
+        n_train=10,
+        lambda_max=40.0,
+        lipschitz=1.0,
+        stable_step_limit=2.0,
+        step_ratio=0.05,
+        second_curvature=0.1,
+        mean_row_norm_squared=3.9,
+        cosine_mean_image_top=0.995,
+        top_direction_bias_weight=0.1,
+        train_loss=[0.7, 0.6, 0.5, 0.55, 0.58, 0.5],
+        val_accuracy=[0.5, 0.6, 0.7, 0.7, 0.7, 0.8],
+        predicted_second_class=[1.0, 0.5, 0.5, 0.5, 0.5, 0.5],
+        bias=[0.0] * 6,
+        top_component=[0.0] * 6,
+        mean_image_component=[0.0] * 6,
+        rest_norm=[0.0] * 6,
+        top_update=[0.1, 0.05, 0.02, 0.01, 0.01, 0.01],
+        hessian_top=[1.0] * 6,
+        effective_curvature=[5.0] * 5,
+        loss_rise_steps=[4, 5],
+        sign_flip_steps=[],
+        zigzag_steps=[],
+    )
+    base.update(changes)
+    return Dynamics(**base)  # type: ignore[arg-type]
+
+
+def test_summarise_reports_the_largest_climb_with_its_losses() -> None:
+    findings = summarise(make_dynamics())
+    assert (findings.rise_from_step, findings.rise_to_step) == (3, 5)
+    assert (findings.rise_from_loss, findings.rise_to_loss) == (0.5, 0.58)
+    none = summarise(make_dynamics(loss_rise_steps=[]))
+    assert not none.loss_rises and none.rise_to_loss is None
+
+
+def test_summarise_counts_alternations_on_both_sides_of_the_bar() -> None:
+    flips = list(range(2, 2 + MIN_ALTERNATIONS))
+    assert summarise(make_dynamics(sign_flip_steps=flips)).oscillates_along_top_direction
+    short = summarise(make_dynamics(sign_flip_steps=flips[:-1]))
+    assert not short.oscillates_along_top_direction and short.alternating_steps == len(flips) - 1
+
+
+def test_summarise_zigzag_and_mean_image_bars() -> None:
+    accuracy = [0.5, 0.7, 0.6, 0.7, 0.6, 0.7, 0.6, 0.7, 0.8]
+    findings = summarise(
+        make_dynamics(
+            val_accuracy=accuracy, zigzag_steps=[3, 4, 5, 6, 7, 8], cosine_mean_image_top=0.98
+        )
+    )
+    assert findings.accuracy_zigzags
+    assert (findings.zigzag_from_step, findings.zigzag_to_step) == (2, 8)
+    assert (findings.zigzag_low, findings.zigzag_high) == (0.6, 0.7)
+    assert findings.largest_accuracy_drop == pytest.approx(0.1)
+    assert not findings.top_direction_is_mean_image
+
+
+def test_runs_group_close_steps() -> None:
+    assert _runs([3, 4, 5, 9]) == [[3, 4, 5], [9]]
+    assert _runs([3, 4, 5, 9], max_gap=4) == [[3, 4, 5, 9]]
+    assert _runs([]) == []
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"learning_rate": -1.0}, "learning_rate must be a finite number > 0, got -1.0"),
+        ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0, got nan"),
+        ({"steps": 1}, "steps must be a whole number >= 2, got 1"),
+        ({"steps": 2.5}, "steps must be a whole number >= 2, got 2.5"),
+        (
+            {"X_train": np.ones((5, 2))},
+            "X_train must be \\(n >= 2, d >= 3\\) .* got shape \\(5, 2\\)",
+        ),
+        ({"X_train": np.zeros((5, 3))}, "X_train's first column must be the bias column of ones"),
+        (
+            {"y_train": np.full((5, 1), 2)},
+            "y_train must hold one 0/1 label per row of X_train \\(5\\)",
+        ),
+        (
+            {"X_val": np.ones((3, 4))},
+            "X_val must be \\(m, 3\\) .* got shapes \\(3, 4\\) and \\(3, 1\\)",
+        ),
+    ],
+)
+def test_measure_rejects_bad_arguments(changes, message) -> None:
+    arguments: dict[str, object] = {
+        "X_train": np.ones((5, 3)),
+        "y_train": np.array([[0], [1], [0], [1], [1]]),
+        "X_val": np.ones((3, 3)),
+        "y_val": np.zeros((3, 1)),
+        "learning_rate": 0.1,
+        "steps": 3,
+    }
+    arguments.update(changes)
+    with pytest.raises(ValueError, match=message):
+        measure(**arguments)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def df_train(real_data_dir):
+    """The training images as the assignment's frame, loaded here so only the data layer is needed."""
+    (images, labels), _ = load_fashion_mnist(real_data_dir)
+    return to_dataframe(flatten(normalize(images)), labels)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(df_train) -> None:
+    dynamics = measure_pair(df_train, ("Pullover", "Coat"), learning_rate=0.05, steps=20)
+    findings = summarise(dynamics)
+    assert dynamics.n_train == 7200
+    assert findings.step_exceeds_limit and 1.1 < findings.step_ratio < 1.3
+    assert findings.loss_rises
+    assert 7 <= findings.rise_from_step <= 9 and 13 <= findings.rise_to_step <= 15  # type: ignore[operator]
+    assert findings.rise_from_loss == pytest.approx(0.63, abs=0.01)
+    assert findings.rise_to_loss == pytest.approx(0.675, abs=0.01)
+    assert findings.oscillates_along_top_direction and findings.oscillation_grows
+    assert findings.top_direction_is_mean_image
+    # the first overshoot grows as a quadratic of curvature L predicts: |1 - 0.05 L|
+    assert findings.first_amplification == pytest.approx(findings.predicted_amplification, rel=0.02)
+    assert findings.accuracy_zigzags and findings.prediction_swing > 0.5
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_trouser_ankle_boot_descends_without_oscillating(df_train) -> None:
+    findings = summarise(
+        measure_pair(df_train, ("Trouser", "Ankle boot"), learning_rate=0.05, steps=20)
+    )
+    assert not findings.step_exceeds_limit and findings.step_ratio < 0.7
+    assert not findings.loss_rises
+    assert not findings.oscillates_along_top_direction
+    assert not findings.accuracy_zigzags
