@@ -30,7 +30,7 @@ def bright_images(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def limit_of(X: np.ndarray) -> float:
     """2 / L with L = ||X||_2^2 / (4n), from the SVD: an oracle independent of the module's eigh."""
-    return 2 / (np.linalg.norm(X, 2) ** 2 / (4 * len(X)))
+    return float(2 / (np.linalg.norm(X, 2) ** 2 / (4 * len(X))))
 
 
 def test_curvature_matches_the_svd_and_the_hessian_at_zero() -> None:
