@@ -5,12 +5,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck bench results-table lock clean
+.PHONY: run test lint typecheck layers kernel bench results-table lock clean
 
 run: $(STAMP)
 	$(BIN)/fashionlab run
 
-test: $(STAMP) lint typecheck
+test: $(STAMP) lint typecheck layers
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -19,6 +19,14 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
+
+# The import layers of pyproject.toml's [tool.importlinter]: imports only go down
+layers: $(STAMP)
+	$(BIN)/lint-imports
+
+# Register this venv as the Jupyter kernel "fashionlab", which notebooks/assignment.ipynb names
+kernel: $(STAMP)
+	$(BIN)/python -m ipykernel install --user --name fashionlab --display-name "Python (fashionlab)"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_logistic.py

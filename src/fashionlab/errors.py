@@ -1,4 +1,5 @@
-"""The package's exceptions. The CLI turns every one of them into one line and exit status 2."""
+"""The package's exceptions. The CLI turns each into one line: exit status 2 for a user's mistake,
+1 for an environment fault such as a full disk."""
 
 from __future__ import annotations
 
@@ -25,3 +26,7 @@ class ChecksumError(DataError):
 
 class DownloadError(DataError):
     """No mirror could deliver a file."""
+
+
+class EnvironmentFault(FashionLabError):
+    """The machine, not the user, stopped the work: a full disk, a read-only folder. Exit status 1."""

@@ -1,15 +1,33 @@
-"""Where fashionlab keeps files, and how it writes them so that no reader ever sees half of one."""
+"""Where fashionlab keeps files, and how it writes them so that no reader ever sees half of one.
+
+Everything fashionlab writes is created under a temporary name that carries the writer's process
+id (``.NAME.PID.tmp`` or ``.NAME.PID.part``) and renamed into place when complete. A process killed
+with ``kill -9`` leaves such a leftover behind; ``remove_leftovers`` deletes those whose process is
+gone, and only those: a name without fashionlab's pattern is never touched.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import hashlib
+import logging
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from filelock import FileLock
+from .errors import EnvironmentFault, UsageError
+
+log = logging.getLogger(__name__)
+
+CACHE_VARIABLE = "XDG_CACHE_HOME"
+LOCK_BUCKETS = 16  # lock files per purpose: a bounded set, however many keys or folders are used
+_LEFTOVER = re.compile(r"^\..+\.(\d+)\.(tmp|part)$")
 
 
 def slug(parts: Sequence[str]) -> str:
@@ -19,26 +37,68 @@ def slug(parts: Sequence[str]) -> str:
 
 def cache_home() -> Path:
     """The user cache: ``$XDG_CACHE_HOME/fashionlab``, else ``~/.cache/fashionlab``."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "fashionlab"
+    base = os.environ.get(CACHE_VARIABLE) or str(Path.home() / ".cache")
+    home = Path(base)
+    if home.exists() and not home.is_dir():
+        raise UsageError(
+            f"the cache folder {str(home)!r} (from ${CACHE_VARIABLE}) is a file, not a folder; "
+            f"point ${CACHE_VARIABLE} at a folder"
+        )
+    return home / "fashionlab"
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it into place only if the block succeeds.
-
-    A crash, an exception or a signal leaves ``target`` as it was and removes the temporary file.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    os.close(fd)
-    temporary = Path(name)
+def ensure_dir(folder: Path) -> Path:
+    """``mkdir -p``, repairing a cache path that is a file where a folder belongs."""
     try:
-        yield temporary
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
-        os.replace(temporary, target)
-    finally:
-        temporary.unlink(missing_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        if _inside(folder, cache_home()) and folder.is_file():
+            log.warning("replacing the file %s, which stood where a cache folder belongs", folder)
+            folder.unlink()
+            folder.mkdir(parents=True, exist_ok=True)
+        else:
+            raise EnvironmentFault(f"{folder} is a file, not a folder; remove it") from None
+    return folder
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def temporary_name(target: Path, suffix: str = "tmp") -> Path:
+    """A sibling of ``target`` that only this process uses, in the pattern leftovers are found by."""
+    return target.parent / f".{target.name}.{os.getpid()}.{suffix}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(folder: Path, prefix: str = ".") -> int:
+    """Delete ``.NAME.PID.tmp`` and ``.NAME.PID.part`` entries of dead processes; return the count.
+
+    ``prefix`` narrows the names considered, for folders that are not fashionlab's own.
+    """
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            match = _LEFTOVER.match(entry.name)
+            if not entry.name.startswith(prefix) or match is None or _alive(int(match.group(1))):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.info("removed %d leftovers of stopped runs in %s", removed, folder)
+    return removed
 
 
 def _umask() -> int:
@@ -47,66 +107,128 @@ def _umask() -> int:
     return mask
 
 
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it into place only if the block succeeds.
+
+    A crash, an exception or a signal leaves ``target`` as it was and removes the temporary file.
+    """
+    ensure_dir(target.parent)
+    temporary = temporary_name(target, "part")
+    try:
+        yield temporary
+        try:
+            if temporary.exists():
+                os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, target)
+        except OSError as exc:
+            raise fault(exc, target) from exc
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
 def atomic_write_bytes(target: Path, data: bytes) -> None:
     """Write ``data`` to ``target`` all at once or not at all."""
     with atomic_path(target) as temporary:
-        temporary.write_bytes(data)
+        try:
+            temporary.write_bytes(data)
+        except OSError as exc:
+            raise fault(exc, target) from exc
 
 
-def lock_for(target: Path) -> FileLock:
-    """An inter-process lock guarding writes to ``target`` (a sibling ``.lock`` file)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(target.parent / f".{target.name}.lock"))
+def fault(exc: OSError, path: Path) -> Exception:
+    """An OSError as fashionlab's one-line error: full disk and read-only are the machine's fault."""
+    if isinstance(exc, (EnvironmentFault, UsageError)):
+        return exc
+    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
+              errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+              errno.EPERM: "permission denied"}.get(exc.errno or 0, exc.strerror or str(exc))  # fmt: skip
+    return EnvironmentFault(f"cannot write {path}: {reason}")
 
 
-def output_lock(target: Path) -> FileLock:
-    """A lock for swapping ``target`` in, kept in the cache so nothing is left beside the output."""
-    import hashlib
-
-    key = hashlib.sha256(str(target.resolve()).encode()).hexdigest()[:24]
-    folder = cache_home() / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(folder / f"{key}.lock"))
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _exchange(first: Path, second: Path) -> bool:
-    """Atomically swap two paths with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
-    return result == 0
+# --------------------------------------------------------------------------- locks
 
 
-@contextlib.contextmanager
-def staged_directory(target: Path) -> Iterator[Path]:
-    """Build a directory in a temporary sibling; swap it in for ``target`` only on success.
+class Lock:
+    """An inter-process lock (``flock``) from a bounded set of lock files in the cache.
 
-    An exception or signal inside the block leaves ``target`` exactly as it was. The swap itself is
-    atomic where the kernel offers renameat2, and is done under a lock so that two processes writing
-    the same ``target`` each leave a complete directory.
+    The holder writes its process id into the file, so a waiting process can say whom it waits
+    for. The kernel releases the lock when its holder dies, ``kill -9`` included.
     """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
-    try:
-        yield stage
-        os.chmod(stage, 0o777 & ~_umask())
-        with output_lock(target):
-            if not target.exists():
-                os.rename(stage, target)
-            elif not _exchange(stage, target):
-                old = Path(
-                    tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
-                )
-                os.rename(target, old / "previous")
-                os.rename(stage, target)
-                shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)  # after an exchange it holds the old directory
+
+    def __init__(self, purpose: str, key: str, what: str) -> None:
+        bucket = int(hashlib.sha256(key.encode()).hexdigest(), 16) % LOCK_BUCKETS
+        self.path = cache_home() / "locks" / f"{purpose}-{bucket:02d}.lock"
+        self.what = what
+        self._fd: int | None = None
+
+    def __enter__(self) -> Lock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def _open(self) -> int:
+        ensure_dir(self.path.parent)
+        if self.path.is_dir():
+            log.warning("replacing the folder %s, which stood where a lock file belongs", self.path)
+            shutil.rmtree(self.path, ignore_errors=True)
+        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+
+    def acquire(self, notice: Callable[[str], None] | None = None, every: float = 10.0) -> None:
+        """Block until the lock is held; after 1 s, and every ``every`` s, say who holds it."""
+        notice = notice or log.warning
+        fd = self._open()
+        started, said = time.monotonic(), 0.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited >= 1.0 and waited - said >= (every if said else 0):
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                    notice(f"waiting for {self.what}, held by process {holder} "
+                           f"({waited:.0f} s so far)")  # fmt: skip
+                    said = waited
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, 0)
+            os.close(self._fd)  # closing releases the flock
+            self._fd = None
+
+
+def lock_for(target: Path) -> Lock:
+    """The lock that guards writes to ``target``."""
+    return Lock("file", str(target), f"another fashionlab process writing {target}")
+
+
+def directory_entries(folder: Path) -> Iterator[Path]:
+    """Every file below ``folder`` (symlinks as files), in a stable order."""
+    for entry in sorted(folder.rglob("*")):
+        if entry.is_symlink() or not entry.is_dir():
+            yield entry
+
+
+def fresh_stage(target: Path) -> Path:
+    """A new empty temporary folder beside ``target`` (or inside it, where it cannot be renamed)."""
+    ensure_dir(target.parent)
+    stage = temporary_name(target)
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir()
+    return stage
+
+
+def make_temp_dir(prefix: str) -> Path:
+    return Path(tempfile.mkdtemp(prefix=prefix))

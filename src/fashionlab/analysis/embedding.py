@@ -5,24 +5,21 @@ units: openTSNE dropped the factor 4 that scikit-learn keeps in the gradient, so
 learning rate 200 is openTSNE's 800 (openTSNE's own "auto" rate for 10,000 points, N/12 = 833,
 is the same thing). The other settings were chosen by measurement: ``docs/tsne.md``.
 
-Cache entries are ``.npz`` files (never pickles) named by a SHA-256 of the input bytes, every
-parameter and the library version. They are written atomically, under a lock, and an entry that
-fails to load or does not match its key is deleted and recomputed.
+Results are cached through ``fashionlab.cache`` as ``.npz`` payloads (never pickles), keyed by
+the input bytes, every parameter and the library versions, and verified on every read.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import io
 import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from ..storage import atomic_path, cache_home, lock_for
+from ..cache import cached, key_of
 
 log = logging.getLogger(__name__)
 
@@ -65,61 +62,38 @@ class Projection:
 
 # --------------------------------------------------------------------------- cache
 
-
 # Part of every key; bumped when a change here alters what a computation returns, so entries
 # written by older code are not served (2: the scaler is fitted in slices, rounding differently).
 CACHE_REVISION = 2
 
 
-def _key(*parts: object, arrays: tuple[np.ndarray, ...] = ()) -> str:
-    digest = hashlib.sha256(
-        json.dumps([CACHE_REVISION, *parts], sort_keys=True, default=str).encode()
-    )
-    for array in arrays:
-        digest.update(str((array.shape, array.dtype.str)).encode())
-        digest.update(np.ascontiguousarray(array).data)
-    return digest.hexdigest()[:32]
+def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return {"arrays.npz": buffer.getvalue()}
 
 
-def _load(path: Path, key: str, names: tuple[str, ...]) -> dict[str, np.ndarray] | None:
-    """A valid cache entry's arrays, or None (a corrupt entry is deleted)."""
-    if not path.exists():
-        return None
-    try:
-        with np.load(path, allow_pickle=False) as entry:
-            arrays = {name: entry[name] for name in (*names, "key")}
-        if str(arrays.pop("key")) != key:
-            raise ValueError("key mismatch")
-        return arrays
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        log.warning("discarding corrupt cache entry %s (%s)", path, exc)
-        path.unlink(missing_ok=True)
-        return None
+def _decoder(names: tuple[str, ...]) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
+    def decode(blobs: dict[str, bytes]) -> dict[str, np.ndarray]:
+        try:
+            with np.load(io.BytesIO(blobs["arrays.npz"]), allow_pickle=False) as entry:
+                return {name: entry[name] for name in names}
+        except zipfile.BadZipFile as exc:
+            raise ValueError(f"not an .npz archive ({exc})") from None
 
-
-def _save(path: Path, key: str, arrays: dict[str, np.ndarray]) -> None:
-    with atomic_path(path) as temporary, temporary.open("wb") as handle:
-        np.savez(handle, key=np.array(key), **arrays)  # type: ignore[arg-type]
-
-
-def cache_dir() -> Path:
-    return cache_home() / "embeddings"
+    return decode
 
 
 def _cached(
-    name: str, key: str, names: tuple[str, ...], compute: Callable[[], dict[str, np.ndarray]]
+    name: str,
+    settings: dict[str, object],
+    arrays: tuple[np.ndarray, ...],
+    names: tuple[str, ...],
+    compute: Callable[[], dict[str, np.ndarray]],
 ) -> tuple[dict[str, np.ndarray], bool]:
-    path = cache_dir() / f"{name}-{key}.npz"
-    hit = _load(path, key, names)
-    if hit is not None:
-        return hit, True
-    with lock_for(path):
-        hit = _load(path, key, names)  # another process may have finished it meanwhile
-        if hit is not None:
-            return hit, True
-        arrays = compute()
-        _save(path, key, arrays)
-        return arrays, False
+    key = key_of(f"embedding-{name}", {**settings, "revision": CACHE_REVISION}, arrays)
+    return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(names),
+                  what=f"the {name} result of another fashionlab process")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- stages
@@ -140,10 +114,7 @@ def project(
     are projected with the same fit and appended, so that up to all 70,000 images can be embedded.
     One full PCA fit gives both the features and the whole variance spectrum.
     """
-    import sklearn
-
     images = (train_images,) if test_images is None else (train_images, test_images)
-    key = _key("pca", n_components, sklearn.__version__, arrays=images)
 
     def compute() -> dict[str, np.ndarray]:
         from sklearn.decomposition import PCA
@@ -165,7 +136,7 @@ def project(
         features += [scaler.transform(batch) @ top - shift for batch in flat[1:]]
         return {"features": np.vstack(features), "ratio": pca.explained_variance_ratio_}
 
-    arrays, hit = _cached("pca", key, ("features", "ratio"), compute)
+    arrays, hit = _cached("pca", {"components": n_components}, images, ("features", "ratio"), compute)
     return Projection(arrays["features"], arrays["ratio"], from_cache=hit)
 
 
@@ -180,7 +151,6 @@ def tsne(
     import openTSNE
 
     settings = {**TSNE_SETTINGS, **(settings or {})}
-    key = _key("tsne", settings, openTSNE.__version__, arrays=(features,))
 
     def compute() -> dict[str, np.ndarray]:
         total = int(settings["early_exaggeration_iter"]) + int(settings["n_iter"])  # type: ignore[call-overload]
@@ -204,7 +174,7 @@ def tsne(
             progress(total, total, last_error)
         return {"embedding": mapped}
 
-    arrays, hit = _cached("tsne", key, ("embedding",), compute)
+    arrays, hit = _cached("tsne", settings, (features,), ("embedding",), compute)
     return arrays["embedding"], hit
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import config
 from ..errors import ChecksumError, DataError, DataFormatError, DownloadError
 from ..storage import cache_home, lock_for
 from . import download
@@ -69,18 +70,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-CLASS_NAMES: tuple[str, ...] = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+CLASS_NAMES = config.CLASS_NAMES  # the labels 0-9, in the order of the files
 
 
 @dataclass(frozen=True)

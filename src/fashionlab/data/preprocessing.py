@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -107,3 +108,36 @@ def train_test_validation_split(
 def bias_trick(X: np.ndarray) -> np.ndarray:
     """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1)."""
     return np.hstack((np.ones((X.shape[0], 1)), X))
+
+
+@dataclass(frozen=True)
+class PairSplit:
+    """One class pair as the assignment prepares it: subset, shuffle, then 60/20/20 by position.
+
+    Images are (n, 784) without the bias column; labels (n, 1), the second class being 1.
+    """
+
+    classes: tuple[str, str]
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_heldout: np.ndarray  # the assignment's 20 % "test" split
+    y_heldout: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+
+    @property
+    def X_fit(self) -> np.ndarray:
+        """The first 80 % (train + held-out): what Keras's ``validation_split=0.2`` trains on."""
+        return np.concatenate([self.X_train, self.X_heldout])
+
+    @property
+    def y_fit(self) -> np.ndarray:
+        return np.concatenate([self.y_train, self.y_heldout])
+
+
+def pair_split(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairSplit:
+    """``get_data_subset`` then ``train_test_validation_split``: the one way a pair is split."""
+    pair = resolve_pair(classes)
+    X, y = get_data_subset(df, pair, shuffle_seed=shuffle_seed)
+    X_train, y_train, X_heldout, y_heldout, X_val, y_val = train_test_validation_split(X, y)
+    return PairSplit(pair, X_train, y_train, X_heldout, y_heldout, X_val, y_val)

@@ -7,19 +7,12 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from ..data.preprocessing import (
-    bias_trick,
-    get_data_subset,
-    resolve_pair,
-    train_test_validation_split,
-)
+from ..data.preprocessing import bias_trick, train_test_validation_split
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +57,77 @@ def accuracy(y: np.ndarray, h: np.ndarray) -> float:
     return float(np.mean(np.ravel(y) == np.ravel(predict(h))))
 
 
+@dataclass
+class Descent:
+    """What gradient descent returns: the weights and the loss and accuracy before each step.
+
+    ``diverged_at_step`` is the 1-based step whose loss was not finite (the run stopped there).
+    """
+
+    theta: np.ndarray
+    history: dict[str, list[float]]
+    diverged_at_step: int | None = None
+
+
+def check_schedule(learning_rate: float, steps: int) -> None:
+    """Validate gradient descent's two settings, naming the bad one."""
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)):
+        raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
+    if not math.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"num_steps must be an integer >= 1, got {steps!r}")
+
+
+def descend(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    learning_rate: float,
+    steps: int,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
+    callback: StepCallback | None = None,
+) -> Descent:
+    """Gradient descent on BCE (eq. 10) from theta = 0, on inputs that carry the bias column.
+
+    Each step records the loss and accuracy *before* updating theta, as the assignment's loop
+    does; one forward pass per split per step (the gradient reuses the training one). A loss
+    that is not finite ends the run at that step: divergence is a result, not a crash.
+    """
+    check_schedule(learning_rate, steps)
+    if len(X_train) != len(y_train):
+        raise ValueError(f"X_train and y_train must have as many rows, got {len(X_train)} and {len(y_train)}")
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in inf and NaN
+        return _descend(X_train, y_train, learning_rate, steps, validation, callback)
+
+
+def _descend(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    learning_rate: float,
+    steps: int,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    callback: StepCallback | None,
+) -> Descent:
+    theta = np.zeros((X_train.shape[1], 1))
+    history: dict[str, list[float]] = {"train_loss": [], "train_accuracy": []}
+    if validation is not None:
+        history.update(val_loss=[], val_accuracy=[])
+    for step in range(1, steps + 1):
+        h_train = sigmoid(X_train @ theta)  # eqs. 5-6
+        history["train_loss"].append(binary_cross_entropy(y_train, h_train))
+        history["train_accuracy"].append(accuracy(y_train, h_train))
+        if validation is not None:
+            h_val = sigmoid(validation[0] @ theta)
+            history["val_loss"].append(binary_cross_entropy(validation[1], h_val))
+            history["val_accuracy"].append(accuracy(validation[1], h_val))
+        if not all(math.isfinite(values[-1]) for values in history.values()):
+            return Descent(theta, history, diverged_at_step=step)
+        theta = theta - learning_rate * bce_gradient(X_train, y_train, h_train)  # eq. 10
+        if callback is not None:
+            callback(step, steps, {key: values[-1] for key, values in history.items()})
+    return Descent(theta, history)
+
+
 def gradient_descent(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -73,37 +137,10 @@ def gradient_descent(
     num_steps: int,
     callback: StepCallback | None = None,
 ) -> tuple[np.ndarray, list[float], list[float], list[float], list[float]]:
-    """Gradient descent on BCE (eq. 10) from theta = 0, on inputs that carry the bias column.
-
-    Each step records the train and validation loss and accuracy *before* updating theta, as the
-    assignment's loop does. One forward pass per split per step: the gradient reuses the training one.
-    """
-    theta = np.zeros((X_train.shape[1], 1))
-    log.info("Initial Accuracy:%.4f", accuracy(y_train, sigmoid(X_train @ theta)))
-    train_losses: list[float] = []
-    train_accuracies: list[float] = []
-    val_losses: list[float] = []
-    val_accuracies: list[float] = []
-    for step in range(num_steps):
-        h_train = sigmoid(X_train @ theta)
-        h_val = sigmoid(X_val @ theta)
-        train_losses.append(binary_cross_entropy(y_train, h_train))
-        train_accuracies.append(accuracy(y_train, h_train))
-        val_losses.append(binary_cross_entropy(y_val, h_val))
-        val_accuracies.append(accuracy(y_val, h_val))
-        theta = theta - learning_rate * bce_gradient(X_train, y_train, h_train)  # eq. 10
-        if callback is not None:
-            callback(
-                step + 1,
-                num_steps,
-                {
-                    "train_loss": train_losses[-1],
-                    "train_accuracy": train_accuracies[-1],
-                    "val_loss": val_losses[-1],
-                    "val_accuracy": val_accuracies[-1],
-                },
-            )
-    return theta, train_losses, train_accuracies, val_losses, val_accuracies
+    """``descend`` with the assignment's five return values."""
+    run = descend(X_train, y_train, learning_rate, num_steps, (X_val, y_val), callback)
+    h = run.history
+    return run.theta, h["train_loss"], h["train_accuracy"], h["val_loss"], h["val_accuracy"]
 
 
 def logistic_regression(
@@ -169,101 +206,3 @@ def steps_to_fraction(values: Sequence[float], fraction: float) -> int:
     """The first step (1-based) whose value reaches ``fraction`` of the final value."""
     target = fraction * values[-1]
     return next(i + 1 for i, v in enumerate(values) if v >= target)
-
-
-@dataclass
-class PairRun:
-    """Logistic regression on one class pair at the assignment's settings, with everything measured."""
-
-    classes: tuple[str, str]
-    learning_rate: float
-    steps: int
-    n_train: int
-    n_val: int
-    n_test: int
-    theta: np.ndarray
-    history: dict[str, list[float]]
-    test_accuracy: float
-    seconds: float
-    official_test_accuracy: float | None = None  # the official test images of the pair
-    converged_val_accuracy: float | None = None
-    converged_test_accuracy: float | None = None
-    converged_official_test_accuracy: float | None = None
-    converged_steps: int | None = None
-    converged_theta: np.ndarray | None = None
-
-    def final(self, key: str) -> float:
-        return self.history[key][-1]
-
-    def summary(self) -> dict[str, object]:
-        """The JSON record of ``fashionlab logreg --json``."""
-        return {
-            "classes": list(self.classes),
-            "learning_rate": self.learning_rate,
-            "steps": self.steps,
-            "n_train": self.n_train,
-            "n_val": self.n_val,
-            "n_test": self.n_test,
-            "train_accuracy": self.final("train_accuracy"),
-            "train_loss": self.final("train_loss"),
-            "val_accuracy": self.final("val_accuracy"),
-            "val_loss": self.final("val_loss"),
-            "test_accuracy": self.test_accuracy,
-            "seconds": self.seconds,
-            "history": self.history,
-        }
-
-
-def run_pair(
-    df: pd.DataFrame,
-    classes: Sequence[str],
-    *,
-    learning_rate: float = 0.05,
-    steps: int = 100,
-    converge: bool = False,
-    callback: StepCallback | None = None,
-    official_test: tuple[np.ndarray, np.ndarray] | None = None,
-) -> PairRun:
-    """The assignment's cells for one pair: subset, gradient descent, and the held-out score.
-
-    With ``converge``, also fit to convergence on the same rows. With ``official_test`` (the pair's
-    official test images as (n, 784) and labels (n, 1)), also score both fits there.
-    """
-    pair = resolve_pair(classes)
-    X, y = get_data_subset(df, pair)
-    X_train, y_train, X_test, y_test, X_val, y_val = train_test_validation_split(bias_trick(X), y)
-    started = time.perf_counter()
-    theta, train_losses, train_accuracies, val_losses, val_accuracies = gradient_descent(
-        X_train, y_train, X_val, y_val, learning_rate, steps, callback
-    )
-    seconds = time.perf_counter() - started
-    run = PairRun(
-        classes=pair,
-        learning_rate=learning_rate,
-        steps=steps,
-        n_train=len(y_train),
-        n_val=len(y_val),
-        n_test=len(y_test),
-        theta=theta,
-        history={
-            "train_loss": train_losses,
-            "train_accuracy": train_accuracies,
-            "val_loss": val_losses,
-            "val_accuracy": val_accuracies,
-        },
-        test_accuracy=accuracy(y_test, sigmoid(X_test @ theta)),
-        seconds=seconds,
-    )
-    if converge:
-        converged, run.converged_steps = fit_to_convergence(X_train, y_train, X_val, y_val)
-        run.converged_theta = converged
-        run.converged_val_accuracy = accuracy(y_val, sigmoid(X_val @ converged))
-        run.converged_test_accuracy = accuracy(y_test, sigmoid(X_test @ converged))
-    if official_test is not None:
-        X_official, y_official = bias_trick(official_test[0]), official_test[1]
-        run.official_test_accuracy = accuracy(y_official, sigmoid(X_official @ theta))
-        if run.converged_theta is not None:
-            run.converged_official_test_accuracy = accuracy(
-                y_official, sigmoid(X_official @ run.converged_theta)
-            )
-    return run

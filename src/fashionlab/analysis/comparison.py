@@ -1,0 +1,110 @@
+"""Q5.1's evidence: the network against logistic regression on the same rows, with uncertainty.
+
+Per-row correctness is kept (as "1"/"0" strings) so that every claim, McNemar's test included,
+can be recomputed from ``results.json`` alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..config import NetworkSettings
+from ..data.preprocessing import PairSplit, bias_trick
+from ..models import neural
+from ..models.logistic import sigmoid
+from ..results import Comparison, McNemar
+from .metrics import mcnemar_exact
+
+ROWS = ("validation", "held-out", "official test")
+
+
+def as_bits(correct: np.ndarray) -> str:
+    return "".join("1" if c else "0" for c in np.ravel(correct))
+
+
+def from_bits(bits: str) -> np.ndarray:
+    return np.frombuffer(bits.encode(), dtype=np.uint8) == ord("1")
+
+
+def logreg_correct(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-row correctness of logistic regression: round(sigmoid(X theta)) == y (eqs. 5-7)."""
+    return ((sigmoid(bias_trick(X) @ theta) >= 0.5).astype(int) == y).ravel()
+
+
+def network_correct(model: object, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return ((neural.predict_proba(model, X) >= 0.5).astype(int) == np.ravel(y)).ravel()
+
+
+def _test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
+    result = mcnemar_exact(first, second)
+    return McNemar(rows=rows, n=result.n, only_first=result.b, only_second=result.c,
+                   p_value=result.p_value)  # fmt: skip
+
+
+def seed_accuracies(
+    split: PairSplit,
+    official: tuple[np.ndarray, np.ndarray],
+    settings: NetworkSettings,
+    seeds: Sequence[int],
+) -> tuple[list[float], list[float]]:
+    """The assignment's network over several seeds, trained together as one program."""
+    from ..models import batched
+
+    k = len(seeds)
+    fits = batched.fit_many(
+        np.broadcast_to(split.X_fit.astype(np.float32), (k, *split.X_fit.shape)),
+        np.broadcast_to(split.y_fit.ravel(), (k, len(split.y_fit))),
+        np.broadcast_to(split.X_val.astype(np.float32), (k, *split.X_val.shape)),
+        np.broadcast_to(split.y_val.ravel(), (k, len(split.y_val))),
+        seeds=list(seeds), epochs=settings.epochs, patience=settings.patience,
+        batch_size=settings.batch_size,
+    )  # fmt: skip
+
+    def score(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
+        return float(np.mean((batched.predict_proba(params, X) >= 0.5) == np.ravel(y)))
+
+    val = [score(f.params, split.X_val, split.y_val) for f in fits]
+    test = [score(f.params, *official) for f in fits]
+    return val, test
+
+
+def compare(
+    split: PairSplit,
+    official: tuple[np.ndarray, np.ndarray],
+    theta: np.ndarray,
+    model: object,
+    settings: NetworkSettings,
+    seed: int,
+    seeds: Sequence[int],
+) -> Comparison:
+    """McNemar's exact tests, a network trained on logistic regression's rows, and seed spread."""
+    rows = {"validation": (split.X_val, split.y_val), "held-out": (split.X_heldout, split.y_heldout),
+            "official test": official}  # fmt: skip
+    logreg = {name: logreg_correct(theta, *xy) for name, xy in rows.items()}
+    network = {name: network_correct(model, *xy) for name, xy in rows.items() if name != "held-out"}
+    fair_run, fair_model = neural.fit(
+        split.X_train, split.y_train, validation=(split.X_val, split.y_val),
+        epochs=settings.epochs, patience=settings.patience, batch_size=settings.batch_size,
+        seed=seed,
+    )  # fmt: skip
+    fair = {name: network_correct(fair_model, *xy) for name, xy in rows.items()}
+    tests = [_test("official test", network["official test"], logreg["official test"]),
+             _test("validation", network["validation"], logreg["validation"]),
+             _test("held-out", fair["held-out"], logreg["held-out"])]  # fmt: skip
+    seed_val, seed_test = seed_accuracies(split, official, settings, seeds)
+    return Comparison(
+        classes=split.classes,
+        logreg_correct={k: as_bits(v) for k, v in logreg.items()},
+        network_correct={k: as_bits(v) for k, v in network.items()},
+        fair_network_correct={k: as_bits(v) for k, v in fair.items()},
+        fair_network_val_accuracy=float(fair["validation"].mean()),
+        fair_network_heldout_accuracy=float(fair["held-out"].mean()),
+        fair_network_official_test_accuracy=float(fair["official test"].mean()),
+        fair_network_best_epoch=fair_run.best_epoch,
+        tests=tests,
+        seeds=list(seeds),
+        seed_val_accuracies=seed_val,
+        seed_official_test_accuracies=seed_test,
+    )

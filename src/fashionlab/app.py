@@ -1,0 +1,129 @@
+"""What the commands do with files: check the output folder, serve the study from the cache or
+compute it, render it, and swap the new report in. ``study`` computes, ``render`` writes words
+and figures, and this module connects them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import cache, outdir
+from .artifacts import Artifacts
+from .config import Config
+from .data import sources
+from .data.loaded import Data, load_data
+from .models import neural
+from .progress import LogProgress, Progress
+from .results import Results, from_json, to_json
+from .storage import cache_home
+
+STUDY_REVISION = 1  # bumped when the study's record changes shape or meaning
+
+
+def protected_folders(data_dir: str | None) -> dict[str, Path]:
+    """Folders an output must never overlap: the data sources and the cache."""
+    found = {"fashionlab cache": cache_home()}
+    if data_dir:
+        found["data folder"] = Path(data_dir)
+    for source in sources.search_path(None):
+        if source.folder.exists():
+            found[f"{source.name} data folder"] = source.folder
+    return found
+
+
+def prepare(out: str, data_dir: str | None, flag: str = "--out") -> Path:
+    """Everything a user can get wrong, checked before any work: the folder and the backend."""
+    real = outdir.check(out, protected_folders(data_dir), flag)
+    neural.check_backend()
+    return real
+
+
+@dataclass
+class Study:
+    results: Results
+    figures: dict[str, bytes]  # file name -> bytes
+    interactive_html: str | None
+    from_cache: bool
+
+
+def _study_key(config: Config, data: Data) -> str:
+    settings = {k: v for k, v in config.as_dict().items()
+                if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify")}  # fmt: skip
+    arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
+    return cache.key_of("study", {**settings, "revision": STUDY_REVISION}, arrays)
+
+
+def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, bytes], str | None]:
+    from .render import interactive, study_figures
+
+    files = study_figures.render_all(study_figures.study(results, artifacts))
+    html = None
+    if results.extras is not None:
+        shown = results.extras.interactive_points
+        html = interactive.interactive_map(artifacts.coordinates[:shown],
+                                           artifacts.labels[:shown], artifacts.images[:shown])  # fmt: skip
+    return files, html
+
+
+def _encode(study: Study) -> dict[str, bytes]:
+    blobs = {f"figure--{name}": data for name, data in study.figures.items()}
+    blobs["results.json"] = json.dumps(to_json(study.results), allow_nan=False).encode()
+    if study.interactive_html is not None:
+        blobs["interactive.html"] = study.interactive_html.encode()
+    return blobs
+
+
+def _decode(blobs: dict[str, bytes]) -> Study:
+    results = from_json(Results, json.loads(blobs["results.json"]))
+    figures = {k.removeprefix("figure--"): v for k, v in blobs.items() if k.startswith("figure--")}
+    html = blobs.get("interactive.html")
+    return Study(results, figures, html.decode() if html is not None else None, True)
+
+
+def study(config: Config, data: Data, progress: Progress) -> Study:
+    """The whole study, from the verified cache when this exact study ran before."""
+    key = _study_key(config, data)
+
+    def compute() -> Study:
+        from . import study as stages
+
+        results, artifacts = stages.compute(config, data, progress)
+        figures, html = _render_figures(results, artifacts)
+        return Study(results, figures, html, False)
+
+    started = time.perf_counter()
+    found, hit = cache.cached("study", key, compute, encode=_encode, decode=_decode,
+                              what="another fashionlab run of this same study")  # fmt: skip
+    if hit:
+        seconds = time.perf_counter() - started
+        progress.stage(1, 1, "restoring this exact study from the cache")
+        progress.stage_done("restored from cache", seconds)
+        found.results.timings = {"stages": {"restored from cache": seconds}, "total": seconds}
+    found.results.config = config.as_dict()
+    return found
+
+
+def run(config: Config, progress: Progress | None = None) -> Path:
+    """``fashionlab run``: the study, then the report swapped into ``config.out``."""
+    from .render import meta, notebook, report
+
+    progress = progress or LogProgress()
+    real = prepare(config.out, config.data_dir)
+    data = load_data(config.data_dir, verify=config.verify)
+    found = study(config, data, progress)
+    with outdir.report_folder(real) as stage:
+        (stage / "figures").mkdir()
+        for name, blob in found.figures.items():
+            (stage / "figures" / name).write_bytes(blob)
+        page = meta.page_meta(config, found.results)
+        report.write(stage, found.results, found.figures, page, found.interactive_html)
+        if os.environ.get("FASHIONLAB_NO_NOTEBOOK") != "1":
+            from .render import answers
+
+            notebook.write(stage, answers.compose(found.results), data_dir=config.data_dir)
+        progress.checkpoint()  # the last chance to stop before the new report replaces the old
+    return real

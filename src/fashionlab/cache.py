@@ -1,0 +1,189 @@
+"""One verified cache for everything fashionlab computes once and serves again.
+
+An entry is a folder ``<cache>/<namespace>/<key>/`` of named blobs and a ``manifest.json`` that
+records the namespace, the key and each blob's SHA-256. On every read the manifest must name the
+namespace and key asked for, every blob must match its hash, and the caller's ``decode`` must
+accept the payload. Anything else (a truncated PNG, an edited digit, one entry copied over
+another, ``null`` where a record belongs) is discarded with one warning line and recomputed.
+
+Keys are SHA-256 digests of the settings that change a result, the library versions and
+``KERAS_BACKEND``: ``key_of``. Entries are written in a temporary folder and renamed into place,
+so a reader never sees half an entry, and a warm cache on a read-only file system still serves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .errors import EnvironmentFault
+from .storage import Lock, cache_home, digest, ensure_dir, remove_leftovers, temporary_name
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MANIFEST = "manifest.json"
+LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE", "matplotlib",
+             "keras", "jax", "jaxlib")  # fmt: skip
+_DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, EOFError, OSError)
+
+
+def versions() -> dict[str, str]:
+    """The versions of Python and of every library a result can depend on."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
+    """The cache key of a computation: its settings, the arrays it reads, versions and backend."""
+    environment = {"versions": versions(), "keras_backend": os.environ.get("KERAS_BACKEND", "jax")}
+    text = json.dumps([namespace, dict(settings), environment], sort_keys=True, default=str)
+    hasher = hashlib.sha256(text.encode())
+    for array in arrays:
+        hasher.update(str((array.shape, array.dtype.str)).encode())
+        hasher.update(np.ascontiguousarray(array).data)
+    return hasher.hexdigest()[:32]
+
+
+def entry_path(namespace: str, key: str) -> Path:
+    return cache_home() / namespace / key
+
+
+def _discard(entry: Path, reason: str) -> None:
+    log.warning("discarding damaged cache entry %s (%s); recomputing", entry, reason)
+    try:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    except OSError:
+        pass  # a read-only cache: leave it, and compute without storing
+
+
+def _read_blobs(entry: Path, namespace: str, key: str) -> dict[str, bytes]:
+    manifest = json.loads((entry / MANIFEST).read_text())
+    if not isinstance(manifest, dict) or manifest.get("namespace") != namespace:
+        raise ValueError("the manifest names another namespace")
+    if manifest.get("key") != key:
+        raise ValueError("the manifest names another key")
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        raise ValueError("the manifest lists no files")
+    blobs = {}
+    for name, expected in files.items():
+        if "/" in name or name.startswith("."):
+            raise ValueError(f"the manifest lists an unsafe name {name!r}")
+        data = (entry / name).read_bytes()
+        if digest(data) != expected:
+            raise ValueError(f"{name} does not match its SHA-256")
+        blobs[name] = data
+    return blobs
+
+
+def fetch(namespace: str, key: str, decode: Callable[[dict[str, bytes]], T]) -> T | None:
+    """A verified entry, decoded; None when absent or damaged (then discarded)."""
+    entry = entry_path(namespace, key)
+    if not entry.exists() and not entry.is_symlink():
+        return None
+    if not entry.is_dir():
+        _discard(entry, "a file stands where an entry folder belongs")
+        return None
+    try:
+        return decode(_read_blobs(entry, namespace, key))
+    except _DECODE_ERRORS as exc:
+        _discard(entry, str(exc) or type(exc).__name__)
+        return None
+
+
+def store(namespace: str, key: str, blobs: Mapping[str, bytes]) -> None:
+    """Write an entry atomically; a full disk or a read-only cache only costs the entry."""
+    entry = entry_path(namespace, key)
+    try:
+        folder = ensure_dir(entry.parent)
+        remove_leftovers(folder)
+        stage = temporary_name(entry)
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir()
+        try:
+            for name, data in blobs.items():
+                (stage / name).write_bytes(data)
+            files = {name: digest(data) for name, data in blobs.items()}
+            manifest = {"namespace": namespace, "key": key, "files": files}
+            (stage / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
+            if entry.exists():
+                return  # another process stored it first: keep theirs
+            os.rename(stage, entry)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    except (OSError, EnvironmentFault) as exc:
+        log.warning("could not store cache entry %s (%s); the result is still used", entry, exc)
+
+
+def cached(
+    namespace: str,
+    key: str,
+    compute: Callable[[], T],
+    *,
+    encode: Callable[[T], Mapping[str, bytes]],
+    decode: Callable[[dict[str, bytes]], T],
+    what: str = "",
+) -> tuple[T, bool]:
+    """``compute()``, or its verified cached value: returns ``(value, from_cache)``.
+
+    Only a miss takes the entry's lock, so a warm cache serves from a read-only file system.
+    """
+    hit = fetch(namespace, key, decode)
+    if hit is not None:
+        return hit, True
+    lock = Lock(namespace, key, what or f"the {namespace} result {key[:8]}")
+    try:
+        lock.acquire()
+    except (OSError, EnvironmentFault) as exc:
+        log.warning("cache is not writable (%s); computing without storing", exc)
+        return compute(), False
+    try:
+        hit = fetch(namespace, key, decode)  # another process may have finished it meanwhile
+        if hit is not None:
+            return hit, True
+        value = compute()
+        store(namespace, key, encode(value))
+        return value, False
+    finally:
+        lock.release()
+
+
+def cached_json(
+    namespace: str,
+    key: str,
+    compute: Callable[[], T],
+    check: Callable[[Any], T] | None = None,
+    what: str = "",
+) -> tuple[T, bool]:
+    """``cached`` for a JSON value; ``check`` turns the parsed JSON back into T or raises."""
+
+    def encode(value: T) -> dict[str, bytes]:
+        return {"value.json": json.dumps(value, allow_nan=False, sort_keys=True).encode()}
+
+    def decode(blobs: dict[str, bytes]) -> T:
+        value = json.loads(blobs["value.json"])
+        if value is None:
+            raise ValueError("the entry holds null")
+        return check(value) if check is not None else value
+
+    return cached(namespace, key, compute, encode=encode, decode=decode, what=what)

@@ -1,0 +1,233 @@
+"""The CLI's flags: each parsed and checked into a value, or one line and exit status 2.
+
+Defaults are read from ``config``; the library checks its own arguments too, so these checks only
+make the message name the flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__
+from . import config as defaults
+from .config import Config
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2, and ``-inf`` or
+    ``-nan`` after a flag is read as that flag's (bad) value, not as an unknown option."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf(inity)?|nan)$", re.I)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+# --------------------------------------------------------------------------- flag types
+
+
+def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        bound = f">= {low}" if high is None else f"between {low:,} and {high:,}"
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def _class_name(text: str) -> str:
+    from .data.preprocessing import canonical_class
+
+    try:
+        return canonical_class(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _existing_dir(text: str) -> str:
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a folder, got ''")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"directory is not readable: {text!r}")
+    return text
+
+
+def _output_dir(text: str) -> str:
+    """Only its shape is checked here; ``outdir.check`` decides, before any work, whether
+    fashionlab may write there."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a folder path, got ''")
+    return text
+
+
+def _text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
+    bad = next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
+    if bad is not None:
+        raise argparse.ArgumentTypeError(
+            f"must not contain control characters (found {bad!r}); use plain one-line text"
+        )
+    return text
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _add_data_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--data-dir",
+        type=_existing_dir,
+        metavar="DIR",
+        help="folder holding the four official .gz files (default: $FASHIONLAB_DATA, the user "
+        "cache, ~/.keras/datasets/fashion-mnist, /usr/share/datasets/fashion-mnist, then a download)",
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="accept files whose SHA-256 differs from the official ones",
+    )
+
+
+def _engine_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_integer(1, 1024),
+        default=None,
+        metavar="N",
+        help="Dask worker processes of a local cluster (default: one per core)",
+    )
+    parser.add_argument("--jobs", dest="workers", type=_integer(1, 1024), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
+    )
+
+
+def _pair_flag(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
+    parser.add_argument(
+        "--classes",
+        nargs=2,
+        type=_class_name,
+        default=list(default),
+        metavar=("FIRST", "SECOND"),
+        help=f"the two classes; the second is label 1 (default: {' / '.join(default)})",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="fashionlab",
+        description="Logistic regression from scratch and a small Keras network on Fashion-MNIST.",
+    )
+    parser.add_argument("--version", action="version", version=f"fashionlab {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, description=help_text)
+
+    data = command("data", "find and verify the four Fashion-MNIST files")
+    _add_data_flags(data)
+    data.add_argument("--json", action="store_true", help="print JSON")
+
+    logreg = command("logreg", "logistic regression from scratch on one class pair")
+    _pair_flag(logreg, ["Trouser", "Ankle boot"])
+    logreg.add_argument(
+        "--learning-rate", type=_positive_float, default=defaults.LEARNING_RATE, metavar="RATE"
+    )
+    logreg.add_argument("--steps", type=_integer(1, 1_000_000), default=defaults.STEPS, metavar="N")
+    _add_data_flags(logreg)
+    logreg.add_argument("--plot", type=_output_dir, metavar="DIR", help="write learning curves")
+    logreg.add_argument("--json", action="store_true", help="print one JSON object")
+
+    explore = command("explore", "PCA, t-SNE and every exploration figure, as PNG files")
+    explore.add_argument("--out", type=_output_dir, default="explore", metavar="DIR")
+    explore.add_argument("--points", type=_integer(100, 70_000), default=Config.points, metavar="N")
+    _add_data_flags(explore)
+    explore.add_argument("--json", action="store_true", help="print the files written")
+
+    nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
+    _pair_flag(nn, ["Pullover", "Coat"])
+    nn.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
+    nn.add_argument(
+        "--batch-size", type=_integer(1, 100_000), default=Config.batch_size, metavar="N"
+    )
+    nn.add_argument("--patience", type=_integer(1, 10_000), default=Config.patience, metavar="N")
+    nn.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    _add_data_flags(nn)
+    nn.add_argument("--plot", type=_output_dir, metavar="DIR", help="write loss/accuracy curves")
+    nn.add_argument("--json", action="store_true", help="print one JSON object")
+
+    run = command("run", "the whole study: every question answered in one report")
+    run.add_argument("--out", type=_output_dir, default="report", metavar="DIR")
+    _add_data_flags(run)
+    run.add_argument("--points", type=_integer(100, 70_000), default=Config.points, metavar="N")
+    run.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
+    run.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT")
+    run.add_argument("--author", type=_text, default=None, metavar="TEXT")
+    run.add_argument(
+        "--no-extras",
+        dest="extras",
+        action="store_false",
+        help="only the assignment's questions (skip the atlas, weights and softmax sections)",
+    )
+    _engine_flags(run)
+    run.add_argument(
+        "--json", action="store_true", help="print the report's paths and headline numbers"
+    )
+
+    atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
+    _engine_flags(atlas)
+    atlas.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
+    atlas.add_argument("--patience", type=_integer(1, 10_000), default=Config.patience, metavar="N")
+    atlas.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    _add_data_flags(atlas)
+    atlas.add_argument("--plot", type=_output_dir, metavar="DIR", help="write the heat map")
+    atlas.add_argument("--json", action="store_true", help="print one JSON object")
+
+    softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
+    softmax.add_argument(
+        "--epochs", type=_integer(1, 10_000), default=defaults.SOFTMAX_EPOCHS, metavar="N"
+    )
+    softmax.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    _add_data_flags(softmax)
+    softmax.add_argument(
+        "--plot", type=_output_dir, metavar="DIR", help="write the confusion matrix"
+    )
+    softmax.add_argument("--json", action="store_true", help="print one JSON object")
+    from . import cli_sweep
+
+    cli_sweep.add_parser(commands)
+    return parser

@@ -1,0 +1,70 @@
+"""Fashion-MNIST loaded once, with the assignment's preprocessing computed on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import preprocessing
+from .datasets import locate
+
+
+@dataclass
+class Data:
+    """The four official arrays, where they came from, and their preprocessed forms."""
+
+    train_images: np.ndarray  # (60000, 28, 28) uint8
+    train_labels: np.ndarray  # (60000,) uint8
+    test_images: np.ndarray  # (10000, 28, 28) uint8
+    test_labels: np.ndarray  # (10000,) uint8
+    sources: dict[str, dict[str, str]]  # file -> where it was found and how it was verified
+    _official: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+
+    @cached_property
+    def train_vectors(self) -> np.ndarray:
+        """(60000, 784) float64 in [0, 1]: Q1.1 then Q1.2."""
+        return preprocessing.flatten(preprocessing.normalize(self.train_images))
+
+    @cached_property
+    def test_vectors(self) -> np.ndarray:
+        return preprocessing.flatten(preprocessing.normalize(self.test_images))
+
+    @cached_property
+    def df_train(self) -> pd.DataFrame:
+        return preprocessing.to_dataframe(self.train_vectors, self.train_labels)
+
+    @cached_property
+    def df_test(self) -> pd.DataFrame:
+        return preprocessing.to_dataframe(self.test_vectors, self.test_labels)
+
+    def pair(self, classes: Sequence[str], shuffle_seed: int = 42) -> preprocessing.PairSplit:
+        """The assignment's split of one pair of the training images."""
+        return preprocessing.pair_split(self.df_train, classes, shuffle_seed)
+
+    def official_test(self, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
+        pair = preprocessing.resolve_pair(classes)
+        if pair not in self._official:
+            self._official[pair] = preprocessing.get_data_subset(self.df_test, pair, shuffle=False)
+        return self._official[pair]
+
+
+def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
+    """Find, verify and decode the four files (``datasets.locate``)."""
+    found = locate(data_dir, verify=verify)
+    return Data(
+        train_images=found["train_images"].array,
+        train_labels=found["train_labels"].array,
+        test_images=found["test_images"].array,
+        test_labels=found["test_labels"].array,
+        sources={
+            f.path.name: {"path": str(f.path), "source": f.source, "verified": f.verified}
+            for f in found.values()
+        },
+    )

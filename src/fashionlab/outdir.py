@@ -1,0 +1,195 @@
+"""Report folders: fashionlab writes only into a new or empty folder, or over its own last report.
+
+Every folder fashionlab writes holds ``fashionlab-manifest.json``, listing each file and its
+SHA-256. A folder is replaced only when it does not exist, is empty, or holds exactly what its
+manifest lists; anything else is refused, before any work, with the name of one foreign entry.
+The new report is built in a temporary folder and swapped in at the end, so an interrupted run
+leaves the previous report as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from .errors import UsageError
+from .storage import Lock, digest, directory_entries, fault, remove_leftovers, temporary_name
+
+MANIFEST = "fashionlab-manifest.json"
+
+
+def resolve(text: str, flag: str = "--out") -> Path:
+    """The real folder behind ``text``: symlinks followed, never replaced; checked for sense."""
+    if not str(text).strip():
+        raise UsageError(f"argument {flag}: must be a folder path, got {text!r}")
+    path = Path(text).expanduser()
+    try:
+        real = path.resolve(strict=path.is_symlink())
+    except FileNotFoundError:
+        raise UsageError(f"argument {flag}: {text!r} is a symlink to a missing folder; "
+                         "create its target or pick another folder") from None  # fmt: skip
+    except (RuntimeError, OSError) as exc:  # a symlink loop
+        raise UsageError(
+            f"argument {flag}: cannot follow {text!r} ({exc}); pick another folder"
+        ) from None
+    for parent in reversed(real.parents):
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"argument {flag}: {str(parent)!r} is a file, so {text!r} cannot be "
+                             "a folder; pick a folder path")  # fmt: skip
+    if real.exists() and not real.is_dir():
+        raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
+    return real
+
+
+def _ours(folder: Path, entry: Path) -> bool:
+    """A leftover of fashionlab's own staging inside ``folder``."""
+    name = entry.name
+    return entry.parent == folder and name.startswith(".stage.") and name.endswith(".tmp")
+
+
+def foreign_entry(folder: Path) -> str | None:
+    """The first entry of ``folder`` that fashionlab did not write; None if it is all ours."""
+    entries = sorted(p for p in folder.iterdir() if not _ours(folder, p))
+    if not entries:
+        return None
+    try:
+        listed = json.loads((folder / MANIFEST).read_text())["files"]
+        if not isinstance(listed, dict):
+            raise TypeError
+    except (OSError, ValueError, KeyError, TypeError):
+        return entries[0].name
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            below = [p for p in directory_entries(entry)]
+            if not below:
+                return f"{entry.name}/"
+            for file in below:
+                if str(file.relative_to(folder)) not in listed:
+                    return str(file.relative_to(folder))
+            continue
+        name = entry.name
+        if name == MANIFEST:
+            continue
+        if name not in listed or entry.is_symlink():
+            return name
+    for name, expected in listed.items():
+        file = folder / name
+        if file.exists() and digest(file.read_bytes()) != expected:
+            return f"{name} (changed since fashionlab wrote it)"
+    return None
+
+
+def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path:
+    """Validate an output folder before any work; return its real path."""
+    real = resolve(text, flag)
+    for label, folder in protected.items():
+        other = folder.resolve()
+        if real == other or other in real.parents or real in other.parents:
+            relation = "is" if real == other else "overlaps"
+            raise UsageError(f"argument {flag}: {text!r} {relation} the {label} {str(other)!r}; "
+                             "pick a folder outside it")  # fmt: skip
+    if real.exists():
+        foreign = foreign_entry(real)
+        if foreign is not None:
+            raise UsageError(f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
+                             "not write; pick a new or empty folder")  # fmt: skip
+        if not os.access(real, os.W_OK | os.X_OK):
+            raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
+    else:
+        ancestor = next(p for p in real.parents if p.exists())
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise UsageError(f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
+                             "writable; pick another folder")  # fmt: skip
+    return real
+
+
+def write_manifest(stage: Path) -> None:
+    files = {str(p.relative_to(stage)): digest(p.read_bytes()) for p in directory_entries(stage)}
+    text = json.dumps({"tool": "fashionlab", "files": files}, indent=1, sort_keys=True)
+    (stage / MANIFEST).write_text(text + "\n")
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return (
+        renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
+    )
+
+
+def _in_place(real: Path) -> bool:
+    """A folder that cannot be renamed: a mount point, the root or the current directory."""
+    return real.exists() and (os.path.ismount(real) or real == Path.cwd().resolve())
+
+
+def _replace_contents(real: Path, stage: Path) -> None:
+    """Swap in, file by file: the old report's listed files out, the new ones in."""
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        for name in json.loads((real / MANIFEST).read_text())["files"]:
+            (real / name).unlink(missing_ok=True)
+    for entry in sorted(real.iterdir(), reverse=True):
+        if entry.is_dir() and not entry.is_symlink() and not _ours(real, entry):
+            with contextlib.suppress(OSError):
+                for sub in sorted(entry.rglob("*"), reverse=True):
+                    sub.rmdir()
+                entry.rmdir()
+    (real / MANIFEST).unlink(missing_ok=True)
+    for entry in sorted(stage.iterdir(), key=lambda p: p.name == MANIFEST):
+        os.replace(entry, real / entry.name)
+
+
+def _swap(real: Path, stage: Path, in_place: bool) -> None:
+    if in_place:
+        _replace_contents(real, stage)
+    elif not real.exists():
+        os.rename(stage, real)
+    elif not _exchange(stage, real):
+        _replace_contents(real, stage)
+
+
+@contextlib.contextmanager
+def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
+    """Yield an empty staging folder; on success it becomes ``real``, atomically where possible.
+
+    ``real`` comes from ``check``. It is checked again under the folder's lock just before the
+    swap, so a file a user dropped in meanwhile is never deleted.
+    """
+    in_place = _in_place(real)
+    if in_place:
+        remove_leftovers(real, prefix=".stage.")
+        stage = real / f".stage.{os.getpid()}.tmp"
+    else:
+        real.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(real.parent, prefix=f".{real.name}.")
+        stage = temporary_name(real)
+    shutil.rmtree(stage, ignore_errors=True)
+    try:
+        stage.mkdir()
+        yield stage
+        write_manifest(stage)
+        with Lock("out", str(real), f"another fashionlab process writing {real}"):
+            foreign = foreign_entry(real) if real.exists() else None
+            if foreign is not None:
+                raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
+                                 "fashionlab did not write; pick a new or empty folder")  # fmt: skip
+            _swap(real, stage, in_place)
+    except OSError as exc:
+        if exc.errno == errno.EBUSY:
+            raise UsageError(
+                f"argument {flag}: {str(real)!r} is busy; pick another folder"
+            ) from exc
+        raise fault(exc, real) from exc
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)  # after an exchange it holds the old report

@@ -1,0 +1,50 @@
+"""Q4's account of the first steps: the step size against the curvature, from measurements."""
+
+from __future__ import annotations
+
+from ..results import LogregResult
+from .format import pct
+
+
+def dynamics_paragraph(run: LogregResult) -> list[str]:
+    """What the first steps of gradient descent did and why, or nothing if they were smooth."""
+    found = run.dynamics
+    if not found:
+        return []
+    limit, ratio = found["stable_step_limit"], found["step_ratio"]
+    curvature = (
+        f"The steepest direction of the loss has curvature at most L = λmax(XᵀX)/(4n) = "
+        f"{found['lipschitz']:.1f}, so gradient descent is stable only for learning rates below "
+        f"2/L = {limit:.4f}; the assignment's {run.learning_rate:g} is {ratio:.1f} times that limit."
+    )
+    if not found["step_exceeds_limit"]:
+        return [f"{curvature} The step is safely small, and the loss falls smoothly."]
+    direction = (
+        "That direction is almost exactly the mean image (with the bias): a step moves every "
+        "image's score up or down together, so the model flips between predicting mostly one "
+        "class and mostly the other."
+        if found["top_direction_is_mean_image"]
+        else "Along that direction the weights overshoot and change sign from step to step."
+    )
+    rise = ""
+    if found["loss_rises"] and found["rise_from_step"] is not None:
+        rise = (
+            f" The training loss climbs from {found['rise_from_loss']:.3f} at step "
+            f"{found['rise_from_step']} to {found['rise_to_loss']:.3f} at step "
+            f"{found['rise_to_step']}."
+        )
+    zigzag = ""
+    if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
+        zigzag = (
+            f" Meanwhile validation accuracy zig-zags between {pct(found['zigzag_low'])} and "
+            f"{pct(found['zigzag_high'])} from step {found['zigzag_from_step']} to "
+            f"{found['zigzag_to_step']}."
+        )
+    settles = ""
+    if found["curvature_below_limit_step"] is not None:
+        settles = (
+            " It settles once the predictions move away from 0.5: the curvature h(1 - h) shrinks, "
+            f"and from step {found['curvature_below_limit_step']} the measured top eigenvalue of the "
+            "Hessian is below 2/learning rate, so the steps become stable."
+        )
+    return [f"Why the start is bumpy: {curvature} {direction}{rise}{zigzag}{settles}"]

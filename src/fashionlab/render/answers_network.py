@@ -1,0 +1,129 @@
+"""Q5.1 and the glossary: the network against logistic regression, with its uncertainty.
+
+"Beats" is said only where McNemar's exact test gives p < 0.05 and the network has more correct
+rows; otherwise the text says the difference could be chance.
+"""
+
+from __future__ import annotations
+
+from ..analysis.metrics import mean_sd
+from ..results import McNemar, Results
+from .format import count, interval, pct, plural, points, seconds
+from .format import p_value as p_text
+
+ALPHA = 0.05
+
+GLOSSARY = [
+    ("validation accuracy (val_accuracy)",
+     "the share correct on the assignment's validation rows: the last 20 % of the shuffled pair "
+     "(2,400 images). The network's early stopping chose its epoch on these rows."),
+    ("held-out accuracy (heldout_accuracy)",
+     "the share correct on the assignment's 20 % \"test\" split (2,400 images), which logistic "
+     "regression never trains on. The assignment's network does train on it (validation_split=0.2 "
+     "keeps only the last 20 % apart), so it has no held-out score."),
+    ("official test accuracy (official_test_accuracy)",
+     "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
+     "which no model here ever sees while training."),
+    ("95 % interval",
+     "the Wilson score interval: the range of accuracies consistent with the measured count."),
+]  # fmt: skip
+
+
+def verdict(test: McNemar) -> str:
+    """'significantly better', or 'not distinguishable', from McNemar's exact test."""
+    if test.p_value < ALPHA and test.only_first > test.only_second:
+        return "significantly better"
+    if test.p_value < ALPHA:
+        return "significantly worse"
+    return "not distinguishable from it"
+
+
+def _test_sentence(test: McNemar, first: str, second: str) -> str:
+    return (
+        f"on the {count(test.n)} {test.rows} rows, {count(test.only_first)} are right only for "
+        f"{first} and {count(test.only_second)} only for {second} (McNemar's exact test, "
+        f"{p_text(test.p_value)}): {first} is {verdict(test)}"
+    )
+
+
+def q5_1(results: Results) -> list[str]:
+    net, compared = results.network, results.comparison
+    hard = results.logreg[min(1, len(results.logreg) - 1)]
+    tests = {t.rows: t for t in compared.tests}
+    wall = results.timings.get("models", {}).get("network")
+    trained = f"; training took {seconds(wall)}" if wall is not None else ""
+    performance = (
+        f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
+        f"{interval(net.official_test_accuracy, net.n_official_test)} on the official test images "
+        f"of the pair; 100-step logistic regression reached "
+        f"{interval(hard.val_accuracy, hard.n_val)} and "
+        f"{interval(hard.official_test_accuracy, hard.n_official_test)}. Against logistic "
+        f"regression, {_test_sentence(tests['official test'], 'the network', 'logistic regression')}. "
+        f"On the validation rows, {_test_sentence(tests['validation'], 'the network', 'logistic regression')}"
+        " - but those rows also chose the network's early-stopping epoch, so its validation score "
+        "is slightly optimistic."
+    )
+    mean, sd = mean_sd(compared.seed_val_accuracies)
+    test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
+    seeds = (
+        f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) the same network "
+        f"reaches {pct(mean)} ± {points(sd).replace(' percentage points', '')} points validation "
+        f"and {pct(test_mean)} ± {points(test_sd).replace(' percentage points', '')} points "
+        f"official test accuracy (mean ± sd); seed {net.seed}'s single run is the one above."
+    )
+    fair = (
+        "The comparison is not quite even: the assignment's network trains on "
+        f"{count(net.training_rows)} rows (the training and held-out splits), logistic regression "
+        f"on {count(hard.n_train)}. Trained on the same {count(hard.n_train)} rows, the network "
+        f"reaches {interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the "
+        f"held-out rows against logistic regression's "
+        f"{interval(hard.heldout_accuracy, hard.n_heldout)}: "
+        f"{_test_sentence(tests['held-out'], 'the network', 'logistic regression')}."
+    )
+    settings = (
+        f"Hyperparameters: one hidden Dense layer of {count(net.hidden_units)} {net.activation} "
+        f"units ({count(net.n_parameters)} parameters), the {net.optimizer} optimizer at learning "
+        f"rate {net.learning_rate:g}, batch size {count(net.batch_size)}, binary cross-entropy, "
+        f"and at most {plural(net.epochs_max, 'epoch')} with early stopping on the validation loss "
+        f"(patience {net.patience}). It stopped after {plural(net.epochs_run, 'epoch')} and kept "
+        f"the weights of epoch {net.best_epoch}{trained}.{_overfitting(results)}"
+    )
+    return [performance, seeds, fair, settings, _why(results)]
+
+
+def _overfitting(results: Results) -> str:
+    """A sentence on the curves after the restored epoch, if they show the network overfitting."""
+    net = results.network
+    train, val = net.history["loss"], net.history["val_loss"]
+    best = net.best_epoch - 1
+    if len(train) <= best + 1 or train[-1] >= train[best]:
+        return ""
+    return (
+        f" After epoch {net.best_epoch} the training loss keeps falling ({train[best]:.3f} to "
+        f"{train[-1]:.3f}) while the validation loss does not improve (lowest {val[best]:.3f}, "
+        f"last {val[-1]:.3f}): the network fits its training rows more closely without "
+        "generalising better, which is why early stopping goes back to that epoch."
+    )
+
+
+def _why(results: Results) -> str:
+    net = results.network
+    hard = results.logreg[min(1, len(results.logreg) - 1)]
+    test = next(t for t in results.comparison.tests if t.rows == "official test")
+    better = verdict(test) == "significantly better"
+    lead = "Why it beat logistic regression: " if better else "Why it could: "
+    converged = hard.converged.val_accuracy if hard.converged else None
+    tail = ""
+    if converged is not None:
+        tail = (
+            f" Even trained to convergence, logistic regression reaches {pct(converged, hard.n_val)} "
+            f"validation accuracy, {points(net.val_accuracy - converged)} "
+            + ("below" if net.val_accuracy > converged else "above")
+            + " the network, so the gain comes from the model, not only from longer training."
+        )
+    return (
+        lead + "logistic regression draws one hyperplane through pixel space, while the hidden "
+        "layer learns its own features (combinations of pixels passed through a nonlinearity) and "
+        "the output combines them, so the boundary can bend around the overlap between the "
+        "classes." + tail
+    )

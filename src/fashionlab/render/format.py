@@ -1,0 +1,57 @@
+"""How numbers become words: one rounding rule, one way to name a pair, a step, a count."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..analysis.metrics import percent, wilson_interval
+
+
+def pct(value: float | None, n: int | None = None) -> str:
+    """0.82291 -> '82.29%'; a value not measured (None) -> '-'. One rounding rule for the page."""
+    return "-" if value is None else percent(value, n=n)
+
+
+def interval(value: float | None, n: int) -> str:
+    """'82.29% (95% CI 80.7-83.8)': the Wilson interval of an accuracy measured on n rows."""
+    if value is None:
+        return "-"
+    low, high = wilson_interval(round(value * n), n)
+    return f"{pct(value, n)} ({percent(low, 1)}–{percent(high, 1)})"
+
+
+def pair_name(classes: Sequence[str]) -> str:
+    """('Pullover', 'Coat') -> 'Pullover vs Coat'."""
+    return f"{classes[0]} vs {classes[1]}"
+
+
+def points(value: float) -> str:
+    """A difference of two accuracies in percentage points: 0.0867 -> '8.67 percentage points'."""
+    return f"{100 * abs(value):.2f} percentage points"
+
+
+def count(value: int) -> str:
+    return f"{int(value):,}"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 step', '2 steps', '1 epoch'."""
+    return f"{count(n)} {word}" + ("" if n == 1 else "s")
+
+
+def seconds(value: float) -> str:
+    return f"{value:.2f} s"
+
+
+def shape(dims: Sequence[int]) -> str:
+    return "(" + ", ".join(count(d) for d in dims) + ")"
+
+
+def article(word: str) -> str:
+    """'a Coat', 'an Ankle boot'."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word
+
+
+def p_value(p: float) -> str:
+    """'p = 0.012', 'p < 0.001'."""
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"

@@ -1,0 +1,158 @@
+"""The report's sections beyond the assignment: the atlas, what was learned, ten classes, the map."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+
+from ..analysis.metrics import compare
+from ..config import CLASS_NAMES
+from ..results import Extras, Results
+from ..storage import slug
+from .format import article, count, interval, pair_name, pct, plural
+from .page import Section, Table
+
+PERFECT = 0.99
+
+
+def atlas_outcomes(extras: Extras) -> Counter[str]:
+    """Wins, ties and losses of the network against 100-step logistic regression (tie: < 1 row)."""
+    return Counter(
+        compare(r.nn_val_accuracy, r.logreg_val_accuracy, r.n_val)
+        for r in extras.atlas
+        if r.nn_val_accuracy is not None
+    )
+
+
+def atlas_section(results: Results) -> Section:
+    extras = results.extras
+    assert extras is not None
+    ranked = extras.atlas  # hardest first
+    easiest, hardest = ranked[-1], ranked[0]
+    perfect = sum(r.logreg_val_accuracy >= PERFECT for r in ranked)
+    outcomes = atlas_outcomes(extras)
+    settings = extras.atlas_network
+    paragraphs = [
+        f"Q2 and Q3 asked about two pairs; here every pair is measured, at the assignment's "
+        f"settings. The easiest pair is {pair_name(easiest.classes)} "
+        f"({pct(easiest.logreg_val_accuracy, easiest.n_val)} validation accuracy) and the hardest "
+        f"{pair_name(hardest.classes)} ({pct(hardest.logreg_val_accuracy, hardest.n_val)}). "
+        f"{perfect} of {len(ranked)} pairs reach 99% within 100 steps.",
+    ]
+    if outcomes:
+        paragraphs.append(
+            f"The network, trained exactly as in Q5.1 (at most {settings['epochs']} epochs, "
+            f"patience {settings['patience']}, batch {settings['batch_size']}), is ahead of 100-step "
+            f"logistic regression on {outcomes['win']} pairs, level on {outcomes['tie']} (a "
+            f"difference of less than one validation image) and behind on {outcomes['loss']}."
+        )
+    table = Table(
+        ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
+         "logreg converged: validation", "network: validation (95% CI)", "steps to 95%",
+         "network vs logreg"],
+        [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
+          pct(r.logreg_converged_val_accuracy, r.n_val),
+          interval(r.nn_val_accuracy, r.n_val) if r.nn_val_accuracy is not None else "-",
+          str(r.steps_to_95),
+          "-" if r.nn_val_accuracy is None
+          else compare(r.nn_val_accuracy, r.logreg_val_accuracy, r.n_val)]
+         for r in ranked],
+    )  # fmt: skip
+    figures = [
+        ("atlas_logreg", "Validation accuracy of logistic regression for every pair."),
+        ("atlas_weights", "What logistic regression learned for every pair: red pixels push "
+         "towards the second class, blue towards the first."),
+    ]  # fmt: skip
+    title = f"Beyond the assignment: the separability atlas of {len(ranked)} class pairs"
+    return Section("atlas", title, paragraphs=paragraphs, figures=figures, table=table)
+
+
+def _region(centre: list[float]) -> str:
+    """Where on the 28 x 28 image a weighted centre lies, in words."""
+    row, column = centre
+    if np.isnan(row):
+        return "nowhere"
+    vertical = "top" if row < 10 else "bottom" if row > 18 else "middle"
+    horizontal = "left" if column < 10 else "right" if column > 18 else "centre"
+    return (
+        "the centre"
+        if (vertical, horizontal) == ("middle", "centre")
+        else f"the {vertical} {horizontal}"
+    )
+
+
+def learned_section(results: Results) -> Section:
+    extras = results.extras
+    assert extras is not None
+    paragraphs, figures = [], []
+    for summary in extras.weights:
+        first, second = summary.classes
+        paragraphs.append(
+            f"{pair_name(summary.classes)}: the pixels that push towards {second} (red) weigh most "
+            f"around {_region(summary.positive_centre)} of the image; those that push towards "
+            f"{first} (blue) around {_region(summary.negative_centre)}."
+        )
+        figures.append(
+            (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")
+        )
+    for errors in extras.errors:
+        if errors.most_confident_probability is None:
+            continue
+        truth = errors.most_confident_true_class or ""
+        hard = results.network.classes
+        other = hard[1] if truth == hard[0] else hard[0]
+        confidence = max(errors.most_confident_probability, 1 - errors.most_confident_probability)
+        paragraphs.append(
+            f"The {errors.model} gets {count(errors.errors)} of the {count(errors.n)} validation "
+            f"images wrong. Its most confident mistake is {article(truth)} it called {article(other)} "
+            f"with probability {confidence:.3f}."
+        )
+        figures.append(
+            (
+                f"errors_{slug([errors.model])}",
+                f"The most confident validation errors of the {errors.model}: true and predicted class.",
+            )
+        )
+    return Section("learned", "What the models learned", paragraphs=paragraphs, figures=figures)
+
+
+def ten_classes_section(results: Results) -> Section:
+    extras = results.extras
+    assert extras is not None
+    ten = extras.ten_classes
+    n = ten.n_official_test
+    paragraph = (
+        f"Softmax regression written in numpy (stable softmax, cross-entropy and its gradient, "
+        f"mini-batch gradient descent for {plural(ten.epochs, 'epoch')}, batch {ten.batch_size}, "
+        f"learning rate {ten.learning_rate:g} decaying as 1/√epoch) reaches "
+        f"{interval(ten.official_test_accuracy, n)} on the {count(n)} official test images; the "
+        f"best published result for scikit-learn's logistic regression is "
+        f"{pct(ten.published['sklearn_logistic_regression'])}. The 784-100-10 network reaches "
+        f"{interval(ten.network_official_test_accuracy, n)} (scikit-learn's MLP with 100 hidden "
+        f"units: {pct(ten.published['sklearn_mlp_100'])})."
+    )
+    table = Table(["class", "precision", "recall"],
+                  [[name, pct(p), pct(r)] for name, p, r in zip(CLASS_NAMES, ten.precision, ten.recall, strict=True)])  # fmt: skip
+    figures = [
+        (
+            "softmax_confusion",
+            "Confusion matrix of softmax regression, each row as shares of its class.",
+        )
+    ]
+    return Section(
+        "ten-classes",
+        "Ten classes: softmax regression from scratch",
+        paragraphs=[paragraph],
+        figures=figures,
+        table=table,
+    )
+
+
+def sections(results: Results, interactive_html: str | None) -> list[Section]:
+    found = [atlas_section(results), learned_section(results), ten_classes_section(results)]
+    if interactive_html:
+        found.append(Section("interactive-map", "Interactive t-SNE map",
+                             paragraphs=["Hover a point to see its image and class; click a class in the legend to hide it."],
+                             raw_html=interactive_html))  # fmt: skip
+    return found

@@ -1,0 +1,99 @@
+"""Every figure of the report, drawn from the results and the study's arrays, as file bytes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..artifacts import Artifacts
+from ..config import CLASS_NAMES
+from ..results import Results
+from ..storage import slug
+from . import figures, plots
+from .format import pair_name
+
+FigureMaker = Callable[[], Figure]
+
+
+def render_all(makers: dict[str, FigureMaker]) -> dict[str, bytes]:
+    """Draw each figure and encode it (SVG for charts, 2x PNG for pictures): file name -> bytes."""
+    files = {}
+    for stem, make in makers.items():
+        figure = make()
+        suffix = figures.preferred_suffix(figure)
+        files[f"{stem}{suffix}"] = figures.encode(figure, suffix)
+    return files
+
+
+def exploration(
+    results_points: int, artifacts: Artifacts, pairs: list[tuple[str, str]]
+) -> dict[str, FigureMaker]:
+    """Q1's images and Q1.2-Q3's PCA and t-SNE figures."""
+    labels = artifacts.labels[:results_points]
+    makers: dict[str, FigureMaker] = {
+        "q1_image_raw": lambda: plots.show_image(artifacts.images[0], artifacts.labels[0], "raw"),
+        "q1_image_normalised": lambda: plots.show_image(
+            artifacts.first_normalised, artifacts.labels[0], "normalised"
+        ),
+        "q1_grid": lambda: plots.image_grid(artifacts.images, artifacts.labels),
+        "pca_variance": lambda: plots.explained_variance(artifacts.variance_ratio),
+        "tsne_all": lambda: plots.tsne_map(artifacts.coordinates, labels),
+    }
+    for pair in pairs:
+        makers[f"tsne_{slug(pair)}"] = lambda p=pair: plots.tsne_map(
+            artifacts.coordinates, labels, p, title=f"t-SNE map: {pair_name(p)}"
+        )
+    return makers
+
+
+def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
+    """Every figure of ``fashionlab run``, by name (without extension)."""
+    pairs = [tuple(run.classes) for run in results.logreg]
+    makers = exploration(results.embedding.points, artifacts, pairs)  # type: ignore[arg-type]
+    for run in results.logreg:
+        makers[f"logreg_{slug(run.classes)}"] = lambda r=run: plots.learning_curves(
+            r.history, title=pair_name(r.classes)
+        )
+    makers["logreg_both"] = lambda: plots.logreg_runs(
+        {pair_name(r.classes): r.history for r in results.logreg}
+    )
+    net = results.network
+    makers["nn_loss"] = lambda: plots.plot_losses(net.history, net.best_epoch)
+    makers["nn_accuracy"] = lambda: plots.plot_accuracies(net.history, net.best_epoch)
+    if results.extras is not None:
+        makers.update(_extras(results, artifacts))
+    return makers
+
+
+def _extras(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
+    extras = results.extras
+    assert extras is not None
+    matrix = np.full((10, 10), np.nan)
+    for record in extras.atlas:
+        i, j = (CLASS_NAMES.index(c) for c in record.classes)
+        matrix[i, j] = matrix[j, i] = record.logreg_val_accuracy
+    makers: dict[str, FigureMaker] = {
+        "atlas_logreg": lambda: plots.pair_heatmap(
+            matrix, "Logistic regression (100 steps): validation accuracy per pair"
+        ),
+        "atlas_weights": lambda: plots.weights_grid(artifacts.atlas_thetas),
+        "softmax_confusion": lambda: plots.confusion_matrix(
+            np.array(extras.ten_classes.confusion), "Softmax regression: official test set"
+        ),
+    }
+    for classes, theta in artifacts.thetas.items():
+        makers[f"weights_{slug(classes)}"] = lambda c=classes, t=theta: plots.weights_map(t, c)
+    hard = tuple(results.network.classes)
+    for model, (images, truth, probabilities) in artifacts.galleries.items():
+        makers[f"errors_{slug([model])}"] = lambda m=model, x=images, t=truth, p=probabilities: (
+            plots.misclassified_gallery(
+                x.reshape(-1, 28, 28),
+                [hard[int(v)] for v in t],
+                [hard[1 - int(v)] for v in t],
+                [float(max(q, 1 - q)) for q in p],
+                f"Most confident validation errors, {m}",
+            )
+        )
+    return makers
