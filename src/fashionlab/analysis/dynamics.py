@@ -185,7 +185,8 @@ def _effective_curvature(updates: Sequence[float], learning_rate: float) -> list
     On a quadratic this is exactly the eigenvalue; here it also carries the saturation of the
     sigmoid between two iterates and the coupling to the other directions.
     """
-    ratios = np.asarray(updates[1:]) / np.asarray(updates[:-1])
+    with np.errstate(divide="ignore", invalid="ignore"):  # an update of exactly 0 gives inf / nan
+        ratios = np.asarray(updates[1:]) / np.asarray(updates[:-1])
     return ((1 - ratios) / learning_rate).tolist()
 
 
