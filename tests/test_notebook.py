@@ -1,43 +1,296 @@
-"""The completed assignment notebook runs top to bottom from a clean kernel."""
+"""The completed assignment notebook: stored clean, runs from a clean kernel, every figure renders,
+and ``fashionlab.render.notebook`` fills the marked answer cells."""
 
 from __future__ import annotations
 
+import ast
+import json
+import re
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from fashionlab.errors import FashionLabError
+from fashionlab.render import notebook
+from fashionlab.render.notebook import ANSWER_KEYS, NotebookError
+
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "assignment.ipynb"
+# The assignment's figures: 2 images, the grid, 3 t-SNE maps, 2 x 2 curves, the network's 2 curves
+MIN_FIGURES = 11
+PLACEHOLDER = re.compile(r"<Figure size \d+x\d+ with \d+ Axes>")
+ANSWERS = {
+    key: [f"Answer to {key}, first paragraph.", f"Second paragraph of {key}."]
+    for key in ANSWER_KEYS
+}
+
+
+def stored() -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+# --------------------------------------------------------------------------- which cells draw
+
+
+def _python(source: str) -> ast.Module:
+    """A code cell's source as Python, without its IPython magics (``%matplotlib inline``)."""
+    return ast.parse(
+        "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    )
+
+
+def _called_name(call: ast.Call) -> str:
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        return f"{func.value.id}.{func.attr}"
+    return func.id if isinstance(func, ast.Name) else ""
+
+
+def _top_level_calls(tree: ast.Module) -> list[str]:
+    """Names of the calls a cell makes when it runs: calls inside a ``def`` body do not count."""
+    calls: list[str] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return
+        if isinstance(node, ast.Call):
+            calls.append(_called_name(node))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for statement in tree.body:
+        visit(statement)
+    return calls
+
+
+def figure_cells(nb: nbformat.NotebookNode) -> dict[int, int]:
+    """Code cell index -> how many figures it shows: its own ``plt.show()`` and ``display()``
+    calls, and its calls to the notebook's functions that end in ``plt.show()``."""
+    code = {i: _python(cell.source) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"}
+    drawers = {"plt.show", "display"}
+    for tree in code.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                inner = {_called_name(n) for n in ast.walk(node) if isinstance(n, ast.Call)}
+                if inner & {"plt.show", "display"}:
+                    drawers.add(node.name)
+    shown = {i: sum(name in drawers for name in _top_level_calls(tree)) for i, tree in code.items()}
+    return {i: n for i, n in shown.items() if n}
+
+
+# --------------------------------------------------------------------------- the stored file
 
 
 def test_notebook_is_stored_without_outputs() -> None:
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    for cell in notebook.cells:
+    nb = stored()
+    for cell in nb.cells:
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
         assert "YOUR CODE HERE" not in cell.source and "YOUR ANSWER HERE" not in cell.source
-    source = "\n".join(cell.source for cell in notebook.cells)
+    raw = json.loads(NOTEBOOK.read_text())
+    assert all("outputs" not in c or c["outputs"] == [] for c in raw["cells"])
+
+
+def test_notebook_names_the_fashionlab_kernel() -> None:
+    spec = stored().metadata.kernelspec
+    assert (spec.name, spec.display_name, spec.language) == (
+        "fashionlab",
+        "Python (fashionlab)",
+        "python",
+    )
+
+
+def test_notebook_shows_the_assignment_code() -> None:
+    source = "\n".join(cell.source for cell in stored().cells if cell.cell_type == "code")
     for name in ("get_data_subset", "train_test_validation_split", "bias_trick", "sigmoid",
                  "binary_cross_entropy", "binary_cross_entropy_derivative", "accuracy",
                  "predict", "logistic_regression", "show_image", "plot_losses",
                  "plot_accuracies"):  # fmt: skip
-        assert f"{name}(" in source, name
+        assert f"def {name}(" in source, name  # written out, not imported
+        assert f"{name}(" in source.replace(f"def {name}(", ""), name  # and used
+    assert "np.allclose(" in source  # checked against the library
+    assert source.count("= logistic_regression(X, y, learning_rate, num_steps)") == 2  # once a pair
+    assert source.count(".fit(") == 1  # and the network once
+    assert "%matplotlib inline" in source
+
+
+def test_network_is_built_compiled_and_fitted_in_its_own_cells() -> None:
+    sources = [cell.source for cell in stored().cells if cell.cell_type == "code"]
+    built = next(i for i, s in enumerate(sources) if "model = Model(" in s)
+    compiled = next(i for i, s in enumerate(sources) if "model.compile(" in s)
+    fitted = next(i for i, s in enumerate(sources) if "hist = model.fit(" in s)
+    assert built < compiled < fitted
+    assert "set_random_seed(0)" in sources[built]
+    for setting in ("validation_split=0.2", "epochs=60", "batch_size=64", "patience=8",
+                    'monitor="val_loss"', "restore_best_weights=True"):  # fmt: skip
+        assert setting in sources[fitted], setting
+    assert "Adam(learning_rate=neural.LEARNING_RATE)" in sources[compiled]
+    assert "hist.history['loss']" in "\n".join(sources)
+
+
+def test_every_question_has_a_marked_answer_cell_in_order() -> None:
+    nb = stored()
+    cells = notebook.answer_cells(nb)
+    assert list(cells) == list(ANSWER_KEYS)
+    assert list(cells.values()) == sorted(cells.values())
+    for index in cells.values():
+        assert "fashionlab run" in nb.cells[index].source
+
+
+def test_at_least_eleven_figure_cells_are_found() -> None:
+    assert sum(figure_cells(stored()).values()) >= MIN_FIGURES
+
+
+# --------------------------------------------------------------------------- fill_answers
+
+
+def test_fill_answers_puts_each_answer_in_its_marked_cell() -> None:
+    nb = stored()
+    filled = notebook.fill_answers(nb, ANSWERS)
+    for key, index in notebook.answer_cells(filled).items():
+        source = filled.cells[index].source
+        assert source.splitlines()[0] == f"<!-- fashionlab:answer {key} -->"
+        assert source.split("\n\n")[1:] == ANSWERS[key]
+        assert "fashionlab run" not in source
+    assert nb == stored()  # the input is left alone
+    assert notebook.fill_answers(filled, ANSWERS) == filled  # filling twice changes nothing
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({**ANSWERS, "q6": ["x"]}, r"unknown answer keys \['q6'\]"),
+        ({k: v for k, v in ANSWERS.items() if k != "q4_2"}, r"answers missing for \['q4_2'\]"),
+        ({**ANSWERS, "q2": "one string, not paragraphs"}, r"answer 'q2' must be a sequence"),
+        ({**ANSWERS, "q3": ["", "  "]}, r"answer 'q3' is empty"),
+    ],
+)
+def test_fill_answers_rejects_bad_answers(answers: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        notebook.fill_answers(stored(), answers)
+
+
+def test_fill_answers_rejects_a_notebook_without_a_marked_cell() -> None:
+    nb = stored()
+    del nb.cells[notebook.answer_cells(nb)["q5_1"]]
+    with pytest.raises(ValueError, match=r"no answer cell for \['q5_1'\]"):
+        notebook.fill_answers(nb, ANSWERS)
+
+
+# --------------------------------------------------------------------------- execution
+
+
+@pytest.mark.slow
+def test_a_failing_cell_raises_a_one_line_error(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("1 / 0")])  # fmt: skip
+    with pytest.raises(NotebookError) as caught:
+        notebook.execute(nb, cwd=tmp_path, timeout=60)
+    assert isinstance(caught.value, FashionLabError)
+    assert str(caught.value) == "notebook cell 1 raised ZeroDivisionError: division by zero"
+    assert notebook.error_outputs(caught.value.notebook) == [
+        (1, "ZeroDivisionError", "division by zero")
+    ]
+
+
+def test_the_kernel_runs_this_interpreter() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    name = notebook.kernel_name()
+    assert name in ("fashionlab", "python3")
+    command = KernelSpecManager().get_kernel_spec(name).argv[0]
+    # "python" is replaced by sys.executable when jupyter_client starts the kernel
+    assert command in ("python", "python3") or Path(command).samefile(__import__("sys").executable)
+
+
+@pytest.fixture(scope="module")
+def executed(
+    real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> nbformat.NotebookNode:
+    """The stored notebook, run once from a clean kernel on the real data and an empty cache."""
+    cache = tmp_path_factory.mktemp("notebook-cache")
+    env = {"FASHIONLAB_DATA": str(real_data_dir), "XDG_CACHE_HOME": str(cache)}
+    return notebook.execute(NOTEBOOK, cwd=tmp_path_factory.mktemp("notebook-cwd"), env=env)
+
+
+def _outputs(nb: nbformat.NotebookNode) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+def _text(nb: nbformat.NotebookNode) -> str:
+    return "\n".join(
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in _outputs(nb)
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_notebook_runs_from_a_clean_kernel(real_data_dir: Path, tmp_path: Path) -> None:
-    from nbclient import NotebookClient
+def test_notebook_runs_without_errors(executed: nbformat.NotebookNode) -> None:
+    assert notebook.error_outputs(executed) == []
+    assert all(c.execution_count for c in executed.cells if c.cell_type == "code")
+    assert not [o for o in _outputs(executed) if o.output_type == "stream" and o.name == "stderr"]
 
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    (parameters,) = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
-    parameters.source = "POINTS = 600\nEPOCHS = 3"
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
-    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
-    text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/markdown", ""))
-                     for o in outputs)  # fmt: skip
-    assert "All 8 questions answered from measured results." in text
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_every_figure_cell_shows_its_images(executed: nbformat.NotebookNode) -> None:
+    expected = figure_cells(executed)
+    shown = {index: notebook.images(executed.cells[index]) for index in expected}
+    assert shown == expected  # one PNG per plt.show() / display() / plotting call, no more, no less
+    assert notebook.count_images(executed) >= MIN_FIGURES
+    assert notebook.count_images(executed) == sum(expected.values())  # no figure outside them
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_no_figure_is_a_text_placeholder(executed: nbformat.NotebookNode) -> None:
+    for output in _outputs(executed):
+        text = str(output.get("text", "")) + str(output.get("data", {}).get("text/plain", ""))
+        if PLACEHOLDER.search(text):  # Jupyter's text fallback is fine beside the image itself
+            assert "image/png" in output.get("data", {}), text
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_notebook_prints_the_assignment_results(executed: nbformat.NotebookNode) -> None:
+    text = _text(executed)
     assert "Compressed dimension of 784 to 50 maintaining" in text
-    assert "validation accuracy" in text
+    assert re.search(r"^logistic_regression +agrees$", text, re.MULTILINE)
+    assert "DIFFERS" not in text
+    # hist is Keras's History, and the model it trained is the one built and compiled above
+    assert "History - trains `model`: True" in text
+    network = re.search(r"weights restored\): validation accuracy (0\.\d+)", text)
+    logistic = re.search(r"logistic regression on the same validation rows: (0\.\d+)", text)
+    assert network and logistic and float(network[1]) > float(logistic[1])  # the network wins
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_write_fills_the_answers_into_the_executed_notebook(
+    executed: nbformat.NotebookNode, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict] = []
+
+    def execute(path, **options):  # the fixture's run stands in for a second execution
+        calls.append({"path": path, **options})
+        return executed
+
+    monkeypatch.setattr(notebook, "execute", execute)
+    written = notebook.write(tmp_path / "report", ANSWERS, data_dir=tmp_path)
+    assert written == tmp_path / "report" / "assignment.ipynb"
+    assert calls[0]["env"] == {"FASHIONLAB_DATA": str(tmp_path.resolve())}
+    result = nbformat.read(written, as_version=4)
+    nbformat.validate(result)
+    assert notebook.count_images(result) == notebook.count_images(executed)
+    for key, index in notebook.answer_cells(result).items():
+        assert ANSWERS[key][0] in result.cells[index].source
+    assert [p.name for p in (tmp_path / "report").iterdir()] == ["assignment.ipynb"]  # no leftovers
+
+
+def test_write_refuses_bad_answers_before_executing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notebook, "execute", lambda *a, **k: pytest.fail("executed"))
+    with pytest.raises(ValueError, match="answers missing"):
+        notebook.write(tmp_path, {"q1_1": ["x"]})
+    assert not (tmp_path / "assignment.ipynb").exists()

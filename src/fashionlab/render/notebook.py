@@ -1,0 +1,257 @@
+"""The completed assignment as a Jupyter notebook: executed, with its outputs kept and its answers filled.
+
+``notebooks/assignment.ipynb`` is stored without outputs. It holds the assignment's code, and after
+each written question a Markdown cell marked ``<!-- fashionlab:answer KEY -->``. ``write`` executes
+it in a fresh kernel, puts the answers ``fashionlab run`` composed into the marked cells, and writes
+the result atomically, so the report folder holds the notebook with every figure rendered.
+
+nbclient, nbformat and ipykernel are imported on first use.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import FashionLabError
+from ..storage import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+# notebooks/assignment.ipynb at the top of the source tree (src/fashionlab/render/notebook.py)
+NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "assignment.ipynb"
+KERNEL_NAME = "fashionlab"  # the kernelspec the stored notebook names
+FALLBACK_KERNEL = "python3"  # ipykernel's own spec: the running interpreter
+# The written questions, in the notebook's order: fill_answers needs exactly these keys.
+ANSWER_KEYS: tuple[str, ...] = ("q1_1", "q1_2", "q2", "q3", "q4_1", "q4_2", "q4_3", "q5_1")
+ANSWER_MARKER = re.compile(r"^<!-- fashionlab:answer (\w+) -->$", re.MULTILINE)
+DATA_VARIABLE = "FASHIONLAB_DATA"  # where load_fashion_mnist() looks first
+
+
+class NotebookError(FashionLabError):
+    """The notebook could not be executed, or a cell raised; ``notebook`` holds what did run."""
+
+    def __init__(self, message: str, notebook: Any = None) -> None:
+        super().__init__(message)
+        self.notebook = notebook
+
+
+def _modules() -> tuple[Any, Any]:
+    try:
+        import nbclient
+        import nbformat
+    except ImportError as exc:
+        raise NotebookError(
+            f"writing the notebook needs nbclient, nbformat and ipykernel ({exc.name} is missing); "
+            "install fashionlab's 'dev' extra"
+        ) from None
+    return nbclient, nbformat
+
+
+def read(path: str | os.PathLike[str] = NOTEBOOK) -> Any:
+    """The notebook at ``path`` as an ``nbformat.NotebookNode`` (version 4)."""
+    _, nbformat = _modules()
+    try:
+        return nbformat.read(os.fspath(path), as_version=4)
+    except FileNotFoundError:
+        raise NotebookError(f"the assignment notebook {os.fspath(path)!r} does not exist") from None
+
+
+def kernel_name() -> str:
+    """``fashionlab`` if that kernelspec is installed and runs this interpreter, else ``python3``.
+
+    ``python3`` is ipykernel's built-in spec, which jupyter_client starts with ``sys.executable``:
+    the kernel imports the same fashionlab as the caller. A ``fashionlab`` spec left behind by an
+    older virtual environment is passed over, with a warning, for the same reason.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        return FALLBACK_KERNEL
+    command = spec.argv[0] if spec.argv else ""
+    if command in {"python", "python3"} or _same_file(command, sys.executable):
+        return KERNEL_NAME
+    log.warning("kernelspec %r runs %s, not %s; using %r", KERNEL_NAME, command, sys.executable,
+                FALLBACK_KERNEL)  # fmt: skip
+    return FALLBACK_KERNEL
+
+
+def _same_file(first: str, second: str) -> bool:
+    try:
+        return os.path.samefile(first, second)
+    except OSError:
+        return False
+
+
+def execute(
+    path_or_nb: str | os.PathLike[str] | Any = NOTEBOOK,
+    *,
+    timeout: int = 600,
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Any:
+    """Run every cell in a fresh kernel and return the notebook with its outputs.
+
+    ``path_or_nb`` is a path or a ``NotebookNode`` (which is copied, never changed). ``timeout`` is
+    seconds per cell. The kernel starts in ``cwd`` (default: the notebook's folder, else the current
+    one) with the caller's environment updated by ``env``. A cell that raises, a cell over the
+    timeout or a kernel that dies raises ``NotebookError`` with one line naming the cell; the
+    partly executed notebook is its ``notebook`` attribute.
+    """
+    nbclient, _ = _modules()
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
+    if isinstance(path_or_nb, (str, os.PathLike)):
+        nb = read(path_or_nb)
+        folder = Path(path_or_nb).resolve().parent
+    else:
+        nb, folder = copy.deepcopy(path_or_nb), Path.cwd()
+    kernel = kernel_name()
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel,
+        record_timing=False,  # no wall-clock stamps: two runs differ only where results differ
+        resources={"metadata": {"path": os.fspath(cwd or folder)}},
+    )
+    environment = {**os.environ, **(env or {})}
+    environment.pop("MPLBACKEND", None)  # a headless Agg setting would hide every figure
+    started = time.perf_counter()
+    try:
+        client.execute(env=environment)
+    except CellExecutionError as exc:
+        raise NotebookError(_failure(nb, exc), nb) from None
+    except CellTimeoutError:
+        raise NotebookError(f"a notebook cell ran longer than {timeout} s", nb) from None
+    except DeadKernelError as exc:
+        raise NotebookError(f"the notebook's kernel died: {exc}", nb) from None
+    except NoSuchKernel:
+        raise NotebookError(f"no Jupyter kernel named {kernel!r} is installed", nb) from None
+    except (RuntimeError, OSError) as exc:  # the kernel could not be started
+        raise NotebookError(
+            f"cannot start the notebook's kernel: {_one_line(str(exc))}", nb
+        ) from None
+    log.info(
+        "executed the notebook with kernel %r in %.1f s", kernel, time.perf_counter() - started
+    )
+    return nb
+
+
+def _failure(nb: Any, exc: Exception) -> str:
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                return f"notebook cell {index} raised {output.ename}: {_one_line(output.evalue)}"
+    return f"a notebook cell failed: {_one_line(str(exc))}"
+
+
+def _one_line(text: str) -> str:
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return lines[0] if lines else "(no message)"
+
+
+def error_outputs(nb: Any) -> list[tuple[int, str, str]]:
+    """``(cell index, exception name, message)`` for every error output in the notebook."""
+    return [
+        (index, output.ename, output.evalue)
+        for index, cell in enumerate(nb.cells)
+        for output in cell.get("outputs", [])
+        if output.output_type == "error"
+    ]
+
+
+def images(cell: Any) -> int:
+    """The number of PNG images among one cell's outputs."""
+    return sum("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+
+
+def count_images(nb: Any) -> int:
+    """The number of PNG images among all the notebook's outputs."""
+    return sum(images(cell) for cell in nb.cells)
+
+
+def answer_cells(nb: Any) -> dict[str, int]:
+    """Answer key -> index of the Markdown cell marked for it."""
+    found: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for key in ANSWER_MARKER.findall(cell.source):
+            if key in found:
+                raise ValueError(
+                    f"answer {key!r} is marked twice, in cells {found[key]} and {index}"
+                )
+            found[key] = index
+    return found
+
+
+def fill_answers(nb: Any, answers: Mapping[str, Sequence[str]]) -> Any:
+    """A copy of ``nb`` whose marked cells hold the answers, one Markdown paragraph per string.
+
+    ``answers`` needs exactly the keys ``ANSWER_KEYS``; each marked cell keeps its marker line and
+    its body is replaced. A missing, unknown or empty answer raises ``ValueError`` naming the key.
+    """
+    unknown = sorted(set(answers) - set(ANSWER_KEYS))
+    missing = [key for key in ANSWER_KEYS if key not in answers]
+    if unknown:
+        raise ValueError(f"unknown answer keys {unknown}; expected {list(ANSWER_KEYS)}")
+    if missing:
+        raise ValueError(f"answers missing for {missing}")
+    for key in ANSWER_KEYS:
+        paragraphs = answers[key]
+        if isinstance(paragraphs, str) or not all(isinstance(p, str) for p in paragraphs):
+            raise ValueError(
+                f"answer {key!r} must be a sequence of paragraphs (str), got {paragraphs!r}"
+            )
+        if not any(p.strip() for p in paragraphs):
+            raise ValueError(f"answer {key!r} is empty")
+    filled = copy.deepcopy(nb)
+    cells = answer_cells(filled)
+    unmarked = [key for key in ANSWER_KEYS if key not in cells]
+    if unmarked:
+        raise ValueError(f"the notebook has no answer cell for {unmarked}")
+    for key, index in cells.items():
+        if key not in answers:
+            raise ValueError(f"the notebook marks an answer cell for unknown key {key!r}")
+        body = [p.strip() for p in answers[key] if p.strip()]
+        filled.cells[index].source = "\n\n".join([f"<!-- fashionlab:answer {key} -->", *body])
+    return filled
+
+
+def write(
+    folder: Path,
+    answers: Mapping[str, Sequence[str]],
+    *,
+    data_dir: str | os.PathLike[str] | None = None,
+    source: str | os.PathLike[str] = NOTEBOOK,
+    timeout: int = 600,
+) -> Path:
+    """Execute the stored notebook, fill in ``answers`` and write ``folder/assignment.ipynb``.
+
+    With ``data_dir``, the kernel gets ``$FASHIONLAB_DATA`` so that its ``load_fashion_mnist()``
+    reads the same files as the caller. The answers are checked before the (slow) execution.
+    Returns the path written; a failed cell raises ``NotebookError`` and writes nothing.
+    """
+    _, nbformat = _modules()
+    nb = read(source)
+    fill_answers(nb, answers)  # validate first: a bad key should not cost an execution
+    env = {} if data_dir is None else {DATA_VARIABLE: os.fspath(Path(data_dir).resolve())}
+    executed = execute(source, timeout=timeout, env=env)
+    problems = error_outputs(executed)
+    if problems:  # execute raises on the first error; this guards the promise all the same
+        index, name, message = problems[0]
+        raise NotebookError(f"notebook cell {index} raised {name}: {_one_line(message)}", executed)
+    target = Path(folder) / "assignment.ipynb"
+    text = nbformat.writes(fill_answers(executed, answers))
+    atomic_write_bytes(target, (text + "\n").encode())
+    return target
