@@ -1,0 +1,166 @@
+"""The Dask engine: run a list of pure, keyed tasks on a local cluster or on a running scheduler.
+
+A ``Task`` is a module-level function, its keyword arguments and a deterministic key. ``run``
+serves every task it can from the verified cache, sends only the others to the cluster, caches
+each result as it arrives and returns the results in the tasks' order. The same code runs on a
+``LocalCluster`` that fashionlab starts (``workers`` processes, one thread each, no dashboard) or
+on a cluster the user started with ``dask scheduler`` and ``dask worker`` (``scheduler``).
+
+Because tasks are pure and keyed, a worker lost mid-run costs only its tasks, which the scheduler
+computes again elsewhere; results are gathered by key, so none is lost or counted twice. Dask is
+imported inside the functions, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import cache
+from ..errors import UsageError
+
+log = logging.getLogger(__name__)
+
+# on_done(done, total, task, from_cache): called in the client once per task, in finishing order
+OnDone = Callable[[int, int, "Task", bool], None]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One pure unit of work: ``function(**kwargs)`` returns a JSON value.
+
+    ``key`` is a deterministic digest of everything the result depends on (``cache.key_of``);
+    it is both the cache key (in ``namespace``) and, prefixed, the task's key in the Dask graph.
+    """
+
+    namespace: str
+    key: str
+    function: Callable[..., Any]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def dask_key(self) -> str:
+        return f"fashionlab-{self.namespace}-{self.key}"
+
+
+def check_cluster(workers: int | None, scheduler: str | None) -> None:
+    """Validate the two ways to get a cluster; errors name the flag and echo the value."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):  # fmt: skip
+        raise UsageError(f"argument --workers: must be an integer >= 1, got {workers!r}")
+    if scheduler is not None:
+        if workers is not None:
+            raise UsageError(f"argument --workers: not used with --scheduler {scheduler!r} (the "
+                             "running cluster has its own workers); give one of them")  # fmt: skip
+        if "://" not in scheduler or not scheduler.split("://", 1)[1].strip():
+            raise UsageError(f"argument --scheduler: must be an address such as "
+                             f"tcp://HOST:8786, got {scheduler!r}")  # fmt: skip
+
+
+@contextlib.contextmanager
+def connect(workers: int | None = None, scheduler: str | None = None,
+            timeout: float = 30.0) -> Iterator[Any]:  # fmt: skip
+    """A ``distributed.Client``: to ``scheduler`` if given, else to a new ``LocalCluster``.
+
+    On leaving (also on Ctrl-C) the client is closed, and so is the cluster if this started it.
+    """
+    check_cluster(workers, scheduler)
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=timeout)
+        except OSError as exc:
+            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc})") from None
+    else:
+        n_workers = workers or os.cpu_count() or 1
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
+        client = Client(cluster)
+    log.info("dask client %s", client)
+    try:
+        yield client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close()
+        if cluster is not None:
+            with contextlib.suppress(Exception):
+                cluster.close()
+
+
+def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
+    """The results of the tasks the verified cache already holds, by Dask key."""
+    found = {}
+    for task in tasks:
+        value = cache.fetch(task.namespace, task.key, _decode_json)
+        if value is not None:
+            found[task.dask_key] = value
+    return found
+
+
+def _decode_json(blobs: dict[str, bytes]) -> Any:
+    import json
+
+    value = json.loads(blobs["value.json"])
+    if value is None:
+        raise ValueError("the entry holds null")
+    return value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
+    """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
+
+    ``client`` may be None when every task is cached. A task that raises re-raises here; on any
+    exit (also Ctrl-C) the futures still running are cancelled.
+    """
+    keys = [task.dask_key for task in tasks]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"tasks must have distinct keys, got {len(keys) - len(set(keys))} repeats")
+    results = cached_results(tasks)
+    total, done = len(tasks), 0
+    for task in tasks:
+        if task.dask_key in results:
+            done += 1
+            if on_done is not None:
+                on_done(done, total, task, True)
+    pending = {task.dask_key: task for task in tasks if task.dask_key not in results}
+    log.info("%d of %d tasks from the cache; %d sent to the cluster", done, total, len(pending))
+    if not pending:
+        return [results[key] for key in keys]
+    from distributed import as_completed
+
+    futures = [client.submit(task.function, key=key, pure=True, **task.kwargs)
+               for key, task in pending.items()]  # fmt: skip
+    try:
+        for future in as_completed(futures):
+            task, value = pending[future.key], future.result()
+            # stored as it arrives, so an interrupted run resumes from here
+            cache.cached_json(task.namespace, task.key, functools.partial(_identity, value))
+            results[task.dask_key] = value
+            done += 1
+            if on_done is not None:
+                on_done(done, total, task, False)
+    finally:
+        client.cancel([future for future in futures if not future.done()])
+    assert len(results) == total, "every task has exactly one result"
+    return [results[key] for key in keys]
+
+
+def run(tasks: Sequence[Task], *, workers: int | None = None, scheduler: str | None = None,
+        on_done: OnDone | None = None) -> list[Any]:  # fmt: skip
+    """``run_on`` a client of its own; no cluster starts when the cache holds every task."""
+    check_cluster(workers, scheduler)
+    if len(cached_results(tasks)) == len(tasks):
+        return run_on(None, tasks, on_done)
+    with connect(workers, scheduler) as client:
+        return run_on(client, tasks, on_done)

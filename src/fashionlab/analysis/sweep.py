@@ -1,0 +1,271 @@
+"""The sweep: a grid of class pairs x learning rates x steps (or epochs) x seeds, run as Dask tasks.
+
+Logistic regression is one task per row: the assignment's gradient descent on ``pair_split`` with
+the row's seed as the shuffle seed (42 is the assignment's), scored on the validation, held-out
+and official test rows. The network is one task per (pair, learning rate, epochs): all its seeds
+train together as one compiled program (``batched.fit_many``) on the assignment's split (shuffle
+seed 42), each on the first 80 % with the last 20 % for validation; the seed sets the initial
+weights and the batches. It trains on the held-out rows, so its ``heldout_accuracy`` is None.
+
+Each worker process loads and verifies the data once, from its own sources (``worker_data``);
+tasks carry only names and numbers. A run that diverges is a row with ``diverged_at_step`` (for
+the network: the first epoch whose loss is not finite) and None accuracies, never an error.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import cache
+from ..config import NN_BATCH_SIZE, NN_EPOCHS, NN_PATIENCE, SHUFFLE_SEED
+from ..data import preprocessing
+from ..data.datasets import load_fashion_mnist
+from ..errors import UsageError
+from . import engine
+
+MODELS = ("logreg", "nn")
+REVISION = 1  # bump when a task's computation changes, so older cache entries are not served
+MAX_STEPS = 1_000_000
+MAX_EPOCHS = 10_000
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One run of the grid. ``steps`` is None for the network, ``epochs`` for logistic regression."""
+
+    classes: tuple[str, str]
+    model: str
+    learning_rate: float
+    steps: int | None
+    epochs: int | None
+    seed: int
+    val_accuracy: float | None  # None when the run diverged
+    heldout_accuracy: float | None  # None when diverged, or when the model trained on those rows
+    official_test_accuracy: float | None
+    diverged_at_step: int | None
+    seconds: float  # training time; a network's share of its group's time
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "classes": list(self.classes)}
+
+
+@dataclass(frozen=True)
+class Grid:
+    """What to sweep; validated on creation, each error naming its flag and echoing the value."""
+
+    pairs: tuple[tuple[str, str], ...]
+    model: str = "logreg"
+    learning_rates: tuple[float, ...] = (0.05,)
+    steps: tuple[int, ...] = (100,)  # logistic regression only
+    epochs: tuple[int, ...] = (NN_EPOCHS,)  # the network only
+    seeds: tuple[int, ...] = (SHUFFLE_SEED,)
+    patience: int = NN_PATIENCE
+    batch_size: int = NN_BATCH_SIZE
+    data_dir: str | None = None
+    verify: bool = True
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise UsageError(f"argument --model: must be one of {', '.join(MODELS)}, "
+                             f"got {self.model!r}")  # fmt: skip
+        pairs = tuple(preprocessing.resolve_pair(pair) for pair in self.pairs)
+        _distinct("--classes", pairs)
+        object.__setattr__(self, "pairs", pairs)  # the official spellings
+        _distinct("--learning-rates", self.learning_rates)
+        for rate in self.learning_rates:
+            if not isinstance(rate, (int, float)) or not np.isfinite(rate) or rate <= 0:
+                raise UsageError(f"argument --learning-rates: each must be a finite number > 0, "
+                                 f"got {rate!r}")  # fmt: skip
+        _integers("--steps", self.steps, 1, MAX_STEPS)
+        _integers("--epochs", self.epochs, 1, MAX_EPOCHS)
+        _integers("--seeds", self.seeds, 0, 2**32 - 1)
+
+    @property
+    def lengths(self) -> tuple[int, ...]:
+        return self.steps if self.model == "logreg" else self.epochs
+
+    @property
+    def size(self) -> int:
+        """The number of rows."""
+        return len(self.pairs) * len(self.learning_rates) * len(self.lengths) * len(self.seeds)
+
+
+def _distinct(flag: str, values: Sequence[Any]) -> None:
+    if not values:
+        raise UsageError(f"argument {flag}: needs at least one value, got none")
+    repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
+    if repeated is not None:
+        raise UsageError(f"argument {flag}: each value once, got {repeated!r} twice")
+
+
+def _integers(flag: str, values: Sequence[int], low: int, high: int) -> None:
+    _distinct(flag, values)
+    for value in values:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or not (low <= value <= high)
+        ):
+            raise UsageError(f"argument {flag}: each must be an integer between {low:,} and "
+                             f"{high:,}, got {value!r}")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- in the worker
+
+
+@functools.lru_cache(maxsize=2)
+def worker_data(data_dir: str | None, verify: bool) -> tuple[Any, Any]:
+    """The train and official test frames, loaded and verified once per worker process."""
+    (train_images, train_labels), (test_images, test_labels) = load_fashion_mnist(
+        data_dir, verify=verify
+    )
+    frames = []
+    for images, labels in ((train_images, train_labels), (test_images, test_labels)):
+        vectors = preprocessing.flatten(preprocessing.normalize(images))
+        frames.append(preprocessing.to_dataframe(vectors, labels))
+    return frames[0], frames[1]
+
+
+@functools.lru_cache(maxsize=8)
+def worker_split(data_dir: str | None, verify: bool, classes: tuple[str, str],
+                 shuffle_seed: int) -> preprocessing.PairSplit:  # fmt: skip
+    return preprocessing.pair_split(worker_data(data_dir, verify)[0], classes, shuffle_seed)
+
+
+@functools.lru_cache(maxsize=8)
+def worker_official_test(data_dir: str | None, verify: bool,
+                         classes: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
+    frame = worker_data(data_dir, verify)[1]
+    return preprocessing.get_data_subset(frame, classes, shuffle=False)
+
+
+def logreg_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
+                learning_rate: float, steps: int, seed: int) -> dict[str, Any]:  # fmt: skip
+    """One row of logistic regression: ``run_split`` on the pair shuffled with ``seed``."""
+    from .pairs import run_split
+
+    split = worker_split(data_dir, verify, tuple(classes), seed)
+    run = run_split(split, learning_rate=learning_rate, steps=steps, shuffle_seed=seed,
+                    official_test=worker_official_test(data_dir, verify, tuple(classes)))  # fmt: skip
+    row = SweepRow(tuple(classes), "logreg", learning_rate, steps, None, seed, run.val_accuracy,  # type: ignore[arg-type]
+                   run.heldout_accuracy, run.official_test_accuracy, run.diverged_at_step,
+                   run.seconds)  # fmt: skip
+    return row.as_json()
+
+
+def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
+                 learning_rate: float, epochs: int, seeds: Sequence[int], patience: int,
+                 batch_size: int) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows of one network per seed, trained together as one compiled program."""
+    import time
+
+    from ..models import batched
+
+    split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
+    X_test, y_test = worker_official_test(data_dir, verify, tuple(classes))
+    started = time.perf_counter()
+    fits = batched.fit_many(split.X_fit, split.y_fit.ravel(), split.X_val, split.y_val.ravel(),
+                            seeds=list(seeds), epochs=epochs, patience=patience,
+                            batch_size=batch_size, learning_rate=learning_rate)  # fmt: skip
+    share = (time.perf_counter() - started) / len(seeds)
+    rows = []
+    for seed, fit in zip(seeds, fits, strict=True):
+        diverged = _first_bad_epoch(fit.history)
+        val = test = None
+        if diverged is None:
+            val = _accuracy(batched.predict_proba(fit.params, split.X_val), split.y_val)
+            test = _accuracy(batched.predict_proba(fit.params, X_test), y_test)
+        row = SweepRow(tuple(classes), "nn", learning_rate, None, epochs, seed, val, None, test,  # type: ignore[arg-type]
+                       diverged, share)  # fmt: skip
+        rows.append(row.as_json())
+    return rows
+
+
+def _first_bad_epoch(history: dict[str, list[float]]) -> int | None:
+    """The first epoch (1-based) whose training or validation loss is not finite; else None."""
+    pairs = zip(history["loss"], history["val_loss"], strict=True)
+    return next((epoch for epoch, losses in enumerate(pairs, 1) if not np.isfinite(losses).all()),
+                None)  # fmt: skip
+
+
+def _accuracy(probability: np.ndarray, y: np.ndarray) -> float:
+    """Share of rows where P(label 1) > 0.5 agrees with the 0/1 label y (n,) or (n, 1)."""
+    return float(np.mean((probability > 0.5) == (y.ravel() > 0.5)))
+
+
+# --------------------------------------------------------------------------- in the client
+
+
+def data_identity(data_dir: str | None, verify: bool) -> str:
+    """What the data is, for cache keys: verified files are the official ones, wherever found;
+    unverified ones are hashed (this loads them once in the client)."""
+    if verify:
+        return "official fashion-mnist"
+    (train_images, train_labels), (test_images, test_labels) = load_fashion_mnist(
+        data_dir, verify=False
+    )
+    hasher = hashlib.sha256()
+    for array in (train_images, train_labels, test_images, test_labels):
+        hasher.update(str(array.shape).encode())
+        hasher.update(np.ascontiguousarray(array).data)
+    return "sha256:" + hasher.hexdigest()
+
+
+def tasks(grid: Grid) -> list[engine.Task]:
+    """The grid's tasks, in grid order: pair, learning rate, steps or epochs, then seed."""
+    data = data_identity(grid.data_dir, grid.verify)
+    # One key_of for what every task shares (versions, backend, data); each task adds its own
+    # settings to that digest, so keys cost microseconds, not key_of's version look-ups.
+    base = cache.key_of(f"sweep-{grid.model}", {"data": data, "revision": REVISION})
+    where = {"data_dir": grid.data_dir, "verify": grid.verify}
+    found = []
+    for pair in grid.pairs:
+        for rate in grid.learning_rates:
+            for length in grid.lengths:
+                if grid.model == "logreg":
+                    found += [_task(base, "sweep-logreg", logreg_task, where, classes=pair,
+                                    learning_rate=float(rate), steps=int(length), seed=int(seed))
+                              for seed in grid.seeds]  # fmt: skip
+                else:
+                    found.append(_task(base, "sweep-nn", network_task, where, classes=pair,
+                                       learning_rate=float(rate), epochs=int(length),
+                                       seeds=[int(s) for s in grid.seeds],
+                                       patience=grid.patience, batch_size=grid.batch_size))  # fmt: skip
+    return found
+
+
+def _task(base: str, namespace: str, function: Any, where: dict[str, Any],
+          **settings: Any) -> engine.Task:  # fmt: skip
+    text = json.dumps([base, settings], sort_keys=True)
+    key = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return engine.Task(namespace, key, function, {**where, **settings})
+
+
+def rows_of(results: Sequence[Any]) -> list[SweepRow]:
+    """Task results (one row, or a list of rows per network task) as records, in grid order."""
+    rows = []
+    for result in results:
+        for record in result if isinstance(result, list) else [result]:
+            rows.append(SweepRow(**{**record, "classes": tuple(record["classes"])}))
+    return rows
+
+
+def run_sweep(grid: Grid, *, workers: int | None = None, scheduler: str | None = None,
+              on_done: engine.OnDone | None = None, client: Any = None) -> list[SweepRow]:  # fmt: skip
+    """Run the grid on a new local cluster, a scheduler, or a given ``client``; rows in grid order."""
+    work = tasks(grid)
+    if client is not None:
+        results = engine.run_on(client, work, on_done)
+    else:
+        results = engine.run(work, workers=workers, scheduler=scheduler, on_done=on_done)
+    rows = rows_of(results)
+    assert len(rows) == grid.size, "one row per run"
+    return rows

@@ -1,0 +1,175 @@
+"""``fashionlab sweep``: flags -> Grid -> analysis.sweep on Dask -> print or write a folder.
+
+Wired into ``cli.py`` with ``add_parser(subcommands)`` and ``COMMANDS["sweep"] = run``. Dask and
+the models are imported inside ``run``, so ``fashionlab --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from .config import ALL_PAIRS, NN_EPOCHS, PAIRS, SEED, SHUFFLE_SEED
+from .errors import UsageError
+
+
+def _comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list[Any]]:
+    """A flag type: a comma-separated, non-empty list, each item checked by ``convert``."""
+
+    def parse(text: str) -> list[Any]:
+        items = [item.strip() for item in text.split(",")]
+        if not text.strip() or any(not item for item in items):
+            raise argparse.ArgumentTypeError(
+                f"must be a comma-separated list of {what}, got {text!r}"
+            )
+        values = []
+        for item in items:
+            try:
+                values.append(convert(item))
+            except ValueError:
+                raise argparse.ArgumentTypeError(
+                    f"each must be {what}, got {item!r} in {text!r}"
+                ) from None
+        return values
+
+    return parse
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def _count(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < low:
+            raise ValueError(text)
+        return value
+
+    return parse
+
+
+def _class_pair(text: str) -> str:
+    from .data.preprocessing import canonical_class
+
+    try:
+        return canonical_class(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _workers(text: str) -> int:
+    try:
+        return _count(1)(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``sweep`` to an ``add_subparsers()`` object; returns its parser."""
+    text = "a grid of pairs x learning rates x steps (or epochs) x seeds, run on Dask"
+    parser = subparsers.add_parser("sweep", help=text, description=text)
+    pairs = parser.add_mutually_exclusive_group()
+    pairs.add_argument("--classes", dest="pairs", nargs=2, action="append", type=_class_pair,
+                       metavar=("FIRST", "SECOND"),
+                       help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
+    pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
+    parser.add_argument("--model", choices=("logreg", "nn"), default="logreg")
+    parser.add_argument("--learning-rates", type=_comma_list(_rate, "a finite number > 0"),
+                        default=None, metavar="LIST",
+                        help="comma list; for nn, Adam's learning rate (default: 0.05 for "
+                        "logreg, 0.001 for nn)")  # fmt: skip
+    parser.add_argument("--steps", type=_comma_list(_count(1), "an integer >= 1"), metavar="LIST",
+                        help="gradient-descent steps, logreg only (default: 100)")  # fmt: skip
+    parser.add_argument("--epochs", type=_comma_list(_count(1), "an integer >= 1"), metavar="LIST",
+                        help=f"most epochs, nn only (default: {NN_EPOCHS})")  # fmt: skip
+    parser.add_argument("--seeds", type=_comma_list(_count(0), "an integer >= 0"), metavar="LIST",
+                        help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
+                        f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
+    parser.add_argument("--workers", type=_workers, metavar="N",
+                        help="local Dask worker processes (default: one per core)")  # fmt: skip
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
+                        "local cluster")  # fmt: skip
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="folder of the four official .gz files, as each worker sees it")  # fmt: skip
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="accept files whose SHA-256 differs from the official ones")  # fmt: skip
+    parser.add_argument("--out", metavar="DIR", help="write sweep.csv, sweep.json and figures")
+    parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
+    return parser
+
+
+def grid_of(args: argparse.Namespace) -> Any:
+    """The ``Grid`` the flags ask for; a flag that does not fit the model is a UsageError."""
+    from .analysis.sweep import Grid
+
+    logreg = args.model == "logreg"
+    unused = ("--epochs", args.epochs) if logreg else ("--steps", args.steps)
+    if unused[1] is not None:
+        other = "--steps" if logreg else "--epochs"
+        raise UsageError(f"argument {unused[0]}: not used with --model {args.model} (it takes "
+                         f"{other}), got {','.join(map(str, unused[1]))!r}")  # fmt: skip
+    pairs = ALL_PAIRS if args.all_pairs else tuple(tuple(p) for p in args.pairs or PAIRS)
+    return Grid(
+        pairs=pairs, model=args.model,
+        learning_rates=tuple(args.learning_rates or ([0.05] if logreg else [0.001])),
+        steps=tuple(args.steps or [100]), epochs=tuple(args.epochs or [NN_EPOCHS]),
+        seeds=tuple(args.seeds or [SHUFFLE_SEED if logreg else SEED]),
+        data_dir=args.data_dir, verify=args.verify,
+    )  # fmt: skip
+
+
+def progress_printer(stream: Any = None) -> Callable[..., None]:
+    """A line ``sweep k/N`` per task on a terminal; elsewhere one per ~10 % and the last."""
+    stream = stream or sys.stderr
+    every_task = stream.isatty()
+    printed = [-1]
+
+    def on_done(done: int, total: int, task: Any, from_cache: bool) -> None:
+        tenth = done * 10 // total
+        if every_task or done == total or tenth > printed[0]:
+            printed[0] = tenth
+            note = " (cached)" if from_cache else ""
+            print(f"sweep {done}/{total}{note}", file=stream, flush=True)
+
+    return on_done
+
+
+def run(args: argparse.Namespace) -> None:
+    """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
+    from .analysis import engine, sweep
+    from .render import sweep as render
+
+    engine.check_cluster(args.workers, args.scheduler)
+    grid = grid_of(args)
+    folder = None
+    if args.out is not None:
+        from . import outdir
+
+        folder = outdir.check(args.out, protected={})
+    rows = sweep.run_sweep(grid, workers=args.workers, scheduler=args.scheduler,
+                           on_done=progress_printer())  # fmt: skip
+    if folder is not None:
+        from . import outdir
+
+        with outdir.report_folder(folder) as stage:
+            render.write_folder(rows, stage)
+    if args.json:
+        print(render.rows_json(rows))
+        return
+    best = render.best_setting(rows)
+    where = f"; wrote {os.fspath(folder)}" if folder is not None else ""
+    print(f"sweep: {len(rows)} runs, {best['diverged']} diverged{where}")
+    if best["best"] is not None:
+        classes, rate, length = best["best"]
+        unit = "steps" if grid.model == "logreg" else "epochs"
+        print(f"best mean validation accuracy {best['mean']:.4f}: {' vs '.join(classes)}, "
+              f"learning rate {rate:g}, {length} {unit}")  # fmt: skip

@@ -1,0 +1,133 @@
+"""The sweep's outputs: its rows as CSV and JSON, and two figures per class pair.
+
+- accuracy against learning rate, one line per step (or epoch) count: the mean over seeds, with
+  the band from the lowest to the highest seed;
+- the spread over seeds: each setting's validation accuracies, one dot per seed.
+
+A diverged run has no accuracy: it is left out of the lines and counted in the legend.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..analysis.sweep import SweepRow
+from ..storage import slug
+from .figures import save
+
+COLUMNS = ("classes", "model", "learning_rate", "steps", "epochs", "seed", "val_accuracy",
+           "heldout_accuracy", "official_test_accuracy", "diverged_at_step", "seconds")  # fmt: skip
+
+
+def rows_json(rows: Sequence[SweepRow]) -> str:
+    """``{"rows": [...]}``, strict JSON: a missing accuracy is null, never NaN."""
+    return json.dumps({"rows": [row.as_json() for row in rows]}, indent=1, allow_nan=False)
+
+
+def rows_csv(rows: Sequence[SweepRow]) -> str:
+    """One line per run; classes as ``First / Second``, a missing value as an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in rows:
+        record = row.as_json()
+        record["classes"] = " / ".join(row.classes)
+        writer.writerow(["" if record[column] is None else record[column] for column in COLUMNS])
+    return buffer.getvalue()
+
+
+def _length(row: SweepRow) -> int:
+    return row.steps if row.steps is not None else row.epochs  # type: ignore[return-value]
+
+
+def _length_name(rows: Sequence[SweepRow]) -> str:
+    return "steps" if rows[0].model == "logreg" else "epochs"
+
+
+def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
+    """Validation accuracy against learning rate (log scale) for one pair: a line per length."""
+    figure = Figure(figsize=(6.4, 4.0))
+    axes = figure.add_subplot()
+    name = _length_name(rows)
+    for length in sorted({_length(row) for row in rows}):
+        mine = [row for row in rows if _length(row) == length]
+        rates = sorted({row.learning_rate for row in mine})
+        scores = [[r.val_accuracy for r in mine if r.learning_rate == rate
+                   and r.val_accuracy is not None] for rate in rates]  # fmt: skip
+        kept = [(rate, s) for rate, s in zip(rates, scores, strict=True) if s]
+        diverged = sum(row.diverged_at_step is not None for row in mine)
+        label = f"{length} {name}" + (f" ({diverged} diverged)" if diverged else "")
+        if not kept:
+            axes.plot([], [], label=label)
+            continue
+        x = [rate for rate, _ in kept]
+        line = axes.plot(x, [np.mean(s) for _, s in kept], marker="o", label=label)[0]
+        axes.fill_between(x, [min(s) for _, s in kept], [max(s) for _, s in kept],
+                          color=line.get_color(), alpha=0.2, linewidth=0)  # fmt: skip
+    axes.set_xscale("log")
+    axes.set_xlabel("learning rate")
+    axes.set_ylabel("validation accuracy (mean; band: seeds' range)")
+    axes.set_title(" vs ".join(rows[0].classes))
+    axes.legend(fontsize="small")
+    return figure
+
+
+def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
+    """Each setting's validation accuracy over seeds for one pair: one dot per seed."""
+    settings = sorted({(row.learning_rate, _length(row)) for row in rows})
+    figure = Figure(figsize=(max(4.0, 0.55 * len(settings) + 1.5), 4.0))
+    axes = figure.add_subplot()
+    for position, (rate, length) in enumerate(settings):
+        scores = [row.val_accuracy for row in rows if row.val_accuracy is not None
+                  and (row.learning_rate, _length(row)) == (rate, length)]  # fmt: skip
+        axes.plot([position] * len(scores), scores, "o", color="C0", alpha=0.6)
+        if len(scores) > 1:
+            axes.plot([position - 0.25, position + 0.25], [np.mean(scores)] * 2, color="C1")
+    axes.set_xticks(range(len(settings)))
+    axes.set_xticklabels([f"{rate:g}\n{length}" for rate, length in settings], fontsize="small")
+    axes.set_xlabel(f"learning rate / {_length_name(rows)}")
+    axes.set_ylabel("validation accuracy (dots: seeds; bar: mean)")
+    axes.set_title(f"{' vs '.join(rows[0].classes)}: spread over seeds")
+    return figure
+
+
+def by_pair(rows: Sequence[SweepRow]) -> dict[tuple[str, str], list[SweepRow]]:
+    """The rows of each pair, in the order the pairs first appear."""
+    groups: dict[tuple[str, str], list[SweepRow]] = {}
+    for row in rows:
+        groups.setdefault(row.classes, []).append(row)
+    return groups
+
+
+def write_folder(rows: Sequence[SweepRow], folder: Path) -> list[Path]:
+    """Write ``sweep.csv``, ``sweep.json`` and each pair's two figures into ``folder``."""
+    written = [folder / "sweep.csv", folder / "sweep.json"]
+    written[0].write_text(rows_csv(rows))
+    written[1].write_text(rows_json(rows) + "\n")
+    for classes, mine in by_pair(rows).items():
+        name = slug(classes)
+        written.append(save(accuracy_figure(mine), folder / f"accuracy_{name}.svg"))
+        written.append(save(seed_spread_figure(mine), folder / f"seeds_{name}.svg"))
+    return written
+
+
+def best_setting(rows: Sequence[SweepRow]) -> dict[str, Any]:
+    """The best setting by mean validation accuracy over seeds (None if every run diverged)."""
+    means: dict[tuple[Any, ...], list[float]] = {}
+    for row in rows:
+        if row.val_accuracy is not None:
+            key = (row.classes, row.learning_rate, _length(row))
+            means.setdefault(key, []).append(row.val_accuracy)
+    if not means:
+        return {"best": None, "diverged": len(rows)}
+    best = max(means, key=lambda key: np.mean(means[key]))
+    diverged = sum(row.diverged_at_step is not None for row in rows)
+    return {"best": best, "mean": float(np.mean(means[best])), "diverged": diverged}
