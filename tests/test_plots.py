@@ -19,6 +19,13 @@ HISTORY = {k: list(rng.uniform(size=20)) for k in
 EPOCHS = {k: list(rng.uniform(size=7)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
 
 
+GRID = [
+    {"learning_rate": lr, "steps": steps, "val_accuracy": None if lr > 1 else 0.8,
+     "diverged_at_step": 3 if lr > 1 else None}
+    for lr in (0.005, 0.05, 5.0) for steps in (10, 100, 1000)
+]  # fmt: skip
+
+
 def _titled(figure: Figure) -> bool:
     return any(a.get_title() for a in figure.axes) or bool(figure._suptitle)
 
@@ -29,13 +36,14 @@ CASES = {
     "tsne_all": (lambda: plots.tsne_map(MAP, MAP_LABELS), 1),
     "tsne_pair": (lambda: plots.tsne_map(MAP, MAP_LABELS, ["Pullover", "Coat"]), 1),
     "learning_curves": (lambda: plots.learning_curves(HISTORY, "x"), 2),
-    "plot_losses": (lambda: plots.plot_losses(EPOCHS), 1),
+    "logreg_runs": (lambda: plots.logreg_runs({"a": HISTORY, "b": HISTORY}), 4),
+    "plot_losses": (lambda: plots.plot_losses(EPOCHS, best_epoch=4), 1),
     "plot_accuracies": (lambda: plots.plot_accuracies(EPOCHS), 1),
     "explained_variance": (lambda: plots.explained_variance(np.full(784, 1 / 784)), 1),
     "weights_map": (lambda: plots.weights_map(rng.normal(size=(785, 1)), ["Pullover", "Coat"]), 2),
     "gallery": (
         lambda: plots.misclassified_gallery(
-            IMAGES[:8].reshape(8, -1), ["Coat"] * 8, np.linspace(0, 1, 8), ["Pullover", "Coat"], "t"
+            IMAGES[:8].reshape(8, -1), ["Coat"] * 8, ["Pullover"] * 8, np.linspace(0.5, 1, 8), "t"
         ),
         8,
     ),
@@ -45,6 +53,7 @@ CASES = {
     ),
     "pair_heatmap": (lambda: plots.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
     "confusion": (lambda: plots.confusion_matrix(np.eye(10) * 100, "t"), 2),
+    "lr_steps_grid": (lambda: plots.lr_steps_grid(GRID, ["Pullover", "Coat"]), 2),
 }
 
 
@@ -55,8 +64,12 @@ def test_every_figure_renders_with_its_axes(name: str, tmp_path: Path) -> None:
     assert isinstance(figure, Figure)
     assert len(figure.axes) == n_axes
     assert _titled(figure)
-    path = plots.save(figure, tmp_path / f"{name}.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    path = plots.save(figure, tmp_path / name)  # the suffix is chosen for the figure
+    data = path.read_bytes()
+    if path.suffix == ".png":
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    else:
+        assert path.suffix == ".svg" and b"<svg" in data[:300]
 
 
 def test_map_draws_one_collection_per_class_with_a_legend() -> None:
@@ -81,7 +94,63 @@ def test_learning_curves_have_train_and_validation_lines() -> None:
     for axes in figure.axes:
         assert len(axes.lines) == 2
         assert [t.get_text() for t in axes.get_legend().get_texts()] == ["train", "validation"]
-        assert axes.get_xlabel() == "gradient-descent step"
+    assert figure.axes[-1].get_xlabel() == "gradient-descent step"
+
+
+def test_two_runs_share_the_y_limits_of_each_metric() -> None:
+    easy = {k: [0.99 if "acc" in k else 0.05] * 20 for k in HISTORY}
+    figure = plots.logreg_runs({"easy": easy, "hard": HISTORY})
+    accuracy, loss = figure.axes[:2], figure.axes[2:]
+    assert accuracy[0].get_ylim() == accuracy[1].get_ylim()
+    assert loss[0].get_ylim() == loss[1].get_ylim()
+    assert accuracy[0].get_ylim()[1] >= 0.99 and [a.get_title() for a in accuracy] == [
+        "easy",
+        "hard",
+    ]
+
+
+def test_network_curves_mark_the_restored_epoch() -> None:
+    axes = plots.plot_losses(EPOCHS, best_epoch=5).axes[0]
+    marks = [line for line in axes.lines if list(line.get_xdata()) == [5, 5]]
+    assert len(marks) == 1
+    assert any("epoch 5" in text.get_text() for text in axes.texts)
+    with pytest.raises(ValueError, match="best_epoch must be in 1..7, got 8"):
+        plots.plot_accuracies(EPOCHS, best_epoch=8)
+
+
+def test_confusion_rows_are_shares_and_errors_own_the_colour_scale() -> None:
+    counts = np.full((10, 10), 2) + np.diag(np.full(10, 980))  # rows of 1000, 98.2 % diagonal
+    np.testing.assert_allclose(plots.row_normalise(counts).sum(axis=1), 1.0)
+    assert np.isnan(plots.row_normalise(np.zeros((2, 2)))).all()
+    axes = plots.confusion_matrix(counts, "t").axes[0]
+    errors = axes.images[0]
+    assert errors.norm.vmax == pytest.approx(2 / 1000)  # the largest error, not the diagonal
+    texts = [t.get_text() for t in axes.texts]
+    assert texts.count("98%") == 10 and texts.count("0.2%") == 90
+
+
+def test_gallery_names_the_predicted_and_the_true_class_readably() -> None:
+    figure = plots.misclassified_gallery(IMAGES[:8], ["Coat"] * 8, ["Shirt"] * 8, [0.9] * 8, "t")
+    width_px = min(figure.get_figwidth(), plots.PAGE_WIDTH_IN) * 96
+    shrink = width_px / (figure.get_figwidth() * 96)
+    for axes in figure.axes:
+        assert axes.get_title() == "predicted: Shirt (90%)" and axes.get_xlabel() == "true: Coat"
+        for text in (axes.title, axes.xaxis.label):
+            assert text.get_fontsize() * 96 / 72 * shrink >= 10  # CSS px at the page's width
+
+
+def test_lr_steps_grid_marks_divergence_and_the_assignment_setting() -> None:
+    axes = plots.lr_steps_grid(GRID, ["Pullover", "Coat"]).axes[0]
+    texts = [t.get_text() for t in axes.texts]
+    assert texts.count("diverged\nat step 3") == 3 and texts.count("80.0%") == 6
+    outlined = [p for p in axes.patches if not p.get_fill()]
+    assert [p.get_xy() for p in outlined] == [(0.5, 0.5)]  # steps 100 (column 1), rate 0.05 (row 1)
+    with pytest.raises(ValueError, match="at least one row"):
+        plots.lr_steps_grid([], ["Pullover", "Coat"])
+
+
+def test_tsne_maps_have_equal_aspect() -> None:
+    assert plots.tsne_map(MAP, MAP_LABELS).axes[0].get_aspect() == 1.0
 
 
 def test_weights_map_is_centred_at_zero() -> None:

@@ -1,167 +1,161 @@
 """Every figure of the study. Each function returns a matplotlib ``Figure``; callers decide where it goes.
-
-Figures are built with the object-oriented API (no pyplot state), so they render headless with Agg
-and never leak between calls. A class has the same colour in every figure.
+Object-oriented API only (no pyplot state): headless, nothing leaks between calls. A class has the
+same colour in every figure; figures fit the page's column (``PAGE_WIDTH_IN``) so text stays >= 10 px.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
-from ..storage import atomic_path
+from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
 
 # tab10, one colour per class, used everywhere
 CLASS_COLOURS: tuple[str, ...] = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
-TRAIN_COLOUR, VAL_COLOUR = "#1f77b4", "#d62728"
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)  # fmt: skip
+TRAIN_COLOUR, VAL_COLOUR, MARK_COLOUR = "#1f77b4", "#d62728", "#333333"
+PAGE_WIDTH_IN = 9.6  # the page's text column (about 920 CSS px); a wider figure is shrunk to it
+PIXEL_AXES = {"xlabel": "column (pixel)", "ylabel": "row (pixel)"}
 
 
 def colour_of(class_name: str) -> str:
     return CLASS_COLOURS[CLASS_NAMES.index(class_name)]
 
 
-def save(figure: Figure, path: str | Path, dpi: int = 110) -> Path:
-    """Write ``figure`` as PNG atomically (a reader never sees half a file)."""
-    path = Path(path)
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=dpi, bbox_inches="tight")
-    return path
+def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+    figure = Figure(figsize=(width, height))
+    return figure, figure.add_subplot()
+
+
+def _tiles(figure: Figure, images: Sequence | np.ndarray, columns: int, **style) -> list[Axes]:
+    """One subplot without ticks per 28x28 image, ``columns`` to a row."""
+    rows = max(1, -(-len(images) // columns))
+    tiles = [figure.add_subplot(rows, columns, index + 1) for index in range(len(images))]
+    for axes, image in zip(tiles, images, strict=True):
+        axes.imshow(np.reshape(image, (28, 28)), **{"cmap": "binary", **style})
+        axes.set(xticks=[], yticks=[])
+    return tiles
 
 
 def show_image(image: np.ndarray, label: int, note: str = "") -> Figure:
     """One image in grayscale with a colour bar; the class name is the title (the assignment's cell)."""
-    figure = Figure(figsize=(4.6, 4))
-    axes = figure.add_subplot()
-    shown = axes.imshow(image, cmap="binary")
-    figure.colorbar(shown, ax=axes, label="pixel value")
-    axes.set_title(CLASS_NAMES[int(label)] + (f" ({note})" if note else ""))
-    axes.set_xlabel("column (pixel)")
-    axes.set_ylabel("row (pixel)")
+    figure, axes = _figure(4.6, 4)
+    figure.colorbar(axes.imshow(image, cmap="binary"), ax=axes, label="pixel value")
+    axes.set(title=CLASS_NAMES[int(label)] + (f" ({note})" if note else ""), **PIXEL_AXES)
     return figure
 
 
 def image_grid(images: np.ndarray, labels: np.ndarray, rows: int = 5, columns: int = 5) -> Figure:
     """The first ``rows * columns`` images, each labelled with its class."""
-    figure = Figure(figsize=(1.9 * columns, 2.05 * rows))
+    figure = Figure(figsize=(1.75 * columns, 1.9 * rows))
     figure.suptitle(f"The first {rows * columns} training images", fontsize=13)
-    for index in range(rows * columns):
-        axes = figure.add_subplot(rows, columns, index + 1)
-        axes.imshow(images[index], cmap="binary")
-        axes.set_xticks([])
-        axes.set_yticks([])
-        axes.set_xlabel(CLASS_NAMES[int(labels[index])], fontsize=10)
+    shown = rows * columns
+    for axes, label in zip(_tiles(figure, images[:shown], columns), labels[:shown], strict=True):
+        axes.set_xlabel(CLASS_NAMES[int(label)], fontsize=10)
     figure.tight_layout()
     return figure
 
 
 def tsne_map(
-    embedding: np.ndarray,
-    labels: np.ndarray,
-    classes: Sequence[str] | None = None,
-    title: str | None = None,
-) -> Figure:
-    """The 2-D t-SNE map coloured by class; with ``classes``, only those classes are drawn."""
+    embedding: np.ndarray, labels: np.ndarray, classes: Sequence[str] | None = None, title: str | None = None
+) -> Figure:  # fmt: skip
+    """The 2-D t-SNE map coloured by class, equal aspect; with ``classes``, only those are drawn."""
     shown = list(classes) if classes else list(CLASS_NAMES)
-    figure = Figure(figsize=(7.5, 6.2) if classes is None else (6.4, 5.4))
-    axes = figure.add_subplot()
+    figure, axes = _figure(*((7.4, 6.0) if classes is None else (6.4, 5.0)))
     size = max(1.5, min(12.0, 30_000 / len(embedding)))
     for name in shown:
         rows = labels == CLASS_NAMES.index(name)
         axes.scatter(
-            embedding[rows, 0],
-            embedding[rows, 1],
-            s=size,
-            c=colour_of(name),
-            label=f"{name} ({int(rows.sum()):,})",
-            alpha=0.75,
-            linewidths=0,
-            rasterized=True,
-        )
-    axes.set_title(title or f"t-SNE map of {len(embedding):,} training images")
-    axes.set_xlabel("t-SNE dimension 1")
-    axes.set_ylabel("t-SNE dimension 2")
-    legend = axes.legend(
-        loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=max(1.0, 24 / size), frameon=False
-    )
-    legend.set_title("class (points)")
+            embedding[rows, 0], embedding[rows, 1], s=size, c=colour_of(name),
+            label=f"{name} ({int(rows.sum()):,})", alpha=0.75, linewidths=0, rasterized=True,
+        )  # fmt: skip
+    axes.set_aspect("equal", adjustable="datalim")  # a distance means the same along both axes
+    axes.set(title=title or f"t-SNE map of {len(embedding):,} training images",
+             xlabel="t-SNE dimension 1", ylabel="t-SNE dimension 2")  # fmt: skip
+    axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=max(1.0, 24 / size),
+                frameon=False, title="class (points)")  # fmt: skip
     return figure
 
 
-def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> Figure:
-    """Train and validation accuracy (left) and loss (right) against gradient-descent steps."""
-    figure = Figure(figsize=(11, 4.2))
-    steps = np.arange(1, len(history["train_accuracy"]) + 1)
-    for column, (metric, label) in enumerate((("accuracy", "Accuracy"), ("loss", "BCE loss"))):
-        axes = figure.add_subplot(1, 2, column + 1)
-        axes.plot(steps, history[f"train_{metric}"], color=TRAIN_COLOUR, label="train")
-        axes.plot(steps, history[f"val_{metric}"], color=VAL_COLOUR, label="validation", ls="--")
-        axes.set_xlabel("gradient-descent step")
-        axes.set_ylabel(label)
-        axes.set_title(f"{label}{' - ' + title if title else ''}")
-        axes.grid(alpha=0.3)
-        axes.legend()
+def logreg_runs(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> Figure:
+    """Accuracy (top) and loss (bottom) against gradient-descent steps, one column per run
+    (``histories``: title -> train/val accuracy and loss); each row shares its y-axis."""
+    columns = max(1, len(histories))
+    figure = Figure(figsize=(min(PAGE_WIDTH_IN, 1.2 + 4.2 * columns), 6.4))
+    grid = figure.subplots(2, columns, sharex=True, sharey="row", squeeze=False)
+    for column, (title, history) in enumerate(histories.items()):
+        steps = np.arange(1, len(history["train_accuracy"]) + 1)
+        for row, (metric, label) in enumerate((("accuracy", "Accuracy"), ("loss", "BCE loss"))):
+            axes = grid[row, column]
+            axes.plot(steps, history[f"train_{metric}"], color=TRAIN_COLOUR, label="train")
+            axes.plot(steps, history[f"val_{metric}"], color=VAL_COLOUR, ls="--", label="validation")  # fmt: skip
+            axes.grid(alpha=0.3)
+            if column == 0:
+                axes.set_ylabel(label)
+                axes.legend()
+        grid[0, column].set_title(title or "Logistic regression")
+        grid[1, column].set_xlabel("gradient-descent step")
     figure.tight_layout()
     return figure
 
 
-def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str) -> Figure:
-    figure = Figure(figsize=(6, 4.2))
-    axes = figure.add_subplot()
+def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> Figure:
+    """One run's accuracy (top) and loss (bottom) against steps: ``logreg_runs`` of one run."""
+    return logreg_runs({title: history})
+
+
+def _epoch_curve(
+    history: Mapping[str, Sequence[float]], metric: str, label: str, best_epoch: int | None
+) -> Figure:
+    figure, axes = _figure(6, 4.2)
     epochs = np.arange(1, len(history[metric]) + 1)
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
     axes.plot(epochs, history[f"val_{metric}"], color=VAL_COLOUR, marker="o", ms=3, label="Val")
-    axes.set_title(f"Model {label}")
+    if best_epoch is not None:
+        if not 1 <= best_epoch <= len(epochs):
+            raise ValueError(f"best_epoch must be in 1..{len(epochs)}, got {best_epoch}")
+        axes.axvline(best_epoch, color=MARK_COLOUR, ls=":", lw=1.5, label="restored weights")
+        axes.text(best_epoch, 0.97, f" restored: epoch {best_epoch}", va="top", fontsize=9,
+                  color=MARK_COLOUR, transform=axes.get_xaxis_transform())  # fmt: skip
+    axes.set(title=f"Model {label}", xlabel="Epoch", ylabel=label)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_xlabel("Epoch")
-    axes.set_ylabel(label)
     axes.grid(alpha=0.3)
     axes.legend()
     figure.tight_layout()
     return figure
 
 
-def plot_losses(history: Mapping[str, Sequence[float]]) -> Figure:
-    """The network's train and validation loss per epoch (the assignment's ``plot_losses``)."""
-    return _epoch_curve(history, "loss", "Loss")
+def plot_losses(history: Mapping[str, Sequence[float]], best_epoch: int | None = None) -> Figure:
+    """Train and validation loss per epoch, marking the restored ``best_epoch`` (1-based)."""
+    return _epoch_curve(history, "loss", "Loss", best_epoch)
 
 
-def plot_accuracies(history: Mapping[str, Sequence[float]]) -> Figure:
-    """The network's train and validation accuracy per epoch (``plot_accuracies``)."""
-    return _epoch_curve(history, "accuracy", "Accuracy")
+def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | None = None) -> Figure:  # fmt: skip
+    """Train and validation accuracy per epoch, marking the restored ``best_epoch`` (1-based)."""
+    return _epoch_curve(history, "accuracy", "Accuracy", best_epoch)
 
 
 def explained_variance(ratio: np.ndarray, mark: int = 50) -> Figure:
     """Cumulative share of variance against the number of principal components, marking ``mark``."""
-    figure = Figure(figsize=(6.4, 4.2))
-    axes = figure.add_subplot()
+    figure, axes = _figure(6.4, 4.2)
     cumulative = np.cumsum(ratio)
     components = np.arange(1, len(ratio) + 1)
     axes.plot(components, cumulative, color=TRAIN_COLOUR, label="cumulative share")
     kept = cumulative[mark - 1]
     axes.axvline(mark, color=VAL_COLOUR, ls="--", lw=1)
     axes.scatter([mark], [kept], color=VAL_COLOUR, zorder=3, label=f"{mark} components: {kept:.1%}")
-    axes.set_xscale("log")
-    axes.set_ylim(0, 1.02)
-    axes.set_xlabel("number of principal components (log scale)")
-    axes.set_ylabel("share of variance kept")
-    axes.set_title("PCA of the standardised training images")
+    axes.set(xscale="log", ylim=(0, 1.02), xlabel="number of principal components (log scale)",
+             ylabel="share of variance kept", title="PCA of the standardised training images")  # fmt: skip
     axes.grid(alpha=0.3, which="both")
     axes.legend(loc="lower right")
     return figure
@@ -171,110 +165,136 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     """theta_1..theta_784 as a 28x28 diverging map centred at 0: red pushes to the second class."""
     weights = np.asarray(theta).ravel()[1:].reshape(28, 28)
     limit = float(np.abs(weights).max()) or 1.0
-    figure = Figure(figsize=(5, 4.3))
-    axes = figure.add_subplot()
+    figure, axes = _figure(5, 4.3)
     shown = axes.imshow(weights, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
     figure.colorbar(shown, ax=axes, label=f"weight (+ favours {classes[1]})")
-    axes.set_title(f"Weights: {classes[0]} vs {classes[1]}")
-    axes.set_xlabel("column (pixel)")
-    axes.set_ylabel("row (pixel)")
+    axes.set(title=f"Weights: {classes[0]} vs {classes[1]}", **PIXEL_AXES)
     return figure
 
 
 def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int = 9) -> Figure:
     """Every pair's weights theta_1..theta_784, each scaled by its largest |weight| and centred at 0."""
     rows = max(1, -(-len(pairs) // columns))
-    figure = Figure(figsize=(1.45 * columns + 0.8, 1.6 * rows + 0.6))
+    figure = Figure(figsize=(PAGE_WIDTH_IN, 1.35 * rows + 0.7))
     figure.suptitle("Logistic-regression weights for every pair (red favours the second class)")
-    shown = None
-    for index, (classes, theta) in enumerate(pairs):
-        weights = np.asarray(theta).ravel()[1:].reshape(28, 28)
-        axes = figure.add_subplot(rows, columns, index + 1)
-        shown = axes.imshow(
-            weights / (np.abs(weights).max() or 1.0), cmap="RdBu_r", vmin=-1, vmax=1
-        )
-        axes.set_xticks([])
-        axes.set_yticks([])
-        axes.set_title(f"{classes[0]}\nvs {classes[1]}", fontsize=6.5)
-    if shown is not None:
-        figure.colorbar(shown, ax=figure.axes, shrink=0.6, label="weight / largest |weight|")
+    weights = [np.asarray(theta).ravel()[1:] for _, theta in pairs]
+    scaled = [w / (np.abs(w).max() or 1.0) for w in weights]
+    tiles = _tiles(figure, scaled, columns, cmap="RdBu_r", vmin=-1, vmax=1)
+    for axes, (classes, _) in zip(tiles, pairs, strict=True):
+        axes.set_title(f"{classes[0]}\nvs {classes[1]}", fontsize=7.5)
+    if tiles:
+        figure.colorbar(tiles[0].images[0], ax=tiles, location="bottom", shrink=0.5, aspect=40,
+                        label="weight / largest |weight|")  # fmt: skip
     return figure
 
 
 def misclassified_gallery(
-    images: np.ndarray,
-    true_labels: Sequence[str],
-    probabilities: np.ndarray,
-    classes: Sequence[str],
-    title: str,
-) -> Figure:
-    """Images with their true class and the model's probability of the second class."""
-    count = len(images)
-    columns = min(count, 8) or 1
-    rows = max(1, -(-count // columns))
-    figure = Figure(figsize=(1.7 * columns, 2.1 * rows + 0.4))
-    figure.suptitle(title, fontsize=11)
-    for index in range(count):
-        axes = figure.add_subplot(rows, columns, index + 1)
-        axes.imshow(images[index].reshape(28, 28), cmap="binary")
-        axes.set_xticks([])
-        axes.set_yticks([])
-        axes.set_xlabel(
-            f"true: {true_labels[index]}\nP({classes[1]})={probabilities[index]:.2f}", fontsize=8
-        )
+    images: np.ndarray, true_labels: Sequence[str], predicted_labels: Sequence[str],
+    confidences: Sequence[float] | None, title: str, columns: int = 4,
+) -> Figure:  # fmt: skip
+    """Misclassified images, each titled with the predicted class (red, with the model's
+    probability of it when ``confidences`` is given) above the true class."""
+    columns = max(1, min(len(images), columns))
+    rows = max(1, -(-len(images) // columns))
+    figure = Figure(figsize=(min(PAGE_WIDTH_IN, 2.3 * columns), 2.55 * rows + 0.4))
+    figure.suptitle(title if len(images) else f"{title}: none", fontsize=12)
+    for index, axes in enumerate(_tiles(figure, images, columns)):
+        sure = f" ({confidences[index]:.0%})" if confidences is not None else ""
+        axes.set_title(f"predicted: {predicted_labels[index]}{sure}", fontsize=9, color=VAL_COLOUR)
+        axes.set_xlabel(f"true: {true_labels[index]}", fontsize=9)
     figure.tight_layout()
     return figure
 
 
+def _class_axes(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
+    axes.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=45, ha="right")
+    axes.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES)
+    axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
+
+
+def _write_cells(axes: Axes, texts: np.ndarray, dark: np.ndarray, **style: object) -> None:
+    """Write ``texts[i, j]`` centred on each cell, white on cells where ``dark`` is true."""
+    for (i, j), text in np.ndenumerate(texts):
+        colour = "white" if dark[i, j] else "black"
+        axes.text(j, i, text, ha="center", va="center", color=colour, **style)  # type: ignore[arg-type]
+
+
 def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy") -> Figure:
     """A symmetric 10x10 map of a per-pair score; the diagonal is blank."""
-    figure = Figure(figsize=(7.6, 6.4))
-    axes = figure.add_subplot()
-    masked = np.ma.masked_invalid(matrix)
-    shown = axes.imshow(masked, cmap="viridis", vmin=np.nanmin(matrix), vmax=1.0)
+    figure, axes = _figure(7.6, 6.4)
+    low = float(np.nanmin(matrix))
+    shown = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=low, vmax=1.0)
     figure.colorbar(shown, ax=axes, label=label)
-    axes.set_xticks(range(10), CLASS_NAMES, rotation=45, ha="right")
-    axes.set_yticks(range(10), CLASS_NAMES)
-    for i in range(10):
-        for j in range(10):
-            if np.isfinite(matrix[i, j]):
-                dark = matrix[i, j] < (np.nanmin(matrix) + 1) / 2
-                axes.text(
-                    j,
-                    i,
-                    f"{matrix[i, j]:.3f}",
-                    ha="center",
-                    va="center",
-                    fontsize=6.5,
-                    color="white" if dark else "black",
-                )
-    axes.set_title(title)
-    axes.set_xlabel("class (the matrix is symmetric)")
-    axes.set_ylabel("class")
+    texts = np.where(np.isfinite(matrix), np.char.mod("%.3f", np.nan_to_num(matrix)), "")
+    _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=7)
+    _class_axes(axes, title, "class (the matrix is symmetric)", "class")
     return figure
 
 
-def confusion_matrix(matrix: np.ndarray, title: str) -> Figure:
-    """Counts of true (rows) against predicted (columns) classes."""
-    figure = Figure(figsize=(7.6, 6.4))
+def row_normalise(counts: np.ndarray) -> np.ndarray:
+    """Each row of a confusion matrix divided by its total (a row of zeros stays NaN)."""
+    counts = np.asarray(counts, dtype=float)
+    totals = counts.sum(axis=1, keepdims=True)
+    return np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
+
+
+def _percent(share: float) -> str:
+    """'12%', or '3.4%' under 10 % so that small errors are not rounded away; '' for NaN."""
+    digits = 0 if share == 0 or share >= 0.095 else 1
+    return f"{100 * share:.{digits}f}%" if np.isfinite(share) else ""
+
+
+def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
+    """True (rows) against predicted (columns) classes, each row as shares of its true class. The
+    colour scale spans the off-diagonal errors only, so a 95 % diagonal cannot wash them out; the
+    diagonal (recall) is written on plain green."""
+    shares = row_normalise(counts)
+    if shares.shape != (len(CLASS_NAMES),) * 2:
+        raise ValueError(f"a confusion matrix is 10x10 counts, got shape {shares.shape}")
+    diagonal = np.eye(len(shares), dtype=bool)
+    errors = np.ma.masked_where(diagonal | ~np.isfinite(shares), shares)
+    top = float(errors.max()) if errors.count() and errors.max() > 0 else 1.0
+    figure, axes = _figure(8.2, 6.6)
+    shown = axes.imshow(errors, cmap="Reds", vmin=0, vmax=top)
+    axes.imshow(np.where(diagonal, 0.0, np.nan), cmap=ListedColormap(["#d7ecd9"]))  # plain green
+    figure.colorbar(shown, ax=axes, format=PercentFormatter(1.0), label="share of the true class (errors)")  # fmt: skip
+    texts = np.vectorize(_percent, otypes=[str])(shares)
+    _write_cells(axes, texts, ~diagonal & (np.nan_to_num(shares) > top * 0.6), fontsize=7.5)
+    _class_axes(axes, f"{title}\n(each row sums to 100 %; diagonal in green = recall)", "predicted class", "true class")  # fmt: skip
+    return figure
+
+
+def lr_steps_grid(
+    rows: Sequence[Mapping], classes: Sequence[str], setting: tuple[float, int] = (LEARNING_RATE, STEPS)
+) -> Figure:  # fmt: skip
+    """Validation accuracy over learning rate x steps. ``rows`` hold ``learning_rate``, ``steps``,
+    ``val_accuracy`` (None when the run diverged) and ``diverged_at_step``; diverged cells are
+    hatched and say when, and the assignment's ``setting`` is outlined."""
+    if not rows:
+        raise ValueError("lr_steps_grid needs at least one row, got none")
+    rates = sorted({float(r["learning_rate"]) for r in rows})
+    steps = sorted({int(r["steps"]) for r in rows})
+    grid = np.full((len(rates), len(steps)), np.nan)
+    texts = np.full(grid.shape, "", dtype=object)
+    figure = Figure(figsize=(min(PAGE_WIDTH_IN, 2.6 + 0.95 * len(steps)), 1.6 + 0.5 * len(rates)))
     axes = figure.add_subplot()
-    shown = axes.imshow(matrix, cmap="Blues")
-    figure.colorbar(shown, ax=axes, label="images")
-    axes.set_xticks(range(10), CLASS_NAMES, rotation=45, ha="right")
-    axes.set_yticks(range(10), CLASS_NAMES)
-    threshold = matrix.max() / 2
-    for i in range(10):
-        for j in range(10):
-            axes.text(
-                j,
-                i,
-                str(int(matrix[i, j])),
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="white" if matrix[i, j] > threshold else "black",
-            )
-    axes.set_title(title)
-    axes.set_xlabel("predicted class")
-    axes.set_ylabel("true class")
+    for row in rows:
+        i, j = rates.index(float(row["learning_rate"])), steps.index(int(row["steps"]))
+        if row["val_accuracy"] is not None and np.isfinite(row["val_accuracy"]):
+            grid[i, j], texts[i, j] = row["val_accuracy"], f"{100 * row['val_accuracy']:.1f}%"
+            continue
+        at = row.get("diverged_at_step")
+        texts[i, j] = "diverged" + (f"\nat step {at}" if at is not None else "")
+        axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///"))
+    low = float(np.nanmin(grid)) if np.isfinite(grid).any() else 0.0
+    shown = axes.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=low, vmax=1, aspect="auto")
+    figure.colorbar(shown, ax=axes, label="validation accuracy")
+    if setting[0] in rates and setting[1] in steps:
+        at_cell = (steps.index(setting[1]) - 0.5, rates.index(setting[0]) - 0.5)
+        axes.add_patch(Rectangle(at_cell, 1, 1, fill=False, ec="#ff2a7f", lw=3, zorder=3))
+    _write_cells(axes, texts, grid < (low + 1) / 2, fontsize=8)
+    axes.set_xticks(range(len(steps)), [str(s) for s in steps])
+    axes.set_yticks(range(len(rates)), [f"{r:g}" for r in rates])
+    title = f"Validation accuracy, {classes[0]} vs {classes[1]}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"  # fmt: skip
+    axes.set(xlabel="gradient-descent steps", ylabel="learning rate", title=title)
     return figure
