@@ -80,8 +80,10 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc})") from None
     else:
         n_workers = workers or os.cpu_count() or 1
+        # no dashboard; the scheduler's health routes on a free local port, not 8787
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)  # fmt: skip
+                               dashboard_address=None, silence_logs=logging.ERROR,
+                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
         client = Client(cluster)
     log.info("dask client %s", client)
     try:

@@ -75,7 +75,10 @@ class Grid:
         if self.model not in MODELS:
             raise UsageError(f"argument --model: must be one of {', '.join(MODELS)}, "
                              f"got {self.model!r}")  # fmt: skip
-        pairs = tuple(preprocessing.resolve_pair(pair) for pair in self.pairs)
+        try:
+            pairs = tuple(preprocessing.resolve_pair(pair) for pair in self.pairs)
+        except UsageError as exc:
+            raise UsageError(f"argument --classes: {exc}") from None
         _distinct("--classes", pairs)
         object.__setattr__(self, "pairs", pairs)  # the official spellings
         _distinct("--learning-rates", self.learning_rates)

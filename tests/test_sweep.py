@@ -1,0 +1,259 @@
+"""The sweep on Dask: a local cluster, a scheduler and workers started with the ``dask`` tools, a
+worker killed mid-sweep, resuming from the cache, divergence, exactness and bad flags.
+
+Most tests use the tiny random dataset (``--no-verify``), whose runs take milliseconds; the real
+data is used where the assignment fixes the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fashionlab import cache
+from fashionlab.analysis import engine, sweep
+from fashionlab.cli_sweep import add_parser, run
+from fashionlab.errors import FashionLabError
+
+DASK = Path(sys.executable).with_name("dask")
+PULLOVER_COAT_VAL = 0.8229166666666666  # the assignment's Pullover vs Coat, 0.05, 100 steps
+PULLOVER_COAT_HELDOUT = 0.8320833333333333
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """As cli.py's parser: a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """``fashionlab sweep ARGV`` in-process, with cli.main's contract: one line and 2 on errors."""
+    parser = OneLineParser(prog="fashionlab")
+    add_parser(parser.add_subparsers(dest="command"))
+    try:
+        run(parser.parse_args(["sweep", *argv]))
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    except FashionLabError as exc:
+        print(f"fashionlab sweep: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        code = 2
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def tiny_grid(data_dir: Path, **settings: object) -> sweep.Grid:
+    defaults: dict[str, object] = {"pairs": (("Pullover", "Coat"),), "learning_rates": (0.05,),
+                                   "steps": (100,), "seeds": (1, 2, 3, 4)}  # fmt: skip
+    return sweep.Grid(data_dir=str(data_dir), verify=False, **{**defaults, **settings})  # type: ignore[arg-type]
+
+
+def direct_rows(grid: sweep.Grid) -> list[sweep.SweepRow]:
+    """The oracle: the same task functions called in this process, one after another."""
+    return sweep.rows_of([task.function(**task.kwargs) for task in sweep.tasks(grid)])
+
+
+def without_seconds(rows: list[sweep.SweepRow]) -> list[dict[str, object]]:
+    return [{k: v for k, v in row.as_json().items() if k != "seconds"} for row in rows]
+
+
+@pytest.fixture(scope="module")
+def client():
+    with engine.connect(workers=2) as client:
+        yield client
+
+
+# --------------------------------------------------------------------------- bad flags
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag", "value"),
+    [
+        (["--learning-rates", "0.1,-1"], "--learning-rates", "-1"),
+        (["--learning-rates", "0.1,nan"], "--learning-rates", "nan"),
+        (["--seeds", "x"], "--seeds", "x"),
+        (["--seeds", "1,1"], "--seeds", "1"),
+        (["--steps", ""], "--steps", "''"),
+        (["--steps", "100,"], "--steps", "100,"),
+        (["--model", "nn", "--steps", "100"], "--steps", "100"),
+        (["--epochs", "5"], "--epochs", "5"),
+        (["--classes", "Coat", "Coat"], "--classes", "Coat"),
+        (["--classes", "Coat", "Hat"], "--classes", "Hat"),
+        (["--workers", "0"], "--workers", "0"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers", "tcp://127.0.0.1:1"),
+        (["--scheduler", "localhost"], "--scheduler", "localhost"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(argv, flag, value, capsys):
+    code, out, err = cli(argv, capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert flag in err and value in err
+
+
+def test_grid_validates_and_counts(tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, learning_rates=(0.1, 0.5), steps=(1, 2, 3))
+    assert grid.size == 1 * 2 * 3 * 4 == len(sweep.tasks(grid))
+    with pytest.raises(ValueError, match=r"--learning-rates: .*got -1"):
+        tiny_grid(tiny_data_dir, learning_rates=(-1,))
+    with pytest.raises(ValueError, match=r"--seeds: .*got -3"):
+        tiny_grid(tiny_data_dir, seeds=(-3,))
+
+
+def test_task_keys_are_deterministic_and_distinct(tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, steps=(1, 2))
+    first, second = sweep.tasks(grid), sweep.tasks(grid)
+    assert [t.dask_key for t in first] == [t.dask_key for t in second]
+    assert len({t.dask_key for t in first}) == len(first) == 8
+
+
+# --------------------------------------------------------------------------- on a local cluster
+
+
+@pytest.mark.slow
+def test_sweep_on_a_local_cluster_matches_a_plain_loop(client, tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, learning_rates=(0.05, 0.5), steps=(5, 50))
+    seen: list[tuple[int, int]] = []
+    rows = sweep.run_sweep(grid, client=client, on_done=lambda d, n, t, c: seen.append((d, n)))
+    assert without_seconds(rows) == without_seconds(direct_rows(grid))
+    assert seen == [(k, 16) for k in range(1, 17)]
+    json.dumps({"rows": [r.as_json() for r in rows]}, allow_nan=False)  # strict JSON
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, steps=(3_000,), seeds=(1, 2, 3, 4))
+    killed: list[int] = []
+
+    def kill_a_busy_worker(done: int, total: int, task: object, from_cache: bool) -> None:
+        if killed:
+            return
+        busy = [address for address, keys in client.processing().items() if keys]
+        pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+        os.kill(pid, signal.SIGKILL)
+        killed.append(pid)
+
+    rows = sweep.run_sweep(grid, client=client, on_done=kill_a_busy_worker)
+    assert killed, "a worker was killed while it ran a task"
+    assert [row.seed for row in rows] == [1, 2, 3, 4]  # complete, in grid order, no repeats
+    assert without_seconds(rows) == without_seconds(direct_rows(grid))
+    assert killed[0] not in client.run(os.getpid).values()  # the nanny starts a fresh one
+
+
+@pytest.mark.slow
+def test_an_interrupted_sweep_resumes_from_the_cache(client, tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, steps=(500,), seeds=(1, 2, 3, 4, 5, 6))
+
+    def stop_after_two(done: int, total: int, task: object, from_cache: bool) -> None:
+        if done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_sweep(grid, client=client, on_done=stop_after_two)
+    cached = engine.cached_results(sweep.tasks(grid))
+    assert len(cached) >= 2
+    sources: list[bool] = []
+    rows = sweep.run_sweep(grid, client=client, on_done=lambda d, n, t, c: sources.append(c))
+    assert sources.count(True) == len(cached) and len(sources) == 6
+    assert without_seconds(rows) == without_seconds(direct_rows(grid))
+    # a third run is served whole from the cache: no cluster is even started
+    assert without_seconds(sweep.run_sweep(grid, workers=1)) == without_seconds(rows)
+
+
+@pytest.mark.slow
+def test_network_rows_share_one_task_and_skip_the_heldout_score(client, tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, model="nn", learning_rates=(0.001,), epochs=(1,), seeds=(0, 1))
+    assert len(sweep.tasks(grid)) == 1
+    rows = sweep.run_sweep(grid, client=client)
+    assert [(row.seed, row.model, row.steps, row.epochs) for row in rows] == [
+        (0, "nn", None, 1), (1, "nn", None, 1)
+    ]  # fmt: skip
+    assert all(row.heldout_accuracy is None and row.val_accuracy is not None for row in rows)
+
+
+# --------------------------------------------------------------------------- the real data
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_data_dir, capsys):
+    from fashionlab.analysis.pairs import run_pair
+
+    argv = ["--classes", "Pullover", "Coat", "--learning-rates", "0.05,1e308", "--steps", "100",
+            "--seeds", "42", "--workers", "2", "--data-dir", str(real_data_dir), "--json"]  # fmt: skip
+    code, out, err = cli(argv, capsys)
+    assert code == 0, err
+    first, diverged = json.loads(out)["rows"]
+    assert sorted(first) == sorted(sweep.SweepRow.__dataclass_fields__)
+    assert (first["val_accuracy"], first["heldout_accuracy"]) == (
+        PULLOVER_COAT_VAL, PULLOVER_COAT_HELDOUT
+    )  # fmt: skip
+    train, _ = sweep.worker_data(str(real_data_dir), True)
+    oracle = run_pair(train, ("Pullover", "Coat"), learning_rate=0.05, steps=100)
+    assert first["val_accuracy"] == oracle.val_accuracy
+    assert first["heldout_accuracy"] == oracle.heldout_accuracy
+    assert diverged["diverged_at_step"] is not None
+    assert diverged["val_accuracy"] is diverged["heldout_accuracy"] is None
+    assert "sweep 2/2" in err
+
+
+# --------------------------------------------------------------------------- the dask tools
+
+
+@pytest.mark.slow
+def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tiny_data_dir, capsys):
+    scheduler_file = tmp_path / "scheduler.json"
+    common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
+    processes = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                   *common], stderr=subprocess.DEVNULL)]  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not scheduler_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        processes.append(subprocess.Popen([str(DASK), "worker", "--host", "127.0.0.1",
+                                           "--nthreads", "1", *common],
+                                          stderr=subprocess.DEVNULL))  # fmt: skip
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        out_dir = tmp_path / "out"
+        argv = ["--classes", "Pullover", "Coat", "--classes", "Trouser", "Bag", "--steps", "3,30",
+                "--seeds", "1,2", "--scheduler", address, "--data-dir", str(tiny_data_dir),
+                "--no-verify", "--out", str(out_dir), "--json"]  # fmt: skip
+        code, out, err = cli(argv, capsys)
+        assert code == 0, err
+        rows = json.loads(out)["rows"]
+        grid = tiny_grid(tiny_data_dir, pairs=(("Pullover", "Coat"), ("Trouser", "Bag")),
+                         steps=(3, 30), seeds=(1, 2))  # fmt: skip
+        assert [{k: v for k, v in r.items() if k != "seconds"} for r in rows] == without_seconds(
+            direct_rows(grid)
+        )
+        written = sorted(p.name for p in out_dir.iterdir())
+        assert {"sweep.csv", "sweep.json", "fashionlab-manifest.json"} <= set(written)
+        assert sum(name.endswith(".svg") for name in written) == 4  # two figures per pair
+        assert len((out_dir / "sweep.csv").read_text().splitlines()) == 1 + 8
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
+    grid = tiny_grid(tiny_data_dir, seeds=(7,))
+    (task,) = sweep.tasks(grid)
+    value = task.function(**task.kwargs)
+    cache.cached_json(task.namespace, task.key, lambda: value)
+    rows = sweep.run_sweep(grid, scheduler="tcp://127.0.0.1:9")  # unreachable: never contacted
+    assert rows[0].as_json() == value
