@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -200,7 +201,10 @@ def test_the_kernel_runs_this_interpreter() -> None:
     assert name in ("fashionlab", "python3")
     command = KernelSpecManager().get_kernel_spec(name).argv[0]
     # "python" is replaced by sys.executable when jupyter_client starts the kernel
-    assert command in ("python", "python3") or Path(command).samefile(__import__("sys").executable)
+    assert (
+        command in ("python", "python3")
+        or Path(command).absolute() == Path(sys.executable).absolute()
+    )
 
 
 @pytest.fixture(scope="module")

@@ -86,10 +86,9 @@ def kernel_name() -> str:
 
 
 def _same_file(first: str, second: str) -> bool:
-    try:
-        return os.path.samefile(first, second)
-    except OSError:
-        return False
+    # The paths themselves, not their targets: every virtual environment's python is a link to the
+    # same base interpreter, but each one imports its own site-packages.
+    return os.path.normpath(os.path.abspath(first)) == os.path.normpath(os.path.abspath(second))
 
 
 def execute(
