@@ -302,6 +302,10 @@ def test_the_page_loads_cleanly_and_fits_the_width(browser, page_file: Path, wid
         wide = tab.eval_on_selector_all(".scroll", "s => s.map(e => e.clientWidth)")
         assert max(wide) <= width
         tab.screenshot(path=f"/tmp/page_{width}.png")
+        tab.screenshot(path=f"/tmp/page_{width}_full.png", full_page=True)
+        tab.emulate_media(media="print")
+        shown = "['nav', '.imap'].map(s => getComputedStyle(document.querySelector(s)).display)"
+        assert tab.evaluate(shown) == ["none", "none"]  # printed: no contents list, no live map
         assert errors == []
     finally:
         context.close()

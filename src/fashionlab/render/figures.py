@@ -56,7 +56,8 @@ def _minify_svg(svg: bytes) -> bytes:
     """Matplotlib's SVG less what a browser ignores: about a third smaller, the same picture."""
     svg = re.sub(rb"<\?xml.*?\?>|<!DOCTYPE.*?>|<metadata>.*?</metadata>", b"", svg, flags=re.DOTALL)
     svg = re.sub(rb"\s*\n\s*", b" ", svg)  # indentation and line breaks
-    svg = re.sub(rb"(\d\.\d\d)\d+", rb"\1", svg)  # coordinates to 1/100 pt
+    # coordinates (path data, x and y) to 1/100 pt; scale factors elsewhere keep every digit
+    svg = re.sub(rb' (d|x|y)="([^"]*)"', lambda m: re.sub(rb"(\.\d\d)\d+", rb"\1", m[0]), svg)
     used = set(re.findall(rb"#([\w.-]+)[)\"]", svg))  # ids that url(#id) or href="#id" refer to
     return re.sub(rb' id="([^"]*)"', lambda m: m[0] if m[1] in used else b"", svg)
 

@@ -148,8 +148,8 @@ def _html_figure(name: str, caption: str, figures: Mapping[str, bytes]) -> str:
     size = css_size(data)
     dimensions = f' width="{size[0]}" height="{size[1]}"' if size else ""
     return (
-        f'<figure><img src="{data_uri(name, data)}"{dimensions} alt="{html.escape(caption)}" '
-        f'decoding="async"><figcaption>{html.escape(caption)}</figcaption></figure>'
+        f'<figure><img src="{data_uri(name, data)}"{dimensions} alt="{html.escape(caption)}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
     )
 
 

@@ -175,7 +175,7 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
 def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int = 9) -> Figure:
     """Every pair's weights theta_1..theta_784, each scaled by its largest |weight| and centred at 0."""
     rows = max(1, -(-len(pairs) // columns))
-    figure = Figure(figsize=(PAGE_WIDTH_IN, 1.35 * rows + 0.7))
+    figure = Figure(figsize=(PAGE_WIDTH_IN, 1.5 * rows + 1.1))
     figure.suptitle("Logistic-regression weights for every pair (red favours the second class)")
     weights = [np.asarray(theta).ravel()[1:] for _, theta in pairs]
     scaled = [w / (np.abs(w).max() or 1.0) for w in weights]
@@ -184,7 +184,7 @@ def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int
         axes.set_title(f"{classes[0]}\nvs {classes[1]}", fontsize=7.5)
     if tiles:
         figure.colorbar(tiles[0].images[0], ax=tiles, location="bottom", shrink=0.5, aspect=40,
-                        label="weight / largest |weight|")  # fmt: skip
+                        fraction=0.04, label="weight / largest |weight|")  # fmt: skip
     return figure
 
 
