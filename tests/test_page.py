@@ -1,41 +1,33 @@
 """The page: one self-contained file, small, safe with hostile user text, usable at phone width.
-
-The fast tests build a realistic page (the real plot functions on synthetic data shaped like the
-study's) and check its weight and its text; the slow ones load it in headless Chromium.
-"""
+A realistic page (the real plot functions on study-shaped synthetic data) is weighed and read
+here, and loaded in headless Chromium by the slow tests."""
 
 from __future__ import annotations
 
 import functools
 import re
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from fashionlab.config import ALL_PAIRS
 from fashionlab.render import figures, plots
+from fashionlab.render import page as layout
 from fashionlab.render.interactive import interactive_map, sprite_sheet
-from fashionlab.render.page import (
-    PageMeta,
-    Section,
-    Table,
-    clean_text,
-    md_escape,
-    render_html,
-    render_markdown,
-)
+from fashionlab.render.page import PageMeta, Section, Table
 
 PAGE_LIMIT = 2 * 1024 * 1024  # the issue's bar: the whole page, figures and map, within 2 MB
 CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 
 
 def fake_images(n: int, seed: int = 0) -> np.ndarray:
-    """(n, 28, 28) uint8 garment-like blobs: a shaded, textured ellipse on black.
-
-    The texture is set so that 2,000 of them make a sprite sheet about as large as the real first
-    2,000 training images do (353 KB against 361 KB), so the page weight measured here is honest.
-    """
+    """(n, 28, 28) uint8 garment-like blobs, textured so that 2,000 make a sprite sheet as large as
+    the real first 2,000 training images do (353 KB against 361 KB): an honest page weight."""
     rng = np.random.default_rng(seed)
     rows, columns = np.mgrid[0:28, 0:28]
     cy, cx = rng.uniform(11, 17, (2, n, 1, 1))
@@ -58,12 +50,9 @@ def _history(steps: int, start: float, end: float, rng: np.random.Generator) -> 
     decay = np.exp(-np.arange(steps) / (steps / 5))
     accuracy = end - (end - start) * decay
     loss = 0.1 + 0.6 * decay
-    return {
-        "train_accuracy": list(accuracy + rng.normal(0, 0.003, steps)),
-        "val_accuracy": list(accuracy - 0.01 + rng.normal(0, 0.005, steps)),
-        "train_loss": list(loss),
-        "val_loss": list(loss + 0.02 + rng.normal(0, 0.004, steps)),
-    }
+    return {"train_accuracy": list(accuracy + rng.normal(0, 0.003, steps)), "train_loss": list(loss),
+            "val_accuracy": list(accuracy - 0.01 + rng.normal(0, 0.005, steps)),
+            "val_loss": list(loss + 0.02 + rng.normal(0, 0.004, steps))}  # fmt: skip
 
 
 def _study_like_figures() -> dict[str, object]:
@@ -71,15 +60,12 @@ def _study_like_figures() -> dict[str, object]:
     images = fake_images(25)
     coordinates, labels = fake_map(10_000)
     epochs = _history(20, 0.80, 0.95, rng)
-    network = {"loss": epochs["train_loss"], "val_loss": epochs["val_loss"],
-               "accuracy": epochs["train_accuracy"], "val_accuracy": epochs["val_accuracy"]}  # fmt: skip
+    network = {key.removeprefix("train_"): values for key, values in epochs.items()}  # Keras names
     easy, hard = _history(100, 0.5, 0.999, rng), _history(100, 0.5, 0.86, rng)
     smooth = np.cumsum(np.cumsum(rng.normal(size=(45, 28, 28)), 1), 2).reshape(45, -1)
     thetas = [(pair, np.r_[0.0, smooth[k]]) for k, pair in enumerate(ALL_PAIRS)]
-    pair_scores = np.full((10, 10), np.nan)
-    upper = np.triu_indices(10, 1)
-    pair_scores[upper] = rng.uniform(0.75, 1.0, 45)
-    pair_scores.T[upper] = pair_scores[upper]
+    scores = rng.uniform(0.75, 1.0, (10, 10))
+    pair_scores = np.where(np.eye(10, dtype=bool), np.nan, (scores + scores.T) / 2)
     confusion = rng.integers(0, 40, (10, 10)) + np.diag(rng.integers(700, 980, 10))
     grid = [{"learning_rate": lr, "steps": s, "val_accuracy": None if lr > 1 else 0.8 + lr / 10,
              "diverged_at_step": 7 if lr > 1 else None}
@@ -114,8 +100,8 @@ def study_like_page() -> tuple[str, dict[str, bytes]]:
     """The HTML of a page shaped like ``fashionlab run``'s, and its figure files."""
     files = {}
     for stem, figure in _study_like_figures().items():
-        suffix = figures.preferred_suffix(figure)  # type: ignore[arg-type]
-        files[stem + suffix] = figures.encode(figure, suffix)  # type: ignore[arg-type]
+        suffix = figures.preferred_suffix(figure)
+        files[stem + suffix] = figures.encode(figure, suffix)
     coordinates, labels = fake_map(2000, seed=3)
     names = list(files)
     sections = [
@@ -132,13 +118,10 @@ def study_like_page() -> tuple[str, dict[str, bytes]]:
         Section("configuration", "Configuration", table=Table(
             ["setting", "value"], [["data_dir", '"/a/very/long/path/' + "x" * 120 + '"']])),
     ]  # fmt: skip
-    meta = PageMeta("Fashion-MNIST <report>", "A. Student", [("date", "2025-01-31 14:02 UTC"),
-                    ("fashionlab", "0.1.0"), ("git commit", "2c5443c"),
-                    ("Keras backend", "jax on cpu"), ("seeds", "0, 42")])  # fmt: skip
-    return render_html(meta, sections, files), files
-
-
-# --------------------------------------------------------------------------- fast
+    rows = [("date", "2025-01-31 14:02 UTC"), ("fashionlab", "0.1.0"), ("git commit", "2c5443c"),
+            ("Keras backend", "jax on cpu"), ("seeds", "0, 42")]  # fmt: skip
+    meta = PageMeta("Fashion-MNIST <report>", "A. Student", rows)
+    return layout.render_html(meta, sections, files), files
 
 
 def test_a_study_like_page_is_one_file_under_two_megabytes() -> None:
@@ -150,26 +133,15 @@ def test_a_study_like_page_is_one_file_under_two_megabytes() -> None:
     assert page.count("<img ") == 18 and page.count('src="data:image/') == 18
 
 
-def test_line_charts_are_svg_and_pictures_are_2x_png() -> None:
-    _, files = study_like_page()
+def test_line_charts_are_svg_pictures_are_2x_png_and_both_show_at_their_css_size() -> None:
+    page, files = study_like_page()
     assert {"nn_loss.svg", "logreg_both.svg", "pca_variance.svg"} <= set(files)
     assert {"tsne_all.png", "softmax_confusion.png", "q1_grid.png"} <= set(files)
     for name, data in files.items():
         if name.endswith(".png"):
             assert figures._png_dpi(data) == pytest.approx(figures.PNG_DPI, rel=0.01), name
-
-
-def test_every_figure_is_embedded_with_its_css_size() -> None:
-    page, files = study_like_page()
-    for name, data in files.items():
-        width, height = figures.css_size(data)  # type: ignore[misc]
-        assert f'width="{width}" height="{height}" alt="Caption of {name.rsplit(".")[0]}' in page
-
-
-def test_a_missing_figure_is_named() -> None:
-    section = Section("a", "A", figures=[("absent.png", "gone")])
-    with pytest.raises(ValueError, match="absent.png"):
-        render_html(PageMeta("t"), [section], {})
+        width, height = figures.css_size(data)
+        assert f'width="{width}" height="{height}" alt="Caption of {name}' in page
 
 
 def test_tables_scroll_in_place_and_the_page_prints_without_nav_or_map() -> None:
@@ -185,14 +157,10 @@ def test_the_map_is_small_and_uses_no_ids() -> None:
     fragment = interactive_map(coordinates, labels, fake_images(2000))
     assert len(fragment.encode()) < 600_000
     assert " id=" not in fragment and "plotly" not in fragment.lower()
-    assert "</script" not in fragment.split("<script", 2)[1].split("</script>")[0][:-1]
+    assert "</" not in fragment.split('class="imap-data">')[1].split("</script>")[0]
 
 
 def test_the_sprite_sheet_keeps_tile_order_and_inverts_ink() -> None:
-    from io import BytesIO
-
-    from PIL import Image
-
     images = np.zeros((3, 28, 28), np.uint8)
     images[1] = 255
     with Image.open(BytesIO(sprite_sheet(images, columns=2))) as sheet:
@@ -206,13 +174,10 @@ def test_the_sprite_sheet_keeps_tile_order_and_inverts_ink() -> None:
     ("bad", "message"),
     [("Me\x00", "NULL|U\\+0000"), ("a\x1bb", "ESCAPE|U\\+001B"), ("x\u202ey", "RIGHT-TO-LEFT")],
 )
-def test_clean_text_refuses_control_characters(bad: str, message: str) -> None:
+def test_clean_text_makes_one_line_and_refuses_control_characters(bad: str, message: str) -> None:
+    assert layout.clean_text("  Me\n\n~~~\r\n\tyou ") == "Me ~~~ you"
     with pytest.raises(ValueError, match=f"author contains a control character.*({message})"):
-        clean_text(bad, "author")
-
-
-def test_clean_text_makes_one_line() -> None:
-    assert clean_text("  Me\n\n~~~\r\n\tyou ") == "Me ~~~ you"
+        layout.clean_text(bad, "author")
 
 
 @pytest.mark.parametrize(
@@ -221,26 +186,28 @@ def test_clean_text_makes_one_line() -> None:
 )  # fmt: skip
 def test_user_text_cannot_restructure_the_markdown(hostile: str) -> None:
     sections = [Section("s", "Section", paragraphs=["body"])]
-    markdown = render_markdown(PageMeta(hostile, hostile, [("seeds", hostile)]), sections)
-    benign = render_markdown(PageMeta("x", "x", [("seeds", "x")]), sections).splitlines()
+    markdown = layout.render_markdown(PageMeta(hostile, hostile, [("seeds", hostile)]), sections)
+    benign = layout.render_markdown(PageMeta("x", "x", [("seeds", "x")]), sections).splitlines()
     lines = markdown.splitlines()
     assert len(lines) == len(benign)  # no line added: the text stayed on its own lines
     changed = [line for line, same in zip(lines, benign, strict=True) if line != same]
     assert [line[:2] for line in changed] == ["# ", "By", "- "]  # title, author, metadata row
     for unsafe in ("~~~", "===", "```", "<script", "](javascript", "| a |", "***"):
         assert not re.search(r"(?<!\\)" + re.escape(unsafe), markdown)  # only escaped forms
-    assert md_escape("1. item") == "1\\. item" and md_escape("a=b~c") == "a\\=b\\~c"
+    assert layout.md_escape("1. item") == "1\\. item" and layout.md_escape("a=b~c") == "a\\=b\\~c"
 
 
-def test_user_text_is_escaped_in_html() -> None:
-    page = render_html(PageMeta("<b>T</b>", 'x" onload="y', [("k<", "v&")]), [], {})
+def test_html_escapes_user_text_and_names_a_missing_figure() -> None:
+    page = layout.render_html(PageMeta("<b>T</b>", 'x" onload="y', [("k<", "v&")]), [], {})
     assert "<b>T</b>" not in page and "&lt;b&gt;T&lt;/b&gt;" in page
     assert 'onload="y' not in page and "<dt>k&lt;</dt><dd>v&amp;</dd>" in page
+    with pytest.raises(ValueError, match="absent.png"):
+        layout.render_html(PageMeta("t"), [Section("a", "A", figures=[("absent.png", "gone")])], {})
 
 
 def test_markdown_keeps_relative_figure_links_and_safe_code_fences() -> None:
     section = Section("q", "Q", figures=[("nn loss.svg", "Loss [per] epoch")], code="a ``` b")
-    markdown = render_markdown(PageMeta("t"), [section])
+    markdown = layout.render_markdown(PageMeta("t"), [section])
     assert "![Loss \\[per\\] epoch](figures/nn%20loss.svg)" in markdown
     assert "````text\na ``` b\n````" in markdown
 
@@ -254,12 +221,7 @@ def browser():
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
     with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )  # fmt: skip
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
@@ -271,8 +233,7 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _open(browser, path: Path, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 900})
+def _open(context, path: Path):
     tab = context.new_page()
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -280,21 +241,17 @@ def _open(browser, path: Path, width: int):
     tab.on("request", lambda r: errors.append(f"request {r.url[:60]}")
            if not r.url.startswith(("file:", "data:")) else None)  # fmt: skip
     tab.goto(path.as_uri(), wait_until="load")
-    return context, tab, errors
-
-
-def _images_decoded(tab) -> bool:
-    return tab.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    return tab, errors
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [1400, 390])
 def test_the_page_loads_cleanly_and_fits_the_width(browser, page_file: Path, width: int) -> None:
-    context, tab, errors = _open(browser, page_file, width)
-    try:
+    with browser.new_context(viewport={"width": width, "height": 900}) as context:
+        tab, errors = _open(context, page_file)
         tab.wait_for_function("Array.from(document.images).every(i => i.complete)")
-        assert _images_decoded(tab)
-        assert tab.evaluate("document.images.length") == 18
+        decoded = "Array.from(document.images).filter(i => i.naturalWidth > 0).length"
+        assert tab.evaluate(decoded) == tab.evaluate("document.images.length") == 18
         overflow = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert overflow[0] <= overflow[1], f"page scrolls sideways at {width}px: {overflow}"
         title = tab.eval_on_selector(".imap-title", "e => [e.scrollWidth, e.clientWidth]")
@@ -307,17 +264,13 @@ def test_the_page_loads_cleanly_and_fits_the_width(browser, page_file: Path, wid
         shown = "['nav', '.imap'].map(s => getComputedStyle(document.querySelector(s)).display)"
         assert tab.evaluate(shown) == ["none", "none"]  # printed: no contents list, no live map
         assert errors == []
-    finally:
-        context.close()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [1400, 390])
-def test_hover_shows_the_image_and_the_legend_hides_a_class(
-    browser, page_file: Path, width: int
-) -> None:
-    context, tab, errors = _open(browser, page_file, width)
-    try:
+def test_hover_shows_the_image_and_the_legend_hides_a_class(browser, page_file: Path, width: int):
+    with browser.new_context(viewport={"width": width, "height": 900}) as context:
+        tab, errors = _open(context, page_file)
         root = tab.locator(".imap")
         root.scroll_into_view_if_needed()
         assert root.get_attribute("data-drawn") == "2000"
@@ -326,22 +279,20 @@ def test_hover_shows_the_image_and_the_legend_hides_a_class(
         tab.wait_for_function("document.querySelector('.imap').dataset.hovered === '3'")
         assert tab.locator(".imap-tip").is_visible()
         assert "image 3" in tab.locator(".imap-tip span").inner_text()
+        pixels = (
+            "document.querySelector('.imap-tip canvas').getContext('2d').getImageData(0, 0, 28, 28)"
+        )
         ink = tab.evaluate(
-            "() => { const c = document.querySelector('.imap-tip canvas').getContext('2d');"
-            " return Array.from(c.getImageData(0, 0, 28, 28).data).filter((v, i) => i % 4 == 0"
-            " && v < 200).length; }"
+            f"Array.from({pixels}.data).filter((v, i) => i % 4 == 0 && v < 200).length"
         )
         assert ink > 20  # the tooltip shows the image's ink, not a blank square
         tab.screenshot(path=f"/tmp/map_{width}.png", clip=root.bounding_box())
-        tab.locator(".imap-legend button[data-class='3']").click()
-        assert root.get_attribute("data-hidden") == "3"
-        assert root.get_attribute("data-drawn") == "1800"
+        button = tab.locator(".imap-legend button[data-class='3']")
+        button.click()
         assert (
-            tab.locator(".imap-legend button[data-class='3']").get_attribute("aria-pressed")
-            == "false"
+            root.get_attribute("data-hidden") == "3" and root.get_attribute("data-drawn") == "1800"
         )
-        tab.locator(".imap-legend button[data-class='3']").click()
+        assert button.get_attribute("aria-pressed") == "false"
+        button.click()
         assert root.get_attribute("data-drawn") == "2000"
         assert errors == []
-    finally:
-        context.close()

@@ -27,7 +27,7 @@ GRID = [
 
 
 def _titled(figure: Figure) -> bool:
-    return any(a.get_title() for a in figure.axes) or bool(figure._suptitle)
+    return any(a.get_title() for a in figure.axes) or bool(figure.get_suptitle())
 
 
 CASES = {
