@@ -1,16 +1,13 @@
-"""Many copies of the assignment's network trained together as one compiled JAX program.
+"""Many copies of the assignment's network trained together in one compiled JAX program.
 
-Each of K networks, Input(784) -> Dense(100, relu) -> Dense(1, sigmoid), is trained exactly as
-``neural.fit`` trains one with Keras 3: Glorot-uniform kernels and zero biases, binary
-cross-entropy on clipped probabilities, Adam with Keras's defaults, minibatches of 64 in a fresh
-shuffle every epoch (the last batch may be partial), and EarlyStopping(monitor="val_loss",
-patience, restore_best_weights=True). The K parameter sets are stacked on a leading axis and one
-epoch of all of them is one jitted call: ``jax.vmap`` over the networks of a ``lax.scan`` over
-the minibatches. A network that has stopped keeps its parameters (masked) while the others go on.
-
-Only the random streams differ from Keras: the initial weights and each epoch's shuffle come from
-``jax.random`` keyed by the network's seed, so a network's result depends on its seed and data
-alone, never on which other networks share the batch.
+Each network, Input(784) -> Dense(100, relu) -> Dense(1, sigmoid), is trained as ``neural.fit``
+trains one with Keras 3: Glorot-uniform kernels, zero biases, binary cross-entropy on clipped
+probabilities, Adam with Keras's defaults, minibatches of 64 reshuffled every epoch (a partial last
+batch included) and EarlyStopping(val_loss, patience, restore_best_weights=True), each network on
+its own. The K parameter sets are stacked; one epoch of all K is one jitted call (a ``lax.scan``
+over minibatches, ``lax.map`` over groups of networks, ``vmap`` within a group). Only the random
+streams differ from Keras: init and shuffles come from ``jax.random`` keyed by each network's seed,
+so a network's result does not depend on which others share the program.
 """
 
 from __future__ import annotations
@@ -25,12 +22,11 @@ import numpy as np
 
 Params = dict[str, Any]  # kernel_1 (784, h), bias_1 (h,), kernel_2 (h, 1), bias_2 (1,)
 
-BATCH_SIZE = 64
-LEARNING_RATE = 1e-3
-HIDDEN_UNITS = 100
+BATCH_SIZE, LEARNING_RATE, HIDDEN_UNITS = 64, 1e-3, 100  # as neural.fit
 BETA_1, BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam defaults
 CLIP_EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped before the log
-GROUP_SIZE = 9  # networks vmapped together; see docs/batched.md for the measurements
+GROUP_SIZE = 1  # networks vmapped together; 1 (one after another) measured fastest on CPU
+PARAMETERS = ("kernel_1", "bias_1", "kernel_2", "bias_2")  # Keras's get_weights() order
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
@@ -44,9 +40,6 @@ class NetworkFit:
     params: dict[str, np.ndarray]  # at the best epoch, as restore_best_weights leaves them
 
 
-# --------------------------------------------------------------------------- the network
-
-
 def glorot_uniform(key: jax.Array, fan_in: int, fan_out: int) -> jax.Array:
     """U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)), shape (fan_in, fan_out)."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -56,12 +49,9 @@ def glorot_uniform(key: jax.Array, fan_in: int, fan_out: int) -> jax.Array:
 def init_params(seed: jax.Array, n_inputs: int, hidden_units: int) -> Params:
     """Keras's default init from one seed: Glorot-uniform kernels, zero biases."""
     key_1, key_2 = jax.random.split(jax.random.PRNGKey(seed))
-    return {
-        "kernel_1": glorot_uniform(key_1, n_inputs, hidden_units),
-        "bias_1": jnp.zeros(hidden_units, jnp.float32),
-        "kernel_2": glorot_uniform(key_2, hidden_units, 1),
-        "bias_2": jnp.zeros(1, jnp.float32),
-    }
+    kernels = glorot_uniform(key_1, n_inputs, hidden_units), glorot_uniform(key_2, hidden_units, 1)
+    biases = jnp.zeros(hidden_units, jnp.float32), jnp.zeros(1, jnp.float32)
+    return dict(zip(PARAMETERS, (kernels[0], biases[0], kernels[1], biases[1]), strict=True))
 
 
 def forward(params: Params, X: jax.Array) -> jax.Array:
@@ -91,22 +81,15 @@ def adam(params: Params, grads: Params, moments: Any, step: jax.Array, learning_
     alpha = learning_rate * jnp.sqrt(1.0 - BETA_2**t) / (1.0 - BETA_1**t)
     m = jax.tree.map(lambda m, g: m + (g - m) * (1.0 - BETA_1), m, grads)
     v = jax.tree.map(lambda v, g: v + (g * g - v) * (1.0 - BETA_2), v, grads)
-    # m and v are updated first, then w moves with them: epsilon outside the sqrt, no v-hat
-    params = jax.tree.map(
-        lambda w, m, v: w - alpha * m / (jnp.sqrt(v) + ADAM_EPSILON), params, m, v
-    )
+    step_of = lambda m, v: alpha * m / (jnp.sqrt(v) + ADAM_EPSILON)  # noqa: E731  eps outside sqrt
+    params = jax.tree.map(lambda w, m, v: w - step_of(m, v), params, m, v)
     return params, (m, v)
 
 
-# --------------------------------------------------------------------------- one epoch of one network
-
-
 def batch_order(key: jax.Array, n: int, batch_size: int, shuffle: bool) -> tuple[Any, Any]:
-    """A permutation of n rows cut into batches: indices and 0/1 weights, (batches, batch_size).
+    """A permutation of n rows cut into batches, (batches, batch_size) indices and 0/1 weights.
 
-    The last batch is padded with weight-0 rows when n is not a multiple of ``batch_size``: the
-    same partial batch Keras trains on, at a fixed shape.
-    """
+    Weight-0 padding completes a partial last batch: Keras's partial batch, at a fixed shape."""
     n_batches = -(-n // batch_size)
     order = jax.random.permutation(key, n) if shuffle else jnp.arange(n)
     order = jnp.concatenate([order, jnp.zeros(n_batches * batch_size - n, order.dtype)])
@@ -121,10 +104,8 @@ def rows_of(array: Any, network: Any, rows: Any = slice(None)) -> Any:
 
 def train_epoch(state: dict[str, Any], data: Any, key: Any, learning_rate: Any, batch_size: int,
                 shuffle: bool) -> tuple[dict[str, Any], Any, Any]:  # fmt: skip
-    """One pass of Adam over shuffled minibatches; the epoch's loss and accuracy as Keras logs them.
-
-    Keras logs the batch losses' mean weighted by batch size, each taken at its own step.
-    """
+    """One pass of Adam over the minibatches; loss and accuracy as Keras logs them (the batches'
+    values, each at its own step, averaged with batch sizes as weights)."""
     X, y, network = data[0], data[1], state["network"]
     n = X.shape[1]
     order, weight = batch_order(key, n, batch_size, shuffle)
@@ -132,9 +113,9 @@ def train_epoch(state: dict[str, Any], data: Any, key: Any, learning_rate: Any, 
     def step(carry: Any, batch: Any) -> Any:
         params, moments, t = carry
         rows, w = batch
-        gradient = jax.value_and_grad(batch_loss, has_aux=True)
-        (loss, correct), grads = gradient(
-            params, rows_of(X, network, rows), rows_of(y, network, rows), w
+        X_batch, y_batch = rows_of(X, network, rows), rows_of(y, network, rows)
+        (loss, correct), grads = jax.value_and_grad(batch_loss, has_aux=True)(
+            params, X_batch, y_batch, w
         )
         params, moments = adam(params, grads, moments, t, learning_rate)
         return (params, moments, t + 1), (loss * jnp.sum(w), correct)
@@ -146,11 +127,8 @@ def train_epoch(state: dict[str, Any], data: Any, key: Any, learning_rate: Any, 
 
 
 def early_stopping(state: dict[str, Any], val_loss: Any, epoch: Any, patience: int) -> Any:
-    """Keras EarlyStopping(val_loss, patience, restore_best_weights): keep the best, count the wait.
-
-    An epoch improves when val_loss < best (min_delta 0; the first epoch always does); training
-    stops once ``patience`` epochs in a row have not improved.
-    """
+    """Keras EarlyStopping(val_loss, patience, restore_best_weights): an epoch improves when
+    val_loss < best (min_delta 0; epoch 1 always does); stop after ``patience`` without."""
     improved = (val_loss < state["best_loss"]) | (epoch == 1)
     wait = jnp.where(improved, 0, state["wait"] + 1)
     pick = functools.partial(jnp.where, improved)
@@ -176,9 +154,6 @@ def network_epoch(state: dict[str, Any], data: Any, epoch: Any, learning_rate: A
     trained = early_stopping(trained, val_loss, epoch, patience)
     kept = jax.tree.map(lambda new, old: jnp.where(state["active"], new, old), trained, state)
     return kept, jnp.stack([loss, accuracy, val_loss, val_accuracy])
-
-
-# --------------------------------------------------------------------------- K networks
 
 
 @functools.lru_cache(maxsize=16)
@@ -207,24 +182,23 @@ def compiled_epoch(batch_size: int, patience: int, shuffle: bool, group_size: in
         done, metrics = jax.lax.map(lambda s: group(s, data, epoch, rate), grouped)
         done = jax.tree.map(lambda a: a.reshape(slots, *a.shape[2:]), done)
         state = jax.tree.map(lambda a, b: a.at[order].set(b, mode="drop"), state, done)
-        return state, jnp.zeros((k, len(METRICS))).at[order].set(
-            metrics.reshape(slots, -1), mode="drop"
+        metrics = (
+            jnp.zeros((k, len(METRICS))).at[order].set(metrics.reshape(slots, -1), mode="drop")
         )
+        return state, metrics
 
     return jax.jit(epoch_all, donate_argnums=0)
 
 
 def initial_state(params: Params, seeds: np.ndarray) -> dict[str, Any]:
     """Adam's zero moments and the early-stopping bookkeeping for stacked params (k, ...)."""
-    k = len(seeds)
+    k, zeros = len(seeds), functools.partial(jax.tree.map, jnp.zeros_like)
     return {
         "params": params,
-        "moments": (jax.tree.map(jnp.zeros_like, params), jax.tree.map(jnp.zeros_like, params)),
-        "step": jnp.zeros(k, jnp.int32),
+        "moments": (zeros(params), zeros(params)),
+        **{name: jnp.zeros(k, jnp.int32) for name in ("step", "best_epoch", "wait")},
         "best_params": jax.tree.map(jnp.copy, params),
         "best_loss": jnp.full(k, jnp.inf, jnp.float32),
-        "best_epoch": jnp.zeros(k, jnp.int32),
-        "wait": jnp.zeros(k, jnp.int32),
         "active": jnp.ones(k, bool),
         "seed": jnp.asarray(seeds, jnp.uint32),
         "network": jnp.arange(k, dtype=jnp.int32),  # which slice of unshared data is this network's
@@ -234,14 +208,12 @@ def initial_state(params: Params, seeds: np.ndarray) -> dict[str, Any]:
 def fit_stacked(params: Params, data: tuple[np.ndarray, ...], seeds: np.ndarray, *, epochs: int,
                 patience: int, batch_size: int, learning_rate: float, group_size: int,
                 shuffle: bool = True) -> list[NetworkFit]:  # fmt: skip
-    """Train stacked ``params`` (k, ...) from the given start; ``data`` is X, y, X_val, y_val.
+    """Train stacked ``params`` (k, ...) on ``data`` = X, y, X_val, y_val (2-D X or 1-D y: shared).
 
-    A 2-D X (or 1-D y) is shared by every network. Without ``shuffle`` the batches are taken in
-    row order (for comparing with Keras's ``shuffle=False``).
-    """
+    ``shuffle=False`` takes batches in row order, as Keras's ``shuffle=False`` (the oracle test)."""
     dims = (2, 1, 2, 1)  # a shared array gets a leading axis of 1 (a view, not k copies)
     arrays = tuple(
-        jnp.asarray(a[None] if a.ndim == d else a) for a, d in zip(data, dims, strict=True)
+        jnp.asarray(a if a.ndim > d else a[None]) for a, d in zip(data, dims, strict=True)
     )
     run_epoch = compiled_epoch(batch_size, patience, shuffle, min(group_size, len(seeds)))
     state, rate, records = initial_state(params, seeds), jnp.float32(learning_rate), []
@@ -252,19 +224,14 @@ def fit_stacked(params: Params, data: tuple[np.ndarray, ...], seeds: np.ndarray,
         active = np.asarray(state["active"])
         if not active.any():
             break
-    best_params = jax.tree.map(np.asarray, state["best_params"])
-    best_epochs = np.asarray(state["best_epoch"])
-    return [network_result(i, records, best_params, int(best_epochs[i])) for i in range(len(seeds))]
-
-
-def network_result(
-    index: int, records: list[Any], best_params: Params, best_epoch: int
-) -> NetworkFit:
-    """Network ``index``'s history over the epochs it was active, and its best parameters."""
-    rows = [metrics[index] for active, metrics in records if active[index]]
-    history = {name: [float(row[column]) for row in rows] for column, name in enumerate(METRICS)}
-    params = {name: np.array(value[index]) for name, value in best_params.items()}
-    return NetworkFit(history=history, best_epoch=best_epoch, epochs_run=len(rows), params=params)
+    best = jax.tree.map(np.asarray, state["best_params"])
+    fits = []
+    for i, best_epoch in enumerate(np.asarray(state["best_epoch"])):
+        rows = [metrics[i] for active, metrics in records if active[i]]  # the epochs it ran
+        history = {name: [float(row[col]) for row in rows] for col, name in enumerate(METRICS)}
+        params = {name: np.array(best[name][i]) for name in PARAMETERS}
+        fits.append(NetworkFit(history, int(best_epoch), len(rows), params))
+    return fits
 
 
 def fit_many(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, *,
@@ -276,23 +243,21 @@ def fit_many(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val:
 
     Parameters
     ----------
-    X_train : (k, n, d) or (n, d) float array; 2-D is shared by all k networks (no copies).
-    y_train : (k, n) or (n,) labels in {0, 1}; 1-D is shared.
-    X_val, y_val : (k, m, d) or (m, d), and (k, m) or (m,): the validation rows.
-    seeds : k non-negative integers; network i's initial weights and shuffles come from seeds[i].
-    epochs : the most epochs any network runs (>= 1).
-    patience : epochs without a lower val_loss before a network stops (>= 0).
+    X_train, y_train : (k, n, d) floats and (k, n) labels in {0, 1}; (n, d) or (n,) is shared.
+    X_val, y_val : (k, m, d) and (k, m), or shared (m, d) and (m,): the validation rows.
+    seeds : k integers in [0, 2**32): network i's init and shuffles come from seeds[i].
+    epochs, patience : the epoch cap (>= 1); epochs without a lower val_loss before a stop (>= 0).
+    group_size : networks vmapped in lockstep; groups run one after another (1: measured fastest).
     """
     seeds_array = check_seeds(seeds)
     data = check_data(X_train, y_train, X_val, y_val, len(seeds_array))
     check_positive(epochs=epochs, batch_size=batch_size, hidden_units=hidden_units,
                    group_size=group_size)  # fmt: skip
-    if not isinstance(patience, (int, np.integer)) or patience < 0:
-        raise ValueError(f"patience must be an integer >= 0, got {patience!r}")
+    check_positive(patience=patience + 1)  # patience may be 0
     if not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
     init = functools.partial(init_params, n_inputs=data[0].shape[-1], hidden_units=hidden_units)
-    params = jax.vmap(init)(jnp.asarray(seeds_array, jnp.uint32))
+    params = jax.vmap(init)(jnp.asarray(seeds_array))
     return fit_stacked(params, data, seeds_array, epochs=int(epochs), patience=int(patience),
                        batch_size=int(batch_size), learning_rate=float(learning_rate),
                        group_size=int(group_size))  # fmt: skip
@@ -304,9 +269,6 @@ def predict_proba(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     return np.asarray(jax.jit(forward)(arrays, jnp.asarray(X, jnp.float32)))
 
 
-# --------------------------------------------------------------------------- argument checks
-
-
 def check_seeds(seeds: Any) -> np.ndarray:
     """k >= 1 integer seeds in [0, 2**32)."""
     array = np.asarray(seeds)
@@ -314,28 +276,27 @@ def check_seeds(seeds: Any) -> np.ndarray:
         raise ValueError(f"seeds must be a non-empty 1-D sequence of integers, got {seeds!r}")
     if array.min() < 0 or array.max() >= 2**32:
         raise ValueError(f"seeds must be in [0, 2**32), got {seeds!r}")
-    return array.astype(np.int64)
+    return array.astype(np.uint32)
 
 
 def check_positive(**values: Any) -> None:
-    """Each keyword must be an integer >= 1."""
+    """Each keyword must be an integer >= 1 (``patience + 1`` stands for patience >= 0)."""
     for name, value in values.items():
+        bound, shown = (0, value - 1) if name == "patience" else (1, value)
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+            raise ValueError(f"{name} must be an integer >= {bound}, got {shown!r}")
 
 
 def check_data(X_train: Any, y_train: Any, X_val: Any, y_val: Any, k: int) -> tuple[Any, ...]:
-    """float32 X and y with matching rows, d, and k; labels in {0, 1}."""
+    """float32 copies (or views) of the four arrays: rows, features and k agree; labels 0 or 1."""
     named = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}
     arrays = {name: np.asarray(value, dtype=np.float32) for name, value in named.items()}
     for name, array in arrays.items():
-        base = 2 if name.startswith("X") else 1
-        if array.ndim not in (base, base + 1):
+        base = 2 if name.startswith("X") else 1  # X (n, d) or y (n,) when shared
+        if array.ndim not in (base, base + 1) or 0 in array.shape:
             raise ValueError(f"{name} must have {base} or {base + 1} dimensions, got {array.shape}")
         if array.ndim == base + 1 and array.shape[0] != k:
             raise ValueError(f"{name} has {array.shape[0]} networks but seeds has {k}")
-        if array.shape[-1 if base == 1 else -2] == 0:
-            raise ValueError(f"{name} has no rows, got shape {array.shape}")
     for split in ("train", "val"):
         X, y = arrays[f"X_{split}"], arrays[f"y_{split}"]
         if X.shape[-2] != y.shape[-1]:
