@@ -164,4 +164,4 @@ def test_bad_arguments_name_the_parameter(change: dict[str, object], message: st
         "seeds": [0, 1], "epochs": 1, "patience": 0,
     }  # fmt: skip
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        batched.fit_many(**{**arguments, **change})  # type: ignore[arg-type]
+        batched.fit_many(**{**arguments, **change})
