@@ -26,7 +26,7 @@ layers: $(STAMP)
 
 # Register this venv as the Jupyter kernel "fashionlab", which notebooks/assignment.ipynb names
 kernel: $(STAMP)
-	$(BIN)/python -m ipykernel install --user --name fashionlab --display-name "Python (fashionlab)"
+	$(BIN)/python -m ipykernel install --sys-prefix --name fashionlab --display-name "Python (fashionlab)"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_logistic.py

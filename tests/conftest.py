@@ -40,6 +40,8 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     """Never touch the user's cache or follow their $FASHIONLAB_DATA during tests."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("FASHIONLAB_DATA", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras")))
+    monkeypatch.delenv("FASHIONLAB_MIRRORS", raising=False)
 
 
 def _require_real_data() -> Path:
@@ -58,6 +60,6 @@ def real_data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def real_data(real_data_dir: Path):
-    from fashionlab.study import load_data
+    from fashionlab.data.loaded import load_data
 
     return load_data(str(real_data_dir))

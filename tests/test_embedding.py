@@ -73,7 +73,9 @@ def test_changed_parameter_computes_a_fresh_embedding() -> None:
 def test_corrupt_cache_entry_is_discarded_and_recomputed(damage) -> None:
     images = _images(seed=5)
     first = embedding.project(images)
-    (entry,) = embedding.cache_dir().glob("pca-*.npz")
+    from fashionlab.storage import cache_home
+
+    (entry,) = (cache_home() / "embedding-pca").glob("*/arrays.npz")
     entry.write_bytes(entry.read_bytes()[:200] if damage == "truncate" else damage)
     again = embedding.project(images)
     assert not again.from_cache

@@ -8,6 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
+from fashionlab.analysis.pairs import run_pair
 from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models.logistic import (
     accuracy,
@@ -17,7 +18,6 @@ from fashionlab.models.logistic import (
     gradient_descent,
     logistic_regression,
     predict,
-    run_pair,
     sigmoid,
     steps_to_fraction,
 )
@@ -139,12 +139,38 @@ def test_real_pairs_reproduce_the_literal_assignment(real_data, pair, low, high)
     assert run.history["train_accuracy"] == [float(a) for a in train_accs]
     np.testing.assert_allclose(run.history["val_loss"], val_losses, rtol=1e-10)
     assert low <= run.final("val_accuracy") <= high
-    assert (run.n_train, run.n_val, run.n_test) == (7200, 2400, 2400)
+    assert (run.n_train, run.n_val, run.n_heldout) == (7200, 2400, 2400)
 
 
 @pytest.mark.realdata
 def test_pullover_coat_converged_beats_100_steps(real_data) -> None:
+    from fashionlab.analysis.pairs import score
+
     run = run_pair(real_data.df_train, ("Pullover", "Coat"), converge=True)
-    assert run.converged_val_accuracy is not None
-    assert run.converged_val_accuracy > run.final("val_accuracy") + 0.02
-    assert run.converged_val_accuracy >= 0.86
+    split = real_data.pair(("Pullover", "Coat"))
+    assert run.converged_theta is not None
+    converged = score(run.converged_theta, split.X_val, split.y_val)
+    assert converged > run.final("val_accuracy") + 0.02
+    assert converged >= 0.86
+
+
+def test_divergence_stops_at_the_first_non_finite_loss() -> None:
+    from fashionlab.models.logistic import descend
+
+    rng = np.random.default_rng(0)
+    X = bias_trick(rng.uniform(0, 1, (50, 20)))
+    y = rng.integers(0, 2, (50, 1))
+    run = descend(X, y, 1e308, 100)
+    assert run.diverged_at_step is not None and run.diverged_at_step < 100
+    assert len(run.history["train_loss"]) == run.diverged_at_step
+    assert descend(X, y, 0.05, 100).diverged_at_step is None
+
+
+@pytest.mark.parametrize("rate, steps, name", [(-1, 100, "learning_rate"), (0.05, 0, "num_steps"),
+                                               (float("nan"), 5, "learning_rate")])  # fmt: skip
+def test_the_library_validates_its_arguments(rate, steps, name) -> None:
+    from fashionlab import logistic_regression
+
+    X, y = np.zeros((10, 4)), np.zeros((10, 1))
+    with pytest.raises(ValueError, match=name):
+        logistic_regression(X, y, rate, steps)

@@ -24,9 +24,7 @@ def test_short_fit_learns_a_synthetic_problem() -> None:
     X = rng.uniform(0, 0.6, size=(1500, 784)).astype(np.float32)
     X[:, 300:340] += 0.4 * y  # one class is brighter in a band of 40 pixels
     X[:, 500:540] += 0.4 * (1 - y)  # the other in another band
-    run, _ = neural.fit(
-        X, y, (X[:200], y[:200]), classes=("Pullover", "Coat"), epochs=15, batch_size=64, seed=0
-    )
+    run, _ = neural.fit(X, y, epochs=15, patience=8, batch_size=64, seed=0)
     assert run.val_accuracy > 0.95
     assert run.epochs_run <= 15 and set(run.history) >= {
         "loss",
@@ -38,12 +36,28 @@ def test_short_fit_learns_a_synthetic_problem() -> None:
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_network_beats_logistic_regression_and_is_deterministic(real_data) -> None:
-    from fashionlab.study import network
+def test_network_beats_logistic_regression_and_is_deterministic(real_data_dir) -> None:
+    from fashionlab import commands
+    from fashionlab.config import NetworkSettings
 
-    first = network(["Pullover", "Coat"], epochs=60, batch_size=64, seed=0, data=real_data)
-    second = network(["Pullover", "Coat"], epochs=60, batch_size=64, seed=0, data=real_data)
-    assert first.run.val_accuracy > first.run.comparison["logreg_val_accuracy"]
-    assert first.run.val_accuracy >= 0.90 and first.run.test_accuracy >= 0.89
-    assert abs(first.run.val_accuracy - second.run.val_accuracy) <= 0.002
-    assert abs(first.run.test_accuracy - second.run.test_accuracy) <= 0.002
+    settings = NetworkSettings()
+    first = commands.network(
+        ["Pullover", "Coat"], settings=settings, seed=0, data_dir=str(real_data_dir)
+    )
+    second = commands.network(
+        ["Pullover", "Coat"], settings=settings, seed=0, data_dir=str(real_data_dir)
+    )
+    assert first["val_accuracy"] > first["logreg_val_accuracy"]
+    assert first["val_accuracy"] >= 0.90 and first["official_test_accuracy"] >= 0.89
+    assert first["heldout_accuracy"] is None and "test_accuracy" not in first
+    assert abs(first["val_accuracy"] - second["val_accuracy"]) <= 0.002
+    assert abs(first["official_test_accuracy"] - second["official_test_accuracy"]) <= 0.002
+
+
+def test_fit_validates_its_settings() -> None:
+    X, y = np.zeros((10, 784)), np.zeros((10, 1))
+    for name, kwargs in (("epochs", {"epochs": 0}), ("patience", {"patience": -1}),
+                         ("batch_size", {"batch_size": 0})):  # fmt: skip
+        settings = {"epochs": 1, "patience": 1, "batch_size": 1, **kwargs}
+        with pytest.raises(ValueError, match=name):
+            neural.fit(X, y, seed=0, **settings)

@@ -56,7 +56,7 @@ def _previous_report(out: Path) -> dict[str, str]:
     return _tree(out)
 
 
-RUN = ["run", "--no-extras", "--epochs", "3"]
+RUN = ["run", "--no-extras", "--no-notebook", "--epochs", "3"]
 
 
 # --------------------------------------------------------------------------- interruptions
@@ -102,7 +102,7 @@ _INTERRUPTED_COMMAND = {
     "exec": 'exec("raise KeyboardInterrupt")',
     # The interrupt lands inside an extension module's initialisation, which reports it as
     # its own ImportError: this printed a traceback and exited 1.
-    "import": 'cli._STOP.set(); raise ImportError("initialization failed")',
+    "import": 'cli.STOP.set(); raise ImportError("initialization failed")',
 }
 
 
@@ -358,7 +358,9 @@ def test_cache_entries_are_plain_npz() -> None:
 
     features = np.random.default_rng(0).normal(size=(200, 5))
     embedding.tsne(features, n_jobs=1)
-    (entry,) = embedding.cache_dir().glob("tsne-*.npz")
+    from fashionlab.storage import cache_home
+
+    (entry,) = (cache_home() / "embedding-tsne").glob("*/arrays.npz")
     with zipfile.ZipFile(entry) as archive:
         for name in archive.namelist():
             assert archive.read(name)[:6] == b"\x93NUMPY"

@@ -5,8 +5,8 @@ and figures, and this module connects them.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +52,8 @@ class Study:
 
 def _study_key(config: Config, data: Data) -> str:
     settings = {k: v for k, v in config.as_dict().items()
-                if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify")}  # fmt: skip
+                if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify",
+                             "notebook")}  # fmt: skip
     arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
     return cache.key_of("study", {**settings, "revision": STUDY_REVISION}, arrays)
 
@@ -109,7 +110,7 @@ def study(config: Config, data: Data, progress: Progress) -> Study:
 
 def run(config: Config, progress: Progress | None = None) -> Path:
     """``fashionlab run``: the study, then the report swapped into ``config.out``."""
-    from .render import meta, notebook, report
+    from .render import meta, report
 
     progress = progress or LogProgress()
     real = prepare(config.out, config.data_dir)
@@ -121,9 +122,36 @@ def run(config: Config, progress: Progress | None = None) -> Path:
             (stage / "figures" / name).write_bytes(blob)
         page = meta.page_meta(config, found.results)
         report.write(stage, found.results, found.figures, page, found.interactive_html)
-        if os.environ.get("FASHIONLAB_NO_NOTEBOOK") != "1":
-            from .render import answers
-
-            notebook.write(stage, answers.compose(found.results), data_dir=config.data_dir)
+        if config.notebook:
+            progress.stage(1, 1, "the assignment notebook")
+            started = time.perf_counter()
+            (stage / "assignment.ipynb").write_bytes(assignment_notebook(config, data, found))
+            progress.stage_done("the assignment notebook", time.perf_counter() - started)
         progress.checkpoint()  # the last chance to stop before the new report replaces the old
     return real
+
+
+def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:
+    """The assignment notebook, executed (cached by the study and the notebook's own text),
+    with this run's answers in its answer cells."""
+    import nbformat
+
+    from .render import answers, notebook
+
+    source = notebook.NOTEBOOK.read_bytes()
+    key = cache.key_of("notebook", {"study": _study_key(config, data),
+                                    "source": hashlib.sha256(source).hexdigest()})  # fmt: skip
+
+    def execute() -> bytes:
+        env = (
+            {}
+            if config.data_dir is None
+            else {"FASHIONLAB_DATA": str(Path(config.data_dir).resolve())}
+        )
+        return nbformat.writes(notebook.execute(notebook.NOTEBOOK, env=env)).encode()
+
+    executed, _ = cache.cached("notebook", key, execute, encode=lambda b: {"executed.ipynb": b},
+                               decode=lambda blobs: blobs["executed.ipynb"])  # fmt: skip
+    filled = notebook.fill_answers(nbformat.reads(executed.decode(), as_version=4),
+                                   answers.compose(found.results))  # fmt: skip
+    return (nbformat.writes(filled) + "\n").encode()

@@ -119,7 +119,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 
     config = Config(out=args.out, data_dir=args.data_dir, verify=args.verify, points=args.points,
                     epochs=args.epochs, seed=args.seed, title=args.title,
-                    author=args.author or "", extras=args.extras, workers=args.workers,
+                    author=args.author or "", extras=args.extras, notebook=args.notebook,
+                    workers=args.workers,
                     scheduler=args.scheduler)  # fmt: skip
     real = app.run(config, Console())
     if not args.json:

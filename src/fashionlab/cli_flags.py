@@ -91,12 +91,12 @@ def _output_dir(text: str) -> str:
 def _text(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
-    bad = next((ch for ch in text if ord(ch) < 32 or ord(ch) == 127), None)
-    if bad is not None:
-        raise argparse.ArgumentTypeError(
-            f"must not contain control characters (found {bad!r}); use plain one-line text"
-        )
-    return text
+    from .render.page import clean_text
+
+    try:
+        return clean_text(text, "the text")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; use plain text, got {text!r}") from None
 
 
 # --------------------------------------------------------------------------- the parser
@@ -202,6 +202,12 @@ def build_parser() -> argparse.ArgumentParser:
         dest="extras",
         action="store_false",
         help="only the assignment's questions (skip the atlas, weights and softmax sections)",
+    )
+    run.add_argument(
+        "--no-notebook",
+        dest="notebook",
+        action="store_false",
+        help="skip executing the assignment notebook into the report folder",
     )
     _engine_flags(run)
     run.add_argument(

@@ -39,7 +39,7 @@ def _save(figure: Any, folder: str, stem: str) -> Path:
 def check_plot_dir(folder: str | None) -> None:
     """A ``--plot`` folder is checked before any work: it must be, or be creatable as, a folder."""
     if folder is not None:
-        outdir.resolve(folder, "--plot")
+        outdir.check_writable(outdir.resolve(folder, "--plot"), folder, "--plot")
 
 
 def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir: str | None = None,

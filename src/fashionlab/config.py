@@ -64,6 +64,7 @@ class Config:
     author: str = ""
     pairs: tuple[tuple[str, str], ...] = field(default=PAIRS)
     extras: bool = True  # the sections beyond the assignment (atlas, weights, softmax)
+    notebook: bool = True  # also write the executed assignment notebook
     workers: int | None = None  # Dask workers of a local cluster (None: one per core)
     scheduler: str | None = None  # a running Dask scheduler's address
 

@@ -100,14 +100,20 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
         if foreign is not None:
             raise UsageError(f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
                              "not write; pick a new or empty folder")  # fmt: skip
+    check_writable(real, text, flag)
+    return real
+
+
+def check_writable(real: Path, text: str, flag: str) -> None:
+    """The folder, or the nearest folder above it that exists, must be writable."""
+    if real.exists():
         if not os.access(real, os.W_OK | os.X_OK):
             raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
-    else:
-        ancestor = next(p for p in real.parents if p.exists())
-        if not os.access(ancestor, os.W_OK | os.X_OK):
-            raise UsageError(f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
-                             "writable; pick another folder")  # fmt: skip
-    return real
+        return
+    ancestor = next(p for p in real.parents if p.exists())
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise UsageError(f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
+                         "writable; pick another folder")  # fmt: skip
 
 
 def write_manifest(stage: Path) -> None:

@@ -76,7 +76,8 @@ def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
 def _decoder(names: tuple[str, ...]) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
     def decode(blobs: dict[str, bytes]) -> dict[str, np.ndarray]:
         try:
-            with np.load(io.BytesIO(blobs["arrays.npz"]), allow_pickle=False) as entry:
+            buffer = io.BytesIO(blobs["arrays.npz"])
+            with np.load(buffer, allow_pickle=False) as entry:
                 return {name: entry[name] for name in names}
         except zipfile.BadZipFile as exc:
             raise ValueError(f"not an .npz archive ({exc})") from None
@@ -136,7 +137,9 @@ def project(
         features += [scaler.transform(batch) @ top - shift for batch in flat[1:]]
         return {"features": np.vstack(features), "ratio": pca.explained_variance_ratio_}
 
-    arrays, hit = _cached("pca", {"components": n_components}, images, ("features", "ratio"), compute)
+    arrays, hit = _cached(
+        "pca", {"components": n_components}, images, ("features", "ratio"), compute
+    )
     return Projection(arrays["features"], arrays["ratio"], from_cache=hit)
 
 

@@ -1,0 +1,65 @@
+"""The run metadata a report states about itself: when, which version and commit, on what."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+from pathlib import Path
+
+from .. import __version__
+from ..config import Config
+from ..results import Results
+from .page import PageMeta
+
+
+def git_commit() -> str | None:
+    """The checkout's short commit (with "+changes" if the tree differs), or None if not one."""
+    root = Path(__file__).resolve().parents[3]
+    if not (root / ".git").exists():
+        return None
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{commit}+changes" if dirty else commit
+
+
+def device() -> str:
+    """Keras's backend and the device it computes on."""
+    backend = os.environ.get("KERAS_BACKEND", "jax") or "jax"
+    if backend != "jax":
+        return backend
+    try:
+        import jax
+
+        return f"jax on {jax.devices()[0].platform}"
+    except Exception:  # noqa: BLE001 - a description, never a failure
+        return "jax"
+
+
+def page_meta(config: Config, results: Results) -> PageMeta:
+    rows = [("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+            ("fashionlab", __version__)]  # fmt: skip
+    commit = git_commit()
+    if commit:
+        rows.append(("git commit", commit))
+    rows.append(("Keras backend", device()))
+    rows.append(("seeds", f"{config.seed} (t-SNE, networks); 42 (the assignment's shuffle); "
+                          f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
+    if "restored from cache" in results.timings.get("stages", {}):
+        rows.append(("computed", "restored from the cache of an identical earlier run"))
+    return PageMeta(title=config.title, author=config.author, rows=rows)

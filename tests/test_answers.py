@@ -1,0 +1,184 @@
+"""The written answers follow their numbers: made-up results on both sides of every threshold."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from fashionlab import schema
+from fashionlab.analysis.comparison import as_bits
+from fashionlab.render import answers, answers_network, report
+from fashionlab.results import (
+    Comparison,
+    Converged,
+    DataSummary,
+    EmbeddingSummary,
+    LogregResult,
+    McNemar,
+    NetworkResult,
+    Results,
+    from_json,
+    to_json,
+)  # fmt: skip
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float) -> LogregResult:
+    history = {"train_loss": [0.69, 0.5], "train_accuracy": [0.5, val], "val_loss": [0.69, 0.4],
+               "val_accuracy": [0.5, val]}  # fmt: skip
+    return LogregResult(
+        classes=classes, learning_rate=0.05, steps=100, shuffle_seed=42, n_train=7200, n_val=2400,
+        n_heldout=2400, n_official_test=2000, mixing=mixing, diverged_at_step=None,
+        train_accuracy=val, train_loss=0.4, val_accuracy=val, val_loss=0.4, heldout_accuracy=val,
+        official_test_accuracy=round(val * 2000) / 2000, initial_val_accuracy=0.5, steps_to_95=10, steps_to_99=20,
+        history=history,
+        converged=Converged(steps=300, max_steps=1000, val_accuracy=converged,
+                            heldout_accuracy=converged,
+                            official_test_accuracy=round(converged * 2000) / 2000),
+    )  # fmt: skip
+
+
+def make_results(*, agreement: float = 0.8, easy_mixing: float = 0.005, hard_mixing: float = 0.2,
+                 easy_val: float = 0.99875, hard_val: float = 0.8229166666666666,
+                 hard_converged: float = 0.87375, network_p: float = 1e-20, only_network: int = 300,
+                 only_logreg: int = 100) -> Results:  # fmt: skip
+    data = DataSummary(sources={}, train_shape_before=[60000, 28, 28], test_shape_before=[10000, 28, 28],
+                       train_shape_after=[60000, 784], test_shape_after=[10000, 784],
+                       pixel_min_before=0, pixel_max_before=255, pixel_min_after=0.0,
+                       pixel_max_after=1.0, dtype_before="uint8", dtype_after="float64",
+                       first_image_class="Ankle boot", frame_columns=786)  # fmt: skip
+    embedded = EmbeddingSummary(dimensions_before=784, components=50, kept_variance=0.8, points=10000,
+                                map_dimensions=2, neighbours=10, folds=5,
+                                neighbour_agreement=agreement, tsne_settings={})  # fmt: skip
+    history = {"loss": [0.5, 0.3, 0.2, 0.1], "accuracy": [0.8, 0.85, 0.9, 0.95],
+               "val_loss": [0.4, 0.3, 0.31, 0.32], "val_accuracy": [0.8, 0.9, 0.9, 0.9]}  # fmt: skip
+    network = NetworkResult(
+        classes=("Pullover", "Coat"), training_rows=9600, heldout_note="", hidden_units=100,
+        activation="relu", optimizer="adam", learning_rate=0.001, batch_size=64, epochs_max=60,
+        patience=2, seed=0, n_parameters=78601, epochs_run=4, best_epoch=2, val_accuracy=0.91,
+        val_loss=0.3, heldout_accuracy=None, official_test_accuracy=0.89, n_val=2400,
+        n_official_test=2000, steps_to_95=2, steps_to_99=2, history=history, summary="",
+    )  # fmt: skip
+    tests = [McNemar(rows, 2000, only_network, only_logreg, network_p)
+             for rows in ("official test", "validation", "held-out")]  # fmt: skip
+    bits = {"validation": as_bits([True] * 2400)}
+    compared = Comparison(
+        classes=("Pullover", "Coat"), logreg_correct=bits, network_correct=bits,
+        fair_network_correct=bits, fair_network_val_accuracy=0.9, fair_network_heldout_accuracy=0.9,
+        fair_network_official_test_accuracy=0.88, fair_network_best_epoch=3, tests=tests,
+        seeds=[0, 1, 2], seed_val_accuracies=[0.91, 0.9, 0.905],
+        seed_official_test_accuracies=[0.89, 0.88, 0.885],
+    )  # fmt: skip
+    return Results(
+        config={"title": "t"}, data=data, embedding=embedded,
+        logreg=[logreg(("Trouser", "Ankle boot"), easy_val, easy_mixing, 1.0),
+                logreg(("Pullover", "Coat"), hard_val, hard_mixing, hard_converged)],
+        network=network, comparison=compared, versions={},
+    )  # fmt: skip
+
+
+def text(results: Results, key: str) -> str:
+    return " ".join(answers.compose(results)[key])
+
+
+def test_every_question_is_answered() -> None:
+    written = answers.compose(make_results())
+    assert set(written) == set(answers.QUESTIONS)
+    assert all(paragraphs and all(p.strip() for p in paragraphs) for paragraphs in written.values())
+
+
+@pytest.mark.parametrize("agreement, stays", [(0.80, True), (0.43, False)])
+def test_classes_stay_together_only_with_a_high_agreement(agreement: float, stays: bool) -> None:
+    said = text(make_results(agreement=agreement), "q1_2")
+    assert ("images of a class mostly stay together" in said) is stays
+
+
+@pytest.mark.parametrize("mixing, words", [(0.005, "two separate islands"), (0.02, "thin border"),
+                                           (0.2, "overlap heavily"), (0.4, "thoroughly mixed")])  # fmt: skip
+def test_the_map_sentence_follows_the_mixing(mixing: float, words: str) -> None:
+    assert words in text(make_results(easy_mixing=mixing), "q2")
+
+
+@pytest.mark.parametrize("converged, short", [(0.87375, True), (0.8250, False)])
+def test_100_steps_stop_short_only_when_convergence_gains(converged: float, short: bool) -> None:
+    said = text(make_results(hard_converged=converged), "q4_2")
+    assert ("the 100 steps stop short" in said) is short
+    assert ("already reach what a linear model can do" in said) is (not short)
+
+
+@pytest.mark.parametrize("hard_val, alike", [(0.99750, True), (0.8229166666666666, False)])
+def test_runs_are_alike_only_within_half_a_point(hard_val: float, alike: bool) -> None:
+    said = text(make_results(hard_val=hard_val), "q4_3")
+    assert said.startswith("They are alike") is alike
+
+
+@pytest.mark.parametrize("p, network, logreg_only, verdict", [
+    (1e-20, 300, 100, "significantly better"), (0.2, 120, 100, "not distinguishable"),
+    (0.001, 100, 300, "significantly worse"),
+])  # fmt: skip
+def test_beats_only_with_a_significant_test(
+    p: float, network: int, logreg_only: int, verdict: str
+) -> None:
+    said = text(make_results(network_p=p, only_network=network, only_logreg=logreg_only), "q5_1")
+    assert f"the network is {verdict}" in said
+    assert ("Why it beat logistic regression" in said) is (verdict == "significantly better")
+
+
+def test_q5_1_states_its_caveats_and_the_seed_spread() -> None:
+    said = text(make_results(), "q5_1")
+    assert "early-stopping epoch" in said and "slightly optimistic" in said
+    assert "9,600 rows" in said and "7,200 rows" in said
+    assert "Over 3 seeds (0, 1, 2)" in said and "±" in said
+    assert "McNemar's exact test, p < 0.001" in said
+
+
+def test_overfitting_is_described_only_when_the_curves_show_it() -> None:
+    results = make_results()
+    assert "keeps falling" in text(results, "q5_1")
+    flat = copy.deepcopy(results)
+    flat.network.history["loss"] = [0.5, 0.3, 0.35, 0.4]
+    assert "keeps falling" not in text(flat, "q5_1")
+
+
+def test_the_glossary_defines_the_three_accuracies() -> None:
+    sections = report.build_sections(make_results())
+    glossary = next(s for s in sections if s.key == "glossary")
+    joined = " ".join(glossary.paragraphs)
+    for key in ("val_accuracy", "heldout_accuracy", "official_test_accuracy"):
+        assert key in joined
+    assert answers_network.GLOSSARY
+
+
+def test_results_round_trip_through_json() -> None:
+    results = make_results()
+    again = from_json(Results, json.loads(json.dumps(to_json(results))))
+    assert to_json(again) == to_json(results)
+
+
+@pytest.mark.parametrize("damage", ["missing field", "wrong type", "null"])
+def test_a_damaged_record_is_refused(damage: str) -> None:
+    data = to_json(make_results())
+    if damage == "missing field":
+        del data["network"]["val_accuracy"]
+    elif damage == "wrong type":
+        data["logreg"][0]["steps"] = "100"
+    else:
+        data = None
+    with pytest.raises(ValueError):
+        from_json(Results, data)
+
+
+def test_the_checked_in_schema_is_current() -> None:
+    assert (DOCS / "results.schema.json").read_text() == schema.text(), (
+        "docs/results.schema.json is stale: python -m fashionlab.schema > docs/results.schema.json"
+    )
+
+
+def test_made_up_results_validate_against_the_schema() -> None:
+    import jsonschema
+
+    jsonschema.validate(to_json(make_results()), json.loads(schema.text()))

@@ -1,0 +1,209 @@
+"""The one cache: every entry is verified before it is served; damage costs a recomputation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fashionlab import cache, storage
+from fashionlab.errors import UsageError
+
+
+def counting(value: object) -> tuple[list[int], object]:
+    calls: list[int] = []
+
+    def compute() -> object:
+        calls.append(1)
+        return value
+
+    return calls, compute
+
+
+def test_a_second_call_is_served_from_the_cache() -> None:
+    calls, compute = counting({"accuracy": 0.8229166666666666})
+    key = cache.key_of("test", {"x": 1})
+    assert cache.cached_json("test", key, compute) == ({"accuracy": 0.8229166666666666}, False)
+    assert cache.cached_json("test", key, compute) == ({"accuracy": 0.8229166666666666}, True)
+    assert len(calls) == 1
+
+
+def test_keys_follow_settings_versions_and_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = cache.key_of("test", {"x": 1})
+    assert cache.key_of("test", {"x": 2}) != first
+    monkeypatch.setenv("KERAS_BACKEND", "numpy")
+    assert cache.key_of("test", {"x": 1}) != first
+    assert {"numpy", "keras", "jax"} <= set(cache.versions())
+
+
+def _entry(key: str) -> Path:
+    return cache.entry_path("test", key)
+
+
+def _damage(kind: str, key: str, other: str) -> None:
+    entry = _entry(key)
+    value = entry / "value.json"
+    if kind == "edited digit":
+        value.write_text(value.read_text().replace("0.82", "0.92"))
+    elif kind == "truncated":
+        value.write_bytes(value.read_bytes()[:5])
+    elif kind == "copied from another key":
+        for name in ("value.json", "manifest.json"):
+            (entry / name).write_bytes((_entry(other) / name).read_bytes())
+    elif kind == "manifest is garbage":
+        (entry / "manifest.json").write_text("{not json")
+    elif kind == "entry is a file":
+        for child in entry.iterdir():
+            child.unlink()
+        entry.rmdir()
+        entry.write_text("x")
+
+
+@pytest.mark.parametrize("kind", ["edited digit", "truncated", "copied from another key",
+                                  "manifest is garbage", "entry is a file"])  # fmt: skip
+def test_a_damaged_entry_is_discarded_with_one_warning_and_recomputed(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    key, other = cache.key_of("test", {"x": 1}), cache.key_of("test", {"x": 2})
+    cache.cached_json("test", key, lambda: {"accuracy": 0.82})
+    cache.cached_json("test", other, lambda: {"accuracy": 0.5})
+    _damage(kind, key, other)
+    calls, compute = counting({"accuracy": 0.82})
+    with caplog.at_level(logging.WARNING):
+        value, hit = cache.cached_json("test", key, compute)
+    assert (value, hit, len(calls)) == ({"accuracy": 0.82}, False, 1)
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "discarding damaged cache entry" in warnings[0].getMessage()
+    assert cache.cached_json("test", key, compute) == ({"accuracy": 0.82}, True)  # repaired
+
+
+@pytest.mark.parametrize("payload", ["null", "{}", "[]", '{"wrong": 1}'])
+def test_structurally_wrong_entries_are_recomputed(
+    payload: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    def check(value: object) -> dict[str, float]:
+        if not isinstance(value, dict) or "accuracy" not in value:
+            raise ValueError("missing field 'accuracy'")
+        return value  # type: ignore[return-value]
+
+    key = cache.key_of("test", {"x": 1})
+    cache.store("test", key, {"value.json": payload.encode()})
+    with caplog.at_level(logging.WARNING):
+        value, hit = cache.cached_json("test", key, lambda: {"accuracy": 0.5}, check=check)
+    assert (value, hit) == ({"accuracy": 0.5}, False)
+    assert sum(r.levelno >= logging.WARNING for r in caplog.records) == 1
+
+
+def test_cache_paths_of_the_wrong_type_are_repaired() -> None:
+    home = storage.cache_home()
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "locks").write_text("a file where a folder belongs")
+    (home / "test").write_text("a file where a namespace folder belongs")
+    key = cache.key_of("test", {"x": 1})
+    assert cache.cached_json("test", key, lambda: [1]) == ([1], False)
+    assert cache.cached_json("test", key, lambda: [2]) == ([1], True)
+
+
+def test_a_lock_that_is_a_folder_is_repaired() -> None:
+    lock = storage.Lock("test", "k", "a test")
+    lock.path.mkdir(parents=True)
+    with lock:
+        assert lock.path.is_file()
+
+
+def test_a_cache_home_that_is_a_file_is_one_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "cachefile").write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cachefile"))
+    with pytest.raises(UsageError, match="XDG_CACHE_HOME.*is a file"):
+        storage.cache_home()
+
+
+def read_only(folder: Path, code: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` with ``folder`` mounted read-only (a private mount namespace; needs root)."""
+    script = (f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} {folder} && "
+              f"exec {sys.executable} -c \"$0\"")  # fmt: skip
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, code], capture_output=True,
+                          text=True, env=os.environ.copy(), timeout=60)  # fmt: skip
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
+def test_a_warm_cache_on_a_read_only_file_system_still_serves() -> None:
+    key = cache.key_of("test", {"x": 1})
+    cache.cached_json("test", key, lambda: [1])
+    code = (f"from fashionlab import cache\n"
+            f"print(cache.cached_json('test', {key!r}, lambda: [2]))\n"
+            f"print(cache.cached_json('test', 'missing' * 4, lambda: [3]))\n")  # fmt: skip
+    done = read_only(storage.cache_home(), code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["([1], True)", "([3], False)"]  # a miss computes anyway
+
+
+def test_a_warm_cache_serves_without_taking_a_lock(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = cache.key_of("test", {"x": 1})
+    cache.cached_json("test", key, lambda: [1])
+
+    def no_locks(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a warm read must not need a lock (read-only file systems)")
+
+    monkeypatch.setattr(storage.Lock, "acquire", no_locks)
+    assert cache.cached_json("test", key, lambda: [2]) == ([1], True)
+
+
+def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
+    code = ("import sys, time; from fashionlab import storage\n"
+            "lock = storage.Lock('test', 'k', 'a test'); lock.acquire(); print('held', flush=True)\n"
+            "time.sleep(30)\n")  # fmt: skip
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              env=os.environ.copy())  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        said: list[tuple[float, str]] = []
+        started = time.monotonic()
+        lock = storage.Lock("test", "k", "the test entry")
+
+        def notice(text: str) -> None:
+            said.append((time.monotonic() - started, text))
+            if len(said) == 2:
+                holder.kill()
+
+        lock.acquire(notice=notice, every=1.0)
+        lock.release()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert said[0][0] < 2.0 and f"held by process {holder.pid}" in said[0][1]
+    assert "waiting for the test entry" in said[0][1] and len(said) >= 2  # and keeps saying so
+
+
+def test_lock_files_do_not_pile_up() -> None:
+    for index in range(200):
+        with storage.Lock("out", f"/some/folder/{index}", "a test"):
+            pass
+    assert len(list((storage.cache_home() / "locks").iterdir())) <= storage.LOCK_BUCKETS
+
+
+def test_a_killed_writers_leftovers_are_removed() -> None:
+    key = cache.key_of("test", {"x": 1})
+    folder = storage.cache_home() / "test"
+    folder.mkdir(parents=True)
+    dead = 2**22 + 4321
+    (folder / f".{key}.{dead}.tmp").mkdir()
+    (folder / f".x.npz.{dead}.part").write_text("half")
+    cache.cached_json("test", key, lambda: [1])
+    assert sorted(p.name for p in folder.iterdir()) == [key]
+
+
+def test_entries_record_their_namespace_key_and_hashes() -> None:
+    key = cache.key_of("test", {"x": 1})
+    cache.cached_json("test", key, lambda: [1])
+    manifest = json.loads((_entry(key) / "manifest.json").read_text())
+    assert manifest["namespace"] == "test" and manifest["key"] == key
+    assert set(manifest["files"]) == {"value.json"} and len(manifest["files"]["value.json"]) == 64

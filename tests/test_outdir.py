@@ -1,0 +1,155 @@
+"""Report folders: fashionlab never deletes or changes a file it did not write."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from fashionlab import outdir
+from fashionlab.errors import UsageError
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def write_report(target: str, files: dict[str, str]) -> Path:
+    real = outdir.check(target, {})
+    with outdir.report_folder(real) as stage:
+        for name, text in files.items():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            (stage / name).write_text(text)
+    return real
+
+
+def test_a_new_folder_gets_the_report_and_a_manifest(tmp_path: Path) -> None:
+    real = write_report(str(tmp_path / "out"), {"index.html": "a", "figures/x.png": "b"})
+    assert sorted(snapshot(real)) == ["fashionlab-manifest.json", "figures/x.png", "index.html"]
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left
+
+
+def test_a_previous_report_is_replaced_whole(tmp_path: Path) -> None:
+    write_report(str(tmp_path / "out"), {"index.html": "old", "figures/old.png": "x"})
+    real = write_report(str(tmp_path / "out"), {"index.html": "new"})
+    assert (real / "index.html").read_text() == "new"
+    assert not (real / "figures").exists()
+
+
+@pytest.mark.parametrize("foreign", ["notes.txt", "figures/mine.png", "empty-folder/"])
+def test_a_folder_holding_anything_else_is_refused_untouched(tmp_path: Path, foreign: str) -> None:
+    real = write_report(str(tmp_path / "out"), {"index.html": "a", "figures/x.png": "b"})
+    path = real / foreign.rstrip("/")
+    if foreign.endswith("/"):
+        path.mkdir()
+    else:
+        path.write_text("the user's")
+    before = snapshot(real)
+    with pytest.raises(
+        UsageError, match=r"holds .*which fashionlab did not write; pick a new or empty folder"
+    ):
+        outdir.check(str(real), {})
+    assert snapshot(real) == before
+
+
+def test_a_changed_report_file_is_refused(tmp_path: Path) -> None:
+    real = write_report(str(tmp_path / "out"), {"index.html": "a"})
+    (real / "index.html").write_text("edited by the user")
+    with pytest.raises(UsageError, match="changed since fashionlab wrote it"):
+        outdir.check(str(real), {})
+
+
+def test_a_users_documents_folder_is_refused(tmp_path: Path) -> None:
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    (documents / "thesis.tex").write_text("years of work")
+    with pytest.raises(UsageError, match="thesis.tex"):
+        outdir.check(str(documents), {})
+    assert (documents / "thesis.tex").read_text() == "years of work"
+
+
+def test_a_file_dropped_in_during_the_run_is_kept(tmp_path: Path) -> None:
+    real = outdir.check(str(tmp_path / "out"), {})
+    real.mkdir()
+    with (
+        pytest.raises(UsageError, match="now holds 'late.txt'"),
+        outdir.report_folder(real) as stage,
+    ):
+        (stage / "index.html").write_text("new")
+        (real / "late.txt").write_text("the user's")
+    assert (real / "late.txt").read_text() == "the user's"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+@pytest.mark.parametrize("relation", ["equal", "inside", "containing"])
+def test_the_data_folder_and_the_cache_are_protected(tmp_path: Path, relation: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    target = {"equal": data, "inside": data / "report", "containing": tmp_path}[relation]
+    with pytest.raises(UsageError, match="the data folder"):
+        outdir.check(str(target), {"data folder": data})
+
+
+def test_a_symlink_is_followed_not_replaced(tmp_path: Path) -> None:
+    target = tmp_path / "real"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    write_report(str(link), {"index.html": "a"})
+    assert link.is_symlink() and (target / "index.html").read_text() == "a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]  # no *.tmp link left
+
+
+def test_the_current_folder_works_in_place_when_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    write_report(".", {"index.html": "a"})
+    write_report(".", {"index.html": "b"})
+    assert (here / "index.html").read_text() == "b"
+    assert sorted(p.name for p in here.iterdir()) == ["fashionlab-manifest.json", "index.html"]
+
+
+def test_the_current_project_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UsageError, match="pyproject.toml"):
+        outdir.check(".", {})
+
+
+def test_the_root_is_refused() -> None:
+    with pytest.raises(UsageError, match="did not write"):
+        outdir.check("/", {})
+
+
+@pytest.mark.parametrize("kind", ["under a file", "dangling link", "link loop", "a file"])
+def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None:
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dangling").symlink_to(tmp_path / "missing")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    text = {"under a file": tmp_path / "file" / "out", "dangling link": tmp_path / "dangling",
+            "link loop": tmp_path / "loop", "a file": tmp_path / "file"}[kind]  # fmt: skip
+    with pytest.raises(UsageError) as caught:
+        outdir.check(str(text), {})
+    message = str(caught.value)
+    assert "\n" not in message and "not writable" not in message and "no such" not in message
+
+
+def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) -> None:
+    dead = 2**22 + 12345  # beyond pid_max on this kernel: no such process
+    (tmp_path / f".out.{dead}.tmp").mkdir()
+    (tmp_path / f".other.{dead}.tmp").mkdir()  # not ours to judge: a different name
+    (tmp_path / f".out.{os.getppid()}.tmp").mkdir()  # its process is alive: maybe still writing
+    write_report(str(tmp_path / "out"), {"index.html": "a"})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == [f".other.{dead}.tmp", f".out.{os.getppid()}.tmp", "out"]
