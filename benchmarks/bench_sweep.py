@@ -61,6 +61,8 @@ def loop_seconds() -> float:
 
     with fresh_cache(), threadpool_limits(1):
         sweep.worker_data(DATA_DIR, True)
+        sweep.worker_split.cache_clear()  # as a fresh worker: every pair split built again
+        sweep.worker_official_test.cache_clear()
         started = time.perf_counter()
         for task in sweep.tasks(GRID):
             task.function(**task.kwargs)

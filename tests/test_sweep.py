@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -31,7 +32,7 @@ PULLOVER_COAT_HELDOUT = 0.8320833333333333
 class OneLineParser(argparse.ArgumentParser):
     """As cli.py's parser: a usage error is one line on stderr and exit status 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -54,7 +55,7 @@ def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 def tiny_grid(data_dir: Path, **settings: object) -> sweep.Grid:
     defaults: dict[str, object] = {"pairs": (("Pullover", "Coat"),), "learning_rates": (0.05,),
                                    "steps": (100,), "seeds": (1, 2, 3, 4)}  # fmt: skip
-    return sweep.Grid(data_dir=str(data_dir), verify=False, **{**defaults, **settings})  # type: ignore[arg-type]
+    return sweep.Grid(data_dir=str(data_dir), verify=False, **{**defaults, **settings})
 
 
 def direct_rows(grid: sweep.Grid) -> list[sweep.SweepRow]:
