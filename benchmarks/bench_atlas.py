@@ -1,56 +1,80 @@
-"""The atlas of all 45 pairs at --jobs 1 and --jobs 2 (each with an empty cache), and the time of
-softmax regression on all 60,000 training images.
+"""A cold ``fashionlab atlas`` (45 pairs: logistic regression on the Dask engine, 45 networks as
+one program) with 1 and 2 workers, each with an empty cache; optionally side by side with an
+older checkout (``--reference-src``), whose atlas trains one Keras model per pair.
 
-Usage: python benchmarks/bench_atlas.py
+Also the share of the machine's compute limit the networks reach: FLOPs of the training actually
+done (6 x parameters per training row per epoch, 2 x per validation row) over the wall time of the
+network part, against the measured peak of one large float32 matrix multiply.
+
+Usage: python benchmarks/bench_atlas.py [--repeats 3] [--reference-src /path/to/old/src]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 
-from fashionlab.data.preprocessing import bias_trick
-from fashionlab.models import softmax
-from fashionlab.study import load_data
+PARAMETERS = 784 * 100 + 100 + 100 + 1  # the assignment network
+TRAIN_ROWS, VAL_ROWS = 9_600, 2_400
 
 
-def atlas_seconds(jobs: int) -> float:
+def atlas_run(workers: int | None, src: str | None = None) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "XDG_CACHE_HOME": cache}
+        command = [sys.executable, "-m", "fashionlab", "atlas", "--json"]
+        if src is not None:
+            env["PYTHONPATH"] = src
+        elif workers is not None:
+            command += ["--workers", str(workers)]
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "fashionlab", "atlas", "--jobs", str(jobs), "--json"],
-                       env=env, check=True, capture_output=True)  # fmt: skip
-        return time.perf_counter() - started
+        done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
+        return time.perf_counter() - started, json.loads(done.stdout)
+
+
+def peak_gflops() -> float:
+    """The best of a few 2048 x 2048 float32 matrix multiplies: this machine's practical peak."""
+    a = np.random.default_rng(0).random((2048, 2048), dtype=np.float32)
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        a @ a
+        best = min(best, time.perf_counter() - started)
+    return 2 * 2048**3 / best / 1e9
 
 
 def main() -> None:
-    one, two = atlas_seconds(1), atlas_seconds(2)
-    print(f"atlas, 45 pairs: --jobs 1 {one:.1f} s, --jobs 2 {two:.1f} s, speed-up {one / two:.2f}x "
-          f"on {os.cpu_count()} cores")  # fmt: skip
-    data = load_data()
-    X = bias_trick(data.train_vectors)
-    times = []
-    for _ in range(3):
-        started = time.perf_counter()
-        fitted = softmax.fit_softmax(X, data.train_labels)
-        times.append(time.perf_counter() - started)
-    X_test = bias_trick(data.test_vectors).astype(np.float32)
-    accuracy = np.mean(
-        softmax.predict_classes(softmax.softmax(X_test @ fitted.theta)) == data.test_labels
-    )
-    print(
-        f"softmax regression on 60,000 images: median {statistics.median(times):.1f} s "
-        f"({softmax.EPOCHS} epochs), official test accuracy {accuracy:.4f}"
-    )
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--reference-src", help="src/ of an older fashionlab checkout")
+    args = parser.parse_args()
+    times: dict[str, list[float]] = {"1 worker": [], "2 workers": [], "reference": []}
+    payload: dict = {}
+    for _ in range(args.repeats):  # interleaved, so drift in the machine's load hits all alike
+        seconds, payload = atlas_run(1)
+        times["1 worker"].append(seconds)
+        times["2 workers"].append(atlas_run(2)[0])
+        if args.reference_src:
+            times["reference"].append(atlas_run(None, args.reference_src)[0])
+    pairs = payload["pairs"]
+    epochs = sum(p["nn_epochs_run"] for p in pairs)
+    flops = epochs * PARAMETERS * (6 * TRAIN_ROWS + 2 * VAL_ROWS)
+    for name, values in times.items():
+        if values:
+            print(f"{name:>10}: median {statistics.median(values):.1f} s of {values}")
+    if times["reference"]:
+        ratio = statistics.median(times["reference"]) / statistics.median(times["2 workers"])
+        print(f"2 workers against the reference: {ratio:.2f}x faster")
+    print(f"{len(pairs)} pairs, {epochs} network-epochs, {flops / 1e12:.2f} TFLOP of training; "
+          f"peak matrix multiply {peak_gflops():.0f} GFLOP/s on {os.cpu_count()} cores")  # fmt: skip
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).parent))
     main()

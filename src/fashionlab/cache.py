@@ -13,6 +13,7 @@ so a reader never sees half an entry, and a warm cache on a read-only file syste
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -36,8 +37,17 @@ LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE
 _DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, EOFError, OSError)
 
 
+@functools.lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
+    return tuple(_look_up_versions().items())
+
+
 def versions() -> dict[str, str]:
     """The versions of Python and of every library a result can depend on."""
+    return dict(_versions())
+
+
+def _look_up_versions() -> dict[str, str]:
     import platform
     from importlib.metadata import PackageNotFoundError, version
 

@@ -144,7 +144,8 @@ def cmd_atlas(args: argparse.Namespace) -> None:
 
     records = commands.atlas(settings=NetworkSettings(args.epochs, args.patience),
                              seed=args.seed, data_dir=args.data_dir, verify=args.verify,
-                             plot_dir=args.plot, progress=Console())  # fmt: skip
+                             plot_dir=args.plot, workers=args.workers, scheduler=args.scheduler,
+                             progress=Console())  # fmt: skip
     if args.json:
         from .results import to_json
 

@@ -216,8 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
     _engine_flags(atlas)
-    atlas.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
-    atlas.add_argument("--patience", type=_integer(1, 10_000), default=Config.patience, metavar="N")
+    atlas.add_argument(
+        "--epochs", type=_integer(1, 10_000), default=defaults.ATLAS_EPOCHS, metavar="N"
+    )
+    atlas.add_argument(
+        "--patience", type=_integer(1, 10_000), default=defaults.ATLAS_PATIENCE, metavar="N"
+    )
     atlas.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(atlas)
     atlas.add_argument("--plot", type=_output_dir, metavar="DIR", help="write the heat map")

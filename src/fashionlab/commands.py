@@ -14,7 +14,7 @@ import numpy as np
 
 from . import outdir
 from .analysis import atlas as atlas_module
-from .analysis import tenclass
+from .analysis import engine, tenclass
 from .analysis.pairs import PairRun, run_split
 from .app import prepare
 from .config import ALL_PAIRS, CLASS_NAMES, NetworkSettings
@@ -133,14 +133,20 @@ def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool 
 
 
 def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
-          verify: bool = True, plot_dir: str | None = None,
-          progress: Progress | None = None) -> list[AtlasPair]:  # fmt: skip
+          verify: bool = True, plot_dir: str | None = None, workers: int | None = None,
+          scheduler: str | None = None, progress: Progress | None = None) -> list[AtlasPair]:  # fmt: skip
     """``fashionlab atlas``: every class pair, hardest first."""
     check_plot_dir(plot_dir)
     neural.check_backend()
-    data = load_data(data_dir, verify=verify)
-    records, _ = atlas_module.atlas(data, pairs=ALL_PAIRS, network=settings, seed=seed,
-                                    checkpoint=(progress or LogProgress()).checkpoint)  # fmt: skip
+    load_data(
+        data_dir, verify=verify
+    )  # a missing or damaged file is reported here, not in a worker
+    progress = progress or LogProgress()
+    with engine.Session(workers, scheduler) as session:
+        records, _ = atlas_module.atlas(
+            pairs=ALL_PAIRS, network=settings, seed=seed, data_dir=data_dir, verify=verify,
+            session=session, on_done=lambda done, total: progress.tick("pair", done, total),
+        )  # fmt: skip
     if plot_dir is not None:
         from .render import plots
 

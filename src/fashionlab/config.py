@@ -29,10 +29,14 @@ NN_PATIENCE = 8  # epochs without a lower validation loss before stopping
 NN_BATCH_SIZE = 64
 NN_SEEDS = (0, 1, 2, 3, 4)  # the network over several seeds: mean and spread
 ATLAS_STEPS_TO_CONVERGE = 500  # the atlas's converged fit, per pair
+ATLAS_EPOCHS = 30  # the atlas trains 45 networks: a shorter cap and patience keep it affordable
+ATLAS_PATIENCE = 3
 TEN_CLASS_EPOCHS = 30  # the 10-class network's cap (patience 3, batch 128, 10 % validation)
 TEN_CLASS_PATIENCE = 3
 TEN_CLASS_BATCH_SIZE = 128
 SOFTMAX_EPOCHS = 50  # softmax regression from scratch (docs/extras.md)
+RATE_GRID_RATES = (0.005, 0.02, 0.04, 0.05, 0.1, 0.2)  # Q4's learning-rate x steps figure
+RATE_GRID_STEPS = (10, 25, 50, 100, 200)
 INTERACTIVE_POINTS = 2000  # points of the hover map in the page
 
 
@@ -71,6 +75,10 @@ class Config:
     @property
     def network(self) -> NetworkSettings:
         return NetworkSettings(self.epochs, self.patience, self.batch_size)
+
+    @property
+    def atlas_network(self) -> NetworkSettings:
+        return NetworkSettings(ATLAS_EPOCHS, ATLAS_PATIENCE, self.batch_size)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)

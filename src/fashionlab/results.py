@@ -13,12 +13,11 @@ Schema (``docs/results.schema.json``) from these classes.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-import types
-import typing
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
+
+from .jsonio import from_json as from_json  # the record and its JSON travel together
+from .jsonio import to_json as to_json
 
 SCHEMA_VERSION = 2
 Pair = tuple[str, str]
@@ -98,6 +97,17 @@ class LogregResult:
 
 
 @dataclass
+class RateRow:
+    """One cell of the learning-rate x steps grid (logistic regression, the assignment's split)."""
+
+    classes: Pair
+    learning_rate: float
+    steps: int
+    val_accuracy: float | None  # None when the run diverged
+    diverged_at_step: int | None
+
+
+@dataclass
 class NetworkResult:
     """Q5.1: the assignment's network on one pair."""
 
@@ -165,6 +175,7 @@ class AtlasPair:
     logreg_val_accuracy: float
     logreg_converged_val_accuracy: float
     nn_val_accuracy: float | None
+    nn_epochs_run: int | None  # epochs the pair's network trained before early stopping
     steps_to_95: int | None
 
 
@@ -231,6 +242,7 @@ class Results:
     network: NetworkResult
     comparison: Comparison
     versions: dict[str, str]
+    rate_grid: list[RateRow] = field(default_factory=list)
     extras: Extras | None = None
     timings: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
@@ -241,66 +253,3 @@ class Results:
             if tuple(run.classes) == tuple(classes):
                 return run
         raise KeyError(f"no logistic-regression result for {classes!r}")
-
-
-# --------------------------------------------------------------------------- JSON
-
-
-def to_json(value: Any) -> Any:
-    """Plain JSON: dataclasses to objects, tuples to lists, non-finite floats to null."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_json(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return to_json(value.item())
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _convert(hint: Any, value: Any, where: str) -> Any:
-    origin, args = typing.get_origin(hint), typing.get_args(hint)
-    if origin in (Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        inner = [a for a in args if a is not type(None)]
-        return _convert(inner[0], value, where)
-    if dataclasses.is_dataclass(hint):
-        return from_json(hint, value, where)  # type: ignore[arg-type]
-    if origin is tuple:
-        if not isinstance(value, list) or len(value) != len(args):
-            raise ValueError(f"{where}: expected a list of {len(args)}, got {value!r:.60}")
-        return tuple(_convert(a, v, where) for a, v in zip(args, value, strict=True))
-    if origin is list:
-        if not isinstance(value, list):
-            raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-        return [_convert(args[0], v, f"{where}[]") for v in value]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
-        return {k: _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{where}: expected a number, got {value!r:.60}")
-        return float(value)
-    if hint in (int, str, bool) and (type(value) is not hint):
-        raise ValueError(f"{where}: expected {hint.__name__}, got {value!r:.60}")
-    return value
-
-
-def from_json(cls: type[Any], data: Any, where: str = "results") -> Any:
-    """Rebuild a record from its JSON; a missing or mistyped field raises ValueError."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
-    hints = typing.get_type_hints(cls)
-    values = {}
-    for f in dataclasses.fields(cls):
-        if f.name not in data:
-            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
-                continue
-            raise ValueError(f"{where}: missing field {f.name!r}")
-        values[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
-    return cls(**values)

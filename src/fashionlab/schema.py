@@ -26,7 +26,7 @@ def _type(hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
         return {}
     if origin in (Union, types.UnionType):
         return {"anyOf": [_type(a, definitions) for a in args]}
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         name = hint.__name__
         if name not in definitions:
             definitions[name] = {}  # placeholder against recursion

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import atlas, comparison, dynamics, embedding, learned, tenclass
+from .analysis import (
+    atlas,
+    comparison,
+    dynamics,
+    embedding,
+    engine,
+    findings,
+    learned,
+    rate_grid,
+    tenclass,
+)  # fmt: skip
 from .analysis.pairs import run_split, score
 from .artifacts import Artifacts
 from .cache import versions
@@ -103,7 +113,7 @@ def mixing(mapped: Mapped, classes: tuple[str, str]) -> float:
 
 def logreg_result(
     data: Data, config: Config, classes: tuple[str, str], mapped: Mapped
-) -> tuple[LogregResult, np.ndarray]:
+) -> tuple[LogregResult, np.ndarray, float]:
     """Q4 on one pair: the assignment's run, a converged fit, and what the first steps did."""
     split, official = data.pair(classes), data.official_test(classes)
     run = run_split(split, learning_rate=config.learning_rate, steps=config.steps,
@@ -120,7 +130,7 @@ def logreg_result(
     )  # fmt: skip
     measured = dynamics.measure(bias_trick(split.X_train), split.y_train, bias_trick(split.X_val),
                                 split.y_val, config.learning_rate, steps=min(40, config.steps))  # fmt: skip
-    found = {**vars(dynamics.summarise(measured)), "lambda_max": measured.lambda_max,
+    found = {**vars(findings.summarise(measured)), "lambda_max": measured.lambda_max,
              "lipschitz": measured.lipschitz, "stable_step_limit": measured.stable_step_limit}  # fmt: skip
     result = LogregResult(
         classes=classes, learning_rate=run.learning_rate, steps=run.steps,
@@ -135,10 +145,12 @@ def logreg_result(
         steps_to_99=steps_to_fraction(val, 0.99) if ok else None,
         history=run.history, converged=converged, dynamics=to_json(found),
     )  # fmt: skip
-    return result, run.theta
+    return result, run.theta, run.seconds
 
 
-def network_result(data: Data, config: Config, progress: Progress) -> tuple[NetworkResult, object]:
+def network_result(
+    data: Data, config: Config, progress: Progress
+) -> tuple[NetworkResult, object, float]:
     """Q5.1: the assignment's network, on all 12,000 rows with validation_split=0.2."""
     classes = config.pairs[-1]
     split, official = data.pair(classes), data.official_test(classes)
@@ -163,7 +175,7 @@ def network_result(data: Data, config: Config, progress: Progress) -> tuple[Netw
         n_official_test=len(official[1]), steps_to_95=steps_to_fraction(val, 0.95),
         steps_to_99=steps_to_fraction(val, 0.99), history=run.history, summary=run.summary,
     )  # fmt: skip
-    return result, model
+    return result, model, run.seconds
 
 
 @contextmanager
@@ -197,32 +209,45 @@ def compute(
         variance_ratio=mapped.projection.explained_variance_ratio,
         coordinates=mapped.coordinates,
     )
-    with _stage(3, total, stages, progress):
-        logreg = []
-        for classes in config.pairs:
-            result, artifacts.thetas[classes] = logreg_result(data, config, classes, mapped)
-            logreg.append(result)
-    with _stage(4, total, stages, progress):
-        network, model = network_result(data, config, progress)
-    hard = config.pairs[-1]
-    with _stage(5, total, stages, progress):
-        compared = comparison.compare(data.pair(hard), data.official_test(hard),
-                                      artifacts.thetas[hard], model, config.network, config.seed,
-                                      config.seeds)  # fmt: skip
-    results = Results(config=config.as_dict(), data=summary, embedding=embedded, logreg=logreg,
-                      network=network, comparison=compared, versions=versions())  # fmt: skip
-    if config.extras:
-        with _stage(6, total, stages, progress):
-            results.extras = extras(data, config, artifacts, model, mapped, progress)
-    results.timings = {"stages": stages, "total": sum(stages.values())}
+    models: dict[str, float] = {}
+    with engine.Session(config.workers, config.scheduler) as session:
+        with _stage(3, total, stages, progress):
+            logreg = []
+            for classes in config.pairs:
+                result, artifacts.thetas[classes], seconds = logreg_result(
+                    data, config, classes, mapped
+                )
+                logreg.append(result)
+                models[f"logreg {classes[0]} vs {classes[1]}"] = seconds
+            grid = rate_grid.rate_grid(
+                config.pairs, session, data_dir=config.data_dir, verify=config.verify,
+                on_done=lambda done, total: progress.tick("grid run", done, total),
+            )  # fmt: skip
+        with _stage(4, total, stages, progress):
+            network, model, models["network"] = network_result(data, config, progress)
+        hard = config.pairs[-1]
+        with _stage(5, total, stages, progress):
+            compared = comparison.compare(data.pair(hard), data.official_test(hard),
+                                          artifacts.thetas[hard], model, config.network,
+                                          config.seed, config.seeds, session,
+                                          data_dir=config.data_dir, verify=config.verify)  # fmt: skip
+        results = Results(config=config.as_dict(), data=summary, embedding=embedded, logreg=logreg,
+                          network=network, comparison=compared, versions=versions(),
+                          rate_grid=grid)  # fmt: skip
+        if config.extras:
+            with _stage(6, total, stages, progress):
+                results.extras = extras(data, config, artifacts, model, mapped, progress, session)
+    results.timings = {"stages": stages, "models": models, "total": sum(stages.values())}
     return results, artifacts
 
 
 def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapped: Mapped,
-           progress: Progress) -> Extras:  # fmt: skip
+           progress: Progress, session: engine.Session) -> Extras:  # fmt: skip
     """The atlas, what the models learned, ten classes."""
-    records, fits = atlas.atlas(data, pairs=ALL_PAIRS, network=config.network, seed=config.seed,
-                                checkpoint=progress.checkpoint)  # fmt: skip
+    records, fits = atlas.atlas(
+        pairs=ALL_PAIRS, network=config.atlas_network, seed=config.seed,
+        data_dir=config.data_dir, verify=config.verify, session=session, on_done=lambda done, total: progress.tick("pair", done, total),
+    )  # fmt: skip
     artifacts.atlas_thetas = [(fit.classes, np.array(fit.theta)) for fit in fits]
     weights = [learned.weight_summary(c, theta) for c, theta in artifacts.thetas.items()]
     hard = config.pairs[-1]
@@ -243,6 +268,6 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
         shown = wrong[:8]
         artifacts.galleries[name] = (split.X_val[shown], split.y_val[shown, 0], p[shown])
     ten, _ = tenclass.ten_classes(data, config.seed)
-    return Extras(atlas=records, atlas_network=vars(config.network), weights=weights,
+    return Extras(atlas=records, atlas_network=vars(config.atlas_network), weights=weights,
                   errors=errors, ten_classes=ten,
                   interactive_points=min(INTERACTIVE_POINTS, len(mapped.coordinates)))  # fmt: skip

@@ -7,18 +7,28 @@ logistic regression and the batch of networks are cached, so an interrupted atla
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..cache import cached_json, key_of
-from ..config import ALL_PAIRS, ATLAS_STEPS_TO_CONVERGE, LEARNING_RATE, STEPS, NetworkSettings
-from ..data.loaded import Data
+from ..cache import key_of
+from ..config import (
+    ALL_PAIRS,
+    ATLAS_STEPS_TO_CONVERGE,
+    LEARNING_RATE,
+    SHUFFLE_SEED,
+    STEPS,
+    NetworkSettings,
+)  # fmt: skip
 from ..data.preprocessing import PairSplit, bias_trick
 from ..models.logistic import accuracy, descend, fit_to_convergence, sigmoid, steps_to_fraction
 from ..results import AtlasPair, Pair
+from . import engine
 
 log = logging.getLogger(__name__)
 REVISION = 5  # bumped when a pair's computation changes (5: one pair_split, batched networks)
@@ -64,80 +74,130 @@ def _pair_fit(value: object) -> PairFit:
     return fit
 
 
+def pair_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]) -> dict[str, object]:
+    """One pair's logistic regression, in a Dask worker that loads the verified data once."""
+    from .sweep import worker_split
+
+    return vars(fit_pair(worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)))
+
+
 def logistic_pairs(
-    data: Data, pairs: Sequence[Pair], checkpoint: Callable[[], None] = lambda: None
+    pairs: Sequence[Pair],
+    session: engine.Session,
+    *,
+    data_dir: str | None,
+    verify: bool,
+    on_done: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[PairFit]:
-    """Every pair's logistic regression, each from the cache when it was computed before."""
-    fits = []
-    for pair in pairs:
-        key = key_of("atlas-logreg", {"pair": pair, "revision": REVISION},
-                     (data.train_images, data.train_labels))  # fmt: skip
-        value, _ = cached_json("atlas-logreg", key, lambda p=pair: vars(fit_pair(data.pair(p))),
-                               check=_pair_fit)  # fmt: skip
-        fit = value if isinstance(value, PairFit) else _pair_fit(value)
+    """Every pair's logistic regression as one task each on the Dask engine (cached, resumable)."""
+    from .sweep import data_identity
+
+    base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify), "revision": REVISION})
+    tasks = [
+        engine.Task("atlas-logreg", hashlib.sha256(f"{base}{pair}".encode()).hexdigest()[:32],
+                    pair_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair)})
+        for pair in pairs
+    ]  # fmt: skip
+    values = session.run(tasks, on_done=lambda done, total, task, hit: on_done(done, total))
+    fits = [_pair_fit(value) for value in values]
+    for pair, fit in zip(pairs, fits, strict=True):
         if tuple(fit.classes) != tuple(pair):
-            raise ValueError(f"atlas entry for {pair} holds {fit.classes}")
-        fits.append(fit)
-        checkpoint()
+            raise ValueError(f"the atlas result for {pair} holds {fit.classes}")
     return fits
 
 
-def network_accuracies(
-    data: Data, pairs: Sequence[Pair], settings: NetworkSettings, seed: int
-) -> list[float]:
-    """The validation accuracy of each pair's network, all trained as one program, cached."""
+def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]],
+                 seed: int, epochs: int, patience: int, batch_size: int) -> list[list[float]]:  # fmt: skip
+    """A group of pairs' networks, trained together as one program in a Dask worker:
+    ``[validation accuracy, epochs run]`` per pair."""
     from ..models import batched
+    from .sweep import worker_split
 
-    def compute() -> list[float]:
-        splits = [data.pair(p) for p in pairs]
-        fits = batched.fit_many(
-            np.stack([s.X_fit for s in splits]).astype(np.float32),
-            np.stack([s.y_fit.ravel() for s in splits]),
-            np.stack([s.X_val for s in splits]).astype(np.float32),
-            np.stack([s.y_val.ravel() for s in splits]),
-            seeds=[seed] * len(splits), epochs=settings.epochs, patience=settings.patience,
-            batch_size=settings.batch_size,
-        )  # fmt: skip
-        return [
-            accuracy(s.y_val, batched.predict_proba(f.params, s.X_val)[:, None])
-            for s, f in zip(splits, fits, strict=True)
-        ]
-
-    settings_key = {"pairs": list(pairs), "seed": seed, "revision": REVISION, **vars(settings)}
-    key = key_of("atlas-nn", settings_key, (data.train_images, data.train_labels))
-    values, _ = cached_json("atlas-nn", key, compute, check=_accuracies(len(pairs)))
-    return list(values)
+    splits = [worker_split(data_dir, verify, tuple(p), SHUFFLE_SEED) for p in pairs]
+    fits = batched.fit_many(
+        np.stack([s.X_fit for s in splits]).astype(np.float32),
+        np.stack([s.y_fit.ravel() for s in splits]),
+        np.stack([s.X_val for s in splits]).astype(np.float32),
+        np.stack([s.y_val.ravel() for s in splits]),
+        seeds=[seed] * len(splits), epochs=epochs, patience=patience, batch_size=batch_size,
+    )  # fmt: skip
+    return [
+        [accuracy(s.y_val, batched.predict_proba(f.params, s.X_val)[:, None]), f.epochs_run]
+        for s, f in zip(splits, fits, strict=True)
+    ]
 
 
-def _accuracies(count: int) -> Callable[[object], list[float]]:
-    def check(value: object) -> list[float]:
+def network_accuracies(
+    pairs: Sequence[Pair],
+    session: engine.Session,
+    settings: NetworkSettings,
+    seed: int,
+    *,
+    data_dir: str | None,
+    verify: bool,
+) -> list[list[float]]:
+    """Each pair's network, [validation accuracy, epochs run]: one compiled program per worker.
+
+    A network on a 64-row batch keeps one core busy, so the pairs are split into one group per
+    worker, and each group's networks train together in one task.
+    """
+    from .sweep import data_identity
+
+    groups = max(1, min(len(pairs), session.workers or os.cpu_count() or 1))
+    chunks = [list(pairs[i::groups]) for i in range(groups)]
+    base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
+                               "revision": REVISION, **vars(settings)})  # fmt: skip
+    tasks = [
+        engine.Task("atlas-nn", hashlib.sha256(f"{base}{chunk}".encode()).hexdigest()[:32],
+                    network_task, {"data_dir": data_dir, "verify": verify, "pairs": chunk,
+                                   "seed": seed, **vars(settings)})
+        for chunk in chunks
+    ]  # fmt: skip
+    by_pair: dict[Pair, list[float]] = {}
+    for chunk, values in zip(chunks, session.run(tasks), strict=True):
+        checked = _accuracies(len(chunk))(values)
+        by_pair.update({tuple(p): v for p, v in zip(chunk, checked, strict=True)})  # type: ignore[misc]
+    return [by_pair[tuple(p)] for p in pairs]  # type: ignore[index]
+
+
+def _accuracies(count: int) -> Callable[[object], list[list[float]]]:
+    def check(value: object) -> list[list[float]]:
         if not isinstance(value, list) or len(value) != count:
-            raise ValueError(f"expected {count} accuracies")
-        return [float(v) for v in value]
+            raise ValueError(f"expected {count} [accuracy, epochs] pairs")
+        return [[float(v[0]), int(v[1])] for v in value]
 
     return check
 
 
 def atlas(
-    data: Data,
     *,
     pairs: Sequence[Pair] = ALL_PAIRS,
     network: NetworkSettings | None = None,
     seed: int = 0,
-    checkpoint: Callable[[], None] = lambda: None,
+    data_dir: str | None = None,
+    verify: bool = True,
+    session: engine.Session | None = None,
+    on_done: Callable[[int, int], None] = lambda done, total: None,
 ) -> tuple[list[AtlasPair], list[PairFit]]:
-    """Every pair, ranked from hardest to easiest by logistic regression's validation accuracy."""
-    fits = logistic_pairs(data, pairs, checkpoint)
-    nn: Sequence[float | None] = [None] * len(pairs)
-    if network is not None:
-        nn = network_accuracies(data, pairs, network, seed)
+    """Every pair, ranked from hardest to easiest by logistic regression's validation accuracy.
+
+    Logistic regression runs as Dask tasks in ``session`` (a local cluster by default); the
+    networks, which share one shape, train together in this process.
+    """
+    nn: Sequence[Sequence[float] | None] = [None] * len(pairs)
+    with contextlib.ExitStack() as stack:
+        session = session or stack.enter_context(engine.Session())
+        fits = logistic_pairs(pairs, session, data_dir=data_dir, verify=verify, on_done=on_done)
+        if network is not None:
+            nn = network_accuracies(pairs, session, network, seed, data_dir=data_dir, verify=verify)
     records = [
         AtlasPair(
             classes=fit.classes,
             n_val=fit.n_val,
             logreg_val_accuracy=fit.val_accuracy,
             logreg_converged_val_accuracy=fit.converged_val_accuracy,
-            nn_val_accuracy=accuracy_nn,
+            nn_val_accuracy=None if accuracy_nn is None else accuracy_nn[0],
+            nn_epochs_run=None if accuracy_nn is None else int(accuracy_nn[1]),
             steps_to_95=fit.steps_to_95,
         )  # fmt: skip
         for fit, accuracy_nn in zip(fits, nn, strict=True)

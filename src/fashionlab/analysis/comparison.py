@@ -6,6 +6,7 @@ can be recomputed from ``results.json`` alone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,7 @@ from ..data.preprocessing import PairSplit, bias_trick
 from ..models import neural
 from ..models.logistic import sigmoid
 from ..results import Comparison, McNemar
+from . import engine, sweep
 from .metrics import mcnemar_exact
 
 ROWS = ("validation", "held-out", "official test")
@@ -44,30 +46,31 @@ def _test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
 
 
 def seed_accuracies(
-    split: PairSplit,
-    official: tuple[np.ndarray, np.ndarray],
+    classes: tuple[str, str],
+    session: engine.Session,
     settings: NetworkSettings,
     seeds: Sequence[int],
+    *,
+    data_dir: str | None,
+    verify: bool,
 ) -> tuple[list[float], list[float]]:
-    """The assignment's network over several seeds, trained together as one program."""
-    from ..models import batched
-
-    k = len(seeds)
-    fits = batched.fit_many(
-        np.broadcast_to(split.X_fit.astype(np.float32), (k, *split.X_fit.shape)),
-        np.broadcast_to(split.y_fit.ravel(), (k, len(split.y_fit))),
-        np.broadcast_to(split.X_val.astype(np.float32), (k, *split.X_val.shape)),
-        np.broadcast_to(split.y_val.ravel(), (k, len(split.y_val))),
-        seeds=list(seeds), epochs=settings.epochs, patience=settings.patience,
-        batch_size=settings.batch_size,
-    )  # fmt: skip
-
-    def score(params: dict[str, np.ndarray], X: np.ndarray, y: np.ndarray) -> float:
-        return float(np.mean((batched.predict_proba(params, X) >= 0.5) == np.ravel(y)))
-
-    val = [score(f.params, split.X_val, split.y_val) for f in fits]
-    test = [score(f.params, *official) for f in fits]
-    return val, test
+    """The assignment's network over several seeds: ``fashionlab sweep --model nn`` rows, the
+    seeds split into one task per worker, each task's networks trained as one program."""
+    groups = max(1, min(len(seeds), session.workers or os.cpu_count() or 1))
+    tasks = [
+        task
+        for i in range(groups)
+        for task in sweep.tasks(sweep.Grid(
+            pairs=(classes,), model="nn", learning_rates=(neural.LEARNING_RATE,),
+            epochs=(settings.epochs,), seeds=tuple(seeds[i::groups]), patience=settings.patience,
+            batch_size=settings.batch_size, data_dir=data_dir, verify=verify,
+        ))
+    ]  # fmt: skip
+    by_seed = {row.seed: row for row in sweep.rows_of(session.run(tasks))}
+    rows = [by_seed[seed] for seed in seeds]
+    if any(row.val_accuracy is None or row.official_test_accuracy is None for row in rows):
+        raise ValueError("a seed's network diverged; its accuracy is undefined")
+    return [float(r.val_accuracy) for r in rows], [float(r.official_test_accuracy) for r in rows]  # type: ignore[arg-type]
 
 
 def compare(
@@ -78,6 +81,10 @@ def compare(
     settings: NetworkSettings,
     seed: int,
     seeds: Sequence[int],
+    session: engine.Session,
+    *,
+    data_dir: str | None,
+    verify: bool,
 ) -> Comparison:
     """McNemar's exact tests, a network trained on logistic regression's rows, and seed spread."""
     rows = {"validation": (split.X_val, split.y_val), "held-out": (split.X_heldout, split.y_heldout),
@@ -93,7 +100,8 @@ def compare(
     tests = [_test("official test", network["official test"], logreg["official test"]),
              _test("validation", network["validation"], logreg["validation"]),
              _test("held-out", fair["held-out"], logreg["held-out"])]  # fmt: skip
-    seed_val, seed_test = seed_accuracies(split, official, settings, seeds)
+    seed_val, seed_test = seed_accuracies(split.classes, session, settings, seeds,
+                                          data_dir=data_dir, verify=verify)  # fmt: skip
     return Comparison(
         classes=split.classes,
         logreg_correct={k: as_bits(v) for k, v in logreg.items()},

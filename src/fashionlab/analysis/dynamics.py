@@ -5,7 +5,7 @@ eigenvalue is at most L = lambda_max(X^T X) / (4n), with equality at theta = 0 (
 Gradient descent on a quadratic of curvature L is stable only for learning rates below 2 / L;
 above it, the component of theta along the top eigenvector overshoots and changes sign every step
 with a growing amplitude. ``measure`` runs the assignment's descent (eq. 10, theta = 0 at the start)
-and records what actually happens along that direction; ``summarise`` turns it into findings.
+and records what actually happens along that direction; ``findings.summarise`` says what it means.
 
 Steps are numbered as the assignment's histories are: step k (from 1) records theta after k - 1
 updates, before the k-th, so ``train_loss[k - 1]`` is the loss the history lists at step k.
@@ -90,38 +90,6 @@ class Dynamics:
     zigzag_steps: list[
         int
     ]  # steps k where the validation accuracy turns: up then down, or down then up
-
-
-@dataclass(frozen=True)
-class Findings:
-    """The measurements as facts a report can turn into sentences; steps are numbered from 1."""
-
-    step_exceeds_limit: bool  # learning_rate > 2 / L
-    step_ratio: float
-    loss_rises: bool
-    rise_from_step: int | None  # the step before the largest climb of the training loss
-    rise_to_step: int | None  # the step at its top
-    rise_from_loss: float | None
-    rise_to_loss: float | None
-    oscillates_along_top_direction: bool  # >= MIN_ALTERNATIONS sign changes in a row
-    alternating_steps: int  # the longest run of consecutive sign changes along v
-    oscillation_period: float | None  # in steps; 2.0 is a sign change at every step
-    oscillation_grows: bool  # the overshoot along v gets larger before it dies down
-    oscillation_peak_step: int | None  # the step with the largest |top_update|
-    first_amplification: float  # |top_update| at step 2 over step 1: the measured |1 - lr kappa|
-    predicted_amplification: float  # |1 - learning_rate * L|: what a quadratic of curvature L gives
-    # the first step whose Hessian top eigenvalue is below 2 / learning_rate: stable from there
-    curvature_below_limit_step: int | None
-    top_direction_is_mean_image: bool  # cosine_mean_image_top > MEAN_IMAGE_COSINE
-    # the validation accuracy turns (up-down or down-up) at >= MIN_ALTERNATIONS steps, each within
-    # ZIGZAG_GAP steps of the last
-    accuracy_zigzags: bool
-    zigzag_from_step: int | None  # the step before the first turn, and the last turn
-    zigzag_to_step: int | None
-    zigzag_low: float | None  # the lowest and highest validation accuracy from one to the other
-    zigzag_high: float | None
-    largest_accuracy_drop: float  # the largest one-step fall of the validation accuracy (0 if none)
-    prediction_swing: float  # largest one-step change in the share of rows predicted as label 1
 
 
 def _check_arguments(
@@ -274,65 +242,6 @@ def measure(
         loss_rise_steps=_rises(record["train_loss"]),
         sign_flip_steps=_sign_flips(record["top_update"]),
         zigzag_steps=_sign_flips(np.diff(record["val_accuracy"], prepend=np.nan).tolist()),
-    )
-
-
-def _runs(steps: Sequence[int], max_gap: int = 1) -> list[list[int]]:
-    """Group increasing step numbers whose neighbours are at most ``max_gap`` apart.
-
-    ``[3, 4, 5, 9]`` gives ``[[3, 4, 5], [9]]``, and ``[[3, 4, 5, 9]]`` with ``max_gap=4``.
-    """
-    runs: list[list[int]] = []
-    for step in steps:
-        if runs and step <= runs[-1][-1] + max_gap:
-            runs[-1].append(step)
-        else:
-            runs.append([step])
-    return runs
-
-
-def summarise(dynamics: Dynamics) -> Findings:
-    """The findings a report states, each decided by a measured number."""
-    loss, accuracy_path = dynamics.train_loss, dynamics.val_accuracy
-    # the largest climb of the loss: from the step before its first rise to its last
-    climbs = _runs(dynamics.loss_rise_steps)
-    climb = max(climbs, key=lambda run: loss[run[-1] - 1] - loss[run[0] - 2], default=None)
-    alternations = max(_runs(dynamics.sign_flip_steps), key=len, default=[])
-    oscillates = len(alternations) >= MIN_ALTERNATIONS
-    sizes = np.abs(dynamics.top_update)
-    peak = int(np.argmax(sizes)) + 1
-    # larger swings later in the run than at its start: |1 - learning_rate * curvature| > 1
-    grows = oscillates and peak > alternations[0] and sizes[peak - 1] > sizes[alternations[0] - 2]
-    stable = [k + 1 for k, c in enumerate(dynamics.hessian_top) if c < 2 / dynamics.learning_rate]
-    zigzag = max(_runs(dynamics.zigzag_steps, ZIGZAG_GAP), key=len, default=[])
-    zigzags = len(zigzag) >= MIN_ALTERNATIONS
-    window = accuracy_path[zigzag[0] - 2 : zigzag[-1]] if zigzags else []
-    return Findings(
-        step_exceeds_limit=dynamics.step_ratio > 1,
-        step_ratio=dynamics.step_ratio,
-        loss_rises=climb is not None,
-        rise_from_step=None if climb is None else climb[0] - 1,
-        rise_to_step=None if climb is None else climb[-1],
-        rise_from_loss=None if climb is None else loss[climb[0] - 2],
-        rise_to_loss=None if climb is None else loss[climb[-1] - 1],
-        oscillates_along_top_direction=oscillates,
-        alternating_steps=len(alternations),
-        oscillation_period=(
-            2 * float(np.median(np.diff(dynamics.sign_flip_steps))) if oscillates else None
-        ),
-        oscillation_grows=bool(grows),
-        oscillation_peak_step=peak if oscillates else None,
-        first_amplification=float(sizes[1] / sizes[0]),
-        predicted_amplification=abs(1 - dynamics.learning_rate * dynamics.lipschitz),
-        curvature_below_limit_step=stable[0] if stable else None,
-        top_direction_is_mean_image=dynamics.cosine_mean_image_top > MEAN_IMAGE_COSINE,
-        accuracy_zigzags=zigzags,
-        zigzag_from_step=zigzag[0] - 1 if zigzags else None,
-        zigzag_to_step=zigzag[-1] if zigzags else None,
-        zigzag_low=min(window) if zigzags else None,
-        zigzag_high=max(window) if zigzags else None,
-        largest_accuracy_drop=float(max(0.0, -np.min(np.diff(accuracy_path)))),
-        prediction_swing=float(np.max(np.abs(np.diff(dynamics.predicted_second_class)))),
     )
 
 

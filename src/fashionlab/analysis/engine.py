@@ -158,6 +158,31 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) ->
     return [results[key] for key in keys]
 
 
+class Session:
+    """One cluster for several batches of tasks, connected on the first batch that needs it.
+
+    ``with Session(workers, scheduler) as session: session.run(tasks)``; a fully cached batch
+    starts nothing, and the cluster fashionlab started is closed on leaving (Ctrl-C included).
+    """
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        check_cluster(workers, scheduler)
+        self.workers, self.scheduler = workers, scheduler
+        self._stack = contextlib.ExitStack()
+        self._client: Any = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def run(self, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
+        if self._client is None and len(cached_results(tasks)) < len(tasks):
+            self._client = self._stack.enter_context(connect(self.workers, self.scheduler))
+        return run_on(self._client, tasks, on_done)
+
+
 def run(tasks: Sequence[Task], *, workers: int | None = None, scheduler: str | None = None,
         on_done: OnDone | None = None) -> list[Any]:  # fmt: skip
     """``run_on`` a client of its own; no cluster starts when the cache holds every task."""

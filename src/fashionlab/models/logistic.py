@@ -95,7 +95,9 @@ def descend(
     """
     check_schedule(learning_rate, steps)
     if len(X_train) != len(y_train):
-        raise ValueError(f"X_train and y_train must have as many rows, got {len(X_train)} and {len(y_train)}")
+        raise ValueError(
+            f"X_train and y_train must have as many rows, got {len(X_train)} and {len(y_train)}"
+        )
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in inf and NaN
         return _descend(X_train, y_train, learning_rate, steps, validation, callback)
 

@@ -6,6 +6,7 @@ X has the bias column, shape (n, 785); Theta has shape (785, k); Y is one-hot, s
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,6 +53,42 @@ class SoftmaxFit:
     train_accuracies: list[float]
 
 
+def _is_integer(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def check_fit_arguments(
+    X: np.ndarray,
+    labels: np.ndarray,
+    n_classes: int,
+    learning_rate: float,
+    batch_size: int,
+    epochs: int,
+) -> None:
+    """Validate ``fit_softmax``'s arguments, naming the bad one and echoing its value."""
+    rate_is_number = isinstance(learning_rate, (int, float, np.floating)) and not isinstance(
+        learning_rate, bool
+    )
+    if not rate_is_number or not math.isfinite(learning_rate) or learning_rate <= 0:
+        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    for name, value in (("batch_size", batch_size), ("epochs", epochs), ("n_classes", n_classes)):
+        if not _is_integer(value) or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    if np.ndim(X) != 2:
+        raise ValueError(f"X must be 2-D (n, d + 1), got shape {np.shape(X)}")
+    labels = np.ravel(labels)
+    if len(labels) != len(X):
+        raise ValueError(f"X and labels must have as many rows, got {len(X)} and {len(labels)}")
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
+    outside = labels[(labels < 0) | (labels >= n_classes)]
+    if len(outside):
+        raise ValueError(
+            f"labels must lie in 0..{n_classes - 1} (n_classes={n_classes}), "
+            f"got {int(outside[0])} ({len(outside)} outside)"
+        )
+
+
 def fit_softmax(
     X: np.ndarray,
     labels: np.ndarray,
@@ -63,11 +100,14 @@ def fit_softmax(
     seed: int = 0,
     on_epoch: Callable[[int, float, float], None] | None = None,
 ) -> SoftmaxFit:
-    """Mini-batch gradient descent from Theta = 0; ``X`` carries the bias column.
+    """Mini-batch gradient descent from Theta = 0; ``X`` (n, d + 1) carries the bias column and
+    ``labels`` (n,) are integers in 0..n_classes-1.
 
     The step size decays as 1/sqrt(epoch), a standard schedule for stochastic gradients. Work is
     done in float32, which halves memory traffic without changing the accuracy at this scale.
+    Bad arguments raise ``ValueError`` naming the parameter and echoing its value.
     """
+    check_fit_arguments(X, labels, n_classes, learning_rate, batch_size, epochs)
     X = X.astype(np.float32, copy=False)
     Y = one_hot(labels, n_classes).astype(np.float32)
     theta = np.zeros((X.shape[1], n_classes), dtype=np.float32)

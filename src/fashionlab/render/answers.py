@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..results import LogregResult, Results
+from .answers_dynamics import dynamics_paragraph, rate_grid_paragraph
+from .answers_network import q5_1
 from .format import article, count, pair_name, pct, plural, points, seconds, shape
 
 # The thresholds that choose the words
@@ -148,8 +150,6 @@ def _converged(run: LogregResult) -> str:
 
 
 def _observation(results: Results, index: int) -> list[str]:
-    from .answers_dynamics import dynamics_paragraph
-
     run = results.logreg[index]
     if run.val_accuracy is None:
         return [f"The run diverged at step {run.diverged_at_step}: learning rate "
@@ -217,7 +217,8 @@ def q4_3(results: Results) -> list[str]:
             f"{pct(lower.converged.val_accuracy, lower.n_val)}."
         )  # fmt: skip
     )
-    return [first, why, "The learning curves of both runs are drawn on shared axes below."]
+    return [first, why, "The learning curves of both runs are drawn on shared axes below.",
+            *rate_grid_paragraph(results)]  # fmt: skip
 
 
 COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2": q4_2,
@@ -226,8 +227,6 @@ COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2
 
 def compose(results: Results) -> dict[str, list[str]]:
     """Every question's answer as paragraphs of plain text."""
-    from .answers_network import q5_1
-
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
     written["q5_1"] = q5_1(results)
     return written

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..results import LogregResult
-from .format import pct
+from ..results import LogregResult, Results
+from .format import pair_name, pct
 
 
 def dynamics_paragraph(run: LogregResult) -> list[str]:
@@ -48,3 +48,37 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
             "Hessian is below 2/learning rate, so the steps become stable."
         )
     return [f"Why the start is bumpy: {curvature} {direction}{rise}{zigzag}{settles}"]
+
+
+def rate_grid_paragraph(results: Results) -> list[str]:
+    """What the learning-rate x steps grid shows for each pair, from its cells."""
+    sentences = []
+    for run in results.logreg:
+        cells = [r for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
+        finite = [r for r in cells if r.val_accuracy is not None]
+        if not finite:
+            continue
+        best = max(finite, key=lambda r: (r.val_accuracy, -r.steps, -r.learning_rate))
+        assignment = next(
+            (r for r in finite if (r.learning_rate, r.steps) == (run.learning_rate, run.steps)),
+            None,
+        )
+        diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
+        text = (
+            f"For {pair_name(run.classes)} the best cell of the grid is learning rate "
+            f"{best.learning_rate:g} for {best.steps} steps ({pct(best.val_accuracy, run.n_val)})"
+        )
+        if assignment is not None:
+            text += (
+                f", against {pct(assignment.val_accuracy, run.n_val)} at the assignment's setting"
+            )
+        text += "."
+        if diverged:
+            text += f" At learning rate {', '.join(f'{d:g}' for d in diverged)} it diverges."
+        sentences.append(text)
+    if not sentences:
+        return []
+    return [
+        " ".join(sentences) + " The grids below show where the steps are too small to get "
+        "far in time and where they are too large to settle."
+    ]

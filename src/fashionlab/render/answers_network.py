@@ -67,9 +67,10 @@ def q5_1(results: Results) -> list[str]:
     test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) the same network "
-        f"reaches {pct(mean)} ± {points(sd).replace(' percentage points', '')} points validation "
-        f"and {pct(test_mean)} ± {points(test_sd).replace(' percentage points', '')} points "
-        f"official test accuracy (mean ± sd); seed {net.seed}'s single run is the one above."
+        f"reaches {pct(mean)} ± {100 * sd:.2f} points validation and {pct(test_mean)} ± "
+        f"{100 * test_sd:.2f} points official test accuracy (mean ± sample sd; trained as one "
+        "program in JAX, so its seeds draw other initial weights and batches than Keras's). The "
+        "single Keras run above is one more draw from that spread."
     )
     fair = (
         "The comparison is not quite even: the assignment's network trains on "

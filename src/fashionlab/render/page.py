@@ -37,6 +37,7 @@ class Section:
     table: Table | None = None
     code: str | None = None
     raw_html: str | None = None  # trusted markup made by fashionlab itself (the interactive map)
+    markdown: str | None = None  # trusted Markdown made by fashionlab itself, for report.md only
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,8 @@ def _markdown_section(section: Section) -> list[str]:
     if section.code:
         fence = _fence(section.code)
         lines += [fence + "text", section.code, fence, ""]
+    if section.markdown:
+        lines += [section.markdown, ""]
     for file, caption in section.figures:
         lines += [f"![{md_escape(caption)}](figures/{quote(file)})", ""]
     return lines

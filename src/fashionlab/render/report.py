@@ -14,7 +14,7 @@ from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .answers_network import GLOSSARY
-from .format import interval, pair_name, pct, plural
+from .format import interval, pair_name, plural
 from .page import PageMeta, Section, Table, render_html, render_markdown
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
@@ -75,7 +75,11 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
         found[key] = [
             (f"tsne_{slug(run.classes)}", f"The map restricted to {pair_name(run.classes)}.")
         ]
-    found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")]
+    found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")] + [
+        (f"rate_grid_{slug(run.classes)}", f"Validation accuracy over learning rate and steps, "
+         f"{pair_name(run.classes)}; the assignment's setting is outlined.")
+        for run in results.logreg
+    ]  # fmt: skip
     for key, run in zip(("q4_1", "q4_2"), results.logreg, strict=False):
         found[key] = [
             (f"logreg_{slug(run.classes)}", f"Learning curves, {pair_name(run.classes)}.")
@@ -142,6 +146,3 @@ def markdown_table(results: Results) -> str:
     table = results_table(results)
     lines = ["| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in table.rows])
-
-
-__all__ = ["build_sections", "markdown_table", "pct", "write", "write_json"]

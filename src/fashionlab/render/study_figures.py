@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -42,8 +43,12 @@ def exploration(
         "tsne_all": lambda: plots.tsne_map(artifacts.coordinates, labels),
     }
     for pair in pairs:
-        makers[f"tsne_{slug(pair)}"] = lambda p=pair: plots.tsne_map(
-            artifacts.coordinates, labels, p, title=f"t-SNE map: {pair_name(p)}"
+        makers[f"tsne_{slug(pair)}"] = partial(
+            plots.tsne_map,
+            artifacts.coordinates,
+            labels,
+            pair,
+            title=f"t-SNE map: {pair_name(pair)}",
         )
     return makers
 
@@ -53,12 +58,16 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     pairs = [tuple(run.classes) for run in results.logreg]
     makers = exploration(results.embedding.points, artifacts, pairs)  # type: ignore[arg-type]
     for run in results.logreg:
-        makers[f"logreg_{slug(run.classes)}"] = lambda r=run: plots.learning_curves(
-            r.history, title=pair_name(r.classes)
+        makers[f"logreg_{slug(run.classes)}"] = partial(
+            plots.learning_curves, run.history, title=pair_name(run.classes)
         )
     makers["logreg_both"] = lambda: plots.logreg_runs(
         {pair_name(r.classes): r.history for r in results.logreg}
     )
+    for classes in pairs:
+        rows = [vars(r) for r in results.rate_grid if tuple(r.classes) == classes]
+        if rows:
+            makers[f"rate_grid_{slug(classes)}"] = partial(plots.lr_steps_grid, rows, classes)
     net = results.network
     makers["nn_loss"] = lambda: plots.plot_losses(net.history, net.best_epoch)
     makers["nn_accuracy"] = lambda: plots.plot_accuracies(net.history, net.best_epoch)
@@ -84,16 +93,15 @@ def _extras(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
         ),
     }
     for classes, theta in artifacts.thetas.items():
-        makers[f"weights_{slug(classes)}"] = lambda c=classes, t=theta: plots.weights_map(t, c)
+        makers[f"weights_{slug(classes)}"] = partial(plots.weights_map, theta, classes)
     hard = tuple(results.network.classes)
     for model, (images, truth, probabilities) in artifacts.galleries.items():
-        makers[f"errors_{slug([model])}"] = lambda m=model, x=images, t=truth, p=probabilities: (
-            plots.misclassified_gallery(
-                x.reshape(-1, 28, 28),
-                [hard[int(v)] for v in t],
-                [hard[1 - int(v)] for v in t],
-                [float(max(q, 1 - q)) for q in p],
-                f"Most confident validation errors, {m}",
-            )
+        makers[f"errors_{slug([model])}"] = partial(
+            plots.misclassified_gallery,
+            images.reshape(-1, 28, 28),
+            [hard[int(v)] for v in truth],
+            [hard[1 - int(v)] for v in truth],
+            [float(max(q, 1 - q)) for q in probabilities],
+            f"Most confident validation errors, {model}",
         )
     return makers

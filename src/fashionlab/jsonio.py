@@ -1,0 +1,69 @@
+"""Typed records to and from plain JSON: strict, so a damaged ``results.json`` is refused."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from typing import Any, Union
+
+
+def to_json(value: Any) -> Any:
+    """Plain JSON: dataclasses to objects, tuples to lists, non-finite floats to null."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return to_json(value.item())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, where)
+    if dataclasses.is_dataclass(hint):
+        return from_json(hint, value, where)  # type: ignore[arg-type]
+    if origin is tuple:
+        if not isinstance(value, list) or len(value) != len(args):
+            raise ValueError(f"{where}: expected a list of {len(args)}, got {value!r:.60}")
+        return tuple(_convert(a, v, where) for a, v in zip(args, value, strict=True))
+    if origin is list:
+        if not isinstance(value, list):
+            raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+        return [_convert(args[0], v, f"{where}[]") for v in value]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
+        return {k: _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{where}: expected a number, got {value!r:.60}")
+        return float(value)
+    if hint in (int, str, bool) and (type(value) is not hint):
+        raise ValueError(f"{where}: expected {hint.__name__}, got {value!r:.60}")
+    return value
+
+
+def from_json(cls: type[Any], data: Any, where: str = "results") -> Any:
+    """Rebuild a record from its JSON; a missing or mistyped field raises ValueError."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where}: expected an object, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+                continue
+            raise ValueError(f"{where}: missing field {f.name!r}")
+        values[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
+    return cls(**values)
