@@ -76,7 +76,14 @@ def _sup(base: str, superscript: str) -> str:
 
 
 def _sum_over_i() -> str:
-    return f"<munderover>{_mo('∑')}{_row(_mi('i'), _mo('='), _mn('1'))}{_mi('n')}</munderover>"
+    """Σ from i = 1 to n, drawn large by CSS: a large operator needs a maths font in Chromium."""
+    sigma = '<mo largeop="false" movablelimits="false" class="maths-sum">∑</mo>'
+    return f"<munderover>{sigma}{_row(_mi('i'), _mo('='), _mn('1'))}{_mi('n')}</munderover>"
+
+
+def _log(argument: str) -> str:
+    """log followed by the thin space that TeX puts after an operator name."""
+    return _mi("log") + '<mspace width="0.17em"></mspace>' + argument
 
 
 def _block(*parts: str) -> str:
@@ -103,7 +110,7 @@ def _cases(rows: Sequence[tuple[str, str]]) -> str:
 
 
 _ONE_OVER_N = _frac(_mn("1"), _mi("n"))
-_THETA, _H = _mi("θ"), _mi("h")
+_THETA = _mi("θ")
 _GRADIENT = _sub(_mo("∇"), _THETA) + _mi("J")
 
 
@@ -121,6 +128,10 @@ class Snippet:
     @property
     def caption(self) -> str:
         return f"{self.name} (excerpt)" if self.excerpt else self.name
+
+    @property
+    def markdown_caption(self) -> str:
+        return f"`{self.name}` (excerpt)" if self.excerpt else f"`{self.name}`"
 
 
 @dataclass(frozen=True)
@@ -163,7 +174,9 @@ def _excerpt(
     body_start = (first.end_lineno or first.lineno) if has_docstring else first.lineno - 1
     chosen: list[int] = []
     for marker in markers:
-        found = next((i for i, line in enumerate(lines) if marker in line and i >= body_start), None)
+        found = next(
+            (i for i, line in enumerate(lines) if marker in line and i >= body_start), None
+        )
         if found is None:
             log.warning("%s has no line with %r any more: showing all of it", function, marker)
             return _source(function)
@@ -279,12 +292,10 @@ def equations() -> list[Equation]:
                 _row(
                     _mo("["),
                     y_i,
-                    _mi("log"),
-                    h_i,
+                    _log(h_i),
                     _mo("+"),
                     _row(_mo("("), _mn("1"), _mo("−"), y_i, _mo(")")),
-                    _mi("log"),
-                    _row(_mo("("), _mn("1"), _mo("−"), h_i, _mo(")")),
+                    _log(_row(_mo("("), _mn("1"), _mo("−"), h_i, _mo(")"))),
                     _mo("]"),
                 ),
             ),
@@ -309,7 +320,13 @@ def equations() -> list[Equation]:
             "Gradient descent",
             _block(_THETA, _mo("←"), _THETA, _mo("−"), _mi("α"), _GRADIENT),
             "θ ← θ − α ∇J, α the learning rate, from θ = 0",
-            (_excerpt(logistic._descend, ["np.zeros(", "for step in", "# eqs. 5-6", "# eq. 10"], header=False),),
+            (
+                _excerpt(
+                    logistic._descend,
+                    ["np.zeros(", "for step in", "# eqs. 5-6", "# eq. 10"],
+                    header=False,
+                ),
+            ),
         ),
     ]
 
@@ -321,18 +338,18 @@ MATHS_CSS = """
 align-items:start;border-top:1px solid #e3e7ee;padding:12px 0}
 .maths-label{margin:0 0 .3em;font-weight:600}
 .maths-formula{overflow-x:auto;max-width:100%;padding:2px 0}
-.maths-formula math{font-size:1.05rem;margin:.3em 0}
+.maths-formula math{font-size:1.2rem;margin:.3em 0}.maths-sum{font-size:1.45em}
 .maths-matrix{padding:0 .3em;border:solid currentColor;border-width:0 1.5px;
-background:linear-gradient(currentColor,currentColor) no-repeat;background-size:.35em 1.5px;
-background-position:0 0,100% 0,0 100%,100% 100%;
-background-image:linear-gradient(currentColor,currentColor),linear-gradient(currentColor,currentColor),
-linear-gradient(currentColor,currentColor),linear-gradient(currentColor,currentColor)}
+--tick:linear-gradient(currentColor,currentColor);background-repeat:no-repeat;
+background-image:var(--tick),var(--tick),var(--tick),var(--tick);
+background-size:.35em 1.5px;background-position:0 0,100% 0,0 100%,100% 100%}
 .maths-italic{font-style:italic}
 .maths-cases mtd{padding:.1em .4em}
 .maths-brace{display:inline-block;transform:scaleY(2.1);padding-right:.15em}
 .maths-source{margin:0 0 .3em;font-size:.8rem;color:#5b6575;overflow-wrap:anywhere}
 .maths-code pre{margin:0 0 .5em;white-space:pre}
-@media (max-width:700px){.maths-row{grid-template-columns:minmax(0,1fr)}}
+@media (max-width:700px){.maths-row{grid-template-columns:minmax(0,1fr)}
+.maths-formula math{font-size:1.05rem}}
 @media print{.maths-row{break-inside:avoid}.maths-code pre{white-space:pre-wrap}}
 """
 
@@ -354,7 +371,7 @@ def _html_row(equation: Equation) -> str:
 
 def maths_html(rows: Sequence[Equation]) -> str:
     """The rows as trusted HTML: a style block, then one two-column grid row per equation."""
-    return f"<style>{MATHS_CSS}</style><div class=\"maths\">{''.join(map(_html_row, rows))}</div>"
+    return f'<style>{MATHS_CSS}</style><div class="maths">{"".join(map(_html_row, rows))}</div>'
 
 
 def _fence(code: str) -> str:
@@ -370,7 +387,7 @@ def maths_markdown(rows: Sequence[Equation]) -> str:
         for snippet in equation.code:
             fence = _fence(snippet.source)
             code = f"{fence}python\n{snippet.source.rstrip()}\n{fence}"
-            blocks.append(f"`{snippet.caption}`:\n\n{code}")
+            blocks.append(f"{snippet.markdown_caption}:\n\n{code}")
     return "\n\n".join(blocks)
 
 
