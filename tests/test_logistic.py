@@ -12,6 +12,7 @@ from fashionlab.analysis.pairs import run_pair
 from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models.logistic import (
     accuracy,
+    bce_gradient,
     binary_cross_entropy,
     binary_cross_entropy_derivative,
     fit_to_convergence,
@@ -67,6 +68,30 @@ def test_gradient_matches_finite_differences() -> None:
         minus = binary_cross_entropy(y, sigmoid(X @ (theta - step)))
         numeric[i] = (plus - minus) / (2 * eps)
     np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-9)
+
+
+def _central_differences(loss, theta: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """d loss / d theta_i ~ (loss(theta + eps e_i) - loss(theta - eps e_i)) / (2 eps)."""
+    numeric = np.zeros_like(theta)
+    for index in np.ndindex(theta.shape):
+        step = np.zeros_like(theta)
+        step[index] = eps
+        numeric[index] = (loss(theta + step) - loss(theta - step)) / (2 * eps)
+    return numeric
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_both_gradient_functions_match_central_differences_of_the_loss(seed) -> None:
+    rng = np.random.default_rng(seed)
+    X = bias_trick(rng.normal(size=(30, 5)))  # float64 throughout
+    y = rng.integers(0, 2, (30, 1))
+    theta = rng.normal(scale=0.5, size=(6, 1))
+    numeric = _central_differences(lambda t: binary_cross_entropy(y, sigmoid(X @ t)), theta)
+    from_theta = binary_cross_entropy_derivative(X, y, theta)
+    from_forward_pass = bce_gradient(X, y, sigmoid(X @ theta))
+    assert from_theta.shape == from_forward_pass.shape == (6, 1)
+    np.testing.assert_allclose(from_theta, numeric, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(from_forward_pass, numeric, rtol=1e-6, atol=1e-9)
 
 
 def test_predict_and_accuracy() -> None:
