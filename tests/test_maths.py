@@ -11,7 +11,7 @@ import pytest
 
 from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models import logistic
-from fashionlab.render import maths
+from fashionlab.render import equations, maths
 from fashionlab.render import page as layout
 from fashionlab.render.page import PageMeta
 
@@ -21,15 +21,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 ASSIGNMENT_EQUATIONS = ["3", "5", "6", "7", "8", "9", "10"]
 
 
-def code_of(number: str) -> list[maths.Snippet]:
-    return list(next(e for e in maths.equations() if e.number == number).code)
+def code_of(number: str) -> list[equations.Snippet]:
+    return list(next(e for e in equations.equations() if e.number == number).code)
 
 
 def test_every_equation_is_mathml_and_there_is_no_script() -> None:
     section = maths.maths_section()
     assert section.raw_html is not None
-    assert [e.number for e in maths.equations() if e.number] == ASSIGNMENT_EQUATIONS
-    assert section.raw_html.count('<math display="block">') == len(maths.equations()) >= 7
+    assert [e.number for e in equations.equations() if e.number] == ASSIGNMENT_EQUATIONS
+    assert section.raw_html.count('<math display="block">') == len(equations.equations()) >= 7
     assert section.raw_html.count("<math") == section.raw_html.count("</math>")
     for number in ASSIGNMENT_EQUATIONS:
         row = re.search(f'id="maths-eq{number}".*?</math>', section.raw_html)
@@ -49,7 +49,7 @@ def test_the_code_beside_an_equation_is_the_live_source(number: str, function) -
 
 
 def test_accuracy_sits_beside_its_formula() -> None:
-    (accuracy,) = next(e for e in maths.equations() if e.name == "Accuracy").code
+    (accuracy,) = next(e for e in equations.equations() if e.name == "Accuracy").code
     assert accuracy.source == inspect.getsource(logistic.accuracy)
 
 
@@ -68,13 +68,13 @@ def test_excerpts_are_the_live_lines_and_only_those() -> None:
 
 
 def test_a_missing_marker_shows_the_whole_function(caplog: pytest.LogCaptureFixture) -> None:
-    snippet = maths._excerpt(logistic.sigmoid, ["no such line"])
+    snippet = equations._excerpt(logistic.sigmoid, ["no such line"])
     assert snippet.source == inspect.getsource(logistic.sigmoid) and not snippet.excerpt
     assert "no such line" in caplog.text
 
 
 def test_code_is_escaped_in_html() -> None:
-    html = maths.maths_html(maths.equations())
+    html = maths.maths_html(equations.equations())
     assert "np.where(z &gt;= 0" in html and "np.where(z >= 0" not in html  # sigmoid's source
 
 
@@ -85,7 +85,7 @@ def test_markdown_gives_each_equation_as_text_and_each_function_as_python() -> N
                  "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]", "∇J = (1/n) Xᵀ (H − Y)",
                  "θ ← θ − α ∇J", "(785, 1)", "(n, 785)"]:  # fmt: skip
         assert text in markdown
-    for equation in maths.equations():
+    for equation in equations.equations():
         assert f"**{equation.label}.** `{equation.plain}`" in markdown
         for snippet in equation.code:
             assert f"```python\n{snippet.source}```" in markdown
@@ -121,7 +121,7 @@ def test_chromium_draws_the_mathml_and_the_page_fits(browser, tmp_path: Path, wi
             "math",
             "ms => ms.map(m => [m.getBoundingClientRect().width, m.getBoundingClientRect().height])",
         )
-        assert len(sizes) == len(maths.equations())
+        assert len(sizes) == len(equations.equations())
         assert all(w > 20 and h > 10 for w, h in sizes), sizes  # drawn as maths, not collapsed
         fraction = tab.eval_on_selector("#maths-eq6 mfrac", "f => f.getBoundingClientRect().height")
         line = tab.eval_on_selector(

@@ -15,6 +15,7 @@ from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .answers_network import GLOSSARY
 from .format import interval, pair_name, plural
+from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
@@ -101,6 +102,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         if key == "q5_1":
             section.code = results.network.summary
         sections.append(section)
+    sections.append(maths_section())
     if results.extras is not None:
         sections.extend(sections_extras.sections(results, interactive_html))
     config_rows = [[k, json.dumps(v, default=str)] for k, v in results.config.items()]
