@@ -14,6 +14,7 @@ import copy
 import logging
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -127,7 +128,8 @@ def execute(
     environment.pop("MPLBACKEND", None)  # a headless Agg setting would hide every figure
     started = time.perf_counter()
     try:
-        client.execute(env=environment)
+        # the kernel's own log lines (e.g. ipykernel's TCP notice) are not the user's business
+        client.execute(env=environment, stderr=subprocess.DEVNULL)
     except CellExecutionError as exc:
         raise NotebookError(_failure(nb, exc), nb) from None
     except CellTimeoutError:

@@ -1,0 +1,39 @@
+"""The learning-rate x steps grid: each cell read from the longest run equals its own run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fashionlab.analysis import engine, rate_grid, sweep
+from fashionlab.analysis.pairs import run_split
+
+PAIR = ("Trouser", "Ankle boot")
+
+
+@pytest.mark.parametrize("rate", [0.05, 5.0, 1e308])
+def test_every_cell_equals_a_run_of_that_many_steps(tiny_data_dir: Path, rate: float) -> None:
+    steps = [1, 2, 5, 10]
+    cells = rate_grid.cells_task(data_dir=str(tiny_data_dir), verify=False, classes=PAIR,
+                                 learning_rate=rate, steps=steps)  # fmt: skip
+    split = sweep.worker_split(str(tiny_data_dir), False, PAIR, 42)
+    for cell, count in zip(cells, steps, strict=True):
+        alone = run_split(split, learning_rate=rate, steps=count)
+        assert cell["steps"] == count
+        assert cell["val_accuracy"] == alone.val_accuracy
+        assert cell["diverged_at_step"] == alone.diverged_at_step
+
+
+def test_the_grid_runs_as_cached_tasks(tiny_data_dir: Path) -> None:
+    with engine.Session(workers=1) as session:
+        first = rate_grid.rate_grid([PAIR], session, data_dir=str(tiny_data_dir), verify=False,
+                                    rates=(0.05, 0.5), steps=(1, 3))  # fmt: skip
+    tasks_done: list[int] = []
+    with engine.Session(workers=1) as session:
+        again = rate_grid.rate_grid([PAIR], session, data_dir=str(tiny_data_dir), verify=False,
+                                    rates=(0.05, 0.5), steps=(1, 3),
+                                    on_done=lambda done, total: tasks_done.append(done))  # fmt: skip
+        assert session._client is None  # a fully cached grid starts no cluster
+    assert [(r.learning_rate, r.steps) for r in first] == [(0.05, 1), (0.05, 3), (0.5, 1), (0.5, 3)]
+    assert again == first and tasks_done == [1, 2]

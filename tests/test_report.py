@@ -1,0 +1,152 @@
+"""The whole study, run once as a user would, and its report checked as an instructor would:
+every claim recomputed independently from ``results.json``, the page looked at in Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fashionlab import schema
+
+pytestmark = [pytest.mark.slow, pytest.mark.realdata]
+
+
+@pytest.fixture(scope="module")
+def report(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("study") / "report"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache")),
+           "KERAS_HOME": str(tmp_path_factory.mktemp("keras"))}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", "run", "--out", str(out), "--data-dir", str(real_data_dir)],
+        capture_output=True, text=True, timeout=1500, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def results(report: Path) -> dict:
+    return json.loads((report / "results.json").read_text())
+
+
+def bits(text: str) -> np.ndarray:
+    return np.array([c == "1" for c in text])
+
+
+def test_results_validate_against_the_schema(results: dict) -> None:
+    import jsonschema
+
+    jsonschema.validate(results, json.loads(schema.text()))
+    assert '"test_accuracy"' not in json.dumps(results)
+
+
+def test_the_assignments_numbers_are_reproduced(results: dict) -> None:
+    hard = next(r for r in results["logreg"] if r["classes"] == ["Pullover", "Coat"])
+    assert hard["val_accuracy"] == 0.8229166666666666
+    assert hard["heldout_accuracy"] == 0.8320833333333333
+    assert results["network"]["heldout_accuracy"] is None
+
+
+def test_the_page_is_one_small_self_contained_file(report: Path) -> None:
+    page = (report / "index.html").read_text()
+    assert len(page.encode()) <= 2 * 2**20
+    assert 'src="figures/' not in page and "<script src=" not in page
+    assert (report / "figures").is_dir() and len(list((report / "figures").iterdir())) >= 18
+
+
+def test_the_report_states_p_values_and_intervals(report: Path) -> None:
+    text = (report / "report.md").read_text()
+    assert re.search(r"McNemar's exact test, p (<|=) 0\.\d+", text)
+    assert re.search(r"\d+\.\d\d% \(\d+\.\d%–\d+\.\d%\)", text)  # a 95 % Wilson interval
+    assert "held-out accuracy (heldout_accuracy)" in text
+
+
+def test_p_values_recomputed_from_the_rows(results: dict) -> None:
+    from scipy.stats import binomtest
+
+    compared = results["comparison"]
+    pairs = {"official test": ("network_correct", "logreg_correct"),
+             "validation": ("network_correct", "logreg_correct"),
+             "held-out": ("fair_network_correct", "logreg_correct")}  # fmt: skip
+    for test in compared["tests"]:
+        first, second = (bits(compared[k][test["rows"]]) for k in pairs[test["rows"]])
+        only_first, only_second = int(np.sum(first & ~second)), int(np.sum(second & ~first))
+        assert (test["only_first"], test["only_second"]) == (only_first, only_second)
+        expected = binomtest(only_first, only_first + only_second, 0.5).pvalue
+        assert test["p_value"] == pytest.approx(expected, rel=1e-9)
+    network = bits(compared["network_correct"]["validation"])
+    assert Fraction(int(network.sum()), len(network)) == Fraction(
+        round(results["network"]["val_accuracy"] * 2400), 2400
+    )
+
+
+def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: dict) -> None:
+    counts = {"win": 0, "tie": 0, "loss": 0}
+    for pair in results["extras"]["atlas"]:
+        n = pair["n_val"]
+        network, logreg = round(pair["nn_val_accuracy"] * n), round(pair["logreg_val_accuracy"] * n)
+        counts["win" if network > logreg else "loss" if network < logreg else "tie"] += 1
+    text = (report / "report.md").read_text()
+    assert (f"ahead of 100-step logistic regression on {counts['win']} pairs, level on "
+            f"{counts['tie']}") in text and f"behind on {counts['loss']}" in text  # fmt: skip
+
+
+def test_error_counts_match_the_accuracy(results: dict) -> None:
+    network = results["network"]
+    for errors in results["extras"]["errors"]:
+        model = errors["model"]
+        accuracy = (
+            network["val_accuracy"]
+            if model == "neural network"
+            else next(
+                r["val_accuracy"] for r in results["logreg"] if r["classes"] == ["Pullover", "Coat"]
+            )
+        )
+        assert errors["errors"] == round((1 - accuracy) * errors["n"])
+
+
+def test_the_notebook_has_every_figure_and_no_error(report: Path) -> None:
+    nb = json.loads((report / "assignment.ipynb").read_text())
+    outputs = [o for cell in nb["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 11
+    assert not [o for o in outputs if o["output_type"] == "error"]
+    answers = [c for c in nb["cells"] if "fashionlab:answer" in "".join(c["source"])]
+    assert len(answers) == 8 and all("fashionlab run" not in "".join(c["source"]) for c in answers)
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])  # fmt: skip
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((report / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_timeout(500)
+        undecoded = page.evaluate(
+            "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length"
+        )
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        headings = page.evaluate(
+            "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
+        )
+        page.screenshot(path=str(tmp_path / f"page_{width}.png"), full_page=False)
+        browser.close()
+    assert errors == [] and undecoded == 0 and overflow <= 0
+    assert any(h.startswith("Q5.1") for h in headings) and "Three accuracies" in headings
