@@ -100,18 +100,13 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
             f"{counts['tie']}") in text and f"behind on {counts['loss']}" in text  # fmt: skip
 
 
-def test_error_counts_match_the_accuracy(results: dict) -> None:
-    network = results["network"]
+def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
+    text = (report / "report.md").read_text()
     for errors in results["extras"]["errors"]:
-        model = errors["model"]
-        accuracy = (
-            network["val_accuracy"]
-            if model == "neural network"
-            else next(
-                r["val_accuracy"] for r in results["logreg"] if r["classes"] == ["Pullover", "Coat"]
-            )
-        )
-        assert errors["errors"] == round((1 - accuracy) * errors["n"])
+        assert errors["errors"] == round((1 - errors["accuracy"]) * errors["n"])
+        assert f"gets {errors['errors']:,} of the {errors['n']:,} validation images wrong" in text
+    network = next(e for e in results["extras"]["errors"] if e["model"] == "neural network")
+    assert network["errors"] == round((1 - results["network"]["val_accuracy"]) * network["n"])
 
 
 def test_the_notebook_has_every_figure_and_no_error(report: Path) -> None:

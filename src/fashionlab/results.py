@@ -197,6 +197,7 @@ class ErrorSummary:
     model: str
     errors: int
     n: int
+    accuracy: float  # (n - errors) / n: the same predictions, counted the other way
     most_confident_probability: float | None
     most_confident_true_class: str | None
 

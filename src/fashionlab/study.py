@@ -262,6 +262,7 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
         first = int(wrong[0]) if len(wrong) else None
         errors.append(ErrorSummary(
             model=name, errors=len(wrong), n=len(split.y_val),
+            accuracy=(len(split.y_val) - len(wrong)) / len(split.y_val),
             most_confident_probability=None if first is None else float(p[first]),
             most_confident_true_class=None if first is None else hard[int(split.y_val[first, 0])],
         ))  # fmt: skip

@@ -47,7 +47,9 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
             f"and from step {found['curvature_below_limit_step']} the measured top eigenvalue of the "
             "Hessian is below 2/learning rate, so the steps become stable."
         )
-    return [f"Why the start is bumpy: {curvature} {direction}{rise}{zigzag}{settles}"]
+    return [
+        f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
+    ]
 
 
 def rate_grid_paragraph(results: Results) -> list[str]:

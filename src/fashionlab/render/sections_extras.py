@@ -128,10 +128,13 @@ def learned_section(results: Results) -> Section:
         hard = results.network.classes
         other = hard[1] if truth == hard[0] else hard[0]
         confidence = max(errors.most_confident_probability, 1 - errors.most_confident_probability)
+        weights = (" with its final weights (after the last update; the validation accuracy "
+                   "above is recorded just before it, as the assignment's loop does)"
+                   if errors.model == "logistic regression" else "")  # fmt: skip
         paragraphs.append(
-            f"The {errors.model} gets {count(errors.errors)} of the {count(errors.n)} validation "
-            f"images wrong. Its most confident mistake is {article(truth)} it called {article(other)} "
-            f"with probability {confidence:.3f}."
+            f"The {errors.model}{weights} gets {count(errors.errors)} of the {count(errors.n)} "
+            f"validation images wrong ({pct(errors.accuracy, errors.n)} right). Its most confident "
+            f"mistake is {article(truth)} it called {article(other)} with probability {confidence:.3f}."
         )
         figures.append(
             (
