@@ -1,4 +1,4 @@
-"""The whole study: ``fashionlab run --no-extras``, cold (empty cache) and cached, against a
+"""The whole study: ``fashionlab run --no-extras --no-notebook``, cold (empty cache) and cached, against a
 straightforward reference pipeline that follows the assignment's cells literally (a DataFrame built
 column by column, StandardScaler + PCA, scikit-learn's TSNE at the assignment's settings, the literal
 gradient-descent loop on both pairs, the same Keras model). Each runs in its own process on this
@@ -77,7 +77,7 @@ def _stages(timings: dict[str, dict[str, float]]) -> str:
     return ", ".join(f"{k} {v:.1f} s" for k, v in timings["stages"].items())
 
 
-def main(rounds: int = 3) -> None:
+def main(rounds: int = int(os.environ.get("ROUNDS", "3"))) -> None:
     """``rounds`` rounds, each running the reference, a cold run and a cached run in turn; the
     medians are compared, since one run on a shared 2-core machine can be off by a second."""
     root = Path(__file__).parents[1]
@@ -86,7 +86,8 @@ def main(rounds: int = 3) -> None:
         with tempfile.TemporaryDirectory() as scratch:
             env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}
             report = Path(scratch) / "report"
-            run = [sys.executable, "-m", "fashionlab", "run", "--no-extras", "--out", str(report)]
+            run = [sys.executable, "-m", "fashionlab", "run", "--no-extras", "--no-notebook",
+                   "--out", str(report)]  # fmt: skip
             seconds, out = timed([sys.executable, "-c", REFERENCE], {**env, "PWD": str(root)})
             reference.append(seconds)
             stages = json.loads(out.strip().splitlines()[-1])

@@ -157,6 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help_text, description=help_text)
 
+    _first_steps(command)
+    _network(command)
+    _study(command)
+    _extras(command)
+    from . import cli_sweep
+
+    cli_sweep.add_parser(commands)
+    return parser
+
+
+def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """data, logreg and explore."""
     data = command("data", "find and verify the four Fashion-MNIST files")
     _add_data_flags(data)
     data.add_argument("--json", action="store_true", help="print JSON")
@@ -177,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_flags(explore)
     explore.add_argument("--json", action="store_true", help="print the files written")
 
+
+def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """nn."""
     nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
     _pair_flag(nn, ["Pullover", "Coat"])
     nn.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
@@ -189,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     nn.add_argument("--plot", type=_output_dir, metavar="DIR", help="write loss/accuracy curves")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
 
+
+def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """run."""
     run = command("run", "the whole study: every question answered in one report")
     run.add_argument("--out", type=_output_dir, default="report", metavar="DIR")
     _add_data_flags(run)
@@ -214,6 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print the report's paths and headline numbers"
     )
 
+
+def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """atlas and softmax."""
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
     _engine_flags(atlas)
     atlas.add_argument(
@@ -237,7 +258,3 @@ def build_parser() -> argparse.ArgumentParser:
         "--plot", type=_output_dir, metavar="DIR", help="write the confusion matrix"
     )
     softmax.add_argument("--json", action="store_true", help="print one JSON object")
-    from . import cli_sweep
-
-    cli_sweep.add_parser(commands)
-    return parser

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
@@ -158,6 +158,48 @@ def _effective_curvature(updates: Sequence[float], learning_rate: float) -> list
     return ((1 - ratios) / learning_rate).tolist()
 
 
+def _geometry(X_train: np.ndarray) -> dict[str, Any]:
+    """The curvature bound and the directions theta is decomposed along."""
+    n, d = X_train.shape
+    eigenvalues, eigenvectors = np.linalg.eigh(X_train.T @ X_train)  # a d x d problem
+    mean_row = X_train.mean(axis=0)
+    top = eigenvectors[:, -1] * np.sign(eigenvectors[:, -1] @ mean_row)  # point it along the data
+    plane, _ = np.linalg.qr(np.column_stack((np.eye(d)[:, 0], top)))  # span{bias axis, top}
+    return {
+        "lambda_max": float(eigenvalues[-1]), "lambda_second": float(eigenvalues[-2]),
+        "lipschitz": float(eigenvalues[-1]) / (4 * n),  # the BCE Hessian bound, h (1 - h) <= 1/4
+        "mean_row": mean_row, "top": top, "plane": plane, "top_pixels": top[1:] / np.linalg.norm(top[1:]),
+        "mean_image": np.concatenate(([0.0], mean_row[1:])) / np.linalg.norm(mean_row[1:]),
+    }  # fmt: skip
+
+
+def _descend(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray,
+             learning_rate: float, steps: int, geometry: dict[str, Any]) -> dict[str, list[float]]:  # fmt: skip
+    """The assignment's descent from theta = 0, recording each step before its update."""
+    top, plane, mean_image = geometry["top"], geometry["plane"], geometry["mean_image"]
+    theta = np.zeros((X_train.shape[1], 1))
+    record: dict[str, list[float]] = {key: [] for key in PER_STEP}
+    hessian_vector = top
+    for _ in range(steps):
+        h_train = sigmoid(X_train @ theta)  # eqs. 5-6
+        gradient = bce_gradient(X_train, y_train, h_train)  # eq. 9
+        curvature, hessian_vector = _hessian_top(
+            X_train, (h_train * (1 - h_train)).ravel(), hessian_vector
+        )
+        flat = theta.ravel()
+        record["train_loss"].append(binary_cross_entropy(y_train, h_train))  # eq. 8
+        record["val_accuracy"].append(accuracy(y_val, sigmoid(X_val @ theta)))
+        record["predicted_second_class"].append(float(np.mean(predict(h_train))))
+        record["bias"].append(float(flat[0]))
+        record["top_component"].append(float(top @ flat))
+        record["mean_image_component"].append(float(mean_image @ flat))
+        record["rest_norm"].append(float(np.linalg.norm(flat - plane @ (plane.T @ flat))))
+        record["top_update"].append(float(-learning_rate * (top @ gradient.ravel())))
+        record["hessian_top"].append(curvature)
+        theta = theta - learning_rate * gradient  # eq. 10
+    return record
+
+
 def measure(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -187,47 +229,21 @@ def measure(
     y_train, y_val = y_train.reshape(-1, 1), y_val.reshape(-1, 1)
     n, d = X_train.shape
 
-    eigenvalues, eigenvectors = np.linalg.eigh(X_train.T @ X_train)  # a d x d problem
-    lambda_max, lambda_second = float(eigenvalues[-1]), float(eigenvalues[-2])
-    mean_row = X_train.mean(axis=0)
-    top = eigenvectors[:, -1] * np.sign(eigenvectors[:, -1] @ mean_row)  # point it along the data
-    lipschitz = lambda_max / (4 * n)  # the BCE Hessian bound, h (1 - h) <= 1/4
-    mean_image = np.concatenate(([0.0], mean_row[1:])) / np.linalg.norm(mean_row[1:])
-    top_pixels = top[1:] / np.linalg.norm(top[1:])
-    plane, _ = np.linalg.qr(np.column_stack((np.eye(d)[:, 0], top)))  # span{bias axis, top}
-
-    theta = np.zeros((d, 1))
-    record: dict[str, list[float]] = {key: [] for key in PER_STEP}
-    hessian_vector = top
-    for _ in range(steps):
-        h_train = sigmoid(X_train @ theta)  # eqs. 5-6
-        gradient = bce_gradient(X_train, y_train, h_train)  # eq. 9
-        curvature, hessian_vector = _hessian_top(
-            X_train, (h_train * (1 - h_train)).ravel(), hessian_vector
-        )
-        flat = theta.ravel()
-        record["train_loss"].append(binary_cross_entropy(y_train, h_train))  # eq. 8
-        record["val_accuracy"].append(accuracy(y_val, sigmoid(X_val @ theta)))
-        record["predicted_second_class"].append(float(np.mean(predict(h_train))))
-        record["bias"].append(float(flat[0]))
-        record["top_component"].append(float(top @ flat))
-        record["mean_image_component"].append(float(mean_image @ flat))
-        record["rest_norm"].append(float(np.linalg.norm(flat - plane @ (plane.T @ flat))))
-        record["top_update"].append(float(-learning_rate * (top @ gradient.ravel())))
-        record["hessian_top"].append(curvature)
-        theta = theta - learning_rate * gradient  # eq. 10
+    geometry = _geometry(X_train)
+    lipschitz, top = geometry["lipschitz"], geometry["top"]
+    record = _descend(X_train, y_train, X_val, y_val, learning_rate, steps, geometry)
 
     stable_step_limit = 2 / lipschitz
     return Dynamics(
         learning_rate=float(learning_rate),
         n_train=n,
-        lambda_max=lambda_max,
+        lambda_max=geometry["lambda_max"],
         lipschitz=lipschitz,
         stable_step_limit=stable_step_limit,
         step_ratio=learning_rate / stable_step_limit,
-        second_curvature=lambda_second / (4 * n),
-        mean_row_norm_squared=float(mean_row @ mean_row),
-        cosine_mean_image_top=float(mean_image[1:] @ top_pixels),
+        second_curvature=geometry["lambda_second"] / (4 * n),
+        mean_row_norm_squared=float(geometry["mean_row"] @ geometry["mean_row"]),
+        cosine_mean_image_top=float(geometry["mean_image"][1:] @ geometry["top_pixels"]),
         top_direction_bias_weight=float(top[0]),
         train_loss=record["train_loss"],
         val_accuracy=record["val_accuracy"],

@@ -113,10 +113,14 @@ def _excerpt(
     return Snippet(_qualified(function), textwrap.dedent("\n".join(shown)) + "\n", excerpt=True)
 
 
-def equations() -> list[Equation]:
-    """Equations 3 and 5-10 of the assignment (and accuracy), in its order, with their code."""
+def _forward_equations() -> list[Equation]:
+    """Equations 3 and 5-7: the bias trick, the linear part, the sigmoid and the prediction."""
+    return _linear_equations() + _output_equations()
+
+
+def _linear_equations() -> list[Equation]:
+    """Equations 3 and 5: the bias trick and the linear part."""
     derivative = logistic.binary_cross_entropy_derivative
-    h_i, y_i = _sub(_mi("h"), _mi("i")), _sub(_mi("y"), _mi("i"))
     return [
         Equation(
             "3",
@@ -154,6 +158,12 @@ def equations() -> list[Equation]:
             "z = X θ, θ of shape (785, 1), θ₀ the bias weight",
             (_excerpt(derivative, ["# eq. 5"]),),
         ),
+    ]
+
+
+def _output_equations() -> list[Equation]:
+    """Equations 6 and 7: the sigmoid and the prediction."""
+    return [
         Equation(
             "6",
             "Sigmoid",
@@ -187,6 +197,18 @@ def equations() -> list[Equation]:
             "ŷ = round(h): 1 when h ≥ 0.5, else 0",
             (_source(logistic.predict),),
         ),
+    ]
+
+
+def _training_equations() -> list[Equation]:
+    """Accuracy and equations 8-10: the loss, its gradient and the update."""
+    return _loss_equations() + _gradient_equations()
+
+
+def _loss_equations() -> list[Equation]:
+    """Accuracy and equation 8, the loss."""
+    h_i, y_i = _sub(_mi("h"), _mi("i")), _sub(_mi("y"), _mi("i"))
+    return [
         Equation(
             "",
             "Accuracy",
@@ -223,6 +245,13 @@ def equations() -> list[Equation]:
             "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]",
             (_source(logistic.binary_cross_entropy),),
         ),
+    ]
+
+
+def _gradient_equations() -> list[Equation]:
+    """Equations 9 and 10: the gradient and the update."""
+    derivative = logistic.binary_cross_entropy_derivative
+    return [
         Equation(
             "9",
             "Gradient",
@@ -250,3 +279,8 @@ def equations() -> list[Equation]:
             ),
         ),
     ]
+
+
+def equations() -> list[Equation]:
+    """Equations 3 and 5-10 of the assignment (and accuracy), in its order, with their code."""
+    return _forward_equations() + _training_equations()
