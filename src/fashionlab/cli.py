@@ -7,6 +7,7 @@ Heavy modules are imported inside the commands, so ``fashionlab --help`` is inst
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -16,9 +17,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import console
 from .cli_flags import build_parser
 from .config import Config, NetworkSettings
-from .console import STOP, Console, say
+from .console import STOP, Console, out, say
 from .errors import DataError, EnvironmentFault, FashionLabError
 
 
@@ -34,7 +36,7 @@ def _finite(value: Any) -> Any:
 
 def print_json(payload: Any) -> None:
     """Strict JSON on stdout: a non-finite number is null, never a bare NaN token."""
-    print(json.dumps(_finite(payload), indent=2, allow_nan=False), flush=True)
+    out(json.dumps(_finite(payload), indent=2, allow_nan=False))
 
 
 def cmd_data(args: argparse.Namespace) -> None:
@@ -47,12 +49,12 @@ def cmd_data(args: argparse.Namespace) -> None:
         print_json({"files": records})
         return
     for r in records:
-        print(f"{r['file']:<28} {r['verified']:<15} {r['source']:<8} {r['path']}")
+        out(f"{r['file']:<28} {r['verified']:<15} {r['source']:<8} {r['path']}")
 
 
 def _print_step(step: int, total: int, m: dict[str, float]) -> None:
     """The assignment's per-step line."""
-    print(f"Epoch [{step}/{total}] ".ljust(20)
+    out(f"Epoch [{step}/{total}] ".ljust(20)
           + f"loss: {m['train_loss']:.4f} - accuracy: {m['train_accuracy']:.4f} - "
           + f"val_loss: {m['val_loss']:.4f} - val_accuracy: {m['val_accuracy']:.4f}")  # fmt: skip
 
@@ -77,9 +79,9 @@ def cmd_logreg(args: argparse.Namespace) -> None:
         print_json(run.summary())
         return
     if run.val_accuracy is not None:
-        print(f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f}, "
-              f"held-out accuracy {run.heldout_accuracy:.4f}, official test accuracy "
-              f"{run.official_test_accuracy:.4f} in {run.seconds:.2f} s")  # fmt: skip
+        out(f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f}, "
+            f"held-out accuracy {run.heldout_accuracy:.4f}, official test accuracy "
+            f"{run.official_test_accuracy:.4f} in {run.seconds:.2f} s")  # fmt: skip
 
 
 def cmd_explore(args: argparse.Namespace) -> None:
@@ -90,16 +92,16 @@ def cmd_explore(args: argparse.Namespace) -> None:
     if args.json:
         print_json({"out": str(real), "files": written})
     else:
-        print(f"wrote {len(written)} files to {real}/")
+        out(f"wrote {len(written)} files to {real}/")
 
 
 def cmd_nn(args: argparse.Namespace) -> None:
     from . import commands
 
     def show(epoch: int, logs: dict[str, float]) -> None:
-        print(f"Epoch {epoch}/{args.epochs} - loss: {logs['loss']:.4f} - accuracy: "
-              f"{logs['accuracy']:.4f} - val_loss: {logs['val_loss']:.4f} - val_accuracy: "
-              f"{logs['val_accuracy']:.4f}", flush=True)  # fmt: skip
+        out(f"Epoch {epoch}/{args.epochs} - loss: {logs['loss']:.4f} - accuracy: "
+            f"{logs['accuracy']:.4f} - val_loss: {logs['val_loss']:.4f} - val_accuracy: "
+            f"{logs['val_accuracy']:.4f}")  # fmt: skip
 
     record = commands.network(
         args.classes, settings=NetworkSettings(args.epochs, args.patience, args.batch_size),
@@ -109,9 +111,9 @@ def cmd_nn(args: argparse.Namespace) -> None:
     if args.json:
         print_json(record)
         return
-    print(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f}, "
-          f"official test {record['official_test_accuracy']:.4f} (logistic regression, 100 steps: "
-          f"{record['logreg_val_accuracy']:.4f}) in {record['seconds']:.1f} s")  # fmt: skip
+    out(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f}, "
+        f"official test {record['official_test_accuracy']:.4f} (logistic regression, 100 steps: "
+        f"{record['logreg_val_accuracy']:.4f}) in {record['seconds']:.1f} s")  # fmt: skip
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -124,7 +126,7 @@ def cmd_run(args: argparse.Namespace) -> None:
                     scheduler=args.scheduler)  # fmt: skip
     real = app.run(config, Console())
     if not args.json:
-        print(f"report written to {real / 'index.html'}")
+        out(f"report written to {real / 'index.html'}")
         return
     results = json.loads((real / "results.json").read_text())
     network = results["network"]
@@ -151,13 +153,13 @@ def cmd_atlas(args: argparse.Namespace) -> None:
 
         print_json({"pairs": to_json(records)})
         return
-    print(
+    out(
         f"{'pair (hardest first)':<28} {'logreg':>8} {'converged':>10} {'network':>8} {'steps95':>8}"
     )
     for r in records:
         network = "-" if r.nn_val_accuracy is None else f"{r.nn_val_accuracy:.4f}"
-        print(f"{' vs '.join(r.classes):<28} {r.logreg_val_accuracy:>8.4f} "
-              f"{r.logreg_converged_val_accuracy:>10.4f} {network:>8} {r.steps_to_95!s:>8}")  # fmt: skip
+        out(f"{' vs '.join(r.classes):<28} {r.logreg_val_accuracy:>8.4f} "
+            f"{r.logreg_converged_val_accuracy:>10.4f} {network:>8} {r.steps_to_95!s:>8}")  # fmt: skip
 
 
 def cmd_softmax(args: argparse.Namespace) -> None:
@@ -170,10 +172,10 @@ def cmd_softmax(args: argparse.Namespace) -> None:
     if args.json:
         print_json(to_json(result))
         return
-    print(f"softmax regression: official test accuracy {result.official_test_accuracy:.4f}")
-    print(f"784-100-10 network: official test accuracy {result.network_official_test_accuracy:.4f}")
+    out(f"softmax regression: official test accuracy {result.official_test_accuracy:.4f}")
+    out(f"784-100-10 network: official test accuracy {result.network_official_test_accuracy:.4f}")
     for name, p, r in zip(CLASS_NAMES, result.precision, result.recall, strict=True):
-        print(f"  {name:<12} precision {p:.3f}  recall {r:.3f}")
+        out(f"  {name:<12} precision {p:.3f}  recall {r:.3f}")
 
 
 def cmd_sweep(args: argparse.Namespace) -> None:
@@ -188,11 +190,17 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 }  # fmt: skip
 
 
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_state = {"reported": False, "over": False}
+
+
 def _on_signal(signum: int, frame: object) -> None:
     # Remember the request as well as raising: a library's bare ``except:`` can swallow the
     # KeyboardInterrupt, and then the next checkpoint raises it again before anything is written.
+    # ``STOP`` takes no lock: a signal can arrive while this very handler runs.
     STOP.set()
-    raise KeyboardInterrupt
+    if not _state["over"]:  # once the command is over, a late signal has nothing to stop
+        raise KeyboardInterrupt
 
 
 def _unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -> None:
@@ -203,11 +211,20 @@ def _unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) 
 
 
 def _interrupted() -> int:
-    say("fashionlab: interrupted; partial results were discarded")
+    _state["over"] = True  # a second Ctrl-C (or ``timeout``'s second signal) now changes nothing
+    if not _state["reported"]:
+        _state["reported"] = True
+        say("fashionlab: interrupted; partial results were discarded")
     # CPython remembers a KeyboardInterrupt that escaped an ``exec`` of a string, and under
     # ``python -m`` then ends the process by SIGINT; running any string that succeeds clears it.
     exec("pass")
     return 130
+
+
+def _quiet_stdout() -> None:
+    """The reader of stdout has gone (``| head -1``) or it cannot be written: write nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _error(args: argparse.Namespace, exc: Exception) -> int:
@@ -216,6 +233,23 @@ def _error(args: argparse.Namespace, exc: Exception) -> int:
         where = f"argument --data-dir {args.data_dir!r}: "
     say(f"fashionlab {args.command}: error: {where}{' '.join(str(exc).split())}")
     return 1 if isinstance(exc, EnvironmentFault) else 2
+
+
+def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
+    """The exit status for an exception a user or the machine caused; None for a bug."""
+    if isinstance(exc, KeyboardInterrupt) or STOP.is_set():
+        # an interrupt inside an extension's import surfaces as that extension's error
+        return _interrupted()
+    if isinstance(exc, BrokenPipeError):  # `fashionlab logreg | head -1`: the reader has gone
+        _quiet_stdout()
+        return 0
+    if isinstance(exc, FashionLabError):
+        return _error(args, exc)
+    if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
+        _quiet_stdout()  # e.g. stdout on a full disk (`> /dev/full`): nothing more to flush
+        say(f"fashionlab {args.command}: error: cannot write the output: {exc.strerror}")
+        return 1
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -228,28 +262,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
-    STOP.clear()
-    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    console.reset()
+    _state.update(reported=False, over=False)
+    previous = {s: signal.signal(s, _on_signal) for s in _SIGNALS}
     previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable
     try:
-        COMMANDS[args.command](args)
-        Console().checkpoint()  # an interrupt swallowed inside a library still counts
-        sys.stdout.flush()
-    except KeyboardInterrupt:
+        try:
+            COMMANDS[args.command](args)
+            Console().checkpoint()  # an interrupt swallowed inside a library still counts
+            sys.stdout.flush()
+        except BaseException as exc:
+            if isinstance(exc, SystemExit):
+                raise
+            status = _fault(args, exc)
+            if status is None:
+                raise
+            return status
+    except KeyboardInterrupt:  # a second signal while the first fault was being reported
         return _interrupted()
-    except BrokenPipeError:  # `fashionlab logreg | head -1`: the reader has gone; so do we
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except Exception as exc:
-        if STOP.is_set():  # an interrupt inside an extension's import surfaces as its error
-            return _interrupted()
-        if isinstance(exc, FashionLabError):
-            return _error(args, exc)
-        if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
-            say(f"fashionlab {args.command}: error: cannot write the output: {exc.strerror}")
-            return 1  # e.g. stdout on a full disk (`> /dev/full`)
-        raise
     finally:
+        _state["over"] = True
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
@@ -258,11 +290,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def program() -> int:
     """The ``fashionlab`` program: ``main``, then a prompt exit."""
-    status = main()
+    # Our handler also outside ``main``: a signal in the moments around it (the second of two
+    # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
+    for signum in _SIGNALS:
+        signal.signal(signum, _on_signal)
+    _state["over"] = False
+    try:
+        status = main()
+    except KeyboardInterrupt:
+        status = _interrupted()
     try:
         sys.stdout.flush()
-    except OSError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        _quiet_stdout()
         if status == 0:
             say("fashionlab: error: cannot write the output")
             status = 1

@@ -1,26 +1,112 @@
 """What the CLI shows while it works, on stderr: stage lines, and progress for anything long.
 
 On a terminal, progress redraws one line; when stderr is redirected, it prints one line per
-10 % instead, so a log holds no carriage-return frames.
+10 % instead, so a log holds no carriage-return frames. Text that the output's encoding cannot
+hold (a path with an accent under ``PYTHONIOENCODING=ascii``) is printed with backslash escapes.
+
+Testing hook: ``FASHIONLAB_FAULT=signal:NAME@POINT`` makes the process send itself the real
+signal ``NAME`` (``SIGINT``, ``SIGTERM``, ``INT``, ``TERM`` ...) at a named point, so the CLI's own
+signal handler runs, at a place chosen by the test rather than by timing. ``POINT`` is
+
+* ``stage:N``: once stage N's line is printed (``Console.stage(N, ...)``);
+* ``UNIT:N``: at the first progress tick of ``UNIT`` with N or more done, after those N
+  finished: ``pair:5`` (atlas pairs), ``epoch:2``, ``t-SNE:100``, ``grid run:3``, ``step:10``.
+
+It fires once per command. A malformed value is a usage error (exit status 2) naming the variable.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
-import threading
 import time
+from dataclasses import dataclass
+from typing import TextIO
 
-STOP = threading.Event()  # set by SIGINT or SIGTERM
+from .errors import UsageError
+
+FAULT_VARIABLE = "FASHIONLAB_FAULT"
+
+
+class Flag:
+    """A stop request, set by SIGINT or SIGTERM. It takes no lock, unlike ``threading.Event``:
+    a second signal arriving while the first handler was inside ``Event.set`` waited forever for
+    the lock that first handler held (``timeout`` signals both the child and its group)."""
+
+    def __init__(self) -> None:
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+
+    def clear(self) -> None:
+        self._set = False
+
+    def is_set(self) -> bool:
+        return self._set
+
+
+STOP = Flag()
+
+
+def write(text: str, stream: TextIO) -> None:
+    """``text`` on ``stream``; a character its encoding lacks is written as a backslash escape."""
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    stream.flush()
+
+
+def out(text: str) -> None:
+    """One line on stdout (the command's result); errors go to the CLI's handler."""
+    write(text + "\n", sys.stdout)
 
 
 def say(text: str) -> None:
     """One line on stderr; a closed or undecodable stderr never raises."""
-    try:
-        print(text, file=sys.stderr, flush=True)
-    except UnicodeEncodeError:
-        print(text.encode("ascii", "backslashreplace").decode(), file=sys.stderr, flush=True)
-    except (BrokenPipeError, OSError):
-        pass
+    with contextlib.suppress(OSError, ValueError):  # a reader that has gone, a closed stream
+        write(text + "\n", sys.stderr)
+
+
+# --------------------------------------------------------------------------- the testing hook
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Send ``signum`` to this process at ``unit`` number ``number`` (``unit`` "stage" or a tick's)."""
+
+    signum: int
+    unit: str
+    number: int
+
+
+_fired: set[Fault] = set()
+
+
+def planned_fault(text: str | None = None) -> Fault | None:
+    """The fault ``FASHIONLAB_FAULT`` asks for (or ``text``); None when unset or empty."""
+    text = os.environ.get(FAULT_VARIABLE, "") if text is None else text
+    if not text.strip():
+        return None
+    kind, _, rest = text.strip().partition(":")
+    name, _, point = rest.partition("@")
+    unit, _, number = point.rpartition(":")
+    name = name.strip().upper()
+    signum = signal.Signals.__members__.get(name if name.startswith("SIG") else f"SIG{name}")
+    if kind != "signal" or signum is None or not unit.strip() or not number.strip().isdigit():
+        raise UsageError(f"{FAULT_VARIABLE} must be signal:NAME@stage:N or signal:NAME@UNIT:N, "
+                         f"e.g. signal:SIGINT@stage:3 or signal:SIGTERM@pair:5, got {text!r}")  # fmt: skip
+    return Fault(int(signum), unit.strip(), int(number))
+
+
+def reset() -> None:
+    """A new command: no stop requested, the planned fault not yet sent."""
+    STOP.clear()
+    _fired.clear()
 
 
 class Console:
@@ -31,16 +117,25 @@ class Console:
         self._started = time.monotonic()
         self._shown: dict[str, int] = {}
         self._open = False
+        self._fault = planned_fault()
 
     def checkpoint(self) -> None:
         if STOP.is_set():
             raise KeyboardInterrupt
+
+    def _inject(self, unit: str, number: int) -> None:
+        fault = self._fault
+        if fault and fault.unit == unit and number >= fault.number and fault not in _fired:
+            _fired.add(fault)
+            os.kill(os.getpid(), fault.signum)  # the real signal: the CLI's handler runs
+            self.checkpoint()  # where the handler cannot raise (another thread), stop here
 
     def stage(self, number: int, total: int, name: str) -> None:
         self.checkpoint()
         self._end_line()
         say(f"[{number}/{total}] {name} ...")
         self._started = time.monotonic()
+        self._inject("stage", number)
 
     def stage_done(self, name: str, seconds: float) -> None:
         self._end_line()
@@ -50,12 +145,15 @@ class Console:
     def tick(self, what: str, done: int, total: int, note: str = "") -> None:
         """Progress within a stage: shown once it has run for 2 s."""
         self.checkpoint()
+        self._inject(what, done)
         if time.monotonic() - self._started < 2 and done < total:
             return
         tenth = 10 * done // max(total, 1)
         if self.tty:
-            sys.stderr.write(f"\r      {what} {done}/{total} {note}".ljust(60))
-            sys.stderr.flush()
+            try:
+                write(f"\r      {what} {done}/{total} {note}".ljust(60), sys.stderr)
+            except (OSError, ValueError):
+                return
             self._open = True
             if done >= total:
                 self._end_line()
@@ -65,6 +163,5 @@ class Console:
 
     def _end_line(self) -> None:
         if self._open:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
             self._open = False
+            say("")
