@@ -6,14 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fashionlab.analysis.dynamics import (
-    MIN_ALTERNATIONS,
-    Dynamics,
-    _runs,
-    measure,
-    measure_pair,
-    summarise,
-)
+from fashionlab.analysis.dynamics import MIN_ALTERNATIONS, Dynamics, measure, measure_pair
+from fashionlab.analysis.findings import _runs, summarise
 from fashionlab.data.datasets import load_fashion_mnist
 from fashionlab.data.preprocessing import bias_trick, flatten, normalize, to_dataframe
 from fashionlab.models.logistic import gradient_descent, sigmoid
