@@ -22,14 +22,16 @@ NUMBERS = {  # flag -> invalid values
     "--epochs": ["0", "-1", "nan", "x", ""],
     "--batch-size": ["0", "-3", "x", ""],
     "--seed": ["-1", "nan", "x", ""],
-    "--jobs": ["0", "-2", "x", ""],
+    "--jobs": ["0", "-2", "x", ""],  # the hidden old name of --workers
+    "--workers": ["0", "-2", "1025", "x", ""],
+    "--patience": ["0", "-1", "x", ""],
 }
 FLAGS_OF = {  # command -> its numeric flags
     "logreg": ["--steps", "--learning-rate"],
     "explore": ["--points"],
     "nn": ["--epochs", "--batch-size", "--seed"],
-    "run": ["--points", "--epochs", "--seed", "--jobs"],
-    "atlas": ["--jobs", "--epochs", "--seed"],
+    "run": ["--points", "--epochs", "--seed", "--jobs", "--workers"],
+    "atlas": ["--jobs", "--workers", "--epochs", "--patience", "--seed"],
     "softmax": ["--epochs", "--seed"],
 }
 CLASS_CASES = [
@@ -78,6 +80,14 @@ def _cases():
     for flag in ("--title", "--author"):
         for value in ("", "   "):
             yield pytest.param(["run", flag, value], flag, "", id=f"run {flag}={value!r}")
+        for value, echo in (("a\x00b", "U+0000"), ("\x1b[31mred", "U+001B")):
+            yield pytest.param(["run", flag, value], flag, echo, id=f"run {flag}={value!r}")
+    for command in ("run", "atlas"):
+        for value in ("nonsense", "tcp://", ""):
+            yield pytest.param([command, "--scheduler", value], "--scheduler", repr(value),
+                               id=f"{command} --scheduler={value!r}")  # fmt: skip
+        yield pytest.param([command, "--scheduler", "tcp://h:8786", "--workers", "2"], "--workers",
+                           "tcp://h:8786", id=f"{command} --scheduler with --workers")  # fmt: skip
     yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
 
@@ -114,7 +124,7 @@ def test_bad_input_is_one_clear_line(argv, flag, echo, sandbox, tmp_path, capsys
     echo = {"missing": sandbox["missing"], "a-file": "a-file", "empty": "''",
             "unreadable": "unreadable", "readonly": "readonly",
             "empty-dir": "empty-dir"}.get(echo, echo)  # fmt: skip
-    cache = Path(os.environ["XDG_CACHE_HOME"])
+    cache = Path(os.environ["XDG_CACHE_HOME"]) / "fashionlab"  # not matplotlib's font list
     before, cache_before = _snapshot(tmp_path), _snapshot(cache)
     try:
         status = cli.main(argv)

@@ -7,7 +7,7 @@ Heavy modules are imported inside the commands, so ``fashionlab --help`` is inst
 from __future__ import annotations
 
 import argparse
-import contextlib
+import errno
 import gc
 import json
 import math
@@ -15,13 +15,15 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from . import console
 from .cli_flags import build_parser
 from .config import Config, NetworkSettings
-from .console import STOP, Console, out, say
+from .console import STOP, Console, interrupted, out, quiet_stdout, say
 from .errors import DataError, EnvironmentFault, FashionLabError
+from .storage import fault
 
 
 def _finite(value: Any) -> Any:
@@ -190,41 +192,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
 }  # fmt: skip
 
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_state = {"reported": False, "over": False}
-
-
-def _on_signal(signum: int, frame: object) -> None:
-    # Remember the request as well as raising: a library's bare ``except:`` can swallow the
-    # KeyboardInterrupt, and then the next checkpoint raises it again before anything is written.
-    # ``STOP`` takes no lock: a signal can arrive while this very handler runs.
-    STOP.set()
-    if not _state["over"]:  # once the command is over, a late signal has nothing to stop
-        raise KeyboardInterrupt
-
-
-def _unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -> None:
-    """A KeyboardInterrupt where Python cannot raise is already remembered in ``STOP``."""
-    if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
-        return
-    default(info)
-
-
-def _interrupted() -> int:
-    _state["over"] = True  # a second Ctrl-C (or ``timeout``'s second signal) now changes nothing
-    if not _state["reported"]:
-        _state["reported"] = True
-        say("fashionlab: interrupted; partial results were discarded")
-    # CPython remembers a KeyboardInterrupt that escaped an ``exec`` of a string, and under
-    # ``python -m`` then ends the process by SIGINT; running any string that succeeds clears it.
-    exec("pass")
-    return 130
-
-
-def _quiet_stdout() -> None:
-    """The reader of stdout has gone (``| head -1``) or it cannot be written: write nowhere."""
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+_MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def _error(args: argparse.Namespace, exc: Exception) -> int:
@@ -239,16 +207,18 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
     """The exit status for an exception a user or the machine caused; None for a bug."""
     if isinstance(exc, KeyboardInterrupt) or STOP.is_set():
         # an interrupt inside an extension's import surfaces as that extension's error
-        return _interrupted()
+        return interrupted()
     if isinstance(exc, BrokenPipeError):  # `fashionlab logreg | head -1`: the reader has gone
-        _quiet_stdout()
+        quiet_stdout()
         return 0
     if isinstance(exc, FashionLabError):
         return _error(args, exc)
     if isinstance(exc, OSError) and exc.errno is not None and exc.filename is None:
-        _quiet_stdout()  # e.g. stdout on a full disk (`> /dev/full`): nothing more to flush
+        quiet_stdout()  # e.g. stdout on a full disk (`> /dev/full`): nothing more to flush
         say(f"fashionlab {args.command}: error: cannot write the output: {exc.strerror}")
         return 1
+    if isinstance(exc, OSError) and exc.errno in _MACHINE_FAULTS:  # a write the library missed
+        return _error(args, fault(exc, Path(os.fsdecode(exc.filename or "a file"))))
     return None
 
 
@@ -263,13 +233,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
     console.reset()
-    _state.update(reported=False, over=False)
-    previous = {s: signal.signal(s, _on_signal) for s in _SIGNALS}
-    previous_hook, sys.unraisablehook = sys.unraisablehook, _unraisable
+    previous = {s: signal.signal(s, console.on_signal) for s in console.SIGNALS}
+    previous_hook, sys.unraisablehook = sys.unraisablehook, console.unraisable
     try:
         try:
+            console.planned_fault()  # a malformed testing hook is a usage error, before any work
+            if getattr(args, "scheduler", None) is not None:  # checked before any work, too
+                from .analysis.engine import check_cluster
+
+                check_cluster(args.workers, args.scheduler)
             COMMANDS[args.command](args)
-            Console().checkpoint()  # an interrupt swallowed inside a library still counts
+            if STOP.is_set():  # an interrupt swallowed inside a library still counts
+                raise KeyboardInterrupt
             sys.stdout.flush()
         except BaseException as exc:
             if isinstance(exc, SystemExit):
@@ -279,9 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise
             return status
     except KeyboardInterrupt:  # a second signal while the first fault was being reported
-        return _interrupted()
+        return interrupted()
     finally:
-        _state["over"] = True
+        console.OVER.set()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
@@ -292,17 +267,16 @@ def program() -> int:
     """The ``fashionlab`` program: ``main``, then a prompt exit."""
     # Our handler also outside ``main``: a signal in the moments around it (the second of two
     # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
-    for signum in _SIGNALS:
-        signal.signal(signum, _on_signal)
-    _state["over"] = False
+    for signum in console.SIGNALS:
+        signal.signal(signum, console.on_signal)
     try:
         status = main()
     except KeyboardInterrupt:
-        status = _interrupted()
+        status = interrupted()
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
-        _quiet_stdout()
+        quiet_stdout()
         if status == 0:
             say("fashionlab: error: cannot write the output")
             status = 1

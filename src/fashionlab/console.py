@@ -1,4 +1,5 @@
-"""What the CLI shows while it works, on stderr: stage lines, and progress for anything long.
+"""What the CLI shows while it works, on stderr: stage lines, and progress for anything long;
+and how it stops on SIGINT or SIGTERM.
 
 On a terminal, progress redraws one line; when stderr is redirected, it prints one line per
 10 % instead, so a log holds no carriage-return frames. Text that the output's encoding cannot
@@ -22,8 +23,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from .errors import UsageError
 
@@ -49,6 +51,44 @@ class Flag:
 
 
 STOP = Flag()
+OVER = Flag()  # the command has ended: a late signal has nothing left to stop
+_reported = Flag()
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def on_signal(signum: int, frame: object) -> None:
+    """The CLI's handler of SIGINT and SIGTERM."""
+    # Remember the request as well as raising: a library's bare ``except:`` can swallow the
+    # KeyboardInterrupt, and then the next checkpoint raises it again before anything is written.
+    # Nothing here takes a lock: a second signal can arrive while this very handler runs.
+    STOP.set()
+    if not OVER.is_set():
+        raise KeyboardInterrupt
+
+
+def unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -> None:
+    """A KeyboardInterrupt where Python cannot raise is already remembered in ``STOP``."""
+    if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+        return
+    default(info)
+
+
+def interrupted() -> int:
+    """Say once that the command was interrupted; the exit status, 130."""
+    OVER.set()  # a second Ctrl-C (or the second signal ``timeout`` sends) now changes nothing
+    if not _reported.is_set():
+        _reported.set()
+        say("fashionlab: interrupted; partial results were discarded")
+    # CPython remembers a KeyboardInterrupt that escaped an ``exec`` of a string, and under
+    # ``python -m`` then ends the process by SIGINT; running any string that succeeds clears it.
+    exec("pass")
+    return 130
+
+
+def quiet_stdout() -> None:
+    """The reader of stdout has gone (``| head -1``) or it cannot be written: write nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def write(text: str, stream: TextIO) -> None:
@@ -104,8 +144,9 @@ def planned_fault(text: str | None = None) -> Fault | None:
 
 
 def reset() -> None:
-    """A new command: no stop requested, the planned fault not yet sent."""
-    STOP.clear()
+    """A new command: no stop requested, none reported, the planned fault not yet sent."""
+    for flag in (STOP, OVER, _reported):
+        flag.clear()
     _fired.clear()
 
 
