@@ -88,3 +88,9 @@ def test_modules_and_functions_stay_small(name: str, path: Path) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             length = (node.end_lineno or node.lineno) - node.lineno + 1
             assert length <= MAX_FUNCTION_LINES, f"{name}.{node.name} is {length} lines"
+
+
+def test_the_package_ships_its_type_annotations() -> None:
+    from importlib.resources import files
+
+    assert files("fashionlab").joinpath("py.typed").is_file()
