@@ -1,0 +1,264 @@
+"""Environment faults at the command line: each is one line on stderr, the documented exit status
+(2 for what the user can change, 1 for the machine), no traceback, and nothing half-written.
+
+The commands run as a user runs them (``python -m fashionlab`` in a subprocess) on a small valid
+dataset, so no case needs the real files. Full disks are real: a 64 KiB tmpfs mounted in a
+private mount namespace (root only, as in CI).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import write_tiny_dataset
+
+from fashionlab import console
+from fashionlab.errors import UsageError
+
+EXPLORE = ["explore", "--points", "100", "--no-verify"]
+can_mount = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
+                               reason="mounting a tmpfs needs root and unshare (CI has both)")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small valid dataset: 3,000 training and 500 test images (t-SNE of 100 points in ~10 s)."""
+    return write_tiny_dataset(tmp_path_factory.mktemp("data") / "fmnist", 3000, 500)
+
+
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> dict[str, str]:
+    """An ``XDG_CACHE_HOME`` that one explore filled: t-SNE runs once, not once per test."""
+    env = {"XDG_CACHE_HOME": str(tmp_path_factory.mktemp("warm-cache"))}
+    out = tmp_path_factory.mktemp("explored") / "out"
+    done = fashionlab(*EXPLORE, "--out", str(out), "--data-dir", str(data_dir), env=env)
+    assert done.returncode == 0 and "t-SNE" in done.stderr, done.stderr
+    return env
+
+
+def fashionlab(*args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = (),
+               **kwargs) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    streams = {} if "stdout" in kwargs else {"capture_output": True}
+    return subprocess.run([*prefix, sys.executable, "-m", "fashionlab", *args], env=environment,
+                          text=True, timeout=300, **streams, **kwargs)  # fmt: skip
+
+
+def one_line(done: subprocess.CompletedProcess[str], status: int, *words: str) -> str:
+    """The run ended with ``status`` and exactly one stderr line holding ``words``."""
+    assert "Traceback" not in done.stderr + (done.stdout or ""), done.stderr
+    lines = done.stderr.splitlines()
+    assert done.returncode == status and len(lines) == 1, (done.returncode, done.stderr)
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+def tree(root: Path) -> dict[str, tuple[str, int]]:
+    """Every entry under ``root`` (symlinks not followed): its content digest or link target."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink():
+            found[str(path)] = (os.readlink(path), 0)
+        elif path.is_file():
+            found[str(path)] = (
+                hashlib.sha256(path.read_bytes()).hexdigest(),
+                path.stat().st_mtime_ns,
+            )
+        else:
+            found[str(path)] = ("folder", 0)
+    return found
+
+
+def cache_root(env: dict[str, str] | None = None) -> Path:
+    return Path((env or os.environ)["XDG_CACHE_HOME"]) / "fashionlab"
+
+
+# --------------------------------------------------------------------------- KERAS_BACKEND
+
+
+@pytest.mark.parametrize("command", [["run", "--no-notebook"], ["atlas"]])
+def test_an_unknown_keras_backend_is_named_before_any_work(command, data_dir, tmp_path) -> None:
+    done = fashionlab(*command, "--data-dir", str(data_dir), "--no-verify", env={"KERAS_BACKEND": "foo"},
+                      cwd=tmp_path)  # fmt: skip
+    one_line(done, 2, "KERAS_BACKEND='foo'", "jax")
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []  # no stage ran, no report
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed")
+def test_an_uninstalled_keras_backend_is_named(data_dir, tmp_path) -> None:
+    done = fashionlab("run", "--data-dir", str(data_dir), "--no-verify",
+                      env={"KERAS_BACKEND": "torch"}, cwd=tmp_path)  # fmt: skip
+    one_line(done, 2, "KERAS_BACKEND='torch'", "not installed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_keras_backend_means_unset(data_dir, tmp_path) -> None:
+    # stopped by the testing hook once stage 1 began: the check had passed
+    done = fashionlab("run", "--no-notebook", "--data-dir", str(data_dir), "--no-verify",
+                      env={"KERAS_BACKEND": "", "FASHIONLAB_FAULT": "signal:SIGINT@stage:1"},
+                      cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 130 and done.stderr.startswith("[1/"), done.stderr
+    assert "KERAS_BACKEND" not in done.stderr and list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- --out and --plot
+
+
+@pytest.fixture
+def odd_paths(tmp_path: Path) -> dict[str, Path]:
+    (tmp_path / "a-file").write_text("a file")
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
+    (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
+    return {"under a file": tmp_path / "a-file" / "out", "dangling symlink": tmp_path / "dangling",
+            "symlink loop": tmp_path / "loop-a"}  # fmt: skip
+
+
+@pytest.mark.parametrize("command, case, echo", [("explore", "under a file", "is a file"),
+                                                 ("run", "dangling symlink", "missing folder"),
+                                                 ("explore", "symlink loop", "cannot follow")])  # fmt: skip
+def test_an_impossible_out_folder(command, case, echo, odd_paths, data_dir, tmp_path) -> None:
+    before = tree(tmp_path)
+    done = fashionlab(command, "--out", str(odd_paths[case]), "--data-dir", str(data_dir),
+                      "--no-verify", cwd=tmp_path)  # fmt: skip
+    one_line(done, 2, "--out", echo)
+    assert tree(tmp_path) == before  # the symlink's target was not created
+
+
+@pytest.mark.parametrize("where", ["the data folder", "inside the cache", "above the data"])
+def test_out_never_overlaps_the_data_or_the_cache(where, data_dir, tmp_path) -> None:
+    cache_root().mkdir(parents=True, exist_ok=True)
+    out = {"the data folder": data_dir, "inside the cache": cache_root() / "x",
+           "above the data": data_dir.parent}[where]  # fmt: skip
+    data_before, cache_before = tree(data_dir.parent), tree(cache_root())
+    done = fashionlab(*EXPLORE, "--out", str(out), "--data-dir", str(data_dir))
+    one_line(done, 2, "--out", "overlaps" if where != "the data folder" else "is the data folder")
+    assert tree(data_dir.parent) == data_before and tree(cache_root()) == cache_before
+
+
+def test_a_plot_folder_under_a_file_fails_before_training(data_dir, tmp_path) -> None:
+    (tmp_path / "a-file").write_text("a file")
+    done = fashionlab("logreg", "--plot", str(tmp_path / "a-file" / "plots"), "--data-dir",
+                      str(data_dir), "--no-verify")  # fmt: skip
+    one_line(done, 2, "--plot", "is a file")
+    assert "Epoch" not in done.stdout  # not one training step was taken
+
+
+# --------------------------------------------------------------------------- full disks
+
+
+def in_full_disk(folder: Path, *args: str, env: dict[str, str] | None = None, seed: str = ""):
+    """``fashionlab *args`` with a 64 KiB tmpfs mounted on ``folder`` (``seed`` copied in first);
+    then what the tmpfs holds (listed inside the namespace, where it exists), after ``--``."""
+    copy = f"cp -r {seed} {folder}/ && " if seed else ""
+    script = (f"mount -t tmpfs -o size=64k tmpfs {folder} && {copy}\"$@\"; status=$?; "
+              f"echo -- >&2; find {folder} -mindepth 1 >&2; exit $status")  # fmt: skip
+    folder.mkdir(parents=True, exist_ok=True)
+    done = fashionlab(*args, env=env, prefix=("unshare", "-m", "sh", "-c", script, "sh"))
+    stderr, _, listing = done.stderr.partition("--\n")
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), listing
+
+
+@can_mount
+@pytest.mark.slow
+def test_a_full_output_disk_keeps_the_good_cache_entry(data_dir, warm_cache, tmp_path) -> None:
+    entries = {p: p.stat().st_mtime_ns for p in cache_root(warm_cache).rglob("*") if p.is_file()
+               and "locks" not in p.parts}  # fmt: skip
+    assert len([p for p in entries if p.name == "arrays.npz"]) == 2  # PCA and t-SNE
+    full = tmp_path / "full"
+    done, listing = in_full_disk(full, *EXPLORE, "--out", str(full / "out"), "--data-dir",
+                                 str(data_dir), env=warm_cache)  # fmt: skip
+    one_line(done, 1, "disk is full", str(full / "out"))
+    assert listing == "" and done.stdout == ""  # no report, no staging folder left behind
+    third = fashionlab(*EXPLORE, "--out", str(tmp_path / "third"), "--data-dir", str(data_dir),
+                       env=warm_cache)  # fmt: skip
+    assert third.returncode == 0 and "t-SNE" not in third.stderr, third.stderr  # from the cache
+    assert {p: p.stat().st_mtime_ns for p in entries} == entries
+    assert len(os.listdir(tmp_path / "third")) == 9  # 8 files and the manifest
+
+
+@can_mount
+@pytest.mark.slow
+def test_a_full_cache_disk_costs_only_the_cache_entries(data_dir, warm_cache, tmp_path) -> None:
+    # the t-SNE entry is copied in (so t-SNE need not run again); the PCA entry no longer fits
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    full, tsne = cache_root(env), cache_root(warm_cache) / "embedding-tsne"
+    done, listing = in_full_disk(full, *EXPLORE, "--out", str(tmp_path / "out"), "--data-dir",
+                                 str(data_dir), env=env, seed=str(tsne))  # fmt: skip
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "t-SNE" not in done.stderr  # served from the copied entry
+    assert "could not store cache entry" in done.stderr  # a warning: the result is still used
+    assert (tmp_path / "out" / "fashionlab-manifest.json").exists()
+    left = listing.splitlines()
+    assert not [line for line in left if line.endswith((".tmp", ".part"))]
+    for entry in {str(Path(line).parent) for line in left if line.endswith("arrays.npz")}:
+        assert f"{entry}/manifest.json" in left  # an entry that fitted is complete
+
+
+def test_stdout_on_a_full_disk(data_dir) -> None:
+    with open("/dev/full", "w") as full:
+        done = fashionlab("data", "--json", "--data-dir", str(data_dir), "--no-verify",
+                          stdout=full, stderr=subprocess.PIPE, capture_output=False)  # fmt: skip
+    one_line(done, 1, "cannot write the output", "No space left on device")
+
+
+def test_a_reader_that_goes_away_is_not_an_error(data_dir) -> None:
+    # 3,000 lines (270 kB) overflow the pipe, so the writer meets the closed end (`| head -1`)
+    process = subprocess.Popen([sys.executable, "-m", "fashionlab", "logreg", "--steps", "3000",
+                                "--data-dir", str(data_dir), "--no-verify"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith("Epoch [1/3000]")
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=120) in (0, 141, -signal.SIGPIPE) and err == ""
+
+
+# --------------------------------------------------------------------------- encodings and hooks
+
+
+@pytest.mark.slow
+def test_a_path_the_output_encoding_cannot_hold(data_dir, warm_cache, tmp_path) -> None:
+    ascii_only = {"PYTHONIOENCODING": "ascii", **warm_cache}
+    done = fashionlab(*EXPLORE, "--out", str(tmp_path / "café"), "--data-dir", str(data_dir),
+                      env=ascii_only)  # fmt: skip
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert done.stdout == f"wrote 8 files to {tmp_path}/caf\\xe9/\n"
+    (tmp_path / "café" / "mine.txt").write_text("not fashionlab's")
+    refused = fashionlab(*EXPLORE, "--out", str(tmp_path / "café"), "--data-dir", str(data_dir),
+                         env=ascii_only)  # fmt: skip
+    one_line(refused, 2, "caf\\xe9", "mine.txt")
+
+
+@pytest.mark.parametrize("text, fault", [
+    ("signal:SIGINT@stage:3", console.Fault(signal.SIGINT, "stage", 3)),
+    ("signal:TERM@pair:5", console.Fault(signal.SIGTERM, "pair", 5)),
+    (" signal:sigint@grid run:2 ", console.Fault(signal.SIGINT, "grid run", 2)),
+    ("", None),
+])  # fmt: skip
+def test_the_fault_hook_syntax(text, fault) -> None:
+    assert console.planned_fault(text) == fault
+
+
+@pytest.mark.parametrize("text", ["SIGINT@stage:3", "signal:SIGNOPE@stage:3", "signal:SIGINT",
+                                  "signal:SIGINT@stage:x", "signal:SIGINT@:3", "crash:EIO@stage:1"])  # fmt: skip
+def test_a_malformed_fault_hook_is_a_usage_error(text) -> None:
+    with pytest.raises(UsageError, match="FASHIONLAB_FAULT"):
+        console.planned_fault(text)
+
+
+def test_a_malformed_fault_hook_stops_the_command(data_dir) -> None:
+    text = "signal:SIGINT@stage"
+    done = fashionlab("data", "--data-dir", str(data_dir), "--no-verify",
+                      env={"FASHIONLAB_FAULT": text})  # fmt: skip
+    one_line(done, 2, "FASHIONLAB_FAULT", repr(text))
+    assert done.stdout == ""
