@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from . import config as defaults
+from .cli_sweep import class_name
 from .config import Config
 
 
@@ -56,15 +57,6 @@ def _positive_float(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
     return value
-
-
-def _class_name(text: str) -> str:
-    from .data.preprocessing import canonical_class
-
-    try:
-        return canonical_class(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _existing_dir(text: str) -> str:
@@ -139,7 +131,7 @@ def _pair_flag(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
     parser.add_argument(
         "--classes",
         nargs=2,
-        type=_class_name,
+        type=class_name,
         default=list(default),
         metavar=("FIRST", "SECOND"),
         help=f"the two classes; the second is label 1 (default: {' / '.join(default)})",

@@ -56,7 +56,8 @@ def _count(low: int) -> Callable[[str], int]:
     return parse
 
 
-def _class_pair(text: str) -> str:
+def class_name(text: str) -> str:
+    """A ``--classes`` value as its official spelling, or argparse's one-line error."""
     from .data.preprocessing import canonical_class
 
     try:
@@ -77,7 +78,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     text = "a grid of pairs x learning rates x steps (or epochs) x seeds, run on Dask"
     parser = subparsers.add_parser("sweep", help=text, description=text)
     pairs = parser.add_mutually_exclusive_group()
-    pairs.add_argument("--classes", dest="pairs", nargs=2, action="append", type=_class_pair,
+    pairs.add_argument("--classes", dest="pairs", nargs=2, action="append", type=class_name,
                        metavar=("FIRST", "SECOND"),
                        help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
     pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
