@@ -132,6 +132,14 @@ def test_the_root_is_refused() -> None:
         outdir.check("/", {})
 
 
+@pytest.mark.parametrize("folder", ["/proc/fashionlab-report", "/sys/fashionlab-report"])
+def test_a_folder_nothing_can_be_created_in_is_refused_before_any_work(folder: str) -> None:
+    """Root passes ``os.access`` there; a real attempt does not (no probe is left behind)."""
+    with pytest.raises(UsageError, match="not writable"):
+        outdir.check(folder, {})
+    assert not [p for p in Path(folder).parent.iterdir() if "fashionlab" in p.name]
+
+
 @pytest.mark.parametrize("kind", ["under a file", "dangling link", "link loop", "a file"])
 def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None:
     (tmp_path / "file").write_text("x")

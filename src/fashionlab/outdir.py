@@ -105,15 +105,30 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
 
 
 def check_writable(real: Path, text: str, flag: str) -> None:
-    """The folder, or the nearest folder above it that exists, must be writable."""
+    """The folder, or the nearest folder above it that exists, must really take a new entry.
+
+    A probe folder is made and removed, because ``os.access`` answers yes to root everywhere,
+    even under ``/proc`` or on a read-only mount, and the error would come after all the work."""
     if real.exists():
-        if not os.access(real, os.W_OK | os.X_OK):
+        if not _can_create_in(real):
             raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
         return
     ancestor = next(p for p in real.parents if p.exists())
-    if not os.access(ancestor, os.W_OK | os.X_OK):
+    if not _can_create_in(ancestor):
         raise UsageError(f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
                          "writable; pick another folder")  # fmt: skip
+
+
+def _can_create_in(folder: Path) -> bool:
+    probe = temporary_name(folder / "fashionlab-probe")  # named as leftovers are
+    try:
+        probe.mkdir()
+    except FileExistsError:
+        return True
+    except OSError:
+        return False
+    probe.rmdir()
+    return True
 
 
 def write_manifest(stage: Path) -> None:
