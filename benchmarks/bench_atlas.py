@@ -6,7 +6,10 @@ Also the share of the machine's compute limit the networks reach: FLOPs of the t
 done (6 x parameters per training row per epoch, 2 x per validation row) over the wall time of the
 network part, against the measured peak of one large float32 matrix multiply.
 
-Usage: python benchmarks/bench_atlas.py [--repeats 3] [--reference-src /path/to/old/src]
+Usage: python benchmarks/bench_atlas.py [--repeats 3] [--workers 1,2] [--reference-src OLD/src]
+
+The issue's baseline is the atlas before the Dask engine (commit 1843228, one Keras model per
+pair, ``--jobs 1``): ``git worktree add /tmp/old 1843228`` and ``--reference-src /tmp/old/src``.
 """
 
 from __future__ import annotations
@@ -54,13 +57,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--reference-src", help="src/ of an older fashionlab checkout")
+    parser.add_argument("--workers", default="1,2", help="comma list of worker counts to time")
     args = parser.parse_args()
-    times: dict[str, list[float]] = {"1 worker": [], "2 workers": [], "reference": []}
+    counts = [int(count) for count in args.workers.split(",")]
+    times: dict[str, list[float]] = {f"{n} worker{'s' * (n > 1)}": [] for n in counts}
+    times["reference"] = []
     payload: dict = {}
     for _ in range(args.repeats):  # interleaved, so drift in the machine's load hits all alike
-        seconds, payload = atlas_run(1)
-        times["1 worker"].append(seconds)
-        times["2 workers"].append(atlas_run(2)[0])
+        for n in counts:
+            seconds, payload = atlas_run(n)
+            times[f"{n} worker{'s' * (n > 1)}"].append(seconds)
         if args.reference_src:
             times["reference"].append(atlas_run(None, args.reference_src)[0])
     pairs = payload["pairs"]
@@ -69,9 +75,10 @@ def main() -> None:
     for name, values in times.items():
         if values:
             print(f"{name:>10}: median {statistics.median(values):.1f} s of {values}")
-    if times["reference"]:
-        ratio = statistics.median(times["reference"]) / statistics.median(times["2 workers"])
-        print(f"2 workers against the reference: {ratio:.2f}x faster")
+    for name, values in times.items():
+        if times["reference"] and values and name != "reference":
+            ratio = statistics.median(values) / statistics.median(times["reference"])
+            print(f"{name} against the reference: {ratio:.2f}x its time")
     print(f"{len(pairs)} pairs, {epochs} network-epochs, {flops / 1e12:.2f} TFLOP of training; "
           f"peak matrix multiply {peak_gflops():.0f} GFLOP/s on {os.cpu_count()} cores")  # fmt: skip
 

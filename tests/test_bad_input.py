@@ -105,6 +105,16 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         denied = {str(tmp_path / "unreadable"), str(tmp_path / "readonly")}
         monkeypatch.setattr(os, "access", lambda p, m, **k: str(Path(p).resolve()) not in denied
                             and real_access(p, m, **k))  # fmt: skip
+        real_mkdir = Path.mkdir
+
+        def mkdir(
+            path: Path, *args: object, **kwargs: object
+        ) -> None:  # as the kernel tells a user
+            if str(path.resolve().parent) in denied:
+                raise PermissionError(13, "Permission denied", str(path))
+            real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "mkdir", mkdir)
     return {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "a-file"),
             "unreadable": str(tmp_path / "unreadable"), "readonly": str(tmp_path / "readonly"),
             "empty_dir": str(tmp_path / "empty-dir")}  # fmt: skip

@@ -7,7 +7,6 @@ make the message name the flag.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -16,7 +15,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from . import config as defaults
-from .cli_sweep import class_name
+from .cli_types import class_name, integer, positive_float
 from .config import Config
 
 
@@ -33,30 +32,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 # --------------------------------------------------------------------------- flag types
-
-
-def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        bound = f">= {low}" if high is None else f"between {low:,} and {high:,}"
-        try:
-            value = int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}") from None
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
-        return value
-
-    return parse
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
-    return value
 
 
 def _existing_dir(text: str) -> str:
@@ -113,12 +88,12 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
 def _engine_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers",
-        type=_integer(1, 1024),
+        type=integer(1, 1024),
         default=None,
         metavar="N",
         help="Dask worker processes of a local cluster (default: one per core)",
     )
-    parser.add_argument("--jobs", dest="workers", type=_integer(1, 1024), help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
     parser.add_argument(
         "--scheduler",
         default=None,
@@ -168,16 +143,16 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     logreg = command("logreg", "logistic regression from scratch on one class pair")
     _pair_flag(logreg, ["Trouser", "Ankle boot"])
     logreg.add_argument(
-        "--learning-rate", type=_positive_float, default=defaults.LEARNING_RATE, metavar="RATE"
+        "--learning-rate", type=positive_float, default=defaults.LEARNING_RATE, metavar="RATE"
     )
-    logreg.add_argument("--steps", type=_integer(1, 1_000_000), default=defaults.STEPS, metavar="N")
+    logreg.add_argument("--steps", type=integer(1, 1_000_000), default=defaults.STEPS, metavar="N")
     _add_data_flags(logreg)
     logreg.add_argument("--plot", type=_output_dir, metavar="DIR", help="write learning curves")
     logreg.add_argument("--json", action="store_true", help="print one JSON object")
 
     explore = command("explore", "PCA, t-SNE and every exploration figure, as PNG files")
     explore.add_argument("--out", type=_output_dir, default="explore", metavar="DIR")
-    explore.add_argument("--points", type=_integer(100, 70_000), default=Config.points, metavar="N")
+    explore.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
     _add_data_flags(explore)
     explore.add_argument("--json", action="store_true", help="print the files written")
 
@@ -186,12 +161,12 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """nn."""
     nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
     _pair_flag(nn, ["Pullover", "Coat"])
-    nn.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
+    nn.add_argument("--epochs", type=integer(1, 10_000), default=Config.epochs, metavar="N")
     nn.add_argument(
-        "--batch-size", type=_integer(1, 100_000), default=Config.batch_size, metavar="N"
+        "--batch-size", type=integer(1, 100_000), default=Config.batch_size, metavar="N"
     )
-    nn.add_argument("--patience", type=_integer(1, 10_000), default=Config.patience, metavar="N")
-    nn.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    nn.add_argument("--patience", type=integer(1, 10_000), default=Config.patience, metavar="N")
+    nn.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(nn)
     nn.add_argument("--plot", type=_output_dir, metavar="DIR", help="write loss/accuracy curves")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
@@ -202,9 +177,9 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     run = command("run", "the whole study: every question answered in one report")
     run.add_argument("--out", type=_output_dir, default="report", metavar="DIR")
     _add_data_flags(run)
-    run.add_argument("--points", type=_integer(100, 70_000), default=Config.points, metavar="N")
-    run.add_argument("--epochs", type=_integer(1, 10_000), default=Config.epochs, metavar="N")
-    run.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    run.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
+    run.add_argument("--epochs", type=integer(1, 10_000), default=Config.epochs, metavar="N")
+    run.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT")
     run.add_argument("--author", type=_text, default=None, metavar="TEXT")
     run.add_argument(
@@ -230,21 +205,21 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
     _engine_flags(atlas)
     atlas.add_argument(
-        "--epochs", type=_integer(1, 10_000), default=defaults.ATLAS_EPOCHS, metavar="N"
+        "--epochs", type=integer(1, 10_000), default=defaults.ATLAS_EPOCHS, metavar="N"
     )
     atlas.add_argument(
-        "--patience", type=_integer(1, 10_000), default=defaults.ATLAS_PATIENCE, metavar="N"
+        "--patience", type=integer(1, 10_000), default=defaults.ATLAS_PATIENCE, metavar="N"
     )
-    atlas.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    atlas.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(atlas)
     atlas.add_argument("--plot", type=_output_dir, metavar="DIR", help="write the heat map")
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
     softmax.add_argument(
-        "--epochs", type=_integer(1, 10_000), default=defaults.SOFTMAX_EPOCHS, metavar="N"
+        "--epochs", type=integer(1, 10_000), default=defaults.SOFTMAX_EPOCHS, metavar="N"
     )
-    softmax.add_argument("--seed", type=_integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    softmax.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(softmax)
     softmax.add_argument(
         "--plot", type=_output_dir, metavar="DIR", help="write the confusion matrix"

@@ -7,70 +7,14 @@ the models are imported inside ``run``, so ``fashionlab --help`` stays instant.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from .cli_types import class_name, comma_list, integer, positive_float
 from .config import ALL_PAIRS, NN_EPOCHS, PAIRS, SEED, SHUFFLE_SEED
 from .errors import UsageError
-
-
-def _comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list[Any]]:
-    """A flag type: a comma-separated, non-empty list, each item checked by ``convert``."""
-
-    def parse(text: str) -> list[Any]:
-        items = [item.strip() for item in text.split(",")]
-        if not text.strip() or any(not item for item in items):
-            raise argparse.ArgumentTypeError(
-                f"must be a comma-separated list of {what}, got {text!r}"
-            )
-        values = []
-        for item in items:
-            try:
-                values.append(convert(item))
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"each must be {what}, got {item!r} in {text!r}"
-                ) from None
-        return values
-
-    return parse
-
-
-def _rate(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(text)
-    return value
-
-
-def _count(low: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = int(text)
-        if value < low:
-            raise ValueError(text)
-        return value
-
-    return parse
-
-
-def class_name(text: str) -> str:
-    """A ``--classes`` value as its official spelling, or argparse's one-line error."""
-    from .data.preprocessing import canonical_class
-
-    try:
-        return canonical_class(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _workers(text: str) -> int:
-    try:
-        return _count(1)(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text!r}") from None
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -83,18 +27,18 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
     pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
     parser.add_argument("--model", choices=("logreg", "nn"), default="logreg")
-    parser.add_argument("--learning-rates", type=_comma_list(_rate, "a finite number > 0"),
+    parser.add_argument("--learning-rates", type=comma_list(positive_float, "a finite number > 0"),
                         default=None, metavar="LIST",
                         help="comma list; for nn, Adam's learning rate (default: 0.05 for "
                         "logreg, 0.001 for nn)")  # fmt: skip
-    parser.add_argument("--steps", type=_comma_list(_count(1), "an integer >= 1"), metavar="LIST",
+    parser.add_argument("--steps", type=comma_list(integer(1), "an integer >= 1"), metavar="LIST",
                         help="gradient-descent steps, logreg only (default: 100)")  # fmt: skip
-    parser.add_argument("--epochs", type=_comma_list(_count(1), "an integer >= 1"), metavar="LIST",
+    parser.add_argument("--epochs", type=comma_list(integer(1), "an integer >= 1"), metavar="LIST",
                         help=f"most epochs, nn only (default: {NN_EPOCHS})")  # fmt: skip
-    parser.add_argument("--seeds", type=_comma_list(_count(0), "an integer >= 0"), metavar="LIST",
+    parser.add_argument("--seeds", type=comma_list(integer(0), "an integer >= 0"), metavar="LIST",
                         help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
                         f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
-    parser.add_argument("--workers", type=_workers, metavar="N",
+    parser.add_argument("--workers", type=integer(1), metavar="N",
                         help="local Dask worker processes (default: one per core)")  # fmt: skip
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -143,8 +142,7 @@ def network_accuracies(
     """
     from .sweep import data_identity
 
-    groups = max(1, min(len(pairs), session.workers or os.cpu_count() or 1))
-    chunks = [list(pairs[i::groups]) for i in range(groups)]
+    chunks = session.shares(pairs)
     base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
                                "revision": REVISION, **vars(settings)})  # fmt: skip
     tasks = [
@@ -156,7 +154,7 @@ def network_accuracies(
     by_pair: dict[Pair, list[float]] = {}
     for chunk, values in zip(chunks, session.run(tasks), strict=True):
         checked = _accuracies(len(chunk))(values)
-        by_pair.update({tuple(p): v for p, v in zip(chunk, checked, strict=True)})  # type: ignore[misc]
+        by_pair.update({tuple(p): v for p, v in zip(chunk, checked, strict=True)})
     return [by_pair[tuple(p)] for p in pairs]  # type: ignore[index]
 
 

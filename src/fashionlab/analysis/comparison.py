@@ -6,7 +6,6 @@ can be recomputed from ``results.json`` alone.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -56,13 +55,12 @@ def seed_accuracies(
 ) -> tuple[list[float], list[float]]:
     """The assignment's network over several seeds: ``fashionlab sweep --model nn`` rows, the
     seeds split into one task per worker, each task's networks trained as one program."""
-    groups = max(1, min(len(seeds), session.workers or os.cpu_count() or 1))
     tasks = [
         task
-        for i in range(groups)
+        for share in session.shares(seeds)
         for task in sweep.tasks(sweep.Grid(
             pairs=(classes,), model="nn", learning_rates=(neural.LEARNING_RATE,),
-            epochs=(settings.epochs,), seeds=tuple(seeds[i::groups]), patience=settings.patience,
+            epochs=(settings.epochs,), seeds=tuple(share), patience=settings.patience,
             batch_size=settings.batch_size, data_dir=data_dir, verify=verify,
         ))
     ]  # fmt: skip

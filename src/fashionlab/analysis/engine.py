@@ -177,6 +177,13 @@ class Session:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
+    def shares(self, items: Sequence[Any]) -> list[list[Any]]:
+        """``items`` dealt round-robin into one share per worker (never an empty share): work
+        that is cheapest done together, such as networks trained as one program, in one task per
+        worker. With a scheduler, the number of cores here stands in for the workers."""
+        count = max(1, min(len(items), self.workers or os.cpu_count() or 1))
+        return [list(items[i::count]) for i in range(count)]
+
     def run(self, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
         if self._client is None and len(cached_results(tasks)) < len(tasks):
             self._client = self._stack.enter_context(connect(self.workers, self.scheduler))

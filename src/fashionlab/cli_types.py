@@ -1,0 +1,68 @@
+"""Flag types shared by every command: each turns a flag's text into a checked value, or raises
+argparse's one-line error naming what was expected and echoing what was given."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from typing import Any
+
+
+def integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An integer in [low, high] (no upper bound when ``high`` is None)."""
+
+    def parse(text: str) -> int:
+        bound = f">= {low}" if high is None else f"between {low:,} and {high:,}"
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
+        return value
+
+    return parse
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    return value
+
+
+def class_name(text: str) -> str:
+    """A ``--classes`` value as its official spelling, or argparse's one-line error."""
+    from .data.preprocessing import canonical_class
+
+    try:
+        return canonical_class(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list[Any]]:
+    """A flag type: a comma-separated, non-empty list, each item checked by ``convert``."""
+
+    def parse(text: str) -> list[Any]:
+        items = [item.strip() for item in text.split(",")]
+        if not text.strip() or any(not item for item in items):
+            raise argparse.ArgumentTypeError(
+                f"must be a comma-separated list of {what}, got {text!r}"
+            )
+        values = []
+        for item in items:
+            try:
+                values.append(convert(item))
+            except (ValueError, argparse.ArgumentTypeError):
+                raise argparse.ArgumentTypeError(
+                    f"each must be {what}, got {item!r} in {text!r}"
+                ) from None
+        return values
+
+    return parse
