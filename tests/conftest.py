@@ -13,6 +13,23 @@ from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
 
 REAL_DATA = datasets.SYSTEM_DATA_DIR
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; .ci/run installs it
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium through Playwright, one per test module; under CI a missing one fails."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
+            f"no Chromium at {CHROMIUM}"
+        )
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 def write_tiny_dataset(folder: Path, n_train: int = 60, n_test: int = 20, seed: int = 0) -> Path:

@@ -15,9 +15,6 @@ from fashionlab.render import equations, maths
 from fashionlab.render import page as layout
 from fashionlab.render.page import PageMeta
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 ASSIGNMENT_EQUATIONS = ["3", "5", "6", "7", "8", "9", "10"]
 
 
@@ -93,17 +90,6 @@ def test_markdown_gives_each_equation_as_text_and_each_function_as_python() -> N
 
 
 # --------------------------------------------------------------------------- Chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.slow

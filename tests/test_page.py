@@ -20,9 +20,6 @@ from fashionlab.render.interactive import interactive_map, sprite_sheet
 from fashionlab.render.page import PageMeta, Section, Table
 
 PAGE_LIMIT = 2 * 1024 * 1024  # the bar: the whole page, figures and map, within 2 MB
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
 
 
 def fake_images(n: int, seed: int = 0) -> np.ndarray:
@@ -213,17 +210,6 @@ def test_markdown_keeps_relative_figure_links_and_safe_code_fences() -> None:
 
 
 # --------------------------------------------------------------------------- Chromium
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -119,29 +119,21 @@ def test_the_notebook_has_every_figure_and_no_error(report: Path) -> None:
 
 
 @pytest.mark.parametrize("width", [1400, 390])
-def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])  # fmt: skip
-        page = browser.new_page(viewport={"width": width, "height": 900})
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto((report / "index.html").as_uri())
-        page.wait_for_load_state("load")
-        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
-        page.wait_for_timeout(500)
-        undecoded = page.evaluate(
-            "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length"
-        )
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        headings = page.evaluate(
-            "Array.from(document.querySelectorAll('h2')).map(h => h.textContent)"
-        )
-        page.screenshot(path=str(tmp_path / f"page_{width}.png"), full_page=False)
-        browser.close()
+def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path, browser) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((report / "index.html").as_uri())
+    page.wait_for_load_state("load")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_timeout(500)
+    undecoded = page.evaluate(
+        "Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0)).length"
+    )
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    headings = page.evaluate("Array.from(document.querySelectorAll('h2')).map(h => h.textContent)")
+    page.screenshot(path=str(tmp_path / f"page_{width}.png"), full_page=False)
+    page.close()
     assert errors == [] and undecoded == 0 and overflow <= 0
     assert any(h.startswith("Q5.1") for h in headings) and "Three accuracies" in headings

@@ -69,8 +69,8 @@ class Converged:
 
 
 @dataclass
-class LogregResult:
-    """Q4: logistic regression from scratch on one pair at the assignment's settings."""
+class PairSettings:
+    """What logistic regression on one pair was given: its settings and the sizes of its split."""
 
     classes: Pair
     learning_rate: float
@@ -79,6 +79,12 @@ class LogregResult:
     n_train: int
     n_val: int
     n_heldout: int
+
+
+@dataclass
+class LogregResult(PairSettings):
+    """Q4: logistic regression from scratch on one pair at the assignment's settings."""
+
     n_official_test: int
     mixing: float  # share of the pair's map points whose neighbours are mostly the other class
     diverged_at_step: int | None

@@ -132,18 +132,13 @@ def logreg_result(
                                 split.y_val, config.learning_rate, steps=min(40, config.steps))  # fmt: skip
     found = {**vars(findings.summarise(measured)), "lambda_max": measured.lambda_max,
              "lipschitz": measured.lipschitz, "stable_step_limit": measured.stable_step_limit}  # fmt: skip
+    record = {**run.summary(), "classes": classes}  # the ``logreg --json`` record, and more
+    del record["seconds"]  # the run's time goes to the timings, not to the record
     result = LogregResult(
-        classes=classes, learning_rate=run.learning_rate, steps=run.steps,
-        shuffle_seed=run.shuffle_seed, n_train=run.n_train, n_val=run.n_val,
-        n_heldout=run.n_heldout, n_official_test=len(official[1]), mixing=mixing(mapped, classes),
-        diverged_at_step=run.diverged_at_step,
-        train_accuracy=run.final("train_accuracy") if ok else None,
-        train_loss=run.final("train_loss") if ok else None, val_accuracy=run.val_accuracy,
-        val_loss=run.final("val_loss") if ok else None, heldout_accuracy=run.heldout_accuracy,
-        official_test_accuracy=run.official_test_accuracy, initial_val_accuracy=val[0],
-        steps_to_95=steps_to_fraction(val, 0.95) if ok else None,
-        steps_to_99=steps_to_fraction(val, 0.99) if ok else None,
-        history=run.history, converged=converged, dynamics=to_json(found),
+        **record, n_official_test=len(official[1]), mixing=mixing(mapped, classes),
+        initial_val_accuracy=val[0], steps_to_95=steps_to_fraction(val, 0.95) if ok else None,
+        steps_to_99=steps_to_fraction(val, 0.99) if ok else None, converged=converged,
+        dynamics=to_json(found),
     )  # fmt: skip
     return result, run.theta, run.seconds
 

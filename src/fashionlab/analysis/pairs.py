@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,19 +20,13 @@ import pandas as pd
 from ..config import CONVERGENCE_MAX_STEPS, LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
 from ..models.logistic import StepCallback, accuracy, descend, fit_to_convergence, sigmoid
+from ..results import PairSettings
 
 
 @dataclass
-class PairRun:
+class PairRun(PairSettings):
     """Logistic regression on one pair, with what it was given and what it scored."""
 
-    classes: tuple[str, str]
-    learning_rate: float
-    steps: int
-    shuffle_seed: int
-    n_train: int
-    n_val: int
-    n_heldout: int
     theta: np.ndarray  # (785, 1)
     history: dict[str, list[float]]
     diverged_at_step: int | None
@@ -45,7 +40,7 @@ class PairRun:
     def final(self, key: str) -> float:
         return self.history[key][-1]
 
-    def summary(self) -> dict[str, object]:
+    def summary(self) -> dict[str, Any]:
         """The JSON record of ``fashionlab logreg --json``."""
         diverged = self.diverged_at_step is not None
         return {
