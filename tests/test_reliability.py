@@ -260,10 +260,11 @@ def test_interrupted_atlas_resumes_from_the_finished_pairs(small_data, tmp_path)
 
 
 @pytest.mark.slow
-@pytest.mark.realdata
-def test_two_concurrent_runs_share_cache_and_output(real_data_dir, tmp_path) -> None:
+def test_two_concurrent_runs_share_cache_and_output(small_data, tmp_path) -> None:
+    """Sharing does not depend on the data: the small dataset keeps this to seconds."""
     cache, out = tmp_path / "cache", tmp_path / "report"
-    runs = [_fashionlab(*RUN, "--points", "600", "--out", str(out), cache=cache) for _ in range(2)]
+    flags = [*RUN, *small_data, "--points", "600", "--out", str(out)]
+    runs = [_fashionlab(*flags, cache=cache) for _ in range(2)]
     for process in runs:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
@@ -274,7 +275,7 @@ def test_two_concurrent_runs_share_cache_and_output(real_data_dir, tmp_path) -> 
     assert _cache_is_sound(cache) == 2  # one PCA and one t-SNE entry, each written once
     assert not list(tmp_path.glob(".report.*"))
     # A third run is served from that cache
-    third = _fashionlab(*RUN, "--points", "600", "--out", str(out), cache=cache)
+    third = _fashionlab(*flags, cache=cache)
     _, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
     stages = json.loads((out / "results.json").read_text())["timings"]["stages"]
@@ -285,13 +286,12 @@ def test_two_concurrent_runs_share_cache_and_output(real_data_dir, tmp_path) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.realdata
-def test_two_cold_runs_give_identical_results(real_data_dir, tmp_path) -> None:
+def test_two_cold_runs_give_identical_results(small_data, tmp_path) -> None:
     out = tmp_path / "report"
     documents = []
     for attempt in range(2):
         process = _fashionlab(
-            *RUN, "--points", "500", "--out", str(out), cache=tmp_path / f"c{attempt}"
+            *RUN, *small_data, "--points", "500", "--out", str(out), cache=tmp_path / f"c{attempt}"
         )
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
