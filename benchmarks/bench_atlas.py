@@ -59,14 +59,14 @@ def main() -> None:
     parser.add_argument("--reference-src", help="src/ of an older fashionlab checkout")
     parser.add_argument("--workers", default="1,2", help="comma list of worker counts to time")
     args = parser.parse_args()
-    counts = [int(count) for count in args.workers.split(",")]
-    times: dict[str, list[float]] = {f"{n} worker{'s' * (n > 1)}": [] for n in counts}
+    labels = {int(n): f"{n} worker{'s' * (int(n) > 1)}" for n in args.workers.split(",")}
+    times: dict[str, list[float]] = {label: [] for label in labels.values()}
     times["reference"] = []
     payload: dict = {}
     for _ in range(args.repeats):  # interleaved, so drift in the machine's load hits all alike
-        for n in counts:
+        for n, label in labels.items():
             seconds, payload = atlas_run(n)
-            times[f"{n} worker{'s' * (n > 1)}"].append(seconds)
+            times[label].append(seconds)
         if args.reference_src:
             times["reference"].append(atlas_run(None, args.reference_src)[0])
     pairs = payload["pairs"]
