@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -80,3 +82,19 @@ def real_data(real_data_dir: Path):
     from fashionlab.data.loaded import load_data
 
     return load_data(str(real_data_dir))
+
+
+@pytest.fixture(scope="session")
+def report(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``fashionlab run`` on the real data with an empty cache, once per session, as a user runs
+    it: the report's tests and the executed notebook's tests check what it wrote."""
+    out = tmp_path_factory.mktemp("study") / "report"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("study-cache")),
+           "KERAS_HOME": str(tmp_path_factory.mktemp("study-keras"))}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", "run", "--out", str(out), "--data-dir", str(real_data_dir)],
+        capture_output=True, text=True, timeout=1500, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr
+    return out

@@ -4,10 +4,7 @@ every claim recomputed independently from ``results.json``, the page looked at i
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -17,20 +14,6 @@ import pytest
 from fashionlab import schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
-
-
-@pytest.fixture(scope="module")
-def report(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("study") / "report"
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache")),
-           "KERAS_HOME": str(tmp_path_factory.mktemp("keras"))}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "fashionlab", "run", "--out", str(out), "--data-dir", str(real_data_dir)],
-        capture_output=True, text=True, timeout=1500, env=env,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Traceback" not in done.stderr
-    return out
 
 
 @pytest.fixture(scope="module")

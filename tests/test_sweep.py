@@ -258,3 +258,19 @@ def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     cache.cached_json(task.namespace, task.key, lambda: value)
     rows = sweep.run_sweep(grid, scheduler="tcp://127.0.0.1:9")  # unreachable: never contacted
     assert rows[0].as_json() == value
+
+
+def test_atlas_groups_and_interleaves_every_task_once() -> None:
+    from fashionlab.analysis import atlas
+    from fashionlab.config import ALL_PAIRS
+
+    groups = atlas.network_groups(ALL_PAIRS)
+    assert [len(g) for g in groups] == [9] * 5  # equal groups: one compile per worker
+    assert sorted(p for g in groups for p in g) == sorted(ALL_PAIRS)
+    first = [engine.Task("n", str(i), dict) for i in range(5)]
+    second = [engine.Task("l", str(i), dict) for i in range(45)]
+    merged = atlas.interleave(first, second)
+    assert sorted(merged, key=repr) == sorted(first + second, key=repr)  # each exactly once
+    assert [merged.index(t) for t in first] == [0, 10, 20, 30, 40]  # spread through the rest
+    assert [t for t in merged if t.namespace == "l"] == second  # the rest keep their order
+    assert atlas.interleave([], second) == second

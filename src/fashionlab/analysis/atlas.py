@@ -1,8 +1,10 @@
 """The separability atlas: logistic regression and the network on every pair of classes.
 
-Logistic regression runs once per pair (100 steps, then to convergence); the 45 networks, which
-share one shape, are trained together as one compiled program (``models.batched``). Each pair's
-logistic regression and the batch of networks are cached, so an interrupted atlas resumes.
+Logistic regression is one task per pair (100 steps, then to convergence); the 45 networks, which
+share one shape, train in groups of nine, each group one compiled program (``models.batched``).
+Both kinds go to the Dask engine as one batch, interleaved, so that on each machine networks
+(compute-bound) train beside logistic regressions (memory-bound). Every task is cached, so an
+interrupted atlas resumes.
 """
 
 from __future__ import annotations
@@ -80,29 +82,21 @@ def pair_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]) -
     return vars(fit_pair(worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)))
 
 
-def logistic_pairs(
-    pairs: Sequence[Pair],
-    session: engine.Session,
-    *,
-    data_dir: str | None,
-    verify: bool,
-    on_done: Callable[[int, int], None] = lambda done, total: None,
-) -> list[PairFit]:
-    """Every pair's logistic regression as one task each on the Dask engine (cached, resumable)."""
+NETWORKS_PER_TASK = 9  # 45 pairs in 5 equal groups: a worker compiles once, for its first group
+
+
+def logistic_tasks(
+    pairs: Sequence[Pair], *, data_dir: str | None, verify: bool
+) -> list[engine.Task]:
+    """One task per pair's logistic regression (cached, so an interrupted atlas resumes)."""
     from .sweep import data_identity
 
     base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify), "revision": REVISION})
-    tasks = [
+    return [
         engine.Task("atlas-logreg", hashlib.sha256(f"{base}{pair}".encode()).hexdigest()[:32],
                     pair_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair)})
         for pair in pairs
     ]  # fmt: skip
-    values = session.run(tasks, on_done=lambda done, total, task, hit: on_done(done, total))
-    fits = [_pair_fit(value) for value in values]
-    for pair, fit in zip(pairs, fits, strict=True):
-        if tuple(fit.classes) != tuple(pair):
-            raise ValueError(f"the atlas result for {pair} holds {fit.classes}")
-    return fits
 
 
 def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]],
@@ -126,36 +120,38 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
     ]
 
 
-def network_accuracies(
-    pairs: Sequence[Pair],
-    session: engine.Session,
-    settings: NetworkSettings,
-    seed: int,
-    *,
-    data_dir: str | None,
-    verify: bool,
-) -> list[list[float]]:
-    """Each pair's network, [validation accuracy, epochs run]: one compiled program per worker.
+def network_groups(pairs: Sequence[Pair]) -> list[list[Pair]]:
+    """The pairs in groups of ``NETWORKS_PER_TASK``, dealt round-robin (as equal as can be)."""
+    count = max(1, -(-len(pairs) // NETWORKS_PER_TASK))
+    return [list(pairs[i::count]) for i in range(count)]
 
-    A network on a 64-row batch keeps one core busy, so the pairs are split into one group per
-    worker, and each group's networks train together in one task.
-    """
+
+def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, seed: int, *,
+                  data_dir: str | None, verify: bool) -> list[engine.Task]:  # fmt: skip
+    """One task per group of pairs, whose networks train together as one compiled program."""
     from .sweep import data_identity
 
-    chunks = session.shares(pairs)
     base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
                                "revision": REVISION, **vars(settings)})  # fmt: skip
-    tasks = [
-        engine.Task("atlas-nn", hashlib.sha256(f"{base}{chunk}".encode()).hexdigest()[:32],
-                    network_task, {"data_dir": data_dir, "verify": verify, "pairs": chunk,
+    return [
+        engine.Task("atlas-nn", hashlib.sha256(f"{base}{list(group)}".encode()).hexdigest()[:32],
+                    network_task, {"data_dir": data_dir, "verify": verify, "pairs": list(group),
                                    "seed": seed, **vars(settings)})
-        for chunk in chunks
+        for group in groups
     ]  # fmt: skip
-    by_pair: dict[Pair, list[float]] = {}
-    for chunk, values in zip(chunks, session.run(tasks), strict=True):
-        checked = _accuracies(len(chunk))(values)
-        by_pair.update({tuple(p): v for p, v in zip(chunk, checked, strict=True)})
-    return [by_pair[tuple(p)] for p in pairs]  # type: ignore[index]
+
+
+def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> list[engine.Task]:
+    """``first`` spread evenly through ``second``: the engine starts tasks in this order, so a
+    worker training networks (compute-bound) runs beside one fitting logistic regressions
+    (memory-bound), rather than every worker doing the same kind at once."""
+    if not first:
+        return list(second)
+    per = -(-len(second) // len(first))
+    merged: list[engine.Task] = []
+    for i, task in enumerate(first):
+        merged += [task, *second[i * per : (i + 1) * per]]
+    return merged + list(second[len(first) * per :])
 
 
 def _accuracies(count: int) -> Callable[[object], list[list[float]]]:
@@ -179,25 +175,42 @@ def atlas(
 ) -> tuple[list[AtlasPair], list[PairFit]]:
     """Every pair, ranked from hardest to easiest by logistic regression's validation accuracy.
 
-    Logistic regression runs as Dask tasks in ``session`` (a local cluster by default); the
-    networks, which share one shape, train together in this process.
+    The pairs' logistic regressions and the groups of networks go to ``session`` (a local
+    cluster by default) as one batch of tasks; ``on_done`` counts the pairs' logistic regressions.
     """
-    nn: Sequence[Sequence[float] | None] = [None] * len(pairs)
+    logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify)
+    groups = network_groups(pairs) if network is not None else []
+    networks = (network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
+                if network is not None else [])  # fmt: skip
+    fitted = 0
+
+    def count(done: int, total: int, task: engine.Task, from_cache: bool) -> None:
+        nonlocal fitted
+        if task.namespace == "atlas-logreg":
+            fitted += 1
+            on_done(fitted, len(logreg))
+
     with contextlib.ExitStack() as stack:
         session = session or stack.enter_context(engine.Session())
-        fits = logistic_pairs(pairs, session, data_dir=data_dir, verify=verify, on_done=on_done)
-        if network is not None:
-            nn = network_accuracies(pairs, session, network, seed, data_dir=data_dir, verify=verify)
+        tasks = interleave(networks, logreg)
+        values = dict(zip((t.key for t in tasks), session.run(tasks, on_done=count), strict=True))
+    fits = [_pair_fit(values[task.key]) for task in logreg]
+    for pair, fit in zip(pairs, fits, strict=True):
+        if tuple(fit.classes) != tuple(pair):
+            raise ValueError(f"the atlas result for {pair} holds {fit.classes}")
+    nn: dict[Pair, Sequence[float]] = {}
+    for group, task in zip(groups, networks, strict=True):
+        nn.update(zip(map(tuple, group), _accuracies(len(group))(values[task.key]), strict=True))  # type: ignore[arg-type]
     records = [
         AtlasPair(
             classes=fit.classes,
             n_val=fit.n_val,
             logreg_val_accuracy=fit.val_accuracy,
             logreg_converged_val_accuracy=fit.converged_val_accuracy,
-            nn_val_accuracy=None if accuracy_nn is None else accuracy_nn[0],
-            nn_epochs_run=None if accuracy_nn is None else int(accuracy_nn[1]),
+            nn_val_accuracy=nn[fit.classes][0] if fit.classes in nn else None,
+            nn_epochs_run=int(nn[fit.classes][1]) if fit.classes in nn else None,
             steps_to_95=fit.steps_to_95,
         )  # fmt: skip
-        for fit, accuracy_nn in zip(fits, nn, strict=True)
+        for fit in fits
     ]
     return sorted(records, key=lambda r: r.logreg_val_accuracy), fits
