@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from . import config as defaults
+from .cli_sweep import engine_flags
 from .cli_types import class_name, integer, positive_float
 from .config import Config
 
@@ -82,23 +83,6 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
         dest="verify",
         action="store_false",
         help="accept files whose SHA-256 differs from the official ones",
-    )
-
-
-def _engine_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--workers",
-        type=integer(1, 1024),
-        default=None,
-        metavar="N",
-        help="Dask worker processes of a local cluster (default: one per core)",
-    )
-    parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786",
     )
 
 
@@ -194,7 +178,7 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
         action="store_false",
         help="skip executing the assignment notebook into the report folder",
     )
-    _engine_flags(run)
+    engine_flags(run)
     run.add_argument(
         "--json", action="store_true", help="print the report's paths and headline numbers"
     )
@@ -203,7 +187,7 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
 def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """atlas and softmax."""
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
-    _engine_flags(atlas)
+    engine_flags(atlas)
     atlas.add_argument(
         "--epochs", type=integer(1, 10_000), default=defaults.ATLAS_EPOCHS, metavar="N"
     )

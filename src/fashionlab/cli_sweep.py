@@ -38,11 +38,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--seeds", type=comma_list(integer(0), "an integer >= 0"), metavar="LIST",
                         help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
                         f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
-    parser.add_argument("--workers", type=integer(1), metavar="N",
-                        help="local Dask worker processes (default: one per core)")  # fmt: skip
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
-                        "local cluster")  # fmt: skip
+    engine_flags(parser)
     parser.add_argument("--data-dir", metavar="DIR",
                         help="folder of the four official .gz files, as each worker sees it")  # fmt: skip
     parser.add_argument("--no-verify", dest="verify", action="store_false",
@@ -50,6 +46,17 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", help="write sweep.csv, sweep.json and figures")
     parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
     return parser
+
+
+def engine_flags(parser: argparse.ArgumentParser) -> None:
+    """``--workers N`` or ``--scheduler ADDRESS``: the Dask engine's flags, shared by ``sweep``,
+    ``atlas`` and ``run``."""
+    parser.add_argument("--workers", type=integer(1, 1024), default=None, metavar="N",
+                        help="Dask worker processes of a local cluster (default: one per core)")  # fmt: skip
+    parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
+                        "local cluster")  # fmt: skip
 
 
 def grid_of(args: argparse.Namespace) -> Any:

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import logging
 import os
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +36,8 @@ class Task:
     """One pure unit of work: ``function(**kwargs)`` returns a JSON value.
 
     ``key`` is a deterministic digest of everything the result depends on (``cache.key_of``);
-    it is both the cache key (in ``namespace``) and, prefixed, the task's key in the Dask graph.
+    it is both the cache key (in ``namespace``) and, prefixed (and suffixed per submission), the
+    task's key in the Dask graph.
     """
 
     namespace: str
@@ -141,11 +143,14 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) ->
         return [results[key] for key in keys]
     from distributed import as_completed
 
-    futures = [client.submit(task.function, key=key, pure=True, **task.kwargs)
+    # A fresh suffix per submission: a scheduler still releasing the same keys, cancelled by an
+    # interrupted earlier run, would otherwise cancel these futures too.
+    suffix = f"-{uuid.uuid4().hex[:12]}"
+    futures = [client.submit(task.function, key=key + suffix, pure=False, **task.kwargs)
                for key, task in pending.items()]  # fmt: skip
     try:
         for future in as_completed(futures):
-            task, value = pending[future.key], future.result()
+            task, value = pending[future.key.removesuffix(suffix)], future.result()
             # stored as it arrives, so an interrupted run resumes from here
             cache.cached_json(task.namespace, task.key, functools.partial(_identity, value))
             results[task.dask_key] = value
