@@ -1,10 +1,10 @@
-"""A cold ``fashionlab atlas`` (45 pairs: logistic regression on the Dask engine, 45 networks as
-one program) with 1 and 2 workers, each with an empty cache; optionally side by side with an
-older checkout (``--reference-src``), whose atlas trains one Keras model per pair.
+"""A cold ``fashionlab atlas`` (45 pairs: logistic regressions and groups of networks, all as
+Dask tasks) with 1 and 2 workers, each with an empty cache; optionally side by side with an older
+checkout (``--reference-src``), whose atlas trains one Keras model per pair.
 
-Also the share of the machine's compute limit the networks reach: FLOPs of the training actually
-done (6 x parameters per training row per epoch, 2 x per validation row) over the wall time of the
-network part, against the measured peak of one large float32 matrix multiply.
+Also the share of the machine's compute limit the atlas reaches: FLOPs of the network training
+actually done (6 x parameters per training row per epoch, 2 x per validation row) over the whole
+atlas's wall time, against the measured peak of one large float32 matrix multiply.
 
 Usage: python benchmarks/bench_atlas.py [--repeats 3] [--workers 1,2] [--reference-src OLD/src]
 
@@ -79,8 +79,12 @@ def main() -> None:
         if times["reference"] and values and name != "reference":
             ratio = statistics.median(values) / statistics.median(times["reference"])
             print(f"{name} against the reference: {ratio:.2f}x its time")
+    peak = peak_gflops()
     print(f"{len(pairs)} pairs, {epochs} network-epochs, {flops / 1e12:.2f} TFLOP of training; "
-          f"peak matrix multiply {peak_gflops():.0f} GFLOP/s on {os.cpu_count()} cores")  # fmt: skip
+          f"peak matrix multiply {peak:.0f} GFLOP/s on {os.cpu_count()} cores")  # fmt: skip
+    for label in labels.values():
+        rate = flops / statistics.median(times[label]) / 1e9
+        print(f"{label}: {rate:.1f} GFLOP/s over the whole atlas, {rate / peak:.0%} of the peak")
 
 
 if __name__ == "__main__":

@@ -89,8 +89,9 @@ def report(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     """``fashionlab run`` on the real data with an empty cache, once per session, as a user runs
     it: the report's tests and the executed notebook's tests check what it wrote."""
     out = tmp_path_factory.mktemp("study") / "report"
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("study-cache")),
-           "KERAS_HOME": str(tmp_path_factory.mktemp("study-keras"))}  # fmt: skip
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
+    env.update(XDG_CACHE_HOME=str(tmp_path_factory.mktemp("study-cache")),
+               KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")))  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", "run", "--out", str(out), "--data-dir", str(real_data_dir)],
         capture_output=True, text=True, timeout=1500, env=env,

@@ -260,17 +260,22 @@ def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     assert rows[0].as_json() == value
 
 
-def test_atlas_groups_and_interleaves_every_task_once() -> None:
-    from fashionlab.analysis import atlas
-    from fashionlab.config import ALL_PAIRS
+def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypatch, tmp_path):
+    """A rerun right after an interrupted one may meet the scheduler still releasing the same
+    keys; fresh keys per submission keep it from cancelling the rerun's futures."""
+    submitted: list[str] = []
+    real_submit = client.submit
 
-    groups = atlas.network_groups(ALL_PAIRS)
-    assert [len(g) for g in groups] == [9] * 5  # equal groups: one compile per worker
-    assert sorted(p for g in groups for p in g) == sorted(ALL_PAIRS)
-    first = [engine.Task("n", str(i), dict) for i in range(5)]
-    second = [engine.Task("l", str(i), dict) for i in range(45)]
-    merged = atlas.interleave(first, second)
-    assert sorted(merged, key=repr) == sorted(first + second, key=repr)  # each exactly once
-    assert [merged.index(t) for t in first] == [0, 10, 20, 30, 40]  # spread through the rest
-    assert [t for t in merged if t.namespace == "l"] == second  # the rest keep their order
-    assert atlas.interleave([], second) == second
+    def submit(function, *args, key, **kwargs):
+        submitted.append(key)
+        return real_submit(function, *args, key=key, **kwargs)
+
+    monkeypatch.setattr(client, "submit", submit)
+    tasks = sweep.tasks(tiny_grid(tiny_data_dir, seeds=(1, 2)))
+    first = engine.run_on(client, tasks)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))  # so both are computed again
+    again = engine.run_on(client, tasks)
+    assert [{**r, "seconds": 0} for r in again] == [{**r, "seconds": 0} for r in first]
+    assert len(submitted) == 4 and len(set(submitted)) == 4
+    for key, task in zip(submitted, [*tasks, *tasks], strict=True):
+        assert key.startswith(task.dask_key + "-")

@@ -146,7 +146,7 @@ def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:
         env = (
             {}
             if config.data_dir is None
-            else {"FASHIONLAB_DATA": str(Path(config.data_dir).resolve())}
+            else {notebook.DATA_VARIABLE: str(Path(config.data_dir).resolve())}
         )
         return nbformat.writes(notebook.execute(notebook.NOTEBOOK, env=env)).encode()
 

@@ -15,8 +15,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from . import config as defaults
-from .cli_sweep import engine_flags
-from .cli_types import class_name, integer, positive_float
+from .cli_types import class_name, engine_flags, integer, positive_float
 from .config import Config
 
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .cli_types import class_name, comma_list, integer, positive_float
+from .cli_types import class_name, comma_list, engine_flags, integer, positive_float
 from .config import ALL_PAIRS, NN_EPOCHS, PAIRS, SEED, SHUFFLE_SEED
 from .errors import UsageError
 
@@ -46,17 +46,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", metavar="DIR", help="write sweep.csv, sweep.json and figures")
     parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
     return parser
-
-
-def engine_flags(parser: argparse.ArgumentParser) -> None:
-    """``--workers N`` or ``--scheduler ADDRESS``: the Dask engine's flags, shared by ``sweep``,
-    ``atlas`` and ``run``."""
-    parser.add_argument("--workers", type=integer(1, 1024), default=None, metavar="N",
-                        help="Dask worker processes of a local cluster (default: one per core)")  # fmt: skip
-    parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
-                        "local cluster")  # fmt: skip
 
 
 def grid_of(args: argparse.Namespace) -> Any:

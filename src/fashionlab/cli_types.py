@@ -1,5 +1,6 @@
 """Flag types shared by every command: each turns a flag's text into a checked value, or raises
-argparse's one-line error naming what was expected and echoing what was given."""
+argparse's one-line error naming what was expected and echoing what was given; and the one flag
+group several commands share, the Dask engine's."""
 
 from __future__ import annotations
 
@@ -66,3 +67,14 @@ def comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list
         return values
 
     return parse
+
+
+def engine_flags(parser: argparse.ArgumentParser) -> None:
+    """``--workers N`` or ``--scheduler ADDRESS``: the Dask engine's flags, shared by ``sweep``,
+    ``atlas`` and ``run``."""
+    parser.add_argument("--workers", type=integer(1, 1024), default=None, metavar="N",
+                        help="Dask worker processes of a local cluster (default: one per core)")  # fmt: skip
+    parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
+                        "local cluster")  # fmt: skip

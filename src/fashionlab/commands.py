@@ -146,6 +146,7 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
         records, _ = atlas_module.atlas(
             pairs=ALL_PAIRS, network=settings, seed=seed, data_dir=data_dir, verify=verify,
             session=session, on_done=lambda done, total: progress.tick("pair", done, total),
+            on_networks=lambda done, total: progress.tick("network", done, total),
         )  # fmt: skip
     if plot_dir is not None:
         from .render import plots

@@ -241,7 +241,9 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
     """The atlas, what the models learned, ten classes."""
     records, fits = atlas.atlas(
         pairs=ALL_PAIRS, network=config.atlas_network, seed=config.seed,
-        data_dir=config.data_dir, verify=config.verify, session=session, on_done=lambda done, total: progress.tick("pair", done, total),
+        data_dir=config.data_dir, verify=config.verify, session=session,
+        on_done=lambda done, total: progress.tick("pair", done, total),
+        on_networks=lambda done, total: progress.tick("network", done, total),
     )  # fmt: skip
     artifacts.atlas_thetas = [(fit.classes, np.array(fit.theta)) for fit in fits]
     weights = [learned.weight_summary(c, theta) for c, theta in artifacts.thetas.items()]

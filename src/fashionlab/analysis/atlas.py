@@ -82,7 +82,9 @@ def pair_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]) -
     return vars(fit_pair(worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)))
 
 
-NETWORKS_PER_TASK = 9  # 45 pairs in 5 equal groups: a worker compiles once, for its first group
+# 45 pairs in 15 groups of 3: the groups share a shape, so a worker compiles the program once, and
+# up to 15 workers train networks at once
+NETWORKS_PER_TASK = 3
 
 
 def logistic_tasks(
@@ -122,7 +124,7 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
 
 def network_groups(pairs: Sequence[Pair]) -> list[list[Pair]]:
     """The pairs in groups of ``NETWORKS_PER_TASK``, dealt round-robin (as equal as can be)."""
-    count = max(1, -(-len(pairs) // NETWORKS_PER_TASK))
+    count = -(-len(pairs) // NETWORKS_PER_TASK)
     return [list(pairs[i::count]) for i in range(count)]
 
 
@@ -154,13 +156,11 @@ def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> l
     return merged + list(second[len(first) * per :])
 
 
-def _accuracies(count: int) -> Callable[[object], list[list[float]]]:
-    def check(value: object) -> list[list[float]]:
-        if not isinstance(value, list) or len(value) != count:
-            raise ValueError(f"expected {count} [accuracy, epochs] pairs")
-        return [[float(v[0]), int(v[1])] for v in value]
-
-    return check
+def _accuracies(value: object, group: Sequence[Pair]) -> dict[Pair, tuple[float, int]]:
+    """A network task's result checked: ``(validation accuracy, epochs run)`` by pair."""
+    if not isinstance(value, list) or len(value) != len(group):
+        raise ValueError(f"expected {len(group)} [accuracy, epochs] pairs")
+    return {(p[0], p[1]): (float(v[0]), int(v[1])) for p, v in zip(group, value, strict=True)}
 
 
 def atlas(
@@ -172,23 +172,30 @@ def atlas(
     verify: bool = True,
     session: engine.Session | None = None,
     on_done: Callable[[int, int], None] = lambda done, total: None,
+    on_networks: Callable[[int, int], None] = lambda done, total: None,
 ) -> tuple[list[AtlasPair], list[PairFit]]:
     """Every pair, ranked from hardest to easiest by logistic regression's validation accuracy.
 
     The pairs' logistic regressions and the groups of networks go to ``session`` (a local
-    cluster by default) as one batch of tasks; ``on_done`` counts the pairs' logistic regressions.
+    cluster by default) as one batch of tasks. ``on_done`` counts the pairs whose logistic
+    regression is done, ``on_networks`` the pairs whose network is.
     """
     logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify)
-    groups = network_groups(pairs) if network is not None else []
-    networks = (network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
-                if network is not None else [])  # fmt: skip
-    fitted = 0
+    groups, networks = [], []
+    if network is not None:
+        groups = network_groups(pairs)
+        networks = network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
+    size = {task.key: len(group) for task, group in zip(networks, groups, strict=True)}
+    fitted = trained = 0
 
     def count(done: int, total: int, task: engine.Task, from_cache: bool) -> None:
-        nonlocal fitted
+        nonlocal fitted, trained
         if task.namespace == "atlas-logreg":
             fitted += 1
             on_done(fitted, len(logreg))
+        else:
+            trained += size[task.key]
+            on_networks(trained, len(pairs))
 
     with contextlib.ExitStack() as stack:
         session = session or stack.enter_context(engine.Session())
@@ -198,17 +205,17 @@ def atlas(
     for pair, fit in zip(pairs, fits, strict=True):
         if tuple(fit.classes) != tuple(pair):
             raise ValueError(f"the atlas result for {pair} holds {fit.classes}")
-    nn: dict[Pair, Sequence[float]] = {}
+    nn: dict[Pair, tuple[float, int]] = {}
     for group, task in zip(groups, networks, strict=True):
-        nn.update(zip(map(tuple, group), _accuracies(len(group))(values[task.key]), strict=True))  # type: ignore[arg-type]
+        nn.update(_accuracies(values[task.key], group))
     records = [
         AtlasPair(
             classes=fit.classes,
             n_val=fit.n_val,
             logreg_val_accuracy=fit.val_accuracy,
             logreg_converged_val_accuracy=fit.converged_val_accuracy,
-            nn_val_accuracy=nn[fit.classes][0] if fit.classes in nn else None,
-            nn_epochs_run=int(nn[fit.classes][1]) if fit.classes in nn else None,
+            nn_val_accuracy=None if network is None else nn[fit.classes][0],
+            nn_epochs_run=None if network is None else nn[fit.classes][1],
             steps_to_95=fit.steps_to_95,
         )  # fmt: skip
         for fit in fits

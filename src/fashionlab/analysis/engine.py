@@ -36,8 +36,8 @@ class Task:
     """One pure unit of work: ``function(**kwargs)`` returns a JSON value.
 
     ``key`` is a deterministic digest of everything the result depends on (``cache.key_of``);
-    it is both the cache key (in ``namespace``) and, prefixed (and suffixed per submission), the
-    task's key in the Dask graph.
+    it is both the cache key (in ``namespace``) and, prefixed, the task's key in the Dask graph
+    (``run_on`` adds a suffix of its own to each submission).
     """
 
     namespace: str
@@ -123,6 +123,7 @@ def _identity(value: Any) -> Any:
 
 def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
     """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
+    The others start in the order given (as workers free up); they may finish in any order.
 
     ``client`` may be None when every task is cached. A task that raises re-raises here; on any
     exit (also Ctrl-C) the futures still running are cancelled.
@@ -146,8 +147,9 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) ->
     # A fresh suffix per submission: a scheduler still releasing the same keys, cancelled by an
     # interrupted earlier run, would otherwise cancel these futures too.
     suffix = f"-{uuid.uuid4().hex[:12]}"
-    futures = [client.submit(task.function, key=key + suffix, pure=False, **task.kwargs)
-               for key, task in pending.items()]  # fmt: skip
+    # earlier tasks first (Dask runs higher priorities first), so callers can order their work
+    futures = [client.submit(task.function, key=key + suffix, priority=-i, **task.kwargs)
+               for i, (key, task) in enumerate(pending.items())]  # fmt: skip
     try:
         for future in as_completed(futures):
             task, value = pending[future.key.removesuffix(suffix)], future.result()

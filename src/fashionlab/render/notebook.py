@@ -1,9 +1,10 @@
 """The completed assignment as a Jupyter notebook: executed, with its outputs kept and its answers filled.
 
 ``notebooks/assignment.ipynb`` is stored without outputs. It holds the assignment's code, and after
-each written question a Markdown cell marked ``<!-- fashionlab:answer KEY -->``. ``write`` executes
-it in a fresh kernel, puts the answers ``fashionlab run`` composed into the marked cells, and writes
-the result atomically, so the report folder holds the notebook with every figure rendered.
+each written question a Markdown cell marked ``<!-- fashionlab:answer KEY -->``. ``execute`` runs
+it in a fresh kernel and ``fill_answers`` puts the answers ``fashionlab run`` composed into the
+marked cells (``app.assignment_notebook`` does both, cached), so the report folder holds the
+notebook with every figure rendered.
 
 nbclient, nbformat and ipykernel are imported on first use.
 """
@@ -22,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FashionLabError
-from ..storage import atomic_write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -227,32 +227,3 @@ def fill_answers(nb: Any, answers: Mapping[str, Sequence[str]]) -> Any:
         body = [p.strip() for p in answers[key] if p.strip()]
         filled.cells[index].source = "\n\n".join([f"<!-- fashionlab:answer {key} -->", *body])
     return filled
-
-
-def write(
-    folder: Path,
-    answers: Mapping[str, Sequence[str]],
-    *,
-    data_dir: str | os.PathLike[str] | None = None,
-    source: str | os.PathLike[str] = NOTEBOOK,
-    timeout: int = 600,
-) -> Path:
-    """Execute the stored notebook, fill in ``answers`` and write ``folder/assignment.ipynb``.
-
-    With ``data_dir``, the kernel gets ``$FASHIONLAB_DATA`` so that its ``load_fashion_mnist()``
-    reads the same files as the caller. The answers are checked before the (slow) execution.
-    Returns the path written; a failed cell raises ``NotebookError`` and writes nothing.
-    """
-    _, nbformat = _modules()
-    nb = read(source)
-    fill_answers(nb, answers)  # validate first: a bad key should not cost an execution
-    env = {} if data_dir is None else {DATA_VARIABLE: os.fspath(Path(data_dir).resolve())}
-    executed = execute(source, timeout=timeout, env=env)
-    problems = error_outputs(executed)
-    if problems:  # execute raises on the first error; this guards the promise all the same
-        index, name, message = problems[0]
-        raise NotebookError(f"notebook cell {index} raised {name}: {_one_line(message)}", executed)
-    target = Path(folder) / "assignment.ipynb"
-    text = nbformat.writes(fill_answers(executed, answers))
-    atomic_write_bytes(target, (text + "\n").encode())
-    return target

@@ -1,0 +1,79 @@
+"""The atlas's orchestration: its tasks, their order, and how their results become records."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from fashionlab.analysis import atlas, engine
+from fashionlab.config import ALL_PAIRS, NetworkSettings
+
+
+def test_groups_and_interleaving_hold_every_task_once() -> None:
+    groups = atlas.network_groups(ALL_PAIRS)
+    assert len({len(g) for g in groups}) == 1  # equal groups: one compiled program per worker
+    assert sorted(p for g in groups for p in g) == sorted(ALL_PAIRS)
+    assert atlas.network_groups([]) == []
+    first = [engine.Task("n", str(i), dict) for i in range(5)]
+    second = [engine.Task("l", str(i), dict) for i in range(45)]
+    merged = atlas.interleave(first, second)
+    assert sorted(merged, key=repr) == sorted(first + second, key=repr)  # each exactly once
+    assert [merged.index(t) for t in first] == [0, 10, 20, 30, 40]  # spread through the rest
+    assert [t for t in merged if t.namespace == "l"] == second  # the rest keep their order
+    assert atlas.interleave([], second) == second
+
+
+class FakeSession:
+    """Answers each task from its arguments, reporting them done in a shuffled order."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+
+    @staticmethod
+    def value(task: engine.Task) -> object:
+        if task.namespace == "atlas-logreg":
+            classes = task.kwargs["classes"]
+            index = ALL_PAIRS.index(classes)
+            return {"classes": list(classes), "n_val": 100 + index, "val_accuracy": index / 100,
+                    "converged_val_accuracy": index / 90, "steps_to_95": index + 1,
+                    "theta": [0.0] * 785}  # fmt: skip
+        return [[ALL_PAIRS.index(tuple(p)) / 50, 3] for p in task.kwargs["pairs"]]
+
+    def run(self, tasks, on_done=None):
+        self.order = [task.namespace for task in tasks]
+        finishing = list(enumerate(tasks))
+        random.Random(0).shuffle(finishing)
+        for done, (_, task) in enumerate(finishing, 1):
+            on_done(done, len(tasks), task, False)
+        return [self.value(task) for task in tasks]
+
+
+@pytest.mark.parametrize("network", [None, NetworkSettings(1, 1)])
+def test_every_record_holds_its_own_pairs_results(network) -> None:
+    pairs = list(ALL_PAIRS)
+    random.Random(1).shuffle(pairs)
+    ticks: dict[str, list[int]] = {"pair": [], "network": []}
+    session = FakeSession()
+    records, fits = atlas.atlas(
+        pairs=pairs, network=network, session=session,  # type: ignore[arg-type]
+        on_done=lambda done, total: ticks["pair"].append(done),
+        on_networks=lambda done, total: ticks["network"].append(done),
+    )  # fmt: skip
+    assert [fit.classes for fit in fits] == pairs
+    assert [r.logreg_val_accuracy for r in records] == sorted(
+        r.logreg_val_accuracy for r in records
+    )
+    for record in records:
+        index = ALL_PAIRS.index(record.classes)
+        assert (record.n_val, record.steps_to_95) == (100 + index, index + 1)
+        if network is None:
+            assert record.nn_val_accuracy is None and record.nn_epochs_run is None
+        else:
+            assert (record.nn_val_accuracy, record.nn_epochs_run) == (index / 50, 3)
+    assert ticks["pair"] == list(range(1, 46))
+    if network is None:
+        assert ticks["network"] == [] and set(session.order) == {"atlas-logreg"}
+    else:
+        assert ticks["network"][-1] == 45 and ticks["network"] == sorted(ticks["network"])
+        assert session.order[0] == "atlas-nn"  # networks start first, spread through the rest
