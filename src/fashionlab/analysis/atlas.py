@@ -1,7 +1,7 @@
 """The separability atlas: logistic regression and the network on every pair of classes.
 
 Logistic regression is one task per pair (100 steps, then to convergence); the 45 networks, which
-share one shape, train in groups of nine, each group one compiled program (``models.batched``).
+share one shape, train in groups of three, each group one compiled program (``models.batched``).
 Both kinds go to the Dask engine as one batch, interleaved, so that on each machine networks
 (compute-bound) train beside logistic regressions (memory-bound). Every task is cached, so an
 interrupted atlas resumes.
