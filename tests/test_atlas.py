@@ -32,13 +32,13 @@ class FakeSession:
 
     @staticmethod
     def value(task: engine.Task) -> object:
-        if task.namespace == "atlas-logreg":
-            classes = task.kwargs["classes"]
-            index = ALL_PAIRS.index(classes)
-            return {"classes": list(classes), "n_val": 100 + index, "val_accuracy": index / 100,
-                    "converged_val_accuracy": index / 90, "steps_to_95": index + 1,
-                    "theta": [0.0] * 785}  # fmt: skip
-        return [[ALL_PAIRS.index(tuple(p)) / 50, 3] for p in task.kwargs["pairs"]]
+        indices = [ALL_PAIRS.index(tuple(p)) for p in task.kwargs["pairs"]]
+        if task.function is atlas.descent_task:
+            return [{"n_val": 100 + i, "val_accuracy": i / 100, "steps_to_95": i + 1,
+                     "theta": [0.0] * 785} for i in indices]  # fmt: skip
+        if task.function is atlas.convergence_task:
+            return [i / 90 for i in indices]
+        return [[i / 50, 3] for i in indices]
 
     def run(self, tasks, on_done=None):
         self.order = [task.namespace for task in tasks]
@@ -67,13 +67,26 @@ def test_every_record_holds_its_own_pairs_results(network) -> None:
     for record in records:
         index = ALL_PAIRS.index(record.classes)
         assert (record.n_val, record.steps_to_95) == (100 + index, index + 1)
+        assert record.logreg_converged_val_accuracy == index / 90
         if network is None:
             assert record.nn_val_accuracy is None and record.nn_epochs_run is None
         else:
             assert (record.nn_val_accuracy, record.nn_epochs_run) == (index / 50, 3)
-    assert ticks["pair"] == list(range(1, 46))
+    assert ticks["pair"] == [45]  # once both halves of the logistic regressions are in
     if network is None:
         assert ticks["network"] == [] and set(session.order) == {"atlas-logreg"}
     else:
         assert ticks["network"][-1] == 45 and ticks["network"] == sorted(ticks["network"])
         assert session.order[0] == "atlas-nn"  # networks start first, spread through the rest
+
+
+def test_results_of_the_wrong_shape_are_refused() -> None:
+    pairs = ALL_PAIRS[:2]
+    fit = {"n_val": 10, "val_accuracy": 0.5, "steps_to_95": 3, "theta": [0.0] * 785}
+    assert len(atlas.pair_fits(pairs, [fit, fit], [0.5, 0.6])) == 2
+    with pytest.raises(ValueError, match="expected 2 results"):
+        atlas.pair_fits(pairs, [fit], [0.5, 0.6])
+    with pytest.raises(ValueError, match="wrong shape"):
+        atlas.pair_fits(pairs, [fit, {**fit, "theta": [0.0]}], [0.5, 0.6])
+    with pytest.raises(ValueError, match="outside"):
+        atlas.pair_fits(pairs, [fit, fit], [0.5, 1.5])

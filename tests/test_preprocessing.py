@@ -7,11 +7,14 @@ import pytest
 
 from fashionlab.data.datasets import CLASS_NAMES
 from fashionlab.data.preprocessing import (
+    PIXEL_COLUMNS,
     bias_trick,
     canonical_class,
     flatten,
     get_data_subset,
     normalize,
+    pair_split,
+    split_rows,
     to_dataframe,
     train_test_validation_split,
 )
@@ -89,3 +92,13 @@ def test_real_pairs_have_the_assignment_sizes(real_data) -> None:
     expected_X, expected_y = reference.get_data_subset(real_data.df_train, ["Pullover", "Coat"])
     np.testing.assert_array_equal(X, expected_X)
     np.testing.assert_array_equal(y, expected_y)
+
+
+@pytest.mark.parametrize("seed", [42, 3])
+def test_split_rows_are_where_pair_split_takes_its_rows(frame: pd.DataFrame, seed) -> None:
+    split = pair_split(frame, ["Pullover", "Coat"], seed)
+    rows = split_rows(frame, ["pullover", "Coat"], seed)
+    pixels = frame[PIXEL_COLUMNS].to_numpy()
+    assert rows.classes == split.classes
+    for part in ("train", "heldout", "val"):
+        assert np.array_equal(pixels[getattr(rows, part)], getattr(split, f"X_{part}"))

@@ -1,10 +1,11 @@
 """The separability atlas: logistic regression and the network on every pair of classes.
 
-Logistic regression is one task per pair (100 steps, then to convergence); the 45 networks, which
-share one shape, train in groups of three, each group one compiled program (``models.batched``).
-Both kinds go to the Dask engine as one batch, interleaved, so that on each machine networks
-(compute-bound) train beside logistic regressions (memory-bound). Every task is cached, so an
-interrupted atlas resumes.
+Logistic regression is two tasks, each over every pair at once (``models.pairwise``: each class's
+images are read once per step for the 9 pairs that hold it): the assignment's 100 steps, and the
+fit to convergence. The 45 networks, which share one shape, train in groups of three, each group
+one compiled program (``models.batched``). All go to the Dask engine as one batch, interleaved, so
+that on each machine networks (compute-bound) train beside logistic regressions (memory-bound).
+Every task is cached, so an interrupted atlas resumes.
 """
 
 from __future__ import annotations
@@ -26,13 +27,23 @@ from ..config import (
     STEPS,
     NetworkSettings,
 )  # fmt: skip
-from ..data.preprocessing import PairSplit, bias_trick
-from ..models.logistic import accuracy, descend, fit_to_convergence, sigmoid, steps_to_fraction
+from ..data.datasets import CLASS_NAMES
+from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
+from ..models import pairwise
+from ..models.logistic import (
+    CONVERGENCE_PATIENCE,
+    CONVERGENCE_TOL,
+    accuracy,
+    nesterov_step_size,
+    sigmoid,
+    steps_to_fraction,
+)  # fmt: skip
+from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
 from . import engine
 
 log = logging.getLogger(__name__)
-REVISION = 5  # bumped when a pair's computation changes (5: one pair_split, batched networks)
+REVISION = 6  # bumped when a pair's computation changes (6: logistic regression pairs at once)
 
 
 @dataclass
@@ -47,58 +58,84 @@ class PairFit:
     theta: list[float]
 
 
-def fit_pair(split: PairSplit, learning_rate: float = LEARNING_RATE, steps: int = STEPS) -> PairFit:
-    """100 steps of gradient descent and a converged fit on one pair; pure, so it can run anywhere."""
-    X_train, X_val = bias_trick(split.X_train), bias_trick(split.X_val)
-    run = descend(X_train, split.y_train, learning_rate, steps, (X_val, split.y_val))
-    converged, _ = fit_to_convergence(
-        X_train, split.y_train, X_val, split.y_val, max_steps=ATLAS_STEPS_TO_CONVERGE
-    )
-    val = run.history["val_accuracy"]
-    return PairFit(
-        classes=split.classes,
-        n_val=len(split.y_val),
-        val_accuracy=val[-1],
-        converged_val_accuracy=accuracy(split.y_val, sigmoid(X_val @ converged)),
-        steps_to_95=steps_to_fraction(val, 0.95),
-        theta=[round(float(w), 6) for w in run.theta.ravel()],
-    )
+def pair_rows(pairs: Sequence[Pair], data_dir: str | None,
+              verify: bool) -> tuple[np.ndarray, np.ndarray, list[PairRows], PairSet]:  # fmt: skip
+    """In a worker: the training images (n, 784), their labels, each pair's rows as
+    ``get_data_subset`` shuffles and splits them (seed 42), and the pairs in blocks of classes."""
+    from .sweep import worker_data
+
+    frame = worker_data(data_dir, verify)[0]
+    X, labels = frame[PIXEL_COLUMNS].to_numpy(), frame["label"].to_numpy()
+    rows = [split_rows(frame, pair, SHUFFLE_SEED) for pair in pairs]
+    classes = [(CLASS_NAMES.index(r.classes[0]), CLASS_NAMES.index(r.classes[1])) for r in rows]
+    return X, labels, rows, pairwise.pair_set(labels, classes, [(r.train, r.val) for r in rows])
 
 
-def _pair_fit(value: object) -> PairFit:
-    if not isinstance(value, dict):
-        raise TypeError("an atlas entry must be an object")
-    fit = PairFit(**value)
-    fit.classes = (str(fit.classes[0]), str(fit.classes[1]))
-    if len(fit.theta) != 785 or not 0 <= fit.val_accuracy <= 1:
-        raise ValueError("an atlas entry has the wrong shape")
-    return fit
+def descent_task(*, data_dir: str | None, verify: bool,
+                 pairs: list[tuple[str, str]]) -> list[dict[str, object]]:  # fmt: skip
+    """The assignment's 100 steps of gradient descent on every pair at once: each pair's
+    validation accuracy, steps to 95 % of it, and weights."""
+    X, _, rows, blocks = pair_rows(pairs, data_dir, verify)
+    thetas, val = pairwise.descend_all(X, blocks, LEARNING_RATE, STEPS)
+    return [
+        {"n_val": len(r.val), "val_accuracy": float(val[-1, i]),
+         "steps_to_95": steps_to_fraction([float(v) for v in val[:, i]], 0.95),
+         "theta": [round(float(w), 6) for w in thetas[i]]}
+        for i, r in enumerate(rows)
+    ]  # fmt: skip
 
 
-def pair_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]) -> dict[str, object]:
-    """One pair's logistic regression, in a Dask worker that loads the verified data once."""
-    from .sweep import worker_split
+def convergence_task(*, data_dir: str | None, verify: bool,
+                     pairs: list[tuple[str, str]]) -> list[float]:  # fmt: skip
+    """Every pair's logistic regression run to convergence (``fit_to_convergence``), at once:
+    each pair's validation accuracy at the lowest validation loss."""
+    X, labels, rows, blocks = pair_rows(pairs, data_dir, verify)
+    sizes = [nesterov_step_size(bias_trick(X[r.train]).astype(np.float32)) for r in rows]
+    thetas, _ = pairwise.converge_all(X, blocks, np.array(sizes), max_steps=ATLAS_STEPS_TO_CONVERGE,
+                                      patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL)  # fmt: skip
+    return [
+        accuracy(labels[r.val] == CLASS_NAMES.index(r.classes[1]),
+                 sigmoid(bias_trick(X[r.val]) @ theta[:, None]))
+        for r, theta in zip(rows, thetas, strict=True)
+    ]  # fmt: skip
 
-    return vars(fit_pair(worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)))
 
-
-# 45 pairs in 15 groups of 3: the groups share a shape, so a worker compiles the program once, and
-# up to 15 workers train networks at once
-NETWORKS_PER_TASK = 3
+def pair_fits(pairs: Sequence[Pair], descent: object, convergence: object) -> list[PairFit]:
+    """The two tasks' results checked and joined, one ``PairFit`` per pair."""
+    if not (isinstance(descent, list) and isinstance(convergence, list)
+            and len(descent) == len(convergence) == len(pairs)):  # fmt: skip
+        raise ValueError(f"expected {len(pairs)} results from each logistic regression task")
+    fits = []
+    for pair, fit, converged in zip(pairs, descent, convergence, strict=True):
+        if not isinstance(fit, dict) or len(fit.get("theta", ())) != 785:
+            raise ValueError("an atlas entry has the wrong shape")
+        fits.append(PairFit(classes=(pair[0], pair[1]), converged_val_accuracy=float(converged),
+                            **fit))  # fmt: skip
+        if not 0 <= fits[-1].val_accuracy <= 1 or not 0 <= fits[-1].converged_val_accuracy <= 1:
+            raise ValueError("an atlas accuracy is outside [0, 1]")
+    return fits
 
 
 def logistic_tasks(
     pairs: Sequence[Pair], *, data_dir: str | None, verify: bool
 ) -> list[engine.Task]:
-    """One task per pair's logistic regression (cached, so an interrupted atlas resumes)."""
+    """Every pair's logistic regression as two tasks, convergence (the longer) first and the
+    assignment's 100 steps; each a cached task, so an interrupted atlas resumes."""
     from .sweep import data_identity
 
     base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify), "revision": REVISION})
+    kwargs = {"data_dir": data_dir, "verify": verify, "pairs": [tuple(p) for p in pairs]}
     return [
-        engine.Task("atlas-logreg", hashlib.sha256(f"{base}{pair}".encode()).hexdigest()[:32],
-                    pair_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair)})
-        for pair in pairs
+        engine.Task("atlas-logreg",
+                    hashlib.sha256(f"{base}{function.__name__}{list(pairs)}".encode()).hexdigest()[:32],
+                    function, kwargs)
+        for function in (convergence_task, descent_task)
     ]  # fmt: skip
+
+
+# 45 pairs in 15 groups of 3: the groups share a shape, so a worker compiles the program once, and
+# up to 15 workers train networks at once
+NETWORKS_PER_TASK = 3
 
 
 def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]],
@@ -180,7 +217,7 @@ def atlas(
     cluster by default) as one batch of tasks. ``on_done`` counts the pairs whose logistic
     regression is done, ``on_networks`` the pairs whose network is.
     """
-    logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify)
+    logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify) if pairs else []
     groups, networks = [], []
     if network is not None:
         groups = network_groups(pairs)
@@ -192,7 +229,8 @@ def atlas(
         nonlocal fitted, trained
         if task.namespace == "atlas-logreg":
             fitted += 1
-            on_done(fitted, len(logreg))
+            if fitted == len(logreg):  # both halves of every pair's logistic regression
+                on_done(len(pairs), len(pairs))
         else:
             trained += size[task.key]
             on_networks(trained, len(pairs))
@@ -201,10 +239,8 @@ def atlas(
         session = session or stack.enter_context(engine.Session())
         tasks = interleave(networks, logreg)
         values = dict(zip((t.key for t in tasks), session.run(tasks, on_done=count), strict=True))
-    fits = [_pair_fit(values[task.key]) for task in logreg]
-    for pair, fit in zip(pairs, fits, strict=True):
-        if tuple(fit.classes) != tuple(pair):
-            raise ValueError(f"the atlas result for {pair} holds {fit.classes}")
+    part = {task.function: values[task.key] for task in logreg}
+    fits = pair_fits(pairs, part[descent_task], part[convergence_task]) if pairs else []
     nn: dict[Pair, tuple[float, int]] = {}
     for group, task in zip(groups, networks, strict=True):
         nn.update(_accuracies(values[task.key], group))

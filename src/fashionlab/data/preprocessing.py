@@ -76,16 +76,24 @@ def get_data_subset(
     Returns ``data`` of shape (n, d) and ``labels`` of shape (n, 1); the second class is label 1.
     """
     first, second = resolve_pair(classes)
-    rows = df[(df["class"] == first) | (df["class"] == second)]
+    rows = subset_rows(df, (first, second), shuffle, shuffle_seed)
     columns = [c for c in df.columns if _PIXEL_COLUMN.search(str(c))]
-    # copy=True: with pandas >= 3 ``.values`` may be read-only, and the shuffle works in place.
-    data = rows[columns].to_numpy(copy=True)
-    labels = (rows["class"] == second).to_numpy().astype(np.int64)
-    if shuffle:
-        # Identical to np.random.seed(seed); np.random.shuffle(x), twice, without global state.
-        data = data[np.random.RandomState(shuffle_seed).permutation(len(data))]
-        labels = labels[np.random.RandomState(shuffle_seed).permutation(len(labels))]
+    # rows of the pixel block by numpy indexing: a new, writable array, 10x quicker than selecting
+    # the rows of the whole frame first (which copies every column)
+    data = df[columns].to_numpy()[rows]
+    labels = (df["class"].to_numpy()[rows] == second).astype(np.int64)
     return data, labels.reshape(-1, 1)
+
+
+def subset_rows(
+    df: pd.DataFrame, classes: tuple[str, str], shuffle: bool = True, shuffle_seed: int = 42
+) -> np.ndarray:
+    """The frame positions of ``get_data_subset``'s rows, in its order."""
+    rows = np.flatnonzero(df["class"].isin(classes).to_numpy())
+    if shuffle:
+        # Identical to np.random.seed(seed); np.random.shuffle(x) on the data and on the labels.
+        rows = rows[np.random.RandomState(shuffle_seed).permutation(len(rows))]
+    return rows
 
 
 def train_test_validation_split(
@@ -133,6 +141,25 @@ class PairSplit:
     @property
     def y_fit(self) -> np.ndarray:
         return np.concatenate([self.y_train, self.y_heldout])
+
+
+def split_rows(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairRows:
+    """The frame positions of a pair's train, held-out and validation rows, each in split order:
+    ``X[rows.train]`` is ``pair_split(...).X_train`` for X the frame's pixels."""
+    pair = resolve_pair(classes)
+    rows = subset_rows(df, pair, True, shuffle_seed)
+    train, _, heldout, _, val, _ = train_test_validation_split(rows, rows)
+    return PairRows(pair, train, heldout, val)
+
+
+@dataclass(frozen=True)
+class PairRows:
+    """Where a pair's three splits lie in the frame (positions, in split order)."""
+
+    classes: tuple[str, str]
+    train: np.ndarray
+    heldout: np.ndarray
+    val: np.ndarray
 
 
 def pair_split(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairSplit:

@@ -17,6 +17,7 @@ from ..data.preprocessing import bias_trick, train_test_validation_split
 log = logging.getLogger(__name__)
 
 CONVERGENCE_MAX_STEPS = 1000  # separable pairs never stop improving: cap the "converged" fit
+CONVERGENCE_PATIENCE, CONVERGENCE_TOL = 50, 1e-4  # stop: no val-loss gain of tol in patience steps
 
 StepCallback = Callable[[int, int, dict[str, float]], None]
 
@@ -167,8 +168,8 @@ def fit_to_convergence(
     y_val: np.ndarray,
     *,
     max_steps: int = CONVERGENCE_MAX_STEPS,
-    patience: int = 50,
-    tol: float = 1e-4,
+    patience: int = CONVERGENCE_PATIENCE,
+    tol: float = CONVERGENCE_TOL,
 ) -> tuple[np.ndarray, int]:
     """Unpenalised logistic regression run until the validation loss stops improving: by more
     than ``tol`` within ``patience`` steps, or for ``max_steps``.
@@ -183,11 +184,7 @@ def fit_to_convergence(
     X_train, y_train, X_val, y_val = (
         np.asarray(array, dtype=np.float32) for array in (X_train, y_train, X_val, y_val)
     )
-    n = len(y_train)
-    # ||X||_2^2 is the largest eigenvalue of X^T X: a 785 x 785 problem, 5x quicker than the SVD
-    # of X that np.linalg.norm(X, 2) runs
-    lipschitz = float(np.linalg.eigvalsh(X_train.T @ X_train)[-1] / (4 * n))
-    step_size = 1.0 / lipschitz
+    step_size = nesterov_step_size(X_train)
     theta: np.ndarray = np.zeros((X_train.shape[1], 1), dtype=np.float32)
     momentum_point = theta
     best_theta, best_loss, best_step = theta, math.inf, 0
@@ -202,6 +199,13 @@ def fit_to_convergence(
         elif step - best_step >= patience:
             break
     return best_theta.astype(np.float64), best_step
+
+
+def nesterov_step_size(X_train: np.ndarray) -> float:
+    """1/L for the BCE gradient's Lipschitz bound L = ||X||_2^2 / (4n), X with the bias column."""
+    # ||X||_2^2 is the largest eigenvalue of X^T X: a 785 x 785 problem, 5x quicker than the SVD
+    # of X that np.linalg.norm(X, 2) runs
+    return 1.0 / float(np.linalg.eigvalsh(X_train.T @ X_train)[-1] / (4 * len(X_train)))
 
 
 def steps_to_fraction(values: Sequence[float], fraction: float) -> int:
