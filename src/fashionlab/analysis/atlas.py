@@ -4,7 +4,7 @@ Logistic regression is two tasks, each over every pair at once (``models.pairwis
 images are read once per step for the 9 pairs that hold it): the assignment's 100 steps, and the
 fit to convergence. The 45 networks, which share one shape, train in groups of three, each group
 one compiled program (``models.batched``). All go to the Dask engine as one batch, interleaved, so
-that on each machine networks (compute-bound) train beside logistic regressions (memory-bound).
+that the long logistic-regression tasks start early, beside the first networks, rather than last.
 Every task is cached, so an interrupted atlas resumes.
 """
 
@@ -181,9 +181,8 @@ def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, s
 
 
 def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> list[engine.Task]:
-    """``first`` spread evenly through ``second``: the engine starts tasks in this order, so a
-    worker training networks (compute-bound) runs beside one fitting logistic regressions
-    (memory-bound), rather than every worker doing the same kind at once."""
+    """``first`` spread evenly through ``second``: the engine starts tasks in this order, so the
+    kinds of work mix on the workers rather than every worker doing the same kind at once."""
     if not first:
         return list(second)
     per = -(-len(second) // len(first))
