@@ -100,6 +100,9 @@ def convergence_task(*, data_dir: str | None, verify: bool,
     ]  # fmt: skip
 
 
+DESCENT_KEYS = {"n_val", "val_accuracy", "steps_to_95", "theta"}  # descent_task's entries
+
+
 def pair_fits(pairs: Sequence[Pair], descent: object, convergence: object) -> list[PairFit]:
     """The two tasks' results checked and joined, one ``PairFit`` per pair."""
     if not (isinstance(descent, list) and isinstance(convergence, list)
@@ -107,7 +110,7 @@ def pair_fits(pairs: Sequence[Pair], descent: object, convergence: object) -> li
         raise ValueError(f"expected {len(pairs)} results from each logistic regression task")
     fits = []
     for pair, fit, converged in zip(pairs, descent, convergence, strict=True):
-        if not isinstance(fit, dict) or len(fit.get("theta", ())) != 785:
+        if not isinstance(fit, dict) or set(fit) != DESCENT_KEYS or len(fit["theta"]) != 785:
             raise ValueError("an atlas entry has the wrong shape")
         fits.append(PairFit(classes=(pair[0], pair[1]), converged_val_accuracy=float(converged),
                             **fit))  # fmt: skip

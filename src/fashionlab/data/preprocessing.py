@@ -163,7 +163,8 @@ class PairRows:
 
 
 def pair_split(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairSplit:
-    """``get_data_subset`` then ``train_test_validation_split``: the one way a pair is split."""
+    """``get_data_subset`` then ``train_test_validation_split``, as the assignment splits a pair
+    (``split_rows`` gives the same rows as frame positions)."""
     pair = resolve_pair(classes)
     X, y = get_data_subset(df, pair, shuffle_seed=shuffle_seed)
     X_train, y_train, X_heldout, y_heldout, X_val, y_val = train_test_validation_split(X, y)
