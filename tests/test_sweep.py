@@ -92,6 +92,8 @@ def client():
         (["--workers", "0"], "--workers", "0"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers", "tcp://127.0.0.1:1"),
         (["--scheduler", "localhost"], "--scheduler", "localhost"),
+        (["--scheduler", "foo://127.0.0.1:1"], "--scheduler", "unknown address scheme 'foo'"),
+        (["--scheduler", "tcp://127.0.0.1:port"], "--scheduler", "tcp://127.0.0.1:port"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, flag, value, capsys):
@@ -279,3 +281,20 @@ def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypat
     assert len(submitted) == 4 and len(set(submitted)) == 4
     for key, task in zip(submitted, [*tasks, *tasks], strict=True):
         assert key.startswith(task.dask_key + "-")
+
+
+def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_dir, capsys):
+    """Connection refused is a user's mistake (a wrong port, no ``dask scheduler`` started):
+    one line naming the address and the fix, from a TCP probe rather than Dask's 30 s of retries."""
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    with pytest.raises(ConnectionRefusedError):
+        engine.listening(address, timeout=5.0)
+    code, out, err = cli(["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler", address,
+                          "--data-dir", str(tiny_data_dir), "--no-verify"], capsys)  # fmt: skip
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert f"cannot reach '{address}'" in err and "dask scheduler" in err

@@ -77,9 +77,11 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     cluster = None
     if scheduler is not None:
         try:
+            listening(scheduler, timeout)
             client = Client(scheduler, timeout=timeout)
-        except OSError as exc:
-            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc})") from None
+        except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
+            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); start one "
+                             "with `dask scheduler`, or check the address") from None  # fmt: skip
     else:
         n_workers = workers or os.cpu_count() or 1
         # no dashboard; the scheduler's health routes on a free local port, not 8787
@@ -96,6 +98,19 @@ def connect(workers: int | None = None, scheduler: str | None = None,
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+
+
+def listening(scheduler: str, timeout: float) -> None:
+    """Raise ``OSError`` at once when nothing accepts a TCP connection at a ``tcp://`` address
+    (a mistyped port, a scheduler not started), rather than after Dask's ``timeout`` of retries."""
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    protocol, location = parse_address(scheduler)
+    if protocol == "tcp":
+        with socket.create_connection(parse_host_port(location, 8786), timeout=timeout):
+            pass
 
 
 def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
