@@ -191,6 +191,32 @@ def test_divergence_stops_at_the_first_non_finite_loss() -> None:
     assert descend(X, y, 0.05, 100).diverged_at_step is None
 
 
+def test_several_rates_at_once_equal_one_descent_per_rate() -> None:
+    """The oracle is ``descend``, one rate at a time: each column's weights and its validation
+    accuracy before every step, up to the step where its logits overflow (past which the order
+    of the sums decides the numbers, and ``descend_rates`` says so)."""
+    from fashionlab.models.logistic import descend, descend_rates
+
+    rng = np.random.default_rng(1)
+    X = bias_trick(rng.uniform(0, 1, (300, 40)))
+    y = (X[:, 1:11].sum(axis=1, keepdims=True) + rng.normal(0, 1, (300, 1)) > 5).astype(int)
+    rates, steps = [0.005, 0.05, 0.5, 5.0, 1e308], 60
+    thetas, val, overflowed = descend_rates(X[:200], y[:200], X[200:], y[200:], rates, steps)
+    assert thetas.shape == (41, 5) and val.shape == (60, 5)
+    assert overflowed[:4] == [None] * 4 and overflowed[4] is not None
+    for i, rate in enumerate(rates):
+        alone = descend(X[:200], y[:200], rate, steps, (X[200:], y[200:]))
+        history = alone.history["val_accuracy"]
+        if overflowed[i] is None:
+            assert alone.diverged_at_step is None and list(val[:, i]) == history
+            np.testing.assert_allclose(thetas[:, i : i + 1], alone.theta, rtol=1e-12, atol=1e-12)
+        else:
+            assert alone.diverged_at_step is not None  # overflowing here, it diverges alone
+            assert list(val[: overflowed[i] - 1, i]) == history[: overflowed[i] - 1]
+    with pytest.raises(ValueError, match="learning_rate"):
+        descend_rates(X, y, X, y, [0.05, -1.0], steps)
+
+
 @pytest.mark.parametrize("rate, steps, name", [(-1, 100, "learning_rate"), (0.05, 0, "num_steps"),
                                                (float("nan"), 5, "learning_rate")])  # fmt: skip
 def test_the_library_validates_its_arguments(rate, steps, name) -> None:

@@ -11,7 +11,7 @@ signal handler runs, at a place chosen by the test rather than by timing. ``POIN
 
 * ``stage:N``: once stage N's line is printed (``Console.stage(N, ...)``);
 * ``UNIT:N``: at the first progress tick of ``UNIT`` with N or more done, after those N
-  finished: ``pair:5`` (atlas pairs), ``epoch:2``, ``t-SNE:100``, ``grid run:3``, ``step:10``.
+  finished: ``pair:5`` (atlas pairs), ``epoch:2``, ``t-SNE:100``, ``grid run:1``, ``step:10``.
 
 It fires once per command. A malformed value is a usage error (exit status 2) naming the variable.
 """

@@ -1,8 +1,11 @@
 """Q4's learning-rate x steps grid: where gradient descent is slow, oscillates or diverges.
 
-One Dask task per (pair, learning rate) runs the longest step count once: the assignment's loop
-records each step's accuracy before updating, so the run of ``s`` steps is the first ``s`` entries
-of the longer run's history, and every cell equals ``fashionlab sweep``'s row for its settings.
+One Dask task per pair runs every learning rate at once (``descend_rates``: a theta column per
+rate, so each step's passes over the images serve them all) for the longest step count: the
+assignment's loop records each step's accuracy before updating, so the run of ``s`` steps is the
+first ``s`` entries of the longer run's history. A rate whose logits overflow is run again alone
+(``run_split``), where the order of the sums is ``descend``'s, so every cell equals
+``fashionlab sweep``'s row for its settings.
 """
 
 from __future__ import annotations
@@ -17,20 +20,30 @@ from . import engine
 
 
 def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
-               learning_rate: float, steps: list[int]) -> list[dict[str, object]]:  # fmt: skip
-    """One learning rate on one pair: the validation accuracy after each of ``steps``."""
+               learning_rates: list[float], steps: list[int]) -> list[list[dict[str, object]]]:  # fmt: skip
+    """Every learning rate on one pair: per rate, the validation accuracy after each of ``steps``."""
+    from ..data.preprocessing import bias_trick
+    from ..models.logistic import descend_rates
     from .pairs import run_split
     from .sweep import worker_split
 
     split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
-    run = run_split(split, learning_rate=learning_rate, steps=max(steps), shuffle_seed=SHUFFLE_SEED)
-    diverged = run.diverged_at_step
-    return [
-        {"steps": s, "diverged_at_step": diverged if diverged is not None and diverged <= s else None,
-         "val_accuracy": None if diverged is not None and diverged <= s
-         else run.history["val_accuracy"][s - 1]}
-        for s in steps
-    ]  # fmt: skip
+    _, val, overflowed = descend_rates(bias_trick(split.X_train), split.y_train,
+                                       bias_trick(split.X_val), split.y_val, learning_rates,
+                                       max(steps))  # fmt: skip
+    cells = []
+    for i, rate in enumerate(learning_rates):
+        history, diverged = [float(v) for v in val[:, i]], None
+        if overflowed[i] is not None:
+            run = run_split(split, learning_rate=rate, steps=max(steps), shuffle_seed=SHUFFLE_SEED)
+            history, diverged = run.history["val_accuracy"], run.diverged_at_step
+        cells.append([
+            {"steps": s, "diverged_at_step": diverged if diverged is not None and diverged <= s
+             else None, "val_accuracy": None if diverged is not None and diverged <= s
+             else history[s - 1]}
+            for s in steps
+        ])  # fmt: skip
+    return cells
 
 
 def rate_grid(
@@ -46,18 +59,20 @@ def rate_grid(
     """Validation accuracy of logistic regression for every (learning rate, steps) of each pair."""
     from .sweep import data_identity
 
-    base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps)})
-    settings = [(tuple(pair), float(rate)) for pair in pairs for rate in rates]
+    base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),
+                                "rates": [float(r) for r in rates]})  # fmt: skip
     tasks = [
-        engine.Task("rate-grid", hashlib.sha256(f"{base}{pair}{rate!r}".encode()).hexdigest()[:32],
-                    cells_task, {"data_dir": data_dir, "verify": verify, "classes": pair,
-                                 "learning_rate": rate, "steps": list(steps)})
-        for pair, rate in settings
+        engine.Task("rate-grid", hashlib.sha256(f"{base}{tuple(pair)}".encode()).hexdigest()[:32],
+                    cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
+                                 "learning_rates": [float(r) for r in rates],
+                                 "steps": list(steps)})
+        for pair in pairs
     ]  # fmt: skip
     results = session.run(tasks, on_done=lambda done, total, task, hit: on_done(done, total))
     return [
-        RateRow(classes=pair, learning_rate=rate, steps=int(cell["steps"]),  # type: ignore[arg-type]
+        RateRow(classes=tuple(pair), learning_rate=float(rate), steps=int(cell["steps"]),  # type: ignore[arg-type]
                 val_accuracy=cell["val_accuracy"], diverged_at_step=cell["diverged_at_step"])
-        for (pair, rate), cells in zip(settings, results, strict=True)
+        for pair, per_rate in zip(pairs, results, strict=True)
+        for rate, cells in zip(rates, per_rate, strict=True)
         for cell in cells
     ]  # fmt: skip
