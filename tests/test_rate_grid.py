@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from fashionlab.analysis import engine, rate_grid, sweep
 from fashionlab.analysis.pairs import run_split
 

@@ -31,9 +31,10 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
     _, val, overflowed = descend_rates(bias_trick(split.X_train), split.y_train,
                                        bias_trick(split.X_val), split.y_val, learning_rates,
                                        max(steps))  # fmt: skip
-    cells = []
+    cells: list[list[dict[str, object]]] = []
     for i, rate in enumerate(learning_rates):
-        history, diverged = [float(v) for v in val[:, i]], None
+        history: list[float] = [float(v) for v in val[:, i]]
+        diverged: int | None = None
         if overflowed[i] is not None:
             run = run_split(split, learning_rate=rate, steps=max(steps), shuffle_seed=SHUFFLE_SEED)
             history, diverged = run.history["val_accuracy"], run.diverged_at_step
