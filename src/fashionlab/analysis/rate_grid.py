@@ -1,6 +1,6 @@
 """Q4's learning-rate x steps grid: where gradient descent is slow, oscillates or diverges.
 
-One Dask task per pair runs every learning rate at once (``descend_rates``: a theta column per
+One Dask task per pair runs every learning rate at once (``descend_rates``: weights for each
 rate, so each step's passes over the images serve them all) for the longest step count: the
 assignment's loop records each step's accuracy before updating, so the run of ``s`` steps is the
 first ``s`` entries of the longer run's history. A rate whose logits overflow is run again alone
