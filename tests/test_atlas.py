@@ -88,7 +88,13 @@ def test_results_of_the_wrong_shape_are_refused() -> None:
         atlas.pair_fits(pairs, [fit], [0.5, 0.6])
     with pytest.raises(ValueError, match="wrong shape"):
         atlas.pair_fits(pairs, [fit, {**fit, "theta": [0.0]}], [0.5, 0.6])
-    for odd in ({**fit, "extra": 1}, {k: v for k, v in fit.items() if k != "n_val"}):
+    for odd in (
+        {**fit, "extra": 1},
+        {k: v for k, v in fit.items() if k != "n_val"},
+        {**fit, "theta": None},
+        {**fit, "theta": "x" * 785},
+        {**fit, "n_val": "ten"},
+    ):
         with pytest.raises(ValueError, match="wrong shape"):  # not a TypeError from PairFit(**fit)
             atlas.pair_fits(pairs, [fit, odd], [0.5, 0.6])
     with pytest.raises(ValueError, match="outside"):

@@ -215,6 +215,10 @@ def test_several_rates_at_once_equal_one_descent_per_rate() -> None:
             assert list(val[: overflowed[i] - 1, i]) == history[: overflowed[i] - 1]
     with pytest.raises(ValueError, match="learning_rate"):
         descend_rates(X, y, X, y, [0.05, -1.0], steps)
+    with pytest.raises(ValueError, match="at least one"):
+        descend_rates(X, y, X, y, [], steps)
+    with pytest.raises(ValueError, match="as many rows"):
+        descend_rates(X, y[:1], X, y, [0.05], steps)
 
 
 @pytest.mark.parametrize("rate, steps, name", [(-1, 100, "learning_rate"), (0.05, 0, "num_steps"),

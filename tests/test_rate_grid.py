@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fashionlab.analysis import engine, rate_grid, sweep
 from fashionlab.analysis.pairs import run_split
+from fashionlab.config import RATE_GRID_RATES, RATE_GRID_STEPS
 
 PAIR = ("Trouser", "Ankle boot")
 
@@ -39,3 +42,19 @@ def test_the_grid_runs_as_cached_tasks(tiny_data_dir: Path) -> None:
         assert session._client is None  # a fully cached grid starts no cluster
     assert [(r.learning_rate, r.steps) for r in first] == [(0.05, 1), (0.05, 3), (0.5, 1), (0.5, 3)]
     assert again == first and tasks_done == [1]  # one task per pair
+
+
+@pytest.mark.slow
+def test_the_study_grid_equals_one_run_per_rate_on_the_real_data(real_data_dir: Path) -> None:
+    """The report's 60 cells (both pairs, 6 rates, 5 step counts), each against its own run."""
+    for pair in (("Trouser", "Ankle boot"), ("Pullover", "Coat")):
+        per_rate = rate_grid.cells_task(data_dir=str(real_data_dir), verify=True, classes=pair,
+                                        learning_rates=list(RATE_GRID_RATES),
+                                        steps=list(RATE_GRID_STEPS))  # fmt: skip
+        split = sweep.worker_split(str(real_data_dir), True, pair, 42)
+        for rate, cells in zip(RATE_GRID_RATES, per_rate, strict=True):
+            history = run_split(split, learning_rate=rate, steps=max(RATE_GRID_STEPS)).history
+            assert [c["val_accuracy"] for c in cells] == [
+                history["val_accuracy"][s - 1] for s in RATE_GRID_STEPS
+            ]
+            assert all(c["diverged_at_step"] is None for c in cells)

@@ -92,8 +92,10 @@ def client():
         (["--workers", "0"], "--workers", "0"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers", "tcp://127.0.0.1:1"),
         (["--scheduler", "localhost"], "--scheduler", "localhost"),
-        (["--scheduler", "foo://127.0.0.1:1"], "--scheduler", "unknown address scheme 'foo'"),
+        (["--scheduler", "foo://127.0.0.1:1"], "--scheduler", "foo://127.0.0.1:1"),
+        (["--scheduler", "inproc://x"], "--scheduler", "inproc://x"),
         (["--scheduler", "tcp://127.0.0.1:port"], "--scheduler", "tcp://127.0.0.1:port"),
+        (["--scheduler", "tcp://127.0.0.1:99999"], "--scheduler", "outside 1-65535"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, flag, value, capsys):
@@ -291,10 +293,11 @@ def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_
     with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
         probe.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
-    with pytest.raises(ConnectionRefusedError):
-        engine.listening(address, timeout=5.0)
+    for scheme in ("tcp", "ws"):  # every scheme runs over TCP, so each is probed
+        with pytest.raises(ConnectionRefusedError):
+            engine.listening(address.replace("tcp", scheme), timeout=5.0)
     code, out, err = cli(["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler", address,
                           "--data-dir", str(tiny_data_dir), "--no-verify"], capsys)  # fmt: skip
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
-    assert f"cannot reach '{address}'" in err and "dask scheduler" in err
+    assert f"cannot reach '{address}'" in err and "`dask scheduler` runs there" in err

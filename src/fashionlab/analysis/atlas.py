@@ -103,6 +103,19 @@ def convergence_task(*, data_dir: str | None, verify: bool,
 DESCENT_KEYS = {"n_val", "val_accuracy", "steps_to_95", "theta"}  # descent_task's entries
 
 
+def _descent_entry(fit: object) -> bool:
+    """Whether ``fit`` is what ``descent_task`` returns for a pair."""
+
+    def number(x: object) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    return (isinstance(fit, dict) and set(fit) == DESCENT_KEYS
+            and isinstance(fit["n_val"], int) and number(fit["val_accuracy"])
+            and (fit["steps_to_95"] is None or isinstance(fit["steps_to_95"], int))
+            and isinstance(fit["theta"], list) and len(fit["theta"]) == 785
+            and all(number(w) for w in fit["theta"]))  # fmt: skip
+
+
 def pair_fits(pairs: Sequence[Pair], descent: object, convergence: object) -> list[PairFit]:
     """The two tasks' results checked and joined, one ``PairFit`` per pair."""
     if not (isinstance(descent, list) and isinstance(convergence, list)
@@ -110,7 +123,7 @@ def pair_fits(pairs: Sequence[Pair], descent: object, convergence: object) -> li
         raise ValueError(f"expected {len(pairs)} results from each logistic regression task")
     fits = []
     for pair, fit, converged in zip(pairs, descent, convergence, strict=True):
-        if not isinstance(fit, dict) or set(fit) != DESCENT_KEYS or len(fit["theta"]) != 785:
+        if not _descent_entry(fit):
             raise ValueError("an atlas entry has the wrong shape")
         fits.append(PairFit(classes=(pair[0], pair[1]), converged_val_accuracy=float(converged),
                             **fit))  # fmt: skip

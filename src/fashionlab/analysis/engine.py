@@ -50,6 +50,9 @@ class Task:
         return f"fashionlab-{self.namespace}-{self.key}"
 
 
+SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
+
+
 def check_cluster(workers: int | None, scheduler: str | None) -> None:
     """Validate the two ways to get a cluster; errors name the flag and echo the value."""
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
@@ -59,9 +62,10 @@ def check_cluster(workers: int | None, scheduler: str | None) -> None:
         if workers is not None:
             raise UsageError(f"argument --workers: not used with --scheduler {scheduler!r} (the "
                              "running cluster has its own workers); give one of them")  # fmt: skip
-        if "://" not in scheduler or not scheduler.split("://", 1)[1].strip():
+        scheme, _, location = scheduler.partition("://")
+        if scheme not in SCHEMES or not location.strip():
             raise UsageError(f"argument --scheduler: must be an address such as "
-                             f"tcp://HOST:8786, got {scheduler!r}")  # fmt: skip
+                             f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -80,8 +84,8 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             listening(scheduler, timeout)
             client = Client(scheduler, timeout=timeout)
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
-            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); start one "
-                             "with `dask scheduler`, or check the address") from None  # fmt: skip
+            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
+                             "address, and that `dask scheduler` runs there") from None  # fmt: skip
     else:
         n_workers = workers or os.cpu_count() or 1
         # no dashboard; the scheduler's health routes on a free local port, not 8787
@@ -101,16 +105,19 @@ def connect(workers: int | None = None, scheduler: str | None = None,
 
 
 def listening(scheduler: str, timeout: float) -> None:
-    """Raise ``OSError`` at once when nothing accepts a TCP connection at a ``tcp://`` address
-    (a mistyped port, a scheduler not started), rather than after Dask's ``timeout`` of retries."""
+    """Raise ``OSError`` at once when nothing accepts a TCP connection at the address (a mistyped
+    port, a scheduler not started), rather than after Dask's ``timeout`` of retries; every scheme
+    in ``SCHEMES`` runs over TCP. A port outside 1-65535 is a ``ValueError``."""
     import socket
 
     from distributed.comm.addressing import parse_address, parse_host_port
 
-    protocol, location = parse_address(scheduler)
-    if protocol == "tcp":
-        with socket.create_connection(parse_host_port(location, 8786), timeout=timeout):
-            pass
+    _, location = parse_address(scheduler)
+    host, port = parse_host_port(location.split("/", 1)[0], 8786)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port {port} is outside 1-65535")
+    with socket.create_connection((host, port), timeout=timeout):
+        pass
 
 
 def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:

@@ -144,12 +144,18 @@ def descend_rates(
     for 200 steps, against 7.2 s one at a time).
 
     Returns the thetas (d, R), each rate's validation accuracy before each step (steps, R) and
-    the step at which each rate's logits first overflowed, or None. Until then a rate's run equals
-    ``descend``'s to rounding; after, the order of the sums decides where inf and NaN appear, so
-    such a rate is for ``descend`` alone.
+    the step at which each rate's logits first overflowed, or None. The products sum in another
+    order than ``descend``'s, so the runs differ by rounding. Descent keeps that rounding small
+    at a rate it is stable at, and amplifies it far past the limit 2/L; once the logits overflow,
+    the order of the sums decides where inf and NaN appear. Such a rate is for ``descend`` alone.
     """
+    if len(learning_rates) == 0:
+        raise ValueError("learning_rates must hold at least one rate")
     for rate in learning_rates:
         check_schedule(rate, steps)
+    if len(X_train) != len(y_train) or len(X_val) != len(y_val):
+        raise ValueError(f"X and y must have as many rows, got {len(X_train)} and {len(y_train)}, "
+                         f"{len(X_val)} and {len(y_val)}")  # fmt: skip
     rates = np.asarray(learning_rates, dtype=np.float64)[:, None]
     # each product reads the layout it is quicker in (narrow products, in OpenBLAS): 2x
     A, A_T, V_T = X_train, np.ascontiguousarray(X_train.T), np.ascontiguousarray(X_val.T)
