@@ -62,18 +62,18 @@ def rate_grid(
     """Validation accuracy of logistic regression for every (learning rate, steps) of each pair."""
     from .sweep import data_identity
 
+    rates = [float(r) for r in rates]
     base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),
-                                "rates": [float(r) for r in rates]})  # fmt: skip
+                                "rates": rates})  # fmt: skip
     tasks = [
         engine.Task("rate-grid", hashlib.sha256(f"{base}{tuple(pair)}".encode()).hexdigest()[:32],
                     cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
-                                 "learning_rates": [float(r) for r in rates],
-                                 "steps": list(steps)})
+                                 "learning_rates": rates, "steps": list(steps)})
         for pair in pairs
     ]  # fmt: skip
     results = session.run(tasks, on_done=lambda done, total, task, hit: on_done(done, total))
     return [
-        RateRow(classes=tuple(pair), learning_rate=float(rate), steps=int(cell["steps"]),  # type: ignore[arg-type]
+        RateRow(classes=tuple(pair), learning_rate=rate, steps=int(cell["steps"]),  # type: ignore[arg-type]
                 val_accuracy=cell["val_accuracy"], diverged_at_step=cell["diverged_at_step"])
         for pair, per_rate in zip(pairs, results, strict=True)
         for rate, cells in zip(rates, per_rate, strict=True)

@@ -80,6 +80,12 @@ def check_schedule(learning_rate: float, steps: int) -> None:
         raise ValueError(f"num_steps must be an integer >= 1, got {steps!r}")
 
 
+def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:
+    """Images and labels must pair up row by row."""
+    if len(X) != len(y):
+        raise ValueError(f"{names} must have as many rows, got {len(X)} and {len(y)}")
+
+
 def descend(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -95,10 +101,7 @@ def descend(
     that is not finite ends the run at that step: divergence is a result, not a crash.
     """
     check_schedule(learning_rate, steps)
-    if len(X_train) != len(y_train):
-        raise ValueError(
-            f"X_train and y_train must have as many rows, got {len(X_train)} and {len(y_train)}"
-        )
+    check_rows(X_train, y_train, "X_train and y_train")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in inf and NaN
         return _descend(X_train, y_train, learning_rate, steps, validation, callback)
 
@@ -153,9 +156,8 @@ def descend_rates(
         raise ValueError("learning_rates must hold at least one rate")
     for rate in learning_rates:
         check_schedule(rate, steps)
-    if len(X_train) != len(y_train) or len(X_val) != len(y_val):
-        raise ValueError(f"X and y must have as many rows, got {len(X_train)} and {len(y_train)}, "
-                         f"{len(X_val)} and {len(y_val)}")  # fmt: skip
+    check_rows(X_train, y_train, "X_train and y_train")
+    check_rows(X_val, y_val, "X_val and y_val")
     rates = np.asarray(learning_rates, dtype=np.float64)[:, None]
     # each product reads the layout it is quicker in (narrow products, in OpenBLAS): 2x
     A, A_T, V_T = X_train, np.ascontiguousarray(X_train.T), np.ascontiguousarray(X_val.T)
