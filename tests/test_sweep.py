@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from distributed import Client
 
 from fashionlab import cache
 from fashionlab.analysis import engine, sweep
@@ -50,6 +52,20 @@ def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         code = 2
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def readme_block(language: str) -> str:
+    """The README's one fenced block in ``language``."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    (block,) = re.findall(rf"```{language}\n(.*?)```", readme, re.DOTALL)
+    return block
+
+
+def worker_environment(client: Client) -> list[tuple[str | None, str | None]]:
+    """Each worker's MALLOC_TRIM_THRESHOLD_ and OMP_NUM_THREADS, which Dask's nanny may set."""
+    names = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")
+    found = [client.run(os.getenv, name) for name in names]  # os.getenv runs in the worker
+    return [(found[0][worker], found[1][worker]) for worker in sorted(found[0])]
 
 
 def tiny_grid(data_dir: Path, **settings: object) -> sweep.Grid:
@@ -224,9 +240,13 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
         deadline = time.monotonic() + 60
         while not scheduler_file.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
+        # the worker's Dask settings as the README tells a user to write them
+        (tmp_path / "dask").mkdir()
+        (tmp_path / "dask" / "fashionlab.yaml").write_text(readme_block("yaml"))
+        env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask")}
         processes.append(subprocess.Popen([str(DASK), "worker", "--host", "127.0.0.1",
                                            "--nthreads", "1", *common],
-                                          stderr=subprocess.DEVNULL))  # fmt: skip
+                                          stderr=subprocess.DEVNULL, env=env))  # fmt: skip
         address = json.loads(scheduler_file.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
         out_dir = tmp_path / "out"
@@ -245,6 +265,8 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
         assert {"sweep.csv", "sweep.json", "fashionlab-manifest.json"} <= set(written)
         assert sum(name.endswith(".svg") for name in written) == 4  # two figures per pair
         assert len((out_dir / "sweep.csv").read_text().splitlines()) == 1 + 8
+        with Client(address, timeout=30) as client:  # the README's settings reached the worker
+            assert worker_environment(client) == [(None, "1")]
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -301,3 +323,10 @@ def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert f"cannot reach '{address}'" in err and "`dask scheduler` runs there" in err
+
+
+def test_the_local_cluster_keeps_glibcs_adaptive_malloc(client):
+    """Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive
+    mmap threshold and made network training 1.8x slower (benchmarks/bench_malloc.py); the local
+    cluster's workers start without it, and keep Dask's one-thread BLAS settings."""
+    assert worker_environment(client) == [(None, "1"), (None, "1")]

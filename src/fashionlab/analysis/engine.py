@@ -52,6 +52,14 @@ class Task:
 
 SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
 
+# Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, to hand freed memory back to
+# the system. Setting it turns off glibc's adaptive mmap threshold, so every array of 128 KiB or
+# more (a minibatch's activations, a class block's logits) is mapped and unmapped at each step:
+# network training took 1.8x as long and the atlas's convergence task 1.3x (benchmarks/
+# bench_malloc.py). The workers of the local cluster start without it; `dask worker` honours
+# DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_=None the same way.
+TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
 
 def check_cluster(workers: int | None, scheduler: str | None) -> None:
     """Validate the two ways to get a cluster; errors name the flag and echo the value."""
@@ -87,11 +95,14 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                              "address, and that `dask scheduler` runs there") from None  # fmt: skip
     else:
+        import dask
+
         n_workers = workers or os.cpu_count() or 1
         # no dashboard; the scheduler's health routes on a free local port, not 8787
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR,
-                               scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
+        with dask.config.set({TRIM_SETTING: None}):  # see TRIM_SETTING
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
         client = Client(cluster)
     log.info("dask client %s", client)
     try:
