@@ -330,3 +330,20 @@ def test_the_local_cluster_keeps_glibcs_adaptive_malloc(client):
     mmap threshold and made network training 1.8x slower (benchmarks/bench_malloc.py); the local
     cluster's workers start without it, and keep Dask's one-thread BLAS settings."""
     assert worker_environment(client) == [(None, "1"), (None, "1")]
+
+
+def test_tasks_started_ahead_are_gathered_not_sent_again(tiny_data_dir, monkeypatch):
+    """``Session.start`` sends tasks while the caller does other work; ``run`` of the same tasks
+    then only gathers them, with the rows a plain computation gives, and caches them."""
+    grid = tiny_grid(tiny_data_dir, seeds=(1, 2, 3))
+    tasks = sweep.tasks(grid)
+    with engine.Session(workers=1) as session:
+        assert session.start(tasks) == len(tasks)
+        assert session.start(tasks) == 0  # already on their way
+        monkeypatch.setattr(session._client, "submit", lambda *a, **k: pytest.fail("sent again"))
+        rows = session.run(tasks)
+        assert session._started == {}  # every started future gathered
+    assert without_seconds(sweep.rows_of(rows)) == without_seconds(direct_rows(grid))
+    with engine.Session(workers=1) as session:
+        assert session.start(tasks) == 0 and session._client is None  # cached: no cluster
+        assert session.run(tasks) == rows

@@ -215,6 +215,30 @@ def _accuracies(value: object, group: Sequence[Pair]) -> dict[Pair, tuple[float,
     return {(p[0], p[1]): (float(v[0]), int(v[1])) for p, v in zip(group, value, strict=True)}
 
 
+@dataclass(frozen=True)
+class Plan:
+    """The atlas's tasks: the two logistic-regression tasks and one per group of networks."""
+
+    logreg: list[engine.Task]
+    groups: list[list[Pair]]
+    networks: list[engine.Task]
+
+    @property
+    def tasks(self) -> list[engine.Task]:
+        """All of them, in the order the engine starts them."""
+        return interleave(self.networks, self.logreg)
+
+
+def plan(pairs: Sequence[Pair], network: NetworkSettings | None, seed: int, *,
+         data_dir: str | None, verify: bool) -> Plan:  # fmt: skip
+    """The tasks of an atlas of ``pairs`` (networks only where ``network`` is given)."""
+    logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify) if pairs else []
+    groups = network_groups(pairs) if network is not None else []
+    networks = (network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
+                if network is not None else [])  # fmt: skip
+    return Plan(logreg, groups, networks)
+
+
 def atlas(
     *,
     pairs: Sequence[Pair] = ALL_PAIRS,
@@ -232,11 +256,8 @@ def atlas(
     cluster by default) as one batch of tasks. ``on_done`` counts the pairs whose logistic
     regression is done, ``on_networks`` the pairs whose network is.
     """
-    logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify) if pairs else []
-    groups, networks = [], []
-    if network is not None:
-        groups = network_groups(pairs)
-        networks = network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
+    work = plan(pairs, network, seed, data_dir=data_dir, verify=verify)
+    logreg, groups, networks = work.logreg, work.groups, work.networks
     size = {task.key: len(group) for task, group in zip(networks, groups, strict=True)}
     fitted = trained = 0
 
@@ -252,7 +273,7 @@ def atlas(
 
     with contextlib.ExitStack() as stack:
         session = session or stack.enter_context(engine.Session())
-        tasks = interleave(networks, logreg)
+        tasks = work.tasks
         values = dict(zip((t.key for t in tasks), session.run(tasks, on_done=count), strict=True))
     part = {task.function: values[task.key] for task in logreg}
     fits = pair_fits(pairs, part[descent_task], part[convergence_task]) if pairs else []

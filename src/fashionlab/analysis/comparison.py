@@ -44,6 +44,21 @@ def _test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
                    p_value=result.p_value)  # fmt: skip
 
 
+def seed_tasks(classes: tuple[str, str], session: engine.Session, settings: NetworkSettings,
+               seeds: Sequence[int], *, data_dir: str | None,
+               verify: bool) -> list[engine.Task]:  # fmt: skip
+    """The seeds split into one task per worker, each task's networks trained as one program."""
+    return [
+        task
+        for share in session.shares(seeds)
+        for task in sweep.tasks(sweep.Grid(
+            pairs=(classes,), model="nn", learning_rates=(neural.LEARNING_RATE,),
+            epochs=(settings.epochs,), seeds=tuple(share), patience=settings.patience,
+            batch_size=settings.batch_size, data_dir=data_dir, verify=verify,
+        ))
+    ]  # fmt: skip
+
+
 def seed_accuracies(
     classes: tuple[str, str],
     session: engine.Session,
@@ -53,17 +68,8 @@ def seed_accuracies(
     data_dir: str | None,
     verify: bool,
 ) -> tuple[list[float], list[float]]:
-    """The assignment's network over several seeds: ``fashionlab sweep --model nn`` rows, the
-    seeds split into one task per worker, each task's networks trained as one program."""
-    tasks = [
-        task
-        for share in session.shares(seeds)
-        for task in sweep.tasks(sweep.Grid(
-            pairs=(classes,), model="nn", learning_rates=(neural.LEARNING_RATE,),
-            epochs=(settings.epochs,), seeds=tuple(share), patience=settings.patience,
-            batch_size=settings.batch_size, data_dir=data_dir, verify=verify,
-        ))
-    ]  # fmt: skip
+    """The assignment's network over several seeds: ``fashionlab sweep --model nn`` rows."""
+    tasks = seed_tasks(classes, session, settings, seeds, data_dir=data_dir, verify=verify)
     by_seed = {row.seed: row for row in sweep.rows_of(session.run(tasks))}
     rows = [by_seed[seed] for seed in seeds]
     if any(row.val_accuracy is None or row.official_test_accuracy is None for row in rows):

@@ -154,12 +154,15 @@ def _identity(value: Any) -> Any:
     return value
 
 
-def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
+def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
+           started: dict[str, Any] | None = None) -> list[Any]:  # fmt: skip
     """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
     The others start in the order given (as workers free up); they may finish in any order.
 
-    ``client`` may be None when every task is cached. A task that raises re-raises here; on any
-    exit (also Ctrl-C) the futures still running are cancelled.
+    ``started`` holds futures already submitted by Dask key (``submit``); a task found there is
+    gathered, not sent again, and its future is taken out. ``client`` may be None when every task
+    is cached. A task that raises re-raises here; on any exit (also Ctrl-C) the futures still
+    running are cancelled.
     """
     keys = [task.dask_key for task in tasks]
     if len(set(keys)) != len(keys):
@@ -171,21 +174,20 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) ->
             done += 1
             if on_done is not None:
                 on_done(done, total, task, True)
-    pending = {task.dask_key: task for task in tasks if task.dask_key not in results}
+    pending = [task for task in tasks if task.dask_key not in results]
     log.info("%d of %d tasks from the cache; %d sent to the cluster", done, total, len(pending))
     if not pending:
         return [results[key] for key in keys]
     from distributed import as_completed
 
-    # A fresh suffix per submission: a scheduler still releasing the same keys, cancelled by an
-    # interrupted earlier run, would otherwise cancel these futures too.
-    suffix = f"-{uuid.uuid4().hex[:12]}"
-    # earlier tasks first (Dask runs higher priorities first), so callers can order their work
-    futures = [client.submit(task.function, key=key + suffix, priority=-i, **task.kwargs)
-               for i, (key, task) in enumerate(pending.items())]  # fmt: skip
+    started = {} if started is None else started
+    new = submit(client, [task for task in pending if task.dask_key not in started])
+    futures = [started.pop(t.dask_key) if t.dask_key in started else new[t.dask_key]
+               for t in pending]  # fmt: skip
+    by_future = {future.key: task for task, future in zip(pending, futures, strict=True)}
     try:
         for future in as_completed(futures):
-            task, value = pending[future.key.removesuffix(suffix)], future.result()
+            task, value = by_future[future.key], future.result()
             # stored as it arrives, so an interrupted run resumes from here
             cache.cached_json(task.namespace, task.key, functools.partial(_identity, value))
             results[task.dask_key] = value
@@ -198,11 +200,24 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None) ->
     return [results[key] for key in keys]
 
 
+def submit(client: Any, tasks: Sequence[Task]) -> dict[str, Any]:
+    """Send ``tasks`` to ``client`` without waiting: their futures by Dask key. Earlier tasks come
+    first (Dask runs higher priorities first), so callers can order their work."""
+    # A fresh suffix per submission: a scheduler still releasing the same keys, cancelled by an
+    # interrupted earlier run, would otherwise cancel these futures too.
+    suffix = f"-{uuid.uuid4().hex[:12]}"
+    return {task.dask_key: client.submit(task.function, key=task.dask_key + suffix, priority=-i,
+                                         **task.kwargs)
+            for i, task in enumerate(tasks)}  # fmt: skip
+
+
 class Session:
     """One cluster for several batches of tasks, connected on the first batch that needs it.
 
     ``with Session(workers, scheduler) as session: session.run(tasks)``; a fully cached batch
     starts nothing, and the cluster fashionlab started is closed on leaving (Ctrl-C included).
+    ``session.start(tasks)`` sends tasks ahead, so that the cluster works through them while
+    this process does other work; a later ``run`` of the same tasks gathers them.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
@@ -210,12 +225,13 @@ class Session:
         self.workers, self.scheduler = workers, scheduler
         self._stack = contextlib.ExitStack()
         self._client: Any = None
+        self._started: dict[str, Any] = {}  # futures sent by start, not yet gathered by run
 
     def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+        self._stack.close()  # closing the client releases the futures no run gathered
 
     def shares(self, items: Sequence[Any]) -> list[list[Any]]:
         """``items`` dealt round-robin into one share per worker (never an empty share): work
@@ -224,10 +240,26 @@ class Session:
         count = max(1, min(len(items), self.workers or os.cpu_count() or 1))
         return [list(items[i::count]) for i in range(count)]
 
-    def run(self, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
-        if self._client is None and len(cached_results(tasks)) < len(tasks):
+    def _needs(self, tasks: Sequence[Task]) -> list[Task]:
+        """The tasks neither cached nor started, connecting to the cluster if there are any."""
+        cached = cached_results(tasks)
+        needed = [t for t in tasks if t.dask_key not in cached and t.dask_key not in self._started]
+        if needed and self._client is None:
             self._client = self._stack.enter_context(connect(self.workers, self.scheduler))
-        return run_on(self._client, tasks, on_done)
+        return needed
+
+    def start(self, tasks: Sequence[Task]) -> int:
+        """Send the tasks that are not cached to the cluster now, in this order, without waiting;
+        return how many were sent."""
+        needed = self._needs(tasks)
+        if needed:
+            log.info("%d tasks started ahead of need", len(needed))
+            self._started.update(submit(self._client, needed))
+        return len(needed)
+
+    def run(self, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
+        self._needs(tasks)
+        return run_on(self._client, tasks, on_done, self._started)
 
 
 def run(tasks: Sequence[Task], *, workers: int | None = None, scheduler: str | None = None,

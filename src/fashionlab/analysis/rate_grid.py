@@ -49,6 +49,23 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
     return cells
 
 
+def grid_tasks(pairs: Sequence[Pair], *, data_dir: str | None, verify: bool,
+               rates: Sequence[float] = RATE_GRID_RATES,
+               steps: Sequence[int] = RATE_GRID_STEPS) -> list[engine.Task]:  # fmt: skip
+    """One task per pair: every (learning rate, steps) cell of its grid."""
+    from .sweep import data_identity
+
+    rates = [float(r) for r in rates]
+    base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),
+                                "rates": rates})  # fmt: skip
+    return [
+        engine.Task("rate-grid", hashlib.sha256(f"{base}{tuple(pair)}".encode()).hexdigest()[:32],
+                    cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
+                                 "learning_rates": rates, "steps": list(steps)})
+        for pair in pairs
+    ]  # fmt: skip
+
+
 def rate_grid(
     pairs: Sequence[Pair],
     session: engine.Session,
@@ -60,17 +77,8 @@ def rate_grid(
     on_done: Callable[[int, int], None] = lambda done, total: None,
 ) -> list[RateRow]:
     """Validation accuracy of logistic regression for every (learning rate, steps) of each pair."""
-    from .sweep import data_identity
-
     rates = [float(r) for r in rates]
-    base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),
-                                "rates": rates})  # fmt: skip
-    tasks = [
-        engine.Task("rate-grid", hashlib.sha256(f"{base}{tuple(pair)}".encode()).hexdigest()[:32],
-                    cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
-                                 "learning_rates": rates, "steps": list(steps)})
-        for pair in pairs
-    ]  # fmt: skip
+    tasks = grid_tasks(pairs, data_dir=data_dir, verify=verify, rates=rates, steps=steps)
     results = session.run(tasks, on_done=lambda done, total, task, hit: on_done(done, total))
     return [
         RateRow(classes=tuple(pair), learning_rate=rate, steps=int(cell["steps"]),  # type: ignore[arg-type]
