@@ -15,6 +15,16 @@ from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
 
 REAL_DATA = datasets.SYSTEM_DATA_DIR
+# ``python -c LOGGED_CLI ARGS...`` is ``fashionlab ARGS...`` with the Dask engine's log on stderr
+LOGGED_CLI = (
+    "import logging, sys\n"
+    "from fashionlab import cli\n"
+    "log = logging.getLogger('fashionlab.analysis.engine')\n"
+    "log.setLevel(logging.INFO)\n"
+    "log.addHandler(logging.StreamHandler())\n"
+    "sys.argv[0] = 'fashionlab'\n"
+    "sys.exit(cli.program())\n"
+)
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; .ci/run installs it
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                  "--disable-background-networking", "--disable-component-update"]  # fmt: skip
@@ -87,15 +97,17 @@ def real_data(real_data_dir: Path):
 @pytest.fixture(scope="session")
 def report(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``fashionlab run`` on the real data with an empty cache, once per session, as a user runs
-    it: the report's tests and the executed notebook's tests check what it wrote."""
+    it: the report's tests and the executed notebook's tests check what it wrote. Its stderr,
+    with the Dask engine's log, is kept beside the report in ``stderr.txt``."""
     out = tmp_path_factory.mktemp("study") / "report"
     env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
     env.update(XDG_CACHE_HOME=str(tmp_path_factory.mktemp("study-cache")),
                KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")))  # fmt: skip
     done = subprocess.run(
-        [sys.executable, "-m", "fashionlab", "run", "--out", str(out), "--data-dir", str(real_data_dir)],
+        [sys.executable, "-c", LOGGED_CLI, "run", "--out", str(out), "--data-dir", str(real_data_dir)],
         capture_output=True, text=True, timeout=1500, env=env,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
+    (out.parent / "stderr.txt").write_text(done.stderr)
     return out

@@ -39,6 +39,25 @@ def test_the_assignments_numbers_are_reproduced(results: dict) -> None:
     assert results["network"]["heldout_accuracy"] is None
 
 
+def test_the_run_gathers_the_dask_work_it_started_and_sends_none_again(report: Path,
+                                                                     results: dict) -> None:  # fmt: skip
+    """The rate grid, the network over seeds and the atlas are sent once, right after t-SNE; the
+    stages that need them gather them and send nothing more (else the work would be done twice),
+    and the report says the stages shared the cores."""
+    log = (report.parent / "stderr.txt").read_text()
+    started = [int(n) for n in re.findall(r"^(\d+) tasks started ahead of need$", log, re.M)]
+    batch = (
+        r"^(\d+) of (\d+) tasks from the cache; (\d+) started earlier; (\d+) sent to the cluster$"
+    )
+    batches = [tuple(map(int, b)) for b in re.findall(batch, log, re.M)]
+    assert len(started) == 1 and started[0] >= 2 + 1 + 17  # grid pairs, seed shares, atlas
+    assert len(batches) == 3  # the grid, the seeds, the atlas
+    assert all(cached == 0 and sent == 0 for cached, _, _, sent in batches)
+    assert sum(early for _, _, early, _ in batches) == sum(total for _, total, _, _ in batches)
+    assert sum(total for _, total, _, _ in batches) == started[0]
+    assert results["timings"]["shared_cores"] is True
+
+
 def test_the_page_is_one_small_self_contained_file(report: Path) -> None:
     page = (report / "index.html").read_text()
     assert len(page.encode()) <= 2 * 2**20

@@ -8,6 +8,7 @@ data is used where the assignment fixes the numbers.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -62,10 +63,19 @@ def readme_block(language: str) -> str:
 
 
 def worker_environment(client: Client) -> list[tuple[str | None, str | None]]:
-    """Each worker's MALLOC_TRIM_THRESHOLD_ and OMP_NUM_THREADS, which Dask's nanny may set."""
-    names = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS")
-    found = [client.run(os.getenv, name) for name in names]  # os.getenv runs in the worker
-    return [(found[0][worker], found[1][worker]) for worker in sorted(found[0])]
+    """Each worker's MALLOC_TRIM_THRESHOLD_ and OMP_NUM_THREADS as its process started with them
+    (/proc/self/environ, which glibc's malloc read), which Dask's nanny may set."""
+    read = functools.partial(Path.read_bytes, Path("/proc/self/environ"))  # runs in the worker
+    found = []
+    for environ in client.run(read).values():
+        variables = dict(v.split(b"=", 1) for v in environ.split(b"\0") if b"=" in v)
+        found.append(
+            tuple(
+                None if (value := variables.get(name)) is None else value.decode()
+                for name in (b"MALLOC_TRIM_THRESHOLD_", b"OMP_NUM_THREADS")
+            )
+        )
+    return found  # type: ignore[return-value]
 
 
 def tiny_grid(data_dir: Path, **settings: object) -> sweep.Grid:
@@ -341,9 +351,21 @@ def test_tasks_started_ahead_are_gathered_not_sent_again(tiny_data_dir, monkeypa
         assert session.start(tasks) == len(tasks)
         assert session.start(tasks) == 0  # already on their way
         monkeypatch.setattr(session._client, "submit", lambda *a, **k: pytest.fail("sent again"))
+        first = tasks[0].function(**tasks[0].kwargs)  # another run caches one meanwhile
+        cache.cached_json(tasks[0].namespace, tasks[0].key, lambda: first)
         rows = session.run(tasks)
-        assert session._started == {}  # every started future gathered
+        assert session._started == {}  # every started future gathered or, if cached, let go
     assert without_seconds(sweep.rows_of(rows)) == without_seconds(direct_rows(grid))
     with engine.Session(workers=1) as session:
         assert session.start(tasks) == 0 and session._client is None  # cached: no cluster
         assert session.run(tasks) == rows
+
+
+def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkeypatch):
+    """A Dask cluster started earlier in the same process (a notebook's) leaves the nanny's
+    MALLOC_TRIM_THRESHOLD_ in its environment; the next local cluster's workers still start
+    without it, and the variable is put back."""
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    with engine.connect(workers=1) as client:
+        assert worker_environment(client) == [(None, "1")]
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"

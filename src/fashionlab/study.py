@@ -6,11 +6,13 @@ its figures need) and writes no files.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .analysis import (
     atlas,
@@ -208,8 +210,11 @@ def compute(
         )
         models: dict[str, float] = {}
         # the cluster works through its tasks beside stages 3 to 6
-        if session.start(cluster_work(config, session)) and config.scheduler is None:
-            _one_blas_thread(stack)
+        shared = bool(session.start(cluster_work(config, session))) and config.scheduler is None
+        if shared and (config.workers or os.cpu_count() or 1) >= (os.cpu_count() or 1):
+            # beside a worker on every core, BLAS threads here only wait for each other (cold
+            # `run --no-extras`: logistic regression 26.4 s on two threads, 13.5 s on one)
+            stack.enter_context(threadpool_limits(1, user_api="blas"))
         with _stage(3, total, stages, progress):
             logreg = []
             for classes in config.pairs:
@@ -236,17 +241,9 @@ def compute(
         if config.extras:
             with _stage(6, total, stages, progress):
                 results.extras = extras(data, config, artifacts, model, mapped, progress, session)
-    results.timings = {"stages": stages, "models": models, "total": sum(stages.values())}
+    results.timings = {"stages": stages, "models": models, "total": sum(stages.values()),
+                       "shared_cores": shared}  # fmt: skip
     return results, artifacts
-
-
-def _one_blas_thread(stack: contextlib.ExitStack) -> None:
-    """numpy's BLAS on one thread here until ``stack`` closes: beside a local cluster busy on every
-    core, more threads only wait for each other (the logistic-regression stage took 26 s instead
-    of 13 s with two, on 2 cores)."""
-    from threadpoolctl import threadpool_limits
-
-    stack.enter_context(threadpool_limits(1))
 
 
 def cluster_work(config: Config, session: engine.Session) -> list[engine.Task]:

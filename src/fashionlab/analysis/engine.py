@@ -37,7 +37,7 @@ class Task:
 
     ``key`` is a deterministic digest of everything the result depends on (``cache.key_of``);
     it is both the cache key (in ``namespace``) and, prefixed, the task's key in the Dask graph
-    (``run_on`` adds a suffix of its own to each submission).
+    (``submit`` adds a suffix of its own to each submission).
     """
 
     namespace: str
@@ -56,9 +56,12 @@ SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another ma
 # the system. Setting it turns off glibc's adaptive mmap threshold, so every array of 128 KiB or
 # more (a minibatch's activations, a class block's logits) is mapped and unmapped at each step:
 # network training took 1.8x as long and the atlas's convergence task 1.3x (benchmarks/
-# bench_malloc.py). The workers of the local cluster start without it; `dask worker` honours
-# DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_=None the same way.
-TRIM_SETTING = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+# bench_malloc.py). The workers of the local cluster start without it (``_without_trim``); for
+# `dask worker`, the README gives the YAML setting that does the same. (The environment variable
+# DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_ does not: Dask lower-cases
+# its key, which then names another setting.)
+TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
+TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 
 
 def check_cluster(workers: int | None, scheduler: str | None) -> None:
@@ -99,7 +102,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
 
         n_workers = workers or os.cpu_count() or 1
         # no dashboard; the scheduler's health routes on a free local port, not 8787
-        with dask.config.set({TRIM_SETTING: None}):  # see TRIM_SETTING
+        with dask.config.set({TRIM_SETTING: None}), _without_trim():  # see TRIM_SETTING
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
@@ -113,6 +116,21 @@ def connect(workers: int | None = None, scheduler: str | None = None,
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
+
+
+@contextlib.contextmanager
+def _without_trim() -> Iterator[None]:
+    """MALLOC_TRIM_THRESHOLD_ out of this process's environment while workers start from it.
+
+    A nanny sets its pre-spawn variables in the process that runs it, here this one: a Dask
+    cluster started earlier in the same process (a notebook's) would leave the variable behind for
+    the next cluster's workers to inherit. It is put back afterwards."""
+    saved = os.environ.pop(TRIM_VARIABLE, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[TRIM_VARIABLE] = saved
 
 
 def listening(scheduler: str, timeout: float) -> None:
@@ -174,13 +192,17 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
             done += 1
             if on_done is not None:
                 on_done(done, total, task, True)
+    started = {} if started is None else started
+    for key in results:  # cached meanwhile (by another run): its started future is not needed
+        started.pop(key, None)
     pending = [task for task in tasks if task.dask_key not in results]
-    log.info("%d of %d tasks from the cache; %d sent to the cluster", done, total, len(pending))
+    early = sum(task.dask_key in started for task in pending)
+    log.info("%d of %d tasks from the cache; %d started earlier; %d sent to the cluster", done,
+             total, early, len(pending) - early)  # fmt: skip
     if not pending:
         return [results[key] for key in keys]
     from distributed import as_completed
 
-    started = {} if started is None else started
     new = submit(client, [task for task in pending if task.dask_key not in started])
     futures = [started.pop(t.dask_key) if t.dask_key in started else new[t.dask_key]
                for t in pending]  # fmt: skip
@@ -258,6 +280,8 @@ class Session:
         return len(needed)
 
     def run(self, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
+        """``run_on`` this session's cluster: the results of ``tasks`` in their order, gathering
+        those ``start`` sent and sending the rest."""
         self._needs(tasks)
         return run_on(self._client, tasks, on_done, self._started)
 

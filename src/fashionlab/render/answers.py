@@ -13,7 +13,7 @@ from typing import Any
 from ..results import LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, rate_grid_paragraph
 from .answers_network import q5_1
-from .format import article, count, pair_name, pct, plural, points, seconds, shape
+from .format import article, count, pair_name, pct, plural, points, shape, wall_time
 
 # The thresholds that choose the words
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
@@ -122,9 +122,9 @@ def q3(results: Results) -> list[str]:
     return _forecast(results, min(1, len(results.logreg) - 1))
 
 
-def _how_long(run: LogregResult, wall: float | None) -> str:
+def _how_long(run: LogregResult, wall: str | None) -> str:
     assert run.steps_to_95 is not None and run.steps_to_99 is not None
-    timing = f" The {plural(run.steps, 'step')} took {seconds(wall)}." if wall is not None else ""
+    timing = f" The {plural(run.steps, 'step')} took {wall}." if wall is not None else ""
     if run.steps_to_95 == run.steps_to_99:
         reach = (
             f"reached 95% and 99% of its final value both within {plural(run.steps_to_99, 'step')}"
@@ -154,7 +154,8 @@ def _observation(results: Results, index: int) -> list[str]:
     if run.val_accuracy is None:
         return [f"The run diverged at step {run.diverged_at_step}: learning rate "
                 f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
-    wall = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
+    measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
+    wall = None if measured is None else wall_time(results, measured)
     why = (
         f"Why: in the t-SNE map the two classes {separation(run.mixing)} ({pct(run.mixing)} mixed), "
         + (

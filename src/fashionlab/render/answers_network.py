@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..analysis.metrics import mean_sd
 from ..results import McNemar, Results
-from .format import count, interval, pct, plural, points, seconds
+from .format import count, interval, pct, plural, points, wall_time
 from .format import p_value as p_text
 
 ALPHA = 0.05
@@ -51,7 +51,7 @@ def q5_1(results: Results) -> list[str]:
     hard = results.logreg[min(1, len(results.logreg) - 1)]
     tests = {t.rows: t for t in compared.tests}
     wall = results.timings.get("models", {}).get("network")
-    trained = f"; training took {seconds(wall)}" if wall is not None else ""
+    trained = f"; training took {wall_time(results, wall)}" if wall is not None else ""
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
         f"{interval(net.official_test_accuracy, net.n_official_test)} on the official test images "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..analysis.metrics import percent, wilson_interval
+from ..results import Results
 
 
 def pct(value: float | None, n: int | None = None) -> str:
@@ -41,6 +42,12 @@ def plural(n: int, word: str) -> str:
 
 def seconds(value: float) -> str:
     return f"{value:.2f} s"
+
+
+def wall_time(results: Results, value: float) -> str:
+    """A measured wall time, saying so when Dask workers were busy on the same cores."""
+    beside = " (while Dask workers ran other tasks on the same cores)"
+    return seconds(value) + (beside if results.timings.get("shared_cores") else "")
 
 
 def shape(dims: Sequence[int]) -> str:
