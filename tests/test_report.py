@@ -56,6 +56,9 @@ def test_the_run_gathers_the_dask_work_it_started_and_sends_none_again(report: P
     assert sum(early for _, _, early, _ in batches) == sum(total for _, total, _, _ in batches)
     assert sum(total for _, total, _, _ in batches) == started[0]
     assert results["timings"]["shared_cores"] is True
+    page = (report / "report.md").read_text()
+    assert "Stages 3 to 6 ran while the Dask workers worked through" in page
+    assert "training took" in page and page.count("(while Dask workers ran other tasks") == 3
 
 
 def test_the_page_is_one_small_self_contained_file(report: Path) -> None:

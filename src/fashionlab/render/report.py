@@ -110,8 +110,8 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         Section("configuration", "Configuration", table=Table(["setting", "value"], config_rows))
     )
     stages = [[k, f"{v:.2f} s"] for k, v in results.timings.get("stages", {}).items()]
-    shared = ["Stages 3 to 6 ran while the Dask workers worked through the run's tasks on the "
-              "same cores, so each took longer than it would alone."]  # fmt: skip
+    shared = [f"Stages 3 to {len(stages)} ran while the Dask workers worked through the run's "
+              "tasks on the same cores, so each took longer than it would alone."]  # fmt: skip
     sections.append(
         Section(
             "timings",
