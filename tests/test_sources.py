@@ -59,8 +59,11 @@ def _copy(official: Path, folder: Path) -> None:
 
 
 def _planted() -> bytes:
-    """A valid labels file that is not the official one: only the checksum can tell."""
-    return gzip.compress(encode_idx((np.arange(60)[::-1] % 10).astype(np.uint8)))
+    """A valid labels file that is not the official one: only the checksum can tell.
+
+    mtime=0 keeps the gzip header free of the clock, so two calls give the same bytes.
+    """
+    return gzip.compress(encode_idx((np.arange(60)[::-1] % 10).astype(np.uint8)), mtime=0)
 
 
 def test_the_search_order(where: dict[str, Path]) -> None:
