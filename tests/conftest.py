@@ -64,10 +64,23 @@ def tiny_data_dir(tmp_path: Path) -> Path:
     return write_tiny_dataset(tmp_path / "tiny")
 
 
+@pytest.fixture(scope="session")
+def _matplotlib_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One matplotlib folder for the session, its font list built once here. Built afresh in every
+    test's new cache, the list could take over 5 s on a busy machine, and matplotlib then prints
+    "building the font cache" on stderr, where the CLI's tests expect their own lines only."""
+    folder = tmp_path_factory.mktemp("matplotlib")
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True,
+                   env={**os.environ, "MPLCONFIGDIR": str(folder)})  # fmt: skip
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                    _matplotlib_config: Path):  # fmt: skip
     """Never touch the user's cache or follow their $FASHIONLAB_DATA during tests."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("MPLCONFIGDIR", str(_matplotlib_config))
     monkeypatch.delenv("FASHIONLAB_DATA", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path_factory.mktemp("keras")))
     monkeypatch.delenv("FASHIONLAB_MIRRORS", raising=False)

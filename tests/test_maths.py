@@ -123,5 +123,5 @@ def test_chromium_draws_the_mathml_and_the_page_fits(browser, tmp_path: Path, wi
         )
         assert columns == (2 if width > 700 else 1)
         tab.locator("#maths").scroll_into_view_if_needed()
-        tab.screenshot(path=f"/tmp/maths_{width}.png", full_page=True)
+        tab.screenshot(path=tmp_path / f"maths_{width}.png", full_page=True)
         assert errors == []

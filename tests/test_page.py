@@ -232,7 +232,9 @@ def _open(context, path: Path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [1400, 390])
-def test_the_page_loads_cleanly_and_fits_the_width(browser, page_file: Path, width: int) -> None:
+def test_the_page_loads_cleanly_and_fits_the_width(
+    browser, page_file: Path, width: int, tmp_path: Path
+) -> None:
     with browser.new_context(viewport={"width": width, "height": 900}) as context:
         tab, errors = _open(context, page_file)
         tab.wait_for_function("Array.from(document.images).every(i => i.complete)")
@@ -244,8 +246,8 @@ def test_the_page_loads_cleanly_and_fits_the_width(browser, page_file: Path, wid
         assert title[0] <= title[1]
         wide = tab.eval_on_selector_all(".scroll", "s => s.map(e => e.clientWidth)")
         assert max(wide) <= width
-        tab.screenshot(path=f"/tmp/page_{width}.png")
-        tab.screenshot(path=f"/tmp/page_{width}_full.png", full_page=True)
+        tab.screenshot(path=tmp_path / f"page_{width}.png")
+        tab.screenshot(path=tmp_path / f"page_{width}_full.png", full_page=True)
         tab.emulate_media(media="print")
         shown = "['nav', '.imap'].map(s => getComputedStyle(document.querySelector(s)).display)"
         assert tab.evaluate(shown) == ["none", "none"]  # printed: no contents list, no live map
@@ -254,7 +256,9 @@ def test_the_page_loads_cleanly_and_fits_the_width(browser, page_file: Path, wid
 
 @pytest.mark.slow
 @pytest.mark.parametrize("width", [1400, 390])
-def test_hover_shows_the_image_and_the_legend_hides_a_class(browser, page_file: Path, width: int):
+def test_hover_shows_the_image_and_the_legend_hides_a_class(
+    browser, page_file: Path, width: int, tmp_path: Path
+):
     with browser.new_context(viewport={"width": width, "height": 900}) as context:
         tab, errors = _open(context, page_file)
         root = tab.locator(".imap")
@@ -272,7 +276,7 @@ def test_hover_shows_the_image_and_the_legend_hides_a_class(browser, page_file: 
             f"Array.from({pixels}.data).filter((v, i) => i % 4 == 0 && v < 200).length"
         )
         assert ink > 20  # the tooltip shows the image's ink, not a blank square
-        tab.screenshot(path=f"/tmp/map_{width}.png", clip=root.bounding_box())
+        tab.screenshot(path=tmp_path / f"map_{width}.png", clip=root.bounding_box())
         button = tab.locator(".imap-legend button[data-class='3']")
         button.click()
         assert (
