@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from fashionlab import cache, storage
-from fashionlab.errors import UsageError
+from fashionlab.errors import EnvironmentFault, UsageError
 
 
 def counting(value: object) -> tuple[list[int], object]:
@@ -181,6 +181,39 @@ def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
         holder.wait()
     assert said[0][0] < 2.0 and f"held by process {holder.pid}" in said[0][1]
     assert "waiting for the test entry" in said[0][1] and len(said) >= 2  # and keeps saying so
+
+
+def test_a_spare_lock_is_taken_outside_a_cache_below_a_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(storage.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "a-file").touch()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file" / "cache"))
+    with pytest.raises(NotADirectoryError):
+        storage.Lock("out", "k", "a test").acquire()  # a cache entry's lock still fails
+    with storage.Lock("out", "k", "a test", spare=True) as lock:
+        folder = tmp_path / "tmp" / f"fashionlab-locks-{os.getuid()}"
+        assert lock.path.parent == folder and lock.path.is_file()
+        assert folder.stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("planted", ["open to others", "a symlink", "another owner"])
+def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_path, monkeypatch):
+    monkeypatch.setattr(storage.tempfile, "gettempdir", lambda: str(tmp_path))
+    folder, elsewhere = tmp_path / f"fashionlab-locks-{os.getuid()}", tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    if planted == "open to others":
+        folder.mkdir()
+        folder.chmod(0o777)
+    elif planted == "a symlink":
+        folder.symlink_to(elsewhere)
+    else:
+        if os.geteuid() != 0:
+            pytest.skip("giving a folder to another user needs root (CI runs as root)")
+        folder.mkdir(mode=0o700)
+        os.chown(folder, 65534, 65534)
+    with pytest.raises(EnvironmentFault, match="this user's alone"):
+        storage.spare_lock_folder()
+    assert list(elsewhere.iterdir()) == []  # nothing written through the planted folder
 
 
 def test_lock_files_do_not_pile_up() -> None:

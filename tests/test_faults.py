@@ -204,6 +204,33 @@ def test_a_full_cache_disk_costs_only_the_cache_entries(data_dir, warm_cache, tm
         assert f"{entry}/manifest.json" in left  # an entry that fitted is complete
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["below a file", "read-only"])
+def test_a_cache_that_cannot_be_written_still_lets_the_output_be_written(
+    how, data_dir, warm_cache, tmp_path
+) -> None:
+    """The output folder's lock falls back to a private temporary folder: a cache that cannot
+    hold lock files costs the caching, never the report (it used to blame the output folder)."""
+    out, prefix = tmp_path / "out", ()
+    if how == "below a file":
+        (tmp_path / "a-file").touch()
+        env = {"XDG_CACHE_HOME": str(tmp_path / "a-file" / "cache")}
+    else:  # a warm cache, mounted read-only: every entry is still served
+        if os.geteuid() != 0 or shutil.which("unshare") is None:
+            pytest.skip("mounting read-only needs root and unshare (CI has both)")
+        frozen = tmp_path / "frozen"
+        shutil.copytree(warm_cache["XDG_CACHE_HOME"], frozen)
+        env = {"XDG_CACHE_HOME": str(frozen)}
+        script = f'mount --bind {frozen} {frozen} && mount -o remount,ro,bind {frozen} {frozen} && exec "$@"'
+        prefix = ("unshare", "-m", "sh", "-c", script, "sh")
+    done = fashionlab(*EXPLORE, "--out", str(out), "--data-dir", str(data_dir), env=env,
+                      prefix=prefix)  # fmt: skip
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "error" not in done.stderr and (out / "fashionlab-manifest.json").is_file()
+    said = done.stderr.count("cache is not writable")
+    assert said == (1 if how == "below a file" else 0), done.stderr  # once, not once per entry
+
+
 def test_stdout_on_a_full_disk(data_dir) -> None:
     with open("/dev/full", "w") as full:
         done = fashionlab("data", "--json", "--data-dir", str(data_dir), "--no-verify",

@@ -120,8 +120,9 @@ def test_interrupted_run_loses_nothing(signum, stage, small_data, shared_cache, 
 
 @pytest.mark.slow
 def test_random_real_signals_lose_nothing(small_data, tmp_path) -> None:
-    """Real signals from outside at random moments (bounded: two runs, each signalled within
-    6 s, long before a cold run can finish): wherever they land, the outcome is the same."""
+    """Real signals from outside at random moments after start-up (bounded: two runs, each
+    signalled 0.5 to 6 s in, long before a cold run can finish): wherever they land, the outcome
+    is the same."""
     seed = random.randrange(2**32)  # a failure names its seed, so it can be replayed
     chance = random.Random(seed)
     for attempt in range(2):

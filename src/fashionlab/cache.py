@@ -165,7 +165,7 @@ def cached(
     try:
         lock.acquire()
     except (OSError, EnvironmentFault) as exc:
-        log.warning("cache is not writable (%s); computing without storing", exc)
+        _unwritable(str(exc))
         return compute(), False
     try:
         hit = fetch(namespace, key, decode)  # another process may have finished it meanwhile
@@ -176,6 +176,12 @@ def cached(
         return value, False
     finally:
         lock.release()
+
+
+@functools.cache
+def _unwritable(reason: str) -> None:
+    """Say once per process, not once per entry, that a cache cannot store (a run has dozens)."""
+    log.warning("cache is not writable (%s); computing without storing", reason)
 
 
 def cached_json(

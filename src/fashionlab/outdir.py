@@ -200,7 +200,7 @@ def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
         stage.mkdir()
         yield stage
         write_manifest(stage)
-        with Lock("out", str(real), f"another fashionlab process writing {real}"):
+        with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "

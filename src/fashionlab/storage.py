@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -153,17 +154,33 @@ def digest(data: bytes) -> str:
 # --------------------------------------------------------------------------- locks
 
 
+def spare_lock_folder() -> Path:
+    """Lock files outside the cache, for a cache that cannot hold them (read-only, or below a
+    file): ``fashionlab-locks-UID`` in the system's temporary folder, private to this user."""
+    folder = Path(tempfile.gettempdir()) / f"fashionlab-locks-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir(mode=0o700)
+    info = folder.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise EnvironmentFault(f"{folder} is not a folder of this user's alone (mode 700); remove "
+                               "it, or make the cache writable")  # fmt: skip
+    return folder
+
+
 class Lock:
     """An inter-process lock (``flock``) from a bounded set of lock files in the cache.
 
     The holder writes its process id into the file, so a waiting process can say whom it waits
-    for. The kernel releases the lock when its holder dies, ``kill -9`` included.
+    for. The kernel releases the lock when its holder dies, ``kill -9`` included. A ``spare`` lock
+    guards a write that does not need the cache: where the cache cannot hold its file, it takes
+    one in ``spare_lock_folder()`` instead of failing.
     """
 
-    def __init__(self, purpose: str, key: str, what: str) -> None:
+    def __init__(self, purpose: str, key: str, what: str, *, spare: bool = False) -> None:
         bucket = int(hashlib.sha256(key.encode()).hexdigest(), 16) % LOCK_BUCKETS
         self.path = cache_home() / "locks" / f"{purpose}-{bucket:02d}.lock"
         self.what = what
+        self.spare = spare
         self._fd: int | None = None
 
     def __enter__(self) -> Lock:
@@ -174,11 +191,19 @@ class Lock:
         self.release()
 
     def _open(self) -> int:
-        ensure_dir(self.path.parent)
-        if self.path.is_dir():
-            log.warning("replacing the folder %s, which stood where a lock file belongs", self.path)
-            shutil.rmtree(self.path, ignore_errors=True)
-        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            ensure_dir(self.path.parent)
+            if self.path.is_dir():
+                log.warning("replacing the folder %s, which stood where a lock file belongs",
+                            self.path)  # fmt: skip
+                shutil.rmtree(self.path, ignore_errors=True)
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        except OSError as exc:
+            if not self.spare:
+                raise
+            log.info("no lock file in the cache (%s); locking in %s", exc, spare_lock_folder())
+            self.path = spare_lock_folder() / self.path.name
+            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
 
     def acquire(self, notice: Callable[[str], None] | None = None, every: float = 10.0) -> None:
         """Block until the lock is held; after 1 s, and every ``every`` s, say who holds it."""

@@ -8,10 +8,11 @@ with one column per pair that holds the class: the logits of every row at every 
 the gradients from the residuals of each pair's training rows (masked). Validation rows come from
 the same logits. The maths is ``models.logistic``'s (eqs. 5-10), summed in another order.
 
-On one core, the atlas's 45 pairs took 16 s for 100 float64 steps and 62 s to convergence (500
-float32 steps at most), against 149 s for both one pair at a time. The narrow products are not
-quick in OpenBLAS: each layout is used where its product is quicker (twice as quick as the other).
-A pair that has stopped drops out of its blocks' products (34.5 s to convergence against 37.3 s).
+On one core of the slower benchmark machine, the atlas's 45 pairs took 16 s for 100 float64 steps
+and 62 s to convergence (500 float32 steps at most), against 149 s for both one pair at a time.
+The narrow products are not quick in OpenBLAS: each layout is used where its product is quicker
+(twice as quick as the other). A pair that has stopped drops out of its blocks' products: on one
+core of the faster machine, 34.5 s to convergence against 37.3 s (docs/benchmarks.md).
 """
 
 from __future__ import annotations
