@@ -201,8 +201,9 @@ class Lock:
         except OSError as exc:
             if not self.spare:
                 raise
-            log.info("no lock file in the cache (%s); locking in %s", exc, spare_lock_folder())
-            self.path = spare_lock_folder() / self.path.name
+            spare = spare_lock_folder()
+            log.info("no lock file in the cache (%s); locking in %s", exc, spare)
+            self.path = spare / self.path.name
             return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
 
     def acquire(self, notice: Callable[[str], None] | None = None, every: float = 10.0) -> None:
