@@ -184,7 +184,7 @@ def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
 
 
 def test_a_spare_lock_is_taken_outside_a_cache_below_a_file(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(storage.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     (tmp_path / "a-file").touch()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file" / "cache"))
@@ -198,7 +198,7 @@ def test_a_spare_lock_is_taken_outside_a_cache_below_a_file(tmp_path, monkeypatc
 
 @pytest.mark.parametrize("planted", ["open to others", "a symlink", "another owner"])
 def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_path, monkeypatch):
-    monkeypatch.setattr(storage.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     folder, elsewhere = tmp_path / f"fashionlab-locks-{os.getuid()}", tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o700)
     if planted == "open to others":
@@ -214,6 +214,35 @@ def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_pa
     with pytest.raises(EnvironmentFault, match="this user's alone"):
         storage.spare_lock_folder()
     assert list(elsewhere.iterdir()) == []  # nothing written through the planted folder
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
+def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_writable_one() -> None:
+    with storage.Lock("out", "k", "a test", spare=True):  # held here, through the writable cache
+        code = ("import logging, sys; from fashionlab import storage\n"
+                "lock = storage.Lock('out', 'k', 'the test folder', spare=True)\n"
+                "lock.acquire(notice=lambda text: (print(text, flush=True), sys.exit(0)))\n"
+                "print('acquired')\n")  # fmt: skip
+        done = read_only(storage.cache_home(), code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"waiting for the test folder, held by process {os.getpid()}")
+
+
+def test_a_lock_file_with_another_name_is_refused_not_written_through(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "no-such-folder"))  # and no spare either
+    monkeypatch.setattr(storage, "spare_lock_folder", lambda: (_ for _ in ()).throw(
+        EnvironmentFault("no temporary folder")))  # fmt: skip
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    for spare in (False, True):
+        lock = storage.Lock("out", f"k{spare}", "a test", spare=spare)
+        lock.path.parent.mkdir(parents=True, exist_ok=True)
+        lock.path.unlink(missing_ok=True)
+        os.link(victim, lock.path)  # a hard link: the pid would be written into the victim
+        with pytest.raises(EnvironmentFault, match="not a plain lock file"):
+            lock.acquire()
+        lock.path.unlink()
+    assert victim.read_text() == "precious"
 
 
 def test_lock_files_do_not_pile_up() -> None:

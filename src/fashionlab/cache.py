@@ -178,10 +178,14 @@ def cached(
         lock.release()
 
 
-@functools.cache
+_SAID: list[str] = []  # the first reason _unwritable gave
+
+
 def _unwritable(reason: str) -> None:
     """Say once per process, not once per entry, that a cache cannot store (a run has dozens)."""
-    log.warning("cache is not writable (%s); computing without storing", reason)
+    if not _SAID:
+        _SAID.append(reason)
+        log.warning("cache is not writable (%s); computing without storing", reason)
 
 
 def cached_json(

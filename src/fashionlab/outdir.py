@@ -104,6 +104,11 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
     return real
 
 
+def _lock(real: Path) -> Lock:
+    """The lock that guards swapping a new output into ``real`` (see ``Lock``'s ``spare``)."""
+    return Lock("out", str(real), f"another fashionlab process writing {real}", spare=True)
+
+
 def check_writable(real: Path, text: str, flag: str) -> None:
     """The folder, or the nearest folder above it that exists, must really take a new entry.
 
@@ -200,7 +205,7 @@ def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
         stage.mkdir()
         yield stage
         write_manifest(stage)
-        with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
+        with _lock(real):
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "

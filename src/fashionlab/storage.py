@@ -156,8 +156,13 @@ def digest(data: bytes) -> str:
 
 def spare_lock_folder() -> Path:
     """Lock files outside the cache, for a cache that cannot hold them (read-only, or below a
-    file): ``fashionlab-locks-UID`` in the system's temporary folder, private to this user."""
-    folder = Path(tempfile.gettempdir()) / f"fashionlab-locks-{os.getuid()}"
+    file): ``fashionlab-locks-UID`` in ``$TMPDIR``, ``/tmp`` or ``/var/tmp`` (never the current
+    folder, which may be the output), private to this user."""
+    places = [os.environ.get("TMPDIR", ""), "/tmp", "/var/tmp"]
+    base = next((Path(p) for p in places if p and os.path.isdir(p)), None)
+    if base is None:
+        raise EnvironmentFault("no temporary folder ($TMPDIR, /tmp or /var/tmp) for lock files")
+    folder = base / f"fashionlab-locks-{os.getuid()}"
     with contextlib.suppress(FileExistsError):
         folder.mkdir(mode=0o700)
     info = folder.lstat()
@@ -167,13 +172,25 @@ def spare_lock_folder() -> Path:
     return folder
 
 
+def _plain_file(fd: int, path: Path) -> int:
+    """``fd`` if it is a regular file with no other name (a hard link would have the pid
+    written through it into another file); else close it and say so."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        os.close(fd)
+        raise EnvironmentFault(f"{path} is not a plain lock file (a link or a special file); "
+                               "remove it")  # fmt: skip
+    return fd
+
+
 class Lock:
     """An inter-process lock (``flock``) from a bounded set of lock files in the cache.
 
     The holder writes its process id into the file, so a waiting process can say whom it waits
     for. The kernel releases the lock when its holder dies, ``kill -9`` included. A ``spare`` lock
-    guards a write that does not need the cache: where the cache cannot hold its file, it takes
-    one in ``spare_lock_folder()`` instead of failing.
+    guards a write that does not need the cache. Where the cache cannot be written, it locks the
+    cache's lock file if there is one (read-only: it still excludes processes that can write it),
+    and otherwise takes a lock file in ``spare_lock_folder()``.
     """
 
     def __init__(self, purpose: str, key: str, what: str, *, spare: bool = False) -> None:
@@ -182,6 +199,7 @@ class Lock:
         self.what = what
         self.spare = spare
         self._fd: int | None = None
+        self._writable = True
 
     def __enter__(self) -> Lock:
         self.acquire()
@@ -197,14 +215,28 @@ class Lock:
                 log.warning("replacing the folder %s, which stood where a lock file belongs",
                             self.path)  # fmt: skip
                 shutil.rmtree(self.path, ignore_errors=True)
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
-        except OSError as exc:
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+            return _plain_file(os.open(self.path, flags, 0o666), self.path)
+        except (OSError, EnvironmentFault) as exc:
             if not self.spare:
                 raise
-            spare = spare_lock_folder()
-            log.info("no lock file in the cache (%s); locking in %s", exc, spare)
-            self.path = spare / self.path.name
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+            return self._open_spare(exc)
+
+    def _open_spare(self, cause: Exception) -> int:
+        with contextlib.suppress(OSError):  # the cache's own lock file, read-only
+            fd = _plain_file(os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW), self.path)
+            self._writable = False
+            return fd
+        try:
+            folder = spare_lock_folder()
+            log.info("no lock file in the cache (%s); locking in %s", cause, folder)
+            self.path = folder / self.path.name
+            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
+            return _plain_file(os.open(self.path, flags, 0o600), self.path)
+        except (OSError, EnvironmentFault) as exc:
+            raise EnvironmentFault(f"no lock file can guard against {self.what}: the cache cannot "
+                                   f"hold one ({cause}), nor can the temporary folder ({exc}); "
+                                   "make the cache writable") from None  # fmt: skip
 
     def acquire(self, notice: Callable[[str], None] | None = None, every: float = 10.0) -> None:
         """Block until the lock is held; after 1 s, and every ``every`` s, say who holds it."""
@@ -223,14 +255,16 @@ class Lock:
                            f"({waited:.0f} s so far)")  # fmt: skip
                     said = waited
                 time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        if self._writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode(), 0)
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.ftruncate(self._fd, 0)
+            if self._writable:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, 0)
             os.close(self._fd)  # closing releases the flock
             self._fd = None
 
