@@ -6,7 +6,6 @@ its figures need) and writes no files.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -211,7 +210,7 @@ def compute(
         models: dict[str, float] = {}
         # the cluster works through its tasks beside stages 3 to 6
         shared = bool(session.start(cluster_work(config, session))) and config.scheduler is None
-        if shared and (config.workers or os.cpu_count() or 1) >= (os.cpu_count() or 1):
+        if shared and session.fills_every_core:
             # beside a worker on every core, BLAS threads here only wait for each other (cold
             # `run --no-extras`: logistic regression 26.4 s on two threads, 13.5 s on one)
             stack.enter_context(threadpool_limits(1, user_api="blas"))

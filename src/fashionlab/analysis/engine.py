@@ -52,14 +52,12 @@ class Task:
 
 SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
 
-# Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, to hand freed memory back to
-# the system. Setting it turns off glibc's adaptive mmap threshold, so every array of 128 KiB or
-# more (a minibatch's activations, a class block's logits) is mapped and unmapped at each step:
-# network training took 1.8x as long and the atlas's convergence task 1.3x (benchmarks/
-# bench_malloc.py). The workers of the local cluster start without it (``_without_trim``); for
-# `dask worker`, the README gives the YAML setting that does the same. (The environment variable
-# DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__MALLOC_TRIM_THRESHOLD_ does not: Dask lower-cases
-# its key, which then names another setting.)
+# Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's
+# adaptive mmap threshold: every array of 128 KiB or more (a minibatch's activations, a class
+# block's logits) is mapped and unmapped at each step, and network training took 1.8x as long, the
+# atlas's convergence 1.3x (benchmarks/bench_malloc.py). The local cluster's workers start without
+# it (``_without_trim``); for `dask worker`, the README gives the YAML setting (the environment
+# variable DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__... does not work: Dask lower-cases it).
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 
@@ -238,8 +236,8 @@ class Session:
 
     ``with Session(workers, scheduler) as session: session.run(tasks)``; a fully cached batch
     starts nothing, and the cluster fashionlab started is closed on leaving (Ctrl-C included).
-    ``session.start(tasks)`` sends tasks ahead, so that the cluster works through them while
-    this process does other work; a later ``run`` of the same tasks gathers them.
+    ``session.start(tasks)`` sends tasks ahead, for the cluster to work through while this
+    process does other work; a later ``run`` of the same tasks gathers them.
     """
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
@@ -261,6 +259,12 @@ class Session:
         worker. With a scheduler, the number of cores here stands in for the workers."""
         count = max(1, min(len(items), self.workers or os.cpu_count() or 1))
         return [list(items[i::count]) for i in range(count)]
+
+    @property
+    def fills_every_core(self) -> bool:
+        """Whether the cluster is a local one with a worker on every core of this machine."""
+        cores = os.cpu_count() or 1  # the local cluster's default (``connect``)
+        return self.scheduler is None and (self.workers or cores) >= cores
 
     def _needs(self, tasks: Sequence[Task]) -> list[Task]:
         """The tasks neither cached nor started, connecting to the cluster if there are any."""
