@@ -172,9 +172,13 @@ def spare_lock_folder() -> Path:
     return folder
 
 
-def _plain_file(fd: int, path: Path) -> int:
-    """``fd`` if it is a regular file with no other name (a hard link would have the pid
-    written through it into another file); else close it and say so."""
+_CREATE = os.O_RDWR | os.O_CREAT
+
+
+def _open_plain(path: Path, flags: int, mode: int = 0o666) -> int:
+    """Open ``path`` without following a symbolic link, and only if it is a regular file with no
+    other name (a hard link would have the pid written through it into another file)."""
+    fd = os.open(path, flags | os.O_NOFOLLOW, mode)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
@@ -215,8 +219,7 @@ class Lock:
                 log.warning("replacing the folder %s, which stood where a lock file belongs",
                             self.path)  # fmt: skip
                 shutil.rmtree(self.path, ignore_errors=True)
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
-            return _plain_file(os.open(self.path, flags, 0o666), self.path)
+            return _open_plain(self.path, _CREATE)
         except (OSError, EnvironmentFault) as exc:
             if not self.spare:
                 raise
@@ -224,15 +227,14 @@ class Lock:
 
     def _open_spare(self, cause: Exception) -> int:
         with contextlib.suppress(OSError):  # the cache's own lock file, read-only
-            fd = _plain_file(os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW), self.path)
+            fd = _open_plain(self.path, os.O_RDONLY)
             self._writable = False
             return fd
         try:
             folder = spare_lock_folder()
             log.info("no lock file in the cache (%s); locking in %s", cause, folder)
             self.path = folder / self.path.name
-            flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW
-            return _plain_file(os.open(self.path, flags, 0o600), self.path)
+            return _open_plain(self.path, _CREATE, 0o600)
         except (OSError, EnvironmentFault) as exc:
             raise EnvironmentFault(f"no lock file can guard against {self.what}: the cache cannot "
                                    f"hold one ({cause}), nor can the temporary folder ({exc}); "
