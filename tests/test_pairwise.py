@@ -44,6 +44,15 @@ def blocks(frame: pd.DataFrame, pairs: list[tuple[str, str]]) -> tuple[np.ndarra
     )
 
 
+@pytest.fixture(params=["whole blocks", "slices of 30 rows in float64, 60 in float32"])
+def slices(request, monkeypatch) -> None:
+    """Each block read whole, or a slice at a time with a shorter last slice (blocks of about
+    200 rows here; the real ones of 6,000 are read in slices of 500 or 1,001)."""
+    if request.param != "whole blocks":
+        monkeypatch.setattr(pairwise, "SLICE_BYTES", 30 * 785 * 8)
+
+
+@pytest.mark.usefixtures("slices")
 def test_descent_on_every_pair_at_once_is_each_pairs_descent(frame) -> None:
     X, _, pairs = blocks(frame, PAIRS)
     thetas, val_accuracy = pairwise.descend_all(X, pairs, 0.05, 40)
@@ -57,6 +66,7 @@ def test_descent_on_every_pair_at_once_is_each_pairs_descent(frame) -> None:
     assert len(set(map(tuple, val_accuracy.T))) == len(PAIRS)  # the pairs differ
 
 
+@pytest.mark.usefixtures("slices")
 def test_convergence_on_every_pair_at_once_is_each_pairs_convergence(frame) -> None:
     X, rows, pairs = blocks(frame, PAIRS)
     sizes = [nesterov_step_size(bias_trick(X[r.train]).astype(np.float32)) for r in rows]
@@ -80,6 +90,16 @@ def test_a_pair_set_puts_each_class_in_one_block(frame) -> None:
     assert [b.pairs.tolist() for b in pairs.blocks if len(b.pairs) == 1] == [[0]]  # Pullover
     for block in pairs.blocks:
         for mask, part in ((block.train, "train"), (block.val, "val")):
-            for row, p in zip(mask, block.pairs, strict=True):
+            for row, p in zip(mask.T, block.pairs, strict=True):
                 assert set(block.rows[row == 1]) == set(getattr(rows[p], part)) & set(block.rows)
     assert pairs.n_train.tolist() == [len(r.train) for r in rows]
+
+
+@pytest.mark.parametrize(("rows", "sizes"), [(10, [3, 3, 3, 1]), (9, [3, 3, 3]), (2, [2]), (0, [])])
+def test_a_block_is_read_in_slices_that_cover_each_row_once(rows, sizes, monkeypatch) -> None:
+    monkeypatch.setattr(pairwise, "SLICE_BYTES", 3 * 4 * 8 + 7)  # 3 rows of 4 float64, not 4
+    masks = np.zeros((rows, 2))
+    block = pairwise._Matrices(np.zeros((rows, 4)), np.zeros((1, 2)), masks, masks)
+    covered = [np.arange(rows)[s] for s in block.slices()]
+    assert [len(part) for part in covered] == sizes
+    assert np.concatenate([np.arange(0), *covered]).tolist() == list(range(rows))
