@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -82,12 +85,18 @@ def test_p_values_recomputed_from_the_rows(results: dict) -> None:
     pairs = {"official test": ("network_correct", "logreg_correct"),
              "validation": ("network_correct", "logreg_correct"),
              "held-out": ("fair_network_correct", "logreg_correct")}  # fmt: skip
-    for test in compared["tests"]:
-        first, second = (bits(compared[k][test["rows"]]) for k in pairs[test["rows"]])
+    checked = [(test, *(bits(compared[k][test["rows"]]) for k in pairs[test["rows"]]))
+               for test in compared["tests"]]  # fmt: skip
+    converged = bits(compared["converged_logreg_correct"]["held-out"])
+    checked.append((compared["converged_test"], bits(compared["fair_network_correct"]["held-out"]),
+                    converged))  # fmt: skip
+    for test, first, second in checked:
         only_first, only_second = int(np.sum(first & ~second)), int(np.sum(second & ~first))
         assert (test["only_first"], test["only_second"]) == (only_first, only_second)
         expected = binomtest(only_first, only_first + only_second, 0.5).pvalue
         assert test["p_value"] == pytest.approx(expected, rel=1e-9)
+    hard = next(r for r in results["logreg"] if r["classes"] == ["Pullover", "Coat"])
+    assert converged.mean() == hard["converged"]["heldout_accuracy"]
     network = bits(compared["network_correct"]["validation"])
     assert Fraction(int(network.sum()), len(network)) == Fraction(
         round(results["network"]["val_accuracy"] * 2400), 2400
@@ -96,11 +105,14 @@ def test_p_values_recomputed_from_the_rows(results: dict) -> None:
 
 def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: dict) -> None:
     counts = {"win": 0, "tie": 0, "loss": 0}
+    small = 0  # leads of 5 images or fewer: McNemar's exact test gives p >= 2 / 2**5
     for pair in results["extras"]["atlas"]:
         n = pair["n_val"]
         network, logreg = round(pair["nn_val_accuracy"] * n), round(pair["logreg_val_accuracy"] * n)
         counts["win" if network > logreg else "loss" if network < logreg else "tie"] += 1
+        small += abs(network - logreg) <= 5
     text = (report / "report.md").read_text()
+    assert f"{small} of these differences are of 5 validation images or fewer" in text
     assert (f"ahead of 100-step logistic regression on {counts['win']} pairs, level on "
             f"{counts['tie']}") in text and f"behind on {counts['loss']}" in text  # fmt: skip
 
@@ -142,3 +154,23 @@ def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path, browser)
     page.close()
     assert errors == [] and undecoded == 0 and overflow <= 0
     assert any(h.startswith("Q5.1") for h in headings) and "Three accuracies" in headings
+
+
+def test_make_results_table_prints_the_readmes_results(report: Path) -> None:
+    """The README's promise: ``make results-table`` prints its table and findings from a run."""
+    root = Path(__file__).resolve().parents[1]
+    recipe = re.search(r"^results-table:.*\n\t(.+)$", (root / "Makefile").read_text(), re.M)
+    assert recipe is not None
+    command = recipe.group(1).replace("$(BIN)/python", sys.executable)
+    command = command.replace("report/results.json", str(report / "results.json"))
+    printed = subprocess.run(
+        shlex.split(command), capture_output=True, text=True, check=True
+    ).stdout
+    table = [line for line in printed.splitlines() if line.startswith("|")]
+    findings = [line for line in printed.splitlines() if line.startswith("- ")]
+    assert len(table) == 5 and len(findings) == 5
+    readme = (root / "README.md").read_text()
+    # logistic regression's rows are exact on every machine; the network's move with the CPU
+    assert all(line in readme for line in table if not line.startswith("| neural network"))
+    results = json.loads((report / "results.json").read_text())
+    assert f"{results['network']['epochs_run']} epochs" in table[-1]

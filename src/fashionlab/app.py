@@ -21,7 +21,7 @@ from .progress import LogProgress, Progress
 from .results import Results, from_json, to_json
 from .storage import cache_home
 
-STUDY_REVISION = 1  # bumped when the study's record changes shape or meaning
+STUDY_REVISION = 2  # bumped when the study's record or its figures change shape or meaning
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:

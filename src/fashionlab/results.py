@@ -19,7 +19,7 @@ from typing import Any
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the comparison's test against converged logistic regression
 Pair = tuple[str, str]
 
 
@@ -167,6 +167,10 @@ class Comparison:
     fair_network_official_test_accuracy: float
     fair_network_best_epoch: int
     tests: list[McNemar]
+    # converged logistic regression on the held-out rows, against the network trained on the same
+    # 7,200 rows: does the network's lead survive longer training?
+    converged_logreg_correct: dict[str, str]
+    converged_test: McNemar
     seeds: list[int]
     seed_val_accuracies: list[float]
     seed_official_test_accuracies: list[float]

@@ -24,7 +24,7 @@ from .analysis import (
     rate_grid,
     tenclass,
 )  # fmt: skip
-from .analysis.pairs import run_split, score
+from .analysis.pairs import PairRun, run_split, score
 from .artifacts import Artifacts
 from .cache import versions
 from .config import ALL_PAIRS, CLASS_NAMES, CONVERGENCE_MAX_STEPS, INTERACTIVE_POINTS, Config
@@ -114,8 +114,9 @@ def mixing(mapped: Mapped, classes: tuple[str, str]) -> float:
 
 def logreg_result(
     data: Data, config: Config, classes: tuple[str, str], mapped: Mapped
-) -> tuple[LogregResult, np.ndarray, float]:
-    """Q4 on one pair: the assignment's run, a converged fit, and what the first steps did."""
+) -> tuple[LogregResult, PairRun]:
+    """Q4 on one pair: the assignment's run, a converged fit, and what the first steps did; the
+    record and the run (its weights, converged weights and time)."""
     split, official = data.pair(classes), data.official_test(classes)
     run = run_split(split, learning_rate=config.learning_rate, steps=config.steps,
                     official_test=official, converge=True)  # fmt: skip
@@ -141,7 +142,7 @@ def logreg_result(
         steps_to_99=steps_to_fraction(val, 0.99) if ok else None, converged=converged,
         dynamics=to_json(found),
     )  # fmt: skip
-    return result, run.theta, run.seconds
+    return result, run
 
 
 def network_result(
@@ -215,13 +216,16 @@ def compute(
             # `run --no-extras`: logistic regression 26.4 s on two threads, 13.5 s on one)
             stack.enter_context(threadpool_limits(1, user_api="blas"))
         with _stage(3, total, stages, progress):
-            logreg = []
+            logreg, converged_thetas = [], {}
             for classes in config.pairs:
-                result, artifacts.thetas[classes], seconds = logreg_result(
-                    data, config, classes, mapped
-                )
+                result, run = logreg_result(data, config, classes, mapped)
+                assert run.converged_theta is not None  # run_split(converge=True) fits it
                 logreg.append(result)
-                models[f"logreg {classes[0]} vs {classes[1]}"] = seconds
+                artifacts.thetas[classes], converged_thetas[classes] = (
+                    run.theta,
+                    run.converged_theta,
+                )
+                models[f"logreg {classes[0]} vs {classes[1]}"] = run.seconds
             grid = rate_grid.rate_grid(
                 config.pairs, session, data_dir=config.data_dir, verify=config.verify,
                 on_done=lambda done, total: progress.tick("grid run", done, total),
@@ -231,8 +235,8 @@ def compute(
         hard = config.pairs[-1]
         with _stage(5, total, stages, progress):
             compared = comparison.compare(data.pair(hard), data.official_test(hard),
-                                          artifacts.thetas[hard], model, config.network,
-                                          config.seed, config.seeds, session,
+                                          artifacts.thetas[hard], converged_thetas[hard], model,
+                                          config.network, config.seed, config.seeds, session,
                                           data_dir=config.data_dir, verify=config.verify)  # fmt: skip
         results = Results(config=config.as_dict(), data=summary, embedding=embedded, logreg=logreg,
                           network=network, comparison=compared, versions=versions(),

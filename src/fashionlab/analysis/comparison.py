@@ -81,6 +81,7 @@ def compare(
     split: PairSplit,
     official: tuple[np.ndarray, np.ndarray],
     theta: np.ndarray,
+    converged_theta: np.ndarray,
     model: object,
     settings: NetworkSettings,
     seed: int,
@@ -90,7 +91,9 @@ def compare(
     data_dir: str | None,
     verify: bool,
 ) -> Comparison:
-    """McNemar's exact tests, a network trained on logistic regression's rows, and seed spread."""
+    """McNemar's exact tests, a network trained on logistic regression's rows, and seed spread.
+
+    ``theta`` is the assignment's 100-step fit, ``converged_theta`` the fit to convergence."""
     rows = {"validation": (split.X_val, split.y_val), "held-out": (split.X_heldout, split.y_heldout),
             "official test": official}  # fmt: skip
     logreg = {name: logreg_correct(theta, *xy) for name, xy in rows.items()}
@@ -104,6 +107,7 @@ def compare(
     tests = [_test("official test", network["official test"], logreg["official test"]),
              _test("validation", network["validation"], logreg["validation"]),
              _test("held-out", fair["held-out"], logreg["held-out"])]  # fmt: skip
+    converged = {"held-out": logreg_correct(converged_theta, *rows["held-out"])}
     seed_val, seed_test = seed_accuracies(split.classes, session, settings, seeds,
                                           data_dir=data_dir, verify=verify)  # fmt: skip
     return Comparison(
@@ -116,6 +120,8 @@ def compare(
         fair_network_official_test_accuracy=float(fair["official test"].mean()),
         fair_network_best_epoch=fair_run.best_epoch,
         tests=tests,
+        converged_logreg_correct={k: as_bits(v) for k, v in converged.items()},
+        converged_test=_test("held-out", fair["held-out"], converged["held-out"]),
         seeds=list(seeds),
         seed_val_accuracies=seed_val,
         seed_official_test_accuracies=seed_test,

@@ -157,7 +157,8 @@ def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -
 
     ``2397/2400 -> '99.88%'`` whether it arrives as ``Fraction(2397, 2400)``, a float64, a float32
     or (with ``n=2400``) any float within ``ROW_TOLERANCE`` of it. With ``n``, the value is first
-    snapped to the exact fraction k / n.
+    snapped to the exact fraction k / n. A share short of 100 % (or above 0 %) is never shown as
+    100 % (or 0 %): it gets more digits, ``2399/2400 -> '99.96%'`` with ``digits=1``.
     """
     if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
         raise ValueError(f"digits must be a whole number >= 0, got {digits!r}")
@@ -169,7 +170,23 @@ def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -
         context.prec = 50  # exact for any k / n a report meets
         scaled = 100 * _exact_decimal(value)
         rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        while rounded in (0, 100) and abs(rounded - scaled) > SAME_SHARE * 100 and digits < 12:
+            digits += 1
+            rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
     return f"{rounded}%"
+
+
+SAME_SHARE = 1e-12  # a float this close to 0 or 1 (a Wilson bound of k = n) is shown as 0 or 1
+
+
+def decimal(share: float, digits: int = 3) -> str:
+    """'0.823'; a share short of 1 (or above 0) is never shown as 1.000 (or 0.000): it gets more
+    digits, as ``percent`` does."""
+    text = f"{share:.{digits}f}"
+    while float(text) in (0.0, 1.0) and abs(float(text) - share) > SAME_SHARE and digits < 12:
+        digits += 1
+        text = f"{share:.{digits}f}"
+    return text
 
 
 def mean_sd(values: np.ndarray | list[float]) -> tuple[float, float]:

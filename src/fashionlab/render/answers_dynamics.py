@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..results import LogregResult, Results
-from .format import pair_name, pct
+from .format import pair_name, pct, plural
 
 
 def dynamics_paragraph(run: LogregResult) -> list[str]:
@@ -14,8 +14,9 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     limit, ratio = found["stable_step_limit"], found["step_ratio"]
     curvature = (
         f"The steepest direction of the loss has curvature at most L = λmax(XᵀX)/(4n) = "
-        f"{found['lipschitz']:.1f}, so gradient descent is stable only for learning rates below "
-        f"2/L = {limit:.4f}; the assignment's {run.learning_rate:g} is {ratio:.1f} times that limit."
+        f"{found['lipschitz']:.1f}, so gradient descent is guaranteed to lower the loss at every "
+        f"step only for learning rates below 2/L = {limit:.4f}; the assignment's "
+        f"{run.learning_rate:g} is {ratio:.1f} times that limit, so its first steps can overshoot."
     )
     if not found["step_exceeds_limit"]:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
@@ -45,8 +46,10 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         settles = (
             " It settles once the predictions move away from 0.5: the curvature h(1 - h) shrinks, "
             f"and from step {found['curvature_below_limit_step']} the measured top eigenvalue of the "
-            "Hessian is below 2/learning rate, so the steps become stable."
-        )
+            "Hessian is below 2/learning rate"
+            + (f"; the training loss stops rising at step {found['rise_to_step']}."
+               if rise else ".")
+        )  # fmt: skip
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
     ]
@@ -57,23 +60,29 @@ def rate_grid_paragraph(results: Results) -> list[str]:
     sentences = []
     for run in results.logreg:
         cells = [r for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
-        finite = [r for r in cells if r.val_accuracy is not None]
-        if not finite:
+        right = {(r.learning_rate, r.steps): round(r.val_accuracy * run.n_val)  # rows right
+                 for r in cells if r.val_accuracy is not None}  # fmt: skip
+        if not right:
             continue
-        best = max(finite, key=lambda r: (r.val_accuracy, -r.steps, -r.learning_rate))
-        assignment = next(
-            (r for r in finite if (r.learning_rate, r.steps) == (run.learning_rate, run.steps)),
-            None,
-        )
-        diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
+        top = max(right.values())
+        best = sorted(cell for cell, n in right.items() if n == top)
+        shortest = min(best, key=lambda cell: (cell[1], cell[0]))
+        where = f"learning rate {shortest[0]:g} for {shortest[1]} steps"
         text = (
-            f"For {pair_name(run.classes)} the best cell of the grid is learning rate "
-            f"{best.learning_rate:g} for {best.steps} steps ({pct(best.val_accuracy, run.n_val)})"
-        )
+            f"For {pair_name(run.classes)} the best cell of the grid is {where}"
+            if len(best) == 1
+            else f"For {pair_name(run.classes)} {len(best)} cells of the grid tie for the best, "
+            f"the shortest {where}"
+        ) + f" ({pct(top / run.n_val, run.n_val)})"
+        assignment = right.get((run.learning_rate, run.steps))
         if assignment is not None:
             text += (
-                f", against {pct(assignment.val_accuracy, run.n_val)} at the assignment's setting"
+                f", against {pct(assignment / run.n_val, run.n_val)} at the assignment's setting"
             )
+            if top > assignment:
+                text += (f" ({plural(top - assignment, 'validation image')} more, picked on those "
+                         "same rows, so the lead is optimistic)")  # fmt: skip
+        diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
         text += "."
         if diverged:
             text += f" At learning rate {', '.join(f'{d:g}' for d in diverged)} it diverges."
@@ -81,6 +90,7 @@ def rate_grid_paragraph(results: Results) -> list[str]:
     if not sentences:
         return []
     return [
-        " ".join(sentences) + " The grids below show where the steps are too small to get "
+        " ".join(sentences)
+        + " The report's learning-rate grids show where the steps are too small to get "
         "far in time and where they are too large to settle."
     ]

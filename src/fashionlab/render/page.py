@@ -224,9 +224,6 @@ def markdown_table(table: Table) -> str:
     return "\n".join(lines)
 
 
-_md_table = markdown_table  # the name render/report.py imports
-
-
 def _fence(code: str) -> str:
     """A backtick fence longer than any run of backticks inside ``code``."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)

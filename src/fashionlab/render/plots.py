@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from ..analysis.metrics import decimal, percent
 from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
@@ -225,7 +226,7 @@ def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accura
     low = float(np.nanmin(matrix))
     shown = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=low, vmax=1.0)
     figure.colorbar(shown, ax=axes, label=label)
-    texts = np.where(np.isfinite(matrix), np.char.mod("%.3f", np.nan_to_num(matrix)), "")
+    texts = np.array([[decimal(x) if np.isfinite(x) else "" for x in row] for row in matrix])
     _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=7)
     _class_axes(axes, title, "class (the matrix is symmetric)", "class")
     return figure
@@ -245,9 +246,8 @@ def _percent(share: float) -> str:
 
 
 def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
-    """True (rows) against predicted (columns) classes, each row as shares of its true class. The
-    colour scale spans the off-diagonal errors only, so a 95 % diagonal cannot wash them out; the
-    diagonal (recall) is written on plain green."""
+    """True (rows) against predicted classes (columns), rows as shares of their class. Colours span
+    the errors only, so a 95 % diagonal (recall, on plain green) cannot wash them out."""
     shares = row_normalise(counts)
     if shares.shape != (len(CLASS_NAMES),) * 2:
         raise ValueError(f"a confusion matrix is 10x10 counts, got shape {shares.shape}")
@@ -281,7 +281,7 @@ def lr_steps_grid(
     for row in rows:
         i, j = rates.index(float(row["learning_rate"])), steps.index(int(row["steps"]))
         if row["val_accuracy"] is not None and np.isfinite(row["val_accuracy"]):
-            grid[i, j], texts[i, j] = row["val_accuracy"], f"{100 * row['val_accuracy']:.1f}%"
+            grid[i, j], texts[i, j] = row["val_accuracy"], percent(row["val_accuracy"], 1)
             continue
         at = row.get("diverged_at_step")
         texts[i, j] = "diverged" + (f"\nat step {at}" if at is not None else "")

@@ -1,4 +1,5 @@
-"""``python -m fashionlab.render.readme_table report/results.json``: the README's results table."""
+"""``python -m fashionlab.render.readme_table report/results.json`` (``make results-table``): the
+README's results table and its headline findings, from a run's ``results.json``."""
 
 from __future__ import annotations
 
@@ -6,13 +7,58 @@ import json
 import sys
 from pathlib import Path
 
+from ..analysis.metrics import mean_sd
 from ..results import Results, from_json
-from .report import markdown_table
+from .answers_network import test_sentence
+from .format import interval, pct
+from .page import markdown_table
+from .report import results_table
+from .sections_extras import UNDECIDABLE_LEAD, atlas_outcomes, undecidable_leads
+
+
+def headline(results: Results) -> list[str]:
+    """The findings the README states under its table, each from the run's numbers."""
+    hard, compared = results.logreg[-1], results.comparison
+    tests = {t.rows: t for t in compared.tests}
+    val_mean, val_sd = mean_sd(compared.seed_val_accuracies)
+    test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
+    found = [
+        f"Against 100-step logistic regression, "
+        f"{test_sentence(tests['official test'], 'the network', 'logistic regression')}.",
+        f"Trained on the same {hard.n_train:,} rows as logistic regression, the network reaches "
+        f"{interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the held-out rows; "
+        f"logistic regression {interval(hard.heldout_accuracy, hard.n_heldout)} after 100 steps"
+        + (
+            f" and {interval(hard.converged.heldout_accuracy, hard.n_heldout)} trained to "
+            f"convergence. Against the converged fit, "
+            f"{test_sentence(compared.converged_test, 'the network', 'logistic regression')}."
+            if hard.converged is not None
+            else "."
+        ),
+        f"Over {len(compared.seeds)} seeds the network reaches {pct(val_mean)} ± "
+        f"{100 * val_sd:.2f} points validation and {pct(test_mean)} ± {100 * test_sd:.2f} points "
+        f"official test accuracy (mean ± sample sd).",
+    ]
+    if results.extras is not None:
+        ten, outcomes = results.extras.ten_classes, atlas_outcomes(results.extras)
+        found += [
+            f"On all ten classes, softmax regression written in numpy reaches "
+            f"{interval(ten.official_test_accuracy, ten.n_official_test)} on the official test "
+            f"images and the 784-100-10 network "
+            f"{interval(ten.network_official_test_accuracy, ten.n_official_test)}.",
+            f"Across the {len(results.extras.atlas)} pairs the network's validation accuracy is "
+            f"above 100-step logistic regression's on {outcomes['win']}, equal on "
+            f"{outcomes['tie']} and below on {outcomes['loss']}; {undecidable_leads(results.extras)} "
+            f"of these differences are of {UNDECIDABLE_LEAD} images or fewer, too few for any "
+            "test to call significant.",
+        ]
+    return [f"- {sentence}" for sentence in found]
 
 
 def main(argv: list[str] | None = None) -> None:
     path = Path((argv or sys.argv[1:] or ["report/results.json"])[0])
-    print(markdown_table(from_json(Results, json.loads(path.read_text()))))
+    results = from_json(Results, json.loads(path.read_text()))
+    print("\n".join([markdown_table(results_table(results)), "", *headline(results)]))
 
 
 if __name__ == "__main__":

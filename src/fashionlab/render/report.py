@@ -24,7 +24,7 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
              ("q1_grid", "The first 25 training images with their classes.")],
     "q1_2": [("pca_variance", "Cumulative share of variance against principal components."),
              ("tsne_all", "t-SNE map of the first images, all ten classes.")],
-    "q5_1": [("nn_loss", "The network's loss per epoch; the dashed line marks the restored epoch."),
+    "q5_1": [("nn_loss", "The network's loss per epoch; the dotted line marks the restored epoch."),
              ("nn_accuracy", "The network's accuracy per epoch.")],
 }  # fmt: skip
 
@@ -148,10 +148,3 @@ def write(folder: Path, results: Results, figures: Mapping[str, bytes], meta: Pa
 def write_json(path: Path, results: Results) -> None:
     text = json.dumps(to_json(results), indent=2, allow_nan=False)
     atomic_write_bytes(path, (text + "\n").encode())
-
-
-def markdown_table(results: Results) -> str:
-    """The results table as Markdown, for the README (``python -m fashionlab.render.report``)."""
-    table = results_table(results)
-    lines = ["| " + " | ".join(table.header) + " |", "|" + "---|" * len(table.header)]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in table.rows])
