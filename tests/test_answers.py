@@ -247,3 +247,17 @@ def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str)
     results = make_results()
     results.rate_grid = [grid_row(*cell) for cell in cells]
     assert words in text(results, "q4_3")
+
+
+def test_how_long_says_when_accuracy_first_reaches_and_when_it_stays() -> None:
+    results = make_results()
+    run = results.logreg[1]
+    run.history["val_accuracy"] = [0.5, 0.79, 0.6, 0.8, 0.7, 0.81, 0.82]  # final 0.82
+    run.steps_to_95, run.steps_to_99 = 2, 7  # 0.95 * 0.82 = 0.779; 0.99 * 0.82 = 0.8118
+    said = text(results, "q4_2")
+    assert (
+        "first reached 95% of its final value at step 2 (and stayed at or above it from step 6 on)"
+        in said
+    )
+    assert "and 99% at step 7." in said
+    assert answers.stays_from([0.5, 0.9, 1.0], 0.95) == 3 and answers.stays_from([1.0], 0.5) == 1

@@ -136,17 +136,26 @@ def q3(results: Results) -> list[str]:
     return _forecast(results, min(1, len(results.logreg) - 1))
 
 
+def stays_from(values: list[float], fraction: float) -> int:
+    """The step (1-based, as the loop logs them) from which every value is at least ``fraction``
+    of the last one."""
+    below = [i for i, v in enumerate(values) if v < fraction * values[-1]]
+    return below[-1] + 2 if below else 1
+
+
 def _how_long(run: LogregResult, wall: str | None) -> str:
     assert run.steps_to_95 is not None and run.steps_to_99 is not None
     timing = f" The {plural(run.steps, 'step')} took {wall}." if wall is not None else ""
-    if run.steps_to_95 == run.steps_to_99:
-        reach = (
-            f"reached 95% and 99% of its final value both within {plural(run.steps_to_99, 'step')}"
-        )
-    else:
-        reach = (f"reached 95% of its final value after {plural(run.steps_to_95, 'step')} and 99% "
-                 f"after {plural(run.steps_to_99, 'step')}")  # fmt: skip
-    return f"How long: validation accuracy {reach}.{timing}"
+    val, reached = run.history["val_accuracy"], []
+    for share, first, of in (
+        (95, run.steps_to_95, " of its final value"),
+        (99, run.steps_to_99, ""),
+    ):
+        stays = stays_from(val, share / 100)
+        reached.append(f"{share}%{of} at step {first}"
+                       + ("" if stays == first else f" (and stayed at or above it from step {stays} on)"))  # fmt: skip
+    return (f"How long: validation accuracy, which the loop logs at each step before that step's "
+            f"update, first reached {reached[0]}, and {reached[1]}.{timing}")  # fmt: skip
 
 
 def _converged(run: LogregResult) -> str:

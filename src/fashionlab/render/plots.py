@@ -115,9 +115,8 @@ def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> 
     return logreg_runs({title: history})
 
 
-def _epoch_curve(
-    history: Mapping[str, Sequence[float]], metric: str, label: str, best_epoch: int | None
-) -> Figure:
+def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str,
+                 best_epoch: int | None) -> Figure:  # fmt: skip
     figure, axes = _figure(6, 4.2)
     epochs = np.arange(1, len(history[metric]) + 1)
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
@@ -126,7 +125,8 @@ def _epoch_curve(
         if not 1 <= best_epoch <= len(epochs):
             raise ValueError(f"best_epoch must be in 1..{len(epochs)}, got {best_epoch}")
         axes.axvline(best_epoch, color=MARK_COLOUR, ls=":", lw=1.5, label="restored weights")
-        axes.text(best_epoch, 0.97, f" restored: epoch {best_epoch}", va="top", fontsize=9,
+        side = "right" if best_epoch > (1 + len(epochs)) / 2 else "left"  # the side with room
+        axes.text(best_epoch, 0.97, f" restored: epoch {best_epoch} ", va="top", ha=side, fontsize=9,
                   color=MARK_COLOUR, transform=axes.get_xaxis_transform())  # fmt: skip
     axes.set(title=f"Model {label}", xlabel="Epoch", ylabel=label)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -149,8 +149,7 @@ def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | No
 def explained_variance(ratio: np.ndarray, mark: int = 50) -> Figure:
     """Cumulative share of variance against the number of principal components, marking ``mark``."""
     figure, axes = _figure(6.4, 4.2)
-    cumulative = np.cumsum(ratio)
-    components = np.arange(1, len(ratio) + 1)
+    cumulative, components = np.cumsum(ratio), np.arange(1, len(ratio) + 1)
     axes.plot(components, cumulative, color=TRAIN_COLOUR, label="cumulative share")
     kept = cumulative[mark - 1]
     axes.axvline(mark, color=VAL_COLOUR, ls="--", lw=1)
@@ -176,16 +175,17 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
 def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int = 9) -> Figure:
     """Every pair's weights theta_1..theta_784, each scaled by its largest |weight| and centred at 0."""
     rows = max(1, -(-len(pairs) // columns))
-    figure = Figure(figsize=(PAGE_WIDTH_IN, 1.5 * rows + 1.1))
+    figure = Figure(figsize=(PAGE_WIDTH_IN, 1.3 * rows + 1.1))
     figure.suptitle("Logistic-regression weights for every pair (red favours the second class)")
-    weights = [np.asarray(theta).ravel()[1:] for _, theta in pairs]
-    scaled = [w / (np.abs(w).max() or 1.0) for w in weights]
+    scaled = [w / (np.abs(w).max() or 1.0) for w in (np.ravel(t)[1:] for _, t in pairs)]
     tiles = _tiles(figure, scaled, columns, cmap="RdBu_r", vmin=-1, vmax=1)
     for axes, (classes, _) in zip(tiles, pairs, strict=True):
         axes.set_title(f"{classes[0]}\nvs {classes[1]}", fontsize=7.5)
-    if tiles:
-        figure.colorbar(tiles[0].images[0], ax=tiles, location="bottom", shrink=0.5, aspect=40,
-                        fraction=0.04, label="weight / largest |weight|")  # fmt: skip
+    inch = 1 / figure.get_figheight()  # in figure heights: margins of 0.9 in for title and bar
+    figure.subplots_adjust(left=0.01, right=0.99, top=1 - 0.9 * inch, bottom=0.9 * inch, hspace=0.5)
+    if tiles:  # the colour bar in the bottom margin, not taking a share of the tiles' grid
+        figure.colorbar(tiles[0].images[0], cax=figure.add_axes((0.3, 0.25 * inch, 0.4, 0.12 * inch)),
+                        orientation="horizontal", label="weight / largest |weight|")  # fmt: skip
     return figure
 
 

@@ -40,7 +40,8 @@ def results_table(results: Results) -> Table:
         ])  # fmt: skip
     net = results.network
     rows.append([
-        f"neural network, {pair_name(net.classes)}", plural(net.epochs_run, "epoch"),
+        f"neural network, {pair_name(net.classes)}",
+        f"{plural(net.epochs_run, 'epoch')} (weights of epoch {net.best_epoch})",
         interval(net.val_accuracy, net.n_val), "- (trained on these rows)",
         interval(net.official_test_accuracy, net.n_official_test),
     ])  # fmt: skip

@@ -68,7 +68,7 @@ def atlas_section(results: Results) -> Section:
         )
     table = Table(
         ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
-         "logreg converged: validation", "network: validation (95% CI)", "steps to 95%",
+         "logreg converged: validation", "network: validation (95% CI)", "steps to 95% of final",
          "network vs logreg"],
         [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
           pct(r.logreg_converged_val_accuracy, r.n_val),
@@ -132,10 +132,15 @@ def learned_section(results: Results) -> Section:
     paragraphs, figures = [], []
     for summary in extras.weights:
         first, second = summary.classes
+        row, column = summary.strongest_at
+        towards = second if summary.strongest_weight > 0 else first
         paragraphs.append(
-            f"{pair_name(summary.classes)}: the pixels that push towards {second} (red) weigh most "
-            f"around {_region(summary.positive_centre)} of the image; those that push towards "
-            f"{first} (blue) around {_region(summary.negative_centre)}."
+            f"{pair_name(summary.classes)}: weighted by their size, the pixels that push towards "
+            f"{second} (red) are centred on {_region(summary.positive_centre)} of the image, those "
+            f"that push towards {first} (blue) on {_region(summary.negative_centre)} (a centre, "
+            f"which can fall between two strips of strong pixels: the figure shows where they "
+            f"are). The strongest single weight, {summary.strongest_weight:+.3f}, is at row {row}, "
+            f"column {column}, pushing towards {towards}."
         )
         figures.append(
             (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")
