@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -101,6 +102,13 @@ def test_an_uninstalled_keras_backend_is_named(data_dir, tmp_path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_kerass_numpy_backend_cannot_train_and_is_refused_before_any_work(data_dir) -> None:
+    done = fashionlab("nn", "--epochs", "1", "--data-dir", str(data_dir), "--no-verify",
+                      env={"KERAS_BACKEND": "numpy"})  # fmt: skip
+    one_line(done, 2, "KERAS_BACKEND='numpy'", "can train")
+    assert done.stdout == ""
+
+
 def test_an_empty_keras_backend_means_unset(data_dir, tmp_path) -> None:
     # stopped by the testing hook once stage 1 began: the check had passed
     done = fashionlab("run", "--no-notebook", "--data-dir", str(data_dir), "--no-verify",
@@ -151,6 +159,70 @@ def test_a_plot_folder_under_a_file_fails_before_training(data_dir, tmp_path) ->
                       str(data_dir), "--no-verify")  # fmt: skip
     one_line(done, 2, "--plot", "is a file")
     assert "Epoch" not in done.stdout  # not one training step was taken
+
+
+LOGREG = ["logreg", "--steps", "3", "--no-verify"]
+
+
+def test_a_plot_folder_holding_a_users_file_is_refused_before_any_work(data_dir, tmp_path) -> None:
+    plots = tmp_path / "plots"
+    plots.mkdir()
+    (plots / "logreg_trouser_ankleboot.svg").write_text("MY PRECIOUS")  # the name logreg writes
+    (plots / "notes.txt").write_text("mine")
+    before = tree(plots)
+    done = fashionlab(*LOGREG, "--plot", str(plots), "--data-dir", str(data_dir))
+    one_line(done, 2, "--plot", "which fashionlab did not write")
+    assert tree(plots) == before and "step" not in done.stdout
+
+
+@pytest.mark.parametrize("where", ["the data folder", "inside the cache"])
+def test_plot_and_sweep_out_never_write_into_the_data_or_the_cache(where, data_dir) -> None:
+    cache_root().mkdir(parents=True, exist_ok=True)
+    folder = {"the data folder": data_dir, "inside the cache": cache_root() / "x"}[where]
+    data_before, cache_before = tree(data_dir.parent), tree(cache_root())
+    for args, flag in (
+        (LOGREG, "--plot"),
+        (["sweep", "--steps", "3", "--workers", "1", "--no-verify"], "--out"),
+    ):
+        done = fashionlab(*args, flag, str(folder), "--data-dir", str(data_dir))
+        one_line(done, 2, flag, "overlaps" if where != "the data folder" else "is the data folder")
+    assert tree(data_dir.parent) == data_before and tree(cache_root()) == cache_before
+
+
+def test_plot_folders_collect_the_figures_of_several_commands(data_dir, tmp_path) -> None:
+    plots = tmp_path / "plots"
+    for classes in (["Trouser", "Ankle boot"], ["Pullover", "Coat"], ["Trouser", "Ankle boot"]):
+        done = fashionlab(*LOGREG, "--classes", *classes, "--plot", str(plots), "--data-dir",
+                          str(data_dir))  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    names = sorted(p.name for p in plots.iterdir())
+    assert names == ["fashionlab-manifest.json", "logreg_pullover_coat.svg",
+                     "logreg_trouser_ankleboot.svg"]  # fmt: skip
+    listed = json.loads((plots / "fashionlab-manifest.json").read_text())["files"]
+    assert listed == {name: hashlib.sha256((plots / name).read_bytes()).hexdigest()
+                      for name in names if name.endswith(".svg")}  # fmt: skip
+
+
+def test_a_file_named_like_a_staging_leftover_is_still_the_users(data_dir, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".stage.notes.tmp").write_text("precious")
+    done = fashionlab(*LOGREG, "--plot", str(out), "--data-dir", str(data_dir))
+    one_line(done, 2, "--plot", ".stage.notes.tmp")
+    assert (out / ".stage.notes.tmp").read_text() == "precious"
+
+
+@pytest.mark.parametrize("flag", ["--plot", "--out"])
+def test_a_home_folder_of_nobody_is_one_line(flag, data_dir) -> None:
+    command = LOGREG if flag == "--plot" else ["explore", "--no-verify"]
+    done = fashionlab(*command, flag, "~nosuchuser-fashionlab/x", "--data-dir", str(data_dir))
+    one_line(done, 2, flag, "~nosuchuser-fashionlab/x")
+
+
+def test_a_sweeps_missing_data_folder_is_one_line_before_any_cluster(tmp_path) -> None:
+    done = fashionlab("sweep", "--steps", "3", "--workers", "1", "--data-dir",
+                      str(tmp_path / "missing"))  # fmt: skip
+    one_line(done, 2, "--data-dir", "no such directory")
 
 
 # --------------------------------------------------------------------------- full disks

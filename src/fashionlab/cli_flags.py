@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from . import __version__
 from . import config as defaults
-from .cli_types import class_name, engine_flags, integer, positive_float
+from .cli_types import class_name, engine_flags, folder_path, integer, positive_float
 from .config import Config
 
 
@@ -44,14 +44,6 @@ def _existing_dir(text: str) -> str:
         raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
     if not os.access(path, os.R_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"directory is not readable: {text!r}")
-    return text
-
-
-def _output_dir(text: str) -> str:
-    """Only its shape is checked here; ``outdir.check`` decides, before any work, whether
-    fashionlab may write there."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder path, got ''")
     return text
 
 
@@ -130,11 +122,11 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     )
     logreg.add_argument("--steps", type=integer(1, 1_000_000), default=defaults.STEPS, metavar="N")
     _add_data_flags(logreg)
-    logreg.add_argument("--plot", type=_output_dir, metavar="DIR", help="write learning curves")
+    logreg.add_argument("--plot", type=folder_path, metavar="DIR", help="write learning curves")
     logreg.add_argument("--json", action="store_true", help="print one JSON object")
 
     explore = command("explore", "PCA, t-SNE and every exploration figure, as PNG files")
-    explore.add_argument("--out", type=_output_dir, default="explore", metavar="DIR")
+    explore.add_argument("--out", type=folder_path, default="explore", metavar="DIR")
     explore.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
     _add_data_flags(explore)
     explore.add_argument("--json", action="store_true", help="print the files written")
@@ -151,14 +143,14 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     nn.add_argument("--patience", type=integer(1, 10_000), default=Config.patience, metavar="N")
     nn.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(nn)
-    nn.add_argument("--plot", type=_output_dir, metavar="DIR", help="write loss/accuracy curves")
+    nn.add_argument("--plot", type=folder_path, metavar="DIR", help="write loss/accuracy curves")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """run."""
     run = command("run", "the whole study: every question answered in one report")
-    run.add_argument("--out", type=_output_dir, default="report", metavar="DIR")
+    run.add_argument("--out", type=folder_path, default="report", metavar="DIR")
     _add_data_flags(run)
     run.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
     run.add_argument("--epochs", type=integer(1, 10_000), default=Config.epochs, metavar="N")
@@ -195,7 +187,7 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     )
     atlas.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(atlas)
-    atlas.add_argument("--plot", type=_output_dir, metavar="DIR", help="write the heat map")
+    atlas.add_argument("--plot", type=folder_path, metavar="DIR", help="write the heat map")
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
@@ -205,6 +197,6 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     softmax.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
     _add_data_flags(softmax)
     softmax.add_argument(
-        "--plot", type=_output_dir, metavar="DIR", help="write the confusion matrix"
+        "--plot", type=folder_path, metavar="DIR", help="write the confusion matrix"
     )
     softmax.add_argument("--json", action="store_true", help="print one JSON object")

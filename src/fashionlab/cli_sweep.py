@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .cli_types import class_name, comma_list, engine_flags, integer, positive_float
+from .cli_types import class_name, comma_list, engine_flags, folder_path, integer, positive_float
 from .config import ALL_PAIRS, NN_EPOCHS, PAIRS, SEED, SHUFFLE_SEED
 from .errors import UsageError
 
@@ -39,11 +39,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
                         f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
     engine_flags(parser)
-    parser.add_argument("--data-dir", metavar="DIR",
+    parser.add_argument("--data-dir", type=folder_path, metavar="DIR",
                         help="folder of the four official .gz files, as each worker sees it")  # fmt: skip
     parser.add_argument("--no-verify", dest="verify", action="store_false",
                         help="accept files whose SHA-256 differs from the official ones")  # fmt: skip
-    parser.add_argument("--out", metavar="DIR", help="write sweep.csv, sweep.json and figures")
+    parser.add_argument("--out", type=folder_path, metavar="DIR",
+                        help="write sweep.csv, sweep.json and figures")  # fmt: skip
     parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
     return parser
 
@@ -87,6 +88,8 @@ def progress_printer(stream: Any = None) -> Callable[..., None]:
 def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
     from .analysis import engine, sweep
+    from .app import protected_folders
+    from .data.loaded import load_data
     from .render import sweep as render
 
     engine.check_cluster(args.workers, args.scheduler)
@@ -95,7 +98,9 @@ def run(args: argparse.Namespace) -> None:
     if args.out is not None:
         from . import outdir
 
-        folder = outdir.check(args.out, protected={})
+        folder = outdir.check(args.out, protected_folders(args.data_dir))
+    if args.scheduler is None:  # the local workers read what this process reads: check it here
+        load_data(args.data_dir, verify=args.verify)
     rows = sweep.run_sweep(grid, workers=args.workers, scheduler=args.scheduler,
                            on_done=progress_printer())  # fmt: skip
     if folder is not None:

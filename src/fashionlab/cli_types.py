@@ -78,3 +78,12 @@ def engine_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
                         "local cluster")  # fmt: skip
+
+
+def folder_path(text: str) -> str:
+    """A folder flag's shape only: for ``--out`` and ``--plot``, ``outdir.check`` decides before
+    any work whether fashionlab may write there; a sweep's ``--data-dir`` is a path as the
+    workers see it."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a folder path, got {text!r}")
+    return text

@@ -16,7 +16,7 @@ from . import outdir
 from .analysis import atlas as atlas_module
 from .analysis import engine, tenclass
 from .analysis.pairs import PairRun, run_split
-from .app import prepare
+from .app import prepare, protected_folders
 from .config import ALL_PAIRS, CLASS_NAMES, NetworkSettings
 from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
@@ -24,41 +24,42 @@ from .models import neural
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress
 from .results import AtlasPair
-from .storage import atomic_write_bytes, slug
+from .storage import slug
 
 
-def _save(figure: Any, folder: str, stem: str) -> Path:
-    from .render import figures
-
-    suffix = figures.preferred_suffix(figure)
-    path = Path(folder) / f"{stem}{suffix}"
-    atomic_write_bytes(path, figures.encode(figure, suffix))
-    return path
+def check_plot_dir(folder: str | None, data_dir: str | None) -> Path | None:
+    """A ``--plot`` folder is checked before any work, as ``--out`` is: a new or empty folder, or
+    one holding only what fashionlab wrote, outside the data and the cache."""
+    return None if folder is None else outdir.check(folder, protected_folders(data_dir), "--plot")
 
 
-def check_plot_dir(folder: str | None) -> None:
-    """A ``--plot`` folder is checked before any work: it must be, or be creatable as, a folder."""
-    if folder is not None:
-        outdir.check_writable(outdir.resolve(folder, "--plot"), folder, "--plot")
+def _save(folder: Path, figures: dict[str, Any]) -> None:
+    """The figures (file stem -> figure) added to the ``--plot`` folder, all or none."""
+    from .render import figures as files
+
+    encoded = {}
+    for stem, figure in figures.items():
+        suffix = files.preferred_suffix(figure)
+        encoded[f"{stem}{suffix}"] = files.encode(figure, suffix)
+    outdir.add_files(folder, encoded, "--plot")
 
 
 def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir: str | None = None,
            verify: bool = True, callback: StepCallback | None = None,
            plot_dir: str | None = None) -> PairRun:  # fmt: skip
     """``fashionlab logreg``: the assignment's logistic regression on one pair, every score."""
-    check_plot_dir(plot_dir)
+    plot = check_plot_dir(plot_dir, data_dir)
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
     run = run_split(data.pair(pair), learning_rate=learning_rate, steps=steps,
                     callback=callback, official_test=data.official_test(pair))  # fmt: skip
-    if plot_dir is not None:
+    if plot is not None:
         from .render import plots
         from .render.format import pair_name
 
         _save(
-            plots.learning_curves(run.history, title=pair_name(pair)),
-            plot_dir,
-            f"logreg_{slug(pair)}",
+            plot,
+            {f"logreg_{slug(pair)}": plots.learning_curves(run.history, title=pair_name(pair))},
         )
     return run
 
@@ -68,7 +69,7 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
             on_epoch: Callable[[int, dict[str, float]], None] | None = None,
             plot_dir: str | None = None) -> dict[str, Any]:  # fmt: skip
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
-    check_plot_dir(plot_dir)
+    plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
@@ -77,11 +78,11 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
     run, model = neural.fit(X, y, epochs=settings.epochs, patience=settings.patience,
                             batch_size=settings.batch_size, seed=seed, on_epoch=on_epoch)  # fmt: skip
     baseline = run_split(split, official_test=official)
-    if plot_dir is not None:
+    if plot is not None:
         from .render import plots
 
-        _save(plots.plot_losses(run.history, run.best_epoch), plot_dir, "nn_loss")
-        _save(plots.plot_accuracies(run.history, run.best_epoch), plot_dir, "nn_accuracy")
+        _save(plot, {"nn_loss": plots.plot_losses(run.history, run.best_epoch),
+                     "nn_accuracy": plots.plot_accuracies(run.history, run.best_epoch)})  # fmt: skip
     return {
         "classes": list(pair), "epochs_max": run.epochs_max, "epochs_run": run.epochs_run,
         "best_epoch": run.best_epoch, "patience": run.patience, "batch_size": run.batch_size,
@@ -136,7 +137,7 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
           verify: bool = True, plot_dir: str | None = None, workers: int | None = None,
           scheduler: str | None = None, progress: Progress | None = None) -> list[AtlasPair]:  # fmt: skip
     """``fashionlab atlas``: every class pair, hardest first."""
-    check_plot_dir(plot_dir)
+    plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     load_data(
         data_dir, verify=verify
@@ -148,28 +149,28 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
             session=session, on_done=lambda done, total: progress.tick("pair", done, total),
             on_networks=lambda done, total: progress.tick("network", done, total),
         )  # fmt: skip
-    if plot_dir is not None:
+    if plot is not None:
         from .render import plots
 
         matrix = np.full((10, 10), np.nan)
         for r in records:
             i, j = (CLASS_NAMES.index(c) for c in r.classes)
             matrix[i, j] = matrix[j, i] = r.logreg_val_accuracy
-        _save(plots.pair_heatmap(matrix, "Logistic regression (100 steps): validation accuracy"),
-              plot_dir, "atlas_logreg")  # fmt: skip
+        title = "Logistic regression (100 steps): validation accuracy"
+        _save(plot, {"atlas_logreg": plots.pair_heatmap(matrix, title)})
     return records
 
 
 def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: bool = True,
                 plot_dir: str | None = None) -> Any:  # fmt: skip
     """``fashionlab softmax``: softmax regression and the 10-class network."""
-    check_plot_dir(plot_dir)
+    plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     result, _ = tenclass.ten_classes(data, seed, epochs)
-    if plot_dir is not None:
+    if plot is not None:
         from .render import plots
 
-        _save(plots.confusion_matrix(np.array(result.confusion), "Softmax regression"), plot_dir,
-              "softmax_confusion")  # fmt: skip
+        confusion = plots.confusion_matrix(np.array(result.confusion), "Softmax regression")
+        _save(plot, {"softmax_confusion": confusion})
     return result

@@ -15,6 +15,7 @@ import ctypes.util
 import errno
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -29,7 +30,11 @@ def resolve(text: str, flag: str = "--out") -> Path:
     """The real folder behind ``text``: symlinks followed, never replaced; checked for sense."""
     if not str(text).strip():
         raise UsageError(f"argument {flag}: must be a folder path, got {text!r}")
-    path = Path(text).expanduser()
+    try:
+        path = Path(text).expanduser()
+    except RuntimeError as exc:  # "~someone" who has no home here
+        raise UsageError(f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's "
+                         "full path") from None  # fmt: skip
     try:
         real = path.resolve(strict=path.is_symlink())
     except FileNotFoundError:
@@ -49,9 +54,16 @@ def resolve(text: str, flag: str = "--out") -> Path:
 
 
 def _ours(folder: Path, entry: Path) -> bool:
-    """A leftover of fashionlab's own staging inside ``folder``."""
-    name = entry.name
-    return entry.parent == folder and name.startswith(".stage.") and name.endswith(".tmp")
+    """A leftover of fashionlab's own staging inside ``folder`` (``report_folder``'s name for it)."""
+    return entry.parent == folder and re.fullmatch(r"\.stage\.[0-9]+\.tmp", entry.name) is not None
+
+
+def _listed(folder: Path) -> dict[str, str]:
+    """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
+    listed = json.loads((folder / MANIFEST).read_text())["files"]
+    if not isinstance(listed, dict):
+        raise TypeError(f"{MANIFEST} lists no files")
+    return listed
 
 
 def foreign_entry(folder: Path) -> str | None:
@@ -60,9 +72,7 @@ def foreign_entry(folder: Path) -> str | None:
     if not entries:
         return None
     try:
-        listed = json.loads((folder / MANIFEST).read_text())["files"]
-        if not isinstance(listed, dict):
-            raise TypeError
+        listed = _listed(folder)
     except (OSError, ValueError, KeyError, TypeError):
         return entries[0].name
     for entry in entries:
@@ -219,3 +229,17 @@ def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
         raise fault(exc, real) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # after an exchange it holds the old report
+
+
+def add_files(real: Path, files: Mapping[str, bytes], flag: str) -> None:
+    """Write ``files`` (name -> bytes) into the folder ``real`` that ``check`` passed, keeping the
+    files fashionlab wrote there before (``--plot`` folders collect several commands' figures).
+    The folder is rebuilt beside the old one and swapped in, so it holds the old set or the new."""
+    with report_folder(real, flag) as stage:
+        kept = _listed(real) if (real / MANIFEST).is_file() else {}
+        for name in kept.keys() - files.keys():
+            if (real / name).is_file():
+                (stage / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(real / name, stage / name)
+        for name, blob in files.items():
+            (stage / name).write_bytes(blob)

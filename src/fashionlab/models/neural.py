@@ -36,7 +36,8 @@ VALIDATION_BATCH = 2400  # the assignment's 2,400 validation rows in one batch
 STEPS_PER_EXECUTION = 50
 
 
-BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch", "numpy": "numpy"}
+# Keras's backends that can train (its numpy backend only runs inference), and their modules
+BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
 
 
 def check_backend() -> str:
@@ -48,7 +49,7 @@ def check_backend() -> str:
 
     name = os.environ.get("KERAS_BACKEND", "").strip() or "jax"
     if name not in BACKENDS:
-        raise UsageError(f"KERAS_BACKEND={name!r} is not a Keras backend; use one of "
+        raise UsageError(f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
                          f"{', '.join(BACKENDS)} (or unset it for jax)")  # fmt: skip
     if importlib.util.find_spec(BACKENDS[name]) is None:
         raise UsageError(f"KERAS_BACKEND={name!r}, but {BACKENDS[name]} is not installed; "
