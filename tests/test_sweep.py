@@ -24,7 +24,7 @@ import pytest
 from distributed import Client
 
 from fashionlab import cache
-from fashionlab.analysis import engine, sweep
+from fashionlab.analysis import engine, remote, sweep
 from fashionlab.cli_sweep import add_parser, run
 from fashionlab.errors import FashionLabError
 
@@ -337,12 +337,44 @@ def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_
         address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
     for scheme in ("tcp", "ws"):  # every scheme runs over TCP, so each is probed
         with pytest.raises(ConnectionRefusedError):
-            engine.listening(address.replace("tcp", scheme), timeout=5.0)
+            remote.listening(address.replace("tcp", scheme), timeout=5.0)
     code, out, err = cli(["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler", address,
                           "--data-dir", str(tiny_data_dir), "--no-verify"], capsys)  # fmt: skip
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert f"cannot reach '{address}'" in err and "`dask scheduler` runs there" in err
+
+
+def test_a_port_where_something_else_answers_is_refused_within_seconds(
+    tiny_data_dir, capsys, monkeypatch
+):
+    """Dask's client waits for ever where a web server answers (the dashboard's port 8787 for the
+    scheduler's 8786, say); an identity call with a deadline says so in one line."""
+    import http.server
+    import threading
+
+    monkeypatch.setattr(remote, "IDENTITY_TIMEOUT", 2.0)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        address = f"tcp://127.0.0.1:{server.server_address[1]}"
+        code, out, err = cli(["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler",
+                              address, "--data-dir", str(tiny_data_dir), "--no-verify"], capsys)  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert f"cannot reach '{address}'" in err and "not a Dask scheduler" in err
+
+
+def test_a_scheduler_without_workers_is_said_once(monkeypatch, caplog):
+    monkeypatch.setattr(remote, "listening", lambda scheduler, timeout: None)
+    for workers, said in ((0, True), (2, False)):
+        caplog.clear()
+        monkeypatch.setattr(remote, "identity", lambda scheduler, timeout, n=workers: {
+            "type": "Scheduler", "n_workers": n})  # fmt: skip
+        remote.check("tcp://127.0.0.1:8786", timeout=1.0)
+        assert ("has no workers yet" in caplog.text) is said
 
 
 def test_the_local_cluster_keeps_glibcs_adaptive_malloc(client):

@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import cache
 from ..errors import UsageError
+from . import remote
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     cluster = None
     if scheduler is not None:
         try:
-            listening(scheduler, timeout)
+            remote.check(scheduler, timeout)
             client = Client(scheduler, timeout=timeout)
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
             raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
@@ -129,22 +130,6 @@ def _without_trim() -> Iterator[None]:
     finally:
         if saved is not None:
             os.environ[TRIM_VARIABLE] = saved
-
-
-def listening(scheduler: str, timeout: float) -> None:
-    """Raise ``OSError`` at once when nothing accepts a TCP connection at the address (a mistyped
-    port, a scheduler not started), rather than after Dask's ``timeout`` of retries; every scheme
-    in ``SCHEMES`` runs over TCP. A port outside 1-65535 is a ``ValueError``."""
-    import socket
-
-    from distributed.comm.addressing import parse_address, parse_host_port
-
-    _, location = parse_address(scheduler)
-    host, port = parse_host_port(location.split("/", 1)[0], 8786)
-    if not 1 <= port <= 65535:
-        raise ValueError(f"port {port} is outside 1-65535")
-    with socket.create_connection((host, port), timeout=timeout):
-        pass
 
 
 def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
