@@ -354,7 +354,12 @@ def test_a_port_where_something_else_answers_is_refused_within_seconds(
     import threading
 
     monkeypatch.setattr(remote, "IDENTITY_TIMEOUT", 2.0)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+
+    class Quiet(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:  # the server's own stderr lines
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         address = f"tcp://127.0.0.1:{server.server_address[1]}"
