@@ -269,3 +269,11 @@ def test_entries_record_their_namespace_key_and_hashes() -> None:
     manifest = json.loads((_entry(key) / "manifest.json").read_text())
     assert manifest["namespace"] == "test" and manifest["key"] == key
     assert set(manifest["files"]) == {"value.json"} and len(manifest["files"]["value.json"]) == 64
+
+
+@pytest.mark.parametrize("value", ["relcache", " ", "./x"])
+def test_a_relative_xdg_cache_home_is_ignored(value: str, monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:  # fmt: skip
+    monkeypatch.setenv("XDG_CACHE_HOME", value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert storage.cache_home() == tmp_path / "home" / ".cache" / "fashionlab"

@@ -37,8 +37,11 @@ def slug(parts: Sequence[str]) -> str:
 
 
 def cache_home() -> Path:
-    """The user cache: ``$XDG_CACHE_HOME/fashionlab``, else ``~/.cache/fashionlab``."""
-    base = os.environ.get(CACHE_VARIABLE) or str(Path.home() / ".cache")
+    """The user cache: ``$XDG_CACHE_HOME/fashionlab``, else ``~/.cache/fashionlab``. A relative
+    ``$XDG_CACHE_HOME`` is ignored, as the XDG specification says (it would make a cache in
+    whatever folder a command runs from)."""
+    given = os.environ.get(CACHE_VARIABLE, "")
+    base = given if os.path.isabs(given) else str(Path.home() / ".cache")
     home = Path(base)
     if home.exists() and not home.is_dir():
         raise UsageError(
