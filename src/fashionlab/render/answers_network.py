@@ -20,11 +20,6 @@ GLOSSARY = [
      "regression it is the value the assignment's loop logs at its last step, which scores the "
      "weights before that step's update; its held-out and official test scores use the final "
      "weights."),
-    ("converged logistic regression",
-     "the same model trained further: Nesterov-accelerated gradient descent with step 1/L (L the "
-     "loss's curvature bound), for at most 1,000 steps, keeping the weights of its lowest "
-     "validation loss. Those rows choose its stopping point, so its validation score is slightly "
-     "optimistic; its held-out score is not."),
     ("held-out accuracy (heldout_accuracy)",
      "the share correct on the assignment's 20 % \"test\" split (2,400 images), which logistic "
      "regression never trains on. The assignment's network does train on it (validation_split=0.2 "
@@ -32,6 +27,11 @@ GLOSSARY = [
     ("official test accuracy (official_test_accuracy)",
      "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
      "which no model here ever sees while training."),
+    ("converged logistic regression",
+     "the same model trained further: Nesterov-accelerated gradient descent with step 1/L (L the "
+     "loss's curvature bound), for at most 1,000 steps, keeping the weights of its lowest "
+     "validation loss. Those rows choose its stopping point, so its validation score is slightly "
+     "optimistic; its held-out score is not."),
     ("95 % interval",
      "the Wilson score interval: the range of accuracies consistent with the measured count."),
 ]  # fmt: skip
