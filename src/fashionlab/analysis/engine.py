@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import cache
 from ..errors import UsageError
-from . import remote
+from . import local, remote
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,6 @@ class Task:
 
 SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
 
-# Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's
-# adaptive mmap threshold: every array of 128 KiB or more (a minibatch's activations, a class
-# block's logits) is mapped and unmapped at each step, and network training took 1.8x as long, the
-# atlas's convergence 1.3x (benchmarks/bench_malloc.py). The local cluster's workers start without
-# it (``_without_trim``); for `dask worker`, the README gives the YAML setting (the environment
-# variable DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__... does not work: Dask lower-cases it).
-TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
-TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
-
 
 def check_cluster(workers: int | None, scheduler: str | None) -> None:
     """Validate the two ways to get a cluster; errors name the flag and echo the value."""
@@ -86,7 +77,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     On leaving (also on Ctrl-C) the client is closed, and so is the cluster if this started it.
     """
     check_cluster(workers, scheduler)
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     cluster = None
     if scheduler is not None:
@@ -97,14 +88,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                              "address, and that `dask scheduler` runs there") from None  # fmt: skip
     else:
-        import dask
-
-        n_workers = workers or os.cpu_count() or 1
-        # no dashboard; the scheduler's health routes on a free local port, not 8787
-        with dask.config.set({TRIM_SETTING: None}), _without_trim():  # see TRIM_SETTING
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR,
-                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
+        cluster = local.start(workers or os.cpu_count() or 1)
         client = Client(cluster)
     log.info("dask client %s", client)
     try:
@@ -115,21 +99,6 @@ def connect(workers: int | None = None, scheduler: str | None = None,
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
-
-
-@contextlib.contextmanager
-def _without_trim() -> Iterator[None]:
-    """MALLOC_TRIM_THRESHOLD_ out of this process's environment while workers start from it.
-
-    A nanny sets its pre-spawn variables in the process that runs it, here this one: a Dask
-    cluster started earlier in the same process (a notebook's) would leave the variable behind for
-    the next cluster's workers to inherit. It is put back afterwards."""
-    saved = os.environ.pop(TRIM_VARIABLE, None)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            os.environ[TRIM_VARIABLE] = saved
 
 
 def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:

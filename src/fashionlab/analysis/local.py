@@ -1,0 +1,71 @@
+"""fashionlab's own local cluster: started with the environment its workers need, and whole.
+
+Dask's nanny starts each worker with MALLOC_TRIM_THRESHOLD_=65536, which turns off glibc's adaptive
+mmap threshold: every array of 128 KiB or more (a minibatch's activations, a class block's logits)
+is mapped and unmapped at each step, and network training took 1.8x as long, the atlas's
+convergence 1.3x (benchmarks/bench_malloc.py). The local cluster's workers start without it; for
+`dask worker`, the README gives the YAML setting (the environment variable
+DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__... does not work: Dask lower-cases it).
+
+A Ctrl-C or SIGTERM in the second or so while the cluster starts is held until it has started:
+torn down half-started, its workers, still importing, printed screens of tracebacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
+TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def start(n_workers: int) -> Any:
+    """A ``LocalCluster`` of ``n_workers`` processes with one thread each and no dashboard (the
+    scheduler's health routes on a free local port, not 8787)."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                            dashboard_address=None, silence_logs=logging.ERROR,
+                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
+
+
+@contextlib.contextmanager
+def _without_trim() -> Iterator[None]:
+    """MALLOC_TRIM_THRESHOLD_ out of this process's environment while workers start from it.
+
+    A nanny sets its pre-spawn variables in the process that runs it, here this one: a Dask
+    cluster started earlier in the same process (a notebook's) would leave the variable behind for
+    the next cluster's workers to inherit. It is put back afterwards."""
+    saved = os.environ.pop(TRIM_VARIABLE, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[TRIM_VARIABLE] = saved
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM are noted, not acted on, until the block ends; then the first is raised
+    again, for the handlers that were in place (only the main thread can set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if held:
+            signal.raise_signal(held[0])
