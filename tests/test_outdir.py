@@ -161,3 +161,32 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
     write_report(str(tmp_path / "out"), {"index.html": "a"})
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [f".other.{dead}.tmp", f".out.{os.getppid()}.tmp", "out"]
+
+
+def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_path: Path) -> None:
+    """Another process adds its figure while this one is still staging: the earlier files are
+    carried over under the folder's lock, just before the swap, so neither is lost."""
+    import subprocess
+    import sys
+
+    plots = tmp_path / "plots"
+    outdir.add_files(outdir.check(str(plots), {}, "--plot"), {"a.svg": b"a"}, "--plot")
+    other = f"from pathlib import Path; from fashionlab import outdir; outdir.add_files(Path({str(plots)!r}), {{'c.svg': b'c'}}, '--plot')"  # fmt: skip
+    with outdir.report_folder(plots, "--plot", keep=True) as stage:
+        (stage / "b.svg").write_bytes(b"b")
+        subprocess.run([sys.executable, "-c", other], check=True)  # finishes while we stage
+    assert {p.name: p.read_bytes() for p in plots.glob("*.svg")} == {
+        "a.svg": b"a", "b.svg": b"b", "c.svg": b"c"}  # fmt: skip
+    assert outdir.foreign_entry(plots) is None  # the manifest lists all three
+
+
+@pytest.mark.parametrize("name", ["../outside.txt", "/etc/passwd", ""])
+def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path, name: str) -> None:
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (tmp_path / "outside.txt").write_text("precious")
+    (folder / outdir.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
+    assert outdir.foreign_entry(folder) == outdir.MANIFEST
+    with pytest.raises(UsageError, match="did not write"):
+        outdir.check(str(folder), {})
+    assert (tmp_path / "outside.txt").read_text() == "precious"

@@ -369,7 +369,7 @@ def test_a_port_where_something_else_answers_is_refused_within_seconds(
         server.shutdown()
         server.server_close()
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
-    assert f"cannot reach '{address}'" in err and "not a Dask scheduler" in err
+    assert f"'{address}' answers, but not as a Dask scheduler" in err and "8786" in err
 
 
 def test_a_scheduler_without_workers_is_said_once(monkeypatch, caplog):

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
     from .analysis import engine, sweep
     from .app import protected_folders
-    from .data.loaded import load_data
+    from .data.datasets import locate
     from .render import sweep as render
 
     engine.check_cluster(args.workers, args.scheduler)
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> None:
 
         folder = outdir.check(args.out, protected_folders(args.data_dir))
     if args.scheduler is None:  # the local workers read what this process reads: check it here
-        load_data(args.data_dir, verify=args.verify)
+        locate(args.data_dir, verify=args.verify)  # found, verified and parsed; not normalised
     rows = sweep.run_sweep(grid, workers=args.workers, scheduler=args.scheduler,
                            on_done=progress_printer())  # fmt: skip
     if folder is not None:

@@ -63,6 +63,10 @@ def _listed(folder: Path) -> dict[str, str]:
     listed = json.loads((folder / MANIFEST).read_text())["files"]
     if not isinstance(listed, dict):
         raise TypeError(f"{MANIFEST} lists no files")
+    for name in listed:  # a hand-made manifest must not reach outside the folder
+        path = Path(name)
+        if not isinstance(name, str) or path.is_absolute() or ".." in path.parts or not name:
+            raise ValueError(f"{MANIFEST} lists {name!r}, which is not a name inside the folder")
     return listed
 
 
@@ -172,8 +176,8 @@ def _in_place(real: Path) -> bool:
 
 def _replace_contents(real: Path, stage: Path) -> None:
     """Swap in, file by file: the old report's listed files out, the new ones in."""
-    with contextlib.suppress(OSError, ValueError, KeyError):
-        for name in json.loads((real / MANIFEST).read_text())["files"]:
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        for name in _listed(real):
             (real / name).unlink(missing_ok=True)
     for entry in sorted(real.iterdir(), reverse=True):
         if entry.is_dir() and not entry.is_symlink() and not _ours(real, entry):
@@ -196,11 +200,13 @@ def _swap(real: Path, stage: Path, in_place: bool) -> None:
 
 
 @contextlib.contextmanager
-def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
+def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder; on success it becomes ``real``, atomically where possible.
 
     ``real`` comes from ``check``. It is checked again under the folder's lock just before the
-    swap, so a file a user dropped in meanwhile is never deleted.
+    swap, so a file a user dropped in meanwhile is never deleted. With ``keep``, the files
+    fashionlab wrote there before (and that the stage does not replace) are carried over, under
+    the same lock, so that two commands adding to one folder at once both keep theirs.
     """
     in_place = _in_place(real)
     if in_place:
@@ -214,12 +220,14 @@ def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
     try:
         stage.mkdir()
         yield stage
-        write_manifest(stage)
         with _lock(real):
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
                                  "fashionlab did not write; pick a new or empty folder")  # fmt: skip
+            if keep and (real / MANIFEST).is_file():
+                _carry_over(real, stage)
+            write_manifest(stage)
             _swap(real, stage, in_place)
     except OSError as exc:
         if exc.errno == errno.EBUSY:
@@ -231,15 +239,18 @@ def report_folder(real: Path, flag: str = "--out") -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)  # after an exchange it holds the old report
 
 
+def _carry_over(real: Path, stage: Path) -> None:
+    """Copy into ``stage`` the files ``real``'s manifest lists that ``stage`` does not hold."""
+    for name in _listed(real):
+        if (real / name).is_file() and not (stage / name).exists():
+            (stage / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(real / name, stage / name)
+
+
 def add_files(real: Path, files: Mapping[str, bytes], flag: str) -> None:
     """Write ``files`` (name -> bytes) into the folder ``real`` that ``check`` passed, keeping the
     files fashionlab wrote there before (``--plot`` folders collect several commands' figures).
     The folder is rebuilt beside the old one and swapped in, so it holds the old set or the new."""
-    with report_folder(real, flag) as stage:
-        kept = _listed(real) if (real / MANIFEST).is_file() else {}
-        for name in kept.keys() - files.keys():
-            if (real / name).is_file():
-                (stage / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(real / name, stage / name)
+    with report_folder(real, flag, keep=True) as stage:
         for name, blob in files.items():
             (stage / name).write_bytes(blob)

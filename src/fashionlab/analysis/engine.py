@@ -84,6 +84,8 @@ def connect(workers: int | None = None, scheduler: str | None = None,
         try:
             remote.check(scheduler, timeout)
             client = Client(scheduler, timeout=timeout)
+        except UsageError:  # something other than a scheduler answers there: said in full
+            raise
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
             raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                              "address, and that `dask scheduler` runs there") from None  # fmt: skip

@@ -114,6 +114,18 @@ def significant_win(test: McNemar, alpha: float = 0.05) -> bool:
     return test.b > test.c and test.p_value < alpha
 
 
+def undecidable_lead(alpha: float = 0.05) -> int:
+    """The largest lead (rows right for one model, less those right for the other only) that
+    McNemar's exact two-sided test can never call significant at ``alpha``, whatever the rows: a
+    lead of d gives at best p = 2 / 2**d, with no row right for the other model alone."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    lead = 0
+    while 2 / 2 ** (lead + 1) >= alpha:
+        lead += 1
+    return lead
+
+
 def error_count(accuracy: float, n: int) -> int:
     """The exact number of wrong rows, n (1 - accuracy), for an accuracy that is k / n.
 
@@ -152,6 +164,26 @@ def _exact_decimal(value: float | Fraction) -> Decimal:
     return Decimal(str(value))
 
 
+SAME_SHARE = 1e-12  # a float this close to 0 or 1 (a Wilson bound of k = n) is shown as 0 or 1
+
+
+def _shown(value: float | Fraction, digits: int, whole: int) -> Decimal:
+    """``whole * value`` rounded half away from zero to ``digits`` decimals, with as many more as
+    it takes for a share short of ``whole`` (or above 0) not to show as ``whole`` (or 0)."""
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
+        raise ValueError(f"digits must be a whole number >= 0, got {digits!r}")
+    if not isinstance(value, Fraction) and not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value!r}")
+    with localcontext() as context:
+        context.prec = 50  # exact for any k / n a report meets
+        scaled = whole * _exact_decimal(value)
+        rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+        while rounded in (0, whole) and abs(rounded - scaled) > SAME_SHARE * whole and digits < 12:
+            digits += 1
+            rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return rounded
+
+
 def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -> str:
     """The one rounding rule for the report: 100 * value, rounded half away from zero.
 
@@ -160,33 +192,15 @@ def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -
     snapped to the exact fraction k / n. A share short of 100 % (or above 0 %) is never shown as
     100 % (or 0 %): it gets more digits, ``2399/2400 -> '99.96%'`` with ``digits=1``.
     """
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
-        raise ValueError(f"digits must be a whole number >= 0, got {digits!r}")
-    if n is not None:
+    if n is not None and math.isfinite(value):
         value = Fraction(n - error_count(float(value), n), n)
-    elif not isinstance(value, Fraction) and not math.isfinite(value):
-        raise ValueError(f"value must be finite, got {value!r}")
-    with localcontext() as context:
-        context.prec = 50  # exact for any k / n a report meets
-        scaled = 100 * _exact_decimal(value)
-        rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        while rounded in (0, 100) and abs(rounded - scaled) > SAME_SHARE * 100 and digits < 12:
-            digits += 1
-            rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return f"{rounded}%"
+    return f"{_shown(value, digits, 100)}%"
 
 
-SAME_SHARE = 1e-12  # a float this close to 0 or 1 (a Wilson bound of k = n) is shown as 0 or 1
-
-
-def decimal(share: float, digits: int = 3) -> str:
-    """'0.823'; a share short of 1 (or above 0) is never shown as 1.000 (or 0.000): it gets more
-    digits, as ``percent`` does."""
-    text = f"{share:.{digits}f}"
-    while float(text) in (0.0, 1.0) and abs(float(text) - share) > SAME_SHARE and digits < 12:
-        digits += 1
-        text = f"{share:.{digits}f}"
-    return text
+def share_text(share: float, digits: int = 3) -> str:
+    """A share as a decimal, '0.823', by ``percent``'s rule: never 1.000 (or 0.000) for a share
+    short of 1 (or above 0)."""
+    return str(_shown(share, digits, 1))
 
 
 def mean_sd(values: np.ndarray | list[float]) -> tuple[float, float]:

@@ -9,9 +9,12 @@ and over tcp:// a one-call RPC checks that it is a Dask scheduler, each within s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 from typing import Any
+
+from ..errors import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -33,32 +36,37 @@ def listening(scheduler: str, timeout: float) -> None:
 
 
 def identity(scheduler: str, timeout: float) -> dict[str, Any]:
-    """What answers at a tcp:// address, asked the way Dask asks; ``OSError`` unless it is a
-    Dask scheduler."""
+    """What answers at a tcp:// address, asked the way Dask asks (without its workers' details);
+    ``UsageError`` unless it is a Dask scheduler."""
+    from distributed.comm.core import CommClosedError
     from distributed.core import rpc
 
     async def ask() -> Any:
         remote = rpc(scheduler, timeout=timeout)
         try:
-            return await remote.identity()
+            return await remote.identity(n_workers=0)
         finally:
             await remote.close_rpc()
 
     try:
         found = asyncio.run(asyncio.wait_for(ask(), timeout))
-    except Exception as exc:  # a timeout, a closed connection, bytes that are not Dask's
-        found = exc
+    except (OSError, CommClosedError, ValueError, TypeError, EOFError) as exc:
+        found = exc  # a timeout (an OSError), a closed connection, bytes that are not Dask's
     if not isinstance(found, dict) or found.get("type") != "Scheduler":
-        raise OSError("something answers there, but not a Dask scheduler (a dashboard's port? "
-                      "the scheduler listens on 8786 unless told otherwise)")  # fmt: skip
+        raise UsageError(f"argument --scheduler: {scheduler!r} answers, but not as a Dask "
+                         "scheduler; check the port (a scheduler listens on 8786 unless told "
+                         "otherwise, its dashboard on 8787)")  # fmt: skip
     return found
 
 
 def check(scheduler: str, timeout: float) -> None:
     """Everything about ``--scheduler`` that can be known before the client starts."""
     listening(scheduler, timeout)
-    if scheduler.startswith("tcp://"):  # tls, ws and wss need the client's own settings
-        found = identity(scheduler, IDENTITY_TIMEOUT)
-        if found.get("n_workers") == 0:
-            log.warning("the scheduler at %s has no workers yet: its tasks wait until `dask "
-                        "worker %s` starts one", scheduler, scheduler)  # fmt: skip
+    if not scheduler.startswith("tcp://"):  # tls, ws and wss need the client's own settings
+        return
+    with contextlib.suppress(RuntimeError):
+        asyncio.get_running_loop()
+        return  # called from an event loop (a notebook's): the client's own checks must do
+    if identity(scheduler, IDENTITY_TIMEOUT).get("n_workers") == 0:
+        log.warning("the scheduler at %s has no workers yet: its tasks wait until `dask worker "
+                    "%s` starts one", scheduler, scheduler)  # fmt: skip

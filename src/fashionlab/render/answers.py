@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, rate_grid_paragraph
 from .answers_network import q5_1
@@ -63,8 +64,9 @@ def forecast(mixing: float) -> str:
     if mixing < THIN_BORDER:
         return ("A linear boundary should get most images right and fail only near the border, so "
                 "logistic regression should do well but not perfectly")  # fmt: skip
-    return ("No single straight line separates the overlapping region, so a linear classifier such "
-            "as logistic regression must misclassify a noticeable share of images whatever its weights")  # fmt: skip
+    return ("The classes overlap in the map, so a straight boundary is unlikely to separate them: "
+            "expect logistic regression, a linear classifier, to misclassify a noticeable share of "
+            "images (a forecast: the map is not a linear view of the pixels)")  # fmt: skip
 
 
 def q1_1(results: Results) -> list[str]:
@@ -136,26 +138,21 @@ def q3(results: Results) -> list[str]:
     return _forecast(results, min(1, len(results.logreg) - 1))
 
 
-def stays_from(values: list[float], fraction: float) -> int:
-    """The step (1-based, as the loop logs them) from which every value is at least ``fraction``
-    of the last one."""
-    below = [i for i, v in enumerate(values) if v < fraction * values[-1]]
-    return below[-1] + 2 if below else 1
-
-
 def _how_long(run: LogregResult, wall: str | None) -> str:
     assert run.steps_to_95 is not None and run.steps_to_99 is not None
     timing = f" The {plural(run.steps, 'step')} took {wall}." if wall is not None else ""
-    val, reached = run.history["val_accuracy"], []
-    for share, first, of in (
-        (95, run.steps_to_95, " of its final value"),
-        (99, run.steps_to_99, ""),
-    ):
-        stays = stays_from(val, share / 100)
-        reached.append(f"{share}%{of} at step {first}"
-                       + ("" if stays == first else f" (and stayed at or above it from step {stays} on)"))  # fmt: skip
-    return (f"How long: validation accuracy, which the loop logs at each step before that step's "
-            f"update, first reached {reached[0]}, and {reached[1]}.{timing}")  # fmt: skip
+    val = run.history["val_accuracy"]
+    first = {95: run.steps_to_95, 99: run.steps_to_99}
+    stays = {share: stays_from(val, share / 100) for share in first}
+    logged = "validation accuracy, which the loop logs at each step before that step's update,"
+    if first[95] == first[99] == stays[95] == stays[99]:
+        return (f"How long: {logged} reached 95% and 99% of its final value both at step "
+                f"{first[99]} and stayed there.{timing}")  # fmt: skip
+    reached = [f"{share}%{' of its final value' if share == 95 else ''} at step {first[share]}"
+               + ("" if stays[share] == first[share]
+                  else f" (and stayed at or above it from step {stays[share]} on)")
+               for share in first]  # fmt: skip
+    return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{timing}"
 
 
 def _converged(run: LogregResult) -> str:
@@ -170,7 +167,7 @@ def _converged(run: LogregResult) -> str:
                else "about the same, so longer training adds little")  # fmt: skip
     return (f"Trained to convergence on the same rows (Nesterov-accelerated descent, kept at its "
             f"lowest validation loss; {how}), logistic regression reaches "
-            f"{pct(c.val_accuracy, run.n_val)}: {verdict}.")  # fmt: skip
+            f"{pct(c.val_accuracy, run.n_val)} validation accuracy: {verdict}.")  # fmt: skip
 
 
 def _observation(results: Results, index: int) -> list[str]:
@@ -185,8 +182,8 @@ def _observation(results: Results, index: int) -> list[str]:
         + (
             "so a linear boundary fits them and gradient descent finds it within a few steps."
             if run.mixing < THIN_BORDER
-            else "so the map suggests that no straight boundary separates them (only a suggestion: "
-            "t-SNE is not linear, and longer training, below, does better)."
+            else "so the map suggests that no straight boundary separates them (a suggestion only: "
+            "the map is not a linear view of the pixels)."
         )
     )
     paragraphs = [
@@ -237,9 +234,9 @@ def q4_3(results: Results) -> list[str]:
         + (
             "Both pairs are close to linearly separable."
             if same
-            else f"{pair_name(lower.classes)} would need a boundary that is not a hyperplane, which "
-            f"logistic regression cannot draw: trained to convergence it still stops at "
-            f"{pct(lower.converged.val_accuracy, lower.n_val)}."
+            else f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
+            f"hyperplane: trained to convergence, logistic regression still stops at "
+            f"{pct(lower.converged.val_accuracy, lower.n_val)} validation accuracy."
         )  # fmt: skip
     )
     return [first, why, *rate_grid_paragraph(results)]  # fmt: skip

@@ -16,7 +16,8 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         f"The steepest direction of the loss has curvature at most L = λmax(XᵀX)/(4n) = "
         f"{found['lipschitz']:.1f}, so gradient descent is guaranteed to lower the loss at every "
         f"step only for learning rates below 2/L = {limit:.4f}; the assignment's "
-        f"{run.learning_rate:g} is {ratio:.1f} times that limit, so its first steps can overshoot."
+        f"{run.learning_rate:g} is {ratio:.1f} times that limit"
+        + (", so its first steps can overshoot." if found["step_exceeds_limit"] else ".")
     )
     if not found["step_exceeds_limit"]:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
@@ -47,8 +48,7 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
             " It settles once the predictions move away from 0.5: the curvature h(1 - h) shrinks, "
             f"and from step {found['curvature_below_limit_step']} the measured top eigenvalue of the "
             "Hessian is below 2/learning rate"
-            + (f"; the training loss stops rising at step {found['rise_to_step']}."
-               if rise else ".")
+            + (f"; the loss's largest climb ends at step {found['rise_to_step']}." if rise else ".")
         )  # fmt: skip
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
@@ -71,17 +71,16 @@ def rate_grid_paragraph(results: Results) -> list[str]:
         text = (
             f"For {pair_name(run.classes)} the best cell of the grid is {where}"
             if len(best) == 1
-            else f"For {pair_name(run.classes)} {len(best)} cells of the grid tie for the best, "
-            f"the shortest {where}"
+            else f"For {pair_name(run.classes)} {len(best)} cells of the grid tie for the best; the "
+            f"one with the fewest steps is {where}"
         ) + f" ({pct(top / run.n_val, run.n_val)})"
         assignment = right.get((run.learning_rate, run.steps))
-        if assignment is not None:
-            text += (
-                f", against {pct(assignment / run.n_val, run.n_val)} at the assignment's setting"
-            )
-            if top > assignment:
-                text += (f" ({plural(top - assignment, 'validation image')} more, picked on those "
-                         "same rows, so the lead is optimistic)")  # fmt: skip
+        if (run.learning_rate, run.steps) in best and len(best) > 1:
+            text += ", and the assignment's setting is among them"
+        elif assignment is not None and assignment < top:
+            text += (f", against {pct(assignment / run.n_val, run.n_val)} at the assignment's setting "
+                     f"({plural(top - assignment, 'validation image')} more, picked on those same "
+                     "rows, so the lead is optimistic)")  # fmt: skip
         diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
         text += "."
         if diverged:

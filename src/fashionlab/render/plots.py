@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..analysis.metrics import decimal, percent
+from ..analysis.metrics import percent, share_text
 from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
@@ -226,7 +226,7 @@ def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accura
     low = float(np.nanmin(matrix))
     shown = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=low, vmax=1.0)
     figure.colorbar(shown, ax=axes, label=label)
-    texts = np.array([[decimal(x) if np.isfinite(x) else "" for x in row] for row in matrix])
+    texts = np.array([[share_text(x) if np.isfinite(x) else "" for x in row] for row in matrix])
     _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=7)
     _class_axes(axes, title, "class (the matrix is symmetric)", "class")
     return figure
@@ -240,9 +240,9 @@ def row_normalise(counts: np.ndarray) -> np.ndarray:
 
 
 def _percent(share: float) -> str:
-    """'12%', or '3.4%' under 10 % so that small errors are not rounded away; '' for NaN."""
-    digits = 0 if share == 0 or share >= 0.095 else 1
-    return f"{100 * share:.{digits}f}%" if np.isfinite(share) else ""
+    """'12%', or '3.4%' under 10 % so that small errors are not rounded away (and 995/1000 is not
+    '100%': ``percent``'s rule); '' for NaN."""
+    return percent(share, 0 if share == 0 or share >= 0.095 else 1) if np.isfinite(share) else ""
 
 
 def confusion_matrix(counts: np.ndarray, title: str) -> Figure:

@@ -46,11 +46,11 @@ def headline(results: Results) -> list[str]:
             f"{interval(ten.official_test_accuracy, ten.n_official_test)} on the official test "
             f"images and the 784-100-10 network "
             f"{interval(ten.network_official_test_accuracy, ten.n_official_test)}.",
-            f"Across the {len(results.extras.atlas)} pairs the network's validation accuracy is "
+            f"Across the {sum(outcomes.values())} pairs the network's validation accuracy is "
             f"above 100-step logistic regression's on {outcomes['win']}, equal on "
             f"{outcomes['tie']} and below on {outcomes['loss']}; {undecidable_leads(results.extras)} "
-            f"of these differences are of {UNDECIDABLE_LEAD} images or fewer, too few for any "
-            "test to call significant.",
+            f"of these differences are of {UNDECIDABLE_LEAD} images or fewer, too few for "
+            "McNemar's exact test to call significant at 0.05.",
         ]
     return [f"- {sentence}" for sentence in found]
 

@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..analysis.metrics import compare
+from ..analysis.metrics import compare, error_count, undecidable_lead
 from ..config import CLASS_NAMES
 from ..results import Extras, Results
 from ..storage import slug
@@ -25,16 +25,14 @@ def atlas_outcomes(extras: Extras) -> Counter[str]:
     )
 
 
-# A lead of d rows is at best d rows right only for one model and none for the other, and McNemar's
-# exact test then gives p = 2 / 2**d: no lead of 5 rows or fewer can reach p < 0.05
-UNDECIDABLE_LEAD = 5
+UNDECIDABLE_LEAD = undecidable_lead()  # 5 rows at p < 0.05: p >= 2 / 2**5 = 0.0625
 
 
 def undecidable_leads(extras: Extras) -> int:
     """Pairs whose network and 100-step logistic regression differ by too few validation images
-    for any test to tell them apart (``UNDECIDABLE_LEAD``)."""
+    for McNemar's exact test to tell them apart (``UNDECIDABLE_LEAD``)."""
     return sum(
-        abs(round(r.nn_val_accuracy * r.n_val) - round(r.logreg_val_accuracy * r.n_val))
+        abs(error_count(r.nn_val_accuracy, r.n_val) - error_count(r.logreg_val_accuracy, r.n_val))
         <= UNDECIDABLE_LEAD
         for r in extras.atlas
         if r.nn_val_accuracy is not None
@@ -135,12 +133,12 @@ def learned_section(results: Results) -> Section:
         row, column = summary.strongest_at
         towards = second if summary.strongest_weight > 0 else first
         paragraphs.append(
-            f"{pair_name(summary.classes)}: weighted by their size, the pixels that push towards "
-            f"{second} (red) are centred on {_region(summary.positive_centre)} of the image, those "
-            f"that push towards {first} (blue) on {_region(summary.negative_centre)} (a centre, "
-            f"which can fall between two strips of strong pixels: the figure shows where they "
-            f"are). The strongest single weight, {summary.strongest_weight:+.3f}, is at row {row}, "
-            f"column {column}, pushing towards {towards}."
+            f"{pair_name(summary.classes)}: the weighted centre of the pixels that push towards "
+            f"{second} (red) lies in {_region(summary.positive_centre)} of the image, that of those "
+            f"pushing towards {first} (blue) in {_region(summary.negative_centre)} (a centre can "
+            f"fall between two strips of strong pixels: the figure shows where they are). The "
+            f"strongest single weight, {summary.strongest_weight:+.3f}, is at row {row}, column "
+            f"{column} (counting from 0, as the figure's axes do), pushing towards {towards}."
         )
         figures.append(
             (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")
