@@ -361,3 +361,39 @@ def test_a_malformed_fault_hook_stops_the_command(data_dir) -> None:
                       env={"FASHIONLAB_FAULT": text})  # fmt: skip
     one_line(done, 2, "FASHIONLAB_FAULT", repr(text))
     assert done.stdout == ""
+
+
+@pytest.mark.parametrize("case", ["no images", "no Trouser images", "one Trouser image"])
+def test_a_degenerate_copy_taken_with_no_verify_is_one_line(case, tmp_path) -> None:
+    import gzip
+
+    import numpy as np
+
+    from fashionlab.data.datasets import FILES, encode_idx
+
+    folder = write_tiny_dataset(tmp_path / "data", 60, 20)
+    labels = (np.arange(60) % 10).astype(np.uint8)
+    images = np.zeros((60, 28, 28), np.uint8)
+    if case == "no images":
+        labels, images = labels[:0], images[:0]
+    else:  # Trouser is class 1: drop all of it, or all but one
+        labels[labels == 1] = 0
+        if case == "one Trouser image":
+            labels[1] = 1
+    for key, array in (("train_images", images), ("train_labels", labels)):
+        (folder / FILES[key].filename).write_bytes(gzip.compress(encode_idx(array), mtime=0))
+    done = fashionlab("logreg", "--steps", "3", "--no-verify", "--data-dir", str(folder))
+    one_line(done, 2, "no images" if case == "no images" else "Trouser image")
+
+
+@pytest.mark.parametrize("case", ["below a file", "relative"])
+def test_matplotlib_adds_no_warning_of_its_own_for_an_odd_cache(case, data_dir, tmp_path) -> None:
+    (tmp_path / "a-file").write_text("a file")
+    cache = {"below a file": str(tmp_path / "a-file" / "cache"), "relative": "relcache"}[case]
+    env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    env.update(XDG_CACHE_HOME=cache, HOME=str(tmp_path / "home"))
+    done = subprocess.run([sys.executable, "-m", "fashionlab", "logreg", "--steps", "3", "--plot",
+                           str(tmp_path / "plots"), "--data-dir", str(data_dir), "--no-verify"],
+                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0 and "atplotlib" not in done.stderr, done.stderr
+    assert not (tmp_path / "relcache").exists()  # nothing made in the folder it ran in

@@ -233,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
     console.reset()
+    console.matplotlib_fallback()
     previous = {s: signal.signal(s, console.on_signal) for s in console.SIGNALS}
     previous_hook, sys.unraisablehook = sys.unraisablehook, console.unraisable
     try:

@@ -18,13 +18,17 @@ It fires once per command. A malformed value is a usage error (exit status 2) na
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import UsageError
@@ -206,3 +210,23 @@ class Console:
         if self._open:
             self._open = False
             say("")
+
+
+def matplotlib_fallback() -> None:
+    """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
+    temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
+    one warning says it (README)."""
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    given = os.environ.get("XDG_CACHE_HOME", "")  # as storage.cache_home reads it
+    folder = Path(given if os.path.isabs(given) else Path.home() / ".cache") / "matplotlib"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if given and not os.path.isabs(given):  # matplotlib would make a folder where we run
+            os.environ["MPLCONFIGDIR"] = str(folder)
+    except OSError:
+        spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
+        atexit.register(shutil.rmtree, spare, ignore_errors=True)
+        os.environ["MPLCONFIGDIR"] = spare

@@ -254,6 +254,10 @@ def _download(
 def _check_counts(found: dict[str, LoadedFile]) -> None:
     for split in ("train", "test"):
         images, labels = found[f"{split}_images"], found[f"{split}_labels"]
+        if len(images.array) == 0:
+            raise DataFormatError(
+                f"{images.path} holds no images; replace it with the official file"
+            )
         if len(images.array) != len(labels.array):
             raise DataFormatError(
                 f"{images.path} holds {len(images.array)} images but {labels.path} holds "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import UsageError
+from ..errors import DataError, UsageError
 from .datasets import CLASS_NAMES
 
 CLASS_DICT: dict[int, str] = dict(enumerate(CLASS_NAMES))
@@ -162,10 +162,18 @@ class PairRows:
     val: np.ndarray
 
 
+MIN_PAIR_IMAGES = 5  # of each class, so that each 60/20/20 split holds some of the pair
+
+
 def pair_split(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairSplit:
     """``get_data_subset`` then ``train_test_validation_split``, as the assignment splits a pair
     (``split_rows`` gives the same rows as frame positions)."""
     pair = resolve_pair(classes)
     X, y = get_data_subset(df, pair, shuffle_seed=shuffle_seed)
+    for label, name in enumerate(pair):  # possible only with --no-verify and a trimmed copy
+        if np.count_nonzero(y == label) < MIN_PAIR_IMAGES:
+            raise DataError(f"the data hold {np.count_nonzero(y == label)} {name} image(s), too few "
+                            f"to split 60/20/20 (at least {MIN_PAIR_IMAGES} needed); use the "
+                            "official files")  # fmt: skip
     X_train, y_train, X_heldout, y_heldout, X_val, y_val = train_test_validation_split(X, y)
     return PairSplit(pair, X_train, y_train, X_heldout, y_heldout, X_val, y_val)
