@@ -28,10 +28,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import UsageError
+from .storage import CACHE_VARIABLE, cache_home
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
 
@@ -218,15 +218,15 @@ def matplotlib_fallback() -> None:
     one warning says it (README)."""
     if os.environ.get("MPLCONFIGDIR"):
         return
-    given = os.environ.get("XDG_CACHE_HOME", "")  # as storage.cache_home reads it
-    folder = Path(given if os.path.isabs(given) else Path.home() / ".cache") / "matplotlib"
+    given = os.environ.get(CACHE_VARIABLE, "")
     try:
+        folder = cache_home().parent / "matplotlib"  # UsageError: $XDG_CACHE_HOME is a file
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
         if given and not os.path.isabs(given):  # matplotlib would make a folder where we run
             os.environ["MPLCONFIGDIR"] = str(folder)
-    except OSError:
+    except (OSError, UsageError):
         spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
         atexit.register(shutil.rmtree, spare, ignore_errors=True)
         os.environ["MPLCONFIGDIR"] = spare

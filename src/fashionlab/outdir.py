@@ -64,8 +64,7 @@ def _listed(folder: Path) -> dict[str, str]:
     if not isinstance(listed, dict):
         raise TypeError(f"{MANIFEST} lists no files")
     for name in listed:  # a hand-made manifest must not reach outside the folder
-        path = Path(name)
-        if not isinstance(name, str) or path.is_absolute() or ".." in path.parts or not name:
+        if not name or Path(name).is_absolute() or ".." in Path(name).parts:
             raise ValueError(f"{MANIFEST} lists {name!r}, which is not a name inside the folder")
     return listed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
 from .format import pair_name, pct, plural
 
@@ -60,8 +61,11 @@ def rate_grid_paragraph(results: Results) -> list[str]:
     sentences = []
     for run in results.logreg:
         cells = [r for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
-        right = {(r.learning_rate, r.steps): round(r.val_accuracy * run.n_val)  # rows right
-                 for r in cells if r.val_accuracy is not None}  # fmt: skip
+        right = {  # each cell's validation rows right
+            (r.learning_rate, r.steps): run.n_val - error_count(r.val_accuracy, run.n_val)
+            for r in cells
+            if r.val_accuracy is not None
+        }
         if not right:
             continue
         top = max(right.values())

@@ -107,15 +107,12 @@ def q5_1(results: Results) -> list[str]:
 def _keras_run_among_seeds(keras: float, seeds: list[float], n: int) -> str:
     """Where the single Keras run's official test accuracy falls in the seeds' spread, compared
     in rows right of ``n`` (Keras reports a float32, the seeds a float64)."""
-    rows, spread = (
-        error_count(keras, n),
-        [error_count(s, n) for s in seeds],
-    )  # errors: fewer is better
-    if rows < min(spread):
+    errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
+    if errors < min(spread):
         return (f"The single Keras run above scores higher on the official test images than every "
                 f"seed ({pct(keras, n)} against at most {pct(max(seeds), n)}), so its score is on "
                 "the lucky side: the mean over seeds is the better estimate.")  # fmt: skip
-    if rows > max(spread):
+    if errors > max(spread):
         return (f"The single Keras run above scores lower on the official test images than every "
                 f"seed ({pct(keras, n)} against at least {pct(min(seeds), n)}): the mean over "
                 "seeds is the better estimate.")  # fmt: skip
