@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -280,3 +281,24 @@ def test_a_keras_run_that_ties_a_seed_falls_within_the_spread() -> None:
     for keras in (np.float32(0.89), np.float32(0.88)):  # float32, as Keras reports it
         results.network.official_test_accuracy = float(keras)
         assert "falls within that spread" in text(results, "q5_1")
+
+
+def test_a_cached_study_whose_parts_disagree_is_discarded(caplog: pytest.LogCaptureFixture) -> None:
+    """Typed right is not enough: a study whose held-out test is missing (its manifest rewritten
+    to match) would crash the report, so the cache discards it rather than serve it."""
+    from fashionlab import app, cache
+
+    study = app.Study(make_results(), {"pca_variance.svg": b"<svg/>"}, None, False)
+    cache.store("study", "k" * 32, app._encode(study))
+    served = cache.fetch("study", "k" * 32, app._decode)
+    assert served is not None and to_json(served.results) == to_json(study.results)
+    damaged = to_json(make_results())
+    damaged["comparison"]["tests"] = damaged["comparison"]["tests"][:2]  # no held-out test
+    from_json(Results, damaged)  # the types alone pass
+    shutil.rmtree(cache.entry_path("study", "k" * 32))
+    cache.store(
+        "study", "k" * 32, {**app._encode(study), "results.json": json.dumps(damaged).encode()}
+    )
+    assert cache.fetch("study", "k" * 32, app._decode) is None
+    assert not cache.entry_path("study", "k" * 32).exists()
+    assert "discarding damaged cache entry" in caplog.text and "'held-out'" in caplog.text

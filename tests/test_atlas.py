@@ -78,24 +78,3 @@ def test_every_record_holds_its_own_pairs_results(network) -> None:
     else:
         assert ticks["network"][-1] == 45 and ticks["network"] == sorted(ticks["network"])
         assert session.order[0] == "atlas-nn"  # networks start first, spread through the rest
-
-
-def test_results_of_the_wrong_shape_are_refused() -> None:
-    pairs = ALL_PAIRS[:2]
-    fit = {"n_val": 10, "val_accuracy": 0.5, "steps_to_95": 3, "theta": [0.0] * 785}
-    assert len(atlas.pair_fits(pairs, [fit, fit], [0.5, 0.6])) == 2
-    with pytest.raises(ValueError, match="expected 2 results"):
-        atlas.pair_fits(pairs, [fit], [0.5, 0.6])
-    with pytest.raises(ValueError, match="wrong shape"):
-        atlas.pair_fits(pairs, [fit, {**fit, "theta": [0.0]}], [0.5, 0.6])
-    for odd in (
-        {**fit, "extra": 1},
-        {k: v for k, v in fit.items() if k != "n_val"},
-        {**fit, "theta": None},
-        {**fit, "theta": "x" * 785},
-        {**fit, "n_val": "ten"},
-    ):
-        with pytest.raises(ValueError, match="wrong shape"):  # not a TypeError from PairFit(**fit)
-            atlas.pair_fits(pairs, [fit, odd], [0.5, 0.6])
-    with pytest.raises(ValueError, match="outside"):
-        atlas.pair_fits(pairs, [fit, fit], [0.5, 1.5])

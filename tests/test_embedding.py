@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 from sklearn.datasets import make_blobs
@@ -81,6 +83,23 @@ def test_corrupt_cache_entry_is_discarded_and_recomputed(damage) -> None:
     assert not again.from_cache
     np.testing.assert_allclose(again.features, first.features)
     assert embedding.project(images).from_cache  # and the recomputed entry is good
+
+
+@pytest.mark.parametrize("stored", ["fewer rows", "integers", "not finite"])
+def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
+    """Hashes rewritten to match: the arrays must still be this computation's shape and kind."""
+    from fashionlab import cache
+
+    features = embedding.project(_images(seed=6)).features[:, :10]
+    first, _ = embedding.tsne(features, n_jobs=1)
+    (entry,) = (cache.cache_home() / "embedding-tsne").iterdir()
+    odd = {"fewer rows": first[:-1], "integers": first.astype(int),
+           "not finite": np.where(np.arange(len(first))[:, None] == 7, np.nan, first)}[stored]  # fmt: skip
+    shutil.rmtree(entry)
+    cache.store("embedding-tsne", entry.name, embedding._encode({"embedding": odd}))
+    again, hit = embedding.tsne(features, n_jobs=1)
+    assert not hit and again.shape == first.shape and np.isfinite(again).all()
+    assert embedding.tsne(features, n_jobs=1)[1]  # and the recomputed entry is served
 
 
 def test_progress_reports_falling_kl() -> None:

@@ -285,3 +285,29 @@ def test_answers_fill_the_executed_notebook_and_keep_its_figures(
 def test_incomplete_answers_are_refused() -> None:
     with pytest.raises(ValueError, match="answers missing"):
         notebook.fill_answers(stored(), {"q1_1": ["x"]})
+
+
+def test_a_cached_execution_is_served_only_when_whole() -> None:
+    """The notebook cache's check: valid, every code cell run, no error output, every answer cell
+    (hashes prove only that the bytes are the ones written)."""
+    nb = stored()
+    with pytest.raises(ValueError, match="did not run"):
+        notebook.read_executed(nbformat.writes(nb).encode())
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    for count, cell in enumerate(code, 1):
+        cell.execution_count = count
+    assert notebook.answer_cells(notebook.read_executed(nbformat.writes(nb).encode()))
+    failed = nbformat.from_dict(json.loads(nbformat.writes(nb)))
+    first = next(cell for cell in failed.cells if cell.cell_type == "code")
+    first.outputs = [
+        nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[])
+    ]  # fmt: skip
+    with pytest.raises(ValueError, match="raised an error"):
+        notebook.read_executed(nbformat.writes(failed).encode())
+    key, index = next(iter(notebook.answer_cells(nb).items()))
+    nb.cells[index].source = "an answer cell that lost its marker"
+    with pytest.raises(ValueError, match=f"no answer cell for \\['{key}'\\]"):
+        notebook.read_executed(nbformat.writes(nb).encode())
+    for garbage in (b"{", b"\xff", b'{"cells": 3}'):
+        with pytest.raises(ValueError):
+            notebook.read_executed(garbage)

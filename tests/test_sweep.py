@@ -13,6 +13,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -304,6 +305,25 @@ def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     cache.cached_json(task.namespace, task.key, lambda: value)
     rows = sweep.run_sweep(grid, scheduler="tcp://127.0.0.1:9")  # unreachable: never contacted
     assert rows[0].as_json() == value
+
+
+def test_a_cached_row_of_the_wrong_shape_is_discarded_and_run_again(client, tiny_data_dir, caplog):
+    """Valid hashes prove only that the bytes are the ones written: a row whose shape is wrong
+    (here, edited with its manifest rewritten) is discarded with one warning and computed again."""
+    grid = tiny_grid(tiny_data_dir, seeds=(7, 8))
+    tasks = sweep.tasks(grid)
+    for task in tasks:
+        cache.cached_json(task.namespace, task.key, functools.partial(task.function, **task.kwargs))
+    damaged = {**tasks[0].function(**tasks[0].kwargs), "val_accuracy": "high"}
+    shutil.rmtree(cache.entry_path(tasks[0].namespace, tasks[0].key))
+    cache.cached_json(tasks[0].namespace, tasks[0].key, lambda: damaged)
+    sources: list[bool] = []
+    rows = sweep.run_sweep(grid, client=client, on_done=lambda d, n, t, c: sources.append(c))
+    assert sorted(sources) == [False, True]  # the damaged row was run again, the other served
+    assert without_seconds(rows) == without_seconds(direct_rows(grid))
+    warnings = [r.getMessage() for r in caplog.records if "discarding" in r.getMessage()]
+    assert len(warnings) == 1 and "rows[0].val_accuracy: expected a number" in warnings[0]
+    assert engine.cached_results(tasks[:1])  # stored again, this time whole
 
 
 def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypatch, tmp_path):

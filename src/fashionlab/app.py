@@ -10,6 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import cache, outdir
 from .artifacts import Artifacts
@@ -79,10 +80,16 @@ def _encode(study: Study) -> dict[str, bytes]:
 
 
 def _decode(blobs: dict[str, bytes]) -> Study:
+    """The cached study, if its results are typed right and its report and answers can be written
+    from them: ``from_json`` checks types, not that lists and fields agree with one another."""
+    from .render import answers, report
+
     results = from_json(Results, json.loads(blobs["results.json"]))
     figures = {k.removeprefix("figure--"): v for k, v in blobs.items() if k.startswith("figure--")}
-    html = blobs.get("interactive.html")
-    return Study(results, figures, html.decode() if html is not None else None, True)
+    html = blobs["interactive.html"].decode() if "interactive.html" in blobs else None
+    report.build_sections(results, html)
+    answers.compose(results)
+    return Study(results, figures, html, True)
 
 
 def study(config: Config, data: Data, progress: Progress) -> Study:
@@ -142,16 +149,20 @@ def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:
     key = cache.key_of("notebook", {"study": _study_key(config, data),
                                     "source": hashlib.sha256(source).hexdigest()})  # fmt: skip
 
-    def execute() -> bytes:
+    def execute() -> Any:
         env = (
             {}
             if config.data_dir is None
             else {notebook.DATA_VARIABLE: str(Path(config.data_dir).resolve())}
         )
-        return nbformat.writes(notebook.execute(notebook.NOTEBOOK, env=env)).encode()
+        return notebook.execute(notebook.NOTEBOOK, env=env)
 
-    executed, _ = cache.cached("notebook", key, execute, encode=lambda b: {"executed.ipynb": b},
-                               decode=lambda blobs: blobs["executed.ipynb"])  # fmt: skip
-    filled = notebook.fill_answers(nbformat.reads(executed.decode(), as_version=4),
-                                   answers.compose(found.results))  # fmt: skip
+    def encode(nb: Any) -> dict[str, bytes]:
+        return {"executed.ipynb": nbformat.writes(nb).encode()}
+
+    def decode(blobs: dict[str, bytes]) -> Any:  # verified: valid, every cell run, no errors
+        return notebook.read_executed(blobs["executed.ipynb"])
+
+    executed, _ = cache.cached("notebook", key, execute, encode=encode, decode=decode)
+    filled = notebook.fill_answers(executed, answers.compose(found.results))
     return (nbformat.writes(filled) + "\n").encode()

@@ -34,7 +34,8 @@ T = TypeVar("T")
 MANIFEST = "manifest.json"
 LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE", "matplotlib",
              "keras", "jax", "jaxlib")  # fmt: skip
-_DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, EOFError, OSError)
+_DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError,
+                  EOFError, OSError)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1)

@@ -40,7 +40,7 @@ from ..models.logistic import (
 )  # fmt: skip
 from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
-from . import engine
+from . import engine, shapes
 
 log = logging.getLogger(__name__)
 REVISION = 6  # bumped when a pair's computation changes (6: logistic regression pairs at once)
@@ -100,36 +100,14 @@ def convergence_task(*, data_dir: str | None, verify: bool,
     ]  # fmt: skip
 
 
-DESCENT_KEYS = {"n_val", "val_accuracy", "steps_to_95", "theta"}  # descent_task's entries
-
-
-def _descent_entry(fit: object) -> bool:
-    """Whether ``fit`` is what ``descent_task`` returns for a pair."""
-
-    def number(x: object) -> bool:
-        return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-    return (isinstance(fit, dict) and set(fit) == DESCENT_KEYS
-            and isinstance(fit["n_val"], int) and number(fit["val_accuracy"])
-            and (fit["steps_to_95"] is None or isinstance(fit["steps_to_95"], int))
-            and isinstance(fit["theta"], list) and len(fit["theta"]) == 785
-            and all(number(w) for w in fit["theta"]))  # fmt: skip
-
-
-def pair_fits(pairs: Sequence[Pair], descent: object, convergence: object) -> list[PairFit]:
-    """The two tasks' results checked and joined, one ``PairFit`` per pair."""
-    if not (isinstance(descent, list) and isinstance(convergence, list)
-            and len(descent) == len(convergence) == len(pairs)):  # fmt: skip
-        raise ValueError(f"expected {len(pairs)} results from each logistic regression task")
-    fits = []
-    for pair, fit, converged in zip(pairs, descent, convergence, strict=True):
-        if not _descent_entry(fit):
-            raise ValueError("an atlas entry has the wrong shape")
-        fits.append(PairFit(classes=(pair[0], pair[1]), converged_val_accuracy=float(converged),
-                            **fit))  # fmt: skip
-        if not 0 <= fits[-1].val_accuracy <= 1 or not 0 <= fits[-1].converged_val_accuracy <= 1:
-            raise ValueError("an atlas accuracy is outside [0, 1]")
-    return fits
+def pair_fits(pairs: Sequence[Pair], descent: list[dict[str, object]],
+              convergence: list[float]) -> list[PairFit]:  # fmt: skip
+    """The two tasks' results (``shapes.descent_fits`` and ``shapes.accuracies`` checked them)
+    joined, one ``PairFit`` per pair."""
+    return [
+        PairFit(classes=(pair[0], pair[1]), converged_val_accuracy=float(converged), **fit)  # type: ignore[arg-type]
+        for pair, fit, converged in zip(pairs, descent, convergence, strict=True)
+    ]
 
 
 def logistic_tasks(
@@ -144,8 +122,9 @@ def logistic_tasks(
     return [
         engine.Task("atlas-logreg",
                     hashlib.sha256(f"{base}{function.__name__}{list(pairs)}".encode()).hexdigest()[:32],
-                    function, kwargs)
-        for function in (convergence_task, descent_task)
+                    function, kwargs, check(len(pairs)))
+        for function, check in ((convergence_task, shapes.accuracies),
+                                (descent_task, shapes.descent_fits))
     ]  # fmt: skip
 
 
@@ -191,7 +170,8 @@ def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, s
     return [
         engine.Task("atlas-nn", hashlib.sha256(f"{base}{list(group)}".encode()).hexdigest()[:32],
                     network_task, {"data_dir": data_dir, "verify": verify, "pairs": list(group),
-                                   "seed": seed, **vars(settings)})
+                                   "seed": seed, **vars(settings)},
+                    shapes.network_fits(len(group)))
         for group in groups
     ]  # fmt: skip
 
@@ -208,10 +188,8 @@ def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> l
     return merged + list(second[len(first) * per :])
 
 
-def _accuracies(value: object, group: Sequence[Pair]) -> dict[Pair, tuple[float, int]]:
-    """A network task's result checked: ``(validation accuracy, epochs run)`` by pair."""
-    if not isinstance(value, list) or len(value) != len(group):
-        raise ValueError(f"expected {len(group)} [accuracy, epochs] pairs")
+def _accuracies(value: list[list[float]], group: Sequence[Pair]) -> dict[Pair, tuple[float, int]]:
+    """A network task's result (``shapes.network_fits`` checked it): accuracy and epochs by pair."""
     return {(p[0], p[1]): (float(v[0]), int(v[1])) for p, v in zip(group, value, strict=True)}
 
 

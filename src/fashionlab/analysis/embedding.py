@@ -73,14 +73,25 @@ def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
     return {"arrays.npz": buffer.getvalue()}
 
 
-def _decoder(names: tuple[str, ...]) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
+def _decoder(
+    shapes: dict[str, tuple[int, ...]],
+) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
+    """Read the named arrays, each of its expected shape, floating point and finite: the hashes
+    prove the bytes are the ones written, not that they belong to this computation."""
+
     def decode(blobs: dict[str, bytes]) -> dict[str, np.ndarray]:
         try:
             buffer = io.BytesIO(blobs["arrays.npz"])
             with np.load(buffer, allow_pickle=False) as entry:
-                return {name: entry[name] for name in names}
+                arrays = {name: entry[name] for name in shapes}
         except zipfile.BadZipFile as exc:
             raise ValueError(f"not an .npz archive ({exc})") from None
+        for name, shape in shapes.items():
+            array = arrays[name]
+            if array.shape != shape or array.dtype.kind != "f" or not np.isfinite(array).all():
+                raise ValueError(f"{name} is {array.dtype} {array.shape}, expected finite floats "
+                                 f"{shape}")  # fmt: skip
+        return arrays
 
     return decode
 
@@ -89,11 +100,11 @@ def _cached(
     name: str,
     settings: dict[str, object],
     arrays: tuple[np.ndarray, ...],
-    names: tuple[str, ...],
+    shapes: dict[str, tuple[int, ...]],
     compute: Callable[[], dict[str, np.ndarray]],
 ) -> tuple[dict[str, np.ndarray], bool]:
     key = key_of(f"embedding-{name}", {**settings, "revision": CACHE_REVISION}, arrays)
-    return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(names),
+    return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(shapes),
                   what=f"the {name} result of another fashionlab process")  # fmt: skip
 
 
@@ -137,9 +148,9 @@ def project(
         features += [scaler.transform(batch) @ top - shift for batch in flat[1:]]
         return {"features": np.vstack(features), "ratio": pca.explained_variance_ratio_}
 
-    arrays, hit = _cached(
-        "pca", {"components": n_components}, images, ("features", "ratio"), compute
-    )
+    rows, pixels = sum(len(batch) for batch in images), int(np.prod(train_images.shape[1:]))
+    shapes = {"features": (rows, n_components), "ratio": (min(len(train_images), pixels),)}
+    arrays, hit = _cached("pca", {"components": n_components}, images, shapes, compute)
     return Projection(arrays["features"], arrays["ratio"], from_cache=hit)
 
 
@@ -177,7 +188,7 @@ def tsne(
             progress(total, total, last_error)
         return {"embedding": mapped}
 
-    arrays, hit = _cached("tsne", settings, (features,), ("embedding",), compute)
+    arrays, hit = _cached("tsne", settings, (features,), {"embedding": (len(features), 2)}, compute)
     return arrays["embedding"], hit
 
 

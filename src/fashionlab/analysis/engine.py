@@ -24,7 +24,7 @@ from typing import Any
 
 from .. import cache
 from ..errors import UsageError
-from . import local, remote
+from . import local, remote, shapes
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +34,19 @@ OnDone = Callable[[int, int, "Task", bool], None]
 
 @dataclass(frozen=True)
 class Task:
-    """One pure unit of work: ``function(**kwargs)`` returns a JSON value.
+    """One pure unit of work: ``function(**kwargs)`` returns a JSON value that ``check`` accepts.
 
     ``key`` is a deterministic digest of everything the result depends on (``cache.key_of``);
     it is both the cache key (in ``namespace``) and, prefixed, the task's key in the Dask graph
-    (``submit`` adds a suffix of its own to each submission).
+    (``submit`` adds a suffix of its own to each submission). ``check`` (``shapes``) raises
+    ValueError for a result of the wrong shape: a cached one is then discarded and run again.
     """
 
     namespace: str
     key: str
     function: Callable[..., Any]
     kwargs: Mapping[str, Any] = field(default_factory=dict)
+    check: shapes.Check = shapes.any_json
 
     @property
     def dask_key(self) -> str:
@@ -107,18 +109,19 @@ def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
     """The results of the tasks the verified cache already holds, by Dask key."""
     found = {}
     for task in tasks:
-        value = cache.fetch(task.namespace, task.key, _decode_json)
+        value = cache.fetch(task.namespace, task.key, functools.partial(_decode_json, task.check))
         if value is not None:
             found[task.dask_key] = value
     return found
 
 
-def _decode_json(blobs: dict[str, bytes]) -> Any:
+def _decode_json(check: shapes.Check, blobs: dict[str, bytes]) -> Any:
     import json
 
     value = json.loads(blobs["value.json"])
     if value is None:
         raise ValueError("the entry holds null")
+    check(value)
     return value
 
 
@@ -164,6 +167,7 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
     try:
         for future in as_completed(futures):
             task, value = by_future[future.key], future.result()
+            task.check(value)  # a task's own result of the wrong shape is a bug: never cached
             # stored as it arrives, so an interrupted run resumes from here
             cache.cached_json(task.namespace, task.key, functools.partial(_identity, value))
             results[task.dask_key] = value

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from ..cache import key_of
 from ..config import RATE_GRID_RATES, RATE_GRID_STEPS, SHUFFLE_SEED
 from ..results import Pair, RateRow
-from . import engine
+from . import engine, shapes
 
 
 def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
@@ -61,7 +61,8 @@ def grid_tasks(pairs: Sequence[Pair], *, data_dir: str | None, verify: bool,
     return [
         engine.Task("rate-grid", hashlib.sha256(f"{base}{tuple(pair)}".encode()).hexdigest()[:32],
                     cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
-                                 "learning_rates": rates, "steps": list(steps)})
+                                 "learning_rates": rates, "steps": list(steps)},
+                    shapes.rate_cells(len(rates), list(steps)))
         for pair in pairs
     ]  # fmt: skip
 

@@ -28,7 +28,8 @@ from ..config import NN_BATCH_SIZE, NN_EPOCHS, NN_PATIENCE, SHUFFLE_SEED
 from ..data import preprocessing
 from ..data.datasets import load_fashion_mnist
 from ..errors import UsageError
-from . import engine
+from ..jsonio import from_json
+from . import engine, shapes
 
 MODELS = ("logreg", "nn")
 REVISION = 1  # bump when a task's computation changes, so older cache entries are not served
@@ -234,22 +235,42 @@ def tasks(grid: Grid) -> list[engine.Task]:
         for rate in grid.learning_rates:
             for length in grid.lengths:
                 if grid.model == "logreg":
-                    found += [_task(base, "sweep-logreg", logreg_task, where, classes=pair,
-                                    learning_rate=float(rate), steps=int(length), seed=int(seed))
+                    found += [_task(base, "sweep-logreg", logreg_task, check_rows(None), where,
+                                    classes=pair, learning_rate=float(rate), steps=int(length),
+                                    seed=int(seed))
                               for seed in grid.seeds]  # fmt: skip
                 else:
-                    found.append(_task(base, "sweep-nn", network_task, where, classes=pair,
+                    found.append(_task(base, "sweep-nn", network_task,
+                                       check_rows(len(grid.seeds)), where, classes=pair,
                                        learning_rate=float(rate), epochs=int(length),
                                        seeds=[int(s) for s in grid.seeds],
                                        patience=grid.patience, batch_size=grid.batch_size))  # fmt: skip
     return found
 
 
-def _task(base: str, namespace: str, function: Any, where: dict[str, Any],
+def _task(base: str, namespace: str, function: Any, check: shapes.Check, where: dict[str, Any],
           **settings: Any) -> engine.Task:  # fmt: skip
     text = json.dumps([base, settings], sort_keys=True)
     key = hashlib.sha256(text.encode()).hexdigest()[:32]
-    return engine.Task(namespace, key, function, {**where, **settings})
+    return engine.Task(namespace, key, function, {**where, **settings}, check)
+
+
+ACCURACIES = ("val_accuracy", "heldout_accuracy", "official_test_accuracy")
+
+
+def check_rows(count: int | None) -> shapes.Check:
+    """A logistic-regression task's one row (``count`` None), or a network task's ``count``."""
+
+    def check(value: Any) -> None:
+        records = [value] if count is None else shapes.listing(value, count, "rows")
+        for i, record in enumerate(records):
+            row = from_json(SweepRow, record, f"rows[{i}]")
+            if set(record) != set(asdict(row)):
+                raise ValueError(f"rows[{i}]: expected the keys {', '.join(asdict(row))}")
+            for name in ACCURACIES:
+                shapes.optional_accuracy(getattr(row, name), f"rows[{i}].{name}")
+
+    return check
 
 
 def rows_of(results: Sequence[Any]) -> list[SweepRow]:
@@ -257,7 +278,7 @@ def rows_of(results: Sequence[Any]) -> list[SweepRow]:
     rows = []
     for result in results:
         for record in result if isinstance(result, list) else [result]:
-            rows.append(SweepRow(**{**record, "classes": tuple(record["classes"])}))
+            rows.append(from_json(SweepRow, record, "row"))
     return rows
 
 

@@ -196,6 +196,26 @@ def answer_cells(nb: Any) -> dict[str, int]:
     return found
 
 
+def read_executed(data: bytes) -> Any:
+    """A stored executed notebook read back; ValueError unless it is a valid notebook whose every
+    code cell ran, without an error output, and which marks every answer cell once."""
+    _, nbformat = _modules()
+    try:
+        nb = nbformat.reads(data.decode(), as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:  # nbformat's readers raise all kinds on odd JSON
+        raise ValueError(f"not a valid notebook ({_one_line(str(exc))})") from None
+    if any(c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None
+           for c in nb.cells):  # fmt: skip
+        raise ValueError("a code cell did not run")
+    if error_outputs(nb):
+        raise ValueError("a cell raised an error")
+    unmarked = [key for key in ANSWER_KEYS if key not in answer_cells(nb)]
+    if unmarked:
+        raise ValueError(f"no answer cell for {unmarked}")
+    return nb
+
+
 def fill_answers(nb: Any, answers: Mapping[str, Sequence[str]]) -> Any:
     """A copy of ``nb`` whose marked cells hold the answers, one Markdown paragraph per string.
 

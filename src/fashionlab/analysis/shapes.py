@@ -1,0 +1,126 @@
+"""What each kind of Dask task returns, checked before a cached result is served.
+
+A cache entry's hashes prove that its bytes are the ones that were written, not that this version
+of the task wrote them: an entry edited and its manifest rewritten, or one stored under the same
+key by a build with a bug. Every ``engine.Task`` carries one of these checks, and the engine runs
+it on each result, from the cache or from a worker. A cached result that fails is discarded and
+computed again, with one warning line, rather than crashing the command that reads it.
+
+A check raises ValueError, naming what is wrong and where, and returns nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Check = Callable[[Any], None]
+
+
+def any_json(value: Any) -> None:
+    """Any JSON value (the engine refuses null itself): for tasks whose callers check."""
+
+
+def number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: expected a number, got {value!r:.60}")
+    return float(value)
+
+
+def accuracy(value: Any, where: str) -> None:
+    if not 0 <= number(value, where) <= 1:
+        raise ValueError(f"{where}: expected an accuracy in [0, 1], got {value!r}")
+
+
+def optional_accuracy(value: Any, where: str) -> None:
+    if value is not None:
+        accuracy(value, where)
+
+
+def count(value: Any, where: str, least: int = 1) -> None:
+    if type(value) is not int or value < least:
+        raise ValueError(f"{where}: expected an integer >= {least}, got {value!r:.60}")
+
+
+def optional_count(value: Any, where: str, least: int = 1) -> None:
+    if value is not None:
+        count(value, where, least)
+
+
+def listing(value: Any, length: int, where: str) -> list[Any]:
+    """``value`` if it is a list of ``length`` items."""
+    if not isinstance(value, list) or len(value) != length:
+        raise ValueError(f"{where}: expected a list of {length}, got {value!r:.60}")
+    return value
+
+
+def record(value: Any, keys: Sequence[str], where: str) -> dict[str, Any]:
+    """``value`` if it is an object with exactly ``keys``."""
+    if not isinstance(value, dict) or set(value) != set(keys):
+        raise ValueError(f"{where}: expected an object with keys {', '.join(keys)}, "
+                         f"got {value!r:.60}")  # fmt: skip
+    return value
+
+
+def accuracies(length: int) -> Check:
+    """The atlas's fit to convergence: one validation accuracy per pair."""
+
+    def check(value: Any) -> None:
+        for i, item in enumerate(listing(value, length, "accuracies")):
+            accuracy(item, f"accuracies[{i}]")
+
+    return check
+
+
+DESCENT_KEYS = ("n_val", "val_accuracy", "steps_to_95", "theta")
+THETA_LENGTH = 785  # 784 pixels and the bias (eq. 3)
+
+
+def descent_fits(length: int) -> Check:
+    """The atlas's 100 steps: per pair, its validation rows, accuracy, steps to 95 % of it and
+    weights."""
+
+    def check(value: Any) -> None:
+        for i, fit in enumerate(listing(value, length, "fits")):
+            where = f"fits[{i}]"
+            record(fit, DESCENT_KEYS, where)
+            count(fit["n_val"], f"{where}.n_val")
+            accuracy(fit["val_accuracy"], f"{where}.val_accuracy")
+            optional_count(fit["steps_to_95"], f"{where}.steps_to_95")
+            for weight in listing(fit["theta"], THETA_LENGTH, f"{where}.theta"):
+                number(weight, f"{where}.theta[]")
+
+    return check
+
+
+def network_fits(length: int) -> Check:
+    """A group of the atlas's networks: ``[validation accuracy, epochs run]`` per pair."""
+
+    def check(value: Any) -> None:
+        for i, fit in enumerate(listing(value, length, "networks")):
+            accuracy(listing(fit, 2, f"networks[{i}]")[0], f"networks[{i}][0]")
+            count(fit[1], f"networks[{i}][1]")
+
+    return check
+
+
+CELL_KEYS = ("steps", "diverged_at_step", "val_accuracy")
+
+
+def rate_cells(rates: int, steps: Sequence[int]) -> Check:
+    """One pair's learning-rate grid: per rate, a cell per step count, each with an accuracy or
+    the step at which the run diverged."""
+
+    def check(value: Any) -> None:
+        for i, cells in enumerate(listing(value, rates, "rates")):
+            for j, cell in enumerate(listing(cells, len(steps), f"rates[{i}]")):
+                where = f"rates[{i}][{j}]"
+                record(cell, CELL_KEYS, where)
+                if cell["steps"] != steps[j]:
+                    raise ValueError(f"{where}.steps: expected {steps[j]}, got {cell['steps']!r}")
+                optional_accuracy(cell["val_accuracy"], f"{where}.val_accuracy")
+                optional_count(cell["diverged_at_step"], f"{where}.diverged_at_step")
+                if (cell["val_accuracy"] is None) == (cell["diverged_at_step"] is None):
+                    raise ValueError(f"{where}: expected an accuracy or a divergence step")
+
+    return check
