@@ -140,6 +140,33 @@ def test_random_real_signals_lose_nothing(small_data, tmp_path) -> None:
         _cache_is_sound(cache)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [1.0, 2.0, 3.5])
+def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_path) -> None:
+    """Ctrl-C at a terminal signals the whole process group, local cluster's workers included:
+    wherever it lands (before, during or after their start), one line, 130, and no process left."""
+    data = write_tiny_dataset(tmp_path / "data", 600, 100)
+    process = _fashionlab("sweep", "--classes", "Pullover", "Coat", "--steps", "20000",
+                          "--seeds", "1,2,3", "--workers", "2", "--data-dir", str(data),
+                          "--no-verify", cache=tmp_path / "cache", start_new_session=True)  # fmt: skip
+    time.sleep(delay)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert stdout == ""
+    _interrupted_once(err)
+    assert [line for line in err.splitlines() if not re.fullmatch(r"sweep \d/3", line)] == [
+        "fashionlab: interrupted; partial results were discarded"
+    ]  # and the progress lines only
+    for _ in range(100):  # a worker the nanny stopped may take a moment to be reaped
+        left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
+        if not left.stdout.split():
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail(f"processes left in the group: {left.stdout.split()}")
+
+
 _SPIN = """
 import sys
 from fashionlab import cli

@@ -409,6 +409,21 @@ def test_the_local_cluster_keeps_glibcs_adaptive_malloc(client):
     assert worker_environment(client) == [(None, "1"), (None, "1")]
 
 
+def _blocked_signals() -> int:
+    with open(f"/proc/{os.getpid()}/status") as status:
+        return next(int(line.split()[1], 16) for line in status if line.startswith("SigBlk:"))
+
+
+def test_the_local_clusters_workers_leave_ctrl_c_to_this_process(client):
+    """A terminal's Ctrl-C reaches every process of the group; the workers keep SIGINT blocked
+    (pending, never delivered), so it is this process that stops and closes the cluster."""
+    masks = client.run(_blocked_signals)
+    assert len(masks) == 2
+    assert all(mask & (1 << (signal.SIGINT - 1)) for mask in masks.values())
+    assert not any(mask & (1 << (signal.SIGTERM - 1)) for mask in masks.values())  # nanny's stop
+    assert not _blocked_signals() & (1 << (signal.SIGINT - 1))  # this process is as it was
+
+
 def test_tasks_started_ahead_are_gathered_not_sent_again(tiny_data_dir, monkeypatch):
     """``Session.start`` sends tasks while the caller does other work; ``run`` of the same tasks
     then only gathers them, with the rows a plain computation gives, and caches them."""

@@ -8,7 +8,9 @@ convergence 1.3x (benchmarks/bench_malloc.py). The local cluster's workers start
 DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON__... does not work: Dask lower-cases it).
 
 A Ctrl-C or SIGTERM in the second or so while the cluster starts is held until it has started:
-torn down half-started, its workers, still importing, printed screens of tracebacks.
+torn down half-started, its workers, still importing, printed screens of tracebacks. The workers
+start with SIGINT blocked, so that a Ctrl-C at the terminal, which reaches every process of the
+group, is this process's to act on: it closes the cluster, and the nanny stops its workers.
 """
 
 from __future__ import annotations
@@ -60,11 +62,20 @@ def _signals_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from multiprocessing import resource_tracker
+
+    # Started now, before the mask: multiprocessing starts its tracker with the first process and
+    # then unblocks SIGINT in the starting thread, here the one that would start the workers.
+    resource_tracker.ensure_running()
     held: list[int] = []
     previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in SIGNALS}
+    # Threads and processes started meanwhile (the cluster's event loop, which starts the worker
+    # processes) inherit the mask: a terminal's SIGINT stays pending in them, never delivered.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a pending SIGINT is noted here
         for number, handler in previous.items():
             signal.signal(number, handler)
         if held:
