@@ -195,9 +195,15 @@ def test_plot_folders_collect_the_figures_of_several_commands(data_dir, tmp_path
         done = fashionlab(*LOGREG, "--classes", *classes, "--plot", str(plots), "--data-dir",
                           str(data_dir))  # fmt: skip
         assert done.returncode == 0, done.stderr
+    for classes in (["Pullover", "Coat"], ["Trouser", "Ankle boot"]):  # each pair's own curves
+        done = fashionlab("nn", "--epochs", "1", "--no-verify", "--classes", *classes, "--plot",
+                          str(plots), "--data-dir", str(data_dir))  # fmt: skip
+        assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in plots.iterdir())
     assert names == ["fashionlab-manifest.json", "logreg_pullover_coat.svg",
-                     "logreg_trouser_ankleboot.svg"]  # fmt: skip
+                     "logreg_trouser_ankleboot.svg", "nn_accuracy_pullover_coat.svg",
+                     "nn_accuracy_trouser_ankleboot.svg", "nn_loss_pullover_coat.svg",
+                     "nn_loss_trouser_ankleboot.svg"]  # fmt: skip
     listed = json.loads((plots / "fashionlab-manifest.json").read_text())["files"]
     assert listed == {name: hashlib.sha256((plots / name).read_bytes()).hexdigest()
                       for name in names if name.endswith(".svg")}  # fmt: skip

@@ -81,8 +81,9 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
     if plot is not None:
         from .render import plots
 
-        _save(plot, {"nn_loss": plots.plot_losses(run.history, run.best_epoch),
-                     "nn_accuracy": plots.plot_accuracies(run.history, run.best_epoch)})  # fmt: skip
+        _save(plot, {f"nn_loss_{slug(pair)}": plots.plot_losses(run.history, run.best_epoch),
+                     f"nn_accuracy_{slug(pair)}": plots.plot_accuracies(run.history,
+                                                                        run.best_epoch)})  # fmt: skip
     return {
         "classes": list(pair), "epochs_max": run.epochs_max, "epochs_run": run.epochs_run,
         "best_epoch": run.best_epoch, "patience": run.patience, "batch_size": run.batch_size,
