@@ -15,8 +15,8 @@ def test_groups_and_interleaving_hold_every_task_once() -> None:
     assert len({len(g) for g in groups}) == 1  # equal groups: one compiled program per worker
     assert sorted(p for g in groups for p in g) == sorted(ALL_PAIRS)
     assert atlas.network_groups([]) == []
-    first = [engine.Task("n", str(i), dict) for i in range(5)]
-    second = [engine.Task("l", str(i), dict) for i in range(45)]
+    first = [engine.Task("n", str(i), dict, {}, print) for i in range(5)]
+    second = [engine.Task("l", str(i), dict, {}, print) for i in range(45)]
     merged = atlas.interleave(first, second)
     assert sorted(merged, key=repr) == sorted(first + second, key=repr)  # each exactly once
     assert [merged.index(t) for t in first] == [0, 10, 20, 30, 40]  # spread through the rest

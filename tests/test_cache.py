@@ -100,6 +100,23 @@ def test_structurally_wrong_entries_are_recomputed(
     assert sum(r.levelno >= logging.WARNING for r in caplog.records) == 1
 
 
+def test_a_result_that_fails_its_own_check_is_used_but_not_cached(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Stored, it would be refused and computed again on every later read, with a warning each
+    time; it is refused once, before it is stored."""
+
+    def check(value: object) -> object:
+        raise ValueError("never fits")
+
+    key = cache.key_of("test", {"x": 3})
+    with caplog.at_level(logging.WARNING):
+        assert cache.cached_json("test", key, lambda: {"a": 1}, check=check) == ({"a": 1}, False)
+    assert not cache.entry_path("test", key).exists()
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "not caching the test result" in warning and "never fits" in warning
+
+
 def test_cache_paths_of_the_wrong_type_are_repaired() -> None:
     home = storage.cache_home()
     home.mkdir(parents=True, exist_ok=True)

@@ -64,6 +64,13 @@ def test_second_call_is_served_from_the_cache() -> None:
     assert not hit and hit_again and again.shape == (300, 2)
 
 
+def test_fewer_images_than_components_are_served_from_the_cache() -> None:
+    """30 images have 30 principal components, not 50: the cache expects that shape."""
+    first = embedding.project(_images(30, seed=7))
+    second = embedding.project(_images(30, seed=7))
+    assert first.features.shape == (30, 30) and not first.from_cache and second.from_cache
+
+
 def test_changed_parameter_computes_a_fresh_embedding() -> None:
     features = embedding.project(_images(seed=4)).features[:, :10]
     _, hit = embedding.tsne(features, n_jobs=1)

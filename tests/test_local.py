@@ -32,3 +32,30 @@ def test_a_held_ctrl_c_is_a_keyboard_interrupt_once_the_block_ends() -> None:
         assert reached == [True] and signal.getsignal(signal.SIGINT) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGINT, before)
+
+
+def _blocks_sigint() -> bool:
+    return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+
+def test_sigint_is_blocked_in_the_starting_thread_only_while_the_cluster_starts() -> None:
+    """Blocked in the thread that starts the cluster, from any thread, so that the workers it
+    starts inherit the mask; unblocked after, and no other thread's mask is touched."""
+    seen: dict[str, bool] = {}
+
+    def start() -> None:
+        with local._signals_held():
+            seen["inside"] = _blocks_sigint()
+            seen["main, meanwhile"] = main_blocked.pop()
+        seen["after"] = _blocks_sigint()
+
+    import threading
+
+    main_blocked = [_blocks_sigint()]
+    thread = threading.Thread(target=start)
+    thread.start()
+    thread.join()
+    assert seen == {"inside": True, "main, meanwhile": False, "after": False}
+    with local._signals_held():
+        assert _blocks_sigint()
+    assert not _blocks_sigint()

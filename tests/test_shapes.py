@@ -34,8 +34,8 @@ CASES: dict[str, tuple[shapes.Check, Any, Callable[[Any], Any]]] = {
     "networks": (shapes.network_fits(3), [[0.9, 12], [1.0, 3], [0.5, 1]],
                  lambda v: atlas._accuracies(v, PAIRS)),  # fmt: skip
     "rate grid": (shapes.rate_cells(2, GRID_STEPS), CELLS, lambda v: None),
-    "a network sweep task": (sweep.check_rows(2), [ROW, {**ROW, "seed": 2}], read_rows),
-    "a logistic sweep task": (sweep.check_rows(None), {**ROW, "model": "logreg", "steps": 100,
+    "a network sweep task": (shapes.sweep_rows(2), [ROW, {**ROW, "seed": 2}], read_rows),
+    "a logistic sweep task": (shapes.sweep_rows(None), {**ROW, "model": "logreg", "steps": 100,
                                                        "epochs": None, "heldout_accuracy": 0.8},
                               lambda v: read_rows([v])),
 }  # fmt: skip

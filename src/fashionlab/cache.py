@@ -173,7 +173,14 @@ def cached(
         if hit is not None:
             return hit, True
         value = compute()
-        store(namespace, key, encode(value))
+        blobs = encode(value)
+        try:
+            decode(dict(blobs))  # what is stored must be what a later read serves
+        except _DECODE_ERRORS as exc:
+            log.warning("not caching the %s result %s: it fails its own check (%s)", namespace,
+                        key[:8], exc)  # fmt: skip
+        else:
+            store(namespace, key, blobs)
         return value, False
     finally:
         lock.release()

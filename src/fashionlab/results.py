@@ -13,7 +13,7 @@ Schema (``docs/results.schema.json``) from these classes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .jsonio import from_json as from_json  # the record and its JSON travel together
@@ -264,3 +264,23 @@ class Results:
             if tuple(run.classes) == tuple(classes):
                 return run
         raise KeyError(f"no logistic-regression result for {classes!r}")
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One run of the grid. ``steps`` is None for the network, ``epochs`` for logistic regression."""
+
+    classes: tuple[str, str]
+    model: str
+    learning_rate: float
+    steps: int | None
+    epochs: int | None
+    seed: int
+    val_accuracy: float | None  # None when the run diverged
+    heldout_accuracy: float | None  # None when diverged, or when the model trained on those rows
+    official_test_accuracy: float | None
+    diverged_at_step: int | None
+    seconds: float  # training time; a network's share of its group's time
+
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "classes": list(self.classes)}

@@ -74,7 +74,7 @@ def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
 
 
 def _decoder(
-    shapes: dict[str, tuple[int, ...]],
+    expected: dict[str, tuple[int, ...]],
 ) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
     """Read the named arrays, each of its expected shape, floating point and finite: the hashes
     prove the bytes are the ones written, not that they belong to this computation."""
@@ -83,10 +83,10 @@ def _decoder(
         try:
             buffer = io.BytesIO(blobs["arrays.npz"])
             with np.load(buffer, allow_pickle=False) as entry:
-                arrays = {name: entry[name] for name in shapes}
+                arrays = {name: entry[name] for name in expected}
         except zipfile.BadZipFile as exc:
             raise ValueError(f"not an .npz archive ({exc})") from None
-        for name, shape in shapes.items():
+        for name, shape in expected.items():
             array = arrays[name]
             if array.shape != shape or array.dtype.kind != "f" or not np.isfinite(array).all():
                 raise ValueError(f"{name} is {array.dtype} {array.shape}, expected finite floats "
@@ -100,11 +100,11 @@ def _cached(
     name: str,
     settings: dict[str, object],
     arrays: tuple[np.ndarray, ...],
-    shapes: dict[str, tuple[int, ...]],
+    expected: dict[str, tuple[int, ...]],
     compute: Callable[[], dict[str, np.ndarray]],
 ) -> tuple[dict[str, np.ndarray], bool]:
     key = key_of(f"embedding-{name}", {**settings, "revision": CACHE_REVISION}, arrays)
-    return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(shapes),
+    return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(expected),
                   what=f"the {name} result of another fashionlab process")  # fmt: skip
 
 
@@ -149,8 +149,9 @@ def project(
         return {"features": np.vstack(features), "ratio": pca.explained_variance_ratio_}
 
     rows, pixels = sum(len(batch) for batch in images), int(np.prod(train_images.shape[1:]))
-    shapes = {"features": (rows, n_components), "ratio": (min(len(train_images), pixels),)}
-    arrays, hit = _cached("pca", {"components": n_components}, images, shapes, compute)
+    spectrum = min(len(train_images), pixels)  # PCA's components: no more than rows or pixels
+    expected = {"features": (rows, min(n_components, spectrum)), "ratio": (spectrum,)}
+    arrays, hit = _cached("pca", {"components": n_components}, images, expected, compute)
     return Projection(arrays["features"], arrays["ratio"], from_cache=hit)
 
 

@@ -19,7 +19,7 @@ import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .. import cache
@@ -45,8 +45,8 @@ class Task:
     namespace: str
     key: str
     function: Callable[..., Any]
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-    check: shapes.Check = shapes.any_json
+    kwargs: Mapping[str, Any]
+    check: shapes.Check
 
     @property
     def dask_key(self) -> str:

@@ -57,18 +57,18 @@ def _without_trim() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM are noted, not acted on, until the block ends; then the first is raised
-    again, for the handlers that were in place (only the main thread can set handlers)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    """Until the block ends, SIGINT is blocked in this thread, and so in the threads and worker
+    processes it starts; in the main thread, the only one that can set handlers, SIGINT and
+    SIGTERM are also noted, not acted on, and the first is raised again afterwards."""
     from multiprocessing import resource_tracker
 
     # Started now, before the mask: multiprocessing starts its tracker with the first process and
     # then unblocks SIGINT in the starting thread, here the one that would start the workers.
     resource_tracker.ensure_running()
     held: list[int] = []
-    previous = {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in SIGNALS}
+    main = threading.current_thread() is threading.main_thread()  # only it can set handlers
+    previous = ({s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in SIGNALS}
+                if main else {})  # fmt: skip
     # Threads and processes started meanwhile (the cluster's event loop, which starts the worker
     # processes) inherit the mask: a terminal's SIGINT stays pending in them, never delivered.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

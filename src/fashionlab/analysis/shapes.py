@@ -12,13 +12,12 @@ A check raises ValueError, naming what is wrong and where, and returns nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import Any
 
+from ..results import SweepRow, from_json
+
 Check = Callable[[Any], None]
-
-
-def any_json(value: Any) -> None:
-    """Any JSON value (the engine refuses null itself): for tasks whose callers check."""
 
 
 def number(value: Any, where: str) -> float:
@@ -122,5 +121,24 @@ def rate_cells(rates: int, steps: Sequence[int]) -> Check:
                 optional_count(cell["diverged_at_step"], f"{where}.diverged_at_step")
                 if (cell["val_accuracy"] is None) == (cell["diverged_at_step"] is None):
                     raise ValueError(f"{where}: expected an accuracy or a divergence step")
+
+    return check
+
+
+SWEEP_ACCURACIES = ("val_accuracy", "heldout_accuracy", "official_test_accuracy")
+
+
+def sweep_rows(count: int | None) -> Check:
+    """A sweep's logistic-regression task: one row (``count`` None); its network task: ``count``
+    rows, one per seed."""
+
+    def check(value: Any) -> None:
+        records = [value] if count is None else listing(value, count, "rows")
+        for i, item in enumerate(records):
+            row = from_json(SweepRow, item, f"rows[{i}]")
+            if set(item) != set(asdict(row)):
+                raise ValueError(f"rows[{i}]: expected the keys {', '.join(asdict(row))}")
+            for name in SWEEP_ACCURACIES:
+                optional_accuracy(getattr(row, name), f"rows[{i}].{name}")
 
     return check

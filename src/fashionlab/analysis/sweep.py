@@ -18,7 +18,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,33 +28,13 @@ from ..config import NN_BATCH_SIZE, NN_EPOCHS, NN_PATIENCE, SHUFFLE_SEED
 from ..data import preprocessing
 from ..data.datasets import load_fashion_mnist
 from ..errors import UsageError
-from ..jsonio import from_json
+from ..results import SweepRow, from_json
 from . import engine, shapes
 
 MODELS = ("logreg", "nn")
 REVISION = 1  # bump when a task's computation changes, so older cache entries are not served
 MAX_STEPS = 1_000_000
 MAX_EPOCHS = 10_000
-
-
-@dataclass(frozen=True)
-class SweepRow:
-    """One run of the grid. ``steps`` is None for the network, ``epochs`` for logistic regression."""
-
-    classes: tuple[str, str]
-    model: str
-    learning_rate: float
-    steps: int | None
-    epochs: int | None
-    seed: int
-    val_accuracy: float | None  # None when the run diverged
-    heldout_accuracy: float | None  # None when diverged, or when the model trained on those rows
-    official_test_accuracy: float | None
-    diverged_at_step: int | None
-    seconds: float  # training time; a network's share of its group's time
-
-    def as_json(self) -> dict[str, Any]:
-        return {**asdict(self), "classes": list(self.classes)}
 
 
 @dataclass(frozen=True)
@@ -235,13 +215,13 @@ def tasks(grid: Grid) -> list[engine.Task]:
         for rate in grid.learning_rates:
             for length in grid.lengths:
                 if grid.model == "logreg":
-                    found += [_task(base, "sweep-logreg", logreg_task, check_rows(None), where,
+                    found += [_task(base, "sweep-logreg", logreg_task, shapes.sweep_rows(None), where,
                                     classes=pair, learning_rate=float(rate), steps=int(length),
                                     seed=int(seed))
                               for seed in grid.seeds]  # fmt: skip
                 else:
                     found.append(_task(base, "sweep-nn", network_task,
-                                       check_rows(len(grid.seeds)), where, classes=pair,
+                                       shapes.sweep_rows(len(grid.seeds)), where, classes=pair,
                                        learning_rate=float(rate), epochs=int(length),
                                        seeds=[int(s) for s in grid.seeds],
                                        patience=grid.patience, batch_size=grid.batch_size))  # fmt: skip
@@ -253,24 +233,6 @@ def _task(base: str, namespace: str, function: Any, check: shapes.Check, where: 
     text = json.dumps([base, settings], sort_keys=True)
     key = hashlib.sha256(text.encode()).hexdigest()[:32]
     return engine.Task(namespace, key, function, {**where, **settings}, check)
-
-
-ACCURACIES = ("val_accuracy", "heldout_accuracy", "official_test_accuracy")
-
-
-def check_rows(count: int | None) -> shapes.Check:
-    """A logistic-regression task's one row (``count`` None), or a network task's ``count``."""
-
-    def check(value: Any) -> None:
-        records = [value] if count is None else shapes.listing(value, count, "rows")
-        for i, record in enumerate(records):
-            row = from_json(SweepRow, record, f"rows[{i}]")
-            if set(record) != set(asdict(row)):
-                raise ValueError(f"rows[{i}]: expected the keys {', '.join(asdict(row))}")
-            for name in ACCURACIES:
-                shapes.optional_accuracy(getattr(row, name), f"rows[{i}].{name}")
-
-    return check
 
 
 def rows_of(results: Sequence[Any]) -> list[SweepRow]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..analysis.sweep import SweepRow
+from ..results import SweepRow
 from ..storage import slug
 from .figures import save
 
