@@ -94,3 +94,26 @@ def test_the_package_ships_its_type_annotations() -> None:
     from importlib.resources import files
 
     assert files("fashionlab").joinpath("py.typed").is_file()
+
+
+def test_the_readme_layout_names_every_module() -> None:
+    """The README's layout is the map a reader starts from: each module is on it, in its folder."""
+    readme = (PACKAGE.parents[1] / "README.md").read_text()
+    block = readme.split("```text\nsrc/fashionlab/\n", 1)[1].split("```", 1)[0]
+    listed: dict[str, set[str]] = {"": set()}
+    folder = ""
+    for line in block.splitlines():
+        head = line[:13].strip()
+        if head.endswith("/") and line.startswith("  ") and not line.startswith("   "):
+            folder = head.rstrip("/")
+        elif not line.startswith("     "):
+            folder = ""  # a top-level line
+        names = {word for word in line.replace("/", " ").split() if word.endswith(".py")}
+        listed.setdefault(folder, set()).update(names)
+    for path in PACKAGE.rglob("*.py"):
+        if path.name in ("__init__.py", "__main__.py"):
+            continue
+        where = path.parent.relative_to(PACKAGE).as_posix().replace(".", "")
+        named = listed.get(where, set())
+        wild = any(n.endswith("*.py") and path.name.startswith(n[:-4]) for n in named)
+        assert path.name in named or wild, f"{where or 'src/fashionlab'}/{path.name} not in README"

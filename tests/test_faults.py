@@ -86,7 +86,8 @@ def cache_root(env: dict[str, str] | None = None) -> Path:
 # --------------------------------------------------------------------------- KERAS_BACKEND
 
 
-@pytest.mark.parametrize("command", [["run", "--no-notebook"], ["atlas"]])
+@pytest.mark.parametrize("command", [["run", "--no-notebook"], ["atlas"], ["nn"], ["softmax"],
+                                     ["sweep", "--model", "nn", "--out", "sweep"]])  # fmt: skip
 def test_an_unknown_keras_backend_is_named_before_any_work(command, data_dir, tmp_path) -> None:
     done = fashionlab(*command, "--data-dir", str(data_dir), "--no-verify", env={"KERAS_BACKEND": "foo"},
                       cwd=tmp_path)  # fmt: skip
@@ -403,3 +404,25 @@ def test_matplotlib_adds_no_warning_of_its_own_for_an_odd_cache(case, data_dir, 
                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0 and "atplotlib" not in done.stderr, done.stderr
     assert not (tmp_path / "relcache").exists()  # nothing made in the folder it ran in
+
+
+def test_errors_python_cannot_raise_are_quiet_only_once_interrupted() -> None:
+    """A Ctrl-C inside a garbage-collection callback (Dask's) leaves it half-way, and its next
+    call fails where Python can only print; after an interrupt that is noise, before it is not."""
+    from types import SimpleNamespace
+
+    said: list[object] = []
+    failed, stopped = (
+        SimpleNamespace(exc_type=AssertionError),
+        SimpleNamespace(exc_type=KeyboardInterrupt),
+    )
+    console.reset()
+    try:
+        console.unraisable(failed, said.append)
+        console.unraisable(stopped, said.append)
+        assert said == [failed]
+        console.STOP.set()
+        console.unraisable(failed, said.append)
+        assert said == [failed]
+    finally:
+        console.reset()

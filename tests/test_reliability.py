@@ -24,6 +24,7 @@ from conftest import LOGGED_CLI, write_tiny_dataset
 from fashionlab import outdir
 from fashionlab.analysis.atlas import network_groups
 from fashionlab.config import ALL_PAIRS
+from fashionlab.console import INTERRUPTED
 from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
 from fashionlab.errors import DataError, DownloadError
@@ -70,9 +71,7 @@ def _previous_report(out: Path) -> dict[str, str]:
 
 
 def _interrupted_once(err: str) -> None:
-    assert [line for line in err.splitlines() if "interrupted" in line] == [
-        "fashionlab: interrupted; partial results were discarded"
-    ]
+    assert [line for line in err.splitlines() if "interrupted" in line] == [INTERRUPTED]
     assert "Traceback" not in err
 
 
@@ -156,7 +155,7 @@ def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_p
     assert stdout == ""
     _interrupted_once(err)
     assert [line for line in err.splitlines() if not re.fullmatch(r"sweep \d/3", line)] == [
-        "fashionlab: interrupted; partial results were discarded"
+        INTERRUPTED
     ]  # and the progress lines only
     for _ in range(100):  # a worker the nanny stopped may take a moment to be reaped
         left = subprocess.run(["pgrep", "-g", str(process.pid)], capture_output=True, text=True)
@@ -204,7 +203,7 @@ def test_a_burst_of_signals_ends_the_run_once(tmp_path) -> None:
             process.communicate()
             pytest.fail(f"try {attempt}: the process hung in its signal handler")
         assert (process.returncode, err) == (
-            130, "fashionlab: interrupted; partial results were discarded\n"), attempt  # fmt: skip
+            130, INTERRUPTED + "\n"), attempt  # fmt: skip
 
 
 # Where a signal lands is a matter of timing, so the two ways it once escaped the handler are
@@ -234,7 +233,7 @@ def test_interrupt_inside_a_library_exits_130(how, tmp_path) -> None:
     done = subprocess.run([sys.executable, "-m", "interrupted"], env=env, cwd=tmp_path,
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 130, done.stderr
-    assert done.stderr == "fashionlab: interrupted; partial results were discarded\n"
+    assert done.stderr == INTERRUPTED + "\n"
 
 
 def test_an_error_without_a_stop_is_not_called_an_interrupt(tmp_path) -> None:

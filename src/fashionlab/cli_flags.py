@@ -125,7 +125,7 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     logreg.add_argument("--plot", type=folder_path, metavar="DIR", help="write learning curves")
     logreg.add_argument("--json", action="store_true", help="print one JSON object")
 
-    explore = command("explore", "PCA, t-SNE and every exploration figure, as PNG files")
+    explore = command("explore", "PCA, t-SNE and every exploration figure, with the map as CSV")
     explore.add_argument("--out", type=folder_path, default="explore", metavar="DIR")
     explore.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
     _add_data_flags(explore)

@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> None:
 
     engine.check_cluster(args.workers, args.scheduler)
     grid = grid_of(args)
+    if grid.model == "nn":  # as every command that trains a network: a typo costs no time
+        from .models.neural import check_backend
+
+        check_backend()
     folder = None
     if args.out is not None:
         from . import outdir

@@ -71,10 +71,17 @@ def on_signal(signum: int, frame: object) -> None:
 
 
 def unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -> None:
-    """A KeyboardInterrupt where Python cannot raise is already remembered in ``STOP``."""
-    if info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt):
+    """A KeyboardInterrupt where Python cannot raise is already remembered in ``STOP``; once it
+    is, an error Python cannot raise is what the interrupt left behind (a library's garbage
+    collection callback, stopped half-way, fails on its next call), not news for the user."""
+    if STOP.is_set() or (
+        info.exc_type is not None and issubclass(info.exc_type, KeyboardInterrupt)
+    ):
         return
     default(info)
+
+
+INTERRUPTED = "fashionlab: interrupted; unfinished work was discarded (finished work stays cached)"
 
 
 def interrupted() -> int:
@@ -82,7 +89,7 @@ def interrupted() -> int:
     OVER.set()  # a second Ctrl-C (or the second signal ``timeout`` sends) now changes nothing
     if not _reported.is_set():
         _reported.set()
-        say("fashionlab: interrupted; partial results were discarded")
+        say(INTERRUPTED)
     # CPython remembers a KeyboardInterrupt that escaped an ``exec`` of a string, and under
     # ``python -m`` then ends the process by SIGINT; running any string that succeeds clears it.
     exec("pass")

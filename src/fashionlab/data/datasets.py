@@ -123,7 +123,7 @@ class LoadedFile:
     key: str
     path: Path
     source: str  # "data_dir", "env", "cache", "keras", "system" or "download"
-    verified: str  # "archive sha256", "payload sha256" or "skipped"
+    verified: str  # "archive sha256", "payload sha256" or "not checked" (--no-verify)
     array: np.ndarray
 
 
@@ -149,7 +149,7 @@ def _read_file(path: Path, spec: RemoteFile, verify: bool, remedy: str) -> tuple
     archive = read_archive(path)
     archive_ok = verify and hashlib.sha256(archive).hexdigest() == spec.sha256
     array = decode_idx(archive, str(path))
-    how = "skipped"
+    how = "not checked"
     if archive_ok:
         how = "archive sha256"
     elif verify:
