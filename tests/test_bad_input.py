@@ -90,6 +90,8 @@ def _cases():
                            "tcp://h:8786", id=f"{command} --scheduler with --workers")  # fmt: skip
     yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
+    yield pytest.param(["logreg", "--classes", "Trouser", "Coat", "Bag"], "fashionlab logreg --help",
+                       "Bag", id="a third class")  # fmt: skip
 
 
 @pytest.fixture

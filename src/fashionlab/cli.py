@@ -224,7 +224,10 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the command whose flags they follow, and where its flags are listed
+        parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
+                       f"{' '.join(extra)} (see fashionlab {args.command} --help)\n")  # fmt: skip
     if (
         getattr(args, "classes", None)
         and len(args.classes) == 2
