@@ -54,6 +54,12 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
+def conform(hint: Any, value: Any, where: str) -> Any:
+    """``value`` as the type ``hint`` (``float``, ``int``, ``list[float]``, a record...); a value of
+    another shape raises ValueError naming ``where``."""
+    return _convert(hint, value, where)
+
+
 def from_json(cls: type[Any], data: Any, where: str = "results") -> Any:
     """Rebuild a record from its JSON; a missing or mistyped field raises ValueError."""
     if not isinstance(data, dict):

@@ -15,19 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from ..jsonio import conform
 from ..results import SweepRow, from_json
 
 Check = Callable[[Any], None]
 
 
-def number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{where}: expected a number, got {value!r:.60}")
-    return float(value)
-
-
 def accuracy(value: Any, where: str) -> None:
-    if not 0 <= number(value, where) <= 1:
+    if not 0 <= conform(float, value, where) <= 1:
         raise ValueError(f"{where}: expected an accuracy in [0, 1], got {value!r}")
 
 
@@ -37,7 +32,7 @@ def optional_accuracy(value: Any, where: str) -> None:
 
 
 def count(value: Any, where: str, least: int = 1) -> None:
-    if type(value) is not int or value < least:
+    if conform(int, value, where) < least:
         raise ValueError(f"{where}: expected an integer >= {least}, got {value!r:.60}")
 
 
@@ -86,8 +81,8 @@ def descent_fits(length: int) -> Check:
             count(fit["n_val"], f"{where}.n_val")
             accuracy(fit["val_accuracy"], f"{where}.val_accuracy")
             optional_count(fit["steps_to_95"], f"{where}.steps_to_95")
-            for weight in listing(fit["theta"], THETA_LENGTH, f"{where}.theta"):
-                number(weight, f"{where}.theta[]")
+            conform(list[float], listing(fit["theta"], THETA_LENGTH, f"{where}.theta"),
+                    f"{where}.theta")  # fmt: skip
 
     return check
 
