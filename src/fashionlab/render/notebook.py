@@ -196,6 +196,11 @@ def answer_cells(nb: Any) -> dict[str, int]:
     return found
 
 
+def unmarked(cells: Mapping[str, int]) -> list[str]:
+    """The answer keys that ``cells`` (``answer_cells``) has no cell for."""
+    return [key for key in ANSWER_KEYS if key not in cells]
+
+
 def read_executed(data: bytes) -> Any:
     """A stored executed notebook read back; ValueError unless it is a valid notebook whose every
     code cell ran, without an error output, and which marks every answer cell once."""
@@ -210,9 +215,9 @@ def read_executed(data: bytes) -> Any:
         raise ValueError("a code cell did not run")
     if error_outputs(nb):
         raise ValueError("a cell raised an error")
-    unmarked = [key for key in ANSWER_KEYS if key not in answer_cells(nb)]
-    if unmarked:
-        raise ValueError(f"no answer cell for {unmarked}")
+    missing = unmarked(answer_cells(nb))
+    if missing:
+        raise ValueError(f"no answer cell for {missing}")
     return nb
 
 
@@ -238,9 +243,9 @@ def fill_answers(nb: Any, answers: Mapping[str, Sequence[str]]) -> Any:
             raise ValueError(f"answer {key!r} is empty")
     filled = copy.deepcopy(nb)
     cells = answer_cells(filled)
-    unmarked = [key for key in ANSWER_KEYS if key not in cells]
-    if unmarked:
-        raise ValueError(f"the notebook has no answer cell for {unmarked}")
+    missing = unmarked(cells)
+    if missing:
+        raise ValueError(f"the notebook has no answer cell for {missing}")
     for key, index in cells.items():
         if key not in answers:
             raise ValueError(f"the notebook marks an answer cell for unknown key {key!r}")
