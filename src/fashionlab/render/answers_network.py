@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..analysis.metrics import error_count, mean_sd
 from ..config import CONVERGENCE_MAX_STEPS
-from ..results import McNemar, Results
+from ..results import Comparison, McNemar, Results
 from .format import count, interval, pct, plural, wall_time
 from .format import p_value as p_text
 
@@ -73,12 +73,9 @@ def q5_1(results: Results) -> list[str]:
         " - but those rows also chose the network's early-stopping epoch, so its validation score "
         "is slightly optimistic."
     )
-    mean, sd = mean_sd(compared.seed_val_accuracies)
-    test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) the same network "
-        f"reaches {pct(mean)} ± {100 * sd:.2f} points validation and {pct(test_mean)} ± "
-        f"{100 * test_sd:.2f} points official test accuracy (mean ± sample sd; trained as one "
+        f"reaches {seed_spread(compared)} (mean ± sample sd; trained as one "
         "program in JAX, so its seeds draw other initial weights and batches than Keras's). "
         + _keras_run_among_seeds(
             net.official_test_accuracy, compared.seed_official_test_accuracies, net.n_official_test
@@ -102,6 +99,14 @@ def q5_1(results: Results) -> list[str]:
         f"the weights of epoch {net.best_epoch}{trained}.{_overfitting(results)}"
     )
     return [performance, seeds, fair, settings, _why(results)]
+
+
+def seed_spread(compared: Comparison) -> str:
+    """The network over seeds: mean ± sample sd of its validation and official test accuracy."""
+    val_mean, val_sd = mean_sd(compared.seed_val_accuracies)
+    test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
+    return (f"{pct(val_mean)} ± {100 * val_sd:.2f} points validation and {pct(test_mean)} ± "
+            f"{100 * test_sd:.2f} points official test accuracy")  # fmt: skip
 
 
 def _keras_run_among_seeds(keras: float, seeds: list[float], n: int) -> str:

@@ -7,10 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from ..analysis.metrics import mean_sd
 from ..results import Results, from_json
-from .answers_network import test_sentence
-from .format import interval, pct
+from .answers_network import seed_spread, test_sentence
+from .format import interval
 from .page import markdown_table
 from .report import results_table
 from .sections_extras import UNDECIDABLE_LEAD, atlas_outcomes, undecidable_leads
@@ -20,8 +19,6 @@ def headline(results: Results) -> list[str]:
     """The findings the README states under its table, each from the run's numbers."""
     hard, compared = results.logreg[-1], results.comparison
     tests = {t.rows: t for t in compared.tests}
-    val_mean, val_sd = mean_sd(compared.seed_val_accuracies)
-    test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
     found = [
         f"Against 100-step logistic regression, "
         f"{test_sentence(tests['official test'], 'the network', 'logistic regression')}.",
@@ -35,9 +32,8 @@ def headline(results: Results) -> list[str]:
             if hard.converged is not None
             else "."
         ),
-        f"Over {len(compared.seeds)} seeds the network reaches {pct(val_mean)} ± "
-        f"{100 * val_sd:.2f} points validation and {pct(test_mean)} ± {100 * test_sd:.2f} points "
-        f"official test accuracy (mean ± sample sd).",
+        f"Over {len(compared.seeds)} seeds the network reaches {seed_spread(compared)} "
+        "(mean ± sample sd).",
     ]
     if results.extras is not None:
         ten, outcomes = results.extras.ten_classes, atlas_outcomes(results.extras)
