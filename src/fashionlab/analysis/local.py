@@ -11,6 +11,8 @@ A Ctrl-C or SIGTERM in the second or so while the cluster starts is held until i
 torn down half-started, its workers, still importing, printed screens of tracebacks. The workers
 start with SIGINT blocked, so that a Ctrl-C at the terminal, which reaches every process of the
 group, is this process's to act on: it closes the cluster, and the nanny stops its workers.
+
+Each worker runs on cores of its own (``cores``).
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ def start(n_workers: int) -> Any:
     import dask
     from distributed import LocalCluster
 
+    from . import cores
+
     with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                             dashboard_address=None, silence_logs=logging.ERROR,
+                            plugins=cores.plugins(n_workers),
                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
 
 
