@@ -64,6 +64,15 @@ def test_bias_trick_prepends_ones() -> None:
     assert out.shape == (4, 4) and (out[:, 0] == 1).all() and (out[:, 1:] == 0).all()
 
 
+@pytest.mark.parametrize("given", [np.float64, np.float32, np.uint8])
+def test_bias_trick_is_float64_unless_told_and_casts_as_a_copy_then_cast_would(given) -> None:
+    X = np.random.default_rng(0).integers(0, 256, (5, 3)).astype(given)
+    X = X / 255 if given is np.float64 else X
+    assert bias_trick(X).dtype == np.float64
+    np.testing.assert_array_equal(bias_trick(X, np.float32), bias_trick(X).astype(np.float32))
+    assert bias_trick(X, np.float32).dtype == np.float32
+
+
 @pytest.mark.parametrize(
     "classes, message",
     [

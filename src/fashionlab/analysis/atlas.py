@@ -90,7 +90,8 @@ def convergence_task(*, data_dir: str | None, verify: bool,
     """Every pair's logistic regression run to convergence (``fit_to_convergence``), at once:
     each pair's validation accuracy at the lowest validation loss."""
     X, labels, rows, blocks = pair_rows(pairs, data_dir, verify)
-    sizes = [nesterov_step_size(bias_trick(X[r.train]).astype(np.float32)) for r in rows]
+    X32 = X.astype(np.float32)  # the step sizes' products in float32, as the fit's
+    sizes = [nesterov_step_size(bias_trick(X32[r.train], np.float32)) for r in rows]
     thetas, _ = pairwise.converge_all(X, blocks, np.array(sizes), max_steps=ATLAS_STEPS_TO_CONVERGE,
                                       patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL)  # fmt: skip
     return [
@@ -142,9 +143,9 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
 
     splits = [worker_split(data_dir, verify, tuple(p), SHUFFLE_SEED) for p in pairs]
     fits = batched.fit_many(
-        np.stack([s.X_fit for s in splits]).astype(np.float32),
+        np.stack([s.X_fit for s in splits], dtype=np.float32),  # no float64 stack in between
         np.stack([s.y_fit.ravel() for s in splits]),
-        np.stack([s.X_val for s in splits]).astype(np.float32),
+        np.stack([s.X_val for s in splits], dtype=np.float32),
         np.stack([s.y_val.ravel() for s in splits]),
         seeds=[seed] * len(splits), epochs=epochs, patience=patience, batch_size=batch_size,
     )  # fmt: skip

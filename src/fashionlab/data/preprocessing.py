@@ -113,9 +113,9 @@ def train_test_validation_split(
     )
 
 
-def bias_trick(X: np.ndarray) -> np.ndarray:
-    """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1)."""
-    return np.hstack((np.ones((X.shape[0], 1)), X))
+def bias_trick(X: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1), in ``dtype`` (cast as it is copied)."""
+    return np.hstack((np.ones((X.shape[0], 1), dtype), X), dtype=dtype)
 
 
 @dataclass(frozen=True)

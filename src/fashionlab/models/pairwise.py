@@ -99,7 +99,7 @@ class _Matrices:
 def _class_matrices(X: np.ndarray, pairs: PairSet, dtype: type) -> list[_Matrices]:
     matrices = []
     for block in pairs.blocks:
-        A: np.ndarray = bias_trick(X[block.rows]).astype(dtype, copy=False)
+        A = bias_trick(X[block.rows], dtype)
         matrices.append(_Matrices(A, *(m.astype(dtype) for m in (block.labels, block.train,
                                                                    block.val))))  # fmt: skip
     return matrices
