@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from fashionlab.analysis import cores, engine
+from fashionlab.analysis import cores, engine, local
 
 pytestmark = pytest.mark.skipif(not cores.available(), reason="this system does not pin threads")
 
@@ -63,3 +63,19 @@ def test_every_thread_of_each_worker_is_pinned_and_a_restarted_worker_again(monk
                          if pid not in {p for p, _ in before.values()}]  # fmt: skip
         assert restarted == [[victims_core]]
     assert os.sched_getaffinity(0) == ours
+
+
+def test_the_default_cluster_has_a_worker_per_core_this_process_may_use() -> None:
+    """Under ``taskset -c N`` (or a batch job's cpuset) the machine's other cores are not ours:
+    the default local cluster has one worker, on that core, and fills every core."""
+    ours = os.sched_getaffinity(0)
+    core = min(ours)
+    os.sched_setaffinity(0, {core})  # this thread; the cluster's threads and workers inherit it
+    try:
+        assert local.default_workers() == 1 and engine.Session().fills_every_core
+        with engine.connect() as client:
+            assert list(client.run(_cores_of_threads).values())[0][1] == [(core,)]
+            assert len(client.scheduler_info()["workers"]) == 1
+    finally:
+        os.sched_setaffinity(0, ours)
+    assert local.default_workers() == len(ours)

@@ -73,7 +73,8 @@ def engine_flags(parser: argparse.ArgumentParser) -> None:
     """``--workers N`` or ``--scheduler ADDRESS``: the Dask engine's flags, shared by ``sweep``,
     ``atlas`` and ``run``."""
     parser.add_argument("--workers", type=integer(1, 1024), default=None, metavar="N",
-                        help="Dask worker processes of a local cluster (default: one per core)")  # fmt: skip
+                        help="Dask worker processes of a local cluster (default: one per core "
+                        "this process may use)")  # fmt: skip
     parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "

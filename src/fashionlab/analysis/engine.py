@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -92,7 +91,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                              "address, and that `dask scheduler` runs there") from None  # fmt: skip
     else:
-        cluster = local.start(workers or os.cpu_count() or 1)
+        cluster = local.start(workers or local.default_workers())
         client = Client(cluster)
     log.info("dask client %s", client)
     try:
@@ -216,14 +215,14 @@ class Session:
     def shares(self, items: Sequence[Any]) -> list[list[Any]]:
         """``items`` dealt round-robin into one share per worker (never an empty share): work
         that is cheapest done together, such as networks trained as one program, in one task per
-        worker. With a scheduler, the number of cores here stands in for the workers."""
-        count = max(1, min(len(items), self.workers or os.cpu_count() or 1))
+        worker. With a scheduler, the cores this process may use stand in for the workers."""
+        count = max(1, min(len(items), self.workers or local.default_workers()))
         return [list(items[i::count]) for i in range(count)]
 
     @property
     def fills_every_core(self) -> bool:
-        """Whether the cluster is a local one with a worker on every core of this machine."""
-        cores = os.cpu_count() or 1  # the local cluster's default (``connect``)
+        """Whether the cluster is a local one with a worker on every core this process may use."""
+        cores = local.default_workers()  # the local cluster's default (``connect``)
         return self.scheduler is None and (self.workers or cores) >= cores
 
     def _needs(self, tasks: Sequence[Task]) -> list[Task]:

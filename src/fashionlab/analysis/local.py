@@ -30,6 +30,14 @@ TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def default_workers() -> int:
+    """One worker per core this process may run on: its affinity, which a ``taskset``, a
+    container's or a batch job's cpuset narrows, rather than every core of the machine."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def start(n_workers: int) -> Any:
     """A ``LocalCluster`` of ``n_workers`` processes with one thread each and no dashboard (the
     scheduler's health routes on a free local port, not 8787)."""
