@@ -64,11 +64,11 @@ def test_bias_trick_prepends_ones() -> None:
     assert out.shape == (4, 4) and (out[:, 0] == 1).all() and (out[:, 1:] == 0).all()
 
 
-@pytest.mark.parametrize("given", [np.float64, np.float32, np.uint8])
-def test_bias_trick_is_float64_unless_told_and_casts_as_a_copy_then_cast_would(given) -> None:
+@pytest.mark.parametrize("given", [np.float64, np.float32, np.uint8, np.longdouble])
+def test_bias_trick_promotes_as_before_and_in_a_given_dtype_equals_casting_after(given) -> None:
     X = np.random.default_rng(0).integers(0, 256, (5, 3)).astype(given)
-    X = X / 255 if given is np.float64 else X
-    assert bias_trick(X).dtype == np.float64
+    X = X / 255 if np.issubdtype(given, np.floating) else X
+    assert bias_trick(X).dtype == np.result_type(np.float64, X)  # as np.hstack with float64 ones
     np.testing.assert_array_equal(bias_trick(X, np.float32), bias_trick(X).astype(np.float32))
     assert bias_trick(X, np.float32).dtype == np.float32
 

@@ -288,6 +288,9 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
         assert len((out_dir / "sweep.csv").read_text().splitlines()) == 1 + 8
         with Client(address, timeout=30) as client:  # the README's settings reached the worker
             assert worker_environment(client) == [(None, "1")]
+            # and fashionlab pinned none of its threads: a cluster the user started is left as is
+            where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
+            assert list(where.values()) == [os.sched_getaffinity(0)]
     finally:
         for process in reversed(processes):
             process.terminate()

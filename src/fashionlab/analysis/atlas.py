@@ -92,6 +92,7 @@ def convergence_task(*, data_dir: str | None, verify: bool,
     X, labels, rows, blocks = pair_rows(pairs, data_dir, verify)
     X32 = X.astype(np.float32)  # the step sizes' products in float32, as the fit's
     sizes = [nesterov_step_size(bias_trick(X32[r.train], np.float32)) for r in rows]
+    del X32  # 188 MB, not held through the fit
     thetas, _ = pairwise.converge_all(X, blocks, np.array(sizes), max_steps=ATLAS_STEPS_TO_CONVERGE,
                                       patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL)  # fmt: skip
     return [

@@ -12,7 +12,7 @@ torn down half-started, its workers, still importing, printed screens of traceba
 start with SIGINT blocked, so that a Ctrl-C at the terminal, which reaches every process of the
 group, is this process's to act on: it closes the cluster, and the nanny stops its workers.
 
-Each worker runs on cores of its own (``cores``).
+On Linux, with no more workers than cores, each worker runs on cores of its own (``cores``).
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from ..errors import DataError, UsageError
@@ -113,9 +114,10 @@ def train_test_validation_split(
     )
 
 
-def bias_trick(X: np.ndarray, dtype: type = np.float64) -> np.ndarray:
-    """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1), in ``dtype`` (cast as it is copied)."""
-    return np.hstack((np.ones((X.shape[0], 1), dtype), X), dtype=dtype)
+def bias_trick(X: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
+    """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1), in ``dtype`` if given (cast as it is
+    copied), else in float64 or X's wider type."""
+    return np.hstack((np.ones((X.shape[0], 1), dtype or np.float64), X), dtype=dtype)
 
 
 @dataclass(frozen=True)
