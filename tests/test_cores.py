@@ -77,10 +77,13 @@ def test_every_thread_of_each_worker_is_pinned_and_a_restarted_worker_again(monk
     assert os.sched_getaffinity(0) == ours
 
 
-# Run in a child narrowed to one core, as `taskset -c CORE` would start it: narrowing this test
-# process instead would leave every thread it starts meanwhile on one core.
+# Run in a child that narrows itself to one core before anything else, as `taskset -c CORE` would
+# start it: narrowing this test process instead would leave every thread it starts meanwhile on one
+# core (and a preexec_fn would fork this multithreaded process).
 ONE_CORE = """
-import json, os
+import json, os, sys
+os.sched_setaffinity(0, {int(sys.argv[1])})  # first, while this is the only thread: as taskset
+
 from fashionlab.analysis import engine, local
 
 def cores_of_threads():
@@ -101,8 +104,8 @@ def test_the_default_cluster_has_a_worker_per_core_this_process_may_use(tmp_path
     core = cores.available()[0]
     script = tmp_path / "one_core.py"
     script.write_text(ONE_CORE)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120, preexec_fn=lambda: os.sched_setaffinity(0, {core}))  # fmt: skip
+    done = subprocess.run([sys.executable, str(script), str(core)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"default": 1, "fills": True, "workers": [[[core]]]}
