@@ -2,10 +2,10 @@
 
 Left to wander, a worker's threads share every core with the other workers' threads. XLA sizes its
 thread pool from the cores a process may run on, so in a cold atlas on 2 cores the worker training
-networks ran on three busy threads (22.7, 17.3 and 17.1 s of CPU), two of them on the core where
-the other worker fitted logistic regressions, and each slowed the other. Pinned, each worker runs
-on one core and XLA on one thread: the cold atlas took 53.3, 54.3 and 54.8 s against 61.2, 62.1
-and 62.3 s unpinned (alternating), with the same 45 records (docs/benchmarks.md).
+networks had three busy threads (22.7, 17.3 and 17.1 s of CPU), free to run on either core, beside
+the other worker fitting logistic regressions. Pinned, each worker runs on one core and XLA on one
+thread: the cold atlas took 53.3, 54.3 and 54.8 s against 61.2, 62.1 and 62.3 s unpinned
+(alternating), with the same 45 records (docs/benchmarks.md).
 
 The cores this process may use are dealt out in runs, one per worker, in the order of their
 numbers. A cluster with more workers than cores is left unpinned, and so are clusters that the
