@@ -24,27 +24,29 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _convert(hint: Any, value: Any, where: str) -> Any:
+def conform(hint: Any, value: Any, where: str) -> Any:
+    """``value`` as the type ``hint`` (``float``, ``int``, ``list[float]``, a record...); a value of
+    another shape raises ValueError naming ``where``."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (Union, types.UnionType):
         if value is None and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
-        return _convert(inner[0], value, where)
+        return conform(inner[0], value, where)
     if dataclasses.is_dataclass(hint):
         return from_json(hint, value, where)  # type: ignore[arg-type]
     if origin is tuple:
         if not isinstance(value, list) or len(value) != len(args):
             raise ValueError(f"{where}: expected a list of {len(args)}, got {value!r:.60}")
-        return tuple(_convert(a, v, where) for a, v in zip(args, value, strict=True))
+        return tuple(conform(a, v, where) for a, v in zip(args, value, strict=True))
     if origin is list:
         if not isinstance(value, list):
             raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-        return [_convert(args[0], v, f"{where}[]") for v in value]
+        return [conform(args[0], v, f"{where}[]") for v in value]
     if origin is dict:
         if not isinstance(value, dict):
             raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
-        return {k: _convert(args[1], v, f"{where}.{k}") for k, v in value.items()}
+        return {k: conform(args[1], v, f"{where}.{k}") for k, v in value.items()}
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"{where}: expected a number, got {value!r:.60}")
@@ -52,12 +54,6 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     if hint in (int, str, bool) and (type(value) is not hint):
         raise ValueError(f"{where}: expected {hint.__name__}, got {value!r:.60}")
     return value
-
-
-def conform(hint: Any, value: Any, where: str) -> Any:
-    """``value`` as the type ``hint`` (``float``, ``int``, ``list[float]``, a record...); a value of
-    another shape raises ValueError naming ``where``."""
-    return _convert(hint, value, where)
 
 
 def from_json(cls: type[Any], data: Any, where: str = "results") -> Any:
@@ -71,5 +67,5 @@ def from_json(cls: type[Any], data: Any, where: str = "results") -> Any:
             if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
                 continue
             raise ValueError(f"{where}: missing field {f.name!r}")
-        values[f.name] = _convert(hints[f.name], data[f.name], f"{where}.{f.name}")
+        values[f.name] = conform(hints[f.name], data[f.name], f"{where}.{f.name}")
     return cls(**values)
