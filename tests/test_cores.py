@@ -13,9 +13,10 @@ import time
 
 import pytest
 
-from fashionlab.analysis import cores, engine
+from fashionlab.analysis import cores, engine, local
 
-pins = pytest.mark.skipif(not cores.available(), reason="this system does not pin threads")
+pins = pytest.mark.skipif(not (cores.can_pin() and local.usable_cores()),
+                          reason="this system does not pin threads")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -38,12 +39,13 @@ def test_the_cores_are_dealt_out_in_runs(n_cores, n_workers, expected) -> None:
 
 
 def test_no_plugin_where_there_are_more_workers_than_cores(monkeypatch) -> None:
-    monkeypatch.setattr(cores, "available", lambda: [0, 2, 5])  # any set the system allows
-    assert cores.plugins(4) == ()
-    (plugin,) = cores.plugins(2)
+    monkeypatch.setattr(cores, "can_pin", lambda: True)
+    assert cores.plugins([0, 2, 5], 4) == ()  # any set the system allows
+    (plugin,) = cores.plugins([0, 2, 5], 2)
     assert plugin.runs == [[0], [2, 5]]
-    monkeypatch.setattr(cores, "available", lambda: [])  # a system that cannot pin
-    assert cores.plugins(1) == ()
+    assert cores.plugins([], 1) == ()  # a system that does not say
+    monkeypatch.setattr(cores, "can_pin", lambda: False)  # a system that cannot pin
+    assert cores.plugins([0, 1], 2) == ()
 
 
 def _cores_of_threads() -> tuple[int, list[tuple[int, ...]]]:
@@ -60,8 +62,8 @@ def test_every_thread_of_each_worker_is_pinned_and_a_restarted_worker_again(monk
     """Two workers on two of this process's cores (where it has two), every thread of each; a
     worker killed and started again by its nanny is back on its own core, not on every core.
     This process's own cores are not touched."""
-    mine, ours = cores.available()[:2], os.sched_getaffinity(0)
-    monkeypatch.setattr(cores, "available", lambda: mine)
+    mine, ours = local.usable_cores()[:2], os.sched_getaffinity(0)
+    monkeypatch.setattr(local, "usable_cores", lambda: mine)
     with engine.connect(workers=len(mine)) as client:
         before = client.run(_cores_of_threads)
         assert sorted(found for _, found in before.values()) == [[(core,)] for core in mine]
@@ -101,7 +103,7 @@ if __name__ == "__main__":
 def test_the_default_cluster_has_a_worker_per_core_this_process_may_use(tmp_path) -> None:
     """Under ``taskset -c N`` (or a batch job's cpuset) the machine's other cores are not ours:
     the default local cluster has one worker, on that core, and fills every core."""
-    core = cores.available()[0]
+    core = local.usable_cores()[0]
     script = tmp_path / "one_core.py"
     script.write_text(ONE_CORE)
     done = subprocess.run([sys.executable, str(script), str(core)], capture_output=True,

@@ -26,13 +26,6 @@ from distributed.diagnostics.plugin import WorkerPlugin
 log = logging.getLogger(__name__)
 
 
-def available() -> list[int]:
-    """The cores this process may run on, or [] where it cannot choose its threads' cores."""
-    if not hasattr(os, "sched_getaffinity") or not os.path.isdir("/proc/self/task"):
-        return []
-    return sorted(os.sched_getaffinity(0))
-
-
 def runs(cores: Sequence[int], n_workers: int) -> list[list[int]]:
     """``cores`` in ``n_workers`` runs of consecutive items, as equal as can be; [] when there are
     fewer cores than workers (or none)."""
@@ -84,7 +77,13 @@ class PinToCores(WorkerPlugin):
                       self.runs[worker.name])  # fmt: skip
 
 
-def plugins(n_workers: int) -> tuple[WorkerPlugin, ...]:
-    """The worker plugins of a local cluster of ``n_workers``: the pinning where it applies."""
-    split = runs(available(), n_workers)
+def can_pin() -> bool:
+    """Whether this system lets a process list its threads and choose their cores (Linux)."""
+    return hasattr(os, "sched_setaffinity") and os.path.isdir("/proc/self/task")
+
+
+def plugins(cores: Sequence[int], n_workers: int) -> tuple[WorkerPlugin, ...]:
+    """The worker plugins of a local cluster of ``n_workers`` on ``cores`` (``local.usable_cores``):
+    the pinning where it applies."""
+    split = runs(cores, n_workers) if can_pin() else []
     return (PinToCores(split),) if split else ()

@@ -30,12 +30,15 @@ TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def usable_cores() -> list[int]:
+    """The cores this process may run on: its affinity, which a ``taskset``, a container's or a
+    batch job's cpuset narrows; [] where the system does not say."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+
+
 def default_workers() -> int:
-    """One worker per core this process may run on: its affinity, which a ``taskset``, a
-    container's or a batch job's cpuset narrows, rather than every core of the machine."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    """One worker per core this process may run on, rather than one per core of the machine."""
+    return len(usable_cores()) or os.cpu_count() or 1
 
 
 def start(n_workers: int) -> Any:
@@ -49,7 +52,7 @@ def start(n_workers: int) -> Any:
     with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                             dashboard_address=None, silence_logs=logging.ERROR,
-                            plugins=cores.plugins(n_workers),
+                            plugins=cores.plugins(usable_cores(), n_workers),
                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
 
 
