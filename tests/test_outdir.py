@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -154,13 +155,77 @@ def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None
 
 
 def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) -> None:
+    """Only what a staging folder holds proves it fashionlab's; a name shaped like one does not."""
     dead = 2**22 + 12345  # beyond pid_max on this kernel: no such process
-    (tmp_path / f".out.{dead}.tmp").mkdir()
-    (tmp_path / f".other.{dead}.tmp").mkdir()  # not ours to judge: a different name
-    (tmp_path / f".out.{os.getppid()}.tmp").mkdir()  # its process is alive: maybe still writing
+    stage = outdir.stage_path(tmp_path / "out", in_place=False).name.replace(
+        f".{os.getpid()}.", f".{dead}."
+    )
+    made = {
+        "being built": (tmp_path / stage.replace(".tmp", "0.tmp"), {outdir.STAGE_MARK: ""}),
+        "swapped out": (tmp_path / stage.replace(".tmp", "1.tmp"), None),  # an old whole report
+        "empty": (tmp_path / stage.replace(".tmp", "2.tmp"), {}),
+    }
+    kept = {
+        "a user's folder named as a stage": (
+            tmp_path / stage.replace(".tmp", "3.tmp"),
+            {"mine": "x"},
+        ),
+        "a user's file named as a stage": (tmp_path / stage.replace(".tmp", "4.tmp"), "x"),
+        "a user's file named as a temporary file": (tmp_path / f".out.backup.{dead}.tmp", "x"),
+        "a user's folder named as a partial file": (tmp_path / f".out.cache.{dead}.part", {}),
+        "a stage whose process is alive": (
+            tmp_path / stage.replace(f".{dead}.", f".{os.getppid()}."),
+            {outdir.STAGE_MARK: ""},
+        ),
+    }
+    for path, content in [*made.values(), *kept.values()]:
+        if isinstance(content, str):
+            path.write_text(content)
+        elif content is not None:
+            path.mkdir()
+            for name, text in content.items():
+                (path / name).write_text(text)
+    swapped = made["swapped out"][0]
+    write_report(str(swapped.parent / "old"), {"index.html": "old"}).rename(swapped)
     write_report(str(tmp_path / "out"), {"index.html": "a"})
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == [f".other.{dead}.tmp", f".out.{os.getppid()}.tmp", "out"]
+    assert names == sorted(["out", *(path.name for path, _ in kept.values())])
+
+
+def test_a_file_named_as_a_stage_inside_the_folder_is_refused(tmp_path: Path) -> None:
+    real = write_report(str(tmp_path / "out"), {"index.html": "a"})
+    (real / f"{outdir.STAGE_PREFIX}77777.tmp").write_text("the user's")
+    with pytest.raises(UsageError, match=r"holds '\.fashionlab-stage\.77777\.tmp'"):
+        outdir.check(str(real), {})
+    assert (real / f"{outdir.STAGE_PREFIX}77777.tmp").read_text() == "the user's"
+
+
+@pytest.mark.parametrize("mode", [0o700, 0o1777, 0o750])
+def test_the_folder_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
+    real = tmp_path / "out"
+    real.mkdir()
+    real.chmod(mode)
+    for text in ("first", "second"):  # into the empty folder, then over its own report
+        write_report(str(real), {"index.html": text})
+        assert stat.S_IMODE(real.stat().st_mode) == mode
+    assert (real / "index.html").read_text() == "second"
+
+
+def test_a_folder_with_an_acl_is_refilled_in_place(tmp_path: Path, monkeypatch) -> None:
+    real = tmp_path / "out"
+    write_report(str(real), {"index.html": "old", "figures/a.png": "x"})
+    inode = real.stat().st_ino
+    monkeypatch.setattr(outdir, "_has_acl", lambda folder: True)
+    write_report(str(real), {"index.html": "new"})
+    assert real.stat().st_ino == inode  # the same folder, refilled
+    assert sorted(snapshot(real)) == ["fashionlab-manifest.json", "index.html"]
+    assert (real / "index.html").read_text() == "new"
+
+
+def test_a_long_folder_name_leaves_room_for_the_stage(tmp_path: Path) -> None:
+    real = write_report(str(tmp_path / ("a" * 250)), {"index.html": "a"})
+    assert (real / "index.html").read_text() == "a"
+    assert [p.name for p in tmp_path.iterdir()] == [real.name]
 
 
 def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_path: Path) -> None:

@@ -3,8 +3,11 @@
 Every folder fashionlab writes holds ``fashionlab-manifest.json``, listing each file and its
 SHA-256. A folder is replaced only when it does not exist, is empty, or holds exactly what its
 manifest lists; anything else is refused, before any work, with the name of one foreign entry.
-The new report is built in a temporary folder and swapped in at the end, so an interrupted run
-leaves the previous report as it was.
+The new report is built in a staging folder beside it and swapped in at the end, so an
+interrupted run leaves the previous report as it was. The swap keeps the folder's permissions;
+a folder owned by someone else or carrying an ACL is refilled in place instead. A staging folder
+left by a killed run is deleted later only if what it holds proves that fashionlab made it: a name
+that looks like one proves nothing.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import functools
+import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -24,6 +30,9 @@ from .errors import UsageError
 from .storage import Lock, digest, directory_entries, fault, remove_leftovers, temporary_name
 
 MANIFEST = "fashionlab-manifest.json"
+STAGE_MARK = ".fashionlab-stage"  # the first file of every staging folder, gone before the swap
+STAGE_PREFIX = ".fashionlab-stage."
+_STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 
 
 def resolve(text: str, flag: str = "--out") -> Path:
@@ -53,9 +62,25 @@ def resolve(text: str, flag: str = "--out") -> Path:
     return real
 
 
+def stage_path(real: Path, in_place: bool) -> Path:
+    """Where the report for ``real`` is built: beside it (inside it where it cannot be renamed),
+    named by a digest of its name, so that a long folder name still leaves room for the stage's."""
+    if in_place:
+        return real / f"{STAGE_PREFIX}{os.getpid()}.tmp"
+    tag = hashlib.sha256(os.fsencode(real.name)).hexdigest()[:8]
+    return real.parent / f"{STAGE_PREFIX}{tag}.{os.getpid()}.tmp"
+
+
 def _ours(folder: Path, entry: Path) -> bool:
-    """A leftover of fashionlab's own staging inside ``folder`` (``report_folder``'s name for it)."""
-    return entry.parent == folder and re.fullmatch(r"\.stage\.[0-9]+\.tmp", entry.name) is not None
+    """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
+    built), a whole report that fashionlab wrote (the old one, swapped out), or nothing."""
+    if entry.parent != folder or _STAGE.fullmatch(entry.name) is None:
+        return False
+    if entry.is_symlink() or not entry.is_dir():
+        return False
+    if (entry / STAGE_MARK).is_file() or not any(entry.iterdir()):
+        return True
+    return (entry / MANIFEST).is_file() and foreign_entry(entry) is None
 
 
 def _listed(folder: Path) -> dict[str, str]:
@@ -150,7 +175,8 @@ def _can_create_in(folder: Path) -> bool:
 
 
 def write_manifest(stage: Path) -> None:
-    files = {str(p.relative_to(stage)): digest(p.read_bytes()) for p in directory_entries(stage)}
+    files = {str(p.relative_to(stage)): digest(p.read_bytes()) for p in directory_entries(stage)
+             if p != stage / STAGE_MARK}  # fmt: skip
     text = json.dumps({"tool": "fashionlab", "files": files}, indent=1, sort_keys=True)
     (stage / MANIFEST).write_text(text + "\n")
 
@@ -189,12 +215,35 @@ def _replace_contents(real: Path, stage: Path) -> None:
         os.replace(entry, real / entry.name)
 
 
+def _takes_its_place(stage: Path, real: Path) -> bool:
+    """Give ``stage`` the mode and group of ``real``, so that swapping it in changes neither;
+    False where a new folder cannot look the same (``real`` is another user's, or has an ACL)."""
+    found = real.stat()
+    if found.st_uid != os.geteuid() or _has_acl(real):
+        return False
+    try:
+        if stage.stat().st_gid != found.st_gid:
+            os.chown(stage, -1, found.st_gid)
+        os.chmod(stage, stat.S_IMODE(found.st_mode))
+    except OSError:
+        return False
+    return True
+
+
+def _has_acl(folder: Path) -> bool:
+    try:
+        names = os.listxattr(folder)
+    except OSError:  # no extended attributes here
+        return False
+    return any(name.startswith("system.posix_acl") for name in names)
+
+
 def _swap(real: Path, stage: Path, in_place: bool) -> None:
     if in_place:
         _replace_contents(real, stage)
     elif not real.exists():
         os.rename(stage, real)
-    elif not _exchange(stage, real):
+    elif not _takes_its_place(stage, real) or not _exchange(stage, real):
         _replace_contents(real, stage)
 
 
@@ -208,16 +257,18 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
     the same lock, so that two commands adding to one folder at once both keep theirs.
     """
     in_place = _in_place(real)
-    if in_place:
-        remove_leftovers(real, prefix=".stage.")
-        stage = real / f".stage.{os.getpid()}.tmp"
-    else:
+    stage = stage_path(real, in_place)
+    if not in_place:
         real.parent.mkdir(parents=True, exist_ok=True)
-        remove_leftovers(real.parent, prefix=f".{real.name}.")
-        stage = temporary_name(real)
-    shutil.rmtree(stage, ignore_errors=True)
+    remove_leftovers(stage.parent, STAGE_PREFIX, functools.partial(_ours, stage.parent))
+    if _ours(stage.parent, stage):  # left by a dead process that had this one's id
+        shutil.rmtree(stage)
     try:
-        stage.mkdir()
+        stage.mkdir()  # never one that is there already: the ``finally`` below deletes the stage
+    except OSError as exc:
+        raise fault(exc, real) from exc
+    try:
+        (stage / STAGE_MARK).write_bytes(b"")
         yield stage
         with _lock(real):
             foreign = foreign_entry(real) if real.exists() else None
@@ -227,6 +278,7 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
             if keep and (real / MANIFEST).is_file():
                 _carry_over(real, stage)
             write_manifest(stage)
+            (stage / STAGE_MARK).unlink()
             _swap(real, stage, in_place)
     except OSError as exc:
         if exc.errno == errno.EBUSY:

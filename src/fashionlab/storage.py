@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -84,16 +83,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(folder: Path, prefix: str = ".") -> int:
+def remove_leftovers(folder: Path, prefix: str = ".",
+                     proven: Callable[[Path], bool] | None = None) -> int:  # fmt: skip
     """Delete ``.NAME.PID.tmp`` and ``.NAME.PID.part`` entries of dead processes; return the count.
 
-    ``prefix`` narrows the names considered, for folders that are not fashionlab's own.
+    ``prefix`` narrows the names considered. In a folder that is not fashionlab's own a name
+    proves nothing (a user may have made it), so there ``proven`` must also confirm, from what
+    an entry holds, that fashionlab wrote it.
     """
     removed = 0
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
             match = _LEFTOVER.match(entry.name)
             if not entry.name.startswith(prefix) or match is None or _alive(int(match.group(1))):
+                continue
+            if proven is not None and not proven(entry):
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
@@ -284,16 +288,3 @@ def directory_entries(folder: Path) -> Iterator[Path]:
     for entry in sorted(folder.rglob("*")):
         if entry.is_symlink() or not entry.is_dir():
             yield entry
-
-
-def fresh_stage(target: Path) -> Path:
-    """A new empty temporary folder beside ``target`` (or inside it, where it cannot be renamed)."""
-    ensure_dir(target.parent)
-    stage = temporary_name(target)
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
-    return stage
-
-
-def make_temp_dir(prefix: str) -> Path:
-    return Path(tempfile.mkdtemp(prefix=prefix))
