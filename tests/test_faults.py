@@ -230,6 +230,9 @@ def test_a_sweeps_missing_data_folder_is_one_line_before_any_cluster(tmp_path) -
     done = fashionlab("sweep", "--steps", "3", "--workers", "1", "--data-dir",
                       str(tmp_path / "missing"))  # fmt: skip
     one_line(done, 2, "--data-dir", "no such directory")
+    assert (
+        done.stderr.count("--data-dir") == 1
+    )  # said once, not "argument --data-dir X: --data-dir X"
 
 
 # --------------------------------------------------------------------------- full disks

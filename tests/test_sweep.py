@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import http.server
 import json
 import os
 import re
 import shutil
 import signal
+import socketserver
 import subprocess
 import sys
 import time
@@ -140,6 +142,11 @@ def test_grid_validates_and_counts(tiny_data_dir):
         tiny_grid(tiny_data_dir, learning_rates=(-1,))
     with pytest.raises(ValueError, match=r"--seeds: .*got -3"):
         tiny_grid(tiny_data_dir, seeds=(-3,))
+    with pytest.raises(ValueError, match=r"--classes: each pair once, got Pullover vs Coat and "
+                                         r"Coat vs Pullover \(the same pair\)"):  # fmt: skip
+        tiny_grid(
+            tiny_data_dir, pairs=(("Pullover", "Coat"), ("Trouser", "Bag"), ("coat", "pullover"))
+        )
 
 
 def test_task_keys_are_deterministic_and_distinct(tiny_data_dir):
@@ -368,21 +375,37 @@ def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_
     assert f"cannot reach '{address}'" in err and "`dask scheduler` runs there" in err
 
 
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True  # closing does not wait for a handler still reading
+
+
+class _Quiet(http.server.BaseHTTPRequestHandler):
+    """A web server that waits for a whole request line, which Dask's handshake never sends."""
+
+    def log_message(self, *args: object) -> None:  # the server's own stderr lines
+        pass
+
+
+class _Blunt(socketserver.BaseRequestHandler):
+    """A server that answers the first bytes at once: Dask reads its reply as frame lengths
+    (``HTTP/1.1`` as an 8-byte count, a 3 EiB array to allocate)."""
+
+    def handle(self) -> None:
+        self.request.recv(1024)
+        self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+
+@pytest.mark.parametrize("handler", [_Quiet, _Blunt], ids=["waits", "answers at once"])
 def test_a_port_where_something_else_answers_is_refused_within_seconds(
-    tiny_data_dir, capsys, monkeypatch
+    handler, tiny_data_dir, capsys, monkeypatch
 ):
     """Dask's client waits for ever where a web server answers (the dashboard's port 8787 for the
-    scheduler's 8786, say); an identity call with a deadline says so in one line."""
-    import http.server
+    scheduler's 8786, say), or fails deep inside its decoder; an identity call with a deadline
+    says so in one line."""
     import threading
 
     monkeypatch.setattr(remote, "IDENTITY_TIMEOUT", 2.0)
-
-    class Quiet(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:  # the server's own stderr lines
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    server = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         address = f"tcp://127.0.0.1:{server.server_address[1]}"

@@ -197,7 +197,8 @@ _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 def _error(args: argparse.Namespace, exc: Exception) -> int:
     where = ""
-    if isinstance(exc, DataError) and getattr(args, "data_dir", None):
+    named = "--data-dir" in str(exc)  # a message about the folder says which flag gave it
+    if isinstance(exc, DataError) and getattr(args, "data_dir", None) and not named:
         where = f"argument --data-dir {args.data_dir!r}: "
     say(f"fashionlab {args.command}: error: {where}{' '.join(str(exc).split())}")
     return 1 if isinstance(exc, EnvironmentFault) else 2

@@ -91,6 +91,7 @@ def run(args: argparse.Namespace) -> None:
     from .app import protected_folders
     from .data.datasets import locate
     from .render import sweep as render
+    from .render.format import plural
 
     engine.check_cluster(args.workers, args.scheduler)
     grid = grid_of(args)
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> None:
         return
     best = render.best_setting(rows)
     where = f"; wrote {os.fspath(folder)}" if folder is not None else ""
-    print(f"sweep: {len(rows)} runs, {best['diverged']} diverged{where}")
+    print(f"sweep: {plural(len(rows), 'run')}, {best['diverged']} diverged{where}")
     if best["best"] is not None:
         classes, rate, length = best["best"]
         unit = "steps" if grid.model == "logreg" else "epochs"

@@ -3,7 +3,8 @@
 Dask's client retries a refused connection for its whole timeout, and waits for ever on a port
 where something else answers (a web server, the scheduler's own dashboard on 8787): its handshake
 reads the reply as frame lengths. So before the client, a TCP probe checks that something listens,
-and over tcp:// a one-call RPC checks that it is a Dask scheduler, each within seconds.
+and over tcp:// a one-call RPC checks that it is a Dask scheduler, each within seconds, whether
+the other side stays silent or answers at once.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ def identity(scheduler: str, timeout: float) -> dict[str, Any]:
 
     try:
         found = asyncio.run(asyncio.wait_for(ask(), timeout))
-    except (OSError, CommClosedError, ValueError, TypeError, EOFError) as exc:
-        found = exc  # a timeout (an OSError), a closed connection, bytes that are not Dask's
+    except (OSError, CommClosedError, ValueError, TypeError, EOFError, MemoryError) as exc:
+        # a timeout (an OSError), a closed connection, bytes that are not Dask's: a reply read as
+        # frame lengths can ask for exabytes (an HTTP status line read as an 8-byte count)
+        found = exc
     if not isinstance(found, dict) or found.get("type") != "Scheduler":
         raise UsageError(f"argument --scheduler: {scheduler!r} answers, but not as a Dask "
                          "scheduler; check the port (a scheduler listens on 8786 unless told "

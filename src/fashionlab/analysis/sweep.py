@@ -61,6 +61,10 @@ class Grid:
         except UsageError as exc:
             raise UsageError(f"argument --classes: {exc}") from None
         _distinct("--classes", pairs)
+        swapped = next((p for i, p in enumerate(pairs) if p[::-1] in pairs[:i]), None)
+        if swapped is not None:
+            raise UsageError(f"argument --classes: each pair once, got {swapped[1]} vs {swapped[0]} "
+                             f"and {swapped[0]} vs {swapped[1]} (the same pair); give one of them")  # fmt: skip
         object.__setattr__(self, "pairs", pairs)  # the official spellings
         _distinct("--learning-rates", self.learning_rates)
         for rate in self.learning_rates:
