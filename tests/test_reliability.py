@@ -300,12 +300,21 @@ def test_two_concurrent_runs_share_cache_and_output(small_data, tmp_path) -> Non
     assert len(list((out / "figures").iterdir())) == 14  # --no-extras: 14 figures
     assert _cache_is_sound(cache) == 2  # one PCA and one t-SNE entry, each written once
     assert not list(tmp_path.glob(".report.*"))
-    # A third run is served from that cache
+    computed, took = results["timings"], _training_times(out)
+    assert len(took) == 2  # "How long?" (Q4.1, Q4.2) answered in seconds as well as in steps
+    # A third run is served from that cache, and still quotes the training times measured then
     third = _fashionlab(*flags, cache=cache)
     _, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
-    stages = json.loads((out / "results.json").read_text())["timings"]["stages"]
-    assert list(stages) == ["restored from cache"]
+    timings = json.loads((out / "results.json").read_text())["timings"]
+    assert list(timings["stages"]) == ["restored from cache"]
+    assert timings["models"] == computed["models"]
+    assert _training_times(out) == took
+    assert "Stages 3 to" not in (out / "report.md").read_text()  # no stages ran beside workers
+
+
+def _training_times(report: Path) -> list[str]:
+    return re.findall(r"The 100 steps took [^.]*\.\d+ s", (report / "report.md").read_text())
 
 
 # --------------------------------------------------------------------------- determinism

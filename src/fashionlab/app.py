@@ -19,7 +19,7 @@ from .data import sources
 from .data.loaded import Data, load_data
 from .models import neural
 from .progress import LogProgress, Progress
-from .results import Results, from_json, to_json
+from .results import RESTORED, Results, from_json, to_json
 from .storage import cache_home
 
 STUDY_REVISION = 2  # bumped when the study's record or its figures change shape or meaning
@@ -111,8 +111,10 @@ def study(config: Config, data: Data, progress: Progress) -> Study:
     if hit:
         seconds = time.perf_counter() - started
         progress.stage(1, 1, "restoring this exact study from the cache")
-        progress.stage_done("restored from cache", seconds)
-        found.results.timings = {"stages": {"restored from cache": seconds}, "total": seconds}
+        progress.stage_done(RESTORED, seconds)
+        measured = found.results.timings  # when the study was computed: the models' times stay
+        found.results.timings = {"stages": {RESTORED: seconds}, "total": seconds,
+                                 **{k: measured[k] for k in ("models", "shared_cores") if k in measured}}  # fmt: skip
     found.results.config = config.as_dict()
     return found
 

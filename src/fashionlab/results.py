@@ -20,6 +20,7 @@ from .jsonio import from_json as from_json  # the record and its JSON travel tog
 from .jsonio import to_json as to_json
 
 SCHEMA_VERSION = 3  # 3: the comparison's test against converged logistic regression
+RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
 
@@ -257,6 +258,12 @@ class Results:
     extras: Extras | None = None
     timings: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
+
+    @property
+    def restored(self) -> bool:
+        """Whether this run was served from the cache: its only stage is the restore, and its
+        models' times are those measured when the study was computed."""
+        return RESTORED in self.timings.get("stages", {})
 
     def pair(self, classes: Pair) -> LogregResult:
         """The logistic-regression result of one pair."""

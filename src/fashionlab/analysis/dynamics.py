@@ -50,7 +50,7 @@ PER_STEP = (
 
 @dataclass(frozen=True)
 class Dynamics:
-    """What gradient descent did along the steepest direction of the loss; lists are per step.
+    """What gradient descent did along the loss's most curved direction; lists are per step.
 
     Per-step lists have one entry per step k = 1 ... steps, measured at theta after k - 1 updates.
     """
@@ -65,7 +65,7 @@ class Dynamics:
     step_ratio: (
         float  # learning_rate / stable_step_limit; above 1 the first steps oscillate and grow
     )
-    second_curvature: float  # lambda_2(X^T X) / (4n): the next steepest direction at theta = 0
+    second_curvature: float  # lambda_2(X^T X) / (4n): the next most curved direction at theta = 0
     mean_row_norm_squared: (
         float  # |mean training row|^2 <= lambda_max / n: brighter images, steeper
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..analysis.metrics import error_count
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, rate_grid_paragraph
-from .answers_network import q5_1
+from .answers_network import q5_1, verdict
 from .format import article, count, pair_name, pct, plural, points, shape, wall_time
 
 # The thresholds that choose the words
@@ -21,8 +22,10 @@ SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
 THIN_BORDER = 0.05
 HEAVY_OVERLAP = 0.30
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
-STOPPED_SHORT = 0.005  # converged minus 100-step accuracy above which "100 steps stop short"
+STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"
 ALIKE = 0.005  # validation-accuracy gap below which two runs are "alike"
+FITS_ITS_ROWS = 0.99  # training accuracy from which "a hyperplane separates these classes"
+UNDERFITS = 0.02  # training minus validation accuracy below which "it underfits"
 
 QUESTIONS: dict[str, tuple[str, str]] = {
     "q1_1": ("Q1.1 Normalizing the data",
@@ -59,14 +62,16 @@ def separation(mixing: float) -> str:
 
 def forecast(mixing: float) -> str:
     if mixing < SEPARATE_ISLANDS:
-        return ("A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
-                "them almost perfectly, so logistic regression, a linear classifier, should do very well")  # fmt: skip
-    if mixing < THIN_BORDER:
-        return ("A linear boundary should get most images right and fail only near the border, so "
-                "logistic regression should do well but not perfectly")  # fmt: skip
-    return ("The classes overlap in the map, so a straight boundary is unlikely to separate them: "
-            "expect logistic regression, a linear classifier, to misclassify a noticeable share of "
-            "images (a forecast: the map is not a linear view of the pixels)")  # fmt: skip
+        guess = ("A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
+                 "them almost perfectly, so logistic regression, a linear classifier, should do very well")  # fmt: skip
+    elif mixing < THIN_BORDER:
+        guess = ("A linear boundary should get most images right and fail only near the border, so "
+                 "logistic regression should do well but not perfectly")  # fmt: skip
+    else:
+        guess = ("The classes overlap in the map, so a straight boundary is unlikely to separate them: "
+                 "expect logistic regression, a linear classifier, to misclassify a noticeable share "
+                 "of images")  # fmt: skip
+    return f"{guess} (a forecast: the map is not a linear view of the pixels)"
 
 
 def q1_1(results: Results) -> list[str]:
@@ -155,19 +160,51 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
     return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{timing}"
 
 
-def _converged(run: LogregResult) -> str:
+def _why(run: LogregResult) -> str:
+    """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
+    assert run.train_accuracy is not None and run.val_accuracy is not None
+    mapped = (f"the t-SNE map, where the two classes {separation(run.mixing)} "
+              f"({pct(run.mixing)} mixed)")  # fmt: skip
+    if run.train_accuracy >= FITS_ITS_ROWS:
+        return (f"Why: a hyperplane separates these classes almost perfectly. The model gets "
+                f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
+                f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
+                f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
+                "descent finds such a boundary within a few steps.")  # fmt: skip
+    fit = ("about as many as of the validation rows, so it underfits rather than overfits"
+           if run.train_accuracy - run.val_accuracy < UNDERFITS
+           else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
+           "the gap is overfitting")  # fmt: skip
+    return (f"Why: the model gets only {pct(run.train_accuracy, run.n_train)} of its own "
+            f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
+            "suggests that no straight boundary separates them (a suggestion only: the map is not "
+            "a linear view of the pixels).")  # fmt: skip
+
+
+def _longer(run: LogregResult) -> str:
+    """What longer training gives, judged on the held-out rows, which chose nothing."""
     c = run.converged
-    assert c is not None and run.val_accuracy is not None
-    gained = c.val_accuracy - run.val_accuracy
+    assert c is not None and run.heldout_accuracy is not None
+    gained = c.heldout_accuracy - run.heldout_accuracy
+    images = error_count(run.heldout_accuracy, run.n_heldout) - error_count(c.heldout_accuracy,
+                                                                             run.n_heldout)  # fmt: skip
     how = (f"stopped at the cap of {plural(c.max_steps, 'step')}: on separable data the loss keeps "
            "falling as the weights grow" if c.steps >= c.max_steps
            else f"its validation loss was lowest after {plural(c.steps, 'step')}")  # fmt: skip
-    verdict = (f"{points(gained)} more, so the 100 steps stop short of what longer training gives"
-               if gained > STOPPED_SHORT
-               else "about the same, so longer training adds little")  # fmt: skip
-    return (f"Trained to convergence on the same rows (Nesterov-accelerated descent, kept at its "
-            f"lowest validation loss; {how}), logistic regression reaches "
-            f"{pct(c.val_accuracy, run.n_val)} validation accuracy: {verdict}.")  # fmt: skip
+    if gained > STOPPED_SHORT:
+        verdict = (f"{plural(images, 'held-out image')} more, so the 100 steps stop short of what "
+                   "longer training gives")  # fmt: skip
+    elif gained < -STOPPED_SHORT:
+        verdict = f"{plural(-images, 'held-out image')} fewer, so longer training does not help"
+    else:
+        verdict = "about the same, so longer training adds little"
+    return (f"Trained longer on the same rows (Nesterov-accelerated descent, early-stopped: kept at "
+            f"its lowest validation loss; {how}), logistic regression reaches "
+            f"{pct(c.val_accuracy, run.n_val)} validation accuracy, optimistic because those rows "
+            f"chose where it stopped. On the held-out rows, which chose nothing, it reaches "
+            f"{pct(c.heldout_accuracy, run.n_heldout)} against "
+            f"{pct(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
+            f"{verdict}.")  # fmt: skip
 
 
 def _observation(results: Results, index: int) -> list[str]:
@@ -177,23 +214,14 @@ def _observation(results: Results, index: int) -> list[str]:
                 f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
-    why = (
-        f"Why: in the t-SNE map the two classes {separation(run.mixing)} ({pct(run.mixing)} mixed), "
-        + (
-            "so a linear boundary fits them and gradient descent finds it within a few steps."
-            if run.mixing < THIN_BORDER
-            else "so the map suggests that no straight boundary separates them (a suggestion only: "
-            "the map is not a linear view of the pixels)."
-        )
-    )
     paragraphs = [
         f"It reached {pct(run.train_accuracy, run.n_train)} training, "
         f"{pct(run.val_accuracy, run.n_val)} validation and "
         f"{pct(run.heldout_accuracy, run.n_heldout)} held-out accuracy after "
         f"{plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
-        f"{pct(run.initial_val_accuracy, run.n_val)} with all weights at zero. The validation loss "
-        f"fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
-        f"{why} {_converged(run)}",
+        f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero. "
+        f"The validation loss fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
+        f"{_why(run)} {_longer(run)}",
         _how_long(run, wall),
     ]
     paragraphs.extend(dynamics_paragraph(run))
@@ -226,20 +254,33 @@ def q4_3(results: Results) -> list[str]:
         )  # fmt: skip
         + f"Their final validation losses were {easy.val_loss:.4f} and {hard.val_loss:.4f}."
     )
-    assert lower.converged is not None
     why = (
         "Why: both runs use the same model, learning rate and number of steps, so the difference "
         f"is in the data. In the t-SNE map {pct(easy.mixing)} of {pair_name(easy.classes)}'s points "
         f"sit among the other class, against {pct(hard.mixing)} for {pair_name(hard.classes)}. "
-        + (
-            "Both pairs are close to linearly separable."
-            if same
-            else f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
-            f"hyperplane: trained to convergence, logistic regression still stops at "
-            f"{pct(lower.converged.val_accuracy, lower.n_val)} validation accuracy."
-        )  # fmt: skip
+        + ("Both pairs are close to linearly separable." if same else _needs_a_bend(results, lower))
     )
     return [first, why, *rate_grid_paragraph(results)]  # fmt: skip
+
+
+def _needs_a_bend(results: Results, lower: LogregResult) -> str:
+    """Whether the harder pair needs a boundary that is not a hyperplane: the network, whose
+    boundary can bend, against logistic regression trained longer, on held-out rows (Q5.1)."""
+    assert lower.converged is not None
+    longer = (f"trained longer, logistic regression still gets "
+              f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right")  # fmt: skip
+    test = results.comparison.converged_test
+    if tuple(results.comparison.classes) != tuple(lower.classes):
+        return f"For {pair_name(lower.classes)}, {longer}."
+    if verdict(test) == "significantly better":
+        return (f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
+                f"hyperplane: {longer}, and the network, whose boundary can bend, gets significantly "
+                f"more of the same rows right ({count(test.only_first)} right only for the network, "
+                f"{count(test.only_second)} only for logistic regression; Q5.1).")  # fmt: skip
+    against = verdict(test).replace("from it", "from logistic regression")
+    return (f"For {pair_name(lower.classes)}, {longer}, and the network, whose boundary can bend, is "
+            f"{against} on the same rows (Q5.1): these rows do not show that the pair needs a "
+            "boundary other than a hyperplane.")  # fmt: skip
 
 
 COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2": q4_2,

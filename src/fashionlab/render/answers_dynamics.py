@@ -14,8 +14,9 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         return []
     limit, ratio = found["stable_step_limit"], found["step_ratio"]
     curvature = (
-        f"The steepest direction of the loss has curvature at most L = λmax(XᵀX)/(4n) = "
-        f"{found['lipschitz']:.1f}, so gradient descent is guaranteed to lower the loss at every "
+        f"The loss curves most sharply along one direction of the weights, with curvature at most "
+        f"L = λmax(XᵀX)/(4n) = {found['lipschitz']:.1f} (reached at the start, where every "
+        f"prediction is 0.5), so gradient descent is guaranteed to lower the loss at every "
         f"step only for learning rates below 2/L = {limit:.4f}; the assignment's "
         f"{run.learning_rate:g} is {ratio:.1f} times that limit"
         + (", so its first steps can overshoot." if found["step_exceeds_limit"] else ".")
@@ -44,12 +45,18 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
             f"{found['zigzag_to_step']}."
         )
     settles = ""
-    if found["curvature_below_limit_step"] is not None:
+    below = found["curvature_below_limit_step"]
+    if below is not None:
         settles = (
             " It settles once the predictions move away from 0.5: the curvature h(1 - h) shrinks, "
-            f"and from step {found['curvature_below_limit_step']} the measured top eigenvalue of the "
-            "Hessian is below 2/learning rate"
-            + (f"; the loss's largest climb ends at step {found['rise_to_step']}." if rise else ".")
+            f"and from step {below} the measured top eigenvalue of the Hessian, at the weights each "
+            "step starts from, is below 2/learning rate"
+            + (f". The loss still climbs until step {found['rise_to_step']}, so those steps meet a "
+               "higher curvature on the way than where they start (weights where more predictions "
+               "are near 0.5): it is the curvature along a step, not at its start, that decides "
+               "whether the loss falls." if rise and found["rise_to_step"] > below
+               else f"; the loss's largest climb ends at step {found['rise_to_step']}." if rise
+               else ".")
         )  # fmt: skip
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"

@@ -54,6 +54,7 @@ def page_meta(config: Config, results: Results) -> PageMeta:
     rows.append(("Keras backend", device()))
     rows.append(("seeds", f"{config.seed} (t-SNE, networks); 42 (the assignment's shuffle); "
                           f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
-    if "restored from cache" in results.timings.get("stages", {}):
-        rows.append(("computed", "restored from the cache of an identical earlier run"))
+    if results.restored:
+        rows.append(("computed", "restored from the cache of an identical earlier run, whose "
+                                 "training times the answers quote"))  # fmt: skip
     return PageMeta(title=config.title, author=config.author, rows=rows)

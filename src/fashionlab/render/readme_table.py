@@ -26,8 +26,8 @@ def headline(results: Results) -> list[str]:
         f"{interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the held-out rows; "
         f"logistic regression {interval(hard.heldout_accuracy, hard.n_heldout)} after 100 steps"
         + (
-            f" and {interval(hard.converged.heldout_accuracy, hard.n_heldout)} trained to "
-            f"convergence. Against the converged fit, "
+            f" and {interval(hard.converged.heldout_accuracy, hard.n_heldout)} trained longer "
+            f"(early-stopped). Against the longer fit, "
             f"{test_sentence(compared.converged_test, 'the network', 'logistic regression')}."
             if hard.converged is not None
             else "."

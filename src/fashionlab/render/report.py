@@ -57,7 +57,7 @@ def _comparison_table(results: Results) -> Table:
         ["logistic regression, 100 steps", interval(hard.val_accuracy, hard.n_val),
          interval(hard.heldout_accuracy, hard.n_heldout),
          interval(hard.official_test_accuracy, hard.n_official_test)],
-        ["logistic regression, converged",
+        ["logistic regression, trained longer (early-stopped)",
          interval(converged.val_accuracy if converged else None, hard.n_val),
          interval(converged.heldout_accuracy if converged else None, hard.n_heldout),
          interval(converged.official_test_accuracy if converged else None, hard.n_official_test)],
@@ -111,6 +111,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         Section("configuration", "Configuration", table=Table(["setting", "value"], config_rows))
     )
     stages = [[k, f"{v:.2f} s"] for k, v in results.timings.get("stages", {}).items()]
+    shared_cores = results.timings.get("shared_cores") and not results.restored
     shared = [f"Stages 3 to {len(stages)} ran while the Dask workers worked through the run's "
               "tasks on the same cores, so each took longer than it would alone."]  # fmt: skip
     sections.append(
@@ -118,7 +119,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
             "timings",
             "Time of each stage",
             table=Table(["stage", "time"], stages),
-            paragraphs=shared if results.timings.get("shared_cores") else [],
+            paragraphs=shared if shared_cores else [],
         )  # fmt: skip
     )
     versions = [[k, v] for k, v in results.versions.items()]
