@@ -3,11 +3,9 @@
 Every folder fashionlab writes holds ``fashionlab-manifest.json``, listing each file and its
 SHA-256. A folder is replaced only when it does not exist, is empty, or holds exactly what its
 manifest lists; anything else is refused, before any work, with the name of one foreign entry.
-The new report is built in a staging folder beside it and swapped in at the end, so an
-interrupted run leaves the previous report as it was. The swap keeps the folder's permissions;
-a folder owned by someone else or carrying an ACL is refilled in place instead. A staging folder
-left by a killed run is deleted later only if what it holds proves that fashionlab made it: a name
-that looks like one proves nothing.
+The new report is built in a staging folder and swapped in at the end (keeping the folder's mode),
+so an interrupted run leaves the previous report as it was. A stage left by a killed run is deleted
+only if what it holds proves it fashionlab's: a name that looks like one proves nothing.
 """
 
 from __future__ import annotations
@@ -74,9 +72,8 @@ def stage_path(real: Path, in_place: bool) -> Path:
 def _ours(folder: Path, entry: Path) -> bool:
     """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
     built), a whole report that fashionlab wrote (the old one, swapped out), or nothing."""
-    if entry.parent != folder or _STAGE.fullmatch(entry.name) is None:
-        return False
-    if entry.is_symlink() or not entry.is_dir():
+    named = entry.parent == folder and _STAGE.fullmatch(entry.name) is not None
+    if not named or entry.is_symlink() or not entry.is_dir():
         return False
     if (entry / STAGE_MARK).is_file() or not any(entry.iterdir()):
         return True
@@ -140,11 +137,6 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
                              "not write; pick a new or empty folder")  # fmt: skip
     check_writable(real, text, flag)
     return real
-
-
-def _lock(real: Path) -> Lock:
-    """The lock that guards swapping a new output into ``real`` (see ``Lock``'s ``spare``)."""
-    return Lock("out", str(real), f"another fashionlab process writing {real}", spare=True)
 
 
 def check_writable(real: Path, text: str, flag: str) -> None:
@@ -220,7 +212,7 @@ def _takes_its_place(stage: Path, real: Path) -> bool:
     False where a new folder cannot look the same (``real`` is another user's, or has an ACL)."""
     found = real.stat()
     if found.st_uid != os.geteuid() or _has_acl(real):
-        return False
+        return False  # refilled in place instead
     try:
         if stage.stat().st_gid != found.st_gid:
             os.chown(stage, -1, found.st_gid)
@@ -231,11 +223,9 @@ def _takes_its_place(stage: Path, real: Path) -> bool:
 
 
 def _has_acl(folder: Path) -> bool:
-    try:
-        names = os.listxattr(folder)
-    except OSError:  # no extended attributes here
-        return False
-    return any(name.startswith("system.posix_acl") for name in names)
+    with contextlib.suppress(OSError):  # no extended attributes here
+        return any(name.startswith("system.posix_acl") for name in os.listxattr(folder))
+    return False
 
 
 def _swap(real: Path, stage: Path, in_place: bool) -> None:
@@ -270,7 +260,7 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
     try:
         (stage / STAGE_MARK).write_bytes(b"")
         yield stage
-        with _lock(real):
+        with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
