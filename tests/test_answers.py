@@ -310,27 +310,31 @@ def test_the_validation_test_says_when_it_scores_other_weights(right: int, said:
     results = make_results()  # 100-step logistic regression logs 1,975 of 2,400 right
     results.comparison.logreg_correct = {"validation": "1" * right + "0" * (2400 - right)}
     written = text(results, "q5_1")
-    assert (
-        "The test scores logistic regression's final weights, which get 1,976" in written
-    ) is said
+    words = "McNemar's test on the validation rows compares logistic regression's final weights"
+    assert (f"{words}, which get 1,976 of them right" in written) is said
 
 
-@pytest.mark.parametrize("rise_to, deduced", [(14, True), (10, False)])
+@pytest.mark.parametrize("rise_to, zigzag_to, deduced", [(14, 40, True), (10, 30, False)])
 def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
-    rise_to: int, deduced: bool
+    rise_to: int, zigzag_to: int, deduced: bool
 ) -> None:
     results = make_results()
     results.logreg[1].dynamics = {
         "stable_step_limit": 0.0421, "step_ratio": 1.19, "lipschitz": 47.5,
         "step_exceeds_limit": True, "top_direction_is_mean_image": True, "loss_rises": True,
         "rise_from_step": 8, "rise_from_loss": 0.629, "rise_to_step": rise_to,
-        "rise_to_loss": 0.675, "accuracy_zigzags": False, "curvature_below_limit_step": 11,
+        "rise_to_loss": 0.675, "accuracy_zigzags": True, "curvature_below_limit_step": 11,
+        "zigzag_from_step": 3, "zigzag_to_step": zigzag_to, "zigzag_low": 0.51,
+        "zigzag_high": 0.79,
     }  # fmt: skip
     said = text(results, "q4_2")
-    climbs = "The loss still climbs until step 14, so those steps meet a higher curvature"
+    climbs = "Yet step 11 still raises the loss (the climb lasts until step 14), so it meets"
     assert (climbs in said) is deduced
     assert ("the loss's largest climb ends at step 10." in said) is (not deduced)
     assert "most sharply along one direction" in said and "steepest" not in said
+    ends = "from step 3 until at least step 40, where the analysis of the first steps ends"
+    assert (ends in said) is (zigzag_to == 40)
+    assert ("from step 3 to 30." in said) is (zigzag_to == 30)
 
 
 def test_a_step_below_the_limit_is_not_said_to_overshoot() -> None:

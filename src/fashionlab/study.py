@@ -131,7 +131,7 @@ def logreg_result(
         official_test_accuracy=score(theta_c, *official),
     )  # fmt: skip
     measured = dynamics.measure(bias_trick(split.X_train), split.y_train, bias_trick(split.X_val),
-                                split.y_val, config.learning_rate, steps=min(40, config.steps))  # fmt: skip
+                                split.y_val, config.learning_rate, steps=min(dynamics.FIRST_STEPS, config.steps))  # fmt: skip
     found = {**vars(findings.summarise(measured)), "lambda_max": measured.lambda_max,
              "lipschitz": measured.lipschitz, "stable_step_limit": measured.stable_step_limit}  # fmt: skip
     record = {**run.summary(), "classes": classes}  # the ``logreg --json`` record, and more

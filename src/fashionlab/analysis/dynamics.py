@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 MIN_ALTERNATIONS = (
     6  # consecutive sign changes of the update along the top direction that make an oscillation
 )
+FIRST_STEPS = 40  # the steps a study measures for Q4's account of the bumpy start
 MEAN_IMAGE_COSINE = 0.99  # above this, "the top eigenvector is the mean image" is a fair sentence
 ZIGZAG_GAP = 4  # turns of the validation accuracy this close together belong to one zig-zag
 RISE_TOLERANCE = (

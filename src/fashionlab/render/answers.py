@@ -267,20 +267,23 @@ def _needs_a_bend(results: Results, lower: LogregResult) -> str:
     """Whether the harder pair needs a boundary that is not a hyperplane: the network, whose
     boundary can bend, against logistic regression trained longer, on held-out rows (Q5.1)."""
     assert lower.converged is not None
-    longer = (f"trained longer, logistic regression still gets "
+    longer = (f"trained longer, logistic regression still gets only "
               f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right")  # fmt: skip
+    network = (
+        f"the network trained on the same {count(lower.n_train)} rows, whose boundary can bend,"
+    )
     test = results.comparison.converged_test
     if tuple(results.comparison.classes) != tuple(lower.classes):
         return f"For {pair_name(lower.classes)}, {longer}."
     if verdict(test) == "significantly better":
         return (f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
-                f"hyperplane: {longer}, and the network, whose boundary can bend, gets significantly "
-                f"more of the same rows right ({count(test.only_first)} right only for the network, "
+                f"hyperplane: {longer}, and {network} gets significantly more of them right "
+                f"({count(test.only_first)} right only for the network, "
                 f"{count(test.only_second)} only for logistic regression; Q5.1).")  # fmt: skip
     against = verdict(test).replace("from it", "from logistic regression")
-    return (f"For {pair_name(lower.classes)}, {longer}, and the network, whose boundary can bend, is "
-            f"{against} on the same rows (Q5.1): these rows do not show that the pair needs a "
-            "boundary other than a hyperplane.")  # fmt: skip
+    return (f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
+            "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
+            "hyperplane.")  # fmt: skip
 
 
 COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2": q4_2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
 from .format import pair_name, pct, plural
@@ -39,22 +40,25 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         )
     zigzag = ""
     if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
+        analysed = min(FIRST_STEPS, run.steps)
+        until = (f"until at least step {analysed}, where the analysis of the first steps ends"
+                 if found["zigzag_to_step"] >= analysed else f"to {found['zigzag_to_step']}")  # fmt: skip
         zigzag = (
             f" Meanwhile validation accuracy zig-zags between {pct(found['zigzag_low'])} and "
-            f"{pct(found['zigzag_high'])} from step {found['zigzag_from_step']} to "
-            f"{found['zigzag_to_step']}."
+            f"{pct(found['zigzag_high'])} from step {found['zigzag_from_step']} {until}."
         )
     settles = ""
     below = found["curvature_below_limit_step"]
     if below is not None:
+        climbing = bool(rise) and found["rise_from_step"] <= below < found["rise_to_step"]
         settles = (
-            " It settles once the predictions move away from 0.5: the curvature h(1 - h) shrinks, "
-            f"and from step {below} the measured top eigenvalue of the Hessian, at the weights each "
-            "step starts from, is below 2/learning rate"
-            + (f". The loss still climbs until step {found['rise_to_step']}, so those steps meet a "
-               "higher curvature on the way than where they start (weights where more predictions "
-               "are near 0.5): it is the curvature along a step, not at its start, that decides "
-               "whether the loss falls." if rise and found["rise_to_step"] > below
+            " The loss settles once the predictions move away from 0.5: the curvature h(1 - h) "
+            f"shrinks, and at step {below} the measured top eigenvalue of the Hessian, at the "
+            "weights that step starts from, first falls below 2/learning rate"
+            + (f". Yet step {below} still raises the loss (the climb lasts until step "
+               f"{found['rise_to_step']}), so it meets a higher curvature on the way than where it "
+               "starts (weights where more predictions are near 0.5): it is the curvature along a "
+               "step, not at its start, that decides whether the loss falls." if climbing
                else f"; the loss's largest climb ends at step {found['rise_to_step']}." if rise
                else ".")
         )  # fmt: skip

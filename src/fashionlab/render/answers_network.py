@@ -29,8 +29,9 @@ GLOSSARY = [
      "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
      "which no model here ever sees while training."),
     ("logistic regression trained longer (\"converged\" in results.json)",
-     "the same model trained further: Nesterov-accelerated gradient descent with step 1/L (L the "
-     f"loss's curvature bound), for at most {CONVERGENCE_MAX_STEPS:,} steps, keeping the weights "
+     "the same model trained again from zero weights, for longer and by a faster method: "
+     "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
+     f"most {CONVERGENCE_MAX_STEPS:,} steps, keeping the weights "
      "of its lowest validation loss (early stopping, not a proof of convergence). Those rows "
      "choose its stopping point, so its validation score is slightly optimistic; its held-out "
      "score is not."),
@@ -111,9 +112,10 @@ def _scored_weights(results: Results) -> str:
         return ""
     if scored == hard.n_val - error_count(hard.val_accuracy, hard.n_val):
         return ""
-    return (f" The test scores logistic regression's final weights, which get {count(scored)} "
-            f"validation rows right; the {pct(hard.val_accuracy, hard.n_val)} above, as the "
-            "assignment's loop logs it, scores the weights before the last update.")  # fmt: skip
+    return (f" McNemar's test on the validation rows compares logistic regression's final "
+            f"weights, which get {count(scored)} of them right; the "
+            f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
+            "that of the weights before the last update.")  # fmt: skip
 
 
 def seed_spread(compared: Comparison) -> str:

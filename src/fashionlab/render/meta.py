@@ -55,6 +55,7 @@ def page_meta(config: Config, results: Results) -> PageMeta:
     rows.append(("seeds", f"{config.seed} (t-SNE, networks); 42 (the assignment's shuffle); "
                           f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
     if results.restored:
-        rows.append(("computed", "restored from the cache of an identical earlier run, whose "
-                                 "training times the answers quote"))  # fmt: skip
+        rows.append(("computed", "restored from the cache of an earlier run with the same "
+                                 "settings, data and library versions (its commit and machine may "
+                                 "differ), whose training times the answers quote"))  # fmt: skip
     return PageMeta(title=config.title, author=config.author, rows=rows)
