@@ -2,7 +2,7 @@
 
 Every number is a field of ``results.Results``, formatted, never typed in; every conclusion is
 chosen by its number through a named threshold, so other data gives other, still true, sentences.
-Q5.1 and the glossary are in ``answers_network``.
+Q5.1, the glossary and Q4.3's test of a bent boundary are in ``answers_network``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ..analysis.metrics import error_count
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, rate_grid_paragraph
-from .answers_network import q5_1, verdict
+from .answers_network import needs_a_bend, q5_1
 from .format import article, count, pair_name, pct, plural, points, shape, wall_time
 
 # The thresholds that choose the words
@@ -258,32 +258,9 @@ def q4_3(results: Results) -> list[str]:
         "Why: both runs use the same model, learning rate and number of steps, so the difference "
         f"is in the data. In the t-SNE map {pct(easy.mixing)} of {pair_name(easy.classes)}'s points "
         f"sit among the other class, against {pct(hard.mixing)} for {pair_name(hard.classes)}. "
-        + ("Both pairs are close to linearly separable." if same else _needs_a_bend(results, lower))
+        + ("Both pairs are close to linearly separable." if same else needs_a_bend(results, lower))
     )
     return [first, why, *rate_grid_paragraph(results)]  # fmt: skip
-
-
-def _needs_a_bend(results: Results, lower: LogregResult) -> str:
-    """Whether the harder pair needs a boundary that is not a hyperplane: the network, whose
-    boundary can bend, against logistic regression trained longer, on held-out rows (Q5.1)."""
-    assert lower.converged is not None
-    longer = (f"trained longer, logistic regression still gets only "
-              f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right")  # fmt: skip
-    network = (
-        f"the network trained on the same {count(lower.n_train)} rows, whose boundary can bend,"
-    )
-    test = results.comparison.converged_test
-    if tuple(results.comparison.classes) != tuple(lower.classes):
-        return f"For {pair_name(lower.classes)}, {longer}."
-    if verdict(test) == "significantly better":
-        return (f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
-                f"hyperplane: {longer}, and {network} gets significantly more of them right "
-                f"({count(test.only_first)} right only for the network, "
-                f"{count(test.only_second)} only for logistic regression; Q5.1).")  # fmt: skip
-    against = verdict(test).replace("from it", "from logistic regression")
-    return (f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
-            "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
-            "hyperplane.")  # fmt: skip
 
 
 COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2": q4_2,

@@ -1,4 +1,5 @@
-"""Q5.1 and the glossary: the network against logistic regression, with its uncertainty.
+"""Q5.1, Q4.3's question of a bent boundary, and the glossary: the network against logistic
+regression, with its uncertainty.
 
 "Beats" is said only where McNemar's exact test gives p < 0.05 and the network has more correct
 rows; otherwise the text says the difference could be chance.
@@ -8,8 +9,8 @@ from __future__ import annotations
 
 from ..analysis.metrics import error_count, mean_sd
 from ..config import CONVERGENCE_MAX_STEPS
-from ..results import Comparison, McNemar, Results
-from .format import count, interval, pct, plural, wall_time
+from ..results import Comparison, LogregResult, McNemar, Results
+from .format import count, interval, pair_name, pct, plural, wall_time
 from .format import p_value as p_text
 
 ALPHA = 0.05
@@ -116,6 +117,29 @@ def _scored_weights(results: Results) -> str:
             f"weights, which get {count(scored)} of them right; the "
             f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
             "that of the weights before the last update.")  # fmt: skip
+
+
+def needs_a_bend(results: Results, lower: LogregResult) -> str:
+    """Q4.3: whether the harder pair needs a boundary that is not a hyperplane, from the test of
+    the network, whose boundary can bend, against logistic regression trained longer."""
+    assert lower.converged is not None
+    longer = (f"trained longer, logistic regression still gets only "
+              f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right")  # fmt: skip
+    network = (
+        f"the network trained on the same {count(lower.n_train)} rows, whose boundary can bend,"
+    )
+    test = results.comparison.converged_test
+    if tuple(results.comparison.classes) != tuple(lower.classes):
+        return f"For {pair_name(lower.classes)}, {longer}."
+    if verdict(test) == "significantly better":
+        return (f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
+                f"hyperplane: {longer}, and {network} gets significantly more of them right "
+                f"({count(test.only_first)} right only for the network, "
+                f"{count(test.only_second)} only for logistic regression; Q5.1).")  # fmt: skip
+    against = verdict(test).replace("from it", "from logistic regression")
+    return (f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
+            "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
+            "hyperplane.")  # fmt: skip
 
 
 def seed_spread(compared: Comparison) -> str:
