@@ -105,7 +105,9 @@ def test_classes_stay_together_only_with_a_high_agreement(agreement: float, stay
 @pytest.mark.parametrize("mixing, words", [(0.005, "two separate islands"), (0.02, "thin border"),
                                            (0.2, "overlap heavily"), (0.4, "thoroughly mixed")])  # fmt: skip
 def test_the_map_sentence_follows_the_mixing(mixing: float, words: str) -> None:
-    assert words in text(make_results(easy_mixing=mixing), "q2")
+    said = text(make_results(easy_mixing=mixing), "q2")
+    assert words in said
+    assert "(a forecast: the map is not a linear view of the pixels)" in said  # every branch
 
 
 @pytest.mark.parametrize("converged, words", [
@@ -122,6 +124,7 @@ def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words:
     assert (
         "99.00% validation accuracy, optimistic because those rows chose where it stopped" in said
     )
+    assert "starting from 50.00% validation accuracy with all weights at zero" in said
 
 
 @pytest.mark.parametrize("train, words", [
@@ -180,6 +183,7 @@ def test_the_glossary_defines_the_three_accuracies() -> None:
     joined = " ".join(glossary.paragraphs)
     for key in ("val_accuracy", "heldout_accuracy", "official_test_accuracy"):
         assert key in joined
+    assert "trained again from zero weights" in joined and "not a proof of convergence" in joined
     assert answers_network.GLOSSARY
 
 

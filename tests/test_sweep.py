@@ -246,6 +246,10 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
     assert diverged["diverged_at_step"] is not None
     assert diverged["val_accuracy"] is diverged["heldout_accuracy"] is None
     assert "sweep 2/2" in err
+    one = ["--classes", "Pullover", "Coat", "--steps", "100", "--seeds", "42", "--workers", "2",
+           "--data-dir", str(real_data_dir)]  # fmt: skip
+    code, out, err = cli(one, capsys)  # the first row again, from the cache, as text
+    assert code == 0 and out.splitlines()[0] == "sweep: 1 run, 0 diverged", (out, err)
 
 
 # --------------------------------------------------------------------------- the dask tools
