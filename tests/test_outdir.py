@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import stat
+import struct
 from pathlib import Path
 
 import pytest
@@ -214,13 +215,25 @@ def test_the_folder_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
     assert (real / "index.html").read_text() == "second"
 
 
-def test_a_folder_with_an_acl_is_refilled_in_place(tmp_path: Path, monkeypatch) -> None:
+def _acl(user: int) -> bytes:
+    """A POSIX access ACL in the kernel's format: the owner rwx, ``user`` r-x, the rest r-x."""
+    entries = [(0x01, 7, 0xFFFFFFFF), (0x02, 5, user), (0x04, 5, 0xFFFFFFFF),
+               (0x10, 5, 0xFFFFFFFF), (0x20, 5, 0xFFFFFFFF)]  # fmt: skip
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+
+
+def test_a_folder_with_an_acl_is_refilled_in_place_and_keeps_it(tmp_path: Path) -> None:
+    """A new folder swapped in could not carry the ACL a user gave the old one."""
     real = tmp_path / "out"
     write_report(str(real), {"index.html": "old", "figures/a.png": "x"})
-    inode = real.stat().st_ino
-    monkeypatch.setattr(outdir, "_has_acl", lambda folder: True)
+    try:
+        os.setxattr(real, "system.posix_acl_access", _acl(user=4321))
+    except OSError as exc:
+        pytest.skip(f"this file system takes no POSIX ACL ({exc})")
+    inode, acl = real.stat().st_ino, os.getxattr(real, "system.posix_acl_access")
     write_report(str(real), {"index.html": "new"})
     assert real.stat().st_ino == inode  # the same folder, refilled
+    assert os.getxattr(real, "system.posix_acl_access") == acl
     assert sorted(snapshot(real)) == ["fashionlab-manifest.json", "index.html"]
     assert (real / "index.html").read_text() == "new"
 
