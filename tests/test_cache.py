@@ -58,6 +58,8 @@ def _damage(kind: str, key: str, other: str) -> None:
             (entry / name).write_bytes((_entry(other) / name).read_bytes())
     elif kind == "manifest is garbage":
         (entry / "manifest.json").write_text("{not json")
+    elif kind == "manifest nested too deeply":  # the JSON reader recurses until it gives up
+        (entry / "manifest.json").write_text("[" * 200_000 + "]" * 200_000)
     elif kind == "entry is a file":
         for child in entry.iterdir():
             child.unlink()
@@ -66,7 +68,8 @@ def _damage(kind: str, key: str, other: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["edited digit", "truncated", "copied from another key",
-                                  "manifest is garbage", "entry is a file"])  # fmt: skip
+                                  "manifest is garbage", "manifest nested too deeply",
+                                  "entry is a file"])  # fmt: skip
 def test_a_damaged_entry_is_discarded_with_one_warning_and_recomputed(
     kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:

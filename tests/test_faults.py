@@ -429,3 +429,64 @@ def test_errors_python_cannot_raise_are_quiet_only_once_interrupted() -> None:
         assert said == [failed]
     finally:
         console.reset()
+
+
+# --------------------------------------------------------------------------- odd streams and names
+
+
+def test_a_closed_stdout_is_written_nowhere(data_dir) -> None:
+    """``fashionlab logreg >&-``: Python has no stdout then; the result goes nowhere, quietly."""
+    done = subprocess.run(
+        ["bash", "-c", '"$0" -m fashionlab "$@" >&-', sys.executable, *LOGREG, "--data-dir",
+         str(data_dir)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+def test_names_that_are_not_utf8(data_dir, tmp_path) -> None:
+    """A folder name in the file system's own bytes works; a title must be text the page can hold."""
+    plots = os.fsencode(tmp_path) + b"/plots\xff"
+    done = subprocess.run([sys.executable, "-m", "fashionlab", *LOGREG, "--data-dir",
+                           str(data_dir), "--plot", plots], capture_output=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(plots)) == [
+        b"fashionlab-manifest.json",
+        b"logreg_trouser_ankleboot.svg",
+    ]
+    titled = subprocess.run([sys.executable, "-m", "fashionlab", "run", "--title", b"bad\xff",
+                             "--out", str(tmp_path / "r")], capture_output=True, timeout=300)  # fmt: skip
+    assert (
+        titled.returncode == 2 and b"argument --title: the text is not valid UTF-8" in titled.stderr
+    )
+    assert len(titled.stderr.splitlines()) == 1 and not (tmp_path / "r").exists()
+
+
+def test_a_cache_folder_in_a_symlink_loop_is_one_line(data_dir, tmp_path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    done = fashionlab(*LOGREG, "--data-dir", str(data_dir), "--plot", str(tmp_path / "p"),
+                      env={"XDG_CACHE_HOME": str(tmp_path / "a")})  # fmt: skip
+    one_line(done, 2, "the fashionlab cache", "cannot be followed")
+
+
+def test_a_different_copy_without_the_notebook_is_said_before_the_work(data_dir, tmp_path) -> None:
+    """The notebook loads only the official files; with --no-verify on another copy, say so first."""
+    done = fashionlab(
+        "run", "--no-verify", "--data-dir", str(data_dir), "--out", str(tmp_path / "r")
+    )
+    line = one_line(
+        done, 2, "the assignment notebook loads only the official files", "--no-notebook"
+    )
+    assert "pass --no-verify" not in line and "[1/" not in done.stderr + done.stdout
+    assert not (tmp_path / "r").exists()
+
+
+def test_parsing_the_flags_imports_no_matplotlib() -> None:
+    """matplotlib makes its cache folder when imported: only after fashionlab has chosen it (a
+    relative $XDG_CACHE_HOME must not leave a folder in the current one)."""
+    code = ("import sys; from fashionlab import cli; "
+            "cli.build_parser().parse_known_args(['run', '--out', 'x', '--title', 'T']); "
+            "print('matplotlib' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr

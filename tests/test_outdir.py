@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import stat
@@ -45,12 +46,14 @@ def test_a_previous_report_is_replaced_whole(tmp_path: Path) -> None:
     assert not (real / "figures").exists()
 
 
-@pytest.mark.parametrize("foreign", ["notes.txt", "figures/mine.png", "empty-folder/"])
+@pytest.mark.parametrize(
+    "foreign", ["notes.txt", "figures/mine.png", "empty-folder/", "figures/empty/", "figures/a/b/"]
+)
 def test_a_folder_holding_anything_else_is_refused_untouched(tmp_path: Path, foreign: str) -> None:
     real = write_report(str(tmp_path / "out"), {"index.html": "a", "figures/x.png": "b"})
     path = real / foreign.rstrip("/")
     if foreign.endswith("/"):
-        path.mkdir()
+        path.mkdir(parents=True)
     else:
         path.write_text("the user's")
     before = snapshot(real)
@@ -165,7 +168,6 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
     made = {
         "being built": (tmp_path / stage.replace(".tmp", "0.tmp"), {outdir.STAGE_MARK: ""}),
         "swapped out": (tmp_path / stage.replace(".tmp", "1.tmp"), None),  # an old whole report
-        "empty": (tmp_path / stage.replace(".tmp", "2.tmp"), {}),
     }
     kept = {
         "a user's folder named as a stage": (
@@ -173,6 +175,7 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
             {"mine": "x"},
         ),
         "a user's file named as a stage": (tmp_path / stage.replace(".tmp", "4.tmp"), "x"),
+        "an empty folder named as a stage": (tmp_path / stage.replace(".tmp", "2.tmp"), {}),
         "a user's file named as a temporary file": (tmp_path / f".out.backup.{dead}.tmp", "x"),
         "a user's folder named as a partial file": (tmp_path / f".out.cache.{dead}.part", {}),
         "a stage whose process is alive": (
@@ -271,3 +274,40 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     with pytest.raises(UsageError, match="did not write"):
         outdir.check(str(folder), {})
     assert (tmp_path / "outside.txt").read_text() == "precious"
+
+
+@pytest.mark.parametrize("listed", ["a folder", "a pipe", "a manifest nested too deeply to read"])
+def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed: str) -> None:
+    """Read without hanging or crashing: a listed name that is a folder or a pipe (reading a pipe
+    would wait for ever), or a manifest that would exhaust the JSON reader's recursion."""
+    folder = tmp_path / "report"
+    folder.mkdir()
+    if listed == "a folder":
+        (folder / "sub").mkdir()
+        (folder / "sub" / "x.svg").write_text("x")
+        files = {"sub": "0", "sub/x.svg": hashlib.sha256(b"x").hexdigest()}
+    elif listed == "a pipe":
+        os.mkfifo(folder / "sub")
+        files = {"sub": "0"}
+    if listed.startswith("a manifest"):
+        (folder / outdir.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
+    else:
+        (folder / outdir.MANIFEST).write_text(json.dumps({"files": files}))
+    assert outdir.foreign_entry(folder) in ("sub", outdir.MANIFEST)
+    with pytest.raises(UsageError, match="did not write"):
+        outdir.check(str(folder), {})
+
+
+def test_a_folder_whose_parent_cannot_take_the_stage_is_refused_first(
+    tmp_path, monkeypatch
+) -> None:
+    """The new output is built beside the folder: a parent that takes no new entry is said before
+    any work, not after it (root passes every permission test, so the probe is made to fail)."""
+    real = tmp_path / "locked" / "out"
+    real.mkdir(parents=True)
+    can_create = outdir._can_create_in
+    monkeypatch.setattr(
+        outdir, "_can_create_in", lambda folder: folder != real.parent and can_create(folder)
+    )
+    with pytest.raises(UsageError, match=r"is in a folder fashionlab cannot write \('.*locked'\)"):
+        outdir.check(str(real), {})

@@ -17,6 +17,7 @@ from .artifacts import Artifacts
 from .config import Config
 from .data import sources
 from .data.loaded import Data, load_data
+from .errors import ChecksumError, UsageError
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
@@ -126,6 +127,8 @@ def run(config: Config, progress: Progress | None = None) -> Path:
     progress = progress or LogProgress()
     real = prepare(config.out, config.data_dir)
     data = load_data(config.data_dir, verify=config.verify)
+    if config.notebook and not config.verify:
+        _notebook_can_load(config.data_dir)
     found = study(config, data, progress)
     with outdir.report_folder(real) as stage:
         (stage / "figures").mkdir()
@@ -140,6 +143,19 @@ def run(config: Config, progress: Progress | None = None) -> Path:
             progress.stage_done("the assignment notebook", time.perf_counter() - started)
         progress.checkpoint()  # the last chance to stop before the new report replaces the old
     return real
+
+
+def _notebook_can_load(data_dir: str | None) -> None:
+    """The notebook's ``load_fashion_mnist()`` takes only the official files: with a deliberately
+    different copy (``--no-verify``), say so before the work rather than in its cell 4 after it."""
+    from .data.datasets import locate
+
+    try:
+        locate(data_dir, verify=True)
+    except ChecksumError as exc:
+        found = str(exc).split(";")[0]  # what differs, without the remedies of a plain load
+        raise UsageError(f"the assignment notebook loads only the official files ({found}); add "
+                         "--no-notebook to run the study on this copy") from None  # fmt: skip
 
 
 def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:

@@ -35,7 +35,7 @@ MANIFEST = "manifest.json"
 LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE", "matplotlib",
              "keras", "jax", "jaxlib")  # fmt: skip
 _DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError,
-                  EOFError, OSError)  # fmt: skip
+                  EOFError, OSError, RecursionError)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1)

@@ -96,6 +96,19 @@ def interrupted() -> int:
     return 130
 
 
+def standard_streams() -> None:
+    """Open ``/dev/null`` on standard streams the caller closed (``fashionlab run >&-``), so that
+    output goes nowhere rather than raising, and no file opened later takes their numbers."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode))  # noqa: SIM115  # for the whole process
+
+
 def quiet_stdout() -> None:
     """The reader of stdout has gone (``| head -1``) or it cannot be written: write nowhere."""
     with contextlib.suppress(OSError, ValueError):

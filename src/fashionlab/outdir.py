@@ -3,7 +3,7 @@
 Every folder fashionlab writes holds ``fashionlab-manifest.json``, listing each file and its
 SHA-256. A folder is replaced only when it does not exist, is empty, or holds exactly what its
 manifest lists; anything else is refused, before any work, with the name of one foreign entry.
-The new report is built in a staging folder and swapped in at the end (keeping the folder's mode),
+The new report is built in a staging folder and swapped in at the end (``swap``: keeping its mode),
 so an interrupted run leaves the previous report as it was. A stage left by a killed run is deleted
 only if what it holds proves it fashionlab's: a name that looks like one proves nothing.
 """
@@ -11,8 +11,6 @@ only if what it holds proves it fashionlab's: a name that looks like one proves 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import functools
 import hashlib
@@ -20,10 +18,10 @@ import json
 import os
 import re
 import shutil
-import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from . import swap
 from .errors import UsageError
 from .storage import Lock, digest, directory_entries, fault, remove_leftovers, temporary_name
 
@@ -71,11 +69,11 @@ def stage_path(real: Path, in_place: bool) -> Path:
 
 def _ours(folder: Path, entry: Path) -> bool:
     """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
-    built), a whole report that fashionlab wrote (the old one, swapped out), or nothing."""
+    built) or a whole report that fashionlab wrote (the old one, swapped out)."""
     named = entry.parent == folder and _STAGE.fullmatch(entry.name) is not None
     if not named or entry.is_symlink() or not entry.is_dir():
         return False
-    if (entry / STAGE_MARK).is_file() or not any(entry.iterdir()):
+    if (entry / STAGE_MARK).is_file():
         return True
     return (entry / MANIFEST).is_file() and foreign_entry(entry) is None
 
@@ -98,16 +96,18 @@ def foreign_entry(folder: Path) -> str | None:
         return None
     try:
         listed = _listed(folder)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return entries[0].name
+    folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
-            below = [p for p in directory_entries(entry)]
-            if not below:
-                return f"{entry.name}/"
-            for file in below:
-                if str(file.relative_to(folder)) not in listed:
-                    return str(file.relative_to(folder))
+            for below in [entry, *sorted(entry.rglob("*"))]:
+                name = str(below.relative_to(folder))
+                if below.is_dir() and not below.is_symlink():
+                    if name not in folders:  # a folder that holds none of the listed files
+                        return f"{name}/"
+                elif name not in listed:
+                    return name
             continue
         name = entry.name
         if name == MANIFEST:
@@ -116,6 +116,8 @@ def foreign_entry(folder: Path) -> str | None:
             return name
     for name, expected in listed.items():
         file = folder / name
+        if file.exists() and (file.is_symlink() or not file.is_file()):
+            return name  # a folder, a pipe or a link where fashionlab wrote a file
         if file.exists() and digest(file.read_bytes()) != expected:
             return f"{name} (changed since fashionlab wrote it)"
     return None
@@ -125,7 +127,11 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
     """Validate an output folder before any work; return its real path."""
     real = resolve(text, flag)
     for label, folder in protected.items():
-        other = folder.resolve()
+        try:
+            other = folder.resolve()
+        except (RuntimeError, OSError) as exc:  # a symlink loop
+            raise UsageError(f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it "
+                             "or point its environment variable elsewhere") from None  # fmt: skip
         if real == other or other in real.parents or real in other.parents:
             relation = "is" if real == other else "overlaps"
             raise UsageError(f"argument {flag}: {text!r} {relation} the {label} {str(other)!r}; "
@@ -147,6 +153,10 @@ def check_writable(real: Path, text: str, flag: str) -> None:
     if real.exists():
         if not _can_create_in(real):
             raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
+        if not _in_place(real) and not _can_create_in(real.parent):  # where the stage is built
+            raise UsageError(f"argument {flag}: {text!r} is in a folder fashionlab cannot write "
+                             f"({str(real.parent)!r}), where it builds the new output beside the "
+                             "old; pick another folder")  # fmt: skip
         return
     ancestor = next(p for p in real.parents if p.exists())
     if not _can_create_in(ancestor):
@@ -173,19 +183,6 @@ def write_manifest(stage: Path) -> None:
     (stage / MANIFEST).write_text(text + "\n")
 
 
-def _exchange(first: Path, second: Path) -> bool:
-    """Atomically swap two paths with Linux's renameat2(RENAME_EXCHANGE); False if unsupported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    return (
-        renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0
-    )
-
-
 def _in_place(real: Path) -> bool:
     """A folder that cannot be renamed: a mount point, the root or the current directory."""
     return real.exists() and (os.path.ismount(real) or real == Path.cwd().resolve())
@@ -207,33 +204,12 @@ def _replace_contents(real: Path, stage: Path) -> None:
         os.replace(entry, real / entry.name)
 
 
-def _takes_its_place(stage: Path, real: Path) -> bool:
-    """Give ``stage`` the mode and group of ``real``, so that swapping it in changes neither;
-    False where a new folder cannot look the same (``real`` is another user's, or has an ACL)."""
-    found = real.stat()
-    if found.st_uid != os.geteuid() or _has_acl(real):
-        return False  # refilled in place instead
-    try:
-        if stage.stat().st_gid != found.st_gid:
-            os.chown(stage, -1, found.st_gid)
-        os.chmod(stage, stat.S_IMODE(found.st_mode))
-    except OSError:
-        return False
-    return True
-
-
-def _has_acl(folder: Path) -> bool:
-    with contextlib.suppress(OSError):  # no extended attributes here
-        return any(name.startswith("system.posix_acl") for name in os.listxattr(folder))
-    return False
-
-
 def _swap(real: Path, stage: Path, in_place: bool) -> None:
     if in_place:
         _replace_contents(real, stage)
     elif not real.exists():
         os.rename(stage, real)
-    elif not _takes_its_place(stage, real) or not _exchange(stage, real):
+    elif not swap.exchange(stage, real):
         _replace_contents(real, stage)
 
 

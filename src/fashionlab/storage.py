@@ -205,7 +205,7 @@ class Lock:
     """
 
     def __init__(self, purpose: str, key: str, what: str, *, spare: bool = False) -> None:
-        bucket = int(hashlib.sha256(key.encode()).hexdigest(), 16) % LOCK_BUCKETS
+        bucket = int(hashlib.sha256(os.fsencode(key)).hexdigest(), 16) % LOCK_BUCKETS
         self.path = cache_home() / "locks" / f"{purpose}-{bucket:02d}.lock"
         self.what = what
         self.spare = spare

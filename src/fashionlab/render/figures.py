@@ -13,12 +13,13 @@ import io
 import re
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-import matplotlib
-from matplotlib.figure import Figure
-
 from ..storage import atomic_path
+
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn, after the cache is chosen
+    from matplotlib.figure import Figure
 
 PNG_DPI = 192  # 2 x 96: one CSS pixel is two image pixels
 PNG_COLOURS = 256  # the palette a PNG is quantised to (Pillow)
@@ -45,6 +46,8 @@ def encode(figure: Figure, suffix: str) -> bytes:
 
 
 def _svg(figure: Figure) -> bytes:
+    import matplotlib
+
     buffer = io.BytesIO()
     # a fixed salt and no date: the same figure gives the same file
     with matplotlib.rc_context({"svg.hashsalt": "fashionlab"}):

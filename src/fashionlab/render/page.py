@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .figures import css_size, data_uri
-from .interactive import MAP_CSS
 
 
 @dataclass
@@ -68,6 +67,10 @@ def clean_text(text: str, what: str = "text") -> str:
     character (NUL included) or a bidirectional override is refused, naming ``what``, the
     character and its position, so the CLI can reject the flag before anything runs.
     """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # bytes the terminal's encoding could not decode
+        raise ValueError(f"{what} is not valid UTF-8 (position {exc.start})") from None
     found = _FORBIDDEN.search(text)
     if found:
         name = unicodedata.name(found.group(), f"U+{ord(found.group()):04X}")
@@ -191,6 +194,8 @@ def render_html(meta: PageMeta, sections: list[Section], figures: Mapping[str, b
     ``figures`` maps each file name used in ``Section.figures`` to its bytes (PNG or SVG); a
     name it lacks raises ValueError. The page loads nothing: no external script, style or image.
     """
+    from .interactive import MAP_CSS  # with its plots' colours, and so matplotlib: not at import
+
     title = html.escape(_one_line(meta.title))
     toc = "".join(
         f'<li><a href="#{_anchor(s.key)}">{html.escape(s.title)}</a></li>' for s in sections
