@@ -88,6 +88,8 @@ def _cases():
                                id=f"{command} --scheduler={value!r}")  # fmt: skip
         yield pytest.param([command, "--scheduler", "tcp://h:8786", "--workers", "2"], "--workers",
                            "tcp://h:8786", id=f"{command} --scheduler with --workers")  # fmt: skip
+    yield pytest.param(["logreg", "--plot", "-dash"], "--plot", "--plot=VALUE",
+                       id="a value that starts with a dash")  # fmt: skip
     yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
     yield pytest.param(["logreg", "--classes", "Trouser", "Coat", "Bag"], "fashionlab logreg --help",

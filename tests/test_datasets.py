@@ -40,6 +40,18 @@ def test_explicit_dir_must_exist(tmp_path: Path) -> None:
         locate(tmp_path / "absent")
 
 
+def test_a_folder_link_that_loops_or_dangles_is_called_so(tmp_path: Path) -> None:
+    (tmp_path / "a").symlink_to(tmp_path / "b")
+    (tmp_path / "b").symlink_to(tmp_path / "a")
+    (tmp_path / "gone").symlink_to(tmp_path / "missing")
+    with pytest.raises(DataError, match="--data-dir .*a: a link that points back to itself"):
+        locate(tmp_path / "a")
+    with pytest.raises(
+        DataError, match="--data-dir .*gone: a link that leads to a folder that does not exist"
+    ):
+        locate(tmp_path / "gone")
+
+
 def test_a_file_given_as_the_folder_is_called_a_file(tmp_path: Path) -> None:
     a_file = tmp_path / "train-images-idx3-ubyte.gz"
     a_file.write_bytes(b"x")

@@ -462,12 +462,16 @@ def test_names_that_are_not_utf8(data_dir, tmp_path) -> None:
     assert len(titled.stderr.splitlines()) == 1 and not (tmp_path / "r").exists()
 
 
-def test_a_cache_folder_in_a_symlink_loop_is_one_line(data_dir, tmp_path) -> None:
+def test_a_cache_or_data_folder_in_a_symlink_loop_is_one_line(data_dir, tmp_path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
     done = fashionlab(*LOGREG, "--data-dir", str(data_dir), "--plot", str(tmp_path / "p"),
                       env={"XDG_CACHE_HOME": str(tmp_path / "a")})  # fmt: skip
     one_line(done, 2, "the fashionlab cache", "cannot be followed")
+    for given, said in ((["--data-dir", str(tmp_path / "a")], "dangles or loops"),
+                        ([], "a link that points back to itself")):  # fmt: skip
+        done = fashionlab("data", *given, env={"FASHIONLAB_DATA": str(tmp_path / "b")})
+        one_line(done, 2, said)
 
 
 def test_a_different_copy_without_the_notebook_is_said_before_the_work(data_dir, tmp_path) -> None:

@@ -28,6 +28,9 @@ class _Parser(argparse.ArgumentParser):
         self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf(inity)?|nan)$", re.I)
 
     def error(self, message: str) -> NoReturn:
+        if message.endswith("expected one argument"):  # such as `--plot -dash`
+            flag = message.split(":")[0].removeprefix("argument ").split("/")[0]
+            message += f" (a value that starts with '-' is given as {flag}=VALUE)"
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -40,6 +43,9 @@ def _existing_dir(text: str) -> str:
         raise argparse.ArgumentTypeError("must be a folder, got ''")
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}")
+    if path.is_symlink() and not path.exists():
+        raise argparse.ArgumentTypeError(f"a link that leads to no folder (it dangles or loops): "
+                                         f"{text!r}")  # fmt: skip
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
     if not os.access(path, os.R_OK | os.X_OK):

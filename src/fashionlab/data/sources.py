@@ -20,6 +20,7 @@ Nothing found in any source is ever deleted; only a download may replace a bad c
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,17 @@ def _existing_folder(folder: Path, flag: str) -> Path:
     """``folder`` if it is a directory; else an error that says what it is instead."""
     if folder.is_dir():
         return folder
+    if folder.is_symlink() and not folder.exists():  # a link that leads nowhere, or in a circle
+        looped = False
+        try:
+            folder.resolve(strict=True)
+        except RuntimeError:  # Python 3.11's word for a symlink loop; later ones raise ELOOP
+            looped = True
+        except OSError as exc:
+            looped = exc.errno == errno.ELOOP
+        where = "points back to itself" if looped else "leads to a folder that does not exist"
+        raise DataError(f"{flag} {folder}: a link that {where}; pass the folder that holds the "
+                        "four .gz files")  # fmt: skip
     found = _nearest_existing(folder)
     if found == folder:
         raise DataError(
