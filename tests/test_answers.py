@@ -236,10 +236,7 @@ def test_the_keras_run_is_placed_in_the_seeds_spread(keras: float, words: str) -
 def test_the_why_follows_the_test_against_converged_logistic_regression(
     only_network: int, only_logreg: int, words: str
 ) -> None:
-    results = make_results()
-    p = mcnemar_exact_p(only_network, only_logreg)
-    results.comparison.converged_test = McNemar("held-out", 2400, only_network, only_logreg, p)
-    said = text(results, "q5_1")
+    said = text(against_longer_training(only_network, only_logreg), "q5_1")
     assert words in said
     assert (
         f"{only_network} are right only for the network and {only_logreg} only for logistic "
@@ -251,6 +248,15 @@ def mcnemar_exact_p(b: int, c: int) -> float:
     from scipy.stats import binomtest
 
     return float(binomtest(b, b + c, 0.5).pvalue)
+
+
+def against_longer_training(only_network: int, only_logreg: int) -> Results:
+    """Made-up results whose held-out test of the network against logistic regression trained
+    longer has these discordant counts, with McNemar's exact p-value for them."""
+    results = make_results()
+    p = mcnemar_exact_p(only_network, only_logreg)
+    results.comparison.converged_test = McNemar("held-out", 2400, only_network, only_logreg, p)
+    return results
 
 
 def test_the_validation_test_is_not_introduced_twice() -> None:
@@ -303,10 +309,7 @@ def test_how_long_says_when_accuracy_first_reaches_and_when_it_stays() -> None:
 def test_a_bent_boundary_is_claimed_only_with_a_significant_test(
     only_network: int, only_logreg: int, words: str
 ) -> None:
-    results = make_results()
-    p = mcnemar_exact_p(only_network, only_logreg)
-    results.comparison.converged_test = McNemar("held-out", 2400, only_network, only_logreg, p)
-    assert words in text(results, "q4_3")
+    assert words in text(against_longer_training(only_network, only_logreg), "q4_3")
 
 
 @pytest.mark.parametrize("right, said", [(1975, False), (1976, True)])

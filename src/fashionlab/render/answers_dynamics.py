@@ -50,18 +50,21 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     settles = ""
     below = found["curvature_below_limit_step"]
     if below is not None:
-        climbing = bool(rise) and found["rise_from_step"] <= below < found["rise_to_step"]
+        if rise and found["rise_from_step"] <= below < found["rise_to_step"]:  # a climbing step
+            after = (f". Yet step {below} still raises the loss (the climb lasts until step "
+                     f"{found['rise_to_step']}), so it meets a higher curvature on the way than "
+                     "where it starts (weights where more predictions are near 0.5): it is the "
+                     "curvature along a step, not at its start, that decides whether the loss "
+                     "falls.")  # fmt: skip
+        elif rise:
+            after = f"; the loss's largest climb ends at step {found['rise_to_step']}."
+        else:
+            after = "."
         settles = (
             " The loss settles once the predictions move away from 0.5: the curvature h(1 - h) "
             f"shrinks, and at step {below} the measured top eigenvalue of the Hessian, at the "
-            "weights that step starts from, first falls below 2/learning rate"
-            + (f". Yet step {below} still raises the loss (the climb lasts until step "
-               f"{found['rise_to_step']}), so it meets a higher curvature on the way than where it "
-               "starts (weights where more predictions are near 0.5): it is the curvature along a "
-               "step, not at its start, that decides whether the loss falls." if climbing
-               else f"; the loss's largest climb ends at step {found['rise_to_step']}." if rise
-               else ".")
-        )  # fmt: skip
+            f"weights that step starts from, first falls below 2/learning rate{after}"
+        )
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
     ]

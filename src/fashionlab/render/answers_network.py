@@ -108,9 +108,9 @@ def _scored_weights(results: Results) -> str:
     """Why the validation test's counts may differ by an image from the logged accuracy: the
     test scores the final weights, the assignment's loop logs the weights before the last update."""
     hard = results.logreg[min(1, len(results.logreg) - 1)]
-    scored = results.comparison.logreg_correct["validation"].count("1")
     if hard.val_accuracy is None:
         return ""
+    scored = results.comparison.logreg_correct["validation"].count("1")
     if scored == hard.n_val - error_count(hard.val_accuracy, hard.n_val):
         return ""
     return (f" McNemar's test on the validation rows compares logistic regression's final "

@@ -114,25 +114,15 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     trained = [
         [f"training: {k}", f"{v:.2f} s"] for k, v in results.timings.get("models", {}).items()
     ]
-    shared_cores = results.timings.get("shared_cores") and not results.restored
-    shared = [f"Stages 3 to {len(stages)} ran while the Dask workers worked through the run's "
-              "tasks on the same cores, so each took longer than it would alone."]  # fmt: skip
-    sections.append(
-        Section(
-            "timings",
-            "Time of each stage",
-            table=Table(["stage", "time"], stages + trained),
-            paragraphs=(shared if shared_cores else [])
-            + (
-                [
-                    "Restored from the cache: the training times are those measured when the study "
-                    "was computed."
-                ]
-                if results.restored and trained
-                else []
-            ),
-        )  # fmt: skip
-    )
+    notes = []
+    if results.timings.get("shared_cores") and not results.restored:
+        notes.append(f"Stages 3 to {len(stages)} ran while the Dask workers worked through the "
+                     "run's tasks on the same cores, so each took longer than it would alone.")  # fmt: skip
+    if results.restored and trained:
+        notes.append("Restored from the cache: the training times are those measured when the "
+                     "study was computed.")  # fmt: skip
+    sections.append(Section("timings", "Time of each stage",
+                            table=Table(["stage", "time"], stages + trained), paragraphs=notes))  # fmt: skip
     versions = [[k, v] for k, v in results.versions.items()]
     sections.append(
         Section("versions", "Library versions", table=Table(["library", "version"], versions))
