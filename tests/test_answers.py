@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fashionlab import schema
-from fashionlab.analysis.comparison import as_bits
+from fashionlab.analysis.metrics import as_bits
 from fashionlab.models.logistic import stays_from
 from fashionlab.render import answers, answers_network, report
 from fashionlab.results import (
@@ -45,6 +45,11 @@ def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float
     )  # fmt: skip
 
 
+def first_right(right: int, n: int) -> str:
+    """Per-row correctness with the first ``right`` rows right: two such strings differ only one way."""
+    return as_bits([True] * right + [False] * (n - right))
+
+
 def make_results(*, agreement: float = 0.8, easy_mixing: float = 0.005, hard_mixing: float = 0.2,
                  easy_val: float = 0.99875, hard_val: float = 0.8229166666666666,
                  hard_converged: float = 0.87375, network_p: float = 1e-20, only_network: int = 300,
@@ -68,12 +73,13 @@ def make_results(*, agreement: float = 0.8, easy_mixing: float = 0.005, hard_mix
     )  # fmt: skip
     tests = [McNemar(rows, 2000, only_network, only_logreg, network_p)
              for rows in ("official test", "validation", "held-out")]  # fmt: skip
-    bits = {"validation": as_bits([True] * 2400)}
+    right = round(hard_val * 2400)  # the 100 steps' final weights score as the loop logged
+    bits = {"validation": first_right(right, 2400), "held-out": first_right(right, 2400)}
     compared = Comparison(
         classes=("Pullover", "Coat"), logreg_correct=bits, network_correct=bits,
         fair_network_correct=bits, fair_network_val_accuracy=0.9, fair_network_heldout_accuracy=0.9,
         fair_network_official_test_accuracy=0.88, fair_network_best_epoch=3, tests=tests,
-        converged_logreg_correct={"held-out": bits["validation"]},
+        converged_logreg_correct={"held-out": first_right(round(hard_converged * 2400), 2400)},
         converged_test=McNemar("held-out", 2400, only_network, only_logreg, network_p),
         seeds=[0, 1, 2], seed_val_accuracies=[0.91, 0.9, 0.905],
         seed_official_test_accuracies=[0.89, 0.88, 0.885],
@@ -111,9 +117,15 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str) -> None:
 
 
 @pytest.mark.parametrize("converged, words", [
-    (0.87375, "122 held-out images more, so the 100 steps stop short"),  # 2,097 against 1,975 right
-    (0.8250, "about the same, so longer training adds little"),  # 5 images: under half a point
-    (0.8125, "25 held-out images fewer, so longer training does not help"),
+    (0.87375, "122 held-out images more; on the 2,400 held-out rows, 122 are right only for longer "
+              "training and 0 only for the 100 steps (McNemar's exact test, p < 0.001), so the 100 "
+              "steps stop short of what longer training gives"),  # 2,097 against 1,975 right
+    (0.8250, "5 held-out images more; on the 2,400 held-out rows, 5 are right only for longer "
+             "training and 0 only for the 100 steps (McNemar's exact test, p = 0.062), so the "
+             "difference could be chance"),  # p = 2 / 2**5
+    (0.8125, "25 held-out images fewer; on the 2,400 held-out rows, 0 are right only for longer "
+             "training and 25 only for the 100 steps (McNemar's exact test, p < 0.001), so longer "
+             "training does worse"),
 ])  # fmt: skip
 def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words: str) -> None:
     results = make_results(hard_converged=converged)
@@ -125,6 +137,33 @@ def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words:
         "99.00% validation accuracy, optimistic because those rows chose where it stopped" in said
     )
     assert "starting from 50.00% validation accuracy with all weights at zero" in said
+
+
+@pytest.mark.parametrize("converged, words", [
+    (0.87375, "122 held-out images more (untested: per-image scores are kept for the network's "
+              "pair only), so the 100 steps stop short"),
+    (0.8250, "5 held-out images more, too few for McNemar's exact test to call significant "
+             "whatever the images (p ≥ 0.0625)"),
+    (0.8229166666666666, "the same number of held-out images, so longer training adds nothing"),
+    (0.8125, "25 held-out images fewer (untested: per-image scores are kept for the network's "
+             "pair only), so longer training does not help"),
+])  # fmt: skip
+def test_longer_training_without_per_image_scores_says_what_its_count_allows(
+    converged: float, words: str
+) -> None:
+    results = make_results(hard_converged=converged)
+    results.comparison.converged_logreg_correct = {}  # as for a pair other than the network's
+    assert words in text(results, "q4_2")
+
+
+def test_the_final_weights_validation_score_is_given_where_it_differs_from_the_log() -> None:
+    results = make_results()
+    assert "validation (the loop's last log" not in text(results, "q4_2")
+    results.comparison.logreg_correct["validation"] = first_right(1976, 2400)
+    said = text(results, "q4_2")
+    assert ("82.29% validation (the loop's last log, taken before its last update; the final "
+            "weights get 82.33%)") in said  # fmt: skip
+    assert "validation (the loop's last log" not in text(results, "q4_1")  # no scores kept
 
 
 @pytest.mark.parametrize("train, words", [
@@ -280,11 +319,36 @@ def grid_row(rate: float, steps: int, right: int | None) -> RateRow:
     ([(0.05, 100, 1975), (0.1, 100, 1975)],
      "2 cells of the grid tie for the best; the one with the fewest steps is learning rate 0.05 "
      "for 100 steps (82.29%), and the assignment's setting is among them."),
+    ([(0.05, 100, 1975), (0.1, 100, 1980)],  # a lead of 5: p >= 2 / 2**5 whatever the images
+     "against 82.29% at the assignment's setting (5 validation images more: too few for McNemar's "
+     "exact test to call significant whatever the images, and picked on those same rows)."),
+    ([(0.05, 100, 1975), (0.1, 100, 1981)],
+     "(6 validation images more, picked on those same rows, so the lead is optimistic)."),
 ])  # fmt: skip
 def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str) -> None:
     results = make_results()
     results.rate_grid = [grid_row(*cell) for cell in cells]
     assert words in text(results, "q4_3")
+
+
+def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there() -> None:
+    results = make_results()
+    easy, hard = results.logreg
+    easy.steps_to_95, easy.steps_to_99, hard.steps_to_95, hard.steps_to_99 = 2, 2, 34, 73
+    easy.dynamics = {"stable_step_limit": 0.0808, "step_ratio": 0.62, "lipschitz": 24.7,
+                     "step_exceeds_limit": False}  # fmt: skip
+    hard.dynamics = {"stable_step_limit": 0.0421, "step_ratio": 1.19, "lipschitz": 47.5,
+                     "step_exceeds_limit": True, "top_direction_is_mean_image": True,
+                     "loss_rises": False, "accuracy_zigzags": True, "zigzag_from_step": 3,
+                     "zigzag_to_step": 40, "zigzag_low": 0.5142, "zigzag_high": 0.7867,
+                     "curvature_below_limit_step": None}  # fmt: skip
+    said = text(results, "q4_3")
+    assert ("Validation accuracy reached 95% of its final value at step 2 for Trouser vs Ankle boot "
+            "and at step 34 for Pullover vs Coat (99%: steps 2 and 73).") in said  # fmt: skip
+    assert ("For Trouser vs Ankle boot the step is 0.6 times 2/L (the step size below which the "
+            "loss is sure to fall at every step), and its loss falls smoothly. For Pullover vs Coat "
+            "the step is 1.2 times 2/L, and its validation accuracy zig-zags between 51.42% and "
+            "78.67% from step 3 (Q4.2).") in said  # fmt: skip
 
 
 def test_how_long_says_when_accuracy_first_reaches_and_when_it_stays() -> None:

@@ -271,6 +271,30 @@ def test_notebook_prints_the_assignment_results(executed: nbformat.NotebookNode)
 
 @pytest.mark.slow
 @pytest.mark.realdata
+def test_the_notebook_scores_the_accuracies_its_answers_quote(
+    executed: nbformat.NotebookNode, report: Path
+) -> None:
+    """Its own cells print each pair's three accuracies: the study's, to the image."""
+    results = json.loads((report / "results.json").read_text())
+    printed = re.findall(r"^ *(validation|held-out|official test): ([\d,]+) of ([\d,]+) right",
+                         _text(executed), re.MULTILINE)  # fmt: skip
+    assert [name for name, _, _ in printed] == ["validation", "held-out", "official test"] * 2
+    for run, lines in zip(results["logreg"], (printed[:3], printed[3:]), strict=True):
+        right = {name: (int(k.replace(",", "")), int(n.replace(",", ""))) for name, k, n in lines}
+        assert right["held-out"] == (
+            round(run["heldout_accuracy"] * run["n_heldout"]),
+            run["n_heldout"],
+        )
+        assert right["official test"] == (
+            round(run["official_test_accuracy"] * run["n_official_test"]), run["n_official_test"])  # fmt: skip
+    final = results["comparison"]["logreg_correct"][
+        "validation"
+    ]  # Pullover vs Coat's final weights
+    assert right["validation"] == (final.count("1"), len(final))
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
 def test_answers_fill_the_executed_notebook_and_keep_its_figures(
     executed: nbformat.NotebookNode,
 ) -> None:

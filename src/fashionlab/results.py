@@ -265,6 +265,12 @@ class Results:
         models' times are those measured when the study was computed."""
         return RESTORED in self.timings.get("stages", {})
 
+    @property
+    def hard_pair(self) -> LogregResult:
+        """Logistic regression on the pair the network learns (the assignment's Pullover vs Coat):
+        the pair of Q3, Q4.2 and Q5.1."""
+        return self.pair(self.network.classes)
+
     def pair(self, classes: Pair) -> LogregResult:
         """The logistic-regression result of one pair."""
         for run in self.logreg:

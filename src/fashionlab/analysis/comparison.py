@@ -14,19 +14,9 @@ from ..config import NetworkSettings
 from ..data.preprocessing import PairSplit, bias_trick
 from ..models import neural
 from ..models.logistic import sigmoid
-from ..results import Comparison, McNemar
+from ..results import Comparison
 from . import engine, sweep
-from .metrics import mcnemar_exact
-
-ROWS = ("validation", "held-out", "official test")
-
-
-def as_bits(correct: np.ndarray) -> str:
-    return "".join("1" if c else "0" for c in np.ravel(correct))
-
-
-def from_bits(bits: str) -> np.ndarray:
-    return np.frombuffer(bits.encode(), dtype=np.uint8) == ord("1")
+from .metrics import as_bits, paired_test
 
 
 def logreg_correct(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -35,13 +25,9 @@ def logreg_correct(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarra
 
 
 def network_correct(model: object, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return ((neural.predict_proba(model, X) >= 0.5).astype(int) == np.ravel(y)).ravel()
-
-
-def _test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
-    result = mcnemar_exact(first, second)
-    return McNemar(rows=rows, n=result.n, only_first=result.b, only_second=result.c,
-                   p_value=result.p_value)  # fmt: skip
+    """Per-row correctness of the network by Keras's own rule (an output above 0.5 is class 1), so
+    that the rows right add up to the accuracy Keras reports."""
+    return ((neural.predict_proba(model, X) > 0.5).astype(int) == np.ravel(y)).ravel()
 
 
 def seed_tasks(classes: tuple[str, str], session: engine.Session, settings: NetworkSettings,
@@ -104,9 +90,9 @@ def compare(
         seed=seed,
     )  # fmt: skip
     fair = {name: network_correct(fair_model, *xy) for name, xy in rows.items()}
-    tests = [_test("official test", network["official test"], logreg["official test"]),
-             _test("validation", network["validation"], logreg["validation"]),
-             _test("held-out", fair["held-out"], logreg["held-out"])]  # fmt: skip
+    tests = [paired_test("official test", network["official test"], logreg["official test"]),
+             paired_test("validation", network["validation"], logreg["validation"]),
+             paired_test("held-out", fair["held-out"], logreg["held-out"])]  # fmt: skip
     converged = {"held-out": logreg_correct(converged_theta, *rows["held-out"])}
     seed_val, seed_test = seed_accuracies(split.classes, session, settings, seeds,
                                           data_dir=data_dir, verify=verify)  # fmt: skip
@@ -121,7 +107,7 @@ def compare(
         fair_network_best_epoch=fair_run.best_epoch,
         tests=tests,
         converged_logreg_correct={k: as_bits(v) for k, v in converged.items()},
-        converged_test=_test("held-out", fair["held-out"], converged["held-out"]),
+        converged_test=paired_test("held-out", fair["held-out"], converged["held-out"]),
         seeds=list(seeds),
         seed_val_accuracies=seed_val,
         seed_official_test_accuracies=seed_test,

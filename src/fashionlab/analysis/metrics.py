@@ -17,6 +17,8 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from ..results import McNemar as PairedTest
+
 # How far an accuracy may sit from k/n and still be k/n (float32 noise is ~1e-7)
 ROW_TOLERANCE = 1e-6
 
@@ -105,6 +107,22 @@ def mcnemar_exact(a_correct: np.ndarray, b_correct: np.ndarray) -> McNemar:
     # Binomial(b + c, 1/2) is symmetric: the two-sided p is twice the smaller tail, capped at 1
     p_value = min(1.0, 2 * float(stats.binom.cdf(min(only_a, only_b), discordant, 0.5)))
     return McNemar(b=only_a, c=only_b, n=len(a), p_value=p_value)
+
+
+def as_bits(correct: np.ndarray | list[bool]) -> str:
+    """Per-row correctness as a string of "1"/"0", as ``results.json`` keeps it."""
+    return "".join("1" if c else "0" for c in np.ravel(correct))
+
+
+def from_bits(bits: str) -> np.ndarray:
+    return np.frombuffer(bits.encode(), dtype=np.uint8) == ord("1")
+
+
+def paired_test(rows: str, first: np.ndarray, second: np.ndarray) -> PairedTest:
+    """``mcnemar_exact`` of a first model against a second, as the results record it."""
+    found = mcnemar_exact(first, second)
+    return PairedTest(rows=rows, n=found.n, only_first=found.b, only_second=found.c,
+                      p_value=found.p_value)  # fmt: skip
 
 
 def significant_win(test: McNemar, alpha: float = 0.05) -> bool:

@@ -2,7 +2,9 @@
 
 Every number is a field of ``results.Results``, formatted, never typed in; every conclusion is
 chosen by its number through a named threshold, so other data gives other, still true, sentences.
-Q5.1, the glossary and Q4.3's test of a bent boundary are in ``answers_network``.
+Q5.1, the glossary and Q4.3's test of a bent boundary are in ``answers_network``; Q4's test of
+longer training in ``answers_longer``; the first steps, the two runs' paths and the grid in
+``answers_dynamics``.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ from typing import Any
 from ..analysis.metrics import error_count
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
-from .answers_dynamics import dynamics_paragraph, rate_grid_paragraph
-from .answers_network import needs_a_bend, q5_1
+from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
+from .answers_longer import longer_paragraph
+from .answers_network import (
+    final_weights_right,
+    needs_a_bend,
+    q5_1,
+)
 from .format import article, count, pair_name, pct, plural, points, shape, wall_time
 
 # The thresholds that choose the words
@@ -22,7 +29,6 @@ SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
 THIN_BORDER = 0.05
 HEAVY_OVERLAP = 0.30
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
-STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"
 ALIKE = 0.005  # validation-accuracy gap below which two runs are "alike"
 FITS_ITS_ROWS = 0.99  # training accuracy from which "a hyperplane separates these classes"
 UNDERFITS = 0.02  # training minus validation accuracy below which "it underfits"
@@ -121,8 +127,7 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
     )
 
 
-def _forecast(results: Results, index: int) -> list[str]:
-    run = results.logreg[index]
+def _forecast(run: LogregResult) -> list[str]:
     paragraphs = [
         f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: {pct(run.mixing)} "
         f"of their points have mostly neighbours of the other class. {forecast(run.mixing)}."
@@ -136,16 +141,17 @@ def _forecast(results: Results, index: int) -> list[str]:
 
 
 def q2(results: Results) -> list[str]:
-    return _forecast(results, 0)
+    return _forecast(results.logreg[0])
 
 
 def q3(results: Results) -> list[str]:
-    return _forecast(results, min(1, len(results.logreg) - 1))
+    return _forecast(results.hard_pair)
 
 
 def _how_long(run: LogregResult, wall: str | None) -> str:
     assert run.steps_to_95 is not None and run.steps_to_99 is not None
-    timing = f" The {plural(run.steps, 'step')} took {wall}." if wall is not None else ""
+    timing = (f" In fashionlab's run of the study, the {plural(run.steps, 'step')} took {wall}."
+              if wall is not None else "")  # fmt: skip
     val = run.history["val_accuracy"]
     first = {95: run.steps_to_95, 99: run.steps_to_99}
     stays = {share: stays_from(val, share / 100) for share in first}
@@ -181,47 +187,24 @@ def _why(run: LogregResult) -> str:
             "a linear view of the pixels).")  # fmt: skip
 
 
-def _longer(run: LogregResult) -> str:
-    """What longer training gives, judged on the held-out rows, which chose nothing."""
-    c = run.converged
-    assert c is not None and run.heldout_accuracy is not None
-    gained = c.heldout_accuracy - run.heldout_accuracy
-    images = error_count(run.heldout_accuracy, run.n_heldout) - error_count(c.heldout_accuracy,
-                                                                             run.n_heldout)  # fmt: skip
-    how = (f"stopped at the cap of {plural(c.max_steps, 'step')}: on separable data the loss keeps "
-           "falling as the weights grow" if c.steps >= c.max_steps
-           else f"its validation loss was lowest after {plural(c.steps, 'step')}")  # fmt: skip
-    if gained > STOPPED_SHORT:
-        verdict = (f"{plural(images, 'held-out image')} more, so the 100 steps stop short of what "
-                   "longer training gives")  # fmt: skip
-    elif gained < -STOPPED_SHORT:
-        verdict = f"{plural(-images, 'held-out image')} fewer, so longer training does not help"
-    else:
-        verdict = "about the same, so longer training adds little"
-    return (f"Trained longer on the same rows (Nesterov-accelerated descent, early-stopped: kept at "
-            f"its lowest validation loss; {how}), logistic regression reaches "
-            f"{pct(c.val_accuracy, run.n_val)} validation accuracy, optimistic because those rows "
-            f"chose where it stopped. On the held-out rows, which chose nothing, it reaches "
-            f"{pct(c.heldout_accuracy, run.n_heldout)} against "
-            f"{pct(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
-            f"{verdict}.")  # fmt: skip
-
-
-def _observation(results: Results, index: int) -> list[str]:
-    run = results.logreg[index]
+def _observation(results: Results, run: LogregResult) -> list[str]:
     if run.val_accuracy is None:
         return [f"The run diverged at step {run.diverged_at_step}: learning rate "
                 f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
+    final = final_weights_right(results, run)
+    logged = ("" if final is None else
+              f" (the loop's last log, taken before its last update; the final weights get "
+              f"{pct(final / run.n_val, run.n_val)})")  # fmt: skip
     paragraphs = [
         f"It reached {pct(run.train_accuracy, run.n_train)} training, "
-        f"{pct(run.val_accuracy, run.n_val)} validation and "
+        f"{pct(run.val_accuracy, run.n_val)} validation{logged} and "
         f"{pct(run.heldout_accuracy, run.n_heldout)} held-out accuracy after "
         f"{plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
         f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero. "
         f"The validation loss fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
-        f"{_why(run)} {_longer(run)}",
+        f"{_why(run)} {longer_paragraph(results, run)}",
         _how_long(run, wall),
     ]
     paragraphs.extend(dynamics_paragraph(run))
@@ -229,15 +212,15 @@ def _observation(results: Results, index: int) -> list[str]:
 
 
 def q4_1(results: Results) -> list[str]:
-    return _observation(results, 0)
+    return _observation(results, results.logreg[0])
 
 
 def q4_2(results: Results) -> list[str]:
-    return _observation(results, min(1, len(results.logreg) - 1))
+    return _observation(results, results.hard_pair)
 
 
 def q4_3(results: Results) -> list[str]:
-    easy, hard = results.logreg[0], results.logreg[min(1, len(results.logreg) - 1)]
+    easy, hard = results.logreg[0], results.hard_pair
     if easy.val_accuracy is None or hard.val_accuracy is None:
         return ["One of the runs diverged, so there is nothing to compare."]
     gap = easy.val_accuracy - hard.val_accuracy
@@ -260,7 +243,7 @@ def q4_3(results: Results) -> list[str]:
         f"sit among the other class, against {pct(hard.mixing)} for {pair_name(hard.classes)}. "
         + ("Both pairs are close to linearly separable." if same else needs_a_bend(results, lower))
     )
-    return [first, why, *rate_grid_paragraph(results)]  # fmt: skip
+    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results)]  # fmt: skip
 
 
 COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2": q4_2,
@@ -272,7 +255,3 @@ def compose(results: Results) -> dict[str, list[str]]:
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
     written["q5_1"] = q5_1(results)
     return written
-
-
-def as_markdown(written: Mapping[str, list[str]]) -> dict[str, list[str]]:
-    return {key: list(paragraphs) for key, paragraphs in written.items()}

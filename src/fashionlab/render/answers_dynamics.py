@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..analysis.dynamics import FIRST_STEPS
-from ..analysis.metrics import error_count
+from ..analysis.metrics import error_count, undecidable_lead
 from ..results import LogregResult, Results
 from .format import pair_name, pct, plural
 
@@ -17,8 +17,8 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     curvature = (
         f"The loss curves most sharply along one direction of the weights, with curvature at most "
         f"L = λmax(XᵀX)/(4n) = {found['lipschitz']:.1f} (reached at the start, where every "
-        f"prediction is 0.5), so gradient descent is guaranteed to lower the loss at every "
-        f"step only for learning rates below 2/L = {limit:.4f}; the assignment's "
+        f"prediction is 0.5), so gradient descent is sure to lower the loss at every step for "
+        f"learning rates below 2/L = {limit:.4f} (sufficient, not necessary); the assignment's "
         f"{run.learning_rate:g} is {ratio:.1f} times that limit"
         + (", so its first steps can overshoot." if found["step_exceeds_limit"] else ".")
     )
@@ -70,6 +70,38 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     ]
 
 
+UNDECIDABLE_LEAD = undecidable_lead()  # 5 images: no paired test could call so few significant
+
+
+def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
+    """Q4.3's contrast of how the two runs got there: how fast, and how smoothly."""
+    speed = (f"How they got there differs too. Validation accuracy reached 95% of its final value "
+             f"at step {easy.steps_to_95} for {pair_name(easy.classes)} and at step "
+             f"{hard.steps_to_95} for {pair_name(hard.classes)} (99%: steps {easy.steps_to_99} and "
+             f"{hard.steps_to_99}).")  # fmt: skip
+    smooth = [_smoothness(r) for r in (easy, hard) if r.dynamics]
+    if smooth:
+        smooth[0] = smooth[0].replace("2/L", "2/L (the step size below which the loss is sure to "
+                                      "fall at every step)", 1)  # fmt: skip
+    return [" ".join([speed, *smooth])]
+
+
+def _smoothness(run: LogregResult) -> str:
+    """One run's step size against its curvature bound, and what its first steps did."""
+    found = run.dynamics
+    assert found is not None
+    said = f"For {pair_name(run.classes)} the step is {found['step_ratio']:.1f} times 2/L"
+    if not found["step_exceeds_limit"]:
+        return f"{said}, and its loss falls smoothly."
+    if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
+        return (f"{said}, and its validation accuracy zig-zags between "
+                f"{pct(found['zigzag_low'])} and {pct(found['zigzag_high'])} from step "
+                f"{found['zigzag_from_step']} (Q4.2).")  # fmt: skip
+    if found["loss_rises"]:
+        return f"{said}, and its first steps raise the training loss."
+    return f"{said}, so its first steps can overshoot."
+
+
 def rate_grid_paragraph(results: Results) -> list[str]:
     """What the learning-rate x steps grid shows for each pair, from its cells."""
     sentences = []
@@ -96,9 +128,12 @@ def rate_grid_paragraph(results: Results) -> list[str]:
         if (run.learning_rate, run.steps) in best and len(best) > 1:
             text += ", and the assignment's setting is among them"
         elif assignment is not None and assignment < top:
-            text += (f", against {pct(assignment / run.n_val, run.n_val)} at the assignment's setting "
-                     f"({plural(top - assignment, 'validation image')} more, picked on those same "
-                     "rows, so the lead is optimistic)")  # fmt: skip
+            lead = plural(top - assignment, "validation image")
+            why = (f"{lead} more: too few for McNemar's exact test to call significant whatever "
+                   "the images, and picked on those same rows" if top - assignment <= UNDECIDABLE_LEAD
+                   else f"{lead} more, picked on those same rows, so the lead is optimistic")  # fmt: skip
+            text += (f", against {pct(assignment / run.n_val, run.n_val)} at the assignment's "
+                     f"setting ({why})")  # fmt: skip
         diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
         text += "."
         if diverged:

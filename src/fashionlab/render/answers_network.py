@@ -7,7 +7,7 @@ rows; otherwise the text says the difference could be chance.
 
 from __future__ import annotations
 
-from ..analysis.metrics import error_count, mean_sd
+from ..analysis.metrics import error_count, from_bits, mean_sd, paired_test
 from ..config import CONVERGENCE_MAX_STEPS
 from ..results import Comparison, LogregResult, McNemar, Results
 from .format import count, interval, pair_name, pct, plural, wall_time
@@ -60,10 +60,11 @@ def test_sentence(test: McNemar, first: str, second: str) -> str:
 
 def q5_1(results: Results) -> list[str]:
     net, compared = results.network, results.comparison
-    hard = results.logreg[min(1, len(results.logreg) - 1)]
+    hard = results.hard_pair
     tests = {t.rows: t for t in compared.tests}
     wall = results.timings.get("models", {}).get("network")
-    trained = f"; training took {wall_time(results, wall)}" if wall is not None else ""
+    trained = (f"; in fashionlab's run of the study, training took {wall_time(results, wall)}"
+               if wall is not None else "")  # fmt: skip
     on_validation = test_sentence(tests["validation"], "the network", "logistic regression")
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
@@ -73,13 +74,14 @@ def q5_1(results: Results) -> list[str]:
         f"{interval(hard.official_test_accuracy, hard.n_official_test)}. Against logistic "
         f"regression, {test_sentence(tests['official test'], 'the network', 'logistic regression')}. "
         f"{on_validation[0].upper()}{on_validation[1:]}"
-        " - but those rows also chose the network's early-stopping epoch, so its validation score "
+        "; but those rows also chose the network's early-stopping epoch, so its validation score "
         f"is slightly optimistic.{_scored_weights(results)}"
     )
     seeds = (
-        f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) the same network "
-        f"reaches {seed_spread(compared)} (mean ± sample sd; trained as one "
-        "program in JAX, so its seeds draw other initial weights and batches than Keras's). "
+        f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) a network of the "
+        f"same architecture and settings reaches {seed_spread(compared)} (mean ± sample sd). These "
+        "networks are trained together as one program in JAX, so their seeds draw other initial "
+        "weights and batch orders than Keras's seed 0. "
         + _keras_run_among_seeds(
             net.official_test_accuracy, compared.seed_official_test_accuracies, net.n_official_test
         )
@@ -104,14 +106,33 @@ def q5_1(results: Results) -> list[str]:
     return [performance, seeds, fair, settings, _why(results)]
 
 
+def final_weights_right(results: Results, run: LogregResult) -> int | None:
+    """The validation rows logistic regression's final weights get right, where that differs from
+    the loop's last log (the weights before the last update); None where it does not, or where
+    the per-row scores are not kept (they are for the network's pair)."""
+    if run.val_accuracy is None or tuple(results.comparison.classes) != tuple(run.classes):
+        return None
+    scored = results.comparison.logreg_correct["validation"].count("1")
+    return None if scored == run.n_val - error_count(run.val_accuracy, run.n_val) else scored
+
+
+def longer_training_test(results: Results, run: LogregResult) -> McNemar | None:
+    """McNemar's test of logistic regression trained longer against its 100 steps, on the held-out
+    rows, where the per-row scores are kept (the network's pair)."""
+    compared = results.comparison
+    longer, steps = (compared.converged_logreg_correct.get("held-out"),
+                     compared.logreg_correct.get("held-out"))  # fmt: skip
+    if tuple(compared.classes) != tuple(run.classes) or longer is None or steps is None:
+        return None
+    return paired_test("held-out", from_bits(longer), from_bits(steps))
+
+
 def _scored_weights(results: Results) -> str:
     """Why the validation test's counts may differ by an image from the logged accuracy: the
     test scores the final weights, the assignment's loop logs the weights before the last update."""
-    hard = results.logreg[min(1, len(results.logreg) - 1)]
-    if hard.val_accuracy is None:
-        return ""
-    scored = results.comparison.logreg_correct["validation"].count("1")
-    if scored == hard.n_val - error_count(hard.val_accuracy, hard.n_val):
+    hard = results.hard_pair
+    scored = final_weights_right(results, hard)
+    if scored is None:
         return ""
     return (f" McNemar's test on the validation rows compares logistic regression's final "
             f"weights, which get {count(scored)} of them right; the "
@@ -156,12 +177,14 @@ def _keras_run_among_seeds(keras: float, seeds: list[float], n: int) -> str:
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
     if errors < min(spread):
         return (f"The single Keras run above scores higher on the official test images than every "
-                f"seed ({pct(keras, n)} against at most {pct(max(seeds), n)}), so its score is on "
-                "the lucky side: the mean over seeds is the better estimate.")  # fmt: skip
+                f"one of these seeds ({pct(keras, n)} against at most {pct(max(seeds), n)}), which "
+                "suggests that its score is on the lucky side: the mean over seeds is the steadier "
+                "estimate.")  # fmt: skip
     if errors > max(spread):
         return (f"The single Keras run above scores lower on the official test images than every "
-                f"seed ({pct(keras, n)} against at least {pct(min(seeds), n)}): the mean over "
-                "seeds is the better estimate.")  # fmt: skip
+                f"one of these seeds ({pct(keras, n)} against at least {pct(min(seeds), n)}), "
+                "which suggests that its score is on the unlucky side: the mean over seeds is the "
+                "steadier estimate.")  # fmt: skip
     return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls within "
             "that spread.")  # fmt: skip
 
@@ -182,7 +205,7 @@ def _overfitting(results: Results) -> str:
 
 
 def _why(results: Results) -> str:
-    hard = results.logreg[min(1, len(results.logreg) - 1)]
+    hard = results.hard_pair
     compared = results.comparison
     test = next(t for t in compared.tests if t.rows == "official test")
     better = verdict(test) == "significantly better"

@@ -17,7 +17,7 @@ from .sections_extras import UNDECIDABLE_LEAD, atlas_outcomes, undecidable_leads
 
 def headline(results: Results) -> list[str]:
     """The findings the README states under its table, each from the run's numbers."""
-    hard, compared = results.logreg[-1], results.comparison
+    hard, compared = results.hard_pair, results.comparison
     tests = {t.rows: t for t in compared.tests}
     found = [
         f"Against 100-step logistic regression, "

@@ -51,7 +51,7 @@ def results_table(results: Results) -> Table:
 
 
 def _comparison_table(results: Results) -> Table:
-    hard, net, compared = results.logreg[-1], results.network, results.comparison
+    hard, net, compared = results.hard_pair, results.network, results.comparison
     converged = hard.converged
     rows = [
         ["logistic regression, 100 steps", interval(hard.val_accuracy, hard.n_val),

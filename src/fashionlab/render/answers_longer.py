@@ -1,0 +1,57 @@
+"""Q4's test of longer training: logistic regression trained on, from zero weights, until its
+validation loss stops improving, against its 100 steps, judged on the held-out rows."""
+
+from __future__ import annotations
+
+from ..analysis.metrics import error_count, undecidable_lead
+from ..results import LogregResult, Results
+from .answers_network import longer_training_test, test_sentence, verdict
+from .format import pct, plural
+
+STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"
+UNDECIDABLE_LEAD = undecidable_lead()  # 5 images: no paired test could call so few significant
+
+
+def longer_paragraph(results: Results, run: LogregResult) -> str:
+    """What longer training gives, judged on the held-out rows, which chose nothing."""
+    c = run.converged
+    assert c is not None and run.heldout_accuracy is not None
+    how = (f"stopped at the cap of {plural(c.max_steps, 'step')}: on separable data the loss keeps "
+           "falling as the weights grow" if c.steps >= c.max_steps
+           else f"its validation loss was lowest after {plural(c.steps, 'step')}")  # fmt: skip
+    return (f"Trained longer on the same rows (Nesterov-accelerated descent, early-stopped: kept at "
+            f"its lowest validation loss; {how}), logistic regression reaches "
+            f"{pct(c.val_accuracy, run.n_val)} validation accuracy, optimistic because those rows "
+            f"chose where it stopped. On the held-out rows, which chose nothing, it reaches "
+            f"{pct(c.heldout_accuracy, run.n_heldout)} against "
+            f"{pct(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
+            f"{_longer_verdict(results, run)}.")  # fmt: skip
+
+
+def _longer_verdict(results: Results, run: LogregResult) -> str:
+    """Whether longer training helps: McNemar's test where the per-row scores are kept, else what
+    the difference in held-out images allows one to say."""
+    assert run.converged is not None and run.heldout_accuracy is not None
+    images = error_count(run.heldout_accuracy, run.n_heldout) - error_count(
+        run.converged.heldout_accuracy, run.n_heldout)  # fmt: skip
+    difference = (f"{plural(abs(images), 'held-out image')} {'more' if images >= 0 else 'fewer'}"
+                  if images else "the same number of held-out images")  # fmt: skip
+    test = longer_training_test(results, run)
+    if test is not None:
+        said = test_sentence(test, "longer training", "the 100 steps")
+        found = verdict(test)
+        ending = ("the 100 steps stop short of what longer training gives"
+                  if found == "significantly better" else "longer training does worse"
+                  if found == "significantly worse" else "the difference could be chance")  # fmt: skip
+        return f"{difference}; {said.split(': ')[0]}, so {ending}"
+    if abs(images) <= UNDECIDABLE_LEAD:
+        return (f"{difference}, too few for McNemar's exact test to call significant whatever the "
+                f"images (p ≥ {2 / 2**abs(images):.4f}), so longer training adds little that these "
+                "rows can show" if images else f"{difference}, so longer training adds nothing here")  # fmt: skip
+    gained = run.converged.heldout_accuracy - run.heldout_accuracy
+    shown = ("so the 100 steps stop short of what longer training gives" if gained > STOPPED_SHORT
+             else "so longer training does not help" if gained < -STOPPED_SHORT
+             else "so longer training adds little")  # fmt: skip
+    return (
+        f"{difference} (untested: per-image scores are kept for the network's pair only), {shown}"
+    )
