@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -117,3 +119,24 @@ def test_the_readme_layout_names_every_module() -> None:
         named = listed.get(where, set())
         wild = any(n.endswith("*.py") and path.name.startswith(n[:-4]) for n in named)
         assert path.name in named or wild, f"{where or 'src/fashionlab'}/{path.name} not in README"
+
+
+def test_the_lock_pins_every_package_with_hashes_and_names_no_index() -> None:
+    """The README's promise for `make run` and `make test`: an exact version and its hashes for
+    every package, and no index or download URL in any committed file."""
+    root = Path(__file__).resolve().parents[1]
+    entries = re.split(r"\n(?=\S)", (root / "requirements.lock").read_text().strip())
+    assert len(entries) > 50
+    for entry in entries:
+        requirement = entry.split(" \\")[0]
+        assert re.fullmatch(r"[A-Za-z0-9_.\-\[\],]+==[\w.+!]+( ; .+)?", requirement), requirement
+        assert re.search(r"--hash=sha256:[0-9a-f]{64}", entry), requirement
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True)
+    for name in tracked.stdout.decode().split("\0"):
+        path = root / name
+        if not name or not path.is_file() or path.suffix in (".png", ".ipynb"):
+            continue
+        text = path.read_text(errors="replace")
+        found = re.search("|".join(["--(extra-)?index" + "-url", "--find" + "-links",
+                                    r"files\.python" + "hosted", r"pypi\.org/" + "simple"]), text)  # fmt: skip
+        assert found is None, f"{name} names a package index: {found.group(0) if found else ''}"

@@ -9,6 +9,8 @@ spelling, is rejected.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,20 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
 
     assert canonical_class("ankle  BOOT") == "Ankle boot"
     assert canonical_class("T-SHIRT/TOP") == "T-shirt/top"
+
+
+@pytest.mark.parametrize("argv", [["run", "--no-extras", "--no-notebook", "--out", "report"],
+                                  ["atlas", "--json"], ["explore", "--out", "maps"]])  # fmt: skip
+def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
+    argv: list[str], tmp_path: Path
+) -> None:
+    """The README's promise, through the real ``fashionlab`` program: exit 2, one line that names
+    $XDG_CACHE_HOME and the fix, nothing written."""
+    (tmp_path / "a-file").write_text("not a folder")
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
+    done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "$XDG_CACHE_HOME" in lines[0] and "point" in lines[0], lines
+    assert done.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]

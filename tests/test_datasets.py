@@ -143,6 +143,19 @@ def test_real_files_verify_and_have_official_shapes(real_data_dir: Path) -> None
 
 
 @pytest.mark.realdata
+def test_a_repackaged_copy_verifies_by_its_payload(real_data_dir: Path, tmp_path: Path) -> None:
+    """The README's Debian case: the same IDX bytes in another gzip wrapper (a new mtime and
+    level) fail the archive's hash and pass the payload's, whichever the real files are."""
+    for spec in FILES.values():
+        payload = gzip.decompress((real_data_dir / spec.filename).read_bytes())
+        (tmp_path / spec.filename).write_bytes(gzip.compress(payload, compresslevel=1, mtime=1))
+    found = locate(tmp_path)
+    assert {f.verified for f in found.values()} == {"payload sha256"}
+    (x_train, y_train), _ = load_fashion_mnist(tmp_path)
+    assert y_train[:5].tolist() == [9, 0, 0, 3, 0] and x_train.shape == (60000, 28, 28)
+
+
+@pytest.mark.realdata
 def test_one_flipped_byte_is_caught(real_data_dir: Path, tmp_path: Path) -> None:
     for spec in FILES.values():
         (tmp_path / spec.filename).write_bytes((real_data_dir / spec.filename).read_bytes())

@@ -178,3 +178,8 @@ def test_make_results_table_prints_the_readmes_results(report: Path) -> None:
     assert all(line in readme for line in table if not line.startswith("| neural network"))
     results = json.loads((report / "results.json").read_text())
     assert f"{results['network']['epochs_run']} epochs" in table[-1]
+    # the findings quote logistic regression's numbers too, exact like its rows of the table
+    quoted = [re.search(r"logistic regression \d[^;]*? trained longer \(early-stopped\)", line)
+              for line in findings]  # fmt: skip
+    fragments = [match.group(0) for match in quoted if match]
+    assert fragments and all(fragment in readme for fragment in fragments)

@@ -481,3 +481,26 @@ def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkey
     with engine.connect(workers=1) as client:
         assert worker_environment(client) == [(None, "1")]
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
+
+
+def test_all_pairs_asks_for_each_of_the_45_pairs_once() -> None:
+    """The README's cluster command, parsed as the CLI parses it: 45 pairs x 3 x 2 x 3 runs."""
+    from fashionlab import cli_flags, cli_sweep
+    from fashionlab.config import CLASS_NAMES
+
+    args = cli_flags.build_parser().parse_args(
+        [
+            "sweep",
+            "--all-pairs",
+            "--learning-rates",
+            "0.01,0.05,0.1",
+            "--steps",
+            "100,300",
+            "--seeds",
+            "42,1,2",
+        ]  # fmt: skip
+    )
+    grid = cli_sweep.grid_of(args)
+    assert len(grid.pairs) == 45 == len({frozenset(pair) for pair in grid.pairs})
+    assert {name for pair in grid.pairs for name in pair} == set(CLASS_NAMES)
+    assert grid.size == 45 * 3 * 2 * 3
