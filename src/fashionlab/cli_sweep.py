@@ -1,7 +1,7 @@
 """``fashionlab sweep``: flags -> Grid -> analysis.sweep on Dask -> print or write a folder.
 
-Wired into ``cli.py`` with ``add_parser(subcommands)`` and ``COMMANDS["sweep"] = run``. Dask and
-the models are imported inside ``run``, so ``fashionlab --help`` stays instant.
+``cli_flags.build_parser`` adds its flags with ``add_parser``, and ``cli.cmd_sweep`` calls ``run``.
+Dask and the models are imported inside ``run``, so ``fashionlab --help`` stays instant.
 """
 
 from __future__ import annotations

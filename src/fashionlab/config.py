@@ -19,7 +19,7 @@ STEPS = 100
 SHUFFLE_SEED = 42  # get_data_subset's np.random.seed(42)
 PAIRS: tuple[tuple[str, str], ...] = (("Trouser", "Ankle boot"), ("Pullover", "Coat"))
 TSNE_POINTS = 10_000  # the first 10,000 PCA rows
-PCA_COMPONENTS = 50
+PCA_COMPONENTS = 50  # the assignment's n_comps
 SEED = 0  # t-SNE's random_state in the assignment; also seeds the networks
 
 # Our measured choices for what the assignment leaves free (docs/network.md, docs/tsne.md)

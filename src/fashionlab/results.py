@@ -236,7 +236,7 @@ class Extras:
     """Beyond the assignment."""
 
     atlas: list[AtlasPair]
-    atlas_network: dict[str, int]  # epochs and patience of the atlas's networks
+    atlas_network: dict[str, int]  # the atlas's networks' epochs, patience and batch size
     weights: list[WeightSummary]
     errors: list[ErrorSummary]
     ten_classes: TenClasses

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cache import cached, key_of
+from ..config import PCA_COMPONENTS
 
 log = logging.getLogger(__name__)
 
-N_COMPONENTS = 50
+N_COMPONENTS = PCA_COMPONENTS
 PERPLEXITY = 30.0
 SKLEARN_LEARNING_RATE = 200.0  # the assignment's value, in scikit-learn's units
 OPENTSNE_LEARNING_RATE = 4 * SKLEARN_LEARNING_RATE  # the same step in openTSNE's units

@@ -61,7 +61,9 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
         return tags
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> LogisticRegressionGD:
-        check_schedule(self.learning_rate, self.num_steps)  # before any work, naming the bad one
+        check_schedule(
+            self.learning_rate, self.num_steps, "num_steps"
+        )  # before any work, naming the bad one
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes = np.unique(y)

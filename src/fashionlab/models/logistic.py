@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config import CONVERGENCE_MAX_STEPS
 from ..data.preprocessing import bias_trick, train_test_validation_split
 
 log = logging.getLogger(__name__)
 
-CONVERGENCE_MAX_STEPS = 1000  # separable pairs never stop improving: cap the "converged" fit
 CONVERGENCE_PATIENCE, CONVERGENCE_TOL = 50, 1e-4  # stop: no val-loss gain of tol in patience steps
 
 StepCallback = Callable[[int, int, dict[str, float]], None]
@@ -70,14 +70,15 @@ class Descent:
     diverged_at_step: int | None = None
 
 
-def check_schedule(learning_rate: float, steps: int) -> None:
-    """Validate gradient descent's two settings, naming the bad one."""
+def check_schedule(learning_rate: float, steps: int, name: str = "steps") -> None:
+    """Validate gradient descent's two settings, naming the bad one (``name``: the caller's word
+    for the number of steps)."""
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)):
         raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
     if not math.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"num_steps must be an integer >= 1, got {steps!r}")
+        raise ValueError(f"{name} must be an integer >= 1, got {steps!r}")
 
 
 def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:
@@ -188,6 +189,7 @@ def gradient_descent(
     callback: StepCallback | None = None,
 ) -> tuple[np.ndarray, list[float], list[float], list[float], list[float]]:
     """``descend`` with the assignment's five return values."""
+    check_schedule(learning_rate, num_steps, "num_steps")  # in the assignment's words
     run = descend(X_train, y_train, learning_rate, num_steps, (X_val, y_val), callback)
     h = run.history
     return run.theta, h["train_loss"], h["train_accuracy"], h["val_loss"], h["val_accuracy"]

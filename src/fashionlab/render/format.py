@@ -14,7 +14,7 @@ def pct(value: float | None, n: int | None = None) -> str:
 
 
 def interval(value: float | None, n: int) -> str:
-    """'82.29% (95% CI 80.7-83.8)': the Wilson interval of an accuracy measured on n rows."""
+    """'82.29% (80.7%–83.8%)': with its 95 % Wilson interval of an accuracy measured on n rows."""
     if value is None:
         return "-"
     low, high = wilson_interval(round(value * n), n)
