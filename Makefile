@@ -18,7 +18,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy src benchmarks
 
 # The import layers of pyproject.toml's [tool.importlinter]: imports only go down
 layers: $(STAMP)

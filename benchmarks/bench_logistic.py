@@ -5,11 +5,13 @@ Both run side by side on the same rows of both pairs. Usage: python benchmarks/b
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from _common import median_seconds, reference
 
+from fashionlab.data.loaded import load_data
 from fashionlab.models.logistic import logistic_regression
-from fashionlab.study import load_data
 
 REPEATS = 7
 
@@ -21,9 +23,9 @@ def main() -> None:
     )
     for pair in (["Trouser", "Ankle boot"], ["Pullover", "Coat"]):
         X, y = reference.get_data_subset(data.df_train, pair)
-        ours, _ = median_seconds(lambda X=X, y=y: logistic_regression(X, y, 0.05, 100), REPEATS)
+        ours, _ = median_seconds(partial(logistic_regression, X, y, 0.05, 100), REPEATS)
         literal, _ = median_seconds(
-            lambda X=X, y=y: reference.logistic_regression(X, y, 0.05, 100), REPEATS
+            partial(reference.logistic_regression, X, y, 0.05, 100), REPEATS
         )
         _, train_loss, train_acc, val_loss, val_acc = logistic_regression(X, y, 0.05, 100)
         check = reference.logistic_regression(X, y, 0.05, 100)

@@ -54,7 +54,7 @@ def convergence() -> float:
 
     atlas.pair_rows(ALL_PAIRS[:1], None, True)  # loads and verifies the data first
     started = time.perf_counter()
-    atlas.convergence_task(data_dir=None, verify=True, pairs=[tuple(p) for p in ALL_PAIRS])
+    atlas.convergence_task(data_dir=None, verify=True, pairs=list(ALL_PAIRS))
     return time.perf_counter() - started
 
 

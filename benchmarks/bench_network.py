@@ -14,15 +14,12 @@ import sys
 
 CHILD = """
 import json, time
-from fashionlab.study import load_data
-from fashionlab.models import neural
-from fashionlab.data.preprocessing import get_data_subset
-data = load_data()
-X, y = get_data_subset(data.df_train, ["Pullover", "Coat"])
-official = data.official_test(["Pullover", "Coat"])
-run, _ = neural.fit(X, y, official, classes=("Pullover", "Coat"), epochs=60, batch_size=64, seed=0)
-print(json.dumps({"seconds": run.seconds, "epochs": run.epochs_run, "val": run.val_accuracy,
-                  "test": run.test_accuracy}))
+from fashionlab.config import Config
+from fashionlab.data.loaded import load_data
+from fashionlab.study import train_network
+found, _, seconds = train_network(load_data(), ("Pullover", "Coat"), Config().network, seed=0)
+print(json.dumps({"seconds": seconds, "epochs": found.epochs_run, "val": found.val_accuracy,
+                  "test": found.official_test_accuracy}))
 """
 
 

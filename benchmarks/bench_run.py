@@ -81,7 +81,9 @@ def main(rounds: int = int(os.environ.get("ROUNDS", "3"))) -> None:
     """``rounds`` rounds, each running the reference, a cold run and a cached run in turn; the
     medians are compared, since one run on a shared 2-core machine can be off by a second."""
     root = Path(__file__).parents[1]
-    reference, cold, cached = [], [], []
+    reference: list[float] = []
+    cold: list[float] = []
+    cached: list[float] = []
     for round_ in range(1, rounds + 1):
         with tempfile.TemporaryDirectory() as scratch:
             env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from fashionlab.analysis import embedding
-from fashionlab.render import plots
-from fashionlab.study import load_data
+from fashionlab.data.loaded import load_data
+from fashionlab.render import figures, plots
 
 
 def main() -> None:
@@ -49,8 +49,10 @@ def main() -> None:
           f"(medians of {args.repeats})")  # fmt: skip
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
-    plots.save(plots.tsne_map(theirs, labels, title="scikit-learn TSNE"), out / "tsne_sklearn.png")
-    plots.save(plots.tsne_map(ours, labels, title="fashionlab (openTSNE)"), out / "tsne_ours.png")
+    figures.save(
+        plots.tsne_map(theirs, labels, title="scikit-learn TSNE"), out / "tsne_sklearn.png"
+    )
+    figures.save(plots.tsne_map(ours, labels, title="fashionlab (openTSNE)"), out / "tsne_ours.png")
 
 
 if __name__ == "__main__":

@@ -271,9 +271,11 @@ def test_interrupted_atlas_resumes_from_the_finished_tasks(small_data, tmp_path)
     assert cached < total
     _cache_is_sound(cache)
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
-    done = subprocess.run([sys.executable, "-c", LOGGED_CLI, *atlas], env=env,
+    plots = tmp_path / "plots"  # and --plot draws the atlas's map from the whole record
+    done = subprocess.run([sys.executable, "-c", LOGGED_CLI, *atlas, "--plot", str(plots)], env=env,
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert (plots / "atlas_logreg.png").read_bytes().startswith(b"\x89PNG")
     logged = f"{cached} of {total} tasks from the cache; 0 started earlier; {total - cached} sent"
     assert logged in done.stderr
     assert len(json.loads(done.stdout)["pairs"]) == 45

@@ -17,7 +17,7 @@ from .analysis import atlas as atlas_module
 from .analysis import engine, tenclass
 from .analysis.pairs import PairRun, run_split
 from .app import prepare, protected_folders
-from .config import ALL_PAIRS, CLASS_NAMES, NetworkSettings
+from .config import ALL_PAIRS, CLASS_NAMES, PAIRS, NetworkSettings
 from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
 from .models import neural
@@ -64,61 +64,52 @@ def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir
     return run
 
 
+# What ``fashionlab nn --json`` prints of the network's record, before logistic regression's scores
+NN_JSON = ("classes", "epochs_max", "epochs_run", "best_epoch", "patience", "batch_size",
+           "optimizer", "learning_rate", "activation", "seed", "training_rows", "val_accuracy",
+           "val_loss", "heldout_accuracy", "heldout_note", "official_test_accuracy",
+           "n_parameters")  # fmt: skip
+
+
 def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
             data_dir: str | None = None, verify: bool = True,
             on_epoch: Callable[[int, dict[str, float]], None] | None = None,
             plot_dir: str | None = None) -> dict[str, Any]:  # fmt: skip
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
+    from .study import train_network
+
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
-    split, official = data.pair(pair), data.official_test(pair)
-    X, y = np.concatenate([split.X_fit, split.X_val]), np.concatenate([split.y_fit, split.y_val])
-    run, model = neural.fit(X, y, epochs=settings.epochs, patience=settings.patience,
-                            batch_size=settings.batch_size, seed=seed, on_epoch=on_epoch)  # fmt: skip
-    baseline = run_split(split, official_test=official)
+    found, _, seconds = train_network(data, pair, settings, seed, on_epoch=on_epoch)
+    baseline = run_split(data.pair(pair), official_test=data.official_test(pair))
     if plot is not None:
         from .render import plots
 
-        _save(plot, {f"nn_loss_{slug(pair)}": plots.plot_losses(run.history, run.best_epoch),
-                     f"nn_accuracy_{slug(pair)}": plots.plot_accuracies(run.history,
-                                                                        run.best_epoch)})  # fmt: skip
-    return {
-        "classes": list(pair), "epochs_max": run.epochs_max, "epochs_run": run.epochs_run,
-        "best_epoch": run.best_epoch, "patience": run.patience, "batch_size": run.batch_size,
-        "optimizer": run.optimizer, "learning_rate": run.learning_rate,
-        "activation": run.activation, "seed": run.seed, "training_rows": len(split.y_fit),
-        "val_accuracy": run.val_accuracy, "val_loss": run.val_loss, "heldout_accuracy": None,
-        "heldout_note": "the network trains on the held-out rows (validation_split=0.2 keeps only "
-        "the last 20 % apart), so it has no held-out score",
-        "official_test_accuracy": neural.evaluate(model, *official)[1],
-        "logreg_val_accuracy": baseline.val_accuracy,
-        "logreg_heldout_accuracy": baseline.heldout_accuracy,
-        "logreg_official_test_accuracy": baseline.official_test_accuracy,
-        "seconds": run.seconds, "n_parameters": run.n_parameters, "history": run.history,
-    }  # fmt: skip
+        _save(plot, {f"nn_loss_{slug(pair)}": plots.plot_losses(found.history, found.best_epoch),
+                     f"nn_accuracy_{slug(pair)}": plots.plot_accuracies(found.history,
+                                                                        found.best_epoch)})  # fmt: skip
+    record = {key: getattr(found, key) for key in NN_JSON}
+    return {**record, "classes": list(pair),
+            "logreg_val_accuracy": baseline.val_accuracy,
+            "logreg_heldout_accuracy": baseline.heldout_accuracy,
+            "logreg_official_test_accuracy": baseline.official_test_accuracy,
+            "seconds": seconds, "history": found.history}  # fmt: skip
 
 
 def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool = True,
             progress: Progress | None = None) -> tuple[Path, list[str]]:  # fmt: skip
     """``fashionlab explore``: the exploration figures and ``embedding.csv``, in a safe folder."""
-    from . import study
-    from .artifacts import Artifacts
+    from .analysis import exploration
     from .render import study_figures
 
     progress = progress or LogProgress()
     real = prepare(out, data_dir)
     data = load_data(data_dir, verify=verify)
-    mapped = study.embed(data, points, progress)
-    artifacts = Artifacts(
-        images=np.concatenate([data.train_images, data.test_images]),
-        labels=np.concatenate([data.train_labels, data.test_labels]),
-        first_normalised=data.train_vectors[0].reshape(28, 28),
-        variance_ratio=mapped.projection.explained_variance_ratio, coordinates=mapped.coordinates,
-    )  # fmt: skip
+    mapped = exploration.embed(data, points, progress)
     makers = study_figures.exploration(
-        points, artifacts, [("Trouser", "Ankle boot"), ("Pullover", "Coat")]
+        points, exploration.exploration_artifacts(data, mapped), PAIRS
     )
     files = study_figures.render_all(makers)
     table = io.StringIO()
@@ -151,14 +142,9 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
             on_networks=lambda done, total: progress.tick("network", done, total),
         )  # fmt: skip
     if plot is not None:
-        from .render import plots
+        from .render import study_figures
 
-        matrix = np.full((10, 10), np.nan)
-        for r in records:
-            i, j = (CLASS_NAMES.index(c) for c in r.classes)
-            matrix[i, j] = matrix[j, i] = r.logreg_val_accuracy
-        title = "Logistic regression (100 steps): validation accuracy"
-        _save(plot, {"atlas_logreg": plots.pair_heatmap(matrix, title)})
+        _save(plot, {"atlas_logreg": study_figures.atlas_logreg(records)})
     return records
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -17,17 +16,30 @@ from .analysis import (
     atlas,
     comparison,
     dynamics,
-    embedding,
     engine,
     findings,
     learned,
     rate_grid,
     tenclass,
 )  # fmt: skip
+from .analysis.exploration import (
+    Mapped,
+    data_summary,
+    embed,
+    embedding_summary,
+    exploration_artifacts,
+    mixing,
+)
 from .analysis.pairs import PairRun, run_split, score
 from .artifacts import Artifacts
 from .cache import versions
-from .config import ALL_PAIRS, CLASS_NAMES, CONVERGENCE_MAX_STEPS, INTERACTIVE_POINTS, Config
+from .config import (
+    ALL_PAIRS,
+    CONVERGENCE_MAX_STEPS,
+    INTERACTIVE_POINTS,
+    Config,
+    NetworkSettings,
+)
 from .data.loaded import Data
 from .data.preprocessing import bias_trick
 from .models import neural
@@ -35,8 +47,6 @@ from .models.logistic import sigmoid, steps_to_fraction
 from .progress import LogProgress, Progress
 from .results import (
     Converged,
-    DataSummary,
-    EmbeddingSummary,
     ErrorSummary,
     Extras,
     LogregResult,
@@ -49,67 +59,6 @@ STAGES = ("data and preprocessing", "PCA and t-SNE", "logistic regression", "neu
           "comparison", "beyond the assignment")  # fmt: skip
 HELDOUT_NOTE = ("Keras's validation_split=0.2 trains on the first 80 % of the pair's rows, which "
                 "include the held-out split, so no held-out score is given")  # fmt: skip
-
-
-@dataclass
-class Mapped:
-    projection: embedding.Projection
-    coordinates: np.ndarray  # (points, 2)
-    labels: np.ndarray  # (points,)
-
-
-def embed(data: Data, points: int, progress: Progress) -> Mapped:
-    """PCA of the training images (and the test images, past 60,000 points), then t-SNE."""
-    if points <= len(data.train_images):
-        projection = embedding.project(data.train_images, vectors=(data.train_vectors,))
-    else:
-        projection = embedding.project(
-            data.train_images, data.test_images, vectors=(data.train_vectors, data.test_vectors)
-        )
-    labels = np.concatenate([data.train_labels, data.test_labels])[:points]
-    coordinates, _ = embedding.tsne(
-        projection.features[:points],
-        progress=lambda i, total, kl: progress.tick("t-SNE", i, total, f"KL {kl:.3f}"),
-    )
-    return Mapped(projection, coordinates, labels)
-
-
-def data_summary(data: Data) -> DataSummary:
-    """Q1's numbers: shapes and pixel ranges before and after preprocessing."""
-    return DataSummary(
-        sources={name: info["verified"] for name, info in data.sources.items()},
-        train_shape_before=list(data.train_images.shape),
-        test_shape_before=list(data.test_images.shape),
-        train_shape_after=list(data.train_vectors.shape),
-        test_shape_after=list(data.test_vectors.shape),
-        pixel_min_before=int(data.train_images.min()),
-        pixel_max_before=int(data.train_images.max()),
-        pixel_min_after=float(data.train_vectors.min()),
-        pixel_max_after=float(data.train_vectors.max()),
-        dtype_before=str(data.train_images.dtype),
-        dtype_after=str(data.train_vectors.dtype),
-        first_image_class=CLASS_NAMES[int(data.train_labels[0])],
-        frame_columns=len(data.df_train.columns),
-    )
-
-
-def embedding_summary(mapped: Mapped) -> EmbeddingSummary:
-    return EmbeddingSummary(
-        dimensions_before=784,
-        components=int(mapped.projection.features.shape[1]),
-        kept_variance=mapped.projection.kept_variance,
-        points=len(mapped.coordinates),
-        map_dimensions=int(mapped.coordinates.shape[1]),
-        neighbours=10,
-        folds=5,
-        neighbour_agreement=embedding.neighbour_agreement(mapped.coordinates, mapped.labels),
-        tsne_settings=dict(embedding.TSNE_SETTINGS),
-    )
-
-
-def mixing(mapped: Mapped, classes: tuple[str, str]) -> float:
-    first, second = (CLASS_NAMES.index(c) for c in classes)
-    return embedding.pair_mixing(mapped.coordinates, mapped.labels, first, second)
 
 
 def logreg_result(
@@ -148,18 +97,26 @@ def logreg_result(
 def network_result(
     data: Data, config: Config, progress: Progress
 ) -> tuple[NetworkResult, object, float]:
-    """Q5.1: the assignment's network, on all 12,000 rows with validation_split=0.2."""
-    classes = config.pairs[-1]
+    """Q5.1: the assignment's network on the last of the pairs."""
+    epochs = config.network.epochs
+    return train_network(
+        data, config.pairs[-1], config.network, config.seed,
+        on_epoch=lambda epoch, logs: progress.tick("epoch", epoch, epochs,
+                                                   f"val_accuracy {logs.get('val_accuracy', 0):.4f}"),
+    )  # fmt: skip
+
+
+def train_network(
+    data: Data, classes: tuple[str, str], settings: NetworkSettings, seed: int, *,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+) -> tuple[NetworkResult, object, float]:  # fmt: skip
+    """The assignment's network on one pair, on all 12,000 rows with validation_split=0.2: its
+    record, the trained model and its training time."""
     split, official = data.pair(classes), data.official_test(classes)
     X = np.concatenate([split.X_fit, split.X_val])  # get_data_subset's rows, in its order
     y = np.concatenate([split.y_fit, split.y_val])
-    settings = config.network
-    run, model = neural.fit(
-        X, y, epochs=settings.epochs, patience=settings.patience,
-        batch_size=settings.batch_size, seed=config.seed,
-        on_epoch=lambda epoch, logs: progress.tick("epoch", epoch, settings.epochs,
-                                                   f"val_accuracy {logs.get('val_accuracy', 0):.4f}"),
-    )  # fmt: skip
+    run, model = neural.fit(X, y, epochs=settings.epochs, patience=settings.patience,
+                            batch_size=settings.batch_size, seed=seed, on_epoch=on_epoch)  # fmt: skip
     val = run.history["val_accuracy"]
     result = NetworkResult(
         classes=classes, training_rows=len(split.y_fit), heldout_note=HELDOUT_NOTE,
@@ -201,13 +158,7 @@ def compute(
         with _stage(2, total, stages, progress):
             mapped = embed(data, config.points, progress)
             embedded = embedding_summary(mapped)
-        artifacts = Artifacts(
-            images=np.concatenate([data.train_images, data.test_images]),
-            labels=np.concatenate([data.train_labels, data.test_labels]),
-            first_normalised=data.train_vectors[0].reshape(28, 28),
-            variance_ratio=mapped.projection.explained_variance_ratio,
-            coordinates=mapped.coordinates,
-        )
+        artifacts = exploration_artifacts(data, mapped)
         models: dict[str, float] = {}
         # the cluster works through its tasks beside stages 3 to 6
         shared = bool(session.start(cluster_work(config, session))) and config.scheduler is None

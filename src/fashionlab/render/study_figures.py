@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 import numpy as np
@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..artifacts import Artifacts
 from ..config import CLASS_NAMES
-from ..results import Results
+from ..results import AtlasPair, Results
 from ..storage import slug
 from . import figures, plots
 from .format import pair_name
@@ -29,7 +29,7 @@ def render_all(makers: dict[str, FigureMaker]) -> dict[str, bytes]:
 
 
 def exploration(
-    results_points: int, artifacts: Artifacts, pairs: list[tuple[str, str]]
+    results_points: int, artifacts: Artifacts, pairs: Sequence[tuple[str, str]]
 ) -> dict[str, FigureMaker]:
     """Q1's images and Q1.2-Q3's PCA and t-SNE figures."""
     labels = artifacts.labels[:results_points]
@@ -76,17 +76,22 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     return makers
 
 
+def atlas_logreg(records: Sequence[AtlasPair]) -> Figure:
+    """The atlas's 10 x 10 map: 100-step logistic regression's validation accuracy per pair."""
+    matrix = np.full((10, 10), np.nan)
+    for record in records:
+        i, j = (CLASS_NAMES.index(c) for c in record.classes)
+        matrix[i, j] = matrix[j, i] = record.logreg_val_accuracy
+    return plots.pair_heatmap(
+        matrix, "Logistic regression (100 steps): validation accuracy per pair"
+    )
+
+
 def _extras(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     extras = results.extras
     assert extras is not None
-    matrix = np.full((10, 10), np.nan)
-    for record in extras.atlas:
-        i, j = (CLASS_NAMES.index(c) for c in record.classes)
-        matrix[i, j] = matrix[j, i] = record.logreg_val_accuracy
     makers: dict[str, FigureMaker] = {
-        "atlas_logreg": lambda: plots.pair_heatmap(
-            matrix, "Logistic regression (100 steps): validation accuracy per pair"
-        ),
+        "atlas_logreg": partial(atlas_logreg, extras.atlas),
         "atlas_weights": lambda: plots.weights_grid(artifacts.atlas_thetas),
         "softmax_confusion": lambda: plots.confusion_matrix(
             np.array(extras.ten_classes.confusion), "Softmax regression: official test set"

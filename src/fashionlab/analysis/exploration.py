@@ -1,0 +1,88 @@
+"""Stages 1 and 2 of the study: what the data looks like, PCA and t-SNE, and the arrays the
+exploration figures draw (``fashionlab explore`` runs these alone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..artifacts import Artifacts
+from ..config import CLASS_NAMES
+from ..data.loaded import Data
+from ..progress import Progress
+from ..results import DataSummary, EmbeddingSummary
+from . import embedding
+
+
+@dataclass
+class Mapped:
+    projection: embedding.Projection
+    coordinates: np.ndarray  # (points, 2)
+    labels: np.ndarray  # (points,)
+
+
+def embed(data: Data, points: int, progress: Progress) -> Mapped:
+    """PCA of the training images (and the test images, past 60,000 points), then t-SNE."""
+    if points <= len(data.train_images):
+        projection = embedding.project(data.train_images, vectors=(data.train_vectors,))
+    else:
+        projection = embedding.project(
+            data.train_images, data.test_images, vectors=(data.train_vectors, data.test_vectors)
+        )
+    labels = np.concatenate([data.train_labels, data.test_labels])[:points]
+    coordinates, _ = embedding.tsne(
+        projection.features[:points],
+        progress=lambda i, total, kl: progress.tick("t-SNE", i, total, f"KL {kl:.3f}"),
+    )
+    return Mapped(projection, coordinates, labels)
+
+
+def data_summary(data: Data) -> DataSummary:
+    """Q1's numbers: shapes and pixel ranges before and after preprocessing."""
+    return DataSummary(
+        sources={name: info["verified"] for name, info in data.sources.items()},
+        train_shape_before=list(data.train_images.shape),
+        test_shape_before=list(data.test_images.shape),
+        train_shape_after=list(data.train_vectors.shape),
+        test_shape_after=list(data.test_vectors.shape),
+        pixel_min_before=int(data.train_images.min()),
+        pixel_max_before=int(data.train_images.max()),
+        pixel_min_after=float(data.train_vectors.min()),
+        pixel_max_after=float(data.train_vectors.max()),
+        dtype_before=str(data.train_images.dtype),
+        dtype_after=str(data.train_vectors.dtype),
+        first_image_class=CLASS_NAMES[int(data.train_labels[0])],
+        frame_columns=len(data.df_train.columns),
+    )
+
+
+def exploration_artifacts(data: Data, mapped: Mapped) -> Artifacts:
+    """What the exploration figures draw: every image and label, the first normalised image,
+    PCA's variance spectrum and the map."""
+    return Artifacts(
+        images=np.concatenate([data.train_images, data.test_images]),
+        labels=np.concatenate([data.train_labels, data.test_labels]),
+        first_normalised=data.train_vectors[0].reshape(28, 28),
+        variance_ratio=mapped.projection.explained_variance_ratio,
+        coordinates=mapped.coordinates,
+    )
+
+
+def embedding_summary(mapped: Mapped) -> EmbeddingSummary:
+    return EmbeddingSummary(
+        dimensions_before=784,
+        components=int(mapped.projection.features.shape[1]),
+        kept_variance=mapped.projection.kept_variance,
+        points=len(mapped.coordinates),
+        map_dimensions=int(mapped.coordinates.shape[1]),
+        neighbours=10,
+        folds=5,
+        neighbour_agreement=embedding.neighbour_agreement(mapped.coordinates, mapped.labels),
+        tsne_settings=dict(embedding.TSNE_SETTINGS),
+    )
+
+
+def mixing(mapped: Mapped, classes: tuple[str, str]) -> float:
+    first, second = (CLASS_NAMES.index(c) for c in classes)
+    return embedding.pair_mixing(mapped.coordinates, mapped.labels, first, second)

@@ -1,0 +1,84 @@
+"""The README's ``--json`` contracts: each command prints strict JSON with the keys it lists."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fashionlab import cli
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+
+
+def readme_keys(command: str) -> list[str]:
+    """The keys the README lists, in its order, for ``fashionlab COMMAND --json``."""
+    listed = re.search(rf"^- `{command} --json`: `([^`]+)`", README, re.MULTILINE)
+    assert listed is not None, f"the README lists no keys for {command} --json"
+    return [key.strip() for key in listed.group(1).split(",")]
+
+
+def printed(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[Any, str]:
+    """The program's exit status must be 0; its stdout parsed as strict JSON (no NaN, no
+    Infinity), and its stderr."""
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    out, err = capsys.readouterr()
+    assert status == 0, err
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    return json.loads(out, parse_constant=refuse), err
+
+
+@pytest.mark.realdata
+def test_logreg_prints_the_readmes_keys_and_the_assignments_numbers(
+    real_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found, _ = printed(["logreg", "--classes", "Pullover", "Coat", "--json", "--data-dir",
+                        str(real_data_dir)], capsys)  # fmt: skip
+    assert list(found) == readme_keys("logreg")
+    assert found["classes"] == ["Pullover", "Coat"] and found["diverged_at_step"] is None
+    assert found["val_accuracy"] == 0.8229166666666666  # the assignment's seeded split, exactly
+    assert len(found["history"]["val_accuracy"]) == found["steps"] == 100
+
+
+@pytest.mark.realdata
+def test_a_diverging_rate_is_a_result_with_null_scores_and_one_line(
+    real_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found, err = printed(["logreg", "--learning-rate", "1e308", "--json", "--data-dir",
+                          str(real_data_dir)], capsys)  # fmt: skip
+    assert list(found) == readme_keys("logreg")
+    step = found["diverged_at_step"]
+    assert isinstance(step, int) and 1 <= step < 100
+    scores = ("train_accuracy", "train_loss", "val_accuracy", "val_loss", "heldout_accuracy",
+              "official_test_accuracy")  # fmt: skip
+    assert all(found[key] is None for key in scores)
+    said = [line for line in err.splitlines() if "diverged" in line]
+    assert len(said) == 1 and f"step {step}" in said[0] and "1e+308" in said[0]
+
+
+@pytest.mark.realdata
+def test_nn_prints_its_settings_scores_and_logistic_regression_beside_it(
+    real_data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found, _ = printed(["nn", "--json", "--data-dir", str(real_data_dir)], capsys)
+    listed = ["val_accuracy", "official_test_accuracy", "heldout_accuracy", "heldout_note",
+              "epochs_run", "best_epoch", "seconds", "history", "logreg_val_accuracy",
+              "logreg_heldout_accuracy", "logreg_official_test_accuracy"]  # fmt: skip
+    assert all(f"`{key}" in README for key in listed)  # the README's list, word for word
+    assert set(listed) <= set(found)
+    settings = ("epochs_max", "patience", "batch_size", "optimizer", "learning_rate", "activation",
+                "seed")  # fmt: skip
+    assert set(settings) <= set(found)
+    assert found["heldout_accuracy"] is None and "held-out" in found["heldout_note"]
+    assert found["logreg_val_accuracy"] == 0.8229166666666666
+    assert 1 <= found["best_epoch"] <= found["epochs_run"] == len(found["history"]["loss"])
+    assert found["val_accuracy"] > found["logreg_val_accuracy"]
