@@ -512,3 +512,29 @@ def test_no_user_text_reaches_a_path(name) -> None:
 
     made = slug([name, "Coat"])
     assert "/" not in made and "\\" not in made and ".." not in made and "<" not in made
+
+
+@pytest.mark.slow
+def test_a_sweep_stopped_by_a_real_signal_resumes_through_the_program(tmp_path) -> None:
+    """The README's promise for sweep, through ``fashionlab sweep`` itself: SIGINT once two of six
+    tasks are done (hook ``sweep:2``) exits 130 with one line and no JSON; the next sweep takes
+    the finished tasks from the cache and prints every row once."""
+    data = write_tiny_dataset(tmp_path / "data", 600, 100)
+    sweep = ["sweep", "--classes", "Pullover", "Coat", "--steps", "300", "--seeds", "1,2,3,4,5,6",
+             "--workers", "1", "--data-dir", str(data), "--no-verify", "--json"]  # fmt: skip
+    cache = tmp_path / "cache"
+    process = _fashionlab(*sweep, cache=cache, env={"FASHIONLAB_FAULT": "signal:SIGINT@sweep:2"})
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 130, err
+    assert out == ""
+    _interrupted_once(err)
+    finished = len(list(cache.glob("fashionlab/sweep-logreg/*")))
+    assert 2 <= finished < 6
+    _cache_is_sound(cache)
+    process = _fashionlab(*sweep, cache=cache)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert err.count("(cached)") >= 1  # the progress lines say which tasks the cache served
+    rows = json.loads(out)["rows"]
+    assert sorted(row["seed"] for row in rows) == [1, 2, 3, 4, 5, 6]
+    assert len(list(cache.glob("fashionlab/sweep-logreg/*"))) == 6

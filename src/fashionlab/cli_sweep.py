@@ -71,9 +71,12 @@ def grid_of(args: argparse.Namespace) -> Any:
 
 def progress_printer(stream: Any = None) -> Callable[..., None]:
     """A line ``sweep k/N`` per task on a terminal; elsewhere one per ~10 % and the last."""
+    from .console import Console
+
     stream = stream or sys.stderr
     every_task = stream.isatty()
     printed = [-1]
+    hook = Console()  # FASHIONLAB_FAULT's point sweep:N
 
     def on_done(done: int, total: int, task: Any, from_cache: bool) -> None:
         tenth = done * 10 // total
@@ -81,6 +84,7 @@ def progress_printer(stream: Any = None) -> Callable[..., None]:
             printed[0] = tenth
             note = " (cached)" if from_cache else ""
             print(f"sweep {done}/{total}{note}", file=stream, flush=True)
+        hook.reached("sweep", done)
 
     return on_done
 

@@ -11,7 +11,8 @@ signal handler runs, at a place chosen by the test rather than by timing. ``POIN
 
 * ``stage:N``: once stage N's line is printed (``Console.stage(N, ...)``);
 * ``UNIT:N``: at the first progress tick of ``UNIT`` with N or more done, after those N
-  finished: ``pair:5`` (atlas pairs), ``epoch:2``, ``t-SNE:100``, ``grid run:1``, ``step:10``.
+  finished: ``pair:5`` (atlas pairs), ``epoch:2``, ``t-SNE:100``, ``grid run:1``, ``step:10``,
+  ``sweep:3`` (a sweep's finished tasks).
 
 It fires once per command. A malformed value is a usage error (exit status 2) naming the variable.
 """
@@ -194,6 +195,11 @@ class Console:
             _fired.add(fault)
             os.kill(os.getpid(), fault.signum)  # the real signal: the CLI's handler runs
             self.checkpoint()  # where the handler cannot raise (another thread), stop here
+
+    def reached(self, unit: str, number: int) -> None:
+        """A point the testing hook can name, where nothing is shown: ``unit`` ``number``."""
+        self.checkpoint()
+        self._inject(unit, number)
 
     def stage(self, number: int, total: int, name: str) -> None:
         self.checkpoint()
