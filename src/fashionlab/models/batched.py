@@ -219,7 +219,7 @@ def fit_stacked(params: Params, data: tuple[np.ndarray, ...], seeds: np.ndarray,
     )
     run_epoch = compiled_epoch(batch_size, patience, shuffle, min(group_size, len(seeds)))
     state, rate, records = initial_state(params, seeds), jnp.float32(learning_rate), []
-    active = np.ones(len(seeds), bool)
+    active: np.ndarray = np.ones(len(seeds), bool)
     for epoch in range(1, epochs + 1):
         state, metrics = run_epoch(state, arrays, jnp.int32(epoch), rate)
         records.append((active, np.asarray(metrics)))
