@@ -59,3 +59,32 @@ def test_sigint_is_blocked_in_the_starting_thread_only_while_the_cluster_starts(
     with local._signals_held():
         assert _blocks_sigint()
     assert not _blocks_sigint()
+
+
+@pytest.mark.slow
+def test_a_local_workers_failed_heartbeat_stays_off_the_terminal(capfd) -> None:
+    """A local worker logs a failed heartbeat as an error with a traceback; that record is dropped
+    in every worker of fashionlab's cluster, and any other error still reaches stderr."""
+    import logging
+
+    from distributed import Client
+
+    from fashionlab.analysis import worker_logs
+
+    def log_both() -> None:
+        logger = logging.getLogger(worker_logs.WORKER_LOGGER)
+        try:
+            raise OSError("Timed out during handshake")
+        except OSError:
+            logger.exception("Failed to communicate with scheduler during heartbeat.")
+        logger.error("another worker error, which the user should see")
+
+    cluster = local.start(2)
+    try:
+        with Client(cluster) as client:
+            client.run(log_both)
+    finally:
+        cluster.close()
+    err = capfd.readouterr().err
+    assert err.count("another worker error, which the user should see") == 2  # both workers
+    assert "heartbeat" not in err and "Timed out during handshake" not in err

@@ -287,10 +287,16 @@ def test_the_notebook_scores_the_accuracies_its_answers_quote(
         )
         assert right["official test"] == (
             round(run["official_test_accuracy"] * run["n_official_test"]), run["n_official_test"])  # fmt: skip
-    final = results["comparison"]["logreg_correct"][
-        "validation"
-    ]  # Pullover vs Coat's final weights
+    # Pullover vs Coat's final weights
+    final = results["comparison"]["logreg_correct"]["validation"]
     assert right["validation"] == (final.count("1"), len(final))
+    # the network: the same seed and rows as the study's, so the same epochs and the same scores
+    network = results["network"]
+    printed_epochs = re.search(r"^(\d+) epochs in ", _text(executed), re.MULTILINE)
+    assert printed_epochs and int(printed_epochs[1]) == network["epochs_run"]
+    official = re.search(r"official test images of the pair: 2,000, accuracy (0\.\d{4})$",
+                         _text(executed), re.MULTILINE)  # fmt: skip
+    assert official and official[1] == f"{network['official_test_accuracy']:.4f}"
 
 
 @pytest.mark.slow

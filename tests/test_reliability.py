@@ -316,7 +316,7 @@ def test_two_concurrent_runs_share_cache_and_output(small_data, tmp_path) -> Non
 
 
 def _training_times(report: Path) -> list[str]:
-    return re.findall(r"The 100 steps took [^.]*\.\d+ s", (report / "report.md").read_text())
+    return re.findall(r"the 100 steps took [^.]*\.\d+ s", (report / "report.md").read_text())
 
 
 # --------------------------------------------------------------------------- determinism

@@ -107,12 +107,18 @@ def test_p_values_recomputed_from_the_rows(results: dict) -> None:
 def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: dict) -> None:
     counts = {"win": 0, "tie": 0, "loss": 0}
     small = 0  # leads of 5 images or fewer: McNemar's exact test gives p >= 2 / 2**5
+    text = (report / "report.md").read_text()
     for pair in results["extras"]["atlas"]:
         n = pair["n_val"]
         network, logreg = round(pair["nn_val_accuracy"] * n), round(pair["logreg_val_accuracy"] * n)
-        counts["win" if network > logreg else "loss" if network < logreg else "tie"] += 1
+        outcome = "win" if network > logreg else "loss" if network < logreg else "tie"
+        counts[outcome] += 1
         small += abs(network - logreg) <= 5
-    text = (report / "report.md").read_text()
+        said = outcome if outcome == "tie" else f"{outcome} by {abs(network - logreg)}"
+        said += " (too few to test)" if 0 < abs(network - logreg) <= 5 else ""
+        row = next(line for line in text.splitlines()
+                   if line.startswith(f"| {' vs '.join(pair['classes'])} |"))  # fmt: skip
+        assert row.endswith(f"| {said} |"), row
     assert f"{small} of these differences are of 5 validation images or fewer" in text
     assert (f"ahead of 100-step logistic regression on {counts['win']} pairs, level on "
             f"{counts['tie']}") in text and f"behind on {counts['loss']}" in text  # fmt: skip
@@ -183,3 +189,10 @@ def test_make_results_table_prints_the_readmes_results(report: Path) -> None:
               for line in findings]  # fmt: skip
     fragments = [match.group(0) for match in quoted if match]
     assert fragments and all(fragment in readme for fragment in fragments)
+
+
+def test_report_md_points_to_the_interactive_map_it_cannot_hold(report: Path) -> None:
+    text = (report / "report.md").read_text()
+    section = text.split("## Interactive t\\-SNE map", 1)[1].split("\n## ", 1)[0]
+    assert "`index.html`" in section and "Hover" not in section and "<canvas" not in section
+    assert "<canvas" in (report / "index.html").read_text()

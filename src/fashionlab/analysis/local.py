@@ -12,7 +12,9 @@ torn down half-started, its workers, still importing, printed screens of traceba
 start with SIGINT blocked, so that a Ctrl-C at the terminal, which reaches every process of the
 group, is this process's to act on: it closes the cluster, and the nanny stops its workers.
 
-On Linux, with no more workers than cores, each worker runs on cores of its own (``cores``).
+On Linux, with no more workers than cores, each worker runs on cores of its own (``cores``). A
+failed heartbeat, which a worker logs as an error with a traceback, is kept off the terminal
+(``worker_logs``).
 """
 
 from __future__ import annotations
@@ -47,12 +49,12 @@ def start(n_workers: int) -> Any:
     import dask
     from distributed import LocalCluster
 
-    from . import cores
+    from . import cores, worker_logs
 
+    plugins = (*cores.plugins(usable_cores(), n_workers), worker_logs.QuietHeartbeat())
     with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                            dashboard_address=None, silence_logs=logging.ERROR,
-                            plugins=cores.plugins(usable_cores(), n_workers),
+                            dashboard_address=None, silence_logs=logging.ERROR, plugins=plugins,
                             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
 
 

@@ -134,8 +134,10 @@ def _forecast(run: LogregResult) -> list[str]:
     ]
     if run.val_accuracy is not None:
         paragraphs.append(
-            f"Measured in Q4: after {plural(run.steps, 'step')}, logistic regression classifies "
-            f"{pct(run.val_accuracy, run.n_val)} of the {count(run.n_val)} validation images correctly."
+            f"Measured in Q4: at the last of its {plural(run.steps, 'step')} (step {run.steps}, "
+            f"before that step's update), the assignment's loop logs that logistic regression "
+            f"classifies {pct(run.val_accuracy, run.n_val)} of the {count(run.n_val)} validation "
+            "images correctly."
         )
     return paragraphs
 

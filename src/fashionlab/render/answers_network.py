@@ -70,7 +70,7 @@ def q5_1(results: Results) -> list[str]:
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
         f"{interval(net.official_test_accuracy, net.n_official_test)} on the official test images "
         f"of the pair; 100-step logistic regression reached "
-        f"{interval(hard.val_accuracy, hard.n_val)} and "
+        f"{interval(hard.val_accuracy, hard.n_val)} (its loop's last log) and "
         f"{interval(hard.official_test_accuracy, hard.n_official_test)}. Against logistic "
         f"regression, {test_sentence(tests['official test'], 'the network', 'logistic regression')}. "
         f"{on_validation[0].upper()}{on_validation[1:]}"
@@ -175,16 +175,14 @@ def _keras_run_among_seeds(keras: float, seeds: list[float], n: int) -> str:
     """Where the single Keras run's official test accuracy falls in the seeds' spread, compared
     in rows right of ``n`` (Keras reports a float32, the seeds a float64)."""
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
-    if errors < min(spread):
-        return (f"The single Keras run above scores higher on the official test images than every "
-                f"one of these seeds ({pct(keras, n)} against at most {pct(max(seeds), n)}), which "
-                "suggests that its score is on the lucky side: the mean over seeds is the steadier "
-                "estimate.")  # fmt: skip
-    if errors > max(spread):
-        return (f"The single Keras run above scores lower on the official test images than every "
-                f"one of these seeds ({pct(keras, n)} against at least {pct(min(seeds), n)}), "
-                "which suggests that its score is on the unlucky side: the mean over seeds is the "
-                "steadier estimate.")  # fmt: skip
+    if errors < min(spread) or errors > max(spread):
+        side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
+                                else ("lower", "at least", min(seeds)))  # fmt: skip
+        return (f"The single Keras run above scores {side} on the official test images than every "
+                f"one of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Among "
+                f"{len(seeds) + 1} runs alike one of them ends {side} than all the others by "
+                f"chance one time in {len(seeds) + 1}, and these seeds come from another program, "
+                "so this is weak evidence of luck: the mean over seeds is the steadier estimate.")  # fmt: skip
     return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls within "
             "that spread.")  # fmt: skip
 

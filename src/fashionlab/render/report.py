@@ -14,7 +14,7 @@ from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .answers_network import GLOSSARY
-from .format import interval, pair_name, plural
+from .format import count, interval, pair_name, plural
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
 
@@ -61,9 +61,11 @@ def _comparison_table(results: Results) -> Table:
          interval(converged.val_accuracy if converged else None, hard.n_val),
          interval(converged.heldout_accuracy if converged else None, hard.n_heldout),
          interval(converged.official_test_accuracy if converged else None, hard.n_official_test)],
-        ["network on 9,600 rows (the assignment's)", interval(net.val_accuracy, net.n_val),
+        [f"network on {count(net.training_rows)} rows (the assignment's, early-stopped)",
+         interval(net.val_accuracy, net.n_val),
          "- (trained on these rows)", interval(net.official_test_accuracy, net.n_official_test)],
-        ["network on the same 7,200 rows", interval(compared.fair_network_val_accuracy, hard.n_val),
+        [f"network on the same {count(hard.n_train)} rows (early-stopped)",
+         interval(compared.fair_network_val_accuracy, hard.n_val),
          interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
          interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
     ]  # fmt: skip

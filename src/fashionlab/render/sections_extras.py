@@ -8,7 +8,7 @@ import numpy as np
 
 from ..analysis.metrics import compare, error_count, undecidable_lead
 from ..config import CLASS_NAMES
-from ..results import Extras, Results
+from ..results import AtlasPair, Extras, Results
 from ..storage import slug
 from .format import article, count, interval, pair_name, pct, plural
 from .page import Section, Table
@@ -26,6 +26,19 @@ def atlas_outcomes(extras: Extras) -> Counter[str]:
 
 
 UNDECIDABLE_LEAD = undecidable_lead()  # 5 rows at p < 0.05: p >= 2 / 2**5 = 0.0625
+
+
+def _lead(record: AtlasPair) -> str:
+    """'win by 12', 'loss by 1 (too few to test)', 'tie': the network against 100-step logistic
+    regression, in validation images, and whether McNemar's exact test could ever tell."""
+    if record.nn_val_accuracy is None:
+        return "-"
+    outcome = compare(record.nn_val_accuracy, record.logreg_val_accuracy, record.n_val)
+    if outcome == "tie":
+        return outcome
+    lead = abs(error_count(record.nn_val_accuracy, record.n_val)
+               - error_count(record.logreg_val_accuracy, record.n_val))  # fmt: skip
+    return f"{outcome} by {lead}" + (" (too few to test)" if lead <= UNDECIDABLE_LEAD else "")
 
 
 def undecidable_leads(extras: Extras) -> int:
@@ -69,14 +82,12 @@ def atlas_section(results: Results) -> Section:
         )
     table = Table(
         ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
-         "logreg trained longer: validation", "network: validation (95% CI)", "steps to 95% of final",
-         "network vs logreg"],
+         "logreg trained longer: validation (95% CI)", "network: validation (95% CI)",
+         "steps to 95% of final", "network vs logreg, in validation images"],
         [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
-          pct(r.logreg_converged_val_accuracy, r.n_val),
+          interval(r.logreg_converged_val_accuracy, r.n_val),
           interval(r.nn_val_accuracy, r.n_val) if r.nn_val_accuracy is not None else "-",
-          str(r.steps_to_95),
-          "-" if r.nn_val_accuracy is None
-          else compare(r.nn_val_accuracy, r.logreg_val_accuracy, r.n_val)]
+          str(r.steps_to_95), _lead(r)]
          for r in ranked],
     )  # fmt: skip
     figures = [
@@ -206,7 +217,7 @@ def ten_classes_section(results: Results) -> Section:
 def sections(results: Results, interactive_html: str | None) -> list[Section]:
     found = [atlas_section(results), learned_section(results), ten_classes_section(results)]
     if interactive_html:
-        found.append(Section("interactive-map", "Interactive t-SNE map",
-                             paragraphs=["Hover a point to see its image and class; click a class in the legend to hide it."],
-                             raw_html=interactive_html))  # fmt: skip
+        found.append(Section("interactive-map", "Interactive t-SNE map", raw_html=interactive_html,
+                             markdown="The map is in `index.html`, beside this file: hover or tap "
+                                      "a point there to see its image and class."))  # fmt: skip
     return found

@@ -1,0 +1,36 @@
+"""What a local worker's log may put on the user's terminal.
+
+The local cluster's workers share this process's stderr and log Dask's errors there. One of them
+is not the user's business: "Failed to communicate with scheduler during heartbeat", an ERROR with
+a traceback, which a worker logs when one heartbeat fails (an ``OSError``) and then simply sends
+the next. Its scheduler runs in this process, and a heartbeat can time out while this process is
+busy, or fail while the cluster closes; a cold ``fashionlab run`` printed it once in the seven of
+one sitting. A worker whose scheduler is really gone is reported by the client, so this record is dropped,
+and every other record is kept. This module imports Dask, so only ``local.start`` imports it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+HEARTBEAT_FAILED = "Failed to communicate with scheduler during heartbeat"
+WORKER_LOGGER = "distributed.worker"
+
+
+def not_a_failed_heartbeat(record: logging.LogRecord) -> bool:
+    """A logging filter: False (drop) only for the failed heartbeat's record."""
+    return not str(record.msg).startswith(HEARTBEAT_FAILED)
+
+
+class QuietHeartbeat(WorkerPlugin):
+    """Runs in each local worker as it starts: the failed heartbeat's record is dropped."""
+
+    name = "fashionlab-quiet-heartbeat"
+
+    def setup(self, worker: Any) -> None:
+        logger = logging.getLogger(WORKER_LOGGER)
+        if not_a_failed_heartbeat not in logger.filters:
+            logger.addFilter(not_a_failed_heartbeat)
