@@ -4,9 +4,10 @@ The local cluster's workers share this process's stderr and log Dask's errors th
 is not the user's business: "Failed to communicate with scheduler during heartbeat", an ERROR with
 a traceback, which a worker logs when one heartbeat fails (an ``OSError``) and then simply sends
 the next. Its scheduler runs in this process, and a heartbeat can time out while this process is
-busy, or fail while the cluster closes; a cold ``fashionlab run`` printed it once in the seven of
-one sitting. A worker whose scheduler is really gone is reported by the client, so this record is dropped,
-and every other record is kept. This module imports Dask, so only ``local.start`` imports it.
+busy, or fail while the cluster closes; of about a dozen cold ``fashionlab run``s in one sitting,
+one printed it. A worker whose scheduler is really gone is reported by the client, so this record
+is dropped, and every other record is kept. This module imports Dask, so only ``local.start``
+imports it.
 """
 
 from __future__ import annotations
