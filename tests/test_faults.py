@@ -359,10 +359,56 @@ def test_the_fault_hook_syntax(text, fault) -> None:
 
 
 @pytest.mark.parametrize("text", ["SIGINT@stage:3", "signal:SIGNOPE@stage:3", "signal:SIGINT",
-                                  "signal:SIGINT@stage:x", "signal:SIGINT@:3", "crash:EIO@stage:1"])  # fmt: skip
+                                  "signal:SIGINT@stage:x", "signal:SIGINT@:3", "crash:EIO@stage:1",
+                                  # only the CLI's own two signals, at points that exist
+                                  "signal:SIGSTOP@step:10", "signal:SIGKILL@step:1",
+                                  "signal:SIGHUP@stage:1", "signal:SIGINT@bogus:1",
+                                  "signal:SIGINT@sweep:2:3"])  # fmt: skip
 def test_a_malformed_fault_hook_is_a_usage_error(text) -> None:
     with pytest.raises(UsageError, match="FASHIONLAB_FAULT"):
         console.planned_fault(text)
+
+
+@pytest.mark.parametrize("output", ["--json", "--plot"])
+def test_nn_stopped_at_an_epoch_prints_and_writes_nothing(output, data_dir, tmp_path) -> None:
+    """SIGINT after epoch 2 (hook ``epoch:2``), with or without --json: one line, 130, no JSON,
+    no epoch lines after the stop, and the --plot folder never made."""
+    plot = tmp_path / "plots"
+    flags = ["--json"] if output == "--json" else ["--plot", str(plot)]
+    done = fashionlab("nn", "--epochs", "5", "--patience", "5", *flags, "--data-dir",
+                      str(data_dir), "--no-verify", env={"FASHIONLAB_FAULT": "signal:SIGINT@epoch:2"})  # fmt: skip
+    assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1] == console.INTERRUPTED  # after progress lines, if any
+    assert not plot.exists()
+    if output == "--json":
+        assert done.stdout == ""
+    else:
+        assert [line.split()[1] for line in done.stdout.splitlines()] == ["1/5", "2/5"]
+
+
+@pytest.mark.slow
+def test_an_interrupt_that_leaves_a_thread_stuck_still_ends_the_process(tmp_path) -> None:
+    """An interrupt can leave a library's lock held, and a thread-pool worker waiting on it
+    forever; the interpreter's shutdown joins that thread. The process ends anyway, with 130 and
+    its one line, within the grace period (``console.EXIT_GRACE``)."""
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import concurrent.futures, sys, threading\n"
+        "from fashionlab import cli\n"
+        "held = threading.Lock()\n"
+        "held.acquire()  # as a lock an interrupt left held\n"
+        "def stuck(args):\n"
+        "    pool = concurrent.futures.ThreadPoolExecutor(1)\n"
+        "    pool.submit(held.acquire)  # never returns\n"
+        "    raise KeyboardInterrupt\n"
+        "cli.COMMANDS['data'] = stuck\n"
+        "sys.argv = ['fashionlab', 'data']\n"
+        "sys.exit(cli.program())\n"
+    )
+    # without the grace period's timer this never ends, and the timeout fails the test
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=console.EXIT_GRACE + 55)  # fmt: skip
+    one_line(done, 130, "interrupted")
 
 
 def test_a_malformed_fault_hook_stops_the_command(data_dir) -> None:

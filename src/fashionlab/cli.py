@@ -61,18 +61,27 @@ def _print_step(step: int, total: int, m: dict[str, float]) -> None:
           + f"val_loss: {m['val_loss']:.4f} - val_accuracy: {m['val_accuracy']:.4f}")  # fmt: skip
 
 
-def _step_progress(console: Console) -> Callable[[int, int, dict[str, float]], None]:
-    return lambda step, total, metrics: console.tick("step", step, total)
+class LinesConsole(Console):
+    """For a command that prints a line per step or epoch itself: its ticks show nothing more,
+    but still stop on a signal and reach the testing hook's points."""
+
+    def tick(self, what: str, done: int, total: int, note: str = "") -> None:
+        self.reached(what, done)
 
 
 def cmd_logreg(args: argparse.Namespace) -> None:
     from . import commands
 
-    console = Console()
+    console = Console() if args.json else LinesConsole()
+
+    def step_done(step: int, total: int, metrics: dict[str, float]) -> None:
+        if not args.json:
+            _print_step(step, total, metrics)
+        console.tick("step", step, total)
+
     run = commands.logreg(
         args.classes, learning_rate=args.learning_rate, steps=args.steps, data_dir=args.data_dir,
-        verify=args.verify, plot_dir=args.plot,
-        callback=_step_progress(console) if args.json else _print_step,
+        verify=args.verify, plot_dir=args.plot, callback=step_done, progress=console,
     )  # fmt: skip
     if run.diverged_at_step is not None:
         say(f"fashionlab logreg: gradient descent diverged at step {run.diverged_at_step} "
@@ -108,7 +117,7 @@ def cmd_nn(args: argparse.Namespace) -> None:
     record = commands.network(
         args.classes, settings=NetworkSettings(args.epochs, args.patience, args.batch_size),
         seed=args.seed, data_dir=args.data_dir, verify=args.verify, plot_dir=args.plot,
-        on_epoch=None if args.json else show,
+        on_epoch=None if args.json else show, progress=Console() if args.json else LinesConsole(),
     )  # fmt: skip
     if args.json:
         print_json(record)
@@ -170,7 +179,7 @@ def cmd_softmax(args: argparse.Namespace) -> None:
     from .results import to_json
 
     result = commands.ten_classes(epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
-                                  verify=args.verify, plot_dir=args.plot)  # fmt: skip
+                                  verify=args.verify, plot_dir=args.plot, progress=Console())  # fmt: skip
     if args.json:
         print_json(to_json(result))
         return
@@ -289,6 +298,10 @@ def program() -> int:
     # The interpreter's exit-time cycle collection over Keras and JAX objects took 0.7 s; frozen
     # objects are left alone, and the operating system reclaims the memory with the process.
     gc.freeze()
+    for signum in console.SIGNALS:  # the command has ended: a late signal has nothing to stop
+        signal.signal(signum, signal.SIG_IGN)  # and must not end the process by itself
+    if status == 130:
+        console.exit_within_grace(status)  # an interrupt can leave a thread that never ends
     return status
 
 

@@ -33,22 +33,25 @@ def check_plot_dir(folder: str | None, data_dir: str | None) -> Path | None:
     return None if folder is None else outdir.check(folder, protected_folders(data_dir), "--plot")
 
 
-def _save(folder: Path, figures: dict[str, Any]) -> None:
-    """The figures (file stem -> figure) added to the ``--plot`` folder, all or none."""
+def _save(folder: Path, figures: dict[str, Any], progress: Progress) -> None:
+    """The figures (file stem -> figure) added to the ``--plot`` folder, all or none; not at all
+    once a stop was asked for (an interrupt a library swallowed included)."""
     from .render import figures as files
 
     encoded = {}
     for stem, figure in figures.items():
         suffix = files.preferred_suffix(figure)
         encoded[f"{stem}{suffix}"] = files.encode(figure, suffix)
+    progress.checkpoint()
     outdir.add_files(folder, encoded, "--plot")
 
 
 def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir: str | None = None,
            verify: bool = True, callback: StepCallback | None = None,
-           plot_dir: str | None = None) -> PairRun:  # fmt: skip
+           plot_dir: str | None = None, progress: Progress | None = None) -> PairRun:  # fmt: skip
     """``fashionlab logreg``: the assignment's logistic regression on one pair, every score."""
     plot = check_plot_dir(plot_dir, data_dir)
+    progress = progress or LogProgress()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
     run = run_split(data.pair(pair), learning_rate=learning_rate, steps=steps,
@@ -60,7 +63,9 @@ def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir
         _save(
             plot,
             {f"logreg_{slug(pair)}": plots.learning_curves(run.history, title=pair_name(pair))},
+            progress,
         )
+    progress.checkpoint()  # nothing printed once a stop was asked for
     return run
 
 
@@ -74,7 +79,7 @@ NN_JSON = ("classes", "epochs_max", "epochs_run", "best_epoch", "patience", "bat
 def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
             data_dir: str | None = None, verify: bool = True,
             on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-            plot_dir: str | None = None) -> dict[str, Any]:  # fmt: skip
+            plot_dir: str | None = None, progress: Progress | None = None) -> dict[str, Any]:  # fmt: skip
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
     from .study import train_network
 
@@ -82,14 +87,23 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
-    found, _, seconds = train_network(data, pair, settings, seed, on_epoch=on_epoch)
+    progress = progress or LogProgress()
+
+    def epoch_done(epoch: int, logs: dict[str, float]) -> None:
+        if on_epoch is not None:
+            on_epoch(epoch, logs)
+        progress.tick("epoch", epoch, settings.epochs, f"val_accuracy {logs['val_accuracy']:.4f}")
+
+    found, _, seconds = train_network(data, pair, settings, seed, on_epoch=epoch_done)
     baseline = run_split(data.pair(pair), official_test=data.official_test(pair))
     if plot is not None:
         from .render import plots
 
         _save(plot, {f"nn_loss_{slug(pair)}": plots.plot_losses(found.history, found.best_epoch),
                      f"nn_accuracy_{slug(pair)}": plots.plot_accuracies(found.history,
-                                                                        found.best_epoch)})  # fmt: skip
+                                                                        found.best_epoch)},
+              progress)  # fmt: skip
+    progress.checkpoint()  # nothing printed once a stop was asked for
     record = {key: getattr(found, key) for key in NN_JSON}
     return {**record, "classes": list(pair),
             "logreg_val_accuracy": baseline.val_accuracy,
@@ -144,20 +158,22 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
     if plot is not None:
         from .render import study_figures
 
-        _save(plot, {"atlas_logreg": study_figures.atlas_logreg(records)})
+        _save(plot, {"atlas_logreg": study_figures.atlas_logreg(records)}, progress)
     return records
 
 
 def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: bool = True,
-                plot_dir: str | None = None) -> Any:  # fmt: skip
+                plot_dir: str | None = None, progress: Progress | None = None) -> Any:  # fmt: skip
     """``fashionlab softmax``: softmax regression and the 10-class network."""
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     result, _ = tenclass.ten_classes(data, seed, epochs)
+    progress = progress or LogProgress()
     if plot is not None:
         from .render import plots
 
         confusion = plots.confusion_matrix(np.array(result.confusion), "Softmax regression")
-        _save(plot, {"softmax_confusion": confusion})
+        _save(plot, {"softmax_confusion": confusion}, progress)
+    progress.checkpoint()  # nothing printed once a stop was asked for
     return result

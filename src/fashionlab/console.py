@@ -35,6 +35,7 @@ from .errors import UsageError
 from .storage import CACHE_VARIABLE, cache_home
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
+FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step", "sweep")
 
 
 class Flag:
@@ -95,6 +96,31 @@ def interrupted() -> int:
     # ``python -m`` then ends the process by SIGINT; running any string that succeeds clears it.
     exec("pass")
     return 130
+
+
+EXIT_GRACE = 5.0  # seconds an interrupted process may take to shut down before it is ended
+
+
+def exit_within_grace(status: int, grace: float = EXIT_GRACE) -> None:
+    """After an interrupt, end the process with ``status`` if the interpreter's own shutdown has
+    not done so within ``grace`` seconds.
+
+    The KeyboardInterrupt is raised wherever the main thread is, and it can leave a library's
+    lock held (a ``with`` block interrupted between taking the lock and entering the block): a
+    thread-pool worker then waits on that lock forever, and the shutdown, which joins the pool's
+    threads, with it. A daemon timer ends the process instead; a shutdown that finishes in time
+    ends it first, atexit handlers included."""
+    import threading
+
+    def end() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(status)
+
+    timer = threading.Timer(grace, end)
+    timer.daemon = True
+    timer.start()
 
 
 def standard_streams() -> None:
@@ -162,9 +188,11 @@ def planned_fault(text: str | None = None) -> Fault | None:
     unit, _, number = point.rpartition(":")
     name = name.strip().upper()
     signum = signal.Signals.__members__.get(name if name.startswith("SIG") else f"SIG{name}")
-    if kind != "signal" or signum is None or not unit.strip() or not number.strip().isdigit():
-        raise UsageError(f"{FAULT_VARIABLE} must be signal:NAME@stage:N or signal:NAME@UNIT:N, "
-                         f"e.g. signal:SIGINT@stage:3 or signal:SIGTERM@pair:5, got {text!r}")  # fmt: skip
+    if (kind != "signal" or signum not in SIGNALS or unit.strip() not in FAULT_POINTS
+            or not number.strip().isdigit()):  # fmt: skip
+        raise UsageError(f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N or signal:SIGTERM@POINT:N "
+                         f"with POINT one of {', '.join(FAULT_POINTS)}, e.g. signal:SIGINT@stage:3, "
+                         f"got {text!r}")  # fmt: skip
     return Fault(int(signum), unit.strip(), int(number))
 
 

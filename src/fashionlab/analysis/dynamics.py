@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
+from threadpoolctl import threadpool_limits
 
 from ..data.preprocessing import bias_trick, get_data_subset, train_test_validation_split
 from ..models.logistic import accuracy, bce_gradient, binary_cross_entropy, predict, sigmoid
@@ -230,9 +231,12 @@ def measure(
     y_train, y_val = y_train.reshape(-1, 1), y_val.reshape(-1, 1)
     n, d = X_train.shape
 
-    geometry = _geometry(X_train)
+    # On one BLAS thread: a product's last digits depend on how its sums are split among threads,
+    # and a run's record must not depend on how many threads the cluster beside it left free.
+    with threadpool_limits(1, user_api="blas"):
+        geometry = _geometry(X_train)
+        record = _descend(X_train, y_train, X_val, y_val, learning_rate, steps, geometry)
     lipschitz, top = geometry["lipschitz"], geometry["top"]
-    record = _descend(X_train, y_train, X_val, y_val, learning_rate, steps, geometry)
 
     stable_step_limit = 2 / lipschitz
     return Dynamics(
