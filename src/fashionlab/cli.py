@@ -21,7 +21,7 @@ from typing import Any
 from . import console
 from .cli_flags import build_parser
 from .config import Config, NetworkSettings
-from .console import STOP, Console, interrupted, out, quiet_stdout, say
+from .console import STOP, Console, LinesConsole, interrupted, out, quiet_stdout, say
 from .errors import DataError, EnvironmentFault, FashionLabError
 from .storage import fault
 
@@ -54,29 +54,16 @@ def cmd_data(args: argparse.Namespace) -> None:
         out(f"{r['file']:<28} {r['verified']:<15} {r['source']:<8} {r['path']}")
 
 
-def _print_step(step: int, total: int, m: dict[str, float]) -> None:
-    """The assignment's per-step line."""
-    out(f"Epoch [{step}/{total}] ".ljust(20)
-          + f"loss: {m['train_loss']:.4f} - accuracy: {m['train_accuracy']:.4f} - "
-          + f"val_loss: {m['val_loss']:.4f} - val_accuracy: {m['val_accuracy']:.4f}")  # fmt: skip
-
-
-class LinesConsole(Console):
-    """For a command that prints a line per step or epoch itself: its ticks show nothing more,
-    but still stop on a signal and reach the testing hook's points."""
-
-    def tick(self, what: str, done: int, total: int, note: str = "") -> None:
-        self.reached(what, done)
-
-
 def cmd_logreg(args: argparse.Namespace) -> None:
     from . import commands
 
     console = Console() if args.json else LinesConsole()
 
-    def step_done(step: int, total: int, metrics: dict[str, float]) -> None:
-        if not args.json:
-            _print_step(step, total, metrics)
+    def step_done(step: int, total: int, m: dict[str, float]) -> None:
+        if not args.json:  # the assignment's per-step line
+            out(f"Epoch [{step}/{total}] ".ljust(20)
+                + f"loss: {m['train_loss']:.4f} - accuracy: {m['train_accuracy']:.4f} - "
+                + f"val_loss: {m['val_loss']:.4f} - val_accuracy: {m['val_accuracy']:.4f}")  # fmt: skip
         console.tick("step", step, total)
 
     run = commands.logreg(

@@ -266,6 +266,14 @@ class Console:
             say("")
 
 
+class LinesConsole(Console):
+    """For a command that prints a line per step or epoch itself: its ticks show nothing more,
+    but still stop on a signal and reach the testing hook's points."""
+
+    def tick(self, what: str, done: int, total: int, note: str = "") -> None:
+        self.reached(what, done)
+
+
 def matplotlib_fallback() -> None:
     """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
     temporary one, as matplotlib itself would, but without its two-line warning: the cache's own

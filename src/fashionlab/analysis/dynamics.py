@@ -231,9 +231,7 @@ def measure(
     y_train, y_val = y_train.reshape(-1, 1), y_val.reshape(-1, 1)
     n, d = X_train.shape
 
-    # On one BLAS thread: a product's last digits depend on how its sums are split among threads,
-    # and a run's record must not depend on how many threads the cluster beside it left free.
-    with threadpool_limits(1, user_api="blas"):
+    with threadpool_limits(1, user_api="blas"):  # last digits that never depend on the threads
         geometry = _geometry(X_train)
         record = _descend(X_train, y_train, X_val, y_val, learning_rate, steps, geometry)
     lipschitz, top = geometry["lipschitz"], geometry["top"]
