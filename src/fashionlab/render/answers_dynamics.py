@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from ..analysis.dynamics import FIRST_STEPS
-from ..analysis.metrics import error_count, undecidable_lead
+from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
-from .format import pair_name, pct, plural
+from .format import UNDECIDABLE_LEAD, pair_name, pct, plural
 
 
 def dynamics_paragraph(run: LogregResult) -> list[str]:
@@ -68,9 +68,6 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
     ]
-
-
-UNDECIDABLE_LEAD = undecidable_lead()  # 5 images: no paired test could call so few significant
 
 
 def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:

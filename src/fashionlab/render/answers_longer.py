@@ -3,13 +3,12 @@ validation loss stops improving, against its 100 steps, judged on the held-out r
 
 from __future__ import annotations
 
-from ..analysis.metrics import error_count, undecidable_lead
+from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
 from .answers_network import longer_training_test, test_sentence, verdict
-from .format import pct, plural
+from .format import UNDECIDABLE_LEAD, pct, plural
 
 STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"
-UNDECIDABLE_LEAD = undecidable_lead()  # 5 images: no paired test could call so few significant
 
 
 def longer_paragraph(results: Results, run: LogregResult) -> str:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..analysis.metrics import percent, wilson_interval
+from ..analysis.metrics import percent, undecidable_lead, wilson_interval
 from ..results import Results
+
+# The largest lead, in rows, that McNemar's exact test can never call significant at p < 0.05
+# (5: p >= 2 / 2**5 = 0.0625 whatever the rows)
+UNDECIDABLE_LEAD = undecidable_lead()
 
 
 def pct(value: float | None, n: int | None = None) -> str:

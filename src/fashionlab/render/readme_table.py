@@ -9,10 +9,10 @@ from pathlib import Path
 
 from ..results import Results, from_json
 from .answers_network import seed_spread, test_sentence
-from .format import interval
+from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
 from .report import results_table
-from .sections_extras import UNDECIDABLE_LEAD, atlas_outcomes, undecidable_leads
+from .sections_extras import atlas_outcomes, undecidable_leads
 
 
 def headline(results: Results) -> list[str]:

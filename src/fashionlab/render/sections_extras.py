@@ -6,11 +6,11 @@ from collections import Counter
 
 import numpy as np
 
-from ..analysis.metrics import compare, error_count, undecidable_lead
+from ..analysis.metrics import compare, error_count
 from ..config import CLASS_NAMES
 from ..results import AtlasPair, Extras, Results
 from ..storage import slug
-from .format import article, count, interval, pair_name, pct, plural
+from .format import UNDECIDABLE_LEAD, article, count, interval, pair_name, pct, plural
 from .page import Section, Table
 
 PERFECT = 0.99
@@ -25,9 +25,6 @@ def atlas_outcomes(extras: Extras) -> Counter[str]:
     )
 
 
-UNDECIDABLE_LEAD = undecidable_lead()  # 5 rows at p < 0.05: p >= 2 / 2**5 = 0.0625
-
-
 def _lead(record: AtlasPair) -> str:
     """'win by 12', 'loss by 1 (too few to test)', 'tie': the network against 100-step logistic
     regression, in validation images, and whether McNemar's exact test could ever tell."""
@@ -36,20 +33,22 @@ def _lead(record: AtlasPair) -> str:
     outcome = compare(record.nn_val_accuracy, record.logreg_val_accuracy, record.n_val)
     if outcome == "tie":
         return outcome
-    lead = abs(error_count(record.nn_val_accuracy, record.n_val)
-               - error_count(record.logreg_val_accuracy, record.n_val))  # fmt: skip
+    lead = _images_apart(record)
     return f"{outcome} by {lead}" + (" (too few to test)" if lead <= UNDECIDABLE_LEAD else "")
+
+
+def _images_apart(record: AtlasPair) -> int:
+    """How many validation images the network and 100-step logistic regression differ by."""
+    assert record.nn_val_accuracy is not None
+    return abs(error_count(record.nn_val_accuracy, record.n_val)
+               - error_count(record.logreg_val_accuracy, record.n_val))  # fmt: skip
 
 
 def undecidable_leads(extras: Extras) -> int:
     """Pairs whose network and 100-step logistic regression differ by too few validation images
     for McNemar's exact test to tell them apart (``UNDECIDABLE_LEAD``)."""
-    return sum(
-        abs(error_count(r.nn_val_accuracy, r.n_val) - error_count(r.logreg_val_accuracy, r.n_val))
-        <= UNDECIDABLE_LEAD
-        for r in extras.atlas
-        if r.nn_val_accuracy is not None
-    )
+    return sum(_images_apart(r) <= UNDECIDABLE_LEAD for r in extras.atlas
+               if r.nn_val_accuracy is not None)  # fmt: skip
 
 
 def atlas_section(results: Results) -> Section:
