@@ -17,11 +17,14 @@ import pytest
 
 from fashionlab import cli
 
+# What Python's int() and float() take but a person does not type: another script's digits (Arabic
+# three, Devanagari five) and digit groups ("1_0")
+TYPOS = ["\u0663", "\u096b0", "1_0"]
 NUMBERS = {  # flag -> invalid values
-    "--steps": ["0", "-1", "nan", "inf", "x", "1.5", ""],
-    "--learning-rate": ["0", "-1", "nan", "inf", "-inf", "x", ""],
+    "--steps": ["0", "-1", "nan", "inf", "x", "1.5", "", "1000001", *TYPOS],
+    "--learning-rate": ["0", "-1", "nan", "inf", "-inf", "x", "", "0x10", *TYPOS],
     "--points": ["0", "-5", "70001", "nan", "inf", "x", ""],
-    "--epochs": ["0", "-1", "nan", "x", ""],
+    "--epochs": ["0", "-1", "nan", "x", "", "10001", *TYPOS],
     "--batch-size": ["0", "-3", "x", ""],
     "--seed": ["-1", "nan", "x", ""],
     "--jobs": ["0", "-2", "x", ""],  # the hidden old name of --workers
@@ -36,6 +39,13 @@ FLAGS_OF = {  # command -> its numeric flags
     "atlas": ["--jobs", "--workers", "--epochs", "--patience", "--seed"],
     "softmax": ["--epochs", "--seed"],
 }
+SWEEP_LISTS = {  # the sweep's comma lists: value -> what the line echoes
+    "--steps": [("0,5", "'0' in '0,5'"), ("5,,6", "'5,,6'"), (",", "','"),
+                ("2000000", "1,000,000"), ("1_0", "'1_0'")],
+    "--epochs": [("1,x", "'x' in '1,x'"), ("10001", "10,000"), ("\u0663", "'\u0663'")],
+    "--seeds": [("1,-2", "'-2'"), ("4294967296", "4,294,967,295"), ("1.5", "'1.5'")],
+    "--learning-rates": [("0.1,nan", "'nan'"), ("0", "'0'"), ("1_0", "'1_0'"), ("", "''")],
+}  # fmt: skip
 CLASS_CASES = [
     (["Sock", "Coat"], "'Sock'"),
     (["Coat", "Coat"], "'Coat' twice"),
@@ -90,6 +100,9 @@ def _cases():
                                id=f"{command} --scheduler={value!r}")  # fmt: skip
         yield pytest.param([command, "--scheduler", "tcp://h:8786", "--workers", "2"], "--workers",
                            "tcp://h:8786", id=f"{command} --scheduler with --workers")  # fmt: skip
+    for flag, values in SWEEP_LISTS.items():
+        for value, echo in values:
+            yield pytest.param(["sweep", flag, value], flag, echo, id=f"sweep {flag}={value!r}")
     yield pytest.param(["logreg", "--plot", "-dash"], "--plot", "--plot=VALUE",
                        id="a value that starts with a dash")  # fmt: skip
     yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")

@@ -126,7 +126,9 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     logreg.add_argument(
         "--learning-rate", type=positive_float, default=defaults.LEARNING_RATE, metavar="RATE"
     )
-    logreg.add_argument("--steps", type=integer(1, 1_000_000), default=defaults.STEPS, metavar="N")
+    logreg.add_argument(
+        "--steps", type=integer(1, defaults.MAX_STEPS), default=defaults.STEPS, metavar="N"
+    )
     _add_data_flags(logreg)
     logreg.add_argument("--plot", type=folder_path, metavar="DIR", help="write learning curves")
     logreg.add_argument("--json", action="store_true", help="print one JSON object")
@@ -142,12 +144,18 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """nn."""
     nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
     _pair_flag(nn, ["Pullover", "Coat"])
-    nn.add_argument("--epochs", type=integer(1, 10_000), default=Config.epochs, metavar="N")
+    nn.add_argument(
+        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=Config.epochs, metavar="N"
+    )
     nn.add_argument(
         "--batch-size", type=integer(1, 100_000), default=Config.batch_size, metavar="N"
     )
-    nn.add_argument("--patience", type=integer(1, 10_000), default=Config.patience, metavar="N")
-    nn.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    nn.add_argument(
+        "--patience", type=integer(1, defaults.MAX_EPOCHS), default=Config.patience, metavar="N"
+    )
+    nn.add_argument(
+        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
+    )
     _add_data_flags(nn)
     nn.add_argument("--plot", type=folder_path, metavar="DIR", help="write loss/accuracy curves")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
@@ -159,8 +167,12 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     run.add_argument("--out", type=folder_path, default="report", metavar="DIR")
     _add_data_flags(run)
     run.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
-    run.add_argument("--epochs", type=integer(1, 10_000), default=Config.epochs, metavar="N")
-    run.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    run.add_argument(
+        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=Config.epochs, metavar="N"
+    )
+    run.add_argument(
+        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
+    )
     run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT")
     run.add_argument("--author", type=_text, default=None, metavar="TEXT")
     run.add_argument(
@@ -186,21 +198,31 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
     engine_flags(atlas)
     atlas.add_argument(
-        "--epochs", type=integer(1, 10_000), default=defaults.ATLAS_EPOCHS, metavar="N"
+        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=defaults.ATLAS_EPOCHS, metavar="N"
     )
     atlas.add_argument(
-        "--patience", type=integer(1, 10_000), default=defaults.ATLAS_PATIENCE, metavar="N"
+        "--patience",
+        type=integer(1, defaults.MAX_EPOCHS),
+        default=defaults.ATLAS_PATIENCE,
+        metavar="N",
     )
-    atlas.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    atlas.add_argument(
+        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
+    )
     _add_data_flags(atlas)
     atlas.add_argument("--plot", type=folder_path, metavar="DIR", help="write the heat map")
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
     softmax.add_argument(
-        "--epochs", type=integer(1, 10_000), default=defaults.SOFTMAX_EPOCHS, metavar="N"
+        "--epochs",
+        type=integer(1, defaults.MAX_EPOCHS),
+        default=defaults.SOFTMAX_EPOCHS,
+        metavar="N",
     )
-    softmax.add_argument("--seed", type=integer(0, 2**31 - 1), default=Config.seed, metavar="N")
+    softmax.add_argument(
+        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
+    )
     _add_data_flags(softmax)
     softmax.add_argument(
         "--plot", type=folder_path, metavar="DIR", help="write the confusion matrix"

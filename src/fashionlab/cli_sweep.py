@@ -13,7 +13,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .cli_types import class_name, comma_list, engine_flags, folder_path, integer, positive_float
-from .config import ALL_PAIRS, NN_EPOCHS, PAIRS, SEED, SHUFFLE_SEED
+from .config import (
+    ALL_PAIRS,
+    MAX_EPOCHS,
+    MAX_SEED,
+    MAX_STEPS,
+    NN_EPOCHS,
+    PAIRS,
+    SEED,
+    SHUFFLE_SEED,
+)
 from .errors import UsageError
 
 
@@ -27,15 +36,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
     pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
     parser.add_argument("--model", choices=("logreg", "nn"), default="logreg")
-    parser.add_argument("--learning-rates", type=comma_list(positive_float, "a finite number > 0"),
+    parser.add_argument("--learning-rates", type=comma_list(positive_float, "numbers > 0"),
                         default=None, metavar="LIST",
                         help="comma list; for nn, Adam's learning rate (default: 0.05 for "
                         "logreg, 0.001 for nn)")  # fmt: skip
-    parser.add_argument("--steps", type=comma_list(integer(1), "an integer >= 1"), metavar="LIST",
-                        help="gradient-descent steps, logreg only (default: 100)")  # fmt: skip
-    parser.add_argument("--epochs", type=comma_list(integer(1), "an integer >= 1"), metavar="LIST",
-                        help=f"most epochs, nn only (default: {NN_EPOCHS})")  # fmt: skip
-    parser.add_argument("--seeds", type=comma_list(integer(0), "an integer >= 0"), metavar="LIST",
+    parser.add_argument("--steps", type=comma_list(integer(1, MAX_STEPS), "integers >= 1"),
+                        metavar="LIST", help="gradient-descent steps, logreg only (default: 100)")  # fmt: skip
+    parser.add_argument("--epochs", type=comma_list(integer(1, MAX_EPOCHS), "integers >= 1"),
+                        metavar="LIST", help=f"most epochs, nn only (default: {NN_EPOCHS})")  # fmt: skip
+    parser.add_argument("--seeds", type=comma_list(integer(0, MAX_SEED), "integers >= 0"),
+                        metavar="LIST",
                         help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
                         f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
     engine_flags(parser)

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
+# What a person types: ASCII digits, with a sign or an exponent for a number. Python's int() and
+# float() also take "1_000" and other scripts' digits ("٣"), which a typo should not pass as.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
 
 def integer(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An integer in [low, high] (no upper bound when ``high`` is None)."""
+    """An integer in [low, high] (no upper bound when ``high`` is None), in ASCII digits."""
 
     def parse(text: str) -> int:
         bound = f">= {low}" if high is None else f"between {low:,} and {high:,}"
-        try:
-            value = int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}") from None
+        if not _INTEGER.fullmatch(text.strip()):
+            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
+        value = int(text.strip())
         if value < low or (high is not None and value > high):
             raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
         return value
@@ -27,11 +32,10 @@ def integer(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 def positive_float(text: str) -> float:
-    """A finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}") from None
+    """A finite number > 0, written as a decimal (``0.05``, ``5e-2``)."""
+    if not _NUMBER.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text!r}")
+    value = float(text)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
     return value
@@ -48,7 +52,8 @@ def class_name(text: str) -> str:
 
 
 def comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list[Any]]:
-    """A flag type: a comma-separated, non-empty list, each item checked by ``convert``."""
+    """A flag type: a comma-separated, non-empty list of ``what`` (plural: "integers >= 1"), each
+    item checked by ``convert``, whose own error names what one item must be."""
 
     def parse(text: str) -> list[Any]:
         items = [item.strip() for item in text.split(",")]
@@ -60,10 +65,8 @@ def comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list
         for item in items:
             try:
                 values.append(convert(item))
-            except (ValueError, argparse.ArgumentTypeError):
-                raise argparse.ArgumentTypeError(
-                    f"each must be {what}, got {item!r} in {text!r}"
-                ) from None
+            except argparse.ArgumentTypeError as exc:
+                raise argparse.ArgumentTypeError(f"each {exc} in {text!r}") from None
         return values
 
     return parse

@@ -39,6 +39,12 @@ RATE_GRID_RATES = (0.005, 0.02, 0.04, 0.05, 0.1, 0.2)  # Q4's learning-rate x st
 RATE_GRID_STEPS = (10, 25, 50, 100, 200)
 INTERACTIVE_POINTS = 2000  # points of the hover map in the page
 
+# The largest values a flag takes (a typo of a few digits more is refused, not run for days)
+MAX_STEPS = 1_000_000
+MAX_EPOCHS = 10_000
+MAX_SEED = 2**32 - 1  # numpy's legacy seeds: the sweep's shuffle seed
+MAX_NN_SEED = 2**31 - 1  # Keras's seeds
+
 
 @dataclass(frozen=True)
 class NetworkSettings:

@@ -24,7 +24,15 @@ from typing import Any
 import numpy as np
 
 from .. import cache
-from ..config import NN_BATCH_SIZE, NN_EPOCHS, NN_PATIENCE, SHUFFLE_SEED
+from ..config import (
+    MAX_EPOCHS,
+    MAX_SEED,
+    MAX_STEPS,
+    NN_BATCH_SIZE,
+    NN_EPOCHS,
+    NN_PATIENCE,
+    SHUFFLE_SEED,
+)
 from ..data import preprocessing
 from ..data.datasets import load_fashion_mnist
 from ..errors import UsageError
@@ -33,8 +41,6 @@ from . import engine, shapes
 
 MODELS = ("logreg", "nn")
 REVISION = 1  # bump when a task's computation changes, so older cache entries are not served
-MAX_STEPS = 1_000_000
-MAX_EPOCHS = 10_000
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ class Grid:
                                  f"got {rate!r}")  # fmt: skip
         _integers("--steps", self.steps, 1, MAX_STEPS)
         _integers("--epochs", self.epochs, 1, MAX_EPOCHS)
-        _integers("--seeds", self.seeds, 0, 2**32 - 1)
+        _integers("--seeds", self.seeds, 0, MAX_SEED)
 
     @property
     def lengths(self) -> tuple[int, ...]:
