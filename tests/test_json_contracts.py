@@ -82,3 +82,22 @@ def test_nn_prints_its_settings_scores_and_logistic_regression_beside_it(
     assert found["logreg_val_accuracy"] == 0.8229166666666666
     assert 1 <= found["best_epoch"] <= found["epochs_run"] == len(found["history"]["loss"])
     assert found["val_accuracy"] > found["logreg_val_accuracy"]
+
+
+@pytest.mark.realdata
+def test_a_folder_name_that_is_not_utf8_prints_as_unicode_json(
+    real_data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file name is bytes; Python holds 0xFF as a lone surrogate, which strict JSON parsers
+    refuse. ``--json`` prints it as the characters \\xff, so stdout is valid UTF-8."""
+    import os
+
+    folder = tmp_path / os.fsdecode(b"data\xff")
+    folder.mkdir()
+    for file in real_data_dir.glob("*.gz"):
+        (folder / file.name).symlink_to(file)
+    found, _ = printed(["data", "--json", "--data-dir", str(folder)], capsys)
+    paths = [record["path"] for record in found["files"]]
+    assert len(paths) == 4 and all("data\\xff/" in path for path in paths), paths
+    for path in paths:
+        path.encode("utf-8")  # raises on a lone surrogate

@@ -26,19 +26,23 @@ from .errors import DataError, EnvironmentFault, FashionLabError
 from .storage import fault
 
 
-def _finite(value: Any) -> Any:
+def _strict(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str):  # a path's undecodable bytes, which Python holds as lone surrogates
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: _strict(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [_strict(v) for v in value]
     return value
 
 
 def print_json(payload: Any) -> None:
-    """Strict JSON on stdout: a non-finite number is null, never a bare NaN token."""
-    out(json.dumps(_finite(payload), indent=2, allow_nan=False))
+    """Strict JSON on stdout: a non-finite number is null, never a bare NaN token, and every string
+    is Unicode (a file name's byte 0xFF shows as the four characters \\xff, not as a lone
+    surrogate that strict parsers refuse)."""
+    out(json.dumps(_strict(payload), indent=2, allow_nan=False))
 
 
 def cmd_data(args: argparse.Namespace) -> None:
