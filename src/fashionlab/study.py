@@ -185,10 +185,12 @@ def compute(
             network, model, models["network"] = network_result(data, config, progress)
         hard = config.pairs[-1]
         with _stage(5, total, stages, progress):
-            compared = comparison.compare(data.pair(hard), data.official_test(hard),
-                                          artifacts.thetas[hard], converged_thetas[hard], model,
-                                          config.network, config.seed, config.seeds, session,
-                                          data_dir=config.data_dir, verify=config.verify)  # fmt: skip
+            split = data.pair(hard)
+            fair = comparison.fair_network(split, config.network, config.seed)
+            spread = comparison.seed_spread(hard, session, config.network, config.seeds,
+                                            data_dir=config.data_dir, verify=config.verify)  # fmt: skip
+            compared = comparison.compare(split, data.official_test(hard), artifacts.thetas[hard],
+                                          converged_thetas[hard], model, fair, spread)  # fmt: skip
         results = Results(config=config.as_dict(), data=summary, embedding=embedded, logreg=logreg,
                           network=network, comparison=compared, versions=versions(),
                           rate_grid=grid)  # fmt: skip

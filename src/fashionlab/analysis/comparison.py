@@ -1,12 +1,15 @@
 """Q5.1's evidence: the network against logistic regression on the same rows, with uncertainty.
 
-Per-row correctness is kept (as "1"/"0" strings) so that every claim, McNemar's test included,
-can be recomputed from ``results.json`` alone.
+Three inputs, each made by its own function: a network trained on logistic regression's rows only
+(``fair_network``), the assignment's network over several seeds on Dask (``seed_spread``), and the
+fitted models, which ``compare`` scores row by row. Per-row correctness is kept (as "1"/"0"
+strings) so that every claim, McNemar's test included, can be recomputed from ``results.json``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -45,7 +48,17 @@ def seed_tasks(classes: tuple[str, str], session: engine.Session, settings: Netw
     ]  # fmt: skip
 
 
-def seed_accuracies(
+@dataclass(frozen=True)
+class SeedSpread:
+    """The assignment's network trained once per seed: each seed's validation and official test
+    accuracy."""
+
+    seeds: list[int]
+    val_accuracies: list[float]
+    official_test_accuracies: list[float]
+
+
+def seed_spread(
     classes: tuple[str, str],
     session: engine.Session,
     settings: NetworkSettings,
@@ -53,62 +66,57 @@ def seed_accuracies(
     *,
     data_dir: str | None,
     verify: bool,
-) -> tuple[list[float], list[float]]:
+) -> SeedSpread:
     """The assignment's network over several seeds: ``fashionlab sweep --model nn`` rows."""
     tasks = seed_tasks(classes, session, settings, seeds, data_dir=data_dir, verify=verify)
     by_seed = {row.seed: row for row in sweep.rows_of(session.run(tasks))}
     rows = [by_seed[seed] for seed in seeds]
-    if any(row.val_accuracy is None or row.official_test_accuracy is None for row in rows):
+    val = [row.val_accuracy for row in rows if row.val_accuracy is not None]
+    test = [row.official_test_accuracy for row in rows if row.official_test_accuracy is not None]
+    if len(val) < len(rows) or len(test) < len(rows):
         raise ValueError("a seed's network diverged; its accuracy is undefined")
-    return [float(r.val_accuracy) for r in rows], [float(r.official_test_accuracy) for r in rows]  # type: ignore[arg-type]
+    return SeedSpread(list(seeds), val, test)
 
 
-def compare(
-    split: PairSplit,
-    official: tuple[np.ndarray, np.ndarray],
-    theta: np.ndarray,
-    converged_theta: np.ndarray,
-    model: object,
-    settings: NetworkSettings,
-    seed: int,
-    seeds: Sequence[int],
-    session: engine.Session,
-    *,
-    data_dir: str | None,
-    verify: bool,
-) -> Comparison:
-    """McNemar's exact tests, a network trained on logistic regression's rows, and seed spread.
+def fair_network(split: PairSplit, settings: NetworkSettings,
+                 seed: int) -> tuple[neural.NetworkRun, object]:  # fmt: skip
+    """The network trained on logistic regression's training rows only (the assignment's trains on
+    the held-out rows too), so that the held-out rows test both models."""
+    return neural.fit(split.X_train, split.y_train, validation=(split.X_val, split.y_val),
+                      epochs=settings.epochs, patience=settings.patience,
+                      batch_size=settings.batch_size, seed=seed)  # fmt: skip
 
-    ``theta`` is the assignment's 100-step fit, ``converged_theta`` the fit to convergence."""
+
+def compare(split: PairSplit, official: tuple[np.ndarray, np.ndarray], theta: np.ndarray,
+            converged_theta: np.ndarray, model: object,
+            fair: tuple[neural.NetworkRun, object], spread: SeedSpread) -> Comparison:  # fmt: skip
+    """Every row of each set scored by each model, and McNemar's exact tests between them.
+
+    ``theta`` is the assignment's 100-step fit, ``converged_theta`` the fit to convergence,
+    ``model`` the assignment's network and ``fair`` the one of ``fair_network``."""
     rows = {"validation": (split.X_val, split.y_val), "held-out": (split.X_heldout, split.y_heldout),
             "official test": official}  # fmt: skip
     logreg = {name: logreg_correct(theta, *xy) for name, xy in rows.items()}
     network = {name: network_correct(model, *xy) for name, xy in rows.items() if name != "held-out"}
-    fair_run, fair_model = neural.fit(
-        split.X_train, split.y_train, validation=(split.X_val, split.y_val),
-        epochs=settings.epochs, patience=settings.patience, batch_size=settings.batch_size,
-        seed=seed,
-    )  # fmt: skip
-    fair = {name: network_correct(fair_model, *xy) for name, xy in rows.items()}
+    fair_run, fair_model = fair
+    fair_correct = {name: network_correct(fair_model, *xy) for name, xy in rows.items()}
     tests = [paired_test("official test", network["official test"], logreg["official test"]),
              paired_test("validation", network["validation"], logreg["validation"]),
-             paired_test("held-out", fair["held-out"], logreg["held-out"])]  # fmt: skip
+             paired_test("held-out", fair_correct["held-out"], logreg["held-out"])]  # fmt: skip
     converged = {"held-out": logreg_correct(converged_theta, *rows["held-out"])}
-    seed_val, seed_test = seed_accuracies(split.classes, session, settings, seeds,
-                                          data_dir=data_dir, verify=verify)  # fmt: skip
     return Comparison(
         classes=split.classes,
         logreg_correct={k: as_bits(v) for k, v in logreg.items()},
         network_correct={k: as_bits(v) for k, v in network.items()},
-        fair_network_correct={k: as_bits(v) for k, v in fair.items()},
-        fair_network_val_accuracy=float(fair["validation"].mean()),
-        fair_network_heldout_accuracy=float(fair["held-out"].mean()),
-        fair_network_official_test_accuracy=float(fair["official test"].mean()),
+        fair_network_correct={k: as_bits(v) for k, v in fair_correct.items()},
+        fair_network_val_accuracy=float(fair_correct["validation"].mean()),
+        fair_network_heldout_accuracy=float(fair_correct["held-out"].mean()),
+        fair_network_official_test_accuracy=float(fair_correct["official test"].mean()),
         fair_network_best_epoch=fair_run.best_epoch,
         tests=tests,
         converged_logreg_correct={k: as_bits(v) for k, v in converged.items()},
-        converged_test=paired_test("held-out", fair["held-out"], converged["held-out"]),
-        seeds=list(seeds),
-        seed_val_accuracies=seed_val,
-        seed_official_test_accuracies=seed_test,
+        converged_test=paired_test("held-out", fair_correct["held-out"], converged["held-out"]),
+        seeds=spread.seeds,
+        seed_val_accuracies=spread.val_accuracies,
+        seed_official_test_accuracies=spread.official_test_accuracies,
     )
