@@ -108,13 +108,21 @@ def real_data(real_data_dir: Path):
 
 
 @pytest.fixture(scope="session")
-def report(real_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def study_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``$XDG_CACHE_HOME`` of the session's ``report`` run: a rerun there is served from it."""
+    return tmp_path_factory.mktemp("study-cache")
+
+
+@pytest.fixture(scope="session")
+def report(
+    real_data_dir: Path, study_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """``fashionlab run`` on the real data with an empty cache, once per session, as a user runs
     it: the report's tests and the executed notebook's tests check what it wrote. Its stderr,
     with the Dask engine's log, is kept beside the report in ``stderr.txt``."""
     out = tmp_path_factory.mktemp("study") / "report"
     env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
-    env.update(XDG_CACHE_HOME=str(tmp_path_factory.mktemp("study-cache")),
+    env.update(XDG_CACHE_HOME=str(study_cache),
                KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")))  # fmt: skip
     done = subprocess.run(
         [sys.executable, "-c", LOGGED_CLI, "run", "--out", str(out), "--data-dir", str(real_data_dir)],

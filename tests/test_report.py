@@ -196,3 +196,39 @@ def test_report_md_points_to_the_interactive_map_it_cannot_hold(report: Path) ->
     section = text.split("## Interactive t\\-SNE map", 1)[1].split("\n## ", 1)[0]
     assert "`index.html`" in section and "Hover" not in section and "<canvas" not in section
     assert "<canvas" in (report / "index.html").read_text()
+
+
+def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
+    report: Path, study_cache: Path, real_data_dir: Path, tmp_path: Path
+) -> None:
+    """``run --json`` (README: "the report's paths and the headline numbers"), rerun on the report's
+    cache: strict JSON whose paths exist and whose numbers are the report's results.json's."""
+    import os
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
+    env["XDG_CACHE_HOME"] = str(study_cache)
+    out = tmp_path / "again"
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", "run", "--json", "--out", str(out),
+         "--data-dir", str(real_data_dir)],
+        capture_output=True, text=True, timeout=300, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "restored from cache" in done.stderr  # the same study, not a second one
+
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not strict JSON: {constant}")
+
+    found = json.loads(done.stdout, parse_constant=refuse)
+    assert list(found) == ["out", "index_html", "report_md", "results_json", "notebook", "logreg",
+                           "network"]  # fmt: skip
+    assert found["out"] == str(out.resolve())
+    for key, name in (("index_html", "index.html"), ("report_md", "report.md"),
+                      ("results_json", "results.json"), ("notebook", "assignment.ipynb")):  # fmt: skip
+        assert found[key] == str(out.resolve() / name) and Path(found[key]).is_file()
+    scores = ["classes", "val_accuracy", "heldout_accuracy", "official_test_accuracy"]
+    results = json.loads((report / "results.json").read_text())
+    assert found["logreg"] == [{k: r[k] for k in scores} for r in results["logreg"]]
+    assert found["network"] == {k: results["network"][k] for k in scores}
+    assert found["logreg"][1]["val_accuracy"] == 0.8229166666666666  # the assignment's, exactly
+    assert found["network"]["heldout_accuracy"] is None  # it trained on the held-out rows

@@ -120,7 +120,16 @@ def study(config: Config, data: Data, progress: Progress) -> Study:
     return found
 
 
-def run(config: Config, progress: Progress | None = None) -> Path:
+@dataclass(frozen=True)
+class Report:
+    """What ``run`` wrote: the folder (resolved) and the results its pages give."""
+
+    folder: Path
+    results: Results
+    notebook: bool  # whether the folder holds assignment.ipynb
+
+
+def run(config: Config, progress: Progress | None = None) -> Report:
     """``fashionlab run``: the study, then the report swapped into ``config.out``."""
     from .render import meta, report
 
@@ -142,7 +151,7 @@ def run(config: Config, progress: Progress | None = None) -> Path:
             (stage / "assignment.ipynb").write_bytes(assignment_notebook(config, data, found))
             progress.stage_done("the assignment notebook", time.perf_counter() - started)
         progress.checkpoint()  # the last chance to stop before the new report replaces the old
-    return real
+    return Report(real, found.results, config.notebook)
 
 
 def _notebook_can_load(data_dir: str | None) -> None:

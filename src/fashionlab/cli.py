@@ -23,6 +23,7 @@ from .cli_flags import build_parser
 from .config import Config, NetworkSettings
 from .console import STOP, Console, LinesConsole, interrupted, out, quiet_stdout, say
 from .errors import DataError, EnvironmentFault, FashionLabError
+from .jsonio import to_json
 from .storage import fault
 
 
@@ -126,20 +127,18 @@ def cmd_run(args: argparse.Namespace) -> None:
                     author=args.author or "", extras=args.extras, notebook=args.notebook,
                     workers=args.workers,
                     scheduler=args.scheduler)  # fmt: skip
-    real = app.run(config, Console())
+    written = app.run(config, Console())
+    real, results = written.folder, written.results
     if not args.json:
         out(f"report written to {real / 'index.html'}")
         return
-    results = json.loads((real / "results.json").read_text())
-    network = results["network"]
+    scores = ("classes", "val_accuracy", "heldout_accuracy", "official_test_accuracy")
     print_json({
         "out": str(real), "index_html": str(real / "index.html"),
         "report_md": str(real / "report.md"), "results_json": str(real / "results.json"),
-        "notebook": str(real / "assignment.ipynb") if (real / "assignment.ipynb").exists() else None,
-        "logreg": [{k: r[k] for k in ("classes", "val_accuracy", "heldout_accuracy",
-                                      "official_test_accuracy")} for r in results["logreg"]],
-        "network": {k: network[k] for k in ("classes", "val_accuracy", "heldout_accuracy",
-                                            "official_test_accuracy")},
+        "notebook": str(real / "assignment.ipynb") if written.notebook else None,
+        "logreg": [{k: to_json(getattr(r, k)) for k in scores} for r in results.logreg],
+        "network": {k: to_json(getattr(results.network, k)) for k in scores},
     })  # fmt: skip
 
 
@@ -151,8 +150,6 @@ def cmd_atlas(args: argparse.Namespace) -> None:
                              plot_dir=args.plot, workers=args.workers, scheduler=args.scheduler,
                              progress=Console())  # fmt: skip
     if args.json:
-        from .results import to_json
-
         print_json({"pairs": to_json(records)})
         return
     out(
@@ -167,7 +164,6 @@ def cmd_atlas(args: argparse.Namespace) -> None:
 def cmd_softmax(args: argparse.Namespace) -> None:
     from . import commands
     from .config import CLASS_NAMES
-    from .results import to_json
 
     result = commands.ten_classes(epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
                                   verify=args.verify, plot_dir=args.plot, progress=Console())  # fmt: skip
