@@ -284,6 +284,62 @@ def test_interrupted_atlas_resumes_from_the_finished_tasks(small_data, tmp_path)
     _cache_is_sound(cache)
 
 
+def _live_group(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` that have not ended (zombies excluded): a run
+    started in a session of its own, and the Dask processes it started."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:  # ended while we looked
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+def _wait_for(condition, seconds: float, step: float = 0.05) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(step)
+
+
+def _killed(process: subprocess.Popen) -> None:
+    """SIGKILL, which no handler sees; every process the run started must end by itself."""
+    process.kill()
+    process.communicate(timeout=30)
+    _wait_for(lambda: not _live_group(process.pid), 30)
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, tmp_path) -> None:
+    """kill -9 twice, once its two Dask workers are up and once as the new report is staged
+    beside --out: no process of the run outlives it, the previous report is whole (old or new,
+    never half of each), and the next run completes with nothing left behind."""
+    cache, out = tmp_path / "cache", tmp_path / "report"
+    before = _previous_report(out)
+    flags = [*RUN, *small_data, "--workers", "2", "--out", str(out)]
+    first = _fashionlab(*flags, cache=cache, start_new_session=True)
+    _wait_for(lambda: len(_live_group(first.pid)) >= 3, 180)  # the run and two workers, at least
+    _killed(first)
+    assert _tree(out) == before
+    second = _fashionlab(*flags, cache=cache, start_new_session=True)
+    staged = lambda: any(p.name.startswith(outdir.STAGE_PREFIX) for p in tmp_path.iterdir())  # noqa: E731
+    _wait_for(staged, 300, step=0.002)
+    _killed(second)
+    assert _tree(out) == before or json.loads((out / "results.json").read_text())["logreg"]
+    third = _fashionlab(*flags, cache=cache)
+    _, err = third.communicate(timeout=300)
+    assert third.returncode == 0 and "Traceback" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "report"]  # no stage left
+    assert (out / "index.html").read_text().endswith("</html>")
+    assert set(_tree(out)) == {*json.loads((out / outdir.MANIFEST).read_text())["files"],
+                               outdir.MANIFEST}  # fmt: skip
+    _cache_is_sound(cache)
+
+
 # --------------------------------------------------------------------------- concurrency
 
 
