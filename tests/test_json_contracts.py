@@ -101,3 +101,18 @@ def test_a_folder_name_that_is_not_utf8_prints_as_unicode_json(
     assert len(paths) == 4 and all("data\\xff/" in path for path in paths), paths
     for path in paths:
         path.encode("utf-8")  # raises on a lone surrogate
+
+
+def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import write_tiny_dataset
+
+    data = write_tiny_dataset(tmp_path / "data", 300, 50)
+    out = tmp_path / "explored"
+    found, _ = printed(["explore", "--points", "100", "--no-verify", "--json", "--out", str(out),
+                        "--data-dir", str(data)], capsys)  # fmt: skip
+    assert list(found) == readme_keys("explore")
+    assert found["out"] == str(out.resolve())
+    written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert set(found["files"]) | {"fashionlab-manifest.json"} == written and len(written) > 5
