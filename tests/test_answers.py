@@ -441,7 +441,7 @@ def test_a_cached_study_whose_parts_disagree_is_discarded(
     would crash the report, so the cache discards it rather than serve it."""
     from fashionlab import app, cache
 
-    study = app.Study(make_results(), {"pca_variance.svg": b"<svg/>"}, None, False)
+    study = app.Study(make_results(), report_figures(make_results()), None, False)
     cache.store("study", "k" * 32, app._encode(study))
     served = cache.fetch("study", "k" * 32, app._decode)
     assert served is not None and to_json(served.results) == to_json(study.results)
@@ -458,3 +458,36 @@ def test_a_cached_study_whose_parts_disagree_is_discarded(
     assert cache.fetch("study", "k" * 32, app._decode) is None
     assert not cache.entry_path("study", "k" * 32).exists()
     assert "discarding damaged cache entry" in caplog.text and said in caplog.text
+
+
+def report_figures(results: Results) -> dict[str, bytes]:
+    """A stand-in file for each figure the report of ``results`` shows."""
+    shown = [stem for section in report.build_sections(results) for stem, _ in section.figures]
+    return {f"{stem}.svg": b"<svg/>" for stem in shown}
+
+
+@pytest.mark.parametrize("damage", ["a PNG that is not one", "a figure named ..", "one more figure",
+                                    "one figure fewer", "a figure renamed"])  # fmt: skip
+def test_a_cached_study_whose_figures_are_not_the_reports_is_discarded(
+    damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Figures rewritten with their hashes (the manifest rehashed to match): the cache discards
+    the entry rather than crash on it or serve a report missing figures or holding others."""
+    from fashionlab import app, cache
+
+    figures = report_figures(make_results())
+    first = next(iter(figures))
+    if damage == "a PNG that is not one":
+        figures[first.replace(".svg", ".png")] = figures.pop(first)
+    elif damage == "a figure named ..":
+        figures[".."] = figures.pop(first)
+    elif damage == "one more figure":
+        figures["evil.svg"] = b"<svg/>"
+    elif damage == "one figure fewer":
+        del figures[first]
+    else:
+        figures["x" + first] = figures.pop(first)
+    cache.store("study", "k" * 32, app._encode(app.Study(make_results(), figures, None, False)))
+    assert cache.fetch("study", "k" * 32, app._decode) is None
+    assert not cache.entry_path("study", "k" * 32).exists()
+    assert "discarding damaged cache entry" in caplog.text and "figure" in caplog.text

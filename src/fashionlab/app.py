@@ -81,15 +81,17 @@ def _encode(study: Study) -> dict[str, bytes]:
 
 
 def _decode(blobs: dict[str, bytes]) -> Study:
-    """The cached study, if its results are typed right and its report and answers can be written
-    from them: ``from_json`` checks types, not that lists and fields agree with one another."""
+    """The cached study, if its results are typed right, its report and answers can be written
+    from them (``from_json`` checks types, not that lists and fields agree with one another), and
+    its figures are the report's."""
     from .render import report
 
     results = from_json(Results, json.loads(blobs["results.json"]))
     figures = {k.removeprefix("figure--"): v for k, v in blobs.items() if k.startswith("figure--")}
     html = blobs["interactive.html"].decode() if "interactive.html" in blobs else None
     try:
-        report.build_sections(results, html)  # the answers too, which the notebook also takes
+        sections = report.build_sections(results, html)  # the answers, which the notebook takes
+        report.check_figures(sections, figures)
     except Exception as exc:  # the prose asserts what it relies on: anything here is a misfit
         raise ValueError(f"its report cannot be written ({type(exc).__name__}: {exc})") from None
     return Study(results, figures, html, True)

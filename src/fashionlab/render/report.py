@@ -14,6 +14,7 @@ from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .answers_network import GLOSSARY
+from .figures import mime_type
 from .format import count, interval, pair_name, plural
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
@@ -130,6 +131,19 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         Section("versions", "Library versions", table=Table(["library", "version"], versions))
     )
     return sections
+
+
+def check_figures(sections: list[Section], figures: Mapping[str, bytes]) -> None:
+    """Raise ValueError unless ``figures`` holds exactly the files the sections show, one per
+    figure, each a PNG or SVG file as its name says: a cached study is checked so before it is
+    served, so that a rehashed entry cannot add, drop or swap a figure."""
+    shown = sorted(stem for section in sections for stem, _ in section.figures)
+    if sorted(name.rpartition(".")[0] for name in figures) != shown:
+        raise ValueError(
+            f"its {len(figures)} figure files are not the {len(shown)} the report shows"
+        )
+    for name, data in figures.items():
+        mime_type(name, data)
 
 
 def _resolve(sections: list[Section], files: Mapping[str, str]) -> None:
