@@ -311,3 +311,46 @@ def test_a_folder_whose_parent_cannot_take_the_stage_is_refused_first(
     )
     with pytest.raises(UsageError, match=r"is in a folder fashionlab cannot write \('.*locked'\)"):
         outdir.check(str(real), {})
+
+
+@pytest.mark.parametrize("call", [1, 2, 4])
+def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: int
+) -> None:
+    """A folder that cannot be renamed (the current folder, a mount point, an ACL) is refilled
+    file by file. A real SIGINT, handled by the CLI's own handler, at the ``call``-th file moved
+    in: the swap runs to its end and the interrupt is raised after it, so the folder holds the
+    new report whole, never half of each (a hostile review's finding)."""
+    import signal
+
+    from fashionlab import console, critical
+
+    real = tmp_path / "out"
+    write_report(str(real), {"index.html": "old", "report.md": "old", "figures/a.png": "x"})
+    monkeypatch.setattr(outdir, "_in_place", lambda folder: True)
+    moved, inside = 0, []
+    replace = os.replace
+
+    def interrupting_replace(source: object, target: object) -> None:
+        nonlocal moved
+        moved += 1
+        if moved == call:
+            inside.append(critical._depth > 0)
+            os.kill(os.getpid(), signal.SIGINT)
+        replace(source, target)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "replace", interrupting_replace)
+    previous = signal.signal(signal.SIGINT, console.on_signal)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_report(str(real), {"index.html": "new", "report.md": "new",
+                                     "results.json": "{}", "figures/b.png": "y"})  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        console.reset()
+    assert inside == [True]  # the signal came during the swap
+    assert sorted(snapshot(real)) == ["fashionlab-manifest.json", "figures/b.png", "index.html",
+                                      "report.md", "results.json"]  # fmt: skip
+    assert (real / "index.html").read_text() == "new"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert outdir.foreign_entry(real) is None  # a later run may write here again

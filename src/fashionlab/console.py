@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from . import critical
 from .errors import UsageError
 from .storage import CACHE_VARIABLE, cache_home
 
@@ -68,7 +69,7 @@ def on_signal(signum: int, frame: object) -> None:
     # KeyboardInterrupt, and then the next checkpoint raises it again before anything is written.
     # Nothing here takes a lock: a second signal can arrive while this very handler runs.
     STOP.set()
-    if not OVER.is_set():
+    if not OVER.is_set() and not critical.defer():
         raise KeyboardInterrupt
 
 

@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from . import swap
+from . import critical, swap
 from .errors import UsageError
 from .storage import Lock, digest, directory_entries, fault, remove_leftovers, temporary_name
 
@@ -245,7 +245,8 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
                 _carry_over(real, stage)
             write_manifest(stage)
             (stage / STAGE_MARK).unlink()
-            _swap(real, stage, in_place)
+            with critical.section():  # a swap file by file is never left half done
+                _swap(real, stage, in_place)
     except OSError as exc:
         if exc.errno == errno.EBUSY:
             raise UsageError(
@@ -253,7 +254,8 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
             ) from exc
         raise fault(exc, real) from exc
     finally:
-        shutil.rmtree(stage, ignore_errors=True)  # after an exchange it holds the old report
+        with critical.section():  # after an exchange it holds the old report: all of it goes
+            shutil.rmtree(stage, ignore_errors=True)
 
 
 def _carry_over(real: Path, stage: Path) -> None:

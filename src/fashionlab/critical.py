@@ -1,0 +1,38 @@
+"""Sections that a signal must not cut in half.
+
+The CLI's handler of SIGINT and SIGTERM raises KeyboardInterrupt wherever the main thread is. Most
+places are safe: what is unfinished is discarded. A few are not: a report swapped into a folder that
+cannot be renamed goes file by file (``outdir``), and an interrupt half-way would leave half of
+the old report and half of the new. Inside ``section()`` the handler only records the request
+(``defer``); the interrupt is raised when the section ends, with the folder whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+_depth = 0
+_pending = False
+
+
+@contextlib.contextmanager
+def section() -> Iterator[None]:
+    """Run the block to its end; a stop requested inside is raised after it."""
+    global _depth, _pending
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+    if _depth == 0 and _pending:
+        _pending = False
+        raise KeyboardInterrupt
+
+
+def defer() -> bool:
+    """For the signal handler: inside a section, remember the stop for its end and say True."""
+    global _pending
+    if _depth:
+        _pending = True
+    return _depth > 0
