@@ -178,16 +178,26 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
 
 @pytest.mark.parametrize("argv", [["run", "--no-extras", "--no-notebook", "--out", "report"],
                                   ["atlas", "--json"], ["explore", "--out", "maps"]])  # fmt: skip
+@pytest.mark.parametrize("which", ["$XDG_CACHE_HOME", "its fashionlab folder"])
 def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
-    argv: list[str], tmp_path: Path
+    argv: list[str], which: str, tmp_path: Path
 ) -> None:
     """The README's promise, through the real ``fashionlab`` program: exit 2, one line that names
-    $XDG_CACHE_HOME and the fix, nothing written."""
-    (tmp_path / "a-file").write_text("not a folder")
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
+    $XDG_CACHE_HOME and the fix, nothing written; a file at ``$XDG_CACHE_HOME/fashionlab`` is
+    left as it is."""
+    if which == "$XDG_CACHE_HOME":
+        (tmp_path / "a-file").write_text("not a folder")
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
+    else:
+        (tmp_path / "a-file").mkdir()
+        (tmp_path / "a-file" / "fashionlab").write_text("not a folder")
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
     done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "$XDG_CACHE_HOME" in lines[0] and "point" in lines[0], lines
     assert done.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+    if which != "$XDG_CACHE_HOME":
+        assert [p.name for p in (tmp_path / "a-file").iterdir()] == ["fashionlab"]
+        assert (tmp_path / "a-file" / "fashionlab").read_text() == "not a folder"

@@ -161,3 +161,20 @@ def test_hostile_files_outside_an_explicit_folder_are_skipped(where, official: P
     found = locate()
     assert found["train_images"].source == found["train_labels"].source == "system"
     assert (where["cache"] / images).is_symlink()  # left as found
+
+
+def test_a_download_into_a_cache_folder_that_is_a_file_is_one_clear_error(
+    where: dict[str, Path], official: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``$XDG_CACHE_HOME/fashionlab`` a file: the download path raised NotADirectoryError from
+    its lock (a hostile review's finding); now the usage error every command gives, the file
+    untouched."""
+    from fashionlab.errors import UsageError
+
+    _copy(official, where["mirror"])
+    (tmp_path / "xdg").mkdir()
+    (tmp_path / "xdg" / "fashionlab").write_text("mine")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    with pytest.raises(UsageError, match=r"fashionlab' .*is a file, not a folder; move it away"):
+        locate(verify=True)
+    assert (tmp_path / "xdg" / "fashionlab").read_text() == "mine"

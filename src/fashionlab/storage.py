@@ -42,11 +42,12 @@ def cache_home() -> Path:
     given = os.environ.get(CACHE_VARIABLE, "")
     base = given if os.path.isabs(given) else str(Path.home() / ".cache")
     home = Path(base)
-    if home.exists() and not home.is_dir():
-        raise UsageError(
-            f"the cache folder {str(home)!r} (from ${CACHE_VARIABLE}) is a file, not a folder; "
-            f"point ${CACHE_VARIABLE} at a folder"
-        )
+    for folder in (home, home / "fashionlab"):  # a file there is not fashionlab's to replace
+        if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+            raise UsageError(
+                f"the cache folder {str(folder)!r} (from ${CACHE_VARIABLE}) is a file, not a "
+                f"folder; move it away, or point ${CACHE_VARIABLE} at another folder"
+            )
     return home / "fashionlab"
 
 
