@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab import cache, storage
+from fashionlab import cache, locks, storage
 from fashionlab.errors import EnvironmentFault, UsageError
 
 
@@ -131,7 +131,7 @@ def test_cache_paths_of_the_wrong_type_are_repaired() -> None:
 
 
 def test_a_lock_that_is_a_folder_is_repaired() -> None:
-    lock = storage.Lock("test", "k", "a test")
+    lock = locks.Lock("test", "k", "a test")
     lock.path.mkdir(parents=True)
     with lock:
         assert lock.path.is_file()
@@ -173,13 +173,13 @@ def test_a_warm_cache_serves_without_taking_a_lock(monkeypatch: pytest.MonkeyPat
     def no_locks(*args: object, **kwargs: object) -> None:
         raise AssertionError("a warm read must not need a lock (read-only file systems)")
 
-    monkeypatch.setattr(storage.Lock, "acquire", no_locks)
+    monkeypatch.setattr(locks.Lock, "acquire", no_locks)
     assert cache.cached_json("test", key, lambda: [2]) == ([1], True)
 
 
 def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
-    code = ("import sys, time; from fashionlab import storage\n"
-            "lock = storage.Lock('test', 'k', 'a test'); lock.acquire(); print('held', flush=True)\n"
+    code = ("import sys, time; from fashionlab import locks\n"
+            "lock = locks.Lock('test', 'k', 'a test'); lock.acquire(); print('held', flush=True)\n"
             "time.sleep(30)\n")  # fmt: skip
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                               env=os.environ.copy())  # fmt: skip
@@ -187,7 +187,7 @@ def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         said: list[tuple[float, str]] = []
         started = time.monotonic()
-        lock = storage.Lock("test", "k", "the test entry")
+        lock = locks.Lock("test", "k", "the test entry")
 
         def notice(text: str) -> None:
             said.append((time.monotonic() - started, text))
@@ -209,8 +209,8 @@ def test_a_spare_lock_is_taken_outside_a_cache_below_a_file(tmp_path, monkeypatc
     (tmp_path / "a-file").touch()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file" / "cache"))
     with pytest.raises(NotADirectoryError):
-        storage.Lock("out", "k", "a test").acquire()  # a cache entry's lock still fails
-    with storage.Lock("out", "k", "a test", spare=True) as lock:
+        locks.Lock("out", "k", "a test").acquire()  # a cache entry's lock still fails
+    with locks.Lock("out", "k", "a test", spare=True) as lock:
         folder = tmp_path / "tmp" / f"fashionlab-locks-{os.getuid()}"
         assert lock.path.parent == folder and lock.path.is_file()
         assert folder.stat().st_mode & 0o777 == 0o700
@@ -232,15 +232,15 @@ def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_pa
         folder.mkdir(mode=0o700)
         os.chown(folder, 65534, 65534)
     with pytest.raises(EnvironmentFault, match="this user's alone"):
-        storage.spare_lock_folder()
+        locks.spare_lock_folder()
     assert list(elsewhere.iterdir()) == []  # nothing written through the planted folder
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
 def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_writable_one() -> None:
-    with storage.Lock("out", "k", "a test", spare=True):  # held here, through the writable cache
-        code = ("import logging, sys; from fashionlab import storage\n"
-                "lock = storage.Lock('out', 'k', 'the test folder', spare=True)\n"
+    with locks.Lock("out", "k", "a test", spare=True):  # held here, through the writable cache
+        code = ("import logging, sys; from fashionlab import locks\n"
+                "lock = locks.Lock('out', 'k', 'the test folder', spare=True)\n"
                 "lock.acquire(notice=lambda text: (print(text, flush=True), sys.exit(0)))\n"
                 "print('acquired')\n")  # fmt: skip
         done = read_only(storage.cache_home(), code)
@@ -250,12 +250,12 @@ def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_wri
 
 def test_a_lock_file_with_another_name_is_refused_not_written_through(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path / "no-such-folder"))  # and no spare either
-    monkeypatch.setattr(storage, "spare_lock_folder", lambda: (_ for _ in ()).throw(
+    monkeypatch.setattr(locks, "spare_lock_folder", lambda: (_ for _ in ()).throw(
         EnvironmentFault("no temporary folder")))  # fmt: skip
     victim = tmp_path / "victim"
     victim.write_text("precious")
     for spare in (False, True):
-        lock = storage.Lock("out", f"k{spare}", "a test", spare=spare)
+        lock = locks.Lock("out", f"k{spare}", "a test", spare=spare)
         lock.path.parent.mkdir(parents=True, exist_ok=True)
         lock.path.unlink(missing_ok=True)
         os.link(victim, lock.path)  # a hard link: the pid would be written into the victim
@@ -267,9 +267,9 @@ def test_a_lock_file_with_another_name_is_refused_not_written_through(tmp_path, 
 
 def test_lock_files_do_not_pile_up() -> None:
     for index in range(200):
-        with storage.Lock("out", f"/some/folder/{index}", "a test"):
+        with locks.Lock("out", f"/some/folder/{index}", "a test"):
             pass
-    assert len(list((storage.cache_home() / "locks").iterdir())) <= storage.LOCK_BUCKETS
+    assert len(list((storage.cache_home() / "locks").iterdir())) <= locks.LOCK_BUCKETS
 
 
 def test_a_killed_writers_leftovers_are_removed() -> None:
@@ -297,3 +297,25 @@ def test_a_relative_xdg_cache_home_is_ignored(value: str, monkeypatch: pytest.Mo
     monkeypatch.setenv("XDG_CACHE_HOME", value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert storage.cache_home() == tmp_path / "home" / ".cache" / "fashionlab"
+
+
+@pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero"])
+def test_a_blob_that_is_no_plain_file_is_discarded_at_once(kind: str) -> None:
+    """A FIFO where a blob belongs hung the read (a hostile review's finding): now the entry is
+    discarded and recomputed, within the alarm's 10 s."""
+    import signal
+
+    key = cache.key_of("test", {"x": 1})
+    cache.cached_json("test", key, lambda: [1])
+    blob = cache.entry_path("test", key) / "value.json"
+    blob.unlink()
+    if kind == "a pipe":
+        os.mkfifo(blob)
+    else:
+        blob.symlink_to("/dev/zero")
+    signal.alarm(10)
+    try:
+        assert cache.cached_json("test", key, lambda: [2]) == ([2], False)
+    finally:
+        signal.alarm(0)
+    assert cache.cached_json("test", key, lambda: [3]) == ([2], True)

@@ -340,6 +340,7 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
         replace(source, target)  # type: ignore[arg-type]
 
     monkeypatch.setattr(os, "replace", interrupting_replace)
+    console.reset()  # a command that ran before in this process left its flags set
     previous = signal.signal(signal.SIGINT, console.on_signal)
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -354,3 +355,27 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
     assert (real / "index.html").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert outdir.foreign_entry(real) is None  # a later run may write here again
+
+
+@pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero", "a giant"])
+def test_a_manifest_that_is_no_plain_file_is_refused_at_once(tmp_path: Path, kind: str) -> None:
+    """Reading a FIFO put where the manifest belongs waited forever, and /dev/zero filled memory
+    (a hostile review's finding): both are refused, within the alarm's 10 s."""
+    import signal
+
+    real = write_report(str(tmp_path / "out"), {"index.html": "a"})
+    manifest = real / outdir.MANIFEST
+    manifest.unlink()
+    if kind == "a pipe":
+        os.mkfifo(manifest)
+    elif kind == "a link to /dev/zero":
+        manifest.symlink_to("/dev/zero")
+    else:
+        with manifest.open("wb") as file:
+            file.truncate((16 << 20) + 1)  # sparse: one byte over the limit
+    signal.alarm(10)
+    try:
+        with pytest.raises(UsageError, match="fashionlab did not write"):
+            outdir.check(str(real), {})
+    finally:
+        signal.alarm(0)

@@ -26,7 +26,16 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .errors import EnvironmentFault
-from .storage import Lock, cache_home, digest, ensure_dir, remove_leftovers, temporary_name
+from .locks import Lock
+from .storage import (
+    MANIFEST_LIMIT,
+    cache_home,
+    digest,
+    ensure_dir,
+    read_plain,
+    remove_leftovers,  # fmt: skip
+    temporary_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +97,7 @@ def _discard(entry: Path, reason: str) -> None:
 
 
 def _read_blobs(entry: Path, namespace: str, key: str) -> dict[str, bytes]:
-    manifest = json.loads((entry / MANIFEST).read_text())
+    manifest = json.loads(read_plain(entry / MANIFEST, MANIFEST_LIMIT))
     if not isinstance(manifest, dict) or manifest.get("namespace") != namespace:
         raise ValueError("the manifest names another namespace")
     if manifest.get("key") != key:
@@ -100,7 +109,7 @@ def _read_blobs(entry: Path, namespace: str, key: str) -> dict[str, bytes]:
     for name, expected in files.items():
         if "/" in name or name.startswith("."):
             raise ValueError(f"the manifest lists an unsafe name {name!r}")
-        data = (entry / name).read_bytes()
+        data = read_plain(entry / name)
         if digest(data) != expected:
             raise ValueError(f"{name} does not match its SHA-256")
         blobs[name] = data

@@ -23,7 +23,16 @@ from pathlib import Path
 
 from . import critical, swap
 from .errors import UsageError
-from .storage import Lock, digest, directory_entries, fault, remove_leftovers, temporary_name
+from .locks import Lock
+from .storage import (
+    MANIFEST_LIMIT,
+    digest,
+    directory_entries,
+    fault,
+    read_plain,
+    remove_leftovers,  # fmt: skip
+    temporary_name,
+)
 
 MANIFEST = "fashionlab-manifest.json"
 STAGE_MARK = ".fashionlab-stage"  # the first file of every staging folder, gone before the swap
@@ -80,7 +89,7 @@ def _ours(folder: Path, entry: Path) -> bool:
 
 def _listed(folder: Path) -> dict[str, str]:
     """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
-    listed = json.loads((folder / MANIFEST).read_text())["files"]
+    listed = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))["files"]
     if not isinstance(listed, dict):
         raise TypeError(f"{MANIFEST} lists no files")
     for name in listed:  # a hand-made manifest must not reach outside the folder

@@ -36,7 +36,8 @@ import numpy as np
 
 from .. import config
 from ..errors import ChecksumError, DataError, DataFormatError, DownloadError
-from ..storage import cache_home, lock_for
+from ..locks import lock_for
+from ..storage import cache_home
 from . import download
 from .download import ENV_MIRRORS, MIRRORS, mirrors_from_env
 from .idx import (
