@@ -379,3 +379,17 @@ def test_a_manifest_that_is_no_plain_file_is_refused_at_once(tmp_path: Path, kin
             outdir.check(str(real), {})
     finally:
         signal.alarm(0)
+
+
+def test_a_previous_report_with_a_folder_made_read_only_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``chmod 555 report/figures``: the old figures could not be removed, and were left in a
+    hidden stage beside the report with no manifest to prove them fashionlab's (a hostile
+    review's finding). Root writes anywhere, so the probe answers as for a user."""
+    real = write_report(str(tmp_path / "out"), {"index.html": "a", "figures/x.png": "b"})
+    writable = outdir._can_create_in
+    monkeypatch.setattr(outdir, "_can_create_in",
+                        lambda folder: folder != real / "figures" and writable(folder))  # fmt: skip
+    with pytest.raises(UsageError, match="holds 'figures', which is not writable"):
+        outdir.check(str(real), {})

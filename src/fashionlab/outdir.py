@@ -162,6 +162,11 @@ def check_writable(real: Path, text: str, flag: str) -> None:
     if real.exists():
         if not _can_create_in(real):
             raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
+        below = next((p for p in sorted(real.rglob("*")) if p.is_dir() and not p.is_symlink()
+                      and not _can_create_in(p)), None)  # fmt: skip
+        if below is not None:  # its old files could not be removed: they would be left behind
+            raise UsageError(f"argument {flag}: {text!r} holds {str(below.relative_to(real))!r}, "
+                             "which is not writable; make it writable or pick another folder")  # fmt: skip
         if not _in_place(real) and not _can_create_in(real.parent):  # where the stage is built
             raise UsageError(f"argument {flag}: {text!r} is in a folder fashionlab cannot write "
                              f"({str(real.parent)!r}), where it builds the new output beside the "
