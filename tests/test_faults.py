@@ -363,7 +363,7 @@ def test_the_fault_hook_syntax(text, fault) -> None:
                                   # only the CLI's own two signals, at points that exist
                                   "signal:SIGSTOP@step:10", "signal:SIGKILL@step:1",
                                   "signal:SIGHUP@stage:1", "signal:SIGINT@bogus:1",
-                                  "signal:SIGINT@sweep:2:3"])  # fmt: skip
+                                  "signal:SIGINT@sweep:2:3", "signal:SIGINT@stage:\u00b2"])  # fmt: skip
 def test_a_malformed_fault_hook_is_a_usage_error(text) -> None:
     with pytest.raises(UsageError, match="FASHIONLAB_FAULT"):
         console.planned_fault(text)

@@ -190,7 +190,7 @@ def planned_fault(text: str | None = None) -> Fault | None:
     name = name.strip().upper()
     signum = signal.Signals.__members__.get(name if name.startswith("SIG") else f"SIG{name}")
     if (kind != "signal" or signum not in SIGNALS or unit.strip() not in FAULT_POINTS
-            or not number.strip().isdigit()):  # fmt: skip
+            or not (number.strip().isascii() and number.strip().isdigit())):  # fmt: skip
         raise UsageError(f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N or signal:SIGTERM@POINT:N "
                          f"with POINT one of {', '.join(FAULT_POINTS)}, e.g. signal:SIGINT@stage:3, "
                          f"got {text!r}")  # fmt: skip
