@@ -181,3 +181,12 @@ def test_symlink_to_dev_zero_is_refused(tiny_data_dir: Path) -> None:
     target.symlink_to("/dev/zero")
     with pytest.raises(DataFormatError, match="not a regular file"):
         locate(tiny_data_dir, verify=False)
+
+
+def test_a_file_missing_from_the_environment_variables_folder_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("FASHIONLAB_DATA", str(tmp_path / "empty"))
+    with pytest.raises(DataError, match=r"^\$FASHIONLAB_DATA .*empty: train-images.* is missing"):
+        locate(verify=False)

@@ -219,8 +219,9 @@ def _find(
             continue
         return LoadedFile(key, path, source.name, how, array)
     if sources[0].explicit:
+        named = f"${ENV_DATA_DIR} " if sources[0].name == "env" else ""  # --data-dir: the CLI's
         raise DataError(
-            f"{sources[0].folder}: {spec.filename} is missing; copy the official file there"
+            f"{named}{sources[0].folder}: {spec.filename} is missing; copy the official file there"
         )
     folders = ", ".join(str(source.folder) for source in sources)
     where = f"{spec.filename}: no verified copy in {folders}" + (
