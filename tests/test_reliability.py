@@ -504,6 +504,22 @@ def test_a_missing_file_is_not_retried(mirrors, tmp_path) -> None:
     assert waits == []  # a 404 cannot mend, so the next mirror is tried at once
 
 
+def test_a_pipe_in_a_file_mirror_is_refused_not_read_forever(tmp_path) -> None:
+    """A FIFO where a ``file://`` mirror's file should be hung the download (a hostile review's
+    finding); it is a failure of that mirror now, within the alarm's 10 s."""
+    content = os.urandom(1000)
+    (tmp_path / "mirror").mkdir()
+    os.mkfifo(tmp_path / "mirror" / "train-labels-idx1-ubyte.gz")
+    signal.alarm(10)
+    try:
+        with pytest.raises(DownloadError, match="not a regular file"):
+            download.fetch(_spec(content), tmp_path / "x.gz", ((tmp_path / "mirror").as_uri() + "/",),
+                           sleep=lambda seconds: None)  # fmt: skip
+    finally:
+        signal.alarm(0)
+    assert not (tmp_path / "x.gz").exists()
+
+
 def test_the_mirror_list_comes_from_the_environment(mirrors, tmp_path, monkeypatch) -> None:
     content = os.urandom(20_000)
     local = mirrors({"train-labels-idx1-ubyte.gz": content})

@@ -21,6 +21,7 @@ import logging
 import os
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -71,6 +72,10 @@ def _fetch_once(url: str, filename: str, sha256: str) -> bytes:
     from tqdm.auto import tqdm
 
     body = bytearray()
+    if url.startswith("file:"):  # a pipe or a device would be read forever: files only
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+        if path.exists() and not path.is_file():
+            raise _Permanent("not a regular file")
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
