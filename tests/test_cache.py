@@ -299,23 +299,50 @@ def test_a_relative_xdg_cache_home_is_ignored(value: str, monkeypatch: pytest.Mo
     assert storage.cache_home() == tmp_path / "home" / ".cache" / "fashionlab"
 
 
-@pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero"])
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero", "a folder"])
 def test_a_blob_that_is_no_plain_file_is_discarded_at_once(kind: str) -> None:
     """A FIFO where a blob belongs hung the read (a hostile review's finding): now the entry is
-    discarded and recomputed, within the alarm's 10 s."""
-    import signal
-
+    discarded and recomputed, within the 10 s timeout."""
     key = cache.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
     blob = cache.entry_path("test", key) / "value.json"
     blob.unlink()
     if kind == "a pipe":
         os.mkfifo(blob)
+    elif kind == "a folder":
+        blob.mkdir()
     else:
         blob.symlink_to("/dev/zero")
-    signal.alarm(10)
-    try:
-        assert cache.cached_json("test", key, lambda: [2]) == ([2], False)
-    finally:
-        signal.alarm(0)
+    assert cache.cached_json("test", key, lambda: [2]) == ([2], False)
     assert cache.cached_json("test", key, lambda: [3]) == ([2], True)
+
+
+def test_a_read_asks_only_for_the_memory_its_file_needs(tmp_path: Path) -> None:
+    """``read_plain`` once asked Python for its whole limit (4 GiB) up front: under a memory limit,
+    as on a shared server, every cache read failed with MemoryError (a code review's finding)."""
+    (tmp_path / "small").write_bytes(b"abc")
+    code = ("import resource, sys; from pathlib import Path; from fashionlab import storage\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+            "sys.stdout.write(storage.read_plain(Path(sys.argv[1])).decode())\n")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "small")],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0 and done.stdout == "abc", done.stderr[-500:]
+
+
+def test_a_stop_deferred_in_a_section_that_fails_is_not_raised_later() -> None:
+    """An error leaving a critical section carries on alone; the stop it deferred is not raised by
+    a later section (the CLI's STOP flag still holds it)."""
+    from fashionlab import critical
+
+    with pytest.raises(OSError, match="disk full"), critical.section():
+        assert critical.defer()
+        raise OSError("disk full")
+    with critical.section():
+        pass
+    # a stop inside nested sections is raised at the outer one's end only
+    with pytest.raises(KeyboardInterrupt), critical.section():
+        with critical.section():
+            assert critical.defer()
+        assert critical.defer()
+    assert not critical.defer()

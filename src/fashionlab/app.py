@@ -123,7 +123,7 @@ def study(config: Config, data: Data, progress: Progress) -> Study:
 
 
 @dataclass(frozen=True)
-class Report:
+class WrittenReport:
     """What ``run`` wrote: the folder (resolved) and the results its pages give."""
 
     folder: Path
@@ -131,7 +131,7 @@ class Report:
     notebook: bool  # whether the folder holds assignment.ipynb
 
 
-def run(config: Config, progress: Progress | None = None) -> Report:
+def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     """``fashionlab run``: the study, then the report swapped into ``config.out``."""
     from .render import meta, report
 
@@ -153,7 +153,7 @@ def run(config: Config, progress: Progress | None = None) -> Report:
             (stage / "assignment.ipynb").write_bytes(assignment_notebook(config, data, found))
             progress.stage_done("the assignment notebook", time.perf_counter() - started)
         progress.checkpoint()  # the last chance to stop before the new report replaces the old
-    return Report(real, found.results, config.notebook)
+    return WrittenReport(real, found.results, config.notebook)
 
 
 def _notebook_can_load(data_dir: str | None) -> None:

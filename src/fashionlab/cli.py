@@ -31,9 +31,12 @@ def _strict(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, str):  # a path's undecodable bytes, which Python holds as lone surrogates
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        try:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no byte stands for
+            return value.encode("utf-8", "backslashreplace").decode()
     if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
+        return {_strict(str(k)): _strict(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_strict(v) for v in value]
     return value

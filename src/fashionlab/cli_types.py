@@ -12,7 +12,7 @@ from typing import Any
 
 # What a person types: ASCII digits, with a sign or an exponent for a number. Python's int() and
 # float() also take "1_000" and other scripts' digits ("٣"), which a typo should not pass as.
-_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # int() refuses 4,300 digits and more
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 

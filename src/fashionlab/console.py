@@ -202,6 +202,7 @@ def reset() -> None:
     for flag in (STOP, OVER, _reported):
         flag.clear()
     _fired.clear()
+    critical.clear()
 
 
 class Console:

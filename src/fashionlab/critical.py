@@ -4,7 +4,8 @@ The CLI's handler of SIGINT and SIGTERM raises KeyboardInterrupt wherever the ma
 places are safe: what is unfinished is discarded. A few are not: a report swapped into a folder that
 cannot be renamed goes file by file (``outdir``), and an interrupt half-way would leave half of
 the old report and half of the new. Inside ``section()`` the handler only records the request
-(``defer``); the interrupt is raised when the section ends, with the folder whole.
+(``defer``); the interrupt is raised when the section ends, with the folder whole: the new
+report, when the stop came while it was being moved in.
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ def section() -> Iterator[None]:
         yield
     finally:
         _depth -= 1
-    if _depth == 0 and _pending:
-        _pending = False
+        stop = _depth == 0 and _pending
+        if _depth == 0:
+            _pending = False  # an error leaving the block carries on; the stop stays in STOP
+    if stop:
         raise KeyboardInterrupt
+
+
+def clear() -> None:
+    """A new command: no stop waiting for a section's end."""
+    global _pending
+    _pending = False
 
 
 def defer() -> bool:

@@ -158,12 +158,14 @@ def check_writable(real: Path, text: str, flag: str) -> None:
     """The folder, or the nearest folder above it that exists, must really take a new entry.
 
     A probe folder is made and removed, because ``os.access`` answers yes to root everywhere,
-    even under ``/proc`` or on a read-only mount, and the error would come after all the work."""
+    even under ``/proc`` or on a read-only mount, and the error would come after all the work.
+    The folders of a previous report, which are on the folder's own file system, are asked with
+    ``os.access`` (a probe left there by a killed run would make the report look foreign)."""
     if real.exists():
         if not _can_create_in(real):
             raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
         below = next((p for p in sorted(real.rglob("*")) if p.is_dir() and not p.is_symlink()
-                      and not _can_create_in(p)), None)  # fmt: skip
+                      and not os.access(p, os.W_OK | os.X_OK)), None)  # fmt: skip
         if below is not None:  # its old files could not be removed: they would be left behind
             raise UsageError(f"argument {flag}: {text!r} holds {str(below.relative_to(real))!r}, "
                              "which is not writable; make it writable or pick another folder")  # fmt: skip

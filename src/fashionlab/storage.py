@@ -40,7 +40,7 @@ def cache_home() -> Path:
     base = given if os.path.isabs(given) else str(Path.home() / ".cache")
     home = Path(base)
     for folder in (home, home / "fashionlab"):  # a file there is not fashionlab's to replace
-        if folder.exists() and not folder.is_dir():
+        if os.path.exists(folder) and not os.path.isdir(folder):  # False where it cannot look
             raise UsageError(
                 f"the cache folder {str(folder)!r} (from ${CACHE_VARIABLE}) is a file, not a "
                 f"folder; move it away, or point ${CACHE_VARIABLE} at another folder"
@@ -163,13 +163,19 @@ def read_plain(path: Path, limit: int = 1 << 32) -> bytes:
     """The bytes of the regular file at ``path`` (a link to one is followed), at most ``limit``;
     ValueError for a pipe, a device, a folder or a larger file. The file is opened without
     blocking, so a FIFO put where a file was written never hangs the read."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with open(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise ValueError(f"{path.name} is not a regular file")
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"{path.name} holds more than {limit:,} bytes")
+        if info.st_size > limit:
+            raise ValueError(f"{path.name} holds more than {limit:,} bytes")
+        with open(fd, "rb", closefd=False) as file:
+            data = file.read(info.st_size + 1)  # one byte more shows a file that grew meanwhile
+    finally:
+        os.close(fd)
+    if len(data) > min(limit, info.st_size):
+        raise ValueError(f"{path.name} changed while it was read")
     return data
 
 

@@ -138,10 +138,12 @@ def check_figures(sections: list[Section], figures: Mapping[str, bytes]) -> None
     figure, each a PNG or SVG file as its name says: a cached study is checked so before it is
     served, so that a rehashed entry cannot add, drop or swap a figure."""
     shown = sorted(stem for section in sections for stem, _ in section.figures)
-    if sorted(name.rpartition(".")[0] for name in figures) != shown:
-        raise ValueError(
-            f"its {len(figures)} figure files are not the {len(shown)} the report shows"
-        )
+    held = sorted(name.rpartition(".")[0] for name in figures)
+    if held != shown:
+        extra = sorted(set(held) - set(shown)) or "none"
+        missing = sorted(set(shown) - set(held)) or "none"
+        raise ValueError(f"its figures are not the report's (unexpected: {extra}, missing: "
+                         f"{missing}, {len(held)} files for {len(shown)} figures)")  # fmt: skip
     for name, data in figures.items():
         mime_type(name, data)
 
