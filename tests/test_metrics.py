@@ -17,6 +17,7 @@ from fashionlab.analysis.metrics import (
     mcnemar_exact,
     mean_sd,
     percent,
+    prediction_interval,
     share_text,
     significant_win,
     wilson_interval,
@@ -184,6 +185,20 @@ def test_mean_sd_uses_the_sample_standard_deviation() -> None:
     assert sd == pytest.approx(math.sqrt(((0.02) ** 2 + 0 + 0.02**2) / 2))  # divide by n - 1
     with pytest.raises(ValueError, match="at least 2 numbers, got shape \\(1,\\)"):
         mean_sd([0.8])
+
+
+def test_the_prediction_interval_covers_one_more_draw_95_times_in_100() -> None:
+    """Against a simulation: five draws give the interval, a sixth falls in it about 95 % of the
+    time (a confidence interval of the mean, too narrow here, would cover far less)."""
+    rng = np.random.default_rng(0)
+    draws = rng.normal(0.885, 0.005, size=(20_000, 6))
+    inside = [
+        low <= row[5] <= high for row in draws for low, high in [prediction_interval(row[:5])]
+    ]
+    assert np.mean(inside) == pytest.approx(0.95, abs=0.006)
+    low, high = prediction_interval([0.8945, 0.885, 0.8845, 0.8925, 0.8835])  # the report's seeds
+    assert (round(low, 4), round(high, 4)) == (0.8725, 0.9035)
+    assert stats.t.ppf(0.975, 4) == pytest.approx(2.776, abs=1e-3)
 
 
 def test_a_share_short_of_one_is_never_shown_as_one() -> None:

@@ -229,3 +229,13 @@ def mean_sd(values: np.ndarray | list[float]) -> tuple[float, float]:
             f"values must be a 1-D sequence of at least 2 numbers, got shape {array.shape}"
         )
     return float(np.mean(array)), float(np.std(array, ddof=1))
+
+
+def prediction_interval(values: np.ndarray | list[float],
+                        confidence: float = 0.95) -> tuple[float, float]:  # fmt: skip
+    """Where one more draw from the values' population falls with probability ``confidence``,
+    assuming it is normal: mean ± t(k - 1) · sd · sqrt(1 + 1/k) over k values (e.g. seeds)."""
+    mean, sd = mean_sd(values)
+    k = len(values)
+    half = float(stats.t.ppf((1 + confidence) / 2, k - 1)) * sd * math.sqrt(1 + 1 / k)
+    return mean - half, mean + half

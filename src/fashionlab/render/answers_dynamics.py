@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
-from .format import UNDECIDABLE_LEAD, pair_name, pct, plural
+from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
 
 
 def dynamics_paragraph(run: LogregResult) -> list[str]:
@@ -44,8 +44,9 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         until = (f"until at least step {analysed}, where the analysis of the first steps ends"
                  if found["zigzag_to_step"] >= analysed else f"to {found['zigzag_to_step']}")  # fmt: skip
         zigzag = (
-            f" Meanwhile validation accuracy zig-zags between {pct(found['zigzag_low'])} and "
-            f"{pct(found['zigzag_high'])} from step {found['zigzag_from_step']} {until}."
+            f" Meanwhile validation accuracy goes up and down from one step to the next, from "
+            f"step {found['zigzag_from_step']} {until}, while rising overall (between "
+            f"{pct(found['zigzag_low'])} and {pct(found['zigzag_high'])} over those steps)."
         )
     settles = ""
     below = found["curvature_below_limit_step"]
@@ -91,9 +92,9 @@ def _smoothness(run: LogregResult) -> str:
     if not found["step_exceeds_limit"]:
         return f"{said}, and its loss falls smoothly."
     if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
-        return (f"{said}, and its validation accuracy zig-zags between "
-                f"{pct(found['zigzag_low'])} and {pct(found['zigzag_high'])} from step "
-                f"{found['zigzag_from_step']} (Q4.2).")  # fmt: skip
+        return (f"{said}, and its validation accuracy goes up and down from one step to the "
+                f"next from step {found['zigzag_from_step']} while rising overall (between "
+                f"{pct(found['zigzag_low'])} and {pct(found['zigzag_high'])}; Q4.2).")  # fmt: skip
     if found["loss_rises"]:
         return f"{said}, and its first steps raise the training loss."
     return f"{said}, so its first steps can overshoot."
@@ -120,7 +121,7 @@ def rate_grid_paragraph(results: Results) -> list[str]:
             if len(best) == 1
             else f"For {pair_name(run.classes)} {len(best)} cells of the grid tie for the best; the "
             f"one with the fewest steps is {where}"
-        ) + f" ({pct(top / run.n_val, run.n_val)})"
+        ) + f", at {interval(top / run.n_val, run.n_val)}"
         assignment = right.get((run.learning_rate, run.steps))
         if (run.learning_rate, run.steps) in best and len(best) > 1:
             text += ", and the assignment's setting is among them"
@@ -128,8 +129,9 @@ def rate_grid_paragraph(results: Results) -> list[str]:
             lead = plural(top - assignment, "validation image")
             why = (f"{lead} more: too few for McNemar's exact test to call significant whatever "
                    "the images, and picked on those same rows" if top - assignment <= UNDECIDABLE_LEAD
-                   else f"{lead} more, picked on those same rows, so the lead is optimistic")  # fmt: skip
-            text += (f", against {pct(assignment / run.n_val, run.n_val)} at the assignment's "
+                   else f"{lead} more, not tested, as the grid keeps no per-image scores, and "
+                   "picked on those same rows, so the lead is optimistic")  # fmt: skip
+            text += (f", against {interval(assignment / run.n_val, run.n_val)} at the assignment's "
                      f"setting ({why})")  # fmt: skip
         diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
         text += "."
@@ -140,6 +142,6 @@ def rate_grid_paragraph(results: Results) -> list[str]:
         return []
     return [
         " ".join(sentences)
-        + " The report's learning-rate grids show where the steps are too small to get "
-        "far in time and where they are too large to settle."
+        + " The report's learning-rate grids show, cell by cell, how far each step size gets "
+        "in a given number of steps."
     ]

@@ -7,7 +7,7 @@ rows; otherwise the text says the difference could be chance.
 
 from __future__ import annotations
 
-from ..analysis.metrics import error_count, from_bits, mean_sd, paired_test
+from ..analysis.metrics import error_count, from_bits, mean_sd, paired_test, prediction_interval
 from ..config import CONVERGENCE_MAX_STEPS
 from ..results import Comparison, LogregResult, McNemar, Results
 from .format import count, interval, pair_name, pct, plural, wall_time
@@ -172,19 +172,25 @@ def seed_spread(compared: Comparison) -> str:
 
 
 def _keras_run_among_seeds(keras: float, seeds: list[float], n: int) -> str:
-    """Where the single Keras run's official test accuracy falls in the seeds' spread, compared
-    in rows right of ``n`` (Keras reports a float32, the seeds a float64)."""
+    """Where the single Keras run's official test accuracy falls among the seeds', compared in
+    rows right of ``n`` (Keras reports a float32, the seeds a float64), and against the range one
+    more run would fall in."""
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
-    if errors < min(spread) or errors > max(spread):
-        side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
-                                else ("lower", "at least", min(seeds)))  # fmt: skip
-        return (f"The single Keras run above scores {side} on the official test images than every "
-                f"one of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Among "
-                f"{len(seeds) + 1} runs alike one of them ends {side} than all the others by "
-                f"chance one time in {len(seeds) + 1}, and these seeds come from another program, "
-                "so this is weak evidence of luck: the mean over seeds is the steadier estimate.")  # fmt: skip
-    return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls within "
-            "that spread.")  # fmt: skip
+    if min(spread) <= errors <= max(spread):
+        return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls "
+                "within that spread.")  # fmt: skip
+    side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
+                            else ("lower", "at least", min(seeds)))  # fmt: skip
+    low, high = prediction_interval(seeds)
+    inside = "inside" if low <= keras <= high else "outside"
+    return (f"The single Keras run above scores {side} on the official test images than every one "
+            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). A given run of "
+            f"{len(seeds) + 1} alike ends {side} than the other {len(seeds)} by chance one time in "
+            f"{len(seeds) + 1}, and these seeds come from another program, so this does not show "
+            f"that one program trains a {'better' if side == 'higher' else 'worse'} network. "
+            f"Judged from the {len(seeds)} seeds, one more run falls between {pct(low)} and "
+            f"{pct(high)} 95 times in 100 (a t prediction interval), and the Keras run is {inside} "
+            "that range.")  # fmt: skip
 
 
 def _overfitting(results: Results) -> str:
@@ -217,7 +223,9 @@ def _why(results: Results) -> str:
         return lead + reason
     longer = verdict(compared.converged_test)
     conclusion = {
-        "significantly better": "so the network's advantage is not only a matter of longer training",
+        "significantly better": "so the network's advantage is not only a matter of longer training "
+        "(for one training run on those rows: the spread over seeds is measured for the "
+        "assignment's network only)",
         "significantly worse": "so trained long enough, logistic regression does better than this "
         "network on these rows",
         "not distinguishable from it": "so these rows cannot tell the network from logistic "
