@@ -33,11 +33,9 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     )
     rise = ""
     if found["loss_rises"] and found["rise_from_step"] is not None:
-        rise = (
-            f" The training loss climbs from {found['rise_from_loss']:.3f} at step "
-            f"{found['rise_from_step']} to {found['rise_to_loss']:.3f} at step "
-            f"{found['rise_to_step']}."
-        )
+        rise = (f" The training loss climbs from {found['rise_from_loss']:.3f} at step "
+                f"{found['rise_from_step']} to {found['rise_to_loss']:.3f} at step "
+                f"{found['rise_to_step']}.")  # fmt: skip
     zigzag = ""
     if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
         analysed = min(FIRST_STEPS, run.steps)
