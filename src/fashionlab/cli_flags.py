@@ -94,6 +94,22 @@ def _pair_flag(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
     )
 
 
+def _training_flags(
+    parser: argparse.ArgumentParser, epochs: int, patience: int | None = None
+) -> None:
+    """``--epochs`` (and ``--patience``) of a network's training, and its ``--seed``."""
+    parser.add_argument(
+        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=epochs, metavar="N"
+    )
+    if patience is not None:
+        parser.add_argument(
+            "--patience", type=integer(1, defaults.MAX_EPOCHS), default=patience, metavar="N"
+        )
+    parser.add_argument(
+        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="fashionlab",
@@ -144,17 +160,9 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """nn."""
     nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
     _pair_flag(nn, ["Pullover", "Coat"])
-    nn.add_argument(
-        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=Config.epochs, metavar="N"
-    )
+    _training_flags(nn, Config.epochs, Config.patience)
     nn.add_argument(
         "--batch-size", type=integer(1, 100_000), default=Config.batch_size, metavar="N"
-    )
-    nn.add_argument(
-        "--patience", type=integer(1, defaults.MAX_EPOCHS), default=Config.patience, metavar="N"
-    )
-    nn.add_argument(
-        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
     )
     _add_data_flags(nn)
     nn.add_argument("--plot", type=folder_path, metavar="DIR", help="write loss/accuracy curves")
@@ -167,12 +175,7 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     run.add_argument("--out", type=folder_path, default="report", metavar="DIR")
     _add_data_flags(run)
     run.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
-    run.add_argument(
-        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=Config.epochs, metavar="N"
-    )
-    run.add_argument(
-        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
-    )
+    _training_flags(run, Config.epochs)
     run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT")
     run.add_argument("--author", type=_text, default=None, metavar="TEXT")
     run.add_argument(
@@ -197,32 +200,13 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """atlas and softmax."""
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
     engine_flags(atlas)
-    atlas.add_argument(
-        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=defaults.ATLAS_EPOCHS, metavar="N"
-    )
-    atlas.add_argument(
-        "--patience",
-        type=integer(1, defaults.MAX_EPOCHS),
-        default=defaults.ATLAS_PATIENCE,
-        metavar="N",
-    )
-    atlas.add_argument(
-        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
-    )
+    _training_flags(atlas, defaults.ATLAS_EPOCHS, defaults.ATLAS_PATIENCE)
     _add_data_flags(atlas)
     atlas.add_argument("--plot", type=folder_path, metavar="DIR", help="write the heat map")
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
-    softmax.add_argument(
-        "--epochs",
-        type=integer(1, defaults.MAX_EPOCHS),
-        default=defaults.SOFTMAX_EPOCHS,
-        metavar="N",
-    )
-    softmax.add_argument(
-        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
-    )
+    _training_flags(softmax, defaults.SOFTMAX_EPOCHS)
     _add_data_flags(softmax)
     softmax.add_argument(
         "--plot", type=folder_path, metavar="DIR", help="write the confusion matrix"
