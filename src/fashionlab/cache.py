@@ -33,7 +33,7 @@ from .storage import (
     digest,
     ensure_dir,
     read_plain,
-    remove_leftovers,  # fmt: skip
+    remove_leftovers,
     temporary_name,
 )
 

@@ -16,17 +16,15 @@ _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # int() refuses 4,300 digits and mor
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
-def integer(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An integer in [low, high] (no upper bound when ``high`` is None), in ASCII digits."""
+def integer(low: int, high: int) -> Callable[[str], int]:
+    """An integer in [low, high], in ASCII digits."""
 
     def parse(text: str) -> int:
-        bound = f">= {low}" if high is None else f"between {low:,} and {high:,}"
-        if not _INTEGER.fullmatch(text.strip()):
-            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
-        value = int(text.strip())
-        if value < low or (high is not None and value > high):
-            raise argparse.ArgumentTypeError(f"must be an integer {bound}, got {text!r}")
-        return value
+        if not _INTEGER.fullmatch(text.strip()) or not low <= int(text.strip()) <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer between {low:,} and {high:,}, got {text!r}"
+            )
+        return int(text.strip())
 
     return parse
 

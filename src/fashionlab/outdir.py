@@ -30,7 +30,7 @@ from .storage import (
     directory_entries,
     fault,
     read_plain,
-    remove_leftovers,  # fmt: skip
+    remove_leftovers,
     temporary_name,
 )
 

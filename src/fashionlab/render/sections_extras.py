@@ -102,15 +102,14 @@ def _extremes(ranked: list[AtlasPair]) -> str:
     top, bottom = ranked[-1], ranked[0]
     near = sum(right[-1] - n <= 1 for n in right[:-1])
     with_near = f", and {plural(near, 'other pair')} within one image of it" if near else ""
-    low, high = (wilson_interval(right[i], ranked[i].n_val) for i in (0, 1))
-    overlap = (
-        "whose 95% intervals overlap" if low[1] >= high[0] else "whose 95% intervals do not overlap"
-    )
+    lowest, second = (wilson_interval(right[i], ranked[i].n_val) for i in (0, 1))
+    overlap = "overlap" if lowest[1] >= second[0] else "do not overlap"
     return (f"After 100 steps the highest validation accuracy is {pct(top.logreg_val_accuracy, top.n_val)} "
             f"({pair_name(top.classes)}{with_near}) and the lowest "
             f"{pct(bottom.logreg_val_accuracy, bottom.n_val)} ({pair_name(bottom.classes)}, next "
             f"{pair_name(ranked[1].classes)} at {pct(ranked[1].logreg_val_accuracy, ranked[1].n_val)}, "
-            f"{overlap}; two pairs are scored on different images, so no paired test ranks them).")  # fmt: skip
+            f"whose 95% intervals {overlap}; two pairs are scored on different images, so no paired "
+            "test ranks them).")  # fmt: skip
 
 
 def _settings_note(results: Results, settings: dict[str, int]) -> str:
