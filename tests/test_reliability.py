@@ -24,7 +24,7 @@ from conftest import LOGGED_CLI, write_tiny_dataset
 from fashionlab import outdir
 from fashionlab.analysis.atlas import network_groups
 from fashionlab.config import ALL_PAIRS
-from fashionlab.console import INTERRUPTED
+from fashionlab.console import INTERRUPTED, Console
 from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
 from fashionlab.errors import DataError, DownloadError
@@ -617,3 +617,17 @@ def test_a_sweep_stopped_by_a_real_signal_resumes_through_the_program(tmp_path) 
     rows = json.loads(out)["rows"]
     assert sorted(row["seed"] for row in rows) == [1, 2, 3, 4, 5, 6]
     assert len(list(cache.glob("fashionlab/sweep-logreg/*"))) == 6
+
+
+def test_progress_lines_give_the_share_done(monkeypatch, capsys) -> None:
+    """Where stderr is not a terminal, a stage's ticks are logged once per tenth of the work, each
+    with its own share: 3 of 45 is 6 %, not the tenth it falls in."""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    progress = Console()
+    progress._started -= 60  # past the 2 s before ticks are shown
+    for done in range(1, 46):
+        progress.tick("network", done, 45)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[:3] == ["      network 1/45 (2%)", "      network 5/45 (11%)",
+                         "      network 9/45 (20%)"]  # fmt: skip
+    assert lines[-1] == "      network 45/45 (100%)" and len(lines) == 11

@@ -260,7 +260,7 @@ class Console:
                 self._end_line()
         elif self._shown.get(what, -1) < tenth:
             self._shown[what] = tenth
-            say(f"      {what} {done}/{total} ({10 * tenth}%) {note}".rstrip())
+            say(f"      {what} {done}/{total} ({100 * done // max(total, 1)}%) {note}".rstrip())
 
     def _end_line(self) -> None:
         if self._open:
