@@ -27,6 +27,7 @@ from fashionlab.config import ALL_PAIRS
 from fashionlab.console import INTERRUPTED, Console
 from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
+from fashionlab.entry import program as entry_program
 from fashionlab.errors import DataError, DownloadError
 
 SRC = Path(__file__).parents[1] / "src"
@@ -631,3 +632,18 @@ def test_progress_lines_give_the_share_done(monkeypatch, capsys) -> None:
     assert lines[:3] == ["      network 1/45 (2%)", "      network 5/45 (11%)",
                          "      network 9/45 (20%)"]  # fmt: skip
     assert lines[-1] == "      network 45/45 (100%)" and len(lines) == 11
+
+
+class _InterruptedImport:
+    """A finder that answers the CLI's import with a Ctrl-C, as one in its first 50 ms would."""
+
+    def find_spec(self, name: str, path: object, target: object = None) -> None:
+        if name == "fashionlab.cli":
+            raise KeyboardInterrupt
+
+
+def test_a_ctrl_c_while_the_cli_loads_ends_with_one_line(monkeypatch, capsys) -> None:
+    monkeypatch.delitem(sys.modules, "fashionlab.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(), *sys.meta_path])
+    assert entry_program() == 130
+    assert capsys.readouterr().err == "fashionlab: interrupted\n"

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import program
+from .entry import program
 
 sys.exit(program())
