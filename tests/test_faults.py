@@ -532,6 +532,20 @@ def test_a_different_copy_without_the_notebook_is_said_before_the_work(data_dir,
     assert not (tmp_path / "r").exists()
 
 
+def test_a_different_copy_in_the_cache_is_checked_as_loaded(data_dir, tmp_path) -> None:
+    """Without --data-dir, the copy the study loads is the one checked: not a new search, which
+    skipped this cache copy, found the official files elsewhere, and let the notebook run on
+    other data than the study's."""
+    cache = tmp_path / "cache"
+    shutil.copytree(data_dir, cache / "fashionlab")
+    before = {p.name: p.read_bytes() for p in (cache / "fashionlab").iterdir()}
+    done = fashionlab("run", "--no-verify", "--out", str(tmp_path / "r"),
+                      env={"XDG_CACHE_HOME": str(cache), "FASHIONLAB_MIRRORS": "http://127.0.0.1:9/"})  # fmt: skip
+    one_line(done, 2, "the assignment notebook loads only the official files", str(cache))
+    assert {p.name: p.read_bytes() for p in (cache / "fashionlab").iterdir()} == before
+    assert not (tmp_path / "r").exists()
+
+
 def test_parsing_the_flags_imports_no_matplotlib() -> None:
     """matplotlib makes its cache folder when imported: only after fashionlab has chosen it (a
     relative $XDG_CACHE_HOME must not leave a folder in the current one)."""

@@ -17,7 +17,7 @@ from .artifacts import Artifacts
 from .config import Config
 from .data import sources
 from .data.loaded import Data, load_data
-from .errors import ChecksumError, UsageError
+from .errors import UsageError
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
@@ -139,7 +139,7 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     real = prepare(config.out, config.data_dir)
     data = load_data(config.data_dir, verify=config.verify)
     if config.notebook and not config.verify:
-        _notebook_can_load(config.data_dir)
+        _notebook_can_load(data)
     found = study(config, data, progress)
     with outdir.report_folder(real) as stage:
         (stage / "figures").mkdir()
@@ -156,17 +156,19 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     return WrittenReport(real, found.results, config.notebook)
 
 
-def _notebook_can_load(data_dir: str | None) -> None:
+def _notebook_can_load(data: Data) -> None:
     """The notebook's ``load_fashion_mnist()`` takes only the official files: with a deliberately
-    different copy (``--no-verify``), say so before the work rather than in its cell 4 after it."""
-    from .data.datasets import locate
+    different copy (``--no-verify``), say so before the work rather than in its cell 4 after it.
+    The arrays the study loaded are checked, not a new search, which could find (or download)
+    other files than the study's."""
+    from .data.datasets import FILES, is_official
 
-    try:
-        locate(data_dir, verify=True)
-    except ChecksumError as exc:
-        found = str(exc).split(";")[0]  # what differs, without the remedies of a plain load
-        raise UsageError(f"the assignment notebook loads only the official files ({found}); add "
-                         "--no-notebook to run the study on this copy") from None  # fmt: skip
+    for key, spec in FILES.items():
+        if not is_official(getattr(data, key), spec):
+            where = data.sources[spec.filename]["path"]
+            raise UsageError(f"the assignment notebook loads only the official files ({where} is "
+                             f"not the official {spec.filename}); add --no-notebook to run the "
+                             "study on this copy")  # fmt: skip
 
 
 def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:

@@ -146,6 +146,14 @@ def read_file(
         raise DataFormatError(f"{exc}; {remedy}") from None
 
 
+def is_official(array: np.ndarray, spec: RemoteFile) -> bool:
+    """Whether a decoded array is the official file's content: the SHA-256 of the decompressed
+    file (its IDX header, then the data), which any faithful copy shares whatever its gzip."""
+    payload = hashlib.sha256(idx_header(array))
+    payload.update(np.ascontiguousarray(array).data)
+    return payload.hexdigest() == spec.payload_sha256
+
+
 def _read_file(path: Path, spec: RemoteFile, verify: bool, remedy: str) -> tuple[np.ndarray, str]:
     archive = read_archive(path)
     archive_ok = verify and hashlib.sha256(archive).hexdigest() == spec.sha256
@@ -154,9 +162,7 @@ def _read_file(path: Path, spec: RemoteFile, verify: bool, remedy: str) -> tuple
     if archive_ok:
         how = "archive sha256"
     elif verify:
-        payload = hashlib.sha256(idx_header(array))  # the decompressed file: header, then data
-        payload.update(np.ascontiguousarray(array).data)
-        if payload.hexdigest() != spec.payload_sha256:
+        if not is_official(array, spec):
             raise ChecksumError(
                 f"{path}: SHA-256 does not match the official {spec.filename}; {remedy}, "
                 "or pass --no-verify to use a deliberately different copy"
