@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab import outdir
+from fashionlab import outdir, outpath
 from fashionlab.errors import UsageError
 
 
@@ -305,9 +305,9 @@ def test_a_folder_whose_parent_cannot_take_the_stage_is_refused_first(
     any work, not after it (root passes every permission test, so the probe is made to fail)."""
     real = tmp_path / "locked" / "out"
     real.mkdir(parents=True)
-    can_create = outdir._can_create_in
+    can_create = outpath._can_create_in
     monkeypatch.setattr(
-        outdir, "_can_create_in", lambda folder: folder != real.parent and can_create(folder)
+        outpath, "_can_create_in", lambda folder: folder != real.parent and can_create(folder)
     )
     with pytest.raises(UsageError, match=r"is in a folder fashionlab cannot write \('.*locked'\)"):
         outdir.check(str(real), {})
@@ -327,7 +327,7 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
 
     real = tmp_path / "out"
     write_report(str(real), {"index.html": "old", "report.md": "old", "figures/a.png": "x"})
-    monkeypatch.setattr(outdir, "_in_place", lambda folder: True)
+    monkeypatch.setattr(outpath, "in_place", lambda folder: True)
     moved, inside = 0, []
     replace = os.replace
 

@@ -21,9 +21,10 @@ import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from . import critical, swap
+from . import critical, outpath, swap
 from .errors import UsageError
 from .locks import Lock
+from .outpath import check_writable, resolve
 from .storage import (
     MANIFEST_LIMIT,
     digest,
@@ -31,40 +32,12 @@ from .storage import (
     fault,
     read_plain,
     remove_leftovers,
-    temporary_name,
 )
 
 MANIFEST = "fashionlab-manifest.json"
 STAGE_MARK = ".fashionlab-stage"  # the first file of every staging folder, gone before the swap
 STAGE_PREFIX = ".fashionlab-stage."
 _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
-
-
-def resolve(text: str, flag: str = "--out") -> Path:
-    """The real folder behind ``text``: symlinks followed, never replaced; checked for sense."""
-    if not str(text).strip():
-        raise UsageError(f"argument {flag}: must be a folder path, got {text!r}")
-    try:
-        path = Path(text).expanduser()
-    except RuntimeError as exc:  # "~someone" who has no home here
-        raise UsageError(f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's "
-                         "full path") from None  # fmt: skip
-    try:
-        real = path.resolve(strict=path.is_symlink())
-    except FileNotFoundError:
-        raise UsageError(f"argument {flag}: {text!r} is a symlink to a missing folder; "
-                         "create its target or pick another folder") from None  # fmt: skip
-    except (RuntimeError, OSError) as exc:  # a symlink loop
-        raise UsageError(
-            f"argument {flag}: cannot follow {text!r} ({exc}); pick another folder"
-        ) from None
-    for parent in reversed(real.parents):
-        if parent.exists() and not parent.is_dir():
-            raise UsageError(f"argument {flag}: {str(parent)!r} is a file, so {text!r} cannot be "
-                             "a folder; pick a folder path")  # fmt: skip
-    if real.exists() and not real.is_dir():
-        raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
-    return real
 
 
 def stage_path(real: Path, in_place: bool) -> Path:
@@ -154,54 +127,11 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
     return real
 
 
-def check_writable(real: Path, text: str, flag: str) -> None:
-    """The folder, or the nearest folder above it that exists, must really take a new entry.
-
-    A probe folder is made and removed, because ``os.access`` answers yes to root everywhere,
-    even under ``/proc`` or on a read-only mount, and the error would come after all the work.
-    The folders of a previous report, which are on the folder's own file system, are asked with
-    ``os.access`` (a probe left there by a killed run would make the report look foreign)."""
-    if real.exists():
-        if not _can_create_in(real):
-            raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
-        below = next((p for p in sorted(real.rglob("*")) if p.is_dir() and not p.is_symlink()
-                      and not os.access(p, os.W_OK | os.X_OK)), None)  # fmt: skip
-        if below is not None:  # its old files could not be removed: they would be left behind
-            raise UsageError(f"argument {flag}: {text!r} holds {str(below.relative_to(real))!r}, "
-                             "which is not writable; make it writable or pick another folder")  # fmt: skip
-        if not _in_place(real) and not _can_create_in(real.parent):  # where the stage is built
-            raise UsageError(f"argument {flag}: {text!r} is in a folder fashionlab cannot write "
-                             f"({str(real.parent)!r}), where it builds the new output beside the "
-                             "old; pick another folder")  # fmt: skip
-        return
-    ancestor = next(p for p in real.parents if p.exists())
-    if not _can_create_in(ancestor):
-        raise UsageError(f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
-                         "writable; pick another folder")  # fmt: skip
-
-
-def _can_create_in(folder: Path) -> bool:
-    probe = temporary_name(folder / "fashionlab-probe")  # named as leftovers are
-    try:
-        probe.mkdir()
-    except FileExistsError:
-        return True
-    except OSError:
-        return False
-    probe.rmdir()
-    return True
-
-
 def write_manifest(stage: Path) -> None:
     files = {str(p.relative_to(stage)): digest(p.read_bytes()) for p in directory_entries(stage)
              if p != stage / STAGE_MARK}  # fmt: skip
     text = json.dumps({"tool": "fashionlab", "files": files}, indent=1, sort_keys=True)
     (stage / MANIFEST).write_text(text + "\n")
-
-
-def _in_place(real: Path) -> bool:
-    """A folder that cannot be renamed: a mount point, the root or the current directory."""
-    return real.exists() and (os.path.ismount(real) or real == Path.cwd().resolve())
 
 
 def _replace_contents(real: Path, stage: Path) -> None:
@@ -238,7 +168,7 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
     fashionlab wrote there before (and that the stage does not replace) are carried over, under
     the same lock, so that two commands adding to one folder at once both keep theirs.
     """
-    in_place = _in_place(real)
+    in_place = outpath.in_place(real)
     stage = stage_path(real, in_place)
     if not in_place:
         real.parent.mkdir(parents=True, exist_ok=True)
