@@ -554,3 +554,15 @@ def test_parsing_the_flags_imports_no_matplotlib() -> None:
             "print('matplotlib' in sys.modules)")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_one_commands_folder_is_not_another_commands_to_replace(data_dir, tmp_path) -> None:
+    """`explore --out` once deleted the figures `logreg --plot` had written there: the folder was
+    fashionlab's, so it passed. Now it is refused, before any work, and every file stays."""
+    plots = tmp_path / "plots"
+    assert fashionlab(*LOGREG, "--data-dir", str(data_dir), "--plot", str(plots)).returncode == 0
+    before = {p.name: p.read_bytes() for p in plots.iterdir()}
+    for command in (["explore", "--out"], ["run", "--out"], ["sweep", "--out"]):
+        done = fashionlab(*command, str(plots), "--data-dir", str(data_dir), "--no-verify")
+        one_line(done, 2, "holds the figures of --plot", "pick a new or empty folder")
+    assert {p.name: p.read_bytes() for p in plots.iterdir()} == before

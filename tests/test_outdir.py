@@ -25,8 +25,8 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def write_report(target: str, files: dict[str, str]) -> Path:
-    real = outdir.check(target, {})
-    with outdir.report_folder(real) as stage:
+    real = outdir.check(target, {}, "report")
+    with outdir.report_folder(real, "report") as stage:
         for name, text in files.items():
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             (stage / name).write_text(text)
@@ -60,7 +60,7 @@ def test_a_folder_holding_anything_else_is_refused_untouched(tmp_path: Path, for
     with pytest.raises(
         UsageError, match=r"holds .*which fashionlab did not write; pick a new or empty folder"
     ):
-        outdir.check(str(real), {})
+        outdir.check(str(real), {}, "report")
     assert snapshot(real) == before
 
 
@@ -68,7 +68,7 @@ def test_a_changed_report_file_is_refused(tmp_path: Path) -> None:
     real = write_report(str(tmp_path / "out"), {"index.html": "a"})
     (real / "index.html").write_text("edited by the user")
     with pytest.raises(UsageError, match="changed since fashionlab wrote it"):
-        outdir.check(str(real), {})
+        outdir.check(str(real), {}, "report")
 
 
 def test_a_users_documents_folder_is_refused(tmp_path: Path) -> None:
@@ -76,16 +76,16 @@ def test_a_users_documents_folder_is_refused(tmp_path: Path) -> None:
     documents.mkdir()
     (documents / "thesis.tex").write_text("years of work")
     with pytest.raises(UsageError, match="thesis.tex"):
-        outdir.check(str(documents), {})
+        outdir.check(str(documents), {}, "report")
     assert (documents / "thesis.tex").read_text() == "years of work"
 
 
 def test_a_file_dropped_in_during_the_run_is_kept(tmp_path: Path) -> None:
-    real = outdir.check(str(tmp_path / "out"), {})
+    real = outdir.check(str(tmp_path / "out"), {}, "report")
     real.mkdir()
     with (
         pytest.raises(UsageError, match="now holds 'late.txt'"),
-        outdir.report_folder(real) as stage,
+        outdir.report_folder(real, "report") as stage,
     ):
         (stage / "index.html").write_text("new")
         (real / "late.txt").write_text("the user's")
@@ -99,7 +99,7 @@ def test_the_data_folder_and_the_cache_are_protected(tmp_path: Path, relation: s
     data.mkdir()
     target = {"equal": data, "inside": data / "report", "containing": tmp_path}[relation]
     with pytest.raises(UsageError, match="the data folder"):
-        outdir.check(str(target), {"data folder": data})
+        outdir.check(str(target), {"data folder": data}, "report")
 
 
 def test_a_symlink_is_followed_not_replaced(tmp_path: Path) -> None:
@@ -130,19 +130,19 @@ def test_the_current_project_folder_is_refused(
     (tmp_path / "pyproject.toml").write_text("[project]")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(UsageError, match="pyproject.toml"):
-        outdir.check(".", {})
+        outdir.check(".", {}, "report")
 
 
 def test_the_root_is_refused() -> None:
     with pytest.raises(UsageError, match="did not write"):
-        outdir.check("/", {})
+        outdir.check("/", {}, "report")
 
 
 @pytest.mark.parametrize("folder", ["/proc/fashionlab-report", "/sys/fashionlab-report"])
 def test_a_folder_nothing_can_be_created_in_is_refused_before_any_work(folder: str) -> None:
     """Root passes ``os.access`` there; a real attempt does not (no probe is left behind)."""
     with pytest.raises(UsageError, match="not writable"):
-        outdir.check(folder, {})
+        outdir.check(folder, {}, "report")
     assert not [p for p in Path(folder).parent.iterdir() if "fashionlab" in p.name]
 
 
@@ -154,7 +154,7 @@ def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None
     text = {"under a file": tmp_path / "file" / "out", "dangling link": tmp_path / "dangling",
             "link loop": tmp_path / "loop", "a file": tmp_path / "file"}[kind]  # fmt: skip
     with pytest.raises(UsageError) as caught:
-        outdir.check(str(text), {})
+        outdir.check(str(text), {}, "report")
     message = str(caught.value)
     assert "\n" not in message and "not writable" not in message and "no such" not in message
 
@@ -203,7 +203,7 @@ def test_a_file_named_as_a_stage_inside_the_folder_is_refused(tmp_path: Path, na
     real = write_report(str(tmp_path / "out"), {"index.html": "a"})
     (real / name).write_text("the user's")
     with pytest.raises(UsageError, match=f"holds '{re.escape(name)}'"):
-        outdir.check(str(real), {})
+        outdir.check(str(real), {}, "report")
     assert (real / name).read_text() == "the user's"
 
 
@@ -254,9 +254,9 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
     import sys
 
     plots = tmp_path / "plots"
-    outdir.add_files(outdir.check(str(plots), {}, "--plot"), {"a.svg": b"a"}, "--plot")
+    outdir.add_files(outdir.check(str(plots), {}, "figures", "--plot"), {"a.svg": b"a"}, "--plot")
     other = f"from pathlib import Path; from fashionlab import outdir; outdir.add_files(Path({str(plots)!r}), {{'c.svg': b'c'}}, '--plot')"  # fmt: skip
-    with outdir.report_folder(plots, "--plot", keep=True) as stage:
+    with outdir.report_folder(plots, "figures", "--plot", keep=True) as stage:
         (stage / "b.svg").write_bytes(b"b")
         subprocess.run([sys.executable, "-c", other], check=True)  # finishes while we stage
     assert {p.name: p.read_bytes() for p in plots.glob("*.svg")} == {
@@ -272,7 +272,7 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     (folder / outdir.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
     assert outdir.foreign_entry(folder) == outdir.MANIFEST
     with pytest.raises(UsageError, match="did not write"):
-        outdir.check(str(folder), {})
+        outdir.check(str(folder), {}, "report")
     assert (tmp_path / "outside.txt").read_text() == "precious"
 
 
@@ -295,7 +295,7 @@ def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed
         (folder / outdir.MANIFEST).write_text(json.dumps({"files": files}))
     assert outdir.foreign_entry(folder) in ("sub", outdir.MANIFEST)
     with pytest.raises(UsageError, match="did not write"):
-        outdir.check(str(folder), {})
+        outdir.check(str(folder), {}, "report")
 
 
 def test_a_folder_whose_parent_cannot_take_the_stage_is_refused_first(
@@ -310,7 +310,7 @@ def test_a_folder_whose_parent_cannot_take_the_stage_is_refused_first(
         outpath, "_can_create_in", lambda folder: folder != real.parent and can_create(folder)
     )
     with pytest.raises(UsageError, match=r"is in a folder fashionlab cannot write \('.*locked'\)"):
-        outdir.check(str(real), {})
+        outdir.check(str(real), {}, "report")
 
 
 @pytest.mark.parametrize("call", [1, 2, 4])
@@ -373,7 +373,7 @@ def test_a_manifest_that_is_no_plain_file_is_refused_at_once(tmp_path: Path, kin
         with manifest.open("wb") as file:
             file.truncate((16 << 20) + 1)  # sparse: one byte over the limit
     with pytest.raises(UsageError, match="fashionlab did not write"):
-        outdir.check(str(real), {})
+        outdir.check(str(real), {}, "report")
 
 
 def test_a_previous_report_with_a_folder_made_read_only_is_refused_before_any_work(
@@ -389,5 +389,40 @@ def test_a_previous_report_with_a_folder_made_read_only_is_refused_before_any_wo
         monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != real / "figures"
                             and access(path, mode, **kw))  # fmt: skip
     with pytest.raises(UsageError, match="holds 'figures', which is not writable"):
-        outdir.check(str(real), {})
+        outdir.check(str(real), {}, "report")
     (real / "figures").chmod(0o755)
+
+
+def _written(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("kind", ["report", "explore", "sweep"])
+def test_no_command_replaces_another_commands_folder(tmp_path: Path, kind: str) -> None:
+    """A --plot folder is fashionlab's, but `explore --out` over it once deleted its figures: the
+    manifest says which command wrote a folder, and only that command replaces (or adds to) it."""
+    plots = tmp_path / "plots"
+    outdir.add_files(outdir.check(str(plots), {}, "figures", "--plot"), {"a.svg": b"a"}, "--plot")
+    before = _written(plots)
+    with pytest.raises(UsageError, match=r"holds the figures of --plot, which this command would "
+                                         r"replace; pick a new or empty folder"):  # fmt: skip
+        outdir.check(str(plots), {}, kind)
+    with (
+        pytest.raises(UsageError, match="holds the figures of --plot"),  # again, at the swap
+        outdir.report_folder(plots, kind) as stage,
+    ):
+        (stage / "b.svg").write_bytes(b"b")
+    assert _written(plots) == before
+    outdir.check(str(plots), {}, "figures", "--plot")  # the same kind adds to it
+
+
+def test_a_folder_from_before_kinds_were_recorded_is_still_fashionlabs(tmp_path: Path) -> None:
+    real = tmp_path / "out"
+    with outdir.report_folder(outdir.check(str(real), {}, "explore"), "explore") as stage:
+        (stage / "a.svg").write_bytes(b"a")
+    manifest = json.loads((real / outdir.MANIFEST).read_text())
+    assert manifest["kind"] == "explore"
+    del manifest["kind"]
+    (real / outdir.MANIFEST).write_text(json.dumps(manifest))
+    assert outdir.written_by(real) is None
+    outdir.check(str(real), {}, "report")

@@ -67,7 +67,7 @@ def _previous_report(out: Path) -> dict[str, str]:
     (out / "index.html").write_text("<html>the previous report</html>")
     (out / "results.json").write_text('{"previous": true}')
     (out / "figures" / "old.png").write_bytes(b"\x89PNG old")
-    outdir.write_manifest(out)
+    outdir.write_manifest(out, "report")
     return _tree(out)
 
 

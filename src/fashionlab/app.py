@@ -37,9 +37,10 @@ def protected_folders(data_dir: str | None) -> dict[str, Path]:
     return found
 
 
-def prepare(out: str, data_dir: str | None, flag: str = "--out") -> Path:
-    """Everything a user can get wrong, checked before any work: the folder and the backend."""
-    real = outdir.check(out, protected_folders(data_dir), flag)
+def prepare(out: str, data_dir: str | None, kind: str) -> Path:
+    """Everything a user can get wrong, checked before any work: the ``--out`` folder, for output
+    of ``kind`` (``outdir.KINDS``), and the backend."""
+    real = outdir.check(out, protected_folders(data_dir), kind)
     neural.check_backend()
     return real
 
@@ -136,12 +137,12 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     from .render import meta, report
 
     progress = progress or LogProgress()
-    real = prepare(config.out, config.data_dir)
+    real = prepare(config.out, config.data_dir, "report")
     data = load_data(config.data_dir, verify=config.verify)
     if config.notebook and not config.verify:
         _notebook_can_load(data)
     found = study(config, data, progress)
-    with outdir.report_folder(real) as stage:
+    with outdir.report_folder(real, "report") as stage:
         (stage / "figures").mkdir()
         for name, blob in found.figures.items():
             (stage / "figures" / name).write_bytes(blob)

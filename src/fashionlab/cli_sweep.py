@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> None:
     if args.out is not None:
         from . import outdir
 
-        folder = outdir.check(args.out, protected_folders(args.data_dir))
+        folder = outdir.check(args.out, protected_folders(args.data_dir), "sweep")
     if args.scheduler is None:  # the local workers read what this process reads: check it here
         locate(args.data_dir, verify=args.verify)  # found, verified and parsed; not normalised
     rows = sweep.run_sweep(grid, workers=args.workers, scheduler=args.scheduler,
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> None:
     if folder is not None:
         from . import outdir
 
-        with outdir.report_folder(folder) as stage:
+        with outdir.report_folder(folder, "sweep") as stage:
             render.write_folder(rows, stage)
     if args.json:
         print(render.rows_json(rows))

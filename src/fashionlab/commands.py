@@ -30,7 +30,11 @@ from .storage import slug
 def check_plot_dir(folder: str | None, data_dir: str | None) -> Path | None:
     """A ``--plot`` folder is checked before any work, as ``--out`` is: a new or empty folder, or
     one holding only what fashionlab wrote, outside the data and the cache."""
-    return None if folder is None else outdir.check(folder, protected_folders(data_dir), "--plot")
+    return (
+        None
+        if folder is None
+        else outdir.check(folder, protected_folders(data_dir), "figures", "--plot")
+    )
 
 
 def _save(folder: Path, figures: dict[str, Any], progress: Progress) -> None:
@@ -119,7 +123,7 @@ def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool 
     from .render import study_figures
 
     progress = progress or LogProgress()
-    real = prepare(out, data_dir)
+    real = prepare(out, data_dir, "explore")
     data = load_data(data_dir, verify=verify)
     mapped = exploration.embed(data, points, progress)
     makers = study_figures.exploration(
@@ -131,7 +135,7 @@ def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool 
     writer.writerow(["z1", "z2", "label", "class"])
     for (z1, z2), label in zip(mapped.coordinates, mapped.labels, strict=True):
         writer.writerow([f"{z1:.6f}", f"{z2:.6f}", int(label), CLASS_NAMES[int(label)]])
-    with outdir.report_folder(real) as stage:
+    with outdir.report_folder(real, "explore") as stage:
         for name, blob in files.items():
             (stage / name).write_bytes(blob)
         (stage / "embedding.csv").write_text(table.getvalue())

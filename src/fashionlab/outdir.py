@@ -1,8 +1,9 @@
 """Report folders: fashionlab writes only into a new or empty folder, or over its own last report.
 
 Every folder fashionlab writes holds ``fashionlab-manifest.json``, listing each file and its
-SHA-256. A folder is replaced only when it does not exist, is empty, or holds exactly what its
-manifest lists; anything else is refused, before any work, with the name of one foreign entry.
+SHA-256, and the kind of output it is (``KINDS``: which command wrote it). A folder is replaced
+only when it does not exist, is empty, or holds exactly what its manifest lists and of the same
+kind; anything else is refused, before any work, with the name of one foreign entry.
 The new report is built in a staging folder and swapped in at the end (``swap``: keeping its mode),
 so an interrupted run leaves the previous report as it was. A stage left by a killed run is deleted
 only if what it holds proves it fashionlab's: a name that looks like one proves nothing.
@@ -38,6 +39,9 @@ MANIFEST = "fashionlab-manifest.json"
 STAGE_MARK = ".fashionlab-stage"  # the first file of every staging folder, gone before the swap
 STAGE_PREFIX = ".fashionlab-stage."
 _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
+# What a folder holds, by the command that wrote it: no command replaces another's
+KINDS = {"report": "a report of fashionlab run", "explore": "the output of fashionlab explore",
+         "sweep": "a sweep of fashionlab sweep", "figures": "the figures of --plot"}  # fmt: skip
 
 
 def stage_path(real: Path, in_place: bool) -> Path:
@@ -105,8 +109,25 @@ def foreign_entry(folder: Path) -> str | None:
     return None
 
 
-def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path:
-    """Validate an output folder before any work; return its real path."""
+def written_by(folder: Path) -> str | None:
+    """The kind of output ``folder``'s manifest says it holds (``KINDS``); None without one, or
+    for a manifest written before kinds were recorded."""
+    try:
+        kind = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT)).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return kind if kind in KINDS else None
+
+
+def _check_kind(real: Path, kind: str, flag: str) -> None:
+    other = written_by(real)
+    if other not in (None, kind):
+        raise UsageError(f"argument {flag}: {str(real)!r} holds {KINDS[other]}, which this "
+                         "command would replace; pick a new or empty folder")  # fmt: skip
+
+
+def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--out") -> Path:
+    """Validate an output folder before any work, for output of ``kind``; return its real path."""
     real = resolve(text, flag)
     for label, folder in protected.items():
         try:
@@ -123,14 +144,17 @@ def check(text: str, protected: Mapping[str, Path], flag: str = "--out") -> Path
         if foreign is not None:
             raise UsageError(f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
                              "not write; pick a new or empty folder")  # fmt: skip
+        _check_kind(real, kind, flag)
     check_writable(real, text, flag)
     return real
 
 
-def write_manifest(stage: Path) -> None:
+def write_manifest(stage: Path, kind: str) -> None:
     files = {str(p.relative_to(stage)): digest(p.read_bytes()) for p in directory_entries(stage)
              if p != stage / STAGE_MARK}  # fmt: skip
-    text = json.dumps({"tool": "fashionlab", "files": files}, indent=1, sort_keys=True)
+    text = json.dumps(
+        {"tool": "fashionlab", "kind": kind, "files": files}, indent=1, sort_keys=True
+    )
     (stage / MANIFEST).write_text(text + "\n")
 
 
@@ -160,7 +184,7 @@ def _swap(real: Path, stage: Path, in_place: bool) -> None:
 
 
 @contextlib.contextmanager
-def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterator[Path]:
+def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False) -> Iterator[Path]:
     """Yield an empty staging folder; on success it becomes ``real``, atomically where possible.
 
     ``real`` comes from ``check``. It is checked again under the folder's lock just before the
@@ -187,9 +211,10 @@ def report_folder(real: Path, flag: str = "--out", keep: bool = False) -> Iterat
             if foreign is not None:
                 raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
                                  "fashionlab did not write; pick a new or empty folder")  # fmt: skip
+            _check_kind(real, kind, flag)
             if keep and (real / MANIFEST).is_file():
                 _carry_over(real, stage)
-            write_manifest(stage)
+            write_manifest(stage, kind)
             (stage / STAGE_MARK).unlink()
             with critical.section():  # a swap file by file is never left half done
                 _swap(real, stage, in_place)
@@ -216,6 +241,6 @@ def add_files(real: Path, files: Mapping[str, bytes], flag: str) -> None:
     """Write ``files`` (name -> bytes) into the folder ``real`` that ``check`` passed, keeping the
     files fashionlab wrote there before (``--plot`` folders collect several commands' figures).
     The folder is rebuilt beside the old one and swapped in, so it holds the old set or the new."""
-    with report_folder(real, flag, keep=True) as stage:
+    with report_folder(real, "figures", flag, keep=True) as stage:
         for name, blob in files.items():
             (stage / name).write_bytes(blob)
