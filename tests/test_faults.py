@@ -566,3 +566,18 @@ def test_one_commands_folder_is_not_another_commands_to_replace(data_dir, tmp_pa
         done = fashionlab(*command, str(plots), "--data-dir", str(data_dir), "--no-verify")
         one_line(done, 2, "holds the figures of --plot", "pick a new or empty folder")
     assert {p.name: p.read_bytes() for p in plots.iterdir()} == before
+
+
+def test_an_installed_package_without_the_notebook_says_so_before_the_work(
+    data_dir, tmp_path, monkeypatch
+) -> None:
+    """notebooks/assignment.ipynb is in the source tree, not in a wheel: `pip install .` and then
+    `fashionlab run` once ended, after the whole study, in a FileNotFoundError traceback."""
+    from fashionlab import app
+    from fashionlab.config import Config
+    from fashionlab.render import notebook
+
+    monkeypatch.setattr(notebook, "NOTEBOOK", tmp_path / "site-packages" / "assignment.ipynb")
+    with pytest.raises(UsageError, match=r"ships with fashionlab's source.*add --no-notebook$"):
+        app.run(Config(out=str(tmp_path / "r"), data_dir=str(data_dir), verify=False))
+    assert not (tmp_path / "r").exists()
