@@ -26,7 +26,7 @@ from typing import NoReturn
 import pytest
 from distributed import Client
 
-from fashionlab import cache
+from fashionlab import cache, cli_sweep
 from fashionlab.analysis import engine, remote, sweep
 from fashionlab.cli_sweep import add_parser, run
 from fashionlab.errors import FashionLabError
@@ -504,3 +504,15 @@ def test_all_pairs_asks_for_each_of_the_45_pairs_once() -> None:
     assert len(grid.pairs) == 45 == len({frozenset(pair) for pair in grid.pairs})
     assert {name for pair in grid.pairs for name in pair} == set(CLASS_NAMES)
     assert grid.size == 45 * 3 * 2 * 3
+
+
+@pytest.mark.parametrize(("model", "rates", "seeds"), [("logreg", (0.05,), (42,)),
+                                                       ("nn", (0.001,), (0,))])  # fmt: skip
+def test_a_grid_takes_its_models_own_defaults_as_the_cli_does(model, rates, seeds) -> None:
+    """Grid(model="nn") once trained Adam at logistic regression's 0.05 with seed 42: the defaults
+    lived only in the CLI. Now the library and `fashionlab sweep` give the same grid."""
+    grid = sweep.Grid(pairs=(("Pullover", "Coat"),), model=model)
+    assert (grid.learning_rates, grid.seeds) == (rates, seeds)
+    parser = argparse.ArgumentParser().add_subparsers(dest="command")
+    args = add_parser(parser).parse_args(["--classes", "Pullover", "Coat", "--model", model])
+    assert cli_sweep.grid_of(args) == grid

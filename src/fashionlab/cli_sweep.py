@@ -22,6 +22,7 @@ from .config import (
     PAIRS,
     SEED,
     SHUFFLE_SEED,
+    STEPS,
 )
 from .errors import UsageError
 
@@ -72,9 +73,8 @@ def grid_of(args: argparse.Namespace) -> Any:
     pairs = ALL_PAIRS if args.all_pairs else tuple(tuple(p) for p in args.pairs or PAIRS)
     return Grid(
         pairs=pairs, model=args.model,
-        learning_rates=tuple(args.learning_rates or ([0.05] if logreg else [0.001])),
-        steps=tuple(args.steps or [100]), epochs=tuple(args.epochs or [NN_EPOCHS]),
-        seeds=tuple(args.seeds or [SHUFFLE_SEED if logreg else SEED]),
+        learning_rates=tuple(args.learning_rates or ()), steps=tuple(args.steps or [STEPS]),
+        epochs=tuple(args.epochs or [NN_EPOCHS]), seeds=tuple(args.seeds or ()),
         data_dir=args.data_dir, verify=args.verify,
     )  # fmt: skip
 

@@ -25,13 +25,17 @@ import numpy as np
 
 from .. import cache
 from ..config import (
+    LEARNING_RATE,
     MAX_EPOCHS,
     MAX_SEED,
     MAX_STEPS,
     NN_BATCH_SIZE,
     NN_EPOCHS,
+    NN_LEARNING_RATE,
     NN_PATIENCE,
+    SEED,
     SHUFFLE_SEED,
+    STEPS,
 )
 from ..data import preprocessing
 from ..data.datasets import load_fashion_mnist
@@ -49,10 +53,10 @@ class Grid:
 
     pairs: tuple[tuple[str, str], ...]
     model: str = "logreg"
-    learning_rates: tuple[float, ...] = (0.05,)
-    steps: tuple[int, ...] = (100,)  # logistic regression only
+    learning_rates: tuple[float, ...] = ()  # () for the model's own: 0.05, or Adam's 0.001
+    steps: tuple[int, ...] = (STEPS,)  # logistic regression only
     epochs: tuple[int, ...] = (NN_EPOCHS,)  # the network only
-    seeds: tuple[int, ...] = (SHUFFLE_SEED,)
+    seeds: tuple[int, ...] = ()  # () for the model's own: the assignment's shuffle, 42, or 0
     patience: int = NN_PATIENCE
     batch_size: int = NN_BATCH_SIZE
     data_dir: str | None = None
@@ -72,6 +76,13 @@ class Grid:
             raise UsageError(f"argument --classes: each pair once, got {swapped[1]} vs {swapped[0]} "
                              f"and {swapped[0]} vs {swapped[1]} (the same pair); give one of them")  # fmt: skip
         object.__setattr__(self, "pairs", pairs)  # the official spellings
+        logreg = self.model == "logreg"
+        if not self.learning_rates:
+            object.__setattr__(
+                self, "learning_rates", (LEARNING_RATE if logreg else NN_LEARNING_RATE,)
+            )
+        if not self.seeds:
+            object.__setattr__(self, "seeds", (SHUFFLE_SEED if logreg else SEED,))
         _distinct("--learning-rates", self.learning_rates)
         for rate in self.learning_rates:
             if not isinstance(rate, (int, float)) or not np.isfinite(rate) or rate <= 0:

@@ -20,11 +20,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..config import NN_LEARNING_RATE
 from .batched_checks import check_data, check_positive, check_seeds
 
 Params = dict[str, Any]  # kernel_1 (784, h), bias_1 (h,), kernel_2 (h, 1), bias_2 (1,)
 
-BATCH_SIZE, LEARNING_RATE, HIDDEN_UNITS = 64, 1e-3, 100  # as neural.fit
+BATCH_SIZE, LEARNING_RATE, HIDDEN_UNITS = 64, NN_LEARNING_RATE, 100  # as neural.fit
 BETA_1, BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam defaults
 CLIP_EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped before the log
 GROUP_SIZE = 1  # networks vmapped together; 1 (one after another) measured fastest on CPU

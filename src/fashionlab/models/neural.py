@@ -24,12 +24,14 @@ from typing import Any
 
 import numpy as np
 
+from ..config import NN_LEARNING_RATE
+
 log = logging.getLogger(__name__)
 
 HIDDEN_UNITS = 100
 ACTIVATION = "relu"
 OPTIMIZER = "adam"
-LEARNING_RATE = 1e-3
+LEARNING_RATE = NN_LEARNING_RATE
 VALIDATION_BATCH = 2400  # the assignment's 2,400 validation rows in one batch
 # Batches per call into the compiled step: fewer trips through Keras's Python loop, the same
 # updates in the same order (measured: identical results, about 0.3 s less per fit).
