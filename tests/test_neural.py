@@ -18,14 +18,27 @@ def test_model_has_exactly_the_allowed_layers() -> None:
     assert "78,601" in neural.summary_text(model) or "78601" in neural.summary_text(model)
 
 
+def test_the_network_predicts_by_keras_rule_where_logistic_regression_does_not() -> None:
+    """An output of exactly 0.5 is class 0 for Keras's BinaryAccuracy, class 1 for eq. 7."""
+    from fashionlab.models import logistic
+
+    p = np.array([0.49, 0.5, np.nextafter(0.5, 1)])
+    assert neural.predict(p).tolist() == [0, 0, 1]
+    assert logistic.predict(p).tolist() == [0, 1, 1]
+    assert neural.accuracy(np.array([[0], [0], [1]]), p) == 1.0
+
+
 def test_short_fit_learns_a_synthetic_problem() -> None:
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, (1500, 1))
     X = rng.uniform(0, 0.6, size=(1500, 784)).astype(np.float32)
     X[:, 300:340] += 0.4 * y  # one class is brighter in a band of 40 pixels
     X[:, 500:540] += 0.4 * (1 - y)  # the other in another band
-    run, _ = neural.fit(X, y, epochs=15, patience=8, batch_size=64, seed=0)
+    run, model = neural.fit(X, y, epochs=15, patience=8, batch_size=64, seed=0)
     assert run.val_accuracy > 0.95
+    # the accuracies counted here are the ones Keras reports
+    counted = neural.accuracy(y, neural.predict_proba(model, X))
+    assert counted == pytest.approx(neural.evaluate(model, X, y)[1], abs=1e-6)
     assert run.epochs_run <= 15 and set(run.history) >= {
         "loss",
         "accuracy",

@@ -43,7 +43,7 @@ from .config import (
 from .data.loaded import Data
 from .data.preprocessing import bias_trick
 from .models import neural
-from .models.logistic import sigmoid, steps_to_fraction
+from .models.logistic import predict, sigmoid, steps_to_fraction
 from .progress import LogProgress, Progress
 from .results import (
     Converged,
@@ -226,9 +226,10 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
         "logistic regression": sigmoid(bias_trick(split.X_val) @ artifacts.thetas[hard]).ravel(),
         "neural network": neural.predict_proba(model, split.X_val),
     }
+    rules = {"logistic regression": predict, "neural network": neural.predict}  # each its own
     errors = []
     for name, p in probabilities.items():
-        wrong = learned.errors_by_confidence(p, split.y_val)
+        wrong = learned.errors_by_confidence(p, rules[name](p), split.y_val)
         first = int(wrong[0]) if len(wrong) else None
         errors.append(ErrorSummary(
             model=name, errors=len(wrong), n=len(split.y_val),

@@ -139,7 +139,7 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
                  seed: int, epochs: int, patience: int, batch_size: int) -> list[list[float]]:  # fmt: skip
     """A group of pairs' networks, trained together as one program in a Dask worker:
     ``[validation accuracy, epochs run]`` per pair."""
-    from ..models import batched
+    from ..models import batched, neural
     from .sweep import worker_split
 
     splits = [worker_split(data_dir, verify, tuple(p), SHUFFLE_SEED) for p in pairs]
@@ -151,7 +151,7 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
         seeds=[seed] * len(splits), epochs=epochs, patience=patience, batch_size=batch_size,
     )  # fmt: skip
     return [
-        [accuracy(s.y_val, batched.predict_proba(f.params, s.X_val)[:, None]), f.epochs_run]
+        [neural.accuracy(s.y_val, batched.predict_proba(f.params, s.X_val)), f.epochs_run]
         for s, f in zip(splits, fits, strict=True)
     ]
 

@@ -30,7 +30,7 @@ def logreg_correct(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarra
 def network_correct(model: object, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per-row correctness of the network by Keras's own rule (an output above 0.5 is class 1), so
     that the rows right add up to the accuracy Keras reports."""
-    return ((neural.predict_proba(model, X) > 0.5).astype(int) == np.ravel(y)).ravel()
+    return neural.predict(neural.predict_proba(model, X)) == np.ravel(y)
 
 
 def seed_tasks(classes: tuple[str, str], session: engine.Session, settings: NetworkSettings,

@@ -31,7 +31,10 @@ def weight_summary(classes: Pair, theta: np.ndarray) -> WeightSummary:
     )
 
 
-def errors_by_confidence(probabilities: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The rows a model gets wrong (P(label 1) >= 0.5 predicts 1), most confident mistake first."""
-    wrong = np.flatnonzero((probabilities >= 0.5).astype(int) != np.ravel(y))
+def errors_by_confidence(
+    probabilities: np.ndarray, predictions: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """The rows a model gets wrong (its 0/1 ``predictions``, by its own rule, from
+    ``probabilities`` of label 1), the most confident mistake first."""
+    wrong = np.flatnonzero(np.ravel(predictions) != np.ravel(y))
     return wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5), kind="stable")]

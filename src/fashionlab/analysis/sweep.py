@@ -172,7 +172,7 @@ def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]
     """The rows of one network per seed, trained together as one compiled program."""
     import time
 
-    from ..models import batched
+    from ..models import batched, neural
 
     split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
     X_test, y_test = worker_official_test(data_dir, verify, tuple(classes))
@@ -186,8 +186,8 @@ def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]
         diverged = _first_bad_epoch(fit.history)
         val = test = None
         if diverged is None:
-            val = _accuracy(batched.predict_proba(fit.params, split.X_val), split.y_val)
-            test = _accuracy(batched.predict_proba(fit.params, X_test), y_test)
+            val = neural.accuracy(split.y_val, batched.predict_proba(fit.params, split.X_val))
+            test = neural.accuracy(y_test, batched.predict_proba(fit.params, X_test))
         row = SweepRow(tuple(classes), "nn", learning_rate, None, epochs, seed, val, None, test,  # type: ignore[arg-type]
                        diverged, share)  # fmt: skip
         rows.append(row.as_json())
@@ -199,11 +199,6 @@ def _first_bad_epoch(history: dict[str, list[float]]) -> int | None:
     pairs = zip(history["loss"], history["val_loss"], strict=True)
     return next((epoch for epoch, losses in enumerate(pairs, 1) if not np.isfinite(losses).all()),
                 None)  # fmt: skip
-
-
-def _accuracy(probability: np.ndarray, y: np.ndarray) -> float:
-    """Share of rows where P(label 1) > 0.5 agrees with the 0/1 label y (n,) or (n, 1)."""
-    return float(np.mean((probability > 0.5) == (y.ravel() > 0.5)))
 
 
 # --------------------------------------------------------------------------- in the client

@@ -184,6 +184,17 @@ def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(loss), float(acc)
 
 
+def predict(probabilities: np.ndarray) -> np.ndarray:
+    """Class 1 where the output is above 0.5: Keras's ``BinaryAccuracy`` rule, by which every
+    network accuracy here is counted (logistic regression's eq. 7 sends 0.5 itself to 1)."""
+    return (np.asarray(probabilities) > 0.5).astype(np.int64)
+
+
+def accuracy(y: np.ndarray, probabilities: np.ndarray) -> float:
+    """The share of rows whose 0/1 label ``y`` (n,) or (n, 1) the network's ``predict`` gets."""
+    return float(np.mean(predict(probabilities).ravel() == np.ravel(y)))
+
+
 def predict_proba(model: Any, X: np.ndarray) -> np.ndarray:
     """The network's output for each row: P(label 1), shape (n,), or class probabilities (n, k)."""
     out = np.asarray(model.predict(X.astype(np.float32), batch_size=VALIDATION_BATCH, verbose=0))
