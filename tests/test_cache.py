@@ -39,6 +39,9 @@ def test_keys_follow_settings_versions_and_backend(monkeypatch: pytest.MonkeyPat
     assert cache.key_of("test", {"x": 2}) != first
     monkeypatch.setenv("KERAS_BACKEND", "numpy")
     assert cache.key_of("test", {"x": 1}) != first
+    for same in ("jax", " jax ", ""):  # the backend that runs: check_backend reads it so too
+        monkeypatch.setenv("KERAS_BACKEND", same)
+        assert cache.key_of("test", {"x": 1}) == first
     assert {"numpy", "keras", "jax"} <= set(cache.versions())
 
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .config import keras_backend
 from .errors import EnvironmentFault
 from .locks import Lock
 from .storage import (
@@ -72,7 +73,7 @@ def _look_up_versions() -> dict[str, str]:
 
 def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
     """The cache key of a computation: its settings, the arrays it reads, versions and backend."""
-    environment = {"versions": versions(), "keras_backend": os.environ.get("KERAS_BACKEND", "jax")}
+    environment = {"versions": versions(), "keras_backend": keras_backend()}
     text = json.dumps([namespace, dict(settings), environment], sort_keys=True, default=str)
     hasher = hashlib.sha256(text.encode())
     for array in arrays:

@@ -5,6 +5,7 @@ report prints the configuration each run used.
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import asdict, dataclass, field
 
 CLASS_NAMES: tuple[str, ...] = (
@@ -12,6 +13,13 @@ CLASS_NAMES: tuple[str, ...] = (
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )  # fmt: skip
 ALL_PAIRS: tuple[tuple[str, str], ...] = tuple(itertools.combinations(CLASS_NAMES, 2))
+
+
+def keras_backend() -> str:
+    """The Keras backend asked for: ``KERAS_BACKEND`` without spaces, jax where unset or empty
+    (``models.neural.check_backend`` checks it; cache keys and the report's metadata name it)."""
+    return os.environ.get("KERAS_BACKEND", "").strip() or "jax"
+
 
 # The assignment's fixed settings
 LEARNING_RATE = 0.05

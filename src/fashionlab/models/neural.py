@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import NN_LEARNING_RATE
+from ..config import NN_LEARNING_RATE, keras_backend
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def check_backend() -> str:
 
     from ..errors import UsageError
 
-    name = os.environ.get("KERAS_BACKEND", "").strip() or "jax"
+    name = keras_backend()
     if name not in BACKENDS:
         raise UsageError(f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
                          f"{', '.join(BACKENDS)} (or unset it for jax)")  # fmt: skip

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import os
 import subprocess
 from pathlib import Path
 
 from .. import __version__
-from ..config import Config
+from ..config import Config, keras_backend
 from ..results import Results
 from .page import PageMeta
 
@@ -34,7 +33,7 @@ def git_commit() -> str | None:
 
 def device() -> str:
     """Keras's backend and the device it computes on."""
-    backend = os.environ.get("KERAS_BACKEND", "jax") or "jax"
+    backend = keras_backend()
     if backend != "jax":
         return backend
     try:
