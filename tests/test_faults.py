@@ -581,3 +581,13 @@ def test_an_installed_package_without_the_notebook_says_so_before_the_work(
     with pytest.raises(UsageError, match=r"ships with fashionlab's source.*add --no-notebook$"):
         app.run(Config(out=str(tmp_path / "r"), data_dir=str(data_dir), verify=False))
     assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize("setting", [{"steps": 1}, {"steps": 200}, {"learning_rate": 0.5}])
+def test_the_study_refuses_another_setting_than_the_assignments(setting) -> None:
+    """Its prose says "100 steps", and steps=1 crashed stage 3 after t-SNE: refused at once."""
+    from fashionlab.config import Config
+
+    with pytest.raises(ValueError, match="the study runs the assignment's learning rate 0.05 for "
+                                         "100 steps.*`fashionlab logreg` and `sweep`"):  # fmt: skip
+        Config(**setting)

@@ -72,7 +72,7 @@ class Config:
     data_dir: str | None = None
     verify: bool = True
     points: int = TSNE_POINTS
-    learning_rate: float = LEARNING_RATE
+    learning_rate: float = LEARNING_RATE  # the assignment's, always (see __post_init__)
     steps: int = STEPS
     epochs: int = NN_EPOCHS
     patience: int = NN_PATIENCE
@@ -86,6 +86,12 @@ class Config:
     notebook: bool = True  # also write the executed assignment notebook
     workers: int | None = None  # Dask workers of a local cluster (None: one per core)
     scheduler: str | None = None  # a running Dask scheduler's address
+
+    def __post_init__(self) -> None:
+        if (self.learning_rate, self.steps) != (LEARNING_RATE, STEPS):  # its prose says "100 steps"
+            raise ValueError(f"the study runs the assignment's learning rate {LEARNING_RATE} for "
+                             f"{STEPS} steps, got {self.learning_rate} for {self.steps}; "
+                             "`fashionlab logreg` and `sweep` train other settings")  # fmt: skip
 
     @property
     def network(self) -> NetworkSettings:
