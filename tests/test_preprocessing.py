@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fashionlab.analysis.pairs import run_split
 from fashionlab.data.datasets import CLASS_NAMES
 from fashionlab.data.preprocessing import (
     PIXEL_COLUMNS,
@@ -106,6 +107,8 @@ def test_real_pairs_have_the_assignment_sizes(real_data) -> None:
 @pytest.mark.parametrize("seed", [42, 3])
 def test_split_rows_are_where_pair_split_takes_its_rows(frame: pd.DataFrame, seed) -> None:
     split = pair_split(frame, ["Pullover", "Coat"], seed)
+    assert split.shuffle_seed == seed  # run_split records it from here (it once assumed 42)
+    assert run_split(split, steps=2).shuffle_seed == seed
     rows = split_rows(frame, ["pullover", "Coat"], seed)
     pixels = frame[PIXEL_COLUMNS].to_numpy()
     assert rows.classes == split.classes

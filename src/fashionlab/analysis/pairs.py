@@ -74,7 +74,6 @@ def run_split(
     *,
     learning_rate: float = LEARNING_RATE,
     steps: int = STEPS,
-    shuffle_seed: int = SHUFFLE_SEED,
     callback: StepCallback | None = None,
     official_test: tuple[np.ndarray, np.ndarray] | None = None,
     converge: bool = False,
@@ -86,7 +85,7 @@ def run_split(
     seconds = time.perf_counter() - started
     ok = fit.diverged_at_step is None
     run = PairRun(
-        classes=split.classes, learning_rate=learning_rate, steps=steps, shuffle_seed=shuffle_seed,
+        classes=split.classes, learning_rate=learning_rate, steps=steps, shuffle_seed=split.shuffle_seed,
         n_train=len(split.y_train), n_val=len(split.y_val), n_heldout=len(split.y_heldout),
         theta=fit.theta, history=fit.history, diverged_at_step=fit.diverged_at_step,
         val_accuracy=fit.history["val_accuracy"][-1] if ok else None,
@@ -116,6 +115,5 @@ def run_pair(
     """The assignment's cells for one pair of a frame: split, gradient descent, every score."""
     split = pair_split(df, classes, shuffle_seed)
     return run_split(
-        split, learning_rate=learning_rate, steps=steps, shuffle_seed=shuffle_seed,
-        callback=callback, official_test=official_test, converge=converge,
+        split, learning_rate=learning_rate, steps=steps, callback=callback, official_test=official_test, converge=converge,
     )  # fmt: skip

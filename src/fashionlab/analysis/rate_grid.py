@@ -38,7 +38,7 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
         history: list[float] = [float(v) for v in val[:, i]]
         diverged: int | None = None
         if overflowed[i] is not None:
-            run = run_split(split, learning_rate=rate, steps=max(steps), shuffle_seed=SHUFFLE_SEED)
+            run = run_split(split, learning_rate=rate, steps=max(steps))
             history, diverged = run.history["val_accuracy"], run.diverged_at_step
         cells.append([
             {"steps": s, "diverged_at_step": diverged if diverged is not None and diverged <= s

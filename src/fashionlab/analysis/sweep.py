@@ -158,7 +158,7 @@ def logreg_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
     from .pairs import run_split
 
     split = worker_split(data_dir, verify, tuple(classes), seed)
-    run = run_split(split, learning_rate=learning_rate, steps=steps, shuffle_seed=seed,
+    run = run_split(split, learning_rate=learning_rate, steps=steps,
                     official_test=worker_official_test(data_dir, verify, tuple(classes)))  # fmt: skip
     row = SweepRow(tuple(classes), "logreg", learning_rate, steps, None, seed, run.val_accuracy,  # type: ignore[arg-type]
                    run.heldout_accuracy, run.official_test_accuracy, run.diverged_at_step,

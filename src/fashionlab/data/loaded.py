@@ -9,6 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..config import SHUFFLE_SEED
 from . import preprocessing
 from .datasets import locate
 
@@ -43,7 +44,9 @@ class Data:
     def df_test(self) -> pd.DataFrame:
         return preprocessing.to_dataframe(self.test_vectors, self.test_labels)
 
-    def pair(self, classes: Sequence[str], shuffle_seed: int = 42) -> preprocessing.PairSplit:
+    def pair(
+        self, classes: Sequence[str], shuffle_seed: int = SHUFFLE_SEED
+    ) -> preprocessing.PairSplit:
         """The assignment's split of one pair of the training images."""
         return preprocessing.pair_split(self.df_train, classes, shuffle_seed)
 

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..config import SHUFFLE_SEED
 from ..errors import DataError, UsageError
 from .datasets import CLASS_NAMES
 
@@ -70,7 +71,7 @@ def get_data_subset(
     df: pd.DataFrame,
     classes: Sequence[str] = (),
     shuffle: bool = True,
-    shuffle_seed: int = 42,
+    shuffle_seed: int = SHUFFLE_SEED,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rows of two classes, in frame order, labelled 0 and 1, shuffled as the assignment does.
 
@@ -87,7 +88,10 @@ def get_data_subset(
 
 
 def subset_rows(
-    df: pd.DataFrame, classes: tuple[str, str], shuffle: bool = True, shuffle_seed: int = 42
+    df: pd.DataFrame,
+    classes: tuple[str, str],
+    shuffle: bool = True,
+    shuffle_seed: int = SHUFFLE_SEED,
 ) -> np.ndarray:
     """The frame positions of ``get_data_subset``'s rows, in its order."""
     rows = np.flatnonzero(df["class"].isin(classes).to_numpy())
@@ -134,6 +138,7 @@ class PairSplit:
     y_heldout: np.ndarray
     X_val: np.ndarray
     y_val: np.ndarray
+    shuffle_seed: int  # get_data_subset's seed: 42 is the assignment's
 
     @property
     def X_fit(self) -> np.ndarray:
@@ -145,7 +150,9 @@ class PairSplit:
         return np.concatenate([self.y_train, self.y_heldout])
 
 
-def split_rows(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairRows:
+def split_rows(
+    df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = SHUFFLE_SEED
+) -> PairRows:
     """The frame positions of a pair's train, held-out and validation rows, each in split order:
     ``X[rows.train]`` is ``pair_split(...).X_train`` for X the frame's pixels."""
     pair = resolve_pair(classes)
@@ -167,7 +174,9 @@ class PairRows:
 MIN_PAIR_IMAGES = 5  # of each class, so that each 60/20/20 split holds some of the pair
 
 
-def pair_split(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42) -> PairSplit:
+def pair_split(
+    df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = SHUFFLE_SEED
+) -> PairSplit:
     """``get_data_subset`` then ``train_test_validation_split``, as the assignment splits a pair
     (``split_rows`` gives the same rows as frame positions)."""
     pair = resolve_pair(classes)
@@ -178,4 +187,4 @@ def pair_split(df: pd.DataFrame, classes: Sequence[str], shuffle_seed: int = 42)
                             f"to split 60/20/20 (at least {MIN_PAIR_IMAGES} needed); use the "
                             "official files")  # fmt: skip
     X_train, y_train, X_heldout, y_heldout, X_val, y_val = train_test_validation_split(X, y)
-    return PairSplit(pair, X_train, y_train, X_heldout, y_heldout, X_val, y_val)
+    return PairSplit(pair, X_train, y_train, X_heldout, y_heldout, X_val, y_val, shuffle_seed)
