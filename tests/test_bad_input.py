@@ -201,3 +201,20 @@ def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
     if which != "$XDG_CACHE_HOME":
         assert [p.name for p in (tmp_path / "a-file").iterdir()] == ["fashionlab"]
         assert (tmp_path / "a-file" / "fashionlab").read_text() == "not a folder"
+
+
+def _options(parser) -> list:
+    """Every option of every command, with the command's name."""
+    commands = next(a for a in parser._actions if a.dest == "command")
+    return [(name, action) for name, sub in commands.choices.items() for action in sub._actions
+            if action.option_strings and action.dest != "help"]  # fmt: skip
+
+
+def test_every_flag_says_what_it_does_and_its_default() -> None:
+    """`--help` once listed --steps N, --epochs N, --out DIR ... with no word on what they do or
+    their defaults (only the README said 100, 60, report/)."""
+    for name, action in _options(cli.build_parser()):
+        assert action.help, f"{name} {action.option_strings[0]} has no help"
+        takes_value = action.nargs != 0 and action.default not in (None, False)
+        if takes_value:
+            assert "default" in action.help, f"{name} {action.option_strings[0]}: {action.help}"

@@ -95,19 +95,44 @@ def _pair_flag(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
 
 
 def _training_flags(
-    parser: argparse.ArgumentParser, epochs: int, patience: int | None = None
+    parser: argparse.ArgumentParser,
+    epochs: int,
+    patience: int | None = None,
+    trained: str = "the network",
+    early: bool = True,
 ) -> None:
-    """``--epochs`` (and ``--patience``) of a network's training, and its ``--seed``."""
+    """``--epochs`` (and ``--patience``) of what ``trained`` names, and its ``--seed``."""
+    stops = "; it stops early and keeps its best epoch" if early else ""
     parser.add_argument(
-        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=epochs, metavar="N"
-    )
+        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=epochs, metavar="N",
+        help=f"at most N epochs of {trained}, 1 to {defaults.MAX_EPOCHS:,} (default {epochs})"
+        f"{stops}",
+    )  # fmt: skip
     if patience is not None:
         parser.add_argument(
-            "--patience", type=integer(1, defaults.MAX_EPOCHS), default=patience, metavar="N"
-        )
+            "--patience", type=integer(1, defaults.MAX_EPOCHS), default=patience, metavar="N",
+            help=f"epochs without a lower validation loss before it stops (default {patience})",
+        )  # fmt: skip
     parser.add_argument(
-        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N"
-    )
+        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N",
+        help=f"initial weights and batch order, 0 to {defaults.MAX_NN_SEED:,} (default "
+        f"{Config.seed})",
+    )  # fmt: skip
+
+
+def _out_flag(parser: argparse.ArgumentParser, default: str, what: str) -> None:
+    parser.add_argument(
+        "--out", type=folder_path, default=default, metavar="DIR",
+        help=f"where to write (default {default}/): a new or empty folder, or one holding {what}",
+    )  # fmt: skip
+
+
+def _points_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--points", type=integer(100, 70_000), default=Config.points, metavar="N",
+        help=f"training images in the t-SNE map, 100 to 70,000 (default {Config.points:,}, the "
+        "assignment's)",
+    )  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,18 +165,22 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     logreg = command("logreg", "logistic regression from scratch on one class pair")
     _pair_flag(logreg, ["Trouser", "Ankle boot"])
     logreg.add_argument(
-        "--learning-rate", type=positive_float, default=defaults.LEARNING_RATE, metavar="RATE"
-    )
+        "--learning-rate", type=positive_float, default=defaults.LEARNING_RATE, metavar="RATE",
+        help=f"gradient descent's step size, a number > 0 (default {defaults.LEARNING_RATE}, the "
+        "assignment's)",
+    )  # fmt: skip
     logreg.add_argument(
-        "--steps", type=integer(1, defaults.MAX_STEPS), default=defaults.STEPS, metavar="N"
-    )
+        "--steps", type=integer(1, defaults.MAX_STEPS), default=defaults.STEPS, metavar="N",
+        help=f"gradient-descent steps, 1 to {defaults.MAX_STEPS:,} (default {defaults.STEPS}, the "
+        "assignment's)",
+    )  # fmt: skip
     _add_data_flags(logreg)
     logreg.add_argument("--plot", type=folder_path, metavar="DIR", help="write learning curves")
     logreg.add_argument("--json", action="store_true", help="print one JSON object")
 
     explore = command("explore", "PCA, t-SNE and every exploration figure, with the map as CSV")
-    explore.add_argument("--out", type=folder_path, default="explore", metavar="DIR")
-    explore.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
+    _out_flag(explore, "explore", "a previous explore's output")
+    _points_flag(explore)
     _add_data_flags(explore)
     explore.add_argument("--json", action="store_true", help="print the files written")
 
@@ -162,8 +191,9 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _pair_flag(nn, ["Pullover", "Coat"])
     _training_flags(nn, Config.epochs, Config.patience)
     nn.add_argument(
-        "--batch-size", type=integer(1, 100_000), default=Config.batch_size, metavar="N"
-    )
+        "--batch-size", type=integer(1, 100_000), default=Config.batch_size, metavar="N",
+        help=f"rows per gradient step, 1 to 100,000 (default {Config.batch_size})",
+    )  # fmt: skip
     _add_data_flags(nn)
     nn.add_argument("--plot", type=folder_path, metavar="DIR", help="write loss/accuracy curves")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
@@ -172,12 +202,14 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
 def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """run."""
     run = command("run", "the whole study: every question answered in one report")
-    run.add_argument("--out", type=folder_path, default="report", metavar="DIR")
+    _out_flag(run, "report", "a previous run's report")
     _add_data_flags(run)
-    run.add_argument("--points", type=integer(100, 70_000), default=Config.points, metavar="N")
-    _training_flags(run, Config.epochs)
-    run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT")
-    run.add_argument("--author", type=_text, default=None, metavar="TEXT")
+    _points_flag(run)
+    _training_flags(run, Config.epochs, trained="the assignment's network")
+    run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT",
+                     help=f"the report's title (default {Config.title!r})")  # fmt: skip
+    run.add_argument("--author", type=_text, default=None, metavar="TEXT",
+                     help="a line under the title naming who ran it (default: none)")  # fmt: skip
     run.add_argument(
         "--no-extras",
         dest="extras",
@@ -200,13 +232,13 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """atlas and softmax."""
     atlas = command("atlas", "logistic regression and the network on all 45 class pairs")
     engine_flags(atlas)
-    _training_flags(atlas, defaults.ATLAS_EPOCHS, defaults.ATLAS_PATIENCE)
+    _training_flags(atlas, defaults.ATLAS_EPOCHS, defaults.ATLAS_PATIENCE, "each pair's network")
     _add_data_flags(atlas)
     atlas.add_argument("--plot", type=folder_path, metavar="DIR", help="write the heat map")
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
-    _training_flags(softmax, defaults.SOFTMAX_EPOCHS)
+    _training_flags(softmax, defaults.SOFTMAX_EPOCHS, trained="softmax regression", early=False)
     _add_data_flags(softmax)
     softmax.add_argument(
         "--plot", type=folder_path, metavar="DIR", help="write the confusion matrix"

@@ -36,7 +36,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        metavar=("FIRST", "SECOND"),
                        help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
     pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
-    parser.add_argument("--model", choices=("logreg", "nn"), default="logreg")
+    parser.add_argument("--model", choices=("logreg", "nn"), default="logreg",
+                        help="logistic regression from scratch, or the assignment's network "
+                        "(default: logreg)")  # fmt: skip
     parser.add_argument("--learning-rates", type=comma_list(positive_float, "numbers > 0"),
                         default=None, metavar="LIST",
                         help="comma list; for nn, Adam's learning rate (default: 0.05 for "
