@@ -516,3 +516,34 @@ def test_a_grid_takes_its_models_own_defaults_as_the_cli_does(model, rates, seed
     parser = argparse.ArgumentParser().add_subparsers(dest="command")
     args = add_parser(parser).parse_args(["--classes", "Pullover", "Coat", "--model", model])
     assert cli_sweep.grid_of(args) == grid
+
+
+def test_each_pair_gets_its_own_best_setting() -> None:
+    """The summary once named one best over all pairs: the easy pair always won, which says
+    nothing of the hard one's best learning rate."""
+    from fashionlab.render.sweep import best_settings
+    from fashionlab.results import SweepRow
+
+    def row(pair, rate, seed, val):
+        return SweepRow(pair, "logreg", rate, 100, None, seed, val, None, None,
+                        None if val is not None else 3, 0.1)  # fmt: skip
+
+    easy, hard, lost = ("Trouser", "Bag"), ("Shirt", "T-shirt/top"), ("Coat", "Bag")
+    rows = [row(easy, 0.05, 1, 0.99), row(easy, 0.5, 1, 0.98),
+            row(hard, 0.05, 1, 0.80), row(hard, 0.05, 2, 0.70),  # mean 0.75
+            row(hard, 0.5, 1, 0.78), row(hard, 0.5, 2, 0.76),  # mean 0.77: the best
+            row(lost, 5.0, 1, None)]  # fmt: skip
+    assert best_settings(rows) == {easy: (0.05, 100, 0.99), hard: (0.5, 100, pytest.approx(0.77))}
+
+
+def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:
+    """On a log axis matplotlib labelled 6e-2 ... 4e-1, overlapping, and not 0.05 or 0.5."""
+    from fashionlab.render.sweep import accuracy_figure
+    from fashionlab.results import SweepRow
+
+    rows = [SweepRow(("Pullover", "Coat"), "logreg", rate, 100, None, 42, 0.8, None, None, None,
+                     0.1) for rate in (0.05, 0.5)]  # fmt: skip
+    axes = accuracy_figure(rows).axes[0]
+    axes.figure.canvas.draw()
+    assert [t.get_text() for t in axes.get_xticklabels() if t.get_text()] == ["0.05", "0.5"]
+    assert not [t for t in axes.get_xticklabels(minor=True) if t.get_text()]

@@ -132,11 +132,11 @@ def run(args: argparse.Namespace) -> None:
     if args.json:
         print(render.rows_json(rows))
         return
-    best = render.best_setting(rows)
+    diverged = sum(row.diverged_at_step is not None for row in rows)
     where = f"; wrote {os.fspath(folder)}" if folder is not None else ""
-    print(f"sweep: {plural(len(rows), 'run')}, {best['diverged']} diverged{where}")
-    if best["best"] is not None:
-        classes, rate, length = best["best"]
-        unit = "steps" if grid.model == "logreg" else "epochs"
-        print(f"best mean validation accuracy {best['mean']:.4f}: {' vs '.join(classes)}, "
-              f"learning rate {rate:g}, {length} {unit}")  # fmt: skip
+    print(f"sweep: {plural(len(rows), 'run')}, {diverged} diverged{where}")
+    unit = "steps" if grid.model == "logreg" else "epochs"
+    over = f" (mean of {len(grid.seeds)} seeds)" if len(grid.seeds) > 1 else ""
+    for classes, (rate, length, mean) in render.best_settings(rows).items():
+        print(f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
+              f"rate {rate:g} for {length} {unit}")  # fmt: skip

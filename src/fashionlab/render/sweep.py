@@ -14,10 +14,10 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 from ..results import SweepRow
 from ..storage import slug
@@ -73,6 +73,9 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
         axes.fill_between(x, [min(s) for _, s in kept], [max(s) for _, s in kept],
                           color=line.get_color(), alpha=0.2, linewidth=0)  # fmt: skip
     axes.set_xscale("log")
+    swept = sorted({row.learning_rate for row in rows})  # labelled where they are, and only there
+    axes.set_xticks(swept, [f"{rate:g}" for rate in swept], fontsize="small")
+    axes.xaxis.set_minor_locator(NullLocator())
     axes.set_xlabel("learning rate")
     axes.set_ylabel("validation accuracy (mean; band: seeds' range)")
     axes.set_title(" vs ".join(rows[0].classes))
@@ -119,15 +122,17 @@ def write_folder(rows: Sequence[SweepRow], folder: Path) -> list[Path]:
     return written
 
 
-def best_setting(rows: Sequence[SweepRow]) -> dict[str, Any]:
-    """The best setting by mean validation accuracy over seeds (None if every run diverged)."""
-    means: dict[tuple[Any, ...], list[float]] = {}
-    for row in rows:
-        if row.val_accuracy is not None:
-            key = (row.classes, row.learning_rate, _length(row))
-            means.setdefault(key, []).append(row.val_accuracy)
-    if not means:
-        return {"best": None, "diverged": len(rows)}
-    best = max(means, key=lambda key: np.mean(means[key]))
-    diverged = sum(row.diverged_at_step is not None for row in rows)
-    return {"best": best, "mean": float(np.mean(means[best])), "diverged": diverged}
+def best_settings(rows: Sequence[SweepRow]) -> dict[tuple[str, str], tuple[float, int, float]]:
+    """Each pair's best setting by mean validation accuracy over seeds: (learning rate, steps or
+    epochs, mean); a pair whose every run diverged has none. Pairs are not compared with each
+    other: an easy pair's best says nothing of a hard one's."""
+    best = {}
+    for classes, mine in by_pair(rows).items():
+        means: dict[tuple[float, int], list[float]] = {}
+        for row in mine:
+            if row.val_accuracy is not None:
+                means.setdefault((row.learning_rate, _length(row)), []).append(row.val_accuracy)
+        if means:
+            top = max(means, key=lambda setting: np.mean(means[setting]))
+            best[classes] = (*top, float(np.mean(means[top])))
+    return best
