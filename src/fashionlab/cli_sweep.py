@@ -1,6 +1,6 @@
 """``fashionlab sweep``: flags -> Grid -> analysis.sweep on Dask -> print or write a folder.
 
-``cli_flags.build_parser`` adds its flags with ``add_parser``, and ``cli.cmd_sweep`` calls ``run``.
+``cli_flags.build_parser`` adds its flags with ``add_parser``, and ``cli_commands.cmd_sweep`` calls ``run``.
 Dask and the models are imported inside ``run``, so ``fashionlab --help`` stays instant.
 """
 

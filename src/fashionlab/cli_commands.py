@@ -1,0 +1,181 @@
+"""Each command's output: its flags -> one library call -> what it prints (``--json``: strict JSON
+on stdout). ``cli`` runs them, and turns errors and signals into one line and an exit status.
+
+Heavy modules are imported inside the commands, so ``fashionlab --help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+from .config import Config, NetworkSettings
+from .console import Console, LinesConsole, out, say
+from .jsonio import to_json
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str):  # a path's undecodable bytes, which Python holds as lone surrogates
+        try:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no byte stands for
+            return value.encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, dict):
+        return {_strict(str(k)): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
+    return value
+
+
+def print_json(payload: Any) -> None:
+    """Strict JSON on stdout: a non-finite number is null, never a bare NaN token, and every string
+    is Unicode (a file name's byte 0xFF shows as the four characters \\xff, not as a lone
+    surrogate that strict parsers refuse)."""
+    out(json.dumps(_strict(payload), indent=2, allow_nan=False))
+
+
+def cmd_data(args: argparse.Namespace) -> None:
+    from .data.datasets import locate
+
+    found = locate(args.data_dir, verify=args.verify)
+    records = [{"file": f.path.name, "path": str(f.path), "source": f.source, "verified": f.verified}
+               for f in found.values()]  # fmt: skip
+    if args.json:
+        print_json({"files": records})
+        return
+    for r in records:
+        out(f"{r['file']:<28} {r['verified']:<15} {r['source']:<8} {r['path']}")
+
+
+def cmd_logreg(args: argparse.Namespace) -> None:
+    from . import commands
+
+    console = Console() if args.json else LinesConsole()
+
+    def step_done(step: int, total: int, m: dict[str, float]) -> None:
+        if not args.json:  # the assignment's per-step line
+            out(f"Epoch [{step}/{total}] ".ljust(20)
+                + f"loss: {m['train_loss']:.4f} - accuracy: {m['train_accuracy']:.4f} - "
+                + f"val_loss: {m['val_loss']:.4f} - val_accuracy: {m['val_accuracy']:.4f}")  # fmt: skip
+        console.tick("step", step, total)
+
+    run = commands.logreg(
+        args.classes, learning_rate=args.learning_rate, steps=args.steps, data_dir=args.data_dir,
+        verify=args.verify, plot_dir=args.plot, callback=step_done, progress=console,
+    )  # fmt: skip
+    if run.diverged_at_step is not None:
+        say(f"fashionlab logreg: gradient descent diverged at step {run.diverged_at_step} "
+            f"(learning rate {args.learning_rate:g} is too large); its scores are null")  # fmt: skip
+    if args.json:
+        print_json(run.summary())
+        return
+    if run.val_accuracy is not None:
+        out(f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f}, "
+            f"held-out accuracy {run.heldout_accuracy:.4f}, official test accuracy "
+            f"{run.official_test_accuracy:.4f} in {run.seconds:.2f} s")  # fmt: skip
+
+
+def cmd_explore(args: argparse.Namespace) -> None:
+    from . import commands
+
+    real, written = commands.explore(args.out, points=args.points, data_dir=args.data_dir,
+                                     verify=args.verify, progress=Console())  # fmt: skip
+    if args.json:
+        print_json({"out": str(real), "files": written})
+    else:
+        out(f"wrote {len(written)} files to {real}/")
+
+
+def cmd_nn(args: argparse.Namespace) -> None:
+    from . import commands
+
+    def show(epoch: int, logs: dict[str, float]) -> None:
+        out(f"Epoch {epoch}/{args.epochs} - loss: {logs['loss']:.4f} - accuracy: "
+            f"{logs['accuracy']:.4f} - val_loss: {logs['val_loss']:.4f} - val_accuracy: "
+            f"{logs['val_accuracy']:.4f}")  # fmt: skip
+
+    record = commands.network(
+        args.classes, settings=NetworkSettings(args.epochs, args.patience, args.batch_size),
+        seed=args.seed, data_dir=args.data_dir, verify=args.verify, plot_dir=args.plot,
+        on_epoch=None if args.json else show, progress=Console() if args.json else LinesConsole(),
+    )  # fmt: skip
+    if args.json:
+        print_json(record)
+        return
+    out(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f}, "
+        f"official test {record['official_test_accuracy']:.4f} (logistic regression, 100 steps: "
+        f"{record['logreg_val_accuracy']:.4f}) in {record['seconds']:.1f} s")  # fmt: skip
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    from . import app
+
+    config = Config(out=args.out, data_dir=args.data_dir, verify=args.verify, points=args.points,
+                    epochs=args.epochs, seed=args.seed, title=args.title,
+                    author=args.author or "", extras=args.extras, notebook=args.notebook,
+                    workers=args.workers,
+                    scheduler=args.scheduler)  # fmt: skip
+    written = app.run(config, Console())
+    real, results = written.folder, written.results
+    if not args.json:
+        out(f"report written to {real / 'index.html'}")
+        return
+    scores = ("classes", "val_accuracy", "heldout_accuracy", "official_test_accuracy")
+    print_json({
+        "out": str(real), "index_html": str(real / "index.html"),
+        "report_md": str(real / "report.md"), "results_json": str(real / "results.json"),
+        "notebook": str(real / "assignment.ipynb") if written.notebook else None,
+        "logreg": [{k: to_json(getattr(r, k)) for k in scores} for r in results.logreg],
+        "network": {k: to_json(getattr(results.network, k)) for k in scores},
+    })  # fmt: skip
+
+
+def cmd_atlas(args: argparse.Namespace) -> None:
+    from . import commands
+
+    records = commands.atlas(settings=NetworkSettings(args.epochs, args.patience),
+                             seed=args.seed, data_dir=args.data_dir, verify=args.verify,
+                             plot_dir=args.plot, workers=args.workers, scheduler=args.scheduler,
+                             progress=Console())  # fmt: skip
+    if args.json:
+        print_json({"pairs": to_json(records)})
+        return
+    out(
+        f"{'pair (hardest first)':<28} {'logreg':>8} {'converged':>10} {'network':>8} {'steps95':>8}"
+    )
+    for r in records:
+        network = "-" if r.nn_val_accuracy is None else f"{r.nn_val_accuracy:.4f}"
+        out(f"{' vs '.join(r.classes):<28} {r.logreg_val_accuracy:>8.4f} "
+            f"{r.logreg_converged_val_accuracy:>10.4f} {network:>8} {r.steps_to_95!s:>8}")  # fmt: skip
+
+
+def cmd_softmax(args: argparse.Namespace) -> None:
+    from . import commands
+    from .config import CLASS_NAMES
+
+    result = commands.ten_classes(epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
+                                  verify=args.verify, plot_dir=args.plot, progress=Console())  # fmt: skip
+    if args.json:
+        print_json(to_json(result))
+        return
+    out(f"softmax regression: official test accuracy {result.official_test_accuracy:.4f}")
+    out(f"784-100-10 network: official test accuracy {result.network_official_test_accuracy:.4f}")
+    for name, p, r in zip(CLASS_NAMES, result.precision, result.recall, strict=True):
+        out(f"  {name:<12} precision {p:.3f}  recall {r:.3f}")
+
+
+def cmd_sweep(args: argparse.Namespace) -> None:
+    from . import cli_sweep
+
+    cli_sweep.run(args)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "data": cmd_data, "logreg": cmd_logreg, "explore": cmd_explore, "nn": cmd_nn, "run": cmd_run,
+    "atlas": cmd_atlas, "softmax": cmd_softmax, "sweep": cmd_sweep,
+}  # fmt: skip
