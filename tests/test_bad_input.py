@@ -109,6 +109,9 @@ def _cases():
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
     yield pytest.param(["logreg", "--classes", "Trouser", "Coat", "Bag"], "fashionlab logreg --help",
                        "Bag", id="a third class")  # fmt: skip
+    for command in ("logreg", "nn"):  # once the last pair given won, without a word
+        yield pytest.param([command, "--classes", "Trouser", "Coat", "--classes", "Bag", "Sandal"],
+                           "--classes", "given twice", id=f"{command} --classes twice")  # fmt: skip
 
 
 @pytest.fixture

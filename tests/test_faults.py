@@ -12,6 +12,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -591,3 +592,16 @@ def test_the_study_refuses_another_setting_than_the_assignments(setting) -> None
     with pytest.raises(ValueError, match="the study runs the assignment's learning rate 0.05 for "
                                          "100 steps.*`fashionlab logreg` and `sweep`"):  # fmt: skip
         Config(**setting)
+
+
+def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_dir, tmp_path):
+    """`nn` printed its accuracies with no word that training stopped early and restored an
+    earlier epoch; `--plot` never said where the figures went."""
+    done = fashionlab("nn", "--epochs", "2", "--data-dir", str(data_dir), "--no-verify",
+                      "--plot", str(tmp_path / "p"))  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"kept the weights of epoch [12] \(the lowest validation loss\)", lines[-3])
+    assert lines[-1] == f"figures added to {tmp_path / 'p'}"
+    assert fashionlab("nn", "--epochs", "2", "--data-dir", str(data_dir), "--no-verify",
+                      "--json").stdout.startswith("{")  # fmt: skip

@@ -78,6 +78,7 @@ def cmd_logreg(args: argparse.Namespace) -> None:
         out(f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f}, "
             f"held-out accuracy {run.heldout_accuracy:.4f}, official test accuracy "
             f"{run.official_test_accuracy:.4f} in {run.seconds:.2f} s")  # fmt: skip
+    _wrote_figures(args)
 
 
 def cmd_explore(args: argparse.Namespace) -> None:
@@ -107,9 +108,19 @@ def cmd_nn(args: argparse.Namespace) -> None:
     if args.json:
         print_json(record)
         return
+    run, best = record["epochs_run"], record["best_epoch"]
+    stopped = f"stopped after epoch {run} of {args.epochs}, " if run < args.epochs else ""
+    out(f"{stopped}kept the weights of epoch {best} (the lowest validation loss)")
     out(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f}, "
         f"official test {record['official_test_accuracy']:.4f} (logistic regression, 100 steps: "
         f"{record['logreg_val_accuracy']:.4f}) in {record['seconds']:.1f} s")  # fmt: skip
+    _wrote_figures(args)
+
+
+def _wrote_figures(args: argparse.Namespace) -> None:
+    """After a command's text output: where ``--plot`` put its figures."""
+    if args.plot is not None:
+        out(f"figures added to {args.plot}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -152,6 +163,7 @@ def cmd_atlas(args: argparse.Namespace) -> None:
         network = "-" if r.nn_val_accuracy is None else f"{r.nn_val_accuracy:.4f}"
         out(f"{' vs '.join(r.classes):<28} {r.logreg_val_accuracy:>8.4f} "
             f"{r.logreg_converged_val_accuracy:>10.4f} {network:>8} {r.steps_to_95!s:>8}")  # fmt: skip
+    _wrote_figures(args)
 
 
 def cmd_softmax(args: argparse.Namespace) -> None:
@@ -167,6 +179,7 @@ def cmd_softmax(args: argparse.Namespace) -> None:
     out(f"784-100-10 network: official test accuracy {result.network_official_test_accuracy:.4f}")
     for name, p, r in zip(CLASS_NAMES, result.precision, result.recall, strict=True):
         out(f"  {name:<12} precision {p:.3f}  recall {r:.3f}")
+    _wrote_figures(args)
 
 
 def cmd_sweep(args: argparse.Namespace) -> None:

@@ -83,12 +83,27 @@ def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _Once(argparse.Action):
+    """A flag that may be given once: argparse would let a second ``--classes`` replace the first
+    without a word (``sweep --classes`` is repeated for more pairs, so a user may expect that)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:  # fmt: skip
+        given = f"_{self.dest}_given"
+        if getattr(namespace, given, False):
+            parser.error(f"argument {option_string}: given twice; this command takes one pair "
+                         "(fashionlab sweep takes several)")  # fmt: skip
+        setattr(namespace, given, True)
+        setattr(namespace, self.dest, values)
+
+
 def _pair_flag(parser: argparse.ArgumentParser, default: Sequence[str]) -> None:
     parser.add_argument(
         "--classes",
         nargs=2,
         type=class_name,
         default=list(default),
+        action=_Once,
         metavar=("FIRST", "SECOND"),
         help=f"the two classes; the second is label 1 (default: {' / '.join(default)})",
     )
