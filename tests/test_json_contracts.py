@@ -97,6 +97,10 @@ def test_a_folder_name_that_is_not_utf8_prints_as_unicode_json(
     for file in real_data_dir.glob("*.gz"):
         (folder / file.name).symlink_to(file)
     found, _ = printed(["data", "--json", "--data-dir", str(folder)], capsys)
+    assert list(found) == readme_keys("data")
+    listed = re.search(r"^- `data --json`: `files`, one per file: `([^`]+)`", README, re.M)
+    assert listed is not None
+    assert all(list(record) == listed.group(1).split(", ") for record in found["files"])
     paths = [record["path"] for record in found["files"]]
     assert len(paths) == 4 and all("data\\xff/" in path for path in paths), paths
     for path in paths:

@@ -42,12 +42,14 @@ def _existing_dir(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a folder, got ''")
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}")
+        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; give the folder "
+                                         "that holds the four official .gz files")  # fmt: skip
     if path.is_symlink() and not path.exists():
         raise argparse.ArgumentTypeError(f"a link that leads to no folder (it dangles or loops): "
                                          f"{text!r}")  # fmt: skip
     if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"no such folder: {text!r}")
+        raise argparse.ArgumentTypeError(f"no such folder: {text!r}; give the folder that holds "
+                                         "the four official .gz files")  # fmt: skip
     if not os.access(path, os.R_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"directory is not readable: {text!r}")
     return text
