@@ -463,7 +463,7 @@ def mirrors():
 
 def _spec(content: bytes) -> RemoteFile:
     return RemoteFile("train-labels-idx1-ubyte.gz", hashlib.sha256(content).hexdigest(), "0" * 64,
-                      datasets.LABELS_MAGIC, 60)  # fmt: skip
+                      datasets.LABELS_MAGIC)  # fmt: skip
 
 
 def test_download_cut_mid_file_leaves_nothing(mirrors, tmp_path) -> None:

@@ -46,7 +46,7 @@ def official(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         archive = (folder / spec.filename).read_bytes()
         payload = hashlib.sha256(gzip.decompress(archive)).hexdigest()
         pinned[key] = RemoteFile(
-            spec.filename, hashlib.sha256(archive).hexdigest(), payload, spec.magic, spec.count
+            spec.filename, hashlib.sha256(archive).hexdigest(), payload, spec.magic
         )
     monkeypatch.setattr(datasets, "FILES", pinned)
     return folder

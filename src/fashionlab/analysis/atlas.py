@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -42,7 +41,6 @@ from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
 from . import engine, shapes
 
-log = logging.getLogger(__name__)
 REVISION = 6  # bumped when a pair's computation changes (6: logistic regression pairs at once)
 
 

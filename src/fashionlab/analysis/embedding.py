@@ -12,7 +12,6 @@ the input bytes, every parameter and the library versions, and verified on every
 from __future__ import annotations
 
 import io
-import logging
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,13 +21,12 @@ import numpy as np
 from ..cache import cached, key_of
 from ..config import PCA_COMPONENTS
 
-log = logging.getLogger(__name__)
-
 N_COMPONENTS = PCA_COMPONENTS
 PERPLEXITY = 30.0
 SKLEARN_LEARNING_RATE = 200.0  # the assignment's value, in scikit-learn's units
 OPENTSNE_LEARNING_RATE = 4 * SKLEARN_LEARNING_RATE  # the same step in openTSNE's units
 RANDOM_STATE = 0
+NEIGHBOURS, FOLDS = 10, 5  # how well a map keeps classes together: k-NN accuracy, k-fold
 # Measured on 2 cores, 10,000 PCA rows (docs/tsne.md): scikit-learn's TSNE took 27.0 s for a
 # 10-NN class agreement of 0.8115; these settings take about 3 s for 0.807.
 TSNE_SETTINGS: dict[str, object] = {
@@ -194,16 +192,17 @@ def tsne(
     return arrays["embedding"], hit
 
 
-def neighbour_agreement(embedding: np.ndarray, labels: np.ndarray, k: int = 10) -> float:
-    """Mean 5-fold accuracy of a k-NN classifier on the embedding: how well classes stay together."""
+def neighbour_agreement(embedding: np.ndarray, labels: np.ndarray, k: int = NEIGHBOURS) -> float:
+    """Mean ``FOLDS``-fold accuracy of a k-NN classifier on the embedding: how well classes stay
+    together."""
     from sklearn.model_selection import cross_val_score
     from sklearn.neighbors import KNeighborsClassifier
 
-    return float(cross_val_score(KNeighborsClassifier(k), embedding, labels, cv=5).mean())
+    return float(cross_val_score(KNeighborsClassifier(k), embedding, labels, cv=FOLDS).mean())
 
 
 def pair_mixing(
-    embedding: np.ndarray, labels: np.ndarray, first: int, second: int, k: int = 10
+    embedding: np.ndarray, labels: np.ndarray, first: int, second: int, k: int = NEIGHBOURS
 ) -> float:
     """Share of the two classes' points whose k nearest map neighbours (among the pair) are mostly
     of the other class: 0 means two clean islands, about 0.5 means thoroughly mixed."""

@@ -76,8 +76,8 @@ def embedding_summary(mapped: Mapped) -> EmbeddingSummary:
         kept_variance=mapped.projection.kept_variance,
         points=len(mapped.coordinates),
         map_dimensions=int(mapped.coordinates.shape[1]),
-        neighbours=10,
-        folds=5,
+        neighbours=embedding.NEIGHBOURS,
+        folds=embedding.FOLDS,
         neighbour_agreement=embedding.neighbour_agreement(mapped.coordinates, mapped.labels),
         tsne_settings=dict(embedding.TSNE_SETTINGS),
     )

@@ -5,7 +5,6 @@ X has the bias column (eq. 3), shape (n, 785); theta has shape (785, 1); y has s
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,8 +13,6 @@ import numpy as np
 
 from ..config import CONVERGENCE_MAX_STEPS
 from ..data.preprocessing import bias_trick, train_test_validation_split
-
-log = logging.getLogger(__name__)
 
 CONVERGENCE_PATIENCE, CONVERGENCE_TOL = 50, 1e-4  # stop: no val-loss gain of tol in patience steps
 

@@ -15,7 +15,6 @@ Hyperparameters were chosen by measurement; ``docs/network.md`` records what was
 
 from __future__ import annotations
 
-import logging
 import os
 import time
 from collections.abc import Callable
@@ -25,8 +24,6 @@ from typing import Any
 import numpy as np
 
 from ..config import NN_LEARNING_RATE, keras_backend
-
-log = logging.getLogger(__name__)
 
 HIDDEN_UNITS = 100
 ACTIVATION = "relu"

@@ -5,7 +5,6 @@ X has the bias column, shape (n, 785); Theta has shape (785, k); Y is one-hot, s
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,8 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import SOFTMAX_EPOCHS
-
-log = logging.getLogger(__name__)
 
 LEARNING_RATE = 0.3  # measured: 0.8454 official test accuracy in 4.2 s on 2 cores (docs/extras.md)
 BATCH_SIZE = 128

@@ -9,14 +9,11 @@ Markdown form gives each equation as one line of plain text above a Python block
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Sequence
 
 from .equations import Equation, equations
 from .page import Section
-
-log = logging.getLogger(__name__)
 
 MATHS_KEY = "maths"
 MATHS_TITLE = "The maths beside the code"

@@ -15,7 +15,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..analysis.metrics import percent, share_text
-from ..config import LEARNING_RATE, STEPS
+from ..config import LEARNING_RATE, PCA_COMPONENTS, STEPS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
 
@@ -146,7 +146,7 @@ def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | No
     return _epoch_curve(history, "accuracy", "Accuracy", best_epoch)
 
 
-def explained_variance(ratio: np.ndarray, mark: int = 50) -> Figure:
+def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     """Cumulative share of variance against the number of principal components, marking ``mark``."""
     figure, axes = _figure(6.4, 4.2)
     cumulative, components = np.cumsum(ratio), np.arange(1, len(ratio) + 1)
