@@ -16,10 +16,10 @@ from fashionlab.analysis.metrics import (
     error_count,
     mcnemar_exact,
     mean_sd,
+    paired_outcome,
     percent,
     prediction_interval,
     share_text,
-    significant_win,
     wilson_interval,
 )
 from fashionlab.render.format import interval
@@ -113,13 +113,13 @@ def test_mcnemar_rejects_non_boolean_or_mismatched_rows() -> None:
         mcnemar_exact(np.ones(2, bool), np.ones(3, bool))
 
 
-def test_significant_win_needs_both_more_rows_and_a_small_p() -> None:
-    assert significant_win(McNemar(b=20, c=5, n=100, p_value=0.004))
-    assert not significant_win(McNemar(b=5, c=20, n=100, p_value=0.004))  # B is the better one
-    assert not significant_win(McNemar(b=12, c=8, n=100, p_value=0.5))
-    assert not significant_win(McNemar(b=20, c=5, n=100, p_value=0.05))  # p must be below alpha
-    with pytest.raises(ValueError, match="alpha must be in \\(0, 1\\), got 0"):
-        significant_win(McNemar(b=1, c=0, n=1, p_value=1.0), alpha=0)
+def test_a_paired_outcome_needs_both_more_rows_and_a_small_p() -> None:
+    assert paired_outcome(20, 5, 0.004) == "better"
+    assert paired_outcome(5, 20, 0.004) == "worse"  # the second model is the better one
+    assert paired_outcome(12, 8, 0.5) == "undecided"
+    assert paired_outcome(20, 5, 0.05) == "undecided"  # p must be below alpha
+    with pytest.raises(ValueError, match="alpha"):
+        paired_outcome(1, 0, 1.0, alpha=0)
 
 
 def test_compare_counts_whole_rows() -> None:

@@ -125,11 +125,20 @@ def paired_test(rows: str, first: np.ndarray, second: np.ndarray) -> PairedTest:
                       p_value=found.p_value)  # fmt: skip
 
 
-def significant_win(test: McNemar, alpha: float = 0.05) -> bool:
-    """Whether A beats B: more rows right (b > c) and McNemar's p below ``alpha``."""
+ALPHA = 0.05  # the significance level of every paired test the report states
+
+
+def paired_outcome(
+    only_first: int, only_second: int, p_value: float, alpha: float = ALPHA
+) -> Literal["better", "worse", "undecided"]:
+    """How the first of two models compares with the second on McNemar's exact test: "better" or
+    "worse" where p is below ``alpha`` (better: more rows right only for the first), else
+    "undecided"."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-    return test.b > test.c and test.p_value < alpha
+    if p_value >= alpha or only_first == only_second:
+        return "undecided"
+    return "better" if only_first > only_second else "worse"
 
 
 def undecidable_lead(alpha: float = 0.05) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
-from .answers_network import longer_training_test, test_sentence, verdict
+from .answers_network import longer_training_test, outcome, paired_facts
 from .format import UNDECIDABLE_LEAD, pct, plural
 
 STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"
@@ -37,12 +37,12 @@ def _longer_verdict(results: Results, run: LogregResult) -> str:
                   if images else "the same number of held-out images")  # fmt: skip
     test = longer_training_test(results, run)
     if test is not None:
-        said = test_sentence(test, "longer training", "the 100 steps")
-        found = verdict(test)
-        ending = ("the 100 steps stop short of what longer training gives"
-                  if found == "significantly better" else "longer training does worse"
-                  if found == "significantly worse" else "the difference could be chance")  # fmt: skip
-        return f"{difference}; {said.split(': ')[0]}, so {ending}"
+        ending = {"better": "the 100 steps stop short of what longer training gives",
+                  "worse": "longer training does worse",
+                  "undecided": "the difference could be chance"}[outcome(test)]  # fmt: skip
+        return (
+            f"{difference}; {paired_facts(test, 'longer training', 'the 100 steps')}, so {ending}"
+        )
     if abs(images) <= UNDECIDABLE_LEAD:
         return (f"{difference}, too few for McNemar's exact test to call significant whatever the "
                 f"images (p ≥ {2 / 2**abs(images):.4f}), so longer training adds little that these "

@@ -7,13 +7,21 @@ rows; otherwise the text says the difference could be chance.
 
 from __future__ import annotations
 
-from ..analysis.metrics import error_count, from_bits, mean_sd, paired_test, prediction_interval
+from ..analysis.metrics import (
+    error_count,
+    from_bits,
+    mean_sd,
+    paired_outcome,
+    paired_test,
+    prediction_interval,
+)
 from ..config import CONVERGENCE_MAX_STEPS
 from ..results import Comparison, LogregResult, McNemar, Results
 from .format import count, interval, pair_name, pct, plural, wall_time
 from .format import p_value as p_text
 
-ALPHA = 0.05
+VERDICTS = {"better": "significantly better", "worse": "significantly worse",
+            "undecided": "not distinguishable from {other}"}  # fmt: skip
 
 GLOSSARY = [
     ("validation accuracy (val_accuracy)",
@@ -41,21 +49,27 @@ GLOSSARY = [
 ]  # fmt: skip
 
 
-def verdict(test: McNemar) -> str:
-    """'significantly better', or 'not distinguishable', from McNemar's exact test."""
-    if test.p_value < ALPHA and test.only_first > test.only_second:
-        return "significantly better"
-    if test.p_value < ALPHA:
-        return "significantly worse"
-    return "not distinguishable from it"
+def outcome(test: McNemar) -> str:
+    """ "better", "worse" or "undecided": the first model against the second (metrics)."""
+    return paired_outcome(test.only_first, test.only_second, test.p_value)
 
 
-def test_sentence(test: McNemar, first: str, second: str) -> str:
+def verdict(test: McNemar, other: str = "it") -> str:
+    """'significantly better', or 'not distinguishable from it', from McNemar's exact test."""
+    return VERDICTS[outcome(test)].format(other=other)
+
+
+def paired_facts(test: McNemar, first: str, second: str) -> str:
+    """The test's counts and p-value, without its verdict."""
     return (
         f"on the {count(test.n)} {test.rows} rows, {count(test.only_first)} are right only for "
         f"{first} and {count(test.only_second)} only for {second} (McNemar's exact test, "
-        f"{p_text(test.p_value)}): {first} is {verdict(test)}"
+        f"{p_text(test.p_value)})"
     )
+
+
+def paired_sentence(test: McNemar, first: str, second: str) -> str:
+    return f"{paired_facts(test, first, second)}: {first} is {verdict(test)}"
 
 
 def q5_1(results: Results) -> list[str]:
@@ -65,14 +79,14 @@ def q5_1(results: Results) -> list[str]:
     wall = results.timings.get("models", {}).get("network")
     trained = (f"; in fashionlab's run of the study, training took {wall_time(results, wall)}"
                if wall is not None else "")  # fmt: skip
-    on_validation = test_sentence(tests["validation"], "the network", "logistic regression")
+    on_validation = paired_sentence(tests["validation"], "the network", "logistic regression")
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
         f"{interval(net.official_test_accuracy, net.n_official_test)} on the official test images "
         f"of the pair; 100-step logistic regression reached "
         f"{interval(hard.val_accuracy, hard.n_val)} (its loop's last log) and "
         f"{interval(hard.official_test_accuracy, hard.n_official_test)}. Against logistic "
-        f"regression, {test_sentence(tests['official test'], 'the network', 'logistic regression')}. "
+        f"regression, {paired_sentence(tests['official test'], 'the network', 'logistic regression')}. "
         f"{on_validation[0].upper()}{on_validation[1:]}"
         "; but those rows also chose the network's early-stopping epoch, so its validation score "
         f"is slightly optimistic.{_scored_weights(results)}"
@@ -93,7 +107,7 @@ def q5_1(results: Results) -> list[str]:
         f"reaches {interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the "
         f"held-out rows against logistic regression's "
         f"{interval(hard.heldout_accuracy, hard.n_heldout)}: "
-        f"{test_sentence(tests['held-out'], 'the network', 'logistic regression')}."
+        f"{paired_sentence(tests['held-out'], 'the network', 'logistic regression')}."
     )
     settings = (
         f"Hyperparameters: one hidden Dense layer of {count(net.hidden_units)} {net.activation} "
@@ -152,12 +166,12 @@ def needs_a_bend(results: Results, lower: LogregResult) -> str:
     test = results.comparison.converged_test
     if tuple(results.comparison.classes) != tuple(lower.classes):
         return f"For {pair_name(lower.classes)}, {longer}."
-    if verdict(test) == "significantly better":
+    if outcome(test) == "better":
         return (f"{pair_name(lower.classes)} looks as if it needs a boundary that is not a "
                 f"hyperplane: {longer}, and {network} gets significantly more of them right "
                 f"({count(test.only_first)} right only for the network, "
                 f"{count(test.only_second)} only for logistic regression; Q5.1).")  # fmt: skip
-    against = verdict(test).replace("from it", "from logistic regression")
+    against = verdict(test, "logistic regression")
     return (f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
             "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
             "hyperplane.")  # fmt: skip
@@ -212,7 +226,7 @@ def _why(results: Results) -> str:
     hard = results.hard_pair
     compared = results.comparison
     test = next(t for t in compared.tests if t.rows == "official test")
-    better = verdict(test) == "significantly better"
+    better = outcome(test) == "better"
     lead = "Why it beat logistic regression: " if better else "Why it could: "
     reason = (
         "logistic regression draws one hyperplane through pixel space, while the hidden layer "
@@ -221,21 +235,20 @@ def _why(results: Results) -> str:
     )
     if hard.converged is None:
         return lead + reason
-    longer = verdict(compared.converged_test)
     conclusion = {
-        "significantly better": "so the network's advantage is not only a matter of longer training "
+        "better": "so the network's advantage is not only a matter of longer training "
         "(for one training run on those rows: the spread over seeds is measured for the "
         "assignment's network only)",
-        "significantly worse": "so trained long enough, logistic regression does better than this "
+        "worse": "so trained long enough, logistic regression does better than this "
         "network on these rows",
-        "not distinguishable from it": "so these rows cannot tell the network from logistic "
+        "undecided": "so these rows cannot tell the network from logistic "
         "regression trained longer: longer training could account for the gap",
-    }[longer]  # fmt: skip
+    }[outcome(compared.converged_test)]  # fmt: skip
     return (
         f"{lead}{reason} Is it only that 100 steps are too few? Trained longer, logistic "
         f"regression reaches {interval(hard.converged.heldout_accuracy, hard.n_heldout)} on the "
         f"held-out rows, against {interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} "
         f"for the network trained on the same {count(hard.n_train)} rows; "
-        f"{test_sentence(compared.converged_test, 'the network', 'logistic regression trained longer')}"
+        f"{paired_sentence(compared.converged_test, 'the network', 'logistic regression trained longer')}"
         f", {conclusion}."
     )

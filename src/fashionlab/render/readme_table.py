@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..results import Results, from_json
-from .answers_network import seed_spread, test_sentence
+from .answers_network import paired_sentence, seed_spread
 from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
 from .report import results_table
@@ -21,14 +21,14 @@ def headline(results: Results) -> list[str]:
     tests = {t.rows: t for t in compared.tests}
     found = [
         f"Against 100-step logistic regression, "
-        f"{test_sentence(tests['official test'], 'the network', 'logistic regression')}.",
+        f"{paired_sentence(tests['official test'], 'the network', 'logistic regression')}.",
         f"Trained on the same {hard.n_train:,} rows as logistic regression, the network reaches "
         f"{interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the held-out rows; "
         f"logistic regression {interval(hard.heldout_accuracy, hard.n_heldout)} after 100 steps"
         + (
             f" and {interval(hard.converged.heldout_accuracy, hard.n_heldout)} trained longer "
             f"(early-stopped). Against the longer fit, "
-            f"{test_sentence(compared.converged_test, 'the network', 'logistic regression')}."
+            f"{paired_sentence(compared.converged_test, 'the network', 'logistic regression')}."
             if hard.converged is not None
             else "."
         ),
