@@ -168,8 +168,8 @@ def test_runs_group_close_steps() -> None:
     [
         ({"learning_rate": -1.0}, "learning_rate must be a finite number > 0, got -1.0"),
         ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0, got nan"),
-        ({"steps": 1}, "steps must be a whole number >= 2, got 1"),
-        ({"steps": 2.5}, "steps must be a whole number >= 2, got 2.5"),
+        ({"steps": 1}, "steps must be an integer >= 2 \\(steps are compared\\), got 1"),
+        ({"steps": 2.5}, "steps must be an integer >= 1, got 2.5"),
         (
             {"X_train": np.ones((5, 2))},
             "X_train must be \\(n >= 2, d >= 3\\) .* got shape \\(5, 2\\)",
@@ -234,3 +234,12 @@ def test_trouser_ankle_boot_descends_without_oscillating(df_train) -> None:
     assert not findings.loss_rises
     assert not findings.oscillates_along_top_direction
     assert not findings.accuracy_zigzags
+
+
+def test_measure_takes_numpy_numbers_as_gradient_descent_does() -> None:
+    """np.int64 steps and np.float32 rates pass logistic regression's checks: here too."""
+    X = np.ones((5, 3))
+    X[:, 1:] = np.arange(10).reshape(5, 2) / 10
+    measured = measure(X, np.array([[0], [1], [0], [1], [1]]), X[:3], np.array([[0], [1], [0]]),
+                       np.float32(0.1), steps=np.int64(3))  # type: ignore[arg-type]  # fmt: skip
+    assert len(measured.val_accuracy) >= 3

@@ -13,7 +13,6 @@ updates, before the k-th, so ``train_loss[k - 1]`` is the loss the history lists
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,14 @@ from scipy.sparse.linalg import LinearOperator, eigsh
 from threadpoolctl import threadpool_limits
 
 from ..data.preprocessing import bias_trick, get_data_subset, train_test_validation_split
-from ..models.logistic import accuracy, bce_gradient, binary_cross_entropy, predict, sigmoid
+from ..models.logistic import (
+    accuracy,
+    bce_gradient,
+    binary_cross_entropy,
+    check_schedule,
+    predict,
+    sigmoid,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,14 +124,9 @@ def _check_arguments(
         raise ValueError(
             f"X_val must be (m, {X_train.shape[1]}) with one label per row in y_val, got shapes {X_val.shape} and {y_val.shape}"
         )
-    if not (
-        isinstance(learning_rate, (int, float))
-        and math.isfinite(learning_rate)
-        and learning_rate > 0
-    ):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be a whole number >= 2, got {steps!r}")
+    check_schedule(learning_rate, steps)  # as gradient descent checks them: numpy scalars too
+    if steps < 2:
+        raise ValueError(f"steps must be an integer >= 2 (steps are compared), got {steps!r}")
 
 
 def _hessian_top(X: np.ndarray, weights: np.ndarray, start: np.ndarray) -> tuple[float, np.ndarray]:
