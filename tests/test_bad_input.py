@@ -218,6 +218,7 @@ def test_every_flag_says_what_it_does_and_its_default() -> None:
     their defaults (only the README said 100, 60, report/)."""
     for name, action in _options(cli.build_parser()):
         assert action.help, f"{name} {action.option_strings[0]} has no help"
-        takes_value = action.nargs != 0 and action.default not in (None, False)
+        takes_value = action.nargs != 0 and action.default is not None  # 0 is a default too
+        takes_value = takes_value and action.default is not False
         if takes_value:
             assert "default" in action.help, f"{name} {action.option_strings[0]}: {action.help}"

@@ -168,8 +168,8 @@ def test_runs_group_close_steps() -> None:
     [
         ({"learning_rate": -1.0}, "learning_rate must be a finite number > 0, got -1.0"),
         ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0, got nan"),
-        ({"steps": 1}, "steps must be an integer >= 2 \\(steps are compared\\), got 1"),
-        ({"steps": 2.5}, "steps must be an integer >= 1, got 2.5"),
+        ({"steps": 1}, "steps must be an integer >= 2, got 1"),
+        ({"steps": 2.5}, "steps must be an integer >= 2, got 2.5"),
         (
             {"X_train": np.ones((5, 2))},
             "X_train must be \\(n >= 2, d >= 3\\) .* got shape \\(5, 2\\)",

@@ -404,8 +404,9 @@ def test_no_command_replaces_another_commands_folder(tmp_path: Path, kind: str) 
     plots = tmp_path / "plots"
     outdir.add_files(outdir.check(str(plots), {}, "figures", "--plot"), {"a.svg": b"a"}, "--plot")
     before = _written(plots)
-    with pytest.raises(UsageError, match=r"holds the figures of --plot, which this command would "
-                                         r"replace; pick a new or empty folder"):  # fmt: skip
+    with pytest.raises(UsageError, match=rf"holds the figures of --plot, not "
+                                         rf"{re.escape(outdir.KINDS[kind])}; pick a new or empty "
+                                         r"folder$"):  # fmt: skip
         outdir.check(str(plots), {}, kind)
     with (
         pytest.raises(UsageError, match="holds the figures of --plot"),  # again, at the swap
@@ -416,13 +417,36 @@ def test_no_command_replaces_another_commands_folder(tmp_path: Path, kind: str) 
     outdir.check(str(plots), {}, "figures", "--plot")  # the same kind adds to it
 
 
-def test_a_folder_from_before_kinds_were_recorded_is_still_fashionlabs(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("listed", "kind"), [("results.json", "report"),
+                                             ("embedding.csv", "explore"),
+                                             ("sweep.csv", "sweep"), ("a.svg", "figures")])  # fmt: skip
+def test_a_folder_from_before_kinds_were_recorded_is_known_by_its_files(
+    tmp_path: Path, listed: str, kind: str
+) -> None:
+    """An older manifest names no kind: its files tell. Taken as any kind, a --plot folder could
+    still be replaced by run, and `logreg --plot` into an older report relabelled it figures."""
     real = tmp_path / "out"
-    with outdir.report_folder(outdir.check(str(real), {}, "explore"), "explore") as stage:
-        (stage / "a.svg").write_bytes(b"a")
+    with outdir.report_folder(outdir.check(str(real), {}, kind), kind) as stage:
+        (stage / listed).write_bytes(b"a")
     manifest = json.loads((real / outdir.MANIFEST).read_text())
-    assert manifest["kind"] == "explore"
+    assert manifest["kind"] == kind
     del manifest["kind"]
     (real / outdir.MANIFEST).write_text(json.dumps(manifest))
-    assert outdir.written_by(real) is None
-    outdir.check(str(real), {}, "report")
+    assert outdir.written_by(real) == kind
+    outdir.check(str(real), {}, kind)
+    other = "figures" if kind != "figures" else "report"
+    with pytest.raises(UsageError, match="pick a new or empty folder"):
+        outdir.check(str(real), {}, other)
+
+
+@pytest.mark.parametrize("stored", ["atlas", ["report"], 7])
+def test_a_kind_this_version_does_not_know_is_refused_in_one_line(
+    tmp_path: Path, stored: object
+) -> None:
+    real = tmp_path / "out"
+    with outdir.report_folder(outdir.check(str(real), {}, "report"), "report") as stage:
+        (stage / "a.svg").write_bytes(b"a")
+    manifest = json.loads((real / outdir.MANIFEST).read_text())
+    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": stored}))
+    with pytest.raises(UsageError, match="holds output of another fashionlab version"):
+        outdir.check(str(real), {}, "report")

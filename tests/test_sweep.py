@@ -532,8 +532,10 @@ def test_each_pair_gets_its_own_best_setting() -> None:
     rows = [row(easy, 0.05, 1, 0.99), row(easy, 0.5, 1, 0.98),
             row(hard, 0.05, 1, 0.80), row(hard, 0.05, 2, 0.70),  # mean 0.75
             row(hard, 0.5, 1, 0.78), row(hard, 0.5, 2, 0.76),  # mean 0.77: the best
+            row(hard, 2.0, 1, 0.85), row(hard, 2.0, 2, None),  # one seed diverged: not a best
             row(lost, 5.0, 1, None)]  # fmt: skip
-    assert best_settings(rows) == {easy: (0.05, 100, 0.99), hard: (0.5, 100, pytest.approx(0.77))}
+    assert best_settings(rows) == {easy: (0.05, 100, 0.99), hard: (0.5, 100, pytest.approx(0.77)),
+                                   lost: None}  # fmt: skip
 
 
 def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:

@@ -138,9 +138,11 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
 
     progress = progress or LogProgress()
     real = prepare(config.out, config.data_dir, "report")
-    data = load_data(config.data_dir, verify=config.verify)
     if config.notebook:
-        _check_notebook(config, data)
+        _check_notebook_file()
+    data = load_data(config.data_dir, verify=config.verify)
+    if config.notebook and not config.verify:
+        _check_notebook_data(data)
     found = study(config, data, progress)
     with outdir.report_folder(real, "report") as stage:
         (stage / "figures").mkdir()
@@ -157,20 +159,23 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     return WrittenReport(real, found.results, config.notebook)
 
 
-def _check_notebook(config: Config, data: Data) -> None:
-    """What would stop the notebook, said before the work rather than after it: its file ships
-    with the source, not with an installed wheel; and its ``load_fashion_mnist()`` takes only the
-    official files, so a deliberately different copy (``--no-verify``) cannot go in. The arrays
-    the study loaded are checked, not a new search, which could find (or download) other files."""
-    from .data.datasets import FILES, is_official
+def _check_notebook_file() -> None:
+    """The notebook ships with fashionlab's source, not in a wheel: said before any work."""
     from .render.notebook import NOTEBOOK
 
     if not NOTEBOOK.is_file():
         raise UsageError(f"the assignment notebook {str(NOTEBOOK)!r} is not there: it ships with "
                          "fashionlab's source, not with an installed package; run from a clone "
                          "of the repository, or add --no-notebook")  # fmt: skip
-    if config.verify:
-        return
+
+
+def _check_notebook_data(data: Data) -> None:
+    """The notebook's ``load_fashion_mnist()`` takes only the official files: with a deliberately
+    different copy (``--no-verify``), say so before the work rather than in its cell 4 after it.
+    The arrays the study loaded are checked, not a new search, which could find (or download)
+    other files than the study's."""
+    from .data.datasets import FILES, is_official
+
     for key, spec in FILES.items():
         if not is_official(getattr(data, key), spec):
             where = data.sources[spec.filename]["path"]

@@ -137,6 +137,10 @@ def run(args: argparse.Namespace) -> None:
     print(f"sweep: {plural(len(rows), 'run')}, {diverged} diverged{where}")
     unit = "steps" if grid.model == "logreg" else "epochs"
     over = f" (mean of {len(grid.seeds)} seeds)" if len(grid.seeds) > 1 else ""
-    for classes, (rate, length, mean) in render.best_settings(rows).items():
+    for classes, best in render.best_settings(rows).items():
+        if best is None:
+            print(f"{' vs '.join(classes)}: no setting finished on every seed")
+            continue
+        rate, length, mean = best
         print(f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
               f"rate {rate:g} for {length} {unit}")  # fmt: skip

@@ -32,7 +32,9 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 def positive_float(text: str) -> float:
     """A finite number > 0, written as a decimal (``0.05``, ``5e-2``)."""
     if not _NUMBER.fullmatch(text.strip()):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0 such as 0.05, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"must be a finite number > 0 (such as 0.05 or 1e-3), got {text!r}"
+        )
     value = float(text)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")

@@ -29,7 +29,7 @@ from .storage import slug
 
 def check_plot_dir(folder: str | None, data_dir: str | None) -> Path | None:
     """A ``--plot`` folder is checked before any work, as ``--out`` is: a new or empty folder, or
-    one holding only what fashionlab wrote, outside the data and the cache."""
+    one holding only figures that ``--plot`` wrote, outside the data and the cache."""
     return (
         None
         if folder is None

@@ -2,8 +2,8 @@
 
 Every folder fashionlab writes holds ``fashionlab-manifest.json``, listing each file and its
 SHA-256, and the kind of output it is (``KINDS``: which command wrote it). A folder is replaced
-only when it does not exist, is empty, or holds exactly what its manifest lists and of the same
-kind; anything else is refused, before any work, with the name of one foreign entry.
+only when it does not exist, is empty, or holds exactly what its manifest lists, of the same kind;
+anything else is refused, before any work, naming one foreign entry or the other kind.
 The new report is built in a staging folder and swapped in at the end (``swap``: keeping its mode),
 so an interrupted run leaves the previous report as it was. A stage left by a killed run is deleted
 only if what it holds proves it fashionlab's: a name that looks like one proves nothing.
@@ -110,20 +110,29 @@ def foreign_entry(folder: Path) -> str | None:
 
 
 def written_by(folder: Path) -> str | None:
-    """The kind of output ``folder``'s manifest says it holds (``KINDS``); None without one, or
-    for a manifest written before kinds were recorded."""
+    """The kind of output ``folder``'s manifest says it holds (``KINDS``, or a kind this version
+    does not know); None without a readable manifest. A manifest from before kinds were recorded
+    is known by its files."""
     try:
-        kind = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT)).get("kind")
-    except (OSError, ValueError, AttributeError):
+        manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+        kind, listed = manifest.get("kind"), manifest["files"]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
-    return kind if kind in KINDS else None
+    if kind is not None:
+        return kind if isinstance(kind, str) else repr(kind)
+    for name, earlier in (("results.json", "report"), ("embedding.csv", "explore"),
+                          ("sweep.csv", "sweep")):  # fmt: skip
+        if name in listed:
+            return earlier
+    return "figures"
 
 
 def _check_kind(real: Path, kind: str, flag: str) -> None:
     other = written_by(real)
     if other not in (None, kind):
-        raise UsageError(f"argument {flag}: {str(real)!r} holds {KINDS[other]}, which this "
-                         "command would replace; pick a new or empty folder")  # fmt: skip
+        what = KINDS.get(other, f"output of another fashionlab version (kind {other!r})")
+        raise UsageError(f"argument {flag}: {str(real)!r} holds {what}, not {KINDS[kind]}; pick "
+                         "a new or empty folder")  # fmt: skip
 
 
 def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--out") -> Path:

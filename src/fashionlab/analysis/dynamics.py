@@ -124,9 +124,7 @@ def _check_arguments(
         raise ValueError(
             f"X_val must be (m, {X_train.shape[1]}) with one label per row in y_val, got shapes {X_val.shape} and {y_val.shape}"
         )
-    check_schedule(learning_rate, steps)  # as gradient descent checks them: numpy scalars too
-    if steps < 2:
-        raise ValueError(f"steps must be an integer >= 2 (steps are compared), got {steps!r}")
+    check_schedule(learning_rate, steps, least=2)  # as gradient descent does: numpy scalars too
 
 
 def _hessian_top(X: np.ndarray, weights: np.ndarray, start: np.ndarray) -> tuple[float, np.ndarray]:

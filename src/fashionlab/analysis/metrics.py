@@ -141,7 +141,7 @@ def paired_outcome(
     return "better" if only_first > only_second else "worse"
 
 
-def undecidable_lead(alpha: float = 0.05) -> int:
+def undecidable_lead(alpha: float = ALPHA) -> int:
     """The largest lead (rows right for one model, less those right for the other only) that
     McNemar's exact two-sided test can never call significant at ``alpha``, whatever the rows: a
     lead of d gives at best p = 2 / 2**d, with no row right for the other model alone."""

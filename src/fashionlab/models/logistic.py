@@ -67,15 +67,15 @@ class Descent:
     diverged_at_step: int | None = None
 
 
-def check_schedule(learning_rate: float, steps: int, name: str = "steps") -> None:
+def check_schedule(learning_rate: float, steps: int, name: str = "steps", least: int = 1) -> None:
     """Validate gradient descent's two settings, naming the bad one (``name``: the caller's word
-    for the number of steps)."""
+    for the number of steps, at least ``least``)."""
     if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)):
         raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
     if not math.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {steps!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < least:
+        raise ValueError(f"{name} must be an integer >= {least}, got {steps!r}")
 
 
 def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:

@@ -122,17 +122,19 @@ def write_folder(rows: Sequence[SweepRow], folder: Path) -> list[Path]:
     return written
 
 
-def best_settings(rows: Sequence[SweepRow]) -> dict[tuple[str, str], tuple[float, int, float]]:
+def best_settings(
+    rows: Sequence[SweepRow],
+) -> dict[tuple[str, str], tuple[float, int, float] | None]:
     """Each pair's best setting by mean validation accuracy over seeds: (learning rate, steps or
-    epochs, mean); a pair whose every run diverged has none. Pairs are not compared with each
-    other: an easy pair's best says nothing of a hard one's."""
-    best = {}
+    epochs, mean), among the settings that finished on every seed (None: no such setting). Pairs
+    are not compared with each other: an easy pair's best says nothing of a hard one's."""
+    best: dict[tuple[str, str], tuple[float, int, float] | None] = {}
     for classes, mine in by_pair(rows).items():
-        means: dict[tuple[float, int], list[float]] = {}
+        runs: dict[tuple[float, int], list[float | None]] = {}
         for row in mine:
-            if row.val_accuracy is not None:
-                means.setdefault((row.learning_rate, _length(row)), []).append(row.val_accuracy)
-        if means:
-            top = max(means, key=lambda setting: np.mean(means[setting]))
-            best[classes] = (*top, float(np.mean(means[top])))
+            runs.setdefault((row.learning_rate, _length(row)), []).append(row.val_accuracy)
+        means = {setting: float(np.mean([s for s in scores if s is not None]))
+                 for setting, scores in runs.items() if None not in scores}  # fmt: skip
+        top = max(means, key=means.__getitem__, default=None)
+        best[classes] = None if top is None else (*top, means[top])
     return best
