@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab import outdir, outpath
+from fashionlab import outdir, outpath, swap
 from fashionlab.errors import UsageError
 
 
@@ -58,7 +58,8 @@ def test_a_folder_holding_anything_else_is_refused_untouched(tmp_path: Path, for
         path.write_text("the user's")
     before = snapshot(real)
     with pytest.raises(
-        UsageError, match=r"holds .*which fashionlab did not write; pick a new or empty folder"
+        UsageError,
+        match=r"holds .*which fashionlab did not write; move it away, or pick a new or empty folder",
     ):
         outdir.check(str(real), {}, "report")
     assert snapshot(real) == before
@@ -270,7 +271,7 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     folder.mkdir()
     (tmp_path / "outside.txt").write_text("precious")
     (folder / outdir.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
-    assert outdir.foreign_entry(folder) == outdir.MANIFEST
+    assert outdir.foreign_entry(folder) == f"{outdir.MANIFEST} (unreadable)"
     with pytest.raises(UsageError, match="did not write"):
         outdir.check(str(folder), {}, "report")
     assert (tmp_path / "outside.txt").read_text() == "precious"
@@ -293,7 +294,7 @@ def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed
         (folder / outdir.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
     else:
         (folder / outdir.MANIFEST).write_text(json.dumps({"files": files}))
-    assert outdir.foreign_entry(folder) in ("sub", outdir.MANIFEST)
+    assert outdir.foreign_entry(folder) in ("sub", f"{outdir.MANIFEST} (unreadable)")
     with pytest.raises(UsageError, match="did not write"):
         outdir.check(str(folder), {}, "report")
 
@@ -450,3 +451,79 @@ def test_a_kind_this_version_does_not_know_is_refused_in_one_line(
     (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": stored}))
     with pytest.raises(UsageError, match="holds output of another fashionlab version"):
         outdir.check(str(real), {}, "report")
+
+
+def _report(folder: Path, kind: str = "report", files: tuple[str, ...] = ("a.svg",)) -> Path:
+    with outdir.report_folder(outdir.check(str(folder), {}, kind), kind) as stage:
+        for name in files:
+            (stage / name).write_bytes(name.encode())
+    return folder
+
+
+def test_a_file_dropped_in_just_before_the_exchange_is_kept(tmp_path, monkeypatch) -> None:
+    """The re-check under the lock comes a moment before the exchange: a file written in that
+    moment (about 2 ms, found by a hostile test) went out with the old folder and was deleted."""
+    real = _report(tmp_path / "out")
+    exchange = swap.exchange
+
+    def late(new: Path, old: Path) -> bool:
+        if not (old / "mine.txt").exists() and (new / "b.svg").exists():
+            (old / "mine.txt").write_text("precious")
+        return exchange(new, old)
+
+    monkeypatch.setattr(swap, "exchange", late)
+    with (
+        pytest.raises(UsageError, match=r"now holds 'mine.txt', which fashionlab did not write"),
+        outdir.report_folder(real, "report") as stage,
+    ):
+        (stage / "b.svg").write_bytes(b"b")
+    assert (real / "mine.txt").read_text() == "precious" and (real / "a.svg").is_file()
+    assert not (real / "b.svg").exists() and outdir.written_by(real) == "report"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the new stage is gone
+
+
+def test_an_output_inside_another_is_refused(tmp_path: Path) -> None:
+    """`logreg --plot report/sub` made report hold a folder its manifest does not list, so `run`
+    refused its own report from then on."""
+    real = _report(tmp_path / "report")
+    for inner in (real / "sub", real / "sub" / "deeper"):
+        with pytest.raises(UsageError, match=r"is inside '.*report', which holds a report of "
+                                             r"fashionlab run; pick a folder outside it"):  # fmt: skip
+            outdir.check(str(inner), {}, "figures", "--plot")
+    assert not (real / "sub").exists()
+
+
+def test_a_manifest_that_is_a_link_is_not_ours(tmp_path: Path) -> None:
+    real = _report(tmp_path / "plots", "figures")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "a.svg").write_bytes((real / "a.svg").read_bytes())
+    (copy / outdir.MANIFEST).symlink_to(real / outdir.MANIFEST)
+    assert outdir.foreign_entry(copy) == outdir.MANIFEST
+
+
+def test_a_folders_own_files_decide_its_kind_over_an_edited_manifest(tmp_path: Path) -> None:
+    real = _report(tmp_path / "sweep", "sweep", ("sweep.csv", "sweep.json"))
+    manifest = json.loads((real / outdir.MANIFEST).read_text())
+    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": "explore"}))
+    with pytest.raises(UsageError, match="holds a sweep of fashionlab sweep"):
+        outdir.check(str(real), {}, "explore")
+    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": "x" * 100_000}))
+    assert outdir.written_by(real) == "sweep"
+
+
+def test_a_very_long_unknown_kind_is_shown_short(tmp_path: Path) -> None:
+    real = _report(tmp_path / "plots", "figures")
+    manifest = json.loads((real / outdir.MANIFEST).read_text())
+    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": "x" * 100_000}))
+    with pytest.raises(UsageError, match="another fashionlab version") as refused:
+        outdir.check(str(real), {}, "figures", "--plot")
+    assert len(str(refused.value)) < 300
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path: Path) -> None:
+    """Under a missing folder it passed the checks and failed after the work, in a traceback."""
+    for text in (tmp_path / "x" / ("a" * 256) / "y", tmp_path / ("a" * 256)):
+        with pytest.raises(UsageError, match=r"has a name of 256 bytes, more than the 255"):
+            outdir.check(str(text), {}, "figures", "--plot")
+    assert list(tmp_path.iterdir()) == []

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import reprlib
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -83,7 +84,8 @@ def foreign_entry(folder: Path) -> str | None:
     try:
         listed = _listed(folder)
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return entries[0].name
+        manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
+        return f"{MANIFEST} (unreadable)" if manifest in entries else entries[0].name
     folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
@@ -96,7 +98,7 @@ def foreign_entry(folder: Path) -> str | None:
                     return name
             continue
         name = entry.name
-        if name == MANIFEST:
+        if name == MANIFEST and not entry.is_symlink():
             continue
         if name not in listed or entry.is_symlink():
             return name
@@ -111,28 +113,41 @@ def foreign_entry(folder: Path) -> str | None:
 
 def written_by(folder: Path) -> str | None:
     """The kind of output ``folder``'s manifest says it holds (``KINDS``, or a kind this version
-    does not know); None without a readable manifest. A manifest from before kinds were recorded
-    is known by its files."""
+    does not know); None without a readable manifest. A report's, an explore's or a sweep's own
+    file decides over what the manifest says (and names the kind of a manifest from before kinds
+    were recorded); otherwise it is the manifest's kind, else figures."""
     try:
         manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
         kind, listed = manifest.get("kind"), manifest["files"]
     except (OSError, ValueError, AttributeError, KeyError, TypeError):
         return None
-    if kind is not None:
-        return kind if isinstance(kind, str) else repr(kind)
-    for name, earlier in (("results.json", "report"), ("embedding.csv", "explore"),
-                          ("sweep.csv", "sweep")):  # fmt: skip
+    for name, shown in (("results.json", "report"), ("embedding.csv", "explore"),
+                        ("sweep.csv", "sweep")):  # fmt: skip
         if name in listed:
-            return earlier
-    return "figures"
+            return shown
+    if kind is None:
+        return "figures"
+    return kind if isinstance(kind, str) else repr(kind)
 
 
 def _check_kind(real: Path, kind: str, flag: str) -> None:
     other = written_by(real)
     if other not in (None, kind):
-        what = KINDS.get(other, f"output of another fashionlab version (kind {other!r})")
+        what = KINDS.get(
+            other, f"output of another fashionlab version (kind {reprlib.repr(other)})"
+        )
         raise UsageError(f"argument {flag}: {str(real)!r} holds {what}, not {KINDS[kind]}; pick "
                          "a new or empty folder")  # fmt: skip
+
+
+def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
+    """An output inside another would make the outer one hold what its manifest does not list,
+    so that its own command refuses it from then on."""
+    outer = next((p for p in real.parents if (p / MANIFEST).is_file()), None)
+    if outer is not None:
+        what = KINDS.get(written_by(outer) or "", "fashionlab's output")
+        raise UsageError(f"argument {flag}: {text!r} is inside {str(outer)!r}, which holds "
+                         f"{what}; pick a folder outside it")  # fmt: skip
 
 
 def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--out") -> Path:
@@ -148,11 +163,12 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
             relation = "is" if real == other else "overlaps"
             raise UsageError(f"argument {flag}: {text!r} {relation} the {label} {str(other)!r}; "
                              "pick a folder outside it")  # fmt: skip
+    _check_not_inside_an_output(real, text, flag)
     if real.exists():
         foreign = foreign_entry(real)
         if foreign is not None:
             raise UsageError(f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
-                             "not write; pick a new or empty folder")  # fmt: skip
+                             "not write; move it away, or pick a new or empty folder")  # fmt: skip
         _check_kind(real, kind, flag)
     check_writable(real, text, flag)
     return real
@@ -183,13 +199,17 @@ def _replace_contents(real: Path, stage: Path) -> None:
         os.replace(entry, real / entry.name)
 
 
-def _swap(real: Path, stage: Path, in_place: bool) -> None:
+def _swap(real: Path, stage: Path, in_place: bool, flag: str) -> None:
     if in_place:
         _replace_contents(real, stage)
     elif not real.exists():
         os.rename(stage, real)
     elif not swap.exchange(stage, real):
         _replace_contents(real, stage)
+    elif (late := foreign_entry(stage)) is not None:  # dropped into the old one since the check
+        swap.exchange(stage, real)  # the old folder, and what was dropped in, go back
+        raise UsageError(f"argument {flag}: {str(real)!r} now holds {late!r}, which fashionlab "
+                         "did not write; move it away, or pick a new or empty folder")  # fmt: skip
 
 
 @contextlib.contextmanager
@@ -203,8 +223,11 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
     """
     in_place = outpath.in_place(real)
     stage = stage_path(real, in_place)
-    if not in_place:
-        real.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if not in_place:
+            real.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise fault(exc, real) from exc
     remove_leftovers(stage.parent, STAGE_PREFIX, functools.partial(_ours, stage.parent))
     if _ours(stage.parent, stage):  # left by a dead process that had this one's id
         shutil.rmtree(stage)
@@ -219,14 +242,15 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
-                                 "fashionlab did not write; pick a new or empty folder")  # fmt: skip
+                                 "fashionlab did not write; move it away, or pick a new or empty "
+                                 "folder")  # fmt: skip
             _check_kind(real, kind, flag)
             if keep and (real / MANIFEST).is_file():
                 _carry_over(real, stage)
             write_manifest(stage, kind)
             (stage / STAGE_MARK).unlink()
             with critical.section():  # a swap file by file is never left half done
-                _swap(real, stage, in_place)
+                _swap(real, stage, in_place, flag)
     except OSError as exc:
         if exc.errno == errno.EBUSY:
             raise UsageError(
@@ -234,8 +258,17 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
             ) from exc
         raise fault(exc, real) from exc
     finally:
-        with critical.section():  # after an exchange it holds the old report: all of it goes
-            shutil.rmtree(stage, ignore_errors=True)
+        with critical.section():  # after an exchange it holds the old report: all of it goes,
+            if stage.exists() and _only_ours(stage):  # unless a user's file is in it
+                shutil.rmtree(stage, ignore_errors=True)
+
+
+def _only_ours(stage: Path) -> bool:
+    """A stage still being built (marked), or holding only what its manifest lists."""
+    try:
+        return (stage / STAGE_MARK).is_file() or foreign_entry(stage) is None
+    except OSError:
+        return False
 
 
 def _carry_over(real: Path, stage: Path) -> None:

@@ -20,6 +20,11 @@ def resolve(text: str, flag: str = "--out") -> Path:
     except RuntimeError as exc:  # "~someone" who has no home here
         raise UsageError(f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's "
                          "full path") from None  # fmt: skip
+    longest = max(path.parts, key=lambda part: len(os.fsencode(part)), default="")
+    if len(os.fsencode(longest)) > _name_max(path):  # else refused only once the work is done
+        raise UsageError(f"argument {flag}: {text!r} has a name of {len(os.fsencode(longest))} "
+                         f"bytes, more than the {_name_max(path)} this file system allows; pick "
+                         "a shorter name")  # fmt: skip
     try:
         real = path.resolve(strict=path.is_symlink())
     except FileNotFoundError:
@@ -36,6 +41,16 @@ def resolve(text: str, flag: str = "--out") -> Path:
     if real.exists() and not real.is_dir():
         raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
     return real
+
+
+def _name_max(path: Path) -> int:
+    """The longest name, in bytes, that the file system holding ``path`` takes."""
+    candidates = [path.absolute(), *path.absolute().parents]
+    existing = next((p for p in candidates if os.path.exists(p)), None)  # False for a long name
+    try:
+        return os.pathconf(existing or "/", "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
 
 
 def check_writable(real: Path, text: str, flag: str) -> None:
