@@ -592,6 +592,8 @@ def test_the_study_refuses_another_setting_than_the_assignments(setting) -> None
     with pytest.raises(ValueError, match="the study runs the assignment's learning rate 0.05 for "
                                          "100 steps.*`fashionlab logreg` and `sweep`"):  # fmt: skip
         Config(**setting)
+    with pytest.raises(AttributeError):  # frozen: not set afterwards either
+        setattr(Config(), *next(iter(setting.items())))
 
 
 def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_dir, tmp_path):

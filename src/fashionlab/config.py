@@ -64,7 +64,7 @@ class NetworkSettings:
     batch_size: int = NN_BATCH_SIZE
 
 
-@dataclass
+@dataclass(frozen=True)
 class Config:
     """What one run used. ``None`` for ``data_dir`` means the standard search order."""
 
