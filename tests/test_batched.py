@@ -147,7 +147,7 @@ def test_training_matches_keras_from_the_same_start() -> None:
         ({"epochs": 0}, "epochs must be an integer >= 1, got 0"),
         ({"patience": -1}, "patience must be an integer >= 0, got -1"),
         ({"batch_size": 0}, "batch_size must be"),
-        ({"learning_rate": -1.0}, "learning_rate must be > 0, got -1.0"),
+        ({"learning_rate": -1.0}, "learning_rate must be a finite number > 0, got -1.0"),
         ({"seeds": []}, "seeds must be a non-empty"),
         ({"seeds": [-1, 0]}, "seeds must be in"),
         ({"seeds": [0, 1, 2]}, "X_train has 2 networks but seeds has 3"),

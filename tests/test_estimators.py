@@ -140,7 +140,7 @@ def test_binary_estimator_refuses_three_classes() -> None:
         ({"learning_rate": 0}, "learning_rate must be a finite number > 0, got 0"),
         ({"learning_rate": -1}, "learning_rate must be a finite number > 0, got -1"),
         ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0, got nan"),
-        ({"learning_rate": "0.1"}, "learning_rate must be a number > 0, got '0.1'"),
+        ({"learning_rate": "0.1"}, "learning_rate must be a finite number > 0, got '0.1'"),
         ({"num_steps": 0}, "num_steps must be an integer >= 1, got 0"),
         ({"num_steps": 2.5}, r"num_steps must be an integer >= 1, got 2\.5"),
     ],

@@ -68,7 +68,7 @@ def test_wilson_matches_published_values() -> None:
     [
         ({"correct": 11, "n": 10}, "correct must be a whole number in \\[0, n=10\\], got 11"),
         ({"correct": -1, "n": 10}, "got -1"),
-        ({"correct": 1, "n": 0}, "n must be a whole number of rows >= 1, got 0"),
+        ({"correct": 1, "n": 0}, "n must be an integer >= 1, got 0"),
         ({"correct": 1, "n": 10, "confidence": 1.0}, "confidence must be in \\(0, 1\\), got 1.0"),
         ({"correct": 0.5, "n": 10}, "correct must be .* got 0.5"),
     ],
@@ -141,7 +141,7 @@ def test_error_count_is_exact_and_refuses_inconsistent_accuracies() -> None:
     assert "n=2399" in str(caught.value)
     with pytest.raises(ValueError, match="accuracy must be in \\[0, 1\\], got 1.5"):
         error_count(1.5, 10)
-    with pytest.raises(ValueError, match="n must be a whole number of rows >= 1, got 2.5"):
+    with pytest.raises(ValueError, match="n must be an integer >= 1, got 2.5"):
         error_count(0.5, 2.5)  # type: ignore[arg-type]
 
 

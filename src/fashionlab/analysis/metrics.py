@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 from scipy import stats
 
+from ..checks import check_count
 from ..results import McNemar as PairedTest
 
 # How far an accuracy may sit from k/n and still be k/n (float32 noise is ~1e-7)
@@ -26,8 +27,7 @@ Outcome = Literal["win", "tie", "loss"]
 
 
 def _check_rows(n: int) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a whole number of rows >= 1, got {n!r}")
+    check_count("n", n)  # the number of rows
 
 
 def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:

@@ -20,8 +20,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..checks import check_count, check_rate
 from ..config import NN_LEARNING_RATE
-from .batched_checks import check_data, check_positive, check_seeds
+from .batched_checks import check_data, check_seeds
 
 Params = dict[str, Any]  # kernel_1 (784, h), bias_1 (h,), kernel_2 (h, 1), bias_2 (1,)
 
@@ -254,11 +255,11 @@ def fit_many(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val:
     """
     seeds_array = check_seeds(seeds)
     data = check_data(X_train, y_train, X_val, y_val, len(seeds_array))
-    check_positive(epochs=epochs, batch_size=batch_size, hidden_units=hidden_units,
-                   group_size=group_size)  # fmt: skip
-    check_positive(patience=patience + 1)  # patience may be 0
-    if not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    for name, value in (("epochs", epochs), ("batch_size", batch_size),
+                        ("hidden_units", hidden_units), ("group_size", group_size)):  # fmt: skip
+        check_count(name, value)
+    check_count("patience", patience, least=0)
+    check_rate("learning_rate", learning_rate)
     init = functools.partial(init_params, n_inputs=data[0].shape[-1], hidden_units=hidden_units)
     params = jax.vmap(init)(jnp.asarray(seeds_array))
     return fit_stacked(params, data, seeds_array, epochs=int(epochs), patience=int(patience),

@@ -17,14 +17,6 @@ def check_seeds(seeds: Any) -> np.ndarray:
     return array.astype(np.uint32)
 
 
-def check_positive(**values: Any) -> None:
-    """Each keyword must be an integer >= 1 (``patience + 1`` stands for patience >= 0)."""
-    for name, value in values.items():
-        bound, shown = (0, value - 1) if name == "patience" else (1, value)
-        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be an integer >= {bound}, got {shown!r}")
-
-
 def check_data(X_train: Any, y_train: Any, X_val: Any, y_val: Any, k: int) -> tuple[Any, ...]:
     """float32 copies (or views) of the four arrays: rows, features and k agree; labels 0 or 1."""
     named = {"X_train": X_train, "y_train": y_train, "X_val": X_val, "y_val": y_val}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..checks import check_count, check_rate
 from ..config import CONVERGENCE_MAX_STEPS
 from ..data.preprocessing import bias_trick, train_test_validation_split
 
@@ -70,12 +71,8 @@ class Descent:
 def check_schedule(learning_rate: float, steps: int, name: str = "steps", least: int = 1) -> None:
     """Validate gradient descent's two settings, naming the bad one (``name``: the caller's word
     for the number of steps, at least ``least``)."""
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.floating)):
-        raise ValueError(f"learning_rate must be a number > 0, got {learning_rate!r}")
-    if not math.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < least:
-        raise ValueError(f"{name} must be an integer >= {least}, got {steps!r}")
+    check_rate("learning_rate", learning_rate)
+    check_count(name, steps, least)
 
 
 def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:

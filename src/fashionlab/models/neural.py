@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_count
 from ..config import NN_LEARNING_RATE, keras_backend
 
 HIDDEN_UNITS = 100
@@ -119,8 +120,7 @@ class NetworkRun:
 
 def check_settings(epochs: int, patience: int, batch_size: int) -> None:
     for name, value in (("epochs", epochs), ("patience", patience), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        check_count(name, value)
 
 
 def fit(
