@@ -15,10 +15,12 @@ from typing import Any
 from .cli_types import class_name, comma_list, engine_flags, folder_path, integer, positive_float
 from .config import (
     ALL_PAIRS,
+    LEARNING_RATE,
     MAX_EPOCHS,
     MAX_SEED,
     MAX_STEPS,
     NN_EPOCHS,
+    NN_LEARNING_RATE,
     PAIRS,
     SEED,
     SHUFFLE_SEED,
@@ -41,10 +43,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         "(default: logreg)")  # fmt: skip
     parser.add_argument("--learning-rates", type=comma_list(positive_float, "numbers > 0"),
                         default=None, metavar="LIST",
-                        help="comma list; for nn, Adam's learning rate (default: 0.05 for "
-                        "logreg, 0.001 for nn)")  # fmt: skip
+                        help=f"comma list; for nn, Adam's learning rate (default: {LEARNING_RATE} "
+                        f"for logreg, {NN_LEARNING_RATE} for nn)")  # fmt: skip
     parser.add_argument("--steps", type=comma_list(integer(1, MAX_STEPS), "integers >= 1"),
-                        metavar="LIST", help="gradient-descent steps, logreg only (default: 100)")  # fmt: skip
+                        metavar="LIST", help=f"gradient-descent steps, logreg only (default: {STEPS})")  # fmt: skip
     parser.add_argument("--epochs", type=comma_list(integer(1, MAX_EPOCHS), "integers >= 1"),
                         metavar="LIST", help=f"most epochs, nn only (default: {NN_EPOCHS})")  # fmt: skip
     parser.add_argument("--seeds", type=comma_list(integer(0, MAX_SEED), "integers >= 0"),
@@ -73,12 +75,11 @@ def grid_of(args: argparse.Namespace) -> Any:
         raise UsageError(f"argument {unused[0]}: not used with --model {args.model} (it takes "
                          f"{other}), got {','.join(map(str, unused[1]))!r}")  # fmt: skip
     pairs = ALL_PAIRS if args.all_pairs else tuple(tuple(p) for p in args.pairs or PAIRS)
-    return Grid(
-        pairs=pairs, model=args.model,
-        learning_rates=tuple(args.learning_rates or ()), steps=tuple(args.steps or [STEPS]),
-        epochs=tuple(args.epochs or [NN_EPOCHS]), seeds=tuple(args.seeds or ()),
-        data_dir=args.data_dir, verify=args.verify,
-    )  # fmt: skip
+    lists = {"learning_rates": args.learning_rates, "steps": args.steps, "epochs": args.epochs,
+             "seeds": args.seeds}  # fmt: skip
+    given: dict[str, Any] = {name: tuple(v) for name, v in lists.items() if v is not None}
+    # a list not given takes the Grid's default for the model
+    return Grid(pairs=pairs, model=args.model, data_dir=args.data_dir, verify=args.verify, **given)
 
 
 def progress_printer(stream: Any = None) -> Callable[..., None]:
