@@ -222,14 +222,14 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
     weights = [learned.weight_summary(c, theta) for c, theta in artifacts.thetas.items()]
     hard = config.pairs[-1]
     split = data.pair(hard)
-    probabilities = {
-        "logistic regression": sigmoid(bias_trick(split.X_val) @ artifacts.thetas[hard]).ravel(),
-        "neural network": neural.predict_proba(model, split.X_val),
-    }
-    rules = {"logistic regression": predict, "neural network": neural.predict}  # each its own
+    scored = {  # each model's P(label 1), and the rule that turns it into its predictions
+        "logistic regression": (sigmoid(bias_trick(split.X_val) @ artifacts.thetas[hard]).ravel(),
+                                predict),
+        "neural network": (neural.predict_proba(model, split.X_val), neural.predict),
+    }  # fmt: skip
     errors = []
-    for name, p in probabilities.items():
-        wrong = learned.errors_by_confidence(p, rules[name](p), split.y_val)
+    for name, (p, rule) in scored.items():
+        wrong = learned.errors_by_confidence(p, rule(p), split.y_val)
         first = int(wrong[0]) if len(wrong) else None
         errors.append(ErrorSummary(
             model=name, errors=len(wrong), n=len(split.y_val),
