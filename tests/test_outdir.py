@@ -527,3 +527,15 @@ def test_a_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path
         with pytest.raises(UsageError, match=r"has a name of 256 bytes, more than the 255"):
             outdir.check(str(text), {}, "figures", "--plot")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_inside_a_folder_whose_manifest_cannot_be_read_is_refused_in_one_line(
+    tmp_path: Path,
+) -> None:
+    """A manifest nested too deeply for the JSON parser, in a folder above the output, raised
+    RecursionError through the nested-output check: a traceback, not one line."""
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    (outer / outdir.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(UsageError, match="is inside .*outer', which holds fashionlab's output"):
+        outdir.check(str(outer / "inner"), {}, "figures", "--plot")

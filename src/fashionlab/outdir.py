@@ -22,6 +22,7 @@ import reprlib
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from . import critical, outpath, swap
 from .errors import UsageError
@@ -65,9 +66,19 @@ def _ours(folder: Path, entry: Path) -> bool:
     return (entry / MANIFEST).is_file() and foreign_entry(entry) is None
 
 
+def _manifest(folder: Path) -> Any:
+    """``folder``'s manifest, parsed; one of ``UNREADABLE`` if it cannot be read (a link is
+    followed)."""
+    return json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+
+
+# What reading a missing, damaged or hand-made manifest raises (nested too deeply: RecursionError)
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+
 def _listed(folder: Path) -> dict[str, str]:
     """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
-    listed = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))["files"]
+    listed = _manifest(folder)["files"]
     if not isinstance(listed, dict):
         raise TypeError(f"{MANIFEST} lists no files")
     for name in listed:  # a hand-made manifest must not reach outside the folder
@@ -83,7 +94,7 @@ def foreign_entry(folder: Path) -> str | None:
         return None
     try:
         listed = _listed(folder)
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except UNREADABLE:
         manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
         return f"{MANIFEST} (unreadable)" if manifest in entries else entries[0].name
     folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
@@ -117,9 +128,9 @@ def written_by(folder: Path) -> str | None:
     file decides over what the manifest says (and names the kind of a manifest from before kinds
     were recorded); otherwise it is the manifest's kind, else figures."""
     try:
-        manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+        manifest = _manifest(folder)
         kind, listed = manifest.get("kind"), manifest["files"]
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+    except UNREADABLE:
         return None
     for name, shown in (("results.json", "report"), ("embedding.csv", "explore"),
                         ("sweep.csv", "sweep")):  # fmt: skip
@@ -185,7 +196,7 @@ def write_manifest(stage: Path, kind: str) -> None:
 
 def _replace_contents(real: Path, stage: Path) -> None:
     """Swap in, file by file: the old report's listed files out, the new ones in."""
-    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+    with contextlib.suppress(*UNREADABLE):
         for name in _listed(real):
             (real / name).unlink(missing_ok=True)
     for entry in sorted(real.iterdir(), reverse=True):
