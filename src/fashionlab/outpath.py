@@ -20,11 +20,11 @@ def resolve(text: str, flag: str = "--out") -> Path:
     except RuntimeError as exc:  # "~someone" who has no home here
         raise UsageError(f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's "
                          "full path") from None  # fmt: skip
-    longest = max(path.parts, key=lambda part: len(os.fsencode(part)), default="")
-    if len(os.fsencode(longest)) > _name_max(path):  # else refused only once the work is done
-        raise UsageError(f"argument {flag}: {text!r} has a name of {len(os.fsencode(longest))} "
-                         f"bytes, more than the {_name_max(path)} this file system allows; pick "
-                         "a shorter name")  # fmt: skip
+    longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
+    limit = _name_max(path)
+    if longest > limit:  # else refused only once the work is done
+        raise UsageError(f"argument {flag}: {text!r} has a name of {longest} bytes, more than the "
+                         f"{limit} this file system allows; pick a shorter name")  # fmt: skip
     try:
         real = path.resolve(strict=path.is_symlink())
     except FileNotFoundError:

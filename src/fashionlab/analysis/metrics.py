@@ -26,10 +26,6 @@ ROW_TOLERANCE = 1e-6
 Outcome = Literal["win", "tie", "loss"]
 
 
-def _check_rows(n: int) -> None:
-    check_count("n", n)  # the number of rows
-
-
 def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """The Wilson score interval for a binomial proportion correct / n.
 
@@ -50,7 +46,7 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
     (low, high) : tuple of float
         Bounds on the proportion, within [0, 1].
     """
-    _check_rows(n)
+    check_count("n", n)  # the number of rows
     if (
         isinstance(correct, bool)
         or not isinstance(correct, (int, np.integer))
@@ -159,7 +155,7 @@ def error_count(accuracy: float, n: int) -> int:
     Raises ``ValueError`` when ``accuracy`` is not within ``ROW_TOLERANCE`` of some k / n: two
     numbers that disagree about the count (424 against 425 errors) cannot both be right.
     """
-    _check_rows(n)
+    check_count("n", n)  # the number of rows
     if not 0 <= accuracy <= 1:
         raise ValueError(f"accuracy must be in [0, 1], got {accuracy!r}")
     correct = round(accuracy * n)

@@ -115,5 +115,6 @@ def run_pair(
     """The assignment's cells for one pair of a frame: split, gradient descent, every score."""
     split = pair_split(df, classes, shuffle_seed)
     return run_split(
-        split, learning_rate=learning_rate, steps=steps, callback=callback, official_test=official_test, converge=converge,
+        split, learning_rate=learning_rate, steps=steps, callback=callback,
+        official_test=official_test, converge=converge,
     )  # fmt: skip
