@@ -37,19 +37,20 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- flag types
 
 
+_HOLDS = "give the folder that holds the four official .gz files"
+
+
 def _existing_dir(text: str) -> str:
     path = Path(text)
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a folder, got ''")
     if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; give the folder "
-                                         "that holds the four official .gz files")  # fmt: skip
+        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")
     if path.is_symlink() and not path.exists():
         raise argparse.ArgumentTypeError(f"a link that leads to no folder (it dangles or loops): "
                                          f"{text!r}")  # fmt: skip
     if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"no such folder: {text!r}; give the folder that holds "
-                                         "the four official .gz files")  # fmt: skip
+        raise argparse.ArgumentTypeError(f"no such folder: {text!r}; {_HOLDS}")
     if not os.access(path, os.R_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"directory is not readable: {text!r}")
     return text
@@ -147,8 +148,8 @@ def _out_flag(parser: argparse.ArgumentParser, default: str, what: str) -> None:
 def _points_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--points", type=integer(100, 70_000), default=Config.points, metavar="N",
-        help=f"training images in the t-SNE map, 100 to 70,000 (default {Config.points:,}, the "
-        "assignment's)",
+        help=f"images in the t-SNE map, the training images first (the test images past 60,000), "
+        f"100 to 70,000 (default {Config.points:,}, the assignment's)",
     )  # fmt: skip
 
 
