@@ -14,23 +14,23 @@ from dataclasses import dataclass
 from ..data.preprocessing import bias_trick
 from ..models import logistic
 from .mathml import (
-    _GRADIENT,
-    _ONE_OVER_N,
-    _THETA,
-    _block,
-    _cases,
-    _frac,
-    _log,
-    _matrix,
-    _mi,
-    _mn,
-    _mo,
-    _mtext,
-    _pixel,
-    _row,
-    _sub,
-    _sum_over_i,
-    _sup,
+    GRADIENT,
+    ONE_OVER_N,
+    THETA,
+    block,
+    cases,
+    frac,
+    log_of,
+    matrix,
+    mi,
+    mn,
+    mo,
+    mtext,
+    pixel,
+    row,
+    sub,
+    sum_over_i,
+    sup,
 )
 
 log = logging.getLogger(__name__)
@@ -125,18 +125,18 @@ def _linear_equations() -> list[Equation]:
         Equation(
             "3",
             "Bias trick",
-            _block(
-                _mi("X"),
-                _mo("="),
-                _matrix(
+            block(
+                mi("X"),
+                mo("="),
+                matrix(
                     [
-                        [_mn("1"), _pixel("1", "1"), _mo("⋯"), _pixel("784", "1")],
-                        [_mo("⋮"), _mo("⋮"), _mo("⋱"), _mo("⋮")],
-                        [_mn("1"), _pixel("1", "n"), _mo("⋯"), _pixel("784", "n")],
+                        [mn("1"), pixel("1", "1"), mo("⋯"), pixel("784", "1")],
+                        [mo("⋮"), mo("⋮"), mo("⋱"), mo("⋮")],
+                        [mn("1"), pixel("1", "n"), mo("⋯"), pixel("784", "n")],
                     ]
                 ),
-                _mo("∈"),
-                _sup(_mi("ℝ"), _row(_mi("n"), _mo("×"), _mn("785"))),
+                mo("∈"),
+                sup(mi("ℝ"), row(mi("n"), mo("×"), mn("785"))),
             ),
             "X = [1 | x⁽ⁱ⁾]: a leading 1 before the 784 pixels of each image, X of shape (n, 785)",
             (_source(bias_trick),),
@@ -144,16 +144,16 @@ def _linear_equations() -> list[Equation]:
         Equation(
             "5",
             "Linear part",
-            _block(
-                _mi("z"),
-                _mo("="),
-                _mi("X"),
-                _THETA,
-                _mo(","),
+            block(
+                mi("z"),
+                mo("="),
+                mi("X"),
+                THETA,
+                mo(","),
                 "<mspace width='1em'></mspace>",
-                _THETA,
-                _mo("∈"),
-                _sup(_mi("ℝ"), _row(_mn("785"), _mo("×"), _mn("1"))),
+                THETA,
+                mo("∈"),
+                sup(mi("ℝ"), row(mn("785"), mo("×"), mn("1"))),
             ),
             "z = X θ, θ of shape (785, 1), θ₀ the bias weight",
             (_excerpt(derivative, ["# eq. 5"]),),
@@ -167,13 +167,13 @@ def _output_equations() -> list[Equation]:
         Equation(
             "6",
             "Sigmoid",
-            _block(
-                _mi("h"),
-                _mo("="),
-                _mi("σ"),
-                _row(_mo("("), _mi("z"), _mo(")")),
-                _mo("="),
-                _frac(_mn("1"), _row(_mn("1"), _mo("+"), _sup(_mi("e"), _row(_mo("−"), _mi("z"))))),
+            block(
+                mi("h"),
+                mo("="),
+                mi("σ"),
+                row(mo("("), mi("z"), mo(")")),
+                mo("="),
+                frac(mn("1"), row(mn("1"), mo("+"), sup(mi("e"), row(mo("−"), mi("z"))))),
             ),
             "h = σ(z) = 1 / (1 + e^(−z))",
             (_source(logistic.sigmoid),),
@@ -181,16 +181,16 @@ def _output_equations() -> list[Equation]:
         Equation(
             "7",
             "Prediction",
-            _block(
-                _mi("ŷ"),
-                _mo("="),
-                _mi("round"),
-                _row(_mo("("), _mi("h"), _mo(")")),
-                _mo("="),
-                _cases(
+            block(
+                mi("ŷ"),
+                mo("="),
+                mi("round"),
+                row(mo("("), mi("h"), mo(")")),
+                mo("="),
+                cases(
                     [
-                        (_mn("1"), _row(_mtext("if\u00a0"), _mi("h"), _mo("≥"), _mn("0.5"))),
-                        (_mn("0"), _mtext("otherwise")),
+                        (mn("1"), row(mtext("if\u00a0"), mi("h"), mo("≥"), mn("0.5"))),
+                        (mn("0"), mtext("otherwise")),
                     ]
                 ),
             ),
@@ -207,17 +207,17 @@ def _training_equations() -> list[Equation]:
 
 def _loss_equations() -> list[Equation]:
     """Accuracy and equation 8, the loss."""
-    h_i, y_i = _sub(_mi("h"), _mi("i")), _sub(_mi("y"), _mi("i"))
+    h_i, y_i = sub(mi("h"), mi("i")), sub(mi("y"), mi("i"))
     return [
         Equation(
             "",
             "Accuracy",
-            _block(
-                _mtext("accuracy"),
-                _mo("="),
-                _ONE_OVER_N,
-                _sum_over_i(),
-                _row(_mo("["), _sub(_mi("ŷ"), _mi("i")), _mo("="), y_i, _mo("]")),
+            block(
+                mtext("accuracy"),
+                mo("="),
+                ONE_OVER_N,
+                sum_over_i(),
+                row(mo("["), sub(mi("ŷ"), mi("i")), mo("="), y_i, mo("]")),
             ),
             "accuracy = (1/n) Σᵢ [ŷᵢ = yᵢ], the share of images predicted right",
             (_source(logistic.accuracy),),
@@ -225,21 +225,21 @@ def _loss_equations() -> list[Equation]:
         Equation(
             "8",
             "Binary cross-entropy",
-            _block(
-                _mi("J"),
-                _row(_mo("("), _THETA, _mo(")")),
-                _mo("="),
-                _mo("−"),
-                _ONE_OVER_N,
-                _sum_over_i(),
-                _row(
-                    _mo("["),
+            block(
+                mi("J"),
+                row(mo("("), THETA, mo(")")),
+                mo("="),
+                mo("−"),
+                ONE_OVER_N,
+                sum_over_i(),
+                row(
+                    mo("["),
                     y_i,
-                    _log(h_i),
-                    _mo("+"),
-                    _row(_mo("("), _mn("1"), _mo("−"), y_i, _mo(")")),
-                    _log(_row(_mo("("), _mn("1"), _mo("−"), h_i, _mo(")"))),
-                    _mo("]"),
+                    log_of(h_i),
+                    mo("+"),
+                    row(mo("("), mn("1"), mo("−"), y_i, mo(")")),
+                    log_of(row(mo("("), mn("1"), mo("−"), h_i, mo(")"))),
+                    mo("]"),
                 ),
             ),
             "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]",
@@ -255,12 +255,12 @@ def _gradient_equations() -> list[Equation]:
         Equation(
             "9",
             "Gradient",
-            _block(
-                _GRADIENT,
-                _mo("="),
-                _ONE_OVER_N,
-                _sup(_mi("X"), _mi("T")),
-                _row(_mo("("), _mi("H"), _mo("−"), _mi("Y"), _mo(")")),
+            block(
+                GRADIENT,
+                mo("="),
+                ONE_OVER_N,
+                sup(mi("X"), mi("T")),
+                row(mo("("), mi("H"), mo("−"), mi("Y"), mo(")")),
             ),
             "∇J = (1/n) Xᵀ (H − Y)",
             (_source(logistic.bce_gradient), _source(derivative)),
@@ -268,7 +268,7 @@ def _gradient_equations() -> list[Equation]:
         Equation(
             "10",
             "Gradient descent",
-            _block(_THETA, _mo("←"), _THETA, _mo("−"), _mi("α"), _GRADIENT),
+            block(THETA, mo("←"), THETA, mo("−"), mi("α"), GRADIENT),
             "θ ← θ − α ∇J, α the learning rate, from θ = 0",
             (
                 _excerpt(
