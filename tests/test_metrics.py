@@ -12,6 +12,7 @@ from scipy import optimize, stats
 
 from fashionlab.analysis.metrics import (
     McNemar,
+    accuracy_interval,
     compare,
     error_count,
     mcnemar_exact,
@@ -61,6 +62,17 @@ def test_wilson_matches_published_values() -> None:
     assert (round(low, 4), round(high, 4)) == (0.2553, 0.3662)
     # ... and 0/10 (method 3): 0 to 0.2775
     assert round(wilson_interval(0, 10)[1], 4) == 0.2775
+
+
+def test_accuracy_interval_counts_the_rows_and_refuses_a_share_of_none() -> None:
+    # 0.8229166666666666 is 1975 / 2400, however the float was computed
+    assert accuracy_interval(0.8229166666666666, 2400) == wilson_interval(1975, 2400)
+    assert accuracy_interval(1975 / 2400 + 1e-12, 2400) == wilson_interval(1975, 2400)
+    assert interval(0.8229166666666666, 2400) == "82.29% (80.7%–83.8%)"
+    with pytest.raises(ValueError, match="whole number of rows out of n=2400"):
+        accuracy_interval(0.8231, 2400)  # 1975.44 rows: rounding it would hide a wrong pairing
+    with pytest.raises(ValueError, match="whole number of rows"):
+        interval(0.8231, 2400)
 
 
 @pytest.mark.parametrize(

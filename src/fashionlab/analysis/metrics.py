@@ -1,9 +1,9 @@
 """The statistics a report needs to make honest claims about accuracies measured on n rows.
 
 An accuracy on n rows is a count k out of n: ``error_count`` recovers the count exactly,
-``percent`` rounds it one way everywhere, ``wilson_interval`` says how uncertain it is,
-``compare`` calls a win, tie or loss by whole rows, and ``mcnemar_exact`` tests whether two
-models that scored the same rows really differ.
+``percent`` rounds it one way everywhere, ``wilson_interval`` says how uncertain it is (and
+``accuracy_interval`` the same from an accuracy), ``compare`` calls a win, tie or loss by whole
+rows, and ``mcnemar_exact`` tests whether two models that scored the same rows really differ.
 """
 
 from __future__ import annotations
@@ -165,6 +165,12 @@ def error_count(accuracy: float, n: int) -> int:
             f"got {accuracy!r} ({accuracy * n:.4f} rows)"
         )
     return n - correct
+
+
+def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson interval of an accuracy measured on n rows, from its exact count of rows right
+    (``error_count``: an accuracy that is no k / n is refused, not rounded to one)."""
+    return wilson_interval(n - error_count(accuracy, n), n, confidence)
 
 
 def compare(acc_a: float, acc_b: float, n: int) -> Outcome:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..analysis.metrics import percent, undecidable_lead, wilson_interval
+from ..analysis.metrics import accuracy_interval, percent, undecidable_lead
 from ..results import Results
 
 # The largest lead, in rows, that McNemar's exact test can never call significant at p < 0.05
@@ -21,7 +21,7 @@ def interval(value: float | None, n: int) -> str:
     """'82.29% (80.7%–83.8%)': with its 95 % Wilson interval of an accuracy measured on n rows."""
     if value is None:
         return "-"
-    low, high = wilson_interval(round(value * n), n)
+    low, high = accuracy_interval(value, n)
     return f"{pct(value, n)} ({percent(low, 1)}–{percent(high, 1)})"
 
 

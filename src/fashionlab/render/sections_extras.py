@@ -6,7 +6,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..analysis.metrics import compare, error_count, mean_sd, share_text, wilson_interval
+from ..analysis.metrics import accuracy_interval, compare, error_count, mean_sd, share_text
 from ..config import CLASS_NAMES
 from ..results import AtlasPair, Extras, Results
 from ..storage import slug
@@ -102,7 +102,7 @@ def _extremes(ranked: list[AtlasPair]) -> str:
     top, bottom = ranked[-1], ranked[0]
     near = sum(right[-1] - n <= 1 for n in right[:-1])
     with_near = f", and {plural(near, 'other pair')} within one image of it" if near else ""
-    lowest, second = (wilson_interval(right[i], ranked[i].n_val) for i in (0, 1))
+    lowest, second = (accuracy_interval(r.logreg_val_accuracy, r.n_val) for r in ranked[:2])
     overlap = "overlap" if lowest[1] >= second[0] else "do not overlap"
     return (f"After 100 steps the highest validation accuracy is {pct(top.logreg_val_accuracy, top.n_val)} "
             f"({pair_name(top.classes)}{with_near}) and the lowest "
@@ -211,7 +211,7 @@ def learned_section(results: Results) -> Section:
 
 def _published(theirs: float, ours: float, n: int) -> str:
     """A published accuracy, and whether it lies in our 95 % interval (then no difference shows)."""
-    low, high = wilson_interval(n - error_count(ours, n), n)
+    low, high = accuracy_interval(ours, n)
     where = "inside" if low <= theirs <= high else "outside"
     return f"{pct(theirs)}, {where} this run's 95% interval"
 
