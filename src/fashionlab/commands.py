@@ -42,10 +42,7 @@ def _save(folder: Path, figures: dict[str, Any], progress: Progress) -> None:
     once a stop was asked for (an interrupt a library swallowed included)."""
     from .render import figures as files
 
-    encoded = {}
-    for stem, figure in figures.items():
-        suffix = files.preferred_suffix(figure)
-        encoded[f"{stem}{suffix}"] = files.encode(figure, suffix)
+    encoded = dict(files.as_file(stem, figure) for stem, figure in figures.items())
     progress.checkpoint()
     outdir.add_files(folder, encoded, "--plot")
 

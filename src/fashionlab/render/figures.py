@@ -45,6 +45,12 @@ def encode(figure: Figure, suffix: str) -> bytes:
     raise ValueError(f"a figure is saved as .png or .svg, got {suffix!r}")
 
 
+def as_file(stem: str, figure: Figure) -> tuple[str, bytes]:
+    """``figure`` as a file: its name (``stem`` and the preferred suffix) and its bytes."""
+    suffix = preferred_suffix(figure)
+    return f"{stem}{suffix}", encode(figure, suffix)
+
+
 def _svg(figure: Figure) -> bytes:
     import matplotlib
 

@@ -20,12 +20,7 @@ FigureMaker = Callable[[], Figure]
 
 def render_all(makers: dict[str, FigureMaker]) -> dict[str, bytes]:
     """Draw each figure and encode it (SVG for charts, 2x PNG for pictures): file name -> bytes."""
-    files = {}
-    for stem, make in makers.items():
-        figure = make()
-        suffix = figures.preferred_suffix(figure)
-        files[f"{stem}{suffix}"] = figures.encode(figure, suffix)
-    return files
+    return dict(figures.as_file(stem, make()) for stem, make in makers.items())
 
 
 def exploration(
