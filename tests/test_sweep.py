@@ -549,3 +549,23 @@ def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:
     axes.figure.canvas.draw()
     assert [t.get_text() for t in axes.get_xticklabels() if t.get_text()] == ["0.05", "0.5"]
     assert not [t for t in axes.get_xticklabels(minor=True) if t.get_text()]
+
+
+def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another() -> None:
+    """0.04, 0.05 and 0.06 on a log axis from 0.001 to 1.1: their labels ran into each other."""
+    from fashionlab.render.sweep import accuracy_figure
+    from fashionlab.results import SweepRow
+
+    rates = (0.001, 0.002, 0.003, 0.005, 0.01, 0.04, 0.05, 0.06, 0.5, 1.0, 1.1)
+    rows = [SweepRow(("Pullover", "Coat"), "logreg", rate, 100, None, 42, 0.8, None, None, None,
+                     0.1) for rate in rates]  # fmt: skip
+    figure = accuracy_figure(rows)
+    axes = figure.axes[0]
+    figure.draw_without_rendering()
+    assert list(axes.get_xticks()) == list(rates)  # every rate keeps its tick
+    labels = axes.get_xticklabels()
+    shown = [(label.get_text(), label.get_window_extent()) for label in labels if label.get_text()]
+    assert {text for text, _ in shown} <= {f"{rate:g}" for rate in rates}
+    assert [text for text, _ in shown][:2] == ["0.001", "0.002"] and len(shown) < len(rates)
+    for (_, left), (_, right) in zip(shown, shown[1:]):
+        assert left.x1 < right.x0, "two rate labels overlap"

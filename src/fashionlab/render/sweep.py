@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
@@ -25,6 +26,7 @@ from .figures import save
 
 COLUMNS = ("classes", "model", "learning_rate", "steps", "epochs", "seed", "val_accuracy",
            "heldout_accuracy", "official_test_accuracy", "diverged_at_step", "seconds")  # fmt: skip
+LABEL_GAP_INCHES = 0.05  # the least space between two rate labels
 
 
 def rows_json(rows: Sequence[SweepRow]) -> str:
@@ -74,13 +76,30 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
                           color=line.get_color(), alpha=0.2, linewidth=0)  # fmt: skip
     axes.set_xscale("log")
     swept = sorted({row.learning_rate for row in rows})  # labelled where they are, and only there
-    axes.set_xticks(swept, [f"{rate:g}" for rate in swept], fontsize="small")
-    axes.xaxis.set_minor_locator(NullLocator())
+    _label_rates(figure, axes, swept)
     axes.set_xlabel("learning rate")
     axes.set_ylabel("validation accuracy (mean; band: seeds' range)")
     axes.set_title(" vs ".join(rows[0].classes))
     axes.legend(fontsize="small")
     return figure
+
+
+def _label_rates(figure: Figure, axes: Axes, rates: list[float]) -> None:
+    """A tick at each swept rate, and its label unless it would run into the last one shown:
+    on a log axis, 0.04 and 0.05 sit a label's width apart."""
+    labels = [f"{rate:g}" for rate in rates]
+    axes.set_xticks(rates, labels, fontsize="small")
+    axes.xaxis.set_minor_locator(NullLocator())
+    figure.draw_without_rendering()  # lays the labels out, so that their extents are known
+    gap = figure.dpi * LABEL_GAP_INCHES
+    shown = None
+    for index, text in enumerate(axes.get_xticklabels()):
+        box = text.get_window_extent()
+        if shown is not None and box.x0 < shown + gap:
+            labels[index] = ""
+        else:
+            shown = box.x1
+    axes.set_xticks(rates, labels, fontsize="small")
 
 
 def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
