@@ -140,6 +140,10 @@ def test_grid_validates_and_counts(tiny_data_dir):
     assert grid.size == 1 * 2 * 3 * 4 == len(sweep.tasks(grid))
     with pytest.raises(ValueError, match=r"--learning-rates: .*got -1"):
         tiny_grid(tiny_data_dir, learning_rates=(-1,))
+    with pytest.raises(
+        ValueError, match=r"--learning-rates: each must be a finite number > 0, got True"
+    ):
+        tiny_grid(tiny_data_dir, learning_rates=(True,))  # a bool is not a rate (it ran as 1)
     with pytest.raises(ValueError, match=r"--seeds: .*got -3"):
         tiny_grid(tiny_data_dir, seeds=(-3,))
     with pytest.raises(ValueError, match=r"--classes: each pair once, got Pullover vs Coat and "
@@ -567,5 +571,5 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
     shown = [(label.get_text(), label.get_window_extent()) for label in labels if label.get_text()]
     assert {text for text, _ in shown} <= {f"{rate:g}" for rate in rates}
     assert [text for text, _ in shown][:2] == ["0.001", "0.002"] and len(shown) < len(rates)
-    for (_, left), (_, right) in zip(shown, shown[1:]):
+    for (_, left), (_, right) in zip(shown, shown[1:], strict=False):
         assert left.x1 < right.x0, "two rate labels overlap"

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .. import cache
+from ..checks import check_rate
 from ..config import (
     LEARNING_RATE,
     MAX_EPOCHS,
@@ -85,9 +86,10 @@ class Grid:
             object.__setattr__(self, "seeds", (SHUFFLE_SEED if logreg else SEED,))
         _distinct("--learning-rates", self.learning_rates)
         for rate in self.learning_rates:
-            if not isinstance(rate, (int, float)) or not np.isfinite(rate) or rate <= 0:
-                raise UsageError(f"argument --learning-rates: each must be a finite number > 0, "
-                                 f"got {rate!r}")  # fmt: skip
+            try:
+                check_rate("each", rate)
+            except ValueError as exc:
+                raise UsageError(f"argument --learning-rates: {exc}") from None
         _integers("--steps", self.steps, 1, MAX_STEPS)
         _integers("--epochs", self.epochs, 1, MAX_EPOCHS)
         _integers("--seeds", self.seeds, 0, MAX_SEED)
