@@ -11,6 +11,7 @@ import pytest
 
 from fashionlab import schema
 from fashionlab.analysis.metrics import as_bits
+from fashionlab.first_steps import Findings
 from fashionlab.models.logistic import stays_from
 from fashionlab.render import answers, answers_network, report
 from fashionlab.results import (
@@ -43,6 +44,23 @@ def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float
                             heldout_accuracy=converged,
                             official_test_accuracy=round(converged * 2000) / 2000),
     )  # fmt: skip
+
+
+def findings(**measured: object) -> Findings:
+    """A smooth start (a step below 2/L, nothing rising or zig-zagging), with ``measured`` over it."""
+    smooth: dict[str, object] = {
+        "step_exceeds_limit": False, "step_ratio": 0.62, "loss_rises": False,
+        "rise_from_step": None, "rise_to_step": None, "rise_from_loss": None, "rise_to_loss": None,
+        "oscillates_along_top_direction": False, "alternating_steps": 0,
+        "oscillation_period": None, "oscillation_grows": False, "oscillation_peak_step": None,
+        "first_amplification": 0.5, "predicted_amplification": 0.5,
+        "curvature_below_limit_step": None, "top_direction_is_mean_image": False,
+        "accuracy_zigzags": False, "zigzag_from_step": None, "zigzag_to_step": None,
+        "zigzag_low": None, "zigzag_high": None, "largest_accuracy_drop": 0.0,
+        "prediction_swing": 0.1, "lambda_max": 710_000.0, "lipschitz": 24.7,
+        "stable_step_limit": 0.0808,
+    }  # fmt: skip
+    return Findings(**{**smooth, **measured})  # type: ignore[arg-type]
 
 
 def first_right(right: int, n: int) -> str:
@@ -228,17 +246,23 @@ def test_the_glossary_defines_the_three_accuracies() -> None:
 
 def test_results_round_trip_through_json() -> None:
     results = make_results()
+    results.logreg[1].dynamics = findings(step_exceeds_limit=True, loss_rises=True,
+                                          rise_from_step=8, rise_to_step=14)  # fmt: skip
     again = from_json(Results, json.loads(json.dumps(to_json(results))))
     assert to_json(again) == to_json(results)
+    assert again.logreg[1].dynamics == results.logreg[1].dynamics  # a typed record, not a dict
+    assert again.logreg[0].dynamics is None
 
 
-@pytest.mark.parametrize("damage", ["missing field", "wrong type", "null"])
+@pytest.mark.parametrize("damage", ["missing field", "wrong type", "findings", "null"])
 def test_a_damaged_record_is_refused(damage: str) -> None:
     data = to_json(make_results())
     if damage == "missing field":
         del data["network"]["val_accuracy"]
     elif damage == "wrong type":
         data["logreg"][0]["steps"] = "100"
+    elif damage == "findings":  # what the first steps did is checked field by field too
+        data["logreg"][0]["dynamics"] = {"step_ratio": 1.2}
     else:
         data = None
     with pytest.raises(ValueError):
@@ -349,13 +373,13 @@ def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there()
     results = make_results()
     easy, hard = results.logreg
     easy.steps_to_95, easy.steps_to_99, hard.steps_to_95, hard.steps_to_99 = 2, 2, 34, 73
-    easy.dynamics = {"stable_step_limit": 0.0808, "step_ratio": 0.62, "lipschitz": 24.7,
-                     "step_exceeds_limit": False}  # fmt: skip
-    hard.dynamics = {"stable_step_limit": 0.0421, "step_ratio": 1.19, "lipschitz": 47.5,
-                     "step_exceeds_limit": True, "top_direction_is_mean_image": True,
-                     "loss_rises": False, "accuracy_zigzags": True, "zigzag_from_step": 3,
-                     "zigzag_to_step": 40, "zigzag_low": 0.5142, "zigzag_high": 0.7867,
-                     "curvature_below_limit_step": None}  # fmt: skip
+    easy.dynamics = findings(stable_step_limit=0.0808, step_ratio=0.62, lipschitz=24.7,
+                             step_exceeds_limit=False)  # fmt: skip
+    hard.dynamics = findings(stable_step_limit=0.0421, step_ratio=1.19, lipschitz=47.5,
+                             step_exceeds_limit=True, top_direction_is_mean_image=True,
+                             loss_rises=False, accuracy_zigzags=True, zigzag_from_step=3,
+                             zigzag_to_step=40, zigzag_low=0.5142, zigzag_high=0.7867,
+                             curvature_below_limit_step=None)  # fmt: skip
     said = text(results, "q4_3")
     assert ("Validation accuracy reached 95% of its final value at step 2 for Trouser vs Ankle boot "
             "and at step 34 for Pullover vs Coat (99%: steps 2 and 73).") in said  # fmt: skip
@@ -404,14 +428,14 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     rise_to: int, zigzag_to: int, deduced: bool
 ) -> None:
     results = make_results()
-    results.logreg[1].dynamics = {
-        "stable_step_limit": 0.0421, "step_ratio": 1.19, "lipschitz": 47.5,
-        "step_exceeds_limit": True, "top_direction_is_mean_image": True, "loss_rises": True,
-        "rise_from_step": 8, "rise_from_loss": 0.629, "rise_to_step": rise_to,
-        "rise_to_loss": 0.675, "accuracy_zigzags": True, "curvature_below_limit_step": 11,
-        "zigzag_from_step": 3, "zigzag_to_step": zigzag_to, "zigzag_low": 0.51,
-        "zigzag_high": 0.79,
-    }  # fmt: skip
+    results.logreg[1].dynamics = findings(
+        stable_step_limit=0.0421, step_ratio=1.19, lipschitz=47.5,
+        step_exceeds_limit=True, top_direction_is_mean_image=True, loss_rises=True,
+        rise_from_step=8, rise_from_loss=0.629, rise_to_step=rise_to,
+        rise_to_loss=0.675, accuracy_zigzags=True, curvature_below_limit_step=11,
+        zigzag_from_step=3, zigzag_to_step=zigzag_to, zigzag_low=0.51,
+        zigzag_high=0.79,
+    )  # fmt: skip
     said = text(results, "q4_2")
     climbs = "Yet step 11 still raises the loss (the climb lasts until step 14), so it meets"
     assert (climbs in said) is deduced
@@ -424,8 +448,8 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
 
 def test_a_step_below_the_limit_is_not_said_to_overshoot() -> None:
     results = make_results()
-    results.logreg[0].dynamics = {"stable_step_limit": 0.0808, "step_ratio": 0.62,
-                                  "lipschitz": 24.7, "step_exceeds_limit": False}  # fmt: skip
+    results.logreg[0].dynamics = findings(stable_step_limit=0.0808, step_ratio=0.62,
+                                          lipschitz=24.7, step_exceeds_limit=False)  # fmt: skip
     said = text(results, "q4_1")
     assert "is 0.6 times that limit. The step is safely small" in said and "overshoot" not in said
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
@@ -100,7 +101,7 @@ class LogregResult(PairSettings):
     steps_to_99: int | None
     history: dict[str, list[float]]
     converged: Converged | None
-    dynamics: dict[str, Any] | None = None  # what the first steps did (analysis.dynamics)
+    dynamics: Findings | None = None  # what the first steps did (first_steps)
 
 
 @dataclass

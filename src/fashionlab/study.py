@@ -52,7 +52,6 @@ from .results import (
     LogregResult,
     NetworkResult,
     Results,
-    to_json,
 )  # fmt: skip
 
 STAGES = ("data and preprocessing", "PCA and t-SNE", "logistic regression", "neural network",
@@ -81,15 +80,13 @@ def logreg_result(
     )  # fmt: skip
     measured = dynamics.measure(bias_trick(split.X_train), split.y_train, bias_trick(split.X_val),
                                 split.y_val, config.learning_rate, steps=min(dynamics.FIRST_STEPS, config.steps))  # fmt: skip
-    found = {**vars(findings.summarise(measured)), "lambda_max": measured.lambda_max,
-             "lipschitz": measured.lipschitz, "stable_step_limit": measured.stable_step_limit}  # fmt: skip
     record = {**run.summary(), "classes": classes}  # the ``logreg --json`` record, and more
     del record["seconds"]  # the run's time goes to the timings, not to the record
     result = LogregResult(
         **record, n_official_test=len(official[1]), mixing=mixing(mapped, classes),
         initial_val_accuracy=val[0], steps_to_95=steps_to_fraction(val, 0.95) if ok else None,
         steps_to_99=steps_to_fraction(val, 0.99) if ok else None, converged=converged,
-        dynamics=to_json(found),
+        dynamics=findings.summarise(measured),
     )  # fmt: skip
     return result, run
 

@@ -1,48 +1,17 @@
 """What the measured dynamics mean, as facts a report can turn into sentences.
 
-``summarise`` reads a ``dynamics.Dynamics`` record and decides each finding by a named threshold.
+``summarise`` reads a ``dynamics.Dynamics`` record and decides each finding by a named threshold;
+the ``first_steps.Findings`` it returns is what ``results.json`` records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
+from ..first_steps import Findings
 from .dynamics import MEAN_IMAGE_COSINE, MIN_ALTERNATIONS, ZIGZAG_GAP, Dynamics
-
-
-@dataclass(frozen=True)
-class Findings:
-    """The measurements as facts a report can turn into sentences; steps are numbered from 1."""
-
-    step_exceeds_limit: bool  # learning_rate > 2 / L
-    step_ratio: float
-    loss_rises: bool
-    rise_from_step: int | None  # the step before the largest climb of the training loss
-    rise_to_step: int | None  # the step at its top
-    rise_from_loss: float | None
-    rise_to_loss: float | None
-    oscillates_along_top_direction: bool  # >= MIN_ALTERNATIONS sign changes in a row
-    alternating_steps: int  # the longest run of consecutive sign changes along v
-    oscillation_period: float | None  # in steps; 2.0 is a sign change at every step
-    oscillation_grows: bool  # the overshoot along v gets larger before it dies down
-    oscillation_peak_step: int | None  # the step with the largest |top_update|
-    first_amplification: float  # |top_update| at step 2 over step 1: the measured |1 - lr kappa|
-    predicted_amplification: float  # |1 - learning_rate * L|: what a quadratic of curvature L gives
-    # the first step whose Hessian top eigenvalue is below 2 / learning_rate: stable from there
-    curvature_below_limit_step: int | None
-    top_direction_is_mean_image: bool  # cosine_mean_image_top > MEAN_IMAGE_COSINE
-    # the validation accuracy turns (up-down or down-up) at >= MIN_ALTERNATIONS steps, each within
-    # ZIGZAG_GAP steps of the last
-    accuracy_zigzags: bool
-    zigzag_from_step: int | None  # the step before the first turn, and the last turn
-    zigzag_to_step: int | None
-    zigzag_low: float | None  # the lowest and highest validation accuracy from one to the other
-    zigzag_high: float | None
-    largest_accuracy_drop: float  # the largest one-step fall of the validation accuracy (0 if none)
-    prediction_swing: float  # largest one-step change in the share of rows predicted as label 1
 
 
 def _runs(steps: Sequence[int], max_gap: int = 1) -> list[list[int]]:
@@ -101,4 +70,7 @@ def summarise(dynamics: Dynamics) -> Findings:
         zigzag_high=max(window) if zigzags else None,
         largest_accuracy_drop=float(max(0.0, -np.min(np.diff(accuracy_path)))),
         prediction_swing=float(np.max(np.abs(np.diff(dynamics.predicted_second_class)))),
+        lambda_max=dynamics.lambda_max,
+        lipschitz=dynamics.lipschitz,
+        stable_step_limit=dynamics.stable_step_limit,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.metrics import error_count
+from ..first_steps import Findings
 from ..results import LogregResult, Results
 from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
 
@@ -13,60 +14,76 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     found = run.dynamics
     if not found:
         return []
-    limit, ratio = found["stable_step_limit"], found["step_ratio"]
+    limit, ratio = found.stable_step_limit, found.step_ratio
     curvature = (
         f"The loss curves most sharply along one direction of the weights, with curvature at most "
-        f"L = λmax(XᵀX)/(4n) = {found['lipschitz']:.1f} (reached at the start, where every "
+        f"L = λmax(XᵀX)/(4n) = {found.lipschitz:.1f} (reached at the start, where every "
         f"prediction is 0.5), so gradient descent is sure to lower the loss at every step for "
         f"learning rates below 2/L = {limit:.4f} (sufficient, not necessary); the assignment's "
         f"{run.learning_rate:g} is {ratio:.1f} times that limit"
-        + (", so its first steps can overshoot." if found["step_exceeds_limit"] else ".")
+        + (", so its first steps can overshoot." if found.step_exceeds_limit else ".")
     )
-    if not found["step_exceeds_limit"]:
+    if not found.step_exceeds_limit:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
     direction = (
         "That direction is almost exactly the mean image (with the bias): a step moves every "
         "image's score up or down together, so the model flips between predicting mostly one "
         "class and mostly the other."
-        if found["top_direction_is_mean_image"]
+        if found.top_direction_is_mean_image
         else "Along that direction the weights overshoot and change sign from step to step."
     )
-    rise = ""
-    if found["loss_rises"] and found["rise_from_step"] is not None:
-        rise = (f" The training loss climbs from {found['rise_from_loss']:.3f} at step "
-                f"{found['rise_from_step']} to {found['rise_to_loss']:.3f} at step "
-                f"{found['rise_to_step']}.")  # fmt: skip
-    zigzag = ""
-    if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
-        analysed = min(FIRST_STEPS, run.steps)
-        until = (f"until at least step {analysed}, where the analysis of the first steps ends"
-                 if found["zigzag_to_step"] >= analysed else f"to {found['zigzag_to_step']}")  # fmt: skip
-        zigzag = (
-            f" Meanwhile validation accuracy goes up and down from one step to the next, from "
-            f"step {found['zigzag_from_step']} {until}, while rising overall (between "
-            f"{pct(found['zigzag_low'])} and {pct(found['zigzag_high'])} over those steps)."
-        )
-    settles = ""
-    below = found["curvature_below_limit_step"]
-    if below is not None:
-        if rise and found["rise_from_step"] <= below < found["rise_to_step"]:  # a climbing step
-            after = (f". Yet step {below} still raises the loss (the climb lasts until step "
-                     f"{found['rise_to_step']}), so it meets a higher curvature on the way than "
-                     "where it starts (weights where more predictions are near 0.5): it is the "
-                     "curvature along a step, not at its start, that decides whether the loss "
-                     "falls.")  # fmt: skip
-        elif rise:
-            after = f"; the loss's largest climb ends at step {found['rise_to_step']}."
-        else:
-            after = "."
-        settles = (
-            " The loss settles once the predictions move away from 0.5: the curvature h(1 - h) "
-            f"shrinks, and at step {below} the measured top eigenvalue of the Hessian, at the "
-            f"weights that step starts from, first falls below 2/learning rate{after}"
-        )
+    rise = _rise(found)
+    zigzag = _zigzag(found, min(FIRST_STEPS, run.steps))
+    settles = _settles(found, bool(rise))
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
     ]
+
+
+def _rise(found: Findings) -> str:
+    """The training loss's largest climb, if it climbs."""
+    first, last = found.rise_from_step, found.rise_to_step
+    if not found.loss_rises or first is None or last is None:
+        return ""
+    return (f" The training loss climbs from {found.rise_from_loss:.3f} at step {first} to "
+            f"{found.rise_to_loss:.3f} at step {last}.")  # fmt: skip
+
+
+def _zigzag(found: Findings, analysed: int) -> str:
+    """The validation accuracy's zig-zag over the ``analysed`` first steps, if it zig-zags."""
+    first, last = found.zigzag_from_step, found.zigzag_to_step
+    if not found.accuracy_zigzags or first is None or last is None:
+        return ""
+    until = (f"until at least step {analysed}, where the analysis of the first steps ends"
+             if last >= analysed else f"to {last}")  # fmt: skip
+    return (
+        f" Meanwhile validation accuracy goes up and down from one step to the next, from "
+        f"step {first} {until}, while rising overall (between "
+        f"{pct(found.zigzag_low)} and {pct(found.zigzag_high)} over those steps)."
+    )
+
+
+def _settles(found: Findings, rises: bool) -> str:
+    """Where the curvature first falls below 2 / learning rate, and how that fits the climb."""
+    below = found.curvature_below_limit_step
+    if below is None:
+        return ""
+    first, last = found.rise_from_step, found.rise_to_step
+    if rises and first is not None and last is not None and first <= below < last:
+        after = (f". Yet step {below} still raises the loss (the climb lasts until step "
+                 f"{last}), so it meets a higher curvature on the way than "
+                 "where it starts (weights where more predictions are near 0.5): it is the "
+                 "curvature along a step, not at its start, that decides whether the loss "
+                 "falls.")  # fmt: skip
+    elif rises:
+        after = f"; the loss's largest climb ends at step {last}."
+    else:
+        after = "."
+    return (
+        " The loss settles once the predictions move away from 0.5: the curvature h(1 - h) "
+        f"shrinks, and at step {below} the measured top eigenvalue of the Hessian, at the "
+        f"weights that step starts from, first falls below 2/learning rate{after}"
+    )
 
 
 def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
@@ -86,14 +103,14 @@ def _smoothness(run: LogregResult) -> str:
     """One run's step size against its curvature bound, and what its first steps did."""
     found = run.dynamics
     assert found is not None
-    said = f"For {pair_name(run.classes)} the step is {found['step_ratio']:.1f} times 2/L"
-    if not found["step_exceeds_limit"]:
+    said = f"For {pair_name(run.classes)} the step is {found.step_ratio:.1f} times 2/L"
+    if not found.step_exceeds_limit:
         return f"{said}, and its loss falls smoothly."
-    if found["accuracy_zigzags"] and found["zigzag_from_step"] is not None:
+    if found.accuracy_zigzags and found.zigzag_from_step is not None:
         return (f"{said}, and its validation accuracy goes up and down from one step to the "
-                f"next from step {found['zigzag_from_step']} while rising overall (between "
-                f"{pct(found['zigzag_low'])} and {pct(found['zigzag_high'])}; Q4.2).")  # fmt: skip
-    if found["loss_rises"]:
+                f"next from step {found.zigzag_from_step} while rising overall (between "
+                f"{pct(found.zigzag_low)} and {pct(found.zigzag_high)}; Q4.2).")  # fmt: skip
+    if found.loss_rises:
         return f"{said}, and its first steps raise the training loss."
     return f"{said}, so its first steps can overshoot."
 
