@@ -34,6 +34,34 @@ def test_a_held_ctrl_c_is_a_keyboard_interrupt_once_the_block_ends() -> None:
         signal.signal(signal.SIGINT, before)
 
 
+def test_a_ctrl_c_while_the_cluster_starts_closes_it_before_it_is_raised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cluster built inside the block was dropped when the held Ctrl-C was raised at its end:
+    a library caller (a notebook) kept its worker processes running."""
+    import distributed
+
+    built: list[FakeCluster] = []
+
+    class FakeCluster:
+        def __init__(self, **settings: object) -> None:
+            self.closed = False
+            built.append(self)
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the workers start
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setattr(distributed, "LocalCluster", FakeCluster)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            local.start(1)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert len(built) == 1 and built[0].closed
+
+
 def _blocks_sigint() -> bool:
     return signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, set())
 

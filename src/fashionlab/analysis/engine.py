@@ -92,7 +92,11 @@ def connect(workers: int | None = None, scheduler: str | None = None,
                              "address, and that `dask scheduler` runs there") from None  # fmt: skip
     else:
         cluster = local.start(workers or local.default_workers())
-        client = Client(cluster)
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
     log.info("dask client %s", client)
     try:
         yield client

@@ -45,17 +45,26 @@ def default_workers() -> int:
 
 def start(n_workers: int) -> Any:
     """A ``LocalCluster`` of ``n_workers`` processes with one thread each and no dashboard (the
-    scheduler's health routes on a free local port, not 8787)."""
+    scheduler's health routes on a free local port, not 8787). A Ctrl-C while it starts is
+    raised once it has started, and the cluster is closed first."""
     import dask
     from distributed import LocalCluster
 
     from . import cores, worker_logs
 
     plugins = (*cores.plugins(usable_cores(), n_workers), worker_logs.QuietHeartbeat())
-    with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
-        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                            dashboard_address=None, silence_logs=logging.ERROR, plugins=plugins,
-                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
+    cluster = None
+    try:
+        with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
+            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR,
+                                   plugins=plugins,
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
+    except BaseException:  # the held Ctrl-C, raised as the block ends: no one else can close it
+        if cluster is not None:
+            cluster.close()
+        raise
+    return cluster
 
 
 @contextlib.contextmanager
