@@ -45,6 +45,31 @@ def test_keys_follow_settings_versions_and_backend(monkeypatch: pytest.MonkeyPat
     assert {"numpy", "keras", "jax"} <= set(cache.versions())
 
 
+def test_keys_follow_fashionlabs_own_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A figure drawn or a number computed by other code is never served: a changed plot was
+    served from the cache, drawn by the code before it."""
+    first = cache.key_of("test", {"x": 1})
+    monkeypatch.setattr(cache, "source_digest", lambda: "other code")
+    assert cache.key_of("test", {"x": 1}) != first
+
+
+def test_the_source_digest_follows_every_byte_and_name(tmp_path: Path) -> None:
+    package = tmp_path / "package"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("x = 1\n")
+    (package / "sub" / "b.py").write_text("y = 2\n")
+    (package / "notes.txt").write_text("not code")
+    digests = {cache.source_digest.__wrapped__(package)}
+    (package / "notes.txt").write_text("still not code")
+    assert cache.source_digest.__wrapped__(package) in digests  # only Python files count
+    (package / "sub" / "b.py").write_text("y = 3\n")
+    digests.add(cache.source_digest.__wrapped__(package))
+    (package / "sub" / "b.py").rename(package / "b.py")
+    digests.add(cache.source_digest.__wrapped__(package))
+    assert len(digests) == 3
+    assert cache.source_digest() == cache.source_digest.__wrapped__(cache.PACKAGE)
+
+
 def _entry(key: str) -> Path:
     return cache.entry_path("test", key)
 

@@ -23,8 +23,6 @@ from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
 from .storage import cache_home
 
-STUDY_REVISION = 2  # bumped when the study's record or its figures change shape or meaning
-
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
     """Folders an output must never overlap: the data sources and the cache."""
@@ -58,7 +56,7 @@ def _study_key(config: Config, data: Data) -> str:
                 if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify",
                              "notebook")}  # fmt: skip
     arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
-    return cache.key_of("study", {**settings, "revision": STUDY_REVISION}, arrays)
+    return cache.key_of("study", settings, arrays)  # the code is in every key
 
 
 def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, bytes], str | None]:

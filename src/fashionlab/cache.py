@@ -6,8 +6,9 @@ namespace and key asked for, every blob must match its hash, and the caller's ``
 accept the payload. Anything else (a truncated PNG, an edited digit, one entry copied over
 another, ``null`` where a record belongs) is discarded with one warning line and recomputed.
 
-Keys are SHA-256 digests of the settings that change a result, the library versions and
-``KERAS_BACKEND``: ``key_of``. Entries are written in a temporary folder and renamed into place,
+Keys are SHA-256 digests of the settings that change a result, fashionlab's own source, the
+library versions and ``KERAS_BACKEND``: ``key_of``. A result computed or drawn by other code is
+never served, however small the change. Entries are written in a temporary folder and renamed into place,
 so a reader never sees half an entry, and a warm cache on a read-only file system still serves.
 """
 
@@ -71,9 +72,25 @@ def _look_up_versions() -> dict[str, str]:
     return found
 
 
+PACKAGE = Path(__file__).resolve().parent  # fashionlab's own source: part of every key
+
+
+@functools.lru_cache(maxsize=2)
+def source_digest(package: Path = PACKAGE) -> str:
+    """The SHA-256 of a package's Python files, their paths and bytes: by default fashionlab's
+    own, installed or not."""
+    hasher = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        hasher.update(path.relative_to(package).as_posix().encode() + b"\0")
+        hasher.update(hashlib.sha256(path.read_bytes()).digest())
+    return hasher.hexdigest()
+
+
 def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
-    """The cache key of a computation: its settings, the arrays it reads, versions and backend."""
-    environment = {"versions": versions(), "keras_backend": keras_backend()}
+    """The cache key of a computation: its settings, the arrays it reads, the code, versions and
+    backend."""
+    environment = {"versions": versions(), "keras_backend": keras_backend(),
+                   "source": source_digest()}  # fmt: skip
     text = json.dumps([namespace, dict(settings), environment], sort_keys=True, default=str)
     hasher = hashlib.sha256(text.encode())
     for array in arrays:

@@ -41,8 +41,6 @@ from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
 from . import engine, shapes
 
-REVISION = 6  # bumped when a pair's computation changes (6: logistic regression pairs at once)
-
 
 @dataclass
 class PairFit:
@@ -117,7 +115,7 @@ def logistic_tasks(
     assignment's 100 steps; each a cached task, so an interrupted atlas resumes."""
     from .sweep import data_identity
 
-    base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify), "revision": REVISION})
+    base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify)})
     kwargs = {"data_dir": data_dir, "verify": verify, "pairs": [tuple(p) for p in pairs]}
     return [
         engine.Task("atlas-logreg",
@@ -166,7 +164,7 @@ def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, s
     from .sweep import data_identity
 
     base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
-                               "revision": REVISION, **vars(settings)})  # fmt: skip
+                               **vars(settings)})  # fmt: skip
     return [
         engine.Task("atlas-nn", hashlib.sha256(f"{base}{list(group)}".encode()).hexdigest()[:32],
                     network_task, {"data_dir": data_dir, "verify": verify, "pairs": list(group),

@@ -61,10 +61,6 @@ class Projection:
 
 # --------------------------------------------------------------------------- cache
 
-# Part of every key; bumped when a change here alters what a computation returns, so entries
-# written by older code are not served (2: the scaler is fitted in slices, rounding differently).
-CACHE_REVISION = 2
-
 
 def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
     buffer = io.BytesIO()
@@ -102,7 +98,7 @@ def _cached(
     expected: dict[str, tuple[int, ...]],
     compute: Callable[[], dict[str, np.ndarray]],
 ) -> tuple[dict[str, np.ndarray], bool]:
-    key = key_of(f"embedding-{name}", {**settings, "revision": CACHE_REVISION}, arrays)
+    key = key_of(f"embedding-{name}", settings, arrays)
     return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(expected),
                   what=f"the {name} result of another fashionlab process")  # fmt: skip
 

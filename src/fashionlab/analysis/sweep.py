@@ -45,7 +45,6 @@ from ..results import SweepRow, from_json
 from . import engine, shapes
 
 MODELS = ("logreg", "nn")
-REVISION = 1  # bump when a task's computation changes, so older cache entries are not served
 
 
 @dataclass(frozen=True)
@@ -226,7 +225,7 @@ def tasks(grid: Grid) -> list[engine.Task]:
     data = data_identity(grid.data_dir, grid.verify)
     # One key_of for what every task shares (versions, backend, data); each task adds its own
     # settings to that digest, so keys cost microseconds, not key_of's version look-ups.
-    base = cache.key_of(f"sweep-{grid.model}", {"data": data, "revision": REVISION})
+    base = cache.key_of(f"sweep-{grid.model}", {"data": data})
     where = {"data_dir": grid.data_dir, "verify": grid.verify}
     found = []
     for pair in grid.pairs:

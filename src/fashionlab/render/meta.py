@@ -55,6 +55,6 @@ def page_meta(config: Config, results: Results) -> PageMeta:
                           f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
     if results.restored:
         rows.append(("computed", "restored from the cache of an earlier run with the same "
-                                 "settings, data and library versions (its commit and machine may "
+                                 "settings, data, code and library versions (its machine may "
                                  "differ), whose training times the answers quote"))  # fmt: skip
     return PageMeta(title=config.title, author=config.author, rows=rows)
