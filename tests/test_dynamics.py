@@ -243,3 +243,13 @@ def test_measure_takes_numpy_numbers_as_gradient_descent_does() -> None:
     measured = measure(X, np.array([[0], [1], [0], [1], [1]]), X[:3], np.array([[0], [1], [0]]),
                        np.float32(0.1), steps=np.int64(3))  # type: ignore[arg-type]  # fmt: skip
     assert len(measured.val_accuracy) >= 3
+
+
+def test_the_largest_fall_is_found_with_where_it_recovers() -> None:
+    from fashionlab.analysis.findings import Fall, largest_fall
+
+    path = [0.49, 0.60, 0.68, 0.66, 0.70, 0.52, 0.55, 0.69, 0.71, 0.8]  # steps 1 ... 10
+    assert largest_fall(path, within=10) == Fall(5, 0.70, 6, 0.52, 9)  # 0.70 -> 0.52, back at 9
+    assert largest_fall(path, within=4) == Fall(3, 0.68, 4, 0.66, 5)  # only the first 4 steps
+    assert largest_fall(path[:8], within=8) == Fall(5, 0.70, 6, 0.52, None)  # never back
+    assert largest_fall([0.5, 0.6, 0.6, 0.7], within=4) is None  # never falls

@@ -133,10 +133,17 @@ def test_gallery_names_the_predicted_and_the_true_class_readably() -> None:
     figure = plots.misclassified_gallery(IMAGES[:8], ["Coat"] * 8, ["Shirt"] * 8, [0.9] * 8, "t")
     width_px = min(figure.get_figwidth(), plots.PAGE_WIDTH_IN) * 96
     shrink = width_px / (figure.get_figwidth() * 96)
-    for axes in figure.axes:
-        assert axes.get_title() == "predicted: Shirt (90%)" and axes.get_xlabel() == "true: Coat"
-        for text in (axes.title, axes.xaxis.label):
-            assert text.get_fontsize() * 96 / 72 * shrink >= 10  # CSS px at the page's width
+    for axes in figure.axes:  # both above their own image: a caption below read as the next row's
+        assert axes.get_title() == "true: Coat\npredicted: Shirt (90.0%)" and not axes.get_xlabel()
+        assert axes.title.get_fontsize() * 96 / 72 * shrink >= 10  # CSS px at the page's width
+
+
+@pytest.mark.parametrize("value, shown", [(0.9, "90.0%"), (0.9991, "99.9%"), (0.99996, "> 99.9%"),
+                                          (1.0, "100.0%"), (0.5004, "50.0%")])  # fmt: skip
+def test_a_probability_short_of_one_never_reads_as_100_percent(value: float, shown: str) -> None:
+    from fashionlab.render.format import probability
+
+    assert probability(value) == shown
 
 
 def test_lr_steps_grid_marks_divergence_and_the_assignment_setting() -> None:

@@ -7,6 +7,7 @@ the ``first_steps.Findings`` it returns is what ``results.json`` records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -74,3 +75,30 @@ def summarise(dynamics: Dynamics) -> Findings:
         lipschitz=dynamics.lipschitz,
         stable_step_limit=dynamics.stable_step_limit,
     )
+
+
+@dataclass(frozen=True)
+class Fall:
+    """The largest fall of a path below a value it had reached; steps numbered from 1."""
+
+    high_step: int  # where the value fallen from was reached
+    high: float
+    low_step: int  # the bottom of the fall
+    low: float
+    back_step: int | None  # the first step after the bottom at or above ``high`` again, if any
+
+
+def largest_fall(path: Sequence[float], within: int) -> Fall | None:
+    """The largest fall of ``path`` (e.g. validation accuracy) within its first ``within`` steps,
+    and where it is back at the level it fell from (anywhere in ``path``); None if it never falls."""
+    best, peak = None, 0
+    for step in range(min(within, len(path))):
+        if path[step] > path[peak]:
+            peak = step
+        if path[step] < path[peak] and (best is None or path[peak] - path[step] > best[0]):
+            best = (path[peak] - path[step], peak, step)
+    if best is None:
+        return None
+    _, high, low = best
+    back = next((k for k in range(low + 1, len(path)) if path[k] >= path[high]), None)
+    return Fall(high + 1, path[high], low + 1, path[low], None if back is None else back + 1)

@@ -106,7 +106,8 @@ def q1_2(results: Results) -> list[str]:
         f"{shape(data.test_shape_after)}. The training data frame has "
         f"{count(data.frame_columns)} columns: one per pixel, then label and class.",
         f"After standardising, PCA to {count(emb.components)} components keeps "
-        f"{pct(emb.kept_variance)} of the variance of the {count(emb.dimensions_before)} pixels. "
+        f"{pct(emb.kept_variance)} of the variance of the {count(emb.dimensions_before)} "
+        "standardised pixels. "
         f"t-SNE then maps the first {count(emb.points)} images to {emb.map_dimensions} dimensions"
         f"{_tsne_settings(emb.tsne_settings)}. "
         f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
@@ -123,14 +124,19 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
         f"{settings['learning_rate']:g}, which is scikit-learn's {settings['learning_rate'] / 4:g}"
         " because openTSNE's gradient leaves out a factor of 4, "
         f"{settings['early_exaggeration_iter']} iterations of early exaggeration then "
-        f"{settings['n_iter']}, seed {settings['random_state']})"
+        f"{settings['n_iter']}, seed {settings['random_state']}: openTSNE stands in for the "
+        "assignment's scikit-learn TSNE, for speed, with fewer iterations than scikit-learn's "
+        "defaults, so the map differs in its details from the one the assignment's code draws; "
+        "docs/tsne.md compares the two)"
     )
 
 
-def _forecast(run: LogregResult) -> list[str]:
+def _forecast(results: Results, run: LogregResult) -> list[str]:
     paragraphs = [
         f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: {pct(run.mixing)} "
-        f"of their points have mostly neighbours of the other class. {forecast(run.mixing)}."
+        f"of their points have mostly neighbours of the other class (more than half of a point's "
+        f"{results.embedding.neighbours} nearest points of the two classes on the map; 0% would "
+        f"be two clean islands, about 50% a thorough mix). {forecast(run.mixing)}."
     ]
     if run.val_accuracy is not None:
         paragraphs.append(
@@ -143,11 +149,11 @@ def _forecast(run: LogregResult) -> list[str]:
 
 
 def q2(results: Results) -> list[str]:
-    return _forecast(results.logreg[0])
+    return _forecast(results, results.logreg[0])
 
 
 def q3(results: Results) -> list[str]:
-    return _forecast(results.hard_pair)
+    return _forecast(results, results.hard_pair)
 
 
 def _how_long(run: LogregResult, wall: str | None) -> str:
@@ -196,15 +202,14 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
     final = final_weights_right(results, run)
-    logged = ("" if final is None else
-              f" (the loop's last log, taken before its last update; the final weights get "
-              f"{pct(final / run.n_val, run.n_val)})")  # fmt: skip
+    final_val = "" if final is None else f"{pct(final / run.n_val, run.n_val)} validation and "
     paragraphs = [
-        f"It reached {pct(run.train_accuracy, run.n_train)} training, "
-        f"{pct(run.val_accuracy, run.n_val)} validation{logged} and "
-        f"{pct(run.heldout_accuracy, run.n_heldout)} held-out accuracy after "
-        f"{plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
-        f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero. "
+        f"Over {plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
+        f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero, "
+        f"it reached {pct(run.train_accuracy, run.n_train)} training and "
+        f"{pct(run.val_accuracy, run.n_val)} validation accuracy at the loop's last log (step "
+        f"{run.steps}, taken before the last update); its final weights get {final_val}"
+        f"{pct(run.heldout_accuracy, run.n_heldout)} held-out accuracy. "
         f"The validation loss fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
         f"{_why(run)} {longer_paragraph(results, run)}",
         _how_long(run, wall),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..analysis.dynamics import FIRST_STEPS
+from ..analysis.dynamics import FIRST_STEPS, MIN_ALTERNATIONS, ZIGZAG_GAP
+from ..analysis.findings import largest_fall
 from ..analysis.metrics import error_count
 from ..first_steps import Findings
 from ..results import LogregResult, Results
@@ -33,7 +34,7 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         else "Along that direction the weights overshoot and change sign from step to step."
     )
     rise = _rise(found)
-    zigzag = _zigzag(found, min(FIRST_STEPS, run.steps))
+    zigzag = _zigzag(run, found, min(FIRST_STEPS, run.steps))
     settles = _settles(found, bool(rise))
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
@@ -49,18 +50,28 @@ def _rise(found: Findings) -> str:
             f"{found.rise_to_loss:.3f} at step {last}.")  # fmt: skip
 
 
-def _zigzag(found: Findings, analysed: int) -> str:
-    """The validation accuracy's zig-zag over the ``analysed`` first steps, if it zig-zags."""
+def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
+    """The validation accuracy's zig-zag over the ``analysed`` first steps, if it zig-zags, and its
+    largest fall."""
     first, last = found.zigzag_from_step, found.zigzag_to_step
     if not found.accuracy_zigzags or first is None or last is None:
         return ""
     until = (f"until at least step {analysed}, where the analysis of the first steps ends"
              if last >= analysed else f"to {last}")  # fmt: skip
-    return (
-        f" Meanwhile validation accuracy goes up and down from one step to the next, from "
-        f"step {first} {until}, while rising overall (between "
-        f"{pct(found.zigzag_low)} and {pct(found.zigzag_high)} over those steps)."
+    said = (
+        f" Meanwhile validation accuracy turns up and down again and again (at least "
+        f"{MIN_ALTERNATIONS} turns, each within {ZIGZAG_GAP} steps of the last) from step {first} "
+        f"{until}, between {pct(found.zigzag_low, run.n_val)} and "
+        f"{pct(found.zigzag_high, run.n_val)}."
     )
+    fall = largest_fall(run.history["val_accuracy"], analysed)
+    if fall is None:
+        return said
+    back = (f"is back at that level only at step {fall.back_step}" if fall.back_step is not None
+            else f"is not back at that level by step {len(run.history['val_accuracy'])}")  # fmt: skip
+    return (f"{said} Its largest fall is from {pct(fall.high, run.n_val)} at step "
+            f"{fall.high_step} to {pct(fall.low, run.n_val)} at step {fall.low_step} (it started "
+            f"from {pct(run.initial_val_accuracy, run.n_val)}), and it {back}.")  # fmt: skip
 
 
 def _settles(found: Findings, rises: bool) -> str:
@@ -106,10 +117,12 @@ def _smoothness(run: LogregResult) -> str:
     said = f"For {pair_name(run.classes)} the step is {found.step_ratio:.1f} times 2/L"
     if not found.step_exceeds_limit:
         return f"{said}, and its loss falls smoothly."
-    if found.accuracy_zigzags and found.zigzag_from_step is not None:
-        return (f"{said}, and its validation accuracy goes up and down from one step to the "
-                f"next from step {found.zigzag_from_step} while rising overall (between "
-                f"{pct(found.zigzag_low)} and {pct(found.zigzag_high)}; Q4.2).")  # fmt: skip
+    fall = largest_fall(run.history["val_accuracy"], FIRST_STEPS)
+    if found.accuracy_zigzags and found.zigzag_from_step is not None and fall is not None:
+        return (f"{said}, and its validation accuracy turns up and down again and again from step "
+                f"{found.zigzag_from_step}, falling from {pct(fall.high, run.n_val)} at step "
+                f"{fall.high_step} to {pct(fall.low, run.n_val)} at step {fall.low_step} on the "
+                "way (Q4.2).")  # fmt: skip
     if found.loss_rises:
         return f"{said}, and its first steps raise the training loss."
     return f"{said}, so its first steps can overshoot."

@@ -45,7 +45,11 @@ GLOSSARY = [
      "choose its stopping point, so its validation score is slightly optimistic; its held-out "
      "score is not."),
     ("95 % interval",
-     "the Wilson score interval: the range of accuracies consistent with the measured count."),
+     "the Wilson score interval of an accuracy: the accuracies on more images like these that "
+     "are consistent with the count measured, for a model fixed before it was scored. It is "
+     "optimistic for a score on the rows that chose the model's stopping point (the network's "
+     "and longer-trained logistic regression's validation scores), and it is the uncertainty "
+     "of one accuracy, not of the gap between two: McNemar's test judges those."),
 ]  # fmt: skip
 
 
@@ -192,7 +196,8 @@ def _keras_run_among_seeds(keras: float, seeds: list[float], n: int) -> str:
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
     if min(spread) <= errors <= max(spread):
         return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls "
-                "within that spread.")  # fmt: skip
+                f"within the range of these seeds ({pct(min(seeds), n)} to "
+                f"{pct(max(seeds), n)}).")  # fmt: skip
     side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
                             else ("lower", "at least", min(seeds)))  # fmt: skip
     low, high = prediction_interval(seeds)

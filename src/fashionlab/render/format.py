@@ -25,6 +25,12 @@ def interval(value: float | None, n: int) -> str:
     return f"{pct(value, n)} ({percent(low, 1)}–{percent(high, 1)})"
 
 
+def probability(value: float) -> str:
+    """A model's probability: 0.9991 -> '99.9%'; one short of 1 never reads as 100 % ('> 99.9%')."""
+    shown = f"{value:.1%}"
+    return "> 99.9%" if shown == "100.0%" and value < 1 else shown
+
+
 def pair_name(classes: Sequence[str]) -> str:
     """('Pullover', 'Coat') -> 'Pullover vs Coat'."""
     return f"{classes[0]} vs {classes[1]}"

@@ -18,6 +18,7 @@ from ..analysis.metrics import percent, share_text
 from ..config import LEARNING_RATE, PCA_COMPONENTS, STEPS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
+from .format import probability
 
 # tab10, one colour per class, used everywhere
 CLASS_COLOURS: tuple[str, ...] = (
@@ -193,16 +194,15 @@ def misclassified_gallery(
     images: np.ndarray, true_labels: Sequence[str], predicted_labels: Sequence[str],
     confidences: Sequence[float] | None, title: str, columns: int = 4,
 ) -> Figure:  # fmt: skip
-    """Misclassified images, each titled with the predicted class (red, with the model's
-    probability of it when ``confidences`` is given) above the true class."""
+    """Misclassified images, each titled with its true class above the predicted one (with the
+    model's probability of it when ``confidences`` is given): both above their own image."""
     columns = max(1, min(len(images), columns))
     rows = max(1, -(-len(images) // columns))
     figure = Figure(figsize=(min(PAGE_WIDTH_IN, 2.3 * columns), 2.55 * rows + 0.4))
     figure.suptitle(title if len(images) else f"{title}: none", fontsize=12)
     for index, axes in enumerate(_tiles(figure, images, columns)):
-        sure = f" ({confidences[index]:.0%})" if confidences is not None else ""
-        axes.set_title(f"predicted: {predicted_labels[index]}{sure}", fontsize=9, color=VAL_COLOUR)
-        axes.set_xlabel(f"true: {true_labels[index]}", fontsize=9)
+        sure = f" ({probability(confidences[index])})" if confidences is not None else ""
+        axes.set_title(f"true: {true_labels[index]}\npredicted: {predicted_labels[index]}{sure}", fontsize=9)  # fmt: skip
     figure.tight_layout()
     return figure
 
