@@ -139,6 +139,8 @@ def test_training_matches_keras_from_the_same_start() -> None:
                                    atol=1e-4)  # fmt: skip
     for metric in batched.METRICS:
         np.testing.assert_allclose(fit.history[metric], history[metric], atol=1e-4)
+    # the caller's starting weights survive the training, which donates its own copies
+    np.testing.assert_array_equal(np.asarray(params["kernel_1"])[0], np.asarray(start["kernel_1"]))
 
 
 @pytest.mark.parametrize(

@@ -195,10 +195,11 @@ def compiled_epoch(batch_size: int, patience: int, shuffle: bool, group_size: in
 
 
 def initial_state(params: Params, seeds: np.ndarray) -> dict[str, Any]:
-    """Adam's zero moments and the early-stopping bookkeeping for stacked params (k, ...)."""
+    """Adam's zero moments and the early-stopping bookkeeping for stacked params (k, ...). The
+    params are copied: training donates its state's buffers, and the caller's must survive it."""
     k, zeros = len(seeds), functools.partial(jax.tree.map, jnp.zeros_like)
     return {
-        "params": params,
+        "params": jax.tree.map(jnp.copy, params),
         "moments": (zeros(params), zeros(params)),
         **{name: jnp.zeros(k, jnp.int32) for name in ("step", "best_epoch", "wait")},
         "best_params": jax.tree.map(jnp.copy, params),
