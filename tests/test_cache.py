@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -129,6 +130,31 @@ def test_structurally_wrong_entries_are_recomputed(
         value, hit = cache.cached_json("test", key, lambda: {"accuracy": 0.5}, check=check)
     assert (value, hit) == ({"accuracy": 0.5}, False)
     assert sum(r.levelno >= logging.WARNING for r in caplog.records) == 1
+
+
+@pytest.mark.parametrize("error", [errno.EACCES, errno.EMFILE])
+def test_an_entry_that_cannot_be_read_now_is_left_whole_and_said_once(
+    error: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No permission, or too many open files, says nothing of the entry: it was discarded as
+    damaged, and reported twice (once per look)."""
+    calls, compute = counting({"accuracy": 0.5})
+    key = cache.key_of("test", {"unreadable": error})
+    cache.cached_json("test", key, compute)
+    read = cache.read_plain
+
+    def refuse(path: Path, *args: object) -> bytes:
+        raise OSError(error, os.strerror(error), str(path))
+
+    monkeypatch.setattr(cache, "read_plain", refuse)
+    with caplog.at_level(logging.WARNING, logger="fashionlab.cache"):
+        assert cache.cached_json("test", key, compute) == ({"accuracy": 0.5}, False)
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and "cannot read cache entry" in said[0] and os.strerror(error) in said[0]
+    assert _entry(key).is_dir()  # left whole
+    monkeypatch.setattr(cache, "read_plain", read)
+    assert cache.cached_json("test", key, compute) == ({"accuracy": 0.5}, True)
+    assert len(calls) == 2
 
 
 def test_a_result_that_fails_its_own_check_is_used_but_not_cached(

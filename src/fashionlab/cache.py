@@ -14,6 +14,7 @@ so a reader never sees half an entry, and a warm cache on a read-only file syste
 
 from __future__ import annotations
 
+import errno
 import functools
 import hashlib
 import json
@@ -46,7 +47,12 @@ MANIFEST = "manifest.json"
 LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE", "matplotlib",
              "keras", "jax", "jaxlib")  # fmt: skip
 _DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError,
-                  EOFError, OSError, RecursionError)  # fmt: skip
+                  EOFError, RecursionError)  # fmt: skip
+# Reading errors that say nothing of the entry (no permission, too many open files, a failing
+# disk): it is not served, and not discarded either. Any other OSError is a damaged entry.
+_NOT_NOW = {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ENOMEM,
+            errno.EINTR, errno.EAGAIN}  # fmt: skip
+_LEFT: set[Path] = set()  # the entries this process could not read, and said so
 
 
 @functools.lru_cache(maxsize=1)
@@ -144,6 +150,14 @@ def fetch(namespace: str, key: str, decode: Callable[[dict[str, bytes]], T]) -> 
         return None
     try:
         return decode(_read_blobs(entry, namespace, key))
+    except OSError as exc:
+        if exc.errno not in _NOT_NOW:
+            _discard(entry, str(exc) or type(exc).__name__)
+        elif entry not in _LEFT:  # the entry may be whole: leave it for a later run, said once
+            _LEFT.add(entry)
+            log.warning("cannot read cache entry %s now (%s); computing without it", entry,
+                        exc.strerror or exc)  # fmt: skip
+        return None
     except _DECODE_ERRORS as exc:
         _discard(entry, str(exc) or type(exc).__name__)
         return None
