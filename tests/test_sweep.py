@@ -472,9 +472,13 @@ def test_tasks_started_ahead_are_gathered_not_sent_again(tiny_data_dir, monkeypa
         rows = session.run(tasks)
         assert session._started == {}  # every started future gathered or, if cached, let go
     assert without_seconds(sweep.rows_of(rows)) == without_seconds(direct_rows(grid))
+    reads = []
+    read = engine.cached_results
+    monkeypatch.setattr(engine, "cached_results", lambda tasks: reads.append(1) or read(tasks))
     with engine.Session(workers=1) as session:
         assert session.start(tasks) == 0 and session._client is None  # cached: no cluster
         assert session.run(tasks) == rows
+    assert len(reads) == 2  # once by start, once by run: run_on reads what _needs read
 
 
 def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkeypatch):

@@ -133,19 +133,21 @@ def _identity(value: Any) -> Any:
 
 
 def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
-           started: dict[str, Any] | None = None) -> list[Any]:  # fmt: skip
+           started: dict[str, Any] | None = None,
+           cached: dict[str, Any] | None = None) -> list[Any]:  # fmt: skip
     """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
     The others start in the order given (as workers free up); they may finish in any order.
 
     ``started`` holds futures already submitted by Dask key (``submit``); a task found there is
-    gathered, not sent again, and its future is taken out. ``client`` may be None when every task
+    gathered, not sent again, and its future is taken out. ``cached`` is what ``cached_results``
+    gave for these tasks, if the caller has just read it. ``client`` may be None when every task
     is cached. A task that raises re-raises here; on any exit (also Ctrl-C) the futures still
     running are cancelled.
     """
     keys = [task.dask_key for task in tasks]
     if len(set(keys)) != len(keys):
         raise ValueError(f"tasks must have distinct keys, got {len(keys) - len(set(keys))} repeats")
-    results = cached_results(tasks)
+    results = cached_results(tasks) if cached is None else dict(cached)
     total, done = len(tasks), 0
     for task in tasks:
         if task.dask_key in results:
@@ -229,18 +231,19 @@ class Session:
         cores = local.default_workers()  # the local cluster's default (``connect``)
         return self.scheduler is None and (self.workers or cores) >= cores
 
-    def _needs(self, tasks: Sequence[Task]) -> list[Task]:
-        """The tasks neither cached nor started, connecting to the cluster if there are any."""
+    def _needs(self, tasks: Sequence[Task]) -> tuple[list[Task], dict[str, Any]]:
+        """The tasks neither cached nor started, connecting to the cluster if there are any, and
+        the cached results (read once: an entry removed meanwhile cannot leave a task unsent)."""
         cached = cached_results(tasks)
         needed = [t for t in tasks if t.dask_key not in cached and t.dask_key not in self._started]
         if needed and self._client is None:
             self._client = self._stack.enter_context(connect(self.workers, self.scheduler))
-        return needed
+        return needed, cached
 
     def start(self, tasks: Sequence[Task]) -> int:
         """Send the tasks that are not cached to the cluster now, in this order, without waiting;
         return how many were sent."""
-        needed = self._needs(tasks)
+        needed, _ = self._needs(tasks)
         if needed:
             log.info("%d tasks started ahead of need", len(needed))
             self._started.update(submit(self._client, needed))
@@ -249,15 +252,16 @@ class Session:
     def run(self, tasks: Sequence[Task], on_done: OnDone | None = None) -> list[Any]:
         """``run_on`` this session's cluster: the results of ``tasks`` in their order, gathering
         those ``start`` sent and sending the rest."""
-        self._needs(tasks)
-        return run_on(self._client, tasks, on_done, self._started)
+        _, cached = self._needs(tasks)
+        return run_on(self._client, tasks, on_done, self._started, cached)
 
 
 def run(tasks: Sequence[Task], *, workers: int | None = None, scheduler: str | None = None,
         on_done: OnDone | None = None) -> list[Any]:  # fmt: skip
     """``run_on`` a client of its own; no cluster starts when the cache holds every task."""
     check_cluster(workers, scheduler)
-    if len(cached_results(tasks)) == len(tasks):
-        return run_on(None, tasks, on_done)
+    cached = cached_results(tasks)
+    if len(cached) == len(tasks):
+        return run_on(None, tasks, on_done, cached=cached)
     with connect(workers, scheduler) as client:
-        return run_on(client, tasks, on_done)
+        return run_on(client, tasks, on_done, cached=cached)
