@@ -250,9 +250,15 @@ def cached_json(
         return {"value.json": json.dumps(value, allow_nan=False, sort_keys=True).encode()}
 
     def decode(blobs: dict[str, bytes]) -> T:
-        value = json.loads(blobs["value.json"])
-        if value is None:
-            raise ValueError("the entry holds null")
+        value = json_value(blobs)
         return check(value) if check is not None else value
 
     return cached(namespace, key, compute, encode=encode, decode=decode, what=what)
+
+
+def json_value(blobs: dict[str, bytes]) -> Any:
+    """The value a ``cached_json`` entry holds; null is refused (no result is ever None)."""
+    value = json.loads(blobs["value.json"])
+    if value is None:
+        raise ValueError("the entry holds null")
+    return value

@@ -119,16 +119,8 @@ def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
 
 
 def _decode_json(check: shapes.Check, blobs: dict[str, bytes]) -> Any:
-    import json
-
-    value = json.loads(blobs["value.json"])
-    if value is None:
-        raise ValueError("the entry holds null")
+    value = cache.json_value(blobs)
     check(value)
-    return value
-
-
-def _identity(value: Any) -> Any:
     return value
 
 
@@ -173,8 +165,9 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
         for future in as_completed(futures):
             task, value = by_future[future.key], future.result()
             task.check(value)  # a task's own result of the wrong shape is a bug: never cached
-            # stored as it arrives, so an interrupted run resumes from here
-            cache.cached_json(task.namespace, task.key, functools.partial(_identity, value))
+            # stored as it arrives, so an interrupted run resumes from here (the lambda is
+            # called at once, within the loop step that made it)
+            cache.cached_json(task.namespace, task.key, lambda: value)  # noqa: B023
             results[task.dask_key] = value
             done += 1
             if on_done is not None:
