@@ -22,6 +22,10 @@ def test_groups_and_interleaving_hold_every_task_once() -> None:
     assert [merged.index(t) for t in first] == [0, 10, 20, 30, 40]  # spread through the rest
     assert [t for t in merged if t.namespace == "l"] == second  # the rest keep their order
     assert atlas.interleave([], second) == second
+    networks = [engine.Task("n", str(i), dict, {}, print) for i in range(15)]  # the atlas's shape
+    logreg = [engine.Task("l", str(i), dict, {}, print) for i in range(2)]
+    order = [t.namespace for t in atlas.interleave(networks, logreg)]
+    assert order == ["n", "l", "n", "l", *["n"] * 13]  # both logistic tasks start early
 
 
 class FakeSession:

@@ -175,8 +175,11 @@ def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, s
 
 
 def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> list[engine.Task]:
-    """``first`` spread evenly through ``second``: the engine starts tasks in this order, so the
-    kinds of work mix on the workers rather than every worker doing the same kind at once."""
+    """Each task of ``first`` followed by its share of ``second`` (ceil(len(second) / len(first))
+    tasks, so with fewer ``second`` tasks they all come among the first few): the engine starts
+    tasks in this order, so the kinds of work mix on the workers rather than every worker doing
+    the same kind at once. The atlas's 15 network tasks and 2 logistic-regression tasks start
+    network, logistic regression, network, logistic regression, then the other 13 networks."""
     if not first:
         return list(second)
     per = -(-len(second) // len(first))
@@ -229,8 +232,9 @@ def atlas(
     """Every pair, ranked from hardest to easiest by logistic regression's validation accuracy.
 
     The pairs' logistic regressions and the groups of networks go to ``session`` (a local
-    cluster by default) as one batch of tasks. ``on_done`` counts the pairs whose logistic
-    regression is done, ``on_networks`` the pairs whose network is.
+    cluster by default) as one batch of tasks. ``on_done`` is called once, with (pairs, pairs),
+    when every pair's logistic regression is done (its tasks fit all pairs at once);
+    ``on_networks`` counts the pairs whose network is done.
     """
     work = plan(pairs, network, seed, data_dir=data_dir, verify=verify)
     logreg, groups, networks = work.logreg, work.groups, work.networks
