@@ -229,3 +229,16 @@ def test_the_library_validates_its_arguments(rate, steps, name) -> None:
     X, y = np.zeros((10, 4)), np.zeros((10, 1))
     with pytest.raises(ValueError, match=name):
         logistic_regression(X, y, rate, steps)
+
+
+def test_probability_is_scikit_learns_for_the_same_weights() -> None:
+    """h = sigmoid([1, x] theta) for images without the bias column, against scikit-learn's
+    LogisticRegression given the same intercept and coefficients."""
+    from fashionlab.models.logistic import probability
+
+    rng = np.random.default_rng(0)
+    X, theta = rng.uniform(0, 1, (50, 784)), rng.normal(0, 0.1, (785, 1))
+    oracle = LogisticRegression()
+    oracle.classes_, oracle.intercept_, oracle.coef_ = np.array([0, 1]), theta[0], theta[1:].T
+    np.testing.assert_allclose(probability(theta, X).ravel(), oracle.predict_proba(X)[:, 1],
+                               rtol=1e-12)  # fmt: skip

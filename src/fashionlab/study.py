@@ -43,7 +43,7 @@ from .config import (
 from .data.loaded import Data
 from .data.preprocessing import bias_trick
 from .models import neural
-from .models.logistic import predict, sigmoid, steps_to_fraction
+from .models.logistic import predict, probability, steps_to_fraction
 from .progress import LogProgress, Progress
 from .results import (
     Converged,
@@ -220,8 +220,7 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
     hard = config.pairs[-1]
     split = data.pair(hard)
     scored = {  # each model's P(label 1), and the rule that turns it into its predictions
-        "logistic regression": (sigmoid(bias_trick(split.X_val) @ artifacts.thetas[hard]).ravel(),
-                                predict),
+        "logistic regression": (probability(artifacts.thetas[hard], split.X_val).ravel(), predict),
         "neural network": (neural.predict_proba(model, split.X_val), neural.predict),
     }  # fmt: skip
     errors = []

@@ -34,7 +34,7 @@ from ..models.logistic import (
     CONVERGENCE_TOL,
     accuracy,
     nesterov_step_size,
-    sigmoid,
+    probability,
     steps_to_fraction,
 )  # fmt: skip
 from ..models.pairwise import PairSet
@@ -93,7 +93,7 @@ def convergence_task(*, data_dir: str | None, verify: bool,
                                       patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL)  # fmt: skip
     return [
         accuracy(labels[r.val] == CLASS_NAMES.index(r.classes[1]),
-                 sigmoid(bias_trick(X[r.val]) @ theta[:, None]))
+                 probability(theta[:, None], X[r.val]))
         for r, theta in zip(rows, thetas, strict=True)
     ]  # fmt: skip
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import NetworkSettings
-from ..data.preprocessing import PairSplit, bias_trick
+from ..data.preprocessing import PairSplit
 from ..models import neural
-from ..models.logistic import sigmoid
+from ..models.logistic import predict, probability
 from ..results import Comparison
 from . import engine, sweep
 from .metrics import as_bits, paired_test
@@ -24,7 +24,7 @@ from .metrics import as_bits, paired_test
 
 def logreg_correct(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Per-row correctness of logistic regression: round(sigmoid(X theta)) == y (eqs. 5-7)."""
-    return ((sigmoid(bias_trick(X) @ theta) >= 0.5).astype(int) == y).ravel()
+    return (predict(probability(theta, X)) == y).ravel()
 
 
 def network_correct(model: object, X: np.ndarray, y: np.ndarray) -> np.ndarray:

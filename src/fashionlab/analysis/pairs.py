@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..config import CONVERGENCE_MAX_STEPS, LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
-from ..models.logistic import StepCallback, accuracy, descend, fit_to_convergence, sigmoid
+from ..models.logistic import StepCallback, accuracy, descend, fit_to_convergence, probability
 from ..results import PairSettings
 
 
@@ -66,7 +66,7 @@ class PairRun(PairSettings):
 def score(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy of weights ``theta`` (785, 1) on images ``X`` (n, 784) without the bias column."""
     with np.errstate(over="ignore", invalid="ignore"):  # weights of a diverged run
-        return accuracy(y, sigmoid(bias_trick(X) @ theta))
+        return accuracy(y, probability(theta, X))
 
 
 def run_split(

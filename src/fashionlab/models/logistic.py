@@ -51,6 +51,11 @@ def predict(h: np.ndarray) -> np.ndarray:
     return (h >= 0.5).astype(np.int64)
 
 
+def probability(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """h = sigmoid([1, x] theta) (eqs. 3, 5-6) for images X (n, 784), without the bias column."""
+    return sigmoid(bias_trick(X) @ theta)
+
+
 def accuracy(y: np.ndarray, h: np.ndarray) -> float:
     """The fraction of correct predictions; ``h`` may be probabilities or 0/1 predictions."""
     return float(np.mean(np.ravel(y) == np.ravel(predict(h))))
