@@ -400,3 +400,11 @@ def test_a_stop_deferred_in_a_section_that_fails_is_not_raised_later() -> None:
             assert critical.defer()
         assert critical.defer()
     assert not critical.defer()
+
+
+def test_a_sub_key_is_the_same_for_a_tuple_and_a_list_and_differs_by_part() -> None:
+    base = cache.key_of("test", {"x": 1})
+    assert cache.sub_key(base, ("Pullover", "Coat")) == cache.sub_key(base, ["Pullover", "Coat"])
+    assert cache.sub_key(base, ("Coat", "Pullover")) != cache.sub_key(base, ("Pullover", "Coat"))
+    assert cache.sub_key(base, "a", [1]) != cache.sub_key(base, "a", [2])
+    assert len(cache.sub_key(base)) == 32

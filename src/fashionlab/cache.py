@@ -105,6 +105,13 @@ def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray
     return hasher.hexdigest()[:32]
 
 
+def sub_key(base: str, *parts: Any) -> str:
+    """The key of one part of a computation keyed ``base`` (a pair, a setting): the parts as JSON,
+    so that a tuple and a list of the same items give the same key."""
+    text = json.dumps([base, *parts], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 def entry_path(namespace: str, key: str) -> Path:
     return cache_home() / namespace / key
 

@@ -11,13 +11,12 @@ Every task is cached, so an interrupted atlas resumes.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..cache import key_of
+from ..cache import key_of, sub_key
 from ..config import (
     ALL_PAIRS,
     ATLAS_STEPS_TO_CONVERGE,
@@ -119,7 +118,7 @@ def logistic_tasks(
     kwargs = {"data_dir": data_dir, "verify": verify, "pairs": [tuple(p) for p in pairs]}
     return [
         engine.Task("atlas-logreg",
-                    hashlib.sha256(f"{base}{function.__name__}{list(pairs)}".encode()).hexdigest()[:32],
+                    sub_key(base, function.__name__, pairs),
                     function, kwargs, check(len(pairs)))
         for function, check in ((convergence_task, shapes.accuracies),
                                 (descent_task, shapes.descent_fits))
@@ -154,8 +153,7 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
 
 def network_groups(pairs: Sequence[Pair]) -> list[list[Pair]]:
     """The pairs in groups of ``NETWORKS_PER_TASK``, dealt round-robin (as equal as can be)."""
-    count = -(-len(pairs) // NETWORKS_PER_TASK)
-    return [list(pairs[i::count]) for i in range(count)]
+    return engine.deal(pairs, -(-len(pairs) // NETWORKS_PER_TASK))
 
 
 def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, seed: int, *,
@@ -166,7 +164,7 @@ def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, s
     base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
                                **vars(settings)})  # fmt: skip
     return [
-        engine.Task("atlas-nn", hashlib.sha256(f"{base}{list(group)}".encode()).hexdigest()[:32],
+        engine.Task("atlas-nn", sub_key(base, group),
                     network_task, {"data_dir": data_dir, "verify": verify, "pairs": list(group),
                                    "seed": seed, **vars(settings)},
                     shapes.network_fits(len(group)))

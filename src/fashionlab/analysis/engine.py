@@ -19,13 +19,14 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .. import cache
 from ..errors import UsageError
 from . import local, remote, shapes
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # on_done(done, total, task, from_cache): called in the client once per task, in finishing order
 OnDone = Callable[[int, int, "Task", bool], None]
@@ -178,6 +179,11 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
     return [results[key] for key in keys]
 
 
+def deal(items: Sequence[T], count: int) -> list[list[T]]:
+    """``items`` dealt round-robin into ``count`` shares, as equal as can be, in their order."""
+    return [list(items[i::count]) for i in range(count)]
+
+
 def submit(client: Any, tasks: Sequence[Task]) -> dict[str, Any]:
     """Send ``tasks`` to ``client`` without waiting: their futures by Dask key. Earlier tasks come
     first (Dask runs higher priorities first), so callers can order their work."""
@@ -215,8 +221,7 @@ class Session:
         """``items`` dealt round-robin into one share per worker (never an empty share): work
         that is cheapest done together, such as networks trained as one program, in one task per
         worker. With a scheduler, the cores this process may use stand in for the workers."""
-        count = max(1, min(len(items), self.workers or local.default_workers()))
-        return [list(items[i::count]) for i in range(count)]
+        return deal(items, max(1, min(len(items), self.workers or local.default_workers())))
 
     @property
     def fills_every_core(self) -> bool:

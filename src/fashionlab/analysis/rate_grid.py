@@ -12,10 +12,9 @@ amplifies rounding, and a cell may part from the sweep's row in an accuracy's la
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 
-from ..cache import key_of
+from ..cache import key_of, sub_key
 from ..config import RATE_GRID_RATES, RATE_GRID_STEPS, SHUFFLE_SEED
 from ..results import Pair, RateRow
 from . import engine, shapes
@@ -59,7 +58,7 @@ def grid_tasks(pairs: Sequence[Pair], *, data_dir: str | None, verify: bool,
     base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),
                                 "rates": rates})  # fmt: skip
     return [
-        engine.Task("rate-grid", hashlib.sha256(f"{base}{tuple(pair)}".encode()).hexdigest()[:32],
+        engine.Task("rate-grid", sub_key(base, pair),
                     cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
                                  "learning_rates": rates, "steps": list(steps)},
                     shapes.rate_cells(len(rates), list(steps)))

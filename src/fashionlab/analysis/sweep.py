@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -247,8 +246,7 @@ def tasks(grid: Grid) -> list[engine.Task]:
 
 def _task(base: str, namespace: str, function: Any, check: shapes.Check, where: dict[str, Any],
           **settings: Any) -> engine.Task:  # fmt: skip
-    text = json.dumps([base, settings], sort_keys=True)
-    key = hashlib.sha256(text.encode()).hexdigest()[:32]
+    key = cache.sub_key(base, settings)
     return engine.Task(namespace, key, function, {**where, **settings}, check)
 
 
