@@ -35,6 +35,7 @@ CONVERGENCE_MAX_STEPS = 1000  # separable pairs never stop improving: cap the "c
 NN_EPOCHS = 60  # an upper bound: early stopping restores the best epoch
 NN_PATIENCE = 8  # epochs without a lower validation loss before stopping
 NN_BATCH_SIZE = 64
+NN_HIDDEN_UNITS = 100  # the assignment network's hidden layer
 NN_LEARNING_RATE = 1e-3  # Adam's default, the assignment network's optimizer
 NN_SEEDS = (0, 1, 2, 3, 4)  # the network over several seeds: mean and spread
 ATLAS_STEPS_TO_CONVERGE = 500  # the atlas's converged fit, per pair

@@ -21,12 +21,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..checks import check_count, check_rate
-from ..config import NN_LEARNING_RATE
+from ..config import NN_BATCH_SIZE, NN_HIDDEN_UNITS, NN_LEARNING_RATE
 from .batched_checks import check_data, check_seeds
 
 Params = dict[str, Any]  # kernel_1 (784, h), bias_1 (h,), kernel_2 (h, 1), bias_2 (1,)
 
-BATCH_SIZE, LEARNING_RATE, HIDDEN_UNITS = 64, NN_LEARNING_RATE, 100  # as neural.fit
 BETA_1, BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7  # keras.optimizers.Adam defaults
 CLIP_EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped before the log
 GROUP_SIZE = 1  # networks vmapped together; 1 (one after another) measured fastest on CPU
@@ -240,9 +239,9 @@ def fit_stacked(params: Params, data: tuple[np.ndarray, ...], seeds: np.ndarray,
 
 
 def fit_many(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, *,
-             seeds: Any, epochs: int, patience: int, batch_size: int = BATCH_SIZE,
-             learning_rate: float = LEARNING_RATE,
-             hidden_units: int = HIDDEN_UNITS,
+             seeds: Any, epochs: int, patience: int, batch_size: int = NN_BATCH_SIZE,
+             learning_rate: float = NN_LEARNING_RATE,
+             hidden_units: int = NN_HIDDEN_UNITS,
              group_size: int = GROUP_SIZE) -> list[NetworkFit]:  # fmt: skip
     """Train one network per seed, all in one compiled program; one ``NetworkFit`` per seed.
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_count
-from ..config import NN_LEARNING_RATE, keras_backend
+from ..config import NN_HIDDEN_UNITS, NN_LEARNING_RATE, keras_backend
 
-HIDDEN_UNITS = 100
+HIDDEN_UNITS = NN_HIDDEN_UNITS
 ACTIVATION = "relu"
 OPTIMIZER = "adam"
 LEARNING_RATE = NN_LEARNING_RATE
