@@ -95,6 +95,11 @@ class Config:
                              "`fashionlab logreg` and `sweep` train other settings")  # fmt: skip
 
     @property
+    def hard_pair(self) -> tuple[str, str]:
+        """The pair the network learns and the report compares on: the last (Pullover vs Coat)."""
+        return self.pairs[-1]
+
+    @property
     def network(self) -> NetworkSettings:
         return NetworkSettings(self.epochs, self.patience, self.batch_size)
 

@@ -54,6 +54,7 @@ from .results import (
     Results,
 )  # fmt: skip
 
+GALLERY_SIZE = 8  # the most confident errors each model's gallery shows
 STAGES = ("data and preprocessing", "PCA and t-SNE", "logistic regression", "neural network",
           "comparison", "beyond the assignment")  # fmt: skip
 HELDOUT_NOTE = ("Keras's validation_split=0.2 trains on the first 80 % of the pair's rows, which "
@@ -97,7 +98,7 @@ def network_result(
     """Q5.1: the assignment's network on the last of the pairs."""
     epochs = config.network.epochs
     return train_network(
-        data, config.pairs[-1], config.network, config.seed,
+        data, config.hard_pair, config.network, config.seed,
         on_epoch=lambda epoch, logs: progress.tick("epoch", epoch, epochs,
                                                    f"val_accuracy {logs.get('val_accuracy', 0):.4f}"),
     )  # fmt: skip
@@ -146,7 +147,7 @@ def compute(
 ) -> tuple[Results, Artifacts]:
     """Run every stage; return the results and the arrays their figures need."""
     progress = progress or LogProgress()
-    total = 6 if config.extras else 5
+    total = len(STAGES) if config.extras else len(STAGES) - 1  # the extras are the last
     stages: dict[str, float] = {}
     with contextlib.ExitStack() as stack:
         session = stack.enter_context(engine.Session(config.workers, config.scheduler))
@@ -180,7 +181,7 @@ def compute(
             )  # fmt: skip
         with _stage(4, total, stages, progress):
             network, model, models["network"] = network_result(data, config, progress)
-        hard = config.pairs[-1]
+        hard = config.hard_pair
         with _stage(5, total, stages, progress):
             split = data.pair(hard)
             fair = comparison.fair_network(split, config.network, config.seed)
@@ -204,7 +205,7 @@ def cluster_work(config: Config, session: engine.Session) -> list[engine.Task]:
     network over seeds (stage 5) and the atlas (stage 6, with the extras)."""
     data_dir, verify = config.data_dir, config.verify
     tasks = rate_grid.grid_tasks(config.pairs, data_dir=data_dir, verify=verify)
-    tasks += comparison.seed_tasks(config.pairs[-1], session, config.network, config.seeds,
+    tasks += comparison.seed_tasks(config.hard_pair, session, config.network, config.seeds,
                                    data_dir=data_dir, verify=verify)  # fmt: skip
     if config.extras:
         tasks += atlas.plan(ALL_PAIRS, config.atlas_network, config.seed, data_dir=data_dir,
@@ -217,7 +218,7 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
     """What the models learned, ten classes, then the atlas (whose tasks the cluster started
     earlier: this process does its own work first)."""
     weights = [learned.weight_summary(c, theta) for c, theta in artifacts.thetas.items()]
-    hard = config.pairs[-1]
+    hard = config.hard_pair
     split = data.pair(hard)
     scored = {  # each model's P(label 1), and the rule that turns it into its predictions
         "logistic regression": (probability(artifacts.thetas[hard], split.X_val).ravel(), predict),
@@ -233,7 +234,7 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
             most_confident_probability=None if first is None else float(p[first]),
             most_confident_true_class=None if first is None else hard[int(split.y_val[first, 0])],
         ))  # fmt: skip
-        shown = wrong[:8]
+        shown = wrong[:GALLERY_SIZE]
         artifacts.galleries[name] = (split.X_val[shown], split.y_val[shown, 0], p[shown])
     ten, _ = tenclass.ten_classes(data, config.seed)
     records, fits = atlas.atlas(
