@@ -8,6 +8,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -24,6 +25,16 @@ ANSWERS = {
     key: [f"Answer to {key}, first paragraph.", f"Second paragraph of {key}."]
     for key in ANSWER_KEYS
 }
+
+
+def images(cell: Any) -> int:
+    """The number of PNG images among one cell's outputs."""
+    return sum("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
+
+
+def count_images(nb: Any) -> int:
+    """The number of PNG images among all the notebook's outputs."""
+    return sum(images(cell) for cell in nb.cells)
 
 
 def stored() -> nbformat.NotebookNode:
@@ -240,10 +251,10 @@ def test_notebook_runs_without_errors(executed: nbformat.NotebookNode) -> None:
 @pytest.mark.realdata
 def test_every_figure_cell_shows_its_images(executed: nbformat.NotebookNode) -> None:
     expected = figure_cells(executed)
-    shown = {index: notebook.images(executed.cells[index]) for index in expected}
+    shown = {index: images(executed.cells[index]) for index in expected}
     assert shown == expected  # one PNG per plt.show() / display() / plotting call, no more, no less
-    assert notebook.count_images(executed) >= MIN_FIGURES
-    assert notebook.count_images(executed) == sum(expected.values())  # no figure outside them
+    assert count_images(executed) >= MIN_FIGURES
+    assert count_images(executed) == sum(expected.values())  # no figure outside them
 
 
 @pytest.mark.slow
@@ -306,7 +317,7 @@ def test_answers_fill_the_executed_notebook_and_keep_its_figures(
 ) -> None:
     result = notebook.fill_answers(executed, ANSWERS)
     nbformat.validate(result)
-    assert notebook.count_images(result) == notebook.count_images(executed)
+    assert count_images(result) == count_images(executed)
     for key, index in notebook.answer_cells(result).items():
         assert ANSWERS[key][0] in result.cells[index].source
         assert result.cells[index].source.count("fashionlab:answer") == 1  # replaced, not added
@@ -341,3 +352,9 @@ def test_a_cached_execution_is_served_only_when_whole() -> None:
     for garbage in (b"{", b"\xff", b'{"cells": 3}'):
         with pytest.raises(ValueError):
             notebook.read_executed(garbage)
+
+
+def test_the_answer_marker_finds_the_line_that_fill_answers_writes() -> None:
+    assert notebook.ANSWER_MARKER.findall(
+        "text\n" + notebook.ANSWER_LINE.format("q4_1") + "\n"
+    ) == ["q4_1"]

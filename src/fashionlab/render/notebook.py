@@ -32,7 +32,8 @@ KERNEL_NAME = "fashionlab"  # the kernelspec the stored notebook names
 FALLBACK_KERNEL = "python3"  # ipykernel's own spec: the running interpreter
 # The written questions, in the notebook's order: fill_answers needs exactly these keys.
 ANSWER_KEYS: tuple[str, ...] = ("q1_1", "q1_2", "q2", "q3", "q4_1", "q4_2", "q4_3", "q5_1")
-ANSWER_MARKER = re.compile(r"^<!-- fashionlab:answer (\w+) -->$", re.MULTILINE)
+ANSWER_LINE = "<!-- fashionlab:answer {} -->"  # the first line of an answer cell, with its key
+ANSWER_MARKER = re.compile(r"^<!-- fashionlab:answer (\w+) -->$", re.MULTILINE)  # finds it
 DATA_VARIABLE = "FASHIONLAB_DATA"  # where load_fashion_mnist() looks first
 
 
@@ -140,7 +141,7 @@ def execute(
         raise NotebookError(f"no Jupyter kernel named {kernel!r} is installed", nb) from None
     except (RuntimeError, OSError) as exc:  # the kernel could not be started
         raise NotebookError(
-            f"cannot start the notebook's kernel: {_one_line(str(exc))}", nb
+            f"cannot start the notebook's kernel: {_first_line(str(exc))}", nb
         ) from None
     log.info(
         "executed the notebook with kernel %r in %.1f s", kernel, time.perf_counter() - started
@@ -149,14 +150,14 @@ def execute(
 
 
 def _failure(nb: Any, exc: Exception) -> str:
-    for index, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                return f"notebook cell {index} raised {output.ename}: {_one_line(output.evalue)}"
-    return f"a notebook cell failed: {_one_line(str(exc))}"
+    errors = error_outputs(nb)
+    if errors:
+        index, name, message = errors[0]
+        return f"notebook cell {index} raised {name}: {_first_line(message)}"
+    return f"a notebook cell failed: {_first_line(str(exc))}"
 
 
-def _one_line(text: str) -> str:
+def _first_line(text: str) -> str:
     lines = [line.strip() for line in str(text).splitlines() if line.strip()]
     return lines[0] if lines else "(no message)"
 
@@ -169,16 +170,6 @@ def error_outputs(nb: Any) -> list[tuple[int, str, str]]:
         for output in cell.get("outputs", [])
         if output.output_type == "error"
     ]
-
-
-def images(cell: Any) -> int:
-    """The number of PNG images among one cell's outputs."""
-    return sum("image/png" in output.get("data", {}) for output in cell.get("outputs", []))
-
-
-def count_images(nb: Any) -> int:
-    """The number of PNG images among all the notebook's outputs."""
-    return sum(images(cell) for cell in nb.cells)
 
 
 def answer_cells(nb: Any) -> dict[str, int]:
@@ -209,7 +200,7 @@ def read_executed(data: bytes) -> Any:
         nb = nbformat.reads(data.decode(), as_version=4)
         nbformat.validate(nb)
     except Exception as exc:  # nbformat's readers raise all kinds on odd JSON
-        raise ValueError(f"not a valid notebook ({_one_line(str(exc))})") from None
+        raise ValueError(f"not a valid notebook ({_first_line(str(exc))})") from None
     if any(c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None
            for c in nb.cells):  # fmt: skip
         raise ValueError("a code cell did not run")
@@ -250,5 +241,5 @@ def fill_answers(nb: Any, answers: Mapping[str, Sequence[str]]) -> Any:
         if key not in answers:
             raise ValueError(f"the notebook marks an answer cell for unknown key {key!r}")
         body = [p.strip() for p in answers[key] if p.strip()]
-        filled.cells[index].source = "\n\n".join([f"<!-- fashionlab:answer {key} -->", *body])
+        filled.cells[index].source = "\n\n".join([ANSWER_LINE.format(key), *body])
     return filled
