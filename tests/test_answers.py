@@ -550,3 +550,23 @@ def test_a_cached_study_whose_figures_are_not_the_reports_is_discarded(
     assert cache.fetch("study", "k" * 32, app._decode) is None
     assert not cache.entry_path("study", "k" * 32).exists()
     assert "discarding damaged cache entry" in caplog.text and "figure" in caplog.text
+
+
+def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
+    """Each model's official test score against its score on rows split off from the training
+    images, and what one split and one test set cannot tell."""
+    results = make_results()  # held-out 82.29 % / 87.38 % against official 82.30 % / 87.40 %
+    said = text(results, "q5_1")
+    assert ("On the official test images 2 of these 4 models score lower than on the rows split "
+            "off from the training images (logistic regression after 100 steps, held-out 82.29% "
+            "against 82.30%; trained longer, held-out 87.38% against 87.40%; the network on the "
+            "same rows, held-out 90.00% against 88.00%; the assignment's network, validation "
+            "91.00% against 89.00%).") in said  # fmt: skip
+    assert "the gaps are not independent (the same images score every model)" in said
+    hard = results.hard_pair
+    hard.official_test_accuracy = 0.80
+    assert hard.converged is not None
+    hard.converged.official_test_accuracy = 0.854
+    said = text(results, "q5_1")
+    assert "On the official test images every one of these models scores lower than" in said
+    assert "logistic regression after 100 steps, held-out 82.29% against 80.00%" in said

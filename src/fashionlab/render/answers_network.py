@@ -37,6 +37,10 @@ GLOSSARY = [
     ("official test accuracy (official_test_accuracy)",
      "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
      "which no model here ever sees while training."),
+    ("step k",
+     "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
+     "step k scores the weights after k - 1 updates: step 1 is all weights at zero, and \"95% of "
+     "its final value at step 2\" is after one update."),
     ("logistic regression trained longer (\"converged\" in results.json)",
      "the same model trained again from zero weights, for longer and by a faster method: "
      "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
@@ -121,7 +125,39 @@ def q5_1(results: Results) -> list[str]:
         f"(patience {net.patience}). It stopped after {plural(net.epochs_run, 'epoch')} and kept "
         f"the weights of epoch {net.best_epoch}{trained}.{_overfitting(results)}"
     )
-    return [performance, seeds, fair, settings, _why(results)]
+    return [performance, seeds, fair + _official_drop(results), settings, _why(results)]
+
+
+def _official_drop(results: Results) -> str:
+    """How each model's official test score compares with its score on rows split off from the
+    training images (held-out, or validation for the network that trained on the held-out rows)."""
+    net, hard, compared = results.network, results.hard_pair, results.comparison
+    longer = hard.converged
+    measured = [
+        ("logistic regression after 100 steps", "held-out", hard.heldout_accuracy, hard.n_heldout,
+         hard.official_test_accuracy),
+        ("trained longer", "held-out", longer.heldout_accuracy if longer else None,
+         hard.n_heldout, longer.official_test_accuracy if longer else None),
+        ("the network on the same rows", "held-out", compared.fair_network_heldout_accuracy,
+         hard.n_heldout, compared.fair_network_official_test_accuracy),
+        ("the assignment's network", "validation", net.val_accuracy, net.n_val,
+         net.official_test_accuracy),
+    ]  # fmt: skip
+    scored = [(name, which, split, n, test) for name, which, split, n, test in measured
+              if split is not None and test is not None]  # fmt: skip
+    if not scored:
+        return ""
+    lower = sum(test < split for _, _, split, _, test in scored)
+    said = (f"every one of these models scores {'lower' if lower else 'higher'}"
+            if lower in (0, len(scored)) else f"{lower} of these {len(scored)} models score lower")  # fmt: skip
+    listed = "; ".join(f"{name}, {which} {pct(split, n)} against {pct(test, hard.n_official_test)}"
+                       for name, which, split, n, test in scored)  # fmt: skip
+    return (
+        f" On the official test images {said} than on the rows split off from the training "
+        f"images ({listed}). One held-out split and one test set cannot tell a harder test set "
+        "from chance, and the gaps are not independent (the same images score every model); read "
+        "the held-out and validation scores as estimates for images like the training images."
+    )
 
 
 def final_weights_right(results: Results, run: LogregResult) -> int | None:
