@@ -70,8 +70,8 @@ def descent_task(*, data_dir: str | None, verify: bool,
                  pairs: list[tuple[str, str]]) -> list[dict[str, object]]:  # fmt: skip
     """The assignment's 100 steps of gradient descent on every pair at once: each pair's
     validation accuracy, steps to 95 % of it, and weights."""
-    X, _, rows, blocks = pair_rows(pairs, data_dir, verify)
-    thetas, val = pairwise.descend_all(X, blocks, LEARNING_RATE, STEPS)
+    X, _, rows, pair_set = pair_rows(pairs, data_dir, verify)
+    thetas, val = pairwise.descend_all(X, pair_set, LEARNING_RATE, STEPS)
     return [
         {"n_val": len(r.val), "val_accuracy": float(val[-1, i]),
          "steps_to_95": steps_to_fraction([float(v) for v in val[:, i]], 0.95),
@@ -84,11 +84,11 @@ def convergence_task(*, data_dir: str | None, verify: bool,
                      pairs: list[tuple[str, str]]) -> list[float]:  # fmt: skip
     """Every pair's logistic regression run to convergence (``fit_to_convergence``), at once:
     each pair's validation accuracy at the lowest validation loss."""
-    X, labels, rows, blocks = pair_rows(pairs, data_dir, verify)
+    X, labels, rows, pair_set = pair_rows(pairs, data_dir, verify)
     X32 = X.astype(np.float32)  # the step sizes' products in float32, as the fit's
     sizes = [nesterov_step_size(bias_trick(X32[r.train], np.float32)) for r in rows]
     del X32  # 188 MB, not held through the fit
-    thetas, _ = pairwise.converge_all(X, blocks, np.array(sizes), max_steps=ATLAS_STEPS_TO_CONVERGE,
+    thetas, _ = pairwise.converge_all(X, pair_set, np.array(sizes), max_steps=ATLAS_STEPS_TO_CONVERGE,
                                       patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL)  # fmt: skip
     return [
         accuracy(labels[r.val] == CLASS_NAMES.index(r.classes[1]),
