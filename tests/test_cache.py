@@ -69,6 +69,12 @@ def test_the_source_digest_follows_every_byte_and_name(tmp_path: Path) -> None:
     digests.add(cache.source_digest.__wrapped__(package))
     assert len(digests) == 3
     assert cache.source_digest() == cache.source_digest.__wrapped__(cache.PACKAGE)
+    compiled = tmp_path / "compiled"  # an install that ships only bytecode
+    (compiled / "__pycache__").mkdir(parents=True)
+    (compiled / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"one")
+    first = cache.source_digest.__wrapped__(compiled)
+    (compiled / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"two")
+    assert cache.source_digest.__wrapped__(compiled) != first
 
 
 def _entry(key: str) -> Path:

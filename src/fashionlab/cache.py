@@ -84,9 +84,9 @@ PACKAGE = Path(__file__).resolve().parent  # fashionlab's own source: part of ev
 @functools.lru_cache(maxsize=2)
 def source_digest(package: Path = PACKAGE) -> str:
     """The SHA-256 of a package's Python files, their paths and bytes: by default fashionlab's
-    own, installed or not."""
+    own, installed or not (compiled files stand in where an install ships no source)."""
     hasher = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
+    for path in sorted(package.rglob("*.py")) or sorted(package.rglob("*.pyc")):
         hasher.update(path.relative_to(package).as_posix().encode() + b"\0")
         hasher.update(hashlib.sha256(path.read_bytes()).digest())
     return hasher.hexdigest()
