@@ -136,6 +136,19 @@ def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
     assert network["errors"] == round((1 - results["network"]["val_accuracy"]) * network["n"])
 
 
+def test_the_ten_class_network_says_how_it_was_trained(report: Path, results: dict) -> None:
+    ten = results["extras"]["ten_classes"]
+    settings = ten["network_settings"]
+    text = (report / "report.md").read_text()
+    assert all(isinstance(value, float) for value in settings.values())  # a cached run's too
+    assert (f"The 784-100-10 network (Adam at learning rate {settings['learning_rate']:g}, batch "
+            f"{settings['batch_size']:g}, at most {settings['epochs']:g} epochs, stopping after "
+            f"{settings['patience']:g} epochs without a lower loss on the 10% of the training "
+            f"images held out for it and keeping the best; it ran {ten['network_epochs']} "
+            "epochs) reaches") in text  # fmt: skip
+    assert "published" not in text or "no test here says whether they would persist" in text
+
+
 def test_the_notebook_has_every_figure_and_no_error(report: Path) -> None:
     nb = json.loads((report / "assignment.ipynb").read_text())
     outputs = [o for cell in nb["cells"] if cell["cell_type"] == "code" for o in cell["outputs"]]

@@ -7,8 +7,7 @@ rendered markup is stored. Three accuracies are kept apart everywhere:
 - ``heldout_accuracy``: the assignment's 20 % "test" split; ``None`` for a model trained on it;
 - ``official_test_accuracy``: the official test images of the pair (or of all classes).
 
-``to_json`` and ``from_json`` convert to and from ``results.json``; ``schema`` generates its JSON
-Schema (``docs/results.schema.json``) from these classes.
+``to_json`` and ``from_json`` read and write ``results.json``; ``schema`` derives its JSON Schema.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 3  # 3: the comparison's test against converged logistic regression
+SCHEMA_VERSION = 4  # 4: the ten-class network's settings
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -229,6 +228,7 @@ class TenClasses:
     confusion: list[list[int]]
     network_official_test_accuracy: float
     network_epochs: int
+    network_settings: dict[str, float]  # epochs (cap), patience, batch_size, learning_rate, ...
     published: dict[str, float]
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import SOFTMAX_EPOCHS, TEN_CLASS_BATCH_SIZE, TEN_CLASS_EPOCHS, TEN_CLASS_PATIENCE
+from ..config import (
+    NN_LEARNING_RATE,
+    SOFTMAX_EPOCHS,
+    TEN_CLASS_BATCH_SIZE,
+    TEN_CLASS_EPOCHS,
+    TEN_CLASS_PATIENCE,
+)
 from ..data.loaded import Data
 from ..data.preprocessing import bias_trick
 from ..models import neural, softmax
@@ -14,6 +20,7 @@ from ..results import TenClasses
 # (github.com/zalandoresearch/fashion-mnist, "Benchmark"; Xiao, Rasul and Vollgraf, 2017,
 # arXiv:1708.07747, table 3)
 PUBLISHED = {"sklearn_logistic_regression": 0.842, "sklearn_mlp_100": 0.871}
+VALIDATION_SHARE = 0.1  # the training images the 10-class network holds out for early stopping
 
 
 def ten_classes(
@@ -29,8 +36,12 @@ def ten_classes(
     run, model = neural.fit(
         data.train_vectors, data.train_labels.astype(np.int64), epochs=TEN_CLASS_EPOCHS,
         patience=TEN_CLASS_PATIENCE, batch_size=TEN_CLASS_BATCH_SIZE, seed=seed,
-        validation_split=0.1, validation_batch_size=None,
+        validation_split=VALIDATION_SHARE, validation_batch_size=None,
     )  # fmt: skip
+    settings = {"epochs": TEN_CLASS_EPOCHS, "patience": TEN_CLASS_PATIENCE,
+                "batch_size": TEN_CLASS_BATCH_SIZE, "validation_split": VALIDATION_SHARE,
+                "learning_rate": NN_LEARNING_RATE}  # fmt: skip
+    settings = {name: float(value) for name, value in settings.items()}  # as results.json reads
     _, network_accuracy = neural.evaluate(
         model, data.test_vectors, data.test_labels.astype(np.int32)
     )
@@ -46,6 +57,7 @@ def ten_classes(
         confusion=counts.tolist(),
         network_official_test_accuracy=network_accuracy,
         network_epochs=run.epochs_run,
+        network_settings=dict(settings),
         published=dict(PUBLISHED),
     )
     return record, predicted

@@ -217,6 +217,15 @@ def _published(theirs: float, ours: float) -> str:
     )
 
 
+def _network_settings(settings: dict[str, float], epochs_run: int) -> str:
+    """How the ten-class network was trained, and for how long."""
+    return (f"Adam at learning rate {settings['learning_rate']:g}, batch "
+            f"{int(settings['batch_size'])}, at most {int(settings['epochs'])} epochs, stopping after "
+            f"{plural(int(settings['patience']), 'epoch')} without a lower loss on the "
+            f"{settings['validation_split']:.0%} of the training images held out for it and "
+            f"keeping the best; it ran {plural(epochs_run, 'epoch')}")  # fmt: skip
+
+
 def ten_classes_section(results: Results) -> Section:
     extras = results.extras
     assert extras is not None
@@ -230,7 +239,8 @@ def ten_classes_section(results: Results) -> Section:
         f"The best of scikit-learn's logistic regressions in the automatic benchmark that "
         f"Fashion-MNIST's README links to (Xiao, Rasul and Vollgraf, 2017, table 3) scores "
         f"{_published(ten.published['sklearn_logistic_regression'], ten.official_test_accuracy)}. "
-        f"The 784-100-10 network reaches {interval(ten.network_official_test_accuracy, n)}; "
+        f"The 784-100-10 network ({_network_settings(ten.network_settings, ten.network_epochs)}) "
+        f"reaches {interval(ten.network_official_test_accuracy, n)}; "
         f"scikit-learn's MLP with 100 hidden units there scores "
         f"{_published(ten.published['sklearn_mlp_100'], ten.network_official_test_accuracy)}. "
         "Those are single runs with other training settings, scored on the same official test "
