@@ -136,6 +136,9 @@ def test_gallery_names_the_predicted_and_the_true_class_readably() -> None:
     for axes in figure.axes:  # both above their own image: a caption below read as the next row's
         assert axes.get_title() == "true: Coat\npredicted: Shirt (90.0%)" and not axes.get_xlabel()
         assert axes.title.get_fontsize() * 96 / 72 * shrink >= 10  # CSS px at the page's width
+    figure.draw_without_rendering()
+    top, bottom = figure.axes[0], figure.axes[4]  # the same column, one row apart
+    assert bottom.title.get_window_extent().y1 < top.get_window_extent().y0  # not on the image
 
 
 @pytest.mark.parametrize("value, shown", [(0.9, "90.0%"), (0.9991, "99.9%"), (0.99996, "> 99.9%"),

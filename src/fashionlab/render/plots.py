@@ -198,7 +198,7 @@ def misclassified_gallery(
     model's probability of it when ``confidences`` is given): both above their own image."""
     columns = max(1, min(len(images), columns))
     rows = max(1, -(-len(images) // columns))
-    figure = Figure(figsize=(min(PAGE_WIDTH_IN, 2.3 * columns), 2.55 * rows + 0.4))
+    figure = Figure(figsize=(min(PAGE_WIDTH_IN, 2.3 * columns), 2.85 * rows + 0.4))
     figure.suptitle(title if len(images) else f"{title}: none", fontsize=12)
     for index, axes in enumerate(_tiles(figure, images, columns)):
         sure = f" ({probability(confidences[index])})" if confidences is not None else ""
