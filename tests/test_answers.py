@@ -392,9 +392,8 @@ def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there()
             "and at step 34 for Pullover vs Coat (99%: steps 2 and 73).") in said  # fmt: skip
     assert ("For Trouser vs Ankle boot the step is 0.6 times 2/L (the step size below which the "
             "loss is sure to fall at every step), and its loss falls smoothly. For Pullover vs Coat "
-            "the step is 1.2 times 2/L, and its validation accuracy turns up and down again and "
-            "again from step 3, falling from 68.71% at step 3 to 51.42% at step 5 on the way "
-            "(Q4.2).") in said  # fmt: skip
+            "the step is 1.2 times 2/L: its validation accuracy zig-zags, from 68.71% at step 3 "
+            "down to 51.42% at step 5 (Q4.2).") in said  # fmt: skip
     assert "rising overall" not in said  # it hid the fall
 
 
@@ -452,8 +451,7 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     assert "most sharply along one direction" in said and "steepest" not in said
     ends = "from step 3 until at least step 40, where the analysis of the first steps ends"
     assert (ends in said) is (zigzag_to == 40)
-    assert ("from step 3 to 30, between 51.00% and 79.00%." in said) is (zigzag_to == 30)
-    assert "(at least 6 turns, each within 4 steps of the last)" in said
+    assert ("times from step 3 to step 30, between 51.00% and 79.00%." in said) is (zigzag_to == 30)
 
 
 def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None:
@@ -465,10 +463,18 @@ def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None
                             zigzag_high=1649 / 2400)  # fmt: skip
     run.history["val_accuracy"] = [1186 / 2400, 0.6, 1649 / 2400, 0.6, 1234 / 2400, 0.66, 0.7]
     said = text(results, "q4_2")
-    assert ("Its largest fall is from 68.71% at step 3 to 51.42% at step 5 (it started from "
-            "50.00%), and it is back at that level only at step 7.") in said  # fmt: skip
+    assert ("Meanwhile validation accuracy turns up and down 2 times from step 3 to step 6, "
+            "between 51.42% and 68.71%. From 68.71% at step 3 it zig-zags down to 51.42% at step 5 "
+            "(it started from 50.00%), and first gets back to 68.71% or above at step 7 "
+            "(70.00%).") in said  # fmt: skip
+    run.dynamics = findings(**{**vars(run.dynamics), "loss_rises": True, "rise_from_step": 8,
+                               "rise_to_step": 14, "rise_from_loss": 0.629, "rise_to_loss": 0.675})  # fmt: skip
+    assert ("For Pullover vs Coat the step is 1.2 times 2/L (the step size below which the loss is "
+            "sure to fall at every step): its training loss rises from 0.629 at step 8 to 0.675 at "
+            "step 14, and its validation accuracy zig-zags, from 68.71% at step 3 down to 51.42% "
+            "at step 5 (Q4.2).") in text(results, "q4_3")  # fmt: skip
     run.history["val_accuracy"] = run.history["val_accuracy"][:6]  # it never gets back
-    assert "and it is not back at that level by step 6." in text(results, "q4_2")
+    assert "and is not back at 68.71% by step 6." in text(results, "q4_2")
 
 
 def test_a_step_below_the_limit_is_not_said_to_overshoot() -> None:
@@ -553,20 +559,28 @@ def test_a_cached_study_whose_figures_are_not_the_reports_is_discarded(
 
 
 def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
-    """Each model's official test score against its score on rows split off from the training
-    images, and what one split and one test set cannot tell."""
+    """Each model's official test score against its held-out score, with Fisher's exact test of
+    the two independent sets of rows; the network whose validation rows chose its epoch untested."""
     results = make_results()  # held-out 82.29 % / 87.38 % against official 82.30 % / 87.40 %
     said = text(results, "q5_1")
-    assert ("On the official test images 2 of these 4 models score lower than on the rows split "
-            "off from the training images (logistic regression after 100 steps, held-out 82.29% "
-            "against 82.30%; trained longer, held-out 87.38% against 87.40%; the network on the "
-            "same rows, held-out 90.00% against 88.00%; the assignment's network, validation "
-            "91.00% against 89.00%).") in said  # fmt: skip
-    assert "the gaps are not independent (the same images score every model)" in said
+    assert ("On the pair's official test images 2 of these 4 models score lower than on the rows "
+            "split off from the training images: logistic regression after 100 steps, held-out "
+            "82.29% against 82.30% (p = 1.000); trained longer, held-out 87.38% against 87.40% "
+            "(p = 1.000); the network on the same rows, held-out 90.00% against 88.00% "
+            "(p = 0.037); the assignment's network, validation 91.00% against 89.00% (not tested: "
+            "those rows chose its epoch).") in said  # fmt: skip
+    assert "their gaps are not independent evidence of a harder test set" in said
     hard = results.hard_pair
     hard.official_test_accuracy = 0.80
     assert hard.converged is not None
     hard.converged.official_test_accuracy = 0.854
     said = text(results, "q5_1")
-    assert "On the official test images every one of these models scores lower than" in said
-    assert "logistic regression after 100 steps, held-out 82.29% against 80.00%" in said
+    assert "On the pair's official test images every one of these models scores lower than" in said
+    assert "logistic regression after 100 steps, held-out 82.29% against 80.00% (p = 0.057)" in said
+
+
+def test_the_mixing_share_is_defined_against_a_random_placement() -> None:
+    """About 38 % of points are 'mixed' for two equal classes placed at random (more than half of
+    10 neighbours of the other class): the report said 50 %."""
+    said = text(make_results(), "q3")
+    assert "0% would be two clean islands, and about 38% two equal classes placed at random" in said

@@ -253,3 +253,12 @@ def test_the_largest_fall_is_found_with_where_it_recovers() -> None:
     assert largest_fall(path, within=4) == Fall(3, 0.68, 4, 0.66, 5)  # only the first 4 steps
     assert largest_fall(path[:8], within=8) == Fall(5, 0.70, 6, 0.52, None)  # never back
     assert largest_fall([0.5, 0.6, 0.6, 0.7], within=4) is None  # never falls
+
+
+def test_turns_count_the_changes_of_direction_between_two_steps() -> None:
+    from fashionlab.analysis.findings import turns
+
+    path = [1, 2, 1, 2, 2, 3, 1]  # up, down, up, flat, up, down: turns at steps 2, 3 and 6
+    assert turns(path, 1, 7) == 3
+    assert turns(path, 3, 5) == 1  # only step 3's
+    assert turns(path, 4, 5) == 0  # a flat step is no turn

@@ -222,3 +222,43 @@ def test_a_share_short_of_one_is_never_shown_as_one() -> None:
         "0.9996", "1.000", "0.823", "0.00001")  # fmt: skip
     assert interval(2397 / 2400, 2400) == "99.88% (99.6%–99.96%)"
     assert interval(1.0, 2400) == "100.00% (99.8%–100.0%)"  # a float bound of k = n is 1
+
+
+@pytest.mark.parametrize("errors_first, errors_second", [(425, 218), (12, 3), (40, 40), (7, 0)])
+def test_the_largest_mcnemar_p_is_that_of_no_shared_error(errors_first, errors_second) -> None:
+    """Over every overlap of the two models' errors on 2,400 rows, counted by brute force."""
+    from fashionlab.analysis.metrics import largest_mcnemar_p, mcnemar_p
+
+    n = 2400
+    worst = 0.0
+    for shared in range(min(errors_first, errors_second) + 1):
+        first = np.ones(n, bool)
+        second = np.ones(n, bool)
+        first[:errors_first] = False  # the first's errors, then the second's overlapping `shared`
+        second[errors_first - shared : errors_first - shared + errors_second] = False
+        worst = max(worst, mcnemar_exact(first, second).p_value)
+    assert largest_mcnemar_p(errors_first, errors_second) == pytest.approx(worst, rel=1e-12)
+    assert mcnemar_p(0, 0) == 1.0
+
+
+def test_chance_mixing_is_the_binomial_tail_of_more_than_half() -> None:
+    from math import comb
+
+    from fashionlab.analysis.metrics import chance_mixing
+
+    assert chance_mixing(10) == pytest.approx(sum(comb(10, j) for j in range(6, 11)) / 2**10)
+    assert round(chance_mixing(10), 3) == 0.377  # not the 0.5 the report said
+    rng = np.random.default_rng(0)  # simulated: 10 neighbours, each of the other class at 1/2
+    assert np.mean(rng.integers(0, 2, (200_000, 10)).sum(axis=1) > 5) == pytest.approx(
+        chance_mixing(10), abs=0.005
+    )
+
+
+def test_two_sample_p_is_fishers_exact_test() -> None:
+    from fashionlab.analysis.metrics import two_sample_p
+
+    # 1,997 of 2,400 against 1,605 of 2,000: the 100-step held-out against official test counts
+    p = two_sample_p(1997, 2400, 1605, 2000)
+    assert p == pytest.approx(stats.fisher_exact([[1997, 403], [1605, 395]]).pvalue)
+    assert 0.005 < p < 0.02
+    assert two_sample_p(90, 100, 90, 100) == 1.0

@@ -102,3 +102,12 @@ def largest_fall(path: Sequence[float], within: int) -> Fall | None:
     _, high, low = best
     back = next((k for k in range(low + 1, len(path)) if path[k] >= path[high]), None)
     return Fall(high + 1, path[high], low + 1, path[low], None if back is None else back + 1)
+
+
+def turns(path: Sequence[float], first: int, last: int) -> int:
+    """How many times ``path`` changes direction (up then down, or down then up) at steps
+    ``first`` to ``last`` (numbered from 1); a step that neither rises nor falls is no turn."""
+    return sum(
+        (path[k] - path[k - 1]) * (path[k + 1] - path[k]) < 0
+        for k in range(max(first, 2) - 1, min(last, len(path) - 1))
+    )

@@ -97,12 +97,36 @@ def mcnemar_exact(a_correct: np.ndarray, b_correct: np.ndarray) -> McNemar:
             f"a_correct and b_correct must score the same rows, got shapes {a.shape} and {b.shape}"
         )
     only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
-    discordant = only_a + only_b
-    if discordant == 0:
-        return McNemar(b=only_a, c=only_b, n=len(a), p_value=1.0)
+    return McNemar(b=only_a, c=only_b, n=len(a), p_value=mcnemar_p(only_a, only_b))
+
+
+def mcnemar_p(only_first: int, only_second: int) -> float:
+    """McNemar's exact two-sided p from the rows right for one model only, and for the other."""
+    if only_first + only_second == 0:
+        return 1.0
     # Binomial(b + c, 1/2) is symmetric: the two-sided p is twice the smaller tail, capped at 1
-    p_value = min(1.0, 2 * float(stats.binom.cdf(min(only_a, only_b), discordant, 0.5)))
-    return McNemar(b=only_a, c=only_b, n=len(a), p_value=p_value)
+    tail = stats.binom.cdf(min(only_first, only_second), only_first + only_second, 0.5)
+    return min(1.0, 2 * float(tail))
+
+
+def largest_mcnemar_p(errors_first: int, errors_second: int) -> float:
+    """The largest p McNemar's exact test can give two models with these error counts on the
+    same rows, whichever rows they get wrong: that of no shared error (b = the second's errors,
+    c = the first's), as sharing an error takes one row off each and leaves the lead as it is."""
+    return mcnemar_p(errors_second, errors_first)
+
+
+def chance_mixing(k: int) -> float:
+    """The share of points that ``embedding.pair_mixing`` would call mixed for two equal classes
+    placed at random: P(more than half of k neighbours are of the other class)."""
+    return float(stats.binom.sf(k // 2, k, 0.5))
+
+
+def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: int) -> float:
+    """Fisher's exact two-sided test that one model's accuracy is the same on two independent
+    sets of rows (right_first of n_first against right_second of n_second)."""
+    table = [[right_first, n_first - right_first], [right_second, n_second - right_second]]
+    return float(stats.fisher_exact(table).pvalue)
 
 
 def as_bits(correct: np.ndarray | list[bool]) -> str:

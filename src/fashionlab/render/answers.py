@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..analysis.metrics import error_count
+from ..analysis.metrics import chance_mixing, error_count, percent
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
@@ -132,11 +132,13 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
 
 
 def _forecast(results: Results, run: LogregResult) -> list[str]:
+    k = results.embedding.neighbours
     paragraphs = [
         f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: {pct(run.mixing)} "
         f"of their points have mostly neighbours of the other class (more than half of a point's "
-        f"{results.embedding.neighbours} nearest points of the two classes on the map; 0% would "
-        f"be two clean islands, about 50% a thorough mix). {forecast(run.mixing)}."
+        f"{k} nearest points of the two classes on the map; 0% would be two clean islands, and "
+        f"about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
+        f"{forecast(run.mixing)}."
     ]
     if run.val_accuracy is not None:
         paragraphs.append(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..analysis.dynamics import FIRST_STEPS, MIN_ALTERNATIONS, ZIGZAG_GAP
-from ..analysis.findings import largest_fall
+from ..analysis.dynamics import FIRST_STEPS
+from ..analysis.findings import largest_fall, turns
 from ..analysis.metrics import error_count
 from ..first_steps import Findings
 from ..results import LogregResult, Results
@@ -51,27 +51,26 @@ def _rise(found: Findings) -> str:
 
 
 def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
-    """The validation accuracy's zig-zag over the ``analysed`` first steps, if it zig-zags, and its
-    largest fall."""
+    """The validation accuracy's zig-zag over the ``analysed`` first steps, if it zig-zags: how
+    often it turns, and its largest fall."""
     first, last = found.zigzag_from_step, found.zigzag_to_step
     if not found.accuracy_zigzags or first is None or last is None:
         return ""
+    path, n = run.history["val_accuracy"], run.n_val
     until = (f"until at least step {analysed}, where the analysis of the first steps ends"
-             if last >= analysed else f"to {last}")  # fmt: skip
-    said = (
-        f" Meanwhile validation accuracy turns up and down again and again (at least "
-        f"{MIN_ALTERNATIONS} turns, each within {ZIGZAG_GAP} steps of the last) from step {first} "
-        f"{until}, between {pct(found.zigzag_low, run.n_val)} and "
-        f"{pct(found.zigzag_high, run.n_val)}."
-    )
-    fall = largest_fall(run.history["val_accuracy"], analysed)
+             if last >= analysed else f"to step {last}")  # fmt: skip
+    said = (f" Meanwhile validation accuracy turns up and down {turns(path, first, last)} times "
+            f"from step {first} {until}, between {pct(found.zigzag_low, n)} and "
+            f"{pct(found.zigzag_high, n)}.")  # fmt: skip
+    fall = largest_fall(path, analysed)
     if fall is None:
         return said
-    back = (f"is back at that level only at step {fall.back_step}" if fall.back_step is not None
-            else f"is not back at that level by step {len(run.history['val_accuracy'])}")  # fmt: skip
-    return (f"{said} Its largest fall is from {pct(fall.high, run.n_val)} at step "
-            f"{fall.high_step} to {pct(fall.low, run.n_val)} at step {fall.low_step} (it started "
-            f"from {pct(run.initial_val_accuracy, run.n_val)}), and it {back}.")  # fmt: skip
+    back = (f"first gets back to {pct(fall.high, n)} or above at step {fall.back_step} "
+            f"({pct(path[fall.back_step - 1], n)})" if fall.back_step is not None
+            else f"is not back at {pct(fall.high, n)} by step {len(path)}")  # fmt: skip
+    return (f"{said} From {pct(fall.high, n)} at step {fall.high_step} it zig-zags down to "
+            f"{pct(fall.low, n)} at step {fall.low_step} (it started from "
+            f"{pct(run.initial_val_accuracy, n)}), and {back}.")  # fmt: skip
 
 
 def _settles(found: Findings, rises: bool) -> str:
@@ -119,10 +118,12 @@ def _smoothness(run: LogregResult) -> str:
         return f"{said}, and its loss falls smoothly."
     fall = largest_fall(run.history["val_accuracy"], FIRST_STEPS)
     if found.accuracy_zigzags and found.zigzag_from_step is not None and fall is not None:
-        return (f"{said}, and its validation accuracy turns up and down again and again from step "
-                f"{found.zigzag_from_step}, falling from {pct(fall.high, run.n_val)} at step "
-                f"{fall.high_step} to {pct(fall.low, run.n_val)} at step {fall.low_step} on the "
-                "way (Q4.2).")  # fmt: skip
+        rise = (f" its training loss rises from {found.rise_from_loss:.3f} at step "
+                f"{found.rise_from_step} to {found.rise_to_loss:.3f} at step {found.rise_to_step},"
+                " and" if found.loss_rises and found.rise_from_step is not None else "")  # fmt: skip
+        return (f"{said}:{rise} its validation accuracy zig-zags, from "
+                f"{pct(fall.high, run.n_val)} at step {fall.high_step} down to "
+                f"{pct(fall.low, run.n_val)} at step {fall.low_step} (Q4.2).")  # fmt: skip
     if found.loss_rises:
         return f"{said}, and its first steps raise the training loss."
     return f"{said}, so its first steps can overshoot."
