@@ -189,7 +189,7 @@ def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path, browser)
     page.screenshot(path=str(tmp_path / f"page_{width}.png"), full_page=False)
     page.close()
     assert errors == [] and undecoded == 0 and overflow <= 0
-    assert any(h.startswith("Q5.1") for h in headings) and "Three accuracies" in headings
+    assert any(h.startswith("Q5.1") for h in headings) and "Terms used in this report" in headings
 
 
 def test_make_results_table_prints_the_readmes_results(report: Path) -> None:

@@ -22,9 +22,15 @@ class Mapped:
     labels: np.ndarray  # (points,)
 
 
+def fits_test_images(n_train: int, points: int) -> bool:
+    """Whether the PCA takes in the test images too: only for a map of more points than training
+    images, which continues into the test images."""
+    return points > n_train
+
+
 def embed(data: Data, points: int, progress: Progress) -> Mapped:
     """PCA of the training images (and the test images, past 60,000 points), then t-SNE."""
-    if points <= len(data.train_images):
+    if not fits_test_images(len(data.train_images), points):
         projection = embedding.project(data.train_images, vectors=(data.train_vectors,))
     else:
         projection = embedding.project(

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..analysis.exploration import fits_test_images
 from ..analysis.metrics import chance_mixing, error_count, percent
 from ..models.logistic import stays_from
-from ..results import LogregResult, Results
+from ..results import DataSummary, LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
 from .answers_longer import longer_paragraph
 from .answers_network import (
@@ -105,14 +106,23 @@ def q1_2(results: Results) -> list[str]:
         f"and the test images from {shape(data.test_shape_before)} to "
         f"{shape(data.test_shape_after)}. The training data frame has "
         f"{count(data.frame_columns)} columns: one per pixel, then label and class.",
-        f"After standardising, PCA to {count(emb.components)} components keeps "
-        f"{pct(emb.kept_variance)} of the variance of the {count(emb.dimensions_before)} "
-        "standardised pixels. "
+        f"After standardising, PCA to {count(emb.components)} components, fitted on "
+        f"{_fitted_on(data, emb.points)}, keeps {pct(emb.kept_variance)} of the variance of the "
+        f"{count(emb.dimensions_before)} standardised pixels. "
         f"t-SNE then maps the first {count(emb.points)} images to {emb.map_dimensions} dimensions"
         f"{_tsne_settings(emb.tsne_settings)}. "
         f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
         f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation), {together}.",
     ]
+
+
+def _fitted_on(data: DataSummary, points: int) -> str:
+    """The images the PCA was fitted on: all the training images, and the test images as well
+    for a map that reaches into them."""
+    train, test = data.train_shape_after[0], data.test_shape_after[0]
+    if fits_test_images(train, points):
+        return f"all {count(train + test)} images (training and test)"
+    return f"all {count(train)} training images"
 
 
 def _tsne_settings(settings: Mapping[str, Any]) -> str:
@@ -124,10 +134,10 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
         f"{settings['learning_rate']:g}, which is scikit-learn's {settings['learning_rate'] / 4:g}"
         " because openTSNE's gradient leaves out a factor of 4, "
         f"{settings['early_exaggeration_iter']} iterations of early exaggeration then "
-        f"{settings['n_iter']}, seed {settings['random_state']}: openTSNE stands in for the "
+        f"{settings['n_iter']}, seed {settings['random_state']}). openTSNE stands in for the "
         "assignment's scikit-learn TSNE, for speed, with fewer iterations than scikit-learn's "
-        "defaults, so the map differs in its details from the one the assignment's code draws; "
-        "docs/tsne.md compares the two)"
+        "defaults, so the map differs in its details from the one the assignment's code draws "
+        "(docs/tsne.md in fashionlab's repository compares the two)"
     )
 
 
@@ -166,14 +176,16 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
     first = {95: run.steps_to_95, 99: run.steps_to_99}
     stays = {share: stays_from(val, share / 100) for share in first}
     logged = "validation accuracy, which the loop logs at each step before that step's update,"
+    level = {share: pct(share / 100 * val[-1]) for share in first}  # what the thresholds are
+    start = f" Its start, {pct(val[0], run.n_val)}, is already {val[0] / val[-1]:.0%} of that final value."
     if first[95] == first[99] == stays[95] == stays[99]:
-        return (f"How long: {logged} reached 95% and 99% of its final value both at step "
-                f"{first[99]} and stayed there.{timing}")  # fmt: skip
-    reached = [f"{share}%{' of its final value' if share == 95 else ''} at step {first[share]}"
-               + ("" if stays[share] == first[share]
-                  else f" (and stayed at or above it from step {stays[share]} on)")
+        return (f"How long: {logged} reached 95% and 99% of its final value ({level[95]} and "
+                f"{level[99]}) both at step {first[99]} and stayed there.{start}{timing}")  # fmt: skip
+    reached = [f"{share}%{' of its final value' if share == 95 else ''} ({level[share]}) at step "
+               f"{first[share]}" + ("" if stays[share] == first[share]
+                                    else f" (and stayed at or above it from step {stays[share]} on)")
                for share in first]  # fmt: skip
-    return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{timing}"
+    return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{start}{timing}"
 
 
 def _why(run: LogregResult) -> str:

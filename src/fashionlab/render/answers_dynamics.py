@@ -98,10 +98,11 @@ def _settles(found: Findings, rises: bool) -> str:
 
 def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
     """Q4.3's contrast of how the two runs got there: how fast, and how smoothly."""
+    level = [pct(0.95 * run.history["val_accuracy"][-1]) for run in (easy, hard)]
     speed = (f"How they got there differs too. Validation accuracy reached 95% of its final value "
-             f"at step {easy.steps_to_95} for {pair_name(easy.classes)} and at step "
-             f"{hard.steps_to_95} for {pair_name(hard.classes)} (99%: steps {easy.steps_to_99} and "
-             f"{hard.steps_to_99}).")  # fmt: skip
+             f"({level[0]}) at step {easy.steps_to_95} for {pair_name(easy.classes)} and "
+             f"({level[1]}) at step {hard.steps_to_95} for {pair_name(hard.classes)} (99%: steps "
+             f"{easy.steps_to_99} and {hard.steps_to_99}).")  # fmt: skip
     smooth = [_smoothness(r) for r in (easy, hard) if r.dynamics]
     if smooth:
         smooth[0] = smooth[0].replace("2/L", "2/L (the step size below which the loss is sure to "

@@ -40,8 +40,10 @@ GLOSSARY = [
      "which no model here ever sees while training."),
     ("step k",
      "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
-     "step k scores the weights after k - 1 updates: step 1 is all weights at zero, and \"95% of "
-     "its final value at step 2\" is after one update."),
+     "step k scores the weights after k - 1 updates: step 1 is all weights at zero, \"95% of "
+     "its final value at step 2\" is after one update, and step 100 is after 99 (the final "
+     "weights are after 100). Step k's update is the k-th: it starts from the weights step k "
+     "scores."),
     ("logistic regression trained longer (\"converged\" in results.json)",
      "the same model trained again from zero weights, for longer and by a faster method: "
      "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
@@ -49,12 +51,13 @@ GLOSSARY = [
      "of its lowest validation loss (early stopping, not a proof of convergence). Those rows "
      "choose its stopping point, so its validation score is slightly optimistic; its held-out "
      "score is not."),
-    ("95 % interval",
-     "the Wilson score interval of an accuracy: the accuracies on more images like these that "
-     "are consistent with the count measured, for a model fixed before it was scored. It is "
-     "optimistic for a score on the rows that chose the model's stopping point (the network's "
-     "and longer-trained logistic regression's validation scores), and it is the uncertainty "
-     "of one accuracy, not of the gap between two: McNemar's test judges those."),
+    ("95% interval",
+     "the Wilson score interval of an accuracy: the values of the model's true accuracy (on all "
+     "images like these) that are consistent with the count measured, for a model fixed before "
+     "it was scored. It is centred too high for a score on the rows that chose something about "
+     "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
+     "longer-trained logistic regression; the best cell of the learning-rate grid), and it is "
+     "the uncertainty of one accuracy, not of the gap between two: McNemar's test judges those."),
 ]  # fmt: skip
 
 

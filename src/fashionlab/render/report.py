@@ -96,7 +96,9 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     written = answers.compose(results)
     figures = {**FIGURES, **_pair_figures(results)}
     glossary = Section(
-        "glossary", "Three accuracies", paragraphs=[f"{term}: {text}" for term, text in GLOSSARY]
+        "glossary",
+        "Terms used in this report",
+        paragraphs=[f"{term}: {text}" for term, text in GLOSSARY],
     )
     sections = [Section("results", "Results at a glance", table=results_table(results)), glossary]
     for key, (title, question) in answers.QUESTIONS.items():

@@ -265,9 +265,9 @@ def ten_classes_section(results: Results) -> Section:
         f"reaches {interval(ten.network_official_test_accuracy, n)}; "
         f"scikit-learn's MLP with 100 hidden units there scores "
         f"{_published(ten.published['sklearn_mlp_100'], ten.network_official_test_accuracy)}. "
-        "Those are single runs with other training settings, scored on the same official test "
-        "images but with no per-image scores published, so these gaps describe; no test here "
-        "says whether they would persist. A 95% interval above is the uncertainty of one "
+        "Those figures come from another program, with other preprocessing and settings, scored "
+        "on the same official test images but with no per-image scores published, so these gaps "
+        "describe; no test here says whether they would persist. A 95% interval above is the uncertainty of one "
         "model's accuracy on these images, not of the gap between two models."
     )
     table = Table(["class", "precision", "recall"],
