@@ -13,7 +13,7 @@ from fashionlab import schema
 from fashionlab.analysis.metrics import as_bits
 from fashionlab.first_steps import Findings
 from fashionlab.models.logistic import stays_from
-from fashionlab.render import answers, answers_network, report
+from fashionlab.render import answers, glossary, report
 from fashionlab.results import (
     Comparison,
     Converged,
@@ -240,12 +240,12 @@ def test_overfitting_is_described_only_when_the_curves_show_it() -> None:
 
 def test_the_glossary_defines_the_three_accuracies() -> None:
     sections = report.build_sections(make_results())
-    glossary = next(s for s in sections if s.key == "glossary")
-    joined = " ".join(glossary.paragraphs)
+    section = next(s for s in sections if s.key == "glossary")
+    joined = " ".join(section.paragraphs)
     for key in ("val_accuracy", "heldout_accuracy", "official_test_accuracy"):
         assert key in joined
     assert "trained again from zero weights" in joined and "not a proof of convergence" in joined
-    assert answers_network.GLOSSARY
+    assert glossary.GLOSSARY
 
 
 def test_results_round_trip_through_json() -> None:

@@ -16,49 +16,12 @@ from ..analysis.metrics import (
     prediction_interval,
     two_sample_p,
 )
-from ..config import CONVERGENCE_MAX_STEPS
 from ..results import Comparison, LogregResult, McNemar, Results
 from .format import count, interval, pair_name, pct, plural, wall_time
 from .format import p_value as p_text
 
 VERDICTS = {"better": "significantly better", "worse": "significantly worse",
             "undecided": "not distinguishable from {other}"}  # fmt: skip
-
-GLOSSARY = [
-    ("validation accuracy (val_accuracy)",
-     "the share correct on the assignment's validation rows: the last 20 % of the shuffled pair "
-     "(2,400 images). The network's early stopping chose its epoch on these rows. For logistic "
-     "regression it is the value the assignment's loop logs at its last step, which scores the "
-     "weights before that step's update; its held-out and official test scores use the final "
-     "weights."),
-    ("held-out accuracy (heldout_accuracy)",
-     "the share correct on the assignment's 20 % \"test\" split (2,400 images), which logistic "
-     "regression never trains on. The assignment's network does train on it (validation_split=0.2 "
-     "keeps only the last 20 % apart), so it has no held-out score."),
-    ("official test accuracy (official_test_accuracy)",
-     "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
-     "which no model here ever sees while training."),
-    ("step k",
-     "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
-     "step k scores the weights after k - 1 updates: step 1 is all weights at zero, \"95% of "
-     "its final value at step 2\" is after one update, and step 100 is after 99 (the final "
-     "weights are after 100). Step k's update is the k-th: it starts from the weights step k "
-     "scores."),
-    ("logistic regression trained longer (\"converged\" in results.json)",
-     "the same model trained again from zero weights, for longer and by a faster method: "
-     "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
-     f"most {CONVERGENCE_MAX_STEPS:,} steps, keeping the weights "
-     "of its lowest validation loss (early stopping, not a proof of convergence). Those rows "
-     "choose its stopping point, so its validation score is slightly optimistic; its held-out "
-     "score is not."),
-    ("95% interval",
-     "the Wilson score interval of an accuracy: the values of the model's true accuracy (on all "
-     "images like these) that are consistent with the count measured, for a model fixed before "
-     "it was scored. It is centred too high for a score on the rows that chose something about "
-     "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
-     "longer-trained logistic regression; the best cell of the learning-rate grid), and it is "
-     "the uncertainty of one accuracy, not of the gap between two: McNemar's test judges those."),
-]  # fmt: skip
 
 
 def outcome(test: McNemar) -> str:

@@ -13,9 +13,9 @@ from pathlib import Path
 from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
-from .answers_network import GLOSSARY
 from .figures import mime_type
 from .format import count, interval, pair_name, plural
+from .glossary import GLOSSARY
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
 
