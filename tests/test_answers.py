@@ -586,3 +586,12 @@ def test_the_mixing_share_is_defined_against_a_random_placement() -> None:
     10 neighbours of the other class): the report said 50 %."""
     said = text(make_results(), "q3")
     assert "0% would be two clean islands, and about 38% two equal classes placed at random" in said
+
+
+def test_the_results_at_a_glance_say_which_weights_and_rows_each_column_scores() -> None:
+    sections = report.build_sections(make_results())
+    glance = next(s for s in sections if s.key == "results")
+    assert glance.table is not None
+    assert (
+        "for the network a score on the rows that chose its stopping epoch" in glance.paragraphs[0]
+    )

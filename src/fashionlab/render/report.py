@@ -100,7 +100,13 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         "Terms used in this report",
         paragraphs=[f"{term}: {text}" for term, text in GLOSSARY],
     )
-    sections = [Section("results", "Results at a glance", table=results_table(results)), glossary]
+    read = ("Validation is, for logistic regression, the loop's last log (before its last "
+            "update), and for the network a score on the rows that chose its stopping epoch, so "
+            "slightly optimistic; held-out and official test score the final weights (see Terms "
+            "used in this report).")  # fmt: skip
+    at_a_glance = Section("results", "Results at a glance", paragraphs=[read],
+                          table=results_table(results))  # fmt: skip
+    sections = [at_a_glance, glossary]
     for key, (title, question) in answers.QUESTIONS.items():
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
