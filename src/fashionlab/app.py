@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cache, outdir
 from .artifacts import Artifacts
@@ -22,6 +22,9 @@ from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
 from .storage import cache_home
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
@@ -55,8 +58,12 @@ def _study_key(config: Config, data: Data) -> str:
     settings = {k: v for k, v in config.as_dict().items()
                 if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify",
                              "notebook")}  # fmt: skip
-    arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
-    return cache.key_of("study", settings, arrays)  # the code is in every key
+    return cache.key_of("study", settings, _arrays(data))  # the code is in every key
+
+
+def _arrays(data: Data) -> tuple[np.ndarray, ...]:
+    """The official files' arrays, which every key of a run's study reads."""
+    return (data.train_images, data.train_labels, data.test_images, data.test_labels)
 
 
 def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, bytes], str | None]:
@@ -192,8 +199,7 @@ def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:
     source = notebook.NOTEBOOK.read_bytes()
     # the notebook runs the assignment's cells on the official files, whatever the study's
     # settings: keyed by its text, the data and the code (in every key), not by the study
-    arrays = (data.train_images, data.train_labels, data.test_images, data.test_labels)
-    key = cache.key_of("notebook", {"source": hashlib.sha256(source).hexdigest()}, arrays)
+    key = cache.key_of("notebook", {"source": hashlib.sha256(source).hexdigest()}, _arrays(data))
 
     def execute() -> Any:
         env = (

@@ -8,8 +8,9 @@ another, ``null`` where a record belongs) is discarded with one warning line and
 
 Keys are SHA-256 digests of the settings that change a result, fashionlab's own source, the
 library versions and ``KERAS_BACKEND``: ``key_of``. A result computed or drawn by other code is
-never served, however small the change. Entries are written in a temporary folder and renamed into place,
-so a reader never sees half an entry, and a warm cache on a read-only file system still serves.
+never served, however small the change. Entries are written in a temporary folder and renamed
+into place, so a reader never sees half an entry, and a warm cache on a read-only file system
+still serves.
 """
 
 from __future__ import annotations

@@ -41,13 +41,19 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     ]
 
 
-def _rise(found: Findings) -> str:
-    """The training loss's largest climb, if it climbs."""
+def _climb(found: Findings) -> str:
+    """'from 0.629 at step 8 to 0.675 at step 14': the training loss's largest climb; '' if none."""
     first, last = found.rise_from_step, found.rise_to_step
     if not found.loss_rises or first is None or last is None:
         return ""
-    return (f" The training loss climbs from {found.rise_from_loss:.3f} at step {first} to "
-            f"{found.rise_to_loss:.3f} at step {last}.")  # fmt: skip
+    return (f"from {found.rise_from_loss:.3f} at step {first} to {found.rise_to_loss:.3f} at step "
+            f"{last}")  # fmt: skip
+
+
+def _rise(found: Findings) -> str:
+    """The training loss's largest climb, if it climbs."""
+    climb = _climb(found)
+    return f" The training loss climbs {climb}." if climb else ""
 
 
 def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
@@ -119,9 +125,8 @@ def _smoothness(run: LogregResult) -> str:
         return f"{said}, and its loss falls smoothly."
     fall = largest_fall(run.history["val_accuracy"], FIRST_STEPS)
     if found.accuracy_zigzags and found.zigzag_from_step is not None and fall is not None:
-        rise = (f" its training loss rises from {found.rise_from_loss:.3f} at step "
-                f"{found.rise_from_step} to {found.rise_to_loss:.3f} at step {found.rise_to_step},"
-                " and" if found.loss_rises and found.rise_from_step is not None else "")  # fmt: skip
+        climb = _climb(found)
+        rise = f" its training loss rises {climb}, and" if climb else ""
         return (f"{said}:{rise} its validation accuracy zig-zags, from "
                 f"{pct(fall.high, run.n_val)} at step {fall.high_step} down to "
                 f"{pct(fall.low, run.n_val)} at step {fall.low_step} (Q4.2).")  # fmt: skip

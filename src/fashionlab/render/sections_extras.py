@@ -45,11 +45,17 @@ def _lead(record: AtlasPair) -> str:
     return f"{outcome} by {lead}" + (" (too few to test)" if lead <= UNDECIDABLE_LEAD else "")
 
 
+def _errors(record: AtlasPair) -> tuple[int, int]:
+    """The validation images 100-step logistic regression, and the network, get wrong."""
+    assert record.nn_val_accuracy is not None
+    return (error_count(record.logreg_val_accuracy, record.n_val),
+            error_count(record.nn_val_accuracy, record.n_val))  # fmt: skip
+
+
 def _images_apart(record: AtlasPair) -> int:
     """How many validation images the network and 100-step logistic regression differ by."""
-    assert record.nn_val_accuracy is not None
-    return abs(error_count(record.nn_val_accuracy, record.n_val)
-               - error_count(record.logreg_val_accuracy, record.n_val))  # fmt: skip
+    logreg, network = _errors(record)
+    return abs(network - logreg)
 
 
 def undecidable_leads(extras: Extras) -> int:
@@ -60,11 +66,9 @@ def undecidable_leads(extras: Extras) -> int:
 
 
 def _surely_significant(extras: Extras) -> str:
-    """How many of the larger differences McNemar's exact test calls significant whatever images
-    each model gets wrong (its largest p, with no error shared, below ALPHA); the atlas keeps no
-    per-image scores, so the others are not tested."""
-    counts = [(error_count(r.logreg_val_accuracy, r.n_val), error_count(r.nn_val_accuracy, r.n_val))
-              for r in extras.atlas if r.nn_val_accuracy is not None]  # fmt: skip
+    """How many larger differences are significant whatever images each model gets wrong
+    (McNemar's largest p, with no error shared, below ALPHA); the others are not tested."""
+    counts = [_errors(r) for r in extras.atlas if r.nn_val_accuracy is not None]
     larger = [(a, b) for a, b in counts if abs(a - b) > UNDECIDABLE_LEAD]
     sure = sum(largest_mcnemar_p(a, b) < ALPHA for a, b in larger)
     return (f"Of the other {len(larger)}, {sure} are significant at p < {ALPHA:g} whatever images "
