@@ -23,11 +23,12 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
+import dask
 import pytest
 from distributed import Client
 
 from fashionlab import cache, cli_sweep
-from fashionlab.analysis import engine, remote, sweep
+from fashionlab.analysis import engine, local, remote, sweep
 from fashionlab.cli_sweep import add_parser, run
 from fashionlab.errors import FashionLabError
 
@@ -174,7 +175,7 @@ def test_sweep_on_a_local_cluster_matches_a_plain_loop(client, tiny_data_dir):
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_dir):
+def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_dir, caplog):
     grid = tiny_grid(tiny_data_dir, steps=(3_000,), seeds=(1, 2, 3, 4))
     killed: list[int] = []
 
@@ -193,6 +194,58 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_d
     assert [row.seed for row in rows] == [1, 2, 3, 4]  # complete, in grid order, no repeats
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
     assert killed[0] not in client.run(os.getpid).values()  # the nanny starts a fresh one
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lost worker")]
+    assert len(said) == 1 and re.fullmatch(r"lost worker tcp://\S+: [1-4] tasks? it held runs? "
+                                           r"again on another worker", said[0]), said  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir, monkeypatch,
+                                                                   caplog):  # fmt: skip
+    """A worker stopped mid-sweep (SIGSTOP: no heartbeat, no exit) is given up after the local
+    cluster's worker-ttl, not Dask's 5 minutes; the row set is still complete and said so."""
+    monkeypatch.setattr(local, "WORKER_TTL", "2s")
+    grid = tiny_grid(tiny_data_dir, steps=(3_001,), seeds=(5, 6, 7, 8))
+    stopped: list[int] = []
+    with engine.connect(workers=2) as frozen_client:
+
+        def stop_a_busy_worker(done: int, total: int, task: object, from_cache: bool) -> None:
+            busy = [a for a, keys in frozen_client.processing().items() if keys]
+            if not stopped and busy:
+                stopped.append(frozen_client.run(os.getpid, workers=busy[:1])[busy[0]])
+                os.kill(stopped[0], signal.SIGSTOP)
+
+        try:
+            start = time.monotonic()
+            rows = sweep.run_sweep(grid, client=frozen_client, on_done=stop_a_busy_worker)
+            seconds = time.monotonic() - start
+        finally:
+            for pid in stopped:  # never leave a stopped process behind, whatever happened
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    assert stopped and [row.seed for row in rows] == [5, 6, 7, 8]
+    assert without_seconds(rows) == without_seconds(direct_rows(grid))
+    assert seconds < 60, f"the sweep waited {seconds:.0f} s for the frozen worker"
+    assert any(r.getMessage().startswith("lost worker") for r in caplog.records)
+
+
+@pytest.mark.slow
+def test_a_gathered_result_is_not_held_on_its_worker(client, tiny_data_dir):
+    """Held, it would be computed again if its worker were lost later in a long sweep."""
+    grid = tiny_grid(tiny_data_dir, steps=(7,))
+    held: list[int] = []
+
+    def count_held(done: int, total: int, task: object, from_cache: bool) -> None:
+        if done == total:  # the others were gathered and released; the scheduler hears soon
+            deadline = time.monotonic() + 10
+            while (
+                n := sum(map(len, client.has_what().values()))
+            ) > 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            held.append(n)
+
+    sweep.run_sweep(grid, client=client, on_done=count_held)
+    assert held and held[0] <= 1, f"{held} results of 4 still held on the workers"
 
 
 @pytest.mark.slow
@@ -273,14 +326,14 @@ def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
 def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tiny_data_dir, capsys):
     scheduler_file = tmp_path / "scheduler.json"
     common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
+    # the scheduler's and the worker's Dask settings as the README tells a user to write them
+    (tmp_path / "dask").mkdir()
+    (tmp_path / "dask" / "fashionlab.yaml").write_text(readme_block("yaml"))
+    env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask")}
     processes = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                   *common], stderr=subprocess.DEVNULL)]  # fmt: skip
+                                   *common], stderr=subprocess.DEVNULL, env=env)]  # fmt: skip
     try:
         address = _scheduler_address(scheduler_file)
-        # the worker's Dask settings as the README tells a user to write them
-        (tmp_path / "dask").mkdir()
-        (tmp_path / "dask" / "fashionlab.yaml").write_text(readme_block("yaml"))
-        env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask")}
         processes.append(subprocess.Popen([str(DASK), "worker", "--host", "127.0.0.1",
                                            "--nthreads", "1", *common],
                                           stderr=subprocess.DEVNULL, env=env))  # fmt: skip
@@ -303,6 +356,9 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
         assert len((out_dir / "sweep.csv").read_text().splitlines()) == 1 + 8
         with Client(address, timeout=30) as client:  # the README's settings reached the worker
             assert worker_environment(client) == [(None, "1")]
+            ttl = client.run_on_scheduler(dask.config.get, "distributed.scheduler.worker-ttl")
+            # a frozen worker is given up as soon as in fashionlab's own local cluster
+            assert dask.utils.parse_timedelta(ttl) == dask.utils.parse_timedelta(local.WORKER_TTL)
             # and fashionlab pinned none of its threads: a cluster the user started is left as is
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]

@@ -30,6 +30,12 @@ from typing import Any
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# A worker that sends no heartbeat for this long (its process stopped, or its machine swapping) is
+# restarted by its nanny and its tasks run elsewhere. Dask's default is 5 minutes, which a frozen
+# worker of a 90 s sweep turned into a 5-minute pause; the scheduler checks once per period, so a
+# pause lasts 30 to 60 s. Heartbeats come from each worker's event loop, which a task's numpy or
+# XLA work does not hold up: they hold no GIL while they compute.
+WORKER_TTL = "30s"
 
 
 def usable_cores() -> list[int]:
@@ -59,7 +65,8 @@ def start(n_workers: int) -> Any:
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    plugins=plugins,
-                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0"})  # fmt: skip
+                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0",
+                                                     "worker_ttl": WORKER_TTL})  # fmt: skip
     except BaseException:  # the held Ctrl-C, raised as the block ends: no one else can close it
         if cluster is not None:
             cluster.close()
