@@ -30,7 +30,7 @@ from distributed import Client
 from fashionlab import cache, cli_sweep
 from fashionlab.analysis import engine, local, remote, sweep
 from fashionlab.cli_sweep import add_parser, run
-from fashionlab.errors import FashionLabError
+from fashionlab.errors import EnvironmentFault, FashionLabError
 
 DASK = Path(sys.executable).with_name("dask")
 PULLOVER_COAT_VAL = 0.8229166666666666  # the assignment's Pullover vs Coat, 0.05, 100 steps
@@ -227,6 +227,17 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir,
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
     assert seconds < 60, f"the sweep waited {seconds:.0f} s for the frozen worker"
     assert any(r.getMessage().startswith("lost worker") for r in caplog.records)
+
+
+@pytest.mark.slow
+def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
+    """Dask's KilledWorker (a task whose workers all died running it: memory, a native crash) is
+    one line and exit status 1 at the CLI, not a traceback."""
+    task = engine.Task("crash", "k", functools.partial(os._exit, 1), {}, lambda value: None)
+    said = r"^one of the crash tasks ended the process of the worker that ran it \(out of memory"
+    with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+          engine.connect(workers=1) as crash_client, pytest.raises(EnvironmentFault, match=said)):  # fmt: skip
+        engine.run_on(crash_client, [task])
 
 
 @pytest.mark.slow

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from .. import cache
 from ..errors import UsageError
-from . import local, remote, shapes
+from . import local, lost, remote, shapes
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -100,30 +100,15 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             raise
     log.info("dask client %s", client)
     try:
-        client.subscribe_topic(LOST_TOPIC, _say_lost_worker)
+        client.subscribe_topic(lost.TOPIC, lost.say_lost_worker)
         yield client
     finally:
         with contextlib.suppress(Exception):
-            client.unsubscribe_topic(LOST_TOPIC)  # else closing sends an event to a closed client
+            client.unsubscribe_topic(lost.TOPIC)  # else closing sends an event to a closed client
             client.close()
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
-
-
-LOST_TOPIC = "all"  # the scheduler's topic for workers that join and leave
-
-
-def _say_lost_worker(event: tuple[float, Mapping[str, Any]]) -> None:
-    """Say, on the client, that a worker left unexpectedly (its process killed, or no heartbeat
-    within the scheduler's ``worker-ttl``) and that its unfinished tasks run again elsewhere:
-    otherwise a sweep pauses with nothing said while the scheduler waits for the worker."""
-    _, message = event
-    if message.get("action") != "remove-worker" or message.get("expected"):
-        return
-    again = len(message.get("processing-tasks", ())) + len(message.get("lost-computed-tasks", ()))
-    log.warning("lost worker %s: %d task%s it held run%s again on another worker",
-                message.get("worker"), again, "" if again == 1 else "s", "s" if again == 1 else "")  # fmt: skip
 
 
 def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
@@ -181,7 +166,8 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
     by_future = {future.key: task for task, future in zip(pending, futures, strict=True)}
     try:
         for future in as_completed(futures):
-            task, value = by_future[future.key], future.result()
+            task = by_future[future.key]
+            value = lost.result(future, task.namespace)
             future.release()  # held no longer on its worker: a worker lost later costs no rerun
             task.check(value)  # a task's own result of the wrong shape is a bug: never cached
             # stored as it arrives, so an interrupted run resumes from here (the lambda is
