@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import logging
 import os
@@ -195,6 +196,32 @@ def test_a_lock_that_is_a_folder_is_repaired() -> None:
     lock.path.mkdir(parents=True)
     with lock:
         assert lock.path.is_file()
+
+
+def test_a_lock_folder_holding_files_is_kept_and_the_lock_refused() -> None:
+    lock = locks.Lock("test", "k", "a test")
+    lock.path.mkdir(parents=True)
+    (lock.path / "notes.txt").write_text("the user's")
+    with pytest.raises(OSError, match="not empty"), lock:
+        pass
+    assert (lock.path / "notes.txt").read_text() == "the user's"
+
+
+def test_a_full_disk_while_the_holder_is_written_leaves_no_lock_held(monkeypatch) -> None:
+    """The holder's pid is for a waiting process to say; failing to write it must not leave the
+    lock held by a file nobody closes (the next task in the same bucket waited on itself)."""
+
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(locks.os, "pwrite", full)
+    with locks.Lock("test", "k", "a test") as lock:
+        assert lock.path.is_file()
+    fd = os.open(lock.path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if still held
+    finally:
+        os.close(fd)
 
 
 def test_a_cache_home_that_is_a_file_is_one_clear_error(

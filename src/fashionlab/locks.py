@@ -10,7 +10,6 @@ import fcntl
 import hashlib
 import logging
 import os
-import shutil
 import stat
 import time
 from collections.abc import Callable
@@ -84,10 +83,10 @@ class Lock:
     def _open(self) -> int:
         try:
             ensure_dir(self.path.parent)
-            if self.path.is_dir():
-                log.warning("replacing the folder %s, which stood where a lock file belongs",
+            if self.path.is_dir():  # an empty one is replaced; files in it are not ours to delete
+                self.path.rmdir()
+                log.warning("replaced the empty folder %s, which stood where a lock file belongs",
                             self.path)  # fmt: skip
-                shutil.rmtree(self.path, ignore_errors=True)
             return _open_plain(self.path, _CREATE)
         except (OSError, EnvironmentFault) as exc:
             if not self.spare:
@@ -113,11 +112,24 @@ class Lock:
         """Block until the lock is held; after 1 s, and every ``every`` s, say who holds it."""
         notice = notice or log.warning
         fd = self._open()
+        try:
+            self._wait(fd, notice, every)
+        except BaseException:  # a Ctrl-C while waiting: the file is closed, never left open
+            os.close(fd)
+            raise
+        self._fd = fd
+        # who holds it, for a waiting process to say; a full disk loses only that
+        if self._writable:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
+
+    def _wait(self, fd: int, notice: Callable[[str], None], every: float) -> None:
         started, said = time.monotonic(), 0.0
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return
             except BlockingIOError:
                 waited = time.monotonic() - started
                 if waited >= 1.0 and waited - said >= (every if said else 0):
@@ -126,10 +138,6 @@ class Lock:
                            f"({waited:.0f} s so far)")  # fmt: skip
                     said = waited
                 time.sleep(0.1)
-        if self._writable:
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
-        self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
