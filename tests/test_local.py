@@ -116,3 +116,37 @@ def test_a_local_workers_failed_heartbeat_stays_off_the_terminal(capfd) -> None:
     err = capfd.readouterr().err
     assert err.count("another worker error, which the user should see") == 2  # both workers
     assert "heartbeat" not in err and "Timed out during handshake" not in err
+
+
+def test_a_nannys_error_while_the_cluster_starts_is_held_and_named() -> None:
+    """Held while the local cluster starts: a failed start names the first error in its one line;
+    a start that succeeds logs them after all, so nothing is hidden."""
+    import logging
+
+    from fashionlab.analysis import worker_logs
+
+    logger = logging.getLogger(worker_logs.NANNY_LOGGER)
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    keep = Keep()
+    logger.addHandler(keep)
+    try:
+        held: list[logging.LogRecord] = []
+        with pytest.raises(RuntimeError), worker_logs.nanny_errors_held(held):
+            try:
+                raise MemoryError
+            except MemoryError:
+                logger.exception("Failed to start process")
+            raise RuntimeError("Nanny failed to start.")
+        assert seen == [] and worker_logs.first_failure(held) == "MemoryError"
+        held = []
+        with worker_logs.nanny_errors_held(held):
+            logger.error("an error the user should see")
+        assert seen == ["an error the user should see"]
+        assert worker_logs.first_failure(held) is None
+    finally:
+        logger.removeHandler(keep)

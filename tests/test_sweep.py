@@ -240,6 +240,53 @@ def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
         engine.run_on(crash_client, [task])
 
 
+BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line must name
+    "a YAML file that does not parse": ({"fashionlab.yaml": "distributed:\n  bad: [\n"}, {},
+                                        "Dask's configuration cannot be read"),
+    "a file that is not a mapping": ({"fashionlab.yaml": "hi\n"}, {}, "malformed"),
+    "a time without a unit": ({}, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "abc"},
+                              "Invalid time unit: abc"),
+    "a temporary folder that is a file": ({}, {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file"},
+                                          "Not a directory"),
+}  # fmt: skip
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", BROKEN_DASK)
+def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, tiny_data_dir):
+    """The README has users write Dask's configuration; a mistake in it, or in a DASK_*
+    variable, is one line and exit status 2, with no traceback and no worker left running."""
+    files, variables, named = BROKEN_DASK[case]
+    (tmp_path / "dask").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    for name, text in files.items():
+        (tmp_path / "dask" / name).write_text(text)
+    env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask"),
+           **{k: v.format(tmp=tmp_path) for k, v in variables.items()}}  # fmt: skip
+    argv = ["sweep", "--classes", "Pullover", "Coat", "--steps", "5", "--seeds", "1", "--workers",
+            "1", "--data-dir", str(tiny_data_dir), "--no-verify", "--json"]  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    said = [line for line in done.stderr.splitlines() if line.startswith("fashionlab sweep:")]
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert "Traceback" not in done.stderr and len(said) == 1 and named in said[0], done.stderr
+    assert "DASK_CONFIG" in said[0], said
+    deadline = time.monotonic() + 10  # a worker it started would carry this DASK_CONFIG
+    while (left := _processes_with(f"DASK_CONFIG={tmp_path}/dask")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"processes left running: {left}"
+
+
+def _processes_with(variable: str) -> list[int]:
+    """The processes whose environment holds ``variable`` (NAME=VALUE), where it can be read."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        with contextlib.suppress(OSError):
+            if variable.encode() in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+    return found
+
+
 @pytest.mark.slow
 def test_a_gathered_result_is_not_held_on_its_worker(client, tiny_data_dir):
     """Held, it would be computed again if its worker were lost later in a long sweep."""

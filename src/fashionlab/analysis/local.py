@@ -27,6 +27,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from ..errors import UsageError
+
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -60,13 +62,23 @@ def start(n_workers: int) -> Any:
 
     plugins = (*cores.plugins(usable_cores(), n_workers), worker_logs.QuietHeartbeat())
     cluster = None
+    held: list[logging.LogRecord] = []  # the nannies' records while it starts
     try:
-        with dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held():
+        with (dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held(),
+              worker_logs.nanny_errors_held(held)):  # fmt: skip
             cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    plugins=plugins,
                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0",
                                                      "worker_ttl": WORKER_TTL})  # fmt: skip
+    except (RuntimeError, ValueError, KeyError, TypeError) as exc:  # Dask's settings, as read
+        failure = worker_logs.first_failure(held)
+        reason = (f"a worker failed to start: {failure}" if failure
+                  else str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc))  # fmt: skip
+        reason = reason.split(". ")[0]  # Dask's KeyError goes on to list every unit of time
+        raise UsageError(f"the local Dask cluster did not start ({reason}); check the DASK_* "
+                         "environment variables and Dask's configuration (~/.config/dask, "
+                         "$DASK_CONFIG)") from None  # fmt: skip
     except BaseException:  # the held Ctrl-C, raised as the block ends: no one else can close it
         if cluster is not None:
             cluster.close()

@@ -8,17 +8,23 @@ busy, or fail while the cluster closes; of about a dozen cold ``fashionlab run``
 one printed it. A worker whose scheduler is really gone is reported by the client, so this record
 is dropped, and every other record is kept. This module imports Dask, so only ``local.start``
 imports it.
+
+While the local cluster starts, a nanny whose worker fails to start logs the failure with a
+traceback; those records are held, so that a failed start is one line naming the failure.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
 HEARTBEAT_FAILED = "Failed to communicate with scheduler during heartbeat"
 WORKER_LOGGER = "distributed.worker"
+NANNY_LOGGER = "distributed.nanny"
 
 
 def not_a_failed_heartbeat(record: logging.LogRecord) -> bool:
@@ -35,3 +41,31 @@ class QuietHeartbeat(WorkerPlugin):
         logger = logging.getLogger(WORKER_LOGGER)
         if not_a_failed_heartbeat not in logger.filters:
             logger.addFilter(not_a_failed_heartbeat)
+
+
+@contextlib.contextmanager
+def nanny_errors_held(held: list[logging.LogRecord]) -> Iterator[None]:
+    """The nannies' records are put in ``held`` while the block runs; if it ends without an
+    exception, they are then logged as they would have been."""
+
+    def hold(record: logging.LogRecord) -> bool:
+        held.append(record)
+        return False
+
+    logger = logging.getLogger(NANNY_LOGGER)
+    logger.addFilter(hold)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hold)
+    for record in held:
+        logger.handle(record)
+
+
+def first_failure(held: list[logging.LogRecord]) -> str | None:
+    """'MemoryError' or 'OSError: ...': the first held record's exception, if any has one."""
+    for record in held:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    return None
