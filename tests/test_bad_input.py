@@ -222,3 +222,16 @@ def test_every_flag_says_what_it_does_and_its_default() -> None:
         takes_value = takes_value and action.default is not False
         if takes_value:
             assert "default" in action.help, f"{name} {action.option_strings[0]}: {action.help}"
+
+
+def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Path) -> None:
+    """Ignored, as the XDG specification says, but a user who set it meant something by it."""
+    env = {**os.environ, "XDG_CACHE_HOME": "relcache", "HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-m", "fashionlab", "data", "--no-verify", "--json",
+                           "--data-dir", "/nonexistent"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    said = [line for line in done.stderr.splitlines() if "ignoring $XDG_CACHE_HOME" in line]
+    home = tmp_path / "home" / ".cache" / "fashionlab"
+    assert said == [f"fashionlab data: ignoring $XDG_CACHE_HOME='relcache': not an absolute path "
+                    f"(the XDG specification); the cache is {home}"], done.stderr  # fmt: skip
+    assert not (tmp_path / "relcache").exists()

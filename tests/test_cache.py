@@ -384,6 +384,8 @@ def test_a_relative_xdg_cache_home_is_ignored(value: str, monkeypatch: pytest.Mo
     monkeypatch.setenv("XDG_CACHE_HOME", value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert storage.cache_home() == tmp_path / "home" / ".cache" / "fashionlab"
+    # a user who set it means something by it, and the CLI says so; a blank value is merely unset
+    assert storage.ignored_cache_variable() == (None if value.isspace() else value)
 
 
 @pytest.mark.timeout(10)

@@ -19,7 +19,7 @@ from .cli_commands import COMMANDS
 from .cli_flags import build_parser
 from .console import STOP, interrupted, quiet_stdout, say
 from .errors import DataError, EnvironmentFault, FashionLabError
-from .storage import fault
+from .storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
 
 _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -72,6 +72,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         try:
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
+            if (ignored := ignored_cache_variable()) is not None:
+                say(f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "
+                    f"absolute path (the XDG specification); the cache is {cache_home()}")  # fmt: skip
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
                 from .analysis.engine import check_cluster
 

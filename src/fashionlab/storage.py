@@ -48,6 +48,13 @@ def cache_home() -> Path:
     return home / "fashionlab"
 
 
+def ignored_cache_variable() -> str | None:
+    """``$XDG_CACHE_HOME`` when it is set to a relative path, which ``cache_home`` ignores; the CLI
+    says so once (a blank value is merely unset)."""
+    given = os.environ.get(CACHE_VARIABLE, "")
+    return given if given.strip() and not os.path.isabs(given) else None
+
+
 def ensure_dir(folder: Path) -> Path:
     """``mkdir -p``, repairing a cache path that is a file where a folder belongs."""
     try:
