@@ -202,8 +202,11 @@ def test_a_lock_folder_holding_files_is_kept_and_the_lock_refused() -> None:
     lock = locks.Lock("test", "k", "a test")
     lock.path.mkdir(parents=True)
     (lock.path / "notes.txt").write_text("the user's")
-    with pytest.raises(OSError, match="not empty"), lock:
+    with pytest.raises(EnvironmentFault, match="is a folder with files in it.*move it away"), lock:
         pass
+    assert (lock.path / "notes.txt").read_text() == "the user's"
+    with locks.Lock("test", "k", "a test", spare=True) as spare:  # an output's: locked elsewhere
+        assert spare.path.parent == locks.spare_lock_folder()
     assert (lock.path / "notes.txt").read_text() == "the user's"
 
 
@@ -216,7 +219,12 @@ def test_a_full_disk_while_the_holder_is_written_leaves_no_lock_held(monkeypatch
 
     monkeypatch.setattr(locks.os, "pwrite", full)
     with locks.Lock("test", "k", "a test") as lock:
-        assert lock.path.is_file()
+        fd = os.open(lock.path, os.O_RDWR)
+        try:  # held all the same
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(fd)
     fd = os.open(lock.path, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError if still held

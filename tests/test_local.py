@@ -150,3 +150,14 @@ def test_a_nannys_error_while_the_cluster_starts_is_held_and_named() -> None:
         assert worker_logs.first_failure(held) is None
     finally:
         logger.removeHandler(keep)
+
+
+def test_a_worker_ttl_the_user_configured_is_kept() -> None:
+    """fashionlab's 30 s replaces only Dask's own default of 5 minutes."""
+    import dask
+
+    assert local.worker_ttl() == local.WORKER_TTL
+    with dask.config.set({"distributed.scheduler.worker-ttl": "10 minutes"}):
+        assert local.worker_ttl() == "10 minutes"
+    with dask.config.set({"distributed.scheduler.worker-ttl": None}):  # turned off
+        assert local.worker_ttl() is None

@@ -195,8 +195,8 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_d
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
     assert killed[0] not in client.run(os.getpid).values()  # the nanny starts a fresh one
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lost worker")]
-    assert len(said) == 1 and re.fullmatch(r"lost worker tcp://\S+: [1-4] tasks? it held runs? "
-                                           r"again on another worker", said[0]), said  # fmt: skip
+    assert len(said) == 1 and re.fullmatch(r"lost worker tcp://\S+ while it held [1-4] tasks?; "
+                                           r"Dask tries (it|them) again elsewhere", said[0]), said  # fmt: skip
 
 
 @pytest.mark.slow
@@ -206,27 +206,36 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir,
     cluster's worker-ttl, not Dask's 5 minutes; the row set is still complete and said so."""
     monkeypatch.setattr(local, "WORKER_TTL", "2s")
     grid = tiny_grid(tiny_data_dir, steps=(3_001,), seeds=(5, 6, 7, 8))
-    stopped: list[int] = []
+    stopped: list[tuple[int, float]] = []  # the process and when it was stopped (time.time)
     with engine.connect(workers=2) as frozen_client:
 
         def stop_a_busy_worker(done: int, total: int, task: object, from_cache: bool) -> None:
             busy = [a for a, keys in frozen_client.processing().items() if keys]
             if not stopped and busy:
-                stopped.append(frozen_client.run(os.getpid, workers=busy[:1])[busy[0]])
-                os.kill(stopped[0], signal.SIGSTOP)
+                pid = frozen_client.run(os.getpid, workers=busy[:1])[busy[0]]
+                os.kill(pid, signal.SIGSTOP)
+                stopped.append((pid, time.time()))
 
         try:
-            start = time.monotonic()
             rows = sweep.run_sweep(grid, client=frozen_client, on_done=stop_a_busy_worker)
-            seconds = time.monotonic() - start
         finally:
-            for pid in stopped:  # never leave a stopped process behind, whatever happened
-                with contextlib.suppress(ProcessLookupError):
+            for pid, _ in stopped:  # never leave a stopped process behind, whatever happened
+                if _process_state(pid) == "T":  # still ours: the nanny has not killed it yet
                     os.kill(pid, signal.SIGKILL)
     assert stopped and [row.seed for row in rows] == [5, 6, 7, 8]
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
-    assert seconds < 60, f"the sweep waited {seconds:.0f} s for the frozen worker"
-    assert any(r.getMessage().startswith("lost worker") for r in caplog.records)
+    lost = [r.created for r in caplog.records if r.getMessage().startswith("lost worker")]
+    # given up after the 2 s worker-ttl (at least 5 s with 2 workers: ten heartbeat intervals),
+    # checked every 2 s, and the nanny's few seconds to kill it; Dask's default would be 300 s
+    assert lost and lost[0] - stopped[0][1] < 60, f"said {lost} after stopping at {stopped}"
+
+
+def _process_state(pid: int) -> str | None:
+    """The state letter in /proc/PID/stat ("T" for stopped), or None for no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return None
 
 
 @pytest.mark.slow
@@ -242,12 +251,12 @@ def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
 
 BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line must name
     "a YAML file that does not parse": ({"fashionlab.yaml": "distributed:\n  bad: [\n"}, {},
-                                        "Dask's configuration cannot be read"),
-    "a file that is not a mapping": ({"fashionlab.yaml": "hi\n"}, {}, "malformed"),
+                                        "Dask's configuration cannot be read", 2),
+    "a file that is not a mapping": ({"fashionlab.yaml": "hi\n"}, {}, "malformed", 2),
     "a time without a unit": ({}, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "abc"},
-                              "Invalid time unit: abc"),
+                              "Invalid time unit: abc", 2),
     "a temporary folder that is a file": ({}, {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file"},
-                                          "Not a directory"),
+                                          "Not a directory", 1),  # the system refused
 }  # fmt: skip
 
 
@@ -256,7 +265,7 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
 def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, tiny_data_dir):
     """The README has users write Dask's configuration; a mistake in it, or in a DASK_*
     variable, is one line and exit status 2, with no traceback and no worker left running."""
-    files, variables, named = BROKEN_DASK[case]
+    files, variables, named, status = BROKEN_DASK[case]
     (tmp_path / "dask").mkdir()
     (tmp_path / "a-file").write_text("not a folder")
     for name, text in files.items():
@@ -268,7 +277,7 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
     done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     said = [line for line in done.stderr.splitlines() if line.startswith("fashionlab sweep:")]
-    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert done.returncode == status and done.stdout == "", done.stderr
     assert "Traceback" not in done.stderr and len(said) == 1 and named in said[0], done.stderr
     assert "DASK_CONFIG" in said[0], said
     deadline = time.monotonic() + 10  # a worker it started would carry this DASK_CONFIG
@@ -414,9 +423,9 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
         assert len((out_dir / "sweep.csv").read_text().splitlines()) == 1 + 8
         with Client(address, timeout=30) as client:  # the README's settings reached the worker
             assert worker_environment(client) == [(None, "1")]
-            ttl = client.run_on_scheduler(dask.config.get, "distributed.scheduler.worker-ttl")
             # a frozen worker is given up as soon as in fashionlab's own local cluster
-            assert dask.utils.parse_timedelta(ttl) == dask.utils.parse_timedelta(local.WORKER_TTL)
+            ttl = client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.worker_ttl)
+            assert ttl == dask.utils.parse_timedelta(local.WORKER_TTL)
             # and fashionlab pinned none of its threads: a cluster the user started is left as is
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]

@@ -6,6 +6,7 @@ and the one that waits says which process it waits for.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
@@ -83,18 +84,31 @@ class Lock:
     def _open(self) -> int:
         try:
             ensure_dir(self.path.parent)
-            if self.path.is_dir():  # an empty one is replaced; files in it are not ours to delete
-                self.path.rmdir()
-                log.warning("replaced the empty folder %s, which stood where a lock file belongs",
-                            self.path)  # fmt: skip
+            if self.path.is_dir():
+                self._replace_empty_folder()
             return _open_plain(self.path, _CREATE)
         except (OSError, EnvironmentFault) as exc:
             if not self.spare:
                 raise
             return self._open_spare(exc)
 
+    def _replace_empty_folder(self) -> None:
+        """A folder where the lock file belongs: replaced if empty; files in it are not ours."""
+        try:
+            self.path.rmdir()
+        except (FileNotFoundError, NotADirectoryError):  # another process replaced it meanwhile
+            return
+        except OSError as exc:
+            if exc.errno != errno.ENOTEMPTY:
+                raise
+            raise EnvironmentFault(f"{self.path} is a folder with files in it, where a lock file "
+                                   "belongs; move it away") from None  # fmt: skip
+        log.warning("replaced the empty folder %s, which stood where a lock file belongs",
+                    self.path)  # fmt: skip
+
     def _open_spare(self, cause: Exception) -> int:
-        with contextlib.suppress(OSError):  # the cache's own lock file, read-only
+        # the cache's own lock file, read-only (not a folder, not a link)
+        with contextlib.suppress(OSError, EnvironmentFault):
             fd = _open_plain(self.path, os.O_RDONLY)
             self._writable = False
             return fd

@@ -79,7 +79,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     On leaving (also on Ctrl-C) the client is closed, and so is the cluster if this started it.
     """
     check_cluster(workers, scheduler)
-    Client = _client_type()  # noqa: N806 (a class)
+    Client = _import_client()  # noqa: N806 (a class)
     cluster = None
     if scheduler is not None:
         try:
@@ -104,20 +104,19 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     finally:
         with contextlib.suppress(Exception):
             client.unsubscribe_topic(lost.TOPIC)  # else closing sends an event to a closed client
+        with contextlib.suppress(Exception):
             client.close()
         if cluster is not None:
             with contextlib.suppress(Exception):
                 cluster.close()
 
 
-def _client_type() -> Any:
+def _import_client() -> Any:
     """``distributed.Client``. Importing Dask reads its configuration files (``~/.config/dask``,
     ``$DASK_CONFIG``, which the README has users write): a broken one is one line, not a traceback."""
     try:
         from distributed import Client
-    except ImportError:
-        raise
-    except Exception as exc:  # yaml's errors, or Dask's ValueError for a file that is not a mapping
+    except ValueError as exc:  # Dask's, for a file that does not parse or is not a mapping
         raise UsageError(f"Dask's configuration cannot be read ({exc}); fix or remove that file "
                          "(Dask reads ~/.config/dask, /etc/dask and $DASK_CONFIG)") from None  # fmt: skip
     return Client

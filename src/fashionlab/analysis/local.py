@@ -27,17 +27,20 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import EnvironmentFault, FashionLabError, UsageError
 
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-# A worker that sends no heartbeat for this long (its process stopped, or its machine swapping) is
-# restarted by its nanny and its tasks run elsewhere. Dask's default is 5 minutes, which a frozen
-# worker of a 90 s sweep turned into a 5-minute pause; the scheduler checks once per period, so a
-# pause lasts 30 to 60 s. Heartbeats come from each worker's event loop, which a task's numpy or
-# XLA work does not hold up: they hold no GIL while they compute.
+# A worker that sends no heartbeat for this long (its process stopped, its machine swapping) is
+# restarted by its nanny and its tasks run elsewhere. Dask's default, 5 minutes, turned one frozen
+# worker of a 90 s sweep into a 5-minute pause; the scheduler checks once per period, and the
+# nanny waits a few seconds before killing the worker, so a pause now lasts about 35 to 65 s.
+# Heartbeats come from each worker's event loop, while its task runs in another thread, and Python
+# switches threads every 5 ms: only one C call that holds the GIL for 30 s would hold them up.
+# A worker-ttl the user's Dask configuration sets is kept.
 WORKER_TTL = "30s"
+DASK_WORKER_TTL = 300.0  # seconds: Dask's own default, which fashionlab's replaces
 
 
 def usable_cores() -> list[int]:
@@ -70,20 +73,48 @@ def start(n_workers: int) -> Any:
                                    dashboard_address=None, silence_logs=logging.ERROR,
                                    plugins=plugins,
                                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0",
-                                                     "worker_ttl": WORKER_TTL})  # fmt: skip
-    except (RuntimeError, ValueError, KeyError, TypeError) as exc:  # Dask's settings, as read
-        failure = worker_logs.first_failure(held)
-        reason = (f"a worker failed to start: {failure}" if failure
-                  else str(exc.args[0] if isinstance(exc, KeyError) and exc.args else exc))  # fmt: skip
-        reason = reason.split(". ")[0]  # Dask's KeyError goes on to list every unit of time
-        raise UsageError(f"the local Dask cluster did not start ({reason}); check the DASK_* "
-                         "environment variables and Dask's configuration (~/.config/dask, "
-                         "$DASK_CONFIG)") from None  # fmt: skip
-    except BaseException:  # the held Ctrl-C, raised as the block ends: no one else can close it
-        if cluster is not None:
+                                                     "worker_ttl": worker_ttl()})  # fmt: skip
+    except BaseException as exc:  # also the held Ctrl-C, raised as the block ends
+        if cluster is not None:  # no one else can close it
             cluster.close()
+        failure = worker_logs.first_failure(held)
+        said = _start_failure(exc, failure) if isinstance(exc, Exception) else None
+        if said is not None:
+            raise said from None
         raise
     return cluster
+
+
+def worker_ttl() -> str | float | None:
+    """``WORKER_TTL``, unless the user's Dask configuration sets a worker-ttl of its own."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    configured = dask.config.get("distributed.scheduler.worker-ttl")
+    return WORKER_TTL if parse_timedelta(configured) == DASK_WORKER_TTL else configured
+
+
+def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:
+    """The local cluster's failure to start as one line, where its cause is known: a worker that
+    failed to start (``failure``, from its nanny's held record), a setting Dask could not read (a
+    ValueError or KeyError, which Dask wraps in a RuntimeError), or the system refusing (an
+    OSError); else None, for the exception to go on as it is."""
+    cause = exc.__cause__ if isinstance(exc, RuntimeError) and exc.__cause__ else exc
+    if failure is not None:
+        reason = f"a worker failed to start: {failure}"
+    elif isinstance(cause, KeyError) and cause.args:  # parse_timedelta's lists every unit next
+        reason = str(cause.args[0]).split(". ")[0]
+    elif isinstance(cause, (ValueError, OSError)):
+        reason = str(cause)
+    else:
+        return None
+    line = (f"the local Dask cluster did not start ({reason}); check the DASK_* environment "
+            "variables and Dask's configuration (~/.config/dask, $DASK_CONFIG)")  # fmt: skip
+    return (
+        EnvironmentFault(line)
+        if isinstance(cause, OSError) and failure is None
+        else UsageError(line)
+    )
 
 
 @contextlib.contextmanager

@@ -27,9 +27,13 @@ def say_lost_worker(event: tuple[float, Mapping[str, Any]]) -> None:
     _, message = event
     if message.get("action") != "remove-worker" or message.get("expected"):
         return
-    again = len(message.get("processing-tasks", ())) + len(message.get("lost-computed-tasks", ()))
-    log.warning("lost worker %s: %d task%s it held run%s again on another worker",
-                message.get("worker"), again, "" if again == 1 else "s", "s" if again == 1 else "")  # fmt: skip
+    held = len(message.get("processing-tasks", ())) + len(message.get("lost-computed-tasks", ()))
+    if held:
+        log.warning("lost worker %s while it held %d task%s; Dask tries %s again elsewhere",
+                    message.get("worker"), held, "" if held == 1 else "s",
+                    "it" if held == 1 else "them")  # fmt: skip
+    else:
+        log.warning("lost worker %s (it held no tasks)", message.get("worker"))
 
 
 def result(future: Any, what: str) -> Any:
@@ -44,6 +48,6 @@ def result(future: Any, what: str) -> Any:
         which = "the worker" if tries == 1 else f"each of the {tries} workers"
         raise EnvironmentFault(
             f"one of the {what} tasks ended the process of {which} that ran it (out of memory, "
-            "or a crash in native code); see the workers' messages above, and if memory is "
-            "short, run fewer workers at once"
+            "a crash in native code, or no heartbeat within the scheduler's worker-ttl); if "
+            "memory is short, run fewer workers at once"
         ) from None
