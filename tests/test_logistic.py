@@ -242,3 +242,39 @@ def test_probability_is_scikit_learns_for_the_same_weights() -> None:
     oracle.classes_, oracle.intercept_, oracle.coef_ = np.array([0, 1]), theta[0], theta[1:].T
     np.testing.assert_allclose(probability(theta, X).ravel(), oracle.predict_proba(X)[:, 1],
                                rtol=1e-12)  # fmt: skip
+
+
+def test_labels_as_a_row_or_a_column_give_the_same_run() -> None:
+    """(n,) labels against (n, 1) probabilities broadcast to an (n, n) matrix: a loss of thousands
+    and a theta of the wrong shape, with no error (a library user's finding)."""
+    rng = np.random.default_rng(6)
+    X = rng.uniform(size=(300, 5))
+    y = (X[:, 0] > 0.5).astype(int).reshape(-1, 1)
+    column, row = logistic_regression(X, y, 0.05, 20), logistic_regression(X, y.ravel(), 0.05, 20)
+    np.testing.assert_array_equal(column[0], row[0])
+    assert column[1:] == row[1:]
+    h = sigmoid(bias_trick(X) @ column[0])
+    assert binary_cross_entropy(y.ravel(), h) == binary_cross_entropy(y, h)
+    assert np.isclose(
+        binary_cross_entropy(y, h.ravel()), log_loss(y.ravel(), h.ravel()), rtol=1e-12
+    )
+    theta = rng.normal(size=(6, 1))
+    gradient = binary_cross_entropy_derivative(bias_trick(X), y, theta)
+    flat = binary_cross_entropy_derivative(bias_trick(X), y, theta.ravel())
+    assert flat.shape == (6,)
+    np.testing.assert_array_equal(flat, gradient.ravel())
+    with pytest.raises(ValueError, match=r"as many values, got shapes \(299,\) and \(300, 1\)"):
+        binary_cross_entropy(y.ravel()[:-1], h)
+    with pytest.raises(ValueError, match="as many values"):
+        accuracy(y, np.array([0.9]))  # one probability is not a prediction for every row
+
+
+@pytest.mark.parametrize("labels", [(1, 2), (-1, 1), (0, 0.5)])
+def test_labels_other_than_0_and_1_are_refused(labels) -> None:
+    """With labels 1 and 2 the loss went negative; with -1 and 1 validation accuracy was 0."""
+    X = np.random.default_rng(7).uniform(size=(100, 3))
+    y = np.where(X[:, :1] > 0.5, labels[1], labels[0])
+    with pytest.raises(ValueError, match=r"y_train must hold labels 0 and 1 only"):
+        logistic_regression(X, y, 0.05, 3)
+    with pytest.raises(ValueError, match=r"y_val must hold labels 0 and 1 only"):
+        gradient_descent(X, (y > labels[0]).astype(int), X, y, 0.05, 3)

@@ -114,3 +114,37 @@ def test_split_rows_are_where_pair_split_takes_its_rows(frame: pd.DataFrame, see
     assert rows.classes == split.classes
     for part in ("train", "heldout", "val"):
         assert np.array_equal(pixels[getattr(rows, part)], getattr(split, f"X_{part}"))
+
+
+def test_each_part_of_the_split_gets_its_own_size() -> None:
+    """The assignment's code gave the test part ``validation_size`` of the rows and the
+    validation part ``test_size``; at its equal sizes the split is the same (tested above)."""
+    X, y = np.arange(40).reshape(20, 2), np.arange(20)
+    parts = train_test_validation_split(X, y, test_size=0.1, validation_size=0.3)
+    assert [len(part) for part in parts] == [12, 12, 2, 2, 6, 6]
+    assert parts[5].tolist() == list(range(14, 20))  # the validation rows come last
+    ours = train_test_validation_split(X, y)
+    theirs = reference.train_test_validation_split(X, y)
+    assert all(np.array_equal(a, b) for a, b in zip(ours, theirs, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("sizes", "rows", "said"),
+    [
+        ((0.2, 0.2), 19, "X and y must have as many rows, got 20 and 19"),
+        ((1.5, 0.2), 20, r"test_size must be a fraction in \[0, 1\), got 1.5"),
+        ((0.2, -0.1), 20, r"validation_size must be a fraction in \[0, 1\), got -0.1"),
+        ((0.6, 0.6), 20, "must leave rows to train on, got 0.6 \\+ 0.6"),
+    ],
+)
+def test_a_split_that_cannot_be_made_is_refused(sizes, rows, said) -> None:
+    X, y = np.zeros((20, 2)), np.zeros(rows)
+    with pytest.raises(ValueError, match=said):
+        train_test_validation_split(X, y, *sizes)
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (784,)])
+def test_flatten_refuses_what_is_not_a_stack_of_images(shape) -> None:
+    """A single 28 x 28 image came back as (28, 28), and 784 values as (784, 1)."""
+    with pytest.raises(ValueError, match=r"a stack of shape \(n, 28, 28\), got shape"):
+        flatten(np.zeros(shape))

@@ -25,17 +25,26 @@ _PIXEL_COLUMN = re.compile("z[0-9]+")  # the assignment's df.filter(regex=...)
 
 
 def normalize(images: np.ndarray) -> np.ndarray:
-    """Scale pixels from [0, 255] to [0, 1]: img_norm = img / 255 (float64, as in the assignment)."""
+    """Scale pixels from [0, 255] to [0, 1]: img_norm = img / 255 (float64 for the uint8 images, as
+    in the assignment; float32 images stay float32)."""
     return images / 255.0
 
 
 def flatten(images: np.ndarray) -> np.ndarray:
-    """Reshape (n, 28, 28) images to (n, 784) row vectors."""
+    """Reshape (n, 28, 28) images to (n, 784) row vectors (a single image is ``images[None]``)."""
+    if np.ndim(images) != 3:
+        raise ValueError(
+            f"images must be a stack of shape (n, 28, 28), got shape {np.shape(images)}"
+        )
     return images.reshape(images.shape[0], -1)
 
 
 def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> pd.DataFrame:
-    """A frame with columns ``z0 ... z{d-1}``, ``label`` and ``class``, built in one block."""
+    """A frame with columns ``z0 ... z{d-1}``, ``label`` and ``class``, built in one block.
+
+    The frame's vector columns share memory with ``vectors`` (no copy: 376 MB for the training
+    images): writing to one changes the other. Pass ``vectors.copy()`` to keep them apart.
+    """
     columns = [f"{prefix}{i}" for i in range(vectors.shape[1])]
     frame = pd.DataFrame(vectors, columns=columns, copy=False)  # a view: no 376 MB copy
     frame["label"] = labels
@@ -104,9 +113,22 @@ def subset_rows(
 def train_test_validation_split(
     X: np.ndarray, y: np.ndarray, test_size: float = 0.20, validation_size: float = 0.20
 ) -> tuple[np.ndarray, ...]:
-    """Split by position into train / test / validation (60 / 20 / 20 by default)."""
+    """Split by position into train / test / validation (60 / 20 / 20 by default).
+
+    The assignment's code ends the test part at ``(1 - test_size) * n``, which gives it
+    ``validation_size`` of the rows and the validation part ``test_size``; with its equal sizes
+    that is the same split, which this one reproduces, while each part here gets its own size.
+    """
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have as many rows, got {len(X)} and {len(y)}")
+    for name, size in (("test_size", test_size), ("validation_size", validation_size)):
+        if not 0.0 <= size < 1.0:
+            raise ValueError(f"{name} must be a fraction in [0, 1), got {size!r}")
+    if test_size + validation_size >= 1.0:
+        raise ValueError(f"test_size + validation_size must leave rows to train on, got "
+                         f"{test_size!r} + {validation_size!r}")  # fmt: skip
     train_end = int((1.0 - test_size - validation_size) * X.shape[0])
-    test_end = int((1.0 - test_size) * X.shape[0])
+    test_end = int((1.0 - validation_size) * X.shape[0])
     validation_end = int(1.0 * X.shape[0])
     return (
         X[:train_end],

@@ -22,12 +22,26 @@ StepCallback = Callable[[int, int, dict[str, float]], None]
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """h = 1 / (1 + e^(-z)) (eq. 6), finite and warning-free for any real z, dtype kept."""
+    z = np.asarray(z)
     e = np.exp(-np.abs(z))  # e^(-|z|) is in (0, 1]: it can never overflow
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
+def paired(y: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``y`` in the shape of ``h``: labels (n,) and probabilities (n, 1), or the reverse, would
+    otherwise broadcast to an (n, n) matrix and give a wrong number with no error."""
+    y, h = np.asarray(y), np.asarray(h)
+    if y.shape == h.shape:
+        return y
+    if y.size != h.size:
+        raise ValueError(f"labels and probabilities must hold as many values, got shapes "
+                         f"{y.shape} and {h.shape}")  # fmt: skip
+    return y.reshape(h.shape)
+
+
 def binary_cross_entropy(y: np.ndarray, h: np.ndarray) -> float:
     """J = -(1/n) sum[y log h + (1 - y) log(1 - h)] (eq. 8), finite even at h in {0, 1}."""
+    y = paired(y, h)
     n = len(y)
     eps = np.finfo(np.result_type(h, np.float32)).eps  # the clip scikit-learn's log_loss uses
     h = np.clip(h, eps, 1 - eps)
@@ -36,7 +50,7 @@ def binary_cross_entropy(y: np.ndarray, h: np.ndarray) -> float:
 
 def bce_gradient(X: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
     """grad J = (1/n) X^T (H - Y) (eq. 9), given the forward pass H already computed."""
-    return X.T @ (h - y) / len(y)
+    return X.T @ (h - paired(y, h)) / len(y)
 
 
 def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
@@ -48,7 +62,7 @@ def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndar
 
 def predict(h: np.ndarray) -> np.ndarray:
     """pred = round(h) (eq. 7), with h = 0.5 going to 1."""
-    return (h >= 0.5).astype(np.int64)
+    return (np.asarray(h) >= 0.5).astype(np.int64)
 
 
 def probability(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -58,7 +72,7 @@ def probability(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 def accuracy(y: np.ndarray, h: np.ndarray) -> float:
     """The fraction of correct predictions; ``h`` may be probabilities or 0/1 predictions."""
-    return float(np.mean(np.ravel(y) == np.ravel(predict(h))))
+    return float(np.mean(np.ravel(paired(y, h)) == np.ravel(predict(h))))
 
 
 @dataclass
@@ -81,9 +95,13 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
 
 
 def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:
-    """Images and labels must pair up row by row."""
+    """Images and labels must pair up row by row, and the labels be 0 and 1 (the second class)."""
     if len(X) != len(y):
         raise ValueError(f"{names} must have as many rows, got {len(X)} and {len(y)}")
+    if not np.isin(y, (0, 1)).all():
+        found = np.unique(np.asarray(y))[:5].tolist()
+        raise ValueError(f"{names.split()[-1]} must hold labels 0 and 1 only, got values such as "
+                         f"{found}")  # fmt: skip
 
 
 def descend(
@@ -102,6 +120,8 @@ def descend(
     """
     check_schedule(learning_rate, steps)
     check_rows(X_train, y_train, "X_train and y_train")
+    if validation is not None:
+        check_rows(*validation, "X_val and y_val")
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in inf and NaN
         return _descend(X_train, y_train, learning_rate, steps, validation, callback)
 
@@ -203,7 +223,9 @@ def logistic_regression(
 ) -> tuple[np.ndarray, list[float], list[float], list[float], list[float]]:
     """The assignment's function: bias trick, 60/20/20 split, then ``gradient_descent``.
 
-    Returns ``theta, train_losses, train_accuracies, val_losses, val_accuracies``.
+    Returns ``theta, train_losses, train_accuracies, val_losses, val_accuracies``. As in the
+    assignment's loop, each loss and accuracy is measured before that step's update: the last
+    ones are those of the weights before the final step, not of the ``theta`` returned.
     """
     X_train, y_train, _, _, X_val, y_val = train_test_validation_split(bias_trick(X), y)
     return gradient_descent(X_train, y_train, X_val, y_val, learning_rate, num_steps, callback)

@@ -123,6 +123,24 @@ def check_settings(epochs: int, patience: int, batch_size: int) -> None:
         check_count(name, value)
 
 
+def check_data(X: np.ndarray, y: np.ndarray, validation_split: float | None) -> None:
+    """Rows that pair up, class labels 0-9, and a split that leaves rows on both sides (None:
+    validation rows were given instead); Keras would misread the others without an error."""
+    labels = np.unique(np.asarray(y))
+    if (
+        labels.size == 0
+        or labels[0] < 0
+        or labels[-1] > 9
+        or not np.all(labels == labels.astype(int))
+    ):
+        raise ValueError(f"y must hold class labels 0-9 (0 and 1 for a pair), got values such as "
+                         f"{labels[:5].tolist()}")  # fmt: skip
+    if len(X) != len(y):
+        raise ValueError(f"X and y must have as many rows, got {len(X)} and {len(y)}")
+    if validation_split is not None and not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be a fraction in (0, 1), got {validation_split!r}")
+
+
 def fit(
     X: np.ndarray,
     y: np.ndarray,
@@ -140,9 +158,12 @@ def fit(
 
     The validation rows are ``validation`` when given, else the last ``validation_split`` of
     ``X`` (Keras's ``validation_split``, as the assignment asks). Labels 0/1 give the sigmoid
-    network; labels 0-9 the softmax one.
+    network; labels 0-9 the softmax one. ``seed`` seeds Keras through
+    ``keras.utils.set_random_seed``, which also reseeds Python's ``random`` and numpy's global
+    generator: draw from a ``np.random.default_rng`` of your own to keep yours.
     """
     check_settings(epochs, patience, batch_size)
+    check_data(X, y, validation_split if validation is None else None)
     keras = keras_module()
     keras.utils.set_random_seed(seed)
     n_outputs = 1 if int(np.max(y)) <= 1 else int(np.max(y)) + 1
