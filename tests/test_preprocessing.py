@@ -148,3 +148,18 @@ def test_flatten_refuses_what_is_not_a_stack_of_images(shape) -> None:
     """A single 28 x 28 image came back as (28, 28), and 784 values as (784, 1)."""
     with pytest.raises(ValueError, match=r"a stack of shape \(n, 28, 28\), got shape"):
         flatten(np.zeros(shape))
+
+
+def test_a_pair_missing_from_the_frame_is_refused() -> None:
+    """It came back as one class, every label 0, with no word."""
+    frame = pd.DataFrame(np.zeros((4, 784)), columns=PIXEL_COLUMNS)
+    frame["label"], frame["class"] = 1, "Trouser"
+    with pytest.raises(ValueError, match="no rows of class 'Bag': a pair needs both"):
+        get_data_subset(frame, ["Trouser", "Bag"])
+
+
+def test_the_lazy_exports_are_listed_for_tab_completion() -> None:
+    import fashionlab
+
+    assert {"load_fashion_mnist", "logistic_regression", "to_dataframe"} <= set(dir(fashionlab))
+    assert "importlib" not in dir(fashionlab)

@@ -93,6 +93,9 @@ def get_data_subset(
     # the rows of the whole frame first (which copies every column)
     data = df[columns].to_numpy()[rows]
     labels = (df["class"].to_numpy()[rows] == second).astype(np.int64)
+    if not 0 < labels.sum() < len(labels):  # a frame that holds only one of the two classes
+        missing = first if labels.all() else second
+        raise ValueError(f"the frame has no rows of class {missing!r}: a pair needs both")
     return data, labels.reshape(-1, 1)
 
 
@@ -142,7 +145,8 @@ def train_test_validation_split(
 
 def bias_trick(X: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
     """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1), in ``dtype`` if given (cast as it is
-    copied), else in float64 or X's wider type."""
+    copied, within the same kind: float64 to float32, not float to int), else in float64 or X's
+    wider type."""
     return np.hstack((np.ones((X.shape[0], 1), dtype or np.float64), X), dtype=dtype)
 
 
