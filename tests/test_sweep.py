@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import dask
+import numpy as np
 import pytest
 from distributed import Client
 
@@ -152,6 +153,24 @@ def test_grid_validates_and_counts(tiny_data_dir):
         tiny_grid(
             tiny_data_dir, pairs=(("Pullover", "Coat"), ("Trouser", "Bag"), ("coat", "pullover"))
         )
+
+
+def test_a_grid_built_in_python_takes_arrays_and_refuses_single_values(tiny_data_dir):
+    """What a library user passes: numpy arrays work as lists do; a bare pair, a single number,
+    and the network's patience or batch size out of range are refused by name."""
+    from_arrays = tiny_grid(tiny_data_dir, learning_rates=np.array([0.05, 0.5]),
+                            steps=np.array([5, 50]), seeds=np.arange(1, 3))  # fmt: skip
+    assert from_arrays == tiny_grid(tiny_data_dir, learning_rates=(0.05, 0.5), steps=(5, 50),
+                                    seeds=(1, 2))  # fmt: skip
+    assert [type(v) for v in from_arrays.steps] == [int, int]
+    for settings, said in [
+        ({"pairs": ("Trouser", "Ankle boot")}, r"--classes: pairs must be pairs of class names"),
+        ({"steps": 5}, r"--steps: a sequence of values, got 5"),
+        ({"model": "nn", "patience": 0}, r"--patience: each must be an integer between 1 and"),
+        ({"model": "nn", "batch_size": -5}, r"--batch-size: each must be an integer between 1"),
+    ]:
+        with pytest.raises(ValueError, match=said):
+            tiny_grid(tiny_data_dir, **settings)
 
 
 def test_task_keys_are_deterministic_and_distinct(tiny_data_dir):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +62,11 @@ class Grid:
     verify: bool = True
 
     def __post_init__(self) -> None:
+        for name, flag in FIELD_FLAGS.items():  # a numpy array or a list is fine; one value is not
+            object.__setattr__(self, name, _as_tuple(flag, getattr(self, name)))
+        if any(isinstance(pair, str) for pair in self.pairs):
+            raise UsageError(f"argument --classes: pairs must be pairs of class names such as "
+                             f"(('Pullover', 'Coat'),), got {self.pairs!r}")  # fmt: skip
         if self.model not in MODELS:
             raise UsageError(f"argument --model: must be one of {', '.join(MODELS)}, "
                              f"got {self.model!r}")  # fmt: skip
@@ -91,6 +96,8 @@ class Grid:
         _integers("--steps", self.steps, 1, MAX_STEPS)
         _integers("--epochs", self.epochs, 1, MAX_EPOCHS)
         _integers("--seeds", self.seeds, 0, MAX_SEED)
+        _integers("--patience", (self.patience,), 1, MAX_EPOCHS)
+        _integers("--batch-size", (self.batch_size,), 1, 100_000)
 
     @property
     def lengths(self) -> tuple[int, ...]:
@@ -100,6 +107,17 @@ class Grid:
     def size(self) -> int:
         """The number of rows."""
         return len(self.pairs) * len(self.learning_rates) * len(self.lengths) * len(self.seeds)
+
+
+FIELD_FLAGS = {"pairs": "--classes", "learning_rates": "--learning-rates", "steps": "--steps",
+               "epochs": "--epochs", "seeds": "--seeds"}  # fmt: skip
+
+
+def _as_tuple(flag: str, values: Any) -> tuple[Any, ...]:
+    """A grid field as a tuple of plain Python values (numpy scalars unwrapped)."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+        raise UsageError(f"argument {flag}: a sequence of values, got {values!r}")
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in values)
 
 
 def _distinct(flag: str, values: Sequence[Any]) -> None:
