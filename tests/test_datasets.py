@@ -190,3 +190,9 @@ def test_a_file_missing_from_the_environment_variables_folder_names_the_variable
     monkeypatch.setenv("FASHIONLAB_DATA", str(tmp_path / "empty"))
     with pytest.raises(DataError, match=r"^\$FASHIONLAB_DATA .*empty: train-images.* is missing"):
         locate(verify=False)
+
+
+def test_verify_must_be_a_bool() -> None:
+    """verify="no" would have verified: a string is truthy."""
+    with pytest.raises(TypeError, match="verify must be True or False, got 'no'"):
+        load_fashion_mnist("/nonexistent", verify="no")  # type: ignore[arg-type]

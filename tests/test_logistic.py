@@ -278,3 +278,11 @@ def test_labels_other_than_0_and_1_are_refused(labels) -> None:
         logistic_regression(X, y, 0.05, 3)
     with pytest.raises(ValueError, match=r"y_val must hold labels 0 and 1 only"):
         gradient_descent(X, (y > labels[0]).astype(int), X, y, 0.05, 3)
+
+
+def test_fit_to_convergence_refuses_no_steps() -> None:
+    """max_steps=0 returned the zero theta as a converged fit."""
+    X = bias_trick(np.random.default_rng(8).uniform(size=(20, 3)))
+    y = (X[:, 1:2] > 0.5).astype(int)
+    with pytest.raises(ValueError, match="max_steps must be an integer >= 1, got 0"):
+        fit_to_convergence(X, y, X, y, max_steps=0)

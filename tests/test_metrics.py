@@ -16,6 +16,7 @@ from fashionlab.analysis.metrics import (
     compare,
     error_count,
     mcnemar_exact,
+    mcnemar_p,
     mean_sd,
     paired_outcome,
     percent,
@@ -262,3 +263,11 @@ def test_two_sample_p_is_fishers_exact_test() -> None:
     assert p == pytest.approx(stats.fisher_exact([[1997, 403], [1605, 395]]).pvalue)
     assert 0.005 < p < 0.02
     assert two_sample_p(90, 100, 90, 100) == 1.0
+
+
+def test_impossible_counts_and_p_values_are_refused() -> None:
+    """A negative count gave p = 1, and a NaN p was taken for a decision ("better")."""
+    with pytest.raises(ValueError, match="counts of rows must be >= 0, got -3 and 2"):
+        mcnemar_p(-3, 2)
+    with pytest.raises(ValueError, match="p_value must be in"):
+        paired_outcome(10, 2, p_value=float("nan"))

@@ -102,6 +102,8 @@ def mcnemar_exact(a_correct: np.ndarray, b_correct: np.ndarray) -> McNemar:
 
 def mcnemar_p(only_first: int, only_second: int) -> float:
     """McNemar's exact two-sided p from the rows right for one model only, and for the other."""
+    if min(only_first, only_second) < 0:
+        raise ValueError(f"counts of rows must be >= 0, got {only_first} and {only_second}")
     if only_first + only_second == 0:
         return 1.0
     # Binomial(b + c, 1/2) is symmetric: the two-sided p is twice the smaller tail, capped at 1
@@ -156,6 +158,8 @@ def paired_outcome(
     "undecided"."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if not 0 <= p_value <= 1:  # NaN too: it is below no alpha, and was taken for a decision
+        raise ValueError(f"p_value must be in [0, 1], got {p_value!r}")
     if p_value >= alpha or only_first == only_second:
         return "undecided"
     return "better" if only_first > only_second else "worse"

@@ -278,6 +278,8 @@ def load_fashion_mnist(
     (train_images, train_labels), (test_images, test_labels)
         Shapes (60000, 28, 28), (60000,), (10000, 28, 28), (10000,); labels in 0-9.
     """
+    if not isinstance(verify, bool):  # verify="no" would verify, and a user meant the opposite
+        raise TypeError(f"verify must be True or False, got {verify!r}")
     found = locate(data_dir, verify=verify)
     return (
         (found["train_images"].array, found["train_labels"].array),
