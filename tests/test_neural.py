@@ -94,3 +94,11 @@ def test_fit_refuses_what_it_would_misread(y, split, said) -> None:
     X = np.random.default_rng(0).uniform(size=(100, 784)).astype(np.float32)
     with pytest.raises(ValueError, match=said):
         neural.fit(X, y, epochs=1, patience=1, batch_size=32, seed=0, validation_split=split)
+
+
+@pytest.mark.parametrize(("seed", "said"), [(-1, "seed must be an integer >= 0, got -1"),
+                                            (2**31, "seed must be at most 2,147,483,647")])  # fmt: skip
+def test_fit_refuses_a_seed_keras_cannot_take(seed, said) -> None:
+    X, y = np.zeros((10, 784), dtype=np.float32), np.array([0, 1] * 5)
+    with pytest.raises(ValueError, match=said):
+        neural.fit(X, y, epochs=1, patience=1, batch_size=2, seed=seed)

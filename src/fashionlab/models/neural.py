@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_count
-from ..config import NN_HIDDEN_UNITS, NN_LEARNING_RATE, keras_backend
+from ..config import MAX_NN_SEED, NN_HIDDEN_UNITS, NN_LEARNING_RATE, keras_backend
 
 HIDDEN_UNITS = NN_HIDDEN_UNITS
 ACTIVATION = "relu"
@@ -118,9 +118,12 @@ class NetworkRun:
     activation: str = ACTIVATION
 
 
-def check_settings(epochs: int, patience: int, batch_size: int) -> None:
+def check_settings(epochs: int, patience: int, batch_size: int, seed: int = 0) -> None:
     for name, value in (("epochs", epochs), ("patience", patience), ("batch_size", batch_size)):
         check_count(name, value)
+    check_count("seed", seed, least=0)
+    if seed > MAX_NN_SEED:
+        raise ValueError(f"seed must be at most {MAX_NN_SEED:,} (Keras's limit), got {seed!r}")
 
 
 def check_data(X: np.ndarray, y: np.ndarray, validation_split: float | None) -> None:
@@ -162,7 +165,7 @@ def fit(
     ``keras.utils.set_random_seed``, which also reseeds Python's ``random`` and numpy's global
     generator: draw from a ``np.random.default_rng`` of your own to keep yours.
     """
-    check_settings(epochs, patience, batch_size)
+    check_settings(epochs, patience, batch_size, seed)
     check_data(X, y, validation_split if validation is None else None)
     keras = keras_module()
     keras.utils.set_random_seed(seed)
