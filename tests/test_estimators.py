@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +178,16 @@ def test_no_warnings_from_a_healthy_fit() -> None:
         make_pipeline(StandardScaler(), LogisticRegressionGD(learning_rate=1.0)).fit(X, y).predict(
             X
         )
+
+
+@pytest.mark.slow
+def test_the_readmes_library_example_prints_what_it_says(real_data_dir, tmp_path) -> None:
+    """The README's Python block, run as a user would, prints the values its comments show."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    (block,) = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    shown = re.findall(r"^print\(.*\)  # (.+)$", block, re.MULTILINE)
+    env = {**os.environ, "FASHIONLAB_DATA": str(real_data_dir)}
+    done = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert len(shown) == 2 and done.stdout.splitlines() == shown, (done.stdout, shown)
