@@ -163,3 +163,10 @@ def test_the_lazy_exports_are_listed_for_tab_completion() -> None:
 
     assert {"load_fashion_mnist", "logistic_regression", "to_dataframe"} <= set(dir(fashionlab))
     assert "importlib" not in dir(fashionlab)
+
+
+def test_one_class_name_where_a_pair_belongs_is_echoed_whole() -> None:
+    """It was echoed letter by letter: ['T', 'r', 'o', 'u', 's', 'e', 'r']."""
+    with pytest.raises(ValueError, match=r"need exactly two classes, such as \['Pullover', "
+                                         r"'Coat'\], got 'Trouser'; valid classes"):  # fmt: skip
+        get_data_subset(pd.DataFrame(), "Trouser")
