@@ -69,7 +69,9 @@ def resolve_pair(classes: Sequence[str]) -> tuple[str, str]:
     """Validate a pair of distinct class names and return their official spellings."""
     if isinstance(classes, str) or len(classes) != 2:
         valid = ", ".join(repr(c) for c in CLASS_NAMES)
-        given = repr(classes) if isinstance(classes, str) else repr(list(classes))  # not its letters
+        given = (
+            repr(classes) if isinstance(classes, str) else repr(list(classes))
+        )  # not its letters
         raise UsageError(f"need exactly two classes, such as ['Pullover', 'Coat'], got {given}; "
                          f"valid classes: {valid}")  # fmt: skip
     first, second = (canonical_class(c) for c in classes)
