@@ -19,6 +19,7 @@ from fashionlab.data.preprocessing import (
     to_dataframe,
     train_test_validation_split,
 )
+from fashionlab.errors import DataError
 
 
 @pytest.fixture
@@ -154,7 +155,7 @@ def test_a_pair_missing_from_the_frame_is_refused() -> None:
     """It came back as one class, every label 0, with no word."""
     frame = pd.DataFrame(np.zeros((4, 784)), columns=PIXEL_COLUMNS)
     frame["label"], frame["class"] = 1, "Trouser"
-    with pytest.raises(ValueError, match="no rows of class 'Bag': a pair needs both"):
+    with pytest.raises(DataError, match="the data hold no Bag images: a pair needs both classes"):
         get_data_subset(frame, ["Trouser", "Bag"])
 
 

@@ -99,7 +99,7 @@ def get_data_subset(
     labels = (df["class"].to_numpy()[rows] == second).astype(np.int64)
     if not 0 < labels.sum() < len(labels):  # a frame that holds only one of the two classes
         missing = first if labels.all() else second
-        raise ValueError(f"the frame has no rows of class {missing!r}: a pair needs both")
+        raise DataError(f"the data hold no {missing} images: a pair needs both classes")
     return data, labels.reshape(-1, 1)
 
 
