@@ -1,12 +1,14 @@
-"""The library's two argument rules, one wording each: a count is an integer (Python's or numpy's,
-never a bool) of at least some value; a rate is a finite number above 0. Each error names the
-argument and echoes its value. (The CLI checks its flags itself, naming the flag.)
+"""The library's argument rules, one wording each: a count is an integer (Python's or numpy's,
+never a bool) of at least some value; a rate is a finite number above 0; images and labels pair
+up row by row. Each error names the arguments and echoes the values. (The CLI checks its flags
+itself, naming the flag.)
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sized
 
 
 def check_count(name: str, value: object, least: int = 1) -> None:
@@ -18,3 +20,9 @@ def check_rate(name: str, value: object) -> None:
     if (isinstance(value, bool) or not isinstance(value, numbers.Real)
             or not math.isfinite(value) or value <= 0):  # fmt: skip
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def check_rows(X: Sized, y: Sized, names: str = "X and y") -> None:
+    """Images and labels pair up row by row (``names``: the caller's words for the two)."""
+    if len(X) != len(y):
+        raise ValueError(f"{names} must have as many rows, got {len(X)} and {len(y)}")

@@ -209,8 +209,10 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _pair_flag(nn, ["Pullover", "Coat"])
     _training_flags(nn, Config.epochs, Config.patience)
     nn.add_argument(
-        "--batch-size", type=integer(1, 100_000), default=Config.batch_size, metavar="N",
-        help=f"rows per gradient step, 1 to 100,000 (default {Config.batch_size})",
+        "--batch-size", type=integer(1, defaults.MAX_BATCH_SIZE), default=Config.batch_size,
+        metavar="N",
+        help=f"rows per gradient step, 1 to {defaults.MAX_BATCH_SIZE:,} "
+             f"(default {Config.batch_size})",
     )  # fmt: skip
     _add_data_flags(nn)
     nn.add_argument("--plot", type=folder_path, metavar="DIR", help="write loss/accuracy curves")

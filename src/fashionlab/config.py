@@ -52,6 +52,7 @@ INTERACTIVE_POINTS = 2000  # points of the hover map in the page
 # The largest values a flag takes (a typo of a few digits more is refused, not run for days)
 MAX_STEPS = 1_000_000
 MAX_EPOCHS = 10_000
+MAX_BATCH_SIZE = 100_000
 MAX_SEED = 2**32 - 1  # numpy's legacy seeds and JAX's keys: the sweep's seeds
 MAX_NN_SEED = 2**31 - 1  # Keras's seeds
 

@@ -26,6 +26,7 @@ from .. import cache
 from ..checks import check_rate
 from ..config import (
     LEARNING_RATE,
+    MAX_BATCH_SIZE,
     MAX_EPOCHS,
     MAX_SEED,
     MAX_STEPS,
@@ -97,7 +98,7 @@ class Grid:
         _integers("--epochs", self.epochs, 1, MAX_EPOCHS)
         _integers("--seeds", self.seeds, 0, MAX_SEED)
         _integers("--patience", (self.patience,), 1, MAX_EPOCHS)
-        _integers("--batch-size", (self.batch_size,), 1, 100_000)
+        _integers("--batch-size", (self.batch_size,), 1, MAX_BATCH_SIZE)
 
     @property
     def lengths(self) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from ..checks import check_rows
 from ..config import SHUFFLE_SEED
 from ..errors import DataError, UsageError
 from .datasets import CLASS_NAMES
@@ -69,9 +70,7 @@ def resolve_pair(classes: Sequence[str]) -> tuple[str, str]:
     """Validate a pair of distinct class names and return their official spellings."""
     if isinstance(classes, str) or len(classes) != 2:
         valid = ", ".join(repr(c) for c in CLASS_NAMES)
-        given = (
-            repr(classes) if isinstance(classes, str) else repr(list(classes))
-        )  # not its letters
+        given = repr(classes if isinstance(classes, str) else list(classes))  # not its letters
         raise UsageError(f"need exactly two classes, such as ['Pullover', 'Coat'], got {given}; "
                          f"valid classes: {valid}")  # fmt: skip
     first, second = (canonical_class(c) for c in classes)
@@ -126,8 +125,7 @@ def train_test_validation_split(
     ``validation_size`` of the rows and the validation part ``test_size``; with its equal sizes
     that is the same split, which this one reproduces, while each part here gets its own size.
     """
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have as many rows, got {len(X)} and {len(y)}")
+    check_rows(X, y)
     for name, size in (("test_size", test_size), ("validation_size", validation_size)):
         if not 0.0 <= size < 1.0:
             raise ValueError(f"{name} must be a fraction in [0, 1), got {size!r}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import checks
 from ..checks import check_count, check_rate
 from ..config import CONVERGENCE_MAX_STEPS
 from ..data.preprocessing import bias_trick, train_test_validation_split
@@ -96,8 +97,7 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
 
 def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:
     """Images and labels must pair up row by row, and the labels be 0 and 1 (the second class)."""
-    if len(X) != len(y):
-        raise ValueError(f"{names} must have as many rows, got {len(X)} and {len(y)}")
+    checks.check_rows(X, y, names)
     if not np.isin(y, (0, 1)).all():
         found = np.unique(np.asarray(y))[:5].tolist()
         raise ValueError(f"{names.split()[-1]} must hold labels 0 and 1 only, got values such as "

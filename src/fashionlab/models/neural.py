@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import check_count
+from ..checks import check_count, check_rows
 from ..config import MAX_NN_SEED, NN_HIDDEN_UNITS, NN_LEARNING_RATE, keras_backend
 
 HIDDEN_UNITS = NN_HIDDEN_UNITS
@@ -138,8 +138,7 @@ def check_data(X: np.ndarray, y: np.ndarray, validation_split: float | None) -> 
     ):
         raise ValueError(f"y must hold class labels 0-9 (0 and 1 for a pair), got values such as "
                          f"{labels[:5].tolist()}")  # fmt: skip
-    if len(X) != len(y):
-        raise ValueError(f"X and y must have as many rows, got {len(X)} and {len(y)}")
+    check_rows(X, y)
     if validation_split is not None and not 0.0 < validation_split < 1.0:
         raise ValueError(f"validation_split must be a fraction in (0, 1), got {validation_split!r}")
 
