@@ -647,3 +647,28 @@ def test_a_ctrl_c_while_the_cli_loads_ends_with_one_line(monkeypatch, capsys) ->
     monkeypatch.setattr(sys, "meta_path", [_InterruptedImport(), *sys.meta_path])
     assert entry_program() == 130
     assert capsys.readouterr().err == "fashionlab: interrupted\n"
+
+
+_INTERRUPTED_IN_EXEC = """
+import sys
+from fashionlab.entry import program
+
+class Finder:  # a Ctrl-C inside an exec'd string, as in a namedtuple or dataclass being made
+    def find_spec(self, name, path, target=None):
+        if name == "fashionlab.cli":
+            exec("raise KeyboardInterrupt")
+
+sys.meta_path.insert(0, Finder())
+sys.exit(program())
+"""
+
+
+def test_a_ctrl_c_in_an_exec_while_the_cli_loads_exits_130(tmp_path) -> None:
+    """CPython remembers a KeyboardInterrupt that escaped an exec'd string, and ends the process
+    by SIGINT at exit under ``python -m`` (status -2 to a parent process) unless it is cleared:
+    2 of 300 early Ctrl-Cs did, each landing in an import's exec."""
+    (tmp_path / "early.py").write_text(_INTERRUPTED_IN_EXEC)
+    done = subprocess.run([sys.executable, "-m", "early"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{SRC}"},
+                          timeout=60)  # fmt: skip
+    assert (done.returncode, done.stderr) == (130, "fashionlab: interrupted\n")

@@ -14,5 +14,8 @@ def program() -> int:
         from .cli import program as cli_program
     except KeyboardInterrupt:
         sys.stderr.write("fashionlab: interrupted\n")
+        # A Ctrl-C that lands in an exec'd string (a namedtuple or dataclass being made) would
+        # end ``python -m`` by SIGINT; see ``console.interrupted``.
+        exec("pass")
         return 130
     return cli_program()
