@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import http.server
 import json
+import logging
 import os
 import random
 import re
@@ -24,7 +25,7 @@ from conftest import LOGGED_CLI, write_tiny_dataset
 from fashionlab import outdir
 from fashionlab.analysis.atlas import network_groups
 from fashionlab.config import ALL_PAIRS
-from fashionlab.console import INTERRUPTED, Console
+from fashionlab.console import INTERRUPTED, Console, SayHandler
 from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
 from fashionlab.entry import program as entry_program
@@ -632,6 +633,31 @@ def test_progress_lines_give_the_share_done(monkeypatch, capsys) -> None:
     assert lines[:3] == ["      network 1/45 (2%)", "      network 5/45 (11%)",
                          "      network 9/45 (20%)"]  # fmt: skip
     assert lines[-1] == "      network 45/45 (100%)" and len(lines) == 11
+
+
+def test_a_warning_on_a_terminal_starts_below_the_progress_line(monkeypatch, capsys) -> None:
+    """A terminal's progress line is redrawn in place, the cursor left at its end; a warning the
+    CLI logs meanwhile (a cache entry not stored, a lost worker) ran on after it, as in
+    ``sweep 3/18could not store cache entry``. Now it has a line of its own."""
+    from fashionlab import cli
+
+    def command(args) -> None:
+        progress = Console()
+        progress._started -= 60  # past the 2 s before ticks are shown
+        progress.tick("sweep", 3, 18)
+        quiet = logging.getLogger("fashionlab.test-warning")  # no handler, like the CLI's
+        quiet.propagate = False  # rather than pytest's own, at the root
+        quiet.warning("could not store cache entry")
+        progress.tick("sweep", 18, 18)
+        progress.stage_done("sweep", 1.0)
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setitem(cli.COMMANDS, "data", command)
+    assert cli.main(["data"]) == 0
+    lines = [line.strip() for line in capsys.readouterr().err.split("\n")]
+    assert lines == ["sweep 3/18", "could not store cache entry", "sweep 18/18", "sweep: 1.0 s",
+                     ""]  # fmt: skip
+    assert logging.lastResort is not None and not isinstance(logging.lastResort, SayHandler)
 
 
 class _InterruptedImport:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
+import logging
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from .cli_commands import COMMANDS
 from .cli_flags import build_parser
 from .console import STOP, interrupted, quiet_stdout, say
 from .errors import DataError, EnvironmentFault, FashionLabError
-from .storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
+from .storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable, matplotlib_fallback
 
 _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -66,9 +67,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
     console.reset()
-    console.matplotlib_fallback()
+    matplotlib_fallback()
     previous = {s: signal.signal(s, console.on_signal) for s in console.SIGNALS}
     previous_hook, sys.unraisablehook = sys.unraisablehook, console.unraisable
+    # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below a
+    # terminal's progress line rather than after it.
+    previous_resort, logging.lastResort = logging.lastResort, console.SayHandler(logging.WARNING)
     try:
         try:
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
@@ -97,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
+        logging.lastResort = previous_resort
     return 0
 
 

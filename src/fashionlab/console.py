@@ -19,13 +19,11 @@ It fires once per command. A malformed value is a usage error (exit status 2) na
 
 from __future__ import annotations
 
-import atexit
 import contextlib
+import logging
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +31,6 @@ from typing import Any, TextIO
 
 from . import critical
 from .errors import UsageError
-from .storage import CACHE_VARIABLE, cache_home
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
 FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step", "sweep")
@@ -159,9 +156,30 @@ def out(text: str) -> None:
 
 
 def say(text: str) -> None:
-    """One line on stderr; a closed or undecodable stderr never raises."""
+    """One line on stderr, below a progress line a terminal shows; a closed or undecodable
+    stderr never raises."""
+    end_line()
     with contextlib.suppress(OSError, ValueError):  # a reader that has gone, a closed stream
         write(text + "\n", sys.stderr)
+
+
+_line_open = Flag()  # a terminal's progress line is drawn, and the cursor is at its end
+
+
+def end_line() -> None:
+    """End the progress line a terminal shows, if any, so that what follows starts below it."""
+    if _line_open.is_set():
+        _line_open.clear()
+        with contextlib.suppress(OSError, ValueError):
+            write("\n", sys.stderr)
+
+
+class SayHandler(logging.Handler):
+    """A warning logged while the CLI works (a cache entry that could not be stored, a lost
+    worker), said as its own line rather than after a terminal's progress line."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(self.format(record))
 
 
 # --------------------------------------------------------------------------- the testing hook
@@ -199,7 +217,7 @@ def planned_fault(text: str | None = None) -> Fault | None:
 
 def reset() -> None:
     """A new command: no stop requested, none reported, the planned fault not yet sent."""
-    for flag in (STOP, OVER, _reported):
+    for flag in (STOP, OVER, _reported, _line_open):
         flag.clear()
     _fired.clear()
     critical.clear()
@@ -212,7 +230,6 @@ class Console:
         self.tty = sys.stderr.isatty()
         self._started = time.monotonic()
         self._shown: dict[str, int] = {}
-        self._open = False
         self._fault = planned_fault()
 
     def checkpoint(self) -> None:
@@ -233,13 +250,12 @@ class Console:
 
     def stage(self, number: int, total: int, name: str) -> None:
         self.checkpoint()
-        self._end_line()
         say(f"[{number}/{total}] {name} ...")
         self._started = time.monotonic()
         self._inject("stage", number)
 
     def stage_done(self, name: str, seconds: float) -> None:
-        self._end_line()
+        end_line()
         self.checkpoint()
         say(f"      {name}: {seconds:.1f} s")
 
@@ -255,17 +271,12 @@ class Console:
                 write(f"\r      {what} {done}/{total} {note}".ljust(60), sys.stderr)
             except (OSError, ValueError):
                 return
-            self._open = True
+            _line_open.set()
             if done >= total:
-                self._end_line()
+                end_line()
         elif self._shown.get(what, -1) < tenth:
             self._shown[what] = tenth
             say(f"      {what} {done}/{total} ({100 * done // max(total, 1)}%) {note}".rstrip())
-
-    def _end_line(self) -> None:
-        if self._open:
-            self._open = False
-            say("")
 
 
 class LinesConsole(Console):
@@ -274,23 +285,3 @@ class LinesConsole(Console):
 
     def tick(self, what: str, done: int, total: int, note: str = "") -> None:
         self.reached(what, done)
-
-
-def matplotlib_fallback() -> None:
-    """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
-    temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
-    one warning says it (README)."""
-    if os.environ.get("MPLCONFIGDIR"):
-        return
-    given = os.environ.get(CACHE_VARIABLE, "")
-    try:
-        folder = cache_home().parent / "matplotlib"  # UsageError: $XDG_CACHE_HOME is a file
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-        if given and not os.path.isabs(given):  # matplotlib would make a folder where we run
-            os.environ["MPLCONFIGDIR"] = str(folder)
-    except (OSError, UsageError):
-        spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
-        atexit.register(shutil.rmtree, spare, ignore_errors=True)
-        os.environ["MPLCONFIGDIR"] = spare
