@@ -412,6 +412,45 @@ def test_an_interrupt_that_leaves_a_thread_stuck_still_ends_the_process(tmp_path
     one_line(done, 130, "interrupted")
 
 
+_NATIVE_EXIT = """
+import atexit, ctypes, sys, threading, time
+from pathlib import Path
+from fashionlab import cli
+
+MARK = sys.argv[1]
+
+def interrupted(args):
+    held = (object(),)  # a C++ static's only reference, as a half-made module leaves it
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(held))
+    drop = ctypes.cast(ctypes.pythonapi.Py_DecRef, ctypes.c_void_p)
+    ctypes.CDLL(None).__cxa_atexit(drop, ctypes.c_void_p(id(held)), None)
+    atexit.register(Path(MARK + ".atexit").touch)
+    finishing = lambda: (time.sleep(0.5), Path(MARK + ".thread").touch())
+    threading.Thread(target=finishing).start()  # work a thread still finishes, as a cache write
+    raise KeyboardInterrupt
+
+cli.COMMANDS["data"] = interrupted
+sys.argv[1:] = ["data"]
+sys.exit(cli.program())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's __cxa_atexit")
+def test_an_interrupted_process_ends_before_the_c_librarys_exit_handlers(tmp_path) -> None:
+    """A Ctrl-C inside a C++ extension module's import (matplotlib's ft2font) leaves a static that
+    holds the only reference to a Python object; the C library's exit handlers free it after the
+    interpreter has finalized, and CPython aborted: "Fatal Python error: PyThreadState_Get", exit
+    status -6. Modelled with a C exit handler that drops a tuple's last reference. Python's own
+    exit work still runs: a thread's work finishes, atexit handlers run."""
+    script = tmp_path / "native.py"
+    script.write_text(_NATIVE_EXIT)
+    marks = tmp_path / "mark"
+    done = subprocess.run([sys.executable, str(script), str(marks)], capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    one_line(done, 130, "interrupted")
+    assert (tmp_path / "mark.atexit").exists() and (tmp_path / "mark.thread").exists()
+
+
 def test_a_malformed_fault_hook_stops_the_command(data_dir) -> None:
     text = "signal:SIGINT@stage"
     done = fashionlab("data", "--data-dir", str(data_dir), "--no-verify",

@@ -128,8 +128,8 @@ def program() -> int:
     gc.freeze()
     for signum in console.SIGNALS:  # the command has ended: a late signal has nothing to stop
         signal.signal(signum, signal.SIG_IGN)  # and must not end the process by itself
-    if status == 130:
-        console.exit_within_grace(status)  # an interrupt can leave a thread that never ends
+    if status == 130:  # an interrupt can leave a thread that never ends, or a native module
+        console.exit_after_interrupt(status)  # half-made that the C library's exit would free
     return status
 
 

@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import critical
 from .errors import UsageError
@@ -99,18 +99,23 @@ def interrupted() -> int:
 EXIT_GRACE = 5.0  # seconds an interrupted process may take to shut down before it is ended
 
 
-def exit_within_grace(status: int, grace: float = EXIT_GRACE) -> None:
-    """After an interrupt, end the process with ``status`` if the interpreter's own shutdown has
-    not done so within ``grace`` seconds.
+def exit_after_interrupt(status: int, grace: float = EXIT_GRACE) -> NoReturn:
+    """End an interrupted process with ``status``: Python's own exit work first (its threads
+    joined, its atexit handlers), then ``os._exit``, without the interpreter's finalization or the
+    C library's exit handlers.
 
-    The KeyboardInterrupt is raised wherever the main thread is, and it can leave a library's
-    lock held (a ``with`` block interrupted between taking the lock and entering the block): a
-    thread-pool worker then waits on that lock forever, and the shutdown, which joins the pool's
-    threads, with it. A daemon timer ends the process instead; a shutdown that finishes in time
-    ends it first, atexit handlers included."""
+    - The KeyboardInterrupt is raised wherever the main thread is, and it can leave a library's
+      lock held: a thread-pool worker then waits on that lock forever, and joining it with it. A
+      daemon timer ends the process after ``grace`` seconds instead.
+    - A Ctrl-C that lands while a C++ extension module is being imported (matplotlib's ft2font,
+      about 1 s into a sweep) leaves a static map holding the only reference to a Python object.
+      The C library's exit handlers, which run after the interpreter has finalized, free it
+      without a thread state, and CPython aborted ("Fatal Python error: PyThreadState_Get", 3 of
+      400 Ctrl-Cs 1.0 s into a sweep beside three busy processes)."""
+    import atexit
     import threading
 
-    def end() -> None:
+    def end() -> NoReturn:
         for stream in (sys.stdout, sys.stderr):
             with contextlib.suppress(OSError, ValueError):
                 stream.flush()
@@ -119,6 +124,11 @@ def exit_within_grace(status: int, grace: float = EXIT_GRACE) -> None:
     timer = threading.Timer(grace, end)
     timer.daemon = True
     timer.start()
+    shutdown = getattr(threading, "_shutdown", None)  # what the interpreter's exit runs first
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()
+    end()
 
 
 def standard_streams() -> None:
