@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,11 @@ import pytest
 
 from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
+
+# A suite started as a script's background job inherits SIGINT ignored, and would pass it on to
+# each fashionlab it starts, which keeps it ignored: the tests that press Ctrl-C need it handled.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REAL_DATA = datasets.SYSTEM_DATA_DIR
 # ``python -c LOGGED_CLI ARGS...`` is ``fashionlab ARGS...`` with the Dask engine's log on stderr

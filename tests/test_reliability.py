@@ -185,6 +185,24 @@ sys.exit(cli.program())
 """
 
 
+def test_a_sigint_the_process_was_started_ignoring_stays_ignored(tmp_path) -> None:
+    """A script's background job (``fashionlab sweep ... &``) starts with SIGINT ignored, so that
+    the Ctrl-C meant for the script does not reach it. fashionlab's own handler used to take the
+    signal anyway; now only SIGTERM ends it."""
+    (tmp_path / "spin.py").write_text(_SPIN)
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    process = subprocess.Popen([sys.executable, str(tmp_path / "spin.py")], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    os.kill(process.pid, signal.SIGINT)
+    with pytest.raises(subprocess.TimeoutExpired):
+        process.wait(timeout=2)  # still spinning
+    process.terminate()
+    _, err = process.communicate(timeout=20)
+    assert process.returncode == 130 and err == INTERRUPTED + "\n"
+
+
 def test_a_burst_of_signals_ends_the_run_once(tmp_path) -> None:
     """Two SIGTERMs at once, as ``timeout`` sends them (to the process and to its group): the
     handler may run inside itself. It once deadlocked on threading.Event's lock (a few of 30

@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
     console.reset()
     matplotlib_fallback()
-    previous = {s: signal.signal(s, console.on_signal) for s in console.SIGNALS}
+    previous = {s: signal.signal(s, console.on_signal) for s in console.watched_signals()}
     previous_hook, sys.unraisablehook = sys.unraisablehook, console.unraisable
     # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below a
     # terminal's progress line rather than after it.
@@ -110,7 +110,7 @@ def program() -> int:
     console.standard_streams()
     # Our handler also outside ``main``: a signal in the moments around it (the second of two
     # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
-    for signum in console.SIGNALS:
+    for signum in console.watched_signals():
         signal.signal(signum, console.on_signal)
     try:
         status = main()

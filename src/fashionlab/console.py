@@ -60,6 +60,13 @@ _reported = Flag()
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+def watched_signals() -> tuple[int, ...]:
+    """SIGINT and SIGTERM, less one this process ignores: a script's background job
+    (``fashionlab sweep ... &``) starts with SIGINT ignored, so that a Ctrl-C meant for the
+    script does not reach it, and fashionlab keeps it that way."""
+    return tuple(s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN)
+
+
 def on_signal(signum: int, frame: object) -> None:
     """The CLI's handler of SIGINT and SIGTERM."""
     # Remember the request as well as raising: a library's bare ``except:`` can swallow the

@@ -136,7 +136,8 @@ def _without_trim() -> Iterator[None]:
 def _signals_held() -> Iterator[None]:
     """Until the block ends, SIGINT is blocked in this thread, and so in the threads and worker
     processes it starts; in the main thread, the only one that can set handlers, SIGINT and
-    SIGTERM are also noted, not acted on, and the first is raised again afterwards."""
+    SIGTERM (those not ignored) are also noted, not acted on, and the first is raised again
+    afterwards."""
     from multiprocessing import resource_tracker
 
     # Started now, before the mask: multiprocessing starts its tracker with the first process and
@@ -144,7 +145,8 @@ def _signals_held() -> Iterator[None]:
     resource_tracker.ensure_running()
     held: list[int] = []
     main = threading.current_thread() is threading.main_thread()  # only it can set handlers
-    previous = ({s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in SIGNALS}
+    watched = [s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]  # kept ignored
+    previous = ({s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in watched}
                 if main else {})  # fmt: skip
     # Threads and processes started meanwhile (the cluster's event loop, which starts the worker
     # processes) inherit the mask: a terminal's SIGINT stays pending in them, never delivered.
