@@ -121,6 +121,7 @@ def client():
         (["--epochs", "5"], "--epochs", "5"),
         (["--classes", "Coat", "Coat"], "--classes", "Coat"),
         (["--classes", "Coat", "Hat"], "--classes", "Hat"),
+        (["--classes", "Coat", "Bag", "--classes", "bag", "coat"], "--classes", "the same pair"),
         (["--workers", "0"], "--workers", "0"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers", "tcp://127.0.0.1:1"),
         (["--scheduler", "localhost"], "--scheduler", "localhost"),
@@ -140,15 +141,15 @@ def test_bad_flags_exit_2_with_one_line(argv, flag, value, capsys):
 def test_grid_validates_and_counts(tiny_data_dir):
     grid = tiny_grid(tiny_data_dir, learning_rates=(0.1, 0.5), steps=(1, 2, 3))
     assert grid.size == 1 * 2 * 3 * 4 == len(sweep.tasks(grid))
-    with pytest.raises(ValueError, match=r"--learning-rates: .*got -1"):
+    with pytest.raises(ValueError, match=r"Grid learning_rates: .*got -1"):
         tiny_grid(tiny_data_dir, learning_rates=(-1,))
     with pytest.raises(
-        ValueError, match=r"--learning-rates: each must be a finite number > 0, got True"
+        ValueError, match=r"learning_rates: each must be a finite number > 0, got True"
     ):
         tiny_grid(tiny_data_dir, learning_rates=(True,))  # a bool is not a rate (it ran as 1)
-    with pytest.raises(ValueError, match=r"--seeds: .*got -3"):
+    with pytest.raises(ValueError, match=r"Grid seeds: .*got -3"):
         tiny_grid(tiny_data_dir, seeds=(-3,))
-    with pytest.raises(ValueError, match=r"--classes: each pair once, got Pullover vs Coat and "
+    with pytest.raises(ValueError, match=r"Grid pairs: each pair once, got Pullover vs Coat and "
                                          r"Coat vs Pullover \(the same pair\)"):  # fmt: skip
         tiny_grid(
             tiny_data_dir, pairs=(("Pullover", "Coat"), ("Trouser", "Bag"), ("coat", "pullover"))
@@ -164,10 +165,10 @@ def test_a_grid_built_in_python_takes_arrays_and_refuses_single_values(tiny_data
                                     seeds=(1, 2))  # fmt: skip
     assert [type(v) for v in from_arrays.steps] == [int, int]
     for settings, said in [
-        ({"pairs": ("Trouser", "Ankle boot")}, r"--classes: pairs must be pairs of class names"),
-        ({"steps": 5}, r"--steps: a sequence of values, got 5"),
-        ({"model": "nn", "patience": 0}, r"--patience: each must be an integer between 1 and"),
-        ({"model": "nn", "batch_size": -5}, r"--batch-size: each must be an integer between 1"),
+        ({"pairs": ("Trouser", "Ankle boot")}, r"Grid pairs: pairs must be pairs of class names"),
+        ({"steps": 5}, r"Grid steps: a sequence of values, got 5"),
+        ({"model": "nn", "patience": 0}, r"Grid patience: each must be an integer between 1 and"),
+        ({"model": "nn", "batch_size": -5}, r"Grid batch_size: each must be an integer between 1"),
     ]:
         with pytest.raises(ValueError, match=said):
             tiny_grid(tiny_data_dir, **settings)

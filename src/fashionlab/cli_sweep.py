@@ -66,7 +66,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def grid_of(args: argparse.Namespace) -> Any:
     """The ``Grid`` the flags ask for; a flag that does not fit the model is a UsageError."""
-    from .analysis.sweep import Grid
+    from .analysis.sweep import Grid, GridError
 
     logreg = args.model == "logreg"
     unused = ("--epochs", args.epochs) if logreg else ("--steps", args.steps)
@@ -78,8 +78,16 @@ def grid_of(args: argparse.Namespace) -> Any:
     lists = {"learning_rates": args.learning_rates, "steps": args.steps, "epochs": args.epochs,
              "seeds": args.seeds}  # fmt: skip
     given: dict[str, Any] = {name: tuple(v) for name, v in lists.items() if v is not None}
-    # a list not given takes the Grid's default for the model
-    return Grid(pairs=pairs, model=args.model, data_dir=args.data_dir, verify=args.verify, **given)
+    try:  # a list not given takes the Grid's default for the model
+        return Grid(pairs=pairs, model=args.model, data_dir=args.data_dir, verify=args.verify,
+                    **given)  # fmt: skip
+    except GridError as exc:
+        flag = GRID_FLAGS.get(exc.field, exc.field)
+        raise UsageError(f"argument {flag}: {exc.text}") from None
+
+
+GRID_FLAGS = {"pairs": "--classes", "model": "--model", "learning_rates": "--learning-rates",
+              "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds"}  # fmt: skip
 
 
 def progress_printer(stream: Any = None) -> Callable[..., None]:

@@ -63,23 +63,22 @@ class Grid:
     verify: bool = True
 
     def __post_init__(self) -> None:
-        for name, flag in FIELD_FLAGS.items():  # a numpy array or a list is fine; one value is not
-            object.__setattr__(self, name, _as_tuple(flag, getattr(self, name)))
+        for name in LIST_FIELDS:  # a numpy array or a list is fine; one value is not
+            object.__setattr__(self, name, _as_tuple(name, getattr(self, name)))
         if any(isinstance(pair, str) for pair in self.pairs):
-            raise UsageError(f"argument --classes: pairs must be pairs of class names such as "
-                             f"(('Pullover', 'Coat'),), got {self.pairs!r}")  # fmt: skip
+            raise GridError("pairs", "pairs must be pairs of class names such as "
+                                     f"(('Pullover', 'Coat'),), got {self.pairs!r}")  # fmt: skip
         if self.model not in MODELS:
-            raise UsageError(f"argument --model: must be one of {', '.join(MODELS)}, "
-                             f"got {self.model!r}")  # fmt: skip
+            raise GridError("model", f"must be one of {', '.join(MODELS)}, got {self.model!r}")
         try:
             pairs = tuple(preprocessing.resolve_pair(pair) for pair in self.pairs)
         except UsageError as exc:
-            raise UsageError(f"argument --classes: {exc}") from None
-        _distinct("--classes", pairs)
+            raise GridError("pairs", str(exc)) from None
+        _distinct("pairs", pairs)
         swapped = next((p for i, p in enumerate(pairs) if p[::-1] in pairs[:i]), None)
         if swapped is not None:
-            raise UsageError(f"argument --classes: each pair once, got {swapped[1]} vs {swapped[0]} "
-                             f"and {swapped[0]} vs {swapped[1]} (the same pair); give one of them")  # fmt: skip
+            raise GridError("pairs", f"each pair once, got {swapped[1]} vs {swapped[0]} and "
+                                     f"{swapped[0]} vs {swapped[1]} (the same pair); give one of them")  # fmt: skip
         object.__setattr__(self, "pairs", pairs)  # the official spellings
         logreg = self.model == "logreg"
         if not self.learning_rates:
@@ -88,17 +87,17 @@ class Grid:
             )
         if not self.seeds:
             object.__setattr__(self, "seeds", (SHUFFLE_SEED if logreg else SEED,))
-        _distinct("--learning-rates", self.learning_rates)
+        _distinct("learning_rates", self.learning_rates)
         for rate in self.learning_rates:
             try:
                 check_rate("each", rate)
             except ValueError as exc:
-                raise UsageError(f"argument --learning-rates: {exc}") from None
-        _integers("--steps", self.steps, 1, MAX_STEPS)
-        _integers("--epochs", self.epochs, 1, MAX_EPOCHS)
-        _integers("--seeds", self.seeds, 0, MAX_SEED)
-        _integers("--patience", (self.patience,), 1, MAX_EPOCHS)
-        _integers("--batch-size", (self.batch_size,), 1, MAX_BATCH_SIZE)
+                raise GridError("learning_rates", str(exc)) from None
+        _integers("steps", self.steps, 1, MAX_STEPS)
+        _integers("epochs", self.epochs, 1, MAX_EPOCHS)
+        _integers("seeds", self.seeds, 0, MAX_SEED)
+        _integers("patience", (self.patience,), 1, MAX_EPOCHS)
+        _integers("batch_size", (self.batch_size,), 1, MAX_BATCH_SIZE)
 
     @property
     def lengths(self) -> tuple[int, ...]:
@@ -110,35 +109,42 @@ class Grid:
         return len(self.pairs) * len(self.learning_rates) * len(self.lengths) * len(self.seeds)
 
 
-FIELD_FLAGS = {"pairs": "--classes", "learning_rates": "--learning-rates", "steps": "--steps",
-               "epochs": "--epochs", "seeds": "--seeds"}  # fmt: skip
+LIST_FIELDS = ("pairs", "learning_rates", "steps", "epochs", "seeds")
 
 
-def _as_tuple(flag: str, values: Any) -> tuple[Any, ...]:
+class GridError(UsageError):
+    """A ``Grid`` field that cannot be swept, named as the field (the CLI names its flag)."""
+
+    def __init__(self, field: str, text: str) -> None:
+        super().__init__(f"Grid {field}: {text}")
+        self.field, self.text = field, text
+
+
+def _as_tuple(field: str, values: Any) -> tuple[Any, ...]:
     """A grid field as a tuple of plain Python values (numpy scalars unwrapped)."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise UsageError(f"argument {flag}: a sequence of values, got {values!r}")
+        raise GridError(field, f"a sequence of values, got {values!r}")
     return tuple(v.item() if isinstance(v, np.generic) else v for v in values)
 
 
-def _distinct(flag: str, values: Sequence[Any]) -> None:
+def _distinct(field: str, values: Sequence[Any]) -> None:
     if not values:
-        raise UsageError(f"argument {flag}: needs at least one value, got none")
+        raise GridError(field, "needs at least one value, got none")
     repeated = next((v for i, v in enumerate(values) if v in values[:i]), None)
     if repeated is not None:
-        raise UsageError(f"argument {flag}: each value once, got {repeated!r} twice")
+        raise GridError(field, f"each value once, got {repeated!r} twice")
 
 
-def _integers(flag: str, values: Sequence[int], low: int, high: int) -> None:
-    _distinct(flag, values)
+def _integers(field: str, values: Sequence[int], low: int, high: int) -> None:
+    _distinct(field, values)
     for value in values:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, np.integer))
             or not (low <= value <= high)
         ):
-            raise UsageError(f"argument {flag}: each must be an integer between {low:,} and "
-                             f"{high:,}, got {value!r}")  # fmt: skip
+            raise GridError(field, f"each must be an integer between {low:,} and {high:,}, "
+                                   f"got {value!r}")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- in the worker
