@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import write_tiny_dataset
 
-from fashionlab import console
+from fashionlab import console, process
 from fashionlab.errors import UsageError
 
 EXPLORE = ["explore", "--points", "100", "--no-verify"]
@@ -391,7 +391,7 @@ def test_nn_stopped_at_an_epoch_prints_and_writes_nothing(output, data_dir, tmp_
 def test_an_interrupt_that_leaves_a_thread_stuck_still_ends_the_process(tmp_path) -> None:
     """An interrupt can leave a library's lock held, and a thread-pool worker waiting on it
     forever; the interpreter's shutdown joins that thread. The process ends anyway, with 130 and
-    its one line, within the grace period (``console.EXIT_GRACE``)."""
+    its one line, within the grace period (``process.EXIT_GRACE``)."""
     script = tmp_path / "stuck.py"
     script.write_text(
         "import concurrent.futures, sys, threading\n"
@@ -408,7 +408,7 @@ def test_an_interrupt_that_leaves_a_thread_stuck_still_ends_the_process(tmp_path
     )
     # without the grace period's timer this never ends, and the timeout fails the test
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=console.EXIT_GRACE + 55)  # fmt: skip
+                          timeout=process.EXIT_GRACE + 55)  # fmt: skip
     one_line(done, 130, "interrupted")
 
 

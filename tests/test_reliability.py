@@ -185,16 +185,35 @@ sys.exit(cli.program())
 """
 
 
+_IGNORING = """
+import signal, sys
+from fashionlab import cli
+from fashionlab.console import Console
+
+def command(args):
+    console = Console()
+    print("ready", signal.getsignal(signal.SIGINT) is signal.SIG_IGN, flush=True)
+    while True:
+        console.checkpoint()
+
+cli.COMMANDS["data"] = command
+sys.argv[1:] = ["data"]
+sys.exit(cli.program())
+"""
+# starts the rest of its command line with SIGINT ignored, as a shell starts a background job
+_WITHOUT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                   "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")  # fmt: skip
+
+
 def test_a_sigint_the_process_was_started_ignoring_stays_ignored(tmp_path) -> None:
     """A script's background job (``fashionlab sweep ... &``) starts with SIGINT ignored, so that
     the Ctrl-C meant for the script does not reach it. fashionlab's own handler used to take the
-    signal anyway; now only SIGTERM ends it."""
-    (tmp_path / "spin.py").write_text(_SPIN)
+    signal anyway; now it stays ignored while the command runs, and only SIGTERM ends it."""
+    (tmp_path / "ignoring.py").write_text(_IGNORING)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    process = subprocess.Popen([sys.executable, str(tmp_path / "spin.py")], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # fmt: skip
-    assert process.stdout is not None and process.stdout.readline() == "ready\n"
+    process = subprocess.Popen([sys.executable, "-c", _WITHOUT_SIGINT, str(tmp_path / "ignoring.py")],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert process.stdout is not None and process.stdout.readline() == "ready True\n"
     os.kill(process.pid, signal.SIGINT)
     with pytest.raises(subprocess.TimeoutExpired):
         process.wait(timeout=2)  # still spinning

@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import pickle
 import re
 import shutil
 import signal
@@ -144,7 +145,7 @@ def test_grid_validates_and_counts(tiny_data_dir):
     with pytest.raises(ValueError, match=r"Grid learning_rates: .*got -1"):
         tiny_grid(tiny_data_dir, learning_rates=(-1,))
     with pytest.raises(
-        ValueError, match=r"learning_rates: each must be a finite number > 0, got True"
+        ValueError, match=r"Grid learning_rates: each must be a finite number > 0, got True"
     ):
         tiny_grid(tiny_data_dir, learning_rates=(True,))  # a bool is not a rate (it ran as 1)
     with pytest.raises(ValueError, match=r"Grid seeds: .*got -3"):
@@ -165,13 +166,17 @@ def test_a_grid_built_in_python_takes_arrays_and_refuses_single_values(tiny_data
                                     seeds=(1, 2))  # fmt: skip
     assert [type(v) for v in from_arrays.steps] == [int, int]
     for settings, said in [
-        ({"pairs": ("Trouser", "Ankle boot")}, r"Grid pairs: pairs must be pairs of class names"),
+        ({"pairs": ("Trouser", "Ankle boot")}, r"Grid pairs: must be pairs of class names"),
         ({"steps": 5}, r"Grid steps: a sequence of values, got 5"),
         ({"model": "nn", "patience": 0}, r"Grid patience: each must be an integer between 1 and"),
         ({"model": "nn", "batch_size": -5}, r"Grid batch_size: each must be an integer between 1"),
     ]:
         with pytest.raises(ValueError, match=said):
             tiny_grid(tiny_data_dir, **settings)
+    with pytest.raises(sweep.GridError) as refused:
+        tiny_grid(tiny_data_dir, seeds=(-3,))
+    again = pickle.loads(pickle.dumps(refused.value))  # as Dask would carry it
+    assert (again.field, str(again)) == ("seeds", str(refused.value))
 
 
 def test_task_keys_are_deterministic_and_distinct(tiny_data_dir):

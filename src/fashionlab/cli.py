@@ -18,9 +18,10 @@ from pathlib import Path
 from . import console
 from .cli_commands import COMMANDS
 from .cli_flags import build_parser
-from .console import STOP, interrupted, quiet_stdout, say
+from .console import STOP, interrupted, say
 from .errors import DataError, EnvironmentFault, FashionLabError
-from .storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable, matplotlib_fallback
+from .process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
+from .storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
 
 _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -68,12 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
     console.reset()
     matplotlib_fallback()
+    previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in console.watched_signals()}
-    previous_hook, sys.unraisablehook = sys.unraisablehook, console.unraisable
-    # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below a
-    # terminal's progress line rather than after it.
-    previous_resort, logging.lastResort = logging.lastResort, console.SayHandler(logging.WARNING)
     try:
+        sys.unraisablehook = console.unraisable
+        # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below
+        # a terminal's progress line rather than after it.
+        logging.lastResort = console.SayHandler(logging.WARNING)
         try:
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
             if (ignored := ignored_cache_variable()) is not None:
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def program() -> int:
     """The ``fashionlab`` program: ``main``, then a prompt exit."""
-    console.standard_streams()
+    standard_streams()
     # Our handler also outside ``main``: a signal in the moments around it (the second of two
     # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
     for signum in console.watched_signals():
@@ -129,7 +131,7 @@ def program() -> int:
     for signum in console.SIGNALS:  # the command has ended: a late signal has nothing to stop
         signal.signal(signum, signal.SIG_IGN)  # and must not end the process by itself
     if status == 130:  # an interrupt can leave a thread that never ends, or a native module
-        console.exit_after_interrupt(status)  # half-made that the C library's exit would free
+        exit_after_interrupt(status)  # half-made that the C library's exit would free
     return status
 
 

@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 from . import critical
 from .errors import UsageError
@@ -37,7 +37,7 @@ FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step"
 
 
 class Flag:
-    """A stop request, set by SIGINT or SIGTERM. It takes no lock, unlike ``threading.Event``:
+    """A flag that takes no lock, unlike ``threading.Event``, so that a signal handler can set it:
     a second signal arriving while the first handler was inside ``Event.set`` waited forever for
     the lock that first handler held (``timeout`` signals both the child and its group)."""
 
@@ -103,60 +103,6 @@ def interrupted() -> int:
     return 130
 
 
-EXIT_GRACE = 5.0  # seconds an interrupted process may take to shut down before it is ended
-
-
-def exit_after_interrupt(status: int, grace: float = EXIT_GRACE) -> NoReturn:
-    """End an interrupted process with ``status``: Python's own exit work first (its threads
-    joined, its atexit handlers), then ``os._exit``, without the interpreter's finalization or the
-    C library's exit handlers.
-
-    - The KeyboardInterrupt is raised wherever the main thread is, and it can leave a library's
-      lock held: a thread-pool worker then waits on that lock forever, and joining it with it. A
-      daemon timer ends the process after ``grace`` seconds instead.
-    - A Ctrl-C that lands while a C++ extension module is being imported (matplotlib's ft2font,
-      about 1 s into a sweep) leaves a static map holding the only reference to a Python object.
-      The C library's exit handlers, which run after the interpreter has finalized, free it
-      without a thread state, and CPython aborted ("Fatal Python error: PyThreadState_Get", 3 of
-      400 Ctrl-Cs 1.0 s into a sweep beside three busy processes)."""
-    import atexit
-    import threading
-
-    def end() -> NoReturn:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(status)
-
-    timer = threading.Timer(grace, end)
-    timer.daemon = True
-    timer.start()
-    shutdown = getattr(threading, "_shutdown", None)  # what the interpreter's exit runs first
-    if shutdown is not None:
-        shutdown()
-    atexit._run_exitfuncs()
-    end()
-
-
-def standard_streams() -> None:
-    """Open ``/dev/null`` on standard streams the caller closed (``fashionlab run >&-``), so that
-    output goes nowhere rather than raising, and no file opened later takes their numbers."""
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
-    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
-        if getattr(sys, name) is None:
-            setattr(sys, name, open(os.devnull, mode))  # noqa: SIM115  # for the whole process
-
-
-def quiet_stdout() -> None:
-    """The reader of stdout has gone (``| head -1``) or it cannot be written: write nowhere."""
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
 def write(text: str, stream: TextIO) -> None:
     """``text`` on ``stream``; a character its encoding lacks is written as a backslash escape."""
     try:
@@ -174,10 +120,12 @@ def out(text: str) -> None:
 
 def say(text: str) -> None:
     """One line on stderr, below a progress line a terminal shows; a closed or undecodable
-    stderr never raises."""
-    end_line()
+    stderr never raises. One write: a warning from another thread (Dask's, for a lost worker)
+    and a line of the main thread's are never interleaved within a line."""
+    below = "\n" if _line_open.is_set() else ""
+    _line_open.clear()
     with contextlib.suppress(OSError, ValueError):  # a reader that has gone, a closed stream
-        write(text + "\n", sys.stderr)
+        write(below + text + "\n", sys.stderr)
 
 
 _line_open = Flag()  # a terminal's progress line is drawn, and the cursor is at its end

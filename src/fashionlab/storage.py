@@ -8,7 +8,6 @@ gone, and only those: a name without fashionlab's pattern is never touched.
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import errno
 import hashlib
@@ -17,7 +16,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
@@ -55,26 +53,6 @@ def ignored_cache_variable() -> str | None:
     says so once (a blank value is merely unset)."""
     given = os.environ.get(CACHE_VARIABLE, "")
     return given if given.strip() and not os.path.isabs(given) else None
-
-
-def matplotlib_fallback() -> None:
-    """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
-    temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
-    one warning says it (README)."""
-    if os.environ.get("MPLCONFIGDIR"):
-        return
-    given = os.environ.get(CACHE_VARIABLE, "")
-    try:
-        folder = cache_home().parent / "matplotlib"  # UsageError: $XDG_CACHE_HOME is a file
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-        if given and not os.path.isabs(given):  # matplotlib would make a folder where we run
-            os.environ["MPLCONFIGDIR"] = str(folder)
-    except (OSError, UsageError):
-        spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
-        atexit.register(shutil.rmtree, spare, ignore_errors=True)
-        os.environ["MPLCONFIGDIR"] = spare
 
 
 def ensure_dir(folder: Path) -> Path:

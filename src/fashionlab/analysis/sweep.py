@@ -66,7 +66,7 @@ class Grid:
         for name in LIST_FIELDS:  # a numpy array or a list is fine; one value is not
             object.__setattr__(self, name, _as_tuple(name, getattr(self, name)))
         if any(isinstance(pair, str) for pair in self.pairs):
-            raise GridError("pairs", "pairs must be pairs of class names such as "
+            raise GridError("pairs", "must be pairs of class names such as "
                                      f"(('Pullover', 'Coat'),), got {self.pairs!r}")  # fmt: skip
         if self.model not in MODELS:
             raise GridError("model", f"must be one of {', '.join(MODELS)}, got {self.model!r}")
@@ -118,6 +118,9 @@ class GridError(UsageError):
     def __init__(self, field: str, text: str) -> None:
         super().__init__(f"Grid {field}: {text}")
         self.field, self.text = field, text
+
+    def __reduce__(self) -> tuple[type[GridError], tuple[str, str]]:  # pickled by Dask, copied
+        return GridError, (self.field, self.text)
 
 
 def _as_tuple(field: str, values: Any) -> tuple[Any, ...]:

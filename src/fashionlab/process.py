@@ -1,0 +1,92 @@
+"""The CLI's process around its command: standard streams its caller closed, matplotlib's
+configuration folder, and how an interrupted process ends."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from typing import NoReturn
+
+from .errors import UsageError
+from .storage import CACHE_VARIABLE, cache_home
+
+EXIT_GRACE = 5.0  # seconds an interrupted process may take to shut down before it is ended
+
+
+def exit_after_interrupt(status: int, grace: float = EXIT_GRACE) -> NoReturn:
+    """End an interrupted process with ``status``: Python's own exit work first (its threads
+    joined, its atexit handlers), then ``os._exit``, without the interpreter's finalization or the
+    C library's exit handlers.
+
+    - The KeyboardInterrupt is raised wherever the main thread is, and it can leave a library's
+      lock held: a thread-pool worker then waits on that lock forever, and the exit, which joins
+      the pool's threads, with it. A daemon timer ends the process after ``grace`` seconds.
+    - A Ctrl-C that lands while a C++ extension module is being imported (matplotlib's ft2font,
+      about 1 s into a sweep) leaves a static map holding the only reference to a Python object.
+      The C library's exit handlers, which run after the interpreter has finalized, free it
+      without a thread state, and CPython aborted ("Fatal Python error: PyThreadState_Get", 5 of
+      400 Ctrl-Cs 1.0 s into a sweep beside three busy processes)."""
+
+    def end() -> NoReturn:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(status)
+
+    timer = threading.Timer(grace, end)
+    timer.daemon = True
+    timer.start()
+    try:
+        # What the interpreter's exit does first: join the threads that are not daemons (a
+        # thread still storing a finished result), after telling thread pools to stop. Only the
+        # main thread may: from another it would wait for itself.
+        shutdown = getattr(threading, "_shutdown", None)
+        if shutdown is not None and threading.current_thread() is threading.main_thread():
+            shutdown()
+        atexit._run_exitfuncs()
+    finally:
+        end()
+
+
+def standard_streams() -> None:
+    """Open ``/dev/null`` on standard streams the caller closed (``fashionlab run >&-``), so that
+    output goes nowhere rather than raising, and no file opened later takes their numbers."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+    for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode))  # noqa: SIM115  # for the whole process
+
+
+def quiet_stdout() -> None:
+    """The reader of stdout has gone (``| head -1``) or it cannot be written: write nowhere."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def matplotlib_fallback() -> None:
+    """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
+    temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
+    one warning says it (README)."""
+    if os.environ.get("MPLCONFIGDIR"):
+        return
+    given = os.environ.get(CACHE_VARIABLE, "")
+    try:
+        folder = cache_home().parent / "matplotlib"  # UsageError: $XDG_CACHE_HOME is a file
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+        if given and not os.path.isabs(given):  # matplotlib would make a folder where we run
+            os.environ["MPLCONFIGDIR"] = str(folder)
+    except (OSError, UsageError):
+        spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
+        atexit.register(shutil.rmtree, spare, ignore_errors=True)
+        os.environ["MPLCONFIGDIR"] = spare
