@@ -55,6 +55,9 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A new command, first: a stop requested while the flags are read is kept, even where a
+    # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
+    console.reset()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the command whose flags they follow, and where its flags are listed
@@ -67,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
                        f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
-    console.reset()
     matplotlib_fallback()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in console.watched_signals()}
@@ -77,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # a terminal's progress line rather than after it.
         logging.lastResort = console.SayHandler(logging.WARNING)
         try:
+            if STOP.is_set():  # a stop while the flags were read, that a library swallowed
+                raise KeyboardInterrupt
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
             if (ignored := ignored_cache_variable()) is not None:
                 say(f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from . import critical
-from .errors import UsageError
+from .errors import INTERRUPTED, UsageError
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
 FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step", "sweep")
@@ -88,9 +88,6 @@ def unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -
     default(info)
 
 
-INTERRUPTED = "fashionlab: interrupted; unfinished work was discarded (finished work stays cached)"
-
-
 def interrupted() -> int:
     """Say once that the command was interrupted; the exit status, 130."""
     OVER.set()  # a second Ctrl-C (or the second signal ``timeout`` sends) now changes nothing
@@ -144,7 +141,8 @@ class SayHandler(logging.Handler):
     worker), said as its own line rather than after a terminal's progress line."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        say(self.format(record))
+        if not STOP.is_set():  # once stopped, the interrupt's line is the only one (a SIGTERM to
+            say(self.format(record))  # the group also ends Dask's workers: "lost worker")
 
 
 # --------------------------------------------------------------------------- the testing hook

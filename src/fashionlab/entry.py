@@ -1,19 +1,31 @@
 """The ``fashionlab`` program's entry point.
 
-Importing the CLI takes about 50 ms, before its own signal handlers are installed; a Ctrl-C in that
-time ends the program as a later one would, with one line and exit status 130, not a traceback.
+Importing the CLI takes about 50 ms, and reading the flags up to a second more (they import pandas
+to resolve class names), before the CLI's own handlers are installed. A Ctrl-C or a SIGTERM in that
+time ends the program as a later one would, with the same one line and exit status 130, not a
+traceback. One in the interpreter's own start, before this module runs (the first 50 ms or so
+after launch), is Python's: a traceback, or for SIGTERM the end of the process by the signal.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+
+from .errors import INTERRUPTED
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def program() -> int:
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:  # one ignored stays ignored
+        signal.signal(signal.SIGTERM, _interrupt)  # as a Ctrl-C, until the CLI's own handler
     try:
         from .cli import program as cli_program
     except KeyboardInterrupt:
-        sys.stderr.write("fashionlab: interrupted\n")
+        sys.stderr.write(INTERRUPTED + "\n")
         # A Ctrl-C that lands in an exec'd string (a namedtuple or dataclass being made) would
         # end ``python -m`` by SIGINT; see ``console.interrupted``.
         exec("pass")

@@ -1,7 +1,9 @@
 """The package's exceptions. The CLI turns each into one line: exit status 2 for a user's mistake,
-1 for an environment fault such as a full disk."""
+1 for an environment fault such as a full disk; and the one line of an interrupt, status 130."""
 
 from __future__ import annotations
+
+INTERRUPTED = "fashionlab: interrupted; unfinished work was discarded (finished work stays cached)"
 
 
 class FashionLabError(Exception):
