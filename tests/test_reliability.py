@@ -213,12 +213,15 @@ def test_a_sigint_the_process_was_started_ignoring_stays_ignored(tmp_path) -> No
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     process = subprocess.Popen([sys.executable, "-c", _WITHOUT_SIGINT, str(tmp_path / "ignoring.py")],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    assert process.stdout is not None and process.stdout.readline() == "ready True\n"
-    os.kill(process.pid, signal.SIGINT)
-    with pytest.raises(subprocess.TimeoutExpired):
-        process.wait(timeout=2)  # still spinning
-    process.terminate()
-    _, err = process.communicate(timeout=20)
+    try:
+        assert process.stdout is not None and process.stdout.readline() == "ready True\n"
+        os.kill(process.pid, signal.SIGINT)
+        with pytest.raises(subprocess.TimeoutExpired):
+            process.wait(timeout=2)  # still spinning
+        process.terminate()
+        _, err = process.communicate(timeout=20)
+    finally:
+        process.kill()  # never left spinning when an assertion fails
     assert process.returncode == 130 and err == INTERRUPTED + "\n"
 
 
