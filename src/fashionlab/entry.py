@@ -1,9 +1,8 @@
 """The ``fashionlab`` program's entry point.
 
-Importing the CLI takes about 50 ms, and reading the flags up to a second more (they import pandas
-to resolve class names), before the CLI's own handlers are installed. A Ctrl-C or a SIGTERM in that
-time ends the program as a later one would, with the same one line and exit status 130, not a
-traceback. One in the interpreter's own start, before this module runs (the first 50 ms or so
+Importing the CLI takes about 50 ms, before its own signal handlers are installed. A Ctrl-C or a
+SIGTERM in that time ends the program as a later one would, with the same one line and exit
+status 130, not a traceback. One in the interpreter's own start, before this module runs (about the first 0.1 s
 after launch), is Python's: a traceback, or for SIGTERM the end of the process by the signal.
 """
 
