@@ -116,6 +116,8 @@ def test_progress_reports_falling_kl() -> None:
     total = embedding.TSNE_SETTINGS["early_exaggeration_iter"] + embedding.TSNE_SETTINGS["n_iter"]
     assert seen and seen[-1][0] == seen[-1][1] == total
     assert seen[-1][2] < seen[0][2]
+    # each step once: a last step said twice drew a second "t-SNE 500/500" line on a terminal
+    assert [i for i, _, _ in seen] == sorted({i for i, _, _ in seen})
 
 
 def test_pair_mixing_tells_islands_from_soup() -> None:

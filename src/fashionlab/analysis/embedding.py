@@ -180,7 +180,7 @@ def tsne(
             **settings,
         )
         mapped = np.asarray(model.fit(features))
-        if progress is not None:
+        if progress is not None and done < total:  # the last step, where no callback said it
             progress(total, total, last_error)
         return {"embedding": mapped}
 
