@@ -169,30 +169,13 @@ def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_p
 
 
 _SPIN = """
-import sys
-from fashionlab import cli
-from fashionlab.console import Console
-
-def command(args):
-    console = Console()
-    print("ready", flush=True)
-    while True:
-        console.checkpoint()
-
-cli.COMMANDS["data"] = command
-sys.argv[1:] = ["data"]
-sys.exit(cli.program())
-"""
-
-
-_IGNORING = """
 import signal, sys
 from fashionlab import cli
 from fashionlab.console import Console
 
 def command(args):
     console = Console()
-    print("ready", signal.getsignal(signal.SIGINT) is signal.SIG_IGN, flush=True)
+    print("ready, SIGINT ignored:", signal.getsignal(signal.SIGINT) is signal.SIG_IGN, flush=True)
     while True:
         console.checkpoint()
 
@@ -209,12 +192,15 @@ def test_a_sigint_the_process_was_started_ignoring_stays_ignored(tmp_path) -> No
     """A script's background job (``fashionlab sweep ... &``) starts with SIGINT ignored, so that
     the Ctrl-C meant for the script does not reach it. fashionlab's own handler used to take the
     signal anyway; now it stays ignored while the command runs, and only SIGTERM ends it."""
-    (tmp_path / "ignoring.py").write_text(_IGNORING)
+    (tmp_path / "spin.py").write_text(_SPIN)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    process = subprocess.Popen([sys.executable, "-c", _WITHOUT_SIGINT, str(tmp_path / "ignoring.py")],
+    process = subprocess.Popen([sys.executable, "-c", _WITHOUT_SIGINT, str(tmp_path / "spin.py")],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        assert process.stdout is not None and process.stdout.readline() == "ready True\n"
+        assert (
+            process.stdout is not None
+            and process.stdout.readline() == "ready, SIGINT ignored: True\n"
+        )
         os.kill(process.pid, signal.SIGINT)
         with pytest.raises(subprocess.TimeoutExpired):
             process.wait(timeout=2)  # still spinning
@@ -234,7 +220,10 @@ def test_a_burst_of_signals_ends_the_run_once(tmp_path) -> None:
     for attempt in range(20):
         process = subprocess.Popen([sys.executable, str(tmp_path / "spin.py")], env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        assert (
+            process.stdout is not None
+            and process.stdout.readline() == "ready, SIGINT ignored: False\n"
+        )
         for _ in range(2):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(process.pid, signal.SIGTERM)
@@ -749,29 +738,6 @@ def test_a_ctrl_c_swallowed_while_the_flags_are_read_still_stops_the_command(tmp
     assert (done.returncode, done.stdout, done.stderr) == (130, "", INTERRUPTED + "\n")
 
 
-_TERMINATED_WHILE_LOADING = """
-import os, signal, sys
-from fashionlab.entry import program
-
-class Finder:  # a SIGTERM while the CLI loads, before its own handlers
-    def find_spec(self, name, path, target=None):
-        if name == "fashionlab.cli":
-            os.kill(os.getpid(), signal.SIGTERM)
-
-sys.meta_path.insert(0, Finder())
-sys.exit(program())
-"""
-
-
-def test_a_sigterm_while_the_cli_loads_ends_with_one_line(tmp_path) -> None:
-    """It ended the process by the signal, with nothing said (9 of 9 group SIGTERMs at 0.05 to
-    0.15 s)."""
-    (tmp_path / "term.py").write_text(_TERMINATED_WHILE_LOADING)
-    done = subprocess.run([sys.executable, str(tmp_path / "term.py")], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)  # fmt: skip
-    assert (done.returncode, done.stderr) == (130, INTERRUPTED + "\n")
-
-
 class _InterruptedImport:
     """A finder that answers the CLI's import with a Ctrl-C, as one in its first 50 ms would."""
 
@@ -791,26 +757,35 @@ def test_a_ctrl_c_while_the_cli_loads_ends_with_one_line(monkeypatch, capsys) ->
     assert capsys.readouterr().err == INTERRUPTED + "\n"
 
 
-_INTERRUPTED_IN_EXEC = """
-import sys
+_WHILE_THE_CLI_LOADS = """
+import os, signal, sys
 from fashionlab.entry import program
 
-class Finder:  # a Ctrl-C inside an exec'd string, as in a namedtuple or dataclass being made
+class Finder:  # runs its argument as the CLI's import starts, before the CLI's own handlers
     def find_spec(self, name, path, target=None):
         if name == "fashionlab.cli":
-            exec("raise KeyboardInterrupt")
+            exec(sys.argv[1])
 
 sys.meta_path.insert(0, Finder())
 sys.exit(program())
 """
 
 
-def test_a_ctrl_c_in_an_exec_while_the_cli_loads_exits_130(tmp_path) -> None:
-    """CPython remembers a KeyboardInterrupt that escaped an exec'd string, and ends the process
-    by SIGINT at exit under ``python -m`` (status -2 to a parent process) unless it is cleared:
-    2 of 300 early Ctrl-Cs did, each landing in an import's exec."""
-    (tmp_path / "early.py").write_text(_INTERRUPTED_IN_EXEC)
-    done = subprocess.run([sys.executable, "-m", "early"], capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{SRC}"},
-                          timeout=60)  # fmt: skip
+@pytest.mark.parametrize(
+    "interrupt",
+    [
+        # CPython remembers a KeyboardInterrupt that escaped an exec'd string (a namedtuple or
+        # dataclass being made), and ends ``python -m`` by SIGINT at exit (status -2 to a parent)
+        # unless it is cleared: 2 of 300 early Ctrl-Cs did, each landing in an import's exec
+        "raise KeyboardInterrupt",
+        # it ended the process by the signal, with nothing said (9 of 9 group SIGTERMs at 0.05 to
+        # 0.15 s after launch)
+        "os.kill(os.getpid(), signal.SIGTERM)",
+    ],
+)
+def test_an_interrupt_while_the_cli_loads_exits_130_with_one_line(interrupt, tmp_path) -> None:
+    (tmp_path / "early.py").write_text(_WHILE_THE_CLI_LOADS)
+    done = subprocess.run([sys.executable, "-m", "early", interrupt], capture_output=True,
+                          text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{SRC}"})  # fmt: skip
     assert (done.returncode, done.stderr) == (130, INTERRUPTED + "\n")

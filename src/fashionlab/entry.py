@@ -2,8 +2,8 @@
 
 Importing the CLI takes about 50 ms, before its own signal handlers are installed. A Ctrl-C or a
 SIGTERM in that time ends the program as a later one would, with the same one line and exit
-status 130, not a traceback. One in the interpreter's own start, before this module runs (about the first 0.1 s
-after launch), is Python's: a traceback, or for SIGTERM the end of the process by the signal.
+status 130, not a traceback. One in the interpreter's own start, before this module runs (about
+the first 0.1 s after launch), is Python's: a traceback, or for SIGTERM the end by the signal.
 """
 
 from __future__ import annotations
