@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import gzip
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -94,8 +98,12 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
     monkeypatch.delenv("FASHIONLAB_MIRRORS", raising=False)
 
 
+def _has_real_data() -> bool:
+    return all((REAL_DATA / spec.filename).exists() for spec in FILES.values())
+
+
 def _require_real_data() -> Path:
-    if all((REAL_DATA / spec.filename).exists() for spec in FILES.values()):
+    if _has_real_data():
         return REAL_DATA
     message = f"the real Fashion-MNIST files are not in {REAL_DATA} (apt-get install dataset-fashion-mnist)"
     if os.environ.get("CI") == "true":
@@ -121,23 +129,79 @@ def study_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("study-cache")
 
 
+# XLA's compiled programs, shared by the session's processes through JAX's persistent compilation
+# cache: a network's training step compiles once, not again in every fashionlab the suite starts
+# (a cold `run` of the small dataset took 67 CPU-seconds, 41 with its programs in the cache). It
+# holds XLA's programs only, none of fashionlab's results: each test's fashionlab cache stays its
+# own, and a user's run compiles its own programs. A size limit turns on JAX's file lock, so a
+# process never reads an entry that another is still writing.
+JAX_CACHE_SETTINGS = {
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
+    "JAX_COMPILATION_CACHE_MAX_SIZE": str(4 << 30),
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    folder = tempfile.mkdtemp(prefix="fashionlab-tests-xla-")
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+    os.environ.update(JAX_CACHE_SETTINGS, JAX_COMPILATION_CACHE_DIR=folder)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that read the cold study (``report``) go last, each file's in its order: the study
+    starts as the session begins (``_study``), and the rest of the suite runs beside it."""
+    items.sort(key=lambda item: "report" in getattr(item, "fixturenames", ()))
+
+
+@dataclass(frozen=True)
+class Study:
+    """``fashionlab run`` on the real data with an empty cache, running or done: its process, its
+    report folder, and the file its stderr goes to (a pipe nobody reads for minutes would fill)."""
+
+    process: subprocess.Popen
+    out: Path
+    stderr: Path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _study(request: pytest.FixtureRequest, study_cache: Path, _matplotlib_config: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Study | None]:  # fmt: skip
+    """Starts ``report``'s run as the session begins, where a selected test reads it and the real
+    data is there (``report`` says why not); stops it if the session ends first."""
+    wanted = any("report" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    if not wanted or not _has_real_data():
+        yield None
+        return
+    out = tmp_path_factory.mktemp("study") / "report"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
+    env.update(XDG_CACHE_HOME=str(study_cache), MPLCONFIGDIR=str(_matplotlib_config),
+               KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")))  # fmt: skip
+    stderr = out.parent / "stderr.txt"
+    with stderr.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", LOGGED_CLI, "run", "--out", str(out), "--data-dir", str(REAL_DATA)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink, env=env,
+        )  # fmt: skip
+    yield Study(process, out, stderr)
+    if process.poll() is None:  # the session stopped before a test read the report
+        process.terminate()  # its Ctrl-C path: the Dask workers it started stop too
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="session")
-def report(
-    real_data_dir: Path, study_cache: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def report(real_data_dir: Path, _study: Study | None) -> Path:
     """``fashionlab run`` on the real data with an empty cache, once per session, as a user runs
     it: the report's tests and the executed notebook's tests check what it wrote. Its stderr,
     with the Dask engine's log, is kept beside the report in ``stderr.txt``."""
-    out = tmp_path_factory.mktemp("study") / "report"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
-    env.update(XDG_CACHE_HOME=str(study_cache),
-               KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")))  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", LOGGED_CLI, "run", "--out", str(out), "--data-dir", str(real_data_dir)],
-        capture_output=True, text=True, timeout=1500, env=env,
-    )  # fmt: skip
-    (out.parent / "stderr.txt").write_text(done.stderr)
-    assert done.returncode == 0, done.stderr[-3000:]
-    where = done.stderr.find("Traceback")
-    assert where < 0, done.stderr[max(0, where - 500) : where + 2500]  # what printed it, and why
-    return out
+    assert _study is not None, "the study starts wherever a selected test reads the report"
+    returncode = _study.process.wait(timeout=1500)
+    stderr = _study.stderr.read_text()
+    assert returncode == 0, stderr[-3000:]
+    where = stderr.find("Traceback")
+    assert where < 0, stderr[max(0, where - 500) : where + 2500]  # what printed it, and why
+    return _study.out
