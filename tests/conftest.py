@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,25 +125,6 @@ def real_data(real_data_dir: Path):
 def study_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``$XDG_CACHE_HOME`` of the session's ``report`` run: a rerun there is served from it."""
     return tmp_path_factory.mktemp("study-cache")
-
-
-# XLA's compiled programs, shared by the session's processes through JAX's persistent compilation
-# cache: a network's training step compiles once, not again in every fashionlab the suite starts
-# (a cold `run` of the small dataset took 67 CPU-seconds, 41 with its programs in the cache). It
-# holds XLA's programs only, none of fashionlab's results: each test's fashionlab cache stays its
-# own, and a user's run compiles its own programs. A size limit turns on JAX's file lock, so a
-# process never reads an entry that another is still writing.
-JAX_CACHE_SETTINGS = {
-    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0",
-    "JAX_COMPILATION_CACHE_MAX_SIZE": str(4 << 30),
-}
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    folder = tempfile.mkdtemp(prefix="fashionlab-tests-xla-")
-    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
-    os.environ.update(JAX_CACHE_SETTINGS, JAX_COMPILATION_CACHE_DIR=folder)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
