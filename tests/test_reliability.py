@@ -386,9 +386,10 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
 
 @pytest.mark.slow
 def test_two_concurrent_runs_share_cache_and_output(small_data, tmp_path) -> None:
-    """Sharing does not depend on the data: the small dataset keeps this to seconds."""
+    """Sharing does not depend on the data: the small dataset keeps this to seconds. Nor on the
+    workers: one each, so the two runs' clusters do not crowd two cores with four workers."""
     cache, out = tmp_path / "cache", tmp_path / "report"
-    flags = [*RUN, *small_data, "--points", "600", "--out", str(out)]
+    flags = [*RUN, *small_data, "--points", "600", "--workers", "1", "--out", str(out)]
     runs = [_fashionlab(*flags, cache=cache) for _ in range(2)]
     for process in runs:
         _, err = process.communicate(timeout=300)
