@@ -127,10 +127,14 @@ def study_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("study-cache")
 
 
+def _reads_report(item: pytest.Item) -> bool:
+    return "report" in getattr(item, "fixturenames", ())
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that read the cold study (``report``) go last, each file's in its order: the study
     starts as the session begins (``_study``), and the rest of the suite runs beside it."""
-    items.sort(key=lambda item: "report" in getattr(item, "fixturenames", ()))
+    items.sort(key=_reads_report)
 
 
 @dataclass(frozen=True)
@@ -148,8 +152,7 @@ def _study(request: pytest.FixtureRequest, study_cache: Path, _matplotlib_config
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Study | None]:  # fmt: skip
     """Starts ``report``'s run as the session begins, where a selected test reads it and the real
     data is there (``report`` says why not); stops it if the session ends first."""
-    wanted = any("report" in getattr(item, "fixturenames", ()) for item in request.session.items)
-    if not wanted or not _has_real_data():
+    if not any(map(_reads_report, request.session.items)) or not _has_real_data():
         yield None
         return
     out = tmp_path_factory.mktemp("study") / "report"
@@ -173,7 +176,7 @@ def _study(request: pytest.FixtureRequest, study_cache: Path, _matplotlib_config
 
 
 @pytest.fixture(scope="session")
-def report(real_data_dir: Path, _study: Study | None) -> Path:
+def report(real_data_dir: Path, _study: Study | None) -> Path:  # real_data_dir: fails or skips
     """``fashionlab run`` on the real data with an empty cache, once per session, as a user runs
     it: the report's tests and the executed notebook's tests check what it wrote. Its stderr,
     with the Dask engine's log, is kept beside the report in ``stderr.txt``."""
