@@ -5,26 +5,22 @@ and figures, and this module connects them.
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from . import cache, outdir
+from . import cache, notebook_job, outdir
 from .artifacts import Artifacts
 from .config import Config
 from .data import sources
 from .data.loaded import Data, load_data
-from .errors import UsageError
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
 from .storage import cache_home
-
-if TYPE_CHECKING:
-    import numpy as np
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
@@ -58,12 +54,7 @@ def _study_key(config: Config, data: Data) -> str:
     settings = {k: v for k, v in config.as_dict().items()
                 if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify",
                              "notebook")}  # fmt: skip
-    return cache.key_of("study", settings, _arrays(data))  # the code is in every key
-
-
-def _arrays(data: Data) -> tuple[np.ndarray, ...]:
-    """The official files' arrays, which every key of a run's study reads."""
-    return (data.train_images, data.train_labels, data.test_images, data.test_labels)
+    return cache.key_of("study", settings, data.arrays)  # the code is in every key
 
 
 def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, bytes], str | None]:
@@ -103,14 +94,19 @@ def _decode(blobs: dict[str, bytes]) -> Study:
     return Study(results, figures, html, True)
 
 
-def study(config: Config, data: Data, progress: Progress) -> Study:
-    """The whole study, from the verified cache when this exact study ran before."""
+def study(
+    config: Config, data: Data, progress: Progress, computed: Callable[[], None] | None = None
+) -> Study:
+    """The whole study, from the verified cache when this exact study ran before. ``computed`` is
+    called when its stages are done, before its figures are drawn (not on a cache hit)."""
     key = _study_key(config, data)
 
     def compute() -> Study:
         from . import study as stages
 
         results, artifacts = stages.compute(config, data, progress)
+        if computed is not None:
+            computed()
         figures, html = _render_figures(results, artifacts)
         return Study(results, figures, html, False)
 
@@ -138,83 +134,36 @@ class WrittenReport:
 
 
 def run(config: Config, progress: Progress | None = None) -> WrittenReport:
-    """``fashionlab run``: the study, then the report swapped into ``config.out``."""
+    """``fashionlab run``: the study, then the report swapped into ``config.out``. The notebook
+    executes in a thread from the moment the study's cluster is done with the cores."""
     from .render import meta, report
 
     progress = progress or LogProgress()
     real = prepare(config.out, config.data_dir, "report")
     if config.notebook:
-        _check_notebook_file()
+        notebook_job.check_file()
     data = load_data(config.data_dir, verify=config.verify)
     if config.notebook and not config.verify:
-        _check_notebook_data(data)
-    found = study(config, data, progress)
-    with outdir.report_folder(real, "report") as stage:
-        (stage / "figures").mkdir()
-        for name, blob in found.figures.items():
-            (stage / "figures" / name).write_bytes(blob)
-        page = meta.page_meta(config, found.results)
-        report.write(stage, found.results, found.figures, page, found.interactive_html)
-        if config.notebook:
-            progress.stage(1, 1, "the assignment notebook")
-            started = time.perf_counter()
-            (stage / "assignment.ipynb").write_bytes(assignment_notebook(config, data, found))
-            progress.stage_done("the assignment notebook", time.perf_counter() - started)
-        progress.checkpoint()  # the last chance to stop before the new report replaces the old
+        notebook_job.check_data(data)
+    with contextlib.ExitStack() as stack:
+        job = notebook_job.Job(config, data) if config.notebook else None
+        if job is not None:
+            stack.callback(job.close)  # an error or a Ctrl-C stops its kernel
+        found = study(config, data, progress, computed=job.start if job else None)
+        if job is not None:
+            job.start()  # a study from the cache: beside the pages
+        with outdir.report_folder(real, "report") as stage:
+            (stage / "figures").mkdir()
+            for name, blob in found.figures.items():
+                (stage / "figures" / name).write_bytes(blob)
+            page = meta.page_meta(config, found.results)
+            report.write(stage, found.results, found.figures, page, found.interactive_html)
+            if job is not None:
+                progress.stage(1, 1, "the assignment notebook")
+                executed = job.result()
+                (stage / "assignment.ipynb").write_bytes(
+                    notebook_job.with_answers(executed, found.results)
+                )
+                progress.stage_done("the assignment notebook", job.seconds)
+            progress.checkpoint()  # the last chance to stop before the new report replaces the old
     return WrittenReport(real, found.results, config.notebook)
-
-
-def _check_notebook_file() -> None:
-    """The notebook ships with fashionlab's source, not in a wheel: said before any work."""
-    from .render.notebook import NOTEBOOK
-
-    if not NOTEBOOK.is_file():
-        raise UsageError(f"the assignment notebook {str(NOTEBOOK)!r} is not there: it ships with "
-                         "fashionlab's source, not with an installed package; run from a clone "
-                         "of the repository, or add --no-notebook")  # fmt: skip
-
-
-def _check_notebook_data(data: Data) -> None:
-    """The notebook's ``load_fashion_mnist()`` takes only the official files: with a deliberately
-    different copy (``--no-verify``), say so before the work rather than in its cell 4 after it.
-    The arrays the study loaded are checked, not a new search, which could find (or download)
-    other files than the study's."""
-    from .data.datasets import FILES, is_official
-
-    for key, spec in FILES.items():
-        if not is_official(getattr(data, key), spec):
-            where = data.sources[spec.filename]["path"]
-            raise UsageError(f"the assignment notebook loads only the official files ({where} is "
-                             f"not the official {spec.filename}); add --no-notebook to run the "
-                             "study on this copy")  # fmt: skip
-
-
-def assignment_notebook(config: Config, data: Data, found: Study) -> bytes:
-    """The assignment notebook, executed (cached by its own text and the data), with this run's
-    answers in its answer cells."""
-    import nbformat
-
-    from .render import answers, notebook
-
-    source = notebook.NOTEBOOK.read_bytes()
-    # the notebook runs the assignment's cells on the official files, whatever the study's
-    # settings: keyed by its text, the data and the code (in every key), not by the study
-    key = cache.key_of("notebook", {"source": hashlib.sha256(source).hexdigest()}, _arrays(data))
-
-    def execute() -> Any:
-        env = (
-            {}
-            if config.data_dir is None
-            else {notebook.DATA_VARIABLE: str(Path(config.data_dir).resolve())}
-        )
-        return notebook.execute(notebook.NOTEBOOK, env=env)
-
-    def encode(nb: Any) -> dict[str, bytes]:
-        return {"executed.ipynb": nbformat.writes(nb).encode()}
-
-    def decode(blobs: dict[str, bytes]) -> Any:  # verified: valid, every cell run, no errors
-        return notebook.read_executed(blobs["executed.ipynb"])
-
-    executed, _ = cache.cached("notebook", key, execute, encode=encode, decode=decode)
-    filled = notebook.fill_answers(executed, answers.compose(found.results))
-    return (nbformat.writes(filled) + "\n").encode()

@@ -27,6 +27,11 @@ class Data:
         default_factory=dict, init=False, repr=False
     )
 
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """The four official arrays, which every cache key of a run's results reads."""
+        return (self.train_images, self.train_labels, self.test_images, self.test_labels)
+
     @cached_property
     def train_vectors(self) -> np.ndarray:
         """(60000, 784) float64 in [0, 1]: Q1.1 then Q1.2."""

@@ -3,7 +3,7 @@
 ``notebooks/assignment.ipynb`` is stored without outputs. It holds the assignment's code, and after
 each written question a Markdown cell marked ``<!-- fashionlab:answer KEY -->``. ``execute`` runs
 it in a fresh kernel and ``fill_answers`` puts the answers ``fashionlab run`` composed into the
-marked cells (``app.assignment_notebook`` does both, cached), so the report folder holds the
+marked cells (``notebook_job`` does both, cached), so the report folder holds the
 notebook with every figure rendered.
 
 nbclient, nbformat and ipykernel are imported on first use.
@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -43,6 +44,29 @@ class NotebookError(FashionLabError):
     def __init__(self, message: str, notebook: Any = None) -> None:
         super().__init__(message)
         self.notebook = notebook
+
+
+class Stop:
+    """Lets another thread end an ``execute``: calling it kills the kernel, at once or as soon as it
+    starts, and ``execute`` then raises ``NotebookError`` (a stopped run is never a result)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kernel: Any = None  # the kernel's process (a Popen), once it has started
+        self.requested = False
+
+    def __call__(self) -> None:
+        with self._lock:
+            self.requested = True
+            if self._kernel is not None:
+                self._kernel.kill()
+
+    def started(self, kernel: Any) -> None:
+        """``execute``'s word that ``kernel`` (a Popen) runs: killed now if a stop came first."""
+        with self._lock:
+            self._kernel = kernel
+            if self.requested:
+                kernel.kill()
 
 
 def _modules() -> tuple[Any, Any]:
@@ -99,6 +123,7 @@ def execute(
     timeout: int = 600,
     cwd: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
+    stop: Stop | None = None,
 ) -> Any:
     """Run every cell in a fresh kernel and return the notebook with its outputs.
 
@@ -106,7 +131,8 @@ def execute(
     seconds per cell. The kernel starts in ``cwd`` (default: the notebook's folder, else the current
     one) with the caller's environment updated by ``env``. A cell that raises, a cell over the
     timeout or a kernel that dies raises ``NotebookError`` with one line naming the cell; the
-    partly executed notebook is its ``notebook`` attribute.
+    partly executed notebook is its ``notebook`` attribute. ``stop``, called from another thread,
+    kills the kernel, and this call then raises ``NotebookError`` too.
     """
     nbclient, _ = _modules()
     from jupyter_client.kernelspec import NoSuchKernel
@@ -125,6 +151,8 @@ def execute(
         record_timing=False,  # no wall-clock stamps: two runs differ only where results differ
         resources={"metadata": {"path": os.fspath(cwd or folder)}},
     )
+    if stop is not None:  # called once the kernel answers; jupyter_client's local provisioner
+        client.on_notebook_start = lambda **_: stop.started(client.km.provisioner.process)
     environment = {**os.environ, **(env or {})}
     environment.pop("MPLBACKEND", None)  # a headless Agg setting would hide every figure
     started = time.perf_counter()

@@ -1,0 +1,147 @@
+"""The run's notebook in its thread: a result or the thread's own error, served from the cache the
+second time, and stopped (its kernel killed, nothing cached) when the run ends early.
+
+Tiny notebooks stand in for the assignment's, so each test costs one kernel's start.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import psutil
+import pytest
+
+from fashionlab import notebook_job
+from fashionlab.config import Config
+from fashionlab.data.loaded import Data
+from fashionlab.render import notebook
+from fashionlab.render.notebook import ANSWER_KEYS, ANSWER_LINE, NotebookError
+from fashionlab.storage import cache_home
+
+pytestmark = pytest.mark.slow  # a Jupyter kernel each
+WAIT = 120.0  # seconds: a bound on liveness, far above what any step here takes
+
+
+def tiny_data() -> Data:
+    zeros = np.zeros((2, 28, 28), np.uint8)
+    return Data(zeros, np.zeros(2, np.uint8), zeros, np.zeros(2, np.uint8), sources={})
+
+
+def write_notebook(folder: Path, *code: str) -> Path:
+    """A notebook of ``code`` cells and the answer cells a cached execution must mark."""
+    cells = [nbformat.v4.new_code_cell(source) for source in code]
+    cells += [nbformat.v4.new_markdown_cell(ANSWER_LINE.format(key)) for key in ANSWER_KEYS]
+    path = folder / "tiny.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    return path
+
+
+def kernels() -> list[psutil.Process]:
+    """This process's Jupyter kernels."""
+    return [child for child in psutil.Process().children(recursive=True)
+            if "ipykernel" in " ".join(child.cmdline())]  # fmt: skip
+
+
+def cached_notebooks() -> list[Path]:
+    folder = cache_home() / "notebook"
+    return sorted(folder.rglob("executed.ipynb")) if folder.exists() else []
+
+
+class Watched(notebook.Stop):
+    """A ``Stop`` that lets the test wait for its kernel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up = threading.Event()
+        self.kernel: subprocess.Popen | None = None
+
+    def started(self, kernel: Any) -> None:
+        super().started(kernel)
+        self.kernel = kernel
+        self.up.set()
+
+
+def test_stopping_an_execution_kills_its_kernel(tmp_path: Path) -> None:
+    nb = nbformat.read(write_notebook(tmp_path, "import time", "time.sleep(600)"), as_version=4)
+    stop, raised = Watched(), []
+
+    def work() -> None:
+        try:
+            notebook.execute(nb, cwd=tmp_path, stop=stop)
+        except NotebookError as exc:
+            raised.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert stop.up.wait(WAIT)
+    stop()
+    thread.join(WAIT)
+    assert not thread.is_alive()
+    assert len(raised) == 1 and "kernel died" in str(raised[0])
+    assert stop.kernel is not None and stop.kernel.poll() is not None
+    assert kernels() == []
+
+
+def test_a_stop_before_the_kernel_starts_kills_it_as_it_starts(tmp_path: Path) -> None:
+    nb = nbformat.read(write_notebook(tmp_path, "import time", "time.sleep(600)"), as_version=4)
+    stop = Watched()
+    stop()
+    with pytest.raises(NotebookError):
+        notebook.execute(nb, cwd=tmp_path, stop=stop)
+    assert stop.kernel is not None and stop.kernel.poll() is not None
+    assert kernels() == []
+
+
+def test_a_job_gives_its_notebook_then_serves_it_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notebook, "NOTEBOOK", write_notebook(tmp_path, "print(6 * 7)"))
+    config, data = Config(out=str(tmp_path / "report")), tiny_data()
+    first = notebook_job.Job(config, data)
+    first.start()
+    nb = first.result()
+    assert nb.cells[0].outputs[0].text == "42\n"
+    assert len(cached_notebooks()) == 1
+
+    def no_kernel(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cached notebook ran again")
+
+    monkeypatch.setattr(notebook, "execute", no_kernel)
+    again = notebook_job.Job(config, data)
+    assert again.result() == nb  # started by result, and served from the cache
+    assert kernels() == []
+
+
+def test_a_job_raises_its_threads_error_in_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notebook, "NOTEBOOK", write_notebook(tmp_path, "1 / 0"))
+    job = notebook_job.Job(Config(out=str(tmp_path / "report")), tiny_data())
+    job.start()
+    with pytest.raises(NotebookError, match="ZeroDivisionError"):
+        job.result()
+    assert cached_notebooks() == []
+
+
+def test_closing_a_running_job_stops_it_and_caches_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_notebook(tmp_path, "import time", "time.sleep(600)")
+    monkeypatch.setattr(notebook, "NOTEBOOK", path)
+    job = notebook_job.Job(Config(out=str(tmp_path / "report")), tiny_data())
+    job.start()
+    for _ in range(int(WAIT * 10)):  # until its kernel runs the long cell's process
+        if kernels():
+            break
+        time.sleep(0.1)
+    assert kernels()
+    job.close()
+    assert not job.running
+    assert kernels() == []
+    assert cached_notebooks() == []
