@@ -298,6 +298,21 @@ def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
     assert "waiting for the test entry" in said[0][1] and len(said) >= 2  # and keeps saying so
 
 
+def test_a_stopped_waiter_gives_up_the_lock_it_waits_for() -> None:
+    """A thread cannot be sent a Ctrl-C: its wait ends when ``stopped()`` says so."""
+    holder = locks.Lock("test", "k", "a test")
+    holder.acquire()  # flock: a second open file in the same process waits for it too
+    try:
+        stop_at = time.monotonic() + 0.5
+        with pytest.raises(locks.Abandoned, match="stopped while waiting for the test entry"):
+            cache.cached("test", "k", lambda: b"never", encode=lambda v: {"v": v},
+                         decode=lambda blobs: blobs["v"], what="the test entry",
+                         stopped=lambda: time.monotonic() > stop_at)  # fmt: skip
+    finally:
+        holder.release()
+    assert cache.cached_json("test", "k", lambda: [1]) == ([1], False)  # the lock was let go
+
+
 def test_a_spare_lock_is_taken_outside_a_cache_below_a_file(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()

@@ -203,17 +203,19 @@ def cached(
     encode: Callable[[T], Mapping[str, bytes]],
     decode: Callable[[dict[str, bytes]], T],
     what: str = "",
+    stopped: Callable[[], bool] | None = None,
 ) -> tuple[T, bool]:
     """``compute()``, or its verified cached value: returns ``(value, from_cache)``.
 
-    Only a miss takes the entry's lock, so a warm cache serves from a read-only file system.
+    Only a miss takes the entry's lock, so a warm cache serves from a read-only file system. A
+    wait for that lock raises ``locks.Abandoned`` once ``stopped()`` is true.
     """
     hit = fetch(namespace, key, decode)
     if hit is not None:
         return hit, True
     lock = Lock(namespace, key, what or f"the {namespace} result {key[:8]}")
     try:
-        lock.acquire()
+        lock.acquire(stopped=stopped)
     except (OSError, EnvironmentFault) as exc:
         _unwritable(str(exc))
         return compute(), False

@@ -56,6 +56,10 @@ def _open_plain(path: Path, flags: int, mode: int = 0o666) -> int:
     return fd
 
 
+class Abandoned(Exception):
+    """A wait for a lock given up because its waiter was told to stop."""
+
+
 class Lock:
     """An inter-process lock (``flock``) from a bounded set of lock files in the cache.
 
@@ -122,12 +126,18 @@ class Lock:
                                    f"hold one ({cause}), nor can the temporary folder ({exc}); "
                                    "make the cache writable") from None  # fmt: skip
 
-    def acquire(self, notice: Callable[[str], None] | None = None, every: float = 10.0) -> None:
-        """Block until the lock is held; after 1 s, and every ``every`` s, say who holds it."""
+    def acquire(
+        self,
+        notice: Callable[[str], None] | None = None,
+        every: float = 10.0,
+        stopped: Callable[[], bool] | None = None,
+    ) -> None:
+        """Block until the lock is held; after 1 s, and every ``every`` s, say who holds it. Raise
+        ``Abandoned`` once ``stopped()`` is true (a thread cannot be sent a Ctrl-C)."""
         notice = notice or log.warning
         fd = self._open()
         try:
-            self._wait(fd, notice, every)
+            self._wait(fd, notice, every, stopped or (lambda: False))
         except BaseException:  # a Ctrl-C while waiting: the file is closed, never left open
             os.close(fd)
             raise
@@ -138,13 +148,17 @@ class Lock:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, str(os.getpid()).encode(), 0)
 
-    def _wait(self, fd: int, notice: Callable[[str], None], every: float) -> None:
+    def _wait(
+        self, fd: int, notice: Callable[[str], None], every: float, stopped: Callable[[], bool]
+    ) -> None:
         started, said = time.monotonic(), 0.0
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return
             except BlockingIOError:
+                if stopped():
+                    raise Abandoned(f"stopped while waiting for {self.what}") from None
                 waited = time.monotonic() - started
                 if waited >= 1.0 and waited - said >= (every if said else 0):
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"

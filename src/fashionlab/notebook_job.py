@@ -13,13 +13,16 @@ import hashlib
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import cache
 from .config import Config
 from .data.loaded import Data
 from .errors import UsageError
 from .results import Results
+
+if TYPE_CHECKING:
+    from .render.notebook import Stop
 
 STOP_WAIT = 60.0  # seconds ``close`` waits for a stopped execution to let go of its kernel
 
@@ -49,9 +52,9 @@ def check_data(data: Data) -> None:
                              "study on this copy")  # fmt: skip
 
 
-def executed(config: Config, data: Data, stop: Any = None) -> Any:
+def executed(config: Config, data: Data, stop: Stop | None = None) -> Any:
     """The assignment notebook, executed (from the cache when this text ran on this data before);
-    ``stop`` (``notebook.Stop``) lets another thread end the execution."""
+    ``stop`` lets another thread end the execution, or the wait for another process's."""
     import nbformat
 
     from .render import notebook
@@ -73,7 +76,8 @@ def executed(config: Config, data: Data, stop: Any = None) -> Any:
     def decode(blobs: dict[str, bytes]) -> Any:  # verified: valid, every cell run, no errors
         return notebook.read_executed(blobs["executed.ipynb"])
 
-    nb, _ = cache.cached("notebook", key, execute, encode=encode, decode=decode)
+    stopped = None if stop is None else (lambda: stop.requested)
+    nb, _ = cache.cached("notebook", key, execute, encode=encode, decode=decode, stopped=stopped)
     return nb
 
 
@@ -90,7 +94,10 @@ def with_answers(nb: Any, results: Results) -> bytes:
 class Job:
     """``executed`` in a daemon thread: ``start`` it early, take its ``result`` when it is needed,
     and ``close`` it on every way out, which stops an unfinished execution (its kernel is killed
-    and nothing is cached). Signals reach only the main thread, which calls all three."""
+    and nothing is cached). Signals reach only the main thread, which calls all three.
+
+    The thread's end is an Event of its own, not ``Thread.join``: on Python 3.10 to 3.12 a join
+    cut short by a Ctrl-C marks the thread as ended while it still runs."""
 
     def __init__(self, config: Config, data: Data) -> None:
         from .render.notebook import Stop
@@ -98,9 +105,10 @@ class Job:
         self._config, self._data = config, data
         self._stop = Stop()
         self._thread: threading.Thread | None = None
+        self._done = threading.Event()
         self._value: Any = None
         self._error: BaseException | None = None
-        self.seconds = 0.0  # how long the thread took, from cache or kernel
+        self.seconds = 0.0  # how long the notebook took in its thread, from cache or kernel
 
     def start(self) -> None:
         """Begin, once; later calls do nothing."""
@@ -117,24 +125,22 @@ class Job:
             self._error = exc
         finally:
             self.seconds = time.perf_counter() - started
+            self._done.set()
 
     def result(self) -> Any:
         """The executed notebook, once the thread is done (started here if it was not)."""
         self.start()
-        assert self._thread is not None
-        self._thread.join()
+        self._done.wait()
         if self._error is not None:
             raise self._error
         return self._value
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and not self._done.is_set()
 
     def close(self) -> None:
-        """Stop the execution if it still runs, and wait for its thread to let the kernel go; a
-        thread still waiting for another process's cache lock is left to end with the process."""
+        """Stop the execution if it still runs, and wait for its thread to let the kernel go."""
         if self.running:
-            assert self._thread is not None
             self._stop()
-            self._thread.join(STOP_WAIT)
+            self._done.wait(STOP_WAIT)

@@ -15,6 +15,7 @@ import copy
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -47,8 +48,9 @@ class NotebookError(FashionLabError):
 
 
 class Stop:
-    """Lets another thread end an ``execute``: calling it kills the kernel, at once or as soon as it
-    starts, and ``execute`` then raises ``NotebookError`` (a stopped run is never a result)."""
+    """Lets another thread end an ``execute``: calling it kills the kernel's process group, at
+    once, or as soon as nbclient reports the kernel ready (its ``on_notebook_start`` hook), and
+    ``execute`` then raises ``NotebookError``. Only a notebook that ran to its end is a result."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -58,15 +60,23 @@ class Stop:
     def __call__(self) -> None:
         with self._lock:
             self.requested = True
-            if self._kernel is not None:
-                self._kernel.kill()
+            self._kill()
 
     def started(self, kernel: Any) -> None:
-        """``execute``'s word that ``kernel`` (a Popen) runs: killed now if a stop came first."""
+        """``execute``'s word that ``kernel`` (a Popen, or None from a provisioner that keeps its
+        process to itself) runs: killed now if a stop came first."""
         with self._lock:
             self._kernel = kernel
             if self.requested:
-                kernel.kill()
+                self._kill()
+
+    def _kill(self) -> None:
+        if self._kernel is None or self._kernel.poll() is not None:
+            return
+        try:  # jupyter_client starts the kernel in a session of its own: any process it started
+            os.killpg(self._kernel.pid, signal.SIGKILL)
+        except OSError:
+            self._kernel.kill()
 
 
 def _modules() -> tuple[Any, Any]:
@@ -131,8 +141,8 @@ def execute(
     seconds per cell. The kernel starts in ``cwd`` (default: the notebook's folder, else the current
     one) with the caller's environment updated by ``env``. A cell that raises, a cell over the
     timeout or a kernel that dies raises ``NotebookError`` with one line naming the cell; the
-    partly executed notebook is its ``notebook`` attribute. ``stop``, called from another thread,
-    kills the kernel, and this call then raises ``NotebookError`` too.
+    partly executed notebook is its ``notebook`` attribute. ``stop``, called from another thread
+    before the last cell has run, kills the kernel, and this call then raises ``NotebookError``.
     """
     nbclient, _ = _modules()
     from jupyter_client.kernelspec import NoSuchKernel
@@ -152,7 +162,9 @@ def execute(
         resources={"metadata": {"path": os.fspath(cwd or folder)}},
     )
     if stop is not None:  # called once the kernel answers; jupyter_client's local provisioner
-        client.on_notebook_start = lambda **_: stop.started(client.km.provisioner.process)
+        client.on_notebook_start = lambda **_: stop.started(
+            getattr(client.km.provisioner, "process", None)
+        )
     environment = {**os.environ, **(env or {})}
     environment.pop("MPLBACKEND", None)  # a headless Agg setting would hide every figure
     started = time.perf_counter()
