@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -299,15 +300,33 @@ def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
 
 
 def test_a_stopped_waiter_gives_up_the_lock_it_waits_for() -> None:
-    """A thread cannot be sent a Ctrl-C: its wait ends when ``stopped()`` says so."""
+    """A thread cannot be sent a Ctrl-C: its wait ends when ``stopped()`` says so, and closes the
+    lock file it opened."""
     holder = locks.Lock("test", "k", "a test")
     holder.acquire()  # flock: a second open file in the same process waits for it too
-    try:
-        stop_at = time.monotonic() + 0.5
-        with pytest.raises(locks.Abandoned, match="stopped while waiting for the test entry"):
+    raised: list[BaseException] = []
+    asked = [0]
+
+    def stopped() -> bool:
+        asked[0] += 1
+        return asked[0] > 5
+
+    def wait() -> None:
+        try:
             cache.cached("test", "k", lambda: b"never", encode=lambda v: {"v": v},
-                         decode=lambda blobs: blobs["v"], what="the test entry",
-                         stopped=lambda: time.monotonic() > stop_at)  # fmt: skip
+                         decode=lambda blobs: blobs["v"], what="the test entry", stopped=stopped)  # fmt: skip
+        except BaseException as exc:
+            raised.append(exc)
+
+    files = len(os.listdir("/proc/self/fd"))
+    waiter = threading.Thread(target=wait, daemon=True)
+    waiter.start()
+    waiter.join(60)  # a wait that ignored ``stopped`` would never end
+    try:
+        assert not waiter.is_alive()
+        assert len(raised) == 1 and isinstance(raised[0], locks.Abandoned)
+        assert "stopped while waiting for the test entry" in str(raised[0])
+        assert len(os.listdir("/proc/self/fd")) == files  # the waiter's lock file is closed
     finally:
         holder.release()
     assert cache.cached_json("test", "k", lambda: [1]) == ([1], False)  # the lock was let go

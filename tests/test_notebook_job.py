@@ -146,18 +146,35 @@ def test_a_job_raises_its_threads_error_in_the_caller(
     assert cached_notebooks() == []
 
 
-def test_closing_a_running_job_stops_it_and_caches_nothing(
+def test_closing_a_running_job_stops_it_its_kernels_children_and_caches_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = write_notebook(tmp_path, "import time", "time.sleep(600)")
+    started = tmp_path / "child.pid"  # a process a cell started, in the kernel's group
+    cell = f"open({str(started)!r}, 'w').write(str(subprocess.Popen(['sleep', '600']).pid))"
+    path = write_notebook(tmp_path, "import subprocess, time", cell, "time.sleep(600)")
     monkeypatch.setattr(notebook, "NOTEBOOK", path)
     job = notebook_job.Job(Config(out=str(tmp_path / "report")), tiny_data())
     job.start()
-    wait_for_a_kernel()
+    for _ in range(int(WAIT * 10)):
+        if started.exists() and started.read_text():
+            break
+        time.sleep(0.1)
+    child = int(started.read_text())
+    assert alive(child)
     job.close()
     assert not job.running
     assert kernels() == []
+    assert not alive(child)
     assert cached_notebooks() == []
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie nobody has reaped does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def test_a_ctrl_c_while_waiting_for_the_result_still_stops_the_kernel(
@@ -169,13 +186,20 @@ def test_a_ctrl_c_while_waiting_for_the_result_still_stops_the_kernel(
         notebook, "NOTEBOOK", write_notebook(tmp_path, "import time", "time.sleep(600)")
     )
     job = notebook_job.Job(Config(out=str(tmp_path / "report")), tiny_data())
-    job.start()
-    wait_for_a_kernel()
-    threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT)).start()
-    with pytest.raises(KeyboardInterrupt):
-        job.result()
-    assert job.running
-    job.close()
-    assert not job.running
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # a suite started with
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # SIGINT ignored too
+    try:
+        job.start()
+        wait_for_a_kernel()
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            job.result()
+        assert job.running
+        job.close()
+        assert not job.running
+    finally:
+        timer.cancel()
+        job.close()
+        signal.signal(signal.SIGINT, before)
     assert kernels() == []
     assert cached_notebooks() == []

@@ -10,6 +10,7 @@ study's cluster has just given back.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from pathlib import Path
@@ -23,6 +24,8 @@ from .results import Results
 
 if TYPE_CHECKING:
     from .render.notebook import Stop
+
+log = logging.getLogger(__name__)
 
 STOP_WAIT = 60.0  # seconds ``close`` waits for a stopped execution to let go of its kernel
 
@@ -115,7 +118,11 @@ class Job:
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="fashionlab notebook",
                                             daemon=True)  # fmt: skip
-            self._thread.start()
+            try:
+                self._thread.start()
+            except RuntimeError:  # no thread could be started: nothing runs, nothing to stop
+                self._thread = None
+                raise
 
     def _work(self) -> None:
         started = time.perf_counter()
@@ -143,4 +150,6 @@ class Job:
         """Stop the execution if it still runs, and wait for its thread to let the kernel go."""
         if self.running:
             self._stop()
-            self._done.wait(STOP_WAIT)
+            if not self._done.wait(STOP_WAIT):
+                log.warning("the notebook's thread did not end within %.0f s of its stop; its "
+                            "kernel ends with this process", STOP_WAIT)  # fmt: skip

@@ -162,9 +162,7 @@ def execute(
         resources={"metadata": {"path": os.fspath(cwd or folder)}},
     )
     if stop is not None:  # called once the kernel answers; jupyter_client's local provisioner
-        client.on_notebook_start = lambda **_: stop.started(
-            getattr(client.km.provisioner, "process", None)
-        )
+        client.on_notebook_start = lambda **_: stop.started(_kernel_process(client))
     environment = {**os.environ, **(env or {})}
     environment.pop("MPLBACKEND", None)  # a headless Agg setting would hide every figure
     started = time.perf_counter()
@@ -187,6 +185,12 @@ def execute(
         "executed the notebook with kernel %r in %.1f s", kernel, time.perf_counter() - started
     )
     return nb
+
+
+def _kernel_process(client: Any) -> subprocess.Popen | None:
+    """The kernel's process, where the provisioner (jupyter_client's local one) shows it."""
+    process = getattr(client.km.provisioner, "process", None)
+    return process if isinstance(process, subprocess.Popen) else None
 
 
 def _failure(nb: Any, exc: Exception) -> str:
