@@ -6,17 +6,18 @@ Tiny notebooks stand in for the assignment's, so each test costs one kernel's st
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import numpy as np
 import pytest
+from processes import alive, stat_fields, wait_for
 
 from fashionlab import notebook_job
 from fashionlab.config import Config
@@ -48,21 +49,12 @@ def kernels() -> list[int]:
     kernel is its grandchild)."""
     found = []
     for entry in Path("/proc").iterdir():
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            if parent == os.getpid() and b"ipykernel" in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except (OSError, ValueError, IndexError):  # not a process, or one that just ended
-            continue
+        fields = stat_fields(entry.name) if entry.name.isdigit() else None
+        if fields and int(fields[1]) == os.getpid():
+            with contextlib.suppress(OSError):  # ended while we looked
+                if b"ipykernel" in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
     return found
-
-
-def wait_for_a_kernel() -> None:
-    for _ in range(int(WAIT * 10)):
-        if kernels():
-            return
-        time.sleep(0.1)
-    pytest.fail("no kernel started")
 
 
 def cached_notebooks() -> list[Path]:
@@ -155,10 +147,7 @@ def test_closing_a_running_job_stops_it_its_kernels_children_and_caches_nothing(
     monkeypatch.setattr(notebook, "NOTEBOOK", path)
     job = notebook_job.Job(Config(out=str(tmp_path / "report")), tiny_data())
     job.start()
-    for _ in range(int(WAIT * 10)):
-        if started.exists() and started.read_text():
-            break
-        time.sleep(0.1)
+    wait_for(lambda: started.exists() and started.read_text(), WAIT)
     child = int(started.read_text())
     assert alive(child)
     job.close()
@@ -166,15 +155,6 @@ def test_closing_a_running_job_stops_it_its_kernels_children_and_caches_nothing(
     assert kernels() == []
     assert not alive(child)
     assert cached_notebooks() == []
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie nobody has reaped does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def test_a_ctrl_c_while_waiting_for_the_result_still_stops_the_kernel(
@@ -190,7 +170,7 @@ def test_a_ctrl_c_while_waiting_for_the_result_still_stops_the_kernel(
     timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))  # SIGINT ignored too
     try:
         job.start()
-        wait_for_a_kernel()
+        wait_for(kernels, WAIT)
         timer.start()
         with pytest.raises(KeyboardInterrupt):
             job.result()

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import LOGGED_CLI, write_tiny_dataset
+from processes import stat_fields, wait_for
 
 from fashionlab import console, outdir
 from fashionlab.analysis.atlas import network_groups
@@ -320,12 +321,8 @@ def _live_group(pgid: int) -> list[int]:
     started in a session of its own, and the Dask processes it started."""
     alive = []
     for entry in Path("/proc").iterdir():
-        try:
-            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
-        except OSError:  # ended while we looked
-            continue
-        fields = stat.rsplit(")", 1)[-1].split()  # after "pid (comm)": state, ppid, pgrp, ...
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+        fields = stat_fields(entry.name) if entry.name.isdigit() else None  # None: it ended
+        if fields and len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
             alive.append(int(entry.name))
     return alive
 
@@ -340,18 +337,11 @@ def _workers(pgid: int) -> list[int]:
     return found
 
 
-def _wait_for(condition, seconds: float, step: float = 0.05) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, f"not within {seconds} s"
-        time.sleep(step)
-
-
 def _killed(process: subprocess.Popen) -> None:
     """SIGKILL, which no handler sees; every process the run started must end by itself."""
     process.kill()
     process.communicate(timeout=30)
-    _wait_for(lambda: not _live_group(process.pid), 30)
+    wait_for(lambda: not _live_group(process.pid), 30)
 
 
 @pytest.mark.slow
@@ -363,12 +353,12 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
     before = _previous_report(out)
     flags = [*RUN, *small_data, "--workers", "2", "--out", str(out)]
     first = _fashionlab(*flags, cache=cache, start_new_session=True)
-    _wait_for(lambda: len(_workers(first.pid)) == 2, 180)
+    wait_for(lambda: len(_workers(first.pid)) == 2, 180)
     _killed(first)
     assert _tree(out) == before
     second = _fashionlab(*flags, cache=cache, start_new_session=True)
     staged = lambda: any(p.name.startswith(outdir.STAGE_PREFIX) for p in tmp_path.iterdir())  # noqa: E731
-    _wait_for(staged, 300, step=0.002)
+    wait_for(staged, 300, step=0.002)
     _killed(second)
     assert _tree(out) == before or json.loads((out / "results.json").read_text())["logreg"]
     third = _fashionlab(*flags, cache=cache)

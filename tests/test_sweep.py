@@ -26,6 +26,7 @@ from typing import NoReturn
 
 import dask
 import numpy as np
+import processes
 import pytest
 from distributed import Client
 
@@ -245,7 +246,7 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir,
             rows = sweep.run_sweep(grid, client=frozen_client, on_done=stop_a_busy_worker)
         finally:
             for pid, _ in stopped:  # never leave a stopped process behind, whatever happened
-                if _process_state(pid) == "T":  # still ours: the nanny has not killed it yet
+                if processes.state(pid) == "T":  # still ours: the nanny has not killed it yet
                     os.kill(pid, signal.SIGKILL)
     assert stopped and [row.seed for row in rows] == [5, 6, 7, 8]
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
@@ -253,14 +254,6 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir,
     # given up after the 2 s worker-ttl (at least 5 s with 2 workers: ten heartbeat intervals),
     # checked every 2 s, and the nanny's few seconds to kill it; Dask's default would be 300 s
     assert lost and lost[0] - stopped[0][1] < 60, f"said {lost} after stopping at {stopped}"
-
-
-def _process_state(pid: int) -> str | None:
-    """The state letter in /proc/PID/stat ("T" for stopped), or None for no such process."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return None
 
 
 @pytest.mark.slow

@@ -3,8 +3,8 @@
 ``notebooks/assignment.ipynb`` is stored without outputs. It holds the assignment's code, and after
 each written question a Markdown cell marked ``<!-- fashionlab:answer KEY -->``. ``execute`` runs
 it in a fresh kernel and ``fill_answers`` puts the answers ``fashionlab run`` composed into the
-marked cells (``notebook_job`` does both, cached), so the report folder holds the
-notebook with every figure rendered.
+marked cells (``notebook_job`` does both, cached), so the report folder holds the notebook with
+every figure rendered.
 
 nbclient, nbformat and ipykernel are imported on first use.
 """
@@ -54,7 +54,7 @@ class Stop:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kernel: Any = None  # the kernel's process (a Popen), once it has started
+        self._kernel: subprocess.Popen | None = None  # the kernel's process, once it has started
         self.requested = False
 
     def __call__(self) -> None:
@@ -62,9 +62,9 @@ class Stop:
             self.requested = True
             self._kill()
 
-    def started(self, kernel: Any) -> None:
-        """``execute``'s word that ``kernel`` (a Popen, or None from a provisioner that keeps its
-        process to itself) runs: killed now if a stop came first."""
+    def started(self, kernel: subprocess.Popen | None) -> None:
+        """``execute``'s word that ``kernel`` runs (None from a provisioner that keeps its process
+        to itself): killed now if a stop came first."""
         with self._lock:
             self._kernel = kernel
             if self.requested:
