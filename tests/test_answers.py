@@ -178,14 +178,16 @@ def test_the_final_weights_validation_score_is_given_where_it_differs_from_the_l
     """Each number names the weights it scores: the loop logs before its last update, and the
     held-out rows are scored with the final weights."""
     results = make_results()
-    logged = ("it reached 82.29% training and 82.29% validation accuracy at the loop's last log "
-              "(step 100, taken before the last update); its final weights get ")  # fmt: skip
-    assert logged + "82.29% held-out accuracy." in text(results, "q4_2")
+    # each with its 95 % Wilson interval (scipy's binomtest(k, n).proportion_ci("wilson"))
+    logged = ("it reached 82.29% training and 82.29% (80.7%–83.8%) validation accuracy at the "
+              "loop's last log (step 100, taken before the last update); its final weights get ")  # fmt: skip
+    assert logged + "82.29% (80.7%–83.8%) held-out accuracy." in text(results, "q4_2")
     results.comparison.logreg_correct["validation"] = first_right(1976, 2400)
     said = text(results, "q4_2")
-    assert logged + "82.33% validation and 82.29% held-out accuracy." in said
+    assert logged + "82.33% (80.8%–83.8%) validation and 82.29% (80.7%–83.8%) held-out" in said
     easy = text(results, "q4_1")  # no per-row scores kept for this pair
-    assert "(step 100, taken before the last update); its final weights get 99.88% held-out" in easy
+    assert ("(step 100, taken before the last update); its final weights get 99.88% (99.6%–99.96%) "
+            "held-out") in easy  # fmt: skip
 
 
 @pytest.mark.parametrize("train, words", [
@@ -208,6 +210,19 @@ def test_the_why_starts_from_what_the_training_rows_show(train: float, words: st
 def test_runs_are_alike_only_within_half_a_point(hard_val: float, alike: bool) -> None:
     said = text(make_results(hard_val=hard_val), "q4_3")
     assert said.startswith("They are alike") is alike
+
+
+@pytest.mark.parametrize("hard_right", [2394, 2390, 2380, 1975])
+def test_the_gap_between_the_pairs_is_tested(hard_right: int) -> None:
+    """Different images: Fisher's exact test of two independent samples, recomputed by scipy."""
+    from scipy import stats
+
+    said = text(make_results(hard_val=hard_right / 2400), "q4_3")
+    p = stats.fisher_exact([[2397, 3], [hard_right, 2400 - hard_right]]).pvalue
+    shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    verdict = "a significant difference" if p < 0.05 else "not a significant difference"
+    assert (f"(2,397 and {hard_right:,} right of 2,400 images each; Fisher's exact test of two "
+            f"independent sets of images: {verdict}, {shown})") in said  # fmt: skip
 
 
 @pytest.mark.parametrize("p, network, logreg_only, verdict", [

@@ -242,6 +242,25 @@ def test_the_largest_mcnemar_p_is_that_of_no_shared_error(errors_first, errors_s
     assert mcnemar_p(0, 0) == 1.0
 
 
+def test_holm_rejects_in_step_down_order() -> None:
+    """Holm (1979): the k-th smallest p of m against alpha / (m - k + 1), stopping at the first
+    that fails; between Bonferroni's count and the unadjusted one."""
+    from fashionlab.analysis.metrics import holm_rejections
+
+    # 0.005 < 0.05/4, 0.01 < 0.05/3, 0.03 >= 0.05/2: two, where Bonferroni (0.0125) allows one
+    assert holm_rejections([0.01, 0.04, 0.03, 0.005]) == 2
+    assert holm_rejections([0.04, 0.001]) == 2  # 0.001 < 0.05 / 2, then 0.04 < 0.05 / 1
+    assert holm_rejections([0.06, 0.001]) == 1
+    assert holm_rejections([0.2, 0.001, 0.002]) == 2  # a failure ends it, whatever comes after
+    assert holm_rejections([]) == 0
+    generator = np.random.default_rng(0)
+    for _ in range(200):
+        p = generator.uniform(0, 0.1, size=int(generator.integers(1, 30)))
+        found = holm_rejections(list(p))
+        assert (p < 0.05 / len(p)).sum() <= found <= (p < 0.05).sum()
+        assert holm_rejections(list(p / 2)) >= found  # smaller p: never fewer rejections
+
+
 def test_chance_mixing_is_the_binomial_tail_of_more_than_half() -> None:
     from math import comb
 

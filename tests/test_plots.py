@@ -116,6 +116,9 @@ def test_network_curves_mark_the_restored_epoch() -> None:
     assert any("epoch 5" in text.get_text() for text in axes.texts)
     with pytest.raises(ValueError, match="best_epoch must be in 1..7, got 8"):
         plots.plot_accuracies(EPOCHS, best_epoch=8)
+    assert axes.get_title() == "Model Loss"  # the assignment's title, with no pair named
+    named = plots.plot_accuracies(EPOCHS, best_epoch=5, pair="Pullover vs Coat").axes[0]
+    assert named.get_title() == "Model Accuracy, Pullover vs Coat"
 
 
 def test_confusion_rows_are_shares_and_errors_own_the_colour_scale() -> None:
@@ -152,7 +155,7 @@ def test_a_probability_short_of_one_never_reads_as_100_percent(value: float, sho
 def test_lr_steps_grid_marks_divergence_and_the_assignment_setting() -> None:
     axes = plots.lr_steps_grid(GRID, ["Pullover", "Coat"]).axes[0]
     texts = [t.get_text() for t in axes.texts]
-    assert texts.count("diverged\nat step 3") == 3 and texts.count("80.0%") == 6
+    assert texts.count("diverged\nat step 3") == 3 and texts.count("80.00%") == 6
     outlined = [p for p in axes.patches if not p.get_fill()]
     assert [p.get_xy() for p in outlined] == [(0.5, 0.5)]  # steps 100 (column 1), rate 0.05 (row 1)
     with pytest.raises(ValueError, match="at least one row"):

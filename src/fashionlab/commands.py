@@ -99,11 +99,12 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
     baseline = run_split(data.pair(pair), official_test=data.official_test(pair))
     if plot is not None:
         from .render import plots
+        from .render.format import pair_name
 
-        _save(plot, {f"nn_loss_{slug(pair)}": plots.plot_losses(found.history, found.best_epoch),
-                     f"nn_accuracy_{slug(pair)}": plots.plot_accuracies(found.history,
-                                                                        found.best_epoch)},
-              progress)  # fmt: skip
+        curves = {"loss": plots.plot_losses, "accuracy": plots.plot_accuracies}
+        _save(plot, {f"nn_{metric}_{slug(pair)}": draw(found.history, found.best_epoch,
+                                                       pair_name(pair))
+                     for metric, draw in curves.items()}, progress)  # fmt: skip
     progress.checkpoint()  # nothing printed once a stop was asked for
     record = {key: getattr(found, key) for key in NN_JSON}
     return {**record, "classes": list(pair),

@@ -228,10 +228,12 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
     for name, (p, rule) in scored.items():
         wrong = learned.errors_by_confidence(p, rule(p), split.y_val)
         first = int(wrong[0]) if len(wrong) else None
+        # the probability it gave the class it wrongly predicted: P(label 1) or 1 - P(label 1)
+        believed = None if first is None else max(float(p[first]), 1 - float(p[first]))
         errors.append(ErrorSummary(
             model=name, errors=len(wrong), n=len(split.y_val),
-            accuracy=(len(split.y_val) - len(wrong)) / len(split.y_val),
-            most_confident_probability=None if first is None else float(p[first]),
+            val_accuracy=(len(split.y_val) - len(wrong)) / len(split.y_val),
+            most_confident_predicted_probability=believed,
             most_confident_true_class=None if first is None else hard[int(split.y_val[first, 0])],
         ))  # fmt: skip
         shown = wrong[:GALLERY_SIZE]

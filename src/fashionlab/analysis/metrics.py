@@ -9,6 +9,7 @@ rows, and ``mcnemar_exact`` tests whether two models that scored the same rows r
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
@@ -163,6 +164,15 @@ def paired_outcome(
     if p_value >= alpha or only_first == only_second:
         return "undecided"
     return "better" if only_first > only_second else "worse"
+
+
+def holm_rejections(p_values: Sequence[float], alpha: float = ALPHA) -> int:
+    """How many of m tests Holm's step-down method rejects at family-wise level ``alpha``: the
+    k-th smallest p (from 0) must be below alpha / (m - k), and every smaller one too. Monotone:
+    upper bounds of the p-values give a lower bound of the count."""
+    ordered = sorted(p_values)
+    m = len(ordered)
+    return next((k for k, p in enumerate(ordered) if p >= alpha / (m - k)), m)
 
 
 def undecidable_lead(alpha: float = ALPHA) -> int:

@@ -20,10 +20,11 @@ from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_para
 from .answers_longer import longer_paragraph
 from .answers_network import (
     final_weights_right,
+    gap_test,
     needs_a_bend,
     q5_1,
 )
-from .format import article, count, pair_name, pct, plural, points, shape, wall_time
+from .format import article, count, interval, pair_name, pct, plural, points, shape, wall_time
 
 # The thresholds that choose the words
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
@@ -216,14 +217,14 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
     final = final_weights_right(results, run)
-    final_val = "" if final is None else f"{pct(final / run.n_val, run.n_val)} validation and "
+    final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [
         f"Over {plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
         f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero, "
         f"it reached {pct(run.train_accuracy, run.n_train)} training and "
-        f"{pct(run.val_accuracy, run.n_val)} validation accuracy at the loop's last log (step "
+        f"{interval(run.val_accuracy, run.n_val)} validation accuracy at the loop's last log (step "
         f"{run.steps}, taken before the last update); its final weights get {final_val}"
-        f"{pct(run.heldout_accuracy, run.n_heldout)} held-out accuracy. "
+        f"{interval(run.heldout_accuracy, run.n_heldout)} held-out accuracy. "
         f"The validation loss fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
         f"{_why(run)} {longer_paragraph(results, run)}",
         _how_long(run, wall),
@@ -252,10 +253,11 @@ def q4_3(results: Results) -> list[str]:
         + f"{pair_name(easy.classes)} reached {pct(easy.val_accuracy, easy.n_val)} validation "
         f"accuracy and {pair_name(hard.classes)} {pct(hard.val_accuracy, hard.n_val)}, "
         + (
-            "within half a point of each other. "
+            "within half a point of each other"
             if same
-            else f"a gap of {points(gap)} in favour of {pair_name(higher.classes)}. "
+            else f"a gap of {points(gap)} in favour of {pair_name(higher.classes)}"
         )  # fmt: skip
+        + f" ({gap_test(easy, hard)}). "
         + f"Their final validation losses were {easy.val_loss:.4f} and {hard.val_loss:.4f}."
     )
     why = (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..analysis.metrics import error_count
 from ..results import LogregResult, Results
 from .answers_network import longer_training_test, outcome, paired_facts
-from .format import UNDECIDABLE_LEAD, pct, plural
+from .format import UNDECIDABLE_LEAD, interval, pct, plural
 
 STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"
 
@@ -22,8 +22,8 @@ def longer_paragraph(results: Results, run: LogregResult) -> str:
             f"its lowest validation loss; {how}), logistic regression reaches "
             f"{pct(c.val_accuracy, run.n_val)} validation accuracy, optimistic because those rows "
             f"chose where it stopped. On the held-out rows, which chose nothing, it reaches "
-            f"{pct(c.heldout_accuracy, run.n_heldout)} against "
-            f"{pct(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
+            f"{interval(c.heldout_accuracy, run.n_heldout)} against "
+            f"{interval(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
             f"{_longer_verdict(results, run)}.")  # fmt: skip
 
 

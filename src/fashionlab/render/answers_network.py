@@ -1,5 +1,5 @@
-"""Q5.1, Q4.3's question of a bent boundary, and the glossary: the network against logistic
-regression, with its uncertainty.
+"""Q5.1 and Q4.3's tests (of the gap between the pairs, of a bent boundary): the network against
+logistic regression, and the pairs against each other, with their uncertainty.
 
 "Beats" is said only where McNemar's exact test gives p < 0.05 and the network has more correct
 rows; otherwise the text says the difference could be chance.
@@ -8,6 +8,7 @@ rows; otherwise the text says the difference could be chance.
 from __future__ import annotations
 
 from ..analysis.metrics import (
+    ALPHA,
     error_count,
     from_bits,
     mean_sd,
@@ -131,6 +132,20 @@ def _official_drop(results: Results) -> str:
         "accuracy on two independent sets of rows. The models are scored on the same images, so "
         "their gaps are not independent evidence of a harder test set."
     )
+
+
+def gap_test(easy: LogregResult, hard: LogregResult) -> str:
+    """Fisher's exact test of the two pairs' validation accuracies: different images, so
+    independent samples (McNemar's test needs the same images)."""
+    assert easy.val_accuracy is not None and hard.val_accuracy is not None
+    right = (easy.n_val - error_count(easy.val_accuracy, easy.n_val),
+             hard.n_val - error_count(hard.val_accuracy, hard.n_val))  # fmt: skip
+    p = two_sample_p(right[0], easy.n_val, right[1], hard.n_val)
+    significant = "a significant difference" if p < ALPHA else "not a significant difference"
+    of = (f"of {count(easy.n_val)} images each" if easy.n_val == hard.n_val
+          else f"of {count(easy.n_val)} and {count(hard.n_val)} images")  # fmt: skip
+    return (f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test of two "
+            f"independent sets of images: {significant}, {p_text(p)}")  # fmt: skip
 
 
 def final_weights_right(results: Results, run: LogregResult) -> int | None:

@@ -117,7 +117,7 @@ def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> 
 
 
 def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str,
-                 best_epoch: int | None) -> Figure:  # fmt: skip
+                 best_epoch: int | None, pair: str) -> Figure:  # fmt: skip
     figure, axes = _figure(6, 4.2)
     epochs = np.arange(1, len(history[metric]) + 1)
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
@@ -129,7 +129,7 @@ def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str
         side = "right" if best_epoch > (1 + len(epochs)) / 2 else "left"  # the side with room
         axes.text(best_epoch, 0.97, f" restored: epoch {best_epoch} ", va="top", ha=side, fontsize=9,
                   color=MARK_COLOUR, transform=axes.get_xaxis_transform())  # fmt: skip
-    axes.set(title=f"Model {label}", xlabel="Epoch", ylabel=label)
+    axes.set(title=f"Model {label}{', ' + pair if pair else ''}", xlabel="Epoch", ylabel=label)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
     axes.legend()
@@ -137,14 +137,14 @@ def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str
     return figure
 
 
-def plot_losses(history: Mapping[str, Sequence[float]], best_epoch: int | None = None) -> Figure:
+def plot_losses(history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = "") -> Figure:  # fmt: skip
     """Train and validation loss per epoch, marking the restored ``best_epoch`` (1-based)."""
-    return _epoch_curve(history, "loss", "Loss", best_epoch)
+    return _epoch_curve(history, "loss", "Loss", best_epoch, pair)
 
 
-def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | None = None) -> Figure:  # fmt: skip
+def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = "") -> Figure:  # fmt: skip
     """Train and validation accuracy per epoch, marking the restored ``best_epoch`` (1-based)."""
-    return _epoch_curve(history, "accuracy", "Accuracy", best_epoch)
+    return _epoch_curve(history, "accuracy", "Accuracy", best_epoch, pair)
 
 
 def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
@@ -281,14 +281,14 @@ def lr_steps_grid(
     for row in rows:
         i, j = rates.index(float(row["learning_rate"])), steps.index(int(row["steps"]))
         if row["val_accuracy"] is not None and np.isfinite(row["val_accuracy"]):
-            grid[i, j], texts[i, j] = row["val_accuracy"], percent(row["val_accuracy"], 1)
+            grid[i, j], texts[i, j] = row["val_accuracy"], percent(row["val_accuracy"], 2)
             continue
         at = row.get("diverged_at_step")
         texts[i, j] = "diverged" + (f"\nat step {at}" if at is not None else "")
         axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///"))
     low = float(np.nanmin(grid)) if np.isfinite(grid).any() else 0.0
     shown = axes.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=low, vmax=1, aspect="auto")
-    figure.colorbar(shown, ax=axes, label="validation accuracy")
+    figure.colorbar(shown, ax=axes, label="validation accuracy (scale: this grid's range)")
     if setting[0] in rates and setting[1] in steps:
         at_cell = (steps.index(setting[1]) - 0.5, rates.index(setting[0]) - 0.5)
         axes.add_patch(Rectangle(at_cell, 1, 1, fill=False, ec="#ff2a7f", lw=3, zorder=3))

@@ -23,8 +23,6 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
     "q1_1": [("q1_image_raw", "The first training image, raw (0-255)."),
              ("q1_image_normalised", "The same image after dividing by 255 (0-1)."),
              ("q1_grid", "The first 25 training images with their classes.")],
-    "q1_2": [("pca_variance", "Cumulative share of variance against principal components."),
-             ("tsne_all", "t-SNE map of the first images, all ten classes.")],
     "q5_1": [("nn_loss", "The network's loss per epoch; the dotted line marks the restored epoch."),
              ("nn_accuracy", "The network's accuracy per epoch.")],
 }  # fmt: skip
@@ -75,10 +73,17 @@ def _comparison_table(results: Results) -> Table:
 
 
 def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
-    found: dict[str, list[tuple[str, str]]] = {}
+    found: dict[str, list[tuple[str, str]]] = {"q1_2": [
+        ("pca_variance", "Cumulative share of variance against principal components."),
+        ("tsne_all", f"t-SNE map (openTSNE, settings in Q1.2) of the first "
+         f"{count(results.embedding.points)} training images, all ten classes."),
+    ]}  # fmt: skip
     for key, run in zip(("q2", "q3"), results.logreg, strict=False):
         found[key] = [
-            (f"tsne_{slug(run.classes)}", f"The map restricted to {pair_name(run.classes)}.")
+            (
+                f"tsne_{slug(run.classes)}",
+                f"The t-SNE map (Q1.2) restricted to {pair_name(run.classes)}.",
+            )
         ]
     found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")] + [
         (f"rate_grid_{slug(run.classes)}", f"Validation accuracy over learning rate and steps, "

@@ -11,6 +11,7 @@ from ..analysis.metrics import (
     accuracy_interval,
     compare,
     error_count,
+    holm_rejections,
     largest_mcnemar_p,
     mean_sd,
     share_text,
@@ -71,10 +72,13 @@ def _surely_significant(extras: Extras) -> str:
     counts = [_errors(r) for r in extras.atlas if r.nn_val_accuracy is not None]
     larger = [(a, b) for a, b in counts if abs(a - b) > UNDECIDABLE_LEAD]
     sure = sum(largest_mcnemar_p(a, b) < ALPHA for a, b in larger)
+    family = holm_rejections([largest_mcnemar_p(a, b) for a, b in counts])
     return (f"Of the other {len(larger)}, {sure} are significant at p < {ALPHA:g} whatever images "
             "each model gets wrong: McNemar's exact test gives its largest p when the two share "
             "no error, and even that p is below the bound for them. The atlas keeps no per-image "
-            f"scores, so the other {len(larger) - sure} are not tested.")  # fmt: skip
+            f"scores, so the other {len(larger) - sure} are not tested. Each of these p is for one "
+            f"pair on its own; adjusted for all {len(counts)} comparisons with Holm's method, at "
+            f"least {family} stay significant.")  # fmt: skip
 
 
 def atlas_section(results: Results) -> Section:
@@ -183,11 +187,8 @@ def _region(centre: list[float]) -> str:
         return "nowhere"
     vertical = "top" if row < 10 else "bottom" if row > 18 else "middle"
     horizontal = "left" if column < 10 else "right" if column > 18 else "centre"
-    return (
-        "the centre"
-        if (vertical, horizontal) == ("middle", "centre")
-        else f"the {vertical} {horizontal}"
-    )
+    centred = (vertical, horizontal) == ("middle", "centre")
+    return "the centre" if centred else f"the {vertical} {horizontal}"
 
 
 def learned_section(results: Results) -> Section:
@@ -210,27 +211,22 @@ def learned_section(results: Results) -> Section:
             (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")
         )
     for errors in extras.errors:
-        if errors.most_confident_probability is None:
+        if errors.most_confident_predicted_probability is None:
             continue
         truth = errors.most_confident_true_class or ""
         hard = results.network.classes
         other = hard[1] if truth == hard[0] else hard[0]
-        confidence = max(errors.most_confident_probability, 1 - errors.most_confident_probability)
         weights = (" with its final weights (after the last update; the validation accuracy "
                    "above is recorded just before it, as the assignment's loop does)"
                    if errors.model == "logistic regression" else "")  # fmt: skip
         paragraphs.append(
             f"The {errors.model}{weights} gets {count(errors.errors)} of the {count(errors.n)} "
-            f"validation images wrong ({pct(errors.accuracy, errors.n)} right). Its most confident "
+            f"validation images wrong ({pct(errors.val_accuracy, errors.n)} right). Its most confident "
             f"mistake is {article(truth)} it called {article(other)} with probability "
-            f"{share_text(confidence, 4)}."
+            f"{share_text(errors.most_confident_predicted_probability, 4)}."
         )
-        figures.append(
-            (
-                f"errors_{slug([errors.model])}",
-                f"The most confident validation errors of the {errors.model}: true and predicted class.",
-            )
-        )
+        figures.append((f"errors_{slug([errors.model])}", f"The most confident validation "
+                        f"errors of the {errors.model}: true and predicted class."))  # fmt: skip
     return Section("learned", "What the models learned", paragraphs=paragraphs, figures=figures)
 
 
