@@ -103,10 +103,17 @@ def _cases():
     for flag, values in SWEEP_LISTS.items():
         for value, echo in values:
             yield pytest.param(["sweep", flag, value], flag, echo, id=f"sweep {flag}={value!r}")
+    rates = ",".join(f"{k / 1000:g}" for k in range(1, 1001))  # 45 x 1,000 x 10 x 10 runs
+    yield pytest.param(["sweep", "--all-pairs", "--learning-rates", rates, "--steps",
+                        "1,2,3,4,5,6,7,8,9,10", "--seeds", "1,2,3,4,5,6,7,8,9,10"],
+                       "the grid is too large", "4,500,000 runs, more than the 100,000",
+                       id="a sweep too large to build")  # fmt: skip
     yield pytest.param(["logreg", "--plot", "-dash"], "--plot", "--plot=VALUE",
                        id="a value that starts with a dash")  # fmt: skip
     yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
+    yield pytest.param(["--json", "data"], "flags of data go after it", "fashionlab data --json",
+                       id="a command's flag before the command")  # fmt: skip
     yield pytest.param(["logreg", "--classes", "Trouser", "Coat", "Bag"], "fashionlab logreg --help",
                        "Bag", id="a third class")  # fmt: skip
     for command in ("logreg", "nn"):  # once the last pair given won, without a word

@@ -321,6 +321,14 @@ def test_stdout_on_a_full_disk(data_dir) -> None:
     one_line(done, 1, "cannot write the output", "No space left on device")
 
 
+@pytest.mark.parametrize("argv", [("--help",), ("--version",), ("logreg", "--help")])
+def test_help_on_a_full_disk(argv) -> None:
+    """argparse swallowed the write's error and exited 0 (the hostile review)."""
+    with open("/dev/full", "w") as full:
+        done = fashionlab(*argv, stdout=full, stderr=subprocess.PIPE, capture_output=False)
+    one_line(done, 1, "cannot write the output", "No space left on device")
+
+
 def test_a_reader_that_goes_away_is_not_an_error(data_dir) -> None:
     # 3,000 lines (270 kB) overflow the pipe, so the writer meets the closed end (`| head -1`)
     process = subprocess.Popen([sys.executable, "-m", "fashionlab", "logreg", "--steps", "3000",

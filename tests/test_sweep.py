@@ -700,6 +700,23 @@ def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:
     assert not [t for t in axes.get_xticklabels(minor=True) if t.get_text()]
 
 
+def test_a_folder_of_rates_out_to_1e308_is_written_without_a_warning(tmp_path: Path) -> None:
+    """matplotlib's log-axis tick maths overflowed there, and printed two lines of its source."""
+    import warnings
+
+    from fashionlab.render.sweep import write_folder
+    from fashionlab.results import SweepRow
+
+    rows = [SweepRow(("Pullover", "Coat"), "logreg", rate, 3, None, 42, val, None, None, at, 0.1)
+            for rate, val, at in ((1e308, 0.5, None), (1e300, None, 1), (0.05, 0.8, None))]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        written = write_folder(rows, tmp_path)
+    assert sorted(p.name for p in written) == sorted(
+        ["sweep.csv", "sweep.json", "accuracy_pullover_coat.svg", "seeds_pullover_coat.svg"]
+    )
+
+
 def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another() -> None:
     """0.04, 0.05 and 0.06 on a log axis from 0.001 to 1.1: their labels ran into each other."""
     from fashionlab.render.sweep import accuracy_figure

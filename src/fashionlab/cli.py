@@ -54,15 +54,27 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
     return None
 
 
+def _where_flags_go(parser: argparse.ArgumentParser, argv: Sequence[str], command: str,
+                    extra: list[str]) -> str:  # fmt: skip
+    """``fashionlab --json data``: a flag of the command, given before it, is told where it goes."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    known = commands.choices[command]._option_string_actions  # argparse keeps no public list
+    first = extra[0]
+    if first.split("=")[0] in known and list(argv).index(first) < list(argv).index(command):
+        return f"flags of {command} go after it: fashionlab {command} {' '.join(extra)} ..."
+    return f"see fashionlab {command} --help"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # A new command, first: a stop requested while the flags are read is kept, even where a
     # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
     console.reset()
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    args, extra = parser.parse_known_args(given)
     if extra:  # name the command whose flags they follow, and where its flags are listed
         parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
-                       f"{' '.join(extra)} (see fashionlab {args.command} --help)\n")  # fmt: skip
+                       f"{' '.join(extra)} ({_where_flags_go(parser, given, args.command, extra)})\n")  # fmt: skip
     if (
         getattr(args, "classes", None)
         and len(args.classes) == 2

@@ -75,9 +75,10 @@ def cmd_logreg(args: argparse.Namespace) -> None:
         print_json(run.summary())
         return
     if run.val_accuracy is not None:
-        out(f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f}, "
-            f"held-out accuracy {run.heldout_accuracy:.4f}, official test accuracy "
-            f"{run.official_test_accuracy:.4f} in {run.seconds:.2f} s")  # fmt: skip
+        out(f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f} "
+            f"(the loop's last log, before its last update), held-out accuracy "
+            f"{run.heldout_accuracy:.4f} and official test accuracy "
+            f"{run.official_test_accuracy:.4f} (the final weights) in {run.seconds:.2f} s")  # fmt: skip
     _wrote_figures(args)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ from . import __version__
 from . import config as defaults
 from .cli_types import class_name, engine_flags, folder_path, integer, positive_float
 from .config import Config
+from .process import quiet_stdout
 
 
 class _Parser(argparse.ArgumentParser):
@@ -26,6 +28,22 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf(inity)?|nan)$", re.I)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """argparse's, but help or a version that cannot be written (``> /dev/full``) is an error
+        with exit status 1, as any other output is, where argparse said nothing and exited 0."""
+        if not message:
+            return
+        stream = file or sys.stderr
+        try:
+            stream.write(message)
+            stream.flush()
+        except (AttributeError, OSError) as exc:
+            if stream is sys.stderr:  # nowhere left to say it
+                return
+            quiet_stdout()
+            self.exit(1, f"{self.prog}: error: cannot write the output: "
+                         f"{getattr(exc, 'strerror', None) or exc}\n")  # fmt: skip
 
     def error(self, message: str) -> NoReturn:
         if message.endswith("expected one argument"):  # such as `--plot -dash`

@@ -82,6 +82,8 @@ def grid_of(args: argparse.Namespace) -> Any:
         return Grid(pairs=pairs, model=args.model, data_dir=args.data_dir, verify=args.verify,
                     **given)  # fmt: skip
     except GridError as exc:
+        if exc.field == "size":  # no one flag to name
+            raise UsageError(f"the grid is too large: {exc.text}") from None
         flag = GRID_FLAGS.get(exc.field, exc.field)
         raise UsageError(f"argument {flag}: {exc.text}") from None
 

@@ -59,14 +59,24 @@ def ensure_dir(folder: Path) -> Path:
     """``mkdir -p``, repairing a cache path that is a file where a folder belongs."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
+    except (FileExistsError, NotADirectoryError):  # a file or a broken link where a folder goes
         if _inside(folder, cache_home()) and folder.is_file():
             log.warning("replacing the file %s, which stood where a cache folder belongs", folder)
             folder.unlink()
             folder.mkdir(parents=True, exist_ok=True)
         else:
-            raise EnvironmentFault(f"{folder} is a file, not a folder; remove it") from None
+            raise EnvironmentFault(_blocked(folder)) from None
     return folder
+
+
+def _blocked(folder: Path) -> str:
+    """What stands where ``folder`` or a folder above it belongs: a file, or a broken link."""
+    for path in (*reversed(folder.parents), folder):
+        if path.is_symlink() and not path.exists():
+            return f"{path} is a link to {os.readlink(path)}, which does not exist; remove the link"
+        if path.exists() and not path.is_dir():
+            return f"{path} is a file, not a folder; remove it"
+    return f"{folder} could not be made a folder; remove what stands there"
 
 
 def _inside(path: Path, folder: Path) -> bool:

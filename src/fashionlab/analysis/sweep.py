@@ -1,11 +1,11 @@
 """The sweep: a grid of class pairs x learning rates x steps (or epochs) x seeds, run as Dask tasks.
 
 Logistic regression is one task per row: the assignment's gradient descent on ``pair_split`` with
-the row's seed as the shuffle seed (42 is the assignment's), scored on the validation, held-out
-and official test rows. The network is one task per (pair, learning rate, epochs): all its seeds
-train together as one compiled program (``batched.fit_many``) on the assignment's split (shuffle
-seed 42), each on the first 80 % with the last 20 % for validation; the seed sets the initial
-weights and the batches. It trains on the held-out rows, so its ``heldout_accuracy`` is None.
+the row's seed as the shuffle seed (42 is the assignment's), scored on the validation, held-out and
+official test rows. The network is one task per (pair, learning rate, epochs): all its seeds train
+together as one compiled program (``batched.fit_many``) on the assignment's split (shuffle seed
+42), each on the first 80 % with the last 20 % for validation; the seed sets the initial weights
+and the batches. It trains on the held-out rows, so its ``heldout_accuracy`` is None.
 
 Each worker process loads and verifies the data once, from its own sources (``worker_data``);
 tasks carry only names and numbers. A run that diverges is a row with ``diverged_at_step`` (for
@@ -45,6 +45,7 @@ from ..results import SweepRow, from_json
 from . import engine, shapes
 
 MODELS = ("logreg", "nn")
+MAX_ROWS = 100_000  # about 12 hours of logistic regression on 2 cores; beyond, gigabytes of tasks
 
 
 @dataclass(frozen=True)
@@ -98,14 +99,16 @@ class Grid:
         _integers("seeds", self.seeds, 0, MAX_SEED)
         _integers("patience", (self.patience,), 1, MAX_EPOCHS)
         _integers("batch_size", (self.batch_size,), 1, MAX_BATCH_SIZE)
+        if self.size > MAX_ROWS:
+            raise GridError("size", f"{self.size:,} runs, more than the {MAX_ROWS:,} one sweep "
+                                    "may ask for; split it into smaller sweeps")  # fmt: skip
 
     @property
     def lengths(self) -> tuple[int, ...]:
         return self.steps if self.model == "logreg" else self.epochs
 
     @property
-    def size(self) -> int:
-        """The number of rows."""
+    def size(self) -> int:  # the number of rows
         return len(self.pairs) * len(self.learning_rates) * len(self.lengths) * len(self.seeds)
 
 
@@ -141,11 +144,8 @@ def _distinct(field: str, values: Sequence[Any]) -> None:
 def _integers(field: str, values: Sequence[int], low: int, high: int) -> None:
     _distinct(field, values)
     for value in values:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, np.integer))
-            or not (low <= value <= high)
-        ):
+        integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if not (integer and low <= value <= high):
             raise GridError(field, f"each must be an integer between {low:,} and {high:,}, "
                                    f"got {value!r}")  # fmt: skip
 
