@@ -206,10 +206,18 @@ def test_the_why_starts_from_what_the_training_rows_show(train: float, words: st
     assert ("no straight boundary separates them" in said) is (train < answers.FITS_ITS_ROWS)
 
 
-@pytest.mark.parametrize("hard_val, alike", [(0.99750, True), (0.8229166666666666, False)])
-def test_runs_are_alike_only_within_half_a_point(hard_val: float, alike: bool) -> None:
-    said = text(make_results(hard_val=hard_val), "q4_3")
+@pytest.mark.parametrize("easy_right, hard_right, alike", [
+    (2397, 2394, True),  # 3 images apart: p = 0.51
+    (2397, 2388, False),  # within half a point, yet p = 0.035 (the third review)
+    (2012, 2000, True),  # half a point apart at 83 %: p = 0.67
+    (2397, 1975, False),
+])  # fmt: skip
+def test_runs_are_alike_unless_the_test_tells_them_apart(easy_right, hard_right, alike) -> None:
+    said = text(make_results(easy_val=easy_right / 2400, hard_val=hard_right / 2400), "q4_3")
     assert said.startswith("They are alike") is alike
+    assert ("not a significant difference" in said) is alike
+    assert ("so the difference is in the data" in said) is not alike
+    assert ("do not tell the two pairs apart" in said) is alike
 
 
 @pytest.mark.parametrize("hard_right", [2394, 2390, 2380, 1975])

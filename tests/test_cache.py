@@ -337,7 +337,7 @@ def test_a_spare_lock_is_taken_outside_a_cache_below_a_file(tmp_path, monkeypatc
     (tmp_path / "tmp").mkdir()
     (tmp_path / "a-file").touch()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "a-file" / "cache"))
-    with pytest.raises(EnvironmentFault, match="a-file is a file, not a folder; remove it"):
+    with pytest.raises(EnvironmentFault, match="a-file is a file, not a folder; move it away or"):
         locks.Lock("out", "k", "a test").acquire()  # a cache entry's lock still fails, in a line
     with locks.Lock("out", "k", "a test", spare=True) as lock:
         folder = tmp_path / "tmp" / f"fashionlab-locks-{os.getuid()}"
@@ -487,15 +487,21 @@ def test_a_sub_key_is_the_same_for_a_tuple_and_a_list_and_differs_by_part() -> N
     assert len(cache.sub_key(base)) == 32
 
 
-def test_a_folder_that_cannot_be_made_names_what_stands_there(tmp_path: Path) -> None:
+def test_a_folder_that_cannot_be_made_names_what_stands_there(tmp_path: Path, monkeypatch) -> None:
     """A broken link is not called a file (the hostile review), and the blocker is named, not the
     folder below it."""
     (tmp_path / "a-file").write_text("")
     (tmp_path / "broken").symlink_to(tmp_path / "nowhere")
-    with pytest.raises(EnvironmentFault, match=r"/a-file is a file, not a folder; remove it$"):
+    with pytest.raises(EnvironmentFault, match=r"/a-file is a file, not a folder; move it away$"):
         storage.ensure_dir(tmp_path / "a-file" / "locks")
     with pytest.raises(EnvironmentFault) as caught:
         storage.ensure_dir(tmp_path / "broken" / "locks")
     assert str(caught.value) == (f"{tmp_path / 'broken'} is a link to {tmp_path / 'nowhere'}, "
-                                 "which does not exist; remove the link")  # fmt: skip
+                                 "which leads nowhere (or loops); move it away")  # fmt: skip
     assert storage.ensure_dir(tmp_path / "fine" / "locks").is_dir()
+    # above the cache, the file may be the user's own: the other way out is named too
+    (tmp_path / "home").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / "cache"))
+    with pytest.raises(EnvironmentFault, match=r"/home is a file, not a folder; move it away or "
+                                               r"point \$XDG_CACHE_HOME elsewhere$"):  # fmt: skip
+        storage.ensure_dir(tmp_path / "home" / "cache" / "fashionlab" / "locks")

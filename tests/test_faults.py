@@ -329,6 +329,18 @@ def test_help_on_a_full_disk(argv) -> None:
     one_line(done, 1, "cannot write the output", "No space left on device")
 
 
+@pytest.mark.parametrize("argv", [("--help",), ("--version",)])
+def test_help_to_a_reader_that_has_gone_is_not_an_error(argv) -> None:
+    """``fashionlab --help | head -0``: the pipe's reading end closed before a byte is written."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = fashionlab(*argv, stdout=writer, stderr=subprocess.PIPE, capture_output=False)
+    finally:
+        os.close(writer)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
 def test_a_reader_that_goes_away_is_not_an_error(data_dir) -> None:
     # 3,000 lines (270 kB) overflow the pipe, so the writer meets the closed end (`| head -1`)
     process = subprocess.Popen([sys.executable, "-m", "fashionlab", "logreg", "--steps", "3000",

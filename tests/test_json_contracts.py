@@ -47,6 +47,14 @@ def test_logreg_prints_the_readmes_keys_and_the_assignments_numbers(
     assert found["classes"] == ["Pullover", "Coat"] and found["diverged_at_step"] is None
     assert found["val_accuracy"] == 0.8229166666666666  # the assignment's seeded split, exactly
     assert len(found["history"]["val_accuracy"]) == found["steps"] == 100
+    # the line without --json says which weights each score is of (the hostile review)
+    assert (
+        cli.main(["logreg", "--classes", "Pullover", "Coat", "--data-dir", str(real_data_dir)]) == 0
+    )
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line.startswith("Pullover vs Coat: validation accuracy 0.8229 (the loop's last log, "
+                           "before its last update), held-out accuracy 0.8321 and official test "
+                           "accuracy 0.8025 (the final weights) in ")  # fmt: skip
 
 
 @pytest.mark.realdata

@@ -253,6 +253,8 @@ def test_holm_rejects_in_step_down_order() -> None:
     assert holm_rejections([0.06, 0.001]) == 1
     assert holm_rejections([0.2, 0.001, 0.002]) == 2  # a failure ends it, whatever comes after
     assert holm_rejections([]) == 0
+    assert holm_rejections([0.025, 0.05]) == 0  # p must be below alpha / (m - k), not equal
+    assert holm_rejections([float("nan"), 0.001]) == holm_rejections([0.001, float("nan")]) == 1
     generator = np.random.default_rng(0)
     for _ in range(200):
         p = generator.uniform(0, 0.1, size=int(generator.integers(1, 30)))

@@ -132,7 +132,8 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
         n = pair["n_val"]
         wrong_nn = n - round(pair["nn_val_accuracy"] * n)
         wrong_lr = n - round(pair["logreg_val_accuracy"] * n)
-        bounds.append(stats.binomtest(wrong_lr, wrong_lr + wrong_nn, 0.5).pvalue)
+        total = wrong_lr + wrong_nn  # no error at all: nothing to test, p = 1
+        bounds.append(stats.binomtest(wrong_lr, total, 0.5).pvalue if total else 1.0)
         if abs(wrong_nn - wrong_lr) > 5:
             larger += 1
             sure += bounds[-1] < 0.05
@@ -150,11 +151,21 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
 
 def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
     text = (report / "report.md").read_text()
+    from fashionlab.analysis.metrics import share_text
+    from fashionlab.render.format import interval
+
     for errors in results["extras"]["errors"]:
-        assert errors["errors"] == round((1 - errors["val_accuracy"]) * errors["n"])
-        assert f"gets {errors['errors']:,} of the {errors['n']:,} validation images wrong" in text
+        right = errors["n"] - errors["errors"]
+        assert (f"gets {errors['errors']:,} of the {errors['n']:,} validation images wrong "
+                f"({interval(right / errors['n'], errors['n'])} right)") in text  # fmt: skip
+        # the probability it gave the class it chose, wrongly: above one half, as the page says
+        believed = errors["most_confident_predicted_probability"]
+        assert 0.5 <= believed <= 1 and f"with probability {share_text(believed, 4)}." in text
     network = next(e for e in results["extras"]["errors"] if e["model"] == "neural network")
     assert network["errors"] == round((1 - results["network"]["val_accuracy"]) * network["n"])
+    logreg = next(e for e in results["extras"]["errors"] if e["model"] == "logistic regression")
+    final = results["comparison"]["logreg_correct"]["validation"]  # the final weights, per image
+    assert logreg["errors"] == final.count("0") and len(final) == logreg["n"]
 
 
 def test_the_ten_class_network_says_how_it_was_trained(report: Path, results: dict) -> None:

@@ -59,9 +59,10 @@ def _where_flags_go(parser: argparse.ArgumentParser, argv: Sequence[str], comman
     """``fashionlab --json data``: a flag of the command, given before it, is told where it goes."""
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     known = commands.choices[command]._option_string_actions  # argparse keeps no public list
-    first = extra[0]
-    if first.split("=")[0] in known and list(argv).index(first) < list(argv).index(command):
-        return f"flags of {command} go after it: fashionlab {command} {' '.join(extra)} ..."
+    before = list(argv)[: list(argv).index(command)]  # the command: the first word not a flag
+    misplaced = [word for word in before if word in extra and word.split("=")[0] in known]
+    if misplaced:
+        return f"flags of {command} go after it: fashionlab {command} {' '.join(misplaced)} ..."
     return f"see fashionlab {command} --help"
 
 

@@ -42,6 +42,8 @@ class _Parser(argparse.ArgumentParser):
             if stream is sys.stderr:  # nowhere left to say it
                 return
             quiet_stdout()
+            if isinstance(exc, BrokenPipeError):  # `fashionlab --help | head -1`: the reader went
+                self.exit(0)
             self.exit(1, f"{self.prog}: error: cannot write the output: "
                          f"{getattr(exc, 'strerror', None) or exc}\n")  # fmt: skip
 

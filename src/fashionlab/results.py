@@ -19,7 +19,7 @@ from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 5  # 4: the ten-class network's settings; 5: ErrorSummary.val_accuracy
+SCHEMA_VERSION = 5  # 4: the ten-class network's settings; 5: ErrorSummary's fields
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -208,7 +208,6 @@ class ErrorSummary:
     model: str
     errors: int
     n: int
-    val_accuracy: float  # (n - errors) / n: the same predictions, counted the other way
     most_confident_predicted_probability: float | None  # what it gave the class it chose wrongly
     most_confident_true_class: str | None
 

@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .errors import EnvironmentFault, UsageError
+from .errors import EnvironmentFault, FashionLabError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +70,22 @@ def ensure_dir(folder: Path) -> Path:
 
 
 def _blocked(folder: Path) -> str:
-    """What stands where ``folder`` or a folder above it belongs: a file, or a broken link."""
+    """What stands where ``folder`` or a folder above it belongs (a file, or a link that leads
+    nowhere), and what to do: never "remove", since above the cache it may be the user's own."""
     for path in (*reversed(folder.parents), folder):
         if path.is_symlink() and not path.exists():
-            return f"{path} is a link to {os.readlink(path)}, which does not exist; remove the link"
-        if path.exists() and not path.is_dir():
-            return f"{path} is a file, not a folder; remove it"
-    return f"{folder} could not be made a folder; remove what stands there"
+            what = f"{path} is a link to {os.readlink(path)}, which leads nowhere (or loops)"
+        elif path.exists() and not path.is_dir():
+            what = f"{path} is a file, not a folder"
+        else:
+            continue
+        try:
+            home = cache_home()
+            above = _inside(folder, home) and not _inside(path, home)  # outside fashionlab's cache
+        except FashionLabError:
+            above = False
+        return f"{what}; move it away" + (f" or point ${CACHE_VARIABLE} elsewhere" if above else "")
+    return f"{folder} could not be made a folder; move away what stands there"
 
 
 def _inside(path: Path, folder: Path) -> bool:

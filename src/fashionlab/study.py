@@ -232,7 +232,6 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
         believed = None if first is None else max(float(p[first]), 1 - float(p[first]))
         errors.append(ErrorSummary(
             model=name, errors=len(wrong), n=len(split.y_val),
-            val_accuracy=(len(split.y_val) - len(wrong)) / len(split.y_val),
             most_confident_predicted_probability=believed,
             most_confident_true_class=None if first is None else hard[int(split.y_val[first, 0])],
         ))  # fmt: skip

@@ -126,8 +126,9 @@ def chance_mixing(k: int) -> float:
 
 
 def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: int) -> float:
-    """Fisher's exact two-sided test that one model's accuracy is the same on two independent
-    sets of rows (right_first of n_first against right_second of n_second)."""
+    """Fisher's exact two-sided test that two accuracies measured on independent sets of rows are
+    the same (right_first of n_first against right_second of n_second): one model on two sets,
+    or two models each on its own."""
     table = [[right_first, n_first - right_first], [right_second, n_second - right_second]]
     return float(stats.fisher_exact(table).pvalue)
 
@@ -170,7 +171,7 @@ def holm_rejections(p_values: Sequence[float], alpha: float = ALPHA) -> int:
     """How many of m tests Holm's step-down method rejects at family-wise level ``alpha``: the
     k-th smallest p (from 0) must be below alpha / (m - k), and every smaller one too. Monotone:
     upper bounds of the p-values give a lower bound of the count."""
-    ordered = sorted(p_values)
+    ordered = sorted(1.0 if math.isnan(p) else p for p in p_values)  # NaN: no evidence, p = 1
     m = len(ordered)
     return next((k for k, p in enumerate(ordered) if p >= alpha / (m - k)), m)
 

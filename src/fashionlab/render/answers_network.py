@@ -134,18 +134,20 @@ def _official_drop(results: Results) -> str:
     )
 
 
-def gap_test(easy: LogregResult, hard: LogregResult) -> str:
-    """Fisher's exact test of the two pairs' validation accuracies: different images, so
-    independent samples (McNemar's test needs the same images)."""
+def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
+    """Fisher's exact test of the two pairs' validation accuracies (the assignment's two pairs share
+    no image, so the samples are independent; McNemar's test needs the same images): whether it
+    tells them apart, and the words."""
     assert easy.val_accuracy is not None and hard.val_accuracy is not None
     right = (easy.n_val - error_count(easy.val_accuracy, easy.n_val),
              hard.n_val - error_count(hard.val_accuracy, hard.n_val))  # fmt: skip
     p = two_sample_p(right[0], easy.n_val, right[1], hard.n_val)
-    significant = "a significant difference" if p < ALPHA else "not a significant difference"
+    different = p < ALPHA
+    significant = "a significant difference" if different else "not a significant difference"
     of = (f"of {count(easy.n_val)} images each" if easy.n_val == hard.n_val
           else f"of {count(easy.n_val)} and {count(hard.n_val)} images")  # fmt: skip
-    return (f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test of two "
-            f"independent sets of images: {significant}, {p_text(p)}")  # fmt: skip
+    return different, (f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
+                       f"of two independent sets of images: {significant}, {p_text(p)}")  # fmt: skip
 
 
 def final_weights_right(results: Results, run: LogregResult) -> int | None:

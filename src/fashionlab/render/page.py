@@ -18,8 +18,9 @@ from urllib.parse import quote
 from .figures import css_size, data_uri
 
 # What the page says of its numbers; {json} is results.json, as code in HTML or in Markdown
-SOURCE_NOTE = ("Every number below is in {json} or computed from it: a ratio or a difference from "
-               "its values, a test from the counts or the per-image scores it keeps.")  # fmt: skip
+SOURCE_NOTE = ("Every number below is in {json} or computed from it: an interval, a ratio or a "
+               "difference from its values, a test from the counts or the per-image scores it "
+               "keeps.")  # fmt: skip
 
 
 @dataclass

@@ -288,7 +288,7 @@ def lr_steps_grid(
         axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///"))
     low = float(np.nanmin(grid)) if np.isfinite(grid).any() else 0.0
     shown = axes.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=low, vmax=1, aspect="auto")
-    figure.colorbar(shown, ax=axes, label="validation accuracy (scale: this grid's range)")
+    figure.colorbar(shown, ax=axes, label="validation accuracy (scale: this grid's lowest to 1)")
     if setting[0] in rates and setting[1] in steps:
         at_cell = (steps.index(setting[1]) - 0.5, rates.index(setting[0]) - 0.5)
         axes.add_patch(Rectangle(at_cell, 1, 1, fill=False, ec="#ff2a7f", lw=3, zorder=3))

@@ -76,9 +76,9 @@ def _surely_significant(extras: Extras) -> str:
     return (f"Of the other {len(larger)}, {sure} are significant at p < {ALPHA:g} whatever images "
             "each model gets wrong: McNemar's exact test gives its largest p when the two share "
             "no error, and even that p is below the bound for them. The atlas keeps no per-image "
-            f"scores, so the other {len(larger) - sure} are not tested. Each of these p is for one "
-            f"pair on its own; adjusted for all {len(counts)} comparisons with Holm's method, at "
-            f"least {family} stay significant.")  # fmt: skip
+            f"scores, so the other {len(larger) - sure} are not tested. The {sure} bounds are each "
+            f"for one pair alone, not adjusted; adjusted for all {len(counts)} comparisons with "
+            f"Holm's method, at least {family} stay significant.")  # fmt: skip
 
 
 def atlas_section(results: Results) -> Section:
@@ -221,7 +221,7 @@ def learned_section(results: Results) -> Section:
                    if errors.model == "logistic regression" else "")  # fmt: skip
         paragraphs.append(
             f"The {errors.model}{weights} gets {count(errors.errors)} of the {count(errors.n)} "
-            f"validation images wrong ({pct(errors.val_accuracy, errors.n)} right). Its most confident "
+            f"validation images wrong ({interval((errors.n - errors.errors) / errors.n, errors.n)} right). Its most confident "
             f"mistake is {article(truth)} it called {article(other)} with probability "
             f"{share_text(errors.most_confident_predicted_probability, 4)}."
         )
