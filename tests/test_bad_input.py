@@ -114,6 +114,11 @@ def _cases():
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
     yield pytest.param(["--json", "data"], "flags of data go after it", "fashionlab data --json",
                        id="a command's flag before the command")  # fmt: skip
+    yield pytest.param(["--frob", "--json", "data"], "--frob --json (flags of data go after it",
+                       "fashionlab data --json ...)", id="only the command's own flags are moved")  # fmt: skip
+    yield pytest.param(["--steps", "5", "logreg"], "fashionlab logreg: error: flags of logreg go "
+                       "after it", "fashionlab logreg --steps 5 ...",
+                       id="a command's flag and its value before the command")  # fmt: skip
     yield pytest.param(["logreg", "--classes", "Trouser", "Coat", "Bag"], "fashionlab logreg --help",
                        "Bag", id="a third class")  # fmt: skip
     for command in ("logreg", "nn"):  # once the last pair given won, without a word

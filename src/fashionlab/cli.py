@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import console
+from . import cli_order, console
 from .cli_commands import COMMANDS
 from .cli_flags import build_parser
 from .console import STOP, interrupted, say
@@ -54,16 +54,10 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
     return None
 
 
-def _where_flags_go(parser: argparse.ArgumentParser, argv: Sequence[str], command: str,
-                    extra: list[str]) -> str:  # fmt: skip
-    """``fashionlab --json data``: a flag of the command, given before it, is told where it goes."""
-    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    known = commands.choices[command]._option_string_actions  # argparse keeps no public list
-    before = list(argv)[: list(argv).index(command)]  # the command: the first word not a flag
-    misplaced = [word for word in before if word in extra and word.split("=")[0] in known]
-    if misplaced:
-        return f"flags of {command} go after it: fashionlab {command} {' '.join(misplaced)} ..."
-    return f"see fashionlab {command} --help"
+def _where(parser: argparse.ArgumentParser, argv: Sequence[str], command: str) -> str:
+    """Where the unknown words' flags go: after the command, if they are its own; else its help."""
+    words = cli_order.misplaced(parser, argv, command)
+    return cli_order.hint(command, words) if words else f"see fashionlab {command} --help"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(given)
     if extra:  # name the command whose flags they follow, and where its flags are listed
         parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
-                       f"{' '.join(extra)} ({_where_flags_go(parser, given, args.command, extra)})\n")  # fmt: skip
+                       f"{' '.join(extra)} ({_where(parser, given, args.command)})\n")  # fmt: skip
     if (
         getattr(args, "classes", None)
         and len(args.classes) == 2

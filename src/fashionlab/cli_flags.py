@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
+from . import __version__, cli_order
 from . import config as defaults
 from .cli_types import class_name, engine_flags, folder_path, integer, positive_float
 from .config import Config
@@ -47,10 +47,19 @@ class _Parser(argparse.ArgumentParser):
             self.exit(1, f"{self.prog}: error: cannot write the output: "
                          f"{getattr(exc, 'strerror', None) or exc}\n")  # fmt: skip
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        self.given = list(sys.argv[1:] if args is None else args)  # for `error`'s advice
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str) -> NoReturn:
         if message.endswith("expected one argument"):  # such as `--plot -dash`
             flag = message.split(":")[0].removeprefix("argument ").split("/")[0]
             message += f" (a value that starts with '-' is given as {flag}=VALUE)"
+        command = cli_order.first_command(self, self.given) if "COMMAND" in message else None
+        if command and (
+            words := cli_order.misplaced(self, self.given, command)
+        ):  # `--steps 5 logreg`
+            self.exit(2, f"{self.prog} {command}: error: {cli_order.hint(command, words)}\n")
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
