@@ -54,22 +54,15 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
     return None
 
 
-def _where(parser: argparse.ArgumentParser, argv: Sequence[str], command: str) -> str:
-    """Where the unknown words' flags go: after the command, if they are its own; else its help."""
-    words = cli_order.misplaced(parser, argv, command)
-    return cli_order.hint(command, words) if words else f"see fashionlab {command} --help"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     # A new command, first: a stop requested while the flags are read is kept, even where a
     # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
     console.reset()
     parser = build_parser()
-    given = sys.argv[1:] if argv is None else list(argv)
-    args, extra = parser.parse_known_args(given)
+    args, extra = parser.parse_known_args(argv)
     if extra:  # name the command whose flags they follow, and where its flags are listed
         parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
-                       f"{' '.join(extra)} ({_where(parser, given, args.command)})\n")  # fmt: skip
+                       f"{' '.join(extra)} ({cli_order.advice(parser, args.command)})\n")  # fmt: skip
     if (
         getattr(args, "classes", None)
         and len(args.classes) == 2

@@ -55,10 +55,9 @@ class _Parser(argparse.ArgumentParser):
         if message.endswith("expected one argument"):  # such as `--plot -dash`
             flag = message.split(":")[0].removeprefix("argument ").split("/")[0]
             message += f" (a value that starts with '-' is given as {flag}=VALUE)"
+        # `--steps 5 logreg`: argparse took "5" for the command
         command = cli_order.first_command(self, self.given) if "COMMAND" in message else None
-        if command and (
-            words := cli_order.misplaced(self, self.given, command)
-        ):  # `--steps 5 logreg`
+        if command and (words := cli_order.misplaced(self, self.given, command)):
             self.exit(2, f"{self.prog} {command}: error: {cli_order.hint(command, words)}\n")
         self.exit(2, f"{self.prog}: error: {message}\n")
 

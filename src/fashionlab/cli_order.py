@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 
 def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
@@ -33,3 +34,10 @@ def misplaced(parser: argparse.ArgumentParser, argv: Sequence[str], command: str
 
 def hint(command: str, words: Sequence[str]) -> str:
     return f"flags of {command} go after it: fashionlab {command} {' '.join(words)} ..."
+
+
+def advice(parser: Any, command: str) -> str:
+    """For words ``command`` did not take: where its own flags go, if some came before it, else
+    its help. ``parser`` is the one that read the command line (``cli_flags``), keeping it."""
+    words = misplaced(parser, parser.given, command)
+    return hint(command, words) if words else f"see fashionlab {command} --help"

@@ -64,12 +64,9 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
         if rows:
             makers[f"rate_grid_{slug(classes)}"] = partial(plots.lr_steps_grid, rows, classes)
     net = results.network
-    makers["nn_loss"] = lambda: plots.plot_losses(
-        net.history, net.best_epoch, pair_name(net.classes)
-    )
-    makers["nn_accuracy"] = lambda: plots.plot_accuracies(
-        net.history, net.best_epoch, pair_name(net.classes)
-    )
+    curve = (net.history, net.best_epoch, pair_name(net.classes))
+    makers["nn_loss"] = partial(plots.plot_losses, *curve)
+    makers["nn_accuracy"] = partial(plots.plot_accuracies, *curve)
     if results.extras is not None:
         makers.update(_extras(results, artifacts))
     return makers
