@@ -233,6 +233,43 @@ def test_the_gap_between_the_pairs_is_tested(hard_right: int) -> None:
             f"independent sets of images: {verdict}, {shown})") in said  # fmt: skip
 
 
+@pytest.mark.parametrize("points, mapped", [
+    (10_000, "t-SNE then maps the first 10,000 training images to 2 dimensions"),
+    (65_000, "t-SNE then maps all 60,000 training images and the first 5,000 test images "
+             "(projected with the training images' standardisation and PCA) to 2 dimensions"),
+])  # fmt: skip
+def test_the_pca_is_fitted_on_the_training_images_whatever_the_map_holds(
+    points: int, mapped: str
+) -> None:
+    """The scaler and PCA see the training images only (embedding.project); a map past 60,000
+    points projects test images with that fit (the review: it said "all 70,000 images")."""
+    results = make_results()
+    results.embedding.points = points
+    said = text(results, "q1_2")
+    assert "PCA to 50 components, fitted on all 60,000 training images" in said
+    assert mapped in said and "70,000" not in said
+    caption = dict(report._pair_figures(results)["q1_2"])["tsne_all"]
+    assert mapped.split(" maps ")[1].removesuffix(" to 2 dimensions") in caption
+
+
+def test_the_seed_runs_differ_from_the_keras_networks_own_seed() -> None:
+    results = make_results()
+    results.network.seed = 7
+    assert "batch orders than Keras's seed 7." in text(results, "q5_1")
+
+
+def test_pairs_that_share_a_class_are_not_called_independent() -> None:
+    """A library Config may compare pairs that share a class, and so share its images."""
+    results = make_results(hard_val=1975 / 2400)
+    results.logreg[0].classes = ("Pullover", "Shirt")
+    said = text(results, "q4_3")
+    assert "two independent sets" not in said
+    assert (
+        "approximate here: both pairs hold Pullover's images, so the sets are not independent"
+        in said
+    )
+
+
 @pytest.mark.parametrize("p, network, logreg_only, verdict", [
     (1e-20, 300, 100, "significantly better"), (0.2, 120, 100, "not distinguishable"),
     (0.001, 100, 300, "significantly worse"),
@@ -618,3 +655,16 @@ def test_the_results_at_a_glance_say_which_weights_and_rows_each_column_scores()
     assert (
         "for the network a score on the rows that chose its stopping epoch" in glance.paragraphs[0]
     )
+
+
+def test_the_page_names_each_seed_for_what_it_seeds() -> None:
+    """``--seed`` seeds the networks; t-SNE keeps the assignment's random_state (the review: the
+    page said "5 (t-SNE, networks)" after ``run --seed 5``)."""
+    from fashionlab.config import Config
+    from fashionlab.render.meta import page_meta
+
+    results = make_results()
+    results.embedding.tsne_settings = {"random_state": 0}
+    rows = dict(page_meta(Config(seed=5), results).rows)
+    assert rows["seeds"] == ("5 (networks); 0 (t-SNE); 42 (the assignment's shuffle); "
+                             "0, 1, 2, 3, 4 (the network over seeds)")  # fmt: skip

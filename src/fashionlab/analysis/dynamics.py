@@ -34,15 +34,13 @@ from ..models.logistic import (
 if TYPE_CHECKING:
     import pandas as pd
 
-MIN_ALTERNATIONS = (
-    6  # consecutive sign changes of the update along the top direction that make an oscillation
-)
+# consecutive sign changes of the update along the top direction that make an oscillation
+MIN_ALTERNATIONS = 6
 FIRST_STEPS = 40  # the steps a study measures for Q4's account of the bumpy start
 MEAN_IMAGE_COSINE = 0.99  # above this, "the top eigenvector is the mean image" is a fair sentence
 ZIGZAG_GAP = 4  # turns of the validation accuracy this close together belong to one zig-zag
-RISE_TOLERANCE = (
-    1e-12  # a loss must grow by more than this to count as rising (float noise is not a rise)
-)
+# a loss must grow by more than this to count as rising (float noise is not a rise)
+RISE_TOLERANCE = 1e-12
 PER_STEP = (
     "train_loss",
     "val_accuracy",
@@ -66,20 +64,16 @@ class Dynamics:
     learning_rate: float
     n_train: int
     lambda_max: float  # largest eigenvalue of X^T X (= ||X||_2^2)
-    lipschitz: (
-        float  # L = lambda_max / (4n): the Hessian's top eigenvalue at theta = 0, and its bound
-    )
-    stable_step_limit: float  # 2 / L: gradient descent overshoots without bound above it
-    step_ratio: (
-        float  # learning_rate / stable_step_limit; above 1 the first steps oscillate and grow
-    )
+    # L = lambda_max / (4n): the Hessian's top eigenvalue at theta = 0, and its bound
+    lipschitz: float
+    # 2 / L: below it every step lowers the loss; a quadratic of curvature L would diverge above
+    # it, but BCE's curvature shrinks as the weights grow, so it is sufficient, not necessary
+    stable_step_limit: float
+    # learning_rate / stable_step_limit; above 1 the first steps may overshoot along the top direction
+    step_ratio: float
     second_curvature: float  # lambda_2(X^T X) / (4n): the next most curved direction at theta = 0
-    mean_row_norm_squared: (
-        float  # |mean training row|^2 <= lambda_max / n: brighter images, steeper
-    )
-    cosine_mean_image_top: (
-        float  # cosine of the mean training image and the top eigenvector's pixels
-    )
+    mean_row_norm_squared: float  # |mean training row|^2 <= lambda_max / n: brighter, steeper
+    cosine_mean_image_top: float  # of the mean training image and the top eigenvector's pixels
     top_direction_bias_weight: float  # the top eigenvector's entry on the bias column
     train_loss: list[float]  # BCE on the training rows (eq. 8)
     val_accuracy: list[float]
@@ -90,14 +84,12 @@ class Dynamics:
     rest_norm: list[float]  # |theta| outside span{bias axis, v}
     top_update: list[float]  # v . (theta after step k - theta before): -learning_rate v . gradient
     hessian_top: list[float]  # largest eigenvalue of the actual Hessian X^T D X / n at step k
-    effective_curvature: list[
-        float
-    ]  # (1 - top_update[k] / top_update[k - 1]) / learning_rate, k >= 2
+    # (1 - top_update[k] / top_update[k - 1]) / learning_rate, k >= 2
+    effective_curvature: list[float]
     loss_rise_steps: list[int]  # steps k whose training loss exceeds step k - 1's
     sign_flip_steps: list[int]  # steps k whose top_update has the opposite sign to step k - 1's
-    zigzag_steps: list[
-        int
-    ]  # steps k where the validation accuracy turns: up then down, or down then up
+    # steps k where the validation accuracy turns: up then down, or down then up
+    zigzag_steps: list[int]
 
 
 def _check_arguments(

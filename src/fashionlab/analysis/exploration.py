@@ -22,15 +22,16 @@ class Mapped:
     labels: np.ndarray  # (points,)
 
 
-def fits_test_images(n_train: int, points: int) -> bool:
-    """Whether the PCA takes in the test images too: only for a map of more points than training
-    images, which continues into the test images."""
+def maps_test_images(n_train: int, points: int) -> bool:
+    """Whether the map takes in test images too: only a map of more points than training images,
+    which continues into the test images (projected with the training images' fit)."""
     return points > n_train
 
 
 def embed(data: Data, points: int, progress: Progress) -> Mapped:
-    """PCA of the training images (and the test images, past 60,000 points), then t-SNE."""
-    if not fits_test_images(len(data.train_images), points):
+    """Standardising and PCA fitted on the training images (the test images projected too, for a
+    map of more points than training images), then t-SNE of the first ``points`` rows."""
+    if not maps_test_images(len(data.train_images), points):
         projection = embedding.project(data.train_images, vectors=(data.train_vectors,))
     else:
         projection = embedding.project(

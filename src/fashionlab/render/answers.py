@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..analysis.exploration import fits_test_images
+from ..analysis.exploration import maps_test_images
 from ..analysis.metrics import chance_mixing, error_count, percent
 from ..models.logistic import stays_from
 from ..results import DataSummary, LogregResult, Results
@@ -106,23 +106,24 @@ def q1_2(results: Results) -> list[str]:
         f"and the test images from {shape(data.test_shape_before)} to "
         f"{shape(data.test_shape_after)}. The training data frame has "
         f"{count(data.frame_columns)} columns: one per pixel, then label and class.",
-        f"After standardising, PCA to {count(emb.components)} components, fitted on "
-        f"{_fitted_on(data, emb.points)}, keeps {pct(emb.kept_variance)} of the variance of the "
-        f"{count(emb.dimensions_before)} standardised pixels. "
-        f"t-SNE then maps the first {count(emb.points)} images to {emb.map_dimensions} dimensions"
+        f"After standardising, PCA to {count(emb.components)} components, fitted on all "
+        f"{count(data.train_shape_after[0])} training images, keeps {pct(emb.kept_variance)} of "
+        f"the variance of the {count(emb.dimensions_before)} standardised pixels. "
+        f"t-SNE then maps {mapped_images(data, emb.points)} to {emb.map_dimensions} dimensions"
         f"{_tsne_settings(emb.tsne_settings)}. "
         f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
         f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation), {together}.",
     ]
 
 
-def _fitted_on(data: DataSummary, points: int) -> str:
-    """The images the PCA was fitted on: all the training images, and the test images as well
-    for a map that reaches into them."""
-    train, test = data.train_shape_after[0], data.test_shape_after[0]
-    if fits_test_images(train, points):
-        return f"all {count(train + test)} images (training and test)"
-    return f"all {count(train)} training images"
+def mapped_images(data: DataSummary, points: int) -> str:
+    """The images the t-SNE map holds: the first training images, and past all of them the first
+    test images, projected with the training images' fit."""
+    train = data.train_shape_after[0]
+    if not maps_test_images(train, points):
+        return f"the first {count(points)} training images"
+    return (f"all {count(train)} training images and the first {count(points - train)} test images "
+            "(projected with the training images' standardisation and PCA)")  # fmt: skip
 
 
 def _tsne_settings(settings: Mapping[str, Any]) -> str:

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from .. import __version__
-from ..config import Config, keras_backend
+from ..config import SHUFFLE_SEED, Config, keras_backend
 from ..results import Results
 from .page import PageMeta
 
@@ -51,7 +51,10 @@ def page_meta(config: Config, results: Results) -> PageMeta:
     if commit:
         rows.append(("git commit", commit))
     rows.append(("Keras backend", device()))
-    rows.append(("seeds", f"{config.seed} (t-SNE, networks); 42 (the assignment's shuffle); "
+    tsne_seed = results.embedding.tsne_settings.get("random_state")  # as the map was made
+    rows.append(("seeds", f"{config.seed} (networks); "
+                          + ("" if tsne_seed is None else f"{tsne_seed} (t-SNE); ")
+                          + f"{SHUFFLE_SEED} (the assignment's shuffle); "
                           f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
     if results.restored:
         rows.append(("computed", "restored from the cache of an earlier run with the same "

@@ -50,7 +50,7 @@ class PageMeta:
 
     ``rows`` are (label, value) pairs shown in a small block under the title, e.g. ("date",
     "2025-01-31 14:02 UTC"), ("fashionlab", "0.1.0"), ("git commit", "2c5443c"), ("Keras backend",
-    "jax on cpu"), ("seeds", "0 (t-SNE, networks), 42 (split)"). Leave a row out when unknown.
+    "jax on cpu"), ("seeds", "0 (networks); 0 (t-SNE); 42 (the assignment's shuffle)"). Leave a row out when unknown.
     """
 
     title: str
@@ -123,7 +123,11 @@ blockquote{margin:1em 0;padding:.6em 1em;background:#f1f5fb;border-left:4px soli
 color:#28354a}figure{margin:1.2em 0;text-align:center}
 figure img{max-width:100%;height:auto;border:1px solid #e3e7ee;border-radius:4px}
 figcaption{color:#5b6575;font-size:.9rem}
-.scroll{overflow-x:auto;max-width:100%;margin:1em 0}
+.scroll{overflow-x:auto;max-width:100%;margin:1em 0;background:
+linear-gradient(90deg,#fff 30%,#fff0) left/32px 100% no-repeat local,
+linear-gradient(270deg,#fff 30%,#fff0) right/32px 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,#0003,#0000) left/12px 100% no-repeat scroll,
+radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat scroll}
 table{border-collapse:collapse;font-size:.93rem}
 th,td{border:1px solid #dde2ea;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f1f3f7}pre{background:#f6f8fa;padding:12px;overflow-x:auto;max-width:100%;
@@ -132,7 +136,8 @@ font-size:.8rem;line-height:1.25}nav ol{columns:2}a{color:#2457b5}
 padding-left:1.4em}th,td{padding:3px 6px}}
 @media print{body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0;
 min-height:0}nav{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
-figure img{max-height:8.5in;border:0}.scroll{overflow:visible}a{color:#000;text-decoration:none}
+figure img{max-height:8.5in;border:0}.scroll{overflow:visible;background:none}
+a{color:#000;text-decoration:none}
 .meta,figcaption,blockquote,.run,th{color:#000;background:none}}
 """
 

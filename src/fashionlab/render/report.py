@@ -75,8 +75,8 @@ def _comparison_table(results: Results) -> Table:
 def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
     found: dict[str, list[tuple[str, str]]] = {"q1_2": [
         ("pca_variance", "Cumulative share of variance against principal components."),
-        ("tsne_all", f"t-SNE map (openTSNE, settings in Q1.2) of the first "
-         f"{count(results.embedding.points)} training images, all ten classes."),
+        ("tsne_all", f"t-SNE map (openTSNE, settings in Q1.2) of "
+         f"{answers.mapped_images(results.data, results.embedding.points)}, all ten classes."),
     ]}  # fmt: skip
     for key, run in zip(("q2", "q3"), results.logreg, strict=False):
         found[key] = [

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,11 @@ def _length_name(rows: Sequence[SweepRow]) -> str:
     return "steps" if rows[0].model == "logreg" else "epochs"
 
 
+# matplotlib's transform of a log axis that reaches a rate of 1e308 overflows, harmlessly; only
+# that transform is silenced, not numpy's arithmetic on the sweep's numbers
+LOG_AXIS_OVERFLOW = partial(np.errstate, over="ignore")
+
+
 def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
     """Validation accuracy against learning rate (log scale) for one pair: a line per length."""
     figure = Figure(figsize=(6.4, 4.0))
@@ -74,9 +80,10 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
         line = axes.plot(x, [np.mean(s) for _, s in kept], marker="o", label=label)[0]
         axes.fill_between(x, [min(s) for _, s in kept], [max(s) for _, s in kept],
                           color=line.get_color(), alpha=0.2, linewidth=0)  # fmt: skip
-    axes.set_xscale("log")
-    swept = sorted({row.learning_rate for row in rows})  # labelled where they are, and only there
-    _label_rates(figure, axes, swept)
+    with LOG_AXIS_OVERFLOW():
+        axes.set_xscale("log")
+        swept = sorted({row.learning_rate for row in rows})  # labelled where they are, only there
+        _label_rates(figure, axes, swept)
     axes.set_xlabel("learning rate")
     axes.set_ylabel("validation accuracy (mean; band: seeds' range)")
     axes.set_title(" vs ".join(rows[0].classes))
@@ -134,12 +141,12 @@ def write_folder(rows: Sequence[SweepRow], folder: Path) -> list[Path]:
     written = [folder / "sweep.csv", folder / "sweep.json"]
     written[0].write_text(rows_csv(rows))
     written[1].write_text(rows_json(rows) + "\n")
-    # matplotlib's tick maths on a log axis out to a rate of 1e308 overflows, harmlessly
-    with np.errstate(over="ignore"):
-        for classes, mine in by_pair(rows).items():
-            name = slug(classes)
-            written.append(save(accuracy_figure(mine), folder / f"accuracy_{name}.svg"))
-            written.append(save(seed_spread_figure(mine), folder / f"seeds_{name}.svg"))
+    for classes, mine in by_pair(rows).items():
+        name = slug(classes)
+        accuracy = accuracy_figure(mine)
+        with LOG_AXIS_OVERFLOW():  # its log axis is transformed again as it is drawn
+            written.append(save(accuracy, folder / f"accuracy_{name}.svg"))
+        written.append(save(seed_spread_figure(mine), folder / f"seeds_{name}.svg"))
     return written
 
 
