@@ -286,3 +286,57 @@ def test_fit_to_convergence_refuses_no_steps() -> None:
     y = (X[:, 1:2] > 0.5).astype(int)
     with pytest.raises(ValueError, match="max_steps must be an integer >= 1, got 0"):
         fit_to_convergence(X, y, X, y, max_steps=0)
+
+
+# The library's boundary (the practitioner review): each mistake is a ValueError naming it, not a
+# wrong number, a run that stops after one step, or numpy's words from deep inside.
+RNG = np.random.default_rng(5)
+X_SMALL, Y_SMALL = RNG.random((50, 4)), (RNG.random((50, 1)) > 0.5).astype(float)
+
+
+def _with_nan(X: np.ndarray) -> np.ndarray:
+    X = X.copy()
+    X[-1, 0] = np.nan  # a validation row's pixel: the loss there is NaN from the first step
+    return X
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: logistic_regression(_with_nan(X_SMALL), Y_SMALL, 0.05, 5),
+     "X must hold finite values only, got nan at row 49, column 0"),
+    (lambda: logistic_regression(X_SMALL[:, 0], Y_SMALL, 0.05, 5),
+     r"X must be 2-D \(rows, features\), got shape \(50,\)"),
+    (lambda: logistic_regression(X_SMALL[:1], Y_SMALL[:1], 0.05, 5),
+     "X has 1 row: a 60% training part of them is empty"),
+    (lambda: binary_cross_entropy(np.array([2, 0]), np.array([0.3, 0.5])),
+     r"y must hold labels 0 and 1 only, got values such as \[0, 2\]"),
+    (lambda: binary_cross_entropy(np.array([1, 0, 1]), np.array([2.0, -3.0, 0.4])),
+     r"h must hold probabilities in \[0, 1\] \(sigmoid's output\), got values from -3.0 to 2.0"),
+    (lambda: binary_cross_entropy(np.array([0.0, 1.0]), np.array([0.0, 1.0, 0.5])),
+     "as many values"),
+    (lambda: binary_cross_entropy(np.array([]), np.array([])), "at least one value"),
+    (lambda: accuracy(np.array([2, 0, 1]), np.array([1, 0, 1])), "y must hold labels 0 and 1"),
+    (lambda: accuracy(np.array([1, 0]), np.array([3.2, -1.0])), r"h must hold probabilities"),
+    (lambda: binary_cross_entropy_derivative(bias_trick(X_SMALL), Y_SMALL, np.zeros((4, 1))),
+     r"X must be \(n, d\) and theta \(d, 1\), got shapes \(50, 5\) and \(4, 1\)"),
+    (lambda: binary_cross_entropy_derivative(bias_trick(X_SMALL), 2 * Y_SMALL, np.zeros((5, 1))),
+     "y must hold labels 0 and 1 only"),
+    (lambda: gradient_descent(X_SMALL[:0], Y_SMALL[:0], X_SMALL, Y_SMALL, 0.05, 5),
+     "X_train and y_train must hold at least one row"),
+])  # fmt: skip
+def test_the_library_refuses_what_would_give_a_wrong_number(call, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_plain_lists_and_integer_inputs_give_the_arrays_answers() -> None:
+    assert binary_cross_entropy([1, 0], [0.7, 0.2]) == pytest.approx(log_loss([1, 0], [0.7, 0.2]))
+    assert accuracy([1, 0, 1], [1, 0, 0]) == pytest.approx(2 / 3)
+    h32 = np.array([0, 1, 0.3], np.float32)  # float32 keeps float32's clip, as log_loss does
+    assert binary_cross_entropy([1, 0, 1], h32) == pytest.approx(log_loss([1, 0, 1], h32), rel=1e-6)
+    for dtype in (np.uint8, np.uint16, np.int8, np.bool_):  # -|z| wrapped round for unsigned types
+        z = np.array([0, 1, 3, 100], dtype) if dtype is not np.bool_ else np.array([False, True])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            h = sigmoid(z)
+        assert h.dtype == np.float64
+        np.testing.assert_allclose(h, 1 / (1 + np.exp(-z.astype(np.float64))))

@@ -10,6 +10,8 @@ import math
 import numbers
 from collections.abc import Sized
 
+import numpy as np
+
 
 def check_count(name: str, value: object, least: int = 1) -> None:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
@@ -26,3 +28,14 @@ def check_rows(X: Sized, y: Sized, names: str = "X and y") -> None:
     """Images and labels pair up row by row (``names``: the caller's words for the two)."""
     if len(X) != len(y):
         raise ValueError(f"{names} must have as many rows, got {len(X)} and {len(y)}")
+
+
+def check_finite(name: str, values: object) -> None:
+    """Every value a finite real number: a NaN pixel would end gradient descent at its first step."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":  # bool, integers, floats
+        raise ValueError(f"{name} must hold real numbers, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        where = tuple(np.argwhere(~np.isfinite(array))[0].tolist())
+        place = f"row {where[0]}, column {where[1]}" if len(where) == 2 else f"index {where}"
+        raise ValueError(f"{name} must hold finite values only, got {array[where].item()!r} at {place}")

@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from ..checks import check_rows
-from ..config import SHUFFLE_SEED
+from ..checks import check_count, check_rows
+from ..config import MAX_SEED, SHUFFLE_SEED
 from ..errors import DataError, UsageError
 from .datasets import CLASS_NAMES
 
@@ -46,6 +46,12 @@ def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> 
     The frame's vector columns share memory with ``vectors`` (no copy: 376 MB for the training
     images): writing to one changes the other. Pass ``vectors.copy()`` to keep them apart.
     """
+    if np.ndim(vectors) != 2 or np.ndim(labels) != 1 or len(vectors) != len(labels):
+        raise ValueError(f"vectors must be (n, d) and labels (n,), got shapes {np.shape(vectors)} "
+                         f"and {np.shape(labels)}")  # fmt: skip
+    if len(labels) and not np.isin(labels, list(CLASS_DICT)).all():
+        unknown = sorted(set(np.unique(labels).tolist()) - set(CLASS_DICT))[:5]
+        raise ValueError(f"labels must be Fashion-MNIST's classes 0 to 9, got {unknown}")
     columns = [f"{prefix}{i}" for i in range(vectors.shape[1])]
     frame = pd.DataFrame(vectors, columns=columns, copy=False)  # a view: no 376 MB copy
     frame["label"] = labels
@@ -90,14 +96,24 @@ def get_data_subset(
     Returns ``data`` of shape (n, d) and ``labels`` of shape (n, 1); the second class is label 1.
     """
     first, second = resolve_pair(classes)
-    rows = subset_rows(df, (first, second), shuffle, shuffle_seed)
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}")
+    check_count("shuffle_seed", shuffle_seed, least=0)
+    if shuffle_seed > MAX_SEED:
+        raise ValueError(f"shuffle_seed must be at most {MAX_SEED:,}, got {shuffle_seed!r}")
     columns = [c for c in df.columns if _PIXEL_COLUMN.search(str(c))]
+    if not columns:
+        raise ValueError("the frame has no pixel columns named z0, z1, ... (the assignment's "
+                         "df.filter(regex='z[0-9]+')); build it with to_dataframe's default "
+                         f"prefix, got columns such as {list(df.columns[:3])}")  # fmt: skip
+    rows = subset_rows(df, (first, second), shuffle, shuffle_seed)
     # rows of the pixel block by numpy indexing: a new, writable array, 10x quicker than selecting
     # the rows of the whole frame first (which copies every column)
     data = df[columns].to_numpy()[rows]
     labels = (df["class"].to_numpy()[rows] == second).astype(np.int64)
     if not 0 < labels.sum() < len(labels):  # a frame that holds only one of the two classes
-        missing = first if labels.all() else second
+        missing = (f"{first} and no {second}" if len(labels) == 0
+                   else first if labels.all() else second)  # fmt: skip
         raise DataError(f"the data hold no {missing} images: a pair needs both classes")
     return data, labels.reshape(-1, 1)
 
@@ -133,6 +149,9 @@ def train_test_validation_split(
         raise ValueError(f"test_size + validation_size must leave rows to train on, got "
                          f"{test_size!r} + {validation_size!r}")  # fmt: skip
     train_end = int((1.0 - test_size - validation_size) * X.shape[0])
+    if train_end == 0:
+        raise ValueError(f"X has {len(X)} row{'' if len(X) == 1 else 's'}: a {1 - test_size - validation_size:.0%} training "
+                         "part of them is empty, so there is nothing to train on")  # fmt: skip
     test_end = int((1.0 - validation_size) * X.shape[0])
     validation_end = int(1.0 * X.shape[0])
     return (
@@ -149,6 +168,9 @@ def bias_trick(X: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
     """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1), in ``dtype`` if given (cast as it is
     copied, within the same kind: float64 to float32, not float to int), else in float64 or X's
     wider type."""
+    if np.ndim(X) != 2:
+        raise ValueError(f"X must be 2-D (rows, features), got shape {np.shape(X)}; one row is "
+                         "X[None]")  # fmt: skip
     return np.hstack((np.ones((X.shape[0], 1), dtype or np.float64), X), dtype=dtype)
 
 

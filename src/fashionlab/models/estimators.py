@@ -43,11 +43,13 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     Notes
     -----
     The loop is ``logistic.descend``, the one the assignment's functions use. A run whose
-    training loss stops being finite (a learning rate too large for the scale of ``X``) raises
-    ``ValueError`` naming the step and the rate, as scikit-learn's own gradient solvers do when
-    they overflow (``SGDClassifier``, ``MLPClassifier``): no fitted state with non-finite weights
-    is left behind, and ``GridSearchCV`` scores such a candidate ``error_score`` (NaN by
-    default), so it is never chosen. Stopping after ``num_steps`` is not a failure and warns
+    training loss stops being finite raises ``ValueError`` naming the step and the rate, as
+    scikit-learn's own gradient solvers do when they overflow (``SGDClassifier``,
+    ``MLPClassifier``): no fitted state with non-finite weights is left behind, and
+    ``GridSearchCV`` scores such a candidate ``error_score`` (NaN by default), so it is never
+    chosen. That takes weights that overflow, at rates near the float64 limit (about 1e307 for
+    pixels in [0, 1]): the loss clips probabilities at float eps, so a rate that is merely too
+    large ends in a finite, large loss and a poor score, not an error. Stopping after ``num_steps`` is not a failure and warns
     nothing: the step budget is the model's definition here, not a tolerance missed.
     """
 

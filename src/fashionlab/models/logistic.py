@@ -22,8 +22,11 @@ StepCallback = Callable[[int, int, dict[str, float]], None]
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """h = 1 / (1 + e^(-z)) (eq. 6), finite and warning-free for any real z, dtype kept."""
+    """h = 1 / (1 + e^(-z)) (eq. 6), finite and warning-free for any real z; a float dtype is
+    kept, integers and bools become float64 (an unsigned -|z| would wrap around)."""
     z = np.asarray(z)
+    if not np.issubdtype(z.dtype, np.floating):
+        z = z.astype(np.float64)
     e = np.exp(-np.abs(z))  # e^(-|z|) is in (0, 1]: it can never overflow
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -40,13 +43,34 @@ def paired(y: np.ndarray, h: np.ndarray) -> np.ndarray:
     return y.reshape(h.shape)
 
 
+def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, np.ndarray]:
+    """Labels 0 and 1, and ``h`` probabilities in [0, 1] (sigmoid's output or 0/1 predictions),
+    as arrays of the same shape: a swapped pair or logits give a wrong number, not an error."""
+    h = np.asarray(h)
+    if not np.issubdtype(h.dtype, np.floating):  # 0/1 predictions; a float keeps its eps
+        h = h.astype(np.float64)
+    y = paired(y, h)
+    if y.size == 0:
+        raise ValueError("y and h must hold at least one value, got none")
+    if not ((y == 0) | (y == 1)).all():
+        raise ValueError(f"y must hold labels 0 and 1 only, got values such as "
+                         f"{np.unique(y)[:5].tolist()}")  # fmt: skip
+    if not (h >= 0).all() or not (h <= 1).all():  # NaN fails both
+        raise ValueError(f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
+                         f"values from {np.min(h).item()!r} to {np.max(h).item()!r}")  # fmt: skip
+    return y, h
+
+
 def binary_cross_entropy(y: np.ndarray, h: np.ndarray) -> float:
     """J = -(1/n) sum[y log h + (1 - y) log(1 - h)] (eq. 8), finite even at h in {0, 1}."""
-    y = paired(y, h)
-    n = len(y)
+    return loss(*checked(y, h))
+
+
+def loss(y: np.ndarray, h: np.ndarray) -> float:
+    """Eq. 8 on arrays already checked and paired (the loop checks its labels once)."""
     eps = np.finfo(np.result_type(h, np.float32)).eps  # the clip scikit-learn's log_loss uses
     h = np.clip(h, eps, 1 - eps)
-    return float(-np.sum(y * np.log(h) + (1 - y) * np.log(1 - h)) / n)
+    return float(-np.sum(y * np.log(h) + (1 - y) * np.log(1 - h)) / len(y))
 
 
 def bce_gradient(X: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -55,7 +79,13 @@ def bce_gradient(X: np.ndarray, y: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 
 def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """The gradient of eq. 8 at theta (eq. 9), computing its own forward pass."""
+    """The gradient of eq. 8 at theta (eq. 9), computing its own forward pass: X (n, d) with the
+    bias column, y (n, 1) labels 0 and 1, theta (d, 1)."""
+    X, theta = np.asarray(X), np.asarray(theta)
+    if X.ndim != 2 or theta.shape[0] != X.shape[1]:
+        raise ValueError(f"X must be (n, d) and theta (d, 1), got shapes {X.shape} and "
+                         f"{theta.shape}")  # fmt: skip
+    check_rows(X, y, "X and y")
     z = X @ theta  # eq. 5
     h = sigmoid(z)  # eq. 6
     return bce_gradient(X, y, h)
@@ -73,7 +103,12 @@ def probability(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 def accuracy(y: np.ndarray, h: np.ndarray) -> float:
     """The fraction of correct predictions; ``h`` may be probabilities or 0/1 predictions."""
-    return float(np.mean(np.ravel(paired(y, h)) == np.ravel(predict(h))))
+    return share_right(*checked(y, h))
+
+
+def share_right(y: np.ndarray, h: np.ndarray) -> float:
+    """``accuracy`` on arrays already checked and paired."""
+    return float(np.mean(np.ravel(y) == np.ravel(predict(h))))
 
 
 @dataclass
@@ -96,8 +131,15 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
 
 
 def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:
-    """Images and labels must pair up row by row, and the labels be 0 and 1 (the second class)."""
+    """Images (n, d), finite, at least one row, and labels that pair up with them row by row and
+    are 0 and 1 (the second class)."""
     checks.check_rows(X, y, names)
+    first = names.split()[0]
+    if np.ndim(X) != 2:
+        raise ValueError(f"{first} must be 2-D (rows, features), got shape {np.shape(X)}")
+    if len(X) == 0:
+        raise ValueError(f"{names} must hold at least one row, got none")
+    checks.check_finite(first, X)
     if not np.isin(y, (0, 1)).all():
         found = np.unique(np.asarray(y))[:5].tolist()
         raise ValueError(f"{names.split()[-1]} must hold labels 0 and 1 only, got values such as "
@@ -122,6 +164,9 @@ def descend(
     check_rows(X_train, y_train, "X_train and y_train")
     if validation is not None:
         check_rows(*validation, "X_val and y_val")
+    y_train = np.asarray(y_train).reshape(-1, 1)  # as the probabilities come: (n, 1)
+    if validation is not None:
+        validation = (validation[0], np.asarray(validation[1]).reshape(-1, 1))
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in inf and NaN
         return _descend(X_train, y_train, learning_rate, steps, validation, callback)
 
@@ -140,12 +185,12 @@ def _descend(
         history.update(val_loss=[], val_accuracy=[])
     for step in range(1, steps + 1):
         h_train = sigmoid(X_train @ theta)  # eqs. 5-6
-        history["train_loss"].append(binary_cross_entropy(y_train, h_train))
-        history["train_accuracy"].append(accuracy(y_train, h_train))
+        history["train_loss"].append(loss(y_train, h_train))  # eq. 8
+        history["train_accuracy"].append(share_right(y_train, h_train))
         if validation is not None:
             h_val = sigmoid(validation[0] @ theta)
-            history["val_loss"].append(binary_cross_entropy(validation[1], h_val))
-            history["val_accuracy"].append(accuracy(validation[1], h_val))
+            history["val_loss"].append(loss(validation[1], h_val))
+            history["val_accuracy"].append(share_right(validation[1], h_val))
         if not all(math.isfinite(values[-1]) for values in history.values()):
             return Descent(theta, history, diverged_at_step=step)
         theta = theta - learning_rate * bce_gradient(X_train, y_train, h_train)  # eq. 10
@@ -227,6 +272,7 @@ def logistic_regression(
     assignment's loop, each loss and accuracy is measured before that step's update: the last
     ones are those of the weights before the final step, not of the ``theta`` returned.
     """
+    checks.check_finite("X", X)  # named as given, before the bias column moves its columns
     X_train, y_train, _, _, X_val, y_val = train_test_validation_split(bias_trick(X), y)
     return gradient_descent(X_train, y_train, X_val, y_val, learning_rate, num_steps, callback)
 
