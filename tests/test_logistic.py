@@ -10,12 +10,12 @@ from sklearn.metrics import log_loss
 
 from fashionlab.analysis.pairs import run_pair
 from fashionlab.data.preprocessing import bias_trick
+from fashionlab.models.convergence import fit_to_convergence
 from fashionlab.models.logistic import (
     accuracy,
     bce_gradient,
     binary_cross_entropy,
     binary_cross_entropy_derivative,
-    fit_to_convergence,
     gradient_descent,
     logistic_regression,
     predict,

@@ -18,7 +18,8 @@ from fashionlab.data.preprocessing import (
     to_dataframe,
 )
 from fashionlab.models import pairwise
-from fashionlab.models.logistic import descend, fit_to_convergence, nesterov_step_size
+from fashionlab.models.convergence import fit_to_convergence, nesterov_step_size
+from fashionlab.models.logistic import descend
 
 # three pairs over four classes: "Coat" is in all three, first or second
 PAIRS = [("Pullover", "Coat"), ("Coat", "Bag"), ("Trouser", "Coat"), ("Trouser", "Bag")]

@@ -38,4 +38,6 @@ def check_finite(name: str, values: object) -> None:
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         where = tuple(np.argwhere(~np.isfinite(array))[0].tolist())
         place = f"row {where[0]}, column {where[1]}" if len(where) == 2 else f"index {where}"
-        raise ValueError(f"{name} must hold finite values only, got {array[where].item()!r} at {place}")
+        raise ValueError(
+            f"{name} must hold finite values only, got {array[where].item()!r} at {place}"
+        )

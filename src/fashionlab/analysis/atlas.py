@@ -28,14 +28,8 @@ from ..config import (
 from ..data.datasets import CLASS_NAMES
 from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
 from ..models import pairwise
-from ..models.logistic import (
-    CONVERGENCE_PATIENCE,
-    CONVERGENCE_TOL,
-    accuracy,
-    nesterov_step_size,
-    probability,
-    steps_to_fraction,
-)  # fmt: skip
+from ..models.convergence import CONVERGENCE_PATIENCE, CONVERGENCE_TOL, nesterov_step_size
+from ..models.logistic import accuracy, probability, steps_to_fraction
 from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
 from . import engine, shapes

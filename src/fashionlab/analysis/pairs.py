@@ -19,7 +19,8 @@ import pandas as pd
 
 from ..config import CONVERGENCE_MAX_STEPS, LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
-from ..models.logistic import StepCallback, accuracy, descend, fit_to_convergence, probability
+from ..models.convergence import fit_to_convergence
+from ..models.logistic import StepCallback, accuracy, descend, probability
 from ..results import PairSettings
 
 
