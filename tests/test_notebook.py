@@ -14,6 +14,7 @@ import nbformat
 import pytest
 
 from fashionlab.errors import FashionLabError
+from fashionlab.models import neural
 from fashionlab.render import notebook
 from fashionlab.render.notebook import ANSWER_KEYS, NotebookError
 
@@ -136,7 +137,11 @@ def test_network_is_built_compiled_and_fitted_in_its_own_cells() -> None:
     for setting in ("validation_split=0.2", "epochs=60", "batch_size=64", "patience=8",
                     'monitor="val_loss"', "restore_best_weights=True"):  # fmt: skip
         assert setting in sources[fitted], setting
-    assert "Adam(learning_rate=neural.LEARNING_RATE)" in sources[compiled]
+    # written as literals a student reads, and the library's settings: the same network
+    rate = re.search(r"Adam\(learning_rate=([0-9.e-]+)\)", sources[compiled])
+    assert rate and float(rate[1]) == neural.LEARNING_RATE
+    hidden = re.search(r'Dense\((\d+), activation="(\w+)", name="hidden"\)', sources[built])
+    assert hidden and (int(hidden[1]), hidden[2]) == (neural.HIDDEN_UNITS, neural.ACTIVATION)
     assert "hist.history['loss']" in "\n".join(sources)
 
 

@@ -88,7 +88,7 @@ def _settles(found: Findings, rises: bool) -> str:
     if rises and first is not None and last is not None and first <= below < last:
         after = (f". Yet step {below} still raises the loss (the climb lasts until step "
                  f"{last}), so it meets a higher curvature on the way than "
-                 "where it starts (weights where more predictions are near 0.5): it is the "
+                 "where it starts: it is the "
                  "curvature along a step, not at its start, that decides whether the loss "
                  "falls.")  # fmt: skip
     elif rises:
