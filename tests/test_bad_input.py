@@ -236,6 +236,17 @@ def test_every_flag_says_what_it_does_and_its_default() -> None:
             assert "default" in action.help, f"{name} {action.option_strings[0]}: {action.help}"
 
 
+def test_softmax_help_says_it_runs_every_epoch_from_zero_weights() -> None:
+    """Softmax regression has no early stopping and starts from zero weights: its --epochs is not
+    "at most", and its --seed orders the batches only (the code review)."""
+    helps = {(name, action.option_strings[0]): action.help
+             for name, action in _options(cli.build_parser())}  # fmt: skip
+    assert helps["softmax", "--epochs"].startswith("N epochs of softmax regression")
+    assert helps["softmax", "--seed"].startswith("batch order, ")
+    assert helps["nn", "--epochs"].startswith("at most N epochs of the network")
+    assert helps["nn", "--seed"].startswith("initial weights and batch order")
+
+
 def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Path) -> None:
     """Ignored, as the XDG specification says, but a user who set it meant something by it."""
     env = {**os.environ, "XDG_CACHE_HOME": "relcache", "HOME": str(tmp_path / "home")}

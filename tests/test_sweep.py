@@ -466,6 +466,24 @@ def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     assert rows[0].as_json() == value
 
 
+def test_a_folder_name_that_is_not_utf8_is_printed_as_an_escape(tiny_data_dir, tmp_path):
+    """The summary goes through the console's writer, as every command's output does: a folder
+    name's byte 0xFF is printed as Python's escape \\udcff, not a UnicodeEncodeError after the work."""
+    grid = tiny_grid(tiny_data_dir, seeds=(7,))
+    (task,) = sweep.tasks(grid)
+    cache.cached_json(task.namespace, task.key, functools.partial(task.function, **task.kwargs))
+    folder = os.fsencode(tmp_path) + b"/sweep\xff"
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", "sweep", "--classes", "Pullover", "Coat",
+         "--learning-rates", "0.05", "--steps", "100", "--seeds", "7", "--data-dir",
+         str(tiny_data_dir), "--no-verify", "--scheduler", "tcp://127.0.0.1:9", "--out", folder],
+        capture_output=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert b"; wrote " in done.stdout and b"sweep\\udcff" in done.stdout
+    assert b"sweep.csv" in os.listdir(folder)
+
+
 def test_a_cached_row_of_the_wrong_shape_is_discarded_and_run_again(client, tiny_data_dir, caplog):
     """Valid hashes prove only that the bytes are the ones written: a row whose shape is wrong
     (here, edited with its manifest rewritten) is discarded with one warning and computed again."""

@@ -147,12 +147,13 @@ def _training_flags(
     trained: str = "the network",
     early: bool = True,
 ) -> None:
-    """``--epochs`` (and ``--patience``) of what ``trained`` names, and its ``--seed``."""
+    """``--epochs`` (and ``--patience``) of what ``trained`` names, and its ``--seed``; a network
+    stops early (``early``), softmax regression runs every epoch from zero weights."""
     stops = "; it stops early and keeps its best epoch" if early else ""
     parser.add_argument(
         "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=epochs, metavar="N",
-        help=f"at most N epochs of {trained}, 1 to {defaults.MAX_EPOCHS:,} (default {epochs})"
-        f"{stops}",
+        help=f"{'at most ' if early else ''}N epochs of {trained}, 1 to {defaults.MAX_EPOCHS:,} "
+        f"(default {epochs}){stops}",
     )  # fmt: skip
     if patience is not None:
         parser.add_argument(
@@ -161,8 +162,8 @@ def _training_flags(
         )  # fmt: skip
     parser.add_argument(
         "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N",
-        help=f"initial weights and batch order, 0 to {defaults.MAX_NN_SEED:,} (default "
-        f"{Config.seed})",
+        help=f"{'initial weights and batch order' if early else 'batch order'}, 0 to "
+        f"{defaults.MAX_NN_SEED:,} (default {Config.seed})",
     )  # fmt: skip
 
 

@@ -116,6 +116,7 @@ def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
     from .analysis import engine, sweep
     from .app import protected_folders
+    from .console import out
     from .data.datasets import locate
     from .render import sweep as render
     from .render.format import plural
@@ -141,17 +142,17 @@ def run(args: argparse.Namespace) -> None:
         with outdir.report_folder(folder, "sweep") as stage:
             render.write_folder(rows, stage)
     if args.json:
-        print(render.rows_json(rows))
+        out(render.rows_json(rows))
         return
     diverged = sum(row.diverged_at_step is not None for row in rows)
     where = f"; wrote {os.fspath(folder)}" if folder is not None else ""
-    print(f"sweep: {plural(len(rows), 'run')}, {diverged} diverged{where}")
+    out(f"sweep: {plural(len(rows), 'run')}, {diverged} diverged{where}")
     unit = "steps" if grid.model == "logreg" else "epochs"
     over = f" (mean of {len(grid.seeds)} seeds)" if len(grid.seeds) > 1 else ""
     for classes, best in render.best_settings(rows).items():
         if best is None:
-            print(f"{' vs '.join(classes)}: no setting finished on every seed")
+            out(f"{' vs '.join(classes)}: no setting finished on every seed")
             continue
         rate, length, mean = best
-        print(f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
+        out(f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
               f"rate {rate:g} for {length} {unit}")  # fmt: skip

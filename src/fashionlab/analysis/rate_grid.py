@@ -39,11 +39,11 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
         if overflowed[i] is not None:
             run = run_split(split, learning_rate=rate, steps=max(steps))
             history, diverged = run.history["val_accuracy"], run.diverged_at_step
+        gone = [diverged is not None and diverged <= s for s in steps]  # diverged by then
         cells.append([
-            {"steps": s, "diverged_at_step": diverged if diverged is not None and diverged <= s
-             else None, "val_accuracy": None if diverged is not None and diverged <= s
-             else history[s - 1]}
-            for s in steps
+            {"steps": s, "diverged_at_step": diverged if ended else None,
+             "val_accuracy": None if ended else history[s - 1]}
+            for s, ended in zip(steps, gone, strict=True)
         ])  # fmt: skip
     return cells
 

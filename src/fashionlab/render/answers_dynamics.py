@@ -109,18 +109,21 @@ def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
              f"({level[0]}) at step {easy.steps_to_95} for {pair_name(easy.classes)} and "
              f"({level[1]}) at step {hard.steps_to_95} for {pair_name(hard.classes)} (99%: steps "
              f"{easy.steps_to_99} and {hard.steps_to_99}).")  # fmt: skip
-    smooth = [_smoothness(r) for r in (easy, hard) if r.dynamics]
-    if smooth:
-        smooth[0] = smooth[0].replace("2/L", "2/L (the step size below which the loss is sure to "
-                                      "fall at every step)", 1)  # fmt: skip
+    runs = [run for run in (easy, hard) if run.dynamics]
+    smooth = [_smoothness(run, defines=run is runs[0]) for run in runs]  # 2/L defined once
     return [" ".join([speed, *smooth])]
 
 
-def _smoothness(run: LogregResult) -> str:
+def _smoothness(run: LogregResult, defines: bool) -> str:
     """One run's step size against its curvature bound, and what its first steps did."""
     found = run.dynamics
     assert found is not None
-    said = f"For {pair_name(run.classes)} the step is {found.step_ratio:.1f} times 2/L"
+    limit = (
+        "2/L (the step size below which the loss is sure to fall at every step)"
+        if defines
+        else "2/L"
+    )
+    said = f"For {pair_name(run.classes)} the step is {found.step_ratio:.1f} times {limit}"
     if not found.step_exceeds_limit:
         return f"{said}, and its loss falls smoothly."
     fall = largest_fall(run.history["val_accuracy"], FIRST_STEPS)
