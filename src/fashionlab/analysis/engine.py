@@ -271,10 +271,6 @@ class Session:
 
 def run(tasks: Sequence[Task], *, workers: int | None = None, scheduler: str | None = None,
         on_done: OnDone | None = None) -> list[Any]:  # fmt: skip
-    """``run_on`` a client of its own; no cluster starts when the cache holds every task."""
-    check_cluster(workers, scheduler)
-    cached = cached_results(tasks)
-    if len(cached) == len(tasks):
-        return run_on(None, tasks, on_done, cached=cached)
-    with connect(workers, scheduler) as client:
-        return run_on(client, tasks, on_done, cached=cached)
+    """One batch on a ``Session`` of its own; no cluster starts when the cache holds every task."""
+    with Session(workers, scheduler) as session:
+        return session.run(tasks, on_done)
