@@ -11,20 +11,20 @@ import pytest
 from scipy import optimize, stats
 
 from fashionlab.analysis.metrics import (
-    McNemar,
     accuracy_interval,
     compare,
     error_count,
-    mcnemar_exact,
     mcnemar_p,
     mean_sd,
     paired_outcome,
+    paired_test,
     percent,
     prediction_interval,
     share_text,
     wilson_interval,
 )
 from fashionlab.render.format import interval
+from fashionlab.results import McNemar
 
 
 def score_equation_bounds(correct: int, n: int, confidence: float) -> tuple[float, float]:
@@ -95,10 +95,10 @@ def test_mcnemar_counts_and_matches_scipy_binomtest() -> None:
     rng = np.random.default_rng(0)
     a = rng.random(500) < 0.85
     b = np.where(rng.random(500) < 0.1, ~a, a)
-    result = mcnemar_exact(a, b)
+    result = paired_test("validation", a, b)
     only_a = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
     only_b = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
-    assert (result.b, result.c, result.n) == (only_a, only_b, 500)
+    assert (result.only_first, result.only_second, result.n) == (only_a, only_b, 500)
     oracle = stats.binomtest(only_a, only_a + only_b, 0.5).pvalue
     assert result.p_value == pytest.approx(oracle, rel=1e-12)
 
@@ -107,23 +107,21 @@ def test_mcnemar_small_case_by_hand() -> None:
     # one row only A right, five only B right, two both right: p = 2 (C(6,0) + C(6,1)) / 2^6 = 14/64
     a = np.array([True, False, False, False, False, False, True, True])
     b = np.array([False, True, True, True, True, True, True, True])
-    assert mcnemar_exact(a, b) == McNemar(b=1, c=5, n=8, p_value=14 / 64)
+    assert paired_test("held-out", a, b) == McNemar("held-out", 8, 1, 5, p_value=14 / 64)
     # all five discordant rows one way: p = 2 / 2^5
-    assert mcnemar_exact(~np.zeros(5, bool), np.zeros(5, bool)).p_value == pytest.approx(2 / 32)
+    assert paired_test("", ~np.zeros(5, bool), np.zeros(5, bool)).p_value == pytest.approx(2 / 32)
 
 
 def test_mcnemar_without_discordant_rows_has_p_one() -> None:
     rows = np.array([True, False, True])
-    assert mcnemar_exact(rows, rows) == McNemar(b=0, c=0, n=3, p_value=1.0)
+    assert paired_test("validation", rows, rows) == McNemar("validation", 3, 0, 0, p_value=1.0)
 
 
 def test_mcnemar_rejects_non_boolean_or_mismatched_rows() -> None:
-    with pytest.raises(
-        ValueError, match="a_correct must be a 1-D boolean array .* got dtype int64"
-    ):
-        mcnemar_exact(np.array([1, 0]), np.array([True, False]))
+    with pytest.raises(ValueError, match="first must be a 1-D boolean array .* got dtype int64"):
+        paired_test("", np.array([1, 0]), np.array([True, False]))
     with pytest.raises(ValueError, match="same rows, got shapes \\(2,\\) and \\(3,\\)"):
-        mcnemar_exact(np.ones(2, bool), np.ones(3, bool))
+        paired_test("", np.ones(2, bool), np.ones(3, bool))
 
 
 def test_a_paired_outcome_needs_both_more_rows_and_a_small_p() -> None:
@@ -237,7 +235,7 @@ def test_the_largest_mcnemar_p_is_that_of_no_shared_error(errors_first, errors_s
         second = np.ones(n, bool)
         first[:errors_first] = False  # the first's errors, then the second's overlapping `shared`
         second[errors_first - shared : errors_first - shared + errors_second] = False
-        worst = max(worst, mcnemar_exact(first, second).p_value)
+        worst = max(worst, paired_test("", first, second).p_value)
     assert largest_mcnemar_p(errors_first, errors_second) == pytest.approx(worst, rel=1e-12)
     assert mcnemar_p(0, 0) == 1.0
 

@@ -3,14 +3,14 @@
 An accuracy on n rows is a count k out of n: ``error_count`` recovers the count exactly,
 ``percent`` rounds it one way everywhere, ``wilson_interval`` says how uncertain it is (and
 ``accuracy_interval`` the same from an accuracy), ``compare`` calls a win, tie or loss by whole
-rows, and ``mcnemar_exact`` tests whether two models that scored the same rows really differ.
+rows, and ``paired_test`` (McNemar's exact test) tells whether two models that scored the same
+rows really differ.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 from typing import Literal
@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 
 from ..checks import check_count
-from ..results import McNemar as PairedTest
+from ..results import McNemar
 
 # How far an accuracy may sit from k/n and still be k/n (float32 noise is ~1e-7)
 ROW_TOLERANCE = 1e-6
@@ -64,41 +64,28 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
     return max(0.0, centre - half_width), min(1.0, centre + half_width)
 
 
-@dataclass(frozen=True)
-class McNemar:
-    """McNemar's exact test on paired per-row correctness of two models A and B."""
-
-    b: int  # rows only A got right
-    c: int  # rows only B got right
-    n: int  # rows scored by both
-    p_value: float  # two-sided; 1 when no row is discordant
-
-
 def _check_correctness(name: str, values: np.ndarray) -> np.ndarray:
     array = np.asarray(values)
     if array.ndim != 1 or array.dtype != np.bool_:
-        raise ValueError(
-            f"{name} must be a 1-D boolean array (one entry per row), got dtype {array.dtype} shape {array.shape}"
-        )
+        raise ValueError(f"{name} must be a 1-D boolean array (one entry per row), got dtype "
+                         f"{array.dtype} shape {array.shape}")  # fmt: skip
     return array
 
 
-def mcnemar_exact(a_correct: np.ndarray, b_correct: np.ndarray) -> McNemar:
-    """McNemar's exact test: a two-sided binomial test of b successes in b + c trials at p = 1/2.
+def paired_test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
+    """McNemar's exact test of a first model against a second on the same ``rows`` (a name:
+    "validation", "held-out", "official test"): a two-sided binomial test of the rows only the
+    first gets right among those exactly one gets right, at p = 1/2.
 
-    Parameters
-    ----------
-    a_correct, b_correct : ndarray of bool, shape (n,)
-        Whether model A, and model B, got each of the same n rows right.
+    ``first``, ``second``: ndarray of bool, shape (n,), whether each model got each row right.
     """
-    a = _check_correctness("a_correct", a_correct)
-    b = _check_correctness("b_correct", b_correct)
+    a, b = _check_correctness("first", first), _check_correctness("second", second)
     if a.shape != b.shape:
-        raise ValueError(
-            f"a_correct and b_correct must score the same rows, got shapes {a.shape} and {b.shape}"
-        )
-    only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
-    return McNemar(b=only_a, c=only_b, n=len(a), p_value=mcnemar_p(only_a, only_b))
+        raise ValueError(f"first and second must score the same rows, got shapes {a.shape} and "
+                         f"{b.shape}")  # fmt: skip
+    only_first, only_second = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    return McNemar(rows=rows, n=len(a), only_first=only_first, only_second=only_second,
+                   p_value=mcnemar_p(only_first, only_second))  # fmt: skip
 
 
 def mcnemar_p(only_first: int, only_second: int) -> float:
@@ -140,13 +127,6 @@ def as_bits(correct: np.ndarray | list[bool]) -> str:
 
 def from_bits(bits: str) -> np.ndarray:
     return np.frombuffer(bits.encode(), dtype=np.uint8) == ord("1")
-
-
-def paired_test(rows: str, first: np.ndarray, second: np.ndarray) -> PairedTest:
-    """``mcnemar_exact`` of a first model against a second, as the results record it."""
-    found = mcnemar_exact(first, second)
-    return PairedTest(rows=rows, n=found.n, only_first=found.b, only_second=found.c,
-                      p_value=found.p_value)  # fmt: skip
 
 
 ALPHA = 0.05  # the significance level of every paired test the report states
