@@ -468,9 +468,13 @@ def test_how_long_says_when_accuracy_first_reaches_and_when_it_stays() -> None:
         "step 6 on)" in said
     )
     assert (
-        "and 99% (81.18%) at step 7. Its start, 50.00%, is already 61% of that final value." in said
+        "and 99% (81.18%) at step 7. Measured from its start at 50.00% instead, 95% of the way to "
+        "its final value (80.40%) was first reached at step 6." in said
     )
     assert stays_from([0.5, 0.9, 1.0], 0.95) == 3 and stays_from([1.0], 0.5) == 1
+    run.history["val_accuracy"] = [0.82, 0.79, 0.82]  # no way to go from the start: no sentence
+    run.steps_to_95, run.steps_to_99 = 1, 1
+    assert "Measured from its start" not in text(results, "q4_2")
 
 
 @pytest.mark.parametrize("only_network, only_logreg, words", [

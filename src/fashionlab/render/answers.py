@@ -178,7 +178,7 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
     stays = {share: stays_from(val, share / 100) for share in first}
     logged = "validation accuracy, which the loop logs at each step before that step's update,"
     level = {share: pct(share / 100 * val[-1]) for share in first}  # what the thresholds are
-    start = f" Its start, {pct(val[0], run.n_val)}, is already {val[0] / val[-1]:.0%} of that final value."
+    start = _from_start(val, run.n_val)
     if first[95] == first[99] == stays[95] == stays[99]:
         return (f"How long: {logged} reached 95% and 99% of its final value ({level[95]} and "
                 f"{level[99]}) both at step {first[99]} and stayed there.{start}{timing}")  # fmt: skip
@@ -187,6 +187,18 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
                                     else f" (and stayed at or above it from step {stays[share]} on)")
                for share in first]  # fmt: skip
     return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{start}{timing}"
+
+
+def _from_start(val: list[float], n_val: int) -> str:
+    """A share of the final value is a low bar when the start is chance (50 %): the same 95 %
+    measured along the way from the start to the final value."""
+    gap = val[-1] - val[0]
+    if gap <= 0:
+        return ""
+    target = val[0] + 0.95 * gap
+    step = next(i + 1 for i, v in enumerate(val) if v >= target)
+    return (f" Measured from its start at {pct(val[0], n_val)} instead, 95% of the way to its "
+            f"final value ({pct(target)}) was first reached at step {step}.")  # fmt: skip
 
 
 def _why(run: LogregResult) -> str:
