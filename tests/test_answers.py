@@ -670,5 +670,6 @@ def test_the_page_names_each_seed_for_what_it_seeds() -> None:
     results = make_results()
     results.embedding.tsne_settings = {"random_state": 0}
     rows = dict(page_meta(Config(seed=5), results).rows)
-    assert rows["seeds"] == ("5 (networks); 0 (t-SNE); 42 (the assignment's shuffle); "
+    assert rows["seeds"] == ("5 (networks, softmax regression's batches); 0 (t-SNE); "
+                             "42 (the assignment's shuffle); "
                              "0, 1, 2, 3, 4 (the network over seeds)")  # fmt: skip

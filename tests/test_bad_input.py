@@ -238,11 +238,15 @@ def test_every_flag_says_what_it_does_and_its_default() -> None:
 
 def test_softmax_help_says_it_runs_every_epoch_from_zero_weights() -> None:
     """Softmax regression has no early stopping and starts from zero weights: its --epochs is not
-    "at most", and its --seed orders the batches only (the code review)."""
+    "at most", and its --seed orders its batches, and seeds the ten-class network the command
+    also trains (the code review, and the review of its fix)."""
     helps = {(name, action.option_strings[0]): action.help
              for name, action in _options(cli.build_parser())}  # fmt: skip
     assert helps["softmax", "--epochs"].startswith("N epochs of softmax regression")
-    assert helps["softmax", "--seed"].startswith("batch order, ")
+    assert helps["softmax", "--seed"].startswith(
+        "softmax regression's batch order (it starts from zero weights) and the ten-class "
+        "network's initial weights and batch order, 0 to "
+    )
     assert helps["nn", "--epochs"].startswith("at most N epochs of the network")
     assert helps["nn", "--seed"].startswith("initial weights and batch order")
 

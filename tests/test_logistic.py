@@ -306,7 +306,7 @@ def _with_nan(X: np.ndarray) -> np.ndarray:
     (lambda: logistic_regression(X_SMALL[:, 0], Y_SMALL, 0.05, 5),
      r"X must be 2-D \(rows, features\), got shape \(50,\)"),
     (lambda: logistic_regression(X_SMALL[:1], Y_SMALL[:1], 0.05, 5),
-     "X has 1 row: a 60% training part of them is empty"),
+     "X has 1 row: a training part of 0.6 of them is empty"),
     (lambda: binary_cross_entropy(np.array([2, 0]), np.array([0.3, 0.5])),
      r"y must hold labels 0 and 1 only, got values such as \[0, 2\]"),
     (lambda: binary_cross_entropy(np.array([1, 0, 1]), np.array([2.0, -3.0, 0.4])),
@@ -340,3 +340,22 @@ def test_plain_lists_and_integer_inputs_give_the_arrays_answers() -> None:
             h = sigmoid(z)
         assert h.dtype == np.float64
         np.testing.assert_allclose(h, 1 / (1 + np.exp(-z.astype(np.float64))))
+
+
+@pytest.mark.realdata
+def test_weights_past_the_last_logged_step_may_overflow_and_still_score(real_data) -> None:
+    """At 1e308 the one update after the last logged step overflows the logits, and the held-out
+    scores of those weights are still a row, as before the boundary's checks (the review of this
+    session's commits: the sweep raised "h must hold probabilities" instead)."""
+    run = run_pair(real_data.df_train, ("Trouser", "Ankle boot"), learning_rate=1e308, steps=1)
+    assert run.diverged_at_step is None and run.heldout_accuracy == pytest.approx(0.9946, abs=1e-4)
+
+
+def test_the_fit_to_convergence_checks_what_it_is_given() -> None:
+    Xb = bias_trick(X_SMALL)
+    with pytest.raises(ValueError, match="X_val must hold finite values only, got nan at row 49"):
+        fit_to_convergence(Xb, Y_SMALL, bias_trick(_with_nan(X_SMALL)), Y_SMALL)
+    with pytest.raises(ValueError, match="y_train must hold labels 0 and 1 only"):
+        fit_to_convergence(Xb, 2 * Y_SMALL, Xb, Y_SMALL)
+    with pytest.raises(ValueError, match=r"theta \(d, 1\), got shapes \(50, 5\) and \(\)"):
+        binary_cross_entropy_derivative(Xb, Y_SMALL, np.float64(0))

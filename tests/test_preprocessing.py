@@ -194,3 +194,10 @@ def test_one_class_name_where_a_pair_belongs_is_echoed_whole() -> None:
 def test_the_helpers_refuse_what_would_go_wrong_quietly(frame: pd.DataFrame, call, message) -> None:
     with pytest.raises((ValueError, DataError), match=message):
         call(frame)
+
+
+def test_a_frame_takes_get_data_subsets_column_of_labels() -> None:
+    """(n, 1) labels, as get_data_subset returns them, are one label a row (they worked before
+    the boundary's checks; the review of this session's commits)."""
+    frame = to_dataframe(np.zeros((3, 4)), np.array([[1], [9], [0]]))
+    assert frame["class"].tolist() == ["Trouser", "Ankle boot", "T-shirt/top"]

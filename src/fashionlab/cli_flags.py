@@ -146,9 +146,10 @@ def _training_flags(
     patience: int | None = None,
     trained: str = "the network",
     early: bool = True,
+    seeds: str = "initial weights and batch order",
 ) -> None:
-    """``--epochs`` (and ``--patience``) of what ``trained`` names, and its ``--seed``; a network
-    stops early (``early``), softmax regression runs every epoch from zero weights."""
+    """``--epochs`` (and ``--patience``) of what ``trained`` names, and its ``--seed`` (of what
+    ``seeds`` names); a network stops early (``early``), softmax regression runs every epoch."""
     stops = "; it stops early and keeps its best epoch" if early else ""
     parser.add_argument(
         "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=epochs, metavar="N",
@@ -162,8 +163,7 @@ def _training_flags(
         )  # fmt: skip
     parser.add_argument(
         "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N",
-        help=f"{'initial weights and batch order' if early else 'batch order'}, 0 to "
-        f"{defaults.MAX_NN_SEED:,} (default {Config.seed})",
+        help=f"{seeds}, 0 to {defaults.MAX_NN_SEED:,} (default {Config.seed})",
     )  # fmt: skip
 
 
@@ -287,7 +287,9 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
-    _training_flags(softmax, defaults.SOFTMAX_EPOCHS, trained="softmax regression", early=False)
+    _training_flags(softmax, defaults.SOFTMAX_EPOCHS, trained="softmax regression", early=False,
+                    seeds="softmax regression's batch order (it starts from zero weights) and the "
+                    "ten-class network's initial weights and batch order")  # fmt: skip
     _add_data_flags(softmax)
     softmax.add_argument(
         "--plot", type=folder_path, metavar="DIR", help="write the confusion matrix"

@@ -20,7 +20,7 @@ import pandas as pd
 from ..config import CONVERGENCE_MAX_STEPS, LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
 from ..models.convergence import fit_to_convergence
-from ..models.logistic import StepCallback, accuracy, descend, probability
+from ..models.logistic import StepCallback, descend, paired, probability, share_right
 from ..results import PairSettings
 
 
@@ -67,7 +67,8 @@ class PairRun(PairSettings):
 def score(theta: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:
     """Accuracy of weights ``theta`` (785, 1) on images ``X`` (n, 784) without the bias column."""
     with np.errstate(over="ignore", invalid="ignore"):  # weights of a diverged run
-        return accuracy(y, probability(theta, X))
+        h = probability(theta, X)  # NaN where the last update overflowed: predicted 0 there
+        return share_right(paired(y, h), h)
 
 
 def run_split(

@@ -46,6 +46,8 @@ def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> 
     The frame's vector columns share memory with ``vectors`` (no copy: 376 MB for the training
     images): writing to one changes the other. Pass ``vectors.copy()`` to keep them apart.
     """
+    if np.ndim(labels) == 2 and np.shape(labels)[1] == 1:  # get_data_subset's (n, 1) labels
+        labels = np.ravel(labels)
     if np.ndim(vectors) != 2 or np.ndim(labels) != 1 or len(vectors) != len(labels):
         raise ValueError(f"vectors must be (n, d) and labels (n,), got shapes {np.shape(vectors)} "
                          f"and {np.shape(labels)}")  # fmt: skip
@@ -150,8 +152,9 @@ def train_test_validation_split(
                          f"{test_size!r} + {validation_size!r}")  # fmt: skip
     train_end = int((1.0 - test_size - validation_size) * X.shape[0])
     if train_end == 0:
-        raise ValueError(f"X has {len(X)} row{'' if len(X) == 1 else 's'}: a {1 - test_size - validation_size:.0%} training "
-                         "part of them is empty, so there is nothing to train on")  # fmt: skip
+        share = 1 - test_size - validation_size
+        raise ValueError(f"X has {len(X)} row{'' if len(X) == 1 else 's'}: a training part of "
+                         f"{share:.3g} of them is empty, so there is nothing to train on")  # fmt: skip
     test_end = int((1.0 - validation_size) * X.shape[0])
     validation_end = int(1.0 * X.shape[0])
     return (
@@ -169,8 +172,8 @@ def bias_trick(X: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
     copied, within the same kind: float64 to float32, not float to int), else in float64 or X's
     wider type."""
     if np.ndim(X) != 2:
-        raise ValueError(f"X must be 2-D (rows, features), got shape {np.shape(X)}; one row is "
-                         "X[None]")  # fmt: skip
+        raise ValueError(f"X must be 2-D (rows, features), got shape {np.shape(X)}; one feature "
+                         "per row is X[:, None], one row X[None]")  # fmt: skip
     return np.hstack((np.ones((X.shape[0], 1), dtype or np.float64), X), dtype=dtype)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..checks import check_count
 from ..config import CONVERGENCE_MAX_STEPS
-from .logistic import bce_gradient, binary_cross_entropy, sigmoid
+from .logistic import bce_gradient, check_rows, loss, sigmoid
 
 CONVERGENCE_PATIENCE, CONVERGENCE_TOL = 50, 1e-4  # stop: no val-loss gain of tol in patience steps
 
@@ -37,9 +37,12 @@ def fit_to_convergence(
     """
     check_count("max_steps", max_steps)
     check_count("patience", patience)
+    check_rows(X_train, y_train, "X_train and y_train")
+    check_rows(X_val, y_val, "X_val and y_val")
     X_train, y_train, X_val, y_val = (
         np.asarray(array, dtype=np.float32) for array in (X_train, y_train, X_val, y_val)
     )
+    y_train, y_val = y_train.reshape(-1, 1), y_val.reshape(-1, 1)  # as the probabilities come
     step_size = nesterov_step_size(X_train)
     theta: np.ndarray = np.zeros((X_train.shape[1], 1), dtype=np.float32)
     momentum_point = theta
@@ -49,7 +52,7 @@ def fit_to_convergence(
         previous = theta
         theta = momentum_point - step_size * bce_gradient(X_train, y_train, h)
         momentum_point = theta + (step - 1) / (step + 2) * (theta - previous)
-        val_loss = binary_cross_entropy(y_val, sigmoid(X_val @ theta))
+        val_loss = loss(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
         if val_loss < best_loss - tol:
             best_theta, best_loss, best_step = theta, val_loss, step
         elif step - best_step >= patience:

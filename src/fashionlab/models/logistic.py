@@ -79,10 +79,10 @@ def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndar
     """The gradient of eq. 8 at theta (eq. 9), computing its own forward pass: X (n, d) with the
     bias column, y (n, 1) labels 0 and 1, theta (d, 1)."""
     X, theta = np.asarray(X), np.asarray(theta)
-    if X.ndim != 2 or theta.shape[0] != X.shape[1]:
+    if X.ndim != 2 or theta.ndim == 0 or theta.shape[0] != X.shape[1]:
         raise ValueError(f"X must be (n, d) and theta (d, 1), got shapes {X.shape} and "
                          f"{theta.shape}")  # fmt: skip
-    check_rows(X, y, "X and y")
+    check_rows(X, y, "X and y", finite=False)  # a NaN in X gives a NaN gradient, in plain view
     z = X @ theta  # eq. 5
     h = sigmoid(z)  # eq. 6
     return bce_gradient(X, y, h)
@@ -127,16 +127,17 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
     check_count(name, steps, least)
 
 
-def check_rows(X: np.ndarray, y: np.ndarray, names: str) -> None:
-    """Images (n, d), finite, at least one row, and labels that pair up with them row by row and
-    are 0 and 1 (the second class)."""
+def check_rows(X: np.ndarray, y: np.ndarray, names: str, finite: bool = True) -> None:
+    """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
+    show in the result anyway), and labels that pair up with them row by row and are 0 and 1."""
     checks.check_rows(X, y, names)
     first = names.split()[0]
     if np.ndim(X) != 2:
         raise ValueError(f"{first} must be 2-D (rows, features), got shape {np.shape(X)}")
     if len(X) == 0:
         raise ValueError(f"{names} must hold at least one row, got none")
-    checks.check_finite(first, X)
+    if finite:
+        checks.check_finite(first, X)
     if not np.isin(y, (0, 1)).all():
         found = np.unique(np.asarray(y))[:5].tolist()
         raise ValueError(f"{names.split()[-1]} must hold labels 0 and 1 only, got values such as "
@@ -269,8 +270,9 @@ def logistic_regression(
     assignment's loop, each loss and accuracy is measured before that step's update: the last
     ones are those of the weights before the final step, not of the ``theta`` returned.
     """
+    with_bias = bias_trick(X)  # which refuses an X that is not 2-D
     checks.check_finite("X", X)  # named as given, before the bias column moves its columns
-    X_train, y_train, _, _, X_val, y_val = train_test_validation_split(bias_trick(X), y)
+    X_train, y_train, _, _, X_val, y_val = train_test_validation_split(with_bias, y)
     return gradient_descent(X_train, y_train, X_val, y_val, learning_rate, num_steps, callback)
 
 

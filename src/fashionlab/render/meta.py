@@ -52,7 +52,7 @@ def page_meta(config: Config, results: Results) -> PageMeta:
         rows.append(("git commit", commit))
     rows.append(("Keras backend", device()))
     tsne_seed = results.embedding.tsne_settings.get("random_state")  # as the map was made
-    rows.append(("seeds", f"{config.seed} (networks); "
+    rows.append(("seeds", f"{config.seed} (networks, softmax regression's batches); "
                           + ("" if tsne_seed is None else f"{tsne_seed} (t-SNE); ")
                           + f"{SHUFFLE_SEED} (the assignment's shuffle); "
                           f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
