@@ -17,7 +17,7 @@ import tempfile
 import time
 from typing import Any
 
-from fashionlab.analysis import engine, sweep
+from fashionlab.analysis import engine, sweep, worker_data
 
 DATA_DIR = os.environ.get("FASHIONLAB_DATA", "/usr/share/datasets/fashion-mnist")
 GRID = sweep.Grid(
@@ -49,7 +49,7 @@ def dask_task_seconds(workers: int) -> tuple[float, float]:
     with fresh_cache():
         started = time.perf_counter()
         with engine.connect(workers=workers) as client:
-            client.run(sweep.worker_data, DATA_DIR, True)  # each worker loads the data once
+            client.run(worker_data.worker_data, DATA_DIR, True)  # each worker loads the data once
             ready = time.perf_counter()
             sweep.run_sweep(GRID, client=client)
             return ready - started, time.perf_counter() - ready
@@ -60,9 +60,9 @@ def loop_seconds() -> float:
     from threadpoolctl import threadpool_limits
 
     with fresh_cache(), threadpool_limits(1):
-        sweep.worker_data(DATA_DIR, True)
-        sweep.worker_split.cache_clear()  # as a fresh worker: every pair split built again
-        sweep.worker_official_test.cache_clear()
+        worker_data.worker_data(DATA_DIR, True)
+        worker_data.worker_split.cache_clear()  # as a fresh worker: every pair split built again
+        worker_data.worker_official_test.cache_clear()
         started = time.perf_counter()
         for task in sweep.tasks(GRID):
             task.function(**task.kwargs)

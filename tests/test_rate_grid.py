@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab.analysis import engine, rate_grid, sweep
+from fashionlab.analysis import engine, rate_grid, worker_data
 from fashionlab.analysis.pairs import run_split
 from fashionlab.config import RATE_GRID_RATES, RATE_GRID_STEPS
 
@@ -19,7 +19,7 @@ def test_every_cell_equals_a_run_of_that_many_steps(tiny_data_dir: Path) -> None
     rates, steps = [0.05, 5.0, 1e308], [1, 2, 5, 10]
     per_rate = rate_grid.cells_task(data_dir=str(tiny_data_dir), verify=False, classes=PAIR,
                                     learning_rates=rates, steps=steps)  # fmt: skip
-    split = sweep.worker_split(str(tiny_data_dir), False, PAIR, 42)
+    split = worker_data.worker_split(str(tiny_data_dir), False, PAIR, 42)
     assert len(per_rate) == len(rates)
     for rate, cells in zip(rates, per_rate, strict=True):
         for cell, count in zip(cells, steps, strict=True):
@@ -51,7 +51,7 @@ def test_the_study_grid_equals_one_run_per_rate_on_the_real_data(real_data_dir: 
         per_rate = rate_grid.cells_task(data_dir=str(real_data_dir), verify=True, classes=pair,
                                         learning_rates=list(RATE_GRID_RATES),
                                         steps=list(RATE_GRID_STEPS))  # fmt: skip
-        split = sweep.worker_split(str(real_data_dir), True, pair, 42)
+        split = worker_data.worker_split(str(real_data_dir), True, pair, 42)
         for rate, cells in zip(RATE_GRID_RATES, per_rate, strict=True):
             history = run_split(split, learning_rate=rate, steps=max(RATE_GRID_STEPS)).history
             assert [c["val_accuracy"] for c in cells] == [

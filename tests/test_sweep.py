@@ -31,7 +31,7 @@ import pytest
 from distributed import Client
 
 from fashionlab import cache, cli_sweep
-from fashionlab.analysis import engine, local, remote, sweep
+from fashionlab.analysis import engine, local, remote, sweep, worker_data
 from fashionlab.cli_sweep import add_parser, run
 from fashionlab.errors import EnvironmentFault, FashionLabError
 
@@ -381,7 +381,7 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
     assert (first["val_accuracy"], first["heldout_accuracy"]) == (
         PULLOVER_COAT_VAL, PULLOVER_COAT_HELDOUT
     )  # fmt: skip
-    train, _ = sweep.worker_data(str(real_data_dir), True)
+    train, _ = worker_data.worker_data(str(real_data_dir), True)
     oracle = run_pair(train, ("Pullover", "Coat"), learning_rate=0.05, steps=100)
     assert first["val_accuracy"] == oracle.val_accuracy
     assert first["heldout_accuracy"] == oracle.heldout_accuracy

@@ -51,7 +51,7 @@ def pair_rows(pairs: Sequence[Pair], data_dir: str | None,
               verify: bool) -> tuple[np.ndarray, np.ndarray, list[PairRows], PairSet]:  # fmt: skip
     """In a worker: the training images (n, 784), their labels, each pair's rows as
     ``get_data_subset`` shuffles and splits them (seed 42), and the pairs in blocks of classes."""
-    from .sweep import worker_data
+    from .worker_data import worker_data
 
     frame = worker_data(data_dir, verify)[0]
     X, labels = frame[PIXEL_COLUMNS].to_numpy(), frame["label"].to_numpy()
@@ -106,7 +106,7 @@ def logistic_tasks(
 ) -> list[engine.Task]:
     """Every pair's logistic regression as two tasks, convergence (the longer) first and the
     assignment's 100 steps; each a cached task, so an interrupted atlas resumes."""
-    from .sweep import data_identity
+    from .worker_data import data_identity
 
     base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify)})
     kwargs = {"data_dir": data_dir, "verify": verify, "pairs": [tuple(p) for p in pairs]}
@@ -129,7 +129,7 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
     """A group of pairs' networks, trained together as one program in a Dask worker:
     ``[validation accuracy, epochs run]`` per pair."""
     from ..models import batched, neural
-    from .sweep import worker_split
+    from .worker_data import worker_split
 
     splits = [worker_split(data_dir, verify, tuple(p), SHUFFLE_SEED) for p in pairs]
     fits = batched.fit_many(
@@ -153,7 +153,7 @@ def network_groups(pairs: Sequence[Pair]) -> list[list[Pair]]:
 def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, seed: int, *,
                   data_dir: str | None, verify: bool) -> list[engine.Task]:  # fmt: skip
     """One task per group of pairs, whose networks train together as one compiled program."""
-    from .sweep import data_identity
+    from .worker_data import data_identity
 
     base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
                                **vars(settings)})  # fmt: skip

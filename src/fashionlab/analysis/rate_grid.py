@@ -26,7 +26,7 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
     from ..data.preprocessing import bias_trick
     from ..models.logistic import descend_rates
     from .pairs import run_split
-    from .sweep import worker_split
+    from .worker_data import worker_split
 
     split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
     _, val, overflowed = descend_rates(bias_trick(split.X_train), split.y_train,
@@ -52,7 +52,7 @@ def grid_tasks(pairs: Sequence[Pair], *, data_dir: str | None, verify: bool,
                rates: Sequence[float] = RATE_GRID_RATES,
                steps: Sequence[int] = RATE_GRID_STEPS) -> list[engine.Task]:  # fmt: skip
     """One task per pair: every (learning rate, steps) cell of its grid."""
-    from .sweep import data_identity
+    from .worker_data import data_identity
 
     rates = [float(r) for r in rates]
     base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),

@@ -14,8 +14,6 @@ the network: the first epoch whose loss is not finite) and None accuracies, neve
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +37,10 @@ from ..config import (
     STEPS,
 )
 from ..data import preprocessing
-from ..data.datasets import load_fashion_mnist
 from ..errors import UsageError
 from ..results import SweepRow, from_json
 from . import engine, shapes
+from .worker_data import data_identity, worker_official_test, worker_split
 
 MODELS = ("logreg", "nn")
 MAX_ROWS = 100_000  # 12 to 28 hours of 100-step runs on 2 cores; beyond, gigabytes of tasks
@@ -155,30 +153,6 @@ def _integers(field: str, values: Sequence[int], low: int, high: int) -> None:
 # --------------------------------------------------------------------------- in the worker
 
 
-@functools.lru_cache(maxsize=2)
-def worker_data(data_dir: str | None, verify: bool) -> tuple[Any, Any]:
-    """The train and official test frames, loaded and verified once per worker process."""
-    frames = []
-    for images, labels in load_fashion_mnist(data_dir, verify=verify):  # train, then test
-        vectors = preprocessing.flatten(preprocessing.normalize(images))
-        frames.append(preprocessing.to_dataframe(vectors, labels))
-    return frames[0], frames[1]
-
-
-@functools.lru_cache(maxsize=8)
-def worker_split(data_dir: str | None, verify: bool, classes: tuple[str, str],
-                 shuffle_seed: int) -> preprocessing.PairSplit:  # fmt: skip
-    return preprocessing.pair_split(worker_data(data_dir, verify)[0], classes, shuffle_seed)
-
-
-@functools.lru_cache(maxsize=8)
-def worker_official_test(data_dir: str | None, verify: bool,
-                         classes: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
-    frame = worker_data(data_dir, verify)[1]
-    return preprocessing.get_data_subset(frame, classes, shuffle=False)
-
-
 def logreg_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
                 learning_rate: float, steps: int, seed: int) -> dict[str, Any]:  # fmt: skip
     """One row of logistic regression: ``run_split`` on the pair shuffled with ``seed``."""
@@ -229,21 +203,6 @@ def _first_bad_epoch(history: dict[str, list[float]]) -> int | None:
 
 
 # --------------------------------------------------------------------------- in the client
-
-
-def data_identity(data_dir: str | None, verify: bool) -> str:
-    """What the data is, for cache keys: verified files are the official ones, wherever found;
-    unverified ones are hashed (this loads them once in the client)."""
-    if verify:
-        return "official fashion-mnist"
-    (train_images, train_labels), (test_images, test_labels) = load_fashion_mnist(
-        data_dir, verify=False
-    )
-    hasher = hashlib.sha256()
-    for array in (train_images, train_labels, test_images, test_labels):
-        hasher.update(str(array.shape).encode())
-        hasher.update(np.ascontiguousarray(array).data)
-    return "sha256:" + hasher.hexdigest()
 
 
 def tasks(grid: Grid) -> list[engine.Task]:
