@@ -333,6 +333,10 @@ def test_plain_lists_and_integer_inputs_give_the_arrays_answers() -> None:
     assert accuracy([1, 0, 1], [1, 0, 0]) == pytest.approx(2 / 3)
     h32 = np.array([0, 1, 0.3], np.float32)  # float32 keeps float32's clip, as log_loss does
     assert binary_cross_entropy([1, 0, 1], h32) == pytest.approx(log_loss([1, 0, 1], h32), rel=1e-6)
+    from_lists = logistic_regression(X_SMALL.tolist(), Y_SMALL.ravel().tolist(), 0.5, 5)
+    from_arrays = logistic_regression(X_SMALL, Y_SMALL, 0.5, 5)  # lists raised AttributeError
+    np.testing.assert_array_equal(from_lists[0], from_arrays[0])
+    assert from_lists[1:] == from_arrays[1:]
     for dtype in (np.uint8, np.uint16, np.int8, np.bool_):  # -|z| wrapped round for unsigned types
         z = np.array([0, 1, 3, 100], dtype) if dtype is not np.bool_ else np.array([False, True])
         with warnings.catch_warnings():

@@ -144,9 +144,10 @@ def test_a_split_that_cannot_be_made_is_refused(sizes, rows, said) -> None:
         train_test_validation_split(X, y, *sizes)
 
 
-@pytest.mark.parametrize("shape", [(28, 28), (784,)])
+@pytest.mark.parametrize("shape", [(28, 28), (784,), (3, 28, 27), (2, 27, 28)])
 def test_flatten_refuses_what_is_not_a_stack_of_images(shape) -> None:
-    """A single 28 x 28 image came back as (28, 28), and 784 values as (784, 1)."""
+    """A single 28 x 28 image came back as (28, 28), and 784 values as (784, 1); images of
+    28 x 27 came back as 756 columns, which no model of 784 inputs takes."""
     with pytest.raises(ValueError, match=r"a stack of shape \(n, 28, 28\), got shape"):
         flatten(np.zeros(shape))
 

@@ -1,6 +1,6 @@
 """The library's argument rules, one wording each: a count is an integer (Python's or numpy's,
 never a bool) of at least some value; a rate is a finite number above 0; images and labels pair
-up row by row. Each error names the arguments and echoes the values. (The CLI checks its flags
+up row by row; binary labels are 0 and 1; pixels are finite real numbers. Each error names the arguments and echoes the values. (The CLI checks its flags
 itself, naming the flag.)
 """
 
@@ -11,6 +11,7 @@ import numbers
 from collections.abc import Sized
 
 import numpy as np
+import numpy.typing as npt
 
 
 def check_count(name: str, value: object, least: int = 1) -> None:
@@ -28,6 +29,13 @@ def check_rows(X: Sized, y: Sized, names: str = "X and y") -> None:
     """Images and labels pair up row by row (``names``: the caller's words for the two)."""
     if len(X) != len(y):
         raise ValueError(f"{names} must have as many rows, got {len(X)} and {len(y)}")
+
+
+def check_labels(name: str, y: npt.ArrayLike) -> None:
+    """Labels 0 and 1 only: a 2 or a -1 would give a loss and an accuracy, and no error."""
+    if not np.isin(y, (0, 1)).all():
+        found = np.unique(np.asarray(y))[:5].tolist()
+        raise ValueError(f"{name} must hold labels 0 and 1 only, got values such as {found}")
 
 
 def check_finite(name: str, values: object) -> None:

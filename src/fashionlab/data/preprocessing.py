@@ -33,10 +33,9 @@ def normalize(images: np.ndarray) -> np.ndarray:
 
 def flatten(images: np.ndarray) -> np.ndarray:
     """Reshape (n, 28, 28) images to (n, 784) row vectors (a single image is ``images[None]``)."""
-    if np.ndim(images) != 3:
-        raise ValueError(
-            f"images must be a stack of shape (n, 28, 28), got shape {np.shape(images)}"
-        )
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):  # (n, 28, 27) is not Fashion-MNIST
+        raise ValueError(f"images must be a stack of shape (n, 28, 28), got shape {images.shape}")
     return images.reshape(images.shape[0], -1)
 
 
@@ -171,8 +170,9 @@ def bias_trick(X: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
     """Prepend a column of ones (eq. 3): (n, d) -> (n, d + 1), in ``dtype`` if given (cast as it is
     copied, within the same kind: float64 to float32, not float to int), else in float64 or X's
     wider type."""
-    if np.ndim(X) != 2:
-        raise ValueError(f"X must be 2-D (rows, features), got shape {np.shape(X)}; one feature "
+    X = np.asarray(X)  # a list of rows, too
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}; one feature "
                          "per row is X[:, None], one row X[None]")  # fmt: skip
     return np.hstack((np.ones((X.shape[0], 1), dtype or np.float64), X), dtype=dtype)
 

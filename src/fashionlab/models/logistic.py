@@ -49,9 +49,7 @@ def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, 
     y = paired(y, h)
     if y.size == 0:
         raise ValueError("y and h must hold at least one value, got none")
-    if not ((y == 0) | (y == 1)).all():
-        raise ValueError(f"y must hold labels 0 and 1 only, got values such as "
-                         f"{np.unique(y)[:5].tolist()}")  # fmt: skip
+    checks.check_labels("y", y)
     if not (h >= 0).all() or not (h <= 1).all():  # NaN fails both
         raise ValueError(f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
                          f"values from {np.min(h).item()!r} to {np.max(h).item()!r}")  # fmt: skip
@@ -138,10 +136,7 @@ def check_rows(X: np.ndarray, y: np.ndarray, names: str, finite: bool = True) ->
         raise ValueError(f"{names} must hold at least one row, got none")
     if finite:
         checks.check_finite(first, X)
-    if not np.isin(y, (0, 1)).all():
-        found = np.unique(np.asarray(y))[:5].tolist()
-        raise ValueError(f"{names.split()[-1]} must hold labels 0 and 1 only, got values such as "
-                         f"{found}")  # fmt: skip
+    checks.check_labels(names.split()[-1], y)
 
 
 def descend(
