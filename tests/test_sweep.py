@@ -733,6 +733,8 @@ def test_a_folder_of_rates_out_to_1e308_is_written_without_a_warning(tmp_path: P
     assert sorted(p.name for p in written) == sorted(
         ["sweep.csv", "sweep.json", "accuracy_pullover_coat.svg", "seeds_pullover_coat.svg"]
     )
+    text = (tmp_path / "sweep.json").read_text()  # laid out as every other command's JSON
+    assert text == json.dumps(json.loads(text), indent=2) + "\n"
 
 
 def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another() -> None:

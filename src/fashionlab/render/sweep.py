@@ -32,7 +32,7 @@ LABEL_GAP_INCHES = 0.05  # the least space between two rate labels
 
 def rows_json(rows: Sequence[SweepRow]) -> str:
     """``{"rows": [...]}``, strict JSON: a missing accuracy is null, never NaN."""
-    return json.dumps({"rows": [row.as_json() for row in rows]}, indent=1, allow_nan=False)
+    return json.dumps({"rows": [row.as_json() for row in rows]}, indent=2, allow_nan=False)
 
 
 def rows_csv(rows: Sequence[SweepRow]) -> str:
