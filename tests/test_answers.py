@@ -40,7 +40,7 @@ def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float
         train_accuracy=val, train_loss=0.4, val_accuracy=val, val_loss=0.4, heldout_accuracy=val,
         official_test_accuracy=round(val * 2000) / 2000, initial_val_accuracy=0.5, steps_to_95=10, steps_to_99=20,
         history=history,
-        converged=Converged(steps=300, max_steps=1000, val_accuracy=converged,
+        converged=Converged(steps=300, max_steps=1000, patience=50, tol=1e-4, val_accuracy=converged,
                             heldout_accuracy=converged,
                             official_test_accuracy=round(converged * 2000) / 2000),
     )  # fmt: skip
@@ -673,3 +673,34 @@ def test_the_page_names_each_seed_for_what_it_seeds() -> None:
     assert rows["seeds"] == ("5 (networks, softmax regression's batches); 0 (t-SNE); "
                              "42 (the assignment's shuffle); "
                              "0, 1, 2, 3, 4 (the network over seeds)")  # fmt: skip
+
+
+@pytest.mark.parametrize(("kept", "said"), [
+    (382, "here it kept the weights after 382 steps and stopped after 432"),
+    (980, "here it kept the weights after 980 steps and ran on to the cap of 1,000"),
+    (1000, "stopped at the cap of 1,000 steps"),
+])  # fmt: skip
+def test_the_longer_fit_is_said_to_stop_by_the_rule_it_stops_by(kept: int, said: str) -> None:
+    """Q4.1 and Q4.2 said "its validation loss was lowest after 382 steps", where a later step
+    was lower by less than the tolerance (the numbers review)."""
+    from fashionlab.render.answers_longer import stopping
+
+    converged = Converged(steps=kept, max_steps=1000, patience=50, tol=1e-4, val_accuracy=0.8,
+                          heldout_accuracy=0.8, official_test_accuracy=0.8)  # fmt: skip
+    text = stopping(converged)
+    assert said in text and "lowest" not in text
+    if kept < 1000:
+        assert "more than 0.0001 below its best so far" in text and "50 steps in a row" in text
+
+
+@pytest.mark.parametrize(("centre", "said"), [
+    ((9.75, 12.3), "the centre"),  # "the top centre" before: row 9.75 is in the middle third
+    ((8.63, 13.6), "the top centre"),
+    ((15.6, 18.62), "the middle right"),
+    ((18.1, 8.8), "the middle left"),
+    ((18.2, 8.9), "the bottom centre"),
+])  # fmt: skip
+def test_a_weighted_centre_is_placed_in_thirds_of_the_image(centre, said) -> None:
+    from fashionlab.render.sections_extras import _region
+
+    assert _region(list(centre)) == said

@@ -363,3 +363,30 @@ def test_the_fit_to_convergence_checks_what_it_is_given() -> None:
         fit_to_convergence(Xb, 2 * Y_SMALL, Xb, Y_SMALL)
     with pytest.raises(ValueError, match=r"theta \(d, 1\), got shapes \(50, 5\) and \(\)"):
         binary_cross_entropy_derivative(Xb, Y_SMALL, np.float64(0))
+
+
+def test_the_fit_to_convergence_keeps_the_weights_that_keras_early_stopping_rule_keeps() -> None:
+    """The report said "its validation loss was lowest after 382 steps"; the fit keeps the last
+    step that brought the loss more than ``tol`` below its best so far, as Keras's EarlyStopping
+    with min_delta does, and a later step was lower by less (the numbers review)."""
+    X = bias_trick(np.random.default_rng(3).normal(size=(120, 6)))
+    noise = 0.3 * np.random.default_rng(4).normal(size=(120, 1))
+    y = X[:, 1:3].sum(axis=1, keepdims=True) + noise > 0
+    X_train, y_train, X_val, y_val = X[:80], y[:80].astype(float), X[80:], y[80:].astype(float)
+
+    def val_loss(steps: int) -> float:  # tol = -1: every step counts as a fall, so the last is kept
+        theta, kept = fit_to_convergence(X_train, y_train, X_val, y_val, max_steps=steps, tol=-1.0)
+        assert kept == steps
+        return binary_cross_entropy(y_val, sigmoid(X_val @ theta))
+
+    tol, patience = 1e-3, 5
+    losses = [val_loss(k) for k in range(1, 200)]
+    best, kept = np.inf, 0  # Keras's rule, step by step, as the oracle
+    for step, value in enumerate(losses, start=1):
+        if value < best - tol:
+            best, kept = value, step
+        elif step - kept >= patience:
+            break
+    _, returned = fit_to_convergence(X_train, y_train, X_val, y_val, patience=patience, tol=tol)
+    assert returned == kept
+    assert min(losses[:step]) < losses[kept - 1], "a later step is lower: not simply the lowest"

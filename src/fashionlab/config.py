@@ -32,6 +32,10 @@ SEED = 0  # seeds the networks (--seed); t-SNE's random_state is the assignment'
 
 # Our measured choices for what the assignment leaves free (docs/network.md, docs/tsne.md)
 CONVERGENCE_MAX_STEPS = 1000  # separable pairs never stop improving: cap the "converged" fit
+# the converged fit stops as Keras's EarlyStopping(min_delta=tol, patience): it keeps the weights
+# of the last step that brought the validation loss more than tol below its best so far, and
+# stops once patience steps have not
+CONVERGENCE_PATIENCE, CONVERGENCE_TOL = 50, 1e-4
 NN_EPOCHS = 60  # an upper bound: early stopping restores the best epoch
 NN_PATIENCE = 8  # epochs without a lower validation loss before stopping
 NN_BATCH_SIZE = 64

@@ -6,7 +6,6 @@ rendered markup is stored. Three accuracies are kept apart everywhere:
 - ``val_accuracy``: the assignment's validation rows (the last 20 % of a shuffled pair);
 - ``heldout_accuracy``: the assignment's 20 % "test" split; ``None`` for a model trained on it;
 - ``official_test_accuracy``: the official test images of the pair (or of all classes).
-
 ``to_json`` and ``from_json`` read and write ``results.json``; ``schema`` derives its JSON Schema.
 """
 
@@ -19,7 +18,7 @@ from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 5  # 4: the ten-class network's settings; 5: ErrorSummary's fields
+SCHEMA_VERSION = 6  # 4: ten-class network's settings; 5: ErrorSummary's; 6: Converged's stop rule
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -62,8 +61,10 @@ class EmbeddingSummary:
 class Converged:
     """Logistic regression trained until the validation loss stops improving."""
 
-    steps: int
+    steps: int  # the kept weights': the last step to lower the val loss by more than tol
     max_steps: int
+    patience: int  # it stopped once this many steps in a row had not; Keras's min_delta:
+    tol: float
     val_accuracy: float
     heldout_accuracy: float
     official_test_accuracy: float

@@ -36,6 +36,8 @@ from .cache import versions
 from .config import (
     ALL_PAIRS,
     CONVERGENCE_MAX_STEPS,
+    CONVERGENCE_PATIENCE,
+    CONVERGENCE_TOL,
     INTERACTIVE_POINTS,
     Config,
     NetworkSettings,
@@ -75,6 +77,7 @@ def logreg_result(
     assert theta_c is not None and run.converged_steps is not None
     converged = Converged(
         steps=run.converged_steps, max_steps=CONVERGENCE_MAX_STEPS,
+        patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL,
         val_accuracy=score(theta_c, split.X_val, split.y_val),
         heldout_accuracy=score(theta_c, split.X_heldout, split.y_heldout),
         official_test_accuracy=score(theta_c, *official),

@@ -20,6 +20,8 @@ from ..cache import key_of, sub_key
 from ..config import (
     ALL_PAIRS,
     ATLAS_STEPS_TO_CONVERGE,
+    CONVERGENCE_PATIENCE,
+    CONVERGENCE_TOL,
     LEARNING_RATE,
     SHUFFLE_SEED,
     STEPS,
@@ -28,7 +30,7 @@ from ..config import (
 from ..data.datasets import CLASS_NAMES
 from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
 from ..models import pairwise
-from ..models.convergence import CONVERGENCE_PATIENCE, CONVERGENCE_TOL, nesterov_step_size
+from ..models.convergence import nesterov_step_size
 from ..models.logistic import accuracy, probability, steps_to_fraction
 from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
@@ -77,7 +79,7 @@ def descent_task(*, data_dir: str | None, verify: bool,
 def convergence_task(*, data_dir: str | None, verify: bool,
                      pairs: list[tuple[str, str]]) -> list[float]:  # fmt: skip
     """Every pair's logistic regression run to convergence (``fit_to_convergence``), at once:
-    each pair's validation accuracy at the lowest validation loss."""
+    each pair's validation accuracy with the weights that fit keeps."""
     X, labels, rows, pair_set = pair_rows(pairs, data_dir, verify)
     X32 = X.astype(np.float32)  # the step sizes' products in float32, as the fit's
     sizes = [nesterov_step_size(bias_trick(X32[r.train], np.float32)) for r in rows]

@@ -17,7 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import CONVERGENCE_MAX_STEPS, LEARNING_RATE, SHUFFLE_SEED, STEPS
+from ..config import (
+    CONVERGENCE_MAX_STEPS,
+    CONVERGENCE_PATIENCE,
+    CONVERGENCE_TOL,
+    LEARNING_RATE,
+    SHUFFLE_SEED,
+    STEPS,
+)  # fmt: skip
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
 from ..models.convergence import fit_to_convergence
 from ..models.logistic import StepCallback, descend, paired, probability, share_right
@@ -98,8 +105,9 @@ def run_split(
         run.official_test_accuracy = score(fit.theta, *official_test)
     if converge:
         run.converged_theta, run.converged_steps = fit_to_convergence(
-            X_train, split.y_train, X_val, split.y_val, max_steps=CONVERGENCE_MAX_STEPS
-        )
+            X_train, split.y_train, X_val, split.y_val, max_steps=CONVERGENCE_MAX_STEPS,
+            patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL,
+        )  # fmt: skip
     return run
 
 

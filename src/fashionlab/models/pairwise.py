@@ -134,8 +134,8 @@ def converge_all(X: np.ndarray, pairs: PairSet, step_sizes: np.ndarray, *, max_s
                  patience: int, tol: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """``fit_to_convergence`` on every pair, in float32: Nesterov-accelerated descent with each
     pair's step size, each stopping on its own when its validation loss has not improved by
-    ``tol`` within ``patience`` steps. Returns the thetas of the lowest validation losses (P, 785,
-    float64) and the steps that reached them (P,).
+    ``tol`` within ``patience`` steps. Returns each pair's theta of its last fall of the
+    validation loss by more than ``tol`` (P, 785, float64) and the steps that reached them (P,).
 
     One pass over each block serves two steps: the training rows at this step's momentum points
     and the validation rows at the previous step's thetas (the loss that decides the stop).

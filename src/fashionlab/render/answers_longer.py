@@ -4,7 +4,7 @@ validation loss stops improving, against its 100 steps, judged on the held-out r
 from __future__ import annotations
 
 from ..analysis.metrics import error_count
-from ..results import LogregResult, Results
+from ..results import Converged, LogregResult, Results
 from .answers_network import longer_training_test, outcome, paired_facts
 from .format import UNDECIDABLE_LEAD, interval, pct, plural
 
@@ -15,16 +15,29 @@ def longer_paragraph(results: Results, run: LogregResult) -> str:
     """What longer training gives, judged on the held-out rows, which chose nothing."""
     c = run.converged
     assert c is not None and run.heldout_accuracy is not None
-    how = (f"stopped at the cap of {plural(c.max_steps, 'step')}: on separable data the loss keeps "
-           "falling as the weights grow" if c.steps >= c.max_steps
-           else f"its validation loss was lowest after {plural(c.steps, 'step')}")  # fmt: skip
-    return (f"Trained longer on the same rows (Nesterov-accelerated descent, early-stopped: kept at "
-            f"its lowest validation loss; {how}), logistic regression reaches "
+    return (f"Trained longer on the same rows (Nesterov-accelerated descent, {stopping(c)}), "
+            f"logistic regression reaches "
             f"{pct(c.val_accuracy, run.n_val)} validation accuracy, optimistic because those rows "
             f"chose where it stopped. On the held-out rows, which chose nothing, it reaches "
             f"{interval(c.heldout_accuracy, run.n_heldout)} against "
             f"{interval(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
             f"{_longer_verdict(results, run)}.")  # fmt: skip
+
+
+def stopping(c: Converged) -> str:
+    """How the longer fit stopped, by Keras's EarlyStopping rule with ``min_delta``: the weights
+    kept are the last that lowered the validation loss by more than ``tol``, which a later step
+    may still undercut by less."""
+    if c.steps >= c.max_steps:
+        return (f"stopped at the cap of {plural(c.max_steps, 'step')}: on separable data the loss "
+                "keeps falling as the weights grow")  # fmt: skip
+    rule = (f"early-stopped: it keeps the weights of the last step that brought the validation "
+            f"loss more than {c.tol:g} below its best so far, and stops once {c.patience} steps "
+            f"in a row bring no such fall; here it kept the weights after "
+            f"{plural(c.steps, 'step')}")  # fmt: skip
+    if c.steps + c.patience > c.max_steps:
+        return f"{rule} and ran on to the cap of {c.max_steps:,}"
+    return f"{rule} and stopped after {c.steps + c.patience:,}"
 
 
 def _longer_verdict(results: Results, run: LogregResult) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ..config import CONVERGENCE_MAX_STEPS
+from ..config import (
+    ATLAS_STEPS_TO_CONVERGE,
+    CONVERGENCE_MAX_STEPS,
+    CONVERGENCE_PATIENCE,
+    CONVERGENCE_TOL,
+)  # fmt: skip
 
 GLOSSARY = [
     ("validation accuracy (val_accuracy)",
@@ -27,8 +32,10 @@ GLOSSARY = [
     ("logistic regression trained longer (\"converged\" in results.json)",
      "the same model trained again from zero weights, for longer and by a faster method: "
      "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
-     f"most {CONVERGENCE_MAX_STEPS:,} steps, keeping the weights "
-     "of its lowest validation loss (early stopping, not a proof of convergence). Those rows "
+     f"most {CONVERGENCE_MAX_STEPS:,} steps ({ATLAS_STEPS_TO_CONVERGE} in the atlas). It keeps the weights of the last step that brought "
+     f"the validation loss more than {CONVERGENCE_TOL:g} below its best so far, and stops once "
+     f"{CONVERGENCE_PATIENCE} steps in a row bring no such fall (Keras's EarlyStopping rule with "
+     "min_delta; early stopping, not a proof of convergence). Those rows "
      "choose its stopping point, so its validation score is slightly optimistic; its held-out "
      "score is not."),
     ("95% interval",

@@ -16,7 +16,7 @@ from ..analysis.metrics import (
     mean_sd,
     share_text,
 )
-from ..config import CLASS_NAMES
+from ..config import ATLAS_STEPS_TO_CONVERGE, CLASS_NAMES
 from ..results import AtlasPair, Extras, Results
 from ..storage import slug
 from .format import UNDECIDABLE_LEAD, article, count, interval, pair_name, pct, plural, points
@@ -107,7 +107,7 @@ def atlas_section(results: Results) -> Section:
         )
     table = Table(
         ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
-         "logreg trained longer: validation (95% CI)", "network: validation (95% CI)",
+         f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)", "network: validation (95% CI)",
          "steps to 95% of final", "network vs logreg, in validation images (tests: see text)"],
         [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
           interval(r.logreg_converged_val_accuracy, r.n_val),
@@ -181,12 +181,14 @@ def _gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
 
 
 def _region(centre: list[float]) -> str:
-    """Where on the 28 x 28 image a weighted centre lies, in words."""
+    """Where on the 28 x 28 image a weighted centre lies, in words: in which third of its rows and
+    of its columns (pixel k spans k - 0.5 to k + 0.5, so the thirds meet at 8.83 and 18.17)."""
     row, column = centre
     if np.isnan(row):
         return "nowhere"
-    vertical = "top" if row < 10 else "bottom" if row > 18 else "middle"
-    horizontal = "left" if column < 10 else "right" if column > 18 else "centre"
+    low, high = 28 / 3 - 0.5, 27.5 - 28 / 3
+    vertical = "top" if row < low else "bottom" if row > high else "middle"
+    horizontal = "left" if column < low else "right" if column > high else "centre"
     centred = (vertical, horizontal) == ("middle", "centre")
     return "the centre" if centred else f"the {vertical} {horizontal}"
 
