@@ -139,7 +139,7 @@ class NetworkResult:
     official_test_accuracy: float
     n_val: int
     n_official_test: int
-    steps_to_95: int | None
+    steps_to_95: int | None  # epochs to 95% of val_accuracy, the restored epoch's (not the last's)
     steps_to_99: int | None
     history: dict[str, list[float]]
     summary: str

@@ -118,7 +118,7 @@ def train_network(
     y = np.concatenate([split.y_fit, split.y_val])
     run, model = neural.fit(X, y, epochs=settings.epochs, patience=settings.patience,
                             batch_size=settings.batch_size, seed=seed, on_epoch=on_epoch)  # fmt: skip
-    val = run.history["val_accuracy"]
+    kept = run.history["val_accuracy"][: run.best_epoch]  # "final": the restored epoch's, as reported
     result = NetworkResult(
         classes=classes, training_rows=len(split.y_fit), heldout_note=HELDOUT_NOTE,
         hidden_units=neural.HIDDEN_UNITS, activation=run.activation, optimizer=run.optimizer,
@@ -127,8 +127,8 @@ def train_network(
         epochs_run=run.epochs_run, best_epoch=run.best_epoch, val_accuracy=run.val_accuracy,
         val_loss=run.val_loss, heldout_accuracy=None,
         official_test_accuracy=neural.evaluate(model, *official)[1], n_val=len(split.y_val),
-        n_official_test=len(official[1]), steps_to_95=steps_to_fraction(val, 0.95),
-        steps_to_99=steps_to_fraction(val, 0.99), history=run.history, summary=run.summary,
+        n_official_test=len(official[1]), steps_to_95=steps_to_fraction(kept, 0.95),
+        steps_to_99=steps_to_fraction(kept, 0.99), history=run.history, summary=run.summary,
     )  # fmt: skip
     return result, model, run.seconds
 
