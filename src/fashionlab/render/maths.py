@@ -18,8 +18,8 @@ from .page import Section
 MATHS_KEY = "maths"
 MATHS_TITLE = "The maths beside the code"
 INTRO = (
-    "Each equation of the assignment, numbered as the assignment numbers it, beside the "
-    "function of fashionlab that implements it. The code is read from the installed package "
+    "Each equation of the assignment, numbered as the assignment numbers it, with the function "
+    "of fashionlab that implements it: beside it on a wide screen, below it otherwise. The code is read from the installed package "
     "when the report is written, so it is the code that produced the numbers in this report."
 )
 
@@ -27,8 +27,11 @@ INTRO = (
 # --------------------------------------------------------------------------- layout
 
 MATHS_CSS = """
-.maths-row{display:grid;grid-template-columns:minmax(0,9fr) minmax(0,11fr);gap:8px 20px;
+.maths-row{display:grid;grid-template-columns:minmax(0,1fr);gap:8px 20px;
 align-items:start;border-top:1px solid #e3e7ee;padding:12px 0}
+@media (min-width:1400px){.maths{width:min(100vw - 40px,1600px);padding:0 24px;
+margin-left:calc(50% - min(50vw - 20px,800px));background:#fff;border-radius:4px}
+.maths-row{grid-template-columns:minmax(0,3fr) minmax(0,5fr)}}
 .maths-label{margin:0 0 .3em;font-weight:600}
 .maths-formula{overflow-x:auto;max-width:100%;padding:2px 0}
 .maths-formula math{font-size:1.2rem;margin:.3em 0}.maths-sum{font-size:1.45em}
@@ -41,8 +44,7 @@ background-size:.35em 1.5px;background-position:0 0,100% 0,0 100%,100% 100%}
 .maths-brace{display:inline-block;transform:scaleY(2.1);padding-right:.15em}
 .maths-source{margin:0 0 .3em;font-size:.8rem;color:#5b6575;overflow-wrap:anywhere}
 .maths-code pre{margin:0 0 .5em;white-space:pre}
-@media (max-width:700px){.maths-row{grid-template-columns:minmax(0,1fr)}
-.maths-formula math{font-size:1.05rem}}
+@media (max-width:700px){.maths-formula math{font-size:1.05rem}}
 @media print{.maths-row{break-inside:avoid}.maths-code pre{white-space:pre-wrap}}
 """
 
@@ -63,7 +65,9 @@ def _html_row(equation: Equation) -> str:
 
 
 def maths_html(rows: Sequence[Equation]) -> str:
-    """The rows as trusted HTML: a style block, then one two-column grid row per equation."""
+    """The rows as trusted HTML: a style block, then one grid row per equation: the equation
+    beside its code where the window is wide enough to show both whole (code lines are up to 100
+    characters), else the equation above its code, each at the page's full width."""
     return f'<style>{MATHS_CSS}</style><div class="maths">{"".join(map(_html_row, rows))}</div>'
 
 
