@@ -118,9 +118,8 @@ def train_network(
     y = np.concatenate([split.y_fit, split.y_val])
     run, model = neural.fit(X, y, epochs=settings.epochs, patience=settings.patience,
                             batch_size=settings.batch_size, seed=seed, on_epoch=on_epoch)  # fmt: skip
-    kept = run.history["val_accuracy"][
-        : run.best_epoch
-    ]  # "final": the restored epoch's, as reported
+    # the "final" accuracy of steps_to_95/99 is the restored epoch's, the one reported
+    kept = run.history["val_accuracy"][: run.best_epoch]
     result = NetworkResult(
         classes=classes, training_rows=len(split.y_fit), heldout_note=HELDOUT_NOTE,
         hidden_units=neural.HIDDEN_UNITS, activation=run.activation, optimizer=run.optimizer,
