@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..analysis.metrics import percent, share_text
+from ..analysis.metrics import percent
 from ..config import LEARNING_RATE, PCA_COMPONENTS, STEPS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
@@ -185,8 +185,9 @@ def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int
     inch = 1 / figure.get_figheight()  # in figure heights: margins of 0.9 in for title and bar
     figure.subplots_adjust(left=0.01, right=0.99, top=1 - 0.9 * inch, bottom=0.9 * inch, hspace=0.5)
     if tiles:  # the colour bar in the bottom margin, not taking a share of the tiles' grid
-        figure.colorbar(tiles[0].images[0], cax=figure.add_axes((0.3, 0.25 * inch, 0.4, 0.12 * inch)),
-                        orientation="horizontal", label="weight / largest |weight|")  # fmt: skip
+        figure.colorbar(tiles[0].images[0], cax=figure.add_axes((0.3, 0.6 * inch, 0.4, 0.1 * inch)),
+                        orientation="horizontal", label="weight / largest |weight|",
+                        ticks=(-1, -0.5, 0, 0.5, 1))  # fmt: skip
     return figure
 
 
@@ -221,12 +222,13 @@ def _write_cells(axes: Axes, texts: np.ndarray, dark: np.ndarray, **style: objec
 
 
 def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy") -> Figure:
-    """A symmetric 10x10 map of a per-pair score; the diagonal is blank."""
+    """A symmetric 10x10 map of a per-pair score; the diagonal is blank. Cells and colour bar in
+    percent, rounded as the report's tables round them."""
     figure, axes = _figure(7.6, 6.4)
     low = float(np.nanmin(matrix))
     shown = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=low, vmax=1.0)
-    figure.colorbar(shown, ax=axes, label=label)
-    texts = np.array([[share_text(x) if np.isfinite(x) else "" for x in row] for row in matrix])
+    figure.colorbar(shown, ax=axes, label=label, format=PercentFormatter(1.0))
+    texts = np.array([[percent(x, 2) if np.isfinite(x) else "" for x in row] for row in matrix])
     _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=7)
     _class_axes(axes, title, "class (the matrix is symmetric)", "class")
     return figure
@@ -288,7 +290,8 @@ def lr_steps_grid(
         axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///"))
     low = float(np.nanmin(grid)) if np.isfinite(grid).any() else 0.0
     shown = axes.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=low, vmax=1, aspect="auto")
-    figure.colorbar(shown, ax=axes, label="validation accuracy (scale: this grid's lowest to 1)")
+    figure.colorbar(shown, ax=axes, label="validation accuracy (scale: this grid's lowest to 100%)",
+                    format=PercentFormatter(1.0))  # fmt: skip
     if setting[0] in rates and setting[1] in steps:
         at_cell = (steps.index(setting[1]) - 0.5, rates.index(setting[0]) - 0.5)
         axes.add_patch(Rectangle(at_cell, 1, 1, fill=False, ec="#ff2a7f", lw=3, zorder=3))
