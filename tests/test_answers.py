@@ -301,11 +301,12 @@ def test_overfitting_is_described_only_when_the_curves_show_it() -> None:
 def test_the_glossary_defines_the_three_accuracies() -> None:
     sections = report.build_sections(make_results())
     section = next(s for s in sections if s.key == "glossary")
-    joined = " ".join(section.paragraphs)
+    joined = f"{section.raw_html} {section.markdown}"
     for key in ("val_accuracy", "heldout_accuracy", "official_test_accuracy"):
         assert key in joined
     assert "trained again from zero weights" in joined and "not a proof of convergence" in joined
-    assert glossary.GLOSSARY
+    assert section.raw_html is not None and section.raw_html.count("<dt>") == len(glossary.GLOSSARY)
+    assert section.markdown is not None and section.markdown.startswith("**validation accuracy ")
 
 
 def test_results_round_trip_through_json() -> None:

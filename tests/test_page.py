@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from fashionlab.config import ALL_PAIRS
-from fashionlab.render import figures, plots
+from fashionlab.render import figures, heatmaps, plots
 from fashionlab.render import page as layout
 from fashionlab.render.interactive import interactive_map, sprite_sheet
 from fashionlab.render.page import PageMeta, Section, Table
@@ -81,14 +81,14 @@ def _study_like_figures() -> dict[str, object]:
         "logreg_both": plots.logreg_runs({"Trouser vs Ankle boot": easy, "Pullover vs Coat": hard}),
         "nn_loss": plots.plot_losses(network, best_epoch=14),
         "nn_accuracy": plots.plot_accuracies(network, best_epoch=14),
-        "atlas_logreg": plots.pair_heatmap(pair_scores, "Validation accuracy per pair"),
+        "atlas_logreg": heatmaps.pair_heatmap(pair_scores, "Validation accuracy per pair"),
         "atlas_weights": plots.weights_grid(thetas),
         "weights_pullover_coat": plots.weights_map(thetas[0][1], ["Pullover", "Coat"]),
         "errors_network": plots.misclassified_gallery(
             gallery, ["Coat"] * 8, ["Pullover"] * 8, np.linspace(0.99, 0.8, 8), "Network errors"
         ),
-        "softmax_confusion": plots.confusion_matrix(confusion, "Softmax regression"),
-        "lr_steps": plots.lr_steps_grid(grid, ["Pullover", "Coat"]),
+        "softmax_confusion": heatmaps.confusion_matrix(confusion, "Softmax regression"),
+        "lr_steps": heatmaps.lr_steps_grid(grid, ["Pullover", "Coat"]),
     }
 
 
@@ -285,4 +285,32 @@ def test_hover_shows_the_image_and_the_legend_hides_a_class(
         assert button.get_attribute("aria-pressed") == "false"
         button.click()
         assert root.get_attribute("data-drawn") == "2000"
+        assert errors == []
+
+
+@pytest.mark.slow
+def test_a_tapped_figure_on_a_phone_shows_at_its_own_size_and_scrolls_inside_its_box(
+    browser, page_file: Path
+) -> None:
+    """The page review: at 390 px the atlas's maps shrank to a fifth of their size, numbers 4 px
+    tall, with no way to see them larger but pinch-zoom."""
+    with browser.new_context(viewport={"width": 390, "height": 900}, has_touch=True) as context:
+        tab, errors = _open(context, page_file)
+        shrunk = (
+            "Array.from(document.images).findIndex(i => i.offsetWidth < +i.getAttribute('width'))"
+        )
+        first = tab.evaluate(shrunk)
+        assert first >= 0, "no figure is shrunk at 390 px"
+        image = tab.locator("figure > img").nth(first)
+        image.scroll_into_view_if_needed()
+        attribute = int(image.get_attribute("width") or 0)
+        caption = "i => getComputedStyle(i.nextElementSibling, '::after').content"
+        assert "Tap the figure to enlarge it." in image.evaluate(caption)
+        image.tap()
+        assert image.evaluate("i => i.offsetWidth") == attribute
+        assert "Tap it again" in image.evaluate(caption)
+        overflow = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert overflow[0] <= overflow[1], "the page scrolls sideways, not the figure"
+        image.tap()
+        assert image.evaluate("i => i.offsetWidth") < attribute
         assert errors == []

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from fashionlab.data.datasets import CLASS_NAMES
-from fashionlab.render import plots
+from fashionlab.render import heatmaps, plots
 
 rng = np.random.default_rng(0)
 IMAGES = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
@@ -51,9 +51,9 @@ CASES = {
         lambda: plots.weights_grid([(["Coat", "Bag"], rng.normal(size=785))] * 45),
         46,
     ),
-    "pair_heatmap": (lambda: plots.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
-    "confusion": (lambda: plots.confusion_matrix(np.eye(10) * 100, "t"), 2),
-    "lr_steps_grid": (lambda: plots.lr_steps_grid(GRID, ["Pullover", "Coat"]), 2),
+    "pair_heatmap": (lambda: heatmaps.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
+    "confusion": (lambda: heatmaps.confusion_matrix(np.eye(10) * 100, "t"), 2),
+    "lr_steps_grid": (lambda: heatmaps.lr_steps_grid(GRID, ["Pullover", "Coat"]), 2),
 }
 
 
@@ -123,9 +123,9 @@ def test_network_curves_mark_the_restored_epoch() -> None:
 
 def test_confusion_rows_are_shares_and_errors_own_the_colour_scale() -> None:
     counts = np.full((10, 10), 2) + np.diag(np.full(10, 980))  # rows of 1000, 98.2 % diagonal
-    np.testing.assert_allclose(plots.row_normalise(counts).sum(axis=1), 1.0)
-    assert np.isnan(plots.row_normalise(np.zeros((2, 2)))).all()
-    axes = plots.confusion_matrix(counts, "t").axes[0]
+    np.testing.assert_allclose(heatmaps.row_normalise(counts).sum(axis=1), 1.0)
+    assert np.isnan(heatmaps.row_normalise(np.zeros((2, 2)))).all()
+    axes = heatmaps.confusion_matrix(counts, "t").axes[0]
     errors = axes.images[0]
     assert errors.norm.vmax == pytest.approx(2 / 1000)  # the largest error, not the diagonal
     texts = [t.get_text() for t in axes.texts]
@@ -153,13 +153,13 @@ def test_a_probability_short_of_one_never_reads_as_100_percent(value: float, sho
 
 
 def test_lr_steps_grid_marks_divergence_and_the_assignment_setting() -> None:
-    axes = plots.lr_steps_grid(GRID, ["Pullover", "Coat"]).axes[0]
+    axes = heatmaps.lr_steps_grid(GRID, ["Pullover", "Coat"]).axes[0]
     texts = [t.get_text() for t in axes.texts]
     assert texts.count("diverged\nat step 3") == 3 and texts.count("80.00%") == 6
     outlined = [p for p in axes.patches if not p.get_fill()]
     assert [p.get_xy() for p in outlined] == [(0.5, 0.5)]  # steps 100 (column 1), rate 0.05 (row 1)
     with pytest.raises(ValueError, match="at least one row"):
-        plots.lr_steps_grid([], ["Pullover", "Coat"])
+        heatmaps.lr_steps_grid([], ["Pullover", "Coat"])
 
 
 def test_tsne_maps_have_equal_aspect() -> None:
@@ -177,7 +177,7 @@ def test_the_atlas_figures_read_like_the_atlas_table() -> None:
     and 99.88%, and the weight grid's colour-bar labels ran together (-1.00-0.75-0.50...)."""
     scores = np.where(np.eye(10), np.nan, 2397 / 2400)
     scores[0, 1] = scores[1, 0] = 2399 / 2400
-    axes = plots.pair_heatmap(scores, "t").axes[0]
+    axes = heatmaps.pair_heatmap(scores, "t").axes[0]
     cells = {text.get_text() for text in axes.texts}
     assert cells == {"", "99.88%", "99.96%"}
     figure = plots.weights_grid([(["Coat", "Bag"], np.linspace(-1, 1, 785))] * 45)

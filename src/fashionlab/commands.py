@@ -173,9 +173,9 @@ def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: 
     result, _ = tenclass.ten_classes(data, seed, epochs)
     progress = progress or LogProgress()
     if plot is not None:
-        from .render import plots
+        from .render import heatmaps
 
-        confusion = plots.confusion_matrix(np.array(result.confusion), "Softmax regression")
+        confusion = heatmaps.confusion_matrix(np.array(result.confusion), "Softmax regression")
         _save(plot, {"softmax_confusion": confusion}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from ..config import (
     ATLAS_STEPS_TO_CONVERGE,
     CONVERGENCE_MAX_STEPS,
@@ -46,3 +48,16 @@ GLOSSARY = [
      "longer-trained logistic regression; the best cell of the learning-rate grid), and it is "
      "the uncertainty of one accuracy, not of the gap between two: McNemar's test judges those."),
 ]  # fmt: skip
+
+
+def glossary_html() -> str:
+    """The terms as a definition list, each term in bold above its meaning."""
+    items = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
+                    for term, text in GLOSSARY)  # fmt: skip
+    return f'<dl class="terms">{items}</dl>'
+
+
+def glossary_markdown() -> str:
+    """The terms as paragraphs that start with the term in bold (fashionlab's own text: no
+    character in it is Markdown syntax)."""
+    return "\n\n".join(f"**{term}**: {text}" for term, text in GLOSSARY)

@@ -123,6 +123,10 @@ blockquote{margin:1em 0;padding:.6em 1em;background:#f1f5fb;border-left:4px soli
 color:#28354a}figure{margin:1.2em 0;text-align:center}
 figure img{max-width:100%;height:auto;border:1px solid #e3e7ee;border-radius:4px}
 figcaption{color:#5b6575;font-size:.9rem}
+.terms dt{font-weight:600;margin-top:.8em}.terms dd{margin:.2em 0 0 1.2em}
+@media (max-width:980px){figure img{cursor:zoom-in}figcaption::after{content:" Tap the figure to "
+"enlarge it."}figure.zoomed{overflow-x:auto}figure.zoomed img{max-width:none;cursor:zoom-out}
+figure.zoomed figcaption::after{content:" Tap it again to fit it to the screen."}}
 .scroll{overflow-x:auto;max-width:100%;margin:1em 0;background:
 linear-gradient(90deg,#fff 30%,#fff0) left/32px 100% no-repeat local,
 linear-gradient(270deg,#fff 30%,#fff0) right/32px 100% no-repeat local,
@@ -136,7 +140,7 @@ font-size:.8rem;line-height:1.25}nav ol{columns:2}a{color:#2457b5}
 padding-left:1.4em}th,td{padding:3px 6px}}
 @media print{body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0;
 min-height:0}nav{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
-figure img{max-height:8.5in;border:0}.scroll{overflow:visible;background:none}
+figure img{max-height:8.5in;border:0}figcaption::after{content:none}.scroll{overflow:visible;background:none}
 a{color:#000;text-decoration:none}
 .meta,figcaption,blockquote,.run,th{color:#000;background:none}}
 """
@@ -223,8 +227,13 @@ def render_html(meta: PageMeta, sections: list[Section], figures: Mapping[str, b
     ]
     for section in sections:
         parts.extend(_html_section(section, figures))
-    parts.append("</main></body></html>")
+    parts.append(f"</main><script>{_ZOOM}</script></body></html>")
     return "\n".join(part for part in parts if part)
+
+
+# a figure shrunk to a phone's width is shown at its own size, scrolling sideways, when tapped
+_ZOOM = ('addEventListener("click",e=>{if(e.target.matches("figure>img"))'
+         'e.target.parentElement.classList.toggle("zoomed")})')  # fmt: skip
 
 
 # --------------------------------------------------------------------------- Markdown

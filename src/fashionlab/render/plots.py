@@ -1,4 +1,5 @@
-"""Every figure of the study. Each function returns a matplotlib ``Figure``; callers decide where it goes.
+"""The study's figures, but for the grids of numbers in ``heatmaps``. Each function returns a
+matplotlib ``Figure``; callers decide where it goes.
 Object-oriented API only (no pyplot state): headless, nothing leaks between calls. A class has the
 same colour in every figure; figures fit the page's column (``PAGE_WIDTH_IN``) so text stays >= 10 px.
 """
@@ -9,13 +10,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.colors import ListedColormap, TwoSlopeNorm
+from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
-from ..analysis.metrics import percent
-from ..config import LEARNING_RATE, PCA_COMPONENTS, STEPS
+from ..config import PCA_COMPONENTS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
 from .format import probability
@@ -34,7 +33,7 @@ def colour_of(class_name: str) -> str:
     return CLASS_COLOURS[CLASS_NAMES.index(class_name)]
 
 
-def _figure(width: float, height: float) -> tuple[Figure, Axes]:
+def axes_figure(width: float, height: float) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(width, height))
     return figure, figure.add_subplot()
 
@@ -51,7 +50,7 @@ def _tiles(figure: Figure, images: Sequence | np.ndarray, columns: int, **style)
 
 def show_image(image: np.ndarray, label: int, note: str = "") -> Figure:
     """One image in grayscale with a colour bar; the class name is the title (the assignment's cell)."""
-    figure, axes = _figure(4.6, 4)
+    figure, axes = axes_figure(4.6, 4)
     figure.colorbar(axes.imshow(image, cmap="binary"), ax=axes, label="pixel value")
     axes.set(title=CLASS_NAMES[int(label)] + (f" ({note})" if note else ""), **PIXEL_AXES)
     return figure
@@ -73,7 +72,7 @@ def tsne_map(
 ) -> Figure:  # fmt: skip
     """The 2-D t-SNE map coloured by class, equal aspect; with ``classes``, only those are drawn."""
     shown = list(classes) if classes else list(CLASS_NAMES)
-    figure, axes = _figure(*((7.4, 6.0) if classes is None else (6.4, 5.0)))
+    figure, axes = axes_figure(*((7.4, 6.0) if classes is None else (6.4, 5.0)))
     size = max(1.5, min(12.0, 30_000 / len(embedding)))
     for name in shown:
         rows = labels == CLASS_NAMES.index(name)
@@ -118,7 +117,7 @@ def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> 
 
 def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str,
                  best_epoch: int | None, pair: str) -> Figure:  # fmt: skip
-    figure, axes = _figure(6, 4.2)
+    figure, axes = axes_figure(6, 4.2)
     epochs = np.arange(1, len(history[metric]) + 1)
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
     axes.plot(epochs, history[f"val_{metric}"], color=VAL_COLOUR, marker="o", ms=3, label="Val")
@@ -149,7 +148,7 @@ def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | No
 
 def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     """Cumulative share of variance against the number of principal components, marking ``mark``."""
-    figure, axes = _figure(6.4, 4.2)
+    figure, axes = axes_figure(6.4, 4.2)
     cumulative, components = np.cumsum(ratio), np.arange(1, len(ratio) + 1)
     axes.plot(components, cumulative, color=TRAIN_COLOUR, label="cumulative share")
     kept = cumulative[mark - 1]
@@ -166,7 +165,7 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     """theta_1..theta_784 as a 28x28 diverging map centred at 0: red pushes to the second class."""
     weights = np.asarray(theta).ravel()[1:].reshape(28, 28)
     limit = float(np.abs(weights).max()) or 1.0
-    figure, axes = _figure(5, 4.3)
+    figure, axes = axes_figure(5, 4.3)
     shown = axes.imshow(weights, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
     figure.colorbar(shown, ax=axes, label=f"weight (+ favours {classes[1]})")
     axes.set(title=f"Weights: {classes[0]} vs {classes[1]}", **PIXEL_AXES)
@@ -185,9 +184,9 @@ def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int
     inch = 1 / figure.get_figheight()  # in figure heights: margins of 0.9 in for title and bar
     figure.subplots_adjust(left=0.01, right=0.99, top=1 - 0.9 * inch, bottom=0.9 * inch, hspace=0.5)
     if tiles:  # the colour bar in the bottom margin, not taking a share of the tiles' grid
-        figure.colorbar(tiles[0].images[0], cax=figure.add_axes((0.3, 0.6 * inch, 0.4, 0.1 * inch)),
-                        orientation="horizontal", label="weight / largest |weight|",
-                        ticks=(-1, -0.5, 0, 0.5, 1))  # fmt: skip
+        bar = figure.add_axes((0.3, 0.6 * inch, 0.4, 0.1 * inch))
+        figure.colorbar(tiles[0].images[0], cax=bar, orientation="horizontal",
+                        ticks=(-1, -0.5, 0, 0.5, 1), label="weight / largest |weight|")  # fmt: skip
     return figure
 
 
@@ -205,99 +204,4 @@ def misclassified_gallery(
         sure = f" ({probability(confidences[index])})" if confidences is not None else ""
         axes.set_title(f"true: {true_labels[index]}\npredicted: {predicted_labels[index]}{sure}", fontsize=9)  # fmt: skip
     figure.tight_layout()
-    return figure
-
-
-def _class_axes(axes: Axes, title: str, xlabel: str, ylabel: str) -> None:
-    axes.set_xticks(range(len(CLASS_NAMES)), CLASS_NAMES, rotation=45, ha="right")
-    axes.set_yticks(range(len(CLASS_NAMES)), CLASS_NAMES)
-    axes.set(title=title, xlabel=xlabel, ylabel=ylabel)
-
-
-def _write_cells(axes: Axes, texts: np.ndarray, dark: np.ndarray, **style: object) -> None:
-    """Write ``texts[i, j]`` centred on each cell, white on cells where ``dark`` is true."""
-    for (i, j), text in np.ndenumerate(texts):
-        colour = "white" if dark[i, j] else "black"
-        axes.text(j, i, text, ha="center", va="center", color=colour, **style)  # type: ignore[arg-type]
-
-
-def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy") -> Figure:
-    """A symmetric 10x10 map of a per-pair score; the diagonal is blank. Cells and colour bar in
-    percent, rounded as the report's tables round them."""
-    figure, axes = _figure(7.6, 6.4)
-    low = float(np.nanmin(matrix))
-    shown = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=low, vmax=1.0)
-    figure.colorbar(shown, ax=axes, label=label, format=PercentFormatter(1.0))
-    texts = np.array([[percent(x, 2) if np.isfinite(x) else "" for x in row] for row in matrix])
-    _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=7)
-    _class_axes(axes, title, "class (the matrix is symmetric)", "class")
-    return figure
-
-
-def row_normalise(counts: np.ndarray) -> np.ndarray:
-    """Each row of a confusion matrix divided by its total (a row of zeros stays NaN)."""
-    counts = np.asarray(counts, dtype=float)
-    totals = counts.sum(axis=1, keepdims=True)
-    return np.divide(counts, totals, out=np.full_like(counts, np.nan), where=totals > 0)
-
-
-def _percent(share: float) -> str:
-    """'12%', or '3.4%' under 10 % so that small errors are not rounded away (and 995/1000 is not
-    '100%': ``percent``'s rule); '' for NaN."""
-    return percent(share, 0 if share == 0 or share >= 0.095 else 1) if np.isfinite(share) else ""
-
-
-def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
-    """True (rows) against predicted classes (columns), rows as shares of their class. Colours span
-    the errors only, so a 95 % diagonal (recall, on plain green) cannot wash them out."""
-    shares = row_normalise(counts)
-    if shares.shape != (len(CLASS_NAMES),) * 2:
-        raise ValueError(f"a confusion matrix is 10x10 counts, got shape {shares.shape}")
-    diagonal = np.eye(len(shares), dtype=bool)
-    errors = np.ma.masked_where(diagonal | ~np.isfinite(shares), shares)
-    top = float(errors.max()) if errors.count() and errors.max() > 0 else 1.0
-    figure, axes = _figure(8.2, 6.6)
-    shown = axes.imshow(errors, cmap="Reds", vmin=0, vmax=top)
-    axes.imshow(np.where(diagonal, 0.0, np.nan), cmap=ListedColormap(["#d7ecd9"]))  # plain green
-    figure.colorbar(shown, ax=axes, format=PercentFormatter(1.0), label="share of the true class (errors)")  # fmt: skip
-    texts = np.vectorize(_percent, otypes=[str])(shares)
-    _write_cells(axes, texts, ~diagonal & (np.nan_to_num(shares) > top * 0.6), fontsize=7.5)
-    _class_axes(axes, f"{title}\n(each row sums to 100 %; diagonal in green = recall)", "predicted class", "true class")  # fmt: skip
-    return figure
-
-
-def lr_steps_grid(
-    rows: Sequence[Mapping], classes: Sequence[str], setting: tuple[float, int] = (LEARNING_RATE, STEPS)
-) -> Figure:  # fmt: skip
-    """Validation accuracy over learning rate x steps. ``rows`` hold ``learning_rate``, ``steps``,
-    ``val_accuracy`` (None when the run diverged) and ``diverged_at_step``; diverged cells are
-    hatched and say when, and the assignment's ``setting`` is outlined."""
-    if not rows:
-        raise ValueError("lr_steps_grid needs at least one row, got none")
-    rates = sorted({float(r["learning_rate"]) for r in rows})
-    steps = sorted({int(r["steps"]) for r in rows})
-    grid = np.full((len(rates), len(steps)), np.nan)
-    texts = np.full(grid.shape, "", dtype=object)
-    figure = Figure(figsize=(min(PAGE_WIDTH_IN, 2.6 + 0.95 * len(steps)), 1.6 + 0.5 * len(rates)))
-    axes = figure.add_subplot()
-    for row in rows:
-        i, j = rates.index(float(row["learning_rate"])), steps.index(int(row["steps"]))
-        if row["val_accuracy"] is not None and np.isfinite(row["val_accuracy"]):
-            grid[i, j], texts[i, j] = row["val_accuracy"], percent(row["val_accuracy"], 2)
-            continue
-        at = row.get("diverged_at_step")
-        texts[i, j] = "diverged" + (f"\nat step {at}" if at is not None else "")
-        axes.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fc="#eeeeee", ec="#aaaaaa", hatch="///"))
-    low = float(np.nanmin(grid)) if np.isfinite(grid).any() else 0.0
-    shown = axes.imshow(np.ma.masked_invalid(grid), cmap="viridis", vmin=low, vmax=1, aspect="auto")
-    figure.colorbar(shown, ax=axes, label="validation accuracy (scale: this grid's lowest to 100%)",
-                    format=PercentFormatter(1.0))  # fmt: skip
-    if setting[0] in rates and setting[1] in steps:
-        at_cell = (steps.index(setting[1]) - 0.5, rates.index(setting[0]) - 0.5)
-        axes.add_patch(Rectangle(at_cell, 1, 1, fill=False, ec="#ff2a7f", lw=3, zorder=3))
-    _write_cells(axes, texts, grid < (low + 1) / 2, fontsize=8)
-    axes.set_xticks(range(len(steps)), [str(s) for s in steps])
-    axes.set_yticks(range(len(rates)), [f"{r:g}" for r in rates])
-    title = f"Validation accuracy, {classes[0]} vs {classes[1]}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"  # fmt: skip
-    axes.set(xlabel="gradient-descent steps", ylabel="learning rate", title=title)
     return figure

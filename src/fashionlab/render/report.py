@@ -15,7 +15,7 @@ from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .figures import mime_type
 from .format import count, interval, pair_name, plural
-from .glossary import GLOSSARY
+from .glossary import glossary_html, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
 
@@ -100,11 +100,8 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
 def build_sections(results: Results, interactive_html: str | None = None) -> list[Section]:
     written = answers.compose(results)
     figures = {**FIGURES, **_pair_figures(results)}
-    glossary = Section(
-        "glossary",
-        "Terms used in this report",
-        paragraphs=[f"{term}: {text}" for term, text in GLOSSARY],
-    )
+    glossary = Section("glossary", "Terms used in this report", raw_html=glossary_html(),
+                       markdown=glossary_markdown())  # fmt: skip
     read = ("Validation is, for logistic regression, the loop's last log (before its last "
             "update), and for the network a score on the rows that chose its stopping epoch, so "
             "slightly optimistic; held-out and official test score the final weights (see Terms "
@@ -127,18 +124,18 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         Section("configuration", "Configuration", table=Table(["setting", "value"], config_rows))
     )
     stages = [[k, f"{v:.2f} s"] for k, v in results.timings.get("stages", {}).items()]
-    trained = [
-        [f"training: {k}", f"{v:.2f} s"] for k, v in results.timings.get("models", {}).items()
-    ]
+    trained = [f"{k} {v:.2f} s" for k, v in results.timings.get("models", {}).items()]
     notes = []
-    if results.timings.get("shared_cores") and not results.restored:
-        notes.append(f"Stages 3 to {len(stages)} ran while the Dask workers worked through the "
-                     "run's tasks on the same cores, so each took longer than it would alone.")  # fmt: skip
-    if results.restored and trained:
-        notes.append("Restored from the cache: the training times are those measured when the "
-                     "study was computed.")  # fmt: skip
+    if results.timings.get("shared_cores") and not results.restored and len(stages) > 2:
+        notes.append(f"The stages from {stages[2][0]} to {stages[-1][0]} ran while the Dask "
+                     "workers worked through the run's tasks on the same cores, so each took "
+                     "longer than it would alone.")  # fmt: skip
+    if trained:
+        where = ("as measured when the study was computed, which the cache restored"
+                 if results.restored else "within the stages above")  # fmt: skip
+        notes.append(f"Training alone, {where}: {', '.join(trained)}.")
     sections.append(Section("timings", "Time of each stage",
-                            table=Table(["stage", "time"], stages + trained), paragraphs=notes))  # fmt: skip
+                            table=Table(["stage", "time"], stages), paragraphs=notes))  # fmt: skip
     versions = [[k, v] for k, v in results.versions.items()]
     sections.append(
         Section("versions", "Library versions", table=Table(["library", "version"], versions))

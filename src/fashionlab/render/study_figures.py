@@ -12,7 +12,7 @@ from ..artifacts import Artifacts
 from ..config import CLASS_NAMES
 from ..results import AtlasPair, Results
 from ..storage import slug
-from . import figures, plots
+from . import figures, heatmaps, plots
 from .format import pair_name
 
 FigureMaker = Callable[[], Figure]
@@ -62,7 +62,7 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     for classes in pairs:
         rows = [vars(r) for r in results.rate_grid if tuple(r.classes) == classes]
         if rows:
-            makers[f"rate_grid_{slug(classes)}"] = partial(plots.lr_steps_grid, rows, classes)
+            makers[f"rate_grid_{slug(classes)}"] = partial(heatmaps.lr_steps_grid, rows, classes)
     net = results.network
     curve = (net.history, net.best_epoch, pair_name(net.classes))
     makers["nn_loss"] = partial(plots.plot_losses, *curve)
@@ -78,7 +78,7 @@ def atlas_logreg(records: Sequence[AtlasPair]) -> Figure:
     for record in records:
         i, j = (CLASS_NAMES.index(c) for c in record.classes)
         matrix[i, j] = matrix[j, i] = record.logreg_val_accuracy
-    return plots.pair_heatmap(
+    return heatmaps.pair_heatmap(
         matrix, "Logistic regression (100 steps): validation accuracy per pair"
     )
 
@@ -89,7 +89,7 @@ def _extras(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     makers: dict[str, FigureMaker] = {
         "atlas_logreg": partial(atlas_logreg, extras.atlas),
         "atlas_weights": lambda: plots.weights_grid(artifacts.atlas_thetas),
-        "softmax_confusion": lambda: plots.confusion_matrix(
+        "softmax_confusion": lambda: heatmaps.confusion_matrix(
             np.array(extras.ten_classes.confusion), "Softmax regression: official test set"
         ),
     }
