@@ -72,6 +72,20 @@ def _comparison_table(results: Results) -> Table:
                   "held-out (95% CI)", "official test (95% CI)"], rows)  # fmt: skip
 
 
+def _same_count_note(results: Results) -> list[str]:
+    """A word where the table's two cells for the network on the same rows read alike, which
+    looks like a copied number (2,163 of 2,400 right on each, at the first run)."""
+    hard, compared = results.hard_pair, results.comparison
+    val, heldout = compared.fair_network_val_accuracy, compared.fair_network_heldout_accuracy
+    same = hard.n_val == hard.n_heldout and round(val * hard.n_val) == round(heldout * hard.n_val)
+    if not same:
+        return []
+    right = round(val * hard.n_val)
+    return [f"In the table below, the network on the same {count(hard.n_train)} rows gets "
+            f"{count(right)} of {count(hard.n_val)} right on the validation rows and on the "
+            "held-out rows alike: the same count on two different sets of images."]  # fmt: skip
+
+
 def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
     found: dict[str, list[tuple[str, str]]] = {"q1_2": [
         ("pca_variance", "Cumulative share of variance against principal components."),
@@ -113,6 +127,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
             section.table = _comparison_table(results)
+            section.paragraphs = [*section.paragraphs, *_same_count_note(results)]
         if key == "q5_1":
             section.code = results.network.summary
         sections.append(section)
