@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -36,6 +38,10 @@ def test_short_fit_learns_a_synthetic_problem() -> None:
     X[:, 500:540] += 0.4 * (1 - y)  # the other in another band
     run, model = neural.fit(X, y, epochs=15, patience=8, batch_size=64, seed=0)
     assert run.val_accuracy > 0.95
+    # the summary counts the network's 78,601 weights, not Adam's state beside them (235,805)
+    assert (
+        re.search(r"Total params: 78,601 ", run.summary) and "Optimizer params" not in run.summary
+    )
     # the accuracies counted here are the ones Keras reports
     counted = neural.accuracy(y, neural.predict_proba(model, X))
     assert counted == pytest.approx(neural.evaluate(model, X, y)[1], abs=1e-6)

@@ -170,6 +170,7 @@ def fit(
     keras.utils.set_random_seed(seed)
     n_outputs = 1 if int(np.max(y)) <= 1 else int(np.max(y)) + 1
     model = compile_model(build_model(n_outputs))
+    summary = summary_text(model)  # before training: after it, Keras counts Adam's state as params
     callbacks: list[Any] = [keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=patience, restore_best_weights=True)]  # fmt: skip
     if on_epoch is not None:
@@ -193,7 +194,7 @@ def fit(
         epochs_max=epochs, patience=patience, batch_size=batch_size, seed=seed,
         epochs_run=len(history["loss"]), best_epoch=int(np.argmin(history["val_loss"])) + 1,
         history=history, val_accuracy=val_accuracy, val_loss=val_loss, seconds=seconds,
-        summary=summary_text(model), n_parameters=int(model.count_params()),
+        summary=summary, n_parameters=int(model.count_params()),
     )  # fmt: skip
     return run, model
 
