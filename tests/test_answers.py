@@ -721,3 +721,30 @@ def test_two_like_cells_of_the_fair_network_are_said_to_be_a_coincidence() -> No
     assert said in q4_3(results)
     results.comparison.fair_network_heldout_accuracy = 2159 / 2400
     assert "alike" not in q4_3(results)
+
+
+def test_the_three_official_against_held_out_tests_are_also_judged_together() -> None:
+    """Q5.1 gave three Fisher p-values, one of them 0.012, with no word that three were tested
+    (the notebook review); Holm's method is checked against scipy's p-values here."""
+    import re
+
+    from scipy.stats import fisher_exact
+
+    results = make_results()
+    results.comparison.fair_network_official_test_accuracy = 0.86  # p far below 0.05 / 3 alone
+    hard, compared = results.hard_pair, results.comparison
+    assert hard.converged is not None
+    pairs = [(hard.heldout_accuracy, hard.official_test_accuracy),
+             (hard.converged.heldout_accuracy, hard.converged.official_test_accuracy),
+             (compared.fair_network_heldout_accuracy, compared.fair_network_official_test_accuracy)]  # fmt: skip
+    ps = []
+    for held, test in pairs:
+        a, b = round(held * hard.n_heldout), round(test * hard.n_official_test)
+        table = [[a, hard.n_heldout - a], [b, hard.n_official_test - b]]
+        ps.append(fisher_exact(table).pvalue)
+    ordered = sorted(ps)
+    kept = next((k for k, p in enumerate(ordered) if p >= 0.05 / (3 - k)), 3)
+    assert kept == 1  # the network's gap, alone
+    text = " ".join(next(s for s in report.build_sections(results) if s.key == "q5_1").paragraphs)
+    said = re.search(r"held together to a family-wise 5% with Holm's method, (\d) of these 3", text)
+    assert said is not None and int(said.group(1)) == kept

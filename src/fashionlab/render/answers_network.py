@@ -11,6 +11,7 @@ from ..analysis.metrics import (
     ALPHA,
     error_count,
     from_bits,
+    holm_rejections,
     mean_sd,
     paired_outcome,
     paired_test,
@@ -115,23 +116,31 @@ def _official_drop(results: Results) -> str:
               if held is not None and test is not None]  # fmt: skip
     if not scored:
         return ""
-    listed = [f"{name}, held-out {pct(held, n)} against {pct(test, m)} ("
-              f"{p_text(two_sample_p(n - error_count(held, n), n, m - error_count(test, m), m))})"
-              for name, held, test in scored]  # fmt: skip
+    ps = [two_sample_p(n - error_count(held, n), n, m - error_count(test, m), m)
+          for _, held, test in scored]  # fmt: skip
+    listed = [f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)})"
+              for (name, held, test), p in zip(scored, ps, strict=True)]  # fmt: skip
     listed.append(f"the assignment's network, validation {pct(net.val_accuracy, net.n_val)} "
                   f"against {pct(net.official_test_accuracy, net.n_official_test)} (not tested: "
                   "those rows chose its epoch)")  # fmt: skip
-    lower = sum(test < held for _, held, test in scored) + (
-        net.official_test_accuracy < net.val_accuracy
-    )
+    lower = sum(test < held for _, held, test in scored) + (net.official_test_accuracy < net.val_accuracy)  # fmt: skip
     said = (f"every one of these models scores {'lower' if lower else 'higher'}"
             if lower in (0, len(listed)) else f"{lower} of these {len(listed)} models score lower")  # fmt: skip
     return (
         f" On the pair's official test images {said} than on the rows split off from the "
         f"training images: {'; '.join(listed)}. Each p is Fisher's exact test of one model's "
-        "accuracy on two independent sets of rows. The models are scored on the same images, so "
-        "their gaps are not independent evidence of a harder test set."
+        f"accuracy on two independent sets of rows{_held_together(ps)}. The models are scored on "
+        "the same images, so their gaps are not independent evidence of a harder test set."
     )
+
+
+def _held_together(ps: list[float]) -> str:
+    """How many of several tests stay significant at a family-wise ALPHA (Holm's method)."""
+    if len(ps) < 2:
+        return ""
+    kept = holm_rejections(ps)
+    return (f", taken alone; held together to a family-wise {ALPHA:.0%} with Holm's method, "
+            f"{kept} of these {len(ps)} stay{'s' if kept == 1 else ''} significant")  # fmt: skip
 
 
 def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
