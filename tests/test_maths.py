@@ -87,6 +87,8 @@ def test_markdown_gives_each_equation_as_text_and_each_function_as_python() -> N
         for snippet in equation.code:
             assert f"```python\n{snippet.source}```" in markdown
     assert markdown.index("(3) Bias trick") < markdown.index("(6) Sigmoid") < markdown.index("(10)")
+    assert "the function of fashionlab that implements it, below it." in markdown  # no wide screen
+    assert "wide screen" not in markdown and "wide screen" in (maths.maths_section().raw_html or "")
 
 
 # --------------------------------------------------------------------------- Chromium

@@ -179,7 +179,7 @@ def test_the_atlas_figures_read_like_the_atlas_table() -> None:
     scores[0, 1] = scores[1, 0] = 2399 / 2400
     axes = heatmaps.pair_heatmap(scores, "t").axes[0]
     cells = {text.get_text() for text in axes.texts}
-    assert cells == {"", "99.88%", "99.96%"}
+    assert cells == {"", "99.88", "99.96"}
     figure = plots.weights_grid([(["Coat", "Bag"], np.linspace(-1, 1, 785))] * 45)
     figure.draw_without_rendering()
     bar = figure.axes[-1]

@@ -63,11 +63,11 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
     if not found.accuracy_zigzags or first is None or last is None:
         return ""
     path, n = run.history["val_accuracy"], run.n_val
-    until = (f"until at least step {analysed}, where the analysis of the first steps ends"
-             if last >= analysed else f"to step {last}")  # fmt: skip
-    said = (f" Meanwhile validation accuracy turns up and down {turns(path, first, last)} times "
-            f"from step {first} {until}, between {pct(found.zigzag_low, n)} and "
-            f"{pct(found.zigzag_high, n)}.")  # fmt: skip
+    until = (f"{last} (the last step analysed; it may go on)" if last >= analysed
+             else f"{last}")  # fmt: skip
+    said = (f" Meanwhile, between steps {first} and {until}, validation accuracy changes "
+            f"direction {turns(path, first, last)} times, ranging from {pct(found.zigzag_low, n)} "
+            f"to {pct(found.zigzag_high, n)}.")  # fmt: skip
     fall = largest_fall(path, analysed)
     if fall is None:
         return said
@@ -106,9 +106,9 @@ def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
     """Q4.3's contrast of how the two runs got there: how fast, and how smoothly."""
     level = [pct(0.95 * run.history["val_accuracy"][-1]) for run in (easy, hard)]
     speed = (f"How they got there differs too. Validation accuracy reached 95% of its final value "
-             f"({level[0]}) at step {easy.steps_to_95} for {pair_name(easy.classes)} and "
-             f"({level[1]}) at step {hard.steps_to_95} for {pair_name(hard.classes)} (99%: steps "
-             f"{easy.steps_to_99} and {hard.steps_to_99}).")  # fmt: skip
+             f"at step {easy.steps_to_95} for {pair_name(easy.classes)} ({level[0]}) and at step "
+             f"{hard.steps_to_95} for {pair_name(hard.classes)} ({level[1]}); 99% at steps "
+             f"{easy.steps_to_99} and {hard.steps_to_99}.")  # fmt: skip
     runs = [run for run in (easy, hard) if run.dynamics]
     smooth = [_smoothness(run, defines=run is runs[0]) for run in runs]  # 2/L defined once
     return [" ".join([speed, *smooth])]

@@ -33,14 +33,16 @@ def _write_cells(axes: Axes, texts: np.ndarray, dark: np.ndarray, **style: objec
         axes.text(j, i, text, ha="center", va="center", color=colour, **style)  # type: ignore[arg-type]
 
 
-def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy") -> Figure:
+def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy (%)") -> Figure:
     """A symmetric 10x10 map of a per-pair score in percent, as the tables; the diagonal blank."""
     figure, axes = axes_figure(7.6, 6.4)
     low = float(np.nanmin(matrix))
     shown = axes.imshow(np.ma.masked_invalid(matrix), cmap="viridis", vmin=low, vmax=1.0)
     figure.colorbar(shown, ax=axes, label=label, format=PercentFormatter(1.0))
-    texts = np.array([[percent(x, 2) if np.isfinite(x) else "" for x in row] for row in matrix])
-    _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=7)
+    texts = np.array(
+        [[percent(x, 2)[:-1] if np.isfinite(x) else "" for x in row] for row in matrix]
+    )
+    _write_cells(axes, texts, matrix < (low + 1) / 2, fontsize=8)
     _class_axes(axes, title, "class (the matrix is symmetric)", "class")
     return figure
 
@@ -106,7 +108,7 @@ def lr_steps_grid(
     if setting[0] in rates and setting[1] in steps:
         at_cell = (steps.index(setting[1]) - 0.5, rates.index(setting[0]) - 0.5)
         axes.add_patch(Rectangle(at_cell, 1, 1, fill=False, ec="#ff2a7f", lw=3, zorder=3))
-    _write_cells(axes, texts, grid < (low + 1) / 2, fontsize=8)
+    _write_cells(axes, texts, grid < (low + 1) / 2, fontsize=9.5)
     axes.set_xticks(range(len(steps)), [str(s) for s in steps])
     axes.set_yticks(range(len(rates)), [f"{r:g}" for r in rates])
     title = f"Validation accuracy, {classes[0]} vs {classes[1]}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"  # fmt: skip

@@ -19,7 +19,7 @@ MATHS_KEY = "maths"
 MATHS_TITLE = "The maths beside the code"
 INTRO = (
     "Each equation of the assignment, numbered as the assignment numbers it, with the function "
-    "of fashionlab that implements it: beside it on a wide screen, below it otherwise. The code is read from the installed package "
+    "of fashionlab that implements it{where}. The code is read from the installed package "
     "when the report is written, so it is the code that produced the numbers in this report."
 )
 
@@ -91,10 +91,10 @@ def maths_markdown(rows: Sequence[Equation]) -> str:
 def maths_section() -> Section:
     """The report's "maths beside the code" section, for HTML (MathML grid) and Markdown."""
     rows = equations()
+    on_page = INTRO.format(where=": beside it on a wide screen, below it otherwise")
     return Section(
         MATHS_KEY,
         MATHS_TITLE,
-        paragraphs=[INTRO],
-        raw_html=maths_html(rows),
-        markdown=maths_markdown(rows),
+        raw_html=f"<p>{html.escape(on_page)}</p>{maths_html(rows)}",
+        markdown=f"{INTRO.format(where=', below it')}\n\n{maths_markdown(rows)}",
     )

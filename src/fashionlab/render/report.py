@@ -146,9 +146,9 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
                      "workers worked through the run's tasks on the same cores, so each took "
                      "longer than it would alone.")  # fmt: skip
     if trained:
-        where = ("as measured when the study was computed, which the cache restored"
-                 if results.restored else "within the stages above")  # fmt: skip
-        notes.append(f"Training alone, {where}: {', '.join(trained)}.")
+        when = ", as measured when the study was computed (the cache restored it)"
+        notes.append(f"Of these, training itself took{when if results.restored else ''}: "
+                     f"{', '.join(trained)}.")  # fmt: skip
     sections.append(Section("timings", "Time of each stage",
                             table=Table(["stage", "time"], stages), paragraphs=notes))  # fmt: skip
     versions = [[k, v] for k, v in results.versions.items()]

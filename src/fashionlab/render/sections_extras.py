@@ -95,7 +95,7 @@ def atlas_section(results: Results) -> Section:
     if outcomes:
         paragraphs.append(
             f"The network (the same architecture as Q5.1's) is ahead of 100-step logistic "
-            f"regression on {outcomes['win']} pairs, level on {outcomes['tie']} (a difference of "
+            f"regression on {outcomes['win']} pairs, tied on {outcomes['tie']} (a difference of "
             f"less than one validation image) and behind on {outcomes['loss']}. "
             f"{undecidable_leads(extras)} of these differences are of {UNDECIDABLE_LEAD} "
             f"validation images or fewer, which McNemar's exact test could not call significant "
@@ -137,7 +137,7 @@ def _extremes(ranked: list[AtlasPair]) -> str:
             f"({pair_name(top.classes)}{with_near}) and the lowest "
             f"{pct(bottom.logreg_val_accuracy, bottom.n_val)} ({pair_name(bottom.classes)}, next "
             f"{pair_name(ranked[1].classes)} at {pct(ranked[1].logreg_val_accuracy, ranked[1].n_val)}, "
-            f"whose 95% intervals {overlap}; two pairs are scored on different images, so no paired "
+            f"whose 95% intervals {overlap}; the two pairs are scored on different images, so no paired "
             "test ranks them).")  # fmt: skip
 
 
