@@ -254,9 +254,12 @@ def test_softmax_help_says_it_runs_every_epoch_from_zero_weights() -> None:
 def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Path) -> None:
     """Ignored, as the XDG specification says, but a user who set it meant something by it."""
     env = {**os.environ, "XDG_CACHE_HOME": "relcache", "HOME": str(tmp_path / "home")}
+    empty = tmp_path / "no-data"  # a folder that exists ("/nonexistent" did on some machines only)
+    empty.mkdir()
     done = subprocess.run([sys.executable, "-m", "fashionlab", "data", "--no-verify", "--json",
-                           "--data-dir", "/nonexistent"], cwd=tmp_path, env=env,
+                           "--data-dir", str(empty)], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and "is missing" in done.stderr, done.stderr
     said = [line for line in done.stderr.splitlines() if "ignoring $XDG_CACHE_HOME" in line]
     home = tmp_path / "home" / ".cache" / "fashionlab"
     assert said == [f"fashionlab data: ignoring $XDG_CACHE_HOME='relcache': not an absolute path "
