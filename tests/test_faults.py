@@ -111,6 +111,17 @@ def test_kerass_numpy_backend_cannot_train_and_is_refused_before_any_work(data_d
     assert done.stdout == ""
 
 
+def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(data_dir) -> None:
+    """A new user's reading: softmax printed nothing for over two minutes into a log, where nn
+    and logreg print their epochs and steps; a Ctrl-C there is now also heard between epochs."""
+    done = fashionlab("softmax", "--epochs", "3", "--data-dir", str(data_dir), "--no-verify")
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^ {6}softmax epoch 3/3 \(100%\) loss \d", done.stderr, re.M), done.stderr
+    stopped = fashionlab("softmax", "--epochs", "3", "--data-dir", str(data_dir), "--no-verify",
+                         env={"FASHIONLAB_FAULT": "signal:SIGINT@network epoch:1"})  # fmt: skip
+    assert stopped.returncode == 130 and stopped.stdout == "", stopped.stderr
+
+
 def test_an_empty_keras_backend_means_unset(data_dir, tmp_path) -> None:
     # stopped by the testing hook once stage 1 began: the check had passed
     done = fashionlab("run", "--no-notebook", "--data-dir", str(data_dir), "--no-verify",

@@ -170,8 +170,8 @@ def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: 
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
-    result, _ = tenclass.ten_classes(data, seed, epochs)
     progress = progress or LogProgress()
+    result, _ = tenclass.ten_classes(data, seed, epochs, progress)
     if plot is not None:
         from .render import heatmaps
 

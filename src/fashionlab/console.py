@@ -12,7 +12,8 @@ signal handler runs, at a place chosen by the test rather than by timing. ``POIN
 * ``stage:N``: once stage N's line is printed (``Console.stage(N, ...)``);
 * ``UNIT:N``: at the first progress tick of ``UNIT`` with N or more done, after those N
   finished: ``pair:5`` (atlas pairs), ``epoch:2``, ``t-SNE:100``, ``grid run:1``, ``step:10``,
-  ``sweep:3`` (a sweep's finished tasks).
+  ``sweep:3`` (a sweep's finished tasks), ``softmax epoch:1`` and ``network epoch:1`` (softmax's
+  two models).
 
 It fires once per command. A malformed value is a usage error (exit status 2) naming the variable.
 """
@@ -33,7 +34,18 @@ from . import critical
 from .errors import INTERRUPTED, UsageError
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
-FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step", "sweep")
+FAULT_POINTS = (
+    "stage",
+    "pair",
+    "network",
+    "epoch",
+    "t-SNE",
+    "grid run",
+    "step",
+    "sweep",
+    "softmax epoch",
+    "network epoch",
+)  # the last two: softmax's
 
 
 class Flag:
