@@ -247,6 +247,8 @@ def test_the_page_loads_cleanly_and_fits_the_width(
         wide = tab.eval_on_selector_all(".scroll", "s => s.map(e => e.clientWidth)")
         assert max(wide) <= width
         assert tab.evaluate(MARKED_AS_SHRUNK_OR_NOT)
+        shade = "getComputedStyle(document.querySelector('pre')).backgroundImage"
+        assert tab.evaluate(shade).count("radial-gradient") == 2  # code that scrolls shows it does
         tab.screenshot(path=tmp_path / f"page_{width}.png")
         tab.screenshot(path=tmp_path / f"page_{width}_full.png", full_page=True)
         tab.emulate_media(media="print")

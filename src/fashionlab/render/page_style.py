@@ -30,14 +30,17 @@ radial-gradient(farthest-side at 0 50%,#0003,#0000) left/12px 100% no-repeat scr
 radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat scroll}
 table{border-collapse:collapse;font-size:.93rem}
 th,td{border:1px solid #dde2ea;padding:4px 10px;text-align:left;vertical-align:top}
-th{background:#f1f3f7}pre{background:#f6f8fa;padding:12px;overflow-x:auto;max-width:100%;
-font-size:.8rem;line-height:1.25}nav ol{columns:2}a{color:#2457b5}
+th{background:#f1f3f7}pre{padding:12px;overflow-x:auto;max-width:100%;font-size:.8rem;
+line-height:1.25;background:linear-gradient(90deg,#f6f8fa 30%,#f6f8fa00) left/32px 100% no-repeat
+local,linear-gradient(270deg,#f6f8fa 30%,#f6f8fa00) right/32px 100% no-repeat local,
+radial-gradient(farthest-side at 0 50%,#0003,#0000) left/12px 100% no-repeat scroll,
+radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat scroll,#f6f8fa}nav ol{columns:2}a{color:#2457b5}
 @media (max-width:600px){main{padding:14px 12px 40px}h1{font-size:1.45rem}nav ol{columns:1;
 padding-left:1.4em}th,td{padding:3px 6px}}
 @media print{body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0;
 min-height:0}nav{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
 figure img{max-height:8.5in;border:0}figcaption::after{content:none}.scroll{overflow:visible;background:none}
-a{color:#000;text-decoration:none}
+a{color:#000;text-decoration:none}pre{white-space:pre-wrap;background:#f6f8fa}
 .meta,figcaption,blockquote,.run,th{color:#000;background:none}}
 """
 
