@@ -107,7 +107,7 @@ def test_converged_weights_match_scikit_learn_unpenalised() -> None:
     true_theta = np.array([0.5, 1.0, -2.0, 0.7, 0.0])
     y = (rng.uniform(size=2000) < sigmoid(bias_trick(X) @ true_theta)).astype(int).reshape(-1, 1)
     Xb = bias_trick(X)
-    theta, _ = fit_to_convergence(Xb, y, Xb, y, max_steps=20_000, patience=500, tol=0.0)
+    theta = fit_to_convergence(Xb, y, Xb, y, max_steps=20_000, patience=500, tol=0.0).theta
     oracle = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(X, y.ravel())
     expected = np.concatenate([oracle.intercept_, oracle.coef_.ravel()])
     np.testing.assert_allclose(theta.ravel(), expected, atol=2e-3)  # computed in float32
@@ -173,8 +173,8 @@ def test_pullover_coat_converged_beats_100_steps(real_data) -> None:
 
     run = run_pair(real_data.df_train, ("Pullover", "Coat"), converge=True)
     split = real_data.pair(("Pullover", "Coat"))
-    assert run.converged_theta is not None
-    converged = score(run.converged_theta, split.X_val, split.y_val)
+    assert run.converged is not None
+    converged = score(run.converged.theta, split.X_val, split.y_val)
     assert converged > run.final("val_accuracy") + 0.02
     assert converged >= 0.86
 
@@ -365,28 +365,53 @@ def test_the_fit_to_convergence_checks_what_it_is_given() -> None:
         binary_cross_entropy_derivative(Xb, Y_SMALL, np.float64(0))
 
 
-def test_the_fit_to_convergence_keeps_the_weights_that_keras_early_stopping_rule_keeps() -> None:
+@pytest.mark.parametrize(("tol", "patience"), [(1e-3, 5), (1e-4, 50), (0.0, 3), (1e-2, 2)])
+def test_the_fit_to_convergence_keeps_what_keras_early_stopping_keeps(tol, patience) -> None:
     """The report said "its validation loss was lowest after 382 steps"; the fit keeps the last
     step that brought the loss more than ``tol`` below its best so far, as Keras's EarlyStopping
-    with min_delta does, and a later step was lower by less (the numbers review)."""
+    with min_delta does, and a later step may be lower by less (the numbers review). The oracle
+    is Keras's own callback, fed the descent's validation losses step by step."""
+    from fashionlab.models.convergence import nesterov_path
+    from fashionlab.models.neural import keras_module
+
     X = bias_trick(np.random.default_rng(3).normal(size=(120, 6)))
     noise = 0.3 * np.random.default_rng(4).normal(size=(120, 1))
     y = X[:, 1:3].sum(axis=1, keepdims=True) + noise > 0
     X_train, y_train, X_val, y_val = X[:80], y[:80].astype(float), X[80:], y[80:].astype(float)
+    path = list(nesterov_path(X_train, y_train, X_val, y_val, max_steps=300))
 
-    def val_loss(steps: int) -> float:  # tol = -1: every step counts as a fall, so the last is kept
-        theta, kept = fit_to_convergence(X_train, y_train, X_val, y_val, max_steps=steps, tol=-1.0)
-        assert kept == steps
-        return binary_cross_entropy(y_val, sigmoid(X_val @ theta))
+    class Model:  # what EarlyStopping asks of a model: its weights, here the step they are after
+        stop_training, step, restored = False, 0, None
 
-    tol, patience = 1e-3, 5
-    losses = [val_loss(k) for k in range(1, 200)]
-    best, kept = np.inf, 0  # Keras's rule, step by step, as the oracle
-    for step, value in enumerate(losses, start=1):
-        if value < best - tol:
-            best, kept = value, step
-        elif step - kept >= patience:
+        def get_weights(self) -> list[int]:
+            return [self.step]
+
+        def set_weights(self, weights: list[int]) -> None:
+            self.restored = weights[0]
+
+    keras = keras_module()
+    callback = keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=tol, patience=patience,
+                                             restore_best_weights=True)  # fmt: skip
+    model = Model()
+    callback.set_model(model)
+    callback.on_train_begin()
+    for epoch, (_, val_loss) in enumerate(path):
+        model.step = epoch + 1
+        callback.on_epoch_end(epoch, {"val_loss": val_loss})
+        if model.stop_training:
             break
-    _, returned = fit_to_convergence(X_train, y_train, X_val, y_val, patience=patience, tol=tol)
-    assert returned == kept
-    assert min(losses[:step]) < losses[kept - 1], "a later step is lower: not simply the lowest"
+    callback.on_train_end()
+    fit = fit_to_convergence(X_train, y_train, X_val, y_val, max_steps=300, patience=patience,
+                             tol=tol)  # fmt: skip
+    assert (fit.steps, fit.steps_run) == (model.restored, model.step)
+    np.testing.assert_array_equal(fit.theta, path[fit.steps - 1][0].astype(np.float64))
+    if tol == 1e-3:  # a later step is lower by less than tol: the kept one is not the lowest
+        assert min(loss for _, loss in path[: fit.steps_run]) < path[fit.steps - 1][1]
+
+
+def test_the_fit_to_convergence_refuses_a_tolerance_keras_would_read_otherwise() -> None:
+    """Keras keeps abs(min_delta): a negative tol meant something else here; NaN kept step 0."""
+    Xb = bias_trick(X_SMALL)
+    for tol in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="tol must be a finite number >= 0, got"):
+            fit_to_convergence(Xb, Y_SMALL, Xb, Y_SMALL, tol=tol)

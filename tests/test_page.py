@@ -319,6 +319,11 @@ def test_a_tapped_figure_on_a_phone_shows_at_its_own_size_and_scrolls_inside_its
         image.tap()
         assert image.evaluate("i => i.offsetWidth") == attribute
         assert "Tap it again" in image.evaluate(caption)
+        tab.emulate_media(media="print")  # on paper: no hint, the figure whole, tables wrapped
+        assert image.evaluate(caption) == "none" and image.evaluate("i => i.offsetWidth") <= 390
+        short = "document.querySelector('td.short')"
+        assert tab.evaluate(f"getComputedStyle({short}).whiteSpace") == "normal"
+        tab.emulate_media(media="screen")
         overflow = tab.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert overflow[0] <= overflow[1], "the page scrolls sideways, not the figure"
         image.tap()

@@ -74,7 +74,7 @@ def test_the_run_gathers_the_dask_work_it_started_and_sends_none_again(report: P
     assert sum(total for _, total, _, _ in batches) == started[0]
     assert results["timings"]["shared_cores"] is True
     page = (report / "report.md").read_text()
-    said = "The stages from logistic regression to beyond the assignment ran while the Dask workers"
+    said = 'The stages from "logistic regression" to "beyond the assignment" ran while the Dask'
     assert said in page and "| training: " not in page  # its stages named, not numbered
     assert re.search(r"Of these, training itself took: logreg Trouser vs Ankle boot \d", page)
     assert "training took" in page and page.count("(while Dask workers ran other tasks") == 3
@@ -295,3 +295,16 @@ def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
     assert found["network"] == {k: results["network"][k] for k in scores}
     assert found["logreg"][1]["val_accuracy"] == 0.8229166666666666  # the assignment's, exactly
     assert found["network"]["heldout_accuracy"] is None  # it trained on the held-out rows
+
+
+def test_make_results_table_refuses_an_older_runs_file_in_one_line(results: dict, tmp_path) -> None:
+    """The commits' review: a schema-5 results.json ended in a traceback (missing 'patience'), and
+    one saying schema_version 99 was read."""
+    for version in (5, 99):
+        old = tmp_path / f"results_{version}.json"
+        old.write_text(json.dumps({**results, "schema_version": version}))
+        done = subprocess.run([sys.executable, "-m", "fashionlab.render.readme_table", str(old)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.stderr.strip() == (f"{old}: schema_version {version}, but this fashionlab reads "
+                                       f"{results['schema_version']}; run `make run` to write it again")  # fmt: skip

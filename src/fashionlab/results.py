@@ -6,6 +6,7 @@ rendered markup is stored. Three accuracies are kept apart everywhere:
 - ``val_accuracy``: the assignment's validation rows (the last 20 % of a shuffled pair);
 - ``heldout_accuracy``: the assignment's 20 % "test" split; ``None`` for a model trained on it;
 - ``official_test_accuracy``: the official test images of the pair (or of all classes).
+
 ``to_json`` and ``from_json`` read and write ``results.json``; ``schema`` derives its JSON Schema.
 """
 
@@ -62,9 +63,10 @@ class Converged:
     """Logistic regression trained until the validation loss stops improving."""
 
     steps: int  # the kept weights': the last step to lower the val loss by more than tol
+    steps_run: int  # where it stopped: patience steps later, or at max_steps
     max_steps: int
-    patience: int  # it stopped once this many steps in a row had not; Keras's min_delta:
-    tol: float
+    patience: int  # it stopped once this many steps in a row had not
+    tol: float  # Keras's min_delta
     val_accuracy: float
     heldout_accuracy: float
     official_test_accuracy: float
@@ -262,14 +264,12 @@ class Results:
 
     @property
     def restored(self) -> bool:
-        """Whether this run was served from the cache: its only stage is the restore, and its
-        models' times are those measured when the study was computed."""
+        """Served from the cache: its only stage is the restore, its models' times from before."""
         return RESTORED in self.timings.get("stages", {})
 
     @property
     def hard_pair(self) -> LogregResult:
-        """Logistic regression on the pair the network learns (the assignment's Pullover vs Coat):
-        the pair of Q3, Q4.2 and Q5.1."""
+        """Logistic regression on the network's pair, Q3's, Q4.2's and Q5.1's Pullover vs Coat."""
         return self.pair(self.network.classes)
 
     def pair(self, classes: Pair) -> LogregResult:

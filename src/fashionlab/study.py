@@ -73,10 +73,10 @@ def logreg_result(
                     official_test=official, converge=True)  # fmt: skip
     val = run.history["val_accuracy"]
     ok = run.diverged_at_step is None
-    theta_c = run.converged_theta
-    assert theta_c is not None and run.converged_steps is not None
+    assert run.converged is not None
+    theta_c = run.converged.theta
     converged = Converged(
-        steps=run.converged_steps, max_steps=CONVERGENCE_MAX_STEPS,
+        steps=run.converged.steps, steps_run=run.converged.steps_run, max_steps=CONVERGENCE_MAX_STEPS,
         patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL,
         val_accuracy=score(theta_c, split.X_val, split.y_val),
         heldout_accuracy=score(theta_c, split.X_heldout, split.y_heldout),
@@ -172,12 +172,10 @@ def compute(
             logreg, converged_thetas = [], {}
             for classes in config.pairs:
                 result, run = logreg_result(data, config, classes, mapped)
-                assert run.converged_theta is not None  # run_split(converge=True) fits it
+                assert run.converged is not None  # run_split(converge=True) fits it
                 logreg.append(result)
-                artifacts.thetas[classes], converged_thetas[classes] = (
-                    run.theta,
-                    run.converged_theta,
-                )
+                artifacts.thetas[classes] = run.theta
+                converged_thetas[classes] = run.converged.theta
                 models[f"logreg {classes[0]} vs {classes[1]}"] = run.seconds
             grid = rate_grid.rate_grid(
                 config.pairs, session, data_dir=config.data_dir, verify=config.verify,

@@ -26,7 +26,7 @@ from ..config import (
     STEPS,
 )  # fmt: skip
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
-from ..models.convergence import fit_to_convergence
+from ..models.convergence import EarlyStopped, fit_to_convergence
 from ..models.logistic import StepCallback, descend, paired, probability, share_right
 from ..results import PairSettings
 
@@ -42,8 +42,7 @@ class PairRun(PairSettings):
     heldout_accuracy: float | None
     seconds: float
     official_test_accuracy: float | None = None
-    converged_theta: np.ndarray | None = None
-    converged_steps: int | None = None
+    converged: EarlyStopped | None = None  # trained longer, when asked
 
     def final(self, key: str) -> float:
         return self.history[key][-1]
@@ -104,7 +103,7 @@ def run_split(
     if official_test is not None and ok:
         run.official_test_accuracy = score(fit.theta, *official_test)
     if converge:
-        run.converged_theta, run.converged_steps = fit_to_convergence(
+        run.converged = fit_to_convergence(
             X_train, split.y_train, X_val, split.y_val, max_steps=CONVERGENCE_MAX_STEPS,
             patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL,
         )  # fmt: skip

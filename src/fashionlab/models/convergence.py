@@ -1,16 +1,30 @@
 """Logistic regression trained past the assignment's 100 steps, until its validation loss stops
 improving: the same loss and gradient (eqs. 8-9) as ``logistic``, with Nesterov's acceleration.
+
+``nesterov_path`` is the descent, step by step; ``fit_to_convergence`` walks it with Keras's
+EarlyStopping rule (``min_delta=tol``, ``patience``, ``restore_best_weights=True``).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import NamedTuple
 
 import numpy as np
 
 from ..checks import check_count
 from ..config import CONVERGENCE_MAX_STEPS, CONVERGENCE_PATIENCE, CONVERGENCE_TOL
 from .logistic import bce_gradient, check_rows, loss, sigmoid
+
+
+class EarlyStopped(NamedTuple):
+    """What the fit keeps: the weights (float64) of the last step that brought the validation loss
+    more than ``tol`` below its best so far, that step, and the step at which it stopped."""
+
+    theta: np.ndarray
+    steps: int
+    steps_run: int
 
 
 def fit_to_convergence(
@@ -22,21 +36,37 @@ def fit_to_convergence(
     max_steps: int = CONVERGENCE_MAX_STEPS,
     patience: int = CONVERGENCE_PATIENCE,
     tol: float = CONVERGENCE_TOL,
-) -> tuple[np.ndarray, int]:
-    """Unpenalised logistic regression run until the validation loss stops improving: by more
-    than ``tol`` within ``patience`` steps, or for ``max_steps``.
-
-    Nesterov-accelerated gradient descent on the same loss and gradient (eqs. 8-9), with step
-    size 1/L from the Lipschitz bound L = ||X||_2^2 / (4n). Inputs carry the bias column already.
-    Returns the theta (float64) of the last step that brought the validation loss more than
-    ``tol`` below its best so far, and that step, as Keras's EarlyStopping(min_delta=tol) keeps
-    them: a later step a little lower still (by less than ``tol``) is not kept.
+) -> EarlyStopped:
+    """Unpenalised logistic regression run until the validation loss has not fallen more than
+    ``tol`` below its best for ``patience`` steps, or for ``max_steps``; inputs carry the bias
+    column. A later step a little lower still (by less than ``tol``) is not kept, as in Keras.
 
     It runs in float32: each step is two memory-bound passes over X, so half the bytes is half the
     time (measured 0.55 s against 1.1 s on Pullover vs Coat, with the same steps and scores).
     """
     check_count("max_steps", max_steps)
     check_count("patience", patience)
+    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
+    best_theta, best_loss, best_step, step = None, math.inf, 0, 0
+    for step, (theta, val_loss) in enumerate(
+        nesterov_path(X_train, y_train, X_val, y_val, max_steps=max_steps), start=1
+    ):
+        if val_loss < best_loss - tol:
+            best_theta, best_loss, best_step = theta, val_loss, step
+        elif step - best_step >= patience:
+            break
+    kept = best_theta if best_theta is not None else np.zeros((X_train.shape[1], 1))
+    return EarlyStopped(kept.astype(np.float64), best_step, step)
+
+
+def nesterov_path(
+    X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, *,
+    max_steps: int,
+) -> Iterator[tuple[np.ndarray, float]]:  # fmt: skip
+    """Nesterov-accelerated gradient descent from theta = 0 on eqs. 8-9, step size 1/L from the
+    Lipschitz bound L = ||X||_2^2 / (4n), in float32: after each step, theta and the loss on the
+    validation rows."""
     check_rows(X_train, y_train, "X_train and y_train")
     check_rows(X_val, y_val, "X_val and y_val")
     X_train, y_train, X_val, y_val = (
@@ -46,18 +76,12 @@ def fit_to_convergence(
     step_size = nesterov_step_size(X_train)
     theta: np.ndarray = np.zeros((X_train.shape[1], 1), dtype=np.float32)
     momentum_point = theta
-    best_theta, best_loss, best_step = theta, math.inf, 0
     for step in range(1, max_steps + 1):
         h = sigmoid(X_train @ momentum_point)
         previous = theta
         theta = momentum_point - step_size * bce_gradient(X_train, y_train, h)
         momentum_point = theta + (step - 1) / (step + 2) * (theta - previous)
-        val_loss = loss(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
-        if val_loss < best_loss - tol:
-            best_theta, best_loss, best_step = theta, val_loss, step
-        elif step - best_step >= patience:
-            break
-    return best_theta.astype(np.float64), best_step
+        yield theta, loss(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
 
 
 def nesterov_step_size(X_train: np.ndarray) -> float:

@@ -28,6 +28,9 @@ def stopping(c: Converged) -> str:
     """How the longer fit stopped, by Keras's EarlyStopping rule with ``min_delta``: the weights
     kept are the last that lowered the validation loss by more than ``tol``, which a later step
     may still undercut by less."""
+    if c.steps == 0:
+        return (f"early-stopped: no step brought its validation loss down by more than {c.tol:g}, "
+                "so it kept its starting weights")  # fmt: skip
     if c.steps >= c.max_steps:
         return (f"stopped at the cap of {plural(c.max_steps, 'step')}: on separable data the loss "
                 "keeps falling as the weights grow")  # fmt: skip
@@ -35,9 +38,9 @@ def stopping(c: Converged) -> str:
             f"loss more than {c.tol:g} below its best so far, and stops once {c.patience} steps "
             f"in a row bring no such fall; here it kept the weights after "
             f"{plural(c.steps, 'step')}")  # fmt: skip
-    if c.steps + c.patience > c.max_steps:
+    if c.steps_run >= c.max_steps:
         return f"{rule} and ran on to the cap of {c.max_steps:,}"
-    return f"{rule} and stopped after {c.steps + c.patience:,}"
+    return f"{rule} and stopped after {c.steps_run:,}"
 
 
 def _longer_verdict(results: Results, run: LogregResult) -> str:

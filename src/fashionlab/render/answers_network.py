@@ -140,7 +140,8 @@ def _held_together(ps: list[float]) -> str:
         return ""
     kept = holm_rejections(ps)
     return (f", taken alone; held together to a family-wise {ALPHA:.0%} with Holm's method, "
-            f"{kept} of these {len(ps)} stay{'s' if kept == 1 else ''} significant")  # fmt: skip
+            f"{'all' if kept == len(ps) else kept} of these {len(ps)} stay{'s' if kept == 1 else ''} "
+            "significant")  # fmt: skip
 
 
 def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:

@@ -33,7 +33,7 @@ def _write_cells(axes: Axes, texts: np.ndarray, dark: np.ndarray, **style: objec
         axes.text(j, i, text, ha="center", va="center", color=colour, **style)  # type: ignore[arg-type]
 
 
-def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy (%)") -> Figure:
+def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy") -> Figure:
     """A symmetric 10x10 map of a per-pair score in percent, as the tables; the diagonal blank."""
     figure, axes = axes_figure(7.6, 6.4)
     low = float(np.nanmin(matrix))

@@ -118,7 +118,7 @@ _SCRIPT = """
   canvas.addEventListener("pointermove", point);
   canvas.addEventListener("pointerdown", point);
   canvas.addEventListener("pointerleave", function (event) {  // a finger lifted "leaves": keep its tip
-    if (event.pointerType === "mouse" && hovered >= 0) hide();
+    if (event.pointerType !== "touch" && hovered >= 0) hide();
   });
   Array.prototype.forEach.call(root.querySelectorAll("button[data-class]"), function (button) {
     button.addEventListener("click", function () {

@@ -39,15 +39,17 @@ radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat
 padding-left:1.4em}th,td{padding:3px 6px}}
 @media print{body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0;
 min-height:0}nav{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
-figure img{max-height:8.5in;border:0}figcaption::after{content:none}.scroll{overflow:visible;background:none}
+figure img{max-height:8.5in;border:0}figure figcaption::after,figure.shrunk figcaption::after,
+figure.zoomed figcaption::after{content:none}figure.zoomed{overflow:visible}
+figure.zoomed img{max-width:100%}td.short{white-space:normal}.scroll{overflow:visible;background:none}
 a{color:#000;text-decoration:none}pre{white-space:pre-wrap;background:#f6f8fa}
 .meta,figcaption,blockquote,.run,th{color:#000;background:none}}
 """
 
 # a figure shrunk to the page's width (a phone's) is shown at its own size, scrolling sideways in
 # its box, when tapped; "shrunk" is measured on load and on each resize
-ZOOM_SCRIPT = ('function mark(){document.querySelectorAll("figure>img").forEach(i=>i.parentElement.'
+ZOOM_SCRIPT = ('(()=>{function mark(){document.querySelectorAll("figure>img").forEach(i=>i.parentElement.'
          'classList.toggle("shrunk",i.offsetWidth<+i.getAttribute("width")||i.parentElement.'
          'classList.contains("zoomed")))}addEventListener("load",mark);addEventListener("resize",'
          'mark);addEventListener("click",e=>{if(e.target.matches("figure.shrunk>img"))'
-         'e.target.parentElement.classList.toggle("zoomed")})')  # fmt: skip
+         'e.target.parentElement.classList.toggle("zoomed")})})()')  # fmt: skip

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..results import Results, from_json
+from ..results import SCHEMA_VERSION, Results, from_json
 from .answers_network import paired_sentence, seed_spread
 from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
@@ -53,7 +53,15 @@ def headline(results: Results) -> list[str]:
 
 def main(argv: list[str] | None = None) -> None:
     path = Path((argv or sys.argv[1:] or ["report/results.json"])[0])
-    results = from_json(Results, json.loads(path.read_text()))
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        sys.exit(f"{path}: cannot be read as JSON ({exc}); run `make run` to write it")
+    found = data.get("schema_version") if isinstance(data, dict) else None
+    if found != SCHEMA_VERSION:  # an older run's file lacks fields this code reads
+        sys.exit(f"{path}: schema_version {found!r}, but this fashionlab reads "
+                 f"{SCHEMA_VERSION}; run `make run` to write it again")  # fmt: skip
+    results = from_json(Results, data)
     print("\n".join([markdown_table(results_table(results)), "", *headline(results)]))
 
 

@@ -142,13 +142,13 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     trained = [f"{k} {v:.2f} s" for k, v in results.timings.get("models", {}).items()]
     notes = []
     if results.timings.get("shared_cores") and not results.restored and len(stages) > 2:
-        notes.append(f"The stages from {stages[2][0]} to {stages[-1][0]} ran while the Dask "
+        notes.append(f"The stages from \"{stages[2][0]}\" to \"{stages[-1][0]}\" ran while the Dask "
                      "workers worked through the run's tasks on the same cores, so each took "
                      "longer than it would alone.")  # fmt: skip
     if trained:
-        when = ", as measured when the study was computed (the cache restored it)"
-        notes.append(f"Of these, training itself took{when if results.restored else ''}: "
-                     f"{', '.join(trained)}.")  # fmt: skip
+        lead = ("Restored from the cache: training took, when the study was computed"
+                if results.restored else "Of these, training itself took")  # fmt: skip
+        notes.append(f"{lead}: {', '.join(trained)}.")
     sections.append(Section("timings", "Time of each stage",
                             table=Table(["stage", "time"], stages), paragraphs=notes))  # fmt: skip
     versions = [[k, v] for k, v in results.versions.items()]

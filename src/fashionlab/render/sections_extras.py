@@ -184,7 +184,7 @@ def _region(centre: list[float]) -> str:
     """Where on the 28 x 28 image a weighted centre lies, in words: in which third of its rows and
     of its columns (pixel k spans k - 0.5 to k + 0.5, so the thirds meet at 8.83 and 18.17)."""
     row, column = centre
-    if np.isnan(row):
+    if np.isnan(row) or np.isnan(column):
         return "nowhere"
     low, high = 28 / 3 - 0.5, 27.5 - 28 / 3
     vertical = "top" if row < low else "bottom" if row > high else "middle"
