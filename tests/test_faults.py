@@ -117,6 +117,11 @@ def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(data_dir)
     done = fashionlab("softmax", "--epochs", "3", "--data-dir", str(data_dir), "--no-verify")
     assert done.returncode == 0, done.stderr
     assert re.search(r"^ {6}softmax epoch 3/3 \(100%\) loss \d", done.stderr, re.M), done.stderr
+    lines = done.stdout.splitlines()  # the per-class table is softmax regression's, and says so
+    assert lines[0].startswith("softmax regression (3 epochs): official test accuracy 0.")
+    assert re.match(r"784-100-10 network \(stopped after epoch \d+ of at most 30, ", lines[1])
+    assert lines[2] == "softmax regression on the official test images, per class:"
+    assert len(lines) == 13 and lines[3].startswith("  T-shirt/top  precision ")
     stopped = fashionlab("softmax", "--epochs", "3", "--data-dir", str(data_dir), "--no-verify",
                          env={"FASHIONLAB_FAULT": "signal:SIGINT@network epoch:1"})  # fmt: skip
     assert stopped.returncode == 130 and stopped.stdout == "", stopped.stderr
@@ -677,6 +682,12 @@ def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_di
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(r"kept the weights of epoch [12] \(the lowest validation loss\)", lines[-3])
+    # logistic regression's validation accuracy beside the network's, not after its test score
+    assert re.fullmatch(
+        r"Pullover vs Coat: validation accuracy 0\.\d{4} \(100-step logistic "
+        r"regression: 0\.\d{4}\), official test 0\.\d{4}, in [\d.]+ s",
+        lines[-2],
+    )
     assert lines[-1] == f"figures added to {tmp_path / 'p'}"
     assert fashionlab("nn", "--epochs", "2", "--data-dir", str(data_dir), "--no-verify",
                       "--json").stdout.startswith("{")  # fmt: skip

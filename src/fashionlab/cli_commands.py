@@ -112,9 +112,9 @@ def cmd_nn(args: argparse.Namespace) -> None:
     run, best = record["epochs_run"], record["best_epoch"]
     stopped = f"stopped after epoch {run} of {args.epochs}, " if run < args.epochs else ""
     out(f"{stopped}kept the weights of epoch {best} (the lowest validation loss)")
-    out(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f}, "
-        f"official test {record['official_test_accuracy']:.4f} (logistic regression, 100 steps: "
-        f"{record['logreg_val_accuracy']:.4f}) in {record['seconds']:.1f} s")  # fmt: skip
+    out(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f} "
+        f"(100-step logistic regression: {record['logreg_val_accuracy']:.4f}), official test "
+        f"{record['official_test_accuracy']:.4f}, in {record['seconds']:.1f} s")  # fmt: skip
     _wrote_figures(args)
 
 
@@ -176,8 +176,13 @@ def cmd_softmax(args: argparse.Namespace) -> None:
     if args.json:
         print_json(to_json(result))
         return
-    out(f"softmax regression: official test accuracy {result.official_test_accuracy:.4f}")
-    out(f"784-100-10 network: official test accuracy {result.network_official_test_accuracy:.4f}")
+    cap = int(result.network_settings["epochs"])
+    out(f"softmax regression ({result.epochs} epochs): official test accuracy "
+        f"{result.official_test_accuracy:.4f}")  # fmt: skip
+    out(f"784-100-10 network (stopped after epoch {result.network_epochs} of at most {cap}, the "
+        f"weights of its lowest validation loss kept): official test accuracy "
+        f"{result.network_official_test_accuracy:.4f}")  # fmt: skip
+    out("softmax regression on the official test images, per class:")
     for name, p, r in zip(CLASS_NAMES, result.precision, result.recall, strict=True):
         out(f"  {name:<12} precision {p:.3f}  recall {r:.3f}")
     _wrote_figures(args)

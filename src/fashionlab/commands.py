@@ -175,7 +175,8 @@ def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: 
     if plot is not None:
         from .render import heatmaps
 
-        confusion = heatmaps.confusion_matrix(np.array(result.confusion), "Softmax regression")
+        confusion = heatmaps.confusion_matrix(np.array(result.confusion),
+                                              "Softmax regression: official test set")  # fmt: skip
         _save(plot, {"softmax_confusion": confusion}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return result
