@@ -187,3 +187,11 @@ def test_the_atlas_figures_read_like_the_atlas_table() -> None:
     assert len(labels) == 5
     for left, right in zip(labels, labels[1:], strict=False):
         assert left.get_window_extent().x1 + 10 < right.get_window_extent().x0
+
+
+def test_the_pca_figure_reads_in_components_and_percent_as_its_legend() -> None:
+    """A figure review: its axis read 0.2 and 10^1 beside a legend of 80.1%."""
+    ratio = np.full(784, 1 / 784)
+    axes = plots.explained_variance(ratio).axes[0]
+    assert [label.get_text() for label in axes.get_xticklabels()] == ["1", "10", "50", "100", "784"]
+    assert axes.yaxis.get_major_formatter()(0.8, 0) == "80%"

@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from ..config import PCA_COMPONENTS
 from ..data.datasets import CLASS_NAMES
@@ -156,6 +156,10 @@ def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     axes.scatter([mark], [kept], color=VAL_COLOUR, zorder=3, label=f"{mark} components: {kept:.1%}")
     axes.set(xscale="log", ylim=(0, 1.02), xlabel="number of principal components (log scale)",
              ylabel="share of variance kept", title="PCA of the standardised training images")  # fmt: skip
+    axes.set_xticks(
+        [1, 10, mark, 100, len(ratio)], [str(k) for k in (1, 10, mark, 100, len(ratio))]
+    )
+    axes.yaxis.set_major_formatter(PercentFormatter(1.0))  # as its legend: 80.1%
     axes.grid(alpha=0.3, which="both")
     axes.legend(loc="lower right")
     return figure
