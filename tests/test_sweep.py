@@ -747,6 +747,7 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
                      0.1) for rate in rates]  # fmt: skip
     figure = accuracy_figure(rows)
     axes = figure.axes[0]
+    assert axes.get_title() == "Logistic regression, Pullover vs Coat"  # the model named too
     figure.draw_without_rendering()
     assert list(axes.get_xticks()) == list(rates)  # every rate keeps its tick
     labels = axes.get_xticklabels()

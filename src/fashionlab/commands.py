@@ -61,11 +61,9 @@ def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir
         from .render import plots
         from .render.format import pair_name
 
-        _save(
-            plot,
-            {f"logreg_{slug(pair)}": plots.learning_curves(run.history, title=pair_name(pair))},
-            progress,
-        )
+        title = f"Logistic regression, {pair_name(pair)} (learning rate {learning_rate:g})"
+        curves = plots.learning_curves(run.history, title=title)
+        _save(plot, {f"logreg_{slug(pair)}": curves}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return run
 

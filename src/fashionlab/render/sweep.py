@@ -86,7 +86,7 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
         _label_rates(figure, axes, swept)
     axes.set_xlabel("learning rate")
     axes.set_ylabel("validation accuracy (mean; band: seeds' range)")
-    axes.set_title(" vs ".join(rows[0].classes))
+    axes.set_title(f"{_model_name(rows)}, {' vs '.join(rows[0].classes)}")
     axes.legend(fontsize="small")
     return figure
 
@@ -124,8 +124,12 @@ def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
     axes.set_xticklabels([f"{rate:g}\n{length}" for rate, length in settings], fontsize="small")
     axes.set_xlabel(f"learning rate / {_length_name(rows)}")
     axes.set_ylabel("validation accuracy (dots: seeds; bar: mean)")
-    axes.set_title(f"{' vs '.join(rows[0].classes)}: spread over seeds")
+    axes.set_title(f"{_model_name(rows)}, {' vs '.join(rows[0].classes)}: spread over seeds")
     return figure
+
+
+def _model_name(rows: Sequence[SweepRow]) -> str:
+    return "Logistic regression" if rows[0].model == "logreg" else "Network"
 
 
 def by_pair(rows: Sequence[SweepRow]) -> dict[tuple[str, str], list[SweepRow]]:
