@@ -75,7 +75,7 @@ def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
     figure.colorbar(shown, ax=axes, format=PercentFormatter(1.0), label="share of the true class (errors)")  # fmt: skip
     texts = np.vectorize(_percent, otypes=[str])(shares)
     _write_cells(axes, texts, ~diagonal & (np.nan_to_num(shares) > top * 0.6), fontsize=7.5)
-    _class_axes(axes, f"{title}\n(each row sums to 100 %; diagonal in green = recall)", "predicted class", "true class")  # fmt: skip
+    _class_axes(axes, f"{title}\n(each row sums to 100%; diagonal in green = recall)", "predicted class", "true class")  # fmt: skip
     return figure
 
 
