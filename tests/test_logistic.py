@@ -404,6 +404,7 @@ def test_the_fit_to_convergence_keeps_what_keras_early_stopping_keeps(tol, patie
     fit = fit_to_convergence(X_train, y_train, X_val, y_val, max_steps=300, patience=patience,
                              tol=tol)  # fmt: skip
     assert (fit.steps, fit.steps_run) == (model.restored, model.step)
+    assert (fit.max_steps, fit.patience, fit.tol) == (300, patience, tol)  # the rule it ran by
     np.testing.assert_array_equal(fit.theta, path[fit.steps - 1][0].astype(np.float64))
     if tol == 1e-3:  # a later step is lower by less than tol: the kept one is not the lowest
         assert min(loss for _, loss in path[: fit.steps_run]) < path[fit.steps - 1][1]
@@ -412,6 +413,9 @@ def test_the_fit_to_convergence_keeps_what_keras_early_stopping_keeps(tol, patie
 def test_the_fit_to_convergence_refuses_a_tolerance_keras_would_read_otherwise() -> None:
     """Keras keeps abs(min_delta): a negative tol meant something else here; NaN kept step 0."""
     Xb = bias_trick(X_SMALL)
-    for tol in (-1.0, float("nan"), float("inf")):
+    for tol in (-1.0, float("nan"), float("inf"), True):
         with pytest.raises(ValueError, match="tol must be a finite number >= 0, got"):
             fit_to_convergence(Xb, Y_SMALL, Xb, Y_SMALL, tol=tol)
+    assert fit_to_convergence(Xb, Y_SMALL, Xb, Y_SMALL, tol=np.float32(1e-3)).tol == pytest.approx(
+        1e-3
+    )

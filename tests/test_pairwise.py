@@ -77,10 +77,10 @@ def test_convergence_on_every_pair_at_once_is_each_pairs_convergence(frame) -> N
     for i, pair in enumerate(PAIRS):
         split = pair_split(frame, pair)
         X_train, X_val = bias_trick(split.X_train), bias_trick(split.X_val)
-        alone, alone_steps, _ = fit_to_convergence(X_train, split.y_train, X_val, split.y_val,
-                                                   max_steps=300, patience=10, tol=1e-4)  # fmt: skip
-        assert steps[i] == alone_steps  # each pair stops on its own, where it stops alone
-        np.testing.assert_allclose(thetas[i], alone.ravel(), rtol=0, atol=1e-4)  # float32
+        alone = fit_to_convergence(X_train, split.y_train, X_val, split.y_val, max_steps=300,
+                                   patience=10, tol=1e-4)  # fmt: skip
+        assert steps[i] == alone.steps  # each pair stops on its own, where it stops alone
+        np.testing.assert_allclose(thetas[i], alone.theta.ravel(), rtol=0, atol=1e-4)  # float32
     assert len(set(steps)) == len(PAIRS) and max(steps) < 300  # own stops, before the cap
 
 

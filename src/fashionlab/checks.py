@@ -1,7 +1,7 @@
 """The library's argument rules, one wording each: a count is an integer (Python's or numpy's,
 never a bool) of at least some value; a rate is a finite number above 0; images and labels pair
-up row by row; binary labels are 0 and 1; pixels are finite real numbers. Each error names the arguments and echoes the values. (The CLI checks its flags
-itself, naming the flag.)
+up row by row; binary labels are 0 and 1; pixels are finite real numbers. Each error names the
+arguments and echoes the values. (The CLI checks its flags itself, naming the flag.)
 """
 
 from __future__ import annotations

@@ -34,18 +34,8 @@ from . import critical
 from .errors import INTERRUPTED, UsageError
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
-FAULT_POINTS = (
-    "stage",
-    "pair",
-    "network",
-    "epoch",
-    "t-SNE",
-    "grid run",
-    "step",
-    "sweep",
-    "softmax epoch",
-    "network epoch",
-)  # the last two: softmax's
+FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step", "sweep",
+                "softmax epoch", "network epoch")  # fmt: skip
 
 
 class Flag:

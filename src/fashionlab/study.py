@@ -35,9 +35,6 @@ from .artifacts import Artifacts
 from .cache import versions
 from .config import (
     ALL_PAIRS,
-    CONVERGENCE_MAX_STEPS,
-    CONVERGENCE_PATIENCE,
-    CONVERGENCE_TOL,
     INTERACTIVE_POINTS,
     Config,
     NetworkSettings,
@@ -73,11 +70,12 @@ def logreg_result(
                     official_test=official, converge=True)  # fmt: skip
     val = run.history["val_accuracy"]
     ok = run.diverged_at_step is None
-    assert run.converged is not None
-    theta_c = run.converged.theta
+    fit = run.converged
+    assert fit is not None
+    theta_c = fit.theta
     converged = Converged(
-        steps=run.converged.steps, steps_run=run.converged.steps_run, max_steps=CONVERGENCE_MAX_STEPS,
-        patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL,
+        steps=fit.steps, steps_run=fit.steps_run, max_steps=fit.max_steps, patience=fit.patience,
+        tol=fit.tol,
         val_accuracy=score(theta_c, split.X_val, split.y_val),
         heldout_accuracy=score(theta_c, split.X_heldout, split.y_heldout),
         official_test_accuracy=score(theta_c, *official),

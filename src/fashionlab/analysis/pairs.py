@@ -17,14 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config import (
-    CONVERGENCE_MAX_STEPS,
-    CONVERGENCE_PATIENCE,
-    CONVERGENCE_TOL,
-    LEARNING_RATE,
-    SHUFFLE_SEED,
-    STEPS,
-)  # fmt: skip
+from ..config import LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
 from ..models.convergence import EarlyStopped, fit_to_convergence
 from ..models.logistic import StepCallback, descend, paired, probability, share_right
@@ -103,10 +96,7 @@ def run_split(
     if official_test is not None and ok:
         run.official_test_accuracy = score(fit.theta, *official_test)
     if converge:
-        run.converged = fit_to_convergence(
-            X_train, split.y_train, X_val, split.y_val, max_steps=CONVERGENCE_MAX_STEPS,
-            patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL,
-        )  # fmt: skip
+        run.converged = fit_to_convergence(X_train, split.y_train, X_val, split.y_val)
     return run
 
 

@@ -8,6 +8,7 @@ EarlyStopping rule (``min_delta=tol``, ``patience``, ``restore_best_weights=True
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -20,11 +21,15 @@ from .logistic import bce_gradient, check_rows, loss, sigmoid
 
 class EarlyStopped(NamedTuple):
     """What the fit keeps: the weights (float64) of the last step that brought the validation loss
-    more than ``tol`` below its best so far, that step, and the step at which it stopped."""
+    more than ``tol`` below its best so far, that step, the step at which it stopped, and the rule
+    it stopped by."""
 
     theta: np.ndarray
     steps: int
     steps_run: int
+    max_steps: int
+    patience: int
+    tol: float
 
 
 def fit_to_convergence(
@@ -46,7 +51,7 @@ def fit_to_convergence(
     """
     check_count("max_steps", max_steps)
     check_count("patience", patience)
-    if not (isinstance(tol, (int, float)) and math.isfinite(tol) and tol >= 0):
+    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not 0 <= tol < math.inf:
         raise ValueError(f"tol must be a finite number >= 0, got {tol!r}")
     best_theta, best_loss, best_step, step = None, math.inf, 0, 0
     for step, (theta, val_loss) in enumerate(
@@ -57,7 +62,7 @@ def fit_to_convergence(
         elif step - best_step >= patience:
             break
     kept = best_theta if best_theta is not None else np.zeros((X_train.shape[1], 1))
-    return EarlyStopped(kept.astype(np.float64), best_step, step)
+    return EarlyStopped(kept.astype(np.float64), best_step, step, max_steps, patience, float(tol))
 
 
 def nesterov_path(

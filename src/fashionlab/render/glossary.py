@@ -34,8 +34,9 @@ GLOSSARY = [
     ("logistic regression trained longer (\"converged\" in results.json)",
      "the same model trained again from zero weights, for longer and by a faster method: "
      "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
-     f"most {CONVERGENCE_MAX_STEPS:,} steps ({ATLAS_STEPS_TO_CONVERGE} in the atlas). It keeps the weights of the last step that brought "
-     f"the validation loss more than {CONVERGENCE_TOL:g} below its best so far, and stops once "
+     f"most {CONVERGENCE_MAX_STEPS:,} steps ({ATLAS_STEPS_TO_CONVERGE} in the atlas). It keeps the "
+     "weights of the last step that brought the validation loss more than "
+     f"{CONVERGENCE_TOL:g} below its best so far, and stops once "
      f"{CONVERGENCE_PATIENCE} steps in a row bring no such fall (Keras's EarlyStopping rule with "
      "min_delta; early stopping, not a proof of convergence). Those rows "
      "choose its stopping point, so its validation score is slightly optimistic; its held-out "

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..analysis.metrics import error_count
 from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
@@ -77,10 +78,10 @@ def _same_count_note(results: Results) -> list[str]:
     looks like a copied number (2,163 of 2,400 right on each, at the first run)."""
     hard, compared = results.hard_pair, results.comparison
     val, heldout = compared.fair_network_val_accuracy, compared.fair_network_heldout_accuracy
-    same = hard.n_val == hard.n_heldout and round(val * hard.n_val) == round(heldout * hard.n_val)
-    if not same:
+    wrong = error_count(val, hard.n_val)
+    if hard.n_val != hard.n_heldout or wrong != error_count(heldout, hard.n_heldout):
         return []
-    right = round(val * hard.n_val)
+    right = hard.n_val - wrong
     return [f"In the table below, the network on the same {count(hard.n_train)} rows gets "
             f"{count(right)} of {count(hard.n_val)} right on the validation rows and on the "
             "held-out rows alike: the same count on two different sets of images."]  # fmt: skip

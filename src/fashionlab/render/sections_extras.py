@@ -107,7 +107,8 @@ def atlas_section(results: Results) -> Section:
         )
     table = Table(
         ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
-         f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)", "network: validation (95% CI)",
+         f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)",
+         "network: validation (95% CI)",
          "steps to 95% of final", "network vs logreg, in validation images (tests: see text)"],
         [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
           interval(r.logreg_converged_val_accuracy, r.n_val),
@@ -137,8 +138,8 @@ def _extremes(ranked: list[AtlasPair]) -> str:
             f"({pair_name(top.classes)}{with_near}) and the lowest "
             f"{pct(bottom.logreg_val_accuracy, bottom.n_val)} ({pair_name(bottom.classes)}, next "
             f"{pair_name(ranked[1].classes)} at {pct(ranked[1].logreg_val_accuracy, ranked[1].n_val)}, "
-            f"whose 95% intervals {overlap}; the two pairs are scored on different images, so no paired "
-            "test ranks them).")  # fmt: skip
+            f"whose 95% intervals {overlap}; the two pairs are scored on different images, so no "
+            "paired test ranks them).")  # fmt: skip
 
 
 def _settings_note(results: Results, extras: Extras) -> str:
