@@ -23,18 +23,17 @@ figure.shrunk img{cursor:zoom-in}figure.shrunk figcaption::after{content:" Tap t
 "enlarge it."}figure.zoomed{overflow-x:auto}figure.zoomed img{max-width:none;cursor:zoom-out}
 figure.zoomed figcaption{position:sticky;left:0}td.short{white-space:nowrap}
 figure.zoomed figcaption::after{content:" Tap it again to fit it to the screen."}
-.scroll{overflow-x:auto;max-width:100%;margin:1em 0;background:
-linear-gradient(90deg,#fff 30%,#fff0) left/32px 100% no-repeat local,
-linear-gradient(270deg,#fff 30%,#fff0) right/32px 100% no-repeat local,
+.scroll,pre{overflow-x:auto;max-width:100%;background:
+linear-gradient(90deg,var(--cover) 30%,#0000) left/32px 100% no-repeat local,
+linear-gradient(270deg,var(--cover) 30%,#0000) right/32px 100% no-repeat local,
 radial-gradient(farthest-side at 0 50%,#0003,#0000) left/12px 100% no-repeat scroll,
-radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat scroll}
+radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat scroll,
+var(--cover)}
+.scroll{--cover:#fff;margin:1em 0}
 table{border-collapse:collapse;font-size:.93rem}
 th,td{border:1px solid #dde2ea;padding:4px 10px;text-align:left;vertical-align:top}
-th{background:#f1f3f7}pre{padding:12px;overflow-x:auto;max-width:100%;font-size:.8rem;
-line-height:1.25;background:linear-gradient(90deg,#f6f8fa 30%,#f6f8fa00) left/32px 100% no-repeat
-local,linear-gradient(270deg,#f6f8fa 30%,#f6f8fa00) right/32px 100% no-repeat local,
-radial-gradient(farthest-side at 0 50%,#0003,#0000) left/12px 100% no-repeat scroll,
-radial-gradient(farthest-side at 100% 50%,#0003,#0000) right/12px 100% no-repeat scroll,#f6f8fa}nav ol{columns:2}a{color:#2457b5}
+th{background:#f1f3f7}pre{--cover:#f6f8fa;padding:12px;font-size:.8rem;line-height:1.25}
+nav ol{columns:2}a{color:#2457b5}
 @media (max-width:600px){main{padding:14px 12px 40px}h1{font-size:1.45rem}nav ol{columns:1;
 padding-left:1.4em}th,td{padding:3px 6px}}
 @media print{body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0;
@@ -48,8 +47,8 @@ a{color:#000;text-decoration:none}pre{white-space:pre-wrap;background:#f6f8fa}
 
 # a figure shrunk to the page's width (a phone's) is shown at its own size, scrolling sideways in
 # its box, when tapped; "shrunk" is measured on load and on each resize
-ZOOM_SCRIPT = ('(()=>{function mark(){document.querySelectorAll("figure>img").forEach(i=>i.parentElement.'
-         'classList.toggle("shrunk",i.offsetWidth<+i.getAttribute("width")||i.parentElement.'
-         'classList.contains("zoomed")))}addEventListener("load",mark);addEventListener("resize",'
-         'mark);addEventListener("click",e=>{if(e.target.matches("figure.shrunk>img"))'
-         'e.target.parentElement.classList.toggle("zoomed")})})()')  # fmt: skip
+ZOOM_SCRIPT = ('(()=>{function mark(){document.querySelectorAll("figure>img").forEach(i=>'
+               'i.parentElement.classList.toggle("shrunk",i.offsetWidth<+i.getAttribute("width")'
+               '||i.parentElement.classList.contains("zoomed")))}addEventListener("load",mark);'
+               'addEventListener("resize",mark);addEventListener("click",e=>{if(e.target.matches('
+               '"figure.shrunk>img"))e.target.parentElement.classList.toggle("zoomed")})})()')  # fmt: skip
