@@ -265,3 +265,32 @@ def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Pa
     assert said == [f"fashionlab data: ignoring $XDG_CACHE_HOME='relcache': not an absolute path "
                     f"(the XDG specification); the cache is {home}"], done.stderr  # fmt: skip
     assert not (tmp_path / "relcache").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"schema_version": 6, "logreg": [', "cannot be read as JSON"),  # cut off while written
+        ("[1, 2]", "schema_version None"),
+        ("{}", "schema_version None"),
+        (None, "not a results.json that fashionlab wrote (results: missing field"),  # by hand
+    ],
+)
+def test_make_results_table_refuses_a_file_it_cannot_use_in_one_line(
+    tmp_path, capsys, text, said
+) -> None:
+    """``make results-table`` on a damaged or hand-written results.json: one line naming the file
+    and what to do, exit status 2 as the CLI's usage errors (1 and a traceback before). Its exit
+    through the real program is tested in test_report.py."""
+    from fashionlab.render import readme_table
+    from fashionlab.results import SCHEMA_VERSION
+
+    path = tmp_path / "results.json"
+    path.write_text(text if text is not None else f'{{"schema_version": {SCHEMA_VERSION}}}')
+    with pytest.raises(SystemExit) as stopped:
+        readme_table.main([str(path)])
+    out, err = capsys.readouterr()
+    lines = err.splitlines()
+    assert (stopped.value.code, out, len(lines)) == (2, "", 1), err
+    assert lines[0].startswith(f"{path}: ") and said in lines[0]
+    assert lines[0].endswith("run `make run` to write it" + ("" if "JSON" in said else " again"))

@@ -305,6 +305,6 @@ def test_make_results_table_refuses_an_older_runs_file_in_one_line(results: dict
         old.write_text(json.dumps({**results, "schema_version": version}))
         done = subprocess.run([sys.executable, "-m", "fashionlab.render.readme_table", str(old)],
                               capture_output=True, text=True, timeout=120)  # fmt: skip
-        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.strip() == (f"{old}: schema_version {version}, but this fashionlab reads "
                                        f"{results['schema_version']}; run `make run` to write it again")  # fmt: skip

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ..results import SCHEMA_VERSION, Results, from_json
 from .answers_network import paired_sentence, seed_spread
@@ -52,17 +53,28 @@ def headline(results: Results) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Print the table; a file it cannot use is one line on stderr and exit status 2, as a usage
+    error of the CLI is."""
     path = Path((argv or sys.argv[1:] or ["report/results.json"])[0])
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        sys.exit(f"{path}: cannot be read as JSON ({exc}); run `make run` to write it")
+        _refuse(f"{path}: cannot be read as JSON ({exc}); run `make run` to write it")
     found = data.get("schema_version") if isinstance(data, dict) else None
     if found != SCHEMA_VERSION:  # an older run's file lacks fields this code reads
-        sys.exit(f"{path}: schema_version {found!r}, but this fashionlab reads "
-                 f"{SCHEMA_VERSION}; run `make run` to write it again")  # fmt: skip
-    results = from_json(Results, data)
+        _refuse(f"{path}: schema_version {found!r}, but this fashionlab reads "
+                f"{SCHEMA_VERSION}; run `make run` to write it again")  # fmt: skip
+    try:
+        results = from_json(Results, data)
+    except ValueError as exc:  # a field missing or of the wrong type: written by hand, or damaged
+        _refuse(f"{path}: not a results.json that fashionlab wrote ({exc}); run `make run` to "
+                "write it again")  # fmt: skip
     print("\n".join([markdown_table(results_table(results)), "", *headline(results)]))
+
+
+def _refuse(message: str) -> NoReturn:
+    print(message, file=sys.stderr)
+    sys.exit(2)
 
 
 if __name__ == "__main__":
