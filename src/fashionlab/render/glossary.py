@@ -14,7 +14,8 @@ from ..config import (
 GLOSSARY = [
     ("validation accuracy (val_accuracy)",
      "the share correct on the assignment's validation rows: the last 20 % of the shuffled pair "
-     "(2,400 images). The network's early stopping chose its epoch on these rows. For logistic "
+     "(2,400 images). The network's early stopping chose its epoch on these rows, and on Pullover "
+     "vs Coat the network's settings were chosen on them too (docs/network.md). For logistic "
      "regression it is the value the assignment's loop logs at its last step, which scores the "
      "weights before that step's update; its held-out and official test scores use the final "
      "weights."),
@@ -46,8 +47,9 @@ GLOSSARY = [
      "images like these) that are consistent with the count measured, for a model fixed before "
      "it was scored. It is centred too high for a score on the rows that chose something about "
      "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
-     "longer-trained logistic regression; the best cell of the learning-rate grid), and it is "
-     "the uncertainty of one accuracy, not of the gap between two: McNemar's test judges those."),
+     "longer-trained logistic regression; the settings of Q5.1's network; the best cell of the "
+     "learning-rate grid), and it is the uncertainty of one accuracy, not of the gap between two: "
+     "McNemar's exact test judges those (two-sided, as every test in this report)."),
 ]  # fmt: skip
 
 

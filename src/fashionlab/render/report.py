@@ -118,8 +118,8 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     glossary = Section("glossary", "Terms used in this report", raw_html=glossary_html(),
                        markdown=glossary_markdown())  # fmt: skip
     read = ("Validation is, for logistic regression, the loop's last log (before its last "
-            "update), and for the network a score on the rows that chose its stopping epoch, so "
-            "slightly optimistic; held-out and official test score the final weights (see Terms "
+            "update), and for the network a score on the rows that chose its stopping epoch (and, on "
+            "Pullover vs Coat, its settings), so optimistic; held-out and official test score the final weights (see Terms "
             "used in this report, just below).")  # fmt: skip
     at_a_glance = Section("results", "Results at a glance", paragraphs=[read],
                           table=results_table(results))  # fmt: skip
