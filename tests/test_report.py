@@ -165,6 +165,35 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
     assert "the network trains on the training and held-out rows" in text
 
 
+def test_the_atlas_ranks_and_compares_only_with_a_test_or_says_why_not(
+    report: Path, results: dict
+) -> None:
+    """The statistician's review: the two lowest pairs were ranked by whether their intervals
+    overlap (not a test), the network's lead was given against 100 steps only, and the atlas's
+    network was set against Q5.1's own run, whose settings were chosen on those rows."""
+    from scipy import stats
+
+    text = " ".join((report / "report.md").read_text().split())
+    atlas = results["extras"]["atlas"]
+    lowest, second = atlas[0], atlas[1]  # hardest first
+    right = [round(r["logreg_val_accuracy"] * r["n_val"]) for r in (lowest, second)]
+    table = [[right[0], lowest["n_val"] - right[0]], [right[1], second["n_val"] - right[1]]]
+    p = stats.fisher_exact(table).pvalue
+    assert f"{abs(right[1] - right[0])} images more right: Fisher's exact test" in text
+    assert f"gives p = {p:.3f}, so" in text and "intervals overlap" not in text
+    counts = {"win": 0, "tie": 0, "loss": 0}
+    for pair in atlas:
+        n = pair["n_val"]
+        network = round(pair["nn_val_accuracy"] * n)
+        longer = round(pair["logreg_converged_val_accuracy"] * n)
+        counts["win" if network > longer else "loss" if network < longer else "tie"] += 1
+    assert (f"Against logistic regression trained longer the network is ahead on {counts['win']} "
+            f"pairs, tied on {counts['tie']} and behind on {counts['loss']}") in text  # fmt: skip
+    seeds = results["comparison"]["seed_val_accuracies"]
+    mean = sum(seeds) / len(seeds)
+    assert f"against the mean of Q5.1's {len(seeds)} seeds, {100 * mean:.2f}%" in text
+
+
 def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
     text = (report / "report.md").read_text()
     from fashionlab.analysis.metrics import share_text

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..results import SCHEMA_VERSION, Results, from_json
-from .answers_network import paired_sentence, seed_spread
+from .answers_network import paired_sentence
+from .answers_seeds import seed_spread
 from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
 from .report import results_table
-from .sections_extras import atlas_outcomes, undecidable_leads
+from .sections_atlas import atlas_outcomes, undecidable_leads
 
 
 def headline(results: Results) -> list[str]:

@@ -1,0 +1,63 @@
+"""Q5.1's network over seeds: their spread, and where the single Keras run falls in it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..analysis.metrics import error_count, mean_sd, prediction_interval
+from ..results import Comparison
+from .format import count, pct
+
+
+def seed_spread(compared: Comparison) -> str:
+    """The network over seeds: mean ± sample sd of its validation and official test accuracy."""
+    val_mean, val_sd = mean_sd(compared.seed_val_accuracies)
+    test_mean, test_sd = mean_sd(compared.seed_official_test_accuracies)
+    return (f"{pct(val_mean)} ± {100 * val_sd:.2f} points validation and {pct(test_mean)} ± "
+            f"{100 * test_sd:.2f} points official test accuracy")  # fmt: skip
+
+
+def keras_run_among_seeds(keras: float, compared: Comparison, n: int) -> str:
+    """Where the single Keras run's official test accuracy falls among the seeds', compared in
+    rows right of ``n`` (Keras reports a float32, the seeds a float64), with what may put it there,
+    and against the range one more seed would fall in, with that range's assumptions."""
+    seeds = compared.seed_official_test_accuracies
+    errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
+    if min(spread) <= errors <= max(spread):
+        return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls "
+                f"within the range of these seeds ({pct(min(seeds), n)} to "
+                f"{pct(max(seeds), n)}).")  # fmt: skip
+    side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
+                            else ("lower", "at least", min(seeds)))  # fmt: skip
+    low, high = prediction_interval(seeds)
+    inside = "inside" if low <= keras <= high else "outside"
+    mean = mean_sd(seeds)[0]
+    return (f"The single Keras run above scores {side} on the official test images than every one "
+            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). A given run of "
+            f"{len(seeds) + 1} alike ends {side} than the other {len(seeds)} by chance one time in "
+            f"{len(seeds) + 1}; its settings were chosen for their validation accuracy at seed 0, "
+            f"{_selection_favours(compared)}; and these seeds come from another program. So this "
+            f"does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
+            f"network, and the seeds' mean, {pct(mean)}, is the better estimate of what these "
+            f"settings reach. A 95% t prediction interval for one more seed's official test "
+            f"accuracy in that program, assuming the seeds' accuracies spread roughly normally, "
+            f"is {pct(low)} to {pct(high)}, and the Keras run is {inside} it. The seeds share one "
+            f"split and the same {count(n)} test images, so this spread is training randomness "
+            f"only (initial weights and batch order); the test images' own sampling error, a "
+            f"standard error of about {100 * math.sqrt(mean * (1 - mean) / n):.2f} points at this "
+            "accuracy, comes on top.")  # fmt: skip
+
+
+def _selection_favours(compared: Comparison) -> str:
+    """Why a run chosen on validation accuracy may also score high on the official test images:
+    over the seeds the two accuracies rise and fall together, if they do."""
+    val, test = compared.seed_val_accuracies, compared.seed_official_test_accuracies
+    r = float(np.corrcoef(val, test)[0, 1]) if np.std(val) > 0 and np.std(test) > 0 else 0.0
+    if r <= 0:
+        return "which favours a run that did well on those rows"
+    return (
+        f"which favours a run that also scores high on the test images (over the "
+        f"{len(val)} seeds, validation and official test accuracy correlate at r = {r:.2f})"
+    )

@@ -1,0 +1,202 @@
+"""The report's atlas of the 45 class pairs: its table, and what the counts over it say, each
+with its test or the reason there is none."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..analysis.metrics import (
+    ALPHA,
+    compare,
+    error_count,
+    holm_rejections,
+    largest_mcnemar_p,
+    mean_sd,
+    two_sample_p,
+)
+from ..config import ATLAS_STEPS_TO_CONVERGE
+from ..results import AtlasPair, Extras, Results
+from .format import UNDECIDABLE_LEAD, count, interval, pair_name, pct, plural, points
+from .format import p_value as p_text
+from .page import Section, Table
+
+PERFECT = 0.99
+
+
+def atlas_outcomes(extras: Extras, *, longer: bool = False) -> Counter[str]:
+    """Wins, ties and losses of the network against 100-step logistic regression, or against
+    logistic regression trained longer (tie: < 1 row)."""
+    return Counter(
+        compare(r.nn_val_accuracy,
+                r.logreg_converged_val_accuracy if longer else r.logreg_val_accuracy, r.n_val)
+        for r in extras.atlas
+        if r.nn_val_accuracy is not None
+    )  # fmt: skip
+
+
+def _lead(record: AtlasPair) -> str:
+    """'win by 12', 'loss by 1 (too few to test)', 'tie': the network against 100-step logistic
+    regression, in validation images, and whether McNemar's exact test could ever tell."""
+    if record.nn_val_accuracy is None:
+        return "-"
+    outcome = compare(record.nn_val_accuracy, record.logreg_val_accuracy, record.n_val)
+    if outcome == "tie":
+        return outcome
+    lead = _images_apart(record)
+    return f"{outcome} by {lead}" + (" (too few to test)" if lead <= UNDECIDABLE_LEAD else "")
+
+
+def _errors(record: AtlasPair) -> tuple[int, int]:
+    """The validation images 100-step logistic regression, and the network, get wrong."""
+    assert record.nn_val_accuracy is not None
+    return (error_count(record.logreg_val_accuracy, record.n_val),
+            error_count(record.nn_val_accuracy, record.n_val))  # fmt: skip
+
+
+def _images_apart(record: AtlasPair) -> int:
+    """How many validation images the network and 100-step logistic regression differ by."""
+    logreg, network = _errors(record)
+    return abs(network - logreg)
+
+
+def undecidable_leads(extras: Extras) -> int:
+    """Pairs whose network and 100-step logistic regression differ by too few validation images
+    for McNemar's exact test to tell them apart (``UNDECIDABLE_LEAD``)."""
+    return sum(_images_apart(r) <= UNDECIDABLE_LEAD for r in extras.atlas
+               if r.nn_val_accuracy is not None)  # fmt: skip
+
+
+def _surely_significant(extras: Extras) -> str:
+    """How many larger differences are significant whatever images each model gets wrong
+    (McNemar's largest p, with no error shared, below ALPHA); the others are not tested."""
+    counts = [_errors(r) for r in extras.atlas if r.nn_val_accuracy is not None]
+    larger = [(a, b) for a, b in counts if abs(a - b) > UNDECIDABLE_LEAD]
+    sure = sum(largest_mcnemar_p(a, b) < ALPHA for a, b in larger)
+    family = holm_rejections([largest_mcnemar_p(a, b) for a, b in counts])
+    return (f"Of the other {len(larger)}, {sure} are significant at p < {ALPHA:g} whatever images "
+            "each model gets wrong: McNemar's exact test gives its largest p when the two share "
+            "no error, and even that p is below the bound for them. The atlas keeps no per-image "
+            f"scores, so the other {len(larger) - sure} are not tested. The {sure} bounds are each "
+            f"for one pair alone, not adjusted; adjusted for all {len(counts)} comparisons with "
+            f"Holm's method, at least {family} stay significant.")  # fmt: skip
+
+
+def atlas_section(results: Results) -> Section:
+    extras = results.extras
+    assert extras is not None
+    ranked = extras.atlas  # hardest first
+    perfect = sum(r.logreg_val_accuracy >= PERFECT for r in ranked)
+    outcomes = atlas_outcomes(extras)
+    paragraphs = [
+        f"Q2 and Q3 asked about two pairs; here every pair is measured, at the assignment's "
+        f"settings. {_extremes(ranked)} {perfect} of {len(ranked)} pairs score 99% or more on "
+        "validation at step 100.",
+    ]
+    if outcomes:
+        paragraphs.append(
+            f"The network (the same architecture as Q5.1's) is ahead of 100-step logistic "
+            f"regression on {outcomes['win']} pairs, tied on {outcomes['tie']} (a difference of "
+            f"less than one validation image) and behind on {outcomes['loss']}. "
+            f"{undecidable_leads(extras)} of these differences are of {UNDECIDABLE_LEAD} "
+            f"validation images or fewer, which McNemar's exact test could not call significant "
+            f"whatever the rows (p ≥ {2 / 2**UNDECIDABLE_LEAD:.4f}). {_surely_significant(extras)} "
+            "The comparison also leans towards the network: the network "
+            "trains on the training and held-out rows, logistic regression on the training rows "
+            "only, and the network's validation rows also chose its early-stopping epoch (Q5.1). "
+            + _against_longer(extras)
+            + _settings_note(results, extras)
+        )
+    table = Table(
+        ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
+         f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)",
+         "network: validation (95% CI)",
+         "steps to 95% of final", "network vs logreg, in validation images (tests: see text)"],
+        [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
+          interval(r.logreg_converged_val_accuracy, r.n_val),
+          interval(r.nn_val_accuracy, r.n_val) if r.nn_val_accuracy is not None else "-",
+          str(r.steps_to_95), _lead(r)]
+         for r in ranked],
+    )  # fmt: skip
+    figures = [
+        ("atlas_logreg", f"Validation accuracy (%) of 100-step logistic regression for every "
+         f"pair, {_images_each(ranked)}; the table above gives each with its 95% interval."),
+        ("atlas_weights", "What logistic regression learned for every pair: red pixels push "
+         "towards the second class, blue towards the first."),
+    ]  # fmt: skip
+    title = f"Beyond the assignment: the separability atlas of {len(ranked)} class pairs"
+    return Section("atlas", title, paragraphs=paragraphs, figures=figures, table=table)
+
+
+def _images_each(ranked: list[AtlasPair]) -> str:
+    sizes = sorted({r.n_val for r in ranked})
+    return (f"on {count(sizes[0])} validation images each" if len(sizes) == 1
+            else f"on {count(sizes[0])} to {count(sizes[-1])} validation images")  # fmt: skip
+
+
+def _against_longer(extras: Extras) -> str:
+    """The network against logistic regression trained longer: how much of its lead over 100
+    steps is the shorter training's."""
+    longer = atlas_outcomes(extras, longer=True)
+    return (f"Against logistic regression trained longer the network is ahead on {longer['win']} "
+            f"pairs, tied on {longer['tie']} and behind on {longer['loss']}: part of its lead over "
+            "100 steps is logistic regression's shorter training (these leads are not tested).")  # fmt: skip
+
+
+def _extremes(ranked: list[AtlasPair]) -> str:
+    """The highest and lowest 100-step validation accuracies, with what ties or nearly ties them,
+    and Fisher's test of the lowest against the next: each pair has validation images of its own
+    (an unpaired test), though two pairs that share a class share some images."""
+    right = [r.n_val - error_count(r.logreg_val_accuracy, r.n_val) for r in ranked]
+    top, bottom, second = ranked[-1], ranked[0], ranked[1]
+    near = sum(right[-1] - n <= 1 for n in right[:-1])
+    with_near = f", and {plural(near, 'other pair')} within one image of it" if near else ""
+    p = two_sample_p(right[0], bottom.n_val, right[1], second.n_val)
+    shared = sorted(set(bottom.classes) & set(second.classes))
+    though = f" though both hold {shared[0]} images," if shared else ""
+    ranks = ("the lowest is significantly below it" if p < ALPHA
+             else "these images do not rank the two pairs")  # fmt: skip
+    return (f"After 100 steps the highest validation accuracy is {pct(top.logreg_val_accuracy, top.n_val)} "
+            f"({pair_name(top.classes)}{with_near}) and the lowest "
+            f"{pct(bottom.logreg_val_accuracy, bottom.n_val)} ({pair_name(bottom.classes)}; next "
+            f"{pair_name(second.classes)} at {pct(second.logreg_val_accuracy, second.n_val)}, "
+            f"{plural(abs(right[1] - right[0]), 'image')} more right: Fisher's exact test, which "
+            f"treats the two sets of validation images as independent,{though} gives "
+            f"{p_text(p)}, so {ranks}).")  # fmt: skip
+
+
+def _settings_note(results: Results, extras: Extras) -> str:
+    """Why the atlas's network may score differently from Q5.1's on the same pair."""
+    net, settings = results.network, extras.atlas_network
+    if (settings["epochs"], settings["patience"]) == (net.epochs_max, net.patience):
+        return " Its networks are trained exactly as Q5.1's."
+    same = next((r for r in extras.atlas if set(r.classes) == set(net.classes)), None)
+    here = (
+        ""
+        if same is None or same.nn_val_accuracy is None
+        else (
+            f" On {pair_name(net.classes)} that gives {pct(same.nn_val_accuracy, same.n_val)}, "
+            f"{_gap_in_seed_sds(results, same)}"
+        )
+    )
+    trained = [r.nn_epochs_run for r in extras.atlas if r.nn_epochs_run is not None]
+    capped = sum(epochs >= settings["epochs"] for epochs in trained)
+    cap, patience = plural(settings["epochs"], "epoch"), plural(settings["patience"], "epoch")
+    return (
+        f" To train {len(trained)} networks affordably, each trains for at most {cap} and stops "
+        f"after {patience} without a lower validation loss (Q5.1's network: up to "
+        f"{net.epochs_max} epochs, patience {net.patience}); {len(trained) - capped} stopped that "
+        f"way and {capped} reached the {settings['epochs']}-epoch cap.{here}"
+    )
+
+
+def _gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
+    """The atlas's network against Q5.1's seeds on the same pair (the mean, as Q5.1's own run had
+    its settings chosen on these rows), in points and in the seeds' spread."""
+    assert same.nn_val_accuracy is not None
+    mean, sd = mean_sd(results.comparison.seed_val_accuracies)
+    gap = same.nn_val_accuracy - mean
+    told = ("the shorter schedule and the seed are not told apart here" if abs(gap) <= 2 * sd
+            else "more than the seeds' spread: the shorter schedule may cost accuracy here")  # fmt: skip
+    return (f"against the mean of Q5.1's {len(results.comparison.seeds)} seeds, "
+            f"{pct(mean)} ({points(gap)} {'above' if gap > 0 else 'below'} it, "
+            f"{abs(gap) / sd:.1f} times their sample sd): {told}.")  # fmt: skip
