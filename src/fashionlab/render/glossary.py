@@ -25,7 +25,8 @@ GLOSSARY = [
      "keeps only the last 20 % apart), so it has no held-out score."),
     ("official test accuracy (official_test_accuracy)",
      "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
-     "which no model here ever sees while training."),
+     "which no model here ever sees while training (softmax regression's settings, though, were "
+     "chosen on all 10,000 official test images: see Ten classes)."),
     ("step k",
      "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
      "step k scores the weights after k - 1 updates: step 1 is all weights at zero, \"95% of "

@@ -1,0 +1,48 @@
+"""Softmax regression's settings checked without the test images: each setting of
+docs/extras.md trained on the first 90 % of the training images and scored on the last 10 %, the
+validation share that the ten-class network holds out (``VALIDATION_SHARE``). The official test
+images take no part.
+
+Prints a Markdown table, best validation accuracy first (docs/extras.md has it). Usage:
+python docs/choose_softmax.py
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from fashionlab.analysis.tenclass import VALIDATION_SHARE
+from fashionlab.data.loaded import load_data
+from fashionlab.data.preprocessing import bias_trick
+from fashionlab.models import softmax
+
+SETTINGS = [  # (learning rate, batch size, epochs): the nine rows of docs/extras.md
+    (0.5, 128, 30), (0.2, 128, 30), (1.0, 256, 30), (0.5, 64, 20), (0.2, 128, 60),
+    (0.3, 128, 50), (0.1, 64, 50), (0.2, 64, 40), (0.1, 32, 30),
+]  # fmt: skip
+
+
+def main() -> None:
+    data = load_data()
+    X, labels = bias_trick(data.train_vectors), data.train_labels
+    cut = len(X) - int(len(X) * VALIDATION_SHARE)  # Keras's validation_split keeps the last rows
+    rows = []
+    for rate, batch, epochs in SETTINGS:
+        started = time.perf_counter()
+        fitted = softmax.fit_softmax(X[:cut], labels[:cut], learning_rate=rate,
+                                     batch_size=batch, epochs=epochs, seed=0)  # fmt: skip
+        seconds = time.perf_counter() - started
+        scores = softmax.softmax(X[cut:].astype(np.float32) @ fitted.theta)
+        val = float(np.mean(softmax.predict_classes(scores) == labels[cut:]))
+        rows.append((val, rate, batch, epochs, fitted.train_accuracies[-1], seconds))
+    print(f"Trained on {cut:,} images, validated on {len(X) - cut:,}.\n")
+    print("| learning rate | batch | epochs | train acc. | validation acc. | time |")
+    print("|---|---|---|---|---|---|")
+    for val, rate, batch, epochs, train, seconds in sorted(rows, reverse=True):
+        print(f"| {rate:g} | {batch} | {epochs} | {train:.4f} | {val:.4f} | {seconds:.1f} s |")
+
+
+if __name__ == "__main__":
+    main()
