@@ -228,6 +228,9 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
                 f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
+    if wall is not None and len(results.logreg) > 1 and results.timings.get("shared_cores"):
+        wall += ("; both pairs' runs are the same amount of work, so any gap between their times "
+                 "is that load, not the pair")  # fmt: skip
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [
