@@ -674,6 +674,16 @@ def test_the_study_refuses_another_setting_than_the_assignments(setting) -> None
         setattr(Config(), *next(iter(setting.items())))
 
 
+@pytest.mark.parametrize("seeds", [(), (3,), (3, 3)])
+def test_the_study_refuses_fewer_than_two_seeds(seeds) -> None:
+    """Q5.1's spread over seeds (its mean ± sd, its interval, its figure) needs two: one seed
+    ended in mean_sd's error after the whole study had run."""
+    from fashionlab.config import Config
+
+    with pytest.raises(ValueError, match=r"seeds must hold at least 2 different seeds, got \("):
+        Config(seeds=seeds)
+
+
 def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_dir, tmp_path):
     """`nn` printed its accuracies with no word that training stopped early and restored an
     earlier epoch; `--plot` never said where the figures went."""

@@ -54,6 +54,7 @@ CASES = {
     "pair_heatmap": (lambda: heatmaps.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
     "confusion": (lambda: heatmaps.confusion_matrix(np.eye(10) * 100, "t"), 2),
     "lr_steps_grid": (lambda: heatmaps.lr_steps_grid(GRID, ["Pullover", "Coat"]), 2),
+    "seed_spread": (lambda: plots.seed_spread({"test": ([0.88, 0.89], 0.9, (0.85, 0.92))}, "t"), 1),
 }
 
 
@@ -195,3 +196,21 @@ def test_the_pca_figure_reads_in_components_and_percent_as_its_legend() -> None:
     axes = plots.explained_variance(ratio).axes[0]
     assert [label.get_text() for label in axes.get_xticklabels()] == ["1", "10", "50", "100", "784"]
     assert axes.yaxis.get_major_formatter()(0.8, 0) == "80%"
+
+
+def test_the_seed_figure_shows_each_seed_the_single_run_the_mean_and_the_interval() -> None:
+    """The statistician's review: the spread over seeds was in the text only."""
+    rows = {"official test": ([0.883, 0.885, 0.892], 0.898, (0.87, 0.905)),
+            "validation": ([0.90, 0.91, 0.905], 0.9096, (0.89, 0.92))}  # fmt: skip
+    axes = plots.seed_spread(rows, "The network over seeds").axes[0]
+    labels = [t.get_text() for t in axes.get_legend().get_texts()]
+    assert labels == ["95% prediction interval for one more seed", "mean of the seeds",
+                      "3 seeds, one program", "the single Keras run"]  # fmt: skip
+    assert [t.get_text() for t in axes.get_yticklabels()] == list(rows)
+    dots, stars = axes.collections[1::3], axes.collections[2::3]  # band, dots, star per row
+    for y, (seeds, single, (low, high)) in enumerate(rows.values()):
+        assert dots[y].get_offsets()[:, 0].tolist() == seeds
+        assert stars[y].get_offsets().tolist() == [[single, y]]
+        band = axes.collections[3 * y].get_paths()[0].vertices[:, 0]
+        assert (band.min(), band.max()) == (low, high)
+        assert axes.lines[y].get_xdata().tolist() == [np.mean(seeds)] * 2

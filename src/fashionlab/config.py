@@ -102,6 +102,8 @@ class Config:
             raise ValueError(f"the study runs the assignment's learning rate {LEARNING_RATE} for "
                              f"{STEPS} steps, got {self.learning_rate} for {self.steps}; "
                              "`fashionlab logreg` and `sweep` train other settings")  # fmt: skip
+        if len(set(self.seeds)) < 2:  # a spread over seeds needs two
+            raise ValueError(f"seeds must hold at least 2 different seeds, got {self.seeds!r}")
 
     @property
     def hard_pair(self) -> tuple[str, str]:

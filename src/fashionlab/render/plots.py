@@ -146,6 +146,31 @@ def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | No
     return _epoch_curve(history, "accuracy", "Accuracy", best_epoch, pair)
 
 
+def seed_spread(rows: Mapping[str, tuple[Sequence[float], float, tuple[float, float]]],
+                title: str) -> Figure:  # fmt: skip
+    """Accuracy over seeds, one row per set of images (name -> the seeds' accuracies, the single
+    run's, and the 95% prediction interval for one more seed): dots, a star, the seeds' mean as
+    a tick and the interval as a band, each named in the legend."""
+    figure, axes = axes_figure(PAGE_WIDTH_IN * 0.75, 1.0 + 0.6 * len(rows))
+    for y, (seeds, single, (low, high)) in enumerate(rows.values()):
+        first = y == 0  # one legend entry for each kind of mark
+        axes.fill_betweenx([y - 0.3, y + 0.3], low, high, color=TRAIN_COLOUR, alpha=0.15, lw=0,
+                           label="95% prediction interval for one more seed" if first else None)  # fmt: skip
+        axes.plot([np.mean(seeds)] * 2, [y - 0.3, y + 0.3], color=TRAIN_COLOUR, lw=2,
+                  label="mean of the seeds" if first else None)  # fmt: skip
+        axes.scatter(seeds, [y] * len(seeds), color=TRAIN_COLOUR, zorder=3,
+                     label=f"{len(seeds)} seeds, one program" if first else None)  # fmt: skip
+        axes.scatter([single], [y], marker="*", s=160, color=VAL_COLOUR, zorder=4,
+                     label="the single Keras run" if first else None)  # fmt: skip
+    axes.set_yticks(range(len(rows)), list(rows))
+    axes.set_ylim(-0.6, len(rows) - 0.4)
+    axes.xaxis.set_major_formatter(PercentFormatter(1.0))
+    axes.set(xlabel="accuracy", title=title)
+    axes.grid(alpha=0.3, axis="x")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=2, frameon=False)
+    return figure
+
+
 def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     """Cumulative share of variance against the number of principal components, marking ``mark``."""
     figure, axes = axes_figure(6.4, 4.2)

@@ -25,7 +25,10 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
              ("q1_image_normalised", "The same image after dividing by 255 (0-1)."),
              ("q1_grid", "The first 25 training images with their classes.")],
     "q5_1": [("nn_loss", "The network's loss per epoch; the dotted line marks the restored epoch."),
-             ("nn_accuracy", "The network's accuracy per epoch.")],
+             ("nn_accuracy", "The network's accuracy per epoch."),
+             ("nn_seeds", "The network over seeds (dots, one program) and the single Keras run "
+              "(star), with the seeds' mean and the 95% t prediction interval for one more seed "
+              "(band); the validation rows also chose each run's stopping epoch.")],
 }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from functools import partial
 import numpy as np
 from matplotlib.figure import Figure
 
+from ..analysis.metrics import prediction_interval
 from ..artifacts import Artifacts
 from ..config import CLASS_NAMES
 from ..results import AtlasPair, Results
@@ -67,6 +68,13 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     curve = (net.history, net.best_epoch, pair_name(net.classes))
     makers["nn_loss"] = partial(plots.plot_losses, *curve)
     makers["nn_accuracy"] = partial(plots.plot_accuracies, *curve)
+    compared = results.comparison
+    makers["nn_seeds"] = partial(plots.seed_spread, {
+        "official test": (compared.seed_official_test_accuracies, net.official_test_accuracy,
+                          prediction_interval(compared.seed_official_test_accuracies)),
+        "validation": (compared.seed_val_accuracies, net.val_accuracy,
+                       prediction_interval(compared.seed_val_accuracies)),
+    }, f"The network over seeds: {pair_name(net.classes)}")  # fmt: skip
     if results.extras is not None:
         makers.update(_extras(results, artifacts))
     return makers
