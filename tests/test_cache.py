@@ -7,6 +7,7 @@ import fcntl
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -182,14 +183,22 @@ def test_a_result_that_fails_its_own_check_is_used_but_not_cached(
     assert "not caching the test result" in warning and "never fits" in warning
 
 
-def test_cache_paths_of_the_wrong_type_are_repaired() -> None:
+def test_a_file_where_a_cache_folder_belongs_is_left_and_named(caplog) -> None:
+    """A hostile reading: a file where the cache keeps a folder was deleted ("replacing the
+    file"); fashionlab never writes one there, so it is someone else's and stays."""
     home = storage.cache_home()
     home.mkdir(parents=True, exist_ok=True)
-    (home / "locks").write_text("a file where a folder belongs")
-    (home / "test").write_text("a file where a namespace folder belongs")
+    (home / "test").write_text("my notes, where a namespace folder belongs")
     key = cache.key_of("test", {"x": 1})
-    assert cache.cached_json("test", key, lambda: [1]) == ([1], False)
-    assert cache.cached_json("test", key, lambda: [2]) == ([1], True)
+    with caplog.at_level(logging.WARNING):
+        assert cache.cached_json("test", key, lambda: [1]) == ([1], False)  # computed, not stored
+    assert (home / "test").read_text() == "my notes, where a namespace folder belongs"
+    assert f"{home / 'test'} is a file, not a folder; move it away" in caplog.text
+    shutil.rmtree(home / "locks")  # fashionlab's, made by the call above
+    (home / "locks").write_text("my notes, where the locks folder belongs")
+    with pytest.raises(EnvironmentFault, match=r"/locks is a file, not a folder; move it away$"):
+        locks.Lock("test", "k", "a test").acquire()
+    assert (home / "locks").read_text() == "my notes, where the locks folder belongs"
 
 
 def test_a_lock_that_is_a_folder_is_repaired() -> None:

@@ -56,16 +56,12 @@ def ignored_cache_variable() -> str | None:
 
 
 def ensure_dir(folder: Path) -> Path:
-    """``mkdir -p``, repairing a cache path that is a file where a folder belongs."""
+    """``mkdir -p``; a file or a broken link where a folder belongs is left as it is, even inside
+    fashionlab's cache (fashionlab never writes a file there, so it is someone else's), and named."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except (FileExistsError, NotADirectoryError):  # a file or a broken link where a folder goes
-        if _inside(folder, cache_home()) and folder.is_file():
-            log.warning("replacing the file %s, which stood where a cache folder belongs", folder)
-            folder.unlink()
-            folder.mkdir(parents=True, exist_ok=True)
-        else:
-            raise EnvironmentFault(_blocked(folder)) from None
+    except (FileExistsError, NotADirectoryError):
+        raise EnvironmentFault(_blocked(folder)) from None
     return folder
 
 
