@@ -273,7 +273,8 @@ def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Pa
         ('{"schema_version": 6, "logreg": [', "cannot be read as JSON"),  # cut off while written
         ("[1, 2]", "schema_version None"),
         ("{}", "schema_version None"),
-        (None, "not a results.json that fashionlab wrote (results: missing field"),  # by hand
+        (None, "not a results.json that fashionlab wrote (ValueError: results: missing field"),
+        ("[" * 100_000 + "]" * 100_000, "cannot be read as JSON"),  # nested too deep to parse
     ],
 )
 def test_make_results_table_refuses_a_file_it_cannot_use_in_one_line(
@@ -294,3 +295,35 @@ def test_make_results_table_refuses_a_file_it_cannot_use_in_one_line(
     assert (stopped.value.code, out, len(lines)) == (2, "", 1), err
     assert lines[0].startswith(f"{path}: ") and said in lines[0]
     assert lines[0].endswith("run `make run` to write it" + ("" if "JSON" in said else " again"))
+
+
+@pytest.mark.parametrize(
+    ("damage", "said"),
+    [
+        (lambda r: r["comparison"].update(fair_network_heldout_accuracy=7.5),
+         "ValueError: accuracy must be in [0, 1], got 7.5"),
+        (lambda r: r["comparison"].update(tests=[]), "KeyError: 'official test'"),
+        (lambda r: r["comparison"].update(seed_val_accuracies=[0.9]), "ValueError: values must"),
+    ],
+)  # fmt: skip
+def test_make_results_table_refuses_a_damaged_run_in_one_line(
+    tmp_path, capsys, damage, said
+) -> None:
+    """A hostile reading: a results.json of the current schema with a value no run writes ended
+    in a traceback while the table was drawn (only reading the file was guarded)."""
+    import json
+
+    from test_answers import make_results
+
+    from fashionlab.render import readme_table
+    from fashionlab.results import to_json
+
+    data = to_json(make_results())
+    damage(data)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(SystemExit) as stopped:
+        readme_table.main([str(path)])
+    out, err = capsys.readouterr()
+    assert (stopped.value.code, out, len(err.splitlines())) == (2, "", 1), err
+    assert err.startswith(f"{path}: not a results.json that fashionlab wrote ({said}")

@@ -4,6 +4,7 @@ README's results table and its headline findings, from a run's ``results.json``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     path = Path((argv or sys.argv[1:] or ["report/results.json"])[0])
     try:
         data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         _refuse(f"{path}: cannot be read as JSON ({exc}); run `make run` to write it")
     found = data.get("schema_version") if isinstance(data, dict) else None
     if found != SCHEMA_VERSION:  # an older run's file lacks fields this code reads
@@ -67,10 +68,17 @@ def main(argv: list[str] | None = None) -> None:
                 f"{SCHEMA_VERSION}; run `make run` to write it again")  # fmt: skip
     try:
         results = from_json(Results, data)
-    except ValueError as exc:  # a field missing or of the wrong type: written by hand, or damaged
-        _refuse(f"{path}: not a results.json that fashionlab wrote ({exc}); run `make run` to "
-                "write it again")  # fmt: skip
-    print("\n".join([markdown_table(results_table(results)), "", *headline(results)]))
+        text = "\n".join([markdown_table(results_table(results)), "", *headline(results)])
+    except (ValueError, KeyError, IndexError, TypeError) as exc:  # written by hand, or damaged:
+        # a field missing or mistyped, an accuracy above 1, a test or a seed missing
+        _refuse(f"{path}: not a results.json that fashionlab wrote ({type(exc).__name__}: {exc}); "
+                "run `make run` to write it again")  # fmt: skip
+    try:
+        print(text, flush=True)
+    except OSError as exc:  # stdout on a full disk (`> /dev/full`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        print(f"cannot write the table ({exc.strerror or exc})", file=sys.stderr)
+        sys.exit(1)
 
 
 def _refuse(message: str) -> NoReturn:
