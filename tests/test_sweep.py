@@ -275,6 +275,13 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
                               "Invalid time unit: abc", 2),
     "a temporary folder that is a file": ({}, {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file"},
                                           "Not a directory", 1),  # the system refused
+    # read by each worker in its own process: tracebacks there, one per memory check for spill
+    "a memory fraction that is a word": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__TARGET": "garbage"},
+                                         "distributed.worker.memory.target is 'garbage'", 2),
+    "a spill fraction that is a word": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__SPILL": "abc"},
+                                 "distributed.worker.memory.spill is 'abc'", 2),
+    "a profile interval without a unit": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "xyz"},
+                                          "distributed.worker.profile.interval is 'xyz'", 2),
 }  # fmt: skip
 
 

@@ -41,6 +41,16 @@ SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # A worker-ttl the user's Dask configuration sets is kept.
 WORKER_TTL = "30s"
 DASK_WORKER_TTL = 300.0  # seconds: Dask's own default, which fashionlab's replaces
+# Settings each worker reads in its own process, where a value Dask cannot read is a traceback on
+# the terminal, or one at every memory check (626 lines in a short sweep, which still "worked"):
+# read here first. Fractions of a worker's memory limit, then times.
+WORKER_FRACTIONS = tuple(f"distributed.worker.memory.{name}"
+                         for name in ("target", "spill", "pause", "terminate"))  # fmt: skip
+WORKER_TIMES = ("distributed.worker.memory.monitor-interval",
+                "distributed.worker.profile.interval", "distributed.worker.profile.cycle")  # fmt: skip
+FIX = (
+    "check the DASK_* environment variables and Dask's configuration (~/.config/dask, $DASK_CONFIG)"
+)
 
 
 def usable_cores() -> list[int]:
@@ -63,6 +73,7 @@ def start(n_workers: int) -> Any:
 
     from . import cores, worker_logs
 
+    check_worker_settings()
     plugins = (*cores.plugins(usable_cores(), n_workers), worker_logs.QuietHeartbeat())
     cluster = None
     held: list[logging.LogRecord] = []  # the nannies' records while it starts
@@ -94,6 +105,28 @@ def worker_ttl() -> str | float | None:
     return WORKER_TTL if parse_timedelta(configured) == DASK_WORKER_TTL else configured
 
 
+def check_worker_settings() -> None:
+    """Refuse, in one line, a worker setting of Dask's configuration that a worker could not read
+    (``WORKER_FRACTIONS``: a number from 0 to 1, or False; ``WORKER_TIMES``: a duration)."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    for key in WORKER_FRACTIONS:
+        value = dask.config.get(key, None)
+        if value is None or value is False:  # False (or unset): that threshold is off
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
+                             f"fraction from 0 to 1 or False); {FIX}")  # fmt: skip
+    for key in WORKER_TIMES:
+        value = dask.config.get(key, None)
+        try:
+            parse_timedelta(value, default="ms")
+        except (ValueError, KeyError, TypeError):
+            raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
+                             f"duration such as '10ms' or '2s'); {FIX}") from None  # fmt: skip
+
+
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:
     """The local cluster's failure to start as one line, where its cause is known: a worker that
     failed to start (``failure``, from its nanny's held record), a setting Dask could not read (a
@@ -108,8 +141,7 @@ def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | Non
         reason = str(cause)
     else:
         return None
-    line = (f"the local Dask cluster did not start ({reason}); check the DASK_* environment "
-            "variables and Dask's configuration (~/.config/dask, $DASK_CONFIG)")  # fmt: skip
+    line = f"the local Dask cluster did not start ({reason}); {FIX}"
     return (
         EnvironmentFault(line)
         if isinstance(cause, OSError) and failure is None
