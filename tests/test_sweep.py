@@ -464,6 +464,51 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
                 process.kill()
 
 
+@pytest.mark.slow
+def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path, real_data_dir):
+    """A reading of the README as a new user: the scheduler killed mid-sweep printed 75 lines of
+    tracebacks (the client's failed reconnection, then the cancelled future), exit status 1."""
+    scheduler_file = tmp_path / "scheduler.json"
+    common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    scheduler = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
+                                  *common], stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+    worker = None
+    try:
+        address = _scheduler_address(scheduler_file)
+        worker = subprocess.Popen([str(DASK), "worker", "--host", "127.0.0.1", "--nthreads", "1",
+                                   *common], stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+        argv = [sys.executable, "-m", "fashionlab", "sweep", "--classes", "Pullover", "Coat",
+                "--learning-rates", "0.01,0.02,0.03", "--steps", "300", "--seeds", "42,1",
+                "--data-dir", str(real_data_dir), "--no-verify"]  # fmt: skip
+        stderr = tmp_path / "stderr.txt"
+        with stderr.open("w") as sink:
+            sweeping = subprocess.Popen([*argv, "--scheduler", address], stdout=subprocess.PIPE,
+                                        stderr=sink, env=env, text=True)  # fmt: skip
+            deadline = time.monotonic() + 120
+            while "sweep 1/6" not in stderr.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+            scheduler.kill()
+            out, _ = sweeping.communicate(timeout=120)
+        lines = stderr.read_text().splitlines()
+        assert sweeping.returncode == 1 and out == "", lines
+        assert [line for line in lines if not line.startswith("sweep ")] == [
+            "fashionlab sweep: error: lost the connection to the Dask scheduler while the "
+            "sweep-logreg tasks ran (its process ended, or the network failed); those that "
+            "finished are cached, so the same command resumes once the scheduler is back"
+        ]
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.kill()
+                process.wait(timeout=20)
+    finished = [line for line in lines if re.fullmatch(r"sweep \d/6", line)]
+    again = subprocess.run([*argv, "--workers", "1"], capture_output=True, text=True, env=env,
+                           timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("(cached)") >= len(finished)  # resumed from what had finished
+
+
 def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     grid = tiny_grid(tiny_data_dir, seeds=(7,))
     (task,) = sweep.tasks(grid)

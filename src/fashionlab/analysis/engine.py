@@ -98,17 +98,18 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             cluster.close()
             raise
     log.info("dask client %s", client)
-    try:
-        client.subscribe_topic(lost.TOPIC, lost.say_lost_worker)
-        yield client
-    finally:
-        with contextlib.suppress(Exception):
-            client.unsubscribe_topic(lost.TOPIC)  # else closing sends an event to a closed client
-        with contextlib.suppress(Exception):
-            client.close()
-        if cluster is not None:
+    with lost.reconnection_quiet():  # until closed: closing cancels a reconnection under way
+        try:
+            client.subscribe_topic(lost.TOPIC, lost.say_lost_worker)
+            yield client
+        finally:
             with contextlib.suppress(Exception):
-                cluster.close()
+                client.unsubscribe_topic(lost.TOPIC)  # else closing sends an event to a closed one
+            with contextlib.suppress(Exception):
+                client.close()
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close()
 
 
 def _import_client() -> Any:

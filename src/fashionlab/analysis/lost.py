@@ -1,5 +1,5 @@
-"""Workers lost mid-run, as the user hears of them: a line when one goes, an error when a task
-keeps taking its workers down.
+"""Workers, or the scheduler, lost mid-run, as the user hears of them: a line when a worker goes,
+an error when a task keeps taking its workers down or the scheduler is gone.
 
 A worker can leave unexpectedly: its process killed (by the user, or by the kernel when memory
 runs out), or silent past the scheduler's ``worker-ttl`` (``local.WORKER_TTL``). Dask runs the
@@ -7,12 +7,18 @@ tasks it held again elsewhere; without a word, a sweep would seem to pause, or r
 A task whose every worker dies while running it (Dask gives up after
 ``distributed.scheduler.allowed-failures`` more tries) is an environment fault, not a bug: one
 line, exit status 1, rather than Dask's exception.
+
+A scheduler that goes (its process ended, the network between) cancels every future its client
+waits for; the client logs its failed reconnection with a traceback. That is one line too, and the
+tasks that finished are in the cache, so the same command resumes.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..errors import EnvironmentFault
@@ -20,6 +26,8 @@ from ..errors import EnvironmentFault
 log = logging.getLogger(__name__)
 
 TOPIC = "all"  # the scheduler's event topic for workers that join and leave
+SCHEDULER_LOST = "scheduler-connection-lost"  # the reason Dask gives its cancelled futures
+CLIENT_LOGGER = "distributed.client"
 
 
 def say_lost_worker(event: tuple[float, Mapping[str, Any]]) -> None:
@@ -40,9 +48,18 @@ def result(future: Any, what: str) -> Any:
     """``future.result()``; a task that took every worker that ran it down is an
     ``EnvironmentFault`` naming ``what`` ran (a task's namespace)."""
     from distributed import KilledWorker
+    from distributed.client import FutureCancelledError
 
     try:
         return future.result()
+    except FutureCancelledError as exc:
+        if SCHEDULER_LOST not in str(exc):
+            raise
+        raise EnvironmentFault(
+            f"lost the connection to the Dask scheduler while the {what} tasks ran (its process "
+            "ended, or the network failed); those that finished are cached, so the same command "
+            "resumes once the scheduler is back"
+        ) from None
     except KilledWorker as exc:
         tries = exc.allowed_failures + 1
         which = "the worker" if tries == 1 else f"each of the {tries} workers"
@@ -51,3 +68,21 @@ def result(future: Any, what: str) -> Any:
             "a crash in native code, or no heartbeat within the scheduler's worker-ttl); if "
             "memory is short, run fewer workers at once"
         ) from None
+
+
+def _not_a_failed_reconnection(record: logging.LogRecord) -> bool:
+    """A logging filter: False (drop) for the client's failed reconnection to a scheduler that
+    is gone, an ERROR carrying a closed connection or a cancelled wait (``result`` says it)."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, (OSError, asyncio.CancelledError))
+
+
+@contextlib.contextmanager
+def reconnection_quiet() -> Iterator[None]:
+    """While the block runs, the client's failed reconnections stay off the terminal."""
+    logger = logging.getLogger(CLIENT_LOGGER)
+    logger.addFilter(_not_a_failed_reconnection)
+    try:
+        yield
+    finally:
+        logger.removeFilter(_not_a_failed_reconnection)
