@@ -509,6 +509,21 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path
     assert again.stderr.count("(cached)") >= len(finished)  # resumed from what had finished
 
 
+def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_data_dir):
+    """A hostile user's reading: `run --scheduler` to nothing loaded the data and ran PCA and
+    t-SNE (20 s on the real data) before it said so; sweep and atlas said so at once."""
+    argv = ["run", "--no-extras", "--no-notebook", "--scheduler", "tcp://127.0.0.1:9", "--out",
+            str(tmp_path / "report"), "--data-dir", str(tiny_data_dir), "--no-verify"]  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert done.stderr.splitlines() == [
+        "fashionlab run: error: argument --scheduler: cannot reach 'tcp://127.0.0.1:9' ([Errno 111] "
+        "Connection refused); check the address, and that `dask scheduler` runs there"
+    ]
+    assert not (tmp_path / "report").exists()
+
+
 def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     grid = tiny_grid(tiny_data_dir, seeds=(7,))
     (task,) = sweep.tasks(grid)
