@@ -327,3 +327,12 @@ def test_make_results_table_refuses_a_damaged_run_in_one_line(
     out, err = capsys.readouterr()
     assert (stopped.value.code, out, len(err.splitlines())) == (2, "", 1), err
     assert err.startswith(f"{path}: not a results.json that fashionlab wrote ({said}")
+
+
+def test_a_data_folder_it_may_not_open_is_said_with_the_fix(sandbox, capsys) -> None:
+    """A hostile reading: 'directory is not readable' named the folder but not what to do."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["data", "--data-dir", sandbox["unreadable"]])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and len(err.splitlines()) == 1, err
+    assert "a folder this user may not open" in err and "chmod u+rx" in err
