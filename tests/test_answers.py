@@ -311,7 +311,7 @@ def test_the_glossary_defines_the_three_accuracies() -> None:
     for key in ("val_accuracy", "heldout_accuracy", "official_test_accuracy"):
         assert key in joined
     assert "trained again from zero weights" in joined and "not a proof of convergence" in joined
-    assert "two-sided, as every test in this report" in joined  # the statistician's review
+    assert "every test in this report is two-sided and exact" in joined  # the statistician's review
     assert "the settings of Q5.1's network" in joined and "(docs/network.md)" in joined
     assert section.raw_html is not None and section.raw_html.count("<dt>") == len(glossary.GLOSSARY)
     assert section.markdown is not None and section.markdown.startswith("**validation accuracy ")
@@ -356,18 +356,22 @@ def test_made_up_results_validate_against_the_schema() -> None:
 
 @pytest.mark.parametrize("keras, words", [
     (0.8990, "scores higher on the official test images than every one of these seeds (89.90% "
-             "against at most 89.00%). A given run of 4 alike ends higher than the other 3 by "
-             "chance one time in 4; its settings were chosen for their validation accuracy at seed "
-             "0, which favours a run that also scores high on the test images (over the 3 seeds, "
-             "validation and official test accuracy correlate at r = 1.00); and these seeds come "
-             "from another program. So this does not show that one program trains a better "
-             "network, and the seeds' mean, 88.50%, is the better estimate of what these settings "
-             "reach. A 95% t prediction interval for one more seed's official test accuracy in "
-             "that program, assuming the seeds' accuracies spread roughly normally, is 86.02% to "
-             "90.98%, and the Keras run is inside it. The seeds share one split and the same 2,000 "
-             "test images, so this spread is training randomness only (initial weights and batch "
-             "order); the test images' own sampling error, a standard error of about 0.71 points "
-             "at this accuracy, comes on top."),
+             "against at most 89.00%). Of 4 runs that differ only by chance, any given one is the "
+             "highest one time in 4; its settings were chosen for their validation accuracy at "
+             "seed 0, which favours a run that also scores high on the test images (over the 3 "
+             "seeds, validation and official test accuracy correlate at r = 1.00, a rough figure "
+             "from 3 points); and these seeds come from another program. So this does not show "
+             "that one program trains a better network, and the seeds' mean, 88.50%, is the "
+             "better estimate of what these settings reach in that program: give or take about "
+             "1.51 points (a normal 95% interval for the mean, from the seeds' spread and the test "
+             "images' sampling error together). A 95% t prediction interval for one more seed's "
+             "official test accuracy in that program, assuming the seeds' accuracies spread "
+             "roughly normally, is 86.02% to 90.98%, and the Keras run is inside it. The seeds "
+             "share one split and the same 2,000 test images, so this spread is training "
+             "randomness only (initial weights and batch order); the test images' own sampling "
+             "error, a standard error of about 0.71 points at this accuracy, comes on top: "
+             "together, one more seed's accuracy on new images like these has a standard "
+             "deviation of about 0.92 points."),
     (0.9200, "Keras run is outside it"),
     (0.8850, "falls within"),
     (0.8700, "scores lower on the official test images than every one of these seeds (87.00% "
@@ -392,6 +396,11 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
     assert "which favours a run that did well on those rows;" in said and "r = " not in said
     sd = 100 * math.sqrt(0.885 * 0.115 / 2000)  # the binomial standard error at the seeds' mean
     assert f"a standard error of about {sd:.2f} points" in said
+    spread = 0.005  # the seeds' sample sd: 0.89, 0.88 and 0.885
+    of_mean = 1.96 * math.hypot(100 * spread / math.sqrt(3), sd)  # the mean's 95% half-width
+    one_more = math.hypot(100 * spread * math.sqrt(1 + 1 / 3), sd)  # one more seed, new images
+    assert f"give or take about {of_mean:.2f} points" in said
+    assert f"has a standard deviation of about {one_more:.2f} points" in said
 
 
 @pytest.mark.parametrize("doc, header, tried", [
@@ -813,4 +822,4 @@ def test_the_pairs_times_are_said_to_measure_the_load_when_workers_shared_the_co
     }
     said = text(results, "q4_2")
     assert "the 100 steps took 4.24 s" in said
-    assert ("so any gap between their times is that load, not the pair" in said) is shared
+    assert ("so a gap between their times comes from the machine" in said) is shared

@@ -205,7 +205,7 @@ def test_the_seed_figure_shows_each_seed_the_single_run_the_mean_and_the_interva
     axes = plots.seed_spread(rows, "The network over seeds").axes[0]
     labels = [t.get_text() for t in axes.get_legend().get_texts()]
     assert labels == ["95% prediction interval for one more seed", "mean of the seeds",
-                      "3 seeds, one program", "the single Keras run"]  # fmt: skip
+                      "3 seeds (fashionlab's JAX trainer)", "the single Keras run"]  # fmt: skip
     assert [t.get_text() for t in axes.get_yticklabels()] == list(rows)
     dots, stars = axes.collections[1::3], axes.collections[2::3]  # band, dots, star per row
     for y, (seeds, single, (low, high)) in enumerate(rows.values()):

@@ -229,8 +229,8 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
     if wall is not None and len(results.logreg) > 1 and results.timings.get("shared_cores"):
-        wall += ("; both pairs' runs are the same amount of work, so any gap between their times "
-                 "is that load, not the pair")  # fmt: skip
+        wall += ("; both pairs' runs do the same arithmetic, so a gap between their times comes "
+                 "from the machine (its load, the order they ran in), not the pair")  # fmt: skip
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [

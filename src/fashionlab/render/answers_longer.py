@@ -61,7 +61,7 @@ def _longer_verdict(results: Results, run: LogregResult) -> str:
         )
     if abs(images) <= UNDECIDABLE_LEAD:
         return (f"{difference}, too few for McNemar's exact test to call significant whatever the "
-                f"images (p ≥ {2 / 2**abs(images):.4f}), so longer training adds little that these "
+                f"images (p ≥ {2 / 2**abs(images):g}), so longer training adds little that these "
                 "rows can show" if images else f"{difference}, so longer training adds nothing here")  # fmt: skip
     gained = run.converged.heldout_accuracy - run.heldout_accuracy
     shown = ("so the 100 steps stop short of what longer training gives" if gained > STOPPED_SHORT

@@ -72,7 +72,7 @@ def q5_1(results: Results) -> list[str]:
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) a network of the "
         f"same architecture and settings reaches {seed_spread(compared)} (mean ± sample sd). These "
-        "networks are trained together as one program in JAX, so their seeds draw other initial "
+        "networks are trained by fashionlab's own JAX trainer, not by Keras, so their seeds draw other initial "
         f"weights and batch orders than Keras's seed {net.seed}. "
         + keras_run_among_seeds(net.official_test_accuracy, compared, net.n_official_test)
     )

@@ -33,21 +33,27 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int) -> str:
                             else ("lower", "at least", min(seeds)))  # fmt: skip
     low, high = prediction_interval(seeds)
     inside = "inside" if low <= keras <= high else "outside"
-    mean = mean_sd(seeds)[0]
+    k, (mean, sd) = len(seeds), mean_sd(seeds)
+    images = mean * (1 - mean) / n  # the test images' sampling variance, binomial
+    of_mean = 1.96 * math.sqrt(sd**2 / k + images)  # a normal 95% half-width for the mean
+    one_more = math.sqrt(sd**2 * (1 + 1 / k) + images)
     return (f"The single Keras run above scores {side} on the official test images than every one "
-            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). A given run of "
-            f"{len(seeds) + 1} alike ends {side} than the other {len(seeds)} by chance one time in "
-            f"{len(seeds) + 1}; its settings were chosen for their validation accuracy at seed 0, "
+            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
+            f"that differ only by chance, any given one is the {side.replace('er', 'est')} one "
+            f"time in {k + 1}; its settings were chosen for their validation accuracy at seed 0, "
             f"{_selection_favours(compared)}; and these seeds come from another program. So this "
             f"does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
             f"network, and the seeds' mean, {pct(mean)}, is the better estimate of what these "
-            f"settings reach. A 95% t prediction interval for one more seed's official test "
-            f"accuracy in that program, assuming the seeds' accuracies spread roughly normally, "
-            f"is {pct(low)} to {pct(high)}, and the Keras run is {inside} it. The seeds share one "
-            f"split and the same {count(n)} test images, so this spread is training randomness "
-            f"only (initial weights and batch order); the test images' own sampling error, a "
-            f"standard error of about {100 * math.sqrt(mean * (1 - mean) / n):.2f} points at this "
-            "accuracy, comes on top.")  # fmt: skip
+            f"settings reach in that program: give or take about {100 * of_mean:.2f} points (a "
+            f"normal 95% interval for the mean, from the seeds' spread and the test images' "
+            f"sampling error together). A 95% t prediction interval for one more seed's official "
+            f"test accuracy in that program, assuming the seeds' accuracies spread roughly "
+            f"normally, is {pct(low)} to {pct(high)}, and the Keras run is {inside} it. The seeds "
+            f"share one split and the same {count(n)} test images, so this spread is training "
+            f"randomness only (initial weights and batch order); the test images' own sampling "
+            f"error, a standard error of about {100 * math.sqrt(images):.2f} points at this "
+            f"accuracy, comes on top: together, one more seed's accuracy on new images like these "
+            f"has a standard deviation of about {100 * one_more:.2f} points.")  # fmt: skip
 
 
 def _selection_favours(compared: Comparison) -> str:
@@ -59,5 +65,6 @@ def _selection_favours(compared: Comparison) -> str:
         return "which favours a run that did well on those rows"
     return (
         f"which favours a run that also scores high on the test images (over the "
-        f"{len(val)} seeds, validation and official test accuracy correlate at r = {r:.2f})"
+        f"{len(val)} seeds, validation and official test accuracy correlate at r = {r:.2f}, a "
+        f"rough figure from {len(val)} points)"
     )

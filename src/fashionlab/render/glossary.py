@@ -50,7 +50,13 @@ GLOSSARY = [
      "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
      "longer-trained logistic regression; the settings of Q5.1's network; the best cell of the "
      "learning-rate grid), and it is the uncertainty of one accuracy, not of the gap between two: "
-     "McNemar's exact test judges those (two-sided, as every test in this report)."),
+     "a test judges those."),
+    ("tests and p-values",
+     "every test in this report is two-sided and exact: McNemar's test for two models scored on "
+     "the same images (it counts the images only one of them gets right), Fisher's test for "
+     "accuracies measured on different images. \"Significant\" means p < 0.05 for that one test; "
+     "where many are counted together, the text says whether they are adjusted for their number "
+     "(Holm's method)."),
 ]  # fmt: skip
 
 

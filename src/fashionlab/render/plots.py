@@ -159,7 +159,7 @@ def seed_spread(rows: Mapping[str, tuple[Sequence[float], float, tuple[float, fl
         axes.plot([np.mean(seeds)] * 2, [y - 0.3, y + 0.3], color=TRAIN_COLOUR, lw=2,
                   label="mean of the seeds" if first else None)  # fmt: skip
         axes.scatter(seeds, [y] * len(seeds), color=TRAIN_COLOUR, zorder=3,
-                     label=f"{len(seeds)} seeds, one program" if first else None)  # fmt: skip
+                     label=f"{len(seeds)} seeds (fashionlab's JAX trainer)" if first else None)  # fmt: skip
         axes.scatter([single], [y], marker="*", s=160, color=VAL_COLOUR, zorder=4,
                      label="the single Keras run" if first else None)  # fmt: skip
     axes.set_yticks(range(len(rows)), list(rows))

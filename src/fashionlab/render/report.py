@@ -26,9 +26,11 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
              ("q1_grid", "The first 25 training images with their classes.")],
     "q5_1": [("nn_loss", "The network's loss per epoch; the dotted line marks the restored epoch."),
              ("nn_accuracy", "The network's accuracy per epoch."),
-             ("nn_seeds", "The network over seeds (dots, one program) and the single Keras run "
-              "(star), with the seeds' mean and the 95% t prediction interval for one more seed "
-              "(band); the validation rows also chose each run's stopping epoch.")],
+             ("nn_seeds", "The network over seeds (dots: fashionlab's JAX trainer) and the "
+              "single Keras run (star), with the seeds' mean and the 95% t prediction interval "
+              "for one more seed (band: training randomness only, without the test images' own "
+              "sampling error). The validation rows also chose each run's stopping epoch, and "
+              "Q5.1's settings.")],
 }  # fmt: skip
 
 
@@ -121,8 +123,8 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     glossary = Section("glossary", "Terms used in this report", raw_html=glossary_html(),
                        markdown=glossary_markdown())  # fmt: skip
     read = ("Validation is, for logistic regression, the loop's last log (before its last "
-            "update), and for the network a score on the rows that chose its stopping epoch (and, on "
-            "Pullover vs Coat, its settings), so optimistic; held-out and official test score the final weights (see Terms "
+            "update), and for the network a score on the rows that chose its stopping epoch and its "
+            "settings, so optimistic for the network; held-out and official test score the final weights (see Terms "
             "used in this report, just below).")  # fmt: skip
     at_a_glance = Section("results", "Results at a glance", paragraphs=[read],
                           table=results_table(results))  # fmt: skip
