@@ -524,6 +524,37 @@ def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_dat
     assert not (tmp_path / "report").exists()
 
 
+@pytest.mark.slow
+def test_run_needs_no_scheduler_when_its_cluster_tasks_are_cached(tmp_path, tiny_data_dir):
+    """The commits' review: an early check of the scheduler refused a run whose Dask tasks were
+    all cached (only the study itself was not: another --points); as a cached sweep, it runs."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    common = [
+        "run",
+        "--no-extras",
+        "--no-notebook",
+        "--data-dir",
+        str(tiny_data_dir),
+        "--no-verify",
+    ]
+    first = subprocess.run([sys.executable, "-m", "fashionlab", *common, "--out", str(tmp_path / "a")],
+                           capture_output=True, text=True, timeout=600, env=env)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    again = [
+        *common,
+        "--points",
+        "150",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        "--out",
+        str(tmp_path / "b"),
+    ]
+    done = subprocess.run([sys.executable, "-m", "fashionlab", *again], capture_output=True,
+                          text=True, timeout=600, env=env)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "b" / "index.html").is_file()
+
+
 def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
     grid = tiny_grid(tiny_data_dir, seeds=(7,))
     (task,) = sweep.tasks(grid)

@@ -103,10 +103,7 @@ def study(
 
     def compute() -> Study:
         from . import study as stages
-        from .analysis import engine
 
-        if config.scheduler is not None:  # before minutes of work that does not need it
-            engine.reachable(config.scheduler)
         results, artifacts = stages.compute(config, data, progress)
         if computed is not None:
             computed()

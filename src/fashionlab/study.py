@@ -153,6 +153,9 @@ def compute(
     stages: dict[str, float] = {}
     with contextlib.ExitStack() as stack:
         session = stack.enter_context(engine.Session(config.workers, config.scheduler))
+        remote = config.scheduler is not None
+        if remote:  # its workers take no core here: they start at once, and a scheduler that
+            session.start(cluster_work(config, session))  # cannot be reached is said before stage 1
         with _stage(1, total, stages, progress):
             summary = data_summary(data)
         with _stage(2, total, stages, progress):
@@ -160,8 +163,8 @@ def compute(
             embedded = embedding_summary(mapped)
         artifacts = exploration_artifacts(data, mapped)
         models: dict[str, float] = {}
-        # the cluster works through its tasks beside stages 3 to 6
-        shared = bool(session.start(cluster_work(config, session))) and config.scheduler is None
+        # a local cluster works through its tasks beside stages 3 to 6
+        shared = not remote and bool(session.start(cluster_work(config, session)))
         if shared and session.fills_every_core:
             # beside a worker on every core, BLAS threads here only wait for each other (cold
             # `run --no-extras`: logistic regression 26.4 s on two threads, 13.5 s on one)

@@ -82,7 +82,14 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     Client = _import_client()  # noqa: N806 (a class)
     cluster = None
     if scheduler is not None:
-        client = reachable(scheduler, timeout, Client)
+        try:
+            remote.check(scheduler, timeout)
+            client = Client(scheduler, timeout=timeout)
+        except UsageError:  # something other than a scheduler answers there: said in full
+            raise
+        except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
+            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
+                             "address, and that `dask scheduler` runs there") from None  # fmt: skip
     else:
         cluster = local.start(workers or local.default_workers())
         try:
@@ -103,20 +110,6 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             if cluster is not None:
                 with contextlib.suppress(Exception):
                     cluster.close()
-
-
-def reachable(scheduler: str, timeout: float = 30.0, client_class: Any = None) -> Any:
-    """Check that a Dask scheduler answers at ``scheduler``, before any work that will need it:
-    a ``UsageError`` if not. With ``client_class``, return a client connected to it."""
-    check_cluster(None, scheduler)
-    try:
-        remote.check(scheduler, timeout)
-        return None if client_class is None else client_class(scheduler, timeout=timeout)
-    except UsageError:  # something other than a scheduler answers there: said in full
-        raise
-    except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
-        raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
-                         "address, and that `dask scheduler` runs there") from None  # fmt: skip
 
 
 def _import_client() -> Any:
