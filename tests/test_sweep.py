@@ -282,6 +282,16 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
                                  "distributed.worker.memory.spill is 'abc'", 2),
     "a profile interval without a unit": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "xyz"},
                                           "distributed.worker.profile.interval is 'xyz'", 2),
+    # and what Dask's own rules refuse (the commits' review): a worker paused for good, a
+    # threshold of None, a bare number where the worker needs a unit, a zero interval
+    "a pause at 0": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "0"},
+                     "distributed.worker.memory.pause is 0", 2),
+    "a terminate of None": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__TERMINATE": "None"},
+                            "distributed.worker.memory.terminate is None", 2),
+    "a monitor interval without a unit": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "100"},
+                                          "distributed.worker.memory.monitor-interval is 100", 2),
+    "a profile cycle of 0ms": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__CYCLE": "0ms"},
+                               "distributed.worker.profile.cycle is '0ms'", 2),
 }  # fmt: skip
 
 

@@ -43,11 +43,15 @@ WORKER_TTL = "30s"
 DASK_WORKER_TTL = 300.0  # seconds: Dask's own default, which fashionlab's replaces
 # Settings each worker reads in its own process, where a value Dask cannot read is a traceback on
 # the terminal, or one at every memory check (626 lines in a short sweep, which still "worked"):
-# read here first. Fractions of a worker's memory limit, then times.
+# read here first, by Dask's own rules (distributed-schema.yaml, and how the worker parses each).
+# Fractions of a worker's memory limit: above 0 and at most 1, or False (pause=0 paused the worker
+# for good, with no word); then durations, above 0, and the unit a bare number is read in (None:
+# the worker refuses a bare number).
 WORKER_FRACTIONS = tuple(f"distributed.worker.memory.{name}"
                          for name in ("target", "spill", "pause", "terminate"))  # fmt: skip
-WORKER_TIMES = ("distributed.worker.memory.monitor-interval",
-                "distributed.worker.profile.interval", "distributed.worker.profile.cycle")  # fmt: skip
+WORKER_TIMES = {"distributed.worker.memory.monitor-interval": None,
+                "distributed.worker.profile.interval": "ms",
+                "distributed.worker.profile.cycle": "ms"}  # fmt: skip
 FIX = (
     "check the DASK_* environment variables and Dask's configuration (~/.config/dask, $DASK_CONFIG)"
 )
@@ -106,25 +110,28 @@ def worker_ttl() -> str | float | None:
 
 
 def check_worker_settings() -> None:
-    """Refuse, in one line, a worker setting of Dask's configuration that a worker could not read
-    (``WORKER_FRACTIONS``: a number from 0 to 1, or False; ``WORKER_TIMES``: a duration)."""
+    """Refuse, in one line, a worker setting of Dask's configuration that a worker could not use
+    (``WORKER_FRACTIONS``: above 0 and at most 1, or False; ``WORKER_TIMES``: a duration above
+    0). Every one has a default in Dask's own file, so None is a value the user wrote."""
     import dask
     from dask.utils import parse_timedelta
 
     for key in WORKER_FRACTIONS:
         value = dask.config.get(key, None)
-        if value is None or value is False:  # False (or unset): that threshold is off
+        if value is False:  # that threshold is off
             continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
             raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
-                             f"fraction from 0 to 1 or False); {FIX}")  # fmt: skip
-    for key in WORKER_TIMES:
+                             f"fraction above 0 and at most 1, or False); {FIX}")  # fmt: skip
+    for key, unit in WORKER_TIMES.items():
         value = dask.config.get(key, None)
         try:
-            parse_timedelta(value, default="ms")
+            seconds = parse_timedelta(value, default=unit or False)
         except (ValueError, KeyError, TypeError):
+            seconds = None
+        if not isinstance(seconds, (int, float)) or not seconds > 0:
             raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
-                             f"duration such as '10ms' or '2s'); {FIX}") from None  # fmt: skip
+                             f"duration above 0 such as '100ms' or '2s'); {FIX}")  # fmt: skip
 
 
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:
