@@ -8,10 +8,12 @@ data is used where the assignment fixes the numbers.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import http.server
 import json
+import logging
 import os
 import pickle
 import re
@@ -864,3 +866,30 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
     assert [text for text, _ in shown][:2] == ["0.001", "0.002"] and len(shown) < len(rates)
     for (_, left), (_, right) in zip(shown, shown[1:], strict=False):
         assert left.x1 < right.x0, "two rate labels overlap"
+
+
+@pytest.mark.parametrize("status, level, error, shown", [
+    ("connecting", logging.ERROR, ConnectionRefusedError(111, "refused"), False),  # reconnecting
+    ("closing", logging.ERROR, asyncio.CancelledError(), False),  # its reconnection cancelled
+    ("running", logging.ERROR, OSError(28, "No space left"), True),  # a running client's error
+    ("connecting", logging.ERROR, ValueError("a bug"), True),  # not a lost connection
+    ("connecting", logging.WARNING, OSError(111, "refused"), True),  # not an ERROR
+])  # fmt: skip
+def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, error, shown, caplog):
+    """The commits' review: the filter dropped every OSError record of the client's whole life."""
+    from types import SimpleNamespace
+
+    from fashionlab.analysis import lost
+
+    client = SimpleNamespace(status=status)
+    logger = logging.getLogger(lost.CLIENT_LOGGER)
+    with (
+        caplog.at_level(logging.WARNING, logger=lost.CLIENT_LOGGER),
+        lost.reconnection_quiet(client),
+    ):
+        try:
+            raise error
+        except BaseException:
+            logger.log(level, "", exc_info=True)
+    assert bool(caplog.records) is shown
+    assert logger.filters == []  # taken off again

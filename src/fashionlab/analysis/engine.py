@@ -98,7 +98,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
             cluster.close()
             raise
     log.info("dask client %s", client)
-    with lost.reconnection_quiet():  # until closed: closing cancels a reconnection under way
+    with lost.reconnection_quiet(client):  # until closed: closing cancels a reconnection
         try:
             client.subscribe_topic(lost.TOPIC, lost.say_lost_worker)
             yield client

@@ -53,7 +53,7 @@ def result(future: Any, what: str) -> Any:
     try:
         return future.result()
     except FutureCancelledError as exc:
-        if SCHEDULER_LOST not in str(exc):
+        if exc.reason != SCHEDULER_LOST:
             raise
         raise EnvironmentFault(
             f"lost the connection to the Dask scheduler while the {what} tasks ran (its process "
@@ -70,19 +70,20 @@ def result(future: Any, what: str) -> Any:
         ) from None
 
 
-def _not_a_failed_reconnection(record: logging.LogRecord) -> bool:
-    """A logging filter: False (drop) for the client's failed reconnection to a scheduler that
-    is gone, an ERROR carrying a closed connection or a cancelled wait (``result`` says it)."""
-    error = record.exc_info[1] if record.exc_info else None
-    return not isinstance(error, (OSError, asyncio.CancelledError))
-
-
 @contextlib.contextmanager
-def reconnection_quiet() -> Iterator[None]:
-    """While the block runs, the client's failed reconnections stay off the terminal."""
+def reconnection_quiet(client: Any) -> Iterator[None]:
+    """While the block runs, ``client``'s failed reconnection to a scheduler that is gone stays
+    off the terminal (``result`` says it in one line): an ERROR carrying a closed connection or a
+    cancelled wait, logged while the client is not running. A running client's records pass."""
+
+    def not_a_failed_reconnection(record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        return not (record.levelno >= logging.ERROR and client.status != "running"
+                    and isinstance(error, (OSError, asyncio.CancelledError)))  # fmt: skip
+
     logger = logging.getLogger(CLIENT_LOGGER)
-    logger.addFilter(_not_a_failed_reconnection)
+    logger.addFilter(not_a_failed_reconnection)
     try:
         yield
     finally:
-        logger.removeFilter(_not_a_failed_reconnection)
+        logger.removeFilter(not_a_failed_reconnection)
