@@ -183,9 +183,10 @@ def test_a_result_that_fails_its_own_check_is_used_but_not_cached(
     assert "not caching the test result" in warning and "never fits" in warning
 
 
-def test_a_file_where_a_cache_folder_belongs_is_left_and_named(caplog) -> None:
+def test_a_file_where_a_cache_folder_belongs_is_left_and_named(caplog, monkeypatch) -> None:
     """A hostile reading: a file where the cache keeps a folder was deleted ("replacing the
     file"); fashionlab never writes one there, so it is someone else's and stays."""
+    monkeypatch.setattr(cache, "_SAID", [])  # said once per process: this test's process
     home = storage.cache_home()
     home.mkdir(parents=True, exist_ok=True)
     (home / "test").write_text("my notes, where a namespace folder belongs")
@@ -194,6 +195,9 @@ def test_a_file_where_a_cache_folder_belongs_is_left_and_named(caplog) -> None:
         assert cache.cached_json("test", key, lambda: [1]) == ([1], False)  # computed, not stored
     assert (home / "test").read_text() == "my notes, where a namespace folder belongs"
     assert f"{home / 'test'} is a file, not a folder; move it away" in caplog.text
+    assert caplog.text.count("move it away") == 1  # said once, not once per entry
+    cache.cached_json("test", cache.key_of("test", {"x": 2}), lambda: [2])
+    assert caplog.text.count("move it away") == 1
     shutil.rmtree(home / "locks")  # fashionlab's, made by the call above
     (home / "locks").write_text("my notes, where the locks folder belongs")
     with pytest.raises(EnvironmentFault, match=r"/locks is a file, not a folder; move it away$"):

@@ -191,7 +191,9 @@ def store(namespace: str, key: str, blobs: Mapping[str, bytes]) -> None:
             os.rename(stage, entry)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
-    except (OSError, EnvironmentFault) as exc:
+    except EnvironmentFault as exc:  # a file where its folder belongs: the same for every entry
+        _unwritable(str(exc))
+    except OSError as exc:  # a full disk may take this entry and not a smaller one
         log.warning("could not store cache entry %s (%s); the result is still used", entry, exc)
 
 
@@ -244,7 +246,7 @@ def _unwritable(reason: str) -> None:
     """Say once per process, not once per entry, that a cache cannot store (a run has dozens)."""
     if not _SAID:
         _SAID.append(reason)
-        log.warning("cache is not writable (%s); computing without storing", reason)
+        log.warning("cannot store in the cache (%s); computing without storing", reason)
 
 
 def cached_json(

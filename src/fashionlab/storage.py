@@ -57,7 +57,9 @@ def ignored_cache_variable() -> str | None:
 
 def ensure_dir(folder: Path) -> Path:
     """``mkdir -p``; a file or a broken link where a folder belongs is left as it is, even inside
-    fashionlab's cache (fashionlab never writes a file there, so it is someone else's), and named."""
+    fashionlab's cache, and named: fashionlab writes no file where it keeps a folder, so one there
+    is someone else's. (At an entry's own place, a name fashionlab chose, ``cache.fetch`` replaces
+    a file as a damaged entry.)"""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except (FileExistsError, NotADirectoryError):
