@@ -237,6 +237,46 @@ def test_the_atlas_network_meets_the_seeds_mean_when_its_seed_is_not_among_their
     assert "the same program with the same seed" not in text
 
 
+@pytest.mark.parametrize("sds, told", [
+    (1.9, "not told apart here"), (-1.9, "not told apart here"),
+    (2.1, "more than twice the seeds' spread above it"),
+    (-2.1, "more than twice the seeds' spread below it"),
+    (0.0, "the mean of Q5.1's 3 seeds to the printed digit"),
+    (None, "the seeds scored alike, so they give no spread to judge it by"),
+])  # fmt: skip
+def test_the_atlas_network_against_the_seeds_mean_on_both_sides_of_two_sd(
+    results: dict, sds: float | None, told: str
+) -> None:
+    """The commits' review: above the seeds by more than 2 sd read "may cost accuracy", equal
+    seeds divided by zero, and no test crossed the threshold."""
+    from fashionlab.render import sections_atlas
+    from fashionlab.results import Results, from_json
+
+    record = from_json(Results, results)
+    record.network.seed = 99  # not among the seeds: their mean is the comparison
+    same = next(p for p in record.extras.atlas if set(p.classes) == set(record.network.classes))
+    mean = same.nn_val_accuracy - 0.01 * (1 if sds is None else sds)  # sd 0.01: sds above
+    spread = [mean, mean, mean] if sds is None else [mean - 0.01, mean, mean + 0.01]
+    record.comparison.seeds, record.comparison.seed_val_accuracies = [1, 2, 3], spread
+    text = " ".join(" ".join(sections_atlas.atlas_section(record).paragraphs).split())
+    assert told in text and "may cost" not in text
+
+
+def test_the_lead_is_put_down_to_shorter_training_only_where_longer_training_shrinks_it(
+    results: dict,
+) -> None:
+    from fashionlab.render import sections_atlas
+    from fashionlab.results import Results, from_json
+
+    record = from_json(Results, results)
+    text = " ".join(sections_atlas.atlas_section(record).paragraphs)
+    assert "part of its lead over 100 steps is logistic regression's shorter training" in text
+    for pair in record.extras.atlas:  # trained longer, no better than after 100 steps
+        pair.logreg_converged_val_accuracy = pair.logreg_val_accuracy
+    text = " ".join(sections_atlas.atlas_section(record).paragraphs)
+    assert "shorter training" not in text
+
+
 def test_the_ten_classes_say_their_settings_were_chosen_on_the_test_images(report: Path) -> None:
     """The statistician's review: softmax regression's settings were the best of nine on the very
     test images its accuracy is quoted on, and the report did not say so."""

@@ -136,7 +136,7 @@ def atlas_section(results: Results) -> Section:
         ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
          f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)",
          "network: validation (95% CI)",
-         "steps to 95% of final", "network vs logreg, in validation images (McNemar: see text)"],
+         "steps to 95% of final", "network vs logreg, in validation images (McNemar, each pair alone: see text)"],
         [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
           interval(r.logreg_converged_val_accuracy, r.n_val),
           interval(r.nn_val_accuracy, r.n_val) if r.nn_val_accuracy is not None else "-",
@@ -162,14 +162,15 @@ def _images_each(ranked: list[AtlasPair]) -> str:
 def _against_longer(extras: Extras) -> str:
     """The network against logistic regression trained longer: how much of its lead over 100
     steps is the shorter training's."""
-    longer = atlas_outcomes(extras, longer=True)
+    longer, shorter = atlas_outcomes(extras, longer=True), atlas_outcomes(extras)
     small, sure, untested = _longer_leads(extras)
+    part = (": part of its lead over 100 steps is logistic regression's shorter training"
+            if longer["win"] < shorter["win"] else "")  # fmt: skip
     return (f"Against logistic regression trained longer the network is ahead on {longer['win']} "
-            f"pairs, tied on {longer['tie']} and behind on {longer['loss']}: part of its lead over "
-            f"100 steps is logistic regression's shorter training. Of these {longer['win']} leads, "
-            f"{small} are of {UNDECIDABLE_LEAD} images or fewer, {sure} are significant whatever "
-            f"images each model gets wrong (the same bound, not adjusted), and {untested} are not "
-            "tested.")  # fmt: skip
+            f"pairs, tied on {longer['tie']} and behind on {longer['loss']}{part}. Of these "
+            f"{longer['win']} leads, {small} are of {UNDECIDABLE_LEAD} images or fewer, {sure} are "
+            f"significant whatever images each model gets wrong (the same bound, not adjusted), "
+            f"and {untested} are not tested.")  # fmt: skip
 
 
 def _extremes(ranked: list[AtlasPair]) -> str:
@@ -236,8 +237,14 @@ def _gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
                 "their epoch).")  # fmt: skip
     mean, sd = mean_sd(compared.seed_val_accuracies)
     gap = round(100 * same.nn_val_accuracy, 2) - round(100 * mean, 2)  # as the two are printed
-    told = ("the shorter schedule and the seed are not told apart here" if abs(gap) <= 200 * sd
-            else "more than the seeds' spread: the shorter schedule may cost accuracy here")  # fmt: skip
-    return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, "
-            f"{pct(mean)} ({points(gap / 100)} {'above' if gap > 0 else 'below'} it, "
-            f"{abs(gap) / (100 * sd):.1f} times their sample sd): {told}.")  # fmt: skip
+    if gap == 0:
+        return f", the mean of Q5.1's {len(compared.seeds)} seeds to the printed digit."
+    where = f"{points(gap / 100)} {'above' if gap > 0 else 'below'} it"
+    if sd == 0:  # every seed scored the same: no spread to measure the gap in
+        return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} "
+                f"({where}; the seeds scored alike, so they give no spread to judge it by).")  # fmt: skip
+    sds = abs(gap) / (100 * sd)
+    told = ("the shorter schedule and the seed are not told apart here" if sds <= 2
+            else f"more than twice the seeds' spread {'below' if gap < 0 else 'above'} it")  # fmt: skip
+    return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} ({where}, "
+            f"{sds:.1f} times their sample sd): {told}.")  # fmt: skip
