@@ -42,9 +42,9 @@ NN_BATCH_SIZE = 64
 NN_HIDDEN_UNITS = 100  # the assignment network's hidden layer
 NN_LEARNING_RATE = 1e-3  # Adam's default, the assignment network's optimizer
 NN_SEEDS = (0, 1, 2, 3, 4)  # the network over several seeds: mean and spread
-# The settings above were chosen among this many, by validation accuracy on Pullover vs Coat's
-# validation rows at seed 0: the rows of docs/network.md's table
-NN_SETTINGS_TRIED = 15
+# The settings above were chosen among this many (the rows of docs/network.md's table), by
+# validation accuracy on this pair's validation rows, at this seed
+NN_SETTINGS_TRIED, NN_SETTINGS_PAIR, NN_SETTINGS_SEED = 15, ("Pullover", "Coat"), 0
 ATLAS_STEPS_TO_CONVERGE = 500  # the atlas's converged fit, per pair
 ATLAS_EPOCHS = 30  # the atlas trains 45 networks: a shorter cap and patience keep it affordable
 ATLAS_PATIENCE = 3

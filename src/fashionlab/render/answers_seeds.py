@@ -19,10 +19,12 @@ def seed_spread(compared: Comparison) -> str:
             f"{100 * test_sd:.2f} points official test accuracy")  # fmt: skip
 
 
-def keras_run_among_seeds(keras: float, compared: Comparison, n: int) -> str:
+def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selected: bool) -> str:
     """Where the single Keras run's official test accuracy falls among the seeds', compared in
-    rows right of ``n`` (Keras reports a float32, the seeds a float64), with what may put it there,
-    and against the range one more seed would fall in, with that range's assumptions."""
+    rows right of ``n`` (Keras reports a float32, the seeds a float64), with what may put it there
+    (chance; the choice of its settings, where they were ``selected`` on this very run's
+    validation rows; the other program), and against the range one more seed would fall in, with
+    that range's assumptions."""
     seeds = compared.seed_official_test_accuracies
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
     if min(spread) <= errors <= max(spread):
@@ -40,8 +42,8 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int) -> str:
     return (f"The single Keras run above scores {side} on the official test images than every one "
             f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
             f"that differ only by chance, any given one is the {side.replace('er', 'est')} one "
-            f"time in {k + 1}; its settings were chosen for their validation accuracy at seed 0, "
-            f"{_selection_favours(compared)}; and these seeds come from another program. So this "
+            f"time in {k + 1};{_selection(compared, selected)} and these seeds come from another "
+            f"program. So this "
             f"does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
             f"network, and the seeds' mean, {pct(mean)}, is the better estimate of what these "
             f"settings reach in that program: give or take about {100 * of_mean:.2f} points (a "
@@ -54,6 +56,15 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int) -> str:
             f"error, a standard error of about {100 * math.sqrt(images):.2f} points at this "
             f"accuracy, comes on top: together, one more seed's accuracy on new images like these "
             f"has a standard deviation of about {100 * one_more:.2f} points.")  # fmt: skip
+
+
+def _selection(compared: Comparison, selected: bool) -> str:
+    if not selected:
+        return ""
+    return (
+        f" its settings were chosen for their validation accuracy at this seed, "
+        f"{_selection_favours(compared)};"
+    )
 
 
 def _selection_favours(compared: Comparison) -> str:

@@ -14,6 +14,7 @@ from ..analysis.metrics import error_count
 from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
+from .answers_network import settings_chosen_on
 from .figures import mime_type
 from .format import count, interval, pair_name, plural
 from .glossary import glossary_html, glossary_markdown
@@ -122,10 +123,12 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     figures = {**FIGURES, **_pair_figures(results)}
     glossary = Section("glossary", "Terms used in this report", raw_html=glossary_html(),
                        markdown=glossary_markdown())  # fmt: skip
-    read = ("Validation is, for logistic regression, the loop's last log (before its last "
-            "update), and for the network a score on the rows that chose its stopping epoch and its "
-            "settings, so optimistic for the network; held-out and official test score the final weights (see Terms "
-            "used in this report, just below).")  # fmt: skip
+    chose = "its stopping epoch" + (" and its settings" if settings_chosen_on(results.network)
+                                    else "")  # fmt: skip
+    read = (f"Validation is, for logistic regression, the loop's last log (before its last "
+            f"update), and for the network a score on the rows that chose {chose}, so optimistic "
+            f"for the network; held-out and official test score the final weights (see Terms used "
+            f"in this report, just below).")  # fmt: skip
     at_a_glance = Section("results", "Results at a glance", paragraphs=[read],
                           table=results_table(results))  # fmt: skip
     sections = [at_a_glance, glossary]
