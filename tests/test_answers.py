@@ -823,6 +823,8 @@ def test_the_pairs_times_are_said_to_measure_the_load_when_workers_shared_the_co
     said = text(results, "q4_2")
     assert "the 100 steps took 4.24 s" in said
     assert ("so a gap between their times comes from the machine" in said) is shared
+    results.logreg[0].steps = 50  # not the same work: nothing is said of the gap
+    assert "so a gap between their times" not in text(results, "q4_2")
 
 
 @pytest.mark.parametrize("seed, chosen_on, chosen", [

@@ -674,13 +674,15 @@ def test_the_study_refuses_another_setting_than_the_assignments(setting) -> None
         setattr(Config(), *next(iter(setting.items())))
 
 
-@pytest.mark.parametrize("seeds", [(), (3,), (3, 3)])
+@pytest.mark.parametrize("seeds", [(), (3,), (3, 3), (0, 1, 1)])
 def test_the_study_refuses_fewer_than_two_seeds(seeds) -> None:
     """Q5.1's spread over seeds (its mean ± sd, its interval, its figure) needs two: one seed
     ended in mean_sd's error after the whole study had run."""
     from fashionlab.config import Config
 
-    with pytest.raises(ValueError, match=r"seeds must hold at least 2 different seeds, got \("):
+    with pytest.raises(
+        ValueError, match=r"seeds must be at least 2 different seeds, each once, got \("
+    ):
         Config(seeds=seeds)
 
 

@@ -80,9 +80,9 @@ def _existing_dir(text: str) -> str:
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"no such folder: {text!r}; {_HOLDS}")
     if not os.access(path, os.R_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"a folder this user may not open: {text!r}; give it "
-                                         "read and search permission (chmod u+rx), or copy the "
-                                         "files to a folder of your own")  # fmt: skip
+        raise argparse.ArgumentTypeError(f"a folder this user may not open: {text!r}; chmod u+rx "
+                                         "it if it is yours, else ask its owner, or point "
+                                         "--data-dir at another copy")  # fmt: skip
     return text
 
 

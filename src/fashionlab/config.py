@@ -102,8 +102,10 @@ class Config:
             raise ValueError(f"the study runs the assignment's learning rate {LEARNING_RATE} for "
                              f"{STEPS} steps, got {self.learning_rate} for {self.steps}; "
                              "`fashionlab logreg` and `sweep` train other settings")  # fmt: skip
-        if len(set(self.seeds)) < 2:  # a spread over seeds needs two
-            raise ValueError(f"seeds must hold at least 2 different seeds, got {self.seeds!r}")
+        if len(set(self.seeds)) != len(self.seeds) or len(self.seeds) < 2:  # a spread over seeds
+            raise ValueError(
+                f"seeds must be at least 2 different seeds, each once, got {self.seeds!r}"
+            )
 
     @property
     def hard_pair(self) -> tuple[str, str]:

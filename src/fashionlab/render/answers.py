@@ -222,13 +222,18 @@ def _why(run: LogregResult) -> str:
             "a linear view of the pixels).")  # fmt: skip
 
 
+def _same_work(runs: list[LogregResult]) -> bool:
+    """Whether the runs do the same arithmetic: as many rows and steps, none diverged."""
+    return len(runs) > 1 and len({(r.n_train, r.steps, r.diverged_at_step) for r in runs}) == 1
+
+
 def _observation(results: Results, run: LogregResult) -> list[str]:
     if run.val_accuracy is None:
         return [f"The run diverged at step {run.diverged_at_step}: learning rate "
                 f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else wall_time(results, measured)
-    if wall is not None and len(results.logreg) > 1 and results.timings.get("shared_cores"):
+    if wall is not None and results.timings.get("shared_cores") and _same_work(results.logreg):
         wall += ("; both pairs' runs do the same arithmetic, so a gap between their times comes "
                  "from the machine (its load, the order they ran in), not the pair")  # fmt: skip
     final = final_weights_right(results, run)

@@ -154,13 +154,13 @@ def seed_spread(rows: Mapping[str, tuple[Sequence[float], float, tuple[float, fl
     figure, axes = axes_figure(PAGE_WIDTH_IN * 0.75, 1.0 + 0.6 * len(rows))
     for y, (seeds, single, (low, high)) in enumerate(rows.values()):
         first = y == 0  # one legend entry for each kind of mark
-        axes.fill_betweenx([y - 0.3, y + 0.3], low, high, color=TRAIN_COLOUR, alpha=0.15, lw=0,
+        axes.fill_betweenx([y - 0.3, y + 0.3], low, high, color=MARK_COLOUR, alpha=0.12, lw=0,
                            label="95% prediction interval for one more seed" if first else None)  # fmt: skip
-        axes.plot([np.mean(seeds)] * 2, [y - 0.3, y + 0.3], color=TRAIN_COLOUR, lw=2,
+        axes.plot([np.mean(seeds)] * 2, [y - 0.3, y + 0.3], color=MARK_COLOUR, lw=2,
                   label="mean of the seeds" if first else None)  # fmt: skip
-        axes.scatter(seeds, [y] * len(seeds), color=TRAIN_COLOUR, zorder=3,
+        axes.scatter(seeds, [y] * len(seeds), color=MARK_COLOUR, zorder=3,
                      label=f"{len(seeds)} seeds (fashionlab's JAX trainer)" if first else None)  # fmt: skip
-        axes.scatter([single], [y], marker="*", s=160, color=VAL_COLOUR, zorder=4,
+        axes.scatter([single], [y], marker="*", s=160, color="#e69f00", zorder=4,
                      label="the single Keras run" if first else None)  # fmt: skip
     axes.set_yticks(range(len(rows)), list(rows))
     axes.set_ylim(-0.6, len(rows) - 0.4)
