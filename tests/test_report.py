@@ -418,6 +418,15 @@ def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
     assert found["network"]["heldout_accuracy"] is None  # it trained on the held-out rows
 
 
+def test_make_results_table_to_a_reader_that_has_gone_ends_quietly(report: Path) -> None:
+    """`make results-table | head -1` could say "cannot write the table (Broken pipe)", exit 1;
+    `true` reads nothing and is gone long before the table is written, as head may be."""
+    command = (f"{shlex.quote(sys.executable)} -m fashionlab.render.readme_table "
+               f"{shlex.quote(str(report / 'results.json'))} | true; exit ${{PIPESTATUS[0]}}")  # fmt: skip
+    done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, ""), done.stderr
+
+
 def test_make_results_table_refuses_an_older_runs_file_in_one_line(results: dict, tmp_path) -> None:
     """The commits' review: a schema-5 results.json ended in a traceback (missing 'patience'), and
     one saying schema_version 99 was read."""

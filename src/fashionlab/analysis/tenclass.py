@@ -43,7 +43,7 @@ def ten_classes(
 
     fitted = softmax.fit_softmax(X_train, data.train_labels, epochs=epochs, seed=seed,
                                  on_epoch=softmax_epoch)  # fmt: skip
-    predicted = softmax.predict_classes(softmax.softmax(X_test.astype(np.float32) @ fitted.theta))
+    predicted = softmax.predict(fitted.theta, X_test)
     counts = softmax.confusion(data.test_labels, predicted)
     precision, recall = softmax.precision_recall(counts)
     run, model = neural.fit(

@@ -42,6 +42,12 @@ def cross_entropy_gradient(X: np.ndarray, Y: np.ndarray, P: np.ndarray) -> np.nd
     return X.T @ (P - Y) / len(Y)
 
 
+def predict(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """The class of each row of ``X`` (with the bias column) under ``theta``, computed in float32
+    as the fit trains."""
+    return predict_classes(softmax(X.astype(np.float32, copy=False) @ theta))
+
+
 def predict_classes(P: np.ndarray) -> np.ndarray:
     return P.argmax(axis=1)
 

@@ -14,7 +14,7 @@ from .answers_network import paired_sentence
 from .answers_seeds import seed_spread
 from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
-from .report import results_table
+from .report import checked_sections, results_table
 from .sections_atlas import atlas_outcomes, undecidable_leads
 
 
@@ -66,15 +66,17 @@ def main(argv: list[str] | None = None) -> None:
     if found != SCHEMA_VERSION:  # an older run's file lacks fields this code reads
         _refuse(f"{path}: schema_version {found!r}, but this fashionlab reads "
                 f"{SCHEMA_VERSION}; run `make run` to write it again")  # fmt: skip
-    try:
-        results = from_json(Results, data)
-        text = "\n".join([markdown_table(results_table(results)), "", *headline(results)])
-    except (ValueError, KeyError, IndexError, TypeError) as exc:  # written by hand, or damaged:
-        # a field missing or mistyped, an accuracy above 1, a test or a seed missing
-        _refuse(f"{path}: not a results.json that fashionlab wrote ({type(exc).__name__}: {exc}); "
-                "run `make run` to write it again")  # fmt: skip
+    try:  # written by hand, or damaged: a field missing or mistyped, an accuracy above 1, a test
+        results = from_json(Results, data)  # or a seed missing; the table draws on what the
+        checked_sections(results)  # report's prose does, which checks what it relies on
+    except ValueError as exc:
+        _refuse(f"{path}: not a results.json that fashionlab wrote ({exc}); run `make run` to "
+                "write it again")  # fmt: skip
+    text = "\n".join([markdown_table(results_table(results)), "", *headline(results)])
     try:
         print(text, flush=True)
+    except BrokenPipeError:  # `| head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except OSError as exc:  # stdout on a full disk (`> /dev/full`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
         print(f"cannot write the table ({exc.strerror or exc})", file=sys.stderr)

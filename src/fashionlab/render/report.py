@@ -167,6 +167,17 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     return sections
 
 
+def checked_sections(results: Results, interactive_html: str | None = None) -> list[Section]:
+    """The report's sections, or a ValueError saying why ``results`` cannot make them: from_json
+    checks types, not that lists and fields agree with one another, and the prose asserts what it
+    relies on, so anything raised here is a record that does not fit (a damaged or hand-written
+    file)."""
+    try:
+        return build_sections(results, interactive_html)
+    except Exception as exc:
+        raise ValueError(f"its report cannot be written ({type(exc).__name__}: {exc})") from None
+
+
 def check_figures(sections: list[Section], figures: Mapping[str, bytes]) -> None:
     """Raise ValueError unless ``figures`` holds exactly the files the sections show, one per
     figure, each a PNG or SVG file as its name says: a cached study is checked so before it is
