@@ -387,7 +387,8 @@ def test_two_concurrent_runs_share_cache_and_output(small_data, tmp_path) -> Non
     results = json.loads((out / "results.json").read_text())
     assert results["embedding"]["points"] == 600
     assert (out / "index.html").read_text().endswith("</html>")
-    assert len(list((out / "figures").iterdir())) == 15  # --no-extras: 15 figures (Q5.1 draws the seeds)
+    figures = list((out / "figures").iterdir())
+    assert len(figures) == 15  # --no-extras: 15 figures (Q5.1 draws the seeds)
     assert _cache_is_sound(cache) == 2  # one PCA and one t-SNE entry, each written once
     assert not list(tmp_path.glob(".report.*"))
     computed, took = results["timings"], _training_times(out)
