@@ -114,24 +114,25 @@ def atlas_section(results: Results) -> Section:
     outcomes = atlas_outcomes(extras)
     paragraphs = [
         f"Q2 and Q3 asked about two pairs; here every pair is measured, at the assignment's "
-        f"settings. {_extremes(ranked)} {perfect} of {len(ranked)} pairs score 99% or more on "
-        "validation at step 100.",
+        f"settings. {perfect} of {len(ranked)} pairs score 99% or more on validation at step "
+        f"100. {_extremes(ranked)}",
     ]
     if outcomes:
-        paragraphs.append(
-            f"The network (the same architecture as Q5.1's) is ahead of 100-step logistic "
-            f"regression on {outcomes['win']} pairs, tied on {outcomes['tie']} (a difference of "
-            f"less than one validation image) and behind on {outcomes['loss']}. "
-            f"{undecidable_leads(extras)} of these differences are of {UNDECIDABLE_LEAD} "
-            f"validation images or fewer, which McNemar's exact test could not call significant "
-            f"whatever images each model gets wrong (p ≥ {2 / 2**UNDECIDABLE_LEAD:g}). "
-            f"{_surely_significant(extras)} "
-            "The comparison also leans towards the network: the network "
-            "trains on the training and held-out rows, logistic regression on the training rows "
-            "only, and the network's validation rows also chose its early-stopping epoch (Q5.1). "
-            + _against_longer(extras)
-            + _settings_note(results, extras)
-        )
+        paragraphs += [
+            f"Pair by pair, the network (the same architecture as Q5.1's) is ahead of 100-step "
+            f"logistic regression on {outcomes['win']} pairs, tied on {outcomes['tie']} (a "
+            f"difference of less than one validation image) and behind on {outcomes['loss']}. "
+            f"{_against_longer(extras)}",
+            f"Which of these leads are real? {undecidable_leads(extras)} of the differences from "
+            f"100-step logistic regression are of {UNDECIDABLE_LEAD} validation images or fewer, "
+            f"which McNemar's exact test could not call significant whatever images each model "
+            f"gets wrong (p ≥ {2 / 2**UNDECIDABLE_LEAD:g}). {_surely_significant(extras)} "
+            f"{_longer_bounds(extras)}",
+            "Two caveats. The comparison leans towards the network: the network trains on the "
+            "training and held-out rows, logistic regression on the training rows only, and the "
+            "network's validation rows also chose its early-stopping epoch (Q5.1)."
+            + _settings_note(results, extras),
+        ]
     table = Table(
         ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
          f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)",
@@ -163,14 +164,20 @@ def _against_longer(extras: Extras) -> str:
     """The network against logistic regression trained longer: how much of its lead over 100
     steps is the shorter training's."""
     longer, shorter = atlas_outcomes(extras, longer=True), atlas_outcomes(extras)
-    small, sure, untested = _longer_leads(extras)
     part = (": part of its lead over 100 steps is logistic regression's shorter training"
             if longer["win"] < shorter["win"] else "")  # fmt: skip
     return (f"Against logistic regression trained longer the network is ahead on {longer['win']} "
-            f"pairs, tied on {longer['tie']} and behind on {longer['loss']}{part}. Of these "
-            f"{longer['win']} leads, {small} are of {UNDECIDABLE_LEAD} images or fewer, {sure} are "
-            f"significant whatever images each model gets wrong (the same bound, not adjusted), "
-            f"and {untested} are not tested.")  # fmt: skip
+            f"pairs, tied on {longer['tie']} and behind on {longer['loss']}{part}.")  # fmt: skip
+
+
+def _longer_bounds(extras: Extras) -> str:
+    """What the same bounds say of the network's leads over logistic regression trained longer."""
+    wins = atlas_outcomes(extras, longer=True)["win"]
+    small, sure, untested = _longer_leads(extras)
+    return (f"Against logistic regression trained longer: of the network's {wins} leads, {small} "
+            f"are of {UNDECIDABLE_LEAD} images or fewer, {sure} are significant whatever images "
+            f"each model gets wrong (the same bound, not adjusted), and {untested} are not "
+            "tested.")  # fmt: skip
 
 
 def _extremes(ranked: list[AtlasPair]) -> str:
@@ -213,8 +220,8 @@ def _settings_note(results: Results, extras: Extras) -> str:
     capped = sum(epochs >= settings["epochs"] for epochs in trained)
     cap, patience = plural(settings["epochs"], "epoch"), plural(settings["patience"], "epoch")
     return (
-        f" To train {len(trained)} networks affordably, each trains for at most {cap} and stops "
-        f"after {patience} without a lower validation loss (Q5.1's network: up to "
+        f" And to train {len(trained)} networks affordably, each trains for at most {cap} and "
+        f"stops after {patience} without a lower validation loss (Q5.1's network: up to "
         f"{net.epochs_max} epochs, patience {net.patience}); {len(trained) - capped} stopped that "
         f"way and {capped} reached the {settings['epochs']}-epoch cap.{here}"
     )
@@ -240,7 +247,7 @@ def _gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
     if gap == 0:
         return f", the mean of Q5.1's {len(compared.seeds)} seeds to the printed digit."
     where = f"{points(gap / 100)} {'above' if gap > 0 else 'below'} it"
-    if sd == 0:  # every seed scored the same: no spread to measure the gap in
+    if sd < 1e-9:  # every seed scored the same (up to rounding): no spread to measure it in
         return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} "
                 f"({where}; the seeds scored alike, so they give no spread to judge it by).")  # fmt: skip
     sds = abs(gap) / (100 * sd)
