@@ -45,6 +45,7 @@ NN_SEEDS = (0, 1, 2, 3, 4)  # the network over several seeds: mean and spread
 # The settings above were chosen among this many (the rows of docs/network.md's table), by
 # validation accuracy on this pair's validation rows, at this seed
 NN_SETTINGS_TRIED, NN_SETTINGS_PAIR, NN_SETTINGS_SEED = 15, ("Pullover", "Coat"), 0
+NN_CHOSEN = (NN_EPOCHS, NN_PATIENCE, NN_BATCH_SIZE, NN_LEARNING_RATE, NN_HIDDEN_UNITS)
 ATLAS_STEPS_TO_CONVERGE = 500  # the atlas's converged fit, per pair
 ATLAS_EPOCHS = 30  # the atlas trains 45 networks: a shorter cap and patience keep it affordable
 ATLAS_PATIENCE = 3

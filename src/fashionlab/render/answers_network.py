@@ -16,9 +16,9 @@ from ..analysis.metrics import (
     paired_test,
     two_sample_p,
 )
-from ..config import NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
+from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
-from .answers_seeds import keras_run_among_seeds, seed_spread
+from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
 from .format import count, interval, pair_name, pct, plural, wall_time
 from .format import p_value as p_text
 
@@ -97,13 +97,17 @@ def q5_1(results: Results) -> list[str]:
         f"(patience {net.patience}). It stopped after {plural(net.epochs_run, 'epoch')} and kept "
         f"the weights of epoch {net.best_epoch}{trained}.{_overfitting(results)}"
     )
-    return [performance, seeds, fair + _official_drop(results), settings, _why(results)]
+    sure = seed_uncertainty(net.official_test_accuracy, compared, net.n_official_test)
+    # the question's order: how it performed, its settings, why it won; then how even and how
+    # sure the comparison is
+    return [performance, settings, _why(results), fair + _official_drop(results), seeds, sure]
 
 
 def settings_chosen_on(net: NetworkResult) -> bool:
-    """Whether the network's settings were chosen on this run's validation rows: those of
-    ``NN_SETTINGS_PAIR`` (docs/network.md)."""
-    return set(net.classes) == set(NN_SETTINGS_PAIR)
+    """Whether this network has the settings docs/network.md chose, on this run's validation rows
+    (those of ``NN_SETTINGS_PAIR``): not where a run or a caller gave others (``--epochs 20``)."""
+    mine = (net.epochs_max, net.patience, net.batch_size, net.learning_rate, net.hidden_units)
+    return set(net.classes) == set(NN_SETTINGS_PAIR) and mine == NN_CHOSEN
 
 
 def _settings_chosen(net: NetworkResult) -> str:

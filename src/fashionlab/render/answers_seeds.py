@@ -33,29 +33,38 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
                 f"{pct(max(seeds), n)}).")  # fmt: skip
     side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
                             else ("lower", "at least", min(seeds)))  # fmt: skip
+    k, mean = len(seeds), mean_sd(seeds)[0]
+    return (f"The single Keras run above scores {side} on the official test images than every one "
+            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
+            f"that differ only by chance, any given one is the {side.replace('er', 'est')} one "
+            f"time in {k + 1};{_selection(compared, selected)} and these seeds come from another "
+            f"program. So this does not show that one program trains a "
+            f"{'better' if side == 'higher' else 'worse'} network, and the seeds' mean, "
+            f"{pct(mean)}, is the better estimate of what these settings reach in that program.")  # fmt: skip
+
+
+def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
+    """How sure the seeds' figures are: the mean's 95% half-width, where one more seed falls (a t
+    prediction interval, training randomness only), and that seed on new images (with the test
+    images' binomial sampling error)."""
+    seeds = compared.seed_official_test_accuracies
     low, high = prediction_interval(seeds)
     inside = "inside" if low <= keras <= high else "outside"
     k, (mean, sd) = len(seeds), mean_sd(seeds)
     images = mean * (1 - mean) / n  # the test images' sampling variance, binomial
     of_mean = 1.96 * math.sqrt(sd**2 / k + images)  # a normal 95% half-width for the mean
     one_more = math.sqrt(sd**2 * (1 + 1 / k) + images)
-    return (f"The single Keras run above scores {side} on the official test images than every one "
-            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
-            f"that differ only by chance, any given one is the {side.replace('er', 'est')} one "
-            f"time in {k + 1};{_selection(compared, selected)} and these seeds come from another "
-            f"program. So this "
-            f"does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
-            f"network, and the seeds' mean, {pct(mean)}, is the better estimate of what these "
-            f"settings reach in that program: give or take about {100 * of_mean:.2f} points (a "
-            f"normal 95% interval for the mean, from the seeds' spread and the test images' "
-            f"sampling error together). A 95% t prediction interval for one more seed's official "
-            f"test accuracy in that program, assuming the seeds' accuracies spread roughly "
-            f"normally, is {pct(low)} to {pct(high)}, and the Keras run is {inside} it. The seeds "
-            f"share one split and the same {count(n)} test images, so this spread is training "
-            f"randomness only (initial weights and batch order); the test images' own sampling "
-            f"error, a standard error of about {100 * math.sqrt(images):.2f} points at this "
-            f"accuracy, comes on top: together, one more seed's accuracy on new images like these "
-            f"has a standard deviation of about {100 * one_more:.2f} points.")  # fmt: skip
+    return (f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, is "
+            f"good to about {100 * of_mean:.2f} points either way (a normal 95% interval for the "
+            f"mean, from the seeds' spread and the test images' sampling error together). A 95% t "
+            f"prediction interval for one more seed's official test accuracy in that program, "
+            f"assuming the seeds' accuracies spread roughly normally, is {pct(low)} to "
+            f"{pct(high)}, and the Keras run is {inside} it. The seeds share one split and the "
+            f"same {count(n)} test images, so this spread is training randomness only (initial "
+            f"weights and batch order); the test images' own sampling error, a standard error of "
+            f"about {100 * math.sqrt(images):.2f} points at this accuracy, comes on top: together, "
+            f"one more seed's accuracy on new images like these has a standard deviation of about "
+            f"{100 * one_more:.2f} points.")  # fmt: skip
 
 
 def _selection(compared: Comparison, selected: bool) -> str:
