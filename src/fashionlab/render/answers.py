@@ -18,13 +18,18 @@ from ..models.logistic import stays_from
 from ..results import DataSummary, LogregResult, Results
 from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
 from .answers_longer import longer_paragraph
-from .answers_network import (
-    final_weights_right,
-    gap_test,
-    needs_a_bend,
-    q5_1,
+from .answers_network import final_weights_right, gap_test, needs_a_bend, q5_1
+from .format import (
+    article,
+    count,
+    interval,
+    logreg_wall_time,
+    pair_name,
+    pct,
+    plural,
+    points,
+    shape,
 )
-from .format import article, count, interval, pair_name, pct, plural, points, shape, wall_time
 
 # The thresholds that choose the words
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
@@ -222,20 +227,12 @@ def _why(run: LogregResult) -> str:
             "a linear view of the pixels).")  # fmt: skip
 
 
-def _same_work(runs: list[LogregResult]) -> bool:
-    """Whether the runs do the same arithmetic: as many rows and steps, none diverged."""
-    return len(runs) > 1 and len({(r.n_train, r.steps, r.diverged_at_step) for r in runs}) == 1
-
-
 def _observation(results: Results, run: LogregResult) -> list[str]:
     if run.val_accuracy is None:
         return [f"The run diverged at step {run.diverged_at_step}: learning rate "
                 f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
-    wall = None if measured is None else wall_time(results, measured)
-    if wall is not None and results.timings.get("shared_cores") and _same_work(results.logreg):
-        wall += ("; both pairs' runs do the same arithmetic, so a gap between their times comes "
-                 "from the machine (its load, the order they ran in), not the pair")  # fmt: skip
+    wall = None if measured is None else logreg_wall_time(results, measured)
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [

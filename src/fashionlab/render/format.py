@@ -60,6 +60,18 @@ def wall_time(results: Results, value: float) -> str:
     return seconds(value) + (beside if results.timings.get("shared_cores") else "")
 
 
+def logreg_wall_time(results: Results, value: float) -> str:
+    """A pair's logistic-regression time; beside Dask workers, and where the pairs' runs do the
+    same arithmetic (as many rows and steps, none diverged), a gap between them is the machine's."""
+    runs = results.logreg
+    same = len(runs) > 1 and len({(r.n_train, r.steps, r.diverged_at_step) for r in runs}) == 1
+    said = wall_time(results, value)
+    if same and results.timings.get("shared_cores"):
+        said += ("; both pairs' runs do the same arithmetic, so a gap between their times comes "
+                 "from the machine (its load, the order they ran in), not the pair")  # fmt: skip
+    return said
+
+
 def shape(dims: Sequence[int]) -> str:
     return "(" + ", ".join(count(d) for d in dims) + ")"
 
