@@ -294,6 +294,10 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
                                           "distributed.worker.memory.monitor-interval is 100", 2),
     "a profile cycle of 0ms": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__CYCLE": "0ms"},
                                "distributed.worker.profile.cycle is '0ms'", 2),
+    "an empty profile interval": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": ""},
+                                  "distributed.worker.profile.interval is ''", 2),  # IndexError
+    "an interval too long for a float": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "1e400s"},
+                                         "distributed.worker.profile.interval is '1e400s'", 2),
 }  # fmt: skip
 
 

@@ -127,7 +127,7 @@ def check_worker_settings() -> None:
         value = dask.config.get(key, None)
         try:
             seconds = parse_timedelta(value, default=unit or False)
-        except (ValueError, KeyError, TypeError):
+        except Exception:  # ValueError, KeyError, TypeError, IndexError (''), OverflowError...
             seconds = None
         if not isinstance(seconds, (int, float)) or not seconds > 0:
             raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
