@@ -38,7 +38,9 @@ def main() -> None:
     best = rows[0][3]
     print(f"Trained on {cut:,} images, validated on {len(X) - cut:,}; McNemar's exact test of each "
           "setting against the best, on the same validation images.\n")  # fmt: skip
-    print("| learning rate | batch | epochs | train acc. | validation acc. | McNemar p |")
+    print(
+        "| learning rate | batch | epochs | train acc. | validation acc. | McNemar p against the best |"
+    )
     print("|---|---|---|---|---|---|")
     for val, (rate, batch, epochs), train, right in rows:
         p = mcnemar_p(int(np.sum(best & ~right)), int(np.sum(right & ~best)))

@@ -154,8 +154,10 @@ def compute(
     with contextlib.ExitStack() as stack:
         session = stack.enter_context(engine.Session(config.workers, config.scheduler))
         remote = config.scheduler is not None
-        if remote:  # its workers take no core here: they start at once, and a scheduler that
-            session.start(cluster_work(config, session))  # cannot be reached is said before stage 1
+        if remote:  # its workers are taken to be other machines' (the report's times say the
+            # cores were not shared): they start at once, and an unreachable scheduler is said
+            # before stage 1 (only if some task is not cached: else nothing connects)
+            session.start(cluster_work(config, session))
         with _stage(1, total, stages, progress):
             summary = data_summary(data)
         with _stage(2, total, stages, progress):

@@ -25,6 +25,7 @@ CLASS_COLOURS: tuple[str, ...] = (
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )  # fmt: skip
 TRAIN_COLOUR, VAL_COLOUR, MARK_COLOUR = "#1f77b4", "#d62728", "#333333"
+SINGLE_RUN_COLOUR = "#e69f00"  # one run set among many (the seeds' figure), apart from both
 PAGE_WIDTH_IN = 9.6  # the page's text column (about 920 CSS px); a wider figure is shrunk to it
 PIXEL_AXES = {"xlabel": "column (pixel)", "ylabel": "row (pixel)"}
 
@@ -160,7 +161,7 @@ def seed_spread(rows: Mapping[str, tuple[Sequence[float], float, tuple[float, fl
                   label="mean of the seeds" if first else None)  # fmt: skip
         axes.scatter(seeds, [y] * len(seeds), color=MARK_COLOUR, zorder=3,
                      label=f"{len(seeds)} seeds (fashionlab's JAX trainer)" if first else None)  # fmt: skip
-        axes.scatter([single], [y], marker="*", s=160, color="#e69f00", zorder=4,
+        axes.scatter([single], [y], marker="*", s=160, color=SINGLE_RUN_COLOUR, zorder=4,
                      label="the single Keras run" if first else None)  # fmt: skip
     axes.set_yticks(range(len(rows)), list(rows))
     axes.set_ylim(-0.6, len(rows) - 0.4)

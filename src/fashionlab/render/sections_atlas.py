@@ -247,10 +247,10 @@ def _gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
     if gap == 0:
         return f", the mean of Q5.1's {len(compared.seeds)} seeds to the printed digit."
     where = f"{points(gap / 100)} {'above' if gap > 0 else 'below'} it"
-    if sd < 1e-9:  # every seed scored the same (up to rounding): no spread to measure it in
+    if len({error_count(a, n) for a in compared.seed_val_accuracies}) == 1:  # a float sd of 1e-16
         return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} "
                 f"({where}; the seeds scored alike, so they give no spread to judge it by).")  # fmt: skip
-    sds = abs(gap) / (100 * sd)
+    sds = round(abs(gap) / (100 * sd), 1)  # judged as printed
     told = ("the shorter schedule and the seed are not told apart here" if sds <= 2
             else f"more than twice the seeds' spread {'below' if gap < 0 else 'above'} it")  # fmt: skip
     return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} ({where}, "
