@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import EnvironmentFault
@@ -81,9 +81,16 @@ def reconnection_quiet(client: Any) -> Iterator[None]:
         return not (record.levelno >= logging.ERROR and client.status != "running"
                     and isinstance(error, (OSError, asyncio.CancelledError)))  # fmt: skip
 
-    logger = logging.getLogger(CLIENT_LOGGER)
-    logger.addFilter(not_a_failed_reconnection)
-    try:
+    with filtered(CLIENT_LOGGER, not_a_failed_reconnection):
         yield
+
+
+@contextlib.contextmanager
+def filtered(name: str, keep: Callable[[logging.LogRecord], bool]) -> Iterator[logging.Logger]:
+    """The logger ``name`` with the filter ``keep`` (False drops a record) while the block runs."""
+    logger = logging.getLogger(name)
+    logger.addFilter(keep)
+    try:
+        yield logger
     finally:
-        logger.removeFilter(not_a_failed_reconnection)
+        logger.removeFilter(keep)

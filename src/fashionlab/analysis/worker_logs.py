@@ -22,6 +22,8 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from .lost import filtered
+
 HEARTBEAT_FAILED = "Failed to communicate with scheduler during heartbeat"
 WORKER_LOGGER = "distributed.worker"
 NANNY_LOGGER = "distributed.nanny"
@@ -52,12 +54,8 @@ def nanny_errors_held(held: list[logging.LogRecord]) -> Iterator[None]:
         held.append(record)
         return False
 
-    logger = logging.getLogger(NANNY_LOGGER)
-    logger.addFilter(hold)
-    try:
+    with filtered(NANNY_LOGGER, hold) as logger:
         yield
-    finally:
-        logger.removeFilter(hold)
     for record in held:
         logger.handle(record)
 
