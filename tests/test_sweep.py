@@ -874,6 +874,7 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
 
 @pytest.mark.parametrize("status, level, error, shown", [
     ("connecting", logging.ERROR, ConnectionRefusedError(111, "refused"), False),  # reconnecting
+    ("closing", logging.ERROR, None, False),  # "Failed to reconnect ...": the client gives up
     ("closing", logging.ERROR, asyncio.CancelledError(), False),  # its reconnection cancelled
     ("running", logging.ERROR, OSError(28, "No space left"), True),  # a running client's error
     ("connecting", logging.ERROR, ValueError("a bug"), True),  # not a lost connection
@@ -887,13 +888,18 @@ def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, erro
 
     client = SimpleNamespace(status=status)
     logger = logging.getLogger(lost.CLIENT_LOGGER)
+    before = list(logger.filters)  # the module's client fixture has its own
     with (
         caplog.at_level(logging.WARNING, logger=lost.CLIENT_LOGGER),
         lost.reconnection_quiet(client),
     ):
-        try:
-            raise error
-        except BaseException:
-            logger.log(level, "", exc_info=True)
+        if error is None:  # as the client says it (client.py, _reconnect)
+            logger.log(level, "Failed to reconnect to scheduler after %.2f seconds, closing "
+                       "client", 30.0)  # fmt: skip
+        else:
+            try:
+                raise error
+            except BaseException:
+                logger.log(level, "", exc_info=True)
     assert bool(caplog.records) is shown
-    assert logger.filters == []  # taken off again
+    assert logger.filters == before  # taken off again

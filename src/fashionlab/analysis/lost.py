@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 TOPIC = "all"  # the scheduler's event topic for workers that join and leave
 SCHEDULER_LOST = "scheduler-connection-lost"  # the reason Dask gives its cancelled futures
 CLIENT_LOGGER = "distributed.client"
+RECONNECT_FAILED = "Failed to reconnect to scheduler"  # the client's ERROR when it gives up
 
 
 def say_lost_worker(event: tuple[float, Mapping[str, Any]]) -> None:
@@ -74,12 +75,14 @@ def result(future: Any, what: str) -> Any:
 def reconnection_quiet(client: Any) -> Iterator[None]:
     """While the block runs, ``client``'s failed reconnection to a scheduler that is gone stays
     off the terminal (``result`` says it in one line): an ERROR carrying a closed connection or a
-    cancelled wait, logged while the client is not running. A running client's records pass."""
+    cancelled wait, or the client's own "Failed to reconnect" once its wait (30 s) runs out,
+    logged while the client is not running. A running client's records pass."""
 
     def not_a_failed_reconnection(record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        return not (record.levelno >= logging.ERROR and client.status != "running"
-                    and isinstance(error, (OSError, asyncio.CancelledError)))  # fmt: skip
+        failed = (isinstance(error, (OSError, asyncio.CancelledError))
+                  or str(record.msg).startswith(RECONNECT_FAILED))  # fmt: skip
+        return not (record.levelno >= logging.ERROR and client.status != "running" and failed)
 
     with filtered(CLIENT_LOGGER, not_a_failed_reconnection):
         yield
