@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import itertools
 import json
 import math
@@ -313,6 +314,12 @@ def test_the_glossary_defines_the_three_accuracies() -> None:
     assert "trained again from zero weights" in joined and "not a proof of convergence" in joined
     assert "every test in this report is two-sided and exact" in joined  # the statistician's review
     assert "the settings of Q5.1's network" in joined and "(docs/network.md)" in joined
+    for term in (
+        "Holm's method",
+        "prediction interval (over seeds)",
+        "early stopping and patience",
+    ):
+        assert f"<dt>{html.escape(term)}</dt>" in joined  # an instructor's reading: used, undefined
     assert section.raw_html is not None and section.raw_html.count("<dt>") == len(glossary.GLOSSARY)
     assert section.markdown is not None and section.markdown.startswith("**validation accuracy ")
 

@@ -57,6 +57,19 @@ GLOSSARY = [
      "accuracies measured on different images. \"Significant\" means p < 0.05 for that one test; "
      "where many are counted together, the text says whether they are adjusted for their number "
      "(Holm's method)."),
+    ("Holm's method",
+     "a way to judge many tests together: the p-values are taken from the smallest up, the k-th "
+     "smallest of m against 0.05 / (m - k + 1), stopping at the first that fails, so that the "
+     "chance of calling any of them significant by luck alone stays at 5% or less."),
+    ("prediction interval (over seeds)",
+     "where one more training run with a new seed would score, judged from the runs made: the "
+     "seeds' mean plus or minus a t quantile times their sd times the square root of 1 + 1/k, "
+     "for k seeds. It assumes their scores spread roughly normally, and it covers what changes "
+     "with the seed (initial weights, batch order), not the sampling of the images."),
+    ("early stopping and patience",
+     "training stops once the validation loss has not improved for \"patience\" epochs (or "
+     "steps) in a row, and the weights of the best epoch are kept: the validation rows choose "
+     "where training ends."),
 ]  # fmt: skip
 
 
