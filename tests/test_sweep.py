@@ -284,20 +284,6 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
                                  "distributed.worker.memory.spill is 'abc'", 2),
     "a profile interval without a unit": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "xyz"},
                                           "distributed.worker.profile.interval is 'xyz'", 2),
-    # and what Dask's own rules refuse (the commits' review): a worker paused for good, a
-    # threshold of None, a bare number where the worker needs a unit, a zero interval
-    "a pause at 0": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__PAUSE": "0"},
-                     "distributed.worker.memory.pause is 0", 2),
-    "a terminate of None": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__TERMINATE": "None"},
-                            "distributed.worker.memory.terminate is None", 2),
-    "a monitor interval without a unit": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__MONITOR_INTERVAL": "100"},
-                                          "distributed.worker.memory.monitor-interval is 100", 2),
-    "a profile cycle of 0ms": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__CYCLE": "0ms"},
-                               "distributed.worker.profile.cycle is '0ms'", 2),
-    "an empty profile interval": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": ""},
-                                  "distributed.worker.profile.interval is ''", 2),  # IndexError
-    "an interval too long for a float": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "1e400s"},
-                                         "distributed.worker.profile.interval is '1e400s'", 2),
 }  # fmt: skip
 
 
@@ -325,6 +311,32 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
     while (left := _processes_with(f"DASK_CONFIG={tmp_path}/dask")) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not left, f"processes left running: {left}"
+
+
+@pytest.mark.parametrize("key, value", [
+    # what Dask's own rules refuse (the commits' reviews): a worker paused for good, a threshold
+    # of None, a bare number where the worker needs a unit, a zero interval, and what its parser
+    # raises other than ValueError (IndexError for '', OverflowError, AttributeError)
+    ("distributed.worker.memory.pause", 0), ("distributed.worker.memory.terminate", None),
+    ("distributed.worker.memory.target", 1.5), ("distributed.worker.memory.spill", True),
+    ("distributed.worker.memory.monitor-interval", 100),
+    ("distributed.worker.profile.cycle", "0ms"), ("distributed.worker.profile.interval", ""),
+    ("distributed.worker.profile.interval", "1e400s"), ("distributed.worker.profile.interval", [1]),
+])  # fmt: skip
+def test_a_worker_setting_dask_refuses_is_one_line_before_the_cluster_starts(key, value) -> None:
+    """The same check the program runs (three cases above go through it), here in process."""
+    with dask.config.set({key: value}), pytest.raises(FashionLabError) as refused:
+        local.check_worker_settings()
+    assert str(refused.value).startswith(
+        f"the local Dask cluster did not start ({key} is {value!r}"
+    )
+
+
+def test_dask_s_own_worker_settings_pass_the_check() -> None:
+    local.check_worker_settings()  # the defaults of Dask's own file
+    with dask.config.set({"distributed.worker.memory.pause": False,
+                          "distributed.worker.memory.target": 1}):  # fmt: skip
+        local.check_worker_settings()
 
 
 def _processes_with(variable: str) -> list[int]:
