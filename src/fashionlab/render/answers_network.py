@@ -71,8 +71,8 @@ def q5_1(results: Results) -> list[str]:
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) a network of the "
         f"same architecture and settings reaches {seed_spread(compared)} (mean ± sample sd). These "
-        "networks are trained by fashionlab's own JAX trainer, not by Keras, so their seeds draw other initial "
-        f"weights and batch orders than Keras's seed {net.seed}. "
+        "networks are trained by fashionlab's own JAX trainer, not by Keras, so their seeds draw "
+        f"other initial weights and batch orders than Keras's seed {net.seed}. "
         + keras_run_among_seeds(
             net.official_test_accuracy,
             compared,

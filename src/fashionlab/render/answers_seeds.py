@@ -23,8 +23,7 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
     """Where the single Keras run's official test accuracy falls among the seeds', compared in
     rows right of ``n`` (Keras reports a float32, the seeds a float64), with what may put it there
     (chance; the choice of its settings, where they were ``selected`` on this very run's
-    validation rows; the other program), and against the range one more seed would fall in, with
-    that range's assumptions."""
+    validation rows; the other program). How sure the seeds' figures are: ``seed_uncertainty``."""
     seeds = compared.seed_official_test_accuracies
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
     if min(spread) <= errors <= max(spread):

@@ -75,12 +75,11 @@ def main(argv: list[str] | None = None) -> None:
     text = "\n".join([markdown_table(results_table(results)), "", *headline(results)])
     try:
         print(text, flush=True)
-    except BrokenPipeError:  # `| head`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except OSError as exc:  # stdout on a full disk (`> /dev/full`)
+    except OSError as exc:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
-        print(f"cannot write the table ({exc.strerror or exc})", file=sys.stderr)
-        sys.exit(1)
+        if not isinstance(exc, BrokenPipeError):  # `| head` has what it wanted; a full disk not
+            print(f"cannot write the table ({exc.strerror or exc})", file=sys.stderr)
+            sys.exit(1)
 
 
 def _refuse(message: str) -> NoReturn:

@@ -43,18 +43,24 @@ def _lead(record: AtlasPair) -> str:
     outcome = compare(record.nn_val_accuracy, record.logreg_val_accuracy, record.n_val)
     if outcome == "tie":
         return outcome
-    lead = _images_apart(record)
-    if lead <= UNDECIDABLE_LEAD:
-        return f"{outcome} by {lead} (too few to test)"
-    sure = largest_mcnemar_p(*_errors(record)) < ALPHA
-    return f"{outcome} by {lead} ({'significant' if sure else 'not tested'})"
+    return f"{outcome} by {_images_apart(record)} ({_bound(*_errors(record))})"
 
 
-def _errors(record: AtlasPair) -> tuple[int, int]:
-    """The validation images 100-step logistic regression, and the network, get wrong."""
+def _bound(logreg: int, network: int) -> str:
+    """What McNemar's exact test can say of two error counts on the same images without
+    per-image scores: 'too few to test' (``UNDECIDABLE_LEAD``), 'significant' (its largest p,
+    with no error shared, below ALPHA) or 'not tested'."""
+    if abs(logreg - network) <= UNDECIDABLE_LEAD:
+        return "too few to test"
+    return "significant" if largest_mcnemar_p(logreg, network) < ALPHA else "not tested"
+
+
+def _errors(record: AtlasPair, *, longer: bool = False) -> tuple[int, int]:
+    """The validation images logistic regression (after 100 steps, or trained longer), and the
+    network, get wrong."""
     assert record.nn_val_accuracy is not None
-    return (error_count(record.logreg_val_accuracy, record.n_val),
-            error_count(record.nn_val_accuracy, record.n_val))  # fmt: skip
+    logreg = record.logreg_converged_val_accuracy if longer else record.logreg_val_accuracy
+    return error_count(logreg, record.n_val), error_count(record.nn_val_accuracy, record.n_val)
 
 
 def _images_apart(record: AtlasPair) -> int:
@@ -89,21 +95,10 @@ def _longer_leads(extras: Extras) -> tuple[int, int, int]:
     """The network's leads over logistic regression trained longer: how many are of
     ``UNDECIDABLE_LEAD`` images or fewer, significant whatever images each gets wrong, and not
     tested."""
-    small = sure = untested = 0
-    for r in extras.atlas:
-        if r.nn_val_accuracy is None:
-            continue
-        longer = error_count(r.logreg_converged_val_accuracy, r.n_val)
-        network = error_count(r.nn_val_accuracy, r.n_val)
-        if network >= longer:
-            continue
-        if longer - network <= UNDECIDABLE_LEAD:
-            small += 1
-        elif largest_mcnemar_p(longer, network) < ALPHA:
-            sure += 1
-        else:
-            untested += 1
-    return small, sure, untested
+    leads = [errors for r in extras.atlas if r.nn_val_accuracy is not None
+             and (errors := _errors(r, longer=True))[1] < errors[0]]  # fmt: skip
+    said = Counter(_bound(*errors) for errors in leads)
+    return said["too few to test"], said["significant"], said["not tested"]
 
 
 def atlas_section(results: Results) -> Section:
