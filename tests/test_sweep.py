@@ -33,7 +33,7 @@ import pytest
 from distributed import Client
 
 from fashionlab import cache, cli_sweep
-from fashionlab.analysis import engine, local, remote, sweep, worker_data
+from fashionlab.analysis import engine, local, lost, remote, sweep, worker_data
 from fashionlab.cli_sweep import add_parser, run
 from fashionlab.errors import EnvironmentFault, FashionLabError
 
@@ -252,10 +252,12 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir,
                     os.kill(pid, signal.SIGKILL)
     assert stopped and [row.seed for row in rows] == [5, 6, 7, 8]
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
-    lost = [r.created for r in caplog.records if r.getMessage().startswith("lost worker")]
+    said_at = [r.created for r in caplog.records if r.getMessage().startswith("lost worker")]
     # given up after the 2 s worker-ttl (at least 5 s with 2 workers: ten heartbeat intervals),
     # checked every 2 s, and the nanny's few seconds to kill it; Dask's default would be 300 s
-    assert lost and lost[0] - stopped[0][1] < 60, f"said {lost} after stopping at {stopped}"
+    assert said_at and said_at[0] - stopped[0][1] < 60, (
+        f"said {said_at} after stopping at {stopped}"
+    )
 
 
 @pytest.mark.slow
@@ -443,7 +445,8 @@ def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
 
 
 @pytest.mark.slow
-def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tiny_data_dir, capsys):
+def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tiny_data_dir, capsys,
+                                                                  caplog):  # fmt: skip
     scheduler_file = tmp_path / "scheduler.json"
     common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
     # the scheduler's and the worker's Dask settings as the README tells a user to write them
@@ -482,6 +485,21 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
             # and fashionlab pinned none of its threads: a cluster the user started is left as is
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]
+        with (
+            caplog.at_level(logging.WARNING, logger=lost.__name__),
+            engine.connect(scheduler=address) as client,
+        ):
+            # the watch's subscription is sent without an answer: wait until the scheduler has it
+            while not client.run_on_scheduler(
+                lambda dask_scheduler, t=lost.TOPIC: dask_scheduler._broker._topics[t].subscribers
+            ):
+                time.sleep(0.05)
+            processes[1].terminate()  # the only worker: tasks sent now would wait for another
+            processes[1].wait(timeout=20)
+            deadline = time.monotonic() + 20
+            while "no worker is left" not in caplog.text and time.monotonic() < deadline:
+                time.sleep(0.1)
+        assert f"no worker is left on the scheduler at {address}: its tasks wait" in caplog.text
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -721,6 +739,32 @@ def test_a_scheduler_without_workers_is_said_once(monkeypatch, caplog):
         assert ("has no workers yet" in caplog.text) is said
 
 
+def test_a_cluster_left_without_workers_is_said_when_the_user_must_start_one(caplog):
+    """On a scheduler the user started, losing the last worker leaves the tasks waiting without a
+    word from Dask: that is said, once per time it happens; a local cluster's nanny restarts its
+    own workers, so there only the lost worker is said."""
+    scheduler = "tcp://10.0.0.1:8786"
+    events = [{"action": "add-worker", "worker": "tcp://b:2"},
+              {"action": "remove-worker", "worker": "tcp://a:1", "expected": False},
+              {"action": "remove-worker", "worker": "tcp://b:2", "expected": True},
+              {"action": "add-worker", "worker": "tcp://c:3"},
+              {"action": "remove-worker", "worker": "tcp://c:3", "expected": False}]  # fmt: skip
+    for where, said in ((scheduler, [False, False, True, False, True]), (None, [False] * 5)):
+        watch = lost.Watch(where, workers=["tcp://a:1"])
+        for event, says in zip(events, said, strict=True):
+            caplog.clear()
+            with caplog.at_level(logging.WARNING, logger=lost.__name__):
+                watch((0.0, event))
+            lines = [
+                r.getMessage() for r in caplog.records if "no worker is left" in r.getMessage()
+            ]
+            assert lines == ([f"no worker is left on the scheduler at {scheduler}: its tasks wait "
+                              f"until `dask worker {scheduler}` starts one (Ctrl-C stops; the "
+                              "tasks that finished are cached)"] if says else [])  # fmt: skip
+            lost_said = any(r.getMessage().startswith("lost worker") for r in caplog.records)
+            assert lost_said is (event.get("expected") is False)
+
+
 def test_the_local_cluster_keeps_glibcs_adaptive_malloc(client):
     """Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive
     mmap threshold and made network training 1.8x slower (benchmarks/bench_malloc.py); the local
@@ -821,14 +865,14 @@ def test_each_pair_gets_its_own_best_setting() -> None:
         return SweepRow(pair, "logreg", rate, 100, None, seed, val, None, None,
                         None if val is not None else 3, 0.1)  # fmt: skip
 
-    easy, hard, lost = ("Trouser", "Bag"), ("Shirt", "T-shirt/top"), ("Coat", "Bag")
+    easy, hard, failed = ("Trouser", "Bag"), ("Shirt", "T-shirt/top"), ("Coat", "Bag")
     rows = [row(easy, 0.05, 1, 0.99), row(easy, 0.5, 1, 0.98),
             row(hard, 0.05, 1, 0.80), row(hard, 0.05, 2, 0.70),  # mean 0.75
             row(hard, 0.5, 1, 0.78), row(hard, 0.5, 2, 0.76),  # mean 0.77: the best
             row(hard, 2.0, 1, 0.85), row(hard, 2.0, 2, None),  # one seed diverged: not a best
-            row(lost, 5.0, 1, None)]  # fmt: skip
+            row(failed, 5.0, 1, None)]  # fmt: skip
     assert best_settings(rows) == {easy: (0.05, 100, 0.99), hard: (0.5, 100, pytest.approx(0.77)),
-                                   lost: None}  # fmt: skip
+                                   failed: None}  # fmt: skip
 
 
 def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:
@@ -895,8 +939,6 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
 def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, error, shown, caplog):
     """The commits' review: the filter dropped every OSError record of the client's whole life."""
     from types import SimpleNamespace
-
-    from fashionlab.analysis import lost
 
     client = SimpleNamespace(status=status)
     logger = logging.getLogger(lost.CLIENT_LOGGER)

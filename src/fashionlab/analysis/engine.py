@@ -100,7 +100,9 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     log.info("dask client %s", client)
     with lost.reconnection_quiet(client):  # until closed: closing cancels a reconnection
         try:
-            client.subscribe_topic(lost.TOPIC, lost.say_lost_worker)
+            watch = lost.Watch(scheduler)
+            client.subscribe_topic(lost.TOPIC, watch)
+            watch.workers.update(client.scheduler_info()["workers"])  # after: none is missed
             yield client
         finally:
             with contextlib.suppress(Exception):

@@ -1,5 +1,6 @@
-"""Workers, or the scheduler, lost mid-run, as the user hears of them: a line when a worker goes,
-an error when a task keeps taking its workers down or the scheduler is gone.
+"""Workers, or the scheduler, lost mid-run, as the user hears of them: a line when a worker goes
+(and one when the user's cluster has none left), an error when a task keeps taking its workers
+down or the scheduler is gone.
 
 A worker can leave unexpectedly: its process killed (by the user, or by the kernel when memory
 runs out), or silent past the scheduler's ``worker-ttl`` (``local.WORKER_TTL``). Dask runs the
@@ -18,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from ..errors import EnvironmentFault
@@ -31,11 +32,33 @@ CLIENT_LOGGER = "distributed.client"
 RECONNECT_FAILED = "Failed to reconnect to scheduler"  # the client's ERROR when it gives up
 
 
-def say_lost_worker(event: tuple[float, Mapping[str, Any]]) -> None:
-    """A client's handler for ``TOPIC``: one warning for each worker that left unexpectedly."""
-    _, message = event
-    if message.get("action") != "remove-worker" or message.get("expected"):
-        return
+class Watch:
+    """A client's handler for ``TOPIC``: one warning for each worker that left unexpectedly, and,
+    on a cluster the user started (``scheduler``), one more when no worker is left, where Dask's
+    tasks would wait without a word until ``dask worker`` starts one. A local cluster's nanny
+    starts its own again. ``workers`` are those connected when the watch began."""
+
+    def __init__(self, scheduler: str | None = None, workers: Iterable[str] = ()) -> None:
+        self.scheduler = scheduler
+        self.workers = set(workers)
+
+    def __call__(self, event: tuple[float, Mapping[str, Any]]) -> None:
+        _, message = event
+        action, worker = message.get("action"), str(message.get("worker"))
+        if action == "add-worker":
+            self.workers.add(worker)
+        elif action == "remove-worker":
+            self.workers.discard(worker)
+            if not message.get("expected"):
+                say_lost_worker(message)
+            if self.scheduler is not None and not self.workers:
+                log.warning("no worker is left on the scheduler at %s: its tasks wait until `dask "
+                            "worker %s` starts one (Ctrl-C stops; the tasks that finished are "
+                            "cached)", self.scheduler, self.scheduler)  # fmt: skip
+
+
+def say_lost_worker(message: Mapping[str, Any]) -> None:
+    """One warning for a worker that left unexpectedly (a ``remove-worker`` event)."""
     held = len(message.get("processing-tasks", ())) + len(message.get("lost-computed-tasks", ()))
     if held:
         log.warning("lost worker %s while it held %d task%s; Dask tries %s again elsewhere",
