@@ -835,6 +835,18 @@ def test_the_pairs_times_are_said_to_measure_the_load_when_workers_shared_the_co
     assert "so a gap between their times" not in text(results, "q4_2")
 
 
+def test_q5_1s_table_of_networks_leaves_out_the_atlas_where_there_is_none() -> None:
+    results = make_results()  # no extras
+    section = next(s for s in report.build_sections(results) if s.key == "q5_1")
+    assert section.table is not None
+    assert [row[0] for row in section.table.rows] == [
+        "Q5.1's network (the assignment's, 9,600 rows)",
+        "the same on logistic regression's 7,200 rows (Q4.3)",
+        "the same settings over 3 seeds (9,600 rows)"]  # fmt: skip
+    assert section.table.rows[2][2] == "90.50% ± 0.50 points"  # 0.91, 0.9, 0.905
+    assert "Every network this report trains on Pullover vs Coat" in section.paragraphs[-1]
+
+
 @pytest.mark.parametrize("seed, chosen_on, epochs, chosen", [
     (0, ("Pullover", "Coat"), 60, True), (5, ("Pullover", "Coat"), 60, False),
     (0, ("Shirt", "Coat"), 60, False),
@@ -855,3 +867,6 @@ def test_the_settings_choice_is_said_only_of_the_run_it_was_made_on(
     assert ("settings were chosen for their validation accuracy at this seed" in said) is chosen
     on_pair = "among 15 settings tried on this pair at seed 0, its settings (docs/network.md)"
     assert (on_pair in said) is (chosen_on == ("Pullover", "Coat") and epochs == 60)
+    q5_1 = next(s for s in report.build_sections(results) if s.key == "q5_1")
+    caption = dict(q5_1.figures)["nn_seeds"]  # the figure's caption follows the same rule
+    assert ("Q5.1's settings" in caption) is (on_pair in said)

@@ -239,6 +239,49 @@ def test_the_atlas_network_meets_the_seeds_mean_when_its_seed_is_not_among_their
     assert "the same program with the same seed" not in text
 
 
+def test_q5_1_tables_every_network_on_its_pair_from_the_results(
+    report: Path, results: dict
+) -> None:
+    """A student's reading: "the network on Pullover vs Coat" had five numbers in four sections
+    (Q5.1's, Q4.3's, the seeds', the atlas's); Q5.1 now tables them, each read here from
+    ``results.json`` independently of the renderer (a mean and a sample sd by the statistics
+    module)."""
+    import statistics
+    from decimal import ROUND_HALF_UP, Decimal
+
+    md = (report / "report.md").read_text()
+    q5_1 = md[md.index("## Q5.1") : md.index("## The maths")]
+    rows = [line.split(" | ") for line in q5_1.splitlines() if line.startswith("| ")][1:]
+    net, compared = results["network"], results["comparison"]
+    same = next(p for p in results["extras"]["atlas"] if set(p["classes"]) == set(net["classes"]))
+
+    def pct(value: float, n: int | None = None) -> str:  # of k / n right, rounded half up
+        exact = Decimal(round(value * n)) / n if n else Decimal(value)
+        return f"{(100 * exact).quantize(Decimal('0.01'), ROUND_HALF_UP)}%"
+
+    def mean_sd(values: list[float]) -> str:
+        return f"{pct(statistics.mean(values))} ± {100 * statistics.stdev(values):.2f} points"
+
+    hard = next(r for r in results["logreg"] if set(r["classes"]) == set(net["classes"]))
+
+    assert [row[0].removeprefix("| ") for row in rows] == [
+        "Q5.1's network (the assignment's, 9,600 rows)",
+        "the same on logistic regression's 7,200 rows (Q4.3)",
+        f"the same settings over {len(compared['seeds'])} seeds (9,600 rows)",
+        "the atlas's network (at most 30 epochs, patience 3)"]  # fmt: skip
+    assert rows[0][2].startswith(pct(net["val_accuracy"], net["n_val"]) + " (")
+    assert rows[0][4].startswith(pct(net["official_test_accuracy"], net["n_official_test"]) + " (")
+    assert rows[1][3].startswith(
+        pct(compared["fair_network_heldout_accuracy"], hard["n_heldout"]) + " ("
+    )
+    assert rows[2][2] == mean_sd(compared["seed_val_accuracies"])
+    assert rows[2][4].removesuffix(" |") == mean_sd(compared["seed_official_test_accuracies"])
+    assert rows[3][2].startswith(pct(same["nn_val_accuracy"], same["n_val"]) + " (")
+    assert [row[1] for row in rows] == ["Keras, seed 0", "Keras, seed 0",
+                                        "fashionlab's JAX trainer, seeds 0, 1, 2, 3, 4",
+                                        "fashionlab's JAX trainer, seed 0"]  # fmt: skip
+
+
 @pytest.mark.parametrize("sds, told", [
     (1.9, "not told apart here"), (-1.9, "not told apart here"),
     (2.1, "more than twice the seeds' spread above it"),

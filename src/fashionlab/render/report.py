@@ -10,13 +10,13 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..analysis.metrics import error_count
+from ..analysis.metrics import error_count, mean_sd
 from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .answers_network import settings_chosen_on
 from .figures import mime_type
-from .format import count, interval, pair_name, plural
+from .format import count, interval, pair_name, pct, plural
 from .glossary import glossary_html, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
@@ -26,12 +26,7 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
              ("q1_image_normalised", "The same image after dividing by 255 (0-1)."),
              ("q1_grid", "The first 25 training images with their classes.")],
     "q5_1": [("nn_loss", "The network's loss per epoch; the dotted line marks the restored epoch."),
-             ("nn_accuracy", "The network's accuracy per epoch."),
-             ("nn_seeds", "The network over seeds (dots: fashionlab's JAX trainer) and the "
-              "single Keras run (star), with the seeds' mean and the 95% t prediction interval "
-              "for one more seed (band: training randomness only, without the test images' own "
-              "sampling error). The validation rows also chose each run's stopping epoch, and "
-              "Q5.1's settings.")],
+             ("nn_accuracy", "The network's accuracy per epoch.")],
 }  # fmt: skip
 
 
@@ -79,6 +74,52 @@ def _comparison_table(results: Results) -> Table:
                   "held-out (95% CI)", "official test (95% CI)"], rows)  # fmt: skip
 
 
+def _networks_lead(results: Results) -> str:
+    net = results.network
+    return (f"Every network this report trains on {pair_name(net.classes)}, side by side (single "
+            "runs with their 95% intervals, the seeds as mean ± sample sd). They differ in the "
+            "rows they train on, the program, the seed and the schedule, as each row says. The "
+            "first row is this run's answer to Q5.1; the seeds' row shows how much a network with "
+            "these settings varies by chance alone.")  # fmt: skip
+
+
+def _networks_table(results: Results) -> Table:
+    """Q5.1's network, the same on logistic regression's rows, the seeds and the atlas's network:
+    the several numbers a reader meets for "the network on this pair", each with what it is."""
+    net, compared, hard = results.network, results.comparison, results.hard_pair
+    trained_on = "- (trained on these rows)"
+    rows = [
+        [f"Q5.1's network (the assignment's, {count(net.training_rows)} rows)",
+         f"Keras, seed {net.seed}", interval(net.val_accuracy, net.n_val), trained_on,
+         interval(net.official_test_accuracy, net.n_official_test)],
+        [f"the same on logistic regression's {count(hard.n_train)} rows (Q4.3)",
+         f"Keras, seed {net.seed}", interval(compared.fair_network_val_accuracy, hard.n_val),
+         interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
+         interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
+        [f"the same settings over {len(compared.seeds)} seeds ({count(net.training_rows)} rows)",
+         f"fashionlab's JAX trainer, seeds {', '.join(map(str, compared.seeds))}",
+         _mean_sd(compared.seed_val_accuracies), trained_on,
+         _mean_sd(compared.seed_official_test_accuracies)],
+    ]  # fmt: skip
+    extras = results.extras
+    same = (
+        next((r for r in extras.atlas if set(r.classes) == set(net.classes)), None)
+        if extras
+        else None
+    )
+    if extras is not None and same is not None and same.nn_val_accuracy is not None:
+        settings = extras.atlas_network
+        rows.append([f"the atlas's network (at most {plural(settings['epochs'], 'epoch')}, patience "
+                     f"{settings['patience']})", f"fashionlab's JAX trainer, seed {net.seed}",
+                     interval(same.nn_val_accuracy, same.n_val), trained_on, "not measured"])  # fmt: skip
+    return Table(["network", "program", "validation", "held-out", "official test"], rows)
+
+
+def _mean_sd(values: list[float]) -> str:
+    mean, sd = mean_sd(values)
+    return f"{pct(mean)} ± {100 * sd:.2f} points"
+
+
 def _same_count_note(results: Results) -> list[str]:
     """A word where the table's two cells for the network on the same rows read alike, which
     looks like a copied number (2,163 of 2,400 right on each, at the first run)."""
@@ -106,6 +147,12 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
                 f"The t-SNE map (Q1.2) restricted to {pair_name(run.classes)}.",
             )
         ]
+    chose = ", and Q5.1's settings" if settings_chosen_on(results.network) else ""
+    found["q5_1"] = [*FIGURES["q5_1"], (
+        "nn_seeds", "The network over seeds (dots: fashionlab's JAX trainer) and the single Keras "
+        "run (star), with the seeds' mean and the 95% t prediction interval for one more seed "
+        "(band: training randomness only, without the test images' own sampling error). The "
+        f"validation rows also chose each run's stopping epoch{chose}.")]  # fmt: skip
     found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")] + [
         (f"rate_grid_{slug(run.classes)}", f"Validation accuracy over learning rate and steps, "
          f"{pair_name(run.classes)}; the assignment's setting is outlined.")
@@ -138,6 +185,8 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
             section.table = _comparison_table(results)
             section.paragraphs = [*section.paragraphs, *_same_count_note(results)]
         if key == "q5_1":
+            section.table = _networks_table(results)
+            section.paragraphs = [*section.paragraphs, _networks_lead(results)]
             section.code = results.network.summary
         sections.append(section)
     sections.append(maths_section())
