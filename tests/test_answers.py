@@ -16,7 +16,7 @@ from fashionlab import config, schema
 from fashionlab.analysis.metrics import as_bits
 from fashionlab.first_steps import Findings
 from fashionlab.models.logistic import stays_from
-from fashionlab.render import answers, glossary, report
+from fashionlab.render import answers, answers_short, glossary, report
 from fashionlab.render.format import pair_name
 from fashionlab.results import (
     Comparison,
@@ -130,12 +130,43 @@ def test_classes_stay_together_only_with_a_high_agreement(agreement: float, stay
     assert ("images of a class mostly stay together" in said) is stays
 
 
-@pytest.mark.parametrize("mixing, words", [(0.005, "two separate islands"), (0.02, "thin border"),
-                                           (0.2, "overlap heavily"), (0.4, "thoroughly mixed")])  # fmt: skip
-def test_the_map_sentence_follows_the_mixing(mixing: float, words: str) -> None:
-    said = text(make_results(easy_mixing=mixing), "q2")
-    assert words in said
+WORSE = "clearly worse than on a pair the map keeps apart, getting a noticeable share wrong"
+
+
+@pytest.mark.parametrize("mixing, words, verdict", [
+    (0.005, "two separate islands", "very well"), (0.0099, "two separate islands", "very well"),
+    (0.01, "thin border", "well, but not perfectly"),
+    (0.2, "overlap heavily", WORSE), (0.4, "thoroughly mixed", WORSE),
+])  # fmt: skip
+def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict: str) -> None:
+    paragraphs = answers.compose(make_results(easy_mixing=mixing))["q2"]
+    assert paragraphs[0].startswith("In short: judging by the t-SNE map, logistic regression "
+                                    f"should do {verdict}.")  # fmt: skip
+    said = " ".join(paragraphs[1:])
+    assert words in said and "should do" not in said  # the verdict is said once, first
     assert "(a forecast: the map is not a linear view of the pixels)" in said  # every branch
+
+
+@pytest.mark.parametrize("val, settled, said", [
+    ([0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99], 2, "essentially done after 1 update (within 1% of "
+     "its final accuracy from step 2 on)"),
+    ([0.5, 0.6, 0.7, 0.8, 0.985, 0.99, 0.99], 5, "essentially done after 4 updates"),
+    ([0.5, 0.6, 0.7, 0.8, 0.9, 0.985, 0.99], 6, "came within 1% of its final accuracy for good "
+     "only at step 6 of 7"),
+    ([0.5, 0.99, 0.5, 0.5, 0.5, 0.985, 0.99], 6, "for good only at step 6 of 7"),  # not step 2
+])  # fmt: skip
+def test_how_long_in_short_is_when_accuracy_stays_within_one_percent(val, settled, said) -> None:
+    run = make_results().logreg[0]
+    run.history["val_accuracy"], run.steps, run.val_accuracy = val, len(val), val[-1]
+    assert stays_from(val, 0.99) == settled  # the rule, on its own
+    sentence = answers_short.observation(run, 1.234)
+    assert said in sentence and sentence.endswith("; the 7 steps took 1.23 s.")
+    assert "because the two classes are nearly linearly separable" in sentence
+    run.train_accuracy = 0.9
+    assert (
+        "because no straight boundary separates these classes well (it gets only 90.00% of its "
+        "own training rows right)" in answers_short.observation(run, None)
+    )
 
 
 @pytest.mark.parametrize("converged, words", [
@@ -207,7 +238,7 @@ def test_the_why_starts_from_what_the_training_rows_show(train: float, words: st
     results.logreg[1].train_accuracy = train
     said = text(results, "q4_2")
     assert words in said
-    assert ("no straight boundary separates them" in said) is (train < answers.FITS_ITS_ROWS)
+    assert ("no straight boundary separates them" in said) is (train < answers_short.FITS_ITS_ROWS)
 
 
 @pytest.mark.parametrize("easy_right, hard_right, alike", [

@@ -2,9 +2,9 @@
 
 Every number is a field of ``results.Results``, formatted, never typed in; every conclusion is
 chosen by its number through a named threshold, so other data gives other, still true, sentences.
-Q5.1, the glossary and Q4.3's test of a bent boundary are in ``answers_network``; Q4's test of
-longer training in ``answers_longer``; the first steps, the two runs' paths and the grid in
-``answers_dynamics``.
+Q5.1 and Q4.3's test of a bent boundary are in ``answers_network``, Q4's longer training in
+``answers_longer``, the first steps, the runs' paths and the grid in ``answers_dynamics``, and the
+answers in one sentence that lead Q2 to Q4.2 in ``answers_short``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from ..analysis.exploration import maps_test_images
 from ..analysis.metrics import chance_mixing, error_count, percent
 from ..models.logistic import stays_from
 from ..results import DataSummary, LogregResult, Results
+from . import answers_short
 from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
 from .answers_longer import longer_paragraph
 from .answers_network import final_weights_right, gap_test, needs_a_bend, q5_1
@@ -31,12 +32,9 @@ from .format import (
     shape,
 )
 
-# The thresholds that choose the words
-SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
-THIN_BORDER = 0.05
+# The thresholds that choose the words (with answers_short's)
 HEAVY_OVERLAP = 0.30
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
-FITS_ITS_ROWS = 0.99  # training accuracy from which "a hyperplane separates these classes"
 UNDERFITS = 0.02  # training minus validation accuracy below which "it underfits"
 
 QUESTIONS: dict[str, tuple[str, str]] = {
@@ -63,9 +61,9 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 
 
 def separation(mixing: float) -> str:
-    if mixing < SEPARATE_ISLANDS:
+    if mixing < answers_short.SEPARATE_ISLANDS:
         return "form two separate islands"
-    if mixing < THIN_BORDER:
+    if mixing < answers_short.THIN_BORDER:
         return "form two groups that touch only along a thin border"
     if mixing < HEAVY_OVERLAP:
         return "overlap heavily"
@@ -73,16 +71,16 @@ def separation(mixing: float) -> str:
 
 
 def forecast(mixing: float) -> str:
-    if mixing < SEPARATE_ISLANDS:
+    """Why the map suggests how logistic regression will fare (``answers_short`` says how)."""
+    if mixing < answers_short.SEPARATE_ISLANDS:
         guess = ("A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
-                 "them almost perfectly, so logistic regression, a linear classifier, should do very well")  # fmt: skip
-    elif mixing < THIN_BORDER:
-        guess = ("A linear boundary should get most images right and fail only near the border, so "
-                 "logistic regression should do well but not perfectly")  # fmt: skip
+                 "them almost perfectly, and logistic regression, a linear classifier, draws one")  # fmt: skip
+    elif mixing < answers_short.THIN_BORDER:
+        guess = ("A linear boundary, such as logistic regression draws, should get most images "
+                 "right and fail only near the border")  # fmt: skip
     else:
-        guess = ("The classes overlap in the map, so a straight boundary is unlikely to separate them: "
-                 "expect logistic regression, a linear classifier, to misclassify a noticeable share "
-                 "of images")  # fmt: skip
+        guess = ("The classes overlap in the map, so a straight boundary, such as logistic "
+                 "regression draws, is unlikely to separate them")  # fmt: skip
     return f"{guess} (a forecast: the map is not a linear view of the pixels)"
 
 
@@ -150,11 +148,12 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
 def _forecast(results: Results, run: LogregResult) -> list[str]:
     k = results.embedding.neighbours
     paragraphs = [
+        answers_short.forecast(run),
         f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: {pct(run.mixing)} "
         f"of their points have mostly neighbours of the other class (more than half of a point's "
         f"{k} nearest points of the two classes on the map; 0% would be two clean islands, and "
         f"about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
-        f"{forecast(run.mixing)}."
+        f"{forecast(run.mixing)}.",
     ]
     if run.val_accuracy is not None:
         paragraphs.append(
@@ -211,7 +210,7 @@ def _why(run: LogregResult) -> str:
     assert run.train_accuracy is not None and run.val_accuracy is not None
     mapped = (f"the t-SNE map, where the two classes {separation(run.mixing)} "
               f"({pct(run.mixing)} mixed)")  # fmt: skip
-    if run.train_accuracy >= FITS_ITS_ROWS:
+    if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
         return (f"Why: a hyperplane separates these classes almost perfectly. The model gets "
                 f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
                 f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
@@ -236,6 +235,7 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [
+        answers_short.observation(run, measured),
         f"Over {plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
         f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero, "
         f"it reached {pct(run.train_accuracy, run.n_train)} training and "
