@@ -70,6 +70,27 @@ GLOSSARY = [
      "training stops once the validation loss has not improved for \"patience\" epochs (or "
      "steps) in a row, and the weights of the best epoch are kept: the validation rows choose "
      "where training ends."),
+    ("binary cross-entropy",
+     "the loss logistic regression and the networks minimise (eq. 8): the mean of -log of the "
+     "probability the model gives each image's true class, so a confident wrong answer costs "
+     "much and a confident right one almost nothing."),
+    ("curvature bound L (Hessian, λmax)",
+     "how sharply the loss can bend. The Hessian is the matrix of the loss's second derivatives "
+     "and its top eigenvalue the sharpest bend; for this loss it is at most L = λmax(XᵀX)/(4n), "
+     "with λmax the top eigenvalue of XᵀX. Gradient descent lowers the loss at every step for a "
+     "learning rate below 2/L; above it, a step can overshoot."),
+    ("Nesterov-accelerated gradient descent",
+     "gradient descent that takes each step from a point a little ahead along the last step "
+     "(momentum); on this loss it reaches a given loss in far fewer steps than plain descent."),
+    ("correlation r",
+     "how closely two quantities rise and fall together: from -1 (one rises as the other falls) "
+     "through 0 (no linear relation) to 1 (in step)."),
+    ("k-fold cross-validation",
+     "the points cut into k parts, each scored by a model fitted on the other k - 1, so that "
+     "every point is scored once by a model that did not see it."),
+    ("Dask",
+     "the library that runs fashionlab's many independent tasks (the atlas, the network over "
+     "seeds, the sweep) on several processes, or machines; each such process is a worker."),
 ]  # fmt: skip
 
 
