@@ -394,8 +394,8 @@ def test_made_up_results_validate_against_the_schema() -> None:
 
 @pytest.mark.parametrize("keras, words", [
     (0.8990, "scores higher on the official test images than every one of these seeds (89.90% "
-             "against at most 89.00%). Of 4 runs that differ only by chance, any given one is the "
-             "highest one time in 4; its settings were chosen for their validation accuracy at "
+             "against at most 89.00%). Of 4 runs that differ only by chance, each has a 1-in-4 "
+             "chance of being the highest; its settings were chosen for their validation accuracy at "
              "this seed, which favours a run that also scores high on the test images (over the 3 "
              "seeds, validation and official test accuracy correlate at r = 1.00, a rough figure "
              "from 3 points); and these seeds come from another program. So this does not show "
@@ -731,7 +731,7 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
             "(p = 1.000); the network on the same rows, held-out 90.00% against 88.00% "
             "(p = 0.037); the assignment's network, validation 91.00% against 89.00% (not tested: "
             "those rows chose its epoch).") in said  # fmt: skip
-    assert "their gaps are not independent evidence of a harder test set" in said
+    assert "so their drops are one observation of those images, not several" in said
     hard = results.hard_pair
     hard.official_test_accuracy = 0.80
     assert hard.converged is not None

@@ -135,8 +135,8 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
         return ""
     return (
         f" (openTSNE, perplexity {settings['perplexity']:g}, learning rate "
-        f"{settings['learning_rate']:g}, which is scikit-learn's {settings['learning_rate'] / 4:g}"
-        " because openTSNE's gradient leaves out a factor of 4, "
+        f"{settings['learning_rate']:g}, the same setting as scikit-learn's "
+        f"{settings['learning_rate'] / 4:g}: openTSNE's gradient leaves out a factor of 4; "
         f"{settings['early_exaggeration_iter']} iterations of early exaggeration then "
         f"{settings['n_iter']}, seed {settings['random_state']}). openTSNE stands in for the "
         "assignment's scikit-learn TSNE, for speed, with fewer iterations than scikit-learn's "

@@ -151,8 +151,8 @@ def _official_drop(results: Results) -> str:
     return (
         f" On the pair's official test images {said} than on the rows split off from the "
         f"training images: {'; '.join(listed)}. Each p is Fisher's exact test of one model's "
-        f"accuracy on two independent sets of rows{_held_together(ps)}. The models are scored on "
-        "the same images, so their gaps are not independent evidence of a harder test set."
+        f"accuracy on two independent sets of rows{_held_together(ps)}. All of them are scored on "
+        "the same test images, so their drops are one observation of those images, not several."
     )
 
 

@@ -35,8 +35,8 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
     k, mean = len(seeds), mean_sd(seeds)[0]
     return (f"The single Keras run above scores {side} on the official test images than every one "
             f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
-            f"that differ only by chance, any given one is the {side.replace('er', 'est')} one "
-            f"time in {k + 1};{_selection(compared, selected)} and these seeds come from another "
+            f"that differ only by chance, each has a 1-in-{k + 1} chance of being the "
+            f"{side.replace('er', 'est')};{_selection(compared, selected)} and these seeds come from another "
             f"program. So this does not show that one program trains a "
             f"{'better' if side == 'higher' else 'worse'} network, and the seeds' mean, "
             f"{pct(mean)}, is the better estimate of what these settings reach in that program.")  # fmt: skip

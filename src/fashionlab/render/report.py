@@ -46,7 +46,7 @@ def results_table(results: Results) -> Table:
         interval(net.val_accuracy, net.n_val), "- (trained on these rows)",
         interval(net.official_test_accuracy, net.n_official_test),
     ])  # fmt: skip
-    header = ["model", "training", "validation (95% CI)", "held-out (95% CI)",
+    header = ["model", "training length", "validation (95% CI)", "held-out (95% CI)",
               "official test (95% CI)"]  # fmt: skip
     return Table(header, rows)
 
@@ -155,7 +155,8 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
         f"validation rows also chose each run's stopping epoch{chose}.")]  # fmt: skip
     found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")] + [
         (f"rate_grid_{slug(run.classes)}", f"Validation accuracy over learning rate and steps, "
-         f"{pair_name(run.classes)}; the assignment's setting is outlined.")
+         f"{pair_name(run.classes)}; the assignment's setting is outlined. The colours run from "
+         "this grid's lowest cell to 100%, so they do not compare across the two grids.")
         for run in results.logreg
     ]  # fmt: skip
     for key, run in zip(("q4_1", "q4_2"), results.logreg, strict=False):

@@ -108,7 +108,7 @@ def ten_classes_section(results: Results) -> Section:
         f"{_published(ten.published['sklearn_mlp_100'], ten.network_official_test_accuracy)}. "
         "Those figures come from another program, with other preprocessing and settings, scored "
         "on the same official test images but with no per-image scores published, so these gaps "
-        "describe; no test here says whether they would persist. A 95% interval above is the uncertainty of one "
+        "describe this run only; no test here says whether they would persist. A 95% interval above is the uncertainty of one "
         "model's accuracy on these images, not of the gap between two models."
     )
     table = Table(["class", "precision", "recall"],
