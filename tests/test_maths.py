@@ -37,7 +37,7 @@ def test_every_equation_is_mathml_and_there_is_no_script() -> None:
 @pytest.mark.parametrize(
     "number, function",
     [("3", bias_trick), ("6", logistic.sigmoid), ("7", logistic.predict), ("8", logistic.binary_cross_entropy),
-     ("9", logistic.bce_gradient), ("9", logistic.binary_cross_entropy_derivative)],
+     ("8", logistic.loss), ("9", logistic.bce_gradient), ("9", logistic.binary_cross_entropy_derivative)],
 )  # fmt: skip
 def test_the_code_beside_an_equation_is_the_live_source(number: str, function) -> None:
     sources = {snippet.name: snippet.source for snippet in code_of(number)}
@@ -46,8 +46,18 @@ def test_the_code_beside_an_equation_is_the_live_source(number: str, function) -
 
 
 def test_accuracy_sits_beside_its_formula() -> None:
-    (accuracy,) = next(e for e in equations.equations() if e.name == "Accuracy").code
+    accuracy, formula = next(e for e in equations.equations() if e.name == "Accuracy").code
     assert accuracy.source == inspect.getsource(logistic.accuracy)
+    assert formula.source == inspect.getsource(logistic.share_right)
+
+
+@pytest.mark.parametrize("number", ["7", "8", "9", "Accuracy"])
+def test_each_equations_code_shows_its_formula_not_only_a_call(number: str) -> None:
+    """A code review: eq. 8's code was ``return loss(*checked(y, h))``, with no formula to read."""
+    equation = next(e for e in equations.equations() if number in (e.number, e.name))
+    shown = "".join(snippet.source for snippet in equation.code)
+    formula = {"7": ">= 0.5", "8": "np.log(1 - h)", "9": "X.T @ (h -", "Accuracy": "np.mean("}
+    assert formula[number] in shown
 
 
 def test_excerpts_are_the_live_lines_and_only_those() -> None:

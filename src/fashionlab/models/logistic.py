@@ -28,41 +28,36 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def paired(y: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """``y`` in the shape of ``h``: labels (n,) and probabilities (n, 1), or the reverse, would
-    otherwise broadcast to an (n, n) matrix and give a wrong number with no error."""
-    y, h = np.asarray(y), np.asarray(h)
-    if y.shape == h.shape:
-        return y
-    if y.size != h.size:
-        raise ValueError(f"labels and probabilities must hold as many values, got shapes "
-                         f"{y.shape} and {h.shape}")  # fmt: skip
-    return y.reshape(h.shape)
+def probability(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """h = sigmoid([1, x] theta) (eqs. 3, 5-6) for images X (n, 784), without the bias column."""
+    return sigmoid(bias_trick(X) @ theta)
 
 
-def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, np.ndarray]:
-    """Labels 0 and 1, and ``h`` probabilities in [0, 1] (sigmoid's output or 0/1 predictions),
-    as arrays of the same shape: a swapped pair or logits give a wrong number, not an error."""
-    h = np.asarray(h)
-    if not np.issubdtype(h.dtype, np.floating):  # 0/1 predictions; a float keeps its eps
-        h = h.astype(np.float64)
-    y = paired(y, h)
-    if y.size == 0:
-        raise ValueError("y and h must hold at least one value, got none")
-    checks.check_labels("y", y)
-    if not (h >= 0).all() or not (h <= 1).all():  # NaN fails both
-        raise ValueError(f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
-                         f"values from {np.min(h).item()!r} to {np.max(h).item()!r}")  # fmt: skip
-    return y, h
+def predict(h: np.ndarray) -> np.ndarray:
+    """pred = round(h) (eq. 7), with h = 0.5 going to 1."""
+    return (np.asarray(h) >= 0.5).astype(np.int64)
+
+
+def accuracy(y: np.ndarray, h: np.ndarray) -> float:
+    """The fraction of correct predictions; ``h`` may be probabilities or 0/1 predictions. The
+    arguments are checked, then ``share_right`` computes it."""
+    return share_right(*checked(y, h))
+
+
+def share_right(y: np.ndarray, h: np.ndarray) -> float:
+    """accuracy = (1/n) sum [pred_i = y_i], on arrays already checked and paired."""
+    return float(np.mean(np.ravel(y) == np.ravel(predict(h))))
 
 
 def binary_cross_entropy(y: np.ndarray, h: np.ndarray) -> float:
-    """J = -(1/n) sum[y log h + (1 - y) log(1 - h)] (eq. 8), finite even at h in {0, 1}."""
+    """J = -(1/n) sum[y log h + (1 - y) log(1 - h)] (eq. 8), finite even at h in {0, 1}. The
+    arguments are checked, then ``loss`` computes it."""
     return loss(*checked(y, h))
 
 
 def loss(y: np.ndarray, h: np.ndarray) -> float:
-    """Eq. 8 on arrays already checked and paired (the loop checks its labels once)."""
+    """Eq. 8 on arrays already checked and paired (the loop checks its labels once, and a
+    diverging run's NaN must give a NaN loss here, not an error)."""
     eps = np.finfo(np.result_type(h, np.float32)).eps  # the clip scikit-learn's log_loss uses
     h = np.clip(h, eps, 1 - eps)
     return float(-np.sum(y * np.log(h) + (1 - y) * np.log(1 - h)) / len(y))
@@ -86,26 +81,6 @@ def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndar
     return bce_gradient(X, y, h)
 
 
-def predict(h: np.ndarray) -> np.ndarray:
-    """pred = round(h) (eq. 7), with h = 0.5 going to 1."""
-    return (np.asarray(h) >= 0.5).astype(np.int64)
-
-
-def probability(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """h = sigmoid([1, x] theta) (eqs. 3, 5-6) for images X (n, 784), without the bias column."""
-    return sigmoid(bias_trick(X) @ theta)
-
-
-def accuracy(y: np.ndarray, h: np.ndarray) -> float:
-    """The fraction of correct predictions; ``h`` may be probabilities or 0/1 predictions."""
-    return share_right(*checked(y, h))
-
-
-def share_right(y: np.ndarray, h: np.ndarray) -> float:
-    """``accuracy`` on arrays already checked and paired."""
-    return float(np.mean(np.ravel(y) == np.ravel(predict(h))))
-
-
 @dataclass
 class Descent:
     """What gradient descent returns: the weights and the loss and accuracy before each step.
@@ -116,27 +91,6 @@ class Descent:
     theta: np.ndarray
     history: dict[str, list[float]]
     diverged_at_step: int | None = None
-
-
-def check_schedule(learning_rate: float, steps: int, name: str = "steps", least: int = 1) -> None:
-    """Validate gradient descent's two settings, naming the bad one (``name``: the caller's word
-    for the number of steps, at least ``least``)."""
-    check_rate("learning_rate", learning_rate)
-    check_count(name, steps, least)
-
-
-def check_rows(X: np.ndarray, y: np.ndarray, names: str, finite: bool = True) -> None:
-    """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
-    show in the result anyway), and labels that pair up with them row by row and are 0 and 1."""
-    checks.check_rows(X, y, names)
-    first = names.split()[0]
-    if np.ndim(X) != 2:
-        raise ValueError(f"{first} must be 2-D (rows, features), got shape {np.shape(X)}")
-    if len(X) == 0:
-        raise ValueError(f"{names} must hold at least one row, got none")
-    if finite:
-        checks.check_finite(first, X)
-    checks.check_labels(names.split()[-1], y)
 
 
 def descend(
@@ -282,3 +236,56 @@ def stays_from(values: Sequence[float], fraction: float) -> int:
     of the last one."""
     below = [i for i, v in enumerate(values) if v < fraction * values[-1]]
     return below[-1] + 2 if below else 1
+
+
+# The checks at the boundary: a wrong shape or label is an error that names it, never a
+# silently broadcast wrong number.
+
+
+def check_schedule(learning_rate: float, steps: int, name: str = "steps", least: int = 1) -> None:
+    """Validate gradient descent's two settings, naming the bad one (``name``: the caller's word
+    for the number of steps, at least ``least``)."""
+    check_rate("learning_rate", learning_rate)
+    check_count(name, steps, least)
+
+
+def check_rows(X: np.ndarray, y: np.ndarray, names: str, finite: bool = True) -> None:
+    """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
+    show in the result anyway), and labels that pair up with them row by row and are 0 and 1."""
+    checks.check_rows(X, y, names)
+    first = names.split()[0]
+    if np.ndim(X) != 2:
+        raise ValueError(f"{first} must be 2-D (rows, features), got shape {np.shape(X)}")
+    if len(X) == 0:
+        raise ValueError(f"{names} must hold at least one row, got none")
+    if finite:
+        checks.check_finite(first, X)
+    checks.check_labels(names.split()[-1], y)
+
+
+def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, np.ndarray]:
+    """Labels 0 and 1, and ``h`` probabilities in [0, 1] (sigmoid's output or 0/1 predictions),
+    as arrays of the same shape: a swapped pair or logits give a wrong number, not an error."""
+    h = np.asarray(h)
+    if not np.issubdtype(h.dtype, np.floating):  # 0/1 predictions; a float keeps its eps
+        h = h.astype(np.float64)
+    y = paired(y, h)
+    if y.size == 0:
+        raise ValueError("y and h must hold at least one value, got none")
+    checks.check_labels("y", y)
+    if not (h >= 0).all() or not (h <= 1).all():  # NaN fails both
+        raise ValueError(f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
+                         f"values from {np.min(h).item()!r} to {np.max(h).item()!r}")  # fmt: skip
+    return y, h
+
+
+def paired(y: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """``y`` in the shape of ``h``: labels (n,) and probabilities (n, 1), or the reverse, would
+    otherwise broadcast to an (n, n) matrix and give a wrong number with no error."""
+    y, h = np.asarray(y), np.asarray(h)
+    if y.shape == h.shape:
+        return y
+    if y.size != h.size:
+        raise ValueError(f"labels and probabilities must hold as many values, got shapes "
+                         f"{y.shape} and {h.shape}")  # fmt: skip
+    return y.reshape(h.shape)

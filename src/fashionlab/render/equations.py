@@ -220,7 +220,7 @@ def _loss_equations() -> list[Equation]:
                 row(mo("["), sub(mi("ŷ"), mi("i")), mo("="), y_i, mo("]")),
             ),
             "accuracy = (1/n) Σᵢ [ŷᵢ = yᵢ], the share of images predicted right",
-            (_source(logistic.accuracy),),
+            (_source(logistic.accuracy), _source(logistic.share_right)),
         ),
         Equation(
             "8",
@@ -243,7 +243,7 @@ def _loss_equations() -> list[Equation]:
                 ),
             ),
             "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]",
-            (_source(logistic.binary_cross_entropy),),
+            (_source(logistic.binary_cross_entropy), _source(logistic.loss)),
         ),
     ]
 
