@@ -38,7 +38,9 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join([*anchor, base] if base else anchor)
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+            if not all(target in known for target in targets):  # else `from . import a_module`
+                targets.append(base)
         elif isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:

@@ -32,9 +32,10 @@ import processes
 import pytest
 from distributed import Client
 
-from fashionlab import cache, cli_sweep
+from fashionlab import cache
 from fashionlab.analysis import engine, local, lost, remote, sweep, worker_data
-from fashionlab.cli_sweep import add_parser, run
+from fashionlab.cli import sweep as cli_sweep
+from fashionlab.cli.sweep import add_parser, run
 from fashionlab.errors import EnvironmentFault, FashionLabError
 
 DASK = Path(sys.executable).with_name("dask")
@@ -43,7 +44,7 @@ PULLOVER_COAT_HELDOUT = 0.8320833333333333
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """As cli.py's parser: a usage error is one line on stderr and exit status 2."""
+    """As the CLI's parser: a usage error is one line on stderr and exit status 2."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -822,7 +823,7 @@ def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkey
 
 def test_all_pairs_asks_for_each_of_the_45_pairs_once() -> None:
     """The README's cluster command, parsed as the CLI parses it: 45 pairs x 3 x 2 x 3 runs."""
-    from fashionlab import cli_flags, cli_sweep
+    from fashionlab.cli import flags as cli_flags
     from fashionlab.config import CLASS_NAMES
 
     args = cli_flags.build_parser().parse_args(

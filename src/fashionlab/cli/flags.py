@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, cli_order
-from . import config as defaults
-from .cli_types import class_name, engine_flags, folder_path, integer, positive_float
-from .config import Config
-from .process import quiet_stdout
+from .. import __version__
+from .. import config as defaults
+from ..config import Config
+from ..process import quiet_stdout
+from . import order
+from .flag_types import class_name, engine_flags, folder_path, integer, positive_float
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,9 +57,9 @@ class _Parser(argparse.ArgumentParser):
             flag = message.split(":")[0].removeprefix("argument ").split("/")[0]
             message += f" (a value that starts with '-' is given as {flag}=VALUE)"
         # `--steps 5 logreg`: argparse took "5" for the command
-        command = cli_order.first_command(self, self.given) if "COMMAND" in message else None
-        if command and (words := cli_order.misplaced(self, self.given, command)):
-            self.exit(2, f"{self.prog} {command}: error: {cli_order.hint(command, words)}\n")
+        command = order.first_command(self, self.given) if "COMMAND" in message else None
+        if command and (words := order.misplaced(self, self.given, command)):
+            self.exit(2, f"{self.prog} {command}: error: {order.hint(command, words)}\n")
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
@@ -89,7 +90,7 @@ def _existing_dir(text: str) -> str:
 def _text(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
-    from .render.page import clean_text
+    from ..render.page import clean_text
 
     try:
         return clean_text(text, "the text")
@@ -199,9 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     _network(command)
     _study(command)
     _extras(command)
-    from . import cli_sweep
+    from . import sweep
 
-    cli_sweep.add_parser(commands)
+    sweep.add_parser(commands)
     return parser
 
 

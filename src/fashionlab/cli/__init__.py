@@ -1,6 +1,7 @@
-"""The command line: parse the flags, run the command (``cli_commands``), and end with one exit
-status. Every user mistake is one line and exit status 2, an environment fault (a full disk) one
-line and exit status 1, an interrupt exit 130.
+"""The command line: parse the flags (``flags``, ``flag_types``, ``order``), run the command
+(``output``; ``sweep`` for the sweep), and end with one exit status. Every user mistake is one
+line and exit status 2, an environment fault (a full disk) one line and exit status 1, an
+interrupt exit 130.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import cli_order, console
-from .cli_commands import COMMANDS
-from .cli_flags import build_parser
-from .console import STOP, interrupted, say
-from .errors import DataError, EnvironmentFault, FashionLabError
-from .process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
-from .storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
+from .. import console
+from ..console import STOP, interrupted, say
+from ..errors import DataError, EnvironmentFault, FashionLabError
+from ..process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
+from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
+from . import order
+from .flags import build_parser
+from .output import COMMANDS
 
 _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -62,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the command whose flags they follow, and where its flags are listed
         parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
-                       f"{' '.join(extra)} ({cli_order.advice(parser, args.command)})\n")  # fmt: skip
+                       f"{' '.join(extra)} ({order.advice(parser, args.command)})\n")  # fmt: skip
     if (
         getattr(args, "classes", None)
         and len(args.classes) == 2
@@ -86,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "
                     f"absolute path (the XDG specification); the cache is {cache_home()}")  # fmt: skip
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
-                from .analysis.engine import check_cluster
+                from ..analysis.engine import check_cluster
 
                 check_cluster(args.workers, args.scheduler)
             COMMANDS[args.command](args)

@@ -38,6 +38,6 @@ def hint(command: str, words: Sequence[str]) -> str:
 
 def advice(parser: Any, command: str) -> str:
     """For words ``command`` did not take: where its own flags go, if some came before it, else
-    its help. ``parser`` is the one that read the command line (``cli_flags``), keeping it."""
+    its help. ``parser`` is the one that read the command line (``flags``), keeping it."""
     words = misplaced(parser, parser.given, command)
     return hint(command, words) if words else f"see fashionlab {command} --help"

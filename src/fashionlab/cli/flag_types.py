@@ -43,7 +43,7 @@ def positive_float(text: str) -> float:
 
 def class_name(text: str) -> str:
     """A ``--classes`` value as its official spelling, or argparse's one-line error."""
-    from .data.preprocessing import canonical_class
+    from ..data.preprocessing import canonical_class
 
     try:
         return canonical_class(text)

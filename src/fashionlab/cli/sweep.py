@@ -1,6 +1,6 @@
 """``fashionlab sweep``: flags -> Grid -> analysis.sweep on Dask -> print or write a folder.
 
-``cli_flags.build_parser`` adds its flags with ``add_parser``, and ``cli_commands.cmd_sweep`` calls ``run``.
+``flags.build_parser`` adds its flags with ``add_parser``, and ``output.cmd_sweep`` calls ``run``.
 Dask and the models are imported inside ``run``, so ``fashionlab --help`` stays instant.
 """
 
@@ -12,8 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .cli_types import class_name, comma_list, engine_flags, folder_path, integer, positive_float
-from .config import (
+from ..config import (
     ALL_PAIRS,
     LEARNING_RATE,
     MAX_EPOCHS,
@@ -26,7 +25,8 @@ from .config import (
     SHUFFLE_SEED,
     STEPS,
 )
-from .errors import UsageError
+from ..errors import UsageError
+from .flag_types import class_name, comma_list, engine_flags, folder_path, integer, positive_float
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def grid_of(args: argparse.Namespace) -> Any:
     """The ``Grid`` the flags ask for; a flag that does not fit the model is a UsageError."""
-    from .analysis.sweep import Grid, GridError
+    from ..analysis.sweep import Grid, GridError
 
     logreg = args.model == "logreg"
     unused = ("--epochs", args.epochs) if logreg else ("--steps", args.steps)
@@ -94,7 +94,7 @@ GRID_FLAGS = {"pairs": "--classes", "model": "--model", "learning_rates": "--lea
 
 def progress_printer(stream: Any = None) -> Callable[..., None]:
     """A line ``sweep k/N`` per task on a terminal; elsewhere one per ~10 % and the last."""
-    from .console import Console
+    from ..console import Console
 
     stream = stream or sys.stderr
     every_task = stream.isatty()
@@ -114,22 +114,22 @@ def progress_printer(stream: Any = None) -> Callable[..., None]:
 
 def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
-    from .analysis import engine, sweep
-    from .app import protected_folders
-    from .console import out
-    from .data.datasets import locate
-    from .render import sweep as render
-    from .render.format import plural
+    from ..analysis import engine, sweep
+    from ..app import protected_folders
+    from ..console import out
+    from ..data.datasets import locate
+    from ..render import sweep as render
+    from ..render.format import plural
 
     engine.check_cluster(args.workers, args.scheduler)
     grid = grid_of(args)
     if grid.model == "nn":  # as every command that trains a network: a typo costs no time
-        from .models.neural import check_backend
+        from ..models.neural import check_backend
 
         check_backend()
     folder = None
     if args.out is not None:
-        from . import outdir
+        from .. import outdir
 
         folder = outdir.check(args.out, protected_folders(args.data_dir), "sweep")
     if args.scheduler is None:  # the local workers read what this process reads: check it here
@@ -137,7 +137,7 @@ def run(args: argparse.Namespace) -> None:
     rows = sweep.run_sweep(grid, workers=args.workers, scheduler=args.scheduler,
                            on_done=progress_printer())  # fmt: skip
     if folder is not None:
-        from . import outdir
+        from .. import outdir
 
         with outdir.report_folder(folder, "sweep") as stage:
             render.write_folder(rows, stage)

@@ -12,9 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .config import Config, NetworkSettings
-from .console import Console, LinesConsole, out, say
-from .jsonio import to_json
+from ..config import Config, NetworkSettings
+from ..console import Console, LinesConsole, out, say
+from ..jsonio import to_json
 
 
 def _strict(value: Any) -> Any:
@@ -40,7 +40,7 @@ def print_json(payload: Any) -> None:
 
 
 def cmd_data(args: argparse.Namespace) -> None:
-    from .data.datasets import locate
+    from ..data.datasets import locate
 
     found = locate(args.data_dir, verify=args.verify)
     records = [{"file": f.path.name, "path": str(f.path), "source": f.source, "verified": f.verified}
@@ -53,7 +53,7 @@ def cmd_data(args: argparse.Namespace) -> None:
 
 
 def cmd_logreg(args: argparse.Namespace) -> None:
-    from . import commands
+    from .. import commands
 
     console = Console() if args.json else LinesConsole()
 
@@ -83,7 +83,7 @@ def cmd_logreg(args: argparse.Namespace) -> None:
 
 
 def cmd_explore(args: argparse.Namespace) -> None:
-    from . import commands
+    from .. import commands
 
     real, written = commands.explore(args.out, points=args.points, data_dir=args.data_dir,
                                      verify=args.verify, progress=Console())  # fmt: skip
@@ -94,7 +94,7 @@ def cmd_explore(args: argparse.Namespace) -> None:
 
 
 def cmd_nn(args: argparse.Namespace) -> None:
-    from . import commands
+    from .. import commands
 
     def show(epoch: int, logs: dict[str, float]) -> None:
         out(f"Epoch {epoch}/{args.epochs} - loss: {logs['loss']:.4f} - accuracy: "
@@ -125,7 +125,7 @@ def _wrote_figures(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> None:
-    from . import app
+    from .. import app
 
     config = Config(out=args.out, data_dir=args.data_dir, verify=args.verify, points=args.points,
                     epochs=args.epochs, seed=args.seed, title=args.title,
@@ -148,7 +148,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def cmd_atlas(args: argparse.Namespace) -> None:
-    from . import commands
+    from .. import commands
 
     records = commands.atlas(settings=NetworkSettings(args.epochs, args.patience),
                              seed=args.seed, data_dir=args.data_dir, verify=args.verify,
@@ -168,8 +168,8 @@ def cmd_atlas(args: argparse.Namespace) -> None:
 
 
 def cmd_softmax(args: argparse.Namespace) -> None:
-    from . import commands
-    from .config import CLASS_NAMES
+    from .. import commands
+    from ..config import CLASS_NAMES
 
     result = commands.ten_classes(epochs=args.epochs, seed=args.seed, data_dir=args.data_dir,
                                   verify=args.verify, plot_dir=args.plot, progress=Console())  # fmt: skip
@@ -189,9 +189,9 @@ def cmd_softmax(args: argparse.Namespace) -> None:
 
 
 def cmd_sweep(args: argparse.Namespace) -> None:
-    from . import cli_sweep
+    from . import sweep
 
-    cli_sweep.run(args)
+    sweep.run(args)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {
