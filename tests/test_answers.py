@@ -59,6 +59,7 @@ def findings(**measured: object) -> Findings:
         "oscillation_period": None, "oscillation_grows": False, "oscillation_peak_step": None,
         "first_amplification": 0.5, "predicted_amplification": 0.5,
         "curvature_below_limit_step": None, "top_direction_is_mean_image": False,
+        "top_direction_cosine": 0.5,
         "accuracy_zigzags": False, "zigzag_from_step": None, "zigzag_to_step": None,
         "zigzag_low": None, "zigzag_high": None, "largest_accuracy_drop": 0.0,
         "prediction_swing": 0.1, "lambda_max": 710_000.0, "lipschitz": 24.7,
@@ -522,6 +523,25 @@ def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str)
     results = make_results()
     results.rate_grid = [grid_row(*cell) for cell in cells]
     assert words in text(results, "q4_3")
+
+
+@pytest.mark.parametrize("swing, said", [
+    (0.87, "so the model flips between predicting mostly one class and mostly the other (the share "
+           "of training rows predicted as Coat moving by up to 87 points in one step)."),
+    (0.5, "flips between predicting mostly one class"),
+    (0.49, "so the predictions shift towards one class and back (the share of training rows "
+           "predicted as Coat moving by up to 49 points in one step)."),
+])  # fmt: skip
+def test_the_top_direction_is_said_with_its_cosine_and_the_swing_it_causes(swing, said) -> None:
+    """A student's reading: "almost exactly the mean image" and "flips between predicting mostly
+    one class and mostly the other" printed no number; the flip is now said past half the rows."""
+    results = make_results()
+    results.logreg[1].dynamics = findings(step_exceeds_limit=True, step_ratio=1.19,
+                                          top_direction_is_mean_image=True,
+                                          top_direction_cosine=0.9987, prediction_swing=swing)  # fmt: skip
+    text_q4_2 = text(results, "q4_2")
+    assert "(with the bias; over the pixels, a cosine similarity of 0.999)" in text_q4_2
+    assert said in text_q4_2
 
 
 def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there() -> None:

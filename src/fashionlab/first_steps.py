@@ -34,6 +34,7 @@ class Findings:
     # the first step whose Hessian top eigenvalue is below 2 / learning_rate: stable from there
     curvature_below_limit_step: int | None
     top_direction_is_mean_image: bool  # cosine_mean_image_top > MEAN_IMAGE_COSINE
+    top_direction_cosine: float  # of the mean training image and the top direction's pixels
     # the validation accuracy turns (up-down or down-up) at >= MIN_ALTERNATIONS steps, each within
     # ZIGZAG_GAP steps of the last
     accuracy_zigzags: bool

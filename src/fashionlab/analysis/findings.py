@@ -64,6 +64,7 @@ def summarise(dynamics: Dynamics) -> Findings:
         predicted_amplification=abs(1 - dynamics.learning_rate * dynamics.lipschitz),
         curvature_below_limit_step=stable[0] if stable else None,
         top_direction_is_mean_image=dynamics.cosine_mean_image_top > MEAN_IMAGE_COSINE,
+        top_direction_cosine=dynamics.cosine_mean_image_top,
         accuracy_zigzags=zigzags,
         zigzag_from_step=zigzag[0] - 1 if zigzags else None,
         zigzag_to_step=zigzag[-1] if zigzags else None,

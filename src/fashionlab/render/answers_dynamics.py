@@ -9,6 +9,8 @@ from ..first_steps import Findings
 from ..results import LogregResult, Results
 from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
 
+FLIP = 0.5  # a one-step change in the share predicted as one class from which the model "flips"
+
 
 def dynamics_paragraph(run: LogregResult) -> list[str]:
     """What the first steps of gradient descent did and why, or nothing if they were smooth."""
@@ -27,9 +29,9 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     if not found.step_exceeds_limit:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
     direction = (
-        "That direction is almost exactly the mean image (with the bias): a step moves every "
-        "image's score up or down together, so the model flips between predicting mostly one "
-        "class and mostly the other."
+        f"That direction is almost exactly the mean image (with the bias; over the pixels, a "
+        f"cosine similarity of {found.top_direction_cosine:.3f}): a step moves every image's "
+        f"score up or down together, {_swing(run, found)}"
         if found.top_direction_is_mean_image
         else "Along that direction the weights overshoot and change sign from step to step."
     )
@@ -39,6 +41,15 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     return [
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
     ]
+
+
+def _swing(run: LogregResult, found: Findings) -> str:
+    """How far the share predicted as the second class moves in one step: a flip past FLIP."""
+    moved = (f"the share of training rows predicted as {run.classes[1]} moving by up to "
+             f"{100 * found.prediction_swing:.0f} points in one step")  # fmt: skip
+    if found.prediction_swing >= FLIP:
+        return f"so the model flips between predicting mostly one class and mostly the other ({moved})."
+    return f"so the predictions shift towards one class and back ({moved})."
 
 
 def _climb(found: Findings) -> str:
