@@ -626,6 +626,8 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
         zigzag_high=0.79,
     )  # fmt: skip
     said = text(results, "q4_2")
+    settles = answers.compose(results)["q4_2"][-1]  # a paragraph of its own (the instructor's)
+    assert settles.startswith("When it settles: ") and "first falls below 2/0.05 = 40, " in settles
     climbs = "Yet step 11 still raises the loss (the climb lasts until step 14), so it meets"
     assert (climbs in said) is deduced
     assert ("the loss's largest climb ends at step 10." in said) is (not deduced)

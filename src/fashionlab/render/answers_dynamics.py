@@ -37,10 +37,11 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     )
     rise = _rise(found)
     zigzag = _zigzag(run, found, min(FIRST_STEPS, run.steps))
-    settles = _settles(found, bool(rise))
-    return [
-        f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}{settles}"
-    ]
+    settles = _settles(found, bool(rise), run.learning_rate)
+    bumpy = (
+        f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}"
+    )
+    return [bumpy, settles] if settles else [bumpy]
 
 
 def _swing(run: LogregResult, found: Findings) -> str:
@@ -90,7 +91,7 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
             f"{pct(run.initial_val_accuracy, n)}), and {back}.")  # fmt: skip
 
 
-def _settles(found: Findings, rises: bool) -> str:
+def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
     """Where the curvature first falls below 2 / learning rate, and how that fits the climb."""
     below = found.curvature_below_limit_step
     if below is None:
@@ -107,9 +108,11 @@ def _settles(found: Findings, rises: bool) -> str:
     else:
         after = "."
     return (
-        " The loss settles once the predictions move away from 0.5: the curvature h(1 - h) "
-        f"shrinks, and at step {below} the measured top eigenvalue of the Hessian, at the "
-        f"weights that step starts from, first falls below 2/learning rate{after}"
+        "When it settles: once the predictions move away from 0.5, the curvature h(1 - h) "
+        f"shrinks. At step {below} the loss's sharpest curvature, measured at the weights that "
+        f"step starts from (the Hessian's top eigenvalue), first falls below 2/{learning_rate:g} "
+        f"= {2 / learning_rate:.4g}, below which a step of {learning_rate:g} would be sure to "
+        f"lower the loss if the curvature stayed as it is there{after}"
     )
 
 
