@@ -120,9 +120,14 @@ def _html_table(table: Table) -> str:
 
 
 def _cell(text: str) -> str:
-    """A table cell; a short one (an accuracy with its interval) is kept on one line."""
-    short = ' class="short"' if len(text) <= SHORT_CELL else ""
-    return f"<td{short}>{html.escape(text)}</td>"
+    """A table cell. A short number (an accuracy with its interval, a mean ± sd) breaks, if the
+    table must, only before its parenthesis or its ±: "90.96%" and "(89.7%–92.0%)" stay whole."""
+    if len(text) > SHORT_CELL or not text[:1].isdigit():
+        return f"<td>{html.escape(text)}</td>"
+    parts = re.split(r" (?=[(±])", text)
+    return (
+        '<td class="short">' + " ".join(f"<span>{html.escape(p)}</span>" for p in parts) + "</td>"
+    )
 
 
 SHORT_CELL = 32  # characters: "99.92% (99.7%–99.98%)" is 21

@@ -21,7 +21,7 @@ figcaption{color:#5b6575;font-size:.9rem}
 .terms dt{font-weight:600;margin-top:.8em}.terms dd{margin:.2em 0 0 1.2em}
 figure.shrunk img{cursor:zoom-in}figure.shrunk figcaption::after{content:" Tap the figure to "
 "enlarge it."}figure.zoomed{overflow-x:auto}figure.zoomed img{max-width:none;cursor:zoom-out}
-figure.zoomed figcaption{position:sticky;left:0}td.short{white-space:nowrap}
+figure.zoomed figcaption{position:sticky;left:0}td.short span{white-space:nowrap}
 figure.zoomed figcaption::after{content:" Tap it again to fit it to the screen."}
 .scroll,pre{overflow-x:auto;max-width:100%;background:
 linear-gradient(90deg,var(--cover) 30%,#0000) left/32px 100% no-repeat local,
@@ -40,7 +40,7 @@ padding-left:1.4em}th,td{padding:3px 6px}}
 min-height:0}nav{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
 figure img{max-height:8.5in;border:0}figure figcaption::after,figure.shrunk figcaption::after,
 figure.zoomed figcaption::after{content:none}figure.zoomed{overflow:visible}
-figure.zoomed img{max-width:100%}td.short{white-space:normal}.scroll{overflow:visible;background:none}
+figure.zoomed img{max-width:100%}td.short span{white-space:normal}.scroll{overflow:visible;background:none}
 a{color:#000;text-decoration:none}pre{white-space:pre-wrap;background:#f6f8fa}
 .meta,figcaption,blockquote,.run,th{color:#000;background:none}}
 """
