@@ -131,43 +131,46 @@ def test_classes_stay_together_only_with_a_high_agreement(agreement: float, stay
     assert ("images of a class mostly stay together" in said) is stays
 
 
-WORSE = "clearly worse than on a pair the map keeps apart, getting a noticeable share wrong"
-
-
 @pytest.mark.parametrize("mixing, words, verdict", [
-    (0.005, "two separate islands", "very well"), (0.0099, "two separate islands", "very well"),
-    (0.01, "thin border", "well, but not perfectly"),
-    (0.2, "overlap heavily", WORSE), (0.4, "thoroughly mixed", WORSE),
+    (0.005, "two separate islands", "do very well"), (0.0099, "two separate islands", "do very well"),
+    (0.01, "thin border", "do well, but not perfectly"),
+    (0.0499, "thin border", "do well, but not perfectly"),
+    (0.05, "overlap heavily", "get a noticeable share of images wrong"),
+    (0.4, "thoroughly mixed", "get a noticeable share of images wrong"),
 ])  # fmt: skip
 def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict: str) -> None:
     paragraphs = answers.compose(make_results(easy_mixing=mixing))["q2"]
-    assert paragraphs[0].startswith("In short: judging by the t-SNE map, logistic regression "
-                                    f"should do {verdict}.")  # fmt: skip
+    assert paragraphs[0] == (
+        f"In short: judging by the t-SNE map, logistic regression should {verdict}."
+    )
     said = " ".join(paragraphs[1:])
     assert words in said and "should do" not in said  # the verdict is said once, first
     assert "(a forecast: the map is not a linear view of the pixels)" in said  # every branch
 
 
-@pytest.mark.parametrize("val, settled, said", [
-    ([0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99], 2, "essentially done after 1 update (within 1% of "
-     "its final accuracy from step 2 on)"),
-    ([0.5, 0.6, 0.7, 0.8, 0.985, 0.99, 0.99], 5, "essentially done after 4 updates"),
-    ([0.5, 0.6, 0.7, 0.8, 0.9, 0.985, 0.99], 6, "came within 1% of its final accuracy for good "
-     "only at step 6 of 7"),
-    ([0.5, 0.99, 0.5, 0.5, 0.5, 0.985, 0.99], 6, "for good only at step 6 of 7"),  # not step 2
+@pytest.mark.parametrize("val, train, said", [
+    ([0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99], 0.995, "because its straight boundary gets almost "
+     "all of its own training rows right (99.50%); validation accuracy stayed at 99% of its "
+     "final value or more from step 2 of 7 on; the 7 steps took 1.23 s."),
+    ([0.5, 0.995, 0.999, 0.999, 0.999, 0.999, 0.99], 0.99, "from step 2 of 7 on"),  # above: >= 99%
+    ([0.5, 0.6, 0.7, 0.8, 0.9, 0.979, 0.99], 0.99, "from step 7 of 7 on"),  # 0.979 < 0.9801
+    ([0.5, 0.99, 0.5, 0.5, 0.5, 0.985, 0.99], 0.99, "from step 6 of 7 on"),  # not step 2
+    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.81, "because its straight boundary gets only 81.00% of "
+     "its own training rows right: it underfits;"),
+    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.995, "because its straight boundary gets almost all of "
+     "its own training rows right (99.50%), and fewer of the validation rows: part of the gap is "
+     "overfitting;"),
+    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.9, "gets only 90.00% of its own training rows right, "
+     "and fewer of the validation rows: part of the gap is overfitting;"),
 ])  # fmt: skip
-def test_how_long_in_short_is_when_accuracy_stays_within_one_percent(val, settled, said) -> None:
+def test_the_short_observation_says_only_what_was_measured(val, train, said) -> None:
+    """The commits' review: "essentially done", "nearly linearly separable" and "within 1%" could
+    be false (a run above its final value, an overfit one, one that never learns)."""
     run = make_results().logreg[0]
     run.history["val_accuracy"], run.steps, run.val_accuracy = val, len(val), val[-1]
-    assert stays_from(val, 0.99) == settled  # the rule, on its own
-    sentence = answers_short.observation(run, 1.234)
-    assert said in sentence and sentence.endswith("; the 7 steps took 1.23 s.")
-    assert "because the two classes are nearly linearly separable" in sentence
-    run.train_accuracy = 0.9
-    assert (
-        "because no straight boundary separates these classes well (it gets only 90.00% of its "
-        "own training rows right)" in answers_short.observation(run, None)
-    )
+    run.train_accuracy = train
+    assert said in answers_short.observation(run, "1.23 s")
+    assert answers_short.observation(run, None).endswith(" on.")
 
 
 @pytest.mark.parametrize("converged, words", [

@@ -39,8 +39,8 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
                 anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join([*anchor, base] if base else anchor)
             targets = [f"{base}.{alias.name}" for alias in node.names]
-            if not all(target in known for target in targets):  # else `from . import a_module`
-                targets.append(base)
+            if not (name.startswith(f"{base}.") and all(t in known for t in targets)):
+                targets.append(base)  # but a module's `from . import sibling` is not its package
         elif isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         else:

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NoReturn
 
 import dask
@@ -447,7 +448,7 @@ def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
 
 @pytest.mark.slow
 def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tiny_data_dir, capsys,
-                                                                  caplog):  # fmt: skip
+                                                                  caplog, monkeypatch):  # fmt: skip
     scheduler_file = tmp_path / "scheduler.json"
     common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
     # the scheduler's and the worker's Dask settings as the README tells a user to write them
@@ -486,6 +487,7 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
             # and fashionlab pinned none of its threads: a cluster the user started is left as is
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]
+        monkeypatch.setattr(lost.Watch, "GRACE", 1.0)  # 30 s for a nanny to restart its worker
         with (
             caplog.at_level(logging.WARNING, logger=lost.__name__),
             engine.connect(scheduler=address) as client,
@@ -742,28 +744,43 @@ def test_a_scheduler_without_workers_is_said_once(monkeypatch, caplog):
 
 def test_a_cluster_left_without_workers_is_said_when_the_user_must_start_one(caplog):
     """On a scheduler the user started, losing the last worker leaves the tasks waiting without a
-    word from Dask: that is said, once per time it happens; a local cluster's nanny restarts its
-    own workers, so there only the lost worker is said."""
+    word from Dask: that is said once the grace has passed with none joined, as the scheduler
+    counts them, once per time it happens. A nanny that restarts its worker within the grace, or
+    a local cluster, gets only the lost worker's line (the commits' review: a set of workers kept
+    from the events raised false alarms)."""
     scheduler = "tcp://10.0.0.1:8786"
-    events = [{"action": "add-worker", "worker": "tcp://b:2"},
-              {"action": "remove-worker", "worker": "tcp://a:1", "expected": False},
-              {"action": "remove-worker", "worker": "tcp://b:2", "expected": True},
-              {"action": "add-worker", "worker": "tcp://c:3"},
-              {"action": "remove-worker", "worker": "tcp://c:3", "expected": False}]  # fmt: skip
-    for where, said in ((scheduler, [False, False, True, False, True]), (None, [False] * 5)):
-        watch = lost.Watch(where, workers=["tcp://a:1"])
-        for event, says in zip(events, said, strict=True):
-            caplog.clear()
-            with caplog.at_level(logging.WARNING, logger=lost.__name__):
+    said = (f"no worker is left on the scheduler at {scheduler}: its tasks wait until one joins "
+            f"(`dask worker {scheduler}`); Ctrl-C stops, and the tasks that finished are cached")  # fmt: skip
+    removed = {"action": "remove-worker", "worker": "tcp://a:1", "expected": False}
+    joined = {"action": "add-worker", "worker": "tcp://b:2"}
+
+    class Scheduler:  # the scheduler's count of workers, as its identity reply gives it
+        def __init__(self, counts: list[int]) -> None:
+            self.counts = counts
+
+        async def identity(self, n_workers: int) -> dict[str, int]:
+            assert n_workers == 0  # the count only, not every worker's record
+            return {"n_workers": self.counts.pop(0)}
+
+    async def watched(where: str | None, events: list[dict], counts: list[int]) -> list[str]:
+        client = SimpleNamespace(scheduler=Scheduler(counts))
+        watch = lost.Watch(client, where, grace=0.05)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger=lost.__name__):
+            for event in events:
                 watch((0.0, event))
-            lines = [
-                r.getMessage() for r in caplog.records if "no worker is left" in r.getMessage()
-            ]
-            assert lines == ([f"no worker is left on the scheduler at {scheduler}: its tasks wait "
-                              f"until `dask worker {scheduler}` starts one (Ctrl-C stops; the "
-                              "tasks that finished are cached)"] if says else [])  # fmt: skip
-            lost_said = any(r.getMessage().startswith("lost worker") for r in caplog.records)
-            assert lost_said is (event.get("expected") is False)
+                await asyncio.sleep(0.15)
+        return [r.getMessage() for r in caplog.records if r.getMessage().startswith("no worker")]
+
+    assert asyncio.run(watched(scheduler, [removed], [0])) == [said]
+    assert asyncio.run(watched(scheduler, [removed], [1])) == []  # a nanny restarted it
+    assert asyncio.run(watched(scheduler, [removed, removed], [0, 0])) == [said]  # once
+    assert asyncio.run(watched(scheduler, [removed, joined, removed], [0, 0])) == [said, said]
+    assert asyncio.run(watched(None, [removed], [0])) == []  # a local cluster: never asked
+    expected = {**removed, "expected": True}  # a worker closed on purpose: no "lost" line
+    caplog.clear()
+    assert asyncio.run(watched(scheduler, [expected], [0])) == [said]
+    assert not any(r.getMessage().startswith("lost worker") for r in caplog.records)
 
 
 def test_the_local_cluster_keeps_glibcs_adaptive_malloc(client):
@@ -939,8 +956,6 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
 ])  # fmt: skip
 def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, error, shown, caplog):
     """The commits' review: the filter dropped every OSError record of the client's whole life."""
-    from types import SimpleNamespace
-
     client = SimpleNamespace(status=status)
     logger = logging.getLogger(lost.CLIENT_LOGGER)
     before = list(logger.filters)  # the module's client fixture has its own

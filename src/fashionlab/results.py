@@ -239,7 +239,7 @@ class Extras:
     """Beyond the assignment."""
 
     atlas: list[AtlasPair]
-    atlas_network: dict[str, int]  # the atlas's networks' epochs, patience and batch size
+    atlas_network: dict[str, int]  # the atlas's networks' epochs, patience, batch size and seed
     weights: list[WeightSummary]
     errors: list[ErrorSummary]
     ten_classes: TenClasses

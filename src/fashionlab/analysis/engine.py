@@ -100,9 +100,7 @@ def connect(workers: int | None = None, scheduler: str | None = None,
     log.info("dask client %s", client)
     with lost.reconnection_quiet(client):  # until closed: closing cancels a reconnection
         try:
-            watch = lost.Watch(scheduler)
-            client.subscribe_topic(lost.TOPIC, watch)
-            watch.workers.update(client.scheduler_info()["workers"])  # after: none is missed
+            client.subscribe_topic(lost.TOPIC, lost.Watch(client, scheduler))
             yield client
         finally:
             with contextlib.suppress(Exception):

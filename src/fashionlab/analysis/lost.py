@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import EnvironmentFault
@@ -34,27 +34,46 @@ RECONNECT_FAILED = "Failed to reconnect to scheduler"  # the client's ERROR when
 
 class Watch:
     """A client's handler for ``TOPIC``: one warning for each worker that left unexpectedly, and,
-    on a cluster the user started (``scheduler``), one more when no worker is left, where Dask's
-    tasks would wait without a word until ``dask worker`` starts one. A local cluster's nanny
-    starts its own again. ``workers`` are those connected when the watch began."""
+    on a cluster the user started (``scheduler``), one more when none is left ``grace`` seconds
+    after a worker went: Dask's tasks then wait without a word for one to join. A nanny (under
+    ``dask worker``, or a local cluster's) starts its worker again within the grace; the scheduler
+    itself is asked how many are left, once the grace has passed."""
 
-    def __init__(self, scheduler: str | None = None, workers: Iterable[str] = ()) -> None:
-        self.scheduler = scheduler
-        self.workers = set(workers)
+    GRACE = 30.0  # seconds: a nanny restarts its worker in a few
+
+    def __init__(
+        self, client: Any, scheduler: str | None = None, grace: float | None = None
+    ) -> None:
+        self.client, self.scheduler = client, scheduler
+        self.grace = self.GRACE if grace is None else grace
+        self._said = False  # once for each time the cluster is left empty
+        self._checks: set[asyncio.Task[None]] = set()  # held, so that none is collected midway
 
     def __call__(self, event: tuple[float, Mapping[str, Any]]) -> None:
         _, message = event
-        action, worker = message.get("action"), str(message.get("worker"))
-        if action == "add-worker":
-            self.workers.add(worker)
-        elif action == "remove-worker":
-            self.workers.discard(worker)
+        if message.get("action") == "add-worker":
+            self._said = False
+        elif message.get("action") == "remove-worker":
             if not message.get("expected"):
                 say_lost_worker(message)
-            if self.scheduler is not None and not self.workers:
-                log.warning("no worker is left on the scheduler at %s: its tasks wait until `dask "
-                            "worker %s` starts one (Ctrl-C stops; the tasks that finished are "
-                            "cached)", self.scheduler, self.scheduler)  # fmt: skip
+            if self.scheduler is not None:  # called in the client's event loop
+                asyncio.get_running_loop().call_later(self.grace, self._check)
+
+    def _check(self) -> None:
+        check = asyncio.ensure_future(self._none_left())
+        self._checks.add(check)
+        check.add_done_callback(self._checks.discard)
+
+    async def _none_left(self) -> None:
+        try:
+            left = (await self.client.scheduler.identity(n_workers=0)).get("n_workers")
+        except Exception:  # noqa: BLE001 (the scheduler gone: ``result`` says so, in one line)
+            return
+        if left == 0 and not self._said:
+            self._said = True
+            log.warning("no worker is left on the scheduler at %s: its tasks wait until one "
+                        "joins (`dask worker %s`); Ctrl-C stops, and the tasks that finished are "
+                        "cached", self.scheduler, self.scheduler)  # fmt: skip
 
 
 def say_lost_worker(message: Mapping[str, Any]) -> None:

@@ -139,7 +139,3 @@ def program() -> int:
     if status == 130:  # an interrupt can leave a thread that never ends, or a native module
         exit_after_interrupt(status)  # half-made that the C library's exit would free
     return status
-
-
-if __name__ == "__main__":
-    sys.exit(program())

@@ -30,12 +30,12 @@ from .format import (
     plural,
     points,
     shape,
+    wall_time,
 )
 
 # The thresholds that choose the words (with answers_short's)
 HEAVY_OVERLAP = 0.30
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
-UNDERFITS = 0.02  # training minus validation accuracy below which "it underfits"
 
 QUESTIONS: dict[str, tuple[str, str]] = {
     "q1_1": ("Q1.1 Normalizing the data",
@@ -217,7 +217,7 @@ def _why(run: LogregResult) -> str:
                 f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
                 "descent finds such a boundary within a few steps.")  # fmt: skip
     fit = ("about as many as of the validation rows, so it underfits rather than overfits"
-           if run.train_accuracy - run.val_accuracy < UNDERFITS
+           if run.train_accuracy - run.val_accuracy < answers_short.UNDERFITS
            else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
            "the gap is overfitting")  # fmt: skip
     return (f"Why: the model gets only {pct(run.train_accuracy, run.n_train)} of its own "
@@ -235,7 +235,7 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [
-        answers_short.observation(run, measured),
+        answers_short.observation(run, None if measured is None else wall_time(results, measured)),
         f"Over {plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
         f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero, "
         f"it reached {pct(run.train_accuracy, run.n_train)} training and "

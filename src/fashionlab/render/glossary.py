@@ -71,7 +71,8 @@ GLOSSARY = [
      "steps) in a row, and the weights of the best epoch are kept: the validation rows choose "
      "where training ends."),
     ("binary cross-entropy",
-     "the loss logistic regression and the networks minimise (eq. 8): the mean of -log of the "
+     "the loss logistic regression and the two-class networks minimise (eq. 8): the mean of -log "
+     "of the "
      "probability the model gives each image's true class, so a confident wrong answer costs "
      "much and a confident right one almost nothing."),
     ("curvature bound L (Hessian, λmax)",
@@ -81,7 +82,7 @@ GLOSSARY = [
      "learning rate below 2/L; above it, a step can overshoot."),
     ("Nesterov-accelerated gradient descent",
      "gradient descent that takes each step from a point a little ahead along the last step "
-     "(momentum); on this loss it reaches a given loss in far fewer steps than plain descent."),
+     "(momentum)."),
     ("correlation r",
      "how closely two quantities rise and fall together: from -1 (one rises as the other falls) "
      "through 0 (no linear relation) to 1 (in step)."),

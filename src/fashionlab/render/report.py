@@ -78,7 +78,9 @@ def _networks_lead(results: Results) -> str:
     net = results.network
     return (f"Every network this report trains on {pair_name(net.classes)}, side by side (single "
             "runs with their 95% intervals, the seeds as mean ± sample sd). They differ in the "
-            "rows they train on, the program, the seed and the schedule, as each row says. The "
+            "rows they train on, the program and the seed, and the atlas's network in its "
+            "schedule (Q5.1's: at most "
+            f"{plural(net.epochs_max, 'epoch')}, patience {net.patience}), as each row says. The "
             "first row is this run's answer to Q5.1; the seeds' row shows how much a network with "
             "these settings varies by chance alone.")  # fmt: skip
 
@@ -110,7 +112,8 @@ def _networks_table(results: Results) -> Table:
     if extras is not None and same is not None and same.nn_val_accuracy is not None:
         settings = extras.atlas_network
         rows.append([f"the atlas's network (at most {plural(settings['epochs'], 'epoch')}, patience "
-                     f"{settings['patience']})", f"fashionlab's JAX trainer, seed {net.seed}",
+                     f"{settings['patience']}, {count(net.training_rows)} rows)",
+                     f"fashionlab's JAX trainer, seed {settings['seed']}",
                      interval(same.nn_val_accuracy, same.n_val), trained_on, "not measured"])  # fmt: skip
     return Table(["network", "program", "validation", "held-out", "official test"], rows)
 

@@ -228,7 +228,8 @@ def _gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
     schedule differs: that run is the comparison; else the seeds' mean, in their spread."""
     assert same.nn_val_accuracy is not None
     compared, n = results.comparison, same.n_val
-    seed = results.network.seed
+    assert results.extras is not None
+    seed = results.extras.atlas_network["seed"]
     if seed in compared.seeds:
         longer = compared.seed_val_accuracies[compared.seeds.index(seed)]
         images = error_count(same.nn_val_accuracy, n) - error_count(longer, n)
