@@ -158,11 +158,13 @@ def descend_rates(
     step's passes over the images serve every rate (on one core, the study's 6 rates take 2.4 s
     for 200 steps, against 7.2 s one at a time).
 
-    Returns the thetas (d, R), each rate's validation accuracy before each step (steps, R) and
-    the step at which each rate's logits first overflowed, or None. The products sum in another
-    order than ``descend``'s, so the runs differ by rounding. Descent keeps that rounding small
-    at a rate it is stable at, and amplifies it far past the limit 2/L; once the logits overflow,
-    the order of the sums decides where inf and NaN appear. Such a rate is for ``descend`` alone.
+    Returns the thetas (d, R), one column per rate (``descend``'s theta is (d, 1)), each rate's
+    validation accuracy before each step (steps, R) and the step at which each rate's logits
+    first overflowed, or None. The products sum in another order than ``descend``'s, so the runs
+    differ by rounding. Descent keeps that rounding small at a rate it is stable at, and amplifies
+    it far past the limit 2/L (L = lambda_max(X^T X) / 4n, ``analysis.dynamics``); once the logits
+    overflow, the order of the sums decides where inf and NaN appear. Such a rate is for
+    ``descend`` alone.
     """
     if len(learning_rates) == 0:
         raise ValueError("learning_rates must hold at least one rate")
@@ -171,21 +173,23 @@ def descend_rates(
     check_rows(X_train, y_train, "X_train and y_train")
     check_rows(X_val, y_val, "X_val and y_val")
     rates = np.asarray(learning_rates, dtype=np.float64)[:, None]
-    # each product reads the layout it is quicker in (narrow products, in OpenBLAS): 2x
-    A, A_T, V_T = X_train, np.ascontiguousarray(X_train.T), np.ascontiguousarray(X_val.T)
-    Y, Y_val = y_train.reshape(1, -1), y_val.reshape(1, -1)
-    theta = np.zeros((len(rates), X_train.shape[1]))
+    # transposed copies, so that each product reads rows in memory order (2x, in OpenBLAS)
+    X_train_T, X_val_T = np.ascontiguousarray(X_train.T), np.ascontiguousarray(X_val.T)
+    y_train_row, y_val_row = y_train.reshape(1, -1), y_val.reshape(1, -1)
+    theta = np.zeros((len(rates), X_train.shape[1]))  # a row per rate: (R, d)
     val_accuracy = np.full((steps, len(rates)), np.nan)
     overflowed = np.zeros(len(rates), dtype=np.int64)  # 0: not (yet)
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, steps + 1):
-            z_train, z_val = theta @ A_T, theta @ V_T  # eq. 5, a row per rate
+            z_train, z_val = theta @ X_train_T, theta @ X_val_T  # eq. 5, a row per rate
             finite = np.isfinite(z_train).all(axis=1) & np.isfinite(z_val).all(axis=1)
             overflowed[(overflowed == 0) & ~finite] = step
             if overflowed.all():
                 break
-            val_accuracy[step - 1] = np.mean(predict(sigmoid(z_val)) == Y_val, axis=1)
-            gradient = (sigmoid(z_train) - Y) @ A / len(A)  # eqs. 6 and 9: (H - Y)^T X / n
+            val_accuracy[step - 1] = np.mean(predict(sigmoid(z_val)) == y_val_row, axis=1)
+            gradient = (
+                (sigmoid(z_train) - y_train_row) @ X_train / len(X_train)
+            )  # eq. 9: (H - Y)^T X / n
             theta = theta - rates * gradient  # eq. 10
     return theta.T, val_accuracy, [int(step) if step else None for step in overflowed]
 
