@@ -780,6 +780,7 @@ def test_the_results_at_a_glance_say_which_weights_and_rows_each_column_scores()
     assert (
         "for the network a score on the rows that chose its stopping epoch" in glance.paragraphs[0]
     )
+    assert "held-out (the assignment's 20% \"test\" split, X_test)" in glance.paragraphs[0]
 
 
 def test_the_page_names_each_seed_for_what_it_seeds() -> None:

@@ -178,8 +178,9 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
                                     else "")  # fmt: skip
     read = (f"Validation is, for logistic regression, the loop's last log (before its last "
             f"update), and for the network a score on the rows that chose {chose}, so optimistic "
-            f"for the network; held-out and official test score the final weights (see Terms used "
-            f"in this report, just below).")  # fmt: skip
+            f"for the network; held-out (the assignment's 20% \"test\" split, X_test) and official "
+            f"test (Fashion-MNIST's own test images) score the final weights (see Terms used in "
+            f"this report, just below).")  # fmt: skip
     at_a_glance = Section("results", "Results at a glance", paragraphs=[read],
                           table=results_table(results))  # fmt: skip
     sections = [at_a_glance, glossary]
