@@ -526,6 +526,12 @@ def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str)
     results = make_results()
     results.rate_grid = [grid_row(*cell) for cell in cells]
     assert words in text(results, "q4_3")
+    rates = sorted({rate for rate, _, _ in cells})
+    steps = sorted({step for _, step, _ in cells})
+    introduced = (f"The same loop also ran on a grid of {len(rates)} learning rates "
+                  f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
+                  f"({', '.join(map(str, steps))}), on each pair")  # fmt: skip
+    assert text(results, "q4_3").index(introduced) < text(results, "q4_3").index(words)
 
 
 @pytest.mark.parametrize("swing, said", [
@@ -780,7 +786,7 @@ def test_the_results_at_a_glance_say_which_weights_and_rows_each_column_scores()
     assert (
         "for the network a score on the rows that chose its stopping epoch" in glance.paragraphs[0]
     )
-    assert "held-out (the assignment's 20% \"test\" split, X_test)" in glance.paragraphs[0]
+    assert 'held-out (the assignment\'s 20% "test" split, X_test)' in glance.paragraphs[0]
 
 
 def test_the_page_names_each_seed_for_what_it_seeds() -> None:

@@ -192,8 +192,10 @@ def rate_grid_paragraph(results: Results) -> list[str]:
         sentences.append(text)
     if not sentences:
         return []
-    return [
-        " ".join(sentences)
-        + " The report's learning-rate grids show, cell by cell, how far each step size gets "
-        "in a given number of steps."
-    ]
+    rates = sorted({r.learning_rate for r in results.rate_grid})
+    steps = sorted({r.steps for r in results.rate_grid})
+    grid = (f"The same loop also ran on a grid of {len(rates)} learning rates "
+            f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
+            f"({', '.join(map(str, steps))}), on each pair; the figures below give each cell's "
+            "validation accuracy, how far each step size gets in a given number of steps.")  # fmt: skip
+    return [" ".join([grid, *sentences])]
