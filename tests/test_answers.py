@@ -933,3 +933,13 @@ def test_the_settings_choice_is_said_only_of_the_run_it_was_made_on(
     q5_1 = next(s for s in report.build_sections(results) if s.key == "q5_1")
     caption = dict(q5_1.figures)["nn_seeds"]  # the figure's caption follows the same rule
     assert ("Q5.1's settings" in caption) is (on_pair in said)
+
+
+def test_the_network_curves_captions_name_the_restored_epoch() -> None:
+    """A student's reading: "The network's accuracy per epoch." said nothing of what to look at."""
+    results = make_results()
+    q5_1 = next(s for s in report.build_sections(results) if s.key == "q5_1")
+    captions = dict(q5_1.figures)
+    for name in ("nn_loss", "nn_accuracy"):
+        assert (f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
+                "with the lowest validation loss.") in captions[name]  # fmt: skip

@@ -25,8 +25,6 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
     "q1_1": [("q1_image_raw", "The first training image, raw (0-255)."),
              ("q1_image_normalised", "The same image after dividing by 255 (0-1)."),
              ("q1_grid", "The first 25 training images with their classes.")],
-    "q5_1": [("nn_loss", "The network's loss per epoch; the dotted line marks the restored epoch."),
-             ("nn_accuracy", "The network's accuracy per epoch.")],
 }  # fmt: skip
 
 
@@ -151,7 +149,10 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
             )
         ]
     chose = ", and Q5.1's settings" if settings_chosen_on(results.network) else ""
-    found["q5_1"] = [*FIGURES["q5_1"], (
+    restored = (f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
+                "with the lowest validation loss")  # fmt: skip
+    found["q5_1"] = [("nn_loss", f"The network's loss per epoch; {restored}."),
+                     ("nn_accuracy", f"The network's accuracy per epoch; {restored}."), (
         "nn_seeds", "The network over seeds (dots: fashionlab's JAX trainer) and the single Keras "
         "run (star), with the seeds' mean and the 95% t prediction interval for one more seed "
         "(band: training randomness only, without the test images' own sampling error). The "
