@@ -798,9 +798,8 @@ def test_the_page_names_each_seed_for_what_it_seeds() -> None:
     results = make_results()
     results.embedding.tsne_settings = {"random_state": 0}
     rows = dict(page_meta(Config(seed=5), results).rows)
-    assert rows["seeds"] == ("5 (networks, softmax regression's batches); 0 (t-SNE); "
-                             "42 (the assignment's shuffle); "
-                             "0, 1, 2, 3, 4 (the network over seeds)")  # fmt: skip
+    assert rows["seeds"] == ("networks and softmax regression's batches 5; t-SNE 0; "
+                             "the assignment's shuffle 42; the network over seeds 0, 1, 2, 3, 4")  # fmt: skip
 
 
 @pytest.mark.parametrize(("kept", "said"), [

@@ -52,10 +52,10 @@ def page_meta(config: Config, results: Results) -> PageMeta:
         rows.append(("git commit", commit))
     rows.append(("Keras backend", device()))
     tsne_seed = results.embedding.tsne_settings.get("random_state")  # as the map was made
-    rows.append(("seeds", f"{config.seed} (networks, softmax regression's batches); "
-                          + ("" if tsne_seed is None else f"{tsne_seed} (t-SNE); ")
-                          + f"{SHUFFLE_SEED} (the assignment's shuffle); "
-                          f"{', '.join(map(str, config.seeds))} (the network over seeds)"))  # fmt: skip
+    rows.append(("seeds", f"networks and softmax regression's batches {config.seed}; "
+                          + ("" if tsne_seed is None else f"t-SNE {tsne_seed}; ")
+                          + f"the assignment's shuffle {SHUFFLE_SEED}; the network over seeds "
+                          f"{', '.join(map(str, config.seeds))}"))  # fmt: skip
     if results.restored:
         rows.append(("computed", "restored from the cache of an earlier run with the same "
                                  "settings, data, code and library versions (its machine may "

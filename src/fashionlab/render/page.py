@@ -51,7 +51,7 @@ class PageMeta:
 
     ``rows`` are (label, value) pairs shown in a small block under the title, e.g. ("date",
     "2025-01-31 14:02 UTC"), ("fashionlab", "0.1.0"), ("git commit", "2c5443c"), ("Keras backend",
-    "jax on cpu"), ("seeds", "0 (networks); 0 (t-SNE); 42 (the assignment's shuffle)"). Leave a row out when unknown.
+    "jax on cpu"), ("seeds", "networks 0; t-SNE 0; the assignment's shuffle 42"). Leave a row out when unknown.
     """
 
     title: str
