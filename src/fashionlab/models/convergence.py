@@ -16,7 +16,7 @@ import numpy as np
 
 from ..checks import check_count
 from ..config import CONVERGENCE_MAX_STEPS, CONVERGENCE_PATIENCE, CONVERGENCE_TOL
-from .logistic import bce_gradient, check_rows, loss, sigmoid
+from .logistic import bce_gradient, check_images_and_labels, loss, sigmoid
 
 
 class EarlyStopped(NamedTuple):
@@ -72,8 +72,8 @@ def nesterov_path(
     """Nesterov-accelerated gradient descent from theta = 0 on eqs. 8-9, step size 1/L from the
     Lipschitz bound L = ||X||_2^2 / (4n), in float32: after each step, theta and the loss on the
     validation rows."""
-    check_rows(X_train, y_train, "X_train and y_train")
-    check_rows(X_val, y_val, "X_val and y_val")
+    check_images_and_labels(X_train, y_train, "X_train", "y_train")
+    check_images_and_labels(X_val, y_val, "X_val", "y_val")
     X_train, y_train, X_val, y_val = (
         np.asarray(array, dtype=np.float32) for array in (X_train, y_train, X_val, y_val)
     )

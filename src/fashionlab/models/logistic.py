@@ -75,7 +75,7 @@ def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndar
     if X.ndim != 2 or theta.ndim == 0 or theta.shape[0] != X.shape[1]:
         raise ValueError(f"X must be (n, d) and theta (d, 1), got shapes {X.shape} and "
                          f"{theta.shape}")  # fmt: skip
-    check_rows(X, y, "X and y", finite=False)  # a NaN in X gives a NaN gradient, in plain view
+    check_images_and_labels(X, y, finite=False)  # a NaN in X gives a NaN gradient, in plain view
     z = X @ theta  # eq. 5
     h = sigmoid(z)  # eq. 6
     return bce_gradient(X, y, h)
@@ -108,9 +108,9 @@ def descend(
     that is not finite ends the run at that step: divergence is a result, not a crash.
     """
     check_schedule(learning_rate, steps)
-    check_rows(X_train, y_train, "X_train and y_train")
+    check_images_and_labels(X_train, y_train, "X_train", "y_train")
     if validation is not None:
-        check_rows(*validation, "X_val and y_val")
+        check_images_and_labels(*validation, "X_val", "y_val")
     y_train = np.asarray(y_train).reshape(-1, 1)  # as the probabilities come: (n, 1)
     if validation is not None:
         validation = (validation[0], np.asarray(validation[1]).reshape(-1, 1))
@@ -170,8 +170,8 @@ def descend_rates(
         raise ValueError("learning_rates must hold at least one rate")
     for rate in learning_rates:
         check_schedule(rate, steps)
-    check_rows(X_train, y_train, "X_train and y_train")
-    check_rows(X_val, y_val, "X_val and y_val")
+    check_images_and_labels(X_train, y_train, "X_train", "y_train")
+    check_images_and_labels(X_val, y_val, "X_val", "y_val")
     rates = np.asarray(learning_rates, dtype=np.float64)[:, None]
     # transposed copies, so that each product reads rows in memory order (2x, in OpenBLAS)
     X_train_T, X_val_T = np.ascontiguousarray(X_train.T), np.ascontiguousarray(X_val.T)
@@ -253,18 +253,20 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
     check_count(name, steps, least)
 
 
-def check_rows(X: np.ndarray, y: np.ndarray, names: str, finite: bool = True) -> None:
+def check_images_and_labels(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y",
+                            *, finite: bool = True) -> None:  # fmt: skip
     """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
-    show in the result anyway), and labels that pair up with them row by row and are 0 and 1."""
-    checks.check_rows(X, y, names)
-    first = names.split()[0]
+    show in the result anyway), and labels that pair up with them row by row and are 0 and 1;
+    an error names the argument by the caller's name for it."""
+    both = f"{x_name} and {y_name}"
+    checks.check_rows(X, y, both)
     if np.ndim(X) != 2:
-        raise ValueError(f"{first} must be 2-D (rows, features), got shape {np.shape(X)}")
+        raise ValueError(f"{x_name} must be 2-D (rows, features), got shape {np.shape(X)}")
     if len(X) == 0:
-        raise ValueError(f"{names} must hold at least one row, got none")
+        raise ValueError(f"{both} must hold at least one row, got none")
     if finite:
-        checks.check_finite(first, X)
-    checks.check_labels(names.split()[-1], y)
+        checks.check_finite(x_name, X)
+    checks.check_labels(y_name, y)
 
 
 def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, np.ndarray]:
