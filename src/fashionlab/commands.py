@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from .data.preprocessing import resolve_pair
 from .models import neural
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress
-from .results import AtlasPair
+from .results import AtlasPair, NetworkResult
 from .storage import slug
 
 
@@ -68,17 +69,21 @@ def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir
     return run
 
 
-# What ``fashionlab nn --json`` prints of the network's record, before logistic regression's scores
-NN_JSON = ("classes", "epochs_max", "epochs_run", "best_epoch", "patience", "batch_size",
-           "optimizer", "learning_rate", "activation", "seed", "training_rows", "val_accuracy",
-           "val_loss", "heldout_accuracy", "heldout_note", "official_test_accuracy",
-           "n_parameters")  # fmt: skip
+@dataclass(frozen=True)
+class NetworkComparison:
+    """``fashionlab nn``'s result: the assignment's network, 100-step logistic regression on the
+    same split beside it, and the seconds the network's training took."""
+
+    network: NetworkResult
+    logreg: PairRun
+    seconds: float
 
 
 def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
             data_dir: str | None = None, verify: bool = True,
             on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-            plot_dir: str | None = None, progress: Progress | None = None) -> dict[str, Any]:  # fmt: skip
+            plot_dir: str | None = None,
+            progress: Progress | None = None) -> NetworkComparison:  # fmt: skip
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
     from .study import train_network
 
@@ -104,12 +109,7 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
                                                        pair_name(pair))
                      for metric, draw in curves.items()}, progress)  # fmt: skip
     progress.checkpoint()  # nothing printed once a stop was asked for
-    record = {key: getattr(found, key) for key in NN_JSON}
-    return {**record, "classes": list(pair),
-            "logreg_val_accuracy": baseline.val_accuracy,
-            "logreg_heldout_accuracy": baseline.heldout_accuracy,
-            "logreg_official_test_accuracy": baseline.official_test_accuracy,
-            "seconds": seconds, "history": found.history}  # fmt: skip
+    return NetworkComparison(found, baseline, seconds)
 
 
 def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool = True,

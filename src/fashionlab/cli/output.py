@@ -101,21 +101,39 @@ def cmd_nn(args: argparse.Namespace) -> None:
             f"{logs['accuracy']:.4f} - val_loss: {logs['val_loss']:.4f} - val_accuracy: "
             f"{logs['val_accuracy']:.4f}")  # fmt: skip
 
-    record = commands.network(
+    compared = commands.network(
         args.classes, settings=NetworkSettings(args.epochs, args.patience, args.batch_size),
         seed=args.seed, data_dir=args.data_dir, verify=args.verify, plot_dir=args.plot,
         on_epoch=None if args.json else show, progress=Console() if args.json else LinesConsole(),
     )  # fmt: skip
     if args.json:
-        print_json(record)
+        print_json(_nn_json(compared))
         return
-    run, best = record["epochs_run"], record["best_epoch"]
+    net = compared.network
+    run, best = net.epochs_run, net.best_epoch
     stopped = f"stopped after epoch {run} of {args.epochs}, " if run < args.epochs else ""
     out(f"{stopped}kept the weights of epoch {best} (the lowest validation loss)")
-    out(f"{' vs '.join(record['classes'])}: validation accuracy {record['val_accuracy']:.4f} "
-        f"(100-step logistic regression: {record['logreg_val_accuracy']:.4f}), official test "
-        f"{record['official_test_accuracy']:.4f}, in {record['seconds']:.1f} s")  # fmt: skip
+    out(f"{' vs '.join(net.classes)}: validation accuracy {net.val_accuracy:.4f} "
+        f"(100-step logistic regression: {compared.logreg.val_accuracy:.4f}), official test "
+        f"{net.official_test_accuracy:.4f}, in {compared.seconds:.1f} s")  # fmt: skip
     _wrote_figures(args)
+
+
+# What ``fashionlab nn --json`` prints of the network's record, before logistic regression's scores
+NN_JSON = ("classes", "epochs_max", "epochs_run", "best_epoch", "patience", "batch_size",
+           "optimizer", "learning_rate", "activation", "seed", "training_rows", "val_accuracy",
+           "val_loss", "heldout_accuracy", "heldout_note", "official_test_accuracy",
+           "n_parameters")  # fmt: skip
+
+
+def _nn_json(compared: Any) -> dict[str, Any]:
+    """``nn --json``: the README's keys, the network's first, then logistic regression's scores."""
+    net, logreg = compared.network, compared.logreg
+    return {**{key: to_json(getattr(net, key)) for key in NN_JSON},
+            "logreg_val_accuracy": logreg.val_accuracy,
+            "logreg_heldout_accuracy": logreg.heldout_accuracy,
+            "logreg_official_test_accuracy": logreg.official_test_accuracy,
+            "seconds": compared.seconds, "history": net.history}  # fmt: skip
 
 
 def _wrote_figures(args: argparse.Namespace) -> None:
