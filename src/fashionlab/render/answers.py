@@ -30,7 +30,6 @@ from .format import (
     plural,
     points,
     shape,
-    wall_time,
 )
 
 # The thresholds that choose the words (with answers_short's)
@@ -235,7 +234,7 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
     paragraphs = [
-        answers_short.observation(run, None if measured is None else wall_time(results, measured)),
+        answers_short.observation(run),
         f"Over {plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
         f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero, "
         f"it reached {pct(run.train_accuracy, run.n_train)} training and "

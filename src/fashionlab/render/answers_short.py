@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..models.logistic import stays_from
 from ..results import LogregResult
-from .format import pct, plural
+from .format import pct
 
 # The thresholds that choose the words (``answers`` uses them for its own)
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
@@ -29,10 +29,10 @@ def forecast(run: LogregResult) -> str:
     return f"In short: judging by the t-SNE map, logistic regression should {expect}."
 
 
-def observation(run: LogregResult, time: str | None) -> str:
-    """Q4.1 and Q4.2: what accuracy, why (what its own training rows show), and how long: when
-    validation accuracy stays at 99% of its final value or more, and the time (``time``, as
-    ``format.logreg_wall_time`` words it)."""
+def observation(run: LogregResult) -> str:
+    """Q4.1 and Q4.2: what accuracy, why (what its own training rows show), and how long, in
+    steps: when validation accuracy stays at 99% of its final value or more (the paragraphs
+    after it give the time in seconds)."""
     assert run.val_accuracy is not None and run.train_accuracy is not None
     reached = f"{pct(run.val_accuracy, run.n_val)} validation accuracy"
     train = pct(run.train_accuracy, run.n_train)
@@ -46,7 +46,5 @@ def observation(run: LogregResult, time: str | None) -> str:
     elif run.train_accuracy < FITS_ITS_ROWS:
         why += ": it underfits"
     settled = stays_from(run.history["val_accuracy"], 0.99)
-    how_long = (f"validation accuracy stayed at 99% of its final value or more from step "
-                f"{settled} of {run.steps} on")  # fmt: skip
-    took = "" if time is None else f"; the {plural(run.steps, 'step')} took {time}"
-    return f"In short: {reached}, because {why}; {how_long}{took}."
+    return (f"In short: {reached}, because {why}; validation accuracy stayed at 99% of its final "
+            f"value or more from step {settled} of {run.steps} on.")  # fmt: skip
