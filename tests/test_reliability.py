@@ -374,26 +374,37 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
 # --------------------------------------------------------------------------- concurrency
 
 
-@pytest.mark.slow
-def test_two_concurrent_runs_share_cache_and_output(small_data, tmp_path) -> None:
-    """Sharing does not depend on the data: the small dataset keeps this to seconds. Nor on the
-    workers: one each, so the two runs' clusters do not crowd two cores with four workers."""
-    cache, out = tmp_path / "cache", tmp_path / "report"
+@pytest.fixture(scope="module")
+def concurrent_runs(
+    small_data, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, dict]:
+    """Two runs side by side, one worker each (so that their clusters do not crowd two cores
+    with four workers), into one output folder and one cache: the folder, the cache, and the
+    ``results.json`` they left. Sharing does not depend on the data: the small dataset keeps
+    this to seconds."""
+    where = tmp_path_factory.mktemp("concurrent")
+    cache, out = where / "cache", where / "report"
     flags = [*RUN, *small_data, "--points", "600", "--workers", "1", "--out", str(out)]
     runs = [_fashionlab(*flags, cache=cache) for _ in range(2)]
     for process in runs:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
-    results = json.loads((out / "results.json").read_text())
+    return out, cache, json.loads((out / "results.json").read_text())
+
+
+@pytest.mark.slow
+def test_two_concurrent_runs_share_cache_and_output(small_data, concurrent_runs) -> None:
+    out, cache, results = concurrent_runs
     assert results["embedding"]["points"] == 600
     assert (out / "index.html").read_text().endswith("</html>")
     figures = list((out / "figures").iterdir())
     assert len(figures) == 15  # --no-extras: 15 figures (Q5.1 draws the seeds)
     assert _cache_is_sound(cache) == 2  # one PCA and one t-SNE entry, each written once
-    assert not list(tmp_path.glob(".report.*"))
+    assert not list(out.parent.glob(".report.*"))
     computed, took = results["timings"], _training_times(out)
     assert len(took) == 2  # "How long?" (Q4.1, Q4.2) answered in seconds as well as in steps
     # A third run is served from that cache, and still quotes the training times measured then
+    flags = [*RUN, *small_data, "--points", "600", "--workers", "1", "--out", str(out)]
     third = _fashionlab(*flags, cache=cache)
     _, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
@@ -412,24 +423,26 @@ def _training_times(report: Path) -> list[str]:
 
 
 @pytest.mark.slow
-def test_two_cold_runs_give_identical_results(small_data, tmp_path) -> None:
-    """Two runs side by side, each with its own cold cache, on one and on two workers: the
-    results depend neither on the run nor on how many workers shared the tasks."""
-    runs = [_fashionlab(*RUN, *small_data, "--points", "500", "--workers", str(i + 1),
-                        "--out", str(tmp_path / f"report{i}"), cache=tmp_path / f"c{i}")
-            for i in range(2)]  # fmt: skip
-    documents = []
-    for i, process in enumerate(runs):
-        _, err = process.communicate(timeout=300)
-        assert process.returncode == 0, err
-        document = json.loads((tmp_path / f"report{i}" / "results.json").read_text())
-        assert "restored from cache" not in document["timings"]["stages"]  # computed, both times
+def test_two_cold_runs_give_identical_results(small_data, concurrent_runs, tmp_path) -> None:
+    """A run on two workers with a cold cache of its own gives the results the concurrent runs
+    gave on one worker each: the results depend neither on the run nor on how many workers
+    shared the tasks (the concurrent runs' are reused: two more runs cost the suite 20 s)."""
+    out = tmp_path / "report"
+    process = _fashionlab(*RUN, *small_data, "--points", "600", "--workers", "2", "--out",
+                          str(out), cache=tmp_path / "cache")  # fmt: skip
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    alone = json.loads((out / "results.json").read_text())
+    assert "restored from cache" not in alone["timings"]["stages"]  # computed, not restored
+    # a copy (the fixture's stays whole) of what one concurrent run computed on one worker, the
+    # other restoring it from the study cache they share
+    together = json.loads(json.dumps(concurrent_runs[2]))
+    for document, workers, folder in ((alone, 2, out), (together, 1, concurrent_runs[0])):
         for varying in ("timings", "versions"):
             document.pop(varying)
-        assert document["config"].pop("out") == str(tmp_path / f"report{i}")
-        assert document["config"].pop("workers") == i + 1
-        documents.append(document)
-    assert documents[0] == documents[1]
+        assert document["config"].pop("out") == str(folder)
+        assert document["config"].pop("workers") == workers
+    assert alone == together
 
 
 # --------------------------------------------------------------------------- downloads
