@@ -549,7 +549,11 @@ def test_the_top_direction_is_said_with_its_cosine_and_the_swing_it_causes(swing
                                           top_direction_is_mean_image=True,
                                           top_direction_cosine=0.9987, prediction_swing=swing)  # fmt: skip
     text_q4_2 = text(results, "q4_2")
-    assert "(with the bias; over the pixels, a cosine similarity of 0.999)" in text_q4_2
+    assert "(with the bias; over the pixels, a cosine similarity of 0.9987)" in text_q4_2
+    results.logreg[1].dynamics = findings(step_exceeds_limit=True, step_ratio=1.19,
+                                          top_direction_is_mean_image=True,
+                                          top_direction_cosine=0.99996, prediction_swing=swing)  # fmt: skip
+    assert "a cosine similarity of > 0.9999)" in text(results, "q4_2")  # not "1.0000"
     assert said in text_q4_2
 
 

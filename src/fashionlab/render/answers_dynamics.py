@@ -30,7 +30,7 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
     direction = (
         f"That direction is almost exactly the mean image (with the bias; over the pixels, a "
-        f"cosine similarity of {found.top_direction_cosine:.3f}): a step moves every image's "
+        f"cosine similarity of {_cosine(found.top_direction_cosine)}): a step moves every image's "
         f"score up or down together, {_swing(run, found)}"
         if found.top_direction_is_mean_image
         else "Along that direction the weights overshoot and change sign from step to step."
@@ -42,6 +42,12 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}"
     )
     return [bumpy, settles] if settles else [bumpy]
+
+
+def _cosine(value: float) -> str:
+    """0.99807 -> '0.9981'; one short of 1 never reads as exactly 1 ('> 0.9999')."""
+    shown = f"{value:.4f}"
+    return "> 0.9999" if shown == "1.0000" and value < 1 else shown
 
 
 def _swing(run: LogregResult, found: Findings) -> str:
