@@ -62,7 +62,8 @@ def findings(**measured: object) -> Findings:
         "top_direction_cosine": 0.5,
         "accuracy_zigzags": False, "zigzag_from_step": None, "zigzag_to_step": None,
         "zigzag_low": None, "zigzag_high": None, "largest_accuracy_drop": 0.0,
-        "prediction_swing": 0.1, "lambda_max": 710_000.0, "lipschitz": 24.7,
+        "prediction_swing": 0.1, "prediction_swing_step": 14, "lambda_max": 710_000.0,
+        "lipschitz": 24.7,
         "stable_step_limit": 0.0808,
     }  # fmt: skip
     return Findings(**{**smooth, **measured})  # type: ignore[arg-type]
@@ -149,15 +150,15 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict:
 
 
 @pytest.mark.parametrize("val, train, said", [
-    ([0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99], 0.995, "because its straight boundary gets almost "
+    ([0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99], 0.995, "because after 7 steps it gets almost "
      "all of its own training rows right (99.50%); validation accuracy stayed at 99% of its "
      "final value or more from step 2 of 7 on."),
     ([0.5, 0.995, 0.999, 0.999, 0.999, 0.999, 0.99], 0.99, "from step 2 of 7 on"),  # above: >= 99%
     ([0.5, 0.6, 0.7, 0.8, 0.9, 0.979, 0.99], 0.99, "from step 7 of 7 on"),  # 0.979 < 0.9801
     ([0.5, 0.99, 0.5, 0.5, 0.5, 0.985, 0.99], 0.99, "from step 6 of 7 on"),  # not step 2
-    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.81, "because its straight boundary gets only 81.00% of "
+    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.81, "because after 7 steps it gets only 81.00% of "
      "its own training rows right: it underfits;"),
-    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.995, "because its straight boundary gets almost all of "
+    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.995, "because after 7 steps it gets almost all of "
      "its own training rows right (99.50%), and fewer of the validation rows: part of the gap is "
      "overfitting;"),
     ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.9, "gets only 90.00% of its own training rows right, "
@@ -233,7 +234,7 @@ def test_the_final_weights_validation_score_is_given_where_it_differs_from_the_l
     (7186 / 7200, "a hyperplane separates these classes almost perfectly. The model gets 99.81% of its "
              "7,200 training rows right (14 errors)"),
     (5980 / 7200, "gets only 83.06% of its own 7,200 training rows right, about as many as of the "
-             "validation rows, so it underfits rather than overfits"),
+             "validation rows: it does not overfit, and with so few of its own rows right it underfits"),
     (0.95, "gets only 95.00% of its own 7,200 training rows right, against 82.29% of the "
            "validation rows, so part of the gap is overfitting"),
 ])  # fmt: skip
@@ -414,7 +415,8 @@ def test_made_up_results_validate_against_the_schema() -> None:
              "training randomness only (initial weights and batch order); the test images' own "
              "sampling error, a standard error of about 0.71 points at this accuracy, comes on "
              "top: together, one more seed's accuracy on new images like these has a standard "
-             "deviation of about 0.92 points."),
+             "deviation of about 0.92 points (the seeds' sd widened by √(1 + 1/k), as in the "
+             "prediction interval, with that standard error)."),
     (0.9200, "Keras run is outside it"),
     (0.8850, "falls within"),
     (0.8700, "scores lower on the official test images than every one of these seeds (87.00% "
@@ -536,10 +538,10 @@ def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str)
 
 @pytest.mark.parametrize("swing, said", [
     (0.87, "so the model flips between predicting mostly one class and mostly the other (the share "
-           "of training rows predicted as Coat moving by up to 87 points in one step)."),
+           "of training rows predicted as Coat moving by 87 points from step 13 to step 14)."),
     (0.5, "flips between predicting mostly one class"),
     (0.49, "so the predictions shift towards one class and back (the share of training rows "
-           "predicted as Coat moving by up to 49 points in one step)."),
+           "predicted as Coat moving by 49 points from step 13 to step 14)."),
 ])  # fmt: skip
 def test_the_top_direction_is_said_with_its_cosine_and_the_swing_it_causes(swing, said) -> None:
     """A student's reading: "almost exactly the mean image" and "flips between predicting mostly
@@ -549,11 +551,11 @@ def test_the_top_direction_is_said_with_its_cosine_and_the_swing_it_causes(swing
                                           top_direction_is_mean_image=True,
                                           top_direction_cosine=0.9987, prediction_swing=swing)  # fmt: skip
     text_q4_2 = text(results, "q4_2")
-    assert "(with the bias; over the pixels, a cosine similarity of 0.9987)" in text_q4_2
+    assert "the two have a cosine similarity of 0.9987, where 1 is the same direction)" in text_q4_2
     results.logreg[1].dynamics = findings(step_exceeds_limit=True, step_ratio=1.19,
                                           top_direction_is_mean_image=True,
                                           top_direction_cosine=0.99996, prediction_swing=swing)  # fmt: skip
-    assert "a cosine similarity of > 0.9999)" in text(results, "q4_2")  # not "1.0000"
+    assert "a cosine similarity of > 0.9999, where" in text(results, "q4_2")  # not "1.0000"
     assert said in text_q4_2
 
 
@@ -572,7 +574,7 @@ def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there()
     hard.history["val_accuracy"] = [1186 / 2400, 0.6, 1649 / 2400, 0.6, 1234 / 2400, 0.66,
                                     0.7, 0.8229166666666666]  # fmt: skip
     said = text(results, "q4_3")
-    assert ("Validation accuracy reached 95% of its final value at step 2 for Trouser vs Ankle boot "
+    assert ("Validation accuracy first reached 95% of its final value at step 2 for Trouser vs Ankle boot "
             "(94.88%) and at step 34 for Pullover vs Coat (78.18%); 99% at steps 2 and 73.") in said  # fmt: skip
     assert ("For Trouser vs Ankle boot the step is 0.6 times 2/L (the step size below which the "
             "loss is sure to fall at every step), and its loss falls smoothly. For Pullover vs Coat "
@@ -641,6 +643,10 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     said = text(results, "q4_2")
     settles = answers.compose(results)["q4_2"][-1]  # a paragraph of its own (the instructor's)
     assert settles.startswith("When it settles: ") and "first falls below 2/0.05 = 40, " in settles
+    assert "the training loss falls at every step" not in settles  # [0.69, 0.5]: no rise to end
+    results.logreg[1].history["train_loss"] = [0.69, 0.6, 0.65, 0.62, 0.63, 0.5, 0.4]
+    settles = answers.compose(results)["q4_2"][-1]
+    assert settles.endswith(" From step 5 on, the training loss falls at every step, to step 7.")
     climbs = "Yet step 11 still raises the loss (the climb lasts until step 14), so it meets"
     assert (climbs in said) is deduced
     assert ("the loss's largest climb ends at step 10." in said) is (not deduced)

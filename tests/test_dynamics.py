@@ -222,6 +222,8 @@ def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(df_train) -
     # the first overshoot grows as a quadratic of curvature L predicts: |1 - 0.05 L|
     assert findings.first_amplification == pytest.approx(findings.predicted_amplification, rel=0.02)
     assert findings.accuracy_zigzags and findings.prediction_swing > 0.5
+    # measured after the first update: at step 1 the tie rule predicts every row as one class
+    assert findings.prediction_swing_step is not None and findings.prediction_swing_step >= 3
 
 
 @pytest.mark.slow

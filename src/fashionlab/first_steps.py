@@ -43,7 +43,11 @@ class Findings:
     zigzag_low: float | None  # the lowest and highest validation accuracy from one to the other
     zigzag_high: float | None
     largest_accuracy_drop: float  # the largest one-step fall of the validation accuracy (0 if none)
-    prediction_swing: float  # largest one-step change in the share of rows predicted as label 1
+    # the largest one-step change in the share of rows predicted as label 1, from step 2 on (at
+    # step 1 every probability is 0.5, which the tie rule predicts as label 1), and the step it
+    # ends at
+    prediction_swing: float
+    prediction_swing_step: int | None
     lambda_max: float  # the largest eigenvalue of X^T X
     lipschitz: float  # L = lambda_max / (4n): the curvature at the start, and its bound
     stable_step_limit: float  # 2 / L: below it the loss is sure to fall at every step

@@ -39,6 +39,7 @@ def summarise(dynamics: Dynamics) -> Findings:
     oscillates = len(alternations) >= MIN_ALTERNATIONS
     sizes = np.abs(dynamics.top_update)
     peak = int(np.argmax(sizes)) + 1
+    swings = np.abs(np.diff(dynamics.predicted_second_class[1:]))  # from step 2: see Findings
     # larger swings later in the run than at its start: |1 - learning_rate * curvature| > 1
     grows = oscillates and peak > alternations[0] and sizes[peak - 1] > sizes[alternations[0] - 2]
     stable = [k + 1 for k, c in enumerate(dynamics.hessian_top) if c < 2 / dynamics.learning_rate]
@@ -71,7 +72,8 @@ def summarise(dynamics: Dynamics) -> Findings:
         zigzag_low=min(window) if zigzags else None,
         zigzag_high=max(window) if zigzags else None,
         largest_accuracy_drop=float(max(0.0, -np.min(np.diff(accuracy_path)))),
-        prediction_swing=float(np.max(np.abs(np.diff(dynamics.predicted_second_class)))),
+        prediction_swing=float(np.max(swings)) if len(swings) else 0.0,
+        prediction_swing_step=int(np.argmax(swings)) + 3 if len(swings) else None,  # [0]: 2 to 3
         lambda_max=dynamics.lambda_max,
         lipschitz=dynamics.lipschitz,
         stable_step_limit=dynamics.stable_step_limit,

@@ -215,7 +215,8 @@ def _why(run: LogregResult) -> str:
                 f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
                 f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
                 "descent finds such a boundary within a few steps.")  # fmt: skip
-    fit = ("about as many as of the validation rows, so it underfits rather than overfits"
+    fit = ("about as many as of the validation rows: it does not overfit, and with so few of its "
+           "own rows right it underfits"
            if run.train_accuracy - run.val_accuracy < answers_short.UNDERFITS
            else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
            "the gap is overfitting")  # fmt: skip

@@ -29,15 +29,17 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     if not found.step_exceeds_limit:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
     direction = (
-        f"That direction is almost exactly the mean image (with the bias; over the pixels, a "
-        f"cosine similarity of {_cosine(found.top_direction_cosine)}): a step moves every image's "
-        f"score up or down together, {_swing(run, found)}"
+        f"That direction is almost exactly the mean image's (a 1 for the bias, then the 784 mean "
+        f"pixels; over the pixels the two have a cosine similarity of "
+        f"{_cosine(found.top_direction_cosine)}, where 1 is the same direction): a step moves "
+        f"every image's score up or down together, {_swing(run, found)}"
         if found.top_direction_is_mean_image
         else "Along that direction the weights overshoot and change sign from step to step."
     )
     rise = _rise(found)
     zigzag = _zigzag(run, found, min(FIRST_STEPS, run.steps))
     settles = _settles(found, bool(rise), run.learning_rate)
+    settles += _falls_from(run.history["train_loss"]) if settles else ""
     bumpy = (
         f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}"
     )
@@ -51,9 +53,12 @@ def _cosine(value: float) -> str:
 
 
 def _swing(run: LogregResult, found: Findings) -> str:
-    """How far the share predicted as the second class moves in one step: a flip past FLIP."""
-    moved = (f"the share of training rows predicted as {run.classes[1]} moving by up to "
-             f"{100 * found.prediction_swing:.0f} points in one step")  # fmt: skip
+    """How far the share predicted as the second class moves in one step, after the first (where
+    every prediction is the tie rule's): the model "flips" from FLIP of the rows."""
+    step = found.prediction_swing_step
+    moved = (f"the share of training rows predicted as {run.classes[1]} moving by "
+             f"{100 * found.prediction_swing:.0f} points"
+             + ("" if step is None else f" from step {step - 1} to step {step}"))  # fmt: skip
     if found.prediction_swing >= FLIP:
         return f"so the model flips between predicting mostly one class and mostly the other ({moved})."
     return f"so the predictions shift towards one class and back ({moved})."
@@ -97,6 +102,16 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
             f"{pct(run.initial_val_accuracy, n)}), and {back}.")  # fmt: skip
 
 
+def _falls_from(loss: list[float]) -> str:
+    """When the training loss falls for good: the step after its last rise (a reader asked
+    "when does it settle?" and was told only where the curvature bound is met)."""
+    last_rise = max((k + 1 for k in range(1, len(loss)) if loss[k] > loss[k - 1]), default=None)
+    if last_rise is None or last_rise >= len(loss):
+        return ""
+    return (f" From step {last_rise} on, the training loss falls at every step, to step "
+            f"{len(loss)}.")  # fmt: skip
+
+
 def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
     """Where the curvature first falls below 2 / learning rate, and how that fits the climb."""
     below = found.curvature_below_limit_step
@@ -125,7 +140,7 @@ def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
 def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
     """Q4.3's contrast of how the two runs got there: how fast, and how smoothly."""
     level = [pct(0.95 * run.history["val_accuracy"][-1]) for run in (easy, hard)]
-    speed = (f"How they got there differs too. Validation accuracy reached 95% of its final value "
+    speed = (f"How they got there differs too. Validation accuracy first reached 95% of its final value "
              f"at step {easy.steps_to_95} for {pair_name(easy.classes)} ({level[0]}) and at step "
              f"{hard.steps_to_95} for {pair_name(hard.classes)} ({level[1]}); 99% at steps "
              f"{easy.steps_to_99} and {hard.steps_to_99}.")  # fmt: skip

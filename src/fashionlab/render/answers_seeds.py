@@ -63,7 +63,8 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
             f"weights and batch order); the test images' own sampling error, a standard error of "
             f"about {100 * math.sqrt(images):.2f} points at this accuracy, comes on top: together, "
             f"one more seed's accuracy on new images like these has a standard deviation of about "
-            f"{100 * one_more:.2f} points.")  # fmt: skip
+            f"{100 * one_more:.2f} points (the seeds' sd widened by √(1 + 1/k), as in the "
+            f"prediction interval, with that standard error).")  # fmt: skip
 
 
 def _selection(compared: Comparison, selected: bool) -> str:

@@ -37,10 +37,11 @@ def observation(run: LogregResult) -> str:
     reached = f"{pct(run.val_accuracy, run.n_val)} validation accuracy"
     train = pct(run.train_accuracy, run.n_train)
     gap = run.train_accuracy - run.val_accuracy
+    after = f"after {run.steps} steps"
     if run.train_accuracy >= FITS_ITS_ROWS:
-        why = f"its straight boundary gets almost all of its own training rows right ({train})"
+        why = f"{after} it gets almost all of its own training rows right ({train})"
     else:
-        why = f"its straight boundary gets only {train} of its own training rows right"
+        why = f"{after} it gets only {train} of its own training rows right"
     if gap >= UNDERFITS:
         why += ", and fewer of the validation rows: part of the gap is overfitting"
     elif run.train_accuracy < FITS_ITS_ROWS:

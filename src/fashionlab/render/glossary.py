@@ -81,8 +81,11 @@ GLOSSARY = [
      "with λmax the top eigenvalue of XᵀX. Gradient descent lowers the loss at every step for a "
      "learning rate below 2/L; above it, a step can overshoot."),
     ("Nesterov-accelerated gradient descent",
-     "gradient descent that takes each step from a point a little ahead along the last step "
-     "(momentum)."),
+     "gradient descent with momentum (each step keeps part of the one before) that measures the "
+     "gradient at the point the momentum is about to carry the weights to."),
+    ("standard error",
+     "how far an estimate would typically move if the measurement were repeated on new images: "
+     "for an accuracy p measured on n images, about √(p(1 - p)/n)."),
     ("correlation r",
      "how closely two quantities rise and fall together: from -1 (one rises as the other falls) "
      "through 0 (no linear relation) to 1 (in step)."),
