@@ -360,7 +360,11 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
     staged = lambda: any(p.name.startswith(outdir.STAGE_PREFIX) for p in tmp_path.iterdir())  # noqa: E731
     wait_for(staged, 300, step=0.002)
     _killed(second)
-    assert _tree(out) == before or json.loads((out / "results.json").read_text())["logreg"]
+    after = _tree(out)
+    if after != before:  # swapped in whole: exactly the files its own manifest lists, unchanged
+        listed = json.loads((out / outdir.MANIFEST).read_text())["files"]
+        assert {name: sha for name, sha in after.items() if name != outdir.MANIFEST} == listed
+        assert "previous" not in json.loads((out / "results.json").read_text())
     third = _fashionlab(*flags, cache=cache)
     _, err = third.communicate(timeout=300)
     assert third.returncode == 0 and "Traceback" not in err, err
