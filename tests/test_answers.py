@@ -651,10 +651,33 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     assert (climbs in said) is deduced
     assert ("the loss's largest climb ends at step 10." in said) is (not deduced)
     assert "most sharply along one direction" in said and "steepest" not in said
-    ends = "between steps 3 and 40 (the last step analysed; it may go on)"
+    ends = (
+        "between steps 3 and 40 (the last step analysed; after it, validation accuracy never "
+        "falls by more than one image in a step)"
+    )  # the history: [0.5, 0.8229...]
     assert (ends in said) is (zigzag_to == 40)
     shorter = "between steps 3 and 30, validation accuracy changes direction"
     assert (shorter in said and "ranging from 51.00% to 79.00%." in said) is (zigzag_to == 30)
+
+
+def test_past_the_steps_analysed_the_zig_zag_is_followed_in_the_log() -> None:
+    """A student's reading: "(the last step analysed; it may go on)", where the loop's log shows it
+    going on to step 61; a fall of one image is not counted (2,400 rows: 1/2400 a step)."""
+    results = make_results()
+    run = results.logreg[1]
+    run.dynamics = findings(step_exceeds_limit=True, step_ratio=1.19, accuracy_zigzags=True,
+                            zigzag_from_step=3, zigzag_to_step=40, zigzag_low=0.5,
+                            zigzag_high=0.8)  # fmt: skip
+    rising = [0.5 + k / 2400 for k in range(100)]  # one more image right at each step
+    for fall_at, words in ((61, "from step 60 to step 61, of 100"), (None, "never falls")):
+        path = list(rising)
+        if fall_at is not None:
+            path[fall_at - 1] = (
+                path[fall_at - 2] - 2 / 2400
+            )  # two images fewer than the step before
+        path[70] = path[69] - 1 / 2400  # one image fewer: not a fall that counts
+        run.history["val_accuracy"] = path
+        assert words in text(results, "q4_2")
 
 
 def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None:

@@ -46,6 +46,18 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     return [bumpy, settles] if settles else [bumpy]
 
 
+def _after(path: list[float], n: int, analysed: int) -> str:
+    """What the validation accuracy the loop logs does past the ``analysed`` steps: where it last
+    falls by more than one image from one step to the next (a reader found "it may go on" where
+    the log shows it going on)."""
+    errors = [error_count(value, n) for value in path]
+    falls = [k + 1 for k in range(max(1, analysed), len(errors)) if errors[k] > errors[k - 1] + 1]
+    if not falls:
+        return "; after it, validation accuracy never falls by more than one image in a step"
+    return (f"; it goes on, and validation accuracy last falls by more than one image in a step "
+            f"from step {falls[-1] - 1} to step {falls[-1]}, of {len(path)}")  # fmt: skip
+
+
 def _cosine(value: float) -> str:
     """0.99807 -> '0.9981'; one short of 1 never reads as exactly 1 ('> 0.9999')."""
     shown = f"{value:.4f}"
@@ -86,8 +98,11 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
     if not found.accuracy_zigzags or first is None or last is None:
         return ""
     path, n = run.history["val_accuracy"], run.n_val
-    until = (f"{last} (the last step analysed; it may go on)" if last >= analysed
-             else f"{last}")  # fmt: skip
+    until = (
+        f"{last} (the last step analysed{_after(path, n, analysed)})"
+        if last >= analysed
+        else f"{last}"
+    )
     said = (f" Meanwhile, between steps {first} and {until}, validation accuracy changes "
             f"direction {turns(path, first, last)} times, ranging from {pct(found.zigzag_low, n)} "
             f"to {pct(found.zigzag_high, n)}.")  # fmt: skip
@@ -129,8 +144,8 @@ def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
     else:
         after = "."
     return (
-        "When it settles: once the predictions move away from 0.5, the curvature h(1 - h) "
-        f"shrinks. At step {below} the loss's sharpest curvature, measured at the weights that "
+        "When it settles: once the predictions move away from 0.5, the curvature shrinks (each "
+        "image adds h(1 - h) to it: 0.25 at h = 0.5, near 0 for a confident prediction). At step {below} the loss's sharpest curvature, measured at the weights that "
         f"step starts from (the Hessian's top eigenvalue), first falls below 2/{learning_rate:g} "
         f"= {2 / learning_rate:.4g}, below which a step of {learning_rate:g} would be sure to "
         f"lower the loss if the curvature stayed as it is there{after}"

@@ -80,6 +80,9 @@ GLOSSARY = [
      "and its top eigenvalue the sharpest bend; for this loss it is at most L = λmax(XᵀX)/(4n), "
      "with λmax the top eigenvalue of XᵀX. Gradient descent lowers the loss at every step for a "
      "learning rate below 2/L; above it, a step can overshoot."),
+    ("eigenvalue",
+     "how much a matrix stretches one of its own directions (an eigenvector); the largest, "
+     "λmax, is the most it stretches any direction."),
     ("Nesterov-accelerated gradient descent",
      "gradient descent with momentum (each step keeps part of the one before) that measures the "
      "gradient at the point the momentum is about to carry the weights to."),
