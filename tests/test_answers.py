@@ -7,6 +7,7 @@ import html
 import itertools
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
@@ -33,6 +34,9 @@ from fashionlab.results import (
 )  # fmt: skip
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
+# a field name in braces: a string a missing f prefix left unfilled ("At step {below}" reached the
+# page from a line joined to its f-string neighbours without one)
+PLACEHOLDER = re.compile(r"\{[a-z_][a-z_0-9.]*(\[[^\]]*\])?(![rsa])?(:[^}]*)?\}")
 
 
 def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float) -> LogregResult:
@@ -643,6 +647,9 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     said = text(results, "q4_2")
     settles = answers.compose(results)["q4_2"][-1]  # a paragraph of its own (the instructor's)
     assert settles.startswith("When it settles: ") and "first falls below 2/0.05 = 40, " in settles
+    assert "At step 11 the loss's sharpest curvature, measured at the weights" in settles
+    assert not PLACEHOLDER.search(" ".join(p for s in report.build_sections(results)
+                                           for p in [*s.paragraphs, *dict(s.figures).values()]))  # fmt: skip
     assert "the training loss falls at every step" not in settles  # [0.69, 0.5]: no rise to end
     results.logreg[1].history["train_loss"] = [0.69, 0.6, 0.65, 0.62, 0.63, 0.5, 0.4]
     settles = answers.compose(results)["q4_2"][-1]

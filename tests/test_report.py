@@ -502,3 +502,17 @@ def test_make_results_table_refuses_an_older_runs_file_in_one_line(results: dict
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert done.stderr.strip() == (f"{old}: schema_version {version}, but this fashionlab reads "
                                        f"{results['schema_version']}; run `make run` to write it again")  # fmt: skip
+
+
+def test_no_sentence_of_the_real_report_holds_an_unfilled_placeholder(results: dict) -> None:
+    """ "At step {below}" reached the page: a line without its f prefix, joined to f-strings."""
+    from test_answers import PLACEHOLDER
+
+    from fashionlab.render import report
+    from fashionlab.results import Results, from_json
+
+    sections = report.build_sections(from_json(Results, results))
+    words = [text for s in sections
+             for text in [s.title, s.quote or "", *s.paragraphs, *dict(s.figures).values(),
+                          *(cell for row in (s.table.rows if s.table else []) for cell in row)]]  # fmt: skip
+    assert not [text for text in words if PLACEHOLDER.search(text)]

@@ -145,7 +145,8 @@ def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
         after = "."
     return (
         "When it settles: once the predictions move away from 0.5, the curvature shrinks (each "
-        "image adds h(1 - h) to it: 0.25 at h = 0.5, near 0 for a confident prediction). At step {below} the loss's sharpest curvature, measured at the weights that "
+        "image adds h(1 - h) to it: 0.25 at h = 0.5, near 0 for a confident prediction). At "
+        f"step {below} the loss's sharpest curvature, measured at the weights that "
         f"step starts from (the Hessian's top eigenvalue), first falls below 2/{learning_rate:g} "
         f"= {2 / learning_rate:.4g}, below which a step of {learning_rate:g} would be sure to "
         f"lower the loss if the curvature stayed as it is there{after}"
