@@ -10,16 +10,18 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..analysis.metrics import error_count, mean_sd
+from ..analysis.metrics import error_count
 from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
 from . import answers, sections_extras
 from .answers_network import settings_chosen_on
+from .answers_seeds import mean_sd_text
 from .figures import mime_type
-from .format import count, interval, pair_name, pct, plural
+from .format import count, interval, pair_name, plural
 from .glossary import glossary_html, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
+from .sections_atlas import networks_pair
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
     "q1_1": [("q1_image_raw", "The first training image, raw (0-255)."),
@@ -98,15 +100,11 @@ def _networks_table(results: Results) -> Table:
          interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
         [f"the same settings over {len(compared.seeds)} seeds ({count(net.training_rows)} rows)",
          f"fashionlab's JAX trainer, seeds {', '.join(map(str, compared.seeds))}",
-         _mean_sd(compared.seed_val_accuracies), trained_on,
-         _mean_sd(compared.seed_official_test_accuracies)],
+         mean_sd_text(compared.seed_val_accuracies), trained_on,
+         mean_sd_text(compared.seed_official_test_accuracies)],
     ]  # fmt: skip
     extras = results.extras
-    same = (
-        next((r for r in extras.atlas if set(r.classes) == set(net.classes)), None)
-        if extras
-        else None
-    )
+    same = networks_pair(extras, net.classes) if extras is not None else None
     if extras is not None and same is not None and same.nn_val_accuracy is not None:
         settings = extras.atlas_network
         rows.append([f"the atlas's network (at most {plural(settings['epochs'], 'epoch')}, patience "
@@ -114,11 +112,6 @@ def _networks_table(results: Results) -> Table:
                      f"fashionlab's JAX trainer, seed {settings['seed']}",
                      interval(same.nn_val_accuracy, same.n_val), trained_on, "not measured"])  # fmt: skip
     return Table(["network", "program", "validation", "held-out", "official test"], rows)
-
-
-def _mean_sd(values: list[float]) -> str:
-    mean, sd = mean_sd(values)
-    return f"{pct(mean)} ± {100 * sd:.2f} points"
 
 
 def _same_count_note(results: Results) -> list[str]:

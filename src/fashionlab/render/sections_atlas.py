@@ -197,12 +197,17 @@ def _extremes(ranked: list[AtlasPair]) -> str:
             f"{p_text(p)}, so {ranks}).")  # fmt: skip
 
 
+def networks_pair(extras: Extras, classes: tuple[str, str]) -> AtlasPair | None:
+    """The atlas's row for ``classes`` (in either order), where Q5.1's network is set beside it."""
+    return next((r for r in extras.atlas if set(r.classes) == set(classes)), None)
+
+
 def _settings_note(results: Results, extras: Extras) -> str:
     """Why the atlas's network may score differently from Q5.1's on the same pair."""
     net, settings = results.network, extras.atlas_network
     if (settings["epochs"], settings["patience"]) == (net.epochs_max, net.patience):
         return " Its networks are trained exactly as Q5.1's."
-    same = next((r for r in extras.atlas if set(r.classes) == set(net.classes)), None)
+    same = networks_pair(extras, net.classes)
     here = (
         ""
         if same is None or same.nn_val_accuracy is None
