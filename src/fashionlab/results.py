@@ -19,7 +19,7 @@ from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 7  # 4: ten-class network's settings; 5: ErrorSummary's; 6: Converged's stop rule; 7: Findings.top_direction_cosine
+SCHEMA_VERSION = 7  # 5: ErrorSummary's; 6: Converged's stop rule; 7: Findings' cosine, swing step
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 

@@ -250,6 +250,7 @@ def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapp
         on_networks=lambda done, total: progress.tick("network", done, total),
     )  # fmt: skip
     artifacts.atlas_thetas = [(fit.classes, np.array(fit.theta)) for fit in fits]
-    return Extras(atlas=records, atlas_network={**vars(config.atlas_network), "seed": config.seed}, weights=weights,
+    atlas_network = {**vars(config.atlas_network), "seed": config.seed}
+    return Extras(atlas=records, atlas_network=atlas_network, weights=weights,
                   errors=errors, ten_classes=ten,
                   interactive_points=min(INTERACTIVE_POINTS, len(mapped.coordinates)))  # fmt: skip

@@ -10,11 +10,14 @@ import argparse
 import json
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, NetworkSettings
 from ..console import Console, LinesConsole, out, say
 from ..jsonio import to_json
+
+if TYPE_CHECKING:  # the library's heavy imports stay out of `fashionlab --help`
+    from ..commands import NetworkComparison
 
 
 def _strict(value: Any) -> Any:
@@ -126,7 +129,7 @@ NN_JSON = ("classes", "epochs_max", "epochs_run", "best_epoch", "patience", "bat
            "n_parameters")  # fmt: skip
 
 
-def _nn_json(compared: Any) -> dict[str, Any]:
+def _nn_json(compared: NetworkComparison) -> dict[str, Any]:
     """``nn --json``: the README's keys, the network's first, then logistic regression's scores."""
     net, logreg = compared.network, compared.logreg
     return {**{key: to_json(getattr(net, key)) for key in NN_JSON},

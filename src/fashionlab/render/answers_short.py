@@ -2,7 +2,7 @@
 
 An instructor's and a student's reading found each answer third, after the numbers it rests on.
 Each sentence is chosen by the same numbers and named thresholds as the paragraphs after it,
-which give the evidence in full (the shared-core caveat on times included).
+which give the evidence in full, the time in seconds among it.
 """
 
 from __future__ import annotations
