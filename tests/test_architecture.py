@@ -142,3 +142,14 @@ def test_the_lock_pins_every_package_with_hashes_and_names_no_index() -> None:
         found = re.search("|".join(["--(extra-)?index" + "-url", "--find" + "-links",
                                     r"files\.python" + "hosted", r"pypi\.org/" + "simple"]), text)  # fmt: skip
         assert found is None, f"{name} names a package index: {found.group(0) if found else ''}"
+
+
+def test_the_command_line_package_still_runs_as_a_module() -> None:
+    """`python -m fashionlab.cli` ran before the CLI became a package (the re-read found it ended
+    in Python's "cannot be directly executed"); it runs the same program as `python -m fashionlab`."""
+    import sys
+
+    runs = [subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True,
+                           text=True, timeout=60) for module in ("fashionlab", "fashionlab.cli")]  # fmt: skip
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs][0] == (0, runs[1].stdout, "")
+    assert runs[1].returncode == 0 and runs[1].stdout.startswith("fashionlab ")
