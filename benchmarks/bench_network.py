@@ -16,7 +16,7 @@ CHILD = """
 import json, time
 from fashionlab.config import Config
 from fashionlab.data.loaded import load_data
-from fashionlab.study import train_network
+from fashionlab.analysis.network_run import train_network
 found, _, seconds = train_network(load_data(), ("Pullover", "Coat"), Config().network, seed=0)
 print(json.dumps({"seconds": seconds, "epochs": found.epochs_run, "val": found.val_accuracy,
                   "test": found.official_test_accuracy}))

@@ -17,10 +17,11 @@ import tempfile
 import time
 from typing import Any
 
-from fashionlab.analysis import engine, sweep, worker_data
+from fashionlab.analysis import cluster, sweep, worker_data
+from fashionlab.analysis.grid import Grid
 
 DATA_DIR = os.environ.get("FASHIONLAB_DATA", "/usr/share/datasets/fashion-mnist")
-GRID = sweep.Grid(
+GRID = Grid(
     pairs=(("Trouser", "Ankle boot"), ("Pullover", "Coat")),
     learning_rates=(0.005, 0.01, 0.05, 0.1, 0.5),
     steps=(5, 10, 15, 20),
@@ -48,7 +49,7 @@ def dask_task_seconds(workers: int) -> tuple[float, float]:
     """(cluster start-up, sweep on the warm cluster): start-up measured apart."""
     with fresh_cache():
         started = time.perf_counter()
-        with engine.connect(workers=workers) as client:
+        with cluster.connect(workers=workers) as client:
             client.run(worker_data.worker_data, DATA_DIR, True)  # each worker loads the data once
             ready = time.perf_counter()
             sweep.run_sweep(GRID, client=client)

@@ -6,15 +6,15 @@ import random
 
 import pytest
 
-from fashionlab.analysis import atlas, engine
+from fashionlab.analysis import atlas, atlas_networks, engine
 from fashionlab.config import ALL_PAIRS, NetworkSettings
 
 
 def test_groups_and_interleaving_hold_every_task_once() -> None:
-    groups = atlas.network_groups(ALL_PAIRS)
+    groups = atlas_networks.network_groups(ALL_PAIRS)
     assert len({len(g) for g in groups}) == 1  # equal groups: one compiled program per worker
     assert sorted(p for g in groups for p in g) == sorted(ALL_PAIRS)
-    assert atlas.network_groups([]) == []
+    assert atlas_networks.network_groups([]) == []
     first = [engine.Task("n", str(i), dict, {}, print) for i in range(5)]
     second = [engine.Task("l", str(i), dict, {}, print) for i in range(45)]
     merged = atlas.interleave(first, second)

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fashionlab.models import batched
+from fashionlab.models import batched, mlp
 
 D = 784
 
@@ -100,7 +100,7 @@ def test_glorot_uniform_matches_keras_statistics() -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
 
-    ours = np.asarray(batched.init_params(jnp.uint32(0), D, 100)["kernel_1"])
+    ours = np.asarray(mlp.init_params(jnp.uint32(0), D, 100)["kernel_1"])
     theirs = np.asarray(keras.initializers.GlorotUniform(seed=0)((D, 100)))
     limit = np.sqrt(6 / (D + 100))
     for sample in (ours, theirs):
@@ -118,7 +118,7 @@ def test_training_matches_keras_from_the_same_start() -> None:
 
     X, y = bands(200, seed=3)
     X[:, :100] = 0.0  # some dead inputs, as Fashion-MNIST's corners
-    start = batched.init_params(jnp.uint32(7), D, 100)
+    start = mlp.init_params(jnp.uint32(7), D, 100)
     model = keras.Sequential([keras.Input((D,)), keras.layers.Dense(100, activation="relu"),
                               keras.layers.Dense(1, activation="sigmoid")])  # fmt: skip
     model.compile(
@@ -134,7 +134,7 @@ def test_training_matches_keras_from_the_same_start() -> None:
     fit = batched.fit_stacked(params, (X[:150], y[:150], X[150:], y[150:]), np.array([7]),
                               epochs=3, patience=5, batch_size=64, learning_rate=1e-3,
                               group_size=1, shuffle=False)[0]  # fmt: skip
-    for name, keras_weight in zip(batched.PARAMETERS, model.get_weights(), strict=True):
+    for name, keras_weight in zip(mlp.PARAMETERS, model.get_weights(), strict=True):
         np.testing.assert_allclose(fit.params[name], keras_weight.reshape(fit.params[name].shape),
                                    atol=1e-4)  # fmt: skip
     for metric in batched.METRICS:

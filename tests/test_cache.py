@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab import cache, locks, storage
+from fashionlab import cache, keys, locks, storage
 from fashionlab.errors import EnvironmentFault, UsageError
 
 
@@ -32,29 +32,29 @@ def counting(value: object) -> tuple[list[int], object]:
 
 def test_a_second_call_is_served_from_the_cache() -> None:
     calls, compute = counting({"accuracy": 0.8229166666666666})
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     assert cache.cached_json("test", key, compute) == ({"accuracy": 0.8229166666666666}, False)
     assert cache.cached_json("test", key, compute) == ({"accuracy": 0.8229166666666666}, True)
     assert len(calls) == 1
 
 
 def test_keys_follow_settings_versions_and_backend(monkeypatch: pytest.MonkeyPatch) -> None:
-    first = cache.key_of("test", {"x": 1})
-    assert cache.key_of("test", {"x": 2}) != first
+    first = keys.key_of("test", {"x": 1})
+    assert keys.key_of("test", {"x": 2}) != first
     monkeypatch.setenv("KERAS_BACKEND", "numpy")
-    assert cache.key_of("test", {"x": 1}) != first
+    assert keys.key_of("test", {"x": 1}) != first
     for same in ("jax", " jax ", ""):  # the backend that runs: check_backend reads it so too
         monkeypatch.setenv("KERAS_BACKEND", same)
-        assert cache.key_of("test", {"x": 1}) == first
-    assert {"numpy", "keras", "jax"} <= set(cache.versions())
+        assert keys.key_of("test", {"x": 1}) == first
+    assert {"numpy", "keras", "jax"} <= set(keys.versions())
 
 
 def test_keys_follow_fashionlabs_own_source(monkeypatch: pytest.MonkeyPatch) -> None:
     """A figure drawn or a number computed by other code is never served: a changed plot was
     served from the cache, drawn by the code before it."""
-    first = cache.key_of("test", {"x": 1})
-    monkeypatch.setattr(cache, "source_digest", lambda: "other code")
-    assert cache.key_of("test", {"x": 1}) != first
+    first = keys.key_of("test", {"x": 1})
+    monkeypatch.setattr(keys, "source_digest", lambda: "other code")
+    assert keys.key_of("test", {"x": 1}) != first
 
 
 def test_the_source_digest_follows_every_byte_and_name(tmp_path: Path) -> None:
@@ -63,21 +63,21 @@ def test_the_source_digest_follows_every_byte_and_name(tmp_path: Path) -> None:
     (package / "a.py").write_text("x = 1\n")
     (package / "sub" / "b.py").write_text("y = 2\n")
     (package / "notes.txt").write_text("not code")
-    digests = {cache.source_digest.__wrapped__(package)}
+    digests = {keys.source_digest.__wrapped__(package)}
     (package / "notes.txt").write_text("still not code")
-    assert cache.source_digest.__wrapped__(package) in digests  # only Python files count
+    assert keys.source_digest.__wrapped__(package) in digests  # only Python files count
     (package / "sub" / "b.py").write_text("y = 3\n")
-    digests.add(cache.source_digest.__wrapped__(package))
+    digests.add(keys.source_digest.__wrapped__(package))
     (package / "sub" / "b.py").rename(package / "b.py")
-    digests.add(cache.source_digest.__wrapped__(package))
+    digests.add(keys.source_digest.__wrapped__(package))
     assert len(digests) == 3
-    assert cache.source_digest() == cache.source_digest.__wrapped__(cache.PACKAGE)
+    assert keys.source_digest() == keys.source_digest.__wrapped__(keys.PACKAGE)
     compiled = tmp_path / "compiled"  # an install that ships only bytecode
     (compiled / "__pycache__").mkdir(parents=True)
     (compiled / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"one")
-    first = cache.source_digest.__wrapped__(compiled)
+    first = keys.source_digest.__wrapped__(compiled)
     (compiled / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"two")
-    assert cache.source_digest.__wrapped__(compiled) != first
+    assert keys.source_digest.__wrapped__(compiled) != first
 
 
 def _entry(key: str) -> Path:
@@ -111,7 +111,7 @@ def _damage(kind: str, key: str, other: str) -> None:
 def test_a_damaged_entry_is_discarded_with_one_warning_and_recomputed(
     kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    key, other = cache.key_of("test", {"x": 1}), cache.key_of("test", {"x": 2})
+    key, other = keys.key_of("test", {"x": 1}), keys.key_of("test", {"x": 2})
     cache.cached_json("test", key, lambda: {"accuracy": 0.82})
     cache.cached_json("test", other, lambda: {"accuracy": 0.5})
     _damage(kind, key, other)
@@ -133,7 +133,7 @@ def test_structurally_wrong_entries_are_recomputed(
             raise ValueError("missing field 'accuracy'")
         return value  # type: ignore[return-value]
 
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     cache.store("test", key, {"value.json": payload.encode()})
     with caplog.at_level(logging.WARNING):
         value, hit = cache.cached_json("test", key, lambda: {"accuracy": 0.5}, check=check)
@@ -148,7 +148,7 @@ def test_an_entry_that_cannot_be_read_now_is_left_whole_and_said_once(
     """No permission, or too many open files, says nothing of the entry: it was discarded as
     damaged, and reported twice (once per look)."""
     calls, compute = counting({"accuracy": 0.5})
-    key = cache.key_of("test", {"unreadable": error})
+    key = keys.key_of("test", {"unreadable": error})
     cache.cached_json("test", key, compute)
     read = cache.read_plain
 
@@ -175,7 +175,7 @@ def test_a_result_that_fails_its_own_check_is_used_but_not_cached(
     def check(value: object) -> object:
         raise ValueError("never fits")
 
-    key = cache.key_of("test", {"x": 3})
+    key = keys.key_of("test", {"x": 3})
     with caplog.at_level(logging.WARNING):
         assert cache.cached_json("test", key, lambda: {"a": 1}, check=check) == ({"a": 1}, False)
     assert not cache.entry_path("test", key).exists()
@@ -190,13 +190,13 @@ def test_a_file_where_a_cache_folder_belongs_is_left_and_named(caplog, monkeypat
     home = storage.cache_home()
     home.mkdir(parents=True, exist_ok=True)
     (home / "test").write_text("my notes, where a namespace folder belongs")
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     with caplog.at_level(logging.WARNING):
         assert cache.cached_json("test", key, lambda: [1]) == ([1], False)  # computed, not stored
     assert (home / "test").read_text() == "my notes, where a namespace folder belongs"
     assert f"{home / 'test'} is a file, not a folder; move it away" in caplog.text
     assert caplog.text.count("move it away") == 1  # said once, not once per entry
-    cache.cached_json("test", cache.key_of("test", {"x": 2}), lambda: [2])
+    cache.cached_json("test", keys.key_of("test", {"x": 2}), lambda: [2])
     assert caplog.text.count("move it away") == 1
     shutil.rmtree(home / "locks")  # fashionlab's, made by the call above
     (home / "locks").write_text("my notes, where the locks folder belongs")
@@ -265,7 +265,7 @@ def read_only(folder: Path, code: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
 def test_a_warm_cache_on_a_read_only_file_system_still_serves() -> None:
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
     code = (f"from fashionlab import cache\n"
             f"print(cache.cached_json('test', {key!r}, lambda: [2]))\n"
@@ -276,7 +276,7 @@ def test_a_warm_cache_on_a_read_only_file_system_still_serves() -> None:
 
 
 def test_a_warm_cache_serves_without_taking_a_lock(monkeypatch: pytest.MonkeyPatch) -> None:
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
 
     def no_locks(*args: object, **kwargs: object) -> None:
@@ -415,7 +415,7 @@ def test_lock_files_do_not_pile_up() -> None:
 
 
 def test_a_killed_writers_leftovers_are_removed() -> None:
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     folder = storage.cache_home() / "test"
     folder.mkdir(parents=True)
     dead = 2**22 + 4321
@@ -426,7 +426,7 @@ def test_a_killed_writers_leftovers_are_removed() -> None:
 
 
 def test_entries_record_their_namespace_key_and_hashes() -> None:
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
     manifest = json.loads((_entry(key) / "manifest.json").read_text())
     assert manifest["namespace"] == "test" and manifest["key"] == key
@@ -448,7 +448,7 @@ def test_a_relative_xdg_cache_home_is_ignored(value: str, monkeypatch: pytest.Mo
 def test_a_blob_that_is_no_plain_file_is_discarded_at_once(kind: str) -> None:
     """A FIFO where a blob belongs hung the read (a hostile review's finding): now the entry is
     discarded and recomputed, within the 10 s timeout."""
-    key = cache.key_of("test", {"x": 1})
+    key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
     blob = cache.entry_path("test", key) / "value.json"
     blob.unlink()
@@ -493,11 +493,11 @@ def test_a_stop_deferred_in_a_section_that_fails_is_not_raised_later() -> None:
 
 
 def test_a_sub_key_is_the_same_for_a_tuple_and_a_list_and_differs_by_part() -> None:
-    base = cache.key_of("test", {"x": 1})
-    assert cache.sub_key(base, ("Pullover", "Coat")) == cache.sub_key(base, ["Pullover", "Coat"])
-    assert cache.sub_key(base, ("Coat", "Pullover")) != cache.sub_key(base, ("Pullover", "Coat"))
-    assert cache.sub_key(base, "a", [1]) != cache.sub_key(base, "a", [2])
-    assert len(cache.sub_key(base)) == 32
+    base = keys.key_of("test", {"x": 1})
+    assert keys.sub_key(base, ("Pullover", "Coat")) == keys.sub_key(base, ["Pullover", "Coat"])
+    assert keys.sub_key(base, ("Coat", "Pullover")) != keys.sub_key(base, ("Pullover", "Coat"))
+    assert keys.sub_key(base, "a", [1]) != keys.sub_key(base, "a", [2])
+    assert len(keys.sub_key(base)) == 32
 
 
 def test_a_folder_that_cannot_be_made_names_what_stands_there(tmp_path: Path, monkeypatch) -> None:

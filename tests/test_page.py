@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from fashionlab.config import ALL_PAIRS
-from fashionlab.render import figures, heatmaps, plots
+from fashionlab.render import curves, figures, heatmaps, plots
 from fashionlab.render import page as layout
 from fashionlab.render.interactive import interactive_map, sprite_sheet
 from fashionlab.render.page import PageMeta, Section, Table
@@ -76,11 +76,11 @@ def _study_like_figures() -> dict[str, object]:
         "tsne_all": plots.tsne_map(coordinates, labels),
         "tsne_trouser_ankleboot": plots.tsne_map(coordinates, labels, ["Trouser", "Ankle boot"]),
         "tsne_pullover_coat": plots.tsne_map(coordinates, labels, ["Pullover", "Coat"]),
-        "logreg_trouser_ankleboot": plots.learning_curves(easy, "Trouser vs Ankle boot"),
-        "logreg_pullover_coat": plots.learning_curves(hard, "Pullover vs Coat"),
-        "logreg_both": plots.logreg_runs({"Trouser vs Ankle boot": easy, "Pullover vs Coat": hard}),
-        "nn_loss": plots.plot_losses(network, best_epoch=14),
-        "nn_accuracy": plots.plot_accuracies(network, best_epoch=14),
+        "logreg_trouser_ankleboot": curves.learning_curves(easy, "Trouser vs Ankle boot"),
+        "logreg_pullover_coat": curves.learning_curves(hard, "Pullover vs Coat"),
+        "logreg_both": curves.logreg_runs({"Trouser vs Ankle boot": easy, "Pullover vs Coat": hard}),
+        "nn_loss": curves.plot_losses(network, best_epoch=14),
+        "nn_accuracy": curves.plot_accuracies(network, best_epoch=14),
         "atlas_logreg": heatmaps.pair_heatmap(pair_scores, "Validation accuracy per pair"),
         "atlas_weights": plots.weights_grid(thetas),
         "weights_pullover_coat": plots.weights_map(thetas[0][1], ["Pullover", "Coat"]),

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from fashionlab.data.datasets import CLASS_NAMES
-from fashionlab.render import heatmaps, plots
+from fashionlab.render import curves, heatmaps, plots
 
 rng = np.random.default_rng(0)
 IMAGES = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
@@ -35,10 +35,10 @@ CASES = {
     "image_grid": (lambda: plots.image_grid(IMAGES, LABELS), 25),
     "tsne_all": (lambda: plots.tsne_map(MAP, MAP_LABELS), 1),
     "tsne_pair": (lambda: plots.tsne_map(MAP, MAP_LABELS, ["Pullover", "Coat"]), 1),
-    "learning_curves": (lambda: plots.learning_curves(HISTORY, "x"), 2),
-    "logreg_runs": (lambda: plots.logreg_runs({"a": HISTORY, "b": HISTORY}), 4),
-    "plot_losses": (lambda: plots.plot_losses(EPOCHS, best_epoch=4), 1),
-    "plot_accuracies": (lambda: plots.plot_accuracies(EPOCHS), 1),
+    "learning_curves": (lambda: curves.learning_curves(HISTORY, "x"), 2),
+    "logreg_runs": (lambda: curves.logreg_runs({"a": HISTORY, "b": HISTORY}), 4),
+    "plot_losses": (lambda: curves.plot_losses(EPOCHS, best_epoch=4), 1),
+    "plot_accuracies": (lambda: curves.plot_accuracies(EPOCHS), 1),
     "explained_variance": (lambda: plots.explained_variance(np.full(784, 1 / 784)), 1),
     "weights_map": (lambda: plots.weights_map(rng.normal(size=(785, 1)), ["Pullover", "Coat"]), 2),
     "gallery": (
@@ -54,7 +54,7 @@ CASES = {
     "pair_heatmap": (lambda: heatmaps.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
     "confusion": (lambda: heatmaps.confusion_matrix(np.eye(10) * 100, "t"), 2),
     "lr_steps_grid": (lambda: heatmaps.lr_steps_grid(GRID, ["Pullover", "Coat"]), 2),
-    "seed_spread": (lambda: plots.seed_spread({"test": ([0.88, 0.89], 0.9, (0.85, 0.92))}, "t"), 1),
+    "seed_spread": (lambda: curves.seed_spread({"test": ([0.88, 0.89], 0.9, (0.85, 0.92))}, "t"), 1),
 }
 
 
@@ -91,7 +91,7 @@ def test_pair_map_draws_only_the_pair_in_the_shared_colours() -> None:
 
 
 def test_learning_curves_have_train_and_validation_lines() -> None:
-    figure = plots.learning_curves(HISTORY)
+    figure = curves.learning_curves(HISTORY)
     for axes in figure.axes:
         assert len(axes.lines) == 2
         assert [t.get_text() for t in axes.get_legend().get_texts()] == ["train", "validation"]
@@ -100,7 +100,7 @@ def test_learning_curves_have_train_and_validation_lines() -> None:
 
 def test_two_runs_share_the_y_limits_of_each_metric() -> None:
     easy = {k: [0.99 if "acc" in k else 0.05] * 20 for k in HISTORY}
-    figure = plots.logreg_runs({"easy": easy, "hard": HISTORY})
+    figure = curves.logreg_runs({"easy": easy, "hard": HISTORY})
     accuracy, loss = figure.axes[:2], figure.axes[2:]
     assert accuracy[0].get_ylim() == accuracy[1].get_ylim()
     assert loss[0].get_ylim() == loss[1].get_ylim()
@@ -111,14 +111,14 @@ def test_two_runs_share_the_y_limits_of_each_metric() -> None:
 
 
 def test_network_curves_mark_the_restored_epoch() -> None:
-    axes = plots.plot_losses(EPOCHS, best_epoch=5).axes[0]
+    axes = curves.plot_losses(EPOCHS, best_epoch=5).axes[0]
     marks = [line for line in axes.lines if list(line.get_xdata()) == [5, 5]]
     assert len(marks) == 1
     assert any("epoch 5" in text.get_text() for text in axes.texts)
     with pytest.raises(ValueError, match="best_epoch must be in 1..7, got 8"):
-        plots.plot_accuracies(EPOCHS, best_epoch=8)
+        curves.plot_accuracies(EPOCHS, best_epoch=8)
     assert axes.get_title() == "Model Loss"  # the assignment's title, with no pair named
-    named = plots.plot_accuracies(EPOCHS, best_epoch=5, pair="Pullover vs Coat").axes[0]
+    named = curves.plot_accuracies(EPOCHS, best_epoch=5, pair="Pullover vs Coat").axes[0]
     assert named.get_title() == "Model Accuracy, Pullover vs Coat"
 
 
@@ -202,7 +202,7 @@ def test_the_seed_figure_shows_each_seed_the_single_run_the_mean_and_the_interva
     """The statistician's review: the spread over seeds was in the text only."""
     rows = {"official test": ([0.883, 0.885, 0.892], 0.898, (0.87, 0.905)),
             "validation": ([0.90, 0.91, 0.905], 0.9096, (0.89, 0.92))}  # fmt: skip
-    axes = plots.seed_spread(rows, "The network over seeds").axes[0]
+    axes = curves.seed_spread(rows, "The network over seeds").axes[0]
     labels = [t.get_text() for t in axes.get_legend().get_texts()]
     assert labels == ["95% prediction interval for one more seed", "mean of the seeds",
                       "3 seeds (fashionlab's JAX trainer)", "the single Keras run"]  # fmt: skip

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fashionlab.analysis import atlas, shapes, sweep
+from fashionlab.analysis import atlas, atlas_networks, shapes, sweep
 from fashionlab.config import ALL_PAIRS
 
 PAIRS = ALL_PAIRS[:3]
@@ -32,7 +32,7 @@ CASES: dict[str, tuple[shapes.Check, Any, Callable[[Any], Any]]] = {
     "convergence": (shapes.accuracies(3), [0.5, 0.9, 1.0], lambda v: [float(a) for a in v]),
     "descent": (shapes.descent_fits(3), DESCENT, lambda v: atlas.pair_fits(PAIRS, v, [0.5] * 3)),
     "networks": (shapes.network_fits(3), [[0.9, 12], [1.0, 3], [0.5, 1]],
-                 lambda v: atlas._accuracies(v, PAIRS)),  # fmt: skip
+                 lambda v: atlas_networks.accuracies_by_pair(v, PAIRS)),  # fmt: skip
     "rate grid": (shapes.rate_cells(2, GRID_STEPS), CELLS, lambda v: None),
     "a network sweep task": (shapes.sweep_rows(2), [ROW, {**ROW, "seed": 2}], read_rows),
     "a logistic sweep task": (shapes.sweep_rows(None), {**ROW, "model": "logreg", "steps": 100,

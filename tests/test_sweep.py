@@ -34,7 +34,8 @@ import pytest
 from distributed import Client
 
 from fashionlab import cache
-from fashionlab.analysis import engine, local, lost, remote, sweep, worker_data
+from fashionlab.analysis import cluster, engine, local, lost, remote, sweep, worker_data
+from fashionlab.analysis.grid import Grid, GridError
 from fashionlab.cli import sweep as cli_sweep
 from fashionlab.cli.sweep import add_parser, run
 from fashionlab.errors import EnvironmentFault, FashionLabError
@@ -90,13 +91,13 @@ def worker_environment(client: Client) -> list[tuple[str | None, str | None]]:
     return found  # type: ignore[return-value]
 
 
-def tiny_grid(data_dir: Path, **settings: object) -> sweep.Grid:
+def tiny_grid(data_dir: Path, **settings: object) -> Grid:
     defaults: dict[str, object] = {"pairs": (("Pullover", "Coat"),), "learning_rates": (0.05,),
                                    "steps": (100,), "seeds": (1, 2, 3, 4)}  # fmt: skip
-    return sweep.Grid(data_dir=str(data_dir), verify=False, **{**defaults, **settings})
+    return Grid(data_dir=str(data_dir), verify=False, **{**defaults, **settings})
 
 
-def direct_rows(grid: sweep.Grid) -> list[sweep.SweepRow]:
+def direct_rows(grid: Grid) -> list[sweep.SweepRow]:
     """The oracle: the same task functions called in this process, one after another."""
     return sweep.rows_of([task.function(**task.kwargs) for task in sweep.tasks(grid)])
 
@@ -107,7 +108,7 @@ def without_seconds(rows: list[sweep.SweepRow]) -> list[dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def client():
-    with engine.connect(workers=2) as client:
+    with cluster.connect(workers=2) as client:
         yield client
 
 
@@ -178,7 +179,7 @@ def test_a_grid_built_in_python_takes_arrays_and_refuses_single_values(tiny_data
     ]:
         with pytest.raises(ValueError, match=said):
             tiny_grid(tiny_data_dir, **settings)
-    with pytest.raises(sweep.GridError) as refused:
+    with pytest.raises(GridError) as refused:
         tiny_grid(tiny_data_dir, seeds=(-3,))
     again = pickle.loads(pickle.dumps(refused.value))  # as Dask would carry it
     assert (again.field, str(again)) == ("seeds", str(refused.value))
@@ -237,7 +238,7 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir,
     monkeypatch.setattr(local, "WORKER_TTL", "2s")
     grid = tiny_grid(tiny_data_dir, steps=(3_001,), seeds=(5, 6, 7, 8))
     stopped: list[tuple[int, float]] = []  # the process and when it was stopped (time.time)
-    with engine.connect(workers=2) as frozen_client:
+    with cluster.connect(workers=2) as frozen_client:
 
         def stop_a_busy_worker(done: int, total: int, task: object, from_cache: bool) -> None:
             busy = [a for a, keys in frozen_client.processing().items() if keys]
@@ -269,7 +270,7 @@ def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
     task = engine.Task("crash", "k", functools.partial(os._exit, 1), {}, lambda value: None)
     said = r"^one of the crash tasks ended the process of the worker that ran it \(out of memory"
     with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-          engine.connect(workers=1) as crash_client, pytest.raises(EnvironmentFault, match=said)):  # fmt: skip
+          cluster.connect(workers=1) as crash_client, pytest.raises(EnvironmentFault, match=said)):  # fmt: skip
         engine.run_on(crash_client, [task])
 
 
@@ -490,7 +491,7 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tin
         monkeypatch.setattr(lost.Watch, "GRACE", 1.0)  # 30 s for a nanny to restart its worker
         with (
             caplog.at_level(logging.WARNING, logger=lost.__name__),
-            engine.connect(scheduler=address) as client,
+            cluster.connect(scheduler=address) as client,
         ):
             # the watch's subscription is sent without an answer: wait until the scheduler has it
             while not client.run_on_scheduler(
@@ -833,7 +834,7 @@ def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkey
     MALLOC_TRIM_THRESHOLD_ in its environment; the next local cluster's workers still start
     without it, and the variable is put back."""
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    with engine.connect(workers=1) as client:
+    with cluster.connect(workers=1) as client:
         assert worker_environment(client) == [(None, "1")]
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
 
@@ -866,7 +867,7 @@ def test_all_pairs_asks_for_each_of_the_45_pairs_once() -> None:
 def test_a_grid_takes_its_models_own_defaults_as_the_cli_does(model, rates, seeds) -> None:
     """Grid(model="nn") once trained Adam at logistic regression's 0.05 with seed 42: the defaults
     lived only in the CLI. Now the library and `fashionlab sweep` give the same grid."""
-    grid = sweep.Grid(pairs=(("Pullover", "Coat"),), model=model)
+    grid = Grid(pairs=(("Pullover", "Coat"),), model=model)
     assert (grid.learning_rates, grid.seeds) == (rates, seeds)
     parser = argparse.ArgumentParser().add_subparsers(dest="command")
     args = add_parser(parser).parse_args(["--classes", "Pullover", "Coat", "--model", model])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, notebook_job, outdir
+from . import cache, keys, notebook_job, outdir
 from .artifacts import Artifacts
 from .config import Config
 from .data import sources
@@ -54,7 +54,7 @@ def _study_key(config: Config, data: Data) -> str:
     settings = {k: v for k, v in config.as_dict().items()
                 if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify",
                              "notebook")}  # fmt: skip
-    return cache.key_of("study", settings, data.arrays)  # the code is in every key
+    return keys.key_of("study", settings, data.arrays)  # the code is in every key
 
 
 def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, bytes], str | None]:

@@ -7,7 +7,7 @@ accept the payload. Anything else (a truncated PNG, an edited digit, one entry c
 another, ``null`` where a record belongs) is discarded with one warning line and recomputed.
 
 Keys are SHA-256 digests of the settings that change a result, fashionlab's own source, the
-library versions and ``KERAS_BACKEND``: ``key_of``. A result computed or drawn by other code is
+library versions and ``KERAS_BACKEND`` (``keys.key_of``). A result computed or drawn by other code is
 never served, however small the change. Entries are written in a temporary folder and renamed
 into place, so a reader never sees half an entry, and a warm cache on a read-only file system
 still serves.
@@ -16,8 +16,6 @@ still serves.
 from __future__ import annotations
 
 import errno
-import functools
-import hashlib
 import json
 import logging
 import os
@@ -26,9 +24,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-
-from .config import keras_backend
 from .errors import EnvironmentFault
 from .locks import Lock
 from .storage import (
@@ -45,8 +40,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MANIFEST = "manifest.json"
-LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE", "matplotlib",
-             "keras", "jax", "jaxlib")  # fmt: skip
 _DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError,
                   EOFError, RecursionError)  # fmt: skip
 # Reading errors that say nothing of the entry (no permission, too many open files, a failing
@@ -54,63 +47,6 @@ _DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, A
 _NOT_NOW = {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ENOMEM,
             errno.EINTR, errno.EAGAIN}  # fmt: skip
 _LEFT: set[Path] = set()  # the entries this process could not read, and said so
-
-
-@functools.lru_cache(maxsize=1)
-def _versions() -> tuple[tuple[str, str], ...]:
-    return tuple(_look_up_versions().items())
-
-
-def versions() -> dict[str, str]:
-    """The versions of Python and of every library a result can depend on."""
-    return dict(_versions())
-
-
-def _look_up_versions() -> dict[str, str]:
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for name in LIBRARIES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "not installed"
-    return found
-
-
-PACKAGE = Path(__file__).resolve().parent  # fashionlab's own source: part of every key
-
-
-@functools.lru_cache(maxsize=2)
-def source_digest(package: Path = PACKAGE) -> str:
-    """The SHA-256 of a package's Python files, their paths and bytes: by default fashionlab's
-    own, installed or not (compiled files stand in where an install ships no source)."""
-    hasher = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")) or sorted(package.rglob("*.pyc")):
-        hasher.update(path.relative_to(package).as_posix().encode() + b"\0")
-        hasher.update(hashlib.sha256(path.read_bytes()).digest())
-    return hasher.hexdigest()
-
-
-def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
-    """The cache key of a computation: its settings, the arrays it reads, the code, versions and
-    backend."""
-    environment = {"versions": versions(), "keras_backend": keras_backend(),
-                   "source": source_digest()}  # fmt: skip
-    text = json.dumps([namespace, dict(settings), environment], sort_keys=True, default=str)
-    hasher = hashlib.sha256(text.encode())
-    for array in arrays:
-        hasher.update(str((array.shape, array.dtype.str)).encode())
-        hasher.update(np.ascontiguousarray(array).data)
-    return hasher.hexdigest()[:32]
-
-
-def sub_key(base: str, *parts: Any) -> str:
-    """The key of one part of a computation keyed ``base`` (a pair, a setting): the parts as JSON,
-    so that a tuple and a list of the same items give the same key."""
-    text = json.dumps([base, *parts], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def entry_path(namespace: str, key: str) -> Path:

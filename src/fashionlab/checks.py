@@ -49,3 +49,19 @@ def check_finite(name: str, values: object) -> None:
         raise ValueError(
             f"{name} must hold finite values only, got {array[where].item()!r} at {place}"
         )
+
+
+def check_images_and_labels(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y",
+                            *, finite: bool = True) -> None:  # fmt: skip
+    """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
+    show in the result anyway), and labels that pair up with them row by row and are 0 and 1;
+    an error names the argument by the caller's name for it."""
+    both = f"{x_name} and {y_name}"
+    check_rows(X, y, both)
+    if np.ndim(X) != 2:
+        raise ValueError(f"{x_name} must be 2-D (rows, features), got shape {np.shape(X)}")
+    if len(X) == 0:
+        raise ValueError(f"{both} must hold at least one row, got none")
+    if finite:
+        check_finite(x_name, X)
+    check_labels(y_name, y)

@@ -59,12 +59,12 @@ def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir
     run = run_split(data.pair(pair), learning_rate=learning_rate, steps=steps,
                     callback=callback, official_test=data.official_test(pair))  # fmt: skip
     if plot is not None:
-        from .render import plots
+        from .render import curves
         from .render.format import pair_name
 
         title = f"Logistic regression, {pair_name(pair)} (learning rate {learning_rate:g})"
-        curves = plots.learning_curves(run.history, title=title)
-        _save(plot, {f"logreg_{slug(pair)}": curves}, progress)
+        figure = curves.learning_curves(run.history, title=title)
+        _save(plot, {f"logreg_{slug(pair)}": figure}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return run
 
@@ -85,7 +85,7 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
             plot_dir: str | None = None,
             progress: Progress | None = None) -> NetworkComparison:  # fmt: skip
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
-    from .study import train_network
+    from .analysis.network_run import train_network
 
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
@@ -101,13 +101,13 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
     found, _, seconds = train_network(data, pair, settings, seed, on_epoch=epoch_done)
     baseline = run_split(data.pair(pair), official_test=data.official_test(pair))
     if plot is not None:
-        from .render import plots
+        from .render import curves
         from .render.format import pair_name
 
-        curves = {"loss": plots.plot_losses, "accuracy": plots.plot_accuracies}
+        drawn = {"loss": curves.plot_losses, "accuracy": curves.plot_accuracies}
         _save(plot, {f"nn_{metric}_{slug(pair)}": draw(found.history, found.best_epoch,
                                                        pair_name(pair))
-                     for metric, draw in curves.items()}, progress)  # fmt: skip
+                     for metric, draw in drawn.items()}, progress)  # fmt: skip
     progress.checkpoint()  # nothing printed once a stop was asked for
     return NetworkComparison(found, baseline, seconds)
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache
+from . import cache, keys
 from .config import Config
 from .data.loaded import Data
 from .errors import UsageError
@@ -64,7 +64,7 @@ def executed(config: Config, data: Data, stop: Stop | None = None) -> Any:
 
     source = notebook.NOTEBOOK.read_bytes()
     # keyed by its text, the data and the code (in every key), not by the study's settings
-    key = cache.key_of("notebook", {"source": hashlib.sha256(source).hexdigest()}, data.arrays)
+    key = keys.key_of("notebook", {"source": hashlib.sha256(source).hexdigest()}, data.arrays)
 
     def execute() -> Any:
         if stop is not None and stop.requested:  # stopped while this waited for the cache's lock

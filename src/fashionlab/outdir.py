@@ -17,30 +17,32 @@ import functools
 import hashlib
 import json
 import os
-import re
 import reprlib
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from . import critical, outpath, swap
 from .errors import UsageError
 from .locks import Lock
 from .outpath import check_writable, resolve
+from .ownership import (
+    MANIFEST,
+    STAGE_MARK,
+    STAGE_PREFIX,
+    UNREADABLE,
+    foreign_entry,
+    is_our_stage,
+    listed_files,
+    written_by,
+)
 from .storage import (
-    MANIFEST_LIMIT,
     digest,
     directory_entries,
     fault,
-    read_plain,
     remove_leftovers,
 )
 
-MANIFEST = "fashionlab-manifest.json"
-STAGE_MARK = ".fashionlab-stage"  # the first file of every staging folder, gone before the swap
-STAGE_PREFIX = ".fashionlab-stage."
-_STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 # What a folder holds, by the command that wrote it: no command replaces another's
 KINDS = {"report": "a report of fashionlab run", "explore": "the output of fashionlab explore",
          "sweep": "a sweep of fashionlab sweep", "figures": "the figures of --plot"}  # fmt: skip
@@ -53,92 +55,6 @@ def stage_path(real: Path, in_place: bool) -> Path:
         return real / f"{STAGE_PREFIX}{os.getpid()}.tmp"
     tag = hashlib.sha256(os.fsencode(real.name)).hexdigest()[:8]
     return real.parent / f"{STAGE_PREFIX}{tag}.{os.getpid()}.tmp"
-
-
-def _ours(folder: Path, entry: Path) -> bool:
-    """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
-    built) or a whole report that fashionlab wrote (the old one, swapped out)."""
-    named = entry.parent == folder and _STAGE.fullmatch(entry.name) is not None
-    if not named or entry.is_symlink() or not entry.is_dir():
-        return False
-    if (entry / STAGE_MARK).is_file():
-        return True
-    return (entry / MANIFEST).is_file() and foreign_entry(entry) is None
-
-
-def _manifest(folder: Path) -> Any:
-    """``folder``'s manifest, parsed; one of ``UNREADABLE`` if it cannot be read (a link is
-    followed)."""
-    return json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
-
-
-# What reading a missing, damaged or hand-made manifest raises (nested too deeply: RecursionError)
-UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
-
-
-def _listed(folder: Path) -> dict[str, str]:
-    """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
-    listed = _manifest(folder)["files"]
-    if not isinstance(listed, dict):
-        raise TypeError(f"{MANIFEST} lists no files")
-    for name in listed:  # a hand-made manifest must not reach outside the folder
-        if not name or Path(name).is_absolute() or ".." in Path(name).parts:
-            raise ValueError(f"{MANIFEST} lists {name!r}, which is not a name inside the folder")
-    return listed
-
-
-def foreign_entry(folder: Path) -> str | None:
-    """The first entry of ``folder`` that fashionlab did not write; None if it is all ours."""
-    entries = sorted(p for p in folder.iterdir() if not _ours(folder, p))
-    if not entries:
-        return None
-    try:
-        listed = _listed(folder)
-    except UNREADABLE:
-        manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
-        return f"{MANIFEST} (unreadable)" if manifest in entries else entries[0].name
-    folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
-    for entry in entries:
-        if entry.is_dir() and not entry.is_symlink():
-            for below in [entry, *sorted(entry.rglob("*"))]:
-                name = str(below.relative_to(folder))
-                if below.is_dir() and not below.is_symlink():
-                    if name not in folders:  # a folder that holds none of the listed files
-                        return f"{name}/"
-                elif name not in listed:
-                    return name
-            continue
-        name = entry.name
-        if name == MANIFEST and not entry.is_symlink():
-            continue
-        if name not in listed or entry.is_symlink():
-            return name
-    for name, expected in listed.items():
-        file = folder / name
-        if file.exists() and (file.is_symlink() or not file.is_file()):
-            return name  # a folder, a pipe or a link where fashionlab wrote a file
-        if file.exists() and digest(file.read_bytes()) != expected:
-            return f"{name} (changed since fashionlab wrote it)"
-    return None
-
-
-def written_by(folder: Path) -> str | None:
-    """The kind of output ``folder``'s manifest says it holds (``KINDS``, or a kind this version
-    does not know); None without a readable manifest. A report's, an explore's or a sweep's own
-    file decides over what the manifest says (and names the kind of a manifest from before kinds
-    were recorded); otherwise it is the manifest's kind, else figures."""
-    try:
-        manifest = _manifest(folder)
-        kind, listed = manifest.get("kind"), manifest["files"]
-    except UNREADABLE:
-        return None
-    for name, shown in (("results.json", "report"), ("embedding.csv", "explore"),
-                        ("sweep.csv", "sweep")):  # fmt: skip
-        if name in listed:
-            return shown
-    if kind is None:
-        return "figures"
-    return kind if isinstance(kind, str) else repr(kind)
 
 
 def _check_kind(real: Path, kind: str, flag: str) -> None:
@@ -197,10 +113,10 @@ def write_manifest(stage: Path, kind: str) -> None:
 def _replace_contents(real: Path, stage: Path) -> None:
     """Swap in, file by file: the old report's listed files out, the new ones in."""
     with contextlib.suppress(*UNREADABLE):
-        for name in _listed(real):
+        for name in listed_files(real):
             (real / name).unlink(missing_ok=True)
     for entry in sorted(real.iterdir(), reverse=True):
-        if entry.is_dir() and not entry.is_symlink() and not _ours(real, entry):
+        if entry.is_dir() and not entry.is_symlink() and not is_our_stage(real, entry):
             with contextlib.suppress(OSError):
                 for sub in sorted(entry.rglob("*"), reverse=True):
                     sub.rmdir()
@@ -239,8 +155,8 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
             real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise fault(exc, real) from exc
-    remove_leftovers(stage.parent, STAGE_PREFIX, functools.partial(_ours, stage.parent))
-    if _ours(stage.parent, stage):  # left by a dead process that had this one's id
+    remove_leftovers(stage.parent, STAGE_PREFIX, functools.partial(is_our_stage, stage.parent))
+    if is_our_stage(stage.parent, stage):  # left by a dead process that had this one's id
         shutil.rmtree(stage)
     try:
         stage.mkdir()  # never one that is there already: the ``finally`` below deletes the stage
@@ -284,7 +200,7 @@ def _only_ours(stage: Path) -> bool:
 
 def _carry_over(real: Path, stage: Path) -> None:
     """Copy into ``stage`` the files ``real``'s manifest lists that ``stage`` does not hold."""
-    for name in _listed(real):
+    for name in listed_files(real):
         if (real / name).is_file() and not (stage / name).exists():
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(real / name, stage / name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -18,9 +18,7 @@ from .analysis import (
     dynamics,
     engine,
     findings,
-    learned,
     rate_grid,
-    tenclass,
 )  # fmt: skip
 from .analysis.exploration import (
     Mapped,
@@ -30,34 +28,29 @@ from .analysis.exploration import (
     exploration_artifacts,
     mixing,
 )
+from .analysis.network_run import train_network
 from .analysis.pairs import PairRun, run_split, score
 from .artifacts import Artifacts
-from .cache import versions
 from .config import (
     ALL_PAIRS,
-    INTERACTIVE_POINTS,
     Config,
-    NetworkSettings,
 )
 from .data.loaded import Data
 from .data.preprocessing import bias_trick
-from .models import neural
-from .models.logistic import predict, probability, steps_to_fraction
+from .keys import versions
+from .models.logistic import steps_to_fraction
 from .progress import LogProgress, Progress
 from .results import (
+    Comparison,
     Converged,
-    ErrorSummary,
-    Extras,
     LogregResult,
     NetworkResult,
     Results,
 )  # fmt: skip
+from .study_extras import extras
 
-GALLERY_SIZE = 8  # the most confident errors each model's gallery shows
 STAGES = ("data and preprocessing", "PCA and t-SNE", "logistic regression", "neural network",
           "comparison", "beyond the assignment")  # fmt: skip
-HELDOUT_NOTE = ("Keras's validation_split=0.2 trains on the first 80 % of the pair's rows, which "
-                "include the held-out split, so no held-out score is given")  # fmt: skip
 
 
 def logreg_result(
@@ -105,33 +98,6 @@ def network_result(
     )  # fmt: skip
 
 
-def train_network(
-    data: Data, classes: tuple[str, str], settings: NetworkSettings, seed: int, *,
-    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-) -> tuple[NetworkResult, object, float]:  # fmt: skip
-    """The assignment's network on one pair, on all 12,000 rows with validation_split=0.2: its
-    record, the trained model and its training time."""
-    split, official = data.pair(classes), data.official_test(classes)
-    X = np.concatenate([split.X_fit, split.X_val])  # get_data_subset's rows, in its order
-    y = np.concatenate([split.y_fit, split.y_val])
-    run, model = neural.fit(X, y, epochs=settings.epochs, patience=settings.patience,
-                            batch_size=settings.batch_size, seed=seed, on_epoch=on_epoch)  # fmt: skip
-    # the "final" accuracy of steps_to_95/99 is the restored epoch's, the one reported
-    kept = run.history["val_accuracy"][: run.best_epoch]
-    result = NetworkResult(
-        classes=classes, training_rows=len(split.y_fit), heldout_note=HELDOUT_NOTE,
-        hidden_units=neural.HIDDEN_UNITS, activation=run.activation, optimizer=run.optimizer,
-        learning_rate=run.learning_rate, batch_size=run.batch_size, epochs_max=run.epochs_max,
-        patience=run.patience, seed=run.seed, n_parameters=run.n_parameters,
-        epochs_run=run.epochs_run, best_epoch=run.best_epoch, val_accuracy=run.val_accuracy,
-        val_loss=run.val_loss, heldout_accuracy=None,
-        official_test_accuracy=neural.evaluate(model, *official)[1], n_val=len(split.y_val),
-        n_official_test=len(official[1]), steps_to_95=steps_to_fraction(kept, 0.95),
-        steps_to_99=steps_to_fraction(kept, 0.99), history=run.history, summary=run.summary,
-    )  # fmt: skip
-    return result, model, run.seconds
-
-
 @contextlib.contextmanager
 def _stage(
     number: int, total: int, timings: dict[str, float], progress: Progress
@@ -165,35 +131,19 @@ def compute(
             embedded = embedding_summary(mapped)
         artifacts = exploration_artifacts(data, mapped)
         models: dict[str, float] = {}
-        # a local cluster works through its tasks beside stages 3 to 6
-        shared = not remote and bool(session.start(cluster_work(config, session)))
-        if shared and session.fills_every_core:
-            # beside a worker on every core, BLAS threads here only wait for each other (cold
-            # `run --no-extras`: logistic regression 26.4 s on two threads, 13.5 s on one)
-            stack.enter_context(threadpool_limits(1, user_api="blas"))
+        shared = not remote and _share_cores(config, session, stack)
         with _stage(3, total, stages, progress):
-            logreg, converged_thetas = [], {}
-            for classes in config.pairs:
-                result, run = logreg_result(data, config, classes, mapped)
-                assert run.converged is not None  # run_split(converge=True) fits it
-                logreg.append(result)
-                artifacts.thetas[classes] = run.theta
-                converged_thetas[classes] = run.converged.theta
-                models[f"logreg {classes[0]} vs {classes[1]}"] = run.seconds
+            logreg, converged_thetas = logistic_regression(data, config, mapped, artifacts, models)
             grid = rate_grid.rate_grid(
                 config.pairs, session, data_dir=config.data_dir, verify=config.verify,
                 on_done=lambda done, total: progress.tick("grid run", done, total),
             )  # fmt: skip
         with _stage(4, total, stages, progress):
             network, model, models["network"] = network_result(data, config, progress)
-        hard = config.hard_pair
         with _stage(5, total, stages, progress):
-            split = data.pair(hard)
-            fair = comparison.fair_network(split, config.network, config.seed)
-            spread = comparison.seed_spread(hard, session, config.network, config.seeds,
-                                            data_dir=config.data_dir, verify=config.verify)  # fmt: skip
-            compared = comparison.compare(split, data.official_test(hard), artifacts.thetas[hard],
-                                          converged_thetas[hard], model, fair, spread)  # fmt: skip
+            hard = config.hard_pair
+            compared = compare_models(data, config, session, model, artifacts.thetas[hard],
+                                      converged_thetas[hard])  # fmt: skip
         results = Results(config=config.as_dict(), data=summary, embedding=embedded, logreg=logreg,
                           network=network, comparison=compared, versions=versions(),
                           rate_grid=grid)  # fmt: skip
@@ -203,6 +153,46 @@ def compute(
     results.timings = {"stages": stages, "models": models, "total": sum(stages.values()),
                        "shared_cores": shared}  # fmt: skip
     return results, artifacts
+
+
+def _share_cores(config: Config, session: engine.Session, stack: contextlib.ExitStack) -> bool:
+    """Start a local cluster's tasks, which it works through beside stages 3 to 6; whether any
+    started (they then share this process's cores)."""
+    shared = bool(session.start(cluster_work(config, session)))
+    if shared and session.fills_every_core:
+        # beside a worker on every core, BLAS threads here only wait for each other (cold
+        # `run --no-extras`: logistic regression 26.4 s on two threads, 13.5 s on one)
+        stack.enter_context(threadpool_limits(1, user_api="blas"))
+    return shared
+
+
+def logistic_regression(
+    data: Data, config: Config, mapped: Mapped, artifacts: Artifacts, models: dict[str, float]
+) -> tuple[list[LogregResult], dict[tuple[str, str], np.ndarray]]:
+    """Q4 on each pair: the records, and the converged weights by pair (the assignment's weights
+    go to ``artifacts``, the training times to ``models``)."""
+    logreg, converged_thetas = [], {}
+    for classes in config.pairs:
+        result, run = logreg_result(data, config, classes, mapped)
+        assert run.converged is not None  # run_split(converge=True) fits it
+        logreg.append(result)
+        artifacts.thetas[classes] = run.theta
+        converged_thetas[classes] = run.converged.theta
+        models[f"logreg {classes[0]} vs {classes[1]}"] = run.seconds
+    return logreg, converged_thetas
+
+
+def compare_models(data: Data, config: Config, session: engine.Session, model: object,
+                   theta: np.ndarray, converged_theta: np.ndarray) -> Comparison:  # fmt: skip
+    """Q5.1's comparison on the harder pair: the network against logistic regression (after 100
+    steps and trained longer), the same network on logistic regression's rows, and the seeds."""
+    hard = config.hard_pair
+    split = data.pair(hard)
+    fair = comparison.fair_network(split, config.network, config.seed)
+    spread = comparison.seed_spread(hard, session, config.network, config.seeds,
+                                    data_dir=config.data_dir, verify=config.verify)  # fmt: skip
+    return comparison.compare(split, data.official_test(hard), theta, converged_theta, model,
+                              fair, spread)  # fmt: skip
 
 
 def cluster_work(config: Config, session: engine.Session) -> list[engine.Task]:
@@ -216,41 +206,3 @@ def cluster_work(config: Config, session: engine.Session) -> list[engine.Task]:
         tasks += atlas.plan(ALL_PAIRS, config.atlas_network, config.seed, data_dir=data_dir,
                             verify=verify).tasks  # fmt: skip
     return tasks
-
-
-def extras(data: Data, config: Config, artifacts: Artifacts, model: object, mapped: Mapped,
-           progress: Progress, session: engine.Session) -> Extras:  # fmt: skip
-    """What the models learned, ten classes, then the atlas (whose tasks the cluster started
-    earlier: this process does its own work first)."""
-    weights = [learned.weight_summary(c, theta) for c, theta in artifacts.thetas.items()]
-    hard = config.hard_pair
-    split = data.pair(hard)
-    scored = {  # each model's P(label 1), and the rule that turns it into its predictions
-        "logistic regression": (probability(artifacts.thetas[hard], split.X_val).ravel(), predict),
-        "neural network": (neural.predict_proba(model, split.X_val), neural.predict),
-    }  # fmt: skip
-    errors = []
-    for name, (p, rule) in scored.items():
-        wrong = learned.errors_by_confidence(p, rule(p), split.y_val)
-        first = int(wrong[0]) if len(wrong) else None
-        # the probability it gave the class it wrongly predicted: P(label 1) or 1 - P(label 1)
-        believed = None if first is None else max(float(p[first]), 1 - float(p[first]))
-        errors.append(ErrorSummary(
-            model=name, errors=len(wrong), n=len(split.y_val),
-            most_confident_predicted_probability=believed,
-            most_confident_true_class=None if first is None else hard[int(split.y_val[first, 0])],
-        ))  # fmt: skip
-        shown = wrong[:GALLERY_SIZE]
-        artifacts.galleries[name] = (split.X_val[shown], split.y_val[shown, 0], p[shown])
-    ten, _ = tenclass.ten_classes(data, config.seed)
-    records, fits = atlas.atlas(
-        pairs=ALL_PAIRS, network=config.atlas_network, seed=config.seed,
-        data_dir=config.data_dir, verify=config.verify, session=session,
-        on_done=lambda done, total: progress.tick("pair", done, total),
-        on_networks=lambda done, total: progress.tick("network", done, total),
-    )  # fmt: skip
-    artifacts.atlas_thetas = [(fit.classes, np.array(fit.theta)) for fit in fits]
-    atlas_network = {**vars(config.atlas_network), "seed": config.seed}
-    return Extras(atlas=records, atlas_network=atlas_network, weights=weights,
-                  errors=errors, ten_classes=ten,
-                  interactive_points=min(INTERACTIVE_POINTS, len(mapped.coordinates)))  # fmt: skip

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cache import key_of, sub_key
 from ..config import (
     ALL_PAIRS,
     ATLAS_STEPS_TO_CONVERGE,
@@ -29,12 +28,14 @@ from ..config import (
 )  # fmt: skip
 from ..data.datasets import CLASS_NAMES
 from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
+from ..keys import key_of, sub_key
 from ..models import pairwise
 from ..models.convergence import nesterov_step_size
 from ..models.logistic import accuracy, probability, steps_to_fraction
 from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
 from . import engine, shapes
+from .atlas_networks import accuracies_by_pair, network_groups, network_tasks
 
 
 @dataclass
@@ -121,53 +122,6 @@ def logistic_tasks(
     ]  # fmt: skip
 
 
-# 45 pairs in 15 groups of 3: the groups share a shape, so a worker compiles the program once, and
-# up to 15 workers train networks at once
-NETWORKS_PER_TASK = 3
-
-
-def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]],
-                 seed: int, epochs: int, patience: int, batch_size: int) -> list[list[float]]:  # fmt: skip
-    """A group of pairs' networks, trained together as one program in a Dask worker:
-    ``[validation accuracy, epochs run]`` per pair."""
-    from ..models import batched, neural
-    from .worker_data import worker_split
-
-    splits = [worker_split(data_dir, verify, tuple(p), SHUFFLE_SEED) for p in pairs]
-    fits = batched.fit_many(
-        np.stack([s.X_fit for s in splits], dtype=np.float32),  # no float64 stack in between
-        np.stack([s.y_fit.ravel() for s in splits]),
-        np.stack([s.X_val for s in splits], dtype=np.float32),
-        np.stack([s.y_val.ravel() for s in splits]),
-        seeds=[seed] * len(splits), epochs=epochs, patience=patience, batch_size=batch_size,
-    )  # fmt: skip
-    return [
-        [neural.accuracy(s.y_val, batched.predict_proba(f.params, s.X_val)), f.epochs_run]
-        for s, f in zip(splits, fits, strict=True)
-    ]
-
-
-def network_groups(pairs: Sequence[Pair]) -> list[list[Pair]]:
-    """The pairs in groups of ``NETWORKS_PER_TASK``, dealt round-robin (as equal as can be)."""
-    return engine.deal(pairs, -(-len(pairs) // NETWORKS_PER_TASK))
-
-
-def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, seed: int, *,
-                  data_dir: str | None, verify: bool) -> list[engine.Task]:  # fmt: skip
-    """One task per group of pairs, whose networks train together as one compiled program."""
-    from .worker_data import data_identity
-
-    base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
-                               **vars(settings)})  # fmt: skip
-    return [
-        engine.Task("atlas-nn", sub_key(base, group),
-                    network_task, {"data_dir": data_dir, "verify": verify, "pairs": list(group),
-                                   "seed": seed, **vars(settings)},
-                    shapes.network_fits(len(group)))
-        for group in groups
-    ]  # fmt: skip
-
-
 def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> list[engine.Task]:
     """Each task of ``first`` followed by its share of ``second`` (ceil(len(second) / len(first))
     tasks, so with fewer ``second`` tasks they all come among the first few): the engine starts
@@ -181,11 +135,6 @@ def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> l
     for i, task in enumerate(first):
         merged += [task, *second[i * per : (i + 1) * per]]
     return merged + list(second[len(first) * per :])
-
-
-def _accuracies(value: list[list[float]], group: Sequence[Pair]) -> dict[Pair, tuple[float, int]]:
-    """A network task's result (``shapes.network_fits`` checked it): accuracy and epochs by pair."""
-    return {(p[0], p[1]): (float(v[0]), int(v[1])) for p, v in zip(group, value, strict=True)}
 
 
 @dataclass(frozen=True)
@@ -253,7 +202,7 @@ def atlas(
     fits = pair_fits(pairs, part[descent_task], part[convergence_task]) if pairs else []
     nn: dict[Pair, tuple[float, int]] = {}
     for group, task in zip(groups, networks, strict=True):
-        nn.update(_accuracies(values[task.key], group))
+        nn.update(accuracies_by_pair(values[task.key], group))
     records = [
         AtlasPair(
             classes=fit.classes,

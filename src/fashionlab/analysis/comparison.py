@@ -19,6 +19,7 @@ from ..models import neural
 from ..models.logistic import predict, probability
 from ..results import Comparison
 from . import engine, sweep
+from .grid import Grid
 from .metrics import as_bits, paired_test
 
 
@@ -40,7 +41,7 @@ def seed_tasks(classes: tuple[str, str], session: engine.Session, settings: Netw
     return [
         task
         for share in session.shares(seeds)
-        for task in sweep.tasks(sweep.Grid(
+        for task in sweep.tasks(Grid(
             pairs=(classes,), model="nn", learning_rates=(neural.LEARNING_RATE,),
             epochs=(settings.epochs,), seeds=tuple(share), patience=settings.patience,
             batch_size=settings.batch_size, data_dir=data_dir, verify=verify,

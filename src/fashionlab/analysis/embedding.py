@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cache import cached, key_of
+from ..cache import cached
 from ..config import PCA_COMPONENTS
+from ..keys import key_of
 
 N_COMPONENTS = PCA_COMPONENTS
 PERPLEXITY = 30.0

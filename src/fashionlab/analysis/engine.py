@@ -17,13 +17,13 @@ import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .. import cache
-from ..errors import UsageError
-from . import local, lost, remote, shapes
+from . import local, lost, shapes
+from .cluster import check_cluster, connect
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,7 +36,7 @@ OnDone = Callable[[int, int, "Task", bool], None]
 class Task:
     """One pure unit of work: ``function(**kwargs)`` returns a JSON value that ``check`` accepts.
 
-    ``key`` is a deterministic digest of everything the result depends on (``cache.key_of``);
+    ``key`` is a deterministic digest of everything the result depends on (``keys.key_of``);
     it is both the cache key (in ``namespace``) and, prefixed, the task's key in the Dask graph
     (``submit`` adds a suffix of its own to each submission). ``check`` (``shapes``) raises
     ValueError for a result of the wrong shape: a cached one is then discarded and run again.
@@ -51,76 +51,6 @@ class Task:
     @property
     def dask_key(self) -> str:
         return f"fashionlab-{self.namespace}-{self.key}"
-
-
-SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
-
-
-def check_cluster(workers: int | None, scheduler: str | None) -> None:
-    """Validate the two ways to get a cluster; errors name the flag and echo the value."""
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):  # fmt: skip
-        raise UsageError(f"argument --workers: must be an integer >= 1, got {workers!r}")
-    if scheduler is not None:
-        if workers is not None:
-            raise UsageError(f"argument --workers: not used with --scheduler {scheduler!r} (the "
-                             "running cluster has its own workers); give one of them")  # fmt: skip
-        scheme, _, location = scheduler.partition("://")
-        if scheme not in SCHEMES or not location.strip():
-            raise UsageError(f"argument --scheduler: must be an address such as "
-                             f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}")  # fmt: skip
-
-
-@contextlib.contextmanager
-def connect(workers: int | None = None, scheduler: str | None = None,
-            timeout: float = 30.0) -> Iterator[Any]:  # fmt: skip
-    """A ``distributed.Client``: to ``scheduler`` if given, else to a new ``LocalCluster``.
-
-    On leaving (also on Ctrl-C) the client is closed, and so is the cluster if this started it.
-    """
-    check_cluster(workers, scheduler)
-    Client = _import_client()  # noqa: N806 (a class)
-    cluster = None
-    if scheduler is not None:
-        try:
-            remote.check(scheduler, timeout)
-            client = Client(scheduler, timeout=timeout)
-        except UsageError:  # something other than a scheduler answers there: said in full
-            raise
-        except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
-            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
-                             "address, and that `dask scheduler` runs there") from None  # fmt: skip
-    else:
-        cluster = local.start(workers or local.default_workers())
-        try:
-            client = Client(cluster)
-        except BaseException:
-            cluster.close()
-            raise
-    log.info("dask client %s", client)
-    with lost.reconnection_quiet(client):  # until closed: closing cancels a reconnection
-        try:
-            client.subscribe_topic(lost.TOPIC, lost.Watch(client, scheduler))
-            yield client
-        finally:
-            with contextlib.suppress(Exception):
-                client.unsubscribe_topic(lost.TOPIC)  # else closing sends an event to a closed one
-            with contextlib.suppress(Exception):
-                client.close()
-            if cluster is not None:
-                with contextlib.suppress(Exception):
-                    cluster.close()
-
-
-def _import_client() -> Any:
-    """``distributed.Client``. Importing Dask reads its configuration files (``~/.config/dask``,
-    ``$DASK_CONFIG``, which the README has users write): a broken one is one line, not a traceback."""
-    try:
-        from distributed import Client
-    except ValueError as exc:  # Dask's, for a file that does not parse or is not a mapping
-        raise UsageError(f"Dask's configuration cannot be read ({exc}); fix or remove that file "
-                         "(Dask reads ~/.config/dask, /etc/dask and $DASK_CONFIG)") from None  # fmt: skip
-    return Client
 
 
 def cached_results(tasks: Sequence[Task]) -> dict[str, Any]:
@@ -155,12 +85,7 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
     if len(set(keys)) != len(keys):
         raise ValueError(f"tasks must have distinct keys, got {len(keys) - len(set(keys))} repeats")
     results = cached_results(tasks) if cached is None else dict(cached)
-    total, done = len(tasks), 0
-    for task in tasks:
-        if task.dask_key in results:
-            done += 1
-            if on_done is not None:
-                on_done(done, total, task, True)
+    total, done = len(tasks), _count_cached(tasks, results, on_done)
     started = {} if started is None else started
     for key in results:  # cached meanwhile (by another run): its started future is not needed
         started.pop(key, None)
@@ -193,6 +118,17 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
         client.cancel([future for future in futures if not future.done()])
     assert len(results) == total, "every task has exactly one result"
     return [results[key] for key in keys]
+
+
+def _count_cached(tasks: Sequence[Task], results: Mapping[str, Any], on_done: OnDone | None) -> int:
+    """How many of ``tasks`` have a result already, each counted to ``on_done`` in their order."""
+    done = 0
+    for task in tasks:
+        if task.dask_key in results:
+            done += 1
+            if on_done is not None:
+                on_done(done, len(tasks), task, True)
+    return done
 
 
 def deal(items: Sequence[T], count: int) -> list[list[T]]:

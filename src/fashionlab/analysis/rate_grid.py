@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..cache import key_of, sub_key
 from ..config import RATE_GRID_RATES, RATE_GRID_STEPS, SHUFFLE_SEED
+from ..keys import key_of, sub_key
 from ..results import Pair, RateRow
 from . import engine, shapes
 

@@ -36,28 +36,12 @@ def ten_classes(
         if progress is not None:
             progress.tick("softmax epoch", epoch, epochs, f"loss {loss:.4f}")
 
-    def network_epoch(epoch: int, logs: dict[str, float]) -> None:
-        if progress is not None:
-            progress.tick("network epoch", epoch, TEN_CLASS_EPOCHS,
-                          f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}")  # fmt: skip
-
     fitted = softmax.fit_softmax(X_train, data.train_labels, epochs=epochs, seed=seed,
                                  on_epoch=softmax_epoch)  # fmt: skip
     predicted = softmax.predict(fitted.theta, X_test)
     counts = softmax.confusion(data.test_labels, predicted)
     precision, recall = softmax.precision_recall(counts)
-    run, model = neural.fit(
-        data.train_vectors, data.train_labels.astype(np.int64), epochs=TEN_CLASS_EPOCHS,
-        patience=TEN_CLASS_PATIENCE, batch_size=TEN_CLASS_BATCH_SIZE, seed=seed,
-        validation_split=VALIDATION_SHARE, validation_batch_size=None, on_epoch=network_epoch,
-    )  # fmt: skip
-    settings = {"epochs": TEN_CLASS_EPOCHS, "patience": TEN_CLASS_PATIENCE,
-                "batch_size": TEN_CLASS_BATCH_SIZE, "validation_split": VALIDATION_SHARE,
-                "learning_rate": NN_LEARNING_RATE}  # fmt: skip
-    settings = {name: float(value) for name, value in settings.items()}  # as results.json reads
-    _, network_accuracy = neural.evaluate(
-        model, data.test_vectors, data.test_labels.astype(np.int32)
-    )
+    network_accuracy, network_epochs, settings = _network(data, seed, progress)
     record = TenClasses(
         official_test_accuracy=float(np.mean(predicted == data.test_labels)),
         n_official_test=len(data.test_labels),
@@ -69,8 +53,28 @@ def ten_classes(
         recall=[float(v) for v in recall],
         confusion=counts.tolist(),
         network_official_test_accuracy=network_accuracy,
-        network_epochs=run.epochs_run,
+        network_epochs=network_epochs,
         network_settings=dict(settings),
         published=dict(PUBLISHED),
     )
     return record, predicted
+
+
+def _network(data: Data, seed: int, progress: Progress | None) -> tuple[float, int, dict[str, float]]:
+    """The network on all ten classes: its official test accuracy, epochs run and settings."""
+
+    def network_epoch(epoch: int, logs: dict[str, float]) -> None:
+        if progress is not None:
+            progress.tick("network epoch", epoch, TEN_CLASS_EPOCHS,
+                          f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}")  # fmt: skip
+
+    run, model = neural.fit(
+        data.train_vectors, data.train_labels.astype(np.int64), epochs=TEN_CLASS_EPOCHS,
+        patience=TEN_CLASS_PATIENCE, batch_size=TEN_CLASS_BATCH_SIZE, seed=seed,
+        validation_split=VALIDATION_SHARE, validation_batch_size=None, on_epoch=network_epoch,
+    )  # fmt: skip
+    settings = {"epochs": TEN_CLASS_EPOCHS, "patience": TEN_CLASS_PATIENCE,
+                "batch_size": TEN_CLASS_BATCH_SIZE, "validation_split": VALIDATION_SHARE,
+                "learning_rate": NN_LEARNING_RATE}  # fmt: skip
+    _, accuracy = neural.evaluate(model, data.test_vectors, data.test_labels.astype(np.int32))
+    return accuracy, run.epochs_run, {name: float(v) for name, v in settings.items()}  # as JSON reads

@@ -56,22 +56,26 @@ def _fault(args: argparse.Namespace, exc: BaseException) -> int | None:
     return None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    # A new command, first: a stop requested while the flags are read is kept, even where a
-    # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
-    console.reset()
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The flags, or one line and exit status 2: what argparse refuses, words it leaves over, and
+    the same class twice."""
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the command whose flags they follow, and where its flags are listed
         parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
                        f"{' '.join(extra)} ({order.advice(parser, args.command)})\n")  # fmt: skip
-    if (
-        getattr(args, "classes", None)
-        and len(args.classes) == 2
-        and args.classes[0] == args.classes[1]
-    ):
+    classes = getattr(args, "classes", None)
+    if classes and len(classes) == 2 and classes[0] == classes[1]:
         parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
-                       f"must differ, got {args.classes[0]!r} twice\n")  # fmt: skip
+                       f"must differ, got {classes[0]!r} twice\n")  # fmt: skip
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # A new command, first: a stop requested while the flags are read is kept, even where a
+    # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
+    console.reset()
+    args = _parse(argv)
     matplotlib_fallback()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in console.watched_signals()}
@@ -88,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "
                     f"absolute path (the XDG specification); the cache is {cache_home()}")  # fmt: skip
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
-                from ..analysis.engine import check_cluster
+                from ..analysis.cluster import check_cluster
 
                 check_cluster(args.workers, args.scheduler)
             COMMANDS[args.command](args)

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # What a person types: ASCII digits, with a sign or an exponent for a number. Python's int() and
 # float() also take "1_000" and other scripts' digits ("٣"), which a typo should not pass as.
 _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # int() refuses 4,300 digits and more
+_HOLDS = "give the folder that holds the four official .gz files"
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
@@ -91,3 +94,32 @@ def folder_path(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must be a folder path, got {text!r}")
     return text
+
+
+def existing_dir(text: str) -> str:
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must be a folder, got ''")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")
+    if path.is_symlink() and not path.exists():
+        raise argparse.ArgumentTypeError(f"a link that leads to no folder (it dangles or loops): "
+                                         f"{text!r}")  # fmt: skip
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {text!r}; {_HOLDS}")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"a folder this user may not open: {text!r}; chmod u+rx "
+                                         "it if it is yours, else ask its owner, or point "
+                                         "--data-dir at another copy")  # fmt: skip
+    return text
+
+
+def plain_text(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
+    from ..render.page import clean_text
+
+    try:
+        return clean_text(text, "the text")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc}; use plain text, got {text!r}") from None

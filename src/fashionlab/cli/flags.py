@@ -7,96 +7,22 @@ make the message name the flag.
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from .. import __version__
 from .. import config as defaults
 from ..config import Config
-from ..process import quiet_stdout
-from . import order
-from .flag_types import class_name, engine_flags, folder_path, integer, positive_float
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line on stderr and exit status 2, and ``-inf`` or
-    ``-nan`` after a flag is read as that flag's (bad) value, not as an unknown option."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf(inity)?|nan)$", re.I)
-
-    def _print_message(self, message: str, file: Any = None) -> None:
-        """argparse's, but help or a version that cannot be written (``> /dev/full``) is an error
-        with exit status 1, as any other output is, where argparse said nothing and exited 0."""
-        if not message:
-            return
-        stream = file or sys.stderr
-        try:
-            stream.write(message)
-            stream.flush()
-        except (AttributeError, OSError) as exc:
-            if stream is sys.stderr:  # nowhere left to say it
-                return
-            quiet_stdout()
-            if isinstance(exc, BrokenPipeError):  # `fashionlab --help | head -1`: the reader went
-                self.exit(0)
-            self.exit(1, f"{self.prog}: error: cannot write the output: "
-                         f"{getattr(exc, 'strerror', None) or exc}\n")  # fmt: skip
-
-    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-        self.given = list(sys.argv[1:] if args is None else args)  # for `error`'s advice
-        return super().parse_known_args(args, namespace)
-
-    def error(self, message: str) -> NoReturn:
-        if message.endswith("expected one argument"):  # such as `--plot -dash`
-            flag = message.split(":")[0].removeprefix("argument ").split("/")[0]
-            message += f" (a value that starts with '-' is given as {flag}=VALUE)"
-        # `--steps 5 logreg`: argparse took "5" for the command
-        command = order.first_command(self, self.given) if "COMMAND" in message else None
-        if command and (words := order.misplaced(self, self.given, command)):
-            self.exit(2, f"{self.prog} {command}: error: {order.hint(command, words)}\n")
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-# --------------------------------------------------------------------------- flag types
-
-
-_HOLDS = "give the folder that holds the four official .gz files"
-
-
-def _existing_dir(text: str) -> str:
-    path = Path(text)
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder, got ''")
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")
-    if path.is_symlink() and not path.exists():
-        raise argparse.ArgumentTypeError(f"a link that leads to no folder (it dangles or loops): "
-                                         f"{text!r}")  # fmt: skip
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"no such folder: {text!r}; {_HOLDS}")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"a folder this user may not open: {text!r}; chmod u+rx "
-                                         "it if it is yours, else ask its owner, or point "
-                                         "--data-dir at another copy")  # fmt: skip
-    return text
-
-
-def _text(text: str) -> str:
-    if not text.strip():
-        raise argparse.ArgumentTypeError(f"must not be empty, got {text!r}")
-    from ..render.page import clean_text
-
-    try:
-        return clean_text(text, "the text")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{exc}; use plain text, got {text!r}") from None
-
+from .flag_types import (
+    class_name,
+    engine_flags,
+    existing_dir,
+    folder_path,
+    integer,
+    plain_text,
+    positive_float,
+)
+from .parser import Parser
 
 # --------------------------------------------------------------------------- the parser
 
@@ -104,7 +30,7 @@ def _text(text: str) -> str:
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
-        type=_existing_dir,
+        type=existing_dir,
         metavar="DIR",
         help="folder holding the four official .gz files (default: $FASHIONLAB_DATA, the user "
         "cache, ~/.keras/datasets/fashion-mnist, /usr/share/datasets/fashion-mnist, then a download)",
@@ -186,7 +112,7 @@ def _points_flag(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog="fashionlab",
         description="Logistic regression from scratch and a small Keras network on Fashion-MNIST.",
     )
@@ -258,9 +184,9 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _add_data_flags(run)
     _points_flag(run)
     _training_flags(run, Config.epochs, trained="the assignment's network")
-    run.add_argument("--title", type=_text, default=Config.title, metavar="TEXT",
+    run.add_argument("--title", type=plain_text, default=Config.title, metavar="TEXT",
                      help=f"the report's title (default {Config.title!r})")  # fmt: skip
-    run.add_argument("--author", type=_text, default=None, metavar="TEXT",
+    run.add_argument("--author", type=plain_text, default=None, metavar="TEXT",
                      help="a line under the title naming who ran it (default: none)")  # fmt: skip
     run.add_argument(
         "--no-extras",

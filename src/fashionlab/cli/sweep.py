@@ -38,6 +38,20 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                        metavar=("FIRST", "SECOND"),
                        help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
     pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
+    _grid_flags(parser)
+    engine_flags(parser)
+    parser.add_argument("--data-dir", type=folder_path, metavar="DIR",
+                        help="folder of the four official .gz files, as each worker sees it")  # fmt: skip
+    parser.add_argument("--no-verify", dest="verify", action="store_false",
+                        help="accept files whose SHA-256 differs from the official ones")  # fmt: skip
+    parser.add_argument("--out", type=folder_path, metavar="DIR",
+                        help="write sweep.csv, sweep.json and figures")  # fmt: skip
+    parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
+    return parser
+
+
+def _grid_flags(parser: argparse.ArgumentParser) -> None:
+    """The grid's other axes: the model, its learning rates, steps or epochs, and seeds."""
     parser.add_argument("--model", choices=("logreg", "nn"), default="logreg",
                         help="logistic regression from scratch, or the assignment's network "
                         "(default: logreg)")  # fmt: skip
@@ -53,20 +67,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                         metavar="LIST",
                         help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
                         f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
-    engine_flags(parser)
-    parser.add_argument("--data-dir", type=folder_path, metavar="DIR",
-                        help="folder of the four official .gz files, as each worker sees it")  # fmt: skip
-    parser.add_argument("--no-verify", dest="verify", action="store_false",
-                        help="accept files whose SHA-256 differs from the official ones")  # fmt: skip
-    parser.add_argument("--out", type=folder_path, metavar="DIR",
-                        help="write sweep.csv, sweep.json and figures")  # fmt: skip
-    parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
-    return parser
 
 
 def grid_of(args: argparse.Namespace) -> Any:
     """The ``Grid`` the flags ask for; a flag that does not fit the model is a UsageError."""
-    from ..analysis.sweep import Grid, GridError
+    from ..analysis.grid import Grid, GridError
 
     logreg = args.model == "logreg"
     unused = ("--epochs", args.epochs) if logreg else ("--steps", args.steps)
@@ -114,14 +119,13 @@ def progress_printer(stream: Any = None) -> Callable[..., None]:
 
 def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
-    from ..analysis import engine, sweep
+    from ..analysis import sweep
     from ..app import protected_folders
     from ..console import out
     from ..data.datasets import locate
     from ..render import sweep as render
     from ..render.format import plural
 
-    engine.check_cluster(args.workers, args.scheduler)
     grid = grid_of(args)
     if grid.model == "nn":  # as every command that trains a network: a typo costs no time
         from ..models.neural import check_backend

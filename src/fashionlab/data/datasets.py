@@ -1,19 +1,7 @@
 """Fashion-MNIST: the four official files, where to find them, how to check them, how to parse them.
 
-==========  ===========
-label       class
-==========  ===========
-0           T-shirt/top
-1           Trouser
-2           Pullover
-3           Dress
-4           Coat
-5           Sandal
-6           Shirt
-7           Sneaker
-8           Bag
-9           Ankle boot
-==========  ===========
+Their labels 0 to 9 are T-shirt/top, Trouser, Pullover, Dress, Coat, Sandal, Shirt, Sneaker, Bag
+and Ankle boot (``CLASS_NAMES``).
 
 Every file is checked against a pinned SHA-256 on every load, from any source. A file verifies
 when either its gzip archive matches the official archive, or its decompressed IDX payload

@@ -14,9 +14,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..checks import check_count
+from ..checks import check_count, check_images_and_labels
 from ..config import CONVERGENCE_MAX_STEPS, CONVERGENCE_PATIENCE, CONVERGENCE_TOL
-from .logistic import bce_gradient, check_images_and_labels, loss, sigmoid
+from .logistic import bce_gradient, loss, sigmoid
 
 
 class EarlyStopped(NamedTuple):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import checks
-from ..checks import check_count, check_rate
+from ..checks import check_count, check_images_and_labels, check_rate
 from ..data.preprocessing import bias_trick, train_test_validation_split
 
 StepCallback = Callable[[int, int, dict[str, float]], None]
@@ -251,22 +251,6 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
     for the number of steps, at least ``least``)."""
     check_rate("learning_rate", learning_rate)
     check_count(name, steps, least)
-
-
-def check_images_and_labels(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y",
-                            *, finite: bool = True) -> None:  # fmt: skip
-    """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
-    show in the result anyway), and labels that pair up with them row by row and are 0 and 1;
-    an error names the argument by the caller's name for it."""
-    both = f"{x_name} and {y_name}"
-    checks.check_rows(X, y, both)
-    if np.ndim(X) != 2:
-        raise ValueError(f"{x_name} must be 2-D (rows, features), got shape {np.shape(X)}")
-    if len(X) == 0:
-        raise ValueError(f"{both} must hold at least one row, got none")
-    if finite:
-        checks.check_finite(x_name, X)
-    checks.check_labels(y_name, y)
 
 
 def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, np.ndarray]:

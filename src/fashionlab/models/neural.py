@@ -171,22 +171,12 @@ def fit(
     n_outputs = 1 if int(np.max(y)) <= 1 else int(np.max(y)) + 1
     model = compile_model(build_model(n_outputs))
     summary = summary_text(model)  # before training: after it, Keras counts Adam's state as params
-    callbacks: list[Any] = [keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=patience, restore_best_weights=True)]  # fmt: skip
-    if on_epoch is not None:
-        callbacks.append(keras.callbacks.LambdaCallback(
-            on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1, dict(logs or {}))))  # fmt: skip
     X, y = X.astype(np.float32), y.astype(np.float32 if n_outputs == 1 else np.int32)
-    if validation is None:
-        split = int(len(X) * (1 - validation_split))  # Keras keeps the last rows, unshuffled
-        held = (X[split:], y[split:])
-        options: dict[str, Any] = {"validation_split": validation_split}
-    else:
-        held = (validation[0].astype(np.float32), validation[1].astype(y.dtype))
-        options = {"validation_data": held}
+    held, options = _validation_rows(X, y, validation, validation_split)
     started = time.perf_counter()
     hist = model.fit(X, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
-                     validation_batch_size=validation_batch_size, callbacks=callbacks, **options)  # fmt: skip
+                     validation_batch_size=validation_batch_size,
+                     callbacks=_callbacks(keras, patience, on_epoch), **options)  # fmt: skip
     seconds = time.perf_counter() - started
     history = {key: [float(v) for v in values] for key, values in hist.history.items()}
     val_loss, val_accuracy = evaluate(model, *held)
@@ -197,6 +187,27 @@ def fit(
         summary=summary, n_parameters=int(model.count_params()),
     )  # fmt: skip
     return run, model
+
+
+def _callbacks(keras: Any, patience: int,
+               on_epoch: Callable[[int, dict[str, float]], None] | None) -> list[Any]:  # fmt: skip
+    """Early stopping on the validation loss, keeping the best epoch's weights; and ``on_epoch``."""
+    callbacks: list[Any] = [keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=patience, restore_best_weights=True)]  # fmt: skip
+    if on_epoch is not None:
+        callbacks.append(keras.callbacks.LambdaCallback(
+            on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1, dict(logs or {}))))  # fmt: skip
+    return callbacks
+
+
+def _validation_rows(X: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
+                     validation_split: float) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:  # fmt: skip
+    """The validation rows, and how ``model.fit`` is told of them."""
+    if validation is None:
+        split = int(len(X) * (1 - validation_split))  # Keras keeps the last rows, unshuffled
+        return (X[split:], y[split:]), {"validation_split": validation_split}
+    held = (validation[0].astype(np.float32), validation[1].astype(y.dtype))
+    return held, {"validation_data": held}
 
 
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:

@@ -1,27 +1,27 @@
-"""The written answers to Q1-Q4, composed from the typed results.
+"""The written answers to the assignment's questions, composed from the typed results.
 
 Every number is a field of ``results.Results``, formatted, never typed in; every conclusion is
 chosen by its number through a named threshold, so other data gives other, still true, sentences.
-Q5.1 and Q4.3's test of a bent boundary are in ``answers_network``, Q4's longer training in
-``answers_longer``, the first steps, the runs' paths and the grid in ``answers_dynamics``, and the
-answers in one sentence that lead Q2 to Q4.2 in ``answers_short``.
+This module holds Q4.1 to Q4.3. Q1 to Q3 are in ``answers_maps``; Q5.1 and Q4.3's test of a
+bent boundary in ``answers_network``; Q4's longer training in ``answers_longer``; the first steps,
+the runs' paths and the grid in ``answers_dynamics``; and the answers in one sentence that lead Q2
+to Q4.2 in ``answers_short``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ..analysis.exploration import maps_test_images
-from ..analysis.metrics import chance_mixing, error_count, percent
+from ..analysis.metrics import error_count
 from ..models.logistic import stays_from
-from ..results import DataSummary, LogregResult, Results
+from ..results import LogregResult, Results
 from . import answers_short
+from .answers_compare import gap_test, needs_a_bend
 from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
 from .answers_longer import longer_paragraph
-from .answers_network import final_weights_right, gap_test, needs_a_bend, q5_1
+from .answers_maps import q1_1, q1_2, q2, q3, separation
+from .answers_network import final_weights_right, q5_1
 from .format import (
-    article,
     count,
     interval,
     logreg_wall_time,
@@ -29,12 +29,7 @@ from .format import (
     pct,
     plural,
     points,
-    shape,
 )
-
-# The thresholds that choose the words (with answers_short's)
-HEAVY_OVERLAP = 0.30
-CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
 
 QUESTIONS: dict[str, tuple[str, str]] = {
     "q1_1": ("Q1.1 Normalizing the data",
@@ -57,119 +52,6 @@ QUESTIONS: dict[str, tuple[str, str]] = {
              "hyperparameters and optimizer did you choose to beat logistic regression? Why do you "
              "think your neural network beat your logistic regression model?"),
 }  # fmt: skip
-
-
-def separation(mixing: float) -> str:
-    if mixing < answers_short.SEPARATE_ISLANDS:
-        return "form two separate islands"
-    if mixing < answers_short.THIN_BORDER:
-        return "form two groups that touch only along a thin border"
-    if mixing < HEAVY_OVERLAP:
-        return "overlap heavily"
-    return "are thoroughly mixed"
-
-
-def forecast(mixing: float) -> str:
-    """Why the map suggests how logistic regression will fare (``answers_short`` says how)."""
-    if mixing < answers_short.SEPARATE_ISLANDS:
-        guess = ("A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
-                 "them almost perfectly, and logistic regression, a linear classifier, draws one")  # fmt: skip
-    elif mixing < answers_short.THIN_BORDER:
-        guess = ("A linear boundary, such as logistic regression draws, should get most images "
-                 "right and fail only near the border")  # fmt: skip
-    else:
-        guess = ("The classes overlap in the map, so a straight boundary, such as logistic "
-                 "regression draws, is unlikely to separate them")  # fmt: skip
-    return f"{guess} (a forecast: the map is not a linear view of the pixels)"
-
-
-def q1_1(results: Results) -> list[str]:
-    data = results.data
-    return [
-        f"The raw images are {data.dtype_before} arrays with pixel values from "
-        f"{data.pixel_min_before} to {data.pixel_max_before}. Dividing by 255 (img_norm = img / 255) "
-        f"turns them into {data.dtype_after} values from {data.pixel_min_after:g} to "
-        f"{data.pixel_max_after:g}, for the training and the test images alike. The first training "
-        f"image, {article(data.first_image_class)}, is shown before and after: the picture is "
-        "unchanged; only the scale of the colour bar differs."
-    ]
-
-
-def q1_2(results: Results) -> list[str]:
-    data, emb = results.data, results.embedding
-    together = (
-        "so images of a class mostly stay together in the map"
-        if emb.neighbour_agreement >= CLASSES_TOGETHER
-        else "which is too low to say that the map keeps the classes together (too few points?)"
-    )
-    return [
-        f"Each image becomes a vector of {count(data.train_shape_after[1])} values: the training "
-        f"images go from shape {shape(data.train_shape_before)} to {shape(data.train_shape_after)} "
-        f"and the test images from {shape(data.test_shape_before)} to "
-        f"{shape(data.test_shape_after)}. The training data frame has "
-        f"{count(data.frame_columns)} columns: one per pixel, then label and class.",
-        f"After standardising, PCA to {count(emb.components)} components, fitted on all "
-        f"{count(data.train_shape_after[0])} training images, keeps {pct(emb.kept_variance)} of "
-        f"the variance of the {count(emb.dimensions_before)} standardised pixels. "
-        f"t-SNE then maps {mapped_images(data, emb.points)} to {emb.map_dimensions} dimensions"
-        f"{_tsne_settings(emb.tsne_settings)}. "
-        f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
-        f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation), {together}.",
-    ]
-
-
-def mapped_images(data: DataSummary, points: int) -> str:
-    """The images the t-SNE map holds: the first training images, and past all of them the first
-    test images, projected with the training images' fit."""
-    train = data.train_shape_after[0]
-    if not maps_test_images(train, points):
-        return f"the first {count(points)} training images"
-    return (f"all {count(train)} training images and the first {count(points - train)} test images "
-            "(projected with the training images' standardisation and PCA)")  # fmt: skip
-
-
-def _tsne_settings(settings: Mapping[str, Any]) -> str:
-    """How the map was made, for a reader who compares it with scikit-learn's (the assignment's)."""
-    if not settings:  # a record made without them
-        return ""
-    return (
-        f" (openTSNE, perplexity {settings['perplexity']:g}, learning rate "
-        f"{settings['learning_rate']:g}, the same setting as scikit-learn's "
-        f"{settings['learning_rate'] / 4:g}: openTSNE's gradient leaves out a factor of 4; "
-        f"{settings['early_exaggeration_iter']} iterations of early exaggeration then "
-        f"{settings['n_iter']}, seed {settings['random_state']}). openTSNE stands in for the "
-        "assignment's scikit-learn TSNE, for speed, with fewer iterations than scikit-learn's "
-        "defaults, so the map differs in its details from the one the assignment's code draws "
-        "(docs/tsne.md in fashionlab's repository compares the two)"
-    )
-
-
-def _forecast(results: Results, run: LogregResult) -> list[str]:
-    k = results.embedding.neighbours
-    paragraphs = [
-        answers_short.forecast(run),
-        f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: {pct(run.mixing)} "
-        f"of their points have mostly neighbours of the other class (more than half of a point's "
-        f"{k} nearest points of the two classes on the map; 0% would be two clean islands, and "
-        f"about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
-        f"{forecast(run.mixing)}.",
-    ]
-    if run.val_accuracy is not None:
-        paragraphs.append(
-            f"Measured in Q4: at the last of its {plural(run.steps, 'step')} (step {run.steps}, "
-            f"before that step's update), the assignment's loop logs that logistic regression "
-            f"classifies {pct(run.val_accuracy, run.n_val)} of the {count(run.n_val)} validation "
-            "images correctly."
-        )
-    return paragraphs
-
-
-def q2(results: Results) -> list[str]:
-    return _forecast(results, results.logreg[0])
-
-
-def q3(results: Results) -> list[str]:
-    return _forecast(results, results.hard_pair)
 
 
 def _how_long(run: LogregResult, wall: str | None) -> str:

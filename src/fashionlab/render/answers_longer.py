@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ..analysis.metrics import error_count
 from ..results import Converged, LogregResult, Results
-from .answers_network import longer_training_test, outcome, paired_facts
+from .answers_compare import longer_training_test
+from .answers_network import outcome, paired_facts
 from .format import UNDECIDABLE_LEAD, interval, pct, plural
 
 STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps stop short"

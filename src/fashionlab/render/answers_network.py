@@ -1,5 +1,5 @@
-"""Q5.1 and Q4.3's tests (of the gap between the pairs, of a bent boundary): the network against
-logistic regression, and the pairs against each other, with their uncertainty.
+"""Q5.1: the network against logistic regression, with its uncertainty, and the words for a
+paired test that Q4.3's tests (``answers_compare``) share.
 
 "Beats" is said only where McNemar's exact test gives p < 0.05 and the network has more correct
 rows; otherwise the text says the difference could be chance.
@@ -10,16 +10,14 @@ from __future__ import annotations
 from ..analysis.metrics import (
     ALPHA,
     error_count,
-    from_bits,
     holm_rejections,
     paired_outcome,
-    paired_test,
     two_sample_p,
 )
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
-from .format import count, interval, pair_name, pct, plural, wall_time
+from .format import count, interval, pct, plural, wall_time
 from .format import p_value as p_text
 
 VERDICTS = {"better": "significantly better", "worse": "significantly worse",
@@ -166,26 +164,6 @@ def _held_together(ps: list[float]) -> str:
             "significant")  # fmt: skip
 
 
-def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
-    """Fisher's exact test of the two pairs' validation accuracies (the assignment's two pairs share
-    no image, so the samples are independent; McNemar's test needs the same images): whether it
-    tells them apart, and the words. Pairs that share a class share images, which the words say."""
-    assert easy.val_accuracy is not None and hard.val_accuracy is not None
-    shared = [name for name in easy.classes if name in hard.classes]
-    right = (easy.n_val - error_count(easy.val_accuracy, easy.n_val),
-             hard.n_val - error_count(hard.val_accuracy, hard.n_val))  # fmt: skip
-    p = two_sample_p(right[0], easy.n_val, right[1], hard.n_val)
-    different = p < ALPHA
-    significant = "a significant difference" if different else "not a significant difference"
-    of = (f"of {count(easy.n_val)} images each" if easy.n_val == hard.n_val
-          else f"of {count(easy.n_val)} and {count(hard.n_val)} images")  # fmt: skip
-    sets = ("of two independent sets of images" if not shared else
-            f"of two sets of images, approximate here: both pairs hold {' and '.join(shared)}'s "
-            "images, so the sets are not independent")  # fmt: skip
-    return different, (f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
-                       f"{sets}: {significant}, {p_text(p)}")  # fmt: skip
-
-
 def final_weights_right(results: Results, run: LogregResult) -> int | None:
     """The validation rows logistic regression's final weights get right, where that differs from
     the loop's last log (the weights before the last update); None where it does not, or where
@@ -194,17 +172,6 @@ def final_weights_right(results: Results, run: LogregResult) -> int | None:
         return None
     scored = results.comparison.logreg_correct["validation"].count("1")
     return None if scored == run.n_val - error_count(run.val_accuracy, run.n_val) else scored
-
-
-def longer_training_test(results: Results, run: LogregResult) -> McNemar | None:
-    """McNemar's test of logistic regression trained longer against its 100 steps, on the held-out
-    rows, where the per-row scores are kept (the network's pair)."""
-    compared = results.comparison
-    longer, steps = (compared.converged_logreg_correct.get("held-out"),
-                     compared.logreg_correct.get("held-out"))  # fmt: skip
-    if tuple(compared.classes) != tuple(run.classes) or longer is None or steps is None:
-        return None
-    return paired_test("held-out", from_bits(longer), from_bits(steps))
 
 
 def _scored_weights(results: Results) -> str:
@@ -218,31 +185,6 @@ def _scored_weights(results: Results) -> str:
             f"weights, which get {count(scored)} of them right; the "
             f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
             "that of the weights before the last update.")  # fmt: skip
-
-
-def needs_a_bend(results: Results, lower: LogregResult) -> str:
-    """Q4.3: whether the harder pair needs a boundary that is not a hyperplane, from the test of
-    the network, whose boundary can bend, against logistic regression trained longer."""
-    assert lower.converged is not None
-    longer = (f"trained longer, logistic regression still gets only "
-              f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right")  # fmt: skip
-    network = (
-        f"the network trained on the same {count(lower.n_train)} rows, whose boundary can bend,"
-    )
-    test = results.comparison.converged_test
-    if tuple(results.comparison.classes) != tuple(lower.classes):
-        return f"For {pair_name(lower.classes)}, {longer}."
-    if outcome(test) == "better":
-        return (f"On {pair_name(lower.classes)} a boundary that bends does better than the "
-                f"hyperplane logistic regression found: {longer}, and {network} gets "
-                f"significantly more of them right ({count(test.only_first)} right only for the "
-                f"network, {count(test.only_second)} only for logistic regression; Q5.1). That is "
-                "one training run of the network against one unregularised, early-stopped fit, "
-                "not a proof that no hyperplane could do as well.")  # fmt: skip
-    against = verdict(test, "logistic regression")
-    return (f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
-            "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
-            "hyperplane.")  # fmt: skip
 
 
 def _overfitting(results: Results) -> str:

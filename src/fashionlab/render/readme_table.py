@@ -14,8 +14,9 @@ from .answers_network import paired_sentence
 from .answers_seeds import seed_spread
 from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
-from .report import checked_sections, results_table
+from .report import checked_sections
 from .sections_atlas import atlas_outcomes, undecidable_leads
+from .tables import results_table
 
 
 def headline(results: Results) -> list[str]:

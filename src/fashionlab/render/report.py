@@ -10,18 +10,16 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..analysis.metrics import error_count
 from ..results import Results, to_json
 from ..storage import atomic_write_bytes, slug
-from . import answers, sections_extras
+from . import answers, answers_maps, sections_extras
 from .answers_network import settings_chosen_on
-from .answers_seeds import mean_sd_text
 from .figures import mime_type
-from .format import count, interval, pair_name, plural
+from .format import pair_name
 from .glossary import glossary_html, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
-from .sections_atlas import networks_pair
+from .tables import comparison_table, networks_lead, networks_table, results_table, same_count_note
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
     "q1_1": [("q1_image_raw", "The first training image, raw (0-255)."),
@@ -30,109 +28,11 @@ FIGURES: dict[str, list[tuple[str, str]]] = {
 }  # fmt: skip
 
 
-def results_table(results: Results) -> Table:
-    """The headline numbers, each with its 95 % Wilson interval."""
-    rows = []
-    for run in results.logreg:
-        rows.append([
-            f"logistic regression, {pair_name(run.classes)}", plural(run.steps, "step"),
-            interval(run.val_accuracy, run.n_val), interval(run.heldout_accuracy, run.n_heldout),
-            interval(run.official_test_accuracy, run.n_official_test),
-        ])  # fmt: skip
-    net = results.network
-    rows.append([
-        f"neural network, {pair_name(net.classes)}",
-        f"{plural(net.epochs_run, 'epoch')} (weights of epoch {net.best_epoch})",
-        interval(net.val_accuracy, net.n_val), "- (trained on these rows)",
-        interval(net.official_test_accuracy, net.n_official_test),
-    ])  # fmt: skip
-    header = ["model", "training length", "validation (95% CI)", "held-out (95% CI)",
-              "official test (95% CI)"]  # fmt: skip
-    return Table(header, rows)
-
-
-def _comparison_table(results: Results) -> Table:
-    hard, net, compared = results.hard_pair, results.network, results.comparison
-    converged = hard.converged
-    rows = [
-        ["logistic regression, 100 steps", interval(hard.val_accuracy, hard.n_val),
-         interval(hard.heldout_accuracy, hard.n_heldout),
-         interval(hard.official_test_accuracy, hard.n_official_test)],
-        ["logistic regression, trained longer (early-stopped)",
-         interval(converged.val_accuracy if converged else None, hard.n_val),
-         interval(converged.heldout_accuracy if converged else None, hard.n_heldout),
-         interval(converged.official_test_accuracy if converged else None, hard.n_official_test)],
-        [f"network on {count(net.training_rows)} rows (the assignment's, early-stopped)",
-         interval(net.val_accuracy, net.n_val),
-         "- (trained on these rows)", interval(net.official_test_accuracy, net.n_official_test)],
-        [f"network on the same {count(hard.n_train)} rows (early-stopped)",
-         interval(compared.fair_network_val_accuracy, hard.n_val),
-         interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
-         interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
-    ]  # fmt: skip
-    return Table([f"model ({pair_name(hard.classes)})", "validation (95% CI)",
-                  "held-out (95% CI)", "official test (95% CI)"], rows)  # fmt: skip
-
-
-def _networks_lead(results: Results) -> str:
-    net = results.network
-    return (f"Every network this report trains on {pair_name(net.classes)}, side by side (single "
-            "runs with their 95% intervals, the seeds as mean ± sample sd). They differ in the "
-            "rows they train on, the program and the seed, and the atlas's network in its "
-            "schedule (Q5.1's: at most "
-            f"{plural(net.epochs_max, 'epoch')}, patience {net.patience}), as each row says. The "
-            "first row is this run's answer to Q5.1; the seeds' row shows how much a network with "
-            "these settings varies by chance alone.")  # fmt: skip
-
-
-def _networks_table(results: Results) -> Table:
-    """Q5.1's network, the same on logistic regression's rows, the seeds and the atlas's network:
-    the several numbers a reader meets for "the network on this pair", each with what it is."""
-    net, compared, hard = results.network, results.comparison, results.hard_pair
-    trained_on = "- (trained on these rows)"
-    rows = [
-        [f"Q5.1's network (the assignment's, {count(net.training_rows)} rows)",
-         f"Keras, seed {net.seed}", interval(net.val_accuracy, net.n_val), trained_on,
-         interval(net.official_test_accuracy, net.n_official_test)],
-        [f"the same on logistic regression's {count(hard.n_train)} rows (Q4.3)",
-         f"Keras, seed {net.seed}", interval(compared.fair_network_val_accuracy, hard.n_val),
-         interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
-         interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
-        [f"the same settings over {len(compared.seeds)} seeds ({count(net.training_rows)} rows)",
-         f"fashionlab's JAX trainer, seeds {', '.join(map(str, compared.seeds))}",
-         mean_sd_text(compared.seed_val_accuracies), trained_on,
-         mean_sd_text(compared.seed_official_test_accuracies)],
-    ]  # fmt: skip
-    extras = results.extras
-    same = networks_pair(extras, net.classes) if extras is not None else None
-    if extras is not None and same is not None and same.nn_val_accuracy is not None:
-        settings = extras.atlas_network
-        rows.append([f"the atlas's network (at most {plural(settings['epochs'], 'epoch')}, patience "
-                     f"{settings['patience']}, {count(net.training_rows)} rows)",
-                     f"fashionlab's JAX trainer, seed {settings['seed']}",
-                     interval(same.nn_val_accuracy, same.n_val), trained_on, "not measured"])  # fmt: skip
-    return Table(["network", "program", "validation", "held-out", "official test"], rows)
-
-
-def _same_count_note(results: Results) -> list[str]:
-    """A word where the table's two cells for the network on the same rows read alike, which
-    looks like a copied number (2,163 of 2,400 right on each, at the first run)."""
-    hard, compared = results.hard_pair, results.comparison
-    val, heldout = compared.fair_network_val_accuracy, compared.fair_network_heldout_accuracy
-    wrong = error_count(val, hard.n_val)
-    if hard.n_val != hard.n_heldout or wrong != error_count(heldout, hard.n_heldout):
-        return []
-    right = hard.n_val - wrong
-    return [f"In the table below, the network on the same {count(hard.n_train)} rows gets "
-            f"{count(right)} of {count(hard.n_val)} right on the validation rows and on the "
-            "held-out rows alike: the same count on two different sets of images."]  # fmt: skip
-
-
 def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
     found: dict[str, list[tuple[str, str]]] = {"q1_2": [
         ("pca_variance", "Cumulative share of variance against principal components."),
         ("tsne_all", f"t-SNE map (openTSNE, settings in Q1.2) of "
-         f"{answers.mapped_images(results.data, results.embedding.points)}, all ten classes."),
+         f"{answers_maps.mapped_images(results.data, results.embedding.points)}, all ten classes."),
     ]}  # fmt: skip
     for key, run in zip(("q2", "q3"), results.logreg, strict=False):
         found[key] = [
@@ -181,20 +81,25 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     for key, (title, question) in answers.QUESTIONS.items():
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
-            section.table = _comparison_table(results)
-            section.paragraphs = [*section.paragraphs, *_same_count_note(results)]
+            section.table = comparison_table(results)
+            section.paragraphs = [*section.paragraphs, *same_count_note(results)]
         if key == "q5_1":
-            section.table = _networks_table(results)
-            section.paragraphs = [*section.paragraphs, _networks_lead(results)]
+            section.table = networks_table(results)
+            section.paragraphs = [*section.paragraphs, networks_lead(results)]
             section.code = results.network.summary
         sections.append(section)
     sections.append(maths_section())
     if results.extras is not None:
         sections.extend(sections_extras.sections(results, interactive_html))
+    return sections + _appendix(results)
+
+
+def _appendix(results: Results) -> list[Section]:
+    """The run's configuration, the time of each stage and the library versions."""
     config_rows = [[k, json.dumps(v, default=str)] for k, v in results.config.items()]
-    sections.append(
+    sections = [
         Section("configuration", "Configuration", table=Table(["setting", "value"], config_rows))
-    )
+    ]
     stages = [[k, f"{v:.2f} s"] for k, v in results.timings.get("stages", {}).items()]
     trained = [f"{k} {v:.2f} s" for k, v in results.timings.get("models", {}).items()]
     notes = []

@@ -13,7 +13,7 @@ from ..artifacts import Artifacts
 from ..config import CLASS_NAMES
 from ..results import AtlasPair, Results
 from ..storage import slug
-from . import figures, heatmaps, plots
+from . import curves, figures, heatmaps, plots
 from .format import pair_name
 
 FigureMaker = Callable[[], Figure]
@@ -55,9 +55,9 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     makers = exploration(results.embedding.points, artifacts, pairs)  # type: ignore[arg-type]
     for run in results.logreg:
         makers[f"logreg_{slug(run.classes)}"] = partial(
-            plots.learning_curves, run.history, title=pair_name(run.classes)
+            curves.learning_curves, run.history, title=pair_name(run.classes)
         )
-    makers["logreg_both"] = lambda: plots.logreg_runs(
+    makers["logreg_both"] = lambda: curves.logreg_runs(
         {pair_name(r.classes): r.history for r in results.logreg}
     )
     for classes in pairs:
@@ -66,10 +66,10 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
             makers[f"rate_grid_{slug(classes)}"] = partial(heatmaps.lr_steps_grid, rows, classes)
     net = results.network
     curve = (net.history, net.best_epoch, pair_name(net.classes))
-    makers["nn_loss"] = partial(plots.plot_losses, *curve)
-    makers["nn_accuracy"] = partial(plots.plot_accuracies, *curve)
+    makers["nn_loss"] = partial(curves.plot_losses, *curve)
+    makers["nn_accuracy"] = partial(curves.plot_accuracies, *curve)
     compared = results.comparison
-    makers["nn_seeds"] = partial(plots.seed_spread, {
+    makers["nn_seeds"] = partial(curves.seed_spread, {
         "official test": (compared.seed_official_test_accuracies, net.official_test_accuracy,
                           prediction_interval(compared.seed_official_test_accuracies)),
         "validation": (compared.seed_val_accuracies, net.val_accuracy,

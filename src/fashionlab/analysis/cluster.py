@@ -1,0 +1,85 @@
+"""A Dask client for fashionlab's tasks: to a ``LocalCluster`` that fashionlab starts (``workers``
+processes), or to a scheduler the user started with ``dask scheduler`` (``scheduler``), watched for
+workers lost on the way (``lost``). Dask is imported inside the functions."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import UsageError
+from . import local, lost, remote
+
+log = logging.getLogger(__name__)
+
+SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
+
+
+
+def check_cluster(workers: int | None, scheduler: str | None) -> None:
+    """Validate the two ways to get a cluster; errors name the flag and echo the value."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or workers < 1):  # fmt: skip
+        raise UsageError(f"argument --workers: must be an integer >= 1, got {workers!r}")
+    if scheduler is not None:
+        if workers is not None:
+            raise UsageError(f"argument --workers: not used with --scheduler {scheduler!r} (the "
+                             "running cluster has its own workers); give one of them")  # fmt: skip
+        scheme, _, location = scheduler.partition("://")
+        if scheme not in SCHEMES or not location.strip():
+            raise UsageError(f"argument --scheduler: must be an address such as "
+                             f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}")  # fmt: skip
+
+
+@contextlib.contextmanager
+def connect(workers: int | None = None, scheduler: str | None = None,
+            timeout: float = 30.0) -> Iterator[Any]:  # fmt: skip
+    """A ``distributed.Client``: to ``scheduler`` if given, else to a new ``LocalCluster``.
+
+    On leaving (also on Ctrl-C) the client is closed, and so is the cluster if this started it.
+    """
+    check_cluster(workers, scheduler)
+    Client = _import_client()  # noqa: N806 (a class)
+    cluster = None
+    if scheduler is not None:
+        try:
+            remote.check(scheduler, timeout)
+            client = Client(scheduler, timeout=timeout)
+        except UsageError:  # something other than a scheduler answers there: said in full
+            raise
+        except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
+            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
+                             "address, and that `dask scheduler` runs there") from None  # fmt: skip
+    else:
+        cluster = local.start(workers or local.default_workers())
+        try:
+            client = Client(cluster)
+        except BaseException:
+            cluster.close()
+            raise
+    log.info("dask client %s", client)
+    with lost.reconnection_quiet(client):  # until closed: closing cancels a reconnection
+        try:
+            client.subscribe_topic(lost.TOPIC, lost.Watch(client, scheduler))
+            yield client
+        finally:
+            with contextlib.suppress(Exception):
+                client.unsubscribe_topic(lost.TOPIC)  # else closing sends an event to a closed one
+            with contextlib.suppress(Exception):
+                client.close()
+            if cluster is not None:
+                with contextlib.suppress(Exception):
+                    cluster.close()
+
+
+def _import_client() -> Any:
+    """``distributed.Client``. Importing Dask reads its configuration files (``~/.config/dask``,
+    ``$DASK_CONFIG``, which the README has users write): a broken one is one line, not a traceback."""
+    try:
+        from distributed import Client
+    except ValueError as exc:  # Dask's, for a file that does not parse or is not a mapping
+        raise UsageError(f"Dask's configuration cannot be read ({exc}); fix or remove that file "
+                         "(Dask reads ~/.config/dask, /etc/dask and $DASK_CONFIG)") from None  # fmt: skip
+    return Client

@@ -1,0 +1,105 @@
+"""What fashionlab wrote: the manifest of each folder it writes, read back and checked.
+
+``fashionlab-manifest.json`` lists each file fashionlab wrote in a folder, with its SHA-256, and
+the kind of output the folder holds. An entry it does not list, or a listed file changed since, is
+a user's; so is a staging folder unless what it holds proves it fashionlab's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from .storage import MANIFEST_LIMIT, digest, read_plain
+
+MANIFEST = "fashionlab-manifest.json"
+STAGE_MARK = ".fashionlab-stage"  # the first file of every staging folder, gone before the swap
+STAGE_PREFIX = ".fashionlab-stage."
+_STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
+# What reading a missing, damaged or hand-made manifest raises (nested too deeply: RecursionError)
+UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+
+
+def is_our_stage(folder: Path, entry: Path) -> bool:
+    """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
+    built) or a whole report that fashionlab wrote (the old one, swapped out)."""
+    named = entry.parent == folder and _STAGE.fullmatch(entry.name) is not None
+    if not named or entry.is_symlink() or not entry.is_dir():
+        return False
+    if (entry / STAGE_MARK).is_file():
+        return True
+    return (entry / MANIFEST).is_file() and foreign_entry(entry) is None
+
+
+def _manifest(folder: Path) -> Any:
+    """``folder``'s manifest, parsed; one of ``UNREADABLE`` if it cannot be read (a link is
+    followed)."""
+    return json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+
+
+def listed_files(folder: Path) -> dict[str, str]:
+    """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
+    listed = _manifest(folder)["files"]
+    if not isinstance(listed, dict):
+        raise TypeError(f"{MANIFEST} lists no files")
+    for name in listed:  # a hand-made manifest must not reach outside the folder
+        if not name or Path(name).is_absolute() or ".." in Path(name).parts:
+            raise ValueError(f"{MANIFEST} lists {name!r}, which is not a name inside the folder")
+    return listed
+
+
+def foreign_entry(folder: Path) -> str | None:
+    """The first entry of ``folder`` that fashionlab did not write; None if it is all ours."""
+    entries = sorted(p for p in folder.iterdir() if not is_our_stage(folder, p))
+    if not entries:
+        return None
+    try:
+        listed = listed_files(folder)
+    except UNREADABLE:
+        manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
+        return f"{MANIFEST} (unreadable)" if manifest in entries else entries[0].name
+    folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
+    for entry in entries:
+        if entry.is_dir() and not entry.is_symlink():
+            for below in [entry, *sorted(entry.rglob("*"))]:
+                name = str(below.relative_to(folder))
+                if below.is_dir() and not below.is_symlink():
+                    if name not in folders:  # a folder that holds none of the listed files
+                        return f"{name}/"
+                elif name not in listed:
+                    return name
+            continue
+        name = entry.name
+        if name == MANIFEST and not entry.is_symlink():
+            continue
+        if name not in listed or entry.is_symlink():
+            return name
+    for name, expected in listed.items():
+        file = folder / name
+        if file.exists() and (file.is_symlink() or not file.is_file()):
+            return name  # a folder, a pipe or a link where fashionlab wrote a file
+        if file.exists() and digest(file.read_bytes()) != expected:
+            return f"{name} (changed since fashionlab wrote it)"
+    return None
+
+
+def written_by(folder: Path) -> str | None:
+    """The kind of output ``folder``'s manifest says it holds (``outdir.KINDS``, or a kind this version
+    does not know); None without a readable manifest. A report's, an explore's or a sweep's own
+    file decides over what the manifest says (and names the kind of a manifest from before kinds
+    were recorded); otherwise it is the manifest's kind, else figures."""
+    try:
+        manifest = _manifest(folder)
+        kind, listed = manifest.get("kind"), manifest["files"]
+    except UNREADABLE:
+        return None
+    for name, shown in (("results.json", "report"), ("embedding.csv", "explore"),
+                        ("sweep.csv", "sweep")):  # fmt: skip
+        if name in listed:
+            return shown
+    if kind is None:
+        return "figures"
+    return kind if isinstance(kind, str) else repr(kind)
