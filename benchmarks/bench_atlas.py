@@ -80,8 +80,10 @@ def main() -> None:
             ratio = statistics.median(values) / statistics.median(times["reference"])
             print(f"{name} against the reference: {ratio:.2f}x its time")
     peak = peak_gflops()
-    print(f"{len(pairs)} pairs, {epochs} network-epochs, {flops / 1e12:.2f} TFLOP of training; "
-          f"peak matrix multiply {peak:.0f} GFLOP/s on {os.cpu_count()} cores")  # fmt: skip
+    print(
+        f"{len(pairs)} pairs, {epochs} network-epochs, {flops / 1e12:.2f} TFLOP of training; "
+        f"peak matrix multiply {peak:.0f} GFLOP/s on {os.cpu_count()} cores"
+    )
     for label in labels.values():
         rate = flops / statistics.median(times[label]) / 1e9
         print(f"{label}: {rate:.1f} GFLOP/s over the whole atlas, {rate / peak:.0%} of the peak")

@@ -56,9 +56,15 @@ def time_batched(X: np.ndarray, y: np.ndarray, epochs: int, patience: int, repea
     """The first call (compiles) and the median of ``repeats`` more."""
 
     def run() -> list[batched.NetworkFit]:
-        return batched.fit_many(X[:, :TRAIN_ROWS], y[:, :TRAIN_ROWS], X[:, TRAIN_ROWS:],
-                                y[:, TRAIN_ROWS:], seeds=[0] * len(X), epochs=epochs,
-                                patience=patience)  # fmt: skip
+        return batched.fit_many(
+            X[:, :TRAIN_ROWS],
+            y[:, :TRAIN_ROWS],
+            X[:, TRAIN_ROWS:],
+            y[:, TRAIN_ROWS:],
+            seeds=[0] * len(X),
+            epochs=epochs,
+            patience=patience,
+        )
 
     started = time.perf_counter()
     fits = run()
@@ -70,11 +76,14 @@ def time_batched(X: np.ndarray, y: np.ndarray, epochs: int, patience: int, repea
     median = statistics.median(times[1:]) if repeats else times[0]
     flops = training_flops(fits, TRAIN_ROWS, X.shape[1] - TRAIN_ROWS)
     return {
-        "first_seconds": times[0], "median_seconds": median, "seconds": times[1:],
-        "epochs_run": [fit.epochs_run for fit in fits], "gflop": flops / 1e9,
+        "first_seconds": times[0],
+        "median_seconds": median,
+        "seconds": times[1:],
+        "epochs_run": [fit.epochs_run for fit in fits],
+        "gflop": flops / 1e9,
         "gflop_per_second": flops / 1e9 / median,
         "val_accuracy": [fit.history["val_accuracy"][fit.best_epoch - 1] for fit in fits],
-    }  # fmt: skip
+    }
 
 
 def keras_pairs(X: np.ndarray, y: np.ndarray, epochs: int, patience: int, count: int) -> dict:
@@ -84,14 +93,19 @@ def keras_pairs(X: np.ndarray, y: np.ndarray, epochs: int, patience: int, count:
     accuracies, seconds, epochs_run = [], [], []
     for index in range(count):
         started = time.perf_counter()
-        run, _ = neural.fit(X[index], y[index][:, None], epochs=epochs, patience=patience,
-                            batch_size=64, seed=0)  # fmt: skip
+        run, _ = neural.fit(
+            X[index], y[index][:, None], epochs=epochs, patience=patience, batch_size=64, seed=0
+        )
         seconds.append(time.perf_counter() - started)
         accuracies.append(run.val_accuracy)
         epochs_run.append(run.epochs_run)
     total = sum(seconds) * len(PAIRS) / count
-    return {"val_accuracy": accuracies, "seconds": seconds, "epochs_run": epochs_run,
-            "seconds_for_45": total}  # fmt: skip
+    return {
+        "val_accuracy": accuracies,
+        "seconds": seconds,
+        "epochs_run": epochs_run,
+        "seconds_for_45": total,
+    }
 
 
 def compare(ours: list[float], keras: list[float], n_val: int) -> dict:
@@ -99,8 +113,12 @@ def compare(ours: list[float], keras: list[float], n_val: int) -> dict:
     a, b = np.asarray(ours[: len(keras)]), np.asarray(keras)
     p = (a + b) / 2
     within = np.abs(a - b) <= 2 * np.sqrt(np.maximum(p * (1 - p), 1 / n_val) / n_val)
-    return {"pairs": len(b), "mean_abs_difference": float(np.mean(np.abs(a - b))),
-            "max_abs_difference": float(np.max(np.abs(a - b))), "within_2_se": int(within.sum())}  # fmt: skip
+    return {
+        "pairs": len(b),
+        "mean_abs_difference": float(np.mean(np.abs(a - b))),
+        "max_abs_difference": float(np.max(np.abs(a - b))),
+        "within_2_se": int(within.sum()),
+    }
 
 
 def main() -> None:
@@ -119,13 +137,17 @@ def main() -> None:
         keras = keras_pairs(X, y, epochs, patience, args.keras_pairs) if args.keras_pairs else {}
         agreement = compare(ours["val_accuracy"], keras["val_accuracy"], n_val) if keras else {}
         results[name] = {"batched": ours, "keras": keras, "agreement": agreement}
-        print(f"{name} (cap {epochs}, patience {patience}): batched first call "
-              f"{ours['first_seconds']:.1f} s, median {ours['median_seconds']:.1f} s of "
-              f"{ours['seconds']}, {sum(ours['epochs_run'])} network-epochs, {ours['gflop']:.0f} "
-              f"GFLOP = {ours['gflop_per_second']:.1f} GFLOP/s")  # fmt: skip
+        print(
+            f"{name} (cap {epochs}, patience {patience}): batched first call "
+            f"{ours['first_seconds']:.1f} s, median {ours['median_seconds']:.1f} s of "
+            f"{ours['seconds']}, {sum(ours['epochs_run'])} network-epochs, {ours['gflop']:.0f} "
+            f"GFLOP = {ours['gflop_per_second']:.1f} GFLOP/s"
+        )
         if keras:
-            print(f"  keras: {sum(keras['seconds']):.1f} s for {len(keras['seconds'])} pairs "
-                  f"(~{keras['seconds_for_45']:.0f} s for 45); agreement {agreement}")  # fmt: skip
+            print(
+                f"  keras: {sum(keras['seconds']):.1f} s for {len(keras['seconds'])} pairs "
+                f"(~{keras['seconds_for_45']:.0f} s for 45); agreement {agreement}"
+            )
     results["load_average_after"] = os.getloadavg()
     if args.json:
         with open(args.json, "w") as handle:

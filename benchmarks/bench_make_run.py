@@ -36,9 +36,13 @@ def full_run(src: str | None) -> tuple[float, float, dict]:
         report = Path(scratch) / "report"
         started = time.perf_counter()
         last_stage = started
-        with subprocess.Popen([sys.executable, "-m", "fashionlab", "run", "--out", str(report)],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              text=True) as process:  # fmt: skip
+        with subprocess.Popen(
+            [sys.executable, "-m", "fashionlab", "run", "--out", str(report)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process:
             assert process.stderr is not None
             for line in process.stderr:  # the progress lines, timed as they come
                 found = STAGE_DONE.match(line.rstrip())
@@ -64,15 +68,19 @@ def main() -> None:
             times[name].append(seconds)
             tails[name].append(after)
             stages = ", ".join(f"{k} {v:.1f} s" for k, v in timings.get("stages", {}).items())
-            print(f"{name:>10}: {seconds:.1f} s ({stages}; after the stages {after:.1f} s)",
-                  flush=True)  # fmt: skip
+            print(
+                f"{name:>10}: {seconds:.1f} s ({stages}; after the stages {after:.1f} s)",
+                flush=True,
+            )
     ours, theirs = (statistics.median(times[name]) for name in ("fashionlab", "reference"))
     print(
         f"median: fashionlab {ours:.1f} s, reference {theirs:.1f} s: {ours / theirs:.2f}x its time"
     )
     ours, theirs = (statistics.median(tails[name]) for name in ("fashionlab", "reference"))
-    print(f"after the stages (figures, pages, notebook), median: fashionlab {ours:.1f} s, "
-          f"reference {theirs:.1f} s")  # fmt: skip
+    print(
+        f"after the stages (figures, pages, notebook), median: fashionlab {ours:.1f} s, "
+        f"reference {theirs:.1f} s"
+    )
 
 
 if __name__ == "__main__":

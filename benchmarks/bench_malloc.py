@@ -36,8 +36,15 @@ def network() -> float:
     y, y_val = rng.random((3, 9_600)) > 0.5, rng.random((3, 2_400)) > 0.5
 
     def fit() -> None:
-        batched.fit_many(X, y.astype(np.float32), X_val, y_val.astype(np.float32),
-                         seeds=[0, 1, 2], epochs=5, patience=10)  # fmt: skip
+        batched.fit_many(
+            X,
+            y.astype(np.float32),
+            X_val,
+            y_val.astype(np.float32),
+            seeds=[0, 1, 2],
+            epochs=5,
+            patience=10,
+        )
 
     fit()  # compiles
     times = []
@@ -64,8 +71,13 @@ WORKLOADS = {"network": network, "convergence": convergence}
 def child_seconds(workload: str, dask_setting: bool) -> float:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
     env |= {"OPENBLAS_NUM_THREADS": "1", **(DASK_SETTING if dask_setting else {})}
-    done = subprocess.run([sys.executable, __file__, "--child", workload], env=env, check=True,
-                          capture_output=True, text=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", workload],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(done.stdout.split()[-1])
 
 
@@ -84,9 +96,11 @@ def main() -> None:
             for dask_setting in (False, True):
                 times[dask_setting].append(child_seconds(workload, dask_setting))
         without, with_ = statistics.median(times[False]), statistics.median(times[True])
-        print(f"{workload}: without {without:.2f} s {times[False]}, "
-              f"with MALLOC_TRIM_THRESHOLD_=65536 {with_:.2f} s {times[True]}, "
-              f"ratio {with_ / without:.2f}x")  # fmt: skip
+        print(
+            f"{workload}: without {without:.2f} s {times[False]}, "
+            f"with MALLOC_TRIM_THRESHOLD_=65536 {with_:.2f} s {times[True]}, "
+            f"ratio {with_ / without:.2f}x"
+        )
 
 
 if __name__ == "__main__":

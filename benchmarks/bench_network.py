@@ -25,8 +25,9 @@ print(json.dumps({"seconds": seconds, "epochs": found.epochs_run, "val": found.v
 
 def measure(backend: str) -> dict[str, float]:
     env = {**os.environ, "KERAS_BACKEND": backend}
-    out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True,
-                         check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -34,9 +35,11 @@ def main() -> None:
     backends = ["jax"] + (["tensorflow"] if importlib.util.find_spec("tensorflow") else [])
     for backend in backends:
         result = measure(backend)
-        print(f"{backend:<11} {result['seconds']:6.2f} s for {result['epochs']} epochs = "
-              f"{result['seconds'] / result['epochs']:.3f} s/epoch; val {result['val']:.4f}, "
-              f"official test {result['test']:.4f}")  # fmt: skip
+        print(
+            f"{backend:<11} {result['seconds']:6.2f} s for {result['epochs']} epochs = "
+            f"{result['seconds'] / result['epochs']:.3f} s/epoch; val {result['val']:.4f}, "
+            f"official test {result['test']:.4f}"
+        )
     if len(backends) == 1:
         print("TensorFlow is not installed: only JAX was timed (TensorFlow is not a dependency)")
 

@@ -88,22 +88,35 @@ def main(rounds: int = int(os.environ.get("ROUNDS", "3"))) -> None:
         with tempfile.TemporaryDirectory() as scratch:
             env = {**os.environ, "XDG_CACHE_HOME": str(Path(scratch) / "cache")}
             report = Path(scratch) / "report"
-            run = [sys.executable, "-m", "fashionlab", "run", "--no-extras", "--no-notebook",
-                   "--out", str(report)]  # fmt: skip
+            run = [
+                sys.executable,
+                "-m",
+                "fashionlab",
+                "run",
+                "--no-extras",
+                "--no-notebook",
+                "--out",
+                str(report),
+            ]
             seconds, out = timed([sys.executable, "-c", REFERENCE], {**env, "PWD": str(root)})
             reference.append(seconds)
             stages = json.loads(out.strip().splitlines()[-1])
-            print(f"round {round_}: reference {seconds:5.1f} s  (" + ", ".join(
-                f"{k} {v:.1f} s" for k, v in stages.items()) + ")")  # fmt: skip
+            print(
+                f"round {round_}: reference {seconds:5.1f} s  ("
+                + ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+                + ")"
+            )
             for name, times in (("cold", cold), ("cached", cached)):
                 seconds, _ = timed(run, env)
                 times.append(seconds)
                 timings = json.loads((report / "results.json").read_text())["timings"]
                 print(f"         {name:<9} {seconds:5.1f} s  ({_stages(timings)})")
     median = statistics.median(reference)
-    print(f"median of {rounds}: reference {median:.1f} s; "
-          f"cold {statistics.median(cold):.1f} s = {statistics.median(cold) / median:.2f}x, "
-          f"cached {statistics.median(cached):.1f} s = {statistics.median(cached) / median:.2f}x")  # fmt: skip
+    print(
+        f"median of {rounds}: reference {median:.1f} s; "
+        f"cold {statistics.median(cold):.1f} s = {statistics.median(cold) / median:.2f}x, "
+        f"cached {statistics.median(cached):.1f} s = {statistics.median(cached) / median:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,13 @@ def assignment_task_seconds(repeats: int) -> float:
     """Median time of one assignment-sized task (100 steps) in this process, one BLAS thread."""
     from threadpoolctl import threadpool_limits
 
-    settings: dict[str, Any] = {"data_dir": DATA_DIR, "verify": True, "classes": ("Pullover", "Coat"),
-                "learning_rate": 0.05, "steps": 100}  # fmt: skip
+    settings: dict[str, Any] = {
+        "data_dir": DATA_DIR,
+        "verify": True,
+        "classes": ("Pullover", "Coat"),
+        "learning_rate": 0.05,
+        "steps": 100,
+    }
     times = []
     with threadpool_limits(1):
         for seed in range(repeats):

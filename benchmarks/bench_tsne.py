@@ -45,8 +45,10 @@ def main() -> None:
     sk_q = embedding.neighbour_agreement(theirs, labels)
     print(f"scikit-learn TSNE : {sk_s:6.1f} s   10-NN agreement {sk_q:.4f}")
     print(f"fashionlab        : {ours_s:6.1f} s   10-NN agreement {ours_q:.4f}")
-    print(f"speed-up {sk_s / ours_s:.2f}x, agreement difference {ours_q - sk_q:+.4f} "
-          f"(medians of {args.repeats})")  # fmt: skip
+    print(
+        f"speed-up {sk_s / ours_s:.2f}x, agreement difference {ours_q - sk_q:+.4f} "
+        f"(medians of {args.repeats})"
+    )
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     figures.save(

@@ -18,9 +18,16 @@ from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models import softmax
 
 SETTINGS = [  # (learning rate, batch size, epochs): the nine rows of docs/extras.md
-    (0.5, 128, 30), (0.2, 128, 30), (1.0, 256, 30), (0.5, 64, 20), (0.2, 128, 60),
-    (0.3, 128, 50), (0.1, 64, 50), (0.2, 64, 40), (0.1, 32, 30),
-]  # fmt: skip
+    (0.5, 128, 30),
+    (0.2, 128, 30),
+    (1.0, 256, 30),
+    (0.5, 64, 20),
+    (0.2, 128, 60),
+    (0.3, 128, 50),
+    (0.1, 64, 50),
+    (0.2, 64, 40),
+    (0.1, 32, 30),
+]
 
 
 def main() -> None:
@@ -29,15 +36,19 @@ def main() -> None:
     cut = len(X) - int(len(X) * VALIDATION_SHARE)  # Keras's validation_split keeps the last rows
     rows = []
     for rate, batch, epochs in SETTINGS:
-        fitted = softmax.fit_softmax(X[:cut], labels[:cut], learning_rate=rate,
-                                     batch_size=batch, epochs=epochs, seed=0)  # fmt: skip
+        fitted = softmax.fit_softmax(
+            X[:cut], labels[:cut], learning_rate=rate, batch_size=batch, epochs=epochs, seed=0
+        )
         right = softmax.predict(fitted.theta, X[cut:]) == labels[cut:]
-        rows.append((float(np.mean(right)), (rate, batch, epochs), fitted.train_accuracies[-1],
-                     right))  # fmt: skip
+        rows.append(
+            (float(np.mean(right)), (rate, batch, epochs), fitted.train_accuracies[-1], right)
+        )
     rows.sort(key=lambda row: row[0], reverse=True)
     best = rows[0][3]
-    print(f"Trained on {cut:,} images, validated on {len(X) - cut:,}; McNemar's exact test of each "
-          "setting against the best, on the same validation images.\n")  # fmt: skip
+    print(
+        f"Trained on {cut:,} images, validated on {len(X) - cut:,}; McNemar's exact test of each "
+        "setting against the best, on the same validation images.\n"
+    )
     print(
         "| learning rate | batch | epochs | train acc. | validation acc. | McNemar p against the best |"
     )

@@ -36,8 +36,15 @@ LOGGED_CLI = (
     "sys.exit(cli.program())\n"
 )
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; .ci/run installs it
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +87,20 @@ def _matplotlib_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     test's new cache, the list could take over 5 s on a busy machine, and matplotlib then prints
     "building the font cache" on stderr, where the CLI's tests expect their own lines only."""
     folder = tmp_path_factory.mktemp("matplotlib")
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], check=True,
-                   env={**os.environ, "MPLCONFIGDIR": str(folder)})  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", "import matplotlib.font_manager"],
+        check=True,
+        env={**os.environ, "MPLCONFIGDIR": str(folder)},
+    )
     return folder
 
 
 @pytest.fixture(autouse=True)
-def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
-                    _matplotlib_config: Path):  # fmt: skip
+def _isolated_cache(
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    _matplotlib_config: Path,
+):
     """Never touch the user's cache or follow their $FASHIONLAB_DATA during tests."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("MPLCONFIGDIR", str(_matplotlib_config))
@@ -148,8 +161,12 @@ class Study:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _study(request: pytest.FixtureRequest, study_cache: Path, _matplotlib_config: Path,
-           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Study | None]:  # fmt: skip
+def _study(
+    request: pytest.FixtureRequest,
+    study_cache: Path,
+    _matplotlib_config: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Study | None]:
     """Starts ``report``'s run as the session begins, where a selected test reads it and the real
     data is there (``report`` says why not); stops it if the session ends first."""
     if not any(map(_reads_report, request.session.items)) or not _has_real_data():
@@ -157,14 +174,29 @@ def _study(request: pytest.FixtureRequest, study_cache: Path, _matplotlib_config
         return
     out = tmp_path_factory.mktemp("study") / "report"
     env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
-    env.update(XDG_CACHE_HOME=str(study_cache), MPLCONFIGDIR=str(_matplotlib_config),
-               KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")))  # fmt: skip
+    env.update(
+        XDG_CACHE_HOME=str(study_cache),
+        MPLCONFIGDIR=str(_matplotlib_config),
+        KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")),
+    )
     stderr = out.parent / "stderr.txt"
     with stderr.open("w") as sink:
         process = subprocess.Popen(
-            [sys.executable, "-c", LOGGED_CLI, "run", "--out", str(out), "--data-dir", str(REAL_DATA)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=sink, env=env,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-c",
+                LOGGED_CLI,
+                "run",
+                "--out",
+                str(out),
+                "--data-dir",
+                str(REAL_DATA),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            env=env,
+        )
     yield Study(process, out, stderr)
     if process.poll() is None:  # the session stopped before a test read the report
         process.terminate()  # its Ctrl-C path: the Dask workers it started stop too

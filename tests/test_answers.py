@@ -31,7 +31,7 @@ from fashionlab.results import (
     Results,
     from_json,
     to_json,
-)  # fmt: skip
+)
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # a field name in braces: a string a missing f prefix left unfilled ("At step {below}" reached the
@@ -40,36 +40,78 @@ PLACEHOLDER = re.compile(r"\{[a-z_][a-z_0-9.]*(\[[^\]]*\])?(![rsa])?(:[^}]*)?\}"
 
 
 def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float) -> LogregResult:
-    history = {"train_loss": [0.69, 0.5], "train_accuracy": [0.5, val], "val_loss": [0.69, 0.4],
-               "val_accuracy": [0.5, val]}  # fmt: skip
+    history = {
+        "train_loss": [0.69, 0.5],
+        "train_accuracy": [0.5, val],
+        "val_loss": [0.69, 0.4],
+        "val_accuracy": [0.5, val],
+    }
     return LogregResult(
-        classes=classes, learning_rate=0.05, steps=100, shuffle_seed=42, n_train=7200, n_val=2400,
-        n_heldout=2400, n_official_test=2000, mixing=mixing, diverged_at_step=None,
-        train_accuracy=val, train_loss=0.4, val_accuracy=val, val_loss=0.4, heldout_accuracy=val,
-        official_test_accuracy=round(val * 2000) / 2000, initial_val_accuracy=0.5, steps_to_95=10, steps_to_99=20,
+        classes=classes,
+        learning_rate=0.05,
+        steps=100,
+        shuffle_seed=42,
+        n_train=7200,
+        n_val=2400,
+        n_heldout=2400,
+        n_official_test=2000,
+        mixing=mixing,
+        diverged_at_step=None,
+        train_accuracy=val,
+        train_loss=0.4,
+        val_accuracy=val,
+        val_loss=0.4,
+        heldout_accuracy=val,
+        official_test_accuracy=round(val * 2000) / 2000,
+        initial_val_accuracy=0.5,
+        steps_to_95=10,
+        steps_to_99=20,
         history=history,
-        converged=Converged(steps=300, steps_run=350, max_steps=1000, patience=50, tol=1e-4, val_accuracy=converged,
-                            heldout_accuracy=converged,
-                            official_test_accuracy=round(converged * 2000) / 2000),
-    )  # fmt: skip
+        converged=Converged(
+            steps=300,
+            steps_run=350,
+            max_steps=1000,
+            patience=50,
+            tol=1e-4,
+            val_accuracy=converged,
+            heldout_accuracy=converged,
+            official_test_accuracy=round(converged * 2000) / 2000,
+        ),
+    )
 
 
 def findings(**measured: object) -> Findings:
     """A smooth start (a step below 2/L, nothing rising or zig-zagging), with ``measured`` over it."""
     smooth: dict[str, object] = {
-        "step_exceeds_limit": False, "step_ratio": 0.62, "loss_rises": False,
-        "rise_from_step": None, "rise_to_step": None, "rise_from_loss": None, "rise_to_loss": None,
-        "oscillates_along_top_direction": False, "alternating_steps": 0,
-        "oscillation_period": None, "oscillation_grows": False, "oscillation_peak_step": None,
-        "first_amplification": 0.5, "predicted_amplification": 0.5,
-        "curvature_below_limit_step": None, "top_direction_is_mean_image": False,
+        "step_exceeds_limit": False,
+        "step_ratio": 0.62,
+        "loss_rises": False,
+        "rise_from_step": None,
+        "rise_to_step": None,
+        "rise_from_loss": None,
+        "rise_to_loss": None,
+        "oscillates_along_top_direction": False,
+        "alternating_steps": 0,
+        "oscillation_period": None,
+        "oscillation_grows": False,
+        "oscillation_peak_step": None,
+        "first_amplification": 0.5,
+        "predicted_amplification": 0.5,
+        "curvature_below_limit_step": None,
+        "top_direction_is_mean_image": False,
         "top_direction_cosine": 0.5,
-        "accuracy_zigzags": False, "zigzag_from_step": None, "zigzag_to_step": None,
-        "zigzag_low": None, "zigzag_high": None, "largest_accuracy_drop": 0.0,
-        "prediction_swing": 0.1, "prediction_swing_step": 14, "lambda_max": 710_000.0,
+        "accuracy_zigzags": False,
+        "zigzag_from_step": None,
+        "zigzag_to_step": None,
+        "zigzag_low": None,
+        "zigzag_high": None,
+        "largest_accuracy_drop": 0.0,
+        "prediction_swing": 0.1,
+        "prediction_swing_step": 14,
+        "lambda_max": 710_000.0,
         "lipschitz": 24.7,
         "stable_step_limit": 0.0808,
-    }  # fmt: skip
+    }
     return Findings(**{**smooth, **measured})  # type: ignore[arg-type]
 
 
@@ -78,46 +120,110 @@ def first_right(right: int, n: int) -> str:
     return as_bits([True] * right + [False] * (n - right))
 
 
-def make_results(*, agreement: float = 0.8, easy_mixing: float = 0.005, hard_mixing: float = 0.2,
-                 easy_val: float = 0.99875, hard_val: float = 0.8229166666666666,
-                 hard_converged: float = 0.87375, network_p: float = 1e-20, only_network: int = 300,
-                 only_logreg: int = 100) -> Results:  # fmt: skip
-    data = DataSummary(sources={}, train_shape_before=[60000, 28, 28], test_shape_before=[10000, 28, 28],
-                       train_shape_after=[60000, 784], test_shape_after=[10000, 784],
-                       pixel_min_before=0, pixel_max_before=255, pixel_min_after=0.0,
-                       pixel_max_after=1.0, dtype_before="uint8", dtype_after="float64",
-                       first_image_class="Ankle boot", frame_columns=786)  # fmt: skip
-    embedded = EmbeddingSummary(dimensions_before=784, components=50, kept_variance=0.8, points=10000,
-                                map_dimensions=2, neighbours=10, folds=5,
-                                neighbour_agreement=agreement, tsne_settings={})  # fmt: skip
-    history = {"loss": [0.5, 0.3, 0.2, 0.1], "accuracy": [0.8, 0.85, 0.9, 0.95],
-               "val_loss": [0.4, 0.3, 0.31, 0.32], "val_accuracy": [0.8, 0.9, 0.9, 0.9]}  # fmt: skip
+def make_results(
+    *,
+    agreement: float = 0.8,
+    easy_mixing: float = 0.005,
+    hard_mixing: float = 0.2,
+    easy_val: float = 0.99875,
+    hard_val: float = 0.8229166666666666,
+    hard_converged: float = 0.87375,
+    network_p: float = 1e-20,
+    only_network: int = 300,
+    only_logreg: int = 100,
+) -> Results:
+    data = DataSummary(
+        sources={},
+        train_shape_before=[60000, 28, 28],
+        test_shape_before=[10000, 28, 28],
+        train_shape_after=[60000, 784],
+        test_shape_after=[10000, 784],
+        pixel_min_before=0,
+        pixel_max_before=255,
+        pixel_min_after=0.0,
+        pixel_max_after=1.0,
+        dtype_before="uint8",
+        dtype_after="float64",
+        first_image_class="Ankle boot",
+        frame_columns=786,
+    )
+    embedded = EmbeddingSummary(
+        dimensions_before=784,
+        components=50,
+        kept_variance=0.8,
+        points=10000,
+        map_dimensions=2,
+        neighbours=10,
+        folds=5,
+        neighbour_agreement=agreement,
+        tsne_settings={},
+    )
+    history = {
+        "loss": [0.5, 0.3, 0.2, 0.1],
+        "accuracy": [0.8, 0.85, 0.9, 0.95],
+        "val_loss": [0.4, 0.3, 0.31, 0.32],
+        "val_accuracy": [0.8, 0.9, 0.9, 0.9],
+    }
     network = NetworkResult(
-        classes=("Pullover", "Coat"), training_rows=9600, heldout_note="", hidden_units=100,
-        activation="relu", optimizer="adam", learning_rate=0.001, batch_size=64, epochs_max=60,
-        patience=8, seed=0, n_parameters=78601, epochs_run=4, best_epoch=2, val_accuracy=0.91,
-        val_loss=0.3, heldout_accuracy=None, official_test_accuracy=0.89, n_val=2400,
-        n_official_test=2000, steps_to_95=2, steps_to_99=2, history=history, summary="",
-    )  # fmt: skip
-    tests = [McNemar(rows, 2000, only_network, only_logreg, network_p)
-             for rows in ("official test", "validation", "held-out")]  # fmt: skip
+        classes=("Pullover", "Coat"),
+        training_rows=9600,
+        heldout_note="",
+        hidden_units=100,
+        activation="relu",
+        optimizer="adam",
+        learning_rate=0.001,
+        batch_size=64,
+        epochs_max=60,
+        patience=8,
+        seed=0,
+        n_parameters=78601,
+        epochs_run=4,
+        best_epoch=2,
+        val_accuracy=0.91,
+        val_loss=0.3,
+        heldout_accuracy=None,
+        official_test_accuracy=0.89,
+        n_val=2400,
+        n_official_test=2000,
+        steps_to_95=2,
+        steps_to_99=2,
+        history=history,
+        summary="",
+    )
+    tests = [
+        McNemar(rows, 2000, only_network, only_logreg, network_p)
+        for rows in ("official test", "validation", "held-out")
+    ]
     right = round(hard_val * 2400)  # the 100 steps' final weights score as the loop logged
     bits = {"validation": first_right(right, 2400), "held-out": first_right(right, 2400)}
     compared = Comparison(
-        classes=("Pullover", "Coat"), logreg_correct=bits, network_correct=bits,
-        fair_network_correct=bits, fair_network_val_accuracy=0.9, fair_network_heldout_accuracy=0.9,
-        fair_network_official_test_accuracy=0.88, fair_network_best_epoch=3, tests=tests,
+        classes=("Pullover", "Coat"),
+        logreg_correct=bits,
+        network_correct=bits,
+        fair_network_correct=bits,
+        fair_network_val_accuracy=0.9,
+        fair_network_heldout_accuracy=0.9,
+        fair_network_official_test_accuracy=0.88,
+        fair_network_best_epoch=3,
+        tests=tests,
         converged_logreg_correct={"held-out": first_right(round(hard_converged * 2400), 2400)},
         converged_test=McNemar("held-out", 2400, only_network, only_logreg, network_p),
-        seeds=[0, 1, 2], seed_val_accuracies=[0.91, 0.9, 0.905],
+        seeds=[0, 1, 2],
+        seed_val_accuracies=[0.91, 0.9, 0.905],
         seed_official_test_accuracies=[0.89, 0.88, 0.885],
-    )  # fmt: skip
+    )
     return Results(
-        config={"title": "t"}, data=data, embedding=embedded,
-        logreg=[logreg(("Trouser", "Ankle boot"), easy_val, easy_mixing, 1.0),
-                logreg(("Pullover", "Coat"), hard_val, hard_mixing, hard_converged)],
-        network=network, comparison=compared, versions={},
-    )  # fmt: skip
+        config={"title": "t"},
+        data=data,
+        embedding=embedded,
+        logreg=[
+            logreg(("Trouser", "Ankle boot"), easy_val, easy_mixing, 1.0),
+            logreg(("Pullover", "Coat"), hard_val, hard_mixing, hard_converged),
+        ],
+        network=network,
+        comparison=compared,
+        versions={},
+    )
 
 
 def text(results: Results, key: str) -> str:
@@ -136,13 +242,17 @@ def test_classes_stay_together_only_with_a_high_agreement(agreement: float, stay
     assert ("images of a class mostly stay together" in said) is stays
 
 
-@pytest.mark.parametrize("mixing, words, verdict", [
-    (0.005, "two separate islands", "do very well"), (0.0099, "two separate islands", "do very well"),
-    (0.01, "thin border", "do well, but not perfectly"),
-    (0.0499, "thin border", "do well, but not perfectly"),
-    (0.05, "overlap heavily", "get a noticeable share of images wrong"),
-    (0.4, "thoroughly mixed", "get a noticeable share of images wrong"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "mixing, words, verdict",
+    [
+        (0.005, "two separate islands", "do very well"),
+        (0.0099, "two separate islands", "do very well"),
+        (0.01, "thin border", "do well, but not perfectly"),
+        (0.0499, "thin border", "do well, but not perfectly"),
+        (0.05, "overlap heavily", "get a noticeable share of images wrong"),
+        (0.4, "thoroughly mixed", "get a noticeable share of images wrong"),
+    ],
+)
 def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict: str) -> None:
     paragraphs = answers.compose(make_results(easy_mixing=mixing))["q2"]
     assert paragraphs[0] == (
@@ -153,21 +263,44 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict:
     assert "(a forecast: the map is not a linear view of the pixels)" in said  # every branch
 
 
-@pytest.mark.parametrize("val, train, said", [
-    ([0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99], 0.995, "because after 7 steps it gets almost "
-     "all of its own training rows right (99.50%); validation accuracy stayed at 99% of its "
-     "final value or more from step 2 of 7 on."),
-    ([0.5, 0.995, 0.999, 0.999, 0.999, 0.999, 0.99], 0.99, "from step 2 of 7 on"),  # above: >= 99%
-    ([0.5, 0.6, 0.7, 0.8, 0.9, 0.979, 0.99], 0.99, "from step 7 of 7 on"),  # 0.979 < 0.9801
-    ([0.5, 0.99, 0.5, 0.5, 0.5, 0.985, 0.99], 0.99, "from step 6 of 7 on"),  # not step 2
-    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.81, "because after 7 steps it gets only 81.00% of "
-     "its own training rows right: it underfits;"),
-    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.995, "because after 7 steps it gets almost all of "
-     "its own training rows right (99.50%), and fewer of the validation rows: part of the gap is "
-     "overfitting;"),
-    ([0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8], 0.9, "gets only 90.00% of its own training rows right, "
-     "and fewer of the validation rows: part of the gap is overfitting;"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "val, train, said",
+    [
+        (
+            [0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99],
+            0.995,
+            "because after 7 steps it gets almost "
+            "all of its own training rows right (99.50%); validation accuracy stayed at 99% of its "
+            "final value or more from step 2 of 7 on.",
+        ),
+        (
+            [0.5, 0.995, 0.999, 0.999, 0.999, 0.999, 0.99],
+            0.99,
+            "from step 2 of 7 on",
+        ),  # above: >= 99%
+        ([0.5, 0.6, 0.7, 0.8, 0.9, 0.979, 0.99], 0.99, "from step 7 of 7 on"),  # 0.979 < 0.9801
+        ([0.5, 0.99, 0.5, 0.5, 0.5, 0.985, 0.99], 0.99, "from step 6 of 7 on"),  # not step 2
+        (
+            [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
+            0.81,
+            "because after 7 steps it gets only 81.00% of "
+            "its own training rows right: it underfits;",
+        ),
+        (
+            [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
+            0.995,
+            "because after 7 steps it gets almost all of "
+            "its own training rows right (99.50%), and fewer of the validation rows: part of the gap is "
+            "overfitting;",
+        ),
+        (
+            [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
+            0.9,
+            "gets only 90.00% of its own training rows right, "
+            "and fewer of the validation rows: part of the gap is overfitting;",
+        ),
+    ],
+)
 def test_the_short_observation_says_only_what_was_measured(val, train, said) -> None:
     """The commits' review: "essentially done", "nearly linearly separable" and "within 1%" could
     be false (a run above its final value, an overfit one, one that never learns)."""
@@ -178,17 +311,29 @@ def test_the_short_observation_says_only_what_was_measured(val, train, said) -> 
     assert answers_short.observation(run).endswith(" on.")
 
 
-@pytest.mark.parametrize("converged, words", [
-    (0.87375, "122 held-out images more; on the 2,400 held-out rows, 122 are right only for longer "
-              "training and 0 only for the 100 steps (McNemar's exact test, p < 0.001), so the 100 "
-              "steps stop short of what longer training gives"),  # 2,097 against 1,975 right
-    (0.8250, "5 held-out images more; on the 2,400 held-out rows, 5 are right only for longer "
-             "training and 0 only for the 100 steps (McNemar's exact test, p = 0.062), so the "
-             "difference could be chance"),  # p = 2 / 2**5
-    (0.8125, "25 held-out images fewer; on the 2,400 held-out rows, 0 are right only for longer "
-             "training and 25 only for the 100 steps (McNemar's exact test, p < 0.001), so longer "
-             "training does worse"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "converged, words",
+    [
+        (
+            0.87375,
+            "122 held-out images more; on the 2,400 held-out rows, 122 are right only for longer "
+            "training and 0 only for the 100 steps (McNemar's exact test, p < 0.001), so the 100 "
+            "steps stop short of what longer training gives",
+        ),  # 2,097 against 1,975 right
+        (
+            0.8250,
+            "5 held-out images more; on the 2,400 held-out rows, 5 are right only for longer "
+            "training and 0 only for the 100 steps (McNemar's exact test, p = 0.062), so the "
+            "difference could be chance",
+        ),  # p = 2 / 2**5
+        (
+            0.8125,
+            "25 held-out images fewer; on the 2,400 held-out rows, 0 are right only for longer "
+            "training and 25 only for the 100 steps (McNemar's exact test, p < 0.001), so longer "
+            "training does worse",
+        ),
+    ],
+)
 def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words: str) -> None:
     results = make_results(hard_converged=converged)
     assert results.logreg[1].converged is not None
@@ -201,15 +346,27 @@ def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words:
     assert "starting from 50.00% validation accuracy with all weights at zero" in said
 
 
-@pytest.mark.parametrize("converged, words", [
-    (0.87375, "122 held-out images more (untested: per-image scores are kept for the network's "
-              "pair only), so the 100 steps stop short"),
-    (0.8250, "5 held-out images more, too few for McNemar's exact test to call significant "
-             "whatever the images (p ≥ 0.0625)"),
-    (0.8229166666666666, "the same number of held-out images, so longer training adds nothing"),
-    (0.8125, "25 held-out images fewer (untested: per-image scores are kept for the network's "
-             "pair only), so longer training does not help"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "converged, words",
+    [
+        (
+            0.87375,
+            "122 held-out images more (untested: per-image scores are kept for the network's "
+            "pair only), so the 100 steps stop short",
+        ),
+        (
+            0.8250,
+            "5 held-out images more, too few for McNemar's exact test to call significant "
+            "whatever the images (p ≥ 0.0625)",
+        ),
+        (0.8229166666666666, "the same number of held-out images, so longer training adds nothing"),
+        (
+            0.8125,
+            "25 held-out images fewer (untested: per-image scores are kept for the network's "
+            "pair only), so longer training does not help",
+        ),
+    ],
+)
 def test_longer_training_without_per_image_scores_says_what_its_count_allows(
     converged: float, words: str
 ) -> None:
@@ -223,25 +380,41 @@ def test_the_final_weights_validation_score_is_given_where_it_differs_from_the_l
     held-out rows are scored with the final weights."""
     results = make_results()
     # each with its 95 % Wilson interval (scipy's binomtest(k, n).proportion_ci("wilson"))
-    logged = ("it reached 82.29% training and 82.29% (80.7%–83.8%) validation accuracy at the "
-              "loop's last log (step 100, taken before the last update); its final weights get ")  # fmt: skip
+    logged = (
+        "it reached 82.29% training and 82.29% (80.7%–83.8%) validation accuracy at the "
+        "loop's last log (step 100, taken before the last update); its final weights get "
+    )
     assert logged + "82.29% (80.7%–83.8%) held-out accuracy." in text(results, "q4_2")
     results.comparison.logreg_correct["validation"] = first_right(1976, 2400)
     said = text(results, "q4_2")
     assert logged + "82.33% (80.8%–83.8%) validation and 82.29% (80.7%–83.8%) held-out" in said
     easy = text(results, "q4_1")  # no per-row scores kept for this pair
-    assert ("(step 100, taken before the last update); its final weights get 99.88% (99.6%–99.96%) "
-            "held-out") in easy  # fmt: skip
+    assert (
+        "(step 100, taken before the last update); its final weights get 99.88% (99.6%–99.96%) "
+        "held-out"
+    ) in easy
 
 
-@pytest.mark.parametrize("train, words", [
-    (7186 / 7200, "a hyperplane separates these classes almost perfectly. The model gets 99.81% of its "
-             "7,200 training rows right (14 errors)"),
-    (5980 / 7200, "gets only 83.06% of its own 7,200 training rows right, about as many as of the "
-             "validation rows: it does not overfit, and with so few of its own rows right it underfits"),
-    (0.95, "gets only 95.00% of its own 7,200 training rows right, against 82.29% of the "
-           "validation rows, so part of the gap is overfitting"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "train, words",
+    [
+        (
+            7186 / 7200,
+            "a hyperplane separates these classes almost perfectly. The model gets 99.81% of its "
+            "7,200 training rows right (14 errors)",
+        ),
+        (
+            5980 / 7200,
+            "gets only 83.06% of its own 7,200 training rows right, about as many as of the "
+            "validation rows: it does not overfit, and with so few of its own rows right it underfits",
+        ),
+        (
+            0.95,
+            "gets only 95.00% of its own 7,200 training rows right, against 82.29% of the "
+            "validation rows, so part of the gap is overfitting",
+        ),
+    ],
+)
 def test_the_why_starts_from_what_the_training_rows_show(train: float, words: str) -> None:
     results = make_results()
     results.logreg[1].train_accuracy = train
@@ -250,12 +423,15 @@ def test_the_why_starts_from_what_the_training_rows_show(train: float, words: st
     assert ("no straight boundary separates them" in said) is (train < answers_short.FITS_ITS_ROWS)
 
 
-@pytest.mark.parametrize("easy_right, hard_right, alike", [
-    (2397, 2394, True),  # 3 images apart: p = 0.51
-    (2397, 2388, False),  # within half a point, yet p = 0.035 (the third review)
-    (2012, 2000, True),  # half a point apart at 83 %: p = 0.67
-    (2397, 1975, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "easy_right, hard_right, alike",
+    [
+        (2397, 2394, True),  # 3 images apart: p = 0.51
+        (2397, 2388, False),  # within half a point, yet p = 0.035 (the third review)
+        (2012, 2000, True),  # half a point apart at 83 %: p = 0.67
+        (2397, 1975, False),
+    ],
+)
 def test_runs_are_alike_unless_the_test_tells_them_apart(easy_right, hard_right, alike) -> None:
     said = text(make_results(easy_val=easy_right / 2400, hard_val=hard_right / 2400), "q4_3")
     assert said.startswith("They are alike") is alike
@@ -273,15 +449,23 @@ def test_the_gap_between_the_pairs_is_tested(hard_right: int) -> None:
     p = stats.fisher_exact([[2397, 3], [hard_right, 2400 - hard_right]]).pvalue
     shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
     verdict = "a significant difference" if p < 0.05 else "not a significant difference"
-    assert (f"(2,397 and {hard_right:,} right of 2,400 images each; Fisher's exact test of two "
-            f"independent sets of images: {verdict}, {shown})") in said  # fmt: skip
+    assert (
+        f"(2,397 and {hard_right:,} right of 2,400 images each; Fisher's exact test of two "
+        f"independent sets of images: {verdict}, {shown})"
+    ) in said
 
 
-@pytest.mark.parametrize("points, mapped", [
-    (10_000, "t-SNE then maps the first 10,000 training images to 2 dimensions"),
-    (65_000, "t-SNE then maps all 60,000 training images and the first 5,000 test images "
-             "(projected with the training images' standardisation and PCA) to 2 dimensions"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "points, mapped",
+    [
+        (10_000, "t-SNE then maps the first 10,000 training images to 2 dimensions"),
+        (
+            65_000,
+            "t-SNE then maps all 60,000 training images and the first 5,000 test images "
+            "(projected with the training images' standardisation and PCA) to 2 dimensions",
+        ),
+    ],
+)
 def test_the_pca_is_fitted_on_the_training_images_whatever_the_map_holds(
     points: int, mapped: str
 ) -> None:
@@ -314,10 +498,14 @@ def test_pairs_that_share_a_class_are_not_called_independent() -> None:
     )
 
 
-@pytest.mark.parametrize("p, network, logreg_only, verdict", [
-    (1e-20, 300, 100, "significantly better"), (0.2, 120, 100, "not distinguishable"),
-    (0.001, 100, 300, "significantly worse"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "p, network, logreg_only, verdict",
+    [
+        (1e-20, 300, 100, "significantly better"),
+        (0.2, 120, 100, "not distinguishable"),
+        (0.001, 100, 300, "significantly worse"),
+    ],
+)
 def test_beats_only_with_a_significant_test(
     p: float, network: int, logreg_only: int, verdict: str
 ) -> None:
@@ -366,8 +554,9 @@ def test_the_glossary_defines_the_three_accuracies() -> None:
 
 def test_results_round_trip_through_json() -> None:
     results = make_results()
-    results.logreg[1].dynamics = findings(step_exceeds_limit=True, loss_rises=True,
-                                          rise_from_step=8, rise_to_step=14)  # fmt: skip
+    results.logreg[1].dynamics = findings(
+        step_exceeds_limit=True, loss_rises=True, rise_from_step=8, rise_to_step=14
+    )
     again = from_json(Results, json.loads(json.dumps(to_json(results))))
     assert to_json(again) == to_json(results)
     assert again.logreg[1].dynamics == results.logreg[1].dynamics  # a typed record, not a dict
@@ -401,31 +590,43 @@ def test_made_up_results_validate_against_the_schema() -> None:
     jsonschema.validate(to_json(make_results()), json.loads(schema.text()))
 
 
-@pytest.mark.parametrize("keras, words", [
-    (0.8990, "scores higher on the official test images than every one of these seeds (89.90% "
-             "against at most 89.00%). Of 4 runs that differ only by chance, each has a 1-in-4 "
-             "chance of being the highest; its settings were chosen for their validation accuracy at "
-             "this seed, which favours a run that also scores high on the test images (over the 3 "
-             "seeds, validation and official test accuracy correlate at r = 1.00, a rough figure "
-             "from 3 points); and these seeds come from another program. So this does not show "
-             "that one program trains a better network, and the seeds' mean, 88.50%, is the "
-             "better estimate of what these settings reach in that program."),
-    (0.8990, "How sure are these figures? The seeds' mean official test accuracy, 88.50%, is good "
-             "to about 1.51 points either way (a normal 95% interval for the mean, from the seeds' "
-             "spread and the test images' sampling error together). A 95% t prediction interval "
-             "for one more seed's official test accuracy in that program, assuming the seeds' "
-             "accuracies spread roughly normally, is 86.02% to 90.98%, and the Keras run is inside "
-             "it. The seeds share one split and the same 2,000 test images, so this spread is "
-             "training randomness only (initial weights and batch order); the test images' own "
-             "sampling error, a standard error of about 0.71 points at this accuracy, comes on "
-             "top: together, one more seed's accuracy on new images like these has a standard "
-             "deviation of about 0.92 points (the seeds' sd widened by √(1 + 1/k), as in the "
-             "prediction interval, with that standard error)."),
-    (0.9200, "Keras run is outside it"),
-    (0.8850, "falls within"),
-    (0.8700, "scores lower on the official test images than every one of these seeds (87.00% "
-             "against at least 88.00%)"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "keras, words",
+    [
+        (
+            0.8990,
+            "scores higher on the official test images than every one of these seeds (89.90% "
+            "against at most 89.00%). Of 4 runs that differ only by chance, each has a 1-in-4 "
+            "chance of being the highest; its settings were chosen for their validation accuracy at "
+            "this seed, which favours a run that also scores high on the test images (over the 3 "
+            "seeds, validation and official test accuracy correlate at r = 1.00, a rough figure "
+            "from 3 points); and these seeds come from another program. So this does not show "
+            "that one program trains a better network, and the seeds' mean, 88.50%, is the "
+            "better estimate of what these settings reach in that program.",
+        ),
+        (
+            0.8990,
+            "How sure are these figures? The seeds' mean official test accuracy, 88.50%, is good "
+            "to about 1.51 points either way (a normal 95% interval for the mean, from the seeds' "
+            "spread and the test images' sampling error together). A 95% t prediction interval "
+            "for one more seed's official test accuracy in that program, assuming the seeds' "
+            "accuracies spread roughly normally, is 86.02% to 90.98%, and the Keras run is inside "
+            "it. The seeds share one split and the same 2,000 test images, so this spread is "
+            "training randomness only (initial weights and batch order); the test images' own "
+            "sampling error, a standard error of about 0.71 points at this accuracy, comes on "
+            "top: together, one more seed's accuracy on new images like these has a standard "
+            "deviation of about 0.92 points (the seeds' sd widened by √(1 + 1/k), as in the "
+            "prediction interval, with that standard error).",
+        ),
+        (0.9200, "Keras run is outside it"),
+        (0.8850, "falls within"),
+        (
+            0.8700,
+            "scores lower on the official test images than every one of these seeds (87.00% "
+            "against at least 88.00%)",
+        ),
+    ],
+)
 def test_the_keras_run_is_placed_in_the_seeds_spread(keras: float, words: str) -> None:
     results = make_results()  # seeds' official test accuracies 0.88 to 0.89
     results.network.official_test_accuracy = keras
@@ -452,11 +653,17 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
     assert f"has a standard deviation of about {one_more:.2f} points" in said
 
 
-@pytest.mark.parametrize("doc, header, tried", [
-    ("network.md", "| setting", config.NN_SETTINGS_TRIED),
-    ("extras.md", "| learning rate | batch | epochs | train acc. | test acc.",
-     config.SOFTMAX_SETTINGS_TRIED),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "doc, header, tried",
+    [
+        ("network.md", "| setting", config.NN_SETTINGS_TRIED),
+        (
+            "extras.md",
+            "| learning rate | batch | epochs | train acc. | test acc.",
+            config.SOFTMAX_SETTINGS_TRIED,
+        ),
+    ],
+)
 def test_the_settings_tried_are_the_rows_of_their_docs_table(doc, header, tried) -> None:
     """The report says how many settings the network's (Q5.1) and softmax regression's were
     chosen among: the rows of the table in docs that chose them."""
@@ -466,11 +673,14 @@ def test_the_settings_tried_are_the_rows_of_their_docs_table(doc, header, tried)
     assert len(rows) == tried
 
 
-@pytest.mark.parametrize("only_network, only_logreg, words", [
-    (120, 40, "so the network's advantage is not only a matter of longer training"),
-    (40, 120, "so trained long enough, logistic regression does better than this network"),
-    (60, 55, "so these rows cannot tell the network from logistic regression trained longer"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "only_network, only_logreg, words",
+    [
+        (120, 40, "so the network's advantage is not only a matter of longer training"),
+        (40, 120, "so trained long enough, logistic regression does better than this network"),
+        (60, 55, "so these rows cannot tell the network from logistic regression trained longer"),
+    ],
+)
 def test_the_why_follows_the_test_against_converged_logistic_regression(
     only_network: int, only_logreg: int, words: str
 ) -> None:
@@ -503,62 +713,98 @@ def test_the_validation_test_is_not_introduced_twice() -> None:
 
 
 def grid_row(rate: float, steps: int, right: int | None) -> RateRow:
-    return RateRow(classes=("Pullover", "Coat"), learning_rate=rate, steps=steps,
-                   val_accuracy=None if right is None else right / 2400,
-                   diverged_at_step=None if right is not None else 3)  # fmt: skip
+    return RateRow(
+        classes=("Pullover", "Coat"),
+        learning_rate=rate,
+        steps=steps,
+        val_accuracy=None if right is None else right / 2400,
+        diverged_at_step=None if right is not None else 3,
+    )
 
 
-@pytest.mark.parametrize("cells, words", [
-    ([(0.05, 100, 1975), (0.1, 100, 2000), (0.2, 50, 1990)],
-     "the best cell of the grid is learning rate 0.1 for 100 steps, at 83.33% (81.8%–84.8%), "
-     "against 82.29% (80.7%–83.8%) at the assignment's setting (25 validation images more, not "
-     "tested, as the grid keeps no per-image scores, and picked on those same rows"),
-    ([(0.05, 100, 1975), (0.1, 100, 2000), (0.2, 50, 2000)],
-     "2 cells of the grid tie for the best; the one with the fewest steps is learning rate 0.2 for "
-     "50 steps, at 83.33% (81.8%–84.8%), against 82.29% (80.7%–83.8%) at the assignment's setting "
-     "(25 validation images more"),
-    ([(0.05, 100, 1975), (0.1, 100, 1975)],
-     "2 cells of the grid tie for the best; the one with the fewest steps is learning rate 0.05 "
-     "for 100 steps, at 82.29% (80.7%–83.8%), and the assignment's setting is among them."),
-    ([(0.05, 100, 1975), (0.1, 100, 1980)],  # a lead of 5: p >= 2 / 2**5 whatever the images
-     "against 82.29% (80.7%–83.8%) at the assignment's setting (5 validation images more: too few "
-     "for McNemar's exact test to call significant whatever the images, and picked on those same "
-     "rows)."),
-    ([(0.05, 100, 1975), (0.1, 100, 1981)],
-     "(6 validation images more, not tested, as the grid keeps no per-image scores, and picked on "
-     "those same rows, so the lead is optimistic)."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "cells, words",
+    [
+        (
+            [(0.05, 100, 1975), (0.1, 100, 2000), (0.2, 50, 1990)],
+            "the best cell of the grid is learning rate 0.1 for 100 steps, at 83.33% (81.8%–84.8%), "
+            "against 82.29% (80.7%–83.8%) at the assignment's setting (25 validation images more, not "
+            "tested, as the grid keeps no per-image scores, and picked on those same rows",
+        ),
+        (
+            [(0.05, 100, 1975), (0.1, 100, 2000), (0.2, 50, 2000)],
+            "2 cells of the grid tie for the best; the one with the fewest steps is learning rate 0.2 for "
+            "50 steps, at 83.33% (81.8%–84.8%), against 82.29% (80.7%–83.8%) at the assignment's setting "
+            "(25 validation images more",
+        ),
+        (
+            [(0.05, 100, 1975), (0.1, 100, 1975)],
+            "2 cells of the grid tie for the best; the one with the fewest steps is learning rate 0.05 "
+            "for 100 steps, at 82.29% (80.7%–83.8%), and the assignment's setting is among them.",
+        ),
+        (
+            [(0.05, 100, 1975), (0.1, 100, 1980)],  # a lead of 5: p >= 2 / 2**5 whatever the images
+            "against 82.29% (80.7%–83.8%) at the assignment's setting (5 validation images more: too few "
+            "for McNemar's exact test to call significant whatever the images, and picked on those same "
+            "rows).",
+        ),
+        (
+            [(0.05, 100, 1975), (0.1, 100, 1981)],
+            "(6 validation images more, not tested, as the grid keeps no per-image scores, and picked on "
+            "those same rows, so the lead is optimistic).",
+        ),
+    ],
+)
 def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str) -> None:
     results = make_results()
     results.rate_grid = [grid_row(*cell) for cell in cells]
     assert words in text(results, "q4_3")
     rates = sorted({rate for rate, _, _ in cells})
     steps = sorted({step for _, step, _ in cells})
-    introduced = (f"The same loop also ran on a grid of {len(rates)} learning rates "
-                  f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
-                  f"({', '.join(map(str, steps))}), on each pair")  # fmt: skip
+    introduced = (
+        f"The same loop also ran on a grid of {len(rates)} learning rates "
+        f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
+        f"({', '.join(map(str, steps))}), on each pair"
+    )
     assert text(results, "q4_3").index(introduced) < text(results, "q4_3").index(words)
 
 
-@pytest.mark.parametrize("swing, said", [
-    (0.87, "so the model flips between predicting mostly one class and mostly the other (the share "
-           "of training rows predicted as Coat moving by 87 points from step 13 to step 14)."),
-    (0.5, "flips between predicting mostly one class"),
-    (0.49, "so the predictions shift towards one class and back (the share of training rows "
-           "predicted as Coat moving by 49 points from step 13 to step 14)."),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "swing, said",
+    [
+        (
+            0.87,
+            "so the model flips between predicting mostly one class and mostly the other (the share "
+            "of training rows predicted as Coat moving by 87 points from step 13 to step 14).",
+        ),
+        (0.5, "flips between predicting mostly one class"),
+        (
+            0.49,
+            "so the predictions shift towards one class and back (the share of training rows "
+            "predicted as Coat moving by 49 points from step 13 to step 14).",
+        ),
+    ],
+)
 def test_the_top_direction_is_said_with_its_cosine_and_the_swing_it_causes(swing, said) -> None:
     """A student's reading: "almost exactly the mean image" and "flips between predicting mostly
     one class and mostly the other" printed no number; the flip is now said past half the rows."""
     results = make_results()
-    results.logreg[1].dynamics = findings(step_exceeds_limit=True, step_ratio=1.19,
-                                          top_direction_is_mean_image=True,
-                                          top_direction_cosine=0.9987, prediction_swing=swing)  # fmt: skip
+    results.logreg[1].dynamics = findings(
+        step_exceeds_limit=True,
+        step_ratio=1.19,
+        top_direction_is_mean_image=True,
+        top_direction_cosine=0.9987,
+        prediction_swing=swing,
+    )
     text_q4_2 = text(results, "q4_2")
     assert "the two have a cosine similarity of 0.9987, where 1 is the same direction)" in text_q4_2
-    results.logreg[1].dynamics = findings(step_exceeds_limit=True, step_ratio=1.19,
-                                          top_direction_is_mean_image=True,
-                                          top_direction_cosine=0.99996, prediction_swing=swing)  # fmt: skip
+    results.logreg[1].dynamics = findings(
+        step_exceeds_limit=True,
+        step_ratio=1.19,
+        top_direction_is_mean_image=True,
+        top_direction_cosine=0.99996,
+        prediction_swing=swing,
+    )
     assert "a cosine similarity of > 0.9999, where" in text(results, "q4_2")  # not "1.0000"
     assert said in text_q4_2
 
@@ -567,23 +813,45 @@ def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there()
     results = make_results()
     easy, hard = results.logreg
     easy.steps_to_95, easy.steps_to_99, hard.steps_to_95, hard.steps_to_99 = 2, 2, 34, 73
-    easy.dynamics = findings(stable_step_limit=0.0808, step_ratio=0.62, lipschitz=24.7,
-                             step_exceeds_limit=False)  # fmt: skip
-    hard.dynamics = findings(stable_step_limit=0.0421, step_ratio=1.19, lipschitz=47.5,
-                             step_exceeds_limit=True, top_direction_is_mean_image=True,
-                             loss_rises=False, accuracy_zigzags=True, zigzag_from_step=3,
-                             zigzag_to_step=40, zigzag_low=1234 / 2400, zigzag_high=1888 / 2400,
-                             curvature_below_limit_step=None)  # fmt: skip
+    easy.dynamics = findings(
+        stable_step_limit=0.0808, step_ratio=0.62, lipschitz=24.7, step_exceeds_limit=False
+    )
+    hard.dynamics = findings(
+        stable_step_limit=0.0421,
+        step_ratio=1.19,
+        lipschitz=47.5,
+        step_exceeds_limit=True,
+        top_direction_is_mean_image=True,
+        loss_rises=False,
+        accuracy_zigzags=True,
+        zigzag_from_step=3,
+        zigzag_to_step=40,
+        zigzag_low=1234 / 2400,
+        zigzag_high=1888 / 2400,
+        curvature_below_limit_step=None,
+    )
     # steps 1-8: up to 68.71% at step 3, down to 51.42% at step 5, back above 68.71% at step 7
-    hard.history["val_accuracy"] = [1186 / 2400, 0.6, 1649 / 2400, 0.6, 1234 / 2400, 0.66,
-                                    0.7, 0.8229166666666666]  # fmt: skip
+    hard.history["val_accuracy"] = [
+        1186 / 2400,
+        0.6,
+        1649 / 2400,
+        0.6,
+        1234 / 2400,
+        0.66,
+        0.7,
+        0.8229166666666666,
+    ]
     said = text(results, "q4_3")
-    assert ("Validation accuracy first reached 95% of its final value at step 2 for Trouser vs Ankle boot "
-            "(94.88%) and at step 34 for Pullover vs Coat (78.18%); 99% at steps 2 and 73.") in said  # fmt: skip
-    assert ("For Trouser vs Ankle boot the step is 0.6 times 2/L (the step size below which the "
-            "loss is sure to fall at every step), and its loss falls smoothly. For Pullover vs Coat "
-            "the step is 1.2 times 2/L: its validation accuracy zig-zags, from 68.71% at step 3 "
-            "down to 51.42% at step 5 (Q4.2).") in said  # fmt: skip
+    assert (
+        "Validation accuracy first reached 95% of its final value at step 2 for Trouser vs Ankle boot "
+        "(94.88%) and at step 34 for Pullover vs Coat (78.18%); 99% at steps 2 and 73."
+    ) in said
+    assert (
+        "For Trouser vs Ankle boot the step is 0.6 times 2/L (the step size below which the "
+        "loss is sure to fall at every step), and its loss falls smoothly. For Pullover vs Coat "
+        "the step is 1.2 times 2/L: its validation accuracy zig-zags, from 68.71% at step 3 "
+        "down to 51.42% at step 5 (Q4.2)."
+    ) in said
     assert "rising overall" not in said  # it hid the fall
 
 
@@ -607,12 +875,23 @@ def test_how_long_says_when_accuracy_first_reaches_and_when_it_stays() -> None:
     assert "Measured from its start" not in text(results, "q4_2")
 
 
-@pytest.mark.parametrize("only_network, only_logreg, words", [
-    (125, 52, "On Pullover vs Coat a boundary that bends does better than the hyperplane logistic "
-              "regression found"),
-    (60, 55, "is not distinguishable from logistic regression on the same rows (Q5.1): these rows "
-             "do not show that the pair needs a boundary other than a hyperplane"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "only_network, only_logreg, words",
+    [
+        (
+            125,
+            52,
+            "On Pullover vs Coat a boundary that bends does better than the hyperplane logistic "
+            "regression found",
+        ),
+        (
+            60,
+            55,
+            "is not distinguishable from logistic regression on the same rows (Q5.1): these rows "
+            "do not show that the pair needs a boundary other than a hyperplane",
+        ),
+    ],
+)
 def test_a_bent_boundary_is_claimed_only_with_a_significant_test(
     only_network: int, only_logreg: int, words: str
 ) -> None:
@@ -637,19 +916,34 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
 ) -> None:
     results = make_results()
     results.logreg[1].dynamics = findings(
-        stable_step_limit=0.0421, step_ratio=1.19, lipschitz=47.5,
-        step_exceeds_limit=True, top_direction_is_mean_image=True, loss_rises=True,
-        rise_from_step=8, rise_from_loss=0.629, rise_to_step=rise_to,
-        rise_to_loss=0.675, accuracy_zigzags=True, curvature_below_limit_step=11,
-        zigzag_from_step=3, zigzag_to_step=zigzag_to, zigzag_low=0.51,
+        stable_step_limit=0.0421,
+        step_ratio=1.19,
+        lipschitz=47.5,
+        step_exceeds_limit=True,
+        top_direction_is_mean_image=True,
+        loss_rises=True,
+        rise_from_step=8,
+        rise_from_loss=0.629,
+        rise_to_step=rise_to,
+        rise_to_loss=0.675,
+        accuracy_zigzags=True,
+        curvature_below_limit_step=11,
+        zigzag_from_step=3,
+        zigzag_to_step=zigzag_to,
+        zigzag_low=0.51,
         zigzag_high=0.79,
-    )  # fmt: skip
+    )
     said = text(results, "q4_2")
     settles = answers.compose(results)["q4_2"][-1]  # a paragraph of its own (the instructor's)
     assert settles.startswith("When it settles: ") and "first falls below 2/0.05 = 40, " in settles
     assert "At step 11 the loss's sharpest curvature, measured at the weights" in settles
-    assert not PLACEHOLDER.search(" ".join(p for s in report.build_sections(results)
-                                           for p in [*s.paragraphs, *dict(s.figures).values()]))  # fmt: skip
+    assert not PLACEHOLDER.search(
+        " ".join(
+            p
+            for s in report.build_sections(results)
+            for p in [*s.paragraphs, *dict(s.figures).values()]
+        )
+    )
     assert "the training loss falls at every step" not in settles  # [0.69, 0.5]: no rise to end
     results.logreg[1].history["train_loss"] = [0.69, 0.6, 0.65, 0.62, 0.63, 0.5, 0.4]
     settles = answers.compose(results)["q4_2"][-1]
@@ -672,9 +966,15 @@ def test_past_the_steps_analysed_the_zig_zag_is_followed_in_the_log() -> None:
     going on to step 61; a fall of one image is not counted (2,400 rows: 1/2400 a step)."""
     results = make_results()
     run = results.logreg[1]
-    run.dynamics = findings(step_exceeds_limit=True, step_ratio=1.19, accuracy_zigzags=True,
-                            zigzag_from_step=3, zigzag_to_step=40, zigzag_low=0.5,
-                            zigzag_high=0.8)  # fmt: skip
+    run.dynamics = findings(
+        step_exceeds_limit=True,
+        step_ratio=1.19,
+        accuracy_zigzags=True,
+        zigzag_from_step=3,
+        zigzag_to_step=40,
+        zigzag_low=0.5,
+        zigzag_high=0.8,
+    )
     rising = [0.5 + k / 2400 for k in range(100)]  # one more image right at each step
     for fall_at, words in ((61, "from step 60 to step 61, of 100"), (None, "never falls")):
         path = list(rising)
@@ -691,29 +991,48 @@ def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None
     """A zig-zag 'while rising overall' hid a fall from 68.71 % to 51.42 %, near the start."""
     results = make_results()
     run = results.logreg[1]
-    run.dynamics = findings(step_exceeds_limit=True, step_ratio=1.19, accuracy_zigzags=True,
-                            zigzag_from_step=3, zigzag_to_step=6, zigzag_low=1234 / 2400,
-                            zigzag_high=1649 / 2400)  # fmt: skip
+    run.dynamics = findings(
+        step_exceeds_limit=True,
+        step_ratio=1.19,
+        accuracy_zigzags=True,
+        zigzag_from_step=3,
+        zigzag_to_step=6,
+        zigzag_low=1234 / 2400,
+        zigzag_high=1649 / 2400,
+    )
     run.history["val_accuracy"] = [1186 / 2400, 0.6, 1649 / 2400, 0.6, 1234 / 2400, 0.66, 0.7]
     said = text(results, "q4_2")
-    assert ("Meanwhile, between steps 3 and 6, validation accuracy changes direction 2 times, "
-            "ranging from 51.42% to 68.71%. From 68.71% at step 3 it zig-zags down to 51.42% at step 5 "
-            "(it started from 50.00%), and first gets back to 68.71% or above at step 7 "
-            "(70.00%).") in said  # fmt: skip
-    run.dynamics = findings(**{**vars(run.dynamics), "loss_rises": True, "rise_from_step": 8,
-                               "rise_to_step": 14, "rise_from_loss": 0.629, "rise_to_loss": 0.675})  # fmt: skip
-    assert ("For Pullover vs Coat the step is 1.2 times 2/L (the step size below which the loss is "
-            "sure to fall at every step): its training loss rises from 0.629 at step 8 to 0.675 at "
-            "step 14, and its validation accuracy zig-zags, from 68.71% at step 3 down to 51.42% "
-            "at step 5 (Q4.2).") in text(results, "q4_3")  # fmt: skip
+    assert (
+        "Meanwhile, between steps 3 and 6, validation accuracy changes direction 2 times, "
+        "ranging from 51.42% to 68.71%. From 68.71% at step 3 it zig-zags down to 51.42% at step 5 "
+        "(it started from 50.00%), and first gets back to 68.71% or above at step 7 "
+        "(70.00%)."
+    ) in said
+    run.dynamics = findings(
+        **{
+            **vars(run.dynamics),
+            "loss_rises": True,
+            "rise_from_step": 8,
+            "rise_to_step": 14,
+            "rise_from_loss": 0.629,
+            "rise_to_loss": 0.675,
+        }
+    )
+    assert (
+        "For Pullover vs Coat the step is 1.2 times 2/L (the step size below which the loss is "
+        "sure to fall at every step): its training loss rises from 0.629 at step 8 to 0.675 at "
+        "step 14, and its validation accuracy zig-zags, from 68.71% at step 3 down to 51.42% "
+        "at step 5 (Q4.2)."
+    ) in text(results, "q4_3")
     run.history["val_accuracy"] = run.history["val_accuracy"][:6]  # it never gets back
     assert "and is not back at 68.71% by step 6." in text(results, "q4_2")
 
 
 def test_a_step_below_the_limit_is_not_said_to_overshoot() -> None:
     results = make_results()
-    results.logreg[0].dynamics = findings(stable_step_limit=0.0808, step_ratio=0.62,
-                                          lipschitz=24.7, step_exceeds_limit=False)  # fmt: skip
+    results.logreg[0].dynamics = findings(
+        stable_step_limit=0.0808, step_ratio=0.62, lipschitz=24.7, step_exceeds_limit=False
+    )
     said = text(results, "q4_1")
     assert "is 0.6 times that limit. The step is safely small" in said and "overshoot" not in said
 
@@ -730,8 +1049,9 @@ def test_a_keras_run_that_ties_a_seed_falls_within_the_seeds_range() -> None:
         assert "falls within the range of these seeds (88.00% to 89.00%)." in said
 
 
-@pytest.mark.parametrize(("damage", "said"), [("no held-out test", "'held-out'"),
-                                              ("no steps to 95 %", "AssertionError")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("damage", "said"), [("no held-out test", "'held-out'"), ("no steps to 95 %", "AssertionError")]
+)
 def test_a_cached_study_whose_parts_disagree_is_discarded(
     damage: str, said: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -764,8 +1084,16 @@ def report_figures(results: Results) -> dict[str, bytes]:
     return {f"{stem}.svg": b"<svg/>" for stem in shown}
 
 
-@pytest.mark.parametrize("damage", ["a PNG that is not one", "a figure named ..", "one more figure",
-                                    "one figure fewer", "a figure renamed"])  # fmt: skip
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "a PNG that is not one",
+        "a figure named ..",
+        "one more figure",
+        "one figure fewer",
+        "a figure renamed",
+    ],
+)
 def test_a_cached_study_whose_figures_are_not_the_reports_is_discarded(
     damage: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -796,12 +1124,14 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     the two independent sets of rows; the network whose validation rows chose its epoch untested."""
     results = make_results()  # held-out 82.29 % / 87.38 % against official 82.30 % / 87.40 %
     said = text(results, "q5_1")
-    assert ("On the pair's official test images 2 of these 4 models score lower than on the rows "
-            "split off from the training images: logistic regression after 100 steps, held-out "
-            "82.29% against 82.30% (p = 1.000); trained longer, held-out 87.38% against 87.40% "
-            "(p = 1.000); the network on the same rows, held-out 90.00% against 88.00% "
-            "(p = 0.037); the assignment's network, validation 91.00% against 89.00% (not tested: "
-            "those rows chose its epoch).") in said  # fmt: skip
+    assert (
+        "On the pair's official test images 2 of these 4 models score lower than on the rows "
+        "split off from the training images: logistic regression after 100 steps, held-out "
+        "82.29% against 82.30% (p = 1.000); trained longer, held-out 87.38% against 87.40% "
+        "(p = 1.000); the network on the same rows, held-out 90.00% against 88.00% "
+        "(p = 0.037); the assignment's network, validation 91.00% against 89.00% (not tested: "
+        "those rows chose its epoch)."
+    ) in said
     assert "so their drops are one observation of those images, not several" in said
     hard = results.hard_pair
     hard.official_test_accuracy = 0.80
@@ -838,36 +1168,51 @@ def test_the_page_names_each_seed_for_what_it_seeds() -> None:
     results = make_results()
     results.embedding.tsne_settings = {"random_state": 0}
     rows = dict(page_meta(Config(seed=5), results).rows)
-    assert rows["seeds"] == ("networks and softmax regression's batches 5; t-SNE 0; "
-                             "the assignment's shuffle 42; the network over seeds 0, 1, 2, 3, 4")  # fmt: skip
+    assert rows["seeds"] == (
+        "networks and softmax regression's batches 5; t-SNE 0; "
+        "the assignment's shuffle 42; the network over seeds 0, 1, 2, 3, 4"
+    )
 
 
-@pytest.mark.parametrize(("kept", "said"), [
-    (382, "here it kept the weights after 382 steps and stopped after 432"),
-    (980, "here it kept the weights after 980 steps and ran on to the cap of 1,000"),
-    (1000, "stopped at the cap of 1,000 steps"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("kept", "said"),
+    [
+        (382, "here it kept the weights after 382 steps and stopped after 432"),
+        (980, "here it kept the weights after 980 steps and ran on to the cap of 1,000"),
+        (1000, "stopped at the cap of 1,000 steps"),
+    ],
+)
 def test_the_longer_fit_is_said_to_stop_by_the_rule_it_stops_by(kept: int, said: str) -> None:
     """Q4.1 and Q4.2 said "its validation loss was lowest after 382 steps", where a later step
     was lower by less than the tolerance (the numbers review)."""
     from fashionlab.render.answers_longer import stopping
 
-    converged = Converged(steps=kept, steps_run=min(kept + 50, 1000), max_steps=1000, patience=50,
-                          tol=1e-4, val_accuracy=0.8, heldout_accuracy=0.8,
-                          official_test_accuracy=0.8)  # fmt: skip
+    converged = Converged(
+        steps=kept,
+        steps_run=min(kept + 50, 1000),
+        max_steps=1000,
+        patience=50,
+        tol=1e-4,
+        val_accuracy=0.8,
+        heldout_accuracy=0.8,
+        official_test_accuracy=0.8,
+    )
     text = stopping(converged)
     assert said in text and "lowest" not in text
     if kept < 1000:
         assert "more than 0.0001 below its best so far" in text and "50 steps in a row" in text
 
 
-@pytest.mark.parametrize(("centre", "said"), [
-    ((9.75, 12.3), "the centre"),  # "the top centre" before: row 9.75 is in the middle third
-    ((8.63, 13.6), "the top centre"),
-    ((15.6, 18.62), "the middle right"),
-    ((18.1, 8.8), "the middle left"),
-    ((18.2, 8.9), "the bottom centre"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("centre", "said"),
+    [
+        ((9.75, 12.3), "the centre"),  # "the top centre" before: row 9.75 is in the middle third
+        ((8.63, 13.6), "the top centre"),
+        ((15.6, 18.62), "the middle right"),
+        ((18.1, 8.8), "the middle left"),
+        ((18.2, 8.9), "the bottom centre"),
+    ],
+)
 def test_a_weighted_centre_is_placed_in_thirds_of_the_image(centre, said) -> None:
     from fashionlab.render.sections_extras import _region
 
@@ -902,9 +1247,11 @@ def test_the_three_official_against_held_out_tests_are_also_judged_together() ->
     results.comparison.fair_network_official_test_accuracy = 0.86  # p far below 0.05 / 3 alone
     hard, compared = results.hard_pair, results.comparison
     assert hard.converged is not None
-    pairs = [(hard.heldout_accuracy, hard.official_test_accuracy),
-             (hard.converged.heldout_accuracy, hard.converged.official_test_accuracy),
-             (compared.fair_network_heldout_accuracy, compared.fair_network_official_test_accuracy)]  # fmt: skip
+    pairs = [
+        (hard.heldout_accuracy, hard.official_test_accuracy),
+        (hard.converged.heldout_accuracy, hard.converged.official_test_accuracy),
+        (compared.fair_network_heldout_accuracy, compared.fair_network_official_test_accuracy),
+    ]
     ps = []
     for held, test in pairs:
         a, b = round(held * hard.n_heldout), round(test * hard.n_official_test)
@@ -944,16 +1291,21 @@ def test_q5_1s_table_of_networks_leaves_out_the_atlas_where_there_is_none() -> N
     assert [row[0] for row in section.table.rows] == [
         "Q5.1's network (the assignment's, 9,600 rows)",
         "the same on logistic regression's 7,200 rows (Q4.3)",
-        "the same settings over 3 seeds (9,600 rows)"]  # fmt: skip
+        "the same settings over 3 seeds (9,600 rows)",
+    ]
     assert section.table.rows[2][2] == "90.50% ± 0.50 points"  # 0.91, 0.9, 0.905
     assert "Every network this report trains on Pullover vs Coat" in section.paragraphs[-1]
 
 
-@pytest.mark.parametrize("seed, chosen_on, epochs, chosen", [
-    (0, ("Pullover", "Coat"), 60, True), (5, ("Pullover", "Coat"), 60, False),
-    (0, ("Shirt", "Coat"), 60, False),
-    (0, ("Pullover", "Coat"), 20, False),  # `run --epochs 20`: not the settings chosen
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "seed, chosen_on, epochs, chosen",
+    [
+        (0, ("Pullover", "Coat"), 60, True),
+        (5, ("Pullover", "Coat"), 60, False),
+        (0, ("Shirt", "Coat"), 60, False),
+        (0, ("Pullover", "Coat"), 20, False),  # `run --epochs 20`: not the settings chosen
+    ],
+)
 def test_the_settings_choice_is_said_only_of_the_run_it_was_made_on(
     seed, chosen_on, epochs, chosen, monkeypatch
 ) -> None:
@@ -980,5 +1332,7 @@ def test_the_network_curves_captions_name_the_restored_epoch() -> None:
     q5_1 = next(s for s in report.build_sections(results) if s.key == "q5_1")
     captions = dict(q5_1.figures)
     for name in ("nn_loss", "nn_accuracy"):
-        assert (f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
-                "with the lowest validation loss.") in captions[name]  # fmt: skip
+        assert (
+            f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
+            "with the lowest validation loss."
+        ) in captions[name]

@@ -28,8 +28,9 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
     found = set()
     tree = ast.parse(path.read_text())
-    typing_only = {id(n) for block in ast.walk(tree) if _type_checking(block)
-                   for n in ast.walk(block)}  # fmt: skip
+    typing_only = {
+        id(n) for block in ast.walk(tree) if _type_checking(block) for n in ast.walk(block)
+    }
     for node in ast.walk(tree):
         if id(node) in typing_only:
             continue
@@ -139,8 +140,17 @@ def test_the_lock_pins_every_package_with_hashes_and_names_no_index() -> None:
         if not name or not path.is_file() or path.suffix in (".png", ".ipynb"):
             continue
         text = path.read_text(errors="replace")
-        found = re.search("|".join(["--(extra-)?index" + "-url", "--find" + "-links",
-                                    r"files\.python" + "hosted", r"pypi\.org/" + "simple"]), text)  # fmt: skip
+        found = re.search(
+            "|".join(
+                [
+                    "--(extra-)?index" + "-url",
+                    "--find" + "-links",
+                    r"files\.python" + "hosted",
+                    r"pypi\.org/" + "simple",
+                ]
+            ),
+            text,
+        )
         assert found is None, f"{name} names a package index: {found.group(0) if found else ''}"
 
 
@@ -149,7 +159,11 @@ def test_the_command_line_package_still_runs_as_a_module() -> None:
     in Python's "cannot be directly executed"); it runs the same program as `python -m fashionlab`."""
     import sys
 
-    runs = [subprocess.run([sys.executable, "-m", module, "--version"], capture_output=True,
-                           text=True, timeout=60) for module in ("fashionlab", "fashionlab.cli")]  # fmt: skip
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=60
+        )
+        for module in ("fashionlab", "fashionlab.cli")
+    ]
     assert [(r.returncode, r.stdout, r.stderr) for r in runs][0] == (0, runs[1].stdout, "")
     assert runs[1].returncode == 0 and runs[1].stdout.startswith("fashionlab ")

@@ -38,8 +38,15 @@ class FakeSession:
     def value(task: engine.Task) -> object:
         indices = [ALL_PAIRS.index(tuple(p)) for p in task.kwargs["pairs"]]
         if task.function is atlas.descent_task:
-            return [{"n_val": 100 + i, "val_accuracy": i / 100, "steps_to_95": i + 1,
-                     "theta": [0.0] * 785} for i in indices]  # fmt: skip
+            return [
+                {
+                    "n_val": 100 + i,
+                    "val_accuracy": i / 100,
+                    "steps_to_95": i + 1,
+                    "theta": [0.0] * 785,
+                }
+                for i in indices
+            ]
         if task.function is atlas.convergence_task:
             return [i / 90 for i in indices]
         return [[i / 50, 3] for i in indices]
@@ -60,10 +67,12 @@ def test_every_record_holds_its_own_pairs_results(network) -> None:
     ticks: dict[str, list[int]] = {"pair": [], "network": []}
     session = FakeSession()
     records, fits = atlas.atlas(
-        pairs=pairs, network=network, session=session,  # type: ignore[arg-type]
+        pairs=pairs,
+        network=network,
+        session=session,  # type: ignore[arg-type]
         on_done=lambda done, total: ticks["pair"].append(done),
         on_networks=lambda done, total: ticks["network"].append(done),
-    )  # fmt: skip
+    )
     assert [fit.classes for fit in fits] == pairs
     assert [r.logreg_val_accuracy for r in records] == sorted(
         r.logreg_val_accuracy for r in records

@@ -40,12 +40,17 @@ FLAGS_OF = {  # command -> its numeric flags
     "softmax": ["--epochs", "--seed"],
 }
 SWEEP_LISTS = {  # the sweep's comma lists: value -> what the line echoes
-    "--steps": [("0,5", "'0' in '0,5'"), ("5,,6", "'5,,6'"), (",", "','"),
-                ("2000000", "1,000,000"), ("1_0", "'1_0'")],
+    "--steps": [
+        ("0,5", "'0' in '0,5'"),
+        ("5,,6", "'5,,6'"),
+        (",", "','"),
+        ("2000000", "1,000,000"),
+        ("1_0", "'1_0'"),
+    ],
     "--epochs": [("1,x", "'x' in '1,x'"), ("10001", "10,000"), ("\u0663", "'\u0663'")],
     "--seeds": [("1,-2", "'-2'"), ("4294967296", "4,294,967,295"), ("1.5", "'1.5'")],
     "--learning-rates": [("0.1,nan", "'nan'"), ("0", "'0'"), ("1_0", "'1_0'"), ("", "''")],
-}  # fmt: skip
+}
 CLASS_CASES = [
     (["Sock", "Coat"], "'Sock'"),
     (["Coat", "Coat"], "'Coat' twice"),
@@ -66,29 +71,58 @@ def _cases():
                 )
     for command in ("logreg", "nn"):
         for classes, echo in CLASS_CASES:
-            yield pytest.param([command, "--classes", *classes], "--classes", echo,
-                               id=f"{command} --classes {classes}")  # fmt: skip
-        yield pytest.param([command, "--classes", "Coat"], "--classes", "",
-                           id=f"{command} --classes one name")  # fmt: skip
+            yield pytest.param(
+                [command, "--classes", *classes],
+                "--classes",
+                echo,
+                id=f"{command} --classes {classes}",
+            )
+        yield pytest.param(
+            [command, "--classes", "Coat"], "--classes", "", id=f"{command} --classes one name"
+        )
     for command in ("data", "logreg", "explore", "nn", "run", "atlas", "softmax"):
-        yield pytest.param([command, "--data-dir", "{missing}"], "--data-dir", "missing",
-                           id=f"{command} --data-dir missing")  # fmt: skip
-        yield pytest.param([command, "--data-dir", "{file}"], "--data-dir", "a-file",
-                           id=f"{command} --data-dir is a file")  # fmt: skip
-        yield pytest.param([command, "--data-dir", ""], "--data-dir", "empty",
-                           id=f"{command} --data-dir empty")  # fmt: skip
-        yield pytest.param([command, "--data-dir", "{unreadable}"], "--data-dir", "unreadable",
-                           id=f"{command} --data-dir unreadable")  # fmt: skip
-        yield pytest.param([command, "--data-dir", "{empty_dir}"], "--data-dir", "empty-dir",
-                           id=f"{command} --data-dir holds no files")  # fmt: skip
-    for command, flag in (("explore", "--out"), ("run", "--out"), ("logreg", "--plot"),
-                          ("nn", "--plot"), ("atlas", "--plot"), ("softmax", "--plot")):  # fmt: skip
+        yield pytest.param(
+            [command, "--data-dir", "{missing}"],
+            "--data-dir",
+            "missing",
+            id=f"{command} --data-dir missing",
+        )
+        yield pytest.param(
+            [command, "--data-dir", "{file}"],
+            "--data-dir",
+            "a-file",
+            id=f"{command} --data-dir is a file",
+        )
+        yield pytest.param(
+            [command, "--data-dir", ""], "--data-dir", "empty", id=f"{command} --data-dir empty"
+        )
+        yield pytest.param(
+            [command, "--data-dir", "{unreadable}"],
+            "--data-dir",
+            "unreadable",
+            id=f"{command} --data-dir unreadable",
+        )
+        yield pytest.param(
+            [command, "--data-dir", "{empty_dir}"],
+            "--data-dir",
+            "empty-dir",
+            id=f"{command} --data-dir holds no files",
+        )
+    for command, flag in (
+        ("explore", "--out"),
+        ("run", "--out"),
+        ("logreg", "--plot"),
+        ("nn", "--plot"),
+        ("atlas", "--plot"),
+        ("softmax", "--plot"),
+    ):
         yield pytest.param(
             [command, flag, "{file}"], flag, "a-file", id=f"{command} {flag} is a file"
         )
         yield pytest.param([command, flag, ""], flag, "empty", id=f"{command} {flag} empty")
-        yield pytest.param([command, flag, "{readonly}/out"], flag, "readonly",
-                           id=f"{command} {flag} unwritable")  # fmt: skip
+        yield pytest.param(
+            [command, flag, "{readonly}/out"], flag, "readonly", id=f"{command} {flag} unwritable"
+        )
     for flag in ("--title", "--author"):
         for value in ("", "   "):
             yield pytest.param(["run", flag, value], flag, "", id=f"run {flag}={value!r}")
@@ -96,34 +130,76 @@ def _cases():
             yield pytest.param(["run", flag, value], flag, echo, id=f"run {flag}={value!r}")
     for command in ("run", "atlas"):
         for value in ("nonsense", "tcp://", ""):
-            yield pytest.param([command, "--scheduler", value], "--scheduler", repr(value),
-                               id=f"{command} --scheduler={value!r}")  # fmt: skip
-        yield pytest.param([command, "--scheduler", "tcp://h:8786", "--workers", "2"], "--workers",
-                           "tcp://h:8786", id=f"{command} --scheduler with --workers")  # fmt: skip
+            yield pytest.param(
+                [command, "--scheduler", value],
+                "--scheduler",
+                repr(value),
+                id=f"{command} --scheduler={value!r}",
+            )
+        yield pytest.param(
+            [command, "--scheduler", "tcp://h:8786", "--workers", "2"],
+            "--workers",
+            "tcp://h:8786",
+            id=f"{command} --scheduler with --workers",
+        )
     for flag, values in SWEEP_LISTS.items():
         for value, echo in values:
             yield pytest.param(["sweep", flag, value], flag, echo, id=f"sweep {flag}={value!r}")
     rates = ",".join(f"{k / 1000:g}" for k in range(1, 1001))  # 45 x 1,000 x 10 x 10 runs
-    yield pytest.param(["sweep", "--all-pairs", "--learning-rates", rates, "--steps",
-                        "1,2,3,4,5,6,7,8,9,10", "--seeds", "1,2,3,4,5,6,7,8,9,10"],
-                       "the grid is too large", "4,500,000 runs, more than the 100,000",
-                       id="a sweep too large to build")  # fmt: skip
-    yield pytest.param(["logreg", "--plot", "-dash"], "--plot", "--plot=VALUE",
-                       id="a value that starts with a dash")  # fmt: skip
+    yield pytest.param(
+        [
+            "sweep",
+            "--all-pairs",
+            "--learning-rates",
+            rates,
+            "--steps",
+            "1,2,3,4,5,6,7,8,9,10",
+            "--seeds",
+            "1,2,3,4,5,6,7,8,9,10",
+        ],
+        "the grid is too large",
+        "4,500,000 runs, more than the 100,000",
+        id="a sweep too large to build",
+    )
+    yield pytest.param(
+        ["logreg", "--plot", "-dash"],
+        "--plot",
+        "--plot=VALUE",
+        id="a value that starts with a dash",
+    )
     yield pytest.param(["frobnicate"], "frobnicate", "frobnicate", id="unknown command")
     yield pytest.param(["run", "--colour", "red"], "--colour", "red", id="unknown flag")
-    yield pytest.param(["--json", "data"], "flags of data go after it", "fashionlab data --json",
-                       id="a command's flag before the command")  # fmt: skip
-    yield pytest.param(["--frob", "--json", "data"], "--frob --json (flags of data go after it",
-                       "fashionlab data --json ...)", id="only the command's own flags are moved")  # fmt: skip
-    yield pytest.param(["--steps", "5", "logreg"], "fashionlab logreg: error: flags of logreg go "
-                       "after it", "fashionlab logreg --steps 5 ...",
-                       id="a command's flag and its value before the command")  # fmt: skip
-    yield pytest.param(["logreg", "--classes", "Trouser", "Coat", "Bag"], "fashionlab logreg --help",
-                       "Bag", id="a third class")  # fmt: skip
+    yield pytest.param(
+        ["--json", "data"],
+        "flags of data go after it",
+        "fashionlab data --json",
+        id="a command's flag before the command",
+    )
+    yield pytest.param(
+        ["--frob", "--json", "data"],
+        "--frob --json (flags of data go after it",
+        "fashionlab data --json ...)",
+        id="only the command's own flags are moved",
+    )
+    yield pytest.param(
+        ["--steps", "5", "logreg"],
+        "fashionlab logreg: error: flags of logreg go after it",
+        "fashionlab logreg --steps 5 ...",
+        id="a command's flag and its value before the command",
+    )
+    yield pytest.param(
+        ["logreg", "--classes", "Trouser", "Coat", "Bag"],
+        "fashionlab logreg --help",
+        "Bag",
+        id="a third class",
+    )
     for command in ("logreg", "nn"):  # once the last pair given won, without a word
-        yield pytest.param([command, "--classes", "Trouser", "Coat", "--classes", "Bag", "Sandal"],
-                           "--classes", "given twice", id=f"{command} --classes twice")  # fmt: skip
+        yield pytest.param(
+            [command, "--classes", "Trouser", "Coat", "--classes", "Bag", "Sandal"],
+            "--classes",
+            "given twice",
+            id=f"{command} --classes twice",
+        )
 
 
 @pytest.fixture
@@ -137,8 +213,11 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     if os.geteuid() == 0:  # root reads and writes anything: make access() answer as for a user
         real_access = os.access
         denied = {str(tmp_path / "unreadable"), str(tmp_path / "readonly")}
-        monkeypatch.setattr(os, "access", lambda p, m, **k: str(Path(p).resolve()) not in denied
-                            and real_access(p, m, **k))  # fmt: skip
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda p, m, **k: str(Path(p).resolve()) not in denied and real_access(p, m, **k),
+        )
         real_mkdir = Path.mkdir
 
         def mkdir(
@@ -149,9 +228,13 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
             real_mkdir(path, *args, **kwargs)  # type: ignore[arg-type]
 
         monkeypatch.setattr(Path, "mkdir", mkdir)
-    return {"missing": str(tmp_path / "missing"), "file": str(tmp_path / "a-file"),
-            "unreadable": str(tmp_path / "unreadable"), "readonly": str(tmp_path / "readonly"),
-            "empty_dir": str(tmp_path / "empty-dir")}  # fmt: skip
+    return {
+        "missing": str(tmp_path / "missing"),
+        "file": str(tmp_path / "a-file"),
+        "unreadable": str(tmp_path / "unreadable"),
+        "readonly": str(tmp_path / "readonly"),
+        "empty_dir": str(tmp_path / "empty-dir"),
+    }
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
@@ -165,9 +248,14 @@ def _snapshot(root: Path) -> dict[str, tuple[int, int]]:
 @pytest.mark.parametrize("argv, flag, echo", list(_cases()))
 def test_bad_input_is_one_clear_line(argv, flag, echo, sandbox, tmp_path, capsys) -> None:
     argv = [a.format(**sandbox) for a in argv]
-    echo = {"missing": sandbox["missing"], "a-file": "a-file", "empty": "''",
-            "unreadable": "unreadable", "readonly": "readonly",
-            "empty-dir": "empty-dir"}.get(echo, echo)  # fmt: skip
+    echo = {
+        "missing": sandbox["missing"],
+        "a-file": "a-file",
+        "empty": "''",
+        "unreadable": "unreadable",
+        "readonly": "readonly",
+        "empty-dir": "empty-dir",
+    }.get(echo, echo)
     cache = Path(os.environ["XDG_CACHE_HOME"]) / "fashionlab"  # not matplotlib's font list
     before, cache_before = _snapshot(tmp_path), _snapshot(cache)
     try:
@@ -191,8 +279,14 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
     assert canonical_class("T-SHIRT/TOP") == "T-shirt/top"
 
 
-@pytest.mark.parametrize("argv", [["run", "--no-extras", "--no-notebook", "--out", "report"],
-                                  ["atlas", "--json"], ["explore", "--out", "maps"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "--no-extras", "--no-notebook", "--out", "report"],
+        ["atlas", "--json"],
+        ["explore", "--out", "maps"],
+    ],
+)
 @pytest.mark.parametrize("which", ["$XDG_CACHE_HOME", "its fashionlab folder"])
 def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
     argv: list[str], which: str, tmp_path: Path
@@ -207,8 +301,14 @@ def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
         (tmp_path / "a-file").mkdir()
         (tmp_path / "a-file" / "fashionlab").write_text("not a folder")
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
-    done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "$XDG_CACHE_HOME" in lines[0] and "point" in lines[0], lines
@@ -221,8 +321,12 @@ def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
 def _options(parser) -> list:
     """Every option of every command, with the command's name."""
     commands = next(a for a in parser._actions if a.dest == "command")
-    return [(name, action) for name, sub in commands.choices.items() for action in sub._actions
-            if action.option_strings and action.dest != "help"]  # fmt: skip
+    return [
+        (name, action)
+        for name, sub in commands.choices.items()
+        for action in sub._actions
+        if action.option_strings and action.dest != "help"
+    ]
 
 
 def test_every_flag_says_what_it_does_and_its_default() -> None:
@@ -240,8 +344,10 @@ def test_softmax_help_says_it_runs_every_epoch_from_zero_weights() -> None:
     """Softmax regression has no early stopping and starts from zero weights: its --epochs is not
     "at most", and its --seed orders its batches, and seeds the ten-class network the command
     also trains (the code review, and the review of its fix)."""
-    helps = {(name, action.option_strings[0]): action.help
-             for name, action in _options(cli.build_parser())}  # fmt: skip
+    helps = {
+        (name, action.option_strings[0]): action.help
+        for name, action in _options(cli.build_parser())
+    }
     assert helps["softmax", "--epochs"].startswith("N epochs of softmax regression")
     assert helps["softmax", "--seed"].startswith(
         "softmax regression's batch order (it starts from zero weights) and the ten-class "
@@ -256,14 +362,30 @@ def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Pa
     env = {**os.environ, "XDG_CACHE_HOME": "relcache", "HOME": str(tmp_path / "home")}
     empty = tmp_path / "no-data"  # a folder that exists ("/nonexistent" did on some machines only)
     empty.mkdir()
-    done = subprocess.run([sys.executable, "-m", "fashionlab", "data", "--no-verify", "--json",
-                           "--data-dir", str(empty)], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "data",
+            "--no-verify",
+            "--json",
+            "--data-dir",
+            str(empty),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and "is missing" in done.stderr, done.stderr
     said = [line for line in done.stderr.splitlines() if "ignoring $XDG_CACHE_HOME" in line]
     home = tmp_path / "home" / ".cache" / "fashionlab"
-    assert said == [f"fashionlab data: ignoring $XDG_CACHE_HOME='relcache': not an absolute path "
-                    f"(the XDG specification); the cache is {home}"], done.stderr  # fmt: skip
+    assert said == [
+        f"fashionlab data: ignoring $XDG_CACHE_HOME='relcache': not an absolute path "
+        f"(the XDG specification); the cache is {home}"
+    ], done.stderr
     assert not (tmp_path / "relcache").exists()
 
 
@@ -300,12 +422,17 @@ def test_make_results_table_refuses_a_file_it_cannot_use_in_one_line(
 @pytest.mark.parametrize(
     ("damage", "said"),
     [
-        (lambda r: r["comparison"].update(fair_network_heldout_accuracy=7.5),
-         "ValueError: accuracy must be in [0, 1], got 7.5"),
-        (lambda r: r["comparison"].update(tests=[]), "KeyError: 'validation'"),  # the first test the prose reads
+        (
+            lambda r: r["comparison"].update(fair_network_heldout_accuracy=7.5),
+            "ValueError: accuracy must be in [0, 1], got 7.5",
+        ),
+        (
+            lambda r: r["comparison"].update(tests=[]),
+            "KeyError: 'validation'",
+        ),  # the first test the prose reads
         (lambda r: r["comparison"].update(seed_val_accuracies=[0.9]), "ValueError: values must"),
     ],
-)  # fmt: skip
+)
 def test_make_results_table_refuses_a_damaged_run_in_one_line(
     tmp_path, capsys, damage, said
 ) -> None:

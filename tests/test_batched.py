@@ -75,8 +75,9 @@ def test_a_network_trained_alone_equals_the_same_network_in_a_batch(group_size: 
 def test_shared_data_broadcasts_to_every_seed() -> None:
     X, y, X_val, y_val = stacked([2])
     shared = batched.fit_many(X[0], y[0], X_val[0], y_val[0], seeds=[8, 9], epochs=2, patience=1)
-    copied = batched.fit_many(X[[0, 0]], y[[0, 0]], X_val[[0, 0]], y_val[[0, 0]], seeds=[8, 9],
-                              epochs=2, patience=1)  # fmt: skip
+    copied = batched.fit_many(
+        X[[0, 0]], y[[0, 0]], X_val[[0, 0]], y_val[[0, 0]], seeds=[8, 9], epochs=2, patience=1
+    )
     for one, other in zip(shared, copied, strict=True):
         np.testing.assert_allclose(one.params["kernel_1"], other.params["kernel_1"], atol=1e-6)
 
@@ -119,8 +120,13 @@ def test_training_matches_keras_from_the_same_start() -> None:
     X, y = bands(200, seed=3)
     X[:, :100] = 0.0  # some dead inputs, as Fashion-MNIST's corners
     start = mlp.init_params(jnp.uint32(7), D, 100)
-    model = keras.Sequential([keras.Input((D,)), keras.layers.Dense(100, activation="relu"),
-                              keras.layers.Dense(1, activation="sigmoid")])  # fmt: skip
+    model = keras.Sequential(
+        [
+            keras.Input((D,)),
+            keras.layers.Dense(100, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(), loss="binary_crossentropy", metrics=["accuracy"]
     )
@@ -128,15 +134,32 @@ def test_training_matches_keras_from_the_same_start() -> None:
         [np.asarray(start[name]) for name in ("kernel_1", "bias_1", "kernel_2", "bias_2")]
     )
     stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
-    history = model.fit(X[:150], y[:150], validation_data=(X[150:], y[150:]), batch_size=64,
-                        epochs=3, shuffle=False, callbacks=[stop], verbose=0).history  # fmt: skip
+    history = model.fit(
+        X[:150],
+        y[:150],
+        validation_data=(X[150:], y[150:]),
+        batch_size=64,
+        epochs=3,
+        shuffle=False,
+        callbacks=[stop],
+        verbose=0,
+    ).history
     params = jax.tree.map(lambda a: a[None], start)
-    fit = batched.fit_stacked(params, (X[:150], y[:150], X[150:], y[150:]), np.array([7]),
-                              epochs=3, patience=5, batch_size=64, learning_rate=1e-3,
-                              group_size=1, shuffle=False)[0]  # fmt: skip
+    fit = batched.fit_stacked(
+        params,
+        (X[:150], y[:150], X[150:], y[150:]),
+        np.array([7]),
+        epochs=3,
+        patience=5,
+        batch_size=64,
+        learning_rate=1e-3,
+        group_size=1,
+        shuffle=False,
+    )[0]
     for name, keras_weight in zip(mlp.PARAMETERS, model.get_weights(), strict=True):
-        np.testing.assert_allclose(fit.params[name], keras_weight.reshape(fit.params[name].shape),
-                                   atol=1e-4)  # fmt: skip
+        np.testing.assert_allclose(
+            fit.params[name], keras_weight.reshape(fit.params[name].shape), atol=1e-4
+        )
     for metric in batched.METRICS:
         np.testing.assert_allclose(fit.history[metric], history[metric], atol=1e-4)
     # the caller's starting weights survive the training, which donates its own copies
@@ -161,9 +184,13 @@ def test_training_matches_keras_from_the_same_start() -> None:
 )
 def test_bad_arguments_name_the_parameter(change: dict[str, object], message: str) -> None:
     arguments: dict[str, object] = {
-        "X_train": np.zeros((2, 20, 8)), "y_train": np.zeros((2, 20)),
-        "X_val": np.zeros((2, 10, 8)), "y_val": np.zeros((2, 10)),
-        "seeds": [0, 1], "epochs": 1, "patience": 0,
-    }  # fmt: skip
+        "X_train": np.zeros((2, 20, 8)),
+        "y_train": np.zeros((2, 20)),
+        "X_val": np.zeros((2, 10, 8)),
+        "y_val": np.zeros((2, 10)),
+        "seeds": [0, 1],
+        "epochs": 1,
+        "patience": 0,
+    }
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         batched.fit_many(**{**arguments, **change})

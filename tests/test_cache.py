@@ -105,9 +105,17 @@ def _damage(kind: str, key: str, other: str) -> None:
         entry.write_text("x")
 
 
-@pytest.mark.parametrize("kind", ["edited digit", "truncated", "copied from another key",
-                                  "manifest is garbage", "manifest nested too deeply",
-                                  "entry is a file"])  # fmt: skip
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "edited digit",
+        "truncated",
+        "copied from another key",
+        "manifest is garbage",
+        "manifest nested too deeply",
+        "entry is a file",
+    ],
+)
 def test_a_damaged_entry_is_discarded_with_one_warning_and_recomputed(
     kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -257,19 +265,28 @@ def test_a_cache_home_that_is_a_file_is_one_clear_error(
 
 def read_only(folder: Path, code: str) -> subprocess.CompletedProcess[str]:
     """Run ``code`` with ``folder`` mounted read-only (a private mount namespace; needs root)."""
-    script = (f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} {folder} && "
-              f"exec {sys.executable} -c \"$0\"")  # fmt: skip
-    return subprocess.run(["unshare", "-m", "sh", "-c", script, code], capture_output=True,
-                          text=True, env=os.environ.copy(), timeout=60)  # fmt: skip
+    script = (
+        f"mount --bind {folder} {folder} && mount -o remount,ro,bind {folder} {folder} && "
+        f'exec {sys.executable} -c "$0"'
+    )
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script, code],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        timeout=60,
+    )
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
 def test_a_warm_cache_on_a_read_only_file_system_still_serves() -> None:
     key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
-    code = (f"from fashionlab import cache\n"
-            f"print(cache.cached_json('test', {key!r}, lambda: [2]))\n"
-            f"print(cache.cached_json('test', 'missing' * 4, lambda: [3]))\n")  # fmt: skip
+    code = (
+        f"from fashionlab import cache\n"
+        f"print(cache.cached_json('test', {key!r}, lambda: [2]))\n"
+        f"print(cache.cached_json('test', 'missing' * 4, lambda: [3]))\n"
+    )
     done = read_only(storage.cache_home(), code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["([1], True)", "([3], False)"]  # a miss computes anyway
@@ -287,11 +304,14 @@ def test_a_warm_cache_serves_without_taking_a_lock(monkeypatch: pytest.MonkeyPat
 
 
 def test_a_waiting_process_says_who_holds_the_lock_within_two_seconds() -> None:
-    code = ("import sys, time; from fashionlab import locks\n"
-            "lock = locks.Lock('test', 'k', 'a test'); lock.acquire(); print('held', flush=True)\n"
-            "time.sleep(30)\n")  # fmt: skip
-    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                              env=os.environ.copy())  # fmt: skip
+    code = (
+        "import sys, time; from fashionlab import locks\n"
+        "lock = locks.Lock('test', 'k', 'a test'); lock.acquire(); print('held', flush=True)\n"
+        "time.sleep(30)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         said: list[tuple[float, str]] = []
@@ -326,8 +346,15 @@ def test_a_stopped_waiter_gives_up_the_lock_it_waits_for() -> None:
 
     def wait() -> None:
         try:
-            cache.cached("test", "k", lambda: b"never", encode=lambda v: {"v": v},
-                         decode=lambda blobs: blobs["v"], what="the test entry", stopped=stopped)  # fmt: skip
+            cache.cached(
+                "test",
+                "k",
+                lambda: b"never",
+                encode=lambda v: {"v": v},
+                decode=lambda blobs: blobs["v"],
+                what="the test entry",
+                stopped=stopped,
+            )
         except BaseException as exc:
             raised.append(exc)
 
@@ -381,10 +408,12 @@ def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_pa
 @pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
 def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_writable_one() -> None:
     with locks.Lock("out", "k", "a test", spare=True):  # held here, through the writable cache
-        code = ("import logging, sys; from fashionlab import locks\n"
-                "lock = locks.Lock('out', 'k', 'the test folder', spare=True)\n"
-                "lock.acquire(notice=lambda text: (print(text, flush=True), sys.exit(0)))\n"
-                "print('acquired')\n")  # fmt: skip
+        code = (
+            "import logging, sys; from fashionlab import locks\n"
+            "lock = locks.Lock('out', 'k', 'the test folder', spare=True)\n"
+            "lock.acquire(notice=lambda text: (print(text, flush=True), sys.exit(0)))\n"
+            "print('acquired')\n"
+        )
         done = read_only(storage.cache_home(), code)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"waiting for the test folder, held by process {os.getpid()}")
@@ -392,8 +421,11 @@ def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_wri
 
 def test_a_lock_file_with_another_name_is_refused_not_written_through(tmp_path, monkeypatch):
     monkeypatch.setenv("TMPDIR", str(tmp_path / "no-such-folder"))  # and no spare either
-    monkeypatch.setattr(locks, "spare_lock_folder", lambda: (_ for _ in ()).throw(
-        EnvironmentFault("no temporary folder")))  # fmt: skip
+    monkeypatch.setattr(
+        locks,
+        "spare_lock_folder",
+        lambda: (_ for _ in ()).throw(EnvironmentFault("no temporary folder")),
+    )
     victim = tmp_path / "victim"
     victim.write_text("precious")
     for spare in (False, True):
@@ -434,8 +466,9 @@ def test_entries_record_their_namespace_key_and_hashes() -> None:
 
 
 @pytest.mark.parametrize("value", ["relcache", " ", "./x"])
-def test_a_relative_xdg_cache_home_is_ignored(value: str, monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path) -> None:  # fmt: skip
+def test_a_relative_xdg_cache_home_is_ignored(
+    value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert storage.cache_home() == tmp_path / "home" / ".cache" / "fashionlab"
@@ -466,11 +499,17 @@ def test_a_read_asks_only_for_the_memory_its_file_needs(tmp_path: Path) -> None:
     """``read_plain`` once asked Python for its whole limit (4 GiB) up front: under a memory limit,
     as on a shared server, every cache read failed with MemoryError (a code review's finding)."""
     (tmp_path / "small").write_bytes(b"abc")
-    code = ("import resource, sys; from pathlib import Path; from fashionlab import storage\n"
-            "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
-            "sys.stdout.write(storage.read_plain(Path(sys.argv[1])).decode())\n")  # fmt: skip
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "small")],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    code = (
+        "import resource, sys; from pathlib import Path; from fashionlab import storage\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
+        "sys.stdout.write(storage.read_plain(Path(sys.argv[1])).decode())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "small")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stdout == "abc", done.stderr[-500:]
 
 
@@ -509,12 +548,17 @@ def test_a_folder_that_cannot_be_made_names_what_stands_there(tmp_path: Path, mo
         storage.ensure_dir(tmp_path / "a-file" / "locks")
     with pytest.raises(EnvironmentFault) as caught:
         storage.ensure_dir(tmp_path / "broken" / "locks")
-    assert str(caught.value) == (f"{tmp_path / 'broken'} is a link to {tmp_path / 'nowhere'}, "
-                                 "which leads nowhere (or loops); move it away")  # fmt: skip
+    assert str(caught.value) == (
+        f"{tmp_path / 'broken'} is a link to {tmp_path / 'nowhere'}, "
+        "which leads nowhere (or loops); move it away"
+    )
     assert storage.ensure_dir(tmp_path / "fine" / "locks").is_dir()
     # above the cache, the file may be the user's own: the other way out is named too
     (tmp_path / "home").write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home" / "cache"))
-    with pytest.raises(EnvironmentFault, match=r"/home is a file, not a folder; move it away or "
-                                               r"point \$XDG_CACHE_HOME elsewhere$"):  # fmt: skip
+    with pytest.raises(
+        EnvironmentFault,
+        match=r"/home is a file, not a folder; move it away or "
+        r"point \$XDG_CACHE_HOME elsewhere$",
+    ):
         storage.ensure_dir(tmp_path / "home" / "cache" / "fashionlab" / "locks")

@@ -15,8 +15,9 @@ import pytest
 
 from fashionlab.analysis import cluster, cores, local
 
-pins = pytest.mark.skipif(not (cores.can_pin() and local.usable_cores()),
-                          reason="this system does not pin threads")  # fmt: skip
+pins = pytest.mark.skipif(
+    not (cores.can_pin() and local.usable_cores()), reason="this system does not pin threads"
+)
 
 
 @pytest.mark.parametrize(
@@ -73,8 +74,11 @@ def test_every_thread_of_each_worker_is_pinned_and_a_restarted_worker_again(monk
         while not restarted and time.monotonic() < deadline:
             time.sleep(0.2)
             after = client.run(_cores_of_threads, on_error="ignore")  # the dead one may linger
-            restarted = [found for pid, found in after.values() if isinstance(found, list)
-                         and pid not in {p for p, _ in before.values()}]  # fmt: skip
+            restarted = [
+                found
+                for pid, found in after.values()
+                if isinstance(found, list) and pid not in {p for p, _ in before.values()}
+            ]
         assert restarted == [[victims_core]]
     assert os.sched_getaffinity(0) == ours
 
@@ -106,8 +110,9 @@ def test_the_default_cluster_has_a_worker_per_core_this_process_may_use(tmp_path
     core = local.usable_cores()[0]
     script = tmp_path / "one_core.py"
     script.write_text(ONE_CORE)
-    done = subprocess.run([sys.executable, str(script), str(core)], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(script), str(core)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {"default": 1, "fills": True, "workers": [[[core]]]}

@@ -73,8 +73,11 @@ def test_an_explicit_folder_is_never_told_a_download_will_fix_it(
     monkeypatch.setenv("FASHIONLAB_DATA", str(tiny_data_dir))
     with pytest.raises(DataFormatError) as from_env:
         locate(verify=False)
-    for caught, flag in [(checksum, "--data-dir"), (corrupt, "--data-dir"),
-                         (from_env, "$FASHIONLAB_DATA")]:  # fmt: skip
+    for caught, flag in [
+        (checksum, "--data-dir"),
+        (corrupt, "--data-dir"),
+        (from_env, "$FASHIONLAB_DATA"),
+    ]:
         message = str(caught.value)
         assert "official file" in message and f"point {flag} at another folder" in message
         assert "delete" not in message and "download" not in message, message

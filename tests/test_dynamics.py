@@ -242,8 +242,14 @@ def test_measure_takes_numpy_numbers_as_gradient_descent_does() -> None:
     """np.int64 steps and np.float32 rates pass logistic regression's checks: here too."""
     X = np.ones((5, 3))
     X[:, 1:] = np.arange(10).reshape(5, 2) / 10
-    measured = measure(X, np.array([[0], [1], [0], [1], [1]]), X[:3], np.array([[0], [1], [0]]),
-                       np.float32(0.1), steps=np.int64(3))  # type: ignore[arg-type]  # fmt: skip
+    measured = measure(
+        X,
+        np.array([[0], [1], [0], [1], [1]]),
+        X[:3],
+        np.array([[0], [1], [0]]),
+        np.float32(0.1),
+        steps=np.int64(3),
+    )  # type: ignore[arg-type]
     assert len(measured.val_accuracy) >= 3
 
 

@@ -112,8 +112,11 @@ def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
     features = embedding.project(_images(seed=6)).features[:, :10]
     first, _ = embedding.tsne(features, n_jobs=1, settings=SHORT)
     (entry,) = (cache.cache_home() / "embedding-tsne").iterdir()
-    odd = {"fewer rows": first[:-1], "integers": first.astype(int),
-           "not finite": np.where(np.arange(len(first))[:, None] == 7, np.nan, first)}[stored]  # fmt: skip
+    odd = {
+        "fewer rows": first[:-1],
+        "integers": first.astype(int),
+        "not finite": np.where(np.arange(len(first))[:, None] == 7, np.nan, first),
+    }[stored]
     shutil.rmtree(entry)
     cache.store("embedding-tsne", entry.name, embedding._encode({"embedding": odd}))
     again, hit = embedding.tsne(features, n_jobs=1, settings=SHORT)

@@ -187,7 +187,13 @@ def test_the_readmes_library_example_prints_what_it_says(real_data_dir, tmp_path
     (block,) = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
     shown = re.findall(r"^print\(.*\)  # (.+)$", block, re.MULTILINE)
     env = {**os.environ, "FASHIONLAB_DATA": str(real_data_dir)}
-    done = subprocess.run([sys.executable, "-c", block], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", block],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert len(shown) == 2 and done.stdout.splitlines() == shown, (done.stdout, shown)

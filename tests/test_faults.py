@@ -26,8 +26,10 @@ from fashionlab import console, process
 from fashionlab.errors import UsageError
 
 EXPLORE = ["explore", "--points", "100", "--no-verify"]
-can_mount = pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None,
-                               reason="mounting a tmpfs needs root and unshare (CI has both)")  # fmt: skip
+can_mount = pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None,
+    reason="mounting a tmpfs needs root and unshare (CI has both)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +48,19 @@ def warm_cache(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> dict
     return env
 
 
-def fashionlab(*args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = (),
-               **kwargs) -> subprocess.CompletedProcess[str]:  # fmt: skip
+def fashionlab(
+    *args: str, env: dict[str, str] | None = None, prefix: tuple[str, ...] = (), **kwargs
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     streams = {} if "stdout" in kwargs else {"capture_output": True}
-    return subprocess.run([*prefix, sys.executable, "-m", "fashionlab", *args], env=environment,
-                          text=True, timeout=300, **streams, **kwargs)  # fmt: skip
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "fashionlab", *args],
+        env=environment,
+        text=True,
+        timeout=300,
+        **streams,
+        **kwargs,
+    )
 
 
 def one_line(done: subprocess.CompletedProcess[str], status: int, *words: str) -> str:
@@ -87,26 +96,53 @@ def cache_root(env: dict[str, str] | None = None) -> Path:
 # --------------------------------------------------------------------------- KERAS_BACKEND
 
 
-@pytest.mark.parametrize("command", [["run", "--no-notebook"], ["atlas"], ["nn"], ["softmax"],
-                                     ["sweep", "--model", "nn", "--out", "sweep"]])  # fmt: skip
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "--no-notebook"],
+        ["atlas"],
+        ["nn"],
+        ["softmax"],
+        ["sweep", "--model", "nn", "--out", "sweep"],
+    ],
+)
 def test_an_unknown_keras_backend_is_named_before_any_work(command, data_dir, tmp_path) -> None:
-    done = fashionlab(*command, "--data-dir", str(data_dir), "--no-verify", env={"KERAS_BACKEND": "foo"},
-                      cwd=tmp_path)  # fmt: skip
+    done = fashionlab(
+        *command,
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        env={"KERAS_BACKEND": "foo"},
+        cwd=tmp_path,
+    )
     one_line(done, 2, "KERAS_BACKEND='foo'", "jax")
     assert done.stdout == "" and list(tmp_path.iterdir()) == []  # no stage ran, no report
 
 
 @pytest.mark.skipif(importlib.util.find_spec("torch") is not None, reason="torch is installed")
 def test_an_uninstalled_keras_backend_is_named(data_dir, tmp_path) -> None:
-    done = fashionlab("run", "--data-dir", str(data_dir), "--no-verify",
-                      env={"KERAS_BACKEND": "torch"}, cwd=tmp_path)  # fmt: skip
+    done = fashionlab(
+        "run",
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        env={"KERAS_BACKEND": "torch"},
+        cwd=tmp_path,
+    )
     one_line(done, 2, "KERAS_BACKEND='torch'", "not installed")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_kerass_numpy_backend_cannot_train_and_is_refused_before_any_work(data_dir) -> None:
-    done = fashionlab("nn", "--epochs", "1", "--data-dir", str(data_dir), "--no-verify",
-                      env={"KERAS_BACKEND": "numpy"})  # fmt: skip
+    done = fashionlab(
+        "nn",
+        "--epochs",
+        "1",
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        env={"KERAS_BACKEND": "numpy"},
+    )
     one_line(done, 2, "KERAS_BACKEND='numpy'", "can train")
     assert done.stdout == ""
 
@@ -122,16 +158,29 @@ def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(data_dir)
     assert re.match(r"784-100-10 network \(stopped after epoch \d+ of at most 30, ", lines[1])
     assert lines[2] == "softmax regression on the official test images, per class:"
     assert len(lines) == 13 and lines[3].startswith("  T-shirt/top  precision ")
-    stopped = fashionlab("softmax", "--epochs", "3", "--data-dir", str(data_dir), "--no-verify",
-                         env={"FASHIONLAB_FAULT": "signal:SIGINT@network epoch:1"})  # fmt: skip
+    stopped = fashionlab(
+        "softmax",
+        "--epochs",
+        "3",
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        env={"FASHIONLAB_FAULT": "signal:SIGINT@network epoch:1"},
+    )
     assert stopped.returncode == 130 and stopped.stdout == "", stopped.stderr
 
 
 def test_an_empty_keras_backend_means_unset(data_dir, tmp_path) -> None:
     # stopped by the testing hook once stage 1 began: the check had passed
-    done = fashionlab("run", "--no-notebook", "--data-dir", str(data_dir), "--no-verify",
-                      env={"KERAS_BACKEND": "", "FASHIONLAB_FAULT": "signal:SIGINT@stage:1"},
-                      cwd=tmp_path)  # fmt: skip
+    done = fashionlab(
+        "run",
+        "--no-notebook",
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        env={"KERAS_BACKEND": "", "FASHIONLAB_FAULT": "signal:SIGINT@stage:1"},
+        cwd=tmp_path,
+    )
     assert done.returncode == 130 and done.stderr.startswith("[1/"), done.stderr
     assert "KERAS_BACKEND" not in done.stderr and list(tmp_path.iterdir()) == []
 
@@ -145,17 +194,32 @@ def odd_paths(tmp_path: Path) -> dict[str, Path]:
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
     (tmp_path / "loop-a").symlink_to(tmp_path / "loop-b")
     (tmp_path / "loop-b").symlink_to(tmp_path / "loop-a")
-    return {"under a file": tmp_path / "a-file" / "out", "dangling symlink": tmp_path / "dangling",
-            "symlink loop": tmp_path / "loop-a"}  # fmt: skip
+    return {
+        "under a file": tmp_path / "a-file" / "out",
+        "dangling symlink": tmp_path / "dangling",
+        "symlink loop": tmp_path / "loop-a",
+    }
 
 
-@pytest.mark.parametrize("command, case, echo", [("explore", "under a file", "is a file"),
-                                                 ("run", "dangling symlink", "missing folder"),
-                                                 ("explore", "symlink loop", "cannot follow")])  # fmt: skip
+@pytest.mark.parametrize(
+    "command, case, echo",
+    [
+        ("explore", "under a file", "is a file"),
+        ("run", "dangling symlink", "missing folder"),
+        ("explore", "symlink loop", "cannot follow"),
+    ],
+)
 def test_an_impossible_out_folder(command, case, echo, odd_paths, data_dir, tmp_path) -> None:
     before = tree(tmp_path)
-    done = fashionlab(command, "--out", str(odd_paths[case]), "--data-dir", str(data_dir),
-                      "--no-verify", cwd=tmp_path)  # fmt: skip
+    done = fashionlab(
+        command,
+        "--out",
+        str(odd_paths[case]),
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        cwd=tmp_path,
+    )
     one_line(done, 2, "--out", echo)
     assert tree(tmp_path) == before  # the symlink's target was not created
 
@@ -163,8 +227,11 @@ def test_an_impossible_out_folder(command, case, echo, odd_paths, data_dir, tmp_
 @pytest.mark.parametrize("where", ["the data folder", "inside the cache", "above the data"])
 def test_out_never_overlaps_the_data_or_the_cache(where, data_dir, tmp_path) -> None:
     cache_root().mkdir(parents=True, exist_ok=True)
-    out = {"the data folder": data_dir, "inside the cache": cache_root() / "x",
-           "above the data": data_dir.parent}[where]  # fmt: skip
+    out = {
+        "the data folder": data_dir,
+        "inside the cache": cache_root() / "x",
+        "above the data": data_dir.parent,
+    }[where]
     data_before, cache_before = tree(data_dir.parent), tree(cache_root())
     done = fashionlab(*EXPLORE, "--out", str(out), "--data-dir", str(data_dir))
     one_line(done, 2, "--out", "overlaps" if where != "the data folder" else "is the data folder")
@@ -173,8 +240,14 @@ def test_out_never_overlaps_the_data_or_the_cache(where, data_dir, tmp_path) -> 
 
 def test_a_plot_folder_under_a_file_fails_before_training(data_dir, tmp_path) -> None:
     (tmp_path / "a-file").write_text("a file")
-    done = fashionlab("logreg", "--plot", str(tmp_path / "a-file" / "plots"), "--data-dir",
-                      str(data_dir), "--no-verify")  # fmt: skip
+    done = fashionlab(
+        "logreg",
+        "--plot",
+        str(tmp_path / "a-file" / "plots"),
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+    )
     one_line(done, 2, "--plot", "is a file")
     assert "Epoch" not in done.stdout  # not one training step was taken
 
@@ -210,21 +283,40 @@ def test_plot_and_sweep_out_never_write_into_the_data_or_the_cache(where, data_d
 def test_plot_folders_collect_the_figures_of_several_commands(data_dir, tmp_path) -> None:
     plots = tmp_path / "plots"
     for classes in (["Trouser", "Ankle boot"], ["Pullover", "Coat"], ["Trouser", "Ankle boot"]):
-        done = fashionlab(*LOGREG, "--classes", *classes, "--plot", str(plots), "--data-dir",
-                          str(data_dir))  # fmt: skip
+        done = fashionlab(
+            *LOGREG, "--classes", *classes, "--plot", str(plots), "--data-dir", str(data_dir)
+        )
         assert done.returncode == 0, done.stderr
     for classes in (["Pullover", "Coat"], ["Trouser", "Ankle boot"]):  # each pair's own curves
-        done = fashionlab("nn", "--epochs", "1", "--no-verify", "--classes", *classes, "--plot",
-                          str(plots), "--data-dir", str(data_dir))  # fmt: skip
+        done = fashionlab(
+            "nn",
+            "--epochs",
+            "1",
+            "--no-verify",
+            "--classes",
+            *classes,
+            "--plot",
+            str(plots),
+            "--data-dir",
+            str(data_dir),
+        )
         assert done.returncode == 0, done.stderr
     names = sorted(p.name for p in plots.iterdir())
-    assert names == ["fashionlab-manifest.json", "logreg_pullover_coat.svg",
-                     "logreg_trouser_ankleboot.svg", "nn_accuracy_pullover_coat.svg",
-                     "nn_accuracy_trouser_ankleboot.svg", "nn_loss_pullover_coat.svg",
-                     "nn_loss_trouser_ankleboot.svg"]  # fmt: skip
+    assert names == [
+        "fashionlab-manifest.json",
+        "logreg_pullover_coat.svg",
+        "logreg_trouser_ankleboot.svg",
+        "nn_accuracy_pullover_coat.svg",
+        "nn_accuracy_trouser_ankleboot.svg",
+        "nn_loss_pullover_coat.svg",
+        "nn_loss_trouser_ankleboot.svg",
+    ]
     listed = json.loads((plots / "fashionlab-manifest.json").read_text())["files"]
-    assert listed == {name: hashlib.sha256((plots / name).read_bytes()).hexdigest()
-                      for name in names if name.endswith(".svg")}  # fmt: skip
+    assert listed == {
+        name: hashlib.sha256((plots / name).read_bytes()).hexdigest()
+        for name in names
+        if name.endswith(".svg")
+    }
 
 
 def test_a_file_named_like_a_staging_leftover_is_still_the_users(data_dir, tmp_path) -> None:
@@ -244,8 +336,9 @@ def test_a_home_folder_of_nobody_is_one_line(flag, data_dir) -> None:
 
 
 def test_a_sweeps_missing_data_folder_is_one_line_before_any_cluster(tmp_path) -> None:
-    done = fashionlab("sweep", "--steps", "3", "--workers", "1", "--data-dir",
-                      str(tmp_path / "missing"))  # fmt: skip
+    done = fashionlab(
+        "sweep", "--steps", "3", "--workers", "1", "--data-dir", str(tmp_path / "missing")
+    )
     one_line(done, 2, "--data-dir", "no such directory")
     assert (
         done.stderr.count("--data-dir") == 1
@@ -259,8 +352,10 @@ def in_full_disk(folder: Path, *args: str, env: dict[str, str] | None = None, se
     """``fashionlab *args`` with a 64 KiB tmpfs mounted on ``folder`` (``seed`` copied in first);
     then what the tmpfs holds (listed inside the namespace, where it exists), after ``--``."""
     copy = f"cp -r {seed} {folder}/ && " if seed else ""
-    script = (f"mount -t tmpfs -o size=64k tmpfs {folder} && {copy}\"$@\"; status=$?; "
-              f"echo -- >&2; find {folder} -mindepth 1 >&2; exit $status")  # fmt: skip
+    script = (
+        f'mount -t tmpfs -o size=64k tmpfs {folder} && {copy}"$@"; status=$?; '
+        f"echo -- >&2; find {folder} -mindepth 1 >&2; exit $status"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     done = fashionlab(*args, env=env, prefix=("unshare", "-m", "sh", "-c", script, "sh"))
     stderr, _, listing = done.stderr.partition("--\n")
@@ -270,16 +365,21 @@ def in_full_disk(folder: Path, *args: str, env: dict[str, str] | None = None, se
 @can_mount
 @pytest.mark.slow
 def test_a_full_output_disk_keeps_the_good_cache_entry(data_dir, warm_cache, tmp_path) -> None:
-    entries = {p: p.stat().st_mtime_ns for p in cache_root(warm_cache).rglob("*") if p.is_file()
-               and "locks" not in p.parts}  # fmt: skip
+    entries = {
+        p: p.stat().st_mtime_ns
+        for p in cache_root(warm_cache).rglob("*")
+        if p.is_file() and "locks" not in p.parts
+    }
     assert len([p for p in entries if p.name == "arrays.npz"]) == 2  # PCA and t-SNE
     full = tmp_path / "full"
-    done, listing = in_full_disk(full, *EXPLORE, "--out", str(full / "out"), "--data-dir",
-                                 str(data_dir), env=warm_cache)  # fmt: skip
+    done, listing = in_full_disk(
+        full, *EXPLORE, "--out", str(full / "out"), "--data-dir", str(data_dir), env=warm_cache
+    )
     one_line(done, 1, "disk is full", str(full / "out"))
     assert listing == "" and done.stdout == ""  # no report, no staging folder left behind
-    third = fashionlab(*EXPLORE, "--out", str(tmp_path / "third"), "--data-dir", str(data_dir),
-                       env=warm_cache)  # fmt: skip
+    third = fashionlab(
+        *EXPLORE, "--out", str(tmp_path / "third"), "--data-dir", str(data_dir), env=warm_cache
+    )
     assert third.returncode == 0 and "t-SNE" not in third.stderr, third.stderr  # from the cache
     assert {p: p.stat().st_mtime_ns for p in entries} == entries
     assert len(os.listdir(tmp_path / "third")) == 9  # 8 files and the manifest
@@ -291,8 +391,16 @@ def test_a_full_cache_disk_costs_only_the_cache_entries(data_dir, warm_cache, tm
     # the t-SNE entry is copied in (so t-SNE need not run again); the PCA entry no longer fits
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
     full, tsne = cache_root(env), cache_root(warm_cache) / "embedding-tsne"
-    done, listing = in_full_disk(full, *EXPLORE, "--out", str(tmp_path / "out"), "--data-dir",
-                                 str(data_dir), env=env, seed=str(tsne))  # fmt: skip
+    done, listing = in_full_disk(
+        full,
+        *EXPLORE,
+        "--out",
+        str(tmp_path / "out"),
+        "--data-dir",
+        str(data_dir),
+        env=env,
+        seed=str(tsne),
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "t-SNE" not in done.stderr  # served from the copied entry
     assert "could not store cache entry" in done.stderr  # a warning: the result is still used
@@ -322,8 +430,9 @@ def test_a_cache_that_cannot_be_written_still_lets_the_output_be_written(
         env = {"XDG_CACHE_HOME": str(frozen)}
         script = f'mount --bind {frozen} {frozen} && mount -o remount,ro,bind {frozen} {frozen} && exec "$@"'
         prefix = ("unshare", "-m", "sh", "-c", script, "sh")
-    done = fashionlab(*EXPLORE, "--out", str(out), "--data-dir", str(data_dir), env=env,
-                      prefix=prefix)  # fmt: skip
+    done = fashionlab(
+        *EXPLORE, "--out", str(out), "--data-dir", str(data_dir), env=env, prefix=prefix
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert "error" not in done.stderr and (out / "fashionlab-manifest.json").is_file()
     said = done.stderr.count("cannot store in the cache")
@@ -332,8 +441,16 @@ def test_a_cache_that_cannot_be_written_still_lets_the_output_be_written(
 
 def test_stdout_on_a_full_disk(data_dir) -> None:
     with open("/dev/full", "w") as full:
-        done = fashionlab("data", "--json", "--data-dir", str(data_dir), "--no-verify",
-                          stdout=full, stderr=subprocess.PIPE, capture_output=False)  # fmt: skip
+        done = fashionlab(
+            "data",
+            "--json",
+            "--data-dir",
+            str(data_dir),
+            "--no-verify",
+            stdout=full,
+            stderr=subprocess.PIPE,
+            capture_output=False,
+        )
     one_line(done, 1, "cannot write the output", "No space left on device")
 
 
@@ -359,9 +476,22 @@ def test_help_to_a_reader_that_has_gone_is_not_an_error(argv) -> None:
 
 def test_a_reader_that_goes_away_is_not_an_error(data_dir) -> None:
     # 3,000 lines (270 kB) overflow the pipe, so the writer meets the closed end (`| head -1`)
-    process = subprocess.Popen([sys.executable, "-m", "fashionlab", "logreg", "--steps", "3000",
-                                "--data-dir", str(data_dir), "--no-verify"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "logreg",
+            "--steps",
+            "3000",
+            "--data-dir",
+            str(data_dir),
+            "--no-verify",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline().startswith("Epoch [1/3000]")
     process.stdout.close()
@@ -375,32 +505,49 @@ def test_a_reader_that_goes_away_is_not_an_error(data_dir) -> None:
 @pytest.mark.slow
 def test_a_path_the_output_encoding_cannot_hold(data_dir, warm_cache, tmp_path) -> None:
     ascii_only = {"PYTHONIOENCODING": "ascii", **warm_cache}
-    done = fashionlab(*EXPLORE, "--out", str(tmp_path / "café"), "--data-dir", str(data_dir),
-                      env=ascii_only)  # fmt: skip
+    done = fashionlab(
+        *EXPLORE, "--out", str(tmp_path / "café"), "--data-dir", str(data_dir), env=ascii_only
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     assert done.stdout == f"wrote 8 files to {tmp_path}/caf\\xe9/\n"
     (tmp_path / "café" / "mine.txt").write_text("not fashionlab's")
-    refused = fashionlab(*EXPLORE, "--out", str(tmp_path / "café"), "--data-dir", str(data_dir),
-                         env=ascii_only)  # fmt: skip
+    refused = fashionlab(
+        *EXPLORE, "--out", str(tmp_path / "café"), "--data-dir", str(data_dir), env=ascii_only
+    )
     one_line(refused, 2, "caf\\xe9", "mine.txt")
 
 
-@pytest.mark.parametrize("text, fault", [
-    ("signal:SIGINT@stage:3", console.Fault(signal.SIGINT, "stage", 3)),
-    ("signal:TERM@pair:5", console.Fault(signal.SIGTERM, "pair", 5)),
-    (" signal:sigint@grid run:2 ", console.Fault(signal.SIGINT, "grid run", 2)),
-    ("", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, fault",
+    [
+        ("signal:SIGINT@stage:3", console.Fault(signal.SIGINT, "stage", 3)),
+        ("signal:TERM@pair:5", console.Fault(signal.SIGTERM, "pair", 5)),
+        (" signal:sigint@grid run:2 ", console.Fault(signal.SIGINT, "grid run", 2)),
+        ("", None),
+    ],
+)
 def test_the_fault_hook_syntax(text, fault) -> None:
     assert console.planned_fault(text) == fault
 
 
-@pytest.mark.parametrize("text", ["SIGINT@stage:3", "signal:SIGNOPE@stage:3", "signal:SIGINT",
-                                  "signal:SIGINT@stage:x", "signal:SIGINT@:3", "crash:EIO@stage:1",
-                                  # only the CLI's own two signals, at points that exist
-                                  "signal:SIGSTOP@step:10", "signal:SIGKILL@step:1",
-                                  "signal:SIGHUP@stage:1", "signal:SIGINT@bogus:1",
-                                  "signal:SIGINT@sweep:2:3", "signal:SIGINT@stage:\u00b2"])  # fmt: skip
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SIGINT@stage:3",
+        "signal:SIGNOPE@stage:3",
+        "signal:SIGINT",
+        "signal:SIGINT@stage:x",
+        "signal:SIGINT@:3",
+        "crash:EIO@stage:1",
+        # only the CLI's own two signals, at points that exist
+        "signal:SIGSTOP@step:10",
+        "signal:SIGKILL@step:1",
+        "signal:SIGHUP@stage:1",
+        "signal:SIGINT@bogus:1",
+        "signal:SIGINT@sweep:2:3",
+        "signal:SIGINT@stage:\u00b2",
+    ],
+)
 def test_a_malformed_fault_hook_is_a_usage_error(text) -> None:
     with pytest.raises(UsageError, match="FASHIONLAB_FAULT"):
         console.planned_fault(text)
@@ -412,8 +559,18 @@ def test_nn_stopped_at_an_epoch_prints_and_writes_nothing(output, data_dir, tmp_
     no epoch lines after the stop, and the --plot folder never made."""
     plot = tmp_path / "plots"
     flags = ["--json"] if output == "--json" else ["--plot", str(plot)]
-    done = fashionlab("nn", "--epochs", "5", "--patience", "5", *flags, "--data-dir",
-                      str(data_dir), "--no-verify", env={"FASHIONLAB_FAULT": "signal:SIGINT@epoch:2"})  # fmt: skip
+    done = fashionlab(
+        "nn",
+        "--epochs",
+        "5",
+        "--patience",
+        "5",
+        *flags,
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        env={"FASHIONLAB_FAULT": "signal:SIGINT@epoch:2"},
+    )
     assert done.returncode == 130 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[-1] == console.INTERRUPTED  # after progress lines, if any
     assert not plot.exists()
@@ -443,8 +600,12 @@ def test_an_interrupt_that_leaves_a_thread_stuck_still_ends_the_process(tmp_path
         "sys.exit(cli.program())\n"
     )
     # without the grace period's timer this never ends, and the timeout fails the test
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=process.EXIT_GRACE + 55)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=process.EXIT_GRACE + 55,
+    )
     one_line(done, 130, "interrupted")
 
 
@@ -481,16 +642,18 @@ def test_an_interrupted_process_ends_before_the_c_librarys_exit_handlers(tmp_pat
     script = tmp_path / "native.py"
     script.write_text(_NATIVE_EXIT)
     marks = tmp_path / "mark"
-    done = subprocess.run([sys.executable, str(script), str(marks)], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(script), str(marks)], capture_output=True, text=True, timeout=60
+    )
     one_line(done, 130, "interrupted")
     assert (tmp_path / "mark.atexit").exists() and (tmp_path / "mark.thread").exists()
 
 
 def test_a_malformed_fault_hook_stops_the_command(data_dir) -> None:
     text = "signal:SIGINT@stage"
-    done = fashionlab("data", "--data-dir", str(data_dir), "--no-verify",
-                      env={"FASHIONLAB_FAULT": text})  # fmt: skip
+    done = fashionlab(
+        "data", "--data-dir", str(data_dir), "--no-verify", env={"FASHIONLAB_FAULT": text}
+    )
     one_line(done, 2, "FASHIONLAB_FAULT", repr(text))
     assert done.stdout == ""
 
@@ -524,12 +687,32 @@ def test_matplotlib_adds_no_warning_of_its_own_for_an_odd_cache(case, data_dir, 
     cache = {"below a file": str(tmp_path / "a-file" / "cache"), "relative": "relcache"}[case]
     env = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
     env.update(XDG_CACHE_HOME=cache, HOME=str(tmp_path / "home"))
-    done = subprocess.run([sys.executable, "-m", "fashionlab", "logreg", "--steps", "3", "--plot",
-                           str(tmp_path / "plots"), "--data-dir", str(data_dir), "--no-verify"],
-                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "logreg",
+            "--steps",
+            "3",
+            "--plot",
+            str(tmp_path / "plots"),
+            "--data-dir",
+            str(data_dir),
+            "--no-verify",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     # fashionlab's own line for a relative value names the cache, whose path holds this test's name
-    theirs = [line for line in done.stderr.splitlines()
-              if not line.startswith("fashionlab logreg: ignoring $XDG_CACHE_HOME")]  # fmt: skip
+    theirs = [
+        line
+        for line in done.stderr.splitlines()
+        if not line.startswith("fashionlab logreg: ignoring $XDG_CACHE_HOME")
+    ]
     assert done.returncode == 0 and not any("atplotlib" in line for line in theirs), done.stderr
     assert not (tmp_path / "relcache").exists()  # nothing made in the folder it ran in
 
@@ -562,25 +745,49 @@ def test_errors_python_cannot_raise_are_quiet_only_once_interrupted() -> None:
 def test_a_closed_stdout_is_written_nowhere(data_dir) -> None:
     """``fashionlab logreg >&-``: Python has no stdout then; the result goes nowhere, quietly."""
     done = subprocess.run(
-        ["bash", "-c", '"$0" -m fashionlab "$@" >&-', sys.executable, *LOGREG, "--data-dir",
-         str(data_dir)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            "bash",
+            "-c",
+            '"$0" -m fashionlab "$@" >&-',
+            sys.executable,
+            *LOGREG,
+            "--data-dir",
+            str(data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
 def test_names_that_are_not_utf8(data_dir, tmp_path) -> None:
     """A folder name in the file system's own bytes works; a title must be text the page can hold."""
     plots = os.fsencode(tmp_path) + b"/plots\xff"
-    done = subprocess.run([sys.executable, "-m", "fashionlab", *LOGREG, "--data-dir",
-                           str(data_dir), "--plot", plots], capture_output=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *LOGREG, "--data-dir", str(data_dir), "--plot", plots],
+        capture_output=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(os.listdir(plots)) == [
         b"fashionlab-manifest.json",
         b"logreg_trouser_ankleboot.svg",
     ]
-    titled = subprocess.run([sys.executable, "-m", "fashionlab", "run", "--title", b"bad\xff",
-                             "--out", str(tmp_path / "r")], capture_output=True, timeout=300)  # fmt: skip
+    titled = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "run",
+            "--title",
+            b"bad\xff",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     assert (
         titled.returncode == 2 and b"argument --title: the text is not valid UTF-8" in titled.stderr
     )
@@ -590,11 +797,19 @@ def test_names_that_are_not_utf8(data_dir, tmp_path) -> None:
 def test_a_cache_or_data_folder_in_a_symlink_loop_is_one_line(data_dir, tmp_path) -> None:
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
-    done = fashionlab(*LOGREG, "--data-dir", str(data_dir), "--plot", str(tmp_path / "p"),
-                      env={"XDG_CACHE_HOME": str(tmp_path / "a")})  # fmt: skip
+    done = fashionlab(
+        *LOGREG,
+        "--data-dir",
+        str(data_dir),
+        "--plot",
+        str(tmp_path / "p"),
+        env={"XDG_CACHE_HOME": str(tmp_path / "a")},
+    )
     one_line(done, 2, "the fashionlab cache", "cannot be followed")
-    for given, said in ((["--data-dir", str(tmp_path / "a")], "dangles or loops"),
-                        ([], "a link that points back to itself")):  # fmt: skip
+    for given, said in (
+        (["--data-dir", str(tmp_path / "a")], "dangles or loops"),
+        ([], "a link that points back to itself"),
+    ):
         done = fashionlab("data", *given, env={"FASHIONLAB_DATA": str(tmp_path / "b")})
         one_line(done, 2, said)
 
@@ -618,8 +833,13 @@ def test_a_different_copy_in_the_cache_is_checked_as_loaded(data_dir, tmp_path) 
     cache = tmp_path / "cache"
     shutil.copytree(data_dir, cache / "fashionlab")
     before = {p.name: p.read_bytes() for p in (cache / "fashionlab").iterdir()}
-    done = fashionlab("run", "--no-verify", "--out", str(tmp_path / "r"),
-                      env={"XDG_CACHE_HOME": str(cache), "FASHIONLAB_MIRRORS": "http://127.0.0.1:9/"})  # fmt: skip
+    done = fashionlab(
+        "run",
+        "--no-verify",
+        "--out",
+        str(tmp_path / "r"),
+        env={"XDG_CACHE_HOME": str(cache), "FASHIONLAB_MIRRORS": "http://127.0.0.1:9/"},
+    )
     one_line(done, 2, "the assignment notebook loads only the official files", str(cache))
     assert {p.name: p.read_bytes() for p in (cache / "fashionlab").iterdir()} == before
     assert not (tmp_path / "r").exists()
@@ -628,9 +848,11 @@ def test_a_different_copy_in_the_cache_is_checked_as_loaded(data_dir, tmp_path) 
 def test_parsing_the_flags_imports_no_matplotlib() -> None:
     """matplotlib makes its cache folder when imported: only after fashionlab has chosen it (a
     relative $XDG_CACHE_HOME must not leave a folder in the current one)."""
-    code = ("import sys; from fashionlab import cli; "
-            "cli.build_parser().parse_known_args(['run', '--out', 'x', '--title', 'T']); "
-            "print('matplotlib' in sys.modules)")  # fmt: skip
+    code = (
+        "import sys; from fashionlab import cli; "
+        "cli.build_parser().parse_known_args(['run', '--out', 'x', '--title', 'T']); "
+        "print('matplotlib' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
 
@@ -667,8 +889,11 @@ def test_the_study_refuses_another_setting_than_the_assignments(setting) -> None
     """Its prose says "100 steps", and steps=1 crashed stage 3 after t-SNE: refused at once."""
     from fashionlab.config import Config
 
-    with pytest.raises(ValueError, match="the study runs the assignment's learning rate 0.05 for "
-                                         "100 steps.*`fashionlab logreg` and `sweep`"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match="the study runs the assignment's learning rate 0.05 for "
+        "100 steps.*`fashionlab logreg` and `sweep`",
+    ):
         Config(**setting)
     with pytest.raises(AttributeError):  # frozen: not set afterwards either
         setattr(Config(), *next(iter(setting.items())))
@@ -689,8 +914,16 @@ def test_the_study_refuses_fewer_than_two_seeds(seeds) -> None:
 def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_dir, tmp_path):
     """`nn` printed its accuracies with no word that training stopped early and restored an
     earlier epoch; `--plot` never said where the figures went."""
-    done = fashionlab("nn", "--epochs", "2", "--data-dir", str(data_dir), "--no-verify",
-                      "--plot", str(tmp_path / "p"))  # fmt: skip
+    done = fashionlab(
+        "nn",
+        "--epochs",
+        "2",
+        "--data-dir",
+        str(data_dir),
+        "--no-verify",
+        "--plot",
+        str(tmp_path / "p"),
+    )
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(r"kept the weights of epoch [12] \(the lowest validation loss\)", lines[-3])

@@ -41,13 +41,19 @@ HOSTILE = {
     "255 dimensions": (IMAGES, gzip.compress(_idx(0x08FF, ())), "dimension count 255"),
     "huge header": (IMAGES, gzip.compress(_idx(2051, (10**9, 10**4, 10**4))), "limit"),
     "labels outside 0-9": (
-        LABELS, gzip.compress(encode_idx(np.full(60, 12, np.uint8))), "outside 0-9"),
+        LABELS,
+        gzip.compress(encode_idx(np.full(60, 12, np.uint8))),
+        "outside 0-9",
+    ),
     "count mismatch": (LABELS, gzip.compress(encode_idx(np.zeros(59, np.uint8))), "59 labels"),
     "empty file": (IMAGES, b"", "not a gzip file"),
     "random bytes": (IMAGES, np.random.default_rng(7).bytes(4096), "not a gzip file"),
     "header longer than data": (
-        IMAGES, gzip.compress(_idx(2051, (61, 28, 28)) + bytes(60 * 784)), "tampered"),
-}  # fmt: skip
+        IMAGES,
+        gzip.compress(_idx(2051, (61, 28, 28)) + bytes(60 * 784)),
+        "tampered",
+    ),
+}
 
 
 @pytest.mark.parametrize("case", list(HOSTILE))

@@ -41,8 +41,10 @@ def printed(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[Any, s
 def test_logreg_prints_the_readmes_keys_and_the_assignments_numbers(
     real_data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    found, _ = printed(["logreg", "--classes", "Pullover", "Coat", "--json", "--data-dir",
-                        str(real_data_dir)], capsys)  # fmt: skip
+    found, _ = printed(
+        ["logreg", "--classes", "Pullover", "Coat", "--json", "--data-dir", str(real_data_dir)],
+        capsys,
+    )
     assert list(found) == readme_keys("logreg")
     assert found["classes"] == ["Pullover", "Coat"] and found["diverged_at_step"] is None
     assert found["val_accuracy"] == 0.8229166666666666  # the assignment's seeded split, exactly
@@ -52,22 +54,31 @@ def test_logreg_prints_the_readmes_keys_and_the_assignments_numbers(
         cli.main(["logreg", "--classes", "Pullover", "Coat", "--data-dir", str(real_data_dir)]) == 0
     )
     line = capsys.readouterr().out.splitlines()[-1]
-    assert line.startswith("Pullover vs Coat: validation accuracy 0.8229 (the loop's last log, "
-                           "before its last update), held-out accuracy 0.8321 and official test "
-                           "accuracy 0.8025 (the final weights) in ")  # fmt: skip
+    assert line.startswith(
+        "Pullover vs Coat: validation accuracy 0.8229 (the loop's last log, "
+        "before its last update), held-out accuracy 0.8321 and official test "
+        "accuracy 0.8025 (the final weights) in "
+    )
 
 
 @pytest.mark.realdata
 def test_a_diverging_rate_is_a_result_with_null_scores_and_one_line(
     real_data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    found, err = printed(["logreg", "--learning-rate", "1e308", "--json", "--data-dir",
-                          str(real_data_dir)], capsys)  # fmt: skip
+    found, err = printed(
+        ["logreg", "--learning-rate", "1e308", "--json", "--data-dir", str(real_data_dir)], capsys
+    )
     assert list(found) == readme_keys("logreg")
     step = found["diverged_at_step"]
     assert isinstance(step, int) and 1 <= step < 100
-    scores = ("train_accuracy", "train_loss", "val_accuracy", "val_loss", "heldout_accuracy",
-              "official_test_accuracy")  # fmt: skip
+    scores = (
+        "train_accuracy",
+        "train_loss",
+        "val_accuracy",
+        "val_loss",
+        "heldout_accuracy",
+        "official_test_accuracy",
+    )
     assert all(found[key] is None for key in scores)
     said = [line for line in err.splitlines() if "diverged" in line]
     assert len(said) == 1 and f"step {step}" in said[0] and "1e+308" in said[0]
@@ -78,13 +89,30 @@ def test_nn_prints_its_settings_scores_and_logistic_regression_beside_it(
     real_data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     found, _ = printed(["nn", "--json", "--data-dir", str(real_data_dir)], capsys)
-    listed = ["val_accuracy", "official_test_accuracy", "heldout_accuracy", "heldout_note",
-              "epochs_run", "best_epoch", "seconds", "history", "logreg_val_accuracy",
-              "logreg_heldout_accuracy", "logreg_official_test_accuracy"]  # fmt: skip
+    listed = [
+        "val_accuracy",
+        "official_test_accuracy",
+        "heldout_accuracy",
+        "heldout_note",
+        "epochs_run",
+        "best_epoch",
+        "seconds",
+        "history",
+        "logreg_val_accuracy",
+        "logreg_heldout_accuracy",
+        "logreg_official_test_accuracy",
+    ]
     assert all(f"`{key}" in README for key in listed)  # the README's list, word for word
     assert set(listed) <= set(found)
-    settings = ("epochs_max", "patience", "batch_size", "optimizer", "learning_rate", "activation",
-                "seed")  # fmt: skip
+    settings = (
+        "epochs_max",
+        "patience",
+        "batch_size",
+        "optimizer",
+        "learning_rate",
+        "activation",
+        "seed",
+    )
     assert set(settings) <= set(found)
     assert found["heldout_accuracy"] is None and "held-out" in found["heldout_note"]
     assert found["logreg_val_accuracy"] == 0.8229166666666666
@@ -122,8 +150,20 @@ def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
 
     data = write_tiny_dataset(tmp_path / "data", 300, 50)
     out = tmp_path / "explored"
-    found, _ = printed(["explore", "--points", "100", "--no-verify", "--json", "--out", str(out),
-                        "--data-dir", str(data)], capsys)  # fmt: skip
+    found, _ = printed(
+        [
+            "explore",
+            "--points",
+            "100",
+            "--no-verify",
+            "--json",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(data),
+        ],
+        capsys,
+    )
     assert list(found) == readme_keys("explore")
     assert found["out"] == str(out.resolve())
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}

@@ -221,8 +221,10 @@ def test_several_rates_at_once_equal_one_descent_per_rate() -> None:
         descend_rates(X, y[:1], X, y, [0.05], steps)
 
 
-@pytest.mark.parametrize("rate, steps, name", [(-1, 100, "learning_rate"), (0.05, 0, "num_steps"),
-                                               (float("nan"), 5, "learning_rate")])  # fmt: skip
+@pytest.mark.parametrize(
+    "rate, steps, name",
+    [(-1, 100, "learning_rate"), (0.05, 0, "num_steps"), (float("nan"), 5, "learning_rate")],
+)
 def test_the_library_validates_its_arguments(rate, steps, name) -> None:
     from fashionlab import logistic_regression
 
@@ -240,8 +242,9 @@ def test_probability_is_scikit_learns_for_the_same_weights() -> None:
     X, theta = rng.uniform(0, 1, (50, 784)), rng.normal(0, 0.1, (785, 1))
     oracle = LogisticRegression()
     oracle.classes_, oracle.intercept_, oracle.coef_ = np.array([0, 1]), theta[0], theta[1:].T
-    np.testing.assert_allclose(probability(theta, X).ravel(), oracle.predict_proba(X)[:, 1],
-                               rtol=1e-12)  # fmt: skip
+    np.testing.assert_allclose(
+        probability(theta, X).ravel(), oracle.predict_proba(X)[:, 1], rtol=1e-12
+    )
 
 
 def test_labels_as_a_row_or_a_column_give_the_same_run() -> None:
@@ -300,29 +303,52 @@ def _with_nan(X: np.ndarray) -> np.ndarray:
     return X
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: logistic_regression(_with_nan(X_SMALL), Y_SMALL, 0.05, 5),
-     "X must hold finite values only, got nan at row 49, column 0"),
-    (lambda: logistic_regression(X_SMALL[:, 0], Y_SMALL, 0.05, 5),
-     r"X must be 2-D \(rows, features\), got shape \(50,\)"),
-    (lambda: logistic_regression(X_SMALL[:1], Y_SMALL[:1], 0.05, 5),
-     "X has 1 row: a training part of 0.6 of them is empty"),
-    (lambda: binary_cross_entropy(np.array([2, 0]), np.array([0.3, 0.5])),
-     r"y must hold labels 0 and 1 only, got values such as \[0, 2\]"),
-    (lambda: binary_cross_entropy(np.array([1, 0, 1]), np.array([2.0, -3.0, 0.4])),
-     r"h must hold probabilities in \[0, 1\] \(sigmoid's output\), got values from -3.0 to 2.0"),
-    (lambda: binary_cross_entropy(np.array([0.0, 1.0]), np.array([0.0, 1.0, 0.5])),
-     "as many values"),
-    (lambda: binary_cross_entropy(np.array([]), np.array([])), "at least one value"),
-    (lambda: accuracy(np.array([2, 0, 1]), np.array([1, 0, 1])), "y must hold labels 0 and 1"),
-    (lambda: accuracy(np.array([1, 0]), np.array([3.2, -1.0])), r"h must hold probabilities"),
-    (lambda: binary_cross_entropy_derivative(bias_trick(X_SMALL), Y_SMALL, np.zeros((4, 1))),
-     r"X must be \(n, d\) and theta \(d, 1\), got shapes \(50, 5\) and \(4, 1\)"),
-    (lambda: binary_cross_entropy_derivative(bias_trick(X_SMALL), 2 * Y_SMALL, np.zeros((5, 1))),
-     "y must hold labels 0 and 1 only"),
-    (lambda: gradient_descent(X_SMALL[:0], Y_SMALL[:0], X_SMALL, Y_SMALL, 0.05, 5),
-     "X_train and y_train must hold at least one row"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: logistic_regression(_with_nan(X_SMALL), Y_SMALL, 0.05, 5),
+            "X must hold finite values only, got nan at row 49, column 0",
+        ),
+        (
+            lambda: logistic_regression(X_SMALL[:, 0], Y_SMALL, 0.05, 5),
+            r"X must be 2-D \(rows, features\), got shape \(50,\)",
+        ),
+        (
+            lambda: logistic_regression(X_SMALL[:1], Y_SMALL[:1], 0.05, 5),
+            "X has 1 row: a training part of 0.6 of them is empty",
+        ),
+        (
+            lambda: binary_cross_entropy(np.array([2, 0]), np.array([0.3, 0.5])),
+            r"y must hold labels 0 and 1 only, got values such as \[0, 2\]",
+        ),
+        (
+            lambda: binary_cross_entropy(np.array([1, 0, 1]), np.array([2.0, -3.0, 0.4])),
+            r"h must hold probabilities in \[0, 1\] \(sigmoid's output\), got values from -3.0 to 2.0",
+        ),
+        (
+            lambda: binary_cross_entropy(np.array([0.0, 1.0]), np.array([0.0, 1.0, 0.5])),
+            "as many values",
+        ),
+        (lambda: binary_cross_entropy(np.array([]), np.array([])), "at least one value"),
+        (lambda: accuracy(np.array([2, 0, 1]), np.array([1, 0, 1])), "y must hold labels 0 and 1"),
+        (lambda: accuracy(np.array([1, 0]), np.array([3.2, -1.0])), r"h must hold probabilities"),
+        (
+            lambda: binary_cross_entropy_derivative(bias_trick(X_SMALL), Y_SMALL, np.zeros((4, 1))),
+            r"X must be \(n, d\) and theta \(d, 1\), got shapes \(50, 5\) and \(4, 1\)",
+        ),
+        (
+            lambda: binary_cross_entropy_derivative(
+                bias_trick(X_SMALL), 2 * Y_SMALL, np.zeros((5, 1))
+            ),
+            "y must hold labels 0 and 1 only",
+        ),
+        (
+            lambda: gradient_descent(X_SMALL[:0], Y_SMALL[:0], X_SMALL, Y_SMALL, 0.05, 5),
+            "X_train and y_train must hold at least one row",
+        ),
+    ],
+)
 def test_the_library_refuses_what_would_give_a_wrong_number(call, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()
@@ -390,8 +416,9 @@ def test_the_fit_to_convergence_keeps_what_keras_early_stopping_keeps(tol, patie
             self.restored = weights[0]
 
     keras = keras_module()
-    callback = keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=tol, patience=patience,
-                                             restore_best_weights=True)  # fmt: skip
+    callback = keras.callbacks.EarlyStopping(
+        monitor="val_loss", min_delta=tol, patience=patience, restore_best_weights=True
+    )
     model = Model()
     callback.set_model(model)
     callback.on_train_begin()
@@ -401,8 +428,9 @@ def test_the_fit_to_convergence_keeps_what_keras_early_stopping_keeps(tol, patie
         if model.stop_training:
             break
     callback.on_train_end()
-    fit = fit_to_convergence(X_train, y_train, X_val, y_val, max_steps=300, patience=patience,
-                             tol=tol)  # fmt: skip
+    fit = fit_to_convergence(
+        X_train, y_train, X_val, y_val, max_steps=300, patience=patience, tol=tol
+    )
     assert (fit.steps, fit.steps_run) == (model.restored, model.step)
     assert (fit.max_steps, fit.patience, fit.tol) == (300, patience, tol)  # the rule it ran by
     np.testing.assert_array_equal(fit.theta, path[fit.steps - 1][0].astype(np.float64))

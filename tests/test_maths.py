@@ -36,9 +36,16 @@ def test_every_equation_is_mathml_and_there_is_no_script() -> None:
 
 @pytest.mark.parametrize(
     "number, function",
-    [("3", bias_trick), ("6", logistic.sigmoid), ("7", logistic.predict), ("8", logistic.binary_cross_entropy),
-     ("8", logistic.loss), ("9", logistic.bce_gradient), ("9", logistic.binary_cross_entropy_derivative)],
-)  # fmt: skip
+    [
+        ("3", bias_trick),
+        ("6", logistic.sigmoid),
+        ("7", logistic.predict),
+        ("8", logistic.binary_cross_entropy),
+        ("8", logistic.loss),
+        ("9", logistic.bce_gradient),
+        ("9", logistic.binary_cross_entropy_derivative),
+    ],
+)
 def test_the_code_beside_an_equation_is_the_live_source(number: str, function) -> None:
     sources = {snippet.name: snippet.source for snippet in code_of(number)}
     name = f"{function.__module__}.{function.__qualname__}"
@@ -88,9 +95,16 @@ def test_code_is_escaped_in_html() -> None:
 def test_markdown_gives_each_equation_as_text_and_each_function_as_python() -> None:
     markdown = layout.render_markdown(PageMeta(title="t"), [maths.maths_section()])
     assert "<math" not in markdown and "<style" not in markdown
-    for text in ["z = X θ", "h = σ(z) = 1 / (1 + e^(−z))", "ŷ = round(h)",
-                 "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]", "∇J = (1/n) Xᵀ (H − Y)",
-                 "θ ← θ − α ∇J", "(785, 1)", "(n, 785)"]:  # fmt: skip
+    for text in [
+        "z = X θ",
+        "h = σ(z) = 1 / (1 + e^(−z))",
+        "ŷ = round(h)",
+        "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]",
+        "∇J = (1/n) Xᵀ (H − Y)",
+        "θ ← θ − α ∇J",
+        "(785, 1)",
+        "(n, 785)",
+    ]:
         assert text in markdown
     for equation in equations.equations():
         assert f"**{equation.label}.** `{equation.plain}`" in markdown

@@ -216,9 +216,16 @@ def test_a_share_short_of_one_is_never_shown_as_one() -> None:
     assert percent(Fraction(2399, 2400), 1) == "99.96%"  # not 100.0%
     assert percent(Fraction(1, 240000), 2) == "0.0004%"  # not 0.00%
     assert (percent(1.0, 1), percent(0.0, 1), percent(Fraction(2397, 2400), 1)) == (
-        "100.0%", "0.0%", "99.9%")  # fmt: skip
+        "100.0%",
+        "0.0%",
+        "99.9%",
+    )
     assert (share_text(2399 / 2400), share_text(1.0), share_text(0.8229), share_text(1e-5)) == (
-        "0.9996", "1.000", "0.823", "0.00001")  # fmt: skip
+        "0.9996",
+        "1.000",
+        "0.823",
+        "0.00001",
+    )
     assert interval(2397 / 2400, 2400) == "99.88% (99.6%–99.96%)"
     assert interval(1.0, 2400) == "100.00% (99.8%–100.0%)"  # a float bound of k = n is 1
 

@@ -78,8 +78,11 @@ def test_network_beats_logistic_regression_and_is_deterministic(real_data_dir) -
 
 def test_fit_validates_its_settings() -> None:
     X, y = np.zeros((10, 784)), np.zeros((10, 1))
-    for name, kwargs in (("epochs", {"epochs": 0}), ("patience", {"patience": -1}),
-                         ("batch_size", {"batch_size": 0})):  # fmt: skip
+    for name, kwargs in (
+        ("epochs", {"epochs": 0}),
+        ("patience", {"patience": -1}),
+        ("batch_size", {"batch_size": 0}),
+    ):
         settings = {"epochs": 1, "patience": 1, "batch_size": 1, **kwargs}
         with pytest.raises(ValueError, match=name):
             neural.fit(X, y, seed=0, **settings)
@@ -88,14 +91,18 @@ def test_fit_validates_its_settings() -> None:
 @pytest.mark.parametrize(
     ("y", "split", "said"),
     [
-        (np.array([-1, 1] * 50), 0.2, r"y must hold class labels 0-9 \(0 and 1 for a pair\), got "
-                                      r"values such as \[-1, 1\]"),
+        (
+            np.array([-1, 1] * 50),
+            0.2,
+            r"y must hold class labels 0-9 \(0 and 1 for a pair\), got "
+            r"values such as \[-1, 1\]",
+        ),
         (np.array([0.5, 1.0] * 50), 0.2, "y must hold class labels 0-9"),
         (np.array([0, 1] * 49), 0.2, "X and y must have as many rows, got 100 and 98"),
         (np.array([0, 1] * 50), 1.5, r"validation_split must be a fraction in \(0, 1\), got 1.5"),
         (np.array([0, 1] * 50), 0.0, r"validation_split must be a fraction in \(0, 1\), got 0.0"),
     ],
-)  # fmt: skip
+)
 def test_fit_refuses_what_it_would_misread(y, split, said) -> None:
     """Labels -1/+1 trained a sigmoid network to 0 % validation accuracy; a split of 1.5 ran."""
     X = np.random.default_rng(0).uniform(size=(100, 784)).astype(np.float32)
@@ -103,8 +110,10 @@ def test_fit_refuses_what_it_would_misread(y, split, said) -> None:
         neural.fit(X, y, epochs=1, patience=1, batch_size=32, seed=0, validation_split=split)
 
 
-@pytest.mark.parametrize(("seed", "said"), [(-1, "seed must be an integer >= 0, got -1"),
-                                            (2**31, "seed must be at most 2,147,483,647")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("seed", "said"),
+    [(-1, "seed must be an integer >= 0, got -1"), (2**31, "seed must be at most 2,147,483,647")],
+)
 def test_fit_refuses_a_seed_keras_cannot_take(seed, said) -> None:
     X, y = np.zeros((10, 784), dtype=np.float32), np.array([0, 1] * 5)
     with pytest.raises(ValueError, match=said):

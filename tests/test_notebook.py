@@ -115,10 +115,20 @@ def test_notebook_names_the_fashionlab_kernel() -> None:
 
 def test_notebook_shows_the_assignment_code() -> None:
     source = "\n".join(cell.source for cell in stored().cells if cell.cell_type == "code")
-    for name in ("get_data_subset", "train_test_validation_split", "bias_trick", "sigmoid",
-                 "binary_cross_entropy", "binary_cross_entropy_derivative", "accuracy",
-                 "predict", "logistic_regression", "show_image", "plot_losses",
-                 "plot_accuracies"):  # fmt: skip
+    for name in (
+        "get_data_subset",
+        "train_test_validation_split",
+        "bias_trick",
+        "sigmoid",
+        "binary_cross_entropy",
+        "binary_cross_entropy_derivative",
+        "accuracy",
+        "predict",
+        "logistic_regression",
+        "show_image",
+        "plot_losses",
+        "plot_accuracies",
+    ):
         assert f"def {name}(" in source, name  # written out, not imported
         assert f"{name}(" in source.replace(f"def {name}(", ""), name  # and used
     assert "np.allclose(" in source  # checked against the library
@@ -134,8 +144,14 @@ def test_network_is_built_compiled_and_fitted_in_its_own_cells() -> None:
     fitted = next(i for i, s in enumerate(sources) if "hist = model.fit(" in s)
     assert built < compiled < fitted
     assert "set_random_seed(0)" in sources[built]
-    for setting in ("validation_split=0.2", "epochs=60", "batch_size=64", "patience=8",
-                    'monitor="val_loss"', "restore_best_weights=True"):  # fmt: skip
+    for setting in (
+        "validation_split=0.2",
+        "epochs=60",
+        "batch_size=64",
+        "patience=8",
+        'monitor="val_loss"',
+        "restore_best_weights=True",
+    ):
         assert setting in sources[fitted], setting
     # written as literals a student reads, and the library's settings: the same network
     rate = re.search(r"Adam\(learning_rate=([0-9.e-]+)\)", sources[compiled])
@@ -199,8 +215,9 @@ def test_fill_answers_rejects_a_notebook_without_a_marked_cell() -> None:
 
 @pytest.mark.slow
 def test_a_failing_cell_raises_a_one_line_error(tmp_path: Path) -> None:
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
-                                         nbformat.v4.new_code_cell("1 / 0")])  # fmt: skip
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("1 / 0")]
+    )
     with pytest.raises(NotebookError) as caught:
         notebook.execute(nb, cwd=tmp_path, timeout=60)
     assert isinstance(caught.value, FashionLabError)
@@ -292,8 +309,11 @@ def test_the_notebook_scores_the_accuracies_its_answers_quote(
 ) -> None:
     """Its own cells print each pair's three accuracies: the study's, to the image."""
     results = json.loads((report / "results.json").read_text())
-    printed = re.findall(r"^ *(validation|held-out|official test): ([\d,]+) of ([\d,]+) right",
-                         _text(executed), re.MULTILINE)  # fmt: skip
+    printed = re.findall(
+        r"^ *(validation|held-out|official test): ([\d,]+) of ([\d,]+) right",
+        _text(executed),
+        re.MULTILINE,
+    )
     assert [name for name, _, _ in printed] == ["validation", "held-out", "official test"] * 2
     for run, lines in zip(results["logreg"], (printed[:3], printed[3:]), strict=True):
         right = {name: (int(k.replace(",", "")), int(n.replace(",", ""))) for name, k, n in lines}
@@ -302,7 +322,9 @@ def test_the_notebook_scores_the_accuracies_its_answers_quote(
             run["n_heldout"],
         )
         assert right["official test"] == (
-            round(run["official_test_accuracy"] * run["n_official_test"]), run["n_official_test"])  # fmt: skip
+            round(run["official_test_accuracy"] * run["n_official_test"]),
+            run["n_official_test"],
+        )
     # Pullover vs Coat's final weights
     final = results["comparison"]["logreg_correct"]["validation"]
     assert right["validation"] == (final.count("1"), len(final))
@@ -310,8 +332,11 @@ def test_the_notebook_scores_the_accuracies_its_answers_quote(
     network = results["network"]
     printed_epochs = re.search(r"^(\d+) epochs in ", _text(executed), re.MULTILINE)
     assert printed_epochs and int(printed_epochs[1]) == network["epochs_run"]
-    official = re.search(r"official test images of the pair: 2,000, accuracy (0\.\d{4})$",
-                         _text(executed), re.MULTILINE)  # fmt: skip
+    official = re.search(
+        r"official test images of the pair: 2,000, accuracy (0\.\d{4})$",
+        _text(executed),
+        re.MULTILINE,
+    )
     assert official and official[1] == f"{network['official_test_accuracy']:.4f}"
 
 
@@ -345,9 +370,7 @@ def test_a_cached_execution_is_served_only_when_whole() -> None:
     assert notebook.answer_cells(notebook.read_executed(nbformat.writes(nb).encode()))
     failed = nbformat.from_dict(json.loads(nbformat.writes(nb)))
     first = next(cell for cell in failed.cells if cell.cell_type == "code")
-    first.outputs = [
-        nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[])
-    ]  # fmt: skip
+    first.outputs = [nbformat.v4.new_output("error", ename="KeyError", evalue="'x'", traceback=[])]
     with pytest.raises(ValueError, match="raised an error"):
         notebook.read_executed(nbformat.writes(failed).encode())
     key, index = next(iter(notebook.answer_cells(nb).items()))

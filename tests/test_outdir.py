@@ -152,8 +152,12 @@ def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None
     (tmp_path / "file").write_text("x")
     (tmp_path / "dangling").symlink_to(tmp_path / "missing")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
-    text = {"under a file": tmp_path / "file" / "out", "dangling link": tmp_path / "dangling",
-            "link loop": tmp_path / "loop", "a file": tmp_path / "file"}[kind]  # fmt: skip
+    text = {
+        "under a file": tmp_path / "file" / "out",
+        "dangling link": tmp_path / "dangling",
+        "link loop": tmp_path / "loop",
+        "a file": tmp_path / "file",
+    }[kind]
     with pytest.raises(UsageError) as caught:
         outdir.check(str(text), {}, "report")
     message = str(caught.value)
@@ -221,8 +225,13 @@ def test_the_folder_keeps_its_permissions(tmp_path: Path, mode: int) -> None:
 
 def _acl(user: int) -> bytes:
     """A POSIX access ACL in the kernel's format: the owner rwx, ``user`` r-x, the rest r-x."""
-    entries = [(0x01, 7, 0xFFFFFFFF), (0x02, 5, user), (0x04, 5, 0xFFFFFFFF),
-               (0x10, 5, 0xFFFFFFFF), (0x20, 5, 0xFFFFFFFF)]  # fmt: skip
+    entries = [
+        (0x01, 7, 0xFFFFFFFF),
+        (0x02, 5, user),
+        (0x04, 5, 0xFFFFFFFF),
+        (0x10, 5, 0xFFFFFFFF),
+        (0x20, 5, 0xFFFFFFFF),
+    ]
     return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
 
 
@@ -256,12 +265,15 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
 
     plots = tmp_path / "plots"
     outdir.add_files(outdir.check(str(plots), {}, "figures", "--plot"), {"a.svg": b"a"}, "--plot")
-    other = f"from pathlib import Path; from fashionlab import outdir; outdir.add_files(Path({str(plots)!r}), {{'c.svg': b'c'}}, '--plot')"  # fmt: skip
+    other = f"from pathlib import Path; from fashionlab import outdir; outdir.add_files(Path({str(plots)!r}), {{'c.svg': b'c'}}, '--plot')"
     with outdir.report_folder(plots, "figures", "--plot", keep=True) as stage:
         (stage / "b.svg").write_bytes(b"b")
         subprocess.run([sys.executable, "-c", other], check=True)  # finishes while we stage
     assert {p.name: p.read_bytes() for p in plots.glob("*.svg")} == {
-        "a.svg": b"a", "b.svg": b"b", "c.svg": b"c"}  # fmt: skip
+        "a.svg": b"a",
+        "b.svg": b"b",
+        "c.svg": b"c",
+    }
     assert outdir.foreign_entry(plots) is None  # the manifest lists all three
 
 
@@ -345,14 +357,26 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
     previous = signal.signal(signal.SIGINT, console.on_signal)
     try:
         with pytest.raises(KeyboardInterrupt):
-            write_report(str(real), {"index.html": "new", "report.md": "new",
-                                     "results.json": "{}", "figures/b.png": "y"})  # fmt: skip
+            write_report(
+                str(real),
+                {
+                    "index.html": "new",
+                    "report.md": "new",
+                    "results.json": "{}",
+                    "figures/b.png": "y",
+                },
+            )
     finally:
         signal.signal(signal.SIGINT, previous)
         console.reset()
     assert inside == [True]  # the signal came during the swap
-    assert sorted(snapshot(real)) == ["fashionlab-manifest.json", "figures/b.png", "index.html",
-                                      "report.md", "results.json"]  # fmt: skip
+    assert sorted(snapshot(real)) == [
+        "fashionlab-manifest.json",
+        "figures/b.png",
+        "index.html",
+        "report.md",
+        "results.json",
+    ]
     assert (real / "index.html").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
     assert outdir.foreign_entry(real) is None  # a later run may write here again
@@ -387,8 +411,11 @@ def test_a_previous_report_with_a_folder_made_read_only_is_refused_before_any_wo
     (real / "figures").chmod(0o555)
     if os.geteuid() == 0:
         access = os.access
-        monkeypatch.setattr(os, "access", lambda path, mode, **kw: Path(path) != real / "figures"
-                            and access(path, mode, **kw))  # fmt: skip
+        monkeypatch.setattr(
+            os,
+            "access",
+            lambda path, mode, **kw: Path(path) != real / "figures" and access(path, mode, **kw),
+        )
     with pytest.raises(UsageError, match="holds 'figures', which is not writable"):
         outdir.check(str(real), {}, "report")
     (real / "figures").chmod(0o755)
@@ -405,9 +432,12 @@ def test_no_command_replaces_another_commands_folder(tmp_path: Path, kind: str) 
     plots = tmp_path / "plots"
     outdir.add_files(outdir.check(str(plots), {}, "figures", "--plot"), {"a.svg": b"a"}, "--plot")
     before = _written(plots)
-    with pytest.raises(UsageError, match=rf"holds the figures of --plot, not "
-                                         rf"{re.escape(outdir.KINDS[kind])}; pick a new or empty "
-                                         r"folder$"):  # fmt: skip
+    with pytest.raises(
+        UsageError,
+        match=rf"holds the figures of --plot, not "
+        rf"{re.escape(outdir.KINDS[kind])}; pick a new or empty "
+        r"folder$",
+    ):
         outdir.check(str(plots), {}, kind)
     with (
         pytest.raises(UsageError, match="holds the figures of --plot"),  # again, at the swap
@@ -418,9 +448,15 @@ def test_no_command_replaces_another_commands_folder(tmp_path: Path, kind: str) 
     outdir.check(str(plots), {}, "figures", "--plot")  # the same kind adds to it
 
 
-@pytest.mark.parametrize(("listed", "kind"), [("results.json", "report"),
-                                             ("embedding.csv", "explore"),
-                                             ("sweep.csv", "sweep"), ("a.svg", "figures")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("listed", "kind"),
+    [
+        ("results.json", "report"),
+        ("embedding.csv", "explore"),
+        ("sweep.csv", "sweep"),
+        ("a.svg", "figures"),
+    ],
+)
 def test_a_folder_from_before_kinds_were_recorded_is_known_by_its_files(
     tmp_path: Path, listed: str, kind: str
 ) -> None:
@@ -487,8 +523,11 @@ def test_an_output_inside_another_is_refused(tmp_path: Path) -> None:
     refused its own report from then on."""
     real = _report(tmp_path / "report")
     for inner in (real / "sub", real / "sub" / "deeper"):
-        with pytest.raises(UsageError, match=r"is inside '.*report', which holds a report of "
-                                             r"fashionlab run; pick a folder outside it"):  # fmt: skip
+        with pytest.raises(
+            UsageError,
+            match=r"is inside '.*report', which holds a report of "
+            r"fashionlab run; pick a folder outside it",
+        ):
             outdir.check(str(inner), {}, "figures", "--plot")
     assert not (real / "sub").exists()
 

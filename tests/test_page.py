@@ -47,9 +47,12 @@ def _history(steps: int, start: float, end: float, rng: np.random.Generator) -> 
     decay = np.exp(-np.arange(steps) / (steps / 5))
     accuracy = end - (end - start) * decay
     loss = 0.1 + 0.6 * decay
-    return {"train_accuracy": list(accuracy + rng.normal(0, 0.003, steps)), "train_loss": list(loss),
-            "val_accuracy": list(accuracy - 0.01 + rng.normal(0, 0.005, steps)),
-            "val_loss": list(loss + 0.02 + rng.normal(0, 0.004, steps))}  # fmt: skip
+    return {
+        "train_accuracy": list(accuracy + rng.normal(0, 0.003, steps)),
+        "train_loss": list(loss),
+        "val_accuracy": list(accuracy - 0.01 + rng.normal(0, 0.005, steps)),
+        "val_loss": list(loss + 0.02 + rng.normal(0, 0.004, steps)),
+    }
 
 
 def _study_like_figures() -> dict[str, object]:
@@ -64,9 +67,16 @@ def _study_like_figures() -> dict[str, object]:
     scores = rng.uniform(0.75, 1.0, (10, 10))
     pair_scores = np.where(np.eye(10, dtype=bool), np.nan, (scores + scores.T) / 2)
     confusion = rng.integers(0, 40, (10, 10)) + np.diag(rng.integers(700, 980, 10))
-    grid = [{"learning_rate": lr, "steps": s, "val_accuracy": None if lr > 1 else 0.8 + lr / 10,
-             "diverged_at_step": 7 if lr > 1 else None}
-            for lr in (0.005, 0.05, 0.5, 5.0) for s in (10, 100, 1000)]  # fmt: skip
+    grid = [
+        {
+            "learning_rate": lr,
+            "steps": s,
+            "val_accuracy": None if lr > 1 else 0.8 + lr / 10,
+            "diverged_at_step": 7 if lr > 1 else None,
+        }
+        for lr in (0.005, 0.05, 0.5, 5.0)
+        for s in (10, 100, 1000)
+    ]
     gallery = fake_images(8, seed=2)
     return {
         "q1_image_raw": plots.show_image(images[0], 9, "raw"),
@@ -78,7 +88,9 @@ def _study_like_figures() -> dict[str, object]:
         "tsne_pullover_coat": plots.tsne_map(coordinates, labels, ["Pullover", "Coat"]),
         "logreg_trouser_ankleboot": curves.learning_curves(easy, "Trouser vs Ankle boot"),
         "logreg_pullover_coat": curves.learning_curves(hard, "Pullover vs Coat"),
-        "logreg_both": curves.logreg_runs({"Trouser vs Ankle boot": easy, "Pullover vs Coat": hard}),
+        "logreg_both": curves.logreg_runs(
+            {"Trouser vs Ankle boot": easy, "Pullover vs Coat": hard}
+        ),
         "nn_loss": curves.plot_losses(network, best_epoch=14),
         "nn_accuracy": curves.plot_accuracies(network, best_epoch=14),
         "atlas_logreg": heatmaps.pair_heatmap(pair_scores, "Validation accuracy per pair"),
@@ -102,21 +114,66 @@ def study_like_page() -> tuple[str, dict[str, bytes]]:
     coordinates, labels = fake_map(2000, seed=3)
     names = list(files)
     sections = [
-        Section("results", "Results at a glance", table=Table(
-            ["model", "training", "train acc.", "validation acc.", "official test acc.", "time"],
-            [["logistic regression, Pullover vs Coat", "100 steps", "85.1 %", "84.9 %", "85.3 %",
-              "0.41 s"]] * 3)),
-        Section("q1", "Q1 Look at the data", "Plot the first image.", ["A paragraph."] * 3,
-                [(n, f"Caption of {n}.") for n in names[:9]]),
-        Section("map", "Interactive map", raw_html=interactive_map(
-            coordinates, labels, fake_images(2000, seed=4))),
-        Section("q4", "Q4 Logistic regression", None, ["Another paragraph."],
-                [(n, f"Caption of {n}.") for n in names[9:]], code="Model: sequential\n" * 12),
-        Section("configuration", "Configuration", table=Table(
-            ["setting", "value"], [["data_dir", '"/a/very/long/path/' + "x" * 120 + '"']])),
-    ]  # fmt: skip
-    rows = [("date", "2025-01-31 14:02 UTC"), ("fashionlab", "0.1.0"), ("git commit", "2c5443c"),
-            ("Keras backend", "jax on cpu"), ("seeds", "0, 42")]  # fmt: skip
+        Section(
+            "results",
+            "Results at a glance",
+            table=Table(
+                [
+                    "model",
+                    "training",
+                    "train acc.",
+                    "validation acc.",
+                    "official test acc.",
+                    "time",
+                ],
+                [
+                    [
+                        "logistic regression, Pullover vs Coat",
+                        "100 steps",
+                        "85.1 %",
+                        "84.9 %",
+                        "85.3 %",
+                        "0.41 s",
+                    ]
+                ]
+                * 3,
+            ),
+        ),
+        Section(
+            "q1",
+            "Q1 Look at the data",
+            "Plot the first image.",
+            ["A paragraph."] * 3,
+            [(n, f"Caption of {n}.") for n in names[:9]],
+        ),
+        Section(
+            "map",
+            "Interactive map",
+            raw_html=interactive_map(coordinates, labels, fake_images(2000, seed=4)),
+        ),
+        Section(
+            "q4",
+            "Q4 Logistic regression",
+            None,
+            ["Another paragraph."],
+            [(n, f"Caption of {n}.") for n in names[9:]],
+            code="Model: sequential\n" * 12,
+        ),
+        Section(
+            "configuration",
+            "Configuration",
+            table=Table(
+                ["setting", "value"], [["data_dir", '"/a/very/long/path/' + "x" * 120 + '"']]
+            ),
+        ),
+    ]
+    rows = [
+        ("date", "2025-01-31 14:02 UTC"),
+        ("fashionlab", "0.1.0"),
+        ("git commit", "2c5443c"),
+        ("Keras backend", "jax on cpu"),
+        ("seeds", "0, 42"),
+    ]
     meta = PageMeta("Fashion-MNIST <report>", "A. Student", rows)
     return layout.render_html(meta, sections, files), files
 
@@ -178,9 +235,21 @@ def test_clean_text_makes_one_line_and_refuses_control_characters(bad: str, mess
 
 
 @pytest.mark.parametrize(
-    "hostile", ["Me\n\n~~~", "Title\n===", "> quoted", "# heading", "1. item", "[x](javascript:y)",
-                "<script>alert(1)</script>", "`code`", "***", "| a | b |", "2) second"],
-)  # fmt: skip
+    "hostile",
+    [
+        "Me\n\n~~~",
+        "Title\n===",
+        "> quoted",
+        "# heading",
+        "1. item",
+        "[x](javascript:y)",
+        "<script>alert(1)</script>",
+        "`code`",
+        "***",
+        "| a | b |",
+        "2) second",
+    ],
+)
 def test_user_text_cannot_restructure_the_markdown(hostile: str) -> None:
     sections = [Section("s", "Section", paragraphs=["body"])]
     markdown = layout.render_markdown(PageMeta(hostile, hostile, [("seeds", hostile)]), sections)
@@ -224,8 +293,14 @@ def _open(context, path: Path):
     errors: list[str] = []
     tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     tab.on("pageerror", lambda e: errors.append(str(e)))
-    tab.on("request", lambda r: errors.append(f"request {r.url[:60]}")
-           if not r.url.startswith(("file:", "data:")) else None)  # fmt: skip
+    tab.on(
+        "request",
+        lambda r: (
+            errors.append(f"request {r.url[:60]}")
+            if not r.url.startswith(("file:", "data:"))
+            else None
+        ),
+    )
     tab.goto(path.as_uri(), wait_until="load")
     return tab, errors
 

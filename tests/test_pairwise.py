@@ -60,8 +60,13 @@ def test_descent_on_every_pair_at_once_is_each_pairs_descent(frame) -> None:
     assert thetas.shape == (len(PAIRS), 785) and val_accuracy.shape == (40, len(PAIRS))
     for i, pair in enumerate(PAIRS):
         split = pair_split(frame, pair)
-        alone = descend(bias_trick(split.X_train), split.y_train, 0.05, 40,
-                        (bias_trick(split.X_val), split.y_val))  # fmt: skip
+        alone = descend(
+            bias_trick(split.X_train),
+            split.y_train,
+            0.05,
+            40,
+            (bias_trick(split.X_val), split.y_val),
+        )
         np.testing.assert_allclose(thetas[i], alone.theta.ravel(), rtol=0, atol=1e-12)
         assert list(val_accuracy[:, i]) == alone.history["val_accuracy"]  # every step's
     assert len(set(map(tuple, val_accuracy.T))) == len(PAIRS)  # the pairs differ
@@ -71,14 +76,16 @@ def test_descent_on_every_pair_at_once_is_each_pairs_descent(frame) -> None:
 def test_convergence_on_every_pair_at_once_is_each_pairs_convergence(frame) -> None:
     X, rows, pairs = blocks(frame, PAIRS)
     sizes = [nesterov_step_size(bias_trick(X[r.train]).astype(np.float32)) for r in rows]
-    thetas, steps = pairwise.converge_all(X, pairs, np.array(sizes), max_steps=300, patience=10,
-                                          tol=1e-4)  # fmt: skip
+    thetas, steps = pairwise.converge_all(
+        X, pairs, np.array(sizes), max_steps=300, patience=10, tol=1e-4
+    )
     assert thetas.dtype == np.float64
     for i, pair in enumerate(PAIRS):
         split = pair_split(frame, pair)
         X_train, X_val = bias_trick(split.X_train), bias_trick(split.X_val)
-        alone = fit_to_convergence(X_train, split.y_train, X_val, split.y_val, max_steps=300,
-                                   patience=10, tol=1e-4)  # fmt: skip
+        alone = fit_to_convergence(
+            X_train, split.y_train, X_val, split.y_val, max_steps=300, patience=10, tol=1e-4
+        )
         assert steps[i] == alone.steps  # each pair stops on its own, where it stops alone
         np.testing.assert_allclose(thetas[i], alone.theta.ravel(), rtol=0, atol=1e-4)  # float32
     assert len(set(steps)) == len(PAIRS) and max(steps) < 300  # own stops, before the cap

@@ -14,16 +14,23 @@ IMAGES = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
 LABELS = np.arange(30) % 10
 MAP = rng.normal(size=(500, 2))
 MAP_LABELS = np.arange(500) % 10
-HISTORY = {k: list(rng.uniform(size=20)) for k in
-           ("train_loss", "train_accuracy", "val_loss", "val_accuracy")}  # fmt: skip
+HISTORY = {
+    k: list(rng.uniform(size=20))
+    for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
+}
 EPOCHS = {k: list(rng.uniform(size=7)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
 
 
 GRID = [
-    {"learning_rate": lr, "steps": steps, "val_accuracy": None if lr > 1 else 0.8,
-     "diverged_at_step": 3 if lr > 1 else None}
-    for lr in (0.005, 0.05, 5.0) for steps in (10, 100, 1000)
-]  # fmt: skip
+    {
+        "learning_rate": lr,
+        "steps": steps,
+        "val_accuracy": None if lr > 1 else 0.8,
+        "diverged_at_step": 3 if lr > 1 else None,
+    }
+    for lr in (0.005, 0.05, 5.0)
+    for steps in (10, 100, 1000)
+]
 
 
 def _titled(figure: Figure) -> bool:
@@ -54,7 +61,10 @@ CASES = {
     "pair_heatmap": (lambda: heatmaps.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
     "confusion": (lambda: heatmaps.confusion_matrix(np.eye(10) * 100, "t"), 2),
     "lr_steps_grid": (lambda: heatmaps.lr_steps_grid(GRID, ["Pullover", "Coat"]), 2),
-    "seed_spread": (lambda: curves.seed_spread({"test": ([0.88, 0.89], 0.9, (0.85, 0.92))}, "t"), 1),
+    "seed_spread": (
+        lambda: curves.seed_spread({"test": ([0.88, 0.89], 0.9, (0.85, 0.92))}, "t"),
+        1,
+    ),
 }
 
 
@@ -145,8 +155,10 @@ def test_gallery_names_the_predicted_and_the_true_class_readably() -> None:
     assert bottom.title.get_window_extent().y1 < top.get_window_extent().y0  # not on the image
 
 
-@pytest.mark.parametrize("value, shown", [(0.9, "90.0%"), (0.9991, "99.9%"), (0.99996, "> 99.9%"),
-                                          (1.0, "100.0%"), (0.5004, "50.0%")])  # fmt: skip
+@pytest.mark.parametrize(
+    "value, shown",
+    [(0.9, "90.0%"), (0.9991, "99.9%"), (0.99996, "> 99.9%"), (1.0, "100.0%"), (0.5004, "50.0%")],
+)
 def test_a_probability_short_of_one_never_reads_as_100_percent(value: float, shown: str) -> None:
     from fashionlab.render.format import probability
 
@@ -200,12 +212,18 @@ def test_the_pca_figure_reads_in_components_and_percent_as_its_legend() -> None:
 
 def test_the_seed_figure_shows_each_seed_the_single_run_the_mean_and_the_interval() -> None:
     """The statistician's review: the spread over seeds was in the text only."""
-    rows = {"official test": ([0.883, 0.885, 0.892], 0.898, (0.87, 0.905)),
-            "validation": ([0.90, 0.91, 0.905], 0.9096, (0.89, 0.92))}  # fmt: skip
+    rows = {
+        "official test": ([0.883, 0.885, 0.892], 0.898, (0.87, 0.905)),
+        "validation": ([0.90, 0.91, 0.905], 0.9096, (0.89, 0.92)),
+    }
     axes = curves.seed_spread(rows, "The network over seeds").axes[0]
     labels = [t.get_text() for t in axes.get_legend().get_texts()]
-    assert labels == ["95% prediction interval for one more seed", "mean of the seeds",
-                      "3 seeds (fashionlab's JAX trainer)", "the single Keras run"]  # fmt: skip
+    assert labels == [
+        "95% prediction interval for one more seed",
+        "mean of the seeds",
+        "3 seeds (fashionlab's JAX trainer)",
+        "the single Keras run",
+    ]
     assert [t.get_text() for t in axes.get_yticklabels()] == list(rows)
     dots, stars = axes.collections[1::3], axes.collections[2::3]  # band, dots, star per row
     for y, (seeds, single, (low, high)) in enumerate(rows.values()):

@@ -169,29 +169,54 @@ def test_the_lazy_exports_are_listed_for_tab_completion() -> None:
 
 def test_one_class_name_where_a_pair_belongs_is_echoed_whole() -> None:
     """It was echoed letter by letter: ['T', 'r', 'o', 'u', 's', 'e', 'r']."""
-    with pytest.raises(ValueError, match=r"need exactly two classes, such as \['Pullover', "
-                                         r"'Coat'\], got 'Trouser'; valid classes"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"need exactly two classes, such as \['Pullover', "
+        r"'Coat'\], got 'Trouser'; valid classes",
+    ):
         get_data_subset(pd.DataFrame(), "Trouser")
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda frame: get_data_subset(frame, ["Pullover", "Coat"], shuffle="no"),
-     "shuffle must be True or False, got 'no'"),
-    (lambda frame: get_data_subset(frame, ["Pullover", "Coat"], shuffle_seed=None),
-     "shuffle_seed must be an integer >= 0, got None"),
-    (lambda frame: get_data_subset(frame, ["Pullover", "Coat"], shuffle_seed=2**32),
-     "shuffle_seed must be at most 4,294,967,295"),
-    (lambda frame: get_data_subset(frame.rename(columns=lambda c: f"pixel{c[1:]}" if c[0] == "z"
-                                                else c), ["Pullover", "Coat"]),
-     r"the frame has no pixel columns named z0, z1, ... .* got columns such as \['pixel0'"),
-    (lambda frame: get_data_subset(frame.iloc[:0], ["Pullover", "Coat"]),
-     "the data hold no Pullover and no Coat images"),
-    (lambda frame: to_dataframe(np.zeros((3, 4)), np.array([1, 12, -1])),
-     r"labels must be Fashion-MNIST's classes 0 to 9, got \[-1, 12\]"),
-    (lambda frame: to_dataframe(np.zeros((10, 4)), np.arange(5)),
-     r"vectors must be \(n, d\) and labels \(n,\), got shapes \(10, 4\) and \(5,\)"),
-    (lambda frame: bias_trick(np.zeros(3)), r"X must be 2-D \(rows, features\), got shape \(3,\)"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda frame: get_data_subset(frame, ["Pullover", "Coat"], shuffle="no"),
+            "shuffle must be True or False, got 'no'",
+        ),
+        (
+            lambda frame: get_data_subset(frame, ["Pullover", "Coat"], shuffle_seed=None),
+            "shuffle_seed must be an integer >= 0, got None",
+        ),
+        (
+            lambda frame: get_data_subset(frame, ["Pullover", "Coat"], shuffle_seed=2**32),
+            "shuffle_seed must be at most 4,294,967,295",
+        ),
+        (
+            lambda frame: get_data_subset(
+                frame.rename(columns=lambda c: f"pixel{c[1:]}" if c[0] == "z" else c),
+                ["Pullover", "Coat"],
+            ),
+            r"the frame has no pixel columns named z0, z1, ... .* got columns such as \['pixel0'",
+        ),
+        (
+            lambda frame: get_data_subset(frame.iloc[:0], ["Pullover", "Coat"]),
+            "the data hold no Pullover and no Coat images",
+        ),
+        (
+            lambda frame: to_dataframe(np.zeros((3, 4)), np.array([1, 12, -1])),
+            r"labels must be Fashion-MNIST's classes 0 to 9, got \[-1, 12\]",
+        ),
+        (
+            lambda frame: to_dataframe(np.zeros((10, 4)), np.arange(5)),
+            r"vectors must be \(n, d\) and labels \(n,\), got shapes \(10, 4\) and \(5,\)",
+        ),
+        (
+            lambda frame: bias_trick(np.zeros(3)),
+            r"X must be 2-D \(rows, features\), got shape \(3,\)",
+        ),
+    ],
+)
 def test_the_helpers_refuse_what_would_go_wrong_quietly(frame: pd.DataFrame, call, message) -> None:
     with pytest.raises((ValueError, DataError), match=message):
         call(frame)

@@ -35,16 +35,26 @@ from fashionlab.errors import DataError, DownloadError
 SRC = Path(__file__).parents[1] / "src"
 
 
-def _fashionlab(*args: str, cache: Path, env: dict[str, str] | None = None,
-                **kwargs) -> subprocess.Popen:  # fmt: skip
+def _fashionlab(
+    *args: str, cache: Path, env: dict[str, str] | None = None, **kwargs
+) -> subprocess.Popen:
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "PYTHONUNBUFFERED": "1", **(env or {})}
-    return subprocess.Popen([sys.executable, "-m", "fashionlab", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "fashionlab", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def _tree(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _cache_is_sound(cache: Path) -> int:
@@ -99,16 +109,26 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signum, stage", [(signal.SIGINT, 2), (signal.SIGTERM, 2),
-                                           (signal.SIGINT, 4), (signal.SIGTERM, 4)])  # fmt: skip
+@pytest.mark.parametrize(
+    "signum, stage",
+    [(signal.SIGINT, 2), (signal.SIGTERM, 2), (signal.SIGINT, 4), (signal.SIGTERM, 4)],
+)
 def test_interrupted_run_loses_nothing(signum, stage, small_data, shared_cache, tmp_path) -> None:
     """The real signal, sent by the process to itself as stage ``stage`` begins (the
     ``FASHIONLAB_FAULT`` hook), so the handler runs exactly there, every time."""
     out = tmp_path / "report"
     before = _previous_report(out)
     fault = f"signal:{signal.Signals(signum).name}@stage:{stage}"
-    process = _fashionlab(*RUN, *small_data, "--workers", "1", "--out", str(out),
-                          cache=shared_cache, env={"FASHIONLAB_FAULT": fault})  # fmt: skip
+    process = _fashionlab(
+        *RUN,
+        *small_data,
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        cache=shared_cache,
+        env={"FASHIONLAB_FAULT": fault},
+    )
     stdout, err = process.communicate(timeout=300)
     assert process.returncode == 130, err
     assert f"[{stage}/5]" in err and f"[{stage + 1}/5]" not in err  # it stopped where it was told
@@ -148,9 +168,23 @@ def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_p
     """Ctrl-C at a terminal signals the whole process group, local cluster's workers included:
     wherever it lands (before, during or after their start), one line, 130, and no process left."""
     data = write_tiny_dataset(tmp_path / "data", 600, 100)
-    process = _fashionlab("sweep", "--classes", "Pullover", "Coat", "--steps", "20000",
-                          "--seeds", "1,2,3", "--workers", "2", "--data-dir", str(data),
-                          "--no-verify", cache=tmp_path / "cache", start_new_session=True)  # fmt: skip
+    process = _fashionlab(
+        "sweep",
+        "--classes",
+        "Pullover",
+        "Coat",
+        "--steps",
+        "20000",
+        "--seeds",
+        "1,2,3",
+        "--workers",
+        "2",
+        "--data-dir",
+        str(data),
+        "--no-verify",
+        cache=tmp_path / "cache",
+        start_new_session=True,
+    )
     time.sleep(delay)
     os.killpg(process.pid, signal.SIGINT)
     stdout, err = process.communicate(timeout=60)
@@ -185,8 +219,10 @@ sys.argv[1:] = ["data"]
 sys.exit(cli.program())
 """
 # starts the rest of its command line with SIGINT ignored, as a shell starts a background job
-_WITHOUT_SIGINT = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
-                   "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])")  # fmt: skip
+_WITHOUT_SIGINT = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
 
 
 def test_a_sigint_the_process_was_started_ignoring_stays_ignored(tmp_path) -> None:
@@ -195,8 +231,13 @@ def test_a_sigint_the_process_was_started_ignoring_stays_ignored(tmp_path) -> No
     signal anyway; now it stays ignored while the command runs, and only SIGTERM ends it."""
     (tmp_path / "spin.py").write_text(_SPIN)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    process = subprocess.Popen([sys.executable, "-c", _WITHOUT_SIGINT, str(tmp_path / "spin.py")],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-c", _WITHOUT_SIGINT, str(tmp_path / "spin.py")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert (
             process.stdout is not None
@@ -219,8 +260,13 @@ def test_a_burst_of_signals_ends_the_run_once(tmp_path) -> None:
     (tmp_path / "spin.py").write_text(_SPIN)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     for attempt in range(20):
-        process = subprocess.Popen([sys.executable, str(tmp_path / "spin.py")], env=env,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, str(tmp_path / "spin.py")],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert (
             process.stdout is not None
             and process.stdout.readline() == "ready, SIGINT ignored: False\n"
@@ -234,8 +280,7 @@ def test_a_burst_of_signals_ends_the_run_once(tmp_path) -> None:
             process.kill()
             process.communicate()
             pytest.fail(f"try {attempt}: the process hung in its signal handler")
-        assert (process.returncode, err) == (
-            130, INTERRUPTED + "\n"), attempt  # fmt: skip
+        assert (process.returncode, err) == (130, INTERRUPTED + "\n"), attempt
 
 
 # Where a signal lands is a matter of timing, so the two ways it once escaped the handler are
@@ -262,8 +307,14 @@ def test_interrupt_inside_a_library_exits_130(how, tmp_path) -> None:
         "sys.exit(cli.main(['data']))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(SRC)])}
-    done = subprocess.run([sys.executable, "-m", "interrupted"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "interrupted"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 130, done.stderr
     assert done.stderr == INTERRUPTED + "\n"
 
@@ -278,8 +329,14 @@ def test_an_error_without_a_stop_is_not_called_an_interrupt(tmp_path) -> None:
         "sys.exit(cli.main(['data']))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(SRC)])}
-    done = subprocess.run([sys.executable, "-m", "broken"], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "broken"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "ImportError: a real bug" in done.stderr and "interrupted" not in done.stderr
 
@@ -289,8 +346,17 @@ def test_interrupted_atlas_resumes_from_the_finished_tasks(small_data, tmp_path)
     """SIGTERM once the first group of networks is stored (hook ``network:3``); the next atlas
     serves the stored tasks from the cache (the engine's log says so) and computes the rest."""
     cache = tmp_path / "cache"
-    atlas = ["atlas", "--epochs", "1", "--patience", "1", "--workers", "1", "--json",
-             *small_data[:3]]  # fmt: skip
+    atlas = [
+        "atlas",
+        "--epochs",
+        "1",
+        "--patience",
+        "1",
+        "--workers",
+        "1",
+        "--json",
+        *small_data[:3],
+    ]
     process = _fashionlab(*atlas, cache=cache, env={"FASHIONLAB_FAULT": "signal:SIGTERM@network:3"})
     out, err = process.communicate(timeout=300)
     assert process.returncode == 130, err
@@ -304,8 +370,13 @@ def test_interrupted_atlas_resumes_from_the_finished_tasks(small_data, tmp_path)
     _cache_is_sound(cache)
     env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
     plots = tmp_path / "plots"  # and --plot draws the atlas's map from the whole record
-    done = subprocess.run([sys.executable, "-c", LOGGED_CLI, *atlas, "--plot", str(plots)], env=env,
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", LOGGED_CLI, *atlas, "--plot", str(plots)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     assert (plots / "atlas_logreg.png").read_bytes().startswith(b"\x89PNG")
     logged = f"{cached} of {total} tasks from the cache; 0 started earlier; {total - cached} sent"
@@ -370,8 +441,10 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
     assert third.returncode == 0 and "Traceback" not in err, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "report"]  # no stage left
     assert (out / "index.html").read_text().endswith("</html>")
-    assert set(_tree(out)) == {*json.loads((out / outdir.MANIFEST).read_text())["files"],
-                               outdir.MANIFEST}  # fmt: skip
+    assert set(_tree(out)) == {
+        *json.loads((out / outdir.MANIFEST).read_text())["files"],
+        outdir.MANIFEST,
+    }
     _cache_is_sound(cache)
 
 
@@ -432,8 +505,17 @@ def test_two_cold_runs_give_identical_results(small_data, concurrent_runs, tmp_p
     gave on one worker each: the results depend neither on the run nor on how many workers
     shared the tasks (the concurrent runs' are reused: two more runs cost the suite 20 s)."""
     out = tmp_path / "report"
-    process = _fashionlab(*RUN, *small_data, "--points", "600", "--workers", "2", "--out",
-                          str(out), cache=tmp_path / "cache")  # fmt: skip
+    process = _fashionlab(
+        *RUN,
+        *small_data,
+        "--points",
+        "600",
+        "--workers",
+        "2",
+        "--out",
+        str(out),
+        cache=tmp_path / "cache",
+    )
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
     alone = json.loads((out / "results.json").read_text())
@@ -501,8 +583,12 @@ def mirrors():
 
 
 def _spec(content: bytes) -> RemoteFile:
-    return RemoteFile("train-labels-idx1-ubyte.gz", hashlib.sha256(content).hexdigest(), "0" * 64,
-                      datasets.LABELS_MAGIC)  # fmt: skip
+    return RemoteFile(
+        "train-labels-idx1-ubyte.gz",
+        hashlib.sha256(content).hexdigest(),
+        "0" * 64,
+        datasets.LABELS_MAGIC,
+    )
 
 
 def test_download_cut_mid_file_leaves_nothing(mirrors, tmp_path) -> None:
@@ -562,8 +648,12 @@ def test_a_pipe_in_a_file_mirror_is_refused_not_read_forever(tmp_path) -> None:
     (tmp_path / "mirror").mkdir()
     os.mkfifo(tmp_path / "mirror" / "train-labels-idx1-ubyte.gz")
     with pytest.raises(DownloadError, match="not a regular file"):
-        download.fetch(_spec(content), tmp_path / "x.gz", ((tmp_path / "mirror").as_uri() + "/",),
-                       sleep=lambda seconds: None)  # fmt: skip
+        download.fetch(
+            _spec(content),
+            tmp_path / "x.gz",
+            ((tmp_path / "mirror").as_uri() + "/",),
+            sleep=lambda seconds: None,
+        )
     assert not (tmp_path / "x.gz").exists()
 
 
@@ -596,8 +686,11 @@ def test_official_sources_are_pinned() -> None:
     assert datasets.MIRRORS[0].startswith("http://fashion-mnist.s3-website")
     assert len(datasets.MIRRORS) == 2
     assert {spec.filename for spec in FILES.values()} == {
-        "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-        "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"}  # fmt: skip
+        "train-images-idx3-ubyte.gz",
+        "train-labels-idx1-ubyte.gz",
+        "t10k-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+    }
 
 
 # --------------------------------------------------------------------------- security
@@ -639,8 +732,22 @@ def test_a_sweep_stopped_by_a_real_signal_resumes_through_the_program(tmp_path) 
     tasks are done (hook ``sweep:2``) exits 130 with one line and no JSON; the next sweep takes
     the finished tasks from the cache and prints every row once."""
     data = write_tiny_dataset(tmp_path / "data", 600, 100)
-    sweep = ["sweep", "--classes", "Pullover", "Coat", "--steps", "300", "--seeds", "1,2,3,4,5,6",
-             "--workers", "1", "--data-dir", str(data), "--no-verify", "--json"]  # fmt: skip
+    sweep = [
+        "sweep",
+        "--classes",
+        "Pullover",
+        "Coat",
+        "--steps",
+        "300",
+        "--seeds",
+        "1,2,3,4,5,6",
+        "--workers",
+        "1",
+        "--data-dir",
+        str(data),
+        "--no-verify",
+        "--json",
+    ]
     cache = tmp_path / "cache"
     process = _fashionlab(*sweep, cache=cache, env={"FASHIONLAB_FAULT": "signal:SIGINT@sweep:2"})
     out, err = process.communicate(timeout=300)
@@ -668,8 +775,11 @@ def test_progress_lines_give_the_share_done(monkeypatch, capsys) -> None:
     for done in range(1, 46):
         progress.tick("network", done, 45)
     lines = capsys.readouterr().err.splitlines()
-    assert lines[:3] == ["      network 1/45 (2%)", "      network 5/45 (11%)",
-                         "      network 9/45 (20%)"]  # fmt: skip
+    assert lines[:3] == [
+        "      network 1/45 (2%)",
+        "      network 5/45 (11%)",
+        "      network 9/45 (20%)",
+    ]
     assert lines[-1] == "      network 45/45 (100%)" and len(lines) == 11
 
 
@@ -693,16 +803,22 @@ def test_a_warning_on_a_terminal_starts_below_the_progress_line(monkeypatch, cap
     monkeypatch.setitem(cli.COMMANDS, "data", command)
     assert cli.main(["data"]) == 0
     lines = [line.strip() for line in capsys.readouterr().err.split("\n")]
-    assert lines == ["sweep 3/18", "could not store cache entry", "sweep 18/18", "sweep: 1.0 s",
-                     ""]  # fmt: skip
+    assert lines == ["sweep 3/18", "could not store cache entry", "sweep 18/18", "sweep: 1.0 s", ""]
     assert logging.lastResort is not None and not isinstance(logging.lastResort, SayHandler)
 
 
 def test_a_warning_after_a_stop_is_not_said(capsys) -> None:
     """A SIGTERM to the process group also ends Dask's workers, and the scheduler's "lost worker"
     came before the interrupt's one line (1 of 10 group SIGTERMs into a starting sweep)."""
-    record = logging.LogRecord("fashionlab.analysis.lost", logging.WARNING, __file__, 0,
-                               "lost worker tcp://127.0.0.1:1 (it held no tasks)", None, None)  # fmt: skip
+    record = logging.LogRecord(
+        "fashionlab.analysis.lost",
+        logging.WARNING,
+        __file__,
+        0,
+        "lost worker tcp://127.0.0.1:1 (it held no tasks)",
+        None,
+        None,
+    )
     SayHandler().handle(record)
     assert capsys.readouterr().err == record.getMessage() + "\n"
     console.STOP.set()
@@ -742,8 +858,13 @@ def test_a_ctrl_c_swallowed_while_the_flags_are_read_still_stops_the_command(tmp
     can be swallowed; the stop it also recorded was then cleared as the command began, and the
     command ran to its end with status 0 (5 of 600 Ctrl-Cs 1 s into a sweep, under load)."""
     (tmp_path / "swallow.py").write_text(_SWALLOWED_WHILE_READING_FLAGS)
-    done = subprocess.run([sys.executable, str(tmp_path / "swallow.py")], capture_output=True,
-                          text=True, env={**os.environ, "PYTHONPATH": str(SRC)}, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(tmp_path / "swallow.py")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(SRC)},
+        timeout=60,
+    )
     assert (done.returncode, done.stdout, done.stderr) == (130, "", INTERRUPTED + "\n")
 
 
@@ -794,7 +915,11 @@ sys.exit(program())
 )
 def test_an_interrupt_while_the_cli_loads_exits_130_with_one_line(interrupt, tmp_path) -> None:
     (tmp_path / "early.py").write_text(_WHILE_THE_CLI_LOADS)
-    done = subprocess.run([sys.executable, "-m", "early", interrupt], capture_output=True,
-                          text=True, timeout=60,
-                          env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{SRC}"})  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "early", interrupt],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{SRC}"},
+    )
     assert (done.returncode, done.stderr) == (130, INTERRUPTED + "\n")

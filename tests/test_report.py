@@ -57,8 +57,9 @@ def test_epochs_to_a_share_of_the_final_accuracy_count_to_the_networks_restored_
         assert history[reached - 1] >= target and max(history[: reached - 1], default=0) < target
 
 
-def test_the_run_gathers_the_dask_work_it_started_and_sends_none_again(report: Path,
-                                                                     results: dict) -> None:  # fmt: skip
+def test_the_run_gathers_the_dask_work_it_started_and_sends_none_again(
+    report: Path, results: dict
+) -> None:
     """The rate grid, the network over seeds and the atlas are sent once, right after t-SNE; the
     stages that need them gather them and send nothing more (else the work would be done twice),
     and the report says the stages shared the cores."""
@@ -99,14 +100,19 @@ def test_p_values_recomputed_from_the_rows(results: dict) -> None:
     from scipy.stats import binomtest
 
     compared = results["comparison"]
-    pairs = {"official test": ("network_correct", "logreg_correct"),
-             "validation": ("network_correct", "logreg_correct"),
-             "held-out": ("fair_network_correct", "logreg_correct")}  # fmt: skip
-    checked = [(test, *(bits(compared[k][test["rows"]]) for k in pairs[test["rows"]]))
-               for test in compared["tests"]]  # fmt: skip
+    pairs = {
+        "official test": ("network_correct", "logreg_correct"),
+        "validation": ("network_correct", "logreg_correct"),
+        "held-out": ("fair_network_correct", "logreg_correct"),
+    }
+    checked = [
+        (test, *(bits(compared[k][test["rows"]]) for k in pairs[test["rows"]]))
+        for test in compared["tests"]
+    ]
     converged = bits(compared["converged_logreg_correct"]["held-out"])
-    checked.append((compared["converged_test"], bits(compared["fair_network_correct"]["held-out"]),
-                    converged))  # fmt: skip
+    checked.append(
+        (compared["converged_test"], bits(compared["fair_network_correct"]["held-out"]), converged)
+    )
     for test, first, second in checked:
         only_first, only_second = int(np.sum(first & ~second)), int(np.sum(second & ~first))
         assert (test["only_first"], test["only_second"]) == (only_first, only_second)
@@ -114,7 +120,8 @@ def test_p_values_recomputed_from_the_rows(results: dict) -> None:
         assert test["p_value"] == pytest.approx(expected, rel=1e-9)
     hard = next(r for r in results["logreg"] if r["classes"] == ["Pullover", "Coat"])
     assert Fraction(int(converged.sum()), len(converged)) == Fraction(
-        round(hard["converged"]["heldout_accuracy"] * len(converged)), len(converged))  # fmt: skip
+        round(hard["converged"]["heldout_accuracy"] * len(converged)), len(converged)
+    )
     network = bits(compared["network_correct"]["validation"])
     assert Fraction(int(network.sum()), len(network)) == Fraction(
         round(results["network"]["val_accuracy"] * 2400), 2400
@@ -138,13 +145,19 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
         if abs(network - logreg) > 5:  # McNemar's largest p, with no error shared, by scipy
             bound = stats.binomtest(n - logreg, 2 * n - logreg - network, 0.5).pvalue
             said += " (significant)" if bound < 0.05 else " (not tested)"
-        row = next(line for line in text.splitlines()
-                   if line.startswith(f"| {' vs '.join(pair['classes'])} |"))  # fmt: skip
+        row = next(
+            line
+            for line in text.splitlines()
+            if line.startswith(f"| {' vs '.join(pair['classes'])} |")
+        )
         assert row.endswith(f"| {said} |"), row
-    assert (f"{small} of the differences from 100-step logistic regression are of 5 validation "
-            "images or fewer") in " ".join(text.split())  # fmt: skip
-    assert (f"ahead of 100-step logistic regression on {counts['win']} pairs, tied on "
-            f"{counts['tie']}") in text and f"behind on {counts['loss']}" in text  # fmt: skip
+    assert (
+        f"{small} of the differences from 100-step logistic regression are of 5 validation "
+        "images or fewer"
+    ) in " ".join(text.split())
+    assert (
+        f"ahead of 100-step logistic regression on {counts['win']} pairs, tied on {counts['tie']}"
+    ) in text and f"behind on {counts['loss']}" in text
     # beyond that bound, the differences significant whatever the images: McNemar's p at its
     # largest (no shared error), recomputed with scipy's exact binomial test
     larger = sure = 0
@@ -162,10 +175,14 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
     assert f"so the other {larger - sure} are not tested" in text
     # Holm's method over all 45 bounds: the i-th smallest (from 1) against 0.05 / (45 - i + 1)
     ordered = sorted(bounds)
-    held = [all(ordered[j] < 0.05 / (len(ordered) - j) for j in range(i + 1))
-            for i in range(len(ordered))]  # fmt: skip
-    assert (f"adjusted for all {len(bounds)} comparisons with Holm's method, at least "
-            f"{sum(held)} stay significant") in text  # fmt: skip
+    held = [
+        all(ordered[j] < 0.05 / (len(ordered) - j) for j in range(i + 1))
+        for i in range(len(ordered))
+    ]
+    assert (
+        f"adjusted for all {len(bounds)} comparisons with Holm's method, at least "
+        f"{sum(held)} stay significant"
+    ) in text
     # and the comparison is not even
     assert "the network trains on the training and held-out rows" in text
 
@@ -192,17 +209,21 @@ def test_the_atlas_ranks_and_compares_only_with_a_test_or_says_why_not(
         network = round(pair["nn_val_accuracy"] * n)
         longer = round(pair["logreg_converged_val_accuracy"] * n)
         counts["win" if network > longer else "loss" if network < longer else "tie"] += 1
-    assert (f"Against logistic regression trained longer the network is ahead on {counts['win']} "
-            f"pairs, tied on {counts['tie']} and behind on {counts['loss']}") in text  # fmt: skip
+    assert (
+        f"Against logistic regression trained longer the network is ahead on {counts['win']} "
+        f"pairs, tied on {counts['tie']} and behind on {counts['loss']}"
+    ) in text
     # the atlas's network and the seeds' are one program: at the run's seed only the schedule
     # differs, so that seed's run is the comparison (the statistician's second reading)
     seed, compared = results["network"]["seed"], results["comparison"]
     same = next(p for p in atlas if set(p["classes"]) == set(results["network"]["classes"]))
     longer = compared["seed_val_accuracies"][compared["seeds"].index(seed)]
     images = round(longer * same["n_val"]) - round(same["nn_val_accuracy"] * same["n_val"])
-    assert (f"the same program with the same seed ({seed}), so the same initial weights and batch "
-            f"order, reaches {100 * longer:.2f}% under Q5.1's schedule: {abs(images)} validation "
-            f"images {'more' if images > 0 else 'fewer'}") in text  # fmt: skip
+    assert (
+        f"the same program with the same seed ({seed}), so the same initial weights and batch "
+        f"order, reaches {100 * longer:.2f}% under Q5.1's schedule: {abs(images)} validation "
+        f"images {'more' if images > 0 else 'fewer'}"
+    ) in text
     small = sure = untested = 0  # the leads over longer training, by the same bound as above
     for pair in atlas:
         n = pair["n_val"]
@@ -215,9 +236,11 @@ def test_the_atlas_ranks_and_compares_only_with_a_test_or_says_why_not(
                 sure += 1
             else:
                 untested += 1
-    assert (f"of the network's {counts['win']} leads, {small} are of 5 images or fewer, {sure} "
-            f"are significant whatever images each model gets wrong (the same bound, not "
-            f"adjusted), and {untested} are not tested") in text  # fmt: skip
+    assert (
+        f"of the network's {counts['win']} leads, {small} are of 5 images or fewer, {sure} "
+        f"are significant whatever images each model gets wrong (the same bound, not "
+        f"adjusted), and {untested} are not tested"
+    ) in text
 
 
 def test_the_atlas_network_meets_the_seeds_mean_when_its_seed_is_not_among_theirs(
@@ -235,8 +258,10 @@ def test_the_atlas_network_meets_the_seeds_mean_when_its_seed_is_not_among_their
     seeds = record.comparison.seed_val_accuracies
     same = next(p for p in record.extras.atlas if set(p.classes) == set(record.network.classes))
     gap = round(100 * same.nn_val_accuracy, 2) - round(100 * sum(seeds) / len(seeds), 2)
-    assert (f", against the mean of Q5.1's {len(seeds)} seeds, {100 * sum(seeds) / len(seeds):.2f}% "
-            f"({abs(gap):.2f} percentage points") in text  # fmt: skip
+    assert (
+        f", against the mean of Q5.1's {len(seeds)} seeds, {100 * sum(seeds) / len(seeds):.2f}% "
+        f"({abs(gap):.2f} percentage points"
+    ) in text
     assert "the same program with the same seed" not in text
 
 
@@ -271,11 +296,14 @@ def test_q5_1_tables_every_network_on_its_pair_from_the_results(
         f"the same on logistic regression's {held} rows (Q4.3)",
         f"the same settings over {len(compared['seeds'])} seeds ({fit} rows)",
         f"the atlas's network (at most {atlas['epochs']} epochs, patience {atlas['patience']}, "
-        f"{fit} rows)"]  # fmt: skip
+        f"{fit} rows)",
+    ]
     assert [row[1] for row in rows] == [
-        f"Keras, seed {net['seed']}", f"Keras, seed {net['seed']}",
+        f"Keras, seed {net['seed']}",
+        f"Keras, seed {net['seed']}",
         f"fashionlab's JAX trainer, seeds {', '.join(map(str, compared['seeds']))}",
-        f"fashionlab's JAX trainer, seed {atlas['seed']}"]  # fmt: skip
+        f"fashionlab's JAX trainer, seed {atlas['seed']}",
+    ]
     cells = {  # (row, column): (accuracy, rows scored), each cell's value before its interval
         (0, 2): (net["val_accuracy"], net["n_val"]),
         (0, 4): (net["official_test_accuracy"], net["n_official_test"]),
@@ -291,14 +319,18 @@ def test_q5_1_tables_every_network_on_its_pair_from_the_results(
     assert rows[3][4].removesuffix(" |") == "not measured"
 
 
-@pytest.mark.parametrize("sds, told", [
-    (1.9, "not told apart here"), (-1.9, "not told apart here"),
-    (2.1, "more than twice the seeds' spread above it"),
-    (-2.1, "more than twice the seeds' spread below it"),
-    (2.04, "not told apart here"),  # printed 2.0: judged as printed (the second review)
-    (0.0, "the mean of Q5.1's 3 seeds to the printed digit"),
-    (None, "the seeds scored alike, so they give no spread to judge it by"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "sds, told",
+    [
+        (1.9, "not told apart here"),
+        (-1.9, "not told apart here"),
+        (2.1, "more than twice the seeds' spread above it"),
+        (-2.1, "more than twice the seeds' spread below it"),
+        (2.04, "not told apart here"),  # printed 2.0: judged as printed (the second review)
+        (0.0, "the mean of Q5.1's 3 seeds to the printed digit"),
+        (None, "the seeds scored alike, so they give no spread to judge it by"),
+    ],
+)
 def test_the_atlas_network_against_the_seeds_mean_on_both_sides_of_two_sd(
     results: dict, sds: float | None, told: str
 ) -> None:
@@ -339,8 +371,10 @@ def test_the_ten_classes_say_their_settings_were_chosen_on_the_test_images(repor
     """The statistician's review: softmax regression's settings were the best of nine on the very
     test images its accuracy is quoted on, and the report did not say so."""
     text = " ".join((report / "report.md").read_text().split())
-    assert ("Its settings were the best of 9 by their accuracy on these same images, so that "
-            "figure may be a little optimistic") in text  # fmt: skip
+    assert (
+        "Its settings were the best of 9 by their accuracy on these same images, so that "
+        "figure may be a little optimistic"
+    ) in text
     assert "the best of their grid on the same test images" in text
 
 
@@ -351,8 +385,10 @@ def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
 
     for errors in results["extras"]["errors"]:
         right = errors["n"] - errors["errors"]
-        assert (f"gets {errors['errors']:,} of the {errors['n']:,} validation images wrong "
-                f"({interval(right / errors['n'], errors['n'])} right)") in text  # fmt: skip
+        assert (
+            f"gets {errors['errors']:,} of the {errors['n']:,} validation images wrong "
+            f"({interval(right / errors['n'], errors['n'])} right)"
+        ) in text
         # the probability it gave the class it chose, wrongly: above one half, as the page says
         believed = errors["most_confident_predicted_probability"]
         assert 0.5 <= believed <= 1 and f"with probability {share_text(believed, 4)}." in text
@@ -368,11 +404,13 @@ def test_the_ten_class_network_says_how_it_was_trained(report: Path, results: di
     settings = ten["network_settings"]
     text = (report / "report.md").read_text()
     assert all(isinstance(value, float) for value in settings.values())  # a cached run's too
-    assert (f"The 784-100-10 network (Adam at learning rate {settings['learning_rate']:g}, batch "
-            f"{settings['batch_size']:g}, at most {settings['epochs']:g} epochs, stopping after "
-            f"{settings['patience']:g} epochs without a lower loss on the 10% of the training "
-            f"images held out for it and keeping the best; it ran {ten['network_epochs']} "
-            "epochs) reaches") in text  # fmt: skip
+    assert (
+        f"The 784-100-10 network (Adam at learning rate {settings['learning_rate']:g}, batch "
+        f"{settings['batch_size']:g}, at most {settings['epochs']:g} epochs, stopping after "
+        f"{settings['patience']:g} epochs without a lower loss on the 10% of the training "
+        f"images held out for it and keeping the best; it ran {ten['network_epochs']} "
+        "epochs) reaches"
+    ) in text
     assert ten["published"]  # the published figures it is set against, and how far to trust that
     assert "describe this run only; no test here says whether they would persist." in text
 
@@ -426,8 +464,10 @@ def test_make_results_table_prints_the_readmes_results(report: Path) -> None:
     results = json.loads((report / "results.json").read_text())
     assert f"{results['network']['epochs_run']} epochs" in table[-1]
     # the findings quote logistic regression's numbers too, exact like its rows of the table
-    quoted = [re.search(r"logistic regression \d[^;]*? trained longer \(early-stopped\)", line)
-              for line in findings]  # fmt: skip
+    quoted = [
+        re.search(r"logistic regression \d[^;]*? trained longer \(early-stopped\)", line)
+        for line in findings
+    ]
     fragments = [match.group(0) for match in quoted if match]
     assert fragments and all(fragment in readme for fragment in fragments)
 
@@ -450,10 +490,22 @@ def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
     env["XDG_CACHE_HOME"] = str(study_cache)
     out = tmp_path / "again"
     done = subprocess.run(
-        [sys.executable, "-m", "fashionlab", "run", "--json", "--out", str(out),
-         "--data-dir", str(real_data_dir)],
-        capture_output=True, text=True, timeout=300, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "run",
+            "--json",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(real_data_dir),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "restored from cache" in done.stderr  # the same study, not a second one
 
@@ -465,8 +517,12 @@ def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
     listed = re.search(r"^- `run --json`: `([^`]+)`", readme, re.MULTILINE)
     assert listed is not None and list(found) == listed.group(1).split(", ")
     assert found["out"] == str(out.resolve())
-    for key, name in (("index_html", "index.html"), ("report_md", "report.md"),
-                      ("results_json", "results.json"), ("notebook", "assignment.ipynb")):  # fmt: skip
+    for key, name in (
+        ("index_html", "index.html"),
+        ("report_md", "report.md"),
+        ("results_json", "results.json"),
+        ("notebook", "assignment.ipynb"),
+    ):
         assert found[key] == str(out.resolve() / name) and Path(found[key]).is_file()
     scores = ["classes", "val_accuracy", "heldout_accuracy", "official_test_accuracy"]
     assert f"`{', '.join(scores)}`" in " ".join(readme.split())
@@ -483,9 +539,13 @@ def test_make_results_table_to_a_reader_that_has_gone_ends_quietly(report: Path)
     read, write = os.pipe()
     os.close(read)
     try:
-        done = subprocess.run([sys.executable, "-m", "fashionlab.render.readme_table",
-                               str(report / "results.json")], stdout=write, stderr=subprocess.PIPE,
-                              text=True, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "fashionlab.render.readme_table", str(report / "results.json")],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
     finally:
         os.close(write)
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
@@ -497,11 +557,17 @@ def test_make_results_table_refuses_an_older_runs_file_in_one_line(results: dict
     for version in (5, 99):
         old = tmp_path / f"results_{version}.json"
         old.write_text(json.dumps({**results, "schema_version": version}))
-        done = subprocess.run([sys.executable, "-m", "fashionlab.render.readme_table", str(old)],
-                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-m", "fashionlab.render.readme_table", str(old)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 2 and "Traceback" not in done.stderr
-        assert done.stderr.strip() == (f"{old}: schema_version {version}, but this fashionlab reads "
-                                       f"{results['schema_version']}; run `make run` to write it again")  # fmt: skip
+        assert done.stderr.strip() == (
+            f"{old}: schema_version {version}, but this fashionlab reads "
+            f"{results['schema_version']}; run `make run` to write it again"
+        )
 
 
 def test_no_sentence_of_the_real_report_holds_an_unfilled_placeholder(results: dict) -> None:
@@ -512,7 +578,15 @@ def test_no_sentence_of_the_real_report_holds_an_unfilled_placeholder(results: d
     from fashionlab.results import Results, from_json
 
     sections = report.build_sections(from_json(Results, results))
-    words = [text for s in sections
-             for text in [s.title, s.quote or "", *s.paragraphs, *dict(s.figures).values(),
-                          *(cell for row in (s.table.rows if s.table else []) for cell in row)]]  # fmt: skip
+    words = [
+        text
+        for s in sections
+        for text in [
+            s.title,
+            s.quote or "",
+            *s.paragraphs,
+            *dict(s.figures).values(),
+            *(cell for row in (s.table.rows if s.table else []) for cell in row),
+        ]
+    ]
     assert not [text for text in words if PLACEHOLDER.search(text)]

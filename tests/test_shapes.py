@@ -14,13 +14,29 @@ from fashionlab.config import ALL_PAIRS
 PAIRS = ALL_PAIRS[:3]
 DESCENT = [{"n_val": 2400, "val_accuracy": 0.82, "steps_to_95": 7, "theta": [0.01] * 785}] * 3
 GRID_STEPS = [10, 20]
-CELLS = [[{"steps": 10, "diverged_at_step": None, "val_accuracy": 0.8},
-          {"steps": 20, "diverged_at_step": None, "val_accuracy": 0.81}],
-         [{"steps": 10, "diverged_at_step": None, "val_accuracy": 0.7},
-          {"steps": 20, "diverged_at_step": 15, "val_accuracy": None}]]  # fmt: skip
-ROW = {"classes": ["Pullover", "Coat"], "model": "nn", "learning_rate": 0.001, "steps": None,
-       "epochs": 50, "seed": 1, "val_accuracy": 0.9, "heldout_accuracy": None,
-       "official_test_accuracy": 0.88, "diverged_at_step": None, "seconds": 1.5}  # fmt: skip
+CELLS = [
+    [
+        {"steps": 10, "diverged_at_step": None, "val_accuracy": 0.8},
+        {"steps": 20, "diverged_at_step": None, "val_accuracy": 0.81},
+    ],
+    [
+        {"steps": 10, "diverged_at_step": None, "val_accuracy": 0.7},
+        {"steps": 20, "diverged_at_step": 15, "val_accuracy": None},
+    ],
+]
+ROW = {
+    "classes": ["Pullover", "Coat"],
+    "model": "nn",
+    "learning_rate": 0.001,
+    "steps": None,
+    "epochs": 50,
+    "seed": 1,
+    "val_accuracy": 0.9,
+    "heldout_accuracy": None,
+    "official_test_accuracy": 0.88,
+    "diverged_at_step": None,
+    "seconds": 1.5,
+}
 
 
 def read_rows(value: Any) -> None:
@@ -31,14 +47,19 @@ def read_rows(value: Any) -> None:
 CASES: dict[str, tuple[shapes.Check, Any, Callable[[Any], Any]]] = {
     "convergence": (shapes.accuracies(3), [0.5, 0.9, 1.0], lambda v: [float(a) for a in v]),
     "descent": (shapes.descent_fits(3), DESCENT, lambda v: atlas.pair_fits(PAIRS, v, [0.5] * 3)),
-    "networks": (shapes.network_fits(3), [[0.9, 12], [1.0, 3], [0.5, 1]],
-                 lambda v: atlas_networks.accuracies_by_pair(v, PAIRS)),  # fmt: skip
+    "networks": (
+        shapes.network_fits(3),
+        [[0.9, 12], [1.0, 3], [0.5, 1]],
+        lambda v: atlas_networks.accuracies_by_pair(v, PAIRS),
+    ),
     "rate grid": (shapes.rate_cells(2, GRID_STEPS), CELLS, lambda v: None),
     "a network sweep task": (shapes.sweep_rows(2), [ROW, {**ROW, "seed": 2}], read_rows),
-    "a logistic sweep task": (shapes.sweep_rows(None), {**ROW, "model": "logreg", "steps": 100,
-                                                       "epochs": None, "heldout_accuracy": 0.8},
-                              lambda v: read_rows([v])),
-}  # fmt: skip
+    "a logistic sweep task": (
+        shapes.sweep_rows(None),
+        {**ROW, "model": "logreg", "steps": 100, "epochs": None, "heldout_accuracy": 0.8},
+        lambda v: read_rows([v]),
+    ),
+}
 
 ODD = (None, "x", [], {}, -1, 2.5, True, 1e308)
 

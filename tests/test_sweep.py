@@ -92,8 +92,12 @@ def worker_environment(client: Client) -> list[tuple[str | None, str | None]]:
 
 
 def tiny_grid(data_dir: Path, **settings: object) -> Grid:
-    defaults: dict[str, object] = {"pairs": (("Pullover", "Coat"),), "learning_rates": (0.05,),
-                                   "steps": (100,), "seeds": (1, 2, 3, 4)}  # fmt: skip
+    defaults: dict[str, object] = {
+        "pairs": (("Pullover", "Coat"),),
+        "learning_rates": (0.05,),
+        "steps": (100,),
+        "seeds": (1, 2, 3, 4),
+    }
     return Grid(data_dir=str(data_dir), verify=False, **{**defaults, **settings})
 
 
@@ -156,8 +160,11 @@ def test_grid_validates_and_counts(tiny_data_dir):
         tiny_grid(tiny_data_dir, learning_rates=(True,))  # a bool is not a rate (it ran as 1)
     with pytest.raises(ValueError, match=r"Grid seeds: .*got -3"):
         tiny_grid(tiny_data_dir, seeds=(-3,))
-    with pytest.raises(ValueError, match=r"Grid pairs: each pair once, got Pullover vs Coat and "
-                                         r"Coat vs Pullover \(the same pair\)"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"Grid pairs: each pair once, got Pullover vs Coat and "
+        r"Coat vs Pullover \(the same pair\)",
+    ):
         tiny_grid(
             tiny_data_dir, pairs=(("Pullover", "Coat"), ("Trouser", "Bag"), ("coat", "pullover"))
         )
@@ -166,10 +173,15 @@ def test_grid_validates_and_counts(tiny_data_dir):
 def test_a_grid_built_in_python_takes_arrays_and_refuses_single_values(tiny_data_dir):
     """What a library user passes: numpy arrays work as lists do; a bare pair, a single number,
     and the network's patience or batch size out of range are refused by name."""
-    from_arrays = tiny_grid(tiny_data_dir, learning_rates=np.array([0.05, 0.5]),
-                            steps=np.array([5, 50]), seeds=np.arange(1, 3))  # fmt: skip
-    assert from_arrays == tiny_grid(tiny_data_dir, learning_rates=(0.05, 0.5), steps=(5, 50),
-                                    seeds=(1, 2))  # fmt: skip
+    from_arrays = tiny_grid(
+        tiny_data_dir,
+        learning_rates=np.array([0.05, 0.5]),
+        steps=np.array([5, 50]),
+        seeds=np.arange(1, 3),
+    )
+    assert from_arrays == tiny_grid(
+        tiny_data_dir, learning_rates=(0.05, 0.5), steps=(5, 50), seeds=(1, 2)
+    )
     assert [type(v) for v in from_arrays.steps] == [int, int]
     for settings, said in [
         ({"pairs": ("Trouser", "Ankle boot")}, r"Grid pairs: must be pairs of class names"),
@@ -226,13 +238,17 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_d
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
     assert killed[0] not in client.run(os.getpid).values()  # the nanny starts a fresh one
     said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("lost worker")]
-    assert len(said) == 1 and re.fullmatch(r"lost worker tcp://\S+ while it held [1-4] tasks?; "
-                                           r"Dask tries (it|them) again elsewhere", said[0]), said  # fmt: skip
+    assert len(said) == 1 and re.fullmatch(
+        r"lost worker tcp://\S+ while it held [1-4] tasks?; "
+        r"Dask tries (it|them) again elsewhere",
+        said[0],
+    ), said
 
 
 @pytest.mark.slow
-def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(tiny_data_dir, monkeypatch,
-                                                                   caplog):  # fmt: skip
+def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(
+    tiny_data_dir, monkeypatch, caplog
+):
     """A worker stopped mid-sweep (SIGSTOP: no heartbeat, no exit) is given up after the local
     cluster's worker-ttl, not Dask's 5 minutes; the row set is still complete and said so."""
     monkeypatch.setattr(local, "WORKER_TTL", "2s")
@@ -269,27 +285,54 @@ def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
     one line and exit status 1 at the CLI, not a traceback."""
     task = engine.Task("crash", "k", functools.partial(os._exit, 1), {}, lambda value: None)
     said = r"^one of the crash tasks ended the process of the worker that ran it \(out of memory"
-    with (dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-          cluster.connect(workers=1) as crash_client, pytest.raises(EnvironmentFault, match=said)):  # fmt: skip
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        cluster.connect(workers=1) as crash_client,
+        pytest.raises(EnvironmentFault, match=said),
+    ):
         engine.run_on(crash_client, [task])
 
 
 BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line must name
-    "a YAML file that does not parse": ({"fashionlab.yaml": "distributed:\n  bad: [\n"}, {},
-                                        "Dask's configuration cannot be read", 2),
+    "a YAML file that does not parse": (
+        {"fashionlab.yaml": "distributed:\n  bad: [\n"},
+        {},
+        "Dask's configuration cannot be read",
+        2,
+    ),
     "a file that is not a mapping": ({"fashionlab.yaml": "hi\n"}, {}, "malformed", 2),
-    "a time without a unit": ({}, {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "abc"},
-                              "Invalid time unit: abc", 2),
-    "a temporary folder that is a file": ({}, {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file"},
-                                          "Not a directory", 1),  # the system refused
+    "a time without a unit": (
+        {},
+        {"DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "abc"},
+        "Invalid time unit: abc",
+        2,
+    ),
+    "a temporary folder that is a file": (
+        {},
+        {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file"},
+        "Not a directory",
+        1,
+    ),  # the system refused
     # read by each worker in its own process: tracebacks there, one per memory check for spill
-    "a memory fraction that is a word": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__TARGET": "garbage"},
-                                         "distributed.worker.memory.target is 'garbage'", 2),
-    "a spill fraction that is a word": ({}, {"DASK_DISTRIBUTED__WORKER__MEMORY__SPILL": "abc"},
-                                 "distributed.worker.memory.spill is 'abc'", 2),
-    "a profile interval without a unit": ({}, {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "xyz"},
-                                          "distributed.worker.profile.interval is 'xyz'", 2),
-}  # fmt: skip
+    "a memory fraction that is a word": (
+        {},
+        {"DASK_DISTRIBUTED__WORKER__MEMORY__TARGET": "garbage"},
+        "distributed.worker.memory.target is 'garbage'",
+        2,
+    ),
+    "a spill fraction that is a word": (
+        {},
+        {"DASK_DISTRIBUTED__WORKER__MEMORY__SPILL": "abc"},
+        "distributed.worker.memory.spill is 'abc'",
+        2,
+    ),
+    "a profile interval without a unit": (
+        {},
+        {"DASK_DISTRIBUTED__WORKER__PROFILE__INTERVAL": "xyz"},
+        "distributed.worker.profile.interval is 'xyz'",
+        2,
+    ),
+}
 
 
 @pytest.mark.slow
@@ -302,12 +345,35 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
     (tmp_path / "a-file").write_text("not a folder")
     for name, text in files.items():
         (tmp_path / "dask" / name).write_text(text)
-    env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask"),
-           **{k: v.format(tmp=tmp_path) for k, v in variables.items()}}  # fmt: skip
-    argv = ["sweep", "--classes", "Pullover", "Coat", "--steps", "5", "--seeds", "1", "--workers",
-            "1", "--data-dir", str(tiny_data_dir), "--no-verify", "--json"]  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    env = {
+        **os.environ,
+        "DASK_CONFIG": str(tmp_path / "dask"),
+        **{k: v.format(tmp=tmp_path) for k, v in variables.items()},
+    }
+    argv = [
+        "sweep",
+        "--classes",
+        "Pullover",
+        "Coat",
+        "--steps",
+        "5",
+        "--seeds",
+        "1",
+        "--workers",
+        "1",
+        "--data-dir",
+        str(tiny_data_dir),
+        "--no-verify",
+        "--json",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     said = [line for line in done.stderr.splitlines() if line.startswith("fashionlab sweep:")]
     assert done.returncode == status and done.stdout == "", done.stderr
     assert "Traceback" not in done.stderr and len(said) == 1 and named in said[0], done.stderr
@@ -318,16 +384,23 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
     assert not left, f"processes left running: {left}"
 
 
-@pytest.mark.parametrize("key, value", [
-    # what Dask's own rules refuse (the commits' reviews): a worker paused for good, a threshold
-    # of None, a bare number where the worker needs a unit, a zero interval, and what its parser
-    # raises other than ValueError (IndexError for '', OverflowError, AttributeError)
-    ("distributed.worker.memory.pause", 0), ("distributed.worker.memory.terminate", None),
-    ("distributed.worker.memory.target", 1.5), ("distributed.worker.memory.spill", True),
-    ("distributed.worker.memory.monitor-interval", 100),
-    ("distributed.worker.profile.cycle", "0ms"), ("distributed.worker.profile.interval", ""),
-    ("distributed.worker.profile.interval", "1e400s"), ("distributed.worker.profile.interval", [1]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        # what Dask's own rules refuse (the commits' reviews): a worker paused for good, a threshold
+        # of None, a bare number where the worker needs a unit, a zero interval, and what its parser
+        # raises other than ValueError (IndexError for '', OverflowError, AttributeError)
+        ("distributed.worker.memory.pause", 0),
+        ("distributed.worker.memory.terminate", None),
+        ("distributed.worker.memory.target", 1.5),
+        ("distributed.worker.memory.spill", True),
+        ("distributed.worker.memory.monitor-interval", 100),
+        ("distributed.worker.profile.cycle", "0ms"),
+        ("distributed.worker.profile.interval", ""),
+        ("distributed.worker.profile.interval", "1e400s"),
+        ("distributed.worker.profile.interval", [1]),
+    ],
+)
 def test_a_worker_setting_dask_refuses_is_one_line_before_the_cluster_starts(key, value) -> None:
     """The same check the program runs (three cases above go through it), here in process."""
     with dask.config.set({key: value}), pytest.raises(FashionLabError) as refused:
@@ -339,8 +412,9 @@ def test_a_worker_setting_dask_refuses_is_one_line_before_the_cluster_starts(key
 
 def test_dask_s_own_worker_settings_pass_the_check() -> None:
     local.check_worker_settings()  # the defaults of Dask's own file
-    with dask.config.set({"distributed.worker.memory.pause": False,
-                          "distributed.worker.memory.target": 1}):  # fmt: skip
+    with dask.config.set(
+        {"distributed.worker.memory.pause": False, "distributed.worker.memory.target": 1}
+    ):
         local.check_worker_settings()
 
 
@@ -399,8 +473,9 @@ def test_network_rows_share_one_task_and_skip_the_heldout_score(client, tiny_dat
     assert len(sweep.tasks(grid)) == 1
     rows = sweep.run_sweep(grid, client=client)
     assert [(row.seed, row.model, row.steps, row.epochs) for row in rows] == [
-        (0, "nn", None, 1), (1, "nn", None, 1)
-    ]  # fmt: skip
+        (0, "nn", None, 1),
+        (1, "nn", None, 1),
+    ]
     assert all(row.heldout_accuracy is None and row.val_accuracy is not None for row in rows)
 
 
@@ -412,15 +487,30 @@ def test_network_rows_share_one_task_and_skip_the_heldout_score(client, tiny_dat
 def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_data_dir, capsys):
     from fashionlab.analysis.pairs import run_pair
 
-    argv = ["--classes", "Pullover", "Coat", "--learning-rates", "0.05,1e308", "--steps", "100",
-            "--seeds", "42", "--workers", "2", "--data-dir", str(real_data_dir), "--json"]  # fmt: skip
+    argv = [
+        "--classes",
+        "Pullover",
+        "Coat",
+        "--learning-rates",
+        "0.05,1e308",
+        "--steps",
+        "100",
+        "--seeds",
+        "42",
+        "--workers",
+        "2",
+        "--data-dir",
+        str(real_data_dir),
+        "--json",
+    ]
     code, out, err = cli(argv, capsys)
     assert code == 0, err
     first, diverged = json.loads(out)["rows"]
     assert sorted(first) == sorted(sweep.SweepRow.__dataclass_fields__)
     assert (first["val_accuracy"], first["heldout_accuracy"]) == (
-        PULLOVER_COAT_VAL, PULLOVER_COAT_HELDOUT
-    )  # fmt: skip
+        PULLOVER_COAT_VAL,
+        PULLOVER_COAT_HELDOUT,
+    )
     train, _ = worker_data.worker_data(str(real_data_dir), True)
     oracle = run_pair(train, ("Pullover", "Coat"), learning_rate=0.05, steps=100)
     assert first["val_accuracy"] == oracle.val_accuracy
@@ -428,8 +518,19 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
     assert diverged["diverged_at_step"] is not None
     assert diverged["val_accuracy"] is diverged["heldout_accuracy"] is None
     assert "sweep 2/2" in err
-    one = ["--classes", "Pullover", "Coat", "--steps", "100", "--seeds", "42", "--workers", "2",
-           "--data-dir", str(real_data_dir)]  # fmt: skip
+    one = [
+        "--classes",
+        "Pullover",
+        "Coat",
+        "--steps",
+        "100",
+        "--seeds",
+        "42",
+        "--workers",
+        "2",
+        "--data-dir",
+        str(real_data_dir),
+    ]
     code, out, err = cli(one, capsys)  # the first row again, from the cache, as text
     assert code == 0 and out.splitlines()[0] == "sweep: 1 run, 0 diverged", (out, err)
 
@@ -448,31 +549,62 @@ def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
 
 
 @pytest.mark.slow
-def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(tmp_path, tiny_data_dir, capsys,
-                                                                  caplog, monkeypatch):  # fmt: skip
+def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
+    tmp_path, tiny_data_dir, capsys, caplog, monkeypatch
+):
     scheduler_file = tmp_path / "scheduler.json"
     common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
     # the scheduler's and the worker's Dask settings as the README tells a user to write them
     (tmp_path / "dask").mkdir()
     (tmp_path / "dask" / "fashionlab.yaml").write_text(readme_block("yaml"))
     env = {**os.environ, "DASK_CONFIG": str(tmp_path / "dask")}
-    processes = [subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                   *common], stderr=subprocess.DEVNULL, env=env)]  # fmt: skip
+    processes = [
+        subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", *common],
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+    ]
     try:
         address = _scheduler_address(scheduler_file)
-        processes.append(subprocess.Popen([str(DASK), "worker", "--host", "127.0.0.1",
-                                           "--nthreads", "1", *common],
-                                          stderr=subprocess.DEVNULL, env=env))  # fmt: skip
+        processes.append(
+            subprocess.Popen(
+                [str(DASK), "worker", "--host", "127.0.0.1", "--nthreads", "1", *common],
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+        )
         assert address.startswith("tcp://127.0.0.1:")
         out_dir = tmp_path / "out"
-        argv = ["--classes", "Pullover", "Coat", "--classes", "Trouser", "Bag", "--steps", "3,30",
-                "--seeds", "1,2", "--scheduler", address, "--data-dir", str(tiny_data_dir),
-                "--no-verify", "--out", str(out_dir), "--json"]  # fmt: skip
+        argv = [
+            "--classes",
+            "Pullover",
+            "Coat",
+            "--classes",
+            "Trouser",
+            "Bag",
+            "--steps",
+            "3,30",
+            "--seeds",
+            "1,2",
+            "--scheduler",
+            address,
+            "--data-dir",
+            str(tiny_data_dir),
+            "--no-verify",
+            "--out",
+            str(out_dir),
+            "--json",
+        ]
         code, out, err = cli(argv, capsys)
         assert code == 0, err
         rows = json.loads(out)["rows"]
-        grid = tiny_grid(tiny_data_dir, pairs=(("Pullover", "Coat"), ("Trouser", "Bag")),
-                         steps=(3, 30), seeds=(1, 2))  # fmt: skip
+        grid = tiny_grid(
+            tiny_data_dir,
+            pairs=(("Pullover", "Coat"), ("Trouser", "Bag")),
+            steps=(3, 30),
+            seeds=(1, 2),
+        )
         assert [{k: v for k, v in r.items() if k != "seconds"} for r in rows] == without_seconds(
             direct_rows(grid)
         )
@@ -521,20 +653,46 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path
     scheduler_file = tmp_path / "scheduler.json"
     common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    scheduler = subprocess.Popen([str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0",
-                                  *common], stderr=subprocess.DEVNULL, env=env)  # fmt: skip
+    scheduler = subprocess.Popen(
+        [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", *common],
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     worker = None
     try:
         address = _scheduler_address(scheduler_file)
-        worker = subprocess.Popen([str(DASK), "worker", "--host", "127.0.0.1", "--nthreads", "1",
-                                   *common], stderr=subprocess.DEVNULL, env=env)  # fmt: skip
-        argv = [sys.executable, "-m", "fashionlab", "sweep", "--classes", "Pullover", "Coat",
-                "--learning-rates", "0.01,0.02,0.03", "--steps", "300", "--seeds", "42,1",
-                "--data-dir", str(real_data_dir), "--no-verify"]  # fmt: skip
+        worker = subprocess.Popen(
+            [str(DASK), "worker", "--host", "127.0.0.1", "--nthreads", "1", *common],
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        argv = [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "sweep",
+            "--classes",
+            "Pullover",
+            "Coat",
+            "--learning-rates",
+            "0.01,0.02,0.03",
+            "--steps",
+            "300",
+            "--seeds",
+            "42,1",
+            "--data-dir",
+            str(real_data_dir),
+            "--no-verify",
+        ]
         stderr = tmp_path / "stderr.txt"
         with stderr.open("w") as sink:
-            sweeping = subprocess.Popen([*argv, "--scheduler", address], stdout=subprocess.PIPE,
-                                        stderr=sink, env=env, text=True)  # fmt: skip
+            sweeping = subprocess.Popen(
+                [*argv, "--scheduler", address],
+                stdout=subprocess.PIPE,
+                stderr=sink,
+                env=env,
+                text=True,
+            )
             deadline = time.monotonic() + 120
             while "sweep 1/6" not in stderr.read_text() and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -553,8 +711,9 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path
                 process.kill()
                 process.wait(timeout=20)
     finished = [line for line in lines if re.fullmatch(r"sweep \d/6", line)]
-    again = subprocess.run([*argv, "--workers", "1"], capture_output=True, text=True, env=env,
-                           timeout=300)  # fmt: skip
+    again = subprocess.run(
+        [*argv, "--workers", "1"], capture_output=True, text=True, env=env, timeout=300
+    )
     assert again.returncode == 0, again.stderr
     assert again.stderr.count("(cached)") >= len(finished)  # resumed from what had finished
 
@@ -562,10 +721,25 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path
 def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_data_dir):
     """A hostile user's reading: `run --scheduler` to nothing loaded the data and ran PCA and
     t-SNE (20 s on the real data) before it said so; sweep and atlas said so at once."""
-    argv = ["run", "--no-extras", "--no-notebook", "--scheduler", "tcp://127.0.0.1:9", "--out",
-            str(tmp_path / "report"), "--data-dir", str(tiny_data_dir), "--no-verify"]  # fmt: skip
-    done = subprocess.run([sys.executable, "-m", "fashionlab", *argv], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)})  # fmt: skip
+    argv = [
+        "run",
+        "--no-extras",
+        "--no-notebook",
+        "--scheduler",
+        "tcp://127.0.0.1:9",
+        "--out",
+        str(tmp_path / "report"),
+        "--data-dir",
+        str(tiny_data_dir),
+        "--no-verify",
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},
+    )
     assert done.returncode == 2 and done.stdout == "", done.stderr
     assert done.stderr.splitlines() == [
         "fashionlab run: error: argument --scheduler: cannot reach 'tcp://127.0.0.1:9' ([Errno 111] "
@@ -587,8 +761,13 @@ def test_run_needs_no_scheduler_when_its_cluster_tasks_are_cached(tmp_path, tiny
         str(tiny_data_dir),
         "--no-verify",
     ]
-    first = subprocess.run([sys.executable, "-m", "fashionlab", *common, "--out", str(tmp_path / "a")],
-                           capture_output=True, text=True, timeout=600, env=env)  # fmt: skip
+    first = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *common, "--out", str(tmp_path / "a")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert first.returncode == 0, first.stderr
     again = [
         *common,
@@ -599,8 +778,13 @@ def test_run_needs_no_scheduler_when_its_cluster_tasks_are_cached(tmp_path, tiny
         "--out",
         str(tmp_path / "b"),
     ]
-    done = subprocess.run([sys.executable, "-m", "fashionlab", *again], capture_output=True,
-                          text=True, timeout=600, env=env)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *again],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "b" / "index.html").is_file()
 
@@ -622,11 +806,32 @@ def test_a_folder_name_that_is_not_utf8_is_printed_as_an_escape(tiny_data_dir, t
     cache.cached_json(task.namespace, task.key, functools.partial(task.function, **task.kwargs))
     folder = os.fsencode(tmp_path) + b"/sweep\xff"
     done = subprocess.run(
-        [sys.executable, "-m", "fashionlab", "sweep", "--classes", "Pullover", "Coat",
-         "--learning-rates", "0.05", "--steps", "100", "--seeds", "7", "--data-dir",
-         str(tiny_data_dir), "--no-verify", "--scheduler", "tcp://127.0.0.1:9", "--out", folder],
-        capture_output=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "fashionlab",
+            "sweep",
+            "--classes",
+            "Pullover",
+            "Coat",
+            "--learning-rates",
+            "0.05",
+            "--steps",
+            "100",
+            "--seeds",
+            "7",
+            "--data-dir",
+            str(tiny_data_dir),
+            "--no-verify",
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--out",
+            folder,
+        ],
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
     assert done.returncode == 0, done.stderr
     assert b"; wrote " in done.stdout and b"sweep\\udcff" in done.stdout
     assert b"sweep.csv" in os.listdir(folder)
@@ -683,8 +888,21 @@ def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_
     for scheme in ("tcp", "ws"):  # every scheme runs over TCP, so each is probed
         with pytest.raises(ConnectionRefusedError):
             remote.listening(address.replace("tcp", scheme), timeout=5.0)
-    code, out, err = cli(["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler", address,
-                          "--data-dir", str(tiny_data_dir), "--no-verify"], capsys)  # fmt: skip
+    code, out, err = cli(
+        [
+            "--classes",
+            "Pullover",
+            "Coat",
+            "--seeds",
+            "5",
+            "--scheduler",
+            address,
+            "--data-dir",
+            str(tiny_data_dir),
+            "--no-verify",
+        ],
+        capsys,
+    )
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert f"cannot reach '{address}'" in err and "`dask scheduler` runs there" in err
@@ -724,8 +942,21 @@ def test_a_port_where_something_else_answers_is_refused_within_seconds(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         address = f"tcp://127.0.0.1:{server.server_address[1]}"
-        code, out, err = cli(["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler",
-                              address, "--data-dir", str(tiny_data_dir), "--no-verify"], capsys)  # fmt: skip
+        code, out, err = cli(
+            [
+                "--classes",
+                "Pullover",
+                "Coat",
+                "--seeds",
+                "5",
+                "--scheduler",
+                address,
+                "--data-dir",
+                str(tiny_data_dir),
+                "--no-verify",
+            ],
+            capsys,
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -737,8 +968,11 @@ def test_a_scheduler_without_workers_is_said_once(monkeypatch, caplog):
     monkeypatch.setattr(remote, "listening", lambda scheduler, timeout: None)
     for workers, said in ((0, True), (2, False)):
         caplog.clear()
-        monkeypatch.setattr(remote, "identity", lambda scheduler, timeout, n=workers: {
-            "type": "Scheduler", "n_workers": n})  # fmt: skip
+        monkeypatch.setattr(
+            remote,
+            "identity",
+            lambda scheduler, timeout, n=workers: {"type": "Scheduler", "n_workers": n},
+        )
         remote.check("tcp://127.0.0.1:8786", timeout=1.0)
         assert ("has no workers yet" in caplog.text) is said
 
@@ -750,8 +984,10 @@ def test_a_cluster_left_without_workers_is_said_when_the_user_must_start_one(cap
     a local cluster, gets only the lost worker's line (the commits' review: a set of workers kept
     from the events raised false alarms)."""
     scheduler = "tcp://10.0.0.1:8786"
-    said = (f"no worker is left on the scheduler at {scheduler}: its tasks wait until one joins "
-            f"(`dask worker {scheduler}`); Ctrl-C stops, and the tasks that finished are cached")  # fmt: skip
+    said = (
+        f"no worker is left on the scheduler at {scheduler}: its tasks wait until one joins "
+        f"(`dask worker {scheduler}`); Ctrl-C stops, and the tasks that finished are cached"
+    )
     removed = {"action": "remove-worker", "worker": "tcp://a:1", "expected": False}
     joined = {"action": "add-worker", "worker": "tcp://b:2"}
 
@@ -854,7 +1090,7 @@ def test_all_pairs_asks_for_each_of_the_45_pairs_once() -> None:
             "100,300",
             "--seeds",
             "42,1,2",
-        ]  # fmt: skip
+        ]
     )
     grid = cli_sweep.grid_of(args)
     assert len(grid.pairs) == 45 == len({frozenset(pair) for pair in grid.pairs})
@@ -862,8 +1098,9 @@ def test_all_pairs_asks_for_each_of_the_45_pairs_once() -> None:
     assert grid.size == 45 * 3 * 2 * 3
 
 
-@pytest.mark.parametrize(("model", "rates", "seeds"), [("logreg", (0.05,), (42,)),
-                                                       ("nn", (0.001,), (0,))])  # fmt: skip
+@pytest.mark.parametrize(
+    ("model", "rates", "seeds"), [("logreg", (0.05,), (42,)), ("nn", (0.001,), (0,))]
+)
 def test_a_grid_takes_its_models_own_defaults_as_the_cli_does(model, rates, seeds) -> None:
     """Grid(model="nn") once trained Adam at logistic regression's 0.05 with seed 42: the defaults
     lived only in the CLI. Now the library and `fashionlab sweep` give the same grid."""
@@ -881,17 +1118,37 @@ def test_each_pair_gets_its_own_best_setting() -> None:
     from fashionlab.results import SweepRow
 
     def row(pair, rate, seed, val):
-        return SweepRow(pair, "logreg", rate, 100, None, seed, val, None, None,
-                        None if val is not None else 3, 0.1)  # fmt: skip
+        return SweepRow(
+            pair,
+            "logreg",
+            rate,
+            100,
+            None,
+            seed,
+            val,
+            None,
+            None,
+            None if val is not None else 3,
+            0.1,
+        )
 
     easy, hard, failed = ("Trouser", "Bag"), ("Shirt", "T-shirt/top"), ("Coat", "Bag")
-    rows = [row(easy, 0.05, 1, 0.99), row(easy, 0.5, 1, 0.98),
-            row(hard, 0.05, 1, 0.80), row(hard, 0.05, 2, 0.70),  # mean 0.75
-            row(hard, 0.5, 1, 0.78), row(hard, 0.5, 2, 0.76),  # mean 0.77: the best
-            row(hard, 2.0, 1, 0.85), row(hard, 2.0, 2, None),  # one seed diverged: not a best
-            row(failed, 5.0, 1, None)]  # fmt: skip
-    assert best_settings(rows) == {easy: (0.05, 100, 0.99), hard: (0.5, 100, pytest.approx(0.77)),
-                                   failed: None}  # fmt: skip
+    rows = [
+        row(easy, 0.05, 1, 0.99),
+        row(easy, 0.5, 1, 0.98),
+        row(hard, 0.05, 1, 0.80),
+        row(hard, 0.05, 2, 0.70),  # mean 0.75
+        row(hard, 0.5, 1, 0.78),
+        row(hard, 0.5, 2, 0.76),  # mean 0.77: the best
+        row(hard, 2.0, 1, 0.85),
+        row(hard, 2.0, 2, None),  # one seed diverged: not a best
+        row(failed, 5.0, 1, None),
+    ]
+    assert best_settings(rows) == {
+        easy: (0.05, 100, 0.99),
+        hard: (0.5, 100, pytest.approx(0.77)),
+        failed: None,
+    }
 
 
 def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:
@@ -899,8 +1156,10 @@ def test_the_accuracy_figure_labels_the_swept_rates_and_only_them() -> None:
     from fashionlab.render.sweep import accuracy_figure
     from fashionlab.results import SweepRow
 
-    rows = [SweepRow(("Pullover", "Coat"), "logreg", rate, 100, None, 42, 0.8, None, None, None,
-                     0.1) for rate in (0.05, 0.5)]  # fmt: skip
+    rows = [
+        SweepRow(("Pullover", "Coat"), "logreg", rate, 100, None, 42, 0.8, None, None, None, 0.1)
+        for rate in (0.05, 0.5)
+    ]
     axes = accuracy_figure(rows).axes[0]
     axes.figure.canvas.draw()
     assert [t.get_text() for t in axes.get_xticklabels() if t.get_text()] == ["0.05", "0.5"]
@@ -914,8 +1173,10 @@ def test_a_folder_of_rates_out_to_1e308_is_written_without_a_warning(tmp_path: P
     from fashionlab.render.sweep import write_folder
     from fashionlab.results import SweepRow
 
-    rows = [SweepRow(("Pullover", "Coat"), "logreg", rate, 3, None, 42, val, None, None, at, 0.1)
-            for rate, val, at in ((1e308, 0.5, None), (1e300, None, 1), (0.05, 0.8, None))]  # fmt: skip
+    rows = [
+        SweepRow(("Pullover", "Coat"), "logreg", rate, 3, None, 42, val, None, None, at, 0.1)
+        for rate, val, at in ((1e308, 0.5, None), (1e300, None, 1), (0.05, 0.8, None))
+    ]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         written = write_folder(rows, tmp_path)
@@ -932,8 +1193,10 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
     from fashionlab.results import SweepRow
 
     rates = (0.001, 0.002, 0.003, 0.005, 0.01, 0.04, 0.05, 0.06, 0.5, 1.0, 1.1)
-    rows = [SweepRow(("Pullover", "Coat"), "logreg", rate, 100, None, 42, 0.8, None, None, None,
-                     0.1) for rate in rates]  # fmt: skip
+    rows = [
+        SweepRow(("Pullover", "Coat"), "logreg", rate, 100, None, 42, 0.8, None, None, None, 0.1)
+        for rate in rates
+    ]
     figure = accuracy_figure(rows)
     axes = figure.axes[0]
     assert axes.get_title() == "Logistic regression, Pullover vs Coat"  # the model named too
@@ -947,14 +1210,22 @@ def test_the_accuracy_figure_leaves_out_a_rate_label_that_would_overlap_another(
         assert left.x1 < right.x0, "two rate labels overlap"
 
 
-@pytest.mark.parametrize("status, level, error, shown", [
-    ("connecting", logging.ERROR, ConnectionRefusedError(111, "refused"), False),  # reconnecting
-    ("closing", logging.ERROR, None, False),  # "Failed to reconnect ...": the client gives up
-    ("closing", logging.ERROR, asyncio.CancelledError(), False),  # its reconnection cancelled
-    ("running", logging.ERROR, OSError(28, "No space left"), True),  # a running client's error
-    ("connecting", logging.ERROR, ValueError("a bug"), True),  # not a lost connection
-    ("connecting", logging.WARNING, OSError(111, "refused"), True),  # not an ERROR
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "status, level, error, shown",
+    [
+        (
+            "connecting",
+            logging.ERROR,
+            ConnectionRefusedError(111, "refused"),
+            False,
+        ),  # reconnecting
+        ("closing", logging.ERROR, None, False),  # "Failed to reconnect ...": the client gives up
+        ("closing", logging.ERROR, asyncio.CancelledError(), False),  # its reconnection cancelled
+        ("running", logging.ERROR, OSError(28, "No space left"), True),  # a running client's error
+        ("connecting", logging.ERROR, ValueError("a bug"), True),  # not a lost connection
+        ("connecting", logging.WARNING, OSError(111, "refused"), True),  # not an ERROR
+    ],
+)
 def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, error, shown, caplog):
     """The commits' review: the filter dropped every OSError record of the client's whole life."""
     client = SimpleNamespace(status=status)
@@ -965,8 +1236,9 @@ def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, erro
         lost.reconnection_quiet(client),
     ):
         if error is None:  # as the client says it (client.py, _reconnect)
-            logger.log(level, "Failed to reconnect to scheduler after %.2f seconds, closing "
-                       "client", 30.0)  # fmt: skip
+            logger.log(
+                level, "Failed to reconnect to scheduler after %.2f seconds, closing client", 30.0
+            )
         else:
             try:
                 raise error

@@ -51,9 +51,12 @@ class Study:
 
 
 def _study_key(config: Config, data: Data) -> str:
-    settings = {k: v for k, v in config.as_dict().items()
-                if k not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify",
-                             "notebook")}  # fmt: skip
+    settings = {
+        k: v
+        for k, v in config.as_dict().items()
+        if k
+        not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify", "notebook")
+    }
     return keys.key_of("study", settings, data.arrays)  # the code is in every key
 
 
@@ -64,8 +67,9 @@ def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, b
     html = None
     if results.extras is not None:
         shown = results.extras.interactive_points
-        html = interactive.interactive_map(artifacts.coordinates[:shown],
-                                           artifacts.labels[:shown], artifacts.images[:shown])  # fmt: skip
+        html = interactive.interactive_map(
+            artifacts.coordinates[:shown], artifacts.labels[:shown], artifacts.images[:shown]
+        )
     return files, html
 
 
@@ -108,15 +112,24 @@ def study(
         return Study(results, figures, html, False)
 
     started = time.perf_counter()
-    found, hit = cache.cached("study", key, compute, encode=_encode, decode=_decode,
-                              what="another fashionlab run of this same study")  # fmt: skip
+    found, hit = cache.cached(
+        "study",
+        key,
+        compute,
+        encode=_encode,
+        decode=_decode,
+        what="another fashionlab run of this same study",
+    )
     if hit:
         seconds = time.perf_counter() - started
         progress.stage(1, 1, "restoring this exact study from the cache")
         progress.stage_done(RESTORED, seconds)
         measured = found.results.timings  # when the study was computed: the models' times stay
-        found.results.timings = {"stages": {RESTORED: seconds}, "total": seconds,
-                                 **{k: measured[k] for k in ("models", "shared_cores") if k in measured}}  # fmt: skip
+        found.results.timings = {
+            "stages": {RESTORED: seconds},
+            "total": seconds,
+            **{k: measured[k] for k in ("models", "shared_cores") if k in measured},
+        }
     found.results.config = config.as_dict()
     return found
 

@@ -40,12 +40,28 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 MANIFEST = "manifest.json"
-_DECODE_ERRORS = (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError,
-                  EOFError, RecursionError)  # fmt: skip
+_DECODE_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    IndexError,
+    AttributeError,
+    ArithmeticError,
+    EOFError,
+    RecursionError,
+)
 # Reading errors that say nothing of the entry (no permission, too many open files, a failing
 # disk): it is not served, and not discarded either. Any other OSError is a damaged entry.
-_NOT_NOW = {errno.EACCES, errno.EPERM, errno.EMFILE, errno.ENFILE, errno.EIO, errno.ENOMEM,
-            errno.EINTR, errno.EAGAIN}  # fmt: skip
+_NOT_NOW = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EMFILE,
+    errno.ENFILE,
+    errno.EIO,
+    errno.ENOMEM,
+    errno.EINTR,
+    errno.EAGAIN,
+}
 _LEFT: set[Path] = set()  # the entries this process could not read, and said so
 
 
@@ -99,8 +115,11 @@ def fetch(namespace: str, key: str, decode: Callable[[dict[str, bytes]], T]) -> 
             _discard(entry, str(exc) or type(exc).__name__)
         elif entry not in _LEFT:  # the entry may be whole: leave it for a later run, said once
             _LEFT.add(entry)
-            log.warning("cannot read cache entry %s now (%s); computing without it", entry,
-                        exc.strerror or exc)  # fmt: skip
+            log.warning(
+                "cannot read cache entry %s now (%s); computing without it",
+                entry,
+                exc.strerror or exc,
+            )
         return None
     except _DECODE_ERRORS as exc:
         _discard(entry, str(exc) or type(exc).__name__)
@@ -166,8 +185,9 @@ def cached(
         try:
             decode(dict(blobs))  # what is stored must be what a later read serves
         except _DECODE_ERRORS as exc:
-            log.warning("not caching the %s result %s: it fails its own check (%s)", namespace,
-                        key[:8], exc)  # fmt: skip
+            log.warning(
+                "not caching the %s result %s: it fails its own check (%s)", namespace, key[:8], exc
+            )
         else:
             store(namespace, key, blobs)
         return value, False

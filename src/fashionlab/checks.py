@@ -20,8 +20,12 @@ def check_count(name: str, value: object, least: int = 1) -> None:
 
 
 def check_rate(name: str, value: object) -> None:
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value <= 0):  # fmt: skip
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
 
 
@@ -51,8 +55,9 @@ def check_finite(name: str, values: object) -> None:
         )
 
 
-def check_images_and_labels(X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y",
-                            *, finite: bool = True) -> None:  # fmt: skip
+def check_images_and_labels(
+    X: np.ndarray, y: np.ndarray, x_name: str = "X", y_name: str = "y", *, finite: bool = True
+) -> None:
     """Images (n, d), at least one row, finite (one read of X: ``finite=False`` where a NaN would
     show in the result anyway), and labels that pair up with them row by row and are 0 and 1;
     an error names the argument by the caller's name for it."""

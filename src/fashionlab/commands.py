@@ -48,16 +48,29 @@ def _save(folder: Path, figures: dict[str, Any], progress: Progress) -> None:
     outdir.add_files(folder, encoded, "--plot")
 
 
-def logreg(classes: Sequence[str], *, learning_rate: float, steps: int, data_dir: str | None = None,
-           verify: bool = True, callback: StepCallback | None = None,
-           plot_dir: str | None = None, progress: Progress | None = None) -> PairRun:  # fmt: skip
+def logreg(
+    classes: Sequence[str],
+    *,
+    learning_rate: float,
+    steps: int,
+    data_dir: str | None = None,
+    verify: bool = True,
+    callback: StepCallback | None = None,
+    plot_dir: str | None = None,
+    progress: Progress | None = None,
+) -> PairRun:
     """``fashionlab logreg``: the assignment's logistic regression on one pair, every score."""
     plot = check_plot_dir(plot_dir, data_dir)
     progress = progress or LogProgress()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
-    run = run_split(data.pair(pair), learning_rate=learning_rate, steps=steps,
-                    callback=callback, official_test=data.official_test(pair))  # fmt: skip
+    run = run_split(
+        data.pair(pair),
+        learning_rate=learning_rate,
+        steps=steps,
+        callback=callback,
+        official_test=data.official_test(pair),
+    )
     if plot is not None:
         from .render import curves
         from .render.format import pair_name
@@ -79,11 +92,17 @@ class NetworkComparison:
     seconds: float
 
 
-def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
-            data_dir: str | None = None, verify: bool = True,
-            on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-            plot_dir: str | None = None,
-            progress: Progress | None = None) -> NetworkComparison:  # fmt: skip
+def network(
+    classes: Sequence[str],
+    *,
+    settings: NetworkSettings,
+    seed: int,
+    data_dir: str | None = None,
+    verify: bool = True,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    plot_dir: str | None = None,
+    progress: Progress | None = None,
+) -> NetworkComparison:
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
     from .analysis.network_run import train_network
 
@@ -105,15 +124,26 @@ def network(classes: Sequence[str], *, settings: NetworkSettings, seed: int,
         from .render.format import pair_name
 
         drawn = {"loss": curves.plot_losses, "accuracy": curves.plot_accuracies}
-        _save(plot, {f"nn_{metric}_{slug(pair)}": draw(found.history, found.best_epoch,
-                                                       pair_name(pair))
-                     for metric, draw in drawn.items()}, progress)  # fmt: skip
+        _save(
+            plot,
+            {
+                f"nn_{metric}_{slug(pair)}": draw(found.history, found.best_epoch, pair_name(pair))
+                for metric, draw in drawn.items()
+            },
+            progress,
+        )
     progress.checkpoint()  # nothing printed once a stop was asked for
     return NetworkComparison(found, baseline, seconds)
 
 
-def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool = True,
-            progress: Progress | None = None) -> tuple[Path, list[str]]:  # fmt: skip
+def explore(
+    out: str,
+    *,
+    points: int,
+    data_dir: str | None = None,
+    verify: bool = True,
+    progress: Progress | None = None,
+) -> tuple[Path, list[str]]:
     """``fashionlab explore``: the exploration figures and ``embedding.csv``, in a safe folder."""
     from .analysis import exploration
     from .render import study_figures
@@ -139,9 +169,17 @@ def explore(out: str, *, points: int, data_dir: str | None = None, verify: bool 
     return real, sorted([*files, "embedding.csv"])
 
 
-def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
-          verify: bool = True, plot_dir: str | None = None, workers: int | None = None,
-          scheduler: str | None = None, progress: Progress | None = None) -> list[AtlasPair]:  # fmt: skip
+def atlas(
+    *,
+    settings: NetworkSettings,
+    seed: int,
+    data_dir: str | None = None,
+    verify: bool = True,
+    plot_dir: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> list[AtlasPair]:
     """``fashionlab atlas``: every class pair, hardest first."""
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
@@ -151,10 +189,15 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
     progress = progress or LogProgress()
     with engine.Session(workers, scheduler) as session:
         records, _ = atlas_module.atlas(
-            pairs=ALL_PAIRS, network=settings, seed=seed, data_dir=data_dir, verify=verify,
-            session=session, on_done=lambda done, total: progress.tick("pair", done, total),
+            pairs=ALL_PAIRS,
+            network=settings,
+            seed=seed,
+            data_dir=data_dir,
+            verify=verify,
+            session=session,
+            on_done=lambda done, total: progress.tick("pair", done, total),
             on_networks=lambda done, total: progress.tick("network", done, total),
-        )  # fmt: skip
+        )
     if plot is not None:
         from .render import study_figures
 
@@ -162,8 +205,15 @@ def atlas(*, settings: NetworkSettings, seed: int, data_dir: str | None = None,
     return records
 
 
-def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: bool = True,
-                plot_dir: str | None = None, progress: Progress | None = None) -> Any:  # fmt: skip
+def ten_classes(
+    *,
+    epochs: int,
+    seed: int,
+    data_dir: str | None = None,
+    verify: bool = True,
+    plot_dir: str | None = None,
+    progress: Progress | None = None,
+) -> Any:
     """``fashionlab softmax``: softmax regression and the 10-class network."""
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
@@ -173,8 +223,9 @@ def ten_classes(*, epochs: int, seed: int, data_dir: str | None = None, verify: 
     if plot is not None:
         from .render import heatmaps
 
-        confusion = heatmaps.confusion_matrix(np.array(result.confusion),
-                                              "Softmax regression: official test set")  # fmt: skip
+        confusion = heatmaps.confusion_matrix(
+            np.array(result.confusion), "Softmax regression: official test set"
+        )
         _save(plot, {"softmax_confusion": confusion}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return result

@@ -9,9 +9,17 @@ import os
 from dataclasses import asdict, dataclass, field
 
 CLASS_NAMES: tuple[str, ...] = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-)  # fmt: skip
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 ALL_PAIRS: tuple[tuple[str, str], ...] = tuple(itertools.combinations(CLASS_NAMES, 2))
 
 
@@ -100,9 +108,11 @@ class Config:
 
     def __post_init__(self) -> None:
         if (self.learning_rate, self.steps) != (LEARNING_RATE, STEPS):  # its prose says "100 steps"
-            raise ValueError(f"the study runs the assignment's learning rate {LEARNING_RATE} for "
-                             f"{STEPS} steps, got {self.learning_rate} for {self.steps}; "
-                             "`fashionlab logreg` and `sweep` train other settings")  # fmt: skip
+            raise ValueError(
+                f"the study runs the assignment's learning rate {LEARNING_RATE} for "
+                f"{STEPS} steps, got {self.learning_rate} for {self.steps}; "
+                "`fashionlab logreg` and `sweep` train other settings"
+            )
         if len(set(self.seeds)) != len(self.seeds) or len(self.seeds) < 2:  # a spread over seeds
             raise ValueError(
                 f"seeds must be at least 2 different seeds, each once, got {self.seeds!r}"

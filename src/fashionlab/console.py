@@ -34,8 +34,18 @@ from . import critical
 from .errors import INTERRUPTED, UsageError
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
-FAULT_POINTS = ("stage", "pair", "network", "epoch", "t-SNE", "grid run", "step", "sweep",
-                "softmax epoch", "network epoch")  # fmt: skip
+FAULT_POINTS = (
+    "stage",
+    "pair",
+    "network",
+    "epoch",
+    "t-SNE",
+    "grid run",
+    "step",
+    "sweep",
+    "softmax epoch",
+    "network epoch",
+)
 
 
 class Flag:
@@ -172,11 +182,17 @@ def planned_fault(text: str | None = None) -> Fault | None:
     unit, _, number = point.rpartition(":")
     name = name.strip().upper()
     signum = signal.Signals.__members__.get(name if name.startswith("SIG") else f"SIG{name}")
-    if (kind != "signal" or signum not in SIGNALS or unit.strip() not in FAULT_POINTS
-            or not (number.strip().isascii() and number.strip().isdigit())):  # fmt: skip
-        raise UsageError(f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N or signal:SIGTERM@POINT:N "
-                         f"with POINT one of {', '.join(FAULT_POINTS)}, e.g. signal:SIGINT@stage:3, "
-                         f"got {text!r}")  # fmt: skip
+    if (
+        kind != "signal"
+        or signum not in SIGNALS
+        or unit.strip() not in FAULT_POINTS
+        or not (number.strip().isascii() and number.strip().isdigit())
+    ):
+        raise UsageError(
+            f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N or signal:SIGTERM@POINT:N "
+            f"with POINT one of {', '.join(FAULT_POINTS)}, e.g. signal:SIGINT@stage:3, "
+            f"got {text!r}"
+        )
     return Fault(int(signum), unit.strip(), int(number))
 
 

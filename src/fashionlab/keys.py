@@ -17,10 +17,19 @@ import numpy as np
 
 from .config import keras_backend
 
-LIBRARIES = ("fashionlab", "numpy", "pandas", "scikit-learn", "scipy", "openTSNE", "matplotlib",
-             "keras", "jax", "jaxlib")  # fmt: skip
+LIBRARIES = (
+    "fashionlab",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "scipy",
+    "openTSNE",
+    "matplotlib",
+    "keras",
+    "jax",
+    "jaxlib",
+)
 PACKAGE = Path(__file__).resolve().parent  # fashionlab's own source: part of every key
-
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,8 +69,11 @@ def source_digest(package: Path = PACKAGE) -> str:
 def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
     """The cache key of a computation: its settings, the arrays it reads, the code, versions and
     backend."""
-    environment = {"versions": versions(), "keras_backend": keras_backend(),
-                   "source": source_digest()}  # fmt: skip
+    environment = {
+        "versions": versions(),
+        "keras_backend": keras_backend(),
+        "source": source_digest(),
+    }
     text = json.dumps([namespace, dict(settings), environment], sort_keys=True, default=str)
     hasher = hashlib.sha256(text.encode())
     for array in arrays:

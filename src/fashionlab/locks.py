@@ -36,8 +36,10 @@ def spare_lock_folder() -> Path:
         folder.mkdir(mode=0o700)
     info = folder.lstat()
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        raise EnvironmentFault(f"{folder} is not a folder of this user's alone (mode 700); remove "
-                               "it, or make the cache writable")  # fmt: skip
+        raise EnvironmentFault(
+            f"{folder} is not a folder of this user's alone (mode 700); remove "
+            "it, or make the cache writable"
+        )
     return folder
 
 
@@ -51,8 +53,9 @@ def _open_plain(path: Path, flags: int, mode: int = 0o666) -> int:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
-        raise EnvironmentFault(f"{path} is not a plain lock file (a link or a special file); "
-                               "remove it")  # fmt: skip
+        raise EnvironmentFault(
+            f"{path} is not a plain lock file (a link or a special file); remove it"
+        )
     return fd
 
 
@@ -105,10 +108,12 @@ class Lock:
         except OSError as exc:
             if exc.errno != errno.ENOTEMPTY:
                 raise
-            raise EnvironmentFault(f"{self.path} is a folder with files in it, where a lock file "
-                                   "belongs; move it away") from None  # fmt: skip
-        log.warning("replaced the empty folder %s, which stood where a lock file belongs",
-                    self.path)  # fmt: skip
+            raise EnvironmentFault(
+                f"{self.path} is a folder with files in it, where a lock file belongs; move it away"
+            ) from None
+        log.warning(
+            "replaced the empty folder %s, which stood where a lock file belongs", self.path
+        )
 
     def _open_spare(self, cause: Exception) -> int:
         # the cache's own lock file, read-only (not a folder, not a link)
@@ -122,9 +127,11 @@ class Lock:
             self.path = folder / self.path.name
             return _open_plain(self.path, _CREATE, 0o600)
         except (OSError, EnvironmentFault) as exc:
-            raise EnvironmentFault(f"no lock file can guard against {self.what}: the cache cannot "
-                                   f"hold one ({cause}), nor can the temporary folder ({exc}); "
-                                   "make the cache writable") from None  # fmt: skip
+            raise EnvironmentFault(
+                f"no lock file can guard against {self.what}: the cache cannot "
+                f"hold one ({cause}), nor can the temporary folder ({exc}); "
+                "make the cache writable"
+            ) from None
 
     def acquire(
         self,
@@ -162,8 +169,9 @@ class Lock:
                 waited = time.monotonic() - started
                 if waited >= 1.0 and waited - said >= (every if said else 0):
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-                    notice(f"waiting for {self.what}, held by process {holder} "
-                           f"({waited:.0f} s so far)")  # fmt: skip
+                    notice(
+                        f"waiting for {self.what}, held by process {holder} ({waited:.0f} s so far)"
+                    )
                     said = waited
                 time.sleep(0.1)
 

@@ -35,9 +35,11 @@ def check_file() -> None:
     from .render.notebook import NOTEBOOK
 
     if not NOTEBOOK.is_file():
-        raise UsageError(f"the assignment notebook {str(NOTEBOOK)!r} is not there: it ships with "
-                         "fashionlab's source, not with an installed package; run from a clone "
-                         "of the repository, or add --no-notebook")  # fmt: skip
+        raise UsageError(
+            f"the assignment notebook {str(NOTEBOOK)!r} is not there: it ships with "
+            "fashionlab's source, not with an installed package; run from a clone "
+            "of the repository, or add --no-notebook"
+        )
 
 
 def check_data(data: Data) -> None:
@@ -50,9 +52,11 @@ def check_data(data: Data) -> None:
     for key, spec in FILES.items():
         if not is_official(getattr(data, key), spec):
             where = data.sources[spec.filename]["path"]
-            raise UsageError(f"the assignment notebook loads only the official files ({where} is "
-                             f"not the official {spec.filename}); add --no-notebook to run the "
-                             "study on this copy")  # fmt: skip
+            raise UsageError(
+                f"the assignment notebook loads only the official files ({where} is "
+                f"not the official {spec.filename}); add --no-notebook to run the "
+                "study on this copy"
+            )
 
 
 def executed(config: Config, data: Data, stop: Stop | None = None) -> Any:
@@ -69,8 +73,11 @@ def executed(config: Config, data: Data, stop: Stop | None = None) -> Any:
     def execute() -> Any:
         if stop is not None and stop.requested:  # stopped while this waited for the cache's lock
             raise notebook.NotebookError("the notebook was stopped before it started")
-        env = {} if config.data_dir is None else {
-            notebook.DATA_VARIABLE: str(Path(config.data_dir).resolve())}  # fmt: skip
+        env = (
+            {}
+            if config.data_dir is None
+            else {notebook.DATA_VARIABLE: str(Path(config.data_dir).resolve())}
+        )
         return notebook.execute(notebook.NOTEBOOK, env=env, stop=stop)
 
     def encode(nb: Any) -> dict[str, bytes]:
@@ -116,8 +123,9 @@ class Job:
     def start(self) -> None:
         """Begin, once; later calls do nothing."""
         if self._thread is None:
-            self._thread = threading.Thread(target=self._work, name="fashionlab notebook",
-                                            daemon=True)  # fmt: skip
+            self._thread = threading.Thread(
+                target=self._work, name="fashionlab notebook", daemon=True
+            )
             try:
                 self._thread.start()
             except RuntimeError:  # no thread could be started: nothing runs, nothing to stop
@@ -151,5 +159,8 @@ class Job:
         if self.running:
             self._stop()
             if not self._done.wait(STOP_WAIT):
-                log.warning("the notebook's thread did not end within %.0f s of its stop; its "
-                            "kernel ends with this process", STOP_WAIT)  # fmt: skip
+                log.warning(
+                    "the notebook's thread did not end within %.0f s of its stop; its "
+                    "kernel ends with this process",
+                    STOP_WAIT,
+                )

@@ -44,8 +44,12 @@ from .storage import (
 )
 
 # What a folder holds, by the command that wrote it: no command replaces another's
-KINDS = {"report": "a report of fashionlab run", "explore": "the output of fashionlab explore",
-         "sweep": "a sweep of fashionlab sweep", "figures": "the figures of --plot"}  # fmt: skip
+KINDS = {
+    "report": "a report of fashionlab run",
+    "explore": "the output of fashionlab explore",
+    "sweep": "a sweep of fashionlab sweep",
+    "figures": "the figures of --plot",
+}
 
 
 def stage_path(real: Path, in_place: bool) -> Path:
@@ -63,8 +67,10 @@ def _check_kind(real: Path, kind: str, flag: str) -> None:
         what = KINDS.get(
             other, f"output of another fashionlab version (kind {reprlib.repr(other)})"
         )
-        raise UsageError(f"argument {flag}: {str(real)!r} holds {what}, not {KINDS[kind]}; pick "
-                         "a new or empty folder")  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: {str(real)!r} holds {what}, not {KINDS[kind]}; pick "
+            "a new or empty folder"
+        )
 
 
 def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
@@ -73,8 +79,10 @@ def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
     outer = next((p for p in real.parents if (p / MANIFEST).is_file()), None)
     if outer is not None:
         what = KINDS.get(written_by(outer) or "", "fashionlab's output")
-        raise UsageError(f"argument {flag}: {text!r} is inside {str(outer)!r}, which holds "
-                         f"{what}; pick a folder outside it")  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: {text!r} is inside {str(outer)!r}, which holds "
+            f"{what}; pick a folder outside it"
+        )
 
 
 def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--out") -> Path:
@@ -84,26 +92,35 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
         try:
             other = folder.resolve()
         except (RuntimeError, OSError) as exc:  # a symlink loop
-            raise UsageError(f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it "
-                             "or point its environment variable elsewhere") from None  # fmt: skip
+            raise UsageError(
+                f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it "
+                "or point its environment variable elsewhere"
+            ) from None
         if real == other or other in real.parents or real in other.parents:
             relation = "is" if real == other else "overlaps"
-            raise UsageError(f"argument {flag}: {text!r} {relation} the {label} {str(other)!r}; "
-                             "pick a folder outside it")  # fmt: skip
+            raise UsageError(
+                f"argument {flag}: {text!r} {relation} the {label} {str(other)!r}; "
+                "pick a folder outside it"
+            )
     _check_not_inside_an_output(real, text, flag)
     if real.exists():
         foreign = foreign_entry(real)
         if foreign is not None:
-            raise UsageError(f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
-                             "not write; move it away, or pick a new or empty folder")  # fmt: skip
+            raise UsageError(
+                f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
+                "not write; move it away, or pick a new or empty folder"
+            )
         _check_kind(real, kind, flag)
     check_writable(real, text, flag)
     return real
 
 
 def write_manifest(stage: Path, kind: str) -> None:
-    files = {str(p.relative_to(stage)): digest(p.read_bytes()) for p in directory_entries(stage)
-             if p != stage / STAGE_MARK}  # fmt: skip
+    files = {
+        str(p.relative_to(stage)): digest(p.read_bytes())
+        for p in directory_entries(stage)
+        if p != stage / STAGE_MARK
+    }
     text = json.dumps(
         {"tool": "fashionlab", "kind": kind, "files": files}, indent=1, sort_keys=True
     )
@@ -135,8 +152,10 @@ def _swap(real: Path, stage: Path, in_place: bool, flag: str) -> None:
         _replace_contents(real, stage)
     elif (late := foreign_entry(stage)) is not None:  # dropped into the old one since the check
         swap.exchange(stage, real)  # the old folder, and what was dropped in, go back
-        raise UsageError(f"argument {flag}: {str(real)!r} now holds {late!r}, which fashionlab "
-                         "did not write; move it away, or pick a new or empty folder")  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: {str(real)!r} now holds {late!r}, which fashionlab "
+            "did not write; move it away, or pick a new or empty folder"
+        )
 
 
 @contextlib.contextmanager
@@ -168,9 +187,11 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
         with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
-                raise UsageError(f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
-                                 "fashionlab did not write; move it away, or pick a new or empty "
-                                 "folder")  # fmt: skip
+                raise UsageError(
+                    f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
+                    "fashionlab did not write; move it away, or pick a new or empty "
+                    "folder"
+                )
             _check_kind(real, kind, flag)
             if keep and (real / MANIFEST).is_file():
                 _carry_over(real, stage)

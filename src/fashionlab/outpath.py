@@ -18,26 +18,33 @@ def resolve(text: str, flag: str = "--out") -> Path:
     try:
         path = Path(text).expanduser()
     except RuntimeError as exc:  # "~someone" who has no home here
-        raise UsageError(f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's "
-                         "full path") from None  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's full path"
+        ) from None
     longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
     limit = _name_max(path)
     if longest > limit:  # else refused only once the work is done
-        raise UsageError(f"argument {flag}: {text!r} has a name of {longest} bytes, more than the "
-                         f"{limit} this file system allows; pick a shorter name")  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: {text!r} has a name of {longest} bytes, more than the "
+            f"{limit} this file system allows; pick a shorter name"
+        )
     try:
         real = path.resolve(strict=path.is_symlink())
     except FileNotFoundError:
-        raise UsageError(f"argument {flag}: {text!r} is a symlink to a missing folder; "
-                         "create its target or pick another folder") from None  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: {text!r} is a symlink to a missing folder; "
+            "create its target or pick another folder"
+        ) from None
     except (RuntimeError, OSError) as exc:  # a symlink loop
         raise UsageError(
             f"argument {flag}: cannot follow {text!r} ({exc}); pick another folder"
         ) from None
     for parent in reversed(real.parents):
         if parent.exists() and not parent.is_dir():
-            raise UsageError(f"argument {flag}: {str(parent)!r} is a file, so {text!r} cannot be "
-                             "a folder; pick a folder path")  # fmt: skip
+            raise UsageError(
+                f"argument {flag}: {str(parent)!r} is a file, so {text!r} cannot be "
+                "a folder; pick a folder path"
+            )
     if real.exists() and not real.is_dir():
         raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
     return real
@@ -63,20 +70,32 @@ def check_writable(real: Path, text: str, flag: str) -> None:
     if real.exists():
         if not _can_create_in(real):
             raise UsageError(f"argument {flag}: {text!r} is not writable; pick another folder")
-        below = next((p for p in sorted(real.rglob("*")) if p.is_dir() and not p.is_symlink()
-                      and not os.access(p, os.W_OK | os.X_OK)), None)  # fmt: skip
+        below = next(
+            (
+                p
+                for p in sorted(real.rglob("*"))
+                if p.is_dir() and not p.is_symlink() and not os.access(p, os.W_OK | os.X_OK)
+            ),
+            None,
+        )
         if below is not None:  # its old files could not be removed: they would be left behind
-            raise UsageError(f"argument {flag}: {text!r} holds {str(below.relative_to(real))!r}, "
-                             "which is not writable; make it writable or pick another folder")  # fmt: skip
+            raise UsageError(
+                f"argument {flag}: {text!r} holds {str(below.relative_to(real))!r}, "
+                "which is not writable; make it writable or pick another folder"
+            )
         if not in_place(real) and not _can_create_in(real.parent):  # where the stage is built
-            raise UsageError(f"argument {flag}: {text!r} is in a folder fashionlab cannot write "
-                             f"({str(real.parent)!r}), where it builds the new output beside the "
-                             "old; pick another folder")  # fmt: skip
+            raise UsageError(
+                f"argument {flag}: {text!r} is in a folder fashionlab cannot write "
+                f"({str(real.parent)!r}), where it builds the new output beside the "
+                "old; pick another folder"
+            )
         return
     ancestor = next(p for p in real.parents if p.exists())
     if not _can_create_in(ancestor):
-        raise UsageError(f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
-                         "writable; pick another folder")  # fmt: skip
+        raise UsageError(
+            f"argument {flag}: cannot create {text!r}: {str(ancestor)!r} is not "
+            "writable; pick another folder"
+        )
 
 
 def _can_create_in(folder: Path) -> bool:

@@ -22,7 +22,6 @@ _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
-
 def is_our_stage(folder: Path, entry: Path) -> bool:
     """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
     built) or a whole report that fashionlab wrote (the old one, swapped out)."""
@@ -96,8 +95,11 @@ def written_by(folder: Path) -> str | None:
         kind, listed = manifest.get("kind"), manifest["files"]
     except UNREADABLE:
         return None
-    for name, shown in (("results.json", "report"), ("embedding.csv", "explore"),
-                        ("sweep.csv", "sweep")):  # fmt: skip
+    for name, shown in (
+        ("results.json", "report"),
+        ("embedding.csv", "explore"),
+        ("sweep.csv", "sweep"),
+    ):
         if name in listed:
             return shown
     if kind is None:

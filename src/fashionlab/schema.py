@@ -14,8 +14,13 @@ from typing import Any, Union
 
 from . import results
 
-_SCALARS = {float: {"type": "number"}, int: {"type": "integer"}, str: {"type": "string"},
-            bool: {"type": "boolean"}, type(None): {"type": "null"}}  # fmt: skip
+_SCALARS = {
+    float: {"type": "number"},
+    int: {"type": "integer"},
+    str: {"type": "string"},
+    bool: {"type": "boolean"},
+    type(None): {"type": "null"},
+}
 
 
 def _type(hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +50,11 @@ def _type(hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
 def _object(cls: type[Any], definitions: dict[str, Any]) -> dict[str, Any]:
     hints = typing.get_type_hints(cls)
     fields = dataclasses.fields(cls)
-    required = [f.name for f in fields
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]  # fmt: skip
+    required = [
+        f.name
+        for f in fields
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    ]
     return {
         "type": "object",
         "description": (cls.__doc__ or "").strip().splitlines()[0],

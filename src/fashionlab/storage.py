@@ -105,8 +105,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_leftovers(folder: Path, prefix: str = ".",
-                     proven: Callable[[Path], bool] | None = None) -> int:  # fmt: skip
+def remove_leftovers(
+    folder: Path, prefix: str = ".", proven: Callable[[Path], bool] | None = None
+) -> int:
     """Delete ``.NAME.PID.tmp`` and ``.NAME.PID.part`` entries of dead processes; return the count.
 
     ``prefix`` narrows the names considered. In a folder that is not fashionlab's own a name
@@ -170,9 +171,13 @@ def fault(exc: OSError, path: Path) -> Exception:
     """An OSError as fashionlab's one-line error: full disk and read-only are the machine's fault."""
     if isinstance(exc, (EnvironmentFault, UsageError)):
         return exc
-    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
-              errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-              errno.EPERM: "permission denied"}.get(exc.errno or 0, exc.strerror or str(exc))  # fmt: skip
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
     return EnvironmentFault(f"cannot write {path}: {reason}")
 
 

@@ -19,7 +19,7 @@ from .analysis import (
     engine,
     findings,
     rate_grid,
-)  # fmt: skip
+)
 from .analysis.exploration import (
     Mapped,
     data_summary,
@@ -46,11 +46,17 @@ from .results import (
     LogregResult,
     NetworkResult,
     Results,
-)  # fmt: skip
+)
 from .study_extras import extras
 
-STAGES = ("data and preprocessing", "PCA and t-SNE", "logistic regression", "neural network",
-          "comparison", "beyond the assignment")  # fmt: skip
+STAGES = (
+    "data and preprocessing",
+    "PCA and t-SNE",
+    "logistic regression",
+    "neural network",
+    "comparison",
+    "beyond the assignment",
+)
 
 
 def logreg_result(
@@ -59,30 +65,48 @@ def logreg_result(
     """Q4 on one pair: the assignment's run, a converged fit, and what the first steps did; the
     record and the run (its weights, converged weights and time)."""
     split, official = data.pair(classes), data.official_test(classes)
-    run = run_split(split, learning_rate=config.learning_rate, steps=config.steps,
-                    official_test=official, converge=True)  # fmt: skip
+    run = run_split(
+        split,
+        learning_rate=config.learning_rate,
+        steps=config.steps,
+        official_test=official,
+        converge=True,
+    )
     val = run.history["val_accuracy"]
     ok = run.diverged_at_step is None
     fit = run.converged
     assert fit is not None
     theta_c = fit.theta
     converged = Converged(
-        steps=fit.steps, steps_run=fit.steps_run, max_steps=fit.max_steps, patience=fit.patience,
+        steps=fit.steps,
+        steps_run=fit.steps_run,
+        max_steps=fit.max_steps,
+        patience=fit.patience,
         tol=fit.tol,
         val_accuracy=score(theta_c, split.X_val, split.y_val),
         heldout_accuracy=score(theta_c, split.X_heldout, split.y_heldout),
         official_test_accuracy=score(theta_c, *official),
-    )  # fmt: skip
-    measured = dynamics.measure(bias_trick(split.X_train), split.y_train, bias_trick(split.X_val),
-                                split.y_val, config.learning_rate, steps=min(dynamics.FIRST_STEPS, config.steps))  # fmt: skip
+    )
+    measured = dynamics.measure(
+        bias_trick(split.X_train),
+        split.y_train,
+        bias_trick(split.X_val),
+        split.y_val,
+        config.learning_rate,
+        steps=min(dynamics.FIRST_STEPS, config.steps),
+    )
     record = {**run.summary(), "classes": classes}  # the ``logreg --json`` record, and more
     del record["seconds"]  # the run's time goes to the timings, not to the record
     result = LogregResult(
-        **record, n_official_test=len(official[1]), mixing=mixing(mapped, classes),
-        initial_val_accuracy=val[0], steps_to_95=steps_to_fraction(val, 0.95) if ok else None,
-        steps_to_99=steps_to_fraction(val, 0.99) if ok else None, converged=converged,
+        **record,
+        n_official_test=len(official[1]),
+        mixing=mixing(mapped, classes),
+        initial_val_accuracy=val[0],
+        steps_to_95=steps_to_fraction(val, 0.95) if ok else None,
+        steps_to_99=steps_to_fraction(val, 0.99) if ok else None,
+        converged=converged,
         dynamics=findings.summarise(measured),
-    )  # fmt: skip
+    )
     return result, run
 
 
@@ -92,10 +116,14 @@ def network_result(
     """Q5.1: the assignment's network on the last of the pairs."""
     epochs = config.network.epochs
     return train_network(
-        data, config.hard_pair, config.network, config.seed,
-        on_epoch=lambda epoch, logs: progress.tick("epoch", epoch, epochs,
-                                                   f"val_accuracy {logs.get('val_accuracy', 0):.4f}"),
-    )  # fmt: skip
+        data,
+        config.hard_pair,
+        config.network,
+        config.seed,
+        on_epoch=lambda epoch, logs: progress.tick(
+            "epoch", epoch, epochs, f"val_accuracy {logs.get('val_accuracy', 0):.4f}"
+        ),
+    )
 
 
 @contextlib.contextmanager
@@ -135,23 +163,38 @@ def compute(
         with _stage(3, total, stages, progress):
             logreg, converged_thetas = logistic_regression(data, config, mapped, artifacts, models)
             grid = rate_grid.rate_grid(
-                config.pairs, session, data_dir=config.data_dir, verify=config.verify,
+                config.pairs,
+                session,
+                data_dir=config.data_dir,
+                verify=config.verify,
                 on_done=lambda done, total: progress.tick("grid run", done, total),
-            )  # fmt: skip
+            )
         with _stage(4, total, stages, progress):
             network, model, models["network"] = network_result(data, config, progress)
         with _stage(5, total, stages, progress):
             hard = config.hard_pair
-            compared = compare_models(data, config, session, model, artifacts.thetas[hard],
-                                      converged_thetas[hard])  # fmt: skip
-        results = Results(config=config.as_dict(), data=summary, embedding=embedded, logreg=logreg,
-                          network=network, comparison=compared, versions=versions(),
-                          rate_grid=grid)  # fmt: skip
+            compared = compare_models(
+                data, config, session, model, artifacts.thetas[hard], converged_thetas[hard]
+            )
+        results = Results(
+            config=config.as_dict(),
+            data=summary,
+            embedding=embedded,
+            logreg=logreg,
+            network=network,
+            comparison=compared,
+            versions=versions(),
+            rate_grid=grid,
+        )
         if config.extras:
             with _stage(6, total, stages, progress):
                 results.extras = extras(data, config, artifacts, model, mapped, progress, session)
-    results.timings = {"stages": stages, "models": models, "total": sum(stages.values()),
-                       "shared_cores": shared}  # fmt: skip
+    results.timings = {
+        "stages": stages,
+        "models": models,
+        "total": sum(stages.values()),
+        "shared_cores": shared,
+    }
     return results, artifacts
 
 
@@ -182,17 +225,25 @@ def logistic_regression(
     return logreg, converged_thetas
 
 
-def compare_models(data: Data, config: Config, session: engine.Session, model: object,
-                   theta: np.ndarray, converged_theta: np.ndarray) -> Comparison:  # fmt: skip
+def compare_models(
+    data: Data,
+    config: Config,
+    session: engine.Session,
+    model: object,
+    theta: np.ndarray,
+    converged_theta: np.ndarray,
+) -> Comparison:
     """Q5.1's comparison on the harder pair: the network against logistic regression (after 100
     steps and trained longer), the same network on logistic regression's rows, and the seeds."""
     hard = config.hard_pair
     split = data.pair(hard)
     fair = comparison.fair_network(split, config.network, config.seed)
-    spread = comparison.seed_spread(hard, session, config.network, config.seeds,
-                                    data_dir=config.data_dir, verify=config.verify)  # fmt: skip
-    return comparison.compare(split, data.official_test(hard), theta, converged_theta, model,
-                              fair, spread)  # fmt: skip
+    spread = comparison.seed_spread(
+        hard, session, config.network, config.seeds, data_dir=config.data_dir, verify=config.verify
+    )
+    return comparison.compare(
+        split, data.official_test(hard), theta, converged_theta, model, fair, spread
+    )
 
 
 def cluster_work(config: Config, session: engine.Session) -> list[engine.Task]:
@@ -200,9 +251,11 @@ def cluster_work(config: Config, session: engine.Session) -> list[engine.Task]:
     network over seeds (stage 5) and the atlas (stage 6, with the extras)."""
     data_dir, verify = config.data_dir, config.verify
     tasks = rate_grid.grid_tasks(config.pairs, data_dir=data_dir, verify=verify)
-    tasks += comparison.seed_tasks(config.hard_pair, session, config.network, config.seeds,
-                                   data_dir=data_dir, verify=verify)  # fmt: skip
+    tasks += comparison.seed_tasks(
+        config.hard_pair, session, config.network, config.seeds, data_dir=data_dir, verify=verify
+    )
     if config.extras:
-        tasks += atlas.plan(ALL_PAIRS, config.atlas_network, config.seed, data_dir=data_dir,
-                            verify=verify).tasks  # fmt: skip
+        tasks += atlas.plan(
+            ALL_PAIRS, config.atlas_network, config.seed, data_dir=data_dir, verify=verify
+        ).tasks
     return tasks

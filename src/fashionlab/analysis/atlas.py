@@ -25,7 +25,7 @@ from ..config import (
     SHUFFLE_SEED,
     STEPS,
     NetworkSettings,
-)  # fmt: skip
+)
 from ..data.datasets import CLASS_NAMES
 from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
 from ..keys import key_of, sub_key
@@ -50,8 +50,9 @@ class PairFit:
     theta: list[float]
 
 
-def pair_rows(pairs: Sequence[Pair], data_dir: str | None,
-              verify: bool) -> tuple[np.ndarray, np.ndarray, list[PairRows], PairSet]:  # fmt: skip
+def pair_rows(
+    pairs: Sequence[Pair], data_dir: str | None, verify: bool
+) -> tuple[np.ndarray, np.ndarray, list[PairRows], PairSet]:
     """In a worker: the training images (n, 784), their labels, each pair's rows as
     ``get_data_subset`` shuffles and splits them (seed 42), and the pairs in blocks of classes."""
     from .worker_data import worker_data
@@ -63,39 +64,52 @@ def pair_rows(pairs: Sequence[Pair], data_dir: str | None,
     return X, labels, rows, pairwise.pair_set(labels, classes, [(r.train, r.val) for r in rows])
 
 
-def descent_task(*, data_dir: str | None, verify: bool,
-                 pairs: list[tuple[str, str]]) -> list[dict[str, object]]:  # fmt: skip
+def descent_task(
+    *, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]]
+) -> list[dict[str, object]]:
     """The assignment's 100 steps of gradient descent on every pair at once: each pair's
     validation accuracy, steps to 95 % of it, and weights."""
     X, _, rows, pair_set = pair_rows(pairs, data_dir, verify)
     thetas, val = pairwise.descend_all(X, pair_set, LEARNING_RATE, STEPS)
     return [
-        {"n_val": len(r.val), "val_accuracy": float(val[-1, i]),
-         "steps_to_95": steps_to_fraction([float(v) for v in val[:, i]], 0.95),
-         "theta": [round(float(w), 6) for w in thetas[i]]}
+        {
+            "n_val": len(r.val),
+            "val_accuracy": float(val[-1, i]),
+            "steps_to_95": steps_to_fraction([float(v) for v in val[:, i]], 0.95),
+            "theta": [round(float(w), 6) for w in thetas[i]],
+        }
         for i, r in enumerate(rows)
-    ]  # fmt: skip
+    ]
 
 
-def convergence_task(*, data_dir: str | None, verify: bool,
-                     pairs: list[tuple[str, str]]) -> list[float]:  # fmt: skip
+def convergence_task(
+    *, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]]
+) -> list[float]:
     """Every pair's logistic regression run to convergence (``fit_to_convergence``), at once:
     each pair's validation accuracy with the weights that fit keeps."""
     X, labels, rows, pair_set = pair_rows(pairs, data_dir, verify)
     X32 = X.astype(np.float32)  # the step sizes' products in float32, as the fit's
     sizes = [nesterov_step_size(bias_trick(X32[r.train], np.float32)) for r in rows]
     del X32  # 188 MB, not held through the fit
-    thetas, _ = pairwise.converge_all(X, pair_set, np.array(sizes), max_steps=ATLAS_STEPS_TO_CONVERGE,
-                                      patience=CONVERGENCE_PATIENCE, tol=CONVERGENCE_TOL)  # fmt: skip
+    thetas, _ = pairwise.converge_all(
+        X,
+        pair_set,
+        np.array(sizes),
+        max_steps=ATLAS_STEPS_TO_CONVERGE,
+        patience=CONVERGENCE_PATIENCE,
+        tol=CONVERGENCE_TOL,
+    )
     return [
-        accuracy(labels[r.val] == CLASS_NAMES.index(r.classes[1]),
-                 probability(theta[:, None], X[r.val]))
+        accuracy(
+            labels[r.val] == CLASS_NAMES.index(r.classes[1]), probability(theta[:, None], X[r.val])
+        )
         for r, theta in zip(rows, thetas, strict=True)
-    ]  # fmt: skip
+    ]
 
 
-def pair_fits(pairs: Sequence[Pair], descent: list[dict[str, object]],
-              convergence: list[float]) -> list[PairFit]:  # fmt: skip
+def pair_fits(
+    pairs: Sequence[Pair], descent: list[dict[str, object]], convergence: list[float]
+) -> list[PairFit]:
     """The two tasks' results (``shapes.descent_fits`` and ``shapes.accuracies`` checked them)
     joined, one ``PairFit`` per pair."""
     return [
@@ -114,12 +128,18 @@ def logistic_tasks(
     base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify)})
     kwargs = {"data_dir": data_dir, "verify": verify, "pairs": [tuple(p) for p in pairs]}
     return [
-        engine.Task("atlas-logreg",
-                    sub_key(base, function.__name__, pairs),
-                    function, kwargs, check(len(pairs)))
-        for function, check in ((convergence_task, shapes.accuracies),
-                                (descent_task, shapes.descent_fits))
-    ]  # fmt: skip
+        engine.Task(
+            "atlas-logreg",
+            sub_key(base, function.__name__, pairs),
+            function,
+            kwargs,
+            check(len(pairs)),
+        )
+        for function, check in (
+            (convergence_task, shapes.accuracies),
+            (descent_task, shapes.descent_fits),
+        )
+    ]
 
 
 def interleave(first: Sequence[engine.Task], second: Sequence[engine.Task]) -> list[engine.Task]:
@@ -151,13 +171,22 @@ class Plan:
         return interleave(self.networks, self.logreg)
 
 
-def plan(pairs: Sequence[Pair], network: NetworkSettings | None, seed: int, *,
-         data_dir: str | None, verify: bool) -> Plan:  # fmt: skip
+def plan(
+    pairs: Sequence[Pair],
+    network: NetworkSettings | None,
+    seed: int,
+    *,
+    data_dir: str | None,
+    verify: bool,
+) -> Plan:
     """The tasks of an atlas of ``pairs`` (networks only where ``network`` is given)."""
     logreg = logistic_tasks(pairs, data_dir=data_dir, verify=verify) if pairs else []
     groups = network_groups(pairs) if network is not None else []
-    networks = (network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
-                if network is not None else [])  # fmt: skip
+    networks = (
+        network_tasks(groups, network, seed, data_dir=data_dir, verify=verify)
+        if network is not None
+        else []
+    )
     return Plan(logreg, groups, networks)
 
 
@@ -212,7 +241,7 @@ def atlas(
             nn_val_accuracy=None if network is None else nn[fit.classes][0],
             nn_epochs_run=None if network is None else nn[fit.classes][1],
             steps_to_95=fit.steps_to_95,
-        )  # fmt: skip
+        )
         for fit in fits
     ]
     return sorted(records, key=lambda r: r.logreg_val_accuracy), fits

@@ -17,9 +17,16 @@ from . import engine, shapes
 NETWORKS_PER_TASK = 3
 
 
-
-def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, str]],
-                 seed: int, epochs: int, patience: int, batch_size: int) -> list[list[float]]:  # fmt: skip
+def network_task(
+    *,
+    data_dir: str | None,
+    verify: bool,
+    pairs: list[tuple[str, str]],
+    seed: int,
+    epochs: int,
+    patience: int,
+    batch_size: int,
+) -> list[list[float]]:
     """A group of pairs' networks, trained together as one program in a Dask worker:
     ``[validation accuracy, epochs run]`` per pair."""
     from ..models import batched, neural
@@ -31,8 +38,11 @@ def network_task(*, data_dir: str | None, verify: bool, pairs: list[tuple[str, s
         np.stack([s.y_fit.ravel() for s in splits]),
         np.stack([s.X_val for s in splits], dtype=np.float32),
         np.stack([s.y_val.ravel() for s in splits]),
-        seeds=[seed] * len(splits), epochs=epochs, patience=patience, batch_size=batch_size,
-    )  # fmt: skip
+        seeds=[seed] * len(splits),
+        epochs=epochs,
+        patience=patience,
+        batch_size=batch_size,
+    )
     return [
         [neural.accuracy(s.y_val, batched.predict_proba(f.params, s.X_val)), f.epochs_run]
         for s, f in zip(splits, fits, strict=True)
@@ -44,22 +54,40 @@ def network_groups(pairs: Sequence[Pair]) -> list[list[Pair]]:
     return engine.deal(pairs, -(-len(pairs) // NETWORKS_PER_TASK))
 
 
-def network_tasks(groups: Sequence[Sequence[Pair]], settings: NetworkSettings, seed: int, *,
-                  data_dir: str | None, verify: bool) -> list[engine.Task]:  # fmt: skip
+def network_tasks(
+    groups: Sequence[Sequence[Pair]],
+    settings: NetworkSettings,
+    seed: int,
+    *,
+    data_dir: str | None,
+    verify: bool,
+) -> list[engine.Task]:
     """One task per group of pairs, whose networks train together as one compiled program."""
     from .worker_data import data_identity
 
-    base = key_of("atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed,
-                               **vars(settings)})  # fmt: skip
+    base = key_of(
+        "atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed, **vars(settings)}
+    )
     return [
-        engine.Task("atlas-nn", sub_key(base, group),
-                    network_task, {"data_dir": data_dir, "verify": verify, "pairs": list(group),
-                                   "seed": seed, **vars(settings)},
-                    shapes.network_fits(len(group)))
+        engine.Task(
+            "atlas-nn",
+            sub_key(base, group),
+            network_task,
+            {
+                "data_dir": data_dir,
+                "verify": verify,
+                "pairs": list(group),
+                "seed": seed,
+                **vars(settings),
+            },
+            shapes.network_fits(len(group)),
+        )
         for group in groups
-    ]  # fmt: skip
+    ]
 
 
-def accuracies_by_pair(value: list[list[float]], group: Sequence[Pair]) -> dict[Pair, tuple[float, int]]:
+def accuracies_by_pair(
+    value: list[list[float]], group: Sequence[Pair]
+) -> dict[Pair, tuple[float, int]]:
     """A network task's result (``shapes.network_fits`` checked it): accuracy and epochs by pair."""
     return {(p[0], p[1]): (float(v[0]), int(v[1])) for p, v in zip(group, value, strict=True)}

@@ -17,25 +17,30 @@ log = logging.getLogger(__name__)
 SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
 
 
-
 def check_cluster(workers: int | None, scheduler: str | None) -> None:
     """Validate the two ways to get a cluster; errors name the flag and echo the value."""
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
-                                or workers < 1):  # fmt: skip
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise UsageError(f"argument --workers: must be an integer >= 1, got {workers!r}")
     if scheduler is not None:
         if workers is not None:
-            raise UsageError(f"argument --workers: not used with --scheduler {scheduler!r} (the "
-                             "running cluster has its own workers); give one of them")  # fmt: skip
+            raise UsageError(
+                f"argument --workers: not used with --scheduler {scheduler!r} (the "
+                "running cluster has its own workers); give one of them"
+            )
         scheme, _, location = scheduler.partition("://")
         if scheme not in SCHEMES or not location.strip():
-            raise UsageError(f"argument --scheduler: must be an address such as "
-                             f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}")  # fmt: skip
+            raise UsageError(
+                f"argument --scheduler: must be an address such as "
+                f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}"
+            )
 
 
 @contextlib.contextmanager
-def connect(workers: int | None = None, scheduler: str | None = None,
-            timeout: float = 30.0) -> Iterator[Any]:  # fmt: skip
+def connect(
+    workers: int | None = None, scheduler: str | None = None, timeout: float = 30.0
+) -> Iterator[Any]:
     """A ``distributed.Client``: to ``scheduler`` if given, else to a new ``LocalCluster``.
 
     On leaving (also on Ctrl-C) the client is closed, and so is the cluster if this started it.
@@ -50,8 +55,10 @@ def connect(workers: int | None = None, scheduler: str | None = None,
         except UsageError:  # something other than a scheduler answers there: said in full
             raise
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
-            raise UsageError(f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
-                             "address, and that `dask scheduler` runs there") from None  # fmt: skip
+            raise UsageError(
+                f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
+                "address, and that `dask scheduler` runs there"
+            ) from None
     else:
         cluster = local.start(workers or local.default_workers())
         try:
@@ -80,6 +87,8 @@ def _import_client() -> Any:
     try:
         from distributed import Client
     except ValueError as exc:  # Dask's, for a file that does not parse or is not a mapping
-        raise UsageError(f"Dask's configuration cannot be read ({exc}); fix or remove that file "
-                         "(Dask reads ~/.config/dask, /etc/dask and $DASK_CONFIG)") from None  # fmt: skip
+        raise UsageError(
+            f"Dask's configuration cannot be read ({exc}); fix or remove that file "
+            "(Dask reads ~/.config/dask, /etc/dask and $DASK_CONFIG)"
+        ) from None
     return Client

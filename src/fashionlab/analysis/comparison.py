@@ -34,19 +34,33 @@ def network_correct(model: object, X: np.ndarray, y: np.ndarray) -> np.ndarray:
     return neural.predict(neural.predict_proba(model, X)) == np.ravel(y)
 
 
-def seed_tasks(classes: tuple[str, str], session: engine.Session, settings: NetworkSettings,
-               seeds: Sequence[int], *, data_dir: str | None,
-               verify: bool) -> list[engine.Task]:  # fmt: skip
+def seed_tasks(
+    classes: tuple[str, str],
+    session: engine.Session,
+    settings: NetworkSettings,
+    seeds: Sequence[int],
+    *,
+    data_dir: str | None,
+    verify: bool,
+) -> list[engine.Task]:
     """The seeds split into one task per worker, each task's networks trained as one program."""
     return [
         task
         for share in session.shares(seeds)
-        for task in sweep.tasks(Grid(
-            pairs=(classes,), model="nn", learning_rates=(neural.LEARNING_RATE,),
-            epochs=(settings.epochs,), seeds=tuple(share), patience=settings.patience,
-            batch_size=settings.batch_size, data_dir=data_dir, verify=verify,
-        ))
-    ]  # fmt: skip
+        for task in sweep.tasks(
+            Grid(
+                pairs=(classes,),
+                model="nn",
+                learning_rates=(neural.LEARNING_RATE,),
+                epochs=(settings.epochs,),
+                seeds=tuple(share),
+                patience=settings.patience,
+                batch_size=settings.batch_size,
+                data_dir=data_dir,
+                verify=verify,
+            )
+        )
+    ]
 
 
 @dataclass(frozen=True)
@@ -79,31 +93,49 @@ def seed_spread(
     return SeedSpread(list(seeds), val, test)
 
 
-def fair_network(split: PairSplit, settings: NetworkSettings,
-                 seed: int) -> tuple[neural.NetworkRun, object]:  # fmt: skip
+def fair_network(
+    split: PairSplit, settings: NetworkSettings, seed: int
+) -> tuple[neural.NetworkRun, object]:
     """The network trained on logistic regression's training rows only (the assignment's trains on
     the held-out rows too), so that the held-out rows test both models."""
-    return neural.fit(split.X_train, split.y_train, validation=(split.X_val, split.y_val),
-                      epochs=settings.epochs, patience=settings.patience,
-                      batch_size=settings.batch_size, seed=seed)  # fmt: skip
+    return neural.fit(
+        split.X_train,
+        split.y_train,
+        validation=(split.X_val, split.y_val),
+        epochs=settings.epochs,
+        patience=settings.patience,
+        batch_size=settings.batch_size,
+        seed=seed,
+    )
 
 
-def compare(split: PairSplit, official: tuple[np.ndarray, np.ndarray], theta: np.ndarray,
-            converged_theta: np.ndarray, model: object,
-            fair: tuple[neural.NetworkRun, object], spread: SeedSpread) -> Comparison:  # fmt: skip
+def compare(
+    split: PairSplit,
+    official: tuple[np.ndarray, np.ndarray],
+    theta: np.ndarray,
+    converged_theta: np.ndarray,
+    model: object,
+    fair: tuple[neural.NetworkRun, object],
+    spread: SeedSpread,
+) -> Comparison:
     """Every row of each set scored by each model, and McNemar's exact tests between them.
 
     ``theta`` is the assignment's 100-step fit, ``converged_theta`` the fit to convergence,
     ``model`` the assignment's network and ``fair`` the one of ``fair_network``."""
-    rows = {"validation": (split.X_val, split.y_val), "held-out": (split.X_heldout, split.y_heldout),
-            "official test": official}  # fmt: skip
+    rows = {
+        "validation": (split.X_val, split.y_val),
+        "held-out": (split.X_heldout, split.y_heldout),
+        "official test": official,
+    }
     logreg = {name: logreg_correct(theta, *xy) for name, xy in rows.items()}
     network = {name: network_correct(model, *xy) for name, xy in rows.items() if name != "held-out"}
     fair_run, fair_model = fair
     fair_correct = {name: network_correct(fair_model, *xy) for name, xy in rows.items()}
-    tests = [paired_test("official test", network["official test"], logreg["official test"]),
-             paired_test("validation", network["validation"], logreg["validation"]),
-             paired_test("held-out", fair_correct["held-out"], logreg["held-out"])]  # fmt: skip
+    tests = [
+        paired_test("official test", network["official test"], logreg["official test"]),
+        paired_test("validation", network["validation"], logreg["validation"]),
+        paired_test("held-out", fair_correct["held-out"], logreg["held-out"]),
+    ]
     converged = {"held-out": logreg_correct(converged_theta, *rows["held-out"])}
     return Comparison(
         classes=split.classes,

@@ -31,8 +31,10 @@ def runs(cores: Sequence[int], n_workers: int) -> list[list[int]]:
     fewer cores than workers (or none)."""
     if n_workers < 1 or len(cores) < n_workers:
         return []
-    return [list(cores[i * len(cores) // n_workers : (i + 1) * len(cores) // n_workers])
-            for i in range(n_workers)]  # fmt: skip
+    return [
+        list(cores[i * len(cores) // n_workers : (i + 1) * len(cores) // n_workers])
+        for i in range(n_workers)
+    ]
 
 
 def pin_this_process(cores: Sequence[int]) -> int:
@@ -73,8 +75,9 @@ class PinToCores(WorkerPlugin):
         except Exception as exc:  # a speed-up only: never a reason for a worker not to start
             log.warning("worker %s left unpinned: %s", worker.name, exc)
         else:
-            log.debug("worker %s: %d threads on cores %s", worker.name, count,
-                      self.runs[worker.name])  # fmt: skip
+            log.debug(
+                "worker %s: %d threads on cores %s", worker.name, count, self.runs[worker.name]
+            )
 
 
 def can_pin() -> bool:

@@ -159,15 +159,26 @@ def _geometry(X_train: np.ndarray) -> dict[str, Any]:
     top = eigenvectors[:, -1] * np.sign(eigenvectors[:, -1] @ mean_row)  # point it along the data
     plane, _ = np.linalg.qr(np.column_stack((np.eye(d)[:, 0], top)))  # span{bias axis, top}
     return {
-        "lambda_max": float(eigenvalues[-1]), "lambda_second": float(eigenvalues[-2]),
+        "lambda_max": float(eigenvalues[-1]),
+        "lambda_second": float(eigenvalues[-2]),
         "lipschitz": float(eigenvalues[-1]) / (4 * n),  # the BCE Hessian bound, h (1 - h) <= 1/4
-        "mean_row": mean_row, "top": top, "plane": plane, "top_pixels": top[1:] / np.linalg.norm(top[1:]),
+        "mean_row": mean_row,
+        "top": top,
+        "plane": plane,
+        "top_pixels": top[1:] / np.linalg.norm(top[1:]),
         "mean_image": np.concatenate(([0.0], mean_row[1:])) / np.linalg.norm(mean_row[1:]),
-    }  # fmt: skip
+    }
 
 
-def _descend(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray,
-             learning_rate: float, steps: int, geometry: dict[str, Any]) -> dict[str, list[float]]:  # fmt: skip
+def _descend(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    learning_rate: float,
+    steps: int,
+    geometry: dict[str, Any],
+) -> dict[str, list[float]]:
     """The assignment's descent from theta = 0, recording each step before its update."""
     top, plane, mean_image = geometry["top"], geometry["plane"], geometry["mean_image"]
     theta = np.zeros((X_train.shape[1], 1))

@@ -85,8 +85,9 @@ def _decoder(
         for name, shape in expected.items():
             array = arrays[name]
             if array.shape != shape or array.dtype.kind != "f" or not np.isfinite(array).all():
-                raise ValueError(f"{name} is {array.dtype} {array.shape}, expected finite floats "
-                                 f"{shape}")  # fmt: skip
+                raise ValueError(
+                    f"{name} is {array.dtype} {array.shape}, expected finite floats {shape}"
+                )
         return arrays
 
     return decode
@@ -100,8 +101,14 @@ def _cached(
     compute: Callable[[], dict[str, np.ndarray]],
 ) -> tuple[dict[str, np.ndarray], bool]:
     key = key_of(f"embedding-{name}", settings, arrays)
-    return cached(f"embedding-{name}", key, compute, encode=_encode, decode=_decoder(expected),
-                  what=f"the {name} result of another fashionlab process")  # fmt: skip
+    return cached(
+        f"embedding-{name}",
+        key,
+        compute,
+        encode=_encode,
+        decode=_decoder(expected),
+        what=f"the {name} result of another fashionlab process",
+    )
 
 
 # --------------------------------------------------------------------------- stages

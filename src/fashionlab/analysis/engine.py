@@ -69,9 +69,13 @@ def _decode_json(check: shapes.Check, blobs: dict[str, bytes]) -> Any:
     return value
 
 
-def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
-           started: dict[str, Any] | None = None,
-           cached: dict[str, Any] | None = None) -> list[Any]:  # fmt: skip
+def run_on(
+    client: Any,
+    tasks: Sequence[Task],
+    on_done: OnDone | None = None,
+    started: dict[str, Any] | None = None,
+    cached: dict[str, Any] | None = None,
+) -> list[Any]:
     """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
     The others start in the order given (as workers free up); they may finish in any order.
 
@@ -91,15 +95,21 @@ def run_on(client: Any, tasks: Sequence[Task], on_done: OnDone | None = None,
         started.pop(key, None)
     pending = [task for task in tasks if task.dask_key not in results]
     early = sum(task.dask_key in started for task in pending)
-    log.info("%d of %d tasks from the cache; %d started earlier; %d sent to the cluster", done,
-             total, early, len(pending) - early)  # fmt: skip
+    log.info(
+        "%d of %d tasks from the cache; %d started earlier; %d sent to the cluster",
+        done,
+        total,
+        early,
+        len(pending) - early,
+    )
     if not pending:
         return [results[key] for key in keys]
     from distributed import as_completed
 
     new = submit(client, [task for task in pending if task.dask_key not in started])
-    futures = [started.pop(t.dask_key) if t.dask_key in started else new[t.dask_key]
-               for t in pending]  # fmt: skip
+    futures = [
+        started.pop(t.dask_key) if t.dask_key in started else new[t.dask_key] for t in pending
+    ]
     by_future = {future.key: task for task, future in zip(pending, futures, strict=True)}
     try:
         for future in as_completed(futures):
@@ -142,9 +152,12 @@ def submit(client: Any, tasks: Sequence[Task]) -> dict[str, Any]:
     # A fresh suffix per submission: a scheduler still releasing the same keys, cancelled by an
     # interrupted earlier run, would otherwise cancel these futures too.
     suffix = f"-{uuid.uuid4().hex[:12]}"
-    return {task.dask_key: client.submit(task.function, key=task.dask_key + suffix, priority=-i,
-                                         **task.kwargs)
-            for i, task in enumerate(tasks)}  # fmt: skip
+    return {
+        task.dask_key: client.submit(
+            task.function, key=task.dask_key + suffix, priority=-i, **task.kwargs
+        )
+        for i, task in enumerate(tasks)
+    }
 
 
 class Session:
@@ -206,8 +219,13 @@ class Session:
         return run_on(self._client, tasks, on_done, self._started, cached)
 
 
-def run(tasks: Sequence[Task], *, workers: int | None = None, scheduler: str | None = None,
-        on_done: OnDone | None = None) -> list[Any]:  # fmt: skip
+def run(
+    tasks: Sequence[Task],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    on_done: OnDone | None = None,
+) -> list[Any]:
     """One batch on a ``Session`` of its own; no cluster starts when the cache holds every task."""
     with Session(workers, scheduler) as session:
         return session.run(tasks, on_done)

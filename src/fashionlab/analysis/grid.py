@@ -23,14 +23,13 @@ from ..config import (
     SEED,
     SHUFFLE_SEED,
     STEPS,
-)  # fmt: skip
+)
 from ..data import preprocessing
 from ..errors import UsageError
 
 MODELS = ("logreg", "nn")
 MAX_ROWS = 100_000  # 12 to 28 hours of 100-step runs on 2 cores; beyond, gigabytes of tasks
 LIST_FIELDS = ("pairs", "learning_rates", "steps", "epochs", "seeds")
-
 
 
 @dataclass(frozen=True)
@@ -52,8 +51,10 @@ class Grid:
         for name in LIST_FIELDS:  # a numpy array or a list is fine; one value is not
             object.__setattr__(self, name, _as_tuple(name, getattr(self, name)))
         if any(isinstance(pair, str) for pair in self.pairs):
-            raise GridError("pairs", "must be pairs of class names such as "
-                                     f"(('Pullover', 'Coat'),), got {self.pairs!r}")  # fmt: skip
+            raise GridError(
+                "pairs",
+                f"must be pairs of class names such as (('Pullover', 'Coat'),), got {self.pairs!r}",
+            )
         if self.model not in MODELS:
             raise GridError("model", f"must be one of {', '.join(MODELS)}, got {self.model!r}")
         try:
@@ -63,8 +64,11 @@ class Grid:
         _distinct("pairs", pairs)
         swapped = next((p for i, p in enumerate(pairs) if p[::-1] in pairs[:i]), None)
         if swapped is not None:
-            raise GridError("pairs", f"each pair once, got {swapped[1]} vs {swapped[0]} and "
-                                     f"{swapped[0]} vs {swapped[1]} (the same pair); give one of them")  # fmt: skip
+            raise GridError(
+                "pairs",
+                f"each pair once, got {swapped[1]} vs {swapped[0]} and "
+                f"{swapped[0]} vs {swapped[1]} (the same pair); give one of them",
+            )
         object.__setattr__(self, "pairs", pairs)  # the official spellings
         logreg = self.model == "logreg"
         if not self.learning_rates:
@@ -74,8 +78,11 @@ class Grid:
         if not self.seeds:
             object.__setattr__(self, "seeds", (SHUFFLE_SEED if logreg else SEED,))
         if self.size > MAX_ROWS:
-            raise GridError("size", f"{self.size:,} runs, more than the {MAX_ROWS:,} one sweep "
-                                    "may ask for; split it into smaller sweeps")  # fmt: skip
+            raise GridError(
+                "size",
+                f"{self.size:,} runs, more than the {MAX_ROWS:,} one sweep "
+                "may ask for; split it into smaller sweeps",
+            )
         _distinct("learning_rates", self.learning_rates)
         for rate in self.learning_rates:
             try:
@@ -130,5 +137,6 @@ def _integers(field: str, values: Sequence[int], low: int, high: int) -> None:
     for value in values:
         integer = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
         if not (integer and low <= value <= high):
-            raise GridError(field, f"each must be an integer between {low:,} and {high:,}, "
-                                   f"got {value!r}")  # fmt: skip
+            raise GridError(
+                field, f"each must be an integer between {low:,} and {high:,}, got {value!r}"
+            )

@@ -47,11 +47,14 @@ DASK_WORKER_TTL = 300.0  # seconds: Dask's own default, which fashionlab's repla
 # Fractions of a worker's memory limit: above 0 and at most 1, or False (pause=0 paused the worker
 # for good, with no word); then durations, above 0, and the unit a bare number is read in (None:
 # the worker refuses a bare number).
-WORKER_FRACTIONS = tuple(f"distributed.worker.memory.{name}"
-                         for name in ("target", "spill", "pause", "terminate"))  # fmt: skip
-WORKER_TIMES = {"distributed.worker.memory.monitor-interval": None,
-                "distributed.worker.profile.interval": "ms",
-                "distributed.worker.profile.cycle": "ms"}  # fmt: skip
+WORKER_FRACTIONS = tuple(
+    f"distributed.worker.memory.{name}" for name in ("target", "spill", "pause", "terminate")
+)
+WORKER_TIMES = {
+    "distributed.worker.memory.monitor-interval": None,
+    "distributed.worker.profile.interval": "ms",
+    "distributed.worker.profile.cycle": "ms",
+}
 FIX = (
     "check the DASK_* environment variables and Dask's configuration (~/.config/dask, $DASK_CONFIG)"
 )
@@ -82,13 +85,21 @@ def start(n_workers: int) -> Any:
     cluster = None
     held: list[logging.LogRecord] = []  # the nannies' records while it starts
     try:
-        with (dask.config.set({TRIM_SETTING: None}), _without_trim(), _signals_held(),
-              worker_logs.nanny_errors_held(held)):  # fmt: skip
-            cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR,
-                                   plugins=plugins,
-                                   scheduler_kwargs={"dashboard_address": "127.0.0.1:0",
-                                                     "worker_ttl": worker_ttl()})  # fmt: skip
+        with (
+            dask.config.set({TRIM_SETTING: None}),
+            _without_trim(),
+            _signals_held(),
+            worker_logs.nanny_errors_held(held),
+        ):
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+                plugins=plugins,
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "worker_ttl": worker_ttl()},
+            )
     except BaseException as exc:  # also the held Ctrl-C, raised as the block ends
         if cluster is not None:  # no one else can close it
             cluster.close()
@@ -121,8 +132,10 @@ def check_worker_settings() -> None:
         if value is False:  # that threshold is off
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
-            raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
-                             f"fraction above 0 and at most 1, or False); {FIX}")  # fmt: skip
+            raise UsageError(
+                f"the local Dask cluster did not start ({key} is {value!r}, not a "
+                f"fraction above 0 and at most 1, or False); {FIX}"
+            )
     for key, unit in WORKER_TIMES.items():
         value = dask.config.get(key, None)
         try:
@@ -130,8 +143,10 @@ def check_worker_settings() -> None:
         except Exception:  # ValueError, KeyError, TypeError, IndexError (''), OverflowError...
             seconds = None
         if not isinstance(seconds, (int, float)) or not seconds > 0:
-            raise UsageError(f"the local Dask cluster did not start ({key} is {value!r}, not a "
-                             f"duration above 0 such as '100ms' or '2s'); {FIX}")  # fmt: skip
+            raise UsageError(
+                f"the local Dask cluster did not start ({key} is {value!r}, not a "
+                f"duration above 0 such as '100ms' or '2s'); {FIX}"
+            )
 
 
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:
@@ -185,8 +200,11 @@ def _signals_held() -> Iterator[None]:
     held: list[int] = []
     main = threading.current_thread() is threading.main_thread()  # only it can set handlers
     watched = [s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]  # kept ignored
-    previous = ({s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in watched}
-                if main else {})  # fmt: skip
+    previous = (
+        {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in watched}
+        if main
+        else {}
+    )
     # Threads and processes started meanwhile (the cluster's event loop, which starts the worker
     # processes) inherit the mask: a terminal's SIGINT stays pending in them, never delivered.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})

@@ -71,18 +71,26 @@ class Watch:
             return
         if left == 0 and not self._said:
             self._said = True
-            log.warning("no worker is left on the scheduler at %s: its tasks wait until one "
-                        "joins (`dask worker %s`); Ctrl-C stops, and the tasks that finished are "
-                        "cached", self.scheduler, self.scheduler)  # fmt: skip
+            log.warning(
+                "no worker is left on the scheduler at %s: its tasks wait until one "
+                "joins (`dask worker %s`); Ctrl-C stops, and the tasks that finished are "
+                "cached",
+                self.scheduler,
+                self.scheduler,
+            )
 
 
 def say_lost_worker(message: Mapping[str, Any]) -> None:
     """One warning for a worker that left unexpectedly (a ``remove-worker`` event)."""
     held = len(message.get("processing-tasks", ())) + len(message.get("lost-computed-tasks", ()))
     if held:
-        log.warning("lost worker %s while it held %d task%s; Dask tries %s again elsewhere",
-                    message.get("worker"), held, "" if held == 1 else "s",
-                    "it" if held == 1 else "them")  # fmt: skip
+        log.warning(
+            "lost worker %s while it held %d task%s; Dask tries %s again elsewhere",
+            message.get("worker"),
+            held,
+            "" if held == 1 else "s",
+            "it" if held == 1 else "them",
+        )
     else:
         log.warning("lost worker %s (it held no tasks)", message.get("worker"))
 
@@ -122,8 +130,9 @@ def reconnection_quiet(client: Any) -> Iterator[None]:
 
     def not_a_failed_reconnection(record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        failed = (isinstance(error, (OSError, asyncio.CancelledError))
-                  or str(record.msg).startswith(RECONNECT_FAILED))  # fmt: skip
+        failed = isinstance(error, (OSError, asyncio.CancelledError)) or str(record.msg).startswith(
+            RECONNECT_FAILED
+        )
         return not (record.levelno >= logging.ERROR and client.status != "running" and failed)
 
     with filtered(CLIENT_LOGGER, not_a_failed_reconnection):

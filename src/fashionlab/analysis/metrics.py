@@ -67,8 +67,10 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
 def _check_correctness(name: str, values: np.ndarray) -> np.ndarray:
     array = np.asarray(values)
     if array.ndim != 1 or array.dtype != np.bool_:
-        raise ValueError(f"{name} must be a 1-D boolean array (one entry per row), got dtype "
-                         f"{array.dtype} shape {array.shape}")  # fmt: skip
+        raise ValueError(
+            f"{name} must be a 1-D boolean array (one entry per row), got dtype "
+            f"{array.dtype} shape {array.shape}"
+        )
     return array
 
 
@@ -81,11 +83,17 @@ def paired_test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
     """
     a, b = _check_correctness("first", first), _check_correctness("second", second)
     if a.shape != b.shape:
-        raise ValueError(f"first and second must score the same rows, got shapes {a.shape} and "
-                         f"{b.shape}")  # fmt: skip
+        raise ValueError(
+            f"first and second must score the same rows, got shapes {a.shape} and {b.shape}"
+        )
     only_first, only_second = int(np.sum(a & ~b)), int(np.sum(~a & b))
-    return McNemar(rows=rows, n=len(a), only_first=only_first, only_second=only_second,
-                   p_value=mcnemar_p(only_first, only_second))  # fmt: skip
+    return McNemar(
+        rows=rows,
+        n=len(a),
+        only_first=only_first,
+        only_second=only_second,
+        p_value=mcnemar_p(only_first, only_second),
+    )
 
 
 def mcnemar_p(only_first: int, only_second: int) -> float:
@@ -261,8 +269,9 @@ def mean_sd(values: np.ndarray | list[float]) -> tuple[float, float]:
     return float(np.mean(array)), float(np.std(array, ddof=1))
 
 
-def prediction_interval(values: np.ndarray | list[float],
-                        confidence: float = 0.95) -> tuple[float, float]:  # fmt: skip
+def prediction_interval(
+    values: np.ndarray | list[float], confidence: float = 0.95
+) -> tuple[float, float]:
     """Where one more draw from the values' population falls with probability ``confidence``,
     assuming it is normal: mean ± t(k - 1) · sd · sqrt(1 + 1/k) over k values (e.g. seeds)."""
     mean, sd = mean_sd(values)

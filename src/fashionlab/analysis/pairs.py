@@ -86,13 +86,20 @@ def run_split(
     seconds = time.perf_counter() - started
     ok = fit.diverged_at_step is None
     run = PairRun(
-        classes=split.classes, learning_rate=learning_rate, steps=steps, shuffle_seed=split.shuffle_seed,
-        n_train=len(split.y_train), n_val=len(split.y_val), n_heldout=len(split.y_heldout),
-        theta=fit.theta, history=fit.history, diverged_at_step=fit.diverged_at_step,
+        classes=split.classes,
+        learning_rate=learning_rate,
+        steps=steps,
+        shuffle_seed=split.shuffle_seed,
+        n_train=len(split.y_train),
+        n_val=len(split.y_val),
+        n_heldout=len(split.y_heldout),
+        theta=fit.theta,
+        history=fit.history,
+        diverged_at_step=fit.diverged_at_step,
         val_accuracy=fit.history["val_accuracy"][-1] if ok else None,
         heldout_accuracy=score(fit.theta, split.X_heldout, split.y_heldout) if ok else None,
         seconds=seconds,
-    )  # fmt: skip
+    )
     if official_test is not None and ok:
         run.official_test_accuracy = score(fit.theta, *official_test)
     if converge:
@@ -114,6 +121,10 @@ def run_pair(
     """The assignment's cells for one pair of a frame: split, gradient descent, every score."""
     split = pair_split(df, classes, shuffle_seed)
     return run_split(
-        split, learning_rate=learning_rate, steps=steps, callback=callback,
-        official_test=official_test, converge=converge,
-    )  # fmt: skip
+        split,
+        learning_rate=learning_rate,
+        steps=steps,
+        callback=callback,
+        official_test=official_test,
+        converge=converge,
+    )

@@ -20,8 +20,14 @@ from ..results import Pair, RateRow
 from . import engine, shapes
 
 
-def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
-               learning_rates: list[float], steps: list[int]) -> list[list[dict[str, object]]]:  # fmt: skip
+def cells_task(
+    *,
+    data_dir: str | None,
+    verify: bool,
+    classes: tuple[str, str],
+    learning_rates: list[float],
+    steps: list[int],
+) -> list[list[dict[str, object]]]:
     """Every learning rate on one pair: per rate, the validation accuracy after each of ``steps``."""
     from ..data.preprocessing import bias_trick
     from ..models.logistic import descend_rates
@@ -29,9 +35,14 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
     from .worker_data import worker_split
 
     split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
-    _, val, overflowed = descend_rates(bias_trick(split.X_train), split.y_train,
-                                       bias_trick(split.X_val), split.y_val, learning_rates,
-                                       max(steps))  # fmt: skip
+    _, val, overflowed = descend_rates(
+        bias_trick(split.X_train),
+        split.y_train,
+        bias_trick(split.X_val),
+        split.y_val,
+        learning_rates,
+        max(steps),
+    )
     cells: list[list[dict[str, object]]] = []
     for i, rate in enumerate(learning_rates):
         history: list[float] = [float(v) for v in val[:, i]]
@@ -40,30 +51,50 @@ def cells_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
             run = run_split(split, learning_rate=rate, steps=max(steps))
             history, diverged = run.history["val_accuracy"], run.diverged_at_step
         gone = [diverged is not None and diverged <= s for s in steps]  # diverged by then
-        cells.append([
-            {"steps": s, "diverged_at_step": diverged if ended else None,
-             "val_accuracy": None if ended else history[s - 1]}
-            for s, ended in zip(steps, gone, strict=True)
-        ])  # fmt: skip
+        cells.append(
+            [
+                {
+                    "steps": s,
+                    "diverged_at_step": diverged if ended else None,
+                    "val_accuracy": None if ended else history[s - 1],
+                }
+                for s, ended in zip(steps, gone, strict=True)
+            ]
+        )
     return cells
 
 
-def grid_tasks(pairs: Sequence[Pair], *, data_dir: str | None, verify: bool,
-               rates: Sequence[float] = RATE_GRID_RATES,
-               steps: Sequence[int] = RATE_GRID_STEPS) -> list[engine.Task]:  # fmt: skip
+def grid_tasks(
+    pairs: Sequence[Pair],
+    *,
+    data_dir: str | None,
+    verify: bool,
+    rates: Sequence[float] = RATE_GRID_RATES,
+    steps: Sequence[int] = RATE_GRID_STEPS,
+) -> list[engine.Task]:
     """One task per pair: every (learning rate, steps) cell of its grid."""
     from .worker_data import data_identity
 
     rates = [float(r) for r in rates]
-    base = key_of("rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps),
-                                "rates": rates})  # fmt: skip
+    base = key_of(
+        "rate-grid", {"data": data_identity(data_dir, verify), "steps": list(steps), "rates": rates}
+    )
     return [
-        engine.Task("rate-grid", sub_key(base, pair),
-                    cells_task, {"data_dir": data_dir, "verify": verify, "classes": tuple(pair),
-                                 "learning_rates": rates, "steps": list(steps)},
-                    shapes.rate_cells(len(rates), list(steps)))
+        engine.Task(
+            "rate-grid",
+            sub_key(base, pair),
+            cells_task,
+            {
+                "data_dir": data_dir,
+                "verify": verify,
+                "classes": tuple(pair),
+                "learning_rates": rates,
+                "steps": list(steps),
+            },
+            shapes.rate_cells(len(rates), list(steps)),
+        )
         for pair in pairs
-    ]  # fmt: skip
+    ]
 
 
 def rate_grid(
@@ -81,9 +112,14 @@ def rate_grid(
     tasks = grid_tasks(pairs, data_dir=data_dir, verify=verify, rates=rates, steps=steps)
     results = session.run(tasks, on_done=lambda done, total, task, hit: on_done(done, total))
     return [
-        RateRow(classes=tuple(pair), learning_rate=rate, steps=int(cell["steps"]),  # type: ignore[arg-type]
-                val_accuracy=cell["val_accuracy"], diverged_at_step=cell["diverged_at_step"])
+        RateRow(
+            classes=(pair[0], pair[1]),
+            learning_rate=rate,
+            steps=int(cell["steps"]),
+            val_accuracy=cell["val_accuracy"],
+            diverged_at_step=cell["diverged_at_step"],
+        )
         for pair, per_rate in zip(pairs, results, strict=True)
         for rate, cells in zip(rates, per_rate, strict=True)
         for cell in cells
-    ]  # fmt: skip
+    ]

@@ -56,9 +56,11 @@ def identity(scheduler: str, timeout: float) -> dict[str, Any]:
         # frame lengths can ask for exabytes (an HTTP status line read as an 8-byte count)
         found = exc
     if not isinstance(found, dict) or found.get("type") != "Scheduler":
-        raise UsageError(f"argument --scheduler: {scheduler!r} answers, but not as a Dask "
-                         "scheduler; check the port (a scheduler listens on 8786 unless told "
-                         "otherwise, its dashboard on 8787)")  # fmt: skip
+        raise UsageError(
+            f"argument --scheduler: {scheduler!r} answers, but not as a Dask "
+            "scheduler; check the port (a scheduler listens on 8786 unless told "
+            "otherwise, its dashboard on 8787)"
+        )
     return found
 
 
@@ -71,5 +73,9 @@ def check(scheduler: str, timeout: float) -> None:
         asyncio.get_running_loop()
         return  # called from an event loop (a notebook's): the client's own checks must do
     if identity(scheduler, IDENTITY_TIMEOUT).get("n_workers") == 0:
-        log.warning("the scheduler at %s has no workers yet: its tasks wait until `dask worker "
-                    "%s` starts one", scheduler, scheduler)  # fmt: skip
+        log.warning(
+            "the scheduler at %s has no workers yet: its tasks wait until `dask worker "
+            "%s` starts one",
+            scheduler,
+            scheduler,
+        )

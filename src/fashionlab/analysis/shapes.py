@@ -51,8 +51,9 @@ def listing(value: Any, length: int, where: str) -> list[Any]:
 def record(value: Any, keys: Sequence[str], where: str) -> dict[str, Any]:
     """``value`` if it is an object with exactly ``keys``."""
     if not isinstance(value, dict) or set(value) != set(keys):
-        raise ValueError(f"{where}: expected an object with keys {', '.join(keys)}, "
-                         f"got {value!r:.60}")  # fmt: skip
+        raise ValueError(
+            f"{where}: expected an object with keys {', '.join(keys)}, got {value!r:.60}"
+        )
     return value
 
 
@@ -81,8 +82,9 @@ def descent_fits(length: int) -> Check:
             count(fit["n_val"], f"{where}.n_val")
             accuracy(fit["val_accuracy"], f"{where}.val_accuracy")
             optional_count(fit["steps_to_95"], f"{where}.steps_to_95")
-            conform(list[float], listing(fit["theta"], THETA_LENGTH, f"{where}.theta"),
-                    f"{where}.theta")  # fmt: skip
+            conform(
+                list[float], listing(fit["theta"], THETA_LENGTH, f"{where}.theta"), f"{where}.theta"
+            )
 
     return check
 

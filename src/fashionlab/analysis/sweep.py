@@ -29,23 +29,52 @@ from .worker_data import data_identity, worker_official_test, worker_split
 # --------------------------------------------------------------------------- in the worker
 
 
-def logreg_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
-                learning_rate: float, steps: int, seed: int) -> dict[str, Any]:  # fmt: skip
+def logreg_task(
+    *,
+    data_dir: str | None,
+    verify: bool,
+    classes: tuple[str, str],
+    learning_rate: float,
+    steps: int,
+    seed: int,
+) -> dict[str, Any]:
     """One row of logistic regression: ``run_split`` on the pair shuffled with ``seed``."""
     from .pairs import run_split
 
     split = worker_split(data_dir, verify, tuple(classes), seed)
-    run = run_split(split, learning_rate=learning_rate, steps=steps,
-                    official_test=worker_official_test(data_dir, verify, tuple(classes)))  # fmt: skip
-    row = SweepRow(tuple(classes), "logreg", learning_rate, steps, None, seed, run.val_accuracy,  # type: ignore[arg-type]
-                   run.heldout_accuracy, run.official_test_accuracy, run.diverged_at_step,
-                   run.seconds)  # fmt: skip
+    run = run_split(
+        split,
+        learning_rate=learning_rate,
+        steps=steps,
+        official_test=worker_official_test(data_dir, verify, tuple(classes)),
+    )
+    row = SweepRow(
+        (classes[0], classes[1]),
+        "logreg",
+        learning_rate,
+        steps,
+        None,
+        seed,
+        run.val_accuracy,
+        run.heldout_accuracy,
+        run.official_test_accuracy,
+        run.diverged_at_step,
+        run.seconds,
+    )
     return row.as_json()
 
 
-def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str],
-                 learning_rate: float, epochs: int, seeds: Sequence[int], patience: int,
-                 batch_size: int) -> list[dict[str, Any]]:  # fmt: skip
+def network_task(
+    *,
+    data_dir: str | None,
+    verify: bool,
+    classes: tuple[str, str],
+    learning_rate: float,
+    epochs: int,
+    seeds: Sequence[int],
+    patience: int,
+    batch_size: int,
+) -> list[dict[str, Any]]:
     """The rows of one network per seed, trained together as one compiled program."""
     import time
 
@@ -54,9 +83,17 @@ def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]
     split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
     X_test, y_test = worker_official_test(data_dir, verify, tuple(classes))
     started = time.perf_counter()
-    fits = batched.fit_many(split.X_fit, split.y_fit.ravel(), split.X_val, split.y_val.ravel(),
-                            seeds=list(seeds), epochs=epochs, patience=patience,
-                            batch_size=batch_size, learning_rate=learning_rate)  # fmt: skip
+    fits = batched.fit_many(
+        split.X_fit,
+        split.y_fit.ravel(),
+        split.X_val,
+        split.y_val.ravel(),
+        seeds=list(seeds),
+        epochs=epochs,
+        patience=patience,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+    )
     share = (time.perf_counter() - started) / len(seeds)
     rows = []
     for seed, fit in zip(seeds, fits, strict=True):
@@ -65,8 +102,19 @@ def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]
         if diverged is None:
             val = neural.accuracy(split.y_val, batched.predict_proba(fit.params, split.X_val))
             test = neural.accuracy(y_test, batched.predict_proba(fit.params, X_test))
-        row = SweepRow(tuple(classes), "nn", learning_rate, None, epochs, seed, val, None, test,  # type: ignore[arg-type]
-                       diverged, share)  # fmt: skip
+        row = SweepRow(
+            (classes[0], classes[1]),
+            "nn",
+            learning_rate,
+            None,
+            epochs,
+            seed,
+            val,
+            None,
+            test,
+            diverged,
+            share,
+        )
         rows.append(row.as_json())
     return rows
 
@@ -74,8 +122,9 @@ def network_task(*, data_dir: str | None, verify: bool, classes: tuple[str, str]
 def _first_bad_epoch(history: dict[str, list[float]]) -> int | None:
     """The first epoch (1-based) whose training or validation loss is not finite; else None."""
     pairs = zip(history["loss"], history["val_loss"], strict=True)
-    return next((epoch for epoch, losses in enumerate(pairs, 1) if not np.isfinite(losses).all()),
-                None)  # fmt: skip
+    return next(
+        (epoch for epoch, losses in enumerate(pairs, 1) if not np.isfinite(losses).all()), None
+    )
 
 
 # --------------------------------------------------------------------------- in the client
@@ -93,21 +142,47 @@ def tasks(grid: Grid) -> list[engine.Task]:
         for rate in grid.learning_rates:
             for length in grid.lengths:
                 if grid.model == "logreg":
-                    found += [_task(base, "sweep-logreg", logreg_task, shapes.sweep_rows(None), where,
-                                    classes=pair, learning_rate=float(rate), steps=int(length),
-                                    seed=int(seed))
-                              for seed in grid.seeds]  # fmt: skip
+                    found += [
+                        _task(
+                            base,
+                            "sweep-logreg",
+                            logreg_task,
+                            shapes.sweep_rows(None),
+                            where,
+                            classes=pair,
+                            learning_rate=float(rate),
+                            steps=int(length),
+                            seed=int(seed),
+                        )
+                        for seed in grid.seeds
+                    ]
                 else:
-                    found.append(_task(base, "sweep-nn", network_task,
-                                       shapes.sweep_rows(len(grid.seeds)), where, classes=pair,
-                                       learning_rate=float(rate), epochs=int(length),
-                                       seeds=[int(s) for s in grid.seeds],
-                                       patience=grid.patience, batch_size=grid.batch_size))  # fmt: skip
+                    found.append(
+                        _task(
+                            base,
+                            "sweep-nn",
+                            network_task,
+                            shapes.sweep_rows(len(grid.seeds)),
+                            where,
+                            classes=pair,
+                            learning_rate=float(rate),
+                            epochs=int(length),
+                            seeds=[int(s) for s in grid.seeds],
+                            patience=grid.patience,
+                            batch_size=grid.batch_size,
+                        )
+                    )
     return found
 
 
-def _task(base: str, namespace: str, function: Any, check: shapes.Check, where: dict[str, Any],
-          **settings: Any) -> engine.Task:  # fmt: skip
+def _task(
+    base: str,
+    namespace: str,
+    function: Any,
+    check: shapes.Check,
+    where: dict[str, Any],
+    **settings: Any,
+) -> engine.Task:
     key = keys.sub_key(base, settings)
     return engine.Task(namespace, key, function, {**where, **settings}, check)
 
@@ -121,8 +196,14 @@ def rows_of(results: Sequence[Any]) -> list[SweepRow]:
     return rows
 
 
-def run_sweep(grid: Grid, *, workers: int | None = None, scheduler: str | None = None,
-              on_done: engine.OnDone | None = None, client: Any = None) -> list[SweepRow]:  # fmt: skip
+def run_sweep(
+    grid: Grid,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    on_done: engine.OnDone | None = None,
+    client: Any = None,
+) -> list[SweepRow]:
     """Run the grid on a new local cluster, a scheduler, or a given ``client``; rows in grid order."""
     work = tasks(grid)
     if client is not None:

@@ -36,8 +36,9 @@ def ten_classes(
         if progress is not None:
             progress.tick("softmax epoch", epoch, epochs, f"loss {loss:.4f}")
 
-    fitted = softmax.fit_softmax(X_train, data.train_labels, epochs=epochs, seed=seed,
-                                 on_epoch=softmax_epoch)  # fmt: skip
+    fitted = softmax.fit_softmax(
+        X_train, data.train_labels, epochs=epochs, seed=seed, on_epoch=softmax_epoch
+    )
     predicted = softmax.predict(fitted.theta, X_test)
     counts = softmax.confusion(data.test_labels, predicted)
     precision, recall = softmax.precision_recall(counts)
@@ -60,21 +61,41 @@ def ten_classes(
     return record, predicted
 
 
-def _network(data: Data, seed: int, progress: Progress | None) -> tuple[float, int, dict[str, float]]:
+def _network(
+    data: Data, seed: int, progress: Progress | None
+) -> tuple[float, int, dict[str, float]]:
     """The network on all ten classes: its official test accuracy, epochs run and settings."""
 
     def network_epoch(epoch: int, logs: dict[str, float]) -> None:
         if progress is not None:
-            progress.tick("network epoch", epoch, TEN_CLASS_EPOCHS,
-                          f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}")  # fmt: skip
+            progress.tick(
+                "network epoch",
+                epoch,
+                TEN_CLASS_EPOCHS,
+                f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}",
+            )
 
     run, model = neural.fit(
-        data.train_vectors, data.train_labels.astype(np.int64), epochs=TEN_CLASS_EPOCHS,
-        patience=TEN_CLASS_PATIENCE, batch_size=TEN_CLASS_BATCH_SIZE, seed=seed,
-        validation_split=VALIDATION_SHARE, validation_batch_size=None, on_epoch=network_epoch,
-    )  # fmt: skip
-    settings = {"epochs": TEN_CLASS_EPOCHS, "patience": TEN_CLASS_PATIENCE,
-                "batch_size": TEN_CLASS_BATCH_SIZE, "validation_split": VALIDATION_SHARE,
-                "learning_rate": NN_LEARNING_RATE}  # fmt: skip
+        data.train_vectors,
+        data.train_labels.astype(np.int64),
+        epochs=TEN_CLASS_EPOCHS,
+        patience=TEN_CLASS_PATIENCE,
+        batch_size=TEN_CLASS_BATCH_SIZE,
+        seed=seed,
+        validation_split=VALIDATION_SHARE,
+        validation_batch_size=None,
+        on_epoch=network_epoch,
+    )
+    settings = {
+        "epochs": TEN_CLASS_EPOCHS,
+        "patience": TEN_CLASS_PATIENCE,
+        "batch_size": TEN_CLASS_BATCH_SIZE,
+        "validation_split": VALIDATION_SHARE,
+        "learning_rate": NN_LEARNING_RATE,
+    }
     _, accuracy = neural.evaluate(model, data.test_vectors, data.test_labels.astype(np.int32))
-    return accuracy, run.epochs_run, {name: float(v) for name, v in settings.items()}  # as JSON reads
+    return (
+        accuracy,
+        run.epochs_run,
+        {name: float(v) for name, v in settings.items()},
+    )  # as JSON reads

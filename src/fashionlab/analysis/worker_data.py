@@ -25,14 +25,16 @@ def worker_data(data_dir: str | None, verify: bool) -> tuple[Any, Any]:
 
 
 @functools.lru_cache(maxsize=8)
-def worker_split(data_dir: str | None, verify: bool, classes: tuple[str, str],
-                 shuffle_seed: int) -> preprocessing.PairSplit:  # fmt: skip
+def worker_split(
+    data_dir: str | None, verify: bool, classes: tuple[str, str], shuffle_seed: int
+) -> preprocessing.PairSplit:
     return preprocessing.pair_split(worker_data(data_dir, verify)[0], classes, shuffle_seed)
 
 
 @functools.lru_cache(maxsize=8)
-def worker_official_test(data_dir: str | None, verify: bool,
-                         classes: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def worker_official_test(
+    data_dir: str | None, verify: bool, classes: tuple[str, str]
+) -> tuple[np.ndarray, np.ndarray]:
     """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
     frame = worker_data(data_dir, verify)[1]
     return preprocessing.get_data_subset(frame, classes, shuffle=False)

@@ -62,12 +62,18 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # name the command whose flags they follow, and where its flags are listed
-        parser.exit(2, f"fashionlab {args.command}: error: unrecognized arguments: "
-                       f"{' '.join(extra)} ({order.advice(parser, args.command)})\n")  # fmt: skip
+        parser.exit(
+            2,
+            f"fashionlab {args.command}: error: unrecognized arguments: "
+            f"{' '.join(extra)} ({order.advice(parser, args.command)})\n",
+        )
     classes = getattr(args, "classes", None)
     if classes and len(classes) == 2 and classes[0] == classes[1]:
-        parser.exit(2, f"fashionlab {args.command}: error: argument --classes: the two classes "
-                       f"must differ, got {classes[0]!r} twice\n")  # fmt: skip
+        parser.exit(
+            2,
+            f"fashionlab {args.command}: error: argument --classes: the two classes "
+            f"must differ, got {classes[0]!r} twice\n",
+        )
     return args
 
 
@@ -89,8 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise KeyboardInterrupt
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
             if (ignored := ignored_cache_variable()) is not None:
-                say(f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "
-                    f"absolute path (the XDG specification); the cache is {cache_home()}")  # fmt: skip
+                say(
+                    f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "
+                    f"absolute path (the XDG specification); the cache is {cache_home()}"
+                )
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
                 from ..analysis.cluster import check_cluster
 

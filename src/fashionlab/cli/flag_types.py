@@ -78,13 +78,21 @@ def comma_list(convert: Callable[[str], Any], what: str) -> Callable[[str], list
 def engine_flags(parser: argparse.ArgumentParser) -> None:
     """``--workers N`` or ``--scheduler ADDRESS``: the Dask engine's flags, shared by ``sweep``,
     ``atlas`` and ``run``."""
-    parser.add_argument("--workers", type=integer(1, 1024), default=None, metavar="N",
-                        help="Dask worker processes of a local cluster (default: one per core "
-                        "this process may use)")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        type=integer(1, 1024),
+        default=None,
+        metavar="N",
+        help="Dask worker processes of a local cluster (default: one per core "
+        "this process may use)",
+    )
     parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a "
-                        "local cluster")  # fmt: skip
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://10.0.0.5:8786, instead of a local cluster",
+    )
 
 
 def folder_path(text: str) -> str:
@@ -103,14 +111,17 @@ def existing_dir(text: str) -> str:
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")
     if path.is_symlink() and not path.exists():
-        raise argparse.ArgumentTypeError(f"a link that leads to no folder (it dangles or loops): "
-                                         f"{text!r}")  # fmt: skip
+        raise argparse.ArgumentTypeError(
+            f"a link that leads to no folder (it dangles or loops): {text!r}"
+        )
     if not path.is_dir():
         raise argparse.ArgumentTypeError(f"no such folder: {text!r}; {_HOLDS}")
     if not os.access(path, os.R_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"a folder this user may not open: {text!r}; chmod u+rx "
-                                         "it if it is yours, else ask its owner, or point "
-                                         "--data-dir at another copy")  # fmt: skip
+        raise argparse.ArgumentTypeError(
+            f"a folder this user may not open: {text!r}; chmod u+rx "
+            "it if it is yours, else ask its owner, or point "
+            "--data-dir at another copy"
+        )
     return text
 
 

@@ -47,12 +47,19 @@ class _Once(argparse.Action):
     """A flag that may be given once: argparse would let a second ``--classes`` replace the first
     without a word (``sweep --classes`` is repeated for more pairs, so a user may expect that)."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:  # fmt: skip
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         given = f"_{self.dest}_given"
         if getattr(namespace, given, False):
-            parser.error(f"argument {option_string}: given twice; this command takes one pair "
-                         "(fashionlab sweep takes several)")  # fmt: skip
+            parser.error(
+                f"argument {option_string}: given twice; this command takes one pair "
+                "(fashionlab sweep takes several)"
+            )
         setattr(namespace, given, True)
         setattr(namespace, self.dest, values)
 
@@ -81,34 +88,49 @@ def _training_flags(
     ``seeds`` names); a network stops early (``early``), softmax regression runs every epoch."""
     stops = "; it stops early and keeps its best epoch" if early else ""
     parser.add_argument(
-        "--epochs", type=integer(1, defaults.MAX_EPOCHS), default=epochs, metavar="N",
+        "--epochs",
+        type=integer(1, defaults.MAX_EPOCHS),
+        default=epochs,
+        metavar="N",
         help=f"{'at most ' if early else ''}N epochs of {trained}, 1 to {defaults.MAX_EPOCHS:,} "
         f"(default {epochs}){stops}",
-    )  # fmt: skip
+    )
     if patience is not None:
         parser.add_argument(
-            "--patience", type=integer(1, defaults.MAX_EPOCHS), default=patience, metavar="N",
+            "--patience",
+            type=integer(1, defaults.MAX_EPOCHS),
+            default=patience,
+            metavar="N",
             help=f"epochs without a lower validation loss before it stops (default {patience})",
-        )  # fmt: skip
+        )
     parser.add_argument(
-        "--seed", type=integer(0, defaults.MAX_NN_SEED), default=Config.seed, metavar="N",
+        "--seed",
+        type=integer(0, defaults.MAX_NN_SEED),
+        default=Config.seed,
+        metavar="N",
         help=f"{seeds}, 0 to {defaults.MAX_NN_SEED:,} (default {Config.seed})",
-    )  # fmt: skip
+    )
 
 
 def _out_flag(parser: argparse.ArgumentParser, default: str, what: str) -> None:
     parser.add_argument(
-        "--out", type=folder_path, default=default, metavar="DIR",
+        "--out",
+        type=folder_path,
+        default=default,
+        metavar="DIR",
         help=f"where to write (default {default}/): a new or empty folder, or one holding {what}",
-    )  # fmt: skip
+    )
 
 
 def _points_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--points", type=integer(100, 70_000), default=Config.points, metavar="N",
+        "--points",
+        type=integer(100, 70_000),
+        default=Config.points,
+        metavar="N",
         help=f"images in the t-SNE map, the training images first (the test images past 60,000), "
         f"100 to 70,000 (default {Config.points:,}, the assignment's)",
-    )  # fmt: skip
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,15 +163,21 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     logreg = command("logreg", "logistic regression from scratch on one class pair")
     _pair_flag(logreg, ["Trouser", "Ankle boot"])
     logreg.add_argument(
-        "--learning-rate", type=positive_float, default=defaults.LEARNING_RATE, metavar="RATE",
+        "--learning-rate",
+        type=positive_float,
+        default=defaults.LEARNING_RATE,
+        metavar="RATE",
         help=f"gradient descent's step size, a number > 0 (default {defaults.LEARNING_RATE}, the "
         "assignment's)",
-    )  # fmt: skip
+    )
     logreg.add_argument(
-        "--steps", type=integer(1, defaults.MAX_STEPS), default=defaults.STEPS, metavar="N",
+        "--steps",
+        type=integer(1, defaults.MAX_STEPS),
+        default=defaults.STEPS,
+        metavar="N",
         help=f"gradient-descent steps, 1 to {defaults.MAX_STEPS:,} (default {defaults.STEPS}, the "
         "assignment's)",
-    )  # fmt: skip
+    )
     _add_data_flags(logreg)
     logreg.add_argument("--plot", type=folder_path, metavar="DIR", help="write learning curves")
     logreg.add_argument("--json", action="store_true", help="print one JSON object")
@@ -167,11 +195,13 @@ def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _pair_flag(nn, ["Pullover", "Coat"])
     _training_flags(nn, Config.epochs, Config.patience)
     nn.add_argument(
-        "--batch-size", type=integer(1, defaults.MAX_BATCH_SIZE), default=Config.batch_size,
+        "--batch-size",
+        type=integer(1, defaults.MAX_BATCH_SIZE),
+        default=Config.batch_size,
         metavar="N",
         help=f"rows per gradient step, 1 to {defaults.MAX_BATCH_SIZE:,} "
-             f"(default {Config.batch_size})",
-    )  # fmt: skip
+        f"(default {Config.batch_size})",
+    )
     _add_data_flags(nn)
     nn.add_argument("--plot", type=folder_path, metavar="DIR", help="write loss/accuracy curves")
     nn.add_argument("--json", action="store_true", help="print one JSON object")
@@ -184,10 +214,20 @@ def _study(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     _add_data_flags(run)
     _points_flag(run)
     _training_flags(run, Config.epochs, trained="the assignment's network")
-    run.add_argument("--title", type=plain_text, default=Config.title, metavar="TEXT",
-                     help=f"the report's title (default {Config.title!r})")  # fmt: skip
-    run.add_argument("--author", type=plain_text, default=None, metavar="TEXT",
-                     help="a line under the title naming who ran it (default: none)")  # fmt: skip
+    run.add_argument(
+        "--title",
+        type=plain_text,
+        default=Config.title,
+        metavar="TEXT",
+        help=f"the report's title (default {Config.title!r})",
+    )
+    run.add_argument(
+        "--author",
+        type=plain_text,
+        default=None,
+        metavar="TEXT",
+        help="a line under the title naming who ran it (default: none)",
+    )
     run.add_argument(
         "--no-extras",
         dest="extras",
@@ -216,9 +256,14 @@ def _extras(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     atlas.add_argument("--json", action="store_true", help="print one JSON object")
 
     softmax = command("softmax", "ten classes: softmax regression from scratch and the network")
-    _training_flags(softmax, defaults.SOFTMAX_EPOCHS, trained="softmax regression", early=False,
-                    seeds="softmax regression's batch order (it starts from zero weights) and the "
-                    "ten-class network's initial weights and batch order")  # fmt: skip
+    _training_flags(
+        softmax,
+        defaults.SOFTMAX_EPOCHS,
+        trained="softmax regression",
+        early=False,
+        seeds="softmax regression's batch order (it starts from zero weights) and the "
+        "ten-class network's initial weights and batch order",
+    )
     _add_data_flags(softmax)
     softmax.add_argument(
         "--plot", type=folder_path, metavar="DIR", help="write the confusion matrix"

@@ -34,8 +34,11 @@ class Parser(argparse.ArgumentParser):
             quiet_stdout()
             if isinstance(exc, BrokenPipeError):  # `fashionlab --help | head -1`: the reader went
                 self.exit(0)
-            self.exit(1, f"{self.prog}: error: cannot write the output: "
-                         f"{getattr(exc, 'strerror', None) or exc}\n")  # fmt: skip
+            self.exit(
+                1,
+                f"{self.prog}: error: cannot write the output: "
+                f"{getattr(exc, 'strerror', None) or exc}\n",
+            )
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         self.given = list(sys.argv[1:] if args is None else args)  # for `error`'s advice

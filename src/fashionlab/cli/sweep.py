@@ -34,39 +34,72 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     text = "a grid of pairs x learning rates x steps (or epochs) x seeds, run on Dask"
     parser = subparsers.add_parser("sweep", help=text, description=text)
     pairs = parser.add_mutually_exclusive_group()
-    pairs.add_argument("--classes", dest="pairs", nargs=2, action="append", type=class_name,
-                       metavar=("FIRST", "SECOND"),
-                       help="a pair to sweep; repeat for more (default: the assignment's two)")  # fmt: skip
+    pairs.add_argument(
+        "--classes",
+        dest="pairs",
+        nargs=2,
+        action="append",
+        type=class_name,
+        metavar=("FIRST", "SECOND"),
+        help="a pair to sweep; repeat for more (default: the assignment's two)",
+    )
     pairs.add_argument("--all-pairs", action="store_true", help="all 45 pairs")
     _grid_flags(parser)
     engine_flags(parser)
-    parser.add_argument("--data-dir", type=folder_path, metavar="DIR",
-                        help="folder of the four official .gz files, as each worker sees it")  # fmt: skip
-    parser.add_argument("--no-verify", dest="verify", action="store_false",
-                        help="accept files whose SHA-256 differs from the official ones")  # fmt: skip
-    parser.add_argument("--out", type=folder_path, metavar="DIR",
-                        help="write sweep.csv, sweep.json and figures")  # fmt: skip
+    parser.add_argument(
+        "--data-dir",
+        type=folder_path,
+        metavar="DIR",
+        help="folder of the four official .gz files, as each worker sees it",
+    )
+    parser.add_argument(
+        "--no-verify",
+        dest="verify",
+        action="store_false",
+        help="accept files whose SHA-256 differs from the official ones",
+    )
+    parser.add_argument(
+        "--out", type=folder_path, metavar="DIR", help="write sweep.csv, sweep.json and figures"
+    )
     parser.add_argument("--json", action="store_true", help='print {"rows": [...]}')
     return parser
 
 
 def _grid_flags(parser: argparse.ArgumentParser) -> None:
     """The grid's other axes: the model, its learning rates, steps or epochs, and seeds."""
-    parser.add_argument("--model", choices=("logreg", "nn"), default="logreg",
-                        help="logistic regression from scratch, or the assignment's network "
-                        "(default: logreg)")  # fmt: skip
-    parser.add_argument("--learning-rates", type=comma_list(positive_float, "numbers > 0"),
-                        default=None, metavar="LIST",
-                        help=f"comma list; for nn, Adam's learning rate (default: {LEARNING_RATE} "
-                        f"for logreg, {NN_LEARNING_RATE} for nn)")  # fmt: skip
-    parser.add_argument("--steps", type=comma_list(integer(1, MAX_STEPS), "integers >= 1"),
-                        metavar="LIST", help=f"gradient-descent steps, logreg only (default: {STEPS})")  # fmt: skip
-    parser.add_argument("--epochs", type=comma_list(integer(1, MAX_EPOCHS), "integers >= 1"),
-                        metavar="LIST", help=f"most epochs, nn only (default: {NN_EPOCHS})")  # fmt: skip
-    parser.add_argument("--seeds", type=comma_list(integer(0, MAX_SEED), "integers >= 0"),
-                        metavar="LIST",
-                        help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
-                        f"assignment's); nn: initialisation and batches (default {SEED})")  # fmt: skip
+    parser.add_argument(
+        "--model",
+        choices=("logreg", "nn"),
+        default="logreg",
+        help="logistic regression from scratch, or the assignment's network (default: logreg)",
+    )
+    parser.add_argument(
+        "--learning-rates",
+        type=comma_list(positive_float, "numbers > 0"),
+        default=None,
+        metavar="LIST",
+        help=f"comma list; for nn, Adam's learning rate (default: {LEARNING_RATE} "
+        f"for logreg, {NN_LEARNING_RATE} for nn)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=comma_list(integer(1, MAX_STEPS), "integers >= 1"),
+        metavar="LIST",
+        help=f"gradient-descent steps, logreg only (default: {STEPS})",
+    )
+    parser.add_argument(
+        "--epochs",
+        type=comma_list(integer(1, MAX_EPOCHS), "integers >= 1"),
+        metavar="LIST",
+        help=f"most epochs, nn only (default: {NN_EPOCHS})",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=comma_list(integer(0, MAX_SEED), "integers >= 0"),
+        metavar="LIST",
+        help=f"logreg: the data shuffle seed (default {SHUFFLE_SEED}, the "
+        f"assignment's); nn: initialisation and batches (default {SEED})",
+    )
 
 
 def grid_of(args: argparse.Namespace) -> Any:
@@ -77,15 +110,22 @@ def grid_of(args: argparse.Namespace) -> Any:
     unused = ("--epochs", args.epochs) if logreg else ("--steps", args.steps)
     if unused[1] is not None:
         other = "--steps" if logreg else "--epochs"
-        raise UsageError(f"argument {unused[0]}: not used with --model {args.model} (it takes "
-                         f"{other}), got {','.join(map(str, unused[1]))!r}")  # fmt: skip
+        raise UsageError(
+            f"argument {unused[0]}: not used with --model {args.model} (it takes "
+            f"{other}), got {','.join(map(str, unused[1]))!r}"
+        )
     pairs = ALL_PAIRS if args.all_pairs else tuple(tuple(p) for p in args.pairs or PAIRS)
-    lists = {"learning_rates": args.learning_rates, "steps": args.steps, "epochs": args.epochs,
-             "seeds": args.seeds}  # fmt: skip
+    lists = {
+        "learning_rates": args.learning_rates,
+        "steps": args.steps,
+        "epochs": args.epochs,
+        "seeds": args.seeds,
+    }
     given: dict[str, Any] = {name: tuple(v) for name, v in lists.items() if v is not None}
     try:  # a list not given takes the Grid's default for the model
-        return Grid(pairs=pairs, model=args.model, data_dir=args.data_dir, verify=args.verify,
-                    **given)  # fmt: skip
+        return Grid(
+            pairs=pairs, model=args.model, data_dir=args.data_dir, verify=args.verify, **given
+        )
     except GridError as exc:
         if exc.field == "size":  # no one flag to name
             raise UsageError(f"the grid is too large: {exc.text}") from None
@@ -93,8 +133,14 @@ def grid_of(args: argparse.Namespace) -> Any:
         raise UsageError(f"argument {flag}: {exc.text}") from None
 
 
-GRID_FLAGS = {"pairs": "--classes", "model": "--model", "learning_rates": "--learning-rates",
-              "steps": "--steps", "epochs": "--epochs", "seeds": "--seeds"}  # fmt: skip
+GRID_FLAGS = {
+    "pairs": "--classes",
+    "model": "--model",
+    "learning_rates": "--learning-rates",
+    "steps": "--steps",
+    "epochs": "--epochs",
+    "seeds": "--seeds",
+}
 
 
 def progress_printer(stream: Any = None) -> Callable[..., None]:
@@ -138,8 +184,9 @@ def run(args: argparse.Namespace) -> None:
         folder = outdir.check(args.out, protected_folders(args.data_dir), "sweep")
     if args.scheduler is None:  # the local workers read what this process reads: check it here
         locate(args.data_dir, verify=args.verify)  # found, verified and parsed; not normalised
-    rows = sweep.run_sweep(grid, workers=args.workers, scheduler=args.scheduler,
-                           on_done=progress_printer())  # fmt: skip
+    rows = sweep.run_sweep(
+        grid, workers=args.workers, scheduler=args.scheduler, on_done=progress_printer()
+    )
     if folder is not None:
         from .. import outdir
 
@@ -158,5 +205,7 @@ def run(args: argparse.Namespace) -> None:
             out(f"{' vs '.join(classes)}: no setting finished on every seed")
             continue
         rate, length, mean = best
-        out(f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
-              f"rate {rate:g} for {length} {unit}")  # fmt: skip
+        out(
+            f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
+            f"rate {rate:g} for {length} {unit}"
+        )

@@ -50,12 +50,30 @@ from .sources import (
 )
 
 __all__ = [
-    "CLASS_NAMES", "DEBIAN_PACKAGE", "ENV_DATA_DIR", "ENV_KERAS_HOME", "ENV_MIRRORS", "FILES",
-    "IMAGES_MAGIC", "LABELS_MAGIC", "MAX_ARCHIVE_BYTES", "MAX_PAYLOAD_BYTES", "MIRRORS",
-    "SYSTEM_DATA_DIR", "LoadedFile", "RemoteFile", "Source", "decode_idx", "encode_idx",
-    "keras_datasets_dir", "load_fashion_mnist", "locate", "mirrors_from_env", "read_file",
+    "CLASS_NAMES",
+    "DEBIAN_PACKAGE",
+    "ENV_DATA_DIR",
+    "ENV_KERAS_HOME",
+    "ENV_MIRRORS",
+    "FILES",
+    "IMAGES_MAGIC",
+    "LABELS_MAGIC",
+    "MAX_ARCHIVE_BYTES",
+    "MAX_PAYLOAD_BYTES",
+    "MIRRORS",
+    "SYSTEM_DATA_DIR",
+    "LoadedFile",
+    "RemoteFile",
+    "Source",
+    "decode_idx",
+    "encode_idx",
+    "keras_datasets_dir",
+    "load_fashion_mnist",
+    "locate",
+    "mirrors_from_env",
+    "read_file",
     "search_path",
-]  # fmt: skip
+]
 
 log = logging.getLogger(__name__)
 

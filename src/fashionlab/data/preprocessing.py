@@ -48,8 +48,10 @@ def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> 
     if np.ndim(labels) == 2 and np.shape(labels)[1] == 1:  # get_data_subset's (n, 1) labels
         labels = np.ravel(labels)
     if np.ndim(vectors) != 2 or np.ndim(labels) != 1 or len(vectors) != len(labels):
-        raise ValueError(f"vectors must be (n, d) and labels (n,), got shapes {np.shape(vectors)} "
-                         f"and {np.shape(labels)}")  # fmt: skip
+        raise ValueError(
+            f"vectors must be (n, d) and labels (n,), got shapes {np.shape(vectors)} "
+            f"and {np.shape(labels)}"
+        )
     if len(labels) and not np.isin(labels, list(CLASS_DICT)).all():
         unknown = sorted(set(np.unique(labels).tolist()) - set(CLASS_DICT))[:5]
         raise ValueError(f"labels must be Fashion-MNIST's classes 0 to 9, got {unknown}")
@@ -78,8 +80,10 @@ def resolve_pair(classes: Sequence[str]) -> tuple[str, str]:
     if isinstance(classes, str) or len(classes) != 2:
         valid = ", ".join(repr(c) for c in CLASS_NAMES)
         given = repr(classes if isinstance(classes, str) else list(classes))  # not its letters
-        raise UsageError(f"need exactly two classes, such as ['Pullover', 'Coat'], got {given}; "
-                         f"valid classes: {valid}")  # fmt: skip
+        raise UsageError(
+            f"need exactly two classes, such as ['Pullover', 'Coat'], got {given}; "
+            f"valid classes: {valid}"
+        )
     first, second = (canonical_class(c) for c in classes)
     if first == second:
         raise UsageError(f"the two classes must differ, got {first!r} twice")
@@ -104,17 +108,20 @@ def get_data_subset(
         raise ValueError(f"shuffle_seed must be at most {MAX_SEED:,}, got {shuffle_seed!r}")
     columns = [c for c in df.columns if _PIXEL_COLUMN.search(str(c))]
     if not columns:
-        raise ValueError("the frame has no pixel columns named z0, z1, ... (the assignment's "
-                         "df.filter(regex='z[0-9]+')); build it with to_dataframe's default "
-                         f"prefix, got columns such as {list(df.columns[:3])}")  # fmt: skip
+        raise ValueError(
+            "the frame has no pixel columns named z0, z1, ... (the assignment's "
+            "df.filter(regex='z[0-9]+')); build it with to_dataframe's default "
+            f"prefix, got columns such as {list(df.columns[:3])}"
+        )
     rows = subset_rows(df, (first, second), shuffle, shuffle_seed)
     # rows of the pixel block by numpy indexing: a new, writable array, 10x quicker than selecting
     # the rows of the whole frame first (which copies every column)
     data = df[columns].to_numpy()[rows]
     labels = (df["class"].to_numpy()[rows] == second).astype(np.int64)
     if not 0 < labels.sum() < len(labels):  # a frame that holds only one of the two classes
-        missing = (f"{first} and no {second}" if len(labels) == 0
-                   else first if labels.all() else second)  # fmt: skip
+        missing = (
+            f"{first} and no {second}" if len(labels) == 0 else first if labels.all() else second
+        )
         raise DataError(f"the data hold no {missing} images: a pair needs both classes")
     return data, labels.reshape(-1, 1)
 
@@ -147,13 +154,17 @@ def train_test_validation_split(
         if not 0.0 <= size < 1.0:
             raise ValueError(f"{name} must be a fraction in [0, 1), got {size!r}")
     if test_size + validation_size >= 1.0:
-        raise ValueError(f"test_size + validation_size must leave rows to train on, got "
-                         f"{test_size!r} + {validation_size!r}")  # fmt: skip
+        raise ValueError(
+            f"test_size + validation_size must leave rows to train on, got "
+            f"{test_size!r} + {validation_size!r}"
+        )
     train_end = int((1.0 - test_size - validation_size) * X.shape[0])
     if train_end == 0:
         share = 1 - test_size - validation_size
-        raise ValueError(f"X has {len(X)} row{'' if len(X) == 1 else 's'}: a training part of "
-                         f"{share:.3g} of them is empty, so there is nothing to train on")  # fmt: skip
+        raise ValueError(
+            f"X has {len(X)} row{'' if len(X) == 1 else 's'}: a training part of "
+            f"{share:.3g} of them is empty, so there is nothing to train on"
+        )
     test_end = int((1.0 - validation_size) * X.shape[0])
     validation_end = int(1.0 * X.shape[0])
     return (
@@ -172,8 +183,10 @@ def bias_trick(X: np.ndarray, dtype: npt.DTypeLike | None = None) -> np.ndarray:
     wider type."""
     X = np.asarray(X)  # a list of rows, too
     if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (rows, features), got shape {X.shape}; one feature "
-                         "per row is X[:, None], one row X[None]")  # fmt: skip
+        raise ValueError(
+            f"X must be 2-D (rows, features), got shape {X.shape}; one feature "
+            "per row is X[:, None], one row X[None]"
+        )
     return np.hstack((np.ones((X.shape[0], 1), dtype or np.float64), X), dtype=dtype)
 
 
@@ -236,8 +249,10 @@ def pair_split(
     X, y = get_data_subset(df, pair, shuffle_seed=shuffle_seed)
     for label, name in enumerate(pair):  # possible only with --no-verify and a trimmed copy
         if np.count_nonzero(y == label) < MIN_PAIR_IMAGES:
-            raise DataError(f"the data hold {np.count_nonzero(y == label)} {name} image(s), too few "
-                            f"to split 60/20/20 (at least {MIN_PAIR_IMAGES} needed); use the "
-                            "official files")  # fmt: skip
+            raise DataError(
+                f"the data hold {np.count_nonzero(y == label)} {name} image(s), too few "
+                f"to split 60/20/20 (at least {MIN_PAIR_IMAGES} needed); use the "
+                "official files"
+            )
     X_train, y_train, X_heldout, y_heldout, X_val, y_val = train_test_validation_split(X, y)
     return PairSplit(pair, X_train, y_train, X_heldout, y_heldout, X_val, y_val, shuffle_seed)

@@ -97,8 +97,9 @@ def _existing_folder(folder: Path, flag: str) -> Path:
         except OSError as exc:
             looped = exc.errno == errno.ELOOP
         where = "points back to itself" if looped else "leads to a folder that does not exist"
-        raise DataError(f"{flag} {folder}: a link that {where}; pass the folder that holds the "
-                        "four .gz files")  # fmt: skip
+        raise DataError(
+            f"{flag} {folder}: a link that {where}; pass the folder that holds the four .gz files"
+        )
     found = _nearest_existing(folder)
     if found == folder:
         raise DataError(

@@ -55,8 +55,9 @@ def rows_of(array: Any, network: Any, rows: Any = slice(None)) -> Any:
     return array[jnp.minimum(network, array.shape[0] - 1), rows]
 
 
-def train_epoch(state: dict[str, Any], data: Any, key: Any, learning_rate: Any, batch_size: int,
-                shuffle: bool) -> tuple[dict[str, Any], Any, Any]:  # fmt: skip
+def train_epoch(
+    state: dict[str, Any], data: Any, key: Any, learning_rate: Any, batch_size: int, shuffle: bool
+) -> tuple[dict[str, Any], Any, Any]:
     """One pass of Adam over the minibatches; loss and accuracy as Keras logs them (the batches'
     values, each at its own step, averaged with batch sizes as weights)."""
     X, y, network = data[0], data[1], state["network"]
@@ -95,8 +96,16 @@ def early_stopping(state: dict[str, Any], val_loss: Any, epoch: Any, patience: i
     }
 
 
-def network_epoch(state: dict[str, Any], data: Any, epoch: Any, learning_rate: Any, *,
-                  batch_size: int, patience: int, shuffle: bool) -> tuple[dict[str, Any], Any]:  # fmt: skip
+def network_epoch(
+    state: dict[str, Any],
+    data: Any,
+    epoch: Any,
+    learning_rate: Any,
+    *,
+    batch_size: int,
+    patience: int,
+    shuffle: bool,
+) -> tuple[dict[str, Any], Any]:
     """One epoch of one network, validation and early stopping; a stopped network is kept as is."""
     key = jax.random.fold_in(jax.random.PRNGKey(state["seed"]), epoch)  # a fresh shuffle per epoch
     trained, loss, accuracy = train_epoch(state, data, key, learning_rate, batch_size, shuffle)
@@ -116,8 +125,9 @@ def compiled_epoch(batch_size: int, patience: int, shuffle: bool, group_size: in
     The networks still training are packed into the first groups (stable sort); groups in which
     every network has stopped are skipped (``lax.cond``), so stopped networks cost nothing.
     """
-    one = functools.partial(network_epoch, batch_size=batch_size, patience=patience,
-                            shuffle=shuffle)  # fmt: skip
+    one = functools.partial(
+        network_epoch, batch_size=batch_size, patience=patience, shuffle=shuffle
+    )
 
     def group(state: Any, data: Any, epoch: Any, rate: Any) -> Any:
         train = jax.vmap(one, in_axes=(0, None, None, None))
@@ -159,9 +169,18 @@ def initial_state(params: Params, seeds: np.ndarray) -> dict[str, Any]:
     }
 
 
-def fit_stacked(params: Params, data: tuple[np.ndarray, ...], seeds: np.ndarray, *, epochs: int,
-                patience: int, batch_size: int, learning_rate: float, group_size: int,
-                shuffle: bool = True) -> list[NetworkFit]:  # fmt: skip
+def fit_stacked(
+    params: Params,
+    data: tuple[np.ndarray, ...],
+    seeds: np.ndarray,
+    *,
+    epochs: int,
+    patience: int,
+    batch_size: int,
+    learning_rate: float,
+    group_size: int,
+    shuffle: bool = True,
+) -> list[NetworkFit]:
     """Train stacked ``params`` (k, ...) on ``data`` = X, y, X_val, y_val (2-D X or 1-D y: shared).
 
     ``shuffle=False`` takes batches in row order, as Keras's ``shuffle=False`` (the oracle test)."""
@@ -188,11 +207,20 @@ def fit_stacked(params: Params, data: tuple[np.ndarray, ...], seeds: np.ndarray,
     return fits
 
 
-def fit_many(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, *,
-             seeds: Any, epochs: int, patience: int, batch_size: int = NN_BATCH_SIZE,
-             learning_rate: float = NN_LEARNING_RATE,
-             hidden_units: int = NN_HIDDEN_UNITS,
-             group_size: int = GROUP_SIZE) -> list[NetworkFit]:  # fmt: skip
+def fit_many(
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
+    seeds: Any,
+    epochs: int,
+    patience: int,
+    batch_size: int = NN_BATCH_SIZE,
+    learning_rate: float = NN_LEARNING_RATE,
+    hidden_units: int = NN_HIDDEN_UNITS,
+    group_size: int = GROUP_SIZE,
+) -> list[NetworkFit]:
     """Train one network per seed, all in one compiled program; one ``NetworkFit`` per seed.
 
     Parameters
@@ -205,16 +233,27 @@ def fit_many(X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val:
     """
     seeds_array = check_seeds(seeds)
     data = check_data(X_train, y_train, X_val, y_val, len(seeds_array))
-    for name, value in (("epochs", epochs), ("batch_size", batch_size),
-                        ("hidden_units", hidden_units), ("group_size", group_size)):  # fmt: skip
+    for name, value in (
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+        ("hidden_units", hidden_units),
+        ("group_size", group_size),
+    ):
         check_count(name, value)
     check_count("patience", patience, least=0)
     check_rate("learning_rate", learning_rate)
     init = functools.partial(init_params, n_inputs=data[0].shape[-1], hidden_units=hidden_units)
     params = jax.vmap(init)(jnp.asarray(seeds_array))
-    return fit_stacked(params, data, seeds_array, epochs=int(epochs), patience=int(patience),
-                       batch_size=int(batch_size), learning_rate=float(learning_rate),
-                       group_size=int(group_size))  # fmt: skip
+    return fit_stacked(
+        params,
+        data,
+        seeds_array,
+        epochs=int(epochs),
+        patience=int(patience),
+        batch_size=int(batch_size),
+        learning_rate=float(learning_rate),
+        group_size=int(group_size),
+    )
 
 
 def predict_proba(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:

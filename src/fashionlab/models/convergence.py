@@ -66,9 +66,13 @@ def fit_to_convergence(
 
 
 def nesterov_path(
-    X_train: np.ndarray, y_train: np.ndarray, X_val: np.ndarray, y_val: np.ndarray, *,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    *,
     max_steps: int,
-) -> Iterator[tuple[np.ndarray, float]]:  # fmt: skip
+) -> Iterator[tuple[np.ndarray, float]]:
     """Nesterov-accelerated gradient descent from theta = 0 on eqs. 8-9, step size 1/L from the
     Lipschitz bound L = ||X||_2^2 / (4n), in float32: after each step, theta and the loss on the
     validation rows."""

@@ -73,8 +73,9 @@ def binary_cross_entropy_derivative(X: np.ndarray, y: np.ndarray, theta: np.ndar
     bias column, y (n, 1) labels 0 and 1, theta (d, 1)."""
     X, theta = np.asarray(X), np.asarray(theta)
     if X.ndim != 2 or theta.ndim == 0 or theta.shape[0] != X.shape[1]:
-        raise ValueError(f"X must be (n, d) and theta (d, 1), got shapes {X.shape} and "
-                         f"{theta.shape}")  # fmt: skip
+        raise ValueError(
+            f"X must be (n, d) and theta (d, 1), got shapes {X.shape} and {theta.shape}"
+        )
     check_images_and_labels(X, y, finite=False)  # a NaN in X gives a NaN gradient, in plain view
     z = X @ theta  # eq. 5
     h = sigmoid(z)  # eq. 6
@@ -264,8 +265,10 @@ def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, 
         raise ValueError("y and h must hold at least one value, got none")
     checks.check_labels("y", y)
     if not (h >= 0).all() or not (h <= 1).all():  # NaN fails both
-        raise ValueError(f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
-                         f"values from {np.min(h).item()!r} to {np.max(h).item()!r}")  # fmt: skip
+        raise ValueError(
+            f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
+            f"values from {np.min(h).item()!r} to {np.max(h).item()!r}"
+        )
     return y, h
 
 
@@ -276,6 +279,7 @@ def paired(y: np.ndarray, h: np.ndarray) -> np.ndarray:
     if y.shape == h.shape:
         return y
     if y.size != h.size:
-        raise ValueError(f"labels and probabilities must hold as many values, got shapes "
-                         f"{y.shape} and {h.shape}")  # fmt: skip
+        raise ValueError(
+            f"labels and probabilities must hold as many values, got shapes {y.shape} and {h.shape}"
+        )
     return y.reshape(h.shape)

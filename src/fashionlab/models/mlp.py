@@ -17,7 +17,6 @@ CLIP_EPSILON = 1e-7  # keras.backend.epsilon(): probabilities are clipped before
 PARAMETERS = ("kernel_1", "bias_1", "kernel_2", "bias_2")  # Keras's get_weights() order
 
 
-
 def glorot_uniform(key: jax.Array, fan_in: int, fan_out: int) -> jax.Array:
     """U(-limit, limit) with limit = sqrt(6 / (fan_in + fan_out)), shape (fan_in, fan_out)."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))

@@ -49,11 +49,15 @@ def check_backend() -> str:
 
     name = keras_backend()
     if name not in BACKENDS:
-        raise UsageError(f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
-                         f"{', '.join(BACKENDS)} (or unset it for jax)")  # fmt: skip
+        raise UsageError(
+            f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
+            f"{', '.join(BACKENDS)} (or unset it for jax)"
+        )
     if importlib.util.find_spec(BACKENDS[name]) is None:
-        raise UsageError(f"KERAS_BACKEND={name!r}, but {BACKENDS[name]} is not installed; "
-                         "install it or unset KERAS_BACKEND to use jax")  # fmt: skip
+        raise UsageError(
+            f"KERAS_BACKEND={name!r}, but {BACKENDS[name]} is not installed; "
+            "install it or unset KERAS_BACKEND to use jax"
+        )
     return name
 
 
@@ -136,8 +140,10 @@ def check_data(X: np.ndarray, y: np.ndarray, validation_split: float | None) -> 
         or labels[-1] > 9
         or not np.all(labels == labels.astype(int))
     ):
-        raise ValueError(f"y must hold class labels 0-9 (0 and 1 for a pair), got values such as "
-                         f"{labels[:5].tolist()}")  # fmt: skip
+        raise ValueError(
+            f"y must hold class labels 0-9 (0 and 1 for a pair), got values such as "
+            f"{labels[:5].tolist()}"
+        )
     check_rows(X, y)
     if validation_split is not None and not 0.0 < validation_split < 1.0:
         raise ValueError(f"validation_split must be a fraction in (0, 1), got {validation_split!r}")
@@ -174,34 +180,61 @@ def fit(
     X, y = X.astype(np.float32), y.astype(np.float32 if n_outputs == 1 else np.int32)
     held, options = _validation_rows(X, y, validation, validation_split)
     started = time.perf_counter()
-    hist = model.fit(X, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
-                     validation_batch_size=validation_batch_size,
-                     callbacks=_callbacks(keras, patience, on_epoch), **options)  # fmt: skip
+    hist = model.fit(
+        X,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+        validation_batch_size=validation_batch_size,
+        callbacks=_callbacks(keras, patience, on_epoch),
+        **options,
+    )
     seconds = time.perf_counter() - started
     history = {key: [float(v) for v in values] for key, values in hist.history.items()}
     val_loss, val_accuracy = evaluate(model, *held)
     run = NetworkRun(
-        epochs_max=epochs, patience=patience, batch_size=batch_size, seed=seed,
-        epochs_run=len(history["loss"]), best_epoch=int(np.argmin(history["val_loss"])) + 1,
-        history=history, val_accuracy=val_accuracy, val_loss=val_loss, seconds=seconds,
-        summary=summary, n_parameters=int(model.count_params()),
-    )  # fmt: skip
+        epochs_max=epochs,
+        patience=patience,
+        batch_size=batch_size,
+        seed=seed,
+        epochs_run=len(history["loss"]),
+        best_epoch=int(np.argmin(history["val_loss"])) + 1,
+        history=history,
+        val_accuracy=val_accuracy,
+        val_loss=val_loss,
+        seconds=seconds,
+        summary=summary,
+        n_parameters=int(model.count_params()),
+    )
     return run, model
 
 
-def _callbacks(keras: Any, patience: int,
-               on_epoch: Callable[[int, dict[str, float]], None] | None) -> list[Any]:  # fmt: skip
+def _callbacks(
+    keras: Any, patience: int, on_epoch: Callable[[int, dict[str, float]], None] | None
+) -> list[Any]:
     """Early stopping on the validation loss, keeping the best epoch's weights; and ``on_epoch``."""
-    callbacks: list[Any] = [keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=patience, restore_best_weights=True)]  # fmt: skip
+    callbacks: list[Any] = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=patience, restore_best_weights=True
+        )
+    ]
     if on_epoch is not None:
-        callbacks.append(keras.callbacks.LambdaCallback(
-            on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1, dict(logs or {}))))  # fmt: skip
+        callbacks.append(
+            keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda epoch, logs: on_epoch(epoch + 1, dict(logs or {}))
+            )
+        )
     return callbacks
 
 
-def _validation_rows(X: np.ndarray, y: np.ndarray, validation: tuple[np.ndarray, np.ndarray] | None,
-                     validation_split: float) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:  # fmt: skip
+def _validation_rows(
+    X: np.ndarray,
+    y: np.ndarray,
+    validation: tuple[np.ndarray, np.ndarray] | None,
+    validation_split: float,
+) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:
     """The validation rows, and how ``model.fit`` is told of them."""
     if validation is None:
         split = int(len(X) * (1 - validation_split))  # Keras keeps the last rows, unshuffled

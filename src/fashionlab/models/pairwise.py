@@ -49,8 +49,11 @@ class PairSet:
     n_val: np.ndarray  # (P,) validation rows per pair
 
 
-def pair_set(labels: np.ndarray, classes: Sequence[tuple[int, int]],
-             splits: Sequence[tuple[np.ndarray, np.ndarray]]) -> PairSet:  # fmt: skip
+def pair_set(
+    labels: np.ndarray,
+    classes: Sequence[tuple[int, int]],
+    splits: Sequence[tuple[np.ndarray, np.ndarray]],
+) -> PairSet:
     """Blocks for pairs of classes (first, second: label 0 and 1) with their (train, val) positions
     in X; ``labels`` holds each row's class."""
     members: dict[int, list[int]] = {}
@@ -100,13 +103,15 @@ def _class_matrices(X: np.ndarray, pairs: PairSet, dtype: type) -> list[_Matrice
     matrices = []
     for block in pairs.blocks:
         A = bias_trick(X[block.rows], dtype)
-        matrices.append(_Matrices(A, *(m.astype(dtype) for m in (block.labels, block.train,
-                                                                   block.val))))  # fmt: skip
+        matrices.append(
+            _Matrices(A, *(m.astype(dtype) for m in (block.labels, block.train, block.val)))
+        )
     return matrices
 
 
-def descend_all(X: np.ndarray, pairs: PairSet, learning_rate: float,
-                steps: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def descend_all(
+    X: np.ndarray, pairs: PairSet, learning_rate: float, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Gradient descent (eq. 10) from theta = 0 on every pair, in float64, as ``descend`` runs it
     on one: the thetas after ``steps`` steps (P, 785) and each pair's validation accuracy before
     each step (steps, P)."""
@@ -130,8 +135,15 @@ def descend_all(X: np.ndarray, pairs: PairSet, learning_rate: float,
     return theta, val_accuracy
 
 
-def converge_all(X: np.ndarray, pairs: PairSet, step_sizes: np.ndarray, *, max_steps: int,
-                 patience: int, tol: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def converge_all(
+    X: np.ndarray,
+    pairs: PairSet,
+    step_sizes: np.ndarray,
+    *,
+    max_steps: int,
+    patience: int,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """``fit_to_convergence`` on every pair, in float32: Nesterov-accelerated descent with each
     pair's step size, each stopping on its own when its validation loss has not improved by
     ``tol`` within ``patience`` steps. Returns each pair's theta of its last fall of the
@@ -155,8 +167,11 @@ def converge_all(X: np.ndarray, pairs: PairSet, step_sizes: np.ndarray, *, max_s
             live = active[block.pairs]  # a stopped pair's columns drop out of the products
             if not live.any():
                 continue
-            held, labels, train, val = (block.pairs, m.labels, m.train, m.val) if live.all() else (
-                block.pairs[live], m.labels[:, live], m.train[:, live], m.val[:, live])  # fmt: skip
+            held, labels, train, val = (
+                (block.pairs, m.labels, m.train, m.val)
+                if live.all()
+                else (block.pairs[live], m.labels[:, live], m.train[:, live], m.val[:, live])
+            )
             k, thetas = len(held), np.concatenate([point[held], theta[held]]).T
             block_gradient, block_loss = np.zeros((k, theta.shape[1]), theta.dtype), np.zeros(k)
             for rows in m.slices():

@@ -32,32 +32,55 @@ from .format import (
 )
 
 QUESTIONS: dict[str, tuple[str, str]] = {
-    "q1_1": ("Q1.1 Normalizing the data",
-             "Normalize BOTH the training and testing images using the above equation."),
-    "q1_2": ("Q1.2 Data visualization",
-             "Please reshape BOTH the training and testing images to be 784D."),
-    "q2": ("Q2 Linearly separable",
-           "How do you think our logistic regression model will fare at distinguishing Ankle boots "
-           "from Trousers? Please explain."),
-    "q3": ("Q3 Not linearly separable",
-           "How do you think our logistic regression model will fare at distinguishing Pullovers "
-           "from Coats? Please explain."),
-    "q4_1": ("Q4.1 Observation: Trouser vs Ankle boot", "What accuracy did it reach? Why do you "
-             "think it reached this accuracy? How long did it take?"),
-    "q4_2": ("Q4.2 Observation: Pullover vs Coat", "What accuracy did it reach? Why do you think "
-             "it reached this accuracy? How long did it take?"),
-    "q4_3": ("Q4.3 Comparison", "Compare and contrast both runs above, are they the same? "
-             "Different? Then explain why this is the case."),
-    "q5_1": ("Q5.1 Observation: the neural network", "How did your neural network perform? What "
-             "hyperparameters and optimizer did you choose to beat logistic regression? Why do you "
-             "think your neural network beat your logistic regression model?"),
-}  # fmt: skip
+    "q1_1": (
+        "Q1.1 Normalizing the data",
+        "Normalize BOTH the training and testing images using the above equation.",
+    ),
+    "q1_2": (
+        "Q1.2 Data visualization",
+        "Please reshape BOTH the training and testing images to be 784D.",
+    ),
+    "q2": (
+        "Q2 Linearly separable",
+        "How do you think our logistic regression model will fare at distinguishing Ankle boots "
+        "from Trousers? Please explain.",
+    ),
+    "q3": (
+        "Q3 Not linearly separable",
+        "How do you think our logistic regression model will fare at distinguishing Pullovers "
+        "from Coats? Please explain.",
+    ),
+    "q4_1": (
+        "Q4.1 Observation: Trouser vs Ankle boot",
+        "What accuracy did it reach? Why do you "
+        "think it reached this accuracy? How long did it take?",
+    ),
+    "q4_2": (
+        "Q4.2 Observation: Pullover vs Coat",
+        "What accuracy did it reach? Why do you think "
+        "it reached this accuracy? How long did it take?",
+    ),
+    "q4_3": (
+        "Q4.3 Comparison",
+        "Compare and contrast both runs above, are they the same? "
+        "Different? Then explain why this is the case.",
+    ),
+    "q5_1": (
+        "Q5.1 Observation: the neural network",
+        "How did your neural network perform? What "
+        "hyperparameters and optimizer did you choose to beat logistic regression? Why do you "
+        "think your neural network beat your logistic regression model?",
+    ),
+}
 
 
 def _how_long(run: LogregResult, wall: str | None) -> str:
     assert run.steps_to_95 is not None and run.steps_to_99 is not None
-    timing = (f" In fashionlab's run of the study, the {plural(run.steps, 'step')} took {wall}."
-              if wall is not None else "")  # fmt: skip
+    timing = (
+        f" In fashionlab's run of the study, the {plural(run.steps, 'step')} took {wall}."
+        if wall is not None
+        else ""
+    )
     val = run.history["val_accuracy"]
     first = {95: run.steps_to_95, 99: run.steps_to_99}
     stays = {share: stays_from(val, share / 100) for share in first}
@@ -65,12 +88,20 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
     level = {share: pct(share / 100 * val[-1]) for share in first}  # what the thresholds are
     start = _from_start(val, run.n_val)
     if first[95] == first[99] == stays[95] == stays[99]:
-        return (f"How long: {logged} reached 95% and 99% of its final value ({level[95]} and "
-                f"{level[99]}) both at step {first[99]} and stayed there.{start}{timing}")  # fmt: skip
-    reached = [f"{share}%{' of its final value' if share == 95 else ''} ({level[share]}) at step "
-               f"{first[share]}" + ("" if stays[share] == first[share]
-                                    else f" (and stayed at or above it from step {stays[share]} on)")
-               for share in first]  # fmt: skip
+        return (
+            f"How long: {logged} reached 95% and 99% of its final value ({level[95]} and "
+            f"{level[99]}) both at step {first[99]} and stayed there.{start}{timing}"
+        )
+    reached = [
+        f"{share}%{' of its final value' if share == 95 else ''} ({level[share]}) at step "
+        f"{first[share]}"
+        + (
+            ""
+            if stays[share] == first[share]
+            else f" (and stayed at or above it from step {stays[share]} on)"
+        )
+        for share in first
+    ]
     return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{start}{timing}"
 
 
@@ -82,36 +113,47 @@ def _from_start(val: list[float], n_val: int) -> str:
         return ""
     target = val[0] + 0.95 * gap
     step = next(i + 1 for i, v in enumerate(val) if v >= target)
-    return (f" Measured from its start at {pct(val[0], n_val)} instead, 95% of the way to its "
-            f"final value ({pct(target)}) was first reached at step {step}.")  # fmt: skip
+    return (
+        f" Measured from its start at {pct(val[0], n_val)} instead, 95% of the way to its "
+        f"final value ({pct(target)}) was first reached at step {step}."
+    )
 
 
 def _why(run: LogregResult) -> str:
     """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
     assert run.train_accuracy is not None and run.val_accuracy is not None
-    mapped = (f"the t-SNE map, where the two classes {separation(run.mixing)} "
-              f"({pct(run.mixing)} mixed)")  # fmt: skip
+    mapped = (
+        f"the t-SNE map, where the two classes {separation(run.mixing)} ({pct(run.mixing)} mixed)"
+    )
     if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
-        return (f"Why: a hyperplane separates these classes almost perfectly. The model gets "
-                f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
-                f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
-                f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
-                "descent finds such a boundary within a few steps.")  # fmt: skip
-    fit = ("about as many as of the validation rows: it does not overfit, and with so few of its "
-           "own rows right it underfits"
-           if run.train_accuracy - run.val_accuracy < answers_short.UNDERFITS
-           else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
-           "the gap is overfitting")  # fmt: skip
-    return (f"Why: the model gets only {pct(run.train_accuracy, run.n_train)} of its own "
-            f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
-            "suggests that no straight boundary separates them (a suggestion only: the map is not "
-            "a linear view of the pixels).")  # fmt: skip
+        return (
+            f"Why: a hyperplane separates these classes almost perfectly. The model gets "
+            f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
+            f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
+            f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
+            "descent finds such a boundary within a few steps."
+        )
+    fit = (
+        "about as many as of the validation rows: it does not overfit, and with so few of its "
+        "own rows right it underfits"
+        if run.train_accuracy - run.val_accuracy < answers_short.UNDERFITS
+        else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
+        "the gap is overfitting"
+    )
+    return (
+        f"Why: the model gets only {pct(run.train_accuracy, run.n_train)} of its own "
+        f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
+        "suggests that no straight boundary separates them (a suggestion only: the map is not "
+        "a linear view of the pixels)."
+    )
 
 
 def _observation(results: Results, run: LogregResult) -> list[str]:
     if run.val_accuracy is None:
-        return [f"The run diverged at step {run.diverged_at_step}: learning rate "
-                f"{run.learning_rate:g} is too large for this loss."]  # fmt: skip
+        return [
+            f"The run diverged at step {run.diverged_at_step}: learning rate "
+            f"{run.learning_rate:g} is too large for this loss."
+        ]
     measured = results.timings.get("models", {}).get(f"logreg {pair_name(run.classes)}")
     wall = None if measured is None else logreg_wall_time(results, measured)
     final = final_weights_right(results, run)
@@ -155,12 +197,14 @@ def q4_3(results: Results) -> list[str]:
             f"a gap of {points(gap)} in favour of {pair_name(higher.classes)}"
             if gap
             else "the same"
-        )  # fmt: skip
+        )
         + f" ({tested}). "
         + f"Their final validation losses were {easy.val_loss:.4f} and {hard.val_loss:.4f}."
     )
-    mixing = (f"In the t-SNE map {pct(easy.mixing)} of {pair_name(easy.classes)}'s points sit "
-              f"among the other class, against {pct(hard.mixing)} for {pair_name(hard.classes)}.")  # fmt: skip
+    mixing = (
+        f"In the t-SNE map {pct(easy.mixing)} of {pair_name(easy.classes)}'s points sit "
+        f"among the other class, against {pct(hard.mixing)} for {pair_name(hard.classes)}."
+    )
     why = (
         "Why: both runs use the same model, learning rate and number of steps, so the difference "
         f"is in the data. {mixing} {needs_a_bend(results, lower)}"
@@ -168,11 +212,18 @@ def q4_3(results: Results) -> list[str]:
         else "Why: both runs use the same model, learning rate and number of steps, and these "
         f"images do not tell the two pairs apart: they are about equally hard for it. {mixing}"
     )
-    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results)]  # fmt: skip
+    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results)]
 
 
-COMPOSERS = {"q1_1": q1_1, "q1_2": q1_2, "q2": q2, "q3": q3, "q4_1": q4_1, "q4_2": q4_2,
-             "q4_3": q4_3}  # fmt: skip
+COMPOSERS = {
+    "q1_1": q1_1,
+    "q1_2": q1_2,
+    "q2": q2,
+    "q3": q3,
+    "q4_1": q4_1,
+    "q4_2": q4_2,
+    "q4_3": q4_3,
+}
 
 
 def compose(results: Results) -> dict[str, list[str]]:

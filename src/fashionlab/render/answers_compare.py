@@ -18,26 +18,38 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
     tells them apart, and the words. Pairs that share a class share images, which the words say."""
     assert easy.val_accuracy is not None and hard.val_accuracy is not None
     shared = [name for name in easy.classes if name in hard.classes]
-    right = (easy.n_val - error_count(easy.val_accuracy, easy.n_val),
-             hard.n_val - error_count(hard.val_accuracy, hard.n_val))  # fmt: skip
+    right = (
+        easy.n_val - error_count(easy.val_accuracy, easy.n_val),
+        hard.n_val - error_count(hard.val_accuracy, hard.n_val),
+    )
     p = two_sample_p(right[0], easy.n_val, right[1], hard.n_val)
     different = p < ALPHA
     significant = "a significant difference" if different else "not a significant difference"
-    of = (f"of {count(easy.n_val)} images each" if easy.n_val == hard.n_val
-          else f"of {count(easy.n_val)} and {count(hard.n_val)} images")  # fmt: skip
-    sets = ("of two independent sets of images" if not shared else
-            f"of two sets of images, approximate here: both pairs hold {' and '.join(shared)}'s "
-            "images, so the sets are not independent")  # fmt: skip
-    return different, (f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
-                       f"{sets}: {significant}, {p_text(p)}")  # fmt: skip
+    of = (
+        f"of {count(easy.n_val)} images each"
+        if easy.n_val == hard.n_val
+        else f"of {count(easy.n_val)} and {count(hard.n_val)} images"
+    )
+    sets = (
+        "of two independent sets of images"
+        if not shared
+        else f"of two sets of images, approximate here: both pairs hold {' and '.join(shared)}'s "
+        "images, so the sets are not independent"
+    )
+    return different, (
+        f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
+        f"{sets}: {significant}, {p_text(p)}"
+    )
 
 
 def longer_training_test(results: Results, run: LogregResult) -> McNemar | None:
     """McNemar's test of logistic regression trained longer against its 100 steps, on the held-out
     rows, where the per-row scores are kept (the network's pair)."""
     compared = results.comparison
-    longer, steps = (compared.converged_logreg_correct.get("held-out"),
-                     compared.logreg_correct.get("held-out"))  # fmt: skip
+    longer, steps = (
+        compared.converged_logreg_correct.get("held-out"),
+        compared.logreg_correct.get("held-out"),
+    )
     if tuple(compared.classes) != tuple(run.classes) or longer is None or steps is None:
         return None
     return paired_test("held-out", from_bits(longer), from_bits(steps))
@@ -47,8 +59,10 @@ def needs_a_bend(results: Results, lower: LogregResult) -> str:
     """Q4.3: whether the harder pair needs a boundary that is not a hyperplane, from the test of
     the network, whose boundary can bend, against logistic regression trained longer."""
     assert lower.converged is not None
-    longer = (f"trained longer, logistic regression still gets only "
-              f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right")  # fmt: skip
+    longer = (
+        f"trained longer, logistic regression still gets only "
+        f"{pct(lower.converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right"
+    )
     network = (
         f"the network trained on the same {count(lower.n_train)} rows, whose boundary can bend,"
     )
@@ -56,13 +70,17 @@ def needs_a_bend(results: Results, lower: LogregResult) -> str:
     if tuple(results.comparison.classes) != tuple(lower.classes):
         return f"For {pair_name(lower.classes)}, {longer}."
     if outcome(test) == "better":
-        return (f"On {pair_name(lower.classes)} a boundary that bends does better than the "
-                f"hyperplane logistic regression found: {longer}, and {network} gets "
-                f"significantly more of them right ({count(test.only_first)} right only for the "
-                f"network, {count(test.only_second)} only for logistic regression; Q5.1). That is "
-                "one training run of the network against one unregularised, early-stopped fit, "
-                "not a proof that no hyperplane could do as well.")  # fmt: skip
+        return (
+            f"On {pair_name(lower.classes)} a boundary that bends does better than the "
+            f"hyperplane logistic regression found: {longer}, and {network} gets "
+            f"significantly more of them right ({count(test.only_first)} right only for the "
+            f"network, {count(test.only_second)} only for logistic regression; Q5.1). That is "
+            "one training run of the network against one unregularised, early-stopped fit, "
+            "not a proof that no hyperplane could do as well."
+        )
     against = verdict(test, "logistic regression")
-    return (f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
-            "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
-            "hyperplane.")  # fmt: skip
+    return (
+        f"For {pair_name(lower.classes)}, {longer}, and {network} is {against} on the same "
+        "rows (Q5.1): these rows do not show that the pair needs a boundary other than a "
+        "hyperplane."
+    )

@@ -54,8 +54,10 @@ def _after(path: list[float], n: int, analysed: int) -> str:
     falls = [k + 1 for k in range(max(1, analysed), len(errors)) if errors[k] > errors[k - 1] + 1]
     if not falls:
         return "; after it, validation accuracy never falls by more than one image in a step"
-    return (f"; it goes on, and validation accuracy last falls by more than one image in a step "
-            f"from step {falls[-1] - 1} to step {falls[-1]}, of {len(path)}")  # fmt: skip
+    return (
+        f"; it goes on, and validation accuracy last falls by more than one image in a step "
+        f"from step {falls[-1] - 1} to step {falls[-1]}, of {len(path)}"
+    )
 
 
 def _cosine(value: float) -> str:
@@ -68,9 +70,11 @@ def _swing(run: LogregResult, found: Findings) -> str:
     """How far the share predicted as the second class moves in one step, after the first (where
     every prediction is the tie rule's): the model "flips" from FLIP of the rows."""
     step = found.prediction_swing_step
-    moved = (f"the share of training rows predicted as {run.classes[1]} moving by "
-             f"{100 * found.prediction_swing:.0f} points"
-             + ("" if step is None else f" from step {step - 1} to step {step}"))  # fmt: skip
+    moved = (
+        f"the share of training rows predicted as {run.classes[1]} moving by "
+        f"{100 * found.prediction_swing:.0f} points"
+        + ("" if step is None else f" from step {step - 1} to step {step}")
+    )
     if found.prediction_swing >= FLIP:
         return f"so the model flips between predicting mostly one class and mostly the other ({moved})."
     return f"so the predictions shift towards one class and back ({moved})."
@@ -81,8 +85,10 @@ def _climb(found: Findings) -> str:
     first, last = found.rise_from_step, found.rise_to_step
     if not found.loss_rises or first is None or last is None:
         return ""
-    return (f"from {found.rise_from_loss:.3f} at step {first} to {found.rise_to_loss:.3f} at step "
-            f"{last}")  # fmt: skip
+    return (
+        f"from {found.rise_from_loss:.3f} at step {first} to {found.rise_to_loss:.3f} at step "
+        f"{last}"
+    )
 
 
 def _rise(found: Findings) -> str:
@@ -103,18 +109,25 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
         if last >= analysed
         else f"{last}"
     )
-    said = (f" Meanwhile, between steps {first} and {until}, validation accuracy changes "
-            f"direction {turns(path, first, last)} times, ranging from {pct(found.zigzag_low, n)} "
-            f"to {pct(found.zigzag_high, n)}.")  # fmt: skip
+    said = (
+        f" Meanwhile, between steps {first} and {until}, validation accuracy changes "
+        f"direction {turns(path, first, last)} times, ranging from {pct(found.zigzag_low, n)} "
+        f"to {pct(found.zigzag_high, n)}."
+    )
     fall = largest_fall(path, analysed)
     if fall is None:
         return said
-    back = (f"first gets back to {pct(fall.high, n)} or above at step {fall.back_step} "
-            f"({pct(path[fall.back_step - 1], n)})" if fall.back_step is not None
-            else f"is not back at {pct(fall.high, n)} by step {len(path)}")  # fmt: skip
-    return (f"{said} From {pct(fall.high, n)} at step {fall.high_step} it zig-zags down to "
-            f"{pct(fall.low, n)} at step {fall.low_step} (it started from "
-            f"{pct(run.initial_val_accuracy, n)}), and {back}.")  # fmt: skip
+    back = (
+        f"first gets back to {pct(fall.high, n)} or above at step {fall.back_step} "
+        f"({pct(path[fall.back_step - 1], n)})"
+        if fall.back_step is not None
+        else f"is not back at {pct(fall.high, n)} by step {len(path)}"
+    )
+    return (
+        f"{said} From {pct(fall.high, n)} at step {fall.high_step} it zig-zags down to "
+        f"{pct(fall.low, n)} at step {fall.low_step} (it started from "
+        f"{pct(run.initial_val_accuracy, n)}), and {back}."
+    )
 
 
 def _falls_from(loss: list[float]) -> str:
@@ -123,8 +136,7 @@ def _falls_from(loss: list[float]) -> str:
     last_rise = max((k + 1 for k in range(1, len(loss)) if loss[k] > loss[k - 1]), default=None)
     if last_rise is None or last_rise >= len(loss):
         return ""
-    return (f" From step {last_rise} on, the training loss falls at every step, to step "
-            f"{len(loss)}.")  # fmt: skip
+    return f" From step {last_rise} on, the training loss falls at every step, to step {len(loss)}."
 
 
 def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
@@ -134,11 +146,13 @@ def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
         return ""
     first, last = found.rise_from_step, found.rise_to_step
     if rises and first is not None and last is not None and first <= below < last:
-        after = (f". Yet step {below} still raises the loss (the climb lasts until step "
-                 f"{last}), so it meets a higher curvature on the way than "
-                 "where it starts: it is the "
-                 "curvature along a step, not at its start, that decides whether the loss "
-                 "falls.")  # fmt: skip
+        after = (
+            f". Yet step {below} still raises the loss (the climb lasts until step "
+            f"{last}), so it meets a higher curvature on the way than "
+            "where it starts: it is the "
+            "curvature along a step, not at its start, that decides whether the loss "
+            "falls."
+        )
     elif rises:
         after = f"; the loss's largest climb ends at step {last}."
     else:
@@ -156,10 +170,12 @@ def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
 def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
     """Q4.3's contrast of how the two runs got there: how fast, and how smoothly."""
     level = [pct(0.95 * run.history["val_accuracy"][-1]) for run in (easy, hard)]
-    speed = (f"How they got there differs too. Validation accuracy first reached 95% of its final value "
-             f"at step {easy.steps_to_95} for {pair_name(easy.classes)} ({level[0]}) and at step "
-             f"{hard.steps_to_95} for {pair_name(hard.classes)} ({level[1]}); 99% at steps "
-             f"{easy.steps_to_99} and {hard.steps_to_99}.")  # fmt: skip
+    speed = (
+        f"How they got there differs too. Validation accuracy first reached 95% of its final value "
+        f"at step {easy.steps_to_95} for {pair_name(easy.classes)} ({level[0]}) and at step "
+        f"{hard.steps_to_95} for {pair_name(hard.classes)} ({level[1]}); 99% at steps "
+        f"{easy.steps_to_99} and {hard.steps_to_99}."
+    )
     runs = [run for run in (easy, hard) if run.dynamics]
     smooth = [_smoothness(run, defines=run is runs[0]) for run in runs]  # 2/L defined once
     return [" ".join([speed, *smooth])]
@@ -181,9 +197,11 @@ def _smoothness(run: LogregResult, defines: bool) -> str:
     if found.accuracy_zigzags and found.zigzag_from_step is not None and fall is not None:
         climb = _climb(found)
         rise = f" its training loss rises {climb}, and" if climb else ""
-        return (f"{said}:{rise} its validation accuracy zig-zags, from "
-                f"{pct(fall.high, run.n_val)} at step {fall.high_step} down to "
-                f"{pct(fall.low, run.n_val)} at step {fall.low_step} (Q4.2).")  # fmt: skip
+        return (
+            f"{said}:{rise} its validation accuracy zig-zags, from "
+            f"{pct(fall.high, run.n_val)} at step {fall.high_step} down to "
+            f"{pct(fall.low, run.n_val)} at step {fall.low_step} (Q4.2)."
+        )
     if found.loss_rises:
         return f"{said}, and its first steps raise the training loss."
     return f"{said}, so its first steps can overshoot."
@@ -216,12 +234,17 @@ def rate_grid_paragraph(results: Results) -> list[str]:
             text += ", and the assignment's setting is among them"
         elif assignment is not None and assignment < top:
             lead = plural(top - assignment, "validation image")
-            why = (f"{lead} more: too few for McNemar's exact test to call significant whatever "
-                   "the images, and picked on those same rows" if top - assignment <= UNDECIDABLE_LEAD
-                   else f"{lead} more, not tested, as the grid keeps no per-image scores, and "
-                   "picked on those same rows, so the lead is optimistic")  # fmt: skip
-            text += (f", against {interval(assignment / run.n_val, run.n_val)} at the assignment's "
-                     f"setting ({why})")  # fmt: skip
+            why = (
+                f"{lead} more: too few for McNemar's exact test to call significant whatever "
+                "the images, and picked on those same rows"
+                if top - assignment <= UNDECIDABLE_LEAD
+                else f"{lead} more, not tested, as the grid keeps no per-image scores, and "
+                "picked on those same rows, so the lead is optimistic"
+            )
+            text += (
+                f", against {interval(assignment / run.n_val, run.n_val)} at the assignment's "
+                f"setting ({why})"
+            )
         diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
         text += "."
         if diverged:
@@ -231,8 +254,10 @@ def rate_grid_paragraph(results: Results) -> list[str]:
         return []
     rates = sorted({r.learning_rate for r in results.rate_grid})
     steps = sorted({r.steps for r in results.rate_grid})
-    grid = (f"The same loop also ran on a grid of {len(rates)} learning rates "
-            f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
-            f"({', '.join(map(str, steps))}), on each pair; the figures below give each cell's "
-            "validation accuracy, how far each step size gets in a given number of steps.")  # fmt: skip
+    grid = (
+        f"The same loop also ran on a grid of {len(rates)} learning rates "
+        f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
+        f"({', '.join(map(str, steps))}), on each pair; the figures below give each cell's "
+        "validation accuracy, how far each step size gets in a given number of steps."
+    )
     return [" ".join([grid, *sentences])]

@@ -18,7 +18,6 @@ HEAVY_OVERLAP = 0.30
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
 
 
-
 def separation(mixing: float) -> str:
     if mixing < answers_short.SEPARATE_ISLANDS:
         return "form two separate islands"
@@ -32,14 +31,20 @@ def separation(mixing: float) -> str:
 def forecast(mixing: float) -> str:
     """Why the map suggests how logistic regression will fare (``answers_short`` says how)."""
     if mixing < answers_short.SEPARATE_ISLANDS:
-        guess = ("A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
-                 "them almost perfectly, and logistic regression, a linear classifier, draws one")  # fmt: skip
+        guess = (
+            "A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
+            "them almost perfectly, and logistic regression, a linear classifier, draws one"
+        )
     elif mixing < answers_short.THIN_BORDER:
-        guess = ("A linear boundary, such as logistic regression draws, should get most images "
-                 "right and fail only near the border")  # fmt: skip
+        guess = (
+            "A linear boundary, such as logistic regression draws, should get most images "
+            "right and fail only near the border"
+        )
     else:
-        guess = ("The classes overlap in the map, so a straight boundary, such as logistic "
-                 "regression draws, is unlikely to separate them")  # fmt: skip
+        guess = (
+            "The classes overlap in the map, so a straight boundary, such as logistic "
+            "regression draws, is unlikely to separate them"
+        )
     return f"{guess} (a forecast: the map is not a linear view of the pixels)"
 
 
@@ -84,8 +89,10 @@ def mapped_images(data: DataSummary, points: int) -> str:
     train = data.train_shape_after[0]
     if not maps_test_images(train, points):
         return f"the first {count(points)} training images"
-    return (f"all {count(train)} training images and the first {count(points - train)} test images "
-            "(projected with the training images' standardisation and PCA)")  # fmt: skip
+    return (
+        f"all {count(train)} training images and the first {count(points - train)} test images "
+        "(projected with the training images' standardisation and PCA)"
+    )
 
 
 def _tsne_settings(settings: Mapping[str, Any]) -> str:

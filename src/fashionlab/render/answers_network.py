@@ -20,8 +20,11 @@ from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
 from .format import count, interval, pct, plural, wall_time
 from .format import p_value as p_text
 
-VERDICTS = {"better": "significantly better", "worse": "significantly worse",
-            "undecided": "not distinguishable from {other}"}  # fmt: skip
+VERDICTS = {
+    "better": "significantly better",
+    "worse": "significantly worse",
+    "undecided": "not distinguishable from {other}",
+}
 
 
 def outcome(test: McNemar) -> str:
@@ -52,8 +55,11 @@ def q5_1(results: Results) -> list[str]:
     hard = results.hard_pair
     tests = {t.rows: t for t in compared.tests}
     wall = results.timings.get("models", {}).get("network")
-    trained = (f"; in fashionlab's run of the study, training took {wall_time(results, wall)}"
-               if wall is not None else "")  # fmt: skip
+    trained = (
+        f"; in fashionlab's run of the study, training took {wall_time(results, wall)}"
+        if wall is not None
+        else ""
+    )
     on_validation = paired_sentence(tests["validation"], "the network", "logistic regression")
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
@@ -126,26 +132,44 @@ def _official_drop(results: Results) -> str:
     longer = hard.converged
     measured = [
         ("logistic regression after 100 steps", hard.heldout_accuracy, hard.official_test_accuracy),
-        ("trained longer", longer.heldout_accuracy if longer else None,
-         longer.official_test_accuracy if longer else None),
-        ("the network on the same rows", compared.fair_network_heldout_accuracy,
-         compared.fair_network_official_test_accuracy),
-    ]  # fmt: skip
+        (
+            "trained longer",
+            longer.heldout_accuracy if longer else None,
+            longer.official_test_accuracy if longer else None,
+        ),
+        (
+            "the network on the same rows",
+            compared.fair_network_heldout_accuracy,
+            compared.fair_network_official_test_accuracy,
+        ),
+    ]
     n, m = hard.n_heldout, hard.n_official_test
-    scored = [(name, held, test) for name, held, test in measured
-              if held is not None and test is not None]  # fmt: skip
+    scored = [
+        (name, held, test) for name, held, test in measured if held is not None and test is not None
+    ]
     if not scored:
         return ""
-    ps = [two_sample_p(n - error_count(held, n), n, m - error_count(test, m), m)
-          for _, held, test in scored]  # fmt: skip
-    listed = [f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)})"
-              for (name, held, test), p in zip(scored, ps, strict=True)]  # fmt: skip
-    listed.append(f"the assignment's network, validation {pct(net.val_accuracy, net.n_val)} "
-                  f"against {pct(net.official_test_accuracy, net.n_official_test)} (not tested: "
-                  "those rows chose its epoch)")  # fmt: skip
-    lower = sum(test < held for _, held, test in scored) + (net.official_test_accuracy < net.val_accuracy)  # fmt: skip
-    said = (f"every one of these models scores {'lower' if lower else 'higher'}"
-            if lower in (0, len(listed)) else f"{lower} of these {len(listed)} models score lower")  # fmt: skip
+    ps = [
+        two_sample_p(n - error_count(held, n), n, m - error_count(test, m), m)
+        for _, held, test in scored
+    ]
+    listed = [
+        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)})"
+        for (name, held, test), p in zip(scored, ps, strict=True)
+    ]
+    listed.append(
+        f"the assignment's network, validation {pct(net.val_accuracy, net.n_val)} "
+        f"against {pct(net.official_test_accuracy, net.n_official_test)} (not tested: "
+        "those rows chose its epoch)"
+    )
+    lower = sum(test < held for _, held, test in scored) + (
+        net.official_test_accuracy < net.val_accuracy
+    )
+    said = (
+        f"every one of these models scores {'lower' if lower else 'higher'}"
+        if lower in (0, len(listed))
+        else f"{lower} of these {len(listed)} models score lower"
+    )
     return (
         f" On the pair's official test images {said} than on the rows split off from the "
         f"training images: {'; '.join(listed)}. Each p is Fisher's exact test of one model's "
@@ -159,9 +183,11 @@ def _held_together(ps: list[float]) -> str:
     if len(ps) < 2:
         return ""
     kept = holm_rejections(ps)
-    return (f", taken alone; held together to a family-wise {ALPHA:.0%} with Holm's method, "
-            f"{'all' if kept == len(ps) else kept} of these {len(ps)} stay{'s' if kept == 1 else ''} "
-            "significant")  # fmt: skip
+    return (
+        f", taken alone; held together to a family-wise {ALPHA:.0%} with Holm's method, "
+        f"{'all' if kept == len(ps) else kept} of these {len(ps)} stay{'s' if kept == 1 else ''} "
+        "significant"
+    )
 
 
 def final_weights_right(results: Results, run: LogregResult) -> int | None:
@@ -181,10 +207,12 @@ def _scored_weights(results: Results) -> str:
     scored = final_weights_right(results, hard)
     if scored is None:
         return ""
-    return (f" McNemar's test on the validation rows compares logistic regression's final "
-            f"weights, which get {count(scored)} of them right; the "
-            f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
-            "that of the weights before the last update.")  # fmt: skip
+    return (
+        f" McNemar's test on the validation rows compares logistic regression's final "
+        f"weights, which get {count(scored)} of them right; the "
+        f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
+        "that of the weights before the last update."
+    )
 
 
 def _overfitting(results: Results) -> str:
@@ -223,7 +251,7 @@ def _why(results: Results) -> str:
         "network on these rows",
         "undecided": "so these rows cannot tell the network from logistic "
         "regression trained longer: longer training could account for the gap",
-    }[outcome(compared.converged_test)]  # fmt: skip
+    }[outcome(compared.converged_test)]
     return (
         f"{lead}{reason} Is it only that 100 steps are too few? Trained longer, logistic "
         f"regression reaches {interval(hard.converged.heldout_accuracy, hard.n_heldout)} on the "

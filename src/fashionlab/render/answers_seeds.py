@@ -19,8 +19,10 @@ def mean_sd_text(values: list[float]) -> str:
 
 def seed_spread(compared: Comparison) -> str:
     """The network over seeds: mean ± sample sd of its validation and official test accuracy."""
-    return (f"{mean_sd_text(compared.seed_val_accuracies)} validation and "
-            f"{mean_sd_text(compared.seed_official_test_accuracies)} official test accuracy")  # fmt: skip
+    return (
+        f"{mean_sd_text(compared.seed_val_accuracies)} validation and "
+        f"{mean_sd_text(compared.seed_official_test_accuracies)} official test accuracy"
+    )
 
 
 def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selected: bool) -> str:
@@ -31,19 +33,26 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
     seeds = compared.seed_official_test_accuracies
     errors, spread = error_count(keras, n), [error_count(s, n) for s in seeds]  # fewer is better
     if min(spread) <= errors <= max(spread):
-        return (f"The single Keras run above ({pct(keras, n)} on the official test images) falls "
-                f"within the range of these seeds ({pct(min(seeds), n)} to "
-                f"{pct(max(seeds), n)}).")  # fmt: skip
-    side, bound, extreme = (("higher", "at most", max(seeds)) if errors < min(spread)
-                            else ("lower", "at least", min(seeds)))  # fmt: skip
+        return (
+            f"The single Keras run above ({pct(keras, n)} on the official test images) falls "
+            f"within the range of these seeds ({pct(min(seeds), n)} to "
+            f"{pct(max(seeds), n)})."
+        )
+    side, bound, extreme = (
+        ("higher", "at most", max(seeds))
+        if errors < min(spread)
+        else ("lower", "at least", min(seeds))
+    )
     k, mean = len(seeds), mean_sd(seeds)[0]
-    return (f"The single Keras run above scores {side} on the official test images than every one "
-            f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
-            f"that differ only by chance, each has a 1-in-{k + 1} chance of being the "
-            f"{side.replace('er', 'est')};{_selection(compared, selected)} and these seeds come from another "
-            f"program. So this does not show that one program trains a "
-            f"{'better' if side == 'higher' else 'worse'} network, and the seeds' mean, "
-            f"{pct(mean)}, is the better estimate of what these settings reach in that program.")  # fmt: skip
+    return (
+        f"The single Keras run above scores {side} on the official test images than every one "
+        f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
+        f"that differ only by chance, each has a 1-in-{k + 1} chance of being the "
+        f"{side.replace('er', 'est')};{_selection(compared, selected)} and these seeds come from another "
+        f"program. So this does not show that one program trains a "
+        f"{'better' if side == 'higher' else 'worse'} network, and the seeds' mean, "
+        f"{pct(mean)}, is the better estimate of what these settings reach in that program."
+    )
 
 
 def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
@@ -57,18 +66,20 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     images = mean * (1 - mean) / n  # the test images' sampling variance, binomial
     of_mean = 1.96 * math.sqrt(sd**2 / k + images)  # a normal 95% half-width for the mean
     one_more = math.sqrt(sd**2 * (1 + 1 / k) + images)
-    return (f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, is "
-            f"good to about {100 * of_mean:.2f} points either way (a normal 95% interval for the "
-            f"mean, from the seeds' spread and the test images' sampling error together). A 95% t "
-            f"prediction interval for one more seed's official test accuracy in that program, "
-            f"assuming the seeds' accuracies spread roughly normally, is {pct(low)} to "
-            f"{pct(high)}, and the Keras run is {inside} it. The seeds share one split and the "
-            f"same {count(n)} test images, so this spread is training randomness only (initial "
-            f"weights and batch order); the test images' own sampling error, a standard error of "
-            f"about {100 * math.sqrt(images):.2f} points at this accuracy, comes on top: together, "
-            f"one more seed's accuracy on new images like these has a standard deviation of about "
-            f"{100 * one_more:.2f} points (the seeds' sd widened by √(1 + 1/k), as in the "
-            f"prediction interval, with that standard error).")  # fmt: skip
+    return (
+        f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, is "
+        f"good to about {100 * of_mean:.2f} points either way (a normal 95% interval for the "
+        f"mean, from the seeds' spread and the test images' sampling error together). A 95% t "
+        f"prediction interval for one more seed's official test accuracy in that program, "
+        f"assuming the seeds' accuracies spread roughly normally, is {pct(low)} to "
+        f"{pct(high)}, and the Keras run is {inside} it. The seeds share one split and the "
+        f"same {count(n)} test images, so this spread is training randomness only (initial "
+        f"weights and batch order); the test images' own sampling error, a standard error of "
+        f"about {100 * math.sqrt(images):.2f} points at this accuracy, comes on top: together, "
+        f"one more seed's accuracy on new images like these has a standard deviation of about "
+        f"{100 * one_more:.2f} points (the seeds' sd widened by √(1 + 1/k), as in the "
+        f"prediction interval, with that standard error)."
+    )
 
 
 def _selection(compared: Comparison, selected: bool) -> str:

@@ -47,5 +47,7 @@ def observation(run: LogregResult) -> str:
     elif run.train_accuracy < FITS_ITS_ROWS:
         why += ": it underfits"
     settled = stays_from(run.history["val_accuracy"], 0.99)
-    return (f"In short: {reached}, because {why}; validation accuracy stayed at 99% of its final "
-            f"value or more from step {settled} of {run.steps} on.")  # fmt: skip
+    return (
+        f"In short: {reached}, because {why}; validation accuracy stayed at 99% of its final "
+        f"value or more from step {settled} of {run.steps} on."
+    )

@@ -49,21 +49,30 @@ def gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
     if seed in compared.seeds:
         longer = compared.seed_val_accuracies[compared.seeds.index(seed)]
         images = error_count(same.nn_val_accuracy, n) - error_count(longer, n)
-        return (f"; the same program with the same seed ({seed}), so the same initial weights and "
-                f"batch order, reaches {pct(longer, n)} under Q5.1's schedule: "
-                f"{plural(abs(images), 'validation image')} {'more' if images > 0 else 'fewer'}, "
-                "what the shorter schedule made of this seed's run (both on the rows that chose "
-                "their epoch).")  # fmt: skip
+        return (
+            f"; the same program with the same seed ({seed}), so the same initial weights and "
+            f"batch order, reaches {pct(longer, n)} under Q5.1's schedule: "
+            f"{plural(abs(images), 'validation image')} {'more' if images > 0 else 'fewer'}, "
+            "what the shorter schedule made of this seed's run (both on the rows that chose "
+            "their epoch)."
+        )
     mean, sd = mean_sd(compared.seed_val_accuracies)
     gap = round(100 * same.nn_val_accuracy, 2) - round(100 * mean, 2)  # as the two are printed
     if gap == 0:
         return f", the mean of Q5.1's {len(compared.seeds)} seeds to the printed digit."
     where = f"{points(gap / 100)} {'above' if gap > 0 else 'below'} it"
     if len({error_count(a, n) for a in compared.seed_val_accuracies}) == 1:  # a float sd of 1e-16
-        return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} "
-                f"({where}; the seeds scored alike, so they give no spread to judge it by).")  # fmt: skip
+        return (
+            f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} "
+            f"({where}; the seeds scored alike, so they give no spread to judge it by)."
+        )
     sds = round(abs(gap) / (100 * sd), 1)  # judged as printed
-    told = ("the shorter schedule and the seed are not told apart here" if sds <= 2
-            else f"more than twice the seeds' spread {'below' if gap < 0 else 'above'} it")  # fmt: skip
-    return (f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} ({where}, "
-            f"{sds:.1f} times their sample sd): {told}.")  # fmt: skip
+    told = (
+        "the shorter schedule and the seed are not told apart here"
+        if sds <= 2
+        else f"more than twice the seeds' spread {'below' if gap < 0 else 'above'} it"
+    )
+    return (
+        f", against the mean of Q5.1's {len(compared.seeds)} seeds, {pct(mean)} ({where}, "
+        f"{sds:.1f} times their sample sd): {told}."
+    )

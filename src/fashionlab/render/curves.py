@@ -31,7 +31,9 @@ def logreg_runs(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> Figur
         for row, (metric, label) in enumerate((("accuracy", "Accuracy"), ("loss", "BCE loss"))):
             axes = grid[row, column]
             axes.plot(steps, history[f"train_{metric}"], color=TRAIN_COLOUR, label="train")
-            axes.plot(steps, history[f"val_{metric}"], color=VAL_COLOUR, ls="--", label="validation")  # fmt: skip
+            axes.plot(
+                steps, history[f"val_{metric}"], color=VAL_COLOUR, ls="--", label="validation"
+            )
             axes.grid(alpha=0.3)
             if column == 0:
                 axes.set_ylabel(label)
@@ -47,8 +49,13 @@ def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> 
     return logreg_runs({title: history})
 
 
-def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str,
-                 best_epoch: int | None, pair: str) -> Figure:  # fmt: skip
+def _epoch_curve(
+    history: Mapping[str, Sequence[float]],
+    metric: str,
+    label: str,
+    best_epoch: int | None,
+    pair: str,
+) -> Figure:
     figure, axes = axes_figure(6, 4.2)
     epochs = np.arange(1, len(history[metric]) + 1)
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
@@ -58,8 +65,16 @@ def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str
             raise ValueError(f"best_epoch must be in 1..{len(epochs)}, got {best_epoch}")
         axes.axvline(best_epoch, color=MARK_COLOUR, ls=":", lw=1.5, label="restored weights")
         side = "right" if best_epoch > (1 + len(epochs)) / 2 else "left"  # the side with room
-        axes.text(best_epoch, 0.97, f" restored: epoch {best_epoch} ", va="top", ha=side, fontsize=9,
-                  color=MARK_COLOUR, transform=axes.get_xaxis_transform())  # fmt: skip
+        axes.text(
+            best_epoch,
+            0.97,
+            f" restored: epoch {best_epoch} ",
+            va="top",
+            ha=side,
+            fontsize=9,
+            color=MARK_COLOUR,
+            transform=axes.get_xaxis_transform(),
+        )
     axes.set(title=f"Model {label}{', ' + pair if pair else ''}", xlabel="Epoch", ylabel=label)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
@@ -68,32 +83,61 @@ def _epoch_curve(history: Mapping[str, Sequence[float]], metric: str, label: str
     return figure
 
 
-def plot_losses(history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = "") -> Figure:  # fmt: skip
+def plot_losses(
+    history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = ""
+) -> Figure:
     """Train and validation loss per epoch, marking the restored ``best_epoch`` (1-based)."""
     return _epoch_curve(history, "loss", "Loss", best_epoch, pair)
 
 
-def plot_accuracies(history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = "") -> Figure:  # fmt: skip
+def plot_accuracies(
+    history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = ""
+) -> Figure:
     """Train and validation accuracy per epoch, marking the restored ``best_epoch`` (1-based)."""
     return _epoch_curve(history, "accuracy", "Accuracy", best_epoch, pair)
 
 
-def seed_spread(rows: Mapping[str, tuple[Sequence[float], float, tuple[float, float]]],
-                title: str) -> Figure:  # fmt: skip
+def seed_spread(
+    rows: Mapping[str, tuple[Sequence[float], float, tuple[float, float]]], title: str
+) -> Figure:
     """Accuracy over seeds, one row per set of images (name -> the seeds' accuracies, the single
     run's, and the 95% prediction interval for one more seed): dots, a star, the seeds' mean as
     a tick and the interval as a band, each named in the legend."""
     figure, axes = axes_figure(PAGE_WIDTH_IN * 0.75, 1.0 + 0.6 * len(rows))
     for y, (seeds, single, (low, high)) in enumerate(rows.values()):
         first = y == 0  # one legend entry for each kind of mark
-        axes.fill_betweenx([y - 0.3, y + 0.3], low, high, color=MARK_COLOUR, alpha=0.12, lw=0,
-                           label="95% prediction interval for one more seed" if first else None)  # fmt: skip
-        axes.plot([np.mean(seeds)] * 2, [y - 0.3, y + 0.3], color=MARK_COLOUR, lw=2,
-                  label="mean of the seeds" if first else None)  # fmt: skip
-        axes.scatter(seeds, [y] * len(seeds), color=MARK_COLOUR, zorder=3,
-                     label=f"{len(seeds)} seeds (fashionlab's JAX trainer)" if first else None)  # fmt: skip
-        axes.scatter([single], [y], marker="*", s=160, color=SINGLE_RUN_COLOUR, zorder=4,
-                     label="the single Keras run" if first else None)  # fmt: skip
+        axes.fill_betweenx(
+            [y - 0.3, y + 0.3],
+            low,
+            high,
+            color=MARK_COLOUR,
+            alpha=0.12,
+            lw=0,
+            label="95% prediction interval for one more seed" if first else None,
+        )
+        axes.plot(
+            [np.mean(seeds)] * 2,
+            [y - 0.3, y + 0.3],
+            color=MARK_COLOUR,
+            lw=2,
+            label="mean of the seeds" if first else None,
+        )
+        axes.scatter(
+            seeds,
+            [y] * len(seeds),
+            color=MARK_COLOUR,
+            zorder=3,
+            label=f"{len(seeds)} seeds (fashionlab's JAX trainer)" if first else None,
+        )
+        axes.scatter(
+            [single],
+            [y],
+            marker="*",
+            s=160,
+            color=SINGLE_RUN_COLOUR,
+            zorder=4,
+            label="the single Keras run" if first else None,
+        )
     axes.set_yticks(range(len(rows)), list(rows))
     axes.set_ylim(-0.6, len(rows) - 0.4)
     axes.xaxis.set_major_formatter(PercentFormatter(1.0))

@@ -67,8 +67,10 @@ def logreg_wall_time(results: Results, value: float) -> str:
     same = len(runs) > 1 and len({(r.n_train, r.steps, r.diverged_at_step) for r in runs}) == 1
     said = wall_time(results, value)
     if same and results.timings.get("shared_cores"):
-        said += ("; both pairs' runs do the same arithmetic, so a gap between their times comes "
-                 "from the machine (its load, the order they ran in), not the pair")  # fmt: skip
+        said += (
+            "; both pairs' runs do the same arithmetic, so a gap between their times comes "
+            "from the machine (its load, the order they ran in), not the pair"
+        )
     return said
 
 

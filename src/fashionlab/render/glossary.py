@@ -9,102 +9,139 @@ from ..config import (
     CONVERGENCE_MAX_STEPS,
     CONVERGENCE_PATIENCE,
     CONVERGENCE_TOL,
-)  # fmt: skip
+)
 
 GLOSSARY = [
-    ("validation accuracy (val_accuracy)",
-     "the share correct on the assignment's validation rows: the last 20 % of the shuffled pair "
-     "(2,400 images). The network's early stopping chose its epoch on these rows, and on Pullover "
-     "vs Coat the network's settings were chosen on them too (docs/network.md). For logistic "
-     "regression it is the value the assignment's loop logs at its last step, which scores the "
-     "weights before that step's update; its held-out and official test scores use the final "
-     "weights."),
-    ("held-out accuracy (heldout_accuracy)",
-     "the share correct on the assignment's 20 % \"test\" split (2,400 images), which logistic "
-     "regression never trains on. The assignment's network does train on it (validation_split=0.2 "
-     "keeps only the last 20 % apart), so it has no held-out score."),
-    ("official test accuracy (official_test_accuracy)",
-     "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
-     "which no model here ever sees while training (softmax regression's settings, though, were "
-     "chosen on all 10,000 official test images: see Ten classes)."),
-    ("step k",
-     "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
-     "step k scores the weights after k - 1 updates: step 1 is all weights at zero, \"95% of "
-     "its final value at step 2\" is after one update, and step 100 is after 99 (the final "
-     "weights are after 100). Step k's update is the k-th: it starts from the weights step k "
-     "scores."),
-    ("logistic regression trained longer (\"converged\" in results.json)",
-     "the same model trained again from zero weights, for longer and by a faster method: "
-     "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
-     f"most {CONVERGENCE_MAX_STEPS:,} steps ({ATLAS_STEPS_TO_CONVERGE} in the atlas). It keeps the "
-     "weights of the last step that brought the validation loss more than "
-     f"{CONVERGENCE_TOL:g} below its best so far, and stops once "
-     f"{CONVERGENCE_PATIENCE} steps in a row bring no such fall (Keras's EarlyStopping rule with "
-     "min_delta; early stopping, not a proof of convergence). Those rows "
-     "choose its stopping point, so its validation score is slightly optimistic; its held-out "
-     "score is not."),
-    ("95% interval",
-     "the Wilson score interval of an accuracy: the values of the model's true accuracy (on all "
-     "images like these) that are consistent with the count measured, for a model fixed before "
-     "it was scored. It is centred too high for a score on the rows that chose something about "
-     "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
-     "longer-trained logistic regression; the settings of Q5.1's network; the best cell of the "
-     "learning-rate grid), and it is the uncertainty of one accuracy, not of the gap between two: "
-     "a test judges those."),
-    ("tests and p-values",
-     "every test in this report is two-sided and exact: McNemar's test for two models scored on "
-     "the same images (it counts the images only one of them gets right), Fisher's test for "
-     "accuracies measured on different images. \"Significant\" means p < 0.05 for that one test; "
-     "where many are counted together, the text says whether they are adjusted for their number "
-     "(Holm's method)."),
-    ("Holm's method",
-     "a way to judge many tests together: the p-values are taken from the smallest up, the k-th "
-     "smallest of m against 0.05 / (m - k + 1), stopping at the first that fails, so that the "
-     "chance of calling any of them significant by luck alone stays at 5% or less."),
-    ("prediction interval (over seeds)",
-     "where one more training run with a new seed would score, judged from the runs made: the "
-     "seeds' mean plus or minus a t quantile times their sd times the square root of 1 + 1/k, "
-     "for k seeds. It assumes their scores spread roughly normally, and it covers what changes "
-     "with the seed (initial weights, batch order), not the sampling of the images."),
-    ("early stopping and patience",
-     "training stops once the validation loss has not improved for \"patience\" epochs (or "
-     "steps) in a row, and the weights of the best epoch are kept: the validation rows choose "
-     "where training ends."),
-    ("binary cross-entropy",
-     "the loss logistic regression and the two-class networks minimise (eq. 8): the mean of -log "
-     "of the "
-     "probability the model gives each image's true class, so a confident wrong answer costs "
-     "much and a confident right one almost nothing."),
-    ("curvature bound L (Hessian, λmax)",
-     "how sharply the loss can bend. The Hessian is the matrix of the loss's second derivatives "
-     "and its top eigenvalue the sharpest bend; for this loss it is at most L = λmax(XᵀX)/(4n), "
-     "with λmax the top eigenvalue of XᵀX. Gradient descent lowers the loss at every step for a "
-     "learning rate below 2/L; above it, a step can overshoot."),
-    ("eigenvalue",
-     "how much a matrix stretches one of its own directions (an eigenvector); the largest, "
-     "λmax, is the most it stretches any direction."),
-    ("Nesterov-accelerated gradient descent",
-     "gradient descent with momentum (each step keeps part of the one before) that measures the "
-     "gradient at the point the momentum is about to carry the weights to."),
-    ("standard error",
-     "how far an estimate would typically move if the measurement were repeated on new images: "
-     "for an accuracy p measured on n images, about √(p(1 - p)/n)."),
-    ("correlation r",
-     "how closely two quantities rise and fall together: from -1 (one rises as the other falls) "
-     "through 0 (no linear relation) to 1 (in step)."),
-    ("k-fold cross-validation",
-     "the points cut into k parts, each scored by a model fitted on the other k - 1, so that "
-     "every point is scored once by a model that did not see it."),
-    ("Dask",
-     "the library that runs fashionlab's many independent tasks (the atlas, the network over "
-     "seeds, the sweep) on several processes, or machines; each such process is a worker."),
-]  # fmt: skip
+    (
+        "validation accuracy (val_accuracy)",
+        "the share correct on the assignment's validation rows: the last 20 % of the shuffled pair "
+        "(2,400 images). The network's early stopping chose its epoch on these rows, and on Pullover "
+        "vs Coat the network's settings were chosen on them too (docs/network.md). For logistic "
+        "regression it is the value the assignment's loop logs at its last step, which scores the "
+        "weights before that step's update; its held-out and official test scores use the final "
+        "weights.",
+    ),
+    (
+        "held-out accuracy (heldout_accuracy)",
+        'the share correct on the assignment\'s 20 % "test" split (2,400 images), which logistic '
+        "regression never trains on. The assignment's network does train on it (validation_split=0.2 "
+        "keeps only the last 20 % apart), so it has no held-out score.",
+    ),
+    (
+        "official test accuracy (official_test_accuracy)",
+        "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
+        "which no model here ever sees while training (softmax regression's settings, though, were "
+        "chosen on all 10,000 official test images: see Ten classes).",
+    ),
+    (
+        "step k",
+        "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
+        'step k scores the weights after k - 1 updates: step 1 is all weights at zero, "95% of '
+        'its final value at step 2" is after one update, and step 100 is after 99 (the final '
+        "weights are after 100). Step k's update is the k-th: it starts from the weights step k "
+        "scores.",
+    ),
+    (
+        'logistic regression trained longer ("converged" in results.json)',
+        "the same model trained again from zero weights, for longer and by a faster method: "
+        "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
+        f"most {CONVERGENCE_MAX_STEPS:,} steps ({ATLAS_STEPS_TO_CONVERGE} in the atlas). It keeps the "
+        "weights of the last step that brought the validation loss more than "
+        f"{CONVERGENCE_TOL:g} below its best so far, and stops once "
+        f"{CONVERGENCE_PATIENCE} steps in a row bring no such fall (Keras's EarlyStopping rule with "
+        "min_delta; early stopping, not a proof of convergence). Those rows "
+        "choose its stopping point, so its validation score is slightly optimistic; its held-out "
+        "score is not.",
+    ),
+    (
+        "95% interval",
+        "the Wilson score interval of an accuracy: the values of the model's true accuracy (on all "
+        "images like these) that are consistent with the count measured, for a model fixed before "
+        "it was scored. It is centred too high for a score on the rows that chose something about "
+        "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
+        "longer-trained logistic regression; the settings of Q5.1's network; the best cell of the "
+        "learning-rate grid), and it is the uncertainty of one accuracy, not of the gap between two: "
+        "a test judges those.",
+    ),
+    (
+        "tests and p-values",
+        "every test in this report is two-sided and exact: McNemar's test for two models scored on "
+        "the same images (it counts the images only one of them gets right), Fisher's test for "
+        'accuracies measured on different images. "Significant" means p < 0.05 for that one test; '
+        "where many are counted together, the text says whether they are adjusted for their number "
+        "(Holm's method).",
+    ),
+    (
+        "Holm's method",
+        "a way to judge many tests together: the p-values are taken from the smallest up, the k-th "
+        "smallest of m against 0.05 / (m - k + 1), stopping at the first that fails, so that the "
+        "chance of calling any of them significant by luck alone stays at 5% or less.",
+    ),
+    (
+        "prediction interval (over seeds)",
+        "where one more training run with a new seed would score, judged from the runs made: the "
+        "seeds' mean plus or minus a t quantile times their sd times the square root of 1 + 1/k, "
+        "for k seeds. It assumes their scores spread roughly normally, and it covers what changes "
+        "with the seed (initial weights, batch order), not the sampling of the images.",
+    ),
+    (
+        "early stopping and patience",
+        'training stops once the validation loss has not improved for "patience" epochs (or '
+        "steps) in a row, and the weights of the best epoch are kept: the validation rows choose "
+        "where training ends.",
+    ),
+    (
+        "binary cross-entropy",
+        "the loss logistic regression and the two-class networks minimise (eq. 8): the mean of -log "
+        "of the "
+        "probability the model gives each image's true class, so a confident wrong answer costs "
+        "much and a confident right one almost nothing.",
+    ),
+    (
+        "curvature bound L (Hessian, λmax)",
+        "how sharply the loss can bend. The Hessian is the matrix of the loss's second derivatives "
+        "and its top eigenvalue the sharpest bend; for this loss it is at most L = λmax(XᵀX)/(4n), "
+        "with λmax the top eigenvalue of XᵀX. Gradient descent lowers the loss at every step for a "
+        "learning rate below 2/L; above it, a step can overshoot.",
+    ),
+    (
+        "eigenvalue",
+        "how much a matrix stretches one of its own directions (an eigenvector); the largest, "
+        "λmax, is the most it stretches any direction.",
+    ),
+    (
+        "Nesterov-accelerated gradient descent",
+        "gradient descent with momentum (each step keeps part of the one before) that measures the "
+        "gradient at the point the momentum is about to carry the weights to.",
+    ),
+    (
+        "standard error",
+        "how far an estimate would typically move if the measurement were repeated on new images: "
+        "for an accuracy p measured on n images, about √(p(1 - p)/n).",
+    ),
+    (
+        "correlation r",
+        "how closely two quantities rise and fall together: from -1 (one rises as the other falls) "
+        "through 0 (no linear relation) to 1 (in step).",
+    ),
+    (
+        "k-fold cross-validation",
+        "the points cut into k parts, each scored by a model fitted on the other k - 1, so that "
+        "every point is scored once by a model that did not see it.",
+    ),
+    (
+        "Dask",
+        "the library that runs fashionlab's many independent tasks (the atlas, the network over "
+        "seeds, the sweep) on several processes, or machines; each such process is a worker.",
+    ),
+]
 
 
 def glossary_html() -> str:
     """The terms as a definition list, each term in bold above its meaning."""
-    items = "".join(f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>"
-                    for term, text in GLOSSARY)  # fmt: skip
+    items = "".join(
+        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>" for term, text in GLOSSARY
+    )
     return f'<dl class="terms">{items}</dl>'
 
 

@@ -72,16 +72,25 @@ def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
     figure, axes = axes_figure(8.2, 6.6)
     shown = axes.imshow(errors, cmap="Reds", vmin=0, vmax=top)
     axes.imshow(np.where(diagonal, 0.0, np.nan), cmap=ListedColormap(["#d7ecd9"]))  # plain green
-    figure.colorbar(shown, ax=axes, format=PercentFormatter(1.0), label="share of the true class (errors)")  # fmt: skip
+    figure.colorbar(
+        shown, ax=axes, format=PercentFormatter(1.0), label="share of the true class (errors)"
+    )
     texts = np.vectorize(_percent, otypes=[str])(shares)
     _write_cells(axes, texts, ~diagonal & (np.nan_to_num(shares) > top * 0.6), fontsize=7.5)
-    _class_axes(axes, f"{title}\n(each row sums to 100%; diagonal in green = recall)", "predicted class", "true class")  # fmt: skip
+    _class_axes(
+        axes,
+        f"{title}\n(each row sums to 100%; diagonal in green = recall)",
+        "predicted class",
+        "true class",
+    )
     return figure
 
 
 def lr_steps_grid(
-    rows: Sequence[Mapping], classes: Sequence[str], setting: tuple[float, int] = (LEARNING_RATE, STEPS)
-) -> Figure:  # fmt: skip
+    rows: Sequence[Mapping],
+    classes: Sequence[str],
+    setting: tuple[float, int] = (LEARNING_RATE, STEPS),
+) -> Figure:
     """Validation accuracy over learning rate x steps. ``rows`` hold ``learning_rate``, ``steps``,
     ``val_accuracy`` (None when the run diverged) and ``diverged_at_step``; diverged cells are
     hatched and say when, and the assignment's ``setting`` is outlined."""
@@ -111,6 +120,6 @@ def lr_steps_grid(
     _write_cells(axes, texts, grid < (low + 1) / 2, fontsize=9.5)
     axes.set_xticks(range(len(steps)), [str(s) for s in steps])
     axes.set_yticks(range(len(rates)), [f"{r:g}" for r in rates])
-    title = f"Validation accuracy, {classes[0]} vs {classes[1]}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"  # fmt: skip
+    title = f"Validation accuracy, {classes[0]} vs {classes[1]}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"
     axes.set(xlabel="gradient-descent steps", ylabel="learning rate", title=title)
     return figure

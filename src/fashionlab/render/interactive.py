@@ -195,10 +195,14 @@ def interactive_map(
     codes = labels[:shown].astype(int)
     sheet = base64.b64encode(sprite_sheet(images[:shown].astype(np.uint8))).decode("ascii")
     data = {
-        "xy": grid.ravel().tolist(), "labels": codes.tolist(), "grid": GRID,
-        "columns": SHEET_COLUMNS, "names": list(CLASS_NAMES), "colours": list(CLASS_COLOURS),
+        "xy": grid.ravel().tolist(),
+        "labels": codes.tolist(),
+        "grid": GRID,
+        "columns": SHEET_COLUMNS,
+        "names": list(CLASS_NAMES),
+        "colours": list(CLASS_COLOURS),
         "sheet": f"data:image/png;base64,{sheet}",
-    }  # fmt: skip
+    }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     counts = np.bincount(codes, minlength=len(CLASS_NAMES))
     buttons = "".join(

@@ -20,8 +20,9 @@ def git_commit() -> str | None:
 
     def git(*args: str) -> str:
         command = ["git", "-C", str(root), *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=5,
-                              check=True).stdout.strip()  # fmt: skip
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
@@ -45,19 +46,31 @@ def device() -> str:
 
 
 def page_meta(config: Config, results: Results) -> PageMeta:
-    rows = [("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
-            ("fashionlab", __version__)]  # fmt: skip
+    rows = [
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("fashionlab", __version__),
+    ]
     commit = git_commit()
     if commit:
         rows.append(("git commit", commit))
     rows.append(("Keras backend", device()))
     tsne_seed = results.embedding.tsne_settings.get("random_state")  # as the map was made
-    rows.append(("seeds", f"networks and softmax regression's batches {config.seed}; "
-                          + ("" if tsne_seed is None else f"t-SNE {tsne_seed}; ")
-                          + f"the assignment's shuffle {SHUFFLE_SEED}; the network over seeds "
-                          f"{', '.join(map(str, config.seeds))}"))  # fmt: skip
+    rows.append(
+        (
+            "seeds",
+            f"networks and softmax regression's batches {config.seed}; "
+            + ("" if tsne_seed is None else f"t-SNE {tsne_seed}; ")
+            + f"the assignment's shuffle {SHUFFLE_SEED}; the network over seeds "
+            f"{', '.join(map(str, config.seeds))}",
+        )
+    )
     if results.restored:
-        rows.append(("computed", "restored from the cache of an earlier run with the same "
-                                 "settings, data, code and library versions (its machine may "
-                                 "differ), whose training times the answers quote"))  # fmt: skip
+        rows.append(
+            (
+                "computed",
+                "restored from the cache of an earlier run with the same "
+                "settings, data, code and library versions (its machine may "
+                "differ), whose training times the answers quote",
+            )
+        )
     return PageMeta(title=config.title, author=config.author, rows=rows)

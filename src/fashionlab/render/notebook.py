@@ -116,8 +116,13 @@ def kernel_name() -> str:
     command = spec.argv[0] if spec.argv else ""
     if command in {"python", "python3"} or _same_file(command, sys.executable):
         return KERNEL_NAME
-    log.warning("kernelspec %r runs %s, not %s; using %r", KERNEL_NAME, command, sys.executable,
-                FALLBACK_KERNEL)  # fmt: skip
+    log.warning(
+        "kernelspec %r runs %s, not %s; using %r",
+        KERNEL_NAME,
+        command,
+        sys.executable,
+        FALLBACK_KERNEL,
+    )
     return FALLBACK_KERNEL
 
 
@@ -245,8 +250,10 @@ def read_executed(data: bytes) -> Any:
         nbformat.validate(nb)
     except Exception as exc:  # nbformat's readers raise all kinds on odd JSON
         raise ValueError(f"not a valid notebook ({_first_line(str(exc))})") from None
-    if any(c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None
-           for c in nb.cells):  # fmt: skip
+    if any(
+        c.cell_type == "code" and c.source.strip() and c.get("execution_count") is None
+        for c in nb.cells
+    ):
         raise ValueError("a code cell did not run")
     if error_outputs(nb):
         raise ValueError("a cell raised an error")

@@ -47,8 +47,10 @@ a{color:#000;text-decoration:none}pre{white-space:pre-wrap;background:#f6f8fa}
 
 # a figure shrunk to the page's width (a phone's) is shown at its own size, scrolling sideways in
 # its box, when tapped; "shrunk" is measured on load and on each resize
-ZOOM_SCRIPT = ('(()=>{function mark(){document.querySelectorAll("figure>img").forEach(i=>'
-               'i.parentElement.classList.toggle("shrunk",i.offsetWidth<+i.getAttribute("width")'
-               '||i.parentElement.classList.contains("zoomed")))}addEventListener("load",mark);'
-               'addEventListener("resize",mark);addEventListener("click",e=>{if(e.target.matches('
-               '"figure.shrunk>img"))e.target.parentElement.classList.toggle("zoomed")})})()')  # fmt: skip
+ZOOM_SCRIPT = (
+    '(()=>{function mark(){document.querySelectorAll("figure>img").forEach(i=>'
+    'i.parentElement.classList.toggle("shrunk",i.offsetWidth<+i.getAttribute("width")'
+    '||i.parentElement.classList.contains("zoomed")))}addEventListener("load",mark);'
+    'addEventListener("resize",mark);addEventListener("click",e=>{if(e.target.matches('
+    '"figure.shrunk>img"))e.target.parentElement.classList.toggle("zoomed")})})()'
+)

@@ -21,9 +21,17 @@ from .format import probability
 
 # tab10, one colour per class, used everywhere
 CLASS_COLOURS: tuple[str, ...] = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-)  # fmt: skip
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 TRAIN_COLOUR, VAL_COLOUR, MARK_COLOUR = "#1f77b4", "#d62728", "#333333"
 SINGLE_RUN_COLOUR = "#e69f00"  # one run set among many (the seeds' figure), apart from both
 PAGE_WIDTH_IN = 9.6  # the page's text column (about 920 CSS px); a wider figure is shrunk to it
@@ -69,8 +77,11 @@ def image_grid(images: np.ndarray, labels: np.ndarray, rows: int = 5, columns: i
 
 
 def tsne_map(
-    embedding: np.ndarray, labels: np.ndarray, classes: Sequence[str] | None = None, title: str | None = None
-) -> Figure:  # fmt: skip
+    embedding: np.ndarray,
+    labels: np.ndarray,
+    classes: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Figure:
     """The 2-D t-SNE map coloured by class, equal aspect; with ``classes``, only those are drawn."""
     shown = list(classes) if classes else list(CLASS_NAMES)
     figure, axes = axes_figure(*((7.4, 6.0) if classes is None else (6.4, 5.0)))
@@ -78,14 +89,28 @@ def tsne_map(
     for name in shown:
         rows = labels == CLASS_NAMES.index(name)
         axes.scatter(
-            embedding[rows, 0], embedding[rows, 1], s=size, c=colour_of(name),
-            label=f"{name} ({int(rows.sum()):,})", alpha=0.75, linewidths=0, rasterized=True,
-        )  # fmt: skip
+            embedding[rows, 0],
+            embedding[rows, 1],
+            s=size,
+            c=colour_of(name),
+            label=f"{name} ({int(rows.sum()):,})",
+            alpha=0.75,
+            linewidths=0,
+            rasterized=True,
+        )
     axes.set_aspect("equal", adjustable="datalim")  # a distance means the same along both axes
-    axes.set(title=title or f"t-SNE map of {len(embedding):,} training images",
-             xlabel="t-SNE dimension 1", ylabel="t-SNE dimension 2")  # fmt: skip
-    axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), markerscale=max(1.0, 24 / size),
-                frameon=False, title="class (points)")  # fmt: skip
+    axes.set(
+        title=title or f"t-SNE map of {len(embedding):,} training images",
+        xlabel="t-SNE dimension 1",
+        ylabel="t-SNE dimension 2",
+    )
+    axes.legend(
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        markerscale=max(1.0, 24 / size),
+        frameon=False,
+        title="class (points)",
+    )
     return figure
 
 
@@ -97,8 +122,13 @@ def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     kept = cumulative[mark - 1]
     axes.axvline(mark, color=VAL_COLOUR, ls="--", lw=1)
     axes.scatter([mark], [kept], color=VAL_COLOUR, zorder=3, label=f"{mark} components: {kept:.1%}")
-    axes.set(xscale="log", ylim=(0, 1.02), xlabel="number of principal components (log scale)",
-             ylabel="share of variance kept", title="PCA of the standardised training images")  # fmt: skip
+    axes.set(
+        xscale="log",
+        ylim=(0, 1.02),
+        xlabel="number of principal components (log scale)",
+        ylabel="share of variance kept",
+        title="PCA of the standardised training images",
+    )
     axes.set_xticks(
         [1, 10, mark, 100, len(ratio)], [str(k) for k in (1, 10, mark, 100, len(ratio))]
     )
@@ -132,15 +162,24 @@ def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int
     figure.subplots_adjust(left=0.01, right=0.99, top=1 - 0.9 * inch, bottom=0.9 * inch, hspace=0.5)
     if tiles:  # the colour bar in the bottom margin, not taking a share of the tiles' grid
         bar = figure.add_axes((0.3, 0.6 * inch, 0.4, 0.1 * inch))
-        figure.colorbar(tiles[0].images[0], cax=bar, orientation="horizontal",
-                        ticks=(-1, -0.5, 0, 0.5, 1), label="weight / largest |weight|")  # fmt: skip
+        figure.colorbar(
+            tiles[0].images[0],
+            cax=bar,
+            orientation="horizontal",
+            ticks=(-1, -0.5, 0, 0.5, 1),
+            label="weight / largest |weight|",
+        )
     return figure
 
 
 def misclassified_gallery(
-    images: np.ndarray, true_labels: Sequence[str], predicted_labels: Sequence[str],
-    confidences: Sequence[float] | None, title: str, columns: int = 4,
-) -> Figure:  # fmt: skip
+    images: np.ndarray,
+    true_labels: Sequence[str],
+    predicted_labels: Sequence[str],
+    confidences: Sequence[float] | None,
+    title: str,
+    columns: int = 4,
+) -> Figure:
     """Misclassified images, each titled with its true class above the predicted one (with the
     model's probability of it when ``confidences`` is given): both above their own image."""
     columns = max(1, min(len(images), columns))
@@ -149,6 +188,8 @@ def misclassified_gallery(
     figure.suptitle(title if len(images) else f"{title}: none", fontsize=12)
     for index, axes in enumerate(_tiles(figure, images, columns)):
         sure = f" ({probability(confidences[index])})" if confidences is not None else ""
-        axes.set_title(f"true: {true_labels[index]}\npredicted: {predicted_labels[index]}{sure}", fontsize=9)  # fmt: skip
+        axes.set_title(
+            f"true: {true_labels[index]}\npredicted: {predicted_labels[index]}{sure}", fontsize=9
+        )
     figure.tight_layout()
     return figure

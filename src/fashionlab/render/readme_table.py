@@ -65,14 +65,18 @@ def main(argv: list[str] | None = None) -> None:
         _refuse(f"{path}: cannot be read as JSON ({exc}); run `make run` to write it")
     found = data.get("schema_version") if isinstance(data, dict) else None
     if found != SCHEMA_VERSION:  # an older run's file lacks fields this code reads
-        _refuse(f"{path}: schema_version {found!r}, but this fashionlab reads "
-                f"{SCHEMA_VERSION}; run `make run` to write it again")  # fmt: skip
+        _refuse(
+            f"{path}: schema_version {found!r}, but this fashionlab reads "
+            f"{SCHEMA_VERSION}; run `make run` to write it again"
+        )
     try:  # written by hand, or damaged: a field missing or mistyped, an accuracy above 1, a test
         results = from_json(Results, data)  # or a seed missing; the table draws on what the
         checked_sections(results)  # report's prose does, which checks what it relies on
     except ValueError as exc:
-        _refuse(f"{path}: not a results.json that fashionlab wrote ({exc}); run `make run` to "
-                "write it again")  # fmt: skip
+        _refuse(
+            f"{path}: not a results.json that fashionlab wrote ({exc}); run `make run` to "
+            "write it again"
+        )
     text = "\n".join([markdown_table(results_table(results)), "", *headline(results)])
     try:
         print(text, flush=True)

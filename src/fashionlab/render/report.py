@@ -22,18 +22,25 @@ from .page import PageMeta, Section, Table, render_html, render_markdown
 from .tables import comparison_table, networks_lead, networks_table, results_table, same_count_note
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
-    "q1_1": [("q1_image_raw", "The first training image, raw (0-255)."),
-             ("q1_image_normalised", "The same image after dividing by 255 (0-1)."),
-             ("q1_grid", "The first 25 training images with their classes.")],
-}  # fmt: skip
+    "q1_1": [
+        ("q1_image_raw", "The first training image, raw (0-255)."),
+        ("q1_image_normalised", "The same image after dividing by 255 (0-1)."),
+        ("q1_grid", "The first 25 training images with their classes."),
+    ],
+}
 
 
 def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
-    found: dict[str, list[tuple[str, str]]] = {"q1_2": [
-        ("pca_variance", "Cumulative share of variance against principal components."),
-        ("tsne_all", f"t-SNE map (openTSNE, settings in Q1.2) of "
-         f"{answers_maps.mapped_images(results.data, results.embedding.points)}, all ten classes."),
-    ]}  # fmt: skip
+    found: dict[str, list[tuple[str, str]]] = {
+        "q1_2": [
+            ("pca_variance", "Cumulative share of variance against principal components."),
+            (
+                "tsne_all",
+                f"t-SNE map (openTSNE, settings in Q1.2) of "
+                f"{answers_maps.mapped_images(results.data, results.embedding.points)}, all ten classes.",
+            ),
+        ]
+    }
     for key, run in zip(("q2", "q3"), results.logreg, strict=False):
         found[key] = [
             (
@@ -42,20 +49,30 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
             )
         ]
     chose = ", and Q5.1's settings" if settings_chosen_on(results.network) else ""
-    restored = (f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
-                "with the lowest validation loss")  # fmt: skip
-    found["q5_1"] = [("nn_loss", f"The network's loss per epoch; {restored}."),
-                     ("nn_accuracy", f"The network's accuracy per epoch; {restored}."), (
-        "nn_seeds", "The network over seeds (dots: fashionlab's JAX trainer) and the single Keras "
-        "run (star), with the seeds' mean and the 95% t prediction interval for one more seed "
-        "(band: training randomness only, without the test images' own sampling error). The "
-        f"validation rows also chose each run's stopping epoch{chose}.")]  # fmt: skip
+    restored = (
+        f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
+        "with the lowest validation loss"
+    )
+    found["q5_1"] = [
+        ("nn_loss", f"The network's loss per epoch; {restored}."),
+        ("nn_accuracy", f"The network's accuracy per epoch; {restored}."),
+        (
+            "nn_seeds",
+            "The network over seeds (dots: fashionlab's JAX trainer) and the single Keras "
+            "run (star), with the seeds' mean and the 95% t prediction interval for one more seed "
+            "(band: training randomness only, without the test images' own sampling error). The "
+            f"validation rows also chose each run's stopping epoch{chose}.",
+        ),
+    ]
     found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")] + [
-        (f"rate_grid_{slug(run.classes)}", f"Validation accuracy over learning rate and steps, "
-         f"{pair_name(run.classes)}; the assignment's setting is outlined. The colours run from "
-         "this grid's lowest cell to 100%, so they do not compare across the two grids.")
+        (
+            f"rate_grid_{slug(run.classes)}",
+            f"Validation accuracy over learning rate and steps, "
+            f"{pair_name(run.classes)}; the assignment's setting is outlined. The colours run from "
+            "this grid's lowest cell to 100%, so they do not compare across the two grids.",
+        )
         for run in results.logreg
-    ]  # fmt: skip
+    ]
     for key, run in zip(("q4_1", "q4_2"), results.logreg, strict=False):
         found[key] = [
             (f"logreg_{slug(run.classes)}", f"Learning curves, {pair_name(run.classes)}.")
@@ -66,17 +83,25 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
 def build_sections(results: Results, interactive_html: str | None = None) -> list[Section]:
     written = answers.compose(results)
     figures = {**FIGURES, **_pair_figures(results)}
-    glossary = Section("glossary", "Terms used in this report", raw_html=glossary_html(),
-                       markdown=glossary_markdown())  # fmt: skip
-    chose = "its stopping epoch" + (" and its settings" if settings_chosen_on(results.network)
-                                    else "")  # fmt: skip
-    read = (f"Validation is, for logistic regression, the loop's last log (before its last "
-            f"update), and for the network a score on the rows that chose {chose}, so optimistic "
-            f"for the network; held-out (the assignment's 20% \"test\" split, X_test) and official "
-            f"test (Fashion-MNIST's own test images) score the final weights (see Terms used in "
-            f"this report, just below).")  # fmt: skip
-    at_a_glance = Section("results", "Results at a glance", paragraphs=[read],
-                          table=results_table(results))  # fmt: skip
+    glossary = Section(
+        "glossary",
+        "Terms used in this report",
+        raw_html=glossary_html(),
+        markdown=glossary_markdown(),
+    )
+    chose = "its stopping epoch" + (
+        " and its settings" if settings_chosen_on(results.network) else ""
+    )
+    read = (
+        f"Validation is, for logistic regression, the loop's last log (before its last "
+        f"update), and for the network a score on the rows that chose {chose}, so optimistic "
+        f'for the network; held-out (the assignment\'s 20% "test" split, X_test) and official '
+        f"test (Fashion-MNIST's own test images) score the final weights (see Terms used in "
+        f"this report, just below)."
+    )
+    at_a_glance = Section(
+        "results", "Results at a glance", paragraphs=[read], table=results_table(results)
+    )
     sections = [at_a_glance, glossary]
     for key, (title, question) in answers.QUESTIONS.items():
         section = Section(key, title, question, written[key], figures.get(key, []))
@@ -104,15 +129,26 @@ def _appendix(results: Results) -> list[Section]:
     trained = [f"{k} {v:.2f} s" for k, v in results.timings.get("models", {}).items()]
     notes = []
     if results.timings.get("shared_cores") and not results.restored and len(stages) > 2:
-        notes.append(f"The stages from \"{stages[2][0]}\" to \"{stages[-1][0]}\" ran while the Dask "
-                     "workers worked through the run's tasks on the same cores, so each took "
-                     "longer than it would alone.")  # fmt: skip
+        notes.append(
+            f'The stages from "{stages[2][0]}" to "{stages[-1][0]}" ran while the Dask '
+            "workers worked through the run's tasks on the same cores, so each took "
+            "longer than it would alone."
+        )
     if trained:
-        lead = ("Restored from the cache: training took, when the study was computed"
-                if results.restored else "Of these, training itself took")  # fmt: skip
+        lead = (
+            "Restored from the cache: training took, when the study was computed"
+            if results.restored
+            else "Of these, training itself took"
+        )
         notes.append(f"{lead}: {', '.join(trained)}.")
-    sections.append(Section("timings", "Time of each stage",
-                            table=Table(["stage", "time"], stages), paragraphs=notes))  # fmt: skip
+    sections.append(
+        Section(
+            "timings",
+            "Time of each stage",
+            table=Table(["stage", "time"], stages),
+            paragraphs=notes,
+        )
+    )
     versions = [[k, v] for k, v in results.versions.items()]
     sections.append(
         Section("versions", "Library versions", table=Table(["library", "version"], versions))
@@ -140,8 +176,10 @@ def check_figures(sections: list[Section], figures: Mapping[str, bytes]) -> None
     if held != shown:
         extra = sorted(set(held) - set(shown)) or "none"
         missing = sorted(set(shown) - set(held)) or "none"
-        raise ValueError(f"its figures are not the report's (unexpected: {extra}, missing: "
-                         f"{missing}, {len(held)} files for {len(shown)} figures)")  # fmt: skip
+        raise ValueError(
+            f"its figures are not the report's (unexpected: {extra}, missing: "
+            f"{missing}, {len(held)} files for {len(shown)} figures)"
+        )
     for name, data in figures.items():
         mime_type(name, data)
 
@@ -154,8 +192,13 @@ def _resolve(sections: list[Section], files: Mapping[str, str]) -> None:
         ]
 
 
-def write(folder: Path, results: Results, figures: Mapping[str, bytes], meta: PageMeta,
-          interactive_html: str | None = None) -> None:  # fmt: skip
+def write(
+    folder: Path,
+    results: Results,
+    figures: Mapping[str, bytes],
+    meta: PageMeta,
+    interactive_html: str | None = None,
+) -> None:
     """Write ``index.html``, ``report.md`` and ``results.json`` into ``folder``."""
     sections = build_sections(results, interactive_html)
     _resolve(sections, {Path(name).stem: name for name in figures})

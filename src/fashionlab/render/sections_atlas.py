@@ -27,11 +27,14 @@ def atlas_outcomes(extras: Extras, *, longer: bool = False) -> Counter[str]:
     """Wins, ties and losses of the network against 100-step logistic regression, or against
     logistic regression trained longer (tie: < 1 row)."""
     return Counter(
-        compare(r.nn_val_accuracy,
-                r.logreg_converged_val_accuracy if longer else r.logreg_val_accuracy, r.n_val)
+        compare(
+            r.nn_val_accuracy,
+            r.logreg_converged_val_accuracy if longer else r.logreg_val_accuracy,
+            r.n_val,
+        )
         for r in extras.atlas
         if r.nn_val_accuracy is not None
-    )  # fmt: skip
+    )
 
 
 def _lead(record: AtlasPair) -> str:
@@ -72,8 +75,9 @@ def _images_apart(record: AtlasPair) -> int:
 def undecidable_leads(extras: Extras) -> int:
     """Pairs whose network and 100-step logistic regression differ by too few validation images
     for McNemar's exact test to tell them apart (``UNDECIDABLE_LEAD``)."""
-    return sum(_images_apart(r) <= UNDECIDABLE_LEAD for r in extras.atlas
-               if r.nn_val_accuracy is not None)  # fmt: skip
+    return sum(
+        _images_apart(r) <= UNDECIDABLE_LEAD for r in extras.atlas if r.nn_val_accuracy is not None
+    )
 
 
 def _surely_significant(extras: Extras) -> str:
@@ -83,20 +87,25 @@ def _surely_significant(extras: Extras) -> str:
     larger = [(a, b) for a, b in counts if abs(a - b) > UNDECIDABLE_LEAD]
     sure = sum(largest_mcnemar_p(a, b) < ALPHA for a, b in larger)
     family = holm_rejections([largest_mcnemar_p(a, b) for a, b in counts])
-    return (f"Of the other {len(larger)}, {sure} are significant at p < {ALPHA:g} whatever images "
-            "each model gets wrong: McNemar's exact test gives its largest p when the two share "
-            f"no error, and even that largest p is below {ALPHA:g}. The atlas keeps no per-image "
-            f"scores, so the other {len(larger) - sure} are not tested. The {sure} bounds are each "
-            f"for one pair alone, not adjusted; adjusted for all {len(counts)} comparisons with "
-            f"Holm's method, at least {family} stay significant.")  # fmt: skip
+    return (
+        f"Of the other {len(larger)}, {sure} are significant at p < {ALPHA:g} whatever images "
+        "each model gets wrong: McNemar's exact test gives its largest p when the two share "
+        f"no error, and even that largest p is below {ALPHA:g}. The atlas keeps no per-image "
+        f"scores, so the other {len(larger) - sure} are not tested. The {sure} bounds are each "
+        f"for one pair alone, not adjusted; adjusted for all {len(counts)} comparisons with "
+        f"Holm's method, at least {family} stay significant."
+    )
 
 
 def _longer_leads(extras: Extras) -> tuple[int, int, int]:
     """The network's leads over logistic regression trained longer: how many are of
     ``UNDECIDABLE_LEAD`` images or fewer, significant whatever images each gets wrong, and not
     tested."""
-    leads = [errors for r in extras.atlas if r.nn_val_accuracy is not None
-             and (errors := _errors(r, longer=True))[1] < errors[0]]  # fmt: skip
+    leads = [
+        errors
+        for r in extras.atlas
+        if r.nn_val_accuracy is not None and (errors := _errors(r, longer=True))[1] < errors[0]
+    ]
     said = Counter(_bound(*errors) for errors in leads)
     return said["too few to test"], said["significant"], said["not tested"]
 
@@ -130,11 +139,17 @@ def atlas_section(results: Results) -> Section:
         ]
     table = _table(ranked)
     figures = [
-        ("atlas_logreg", f"Validation accuracy (%) of 100-step logistic regression for every "
-         f"pair, {_images_each(ranked)}; the table above gives each with its 95% interval."),
-        ("atlas_weights", "What logistic regression learned for every pair: red pixels push "
-         "towards the second class, blue towards the first."),
-    ]  # fmt: skip
+        (
+            "atlas_logreg",
+            f"Validation accuracy (%) of 100-step logistic regression for every "
+            f"pair, {_images_each(ranked)}; the table above gives each with its 95% interval.",
+        ),
+        (
+            "atlas_weights",
+            "What logistic regression learned for every pair: red pixels push "
+            "towards the second class, blue towards the first.",
+        ),
+    ]
     title = f"Beyond the assignment: the separability atlas of {len(ranked)} class pairs"
     return Section("atlas", title, paragraphs=paragraphs, figures=figures, table=table)
 
@@ -142,42 +157,62 @@ def atlas_section(results: Results) -> Section:
 def _table(ranked: list[AtlasPair]) -> Table:
     """The atlas's table: each pair's three validation accuracies, hardest pair first."""
     return Table(
-        ["pair (hardest first)", "logreg, 100 steps: validation (95% CI)",
-         f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)",
-         "network: validation (95% CI)",
-         "logreg, 100 steps: first step at 95% of its final validation accuracy", "network vs logreg, in validation images (McNemar, each pair alone: see text)"],
-        [[pair_name(r.classes), interval(r.logreg_val_accuracy, r.n_val),
-          interval(r.logreg_converged_val_accuracy, r.n_val),
-          interval(r.nn_val_accuracy, r.n_val) if r.nn_val_accuracy is not None else "-",
-          str(r.steps_to_95), _lead(r)]
-         for r in ranked],
-    )  # fmt: skip
+        [
+            "pair (hardest first)",
+            "logreg, 100 steps: validation (95% CI)",
+            f"logreg trained longer (at most {ATLAS_STEPS_TO_CONVERGE} steps): validation (95% CI)",
+            "network: validation (95% CI)",
+            "logreg, 100 steps: first step at 95% of its final validation accuracy",
+            "network vs logreg, in validation images (McNemar, each pair alone: see text)",
+        ],
+        [
+            [
+                pair_name(r.classes),
+                interval(r.logreg_val_accuracy, r.n_val),
+                interval(r.logreg_converged_val_accuracy, r.n_val),
+                interval(r.nn_val_accuracy, r.n_val) if r.nn_val_accuracy is not None else "-",
+                str(r.steps_to_95),
+                _lead(r),
+            ]
+            for r in ranked
+        ],
+    )
 
 
 def _images_each(ranked: list[AtlasPair]) -> str:
     sizes = sorted({r.n_val for r in ranked})
-    return (f"on {count(sizes[0])} validation images each" if len(sizes) == 1
-            else f"on {count(sizes[0])} to {count(sizes[-1])} validation images")  # fmt: skip
+    return (
+        f"on {count(sizes[0])} validation images each"
+        if len(sizes) == 1
+        else f"on {count(sizes[0])} to {count(sizes[-1])} validation images"
+    )
 
 
 def _against_longer(extras: Extras) -> str:
     """The network against logistic regression trained longer: how much of its lead over 100
     steps is the shorter training's."""
     longer, shorter = atlas_outcomes(extras, longer=True), atlas_outcomes(extras)
-    part = (": part of its lead over 100 steps is logistic regression's shorter training"
-            if longer["win"] < shorter["win"] else "")  # fmt: skip
-    return (f"Against logistic regression trained longer the network is ahead on {longer['win']} "
-            f"pairs, tied on {longer['tie']} and behind on {longer['loss']}{part}.")  # fmt: skip
+    part = (
+        ": part of its lead over 100 steps is logistic regression's shorter training"
+        if longer["win"] < shorter["win"]
+        else ""
+    )
+    return (
+        f"Against logistic regression trained longer the network is ahead on {longer['win']} "
+        f"pairs, tied on {longer['tie']} and behind on {longer['loss']}{part}."
+    )
 
 
 def _longer_bounds(extras: Extras) -> str:
     """What the same bounds say of the network's leads over logistic regression trained longer."""
     wins = atlas_outcomes(extras, longer=True)["win"]
     small, sure, untested = _longer_leads(extras)
-    return (f"Against logistic regression trained longer: of the network's {wins} leads, {small} "
-            f"are of {UNDECIDABLE_LEAD} images or fewer, {sure} are significant whatever images "
-            f"each model gets wrong (the same bound, not adjusted), and {untested} are not "
-            "tested.")  # fmt: skip
+    return (
+        f"Against logistic regression trained longer: of the network's {wins} leads, {small} "
+        f"are of {UNDECIDABLE_LEAD} images or fewer, {sure} are significant whatever images "
+        f"each model gets wrong (the same bound, not adjusted), and {untested} are not "
+        "tested."
+    )
 
 
 def _extremes(ranked: list[AtlasPair]) -> str:
@@ -191,12 +226,17 @@ def _extremes(ranked: list[AtlasPair]) -> str:
     p = two_sample_p(right[0], bottom.n_val, right[1], second.n_val)
     shared = sorted(set(bottom.classes) & set(second.classes))
     though = f" though some of the same {shared[0]} images are in both," if shared else ""
-    ranks = ("the lowest is significantly below it" if p < ALPHA
-             else "these images do not rank the two pairs")  # fmt: skip
-    return (f"After 100 steps the highest validation accuracy is {pct(top.logreg_val_accuracy, top.n_val)} "
-            f"({pair_name(top.classes)}{with_near}) and the lowest "
-            f"{pct(bottom.logreg_val_accuracy, bottom.n_val)} ({pair_name(bottom.classes)}; next "
-            f"{pair_name(second.classes)} at {pct(second.logreg_val_accuracy, second.n_val)}, "
-            f"{plural(abs(right[1] - right[0]), 'image')} more right: Fisher's exact test, which "
-            f"treats the two sets of validation images as independent,{though} gives "
-            f"{p_text(p)}, so {ranks}).")  # fmt: skip
+    ranks = (
+        "the lowest is significantly below it"
+        if p < ALPHA
+        else "these images do not rank the two pairs"
+    )
+    return (
+        f"After 100 steps the highest validation accuracy is {pct(top.logreg_val_accuracy, top.n_val)} "
+        f"({pair_name(top.classes)}{with_near}) and the lowest "
+        f"{pct(bottom.logreg_val_accuracy, bottom.n_val)} ({pair_name(bottom.classes)}; next "
+        f"{pair_name(second.classes)} at {pct(second.logreg_val_accuracy, second.n_val)}, "
+        f"{plural(abs(right[1] - right[0]), 'image')} more right: Fisher's exact test, which "
+        f"treats the two sets of validation images as independent,{though} gives "
+        f"{p_text(p)}, so {ranks})."
+    )

@@ -52,17 +52,25 @@ def learned_section(results: Results) -> Section:
         truth = errors.most_confident_true_class or ""
         hard = results.network.classes
         other = hard[1] if truth == hard[0] else hard[0]
-        weights = (" with its final weights (after the last update; the validation accuracy "
-                   "above is recorded just before it, as the assignment's loop does)"
-                   if errors.model == "logistic regression" else "")  # fmt: skip
+        weights = (
+            " with its final weights (after the last update; the validation accuracy "
+            "above is recorded just before it, as the assignment's loop does)"
+            if errors.model == "logistic regression"
+            else ""
+        )
         paragraphs.append(
             f"The {errors.model}{weights} gets {count(errors.errors)} of the {count(errors.n)} "
             f"validation images wrong ({interval((errors.n - errors.errors) / errors.n, errors.n)} right). Its most confident "
             f"mistake is {article(truth)} it called {article(other)} with probability "
             f"{share_text(errors.most_confident_predicted_probability, 4)}."
         )
-        figures.append((f"errors_{slug([errors.model])}", f"The most confident validation "
-                        f"errors of the {errors.model}: true and predicted class."))  # fmt: skip
+        figures.append(
+            (
+                f"errors_{slug([errors.model])}",
+                f"The most confident validation "
+                f"errors of the {errors.model}: true and predicted class.",
+            )
+        )
     return Section("learned", "What the models learned", paragraphs=paragraphs, figures=figures)
 
 
@@ -77,11 +85,13 @@ def _published(theirs: float, ours: float) -> str:
 
 def _network_settings(settings: dict[str, float], epochs_run: int) -> str:
     """How the ten-class network was trained, and for how long."""
-    return (f"Adam at learning rate {settings['learning_rate']:g}, batch "
-            f"{int(settings['batch_size'])}, at most {int(settings['epochs'])} epochs, stopping after "
-            f"{plural(int(settings['patience']), 'epoch')} without a lower loss on the "
-            f"{settings['validation_split']:.0%} of the training images held out for it and "
-            f"keeping the best; it ran {plural(epochs_run, 'epoch')}")  # fmt: skip
+    return (
+        f"Adam at learning rate {settings['learning_rate']:g}, batch "
+        f"{int(settings['batch_size'])}, at most {int(settings['epochs'])} epochs, stopping after "
+        f"{plural(int(settings['patience']), 'epoch')} without a lower loss on the "
+        f"{settings['validation_split']:.0%} of the training images held out for it and "
+        f"keeping the best; it ran {plural(epochs_run, 'epoch')}"
+    )
 
 
 def ten_classes_section(results: Results) -> Section:
@@ -111,8 +121,13 @@ def ten_classes_section(results: Results) -> Section:
         "describe this run only; no test here says whether they would persist. A 95% interval above is the uncertainty of one "
         "model's accuracy on these images, not of the gap between two models."
     )
-    table = Table(["class", "precision", "recall"],
-                  [[name, pct(p), pct(r)] for name, p, r in zip(CLASS_NAMES, ten.precision, ten.recall, strict=True)])  # fmt: skip
+    table = Table(
+        ["class", "precision", "recall"],
+        [
+            [name, pct(p), pct(r)]
+            for name, p, r in zip(CLASS_NAMES, ten.precision, ten.recall, strict=True)
+        ],
+    )
     figures = [
         (
             "softmax_confusion",
@@ -131,7 +146,13 @@ def ten_classes_section(results: Results) -> Section:
 def sections(results: Results, interactive_html: str | None) -> list[Section]:
     found = [atlas_section(results), learned_section(results), ten_classes_section(results)]
     if interactive_html:
-        found.append(Section("interactive-map", "Interactive t-SNE map", raw_html=interactive_html,
-                             markdown="The map is in `index.html`, beside this file: hover or tap "
-                                      "a point there to see its image and class."))  # fmt: skip
+        found.append(
+            Section(
+                "interactive-map",
+                "Interactive t-SNE map",
+                raw_html=interactive_html,
+                markdown="The map is in `index.html`, beside this file: hover or tap "
+                "a point there to see its image and class.",
+            )
+        )
     return found

@@ -69,12 +69,22 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     makers["nn_loss"] = partial(curves.plot_losses, *curve)
     makers["nn_accuracy"] = partial(curves.plot_accuracies, *curve)
     compared = results.comparison
-    makers["nn_seeds"] = partial(curves.seed_spread, {
-        "official test": (compared.seed_official_test_accuracies, net.official_test_accuracy,
-                          prediction_interval(compared.seed_official_test_accuracies)),
-        "validation": (compared.seed_val_accuracies, net.val_accuracy,
-                       prediction_interval(compared.seed_val_accuracies)),
-    }, f"The network over seeds: {pair_name(net.classes)}")  # fmt: skip
+    makers["nn_seeds"] = partial(
+        curves.seed_spread,
+        {
+            "official test": (
+                compared.seed_official_test_accuracies,
+                net.official_test_accuracy,
+                prediction_interval(compared.seed_official_test_accuracies),
+            ),
+            "validation": (
+                compared.seed_val_accuracies,
+                net.val_accuracy,
+                prediction_interval(compared.seed_val_accuracies),
+            ),
+        },
+        f"The network over seeds: {pair_name(net.classes)}",
+    )
     if results.extras is not None:
         makers.update(_extras(results, artifacts))
     return makers

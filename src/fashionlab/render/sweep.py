@@ -25,8 +25,19 @@ from ..results import SweepRow
 from ..storage import slug
 from .figures import save
 
-COLUMNS = ("classes", "model", "learning_rate", "steps", "epochs", "seed", "val_accuracy",
-           "heldout_accuracy", "official_test_accuracy", "diverged_at_step", "seconds")  # fmt: skip
+COLUMNS = (
+    "classes",
+    "model",
+    "learning_rate",
+    "steps",
+    "epochs",
+    "seed",
+    "val_accuracy",
+    "heldout_accuracy",
+    "official_test_accuracy",
+    "diverged_at_step",
+    "seconds",
+)
 LABEL_GAP_INCHES = 0.05  # the least space between two rate labels
 
 
@@ -68,8 +79,10 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
     for length in sorted({_length(row) for row in rows}):
         mine = [row for row in rows if _length(row) == length]
         rates = sorted({row.learning_rate for row in mine})
-        scores = [[r.val_accuracy for r in mine if r.learning_rate == rate
-                   and r.val_accuracy is not None] for rate in rates]  # fmt: skip
+        scores = [
+            [r.val_accuracy for r in mine if r.learning_rate == rate and r.val_accuracy is not None]
+            for rate in rates
+        ]
         kept = [(rate, s) for rate, s in zip(rates, scores, strict=True) if s]
         diverged = sum(row.diverged_at_step is not None for row in mine)
         label = f"{length} {name}" + (f" ({diverged} diverged)" if diverged else "")
@@ -78,8 +91,14 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
             continue
         x = [rate for rate, _ in kept]
         line = axes.plot(x, [np.mean(s) for _, s in kept], marker="o", label=label)[0]
-        axes.fill_between(x, [min(s) for _, s in kept], [max(s) for _, s in kept],
-                          color=line.get_color(), alpha=0.2, linewidth=0)  # fmt: skip
+        axes.fill_between(
+            x,
+            [min(s) for _, s in kept],
+            [max(s) for _, s in kept],
+            color=line.get_color(),
+            alpha=0.2,
+            linewidth=0,
+        )
     with LOG_AXIS_OVERFLOW():
         axes.set_xscale("log")
         swept = sorted({row.learning_rate for row in rows})  # labelled where they are, only there
@@ -115,8 +134,11 @@ def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
     figure = Figure(figsize=(max(4.0, 0.55 * len(settings) + 1.5), 4.0))
     axes = figure.add_subplot()
     for position, (rate, length) in enumerate(settings):
-        scores = [row.val_accuracy for row in rows if row.val_accuracy is not None
-                  and (row.learning_rate, _length(row)) == (rate, length)]  # fmt: skip
+        scores = [
+            row.val_accuracy
+            for row in rows
+            if row.val_accuracy is not None and (row.learning_rate, _length(row)) == (rate, length)
+        ]
         axes.plot([position] * len(scores), scores, "o", color="C0", alpha=0.6)
         if len(scores) > 1:
             axes.plot([position - 0.25, position + 0.25], [np.mean(scores)] * 2, color="C1")
@@ -165,8 +187,11 @@ def best_settings(
         runs: dict[tuple[float, int], list[float | None]] = {}
         for row in mine:
             runs.setdefault((row.learning_rate, _length(row)), []).append(row.val_accuracy)
-        means = {setting: float(np.mean([s for s in scores if s is not None]))
-                 for setting, scores in runs.items() if None not in scores}  # fmt: skip
+        means = {
+            setting: float(np.mean([s for s in scores if s is not None]))
+            for setting, scores in runs.items()
+            if None not in scores
+        }
         top = max(means, key=means.__getitem__, default=None)
         best[classes] = None if top is None else (*top, means[top])
     return best

@@ -15,20 +15,32 @@ def results_table(results: Results) -> Table:
     """The headline numbers, each with its 95 % Wilson interval."""
     rows = []
     for run in results.logreg:
-        rows.append([
-            f"logistic regression, {pair_name(run.classes)}", plural(run.steps, "step"),
-            interval(run.val_accuracy, run.n_val), interval(run.heldout_accuracy, run.n_heldout),
-            interval(run.official_test_accuracy, run.n_official_test),
-        ])  # fmt: skip
+        rows.append(
+            [
+                f"logistic regression, {pair_name(run.classes)}",
+                plural(run.steps, "step"),
+                interval(run.val_accuracy, run.n_val),
+                interval(run.heldout_accuracy, run.n_heldout),
+                interval(run.official_test_accuracy, run.n_official_test),
+            ]
+        )
     net = results.network
-    rows.append([
-        f"neural network, {pair_name(net.classes)}",
-        f"{plural(net.epochs_run, 'epoch')} (weights of epoch {net.best_epoch})",
-        interval(net.val_accuracy, net.n_val), "- (trained on these rows)",
-        interval(net.official_test_accuracy, net.n_official_test),
-    ])  # fmt: skip
-    header = ["model", "training length", "validation (95% CI)", "held-out (95% CI)",
-              "official test (95% CI)"]  # fmt: skip
+    rows.append(
+        [
+            f"neural network, {pair_name(net.classes)}",
+            f"{plural(net.epochs_run, 'epoch')} (weights of epoch {net.best_epoch})",
+            interval(net.val_accuracy, net.n_val),
+            "- (trained on these rows)",
+            interval(net.official_test_accuracy, net.n_official_test),
+        ]
+    )
+    header = [
+        "model",
+        "training length",
+        "validation (95% CI)",
+        "held-out (95% CI)",
+        "official test (95% CI)",
+    ]
     return Table(header, rows)
 
 
@@ -36,34 +48,53 @@ def comparison_table(results: Results) -> Table:
     hard, net, compared = results.hard_pair, results.network, results.comparison
     converged = hard.converged
     rows = [
-        ["logistic regression, 100 steps", interval(hard.val_accuracy, hard.n_val),
-         interval(hard.heldout_accuracy, hard.n_heldout),
-         interval(hard.official_test_accuracy, hard.n_official_test)],
-        ["logistic regression, trained longer (early-stopped)",
-         interval(converged.val_accuracy if converged else None, hard.n_val),
-         interval(converged.heldout_accuracy if converged else None, hard.n_heldout),
-         interval(converged.official_test_accuracy if converged else None, hard.n_official_test)],
-        [f"network on {count(net.training_rows)} rows (the assignment's, early-stopped)",
-         interval(net.val_accuracy, net.n_val),
-         "- (trained on these rows)", interval(net.official_test_accuracy, net.n_official_test)],
-        [f"network on the same {count(hard.n_train)} rows (early-stopped)",
-         interval(compared.fair_network_val_accuracy, hard.n_val),
-         interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
-         interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
-    ]  # fmt: skip
-    return Table([f"model ({pair_name(hard.classes)})", "validation (95% CI)",
-                  "held-out (95% CI)", "official test (95% CI)"], rows)  # fmt: skip
+        [
+            "logistic regression, 100 steps",
+            interval(hard.val_accuracy, hard.n_val),
+            interval(hard.heldout_accuracy, hard.n_heldout),
+            interval(hard.official_test_accuracy, hard.n_official_test),
+        ],
+        [
+            "logistic regression, trained longer (early-stopped)",
+            interval(converged.val_accuracy if converged else None, hard.n_val),
+            interval(converged.heldout_accuracy if converged else None, hard.n_heldout),
+            interval(converged.official_test_accuracy if converged else None, hard.n_official_test),
+        ],
+        [
+            f"network on {count(net.training_rows)} rows (the assignment's, early-stopped)",
+            interval(net.val_accuracy, net.n_val),
+            "- (trained on these rows)",
+            interval(net.official_test_accuracy, net.n_official_test),
+        ],
+        [
+            f"network on the same {count(hard.n_train)} rows (early-stopped)",
+            interval(compared.fair_network_val_accuracy, hard.n_val),
+            interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
+            interval(compared.fair_network_official_test_accuracy, hard.n_official_test),
+        ],
+    ]
+    return Table(
+        [
+            f"model ({pair_name(hard.classes)})",
+            "validation (95% CI)",
+            "held-out (95% CI)",
+            "official test (95% CI)",
+        ],
+        rows,
+    )
 
 
 def networks_lead(results: Results) -> str:
     net = results.network
-    return (f"Every network this report trains on {pair_name(net.classes)}, side by side (single "
-            "runs with their 95% intervals, the seeds as mean ± sample sd). They differ in the "
-            "rows they train on, the program and the seed, and the atlas's network in its "
-            "schedule (Q5.1's: at most "
-            f"{plural(net.epochs_max, 'epoch')}, patience {net.patience}), as each row says. The "
-            "first row is this run's answer to Q5.1; the seeds' row shows how much a network with "
-            "these settings varies by chance alone.")  # fmt: skip
+    return (
+        f"Every network this report trains on {pair_name(net.classes)}, side by side (single "
+        "runs with their 95% intervals, the seeds as mean ± sample sd). They differ in the "
+        "rows they train on, the program and the seed, and the atlas's network in its "
+        "schedule (Q5.1's: at most "
+        f"{plural(net.epochs_max, 'epoch')}, patience {net.patience}), as each row says. The "
+        "first row is this run's answer to Q5.1; the seeds' row shows how much a network with "
+        "these settings varies by chance alone."
+    )
 
 
 def networks_table(results: Results) -> Table:
@@ -72,26 +103,42 @@ def networks_table(results: Results) -> Table:
     net, compared, hard = results.network, results.comparison, results.hard_pair
     trained_on = "- (trained on these rows)"
     rows = [
-        [f"Q5.1's network (the assignment's, {count(net.training_rows)} rows)",
-         f"Keras, seed {net.seed}", interval(net.val_accuracy, net.n_val), trained_on,
-         interval(net.official_test_accuracy, net.n_official_test)],
-        [f"the same on logistic regression's {count(hard.n_train)} rows (Q4.3)",
-         f"Keras, seed {net.seed}", interval(compared.fair_network_val_accuracy, hard.n_val),
-         interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
-         interval(compared.fair_network_official_test_accuracy, hard.n_official_test)],
-        [f"the same settings over {len(compared.seeds)} seeds ({count(net.training_rows)} rows)",
-         f"fashionlab's JAX trainer, seeds {', '.join(map(str, compared.seeds))}",
-         mean_sd_text(compared.seed_val_accuracies), trained_on,
-         mean_sd_text(compared.seed_official_test_accuracies)],
-    ]  # fmt: skip
+        [
+            f"Q5.1's network (the assignment's, {count(net.training_rows)} rows)",
+            f"Keras, seed {net.seed}",
+            interval(net.val_accuracy, net.n_val),
+            trained_on,
+            interval(net.official_test_accuracy, net.n_official_test),
+        ],
+        [
+            f"the same on logistic regression's {count(hard.n_train)} rows (Q4.3)",
+            f"Keras, seed {net.seed}",
+            interval(compared.fair_network_val_accuracy, hard.n_val),
+            interval(compared.fair_network_heldout_accuracy, hard.n_heldout),
+            interval(compared.fair_network_official_test_accuracy, hard.n_official_test),
+        ],
+        [
+            f"the same settings over {len(compared.seeds)} seeds ({count(net.training_rows)} rows)",
+            f"fashionlab's JAX trainer, seeds {', '.join(map(str, compared.seeds))}",
+            mean_sd_text(compared.seed_val_accuracies),
+            trained_on,
+            mean_sd_text(compared.seed_official_test_accuracies),
+        ],
+    ]
     extras = results.extras
     same = networks_pair(extras, net.classes) if extras is not None else None
     if extras is not None and same is not None and same.nn_val_accuracy is not None:
         settings = extras.atlas_network
-        rows.append([f"the atlas's network (at most {plural(settings['epochs'], 'epoch')}, patience "
-                     f"{settings['patience']}, {count(net.training_rows)} rows)",
-                     f"fashionlab's JAX trainer, seed {settings['seed']}",
-                     interval(same.nn_val_accuracy, same.n_val), trained_on, "not measured"])  # fmt: skip
+        rows.append(
+            [
+                f"the atlas's network (at most {plural(settings['epochs'], 'epoch')}, patience "
+                f"{settings['patience']}, {count(net.training_rows)} rows)",
+                f"fashionlab's JAX trainer, seed {settings['seed']}",
+                interval(same.nn_val_accuracy, same.n_val),
+                trained_on,
+                "not measured",
+            ]
+        )
     return Table(["network", "program", "validation", "held-out", "official test"], rows)
 
 
@@ -104,6 +151,8 @@ def same_count_note(results: Results) -> list[str]:
     if hard.n_val != hard.n_heldout or wrong != error_count(heldout, hard.n_heldout):
         return []
     right = hard.n_val - wrong
-    return [f"In the table below, the network on the same {count(hard.n_train)} rows gets "
-            f"{count(right)} of {count(hard.n_val)} right on the validation rows and on the "
-            "held-out rows alike: the same count on two different sets of images."]  # fmt: skip
+    return [
+        f"In the table below, the network on the same {count(hard.n_train)} rows gets "
+        f"{count(right)} of {count(hard.n_val)} right on the validation rows and on the "
+        "held-out rows alike: the same count on two different sets of images."
+    ]
