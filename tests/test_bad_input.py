@@ -465,3 +465,42 @@ def test_a_data_folder_it_may_not_open_is_said_with_the_fix(sandbox, capsys) -> 
     err = capsys.readouterr().err
     assert stopped.value.code == 2 and len(err.splitlines()) == 1, err
     assert "a folder this user may not open" in err and "chmod u+rx" in err
+
+
+LONG_NAME = "c" * 300  # more than the 255 bytes a name may have on Linux's file systems
+
+
+@pytest.mark.parametrize(
+    "argv, env, said",
+    [
+        (["data", "--data-dir", LONG_NAME], {}, "argument --data-dir: no such folder"),
+        (["logreg", "--data-dir", LONG_NAME], {}, "argument --data-dir: no such folder"),
+        (["sweep", "--data-dir", LONG_NAME, "--json"], {}, "--data-dir "),
+        (["data"], {"FASHIONLAB_DATA": LONG_NAME}, "$FASHIONLAB_DATA "),
+    ],
+    ids=["data --data-dir", "logreg --data-dir", "sweep --data-dir", "$FASHIONLAB_DATA"],
+)
+def test_a_data_folder_name_too_long_to_exist_is_one_line(argv, env, said, monkeypatch, capsys):
+    """A hostile reading's first finding: Python 3.11's Path.exists raises for a name longer than
+    the file system allows, which ended in a traceback and exit status 1."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    out, err = capsys.readouterr()
+    assert status == 2 and "Traceback" not in err + out
+    (line,) = err.strip().splitlines()
+    assert said in line and "(File name too long)" in line, line
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+@pytest.mark.parametrize("variable", ["KERAS_HOME", "XDG_CACHE_HOME"])
+def test_a_source_folder_too_long_to_exist_holds_no_copy(variable, monkeypatch, capsys):
+    """A folder the search path names but that cannot exist is skipped, as a missing one is."""
+    monkeypatch.delenv("FASHIONLAB_DATA", raising=False)
+    monkeypatch.setenv(variable, f"/tmp/{LONG_NAME}")
+    assert cli.main(["data", "--json"]) == 0
+    assert '"verified"' in capsys.readouterr().out

@@ -20,7 +20,7 @@ from .data.loaded import Data, load_data
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
-from .storage import cache_home
+from .storage import cache_home, present
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
@@ -29,7 +29,7 @@ def protected_folders(data_dir: str | None) -> dict[str, Path]:
     if data_dir:
         found["data folder"] = Path(data_dir)
     for source in sources.search_path(None):
-        if source.folder.exists():
+        if present(source.folder) and source.folder.exists():  # not a link to nothing
             found[f"{source.name} data folder"] = source.folder
     return found
 

@@ -208,6 +208,15 @@ def read_plain(path: Path, limit: int = 1 << 32) -> bytes:
     return data
 
 
+def present(path: Path) -> bool:
+    """Whether ``path`` exists or is a link. False, not an error, where it cannot name anything:
+    Python 3.11's ``Path.exists`` raises for a name longer than the file system allows."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return False
+
+
 def directory_entries(folder: Path) -> Iterator[Path]:
     """Every file below ``folder`` (symlinks as files), in a stable order."""
     for entry in sorted(folder.rglob("*")):

@@ -108,6 +108,12 @@ def existing_dir(text: str) -> str:
     path = Path(text)
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a folder, got ''")
+    try:
+        path.is_symlink()  # Python 3.11 raises, where it cannot be a name, rather than say False
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(
+            f"no such folder: {text!r} ({exc.strerror or exc}); {_HOLDS}"
+        ) from None
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")
     if path.is_symlink() and not path.exists():

@@ -25,7 +25,7 @@ import numpy as np
 from .. import config
 from ..errors import ChecksumError, DataError, DataFormatError, DownloadError
 from ..locks import lock_for
-from ..storage import cache_home
+from ..storage import cache_home, present
 from . import download
 from .download import ENV_MIRRORS, MIRRORS, mirrors_from_env
 from .idx import (
@@ -214,7 +214,7 @@ def _find(
     skipped = 0
     for source in sources:
         path = source.folder / spec.filename
-        if not (path.exists() or path.is_symlink()):
+        if not present(path):  # a name too long for the file system is no copy either
             continue
         try:
             array, how = read_file(path, spec, verify=verify, remedy=source.remedy)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, FashionLabError
-from ..storage import cache_home
+from ..storage import cache_home, present
 
 SYSTEM_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 ENV_DATA_DIR = "FASHIONLAB_DATA"
@@ -79,15 +79,21 @@ def search_path(data_dir: str | os.PathLike[str] | None = None) -> list[Source]:
 
 def _nearest_existing(path: Path) -> Path:
     """``path`` itself, or the closest of its parents that exists."""
-    while not (path.exists() or path.is_symlink()) and path != path.parent:
+    while not present(path) and path != path.parent:
         path = path.parent
     return path
 
 
 def _existing_folder(folder: Path, flag: str) -> Path:
     """``folder`` if it is a directory; else an error that says what it is instead."""
-    if folder.is_dir():
-        return folder
+    try:
+        if folder.is_dir():
+            return folder
+    except OSError as exc:  # Python 3.11's is_dir raises, for a name longer than the system takes
+        raise DataError(
+            f"{flag} {folder}: no such directory ({exc.strerror or exc}); "
+            "pass the folder that holds the four .gz files"
+        ) from None
     if folder.is_symlink() and not folder.exists():  # a link that leads nowhere, or in a circle
         looped = False
         try:
