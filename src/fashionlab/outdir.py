@@ -32,6 +32,7 @@ from .ownership import (
     STAGE_PREFIX,
     UNREADABLE,
     foreign_entry,
+    held,
     is_our_stage,
     listed_files,
     written_by,
@@ -107,8 +108,8 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
         foreign = foreign_entry(real)
         if foreign is not None:
             raise UsageError(
-                f"argument {flag}: {text!r} holds {foreign!r}, which fashionlab did "
-                "not write; move it away, or pick a new or empty folder"
+                f"argument {flag}: {text!r} holds {held(foreign)}; move it away, or pick a new "
+                "or empty folder"
             )
         _check_kind(real, kind, flag)
     check_writable(real, text, flag)
@@ -153,8 +154,8 @@ def _swap(real: Path, stage: Path, in_place: bool, flag: str) -> None:
     elif (late := foreign_entry(stage)) is not None:  # dropped into the old one since the check
         swap.exchange(stage, real)  # the old folder, and what was dropped in, go back
         raise UsageError(
-            f"argument {flag}: {str(real)!r} now holds {late!r}, which fashionlab "
-            "did not write; move it away, or pick a new or empty folder"
+            f"argument {flag}: {str(real)!r} now holds {held(late)}; move it away, or pick "
+            "a new or empty folder"
         )
 
 
@@ -188,9 +189,8 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
             foreign = foreign_entry(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(
-                    f"argument {flag}: {str(real)!r} now holds {foreign!r}, which "
-                    "fashionlab did not write; move it away, or pick a new or empty "
-                    "folder"
+                    f"argument {flag}: {str(real)!r} now holds {held(foreign)}; move it away, "
+                    "or pick a new or empty folder"
                 )
             _check_kind(real, kind, flag)
             if keep and (real / MANIFEST).is_file():

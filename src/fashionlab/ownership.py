@@ -85,6 +85,17 @@ def foreign_entry(folder: Path) -> str | None:
     return None
 
 
+def held(entry: str) -> str:
+    """``foreign_entry``'s answer as words: what the folder holds that fashionlab may not replace
+    ("holds ..."), for a message that ends with what to do."""
+    changed, unreadable = " (changed since fashionlab wrote it)", " (unreadable)"
+    if entry.endswith(changed):
+        return f"{entry.removesuffix(changed)!r}, which fashionlab wrote but someone changed since"
+    if entry == MANIFEST + unreadable:
+        return f"{MANIFEST!r}, which cannot be read, so no file there is known to be fashionlab's"
+    return f"{entry!r}, which fashionlab did not write"
+
+
 def written_by(folder: Path) -> str | None:
     """The kind of output ``folder``'s manifest says it holds (``outdir.KINDS``, or a kind this version
     does not know); None without a readable manifest. A report's, an explore's or a sweep's own
