@@ -199,3 +199,28 @@ def test_verify_must_be_a_bool() -> None:
     """verify="no" would have verified: a string is truthy."""
     with pytest.raises(TypeError, match="verify must be True or False, got 'no'"):
         load_fashion_mnist("/nonexistent", verify="no")  # type: ignore[arg-type]
+
+
+@pytest.mark.realdata
+def test_a_mirror_of_a_repackaged_copy_is_downloaded_and_verified_by_its_payload(
+    real_data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile reading: FASHIONLAB_MIRRORS pointed at a copy of Debian's files (the official
+    content, another gzip wrapper) was refused as a "SHA-256 mismatch", though the same files pass
+    as a --data-dir. A download is now verified as a local copy is; other content still fails."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    spec = FILES["train_labels"]
+    payload = gzip.decompress((real_data_dir / spec.filename).read_bytes())
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    (mirror / spec.filename).write_bytes(gzip.compress(payload, compresslevel=1, mtime=1))
+    loaded = datasets._download("train_labels", spec, True, (mirror.as_uri() + "/",))
+    assert (loaded.source, loaded.verified) == ("download", "payload sha256")
+    assert loaded.array[:5].tolist() == [9, 0, 0, 3, 0]
+    changed = bytearray(payload)
+    changed[100] = (changed[100] + 1) % 10
+    (mirror / spec.filename).write_bytes(gzip.compress(bytes(changed)))
+    loaded.path.unlink()
+    with pytest.raises(DataError, match="nor is its content the official file's"):
+        datasets._download("train_labels", spec, True, (mirror.as_uri() + "/",))
+    assert not loaded.path.exists()  # the refused download never reached the cache
