@@ -38,14 +38,30 @@ def observation(run: LogregResult) -> str:
     train = pct(run.train_accuracy, run.n_train)
     gap = run.train_accuracy - run.val_accuracy
     after = f"after {run.steps} steps"
-    if run.train_accuracy >= FITS_ITS_ROWS:
-        why = f"{after} it gets almost all of its own training rows right ({train})"
+    # the reason is the boundary it found; its own training rows are the evidence for it
+    fits = run.train_accuracy >= FITS_ITS_ROWS
+    if fits and gap < UNDERFITS:
+        why = (
+            f"the straight boundary it finds separates these two classes almost perfectly: "
+            f"{after} it gets {train} of its own training rows right, and nearly as many of "
+            "the validation rows, which it never trained on"
+        )
+    elif fits:
+        why = (
+            f"the straight boundary it finds separates its own training rows almost perfectly "
+            f"({train} right {after}) but fewer of the validation rows: part of the gap is "
+            "overfitting"
+        )
     else:
-        why = f"{after} it gets only {train} of its own training rows right"
-    if gap >= UNDERFITS:
-        why += ", and fewer of the validation rows: part of the gap is overfitting"
-    elif run.train_accuracy < FITS_ITS_ROWS:
-        why += ": it underfits"
+        why = (
+            f"the straight boundary it finds leaves the two classes overlapping: {after} it "
+            f"gets only {train} of its own training rows right"
+        )
+        why += (
+            ", and fewer of the validation rows: part of the gap is overfitting"
+            if gap >= UNDERFITS
+            else ", so it underfits"
+        )
     settled = stays_from(run.history["val_accuracy"], 0.99)
     return (
         f"In short: {reached}, because {why}; validation accuracy stayed at 99% of its final "
