@@ -137,6 +137,34 @@ def test_notebook_shows_the_assignment_code() -> None:
     assert "%matplotlib inline" in source
 
 
+def test_the_notebooks_sigmoid_and_loss_stay_finite_far_from_zero() -> None:
+    """An instructor's reading: the notebook's sigmoid was 1 / (1 + np.exp(-z)), which overflows
+    for z below about -709, and its loss took log(0) once h saturated; neither was said."""
+    import numpy as np
+
+    source = next(c.source for c in stored().cells if "def sigmoid(" in c.source)
+    functions: dict[str, Any] = {}
+    exec("import numpy as np\n" + source.split("def binary_cross_entropy_derivative")[0], functions)
+    sigmoid, loss = functions["sigmoid"], functions["binary_cross_entropy"]
+    z = np.array([[-800.0], [-30.0], [0.0], [30.0], [800.0]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        h = sigmoid(z)
+        wrong_way = loss(np.array([[1], [1], [0], [0], [0]]), h)
+    assert h[:, 0].tolist() == [
+        0.0,
+        pytest.approx(9.357622968840175e-14),
+        0.5,
+        pytest.approx(1),
+        1.0,
+    ]
+    # the largest loss there is, finite, and the library's (which log(1 - h) makes 26.5563, not 26.5561)
+    from fashionlab.models.logistic import binary_cross_entropy as library_loss
+
+    assert (
+        wrong_way == library_loss(np.array([[1], [1], [0], [0], [0]]), h) == pytest.approx(26.5563)
+    )
+
+
 def test_network_is_built_compiled_and_fitted_in_its_own_cells() -> None:
     sources = [cell.source for cell in stored().cells if cell.cell_type == "code"]
     built = next(i for i, s in enumerate(sources) if "model = Model(" in s)
@@ -201,6 +229,23 @@ def test_fill_answers_puts_each_answer_in_its_marked_cell() -> None:
 def test_fill_answers_rejects_bad_answers(answers: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         notebook.fill_answers(stored(), answers)
+
+
+def test_the_notebooks_answers_point_to_the_report_for_the_grid_it_does_not_draw() -> None:
+    """An instructor's reading: Q4.3's answer in the notebook said "the figures below give each
+    cell's validation accuracy", and no figure followed; the grid is drawn in the report only."""
+    from test_answers import grid_row, make_results
+
+    from fashionlab import notebook_job
+    from fashionlab.render import answers
+
+    results = make_results()
+    results.rate_grid = [grid_row(0.05, 100, 1975), grid_row(0.1, 100, 2000)]
+    filled = nbformat.reads(notebook_job.with_answers(stored(), results).decode(), as_version=4)
+    q4_3 = filled.cells[notebook.answer_cells(filled)["q4_3"]].source
+    assert "figures/rate_grid_*.png beside this notebook) give each cell's" in q4_3
+    assert "the figures below" not in q4_3
+    assert "the figures below give each cell's" in " ".join(answers.compose(results)["q4_3"])
 
 
 def test_fill_answers_rejects_a_notebook_without_a_marked_cell() -> None:

@@ -17,7 +17,12 @@ from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, needs_a_bend
-from .answers_dynamics import dynamics_paragraph, path_paragraph, rate_grid_paragraph
+from .answers_dynamics import (
+    GRID_FIGURES,
+    dynamics_paragraph,
+    path_paragraph,
+    rate_grid_paragraph,
+)
 from .answers_longer import longer_paragraph
 from .answers_maps import q1_1, q1_2, q2, q3, separation
 from .answers_network import final_weights_right, q5_1
@@ -182,7 +187,7 @@ def q4_2(results: Results) -> list[str]:
     return _observation(results, results.hard_pair)
 
 
-def q4_3(results: Results) -> list[str]:
+def q4_3(results: Results, grid_figures: str = GRID_FIGURES) -> list[str]:
     easy, hard = results.logreg[0], results.hard_pair
     if easy.val_accuracy is None or hard.val_accuracy is None:
         return ["One of the runs diverged, so there is nothing to compare."]
@@ -212,7 +217,7 @@ def q4_3(results: Results) -> list[str]:
         else "Why: both runs use the same model, learning rate and number of steps, and these "
         f"images do not tell the two pairs apart: they are about equally hard for it. {mixing}"
     )
-    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results)]
+    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results, grid_figures)]
 
 
 COMPOSERS = {
@@ -222,12 +227,13 @@ COMPOSERS = {
     "q3": q3,
     "q4_1": q4_1,
     "q4_2": q4_2,
-    "q4_3": q4_3,
 }
 
 
-def compose(results: Results) -> dict[str, list[str]]:
-    """Every question's answer as paragraphs of plain text."""
+def compose(results: Results, grid_figures: str = GRID_FIGURES) -> dict[str, list[str]]:
+    """Every question's answer as paragraphs of plain text; ``grid_figures`` says where Q4.3's
+    learning-rate grid is drawn (the report draws it below its answer, the notebook does not)."""
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
+    written["q4_3"] = q4_3(results, grid_figures)
     written["q5_1"] = q5_1(results)
     return written

@@ -207,8 +207,12 @@ def _smoothness(run: LogregResult, defines: bool) -> str:
     return f"{said}, so its first steps can overshoot."
 
 
-def rate_grid_paragraph(results: Results) -> list[str]:
-    """What the learning-rate x steps grid shows for each pair, from its cells."""
+GRID_FIGURES = "the figures below"  # where the report shows the grid; the notebook says otherwise
+
+
+def rate_grid_paragraph(results: Results, figures: str = GRID_FIGURES) -> list[str]:
+    """What the learning-rate x steps grid shows for each pair, from its cells; ``figures`` says
+    where the grid's figures are."""
     sentences = []
     for run in results.logreg:
         cells = [r for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
@@ -257,7 +261,7 @@ def rate_grid_paragraph(results: Results) -> list[str]:
     grid = (
         f"The same loop also ran on a grid of {len(rates)} learning rates "
         f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
-        f"({', '.join(map(str, steps))}), on each pair; the figures below give each cell's "
+        f"({', '.join(map(str, steps))}), on each pair; {figures} give each cell's "
         "validation accuracy, how far each step size gets in a given number of steps."
     )
     return [" ".join([grid, *sentences])]
