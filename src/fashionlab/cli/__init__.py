@@ -32,7 +32,9 @@ def _error(args: argparse.Namespace, exc: Exception) -> int:
     where = ""
     named = "--data-dir" in str(exc)  # a message about the folder says which flag gave it
     if isinstance(exc, DataError) and getattr(args, "data_dir", None) and not named:
-        where = f"argument --data-dir {args.data_dir!r}: "
+        folder = str(Path(args.data_dir).expanduser())
+        # the flag, and the folder unless the message names it already
+        where = f"argument --data-dir{'' if folder in str(exc) else f' {args.data_dir!r}'}: "
     say(f"fashionlab {args.command}: error: {where}{' '.join(str(exc).split())}")
     return 1 if isinstance(exc, EnvironmentFault) else 2
 

@@ -175,9 +175,25 @@ def locate(
     deleted. ``mirrors`` defaults to ``$FASHIONLAB_MIRRORS``, else ``MIRRORS``.
     """
     sources = search_path(data_dir)
+    if sources[0].explicit:
+        _check_complete(sources[0])
     found = {key: _find(key, spec, sources, verify, mirrors) for key, spec in FILES.items()}
     _check_counts(found)
     return found
+
+
+def _check_complete(source: Source) -> None:
+    """An explicit folder holds all four files: the missing ones named at once, not one a run."""
+    missing = [
+        spec.filename for spec in FILES.values() if not present(source.folder / spec.filename)
+    ]
+    if missing:
+        named = f"${ENV_DATA_DIR} " if source.name == "env" else ""  # --data-dir: the CLI's
+        files = "the official file" if len(missing) == 1 else "the official files"
+        raise DataError(
+            f"{named}{source.folder}: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
+            f"missing; copy {files} there"
+        )
 
 
 def _find(
@@ -198,11 +214,7 @@ def _find(
             skipped += 1
             continue
         return LoadedFile(key, path, source.name, how, array)
-    if sources[0].explicit:
-        named = f"${ENV_DATA_DIR} " if sources[0].name == "env" else ""  # --data-dir: the CLI's
-        raise DataError(
-            f"{named}{sources[0].folder}: {spec.filename} is missing; copy the official file there"
-        )
+    assert not sources[0].explicit, "_check_complete found every file there"
     folders = ", ".join(str(source.folder) for source in sources)
     where = f"{spec.filename}: no verified copy in {folders}" + (
         f" ({skipped} bad {'copy' if skipped == 1 else 'copies'} skipped, see the warnings)"
