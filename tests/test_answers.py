@@ -270,13 +270,15 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict:
             [0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99],
             0.995,
             "because the straight boundary it finds separates these two classes almost perfectly: "
-            "after 7 steps it gets 99.50% of its own training rows right, and nearly as many of the "
-            "validation rows, which it never trained on; validation accuracy stayed at 99% of its "
-            "final value or more from step 2 of 7 on.",
+            "after 7 steps it gets 99.50% of its own training rows right, and nearly as high a share "
+            "of the validation rows, which it never trained on; validation accuracy stayed at 99% of "
+            "its final value or more from step 2 of 7 on.",
         ),
         (
             [0.5, 0.995, 0.999, 0.999, 0.999, 0.999, 0.99],
             0.99,
+            "99.00% of its own training rows right, and as high a share of the validation rows, "
+            "which it never trained on; validation accuracy stayed at 99% of its final value or more "
             "from step 2 of 7 on",
         ),  # above: >= 99%
         ([0.5, 0.6, 0.7, 0.8, 0.9, 0.979, 0.99], 0.99, "from step 7 of 7 on"),  # 0.979 < 0.9801

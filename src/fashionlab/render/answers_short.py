@@ -43,8 +43,9 @@ def observation(run: LogregResult) -> str:
     if fits and gap < UNDERFITS:
         why = (
             f"the straight boundary it finds separates these two classes almost perfectly: "
-            f"{after} it gets {train} of its own training rows right, and nearly as many of "
-            "the validation rows, which it never trained on"
+            f"{after} it gets {train} of its own training rows right, and "
+            f"{'as high' if gap <= 0 else 'nearly as high'} a share of the validation rows, which "
+            "it never trained on"
         )
     elif fits:
         why = (
