@@ -420,3 +420,33 @@ def test_a_tapped_point_of_the_map_keeps_its_image_shown_on_a_phone(browser, pag
         assert tab.locator(".imap-tip").is_visible()
         assert "image 3" in tab.locator(".imap-tip span").inner_text()
         assert errors == []
+
+
+def test_each_section_links_the_first_use_of_a_term_to_its_entry() -> None:
+    """A student's reading asked for a way from a word to its meaning: the first use of a term in
+    each section links to its glossary entry; a term said twice, or by another of its phrases, is
+    linked once; a word that only contains a phrase is not a use of it."""
+    links = {"McNemar's exact test": "term-tests", "p-value": "term-tests", "Dask": "term-dask"}
+    sections = [
+        Section("a", "A", paragraphs=["McNemar's exact test, a p-value.", "Dask, and Dask again."]),
+        Section("b", "B", paragraphs=["Dask-like, Dasks and p-values are not uses; Dask's is."]),
+    ]
+    page = layout.render_html(PageMeta("t"), sections, {}, links)
+    first, second = page.split('<section id="b">')
+    assert first.count('href="#term-tests"') == 1 and first.count('href="#term-dask"') == 1
+    assert '<a class="term" href="#term-tests">McNemar&#x27;s exact test</a>, a p-value' in first
+    assert '<a class="term" href="#term-dask">Dask</a>, and Dask again' in first
+    assert (
+        second.count("<a class") == 1
+        and '<a class="term" href="#term-dask">Dask</a>&#x27;s' in second
+    )
+    assert "<a class" not in layout.render_html(PageMeta("t"), sections, {})  # no links given
+
+
+def test_every_linked_phrase_leads_to_a_glossary_entry() -> None:
+    from fashionlab.render.glossary import GLOSSARY, SAID_AS, glossary_html, glossary_links
+
+    assert set(SAID_AS) <= {term for term, _ in GLOSSARY}
+    ids = re.findall(r'<dt id="([^"]+)">', glossary_html())
+    assert len(ids) == len(GLOSSARY) == len(set(ids))  # every entry has an id of its own
+    assert set(glossary_links().values()) <= set(ids)

@@ -89,6 +89,16 @@ def test_the_page_is_one_small_self_contained_file(report: Path) -> None:
     assert (report / "figures").is_dir() and len(list((report / "figures").iterdir())) >= 18
 
 
+def test_the_reports_term_links_lead_to_glossary_entries(report: Path) -> None:
+    page = (report / "index.html").read_text()
+    targets = re.findall(r'<a class="term" href="#([^"]+)">', page)
+    assert len(targets) >= 10  # the answers use the glossary's words
+    assert all(f'<dt id="{target}">' in page for target in targets)
+    for section in page.split("<section ")[1:]:  # each term linked at most once a section
+        linked = re.findall(r'<a class="term" href="#([^"]+)">', section)
+        assert len(linked) == len(set(linked))
+
+
 def test_the_report_states_p_values_and_intervals(report: Path) -> None:
     text = (report / "report.md").read_text()
     assert re.search(r"McNemar's exact test, p (<|=) 0\.\d+", text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from ..config import (
     ATLAS_STEPS_TO_CONVERGE,
@@ -137,10 +138,47 @@ GLOSSARY = [
 ]
 
 
+# The words the report's prose uses for each term: the page links the first of them in each
+# section to the term's entry (a student's reading asked for the way from a word to its meaning)
+SAID_AS = {
+    "validation accuracy (val_accuracy)": ("validation accuracy",),
+    "held-out accuracy (heldout_accuracy)": ("held-out accuracy",),
+    "official test accuracy (official_test_accuracy)": ("official test accuracy",),
+    'logistic regression trained longer ("converged" in results.json)': (
+        "logistic regression trained longer",
+    ),
+    "95% interval": ("95% interval",),
+    "tests and p-values": ("McNemar's exact test", "Fisher's exact test", "p-value"),
+    "Holm's method": ("Holm's method",),
+    "prediction interval (over seeds)": ("prediction interval",),
+    "early stopping and patience": ("early stopping",),
+    "binary cross-entropy": ("binary cross-entropy",),
+    "curvature bound L (Hessian, λmax)": ("curvature bound", "Hessian"),
+    "eigenvalue": ("eigenvalue",),
+    "Nesterov-accelerated gradient descent": ("Nesterov-accelerated",),
+    "standard error": ("standard error",),
+    "correlation r": ("correlation",),
+    "k-fold cross-validation": ("cross-validation",),
+    "Dask": ("Dask",),
+}
+
+
+def term_anchor(term: str) -> str:
+    """The id of a term's entry: ``term-`` and its words before any bracket, in lower case, joined
+    by hyphens (``term-validation-accuracy``)."""
+    return "term-" + re.sub(r"[^a-z0-9]+", "-", term.split(" (")[0].lower()).strip("-")
+
+
+def glossary_links() -> dict[str, str]:
+    """Each phrase the prose uses for a term, with the id of the term's entry."""
+    return {phrase: term_anchor(term) for term, phrases in SAID_AS.items() for phrase in phrases}
+
+
 def glossary_html() -> str:
-    """The terms as a definition list, each term in bold above its meaning."""
+    """The terms as a definition list, each term in bold above its meaning, with its id."""
     items = "".join(
-        f"<dt>{html.escape(term)}</dt><dd>{html.escape(text)}</dd>" for term, text in GLOSSARY
+        f'<dt id="{term_anchor(term)}">{html.escape(term)}</dt><dd>{html.escape(text)}</dd>'
+        for term, text in GLOSSARY
     )
     return f'<dl class="terms">{items}</dl>'
 

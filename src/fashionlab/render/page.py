@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -165,11 +165,33 @@ def _html_header(meta: PageMeta, title: str) -> list[str]:
     ]
 
 
-def _html_section(section: Section, figures: Mapping[str, bytes]) -> list[str]:
+def _term_links(links: Mapping[str, str]) -> Callable[[str], str] | None:
+    """A function that escapes one section's paragraphs, in order, making the first use in the
+    section of each linked term (any of its phrases, ``links``: phrase -> id) a link to its id."""
+    if not links:
+        return None
+    phrases = sorted((html.escape(p) for p in links), key=len, reverse=True)  # longest first
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, phrases)) + r")(?![\w-])")
+    linked: set[str] = set()
+
+    def link(match: re.Match[str]) -> str:
+        target = links[html.unescape(match.group(0))]
+        if target in linked:
+            return match.group(0)
+        linked.add(target)
+        return f'<a class="term" href="#{target}">{match.group(0)}</a>'
+
+    return lambda paragraph: pattern.sub(link, html.escape(paragraph))
+
+
+def _html_section(
+    section: Section, figures: Mapping[str, bytes], links: Mapping[str, str]
+) -> list[str]:
     parts = [f'<section id="{_anchor(section.key)}"><h2>{html.escape(section.title)}</h2>']
     if section.quote:
         parts.append(f"<blockquote>{html.escape(section.quote)}</blockquote>")
-    parts.extend(f"<p>{html.escape(p)}</p>" for p in section.paragraphs)
+    escape = _term_links(links) or html.escape
+    parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)
     if section.table:
         parts.append(_html_table(section.table))
     if section.code:
@@ -181,11 +203,18 @@ def _html_section(section: Section, figures: Mapping[str, bytes]) -> list[str]:
     return parts
 
 
-def render_html(meta: PageMeta, sections: list[Section], figures: Mapping[str, bytes]) -> str:
+def render_html(
+    meta: PageMeta,
+    sections: list[Section],
+    figures: Mapping[str, bytes],
+    links: Mapping[str, str] | None = None,
+) -> str:
     """The whole page as one HTML document with every figure embedded.
 
     ``figures`` maps each file name used in ``Section.figures`` to its bytes (PNG or SVG); a
-    name it lacks raises ValueError. The page loads nothing: no external script, style or image.
+    name it lacks raises ValueError. ``links`` maps phrases to ids on the page (the glossary's
+    entries): each section's paragraphs link the first use of each. The page loads nothing: no
+    external script, style or image.
     """
     from .interactive import MAP_CSS  # with its plots' colours, and so matplotlib: not at import
 
@@ -202,7 +231,7 @@ def render_html(meta: PageMeta, sections: list[Section], figures: Mapping[str, b
         f'<nav><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>',
     ]
     for section in sections:
-        parts.extend(_html_section(section, figures))
+        parts.extend(_html_section(section, figures, links or {}))
     parts.append(f"</main><script>{ZOOM_SCRIPT}</script></body></html>")
     return "\n".join(part for part in parts if part)
 

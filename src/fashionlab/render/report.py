@@ -16,7 +16,7 @@ from . import answers, answers_maps, sections_extras
 from .answers_network import settings_chosen_on
 from .figures import mime_type
 from .format import pair_name
-from .glossary import glossary_html, glossary_markdown
+from .glossary import glossary_html, glossary_links, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
 from .tables import comparison_table, networks_lead, networks_table, results_table, same_count_note
@@ -202,7 +202,9 @@ def write(
     """Write ``index.html``, ``report.md`` and ``results.json`` into ``folder``."""
     sections = build_sections(results, interactive_html)
     _resolve(sections, {Path(name).stem: name for name in figures})
-    atomic_write_bytes(folder / "index.html", render_html(meta, sections, figures).encode())
+    atomic_write_bytes(
+        folder / "index.html", render_html(meta, sections, figures, glossary_links()).encode()
+    )
     atomic_write_bytes(folder / "report.md", render_markdown(meta, sections).encode())
     write_json(folder / "results.json", results)
 
