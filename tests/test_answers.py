@@ -550,8 +550,9 @@ def test_the_glossary_defines_the_three_accuracies() -> None:
         "prediction interval (over seeds)",
         "early stopping and patience",
     ):
-        assert f"<dt>{html.escape(term)}</dt>" in joined  # an instructor's reading: used, undefined
-    assert section.raw_html is not None and section.raw_html.count("<dt>") == len(glossary.GLOSSARY)
+        entry = f'<dt id="{glossary.term_anchor(term)}">{html.escape(term)}</dt>'
+        assert entry in joined  # an instructor's reading: used, undefined
+    assert section.raw_html is not None and section.raw_html.count("<dt ") == len(glossary.GLOSSARY)
     assert section.markdown is not None and section.markdown.startswith("**validation accuracy ")
 
 

@@ -507,3 +507,13 @@ def test_a_source_folder_too_long_to_exist_holds_no_copy(variable, monkeypatch, 
     monkeypatch.setenv(variable, f"/tmp/{LONG_NAME}")
     assert cli.main(["data", "--json"]) == 0
     assert '"verified"' in capsys.readouterr().out
+
+
+def test_a_cache_folder_name_too_long_to_exist_is_refused_before_a_download() -> None:
+    """A review: the download folder's check passed a name too long for the file system (its
+    nearest existing parent is writable), so a download ran and failed only when written."""
+    from fashionlab.data import sources
+    from fashionlab.errors import DataError
+
+    with pytest.raises(DataError, match=r"cannot download into .* \(File name too long\); set "):
+        sources.check_download_folder(Path("/tmp") / LONG_NAME / "fashionlab")

@@ -35,6 +35,18 @@ def test_missing_file_in_explicit_dir_names_it(tiny_data_dir: Path) -> None:
         locate(tiny_data_dir, verify=False)
 
 
+def test_a_file_gone_after_the_check_is_an_error_not_a_download(
+    tiny_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review: the second look at an explicit folder was an assert, which ``python -O`` drops,
+    and an explicit folder must never download."""
+    (tiny_data_dir / FILES["test_labels"].filename).unlink()
+    monkeypatch.setattr(datasets, "_check_complete", lambda source: None)  # gone after it looked
+    monkeypatch.setattr(download, "fetch", lambda *args, **kwargs: pytest.fail("downloaded"))
+    with pytest.raises(DataError, match="t10k-labels-idx1-ubyte.gz is missing; copy the official"):
+        locate(tiny_data_dir, verify=False)
+
+
 def test_explicit_dir_must_exist(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="--data-dir .*absent: no such directory"):
         locate(tmp_path / "absent")

@@ -248,8 +248,8 @@ def test_measure_takes_numpy_numbers_as_gradient_descent_does() -> None:
         X[:3],
         np.array([[0], [1], [0]]),
         np.float32(0.1),
-        steps=np.int64(3),
-    )  # type: ignore[arg-type]
+        steps=np.int64(3),  # numpy scalars, as a caller may pass them
+    )
     assert len(measured.val_accuracy) >= 3
 
 

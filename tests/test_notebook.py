@@ -4,6 +4,7 @@ and ``fashionlab.render.notebook`` fills the marked answer cells."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 import sys
@@ -243,8 +244,18 @@ def test_the_notebooks_answers_point_to_the_report_for_the_grid_it_does_not_draw
     results.rate_grid = [grid_row(0.05, 100, 1975), grid_row(0.1, 100, 2000)]
     filled = nbformat.reads(notebook_job.with_answers(stored(), results).decode(), as_version=4)
     q4_3 = filled.cells[notebook.answer_cells(filled)["q4_3"]].source
-    assert "figures/rate_grid_*.png beside this notebook) give each cell's" in q4_3
-    assert "the figures below" not in q4_3
+    assert "the report's figure of it (figures/rate_grid_*.png beside this notebook) gives" in q4_3
+    assert "below" not in q4_3
+    assert "the figure below gives each cell's" in " ".join(answers.compose(results)["q4_3"])
+    both = [
+        *results.rate_grid,
+        dataclasses.replace(grid_row(0.05, 100, 2390), classes=("Trouser", "Ankle boot")),
+    ]
+    results.rate_grid = both  # a figure a pair: two
+    assert (
+        "the report's 2 figures of it (figures/rate_grid_*.png beside this notebook) give each"
+        in (" ".join(answers.compose(results, "notebook")["q4_3"]))
+    )
     assert "the figures below give each cell's" in " ".join(answers.compose(results)["q4_3"])
 
 

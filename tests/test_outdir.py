@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab import outdir, outpath, swap
+from fashionlab import outdir, outpath, ownership, swap
 from fashionlab.errors import UsageError
 
 
@@ -72,6 +72,16 @@ def test_a_changed_report_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match=said) as refused:
         outdir.check(str(real), {}, "report")
     assert "did not write" not in str(refused.value)  # a hostile reading: it contradicted itself
+
+
+def test_a_users_file_named_like_a_reason_is_still_a_users_file(tmp_path: Path) -> None:
+    """A review: the refusal once read its reason back out of the entry's text, so a user's file
+    named "notes (changed since fashionlab wrote it)" was said to be fashionlab's."""
+    real = write_report(str(tmp_path / "out"), {"index.html": "a"})
+    (real / "notes (changed since fashionlab wrote it)").write_text("mine")
+    said = r"holds 'notes \(changed since fashionlab wrote it\)', which fashionlab did not write"
+    with pytest.raises(UsageError, match=said):
+        outdir.check(str(real), {}, "report")
 
 
 def test_a_users_documents_folder_is_refused(tmp_path: Path) -> None:
@@ -173,7 +183,7 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
         f".{os.getpid()}.", f".{dead}."
     )
     made = {
-        "being built": (tmp_path / stage.replace(".tmp", "0.tmp"), {outdir.STAGE_MARK: ""}),
+        "being built": (tmp_path / stage.replace(".tmp", "0.tmp"), {ownership.STAGE_MARK: ""}),
         "swapped out": (tmp_path / stage.replace(".tmp", "1.tmp"), None),  # an old whole report
     }
     kept = {
@@ -187,7 +197,7 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
         "a user's folder named as a partial file": (tmp_path / f".out.cache.{dead}.part", {}),
         "a stage whose process is alive": (
             tmp_path / stage.replace(f".{dead}.", f".{os.getppid()}."),
-            {outdir.STAGE_MARK: ""},
+            {ownership.STAGE_MARK: ""},
         ),
     }
     for path, content in [*made.values(), *kept.values()]:
@@ -276,7 +286,7 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
         "b.svg": b"b",
         "c.svg": b"c",
     }
-    assert outdir.foreign_entry(plots) is None  # the manifest lists all three
+    assert ownership.foreign_entry(plots) is None  # the manifest lists all three
 
 
 @pytest.mark.parametrize("name", ["../outside.txt", "/etc/passwd", ""])
@@ -284,8 +294,8 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     folder = tmp_path / "report"
     folder.mkdir()
     (tmp_path / "outside.txt").write_text("precious")
-    (folder / outdir.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
-    assert outdir.foreign_entry(folder) == f"{outdir.MANIFEST} (unreadable)"
+    (folder / ownership.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
+    assert ownership.foreign_entry(folder) == f"{ownership.MANIFEST} (unreadable)"
     with pytest.raises(UsageError, match="which cannot be read, so no file there is known"):
         outdir.check(str(folder), {}, "report")
     assert (tmp_path / "outside.txt").read_text() == "precious"
@@ -305,10 +315,10 @@ def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed
         os.mkfifo(folder / "sub")
         files = {"sub": "0"}
     if listed.startswith("a manifest"):
-        (folder / outdir.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
+        (folder / ownership.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
     else:
-        (folder / outdir.MANIFEST).write_text(json.dumps({"files": files}))
-    assert outdir.foreign_entry(folder) in ("sub", f"{outdir.MANIFEST} (unreadable)")
+        (folder / ownership.MANIFEST).write_text(json.dumps({"files": files}))
+    assert ownership.foreign_entry(folder) in ("sub", f"{ownership.MANIFEST} (unreadable)")
     with pytest.raises(UsageError, match="did not write|which cannot be read"):
         outdir.check(str(folder), {}, "report")
 
@@ -381,7 +391,7 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
     ]
     assert (real / "index.html").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert outdir.foreign_entry(real) is None  # a later run may write here again
+    assert ownership.foreign_entry(real) is None  # a later run may write here again
 
 
 @pytest.mark.timeout(10)
@@ -390,7 +400,7 @@ def test_a_manifest_that_is_no_plain_file_is_refused_at_once(tmp_path: Path, kin
     """Reading a FIFO put where the manifest belongs waited forever, and /dev/zero filled memory
     (a hostile review's finding): both are refused, within the 10 s timeout."""
     real = write_report(str(tmp_path / "out"), {"index.html": "a"})
-    manifest = real / outdir.MANIFEST
+    manifest = real / ownership.MANIFEST
     manifest.unlink()
     if kind == "a pipe":
         os.mkfifo(manifest)
@@ -467,11 +477,11 @@ def test_a_folder_from_before_kinds_were_recorded_is_known_by_its_files(
     real = tmp_path / "out"
     with outdir.report_folder(outdir.check(str(real), {}, kind), kind) as stage:
         (stage / listed).write_bytes(b"a")
-    manifest = json.loads((real / outdir.MANIFEST).read_text())
+    manifest = json.loads((real / ownership.MANIFEST).read_text())
     assert manifest["kind"] == kind
     del manifest["kind"]
-    (real / outdir.MANIFEST).write_text(json.dumps(manifest))
-    assert outdir.written_by(real) == kind
+    (real / ownership.MANIFEST).write_text(json.dumps(manifest))
+    assert ownership.written_by(real) == kind
     outdir.check(str(real), {}, kind)
     other = "figures" if kind != "figures" else "report"
     with pytest.raises(UsageError, match="pick a new or empty folder"):
@@ -485,8 +495,8 @@ def test_a_kind_this_version_does_not_know_is_refused_in_one_line(
     real = tmp_path / "out"
     with outdir.report_folder(outdir.check(str(real), {}, "report"), "report") as stage:
         (stage / "a.svg").write_bytes(b"a")
-    manifest = json.loads((real / outdir.MANIFEST).read_text())
-    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": stored}))
+    manifest = json.loads((real / ownership.MANIFEST).read_text())
+    (real / ownership.MANIFEST).write_text(json.dumps({**manifest, "kind": stored}))
     with pytest.raises(UsageError, match="holds output of another fashionlab version"):
         outdir.check(str(real), {}, "report")
 
@@ -516,7 +526,7 @@ def test_a_file_dropped_in_just_before_the_exchange_is_kept(tmp_path, monkeypatc
     ):
         (stage / "b.svg").write_bytes(b"b")
     assert (real / "mine.txt").read_text() == "precious" and (real / "a.svg").is_file()
-    assert not (real / "b.svg").exists() and outdir.written_by(real) == "report"
+    assert not (real / "b.svg").exists() and ownership.written_by(real) == "report"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # the new stage is gone
 
 
@@ -539,24 +549,24 @@ def test_a_manifest_that_is_a_link_is_not_ours(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
     (copy / "a.svg").write_bytes((real / "a.svg").read_bytes())
-    (copy / outdir.MANIFEST).symlink_to(real / outdir.MANIFEST)
-    assert outdir.foreign_entry(copy) == outdir.MANIFEST
+    (copy / ownership.MANIFEST).symlink_to(real / ownership.MANIFEST)
+    assert ownership.foreign_entry(copy) == ownership.MANIFEST
 
 
 def test_a_folders_own_files_decide_its_kind_over_an_edited_manifest(tmp_path: Path) -> None:
     real = _report(tmp_path / "sweep", "sweep", ("sweep.csv", "sweep.json"))
-    manifest = json.loads((real / outdir.MANIFEST).read_text())
-    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": "explore"}))
+    manifest = json.loads((real / ownership.MANIFEST).read_text())
+    (real / ownership.MANIFEST).write_text(json.dumps({**manifest, "kind": "explore"}))
     with pytest.raises(UsageError, match="holds a sweep of fashionlab sweep"):
         outdir.check(str(real), {}, "explore")
-    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": "x" * 100_000}))
-    assert outdir.written_by(real) == "sweep"
+    (real / ownership.MANIFEST).write_text(json.dumps({**manifest, "kind": "x" * 100_000}))
+    assert ownership.written_by(real) == "sweep"
 
 
 def test_a_very_long_unknown_kind_is_shown_short(tmp_path: Path) -> None:
     real = _report(tmp_path / "plots", "figures")
-    manifest = json.loads((real / outdir.MANIFEST).read_text())
-    (real / outdir.MANIFEST).write_text(json.dumps({**manifest, "kind": "x" * 100_000}))
+    manifest = json.loads((real / ownership.MANIFEST).read_text())
+    (real / ownership.MANIFEST).write_text(json.dumps({**manifest, "kind": "x" * 100_000}))
     with pytest.raises(UsageError, match="another fashionlab version") as refused:
         outdir.check(str(real), {}, "figures", "--plot")
     assert len(str(refused.value)) < 300
@@ -577,6 +587,6 @@ def test_an_output_inside_a_folder_whose_manifest_cannot_be_read_is_refused_in_o
     RecursionError through the nested-output check: a traceback, not one line."""
     outer = tmp_path / "outer"
     outer.mkdir()
-    (outer / outdir.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
+    (outer / ownership.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(UsageError, match="is inside .*outer', which holds fashionlab's output"):
         outdir.check(str(outer / "inner"), {}, "figures", "--plot")

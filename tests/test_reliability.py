@@ -23,8 +23,8 @@ import pytest
 from conftest import LOGGED_CLI, write_tiny_dataset
 from processes import stat_fields, wait_for
 
-from fashionlab import console, outdir
-from fashionlab.analysis.atlas import network_groups
+from fashionlab import console, outdir, ownership
+from fashionlab.analysis.atlas_networks import network_groups
 from fashionlab.config import ALL_PAIRS
 from fashionlab.console import INTERRUPTED, Console, SayHandler
 from fashionlab.data import datasets, download
@@ -428,13 +428,13 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
     _killed(first)
     assert _tree(out) == before
     second = _fashionlab(*flags, cache=cache, start_new_session=True)
-    staged = lambda: any(p.name.startswith(outdir.STAGE_PREFIX) for p in tmp_path.iterdir())  # noqa: E731
+    staged = lambda: any(p.name.startswith(ownership.STAGE_PREFIX) for p in tmp_path.iterdir())  # noqa: E731
     wait_for(staged, 300, step=0.002)
     _killed(second)
     after = _tree(out)
     if after != before:  # swapped in whole: exactly the files its own manifest lists, unchanged
-        listed = json.loads((out / outdir.MANIFEST).read_text())["files"]
-        assert {name: sha for name, sha in after.items() if name != outdir.MANIFEST} == listed
+        listed = json.loads((out / ownership.MANIFEST).read_text())["files"]
+        assert {name: sha for name, sha in after.items() if name != ownership.MANIFEST} == listed
         assert "previous" not in json.loads((out / "results.json").read_text())
     third = _fashionlab(*flags, cache=cache)
     _, err = third.communicate(timeout=300)
@@ -442,8 +442,8 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "report"]  # no stage left
     assert (out / "index.html").read_text().endswith("</html>")
     assert set(_tree(out)) == {
-        *json.loads((out / outdir.MANIFEST).read_text())["files"],
-        outdir.MANIFEST,
+        *json.loads((out / ownership.MANIFEST).read_text())["files"],
+        ownership.MANIFEST,
     }
     _cache_is_sound(cache)
 

@@ -30,12 +30,6 @@ log = logging.getLogger(__name__)
 STOP_WAIT = 60.0  # seconds ``close`` waits for a stopped execution to let go of its kernel
 
 
-# The notebook does not draw the learning-rate grid: its figures are the report's, beside it
-NOTEBOOK_GRID_FIGURES = (
-    "the report's two figures of it (figures/rate_grid_*.png beside this notebook)"
-)
-
-
 def check_file() -> None:
     """The notebook ships with fashionlab's source, not in a wheel: said before any work."""
     from .render.notebook import NOTEBOOK
@@ -103,7 +97,7 @@ def with_answers(nb: Any, results: Results) -> bytes:
 
     from .render import answers, notebook
 
-    filled = notebook.fill_answers(nb, answers.compose(results, NOTEBOOK_GRID_FIGURES))
+    filled = notebook.fill_answers(nb, answers.compose(results, "notebook"))
     return (nbformat.writes(filled) + "\n").encode()
 
 

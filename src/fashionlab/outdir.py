@@ -31,7 +31,7 @@ from .ownership import (
     STAGE_MARK,
     STAGE_PREFIX,
     UNREADABLE,
-    foreign_entry,
+    find_foreign,
     held,
     is_our_stage,
     listed_files,
@@ -105,7 +105,7 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
             )
     _check_not_inside_an_output(real, text, flag)
     if real.exists():
-        foreign = foreign_entry(real)
+        foreign = find_foreign(real)
         if foreign is not None:
             raise UsageError(
                 f"argument {flag}: {text!r} holds {held(foreign)}; move it away, or pick a new "
@@ -151,7 +151,7 @@ def _swap(real: Path, stage: Path, in_place: bool, flag: str) -> None:
         os.rename(stage, real)
     elif not swap.exchange(stage, real):
         _replace_contents(real, stage)
-    elif (late := foreign_entry(stage)) is not None:  # dropped into the old one since the check
+    elif (late := find_foreign(stage)) is not None:  # dropped into the old one since the check
         swap.exchange(stage, real)  # the old folder, and what was dropped in, go back
         raise UsageError(
             f"argument {flag}: {str(real)!r} now holds {held(late)}; move it away, or pick "
@@ -186,7 +186,7 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
         (stage / STAGE_MARK).write_bytes(b"")
         yield stage
         with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
-            foreign = foreign_entry(real) if real.exists() else None
+            foreign = find_foreign(real) if real.exists() else None
             if foreign is not None:
                 raise UsageError(
                     f"argument {flag}: {str(real)!r} now holds {held(foreign)}; move it away, "
@@ -214,7 +214,7 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
 def _only_ours(stage: Path) -> bool:
     """A stage still being built (marked), or holding only what its manifest lists."""
     try:
-        return (stage / STAGE_MARK).is_file() or foreign_entry(stage) is None
+        return (stage / STAGE_MARK).is_file() or find_foreign(stage) is None
     except OSError:
         return False
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .storage import MANIFEST_LIMIT, digest, read_plain
 
@@ -30,7 +30,7 @@ def is_our_stage(folder: Path, entry: Path) -> bool:
         return False
     if (entry / STAGE_MARK).is_file():
         return True
-    return (entry / MANIFEST).is_file() and foreign_entry(entry) is None
+    return (entry / MANIFEST).is_file() and find_foreign(entry) is None
 
 
 def _manifest(folder: Path) -> Any:
@@ -50,7 +50,16 @@ def listed_files(folder: Path) -> dict[str, str]:
     return listed
 
 
-def foreign_entry(folder: Path) -> str | None:
+class Foreign(NamedTuple):
+    """An entry of a folder that fashionlab may not replace, and why: ``"foreign"`` (it did not
+    write it), ``"changed"`` (it wrote it, and someone changed it since) or ``"unreadable"`` (the
+    manifest, so that none of the files is known to be fashionlab's)."""
+
+    name: str
+    reason: str = "foreign"
+
+
+def find_foreign(folder: Path) -> Foreign | None:
     """The first entry of ``folder`` that fashionlab did not write; None if it is all ours."""
     entries = sorted(p for p in folder.iterdir() if not is_our_stage(folder, p))
     if not entries:
@@ -59,7 +68,7 @@ def foreign_entry(folder: Path) -> str | None:
         listed = listed_files(folder)
     except UNREADABLE:
         manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
-        return f"{MANIFEST} (unreadable)" if manifest in entries else entries[0].name
+        return Foreign(MANIFEST, "unreadable") if manifest in entries else Foreign(entries[0].name)
     folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
@@ -67,33 +76,42 @@ def foreign_entry(folder: Path) -> str | None:
                 name = str(below.relative_to(folder))
                 if below.is_dir() and not below.is_symlink():
                     if name not in folders:  # a folder that holds none of the listed files
-                        return f"{name}/"
+                        return Foreign(f"{name}/")
                 elif name not in listed:
-                    return name
+                    return Foreign(name)
             continue
         name = entry.name
         if name == MANIFEST and not entry.is_symlink():
             continue
         if name not in listed or entry.is_symlink():
-            return name
+            return Foreign(name)
     for name, expected in listed.items():
         file = folder / name
         if file.exists() and (file.is_symlink() or not file.is_file()):
-            return name  # a folder, a pipe or a link where fashionlab wrote a file
+            return Foreign(name)  # a folder, a pipe or a link where fashionlab wrote a file
         if file.exists() and digest(file.read_bytes()) != expected:
-            return f"{name} (changed since fashionlab wrote it)"
+            return Foreign(name, "changed")
     return None
 
 
-def held(entry: str) -> str:
-    """``foreign_entry``'s answer as words: what the folder holds that fashionlab may not replace
-    ("holds ..."), for a message that ends with what to do."""
-    changed, unreadable = " (changed since fashionlab wrote it)", " (unreadable)"
-    if entry.endswith(changed):
-        return f"{entry.removesuffix(changed)!r}, which fashionlab wrote but someone changed since"
-    if entry == MANIFEST + unreadable:
-        return f"{MANIFEST!r}, which cannot be read, so no file there is known to be fashionlab's"
-    return f"{entry!r}, which fashionlab did not write"
+def foreign_entry(folder: Path) -> str | None:
+    """``find_foreign``'s entry as a short text: its name, and why where it is not simply a
+    user's (``"x.svg (changed since fashionlab wrote it)"``)."""
+    found = find_foreign(folder)
+    if found is None:
+        return None
+    why = {"changed": " (changed since fashionlab wrote it)", "unreadable": " (unreadable)"}
+    return found.name + why.get(found.reason, "")
+
+
+def held(found: Foreign) -> str:
+    """What a folder holds that fashionlab may not replace, as words ("holds ..."), for a message
+    that ends with what to do."""
+    if found.reason == "changed":
+        return f"{found.name!r}, which fashionlab wrote but someone changed since"
+    if found.reason == "unreadable":
+        return f"{found.name!r}, which cannot be read, so no file there is known to be fashionlab's"
+    return f"{found.name!r}, which fashionlab did not write"
 
 
 def written_by(folder: Path) -> str | None:

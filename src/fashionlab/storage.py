@@ -213,8 +213,10 @@ def present(path: Path) -> bool:
     Python 3.11's ``Path.exists`` raises for a name longer than the file system allows."""
     try:
         return path.exists() or path.is_symlink()
-    except OSError:
-        return False
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return False
+        raise
 
 
 def directory_entries(folder: Path) -> Iterator[Path]:

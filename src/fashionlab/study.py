@@ -161,7 +161,7 @@ def compute(
         models: dict[str, float] = {}
         shared = not remote and _share_cores(config, session, stack)
         with _stage(3, total, stages, progress):
-            logreg, converged_thetas = logistic_regression(data, config, mapped, artifacts, models)
+            logreg, converged_thetas = logreg_stage(data, config, mapped, artifacts, models)
             grid = rate_grid.rate_grid(
                 config.pairs,
                 session,
@@ -209,7 +209,7 @@ def _share_cores(config: Config, session: engine.Session, stack: contextlib.Exit
     return shared
 
 
-def logistic_regression(
+def logreg_stage(
     data: Data, config: Config, mapped: Mapped, artifacts: Artifacts, models: dict[str, float]
 ) -> tuple[list[LogregResult], dict[tuple[str, str], np.ndarray]]:
     """Q4 on each pair: the records, and the converged weights by pair (the assignment's weights

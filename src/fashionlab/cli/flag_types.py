@@ -5,6 +5,7 @@ group several commands share, the Dask engine's."""
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import os
 import re
@@ -109,10 +110,11 @@ def existing_dir(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must be a folder, got ''")
     try:
-        path.is_symlink()  # Python 3.11 raises, where it cannot be a name, rather than say False
+        path.exists()  # Python 3.11 raises, where it cannot be a name, rather than say False
     except OSError as exc:
+        what = "no such folder" if exc.errno == errno.ENAMETOOLONG else "a folder it cannot read"
         raise argparse.ArgumentTypeError(
-            f"no such folder: {text!r} ({exc.strerror or exc}); {_HOLDS}"
+            f"{what}: {text!r} ({exc.strerror or exc}); {_HOLDS}"
         ) from None
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")

@@ -188,12 +188,17 @@ def _check_complete(source: Source) -> None:
         spec.filename for spec in FILES.values() if not present(source.folder / spec.filename)
     ]
     if missing:
-        named = f"${ENV_DATA_DIR} " if source.name == "env" else ""  # --data-dir: the CLI's
-        files = "the official file" if len(missing) == 1 else "the official files"
-        raise DataError(
-            f"{named}{source.folder}: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} "
-            f"missing; copy {files} there"
-        )
+        raise _missing(source, missing)
+
+
+def _missing(source: Source, names: list[str]) -> DataError:
+    """The error for files an explicit folder lacks, naming the folder as its user gave it."""
+    named = f"${ENV_DATA_DIR} " if source.name == "env" else ""  # --data-dir: the CLI's
+    one = len(names) == 1
+    return DataError(
+        f"{named}{source.folder}: {', '.join(names)} {'is' if one else 'are'} missing; copy "
+        f"{'the official file' if one else 'the official files'} there"
+    )
 
 
 def _find(
@@ -214,7 +219,8 @@ def _find(
             skipped += 1
             continue
         return LoadedFile(key, path, source.name, how, array)
-    assert not sources[0].explicit, "_check_complete found every file there"
+    if sources[0].explicit:  # gone since _check_complete looked
+        raise _missing(sources[0], [spec.filename])
     folders = ", ".join(str(source.folder) for source in sources)
     where = f"{spec.filename}: no verified copy in {folders}" + (
         f" ({skipped} bad {'copy' if skipped == 1 else 'copies'} skipped, see the warnings)"

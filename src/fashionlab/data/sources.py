@@ -90,8 +90,9 @@ def _existing_folder(folder: Path, flag: str) -> Path:
         if folder.is_dir():
             return folder
     except OSError as exc:  # Python 3.11's is_dir raises, for a name longer than the system takes
+        what = "no such directory" if exc.errno == errno.ENAMETOOLONG else "cannot be read"
         raise DataError(
-            f"{flag} {folder}: no such directory ({exc.strerror or exc}); "
+            f"{flag} {folder}: {what} ({exc.strerror or exc}); "
             "pass the folder that holds the four .gz files"
         ) from None
     if folder.is_symlink() and not folder.exists():  # a link that leads nowhere, or in a circle
@@ -126,6 +127,10 @@ def check_download_folder(folder: Path) -> None:
     """Refuse, with the real reason, a cache folder that cannot be created or written."""
     found = _nearest_existing(folder)
     fix = "set $XDG_CACHE_HOME to a writable folder, or pass --data-dir"
+    try:
+        folder.exists()  # Python 3.11 raises for a name longer than the file system takes
+    except OSError as exc:
+        raise DataError(f"cannot download into {folder} ({exc.strerror or exc}); {fix}") from None
     if not found.is_dir():
         if found == cache_home() or cache_home() in found.parents:
             return  # inside our own cache: storage repairs it

@@ -18,7 +18,7 @@ from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, needs_a_bend
 from .answers_dynamics import (
-    GRID_FIGURES,
+    Where,
     dynamics_paragraph,
     path_paragraph,
     rate_grid_paragraph,
@@ -141,7 +141,7 @@ def _why(run: LogregResult) -> str:
     fit = (
         "about as many as of the validation rows: it does not overfit, and with so few of its "
         "own rows right it underfits"
-        if run.train_accuracy - run.val_accuracy < answers_short.UNDERFITS
+        if run.train_accuracy - run.val_accuracy < answers_short.OVERFIT_GAP
         else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
         "the gap is overfitting"
     )
@@ -187,7 +187,7 @@ def q4_2(results: Results) -> list[str]:
     return _observation(results, results.hard_pair)
 
 
-def q4_3(results: Results, grid_figures: str = GRID_FIGURES) -> list[str]:
+def q4_3(results: Results, into: Where = "report") -> list[str]:
     easy, hard = results.logreg[0], results.hard_pair
     if easy.val_accuracy is None or hard.val_accuracy is None:
         return ["One of the runs diverged, so there is nothing to compare."]
@@ -217,7 +217,7 @@ def q4_3(results: Results, grid_figures: str = GRID_FIGURES) -> list[str]:
         else "Why: both runs use the same model, learning rate and number of steps, and these "
         f"images do not tell the two pairs apart: they are about equally hard for it. {mixing}"
     )
-    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results, grid_figures)]
+    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results, into)]
 
 
 COMPOSERS = {
@@ -230,10 +230,10 @@ COMPOSERS = {
 }
 
 
-def compose(results: Results, grid_figures: str = GRID_FIGURES) -> dict[str, list[str]]:
-    """Every question's answer as paragraphs of plain text; ``grid_figures`` says where Q4.3's
-    learning-rate grid is drawn (the report draws it below its answer, the notebook does not)."""
+def compose(results: Results, into: Where = "report") -> dict[str, list[str]]:
+    """Every question's answer as paragraphs of plain text, for the report or the notebook (which
+    does not draw Q4.3's learning-rate grid)."""
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
-    written["q4_3"] = q4_3(results, grid_figures)
+    written["q4_3"] = q4_3(results, into)
     written["q5_1"] = q5_1(results)
     return written

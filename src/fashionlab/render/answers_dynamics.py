@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.findings import largest_fall, turns
 from ..analysis.metrics import error_count
@@ -207,12 +209,24 @@ def _smoothness(run: LogregResult, defines: bool) -> str:
     return f"{said}, so its first steps can overshoot."
 
 
-GRID_FIGURES = "the figures below"  # where the report shows the grid; the notebook says otherwise
+Where = Literal["report", "notebook"]  # what the answers are written into
 
 
-def rate_grid_paragraph(results: Results, figures: str = GRID_FIGURES) -> list[str]:
-    """What the learning-rate x steps grid shows for each pair, from its cells; ``figures`` says
-    where the grid's figures are."""
+def grid_figures(results: Results, into: Where) -> str:
+    """Where the grid's figures are (one a pair), with the verb: below the answer in the report;
+    in the report's folder for the notebook, which does not draw them."""
+    pairs = len({tuple(row.classes) for row in results.rate_grid})
+    shown = "the figure below gives" if pairs == 1 else "the figures below give"
+    if into == "notebook":
+        folder = "figures/rate_grid_*.png beside this notebook"
+        shown = f"the report's {'figure' if pairs == 1 else f'{pairs} figures'} of it ({folder}) "
+        shown += "gives" if pairs == 1 else "give"
+    return shown
+
+
+def rate_grid_paragraph(results: Results, into: Where = "report") -> list[str]:
+    """What the learning-rate x steps grid shows for each pair, from its cells, written ``into``
+    the report or the notebook (``grid_figures``)."""
     sentences = []
     for run in results.logreg:
         cells = [r for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
@@ -261,7 +275,7 @@ def rate_grid_paragraph(results: Results, figures: str = GRID_FIGURES) -> list[s
     grid = (
         f"The same loop also ran on a grid of {len(rates)} learning rates "
         f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
-        f"({', '.join(map(str, steps))}), on each pair; {figures} give each cell's "
+        f"({', '.join(map(str, steps))}), on each pair; {grid_figures(results, into)} each cell's "
         "validation accuracy, how far each step size gets in a given number of steps."
     )
     return [" ".join([grid, *sentences])]

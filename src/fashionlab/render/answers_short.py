@@ -15,7 +15,7 @@ from .format import pct
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
 THIN_BORDER = 0.05
 FITS_ITS_ROWS = 0.99  # training accuracy from which "a hyperplane separates these classes"
-UNDERFITS = 0.02  # training minus validation accuracy below which "it underfits"
+OVERFIT_GAP = 0.02  # training minus validation accuracy from which "part of the gap is overfitting"
 
 
 def forecast(run: LogregResult) -> str:
@@ -40,7 +40,7 @@ def observation(run: LogregResult) -> str:
     after = f"after {run.steps} steps"
     # the reason is the boundary it found; its own training rows are the evidence for it
     fits = run.train_accuracy >= FITS_ITS_ROWS
-    if fits and gap < UNDERFITS:
+    if fits and gap < OVERFIT_GAP:
         why = (
             f"the straight boundary it finds separates these two classes almost perfectly: "
             f"{after} it gets {train} of its own training rows right, and "
@@ -60,7 +60,7 @@ def observation(run: LogregResult) -> str:
         )
         why += (
             ", and fewer of the validation rows: part of the gap is overfitting"
-            if gap >= UNDERFITS
+            if gap >= OVERFIT_GAP
             else ", so it underfits"
         )
     settled = stays_from(run.history["val_accuracy"], 0.99)
