@@ -14,6 +14,7 @@ the network: the first epoch whose loss is not finite) and None accuracies, neve
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -138,40 +139,24 @@ def tasks(grid: Grid) -> list[engine.Task]:
     base = keys.key_of(f"sweep-{grid.model}", {"data": data})
     where = {"data_dir": grid.data_dir, "verify": grid.verify}
     found = []
-    for pair in grid.pairs:
-        for rate in grid.learning_rates:
-            for length in grid.lengths:
-                if grid.model == "logreg":
-                    found += [
-                        _task(
-                            base,
-                            "sweep-logreg",
-                            logreg_task,
-                            shapes.sweep_rows(None),
-                            where,
-                            classes=pair,
-                            learning_rate=float(rate),
-                            steps=int(length),
-                            seed=int(seed),
-                        )
-                        for seed in grid.seeds
-                    ]
-                else:
-                    found.append(
-                        _task(
-                            base,
-                            "sweep-nn",
-                            network_task,
-                            shapes.sweep_rows(len(grid.seeds)),
-                            where,
-                            classes=pair,
-                            learning_rate=float(rate),
-                            epochs=int(length),
-                            seeds=[int(s) for s in grid.seeds],
-                            patience=grid.patience,
-                            batch_size=grid.batch_size,
-                        )
-                    )
+    for pair, rate, length in itertools.product(grid.pairs, grid.learning_rates, grid.lengths):
+        cell = {"classes": pair, "learning_rate": float(rate)}
+        if grid.model == "logreg":  # one task a seed
+            rows = shapes.sweep_rows(None)
+            for seed in grid.seeds:
+                settings: dict[str, Any] = {"steps": int(length), "seed": int(seed)}
+                found.append(
+                    _task(base, "sweep-logreg", logreg_task, rows, where, **cell, **settings)
+                )
+        else:  # one task for all the seeds: their networks train as one program
+            settings = {
+                "epochs": int(length),
+                "seeds": [int(s) for s in grid.seeds],
+                "patience": grid.patience,
+                "batch_size": grid.batch_size,
+            }
+            rows = shapes.sweep_rows(len(grid.seeds))
+            found.append(_task(base, "sweep-nn", network_task, rows, where, **cell, **settings))
     return found
 
 

@@ -57,24 +57,24 @@ QUESTIONS: dict[str, tuple[str, str]] = {
     ),
     "q4_1": (
         "Q4.1 Observation: Trouser vs Ankle boot",
-        "What accuracy did it reach? Why do you "
-        "think it reached this accuracy? How long did it take?",
+        "What accuracy did it reach? Why do you think it reached this accuracy? "
+        "How long did it take?",
     ),
     "q4_2": (
         "Q4.2 Observation: Pullover vs Coat",
-        "What accuracy did it reach? Why do you think "
-        "it reached this accuracy? How long did it take?",
+        "What accuracy did it reach? Why do you think it reached this accuracy? "
+        "How long did it take?",
     ),
     "q4_3": (
         "Q4.3 Comparison",
-        "Compare and contrast both runs above, are they the same? "
-        "Different? Then explain why this is the case.",
+        "Compare and contrast both runs above, are they the same? Different? "
+        "Then explain why this is the case.",
     ),
     "q5_1": (
         "Q5.1 Observation: the neural network",
-        "How did your neural network perform? What "
-        "hyperparameters and optimizer did you choose to beat logistic regression? Why do you "
-        "think your neural network beat your logistic regression model?",
+        "How did your neural network perform? "
+        "What hyperparameters and optimizer did you choose to beat logistic regression? "
+        "Why do you think your neural network beat your logistic regression model?",
     ),
 }
 

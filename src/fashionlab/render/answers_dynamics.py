@@ -30,22 +30,20 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
     )
     if not found.step_exceeds_limit:
         return [f"{curvature} The step is safely small, and the loss falls smoothly."]
-    direction = (
-        f"That direction is almost exactly the mean image's (a 1 for the bias, then the 784 mean "
-        f"pixels; over the pixels the two have a cosine similarity of "
-        f"{_cosine(found.top_direction_cosine)}, where 1 is the same direction): a step moves "
-        f"every image's score up or down together, {_swing(run, found)}"
-        if found.top_direction_is_mean_image
-        else "Along that direction the weights overshoot and change sign from step to step."
-    )
+    direction = "Along that direction the weights overshoot and change sign from step to step."
+    if found.top_direction_is_mean_image:
+        direction = (
+            f"That direction is almost exactly the mean image's (a 1 for the bias, then the 784 "
+            f"mean pixels; over the pixels the two have a cosine similarity of "
+            f"{_cosine(found.top_direction_cosine)}, where 1 is the same direction): a step moves "
+            f"every image's score up or down together, {_swing(run, found)}"
+        )
     rise = _rise(found)
     zigzag = _zigzag(run, found, min(FIRST_STEPS, run.steps))
     settles = _settles(found, bool(rise), run.learning_rate)
     settles += _falls_from(run.history["train_loss"]) if settles else ""
-    bumpy = (
-        f"Why the start is bumpy: {curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}"
-    )
-    return [bumpy, settles] if settles else [bumpy]
+    why = f"{curvature[0].lower()}{curvature[1:]} {direction}{rise}{zigzag}"
+    return [f"Why the start is bumpy: {why}", *([settles] if settles else [])]
 
 
 def _after(path: list[float], n: int, analysed: int) -> str:

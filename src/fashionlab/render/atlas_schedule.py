@@ -19,14 +19,10 @@ def settings_note(results: Results, extras: Extras) -> str:
     if (settings["epochs"], settings["patience"]) == (net.epochs_max, net.patience):
         return " Its networks are trained exactly as Q5.1's."
     same = networks_pair(extras, net.classes)
-    here = (
-        ""
-        if same is None or same.nn_val_accuracy is None
-        else (
-            f" On {pair_name(net.classes)} that gives {pct(same.nn_val_accuracy, same.n_val)}"
-            f"{gap_in_seed_sds(results, same)}"
-        )
-    )
+    here = ""
+    if same is not None and same.nn_val_accuracy is not None:
+        here = f" On {pair_name(net.classes)} that gives {pct(same.nn_val_accuracy, same.n_val)}"
+        here += gap_in_seed_sds(results, same)
     trained = [r.nn_epochs_run for r in extras.atlas if r.nn_epochs_run is not None]
     capped = sum(epochs >= settings["epochs"] for epochs in trained)
     cap, patience = plural(settings["epochs"], "epoch"), plural(settings["patience"], "epoch")

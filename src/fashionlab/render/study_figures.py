@@ -69,22 +69,13 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     makers["nn_loss"] = partial(curves.plot_losses, *curve)
     makers["nn_accuracy"] = partial(curves.plot_accuracies, *curve)
     compared = results.comparison
-    makers["nn_seeds"] = partial(
-        curves.seed_spread,
-        {
-            "official test": (
-                compared.seed_official_test_accuracies,
-                net.official_test_accuracy,
-                prediction_interval(compared.seed_official_test_accuracies),
-            ),
-            "validation": (
-                compared.seed_val_accuracies,
-                net.val_accuracy,
-                prediction_interval(compared.seed_val_accuracies),
-            ),
-        },
-        f"The network over seeds: {pair_name(net.classes)}",
-    )
+    seeds = {  # each set of images: the seeds' accuracies, and the single Keras run's
+        "official test": (compared.seed_official_test_accuracies, net.official_test_accuracy),
+        "validation": (compared.seed_val_accuracies, net.val_accuracy),
+    }
+    bands = {name: (runs, one, prediction_interval(runs)) for name, (runs, one) in seeds.items()}
+    title = f"The network over seeds: {pair_name(net.classes)}"
+    makers["nn_seeds"] = partial(curves.seed_spread, bands, title)
     if results.extras is not None:
         makers.update(_extras(results, artifacts))
     return makers
