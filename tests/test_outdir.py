@@ -296,7 +296,9 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     (tmp_path / "outside.txt").write_text("precious")
     (folder / ownership.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
     assert ownership.foreign_entry(folder) == f"{ownership.MANIFEST} (unreadable)"
-    with pytest.raises(UsageError, match="which cannot be read, so no file there is known"):
+    with pytest.raises(
+        UsageError, match="which is no manifest fashionlab can read, so no file there is known"
+    ):
         outdir.check(str(folder), {}, "report")
     assert (tmp_path / "outside.txt").read_text() == "precious"
 
@@ -319,7 +321,7 @@ def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed
     else:
         (folder / ownership.MANIFEST).write_text(json.dumps({"files": files}))
     assert ownership.foreign_entry(folder) in ("sub", f"{ownership.MANIFEST} (unreadable)")
-    with pytest.raises(UsageError, match="did not write|which cannot be read"):
+    with pytest.raises(UsageError, match="did not write|which is no manifest fashionlab can read"):
         outdir.check(str(folder), {}, "report")
 
 
@@ -409,7 +411,9 @@ def test_a_manifest_that_is_no_plain_file_is_refused_at_once(tmp_path: Path, kin
     else:
         with manifest.open("wb") as file:
             file.truncate((16 << 20) + 1)  # sparse: one byte over the limit
-    with pytest.raises(UsageError, match="which cannot be read, so no file there is known"):
+    with pytest.raises(
+        UsageError, match="which is no manifest fashionlab can read, so no file there is known"
+    ):
         outdir.check(str(real), {}, "report")
 
 
@@ -590,3 +594,11 @@ def test_an_output_inside_a_folder_whose_manifest_cannot_be_read_is_refused_in_o
     (outer / ownership.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(UsageError, match="is inside .*outer', which holds fashionlab's output"):
         outdir.check(str(outer / "inner"), {}, "figures", "--plot")
+
+
+def test_a_path_longer_than_the_system_takes_is_said_so_once() -> None:
+    """A hostile reading: a path of 5,000 bytes was 'cannot follow', with the path twice."""
+    text = "/tmp" + "/" + "/".join(["b" * 200] * 25)
+    with pytest.raises(UsageError, match=r"is a path of 5,029 bytes, more than the 4,095") as said:
+        outpath.resolve(text, "--plot")
+    assert str(said.value).count(text) == 1

@@ -923,3 +923,21 @@ def test_an_interrupt_while_the_cli_loads_exits_130_with_one_line(interrupt, tmp
         env={**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{SRC}"},
     )
     assert (done.returncode, done.stderr) == (130, INTERRUPTED + "\n")
+
+
+def test_a_mirror_path_too_long_to_exist_is_not_tried_again(tmp_path, capsys) -> None:
+    """A hostile reading: a file:// mirror whose path no file system takes was retried after a
+    second's wait, with a second line, as if the fault could mend."""
+    waits: list[float] = []
+    mirror = f"file:///tmp/{'a' * 300}/"
+    with pytest.raises(DownloadError, match=r"File name too long\. Copy the official files"):
+        download.fetch(_spec(b"x"), tmp_path / "x.gz", (mirror,), sleep=waits.append)
+    assert waits == []
+
+
+def test_a_download_draws_no_progress_bar_where_stderr_is_no_terminal(mirrors, tmp_path, capsys):
+    """A hostile reading: tqdm's bars, carriage returns and all, went into a log file."""
+    content = os.urandom(20_000)
+    good = mirrors({"train-labels-idx1-ubyte.gz": content})
+    download.fetch(_spec(content), tmp_path / "x.gz", (good,), sleep=lambda s: None)
+    assert capsys.readouterr().err == ""

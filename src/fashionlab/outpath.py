@@ -10,6 +10,8 @@ from pathlib import Path
 from .errors import UsageError
 from .storage import temporary_name
 
+PATH_MAX = 4096  # bytes in a path, with its final NUL: Linux's limit
+
 
 def resolve(text: str, flag: str = "--out") -> Path:
     """The real folder behind ``text``: symlinks followed, never replaced; checked for sense."""
@@ -21,6 +23,12 @@ def resolve(text: str, flag: str = "--out") -> Path:
         raise UsageError(
             f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's full path"
         ) from None
+    length = len(os.fsencode(path.absolute()))
+    if length >= PATH_MAX:  # else "cannot follow" it below, with the path twice
+        raise UsageError(
+            f"argument {flag}: {text!r} is a path of {length:,} bytes, more than the "
+            f"{PATH_MAX - 1:,} this system allows; pick a shorter path"
+        )
     longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
     limit = _name_max(path)
     if longest > limit:  # else refused only once the work is done

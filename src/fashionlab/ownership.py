@@ -110,7 +110,10 @@ def held(found: Foreign) -> str:
     if found.reason == "changed":
         return f"{found.name!r}, which fashionlab wrote but someone changed since"
     if found.reason == "unreadable":
-        return f"{found.name!r}, which cannot be read, so no file there is known to be fashionlab's"
+        return (
+            f"{found.name!r}, which is no manifest fashionlab can read, so no file there is known "
+            "to be fashionlab's"
+        )
     return f"{found.name!r}, which fashionlab did not write"
 
 

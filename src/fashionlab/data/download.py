@@ -19,6 +19,7 @@ import hashlib
 import http.client
 import logging
 import os
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -75,14 +76,18 @@ def _fetch_once(
     body = bytearray()
     if url.startswith("file:"):  # a pipe or a device would be read forever: files only
         path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
-        if path.exists() and not path.is_file():
-            raise _Permanent("not a regular file")
+        try:
+            if path.exists() and not path.is_file():
+                raise _Permanent("not a regular file")
+        except OSError as exc:  # a name too long for the file system: no retry mends it
+            raise _Permanent(exc.strerror or str(exc)) from None
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             if total is not None and total > MAX_ARCHIVE_BYTES:
                 raise _Permanent(f"{total} bytes is too large for a Fashion-MNIST file")
-            with tqdm(total=total, unit="B", unit_scale=True, desc=filename) as bar:
+            quiet = not sys.stderr.isatty()  # a log file gets the one line that says the outcome
+            with tqdm(total=total, unit="B", unit_scale=True, desc=filename, disable=quiet) as bar:
                 while chunk := response.read(1 << 16):
                     body += chunk
                     bar.update(len(chunk))
