@@ -47,6 +47,17 @@ def test_a_file_gone_after_the_check_is_an_error_not_a_download(
         locate(tiny_data_dir, verify=False)
 
 
+def test_a_folder_under_a_files_name_is_missing_with_the_others(tiny_data_dir: Path) -> None:
+    """A hostile reading: with a folder where a file belongs, only the other missing files were
+    named, and the folder only on the next run."""
+    (tiny_data_dir / FILES["train_images"].filename).unlink()
+    (tiny_data_dir / FILES["train_images"].filename).mkdir()
+    (tiny_data_dir / FILES["test_labels"].filename).unlink()
+    names = f"{FILES['train_images'].filename}, {FILES['test_labels'].filename} are missing"
+    with pytest.raises(DataError, match=names):
+        locate(tiny_data_dir, verify=False)
+
+
 def test_explicit_dir_must_exist(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="--data-dir .*absent: no such directory"):
         locate(tmp_path / "absent")

@@ -183,10 +183,10 @@ def locate(
 
 
 def _check_complete(source: Source) -> None:
-    """An explicit folder holds all four files: the missing ones named at once, not one a run."""
-    missing = [
-        spec.filename for spec in FILES.values() if not present(source.folder / spec.filename)
-    ]
+    """An explicit folder holds all four files: the missing ones named at once, not one a run (a
+    folder under a file's name is no file either)."""
+    paths = [source.folder / spec.filename for spec in FILES.values()]
+    missing = [path.name for path in paths if not present(path) or path.is_dir()]
     if missing:
         raise _missing(source, missing)
 
