@@ -8,11 +8,13 @@ spelling, is rejected.
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from fashionlab import cli
@@ -517,3 +519,17 @@ def test_a_cache_folder_name_too_long_to_exist_is_refused_before_a_download() ->
 
     with pytest.raises(DataError, match=r"cannot download into .* \(File name too long\); set "):
         sources.check_download_folder(Path("/tmp") / LONG_NAME / "fashionlab")
+
+
+def test_a_message_about_a_file_in_the_data_folder_names_the_folder_once(
+    tiny_data_dir, capsys
+) -> None:
+    """A review: the folder was named twice where the message starts with a file inside it."""
+    from fashionlab.data.datasets import FILES, encode_idx
+
+    labels = tiny_data_dir / FILES["train_labels"].filename
+    labels.write_bytes(gzip.compress(encode_idx(np.zeros(3, np.uint8))))  # fewer than the images
+    assert cli.main(["data", "--data-dir", str(tiny_data_dir), "--no-verify"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.count(str(tiny_data_dir)) == 2 and "holds 3 labels" in line, line  # two files
+    assert line.startswith(f"fashionlab data: error: argument --data-dir: {tiny_data_dir}/"), line

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,10 @@ def test_a_folder_under_a_files_name_is_missing_with_the_others(tiny_data_dir: P
     (tiny_data_dir / FILES["train_images"].filename).unlink()
     (tiny_data_dir / FILES["train_images"].filename).mkdir()
     (tiny_data_dir / FILES["test_labels"].filename).unlink()
-    names = f"{FILES['train_images'].filename}, {FILES['test_labels'].filename} are missing"
+    names = (
+        f"{FILES['test_labels'].filename} is missing, and {FILES['train_images'].filename} is a "
+        "folder, not a file; copy the official files there"
+    )
     with pytest.raises(DataError, match=names):
         locate(tiny_data_dir, verify=False)
 
@@ -248,3 +252,22 @@ def test_a_mirror_of_a_repackaged_copy_is_downloaded_and_verified_by_its_payload
     with pytest.raises(DataError, match="nor is its content the official file's"):
         datasets._download("train_labels", spec, True, (mirror.as_uri() + "/",))
     assert not loaded.path.exists()  # the refused download never reached the cache
+
+
+def test_a_file_the_user_cannot_look_at_is_no_copy(tmp_path: Path, monkeypatch) -> None:
+    """A review: where Python 3.11 raises for a path (a folder this user may not search), the
+    search path skips it, as a missing one, rather than end in a traceback."""
+    from fashionlab import storage
+
+    def refuse(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "exists", refuse)
+    assert storage.present(tmp_path / "x") is False
+
+
+def test_a_named_folder_this_user_may_not_open_is_said_so(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("FASHIONLAB_DATA", str(tmp_path))
+    monkeypatch.setattr(os, "access", lambda path, mode, **kwargs: False)  # root opens anything
+    with pytest.raises(DataError, match=r"^\$FASHIONLAB_DATA .*: a folder this user may not open"):
+        locate(verify=False)

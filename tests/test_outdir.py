@@ -286,7 +286,7 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
         "b.svg": b"b",
         "c.svg": b"c",
     }
-    assert ownership.foreign_entry(plots) is None  # the manifest lists all three
+    assert ownership.find_foreign(plots) is None  # the manifest lists all three
 
 
 @pytest.mark.parametrize("name", ["../outside.txt", "/etc/passwd", ""])
@@ -295,7 +295,7 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     folder.mkdir()
     (tmp_path / "outside.txt").write_text("precious")
     (folder / ownership.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
-    assert ownership.foreign_entry(folder) == f"{ownership.MANIFEST} (unreadable)"
+    assert ownership.find_foreign(folder) == ownership.Foreign(ownership.MANIFEST, "unreadable")
     with pytest.raises(
         UsageError, match="which is no manifest fashionlab can read, so no file there is known"
     ):
@@ -320,7 +320,10 @@ def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed
         (folder / ownership.MANIFEST).write_text("[" * 100_000 + "]" * 100_000)
     else:
         (folder / ownership.MANIFEST).write_text(json.dumps({"files": files}))
-    assert ownership.foreign_entry(folder) in ("sub", f"{ownership.MANIFEST} (unreadable)")
+    assert ownership.find_foreign(folder) in (
+        ownership.Foreign("sub"),
+        ownership.Foreign(ownership.MANIFEST, "unreadable"),
+    )
     with pytest.raises(UsageError, match="did not write|which is no manifest fashionlab can read"):
         outdir.check(str(folder), {}, "report")
 
@@ -393,7 +396,7 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
     ]
     assert (real / "index.html").read_text() == "new"
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
-    assert ownership.foreign_entry(real) is None  # a later run may write here again
+    assert ownership.find_foreign(real) is None  # a later run may write here again
 
 
 @pytest.mark.timeout(10)
@@ -554,7 +557,7 @@ def test_a_manifest_that_is_a_link_is_not_ours(tmp_path: Path) -> None:
     copy.mkdir()
     (copy / "a.svg").write_bytes((real / "a.svg").read_bytes())
     (copy / ownership.MANIFEST).symlink_to(real / ownership.MANIFEST)
-    assert ownership.foreign_entry(copy) == ownership.MANIFEST
+    assert ownership.find_foreign(copy) == ownership.Foreign(ownership.MANIFEST)
 
 
 def test_a_folders_own_files_decide_its_kind_over_an_edited_manifest(tmp_path: Path) -> None:

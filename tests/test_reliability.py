@@ -941,3 +941,17 @@ def test_a_download_draws_no_progress_bar_where_stderr_is_no_terminal(mirrors, t
     good = mirrors({"train-labels-idx1-ubyte.gz": content})
     download.fetch(_spec(content), tmp_path / "x.gz", (good,), sleep=lambda s: None)
     assert capsys.readouterr().err == ""
+
+
+def test_a_closed_stderr_costs_a_download_nothing(mirrors, tmp_path, monkeypatch) -> None:
+    """A review: asking a closed stderr whether it is a terminal raises ValueError, which the
+    download took for a malformed URL and so refused a good mirror."""
+    import io
+
+    content = os.urandom(20_000)
+    good = mirrors({"train-labels-idx1-ubyte.gz": content})
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stderr", closed)
+    download.fetch(_spec(content), tmp_path / "x.gz", (good,), sleep=lambda s: None)
+    assert (tmp_path / "x.gz").read_bytes() == content

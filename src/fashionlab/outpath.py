@@ -10,8 +10,6 @@ from pathlib import Path
 from .errors import UsageError
 from .storage import temporary_name
 
-PATH_MAX = 4096  # bytes in a path, with its final NUL: Linux's limit
-
 
 def resolve(text: str, flag: str = "--out") -> Path:
     """The real folder behind ``text``: symlinks followed, never replaced; checked for sense."""
@@ -23,11 +21,11 @@ def resolve(text: str, flag: str = "--out") -> Path:
         raise UsageError(
             f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's full path"
         ) from None
-    length = len(os.fsencode(path.absolute()))
-    if length >= PATH_MAX:  # else "cannot follow" it below, with the path twice
+    length, limit = len(os.fsencode(path.absolute())), _path_max() - 1  # less its final NUL
+    if length > limit:  # else "cannot follow" it below, with the path twice
         raise UsageError(
             f"argument {flag}: {text!r} is a path of {length:,} bytes, more than the "
-            f"{PATH_MAX - 1:,} this system allows; pick a shorter path"
+            f"{limit:,} this system allows; pick a shorter path"
         )
     longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
     limit = _name_max(path)
@@ -56,6 +54,14 @@ def resolve(text: str, flag: str = "--out") -> Path:
     if real.exists() and not real.is_dir():
         raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
     return real
+
+
+def _path_max() -> int:
+    """The longest path, in bytes with its final NUL, that this system takes (Linux: 4,096)."""
+    try:
+        return os.pathconf("/", "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return 4096
 
 
 def _name_max(path: Path) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from .storage import MANIFEST_LIMIT, digest, read_plain
 
@@ -56,7 +56,7 @@ class Foreign(NamedTuple):
     manifest, so that none of the files is known to be fashionlab's)."""
 
     name: str
-    reason: str = "foreign"
+    reason: Literal["foreign", "changed", "unreadable"] = "foreign"
 
 
 def find_foreign(folder: Path) -> Foreign | None:
@@ -92,16 +92,6 @@ def find_foreign(folder: Path) -> Foreign | None:
         if file.exists() and digest(file.read_bytes()) != expected:
             return Foreign(name, "changed")
     return None
-
-
-def foreign_entry(folder: Path) -> str | None:
-    """``find_foreign``'s entry as a short text: its name, and why where it is not simply a
-    user's (``"x.svg (changed since fashionlab wrote it)"``)."""
-    found = find_foreign(folder)
-    if found is None:
-        return None
-    why = {"changed": " (changed since fashionlab wrote it)", "unreadable": " (unreadable)"}
-    return found.name + why.get(found.reason, "")
 
 
 def held(found: Foreign) -> str:

@@ -209,14 +209,14 @@ def read_plain(path: Path, limit: int = 1 << 32) -> bytes:
 
 
 def present(path: Path) -> bool:
-    """Whether ``path`` exists or is a link. False, not an error, where it cannot name anything:
-    Python 3.11's ``Path.exists`` raises for a name longer than the file system allows."""
+    """Whether ``path`` exists or is a link, as far as this user can see. False, not an error,
+    where it cannot be looked at: Python 3.11's ``Path.exists`` raises for a name longer than the
+    file system allows, and for one in a folder this user may not search. (A folder the user
+    names is checked for access before its files are looked for: ``sources``.)"""
     try:
         return path.exists() or path.is_symlink()
-    except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            return False
-        raise
+    except OSError:
+        return False
 
 
 def directory_entries(folder: Path) -> Iterator[Path]:

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,20 +184,26 @@ def locate(
 
 
 def _check_complete(source: Source) -> None:
-    """An explicit folder holds all four files: the missing ones named at once, not one a run (a
-    folder under a file's name is no file either)."""
+    """An explicit folder holds all four files: the missing ones named at once, not one a run,
+    with any folder under a file's name (a link or a pipe there is said when it is read)."""
     paths = [source.folder / spec.filename for spec in FILES.values()]
-    missing = [path.name for path in paths if not present(path) or path.is_dir()]
-    if missing:
-        raise _missing(source, missing)
+    missing = [path.name for path in paths if not present(path)]
+    others = [path.name for path in paths if path.is_dir()]
+    if missing or others:
+        raise _missing(source, missing, others)
 
 
-def _missing(source: Source, names: list[str]) -> DataError:
-    """The error for files an explicit folder lacks, naming the folder as its user gave it."""
+def _missing(source: Source, names: list[str], others: Sequence[str] = ()) -> DataError:
+    """The error for files an explicit folder lacks (``others``: folders there under their names),
+    naming the folder as its user gave it."""
     named = f"${ENV_DATA_DIR} " if source.name == "env" else ""  # --data-dir: the CLI's
-    one = len(names) == 1
+    said = [f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} missing"] if names else []
+    if others:
+        kind = "is a folder, not a file" if len(others) == 1 else "are folders, not files"
+        said.append(f"{', '.join(others)} {kind}")
+    one = len(names) + len(others) == 1
     return DataError(
-        f"{named}{source.folder}: {', '.join(names)} {'is' if one else 'are'} missing; copy "
+        f"{named}{source.folder}: {', and '.join(said)}; copy "
         f"{'the official file' if one else 'the official files'} there"
     )
 

@@ -74,6 +74,7 @@ def _fetch_once(
     from tqdm.auto import tqdm
 
     body = bytearray()
+    quiet = not _on_a_terminal()  # a log file gets only the line that says the outcome
     if url.startswith("file:"):  # a pipe or a device would be read forever: files only
         path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
         try:
@@ -86,7 +87,6 @@ def _fetch_once(
             total = int(response.headers.get("Content-Length") or 0) or None
             if total is not None and total > MAX_ARCHIVE_BYTES:
                 raise _Permanent(f"{total} bytes is too large for a Fashion-MNIST file")
-            quiet = not sys.stderr.isatty()  # a log file gets the one line that says the outcome
             with tqdm(total=total, unit="B", unit_scale=True, desc=filename, disable=quiet) as bar:
                 while chunk := response.read(1 << 16):
                     body += chunk
@@ -115,6 +115,15 @@ def _fetch_once(
         content = ", nor is its content the official file's" if payload is not None else ""
         raise _Permanent(f"SHA-256 mismatch ({digest[:12]}...){content}")
     return bytes(body)
+
+
+def _on_a_terminal() -> bool:
+    """Whether stderr is a terminal, where a progress bar belongs (a closed stderr, or one
+    replaced by an object without ``isatty``, is not; nor is Jupyter's)."""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _pause(seconds: float) -> None:
