@@ -31,6 +31,7 @@ from .ownership import (
     STAGE_MARK,
     STAGE_PREFIX,
     UNREADABLE,
+    Foreign,
     find_foreign,
     held,
     is_our_stage,
@@ -107,13 +108,19 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
     if real.exists():
         foreign = find_foreign(real)
         if foreign is not None:
-            raise UsageError(
-                f"argument {flag}: {text!r} holds {held(foreign)}; move it away, or pick a new "
-                "or empty folder"
-            )
+            raise _holding(flag, text, foreign)
         _check_kind(real, kind, flag)
     check_writable(real, text, flag)
     return real
+
+
+def _holding(flag: str, shown: str, found: Foreign, now: str = "") -> UsageError:
+    """The refusal of a folder that holds what fashionlab may not replace (``now``: found there
+    since the check before any work)."""
+    return UsageError(
+        f"argument {flag}: {shown!r} {now}holds {held(found)}; move it away, or pick a new or "
+        "empty folder"
+    )
 
 
 def write_manifest(stage: Path, kind: str) -> None:
@@ -153,10 +160,7 @@ def _swap(real: Path, stage: Path, in_place: bool, flag: str) -> None:
         _replace_contents(real, stage)
     elif (late := find_foreign(stage)) is not None:  # dropped into the old one since the check
         swap.exchange(stage, real)  # the old folder, and what was dropped in, go back
-        raise UsageError(
-            f"argument {flag}: {str(real)!r} now holds {held(late)}; move it away, or pick "
-            "a new or empty folder"
-        )
+        raise _holding(flag, str(real), late, "now ")
 
 
 @contextlib.contextmanager
@@ -188,10 +192,7 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
         with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
             foreign = find_foreign(real) if real.exists() else None
             if foreign is not None:
-                raise UsageError(
-                    f"argument {flag}: {str(real)!r} now holds {held(foreign)}; move it away, "
-                    "or pick a new or empty folder"
-                )
+                raise _holding(flag, str(real), foreign, "now ")
             _check_kind(real, kind, flag)
             if keep and (real / MANIFEST).is_file():
                 _carry_over(real, stage)

@@ -33,8 +33,7 @@ def _error(args: argparse.Namespace, exc: Exception) -> int:
     named = "--data-dir" in str(exc)  # a message about the folder says which flag gave it
     if isinstance(exc, DataError) and getattr(args, "data_dir", None) and not named:
         folder = str(Path(args.data_dir).expanduser())
-        # the flag, and the folder unless the message names it already
-        # the library's messages start with the folder, or a file in it
+        # the flag, and the folder unless the message starts with it, or with a file in it
         named_folder = str(exc).startswith((f"{folder}: ", folder.rstrip(os.sep) + os.sep))
         where = f"argument --data-dir{'' if named_folder else f' {args.data_dir!r}'}: "
     say(f"fashionlab {args.command}: error: {where}{' '.join(str(exc).split())}")

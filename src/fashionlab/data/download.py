@@ -110,11 +110,12 @@ def _fetch_once(
         raise _Permanent(str(exc)) from None
     if total is not None and len(body) != total:
         raise OSError(f"connection closed after {len(body)} of {total} bytes")
-    digest = hashlib.sha256(body).hexdigest()
-    if digest != sha256 and not (payload is not None and payload(bytes(body))):
+    data = bytes(body)  # one copy, checked and returned
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256 and not (payload is not None and payload(data)):
         content = ", nor is its content the official file's" if payload is not None else ""
         raise _Permanent(f"SHA-256 mismatch ({digest[:12]}...){content}")
-    return bytes(body)
+    return data
 
 
 def _on_a_terminal() -> bool:

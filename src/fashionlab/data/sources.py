@@ -87,19 +87,20 @@ def _nearest_existing(path: Path) -> Path:
 def _existing_folder(folder: Path, flag: str) -> Path:
     """``folder`` if it is a directory; else an error that says what it is instead."""
     try:
-        if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
-            raise DataError(
-                f"{flag} {folder}: a folder this user may not open; chmod u+rx it if it is "
-                "yours, else ask its owner, or pass another folder"
-            )
-        if folder.is_dir():
-            return folder
+        is_dir = folder.is_dir()
     except OSError as exc:  # Python 3.11's is_dir raises, for a name longer than the system takes
         what = "no such directory" if exc.errno == errno.ENAMETOOLONG else "cannot be read"
         raise DataError(
             f"{flag} {folder}: {what} ({exc.strerror or exc}); "
             "pass the folder that holds the four .gz files"
         ) from None
+    if is_dir and not os.access(folder, os.R_OK | os.X_OK):
+        raise DataError(
+            f"{flag} {folder}: a folder this user may not open; chmod u+rx it if it is "
+            "yours, else ask its owner, or pass another folder"
+        )
+    if is_dir:
+        return folder
     if folder.is_symlink() and not folder.exists():  # a link that leads nowhere, or in a circle
         looped = False
         try:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from .figures import css_size, data_uri
 from .page_style import PAGE_CSS, ZOOM_SCRIPT
+from .terms import linking_escape, terms_pattern
 
 # What the page says of its numbers; {json} is results.json, as code in HTML or in Markdown
 SOURCE_NOTE = (
@@ -165,32 +166,16 @@ def _html_header(meta: PageMeta, title: str) -> list[str]:
     ]
 
 
-def _term_links(links: Mapping[str, str]) -> Callable[[str], str] | None:
-    """A function that escapes one section's paragraphs, in order, making the first use in the
-    section of each linked term (any of its phrases, ``links``: phrase -> id) a link to its id."""
-    if not links:
-        return None
-    phrases = sorted((html.escape(p) for p in links), key=len, reverse=True)  # longest first
-    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, phrases)) + r")(?![\w-])")
-    linked: set[str] = set()
-
-    def link(match: re.Match[str]) -> str:
-        target = links[html.unescape(match.group(0))]
-        if target in linked:
-            return match.group(0)
-        linked.add(target)
-        return f'<a class="term" href="#{target}">{match.group(0)}</a>'
-
-    return lambda paragraph: pattern.sub(link, html.escape(paragraph))
-
-
 def _html_section(
-    section: Section, figures: Mapping[str, bytes], links: Mapping[str, str]
+    section: Section,
+    figures: Mapping[str, bytes],
+    links: Mapping[str, str],
+    terms: re.Pattern[str] | None,
 ) -> list[str]:
     parts = [f'<section id="{_anchor(section.key)}"><h2>{html.escape(section.title)}</h2>']
     if section.quote:
         parts.append(f"<blockquote>{html.escape(section.quote)}</blockquote>")
-    escape = _term_links(links) or html.escape
+    escape = html.escape if terms is None else linking_escape(links, terms)
     parts.extend(f"<p>{escape(p)}</p>" for p in section.paragraphs)
     if section.table:
         parts.append(_html_table(section.table))
@@ -230,8 +215,10 @@ def render_html(
         *_html_header(meta, title),
         f'<nav><h2 id="contents">Contents</h2><ol>{toc}</ol></nav>',
     ]
+    links = links or {}
+    terms = terms_pattern(links)  # compiled once for the page
     for section in sections:
-        parts.extend(_html_section(section, figures, links or {}))
+        parts.extend(_html_section(section, figures, links, terms))
     parts.append(f"</main><script>{ZOOM_SCRIPT}</script></body></html>")
     return "\n".join(part for part in parts if part)
 
