@@ -465,10 +465,9 @@ def test_make_results_table_refuses_a_damaged_run_in_one_line(
 
 def test_a_data_folder_it_may_not_open_is_said_with_the_fix(sandbox, capsys) -> None:
     """A hostile reading: 'directory is not readable' named the folder but not what to do."""
-    with pytest.raises(SystemExit) as stopped:
-        cli.main(["data", "--data-dir", sandbox["unreadable"]])
+    assert cli.main(["data", "--data-dir", sandbox["unreadable"]]) == 2
     err = capsys.readouterr().err
-    assert stopped.value.code == 2 and len(err.splitlines()) == 1, err
+    assert len(err.splitlines()) == 1, err
     assert "a folder this user may not open" in err and "chmod u+rx" in err
 
 
@@ -478,8 +477,8 @@ LONG_NAME = "c" * 300  # more than the 255 bytes a name may have on Linux's file
 @pytest.mark.parametrize(
     "argv, env, said",
     [
-        (["data", "--data-dir", LONG_NAME], {}, "argument --data-dir: no such folder"),
-        (["logreg", "--data-dir", LONG_NAME], {}, "argument --data-dir: no such folder"),
+        (["data", "--data-dir", LONG_NAME], {}, f"--data-dir {LONG_NAME}: no such folder"),
+        (["logreg", "--data-dir", LONG_NAME], {}, f"--data-dir {LONG_NAME}: no such folder"),
         (["sweep", "--data-dir", LONG_NAME, "--json"], {}, "--data-dir "),
         (["data"], {"FASHIONLAB_DATA": LONG_NAME}, "$FASHIONLAB_DATA "),
     ],
@@ -498,6 +497,37 @@ def test_a_data_folder_name_too_long_to_exist_is_one_line(argv, env, said, monke
     assert status == 2 and "Traceback" not in err + out
     (line,) = err.strip().splitlines()
     assert said in line and "(File name too long)" in line, line
+
+
+def test_control_characters_in_a_folders_name_are_shown_not_sent_to_the_terminal(
+    monkeypatch, capsys
+) -> None:
+    """A hostile reading: $FASHIONLAB_DATA's value reached the terminal raw, so an escape
+    sequence in it was acted on (a flag's value was quoted)."""
+    monkeypatch.setenv("FASHIONLAB_DATA", "/tmp/\x1b[31mred\x07")
+    assert cli.main(["data"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "\x1b" not in line and "\x07" not in line, repr(line)
+    assert "$FASHIONLAB_DATA /tmp/\\x1b[31mred\\x07: no such folder; " in line, line
+
+
+@pytest.mark.parametrize("given", ["--data-dir", "$FASHIONLAB_DATA"])
+def test_a_data_folder_is_said_alike_from_flag_and_variable_and_a_quoted_tilde_is_home(
+    given, monkeypatch, capsys, tmp_path
+) -> None:
+    """A hostile reading: the two said one mistake in different words, and a quoted ``~`` (which
+    ``--out`` takes as the home folder) was a folder named "~"."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if given == "--data-dir":
+        assert cli.main(["data", "--data-dir", "~/missing"]) == 2
+    else:
+        monkeypatch.setenv("FASHIONLAB_DATA", "~/missing")
+        assert cli.main(["data"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == (
+        f"fashionlab data: error: {given} {tmp_path}/missing: no such folder; "
+        "give the folder that holds the four official .gz files"
+    )
 
 
 @pytest.mark.slow

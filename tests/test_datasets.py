@@ -63,7 +63,7 @@ def test_a_folder_under_a_files_name_is_missing_with_the_others(tiny_data_dir: P
 
 
 def test_explicit_dir_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="--data-dir .*absent: no such directory"):
+    with pytest.raises(DataError, match="--data-dir .*absent: no such folder"):
         locate(tmp_path / "absent")
 
 
@@ -82,10 +82,10 @@ def test_a_folder_link_that_loops_or_dangles_is_called_so(tmp_path: Path) -> Non
 def test_a_file_given_as_the_folder_is_called_a_file(tmp_path: Path) -> None:
     a_file = tmp_path / "train-images-idx3-ubyte.gz"
     a_file.write_bytes(b"x")
-    with pytest.raises(DataError, match="is a file, not a directory") as caught:
+    with pytest.raises(DataError, match="is a file, not a folder") as caught:
         locate(a_file)
-    assert "no such directory" not in str(caught.value)
-    with pytest.raises(DataError, match=f"no such directory \\({a_file} is a file"):
+    assert "no such folder" not in str(caught.value)
+    with pytest.raises(DataError, match=f"no such folder \\({a_file} is a file"):
         locate(a_file / "below")
 
 

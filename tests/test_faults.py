@@ -339,7 +339,7 @@ def test_a_sweeps_missing_data_folder_is_one_line_before_any_cluster(tmp_path) -
     done = fashionlab(
         "sweep", "--steps", "3", "--workers", "1", "--data-dir", str(tmp_path / "missing")
     )
-    one_line(done, 2, "--data-dir", "no such directory")
+    one_line(done, 2, "--data-dir", "no such folder")
     assert (
         done.stderr.count("--data-dir") == 1
     )  # said once, not "argument --data-dir X: --data-dir X"

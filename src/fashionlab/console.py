@@ -3,7 +3,9 @@ and how it stops on SIGINT or SIGTERM.
 
 On a terminal, progress redraws one line; when stderr is redirected, it prints one line per
 10 % instead, so a log holds no carriage-return frames. Text that the output's encoding cannot
-hold (a path with an accent under ``PYTHONIOENCODING=ascii``) is printed with backslash escapes.
+hold (a path with an accent under ``PYTHONIOENCODING=ascii``) is printed with backslash escapes,
+and so is a control character in a line of stderr (an escape sequence in a folder's name, which
+a terminal would otherwise act on).
 
 Testing hook: ``FASHIONLAB_FAULT=signal:NAME@POINT`` makes the process send itself the real
 signal ``NAME`` (``SIGINT``, ``SIGTERM``, ``INT``, ``TERM`` ...) at a named point, so the CLI's own
@@ -26,6 +28,7 @@ import os
 import signal
 import sys
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -134,7 +137,15 @@ def say(text: str) -> None:
     below = "\n" if _line_open.is_set() else ""
     _line_open.clear()
     with contextlib.suppress(OSError, ValueError):  # a reader that has gone, a closed stream
-        write(below + text + "\n", sys.stderr)
+        write(below + visible(text) + "\n", sys.stderr)
+
+
+def visible(text: str) -> str:
+    """``text`` with each control character but a newline or a tab (an escape, a carriage return,
+    a backspace) as its backslash escape, which a terminal shows rather than acts on."""
+    return "".join(
+        repr(c)[1:-1] if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in text
+    )
 
 
 _line_open = Flag()  # a terminal's progress line is drawn, and the cursor is at its end

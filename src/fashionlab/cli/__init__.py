@@ -106,6 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from ..analysis.cluster import check_cluster
 
                 check_cluster(args.workers, args.scheduler)
+            if hasattr(args, "data_dir") and args.command != "sweep":  # a sweep's: the workers'
+                from ..data.sources import search_path
+
+                search_path(args.data_dir)  # a folder named that is none: said before any work
             COMMANDS[args.command](args)
             if STOP.is_set():  # an interrupt swallowed inside a library still counts
                 raise KeyboardInterrupt

@@ -5,18 +5,14 @@ group several commands share, the Dask engine's."""
 from __future__ import annotations
 
 import argparse
-import errno
 import math
-import os
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 # What a person types: ASCII digits, with a sign or an exponent for a number. Python's int() and
 # float() also take "1_000" and other scripts' digits ("٣"), which a typo should not pass as.
 _INTEGER = re.compile(r"[+-]?[0-9]{1,30}")  # int() refuses 4,300 digits and more
-_HOLDS = "give the folder that holds the four official .gz files"
 _NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
@@ -98,38 +94,10 @@ def engine_flags(parser: argparse.ArgumentParser) -> None:
 
 def folder_path(text: str) -> str:
     """A folder flag's shape only: for ``--out`` and ``--plot``, ``outdir.check`` decides before
-    any work whether fashionlab may write there; a sweep's ``--data-dir`` is a path as the
-    workers see it."""
+    any work whether fashionlab may write there; ``--data-dir`` is checked by the loader, in the
+    same words as ``$FASHIONLAB_DATA`` (a sweep's is a path as the workers see it)."""
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must be a folder path, got {text!r}")
-    return text
-
-
-def existing_dir(text: str) -> str:
-    path = Path(text)
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must be a folder, got ''")
-    try:
-        path.exists()  # Python 3.11 raises, where it cannot be a name, rather than say False
-    except OSError as exc:
-        what = "no such folder" if exc.errno == errno.ENAMETOOLONG else "a folder it cannot read"
-        raise argparse.ArgumentTypeError(
-            f"{what}: {text!r} ({exc.strerror or exc}); {_HOLDS}"
-        ) from None
-    if path.exists() and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"is a file, not a folder: {text!r}; {_HOLDS}")
-    if path.is_symlink() and not path.exists():
-        raise argparse.ArgumentTypeError(
-            f"a link that leads to no folder (it dangles or loops): {text!r}"
-        )
-    if not path.is_dir():
-        raise argparse.ArgumentTypeError(f"no such folder: {text!r}; {_HOLDS}")
-    if not os.access(path, os.R_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(
-            f"a folder this user may not open: {text!r}; chmod u+rx "
-            "it if it is yours, else ask its owner, or point "
-            "--data-dir at another copy"
-        )
     return text
 
 

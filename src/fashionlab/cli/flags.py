@@ -16,7 +16,6 @@ from ..config import Config
 from .flag_types import (
     class_name,
     engine_flags,
-    existing_dir,
     folder_path,
     integer,
     plain_text,
@@ -30,10 +29,11 @@ from .parser import Parser
 def _add_data_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data-dir",
-        type=existing_dir,
+        type=folder_path,
         metavar="DIR",
         help="folder holding the four official .gz files (default: $FASHIONLAB_DATA, the user "
-        "cache, ~/.keras/datasets/fashion-mnist, /usr/share/datasets/fashion-mnist, then a download)",
+        "cache, $KERAS_HOME/datasets/fashion-mnist with ~/.keras for $KERAS_HOME, "
+        "/usr/share/datasets/fashion-mnist, then a download)",
     )
     parser.add_argument(
         "--no-verify",

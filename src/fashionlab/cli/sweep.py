@@ -50,7 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--data-dir",
         type=folder_path,
         metavar="DIR",
-        help="folder of the four official .gz files, as each worker sees it",
+        help="folder of the four official .gz files, as each worker sees it (default: each "
+        "worker's own search, as for the other commands' --data-dir)",
     )
     parser.add_argument(
         "--no-verify",

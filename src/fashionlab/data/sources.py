@@ -33,6 +33,7 @@ ENV_DATA_DIR = "FASHIONLAB_DATA"
 ENV_KERAS_HOME = "KERAS_HOME"  # as Keras reads it: the folder that holds ``datasets/``
 KERAS_SUBDIR = Path("datasets") / "fashion-mnist"  # keras.datasets.fashion_mnist's cache_subdir
 DEBIAN_PACKAGE = "dataset-fashion-mnist"
+HOLDS = "give the folder that holds the four official .gz files"
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ def keras_datasets_dir() -> Path:
 
 
 def _explicit(name: str, folder: Path, flag: str) -> Source:
+    """The one folder a user named; ``~`` is their home, as for ``--out``, even where quoted."""
     remedy = f"replace it with the official file, or point {flag} at another folder"
-    return Source(name, _existing_folder(folder, flag), remedy)
+    return Source(name, _existing_folder(folder.expanduser(), flag), remedy)
 
 
 def search_path(data_dir: str | os.PathLike[str] | None = None) -> list[Source]:
@@ -89,11 +91,8 @@ def _existing_folder(folder: Path, flag: str) -> Path:
     try:
         is_dir = folder.is_dir()
     except OSError as exc:  # Python 3.11's is_dir raises, for a name longer than the system takes
-        what = "no such directory" if exc.errno == errno.ENAMETOOLONG else "cannot be read"
-        raise DataError(
-            f"{flag} {folder}: {what} ({exc.strerror or exc}); "
-            "pass the folder that holds the four .gz files"
-        ) from None
+        what = "no such folder" if exc.errno == errno.ENAMETOOLONG else "cannot be read"
+        raise DataError(f"{flag} {folder}: {what} ({exc.strerror or exc}); {HOLDS}") from None
     if is_dir and not os.access(folder, os.R_OK | os.X_OK):
         raise DataError(
             f"{flag} {folder}: a folder this user may not open; chmod u+rx it if it is "
@@ -110,23 +109,15 @@ def _existing_folder(folder: Path, flag: str) -> Path:
         except OSError as exc:
             looped = exc.errno == errno.ELOOP
         where = "points back to itself" if looped else "leads to a folder that does not exist"
-        raise DataError(
-            f"{flag} {folder}: a link that {where}; pass the folder that holds the four .gz files"
-        )
+        raise DataError(f"{flag} {folder}: a link that {where}; {HOLDS}")
     found = _nearest_existing(folder)
     if found == folder:
-        raise DataError(
-            f"{flag} {folder}: is a file, not a directory; "
-            "pass the folder that holds the four .gz files"
-        )
+        raise DataError(f"{flag} {folder}: is a file, not a folder; {HOLDS}")
     if not found.is_dir():
         raise DataError(
-            f"{flag} {folder}: no such directory ({found} is a file, not a directory); "
-            "pass the folder that holds the four .gz files"
+            f"{flag} {folder}: no such folder ({found} is a file, not a folder); {HOLDS}"
         )
-    raise DataError(
-        f"{flag} {folder}: no such directory; pass the folder that holds the four .gz files"
-    )
+    raise DataError(f"{flag} {folder}: no such folder; {HOLDS}")
 
 
 def check_download_folder(folder: Path) -> None:
