@@ -23,7 +23,7 @@ from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
 from .models import neural
 from .models.logistic import StepCallback
-from .progress import LogProgress, Progress
+from .progress import LogProgress, Progress, epoch_ticker
 from .results import AtlasPair, NetworkResult
 from .storage import slug
 
@@ -112,10 +112,12 @@ def network(
     pair = resolve_pair(classes)
     progress = progress or LogProgress()
 
+    ticks = epoch_ticker(progress, "epoch", settings.epochs)
+
     def epoch_done(epoch: int, logs: dict[str, float]) -> None:
         if on_epoch is not None:
             on_epoch(epoch, logs)
-        progress.tick("epoch", epoch, settings.epochs, f"val_accuracy {logs['val_accuracy']:.4f}")
+        ticks(epoch, logs)
 
     found, _, seconds = train_network(data, pair, settings, seed, on_epoch=epoch_done)
     baseline = run_split(data.pair(pair), official_test=data.official_test(pair))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -32,3 +33,14 @@ class LogProgress:
 
     def checkpoint(self) -> None:
         pass
+
+
+def epoch_ticker(
+    progress: Progress, unit: str, epochs: int
+) -> Callable[[int, dict[str, float]], None]:
+    """A network's ``on_epoch``: one tick of ``unit`` an epoch, with its validation accuracy."""
+
+    def tick(epoch: int, logs: dict[str, float]) -> None:
+        progress.tick(unit, epoch, epochs, f"val_accuracy {logs['val_accuracy']:.4f}")
+
+    return tick

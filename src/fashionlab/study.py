@@ -39,7 +39,7 @@ from .data.loaded import Data
 from .data.preprocessing import bias_trick
 from .keys import versions
 from .models.logistic import steps_to_fraction
-from .progress import LogProgress, Progress
+from .progress import LogProgress, Progress, epoch_ticker
 from .results import (
     Comparison,
     Converged,
@@ -114,16 +114,8 @@ def network_result(
     data: Data, config: Config, progress: Progress
 ) -> tuple[NetworkResult, object, float]:
     """Q5.1: the assignment's network on the last of the pairs."""
-    epochs = config.network.epochs
-    return train_network(
-        data,
-        config.hard_pair,
-        config.network,
-        config.seed,
-        on_epoch=lambda epoch, logs: progress.tick(
-            "epoch", epoch, epochs, f"val_accuracy {logs.get('val_accuracy', 0):.4f}"
-        ),
-    )
+    ticks = epoch_ticker(progress, "epoch", config.network.epochs)
+    return train_network(data, config.hard_pair, config.network, config.seed, on_epoch=ticks)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from ..config import (
 from ..data.loaded import Data
 from ..data.preprocessing import bias_trick
 from ..models import neural, softmax
-from ..progress import Progress
+from ..progress import LogProgress, Progress, epoch_ticker
 from ..results import TenClasses
 
 # The best scikit-learn results of the automatic benchmark that Fashion-MNIST's README links to
@@ -65,16 +65,7 @@ def _network(
     data: Data, seed: int, progress: Progress | None
 ) -> tuple[float, int, dict[str, float]]:
     """The network on all ten classes: its official test accuracy, epochs run and settings."""
-
-    def network_epoch(epoch: int, logs: dict[str, float]) -> None:
-        if progress is not None:
-            progress.tick(
-                "network epoch",
-                epoch,
-                TEN_CLASS_EPOCHS,
-                f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}",
-            )
-
+    ticks = epoch_ticker(progress or LogProgress(), "network epoch", TEN_CLASS_EPOCHS)
     run, model = neural.fit(
         data.train_vectors,
         data.train_labels.astype(np.int64),
@@ -84,7 +75,7 @@ def _network(
         seed=seed,
         validation_split=VALIDATION_SHARE,
         validation_batch_size=None,
-        on_epoch=network_epoch,
+        on_epoch=ticks,
     )
     settings = {
         "epochs": TEN_CLASS_EPOCHS,
