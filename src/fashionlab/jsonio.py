@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import types
 import typing
@@ -21,6 +22,28 @@ def to_json(value: Any) -> Any:
         return to_json(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    return value
+
+
+def strict_text(payload: Any) -> str:
+    """Strict JSON text: a non-finite number is null, never a bare NaN token, and every string is
+    Unicode (a file name's byte 0xFF shows as the four characters \\xff, not as a lone surrogate
+    that strict parsers refuse)."""
+    return json.dumps(_strict(payload), indent=2, allow_nan=False)
+
+
+def _strict(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, str):  # a path's undecodable bytes, which Python holds as lone surrogates
+        try:
+            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:  # a surrogate no byte stands for
+            return value.encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, dict):
+        return {_strict(str(k)): _strict(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict(v) for v in value]
     return value
 
 

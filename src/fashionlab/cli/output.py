@@ -7,39 +7,20 @@ Heavy modules are imported inside the commands, so ``fashionlab --help`` is inst
 from __future__ import annotations
 
 import argparse
-import json
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config, NetworkSettings
 from ..console import Console, LinesConsole, out, say
-from ..jsonio import to_json
+from ..jsonio import strict_text, to_json
 
 if TYPE_CHECKING:  # the library's heavy imports stay out of `fashionlab --help`
     from ..commands import NetworkComparison
 
 
-def _strict(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, str):  # a path's undecodable bytes, which Python holds as lone surrogates
-        try:
-            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a surrogate no byte stands for
-            return value.encode("utf-8", "backslashreplace").decode()
-    if isinstance(value, dict):
-        return {_strict(str(k)): _strict(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_strict(v) for v in value]
-    return value
-
-
 def print_json(payload: Any) -> None:
-    """Strict JSON on stdout: a non-finite number is null, never a bare NaN token, and every string
-    is Unicode (a file name's byte 0xFF shows as the four characters \\xff, not as a lone
-    surrogate that strict parsers refuse)."""
-    out(json.dumps(_strict(payload), indent=2, allow_nan=False))
+    """``payload`` on stdout as strict JSON (``jsonio.strict_text``)."""
+    out(strict_text(payload))
 
 
 def cmd_data(args: argparse.Namespace) -> None:
@@ -59,6 +40,7 @@ def cmd_data(args: argparse.Namespace) -> None:
 
 def cmd_logreg(args: argparse.Namespace) -> None:
     from .. import commands
+    from ..render.format import pair_name
 
     console = Console() if args.json else LinesConsole()
 
@@ -91,7 +73,7 @@ def cmd_logreg(args: argparse.Namespace) -> None:
         return
     if run.val_accuracy is not None:
         out(
-            f"{run.classes[0]} vs {run.classes[1]}: validation accuracy {run.val_accuracy:.4f} "
+            f"{pair_name(run.classes)}: validation accuracy {run.val_accuracy:.4f} "
             f"(the loop's last log, before its last update), held-out accuracy "
             f"{run.heldout_accuracy:.4f} and official test accuracy "
             f"{run.official_test_accuracy:.4f} (the final weights) in {run.seconds:.2f} s"
@@ -113,6 +95,7 @@ def cmd_explore(args: argparse.Namespace) -> None:
 
 def cmd_nn(args: argparse.Namespace) -> None:
     from .. import commands
+    from ..render.format import pair_name
 
     def show(epoch: int, logs: dict[str, float]) -> None:
         out(
@@ -139,7 +122,7 @@ def cmd_nn(args: argparse.Namespace) -> None:
     stopped = f"stopped after epoch {run} of {args.epochs}, " if run < args.epochs else ""
     out(f"{stopped}kept the weights of epoch {best} (the lowest validation loss)")
     out(
-        f"{' vs '.join(net.classes)}: validation accuracy {net.val_accuracy:.4f} "
+        f"{pair_name(net.classes)}: validation accuracy {net.val_accuracy:.4f} "
         f"(100-step logistic regression: {compared.logreg.val_accuracy:.4f}), official test "
         f"{net.official_test_accuracy:.4f}, in {compared.seconds:.1f} s"
     )
@@ -225,6 +208,7 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 def cmd_atlas(args: argparse.Namespace) -> None:
     from .. import commands
+    from ..render.format import pair_name
 
     records = commands.atlas(
         settings=NetworkSettings(args.epochs, args.patience),
@@ -245,7 +229,7 @@ def cmd_atlas(args: argparse.Namespace) -> None:
     for r in records:
         network = "-" if r.nn_val_accuracy is None else f"{r.nn_val_accuracy:.4f}"
         out(
-            f"{' vs '.join(r.classes):<28} {r.logreg_val_accuracy:>8.4f} "
+            f"{pair_name(r.classes):<28} {r.logreg_val_accuracy:>8.4f} "
             f"{r.logreg_converged_val_accuracy:>10.4f} {network:>8} {r.steps_to_95!s:>8}"
         )
     _wrote_figures(args)

@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> None:
     from ..console import out
     from ..data.datasets import locate
     from ..render import sweep as render
-    from ..render.format import plural
+    from ..render.format import pair_name, plural
 
     grid = grid_of(args)
     if grid.model == "nn":  # as every command that trains a network: a typo costs no time
@@ -203,10 +203,10 @@ def run(args: argparse.Namespace) -> None:
     over = f" (mean of {len(grid.seeds)} seeds)" if len(grid.seeds) > 1 else ""
     for classes, best in render.best_settings(rows).items():
         if best is None:
-            out(f"{' vs '.join(classes)}: no setting finished on every seed")
+            out(f"{pair_name(classes)}: no setting finished on every seed")
             continue
         rate, length, mean = best
         out(
-            f"{' vs '.join(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
+            f"{pair_name(classes)}: best validation accuracy {mean:.4f}{over}, at learning "
             f"rate {rate:g} for {length} {unit}"
         )

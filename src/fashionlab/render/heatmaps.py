@@ -17,6 +17,7 @@ from matplotlib.ticker import PercentFormatter
 from ..analysis.metrics import percent
 from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
+from .format import pair_name
 from .plots import PAGE_WIDTH_IN, axes_figure
 
 
@@ -120,6 +121,6 @@ def lr_steps_grid(
     _write_cells(axes, texts, grid < (low + 1) / 2, fontsize=9.5)
     axes.set_xticks(range(len(steps)), [str(s) for s in steps])
     axes.set_yticks(range(len(rates)), [f"{r:g}" for r in rates])
-    title = f"Validation accuracy, {classes[0]} vs {classes[1]}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"
+    title = f"Validation accuracy, {pair_name(classes)}\n(outlined: the assignment's {setting[0]:g} and {setting[1]} steps)"
     axes.set(xlabel="gradient-descent steps", ylabel="learning rate", title=title)
     return figure

@@ -17,7 +17,7 @@ from matplotlib.ticker import PercentFormatter
 from ..config import PCA_COMPONENTS
 from ..data.datasets import CLASS_NAMES
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
-from .format import probability
+from .format import pair_name, probability
 
 # tab10, one colour per class, used everywhere
 CLASS_COLOURS: tuple[str, ...] = (
@@ -145,7 +145,7 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     figure, axes = axes_figure(5, 4.3)
     shown = axes.imshow(weights, cmap="RdBu_r", norm=TwoSlopeNorm(0.0, -limit, limit))
     figure.colorbar(shown, ax=axes, label=f"weight (+ favours {classes[1]})")
-    axes.set(title=f"Weights: {classes[0]} vs {classes[1]}", **PIXEL_AXES)
+    axes.set(title=f"Weights: {pair_name(classes)}", **PIXEL_AXES)
     return figure
 
 

@@ -24,6 +24,7 @@ from matplotlib.ticker import NullLocator
 from ..results import SweepRow
 from ..storage import slug
 from .figures import save
+from .format import pair_name
 
 COLUMNS = (
     "classes",
@@ -105,7 +106,7 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
         _label_rates(figure, axes, swept)
     axes.set_xlabel("learning rate")
     axes.set_ylabel("validation accuracy (mean; band: seeds' range)")
-    axes.set_title(f"{_model_name(rows)}, {' vs '.join(rows[0].classes)}")
+    axes.set_title(f"{_model_name(rows)}, {pair_name(rows[0].classes)}")
     axes.legend(fontsize="small")
     return figure
 
@@ -146,7 +147,7 @@ def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
     axes.set_xticklabels([f"{rate:g}\n{length}" for rate, length in settings], fontsize="small")
     axes.set_xlabel(f"learning rate / {_length_name(rows)}")
     axes.set_ylabel("validation accuracy (dots: seeds; bar: mean)")
-    axes.set_title(f"{_model_name(rows)}, {' vs '.join(rows[0].classes)}: spread over seeds")
+    axes.set_title(f"{_model_name(rows)}, {pair_name(rows[0].classes)}: spread over seeds")
     return figure
 
 
