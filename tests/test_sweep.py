@@ -511,7 +511,7 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
         PULLOVER_COAT_VAL,
         PULLOVER_COAT_HELDOUT,
     )
-    train, _ = worker_data.worker_data(str(real_data_dir), True)
+    train = worker_data.worker_data(str(real_data_dir), True).df_train
     oracle = run_pair(train, ("Pullover", "Coat"), learning_rate=0.05, steps=100)
     assert first["val_accuracy"] == oracle.val_accuracy
     assert first["heldout_accuracy"] == oracle.heldout_accuracy

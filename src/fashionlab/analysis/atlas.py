@@ -57,7 +57,7 @@ def pair_rows(
     ``get_data_subset`` shuffles and splits them (seed 42), and the pairs in blocks of classes."""
     from .worker_data import worker_data
 
-    frame = worker_data(data_dir, verify)[0]
+    frame = worker_data(data_dir, verify).df_train
     X, labels = frame[PIXEL_COLUMNS].to_numpy(), frame["label"].to_numpy()
     rows = [split_rows(frame, pair, SHUFFLE_SEED) for pair in pairs]
     classes = [(CLASS_NAMES.index(r.classes[0]), CLASS_NAMES.index(r.classes[1])) for r in rows]

@@ -6,38 +6,35 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..data import preprocessing
 from ..data.datasets import load_fashion_mnist
+from ..data.loaded import Data, load_data
 
 
 @functools.lru_cache(maxsize=2)
-def worker_data(data_dir: str | None, verify: bool) -> tuple[Any, Any]:
-    """The train and official test frames, loaded and verified once per worker process."""
-    frames = []
-    for images, labels in load_fashion_mnist(data_dir, verify=verify):  # train, then test
-        vectors = preprocessing.flatten(preprocessing.normalize(images))
-        frames.append(preprocessing.to_dataframe(vectors, labels))
-    return frames[0], frames[1]
+def worker_data(data_dir: str | None, verify: bool) -> Data:
+    """The four files, loaded and verified once per worker process, with their forms as the
+    main process has them (``Data``: the same normalising, flattening and frames)."""
+    return load_data(data_dir, verify=verify)
 
 
 @functools.lru_cache(maxsize=8)
 def worker_split(
     data_dir: str | None, verify: bool, classes: tuple[str, str], shuffle_seed: int
 ) -> preprocessing.PairSplit:
-    return preprocessing.pair_split(worker_data(data_dir, verify)[0], classes, shuffle_seed)
+    """The assignment's split of one pair, kept for the worker's next task on it."""
+    return worker_data(data_dir, verify).pair(classes, shuffle_seed)
 
 
-@functools.lru_cache(maxsize=8)
 def worker_official_test(
-    data_dir: str | None, verify: bool, classes: tuple[str, str]
+    data_dir: str | None, verify: bool, classes: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
-    frame = worker_data(data_dir, verify)[1]
-    return preprocessing.get_data_subset(frame, classes, shuffle=False)
+    """The official test images of a pair (``Data.official_test``, which keeps them)."""
+    return worker_data(data_dir, verify).official_test(classes)
 
 
 def data_identity(data_dir: str | None, verify: bool) -> str:
