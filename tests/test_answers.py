@@ -663,7 +663,7 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
         ("network.md", "| setting", config.NN_SETTINGS_TRIED),
         (
             "extras.md",
-            "| learning rate | batch | epochs | train acc. | test acc.",
+            "| learning rate | batch | epochs | train acc. | validation acc.",
             config.SOFTMAX_SETTINGS_TRIED,
         ),
     ],

@@ -31,8 +31,7 @@ GLOSSARY = [
     (
         "official test accuracy (official_test_accuracy)",
         "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
-        "which no model here ever sees while training (softmax regression's settings, though, were "
-        "chosen on all 10,000 official test images: see Ten classes).",
+        "which no model here ever sees while training, nor has its settings chosen on.",
     ),
     (
         "step k",
