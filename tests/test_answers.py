@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 from fashionlab import config, schema
 from fashionlab.analysis.metrics import as_bits
@@ -270,7 +271,7 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict:
             [0.5, 0.99, 0.99, 0.99, 0.99, 0.99, 0.99],
             0.995,
             "because the straight boundary it finds separates these two classes almost perfectly: "
-            "after 7 steps it gets 99.50% of its own training rows right, and nearly as high a share "
+            "at step 7 (after 6 updates) it gets 99.50% of its own training rows right, and nearly as high a share "
             "of the validation rows, which it never trained on; validation accuracy stayed at 99% of "
             "its final value or more from step 2 of 7 on.",
         ),
@@ -286,14 +287,14 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict:
         (
             [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
             0.81,
-            "because the straight boundary it finds leaves the two classes overlapping: after 7 "
-            "steps it gets only 81.00% of its own training rows right, so it underfits;",
+            "because the straight boundary it finds leaves the two classes overlapping: at step 7 "
+            "(after 6 updates) it gets only 81.00% of its own training rows right, so it underfits;",
         ),
         (
             [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
             0.995,
             "because the straight boundary it finds separates its own training rows almost "
-            "perfectly (99.50% right after 7 steps) but fewer of the validation rows: part of the "
+            "perfectly (99.50% right at step 7, after 6 updates) but fewer of the validation rows: part of the "
             "gap is overfitting;",
         ),
         (
@@ -403,13 +404,15 @@ def test_the_final_weights_validation_score_is_given_where_it_differs_from_the_l
     [
         (
             7186 / 7200,
-            "a hyperplane separates these classes almost perfectly. The model gets 99.81% of its "
-            "7,200 training rows right (14 errors)",
+            "a hyperplane separates these classes almost perfectly. At the loop's last log (step "
+            "100), the model gets 99.81% of its 7,200 training rows right (14 errors)",
         ),
         (
             5980 / 7200,
             "gets only 83.06% of its own 7,200 training rows right, about as many as of the "
-            "validation rows: it does not overfit, and with so few of its own rows right it underfits",
+            "validation rows (82.29%; Fisher's exact test, p = "
+            f"{stats.fisher_exact([[5980, 1220], [1975, 425]]).pvalue:.3f}): no sign of "
+            "overfitting, and with so few of its own rows right it underfits",
         ),
         (
             0.95,
@@ -1340,3 +1343,33 @@ def test_the_network_curves_captions_name_the_restored_epoch() -> None:
             f"the dotted line marks the restored epoch, {results.network.best_epoch}, the one "
             "with the lowest validation loss."
         ) in captions[name]
+
+
+@pytest.mark.parametrize("falling", [True, False])
+def test_how_long_says_where_the_loss_was_still_falling_and_where_longer_training_stopped(
+    falling: bool,
+) -> None:
+    """An instructor's review: "stayed at 99% of its final value from step 73" read as if
+    training had finished, where the validation loss was still falling at step 100."""
+    results = make_results()
+    run = results.logreg[1]
+    start = 0.5
+    run.history["val_loss"] = [start - (0.001 * k if falling else 0.0) for k in range(100)]
+    said = text(results, "q4_2")
+    sentence = (
+        "That final value is the last step's, not a converged one: the validation loss was still "
+        f"falling (0.4110 at step 90, 0.4010 at step 100), and trained longer the model kept its "
+        f"weights after {run.converged.steps} steps (see Why)."
+    )
+    assert (sentence in said) is falling, said
+
+
+def test_q5_1_describes_the_validation_rows_without_a_test_of_them() -> None:
+    """An instructor's review: McNemar's test on the rows that chose the network's epoch and
+    settings called it "significantly better" there; only the official test rows are tested."""
+    said = text(make_results(), "q5_1")
+    validation = next(s for s in said.split(". ") if "validation rows," in s)
+    assert "McNemar" not in validation and "significantly" not in validation, validation
+    assert "no test is made on them" in validation
+    official = next(s for s in said.split(". ") if "official test rows," in s)
+    assert "McNemar's exact test" in official, official

@@ -270,3 +270,6 @@ def test_turns_count_the_changes_of_direction_between_two_steps() -> None:
     assert turns(path, 1, 7) == 3
     assert turns(path, 3, 5) == 1  # only step 3's
     assert turns(path, 4, 5) == 0  # a flat step is no turn
+    assert turns([1, 2, 2, 1], 1, 4) == 1  # up, flat, down: one turn (a review: it was none)
+    assert turns([1, 2, 2, 1], 1, 2) == 0  # at step 3, where it falls
+    assert turns([2, 1, 1, 1, 0], 1, 5) == 0  # down, flat, flat, down

@@ -109,8 +109,11 @@ def largest_fall(path: Sequence[float], within: int) -> Fall | None:
 
 def turns(path: Sequence[float], first: int, last: int) -> int:
     """How many times ``path`` changes direction (up then down, or down then up) at steps
-    ``first`` to ``last`` (numbered from 1); a step that neither rises nor falls is no turn."""
-    return sum(
-        (path[k] - path[k - 1]) * (path[k + 1] - path[k]) < 0
-        for k in range(max(first, 2) - 1, min(last, len(path) - 1))
-    )
+    ``first`` to ``last`` (numbered from 1). A step that neither rises nor falls is no move: up,
+    flat, down is one turn, at the step from which it falls."""
+    count, heading = 0, 0.0  # heading: the last move that was not flat
+    for step in range(2, min(last, len(path) - 1) + 1):
+        heading = (path[step - 1] - path[step - 2]) or heading
+        leaving = path[step] - path[step - 1]
+        count += step >= first and heading * leaving < 0
+    return count

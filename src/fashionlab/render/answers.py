@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.metrics import error_count
+from ..analysis.metrics import error_count, two_sample_p
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from . import answers_short
@@ -35,6 +35,7 @@ from .format import (
     plural,
     points,
 )
+from .format import p_value as p_text
 
 QUESTIONS: dict[str, tuple[str, str]] = {
     "q1_1": (
@@ -95,7 +96,8 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
     if first[95] == first[99] == stays[95] == stays[99]:
         return (
             f"How long: {logged} reached 95% and 99% of its final value ({level[95]} and "
-            f"{level[99]}) both at step {first[99]} and stayed there.{start}{timing}"
+            f"{level[99]}) both at step {first[99]} and stayed there.{start}{_unfinished(run)}"
+            f"{timing}"
         )
     reached = [
         f"{share}%{' of its final value' if share == 95 else ''} ({level[share]}) at step "
@@ -107,7 +109,24 @@ def _how_long(run: LogregResult, wall: str | None) -> str:
         )
         for share in first
     ]
-    return f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{start}{timing}"
+    return (
+        f"How long: {logged} first reached {reached[0]}, and {reached[1]}.{start}"
+        f"{_unfinished(run)}{timing}"
+    )
+
+
+def _unfinished(run: LogregResult) -> str:
+    """A share of the final value measures the assignment's steps, not training to the end: say
+    so where the validation loss was still falling over the last ten steps."""
+    loss = run.history["val_loss"]
+    if run.converged is None or len(loss) <= 10 or loss[-1] >= loss[-11]:
+        return ""
+    return (
+        f" That final value is the last step's, not a converged one: the validation loss was "
+        f"still falling ({loss[-11]:.4f} at step {len(loss) - 10}, {loss[-1]:.4f} at step "
+        f"{len(loss)}), and trained longer the model kept its weights after "
+        f"{run.converged.steps} steps (see Why)."
+    )
 
 
 def _from_start(val: list[float], n_val: int) -> str:
@@ -132,21 +151,29 @@ def _why(run: LogregResult) -> str:
     )
     if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
         return (
-            f"Why: a hyperplane separates these classes almost perfectly. The model gets "
+            f"Why: a hyperplane separates these classes almost perfectly. At the loop's last log "
+            f"(step {run.steps}), the model gets "
             f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
             f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
             f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
             "descent finds such a boundary within a few steps."
         )
+    right = (
+        run.n_train - error_count(run.train_accuracy, run.n_train),
+        run.n_val - error_count(run.val_accuracy, run.n_val),
+    )
+    same = two_sample_p(right[0], run.n_train, right[1], run.n_val)
     fit = (
-        "about as many as of the validation rows: it does not overfit, and with so few of its "
-        "own rows right it underfits"
+        f"about as many as of the validation rows ({pct(run.val_accuracy, run.n_val)}; Fisher's "
+        f"exact test, {p_text(same)}): no sign of overfitting, and with so few of its own rows "
+        "right it underfits"
         if run.train_accuracy - run.val_accuracy < answers_short.OVERFIT_GAP
         else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
         "the gap is overfitting"
     )
     return (
-        f"Why: the model gets only {pct(run.train_accuracy, run.n_train)} of its own "
+        f"Why: at the loop's last log (step {run.steps}), the model gets only "
+        f"{pct(run.train_accuracy, run.n_train)} of its own "
         f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
         "suggests that no straight boundary separates them (a suggestion only: the map is not "
         "a linear view of the pixels)."

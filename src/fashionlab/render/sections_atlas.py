@@ -134,7 +134,8 @@ def atlas_section(results: Results) -> Section:
             f"{_longer_bounds(extras)}",
             "Two caveats. The comparison leans towards the network: the network trains on the "
             "training and held-out rows, logistic regression on the training rows only, and the "
-            "network's validation rows also chose its early-stopping epoch (Q5.1)."
+            "network's validation rows also chose its early-stopping epoch (Q5.1), where the "
+            "bounds above take each model as fixed before it was scored."
             + settings_note(results, extras),
         ]
     table = _table(ranked)

@@ -59,8 +59,8 @@ def learned_section(results: Results) -> Section:
             else ""
         )
         paragraphs.append(
-            f"The {errors.model}{weights} gets {count(errors.errors)} of the {count(errors.n)} "
-            f"validation images wrong ({interval((errors.n - errors.errors) / errors.n, errors.n)} right). Its most confident "
+            f"On {pair_name(hard)}, the {errors.model}{weights} gets {count(errors.errors)} of the "
+            f"{count(errors.n)} validation images wrong ({interval((errors.n - errors.errors) / errors.n, errors.n)} right). Its most confident "
             f"mistake is {article(truth)} it called {article(other)} with probability "
             f"{share_text(errors.most_confident_predicted_probability, 4)}."
         )
