@@ -21,9 +21,10 @@ from .terms import linking_escape, terms_pattern
 
 # What the page says of its numbers; {json} is results.json, as code in HTML or in Markdown
 SOURCE_NOTE = (
-    "Every number below is in {json} or computed from it: an interval, a ratio or a "
-    "difference from its values, a test from the counts or the per-image scores it "
-    "keeps."
+    "Every measured number below is in {json} or computed from it: an interval, a ratio or a "
+    "difference from its values, a test from the counts or the per-image scores it keeps. The "
+    "numbers of settings tried before the network's and softmax regression's were chosen come "
+    "from the tables in docs/network.md and docs/extras.md."
 )
 
 
