@@ -245,7 +245,7 @@ def test_the_notebooks_answers_point_to_the_report_for_the_grid_it_does_not_draw
     filled = nbformat.reads(notebook_job.with_answers(stored(), results).decode(), as_version=4)
     q4_3 = filled.cells[notebook.answer_cells(filled)["q4_3"]].source
     assert "the report's figure of it (figures/rate_grid_*.png beside this notebook) gives" in q4_3
-    assert "below" not in q4_3
+    assert "figure below" not in q4_3 and "figures below" not in q4_3  # its table is below
     assert "the figure below gives each cell's" in " ".join(answers.compose(results)["q4_3"])
     both = [
         *results.rate_grid,
@@ -257,6 +257,25 @@ def test_the_notebooks_answers_point_to_the_report_for_the_grid_it_does_not_draw
         in (" ".join(answers.compose(results, "notebook")["q4_3"]))
     )
     assert "the figures below give each cell's" in " ".join(answers.compose(results)["q4_3"])
+
+
+def test_the_notebooks_q4_3_and_q5_1_end_with_the_reports_tables() -> None:
+    """An instructor's reading: the notebook's Q4.3 left out the four models' table and the
+    paragraph before it, which the report's section shows; Q5.1 its networks' table."""
+    from test_answers import make_results
+
+    from fashionlab import notebook_job
+    from fashionlab.render import answers, page, tables
+
+    results = make_results()
+    written, report = answers.compose(results, "notebook"), answers.compose(results)
+    for key, table in (("q4_3", tables.comparison_table), ("q5_1", tables.networks_table)):
+        assert written[key][-1] == page.markdown_table(table(results))
+        assert written[key][-1] not in report[key]
+    assert written["q5_1"][-2] == tables.networks_lead(results)
+    filled = nbformat.reads(notebook_job.with_answers(stored(), results).decode(), as_version=4)
+    q4_3 = filled.cells[notebook.answer_cells(filled)["q4_3"]].source
+    assert q4_3.endswith(page.markdown_table(tables.comparison_table(results)))
 
 
 def test_fill_answers_rejects_a_notebook_without_a_marked_cell() -> None:

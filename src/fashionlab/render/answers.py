@@ -36,6 +36,8 @@ from .format import (
     points,
 )
 from .format import p_value as p_text
+from .page import markdown_table
+from .tables import comparison_table, networks_lead, networks_table, same_count_note
 
 QUESTIONS: dict[str, tuple[str, str]] = {
     "q1_1": (
@@ -259,8 +261,13 @@ COMPOSERS = {
 
 def compose(results: Results, into: Where = "report") -> dict[str, list[str]]:
     """Every question's answer as paragraphs of plain text, for the report or the notebook (which
-    does not draw Q4.3's learning-rate grid)."""
+    does not draw Q4.3's learning-rate grid). The notebook's Q4.3 and Q5.1 end with the tables
+    that the report's sections show beside them, in Markdown."""
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
     written["q4_3"] = q4_3(results, into)
     written["q5_1"] = q5_1(results)
+    if into == "notebook":
+        compared, networks = comparison_table(results), networks_table(results)
+        written["q4_3"] += [*same_count_note(results), markdown_table(compared)]
+        written["q5_1"] += [networks_lead(results), markdown_table(networks)]
     return written
