@@ -214,7 +214,8 @@ def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(df_train) -
     assert dynamics.n_train == 7200
     assert findings.step_exceeds_limit and 1.1 < findings.step_ratio < 1.3
     assert findings.loss_rises
-    assert 7 <= findings.rise_from_step <= 9 and 13 <= findings.rise_to_step <= 15  # type: ignore[operator]
+    # logistic regression is the same on every machine: the README's "rises from step 8 to 14"
+    assert (findings.rise_from_step, findings.rise_to_step) == (8, 14)
     assert findings.rise_from_loss == pytest.approx(0.63, abs=0.01)
     assert findings.rise_to_loss == pytest.approx(0.675, abs=0.01)
     assert findings.oscillates_along_top_direction and findings.oscillation_grows

@@ -197,3 +197,19 @@ def test_the_readmes_library_example_prints_what_it_says(real_data_dir, tmp_path
     )
     assert done.returncode == 0, done.stderr
     assert len(shown) == 2 and done.stdout.splitlines() == shown, (done.stdout, shown)
+
+
+def test_importing_the_package_loads_no_numerical_library() -> None:
+    """The README: `import fashionlab` is instant, numpy, pandas and the rest loading on first use
+    (the CLI's `--help` depends on it too)."""
+    heavy = ["numpy", "pandas", "scipy", "sklearn", "matplotlib", "jax", "keras", "dask"]
+    code = (
+        "import sys, fashionlab\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+        "fashionlab.normalize\n"  # the first use of a name loads it
+        "print('numpy' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split("\n")[:2] == ["[]", "True"], done.stdout + done.stderr

@@ -227,3 +227,13 @@ def test_a_frame_takes_get_data_subsets_column_of_labels() -> None:
     the boundary's checks; the review of this session's commits)."""
     frame = to_dataframe(np.zeros((3, 4)), np.array([[1], [9], [0]]))
     assert frame["class"].tolist() == ["Trouser", "Ankle boot", "T-shirt/top"]
+
+
+def test_to_dataframe_shares_memory_with_the_array_it_is_given() -> None:
+    """The README: `to_dataframe` shares memory with the array it is given (no 376 MB copy)."""
+    vectors = flatten(normalize(np.zeros((4, 28, 28), np.uint8)))
+    frame = to_dataframe(vectors, np.zeros(4, np.uint8))
+    pixels = frame[PIXEL_COLUMNS].to_numpy()
+    assert np.shares_memory(pixels, vectors)
+    vectors[0, 0] = 0.5  # the frame sees a change to the array
+    assert frame[PIXEL_COLUMNS[0]].iloc[0] == 0.5

@@ -381,10 +381,21 @@ def test_interrupted_atlas_resumes_from_the_finished_tasks(small_data, tmp_path)
     assert (plots / "atlas_logreg.png").read_bytes().startswith(b"\x89PNG")
     logged = f"{cached} of {total} tasks from the cache; 0 started earlier; {total - cached} sent"
     assert logged in done.stderr
-    assert len(json.loads(done.stdout)["pairs"]) == 45
+    pairs = json.loads(done.stdout, parse_constant=_not_strict)["pairs"]
+    assert len(pairs) == 45
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    listed = re.search(r"`atlas --json`: `pairs`, hardest first, each `([^`]+)`", readme)
+    assert listed is not None  # the README's keys, in its order, and its order of the pairs
+    assert all(list(pair) == listed.group(1).split(", ") for pair in pairs)
+    hardest_first = [pair["logreg_val_accuracy"] for pair in pairs]
+    assert hardest_first == sorted(hardest_first)
     assert len(list(cache.glob("fashionlab/atlas-logreg/*"))) == 2
     assert len(list(cache.glob("fashionlab/atlas-nn/*"))) == len(network_groups(ALL_PAIRS))
     _cache_is_sound(cache)
+
+
+def _not_strict(constant: str) -> None:
+    raise AssertionError(f"not strict JSON: {constant}")
 
 
 def _live_group(pgid: int) -> list[int]:
@@ -482,9 +493,15 @@ def test_two_concurrent_runs_share_cache_and_output(small_data, concurrent_runs)
     assert len(took) == 2  # "How long?" (Q4.1, Q4.2) answered in seconds as well as in steps
     # A third run is served from that cache, and still quotes the training times measured then
     flags = [*RUN, *small_data, "--points", "600", "--workers", "1", "--out", str(out)]
-    third = _fashionlab(*flags, cache=cache)
-    _, err = third.communicate(timeout=300)
+    named = ["--title", "Grader's copy", "--author", "A. Student", "--json"]
+    third = _fashionlab(*flags, *named, cache=cache)
+    printed, err = third.communicate(timeout=300)
     assert third.returncode == 0, err
+    # the README: `notebook` is null with --no-notebook, and no notebook is written
+    assert json.loads(printed, parse_constant=_not_strict)["notebook"] is None
+    assert not (out / "assignment.ipynb").exists()
+    page = (out / "index.html").read_text()
+    assert "<title>Grader&#x27;s copy</title>" in page and "A. Student" in page
     timings = json.loads((out / "results.json").read_text())["timings"]
     assert list(timings["stages"]) == ["restored from cache"]
     assert timings["models"] == computed["models"]

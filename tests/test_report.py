@@ -480,6 +480,28 @@ def test_make_results_table_prints_the_readmes_results(report: Path) -> None:
     ]
     fragments = [match.group(0) for match in quoted if match]
     assert fragments and all(fragment in readme for fragment in fragments)
+    # the rest (the networks, softmax regression) moves a little between machines and runs, as
+    # the README's "Reproducibility" says: the same words, each number within a few images
+    section = readme.split("\n## Results\n", 1)[1].split("\n## ", 1)[0]
+    written = [line for line in section.splitlines() if line.startswith("- ")]
+    assert len(written) == len(findings)
+    network = [line for line in section.splitlines() if line.startswith("| neural network")]
+    _close_in_numbers(table[-1], network[0])
+    for ours, theirs in zip(findings, written, strict=True):
+        _close_in_numbers(ours, theirs)
+
+
+NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
+
+
+def _close_in_numbers(printed: str, written: str) -> None:
+    """The same sentence, each percentage within half a point and each count within 5 % (2 at
+    least) of the README's."""
+    assert NUMBER.sub("#", printed) == NUMBER.sub("#", written), (printed, written)
+    for ours, theirs in zip(NUMBER.findall(printed), NUMBER.findall(written), strict=True):
+        a, b = (float(x.rstrip("%").replace(",", "")) for x in (ours, theirs))
+        limit = 0.5 if ours.endswith("%") else max(2.0, 0.05 * b)
+        assert abs(a - b) <= limit, (ours, theirs, written)
 
 
 def test_report_md_points_to_the_interactive_map_it_cannot_hold(report: Path) -> None:

@@ -1246,3 +1246,12 @@ def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, erro
                 logger.log(level, "", exc_info=True)
     assert bool(caplog.records) is shown
     assert logger.filters == before  # taken off again
+
+
+def test_the_readmes_waiting_times_are_the_codes() -> None:
+    """The README promises 30 s twice: before an empty cluster is said to wait, and before a
+    silent worker is given up. The frozen- and lost-worker tests shorten both, so this pins them."""
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
+    assert f"if none has joined {lost.Watch.GRACE:g} s later" in readme
+    ttl = local.WORKER_TTL.removesuffix("s")
+    assert f"is given up once {ttl} s pass without a heartbeat" in readme
