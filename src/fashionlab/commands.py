@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from . import outdir
 from .analysis import atlas as atlas_module
 from .analysis import engine, tenclass
@@ -24,7 +22,7 @@ from .data.preprocessing import resolve_pair
 from .models import neural
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress, epoch_ticker
-from .results import AtlasPair, NetworkResult
+from .results import AtlasPair, NetworkResult, TenClasses
 from .storage import slug
 
 
@@ -215,19 +213,16 @@ def ten_classes(
     verify: bool = True,
     plot_dir: str | None = None,
     progress: Progress | None = None,
-) -> Any:
+) -> TenClasses:
     """``fashionlab softmax``: softmax regression and the 10-class network."""
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     progress = progress or LogProgress()
-    result, _ = tenclass.ten_classes(data, seed, epochs, progress)
+    result = tenclass.ten_classes(data, seed, epochs, progress)
     if plot is not None:
-        from .render import heatmaps
+        from .render import study_figures
 
-        confusion = heatmaps.confusion_matrix(
-            np.array(result.confusion), "Softmax regression: official test set"
-        )
-        _save(plot, {"softmax_confusion": confusion}, progress)
+        _save(plot, {"softmax_confusion": study_figures.softmax_confusion(result)}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return result

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 from threadpoolctl import threadpool_limits
 
+from ..config import LEARNING_RATE
 from ..data.preprocessing import bias_trick, get_data_subset, train_test_validation_split
 from ..models.logistic import (
     accuracy,
@@ -267,7 +268,11 @@ def measure(
 
 
 def measure_pair(
-    df: pd.DataFrame, classes: Sequence[str], *, learning_rate: float = 0.05, steps: int = 40
+    df: pd.DataFrame,
+    classes: Sequence[str],
+    *,
+    learning_rate: float = LEARNING_RATE,
+    steps: int = FIRST_STEPS,
 ) -> Dynamics:
     """``measure`` on the assignment's rows for one pair: subset, bias column, 60/20/20 split."""
     X, y = get_data_subset(df, classes)

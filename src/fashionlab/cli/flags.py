@@ -161,7 +161,7 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
     data.add_argument("--json", action="store_true", help="print JSON")
 
     logreg = command("logreg", "logistic regression from scratch on one class pair")
-    _pair_flag(logreg, ["Trouser", "Ankle boot"])
+    _pair_flag(logreg, defaults.PAIRS[0])
     logreg.add_argument(
         "--learning-rate",
         type=positive_float,
@@ -192,7 +192,7 @@ def _first_steps(command: Callable[[str, str], argparse.ArgumentParser]) -> None
 def _network(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
     """nn."""
     nn = command("nn", "the assignment's Keras network (Input 784 -> Dense 100 -> Dense 1)")
-    _pair_flag(nn, ["Pullover", "Coat"])
+    _pair_flag(nn, defaults.PAIRS[1])
     _training_flags(nn, Config.epochs, Config.patience)
     nn.add_argument(
         "--batch-size",

@@ -262,9 +262,7 @@ def _check_counts(found: dict[str, LoadedFile]) -> None:
     for split in ("train", "test"):
         images, labels = found[f"{split}_images"], found[f"{split}_labels"]
         if len(images.array) == 0:
-            raise DataFormatError(
-                f"{images.path} holds no images; replace it with the official file"
-            )
+            raise DataFormatError(f"{images.path} holds no images; {REPLACE}")
         if len(images.array) != len(labels.array):
             raise DataFormatError(
                 f"{images.path} holds {len(images.array)} images but {labels.path} holds "

@@ -15,6 +15,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..config import LEARNING_RATE, STEPS
 from ..data.preprocessing import bias_trick
 from . import softmax
 from .logistic import check_schedule, descend, sigmoid
@@ -53,7 +54,7 @@ class LogisticRegressionGD(ClassifierMixin, BaseEstimator):
     nothing: the step budget is the model's definition here, not a tolerance missed.
     """
 
-    def __init__(self, *, learning_rate: float = 0.05, num_steps: int = 100) -> None:
+    def __init__(self, *, learning_rate: float = LEARNING_RATE, num_steps: int = STEPS) -> None:
         self.learning_rate = learning_rate
         self.num_steps = num_steps
 
@@ -110,10 +111,10 @@ class SoftmaxRegressionGD(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    learning_rate : float, default=0.3
+    learning_rate : float, default=0.2
         Initial step size, decaying as 1/sqrt(epoch).
     batch_size : int, default=128
-    epochs : int, default=50
+    epochs : int, default=60
     random_state : int, default=0
         Seeds the mini-batch order.
     """

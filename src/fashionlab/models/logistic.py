@@ -1,6 +1,7 @@
 """Logistic regression from scratch in numpy, in the order the assignment introduces it.
 
-X has the bias column (eq. 3), shape (n, 785); theta has shape (785, 1); y has shape (n, 1).
+X has the bias column (eq. 3), shape (n, 785), except where a function takes images (``probability``
+takes X of shape (n, 784) and adds it); theta has shape (785, 1); y has shape (n, 1).
 """
 
 from __future__ import annotations
@@ -254,7 +255,7 @@ def check_schedule(learning_rate: float, steps: int, name: str = "steps", least:
     check_count(name, steps, least)
 
 
-def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, np.ndarray]:
+def checked(y: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Labels 0 and 1, and ``h`` probabilities in [0, 1] (sigmoid's output or 0/1 predictions),
     as arrays of the same shape: a swapped pair or logits give a wrong number, not an error."""
     h = np.asarray(h)
@@ -266,7 +267,7 @@ def checked(y: np.ndarray, h: np.ndarray, what: str = "h") -> tuple[np.ndarray, 
     checks.check_labels("y", y)
     if not (h >= 0).all() or not (h <= 1).all():  # NaN fails both
         raise ValueError(
-            f"{what} must hold probabilities in [0, 1] (sigmoid's output), got "
+            f"h must hold probabilities in [0, 1] (sigmoid's output), got "
             f"values from {np.min(h).item()!r} to {np.max(h).item()!r}"
         )
     return y, h

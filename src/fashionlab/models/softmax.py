@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..checks import check_count, check_rate
+from ..checks import check_count, check_rate, check_rows
 from ..config import SOFTMAX_EPOCHS
 
 LEARNING_RATE = 0.2  # with batch 128 and 60 epochs, the best of 9 on the last 10 % of the training
@@ -74,8 +74,7 @@ def check_fit_arguments(
     if np.ndim(X) != 2:
         raise ValueError(f"X must be 2-D (n, d + 1), got shape {np.shape(X)}")
     labels = np.ravel(labels)
-    if len(labels) != len(X):
-        raise ValueError(f"X and labels must have as many rows, got {len(X)} and {len(labels)}")
+    check_rows(X, labels, "X and labels")
     if not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be integers, got dtype {labels.dtype}")
     outside = labels[(labels < 0) | (labels >= n_classes)]

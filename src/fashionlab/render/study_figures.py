@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from ..analysis.metrics import prediction_interval
 from ..artifacts import Artifacts
 from ..config import CLASS_NAMES
-from ..results import AtlasPair, Results
+from ..results import AtlasPair, Results, TenClasses
 from ..storage import slug
 from . import curves, figures, heatmaps, plots
 from .format import pair_name
@@ -92,15 +92,20 @@ def atlas_logreg(records: Sequence[AtlasPair]) -> Figure:
     )
 
 
+def softmax_confusion(ten: TenClasses) -> Figure:
+    """Softmax regression's confusion matrix on the official test images."""
+    return heatmaps.confusion_matrix(
+        np.array(ten.confusion), "Softmax regression: official test set"
+    )
+
+
 def _extras(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     extras = results.extras
     assert extras is not None
     makers: dict[str, FigureMaker] = {
         "atlas_logreg": partial(atlas_logreg, extras.atlas),
         "atlas_weights": lambda: plots.weights_grid(artifacts.atlas_thetas),
-        "softmax_confusion": lambda: heatmaps.confusion_matrix(
-            np.array(extras.ten_classes.confusion), "Softmax regression: official test set"
-        ),
+        "softmax_confusion": partial(softmax_confusion, extras.ten_classes),
     }
     for classes, theta in artifacts.thetas.items():
         makers[f"weights_{slug(classes)}"] = partial(plots.weights_map, theta, classes)
