@@ -1,5 +1,5 @@
-"""The single commands (``logreg``, ``nn``, ``explore``, ``atlas``, ``softmax``): each loads the
-verified data, calls the library, and writes only where it was asked to.
+"""The single commands (``logreg``, ``nn``, ``explore``, ``atlas``, ``softmax``, ``sweep``): each
+checks the verified data, calls the library, and writes only where it was asked to.
 """
 
 from __future__ import annotations
@@ -14,15 +14,18 @@ from typing import Any
 from . import outdir
 from .analysis import atlas as atlas_module
 from .analysis import engine, tenclass
+from .analysis import sweep as sweep_module
+from .analysis.grid import Grid
 from .analysis.pairs import PairRun, run_split
 from .app import prepare, protected_folders
 from .config import ALL_PAIRS, CLASS_NAMES, PAIRS, NetworkSettings
+from .data.datasets import locate
 from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
 from .models import neural
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress, epoch_ticker
-from .results import AtlasPair, NetworkResult, TenClasses
+from .results import AtlasPair, NetworkResult, SweepRow, TenClasses
 from .storage import slug
 
 
@@ -226,3 +229,27 @@ def ten_classes(
         _save(plot, {"softmax_confusion": study_figures.softmax_confusion(result)}, progress)
     progress.checkpoint()  # nothing printed once a stop was asked for
     return result
+
+
+def sweep(
+    grid: Grid,
+    *,
+    out: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    on_done: Callable[..., None] | None = None,
+) -> tuple[list[SweepRow], Path | None]:
+    """``fashionlab sweep``: every run of ``grid`` on Dask, and ``out``, if given, written with
+    the rows and their figures; the rows, and the folder written."""
+    if grid.model == "nn":  # as every command that trains a network: a typo costs no time
+        neural.check_backend()
+    folder = None if out is None else outdir.check(out, protected_folders(grid.data_dir), "sweep")
+    if scheduler is None:  # the local workers read what this process reads: check it here
+        locate(grid.data_dir, verify=grid.verify)  # found, verified and parsed; not normalised
+    rows = sweep_module.run_sweep(grid, workers=workers, scheduler=scheduler, on_done=on_done)
+    if folder is not None:
+        from .render import sweep as render
+
+        with outdir.report_folder(folder, "sweep") as stage:
+            render.write_folder(rows, stage)
+    return rows, folder

@@ -166,33 +166,19 @@ def progress_printer(stream: Any = None) -> Callable[..., None]:
 
 def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
-    from ..analysis import sweep
-    from ..app import protected_folders
+    from .. import commands
     from ..console import out
-    from ..data.datasets import locate
     from ..render import sweep as render
     from ..render.format import pair_name, plural
 
     grid = grid_of(args)
-    if grid.model == "nn":  # as every command that trains a network: a typo costs no time
-        from ..models.neural import check_backend
-
-        check_backend()
-    folder = None
-    if args.out is not None:
-        from .. import outdir
-
-        folder = outdir.check(args.out, protected_folders(args.data_dir), "sweep")
-    if args.scheduler is None:  # the local workers read what this process reads: check it here
-        locate(args.data_dir, verify=args.verify)  # found, verified and parsed; not normalised
-    rows = sweep.run_sweep(
-        grid, workers=args.workers, scheduler=args.scheduler, on_done=progress_printer()
+    rows, folder = commands.sweep(
+        grid,
+        out=args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        on_done=progress_printer(),
     )
-    if folder is not None:
-        from .. import outdir
-
-        with outdir.report_folder(folder, "sweep") as stage:
-            render.write_folder(rows, stage)
     if args.json:
         out(render.rows_json(rows))
         return
