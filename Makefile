@@ -37,7 +37,7 @@ bench: $(STAMP)
 
 # The README's results table, from the last `make run`
 results-table: $(STAMP)
-	$(BIN)/python -m fashionlab.render.readme_table report/results.json
+	$(BIN)/python -m fashionlab.cli.results_table report/results.json
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -410,13 +410,13 @@ def test_make_results_table_refuses_a_file_it_cannot_use_in_one_line(
     """``make results-table`` on a damaged or hand-written results.json: one line naming the file
     and what to do, exit status 2 as the CLI's usage errors (1 and a traceback before). Its exit
     through the real program is tested in test_report.py."""
-    from fashionlab.render import readme_table
+    from fashionlab.cli import results_table
     from fashionlab.results import SCHEMA_VERSION
 
     path = tmp_path / "results.json"
     path.write_text(text if text is not None else f'{{"schema_version": {SCHEMA_VERSION}}}')
     with pytest.raises(SystemExit) as stopped:
-        readme_table.main([str(path)])
+        results_table.main([str(path)])
     out, err = capsys.readouterr()
     lines = err.splitlines()
     assert (stopped.value.code, out, len(lines)) == (2, "", 1), err
@@ -447,7 +447,7 @@ def test_make_results_table_refuses_a_damaged_run_in_one_line(
 
     from test_answers import make_results
 
-    from fashionlab.render import readme_table
+    from fashionlab.cli import results_table
     from fashionlab.results import to_json
 
     data = to_json(make_results())
@@ -455,7 +455,7 @@ def test_make_results_table_refuses_a_damaged_run_in_one_line(
     path = tmp_path / "results.json"
     path.write_text(json.dumps(data))
     with pytest.raises(SystemExit) as stopped:
-        readme_table.main([str(path)])
+        results_table.main([str(path)])
     out, err = capsys.readouterr()
     assert (stopped.value.code, out, len(err.splitlines())) == (2, "", 1), err
     assert err.startswith(

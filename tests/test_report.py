@@ -572,7 +572,7 @@ def test_make_results_table_to_a_reader_that_has_gone_ends_quietly(report: Path)
     os.close(read)
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "fashionlab.render.readme_table", str(report / "results.json")],
+            [sys.executable, "-m", "fashionlab.cli.results_table", str(report / "results.json")],
             stdout=write,
             stderr=subprocess.PIPE,
             text=True,
@@ -590,7 +590,7 @@ def test_make_results_table_refuses_an_older_runs_file_in_one_line(results: dict
         old = tmp_path / f"results_{version}.json"
         old.write_text(json.dumps({**results, "schema_version": version}))
         done = subprocess.run(
-            [sys.executable, "-m", "fashionlab.render.readme_table", str(old)],
+            [sys.executable, "-m", "fashionlab.cli.results_table", str(old)],
             capture_output=True,
             text=True,
             timeout=120,
