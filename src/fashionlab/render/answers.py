@@ -20,6 +20,7 @@ from .answers_compare import gap_test, needs_a_bend
 from .answers_dynamics import (
     Where,
     dynamics_paragraph,
+    own_time,
     path_paragraph,
     rate_grid_paragraph,
 )
@@ -82,10 +83,11 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 }
 
 
-def _how_long(run: LogregResult, wall: str | None) -> str:
+def _how_long(run: LogregResult, wall: str | None, into: Where) -> str:
     assert run.steps_to_95 is not None and run.steps_to_99 is not None
     timing = (
         f" In fashionlab's run of the study, the {plural(run.steps, 'step')} took {wall}."
+        f"{own_time(into)}"
         if wall is not None
         else ""
     )
@@ -182,7 +184,7 @@ def _why(run: LogregResult) -> str:
     )
 
 
-def _observation(results: Results, run: LogregResult) -> list[str]:
+def _observation(results: Results, run: LogregResult, into: Where) -> list[str]:
     if run.val_accuracy is None:
         return [
             f"The run diverged at step {run.diverged_at_step}: learning rate "
@@ -202,18 +204,18 @@ def _observation(results: Results, run: LogregResult) -> list[str]:
         f"{interval(run.heldout_accuracy, run.n_heldout)} held-out accuracy. "
         f"The validation loss fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
         f"{_why(run)} {longer_paragraph(results, run)}",
-        _how_long(run, wall),
+        _how_long(run, wall, into),
     ]
     paragraphs.extend(dynamics_paragraph(run))
     return paragraphs
 
 
-def q4_1(results: Results) -> list[str]:
-    return _observation(results, results.logreg[0])
+def q4_1(results: Results, into: Where = "report") -> list[str]:
+    return _observation(results, results.logreg[0], into)
 
 
-def q4_2(results: Results) -> list[str]:
-    return _observation(results, results.hard_pair)
+def q4_2(results: Results, into: Where = "report") -> list[str]:
+    return _observation(results, results.hard_pair, into)
 
 
 def q4_3(results: Results, into: Where = "report") -> list[str]:
@@ -254,8 +256,6 @@ COMPOSERS = {
     "q1_2": q1_2,
     "q2": q2,
     "q3": q3,
-    "q4_1": q4_1,
-    "q4_2": q4_2,
 }
 
 
@@ -264,8 +264,9 @@ def compose(results: Results, into: Where = "report") -> dict[str, list[str]]:
     does not draw Q4.3's learning-rate grid). The notebook's Q4.3 and Q5.1 end with the tables
     that the report's sections show beside them, in Markdown."""
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
+    written["q4_1"], written["q4_2"] = q4_1(results, into), q4_2(results, into)
     written["q4_3"] = q4_3(results, into)
-    written["q5_1"] = q5_1(results)
+    written["q5_1"] = q5_1(results, into)
     if into == "notebook":
         compared, networks = comparison_table(results), networks_table(results)
         written["q4_3"] += [*same_count_note(results), markdown_table(compared)]

@@ -210,6 +210,14 @@ def _smoothness(run: LogregResult, defines: bool) -> str:
 Where = Literal["report", "notebook"]  # what the answers are written into
 
 
+def own_time(into: Where) -> str:
+    """For the notebook, whose cells time their own runs: the time an answer quotes is the
+    study's (an instructor's review found the two side by side, unexplained)."""
+    if into == "report":
+        return ""
+    return " The cell above timed this notebook's own run, apart from the study's."
+
+
 def grid_figures(results: Results, into: Where) -> str:
     """Where the grid's figures are (one a pair), with the verb: below the answer in the report;
     in the report's folder for the notebook, which does not draw them."""

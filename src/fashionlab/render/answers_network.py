@@ -16,6 +16,7 @@ from ..analysis.metrics import (
 )
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
+from .answers_dynamics import Where, own_time
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
 from .format import count, interval, pct, plural, wall_time
 from .format import p_value as p_text
@@ -54,7 +55,7 @@ def paired_sentence(test: McNemar, first: str, second: str) -> str:
     return f"{paired_facts(test, first, second)}: {first} is {verdict(test)}"
 
 
-def q5_1(results: Results) -> list[str]:
+def q5_1(results: Results, into: Where = "report") -> list[str]:
     net, compared = results.network, results.comparison
     hard = results.hard_pair
     tests = {t.rows: t for t in compared.tests}
@@ -105,7 +106,8 @@ def q5_1(results: Results) -> list[str]:
         f"rate {net.learning_rate:g}, batch size {count(net.batch_size)}, binary cross-entropy, "
         f"and at most {plural(net.epochs_max, 'epoch')} with early stopping on the validation loss "
         f"(patience {net.patience}). It stopped after {plural(net.epochs_run, 'epoch')} and kept "
-        f"the weights of epoch {net.best_epoch}{trained}.{_overfitting(results)}"
+        f"the weights of epoch {net.best_epoch}{trained}.{own_time(into) if trained else ''}"
+        f"{_overfitting(results)}"
     )
     sure = seed_uncertainty(net.official_test_accuracy, compared, net.n_official_test)
     # the question's order: how it performed, its settings, why it won; then how even and how
