@@ -473,7 +473,7 @@ def test_the_notebooks_answers_say_whose_time_they_quote() -> None:
     results = make_results()
     results.timings = {"models": {"network": 12.5, "logreg Trouser vs Ankle boot": 2.4}}
     notebook_said, report_said = answers.compose(results, "notebook"), answers.compose(results)
-    own = "The cell above timed this notebook's own run, apart from the study's."
+    own = "The training cell above timed this notebook's own run, apart from the study's."
     for key in ("q4_1", "q5_1"):
         assert own in " ".join(notebook_said[key]) and own not in " ".join(report_said[key])
     assert own not in " ".join(notebook_said["q4_2"])  # no time measured for it: nothing to say

@@ -215,7 +215,7 @@ def own_time(into: Where) -> str:
     study's (an instructor's review found the two side by side, unexplained)."""
     if into == "report":
         return ""
-    return " The cell above timed this notebook's own run, apart from the study's."
+    return " The training cell above timed this notebook's own run, apart from the study's."
 
 
 def grid_figures(results: Results, into: Where) -> str:
