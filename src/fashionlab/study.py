@@ -95,10 +95,16 @@ def logreg_result(
         config.learning_rate,
         steps=min(dynamics.FIRST_STEPS, config.steps),
     )
-    record = {**run.summary(), "classes": classes}  # the ``logreg --json`` record, and more
-    del record["seconds"]  # the run's time goes to the timings, not to the record
     result = LogregResult(
-        **record,
+        **vars(run.settings()),
+        diverged_at_step=run.diverged_at_step,
+        train_accuracy=run.logged("train_accuracy"),
+        train_loss=run.logged("train_loss"),
+        val_accuracy=run.val_accuracy,
+        val_loss=run.logged("val_loss"),
+        heldout_accuracy=run.heldout_accuracy,
+        official_test_accuracy=run.official_test_accuracy,
+        history=run.history,  # the run's time goes to the timings, not to the record
         n_official_test=len(official[1]),
         mixing=mixing(mapped, classes),
         initial_val_accuracy=val[0],

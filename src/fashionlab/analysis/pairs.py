@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..config import LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
+from ..jsonio import to_json
 from ..models.convergence import EarlyStopped, fit_to_convergence
 from ..models.logistic import StepCallback, descend, paired, probability, share_right
 from ..results import PairSettings
@@ -37,25 +38,24 @@ class PairRun(PairSettings):
     official_test_accuracy: float | None = None
     converged: EarlyStopped | None = None  # trained longer, when asked
 
-    def final(self, key: str) -> float:
-        return self.history[key][-1]
+    def logged(self, key: str) -> float | None:
+        """The loop's last log of ``key`` ("train_accuracy", "val_loss", ...); None when the run
+        diverged, whose last log is not a score."""
+        return None if self.diverged_at_step is not None else self.history[key][-1]
+
+    def settings(self) -> PairSettings:
+        """What the run was given, and the sizes of its split."""
+        return PairSettings(**{f.name: getattr(self, f.name) for f in fields(PairSettings)})
 
     def summary(self) -> dict[str, Any]:
         """The JSON record of ``fashionlab logreg --json``."""
-        diverged = self.diverged_at_step is not None
         return {
-            "classes": list(self.classes),
-            "learning_rate": self.learning_rate,
-            "steps": self.steps,
-            "shuffle_seed": self.shuffle_seed,
-            "n_train": self.n_train,
-            "n_val": self.n_val,
-            "n_heldout": self.n_heldout,
+            **to_json(self.settings()),
             "diverged_at_step": self.diverged_at_step,
-            "train_accuracy": None if diverged else self.final("train_accuracy"),
-            "train_loss": None if diverged else self.final("train_loss"),
+            "train_accuracy": self.logged("train_accuracy"),
+            "train_loss": self.logged("train_loss"),
             "val_accuracy": self.val_accuracy,
-            "val_loss": None if diverged else self.final("val_loss"),
+            "val_loss": self.logged("val_loss"),
             "heldout_accuracy": self.heldout_accuracy,
             "official_test_accuracy": self.official_test_accuracy,
             "seconds": self.seconds,
