@@ -477,8 +477,8 @@ LONG_NAME = "c" * 300  # more than the 255 bytes a name may have on Linux's file
 @pytest.mark.parametrize(
     "argv, env, said",
     [
-        (["data", "--data-dir", LONG_NAME], {}, f"--data-dir {LONG_NAME}: no such folder"),
-        (["logreg", "--data-dir", LONG_NAME], {}, f"--data-dir {LONG_NAME}: no such folder"),
+        (["data", "--data-dir", LONG_NAME], {}, f"--data-dir '{LONG_NAME}': no such folder"),
+        (["logreg", "--data-dir", LONG_NAME], {}, f"--data-dir '{LONG_NAME}': no such folder"),
         (["sweep", "--data-dir", LONG_NAME, "--json"], {}, "--data-dir "),
         (["data"], {"FASHIONLAB_DATA": LONG_NAME}, "$FASHIONLAB_DATA "),
     ],
@@ -508,7 +508,7 @@ def test_control_characters_in_a_folders_name_are_shown_not_sent_to_the_terminal
     assert cli.main(["data"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert "\x1b" not in line and "\x07" not in line, repr(line)
-    assert "$FASHIONLAB_DATA /tmp/\\x1b[31mred\\x07: no such folder; " in line, line
+    assert "$FASHIONLAB_DATA '/tmp/\\x1b[31mred\\x07': no such folder; " in line, line
 
 
 @pytest.mark.parametrize("given", ["--data-dir", "$FASHIONLAB_DATA"])
@@ -525,7 +525,7 @@ def test_a_data_folder_is_said_alike_from_flag_and_variable_and_a_quoted_tilde_i
         assert cli.main(["data"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line == (
-        f"fashionlab data: error: {given} {tmp_path}/missing: no such folder; "
+        f"fashionlab data: error: {given} '{tmp_path}/missing': no such folder; "
         "give the folder that holds the four official .gz files"
     )
 
@@ -563,3 +563,62 @@ def test_a_message_about_a_file_in_the_data_folder_names_the_folder_once(
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.count(str(tiny_data_dir)) == 2 and "holds 3 labels" in line, line  # two files
     assert line.startswith(f"fashionlab data: error: argument --data-dir: {tiny_data_dir}/"), line
+
+
+@pytest.mark.parametrize("given", ["--data-dir", "$FASHIONLAB_DATA", "$KERAS_HOME"])
+def test_a_home_this_system_does_not_know_is_one_line(given, monkeypatch, capsys) -> None:
+    """A hostile reading: '~nosuchuser/x' ended in a traceback (RuntimeError: Could not determine
+    home directory) from the data folder's ~, which --out already refused in one line."""
+    argv = ["data", "--no-verify"]
+    if given == "--data-dir":
+        argv += ["--data-dir", "~nosuchuser-fashionlab/x"]
+    else:
+        monkeypatch.setenv(given.removeprefix("$"), "~nosuchuser-fashionlab/x")
+    status = cli.main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    if given == "$KERAS_HOME":  # a source fashionlab only searches: no folder there
+        assert status in (0, 2) and len(err.strip().splitlines()) <= 1, err
+        return
+    (line,) = err.strip().splitlines()
+    assert status == 2 and line == (
+        f"fashionlab data: error: {given} '~nosuchuser-fashionlab/x': no such home folder on "
+        "this system; give the folder's full path"
+    )
+
+
+def test_a_quoted_tilde_data_folder_is_protected_from_the_figures(
+    tiny_data_dir, monkeypatch, capsys
+) -> None:
+    """A hostile reading: with --data-dir '~/tiny', --plot '~/tiny/plots' wrote into the data
+    folder (the protection compared the unexpanded '~/tiny' with the real folder)."""
+    monkeypatch.setenv("HOME", str(tiny_data_dir.parent))
+    before = sorted(p.name for p in tiny_data_dir.iterdir())
+    data, plots = f"~/{tiny_data_dir.name}", f"~/{tiny_data_dir.name}/plots"
+    argv = ["logreg", "--steps", "3", "--no-verify", "--data-dir", data, "--plot", plots]
+    assert cli.main(argv) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "overlaps the data folder" in line, line
+    assert sorted(p.name for p in tiny_data_dir.iterdir()) == before
+
+
+def test_a_bad_variable_does_not_stop_a_command_given_its_data_folder(
+    tiny_data_dir, tmp_path, monkeypatch, capsys
+) -> None:
+    """A hostile reading: a missing $FASHIONLAB_DATA stopped `--data-dir X --plot P`, which does
+    not read it, and the message put the good --data-dir in front of it."""
+    monkeypatch.setenv("FASHIONLAB_DATA", str(tmp_path / "missing"))
+    plots = tmp_path / "plots"
+    argv = ["logreg", "--steps", "3", "--no-verify", "--data-dir", str(tiny_data_dir)]
+    assert cli.main([*argv, "--plot", str(plots)]) == 0, capsys.readouterr().err
+    assert list(plots.glob("*.svg"))
+
+
+def test_what_was_typed_reaches_the_terminal_as_one_visible_line(capsys) -> None:
+    """A hostile reading: an escape sequence among unrecognised words set the terminal's title
+    and cleared its screen, and a newline split the one line in two."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["data", "\x1b]0;pwned\x07\x1b[2J", "x\ny"])
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and err.count("\n") == 1, repr(err)
+    assert "\x1b" not in err and "\\x1b]0;pwned\\x07\\x1b[2J x\\ny" in err, repr(err)

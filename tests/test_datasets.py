@@ -56,14 +56,14 @@ def test_a_folder_under_a_files_name_is_missing_with_the_others(tiny_data_dir: P
     (tiny_data_dir / FILES["test_labels"].filename).unlink()
     names = (
         f"{FILES['test_labels'].filename} is missing, and {FILES['train_images'].filename} is a "
-        "folder, not a file; copy the official files there"
+        "folder, not a file; move that folder away and copy the official files there"
     )
     with pytest.raises(DataError, match=names):
         locate(tiny_data_dir, verify=False)
 
 
 def test_explicit_dir_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="--data-dir .*absent: no such folder"):
+    with pytest.raises(DataError, match="--data-dir '.*absent': no such folder"):
         locate(tmp_path / "absent")
 
 
@@ -71,10 +71,10 @@ def test_a_folder_link_that_loops_or_dangles_is_called_so(tmp_path: Path) -> Non
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
     (tmp_path / "gone").symlink_to(tmp_path / "missing")
-    with pytest.raises(DataError, match="--data-dir .*a: a link that points back to itself"):
+    with pytest.raises(DataError, match="--data-dir '.*a': a link that leads in a circle"):
         locate(tmp_path / "a")
     with pytest.raises(
-        DataError, match="--data-dir .*gone: a link that leads to a folder that does not exist"
+        DataError, match="--data-dir '.*gone': a link that leads to a folder that does not exist"
     ):
         locate(tmp_path / "gone")
 
@@ -85,7 +85,7 @@ def test_a_file_given_as_the_folder_is_called_a_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="is a file, not a folder") as caught:
         locate(a_file)
     assert "no such folder" not in str(caught.value)
-    with pytest.raises(DataError, match=f"no such folder \\({a_file} is a file"):
+    with pytest.raises(DataError, match=f"no such folder \\('{a_file}' is a file"):
         locate(a_file / "below")
 
 

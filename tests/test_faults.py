@@ -807,11 +807,11 @@ def test_a_cache_or_data_folder_in_a_symlink_loop_is_one_line(data_dir, tmp_path
     )
     one_line(done, 2, "the fashionlab cache", "cannot be followed")
     for given, said in (
-        (["--data-dir", str(tmp_path / "a")], "dangles or loops"),
-        ([], "a link that points back to itself"),
-    ):
+        (["--data-dir", str(tmp_path / "a")], f"--data-dir '{tmp_path / 'a'}': a link that leads"),
+        ([], f"$FASHIONLAB_DATA '{tmp_path / 'b'}': a link that leads"),
+    ):  # the flag and the variable in the same words
         done = fashionlab("data", *given, env={"FASHIONLAB_DATA": str(tmp_path / "b")})
-        one_line(done, 2, said)
+        one_line(done, 2, f"{said} in a circle; give the folder that holds")
 
 
 def test_a_different_copy_without_the_notebook_is_said_before_the_work(data_dir, tmp_path) -> None:

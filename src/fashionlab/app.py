@@ -26,11 +26,11 @@ from .storage import cache_home, present
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
     """Folders an output must never overlap: the data sources and the cache."""
     found = {"fashionlab cache": cache_home()}
-    if data_dir:
-        found["data folder"] = Path(data_dir)
-    for source in sources.search_path(None):
-        if present(source.folder) and source.folder.exists():  # not a link to nothing
-            found[f"{source.name} data folder"] = source.folder
+    for name, folder in sources.named_folders(data_dir).items():
+        if folder in found.values():  # the cache is also where a download goes
+            continue
+        if name == "data folder" or (present(folder) and folder.exists()):  # not a dangling link
+            found[name] = folder
     return found
 
 

@@ -22,6 +22,7 @@ from .config import ALL_PAIRS, CLASS_NAMES, PAIRS, NetworkSettings
 from .data.datasets import locate
 from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
+from .data.sources import search_path
 from .models import neural
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress, epoch_ticker
@@ -241,10 +242,13 @@ def sweep(
 ) -> tuple[list[SweepRow], Path | None]:
     """``fashionlab sweep``: every run of ``grid`` on Dask, and ``out``, if given, written with
     the rows and their figures; the rows, and the folder written."""
+    local = scheduler is None  # the local workers read what this process reads: check it here
+    if local:
+        search_path(grid.data_dir)  # a folder that is none, said at once
     if grid.model == "nn":  # as every command that trains a network: a typo costs no time
         neural.check_backend()
     folder = None if out is None else outdir.check(out, protected_folders(grid.data_dir), "sweep")
-    if scheduler is None:  # the local workers read what this process reads: check it here
+    if local:
         locate(grid.data_dir, verify=grid.verify)  # found, verified and parsed; not normalised
     rows = sweep_module.run_sweep(grid, workers=workers, scheduler=scheduler, on_done=on_done)
     if folder is not None:

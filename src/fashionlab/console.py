@@ -140,12 +140,21 @@ def say(text: str) -> None:
         write(below + visible(text) + "\n", sys.stderr)
 
 
-def visible(text: str) -> str:
-    """``text`` with each control character but a newline or a tab (an escape, a carriage return,
-    a backspace) as its backslash escape, which a terminal shows rather than acts on."""
+def visible(text: str, keep: str = "\n\t") -> str:
+    """``text`` with each control character but those in ``keep`` (an escape, a carriage return,
+    a backspace) as its backslash escape, which a terminal shows rather than acts on; so too the
+    characters that reorder text on screen (U+202E, right-to-left override, and its kin)."""
     return "".join(
-        repr(c)[1:-1] if unicodedata.category(c) == "Cc" and c not in "\n\t" else c for c in text
+        repr(c)[1:-1] if (unicodedata.category(c) == "Cc" and c not in keep) else _shown(c)
+        for c in text
     )
+
+
+def _shown(character: str) -> str:
+    return f"\\u{ord(character):04x}" if character in _REORDERING else character
+
+
+_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 _line_open = Flag()  # a terminal's progress line is drawn, and the cursor is at its end

@@ -99,11 +99,10 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
                 "or point its environment variable elsewhere"
             ) from None
         if real == other or other in real.parents or real in other.parents:
-            relation = "is" if real == other else "overlaps"
-            raise UsageError(
-                f"argument {flag}: {text!r} {relation} the {label} {str(other)!r}; "
-                "pick a folder outside it"
+            relation = (
+                f"is the {label}" if real == other else f"overlaps the {label} {str(other)!r}"
             )
+            raise UsageError(f"argument {flag}: {text!r} {relation}; pick a folder outside it")
     _check_not_inside_an_output(real, text, flag)
     if real.exists():
         foreign = find_foreign(real)

@@ -11,6 +11,7 @@ import errno
 import gc
 import logging
 import os
+import re
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from .. import console
 from ..console import STOP, interrupted, say
+from ..data.sources import ENV_DATA_DIR, search_path, user_path
 from ..errors import DataError, EnvironmentFault, FashionLabError
 from ..process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
 from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
@@ -29,14 +31,15 @@ _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
 def _error(args: argparse.Namespace, exc: Exception) -> int:
-    where = ""
-    named = "--data-dir" in str(exc)  # a message about the folder says which flag gave it
+    where, text = "", str(exc)
+    named = text.startswith(("--data-dir ", f"${ENV_DATA_DIR} "))  # it says where it looked
     if isinstance(exc, DataError) and getattr(args, "data_dir", None) and not named:
-        folder = str(Path(args.data_dir).expanduser())
+        folder = str(user_path(args.data_dir))
         # the flag, and the folder unless the message starts with it, or with a file in it
-        named_folder = str(exc).startswith((f"{folder}: ", folder.rstrip(os.sep) + os.sep))
+        named_folder = text.startswith((f"{folder}: ", folder.rstrip(os.sep) + os.sep))
         where = f"argument --data-dir{'' if named_folder else f' {args.data_dir!r}'}: "
-    say(f"fashionlab {args.command}: error: {where}{' '.join(str(exc).split())}")
+    one_line = re.sub(r"\s*\n\s*", " ", text)  # a library's lines; a path's spaces are kept
+    say(f"fashionlab {args.command}: error: {where}{one_line}")
     return 1 if isinstance(exc, EnvironmentFault) else 2
 
 
@@ -107,8 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 check_cluster(args.workers, args.scheduler)
             if hasattr(args, "data_dir") and args.command != "sweep":  # a sweep's: the workers'
-                from ..data.sources import search_path
-
                 search_path(args.data_dir)  # a folder named that is none: said before any work
             COMMANDS[args.command](args)
             if STOP.is_set():  # an interrupt swallowed inside a library still counts

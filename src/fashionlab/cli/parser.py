@@ -7,6 +7,7 @@ import re
 import sys
 from typing import Any, NoReturn
 
+from ..console import visible
 from ..process import quiet_stdout
 from . import order
 
@@ -25,6 +26,8 @@ class Parser(argparse.ArgumentParser):
         if not message:
             return
         stream = file or sys.stderr
+        if stream is sys.stderr:  # one line: a control character in what was typed is shown
+            message = visible(message.removesuffix("\n"), keep="") + "\n"
         try:
             stream.write(message)
             stream.flush()

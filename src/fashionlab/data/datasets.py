@@ -202,10 +202,10 @@ def _missing(source: Source, names: list[str], others: Sequence[str] = ()) -> Da
         kind = "is a folder, not a file" if len(others) == 1 else "are folders, not files"
         said.append(f"{', '.join(others)} {kind}")
     one = len(names) + len(others) == 1
-    return DataError(
-        f"{named}{source.folder}: {', and '.join(said)}; copy "
-        f"{'the official file' if one else 'the official files'} there"
-    )
+    fix = f"copy {'the official file' if one else 'the official files'} there"
+    if others:  # a folder in the way is moved, not overwritten
+        fix = f"move {'that folder' if len(others) == 1 else 'those folders'} away and {fix}"
+    return DataError(f"{named}{source.folder}: {', and '.join(said)}; {fix}")
 
 
 def _find(

@@ -20,6 +20,7 @@ Nothing found in any source is ever deleted; only a download may replace a bad c
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from dataclasses import dataclass
@@ -52,22 +53,48 @@ class Source:
 
 def keras_datasets_dir() -> Path:
     """Where ``keras.datasets.fashion_mnist.load_data()`` keeps its downloads."""
-    home = os.environ.get(ENV_KERAS_HOME) or "~/.keras"
-    return Path(home).expanduser() / KERAS_SUBDIR
+    return user_path(os.environ.get(ENV_KERAS_HOME) or "~/.keras") / KERAS_SUBDIR
 
 
-def _explicit(name: str, folder: Path, flag: str) -> Source:
-    """The one folder a user named; ``~`` is their home, as for ``--out``, even where quoted."""
+def user_path(text: str | os.PathLike[str]) -> Path:
+    """A folder a user named, ``~`` as their home (as for ``--out``, even where quoted); as given
+    where this system knows no such home (``~nobody``), so that it names no folder."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # "~someone" who has no home here
+        return Path(text)
+
+
+def named_folders(data_dir: str | os.PathLike[str] | None) -> dict[str, Path]:
+    """Every folder the data may be read from, unchecked: ``data_dir`` and ``$FASHIONLAB_DATA``
+    where given (the first wins), the cache, Keras's and the system's."""
+    named = {"data folder": user_path(data_dir)} if data_dir else {}
+    if os.environ.get(ENV_DATA_DIR):
+        named["env data folder"] = user_path(os.environ[ENV_DATA_DIR])
+    named["keras data folder"] = keras_datasets_dir()
+    named["system data folder"] = SYSTEM_DATA_DIR
+    with contextlib.suppress(FashionLabError):  # a misconfigured cache is said elsewhere
+        named["cache data folder"] = cache_home()
+    return named
+
+
+def _explicit(name: str, text: str | os.PathLike[str], flag: str) -> Source:
+    """The one folder a user named; a home this system does not know is said so."""
+    folder = user_path(text)
+    if str(folder).startswith("~"):
+        raise DataError(
+            f"{flag} {str(text)!r}: no such home folder on this system; give the folder's full path"
+        )
     remedy = f"replace it with the official file, or point {flag} at another folder"
-    return Source(name, _existing_folder(folder.expanduser(), flag), remedy)
+    return Source(name, _existing_folder(folder, flag), remedy)
 
 
 def search_path(data_dir: str | os.PathLike[str] | None = None) -> list[Source]:
     """The folders to look in, in order (see the table above)."""
     if data_dir is not None:
-        return [_explicit("data_dir", Path(data_dir), "--data-dir")]
+        return [_explicit("data_dir", data_dir, "--data-dir")]
     if os.environ.get(ENV_DATA_DIR):
-        return [_explicit("env", Path(os.environ[ENV_DATA_DIR]), f"${ENV_DATA_DIR}")]
+        return [_explicit("env", os.environ[ENV_DATA_DIR], f"${ENV_DATA_DIR}")]
     sources = [
         Source("keras", keras_datasets_dir(), "delete it so Keras downloads it again"),
         Source("system", SYSTEM_DATA_DIR, f"reinstall Debian's {DEBIAN_PACKAGE} package"),
@@ -92,11 +119,13 @@ def _existing_folder(folder: Path, flag: str) -> Path:
         is_dir = folder.is_dir()
     except OSError as exc:  # Python 3.11's is_dir raises, for a name longer than the system takes
         what = "no such folder" if exc.errno == errno.ENAMETOOLONG else "cannot be read"
-        raise DataError(f"{flag} {folder}: {what} ({exc.strerror or exc}); {HOLDS}") from None
+        raise DataError(
+            f"{flag} {str(folder)!r}: {what} ({exc.strerror or exc}); {HOLDS}"
+        ) from None
     if is_dir and not os.access(folder, os.R_OK | os.X_OK):
         raise DataError(
-            f"{flag} {folder}: a folder this user may not open; chmod u+rx it if it is "
-            "yours, else ask its owner, or pass another folder"
+            f"{flag} {str(folder)!r}: a folder this user may not open; chmod u+rx it if it is "
+            f"yours, else ask its owner, or point {flag} at another folder"
         )
     if is_dir:
         return folder
@@ -108,16 +137,18 @@ def _existing_folder(folder: Path, flag: str) -> Path:
             looped = True
         except OSError as exc:
             looped = exc.errno == errno.ELOOP
-        where = "points back to itself" if looped else "leads to a folder that does not exist"
-        raise DataError(f"{flag} {folder}: a link that {where}; {HOLDS}")
+        where = "leads in a circle" if looped else "leads to a folder that does not exist"
+        raise DataError(f"{flag} {str(folder)!r}: a link that {where}; {HOLDS}")
     found = _nearest_existing(folder)
     if found == folder:
-        raise DataError(f"{flag} {folder}: is a file, not a folder; {HOLDS}")
+        raise DataError(f"{flag} {str(folder)!r}: is a file, not a folder; {HOLDS}")
     if not found.is_dir():
+        what = "a link that leads to no folder" if found.is_symlink() else "a file"
         raise DataError(
-            f"{flag} {folder}: no such folder ({found} is a file, not a folder); {HOLDS}"
+            f"{flag} {str(folder)!r}: no such folder ({str(found)!r} is {what}, not a folder); "
+            f"{HOLDS}"
         )
-    raise DataError(f"{flag} {folder}: no such folder; {HOLDS}")
+    raise DataError(f"{flag} {str(folder)!r}: no such folder; {HOLDS}")
 
 
 def check_download_folder(folder: Path) -> None:
