@@ -1373,3 +1373,16 @@ def test_q5_1_describes_the_validation_rows_without_a_test_of_them() -> None:
     assert "no test is made on them" in validation
     official = next(s for s in said.split(". ") if "official test rows," in s)
     assert "McNemar's exact test" in official, official
+
+
+def test_a_gap_under_the_overfitting_mark_but_beyond_chance_is_not_called_no_sign() -> None:
+    """A review of the Fisher's test wording: 85.00% of 7,200 training rows against 83.04% of
+    2,400 validation rows is a gap under 2 points, yet p = 0.023: "no sign of overfitting" would
+    contradict the p-value printed beside it."""
+    results = make_results()
+    run = results.logreg[1]
+    run.train_accuracy, run.val_accuracy = 6120 / 7200, 1993 / 2400
+    said = text(results, "q4_2")
+    p = stats.fisher_exact([[6120, 1080], [1993, 407]]).pvalue
+    assert f"(83.04%; Fisher's exact test, p = {p:.3f}): a small gap, but more than chance" in said
+    assert "no sign of overfitting" not in said

@@ -622,3 +622,23 @@ def test_what_was_typed_reaches_the_terminal_as_one_visible_line(capsys) -> None
     err = capsys.readouterr().err
     assert stopped.value.code == 2 and err.count("\n") == 1, repr(err)
     assert "\x1b" not in err and "\\x1b]0;pwned\\x07\\x1b[2J x\\ny" in err, repr(err)
+
+
+def test_stderr_escapes_the_characters_the_page_refuses_as_reordering() -> None:
+    """A hostile reading: U+202E (right-to-left override) reached the terminal; the page's title
+    check already refused it. Both lists of text-reordering characters must agree."""
+    from fashionlab import console
+    from fashionlab.render import page
+
+    for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]:
+        assert page._FORBIDDEN.search(chr(code))
+        assert console.visible(chr(code)) == f"\\u{code:04x}"
+    assert console.visible("\u200b\u00e9") == "\u200b\u00e9"  # other characters pass as they are
+
+
+def test_a_file_that_fails_its_check_names_the_flag_once(tiny_data_dir, capsys) -> None:
+    """A review: a message whose remedy names --data-dir ("or point --data-dir at another
+    folder") was given the prefix "argument --data-dir:" too, naming the flag twice."""
+    assert cli.main(["data", "--data-dir", str(tiny_data_dir)]) == 2  # tiny files: not official
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.count("--data-dir") == 1 and "point --data-dir at another folder" in line, line

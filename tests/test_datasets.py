@@ -219,7 +219,9 @@ def test_a_file_missing_from_the_environment_variables_folder_names_the_variable
     (tmp_path / "empty").mkdir()
     monkeypatch.setenv("FASHIONLAB_DATA", str(tmp_path / "empty"))
     files = ", ".join(spec.filename for spec in FILES.values())
-    with pytest.raises(DataError, match=rf"^\$FASHIONLAB_DATA .*empty: {files} are missing; copy"):
+    with pytest.raises(
+        DataError, match=rf"^\$FASHIONLAB_DATA '.*empty': {files} are missing; copy"
+    ):
         locate(verify=False)  # all four named at once (a hostile reading: one a run)
 
 

@@ -505,12 +505,17 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 
 
 def _close_in_numbers(printed: str, written: str) -> None:
-    """The same sentence, each percentage within half a point and each count within 5 % (2 at
-    least) of the README's."""
+    """The same sentence, each percentage within half a point, each other decimal (a spread in
+    points, a p-value) within 0.25 of the README's, and each count within 5 % (2 at least)."""
     assert NUMBER.sub("#", printed) == NUMBER.sub("#", written), (printed, written)
     for ours, theirs in zip(NUMBER.findall(printed), NUMBER.findall(written), strict=True):
         a, b = (float(x.rstrip("%").replace(",", "")) for x in (ours, theirs))
-        limit = 0.5 if ours.endswith("%") else max(2.0, 0.05 * b)
+        if ours.endswith("%"):
+            limit = 0.5
+        elif "." in ours:
+            limit = 0.25
+        else:
+            limit = max(2.0, 0.05 * b)
         assert abs(a - b) <= limit, (ours, theirs, written)
 
 

@@ -36,7 +36,7 @@ from .config import (
     Config,
 )
 from .data.loaded import Data
-from .data.preprocessing import bias_trick
+from .data.preprocessing import bias_trick, pair_name
 from .keys import versions
 from .models.logistic import steps_to_fraction
 from .progress import LogProgress, Progress, epoch_ticker
@@ -219,7 +219,7 @@ def logreg_stage(
         logreg.append(result)
         artifacts.thetas[classes] = run.theta
         converged_thetas[classes] = run.converged.theta
-        models[f"logreg {classes[0]} vs {classes[1]}"] = run.seconds
+        models[f"logreg {pair_name(classes)}"] = run.seconds
     return logreg, converged_thetas
 
 

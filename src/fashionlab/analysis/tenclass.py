@@ -29,12 +29,12 @@ def ten_classes(
 ) -> TenClasses:
     """Both models on the official split. ``progress`` hears of each epoch of each model (two
     minutes in all on two cores)."""
+    progress = progress or LogProgress()
     X_train = bias_trick(data.train_vectors)
     X_test = bias_trick(data.test_vectors)
 
     def softmax_epoch(epoch: int, loss: float, _: float) -> None:
-        if progress is not None:
-            progress.tick("softmax epoch", epoch, epochs, f"loss {loss:.4f}")
+        progress.tick("softmax epoch", epoch, epochs, f"loss {loss:.4f}")
 
     fitted = softmax.fit_softmax(
         X_train, data.train_labels, epochs=epochs, seed=seed, on_epoch=softmax_epoch
@@ -61,11 +61,9 @@ def ten_classes(
     return record
 
 
-def _network(
-    data: Data, seed: int, progress: Progress | None
-) -> tuple[float, int, dict[str, float]]:
+def _network(data: Data, seed: int, progress: Progress) -> tuple[float, int, dict[str, float]]:
     """The network on all ten classes: its official test accuracy, epochs run and settings."""
-    ticks = epoch_ticker(progress or LogProgress(), "network epoch", TEN_CLASS_EPOCHS)
+    ticks = epoch_ticker(progress, "network epoch", TEN_CLASS_EPOCHS)
     run, model = neural.fit(
         data.train_vectors,
         data.train_labels.astype(np.int64),

@@ -205,7 +205,7 @@ def _missing(source: Source, names: list[str], others: Sequence[str] = ()) -> Da
     fix = f"copy {'the official file' if one else 'the official files'} there"
     if others:  # a folder in the way is moved, not overwritten
         fix = f"move {'that folder' if len(others) == 1 else 'those folders'} away and {fix}"
-    return DataError(f"{named}{source.folder}: {', and '.join(said)}; {fix}")
+    return DataError(f"{named}{str(source.folder)!r}: {', and '.join(said)}; {fix}")
 
 
 def _find(

@@ -75,6 +75,12 @@ def canonical_class(name: str) -> str:
     raise UsageError(f"unknown class {name!r}; valid classes are {valid}")
 
 
+def pair_name(classes: Sequence[str]) -> str:
+    """('Pullover', 'Coat') -> 'Pullover vs Coat': how the report, the CLI and the study's
+    timings name a pair."""
+    return f"{classes[0]} vs {classes[1]}"
+
+
 def resolve_pair(classes: Sequence[str]) -> tuple[str, str]:
     """Validate a pair of distinct class names and return their official spellings."""
     if isinstance(classes, str) or len(classes) != 2:

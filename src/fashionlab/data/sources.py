@@ -51,37 +51,42 @@ class Source:
         return self.name in ("data_dir", "env")
 
 
-def keras_datasets_dir() -> Path:
-    """Where ``keras.datasets.fashion_mnist.load_data()`` keeps its downloads."""
-    return user_path(os.environ.get(ENV_KERAS_HOME) or "~/.keras") / KERAS_SUBDIR
+def keras_datasets_dir() -> Path | None:
+    """Where ``keras.datasets.fashion_mnist.load_data()`` keeps its downloads; None where
+    ``$KERAS_HOME`` names a home this system does not know."""
+    home = user_path(os.environ.get(ENV_KERAS_HOME) or "~/.keras")
+    return None if home is None else home / KERAS_SUBDIR
 
 
-def user_path(text: str | os.PathLike[str]) -> Path:
-    """A folder a user named, ``~`` as their home (as for ``--out``, even where quoted); as given
-    where this system knows no such home (``~nobody``), so that it names no folder."""
+def user_path(text: str | os.PathLike[str]) -> Path | None:
+    """A folder a user named, ``~`` as their home (as for ``--out``, even where quoted); None
+    where this system knows no such home (``~nobody/x``), which names no folder."""
     try:
         return Path(text).expanduser()
     except RuntimeError:  # "~someone" who has no home here
-        return Path(text)
+        return None
 
 
 def named_folders(data_dir: str | os.PathLike[str] | None) -> dict[str, Path]:
-    """Every folder the data may be read from, unchecked: ``data_dir`` and ``$FASHIONLAB_DATA``
-    where given (the first wins), the cache, Keras's and the system's."""
-    named = {"data folder": user_path(data_dir)} if data_dir else {}
-    if os.environ.get(ENV_DATA_DIR):
-        named["env data folder"] = user_path(os.environ[ENV_DATA_DIR])
-    named["keras data folder"] = keras_datasets_dir()
-    named["system data folder"] = SYSTEM_DATA_DIR
+    """Every folder the data may be read from, unchecked and whether searched or not: ``data_dir``
+    and ``$FASHIONLAB_DATA`` where given, Keras's, the system's and the cache."""
+    named = {
+        "data folder": user_path(data_dir) if data_dir else None,
+        "env data folder": user_path(os.environ[ENV_DATA_DIR])
+        if os.environ.get(ENV_DATA_DIR)
+        else None,
+        "keras data folder": keras_datasets_dir(),
+        "system data folder": SYSTEM_DATA_DIR,
+    }
     with contextlib.suppress(FashionLabError):  # a misconfigured cache is said elsewhere
         named["cache data folder"] = cache_home()
-    return named
+    return {name: folder for name, folder in named.items() if folder is not None}
 
 
 def _explicit(name: str, text: str | os.PathLike[str], flag: str) -> Source:
     """The one folder a user named; a home this system does not know is said so."""
     folder = user_path(text)
-    if str(folder).startswith("~"):
+    if folder is None:
         raise DataError(
             f"{flag} {str(text)!r}: no such home folder on this system; give the folder's full path"
         )
@@ -95,8 +100,9 @@ def search_path(data_dir: str | os.PathLike[str] | None = None) -> list[Source]:
         return [_explicit("data_dir", data_dir, "--data-dir")]
     if os.environ.get(ENV_DATA_DIR):
         return [_explicit("env", os.environ[ENV_DATA_DIR], f"${ENV_DATA_DIR}")]
+    keras = keras_datasets_dir()
     sources = [
-        Source("keras", keras_datasets_dir(), "delete it so Keras downloads it again"),
+        *([Source("keras", keras, "delete it so Keras downloads it again")] if keras else []),
         Source("system", SYSTEM_DATA_DIR, f"reinstall Debian's {DEBIAN_PACKAGE} package"),
     ]
     try:

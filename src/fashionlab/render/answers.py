@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.metrics import error_count, two_sample_p
+from ..analysis.metrics import ALPHA, error_count, two_sample_p
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from . import answers_short
@@ -167,14 +167,17 @@ def _why(run: LogregResult) -> str:
         run.n_val - error_count(run.val_accuracy, run.n_val),
     )
     same = two_sample_p(right[0], run.n_train, right[1], run.n_val)
-    fit = (
-        f"about as many as of the validation rows ({pct(run.val_accuracy, run.n_val)}; Fisher's "
-        f"exact test, {p_text(same)}): no sign of overfitting, and with so few of its own rows "
-        "right it underfits"
-        if run.train_accuracy - run.val_accuracy < answers_short.OVERFIT_GAP
-        else f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
-        "the gap is overfitting"
-    )
+    tested = f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)})"
+    if run.train_accuracy - run.val_accuracy >= answers_short.OVERFIT_GAP:
+        fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
+        fit += "the gap is overfitting"
+    elif same >= ALPHA:
+        fit = f"about as many as of the validation rows {tested}: no sign of overfitting, and "
+        fit += "with so few of its own rows right it underfits"
+    else:  # under the overfitting gap, yet more than chance
+        more = "more" if run.train_accuracy > run.val_accuracy else "fewer"
+        fit = f"a little {more} than of the validation rows {tested}: a small gap, but more than "
+        fit += "chance; with so few of its own rows right it mainly underfits"
     return (
         f"Why: at the loop's last log (step {run.steps}), the model gets only "
         f"{pct(run.train_accuracy, run.n_train)} of its own "

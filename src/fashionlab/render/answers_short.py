@@ -37,7 +37,8 @@ def observation(run: LogregResult) -> str:
     reached = f"{pct(run.val_accuracy, run.n_val)} validation accuracy"
     train = pct(run.train_accuracy, run.n_train)
     gap = run.train_accuracy - run.val_accuracy
-    after = f"at step {run.steps} (after {run.steps - 1} updates)"
+    at, updates = f"at step {run.steps}", f"after {run.steps - 1} updates"
+    after = f"{at} ({updates})"
     # the reason is the boundary it found; its own training rows are the evidence for it
     fits = run.train_accuracy >= FITS_ITS_ROWS
     if fits and gap < OVERFIT_GAP:
@@ -50,7 +51,7 @@ def observation(run: LogregResult) -> str:
     elif fits:
         why = (
             f"the straight boundary it finds separates its own training rows almost perfectly "
-            f"({train} right at step {run.steps}, after {run.steps - 1} updates) but fewer of the validation rows: part of the gap is "
+            f"({train} right {at}, {updates}) but fewer of the validation rows: part of the gap is "
             "overfitting"
         )
     else:

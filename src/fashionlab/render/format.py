@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..analysis.metrics import accuracy_interval, percent, undecidable_lead
+from ..data.preprocessing import pair_name as pair_name  # re-exported for render's modules
 from ..results import Results
 
 # The largest lead, in rows, that McNemar's exact test can never call significant at p < 0.05
@@ -29,11 +30,6 @@ def probability(value: float) -> str:
     """A model's probability: 0.9991 -> '99.9%'; one short of 1 never reads as 100 % ('> 99.9%')."""
     shown = f"{value:.1%}"
     return "> 99.9%" if shown == "100.0%" and value < 1 else shown
-
-
-def pair_name(classes: Sequence[str]) -> str:
-    """('Pullover', 'Coat') -> 'Pullover vs Coat'."""
-    return f"{classes[0]} vs {classes[1]}"
 
 
 def points(value: float) -> str:
