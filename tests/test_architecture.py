@@ -178,3 +178,27 @@ def test_the_command_line_package_still_runs_as_a_module() -> None:
     ]
     assert [(r.returncode, r.stdout, r.stderr) for r in runs][0] == (0, runs[1].stdout, "")
     assert runs[1].returncode == 0 and runs[1].stdout.startswith("fashionlab ")
+
+
+def test_the_two_commands_do_what_the_readme_says() -> None:
+    """A review of the README's promises: `make run` runs the study and `make test` runs the
+    suite after the linters, the type check and the import layers; each from the .venv that
+    the lock builds."""
+    makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text()
+
+    def recipe(target: str) -> tuple[list[str], list[str]]:
+        found = re.search(rf"^{target}:(.*)\n((?:\t.*\n)*)", makefile, re.MULTILINE)
+        assert found is not None, target
+        return found.group(1).split(), [line.strip() for line in found.group(2).splitlines()]
+
+    assert recipe("run") == (["$(STAMP)"], ["$(BIN)/fashionlab run"])
+    needs, commands = recipe("test")
+    assert needs == ["$(STAMP)", "lint", "typecheck", "layers"]
+    assert commands == ["$(BIN)/python -m pytest"]
+    assert recipe("lint")[1] == [
+        "$(BIN)/ruff check src tests benchmarks",
+        "$(BIN)/ruff format --check src tests benchmarks",
+    ]
+    assert recipe("typecheck")[1] == ["$(BIN)/mypy src benchmarks"]
+    assert recipe("layers")[1] == ["$(BIN)/lint-imports"]
+    assert "--require-hashes" in makefile and "requirements.lock" in makefile

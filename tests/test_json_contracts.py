@@ -168,3 +168,38 @@ def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
     assert found["out"] == str(out.resolve())
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert set(found["files"]) | {"fashionlab-manifest.json"} == written and len(written) > 5
+
+
+def test_the_readmes_usage_block_is_the_parsers() -> None:
+    """A review of the README's promises: its usage block is typed by hand. Each command's flags
+    there are the parser's (less those every command takes, and help), and each default it
+    shows is the parser's default."""
+    from fashionlab.cli.flags import build_parser
+
+    block = README.split("## Command line\n\n```text\n", 1)[1].split("```", 1)[0]
+    usage: dict[str, str] = {}
+    for line in block.splitlines():
+        if line.startswith("fashionlab "):
+            name = line.split()[1]
+            usage[name] = line
+        else:  # a command's usage continues on an indented line
+            usage[name] += " " + line.strip()
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert sorted(usage) == sorted(commands)
+    for name, text in usage.items():
+        shown = {
+            option
+            for action in commands[name]._actions
+            if action.help != "==SUPPRESS=="
+            for option in action.option_strings
+            if option.startswith("--")
+        } - {"--help", "--data-dir", "--no-verify"}
+        assert set(re.findall(r"--[a-z-]+", text)) == shown, name
+        defaults = parser.parse_args([name])
+        for flag, value in re.findall(r"\[(--[a-z-]+) ([^\]|]+)\]", text):
+            if all(word.replace(",", "").isupper() for word in value.split()):
+                continue  # a metavar (N, DIR, FIRST SECOND), not a default
+            default = getattr(defaults, flag[2:].replace("-", "_"))
+            said = " ".join(default) if isinstance(default, list) else str(default)
+            assert value.rstrip("/") == said, (name, flag, value, said)

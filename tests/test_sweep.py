@@ -31,6 +31,7 @@ import dask
 import numpy as np
 import processes
 import pytest
+from conftest import write_tiny_dataset
 from distributed import Client
 
 from fashionlab import cache
@@ -1255,3 +1256,18 @@ def test_the_readmes_waiting_times_are_the_codes() -> None:
     assert f"if none has joined {lost.Watch.GRACE:g} s later" in readme
     ttl = local.WORKER_TTL.removesuffix("s")
     assert f"is given up once {ttl} s pass without a heartbeat" in readme
+
+
+def test_a_task_is_keyed_by_the_data_it_reads_not_by_its_folder(tmp_path) -> None:
+    """The README: every result is cached under a key of its settings and its data. Unverified
+    data is keyed by its content: other images are other keys, a copy elsewhere the same."""
+    first = write_tiny_dataset(tmp_path / "first", seed=0)
+    other = write_tiny_dataset(tmp_path / "other", seed=1)
+    copy = write_tiny_dataset(tmp_path / "copy", seed=0)
+
+    def keys(folder: Path) -> list[str]:
+        grid = Grid(pairs=(("Pullover", "Coat"),), steps=(3,), data_dir=str(folder), verify=False)
+        return [task.key for task in sweep.tasks(grid)]
+
+    assert keys(first) == keys(copy)
+    assert not set(keys(first)) & set(keys(other))
