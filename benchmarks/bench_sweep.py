@@ -67,7 +67,7 @@ def loop_seconds() -> float:
 
     with fresh_cache(), threadpool_limits(1):
         worker_data.worker_split.cache_clear()  # as a fresh worker: every pair split built again
-        worker_data.worker_data.cache_clear()  # and the pairs' official test images
+        worker_data.worker_official_test.cache_clear()  # and its official test images
         worker_data.worker_data(DATA_DIR, True)
         started = time.perf_counter()
         for task in sweep.tasks(GRID):
