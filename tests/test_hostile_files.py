@@ -72,6 +72,20 @@ def test_hostile_file_gives_a_clear_error(case, tmp_path: Path, capsys) -> None:
     assert len(err) == 1 and name in err[0] and "--data-dir" in err[0]
 
 
+def test_a_cut_file_is_said_so_without_the_number_its_last_bytes_make(tmp_path: Path) -> None:
+    """A hostile reading: the message quoted the "size" in a cut file's last four bytes, a
+    meaningless number (2,244,638,171 for the official images cut at 1 MB)."""
+    folder = write_tiny_dataset(tmp_path / "data")
+    whole = (folder / IMAGES).read_bytes()
+    (folder / IMAGES).write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError) as caught:
+        locate(folder, verify=False)
+    said = str(caught.value)
+    assert "(60, 28, 28) = 47,040 bytes of data, but the gzip trailer records another size" in said
+    trailer = int.from_bytes(whole[: len(whole) // 2][-4:], "little")
+    assert str(trailer) not in said.replace(",", "") and f"{trailer:,}" not in said
+
+
 def test_symlink_to_dev_zero(tmp_path: Path, capsys) -> None:
     folder = write_tiny_dataset(tmp_path / "data")
     (folder / IMAGES).unlink()

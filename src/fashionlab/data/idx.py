@@ -81,9 +81,9 @@ def decode_idx(archive: bytes, name: str = "<bytes>") -> np.ndarray:
         )
     trailer_size = int.from_bytes(archive[-4:], "little")  # ISIZE: payload length mod 2**32
     if trailer_size != header_size + claimed:
-        raise DataFormatError(
-            f"{name}: header claims {shape} = {claimed} bytes of data but the gzip trailer "
-            f"records {trailer_size - header_size} (file truncated or tampered with)"
+        raise DataFormatError(  # a cut file's last 4 bytes are no size: not quoted
+            f"{name}: header claims {shape} = {claimed:,} bytes of data, but the gzip trailer "
+            "records another size: the file is truncated or tampered with"
         )
     body = inflater.take(claimed + 1)
     if len(body) != claimed or not inflater.finished:
