@@ -116,7 +116,13 @@ def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "signum, stage",
-    [(signal.SIGINT, 2), (signal.SIGTERM, 2), (signal.SIGINT, 4), (signal.SIGTERM, 4)],
+    [
+        (signal.SIGINT, 2),
+        (signal.SIGTERM, 2),
+        (signal.SIGHUP, 2),  # its terminal closed (a review: it ended by the signal, unsaid)
+        (signal.SIGINT, 4),
+        (signal.SIGTERM, 4),
+    ],
 )
 def test_interrupted_run_loses_nothing(signum, stage, small_data, shared_cache, tmp_path) -> None:
     """The real signal, sent by the process to itself as stage ``stage`` begins (the

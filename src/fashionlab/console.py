@@ -1,5 +1,5 @@
 """What the CLI shows while it works, on stderr: stage lines, and progress for anything long;
-and how it stops on SIGINT or SIGTERM.
+and how it stops on SIGINT, SIGTERM or SIGHUP (its terminal closed).
 
 On a terminal, progress redraws one line; when stderr is redirected, it prints one line per
 10 % instead, so a log holds no carriage-return frames. Text that the output's encoding cannot
@@ -72,18 +72,18 @@ class Flag:
 STOP = Flag()
 OVER = Flag()  # the command has ended: a late signal has nothing left to stop
 _reported = Flag()
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal has closed
 
 
 def watched_signals() -> tuple[int, ...]:
-    """SIGINT and SIGTERM, less one this process ignores: a script's background job
+    """SIGINT, SIGTERM and SIGHUP, less one this process ignores (``nohup``): a script's background job
     (``fashionlab sweep ... &``) starts with SIGINT ignored, so that a Ctrl-C meant for the
     script does not reach it, and fashionlab keeps it that way."""
     return tuple(s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN)
 
 
 def on_signal(signum: int, frame: object) -> None:
-    """The CLI's handler of SIGINT and SIGTERM."""
+    """The CLI's handler of SIGINT, SIGTERM and SIGHUP."""
     # Remember the request as well as raising: a library's bare ``except:`` can swallow the
     # KeyboardInterrupt, and then the next checkpoint raises it again before anything is written.
     # Nothing here takes a lock: a second signal can arrive while this very handler runs.

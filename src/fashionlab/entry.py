@@ -1,9 +1,10 @@
 """The ``fashionlab`` program's entry point.
 
-Importing the CLI takes about 50 ms, before its own signal handlers are installed. A Ctrl-C or a
-SIGTERM in that time ends the program as a later one would, with the same one line and exit
-status 130, not a traceback. One in the interpreter's own start, before this module runs (about
-the first 0.1 s after launch), is Python's: a traceback, or for SIGTERM the end by the signal.
+Importing the CLI takes about 50 ms, before its own signal handlers are installed. A Ctrl-C, a
+SIGTERM or a SIGHUP in that time ends the program as a later one would, with the same one line
+and exit status 130, not a traceback. One in the interpreter's own start, before this module runs
+(about the first 0.1 s after launch), is Python's: a traceback, or for the others the end by the
+signal.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def program() -> int:
-    if signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN:  # one ignored stays ignored
-        signal.signal(signal.SIGTERM, _interrupt)  # as a Ctrl-C, until the CLI's own handler
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # as a Ctrl-C, until the CLI's own handler
+        if signal.getsignal(signum) is not signal.SIG_IGN:  # one ignored stays ignored
+            signal.signal(signum, _interrupt)
     try:
         from .cli import program as cli_program
     except KeyboardInterrupt:

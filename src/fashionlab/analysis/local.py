@@ -31,7 +31,7 @@ from ..errors import EnvironmentFault, FashionLabError, UsageError
 
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
-SIGNALS = (signal.SIGINT, signal.SIGTERM)
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # console.SIGNALS, as the CLI stops
 # A worker that sends no heartbeat for this long (its process stopped, its machine swapping) is
 # restarted by its nanny and its tasks run elsewhere. Dask's default, 5 minutes, turned one frozen
 # worker of a 90 s sweep into a 5-minute pause; the scheduler checks once per period, and the
