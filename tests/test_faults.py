@@ -539,10 +539,10 @@ def test_the_fault_hook_syntax(text, fault) -> None:
         "signal:SIGINT@stage:x",
         "signal:SIGINT@:3",
         "crash:EIO@stage:1",
-        # only the CLI's own two signals, at points that exist
+        # only the CLI's own three signals, at points that exist
         "signal:SIGSTOP@step:10",
         "signal:SIGKILL@step:1",
-        "signal:SIGHUP@stage:1",
+        "signal:SIGUSR1@stage:1",
         "signal:SIGINT@bogus:1",
         "signal:SIGINT@sweep:2:3",
         "signal:SIGINT@stage:\u00b2",

@@ -8,8 +8,8 @@ and so is a control character in a line of stderr (an escape sequence in a folde
 a terminal would otherwise act on).
 
 Testing hook: ``FASHIONLAB_FAULT=signal:NAME@POINT`` makes the process send itself the real
-signal ``NAME`` (``SIGINT``, ``SIGTERM``, ``INT``, ``TERM`` ...) at a named point, so the CLI's own
-signal handler runs, at a place chosen by the test rather than by timing. ``POINT`` is
+signal ``NAME`` (``SIGINT``, ``SIGTERM``, ``SIGHUP``, or ``INT`` ...) at a named point, so the
+CLI's own signal handler runs, at a place chosen by the test rather than by timing. ``POINT`` is
 
 * ``stage:N``: once stage N's line is printed (``Console.stage(N, ...)``);
 * ``UNIT:N``: at the first progress tick of ``UNIT`` with N or more done, after those N
@@ -209,7 +209,7 @@ def planned_fault(text: str | None = None) -> Fault | None:
         or not (number.strip().isascii() and number.strip().isdigit())
     ):
         raise UsageError(
-            f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N or signal:SIGTERM@POINT:N "
+            f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N (or SIGTERM, SIGHUP) "
             f"with POINT one of {', '.join(FAULT_POINTS)}, e.g. signal:SIGINT@stage:3, "
             f"got {text!r}"
         )
