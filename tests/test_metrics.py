@@ -291,6 +291,16 @@ def test_two_sample_p_is_fishers_exact_test() -> None:
     assert two_sample_p(90, 100, 90, 100) == 1.0
 
 
+def test_accuracies_p_counts_each_share_exactly_then_tests() -> None:
+    from fashionlab.analysis.metrics import accuracies_p, two_sample_p
+
+    assert accuracies_p(1997 / 2400, 2400, 1605 / 2000, 2000) == two_sample_p(
+        1997, 2400, 1605, 2000
+    )
+    with pytest.raises(ValueError):
+        accuracies_p(0.5001, 2400, 0.8, 2000)  # no count of 2,400 rows gives 0.5001
+
+
 def test_impossible_counts_and_p_values_are_refused() -> None:
     """A negative count gave p = 1, and a NaN p was taken for a decision ("better")."""
     with pytest.raises(ValueError, match="counts of rows must be >= 0, got -3 and 2"):

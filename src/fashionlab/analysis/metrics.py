@@ -128,6 +128,13 @@ def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: in
     return float(stats.fisher_exact(table).pvalue)
 
 
+def accuracies_p(first: float, n_first: int, second: float, n_second: int) -> float:
+    """``two_sample_p`` for two accuracies, each the share right of its own n rows, counted
+    exactly (``error_count`` refuses a share that is no k / n)."""
+    right_first = n_first - error_count(first, n_first)
+    return two_sample_p(right_first, n_first, n_second - error_count(second, n_second), n_second)
+
+
 def as_bits(correct: np.ndarray | list[bool]) -> str:
     """Per-row correctness as a string of "1"/"0", as ``results.json`` keeps it."""
     return "".join("1" if c else "0" for c in np.ravel(correct))

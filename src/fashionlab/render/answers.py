@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.metrics import ALPHA, error_count, two_sample_p
+from ..analysis.metrics import ALPHA, accuracies_p, error_count
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from . import answers_short
@@ -162,11 +162,7 @@ def _why(run: LogregResult) -> str:
             f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
             "descent finds such a boundary within a few steps."
         )
-    right = (
-        run.n_train - error_count(run.train_accuracy, run.n_train),
-        run.n_val - error_count(run.val_accuracy, run.n_val),
-    )
-    same = two_sample_p(right[0], run.n_train, right[1], run.n_val)
+    same = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
     tested = f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)})"
     if run.train_accuracy - run.val_accuracy >= answers_short.OVERFIT_GAP:
         fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "

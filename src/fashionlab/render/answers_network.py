@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from ..analysis.metrics import (
     ALPHA,
+    accuracies_p,
     error_count,
     holm_rejections,
     paired_outcome,
-    two_sample_p,
 )
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
@@ -157,10 +157,7 @@ def _official_drop(results: Results) -> str:
     ]
     if not scored:
         return ""
-    ps = [
-        two_sample_p(n - error_count(held, n), n, m - error_count(test, m), m)
-        for _, held, test in scored
-    ]
+    ps = [accuracies_p(held, n, test, m) for _, held, test in scored]
     listed = [
         f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)})"
         for (name, held, test), p in zip(scored, ps, strict=True)
