@@ -187,9 +187,7 @@ def atlas(
     """``fashionlab atlas``: every class pair, hardest first."""
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
-    load_data(
-        data_dir, verify=verify
-    )  # a missing or damaged file is reported here, not in a worker
+    locate(data_dir, verify=verify)  # a missing or damaged file said here, not in a worker
     progress = progress or LogProgress()
     with engine.Session(workers, scheduler) as session:
         records, _ = atlas_module.atlas(
