@@ -186,8 +186,8 @@ def make_results(
         official_test_accuracy=0.89,
         n_val=2400,
         n_official_test=2000,
-        steps_to_95=2,
-        steps_to_99=2,
+        epochs_to_95=2,
+        epochs_to_99=2,
         history=history,
         summary="",
     )

@@ -19,7 +19,7 @@ from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 7  # 5: ErrorSummary's; 6: Converged's stop rule; 7: Findings' cosine, swing step
+SCHEMA_VERSION = 8  # 6: Converged's stop rule; 7: Findings' cosine, swing step; 8: epochs_to_95
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -141,8 +141,8 @@ class NetworkResult:
     official_test_accuracy: float
     n_val: int
     n_official_test: int
-    steps_to_95: int | None  # epochs to 95% of val_accuracy, the restored epoch's (not the last's)
-    steps_to_99: int | None
+    epochs_to_95: int | None  # the first epoch at 95% of val_accuracy, the restored epoch's
+    epochs_to_99: int | None
     history: dict[str, list[float]]
     summary: str
 

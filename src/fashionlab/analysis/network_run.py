@@ -41,7 +41,7 @@ def train_network(
         seed=seed,
         on_epoch=on_epoch,
     )
-    # the "final" accuracy of steps_to_95/99 is the restored epoch's, the one reported
+    # the "final" accuracy of epochs_to_95/99 is the restored epoch's, the one reported
     kept = run.history["val_accuracy"][: run.best_epoch]
     result = NetworkResult(
         classes=classes,
@@ -64,8 +64,8 @@ def train_network(
         official_test_accuracy=neural.evaluate(model, *official)[1],
         n_val=len(split.y_val),
         n_official_test=len(official[1]),
-        steps_to_95=steps_to_fraction(kept, 0.95),
-        steps_to_99=steps_to_fraction(kept, 0.99),
+        epochs_to_95=steps_to_fraction(kept, 0.95),
+        epochs_to_99=steps_to_fraction(kept, 0.99),
         history=run.history,
         summary=run.summary,
     )
