@@ -1085,6 +1085,33 @@ def test_a_cached_study_whose_parts_disagree_is_discarded(
     assert "discarding damaged cache entry" in caplog.text and said in caplog.text
 
 
+def test_a_study_from_the_cache_says_how_this_runs_files_were_checked() -> None:
+    """The study's key leaves out --no-verify (the files are the same either way), so a verified
+    run served the entry of an unverified one said its files were "not checked"."""
+    import numpy as np
+
+    from fashionlab import app, cache
+    from fashionlab.config import Config
+    from fashionlab.data.loaded import Data
+    from fashionlab.progress import LogProgress
+
+    cached = make_results()
+    cached.data.sources = {"train-images-idx3-ubyte.gz": "not checked"}
+    arrays = [np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)] * 2
+    checked = {
+        "path": "/x/train-images-idx3-ubyte.gz",
+        "source": "env",
+        "verified": "archive sha256",
+    }
+    data = Data(*arrays, sources={"train-images-idx3-ubyte.gz": checked})
+    config = Config()
+    study = app.Study(cached, report_figures(cached), None, False)
+    cache.store("study", app._study_key(config, data), app._encode(study))
+    served = app.study(config, data, LogProgress())
+    assert served.from_cache
+    assert served.results.data.sources == {"train-images-idx3-ubyte.gz": "archive sha256"}
+
+
 def report_figures(results: Results) -> dict[str, bytes]:
     """A stand-in file for each figure the report of ``results`` shows."""
     shown = [stem for section in report.build_sections(results) for stem, _ in section.figures]

@@ -131,6 +131,9 @@ def study(
             **{k: measured[k] for k in ("models", "shared_cores") if k in measured},
         }
     found.results.config = config.as_dict()
+    # the key leaves out how the files were checked (--no-verify): this run's checks, not those of
+    # the run that computed the entry
+    found.results.data.sources = data.verification()
     return found
 
 

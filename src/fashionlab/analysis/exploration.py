@@ -48,7 +48,7 @@ def embed(data: Data, points: int, progress: Progress) -> Mapped:
 def data_summary(data: Data) -> DataSummary:
     """Q1's numbers: shapes and pixel ranges before and after preprocessing."""
     return DataSummary(
-        sources={name: info["verified"] for name, info in data.sources.items()},
+        sources=data.verification(),
         train_shape_before=list(data.train_images.shape),
         test_shape_before=list(data.test_images.shape),
         train_shape_after=list(data.train_vectors.shape),

@@ -35,9 +35,7 @@ def worker_official_test(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The official test images of a pair, the last 8 pairs' kept (12.5 MB each: a sweep over
     all 45 pairs keeps no more than before)."""
-    return preprocessing.get_data_subset(
-        worker_data(data_dir, verify).df_test, classes, shuffle=False
-    )
+    return worker_data(data_dir, verify).official_test(classes)
 
 
 def data_identity(data_dir: str | None, verify: bool) -> str:

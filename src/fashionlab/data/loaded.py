@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -23,9 +23,6 @@ class Data:
     test_images: np.ndarray  # (10000, 28, 28) uint8
     test_labels: np.ndarray  # (10000,) uint8
     sources: dict[str, dict[str, str]]  # file -> where it was found and how it was verified
-    _official: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(
-        default_factory=dict, init=False, repr=False
-    )
 
     @property
     def arrays(self) -> tuple[np.ndarray, ...]:
@@ -56,11 +53,13 @@ class Data:
         return preprocessing.pair_split(self.df_train, classes, shuffle_seed)
 
     def official_test(self, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The official test images of a pair, in file order, labelled as ``get_data_subset`` does."""
-        pair = preprocessing.resolve_pair(classes)
-        if pair not in self._official:
-            self._official[pair] = preprocessing.get_data_subset(self.df_test, pair, shuffle=False)
-        return self._official[pair]
+        """The official test images of a pair, in file order, labelled as ``get_data_subset`` does
+        (about 10 ms, so not kept: callers that reuse them keep them, as ``worker_data`` does)."""
+        return preprocessing.get_data_subset(self.df_test, classes, shuffle=False)
+
+    def verification(self) -> dict[str, str]:
+        """How each file was checked: "archive sha256", "payload sha256" or "not checked"."""
+        return {name: info["verified"] for name, info in self.sources.items()}
 
 
 def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
