@@ -29,6 +29,7 @@ from .answers_maps import q1_1, q1_2, q2, q3, separation
 from .answers_network import final_weights_right, q5_1
 from .format import (
     count,
+    independent_gap,
     interval,
     logreg_wall_time,
     pair_name,
@@ -99,12 +100,12 @@ def _how_long(run: LogregResult, wall: str | None, into: Where) -> str:
     start = _from_start(val, run.n_val)
     if first[95] == first[99] == stays[95] == stays[99]:
         return (
-            f"How long: {logged} reached 95% and 99% of its final value ({level[95]} and "
-            f"{level[99]}) both at step {first[99]} and stayed there.{start}{_unfinished(run)}"
+            f"How long: {logged} reached 95% and 99% of its final value (thresholds of "
+            f"{level[95]} and {level[99]}) both at step {first[99]} and stayed there.{start}{_unfinished(run)}"
             f"{timing}"
         )
     reached = [
-        f"{share}%{' of its final value' if share == 95 else ''} ({level[share]}) at step "
+        f"{share}%{' of its final value' if share == 95 else ''} (a threshold of {level[share]}) at step "
         f"{first[share]}"
         + (
             ""
@@ -163,7 +164,11 @@ def _why(run: LogregResult) -> str:
             "descent finds such a boundary within a few steps."
         )
     same = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
-    tested = f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)})"
+    difference = independent_gap(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
+    tested = (
+        f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)}; training "
+        f"minus validation: {difference})"
+    )
     if run.train_accuracy - run.val_accuracy >= answers_short.OVERFIT_GAP:
         fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
         fit += "the gap is overfitting"

@@ -5,6 +5,7 @@ longer, McNemar's test, on the same rows)."""
 
 from __future__ import annotations
 
+from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, error_count, from_bits, paired_test, two_sample_p
 from ..results import LogregResult, McNemar, Results
 from .answers_network import outcome, verdict
@@ -36,9 +37,12 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
         else f"of two sets of images, approximate here: both pairs hold {' and '.join(shared)}'s "
         "images, so the sets are not independent"
     )
+    difference, low, high = independent_difference(right[0], easy.n_val, right[1], hard.n_val)
+    low, high = (low, high) if difference >= 0 else (-high, -low)  # the gap, as ``points`` words it
     return different, (
         f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
-        f"{sets}: {significant}, {p_text(p)}"
+        f"{sets}: {significant}, {p_text(p)}; the gap's 95% interval is {100 * low:.1f} to "
+        f"{100 * high:.1f} points"
     )
 
 

@@ -110,9 +110,9 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
         else f"{last}"
     )
     said = (
-        f" Meanwhile, between steps {first} and {until}, validation accuracy changes "
-        f"direction {turns(path, first, last)} times, ranging from {pct(found.zigzag_low, n)} "
-        f"to {pct(found.zigzag_high, n)}."
+        f" Meanwhile, validation accuracy turns (from rising to falling, or back) "
+        f"{turns(path, first, last)} times at steps {first} to {until}, ranging from "
+        f"{pct(found.zigzag_low, n)} to {pct(found.zigzag_high, n)}."
     )
     fall = largest_fall(path, analysed)
     if fall is None:
@@ -172,8 +172,8 @@ def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
     level = [pct(0.95 * run.history["val_accuracy"][-1]) for run in (easy, hard)]
     speed = (
         f"How they got there differs too. Validation accuracy first reached 95% of its final value "
-        f"at step {easy.steps_to_95} for {pair_name(easy.classes)} ({level[0]}) and at step "
-        f"{hard.steps_to_95} for {pair_name(hard.classes)} ({level[1]}); 99% at steps "
+        f"at step {easy.steps_to_95} for {pair_name(easy.classes)} (a threshold of {level[0]}) and "
+        f"at step {hard.steps_to_95} for {pair_name(hard.classes)} ({level[1]}); 99% at steps "
         f"{easy.steps_to_99} and {hard.steps_to_99}."
     )
     runs = [run for run in (easy, hard) if run.dynamics]

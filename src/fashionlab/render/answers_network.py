@@ -18,7 +18,7 @@ from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_
 from ..results import LogregResult, McNemar, NetworkResult, Results
 from .answers_dynamics import Where, own_time
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
-from .format import count, interval, pct, plural, wall_time
+from .format import count, independent_gap, interval, paired_gap, pct, plural, wall_time
 from .format import p_value as p_text
 
 VERDICTS = {
@@ -47,8 +47,12 @@ def paired_counts(test: McNemar, first: str, second: str) -> str:
 
 
 def paired_facts(test: McNemar, first: str, second: str) -> str:
-    """The test's counts and p-value, without its verdict."""
-    return f"{paired_counts(test, first, second)} (McNemar's exact test, {p_text(test.p_value)})"
+    """The test's counts and p-value, and the difference with its interval, without a verdict."""
+    difference = paired_gap(test.only_first, test.only_second, test.n)
+    return (
+        f"{paired_counts(test, first, second)} (McNemar's exact test, {p_text(test.p_value)}; "
+        f"{first} minus {second}: {difference})"
+    )
 
 
 def paired_sentence(test: McNemar, first: str, second: str) -> str:
@@ -159,7 +163,8 @@ def _official_drop(results: Results) -> str:
         return ""
     ps = [accuracies_p(held, n, test, m) for _, held, test in scored]
     listed = [
-        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)})"
+        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)}; "
+        f"{independent_gap(held, n, test, m)})"
         for (name, held, test), p in zip(scored, ps, strict=True)
     ]
     listed.append(
@@ -206,15 +211,15 @@ def final_weights_right(results: Results, run: LogregResult) -> int | None:
 
 
 def _scored_weights(results: Results) -> str:
-    """Why the validation test's counts may differ by an image from the logged accuracy: the
-    test scores the final weights, the assignment's loop logs the weights before the last update."""
+    """Why the validation rows' counts may differ by an image from the logged accuracy: they
+    score the final weights, the assignment's loop logs the weights before the last update."""
     hard = results.hard_pair
     scored = final_weights_right(results, hard)
     if scored is None:
         return ""
     return (
-        f" McNemar's test on the validation rows compares logistic regression's final "
-        f"weights, which get {count(scored)} of them right; the "
+        f" These counts score logistic regression's final weights, which get "
+        f"{count(scored)} of them right; the "
         f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
         "that of the weights before the last update."
     )
@@ -227,8 +232,11 @@ def _overfitting(results: Results) -> str:
     best = net.best_epoch - 1
     if len(train) <= best + 1 or train[-1] >= train[best]:
         return ""
+    after = train[best:]
+    steadily = all(b < a for a, b in zip(after, after[1:], strict=False))
+    falls = "keeps falling" if steadily else "falls overall"
     return (
-        f" After epoch {net.best_epoch} the training loss keeps falling ({train[best]:.3f} to "
+        f" After epoch {net.best_epoch} the training loss {falls} ({train[best]:.3f} to "
         f"{train[-1]:.3f}) while the validation loss does not improve (lowest {val[best]:.3f}, "
         f"last {val[-1]:.3f}): the network fits its training rows more closely without "
         "generalising better, which is why early stopping goes back to that epoch."

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from ..analysis.differences import correlation, seeds_mean_half_width
 from ..analysis.metrics import error_count, mean_sd, prediction_interval
 from ..results import Comparison
 from .format import count, pct
@@ -46,12 +45,13 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
     k, mean = len(seeds), mean_sd(seeds)[0]
     return (
         f"The single Keras run above scores {side} on the official test images than every one "
-        f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). Of {k + 1} runs "
-        f"that differ only by chance, each has a 1-in-{k + 1} chance of being the "
-        f"{side.replace('er', 'est')};{_selection(compared, selected)} and these seeds come from another "
-        f"program. So this does not show that one program trains a "
-        f"{'better' if side == 'higher' else 'worse'} network, and the seeds' mean, "
-        f"{pct(mean)}, is the better estimate of what these settings reach in that program."
+        f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). If the {k + 1} "
+        f"runs differed only by chance, each would have a 1-in-{k + 1} chance of being the "
+        f"{side.replace('er', 'est')}, so that alone would be unremarkable; but they may differ "
+        f"by more:{_selection(compared, selected)} these seeds come from another program. So "
+        f"this does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
+        f"network, and the seeds' mean, {pct(mean)}, is the better estimate of what these "
+        "settings reach in that program."
     )
 
 
@@ -64,12 +64,13 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     inside = "inside" if low <= keras <= high else "outside"
     k, (mean, sd) = len(seeds), mean_sd(seeds)
     images = mean * (1 - mean) / n  # the test images' sampling variance, binomial
-    of_mean = 1.96 * math.sqrt(sd**2 / k + images)  # a normal 95% half-width for the mean
+    of_mean = seeds_mean_half_width(seeds, n)
     one_more = math.sqrt(sd**2 * (1 + 1 / k) + images)
     return (
         f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, is "
-        f"good to about {100 * of_mean:.2f} points either way (a normal 95% interval for the "
-        f"mean, from the seeds' spread and the test images' sampling error together). A 95% t "
+        f"good to about {100 * of_mean:.2f} points either way (a 95% interval for the mean: "
+        f"the seeds' spread by Student's t with {k - 1} degrees of freedom, and the test images' "
+        f"sampling error, together). A 95% t "
         f"prediction interval for one more seed's official test accuracy in that program, "
         f"assuming the seeds' accuracies spread roughly normally, is {pct(low)} to "
         f"{pct(high)}, and the Keras run is {inside} it. The seeds share one split and the "
@@ -87,7 +88,7 @@ def _selection(compared: Comparison, selected: bool) -> str:
         return ""
     return (
         f" its settings were chosen for their validation accuracy at this seed, "
-        f"{_selection_favours(compared)};"
+        f"{_selection_favours(compared)}; and"
     )
 
 
@@ -95,11 +96,16 @@ def _selection_favours(compared: Comparison) -> str:
     """Why a run chosen on validation accuracy may also score high on the official test images:
     over the seeds the two accuracies rise and fall together, if they do."""
     val, test = compared.seed_val_accuracies, compared.seed_official_test_accuracies
-    r = float(np.corrcoef(val, test)[0, 1]) if np.std(val) > 0 and np.std(test) > 0 else 0.0
+    r, low, high = correlation(val, test)
     if r <= 0:
         return "which favours a run that did well on those rows"
+    within = (
+        f"95% interval {low:.2f} to {high:.2f} by Fisher's z"
+        if low is not None and high is not None
+        else "too few for an interval"
+    )
     return (
         f"which favours a run that also scores high on the test images (over the "
-        f"{len(val)} seeds, validation and official test accuracy correlate at r = {r:.2f}, a "
-        f"rough figure from {len(val)} points)"
+        f"{len(val)} seeds, validation and official test accuracy correlate at r = {r:.2f}; "
+        f"from {len(val)} points, a rough figure: {within})"
     )

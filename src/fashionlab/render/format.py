@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..analysis.metrics import accuracy_interval, percent, undecidable_lead
+from ..analysis.differences import independent_difference, paired_difference
+from ..analysis.metrics import accuracy_interval, error_count, percent, undecidable_lead
 from ..data.preprocessing import pair_name as pair_name  # re-exported for render's modules
 from ..results import Results
 
@@ -35,6 +36,31 @@ def probability(value: float) -> str:
 def points(value: float) -> str:
     """A difference of two accuracies in percentage points: 0.0867 -> '8.67 percentage points'."""
     return f"{100 * abs(value):.2f} percentage points"
+
+
+def _signed(points: float, digits: int) -> str:
+    shown = f"{points:+.{digits}f}"
+    return shown[1:] if float(shown) == 0 else shown  # no '-0.0' or '+0.0'
+
+
+def gap(difference: float, low: float, high: float) -> str:
+    """'+9.55 points (95% interval +7.9 to +11.2)': a difference of two accuracies."""
+    return (
+        f"{_signed(100 * difference, 2)} points (95% interval {_signed(100 * low, 1)} to "
+        f"{_signed(100 * high, 1)})"
+    )
+
+
+def paired_gap(only_first: int, only_second: int, n: int) -> str:
+    """The first model's lead over the second on the same rows, with Agresti and Min's interval."""
+    return gap(*paired_difference(only_first, only_second, n))
+
+
+def independent_gap(first: float, n_first: int, second: float, n_second: int) -> str:
+    """The first accuracy minus the second, on two independent sets of rows, with Newcombe's
+    interval."""
+    right = (n_first - error_count(first, n_first), n_second - error_count(second, n_second))
+    return gap(*independent_difference(right[0], n_first, right[1], n_second))
 
 
 def count(value: int) -> str:
