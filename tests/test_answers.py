@@ -323,21 +323,21 @@ def test_the_short_observation_says_only_what_was_measured(val, train, said) -> 
             0.87375,
             "122 held-out images more; on the 2,400 held-out rows, 122 are right only for longer "
             "training and 0 only for the 100 steps (McNemar's exact test, p < 0.001; longer training minus the 100 steps: "
-            "+5.08 points (95% interval +4.2 to +6.0)), so the 100 "
+            "+5.08 points, 95% interval +4.2 to +6.0), so the 100 "
             "steps stop short of what longer training gives",
         ),  # 2,097 against 1,975 right
         (
             0.8250,
             "5 held-out images more; on the 2,400 held-out rows, 5 are right only for longer "
             "training and 0 only for the 100 steps (McNemar's exact test, p = 0.062; longer training minus the 100 steps: "
-            "+0.21 points (95% interval 0.0 to +0.4)), so the "
+            "+0.21 points, 95% interval 0.0 to +0.4), so the "
             "difference could be chance",
         ),  # p = 2 / 2**5
         (
             0.8125,
             "25 held-out images fewer; on the 2,400 held-out rows, 0 are right only for longer "
             "training and 25 only for the 100 steps (McNemar's exact test, p < 0.001; longer training minus the 100 steps: "
-            "-1.04 points (95% interval -1.5 to -0.6)), so longer "
+            "-1.04 points, 95% interval -1.5 to -0.6), so longer "
             "training does worse",
         ),
     ],
@@ -1178,11 +1178,11 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     assert (
         "On the pair's official test images 2 of these 4 models score lower than on the rows "
         "split off from the training images: logistic regression after 100 steps, held-out "
-        f"82.29% against 82.30% (p = 1.000; {independent_gap(1975 / 2400, 2400, 0.823, 2000)}); "
+        f"82.29% against 82.30% (p = 1.000; difference {independent_gap(1975 / 2400, 2400, 0.823, 2000)}); "
         "trained longer, held-out 87.38% against 87.40% "
-        f"(p = 1.000; {independent_gap(0.87375, 2400, 0.874, 2000)}); the network on the same "
+        f"(p = 1.000; difference {independent_gap(0.87375, 2400, 0.874, 2000)}); the network on the same "
         "rows, held-out 90.00% against 88.00% "
-        f"(p = 0.037; {independent_gap(0.9, 2400, 0.88, 2000)}); the assignment's network, validation 91.00% against 89.00% (not tested: "
+        f"(p = 0.037; difference {independent_gap(0.9, 2400, 0.88, 2000)}); the assignment's network, validation 91.00% against 89.00% (not tested: "
         "those rows chose its epoch)."
     ) in said
     assert "so their drops are one observation of those images, not several" in said
@@ -1193,7 +1193,8 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     said = text(results, "q5_1")
     assert "On the pair's official test images every one of these models scores lower than" in said
     assert (
-        "logistic regression after 100 steps, held-out 82.29% against 80.00% (p = 0.057; " in said
+        "logistic regression after 100 steps, held-out 82.29% against 80.00% (p = 0.057; difference +2.29 points, 95% interval "
+        in said
     )
 
 

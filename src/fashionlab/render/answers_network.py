@@ -163,7 +163,7 @@ def _official_drop(results: Results) -> str:
         return ""
     ps = [accuracies_p(held, n, test, m) for _, held, test in scored]
     listed = [
-        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)}; "
+        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)}; difference "
         f"{independent_gap(held, n, test, m)})"
         for (name, held, test), p in zip(scored, ps, strict=True)
     ]

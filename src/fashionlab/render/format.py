@@ -44,10 +44,11 @@ def _signed(points: float, digits: int) -> str:
 
 
 def gap(difference: float, low: float, high: float) -> str:
-    """'+9.55 points (95% interval +7.9 to +11.2)': a difference of two accuracies."""
+    """'+9.55 points, 95% interval +7.9 to +11.2': a difference of two accuracies (commas, as it
+    mostly stands inside parentheses)."""
     return (
-        f"{_signed(100 * difference, 2)} points (95% interval {_signed(100 * low, 1)} to "
-        f"{_signed(100 * high, 1)})"
+        f"{_signed(100 * difference, 2)} points, 95% interval {_signed(100 * low, 1)} to "
+        f"{_signed(100 * high, 1)}"
     )
 
 

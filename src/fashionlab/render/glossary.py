@@ -61,8 +61,10 @@ GLOSSARY = [
         "it was scored. It is centred too high for a score on the rows that chose something about "
         "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
         "longer-trained logistic regression; the settings of Q5.1's network; the best cell of the "
-        "learning-rate grid), and it is the uncertainty of one accuracy, not of the gap between two: "
-        "a test judges those.",
+        "learning-rate grid). The interval of a difference of two accuracies, in points, is "
+        "Agresti and Min's where both models are scored on the same images, and Newcombe's "
+        "(built from the two Wilson intervals) where the images are independent; a test beside "
+        "it judges whether the gap could be chance.",
     ),
     (
         "tests and p-values",
