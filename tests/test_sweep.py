@@ -1115,7 +1115,7 @@ def test_a_grid_takes_its_models_own_defaults_as_the_cli_does(model, rates, seed
 def test_each_pair_gets_its_own_best_setting() -> None:
     """The summary once named one best over all pairs: the easy pair always won, which says
     nothing of the hard one's best learning rate."""
-    from fashionlab.render.sweep import best_settings
+    from fashionlab.analysis.sweep import best_settings
     from fashionlab.results import SweepRow
 
     def row(pair, rate, seed, val):

@@ -198,3 +198,37 @@ def run_sweep(
     rows = rows_of(results)
     assert len(rows) == grid.size, "one row per run"
     return rows
+
+
+def setting_length(row: SweepRow) -> int:
+    """A row's steps (logistic regression) or epochs (the network)."""
+    return row.steps if row.steps is not None else row.epochs  # type: ignore[return-value]
+
+
+def by_pair(rows: Sequence[SweepRow]) -> dict[tuple[str, str], list[SweepRow]]:
+    """The rows of each pair, in the order the pairs first appear."""
+    groups: dict[tuple[str, str], list[SweepRow]] = {}
+    for row in rows:
+        groups.setdefault(row.classes, []).append(row)
+    return groups
+
+
+def best_settings(
+    rows: Sequence[SweepRow],
+) -> dict[tuple[str, str], tuple[float, int, float] | None]:
+    """Each pair's best setting by mean validation accuracy over seeds: (learning rate, steps or
+    epochs, mean), among the settings that finished on every seed (None: no such setting). Pairs
+    are not compared with each other: an easy pair's best says nothing of a hard one's."""
+    best: dict[tuple[str, str], tuple[float, int, float] | None] = {}
+    for classes, mine in by_pair(rows).items():
+        runs: dict[tuple[float, int], list[float | None]] = {}
+        for row in mine:
+            runs.setdefault((row.learning_rate, setting_length(row)), []).append(row.val_accuracy)
+        means = {
+            setting: float(np.mean([s for s in scores if s is not None]))
+            for setting, scores in runs.items()
+            if None not in scores
+        }
+        top = max(means, key=means.__getitem__, default=None)
+        best[classes] = None if top is None else (*top, means[top])
+    return best

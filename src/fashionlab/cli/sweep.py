@@ -167,6 +167,7 @@ def progress_printer(stream: Any = None) -> Callable[..., None]:
 def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
     from .. import commands
+    from ..analysis.sweep import best_settings
     from ..console import out
     from ..render import sweep as render
     from ..render.format import pair_name, plural
@@ -187,7 +188,7 @@ def run(args: argparse.Namespace) -> None:
     out(f"sweep: {plural(len(rows), 'run')}, {diverged} diverged{where}")
     unit = "steps" if grid.model == "logreg" else "epochs"
     over = f" (mean of {len(grid.seeds)} seeds)" if len(grid.seeds) > 1 else ""
-    for classes, best in render.best_settings(rows).items():
+    for classes, best in best_settings(rows).items():
         if best is None:
             out(f"{pair_name(classes)}: no setting finished on every seed")
             continue

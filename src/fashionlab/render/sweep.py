@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
+from ..analysis.sweep import by_pair, setting_length
 from ..results import SweepRow
 from ..storage import slug
 from .figures import save
@@ -59,10 +60,6 @@ def rows_csv(rows: Sequence[SweepRow]) -> str:
     return buffer.getvalue()
 
 
-def _length(row: SweepRow) -> int:
-    return row.steps if row.steps is not None else row.epochs  # type: ignore[return-value]
-
-
 def _length_name(rows: Sequence[SweepRow]) -> str:
     return "steps" if rows[0].model == "logreg" else "epochs"
 
@@ -77,8 +74,8 @@ def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
     figure = Figure(figsize=(6.4, 4.0))
     axes = figure.add_subplot()
     name = _length_name(rows)
-    for length in sorted({_length(row) for row in rows}):
-        mine = [row for row in rows if _length(row) == length]
+    for length in sorted({setting_length(row) for row in rows}):
+        mine = [row for row in rows if setting_length(row) == length]
         rates = sorted({row.learning_rate for row in mine})
         scores = [
             [r.val_accuracy for r in mine if r.learning_rate == rate and r.val_accuracy is not None]
@@ -131,14 +128,15 @@ def _label_rates(figure: Figure, axes: Axes, rates: list[float]) -> None:
 
 def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
     """Each setting's validation accuracy over seeds for one pair: one dot per seed."""
-    settings = sorted({(row.learning_rate, _length(row)) for row in rows})
+    settings = sorted({(row.learning_rate, setting_length(row)) for row in rows})
     figure = Figure(figsize=(max(4.0, 0.55 * len(settings) + 1.5), 4.0))
     axes = figure.add_subplot()
     for position, (rate, length) in enumerate(settings):
         scores = [
             row.val_accuracy
             for row in rows
-            if row.val_accuracy is not None and (row.learning_rate, _length(row)) == (rate, length)
+            if row.val_accuracy is not None
+            and (row.learning_rate, setting_length(row)) == (rate, length)
         ]
         axes.plot([position] * len(scores), scores, "o", color="C0", alpha=0.6)
         if len(scores) > 1:
@@ -155,14 +153,6 @@ def _model_name(rows: Sequence[SweepRow]) -> str:
     return "Logistic regression" if rows[0].model == "logreg" else "Network"
 
 
-def by_pair(rows: Sequence[SweepRow]) -> dict[tuple[str, str], list[SweepRow]]:
-    """The rows of each pair, in the order the pairs first appear."""
-    groups: dict[tuple[str, str], list[SweepRow]] = {}
-    for row in rows:
-        groups.setdefault(row.classes, []).append(row)
-    return groups
-
-
 def write_folder(rows: Sequence[SweepRow], folder: Path) -> list[Path]:
     """Write ``sweep.csv``, ``sweep.json`` and each pair's two figures into ``folder``."""
     written = [folder / "sweep.csv", folder / "sweep.json"]
@@ -175,24 +165,3 @@ def write_folder(rows: Sequence[SweepRow], folder: Path) -> list[Path]:
             written.append(save(accuracy, folder / f"accuracy_{name}.svg"))
         written.append(save(seed_spread_figure(mine), folder / f"seeds_{name}.svg"))
     return written
-
-
-def best_settings(
-    rows: Sequence[SweepRow],
-) -> dict[tuple[str, str], tuple[float, int, float] | None]:
-    """Each pair's best setting by mean validation accuracy over seeds: (learning rate, steps or
-    epochs, mean), among the settings that finished on every seed (None: no such setting). Pairs
-    are not compared with each other: an easy pair's best says nothing of a hard one's."""
-    best: dict[tuple[str, str], tuple[float, int, float] | None] = {}
-    for classes, mine in by_pair(rows).items():
-        runs: dict[tuple[float, int], list[float | None]] = {}
-        for row in mine:
-            runs.setdefault((row.learning_rate, _length(row)), []).append(row.val_accuracy)
-        means = {
-            setting: float(np.mean([s for s in scores if s is not None]))
-            for setting, scores in runs.items()
-            if None not in scores
-        }
-        top = max(means, key=means.__getitem__, default=None)
-        best[classes] = None if top is None else (*top, means[top])
-    return best
