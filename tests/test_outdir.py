@@ -183,7 +183,10 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
         f".{os.getpid()}.", f".{dead}."
     )
     made = {
-        "being built": (tmp_path / stage.replace(".tmp", "0.tmp"), {ownership.STAGE_MARK: ""}),
+        "being built": (
+            tmp_path / stage.replace(".tmp", "0.tmp"),
+            {ownership.STAGE_MARK: "", "index.html": "<p>", "results.json": "{}"},
+        ),
         "swapped out": (tmp_path / stage.replace(".tmp", "1.tmp"), None),  # an old whole report
     }
     kept = {
@@ -193,6 +196,11 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
         ),
         "a user's file named as a stage": (tmp_path / stage.replace(".tmp", "4.tmp"), "x"),
         "an empty folder named as a stage": (tmp_path / stage.replace(".tmp", "2.tmp"), {}),
+        # a review: fashionlab's mark does not make a user's file in the folder fashionlab's
+        "a marked stage holding a user's file": (
+            tmp_path / stage.replace(".tmp", "5.tmp"),
+            {ownership.STAGE_MARK: "", "index.html": "<p>", "thesis.txt": "mine"},
+        ),
         "a user's file named as a temporary file": (tmp_path / f".out.backup.{dead}.tmp", "x"),
         "a user's folder named as a partial file": (tmp_path / f".out.cache.{dead}.part", {}),
         "a stage whose process is alive": (

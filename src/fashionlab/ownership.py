@@ -22,15 +22,35 @@ _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
+# The names a stage being built may hold: those of a report, a --plot folder, an explore or a
+# sweep folder, with their figures/ folder, and each one's temporary file while it is written
+_OUTPUT = re.compile(r"[\w.-]+\.(?:html|md|json|ipynb|csv|svg|png)(?:\.[0-9]+\.(?:tmp|part))?")
+OUTPUT_FOLDERS = ("figures",)
+
+
 def is_our_stage(folder: Path, entry: Path) -> bool:
-    """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark (being
-    built) or a whole report that fashionlab wrote (the old one, swapped out)."""
+    """A staging folder of fashionlab's in ``folder``: named as one, and holding its mark and
+    only names fashionlab writes (being built), or a whole report that fashionlab wrote (the old
+    one, swapped out). A user's file in a marked folder keeps the folder theirs."""
     named = entry.parent == folder and _STAGE.fullmatch(entry.name) is not None
     if not named or entry.is_symlink() or not entry.is_dir():
         return False
     if (entry / STAGE_MARK).is_file():
-        return True
+        return _holds_only_outputs(entry)
     return (entry / MANIFEST).is_file() and find_foreign(entry) is None
+
+
+def _holds_only_outputs(stage: Path) -> bool:
+    for below in stage.rglob("*"):
+        name = below.relative_to(stage)
+        if below.is_symlink():
+            return False
+        if below.is_dir():
+            if str(name) not in OUTPUT_FOLDERS:
+                return False
+        elif below.name != STAGE_MARK and _OUTPUT.fullmatch(below.name) is None:
+            return False
+    return True
 
 
 def _manifest(folder: Path) -> Any:
