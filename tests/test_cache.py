@@ -439,6 +439,25 @@ def test_a_lock_file_with_another_name_is_refused_not_written_through(tmp_path, 
     assert victim.read_text() == "precious"
 
 
+def test_a_fifo_where_a_lock_file_belongs_is_passed_over_not_waited_on(tmp_path, monkeypatch):
+    """A hostile review: with a FIFO at the lock's path, the read-only fallback opened it and
+    waited for a writer forever, silently."""
+    monkeypatch.setattr(locks, "spare_lock_folder", lambda: tmp_path)
+    lock = locks.Lock("out", "fifo", "a test", spare=True)
+    lock.path.parent.mkdir(parents=True, exist_ok=True)
+    lock.path.unlink(missing_ok=True)
+    os.mkfifo(lock.path)
+    done = threading.Event()
+
+    def take() -> None:
+        with lock:
+            done.set()
+
+    threading.Thread(target=take, daemon=True).start()
+    assert done.wait(30), "the lock waited on the FIFO"
+    assert lock.path.parent == tmp_path  # the spare folder's lock file was taken instead
+
+
 def test_lock_files_do_not_pile_up() -> None:
     for index in range(200):
         with locks.Lock("out", f"/some/folder/{index}", "a test"):

@@ -48,8 +48,9 @@ _CREATE = os.O_RDWR | os.O_CREAT
 
 def _open_plain(path: Path, flags: int, mode: int = 0o666) -> int:
     """Open ``path`` without following a symbolic link, and only if it is a regular file with no
-    other name (a hard link would have the pid written through it into another file)."""
-    fd = os.open(path, flags | os.O_NOFOLLOW, mode)
+    other name (a hard link would have the pid written through it into another file). It never
+    waits to open: a FIFO there, opened read-only, would wait for a writer forever."""
+    fd = os.open(path, flags | os.O_NOFOLLOW | os.O_NONBLOCK, mode)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
         os.close(fd)
