@@ -38,6 +38,8 @@ ROW = {
     "seconds": 1.5,
 }
 
+RAN = {key: ROW[key] for key in ("classes", "model", "learning_rate", "steps", "epochs")}
+
 
 def read_rows(value: Any) -> None:
     sweep.rows_of([value])
@@ -53,9 +55,15 @@ CASES: dict[str, tuple[shapes.Check, Any, Callable[[Any], Any]]] = {
         lambda v: atlas_networks.accuracies_by_pair(v, PAIRS),
     ),
     "rate grid": (shapes.rate_cells(2, GRID_STEPS), CELLS, lambda v: None),
-    "a network sweep task": (shapes.sweep_rows(2), [ROW, {**ROW, "seed": 2}], read_rows),
+    "a network sweep task": (
+        shapes.sweep_rows(RAN, [1, 2], listed=True),
+        [ROW, {**ROW, "seed": 2}],
+        read_rows,
+    ),
     "a logistic sweep task": (
-        shapes.sweep_rows(None),
+        shapes.sweep_rows(
+            {**RAN, "model": "logreg", "steps": 100, "epochs": None}, [1], listed=False
+        ),
         {**ROW, "model": "logreg", "steps": 100, "epochs": None, "heldout_accuracy": 0.8},
         lambda v: read_rows([v]),
     ),
@@ -132,3 +140,23 @@ def test_every_atlas_task_carries_the_check_for_its_own_result() -> None:
     by_function[atlas.descent_task].check(DESCENT[:1] * 45)
     for task, group in zip(work.networks, work.groups, strict=True):
         task.check([[0.5, 2]] * len(group))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"classes": ["Coat", "Coat"]},
+        {"classes": ["Coat", "Pullover"]},
+        {"seed": 2},
+        {"learning_rate": 0.01},
+        {"epochs": 49},
+        {"model": "logreg"},
+    ],
+)
+def test_a_sweep_row_of_another_task_is_refused(edit: dict[str, Any]) -> None:
+    """A hostile review: another task's row (or impossible settings), written into an entry whose
+    hashes were rewritten, was served; every field that names the task must be the task's."""
+    check = shapes.sweep_rows(RAN, [1, 2], listed=True)
+    check([ROW, {**ROW, "seed": 2}])
+    with pytest.raises(ValueError, match="but the task ran"):
+        check([{**ROW, **edit}, {**ROW, "seed": 2}])

@@ -11,7 +11,7 @@ A check raises ValueError, naming what is wrong and where, and returns nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -125,17 +125,24 @@ def rate_cells(rates: int, steps: Sequence[int]) -> Check:
 SWEEP_ACCURACIES = ("val_accuracy", "heldout_accuracy", "official_test_accuracy")
 
 
-def sweep_rows(count: int | None) -> Check:
-    """A sweep's logistic-regression task: one row (``count`` None); its network task: ``count``
-    rows, one per seed."""
+def sweep_rows(ran: Mapping[str, Any], seeds: Sequence[int], *, listed: bool) -> Check:
+    """A sweep's logistic-regression task: one row (not ``listed``); its network task: a list of
+    rows, one per seed. Each row must name the settings its task ran (``ran``: classes, model,
+    learning rate, steps and epochs) and its seed, in order: another task's row, copied into this
+    entry with its hashes rewritten, is refused."""
 
     def check(value: Any) -> None:
-        records = [value] if count is None else listing(value, count, "rows")
-        for i, item in enumerate(records):
+        records = listing(value, len(seeds), "rows") if listed else [value]
+        for i, (item, seed) in enumerate(zip(records, seeds, strict=True)):
             row = from_json(SweepRow, item, f"rows[{i}]")
             if set(item) != set(asdict(row)):
                 raise ValueError(f"rows[{i}]: expected the keys {', '.join(asdict(row))}")
             for name in SWEEP_ACCURACIES:
                 optional_accuracy(getattr(row, name), f"rows[{i}].{name}")
+            for name, want in {**ran, "classes": tuple(ran["classes"]), "seed": seed}.items():
+                if getattr(row, name) != want:
+                    raise ValueError(
+                        f"rows[{i}].{name} is {getattr(row, name)!r}, but the task ran {want!r}"
+                    )
 
     return check

@@ -142,9 +142,10 @@ def tasks(grid: Grid) -> list[engine.Task]:
     for pair, rate, length in itertools.product(grid.pairs, grid.learning_rates, grid.lengths):
         cell = {"classes": pair, "learning_rate": float(rate)}
         if grid.model == "logreg":  # one task a seed
-            rows = shapes.sweep_rows(None)
+            ran = {**cell, "model": "logreg", "steps": int(length), "epochs": None}
             for seed in grid.seeds:
                 settings: dict[str, Any] = {"steps": int(length), "seed": int(seed)}
+                rows = shapes.sweep_rows(ran, [int(seed)], listed=False)
                 found.append(
                     _task(base, "sweep-logreg", logreg_task, rows, where, **cell, **settings)
                 )
@@ -155,7 +156,8 @@ def tasks(grid: Grid) -> list[engine.Task]:
                 "patience": grid.patience,
                 "batch_size": grid.batch_size,
             }
-            rows = shapes.sweep_rows(len(grid.seeds))
+            ran = {**cell, "model": "nn", "steps": None, "epochs": int(length)}
+            rows = shapes.sweep_rows(ran, settings["seeds"], listed=True)
             found.append(_task(base, "sweep-nn", network_task, rows, where, **cell, **settings))
     return found
 
