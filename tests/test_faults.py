@@ -922,7 +922,7 @@ def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_di
         str(data_dir),
         "--no-verify",
         "--plot",
-        str(tmp_path / "p"),
+        str(tmp_path / "p\x1b[31m\nq"),  # a hostile review: it reached the terminal raw
     )
     lines = done.stdout.splitlines()
     assert done.returncode == 0, done.stderr
@@ -933,5 +933,6 @@ def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_di
         r"regression: 0\.\d{4}\), official test 0\.\d{4}, in [\d.]+ s",
         lines[-2],
     )
-    assert lines[-1] == f"figures added to {tmp_path / 'p'}"
+    assert lines[-1] == f"figures added to {tmp_path}/p\\x1b[31m\\nq"
+    assert (tmp_path / "p\x1b[31m\nq").is_dir()
     # `nn --json`: its strict JSON is test_json_contracts' (a second program run here cost 5 s)

@@ -150,6 +150,12 @@ def visible(text: str, keep: str = "\n\t") -> str:
     )
 
 
+def shown_path(path: str | os.PathLike[str]) -> str:
+    """A path as a line of output shows it: every control character escaped, a newline too, so
+    that a folder's name can neither break the line nor act on the terminal."""
+    return visible(os.fspath(path), keep="")
+
+
 def _shown(character: str) -> str:
     return f"\\u{ord(character):04x}" if character in _REORDERING else character
 

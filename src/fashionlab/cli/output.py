@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config, NetworkSettings
-from ..console import Console, LinesConsole, out, say
+from ..console import Console, LinesConsole, out, say, shown_path
 from ..jsonio import strict_text, to_json
 
 if TYPE_CHECKING:  # the library's heavy imports stay out of `fashionlab --help`
@@ -90,7 +90,7 @@ def cmd_explore(args: argparse.Namespace) -> None:
     if args.json:
         print_json({"out": str(real), "files": written})
     else:
-        out(f"wrote {len(written)} files to {real}/")
+        out(f"wrote {len(written)} files to {shown_path(real)}/")
 
 
 def cmd_nn(args: argparse.Namespace) -> None:
@@ -167,7 +167,7 @@ def _nn_json(compared: NetworkComparison) -> dict[str, Any]:
 def _wrote_figures(args: argparse.Namespace) -> None:
     """After a command's text output: where ``--plot`` put its figures."""
     if args.plot is not None:
-        out(f"figures added to {args.plot}")
+        out(f"figures added to {shown_path(args.plot)}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -190,7 +190,7 @@ def cmd_run(args: argparse.Namespace) -> None:
     written = app.run(config, Console())
     real, results = written.folder, written.results
     if not args.json:
-        out(f"report written to {real / 'index.html'}")
+        out(f"report written to {shown_path(real / 'index.html')}")
         return
     scores = ("classes", "val_accuracy", "heldout_accuracy", "official_test_accuracy")
     print_json(

@@ -7,7 +7,6 @@ Dask and the models are imported inside ``run``, so ``fashionlab --help`` stays 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -168,7 +167,7 @@ def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
     from .. import commands
     from ..analysis.sweep import best_settings
-    from ..console import out
+    from ..console import out, shown_path
     from ..render import sweep as render
     from ..render.format import pair_name, plural
 
@@ -184,7 +183,7 @@ def run(args: argparse.Namespace) -> None:
         out(render.rows_json(rows))
         return
     diverged = sum(row.diverged_at_step is not None for row in rows)
-    where = f"; wrote {os.fspath(folder)}" if folder is not None else ""
+    where = f"; wrote {shown_path(folder)}" if folder is not None else ""
     out(f"sweep: {plural(len(rows), 'run')}, {diverged} diverged{where}")
     unit = "steps" if grid.model == "logreg" else "epochs"
     over = f" (mean of {len(grid.seeds)} seeds)" if len(grid.seeds) > 1 else ""
