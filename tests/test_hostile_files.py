@@ -53,6 +53,14 @@ HOSTILE = {
         gzip.compress(_idx(2051, (61, 28, 28)) + bytes(60 * 784)),
         "tampered",
     ),
+    # a hostile review: an overlong stream, its trailer made to match the header, was "truncated"
+    "data longer than the header": (
+        IMAGES,
+        (lambda whole: whole[:-4] + (16 + 60 * 784).to_bytes(4, "little"))(
+            gzip.compress(_idx(2051, (60, 28, 28)) + bytes(61 * 784))
+        ),
+        "holds more data than the header claims",
+    ),
 }
 
 
@@ -84,6 +92,15 @@ def test_a_cut_file_is_said_so_without_the_number_its_last_bytes_make(tmp_path: 
     assert "(60, 28, 28) = 47,040 bytes of data, but the gzip trailer records another size" in said
     trailer = int.from_bytes(whole[: len(whole) // 2][-4:], "little")
     assert str(trailer) not in said.replace(",", "") and f"{trailer:,}" not in said
+
+
+def test_a_folder_name_with_a_newline_is_quoted_in_the_one_line_error(tmp_path: Path, capsys):
+    """A hostile review: the newline became a space, naming a path that does not exist."""
+    folder = write_tiny_dataset(tmp_path / "da\nta")
+    (folder / IMAGES).write_bytes(b"not gzip")
+    assert cli.main(["data", "--data-dir", str(folder), "--no-verify"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and repr(str(folder / IMAGES)) in err[0], err
 
 
 def test_symlink_to_dev_zero(tmp_path: Path, capsys) -> None:

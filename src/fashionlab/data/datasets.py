@@ -40,6 +40,7 @@ from .idx import (
     encode_idx,
     idx_header,
     read_archive,
+    shown,
 )
 from .sources import (
     DEBIAN_PACKAGE,
@@ -139,7 +140,7 @@ def _read_file(path: Path, spec: RemoteFile, verify: bool, remedy: str) -> tuple
     elif verify:
         if not is_official(array, spec):
             raise ChecksumError(
-                f"{path}: SHA-256 does not match the official {spec.filename}; {remedy}, "
+                f"{shown(path)}: SHA-256 does not match the official {spec.filename}; {remedy}, "
                 "or pass --no-verify to use a deliberately different copy"
             )
         how = "payload sha256"
@@ -151,12 +152,12 @@ def _check_shape(path: Path, spec: RemoteFile, array: np.ndarray) -> None:
     expected_ndim = 3 if spec.magic == IMAGES_MAGIC else 1
     if array.ndim != expected_ndim:
         raise DataFormatError(
-            f"{path}: has {array.ndim} dimensions, expected {expected_ndim} for {spec.filename}"
+            f"{shown(path)}: has {array.ndim} dimensions, expected {expected_ndim} for {spec.filename}"
         )
     if spec.magic == IMAGES_MAGIC and array.shape[1:] != (28, 28):
-        raise DataFormatError(f"{path}: images are {array.shape[1:]}, expected (28, 28)")
+        raise DataFormatError(f"{shown(path)}: images are {array.shape[1:]}, expected (28, 28)")
     if spec.magic == LABELS_MAGIC and array.size and int(array.max()) > 9:
-        raise DataFormatError(f"{path}: label {int(array.max())} is outside 0-9")
+        raise DataFormatError(f"{shown(path)}: label {int(array.max())} is outside 0-9")
 
 
 # --------------------------------------------------------------------------- finding the files

@@ -9,6 +9,7 @@ is allocated, so a hostile header or a gzip bomb costs a few kilobytes to refuse
 from __future__ import annotations
 
 import errno
+import os
 import stat
 import zlib
 from pathlib import Path
@@ -21,6 +22,13 @@ IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension
 MAX_ARCHIVE_BYTES = 64 * 2**20  # the largest official archive is 26 MB
 MAX_PAYLOAD_BYTES = 256 * 2**20  # the largest official payload is 47 MB
+
+
+def shown(path: str | os.PathLike[str]) -> str:
+    """A file's name as a message starts with it: as it is, or quoted with its control characters
+    escaped where it holds any (a newline in a folder's name would split the one-line error)."""
+    text = os.fspath(path)
+    return text if text.isprintable() else repr(text)
 
 
 class _Inflater:
@@ -69,6 +77,7 @@ def decode_idx(archive: bytes, name: str = "<bytes>") -> np.ndarray:
     limit, so a hostile header never causes an allocation in proportion to what it claims.
     Raises ``DataFormatError`` naming ``name`` for anything that is not a valid file.
     """
+    name = shown(name)
     if len(archive) < 18 or archive[:2] != b"\x1f\x8b":
         raise DataFormatError(f"{name}: not a gzip file ({len(archive)} bytes)")
     inflater = _Inflater(archive, name)
@@ -86,6 +95,8 @@ def decode_idx(archive: bytes, name: str = "<bytes>") -> np.ndarray:
             "records another size: the file is truncated or tampered with"
         )
     body = inflater.take(claimed + 1)
+    if len(body) > claimed:  # a longer stream, whose trailer was made to match
+        raise DataFormatError(f"{name}: holds more data than the header claims ({claimed:,} bytes)")
     if len(body) != claimed or not inflater.finished:
         raise DataFormatError(
             f"{name}: holds {len(body)} bytes of data where the header claims {claimed}"
@@ -110,16 +121,16 @@ def read_archive(path: Path) -> bytes:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise DataFormatError(f"{path}: not a regular file")
+            raise DataFormatError(f"{shown(path)}: not a regular file")
         if info.st_size > MAX_ARCHIVE_BYTES:
             raise DataFormatError(
-                f"{path}: {info.st_size} bytes is too large for a Fashion-MNIST file"
+                f"{shown(path)}: {info.st_size} bytes is too large for a Fashion-MNIST file"
             )
         return path.read_bytes()
     except OSError as exc:
         if exc.errno in (errno.EACCES, errno.EPERM):
             raise DataError(
-                f"{path}: cannot read (permission denied); check its permissions"
+                f"{shown(path)}: cannot read (permission denied); check its permissions"
             ) from None
         raise DataFormatError(_unreadable(path, exc)) from None
 
@@ -127,7 +138,7 @@ def read_archive(path: Path) -> bytes:
 def _unreadable(path: Path, exc: OSError) -> str:
     """What stands at ``path`` instead of a readable file (the caller adds the remedy)."""
     if exc.errno == errno.ENOENT and path.is_symlink():
-        return f"{path}: a link to a file that does not exist"
+        return f"{shown(path)}: a link to a file that does not exist"
     if exc.errno == errno.ELOOP:
-        return f"{path}: a link that points back to itself"
-    return f"{path}: cannot read ({exc.strerror or exc})"
+        return f"{shown(path)}: a link that points back to itself"
+    return f"{shown(path)}: cannot read ({exc.strerror or exc})"
