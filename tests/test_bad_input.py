@@ -642,3 +642,23 @@ def test_a_file_that_fails_its_check_names_the_flag_once(tiny_data_dir, capsys) 
     assert cli.main(["data", "--data-dir", str(tiny_data_dir)]) == 2  # tiny files: not official
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.count("--data-dir") == 1 and "point --data-dir at another folder" in line, line
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["logreg", "--jso"], "unrecognized arguments: --jso"),  # a hostile review: it was --json
+        (["logreg", "--step", "3"], "unrecognized arguments: --step 3"),
+        (["logreg", "--classes", "A" * 100_000, "Shirt"], "unknown class 'AAAAAAAAAAAA"),
+    ],
+)
+def test_flags_are_spelled_out_and_a_long_value_is_not_echoed_whole(
+    argv: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err
+    assert status == 2 and said in err and len(err.splitlines()) == 1, err[:300]
+    assert len(err) < 600  # a 100,000-letter class name was echoed in full

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-INTERRUPTED = "fashionlab: interrupted; unfinished work was discarded (finished work stays cached)"
+INTERRUPTED = "fashionlab: interrupted; unfinished work was discarded (anything cached stays cached)"
 
 
 class FashionLabError(Exception):

@@ -101,7 +101,8 @@ def _training_flags(
             type=integer(1, defaults.MAX_EPOCHS),
             default=patience,
             metavar="N",
-            help=f"epochs without a lower validation loss before it stops (default {patience})",
+            help=f"epochs without a lower validation loss before it stops, 1 to "
+            f"{defaults.MAX_EPOCHS:,} (default {patience})",
         )
     parser.add_argument(
         "--seed",

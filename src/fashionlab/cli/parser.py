@@ -14,9 +14,12 @@ from . import order
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line on stderr and exit status 2, and ``-inf`` or
-    ``-nan`` after a flag is read as that flag's (bad) value, not as an unknown option."""
+    ``-nan`` after a flag is read as that flag's (bad) value, not as an unknown option. A flag is
+    spelled out (``--jso`` is not ``--json``), so that a new flag never changes what an
+    abbreviation meant."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)  # subcommands' parsers are built through here too
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-(\d+|\d*\.\d+|inf(inity)?|nan)$", re.I)
 

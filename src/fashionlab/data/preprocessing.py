@@ -8,6 +8,7 @@ given code exactly: the same rows, the same legacy ``np.random.seed(42)`` shuffl
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -72,7 +73,7 @@ def canonical_class(name: str) -> str:
         if official.casefold() == folded:
             return official
     valid = ", ".join(repr(c) for c in CLASS_NAMES)
-    raise UsageError(f"unknown class {name!r}; valid classes are {valid}")
+    raise UsageError(f"unknown class {reprlib.repr(name)}; valid classes are {valid}")
 
 
 def pair_name(classes: Sequence[str]) -> str:

@@ -72,7 +72,7 @@ def named_folders(data_dir: str | os.PathLike[str] | None) -> dict[str, Path]:
     and ``$FASHIONLAB_DATA`` where given, Keras's, the system's and the cache."""
     named = {
         "data folder": user_path(data_dir) if data_dir else None,
-        "env data folder": user_path(os.environ[ENV_DATA_DIR])
+        f"${ENV_DATA_DIR} folder": user_path(os.environ[ENV_DATA_DIR])
         if os.environ.get(ENV_DATA_DIR)
         else None,
         "keras data folder": keras_datasets_dir(),
