@@ -14,11 +14,11 @@ test: $(STAMP) lint typecheck layers
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs
+	$(BIN)/ruff format --check src tests benchmarks docs
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src benchmarks
+	$(BIN)/mypy src benchmarks docs
 
 # The import layers of pyproject.toml's [tool.importlinter]: imports only go down
 layers: $(STAMP)

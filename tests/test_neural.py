@@ -118,3 +118,15 @@ def test_fit_refuses_a_seed_keras_cannot_take(seed, said) -> None:
     X, y = np.zeros((10, 784), dtype=np.float32), np.array([0, 1] * 5)
     with pytest.raises(ValueError, match=said):
         neural.fit(X, y, epochs=1, patience=1, batch_size=2, seed=seed)
+
+
+def test_two_fits_with_one_seed_give_identical_weights() -> None:
+    """docs/network.md promises identical weights from two runs on one machine and backend."""
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, (600, 1))
+    X = rng.uniform(0, 1, size=(600, 784)).astype(np.float32)
+    fits = [neural.fit(X, y, epochs=3, patience=8, batch_size=64, seed=7)[1] for _ in range(2)]
+    first, second = (model.get_weights() for model in fits)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+    other = neural.fit(X, y, epochs=3, patience=8, batch_size=64, seed=8)[1].get_weights()
+    assert not np.array_equal(first[0], other[0])  # the seed is what makes them equal

@@ -1271,3 +1271,26 @@ def test_a_task_is_keyed_by_the_data_it_reads_not_by_its_folder(tmp_path) -> Non
 
     assert keys(first) == keys(copy)
     assert not set(keys(first)) & set(keys(other))
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_the_progress_lines_come_one_a_task_on_a_terminal_else_one_a_tenth(terminal: bool) -> None:
+    """docs/sweep.md: a line per task on a terminal, one per ~10 % otherwise, and the last."""
+    import io
+
+    from fashionlab.cli.sweep import progress_printer
+
+    class Stream(io.StringIO):
+        def isatty(self) -> bool:
+            return terminal
+
+    stream = Stream()
+    on_done = progress_printer(stream)
+    for done in range(1, 21):
+        on_done(done, 20, None, done == 3)
+    lines = stream.getvalue().splitlines()
+    if terminal:
+        assert len(lines) == 20 and lines[2] == "sweep 3/20 (cached)"
+    else:
+        shown = [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
+        assert lines == [f"sweep {done}/20" for done in shown]
