@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-INTERRUPTED = "fashionlab: interrupted; unfinished work was discarded (anything cached stays cached)"
+INTERRUPTED = (
+    "fashionlab: interrupted; unfinished work was discarded (anything cached stays cached)"
+)
 
 
 class FashionLabError(Exception):
