@@ -278,6 +278,23 @@ def test_the_notebooks_q4_3_and_q5_1_end_with_the_reports_tables() -> None:
     assert q4_3.endswith(page.markdown_table(tables.comparison_table(results)))
 
 
+def test_the_notebook_ends_with_the_terms_its_answers_use() -> None:
+    """The report links each term to its glossary; the notebook's answers use the same terms
+    (McNemar's test, the 95% interval, early stopping), so its last cell defines them."""
+    from test_answers import make_results
+
+    from fashionlab import notebook_job
+    from fashionlab.render import glossary
+
+    results = make_results()
+    filled = nbformat.reads(notebook_job.with_answers(stored(), results).decode(), as_version=4)
+    last = filled.cells[-1]
+    assert notebook.answer_cells(filled)["terms"] == len(filled.cells) - 1
+    assert last.cell_type == "markdown" and filled.cells[-2].source.startswith("# Terms")
+    for term, text in glossary.GLOSSARY:
+        assert f"**{term}**: {text}" in last.source
+
+
 def test_fill_answers_rejects_a_notebook_without_a_marked_cell() -> None:
     nb = stored()
     del nb.cells[notebook.answer_cells(nb)["q5_1"]]

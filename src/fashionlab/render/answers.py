@@ -38,6 +38,7 @@ from .format import (
     points,
 )
 from .format import p_value as p_text
+from .glossary import glossary_paragraphs
 from .page import markdown_table
 from .tables import comparison_table, networks_lead, networks_table, same_count_note
 
@@ -266,7 +267,8 @@ COMPOSERS = {
 def compose(results: Results, into: Where = "report") -> dict[str, list[str]]:
     """Every question's answer as paragraphs of plain text, for the report or the notebook (which
     does not draw Q4.3's learning-rate grid). The notebook's Q4.3 and Q5.1 end with the tables
-    that the report's sections show beside them, in Markdown."""
+    that the report's sections show beside them, in Markdown, and its last cell ("terms") holds
+    the report's glossary."""
     written: dict[str, Any] = {key: composer(results) for key, composer in COMPOSERS.items()}
     written["q4_1"], written["q4_2"] = q4_1(results, into), q4_2(results, into)
     written["q4_3"] = q4_3(results, into)
@@ -275,4 +277,5 @@ def compose(results: Results, into: Where = "report") -> dict[str, list[str]]:
         compared, networks = comparison_table(results), networks_table(results)
         written["q4_3"] += [*same_count_note(results), markdown_table(compared)]
         written["q5_1"] += [networks_lead(results), markdown_table(networks)]
+        written["terms"] = glossary_paragraphs()
     return written

@@ -185,7 +185,11 @@ def glossary_html() -> str:
     return f'<dl class="terms">{items}</dl>'
 
 
+def glossary_paragraphs() -> list[str]:
+    """The terms as Markdown paragraphs that start with the term in bold (fashionlab's own text:
+    no character in it is Markdown syntax)."""
+    return [f"**{term}**: {text}" for term, text in GLOSSARY]
+
+
 def glossary_markdown() -> str:
-    """The terms as paragraphs that start with the term in bold (fashionlab's own text: no
-    character in it is Markdown syntax)."""
-    return "\n\n".join(f"**{term}**: {text}" for term, text in GLOSSARY)
+    return "\n\n".join(glossary_paragraphs())

@@ -32,8 +32,12 @@ log = logging.getLogger(__name__)
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "assignment.ipynb"
 KERNEL_NAME = "fashionlab"  # the kernelspec the stored notebook names
 FALLBACK_KERNEL = "python3"  # ipykernel's own spec: the running interpreter
-# The written questions, in the notebook's order: fill_answers needs exactly these keys.
-ANSWER_KEYS: tuple[str, ...] = ("q1_1", "q1_2", "q2", "q3", "q4_1", "q4_2", "q4_3", "q5_1")
+# The written questions, in the notebook's order, then the terms their answers use (the report's
+# glossary): fill_answers needs exactly these keys.
+ANSWER_KEYS: tuple[str, ...] = (
+    *("q1_1", "q1_2", "q2", "q3", "q4_1", "q4_2", "q4_3", "q5_1"),
+    "terms",
+)
 ANSWER_LINE = "<!-- fashionlab:answer {} -->"  # the first line of an answer cell, with its key
 ANSWER_MARKER = re.compile(r"^<!-- fashionlab:answer (\w+) -->$", re.MULTILINE)  # finds it
 DATA_VARIABLE = "FASHIONLAB_DATA"  # where load_fashion_mnist() looks first
