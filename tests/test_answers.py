@@ -460,14 +460,14 @@ def test_the_gap_between_the_pairs_is_tested(hard_right: int) -> None:
     p = stats.fisher_exact([[2397, 3], [hard_right, 2400 - hard_right]]).pvalue
     shown = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
     verdict = "a significant difference" if p < 0.05 else "not a significant difference"
-    _, low, high = independent_difference(2397, 2400, hard_right, 2400)
+    difference, low, high = independent_difference(2397, 2400, hard_right, 2400)
     assert (
         f"(2,397 and {hard_right:,} right of 2,400 images each; Fisher's exact test of two "
-        f"independent sets of images: {verdict}, {shown}; the gap's 95% interval is "
-        f"{100 * low:.1f} to {100 * high:.1f} points)"
+        f"independent sets of images: {verdict}, {shown}; Trouser vs Ankle boot minus Pullover "
+        f"vs Coat: {100 * difference:+.2f} points, 95% interval "
     ) in said
     if hard_right == 1975:  # the report's own pairs: an instructor's review computed 16.1 to 19.2
-        assert "the gap's 95% interval is 16.1 to 19.2 points" in said
+        assert "Pullover vs Coat: +17.58 points, 95% interval +16.1 to +19.2)" in said
 
 
 @pytest.mark.parametrize(
@@ -616,21 +616,20 @@ def test_made_up_results_validate_against_the_schema() -> None:
             0.8990,
             "scores higher on the official test images than every one of these seeds (89.90% "
             "against at most 89.00%). If the 4 runs differed only by chance, each would have a "
-            "1-in-4 chance of being the highest, so that alone would be unremarkable; but they may "
-            "differ by more: its settings were chosen for their validation accuracy at this seed, "
-            "which favours a run that also scores high on the test images (over the 3 seeds, "
-            "validation and official test accuracy correlate at r = 1.00; from 3 points, a rough "
-            "figure: too few for an interval); and these seeds come from another program. So this "
-            "does not show "
+            "1-in-4 chance of being the highest, so that alone would be unremarkable. But they may "
+            "differ by more. Its settings were chosen for their validation accuracy at this seed, "
+            "which favours a run that also scores high on the test images (validation and "
+            "official test accuracy correlate at r = 1.00 over the 3 seeds; too few points for an "
+            "interval). And these seeds come from another program. So this does not show "
             "that one program trains a better network, and the seeds' mean, 88.50%, is the "
             "better estimate of what these settings reach in that program.",
         ),
         (
             0.8990,
-            "How sure are these figures? The seeds' mean official test accuracy, 88.50%, is good "
-            "to about 1.87 points either way (a 95% interval for the mean: the seeds' spread by "
-            "Student's t with 2 degrees of freedom, and the test images' sampling error, "
-            "together). A 95% t prediction interval "
+            "How sure are these figures? The seeds' mean official test accuracy, 88.50%, has a 95% "
+            "interval of 86.63% to 90.37% (±1.87 points: the seeds' spread by Student's t with 2 "
+            "degrees of freedom and the test images' sampling error, added in quadrature). A 95% t "
+            "prediction interval "
             "for one more seed's official test accuracy in that program, assuming the seeds' "
             "accuracies spread roughly normally, is 86.02% to 90.98%, and the Keras run is inside "
             "it. The seeds share one split and the same 2,000 test images, so this spread is "
@@ -665,14 +664,14 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
     results.network.official_test_accuracy = 0.8990
     results.comparison.seed_val_accuracies = [0.90, 0.91, 0.905]  # against 0.89, 0.88, 0.885
     said = text(results, "q5_1")
-    assert "which favours a run that did well on those rows;" in said and "r = " not in said
+    assert "which favours a run that did well on those rows." in said and "r = " not in said
     sd = 100 * math.sqrt(0.885 * 0.115 / 2000)  # the binomial standard error at the seeds' mean
     assert f"a standard error of about {sd:.2f} points" in said
     spread = 0.005  # the seeds' sample sd: 0.89, 0.88 and 0.885
     # the mean's 95% half-width: t(2) for the seeds' spread (a review: not the normal's 1.96)
     of_mean = math.hypot(stats.t.ppf(0.975, 2) * 100 * spread / math.sqrt(3), 1.959964 * sd)
     one_more = math.hypot(100 * spread * math.sqrt(1 + 1 / 3), sd)  # one more seed, new images
-    assert f"is good to about {of_mean:.2f} points either way" in said
+    assert f"(±{of_mean:.2f} points: the seeds' spread by Student's t" in said
     assert f"has a standard deviation of about {one_more:.2f} points" in said
 
 
@@ -930,7 +929,7 @@ def test_the_validation_test_says_when_it_scores_other_weights(right: int, said:
     results.comparison.logreg_correct = {"validation": "1" * right + "0" * (2400 - right)}
     written = text(results, "q5_1")
     words = "These counts score logistic regression's final weights"
-    assert (f"{words}, which get 1,976 of them right" in written) is said
+    assert (f"{words}, which get 1,976 of the 2,400 validation rows right" in written) is said
 
 
 @pytest.mark.parametrize("rise_to, zigzag_to, deduced", [(14, 40, True), (10, 30, False)])
@@ -1178,11 +1177,11 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     assert (
         "On the pair's official test images 2 of these 4 models score lower than on the rows "
         "split off from the training images: logistic regression after 100 steps, held-out "
-        f"82.29% against 82.30% (p = 1.000; difference {independent_gap(1975 / 2400, 2400, 0.823, 2000)}); "
+        f"82.29% against 82.30% (p = 1.000; held-out minus official test: {independent_gap(1975 / 2400, 2400, 0.823, 2000)}); "
         "trained longer, held-out 87.38% against 87.40% "
-        f"(p = 1.000; difference {independent_gap(0.87375, 2400, 0.874, 2000)}); the network on the same "
+        f"(p = 1.000; held-out minus official test: {independent_gap(0.87375, 2400, 0.874, 2000)}); the network on the same "
         "rows, held-out 90.00% against 88.00% "
-        f"(p = 0.037; difference {independent_gap(0.9, 2400, 0.88, 2000)}); the assignment's network, validation 91.00% against 89.00% (not tested: "
+        f"(p = 0.037; held-out minus official test: {independent_gap(0.9, 2400, 0.88, 2000)}); the assignment's network, validation 91.00% against 89.00% (not tested: "
         "those rows chose its epoch)."
     ) in said
     assert "so their drops are one observation of those images, not several" in said
@@ -1193,7 +1192,7 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     said = text(results, "q5_1")
     assert "On the pair's official test images every one of these models scores lower than" in said
     assert (
-        "logistic regression after 100 steps, held-out 82.29% against 80.00% (p = 0.057; difference +2.29 points, 95% interval "
+        "logistic regression after 100 steps, held-out 82.29% against 80.00% (p = 0.057; held-out minus official test: +2.29 points, 95% interval "
         in said
     )
 
@@ -1454,6 +1453,6 @@ def test_the_seeds_correlation_carries_its_interval() -> None:
     low, high = ci.confidence_interval(0.95)
     said = text(results, "q5_1")
     assert (
-        f"correlate at r = {ci.statistic:.2f}; from 5 points, a rough figure: 95% interval "
-        f"{low:.2f} to {high:.2f} by Fisher's z)"
+        f"correlate at r = {ci.statistic:.2f} over the 5 seeds; 95% interval {low:.2f} to "
+        f"{high:.2f} by Fisher's z, rough with so few points)"
     ) in said

@@ -362,6 +362,24 @@ def test_the_atlas_network_against_the_seeds_mean_on_both_sides_of_two_sd(
     assert told in text and "may cost" not in text
 
 
+def test_the_atlas_gives_the_interval_of_the_gap_between_its_two_lowest_pairs(results: dict):
+    """An instructor's review: the lowest pair's p-value stood without the size of the gap."""
+    from fashionlab.analysis.differences import independent_difference
+    from fashionlab.render import sections_atlas
+    from fashionlab.results import Results, from_json
+
+    record = from_json(Results, results)
+    assert record.extras is not None
+    bottom, second = record.extras.atlas[0], record.extras.atlas[1]  # hardest first
+    right = [round(r.logreg_val_accuracy * r.n_val) for r in (bottom, second)]
+    difference, low, high = independent_difference(right[1], second.n_val, right[0], bottom.n_val)
+    text = " ".join(" ".join(sections_atlas.atlas_section(record).paragraphs).split())
+    assert (
+        f"{second.classes[0]} vs {second.classes[1]} minus {bottom.classes[0]} vs "
+        f"{bottom.classes[1]}: {100 * difference:+.2f} points, 95% interval"
+    ) in text
+
+
 def test_the_lead_is_put_down_to_shorter_training_only_where_longer_training_shrinks_it(
     results: dict,
 ) -> None:

@@ -9,7 +9,7 @@ from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, error_count, from_bits, paired_test, two_sample_p
 from ..results import LogregResult, McNemar, Results
 from .answers_network import outcome, verdict
-from .format import count, pair_name, pct
+from .format import count, gap, pair_name, paired_gap, pct
 from .format import p_value as p_text
 
 
@@ -37,12 +37,11 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
         else f"of two sets of images, approximate here: both pairs hold {' and '.join(shared)}'s "
         "images, so the sets are not independent"
     )
-    difference, low, high = independent_difference(right[0], easy.n_val, right[1], hard.n_val)
-    low, high = (low, high) if difference >= 0 else (-high, -low)  # the gap, as ``points`` words it
+    difference = gap(*independent_difference(right[0], easy.n_val, right[1], hard.n_val))
     return different, (
         f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
-        f"{sets}: {significant}, {p_text(p)}; the gap's 95% interval is {100 * low:.1f} to "
-        f"{100 * high:.1f} points"
+        f"{sets}: {significant}, {p_text(p)}; {pair_name(easy.classes)} minus "
+        f"{pair_name(hard.classes)}: {difference}"
     )
 
 
@@ -78,7 +77,9 @@ def needs_a_bend(results: Results, lower: LogregResult) -> str:
             f"On {pair_name(lower.classes)} a boundary that bends does better than the "
             f"hyperplane logistic regression found: {longer}, and {network} gets "
             f"significantly more of them right ({count(test.only_first)} right only for the "
-            f"network, {count(test.only_second)} only for logistic regression; Q5.1). That is "
+            f"network, {count(test.only_second)} only for logistic regression, {p_text(test.p_value)}; "
+            f"the network minus logistic regression: "
+            f"{paired_gap(test.only_first, test.only_second, test.n)}; Q5.1). That is "
             "one training run of the network against one unregularised, early-stopped fit, "
             "not a proof that no hyperplane could do as well."
         )

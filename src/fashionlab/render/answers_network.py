@@ -163,8 +163,8 @@ def _official_drop(results: Results) -> str:
         return ""
     ps = [accuracies_p(held, n, test, m) for _, held, test in scored]
     listed = [
-        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)}; difference "
-        f"{independent_gap(held, n, test, m)})"
+        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)}; held-out minus "
+        f"official test: {independent_gap(held, n, test, m)})"
         for (name, held, test), p in zip(scored, ps, strict=True)
     ]
     listed.append(
@@ -219,7 +219,7 @@ def _scored_weights(results: Results) -> str:
         return ""
     return (
         f" These counts score logistic regression's final weights, which get "
-        f"{count(scored)} of them right; the "
+        f"{count(scored)} of the {count(hard.n_val)} validation rows right; the "
         f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
         "that of the weights before the last update."
     )

@@ -47,9 +47,9 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
         f"The single Keras run above scores {side} on the official test images than every one "
         f"of these seeds ({pct(keras, n)} against {bound} {pct(extreme, n)}). If the {k + 1} "
         f"runs differed only by chance, each would have a 1-in-{k + 1} chance of being the "
-        f"{side.replace('er', 'est')}, so that alone would be unremarkable; but they may differ "
-        f"by more:{_selection(compared, selected)} these seeds come from another program. So "
-        f"this does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
+        f"{side.replace('er', 'est')}, so that alone would be unremarkable. But they may differ "
+        f"by more.{_selection(compared, selected)} And these seeds come from another program. "
+        f"So this does not show that one program trains a {'better' if side == 'higher' else 'worse'} "
         f"network, and the seeds' mean, {pct(mean)}, is the better estimate of what these "
         "settings reach in that program."
     )
@@ -67,10 +67,10 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     of_mean = seeds_mean_half_width(seeds, n)
     one_more = math.sqrt(sd**2 * (1 + 1 / k) + images)
     return (
-        f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, is "
-        f"good to about {100 * of_mean:.2f} points either way (a 95% interval for the mean: "
-        f"the seeds' spread by Student's t with {k - 1} degrees of freedom, and the test images' "
-        f"sampling error, together). A 95% t "
+        f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, has "
+        f"a 95% interval of {pct(mean - of_mean)} to {pct(mean + of_mean)} (±{100 * of_mean:.2f} "
+        f"points: the seeds' spread by Student's t with {k - 1} degrees of freedom and the test "
+        f"images' sampling error, added in quadrature). A 95% t "
         f"prediction interval for one more seed's official test accuracy in that program, "
         f"assuming the seeds' accuracies spread roughly normally, is {pct(low)} to "
         f"{pct(high)}, and the Keras run is {inside} it. The seeds share one split and the "
@@ -87,8 +87,8 @@ def _selection(compared: Comparison, selected: bool) -> str:
     if not selected:
         return ""
     return (
-        f" its settings were chosen for their validation accuracy at this seed, "
-        f"{_selection_favours(compared)}; and"
+        f" Its settings were chosen for their validation accuracy at this seed, "
+        f"{_selection_favours(compared)}."
     )
 
 
@@ -100,12 +100,11 @@ def _selection_favours(compared: Comparison) -> str:
     if r <= 0:
         return "which favours a run that did well on those rows"
     within = (
-        f"95% interval {low:.2f} to {high:.2f} by Fisher's z"
+        f"95% interval {low:.2f} to {high:.2f} by Fisher's z, rough with so few points"
         if low is not None and high is not None
-        else "too few for an interval"
+        else "too few points for an interval"
     )
     return (
-        f"which favours a run that also scores high on the test images (over the "
-        f"{len(val)} seeds, validation and official test accuracy correlate at r = {r:.2f}; "
-        f"from {len(val)} points, a rough figure: {within})"
+        f"which favours a run that also scores high on the test images (validation and "
+        f"official test accuracy correlate at r = {r:.2f} over the {len(val)} seeds; {within})"
     )

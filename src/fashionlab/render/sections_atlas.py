@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..analysis.differences import independent_difference
 from ..analysis.metrics import (
     ALPHA,
     compare,
@@ -16,7 +17,7 @@ from ..analysis.metrics import (
 from ..config import ATLAS_STEPS_TO_CONVERGE
 from ..results import AtlasPair, Extras, Results
 from .atlas_schedule import settings_note
-from .format import UNDECIDABLE_LEAD, count, interval, pair_name, pct, plural
+from .format import UNDECIDABLE_LEAD, count, gap, interval, pair_name, pct, plural
 from .format import p_value as p_text
 from .page import Section, Table
 
@@ -95,8 +96,9 @@ def _surely_significant(extras: Extras) -> str:
     return (
         f"Of the other {len(larger)}, {sure} would be significant at p < {ALPHA:g} whatever "
         "images each model gets wrong if each network had been fixed before these rows scored "
-        'it ("significant if fixed" in the table; they chose its early-stopping epoch, so the '
-        "bound is optimistic): McNemar's exact test gives its largest p when the two share no "
+        'it ("significant if fixed" in the table; these rows chose its early-stopping epoch, '
+        "so the true p may be larger): McNemar's exact test gives its largest p when the two "
+        "share no "
         f"error, and even that largest p is below {ALPHA:g}. The atlas keeps no per-image "
         f"scores, so the other {len(larger) - sure} are not tested. The {sure} bounds are each "
         f"for one pair alone, not adjusted; adjusted for all {len(counts)} comparisons with "
@@ -131,8 +133,8 @@ def atlas_section(results: Results) -> Section:
     if outcomes:
         paragraphs += [
             f"Pair by pair, the network (the same architecture as Q5.1's) is ahead of 100-step "
-            f"logistic regression on {outcomes['win']} pairs, tied on {outcomes['tie']} (a "
-            f"difference of less than one validation image) and behind on {outcomes['loss']}. "
+            f"logistic regression on {outcomes['win']} pairs, tied (the same count of "
+            f"validation images right) on {outcomes['tie']} and behind on {outcomes['loss']}. "
             f"{_against_longer(extras)}",
             f"Which of these leads are real? {undecidable_leads(extras)} of the differences from "
             f"100-step logistic regression are of {UNDECIDABLE_LEAD} validation images or fewer, "
@@ -233,6 +235,7 @@ def _extremes(ranked: list[AtlasPair]) -> str:
     near = sum(right[-1] - n <= 1 for n in right[:-1])
     with_near = f", and {plural(near, 'other pair')} within one image of it" if near else ""
     p = two_sample_p(right[0], bottom.n_val, right[1], second.n_val)
+    difference = gap(*independent_difference(right[1], second.n_val, right[0], bottom.n_val))
     shared = sorted(set(bottom.classes) & set(second.classes))
     though = f" though some of the same {shared[0]} images are in both," if shared else ""
     ranks = (
@@ -247,5 +250,6 @@ def _extremes(ranked: list[AtlasPair]) -> str:
         f"{pair_name(second.classes)} at {pct(second.logreg_val_accuracy, second.n_val)}, "
         f"{plural(abs(right[1] - right[0]), 'image')} more right: Fisher's exact test, which "
         f"treats the two sets of validation images as independent,{though} gives "
-        f"{p_text(p)}, so {ranks})."
+        f"{p_text(p)}, and {pair_name(second.classes)} minus {pair_name(bottom.classes)}: "
+        f"{difference}{', approximate for the same reason' if shared else ''}; so {ranks})."
     )
