@@ -662,3 +662,22 @@ def test_flags_are_spelled_out_and_a_long_value_is_not_echoed_whole(
     err = capsys.readouterr().err
     assert status == 2 and said in err and len(err.splitlines()) == 1, err[:300]
     assert len(err) < 600  # a 100,000-letter class name was echoed in full
+
+
+def test_an_output_in_the_variables_data_folder_names_the_variable(
+    tiny_data_dir, monkeypatch, capsys
+) -> None:
+    """A hostile review: the refusal said "the env data folder", a name the user never typed."""
+    monkeypatch.setenv("FASHIONLAB_DATA", str(tiny_data_dir))
+    argv = ["logreg", "--steps", "3", "--no-verify", "--plot", str(tiny_data_dir / "plots")]
+    assert cli.main(argv) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert "overlaps the $FASHIONLAB_DATA folder" in line, line
+
+
+def test_every_count_flag_gives_its_range_in_its_help(capsys) -> None:
+    """A hostile review: `nn --patience` gave no range, where every other count flag does."""
+    with pytest.raises(SystemExit):
+        cli.main(["nn", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "before it stops, 1 to 10,000" in help_text, help_text

@@ -78,3 +78,9 @@ def test_the_seeds_half_width_is_students_t_when_the_images_add_nothing() -> Non
     wider = seeds_mean_half_width(seeds, 2000)  # the test images' own sampling error on top
     images = 1.959964 * np.sqrt(np.mean(seeds) * (1 - np.mean(seeds)) / 2000)
     assert wider == pytest.approx(np.hypot((high - low) / 2, images), rel=1e-5)
+
+
+def test_the_paired_interval_is_agresti_and_mins_not_walds() -> None:
+    """Two models that never disagree on 10 rows: Wald's interval has no width; Agresti and Min's
+    adds a half to each cell, so +-1.96 * sqrt(1) / 12."""
+    assert paired_difference(0, 0, 10) == pytest.approx((0.0, -1.959964 / 12, 1.959964 / 12))

@@ -185,7 +185,14 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
     made = {
         "being built": (
             tmp_path / stage.replace(".tmp", "0.tmp"),
-            {ownership.STAGE_MARK: "", "index.html": "<p>", "results.json": "{}"},
+            {
+                ownership.STAGE_MARK: "",
+                "index.html": "<p>",
+                "results.json": "{}",
+                f".report.md.{dead}.part": "# half",
+                "figures/q1_grid.png": "png",
+                f"figures/.nn_loss.svg.{dead}.part": "<svg",
+            },
         ),
         "swapped out": (tmp_path / stage.replace(".tmp", "1.tmp"), None),  # an old whole report
     }
@@ -201,6 +208,10 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
             tmp_path / stage.replace(".tmp", "5.tmp"),
             {ownership.STAGE_MARK: "", "index.html": "<p>", "thesis.txt": "mine"},
         ),
+        "a marked stage holding a user's Markdown file": (  # a name a report could hold, but not
+            tmp_path / stage.replace(".tmp", "6.tmp"),
+            {ownership.STAGE_MARK: "", "index.html": "<p>", "thesis.md": "mine"},
+        ),
         "a user's file named as a temporary file": (tmp_path / f".out.backup.{dead}.tmp", "x"),
         "a user's folder named as a partial file": (tmp_path / f".out.cache.{dead}.part", {}),
         "a stage whose process is alive": (
@@ -214,6 +225,7 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
         elif content is not None:
             path.mkdir()
             for name, text in content.items():
+                (path / name).parent.mkdir(exist_ok=True)
                 (path / name).write_text(text)
     swapped = made["swapped out"][0]
     write_report(str(swapped.parent / "old"), {"index.html": "old"}).rename(swapped)
@@ -613,3 +625,18 @@ def test_a_path_longer_than_the_system_takes_is_said_so_once() -> None:
     with pytest.raises(UsageError, match=r"is a path of 5,029 bytes, more than the 4,095") as said:
         outpath.resolve(text, "--plot")
     assert str(said.value).count(text) == 1
+
+
+def test_a_stage_that_vanishes_while_it_is_read_is_no_foreign_entry(tmp_path, monkeypatch) -> None:
+    """A commit review: another run's stage, removed by its own process while this one walked
+    it, raised FileNotFoundError (a traceback after a whole run) where it is simply gone."""
+    stage = tmp_path / f"{ownership.STAGE_PREFIX}{os.getpid()}.tmp"
+    stage.mkdir()
+    (stage / ownership.STAGE_MARK).write_text("")
+
+    def vanishing(self: Path, pattern: str):
+        yield self / ownership.STAGE_MARK
+        raise FileNotFoundError(2, "No such file or directory", str(self / "figures"))
+
+    monkeypatch.setattr(Path, "rglob", vanishing)
+    assert ownership.is_our_stage(tmp_path, stage)

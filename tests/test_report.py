@@ -46,8 +46,9 @@ def test_the_assignments_numbers_are_reproduced(results: dict) -> None:
 def test_epochs_to_a_share_of_the_final_accuracy_count_to_the_networks_restored_epoch(
     results: dict,
 ) -> None:
-    """The network's epochs_to_99 (named steps_to_99 before schema 8) was 11, counted to 99% of its last epoch's accuracy (89.50%),
-    where its reported accuracy is the restored epoch's (90.96%: epoch 23 reaches 99% of that)."""
+    """The network's epochs_to_99 (steps_to_99 before schema 8) was 11, counted to 99% of its last
+    epoch's accuracy (89.50%), where its reported accuracy is the restored epoch's (90.96%: epoch
+    23 reaches 99% of that)."""
     network = results["network"]
     history = network["history"]["val_accuracy"]
     assert history[network["best_epoch"] - 1] == network["val_accuracy"]
@@ -212,7 +213,7 @@ def test_the_atlas_ranks_and_compares_only_with_a_test_or_says_why_not(
     table = [[right[0], lowest["n_val"] - right[0]], [right[1], second["n_val"] - right[1]]]
     p = stats.fisher_exact(table).pvalue
     assert f"{abs(right[1] - right[0])} images more right: Fisher's exact test" in text
-    assert f"gives p = {p:.3f}, so" in text and "intervals overlap" not in text
+    assert f"gives p = {p:.3f}, and " in text and "intervals overlap" not in text
     counts = {"win": 0, "tie": 0, "loss": 0}
     for pair in atlas:
         n = pair["n_val"]

@@ -22,9 +22,13 @@ _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
-# The names a stage being built may hold: those of a report, a --plot folder, an explore or a
-# sweep folder, with their figures/ folder, and each one's temporary file while it is written
-_OUTPUT = re.compile(r"[\w.-]+\.(?:html|md|json|ipynb|csv|svg|png)(?:\.[0-9]+\.(?:tmp|part))?")
+# The names a stage being built may hold: the files of a report, an explore or a sweep folder, by
+# name; figures (.png, .svg, any name), in a --plot folder or figures/; and each one's temporary
+# file while it is written (storage.temporary_name: ".NAME.PID.part")
+_OUTPUT = re.compile(
+    r"(\.)?(?:index\.html|report\.md|results\.json|assignment\.ipynb|embedding\.csv|sweep\.csv"
+    r"|sweep\.json|fashionlab-manifest\.json|[\w.-]+\.(?:png|svg))(?(1)\.[0-9]+\.(?:tmp|part)|)"
+)
 OUTPUT_FOLDERS = ("figures",)
 
 
@@ -41,15 +45,18 @@ def is_our_stage(folder: Path, entry: Path) -> bool:
 
 
 def _holds_only_outputs(stage: Path) -> bool:
-    for below in stage.rglob("*"):
-        name = below.relative_to(stage)
-        if below.is_symlink():
-            return False
-        if below.is_dir():
-            if str(name) not in OUTPUT_FOLDERS:
+    try:
+        for below in stage.rglob("*"):
+            name = below.relative_to(stage)
+            if below.is_symlink():
                 return False
-        elif below.name != STAGE_MARK and _OUTPUT.fullmatch(below.name) is None:
-            return False
+            if below.is_dir():
+                if str(name) not in OUTPUT_FOLDERS:
+                    return False
+            elif below.name != STAGE_MARK and _OUTPUT.fullmatch(below.name) is None:
+                return False
+    except FileNotFoundError:  # another process's stage, removed as it was read: nothing to keep
+        return True
     return True
 
 

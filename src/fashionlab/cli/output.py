@@ -35,7 +35,7 @@ def cmd_data(args: argparse.Namespace) -> None:
         print_json({"files": records})
         return
     for r in records:
-        out(f"{r['file']:<28} {r['verified']:<15} {r['source']:<8} {r['path']}")
+        out(f"{r['file']:<28} {r['verified']:<15} {r['source']:<8} {shown_path(r['path'])}")
 
 
 def cmd_logreg(args: argparse.Namespace) -> None:

@@ -164,12 +164,16 @@ def check_download_folder(folder: Path) -> None:
     try:
         folder.exists()  # Python 3.11 raises for a name longer than the file system takes
     except OSError as exc:
-        raise DataError(f"cannot download into {folder} ({exc.strerror or exc}); {fix}") from None
+        raise DataError(
+            f"cannot download into {str(folder)!r} ({exc.strerror or exc}); {fix}"
+        ) from None
     if not found.is_dir():
         if found == cache_home() or cache_home() in found.parents:
             return  # inside our own cache: storage repairs it
         raise DataError(
-            f"cannot download into {folder}: {found} is a file, not a folder; move it, or {fix}"
+            f"cannot download into {str(folder)!r}: {str(found)!r} is a file, not a folder; move it, or {fix}"
         )
     if not os.access(found, os.W_OK | os.X_OK):
-        raise DataError(f"cannot download into {folder}: {found} is not writable; {fix}")
+        raise DataError(
+            f"cannot download into {str(folder)!r}: {str(found)!r} is not writable; {fix}"
+        )

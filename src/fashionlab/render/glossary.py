@@ -66,7 +66,9 @@ GLOSSARY = [
         "learning-rate grid). The interval of a difference of two accuracies, in points, is "
         "Agresti and Min's where both models are scored on the same images, and Newcombe's "
         "(built from the two Wilson intervals) where the images are independent; a test beside "
-        "it judges whether the gap could be chance.",
+        "it judges whether the gap could be chance. The two are different methods and can "
+        "disagree at the edge: a few images apart, an exact test's p just above 0.05 can sit "
+        "beside an interval whose lower end is just above 0.",
     ),
     (
         "tests and p-values",

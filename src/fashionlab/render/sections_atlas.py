@@ -87,8 +87,9 @@ def undecidable_leads(extras: Extras) -> int:
 
 
 def _surely_significant(extras: Extras) -> str:
-    """How many larger differences are significant whatever images each model gets wrong
-    (McNemar's largest p, with no error shared, below ALPHA); the others are not tested."""
+    """How many larger differences would be significant whatever images each model gets wrong,
+    were each network fixed before these rows scored it (McNemar's largest p, with no error
+    shared, below ALPHA); the others are not tested."""
     counts = [_errors(r) for r in extras.atlas if r.nn_val_accuracy is not None]
     larger = [(a, b) for a, b in counts if abs(a - b) > UNDECIDABLE_LEAD]
     sure = sum(largest_mcnemar_p(a, b) < ALPHA for a, b in larger)
@@ -133,8 +134,8 @@ def atlas_section(results: Results) -> Section:
     if outcomes:
         paragraphs += [
             f"Pair by pair, the network (the same architecture as Q5.1's) is ahead of 100-step "
-            f"logistic regression on {outcomes['win']} pairs, tied (the same count of "
-            f"validation images right) on {outcomes['tie']} and behind on {outcomes['loss']}. "
+            f"logistic regression on {outcomes['win']} pairs, tied on {outcomes['tie']} (the same "
+            f"count of validation images right) and behind on {outcomes['loss']}. "
             f"{_against_longer(extras)}",
             f"Which of these leads are real? {undecidable_leads(extras)} of the differences from "
             f"100-step logistic regression are of {UNDECIDABLE_LEAD} validation images or fewer, "
