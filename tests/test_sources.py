@@ -144,7 +144,7 @@ def test_a_cache_under_a_regular_file_is_not_called_unwritable(
     with pytest.raises(DataError) as caught:
         locate()
     message = str(caught.value)
-    assert f"{a_file} is a file, not a folder" in message and "XDG_CACHE_HOME" in message
+    assert f"{str(a_file)!r} is a file, not a folder" in message and "XDG_CACHE_HOME" in message
     assert "not writable" not in message
     _copy(official, where["system"])  # a bad cache folder does not stop a verified source
     assert {f.source for f in locate().values()} == {"system"}
