@@ -432,9 +432,9 @@ def test_make_results_table_refuses_a_file_it_cannot_use_in_one_line(
             "ValueError: accuracy must be in [0, 1], got 7.5",
         ),
         (
-            lambda r: r["comparison"].update(tests=[]),
+            lambda r: r["comparison"].update(network_correct={}),
             "KeyError: 'validation'",
-        ),  # the first test the prose reads
+        ),  # the first per-row scores the prose reads
         (lambda r: r["comparison"].update(seed_val_accuracies=[0.9]), "ValueError: values must"),
     ],
 )

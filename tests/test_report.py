@@ -111,19 +111,21 @@ def test_p_values_recomputed_from_the_rows(results: dict) -> None:
     from scipy.stats import binomtest
 
     compared = results["comparison"]
-    pairs = {
-        "official test": ("network_correct", "logreg_correct"),
-        "validation": ("network_correct", "logreg_correct"),
-        "held-out": ("fair_network_correct", "logreg_correct"),
-    }
-    checked = [
-        (test, *(bits(compared[k][test["rows"]]) for k in pairs[test["rows"]]))
-        for test in compared["tests"]
-    ]
     converged = bits(compared["converged_logreg_correct"]["held-out"])
-    checked.append(
-        (compared["converged_test"], bits(compared["fair_network_correct"]["held-out"]), converged)
-    )
+    checked = [
+        (
+            compared["official_test"],
+            bits(compared["network_correct"]["official test"]),
+            bits(compared["logreg_correct"]["official test"]),
+        ),
+        (
+            compared["heldout_test"],
+            bits(compared["fair_network_correct"]["held-out"]),
+            bits(compared["logreg_correct"]["held-out"]),
+        ),
+        (compared["converged_test"], bits(compared["fair_network_correct"]["held-out"]), converged),
+        (compared["longer_test"], converged, bits(compared["logreg_correct"]["held-out"])),
+    ]
     for test, first, second in checked:
         only_first, only_second = int(np.sum(first & ~second)), int(np.sum(second & ~first))
         assert (test["only_first"], test["only_second"]) == (only_first, only_second)

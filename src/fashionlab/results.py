@@ -19,7 +19,7 @@ from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 
-SCHEMA_VERSION = 8  # 6: Converged's stop rule; 7: Findings' cosine, swing step; 8: epochs_to_95
+SCHEMA_VERSION = 8  # 7: Findings' cosine, swing step; 8: epochs_to_95, Comparison's tests by name
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -170,11 +170,14 @@ class Comparison:
     fair_network_heldout_accuracy: float
     fair_network_official_test_accuracy: float
     fair_network_best_epoch: int
-    tests: list[McNemar]
-    # converged logistic regression on the held-out rows, against the network trained on the same
-    # 7,200 rows: does the network's lead survive longer training?
+    # McNemar's tests, first model against second (none on the validation rows: they chose the
+    # network's epoch): the network against 100-step logistic regression; on the held-out rows,
+    # the fair network against it and against the longer fit, and the longer fit against it
+    official_test: McNemar
+    heldout_test: McNemar
     converged_logreg_correct: dict[str, str]
     converged_test: McNemar
+    longer_test: McNemar
     seeds: list[int]
     seed_val_accuracies: list[float]
     seed_official_test_accuracies: list[float]
@@ -270,14 +273,10 @@ class Results:
     @property
     def hard_pair(self) -> LogregResult:
         """Logistic regression on the network's pair, Q3's, Q4.2's and Q5.1's Pullover vs Coat."""
-        return self.pair(self.network.classes)
-
-    def pair(self, classes: Pair) -> LogregResult:
-        """The logistic-regression result of one pair."""
         for run in self.logreg:
-            if tuple(run.classes) == tuple(classes):
+            if tuple(run.classes) == tuple(self.network.classes):
                 return run
-        raise KeyError(f"no logistic-regression result for {classes!r}")
+        raise KeyError(f"no logistic-regression result for {self.network.classes!r}")
 
 
 @dataclass(frozen=True)

@@ -81,19 +81,24 @@ def paired_test(rows: str, first: np.ndarray, second: np.ndarray) -> McNemar:
 
     ``first``, ``second``: ndarray of bool, shape (n,), whether each model got each row right.
     """
+    only_first, only_second = discordant(first, second)
+    return McNemar(
+        rows=rows,
+        n=len(first),
+        only_first=only_first,
+        only_second=only_second,
+        p_value=mcnemar_p(only_first, only_second),
+    )
+
+
+def discordant(first: np.ndarray, second: np.ndarray) -> tuple[int, int]:
+    """The rows only the first model gets right, and those only the second gets right."""
     a, b = _check_correctness("first", first), _check_correctness("second", second)
     if a.shape != b.shape:
         raise ValueError(
             f"first and second must score the same rows, got shapes {a.shape} and {b.shape}"
         )
-    only_first, only_second = int(np.sum(a & ~b)), int(np.sum(~a & b))
-    return McNemar(
-        rows=rows,
-        n=len(a),
-        only_first=only_first,
-        only_second=only_second,
-        p_value=mcnemar_p(only_first, only_second),
-    )
+    return int(np.sum(a & ~b)), int(np.sum(~a & b))
 
 
 def mcnemar_p(only_first: int, only_second: int) -> float:

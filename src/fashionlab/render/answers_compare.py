@@ -6,7 +6,7 @@ longer, McNemar's test, on the same rows)."""
 from __future__ import annotations
 
 from ..analysis.differences import independent_difference
-from ..analysis.metrics import ALPHA, error_count, from_bits, paired_test, two_sample_p
+from ..analysis.metrics import ALPHA, error_count, two_sample_p
 from ..results import LogregResult, McNemar, Results
 from .answers_network import outcome, verdict
 from .format import count, gap, pair_name, paired_gap, pct
@@ -47,15 +47,9 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
 
 def longer_training_test(results: Results, run: LogregResult) -> McNemar | None:
     """McNemar's test of logistic regression trained longer against its 100 steps, on the held-out
-    rows, where the per-row scores are kept (the network's pair)."""
+    rows: kept for the network's pair only, where the per-row scores are."""
     compared = results.comparison
-    longer, steps = (
-        compared.converged_logreg_correct.get("held-out"),
-        compared.logreg_correct.get("held-out"),
-    )
-    if tuple(compared.classes) != tuple(run.classes) or longer is None or steps is None:
-        return None
-    return paired_test("held-out", from_bits(longer), from_bits(steps))
+    return compared.longer_test if tuple(compared.classes) == tuple(run.classes) else None
 
 
 def needs_a_bend(results: Results, lower: LogregResult) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 from ..analysis.metrics import (
     ALPHA,
     accuracies_p,
+    discordant,
     error_count,
+    from_bits,
     holm_rejections,
     paired_outcome,
 )
@@ -40,9 +42,15 @@ def verdict(test: McNemar, other: str = "it") -> str:
 
 def paired_counts(test: McNemar, first: str, second: str) -> str:
     """The rows only one of the two models gets right: a description, without a test."""
+    return counts_text(test.rows, test.n, test.only_first, test.only_second, first, second)
+
+
+def counts_text(
+    rows: str, n: int, only_first: int, only_second: int, first: str, second: str
+) -> str:
     return (
-        f"on the {count(test.n)} {test.rows} rows, {count(test.only_first)} are right only for "
-        f"{first} and {count(test.only_second)} only for {second}"
+        f"on the {count(n)} {rows} rows, {count(only_first)} are right only for {first} and "
+        f"{count(only_second)} only for {second}"
     )
 
 
@@ -62,21 +70,26 @@ def paired_sentence(test: McNemar, first: str, second: str) -> str:
 def q5_1(results: Results, into: Where = "report") -> list[str]:
     net, compared = results.network, results.comparison
     hard = results.hard_pair
-    tests = {t.rows: t for t in compared.tests}
     wall = results.timings.get("models", {}).get("network")
     trained = (
         f"; in fashionlab's run of the study, training took {wall_time(results, wall)}"
         if wall is not None
         else ""
     )
-    on_validation = paired_counts(tests["validation"], "the network", "logistic regression")
+    only = discordant(
+        from_bits(compared.network_correct["validation"]),
+        from_bits(compared.logreg_correct["validation"]),
+    )  # no test on these rows: their counts
+    on_validation = counts_text(
+        "validation", net.n_val, *only, "the network", "logistic regression"
+    )
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
         f"{interval(net.official_test_accuracy, net.n_official_test)} on the official test images "
         f"of the pair; 100-step logistic regression reached "
         f"{interval(hard.val_accuracy, hard.n_val)} (its loop's last log) and "
         f"{interval(hard.official_test_accuracy, hard.n_official_test)}. Against logistic "
-        f"regression, {paired_sentence(tests['official test'], 'the network', 'logistic regression')}. "
+        f"regression, {paired_sentence(compared.official_test, 'the network', 'logistic regression')}. "
         f"{on_validation[0].upper()}{on_validation[1:]}"
         f", but those rows also chose the network's early-stopping epoch{_settings_chosen(net)}, "
         "so its validation score is optimistic and no test is made on them (a p-value there would "
@@ -102,7 +115,7 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"reaches {interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the "
         f"held-out rows against logistic regression's "
         f"{interval(hard.heldout_accuracy, hard.n_heldout)}: "
-        f"{paired_sentence(tests['held-out'], 'the network', 'logistic regression')}."
+        f"{paired_sentence(compared.heldout_test, 'the network', 'logistic regression')}."
     )
     settings = (
         f"Hyperparameters: one hidden Dense layer of {count(net.hidden_units)} {net.activation} "
@@ -246,7 +259,7 @@ def _overfitting(results: Results) -> str:
 def _why(results: Results) -> str:
     hard = results.hard_pair
     compared = results.comparison
-    test = next(t for t in compared.tests if t.rows == "official test")
+    test = compared.official_test
     better = outcome(test) == "better"
     lead = "Why it beat logistic regression: " if better else "Why it could: "
     reason = (

@@ -15,10 +15,9 @@ from .tables import results_table
 def headline(results: Results) -> list[str]:
     """The findings the README states under its table, each from the run's numbers."""
     hard, compared = results.hard_pair, results.comparison
-    tests = {t.rows: t for t in compared.tests}
     found = [
         f"Against 100-step logistic regression, "
-        f"{paired_sentence(tests['official test'], 'the network', 'logistic regression')}.",
+        f"{paired_sentence(compared.official_test, 'the network', 'logistic regression')}.",
         f"Trained on the same {hard.n_train:,} rows as logistic regression, the network reaches "
         f"{interval(compared.fair_network_heldout_accuracy, hard.n_heldout)} on the held-out rows; "
         f"logistic regression {interval(hard.heldout_accuracy, hard.n_heldout)} after 100 steps"
