@@ -408,8 +408,8 @@ def test_the_ten_classes_say_their_settings_were_chosen_without_the_test_images(
     assert (
         "Its settings were the best of 9 by their accuracy on the last 10% of the training "
         "images, trained on the rest (docs/choose_softmax.py), not by their test accuracy; but an "
-        "earlier fashionlab chose by it, and docs/extras.md lists all 9 test scores, so these test "
-        "images are not unseen."
+        "earlier version of fashionlab chose them by test accuracy, and docs/extras.md lists all 9 "
+        "test scores, so these test images are not unseen."
     ) in text
     assert "the best of their grid on the same test images" in text  # the published figure's
     results = json.loads((report / "results.json").read_text())["extras"]["ten_classes"]
