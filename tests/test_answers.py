@@ -461,7 +461,8 @@ def test_the_gap_between_the_pairs_is_tested(hard_right: int) -> None:
     verdict = "a significant difference" if p < 0.05 else "not a significant difference"
     difference, low, high = independent_difference(2397, 2400, hard_right, 2400)
     assert (
-        f"(2,397 and {hard_right:,} right of 2,400 images each; Fisher's exact test of two "
+        f"(2,397 and {hard_right:,} right of 2,400 images each, at the loop's last log; Fisher's "
+        "exact test of two "
         f"independent sets of images: {verdict}, {shown}; Trouser vs Ankle boot minus Pullover "
         f"vs Coat: {100 * difference:+.2f} points, 95% interval "
     ) in said
@@ -627,8 +628,9 @@ def test_made_up_results_validate_against_the_schema() -> None:
             0.8990,
             "How sure are these figures? The seeds' mean official test accuracy, 88.50%, has a 95% "
             "interval of 86.63% to 90.37% (±1.87 points: the seeds' spread by Student's t with 2 "
-            "degrees of freedom and the test images' sampling error, added in quadrature). A 95% t "
-            "prediction interval "
+            "degrees of freedom and the test images' sampling error, added in quadrature). That is "
+            "for new images like these; on these same 2,000 images, training randomness alone "
+            "gives ±1.24 points. A 95% t prediction interval "
             "for one more seed's official test accuracy in that program, assuming the seeds' "
             "accuracies spread roughly normally, is 86.02% to 90.98%, and the Keras run is inside "
             "it. The seeds share one split and the same 2,000 test images, so this spread is "
@@ -1176,13 +1178,14 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     said = text(results, "q5_1")
     assert (
         "On the pair's official test images 2 of these 4 models score lower than on the rows "
-        "split off from the training images: logistic regression after 100 steps, held-out "
-        f"82.29% against 82.30% (p = 1.000; held-out minus official test: {independent_gap(1975 / 2400, 2400, 0.823, 2000)}); "
-        "trained longer, held-out 87.38% against 87.40% "
-        f"(p = 1.000; held-out minus official test: {independent_gap(0.87375, 2400, 0.874, 2000)}); the network on the same "
-        "rows, held-out 90.00% against 88.00% "
-        f"(p = 0.037; held-out minus official test: {independent_gap(0.9, 2400, 0.88, 2000)}); the assignment's network, validation 91.00% against 89.00% (not tested: "
-        "those rows chose its epoch)."
+        "split off from the training images. Logistic regression after 100 steps: held-out "
+        f"82.29% against 82.30% (p = 1.000; held-out minus official test: "
+        f"{independent_gap(1975 / 2400, 2400, 0.823, 2000)}). Logistic regression trained "
+        "longer: held-out 87.38% against 87.40% (p = 1.000; held-out minus official test: "
+        f"{independent_gap(0.87375, 2400, 0.874, 2000)}). The network on the same rows: held-out "
+        "90.00% against 88.00% (p = 0.037; held-out minus official test: "
+        f"{independent_gap(0.9, 2400, 0.88, 2000)}). The assignment's network: validation 91.00% "
+        "against 89.00% (not tested: those rows chose its epoch)."
     ) in said
     assert "so their drops are one observation of those images, not several" in said
     hard = results.hard_pair
@@ -1192,7 +1195,7 @@ def test_q5_1_says_how_every_model_fares_on_the_official_test_images() -> None:
     said = text(results, "q5_1")
     assert "On the pair's official test images every one of these models scores lower than" in said
     assert (
-        "logistic regression after 100 steps, held-out 82.29% against 80.00% (p = 0.057; held-out minus official test: +2.29 points, 95% interval "
+        "Logistic regression after 100 steps: held-out 82.29% against 80.00% (p = 0.057; held-out minus official test: +2.29 points, 95% interval "
         in said
     )
 

@@ -75,6 +75,7 @@ def test_the_seeds_half_width_is_students_t_when_the_images_add_nothing() -> Non
     sem = stats.sem(seeds)
     low, high = stats.t.interval(0.95, len(seeds) - 1, loc=np.mean(seeds), scale=sem)
     assert seeds_mean_half_width(seeds, 10**12) == pytest.approx((high - low) / 2, rel=1e-6)
+    assert seeds_mean_half_width(seeds, None) == pytest.approx((high - low) / 2, rel=1e-12)
     wider = seeds_mean_half_width(seeds, 2000)  # the test images' own sampling error on top
     images = 1.959964 * np.sqrt(np.mean(seeds) * (1 - np.mean(seeds)) / 2000)
     assert wider == pytest.approx(np.hypot((high - low) / 2, images), rel=1e-5)

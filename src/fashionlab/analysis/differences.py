@@ -73,13 +73,17 @@ def correlation(
     return r, math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)
 
 
-def seeds_mean_half_width(accuracies: list[float], n: int, confidence: float = 0.95) -> float:
+def seeds_mean_half_width(
+    accuracies: list[float], n: int | None, confidence: float = 0.95
+) -> float:
     """The half-width of an interval for the mean of k seeds' accuracies on the same ``n`` test
     images: the seeds' spread by Student's t with k - 1 degrees of freedom, and the images' own
     binomial sampling error (shared by every seed, so not divided by k) by the normal, added in
-    quadrature."""
-    check_count("n", n)
+    quadrature; ``n`` None for the seeds' spread alone (the mean on these very images)."""
     mean, sd = mean_sd(accuracies)
     k = len(accuracies)
     t = float(stats.t.ppf(0.5 + confidence / 2, k - 1))
+    if n is None:
+        return t * sd / math.sqrt(k)
+    check_count("n", n)
     return math.sqrt((t * sd / math.sqrt(k)) ** 2 + _z(confidence) ** 2 * mean * (1 - mean) / n)

@@ -39,7 +39,8 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
     )
     difference = gap(*independent_difference(right[0], easy.n_val, right[1], hard.n_val))
     return different, (
-        f"{count(right[0])} and {count(right[1])} right {of}; Fisher's exact test "
+        f"{count(right[0])} and {count(right[1])} right {of}, at the loop's last log; Fisher's "
+        "exact test "
         f"{sets}: {significant}, {p_text(p)}; {pair_name(easy.classes)} minus "
         f"{pair_name(hard.classes)}: {difference}"
     )

@@ -158,7 +158,7 @@ def _official_drop(results: Results) -> str:
     measured = [
         ("logistic regression after 100 steps", hard.heldout_accuracy, hard.official_test_accuracy),
         (
-            "trained longer",
+            "logistic regression trained longer",
             longer.heldout_accuracy if longer else None,
             longer.official_test_accuracy if longer else None,
         ),
@@ -176,14 +176,14 @@ def _official_drop(results: Results) -> str:
         return ""
     ps = [accuracies_p(held, n, test, m) for _, held, test in scored]
     listed = [
-        f"{name}, held-out {pct(held, n)} against {pct(test, m)} ({p_text(p)}; held-out minus "
-        f"official test: {independent_gap(held, n, test, m)})"
+        f"{name[0].upper()}{name[1:]}: held-out {pct(held, n)} against {pct(test, m)} "
+        f"({p_text(p)}; held-out minus official test: {independent_gap(held, n, test, m)})."
         for (name, held, test), p in zip(scored, ps, strict=True)
     ]
     listed.append(
-        f"the assignment's network, validation {pct(net.val_accuracy, net.n_val)} "
+        f"The assignment's network: validation {pct(net.val_accuracy, net.n_val)} "
         f"against {pct(net.official_test_accuracy, net.n_official_test)} (not tested: "
-        "those rows chose its epoch)"
+        "those rows chose its epoch)."
     )
     lower = sum(test < held for _, held, test in scored) + (
         net.official_test_accuracy < net.val_accuracy
@@ -195,7 +195,7 @@ def _official_drop(results: Results) -> str:
     )
     return (
         f" On the pair's official test images {said} than on the rows split off from the "
-        f"training images: {'; '.join(listed)}. Each p is Fisher's exact test of one model's "
+        f"training images. {' '.join(listed)} Each p is Fisher's exact test of one model's "
         f"accuracy on two independent sets of rows{_held_together(ps)}. All of them are scored on "
         "the same test images, so their drops are one observation of those images, not several."
     )

@@ -31,10 +31,9 @@ GLOSSARY = [
     (
         "official test accuracy (official_test_accuracy)",
         "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
-        "which no model here trains on and no setting here is chosen by (docs/ records their "
-        "scores beside the validation scores that chose the settings, so they have been seen, "
-        "and softmax regression's settings were chosen on all 10,000 test images before "
-        "2026-12-01).",
+        "which no model here trains on and no setting here is now chosen by (docs/ records their "
+        "scores beside the validation scores that chose the settings, so they have been seen; "
+        "until 2026-12-01 softmax regression's settings were chosen on all 10,000 test images).",
     ),
     (
         "step k",
@@ -129,7 +128,13 @@ GLOSSARY = [
     (
         "correlation r",
         "how closely two quantities rise and fall together: from -1 (one rises as the other falls) "
-        "through 0 (no linear relation) to 1 (in step).",
+        "through 0 (no linear relation) to 1 (in step). Its 95% interval comes from Fisher's z "
+        "transformation of r (a different thing from Fisher's exact test).",
+    ),
+    (
+        "percentage points (points)",
+        "how far apart two accuracies are in percent: 90.96% against 82.29% is 8.67 points, "
+        "where a relative difference would say 10.5% more.",
     ),
     (
         "k-fold cross-validation",
@@ -164,6 +169,7 @@ SAID_AS = {
     "Nesterov-accelerated gradient descent": ("Nesterov-accelerated",),
     "standard error": ("standard error",),
     "correlation r": ("correlation",),
+    "percentage points (points)": ("percentage points",),
     "k-fold cross-validation": ("cross-validation",),
     "Dask": ("Dask",),
 }
