@@ -76,13 +76,7 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         if wall is not None
         else ""
     )
-    only = discordant(
-        from_bits(compared.network_correct["validation"]),
-        from_bits(compared.logreg_correct["validation"]),
-    )  # no test on these rows: their counts
-    on_validation = counts_text(
-        "validation", net.n_val, *only, "the network", "logistic regression"
-    )
+    on_validation = _validation_counts(results)
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
         f"{interval(net.official_test_accuracy, net.n_official_test)} on the official test images "
@@ -130,6 +124,19 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
     # the question's order: how it performed, its settings, why it won; then how even and how
     # sure the comparison is
     return [performance, settings, _why(results), fair + _official_drop(results), seeds, sure]
+
+
+def _validation_counts(results: Results) -> str:
+    """The validation rows only one model gets right: counts, and no test (they chose the
+    network's epoch)."""
+    compared = results.comparison
+    only = discordant(
+        from_bits(compared.network_correct["validation"]),
+        from_bits(compared.logreg_correct["validation"]),
+    )
+    return counts_text(
+        "validation", results.network.n_val, *only, "the network", "logistic regression"
+    )
 
 
 def settings_chosen_on(net: NetworkResult) -> bool:
