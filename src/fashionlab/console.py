@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from . import critical
+from .critical import STOP_SIGNALS
 from .errors import INTERRUPTED, UsageError
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
@@ -72,14 +73,6 @@ class Flag:
 STOP = Flag()
 OVER = Flag()  # the command has ended: a late signal has nothing left to stop
 _reported = Flag()
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGHUP: the terminal has closed
-
-
-def watched_signals() -> tuple[int, ...]:
-    """SIGINT, SIGTERM and SIGHUP, less one this process ignores (``nohup``): a script's background job
-    (``fashionlab sweep ... &``) starts with SIGINT ignored, so that a Ctrl-C meant for the
-    script does not reach it, and fashionlab keeps it that way."""
-    return tuple(s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN)
 
 
 def on_signal(signum: int, frame: object) -> None:
@@ -210,7 +203,7 @@ def planned_fault(text: str | None = None) -> Fault | None:
     signum = signal.Signals.__members__.get(name if name.startswith("SIG") else f"SIG{name}")
     if (
         kind != "signal"
-        or signum not in SIGNALS
+        or signum not in STOP_SIGNALS
         or unit.strip() not in FAULT_POINTS
         or not (number.strip().isascii() and number.strip().isdigit())
     ):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 import sys
 
+from .critical import watched_signals
 from .errors import INTERRUPTED
 
 
@@ -20,8 +21,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def program() -> int:
-    for signum in (signal.SIGTERM, signal.SIGHUP):  # as a Ctrl-C, until the CLI's own handler
-        if signal.getsignal(signum) is not signal.SIG_IGN:  # one ignored stays ignored
+    for signum in watched_signals():  # as a Ctrl-C (SIGINT's own), until the CLI's own handler
+        if signum != signal.SIGINT:
             signal.signal(signum, _interrupt)
     try:
         from .cli import program as cli_program

@@ -27,11 +27,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from ..critical import watched_signals
 from ..errors import EnvironmentFault, FashionLabError, UsageError
 
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # console.SIGNALS, as the CLI stops
 # A worker that sends no heartbeat for this long (its process stopped, its machine swapping) is
 # restarted by its nanny and its tasks run elsewhere. Dask's default, 5 minutes, turned one frozen
 # worker of a 90 s sweep into a 5-minute pause; the scheduler checks once per period, and the
@@ -199,7 +199,7 @@ def _signals_held() -> Iterator[None]:
     resource_tracker.ensure_running()
     held: list[int] = []
     main = threading.current_thread() is threading.main_thread()  # only it can set handlers
-    watched = [s for s in SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]  # kept ignored
+    watched = watched_signals()  # one ignored is kept ignored
     previous = (
         {s: signal.signal(s, lambda signum, frame: held.append(signum)) for s in watched}
         if main

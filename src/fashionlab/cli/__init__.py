@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import console
+from .. import console, critical
 from ..console import STOP, interrupted, say
 from ..data.sources import ENV_DATA_DIR, search_path, user_path
 from ..errors import DataError, EnvironmentFault, FashionLabError
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     matplotlib_fallback()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
-    previous = {s: signal.signal(s, console.on_signal) for s in console.watched_signals()}
+    previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}
     try:
         sys.unraisablehook = console.unraisable
         # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below
@@ -139,7 +139,7 @@ def program() -> int:
     standard_streams()
     # Our handler also outside ``main``: a signal in the moments around it (the second of two
     # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
-    for signum in console.watched_signals():
+    for signum in critical.watched_signals():
         signal.signal(signum, console.on_signal)
     try:
         status = main()
@@ -155,7 +155,7 @@ def program() -> int:
     # The interpreter's exit-time cycle collection over Keras and JAX objects took 0.7 s; frozen
     # objects are left alone, and the operating system reclaims the memory with the process.
     gc.freeze()
-    for signum in console.SIGNALS:  # the command has ended: a late signal has nothing to stop
+    for signum in critical.STOP_SIGNALS:  # the command has ended: a late signal has nothing to stop
         signal.signal(signum, signal.SIG_IGN)  # and must not end the process by itself
     if status == 130:  # an interrupt can leave a thread that never ends, or a native module
         exit_after_interrupt(status)  # half-made that the C library's exit would free
