@@ -136,8 +136,9 @@ def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: in
 def accuracies_p(first: float, n_first: int, second: float, n_second: int) -> float:
     """``two_sample_p`` for two accuracies, each the share right of its own n rows, counted
     exactly (``error_count`` refuses a share that is no k / n)."""
-    right_first = n_first - error_count(first, n_first)
-    return two_sample_p(right_first, n_first, n_second - error_count(second, n_second), n_second)
+    return two_sample_p(
+        right_count(first, n_first), n_first, right_count(second, n_second), n_second
+    )
 
 
 def as_bits(correct: np.ndarray | list[bool]) -> str:
@@ -206,10 +207,15 @@ def error_count(accuracy: float, n: int) -> int:
     return n - correct
 
 
+def right_count(accuracy: float, n: int) -> int:
+    """The exact number of right rows, ``n`` less ``error_count``'s."""
+    return n - error_count(accuracy, n)
+
+
 def accuracy_interval(accuracy: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """The Wilson interval of an accuracy measured on n rows, from its exact count of rows right
     (``error_count``: an accuracy that is no k / n is refused, not rounded to one)."""
-    return wilson_interval(n - error_count(accuracy, n), n, confidence)
+    return wilson_interval(right_count(accuracy, n), n, confidence)
 
 
 def compare(acc_a: float, acc_b: float, n: int) -> Outcome:
@@ -261,7 +267,7 @@ def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -
     100 % (or 0 %): it gets more digits, ``2399/2400 -> '99.96%'`` with ``digits=1``.
     """
     if n is not None and math.isfinite(value):
-        value = Fraction(n - error_count(float(value), n), n)
+        value = Fraction(right_count(float(value), n), n)
     return f"{_shown(value, digits, 100)}%"
 
 

@@ -6,7 +6,7 @@ longer, McNemar's test, on the same rows)."""
 from __future__ import annotations
 
 from ..analysis.differences import independent_difference
-from ..analysis.metrics import ALPHA, error_count, two_sample_p
+from ..analysis.metrics import ALPHA, right_count, two_sample_p
 from ..results import LogregResult, McNemar, Results
 from .answers_network import outcome, verdict
 from .format import count, gap, pair_name, paired_gap, pct
@@ -20,8 +20,8 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
     assert easy.val_accuracy is not None and hard.val_accuracy is not None
     shared = [name for name in easy.classes if name in hard.classes]
     right = (
-        easy.n_val - error_count(easy.val_accuracy, easy.n_val),
-        hard.n_val - error_count(hard.val_accuracy, hard.n_val),
+        right_count(easy.val_accuracy, easy.n_val),
+        right_count(hard.val_accuracy, hard.n_val),
     )
     p = two_sample_p(right[0], easy.n_val, right[1], hard.n_val)
     different = p < ALPHA

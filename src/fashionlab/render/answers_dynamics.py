@@ -6,7 +6,7 @@ from typing import Literal
 
 from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.findings import largest_fall, turns
-from ..analysis.metrics import error_count
+from ..analysis.metrics import error_count, right_count
 from ..first_steps import Findings
 from ..results import LogregResult, Results
 from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
@@ -237,7 +237,7 @@ def rate_grid_paragraph(results: Results, into: Where = "report") -> list[str]:
     for run in results.logreg:
         cells = [r for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
         right = {  # each cell's validation rows right
-            (r.learning_rate, r.steps): run.n_val - error_count(r.val_accuracy, run.n_val)
+            (r.learning_rate, r.steps): right_count(r.val_accuracy, run.n_val)
             for r in cells
             if r.val_accuracy is not None
         }

@@ -11,10 +11,10 @@ from ..analysis.metrics import (
     ALPHA,
     accuracies_p,
     discordant,
-    error_count,
     from_bits,
     holm_rejections,
     paired_outcome,
+    right_count,
 )
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
@@ -227,7 +227,7 @@ def final_weights_right(results: Results, run: LogregResult) -> int | None:
     if run.val_accuracy is None or tuple(results.comparison.classes) != tuple(run.classes):
         return None
     scored = results.comparison.logreg_correct["validation"].count("1")
-    return None if scored == run.n_val - error_count(run.val_accuracy, run.n_val) else scored
+    return None if scored == right_count(run.val_accuracy, run.n_val) else scored
 
 
 def _scored_weights(results: Results) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..analysis.differences import independent_difference, paired_difference
-from ..analysis.metrics import accuracy_interval, error_count, percent, undecidable_lead
+from ..analysis.metrics import accuracy_interval, percent, right_count, undecidable_lead
 from ..data.preprocessing import pair_name as pair_name  # re-exported for render's modules
 from ..results import Results
 
@@ -60,7 +60,7 @@ def paired_gap(only_first: int, only_second: int, n: int) -> str:
 def independent_gap(first: float, n_first: int, second: float, n_second: int) -> str:
     """The first accuracy minus the second, on two independent sets of rows, with Newcombe's
     interval."""
-    right = (n_first - error_count(first, n_first), n_second - error_count(second, n_second))
+    right = right_count(first, n_first), right_count(second, n_second)
     return gap(*independent_difference(right[0], n_first, right[1], n_second))
 
 

@@ -12,6 +12,7 @@ from ..analysis.metrics import (
     error_count,
     holm_rejections,
     largest_mcnemar_p,
+    right_count,
     two_sample_p,
 )
 from ..config import ATLAS_STEPS_TO_CONVERGE
@@ -231,7 +232,7 @@ def _extremes(ranked: list[AtlasPair]) -> str:
     """The highest and lowest 100-step validation accuracies, with what ties or nearly ties them,
     and Fisher's test of the lowest against the next: each pair has validation images of its own
     (an unpaired test), though two pairs that share a class share some images."""
-    right = [r.n_val - error_count(r.logreg_val_accuracy, r.n_val) for r in ranked]
+    right = [right_count(r.logreg_val_accuracy, r.n_val) for r in ranked]
     top, bottom, second = ranked[-1], ranked[0], ranked[1]
     near = sum(right[-1] - n <= 1 for n in right[:-1])
     with_near = f", and {plural(near, 'other pair')} within one image of it" if near else ""
