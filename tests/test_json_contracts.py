@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from fashionlab import cli
@@ -168,6 +169,31 @@ def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
     assert found["out"] == str(out.resolve())
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert set(found["files"]) | {"fashionlab-manifest.json"} == written and len(written) > 5
+
+
+def test_softmax_prints_the_readmes_keys_and_scores_that_agree_with_its_confusion_matrix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No test read ``softmax --json`` (the review of stop 41): its keys are the README's, and each
+    score is the one its own confusion matrix gives, recomputed here with scikit-learn."""
+    from conftest import write_tiny_dataset
+    from sklearn.metrics import precision_score, recall_score
+
+    data = write_tiny_dataset(tmp_path / "data", 300, 50)
+    argv = ["softmax", "--epochs", "2", "--no-verify", "--json", "--data-dir", str(data)]
+    found, _ = printed(argv, capsys)
+    assert list(found) == readme_keys("softmax")
+    confusion = np.array(found["confusion"])
+    assert confusion.shape == (10, 10) and confusion.sum() == found["n_official_test"] == 50
+    truth = np.repeat(np.arange(10), confusion.sum(axis=1))  # each cell as that many images
+    guess = np.concatenate([np.repeat(np.arange(10), row) for row in confusion])
+    assert found["official_test_accuracy"] == np.trace(confusion) / 50
+    for key, score in (("precision", precision_score), ("recall", recall_score)):
+        expected = score(truth, guess, average=None, labels=range(10), zero_division=0)
+        assert found[key] == pytest.approx(expected.tolist(), abs=1e-12), key
+    assert found["epochs"] == 2
+    assert 0 <= found["network_official_test_accuracy"] <= 1
+    assert 1 <= found["network_epochs"] <= found["network_settings"]["epochs"]
 
 
 def test_the_readmes_usage_block_is_the_parsers() -> None:
