@@ -50,5 +50,7 @@ lock:
 	uv pip compile pyproject.toml --extra dev --universal --python-version 3.10 \
 		--generate-hashes --no-header -o requirements.lock
 
+# report/ and explore/ go only if fashionlab wrote all they hold (their manifests say so)
 clean:
-	rm -rf $(VENV) report explore .pytest_cache .mypy_cache .ruff_cache
+	PYTHONPATH=src $(PYTHON) -m fashionlab.clean report explore
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -640,3 +640,50 @@ def test_a_stage_that_vanishes_while_it_is_read_is_no_foreign_entry(tmp_path, mo
 
     monkeypatch.setattr(Path, "rglob", vanishing)
     assert ownership.is_our_stage(tmp_path, stage)
+
+
+def test_make_clean_removes_only_output_folders_that_fashionlab_wrote_whole(tmp_path: Path) -> None:
+    """``make clean`` did ``rm -rf report explore``: a file of the user's in report/ went with it.
+    It now removes each only where fashionlab wrote everything it holds, unchanged, as a command
+    replacing it would, and says why it left the others. Run as ``make clean`` runs it: from a copy
+    of the Makefile and ``src/``, with no venv (the recipe removes it)."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "Makefile", tmp_path / "Makefile")
+    shutil.copytree(root / "src", tmp_path / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    write_report(str(tmp_path / "report"), {"index.html": "<p>", "figures/a.svg": "<svg/>"})
+    write_report(str(tmp_path / "explore"), {"embedding.csv": "x"})
+    (tmp_path / "explore" / "notes.txt").write_text("mine")  # a user's file among the outputs
+    (tmp_path / ".venv").mkdir()
+
+    def make_clean() -> str:
+        done = subprocess.run(
+            ["make", "-s", "clean", f"PYTHON={sys.executable}"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    said = make_clean().splitlines()
+    assert said == [
+        "removed report/ (fashionlab's own output)",
+        "left explore/: it holds 'notes.txt', which fashionlab did not write; delete it yourself "
+        "if you mean to",
+    ]
+    assert not (tmp_path / "report").exists() and not (tmp_path / ".venv").exists()
+    assert (tmp_path / "explore" / "notes.txt").read_text() == "mine"
+    (tmp_path / "explore" / "notes.txt").unlink()
+    (tmp_path / "explore" / "embedding.csv").write_text("edited")  # fashionlab's, changed since
+    assert "which fashionlab wrote but someone changed since" in make_clean()
+    (tmp_path / "explore" / "embedding.csv").unlink()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "explore").rename(tmp_path / "elsewhere" / "explore")
+    (tmp_path / "explore").symlink_to(tmp_path / "elsewhere" / "explore")  # a link is left as is
+    assert make_clean() == "left explore: not a folder (fashionlab writes folders)\n"
+    assert (tmp_path / "elsewhere" / "explore" / "fashionlab-manifest.json").is_file()
