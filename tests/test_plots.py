@@ -175,6 +175,20 @@ def test_lr_steps_grid_marks_divergence_and_the_assignment_setting() -> None:
         heatmaps.lr_steps_grid([], ["Pullover", "Coat"])
 
 
+def test_lr_steps_grid_counts_the_images_each_cell_gets_wrong() -> None:
+    """The page review: a colour scale from the grid's lowest cell made Trouser vs Ankle boot's
+    99.25% (18 images of 2,400 wrong) look like a failure. Each cell now says its count."""
+    rows = [dict(row, val_accuracy=2382 / 2400) if row["val_accuracy"] else row for row in GRID]
+    rows[0] = dict(rows[0], val_accuracy=1.0)
+    texts = [
+        t.get_text() for t in heatmaps.lr_steps_grid(rows, ["A", "B"], n_val=2400).axes[0].texts
+    ]
+    assert texts.count("99.25%\n18 wrong") == 5 and texts.count("100.00%\n0 wrong") == 1
+    assert texts.count("diverged\nat step 3") == 3  # a diverged cell has no count
+    with pytest.raises(ValueError, match="whole number of rows"):  # 0.8 is no k / 2,399
+        heatmaps.lr_steps_grid(GRID, ["A", "B"], n_val=2399)
+
+
 def test_tsne_maps_have_equal_aspect() -> None:
     assert plots.tsne_map(MAP, MAP_LABELS).axes[0].get_aspect() == 1.0
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from ..analysis.metrics import percent
+from ..analysis.metrics import error_count, percent
 from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
 from .format import pair_name
@@ -91,10 +91,13 @@ def lr_steps_grid(
     rows: Sequence[Mapping],
     classes: Sequence[str],
     setting: tuple[float, int] = (LEARNING_RATE, STEPS),
+    n_val: int | None = None,
 ) -> Figure:
     """Validation accuracy over learning rate x steps. ``rows`` hold ``learning_rate``, ``steps``,
     ``val_accuracy`` (None when the run diverged) and ``diverged_at_step``; diverged cells are
-    hatched and say when, and the assignment's ``setting`` is outlined."""
+    hatched and say when, and the assignment's ``setting`` is outlined. With ``n_val``, each cell
+    also counts the validation images it gets wrong: a colour scale from the grid's lowest cell
+    can make a gap of a few images look large."""
     if not rows:
         raise ValueError("lr_steps_grid needs at least one row, got none")
     rates = sorted({float(r["learning_rate"]) for r in rows})
@@ -107,6 +110,8 @@ def lr_steps_grid(
         i, j = rates.index(float(row["learning_rate"])), steps.index(int(row["steps"]))
         if row["val_accuracy"] is not None and np.isfinite(row["val_accuracy"]):
             grid[i, j], texts[i, j] = row["val_accuracy"], percent(row["val_accuracy"], 2)
+            if n_val is not None:
+                texts[i, j] += f"\n{error_count(row['val_accuracy'], n_val):,} wrong"
             continue
         at = row.get("diverged_at_step")
         texts[i, j] = "diverged" + (f"\nat step {at}" if at is not None else "")

@@ -60,10 +60,12 @@ def study(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
     makers["logreg_both"] = lambda: curves.logreg_runs(
         {pair_name(r.classes): r.history for r in results.logreg}
     )
-    for classes in pairs:
-        rows = [vars(r) for r in results.rate_grid if tuple(r.classes) == classes]
+    for run in results.logreg:
+        rows = [vars(r) for r in results.rate_grid if tuple(r.classes) == tuple(run.classes)]
         if rows:
-            makers[f"rate_grid_{slug(classes)}"] = partial(heatmaps.lr_steps_grid, rows, classes)
+            makers[f"rate_grid_{slug(run.classes)}"] = partial(
+                heatmaps.lr_steps_grid, rows, run.classes, n_val=run.n_val
+            )
     net = results.network
     curve = (net.history, net.best_epoch, pair_name(net.classes))
     makers["nn_loss"] = partial(curves.plot_losses, *curve)
