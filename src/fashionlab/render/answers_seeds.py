@@ -56,32 +56,27 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
 
 
 def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
-    """How sure the seeds' figures are: the mean's 95% half-width, where one more seed falls (a t
-    prediction interval, training randomness only), and that seed on new images (with the test
-    images' binomial sampling error)."""
+    """How sure the seeds' figures are, one kind of chance at a time: where one more seed falls on
+    these test images (a t prediction interval: training randomness only), then the seeds' mean on
+    new images like these (the test images' binomial sampling error added)."""
     seeds = compared.seed_official_test_accuracies
     low, high = prediction_interval(seeds)
     inside = "inside" if low <= keras <= high else "outside"
-    k, (mean, sd) = len(seeds), mean_sd(seeds)
-    images = mean * (1 - mean) / n  # the test images' sampling variance, binomial
+    k, mean = len(seeds), mean_sd(seeds)[0]
+    standard_error = math.sqrt(mean * (1 - mean) / n)  # the test images' sampling error, binomial
     of_mean = seeds_mean_half_width(seeds, n)
-    one_more = math.sqrt(sd**2 * (1 + 1 / k) + images)
     return (
-        f"How sure are these figures? The seeds' mean official test accuracy, {pct(mean)}, has "
-        f"a 95% interval of {pct(mean - of_mean)} to {pct(mean + of_mean)} (±{100 * of_mean:.2f} "
-        f"points: the seeds' spread by Student's t with {k - 1} degrees of freedom and the test "
-        f"images' sampling error, added in quadrature). That is for new images like these; on "
-        f"these same {count(n)} images, training randomness alone gives "
-        f"±{100 * seeds_mean_half_width(seeds, None):.2f} points. A 95% t "
-        f"prediction interval for one more seed's official test accuracy in that program, "
-        f"assuming the seeds' accuracies spread roughly normally, is {pct(low)} to "
-        f"{pct(high)}, and the Keras run is {inside} it. The seeds share one split and the "
-        f"same {count(n)} test images, so this spread is training randomness only (initial "
-        f"weights and batch order); the test images' own sampling error, a standard error of "
-        f"about {100 * math.sqrt(images):.2f} points at this accuracy, comes on top: together, "
-        f"one more seed's accuracy on new images like these has a standard deviation of about "
-        f"{100 * one_more:.2f} points (the seeds' sd widened by √(1 + 1/k), as in the "
-        f"prediction interval, with that standard error)."
+        f"How sure are these figures? Two kinds of chance move them. The first is training "
+        f"randomness (initial weights and batch order): a 95% t prediction interval for one more "
+        f"seed's official test accuracy on these same {count(n)} images, assuming the seeds' "
+        f"accuracies spread roughly normally, is {pct(low)} to {pct(high)}, and the Keras run is "
+        f"{inside} it. The second is the test images' own sampling error, a standard error of "
+        f"about {100 * standard_error:.2f} points at this accuracy, which comes on top for new "
+        f"images like these: the seeds' mean, {pct(mean)}, has a 95% interval of "
+        f"{pct(mean - of_mean)} to {pct(mean + of_mean)} (±{100 * of_mean:.2f} points: the "
+        f"seeds' spread by Student's t with {k - 1} degrees of freedom and that standard error, "
+        f"added in quadrature; training randomness alone gives "
+        f"±{100 * seeds_mean_half_width(seeds, None):.2f} points)."
     )
 
 

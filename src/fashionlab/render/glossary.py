@@ -17,10 +17,10 @@ GLOSSARY = [
         "validation accuracy (val_accuracy)",
         "the share correct on the assignment's validation rows: the last 20 % of the shuffled pair "
         "(2,400 images). The network's early stopping chose its epoch on these rows, and on Pullover "
-        "vs Coat the network's settings were chosen on them too (docs/network.md). For logistic "
-        "regression it is the value the assignment's loop logs at its last step, which scores the "
-        "weights before that step's update; its held-out and official test scores use the final "
-        "weights.",
+        "vs Coat the network's settings were chosen on them too (fashionlab's docs/network.md). "
+        "For logistic regression it is the value the assignment's loop logs at its last step, "
+        "which scores the weights before that step's update; its held-out and official test "
+        "scores use the final weights.",
     ),
     (
         "held-out accuracy (heldout_accuracy)",
@@ -31,9 +31,10 @@ GLOSSARY = [
     (
         "official test accuracy (official_test_accuracy)",
         "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
-        "which no model here trains on and no setting here is now chosen by (docs/ records their "
-        "scores beside the validation scores that chose the settings, so they have been seen; "
-        "until 2026-12-01 softmax regression's settings were chosen on all 10,000 test images).",
+        "which no model here trains on and no setting here is chosen by. They are not wholly "
+        "unseen: fashionlab's docs/ list their scores beside the validation scores that chose the "
+        "settings, and an earlier version chose softmax regression's settings on all 10,000 test "
+        "images.",
     ),
     (
         "step k",
@@ -144,7 +145,8 @@ GLOSSARY = [
     (
         "Dask",
         "the library that runs fashionlab's many independent tasks (the atlas, the network over "
-        "seeds, the sweep) on several processes, or machines; each such process is a worker.",
+        "seeds, the learning-rate grid, fashionlab sweep) on several processes, or machines; each "
+        "such process is a worker.",
     ),
 ]
 

@@ -9,7 +9,7 @@ from .answers_seeds import seed_spread
 from .format import UNDECIDABLE_LEAD, interval
 from .page import markdown_table
 from .sections_atlas import atlas_outcomes, undecidable_leads
-from .tables import results_table
+from .tables import optimistic_note, results_table
 
 
 def headline(results: Results) -> list[str]:
@@ -49,4 +49,5 @@ def headline(results: Results) -> list[str]:
 
 def readme_results(results: Results) -> str:
     """The README's results table and, under it, its findings."""
-    return "\n".join([markdown_table(results_table(results)), "", *headline(results)])
+    table = markdown_table(results_table(results))
+    return "\n".join([table, "", optimistic_note(results.network), "", *headline(results)])

@@ -19,7 +19,14 @@ from .format import pair_name
 from .glossary import glossary_html, glossary_links, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
-from .tables import comparison_table, networks_lead, networks_table, results_table, same_count_note
+from .tables import (
+    comparison_table,
+    networks_lead,
+    networks_table,
+    optimistic_note,
+    results_table,
+    same_count_note,
+)
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
     "q1_1": [
@@ -68,8 +75,9 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
         (
             f"rate_grid_{slug(run.classes)}",
             f"Validation accuracy over learning rate and steps, "
-            f"{pair_name(run.classes)}; the assignment's setting is outlined. The colours run from "
-            "this grid's lowest cell to 100%, so they do not compare across the two grids.",
+            f"{pair_name(run.classes)}; the assignment's setting is outlined, and each cell counts "
+            f"the {run.n_val:,} validation images it gets wrong. The colours run from this grid's "
+            "lowest cell to 100%, so they do not compare across the two grids.",
         )
         for run in results.logreg
     ]
@@ -89,18 +97,17 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         raw_html=glossary_html(),
         markdown=glossary_markdown(),
     )
-    chose = "its stopping epoch" + (
-        " and its settings" if settings_chosen_on(results.network) else ""
-    )
     read = (
-        f"Validation is, for logistic regression, the loop's last log (before its last "
-        f"update), and for the network a score on the rows that chose {chose}, so optimistic "
-        f'for the network; held-out (the assignment\'s 20% "test" split, X_test) and official '
-        f"test (Fashion-MNIST's own test images) score the final weights (see Terms used in "
-        f"this report, just below)."
+        "Validation is the assignment's validation rows; for logistic regression it is the "
+        "loop's last log, taken one update before the final weights that the other two columns "
+        'score. Held-out is the assignment\'s 20% "test" split (X_test), and official test is '
+        "Fashion-MNIST's own test images. Terms used in this report, just below, defines each."
     )
     at_a_glance = Section(
-        "results", "Results at a glance", paragraphs=[read], table=results_table(results)
+        "results",
+        "Results at a glance",
+        paragraphs=[read, optimistic_note(results.network)],
+        table=results_table(results),
     )
     sections = [at_a_glance, glossary]
     for key, (title, question) in answers.QUESTIONS.items():

@@ -4,15 +4,28 @@ models side by side on the same images, and Q5.1's networks on its pair."""
 from __future__ import annotations
 
 from ..analysis.metrics import error_count
-from ..results import Results
+from ..results import NetworkResult, Results
+from .answers_network import settings_chosen_on
 from .answers_seeds import mean_sd_text
 from .atlas_schedule import networks_pair
 from .format import count, interval, pair_name, plural
 from .page import Table
 
+OPTIMISTIC = "\u2020"  # a dagger: the network's validation score, on the rows that chose it
+
+
+def optimistic_note(net: NetworkResult) -> str:
+    """What the dagger in ``results_table`` marks."""
+    chose = "stopping epoch" + (" and its settings" if settings_chosen_on(net) else "")
+    return (
+        f"{OPTIMISTIC} The validation rows also chose the network's {chose}, so its validation "
+        "accuracy is optimistic; held-out and official test accuracy are not."
+    )
+
 
 def results_table(results: Results) -> Table:
-    """The headline numbers, each with its 95 % Wilson interval."""
+    """The headline numbers, each with its 95 % Wilson interval; the network's validation score
+    is marked (``optimistic_note``)."""
     rows = []
     for run in results.logreg:
         rows.append(
@@ -29,7 +42,7 @@ def results_table(results: Results) -> Table:
         [
             f"neural network, {pair_name(net.classes)}",
             f"{plural(net.epochs_run, 'epoch')} (weights of epoch {net.best_epoch})",
-            interval(net.val_accuracy, net.n_val),
+            f"{interval(net.val_accuracy, net.n_val)} {OPTIMISTIC}",
             "- (trained on these rows)",
             interval(net.official_test_accuracy, net.n_official_test),
         ]
