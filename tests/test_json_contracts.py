@@ -1,4 +1,5 @@
-"""The README's ``--json`` contracts: each command prints strict JSON with the keys it lists."""
+"""The ``--json`` contracts of ``docs/cli.md``: each command prints strict JSON with the keys it
+lists; and the README's usage block is the parser's."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ import pytest
 
 from fashionlab import cli
 
-README = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+CLI_DOC = (ROOT / "docs" / "cli.md").read_text()  # each command's keys, which the README points to
 
 
-def readme_keys(command: str) -> list[str]:
-    """The keys the README lists, in its order, for ``fashionlab COMMAND --json``."""
-    listed = re.search(rf"^- `{command} --json`: `([^`]+)`", README, re.MULTILINE)
-    assert listed is not None, f"the README lists no keys for {command} --json"
+def documented_keys(command: str) -> list[str]:
+    """The keys docs/cli.md lists, in its order, for ``fashionlab COMMAND --json``."""
+    listed = re.search(rf"^- `{command} --json`: `([^`]+)`", CLI_DOC, re.MULTILINE)
+    assert listed is not None, f"docs/cli.md lists no keys for {command} --json"
     return [key.strip() for key in listed.group(1).split(",")]
 
 
@@ -46,7 +49,7 @@ def test_logreg_prints_the_readmes_keys_and_the_assignments_numbers(
         ["logreg", "--classes", "Pullover", "Coat", "--json", "--data-dir", str(real_data_dir)],
         capsys,
     )
-    assert list(found) == readme_keys("logreg")
+    assert list(found) == documented_keys("logreg")
     assert found["classes"] == ["Pullover", "Coat"] and found["diverged_at_step"] is None
     assert found["val_accuracy"] == 0.8229166666666666  # the assignment's seeded split, exactly
     assert len(found["history"]["val_accuracy"]) == found["steps"] == 100
@@ -69,7 +72,7 @@ def test_a_diverging_rate_is_a_result_with_null_scores_and_one_line(
     found, err = printed(
         ["logreg", "--learning-rate", "1e308", "--json", "--data-dir", str(real_data_dir)], capsys
     )
-    assert list(found) == readme_keys("logreg")
+    assert list(found) == documented_keys("logreg")
     step = found["diverged_at_step"]
     assert isinstance(step, int) and 1 <= step < 100
     scores = (
@@ -103,7 +106,7 @@ def test_nn_prints_its_settings_scores_and_logistic_regression_beside_it(
         "logreg_heldout_accuracy",
         "logreg_official_test_accuracy",
     ]
-    assert all(f"`{key}" in README for key in listed)  # the README's list, word for word
+    assert all(f"`{key}" in CLI_DOC for key in listed)  # docs/cli.md's list, word for word
     assert set(listed) <= set(found)
     settings = (
         "epochs_max",
@@ -134,8 +137,8 @@ def test_a_folder_name_that_is_not_utf8_prints_as_unicode_json(
     for file in real_data_dir.glob("*.gz"):
         (folder / file.name).symlink_to(file)
     found, _ = printed(["data", "--json", "--data-dir", str(folder)], capsys)
-    assert list(found) == readme_keys("data")
-    listed = re.search(r"^- `data --json`: `files`, one per file: `([^`]+)`", README, re.M)
+    assert list(found) == documented_keys("data")
+    listed = re.search(r"^- `data --json`: `files`, one per file: `([^`]+)`", CLI_DOC, re.M)
     assert listed is not None
     assert all(list(record) == listed.group(1).split(", ") for record in found["files"])
     paths = [record["path"] for record in found["files"]]
@@ -165,7 +168,7 @@ def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
         ],
         capsys,
     )
-    assert list(found) == readme_keys("explore")
+    assert list(found) == documented_keys("explore")
     assert found["out"] == str(out.resolve())
     written = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert set(found["files"]) | {"fashionlab-manifest.json"} == written and len(written) > 5
@@ -174,7 +177,7 @@ def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
 def test_softmax_prints_the_readmes_keys_and_scores_that_agree_with_its_confusion_matrix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No test read ``softmax --json`` (the review of stop 41): its keys are the README's, and each
+    """No test read ``softmax --json`` (the review of stop 41): its keys are docs/cli.md's, and each
     score is the one its own confusion matrix gives, recomputed here with scikit-learn."""
     from conftest import write_tiny_dataset
     from sklearn.metrics import precision_score, recall_score
@@ -182,7 +185,7 @@ def test_softmax_prints_the_readmes_keys_and_scores_that_agree_with_its_confusio
     data = write_tiny_dataset(tmp_path / "data", 300, 50)
     argv = ["softmax", "--epochs", "2", "--no-verify", "--json", "--data-dir", str(data)]
     found, _ = printed(argv, capsys)
-    assert list(found) == readme_keys("softmax")
+    assert list(found) == documented_keys("softmax")
     confusion = np.array(found["confusion"])
     assert confusion.shape == (10, 10) and confusion.sum() == found["n_official_test"] == 50
     truth = np.repeat(np.arange(10), confusion.sum(axis=1))  # each cell as that many images

@@ -10,7 +10,6 @@ import logging
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import LOGGED_CLI, write_tiny_dataset
+from conftest import LOGGED_CLI, offline, write_tiny_dataset
 from processes import stat_fields, wait_for
 
 from fashionlab import console, outdir, ownership
@@ -394,9 +393,9 @@ def test_interrupted_atlas_resumes_from_the_finished_tasks(small_data, tmp_path)
     assert logged in done.stderr
     pairs = json.loads(done.stdout, parse_constant=_not_strict)["pairs"]
     assert len(pairs) == 45
-    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
-    listed = re.search(r"`atlas --json`: `pairs`, hardest first, each `([^`]+)`", readme)
-    assert listed is not None  # the README's keys, in its order, and its order of the pairs
+    documented = " ".join((Path(__file__).parents[1] / "docs" / "cli.md").read_text().split())
+    listed = re.search(r"`atlas --json`: `pairs`, hardest first, each `([^`]+)`", documented)
+    assert listed is not None  # docs/cli.md's keys, in its order, and its order of the pairs
     assert all(list(pair) == listed.group(1).split(", ") for pair in pairs)
     hardest_first = [pair["logreg_val_accuracy"] for pair in pairs]
     assert hardest_first == sorted(hardest_first)
@@ -532,14 +531,9 @@ def test_two_cold_runs_give_identical_results(small_data, concurrent_runs, tmp_p
     """A run on two workers with a cold cache of its own gives the results the concurrent runs
     gave on one worker each: the results depend neither on the run nor on how many workers
     shared the tasks (the concurrent runs' are reused: two more runs cost the suite 20 s). Where
-    the machine allows, this run has no network but its loopback, as the README's "It runs
-    offline" promises (its Dask workers talk over 127.0.0.1)."""
+    the machine allows, this run has no network but its loopback (its Dask workers talk over
+    127.0.0.1), as the session's whole study has (conftest's ``offline``)."""
     out = tmp_path / "report"
-    offline: tuple[str, ...] = ()
-    if os.geteuid() == 0 and shutil.which("unshare") and shutil.which("ip"):
-        offline = ("unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
-    elif os.environ.get("CI") == "true":
-        pytest.fail("CI runs as root with unshare and ip: the offline run must be tested there")
     process = _fashionlab(
         *RUN,
         *small_data,
@@ -550,7 +544,7 @@ def test_two_cold_runs_give_identical_results(small_data, concurrent_runs, tmp_p
         "--out",
         str(out),
         cache=tmp_path / "cache",
-        prefix=offline,
+        prefix=offline(),
     )
     _, err = process.communicate(timeout=300)
     assert process.returncode == 0, err

@@ -583,8 +583,8 @@ def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
         raise AssertionError(f"not strict JSON: {constant}")
 
     found = json.loads(done.stdout, parse_constant=refuse)
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    listed = re.search(r"^- `run --json`: `([^`]+)`", readme, re.MULTILINE)
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text()
+    listed = re.search(r"^- `run --json`: `([^`]+)`", documented, re.MULTILINE)
     assert listed is not None and list(found) == listed.group(1).split(", ")
     assert found["out"] == str(out.resolve())
     for key, name in (
@@ -595,7 +595,7 @@ def test_run_json_prints_the_reports_paths_and_its_headline_numbers(
     ):
         assert found[key] == str(out.resolve() / name) and Path(found[key]).is_file()
     scores = ["classes", "val_accuracy", "heldout_accuracy", "official_test_accuracy"]
-    assert f"`{', '.join(scores)}`" in " ".join(readme.split())
+    assert f"`{', '.join(scores)}`" in " ".join(documented.split())
     results = json.loads((report / "results.json").read_text())
     assert found["logreg"] == [{k: r[k] for k in scores} for r in results["logreg"]]
     assert found["network"] == {k: results["network"][k] for k in scores}

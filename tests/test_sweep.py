@@ -508,6 +508,11 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
     assert code == 0, err
     first, diverged = json.loads(out)["rows"]
     assert sorted(first) == sorted(sweep.SweepRow.__dataclass_fields__)
+    documented = " ".join((Path(__file__).parents[1] / "docs" / "cli.md").read_text().split())
+    listed = re.search(
+        r"`sweep --json`: `\{\"rows\": \[\.\.\.\]\}`, one row per run: `([^`]+)`", documented
+    )
+    assert listed is not None and list(first) == listed.group(1).split(", ")  # and in its order
     assert (first["val_accuracy"], first["heldout_accuracy"]) == (
         PULLOVER_COAT_VAL,
         PULLOVER_COAT_HELDOUT,
@@ -1249,13 +1254,15 @@ def test_only_a_failed_reconnection_is_kept_off_the_terminal(status, level, erro
     assert logger.filters == before  # taken off again
 
 
-def test_the_readmes_waiting_times_are_the_codes() -> None:
-    """The README promises 30 s twice: before an empty cluster is said to wait, and before a
-    silent worker is given up. The frozen- and lost-worker tests shorten both, so this pins them."""
-    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text().split())
-    assert f"if none has joined {lost.Watch.GRACE:g} s later" in readme
+def test_the_documented_waiting_times_are_the_codes() -> None:
+    """docs/sweep.md promises 30 s twice: before an empty cluster is said to wait, and before a
+    silent worker is given up; the README's Dask settings say 30 s too. The frozen- and
+    lost-worker tests shorten both, so this pins them."""
+    documented = " ".join((Path(__file__).parents[1] / "docs" / "sweep.md").read_text().split())
+    assert f"if none has joined {lost.Watch.GRACE:g} s later" in documented
     ttl = local.WORKER_TTL.removesuffix("s")
-    assert f"is given up once {ttl} s pass without a heartbeat" in readme
+    assert f"is given up once {ttl} s pass without a heartbeat" in documented
+    assert f"worker-ttl: {local.WORKER_TTL}" in readme_block("yaml")
 
 
 def test_a_task_is_keyed_by_the_data_it_reads_not_by_its_folder(tmp_path) -> None:
