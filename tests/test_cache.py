@@ -49,6 +49,19 @@ def test_keys_follow_settings_versions_and_backend(monkeypatch: pytest.MonkeyPat
     assert {"numpy", "keras", "jax"} <= set(keys.versions())
 
 
+def test_keys_follow_the_arrays_contents_shape_and_type() -> None:
+    """The mutation review: with the line that hashes an array's bytes gone, every key still
+    passed, and a study of other images of the same shape would have been served."""
+    import numpy as np
+
+    zeros = keys.key_of("t", {}, (np.zeros(3),))
+    assert keys.key_of("t", {}, (np.zeros(3),)) == zeros  # the same data, the same key
+    assert keys.key_of("t", {}, (np.ones(3),)) != zeros
+    assert keys.key_of("t", {}, (np.zeros(3).reshape(3, 1),)) != zeros  # same bytes, other shape
+    assert keys.key_of("t", {}, (np.zeros(3).view(np.int64),)) != zeros  # same bytes, other type
+    assert keys.key_of("t", {}, (np.zeros(6)[::2],)) == zeros  # a strided view: its values
+
+
 def test_keys_follow_fashionlabs_own_source(monkeypatch: pytest.MonkeyPatch) -> None:
     """A figure drawn or a number computed by other code is never served: a changed plot was
     served from the cache, drawn by the code before it."""
@@ -98,6 +111,14 @@ def _damage(kind: str, key: str, other: str) -> None:
         (entry / "manifest.json").write_text("{not json")
     elif kind == "manifest nested too deeply":  # the JSON reader recurses until it gives up
         (entry / "manifest.json").write_text("[" * 200_000 + "]" * 200_000)
+    elif kind in ("lists a name outside the entry", "lists a hidden name"):
+        # the mutation review: a manifest naming a file beside the entry, with its true SHA-256,
+        # must not make the entry read it (the check of names was untested)
+        name = "../secret" if kind == "lists a name outside the entry" else ".hidden"
+        (entry / name).write_text("not fashionlab's")
+        manifest = json.loads((entry / "manifest.json").read_text())
+        manifest["files"][name] = storage.digest((entry / name).read_bytes())
+        (entry / "manifest.json").write_text(json.dumps(manifest))
     elif kind == "entry is a file":
         for child in entry.iterdir():
             child.unlink()
@@ -113,6 +134,8 @@ def _damage(kind: str, key: str, other: str) -> None:
         "copied from another key",
         "manifest is garbage",
         "manifest nested too deeply",
+        "lists a name outside the entry",
+        "lists a hidden name",
         "entry is a file",
     ],
 )

@@ -85,3 +85,15 @@ def test_the_paired_interval_is_agresti_and_mins_not_walds() -> None:
     """Two models that never disagree on 10 rows: Wald's interval has no width; Agresti and Min's
     adds a half to each cell, so +-1.96 * sqrt(1) / 12."""
     assert paired_difference(0, 0, 10) == pytest.approx((0.0, -1.959964 / 12, 1.959964 / 12))
+
+
+def test_the_paired_interval_by_hand_off_the_centre_and_at_the_ends() -> None:
+    """The mutation review: a centre divided by n, not n + 2, and the clip to [-1, 1], passed
+    every test. By hand, from Agresti and Min (2005): cells 3.5 and 1.5 of 12 rows."""
+    z = stats.norm.ppf(0.975)
+    centre, half = 2 / 12, z * np.sqrt(5 - 2**2 / 12) / 12
+    assert paired_difference(3, 1, 10) == pytest.approx((0.2, centre - half, centre + half))
+    assert paired_difference(3, 1, 10)[1:] == pytest.approx((-0.186167, 0.519501), abs=1e-6)
+    # one model right on every row where the two disagree, on all of them: the interval stops at 1
+    assert paired_difference(10, 0, 10) == pytest.approx((1.0, 0.5666, 1.0), abs=1e-4)
+    assert paired_difference(0, 10, 10) == pytest.approx((-1.0, -1.0, -0.5666), abs=1e-4)

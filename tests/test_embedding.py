@@ -10,7 +10,7 @@ from sklearn.datasets import make_blobs
 from sklearn.decomposition import PCA
 from sklearn.preprocessing import StandardScaler
 
-from fashionlab.analysis import embedding
+from fashionlab.analysis import embedding, metrics
 
 # For the cache's tests, whose outcome does not depend on how long t-SNE runs: 50 iterations of
 # the 500 (300 points took 7.9 s with all 500 on this suite's slower machine, 0.55 s with 50)
@@ -132,6 +132,32 @@ def test_pair_mixing_tells_islands_from_soup() -> None:
     labels = np.repeat([0, 1], 100)
     assert embedding.pair_mixing(islands, labels, 0, 1) == 0.0
     assert embedding.pair_mixing(soup, labels, 0, 1) > 0.2
+
+
+def test_pair_mixing_counts_as_a_brute_force_neighbour_search_does() -> None:
+    """The mutation review: ``> 0.5`` as ``>= 0.5``, or each point counted among its own
+    neighbours, passed the test above. Here each point's k nearest others of the pair are found
+    by every distance (scipy), a tie of k/2 against k/2 is not "mostly the other class", and a
+    third class's points take no part."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(3)
+    points = rng.normal(0, 1, (360, 2))
+    labels = rng.permutation(np.repeat([0, 1, 2], 120))
+    k = embedding.NEIGHBOURS
+    pair = np.flatnonzero(labels != 2)
+    distances = cdist(points[pair], points[pair])
+    np.fill_diagonal(distances, np.inf)  # a point is not its own neighbour
+    nearest = np.argsort(distances, axis=1)[:, :k]
+    others = (labels[pair][nearest] != labels[pair][:, None]).sum(axis=1)
+    assert (others == k // 2).any()  # the ties the boundary decides are there
+    expected = float(np.mean(others > k / 2))
+    assert embedding.pair_mixing(points, labels, 0, 1) == pytest.approx(expected, abs=1e-12)
+    # two equal classes at random: about the chance share (0.377 at k = 10)
+    soup = rng.normal(0, 1, (4000, 2))
+    halves = rng.permutation(np.repeat([0, 1], 2000))
+    chance = metrics.chance_mixing(k)
+    assert embedding.pair_mixing(soup, halves, 0, 1) == pytest.approx(chance, abs=0.03)
 
 
 @pytest.mark.slow

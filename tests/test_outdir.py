@@ -229,6 +229,12 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
                 (path / name).write_text(text)
     swapped = made["swapped out"][0]
     write_report(str(swapped.parent / "old"), {"index.html": "old"}).rename(swapped)
+    # the mutation review: an old whole report, swapped out, with a user's file put in it, is
+    # the user's (the check that proves a swapped-out report whole was untested)
+    owned = tmp_path / stage.replace(".tmp", "7.tmp")
+    write_report(str(tmp_path / "older"), {"index.html": "older"}).rename(owned)
+    (owned / "thesis.txt").write_text("mine")
+    kept["an old report holding a user's file"] = (owned, None)
     write_report(str(tmp_path / "out"), {"index.html": "a"})
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == sorted(["out", *(path.name for path, _ in kept.values())])

@@ -1301,3 +1301,17 @@ def test_the_progress_lines_come_one_a_task_on_a_terminal_else_one_a_tenth(termi
     else:
         shown = [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
         assert lines == [f"sweep {done}/20" for done in shown]
+
+
+def test_a_networks_row_says_the_first_epoch_whose_training_or_validation_loss_broke() -> None:
+    """The mutation review: no test read the network's divergence epoch, so a 0-based epoch, or
+    one that needed both losses to break, passed. An epoch counts from 1, and either loss, NaN or
+    infinite, marks it."""
+    nan, inf = float("nan"), float("inf")
+    first_bad = sweep._first_bad_epoch
+    assert first_bad({"loss": [1.0, 2.0, nan], "val_loss": [1.0, 2.0, 3.0]}) == 3
+    assert first_bad({"loss": [1.0, 1.0], "val_loss": [1.0, inf]}) == 2
+    assert first_bad({"loss": [inf], "val_loss": [inf]}) == 1
+    assert first_bad({"loss": [1.0, 0.5], "val_loss": [0.9, 0.8]}) is None
+    with pytest.raises(ValueError):  # a history whose two lists disagree is no history
+        first_bad({"loss": [1.0, 0.5], "val_loss": [0.9]})
