@@ -544,6 +544,19 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
 # --------------------------------------------------------------------------- the dask tools
 
 
+def atlas_json(argv: list[str], capsys, caplog) -> tuple[object, str]:
+    """``fashionlab atlas ARGV --json`` in-process, which must exit 0: its JSON, and what the
+    engine logged of its tasks (sent, or found in the cache)."""
+    from fashionlab import cli as fashionlab_cli
+
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger=engine.__name__):
+        code = fashionlab_cli.main(["atlas", *argv, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out), caplog.text
+
+
 def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
     """The address in the file ``dask scheduler`` writes, once it is whole (written in place)."""
     deadline = time.monotonic() + timeout
@@ -626,6 +639,16 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
             # and fashionlab pinned none of its threads: a cluster the user started is left as is
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]
+        # the atlas on the same scheduler, as the README says it runs (its networks one epoch):
+        # the same 45 records as a local cluster computes with a cache of its own
+        atlas = ["--epochs", "1", "--data-dir", str(tiny_data_dir), "--no-verify"]
+        remote_atlas, logged = atlas_json([*atlas, "--scheduler", address], capsys, caplog)
+        sent = re.search(r"0 of (\d+) tasks from the cache; 0 started earlier; (\d+) sent", logged)
+        assert sent is not None and sent[1] == sent[2], logged  # every task ran on the worker
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-cache"))
+        local_atlas, logged = atlas_json([*atlas, "--workers", "1"], capsys, caplog)
+        assert f"0 of {sent[1]} tasks from the cache" in logged, logged  # computed again
+        assert len(remote_atlas["pairs"]) == 45 and remote_atlas == local_atlas
         monkeypatch.setattr(lost.Watch, "GRACE", 1.0)  # 30 s for a nanny to restart its worker
         with (
             caplog.at_level(logging.WARNING, logger=lost.__name__),
