@@ -75,7 +75,7 @@ def quiet_stdout() -> None:
 def matplotlib_fallback() -> None:
     """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
     temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
-    one warning says it (README)."""
+    one warning says it (docs/files.md)."""
     if os.environ.get("MPLCONFIGDIR"):
         return
     given = os.environ.get(CACHE_VARIABLE, "")

@@ -152,7 +152,7 @@ NN_JSON = (
 
 
 def _nn_json(compared: NetworkComparison) -> dict[str, Any]:
-    """``nn --json``: the README's keys, the network's first, then logistic regression's scores."""
+    """``nn --json``: docs/cli.md's keys, the network's first, then logistic regression's scores."""
     net, logreg = compared.network, compared.logreg
     return {
         **{key: to_json(getattr(net, key)) for key in NN_JSON},
