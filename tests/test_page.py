@@ -202,8 +202,11 @@ def test_tables_scroll_in_place_and_the_page_prints_without_nav_or_map() -> None
     page, _ = study_like_page()
     assert page.count('<div class="scroll"><table>') == page.count("<table>") == 2
     print_css = page[page.index("@media print") :]
-    assert "nav{display:none}" in print_css and ".imap{display:none}" in print_css
+    assert "nav,p.up{display:none}" in print_css and ".imap{display:none}" in print_css
     assert "break-inside:avoid" in print_css
+    # the page review: 32,000 px with no way back up; each section ends with a link to the list
+    up = '<p class="up"><a href="#contents">\u2191 Contents</a></p></section>'
+    assert page.count(up) == page.count("<section ") > 1 and '<h2 id="contents">' in page
 
 
 def test_the_map_is_small_and_uses_no_ids() -> None:

@@ -185,7 +185,7 @@ def _html_section(
     if section.raw_html:
         parts.append(section.raw_html)
     parts.extend(_html_figure(name, caption, figures) for name, caption in section.figures)
-    parts.append("</section>")
+    parts.append('<p class="up"><a href="#contents">\u2191 Contents</a></p></section>')
     return parts
 
 

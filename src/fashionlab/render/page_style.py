@@ -33,12 +33,12 @@ var(--cover)}
 table{border-collapse:collapse;font-size:.93rem}
 th,td{border:1px solid #dde2ea;padding:4px 10px;text-align:left;vertical-align:top}
 th{background:#f1f3f7}pre{--cover:#f6f8fa;padding:12px;font-size:.8rem;line-height:1.25}
-nav ol{columns:2}a{color:#2457b5}
+nav ol{columns:2}a{color:#2457b5}p.up{text-align:right;font-size:.85rem;margin-top:.2em}
 a.term{color:inherit;text-decoration:underline dotted #5b6575}
 @media (max-width:600px){main{padding:14px 12px 40px}h1{font-size:1.45rem}nav ol{columns:1;
 padding-left:1.4em}th,td{padding:3px 6px}}
 @media print{body{background:#fff;color:#000;font-size:11pt}main{max-width:none;padding:0;
-min-height:0}nav{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
+min-height:0}nav,p.up{display:none}h2{break-after:avoid}figure,tr,pre,blockquote,.run{break-inside:avoid}
 figure img{max-height:8.5in;border:0}figure figcaption::after,figure.shrunk figcaption::after,
 figure.zoomed figcaption::after{content:none}figure.zoomed{overflow:visible}
 figure.zoomed img{max-width:100%}td.short span{white-space:normal}.scroll{overflow:visible;background:none}

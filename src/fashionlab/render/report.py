@@ -101,7 +101,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         "Validation is the assignment's validation rows; for logistic regression it is the "
         "loop's last log, taken one update before the final weights that the other two columns "
         'score. Held-out is the assignment\'s 20% "test" split (X_test), and official test is '
-        "Fashion-MNIST's own test images. Terms used in this report, just below, defines each."
+        "Fashion-MNIST's own test images. Terms used in this report, near the end, defines each."
     )
     at_a_glance = Section(
         "results",
@@ -109,7 +109,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         paragraphs=[read, optimistic_note(results.network)],
         table=results_table(results),
     )
-    sections = [at_a_glance, glossary]
+    sections = [at_a_glance]
     for key, (title, question) in answers.QUESTIONS.items():
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
@@ -123,7 +123,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     sections.append(maths_section())
     if results.extras is not None:
         sections.extend(sections_extras.sections(results, interactive_html))
-    return sections + _appendix(results)
+    return [*sections, glossary, *_appendix(results)]  # the terms, which every answer links to
 
 
 def _appendix(results: Results) -> list[Section]:
