@@ -11,6 +11,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from scipy import stats
 
@@ -1259,20 +1260,53 @@ def test_the_longer_fit_is_said_to_stop_by_the_rule_it_stops_by(kept: int, said:
         assert "more than 0.0001 below its best so far" in text and "50 steps in a row" in text
 
 
-@pytest.mark.parametrize(
-    ("centre", "said"),
-    [
-        ((9.75, 12.3), "the centre"),  # "the top centre" before: row 9.75 is in the middle third
-        ((8.63, 13.6), "the top centre"),
-        ((15.6, 18.62), "the middle right"),
-        ((18.1, 8.8), "the middle left"),
-        ((18.2, 8.9), "the bottom centre"),
-    ],
-)
-def test_a_weighted_centre_is_placed_in_thirds_of_the_image(centre, said) -> None:
-    from fashionlab.render.sections_extras import _region
+def test_the_strong_weights_are_found_as_patches_that_touch_by_an_edge() -> None:
+    """The page review: a weighted centre told nothing the maps show (a centre can fall between
+    two strips). The patches of pixels at least half as strong as the strongest, by hand."""
+    from fashionlab.analysis.learned import weight_summary
 
-    assert _region(list(centre)) == said
+    weights = np.zeros((28, 28))
+    weights[2:5, 3:6] = 1.0  # 9 pixels, the strongest
+    weights[10, 10:13] = 0.5  # exactly half: strong
+    weights[11, 13] = 0.6  # touches the row above only at a corner: a patch of its own
+    weights[20:22, 0:2] = 0.4  # below half: weak, but in the total
+    weights[27, 27] = -2.0  # the other way's only weight
+    theta = np.concatenate([[7.0], weights.ravel()])[:, None]  # the bias first
+    summary = weight_summary(("Trouser", "Ankle boot"), theta)
+    total = 9 + 1.5 + 0.6 + 1.6
+    assert [(p.rows, p.columns) for p in summary.positive_patches] == [
+        ([2, 4], [3, 5]),
+        ([10, 10], [10, 12]),
+        ([11, 11], [13, 13]),
+    ]
+    shares = [p.share for p in summary.positive_patches]
+    assert shares == pytest.approx([9 / total, 1.5 / total, 0.6 / total])
+    assert [(p.rows, p.columns, p.share) for p in summary.negative_patches] == [
+        ([27, 27], [27, 27], 1.0)
+    ]
+    assert (summary.strongest_weight, summary.strongest_at) == (-2.0, [27, 27])
+    assert weight_summary(("a", "b"), np.ones((785, 1))).negative_patches == []  # none that way
+
+
+def test_the_learned_section_says_where_the_strong_weights_are() -> None:
+    from fashionlab.render.sections_extras import _patches
+    from fashionlab.weight_map import Patch
+
+    two = [
+        Patch([12, 21], [19, 20], 0.1226),
+        Patch([12, 20], [7, 8], 0.0955),
+        Patch([0, 0], [12, 15], 0.06),
+    ]
+    assert _patches(two) == (
+        "3 patches, the largest two at rows 12–21, columns 19–20 (12%) and rows 12–20, "
+        "columns 7–8 (10%)"
+    )
+    one = [Patch([5, 23], [19, 26], 0.60), Patch([0, 0], [13, 13], 0.071)]
+    assert _patches(one) == "2 patches, the largest at rows 5–23, columns 19–26 (60%)"
+    assert (
+        _patches([Patch([0, 0], [4, 4], 1.0)]) == "1 patch, the largest at row 0, column 4 (100%)"
+    )
+    assert _patches([]) == "none"
 
 
 def test_two_like_cells_of_the_fair_network_are_said_to_be_a_coincidence() -> None:

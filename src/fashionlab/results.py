@@ -18,8 +18,9 @@ from typing import Any
 from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
+from .weight_map import WeightSummary as WeightSummary
 
-SCHEMA_VERSION = 8  # 7: Findings' cosine, swing step; 8: epochs_to_95, Comparison's tests by name
+SCHEMA_VERSION = 9  # 8: epochs_to_95, Comparison's tests by name; 9: WeightSummary's patches
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -194,17 +195,6 @@ class AtlasPair:
     nn_val_accuracy: float | None
     nn_epochs_run: int | None  # epochs the pair's network trained before early stopping
     steps_to_95: int | None
-
-
-@dataclass
-class WeightSummary:
-    """Where the weights that push towards each class sit on the 28 x 28 grid."""
-
-    classes: Pair
-    positive_centre: list[float]
-    negative_centre: list[float]
-    strongest_weight: float
-    strongest_at: list[int]
 
 
 @dataclass

@@ -3,28 +3,35 @@ learned, ten classes, the map."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..analysis.metrics import share_text
+from ..analysis.metrics import percent, share_text
 from ..config import CLASS_NAMES, SOFTMAX_SETTINGS_TRIED
 from ..results import Results
 from ..storage import slug
+from ..weight_map import Patch
 from .format import article, count, interval, pair_name, pct, plural, points
 from .page import Section, Table
 from .sections_atlas import atlas_section
 
 
-def _region(centre: list[float]) -> str:
-    """Where on the 28 x 28 image a weighted centre lies, in words: in which third of its rows and
-    of its columns (pixel k spans k - 0.5 to k + 0.5, so the thirds meet at 8.83 and 18.17)."""
-    row, column = centre
-    if np.isnan(row) or np.isnan(column):
-        return "nowhere"
-    low, high = 28 / 3 - 0.5, 27.5 - 28 / 3
-    vertical = "top" if row < low else "bottom" if row > high else "middle"
-    horizontal = "left" if column < low else "right" if column > high else "centre"
-    centred = (vertical, horizontal) == ("middle", "centre")
-    return "the centre" if centred else f"the {vertical} {horizontal}"
+def _span(word: str, first_last: list[int]) -> str:
+    """'rows 5–23', or 'row 0' where the first is the last."""
+    first, last = first_last
+    return f"{word} {first}" if first == last else f"{word}s {first}–{last}"
+
+
+def _patches(found: list[Patch]) -> str:
+    """Where the strong weights of one way sit: how many patches, and the largest one or two (the
+    second where it holds at least half the first's share), each with its share."""
+    if not found:
+        return "none"
+    shown = [found[0], *(p for p in found[1:2] if p.share >= found[0].share / 2)]
+    places = " and ".join(
+        f"{_span('row', p.rows)}, {_span('column', p.columns)} ({percent(p.share, 0)})"
+        for p in shown
+    )
+    largest = "the largest" if len(shown) == 1 else "the largest two"
+    patches = f"{count(len(found))} patch" + ("" if len(found) == 1 else "es")
+    return f"{patches}, {largest} at {places}"
 
 
 def learned_section(results: Results) -> Section:
@@ -36,12 +43,13 @@ def learned_section(results: Results) -> Section:
         row, column = summary.strongest_at
         towards = second if summary.strongest_weight > 0 else first
         paragraphs.append(
-            f"{pair_name(summary.classes)}: the weighted centre of the pixels that push towards "
-            f"{second} (red) lies in {_region(summary.positive_centre)} of the image, that of those "
-            f"pushing towards {first} (blue) in {_region(summary.negative_centre)} (a centre can "
-            f"fall between two strips of strong pixels: the figure shows where they are). The "
-            f"strongest single weight, {summary.strongest_weight:+.3f}, is at row {row}, column "
-            f"{column} (counting from 0, as the figure's axes do), pushing towards {towards}."
+            f"{pair_name(summary.classes)}: the pixels that push hardest towards {second} (red; "
+            f"at least half its strongest weight, side by side) form "
+            f"{_patches(summary.positive_patches)}; those towards {first} (blue) form "
+            f"{_patches(summary.negative_patches)} (each share is of all the weight pushing that "
+            f"way; rows and columns count from 0, as the figure's axes do). The strongest single "
+            f"weight, {summary.strongest_weight:+.3f}, is at row {row}, column {column}, pushing "
+            f"towards {towards}."
         )
         figures.append(
             (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")
