@@ -52,5 +52,5 @@ lock:
 
 # report/ and explore/ go only if fashionlab wrote all they hold (their manifests say so)
 clean:
-	PYTHONPATH=src $(PYTHON) -m fashionlab.clean report explore
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	PYTHONPATH=src $(PYTHON) -m fashionlab.clean report explore

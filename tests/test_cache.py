@@ -150,6 +150,8 @@ def test_a_damaged_entry_is_discarded_with_one_warning_and_recomputed(
     with caplog.at_level(logging.WARNING):
         value, hit = cache.cached_json("test", key, compute)
     assert (value, hit, len(calls)) == ({"accuracy": 0.82}, False, 1)
+    if kind == "lists a name outside the entry":  # discarding the entry deleted nothing beside it
+        assert (_entry(key).parent / "secret").read_text() == "not fashionlab's"
     warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "discarding damaged cache entry" in warnings[0].getMessage()
     assert cache.cached_json("test", key, compute) == ({"accuracy": 0.82}, True)  # repaired

@@ -42,7 +42,7 @@ def printed(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[Any, s
 
 
 @pytest.mark.realdata
-def test_logreg_prints_the_readmes_keys_and_the_assignments_numbers(
+def test_logreg_prints_the_documented_keys_and_the_assignments_numbers(
     real_data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     found, _ = printed(
@@ -147,7 +147,7 @@ def test_a_folder_name_that_is_not_utf8_prints_as_unicode_json(
         path.encode("utf-8")  # raises on a lone surrogate
 
 
-def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
+def test_explore_prints_the_documented_keys_and_the_files_it_wrote(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from conftest import write_tiny_dataset
@@ -174,7 +174,7 @@ def test_explore_prints_the_readmes_keys_and_the_files_it_wrote(
     assert set(found["files"]) | {"fashionlab-manifest.json"} == written and len(written) > 5
 
 
-def test_softmax_prints_the_readmes_keys_and_scores_that_agree_with_its_confusion_matrix(
+def test_softmax_prints_the_documented_keys_and_scores_that_agree_with_its_confusion_matrix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """No test read ``softmax --json`` (the review of stop 41): its keys are docs/cli.md's, and each
@@ -188,6 +188,7 @@ def test_softmax_prints_the_readmes_keys_and_scores_that_agree_with_its_confusio
     assert list(found) == documented_keys("softmax")
     confusion = np.array(found["confusion"])
     assert confusion.shape == (10, 10) and confusion.sum() == found["n_official_test"] == 50
+    assert confusion.sum(axis=1).tolist() == [5] * 10  # a row per true class: 5 images each
     truth = np.repeat(np.arange(10), confusion.sum(axis=1))  # each cell as that many images
     guess = np.concatenate([np.repeat(np.arange(10), row) for row in confusion])
     assert found["official_test_accuracy"] == np.trace(confusion) / 50

@@ -667,7 +667,7 @@ def test_make_clean_removes_only_output_folders_that_fashionlab_wrote_whole(tmp_
 
     def make_clean() -> str:
         done = subprocess.run(
-            ["make", "-s", "clean", f"PYTHON={sys.executable}"],
+            ["make", "-s", "clean", f"PYTHON={sys.executable} -S"],  # -S: the stdlib alone
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -693,3 +693,28 @@ def test_make_clean_removes_only_output_folders_that_fashionlab_wrote_whole(tmp_
     (tmp_path / "explore").symlink_to(tmp_path / "elsewhere" / "explore")  # a link is left as is
     assert make_clean() == "left explore: not a folder (fashionlab writes folders)\n"
     assert (tmp_path / "elsewhere" / "explore" / "fashionlab-manifest.json").is_file()
+
+
+def test_make_clean_stopped_part_way_leaves_what_is_still_fashionlabs(tmp_path, monkeypatch):
+    """The review of stop 42: rm -r stopped by a file it could not delete had taken the manifest,
+    and the rest then looked like the user's to every command. The manifest goes last."""
+    from fashionlab import clean
+
+    folder = write_report(str(tmp_path / "report"), {"index.html": "<p>", "figures/a.svg": "s"})
+    unlink = Path.unlink
+
+    def refuse(path: Path, missing_ok: bool = False) -> None:
+        if path.name == "a.svg":
+            raise PermissionError(13, "Permission denied", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", refuse)
+    said = clean.clean(folder)
+    assert said is not None and said.startswith(f"left {folder}/ in part: Permission denied (")
+    assert ownership.find_foreign(folder) is None  # what is left is still known as fashionlab's
+    assert (folder / "figures" / "a.svg").is_file() and (folder / ownership.MANIFEST).is_file()
+    monkeypatch.undo()
+    assert clean.clean(folder) == f"removed {folder}/ (fashionlab's own output)"
+    assert not folder.exists()
+    (tmp_path / "empty").mkdir()
+    assert clean.clean(tmp_path / "empty") == f"removed {tmp_path / 'empty'}/ (it was empty)"

@@ -502,6 +502,8 @@ def test_make_results_table_prints_the_readmes_results(report: Path) -> None:
     findings = [line for line in printed.splitlines() if line.startswith("- ")]
     assert len(table) == 5 and len(findings) == 5
     readme = (root / "README.md").read_text()
+    (note,) = [line for line in printed.splitlines() if line.startswith("\u2020 ")]
+    assert f"\n{note}\n" in readme  # the dagger's note, word for word
     # logistic regression's rows are exact on every machine; the network's move with the CPU
     assert all(line in readme for line in table if not line.startswith("| neural network"))
     results = json.loads((report / "results.json").read_text())
@@ -528,17 +530,19 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 
 
 def _close_in_numbers(printed: str, written: str) -> None:
-    """The same sentence, each percentage within half a point, each other decimal (a spread in
-    points, a p-value) within 0.25 of the README's, and each count within 5 % (2 at least)."""
+    """The same sentence, each percentage within 1.5 points, each other decimal (a spread in
+    points, a p-value) within 0.25 of the README's, and each count within 10 % (2 at least): the
+    networks' numbers move between machines and library versions, by up to 1.05 points and 3 of
+    44 epochs seen so far (Python 3.10's older libraries; docs/reproducibility.md)."""
     assert NUMBER.sub("#", printed) == NUMBER.sub("#", written), (printed, written)
     for ours, theirs in zip(NUMBER.findall(printed), NUMBER.findall(written), strict=True):
         a, b = (float(x.rstrip("%").replace(",", "")) for x in (ours, theirs))
         if ours.endswith("%"):
-            limit = 0.5
+            limit = 1.5
         elif "." in ours:
             limit = 0.25
         else:
-            limit = max(2.0, 0.05 * b)
+            limit = max(2.0, 0.1 * b)
         assert abs(a - b) <= limit, (ours, theirs, written)
 
 

@@ -2,7 +2,7 @@
 them, as every command decides (``ownership``); anything else is left, with one line saying why.
 
 Run as ``python -m fashionlab.clean report explore``. It needs no installed package: ``make
-clean`` runs it from ``src/`` with the system's Python, since it removes the venv too.
+clean`` runs it from ``src/`` with the system's Python, after removing the venv.
 """
 
 from __future__ import annotations
@@ -11,26 +11,63 @@ import shutil
 import sys
 from pathlib import Path
 
-from .ownership import find_foreign, held
+from .errors import FashionLabError
+from .locks import Lock
+from .ownership import MANIFEST, find_foreign, held, is_our_stage, listed_files
 
 
 def clean(folder: Path) -> str | None:
     """Remove ``folder`` if fashionlab wrote everything in it and nobody changed it since; say what
-    was done (None where there is no such folder)."""
+    was done (None where there is no such folder). It holds the lock a command writing there
+    takes, and removes the manifest last: stopped part-way, what is left is still known as
+    fashionlab's, so a second ``make clean`` finishes the job."""
     if not folder.exists() and not folder.is_symlink():
         return None
     if folder.is_symlink() or not folder.is_dir():
         return f"left {folder}: not a folder (fashionlab writes folders)"
-    found = find_foreign(folder)
-    if found is not None:
-        return f"left {folder}/: it holds {held(found)}; delete it yourself if you mean to"
-    shutil.rmtree(folder)
-    return f"removed {folder}/ (fashionlab's own output)"
+    real = folder.resolve()
+    with Lock("out", str(real), f"another fashionlab process writing {real}", spare=True):
+        found = find_foreign(folder)
+        if found is not None:
+            return f"left {folder}/: it holds {held(found)}; delete it yourself if you mean to"
+        empty = not any(folder.iterdir())
+        try:
+            _remove(folder)
+        except OSError as exc:
+            return (
+                f"left {folder}/ in part: {exc.strerror or exc} ({exc.filename}); what is left "
+                "is still fashionlab's, so `make clean` can finish once that is fixed"
+            )
+    return (
+        f"removed {folder}/ (it was empty)"
+        if empty
+        else f"removed {folder}/ (fashionlab's own output)"
+    )
+
+
+def _remove(folder: Path) -> None:
+    """The stages fashionlab left inside, the listed files, their folders, the manifest, then the
+    folder itself (empty by now: ``find_foreign`` found nothing else)."""
+    for entry in folder.iterdir():
+        if is_our_stage(folder, entry):
+            shutil.rmtree(entry)
+    listed = listed_files(folder) if (folder / MANIFEST).is_file() else {}
+    for name in listed:
+        (folder / name).unlink(missing_ok=True)
+    folders = {parent for name in listed for parent in (folder / name).parents}
+    for below in sorted(folders - {folder, *folder.parents}, key=lambda p: -len(p.parts)):
+        if below.is_dir():
+            below.rmdir()
+    (folder / MANIFEST).unlink(missing_ok=True)
+    folder.rmdir()
 
 
 def main(argv: list[str]) -> int:
     for name in argv:
-        said = clean(Path(name))
+        try:
+            said = clean(Path(name))
+        except FashionLabError as exc:  # the lock could not be taken
+            said = f"left {name}: {exc}"
         if said is not None:
             print(said)
     return 0

@@ -30,7 +30,8 @@ GLOSSARY = [
     ),
     (
         "official test accuracy (official_test_accuracy)",
-        "the share correct on Fashion-MNIST's own test images of the two classes (2,000 images), "
+        "the share correct on Fashion-MNIST's own test images: 2,000 of a pair's two classes, "
+        "10,000 of all ten, "
         "which no model here trains on and no setting here is chosen by. They are not wholly "
         "unseen: fashionlab's docs/ list their scores beside the validation scores that chose the "
         "settings, and an earlier version chose softmax regression's settings on all 10,000 test "

@@ -76,7 +76,7 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
             f"rate_grid_{slug(run.classes)}",
             f"Validation accuracy over learning rate and steps, "
             f"{pair_name(run.classes)}; the assignment's setting is outlined, and each cell counts "
-            f"the {run.n_val:,} validation images it gets wrong. The colours run from this grid's "
+            f"how many of the {run.n_val:,} validation images it gets wrong. The colours run from this grid's "
             "lowest cell to 100%, so they do not compare across the two grids.",
         )
         for run in results.logreg

@@ -46,10 +46,10 @@ def learned_section(results: Results) -> Section:
             f"{pair_name(summary.classes)}: the pixels that push hardest towards {second} (red; "
             f"at least half its strongest weight, side by side) form "
             f"{_patches(summary.positive_patches)}; those towards {first} (blue) form "
-            f"{_patches(summary.negative_patches)} (each share is of all the weight pushing that "
-            f"way; rows and columns count from 0, as the figure's axes do). The strongest single "
-            f"weight, {summary.strongest_weight:+.3f}, is at row {row}, column {column}, pushing "
-            f"towards {towards}."
+            f"{_patches(summary.negative_patches)}. Each share is of all the weight pushing that "
+            f"way, and rows and columns count from 0, as the figure's axes do. The strongest "
+            f"single weight, {summary.strongest_weight:+.3f}, is at row {row}, column {column}, "
+            f"pushing towards {towards}."
         )
         figures.append(
             (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")

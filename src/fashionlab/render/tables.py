@@ -19,7 +19,7 @@ def optimistic_note(net: NetworkResult) -> str:
     chose = "stopping epoch" + (" and its settings" if settings_chosen_on(net) else "")
     return (
         f"{OPTIMISTIC} The validation rows also chose the network's {chose}, so its validation "
-        "accuracy is optimistic; held-out and official test accuracy are not."
+        "accuracy is optimistic; its official test accuracy is not."
     )
 
 
