@@ -12,11 +12,13 @@ from dataclasses import dataclass
 @dataclass
 class Patch:
     """Side-by-side pixels whose weights push one way at least half as hard as that way's
-    strongest: their first and last row and column, and their share of all that way's weight."""
+    strongest: the first and last row and column they lie within (a bounding box: the patch may
+    fill only part of it), their share of all that way's weight, and their strongest weight."""
 
     rows: list[int]
     columns: list[int]
     share: float
+    peak: float  # the largest weight in it, pushing that way (positive)
 
 
 @dataclass

@@ -40,7 +40,7 @@ def patches(push: np.ndarray) -> list[Patch]:
         rows, columns = np.nonzero(labels == label)
         share = float(push[rows, columns].sum()) / total
         bounds = [int(rows.min()), int(rows.max())], [int(columns.min()), int(columns.max())]
-        found.append(Patch(*bounds, share))
+        found.append(Patch(*bounds, share, float(push[rows, columns].max())))
     return sorted(found, key=lambda patch: -patch.share)
 
 

@@ -29,7 +29,7 @@ def dynamics_paragraph(run: LogregResult) -> list[str]:
         + (", so its first steps can overshoot." if found.step_exceeds_limit else ".")
     )
     if not found.step_exceeds_limit:
-        return [f"{curvature} The step is safely small, and the loss falls smoothly."]
+        return [f"{curvature} The learning rate is safely small, and the loss falls smoothly."]
     direction = "Along that direction the weights overshoot and change sign from step to step."
     if found.top_direction_is_mean_image:
         direction = (
@@ -159,11 +159,11 @@ def _settles(found: Findings, rises: bool, learning_rate: float) -> str:
         after = "."
     return (
         "When it settles: once the predictions move away from 0.5, the curvature shrinks (each "
-        "image adds h(1 - h) to it: 0.25 at h = 0.5, near 0 for a confident prediction). At "
-        f"step {below} the loss's sharpest curvature, measured at the weights that "
-        f"step starts from (the Hessian's top eigenvalue), first falls below 2/{learning_rate:g} "
-        f"= {2 / learning_rate:.4g}, below which a step of {learning_rate:g} would be sure to "
-        f"lower the loss if the curvature stayed as it is there{after}"
+        "image's term in the Hessian is weighted by h(1 - h): 0.25 at h = 0.5, near 0 for a "
+        f"confident prediction). At step {below} the Hessian's top eigenvalue, at the weights "
+        f"that step starts from, first falls below 2/{learning_rate:g} = "
+        f"{2 / learning_rate:.4g}: had the curvature stayed that low along the whole update, a "
+        f"learning rate of {learning_rate:g} would have lowered the loss for certain{after}"
     )
 
 
@@ -186,11 +186,11 @@ def _smoothness(run: LogregResult, defines: bool) -> str:
     found = run.dynamics
     assert found is not None
     limit = (
-        "2/L (the step size below which the loss is sure to fall at every step)"
+        "2/L (the learning rate below which the loss is sure to fall at every step)"
         if defines
         else "2/L"
     )
-    said = f"For {pair_name(run.classes)} the step is {found.step_ratio:.1f} times {limit}"
+    said = f"For {pair_name(run.classes)} the learning rate is {found.step_ratio:.1f} times {limit}"
     if not found.step_exceeds_limit:
         return f"{said}, and its loss falls smoothly."
     fall = largest_fall(run.history["val_accuracy"], FIRST_STEPS)

@@ -57,8 +57,8 @@ def keras_run_among_seeds(keras: float, compared: Comparison, n: int, *, selecte
 
 def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     """How sure the seeds' figures are, one kind of chance at a time: where one more seed falls on
-    these test images (a t prediction interval: training randomness only), then the seeds' mean on
-    new images like these (the test images' binomial sampling error added)."""
+    these test images (a t prediction interval: training randomness only), then what these
+    settings reach on average on new images (the test images' binomial sampling error added)."""
     seeds = compared.seed_official_test_accuracies
     low, high = prediction_interval(seeds)
     inside = "inside" if low <= keras <= high else "outside"
@@ -66,17 +66,18 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     standard_error = math.sqrt(mean * (1 - mean) / n)  # the test images' sampling error, binomial
     of_mean = seeds_mean_half_width(seeds, n)
     return (
-        f"How sure are these figures? Two kinds of chance move them. The first is training "
-        f"randomness (initial weights and batch order): a 95% t prediction interval for one more "
-        f"seed's official test accuracy on these same {count(n)} images, assuming the seeds' "
-        f"accuracies spread roughly normally, is {pct(low)} to {pct(high)}, and the Keras run is "
-        f"{inside} it. The second is the test images' own sampling error, a standard error of "
-        f"about {100 * standard_error:.2f} points at this accuracy, which comes on top for new "
-        f"images like these: the seeds' mean, {pct(mean)}, has a 95% interval of "
-        f"{pct(mean - of_mean)} to {pct(mean + of_mean)} (±{100 * of_mean:.2f} points: the "
-        f"seeds' spread by Student's t with {k - 1} degrees of freedom and that standard error, "
-        f"added in quadrature; training randomness alone gives "
-        f"±{100 * seeds_mean_half_width(seeds, None):.2f} points)."
+        f"How sure are these figures? Two things vary by chance. Training (initial weights and "
+        f"batch order): one more seed of fashionlab's trainer would score {pct(low)} to "
+        f"{pct(high)} on these same {count(n)} test images (a 95% t prediction interval from the "
+        f"{k} seeds, assuming their scores spread roughly normally). The test images themselves: "
+        f"an accuracy near {pct(mean)} on {count(n)} images has a standard error of about "
+        f"{100 * standard_error:.2f} points. Allowing for both, what these settings reach on "
+        f"average on new images like these is {pct(mean - of_mean)} to {pct(mean + of_mean)} "
+        f"(±{100 * of_mean:.2f} points, approximate: the seeds' mean's t interval, "
+        f"±{100 * seeds_mean_half_width(seeds, None):.2f} points for training alone, and the "
+        f"images' normal one, added in quadrature). The two intervals answer different "
+        f"questions, though their ranges may nearly coincide. The Keras run, {pct(keras, n)}, is "
+        f"{inside} the first, but it comes from another program."
     )
 
 
@@ -84,7 +85,7 @@ def _selection(compared: Comparison, selected: bool) -> str:
     if not selected:
         return ""
     return (
-        f" Its settings were chosen for their validation accuracy at this seed, "
+        f" The Keras run's settings were chosen for their validation accuracy at this seed, "
         f"{_selection_favours(compared)}."
     )
 

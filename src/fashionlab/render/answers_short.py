@@ -42,11 +42,11 @@ def observation(run: LogregResult) -> str:
     # the reason is the boundary it found; its own training rows are the evidence for it
     fits = run.train_accuracy >= FITS_ITS_ROWS
     if fits and gap < OVERFIT_GAP:
+        share = "nearly as high a" if gap > 0 else "as high a" if gap == 0 else "a slightly higher"
         why = (
             f"the straight boundary it finds separates these two classes almost perfectly: "
-            f"{after} it gets {train} of its own training rows right, and "
-            f"{'as high' if gap <= 0 else 'nearly as high'} a share of the validation rows, which "
-            "it never trained on"
+            f"{after} it gets {train} of its own training rows right, and {share} share of the "
+            "validation rows, which it never trained on"
         )
     elif fits:
         why = (

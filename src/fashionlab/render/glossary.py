@@ -59,10 +59,10 @@ GLOSSARY = [
     ),
     (
         "95% interval",
-        "the Wilson score interval of an accuracy: the values of the model's true accuracy (on all "
+        "(95% CI in the tables) the Wilson score interval of an accuracy: the values of the model's true accuracy (on all "
         "images like these) that are consistent with the count measured, for a model fixed before "
         "it was scored. It is centred too high for a score on the rows that chose something about "
-        "the model (the stopping epoch of the networks, Q5.1's and the atlas's, and of "
+        "the model (the stopping epoch of the networks, Q5.1's, Q4.3's and the atlas's, and of "
         "longer-trained logistic regression; the settings of Q5.1's network; the best cell of the "
         "learning-rate grid). The interval of a difference of two accuracies, in points, is "
         "Agresti and Min's where both models are scored on the same images, and Newcombe's "
@@ -146,8 +146,8 @@ GLOSSARY = [
     (
         "Dask",
         "the library that runs fashionlab's many independent tasks (the atlas, the network over "
-        "seeds, the learning-rate grid, fashionlab sweep) on several processes, or machines; each "
-        "such process is a worker.",
+        "seeds, the learning-rate grid) on several processes, or machines; each such process is "
+        "a worker.",
     ),
 ]
 

@@ -15,7 +15,7 @@ from ..storage import atomic_write_bytes, slug
 from . import answers, answers_maps, sections_extras
 from .answers_network import settings_chosen_on
 from .figures import mime_type
-from .format import pair_name
+from .format import count, pair_name
 from .glossary import glossary_html, glossary_links, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
@@ -26,6 +26,7 @@ from .tables import (
     optimistic_note,
     results_table,
     same_count_note,
+    stopped_on_validation_note,
 )
 
 FIGURES: dict[str, list[tuple[str, str]]] = {
@@ -74,9 +75,10 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
     found["q4_3"] = [("logreg_both", "Learning curves of both runs on shared axes.")] + [
         (
             f"rate_grid_{slug(run.classes)}",
-            f"Validation accuracy over learning rate and steps, "
-            f"{pair_name(run.classes)}; the assignment's setting is outlined, and each cell counts "
-            f"how many of the {run.n_val:,} validation images it gets wrong. The colours run from this grid's "
+            f"Validation accuracy over learning rate and steps, {pair_name(run.classes)}; the "
+            "assignment's setting is outlined. Each cell gives the validation accuracy the loop "
+            "logs at that step, before the step's update (as in Q4.1 and Q4.2), and how many of "
+            f"the {run.n_val:,} validation images it gets wrong. The colours run from this grid's "
             "lowest cell to 100%, so they do not compare across the two grids.",
         )
         for run in results.logreg
@@ -97,11 +99,15 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         raw_html=glossary_html(),
         markdown=glossary_markdown(),
     )
+    hard = results.hard_pair
     read = (
-        "Validation is the assignment's validation rows; for logistic regression it is the "
-        "loop's last log, taken one update before the final weights that the other two columns "
-        'score. Held-out is the assignment\'s 20% "test" split (X_test), and official test is '
-        "Fashion-MNIST's own test images. Terms used in this report, near the end, defines each."
+        f"Validation: the last 20% of each pair's shuffled images ({count(hard.n_val)}). "
+        f'Held-out: the assignment\'s 20% "test" split (X_test, {count(hard.n_heldout)}). '
+        f"Official test: Fashion-MNIST's own test images of the two classes "
+        f"({count(hard.n_official_test)}). For logistic regression the validation column is "
+        f"what the assignment's loop logs at step {hard.steps}, just before its last update; the "
+        "other two columns score the final weights. In brackets: 95% intervals. Terms used in "
+        "this report, near the end, defines each term."
     )
     at_a_glance = Section(
         "results",
@@ -114,10 +120,18 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
             section.table = comparison_table(results)
-            section.paragraphs = [*section.paragraphs, *same_count_note(results)]
+            section.paragraphs = [
+                *section.paragraphs,
+                *same_count_note(results),
+                stopped_on_validation_note(),
+            ]
         if key == "q5_1":
             section.table = networks_table(results)
-            section.paragraphs = [*section.paragraphs, networks_lead(results)]
+            section.paragraphs = [
+                *section.paragraphs,
+                networks_lead(results),
+                stopped_on_validation_note(),
+            ]
             section.code = results.network.summary
         sections.append(section)
     sections.append(maths_section())

@@ -19,19 +19,29 @@ def _span(word: str, first_last: list[int]) -> str:
     return f"{word} {first}" if first == last else f"{word}s {first}–{last}"
 
 
-def _patches(found: list[Patch]) -> str:
-    """Where the strong weights of one way sit: how many patches, and the largest one or two (the
-    second where it holds at least half the first's share), each with its share."""
+def _patches(found: list[Patch], colour: str, towards: str) -> str:
+    """Where one way's strong weights sit: the cut, how many patches, and the largest one or two
+    (the second where it holds at least half the first's share), each with its share."""
     if not found:
-        return "none"
+        return f"No weight pushes towards {towards}."
     shown = [found[0], *(p for p in found[1:2] if p.share >= found[0].share / 2)]
     places = " and ".join(
-        f"{_span('row', p.rows)}, {_span('column', p.columns)} ({percent(p.share, 0)})"
-        for p in shown
+        f"within {_span('row', p.rows)} and {_span('column', p.columns)}" for p in shown
     )
-    largest = "the largest" if len(shown) == 1 else "the largest two"
+    shares = " and ".join(percent(p.share, 0) for p in shown)
+    largest = "the largest lies" if len(shown) == 1 else "the largest two lie"
+    holding = "holds" if len(shown) == 1 else "hold"
     patches = f"{count(len(found))} patch" + ("" if len(found) == 1 else "es")
-    return f"{patches}, {largest} at {places}"
+    peak = max(p.peak for p in found)
+    return (
+        f"{colour.capitalize()} pixels push towards {towards}. Those with at least half the "
+        f"largest {colour} weight ({peak:.3f}) form {patches} of pixels side by side; {largest} "
+        f"{places}, and {holding} {shares} of all the {colour} weight."
+    )
+
+
+def _lower(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]
 
 
 def learned_section(results: Results) -> Section:
@@ -43,13 +53,12 @@ def learned_section(results: Results) -> Section:
         row, column = summary.strongest_at
         towards = second if summary.strongest_weight > 0 else first
         paragraphs.append(
-            f"{pair_name(summary.classes)}: the pixels that push hardest towards {second} (red; "
-            f"at least half its strongest weight, side by side) form "
-            f"{_patches(summary.positive_patches)}; those towards {first} (blue) form "
-            f"{_patches(summary.negative_patches)}. Each share is of all the weight pushing that "
-            f"way, and rows and columns count from 0, as the figure's axes do. The strongest "
-            f"single weight, {summary.strongest_weight:+.3f}, is at row {row}, column {column}, "
-            f"pushing towards {towards}."
+            f"{pair_name(summary.classes)}: {_lower(_patches(summary.positive_patches, 'red', second))} "
+            f"{_patches(summary.negative_patches, 'blue', first)} Rows and columns count from 0, "
+            f"as the figure's axes do. The strongest single weight, "
+            f"{summary.strongest_weight:+.3f}, is at row {row}, column {column}, pushing towards "
+            f"{towards}. A weight acts only where an image has ink, so a large weight alone does "
+            "not make a pixel important."
         )
         figures.append(
             (f"weights_{slug(summary.classes)}", f"Weights θ1…θ784, {pair_name(summary.classes)}.")
