@@ -25,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import dask
 import numpy as np
@@ -544,17 +544,39 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
 # --------------------------------------------------------------------------- the dask tools
 
 
-def atlas_json(argv: list[str], capsys, caplog) -> tuple[object, str]:
-    """``fashionlab atlas ARGV --json`` in-process, which must exit 0: its JSON, and what the
-    engine logged of its tasks (sent, or found in the cache)."""
+def command_json(argv: list[str], capsys, caplog) -> tuple[Any, str]:
+    """``fashionlab ARGV --json`` in-process, which must exit 0: its JSON, and what the engine
+    logged of its tasks (sent, or found in the cache)."""
     from fashionlab import cli as fashionlab_cli
 
     caplog.clear()
     with caplog.at_level(logging.INFO, logger=engine.__name__):
-        code = fashionlab_cli.main(["atlas", *argv, "--json"])
+        code = fashionlab_cli.main([*argv, "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     return json.loads(out), caplog.text
+
+
+def atlas_and_run_on(address, tiny_data_dir, tmp_path, capsys, caplog, monkeypatch) -> None:
+    """The atlas and ``run`` on a scheduler the user started, as the README says they run: every
+    atlas task sent there, its 45 records those a local cluster computes with a cache of its
+    own; and a small ``run`` whose learning-rate grid and network over seeds go there too."""
+    atlas = ["atlas", "--epochs", "1", "--data-dir", str(tiny_data_dir), "--no-verify"]
+    remote_atlas, logged = command_json([*atlas, "--scheduler", address], capsys, caplog)
+    sent = re.search(r"0 of (\d+) tasks from the cache; 0 started earlier; (\d+) sent", logged)
+    assert sent is not None and sent[1] == sent[2], logged  # every task ran on the worker
+    data = write_tiny_dataset(tmp_path / "run-data", 300, 50)  # t-SNE needs 100 images
+    small_run = ["run", "--no-extras", "--no-notebook", "--points", "100", "--epochs", "2"]
+    small_run += ["--data-dir", str(data), "--no-verify", "--out", str(tmp_path / "report")]
+    found, logged = command_json([*small_run, "--scheduler", address], capsys, caplog)
+    started = re.search(r"(\d+) tasks started ahead of need", logged)  # on the scheduler's worker
+    assert started is not None and int(started[1]) > 0, logged
+    assert "from the cache" in logged and not re.search(r"[1-9]\d* of \d+ tasks from the", logged)
+    assert Path(found["results_json"]).is_file() and found["notebook"] is None
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-cache"))
+    local_atlas, logged = command_json([*atlas, "--workers", "1"], capsys, caplog)
+    assert f"0 of {sent[1]} tasks from the cache" in logged, logged  # computed again
+    assert len(remote_atlas["pairs"]) == 45 and remote_atlas == local_atlas
 
 
 def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
@@ -639,16 +661,7 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
             # and fashionlab pinned none of its threads: a cluster the user started is left as is
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]
-        # the atlas on the same scheduler, as the README says it runs (its networks one epoch):
-        # the same 45 records as a local cluster computes with a cache of its own
-        atlas = ["--epochs", "1", "--data-dir", str(tiny_data_dir), "--no-verify"]
-        remote_atlas, logged = atlas_json([*atlas, "--scheduler", address], capsys, caplog)
-        sent = re.search(r"0 of (\d+) tasks from the cache; 0 started earlier; (\d+) sent", logged)
-        assert sent is not None and sent[1] == sent[2], logged  # every task ran on the worker
-        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-cache"))
-        local_atlas, logged = atlas_json([*atlas, "--workers", "1"], capsys, caplog)
-        assert f"0 of {sent[1]} tasks from the cache" in logged, logged  # computed again
-        assert len(remote_atlas["pairs"]) == 45 and remote_atlas == local_atlas
+        atlas_and_run_on(address, tiny_data_dir, tmp_path, capsys, caplog, monkeypatch)
         monkeypatch.setattr(lost.Watch, "GRACE", 1.0)  # 30 s for a nanny to restart its worker
         with (
             caplog.at_level(logging.WARNING, logger=lost.__name__),
