@@ -53,10 +53,10 @@ def _after(path: list[float], n: int, analysed: int) -> str:
     errors = [error_count(value, n) for value in path]
     falls = [k + 1 for k in range(max(1, analysed), len(errors)) if errors[k] > errors[k - 1] + 1]
     if not falls:
-        return "; after it, validation accuracy never falls by more than one image in a step"
+        return "after it, validation accuracy never falls by more than one image in a step"
     return (
-        f"; it goes on, and validation accuracy last falls by more than one image in a step "
-        f"from step {falls[-1] - 1} to step {falls[-1]}, of {len(path)}"
+        f"the zig-zag goes on after it: validation accuracy last falls by more than one image "
+        f"in a step from step {falls[-1] - 1} to step {falls[-1]}, of {len(path)}"
     )
 
 
@@ -104,16 +104,13 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
     if not found.accuracy_zigzags or first is None or last is None:
         return ""
     path, n = run.history["val_accuracy"], run.n_val
-    until = (
-        f"{last} (the last step analysed{_after(path, n, analysed)})"
-        if last >= analysed
-        else f"{last}"
-    )
     said = (
-        f" Meanwhile, validation accuracy turns (from rising to falling, or back) "
-        f"{turns(path, first, last)} times at steps {first} to {until}, ranging from "
-        f"{pct(found.zigzag_low, n)} to {pct(found.zigzag_high, n)}."
+        f" Meanwhile, from step {first} to step {last}, validation accuracy changes direction "
+        f"{turns(path, first, last)} times, between {pct(found.zigzag_low, n)} and "
+        f"{pct(found.zigzag_high, n)}."
     )
+    if last >= analysed:
+        said += f" Step {last} is the last step analysed; {_after(path, n, analysed)}."
     fall = largest_fall(path, analysed)
     if fall is None:
         return said

@@ -84,11 +84,11 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"{interval(hard.val_accuracy, hard.n_val)} (its loop's last log) and "
         f"{interval(hard.official_test_accuracy, hard.n_official_test)}. Against logistic "
         f"regression, {paired_sentence(compared.official_test, 'the network', 'logistic regression')}. "
-        f"{on_validation[0].upper()}{on_validation[1:]}"
-        f", but those rows also chose the network's early-stopping epoch{_settings_chosen(net)}, "
-        "so its validation score is optimistic and no test is made on them (a p-value there would "
-        f"take the network as fixed before it was scored; the official test rows are the fair "
-        f"test).{_scored_weights(results)}"
+        f"{on_validation[0].upper()}{on_validation[1:]}. "
+        f"These rows also chose the network's early-stopping epoch{_settings_chosen(net)}, so "
+        "its validation score is optimistic and no test is made on them: a p-value there would "
+        "take the network as fixed before it was scored. The official test rows give the fair "
+        f"test.{_scored_weights(results)}"
     )
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) a network of the "

@@ -97,11 +97,11 @@ def _surely_significant(extras: Extras) -> str:
     family = holm_rejections([largest_mcnemar_p(a, b) for a, b in counts])
     return (
         f"Of the other {len(larger)}, {sure} would be significant at p < {ALPHA:g} whatever "
-        "images each model gets wrong if each network had been fixed before these rows scored "
-        'it ("significant if fixed" in the table; these rows chose its early-stopping epoch, '
-        "so the true p may be larger): McNemar's exact test gives its largest p when the two "
-        "share no "
-        f"error, and even that largest p is below {ALPHA:g}. The atlas keeps no per-image "
+        "images each model gets wrong, if each network had been fixed before these rows scored "
+        'it ("significant if fixed" in the table). McNemar\'s exact test gives its largest p '
+        f"when the two share no error, and even that largest p is below {ALPHA:g}. These rows "
+        "chose each network's early-stopping epoch, though, so the true p may be larger. The "
+        "atlas keeps no per-image "
         f"scores, so the other {len(larger) - sure} are not tested. The {sure} bounds are each "
         f"for one pair alone, not adjusted; adjusted for all {len(counts)} comparisons with "
         f"Holm's method, at least {family} would stay significant."
