@@ -638,13 +638,14 @@ def test_made_up_results_validate_against_the_schema() -> None:
             "on these same 2,000 test images (a 95% t prediction interval from the 3 seeds, "
             "assuming their scores spread roughly normally). The test images themselves: an "
             "accuracy near 88.50% on 2,000 images has a standard error of about 0.71 points. "
-            "Allowing for both, what these settings reach on average on new images like these is "
-            "86.63% to 90.37% (±1.87 points, approximate: the seeds' mean's t interval, ±1.24 "
-            "points for training alone, and the images' normal one, added in quadrature). The two "
-            "intervals answer different questions, though their ranges may nearly coincide. The "
-            "Keras run, 89.90%, is inside the first, but it comes from another program.",
+            "Allowing for both, what these settings reach on average in fashionlab's trainer, on "
+            "new images like these, is 86.63% to 90.37% (±1.87 points, approximate: the seeds' "
+            "mean's t interval, ±1.24 points for training alone, and the images' normal one, added "
+            "in quadrature). The two intervals answer different questions, even where their "
+            "ranges nearly coincide. The Keras run, 89.90%, lies inside both, but it is no draw "
+            "from fashionlab's trainer: it comes from another program.",
         ),
-        (0.9200, "is outside the first, but it comes from another program"),
+        (0.9200, "The Keras run, 92.00%, lies outside both, but it is no draw"),
         (0.8850, "falls within"),
         (
             0.8700,
@@ -978,13 +979,13 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     assert ("the loss's largest climb ends at step 10." in said) is (not deduced)
     assert "most sharply along one direction" in said and "steepest" not in said
     ends = (
-        "Step 40 is the last step analysed; after it, validation accuracy never falls by more "
-        "than one image in a step."
+        "The analysis covers the first 40 steps; after them, validation accuracy never falls by "
+        "more than one image in a step."
     )  # the history: [0.5, 0.8229...]
     assert (ends in said) is (zigzag_to == 40)
     shorter = "from step 3 to step 30, validation accuracy changes direction"
     assert (shorter in said and "between 51.00% and 79.00%." in said) is (zigzag_to == 30)
-    assert ("last step analysed" in said) is (zigzag_to == 40)
+    assert ("The analysis covers the first 40 steps" in said) is (zigzag_to == 40)
 
 
 def test_past_the_steps_analysed_the_zig_zag_is_followed_in_the_log() -> None:
@@ -1302,26 +1303,28 @@ def test_the_learned_section_says_where_the_strong_weights_are() -> None:
     from fashionlab.weight_map import Patch
 
     two = [
-        Patch([12, 21], [19, 20], 0.1226, 0.107),
-        Patch([12, 20], [7, 8], 0.0955, 0.09),
-        Patch([0, 0], [12, 15], 0.06, 0.08),
+        Patch([12, 21], [19, 20], 0.1226, 0.076),
+        Patch([12, 20], [7, 8], 0.0955, 0.071),
+        Patch([0, 0], [12, 15], 0.06, 0.107),
     ]
-    assert _patches(two, "red", "Coat") == (
-        "Red pixels push towards Coat. Those with at least half the largest red weight (0.107) "
-        "form 3 patches of pixels side by side; the largest two lie within rows 12–21 and "
-        "columns 19–20 and within rows 12–20 and columns 7–8, and hold 12% and 10% of all the "
-        "red weight."
+    assert _patches(two, "red", "Coat", +1) == (
+        "Red pixels push towards Coat. Those with at least half the strongest red weight "
+        "(+0.107) form 3 patches of pixels side by side; the largest two lie within rows 12–21 "
+        "and columns 19–20 and within rows 12–20 and columns 7–8, and hold 12% and 10% of all "
+        "the red weight. The strongest red weight lies in another, within row 0 and columns "
+        "12–15, with 6%."  # the final instructor's reading: the cut's own patch was unnamed
     )
-    one = [Patch([5, 23], [19, 26], 0.60, 0.05), Patch([0, 0], [13, 13], 0.071, 0.063)]
-    assert _patches(one, "red", "Ankle boot").endswith(  # the cut is the strongest's, anywhere
-        "weight (0.063) form 2 patches of pixels side by side; the largest lies within rows "
-        "5–23 and columns 19–26, and holds 60% of all the red weight."
+    one = [Patch([5, 23], [19, 26], 0.60, 0.088), Patch([0, 0], [13, 13], 0.071, 0.05)]
+    assert _patches(one, "blue", "Trouser", -1) == (
+        "Blue pixels push towards Trouser. Those with at least half the strongest blue weight "
+        "(-0.088) form 2 patches of pixels side by side; the largest lies within rows 5–23 and "
+        "columns 19–26, and holds 60% of all the blue weight."
     )
-    alone = _patches([Patch([0, 0], [4, 4], 1.0, 0.2)], "blue", "Trouser")
+    alone = _patches([Patch([0, 0], [4, 4], 1.0, 0.2)], "blue", "Trouser", -1)
     assert (
         "form 1 patch of pixels side by side; the largest lies within row 0 and column 4" in alone
     )
-    assert _patches([], "blue", "Trouser") == "No weight pushes towards Trouser."
+    assert _patches([], "blue", "Trouser", -1) == "No weight pushes towards Trouser."
 
 
 def test_two_like_cells_of_the_fair_network_are_said_to_be_a_coincidence() -> None:
@@ -1400,7 +1403,7 @@ def test_q5_1s_table_of_networks_leaves_out_the_atlas_where_there_is_none() -> N
     ]
     assert section.table.rows[2][2] == "90.50% ± 0.50 points \u2020"  # 0.91, 0.9, 0.905
     assert "Every network this report trains on Pullover vs Coat" in section.paragraphs[-2]
-    assert section.paragraphs[-1].startswith("\u2020 Each early-stopped model kept the step")
+    assert section.paragraphs[-1].startswith("\u2020 Early stopping chose each marked model's")
 
 
 @pytest.mark.parametrize(

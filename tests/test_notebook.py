@@ -272,7 +272,12 @@ def test_the_notebooks_q4_3_and_q5_1_end_with_the_reports_tables() -> None:
     for key, table in (("q4_3", tables.comparison_table), ("q5_1", tables.networks_table)):
         assert written[key][-1] == page.markdown_table(table(results))
         assert written[key][-1] not in report[key]
-    assert written["q5_1"][-2] == tables.networks_lead(results)
+    # the paragraphs beside each table, the report's: the final instructor's reading found the
+    # notebook's daggers without their note
+    for key in ("q4_3", "q5_1"):
+        notes = tables.table_notes(results)[key]
+        assert written[key][-1 - len(notes) : -1] == notes
+        assert notes[-1].startswith("\u2020 Early stopping chose each marked model's step")
     filled = nbformat.reads(notebook_job.with_answers(stored(), results).decode(), as_version=4)
     q4_3 = filled.cells[notebook.answer_cells(filled)["q4_3"]].source
     assert q4_3.endswith(page.markdown_table(tables.comparison_table(results)))

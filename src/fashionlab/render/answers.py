@@ -40,7 +40,7 @@ from .format import (
 from .format import p_value as p_text
 from .glossary import glossary_paragraphs
 from .page import markdown_table
-from .tables import comparison_table, networks_lead, networks_table, same_count_note
+from .tables import comparison_table, networks_table, table_notes
 
 QUESTIONS: dict[str, tuple[str, str]] = {
     "q1_1": (
@@ -274,8 +274,8 @@ def compose(results: Results, into: Where = "report") -> dict[str, list[str]]:
     written["q4_3"] = q4_3(results, into)
     written["q5_1"] = q5_1(results, into)
     if into == "notebook":
-        compared, networks = comparison_table(results), networks_table(results)
-        written["q4_3"] += [*same_count_note(results), markdown_table(compared)]
-        written["q5_1"] += [networks_lead(results), markdown_table(networks)]
+        notes = table_notes(results)
+        written["q4_3"] += [*notes["q4_3"], markdown_table(comparison_table(results))]
+        written["q5_1"] += [*notes["q5_1"], markdown_table(networks_table(results))]
         written["terms"] = glossary_paragraphs()
     return written

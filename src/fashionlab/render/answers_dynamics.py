@@ -53,9 +53,9 @@ def _after(path: list[float], n: int, analysed: int) -> str:
     errors = [error_count(value, n) for value in path]
     falls = [k + 1 for k in range(max(1, analysed), len(errors)) if errors[k] > errors[k - 1] + 1]
     if not falls:
-        return "after it, validation accuracy never falls by more than one image in a step"
+        return "after them, validation accuracy never falls by more than one image in a step"
     return (
-        f"the zig-zag goes on after it: validation accuracy last falls by more than one image "
+        f"the zig-zag goes on after them: validation accuracy last falls by more than one image "
         f"in a step from step {falls[-1] - 1} to step {falls[-1]}, of {len(path)}"
     )
 
@@ -110,7 +110,7 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
         f"{pct(found.zigzag_high, n)}."
     )
     if last >= analysed:
-        said += f" Step {last} is the last step analysed; {_after(path, n, analysed)}."
+        said += f" The analysis covers the first {analysed} steps; {_after(path, n, analysed)}."
     fall = largest_fall(path, analysed)
     if fall is None:
         return said
@@ -279,6 +279,6 @@ def rate_grid_paragraph(results: Results, into: Where = "report") -> list[str]:
         f"The same loop also ran on a grid of {len(rates)} learning rates "
         f"({', '.join(f'{r:g}' for r in rates)}) by {len(steps)} step counts "
         f"({', '.join(map(str, steps))}), on each pair; {grid_figures(results, into)} each cell's "
-        "validation accuracy, how far each step size gets in a given number of steps."
+        "validation accuracy, how far each learning rate gets in a given number of steps."
     )
     return [" ".join([grid, *sentences])]

@@ -61,7 +61,6 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     settings reach on average on new images (the test images' binomial sampling error added)."""
     seeds = compared.seed_official_test_accuracies
     low, high = prediction_interval(seeds)
-    inside = "inside" if low <= keras <= high else "outside"
     k, mean = len(seeds), mean_sd(seeds)[0]
     standard_error = math.sqrt(mean * (1 - mean) / n)  # the test images' sampling error, binomial
     of_mean = seeds_mean_half_width(seeds, n)
@@ -72,13 +71,26 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
         f"{k} seeds, assuming their scores spread roughly normally). The test images themselves: "
         f"an accuracy near {pct(mean)} on {count(n)} images has a standard error of about "
         f"{100 * standard_error:.2f} points. Allowing for both, what these settings reach on "
-        f"average on new images like these is {pct(mean - of_mean)} to {pct(mean + of_mean)} "
+        f"average in fashionlab's trainer, on new images like these, is {pct(mean - of_mean)} to "
+        f"{pct(mean + of_mean)} "
         f"(±{100 * of_mean:.2f} points, approximate: the seeds' mean's t interval, "
         f"±{100 * seeds_mean_half_width(seeds, None):.2f} points for training alone, and the "
         f"images' normal one, added in quadrature). The two intervals answer different "
-        f"questions, though their ranges may nearly coincide. The Keras run, {pct(keras, n)}, is "
-        f"{inside} the first, but it comes from another program."
+        f"questions, even where their ranges nearly coincide. The Keras run, {pct(keras, n)}, "
+        f"{_within(keras, (low, high), (mean - of_mean, mean + of_mean))}, but it is no draw from "
+        "fashionlab's trainer: it comes from another program."
     )
+
+
+def _within(value: float, first: tuple[float, float], second: tuple[float, float]) -> str:
+    """Which of the two intervals hold ``value``, in words."""
+    inside = [low <= value <= high for low, high in (first, second)]
+    return {
+        (True, True): "lies inside both",
+        (True, False): "lies inside the first only",
+        (False, True): "lies inside the second only",
+        (False, False): "lies outside both",
+    }[(inside[0], inside[1])]
 
 
 def _selection(compared: Comparison, selected: bool) -> str:

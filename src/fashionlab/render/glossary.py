@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import re
 
+from ..analysis.embedding import PERPLEXITY
 from ..config import (
     ATLAS_STEPS_TO_CONVERGE,
     CONVERGENCE_MAX_STEPS,
     CONVERGENCE_PATIENCE,
     CONVERGENCE_TOL,
 )
+from .answers_short import OVERFIT_GAP
 
 GLOSSARY = [
     (
@@ -48,7 +50,8 @@ GLOSSARY = [
     (
         'logistic regression trained longer ("converged" in results.json)',
         "the same model trained again from zero weights, for longer and by a faster method: "
-        "Nesterov-accelerated gradient descent with step 1/L (L the loss's curvature bound), for at "
+        "Nesterov-accelerated gradient descent with learning rate 1/L (L the loss's curvature "
+        "bound), for at "
         f"most {CONVERGENCE_MAX_STEPS:,} steps ({ATLAS_STEPS_TO_CONVERGE} in the atlas). It keeps the "
         "weights of the last step that brought the validation loss more than "
         f"{CONVERGENCE_TOL:g} below its best so far, and stops once "
@@ -123,6 +126,26 @@ GLOSSARY = [
         "gradient at the point the momentum is about to carry the weights to.",
     ),
     (
+        "sample sd",
+        "the spread of a few values (the seeds' accuracies): the square root of the sum of their "
+        "squared distances from their mean, divided by one fewer than their count.",
+    ),
+    (
+        "added in quadrature",
+        "two independent uncertainties combined as the square root of the sum of their squares.",
+    ),
+    (
+        "underfitting and overfitting",
+        "a model underfits when it gets many of its own training rows wrong: it is too simple for "
+        "the data. It overfits when it scores clearly better on its training rows than on rows it "
+        f"never trained on (here, {100 * OVERFIT_GAP:g} points or more).",
+    ),
+    (
+        "perplexity (t-SNE)",
+        "roughly how many close neighbours t-SNE keeps together around each point; the map uses "
+        f"{PERPLEXITY:g}.",
+    ),
+    (
         "standard error",
         "how far an estimate would typically move if the measurement were repeated on new images: "
         "for an accuracy p measured on n images, about √(p(1 - p)/n).",
@@ -170,6 +193,10 @@ SAID_AS = {
     "curvature bound L (Hessian, λmax)": ("curvature bound", "Hessian"),
     "eigenvalue": ("eigenvalue",),
     "Nesterov-accelerated gradient descent": ("Nesterov-accelerated",),
+    "sample sd": ("sample sd",),
+    "added in quadrature": ("in quadrature",),
+    "underfitting and overfitting": ("underfits", "overfitting"),
+    "perplexity (t-SNE)": ("perplexity",),
     "standard error": ("standard error",),
     "correlation r": ("correlation",),
     "percentage points (points)": ("percentage points",),

@@ -19,16 +19,9 @@ from .format import count, pair_name
 from .glossary import glossary_html, glossary_links, glossary_markdown
 from .maths import maths_section
 from .page import PageMeta, Section, Table, render_html, render_markdown
-from .tables import (
-    comparison_table,
-    networks_lead,
-    networks_table,
-    optimistic_note,
-    results_table,
-    same_count_note,
-    stopped_on_validation_note,
-)
+from .tables import comparison_table, networks_table, optimistic_note, results_table, table_notes
 
+GLOSSARY_TITLE = "Terms used in this report"  # the lead's words for it link to it
 FIGURES: dict[str, list[tuple[str, str]]] = {
     "q1_1": [
         ("q1_image_raw", "The first training image, raw (0-255)."),
@@ -77,7 +70,8 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
             f"rate_grid_{slug(run.classes)}",
             f"Validation accuracy over learning rate and steps, {pair_name(run.classes)}; the "
             "assignment's setting is outlined. Each cell gives the validation accuracy the loop "
-            "logs at that step, before the step's update (as in Q4.1 and Q4.2), and how many of "
+            "logs at that step, after one update fewer than its steps (as in Q4.1 and Q4.2: the "
+            "outlined cell is one update before the final weights), and how many of "
             f"the {run.n_val:,} validation images it gets wrong. The colours run from this grid's "
             "lowest cell to 100%, so they do not compare across the two grids.",
         )
@@ -95,7 +89,7 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
     figures = {**FIGURES, **_pair_figures(results)}
     glossary = Section(
         "glossary",
-        "Terms used in this report",
+        GLOSSARY_TITLE,
         raw_html=glossary_html(),
         markdown=glossary_markdown(),
     )
@@ -120,18 +114,10 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
             section.table = comparison_table(results)
-            section.paragraphs = [
-                *section.paragraphs,
-                *same_count_note(results),
-                stopped_on_validation_note(),
-            ]
+            section.paragraphs = [*section.paragraphs, *table_notes(results)[key]]
         if key == "q5_1":
             section.table = networks_table(results)
-            section.paragraphs = [
-                *section.paragraphs,
-                networks_lead(results),
-                stopped_on_validation_note(),
-            ]
+            section.paragraphs = [*section.paragraphs, *table_notes(results)[key]]
             section.code = results.network.summary
         sections.append(section)
     sections.append(maths_section())
@@ -224,7 +210,10 @@ def write(
     sections = build_sections(results, interactive_html)
     _resolve(sections, {Path(name).stem: name for name in figures})
     atomic_write_bytes(
-        folder / "index.html", render_html(meta, sections, figures, glossary_links()).encode()
+        folder / "index.html",
+        render_html(
+            meta, sections, figures, {**glossary_links(), GLOSSARY_TITLE: "glossary"}
+        ).encode(),
     )
     atomic_write_bytes(folder / "report.md", render_markdown(meta, sections).encode())
     write_json(folder / "results.json", results)

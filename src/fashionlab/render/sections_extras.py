@@ -19,25 +19,32 @@ def _span(word: str, first_last: list[int]) -> str:
     return f"{word} {first}" if first == last else f"{word}s {first}–{last}"
 
 
-def _patches(found: list[Patch], colour: str, towards: str) -> str:
-    """Where one way's strong weights sit: the cut, how many patches, and the largest one or two
-    (the second where it holds at least half the first's share), each with its share."""
+def _patches(found: list[Patch], colour: str, towards: str, sign: int) -> str:
+    """Where one way's strong weights sit: the cut (half its strongest weight, with ``sign``), how
+    many patches, the largest one or two (the second where it holds at least half the first's
+    share), each with its share, and the patch of the strongest weight where it is another."""
     if not found:
         return f"No weight pushes towards {towards}."
     shown = [found[0], *(p for p in found[1:2] if p.share >= found[0].share / 2)]
-    places = " and ".join(
-        f"within {_span('row', p.rows)} and {_span('column', p.columns)}" for p in shown
-    )
-    shares = " and ".join(percent(p.share, 0) for p in shown)
+    strongest = max(found, key=lambda p: p.peak)
     largest = "the largest lies" if len(shown) == 1 else "the largest two lie"
-    holding = "holds" if len(shown) == 1 else "hold"
-    patches = f"{count(len(found))} patch" + ("" if len(found) == 1 else "es")
-    peak = max(p.peak for p in found)
-    return (
+    said = (
         f"{colour.capitalize()} pixels push towards {towards}. Those with at least half the "
-        f"largest {colour} weight ({peak:.3f}) form {patches} of pixels side by side; {largest} "
-        f"{places}, and {holding} {shares} of all the {colour} weight."
+        f"strongest {colour} weight ({sign * strongest.peak:+.3f}) form {count(len(found))} "
+        f"patch{'' if len(found) == 1 else 'es'} of pixels side by side; {largest} "
+        f"{' and '.join(map(_place, shown))}, and hold{'s' if len(shown) == 1 else ''} "
+        f"{' and '.join(percent(p.share, 0) for p in shown)} of all the {colour} weight."
     )
+    if strongest not in shown:
+        said += (
+            f" The strongest {colour} weight lies in another, {_place(strongest)}, with "
+            f"{percent(strongest.share, 0)}."
+        )
+    return said
+
+
+def _place(patch: Patch) -> str:
+    return f"within {_span('row', patch.rows)} and {_span('column', patch.columns)}"
 
 
 def _lower(sentence: str) -> str:
@@ -53,8 +60,9 @@ def learned_section(results: Results) -> Section:
         row, column = summary.strongest_at
         towards = second if summary.strongest_weight > 0 else first
         paragraphs.append(
-            f"{pair_name(summary.classes)}: {_lower(_patches(summary.positive_patches, 'red', second))} "
-            f"{_patches(summary.negative_patches, 'blue', first)} Rows and columns count from 0, "
+            f"{pair_name(summary.classes)}: "
+            f"{_lower(_patches(summary.positive_patches, 'red', second, +1))} "
+            f"{_patches(summary.negative_patches, 'blue', first, -1)} Rows and columns count from 0, "
             f"as the figure's axes do. The strongest single weight, "
             f"{summary.strongest_weight:+.3f}, is at row {row}, column {column}, pushing towards "
             f"{towards}. A weight acts only where an image has ink, so a large weight alone does "
