@@ -86,12 +86,14 @@ GLOSSARY = [
         "Holm's method",
         "a way to judge many tests together: the p-values are taken from the smallest up, the k-th "
         "smallest of m against 0.05 / (m - k + 1), stopping at the first that fails, so that the "
-        "chance of calling any of them significant by luck alone stays at 5% or less.",
+        "chance of calling any of them significant by luck alone (the family-wise error rate) "
+        "stays at 5% or less.",
     ),
     (
         "prediction interval (over seeds)",
         "where one more training run with a new seed would score, judged from the runs made: the "
-        "seeds' mean plus or minus a t quantile times their sd times the square root of 1 + 1/k, "
+        "seeds' mean plus or minus the 97.5% point of Student's t with k - 1 degrees of freedom "
+        "times their sd times the square root of 1 + 1/k, "
         "for k seeds. It assumes their scores spread roughly normally, and it covers what changes "
         "with the seed (initial weights, batch order), not the sampling of the images.",
     ),
@@ -124,6 +126,33 @@ GLOSSARY = [
         "Nesterov-accelerated gradient descent",
         "gradient descent with momentum (each step keeps part of the one before) that measures the "
         "gradient at the point the momentum is about to carry the weights to.",
+    ),
+    (
+        "epoch and batch size",
+        "a network trains on its training rows in batches of batch-size rows, one update of its "
+        "weights per batch; an epoch is one pass over all the rows.",
+    ),
+    (
+        "relu and adam",
+        "the network's settings as Keras names them: relu, its hidden layer's activation, passes "
+        "positive values and turns negative ones into 0; adam, its optimizer, is gradient descent "
+        "that scales each weight's step by running averages of that weight's gradients and of "
+        "their squares.",
+    ),
+    (
+        "precision and recall",
+        "for one class: precision is the share of the images a model calls that class that truly "
+        "are; recall is the share of the class's images that it calls so.",
+    ),
+    (
+        "early exaggeration (t-SNE)",
+        "t-SNE's first iterations pull similar points together more strongly than the rest of the "
+        "run does (openTSNE's default factor), so that clusters form before the map is refined.",
+    ),
+    (
+        "degrees of freedom",
+        "Student's t with k - 1 degrees of freedom describes the mean of k values whose spread is "
+        "itself estimated from them: wider than the normal for few values, the same for many.",
     ),
     (
         "sample sd",
@@ -186,13 +215,18 @@ SAID_AS = {
     ),
     "95% interval": ("95% interval",),
     "tests and p-values": ("McNemar's exact test", "Fisher's exact test", "p-value"),
-    "Holm's method": ("Holm's method",),
+    "Holm's method": ("Holm's method", "family-wise"),
     "prediction interval (over seeds)": ("prediction interval",),
     "early stopping and patience": ("early stopping",),
     "binary cross-entropy": ("binary cross-entropy",),
     "curvature bound L (Hessian, λmax)": ("curvature bound", "Hessian"),
     "eigenvalue": ("eigenvalue",),
     "Nesterov-accelerated gradient descent": ("Nesterov-accelerated",),
+    "epoch and batch size": ("epoch", "batch size"),
+    "relu and adam": ("relu", "adam"),
+    "precision and recall": ("precision", "recall"),
+    "early exaggeration (t-SNE)": ("early exaggeration",),
+    "degrees of freedom": ("degrees of freedom",),
     "sample sd": ("sample sd",),
     "added in quadrature": ("in quadrature",),
     "underfitting and overfitting": ("underfits", "overfitting"),
