@@ -560,19 +560,28 @@ def command_json(argv: list[str], capsys, caplog) -> tuple[Any, str]:
 def atlas_and_run_on(address, tiny_data_dir, tmp_path, capsys, caplog, monkeypatch) -> None:
     """The atlas and ``run`` on a scheduler the user started, as the README says they run: every
     atlas task sent there, its 45 records those a local cluster computes with a cache of its
-    own; and a small ``run`` whose learning-rate grid and network over seeds go there too."""
+    own; a small ``run`` whose learning-rate grid and network over seeds go there too; and the
+    same run again, with its Dask tasks all cached, needing no scheduler at all."""
     atlas = ["atlas", "--epochs", "1", "--data-dir", str(tiny_data_dir), "--no-verify"]
     remote_atlas, logged = command_json([*atlas, "--scheduler", address], capsys, caplog)
     sent = re.search(r"0 of (\d+) tasks from the cache; 0 started earlier; (\d+) sent", logged)
     assert sent is not None and sent[1] == sent[2], logged  # every task ran on the worker
     data = write_tiny_dataset(tmp_path / "run-data", 300, 50)  # t-SNE needs 100 images
-    small_run = ["run", "--no-extras", "--no-notebook", "--points", "100", "--epochs", "2"]
-    small_run += ["--data-dir", str(data), "--no-verify", "--out", str(tmp_path / "report")]
-    found, logged = command_json([*small_run, "--scheduler", address], capsys, caplog)
+    small_run = ["run", "--no-extras", "--no-notebook", "--epochs", "2", "--data-dir", str(data)]
+    small_run += ["--no-verify", "--points"]
+    ran = [*small_run, "100", "--out", str(tmp_path / "report"), "--scheduler", address]
+    found, logged = command_json(ran, capsys, caplog)
     started = re.search(r"(\d+) tasks started ahead of need", logged)  # on the scheduler's worker
     assert started is not None and int(started[1]) > 0, logged
     assert "from the cache" in logged and not re.search(r"[1-9]\d* of \d+ tasks from the", logged)
     assert Path(found["results_json"]).is_file() and found["notebook"] is None
+    # the commits' review of stop 37: an early check of the scheduler refused a run whose Dask
+    # tasks were all cached (only the study was not: another --points); as a cached sweep, it runs
+    unreachable = [*small_run, "150", "--out", str(tmp_path / "again"), "--scheduler"]
+    found, logged = command_json([*unreachable, "tcp://127.0.0.1:9"], capsys, caplog)
+    cached = re.findall(r"(\d+) of (\d+) tasks from the cache; 0 started earlier; 0 sent", logged)
+    assert cached and all(a == b != "0" for a, b in cached), logged
+    assert Path(found["index_html"]).is_file()
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-cache"))
     local_atlas, logged = command_json([*atlas, "--workers", "1"], capsys, caplog)
     assert f"0 of {sent[1]} tasks from the cache" in logged, logged  # computed again
@@ -788,47 +797,6 @@ def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_dat
         "Connection refused); check the address, and that `dask scheduler` runs there"
     ]
     assert not (tmp_path / "report").exists()
-
-
-@pytest.mark.slow
-def test_run_needs_no_scheduler_when_its_cluster_tasks_are_cached(tmp_path, tiny_data_dir):
-    """The commits' review: an early check of the scheduler refused a run whose Dask tasks were
-    all cached (only the study itself was not: another --points); as a cached sweep, it runs."""
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
-    common = [
-        "run",
-        "--no-extras",
-        "--no-notebook",
-        "--data-dir",
-        str(tiny_data_dir),
-        "--no-verify",
-    ]
-    first = subprocess.run(
-        [sys.executable, "-m", "fashionlab", *common, "--out", str(tmp_path / "a")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert first.returncode == 0, first.stderr
-    again = [
-        *common,
-        "--points",
-        "150",
-        "--scheduler",
-        "tcp://127.0.0.1:9",
-        "--out",
-        str(tmp_path / "b"),
-    ]
-    done = subprocess.run(
-        [sys.executable, "-m", "fashionlab", *again],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    assert (tmp_path / "b" / "index.html").is_file()
 
 
 def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
