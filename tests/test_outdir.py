@@ -718,3 +718,23 @@ def test_make_clean_stopped_part_way_leaves_what_is_still_fashionlabs(tmp_path, 
     assert not folder.exists()
     (tmp_path / "empty").mkdir()
     assert clean.clean(tmp_path / "empty") == f"removed {tmp_path / 'empty'}/ (it was empty)"
+
+
+def test_make_clean_leaves_a_stage_that_a_running_command_is_building_inside(tmp_path) -> None:
+    """A review of this session's change: ``make clean`` removed every stage of fashionlab's in
+    the folder, a running command's too (a report built in place, inside the folder). It now
+    removes only a stopped run's, as a command writing there does."""
+    from fashionlab import clean
+
+    folder = write_report(str(tmp_path / "report"), {"index.html": "<p>"})
+    running = folder / f"{ownership.STAGE_PREFIX}{os.getpid()}.tmp"  # this process: alive
+    stopped = folder / f"{ownership.STAGE_PREFIX}{2**22 + 12345}.tmp"  # beyond pid_max
+    for stage in (running, stopped):
+        stage.mkdir()
+        (stage / ownership.STAGE_MARK).write_bytes(b"")
+        (stage / "index.html").write_text("<p>new")
+    said = clean.clean(folder)
+    assert said is not None and said.startswith(f"left {folder}/ in part: "), said
+    assert (running / "index.html").read_text() == "<p>new" and not stopped.exists()
+    assert sorted(p.name for p in folder.iterdir()) == [running.name]  # the report's files went
+    assert ownership.find_foreign(folder) is None  # and what is left is still fashionlab's

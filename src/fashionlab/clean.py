@@ -7,13 +7,22 @@ clean`` runs it from ``src/`` with the system's Python, after removing the venv.
 
 from __future__ import annotations
 
-import shutil
+import functools
 import sys
 from pathlib import Path
 
 from .errors import FashionLabError
 from .locks import Lock
-from .ownership import MANIFEST, find_foreign, held, is_our_stage, listed_files
+from .ownership import (
+    MANIFEST,
+    STAGE_PREFIX,
+    find_foreign,
+    held,
+    is_our_stage,
+    listed_files,
+    listed_folders,
+)
+from .storage import remove_leftovers
 
 
 def clean(folder: Path) -> str | None:
@@ -46,18 +55,16 @@ def clean(folder: Path) -> str | None:
 
 
 def _remove(folder: Path) -> None:
-    """The stages fashionlab left inside, the listed files, their folders, the manifest, then the
-    folder itself (empty by now: ``find_foreign`` found nothing else)."""
-    for entry in folder.iterdir():
-        if is_our_stage(folder, entry):
-            shutil.rmtree(entry)
+    """The stages that stopped runs left inside (as a command writing there removes them: never a
+    running command's), the listed files, their folders, the manifest, then the folder itself
+    (empty by now, unless a running command is building its report inside)."""
+    remove_leftovers(folder, STAGE_PREFIX, functools.partial(is_our_stage, folder))
     listed = listed_files(folder) if (folder / MANIFEST).is_file() else {}
     for name in listed:
         (folder / name).unlink(missing_ok=True)
-    folders = {parent for name in listed for parent in (folder / name).parents}
-    for below in sorted(folders - {folder, *folder.parents}, key=lambda p: -len(p.parts)):
-        if below.is_dir():
-            below.rmdir()
+    for below in sorted(listed_folders(listed), key=lambda name: -len(Path(name).parts)):
+        if (folder / below).is_dir():
+            (folder / below).rmdir()
     (folder / MANIFEST).unlink(missing_ok=True)
     folder.rmdir()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -77,6 +78,11 @@ def listed_files(folder: Path) -> dict[str, str]:
     return listed
 
 
+def listed_folders(listed: Mapping[str, str]) -> set[str]:
+    """The folders (relative, as the manifest names files) that the listed files sit in."""
+    return {str(parent) for name in listed for parent in Path(name).parents if parent.name}
+
+
 class Foreign(NamedTuple):
     """An entry of a folder that fashionlab may not replace, and why: ``"foreign"`` (it did not
     write it), ``"changed"`` (it wrote it, and someone changed it since) or ``"unreadable"`` (the
@@ -96,7 +102,7 @@ def find_foreign(folder: Path) -> Foreign | None:
     except UNREADABLE:
         manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
         return Foreign(MANIFEST, "unreadable") if manifest in entries else Foreign(entries[0].name)
-    folders = {str(parent) for name in listed for parent in Path(name).parents if parent.name}
+    folders = listed_folders(listed)
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
             for below in [entry, *sorted(entry.rglob("*"))]:
