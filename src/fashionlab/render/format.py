@@ -68,9 +68,9 @@ def count(value: int) -> str:
     return f"{int(value):,}"
 
 
-def plural(n: int, word: str) -> str:
-    """'1 step', '2 steps', '1 epoch'."""
-    return f"{count(n)} {word}" + ("" if n == 1 else "s")
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 step', '2 steps', '1 epoch'; ``words`` where the plural is not ``word`` + 's'."""
+    return f"{count(n)} {word if n == 1 else words or word + 's'}"
 
 
 def seconds(value: float) -> str:

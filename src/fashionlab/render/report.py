@@ -109,15 +109,15 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         paragraphs=[read, optimistic_note(results.network)],
         table=results_table(results),
     )
-    sections = [at_a_glance]
+    sections, notes = [at_a_glance], table_notes(results)
     for key, (title, question) in answers.QUESTIONS.items():
         section = Section(key, title, question, written[key], figures.get(key, []))
         if key == "q4_3":
             section.table = comparison_table(results)
-            section.paragraphs = [*section.paragraphs, *table_notes(results)[key]]
+            section.paragraphs = [*section.paragraphs, *notes[key]]
         if key == "q5_1":
             section.table = networks_table(results)
-            section.paragraphs = [*section.paragraphs, *table_notes(results)[key]]
+            section.paragraphs = [*section.paragraphs, *notes[key]]
             section.code = results.network.summary
         sections.append(section)
     sections.append(maths_section())

@@ -30,8 +30,8 @@ def _patches(found: list[Patch], colour: str, towards: str, sign: int) -> str:
     largest = "the largest lies" if len(shown) == 1 else "the largest two lie"
     said = (
         f"{colour.capitalize()} pixels push towards {towards}. Those with at least half the "
-        f"strongest {colour} weight ({sign * strongest.peak:+.3f}) form {count(len(found))} "
-        f"patch{'' if len(found) == 1 else 'es'} of pixels side by side; {largest} "
+        f"strongest {colour} weight ({sign * strongest.peak:+.3f}) form "
+        f"{plural(len(found), 'patch', 'patches')} of pixels side by side; {largest} "
         f"{' and '.join(map(_place, shown))}, and hold{'s' if len(shown) == 1 else ''} "
         f"{' and '.join(percent(p.share, 0) for p in shown)} of all the {colour} weight."
     )

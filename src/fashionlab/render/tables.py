@@ -25,6 +25,11 @@ def optimistic_note(net: NetworkResult) -> str:
     )
 
 
+def _chosen(cell: str) -> str:
+    """A validation score on the rows that chose the model's stopping point: marked."""
+    return cell if cell == "-" else f"{cell} {OPTIMISTIC}"
+
+
 def results_table(results: Results) -> Table:
     """The headline numbers, each with its 95 % Wilson interval; the network's validation score
     is marked (``optimistic_note``)."""
@@ -44,7 +49,7 @@ def results_table(results: Results) -> Table:
         [
             f"neural network, {pair_name(net.classes)}",
             f"{plural(net.epochs_run, 'epoch')} (weights of epoch {net.best_epoch})",
-            f"{interval(net.val_accuracy, net.n_val)} {OPTIMISTIC}",
+            _chosen(interval(net.val_accuracy, net.n_val)),
             "- (trained on these rows)",
             interval(net.official_test_accuracy, net.n_official_test),
         ]
@@ -57,11 +62,6 @@ def results_table(results: Results) -> Table:
         "official test (95% CI)",
     ]
     return Table(header, rows)
-
-
-def _chosen(cell: str) -> str:
-    """A validation score on the rows that chose the model's stopping point: marked."""
-    return cell if cell == "-" else f"{cell} {OPTIMISTIC}"
 
 
 def stopped_on_validation_note(net: NetworkResult) -> str:
