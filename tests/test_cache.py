@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import needs_root
 
 from fashionlab import cache, keys, locks, storage
 from fashionlab.errors import EnvironmentFault, UsageError
@@ -303,8 +304,8 @@ def read_only(folder: Path, code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
 def test_a_warm_cache_on_a_read_only_file_system_still_serves() -> None:
+    needs_root("mounting read-only needs root (CI runs as root)")
     key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
     code = (
@@ -421,8 +422,7 @@ def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_pa
     elif planted == "a symlink":
         folder.symlink_to(elsewhere)
     else:
-        if os.geteuid() != 0:
-            pytest.skip("giving a folder to another user needs root (CI runs as root)")
+        needs_root("giving a folder to another user needs root (CI runs as root)")
         folder.mkdir(mode=0o700)
         os.chown(folder, 65534, 65534)
     with pytest.raises(EnvironmentFault, match="this user's alone"):
@@ -430,8 +430,8 @@ def test_a_spare_lock_folder_someone_else_could_reach_is_refused(planted, tmp_pa
     assert list(elsewhere.iterdir()) == []  # nothing written through the planted folder
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mounting read-only needs root (CI runs as root)")
 def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_writable_one() -> None:
+    needs_root("mounting read-only needs root (CI runs as root)")
     with locks.Lock("out", "k", "a test", spare=True):  # held here, through the writable cache
         code = (
             "import logging, sys; from fashionlab import locks\n"

@@ -20,16 +20,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import write_tiny_dataset
+from conftest import needs_root, write_tiny_dataset
 
 from fashionlab import console, process
 from fashionlab.errors import UsageError
 
 EXPLORE = ["explore", "--points", "100", "--no-verify"]
-can_mount = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None,
-    reason="mounting a tmpfs needs root and unshare (CI has both)",
-)
+
+
+def need_mount() -> None:
+    """Mounting a tmpfs or a read-only view needs root and unshare (CI has both)."""
+    needs_root("mounting needs root (CI runs as root)")
+    if shutil.which("unshare") is None:
+        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)("no unshare")
 
 
 @pytest.fixture(scope="module")
@@ -362,9 +365,9 @@ def in_full_disk(folder: Path, *args: str, env: dict[str, str] | None = None, se
     return subprocess.CompletedProcess(done.args, done.returncode, done.stdout, stderr), listing
 
 
-@can_mount
 @pytest.mark.slow
 def test_a_full_output_disk_keeps_the_good_cache_entry(data_dir, warm_cache, tmp_path) -> None:
+    need_mount()
     entries = {
         p: p.stat().st_mtime_ns
         for p in cache_root(warm_cache).rglob("*")
@@ -385,9 +388,9 @@ def test_a_full_output_disk_keeps_the_good_cache_entry(data_dir, warm_cache, tmp
     assert len(os.listdir(tmp_path / "third")) == 9  # 8 files and the manifest
 
 
-@can_mount
 @pytest.mark.slow
 def test_a_full_cache_disk_costs_only_the_cache_entries(data_dir, warm_cache, tmp_path) -> None:
+    need_mount()
     # the t-SNE entry is copied in (so t-SNE need not run again); the PCA entry no longer fits
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
     full, tsne = cache_root(env), cache_root(warm_cache) / "embedding-tsne"
@@ -423,8 +426,7 @@ def test_a_cache_that_cannot_be_written_still_lets_the_output_be_written(
         (tmp_path / "a-file").touch()
         env = {"XDG_CACHE_HOME": str(tmp_path / "a-file" / "cache")}
     else:  # a warm cache, mounted read-only: every entry is still served
-        if os.geteuid() != 0 or shutil.which("unshare") is None:
-            pytest.skip("mounting read-only needs root and unshare (CI has both)")
+        need_mount()
         frozen = tmp_path / "frozen"
         shutil.copytree(warm_cache["XDG_CACHE_HOME"], frozen)
         env = {"XDG_CACHE_HOME": str(frozen)}
