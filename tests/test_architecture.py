@@ -202,3 +202,28 @@ def test_the_two_commands_do_what_the_readme_says() -> None:
     assert recipe("typecheck")[1] == ["$(BIN)/mypy src benchmarks docs"]
     assert recipe("layers")[1] == ["$(BIN)/lint-imports"]
     assert "--require-hashes" in makefile and "requirements.lock" in makefile
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_link_in_the_readme_and_docs_leads_somewhere() -> None:
+    """A reader follows the README into docs/: each relative link names a file of the repository,
+    and each #anchor a heading of the page it points to."""
+    root = PACKAGE.parents[1]
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    checked = 0
+    for page in pages:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue  # a web address: this machine reaches no network to check it
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            assert linked.is_file(), f"{page.name} links to {target}, which is not there"
+            if anchor:
+                headings = re.findall(r"^#+ (.+)$", linked.read_text(), re.M)
+                assert anchor in {_slug(h) for h in headings}, f"{page.name}: no #{anchor}"
+            checked += 1
+    assert checked >= 13  # the README's links into docs/ and benchmarks/
