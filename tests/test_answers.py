@@ -357,6 +357,9 @@ def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words:
         "99.00% validation accuracy, optimistic because those rows chose where it stopped" in said
     )
     assert "starting from 50.00% validation accuracy with all weights at zero" in said
+    # the short answer's reason names too few steps only where the test found longer better
+    partly = "so it underfits, partly for want of steps: trained longer, the same kind of boundary"
+    assert (partly in said) == ("stop short" in words), said
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from ..analysis.metrics import ALPHA, accuracies_p, error_count
 from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from . import answers_short
-from .answers_compare import gap_test, needs_a_bend
+from .answers_compare import gap_test, longer_training_test, needs_a_bend
 from .answers_dynamics import (
     Where,
     dynamics_paragraph,
@@ -26,7 +26,7 @@ from .answers_dynamics import (
 )
 from .answers_longer import longer_paragraph
 from .answers_maps import q1_1, q1_2, q2, q3, separation
-from .answers_network import final_weights_right, q5_1
+from .answers_network import final_weights_right, outcome, q5_1
 from .format import (
     count,
     independent_gap,
@@ -199,8 +199,10 @@ def _observation(results: Results, run: LogregResult, into: Where) -> list[str]:
     wall = None if measured is None else logreg_wall_time(results, measured)
     final = final_weights_right(results, run)
     final_val = "" if final is None else f"{interval(final / run.n_val, run.n_val)} validation and "
+    test = longer_training_test(results, run)
+    longer = run.converged if test is not None and outcome(test) == "better" else None
     paragraphs = [
-        answers_short.observation(run),
+        answers_short.observation(run, longer),
         f"Over {plural(run.steps, 'step')} at learning rate {run.learning_rate:g}, starting from "
         f"{pct(run.initial_val_accuracy, run.n_val)} validation accuracy with all weights at zero, "
         f"it reached {pct(run.train_accuracy, run.n_train)} training and "
