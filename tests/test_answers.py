@@ -638,7 +638,7 @@ def test_made_up_results_validate_against_the_schema() -> None:
             0.8990,
             "How sure are these figures? Two things vary by chance. Training (initial weights "
             "and batch order): one more seed of fashionlab's trainer would score 86.02% to 90.98% "
-            "on these same 2,000 test images (a 95% t prediction interval from the 3 seeds, "
+            "on these same 2,000 official test images (a 95% t prediction interval from the 3 seeds, "
             "assuming their scores spread roughly normally). The test images themselves: an "
             "accuracy near 88.50% on 2,000 images has a standard error of about 0.71 points. "
             "Allowing for both, what these settings reach on average in fashionlab's trainer, on "

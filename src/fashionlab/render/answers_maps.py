@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..analysis.exploration import maps_test_images
-from ..analysis.metrics import chance_mixing, percent
-from ..results import DataSummary, LogregResult, Results
+from ..analysis.metrics import chance_mixing, percent, wilson_interval
+from ..results import DataSummary, EmbeddingSummary, LogregResult, Results
 from . import answers_short
 from .format import article, count, pair_name, pct, plural, shape
 
@@ -79,8 +79,17 @@ def q1_2(results: Results) -> list[str]:
         f"t-SNE then maps {mapped_images(data, emb.points)} to {emb.map_dimensions} dimensions"
         f"{_tsne_settings(emb.tsne_settings)}. "
         f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
-        f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation), {together}.",
+        f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation; 95% "
+        f"interval {_agreement_interval(emb)}), {together}.",
     ]
+
+
+def _agreement_interval(emb: EmbeddingSummary) -> str:
+    """The Wilson interval of the k-NN score, as a share of the map's points: each is predicted
+    once, in the fold that leaves it out (the score is the folds' mean, so the count is rounded)."""
+    right = round(emb.neighbour_agreement * emb.points)
+    low, high = wilson_interval(right, emb.points)
+    return f"{percent(low, 1)}–{percent(high, 1)}"
 
 
 def mapped_images(data: DataSummary, points: int) -> str:

@@ -87,8 +87,8 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"{on_validation[0].upper()}{on_validation[1:]}. "
         f"These rows also chose the network's early-stopping epoch{_settings_chosen(net)}, so "
         "its validation score is optimistic and no test is made on them: a p-value there would "
-        "take the network as fixed before it was scored. The official test rows give the fair "
-        f"test.{_scored_weights(results)}"
+        "take the network as fixed before it was scored. The test is made on the official test "
+        f"rows, which chose nothing for this network.{_scored_weights(results)}"
     )
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) a network of the "
@@ -204,7 +204,7 @@ def _official_drop(results: Results) -> str:
         f" On the pair's official test images {said} than on the rows split off from the "
         f"training images. {' '.join(listed)} Each p is Fisher's exact test of one model's "
         f"accuracy on two independent sets of rows{_held_together(ps)}. All of them are scored on "
-        "the same test images, so their drops are one observation of those images, not several."
+        "the same official test images, so their drops are one observation of those images, not several."
     )
 
 
@@ -258,8 +258,8 @@ def _overfitting(results: Results) -> str:
     return (
         f" After epoch {net.best_epoch} the training loss {falls} ({train[best]:.3f} to "
         f"{train[-1]:.3f}) while the validation loss does not improve (lowest {val[best]:.3f}, "
-        f"last {val[-1]:.3f}): the network fits its training rows more closely without "
-        "generalising better, which is why early stopping goes back to that epoch."
+        f"last {val[-1]:.3f}): the network is overfitting, fitting its training rows more closely "
+        "without generalising better, which is why early stopping goes back to that epoch."
     )
 
 

@@ -67,7 +67,7 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     return (
         f"How sure are these figures? Two things vary by chance. Training (initial weights and "
         f"batch order): one more seed of fashionlab's trainer would score {pct(low)} to "
-        f"{pct(high)} on these same {count(n)} test images (a 95% t prediction interval from the "
+        f"{pct(high)} on these same {count(n)} official test images (a 95% t prediction interval from the "
         f"{k} seeds, assuming their scores spread roughly normally). The test images themselves: "
         f"an accuracy near {pct(mean)} on {count(n)} images has a standard error of about "
         f"{100 * standard_error:.2f} points. Allowing for both, what these settings reach on "

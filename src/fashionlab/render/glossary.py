@@ -34,8 +34,8 @@ GLOSSARY = [
         "official test accuracy (official_test_accuracy)",
         "the share correct on Fashion-MNIST's own test images: 2,000 of a pair's two classes, "
         "10,000 of all ten, "
-        "which no model here trains on and no setting here is chosen by. They are not wholly "
-        "unseen: fashionlab's docs/ list their scores beside the validation scores that chose the "
+        "which no model here trains on and no setting of this version is chosen by. They are not "
+        "wholly unseen, though: fashionlab's docs/ list their scores beside the validation scores that chose the "
         "settings, and an earlier version chose softmax regression's settings on all 10,000 test "
         "images.",
     ),
@@ -167,7 +167,8 @@ GLOSSARY = [
         "underfitting and overfitting",
         "a model underfits when it gets many of its own training rows wrong: it is too simple for "
         "the data. It overfits when it scores clearly better on its training rows than on rows it "
-        f"never trained on (here, {100 * OVERFIT_GAP:g} points or more).",
+        f"never trained on (here, {100 * OVERFIT_GAP:g} points or more of accuracy), or when its "
+        "training loss keeps falling while its loss on such rows no longer does.",
     ),
     (
         "perplexity (t-SNE)",
