@@ -1,1 +1,13 @@
-"""analysis"""
+"""The experiments: what is run on the data and measured, as typed results (``results``).
+
+The study's stages: ``exploration`` (the data, PCA and the t-SNE map of ``embedding``), ``pairs``
+(logistic regression on one pair), ``network_run`` and ``comparison`` (Q5.1), ``dynamics`` and
+``findings`` (why the loss can rise), ``rate_grid``, ``learned``, ``atlas`` and
+``atlas_networks`` (all 45 pairs), ``tenclass`` and ``sweep`` (over ``grid``). The statistics
+they report with are ``metrics`` and ``differences``.
+
+The Dask engine that runs their tasks: ``engine`` (keyed, cached tasks), ``cluster``, ``local``
+and ``cores`` (the local cluster), ``remote`` (a user's scheduler), ``worker_data`` and
+``worker_logs`` (inside a worker), ``lost`` (workers or a scheduler lost) and ``shapes`` (a
+task's result checked before it is served).
+"""

@@ -50,17 +50,17 @@ def logreg_task(
         official_test=worker_official_test(data_dir, verify, tuple(classes)),
     )
     row = SweepRow(
-        (classes[0], classes[1]),
-        "logreg",
-        learning_rate,
-        steps,
-        None,
-        seed,
-        run.val_accuracy,
-        run.heldout_accuracy,
-        run.official_test_accuracy,
-        run.diverged_at_step,
-        run.seconds,
+        classes=(classes[0], classes[1]),
+        model="logreg",
+        learning_rate=learning_rate,
+        steps=steps,
+        epochs=None,
+        seed=seed,
+        val_accuracy=run.val_accuracy,
+        heldout_accuracy=run.heldout_accuracy,
+        official_test_accuracy=run.official_test_accuracy,
+        diverged_at_step=run.diverged_at_step,
+        seconds=run.seconds,
     )
     return row.as_json()
 
@@ -104,17 +104,17 @@ def network_task(
             val = neural.accuracy(split.y_val, batched.predict_proba(fit.params, split.X_val))
             test = neural.accuracy(y_test, batched.predict_proba(fit.params, X_test))
         row = SweepRow(
-            (classes[0], classes[1]),
-            "nn",
-            learning_rate,
-            None,
-            epochs,
-            seed,
-            val,
-            None,
-            test,
-            diverged,
-            share,
+            classes=(classes[0], classes[1]),
+            model="nn",
+            learning_rate=learning_rate,
+            steps=None,
+            epochs=epochs,
+            seed=seed,
+            val_accuracy=val,
+            heldout_accuracy=None,  # the assignment's network trains on the held-out rows
+            official_test_accuracy=test,
+            diverged_at_step=diverged,  # an epoch, for the network
+            seconds=share,
         )
         rows.append(row.as_json())
     return rows

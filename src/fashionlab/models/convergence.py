@@ -89,6 +89,7 @@ def nesterov_path(
         h = sigmoid(X_train @ momentum_point)
         previous = theta
         theta = momentum_point - step_size * bce_gradient(X_train, y_train, h)
+        # Nesterov's point: y_{k+1} = theta_k + (k - 1) / (k + 2) (theta_k - theta_{k-1})
         momentum_point = theta + (step - 1) / (step + 2) * (theta - previous)
         yield theta, loss(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
 

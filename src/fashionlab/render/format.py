@@ -1,4 +1,5 @@
-"""How numbers become words: one rounding rule, one way to name a pair, a step, a count."""
+"""How numbers become words: one rounding rule for accuracies and shares (``metrics.percent``), one
+way to name a pair, a step, a count."""
 
 from __future__ import annotations
 
