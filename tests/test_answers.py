@@ -17,9 +17,9 @@ from scipy import stats
 
 from fashionlab import config, schema
 from fashionlab.analysis.differences import independent_difference
+from fashionlab.analysis.history import stays_from
 from fashionlab.analysis.metrics import as_bits, from_bits, paired_test
 from fashionlab.first_steps import Findings
-from fashionlab.models.logistic import stays_from
 from fashionlab.render import answers, answers_short, glossary, report
 from fashionlab.render.format import independent_gap, pair_name
 from fashionlab.results import (

@@ -8,6 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 
+from fashionlab.analysis.history import steps_to_fraction
 from fashionlab.analysis.pairs import run_pair
 from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models.convergence import fit_to_convergence
@@ -20,7 +21,6 @@ from fashionlab.models.logistic import (
     logistic_regression,
     predict,
     sigmoid,
-    steps_to_fraction,
 )
 
 
@@ -195,7 +195,8 @@ def test_several_rates_at_once_equal_one_descent_per_rate() -> None:
     """The oracle is ``descend``, one rate at a time: each column's weights and its validation
     accuracy before every step, up to the step where its logits overflow (past which the order
     of the sums decides the numbers, and ``descend_rates`` says so)."""
-    from fashionlab.models.logistic import descend, descend_rates
+    from fashionlab.models.logistic import descend
+    from fashionlab.models.rates import descend_rates
 
     rng = np.random.default_rng(1)
     X = bias_trick(rng.uniform(0, 1, (300, 40)))

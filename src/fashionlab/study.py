@@ -28,6 +28,7 @@ from .analysis.exploration import (
     exploration_artifacts,
     mixing,
 )
+from .analysis.history import steps_to_fraction
 from .analysis.network_run import train_network
 from .analysis.pairs import PairRun, run_split, score
 from .artifacts import Artifacts
@@ -38,7 +39,6 @@ from .config import (
 from .data.loaded import Data
 from .data.preprocessing import bias_trick, pair_name
 from .keys import versions
-from .models.logistic import steps_to_fraction
 from .progress import LogProgress, Progress, epoch_ticker
 from .results import (
     Comparison,

@@ -4,7 +4,7 @@ The study's stages: ``exploration`` (the data, PCA and the t-SNE map of ``embedd
 (logistic regression on one pair), ``network_run`` and ``comparison`` (Q5.1), ``dynamics`` and
 ``findings`` (why the loss can rise), ``rate_grid``, ``learned``, ``atlas`` and
 ``atlas_networks`` (all 45 pairs), ``tenclass`` and ``sweep`` (over ``grid``). The statistics
-they report with are ``metrics`` and ``differences``.
+they report with are ``metrics`` and ``differences``; ``history`` reads a training curve.
 
 The Dask engine that runs their tasks: ``engine`` (keyed, cached tasks), ``cluster``, ``local``
 and ``cores`` (the local cluster), ``remote`` (a user's scheduler), ``worker_data`` and

@@ -31,11 +31,12 @@ from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
 from ..keys import key_of, sub_key
 from ..models import pairwise
 from ..models.convergence import nesterov_step_size
-from ..models.logistic import accuracy, probability, steps_to_fraction
+from ..models.logistic import accuracy, probability
 from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
 from . import engine, shapes
 from .atlas_networks import accuracies_by_pair, network_groups, network_tasks
+from .history import steps_to_fraction
 
 
 @dataclass

@@ -10,8 +10,8 @@ import numpy as np
 from ..config import NetworkSettings
 from ..data.loaded import Data
 from ..models import neural
-from ..models.logistic import steps_to_fraction
 from ..results import NetworkResult
+from .history import steps_to_fraction
 
 HELDOUT_NOTE = (
     "Keras's validation_split=0.2 trains on the first 80 % of the pair's rows, which "

@@ -30,7 +30,7 @@ def cells_task(
 ) -> list[list[dict[str, object]]]:
     """Every learning rate on one pair: per rate, the validation accuracy after each of ``steps``."""
     from ..data.preprocessing import bias_trick
-    from ..models.logistic import descend_rates
+    from ..models.rates import descend_rates
     from .pairs import run_split
     from .worker_data import worker_split
 

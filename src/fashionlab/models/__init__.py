@@ -1,10 +1,11 @@
 """The models, from scratch where the assignment writes them and on Keras where it uses Keras.
 
 Read ``logistic`` first: the assignment's equations in its order (sigmoid, binary cross-entropy,
-its gradient, predict, accuracy, gradient descent). ``convergence`` trains the same model past
-the 100 steps, ``pairwise`` on many class pairs at once, ``softmax`` on all ten classes, and
-``estimators`` wraps them for scikit-learn. ``neural`` is the assignment's Keras network; ``mlp``
-is one copy of it in JAX and ``batched`` many copies trained together as one compiled program
-(its argument checks in ``batched_checks``). No module here
-reads or writes files: the data come in as arrays, and results go out as values.
+its gradient, predict, accuracy, gradient descent). ``rates`` runs that descent for several
+learning rates at once, ``convergence`` trains the model past the 100 steps, ``pairwise`` on many
+class pairs at once, ``softmax`` on all ten classes, and ``estimators`` wraps them for
+scikit-learn. ``neural`` is the assignment's Keras network; ``mlp`` is one copy of it in JAX and
+``batched`` many copies trained together as one compiled program (its argument checks in
+``batched_checks``). No module here reads or writes files: the data come in as arrays, and
+results go out as values.
 """

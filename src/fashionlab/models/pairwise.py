@@ -193,6 +193,5 @@ def converge_all(
             break
         previous = theta
         theta = point - size * (gradient / n_train)
-        # Nesterov's point (as convergence.nesterov_path): theta + (k - 1)/(k + 2) (theta - previous)
-        point = theta + (step - 1) / (step + 2) * (theta - previous)
+        point = theta + (step - 1) / (step + 2) * (theta - previous)  # Nesterov's, as nesterov_path
     return best_theta.astype(np.float64), best_step

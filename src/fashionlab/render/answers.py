@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis.history import stays_from
 from ..analysis.metrics import ALPHA, accuracies_p, error_count
-from ..models.logistic import stays_from
 from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, longer_training_test, needs_a_bend

@@ -7,7 +7,7 @@ which give the evidence in full, the time in seconds among it.
 
 from __future__ import annotations
 
-from ..models.logistic import stays_from
+from ..analysis.history import stays_from
 from ..results import Converged, LogregResult
 from .format import pct
 
