@@ -627,7 +627,7 @@ def test_what_was_typed_reaches_the_terminal_as_one_visible_line(capsys) -> None
 def test_stderr_escapes_the_characters_the_page_refuses_as_reordering() -> None:
     """A hostile reading: U+202E (right-to-left override) reached the terminal; the page's title
     check already refused it. Both lists of text-reordering characters must agree."""
-    from fashionlab import console
+    from fashionlab.cli import console
     from fashionlab.render import page
 
     for code in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]:

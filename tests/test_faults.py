@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import needs_root, write_tiny_dataset
 
-from fashionlab import console, process
+from fashionlab.cli import console, process
 from fashionlab.errors import UsageError
 
 EXPLORE = ["explore", "--points", "100", "--no-verify"]

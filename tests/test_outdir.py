@@ -379,7 +379,8 @@ def test_an_interrupt_during_a_swap_file_by_file_waits_for_its_end(
     new report whole, never half of each (a hostile review's finding)."""
     import signal
 
-    from fashionlab import console, critical
+    from fashionlab import critical
+    from fashionlab.cli import console
 
     real = tmp_path / "out"
     write_report(str(real), {"index.html": "old", "report.md": "old", "figures/a.png": "x"})

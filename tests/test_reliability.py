@@ -23,10 +23,11 @@ import pytest
 from conftest import LOGGED_CLI, offline, write_tiny_dataset
 from processes import stat_fields, wait_for
 
-from fashionlab import console, outdir, ownership
+from fashionlab import outdir, ownership
 from fashionlab.analysis.atlas_networks import network_groups
+from fashionlab.cli import console
+from fashionlab.cli.console import INTERRUPTED, Console, SayHandler
 from fashionlab.config import ALL_PAIRS
-from fashionlab.console import INTERRUPTED, Console, SayHandler
 from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
 from fashionlab.entry import program as entry_program
@@ -216,7 +217,7 @@ def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_p
 _SPIN = """
 import signal, sys
 from fashionlab import cli
-from fashionlab.console import Console
+from fashionlab.cli.console import Console
 
 def command(args):
     console = Console()

@@ -17,15 +17,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .. import console, critical
-from ..console import STOP, interrupted, say
+from .. import critical
 from ..data.sources import ENV_DATA_DIR, search_path, user_path
 from ..errors import DataError, EnvironmentFault, FashionLabError
-from ..process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
 from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
-from . import order
+from . import console, order
+from .console import STOP, interrupted, say
 from .flags import build_parser
 from .output import COMMANDS
+from .process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
 
 _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 

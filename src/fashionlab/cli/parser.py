@@ -7,9 +7,9 @@ import re
 import sys
 from typing import Any, NoReturn
 
-from ..console import visible
-from ..process import quiet_stdout
 from . import order
+from .console import visible
+from .process import quiet_stdout
 
 
 class Parser(argparse.ArgumentParser):

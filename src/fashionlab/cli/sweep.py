@@ -145,7 +145,7 @@ GRID_FLAGS = {
 
 def progress_printer(stream: Any = None) -> Callable[..., None]:
     """A line ``sweep k/N`` per task on a terminal; elsewhere one per ~10 % and the last."""
-    from ..console import Console
+    from .console import Console
 
     stream = stream or sys.stderr
     every_task = stream.isatty()
@@ -167,9 +167,9 @@ def run(args: argparse.Namespace) -> None:
     """Run the sweep the flags describe; print JSON or a summary, or write ``--out``."""
     from .. import commands
     from ..analysis.sweep import best_settings
-    from ..console import out, shown_path
     from ..render import sweep as render
     from ..render.format import pair_name, plural
+    from .console import out, shown_path
 
     grid = grid_of(args)
     rows, folder = commands.sweep(

@@ -33,9 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from . import critical
-from .critical import STOP_SIGNALS
-from .errors import INTERRUPTED, UsageError
+from .. import critical
+from ..critical import STOP_SIGNALS
+from ..errors import INTERRUPTED, UsageError
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
 FAULT_POINTS = (

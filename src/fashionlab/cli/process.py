@@ -12,8 +12,8 @@ import tempfile
 import threading
 from typing import NoReturn
 
-from .errors import UsageError
-from .storage import CACHE_VARIABLE, cache_home
+from ..errors import UsageError
+from ..storage import CACHE_VARIABLE, cache_home
 
 EXIT_GRACE = 5.0  # seconds an interrupted process may take to shut down before it is ended
 
