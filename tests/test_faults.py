@@ -741,6 +741,29 @@ def test_errors_python_cannot_raise_are_quiet_only_once_interrupted() -> None:
         console.reset()
 
 
+def test_the_event_loops_errors_are_quiet_only_once_interrupted() -> None:
+    """The hostile review: a Ctrl-C in the atlas once printed tornado's "Exception in callback"
+    and a traceback, logged as Dask's event loop was torn down mid-call."""
+    import logging
+
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("tornado.application")
+    logger.addHandler(handler)
+    console.reset()
+    try:
+        console.quiet_after_stop()
+        console.quiet_after_stop()  # each command's main calls it: one filter, not one per call
+        logger.error("before")
+        console.STOP.set()
+        logger.error("after")
+        assert seen == ["before"] and len(logger.filters) == 1
+    finally:
+        console.reset()
+        logger.removeHandler(handler)
+
+
 # --------------------------------------------------------------------------- odd streams and names
 
 

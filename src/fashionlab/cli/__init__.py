@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below
         # a terminal's progress line rather than after it.
         logging.lastResort = console.SayHandler(logging.WARNING)
+        console.quiet_after_stop()
         try:
             if STOP.is_set():  # a stop while the flags were read, that a library swallowed
                 raise KeyboardInterrupt
