@@ -394,6 +394,29 @@ def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Pa
     assert not (tmp_path / "relcache").exists()
 
 
+def test_a_relative_home_is_said_once_and_nothing_is_made_where_the_command_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hostile review: HOME=relhome made relhome/.cache (and matplotlib's folders) in the
+    folder a command ran from, without a word."""
+    import pwd
+    from types import SimpleNamespace
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("MPLCONFIGDIR", raising=False)
+    monkeypatch.setenv("HOME", "relhome")
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: SimpleNamespace(pw_dir=str(tmp_path / "db")))
+    (tmp_path / "no-data").mkdir()
+    assert cli.main(["data", "--no-verify", "--json", "--data-dir", "no-data"]) == 2
+    said = [line for line in capsys.readouterr().err.splitlines() if "ignoring $HOME" in line]
+    home = tmp_path / "db" / ".cache" / "fashionlab"
+    assert said == [
+        f"fashionlab data: ignoring $HOME='relhome': not an absolute path; the cache is {home}"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "no-data"]
+
+
 @pytest.mark.parametrize(
     ("text", "said"),
     [

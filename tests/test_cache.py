@@ -520,6 +520,27 @@ def test_a_relative_xdg_cache_home_is_ignored(
     assert storage.ignored_cache_variable() == (None if value.isspace() else value)
 
 
+@pytest.mark.parametrize("value", ["", "relhome", "./h"])
+def test_an_empty_or_relative_home_gives_way_to_the_password_databases(
+    value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The hostile review: HOME= put the cache in /.cache (Python reads an empty home as /), and
+    HOME=relhome in the folder a command ran from."""
+    import pwd
+    from types import SimpleNamespace
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", value)
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: SimpleNamespace(pw_dir=str(tmp_path / "db")))
+    assert storage.cache_home() == tmp_path / "db" / ".cache" / "fashionlab"
+    assert storage.ignored_home() == (value or None)  # said by the CLI; an empty one is unset
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: SimpleNamespace(pw_dir=""))
+    with pytest.raises(UsageError, match=r"^\$HOME=.* set \$HOME, or \$XDG_CACHE_HOME, to an"):
+        storage.cache_home()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # an absolute one needs no home
+    assert storage.cache_home() == tmp_path / "xdg" / "fashionlab"
+
+
 @pytest.mark.timeout(10)
 @pytest.mark.parametrize("kind", ["a pipe", "a link to /dev/zero", "a folder"])
 def test_a_blob_that_is_no_plain_file_is_discarded_at_once(kind: str) -> None:

@@ -33,25 +33,57 @@ def slug(parts: Sequence[str]) -> str:
 
 
 def cache_home() -> Path:
-    """The user cache: ``$XDG_CACHE_HOME/fashionlab``, else ``~/.cache/fashionlab``. A relative
+    """The user cache: ``$XDG_CACHE_HOME/fashionlab``, else ``$HOME/.cache/fashionlab``. A relative
     ``$XDG_CACHE_HOME`` is ignored, as the XDG specification says (it would make a cache in
-    whatever folder a command runs from)."""
+    whatever folder a command runs from), and so is an empty or relative ``$HOME``, for the home
+    the password database names (Python takes an empty one for ``/``, a relative one for a folder
+    where the command runs: the hostile review)."""
     given = os.environ.get(CACHE_VARIABLE, "")
-    base = given if os.path.isabs(given) else str(Path.home() / ".cache")
-    home = Path(base)
-    for folder in (home, home / "fashionlab"):  # a file there is not fashionlab's to replace
-        if os.path.exists(folder) and not os.path.isdir(folder):  # False where it cannot look
-            raise UsageError(
-                f"the cache folder {str(folder)!r} (from ${CACHE_VARIABLE}) is a file, not a "
-                f"folder; move it away, or point ${CACHE_VARIABLE} at another folder"
-            )
-    return home / "fashionlab"
+    source = f"${CACHE_VARIABLE}" if os.path.isabs(given) else "$HOME"
+    home = Path(given) if os.path.isabs(given) else user_home() / ".cache"
+    if os.path.exists(home) and not os.path.isdir(home):  # False where it cannot look
+        raise UsageError(
+            f"the cache folder {str(home)!r} (from {source}) is a file, not a folder; point "
+            f"${CACHE_VARIABLE} at a folder"
+        )
+    mine = home / "fashionlab"
+    if os.path.exists(mine) and not os.path.isdir(mine):  # a file there is not ours to replace
+        raise UsageError(
+            f"the cache folder {str(mine)!r} (from {source}) is a file, not a folder; move it "
+            f"away, or point ${CACHE_VARIABLE} at another folder"
+        )
+    return mine
+
+
+def user_home() -> Path:
+    """``$HOME`` where it is an absolute path, else the home the password database names."""
+    given = os.environ.get("HOME", "")
+    if os.path.isabs(given):
+        return Path(given)
+    import pwd
+
+    try:
+        named = pwd.getpwuid(os.getuid()).pw_dir
+    except KeyError:  # a user the database does not know (a container's)
+        named = ""
+    if not os.path.isabs(named):
+        raise UsageError(
+            f"$HOME={given!r} is not an absolute path, and this user has no home in the password "
+            f"database; set $HOME, or ${CACHE_VARIABLE}, to an absolute folder"
+        )
+    return Path(named)
 
 
 def ignored_cache_variable() -> str | None:
     """``$XDG_CACHE_HOME`` when it is set to a relative path, which ``cache_home`` ignores; the CLI
     says so once (a blank value is merely unset)."""
     given = os.environ.get(CACHE_VARIABLE, "")
+    return given if given.strip() and not os.path.isabs(given) else None
+
+
+def ignored_home() -> str | None:
+    """``$HOME`` when it is set to a relative path, which ``user_home`` ignores (blank: unset)."""
+    given = os.environ.get("HOME", "")
     return given if given.strip() and not os.path.isabs(given) else None
 
 

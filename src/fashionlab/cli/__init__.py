@@ -20,7 +20,7 @@ from pathlib import Path
 from .. import critical
 from ..data.sources import ENV_DATA_DIR, search_path, user_path
 from ..errors import DataError, EnvironmentFault, FashionLabError
-from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable
+from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable, ignored_home
 from . import console, order
 from .console import STOP, interrupted, say
 from .flags import build_parser
@@ -84,6 +84,22 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _check_cache_home(command: str) -> None:
+    """The cache's folder, before any work and for every command, as docs/cli.md says: a file
+    there, or no home to put it in, is a mistake (exit 2). A relative ``$XDG_CACHE_HOME`` or
+    ``$HOME``, which ``cache_home`` ignores, is said once."""
+    cache = cache_home()
+    ignored = [(CACHE_VARIABLE, ignored_cache_variable(), " (the XDG specification)")]
+    if not os.path.isabs(os.environ.get(CACHE_VARIABLE, "")):  # else $HOME is not the cache's
+        ignored.append(("HOME", ignored_home(), ""))
+    for variable, value, why in ignored:
+        if value is not None:
+            say(
+                f"fashionlab {command}: ignoring ${variable}={value!r}: not an absolute path"
+                f"{why}; the cache is {cache}"
+            )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # A new command, first: a stop requested while the flags are read is kept, even where a
     # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
@@ -102,11 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if STOP.is_set():  # a stop while the flags were read, that a library swallowed
                 raise KeyboardInterrupt
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
-            if (ignored := ignored_cache_variable()) is not None:
-                say(
-                    f"fashionlab {args.command}: ignoring ${CACHE_VARIABLE}={ignored!r}: not an "
-                    f"absolute path (the XDG specification); the cache is {cache_home()}"
-                )
+            _check_cache_home(args.command)
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
                 from ..analysis.cluster import check_cluster
 

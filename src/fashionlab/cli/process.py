@@ -84,7 +84,9 @@ def matplotlib_fallback() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
-        if given and not os.path.isabs(given):  # matplotlib would make a folder where we run
+        # matplotlib would make a folder where we run (a relative $XDG_CACHE_HOME or $HOME), or
+        # in / (an empty $HOME)
+        if (given and not os.path.isabs(given)) or not os.path.isabs(os.environ.get("HOME", "")):
             os.environ["MPLCONFIGDIR"] = str(folder)
     except (OSError, UsageError):
         spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
