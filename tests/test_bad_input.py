@@ -394,6 +394,26 @@ def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Pa
     assert not (tmp_path / "relcache").exists()
 
 
+def test_a_command_run_from_a_deleted_folder_is_told_so(tmp_path: Path) -> None:
+    """The hostile review: ``--plot p`` from a folder deleted since ended in exit 1 and 'cannot
+    write the output: No such file or directory', naming neither the path nor the fix."""
+    script = 'mkdir gone && cd gone && rmdir ../gone && exec "$@"'
+    done = subprocess.run(
+        ["sh", "-c", script, "sh", sys.executable, "-m", "fashionlab", "logreg", "--plot", "p"],
+        cwd=tmp_path,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert done.stderr.splitlines() == [
+        "fashionlab logreg: error: the folder this command runs from has been deleted; cd to a "
+        "folder that exists and run it again"
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # not even the cache: no work began
+
+
 def test_a_relative_home_is_said_once_and_nothing_is_made_where_the_command_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

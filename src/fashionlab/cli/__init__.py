@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .. import critical
 from ..data.sources import ENV_DATA_DIR, search_path, user_path
-from ..errors import DataError, EnvironmentFault, FashionLabError
+from ..errors import DataError, EnvironmentFault, FashionLabError, UsageError
 from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable, ignored_home
 from . import console, order
 from .console import STOP, interrupted, say
@@ -84,6 +84,18 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _check_working_folder() -> None:
+    """A command run from a folder deleted since: every relative path (``--out``, ``--plot``,
+    their defaults) is then nowhere, which the system calls 'No such file or directory'."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "the folder this command runs from has been deleted; cd to a folder that exists and "
+            "run it again"
+        ) from None
+
+
 def _check_cache_home(command: str) -> None:
     """The cache's folder, before any work and for every command, as docs/cli.md says: a file
     there, or no home to put it in, is a mistake (exit 2). A relative ``$XDG_CACHE_HOME`` or
@@ -118,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if STOP.is_set():  # a stop while the flags were read, that a library swallowed
                 raise KeyboardInterrupt
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
+            _check_working_folder()
             _check_cache_home(args.command)
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
                 from ..analysis.cluster import check_cluster
