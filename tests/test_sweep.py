@@ -134,6 +134,11 @@ def client():
         (["--classes", "Coat", "Coat"], "--classes", "Coat"),
         (["--classes", "Coat", "Hat"], "--classes", "Hat"),
         (["--classes", "Coat", "Bag", "--classes", "bag", "coat"], "--classes", "the same pair"),
+        (
+            ["--classes", "Coat", "Bag", "--classes", "coat", "bag"],
+            "--classes",
+            "got Coat vs Bag twice",
+        ),
         (["--workers", "0"], "--workers", "0"),
         (["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"], "--workers", "tcp://127.0.0.1:1"),
         (["--scheduler", "localhost"], "--scheduler", "localhost"),

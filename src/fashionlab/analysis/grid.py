@@ -122,13 +122,17 @@ def _as_tuple(field: str, values: Any) -> tuple[Any, ...]:
     return tuple(v.item() if isinstance(v, np.generic) else v for v in values)
 
 
+_ONE = {"pairs": "pair"}  # the word for one of a field's values, where "value" is vague
+
+
 def _distinct(field: str, values: Sequence[Any]) -> None:
     if not values:
         raise GridError(field, "needs at least one value, got none")
     seen: set[Any] = set()  # a set, not the list so far: 100,000 rates took minutes
     for value in values:
         if value in seen:
-            raise GridError(field, f"each value once, got {value!r} twice")
+            shown = f"{value[0]} vs {value[1]}" if field == "pairs" else repr(value)
+            raise GridError(field, f"each {_ONE.get(field, 'value')} once, got {shown} twice")
         seen.add(value)
 
 
