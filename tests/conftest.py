@@ -19,12 +19,13 @@ import pytest
 from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
 
-# A suite started as a script's background job inherits SIGINT ignored, and would pass it on to
-# each fashionlab it starts, which keeps it ignored: the tests that press Ctrl-C need it handled.
-# A handler that does nothing still ignores it here, and a program started from here gets the
-# default (an exec resets handled signals, not ignored ones).
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, lambda signum, frame: None)
+# A suite started as a script's background job inherits SIGINT ignored (under nohup, SIGHUP), and
+# would pass it on to each fashionlab it starts, which keeps it ignored: the tests that send those
+# signals need them handled. A handler that does nothing still ignores it here, and a program
+# started from here gets the default (an exec resets handled signals, not ignored ones).
+for _signum in (signal.SIGINT, signal.SIGHUP):
+    if signal.getsignal(_signum) is signal.SIG_IGN:
+        signal.signal(_signum, lambda signum, frame: None)
 
 REAL_DATA = datasets.SYSTEM_DATA_DIR
 # ``python -c LOGGED_CLI ARGS...`` is ``fashionlab ARGS...`` with the Dask engine's log on stderr

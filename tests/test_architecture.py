@@ -227,3 +227,4 @@ def test_every_link_in_the_readme_and_docs_leads_somewhere() -> None:
                 assert anchor in {_slug(h) for h in headings}, f"{page.name}: no #{anchor}"
             checked += 1
     assert checked >= 13  # the README's links into docs/ and benchmarks/
+    assert _slug("What `--json` prints") == "what---json-prints"  # as GitHub makes anchors

@@ -287,6 +287,8 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
         ["run", "--no-extras", "--no-notebook", "--out", "report"],
         ["atlas", "--json"],
         ["explore", "--out", "maps"],
+        ["logreg", "--json"],  # the hostile review: took it without a word, where --plot refused
+        ["data", "--json"],  # every command checks it, before any work (docs/cli.md)
     ],
 )
 @pytest.mark.parametrize("which", ["$XDG_CACHE_HOME", "its fashionlab folder"])
@@ -408,10 +410,22 @@ def test_a_command_run_from_a_deleted_folder_is_told_so(tmp_path: Path) -> None:
     )
     assert done.returncode == 2 and done.stdout == "", done.stderr
     assert done.stderr.splitlines() == [
-        "fashionlab logreg: error: the folder this command runs from has been deleted; cd to a "
-        "folder that exists and run it again"
+        "fashionlab logreg: error: the folder this command runs from has been deleted, and 'p' is "
+        "relative to it; cd to a folder that exists, or give absolute paths"
     ]
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # not even the cache: no work began
+    # absolute paths only: the command runs as anywhere else (here: to its missing data files)
+    (tmp_path / "empty").mkdir()
+    absolute = ["data", "--json", "--no-verify", "--data-dir", str(tmp_path / "empty")]
+    done = subprocess.run(
+        ["sh", "-c", script, "sh", sys.executable, "-m", "fashionlab", *absolute],
+        cwd=tmp_path,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "are missing; copy the official files" in done.stderr
 
 
 def test_a_relative_home_is_said_once_and_nothing_is_made_where_the_command_runs(

@@ -67,9 +67,10 @@ def user_home() -> Path:
     except KeyError:  # a user the database does not know (a container's)
         named = ""
     if not os.path.isabs(named):
+        said = f"$HOME={given!r} is not an absolute path" if given else "$HOME is not set"
         raise UsageError(
-            f"$HOME={given!r} is not an absolute path, and this user has no home in the password "
-            f"database; set $HOME, or ${CACHE_VARIABLE}, to an absolute folder"
+            f"{said}, and this user has no home in the password database; set $HOME, or "
+            f"${CACHE_VARIABLE}, to an absolute folder"
         )
     return Path(named)
 

@@ -1,7 +1,8 @@
-"""The command line: parse the flags (``flags``, ``flag_types``, ``order``), run the command
-(``output``; ``sweep`` for the sweep), and end with one exit status. Every user mistake is one
-line and exit status 2, an environment fault (a full disk) one line and exit status 1, an
-interrupt exit 130.
+"""The command line: parse the flags (``parser``, ``flags``, ``flag_types``, ``order``), run the
+command (``output``; ``sweep`` for the sweep; ``results_table`` for the README's table), show its
+progress and hear its signals (``console``, ``process``), and end with one exit status. Every
+user mistake is one line and exit status 2, an environment fault (a full disk) one line and exit
+status 1, an interrupt exit 130.
 """
 
 from __future__ import annotations
@@ -84,15 +85,20 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def _check_working_folder() -> None:
-    """A command run from a folder deleted since: every relative path (``--out``, ``--plot``,
-    their defaults) is then nowhere, which the system calls 'No such file or directory'."""
+def _check_working_folder(args: argparse.Namespace) -> None:
+    """A command run from a folder deleted since: a relative path (``--out``, ``--plot``,
+    ``--data-dir``, or ``--out``'s default) is then nowhere, which the system calls 'No such file
+    or directory'. A command given absolute paths only runs as it would elsewhere."""
+    given = (getattr(args, name, None) for name in ("out", "plot", "data_dir"))
+    relative = [str(path) for path in given if path is not None and not os.path.isabs(path)]
+    if not relative:
+        return
     try:
         os.getcwd()
     except FileNotFoundError:
         raise UsageError(
-            "the folder this command runs from has been deleted; cd to a folder that exists and "
-            "run it again"
+            f"the folder this command runs from has been deleted, and {relative[0]!r} is relative "
+            "to it; cd to a folder that exists, or give absolute paths"
         ) from None
 
 
@@ -130,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if STOP.is_set():  # a stop while the flags were read, that a library swallowed
                 raise KeyboardInterrupt
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
-            _check_working_folder()
+            _check_working_folder(args)
             _check_cache_home(args.command)
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
                 from ..analysis.cluster import check_cluster

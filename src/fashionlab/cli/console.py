@@ -96,21 +96,16 @@ def unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -
     default(info)
 
 
-# Loggers through which Dask's event loop reports a call cut short: a Ctrl-C landing inside
-# ``distributed.utils.sync`` makes tornado log "Exception in callback" with a traceback (the
-# hostile review saw it once, in the atlas)
-TORN_DOWN = ("tornado.application", "asyncio", "distributed.utils")
-
-
-def _not_after_stop(record: logging.LogRecord) -> bool:
-    return not STOP.is_set()
-
-
 def quiet_after_stop() -> None:
-    """Once a signal has stopped the command, what the event loop logs as it is torn down is what
-    the interrupt left behind, not news for the user (as ``unraisable``): dropped."""
-    for name in TORN_DOWN:
-        logging.getLogger(name).addFilter(_not_after_stop)  # once: the same filter is kept once
+    """Once a signal has stopped the command, what Dask's event loop logs as it is torn down
+    ("Exception in callback" and a traceback, seen once by the hostile review in the atlas) is
+    what the interrupt left behind, not news for the user (as ``unraisable``): dropped."""
+    for name in ("tornado.application", "asyncio", "distributed.utils"):
+        logging.getLogger(name).addFilter(_before_stop)  # the same filter is added once
+
+
+def _before_stop(record: logging.LogRecord) -> bool:
+    return not STOP.is_set()
 
 
 def interrupted() -> int:

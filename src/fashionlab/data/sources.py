@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, FashionLabError
-from ..storage import cache_home, present
+from ..storage import cache_home, present, user_home
 
 SYSTEM_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 ENV_DATA_DIR = "FASHIONLAB_DATA"
@@ -54,7 +54,8 @@ class Source:
 def keras_datasets_dir() -> Path | None:
     """Where ``keras.datasets.fashion_mnist.load_data()`` keeps its downloads; None where
     ``$KERAS_HOME`` names a home this system does not know."""
-    home = user_path(os.environ.get(ENV_KERAS_HOME) or "~/.keras")
+    given = os.environ.get(ENV_KERAS_HOME)
+    home = user_path(given) if given else user_home() / ".keras"  # $HOME as the cache's
     return None if home is None else home / KERAS_SUBDIR
 
 

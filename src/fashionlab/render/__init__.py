@@ -1,6 +1,7 @@
 """What the user reads: the report's page, its figures, the notebook and the README's table.
 
-``report`` lays out the sections, ``page`` writes them as HTML and Markdown (styled by
+``report`` lays out the sections (the atlas's and the extras' in ``sections_atlas``,
+``sections_extras`` and ``atlas_schedule``), ``page`` writes them as HTML and Markdown (styled by
 ``page_style``), and ``meta`` says where and when the run was made. The answers to the
 assignment's questions are ``answers`` and its ``answers_*`` modules, each sentence chosen by
 measured numbers; ``format`` turns numbers into words by one rule, ``tables`` and ``glossary``

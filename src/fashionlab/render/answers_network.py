@@ -88,7 +88,8 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"These rows also chose the network's early-stopping epoch{_settings_chosen(net)}, so "
         "its validation score is optimistic and no test is made on them: a p-value there would "
         "take the network as fixed before it was scored. The test is made on the official test "
-        f"rows, which chose nothing for this network.{_scored_weights(results)}"
+        f"rows, by which no setting of this run was chosen (not wholly unseen: see the glossary's "
+        f"official test accuracy).{_scored_weights(results)}"
     )
     seeds = (
         f"Over {len(compared.seeds)} seeds ({', '.join(map(str, compared.seeds))}) a network of the "

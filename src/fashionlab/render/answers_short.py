@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..analysis.history import stays_from
 from ..results import Converged, LogregResult
-from .format import pct
+from .format import interval, pct
 
 # The thresholds that choose the words (``answers`` uses them for its own)
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
@@ -66,11 +66,17 @@ def observation(run: LogregResult, longer: Converged | None = None) -> str:
             if gap >= OVERFIT_GAP
             else ", so it underfits"
         )
-        if longer is not None and gap < OVERFIT_GAP and run.heldout_accuracy is not None:
+        if (
+            longer is not None
+            and longer.steps > run.steps  # the weights it kept had more steps than the loop's
+            and gap < OVERFIT_GAP
+            and run.heldout_accuracy is not None
+        ):
             why += (
                 f", partly for want of steps: trained longer, the same kind of boundary gets "
-                f"{pct(longer.heldout_accuracy, run.n_heldout)} of the held-out rows right, "
-                f"against {pct(run.heldout_accuracy, run.n_heldout)} after the {run.steps} steps"
+                f"{interval(longer.heldout_accuracy, run.n_heldout)} of the held-out rows right, "
+                f"against {interval(run.heldout_accuracy, run.n_heldout)} after the {run.steps} "
+                "steps (McNemar's test below)"
             )
     settled = stays_from(run.history["val_accuracy"], 0.99)
     return (

@@ -168,7 +168,7 @@ GLOSSARY = [
         "a model underfits when it gets many of its own training rows wrong: it is too simple for "
         "the data. It overfits when it scores clearly better on its training rows than on rows it "
         f"never trained on (here, {100 * OVERFIT_GAP:g} points or more of accuracy), or when its "
-        "training loss keeps falling while its loss on such rows no longer does.",
+        "training loss goes on falling while its loss on such rows no longer does.",
     ),
     (
         "perplexity (t-SNE)",
