@@ -3,6 +3,9 @@ assignment's own gradient descent) and the detectors on both sides of the 2 / L 
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -206,10 +209,17 @@ def df_train(real_data_dir):
     return to_dataframe(flatten(normalize(images)), labels)
 
 
+@pytest.fixture(scope="module")
+def first_steps(df_train) -> dict[str, Dynamics]:
+    """The assignment's first 20 steps on each pair (measured once for the module's tests)."""
+    pairs = (("Pullover", "Coat"), ("Trouser", "Ankle boot"))
+    return {pair[0]: measure_pair(df_train, pair, learning_rate=0.05, steps=20) for pair in pairs}
+
+
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(df_train) -> None:
-    dynamics = measure_pair(df_train, ("Pullover", "Coat"), learning_rate=0.05, steps=20)
+def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(first_steps) -> None:
+    dynamics = first_steps["Pullover"]
     findings = summarise(dynamics)
     assert dynamics.n_train == 7200
     assert findings.step_exceeds_limit and 1.1 < findings.step_ratio < 1.3
@@ -229,10 +239,8 @@ def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(df_train) -
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_trouser_ankle_boot_descends_without_oscillating(df_train) -> None:
-    findings = summarise(
-        measure_pair(df_train, ("Trouser", "Ankle boot"), learning_rate=0.05, steps=20)
-    )
+def test_trouser_ankle_boot_descends_without_oscillating(first_steps) -> None:
+    findings = summarise(first_steps["Trouser"])
     assert not findings.step_exceeds_limit and findings.step_ratio < 0.7
     assert not findings.loss_rises
     assert not findings.oscillates_along_top_direction
@@ -274,3 +282,53 @@ def test_turns_count_the_changes_of_direction_between_two_steps() -> None:
     assert turns([1, 2, 2, 1], 1, 4) == 1  # up, flat, down: one turn (a review: it was none)
     assert turns([1, 2, 2, 1], 1, 2) == 0  # at step 3, where it falls
     assert turns([2, 1, 1, 1, 0], 1, 5) == 0  # down, flat, flat, down
+
+
+def _as_shown(text: str, value: float) -> bool:
+    """``text`` is ``value`` as a reader sees it: rounded to the digits it shows."""
+    digits = len(text.partition(".")[2])
+    return abs(value - float(text)) <= 0.5 * 10**-digits * (1 + 1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_the_numbers_docs_dynamics_md_gives_are_measured(first_steps) -> None:
+    """docs/dynamics.md's table and figures were typed in (the docs audit of stop 43): each is
+    the measurement, as shown. Logistic regression is float64 numpy: the same on every machine."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "dynamics.md").read_text()
+    rows = {
+        cells[0]: [cell.strip("* ").replace(" ", "") for cell in cells[1:]]
+        for line in doc.splitlines()
+        if line.startswith("| ") and not line.startswith("|--")
+        for cells in [[cell.strip() for cell in line.strip("|").split("|")]]
+    }
+    measured = {
+        "lambda_max(X^T X)": "lambda_max",
+        "L = lambda_max / (4n)": "lipschitz",
+        "stable step limit 2 / L": "stable_step_limit",
+        "learning rate / limit": "step_ratio",
+        "next curvature, lambda_2 / (4n)": "second_curvature",
+        "cosine(mean image, top eigenvector)": "cosine_mean_image_top",
+    }
+    for label, field in measured.items():
+        for shown, pair in zip(rows[label], ("Pullover", "Trouser"), strict=True):
+            assert _as_shown(shown, getattr(first_steps[pair], field)), (label, pair, shown)
+    coat, trouser = first_steps["Pullover"], first_steps["Trouser"]
+    prose = " ".join(doc.split())
+    figures = {  # a phrase of the page, with {} where each measured number is shown
+        "rises from {} at step 8 to {} at step 14": (coat.train_loss[7], coat.train_loss[13]),
+        "|mean row|^2 ({} against {})": (coat.mean_row_norm_squared, trouser.mean_row_norm_squared),
+        "its weight in the top eigenvector is {}": (abs(coat.top_direction_bias_weight),),
+        "falls from {} (step 1) to {} (step 6) and then {} (step 11)": tuple(
+            coat.hessian_top[k] for k in (0, 5, 10)
+        ),
+        "At first each swing is {} times the previous one": (summarise(coat).first_amplification,),
+        "predicts |1 - 0.05 × 47.52| = {}": (summarise(coat).predicted_amplification,),
+        "top eigenvalue falls from {} to": (trouser.hessian_top[0],),
+    }
+    for phrase, values in figures.items():
+        pattern = re.escape(phrase).replace(r"\{\}", r"(\d+(?:\.\d+)?)")
+        found = re.search(pattern, prose)
+        assert found is not None, phrase
+        for shown, value in zip(found.groups(), values, strict=True):
+            assert _as_shown(shown, value), (phrase, shown, value)
