@@ -221,6 +221,18 @@ def test_sweep_on_a_local_cluster_matches_a_plain_loop(client, tiny_data_dir):
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
     assert seen == [(k, 16) for k in range(1, 17)]
     json.dumps({"rows": [r.as_json() for r in rows]}, allow_nan=False)  # strict JSON
+    # docs/sweep.md: each worker loads and verifies the data once, however many tasks it runs,
+    # and a task carries names and numbers, never the images
+    for calls, loads in client.run(_worker_data_calls).values():
+        assert loads == min(calls, 1) and (calls == 0 or calls > loads), (calls, loads)
+    plain = (str, int, float, bool, tuple, type(None))
+    assert all(isinstance(v, plain) for t in sweep.tasks(grid) for v in t.kwargs.values())
+
+
+def _worker_data_calls() -> tuple[int, int]:
+    """In a worker: how often its tasks asked for the data, and how often it was loaded."""
+    info = worker_data.worker_data.cache_info()
+    return info.hits + info.misses, info.misses
 
 
 @pytest.mark.slow
