@@ -97,13 +97,7 @@ def logreg_result(
     )
     result = LogregResult(
         **vars(run.settings()),
-        diverged_at_step=run.diverged_at_step,
-        train_accuracy=run.logged("train_accuracy"),
-        train_loss=run.logged("train_loss"),
-        val_accuracy=run.val_accuracy,
-        val_loss=run.logged("val_loss"),
-        heldout_accuracy=run.heldout_accuracy,
-        official_test_accuracy=run.official_test_accuracy,
+        **run.scores(),
         history=run.history,  # the run's time goes to the timings, not to the record
         n_official_test=len(official[1]),
         mixing=mixing(mapped, classes),
@@ -157,7 +151,7 @@ def compute(
             embedded = embedding_summary(mapped)
         artifacts = exploration_artifacts(data, mapped)
         models: dict[str, float] = {}
-        shared = not remote and _share_cores(config, session, stack)
+        shared = not remote and _start_cluster_work(config, session, stack)
         with _stage(3, total, stages, progress):
             logreg, converged_thetas = logreg_stage(data, config, mapped, artifacts, models)
             grid = rate_grid.rate_grid(
@@ -196,7 +190,9 @@ def compute(
     return results, artifacts
 
 
-def _share_cores(config: Config, session: engine.Session, stack: contextlib.ExitStack) -> bool:
+def _start_cluster_work(
+    config: Config, session: engine.Session, stack: contextlib.ExitStack
+) -> bool:
     """Start a local cluster's tasks, which it works through beside stages 3 to 6; whether any
     started (they then share this process's cores)."""
     shared = bool(session.start(cluster_work(config, session)))

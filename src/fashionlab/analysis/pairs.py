@@ -47,10 +47,9 @@ class PairRun(PairSettings):
         """What the run was given, and the sizes of its split."""
         return PairSettings(**{f.name: getattr(self, f.name) for f in fields(PairSettings)})
 
-    def summary(self) -> dict[str, Any]:
-        """The JSON record of ``fashionlab logreg --json``."""
+    def scores(self) -> dict[str, Any]:
+        """Where it diverged, and its scores: the loop's last logs and the final weights'."""
         return {
-            **to_json(self.settings()),
             "diverged_at_step": self.diverged_at_step,
             "train_accuracy": self.logged("train_accuracy"),
             "train_loss": self.logged("train_loss"),
@@ -58,6 +57,14 @@ class PairRun(PairSettings):
             "val_loss": self.logged("val_loss"),
             "heldout_accuracy": self.heldout_accuracy,
             "official_test_accuracy": self.official_test_accuracy,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON record of ``fashionlab logreg --json``."""
+        scores = self.scores()
+        return {
+            **to_json(self.settings()),
+            **scores,
             "seconds": self.seconds,
             "history": self.history,
         }
