@@ -41,7 +41,7 @@ def test_every_equation_is_mathml_and_there_is_no_script() -> None:
         ("6", logistic.sigmoid),
         ("7", logistic.predict),
         ("8", logistic.binary_cross_entropy),
-        ("8", logistic.loss),
+        ("8", logistic.bce),
         ("9", logistic.bce_gradient),
         ("9", logistic.binary_cross_entropy_derivative),
     ],

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..checks import check_count, check_images_and_labels
 from ..config import CONVERGENCE_MAX_STEPS, CONVERGENCE_PATIENCE, CONVERGENCE_TOL
-from .logistic import bce_gradient, loss, sigmoid
+from .logistic import bce, bce_gradient, sigmoid
 
 
 class EarlyStopped(NamedTuple):
@@ -91,7 +91,7 @@ def nesterov_path(
         theta = momentum_point - step_size * bce_gradient(X_train, y_train, h)
         # Nesterov's point: y_{k+1} = theta_k + (k - 1) / (k + 2) (theta_k - theta_{k-1})
         momentum_point = theta + (step - 1) / (step + 2) * (theta - previous)
-        yield theta, loss(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
+        yield theta, bce(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
 
 
 def nesterov_step_size(X_train: np.ndarray) -> float:

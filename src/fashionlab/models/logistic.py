@@ -52,11 +52,11 @@ def share_right(y: np.ndarray, h: np.ndarray) -> float:
 
 def binary_cross_entropy(y: np.ndarray, h: np.ndarray) -> float:
     """J = -(1/n) sum[y log h + (1 - y) log(1 - h)] (eq. 8), finite even at h in {0, 1}. The
-    arguments are checked, then ``loss`` computes it."""
-    return loss(*checked(y, h))
+    arguments are checked, then ``bce`` computes it."""
+    return bce(*checked(y, h))
 
 
-def loss(y: np.ndarray, h: np.ndarray) -> float:
+def bce(y: np.ndarray, h: np.ndarray) -> float:
     """Eq. 8 on arrays already checked and paired (the loop checks its labels once, and a
     diverging run's NaN must give a NaN loss here, not an error)."""
     eps = np.finfo(np.result_type(h, np.float32)).eps  # the clip scikit-learn's log_loss uses
@@ -134,11 +134,11 @@ def _descend(
         history.update(val_loss=[], val_accuracy=[])
     for step in range(1, steps + 1):
         h_train = sigmoid(X_train @ theta)  # eqs. 5-6
-        history["train_loss"].append(loss(y_train, h_train))  # eq. 8
+        history["train_loss"].append(bce(y_train, h_train))  # eq. 8
         history["train_accuracy"].append(share_right(y_train, h_train))
         if validation is not None:
             h_val = sigmoid(validation[0] @ theta)
-            history["val_loss"].append(loss(validation[1], h_val))
+            history["val_loss"].append(bce(validation[1], h_val))
             history["val_accuracy"].append(share_right(validation[1], h_val))
         if not all(math.isfinite(values[-1]) for values in history.values()):
             return Descent(theta, history, diverged_at_step=step)

@@ -243,7 +243,7 @@ def _loss_equations() -> list[Equation]:
                 ),
             ),
             "J(θ) = −(1/n) Σᵢ [ yᵢ log hᵢ + (1 − yᵢ) log(1 − hᵢ) ]",
-            (_source(logistic.binary_cross_entropy), _source(logistic.loss)),
+            (_source(logistic.binary_cross_entropy), _source(logistic.bce)),
         ),
     ]
 
