@@ -628,3 +628,21 @@ def test_a_folder_that_cannot_be_made_names_what_stands_there(tmp_path: Path, mo
         r"point \$XDG_CACHE_HOME elsewhere$",
     ):
         storage.ensure_dir(tmp_path / "home" / "cache" / "fashionlab" / "locks")
+
+
+def test_the_study_key_leaves_out_exactly_the_settings_marked_as_changing_no_result() -> None:
+    """A run into another folder, titled otherwise, on other workers, is served the same study;
+    one that computes otherwise is not (Config's SAME_RESULTS marks, which ``_study_key`` reads)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from fashionlab import app
+    from fashionlab.config import Config
+
+    data = SimpleNamespace(arrays=(np.zeros(3),))
+    key = app._study_key(Config(), data)  # type: ignore[arg-type]
+    elsewhere = Config(out="x", title="t", author="a", notebook=False, workers=1, verify=False)
+    assert app._study_key(elsewhere, data) == key  # type: ignore[arg-type]
+    for changed in (Config(points=500), Config(extras=False), Config(seed=1), Config(epochs=5)):
+        assert app._study_key(changed, data) != key  # type: ignore[arg-type]

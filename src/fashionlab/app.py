@@ -51,13 +51,7 @@ class Study:
 
 
 def _study_key(config: Config, data: Data) -> str:
-    settings = {
-        k: v
-        for k, v in config.as_dict().items()
-        if k
-        not in ("out", "title", "author", "workers", "scheduler", "data_dir", "verify", "notebook")
-    }
-    return keys.key_of("study", settings, data.arrays)  # the code is in every key
+    return keys.key_of("study", config.result_settings(), data.arrays)  # and the code, as every key
 
 
 def _render_figures(results: Results, artifacts: Artifacts) -> tuple[dict[str, bytes], str | None]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 CLASS_NAMES: tuple[str, ...] = (
     "T-shirt/top",
@@ -83,13 +83,19 @@ class NetworkSettings:
     batch_size: int = NN_BATCH_SIZE
 
 
+# Marks a ``Config`` setting that changes where and how a run works, not what it computes
+SAME_RESULTS = {"results": "the same"}
+
+
 @dataclass(frozen=True)
 class Config:
-    """What one run used. ``None`` for ``data_dir`` means the standard search order."""
+    """What one run used. ``None`` for ``data_dir`` means the standard search order. A setting
+    marked ``SAME_RESULTS`` changes where and how the run works or what its page says, not what
+    it computes: the study's cache key leaves it out (``result_settings``)."""
 
-    out: str = "report"
-    data_dir: str | None = None
-    verify: bool = True
+    out: str = field(default="report", metadata=SAME_RESULTS)
+    data_dir: str | None = field(default=None, metadata=SAME_RESULTS)  # the data are keyed
+    verify: bool = field(default=True, metadata=SAME_RESULTS)
     points: int = TSNE_POINTS
     learning_rate: float = LEARNING_RATE  # the assignment's, always (see __post_init__)
     steps: int = STEPS
@@ -98,13 +104,16 @@ class Config:
     batch_size: int = NN_BATCH_SIZE
     seed: int = SEED
     seeds: tuple[int, ...] = NN_SEEDS
-    title: str = "Module 2: Logistic Regression and Neural Network"
-    author: str = ""
+    title: str = field(
+        default="Module 2: Logistic Regression and Neural Network", metadata=SAME_RESULTS
+    )
+    author: str = field(default="", metadata=SAME_RESULTS)
     pairs: tuple[tuple[str, str], ...] = field(default=PAIRS)
     extras: bool = True  # the sections beyond the assignment (atlas, weights, softmax)
-    notebook: bool = True  # also write the executed assignment notebook
-    workers: int | None = None  # Dask workers of a local cluster (None: one per core)
-    scheduler: str | None = None  # a running Dask scheduler's address
+    notebook: bool = field(default=True, metadata=SAME_RESULTS)  # write the executed notebook
+    # Dask workers of a local cluster (None: one per core), or a running scheduler's address
+    workers: int | None = field(default=None, metadata=SAME_RESULTS)
+    scheduler: str | None = field(default=None, metadata=SAME_RESULTS)
 
     def __post_init__(self) -> None:
         if (self.learning_rate, self.steps) != (LEARNING_RATE, STEPS):  # its prose says "100 steps"
@@ -133,3 +142,8 @@ class Config:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    def result_settings(self) -> dict[str, object]:
+        """The settings the results depend on: ``as_dict`` without those marked ``SAME_RESULTS``."""
+        same = {f.name for f in fields(self) if f.metadata == SAME_RESULTS}
+        return {name: value for name, value in self.as_dict().items() if name not in same}
