@@ -288,7 +288,6 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
         ["atlas", "--json"],
         ["explore", "--out", "maps"],
         ["logreg", "--json"],  # the hostile review: took it without a word, where --plot refused
-        ["data", "--json"],  # every command checks it, before any work (docs/cli.md)
     ],
 )
 @pytest.mark.parametrize("which", ["$XDG_CACHE_HOME", "its fashionlab folder"])
