@@ -39,8 +39,10 @@ def cache_home() -> Path:
     the password database names (Python takes an empty one for ``/``, a relative one for a folder
     where the command runs: the hostile review)."""
     given = os.environ.get(CACHE_VARIABLE, "")
-    source = f"${CACHE_VARIABLE}" if os.path.isabs(given) else "$HOME"
-    home = Path(given) if os.path.isabs(given) else user_home() / ".cache"
+    if os.path.isabs(given):
+        home, source = Path(given), f"${CACHE_VARIABLE}"
+    else:
+        home, source = user_home() / ".cache", "$HOME"
     if os.path.exists(home) and not os.path.isdir(home):  # False where it cannot look
         raise UsageError(
             f"the cache folder {str(home)!r} (from {source}) is a file, not a folder; point "
@@ -78,13 +80,18 @@ def user_home() -> Path:
 def ignored_cache_variable() -> str | None:
     """``$XDG_CACHE_HOME`` when it is set to a relative path, which ``cache_home`` ignores; the CLI
     says so once (a blank value is merely unset)."""
-    given = os.environ.get(CACHE_VARIABLE, "")
-    return given if given.strip() and not os.path.isabs(given) else None
+    return _relative(CACHE_VARIABLE)
 
 
 def ignored_home() -> str | None:
     """``$HOME`` when it is set to a relative path, which ``user_home`` ignores (blank: unset)."""
-    given = os.environ.get("HOME", "")
+    return _relative("HOME")
+
+
+def _relative(variable: str) -> str | None:
+    """The environment variable's value where it is a relative path; None where it is absolute,
+    blank or unset."""
+    given = os.environ.get(variable, "")
     return given if given.strip() and not os.path.isabs(given) else None
 
 

@@ -3,7 +3,7 @@ validated on creation so that a bad value is one line naming its field, before a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ class Grid:
             pairs = tuple(preprocessing.resolve_pair(pair) for pair in self.pairs)
         except UsageError as exc:
             raise GridError("pairs", str(exc)) from None
-        _distinct("pairs", pairs)
+        _distinct("pairs", pairs, "pair", " vs ".join)
         swapped = next((p for i, p in enumerate(pairs) if p[::-1] in pairs[:i]), None)
         if swapped is not None:
             raise GridError(
@@ -122,17 +122,16 @@ def _as_tuple(field: str, values: Any) -> tuple[Any, ...]:
     return tuple(v.item() if isinstance(v, np.generic) else v for v in values)
 
 
-_ONE = {"pairs": "pair"}  # the word for one of a field's values, where "value" is vague
-
-
-def _distinct(field: str, values: Sequence[Any]) -> None:
+def _distinct(
+    field: str, values: Sequence[Any], one: str = "value", shown: Callable[[Any], str] = repr
+) -> None:
+    """Each of ``values`` once; a repeat is named as ``shown`` writes it (a pair: "Coat vs Bag")."""
     if not values:
         raise GridError(field, "needs at least one value, got none")
     seen: set[Any] = set()  # a set, not the list so far: 100,000 rates took minutes
     for value in values:
         if value in seen:
-            shown = f"{value[0]} vs {value[1]}" if field == "pairs" else repr(value)
-            raise GridError(field, f"each {_ONE.get(field, 'value')} once, got {shown} twice")
+            raise GridError(field, f"each {one} once, got {shown(value)} twice")
         seen.add(value)
 
 

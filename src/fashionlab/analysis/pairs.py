@@ -61,10 +61,9 @@ class PairRun(PairSettings):
 
     def summary(self) -> dict[str, Any]:
         """The JSON record of ``fashionlab logreg --json``."""
-        scores = self.scores()
         return {
             **to_json(self.settings()),
-            **scores,
+            **self.scores(),
             "seconds": self.seconds,
             "history": self.history,
         }
