@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -55,9 +56,7 @@ def browser():
     """Headless Chromium through Playwright, one per test module; under CI a missing one fails."""
     playwright = pytest.importorskip("playwright.sync_api")
     if not CHROMIUM.exists():
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(
-            f"no Chromium at {CHROMIUM}"
-        )
+        skip_off_ci(f"no Chromium at {CHROMIUM}")
     with playwright.sync_playwright() as driver:
         launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
@@ -112,11 +111,20 @@ def _isolated_cache(
     monkeypatch.delenv("FASHIONLAB_MIRRORS", raising=False)
 
 
+ON_CI = os.environ.get("CI") == "true"
+
+
+def skip_off_ci(why: str) -> NoReturn:
+    """Skip a test this machine cannot run; under CI=true fail instead: CI has what every test
+    needs (the data, Chromium, root, unshare), so a skip there would hide a test that stopped
+    running."""
+    (pytest.fail if ON_CI else pytest.skip)(why)
+
+
 def needs_root(why: str) -> None:
-    """Skip a test that needs root where this user is not; under CI=true fail instead: CI runs as
-    root, so a skip there would hide a test that no longer runs."""
+    """A test that needs root, where this user is not: skipped, or failed under CI."""
     if os.geteuid() != 0:
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(why)
+        skip_off_ci(why)
 
 
 def _has_real_data() -> bool:
@@ -126,10 +134,9 @@ def _has_real_data() -> bool:
 def _require_real_data() -> Path:
     if _has_real_data():
         return REAL_DATA
-    message = f"the real Fashion-MNIST files are not in {REAL_DATA} (apt-get install dataset-fashion-mnist)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    skip_off_ci(
+        f"the real Fashion-MNIST files are not in {REAL_DATA} (apt-get install dataset-fashion-mnist)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -179,7 +186,7 @@ def offline() -> tuple[str, ...]:
     not allow it, which CI's does."""
     if _can_go_offline():
         return OFFLINE
-    if os.environ.get("CI") == "true":
+    if ON_CI:
         pytest.fail("CI's machine must allow `unshare -n`: the offline runs are tested there")
     return ()
 

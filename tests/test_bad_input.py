@@ -398,15 +398,19 @@ def test_a_relative_xdg_cache_home_is_said_once_through_the_program(tmp_path: Pa
 def test_a_command_run_from_a_deleted_folder_is_told_so(tmp_path: Path) -> None:
     """The hostile review: ``--plot p`` from a folder deleted since ended in exit 1 and 'cannot
     write the output: No such file or directory', naming neither the path nor the fix."""
-    script = 'mkdir gone && cd gone && rmdir ../gone && exec "$@"'
-    done = subprocess.run(
-        ["sh", "-c", script, "sh", sys.executable, "-m", "fashionlab", "logreg", "--plot", "p"],
-        cwd=tmp_path,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+
+    def from_a_deleted_folder(*argv: str) -> subprocess.CompletedProcess[str]:
+        script = 'mkdir gone && cd gone && rmdir ../gone && exec "$@"'
+        return subprocess.run(
+            ["sh", "-c", script, "sh", sys.executable, "-m", "fashionlab", *argv],
+            cwd=tmp_path,
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    done = from_a_deleted_folder("logreg", "--plot", "p")
     assert done.returncode == 2 and done.stdout == "", done.stderr
     assert done.stderr.splitlines() == [
         "fashionlab logreg: error: the folder this command runs from has been deleted, and 'p' is "
@@ -415,14 +419,8 @@ def test_a_command_run_from_a_deleted_folder_is_told_so(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # not even the cache: no work began
     # absolute paths only: the command runs as anywhere else (here: to its missing data files)
     (tmp_path / "empty").mkdir()
-    absolute = ["data", "--json", "--no-verify", "--data-dir", str(tmp_path / "empty")]
-    done = subprocess.run(
-        ["sh", "-c", script, "sh", sys.executable, "-m", "fashionlab", *absolute],
-        cwd=tmp_path,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = from_a_deleted_folder(
+        "data", "--json", "--no-verify", "--data-dir", str(tmp_path / "empty")
     )
     assert done.returncode == 2 and "are missing; copy the official files" in done.stderr
 
