@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..analysis.differences import independent_difference
 from ..analysis.history import stays_from
-from ..analysis.metrics import ALPHA, accuracies_p, error_count
+from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
 from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, longer_training_test, needs_a_bend
@@ -174,7 +175,7 @@ def _why(run: LogregResult) -> str:
         fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
         fit += "the gap is overfitting"
     elif same >= ALPHA:
-        fit = f"about as many as of the validation rows {tested}: no sign of overfitting, and "
+        fit = f"about as many as of the validation rows {tested}: {_no_overfitting(run)}, and "
         fit += "with so few of its own rows right it underfits"
     else:  # under the overfitting gap, yet more than chance
         more = "more" if run.train_accuracy > run.val_accuracy else "fewer"
@@ -186,6 +187,21 @@ def _why(run: LogregResult) -> str:
         f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
         "suggests that no straight boundary separates them (a suggestion only: the map is not "
         "a linear view of the pixels)."
+    )
+
+
+def _no_overfitting(run: LogregResult) -> str:
+    """A gap that Fisher's test cannot tell from chance is no evidence of overfitting, and no proof
+    of its absence either, unless its whole interval stays under the gap the glossary calls
+    overfitting (the statistics review: "no sign" read a test that could not tell as "none")."""
+    assert run.train_accuracy is not None and run.val_accuracy is not None
+    right = right_count(run.train_accuracy, run.n_train), right_count(run.val_accuracy, run.n_val)
+    high = independent_difference(right[0], run.n_train, right[1], run.n_val)[2]
+    if high < answers_short.OVERFIT_GAP:
+        return "too small a gap for overfitting"
+    return (
+        f"no evidence of overfitting, though these rows cannot rule out a gap of up to "
+        f"{100 * high:.1f} points"
     )
 
 

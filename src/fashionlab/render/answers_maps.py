@@ -79,14 +79,18 @@ def q1_2(results: Results) -> list[str]:
         f"t-SNE then maps {mapped_images(data, emb.points)} to {emb.map_dimensions} dimensions"
         f"{_tsne_settings(emb.tsne_settings)}. "
         f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
-        f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation; 95% "
-        f"interval {_agreement_interval(emb)}), {together}.",
+        f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation within "
+        f"this one map, which t-SNE laid out from all its points, each fold's held-out ones "
+        f"included; 95% interval {_agreement_interval(emb)}, for the images drawn, not for "
+        f"another run of t-SNE), {together}.",
     ]
 
 
 def _agreement_interval(emb: EmbeddingSummary) -> str:
     """The Wilson interval of the k-NN score, as a share of the map's points: each is predicted
-    once, in the fold that leaves it out (the score is the folds' mean, so the count is rounded)."""
+    once, in the fold that leaves it out (the score is the folds' mean, so the count is rounded).
+    It covers the sampling of the images, not t-SNE's own randomness, and the map placed the
+    held-out points too, which the sentence says (the statistics review)."""
     right = round(emb.neighbour_agreement * emb.points)
     low, high = wilson_interval(right, emb.points)
     return f"{percent(low, 1)}–{percent(high, 1)}"

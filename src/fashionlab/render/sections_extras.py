@@ -147,11 +147,17 @@ def ten_classes_section(results: Results) -> Section:
         "describe this run only; no test here says whether they would persist. A 95% interval above is the uncertainty of one "
         "model's accuracy on these images, not of the gap between two models."
     )
+    # each with its interval (the statistics review): precision on the images called the class
+    # (the confusion matrix's column), recall on the class's images (its row)
+    called = [sum(column) for column in zip(*ten.confusion, strict=True)]
+    held = [sum(row) for row in ten.confusion]
     table = Table(
-        ["class", "precision", "recall"],
+        ["class", "precision (95% CI)", "recall (95% CI)"],
         [
-            [name, pct(p), pct(r)]
-            for name, p, r in zip(CLASS_NAMES, ten.precision, ten.recall, strict=True)
+            [name, interval(p, n_called), interval(r, n_held)]
+            for name, p, r, n_called, n_held in zip(
+                CLASS_NAMES, ten.precision, ten.recall, called, held, strict=True
+            )
         ],
     )
     figures = [
