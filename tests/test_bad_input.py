@@ -80,7 +80,10 @@ def _cases():
                 id=f"{command} --classes {classes}",
             )
         yield pytest.param(
-            [command, "--classes", "Coat"], "--classes", "", id=f"{command} --classes one name"
+            [command, "--classes", "Coat"],
+            "--classes",
+            "expected 2 arguments",
+            id=f"{command} --classes one name",
         )
     for command in ("data", "logreg", "explore", "nn", "run", "atlas", "softmax"):
         yield pytest.param(
@@ -127,7 +130,12 @@ def _cases():
         )
     for flag in ("--title", "--author"):
         for value in ("", "   "):
-            yield pytest.param(["run", flag, value], flag, "", id=f"run {flag}={value!r}")
+            yield pytest.param(
+                ["run", flag, value],
+                flag,
+                f"must not be empty, got {value!r}",
+                id=f"run {flag}={value!r}",
+            )
         for value, echo in (("a\x00b", "U+0000"), ("\x1b[31mred", "U+001B")):
             yield pytest.param(["run", flag, value], flag, echo, id=f"run {flag}={value!r}")
     for command in ("run", "atlas"):

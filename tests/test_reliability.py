@@ -791,7 +791,7 @@ def test_a_sweep_stopped_by_a_real_signal_resumes_through_the_program(tmp_path) 
     process = _fashionlab(*sweep, cache=cache)
     out, err = process.communicate(timeout=300)
     assert process.returncode == 0, err
-    assert err.count("(cached)") >= 1  # the progress lines say which tasks the cache served
+    assert err.count("(cached)") == finished  # the progress lines say which tasks the cache served
     rows = json.loads(out)["rows"]
     assert sorted(row["seed"] for row in rows) == [1, 2, 3, 4, 5, 6]
     assert len(list(cache.glob("fashionlab/sweep-logreg/*"))) == 6
