@@ -8,18 +8,17 @@ rows; otherwise the text says the difference could be chance.
 from __future__ import annotations
 
 from ..analysis.metrics import (
-    ALPHA,
     accuracies_p,
     discordant,
     from_bits,
-    holm_rejections,
     paired_outcome,
     right_count,
 )
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
-from ..results import Comparison, LogregResult, McNemar, NetworkResult, Results
+from ..results import LogregResult, McNemar, NetworkResult, Results
 from .answers_dynamics import Where, own_time
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
+from .families import held_together, tests_held_together
 from .format import count, independent_gap, interval, paired_gap, pct, plural, wall_time
 from .format import p_value as p_text
 
@@ -111,7 +110,7 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"held-out rows against logistic regression's "
         f"{interval(hard.heldout_accuracy, hard.n_heldout)}: "
         f"{paired_sentence(compared.heldout_test, 'the network', 'logistic regression')}."
-        f"{_tests_held_together(compared)}"
+        f"{tests_held_together(compared)}"
     )
     settings = (
         f"Hyperparameters: one hidden Dense layer of {count(net.hidden_units)} {net.activation} "
@@ -205,35 +204,8 @@ def _official_drop(results: Results) -> str:
     return (
         f" On the pair's official test images {said} than on the rows split off from the "
         f"training images. {' '.join(listed)} Each p is Fisher's exact test of one model's "
-        f"accuracy on two independent sets of rows{_held_together(ps)}. All of them are scored on "
+        f"accuracy on two independent sets of rows{held_together(ps)}. All of them are scored on "
         "the same official test images, so their drops are one observation of those images, not several."
-    )
-
-
-def _tests_held_together(compared: Comparison) -> str:
-    """The report's McNemar tests between two models of this pair, held together: each answer
-    gives its own, and the statistics review found none said what they make as a family."""
-    tests = (compared.official_test, compared.heldout_test, compared.converged_test)
-    ps = [test.p_value for test in (*tests, compared.longer_test)]
-    alone, kept = sum(p < ALPHA for p in ps), holm_rejections(ps)
-    return (
-        f" The answers make {len(ps)} McNemar tests between models of this pair: these two, the "
-        "network against logistic regression trained longer (above), and in Q4.2 logistic "
-        f"regression trained longer against 100 steps. {alone} are significant taken alone; held "
-        f"together to a family-wise {ALPHA:.0%} with Holm's method, "
-        f"{'all' if kept == len(ps) else kept} of them stay{'s' if kept == 1 else ''} significant."
-    )
-
-
-def _held_together(ps: list[float]) -> str:
-    """How many of several tests stay significant at a family-wise ALPHA (Holm's method)."""
-    if len(ps) < 2:
-        return ""
-    kept = holm_rejections(ps)
-    return (
-        f", taken alone; held together to a family-wise {ALPHA:.0%} with Holm's method, "
-        f"{'all' if kept == len(ps) else kept} of these {len(ps)} stay{'s' if kept == 1 else ''} "
-        "significant"
     )
 
 
