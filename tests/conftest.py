@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,21 +157,6 @@ def study_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("study-cache")
 
 
-# One JAX compilation cache for the session, in the environment every fashionlab process and Dask
-# worker the suite starts inherits: each would otherwise compile the same networks again (6 to 9 s
-# for the batched networks' programs, about 1 s with the cache; the suite review). The compiled
-# programs are the same, so no result changes. The cold study (``_study``) runs without it, as a
-# user's first run does.
-JAX_CACHE = ("JAX_COMPILATION_CACHE_DIR", "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS")
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    if JAX_CACHE[0] not in os.environ:
-        os.environ[JAX_CACHE[0]] = tempfile.mkdtemp(prefix="fashionlab-tests-jax-")
-        os.environ[JAX_CACHE[1]] = "0"  # every program, however quick its compile
-        config.add_cleanup(functools.partial(shutil.rmtree, os.environ[JAX_CACHE[0]], True))
-
-
 def _reads_report(item: pytest.Item) -> bool:
     return "report" in getattr(item, "fixturenames", ())
 
@@ -232,11 +216,7 @@ def _study(
         yield None
         return
     out = tmp_path_factory.mktemp("study") / "report"
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("FASHIONLAB_") and key not in JAX_CACHE
-    }
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
     env.update(
         XDG_CACHE_HOME=str(study_cache),
         MPLCONFIGDIR=str(_matplotlib_config),
