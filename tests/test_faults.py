@@ -164,12 +164,9 @@ def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path)
     data_dir = write_tiny_dataset(tmp_path / "fmnist", 600, 100)
     done = fashionlab("softmax", "--epochs", "3", "--data-dir", str(data_dir), "--no-verify")
     assert done.returncode == 0, done.stderr
-    # softmax regression's last epoch, then the network's epochs (lines a few seconds apart in a
-    # log, so not every epoch has one)
+    # softmax regression's last epoch (the network's lines are shown only once its stage has run
+    # for 2 s, which a fast machine may not reach before early stopping)
     assert re.search(r"^ {6}softmax epoch 3/3 \(100%\) loss \d", done.stderr, re.M), done.stderr
-    assert re.search(
-        r"^ {6}network epoch \d+/30 \(\d+%\) val_accuracy 0\.\d{4}$", done.stderr, re.M
-    )
     lines = done.stdout.splitlines()  # the per-class table is softmax regression's, and says so
     assert lines[0].startswith("softmax regression (3 epochs): official test accuracy 0.")
     assert re.match(r"784-100-10 network \(stopped after epoch \d+ of at most 30, ", lines[1])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from oracles import holm_rejected
 
 from fashionlab import schema
 
@@ -188,15 +189,9 @@ def test_win_tie_loss_counts_equal_an_independent_count(report: Path, results: d
             sure += bounds[-1] < 0.05
     assert f"Of the other {larger}, {sure} would be significant at p < 0.05 whatever" in text
     assert f"so the other {larger - sure} are not tested" in text
-    # Holm's method over all 45 bounds: the i-th smallest (from 1) against 0.05 / (45 - i + 1)
-    ordered = sorted(bounds)
-    held = [
-        all(ordered[j] < 0.05 / (len(ordered) - j) for j in range(i + 1))
-        for i in range(len(ordered))
-    ]
     assert (
         f"adjusted for all {len(bounds)} comparisons with Holm's method, at least "
-        f"{sum(held)} would stay significant"
+        f"{sum(holm_rejected(bounds))} would stay significant"
     ) in text
     # and the comparison is not even
     assert "the network trains on the training and held-out rows" in text
@@ -240,30 +235,24 @@ def test_the_atlas_ranks_and_compares_only_with_a_test_or_says_why_not(
         f"images {'more' if images > 0 else 'fewer'}"
     ) in text
     small = sure = untested = 0  # the leads over longer training, by the same bound as above
-    bounds = []  # and every comparison's bound, with whether it is a lead, for Holm's method
+    bounds, leads = [], []  # every comparison's bound, and whether it is a lead, for Holm's method
     for pair in atlas:
         n = pair["n_val"]
         wrong_lr = n - round(pair["logreg_converged_val_accuracy"] * n)
         wrong_nn = n - round(pair["nn_val_accuracy"] * n)
         total = wrong_lr + wrong_nn
-        bounds.append(
-            (stats.binomtest(wrong_lr, total, 0.5).pvalue if total else 1.0, wrong_nn < wrong_lr)
-        )
+        bounds.append(stats.binomtest(wrong_lr, total, 0.5).pvalue if total else 1.0)
+        leads.append(wrong_nn < wrong_lr)
         if wrong_nn < wrong_lr:
             if wrong_lr - wrong_nn <= 5:
                 small += 1
-            elif bounds[-1][0] < 0.05:
+            elif bounds[-1] < 0.05:
                 sure += 1
             else:
                 untested += 1
-    # Holm's method over all 45: the i-th smallest bound (from 0) against 0.05 / (45 - i), and
-    # every smaller one too; of those it keeps, the network's leads (the statistics review)
-    bounds.sort()
-    kept = [
-        lead
-        for i, (_, lead) in enumerate(bounds)
-        if all(bounds[j][0] < 0.05 / (len(bounds) - j) for j in range(i + 1))
-    ]
+    # of the comparisons Holm's method keeps among all 45, the network's leads (the statistics
+    # review)
+    kept = [lead for lead, held in zip(leads, holm_rejected(bounds), strict=True) if held]
     assert (
         f"of the network's {counts['win']} leads, {small} are of 5 images or fewer, {sure} "
         f"would be significant whatever images each model gets wrong (the same bound, if "

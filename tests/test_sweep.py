@@ -554,11 +554,9 @@ def test_cli_on_two_workers_matches_the_assignment_and_reports_divergence(real_d
 def command_json(argv: list[str], capsys, caplog) -> tuple[Any, str]:
     """``fashionlab ARGV --json`` in-process, which must exit 0: its JSON, and what the engine
     logged of its tasks (sent, or found in the cache)."""
-    from fashionlab import cli as fashionlab_cli
-
     caplog.clear()
     with caplog.at_level(logging.INFO, logger=engine.__name__):
-        code = fashionlab_cli.main([*argv, "--json"])
+        code = program.main([*argv, "--json"])
     out, err = capsys.readouterr()
     assert code == 0, err
     return json.loads(out), caplog.text

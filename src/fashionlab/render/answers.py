@@ -3,18 +3,17 @@
 Every number is a field of ``results.Results``, formatted, never typed in; every conclusion is
 chosen by its number through a named threshold, so other data gives other, still true, sentences.
 This module holds Q4.1 to Q4.3. Q1 to Q3 are in ``answers_maps``; Q5.1 and Q4.3's test of a
-bent boundary in ``answers_network``; Q4's longer training in ``answers_longer``; the first steps,
-the runs' paths and the grid in ``answers_dynamics``; and the answers in one sentence that lead Q2
-to Q4.2 in ``answers_short``.
+bent boundary in ``answers_network``; Q4.1's and Q4.2's "Why" (what the training rows show) in
+``answers_fit``; Q4's longer training in ``answers_longer``; the first steps, the runs' paths and
+the grid in ``answers_dynamics``; and the answers in one sentence that lead Q2 to Q4.2 in
+``answers_short``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..analysis.differences import independent_difference
 from ..analysis.history import stays_from
-from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
 from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, longer_training_test, needs_a_bend
@@ -25,12 +24,11 @@ from .answers_dynamics import (
     path_paragraph,
     rate_grid_paragraph,
 )
+from .answers_fit import why
 from .answers_longer import longer_paragraph
-from .answers_maps import q1_1, q1_2, q2, q3, separation
+from .answers_maps import q1_1, q1_2, q2, q3
 from .answers_network import final_weights_right, outcome, q5_1
 from .format import (
-    count,
-    independent_gap,
     interval,
     logreg_wall_time,
     pair_name,
@@ -38,7 +36,6 @@ from .format import (
     plural,
     points,
 )
-from .format import p_value as p_text
 from .glossary import glossary_paragraphs
 from .page import markdown_table
 from .tables import comparison_table, networks_table, table_notes
@@ -150,61 +147,6 @@ def _from_start(val: list[float], n_val: int) -> str:
     )
 
 
-def _why(run: LogregResult) -> str:
-    """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
-    assert run.train_accuracy is not None and run.val_accuracy is not None
-    mapped = (
-        f"the t-SNE map, where the two classes {separation(run.mixing)} ({pct(run.mixing)} mixed)"
-    )
-    if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
-        return (
-            f"Why: a hyperplane separates these classes almost perfectly. At the loop's last log "
-            f"(step {run.steps}), the model gets "
-            f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
-            f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
-            f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
-            "descent finds such a boundary within a few steps."
-        )
-    same = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
-    difference = independent_gap(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
-    tested = (
-        f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)}; training "
-        f"minus validation: {difference})"
-    )
-    if run.train_accuracy - run.val_accuracy >= answers_short.OVERFIT_GAP:
-        fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
-        fit += "the gap is overfitting"
-    elif same >= ALPHA:
-        fit = f"about as many as of the validation rows {tested}: {_no_overfitting(run)}, and "
-        fit += "with so few of its own rows right it underfits"
-    else:  # under the overfitting gap, yet more than chance
-        more = "more" if run.train_accuracy > run.val_accuracy else "fewer"
-        fit = f"a little {more} than of the validation rows {tested}: a small gap, but more than "
-        fit += "chance; with so few of its own rows right it mainly underfits"
-    return (
-        f"Why: at the loop's last log (step {run.steps}), the model gets only "
-        f"{pct(run.train_accuracy, run.n_train)} of its own "
-        f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
-        "suggests that no straight boundary separates them (a suggestion only: the map is not "
-        "a linear view of the pixels)."
-    )
-
-
-def _no_overfitting(run: LogregResult) -> str:
-    """A gap that Fisher's test cannot tell from chance is no evidence of overfitting, and no proof
-    of its absence either, unless its whole interval stays under the gap the glossary calls
-    overfitting (the statistics review: "no sign" read a test that could not tell as "none")."""
-    assert run.train_accuracy is not None and run.val_accuracy is not None
-    right = right_count(run.train_accuracy, run.n_train), right_count(run.val_accuracy, run.n_val)
-    high = independent_difference(right[0], run.n_train, right[1], run.n_val)[2]
-    if high < answers_short.OVERFIT_GAP:
-        return "too small a gap for overfitting"
-    return (
-        f"no evidence of overfitting, though these rows cannot rule out a gap of up to "
-        f"{100 * high:.1f} points"
-    )
-
-
 def _observation(results: Results, run: LogregResult, into: Where) -> list[str]:
     if run.val_accuracy is None:
         return [
@@ -226,7 +168,7 @@ def _observation(results: Results, run: LogregResult, into: Where) -> list[str]:
         f"{run.steps}, taken before the last update); its final weights get {final_val}"
         f"{interval(run.heldout_accuracy, run.n_heldout)} held-out accuracy. "
         f"The validation loss fell from {run.history['val_loss'][0]:.4f} to {run.val_loss:.4f}.",
-        f"{_why(run)} {longer_paragraph(results, run)}",
+        f"{why(run)} {longer_paragraph(results, run)}",
         _how_long(run, wall, into),
     ]
     paragraphs.extend(dynamics_paragraph(run))

@@ -81,8 +81,8 @@ def q1_2(results: Results) -> list[str]:
         f"A {emb.neighbours}-nearest-neighbour classifier on the map predicts the right class for "
         f"{pct(emb.neighbour_agreement)} of them ({emb.folds}-fold cross-validation within "
         f"this one map, which t-SNE laid out from all its points, each fold's held-out ones "
-        f"included; 95% interval {_agreement_interval(emb)}, for the images drawn, not for "
-        f"another run of t-SNE), {together}.",
+        f"included; 95% interval {_agreement_interval(emb)}, treating the images as a sample "
+        f"with this map held fixed, so not counting t-SNE's own randomness), {together}.",
     ]
 
 

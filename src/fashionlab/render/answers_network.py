@@ -18,7 +18,7 @@ from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_
 from ..results import LogregResult, McNemar, NetworkResult, Results
 from .answers_dynamics import Where, own_time
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
-from .families import held_together, tests_held_together
+from .families import held_together, pair_mcnemar_family
 from .format import count, independent_gap, interval, paired_gap, pct, plural, wall_time
 from .format import p_value as p_text
 
@@ -110,7 +110,7 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"held-out rows against logistic regression's "
         f"{interval(hard.heldout_accuracy, hard.n_heldout)}: "
         f"{paired_sentence(compared.heldout_test, 'the network', 'logistic regression')}."
-        f"{tests_held_together(compared)}"
+        f"{pair_mcnemar_family(compared)}"
     )
     settings = (
         f"Hyperparameters: one hidden Dense layer of {count(net.hidden_units)} {net.activation} "

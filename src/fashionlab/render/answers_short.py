@@ -33,7 +33,9 @@ def forecast(run: LogregResult) -> str:
 def _share(run: LogregResult) -> str:
     """The validation rows' share beside the training rows', under the overfitting gap. A higher
     share says it is within chance where Fisher's test finds no difference (the statistics review:
-    "slightly higher", 99.88% against 99.81%, read a difference into noise)."""
+    "slightly higher", 99.88% against 99.81%, read a difference into noise). A lower one, within
+    the overfitting gap, is "nearly as high", tested or not: Q4.2's paragraph on the training rows
+    gives Fisher's test of it."""
     assert run.val_accuracy is not None and run.train_accuracy is not None
     gap = run.train_accuracy - run.val_accuracy
     if gap >= 0:
@@ -41,7 +43,10 @@ def _share(run: LogregResult) -> str:
     p = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
     if p < ALPHA:
         return f"a higher share of the validation rows (Fisher's exact test, {p_value(p)})"
-    return f"a slightly higher share of the validation rows (Fisher's exact test, {p_value(p)}: within chance)"
+    return (
+        "a slightly higher share of the validation rows (Fisher's exact test, "
+        f"{p_value(p)}: within chance)"
+    )
 
 
 def observation(run: LogregResult, longer: Converged | None = None) -> str:

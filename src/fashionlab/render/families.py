@@ -7,29 +7,36 @@ from ..analysis.metrics import ALPHA, holm_rejections
 from ..results import Comparison
 
 
+def _holm(ps: list[float], these: str) -> str:
+    """'held together to a family-wise 5% with Holm's method, 1 of these 3 stays significant'."""
+    kept = holm_rejections(ps)
+    stay = "stays" if kept == 1 else "stay"
+    return (
+        f"held together to a family-wise {ALPHA:.0%} with Holm's method, "
+        f"{'all' if kept == len(ps) else kept} of {these} {stay} significant"
+    )
+
+
 def held_together(ps: list[float]) -> str:
     """', taken alone; held together ... 1 of these 3 stays significant' after the p-values of
     several tests, or nothing for one."""
     if len(ps) < 2:
         return ""
-    kept = holm_rejections(ps)
-    return (
-        f", taken alone; held together to a family-wise {ALPHA:.0%} with Holm's method, "
-        f"{'all' if kept == len(ps) else kept} of these {len(ps)} stay{'s' if kept == 1 else ''} "
-        "significant"
-    )
+    return f", taken alone; {_holm(ps, f'these {len(ps)}')}"
 
 
-def tests_held_together(compared: Comparison) -> str:
-    """The answers' McNemar tests between two models of the network's pair, held together: each
-    answer gives its own, and the statistics review found none said what they make as a family."""
+def pair_mcnemar_family(compared: Comparison) -> str:
+    """The answers' four McNemar tests between two models of the network's pair, held together:
+    each answer gives its own, and the statistics review found none said what they make as a
+    family. Said after the held-out test, in Q5.1's paragraph on the fair comparison."""
     tests = (compared.official_test, compared.heldout_test, compared.converged_test)
     ps = [test.p_value for test in (*tests, compared.longer_test)]
-    alone, kept = sum(p < ALPHA for p in ps), holm_rejections(ps)
+    alone = sum(p < ALPHA for p in ps)
+    said = "none is" if alone == 0 else "1 is" if alone == 1 else f"{alone} are"
     return (
-        f" The answers make {len(ps)} McNemar tests between models of this pair: these two, the "
-        "network against logistic regression trained longer (above), and in Q4.2 logistic "
-        f"regression trained longer against 100 steps. {alone} are significant taken alone; held "
-        f"together to a family-wise {ALPHA:.0%} with Holm's method, "
-        f"{'all' if kept == len(ps) else kept} of them stay{'s' if kept == 1 else ''} significant."
+        f" The answers make {len(ps)} McNemar tests between models of this pair: the network "
+        "against 100-step logistic regression on the official test rows and on the held-out rows "
+        "(above), the network against logistic regression trained longer (above), and in Q4.2 "
+        f"logistic regression trained longer against 100 steps. Of these, {said} significant "
+        f"taken alone; {_holm(ps, 'them')}."
     )

@@ -148,14 +148,19 @@ def ten_classes_section(results: Results) -> Section:
         "model's accuracy on these images, not of the gap between two models."
     )
     # each with its interval (the statistics review): precision on the images called the class
-    # (the confusion matrix's column), recall on the class's images (its row)
+    # (the confusion matrix's column), recall on the class's images (its row); a class the model
+    # never predicts has no precision (scikit-learn's 0 is a convention, not a measurement)
     called = [sum(column) for column in zip(*ten.confusion, strict=True)]
     held = [sum(row) for row in ten.confusion]
     table = Table(
         ["class", "precision (95% CI)", "recall (95% CI)"],
         [
-            [name, interval(p, n_called), interval(r, n_held)]
-            for name, p, r, n_called, n_held in zip(
+            [
+                name,
+                interval(p, n_called) if n_called else "- (never predicted)",
+                interval(r, n) if n else "- (no images)",
+            ]
+            for name, p, r, n_called, n in zip(
                 CLASS_NAMES, ten.precision, ten.recall, called, held, strict=True
             )
         ],

@@ -1,0 +1,80 @@
+"""Q4.1's and Q4.2's "Why": what a run's own training rows show (a hyperplane that separates them,
+underfitting, or overfitting, judged by Fisher's test and Newcombe's interval of the gap), then
+what the t-SNE map suggested."""
+
+from __future__ import annotations
+
+from ..analysis.differences import independent_difference
+from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
+from ..results import LogregResult
+from . import answers_short
+from .answers_maps import separation
+from .format import count, independent_gap, pct, plural
+from .format import p_value as p_text
+
+
+def why(run: LogregResult) -> str:
+    """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
+    assert run.train_accuracy is not None and run.val_accuracy is not None
+    mapped = (
+        f"the t-SNE map, where the two classes {separation(run.mixing)} ({pct(run.mixing)} mixed)"
+    )
+    if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
+        return (
+            f"Why: a hyperplane separates these classes almost perfectly. At the loop's last log "
+            f"(step {run.steps}), the model gets "
+            f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
+            f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
+            f"pair is nearly linearly separable in pixel space, as {mapped}, suggested; gradient "
+            "descent finds such a boundary within a few steps."
+        )
+    same = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
+    difference = independent_gap(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
+    tested = (
+        f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)}; training "
+        f"minus validation: {difference})"
+    )
+    if run.train_accuracy - run.val_accuracy >= answers_short.OVERFIT_GAP:
+        fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
+        fit += "the gap is overfitting"
+    elif same >= ALPHA:
+        fit = f"about as many as of the validation rows {tested}: {_no_overfitting(run)}, and "
+        fit += "with so few of its own rows right it underfits"
+    else:  # under the overfitting gap, yet more than chance
+        more = "more" if run.train_accuracy > run.val_accuracy else "fewer"
+        high = _gap_high(run)
+        small = (
+            "a small gap, but more than chance"
+            if more == "fewer" or high < answers_short.OVERFIT_GAP
+            else f"a gap beyond chance, which these rows cannot rule out reaching {100 * high:.1f} "
+            "points"
+        )
+        fit = f"a little {more} than of the validation rows {tested}: {small}; with so few of its "
+        fit += "own rows right it mainly underfits"
+    return (
+        f"Why: at the loop's last log (step {run.steps}), the model gets only "
+        f"{pct(run.train_accuracy, run.n_train)} of its own "
+        f"{count(run.n_train)} training rows right, {fit}. {mapped[0].upper()}{mapped[1:]}, "
+        "suggests that no straight boundary separates them (a suggestion only: the map is not "
+        "a linear view of the pixels)."
+    )
+
+
+def _gap_high(run: LogregResult) -> float:
+    """The top of Newcombe's 95% interval of training minus validation accuracy."""
+    assert run.train_accuracy is not None and run.val_accuracy is not None
+    right = right_count(run.train_accuracy, run.n_train), right_count(run.val_accuracy, run.n_val)
+    return independent_difference(right[0], run.n_train, right[1], run.n_val)[2]
+
+
+def _no_overfitting(run: LogregResult) -> str:
+    """A gap that Fisher's test cannot tell from chance is no evidence of overfitting, and no proof
+    of its absence either, unless its whole interval stays under the gap the glossary calls
+    overfitting (the statistics review: "no sign" read a test that could not tell as "none")."""
+    high = _gap_high(run)
+    if high < answers_short.OVERFIT_GAP:
+        return "too small a gap for overfitting"
+    return (
+        f"no evidence of overfitting, though these rows cannot rule out a gap of up to "
+        f"{100 * high:.1f} points"
+    )
