@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import PAGE_LIMIT
 from PIL import Image
 
 from fashionlab.config import ALL_PAIRS
@@ -18,8 +19,6 @@ from fashionlab.render import curves, figures, heatmaps, plots
 from fashionlab.render import page as layout
 from fashionlab.render.interactive import interactive_map, sprite_sheet
 from fashionlab.render.page import PageMeta, Section, Table
-
-PAGE_LIMIT = 2 * 1024 * 1024  # the bar: the whole page, figures and map, within 2 MB
 
 
 def fake_images(n: int, seed: int = 0) -> np.ndarray:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import PAGE_LIMIT
 from oracles import holm_rejected
 
 from fashionlab import schema
@@ -86,7 +87,7 @@ def test_the_run_gathers_the_dask_work_it_started_and_sends_none_again(
 
 def test_the_page_is_one_small_self_contained_file(report: Path) -> None:
     page = (report / "index.html").read_text()
-    assert len(page.encode()) <= 2 * 2**20
+    assert len(page.encode()) <= PAGE_LIMIT, f"{len(page.encode()):,} bytes"
     assert 'src="figures/' not in page and "<script src=" not in page
     assert (report / "figures").is_dir() and len(list((report / "figures").iterdir())) >= 18
 

@@ -55,8 +55,16 @@ def _svg(figure: Figure) -> bytes:
     import matplotlib
 
     buffer = io.BytesIO()
-    # a fixed salt and no date: the same figure gives the same file
-    with matplotlib.rc_context({"svg.hashsalt": "fashionlab"}):
+    # a fixed salt and no date: the same figure gives the same file; text as text, not as each
+    # glyph's outline (a chart 40 % smaller, for the page's 2 MB, and its words selectable), in
+    # DejaVu Sans where the reader has it, as matplotlib laid it out, else a common sans-serif
+    with matplotlib.rc_context(
+        {
+            "svg.hashsalt": "fashionlab",
+            "svg.fonttype": "none",
+            "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica"],
+        }
+    ):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     return _minify_svg(buffer.getvalue())
 
