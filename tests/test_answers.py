@@ -1621,6 +1621,7 @@ def test_a_class_never_predicted_has_no_precision_in_the_ten_class_table() -> No
     confusion = np.full((10, 10), 2)
     confusion[:, 3] = 0  # never called Dress
     confusion[3, 4] += 2  # Dress's images called Coat instead
+    confusion[5] = 0  # and no Sandal among the test images (a tiny dataset's)
     diagonal = np.diag(confusion)
     ten = SimpleNamespace(
         n_official_test=int(confusion.sum()),
@@ -1641,12 +1642,14 @@ def test_a_class_never_predicted_has_no_precision_in_the_ten_class_table() -> No
         precision=list(
             np.where(confusion.sum(0) > 0, diagonal / np.maximum(confusion.sum(0), 1), 0)
         ),
-        recall=list(diagonal / confusion.sum(1)),
+        recall=list(np.where(confusion.sum(1) > 0, diagonal / np.maximum(confusion.sum(1), 1), 0)),
         confusion=confusion.tolist(),
     )
     section = ten_classes_section(SimpleNamespace(extras=SimpleNamespace(ten_classes=ten)))
     rows = {row[0]: row[1:] for row in section.table.rows}
     low, high = wilson_interval(0, 20)  # Dress: none of its 20 images called Dress
     assert rows["Dress"] == ["- (never predicted)", f"0.00% ({percent(low, 1)}–{percent(high, 1)})"]
-    low, high = wilson_interval(2, 22)  # Coat: 2 of the 22 images called Coat are Coats
-    assert rows["Coat"][0] == f"9.09% ({percent(low, 1)}–{percent(high, 1)})"
+    low, high = wilson_interval(2, 20)  # Coat: 2 of the 20 images called Coat are Coats
+    assert rows["Coat"][0] == f"10.00% ({percent(low, 1)}–{percent(high, 1)})"
+    low, high = wilson_interval(0, 18)  # called Sandal: 18 images, none of them a Sandal
+    assert rows["Sandal"] == [f"0.00% ({percent(low, 1)}–{percent(high, 1)})", "- (no images)"]

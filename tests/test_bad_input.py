@@ -68,8 +68,9 @@ def _cases():
     for command, flags in FLAGS_OF.items():
         for flag in flags:
             for value in NUMBERS[flag]:
+                echo = value or "got ''"  # an empty value is said as such ("" is in any line)
                 yield pytest.param(
-                    [command, flag, value], flag, value, id=f"{command} {flag}={value!r}"
+                    [command, flag, value], flag, echo, id=f"{command} {flag}={value!r}"
                 )
     for command in ("logreg", "nn"):
         for classes, echo in CLASS_CASES:

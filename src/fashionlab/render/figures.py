@@ -56,8 +56,9 @@ def _svg(figure: Figure) -> bytes:
 
     buffer = io.BytesIO()
     # a fixed salt and no date: the same figure gives the same file; text as text, not as each
-    # glyph's outline (a chart 40 % smaller, for the page's 2 MB, and its words selectable), in
-    # DejaVu Sans where the reader has it, as matplotlib laid it out, else a common sans-serif
+    # glyph's outline (the charts half the size, for the page's 2 MB, and their words
+    # selectable), in DejaVu Sans where the reader has it, as matplotlib laid it out, else a
+    # common sans-serif
     with matplotlib.rc_context(
         {
             "svg.hashsalt": "fashionlab",
