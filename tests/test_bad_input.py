@@ -24,7 +24,20 @@ from fashionlab import cli
 TYPOS = ["\u0663", "\u096b0", "1_0"]
 NUMBERS = {  # flag -> invalid values
     "--steps": ["0", "-1", "nan", "inf", "x", "1.5", "", "1000001", *TYPOS],
-    "--learning-rate": ["0", "-1", "nan", "inf", "-inf", "x", "", "0x10", *TYPOS],
+    # 1e-400 reads as 0; 1e-320 is subnormal, which made 100 steps 13 times slower
+    "--learning-rate": [
+        "0",
+        "-1",
+        "nan",
+        "inf",
+        "-inf",
+        "x",
+        "",
+        "0x10",
+        "1e-400",
+        "1e-320",
+        *TYPOS,
+    ],
     "--points": ["0", "-5", "70001", "nan", "inf", "x", ""],
     "--epochs": ["0", "-1", "nan", "x", "", "10001", *TYPOS],
     "--batch-size": ["0", "-3", "x", ""],
@@ -51,7 +64,13 @@ SWEEP_LISTS = {  # the sweep's comma lists: value -> what the line echoes
     ],
     "--epochs": [("1,x", "'x' in '1,x'"), ("10001", "10,000"), ("\u0663", "'\u0663'")],
     "--seeds": [("1,-2", "'-2'"), ("4294967296", "4,294,967,295"), ("1.5", "'1.5'")],
-    "--learning-rates": [("0.1,nan", "'nan'"), ("0", "'0'"), ("1_0", "'1_0'"), ("", "''")],
+    "--learning-rates": [
+        ("0.1,nan", "'nan'"),
+        ("0", "'0'"),
+        ("1_0", "'1_0'"),
+        ("", "''"),
+        ("0.05,1e-320", "at least 2.2e-308, the smallest normal float, got '1e-320'"),
+    ],
 }
 CLASS_CASES = [
     (["Sock", "Coat"], "'Sock'"),
@@ -211,6 +230,15 @@ def _cases():
             "given twice",
             id=f"{command} --classes twice",
         )
+    # any flag that takes a value: once the last given won without a word, in any spelling
+    for argv, flag, echo in (
+        (["logreg", "--steps", "100", "--steps", "1000"], "--steps", "given twice; give it once"),
+        (["logreg", "--steps=100", "--learning-rate", "0.1", "--steps", "5"], "--steps", "twice"),
+        (["sweep", "--classes", "Coat", "Bag", "--seeds", "1", "--seeds", "2"], "--seeds", "twice"),
+        (["run", "--jobs", "1", "--workers", "2"], "--workers", "(as --jobs and --workers)"),
+        (["nn", "--plot", "a", "--epochs", "3", "--plot", "b"], "--plot", "given twice"),
+    ):
+        yield pytest.param(argv, flag, echo, id=" ".join(argv))
 
 
 @pytest.fixture

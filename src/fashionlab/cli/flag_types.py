@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -30,14 +31,21 @@ def integer(low: int, high: int) -> Callable[[str], int]:
 
 
 def positive_float(text: str) -> float:
-    """A finite number > 0, written as a decimal (``0.05``, ``5e-2``)."""
+    """A finite number > 0, written as a decimal (``0.05``, ``5e-2``), and no smaller than the
+    smallest normal float (2.2e-308): ``1e-400`` reads as 0, and a subnormal rate such as
+    ``1e-320`` makes the weights subnormal too, which a processor handles many times slower."""
     if not _NUMBER.fullmatch(text.strip()):
         raise argparse.ArgumentTypeError(
             f"must be a finite number > 0 (such as 0.05 or 1e-3), got {text!r}"
         )
     value = float(text)
-    if not math.isfinite(value) or value <= 0:
+    written_zero = not re.search(r"[1-9]", text.strip().split("e")[0].split("E")[0])
+    if not math.isfinite(value) or value < 0 or written_zero:
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
+    if value < sys.float_info.min:  # 1e-400 reads as 0; a subnormal 1e-320 slows every step
+        raise argparse.ArgumentTypeError(
+            f"must be at least {sys.float_info.min:.1e}, the smallest normal float, got {text!r}"
+        )
     return value
 
 

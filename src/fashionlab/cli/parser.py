@@ -48,7 +48,26 @@ class Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         self.given = list(sys.argv[1:] if args is None else args)  # for `error`'s advice
-        return super().parse_known_args(args, namespace)
+        parsed = super().parse_known_args(args, namespace)
+        self._refuse_repeats()
+        return parsed
+
+    def _refuse_repeats(self) -> None:
+        """A flag that takes one value is given once: argparse would keep the last of
+        ``--steps 100 --steps 1000`` without a word. (``sweep --classes`` is repeated by design.)"""
+        seen: dict[str, str] = {}  # dest -> the flag that gave it
+        for token in self.given:
+            if token == "--":
+                break
+            flag = token.split("=", 1)[0]
+            action = self._option_string_actions.get(flag)
+            if not isinstance(action, argparse._StoreAction):  # a switch, an appended list
+                continue
+            if action.dest in seen:
+                first = seen[action.dest]
+                also = "" if first == flag else f" (as {first} and {flag})"
+                self.error(f"argument {flag}: given twice{also}; give it once")
+            seen[action.dest] = flag
 
     def error(self, message: str) -> NoReturn:
         if message.endswith("expected one argument"):  # such as `--plot -dash`
