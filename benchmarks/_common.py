@@ -1,8 +1,10 @@
-"""Shared helpers: timing medians, and the assignment's literal cells as the reference."""
+"""Shared helpers: timing medians, a child process whose failure is shown, and the assignment's
+literal cells as the reference."""
 
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -12,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 import assignment_reference as reference  # noqa: E402
 
-__all__ = ["median_seconds", "reference"]
+__all__ = ["child", "median_seconds", "reference"]
 
 
 def median_seconds(work: Callable[[], object], repeats: int) -> tuple[float, list[float]]:
@@ -24,3 +26,13 @@ def median_seconds(work: Callable[[], object], repeats: int) -> tuple[float, lis
         work()
         times.append(time.perf_counter() - started)
     return statistics.median(times), times
+
+
+def child(command: list[str], env: dict[str, str]) -> str:
+    """The stdout of ``command``; if it fails, exit with the end of its stderr, which
+    ``check=True`` alone would hide behind the whole command line."""
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.splitlines()[-15:])
+        raise SystemExit(f"a benchmark's child process failed (status {done.returncode}):\n{tail}")
+    return done.stdout

@@ -18,12 +18,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 import numpy as np
+from _common import child
 
 PARAMETERS = 784 * 100 + 100 + 100 + 1  # the assignment network
 TRAIN_ROWS, VAL_ROWS = 9_600, 2_400
@@ -38,8 +38,8 @@ def atlas_run(workers: int | None, src: str | None = None) -> tuple[float, dict]
         elif workers is not None:
             command += ["--workers", str(workers)]
         started = time.perf_counter()
-        done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-        return time.perf_counter() - started, json.loads(done.stdout)
+        out = child(command, env)
+        return time.perf_counter() - started, json.loads(out)
 
 
 def peak_gflops() -> float:

@@ -19,9 +19,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
+
+from _common import child
 
 DASK_SETTING = {"MALLOC_TRIM_THRESHOLD_": "65536"}
 
@@ -71,14 +72,8 @@ WORKLOADS = {"network": network, "convergence": convergence}
 def child_seconds(workload: str, dask_setting: bool) -> float:
     env = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
     env |= {"OPENBLAS_NUM_THREADS": "1", **(DASK_SETTING if dask_setting else {})}
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", workload],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return float(done.stdout.split()[-1])
+    out = child([sys.executable, __file__, "--child", workload], env)
+    return float(out.split()[-1])
 
 
 def main() -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import subprocess
 import sys
+
+from _common import child
 
 CHILD = """
 import json, time
@@ -25,9 +26,7 @@ print(json.dumps({"seconds": seconds, "epochs": found.epochs_run, "val": found.v
 
 def measure(backend: str) -> dict[str, float]:
     env = {**os.environ, "KERAS_BACKEND": backend}
-    out = subprocess.run(
-        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
-    ).stdout
+    out = child([sys.executable, "-c", CHILD], env)
     return json.loads(out.strip().splitlines()[-1])
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import child
 
 REFERENCE = r"""
 import os, sys, time
@@ -69,8 +70,8 @@ import json; print(json.dumps(stages))
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
     started = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - started, result.stdout
+    out = child(command, env)
+    return time.perf_counter() - started, out
 
 
 def _stages(timings: dict[str, dict[str, float]]) -> str:
