@@ -104,6 +104,12 @@ def small_data(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return ["--data-dir", str(folder), "--no-verify", "--points", "100"]
 
 
+def _with_points(small_data: list[str], points: int) -> list[str]:
+    """``small_data`` with its ``--points`` replaced, since a flag is given once."""
+    at = small_data.index("--points")
+    return [*small_data[:at], *small_data[at + 2 :], "--points", str(points)]
+
+
 @pytest.fixture(scope="module")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One cache for the interrupted runs: the first to reach stage 4 pays for stages 2 and 3."""
@@ -483,7 +489,7 @@ def concurrent_runs(
     this to seconds."""
     where = tmp_path_factory.mktemp("concurrent")
     cache, out = where / "cache", where / "report"
-    flags = [*RUN, *small_data, "--points", "600", "--workers", "1", "--out", str(out)]
+    flags = [*RUN, *_with_points(small_data, 600), "--workers", "1", "--out", str(out)]
     runs = [_fashionlab(*flags, cache=cache) for _ in range(2)]
     for process in runs:
         _, err = process.communicate(timeout=300)
@@ -503,7 +509,7 @@ def test_two_concurrent_runs_share_cache_and_output(small_data, concurrent_runs)
     computed, took = results["timings"], _training_times(out)
     assert len(took) == 2  # "How long?" (Q4.1, Q4.2) answered in seconds as well as in steps
     # A third run is served from that cache, and still quotes the training times measured then
-    flags = [*RUN, *small_data, "--points", "600", "--workers", "1", "--out", str(out)]
+    flags = [*RUN, *_with_points(small_data, 600), "--workers", "1", "--out", str(out)]
     named = ["--title", "Grader's copy", "--author", "A. Student", "--json"]
     third = _fashionlab(*flags, *named, cache=cache)
     printed, err = third.communicate(timeout=300)
@@ -537,9 +543,7 @@ def test_two_cold_runs_give_identical_results(small_data, concurrent_runs, tmp_p
     out = tmp_path / "report"
     process = _fashionlab(
         *RUN,
-        *small_data,
-        "--points",
-        "600",
+        *_with_points(small_data, 600),
         "--workers",
         "2",
         "--out",
