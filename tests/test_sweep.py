@@ -253,6 +253,56 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_d
     ), said
 
 
+def _spawned_workers(pid: int) -> list[int]:
+    """The worker processes under ``pid``: multiprocessing's spawned children, not its tracker."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        children = []  # each thread's own: the nannies spawn their workers from another thread
+        for thread in Path(f"/proc/{parent}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                children += map(int, thread.read_text().split())
+        for child in children:
+            queue.append(child)
+            with contextlib.suppress(OSError):
+                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    found.append(child)
+    return found
+
+
+@pytest.mark.slow
+def test_a_worker_killed_under_the_program_is_one_line_on_its_stderr(tiny_data_dir, tmp_path):
+    """docs/sweep.md's promise through `fashionlab sweep` itself: a worker SIGKILLed mid-sweep
+    is one 'lost worker' line on stderr, and every row is printed once."""
+    argv = ["--classes", "Pullover", "Coat", "--learning-rates", "0.05", "--steps", "3000"]
+    argv += ["--seeds", "1,2,3,4,5,6", "--workers", "2", "--data-dir", str(tiny_data_dir)]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "PYTHONUNBUFFERED": "1"}
+    sweeping = subprocess.Popen(
+        [sys.executable, "-m", "fashionlab", "sweep", *argv, "--no-verify", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert sweeping.stderr is not None
+    said = [sweeping.stderr.readline()]  # the first finished task: the others are under way
+    while said[-1] and "1/6" not in said[-1]:
+        said.append(sweeping.stderr.readline())
+    workers = _spawned_workers(sweeping.pid)
+    assert len(workers) == 2, (workers, said)
+    os.kill(workers[0], signal.SIGKILL)
+    out, rest = sweeping.communicate(timeout=240)
+    said += rest.splitlines(keepends=True)
+    assert sweeping.returncode == 0, "".join(said)
+    assert [row["seed"] for row in json.loads(out)["rows"]] == [1, 2, 3, 4, 5, 6]
+    lost_lines = [line for line in said if "lost worker" in line]
+    assert len(lost_lines) == 1 and re.fullmatch(
+        r"lost worker tcp://\S+ (while it held [1-6] tasks?; Dask tries (it|them) again "
+        r"elsewhere|\(it held no tasks\))\n",
+        lost_lines[0],
+    ), "".join(said)
+
+
 @pytest.mark.slow
 def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(
     tiny_data_dir, monkeypatch, caplog
