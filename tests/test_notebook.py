@@ -6,13 +6,16 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from conftest import skip_off_ci
 
 from fashionlab.errors import FashionLabError
 from fashionlab.models import neural
@@ -501,3 +504,28 @@ def test_the_notebooks_answers_say_whose_time_they_quote() -> None:
     for key in ("q4_1", "q5_1"):
         assert own in " ".join(notebook_said[key]) and own not in " ".join(report_said[key])
     assert own not in " ".join(notebook_said["q4_2"])  # no time measured for it: nothing to say
+
+
+def test_make_kernel_registers_the_venv_as_the_kernel_the_notebook_names(tmp_path: Path) -> None:
+    """The README's `make kernel`: Jupyter then finds a kernel `fashionlab`, the name the stored
+    notebook gives, and that kernel runs this venv's Python with this checkout's fashionlab."""
+    root, venv = NOTEBOOK.parents[1], NOTEBOOK.parents[1] / ".venv"
+    if not (venv / ".installed").exists() or Path(sys.prefix).resolve() != venv.resolve():
+        skip_off_ci("the suite runs outside the .venv that make builds")
+    made = subprocess.run(["make", "-s", "kernel"], cwd=root, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    assert nbformat.read(NOTEBOOK, as_version=4).metadata.kernelspec.name == "fashionlab"
+    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path)}  # not a kernel of the user's own
+    script = tmp_path / "where.py"
+    script.write_text("import sys, fashionlab\nprint(sys.prefix, fashionlab.__file__)\n")
+    ran = subprocess.run(
+        [str(venv / "bin" / "jupyter-run"), "--kernel=fashionlab", str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    prefix, module = ran.stdout.split()
+    assert Path(prefix).resolve() == venv.resolve()
+    assert Path(module).resolve() == (root / "src" / "fashionlab" / "__init__.py").resolve()
