@@ -727,6 +727,36 @@ def test_stderr_escapes_the_characters_the_page_refuses_as_reordering() -> None:
     assert console.visible("\u200b\u00e9") == "\u200b\u00e9"  # other characters pass as they are
 
 
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["logreg", "--plot", "{dir}/bad\udcffname"], "bad\\xffname"),  # a file: `!r` in the line
+        (["logreg", "--data-dir", "{dir}/caf\udce9"], "caf\\xe9"),  # missing: a path in the line
+    ],
+)
+def test_a_name_that_is_not_utf8_is_said_with_the_byte_a_user_can_type_back(
+    argv, name, tmp_path
+) -> None:
+    """A hostile reading: a name's byte 0xFF was said as Python's \\udcff, which no shell reads
+    back; it is said as \\xff ($'\\xff' in bash), as JSON already wrote it."""
+    argv = [os.fsencode(a.format(dir=tmp_path)) for a in argv]
+    (tmp_path / os.fsdecode(b"bad\xffname")).write_text("a file, not a folder")
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv], capture_output=True, timeout=120
+    )
+    line = done.stderr.decode()
+    assert done.returncode == 2 and line.count("\n") == 1, line
+    assert name in line and "\\udc" not in line, line
+
+
+def test_the_terminal_shows_a_names_byte_once_escaped() -> None:
+    from fashionlab.cli import shown
+
+    assert shown.visible("caf\udce9") == "caf\\xe9"  # held as a lone surrogate
+    assert shown.visible(repr("caf\udce9")) == "'caf\\xe9'"  # echoed by repr
+    assert shown.visible("caf\u00e9 \\\\udce9") == "caf\u00e9 \\\\udce9"  # typed by a user
+
+
 def test_a_file_that_fails_its_check_names_the_flag_once(tiny_data_dir, capsys) -> None:
     """A review: a message whose remedy names --data-dir ("or point --data-dir at another
     folder") was given the prefix "argument --data-dir:" too, naming the flag twice."""

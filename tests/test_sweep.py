@@ -865,7 +865,8 @@ def test_a_cached_entry_is_served_without_a_cluster(tiny_data_dir):
 
 def test_a_folder_name_that_is_not_utf8_is_printed_as_an_escape(tiny_data_dir, tmp_path):
     """The summary goes through the console's writer, as every command's output does: a folder
-    name's byte 0xFF is printed as Python's escape \\udcff, not a UnicodeEncodeError after the work."""
+    name's byte 0xFF is printed as \\xff, which a user can type back ($'\\xff' in bash), not as
+    Python's \\udcff, nor as a UnicodeEncodeError after the work."""
     grid = tiny_grid(tiny_data_dir, seeds=(7,))
     (task,) = sweep.tasks(grid)
     cache.cached_json(task.namespace, task.key, functools.partial(task.function, **task.kwargs))
@@ -898,7 +899,7 @@ def test_a_folder_name_that_is_not_utf8_is_printed_as_an_escape(tiny_data_dir, t
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     assert done.returncode == 0, done.stderr
-    assert b"; wrote " in done.stdout and b"sweep\\udcff" in done.stdout
+    assert b"; wrote " in done.stdout and b"sweep\\xff\n" in done.stdout
     assert b"sweep.csv" in os.listdir(folder)
 
 

@@ -32,14 +32,20 @@ def strict_text(payload: Any) -> str:
     return json.dumps(_strict(payload), indent=2, allow_nan=False)
 
 
+def unicode_text(text: str) -> str:
+    """``text`` with a path's undecodable bytes, which Python holds as lone surrogates, as the
+    four characters ``\\xff``."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate no byte stands for
+        return text.encode("utf-8", "backslashreplace").decode()
+
+
 def _strict(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, str):  # a path's undecodable bytes, which Python holds as lone surrogates
-        try:
-            return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        except UnicodeEncodeError:  # a surrogate no byte stands for
-            return value.encode("utf-8", "backslashreplace").decode()
+    if isinstance(value, str):
+        return unicode_text(value)
     if isinstance(value, dict):
         return {_strict(str(k)): _strict(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

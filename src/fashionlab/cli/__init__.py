@@ -1,8 +1,8 @@
 """The command line: parse the flags (``parser``, ``flags``, ``flag_types``, ``order``), run the
 command (``output``; ``sweep`` for the sweep; ``results_table`` for the README's table), show its
-progress and hear its signals (``console``, ``process``), and end with one exit status. Every
-user mistake is one line and exit status 2, an environment fault (a full disk) one line and exit
-status 1, an interrupt exit 130.
+progress and hear its signals (``console``, ``process``; ``shown``, how text reaches the
+terminal), and end with one exit status. Every user mistake is one line and exit status 2, an
+environment fault (a full disk) one line and exit status 1, an interrupt exit 130.
 """
 
 from __future__ import annotations

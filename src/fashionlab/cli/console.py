@@ -28,7 +28,6 @@ import os
 import signal
 import sys
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -36,6 +35,7 @@ from typing import Any, TextIO
 from .. import critical
 from ..critical import STOP_SIGNALS
 from ..errors import INTERRUPTED, UsageError
+from .shown import plain, visible
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
 FAULT_POINTS = (
@@ -121,9 +121,10 @@ def interrupted() -> int:
 
 
 def write(text: str, stream: TextIO) -> None:
-    """``text`` on ``stream``; a character its encoding lacks is written as a backslash escape."""
+    """``text`` on ``stream``: a name's undecodable byte as ``\\xff`` (``shown.plain``), and a
+    character the encoding lacks as its backslash escape."""
     try:
-        stream.write(text)
+        stream.write(text := plain(text))
     except UnicodeEncodeError:
         encoding = getattr(stream, "encoding", None) or "ascii"
         stream.write(text.encode(encoding, "backslashreplace").decode(encoding))
@@ -143,29 +144,6 @@ def say(text: str) -> None:
     _line_open.clear()
     with contextlib.suppress(OSError, ValueError):  # a reader that has gone, a closed stream
         write(below + visible(text) + "\n", sys.stderr)
-
-
-def visible(text: str, keep: str = "\n\t") -> str:
-    """``text`` with each control character but those in ``keep`` (an escape, a carriage return,
-    a backspace) as its backslash escape, which a terminal shows rather than acts on; so too the
-    characters that reorder text on screen (U+202E, right-to-left override, and its kin)."""
-    return "".join(
-        repr(c)[1:-1] if (unicodedata.category(c) == "Cc" and c not in keep) else _shown(c)
-        for c in text
-    )
-
-
-def shown_path(path: str | os.PathLike[str]) -> str:
-    """A path as a line of output shows it: every control character escaped, a newline too, so
-    that a folder's name can neither break the line nor act on the terminal."""
-    return visible(os.fspath(path), keep="")
-
-
-def _shown(character: str) -> str:
-    return f"\\u{ord(character):04x}" if character in _REORDERING else character
-
-
-_REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 _line_open = Flag()  # a terminal's progress line is drawn, and the cursor is at its end

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Config, NetworkSettings
 from ..jsonio import strict_text, to_json
-from .console import Console, LinesConsole, out, say, shown_path
+from .console import Console, LinesConsole, out, say
+from .shown import shown_path
 
 if TYPE_CHECKING:  # the library's heavy imports stay out of `fashionlab --help`
     from ..commands import NetworkComparison

@@ -8,8 +8,8 @@ import sys
 from typing import Any, NoReturn
 
 from . import order
-from .console import visible
 from .process import quiet_stdout
+from .shown import visible
 
 
 class Parser(argparse.ArgumentParser):

@@ -169,7 +169,8 @@ def run(args: argparse.Namespace) -> None:
     from ..analysis.sweep import best_settings
     from ..render import sweep as render
     from ..render.format import pair_name, plural
-    from .console import out, shown_path
+    from .console import out
+    from .shown import shown_path
 
     grid = grid_of(args)
     rows, folder = commands.sweep(
