@@ -9,6 +9,7 @@ spelling, is rejected.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -755,6 +756,20 @@ def test_the_terminal_shows_a_names_byte_once_escaped() -> None:
     assert shown.visible("caf\udce9") == "caf\\xe9"  # held as a lone surrogate
     assert shown.visible(repr("caf\udce9")) == "'caf\\xe9'"  # echoed by repr
     assert shown.visible("caf\u00e9 \\\\udce9") == "caf\u00e9 \\\\udce9"  # typed by a user
+
+
+def test_json_on_stdout_keeps_an_escaped_emoji_whole() -> None:
+    """JSON escapes U+1F480 as \\ud83d\\udc80, whose second half reads like repr's text for a
+    byte: stdout writes it as it is, so that the JSON still parses to the same title."""
+    import io
+
+    from fashionlab.cli import console
+    from fashionlab.jsonio import strict_text
+
+    stream = io.StringIO()
+    console.write(strict_text({"title": "\U0001f480 caf\udce9"}), stream)
+    assert "\\ud83d\\udc80" in stream.getvalue()
+    assert json.loads(stream.getvalue()) == {"title": "\U0001f480 caf\\xe9"}
 
 
 def test_a_file_that_fails_its_check_names_the_flag_once(tiny_data_dir, capsys) -> None:

@@ -35,7 +35,8 @@ from typing import Any, TextIO
 from .. import critical
 from ..critical import STOP_SIGNALS
 from ..errors import INTERRUPTED, UsageError
-from .shown import plain, visible
+from ..jsonio import unicode_text
+from .shown import visible
 
 FAULT_VARIABLE = "FASHIONLAB_FAULT"
 FAULT_POINTS = (
@@ -121,10 +122,10 @@ def interrupted() -> int:
 
 
 def write(text: str, stream: TextIO) -> None:
-    """``text`` on ``stream``: a name's undecodable byte as ``\\xff`` (``shown.plain``), and a
-    character the encoding lacks as its backslash escape."""
+    """``text`` on ``stream``: a name's undecodable byte as ``\\xff`` (``jsonio.unicode_text``),
+    and a character the encoding lacks as its backslash escape."""
     try:
-        stream.write(text := plain(text))
+        stream.write(text := unicode_text(text))
     except UnicodeEncodeError:
         encoding = getattr(stream, "encoding", None) or "ascii"
         stream.write(text.encode(encoding, "backslashreplace").decode(encoding))

@@ -18,7 +18,8 @@ _REORDERING = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 
 def plain(text: str) -> str:
     """``text`` with each undecodable byte of a name as ``\\xff``: held as a lone surrogate, or
-    already written out by ``repr`` (a flag's value echoed as ``{value!r}``)."""
+    already written out by ``repr`` (a flag's value echoed as ``{value!r}``). For lines of text
+    only: in JSON, ``\\udc80`` may be the second half of an escaped emoji."""
     return _BYTE_REPR.sub(r"\\x\1", unicode_text(text))
 
 
