@@ -70,7 +70,8 @@ SWEEP_LISTS = {  # the sweep's comma lists: value -> what the line echoes
         ("0", "'0'"),
         ("1_0", "'1_0'"),
         ("", "''"),
-        ("0.05,1e-320", "at least 2.2e-308, the smallest normal float, got '1e-320'"),
+        ("0.05,1e-320", "least 2.2250738585072014e-308, the smallest normal float, got '1e-320'"),
+        ("0.05,-1e-400", "must be a finite number > 0, got '-1e-400'"),
     ],
 }
 CLASS_CASES = [
@@ -756,6 +757,9 @@ def test_the_terminal_shows_a_names_byte_once_escaped() -> None:
     assert shown.visible("caf\udce9") == "caf\\xe9"  # held as a lone surrogate
     assert shown.visible(repr("caf\udce9")) == "'caf\\xe9'"  # echoed by repr
     assert shown.visible("caf\u00e9 \\\\udce9") == "caf\u00e9 \\\\udce9"  # typed by a user
+    assert shown.visible(repr("\\\udcff")) == "'\\\\\\xff'"  # a backslash, then the byte
+    assert shown.visible('{"t": "\\ud83d\\udc80"}') == '{"t": "\\ud83d\\udc80"}'  # JSON's emoji
+    assert shown.shown_path("a\\udcffb/caf\udce9") == "a\\udcffb/caf\\xe9"  # a path's own text
 
 
 def test_json_on_stdout_keeps_an_escaped_emoji_whole() -> None:

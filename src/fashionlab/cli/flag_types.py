@@ -39,12 +39,13 @@ def positive_float(text: str) -> float:
             f"must be a finite number > 0 (such as 0.05 or 1e-3), got {text!r}"
         )
     value = float(text)
-    written_zero = not re.search(r"[1-9]", text.strip().split("e")[0].split("E")[0])
-    if not math.isfinite(value) or value < 0 or written_zero:
+    written = text.strip()
+    zero = not re.search(r"[1-9]", written.split("e")[0].split("E")[0])
+    if not math.isfinite(value) or written.startswith("-") or zero:  # -1e-400 reads as -0.0
         raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text!r}")
     if value < sys.float_info.min:  # 1e-400 reads as 0; a subnormal 1e-320 slows every step
         raise argparse.ArgumentTypeError(
-            f"must be at least {sys.float_info.min:.1e}, the smallest normal float, got {text!r}"
+            f"must be at least {sys.float_info.min!r}, the smallest normal float, got {text!r}"
         )
     return value
 

@@ -66,7 +66,8 @@ class Parser(argparse.ArgumentParser):
             if action.dest in seen:
                 first = seen[action.dest]
                 also = "" if first == flag else f" (as {first} and {flag})"
-                self.error(f"argument {flag}: given twice{also}; give it once")
+                named = "/".join(action.option_strings)  # as argparse names it: --workers/--jobs
+                self.error(f"argument {named}: given twice{also}; give it once")
             seen[action.dest] = flag
 
     def error(self, message: str) -> NoReturn:
