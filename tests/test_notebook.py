@@ -8,6 +8,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -512,7 +513,14 @@ def test_make_kernel_registers_the_venv_as_the_kernel_the_notebook_names(tmp_pat
     root, venv = NOTEBOOK.parents[1], NOTEBOOK.parents[1] / ".venv"
     if not (venv / ".installed").exists() or Path(sys.prefix).resolve() != venv.resolve():
         skip_off_ci("the suite runs outside the .venv that make builds")
-    made = subprocess.run(["make", "-s", "kernel"], cwd=root, capture_output=True, text=True)
+    registered = venv / "share" / "jupyter" / "kernels" / "fashionlab"
+    shutil.rmtree(registered, ignore_errors=True)  # an earlier `make kernel` would pass for this
+    made = subprocess.run(  # -o: the venv as it is, never reinstalled under the running suite
+        ["make", "-s", "-o", ".venv/.installed", "kernel"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert made.returncode == 0, made.stderr
     assert nbformat.read(NOTEBOOK, as_version=4).metadata.kernelspec.name == "fashionlab"
     env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path)}  # not a kernel of the user's own
