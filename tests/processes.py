@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,3 +34,24 @@ def wait_for(condition: Callable[[], object], seconds: float, step: float = 0.05
     while not condition():
         assert time.monotonic() < deadline, f"not within {seconds} s"
         time.sleep(step)
+
+
+def live_group(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` that have not ended (zombies excluded): a run
+    started in a session of its own, and the Dask processes it started."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        fields = stat_fields(entry.name) if entry.name.isdigit() else None  # None: it ended
+        if fields and len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+def dask_workers(pgid: int) -> list[int]:
+    """The Dask worker processes of a run in process group ``pgid`` (multiprocessing spawns them)."""
+    found = []
+    for pid in live_group(pgid):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+    return found

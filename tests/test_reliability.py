@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import LOGGED_CLI, offline, write_tiny_dataset
-from processes import stat_fields, wait_for
+from processes import dask_workers, live_group, wait_for
 
 from fashionlab import outdir, ownership
 from fashionlab.analysis.atlas_networks import network_groups
@@ -415,32 +415,11 @@ def _not_strict(constant: str) -> None:
     raise AssertionError(f"not strict JSON: {constant}")
 
 
-def _live_group(pgid: int) -> list[int]:
-    """The processes of process group ``pgid`` that have not ended (zombies excluded): a run
-    started in a session of its own, and the Dask processes it started."""
-    alive = []
-    for entry in Path("/proc").iterdir():
-        fields = stat_fields(entry.name) if entry.name.isdigit() else None  # None: it ended
-        if fields and len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            alive.append(int(entry.name))
-    return alive
-
-
-def _workers(pgid: int) -> list[int]:
-    """The Dask worker processes of a run in process group ``pgid`` (multiprocessing spawns them)."""
-    found = []
-    for pid in _live_group(pgid):
-        with contextlib.suppress(OSError):
-            if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                found.append(pid)
-    return found
-
-
 def _killed(process: subprocess.Popen) -> None:
     """SIGKILL, which no handler sees; every process the run started must end by itself."""
     process.kill()
     process.communicate(timeout=30)
-    wait_for(lambda: not _live_group(process.pid), 30)
+    wait_for(lambda: not live_group(process.pid), 30)
 
 
 @pytest.mark.slow
@@ -452,7 +431,7 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_completes(small_data, t
     before = _previous_report(out)
     flags = [*RUN, *small_data, "--workers", "2", "--out", str(out)]
     first = _fashionlab(*flags, cache=cache, start_new_session=True)
-    wait_for(lambda: len(_workers(first.pid)) == 2, 180)
+    wait_for(lambda: len(dask_workers(first.pid)) == 2, 180)
     _killed(first)
     assert _tree(out) == before
     second = _fashionlab(*flags, cache=cache, start_new_session=True)

@@ -254,23 +254,6 @@ def test_a_worker_killed_mid_sweep_loses_and_repeats_nothing(client, tiny_data_d
     ), said
 
 
-def _spawned_workers(pid: int) -> list[int]:
-    """The worker processes under ``pid``: multiprocessing's spawned children, not its tracker."""
-    found, queue = [], [pid]
-    while queue:
-        parent = queue.pop()
-        children = []  # each thread's own: the nannies spawn their workers from another thread
-        for thread in Path(f"/proc/{parent}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                children += map(int, thread.read_text().split())
-        for child in children:
-            queue.append(child)
-            with contextlib.suppress(OSError):
-                if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                    found.append(child)
-    return found
-
-
 @pytest.mark.slow
 def test_a_worker_killed_under_the_program_is_one_line_on_its_stderr(tiny_data_dir, tmp_path):
     """docs/sweep.md's promise through `fashionlab sweep` itself: a worker SIGKILLed mid-sweep
@@ -285,6 +268,7 @@ def test_a_worker_killed_under_the_program_is_one_line_on_its_stderr(tiny_data_d
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        start_new_session=True,  # its process group holds its workers
     )
     said: list[str] = []  # stderr's lines as they come; stdout whole at the end
     printed: list[str] = []
@@ -296,7 +280,7 @@ def test_a_worker_killed_under_the_program_is_one_line_on_its_stderr(tiny_data_d
         reader.start()
     try:
         processes.wait_for(lambda: any("1/6" in line for line in said), 120)
-        workers = _spawned_workers(sweeping.pid)
+        workers = processes.dask_workers(sweeping.pid)
         assert len(workers) == 2, (workers, said)
         os.kill(workers[0], signal.SIGKILL)
         sweeping.wait(timeout=240)
