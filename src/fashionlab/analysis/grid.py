@@ -30,6 +30,7 @@ from ..errors import UsageError
 MODELS = ("logreg", "nn")
 MAX_ROWS = 100_000  # 12 to 28 hours of 100-step runs on 2 cores; beyond, gigabytes of tasks
 LIST_FIELDS = ("pairs", "learning_rates", "steps", "epochs", "seeds")
+FLOAT32_NORMAL = float(np.finfo(np.float32).tiny)  # 1.1754943508222875e-38
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,12 @@ class Grid:
                 check_rate("each", rate)
             except ValueError as exc:
                 raise GridError("learning_rates", str(exc)) from None
+            if not logreg and rate < FLOAT32_NORMAL:  # subnormal or 0 in the network's float32
+                raise GridError(
+                    "learning_rates",
+                    f"each must be at least {FLOAT32_NORMAL!r}, the smallest normal float32 "
+                    f"(the network trains in float32), got {rate!r}",
+                )
         _integers("steps", self.steps, 1, MAX_STEPS)
         _integers("epochs", self.epochs, 1, MAX_EPOCHS)
         _integers("seeds", self.seeds, 0, MAX_SEED)
