@@ -118,6 +118,27 @@ def test_a_local_workers_failed_heartbeat_stays_off_the_terminal(capfd) -> None:
     assert "heartbeat" not in err and "Timed out during handshake" not in err
 
 
+def test_a_local_cluster_listens_on_loopback_only() -> None:
+    """The README: Dask's messages are pickles, so only a cluster one trusts may reach them; the
+    local cluster's scheduler, workers, nannies and dashboard listen on 127.0.0.1 only."""
+    from distributed import Client
+
+    cluster = local.start(1)
+    try:
+        with Client(cluster) as client:
+            info = client.scheduler_info()
+            addresses = [cluster.scheduler_address, *info["workers"]]
+            addresses += [w["nanny"] for w in info["workers"].values()]
+            dashboard = client.run_on_scheduler(
+                lambda dask_scheduler: dask_scheduler.http_server.address
+            )
+    finally:
+        cluster.close()
+    assert len(addresses) == 3
+    assert all(a.startswith("tcp://127.0.0.1:") for a in addresses), addresses
+    assert dashboard in ("127.0.0.1", "localhost"), dashboard
+
+
 def test_a_nannys_error_while_the_cluster_starts_is_held_and_named() -> None:
     """Held while the local cluster starts: a failed start names the first error in its one line;
     a start that succeeds logs them after all, so nothing is hidden."""
