@@ -201,7 +201,11 @@ def test_the_two_commands_do_what_the_readme_says() -> None:
     ]
     assert recipe("typecheck")[1] == ["$(BIN)/mypy src benchmarks docs"]
     assert recipe("layers")[1] == ["$(BIN)/lint-imports"]
-    assert "--require-hashes" in makefile and "requirements.lock" in makefile
+    # "installs from it again whenever it or pyproject.toml changes"
+    needs, commands = recipe(re.escape("$(STAMP)"))
+    assert needs == ["requirements.lock", "pyproject.toml"]
+    assert any("--require-hashes" in c and "-r requirements.lock" in c for c in commands)
+    assert commands[-1] == "touch $(STAMP)"
 
 
 def _slug(heading: str) -> str:

@@ -335,6 +335,10 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
         ["atlas", "--json"],
         ["explore", "--out", "maps"],
         ["logreg", "--json"],  # the hostile review: took it without a word, where --plot refused
+        ["data", "--json"],  # docs/cli.md: "checked by every command" (the README audit, stop 46)
+        ["nn", "--json"],
+        ["softmax", "--json"],
+        ["sweep", "--json"],
     ],
 )
 @pytest.mark.parametrize("which", ["$XDG_CACHE_HOME", "its fashionlab folder"])
