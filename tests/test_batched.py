@@ -111,14 +111,29 @@ def test_glorot_uniform_matches_keras_statistics() -> None:
 
 
 @pytest.mark.slow
-def test_training_matches_keras_from_the_same_start() -> None:
+@pytest.mark.parametrize(
+    ("epochs", "patience", "flipped"),
+    [
+        (3, 5, False),  # every epoch runs
+        # the validation labels flipped: val_loss rises as training fits the training rows, so
+        # Keras's EarlyStopping stops and restores an early epoch (the README audit of stop 46:
+        # with patience 5 over 3 epochs, the stop rule itself was never compared)
+        (20, 2, True),
+    ],
+)
+def test_training_matches_keras_from_the_same_start(
+    epochs: int, patience: int, flipped: bool
+) -> None:
     """Same initial weights, same batches in row order (150 rows: two full and one partial batch),
-    three epochs with EarlyStopping: Keras 3 and the batched trainer agree to 1e-4."""
+    with EarlyStopping: Keras 3 and the batched trainer stop after the same epoch, restore the
+    same one, and agree to 1e-4."""
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
 
     X, y = bands(200, seed=3)
     X[:, :100] = 0.0  # some dead inputs, as Fashion-MNIST's corners
+    if flipped:
+        y[150:] = 1 - y[150:]
     start = mlp.init_params(jnp.uint32(7), D, 100)
     model = keras.Sequential(
         [
@@ -133,13 +148,15 @@ def test_training_matches_keras_from_the_same_start() -> None:
     model.set_weights(
         [np.asarray(start[name]) for name in ("kernel_1", "bias_1", "kernel_2", "bias_2")]
     )
-    stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=5, restore_best_weights=True)
+    stop = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=patience, restore_best_weights=True
+    )
     history = model.fit(
         X[:150],
         y[:150],
         validation_data=(X[150:], y[150:]),
         batch_size=64,
-        epochs=3,
+        epochs=epochs,
         shuffle=False,
         callbacks=[stop],
         verbose=0,
@@ -149,13 +166,22 @@ def test_training_matches_keras_from_the_same_start() -> None:
         params,
         (X[:150], y[:150], X[150:], y[150:]),
         np.array([7]),
-        epochs=3,
-        patience=5,
+        epochs=epochs,
+        patience=patience,
         batch_size=64,
         learning_rate=1e-3,
         group_size=1,
         shuffle=False,
     )[0]
+    assert (
+        fit.epochs_run
+        == len(history["loss"])
+        == (epochs if not flipped else stop.stopped_epoch + 1)
+    )
+    val_losses = history["val_loss"]
+    assert fit.best_epoch == 1 + val_losses.index(min(val_losses))
+    if flipped:
+        assert fit.epochs_run < epochs and fit.best_epoch < fit.epochs_run  # it did stop early
     for name, keras_weight in zip(mlp.PARAMETERS, model.get_weights(), strict=True):
         np.testing.assert_allclose(
             fit.params[name], keras_weight.reshape(fit.params[name].shape), atol=1e-4

@@ -700,3 +700,45 @@ def test_no_sentence_of_the_real_report_holds_an_unfilled_placeholder(results: d
         ]
     ]
     assert not [text for text in words if PLACEHOLDER.search(text)]
+
+
+def test_the_page_and_report_md_give_the_same_sections_and_run_metadata(report: Path) -> None:
+    """The README: report.md holds "the same content" as index.html, and the page states its run
+    metadata (date, version, commit, backend and device, seeds), each as it is."""
+    import datetime
+    import html
+
+    import fashionlab
+
+    page = (report / "index.html").read_text()
+    markdown = (report / "report.md").read_text()
+    unescape_md = lambda text: re.sub(r"\\(.)", r"\1", text)  # noqa: E731
+    page_headings = [html.unescape(h) for h in re.findall(r"<h2[^>]*>([^<]*)</h2>", page)]
+    md_headings = [unescape_md(h) for h in re.findall(r"^## (.*)$", markdown, re.MULTILINE)]
+    assert len(page_headings) >= 15 and page_headings == md_headings
+    block = re.search(r'<dl class="run">(.*?)</dl>', page, re.DOTALL)
+    assert block is not None
+    rows = dict(re.findall(r"<dt>([^<]*)</dt><dd>([^<]*)</dd>", block.group(1)))
+    rows = {k: html.unescape(v) for k, v in rows.items()}
+    md_rows = dict(re.findall(r"^- ([a-zA-Z ]+): (.*)$", markdown.split("## ")[0], re.MULTILINE))
+    assert {k: unescape_md(v) for k, v in md_rows.items()} == rows
+    root = Path(__file__).resolve().parents[1]
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    expected = git("rev-parse", "--short", "HEAD") + ("+changes" if dirty else "")
+    assert list(rows) == ["date", "fashionlab", "git commit", "Keras backend", "seeds"]
+    made = datetime.datetime.strptime(rows["date"], "%Y-%m-%d %H:%M UTC")
+    age = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - made
+    assert datetime.timedelta(0) <= age < datetime.timedelta(hours=2), rows["date"]  # this run's
+    assert rows["fashionlab"] == fashionlab.__version__
+    assert rows["git commit"] == expected
+    assert re.fullmatch(r"jax on (cpu|gpu|cuda|tpu)", rows["Keras backend"]), rows
+    assert rows["seeds"] == (
+        "networks and softmax regression's batches 0; t-SNE 0; the assignment's shuffle 42; "
+        "the network over seeds 0, 1, 2, 3, 4"
+    )
