@@ -61,6 +61,7 @@ def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float
         n_heldout=2400,
         n_official_test=2000,
         mixing=mixing,
+        mixing_points=2000,
         diverged_at_step=None,
         train_accuracy=val,
         train_loss=0.4,
@@ -273,6 +274,28 @@ def test_the_map_sentence_follows_the_mixing(mixing: float, words: str, verdict:
     said = " ".join(paragraphs[1:])
     assert words in said and "should do" not in said  # the verdict is said once, first
     assert "(a forecast: the map is not a linear view of the pixels)" in said  # every branch
+
+
+def test_each_mixing_share_says_how_many_points_of_how_many() -> None:
+    """Q2, Q4.1 and Q4.3 give the mixed points as a count of the pair's points on the map, not a
+    share alone (the review of stop 43); the count is the share times the points."""
+    composed = answers.compose(make_results(easy_mixing=0.0055, hard_mixing=0.1815))
+    assert "11 of 2,000 points (0.55%) have mostly neighbours of the other class" in " ".join(
+        composed["q2"]
+    )
+    assert "363 of 2,000 points (18.15%) have mostly" in " ".join(composed["q3"])
+    assert (
+        "In the t-SNE map 11 of 2,000 points (0.55%) of Trouser vs Ankle boot sit among the other "
+        "class, against 363 of 2,000 points (18.15%) of Pullover vs Coat."
+    ) in " ".join(composed["q4_3"])
+    assert (
+        "as the t-SNE map, where the two classes form two separate islands and 11 of 2,000 points "
+        "(0.55%) are mixed, suggested;"
+    ) in " ".join(composed["q4_1"])
+    assert (
+        "The t-SNE map, where the two classes overlap heavily and 363 of 2,000 points (18.15%) are "
+        "mixed, suggests that no straight boundary"
+    ) in " ".join(composed["q4_2"])
 
 
 @pytest.mark.parametrize(

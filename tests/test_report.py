@@ -742,3 +742,16 @@ def test_the_page_and_report_md_give_the_same_sections_and_run_metadata(report: 
         "networks and softmax regression's batches 0; t-SNE 0; the assignment's shuffle 42; "
         "the network over seeds 0, 1, 2, 3, 4"
     )
+
+
+def test_each_pairs_map_points_are_counted_from_the_labels(results: dict, real_data) -> None:
+    """The map is of the first 10,000 training images: each pair's ``mixing_points`` is the count
+    of its two classes among their labels, and ``mixing`` a whole number of those points."""
+    from fashionlab.config import CLASS_NAMES
+
+    labels = real_data.train_labels[: results["embedding"]["points"]]
+    for run in results["logreg"]:
+        wanted = [CLASS_NAMES.index(name) for name in run["classes"]]
+        assert run["mixing_points"] == int(np.isin(labels, wanted).sum()) > 1500
+        mixed = run["mixing"] * run["mixing_points"]
+        assert abs(mixed - round(mixed)) < 1e-6, run["classes"]

@@ -20,7 +20,8 @@ from .jsonio import from_json as from_json  # the record and its JSON travel tog
 from .jsonio import to_json as to_json
 from .weight_map import WeightSummary as WeightSummary
 
-SCHEMA_VERSION = 9  # 8: epochs_to_95, Comparison's tests by name; 9: WeightSummary's patches
+SCHEMA_VERSION = 10  # 8: epochs_to_95, Comparison's tests by name; 9: WeightSummary's patches;
+# 10: LogregResult.mixing_points
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -92,6 +93,7 @@ class LogregResult(PairSettings):
 
     n_official_test: int
     mixing: float  # share of the pair's map points whose neighbours are mostly the other class
+    mixing_points: int  # the pair's points on the map, which that share is of
     diverged_at_step: int | None
     train_accuracy: float | None
     train_loss: float | None

@@ -27,6 +27,7 @@ from .analysis.exploration import (
     embedding_summary,
     exploration_artifacts,
     mixing,
+    pair_points,
 )
 from .analysis.history import steps_to_fraction
 from .analysis.network_run import train_network
@@ -101,6 +102,7 @@ def logreg_result(
         history=run.history,  # the run's time goes to the timings, not to the record
         n_official_test=len(official[1]),
         mixing=mixing(mapped, classes),
+        mixing_points=pair_points(mapped, classes),
         initial_val_accuracy=val[0],
         steps_to_95=steps_to_fraction(val, 0.95) if ok else None,
         steps_to_99=steps_to_fraction(val, 0.99) if ok else None,

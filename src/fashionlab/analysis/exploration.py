@@ -93,3 +93,8 @@ def embedding_summary(mapped: Mapped) -> EmbeddingSummary:
 def mixing(mapped: Mapped, classes: tuple[str, str]) -> float:
     first, second = (CLASS_NAMES.index(c) for c in classes)
     return embedding.pair_mixing(mapped.coordinates, mapped.labels, first, second)
+
+
+def pair_points(mapped: Mapped, classes: tuple[str, str]) -> int:
+    """How many of the map's points are of the pair: the count ``mixing`` is a share of."""
+    return int(np.isin(mapped.labels, [CLASS_NAMES.index(c) for c in classes]).sum())

@@ -26,7 +26,7 @@ from .answers_dynamics import (
 )
 from .answers_fit import why
 from .answers_longer import longer_paragraph
-from .answers_maps import q1_1, q1_2, q2, q3
+from .answers_maps import mixed, q1_1, q1_2, q2, q3
 from .answers_network import final_weights_right, outcome, q5_1
 from .format import (
     interval,
@@ -203,8 +203,8 @@ def q4_3(results: Results, into: Where = "report") -> list[str]:
         + f"Their final validation losses were {easy.val_loss:.4f} and {hard.val_loss:.4f}."
     )
     mixing = (
-        f"In the t-SNE map {pct(easy.mixing)} of {pair_name(easy.classes)}'s points sit "
-        f"among the other class, against {pct(hard.mixing)} for {pair_name(hard.classes)}."
+        f"In the t-SNE map {mixed(easy)} of {pair_name(easy.classes)} sit among the other "
+        f"class, against {mixed(hard)} of {pair_name(hard.classes)}."
     )
     why = (
         "Why: both runs use the same model, learning rate and number of steps, so the difference "

@@ -8,7 +8,7 @@ from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
 from ..results import LogregResult
 from . import answers_short
-from .answers_maps import separation
+from .answers_maps import mixed, separation
 from .format import count, independent_gap, pct, plural
 from .format import p_value as p_text
 
@@ -17,7 +17,7 @@ def why(run: LogregResult) -> str:
     """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
     assert run.train_accuracy is not None and run.val_accuracy is not None
     mapped = (
-        f"the t-SNE map, where the two classes {separation(run.mixing)} ({pct(run.mixing)} mixed)"
+        f"the t-SNE map, where the two classes {separation(run.mixing)} and {mixed(run)} are mixed"
     )
     if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
         return (
