@@ -120,6 +120,12 @@ def _damage(kind: str, key: str, other: str) -> None:
         manifest = json.loads((entry / "manifest.json").read_text())
         manifest["files"][name] = storage.digest((entry / name).read_bytes())
         (entry / "manifest.json").write_text(json.dumps(manifest))
+    elif kind in ("NaN, rehashed", "1e400, rehashed"):  # the hostile review of stop 46
+        token = "NaN" if kind.startswith("NaN") else "1e400"
+        value.write_text(value.read_text().replace("0.82", token))
+        manifest = json.loads((entry / "manifest.json").read_text())
+        manifest["files"]["value.json"] = storage.digest(value.read_bytes())
+        (entry / "manifest.json").write_text(json.dumps(manifest))
     elif kind == "entry is a file":
         for child in entry.iterdir():
             child.unlink()
@@ -137,6 +143,8 @@ def _damage(kind: str, key: str, other: str) -> None:
         "manifest nested too deeply",
         "lists a name outside the entry",
         "lists a hidden name",
+        "NaN, rehashed",
+        "1e400, rehashed",
         "entry is a file",
     ],
 )

@@ -48,9 +48,13 @@ def read_rows(value: Any) -> None:
 # (check, a valid result, what reads it)
 CASES: dict[str, tuple[shapes.Check, Any, Callable[[Any], Any]]] = {
     "convergence": (shapes.accuracies(3), [0.5, 0.9, 1.0], lambda v: [float(a) for a in v]),
-    "descent": (shapes.descent_fits(3), DESCENT, lambda v: atlas.pair_fits(PAIRS, v, [0.5] * 3)),
+    "descent": (
+        shapes.descent_fits(3, 100),
+        DESCENT,
+        lambda v: atlas.pair_fits(PAIRS, v, [0.5] * 3),
+    ),
     "networks": (
-        shapes.network_fits(3),
+        shapes.network_fits(3, 30),
         [[0.9, 12], [1.0, 3], [0.5, 1]],
         lambda v: atlas_networks.accuracies_by_pair(v, PAIRS),
     ),
@@ -119,7 +123,7 @@ def test_damage_is_refused_or_harmless(name: str) -> None:
 
 def test_a_group_of_the_wrong_size_is_refused() -> None:
     with pytest.raises(ValueError, match="expected a list of 3"):
-        shapes.network_fits(3)([[0.9, 12], [1.0, 3]])
+        shapes.network_fits(3, 30)([[0.9, 12], [1.0, 3]])
     with pytest.raises(ValueError, match=r"accuracy in \[0, 1\]"):
         shapes.accuracies(2)([0.5, 1.5])
     with pytest.raises(ValueError, match=r"rates\[0\]\[1\].steps: expected 20"):
@@ -139,7 +143,36 @@ def test_every_atlas_task_carries_the_check_for_its_own_result() -> None:
     by_function[atlas.convergence_task].check([0.5] * 45)
     by_function[atlas.descent_task].check(DESCENT[:1] * 45)
     for task, group in zip(work.networks, work.groups, strict=True):
-        task.check([[0.5, 2]] * len(group))
+        task.check([[0.5, 1]] * len(group))  # of 1 epoch
+
+
+def test_a_step_or_epoch_past_the_runs_own_length_is_refused() -> None:
+    """The hostile review of stop 46: rehashed entries with 999 epochs run of an atlas's 1, or
+    steps to 95 % of 5,000 of 100 steps, were served."""
+    with pytest.raises(ValueError, match=r"networks\[1\]\[1\]: expected at most 30, got 31"):
+        shapes.network_fits(2, 30)([[0.9, 30], [0.8, 31]])
+    with pytest.raises(ValueError, match=r"fits\[0\].steps_to_95: expected at most 100"):
+        shapes.descent_fits(1, 100)([{**DESCENT[0], "steps_to_95": 101}])
+    with pytest.raises(ValueError, match=r"rates\[0\]\[0\].diverged_at_step: expected at most 10"):
+        shapes.rate_cells(1, [10])([[{"steps": 10, "diverged_at_step": 11, "val_accuracy": None}]])
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        ({"diverged_at_step": 51}, "diverged_at_step: expected at most 50"),
+        ({"diverged_at_step": 3}, "a run that diverged has no scores"),
+        ({"val_accuracy": None}, "expected every score of a run that did not diverge"),
+        ({"heldout_accuracy": 0.5}, "heldout_accuracy: expected null"),
+        ({"seconds": -5.0}, "seconds: expected a time >= 0"),
+    ],
+)
+def test_a_sweep_row_at_odds_with_itself_is_refused(edit: dict[str, Any], message: str) -> None:
+    check = shapes.sweep_rows(RAN, [1], listed=True)
+    check([ROW])
+    check([{**ROW, "diverged_at_step": 50, "val_accuracy": None, "official_test_accuracy": None}])
+    with pytest.raises(ValueError, match=message):
+        check([{**ROW, **edit}])
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from .artifacts import Artifacts
 from .config import Config
 from .data import sources
 from .data.loaded import Data, load_data
+from .jsonio import strict_loads
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
@@ -81,7 +82,7 @@ def _decode(blobs: dict[str, bytes]) -> Study:
     its figures are the report's."""
     from .render import report
 
-    results = from_json(Results, json.loads(blobs["results.json"]))
+    results = from_json(Results, strict_loads(blobs["results.json"]))
     figures = {k.removeprefix("figure--"): v for k, v in blobs.items() if k.startswith("figure--")}
     html = blobs["interactive.html"].decode() if "interactive.html" in blobs else None
     sections = report.checked_sections(results, html)  # the answers, which the notebook takes

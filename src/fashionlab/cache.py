@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import EnvironmentFault
+from .jsonio import strict_loads
 from .locks import Lock
 from .storage import (
     MANIFEST_LIMIT,
@@ -226,7 +227,7 @@ def cached_json(
 
 def json_value(blobs: dict[str, bytes]) -> Any:
     """The value a ``cached_json`` entry holds; null is refused (no result is ever None)."""
-    value = json.loads(blobs["value.json"])
+    value = strict_loads(blobs["value.json"])
     if value is None:
         raise ValueError("the entry holds null")
     return value

@@ -32,6 +32,24 @@ def strict_text(payload: Any) -> str:
     return json.dumps(_strict(payload), indent=2, allow_nan=False)
 
 
+def strict_loads(text: str | bytes) -> Any:
+    """JSON text as Python values, refusing what JSON has no number for: the NaN, Infinity and
+    -Infinity tokens that Python's parser takes, and a number too large for a float (1e400 reads
+    as inf). A cached value with one could not be written out again (the hostile review of stop
+    46: an edited entry's NaN stopped every later sweep, with a traceback, and stayed)."""
+
+    def refuse(token: str) -> Any:
+        raise ValueError(f"{token} is not a JSON number")
+
+    def finite(token: str) -> float:
+        value = float(token)
+        if not math.isfinite(value):
+            raise ValueError(f"{token} is too large for a float")
+        return value
+
+    return json.loads(text, parse_constant=refuse, parse_float=finite)
+
+
 def unicode_text(text: str) -> str:
     """``text`` with a path's undecodable bytes, which Python holds as lone surrogates, as the
     four characters ``\\xff``."""

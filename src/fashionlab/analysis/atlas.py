@@ -11,6 +11,7 @@ Every task is cached, so an interrupted atlas resumes.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -138,7 +139,7 @@ def logistic_tasks(
         )
         for function, check in (
             (convergence_task, shapes.accuracies),
-            (descent_task, shapes.descent_fits),
+            (descent_task, functools.partial(shapes.descent_fits, steps=STEPS)),
         )
     ]
 

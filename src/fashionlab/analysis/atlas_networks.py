@@ -80,7 +80,7 @@ def network_tasks(
                 "seed": seed,
                 **vars(settings),
             },
-            shapes.network_fits(len(group)),
+            shapes.network_fits(len(group), settings.epochs),
         )
         for group in groups
     ]

@@ -31,14 +31,17 @@ def optional_accuracy(value: Any, where: str) -> None:
         accuracy(value, where)
 
 
-def count(value: Any, where: str, least: int = 1) -> None:
+def count(value: Any, where: str, least: int = 1, most: int | None = None) -> None:
+    """An integer >= ``least``, and <= ``most`` where given (a step or epoch of a run that long)."""
     if conform(int, value, where) < least:
         raise ValueError(f"{where}: expected an integer >= {least}, got {value!r:.60}")
+    if most is not None and value > most:
+        raise ValueError(f"{where}: expected at most {most}, got {value!r}")
 
 
-def optional_count(value: Any, where: str, least: int = 1) -> None:
+def optional_count(value: Any, where: str, least: int = 1, most: int | None = None) -> None:
     if value is not None:
-        count(value, where, least)
+        count(value, where, least, most)
 
 
 def listing(value: Any, length: int, where: str) -> list[Any]:
@@ -71,9 +74,9 @@ DESCENT_KEYS = ("n_val", "val_accuracy", "steps_to_95", "theta")
 THETA_LENGTH = 785  # 784 pixels and the bias (eq. 3)
 
 
-def descent_fits(length: int) -> Check:
-    """The atlas's 100 steps: per pair, its validation rows, accuracy, steps to 95 % of it and
-    weights."""
+def descent_fits(length: int, steps: int) -> Check:
+    """The atlas's ``steps`` steps: per pair, its validation rows, accuracy, steps to 95 % of it
+    (one of those steps) and weights."""
 
     def check(value: Any) -> None:
         for i, fit in enumerate(listing(value, length, "fits")):
@@ -81,7 +84,7 @@ def descent_fits(length: int) -> Check:
             record(fit, DESCENT_KEYS, where)
             count(fit["n_val"], f"{where}.n_val")
             accuracy(fit["val_accuracy"], f"{where}.val_accuracy")
-            optional_count(fit["steps_to_95"], f"{where}.steps_to_95")
+            optional_count(fit["steps_to_95"], f"{where}.steps_to_95", most=steps)
             conform(
                 list[float], listing(fit["theta"], THETA_LENGTH, f"{where}.theta"), f"{where}.theta"
             )
@@ -89,13 +92,14 @@ def descent_fits(length: int) -> Check:
     return check
 
 
-def network_fits(length: int) -> Check:
-    """A group of the atlas's networks: ``[validation accuracy, epochs run]`` per pair."""
+def network_fits(length: int, epochs: int) -> Check:
+    """A group of the atlas's networks: ``[validation accuracy, epochs run]`` per pair, of at
+    most ``epochs``."""
 
     def check(value: Any) -> None:
         for i, fit in enumerate(listing(value, length, "networks")):
             accuracy(listing(fit, 2, f"networks[{i}]")[0], f"networks[{i}][0]")
-            count(fit[1], f"networks[{i}][1]")
+            count(fit[1], f"networks[{i}][1]", most=epochs)
 
     return check
 
@@ -115,7 +119,7 @@ def rate_cells(rates: int, steps: Sequence[int]) -> Check:
                 if cell["steps"] != steps[j]:
                     raise ValueError(f"{where}.steps: expected {steps[j]}, got {cell['steps']!r}")
                 optional_accuracy(cell["val_accuracy"], f"{where}.val_accuracy")
-                optional_count(cell["diverged_at_step"], f"{where}.diverged_at_step")
+                optional_count(cell["diverged_at_step"], f"{where}.diverged_at_step", most=steps[j])
                 if (cell["val_accuracy"] is None) == (cell["diverged_at_step"] is None):
                     raise ValueError(f"{where}: expected an accuracy or a divergence step")
 
@@ -144,5 +148,28 @@ def sweep_rows(ran: Mapping[str, Any], seeds: Sequence[int], *, listed: bool) ->
                     raise ValueError(
                         f"rows[{i}].{name} is {getattr(row, name)!r}, but the task ran {want!r}"
                     )
+            _consistent(row, f"rows[{i}]")
 
     return check
+
+
+def _consistent(row: SweepRow, where: str) -> None:
+    """A row's own fields agree: a run that diverged (at one of its steps or epochs) has no
+    scores and one that did not has them all; the network has no held-out score (it trains on
+    those rows); its time is a time."""
+    length = row.steps if row.model == "logreg" else row.epochs
+    optional_count(row.diverged_at_step, f"{where}.diverged_at_step", most=length)
+    wanted = [
+        name for name in SWEEP_ACCURACIES if row.model == "logreg" or name != "heldout_accuracy"
+    ]
+    scored = [getattr(row, name) is not None for name in wanted]
+    if row.diverged_at_step is not None and any(scored):
+        raise ValueError(f"{where}: a run that diverged has no scores")
+    if row.diverged_at_step is None and not all(scored):
+        raise ValueError(f"{where}: expected every score of a run that did not diverge")
+    if row.model == "nn" and row.heldout_accuracy is not None:
+        raise ValueError(
+            f"{where}.heldout_accuracy: expected null (the network trains on those rows)"
+        )
+    if not 0 <= row.seconds < float("inf"):
+        raise ValueError(f"{where}.seconds: expected a time >= 0, got {row.seconds!r}")
