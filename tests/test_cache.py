@@ -247,6 +247,28 @@ def test_a_file_where_a_cache_folder_belongs_is_left_and_named(caplog, monkeypat
     assert (home / "locks").read_text() == "my notes, where the locks folder belongs"
 
 
+def test_a_full_disk_is_said_once_not_once_per_entry(caplog, monkeypatch) -> None:
+    """The hostile review of stop 46: a sweep on a full cache disk said 'could not store' 23
+    times, one per task; a second kind of failure is said too."""
+    import errno
+
+    monkeypatch.setattr(cache, "_STORE_FAILED", set())
+    failure = [errno.ENOSPC]
+
+    def full(*args: object) -> None:
+        raise OSError(failure[0], os.strerror(failure[0]))
+
+    monkeypatch.setattr(cache.os, "rename", full)
+    with caplog.at_level(logging.WARNING):
+        for x in range(3):
+            assert cache.cached_json("test", keys.key_of("test", {"x": x}), lambda: [x])[0] == [x]
+        failure[0] = errno.EDQUOT
+        cache.cached_json("test", keys.key_of("test", {"x": 3}), lambda: [3])
+    said = [r.getMessage() for r in caplog.records if "could not store" in r.getMessage()]
+    assert len(said) == 2 and "No space left on device" in said[0] and "quota" in said[1]
+    assert "other entries that fail so are not said" in said[0]
+
+
 def test_a_lock_that_is_a_folder_is_repaired() -> None:
     lock = locks.Lock("test", "k", "a test")
     lock.path.mkdir(parents=True)

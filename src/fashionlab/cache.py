@@ -149,8 +149,19 @@ def store(namespace: str, key: str, blobs: Mapping[str, bytes]) -> None:
             shutil.rmtree(stage, ignore_errors=True)
     except EnvironmentFault as exc:  # a file where its folder belongs: the same for every entry
         _unwritable(str(exc))
-    except OSError as exc:  # a full disk may take this entry and not a smaller one
-        log.warning("could not store cache entry %s (%s); the result is still used", entry, exc)
+    except OSError as exc:  # a full disk may take this entry and not a smaller one: said once
+        # per kind of failure, not once per entry (a sweep on a full disk said it 23 times)
+        if exc.errno not in _STORE_FAILED:
+            _STORE_FAILED.add(exc.errno)
+            log.warning(
+                "could not store cache entry %s (%s); the result is still used (other entries "
+                "that fail so are not said)",
+                entry,
+                exc,
+            )
+
+
+_STORE_FAILED: set[int | None] = set()  # the errnos of failed stores, said once each
 
 
 def cached(
