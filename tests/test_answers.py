@@ -34,6 +34,7 @@ from fashionlab.results import (
     NetworkResult,
     RateRow,
     Results,
+    TrainingSettings,
     from_json,
     to_json,
 )
@@ -1653,13 +1654,9 @@ def test_a_class_never_predicted_has_no_precision_in_the_ten_class_table() -> No
         learning_rate=0.2,
         official_test_accuracy=diagonal.sum() / confusion.sum(),
         published={"sklearn_logistic_regression": 0.842, "sklearn_mlp_100": 0.871},
-        network_settings={
-            "learning_rate": 0.001,
-            "batch_size": 128.0,
-            "epochs": 30.0,
-            "patience": 3.0,
-            "validation_split": 0.1,
-        },
+        network_settings=TrainingSettings(
+            learning_rate=0.001, batch_size=128, epochs=30, patience=3, validation_split=0.1
+        ),
         network_epochs=5,
         network_official_test_accuracy=0.5,
         precision=list(

@@ -261,7 +261,9 @@ def test_a_full_disk_is_said_once_not_once_per_entry(caplog, monkeypatch) -> Non
     monkeypatch.setattr(cache.os, "rename", full)
     with caplog.at_level(logging.WARNING):
         for x in range(3):
-            assert cache.cached_json("test", keys.key_of("test", {"x": x}), lambda: [x])[0] == [x]
+            assert cache.cached_json("test", keys.key_of("test", {"x": x}), lambda x=x: [x])[0] == [
+                x
+            ]
         failure[0] = errno.EDQUOT
         cache.cached_json("test", keys.key_of("test", {"x": 3}), lambda: [3])
     said = [r.getMessage() for r in caplog.records if "could not store" in r.getMessage()]

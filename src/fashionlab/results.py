@@ -21,7 +21,7 @@ from .jsonio import to_json as to_json
 from .weight_map import WeightSummary as WeightSummary
 
 SCHEMA_VERSION = 10  # 8: epochs_to_95, Comparison's tests by name; 9: WeightSummary's patches;
-# 10: LogregResult.mixing_points
+# 10: LogregResult.mixing_points, TenClasses.network_settings typed
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -211,6 +211,17 @@ class ErrorSummary:
 
 
 @dataclass
+class TrainingSettings:
+    """How the ten-class network was trained: Adam, early stopping on a validation share."""
+
+    epochs: int  # the cap
+    patience: int
+    batch_size: int
+    validation_split: float  # the share of the training images held out to stop on
+    learning_rate: float
+
+
+@dataclass
 class TenClasses:
     """All ten classes: softmax regression from scratch and the 784-100-10 network."""
 
@@ -225,7 +236,7 @@ class TenClasses:
     confusion: list[list[int]]
     network_official_test_accuracy: float
     network_epochs: int
-    network_settings: dict[str, float]  # epochs (cap), patience, batch_size, learning_rate, ...
+    network_settings: TrainingSettings  # (a dict of floats, 30.0 epochs, before schema 10)
     published: dict[str, float]
 
 

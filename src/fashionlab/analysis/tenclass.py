@@ -15,7 +15,7 @@ from ..data.loaded import Data
 from ..data.preprocessing import bias_trick
 from ..models import neural, softmax
 from ..progress import LogProgress, Progress, epoch_ticker
-from ..results import TenClasses
+from ..results import TenClasses, TrainingSettings
 
 # The best scikit-learn results of the automatic benchmark that Fashion-MNIST's README links to
 # (github.com/zalandoresearch/fashion-mnist, "Benchmark"; Xiao, Rasul and Vollgraf, 2017,
@@ -55,13 +55,13 @@ def ten_classes(
         confusion=counts.tolist(),
         network_official_test_accuracy=network_accuracy,
         network_epochs=network_epochs,
-        network_settings=dict(settings),
+        network_settings=settings,
         published=dict(PUBLISHED),
     )
     return record
 
 
-def _network(data: Data, seed: int, progress: Progress) -> tuple[float, int, dict[str, float]]:
+def _network(data: Data, seed: int, progress: Progress) -> tuple[float, int, TrainingSettings]:
     """The network on all ten classes: its official test accuracy, epochs run and settings."""
     ticks = epoch_ticker(progress, "network epoch", TEN_CLASS_EPOCHS)
     run, model = neural.fit(
@@ -75,16 +75,12 @@ def _network(data: Data, seed: int, progress: Progress) -> tuple[float, int, dic
         validation_batch_size=None,
         on_epoch=ticks,
     )
-    settings = {
-        "epochs": TEN_CLASS_EPOCHS,
-        "patience": TEN_CLASS_PATIENCE,
-        "batch_size": TEN_CLASS_BATCH_SIZE,
-        "validation_split": VALIDATION_SHARE,
-        "learning_rate": NN_LEARNING_RATE,
-    }
+    settings = TrainingSettings(
+        epochs=TEN_CLASS_EPOCHS,
+        patience=TEN_CLASS_PATIENCE,
+        batch_size=TEN_CLASS_BATCH_SIZE,
+        validation_split=VALIDATION_SHARE,
+        learning_rate=NN_LEARNING_RATE,
+    )
     _, accuracy = neural.evaluate(model, data.test_vectors, data.test_labels.astype(np.int32))
-    return (
-        accuracy,
-        run.epochs_run,
-        {name: float(v) for name, v in settings.items()},
-    )  # as JSON reads
+    return accuracy, run.epochs_run, settings

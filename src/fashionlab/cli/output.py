@@ -251,7 +251,7 @@ def cmd_softmax(args: argparse.Namespace) -> None:
     if args.json:
         print_json(to_json(result))
         return
-    cap = int(result.network_settings["epochs"])
+    cap = result.network_settings.epochs
     out(
         f"softmax regression ({result.epochs} epochs): official test accuracy "
         f"{result.official_test_accuracy:.4f}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..analysis.metrics import percent, share_text
 from ..config import CLASS_NAMES, SOFTMAX_SETTINGS_TRIED
-from ..results import Results
+from ..results import Results, TrainingSettings
 from ..storage import slug
 from ..weight_map import Patch
 from .format import article, count, interval, pair_name, pct, plural, points
@@ -108,13 +108,13 @@ def _published(theirs: float, ours: float) -> str:
     )
 
 
-def _network_settings(settings: dict[str, float], epochs_run: int) -> str:
+def _network_settings(settings: TrainingSettings, epochs_run: int) -> str:
     """How the ten-class network was trained, and for how long."""
     return (
-        f"Adam at learning rate {settings['learning_rate']:g}, batch "
-        f"{int(settings['batch_size'])}, at most {int(settings['epochs'])} epochs, stopping after "
-        f"{plural(int(settings['patience']), 'epoch')} without a lower loss on the "
-        f"{settings['validation_split']:.0%} of the training images held out for it and "
+        f"Adam at learning rate {settings.learning_rate:g}, batch "
+        f"{settings.batch_size}, at most {settings.epochs} epochs, stopping after "
+        f"{plural(settings.patience, 'epoch')} without a lower loss on the "
+        f"{settings.validation_split:.0%} of the training images held out for it and "
         f"keeping the best; it ran {plural(epochs_run, 'epoch')}"
     )
 
