@@ -177,12 +177,12 @@ def _cases():
     for flag, values in SWEEP_LISTS.items():
         for value, echo in values:
             yield pytest.param(["sweep", flag, value], flag, echo, id=f"sweep {flag}={value!r}")
-    for rate in ("1e-39", "1e-45"):  # float32's subnormals, which a float64 rate is not
+    for rate in ("1e-39", "1e-45", "1e39"):  # float32's subnormals, and past its largest
         yield pytest.param(
             ["sweep", "--model", "nn", "--learning-rates", f"0.001,{rate}"],
             "--learning-rates",
-            f"least 1.1754943508222875e-38, the smallest normal float32 (the network trains in "
-            f"float32), got {rate}",
+            "between 1.1754943508222875e-38 and 3.4028234663852886e+38, the smallest normal and "
+            f"the largest float32 (the network trains in float32), got {float(rate)!r}",
             id=f"sweep --model nn --learning-rates=0.001,{rate}",
         )
     rates = ",".join(f"{k / 1000:g}" for k in range(1, 1001))  # 45 x 1,000 x 10 x 10 runs

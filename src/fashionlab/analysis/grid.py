@@ -31,6 +31,7 @@ MODELS = ("logreg", "nn")
 MAX_ROWS = 100_000  # 12 to 28 hours of 100-step runs on 2 cores; beyond, gigabytes of tasks
 LIST_FIELDS = ("pairs", "learning_rates", "steps", "epochs", "seeds")
 FLOAT32_NORMAL = float(np.finfo(np.float32).tiny)  # 1.1754943508222875e-38
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4028234663852886e+38
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,11 @@ class Grid:
                 check_rate("each", rate)
             except ValueError as exc:
                 raise GridError("learning_rates", str(exc)) from None
-            if not logreg and rate < FLOAT32_NORMAL:  # subnormal or 0 in the network's float32
-                raise GridError(
+            if not logreg and not FLOAT32_NORMAL <= rate <= FLOAT32_MAX:  # in the network's float32
+                raise GridError(  # subnormal or 0 below, inf above
                     "learning_rates",
-                    f"each must be at least {FLOAT32_NORMAL!r}, the smallest normal float32 "
-                    f"(the network trains in float32), got {rate!r}",
+                    f"each must be between {FLOAT32_NORMAL!r} and {FLOAT32_MAX!r}, the smallest "
+                    f"normal and the largest float32 (the network trains in float32), got {rate!r}",
                 )
         _integers("steps", self.steps, 1, MAX_STEPS)
         _integers("epochs", self.epochs, 1, MAX_EPOCHS)
