@@ -315,8 +315,12 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
     assert ownership.find_foreign(plots) is None  # the manifest lists all three
 
 
-@pytest.mark.parametrize("name", ["../outside.txt", "/etc/passwd", ""])
+@pytest.mark.parametrize(
+    "name", ["../outside.txt", "/etc/passwd", "", "a" * 300, "sub/" + "b" * 256]
+)
 def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path, name: str) -> None:
+    """Also a name no file can have (the hostile review of stop 46: 300 characters gave a
+    traceback, 'File name too long', in every command and in make clean)."""
     folder = tmp_path / "report"
     folder.mkdir()
     (tmp_path / "outside.txt").write_text("precious")

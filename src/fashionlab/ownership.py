@@ -8,6 +8,7 @@ a user's; so is a staging folder unless what it holds proves it fashionlab's.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ STAGE_PREFIX = ".fashionlab-stage."
 _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 # What reading a missing, damaged or hand-made manifest raises (nested too deeply: RecursionError)
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
+NAME_MAX = 255  # bytes in one file name, on Linux's file systems and macOS's
 
 
 # The names a stage being built may hold: the files of a report, an explore or a sweep folder, by
@@ -75,6 +77,8 @@ def listed_files(folder: Path) -> dict[str, str]:
     for name in listed:  # a hand-made manifest must not reach outside the folder
         if not name or Path(name).is_absolute() or ".." in Path(name).parts:
             raise ValueError(f"{MANIFEST} lists {name!r}, which is not a name inside the folder")
+        if any(len(os.fsencode(part)) > NAME_MAX for part in Path(name).parts):  # ENAMETOOLONG
+            raise ValueError(f"{MANIFEST} lists {name!r:.80}, longer than a file name can be")
     return listed
 
 
