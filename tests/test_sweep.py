@@ -137,6 +137,9 @@ def client():
         (["--scheduler", "inproc://x"], "--scheduler", "inproc://x"),
         (["--scheduler", "tcp://127.0.0.1:port"], "--scheduler", "tcp://127.0.0.1:port"),
         (["--scheduler", "tcp://127.0.0.1:99999"], "--scheduler", "outside 1-65535"),
+        (["--scheduler", "tcp://127.0.0.1:"], "--scheduler", "port '' is outside 1-65535"),
+        (["--scheduler", "tcp://[::1]:0"], "--scheduler", "port '0' is outside 1-65535"),
+        (["--scheduler", "tls://h:\u0663"], "--scheduler", "outside 1-65535"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, flag, value, capsys):

@@ -35,6 +35,22 @@ def check_cluster(workers: int | None, scheduler: str | None) -> None:
                 f"argument --scheduler: must be an address such as "
                 f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}"
             )
+        port = _port(location)
+        if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+            raise UsageError(  # said even when every task is cached and nothing connects
+                f"argument --scheduler: port {port!r} is outside 1-65535 (a scheduler listens "
+                f"on 8786 unless told otherwise), got {scheduler!r}"
+            )
+
+
+def _port(location: str) -> str | None:
+    """The port of HOST:PORT or [IPv6]:PORT, as written (None where none is given, or where an
+    IPv6 address without brackets leaves it to Dask to read)."""
+    place = location.split("/", 1)[0]
+    if place.startswith("["):
+        _, _, after = place.partition("]")
+        return after[1:] if after.startswith(":") else None
+    return place.partition(":")[2] if place.count(":") == 1 else None
 
 
 @contextlib.contextmanager
