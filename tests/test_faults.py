@@ -782,23 +782,27 @@ def test_the_event_loops_errors_are_quiet_only_once_interrupted(
 # --------------------------------------------------------------------------- odd streams and names
 
 
-def test_a_closed_stdout_is_written_nowhere(data_dir) -> None:
-    """``fashionlab logreg >&-``: Python has no stdout then; the result goes nowhere, quietly."""
+@pytest.mark.parametrize("argv", [LOGREG, ["--help"]])
+def test_a_closed_stdout_is_an_error_as_a_full_disk_is(data_dir, argv: list[str]) -> None:
+    """``fashionlab logreg >&-``: Python has no stdout then. The result has nowhere to go, which
+    is exit status 1 and one line, as on a full disk (it went nowhere quietly, with exit 0, until
+    the hostile review of stop 46); no file opened later takes stdout's number meanwhile."""
     done = subprocess.run(
         [
             "bash",
             "-c",
             '"$0" -m fashionlab "$@" >&-',
             sys.executable,
-            *LOGREG,
-            "--data-dir",
-            str(data_dir),
+            *argv,
+            *(["--data-dir", str(data_dir)] if argv == LOGREG else []),
         ],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.endswith("error: cannot write the output: stdout is closed\n")
+    assert len(done.stderr.splitlines()) == 1, done.stderr
 
 
 def test_names_that_are_not_utf8(data_dir, tmp_path) -> None:

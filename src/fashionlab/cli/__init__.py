@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def program() -> int:
     """The ``fashionlab`` program: ``main``, then a prompt exit."""
-    standard_streams()
+    console.CLOSED.update(standard_streams())
     # Our handler also outside ``main``: a signal in the moments around it (the second of two
     # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
     for signum in critical.watched_signals():

@@ -23,6 +23,7 @@ It fires once per command. A malformed value is a usage error (exit status 2) na
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -132,8 +133,19 @@ def write(text: str, stream: TextIO) -> None:
     stream.flush()
 
 
+CLOSED: set[int] = set()  # the standard streams the caller closed (``process.standard_streams``)
+
+
+def stdout_open() -> None:
+    """Raise ``OSError`` where the caller closed stdout: a result with nowhere to go is an error,
+    exit status 1, as on a full disk (the hostile review of stop 46: ``data >&-`` exited 0)."""
+    if 1 in CLOSED:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
 def out(text: str) -> None:
     """One line on stdout (the command's result); errors go to the CLI's handler."""
+    stdout_open()
     write(text + "\n", sys.stdout)
 
 

@@ -8,6 +8,7 @@ import sys
 from typing import Any, NoReturn
 
 from . import order
+from .console import stdout_open
 from .process import quiet_stdout
 from .shown import visible
 
@@ -32,6 +33,8 @@ class Parser(argparse.ArgumentParser):
         if stream is sys.stderr:  # one line: a control character in what was typed is shown
             message = visible(message.removesuffix("\n"), keep="") + "\n"
         try:
+            if stream is sys.stdout:
+                stdout_open()
             stream.write(message)
             stream.flush()
         except (AttributeError, OSError) as exc:

@@ -53,17 +53,21 @@ def exit_after_interrupt(status: int, grace: float = EXIT_GRACE) -> NoReturn:
         end()
 
 
-def standard_streams() -> None:
+def standard_streams() -> set[int]:
     """Open ``/dev/null`` on standard streams the caller closed (``fashionlab run >&-``), so that
-    output goes nowhere rather than raising, and no file opened later takes their numbers."""
+    no file opened later takes their numbers; return their numbers (``console.out`` refuses to
+    write a result where stdout was closed)."""
+    closed = set()
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
         except OSError:
             os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            closed.add(fd)
     for name, mode in (("stdin", "r"), ("stdout", "w"), ("stderr", "w")):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, mode))  # noqa: SIM115  # for the whole process
+    return closed
 
 
 def quiet_stdout() -> None:
