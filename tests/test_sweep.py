@@ -1373,3 +1373,43 @@ def test_a_networks_row_says_the_first_epoch_whose_training_or_validation_loss_b
     assert first_bad({"loss": [1.0, 0.5], "val_loss": [0.9, 0.8]}) is None
     with pytest.raises(ValueError):  # a history whose two lists disagree is no history
         first_bad({"loss": [1.0, 0.5], "val_loss": [0.9]})
+
+
+def test_data_a_worker_refuses_is_one_line_without_the_workers_traceback(tmp_path: Path) -> None:
+    """The hostile review of stop 46: data without one of the pair's classes was refused in one
+    line, but only after the local worker's "Compute Failed" record, ten lines with a traceback;
+    the worker now leaves a user's error to the client."""
+    import gzip
+
+    from fashionlab.data.datasets import FILES, encode_idx
+
+    data = write_tiny_dataset(tmp_path / "data", n_train=200)
+    labels = (np.arange(200) % 9).astype(np.uint8)  # no Ankle boot (9)
+    (data / FILES["train_labels"].filename).write_bytes(gzip.compress(encode_idx(labels), mtime=0))
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", "sweep", "--workers", "1", "--steps", "2"]
+        + ["--data-dir", str(data), "--no-verify", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"fashionlab sweep: error: argument --data-dir {str(data)!r}: the data hold no Ankle boot "
+        "images: a pair needs both classes"
+    ], done.stderr
+
+
+def test_a_users_error_in_a_task_is_left_to_the_client_and_a_bug_is_kept() -> None:
+    from fashionlab.analysis import worker_logs
+
+    def failed(exception: str) -> logging.LogRecord:
+        args = ("key", "executing", "task", exception, "traceback")
+        message = "Compute Failed\nKey: %s\nState: %s\nTask: %s\nException: %r\nTraceback: %r\n"
+        return logging.LogRecord("distributed.worker", logging.ERROR, "", 0, message, args, None)
+
+    for users in ("DataError('the data hold no Coat images')", "GridError('x')", "UsageError('y')"):
+        assert not worker_logs.not_a_failed_heartbeat(failed(users))
+    for bug in ("ValueError('boom')", "KeyError('DataError(')"):
+        assert worker_logs.not_a_failed_heartbeat(failed(bug))

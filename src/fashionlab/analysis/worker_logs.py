@@ -22,6 +22,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
+from ..errors import FashionLabError
 from .lost import filtered
 
 HEARTBEAT_FAILED = "Failed to communicate with scheduler during heartbeat"
@@ -30,12 +31,34 @@ NANNY_LOGGER = "distributed.nanny"
 
 
 def not_a_failed_heartbeat(record: logging.LogRecord) -> bool:
-    """A logging filter: False (drop) only for the failed heartbeat's record."""
-    return not str(record.msg).startswith(HEARTBEAT_FAILED)
+    """A logging filter: False (drop) for the failed heartbeat's record, and for a task that
+    failed on the user's input, as a ``FashionLabError`` (data without the pair's classes): the
+    client raises that error again, and the CLI says it in one line, where the worker's record
+    put ten lines of traceback before it (the hostile review of stop 46)."""
+    if str(record.msg).startswith(HEARTBEAT_FAILED):
+        return False
+    args = record.args if isinstance(record.args, tuple) else ()
+    if str(record.msg).startswith(COMPUTE_FAILED) and len(args) >= 4:
+        return not str(args[3]).startswith(tuple(f"{name}(" for name in _users_errors()))
+    return True
+
+
+COMPUTE_FAILED = "Compute Failed"  # a task raised; its fourth argument is the exception's repr
+
+
+def _users_errors() -> set[str]:
+    """The names of ``FashionLabError`` and every kind of it."""
+    found, todo = set(), [FashionLabError]
+    while todo:
+        kind = todo.pop()
+        found.add(kind.__name__)
+        todo.extend(kind.__subclasses__())
+    return found
 
 
 class QuietHeartbeat(WorkerPlugin):
-    """Runs in each local worker as it starts: the failed heartbeat's record is dropped."""
+    """Runs in each local worker as it starts: the records ``not_a_failed_heartbeat`` names are
+    dropped."""
 
     name = "fashionlab-quiet-heartbeat"
 
