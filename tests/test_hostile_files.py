@@ -40,6 +40,13 @@ HOSTILE = {
     "zero dimensions": (IMAGES, gzip.compress(_idx(0x0800, ())), "dimension count 0"),
     "255 dimensions": (IMAGES, gzip.compress(_idx(0x08FF, ())), "dimension count 255"),
     "huge header": (IMAGES, gzip.compress(_idx(2051, (10**9, 10**4, 10**4))), "limit"),
+    # the hostile review of stop 46: a labels file's magic number 0x801 changed to 0x803, whose
+    # message named only a shape of a quintillion bytes
+    "a labels file's magic number saying 3 dimensions": (
+        LABELS,
+        gzip.compress(b"\x00\x00\x08\x03" + encode_idx(np.full(60, 7, np.uint8))[4:]),
+        "magic number 0x00000803, 3 dimensions",
+    ),
     "labels outside 0-9": (
         LABELS,
         gzip.compress(encode_idx(np.full(60, 12, np.uint8))),

@@ -85,8 +85,10 @@ def decode_idx(archive: bytes, name: str = "<bytes>") -> np.ndarray:
     header_size = 4 + 4 * len(shape)
     claimed = int(np.prod(shape, dtype=np.uint64))  # uint64: 4 dims of 2**32 cannot overflow
     if claimed > MAX_PAYLOAD_BYTES:
-        raise DataFormatError(
-            f"{name}: header claims {shape} = {claimed} bytes, over the {MAX_PAYLOAD_BYTES} limit"
+        raise DataFormatError(  # a damaged magic number's last byte gives other dimensions
+            f"{name}: its IDX header (magic number 0x{0x800 + len(shape):08x}, "
+            f"{len(shape)} dimensions) claims {shape} = {claimed:,} bytes, over the "
+            f"{MAX_PAYLOAD_BYTES:,}-byte limit: the file is damaged"
         )
     trailer_size = int.from_bytes(archive[-4:], "little")  # ISIZE: payload length mod 2**32
     if trailer_size != header_size + claimed:
