@@ -134,6 +134,31 @@ def test_environment_variable_is_used(tiny_data_dir: Path, monkeypatch: pytest.M
     assert {f.source for f in found.values()} == {"env"}
 
 
+def test_unchecked_files_from_two_folders_are_said(
+    tiny_data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hostile review of stop 46: with --no-verify, a labels file in the user cache was
+    taken beside the other three from another folder, without a word, and gave other numbers."""
+    import logging
+    import shutil
+
+    keras = Path(os.environ["KERAS_HOME"]) / "datasets" / "fashion-mnist"
+    keras.mkdir(parents=True)
+    for spec in FILES.values():
+        shutil.copy(tiny_data_dir / spec.filename, keras / spec.filename)
+    with caplog.at_level(logging.WARNING):
+        locate(verify=False)  # all four from one folder: nothing to say
+    assert caplog.text == ""
+    cache = datasets.cache_home()
+    cache.mkdir(parents=True)
+    shutil.copy(tiny_data_dir / FILES["train_labels"].filename, cache)
+    with caplog.at_level(logging.WARNING):
+        found = locate(verify=False)
+    assert {f.source for f in found.values()} == {"cache", "keras"}
+    assert f"the four files come from 2 folders ({cache}, {keras})" in caplog.text
+    assert "give --data-dir one folder that holds all four" in caplog.text
+
+
 @pytest.mark.realdata
 def test_a_corrupt_cache_entry_falls_through_to_the_system_copy_offline(
     tmp_path: Path,
