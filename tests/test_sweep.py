@@ -1375,17 +1375,24 @@ def test_a_networks_row_says_the_first_epoch_whose_training_or_validation_loss_b
         first_bad({"loss": [1.0, 0.5], "val_loss": [0.9]})
 
 
-def test_data_a_worker_refuses_is_one_line_without_the_workers_traceback(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "labels, images",
+    [("train_labels", "the training images"), ("test_labels", "the official test images")],
+)
+def test_data_a_worker_refuses_is_one_line_without_the_workers_traceback(
+    tmp_path: Path, labels: str, images: str
+) -> None:
     """The hostile review of stop 46: data without one of the pair's classes was refused in one
     line, but only after the local worker's "Compute Failed" record, ten lines with a traceback;
-    the worker now leaves a user's error to the client."""
+    the worker now leaves a user's error to the client. The line names the labels file."""
     import gzip
 
     from fashionlab.data.datasets import FILES, encode_idx
 
     data = write_tiny_dataset(tmp_path / "data", n_train=200)
-    labels = (np.arange(200) % 9).astype(np.uint8)  # no Ankle boot (9)
-    (data / FILES["train_labels"].filename).write_bytes(gzip.compress(encode_idx(labels), mtime=0))
+    count = 200 if labels == "train_labels" else 20
+    lacking = (np.arange(count) % 9).astype(np.uint8)  # no Ankle boot (9)
+    (data / FILES[labels].filename).write_bytes(gzip.compress(encode_idx(lacking), mtime=0))
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", "sweep", "--workers", "1", "--steps", "2"]
         + ["--data-dir", str(data), "--no-verify", "--json"],
@@ -1396,8 +1403,8 @@ def test_data_a_worker_refuses_is_one_line_without_the_workers_traceback(tmp_pat
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
-        f"fashionlab sweep: error: argument --data-dir {str(data)!r}: the data hold no Ankle boot "
-        "images: a pair needs both classes"
+        f"fashionlab sweep: error: argument --data-dir {str(data)!r}: {images} "
+        f"({FILES[labels].filename}): the data hold no Ankle boot images: a pair needs both classes"
     ], done.stderr
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -10,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from ..config import SHUFFLE_SEED
+from ..errors import DataError
 from . import preprocessing
-from .datasets import locate
+from .datasets import FILES, locate
 
 
 @dataclass
@@ -50,12 +52,14 @@ class Data:
         self, classes: Sequence[str], shuffle_seed: int = SHUFFLE_SEED
     ) -> preprocessing.PairSplit:
         """The assignment's split of one pair of the training images."""
-        return preprocessing.pair_split(self.df_train, classes, shuffle_seed)
+        with _named("the training images", "train_labels"):
+            return preprocessing.pair_split(self.df_train, classes, shuffle_seed)
 
     def official_test(self, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """The official test images of a pair, in file order, labelled as ``get_data_subset`` does
         (about 10 ms, so not kept: callers that reuse them keep them, as ``worker_data`` does)."""
-        return preprocessing.get_data_subset(self.df_test, classes, shuffle=False)
+        with _named("the official test images", "test_labels"):
+            return preprocessing.get_data_subset(self.df_test, classes, shuffle=False)
 
     def verification(self) -> dict[str, str]:
         """How each file was checked: "archive sha256", "payload sha256" or "not checked"."""
@@ -75,3 +79,13 @@ def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
             for f in found.values()
         },
     )
+
+
+@contextlib.contextmanager
+def _named(images: str, labels: str) -> Iterator[None]:
+    """A pair the data cannot give, said with the file whose labels lack it (the hostile review
+    of stop 46: "the data hold no Trouser images" did not say that only the test labels did)."""
+    try:
+        yield
+    except DataError as exc:
+        raise DataError(f"{images} ({FILES[labels].filename}): {exc}") from None
