@@ -12,7 +12,14 @@ import pytest
 from fashionlab.analysis.dynamics import MIN_ALTERNATIONS, Dynamics, measure, measure_pair
 from fashionlab.analysis.findings import _runs, summarise
 from fashionlab.data.datasets import load_fashion_mnist
-from fashionlab.data.preprocessing import bias_trick, flatten, normalize, to_dataframe
+from fashionlab.data.preprocessing import (
+    bias_trick,
+    flatten,
+    get_data_subset,
+    normalize,
+    to_dataframe,
+    train_test_validation_split,
+)
 from fashionlab.models.logistic import gradient_descent, sigmoid
 
 
@@ -362,6 +369,15 @@ def test_the_numbers_docs_dynamics_md_gives_are_measured(first_steps, df_train) 
         assert found is not None, phrase
         for shown, value in zip(found.groups(), values, strict=True):
             assert _as_shown(shown, value), (phrase, shown, value)
+    assert max(abs(b) for b in coat.bias) < 0.032  # "stays below 0.032 in size"
+    assert "the classes are balanced (49.96 % Coat)" in prose
+    X, y = get_data_subset(df_train, ["Pullover", "Coat"])
+    coats = train_test_validation_split(X, y)[1]
+    assert round(100 * float(coats.mean()), 2) == 49.96
+    assert "about 460 pixels above 0.1, against about 300 for trousers and ankle boots" in prose
+    assert round((X > 0.1).sum(axis=1).mean(), -1) == 460
+    trousers = get_data_subset(df_train, ["Trouser", "Ankle boot"])[0]
+    assert round((trousers > 0.1).sum(axis=1).mean(), -2) == 300
     assert max(trouser.val_accuracy[11:]) == min(trouser.val_accuracy[11:])  # "from step 12 on"
     assert slower.loss_rise_steps == [] and trouser.loss_rise_steps == []  # "never rises"
     assert trouser.sign_flip_steps == [2, 3]  # "changes sign only at steps 2 and 3"

@@ -1175,6 +1175,18 @@ def test_a_grid_takes_its_models_own_defaults_as_the_cli_does(model, rates, seed
     assert cli_sweep.grid_of(args) == grid
 
 
+def test_a_sweep_without_classes_sweeps_the_assignments_two_pairs() -> None:
+    """docs/sweep.md: the pairs default to the assignment's two (the README audit of stop 46
+    found no test that parsed a sweep without --classes); --all-pairs gives the 45."""
+    parser = argparse.ArgumentParser().add_subparsers(dest="command")
+    sweep_parser = add_parser(parser)
+    assert cli_sweep.grid_of(sweep_parser.parse_args([])).pairs == (
+        ("Trouser", "Ankle boot"),
+        ("Pullover", "Coat"),
+    )
+    assert len(cli_sweep.grid_of(sweep_parser.parse_args(["--all-pairs"])).pairs) == 45
+
+
 def test_each_pair_gets_its_own_best_setting() -> None:
     """The summary once named one best over all pairs: the easy pair always won, which says
     nothing of the hard one's best learning rate."""
