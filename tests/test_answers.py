@@ -286,8 +286,8 @@ def test_each_mixing_share_says_how_many_points_of_how_many() -> None:
     )
     assert "363 of 2,000 points (18.15%) have mostly" in " ".join(composed["q3"])
     assert (
-        "In the t-SNE map 11 of 2,000 points (0.55%) of Trouser vs Ankle boot sit among the other "
-        "class, against 363 of 2,000 points (18.15%) of Pullover vs Coat."
+        "In the t-SNE map 11 of 2,000 points (0.55%) sit among the other class for Trouser vs "
+        "Ankle boot, against 363 of 2,000 points (18.15%) for Pullover vs Coat."
     ) in " ".join(composed["q4_3"])
     assert (
         "as the t-SNE map, where the two classes form two separate islands and 11 of 2,000 points "
@@ -297,6 +297,14 @@ def test_each_mixing_share_says_how_many_points_of_how_many() -> None:
         "The t-SNE map, where the two classes overlap heavily and 363 of 2,000 points (18.15%) are "
         "mixed, suggests that no straight boundary"
     ) in " ".join(composed["q4_2"])
+    one = answers.compose(make_results(easy_mixing=0.0005))  # the verb agrees with one point
+    assert "1 of 2,000 points (0.05%) has mostly neighbours" in " ".join(one["q2"])
+    assert "1 of 2,000 points (0.05%) sits among the other class" in " ".join(one["q4_3"])
+    assert "islands and 1 of 2,000 points (0.05%) is mixed" in " ".join(one["q4_1"])
+    unmeasured = answers.compose(make_results(easy_mixing=float("nan")))  # too few map points
+    assert "a share not measured (too few of its 2,000 points on the map) has" in " ".join(
+        unmeasured["q2"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -135,7 +135,7 @@ def test_environment_variable_is_used(tiny_data_dir: Path, monkeypatch: pytest.M
 
 
 def test_unchecked_files_from_two_folders_are_said(
-    tiny_data_dir: Path, caplog: pytest.LogCaptureFixture
+    tiny_data_dir: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The hostile review of stop 46: with --no-verify, a labels file in the user cache was
     taken beside the other three from another folder, without a word, and gave other numbers."""
@@ -146,6 +146,7 @@ def test_unchecked_files_from_two_folders_are_said(
     keras.mkdir(parents=True)
     for spec in FILES.values():
         shutil.copy(tiny_data_dir / spec.filename, keras / spec.filename)
+    monkeypatch.setattr(datasets, "_MIXED", set())  # said once per process: this test's
     with caplog.at_level(logging.WARNING):
         locate(verify=False)  # all four from one folder: nothing to say
     assert caplog.text == ""
@@ -157,6 +158,8 @@ def test_unchecked_files_from_two_folders_are_said(
     assert {f.source for f in found.values()} == {"cache", "keras"}
     assert f"the four files come from 2 folders ({cache}, {keras})" in caplog.text
     assert "give --data-dir one folder that holds all four" in caplog.text
+    locate(verify=False)  # a run locates them several times: said once
+    assert caplog.text.count("the four files come from") == 1
 
 
 @pytest.mark.realdata

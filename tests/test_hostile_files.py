@@ -40,6 +40,12 @@ HOSTILE = {
     "zero dimensions": (IMAGES, gzip.compress(_idx(0x0800, ())), "dimension count 0"),
     "255 dimensions": (IMAGES, gzip.compress(_idx(0x08FF, ())), "dimension count 255"),
     "huge header": (IMAGES, gzip.compress(_idx(2051, (10**9, 10**4, 10**4))), "limit"),
+    # 2**64 bytes, which numpy's uint64 product wrapped to 0 (the review of stop 46)
+    "a header whose size wraps 64 bits": (
+        IMAGES,
+        gzip.compress(_idx(2052, (65536,) * 4)),
+        r"claims \(65536, 65536, 65536, 65536\) = 18,446,744,073,709,551,616 bytes",
+    ),
     # the hostile review of stop 46: a labels file's magic number 0x801 changed to 0x803, whose
     # message named only a shape of a quintillion bytes
     "a labels file's magic number saying 3 dimensions": (

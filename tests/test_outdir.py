@@ -316,7 +316,15 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
 
 
 @pytest.mark.parametrize(
-    "name", ["../outside.txt", "/etc/passwd", "", "a" * 300, "sub/" + "b" * 256]
+    "name",
+    [
+        "../outside.txt",
+        "/etc/passwd",
+        "",
+        "a" * 300,
+        "sub/" + "b" * 256,
+        "/".join(["c" * 250] * 20),
+    ],
 )
 def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path, name: str) -> None:
     """Also a name no file can have (the hostile review of stop 46: 300 characters gave a

@@ -567,9 +567,10 @@ NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?%?")
 
 def _close_in_numbers(printed: str, written: str) -> None:
     """The same sentence, each percentage within 1.5 points, each other decimal (a spread in
-    points, a p-value) within 0.25 of the README's, and each count within 10 % (2 at least): the
-    networks' numbers move between machines and library versions, by up to 1.05 points and 3 of
-    44 epochs seen so far (Python 3.10's older libraries; docs/reproducibility.md)."""
+    points, a p-value) within 0.25 of the README's, and each count within 25 % (2 at least): the
+    networks' numbers move between machines and library versions, by up to 1.05 points, 5 of 44
+    epochs and 12 of 60 images right only for logistic regression seen so far (an AMD EPYC
+    machine on 2026-12-02, where CI failed at 10 %; docs/reproducibility.md)."""
     assert NUMBER.sub("#", printed) == NUMBER.sub("#", written), (printed, written)
     for ours, theirs in zip(NUMBER.findall(printed), NUMBER.findall(written), strict=True):
         a, b = (float(x.rstrip("%").replace(",", "")) for x in (ours, theirs))
@@ -578,7 +579,7 @@ def _close_in_numbers(printed: str, written: str) -> None:
         elif "." in ours:
             limit = 0.25
         else:
-            limit = max(2.0, 0.1 * b)
+            limit = max(2.0, 0.25 * b)
         assert abs(a - b) <= limit, (ours, theirs, written)
 
 

@@ -83,6 +83,18 @@ class NetworkSettings:
     batch_size: int = NN_BATCH_SIZE
 
 
+@dataclass(frozen=True)
+class TrainingSettings:
+    """How the ten-class network was trained (``TenClasses.network_settings``): Adam, early
+    stopping on a share of the training images held out for it."""
+
+    epochs: int  # the cap
+    patience: int
+    batch_size: int
+    validation_split: float
+    learning_rate: float
+
+
 # Marks a ``Config`` setting that changes where and how a run works, not what it computes
 SAME_RESULTS = {"results": "the same"}
 

@@ -22,7 +22,9 @@ STAGE_PREFIX = ".fashionlab-stage."
 _STAGE = re.compile(r"\.fashionlab-stage\.(?:[0-9a-f]{8}\.)?[0-9]+\.tmp")
 # What reading a missing, damaged or hand-made manifest raises (nested too deeply: RecursionError)
 UNREADABLE = (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
-NAME_MAX = 255  # bytes in one file name, on Linux's file systems and macOS's
+NAME_MAX = 255  # bytes in one file name, on Linux's file systems and macOS's (ENAMETOOLONG)
+PATH_LIMIT = 1024  # bytes in a listed name: fashionlab's are short, and the folder's path adds to
+# it within the 4,096 of PATH_MAX
 
 
 # The names a stage being built may hold: the files of a report, an explore or a sweep folder, by
@@ -77,7 +79,10 @@ def listed_files(folder: Path) -> dict[str, str]:
     for name in listed:  # a hand-made manifest must not reach outside the folder
         if not name or Path(name).is_absolute() or ".." in Path(name).parts:
             raise ValueError(f"{MANIFEST} lists {name!r}, which is not a name inside the folder")
-        if any(len(os.fsencode(part)) > NAME_MAX for part in Path(name).parts):  # ENAMETOOLONG
+        encoded = os.fsencode(name)
+        if len(encoded) > PATH_LIMIT or any(
+            len(os.fsencode(p)) > NAME_MAX for p in Path(name).parts
+        ):
             raise ValueError(f"{MANIFEST} lists {name!r:.80}, longer than a file name can be")
     return listed
 

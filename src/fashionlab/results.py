@@ -15,13 +15,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .config import TrainingSettings as TrainingSettings  # a record's field, as settings
 from .first_steps import Findings
 from .jsonio import from_json as from_json  # the record and its JSON travel together
 from .jsonio import to_json as to_json
 from .weight_map import WeightSummary as WeightSummary
 
-SCHEMA_VERSION = 10  # 8: epochs_to_95, Comparison's tests by name; 9: WeightSummary's patches;
-# 10: LogregResult.mixing_points, TenClasses.network_settings typed
+SCHEMA_VERSION = 10  # 9: WeightSummary's patches; 10: mixing_points, TrainingSettings
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -208,17 +208,6 @@ class ErrorSummary:
     n: int
     most_confident_predicted_probability: float | None  # what it gave the class it chose wrongly
     most_confident_true_class: str | None
-
-
-@dataclass
-class TrainingSettings:
-    """How the ten-class network was trained: Adam, early stopping on a validation share."""
-
-    epochs: int  # the cap
-    patience: int
-    batch_size: int
-    validation_split: float  # the share of the training images held out to stop on
-    learning_rate: float
 
 
 @dataclass

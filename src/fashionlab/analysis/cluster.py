@@ -36,11 +36,16 @@ def check_cluster(workers: int | None, scheduler: str | None) -> None:
                 f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}"
             )
         port = _port(location)
-        if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        if port is not None and not (_digits(port) and 1 <= int(port) <= 65535):
             raise UsageError(  # said even when every task is cached and nothing connects
-                f"argument --scheduler: port {port!r} is outside 1-65535 (a scheduler listens "
-                f"on 8786 unless told otherwise), got {scheduler!r}"
+                f"argument --scheduler: port {port!r:.20} is not a number in 1-65535 (a scheduler "
+                f"listens on 8786 unless told otherwise), got {scheduler!r:.200}"
             )
+
+
+def _digits(text: str) -> bool:
+    """One to five ASCII digits (int() refuses 4,300 digits and more, with a traceback)."""
+    return 1 <= len(text) <= 5 and text.isascii() and text.isdigit()
 
 
 def _port(location: str) -> str | None:

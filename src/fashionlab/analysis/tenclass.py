@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import (
-    NN_LEARNING_RATE,
     SOFTMAX_EPOCHS,
     TEN_CLASS_BATCH_SIZE,
     TEN_CLASS_EPOCHS,
@@ -63,24 +62,24 @@ def ten_classes(
 
 def _network(data: Data, seed: int, progress: Progress) -> tuple[float, int, TrainingSettings]:
     """The network on all ten classes: its official test accuracy, epochs run and settings."""
-    ticks = epoch_ticker(progress, "network epoch", TEN_CLASS_EPOCHS)
+    settings = TrainingSettings(  # recorded as trained: fit takes each of them from here
+        epochs=TEN_CLASS_EPOCHS,
+        patience=TEN_CLASS_PATIENCE,
+        batch_size=TEN_CLASS_BATCH_SIZE,
+        validation_split=VALIDATION_SHARE,
+        learning_rate=neural.LEARNING_RATE,  # compile_model's Adam
+    )
+    ticks = epoch_ticker(progress, "network epoch", settings.epochs)
     run, model = neural.fit(
         data.train_vectors,
         data.train_labels.astype(np.int64),
-        epochs=TEN_CLASS_EPOCHS,
-        patience=TEN_CLASS_PATIENCE,
-        batch_size=TEN_CLASS_BATCH_SIZE,
+        epochs=settings.epochs,
+        patience=settings.patience,
+        batch_size=settings.batch_size,
         seed=seed,
-        validation_split=VALIDATION_SHARE,
+        validation_split=settings.validation_split,
         validation_batch_size=None,
         on_epoch=ticks,
-    )
-    settings = TrainingSettings(
-        epochs=TEN_CLASS_EPOCHS,
-        patience=TEN_CLASS_PATIENCE,
-        batch_size=TEN_CLASS_BATCH_SIZE,
-        validation_split=VALIDATION_SHARE,
-        learning_rate=NN_LEARNING_RATE,
     )
     _, accuracy = neural.evaluate(model, data.test_vectors, data.test_labels.astype(np.int32))
     return accuracy, run.epochs_run, settings

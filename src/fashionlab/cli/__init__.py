@@ -136,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if STOP.is_set():  # a stop while the flags were read, that a library swallowed
                 raise KeyboardInterrupt
             console.planned_fault()  # a malformed testing hook is a usage error, before any work
+            console.stdout_open()  # a result with nowhere to go: said before minutes of work
             _check_working_folder(args)
             _check_cache_home(args.command)
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too

@@ -4,12 +4,12 @@ use is one line on stderr and exit status 2, as a usage error of the CLI is."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import NoReturn
 
+from ..jsonio import strict_loads
 from ..render.readme_table import readme_results
 from ..render.report import checked_sections
 from ..results import SCHEMA_VERSION, Results, from_json
@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> None:
     """Print the table and its findings, or refuse the file in one line."""
     path = Path((argv or sys.argv[1:] or ["report/results.json"])[0])
     try:
-        data = json.loads(path.read_text())
+        data = strict_loads(path.read_text())
     except (OSError, ValueError, RecursionError) as exc:  # RecursionError: nested too deep
         _refuse(f"{path}: cannot be read as JSON ({exc}); run `make run` to write it")
     found = data.get("schema_version") if isinstance(data, dict) else None

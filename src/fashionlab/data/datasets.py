@@ -98,6 +98,11 @@ class LoadedFile:
 # --------------------------------------------------------------------------- checking one file
 
 REPLACE = "replace it with the official file"
+_MIXED: set[tuple[str, ...]] = set()  # the folders unchecked files came from, said once each
+MIXED = (
+    "the four files come from %d folders (%s) and --no-verify checks none of them, so they may "
+    "not belong together; give --data-dir one folder that holds all four"
+)
 
 
 def read_file(
@@ -181,14 +186,10 @@ def locate(
         _check_complete(sources[0])
     found = {key: _find(key, spec, sources, verify, mirrors) for key, spec in FILES.items()}
     _check_counts(found)
-    folders = sorted({str(file.path.parent) for file in found.values()})
-    if not verify and len(folders) > 1:  # each unchecked: nothing says they are one dataset
-        log.warning(
-            "the four files come from %d folders (%s) and --no-verify checks none of them, so "
-            "they may not belong together; give --data-dir one folder that holds all four",
-            len(folders),
-            ", ".join(folders),
-        )
+    folders = tuple(sorted({str(file.path.parent) for file in found.values()}))
+    if not verify and len(folders) > 1 and folders not in _MIXED:  # said once: a run locates
+        _MIXED.add(folders)  # the files several times
+        log.warning(MIXED, len(folders), ", ".join(folders))
     return found
 
 

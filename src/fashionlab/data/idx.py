@@ -9,6 +9,7 @@ is allocated, so a hostile header or a gzip bomb costs a few kilobytes to refuse
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 import zlib
@@ -83,7 +84,7 @@ def decode_idx(archive: bytes, name: str = "<bytes>") -> np.ndarray:
     inflater = _Inflater(archive, name)
     shape = _read_shape(inflater, name)
     header_size = 4 + 4 * len(shape)
-    claimed = int(np.prod(shape, dtype=np.uint64))  # uint64: 4 dims of 2**32 cannot overflow
+    claimed = math.prod(shape)  # Python's integers: numpy's uint64 product wraps at 2**64
     if claimed > MAX_PAYLOAD_BYTES:
         raise DataFormatError(  # a damaged magic number's last byte gives other dimensions
             f"{name}: its IDX header (magic number 0x{0x800 + len(shape):08x}, "

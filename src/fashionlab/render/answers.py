@@ -203,8 +203,8 @@ def q4_3(results: Results, into: Where = "report") -> list[str]:
         + f"Their final validation losses were {easy.val_loss:.4f} and {hard.val_loss:.4f}."
     )
     mixing = (
-        f"In the t-SNE map {mixed(easy)} of {pair_name(easy.classes)} sit among the other "
-        f"class, against {mixed(hard)} of {pair_name(hard.classes)}."
+        f"In the t-SNE map {mixed(easy, ('sits', 'sit'))} among the other class for "
+        f"{pair_name(easy.classes)}, against {mixed(hard)} for {pair_name(hard.classes)}."
     )
     why = (
         "Why: both runs use the same model, learning rate and number of steps, so the difference "

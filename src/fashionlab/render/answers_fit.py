@@ -17,7 +17,8 @@ def why(run: LogregResult) -> str:
     """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
     assert run.train_accuracy is not None and run.val_accuracy is not None
     mapped = (
-        f"the t-SNE map, where the two classes {separation(run.mixing)} and {mixed(run)} are mixed"
+        f"the t-SNE map, where the two classes {separation(run.mixing)} and "
+        f"{mixed(run, ('is', 'are'))} mixed"
     )
     if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
         return (

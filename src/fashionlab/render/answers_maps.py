@@ -4,6 +4,7 @@ field of the results; every verdict is chosen by its number through a named thre
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,11 +29,19 @@ def separation(mixing: float) -> str:
     return "are thoroughly mixed"
 
 
-def mixed(run: LogregResult) -> str:
-    """How many of the pair's map points sit among the other class, of how many: '11 of its 2,012
-    points (0.54%)' (the review of stop 43: a share alone hides what it is a share of)."""
+def mixed(run: LogregResult, verb: tuple[str, str] = ("", "")) -> str:
+    """How many of the pair's map points sit among the other class, of how many, with ``verb``
+    (singular, plural) agreeing: '11 of 2,012 points (0.54%) have' (the review of stop 43: a
+    share alone hides what it is a share of). A pair with too few points on the map for its
+    neighbours to be counted (``pair_mixing``'s NaN) is said as such."""
+    if not math.isfinite(run.mixing):
+        return (
+            f"a share not measured (too few of its {count(run.mixing_points)} points on the map) "
+            f"{verb[0]}".rstrip()
+        )
     mixed_points = round(run.mixing * run.mixing_points)
-    return f"{count(mixed_points)} of {count(run.mixing_points)} points ({pct(run.mixing)})"
+    said = f"{count(mixed_points)} of {count(run.mixing_points)} points ({pct(run.mixing)})"
+    return f"{said} {verb[0] if mixed_points == 1 else verb[1]}".rstrip()
 
 
 def forecast(mixing: float) -> str:
@@ -135,8 +144,9 @@ def _forecast(results: Results, run: LogregResult) -> list[str]:
     k = results.embedding.neighbours
     paragraphs = [
         answers_short.forecast(run),
-        f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: {mixed(run)} "
-        f"have mostly neighbours of the other class (more than half of a point's "
+        f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: "
+        f"{mixed(run, ('has', 'have'))} mostly neighbours of the other class (more than half of "
+        "a point's "
         f"{k} nearest points of the two classes on the map; 0% would be two clean islands, and "
         f"about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
         f"{forecast(run.mixing)}.",

@@ -21,7 +21,7 @@ def git_commit() -> str | None:
     def git(*args: str) -> str:
         command = ["git", "-C", str(root), *args]
         return subprocess.run(
-            command, capture_output=True, text=True, timeout=5, check=True
+            command, capture_output=True, text=True, timeout=30, check=True
         ).stdout.strip()
 
     try:
