@@ -145,7 +145,6 @@ def stdout_open() -> None:
 
 def out(text: str) -> None:
     """One line on stdout (the command's result); errors go to the CLI's handler."""
-    stdout_open()
     write(text + "\n", sys.stdout)
 
 

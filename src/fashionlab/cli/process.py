@@ -55,8 +55,8 @@ def exit_after_interrupt(status: int, grace: float = EXIT_GRACE) -> NoReturn:
 
 def standard_streams() -> set[int]:
     """Open ``/dev/null`` on standard streams the caller closed (``fashionlab run >&-``), so that
-    no file opened later takes their numbers; return their numbers (``console.out`` refuses to
-    write a result where stdout was closed)."""
+    no file opened later takes their numbers; return their numbers (``main`` refuses a command
+    before its work where stdout was closed, ``Parser`` its help)."""
     closed = set()
     for fd in (0, 1, 2):
         try:

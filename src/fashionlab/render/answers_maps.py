@@ -146,9 +146,8 @@ def _forecast(results: Results, run: LogregResult) -> list[str]:
         answers_short.forecast(run),
         f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: "
         f"{mixed(run, ('has', 'have'))} mostly neighbours of the other class (more than half of "
-        "a point's "
-        f"{k} nearest points of the two classes on the map; 0% would be two clean islands, and "
-        f"about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
+        f"a point's {k} nearest points of the two classes on the map; 0% would be two clean "
+        f"islands, and about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
         f"{forecast(run.mixing)}.",
     ]
     if run.val_accuracy is not None:
