@@ -9,14 +9,15 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 import pytest
+from processes import alive
 
 from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
@@ -39,6 +40,16 @@ LOGGED_CLI = (
     "log.addHandler(logging.StreamHandler())\n"
     "sys.argv[0] = 'fashionlab'\n"
     "sys.exit(cli.program())\n"
+)
+# ``python -c RECORDED_CLI FILE ARGS...`` is the same, and writes its exit status to FILE at the end
+RECORDED_CLI = LOGGED_CLI.replace(
+    "sys.exit(cli.program())\n",
+    "from pathlib import Path\n"
+    "record = Path(sys.argv.pop(1))\n"
+    "code = cli.program()\n"
+    "record.with_suffix('.part').write_text(str(code))\n"
+    "record.with_suffix('.part').replace(record)\n"
+    "sys.exit(code)\n",
 )
 # Issue 13's bar for index.html, figures and map included: "at most 2 MB", read as 2,000,000
 # bytes (it had been held to 2 MiB, 2,097,152, which a page of 2.09 MB passed)
@@ -158,20 +169,49 @@ def real_data(real_data_dir: Path):
     return load_data(str(real_data_dir))
 
 
+def _session_folder(factory: pytest.TempPathFactory) -> Path:
+    """The folder every process of this session shares: under pytest-xdist each worker's base
+    folder is a ``popen-gwN`` inside the session's, so the study is started once, not per worker."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def study_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``$XDG_CACHE_HOME`` of the session's ``report`` run: a rerun there is served from it."""
-    return tmp_path_factory.mktemp("study-cache")
+    folder = _session_folder(tmp_path_factory) / "study-cache"
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def _reads_report(item: pytest.Item) -> bool:
     return "report" in getattr(item, "fixturenames", ())
 
 
+def _shared_by(item: pytest.Item) -> str | None:
+    """The pytest-xdist group a test runs in: the report's tests in one (they wait for the study),
+    and the tests that share a module-scoped fixture in one per fixture, which is then made once."""
+    if _reads_report(item):
+        return "report"
+    info = getattr(item, "_fixtureinfo", None)
+    shared = sorted(
+        name
+        for name, definitions in (info.name2fixturedefs.items() if info else ())
+        if definitions[-1].scope == "module"
+    )
+    return f"{item.path.name}::{shared[0]}" if shared else None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that read the cold study (``report``) go last, each file's in its order: the study
-    starts as the session begins (``_study``), and the rest of the suite runs beside it."""
+    starts as the session begins (``_study``), and the rest of the suite runs beside it. Under
+    pytest-xdist (``-n``, pyproject.toml's default), each test's group keeps shared fixtures on one
+    worker (``--dist loadgroup``)."""
     items.sort(key=_reads_report)
+    for item in items:
+        group = _shared_by(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 OFFLINE = ("unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
@@ -205,12 +245,72 @@ def offline() -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Study:
-    """``fashionlab run`` on the real data with an empty cache, running or done: its process, its
-    report folder, and the file its stderr goes to (a pipe nobody reads for minutes would fill)."""
+    """``fashionlab run`` on the real data with an empty cache, running or done, started once per
+    session by whichever process reaches ``_study`` first (a pytest-xdist worker, or the only
+    process), and read by the process that runs the report's tests. Its folder holds the report,
+    the file its stderr goes to (a pipe nobody reads for minutes would fill), its process id, and
+    the exit status it records when it ends."""
 
-    process: subprocess.Popen
-    out: Path
-    stderr: Path
+    folder: Path
+
+    @property
+    def out(self) -> Path:
+        return self.folder / "report"
+
+    @property
+    def stderr(self) -> Path:
+        return self.folder / "stderr.txt"
+
+    def pid(self) -> int | None:
+        path = self.folder / "pid"
+        return int(path.read_text()) if path.exists() else None
+
+    def start(self, env: dict[str, str]) -> None:
+        """Start the run, unless another process of the session has (the claim is one file, made
+        only if absent)."""
+        try:
+            (self.folder / "claim").open("x").close()
+        except FileExistsError:
+            return
+        with self.stderr.open("w") as sink:
+            process = subprocess.Popen(
+                [*offline(), sys.executable, "-c", RECORDED_CLI, str(self.folder / "returncode")]
+                + ["run", "--out", str(self.out), "--data-dir", str(REAL_DATA)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=sink,
+                env=env,
+            )
+        (self.folder / "pid.part").write_text(str(process.pid))
+        (self.folder / "pid.part").replace(self.folder / "pid")
+
+    def wait(self, timeout: float) -> int:
+        """The run's exit status, once it has ended; fail if it ended without one (killed)."""
+        deadline = time.monotonic() + timeout
+        record = self.folder / "returncode"
+        while not record.exists():
+            pid = self.pid()
+            if pid is not None and not alive(pid) and not record.exists():
+                raise AssertionError(f"the study ended without an exit status: {self.tail()}")
+            assert time.monotonic() < deadline, f"the study ran past {timeout} s: {self.tail()}"
+            time.sleep(0.5)
+        return int(record.read_text())
+
+    def stop(self) -> None:
+        """End the run if it is still going (the session stopped before a test read the report):
+        SIGTERM is its Ctrl-C path, so the Dask workers it started stop too."""
+        pid = self.pid()
+        if pid is None or not alive(pid):
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+    def tail(self) -> str:
+        return self.stderr.read_text()[-3000:] if self.stderr.exists() else "(no stderr)"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -219,48 +319,31 @@ def _study(
     study_cache: Path,
     _matplotlib_config: Path,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Study | None]:
+) -> Study | None:
     """Starts ``report``'s run as the session begins, where a selected test reads it and the real
-    data is there (``report`` says why not); stops it if the session ends first. It runs with no
-    network but its loopback (``offline``): the whole study, its Dask workers and the notebook's
-    kernel included, needs none."""
+    data is there (``report`` says why not). It runs with no network but its loopback
+    (``offline``): the whole study, its Dask workers and the notebook's kernel included, needs
+    none. ``pytest_sessionfinish`` stops it if the session ends first."""
     if not any(map(_reads_report, request.session.items)) or not _has_real_data():
-        yield None
-        return
-    out = tmp_path_factory.mktemp("study") / "report"
+        return None
+    study = Study(_session_folder(tmp_path_factory) / "study")
+    study.folder.mkdir(exist_ok=True)
     env = {key: value for key, value in os.environ.items() if not key.startswith("FASHIONLAB_")}
     env.update(
         XDG_CACHE_HOME=str(study_cache),
         MPLCONFIGDIR=str(_matplotlib_config),
         KERAS_HOME=str(tmp_path_factory.mktemp("study-keras")),
     )
-    stderr = out.parent / "stderr.txt"
-    with stderr.open("w") as sink:
-        process = subprocess.Popen(
-            [
-                *offline(),
-                sys.executable,
-                "-c",
-                LOGGED_CLI,
-                "run",
-                "--out",
-                str(out),
-                "--data-dir",
-                str(REAL_DATA),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=sink,
-            env=env,
-        )
-    yield Study(process, out, stderr)
-    if process.poll() is None:  # the session stopped before a test read the report
-        process.terminate()  # its Ctrl-C path: the Dask workers it started stop too
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    study.start(env)
+    return study
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In the process that ends the session (pytest-xdist's controller, or the only process)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    factory = session.config._tmp_path_factory  # type: ignore[attr-defined]
+    Study(_session_folder(factory) / "study").stop()
 
 
 @pytest.fixture(scope="session")
@@ -269,7 +352,7 @@ def report(real_data_dir: Path, _study: Study | None) -> Path:  # real_data_dir:
     it: the report's tests and the executed notebook's tests check what it wrote. Its stderr,
     with the Dask engine's log, is kept beside the report in ``stderr.txt``."""
     assert _study is not None, "the study starts wherever a selected test reads the report"
-    returncode = _study.process.wait(timeout=1500)
+    returncode = _study.wait(timeout=1500)
     stderr = _study.stderr.read_text()
     assert returncode == 0, stderr[-3000:]
     where = stderr.find("Traceback")
