@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import os
@@ -17,7 +18,7 @@ from typing import NoReturn
 
 import numpy as np
 import pytest
-from processes import alive
+from processes import stat_fields
 
 from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
@@ -45,10 +46,15 @@ LOGGED_CLI = (
 RECORDED_CLI = LOGGED_CLI.replace(
     "sys.exit(cli.program())\n",
     "from pathlib import Path\n"
-    "record = Path(sys.argv.pop(1))\n"
-    "code = cli.program()\n"
-    "record.with_suffix('.part').write_text(str(code))\n"
-    "record.with_suffix('.part').replace(record)\n"
+    "record, code = Path(sys.argv.pop(1)), 1\n"
+    "try:\n"
+    "    code = cli.program()\n"
+    "except SystemExit as stop:\n"
+    "    code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1\n"
+    "    raise\n"
+    "finally:\n"
+    "    record.with_suffix('.part').write_text(str(code))\n"
+    "    record.with_suffix('.part').replace(record)\n"
     "sys.exit(code)\n",
 )
 # Issue 13's bar for index.html, figures and map included: "at most 2 MB", read as 2,000,000
@@ -188,30 +194,12 @@ def _reads_report(item: pytest.Item) -> bool:
     return "report" in getattr(item, "fixturenames", ())
 
 
-def _shared_by(item: pytest.Item) -> str | None:
-    """The pytest-xdist group a test runs in: the report's tests in one (they wait for the study),
-    and the tests that share a module-scoped fixture in one per fixture, which is then made once."""
-    if _reads_report(item):
-        return "report"
-    info = getattr(item, "_fixtureinfo", None)
-    shared = sorted(
-        name
-        for name, definitions in (info.name2fixturedefs.items() if info else ())
-        if definitions[-1].scope == "module"
-    )
-    return f"{item.path.name}::{shared[0]}" if shared else None
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests that read the cold study (``report``) go last, each file's in its order: the study
-    starts as the session begins (``_study``), and the rest of the suite runs beside it. Under
-    pytest-xdist (``-n``, pyproject.toml's default), each test's group keeps shared fixtures on one
-    worker (``--dist loadgroup``)."""
+    starts as the session begins (``_study``), and the rest of the suite runs beside it. pytest-xdist
+    (pyproject.toml's ``-n 2 --dist loadfile``) runs each file on one process, so a module's
+    fixtures are made once."""
     items.sort(key=_reads_report)
-    for item in items:
-        group = _shared_by(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 OFFLINE = ("unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh")
@@ -243,13 +231,20 @@ def offline() -> tuple[str, ...]:
     return ()
 
 
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (clock ticks since boot), which tells it from a later process
+    given the same number; None if there is none, or it has ended (a zombie)."""
+    fields = stat_fields(pid)
+    return fields[19] if fields and fields[0] not in ("Z", "X") else None
+
+
 @dataclass(frozen=True)
 class Study:
     """``fashionlab run`` on the real data with an empty cache, running or done, started once per
     session by whichever process reaches ``_study`` first (a pytest-xdist worker, or the only
-    process), and read by the process that runs the report's tests. Its folder holds the report,
-    the file its stderr goes to (a pipe nobody reads for minutes would fill), its process id, and
-    the exit status it records when it ends."""
+    process), and read by whichever runs the report's tests. Its folder holds the report, the file
+    its stderr goes to (a pipe nobody reads for minutes would fill), its process id with its start
+    time, and the exit status it records as it ends."""
 
     folder: Path
 
@@ -261,53 +256,70 @@ class Study:
     def stderr(self) -> Path:
         return self.folder / "stderr.txt"
 
-    def pid(self) -> int | None:
+    @property
+    def returncode(self) -> Path:
+        return self.folder / "returncode"
+
+    def _write(self, name: str, text: str) -> None:
+        (self.folder / f"{name}.part").write_text(text)
+        (self.folder / f"{name}.part").replace(self.folder / name)
+
+    def running(self) -> int | None:
+        """The run's process id while it runs, else None (not started, or ended)."""
         path = self.folder / "pid"
-        return int(path.read_text()) if path.exists() else None
+        if not path.exists():
+            return None
+        pid, started = path.read_text().split()
+        return int(pid) if _started(int(pid)) == started else None
 
     def start(self, env: dict[str, str]) -> None:
         """Start the run, unless another process of the session has (the claim is one file, made
-        only if absent)."""
+        only if absent). A start that fails records why, for the processes waiting on it."""
+        prefix = offline()  # fails here under CI, before the claim, where the machine cannot
         try:
             (self.folder / "claim").open("x").close()
         except FileExistsError:
             return
-        with self.stderr.open("w") as sink:
-            process = subprocess.Popen(
-                [*offline(), sys.executable, "-c", RECORDED_CLI, str(self.folder / "returncode")]
-                + ["run", "--out", str(self.out), "--data-dir", str(REAL_DATA)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=sink,
-                env=env,
-            )
-        (self.folder / "pid.part").write_text(str(process.pid))
-        (self.folder / "pid.part").replace(self.folder / "pid")
+        try:
+            with self.stderr.open("w") as sink:
+                process = subprocess.Popen(
+                    [*prefix, sys.executable, "-c", RECORDED_CLI, str(self.returncode)]
+                    + ["run", "--out", str(self.out), "--data-dir", str(REAL_DATA)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=sink,
+                    env=env,
+                )
+        except BaseException as error:
+            self._write("returncode", f"not started: {error!r}")
+            raise
+        self._write("pid", f"{process.pid} {_started(process.pid)}")
 
     def wait(self, timeout: float) -> int:
-        """The run's exit status, once it has ended; fail if it ended without one (killed)."""
+        """The run's exit status, once it has ended; fail if it ended without one (killed), or
+        did not start."""
         deadline = time.monotonic() + timeout
-        record = self.folder / "returncode"
-        while not record.exists():
-            pid = self.pid()
-            if pid is not None and not alive(pid) and not record.exists():
+        while not self.returncode.exists():
+            started = (self.folder / "pid").exists()
+            if started and self.running() is None and not self.returncode.exists():
                 raise AssertionError(f"the study ended without an exit status: {self.tail()}")
             assert time.monotonic() < deadline, f"the study ran past {timeout} s: {self.tail()}"
             time.sleep(0.5)
-        return int(record.read_text())
+        status = self.returncode.read_text()
+        assert status.lstrip("-").isdigit(), f"the study {status}"
+        return int(status)
 
     def stop(self) -> None:
         """End the run if it is still going (the session stopped before a test read the report):
         SIGTERM is its Ctrl-C path, so the Dask workers it started stop too."""
-        pid = self.pid()
-        if pid is None or not alive(pid):
-            return
-        os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
-        while alive(pid) and time.monotonic() < deadline:
+        signum = signal.SIGTERM
+        while (pid := self.running()) is not None:
+            with contextlib.suppress(ProcessLookupError):  # it ended since
+                os.kill(pid, signum)
             time.sleep(0.2)
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
+            if time.monotonic() > deadline:
+                signum = signal.SIGKILL
 
     def tail(self) -> str:
         return self.stderr.read_text()[-3000:] if self.stderr.exists() else "(no stderr)"
@@ -340,7 +352,7 @@ def _study(
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """In the process that ends the session (pytest-xdist's controller, or the only process)."""
-    if os.environ.get("PYTEST_XDIST_WORKER"):
+    if os.environ.get("PYTEST_XDIST_WORKER") or session.config.option.collectonly:
         return
     factory = session.config._tmp_path_factory  # type: ignore[attr-defined]
     Study(_session_folder(factory) / "study").stop()
