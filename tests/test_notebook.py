@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import logging
 import os
 import re
 import shutil
@@ -339,6 +340,31 @@ def test_the_kernel_runs_this_interpreter() -> None:
         command in ("python", "python3")
         or Path(command).absolute() == Path(sys.executable).absolute()
     )
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        ("{", "kernelspec 'fashionlab' cannot be read (Expecting property name"),
+        ("[]", "kernelspec 'fashionlab' cannot be read ("),
+        (
+            '{"argv": ["/elsewhere/bin/python", "-m", "ipykernel_launcher"], "display_name": "x"}',
+            f"kernelspec 'fashionlab' runs /elsewhere/bin/python, not {sys.executable}; using 'python3'",
+        ),
+    ],
+    ids=["not JSON", "not a mapping", "another interpreter"],
+)
+def test_a_fashionlab_kernelspec_this_run_cannot_use_is_passed_over_with_a_warning(
+    spec: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    """Jupyter looks in $JUPYTER_PATH first: a user's broken or foreign ``fashionlab`` spec there
+    must not stop the notebook (a half-written one, during ``make kernel``, neither)."""
+    (tmp_path / "kernels" / "fashionlab").mkdir(parents=True)
+    (tmp_path / "kernels" / "fashionlab" / "kernel.json").write_text(spec)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger=notebook.__name__):
+        assert notebook.kernel_name() == "python3"
+    assert [record.getMessage()[: len(said)] for record in caplog.records] == [said]
 
 
 @pytest.fixture(scope="module")

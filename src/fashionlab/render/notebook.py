@@ -109,7 +109,8 @@ def kernel_name() -> str:
 
     ``python3`` is ipykernel's built-in spec, which jupyter_client starts with ``sys.executable``:
     the kernel imports the same fashionlab as the caller. A ``fashionlab`` spec left behind by an
-    older virtual environment is passed over, with a warning, for the same reason.
+    older virtual environment is passed over, with a warning, for the same reason, and so is one
+    whose ``kernel.json`` cannot be read (not JSON, or half written by a ``make kernel``).
     """
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
@@ -117,16 +118,14 @@ def kernel_name() -> str:
         spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
     except NoSuchKernel:
         return FALLBACK_KERNEL
-    command = spec.argv[0] if spec.argv else ""
-    if command in {"python", "python3"} or _same_file(command, sys.executable):
-        return KERNEL_NAME
-    log.warning(
-        "kernelspec %r runs %s, not %s; using %r",
-        KERNEL_NAME,
-        command,
-        sys.executable,
-        FALLBACK_KERNEL,
-    )
+    except (OSError, ValueError, TypeError) as error:  # JSONDecodeError is a ValueError
+        why = f"cannot be read ({error})"
+    else:
+        command = spec.argv[0] if spec.argv else ""
+        if command in {"python", "python3"} or _same_file(command, sys.executable):
+            return KERNEL_NAME
+        why = f"runs {command}, not {sys.executable}"
+    log.warning("kernelspec %r %s; using %r", KERNEL_NAME, why, FALLBACK_KERNEL)
     return FALLBACK_KERNEL
 
 
