@@ -367,9 +367,15 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
     "a temporary folder that is a file": (
         {},
         {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file"},
-        "Not a directory",
-        1,
-    ),  # the system refused
+        "temporary-directory is '{tmp}/a-file', and '{tmp}/a-file' is a file, not a folder",
+        2,
+    ),  # a setting, like a cache folder that is a file: checked before the cluster starts
+    "a temporary folder below a file": (
+        {},
+        {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-file/scratch"},
+        "and '{tmp}/a-file' is a file, not a folder",
+        2,
+    ),
     # read by each worker in its own process: tracebacks there, one per memory check for spill
     "a memory fraction that is a word": (
         {},
@@ -433,6 +439,7 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
     )
     said = [line for line in done.stderr.splitlines() if line.startswith("fashionlab sweep:")]
     assert done.returncode == status and done.stdout == "", done.stderr
+    named = named.format(tmp=tmp_path)
     assert "Traceback" not in done.stderr and len(said) == 1 and named in said[0], done.stderr
     assert "DASK_CONFIG" in said[0], said
     deadline = time.monotonic() + 10  # a worker it started would carry this DASK_CONFIG

@@ -25,6 +25,7 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from ..critical import watched_signals
@@ -123,7 +124,8 @@ def worker_ttl() -> str | float | None:
 def check_worker_settings() -> None:
     """Refuse, in one line, a worker setting of Dask's configuration that a worker could not use
     (``WORKER_FRACTIONS``: above 0 and at most 1, or False; ``WORKER_TIMES``: a duration above
-    0). Every one has a default in Dask's own file, so None is a value the user wrote."""
+    0), and a ``temporary-directory`` where a file stands (Dask's own error was the system's, exit
+    status 1). Every one has a default in Dask's own file, so None is a value the user wrote."""
     import dask
     from dask.utils import parse_timedelta
 
@@ -147,6 +149,14 @@ def check_worker_settings() -> None:
                 f"the local Dask cluster did not start ({key} is {value!r}, not a "
                 f"duration above 0 such as '100ms' or '2s'); {FIX}"
             )
+    folder = dask.config.get("temporary-directory", None)  # where workers spill: a folder
+    places = (*reversed(Path(folder).parents), Path(folder)) if isinstance(folder, str) else ()
+    blocker = next((place for place in places if place.exists() and not place.is_dir()), None)
+    if blocker is not None:
+        raise UsageError(
+            f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
+            f"{str(blocker)!r} is a file, not a folder); {FIX}"
+        )
 
 
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:
