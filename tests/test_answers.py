@@ -1144,15 +1144,42 @@ def test_a_keras_run_that_ties_a_seed_falls_within_the_seeds_range() -> None:
         assert "falls within the range of these seeds (88.00% to 89.00%)." in said
 
 
+def _damage(results: dict, damage: str) -> None:
+    net = results["network"]
+    if damage == "no validation scores":
+        results["comparison"]["network_correct"] = {}
+    elif damage == "no steps to 95 %":
+        results["logreg"][0]["steps_to_95"] = None  # the prose asserts it is there
+    elif damage == "an accuracy above 1":
+        results["logreg"][1]["val_accuracy"] = 1.5
+    elif damage == "a curve below 0":
+        net["history"]["val_accuracy"][0] = -0.25
+    elif damage == "a negative time":
+        results["timings"] = {"stages": {"data": -5.0}, "total": 1.0}
+    elif damage == "the network's held-out score":
+        net["heldout_accuracy"] = 0.9  # it trained on those rows
+    else:
+        net["epochs_run"] = net["epochs_max"] + 1
+
+
 @pytest.mark.parametrize(
     ("damage", "said"),
-    [("no validation scores", "'validation'"), ("no steps to 95 %", "AssertionError")],
+    [
+        ("no validation scores", "'validation'"),
+        ("no steps to 95 %", "AssertionError"),
+        ("an accuracy above 1", "results.logreg[1].val_accuracy is 1.5, not an accuracy in [0, 1]"),
+        ("a curve below 0", "is -0.25, not an accuracy in [0, 1]"),
+        ("a negative time", "results.timings.stages.data is -5.0, a negative time"),
+        ("the network's held-out score", "the network's epochs or held-out score contradict"),
+        ("more epochs than its cap", "the network's epochs or held-out score contradict"),
+    ],
 )
 def test_a_cached_study_whose_parts_disagree_is_discarded(
     damage: str, said: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Typed right is not enough: a study whose parts disagree (its manifest rewritten to match)
-    would crash the report, so the cache discards it rather than serve it."""
+    would crash the report, or print numbers no run measured, so the cache discards it rather than
+    serve it."""
     from fashionlab import app, cache
 
     study = app.Study(make_results(), report_figures(make_results()), None, False)
@@ -1160,10 +1187,7 @@ def test_a_cached_study_whose_parts_disagree_is_discarded(
     served = cache.fetch("study", "k" * 32, app._decode)
     assert served is not None and to_json(served.results) == to_json(study.results)
     damaged = to_json(make_results())
-    if damage == "no validation scores":
-        damaged["comparison"]["network_correct"] = {}
-    else:
-        damaged["logreg"][0]["steps_to_95"] = None  # the prose asserts it is there
+    _damage(damaged, damage)
     from_json(Results, damaged)  # the types alone pass
     shutil.rmtree(cache.entry_path("study", "k" * 32))
     cache.store(

@@ -82,12 +82,37 @@ def _decode(blobs: dict[str, bytes]) -> Study:
     its figures are the report's."""
     from .render import report
 
-    results = from_json(Results, strict_loads(blobs["results.json"]))
+    raw = strict_loads(blobs["results.json"])
+    _check_ranges(raw)
+    results = from_json(Results, raw)
+    net = results.network
+    if (
+        net.heldout_accuracy is not None
+        or not 1 <= net.best_epoch <= net.epochs_run <= net.epochs_max
+    ):
+        raise ValueError("the network's epochs or held-out score contradict its settings")
     figures = {k.removeprefix("figure--"): v for k, v in blobs.items() if k.startswith("figure--")}
     html = blobs["interactive.html"].decode() if "interactive.html" in blobs else None
     sections = report.checked_sections(results, html)  # the answers, which the notebook takes
     report.check_figures(sections, figures)
     return Study(results, figures, html, True)
+
+
+def _check_ranges(value: object, where: str = "results") -> None:
+    """What ``from_json``'s types let through: every accuracy (a number, or a list of them) in
+    [0, 1], and every time >= 0 (``strict_loads`` has refused NaN and the infinities)."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_ranges(item, f"{where}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_ranges(item, f"{where}.{key}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        name = where.rsplit(".", 1)[-1].split("[")[0]
+        if name.endswith(("accuracy", "accuracies")) and not 0 <= value <= 1:
+            raise ValueError(f"{where} is {value!r}, not an accuracy in [0, 1]")
+        if where.startswith("results.timings.") and value < 0:
+            raise ValueError(f"{where} is {value!r}, a negative time")
 
 
 def study(
