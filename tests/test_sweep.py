@@ -649,6 +649,33 @@ def atlas_and_run_on(address, tiny_data_dir, tmp_path, capsys, caplog, monkeypat
     assert len(remote_atlas["pairs"]) == 45 and remote_atlas == local_atlas
 
 
+def ctrl_c_on(address: str, tmp_path: Path) -> None:
+    """docs/sweep.md: Ctrl-C cancels the running tasks and closes the client; a cluster the user
+    started is theirs, and keeps running, its worker too, with none of the sweep's tasks left.
+    (SIGINT once two of six tasks are done: the hook ``sweep:2``.)"""
+    data = write_tiny_dataset(tmp_path / "ctrl-c-data", 600, 100)
+    argv = ["sweep", "--classes", "Pullover", "Coat", "--steps", "300", "--seeds", "1,2,3,4,5,6"]
+    argv += ["--scheduler", address, "--data-dir", str(data), "--no-verify", "--json"]
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "ctrl-c-cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv],
+        env={**env, "FASHIONLAB_FAULT": "signal:SIGINT@sweep:2"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 130 and done.stdout == "", done.stderr
+    assert "Traceback" not in done.stderr and "interrupted" in done.stderr.splitlines()[-1]
+    with Client(address, timeout=30) as client:
+        assert len(client.scheduler_info()["workers"]) == 1  # the user's worker, still there
+        deadline = time.monotonic() + 30
+        while (
+            left := client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+        ) and (time.monotonic() < deadline):
+            time.sleep(0.2)
+        assert left == 0, f"{left} of the sweep's tasks are still on the user's scheduler"
+
+
 def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
     """The address in the file ``dask scheduler`` writes, once it is whole (written in place)."""
     deadline = time.monotonic() + timeout
@@ -732,6 +759,7 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
             where = client.run(functools.partial(os.sched_getaffinity, 0))  # stdlib: no pickling
             assert list(where.values()) == [os.sched_getaffinity(0)]
         atlas_and_run_on(address, tiny_data_dir, tmp_path, capsys, caplog, monkeypatch)
+        ctrl_c_on(address, tmp_path)
         monkeypatch.setattr(lost.Watch, "GRACE", 1.0)  # 30 s for a nanny to restart its worker
         with (
             caplog.at_level(logging.WARNING, logger=lost.__name__),
