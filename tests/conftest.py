@@ -195,10 +195,10 @@ def _reads_report(item: pytest.Item) -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read the cold study (``report``) go last, each file's in its order: the study
-    starts as the session begins (``_study``), and the rest of the suite runs beside it. pytest-xdist
-    (pyproject.toml's ``-n 2 --dist loadfile``) runs each file on one process, so a module's
-    fixtures are made once."""
+    """The tests that read the cold study (``report``) go last in their files: the study starts as
+    the session begins (``_study``), and other tests run beside it. pytest-xdist (pyproject.toml's
+    ``-n 2 --dist loadfile``) runs each file on one process, so a module's fixtures are made once;
+    the process given ``test_report.py`` may wait there for the study while the other works on."""
     items.sort(key=_reads_report)
 
 

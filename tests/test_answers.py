@@ -1158,8 +1158,10 @@ def _damage(results: dict, damage: str) -> None:
         results["timings"] = {"stages": {"data": -5.0}, "total": 1.0}
     elif damage == "the network's held-out score":
         net["heldout_accuracy"] = 0.9  # it trained on those rows
-    else:
+    elif damage == "more epochs than its cap":
         net["epochs_run"] = net["epochs_max"] + 1
+    else:
+        raise ValueError(damage)
 
 
 @pytest.mark.parametrize(
@@ -1170,8 +1172,8 @@ def _damage(results: dict, damage: str) -> None:
         ("an accuracy above 1", "results.logreg[1].val_accuracy is 1.5, not an accuracy in [0, 1]"),
         ("a curve below 0", "is -0.25, not an accuracy in [0, 1]"),
         ("a negative time", "results.timings.stages.data is -5.0, a negative time"),
-        ("the network's held-out score", "the network's epochs or held-out score contradict"),
-        ("more epochs than its cap", "the network's epochs or held-out score contradict"),
+        ("the network's held-out score", "results.network has a held-out score, but it trained"),
+        ("more epochs than its cap", "results.network: best epoch "),
     ],
 )
 def test_a_cached_study_whose_parts_disagree_is_discarded(

@@ -21,7 +21,7 @@ from conftest import skip_off_ci
 
 from fashionlab.errors import FashionLabError
 from fashionlab.models import neural
-from fashionlab.render import notebook
+from fashionlab.render import kernel, notebook
 from fashionlab.render.notebook import ANSWER_KEYS, NotebookError
 
 NOTEBOOK = Path(__file__).parents[1] / "notebooks" / "assignment.ipynb"
@@ -348,22 +348,26 @@ def test_the_kernel_runs_this_interpreter() -> None:
         ("{", "kernelspec 'fashionlab' cannot be read (Expecting property name"),
         ("[]", "kernelspec 'fashionlab' cannot be read ("),
         (
+            '{"argv": [1], "display_name": "x"}',
+            "kernelspec 'fashionlab' cannot be read (argv[0] is 1)",
+        ),
+        (
             '{"argv": ["/elsewhere/bin/python", "-m", "ipykernel_launcher"], "display_name": "x"}',
             f"kernelspec 'fashionlab' runs /elsewhere/bin/python, not {sys.executable}; using 'python3'",
         ),
     ],
-    ids=["not JSON", "not a mapping", "another interpreter"],
+    ids=["not JSON", "not a mapping", "argv a number", "another interpreter"],
 )
 def test_a_fashionlab_kernelspec_this_run_cannot_use_is_passed_over_with_a_warning(
     spec: str, said: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
 ) -> None:
     """Jupyter looks in $JUPYTER_PATH first: a user's broken or foreign ``fashionlab`` spec there
-    must not stop the notebook (a half-written one, during ``make kernel``, neither)."""
+    must not stop the notebook."""
     (tmp_path / "kernels" / "fashionlab").mkdir(parents=True)
     (tmp_path / "kernels" / "fashionlab" / "kernel.json").write_text(spec)
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
-    with caplog.at_level(logging.WARNING, logger=notebook.__name__):
-        assert notebook.kernel_name() == "python3"
+    with caplog.at_level(logging.WARNING, logger=kernel.__name__):
+        assert kernel.kernel_name() == "python3"
     assert [record.getMessage()[: len(said)] for record in caplog.records] == [said]
 
 

@@ -376,6 +376,12 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
         "and '{tmp}/a-file' is a file, not a folder",
         2,
     ),
+    "a temporary folder that is a number": (
+        {},
+        {"DASK_TEMPORARY_DIRECTORY": "123"},
+        "temporary-directory is 123, not a folder path",
+        2,
+    ),
     # read by each worker in its own process: tracebacks there, one per memory check for spill
     "a memory fraction that is a word": (
         {},
@@ -649,25 +655,43 @@ def atlas_and_run_on(address, tiny_data_dir, tmp_path, capsys, caplog, monkeypat
     assert len(remote_atlas["pairs"]) == 45 and remote_atlas == local_atlas
 
 
+def _cancelled(client: Client) -> int:
+    """How many tasks clients have cancelled on this scheduler (its "cancel" events)."""
+    return sum(
+        event.get("count", 0)
+        for events in client.get_events().values()
+        for _, event in events
+        if isinstance(event, dict) and event.get("action") == "cancel"
+    )
+
+
 def ctrl_c_on(address: str, tmp_path: Path) -> None:
     """docs/sweep.md: Ctrl-C cancels the running tasks and closes the client; a cluster the user
     started is theirs, and keeps running, its worker too, with none of the sweep's tasks left.
-    (SIGINT once two of six tasks are done: the hook ``sweep:2``.)"""
-    data = write_tiny_dataset(tmp_path / "ctrl-c-data", 600, 100)
-    argv = ["sweep", "--classes", "Pullover", "Coat", "--steps", "300", "--seeds", "1,2,3,4,5,6"]
+    (SIGINT once two of six tasks of about a second are done: the hook ``sweep:2``.)"""
+    data = write_tiny_dataset(tmp_path / "ctrl-c-data", 3000, 100)
+    argv = ["sweep", "--classes", "Pullover", "Coat", "--steps", "3000", "--seeds", "1,2,3,4,5,6"]
     argv += ["--scheduler", address, "--data-dir", str(data), "--no-verify", "--json"]
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "ctrl-c-cache")}
+    cache = tmp_path / "ctrl-c-cache"
+    with Client(address, timeout=30) as client:
+        before = _cancelled(client)
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", *argv],
-        env={**env, "FASHIONLAB_FAULT": "signal:SIGINT@sweep:2"},
+        env={
+            **os.environ,
+            "XDG_CACHE_HOME": str(cache),
+            "FASHIONLAB_FAULT": "signal:SIGINT@sweep:2",
+        },
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert done.returncode == 130 and done.stdout == "", done.stderr
     assert "Traceback" not in done.stderr and "interrupted" in done.stderr.splitlines()[-1]
+    assert 2 <= len(list(cache.glob("fashionlab/sweep-logreg/*"))) < 6  # stopped part-way
     with Client(address, timeout=30) as client:
         assert len(client.scheduler_info()["workers"]) == 1  # the user's worker, still there
+        assert _cancelled(client) > before  # the unfinished tasks, cancelled by the sweep
         deadline = time.monotonic() + 30
         while (
             left := client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))

@@ -124,8 +124,8 @@ def worker_ttl() -> str | float | None:
 def check_worker_settings() -> None:
     """Refuse, in one line, a worker setting of Dask's configuration that a worker could not use
     (``WORKER_FRACTIONS``: above 0 and at most 1, or False; ``WORKER_TIMES``: a duration above
-    0), and a ``temporary-directory`` where a file stands (Dask's own error was the system's, exit
-    status 1). Every one has a default in Dask's own file, so None is a value the user wrote."""
+    0). Every one has a default in Dask's own file, so None is a value the user wrote. Then the
+    folder workers spill to (``_check_temporary_directory``)."""
     import dask
     from dask.utils import parse_timedelta
 
@@ -149,14 +149,26 @@ def check_worker_settings() -> None:
                 f"the local Dask cluster did not start ({key} is {value!r}, not a "
                 f"duration above 0 such as '100ms' or '2s'); {FIX}"
             )
-    folder = dask.config.get("temporary-directory", None)  # where workers spill: a folder
-    places = (*reversed(Path(folder).parents), Path(folder)) if isinstance(folder, str) else ()
-    blocker = next((place for place in places if place.exists() and not place.is_dir()), None)
-    if blocker is not None:
+    _check_temporary_directory(dask.config.get("temporary-directory", None))
+
+
+def _check_temporary_directory(folder: object) -> None:
+    """Dask's ``temporary-directory`` (None, its default: the working folder) must be a folder
+    path with no file where it or a folder above it belongs: Dask's own error was the system's
+    "Not a directory", exit status 1, or a traceback for a number."""
+    if folder is None:
+        return
+    if not isinstance(folder, str):
         raise UsageError(
-            f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
-            f"{str(blocker)!r} is a file, not a folder); {FIX}"
+            f"the local Dask cluster did not start (temporary-directory is {folder!r}, not a "
+            f"folder path); {FIX}"
         )
+    for place in (*reversed(Path(folder).parents), Path(folder)):
+        if os.path.exists(place) and not os.path.isdir(place):  # False where it cannot look
+            raise UsageError(
+                f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
+                f"{str(place)!r} is a file, not a folder); {FIX}"
+            )
 
 
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:

@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -25,13 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FashionLabError
+from .kernel import kernel_name
 
 log = logging.getLogger(__name__)
 
 # notebooks/assignment.ipynb at the top of the source tree (src/fashionlab/render/notebook.py)
 NOTEBOOK = Path(__file__).resolve().parents[3] / "notebooks" / "assignment.ipynb"
-KERNEL_NAME = "fashionlab"  # the kernelspec the stored notebook names
-FALLBACK_KERNEL = "python3"  # ipykernel's own spec: the running interpreter
 # The written questions, in the notebook's order, then the terms their answers use (the report's
 # glossary): fill_answers needs exactly these keys.
 ANSWER_KEYS: tuple[str, ...] = (
@@ -102,37 +100,6 @@ def read(path: str | os.PathLike[str] = NOTEBOOK) -> Any:
         return nbformat.read(os.fspath(path), as_version=4)
     except FileNotFoundError:
         raise NotebookError(f"the assignment notebook {os.fspath(path)!r} does not exist") from None
-
-
-def kernel_name() -> str:
-    """``fashionlab`` if that kernelspec is installed and runs this interpreter, else ``python3``.
-
-    ``python3`` is ipykernel's built-in spec, which jupyter_client starts with ``sys.executable``:
-    the kernel imports the same fashionlab as the caller. A ``fashionlab`` spec left behind by an
-    older virtual environment is passed over, with a warning, for the same reason, and so is one
-    whose ``kernel.json`` cannot be read (not JSON, or half written by a ``make kernel``).
-    """
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
-    try:
-        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
-    except NoSuchKernel:
-        return FALLBACK_KERNEL
-    except (OSError, ValueError, TypeError) as error:  # JSONDecodeError is a ValueError
-        why = f"cannot be read ({error})"
-    else:
-        command = spec.argv[0] if spec.argv else ""
-        if command in {"python", "python3"} or _same_file(command, sys.executable):
-            return KERNEL_NAME
-        why = f"runs {command}, not {sys.executable}"
-    log.warning("kernelspec %r %s; using %r", KERNEL_NAME, why, FALLBACK_KERNEL)
-    return FALLBACK_KERNEL
-
-
-def _same_file(first: str, second: str) -> bool:
-    # The paths themselves, not their targets: every virtual environment's python is a link to the
-    # same base interpreter, but each one imports its own site-packages.
-    return os.path.normpath(os.path.abspath(first)) == os.path.normpath(os.path.abspath(second))
 
 
 def execute(
