@@ -18,7 +18,7 @@ from typing import NoReturn
 
 import numpy as np
 import pytest
-from processes import stat_fields
+from processes import started
 
 from fashionlab.data import datasets
 from fashionlab.data.datasets import FILES, encode_idx
@@ -231,13 +231,6 @@ def offline() -> tuple[str, ...]:
     return ()
 
 
-def _started(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot), which tells it from a later process
-    given the same number; None if there is none, or it has ended (a zombie)."""
-    fields = stat_fields(pid)
-    return fields[19] if fields and fields[0] not in ("Z", "X") else None
-
-
 @dataclass(frozen=True)
 class Study:
     """``fashionlab run`` on the real data with an empty cache, running or done, started once per
@@ -269,8 +262,8 @@ class Study:
         path = self.folder / "pid"
         if not path.exists():
             return None
-        pid, started = path.read_text().split()
-        return int(pid) if _started(int(pid)) == started else None
+        pid, when = path.read_text().split()
+        return int(pid) if started(int(pid)) == when else None
 
     def start(self, env: dict[str, str]) -> None:
         """Start the run, unless another process of the session has (the claim is one file, made
@@ -293,15 +286,15 @@ class Study:
         except BaseException as error:
             self._write("returncode", f"not started: {error!r}")
             raise
-        self._write("pid", f"{process.pid} {_started(process.pid)}")
+        self._write("pid", f"{process.pid} {started(process.pid)}")
 
     def wait(self, timeout: float) -> int:
         """The run's exit status, once it has ended; fail if it ended without one (killed), or
         did not start."""
         deadline = time.monotonic() + timeout
         while not self.returncode.exists():
-            started = (self.folder / "pid").exists()
-            if started and self.running() is None and not self.returncode.exists():
+            begun = (self.folder / "pid").exists()
+            if begun and self.running() is None and not self.returncode.exists():
                 raise AssertionError(f"the study ended without an exit status: {self.tail()}")
             assert time.monotonic() < deadline, f"the study ran past {timeout} s: {self.tail()}"
             time.sleep(0.5)

@@ -28,6 +28,13 @@ def alive(pid: int) -> bool:
     return state(pid) not in (None, "Z", "X")
 
 
+def started(pid: int) -> str | None:
+    """When ``pid`` started (clock ticks since boot), which tells it from a later process given
+    the same number; None for no such process, or one that has ended (a zombie)."""
+    fields = stat_fields(pid)
+    return fields[19] if fields and fields[0] not in ("Z", "X") else None
+
+
 def wait_for(condition: Callable[[], object], seconds: float, step: float = 0.05) -> None:
     """Return once ``condition()`` is true; fail the test after ``seconds``."""
     deadline = time.monotonic() + seconds

@@ -259,6 +259,13 @@ def present(path: Path) -> bool:
         return False
 
 
+def nearest_existing(path: Path) -> Path:
+    """``path`` itself, or the closest of its parents that exists (``present``)."""
+    while not present(path) and path != path.parent:
+        path = path.parent
+    return path
+
+
 def directory_entries(folder: Path) -> Iterator[Path]:
     """Every file below ``folder`` (symlinks as files), in a stable order."""
     for entry in sorted(folder.rglob("*")):

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..critical import watched_signals
 from ..errors import EnvironmentFault, FashionLabError, UsageError
+from ..storage import nearest_existing
 
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
@@ -163,12 +164,12 @@ def _check_temporary_directory(folder: object) -> None:
             f"the local Dask cluster did not start (temporary-directory is {folder!r}, not a "
             f"folder path); {FIX}"
         )
-    for place in (*reversed(Path(folder).parents), Path(folder)):
-        if os.path.exists(place) and not os.path.isdir(place):  # False where it cannot look
-            raise UsageError(
-                f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
-                f"{str(place)!r} is a file, not a folder); {FIX}"
-            )
+    found = nearest_existing(Path(folder))  # nothing exists below a file
+    if os.path.exists(found) and not os.path.isdir(found):  # a link to nowhere is left to Dask
+        raise UsageError(
+            f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
+            f"{str(found)!r} is a file, not a folder); {FIX}"
+        )
 
 
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:

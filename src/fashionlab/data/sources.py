@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, FashionLabError
-from ..storage import cache_home, present, user_home
+from ..storage import cache_home, nearest_existing, user_home
 
 SYSTEM_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 ENV_DATA_DIR = "FASHIONLAB_DATA"
@@ -113,13 +113,6 @@ def search_path(data_dir: str | os.PathLike[str] | None = None) -> list[Source]:
     return [Source("cache", cache, "a download replaces it if no other copy verifies"), *sources]
 
 
-def _nearest_existing(path: Path) -> Path:
-    """``path`` itself, or the closest of its parents that exists."""
-    while not present(path) and path != path.parent:
-        path = path.parent
-    return path
-
-
 def _existing_folder(folder: Path, flag: str) -> Path:
     """``folder`` if it is a directory; else an error that says what it is instead."""
     try:
@@ -146,7 +139,7 @@ def _existing_folder(folder: Path, flag: str) -> Path:
             looped = exc.errno == errno.ELOOP
         where = "leads in a circle" if looped else "leads to a folder that does not exist"
         raise DataError(f"{flag} {str(folder)!r}: a link that {where}; {HOLDS}")
-    found = _nearest_existing(folder)
+    found = nearest_existing(folder)
     if found == folder:
         raise DataError(f"{flag} {str(folder)!r}: is a file, not a folder; {HOLDS}")
     if not found.is_dir():
@@ -160,7 +153,7 @@ def _existing_folder(folder: Path, flag: str) -> Path:
 
 def check_download_folder(folder: Path) -> None:
     """Refuse, with the real reason, a cache folder that cannot be created or written."""
-    found = _nearest_existing(folder)
+    found = nearest_existing(folder)
     fix = "set $XDG_CACHE_HOME to a writable folder, or pass --data-dir"
     try:
         folder.exists()  # Python 3.11 raises for a name longer than the file system takes
