@@ -376,6 +376,12 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
         "and '{tmp}/a-file' is a file, not a folder",
         2,
     ),
+    "a temporary folder that is a link to nowhere": (
+        {},
+        {"DASK_TEMPORARY_DIRECTORY": "{tmp}/a-link/scratch"},
+        "and '{tmp}/a-link' is a link to '{tmp}/gone' that leads nowhere",
+        2,
+    ),
     "a temporary folder that is a number": (
         {},
         {"DASK_TEMPORARY_DIRECTORY": "123"},
@@ -412,6 +418,7 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
     files, variables, named, status = BROKEN_DASK[case]
     (tmp_path / "dask").mkdir()
     (tmp_path / "a-file").write_text("not a folder")
+    (tmp_path / "a-link").symlink_to(tmp_path / "gone")
     for name, text in files.items():
         (tmp_path / "dask" / name).write_text(text)
     env = {

@@ -155,8 +155,9 @@ def check_worker_settings() -> None:
 
 def _check_temporary_directory(folder: object) -> None:
     """Dask's ``temporary-directory`` (None, its default: the working folder) must be a folder
-    path with no file where it or a folder above it belongs: Dask's own error was the system's
-    "Not a directory", exit status 1, or a traceback for a number."""
+    path with no file, and no link that leads nowhere, where it or a folder above it belongs:
+    Dask's own error was the system's "Not a directory" or "No such file or directory", exit
+    status 1, or a traceback for a number."""
     if folder is None:
         return
     if not isinstance(folder, str):
@@ -165,11 +166,16 @@ def _check_temporary_directory(folder: object) -> None:
             f"folder path); {FIX}"
         )
     found = nearest_existing(Path(folder))  # nothing exists below a file
-    if os.path.exists(found) and not os.path.isdir(found):  # a link to nowhere is left to Dask
-        raise UsageError(
-            f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
-            f"{str(found)!r} is a file, not a folder); {FIX}"
-        )
+    if not os.path.exists(found):  # a link that leads nowhere, or round in a loop
+        what = f"a link to {os.readlink(found)!r} that leads nowhere"
+    elif not os.path.isdir(found):
+        what = "a file, not a folder"
+    else:
+        return
+    raise UsageError(
+        f"the local Dask cluster did not start (temporary-directory is {folder!r}, and "
+        f"{str(found)!r} is {what}); {FIX}"
+    )
 
 
 def _start_failure(exc: Exception, failure: str | None) -> FashionLabError | None:
