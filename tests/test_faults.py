@@ -459,6 +459,43 @@ def test_a_cache_that_cannot_be_written_still_lets_the_output_be_written(
         assert "t-SNE" not in done.stderr, done.stderr
 
 
+# Run "$@" with its stderr in $ERR; once t-SNE is under way, make $PLACE read-only (a bind mount
+# of it, remounted, in this private mount namespace), then wait and pass the status on.
+READ_ONLY_MID_RUN = """
+mount --bind "$PLACE" "$PLACE" || exit 97
+"$@" 2>"$ERR" &
+child=$!
+until grep -q "t-SNE 10/" "$ERR"; do kill -0 $child || exit 98; sleep 0.02; done
+mount -o remount,ro,bind "$PLACE" "$PLACE" || exit 99
+wait $child; status=$?
+cat "$ERR" >&2
+exit $status
+"""
+
+
+@pytest.mark.slow
+def test_an_output_folder_made_read_only_during_the_work(data_dir, tmp_path) -> None:
+    """README and docs/cli.md: a folder made read-only mid-run is a fault of the machine: one
+    line, exit status 1, nothing left in the folder, and every finished cache entry kept (the
+    same command, once the folder is writable again, computes nothing)."""
+    need_mount()
+    place, cache = tmp_path / "place", {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    place.mkdir()
+    explore = [*EXPLORE, "--out", str(place / "out"), "--data-dir", str(data_dir)]
+    env = {**cache, "PLACE": str(place), "ERR": str(tmp_path / "stderr")}
+    prefix = ("unshare", "-m", "sh", "-c", READ_ONLY_MID_RUN, "sh")
+    done = fashionlab(*explore, env=env, prefix=prefix)
+    said = [line for line in done.stderr.splitlines() if line.startswith("fashionlab explore:")]
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert said == [
+        f"fashionlab explore: error: cannot write {place / 'out'}: the file system is read-only"
+    ], done.stderr
+    assert list(place.iterdir()) == []  # nothing half-written, no staging folder
+    again = fashionlab(*explore, env=cache)
+    assert again.returncode == 0 and "t-SNE" not in again.stderr, again.stderr
+    assert (place / "out" / "fashionlab-manifest.json").is_file()
+
+
 def test_stdout_on_a_full_disk(data_dir) -> None:
     with open("/dev/full", "w") as full:
         done = fashionlab(
