@@ -201,10 +201,11 @@ def test_the_readmes_library_example_prints_what_it_says(real_data_dir, tmp_path
 
 def test_importing_the_package_loads_no_numerical_library() -> None:
     """The README: `import fashionlab` is instant, numpy, pandas and the rest loading on first use
-    (the CLI's `--help` depends on it too)."""
+    (the CLI's `--help` depends on it too). The program's entry point, too, which installs the
+    signal handlers (docs/cli.md: a signal is heard from about 0.1 s after launch)."""
     heavy = ["numpy", "pandas", "scipy", "sklearn", "matplotlib", "jax", "keras", "dask"]
     code = (
-        "import sys, fashionlab\n"
+        "import sys, fashionlab.entry\n"
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
         "fashionlab.normalize\n"  # the first use of a name loads it
         "print('numpy' in sys.modules)\n"
