@@ -384,3 +384,32 @@ def test_the_numbers_docs_dynamics_md_gives_are_measured(first_steps, df_train) 
     assert coat.sign_flip_steps == list(range(2, 41))  # "every step of the 40-step record"
     assert slowest.sign_flip_steps == [2, 3, 4, 5, 6, 7, 40]
     assert "the sign changes come at steps 2 to 7 and once more at step 40" in prose
+    # the Hessian, the swings and the predictions along the 40 steps at 0.05
+    found = summarise(coat)
+    assert found.curvature_below_limit_step == 11  # "That is the first step below 2 / 0.05 = 40"
+    assert "(step 11). That is the first step below 2 / 0.05 = 40" in prose
+    assert (round(min(coat.hessian_top[11:])), round(max(coat.hessian_top[11:]))) == (34, 38)
+    assert "After that it stays at about 34 to 38" in prose
+    # effective_curvature[0] is step 2's: the update of step 2 against step 1's
+    crossed = next(k for k, c in enumerate(coat.effective_curvature, 2) if c < 40)
+    assert (crossed, found.oscillation_peak_step) == (16, 15)
+    assert "first falls below 40 at step 16 (from the\n  swings of steps 15 and 16), so the " in doc
+    assert "largest swing is at step 15." in prose and "around steps 11 to 16." in prose
+    swings = np.abs(coat.top_update)
+    shrink = f"({swings[15] / swings[14]:.3f} of the previous one at step 16)"
+    assert shrink in prose and f"({swings[-1] / swings[-2]:.3f} at step 40)" in prose
+    grows = np.diff(coat.rest_norm)
+    assert (round(min(grows), 2), round(max(grows), 2)) == (0.01, 0.03)
+    assert "its norm rises by 0.01 to 0.03 per step" in prose
+    share = coat.predicted_second_class
+    assert found.prediction_swing == pytest.approx(abs(share[13] - share[12]))
+    assert (round(100 * share[13]), round(100 * share[14])) == (97, 10)
+    assert "97 % of\n  the training images as Coat at one step and 10 % at the next" in doc
+    assert f"the largest swing in that share is\n  {found.prediction_swing:.2f}" in doc
+    # "from step 2 to step 72 over 100 steps": the longer record, measured here
+    longer = measure_pair(df_train, ("Pullover", "Coat"), learning_rate=0.05, steps=100)
+    assert longer.sign_flip_steps == list(range(2, 73)) and found.oscillation_period == 2
+    assert (
+        "changes sign at every step from\n  step 2 to step 72 over 100 steps (a period of 2 steps"
+        in doc
+    )
