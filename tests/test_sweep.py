@@ -19,6 +19,7 @@ import pickle
 import re
 import shutil
 import signal
+import socket
 import socketserver
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from fashionlab.analysis import cluster, engine, local, lost, remote, sweep, wor
 from fashionlab.analysis.grid import Grid, GridError
 from fashionlab.cli import sweep as cli_sweep
 from fashionlab.cli.sweep import add_parser
-from fashionlab.errors import EnvironmentFault, FashionLabError
+from fashionlab.errors import EnvironmentFault, FashionLabError, UsageError
 
 DASK = Path(sys.executable).with_name("dask")
 PULLOVER_COAT_VAL = 0.8229166666666666  # the assignment's Pullover vs Coat, 0.05, 100 steps
@@ -386,6 +387,12 @@ BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line 
         {},
         {"DASK_TEMPORARY_DIRECTORY": "123"},
         "temporary-directory is 123, not a folder path",
+        2,
+    ),
+    "a TCP timeout below Dask's minimum": (  # tracebacks from every connection's event loop
+        {},
+        {"DASK_DISTRIBUTED__COMM__TIMEOUTS__TCP": "1ms"},
+        "Dask's distributed.comm.timeouts.tcp is '1ms', not a duration of at least 11 s",
         2,
     ),
     # read by each worker in its own process: tracebacks there, one per memory check for spill
@@ -1006,6 +1013,35 @@ def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypat
     assert len(submitted) == 4 and len(set(submitted)) == 4
     for key, task in zip(submitted, [*tasks, *tasks], strict=True):
         assert key.startswith(task.dask_key + "-")
+
+
+@pytest.mark.parametrize(
+    ("value", "refused"),
+    [
+        ("1ms", True),
+        ("10s", True),
+        ("10.9", True),
+        ("inf", True),
+        ("abc", True),
+        (None, True),
+        ("11s", False),
+        (11, False),
+        ("2 minutes", False),
+    ],
+)
+def test_dasks_tcp_timeout_below_its_own_minimum_is_refused_before_connecting(value, refused):
+    """Dask asserts a TCP timeout of at least 11 whole seconds in every process that connects:
+    below it, a user's scheduler gave a traceback and a local cluster dozens of lines."""
+    with socket.socket() as probe:  # nothing listens: a setting let through fails to connect
+        probe.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{probe.getsockname()[1]}"
+    said = "Dask's distributed.comm.timeouts.tcp is" if refused else "cannot reach"
+    with (
+        dask.config.set({"distributed.comm.timeouts.tcp": value}),
+        pytest.raises(UsageError, match=said),
+        cluster.connect(scheduler=address, timeout=2.0),
+    ):
+        pass
 
 
 def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_dir, capsys):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,8 @@ from . import local, lost, remote
 log = logging.getLogger(__name__)
 
 SCHEMES = ("tcp", "tls", "ws", "wss")  # the addresses of a scheduler another machine can reach
+TCP_TIMEOUT = "distributed.comm.timeouts.tcp"
+FEWEST_TCP_SECONDS = 11  # distributed.comm.tcp.set_tcp_timeout asserts int(seconds) >= 10 + 1
 
 
 def check_cluster(workers: int | None, scheduler: str | None) -> None:
@@ -68,6 +71,7 @@ def connect(
     """
     check_cluster(workers, scheduler)
     Client = _import_client()  # noqa: N806 (a class)
+    check_tcp_timeout()
     cluster = None
     if scheduler is not None:
         try:
@@ -100,6 +104,25 @@ def connect(
             if cluster is not None:
                 with contextlib.suppress(Exception):
                     cluster.close()
+
+
+def check_tcp_timeout() -> None:
+    """Dask's ``distributed.comm.timeouts.tcp`` must be whole seconds above its 10 keep-alive
+    probes: below, every connection in every process failed an assertion ("Timeout too low"),
+    printed as tracebacks by the event loop, on a local cluster or a user's."""
+    import dask
+    from dask.utils import parse_timedelta
+
+    value = dask.config.get(TCP_TIMEOUT, None)
+    try:
+        seconds = parse_timedelta(value, default="seconds")
+    except Exception:  # ValueError, KeyError, TypeError, IndexError (''), OverflowError...
+        seconds = None
+    if not isinstance(seconds, (int, float)) or not FEWEST_TCP_SECONDS <= seconds < math.inf:
+        raise UsageError(
+            f"Dask's {TCP_TIMEOUT} is {value!r}, not a duration of at least "
+            f"{FEWEST_TCP_SECONDS} s (Dask probes a silent connection 10 times); {local.FIX}"
+        )
 
 
 def _import_client() -> Any:
