@@ -24,9 +24,11 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
-# Register this venv as the Jupyter kernel "fashionlab", which notebooks/assignment.ipynb names
+# Register this venv as the Jupyter kernel "fashionlab", which notebooks/assignment.ipynb names,
+# in the venv's own share/jupyter (KERNEL_PREFIX=DIR registers it under DIR, as the suite does)
+KERNEL_PREFIX ?= $(VENV)
 kernel: $(STAMP)
-	$(BIN)/python -m ipykernel install --sys-prefix --name fashionlab --display-name "Python (fashionlab)"
+	$(BIN)/python -m ipykernel install --prefix $(KERNEL_PREFIX) --name fashionlab --display-name "Python (fashionlab)"
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_logistic.py

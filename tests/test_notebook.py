@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -539,21 +538,35 @@ def test_the_notebooks_answers_say_whose_time_they_quote() -> None:
 
 def test_make_kernel_registers_the_venv_as_the_kernel_the_notebook_names(tmp_path: Path) -> None:
     """The README's `make kernel`: Jupyter then finds a kernel `fashionlab`, the name the stored
-    notebook gives, and that kernel runs this venv's Python with this checkout's fashionlab."""
+    notebook gives, and that kernel runs this venv's Python with this checkout's fashionlab. It
+    registers under a prefix of this test's own: removing and remaking the venv's kernelspec raced
+    a notebook that the session's study, in the other process, was starting with it."""
     root, venv = NOTEBOOK.parents[1], NOTEBOOK.parents[1] / ".venv"
     if not (venv / ".installed").exists() or Path(sys.prefix).resolve() != venv.resolve():
         skip_off_ci("the suite runs outside the .venv that make builds")
-    registered = venv / "share" / "jupyter" / "kernels" / "fashionlab"
-    shutil.rmtree(registered, ignore_errors=True)  # an earlier `make kernel` would pass for this
-    made = subprocess.run(  # -o: the venv as it is, never reinstalled under the running suite
-        ["make", "-s", "-o", ".venv/.installed", "kernel"],
-        cwd=root,
-        capture_output=True,
-        text=True,
+    make = ["make", "-s", "-o", ".venv/.installed", "kernel"]  # -o: the venv as it is
+    planned = subprocess.run([*make, "-n"], cwd=root, capture_output=True, text=True, check=True)
+    assert " install --prefix .venv --name fashionlab " in planned.stdout  # by default, the venv's
+    prefix = tmp_path / "prefix"
+    made = subprocess.run(
+        [*make, f"KERNEL_PREFIX={prefix}"], cwd=root, capture_output=True, text=True
     )
     assert made.returncode == 0, made.stderr
     assert nbformat.read(NOTEBOOK, as_version=4).metadata.kernelspec.name == "fashionlab"
-    env = {**os.environ, "JUPYTER_DATA_DIR": str(tmp_path)}  # not a kernel of the user's own
+    env = {  # this prefix's kernels first, and not a kernel of the user's own
+        **os.environ,
+        "JUPYTER_PATH": str(prefix / "share" / "jupyter"),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+    }
+    listed = subprocess.run(
+        [str(venv / "bin" / "jupyter-kernelspec"), "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    found = json.loads(listed.stdout)["kernelspecs"]["fashionlab"]["resource_dir"]
+    assert Path(found) == prefix / "share" / "jupyter" / "kernels" / "fashionlab"
     script = tmp_path / "where.py"
     script.write_text("import sys, fashionlab\nprint(sys.prefix, fashionlab.__file__)\n")
     ran = subprocess.run(
@@ -564,6 +577,6 @@ def test_make_kernel_registers_the_venv_as_the_kernel_the_notebook_names(tmp_pat
         timeout=120,
     )
     assert ran.returncode == 0, ran.stderr
-    prefix, module = ran.stdout.split()
-    assert Path(prefix).resolve() == venv.resolve()
+    prefix_seen, module = ran.stdout.split()
+    assert Path(prefix_seen).resolve() == venv.resolve()
     assert Path(module).resolve() == (root / "src" / "fashionlab" / "__init__.py").resolve()
