@@ -1015,6 +1015,39 @@ def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypat
         assert key.startswith(task.dask_key + "-")
 
 
+@pytest.mark.slow
+def test_a_worker_lifetime_in_dasks_settings_does_not_retire_the_local_clusters_workers(
+    tmp_path, tiny_data_dir
+):
+    """A lifetime written for a long-running cluster (here 50 ms) retired the one local worker for
+    good, and the sweep waited forever with no word; the local cluster now uses none."""
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__LIFETIME__DURATION": "50ms"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    argv = ["--classes", "Pullover", "Coat", "--steps", "5", "--seeds", "1,2,3,4", "--workers", "1"]
+    try:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "fashionlab",
+                "sweep",
+                *argv,
+                "--json",
+                "--no-verify",
+                "--data-dir",
+                str(tiny_data_dir),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=150,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the sweep waited on workers that had retired")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert len(json.loads(done.stdout)["rows"]) == 4
+
+
 @pytest.mark.parametrize(
     ("value", "refused"),
     [

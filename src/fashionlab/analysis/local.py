@@ -34,6 +34,10 @@ from ..storage import nearest_existing
 
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
+# A worker lifetime (for long-running clusters, to recycle workers) retired fashionlab's workers
+# for good unless lifetime.restart was also set: with every worker gone, a sweep waited forever,
+# with no word. The local cluster lives as long as one command, so it uses none.
+LIFETIME_SETTING = "distributed.worker.lifetime.duration"
 # A worker that sends no heartbeat for this long (its process stopped, its machine swapping) is
 # restarted by its nanny and its tasks run elsewhere. Dask's default, 5 minutes, turned one frozen
 # worker of a 90 s sweep into a 5-minute pause; the scheduler checks once per period, and the
@@ -88,7 +92,7 @@ def start(n_workers: int) -> Any:
     held: list[logging.LogRecord] = []  # the nannies' records while it starts
     try:
         with (
-            dask.config.set({TRIM_SETTING: None}),
+            dask.config.set({TRIM_SETTING: None, LIFETIME_SETTING: None}),
             _without_trim(),
             _signals_held(),
             worker_logs.nanny_errors_held(held),
