@@ -167,7 +167,7 @@ def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int
             cax=bar,
             orientation="horizontal",
             ticks=(-1, -0.5, 0, 0.5, 1),
-            label="weight / largest |weight|",
+            label="weight / that pair's largest |weight| (each panel scaled on its own)",
         )
     return figure
 
