@@ -706,9 +706,10 @@ def test_made_up_results_validate_against_the_schema() -> None:
             "assuming their scores spread roughly normally). The test images themselves: an "
             "accuracy near 88.50% on 2,000 images has a standard error of about 0.71 points. "
             "Allowing for both, what these settings reach on average in fashionlab's trainer, on "
-            "new images like these, is 86.63% to 90.37% (±1.87 points, approximate: the seeds' "
-            "mean's t interval, ±1.24 points for training alone, and the images' normal one, added "
-            "in quadrature). The two intervals answer different questions, even where their "
+            "new images like these, is 86.97% to 90.03% (±1.53 points, approximate: the variance "
+            "of the seeds' mean, ±1.24 points for training alone, plus the images' binomial "
+            "variance, with Student's t at the Welch–Satterthwaite degrees of freedom). The two "
+            "intervals answer different questions, even where their "
             "ranges nearly coincide. The Keras run, 89.90%, lies inside both, but it is no draw "
             "from fashionlab's trainer: it comes from another program.",
         ),
@@ -741,9 +742,12 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
     sd = 100 * math.sqrt(0.885 * 0.115 / 2000)  # the binomial standard error at the seeds' mean
     assert f"a standard error of about {sd:.2f} points" in said
     spread = 0.005  # the seeds' sample sd: 0.89, 0.88 and 0.885
-    # the mean's 95% half-width: t(2) for the seeds' spread (a review: not the normal's 1.96)
-    of_mean = math.hypot(stats.t.ppf(0.975, 2) * 100 * spread / math.sqrt(3), 1.959964 * sd)
-    assert f"(±{of_mean:.2f} points, approximate: the seeds' mean's t interval" in said
+    # the mean's 95% half-width: the two variances added, and t at Welch and Satterthwaite's
+    # degrees of freedom (reviews: not the normal's 1.96 for the seeds, nor half-widths added)
+    of_seeds, of_images = (100 * spread) ** 2 / 3, sd**2
+    freedom = (of_seeds + of_images) ** 2 / (of_seeds**2 / 2)
+    of_mean = stats.t.ppf(0.975, freedom) * math.sqrt(of_seeds + of_images)
+    assert f"(±{of_mean:.2f} points, approximate: the variance of the seeds' mean" in said
 
 
 @pytest.mark.parametrize(

@@ -76,9 +76,23 @@ def test_the_seeds_half_width_is_students_t_when_the_images_add_nothing() -> Non
     low, high = stats.t.interval(0.95, len(seeds) - 1, loc=np.mean(seeds), scale=sem)
     assert seeds_mean_half_width(seeds, 10**12) == pytest.approx((high - low) / 2, rel=1e-6)
     assert seeds_mean_half_width(seeds, None) == pytest.approx((high - low) / 2, rel=1e-12)
-    wider = seeds_mean_half_width(seeds, 2000)  # the test images' own sampling error on top
-    images = 1.959964 * np.sqrt(np.mean(seeds) * (1 - np.mean(seeds)) / 2000)
-    assert wider == pytest.approx(np.hypot((high - low) / 2, images), rel=1e-5)
+
+
+def test_the_seeds_and_the_images_variances_add_with_welch_satterthwaites_freedom() -> None:
+    """An instructor's review: half-widths added in quadrature (t for the seeds, z for the images)
+    gave +-1.52 points where one t on the summed variances gives +-1.45."""
+    seeds = [0.8835, 0.8945, 0.8870, 0.8890, 0.8860]
+    mean, k, n = np.mean(seeds), len(seeds), 2000
+    of_seeds, of_images = np.var(seeds, ddof=1) / k, mean * (1 - mean) / n
+    freedom = (of_seeds + of_images) ** 2 / (of_seeds**2 / (k - 1))
+    expected = stats.t.ppf(0.975, freedom) * np.sqrt(of_seeds + of_images)
+    assert seeds_mean_half_width(seeds, n) == pytest.approx(expected, rel=1e-12)
+    assert 700 < freedom < 1200  # the images' known variance dominates: nearly the normal
+    alone = seeds_mean_half_width(seeds, None)
+    images = 1.959964 * np.sqrt(of_images)
+    assert images < seeds_mean_half_width(seeds, n) < np.hypot(alone, images)
+    same = [0.885] * 4  # no spread over seeds: the images' normal interval
+    assert seeds_mean_half_width(same, n) == pytest.approx(1.959964 * np.sqrt(0.885 * 0.115 / n))
 
 
 def test_the_paired_interval_is_agresti_and_mins_not_walds() -> None:

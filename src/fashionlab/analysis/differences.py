@@ -77,13 +77,19 @@ def seeds_mean_half_width(
     accuracies: list[float], n: int | None, confidence: float = 0.95
 ) -> float:
     """The half-width of an interval for the mean of k seeds' accuracies on the same ``n`` test
-    images: the seeds' spread by Student's t with k - 1 degrees of freedom, and the images' own
-    binomial sampling error (shared by every seed, so not divided by k) by the normal, added in
-    quadrature; ``n`` None for the seeds' spread alone (the mean on these very images)."""
+    images: the variance of the seeds' mean (sd^2 / k) plus the images' own binomial variance
+    (shared by every seed, so not divided by k), with Student's t at Welch and Satterthwaite's
+    degrees of freedom for that sum: k - 1 where the seeds' part is all, the normal's where the
+    images' is. ``n`` None for the seeds' spread alone (the mean on these very images)."""
     mean, sd = mean_sd(accuracies)
     k = len(accuracies)
-    t = float(stats.t.ppf(0.5 + confidence / 2, k - 1))
+    seeds = sd**2 / k
     if n is None:
-        return t * sd / math.sqrt(k)
+        return float(stats.t.ppf(0.5 + confidence / 2, k - 1)) * math.sqrt(seeds)
     check_count("n", n)
-    return math.sqrt((t * sd / math.sqrt(k)) ** 2 + _z(confidence) ** 2 * mean * (1 - mean) / n)
+    images = mean * (1 - mean) / n  # known, not estimated: infinite degrees of freedom
+    total = seeds + images
+    if seeds == 0:
+        return _z(confidence) * math.sqrt(total)
+    freedom = total**2 / (seeds**2 / (k - 1))  # Welch-Satterthwaite
+    return float(stats.t.ppf(0.5 + confidence / 2, freedom)) * math.sqrt(total)

@@ -160,8 +160,11 @@ GLOSSARY = [
         "squared distances from their mean, divided by one fewer than their count.",
     ),
     (
-        "added in quadrature",
-        "two independent uncertainties combined as the square root of the sum of their squares.",
+        "Welch–Satterthwaite degrees of freedom",
+        "two independent uncertainties are combined by adding their variances; when one of them is "
+        "estimated from few values (the seeds' spread), Welch and Satterthwaite's formula gives the "
+        "sum's degrees of freedom for Student's t: between that part's own (k - 1) and the "
+        "normal's, nearer the normal's the more the other, known part dominates.",
     ),
     (
         "underfitting and overfitting",
@@ -229,7 +232,7 @@ SAID_AS = {
     "early exaggeration (t-SNE)": ("early exaggeration",),
     "degrees of freedom": ("degrees of freedom",),
     "sample sd": ("sample sd",),
-    "added in quadrature": ("in quadrature",),
+    "Welch–Satterthwaite degrees of freedom": ("Welch–Satterthwaite",),
     "underfitting and overfitting": ("underfits", "overfitting"),
     "perplexity (t-SNE)": ("perplexity",),
     "standard error": ("standard error",),
