@@ -341,6 +341,25 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path,
     assert (tmp_path / "outside.txt").read_text() == "precious"
 
 
+def test_another_tools_listing_of_the_same_name_makes_no_file_fashionlabs(tmp_path: Path) -> None:
+    """The hostile review of stop 48: a ``fashionlab-manifest.json`` whose ``tool`` was another's,
+    listing a user's file with its true SHA-256, let ``explore --out`` delete that file."""
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("precious")
+    files = {"thesis.txt": hashlib.sha256(b"precious").hexdigest()}
+    for tool in ("someothertool", None):
+        manifest = {"tool": tool, "kind": "explore", "files": files}
+        (folder / ownership.MANIFEST).write_text(json.dumps(manifest))
+        assert ownership.find_foreign(folder) == ownership.Foreign(ownership.MANIFEST, "unreadable")
+        assert ownership.written_by(folder) is None
+        with pytest.raises(UsageError, match="which is no manifest fashionlab can read"):
+            outdir.check(str(folder), {}, "explore")
+    (folder / ownership.MANIFEST).write_text(json.dumps({**manifest, "tool": "fashionlab"}))
+    assert ownership.find_foreign(folder) is None  # the same listing, fashionlab's: replaceable
+    assert (folder / "thesis.txt").read_text() == "precious"
+
+
 @pytest.mark.parametrize("listed", ["a folder", "a pipe", "a manifest nested too deeply to read"])
 def test_a_manifest_naming_what_is_not_a_file_is_not_ours(tmp_path: Path, listed: str) -> None:
     """Read without hanging or crashing: a listed name that is a folder or a pipe (reading a pipe

@@ -67,8 +67,12 @@ def _holds_only_outputs(stage: Path) -> bool:
 
 def _manifest(folder: Path) -> Any:
     """``folder``'s manifest, parsed; one of ``UNREADABLE`` if it cannot be read (a link is
-    followed)."""
-    return json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+    followed) or another tool's (a listing of the same name, with true SHA-256s, must not make
+    the files it lists fashionlab's to replace)."""
+    manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+    if manifest.get("tool") != "fashionlab":
+        raise ValueError(f"{MANIFEST} was not written by fashionlab")
+    return manifest
 
 
 def listed_files(folder: Path) -> dict[str, str]:
