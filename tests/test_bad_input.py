@@ -341,8 +341,10 @@ def test_accepted_spelling_of_class_names(capsys) -> None:
         ["sweep", "--json"],
     ],
 )
-@pytest.mark.parametrize("which", ["$XDG_CACHE_HOME", "its fashionlab folder"])
-def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
+@pytest.mark.parametrize(
+    "which", ["$XDG_CACHE_HOME", "its fashionlab folder", "a name", "a whole path"]
+)
+def test_a_cache_home_that_is_a_file_or_too_long_is_one_line_through_the_program(
     argv: list[str], which: str, tmp_path: Path
 ) -> None:
     """The README's promise, through the real ``fashionlab`` program: exit 2, one line that names
@@ -351,10 +353,14 @@ def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
     if which == "$XDG_CACHE_HOME":
         (tmp_path / "a-file").write_text("not a folder")
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
-    else:
+    elif which == "its fashionlab folder":
         (tmp_path / "a-file").mkdir()
         (tmp_path / "a-file" / "fashionlab").write_text("not a folder")
         env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "a-file")}
+    else:  # too long for the file system: a traceback from the first cache entry (hostile review)
+        too_long = "a" * 256 if which == "a name" else "/".join(["b" * 200] * 20)
+        env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / too_long)}
+        (tmp_path / "a-file").mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", *argv],
         cwd=tmp_path,
@@ -367,7 +373,7 @@ def test_a_cache_home_that_is_a_file_is_one_line_through_the_program(
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "$XDG_CACHE_HOME" in lines[0] and "point" in lines[0], lines
     assert done.stdout == "" and sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
-    if which != "$XDG_CACHE_HOME":
+    if which == "its fashionlab folder":
         assert [p.name for p in (tmp_path / "a-file").iterdir()] == ["fashionlab"]
         assert (tmp_path / "a-file" / "fashionlab").read_text() == "not a folder"
 

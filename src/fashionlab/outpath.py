@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from .errors import UsageError
+from .pathlimits import path_too_long
 from .storage import temporary_name
 
 
@@ -21,19 +22,9 @@ def resolve(text: str, flag: str = "--out") -> Path:
         raise UsageError(
             f"argument {flag}: cannot expand {text!r} ({exc}); give the folder's full path"
         ) from None
-    length, limit = len(os.fsencode(path.absolute())), _path_max() - 1  # less its final NUL
-    if length > limit:  # else "cannot follow" it below, with the path twice
-        raise UsageError(
-            f"argument {flag}: {text!r} is a path of {length:,} bytes, more than the "
-            f"{limit:,} this system allows; pick a shorter path"
-        )
-    longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
-    limit = _name_max(path)
-    if longest > limit:  # else refused only once the work is done
-        raise UsageError(
-            f"argument {flag}: {text!r} has a name of {longest} bytes, more than the "
-            f"{limit} this file system allows; pick a shorter name"
-        )
+    too_long = path_too_long(path)
+    if too_long:  # else "cannot follow" it below, with the path twice, or refused after the work
+        raise UsageError(f"argument {flag}: {text!r} {too_long}; pick a shorter one")
     try:
         real = path.resolve(strict=path.is_symlink())
     except FileNotFoundError:
@@ -54,24 +45,6 @@ def resolve(text: str, flag: str = "--out") -> Path:
     if real.exists() and not real.is_dir():
         raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
     return real
-
-
-def _path_max() -> int:
-    """The longest path, in bytes with its final NUL, that this system takes (Linux: 4,096)."""
-    try:
-        return os.pathconf("/", "PC_PATH_MAX")
-    except (OSError, ValueError):
-        return 4096
-
-
-def _name_max(path: Path) -> int:
-    """The longest name, in bytes, that the file system holding ``path`` takes."""
-    candidates = [path.absolute(), *path.absolute().parents]
-    existing = next((p for p in candidates if os.path.exists(p)), None)  # False for a long name
-    try:
-        return os.pathconf(existing or "/", "PC_NAME_MAX")
-    except (OSError, ValueError):
-        return 255
 
 
 def check_writable(real: Path, text: str, flag: str) -> None:

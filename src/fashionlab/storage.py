@@ -20,10 +20,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import EnvironmentFault, FashionLabError, UsageError
+from .pathlimits import path_too_long
 
 log = logging.getLogger(__name__)
 
 CACHE_VARIABLE = "XDG_CACHE_HOME"
+# The most a cache entry's path adds below $XDG_CACHE_HOME: fashionlab/, namespace, key, blob
+_ENTRY_ROOM = 256
 _LEFTOVER = re.compile(r"^\..+\.(\d+)\.(tmp|part)$")
 
 
@@ -47,6 +50,12 @@ def cache_home() -> Path:
         raise UsageError(
             f"the cache folder {str(home)!r} (from {source}) is a file, not a folder; point "
             f"${CACHE_VARIABLE} at a folder"
+        )
+    too_long = path_too_long(home, room=_ENTRY_ROOM)
+    if too_long:  # else a traceback from the first entry looked for (the hostile review)
+        raise UsageError(
+            f"the cache folder {str(home)!r} (from {source}) {too_long}; point "
+            f"${CACHE_VARIABLE} at another folder"
         )
     mine = home / "fashionlab"
     if os.path.exists(mine) and not os.path.isdir(mine):  # a file there is not ours to replace
