@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gzip
 import struct
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -123,6 +125,41 @@ def test_symlink_to_dev_zero(tmp_path: Path, capsys) -> None:
     with pytest.raises(DataFormatError, match="not a regular file.*official file"):
         locate(folder)
     assert cli.main(["data", "--data-dir", str(folder)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("40 training images", "the data hold 40 training images, too few for PCA to 50"),
+        ("every image the same", "the 100 images to map are all the same image"),
+        ("--points beyond the data", "the data hold 80 images, training and test together, fewer"),
+    ],
+)
+def test_a_trimmed_copy_that_cannot_be_mapped_is_one_line_before_any_work(
+    case: str, words: str, tmp_path: Path
+) -> None:
+    """The hostile review of stop 48, through the program: 40 training images gave an IndexError
+    after the whole map, images all the same a crash in the t-SNE (exit status 139), and
+    ``--points 1000`` on 80 images a map of 80 without a word."""
+    n_train, n_test = {"40 training images": (40, 80), "every image the same": (100, 20)}.get(
+        case, (60, 20)
+    )
+    folder = write_tiny_dataset(tmp_path / "data", n_train, n_test)
+    points = "1000" if case.startswith("--points") else "100"
+    if case == "every image the same":
+        for key, n in (("train_images", n_train), ("test_images", n_test)):
+            flat = gzip.compress(encode_idx(np.full((n, 28, 28), 7, np.uint8)), mtime=0)
+            (folder / FILES[key].filename).write_bytes(flat)
+    argv = ["explore", "--data-dir", str(folder), "--no-verify", "--points", points]
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv, "--out", str(tmp_path / "maps")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1 and words in done.stderr  # one line, no progress
+    assert not (tmp_path / "maps").exists()
 
 
 def test_a_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 from ..artifacts import Artifacts
 from ..config import CLASS_NAMES
 from ..data.loaded import Data
+from ..errors import DataError
 from ..progress import Progress
 from ..results import DataSummary, EmbeddingSummary
 from . import embedding
@@ -28,9 +29,34 @@ def maps_test_images(n_train: int, points: int) -> bool:
     return points > n_train
 
 
+def check_mappable(data: Data, points: int) -> None:
+    """What only a trimmed copy of the data (``--no-verify``) can lack, said before any work: the
+    hostile review of stop 48 had an IndexError after the whole map for 40 training images, a
+    crash of the t-SNE (exit status 139) for images all the same, and 220 points mapped where
+    1,000 were asked for."""
+    n_train, total = len(data.train_images), len(data.train_images) + len(data.test_images)
+    if n_train < embedding.N_COMPONENTS:
+        raise DataError(
+            f"the data hold {n_train} training images, too few for PCA to "
+            f"{embedding.N_COMPONENTS} components; use the official files"
+        )
+    if points > total:
+        raise DataError(
+            f"the data hold {total:,} images, training and test together, fewer than --points "
+            f"{points:,}; ask for at most {total:,}"
+        )
+    mapped = np.concatenate([data.train_images, data.test_images[: max(points - n_train, 0)]])
+    if (mapped[:points] == mapped[0]).all():
+        raise DataError(
+            f"the {points:,} images to map are all the same image, which t-SNE cannot spread "
+            "out; use the official files"
+        )
+
+
 def embed(data: Data, points: int, progress: Progress) -> Mapped:
     """Standardising and PCA fitted on the training images (the test images projected too, for a
     map of more points than training images), then t-SNE of the first ``points`` rows."""
+    check_mappable(data, points)
     if not maps_test_images(len(data.train_images), points):
         projection = embedding.project(data.train_images, vectors=(data.train_vectors,))
     else:
