@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import gzip
 import http.server
 import json
 import logging
@@ -42,6 +43,7 @@ from fashionlab.analysis import cluster, engine, local, lost, remote, sweep, wor
 from fashionlab.analysis.grid import Grid, GridError
 from fashionlab.cli import sweep as cli_sweep
 from fashionlab.cli.sweep import add_parser
+from fashionlab.data.idx import encode_idx
 from fashionlab.errors import EnvironmentFault, FashionLabError, UsageError
 
 DASK = Path(sys.executable).with_name("dask")
@@ -1075,6 +1077,21 @@ def test_dasks_tcp_timeout_below_its_own_minimum_is_refused_before_connecting(va
         cluster.connect(scheduler=address, timeout=2.0),
     ):
         pass
+
+
+@pytest.mark.parametrize("where", ["train", "t10k"])
+def test_a_pair_the_data_lack_is_refused_before_any_task(where, tmp_path, monkeypatch, capsys):
+    """The hostile review of stop 48: a copy (``--no-verify``) without Ankle boots in one labels
+    file ended the sweep with its error after the first tasks had run."""
+    folder = write_tiny_dataset(tmp_path / "data", 400, 40)
+    name = f"{where}-labels-idx1-ubyte.gz"
+    labels = (np.arange(400 if where == "train" else 40) % 9).astype(np.uint8)  # no class 9
+    (folder / name).write_bytes(gzip.compress(encode_idx(labels), mtime=0))
+    monkeypatch.setattr(sweep.engine, "run", lambda *args, **kwargs: pytest.fail("a task ran"))
+    argv = ["--all-pairs", "--steps", "10", "--data-dir", str(folder), "--no-verify"]
+    code, out, err = cli(argv, capsys)
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert f"({name}): the data hold no Ankle boot images" in err
 
 
 def test_a_scheduler_address_where_nothing_listens_is_refused_at_once(tiny_data_dir, capsys):

@@ -248,6 +248,8 @@ def sweep(
     folder = None if out is None else outdir.check(out, protected_folders(grid.data_dir), "sweep")
     if local:
         locate(grid.data_dir, verify=grid.verify)  # found, verified and parsed; not normalised
+    if local and not grid.verify:
+        sweep_module.check_pairs(grid)
     rows = sweep_module.run_sweep(grid, workers=workers, scheduler=scheduler, on_done=on_done)
     if folder is not None:
         from .render import sweep as render
