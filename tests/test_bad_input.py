@@ -378,6 +378,41 @@ def test_a_cache_home_that_is_a_file_or_too_long_is_one_line_through_the_program
         assert (tmp_path / "a-file" / "fashionlab").read_text() == "not a folder"
 
 
+@pytest.mark.parametrize(
+    ("variable", "below", "argv", "label"),
+    [
+        ("TMPDIR", "", ["run", "--no-notebook", "--out"], "Dask scratch space"),
+        ("DASK_TEMPORARY_DIRECTORY", "spill", ["sweep", "--out"], "Dask scratch space"),
+        ("KERAS_HOME", "keras", ["explore", "--out"], "Keras folder"),
+        ("HOME", "home", ["explore", "--out"], "matplotlib configuration folder"),
+        ("MPLCONFIGDIR", "mpl", ["logreg", "--plot"], "matplotlib folder ($MPLCONFIGDIR)"),
+        ("XDG_CONFIG_HOME", "config", ["nn", "--plot"], "matplotlib configuration folder"),
+    ],
+)
+def test_an_output_a_library_writes_into_is_refused_before_any_work(
+    variable: str, below: str, argv: list[str], label: str, tmp_path: Path, tiny_data_dir: Path
+) -> None:
+    """The hostile review of stop 48: with ``TMPDIR`` (or Keras's, matplotlib's folder) in the
+    output folder, the libraries wrote there during the work, and a whole run ended in exit
+    status 2 with Dask's ``dask-scratch-space`` left behind. Now one line, before any work."""
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "KERAS_HOME")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # not below $HOME, so the cache is no reason
+    env[variable] = str(out / below) if below else str(out)
+    data = ["--data-dir", str(tiny_data_dir), "--no-verify"]
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv, str(out), *data],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and f"overlaps the {label} " in done.stderr, done.stderr
+    assert list(out.iterdir()) == [] and done.stdout == ""
+
+
 def _options(parser) -> list:
     """Every option of every command, with the command's name."""
     commands = next(a for a in parser._actions if a.dest == "command")

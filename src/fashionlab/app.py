@@ -18,6 +18,7 @@ from .config import Config
 from .data import sources
 from .data.loaded import Data, load_data
 from .jsonio import strict_loads
+from .libraries import library_folders
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, NetworkResult, Results, from_json, to_json
@@ -25,8 +26,9 @@ from .storage import cache_home, present
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
-    """Folders an output must never overlap: the data sources and the cache."""
-    found = {"fashionlab cache": cache_home()}
+    """Folders an output must never overlap: the data sources, the cache, and the folders the
+    libraries write into (``libraries``)."""
+    found = {"fashionlab cache": cache_home(), **library_folders()}
     for name, folder in sources.named_folders(data_dir).items():
         if folder in found.values():  # the cache is also where a download goes
             continue

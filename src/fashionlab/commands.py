@@ -149,11 +149,11 @@ def explore(
     progress: Progress | None = None,
 ) -> tuple[Path, list[str]]:
     """``fashionlab explore``: the exploration figures and ``embedding.csv``, in a safe folder."""
+    progress = progress or LogProgress()
+    real = prepare(out, data_dir, "explore")  # before matplotlib makes its folders
     from .analysis import exploration
     from .render import study_figures
 
-    progress = progress or LogProgress()
-    real = prepare(out, data_dir, "explore")
     data = load_data(data_dir, verify=verify)
     mapped = exploration.embed(data, points, progress)
     makers = study_figures.exploration(

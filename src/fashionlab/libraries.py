@@ -1,0 +1,66 @@
+"""Where the libraries fashionlab drives keep files of their own: Dask's scratch space, Keras's
+folder and matplotlib's. An output folder must not overlap one, or the library writes into it
+during the work and the swap then refuses what fashionlab did not write (the hostile review of
+stop 48: ``TMPDIR`` set to ``--out`` gave a whole run, then exit status 2 and a leftover).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _home() -> Path:
+    return Path(os.path.expanduser("~"))
+
+
+def dask_scratch_space() -> Path | None:
+    """Where a local cluster's workers spill and lock: Dask's ``temporary-directory``, else the
+    system's temporary folder (``$TMPDIR``), with ``dask-scratch-space`` below it (as
+    ``distributed.core.Server`` makes it); None for a setting that is no path (refused in one
+    line where the cluster starts)."""
+    import dask
+
+    folder = dask.config.get("temporary-directory", None) or tempfile.gettempdir()
+    if not isinstance(folder, str):
+        return None
+    path = Path(folder)
+    return path if "dask-scratch-space" in folder else path / "dask-scratch-space"
+
+
+def keras_home() -> Path:
+    """``$KERAS_HOME``, else ``~/.keras`` (Keras writes its ``keras.json`` there on import), or
+    ``/tmp/.keras`` where the home cannot be written, as Keras decides."""
+    given = os.environ.get("KERAS_HOME")
+    if given:
+        return Path(given)
+    base = _home() if os.access(_home(), os.W_OK) else Path("/tmp")
+    return base / ".keras"
+
+
+def matplotlib_folders() -> dict[str, Path]:
+    """``$MPLCONFIGDIR``, else matplotlib's configuration and cache folders under the XDG ones
+    (it makes the first on import and writes its font list in the second)."""
+    given = os.environ.get("MPLCONFIGDIR")
+    if given:
+        return {"matplotlib folder ($MPLCONFIGDIR)": Path(given)}
+    found = {}
+    for kind, variable, default in (
+        ("configuration", "XDG_CONFIG_HOME", ".config"),
+        ("cache", "XDG_CACHE_HOME", ".cache"),
+    ):
+        base = os.environ.get(variable, "")
+        found[f"matplotlib {kind} folder"] = (
+            Path(base) if os.path.isabs(base) else _home() / default
+        ) / "matplotlib"
+    return found
+
+
+def library_folders() -> dict[str, Path]:
+    """Every folder a library may write into during a command, named for a message."""
+    found = {"Keras folder": keras_home(), **matplotlib_folders()}
+    scratch = dask_scratch_space()
+    if scratch is not None:
+        found["Dask scratch space"] = scratch
+    return found
