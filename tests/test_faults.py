@@ -156,6 +156,35 @@ def test_kerass_numpy_backend_cannot_train_and_is_refused_before_any_work(data_d
     assert done.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("setting", "words"),
+    [
+        ({"JAX_PLATFORMS": "bogus"}, "Unable to initialize backend 'bogus'"),
+        ({"JAX_PLATFORMS": "cuda"}, "(an AssertionError without words, as JAX stops for"),
+        ({"XLA_FLAGS": "--bogus_flag"}, "(Unknown flag in XLA_FLAGS: --bogus_flag)"),
+    ],
+)
+def test_a_jax_setting_jax_cannot_start_with_is_refused_before_any_work(
+    setting, words, data_dir, tmp_path
+) -> None:
+    """The hostile review of stop 48: JAX_PLATFORMS=cuda on a machine without a GPU was a
+    traceback once the network began, and XLA_FLAGS=--bogus_flag XLA's abort (exit status 1)."""
+    argv = ["nn", "--epochs", "1", "--plot", "plots", "--data-dir", str(data_dir), "--no-verify"]
+    done = fashionlab(*argv, env=setting, cwd=tmp_path)
+    ((name, value),) = setting.items()
+    one_line(done, 2, f"JAX cannot start with {name}={value!r}", words)
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []  # nothing trained, nothing written
+
+
+def test_a_matplotlib_backend_matplotlib_does_not_know_changes_nothing(data_dir, tmp_path) -> None:
+    """fashionlab draws on Agg: ``MPLBACKEND=bogus`` failed matplotlib's import, in a traceback
+    (the hostile review of stop 48)."""
+    argv = ["logreg", "--steps", "3", "--plot", "plots", "--data-dir", str(data_dir), "--no-verify"]
+    done = fashionlab(*argv, env={"MPLBACKEND": "bogus"}, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.endswith("figures added to plots\n"), done.stderr
+    assert [p.name for p in (tmp_path / "plots").glob("*.svg")] == ["logreg_trouser_ankleboot.svg"]
+
+
 def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path) -> None:
     """A new user's reading: softmax printed nothing for over two minutes into a log, where nn
     and logreg print their epochs and steps; a Ctrl-C there is now also heard between epochs.

@@ -26,7 +26,13 @@ from . import console, order
 from .console import STOP, interrupted, say
 from .flags import build_parser
 from .output import COMMANDS
-from .process import exit_after_interrupt, matplotlib_fallback, quiet_stdout, standard_streams
+from .process import (
+    exit_after_interrupt,
+    matplotlib_fallback,
+    matplotlib_headless,
+    quiet_stdout,
+    standard_streams,
+)
 
 _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
@@ -124,6 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.reset()
     args = _parse(argv)
     matplotlib_fallback()
+    matplotlib_headless()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}
     try:

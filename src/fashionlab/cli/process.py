@@ -76,6 +76,13 @@ def quiet_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def matplotlib_headless() -> None:
+    """fashionlab draws on matplotlib's Agg whatever ``MPLBACKEND`` says: it draws figures, never
+    windows, and a name matplotlib does not know failed its import, in a traceback (the hostile
+    review of stop 48). The notebook's kernel runs without it, inline (``render.notebook``)."""
+    os.environ["MPLBACKEND"] = "agg"
+
+
 def matplotlib_fallback() -> None:
     """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
     temporary one, as matplotlib itself would, but without its two-line warning: the cache's own

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..checks import check_count, check_rows
 from ..config import MAX_NN_SEED, NN_HIDDEN_UNITS, NN_LEARNING_RATE, keras_backend
+from .jax_settings import check_jax_settings
 
 HIDDEN_UNITS = NN_HIDDEN_UNITS
 ACTIVATION = "relu"
@@ -58,6 +59,8 @@ def check_backend() -> str:
             f"KERAS_BACKEND={name!r}, but {BACKENDS[name]} is not installed; "
             "install it or unset KERAS_BACKEND to use jax"
         )
+    if name == "jax":
+        check_jax_settings()
     return name
 
 

@@ -1,0 +1,48 @@
+"""JAX's own settings, tried before any work where the user set one: XLA aborts a process on a flag
+it does not know (``XLA_FLAGS``), and JAX fails on a platform it cannot start (``JAX_PLATFORMS``),
+both once the network first runs: after the data and the maps, and one of them in a traceback (the
+hostile review of stop 48). A child process tries them, so that an abort costs it alone.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from ..errors import UsageError
+
+SETTINGS = ("JAX_PLATFORMS", "XLA_FLAGS")
+_PROBE = "import jax; jax.devices()"
+_GLOG_PREFIX = re.compile(r"^[FEWI]\d{4} [\d:.]+\s+\d+ \S+\] ")  # "F1203 04:43:04.45 806 x.cc:234] "
+
+
+def check_jax_settings() -> None:
+    """Refuse, in one line, the ``SETTINGS`` that stop JAX from starting; nothing when none is set
+    (the child costs about a second)."""
+    given = {name: os.environ[name] for name in SETTINGS if os.environ.get(name)}
+    if not given:
+        return
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=300
+        )
+    except (OSError, subprocess.TimeoutExpired):  # no verdict: the work itself will say
+        return
+    if done.returncode == 0:
+        return
+    shown = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    raise UsageError(f"JAX cannot start with {shown} ({_reason(done.stderr)}); correct or unset it")
+
+
+def _reason(stderr: str) -> str:
+    """The child's last line, without glog's prefix or JAX's own hint; an exception without words
+    (JAX's AssertionError for a platform with no device here) said as that."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "it stopped without a word"
+    last = _GLOG_PREFIX.sub("", lines[-1]).split(" (set JAX_PLATFORMS")[0]
+    if re.fullmatch(r"\w+(Error|Exception)", last):
+        return f"an {last} without words, as JAX stops for a platform with no device here"
+    return last[:300]
