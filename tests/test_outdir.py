@@ -159,14 +159,18 @@ def test_a_folder_nothing_can_be_created_in_is_refused_before_any_work(folder: s
     assert not [p for p in Path(folder).parent.iterdir() if "fashionlab" in p.name]
 
 
-@pytest.mark.parametrize("kind", ["under a file", "dangling link", "link loop", "a file"])
+@pytest.mark.parametrize(
+    "kind", ["under a file", "dangling link", "below a dangling link", "link loop", "a file"]
+)
 def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None:
+    """Below a dangling link, the link's target was made (the hostile review of stop 48)."""
     (tmp_path / "file").write_text("x")
     (tmp_path / "dangling").symlink_to(tmp_path / "missing")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
     text = {
         "under a file": tmp_path / "file" / "out",
         "dangling link": tmp_path / "dangling",
+        "below a dangling link": tmp_path / "dangling" / "sub",
         "link loop": tmp_path / "loop",
         "a file": tmp_path / "file",
     }[kind]
@@ -174,6 +178,9 @@ def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None
         outdir.check(str(text), {}, "report")
     message = str(caught.value)
     assert "\n" not in message and "not writable" not in message and "no such" not in message
+    if "dangling" in kind:
+        assert "a symlink to a missing folder" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "file", "loop"]
 
 
 def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) -> None:

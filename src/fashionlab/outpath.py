@@ -25,6 +25,13 @@ def resolve(text: str, flag: str = "--out") -> Path:
     too_long = path_too_long(path)
     if too_long:  # else "cannot follow" it below, with the path twice, or refused after the work
         raise UsageError(f"argument {flag}: {text!r} {too_long}; pick a shorter one")
+    for link in [*reversed(path.absolute().parents), path.absolute()]:
+        if os.path.islink(link) and _leads_nowhere(link):  # else made as the link's target
+            what = "is" if link == path.absolute() else f"goes through {str(link)!r},"
+            raise UsageError(
+                f"argument {flag}: {text!r} {what} a symlink to a missing folder; "
+                "create its target or pick another folder"
+            )
     try:
         real = path.resolve(strict=path.is_symlink())
     except FileNotFoundError:
@@ -45,6 +52,17 @@ def resolve(text: str, flag: str = "--out") -> Path:
     if real.exists() and not real.is_dir():
         raise UsageError(f"argument {flag}: {text!r} is a file, not a folder; pick a folder path")
     return real
+
+
+def _leads_nowhere(link: Path) -> bool:
+    """A link whose target is missing (not one in a loop: ``resolve`` says that one)."""
+    try:
+        os.stat(link)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def check_writable(real: Path, text: str, flag: str) -> None:
