@@ -18,7 +18,6 @@ from .config import Config
 from .data import sources
 from .data.loaded import Data, load_data
 from .jsonio import strict_loads
-from .libraries import library_folders
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, NetworkResult, Results, from_json, to_json
@@ -26,9 +25,8 @@ from .storage import cache_home, present
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:
-    """Folders an output must never overlap: the data sources, the cache, and the folders the
-    libraries write into (``libraries``)."""
-    found = {"fashionlab cache": cache_home(), **library_folders()}
+    """Folders an output must never overlap: the data sources and the cache."""
+    found = {"fashionlab cache": cache_home()}
     for name, folder in sources.named_folders(data_dir).items():
         if folder in found.values():  # the cache is also where a download goes
             continue
@@ -37,11 +35,12 @@ def protected_folders(data_dir: str | None) -> dict[str, Path]:
     return found
 
 
-def prepare(out: str, data_dir: str | None, kind: str) -> Path:
+def prepare(out: str, data_dir: str | None, kind: str, trains: bool = True) -> Path:
     """Everything a user can get wrong, checked before any work: the ``--out`` folder, for output
-    of ``kind`` (``outdir.KINDS``), and the backend."""
+    of ``kind`` (``outdir.KINDS``), and the network's backend where the command ``trains`` one."""
     real = outdir.check(out, protected_folders(data_dir), kind)
-    neural.check_backend()
+    if trains:
+        neural.check_backend()
     return real
 
 

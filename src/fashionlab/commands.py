@@ -150,7 +150,7 @@ def explore(
 ) -> tuple[Path, list[str]]:
     """``fashionlab explore``: the exploration figures and ``embedding.csv``, in a safe folder."""
     progress = progress or LogProgress()
-    real = prepare(out, data_dir, "explore")  # before matplotlib makes its folders
+    real = prepare(out, data_dir, "explore", trains=False)  # before matplotlib makes folders
     from .analysis import exploration
     from .render import study_figures
 

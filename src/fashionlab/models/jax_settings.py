@@ -15,9 +15,8 @@ from ..errors import UsageError
 
 SETTINGS = ("JAX_PLATFORMS", "XLA_FLAGS")
 _PROBE = "import jax; jax.devices()"
-_GLOG_PREFIX = re.compile(
-    r"^[FEWI]\d{4} [\d:.]+\s+\d+ \S+\] "
-)  # "F1203 04:43:04.45 806 x.cc:234] "
+# glog's prefix of XLA's lines: "F1203 04:43:04.455133     806 parse_flags_from_env.cc:234] "
+_GLOG_PREFIX = re.compile(r"^[FEWI]\d{4} [\d:.]+\s+\d+ \S+\] ")
 
 
 def check_jax_settings() -> None:

@@ -41,9 +41,10 @@ STEPS_PER_EXECUTION = 50
 BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
 
 
-def check_backend() -> str:
+def check_backend(*, jax_settings: bool = True) -> str:
     """The Keras backend to use: ``KERAS_BACKEND``, or jax when unset or empty; checked to be
-    known and installed before any work, so a typo costs no time."""
+    known and installed before any work, so a typo costs no time, and for jax with JAX's own
+    settings (``jax_settings``: a child process, where one is set)."""
     import importlib.util
 
     from ..errors import UsageError
@@ -59,14 +60,16 @@ def check_backend() -> str:
             f"KERAS_BACKEND={name!r}, but {BACKENDS[name]} is not installed; "
             "install it or unset KERAS_BACKEND to use jax"
         )
-    if name == "jax":
+    if name == "jax" and jax_settings:
         check_jax_settings()
     return name
 
 
 def keras_module() -> Any:
-    """Import Keras on the backend ``check_backend`` approves (jax unless the user chose)."""
-    os.environ["KERAS_BACKEND"] = check_backend()
+    """Import Keras on the backend ``check_backend`` approves (jax unless the user chose); JAX's
+    own settings were tried by the command, before any work, and need no second child process
+    for each model."""
+    os.environ["KERAS_BACKEND"] = check_backend(jax_settings=False)
     import keras
 
     return keras
