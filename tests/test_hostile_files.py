@@ -127,30 +127,37 @@ def test_symlink_to_dev_zero(tmp_path: Path, capsys) -> None:
     assert cli.main(["data", "--data-dir", str(folder)]) == 2
 
 
-@pytest.mark.parametrize(
-    ("case", "words"),
-    [
-        ("40 training images", "the data hold 40 training images, too few for PCA to 50"),
-        ("every image the same", "the 100 images to map are all the same image"),
-        ("--points beyond the data", "the data hold 80 images, training and test together, fewer"),
-    ],
-)
+def _images(n: int, same: int = 0) -> np.ndarray:
+    """``n`` random images, the first ``same`` of them one image."""
+    images = np.random.default_rng(n).integers(0, 256, (n, 28, 28), np.uint8)
+    images[:same] = 7
+    return images
+
+
+# case: the training and test images, --points, and the one line's words
+UNMAPPABLE = {
+    "40 training images": (_images(40), _images(80), 100, "hold 40 training images, too few"),
+    "every image the same": (_images(100, 100), _images(20, 20), 100, "the 100 training images"),
+    # the training images fit PCA, and the test images would differ: PCA still finds nothing
+    "the training images the same": (_images(100, 100), _images(20), 110, "the 100 training"),
+    # PCA fits, but the 100 points of the map are one image
+    "the first 100 the same": (_images(200, 100), _images(20), 100, "the 100 images to map are"),
+    "--points beyond the data": (_images(60), _images(20), 1000, "the data hold 80 images, train"),
+}
+
+
+@pytest.mark.parametrize("case", list(UNMAPPABLE))
 def test_a_trimmed_copy_that_cannot_be_mapped_is_one_line_before_any_work(
-    case: str, words: str, tmp_path: Path
+    case: str, tmp_path: Path
 ) -> None:
     """The hostile review of stop 48, through the program: 40 training images gave an IndexError
     after the whole map, images all the same a crash in the t-SNE (exit status 139), and
     ``--points 1000`` on 80 images a map of 80 without a word."""
-    n_train, n_test = {"40 training images": (40, 80), "every image the same": (100, 20)}.get(
-        case, (60, 20)
-    )
-    folder = write_tiny_dataset(tmp_path / "data", n_train, n_test)
-    points = "1000" if case.startswith("--points") else "100"
-    if case == "every image the same":
-        for key, n in (("train_images", n_train), ("test_images", n_test)):
-            flat = gzip.compress(encode_idx(np.full((n, 28, 28), 7, np.uint8)), mtime=0)
-            (folder / FILES[key].filename).write_bytes(flat)
-    argv = ["explore", "--data-dir", str(folder), "--no-verify", "--points", points]
+    train, test, points, words = UNMAPPABLE[case]
+    folder = write_tiny_dataset(tmp_path / "data", len(train), len(test))
+    for key, images in (("train_images", train), ("test_images", test)):
+        (folder / FILES[key].filename).write_bytes(gzip.compress(encode_idx(images), mtime=0))
+    argv = ["explore", "--data-dir", str(folder), "--no-verify", "--points", str(points)]
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", *argv, "--out", str(tmp_path / "maps")],
         capture_output=True,

@@ -33,7 +33,8 @@ def check_mappable(data: Data, points: int) -> None:
     """What only a trimmed copy of the data (``--no-verify``) can lack, said before any work: the
     hostile review of stop 48 had an IndexError after the whole map for 40 training images, a
     crash of the t-SNE (exit status 139) for images all the same, and 220 points mapped where
-    1,000 were asked for."""
+    1,000 were asked for; a review, NaN variances for training images all the same below test
+    images that differ."""
     n_train, total = len(data.train_images), len(data.train_images) + len(data.test_images)
     if n_train < embedding.N_COMPONENTS:
         raise DataError(
@@ -45,8 +46,13 @@ def check_mappable(data: Data, points: int) -> None:
             f"the data hold {total:,} images, training and test together, fewer than --points "
             f"{points:,}; ask for at most {total:,}"
         )
-    mapped = np.concatenate([data.train_images, data.test_images[: max(points - n_train, 0)]])
-    if (mapped[:points] == mapped[0]).all():
+    train = data.train_images
+    if (train == train[0]).all():  # PCA is fitted on them: no variance to find
+        raise DataError(
+            f"the {n_train:,} training images are all the same image, from which PCA can find "
+            "no components; use the official files"
+        )
+    if (train[:points] == train[0]).all():  # a map within the training images
         raise DataError(
             f"the {points:,} images to map are all the same image, which t-SNE cannot spread "
             "out; use the official files"

@@ -158,10 +158,10 @@ def check_worker_settings() -> None:
 
 
 def _check_temporary_directory(folder: object) -> None:
-    """Dask's ``temporary-directory`` (None, its default: the system's temporary folder) must be a folder
-    path with no file, and no link that leads nowhere, where it or a folder above it belongs:
-    Dask's own error was the system's "Not a directory" or "No such file or directory", exit
-    status 1, or a traceback for a number."""
+    """Dask's ``temporary-directory`` (None, its default: the system's temporary folder) must be
+    a folder path with no file, and no link that leads nowhere, where it or a folder above it
+    belongs: Dask's own error was the system's "Not a directory" or "No such file or directory",
+    exit status 1, or a traceback for a number."""
     if folder is None:
         return
     if not isinstance(folder, str):

@@ -22,10 +22,11 @@ import numpy as np
 
 from .. import keys
 from ..config import SHUFFLE_SEED
+from ..data.loaded import load_data
 from ..results import SweepRow, from_json
 from . import engine, shapes
 from .grid import Grid
-from .worker_data import data_identity, worker_data, worker_official_test, worker_split
+from .worker_data import data_identity, worker_official_test, worker_split
 
 # --------------------------------------------------------------------------- in the worker
 
@@ -187,7 +188,7 @@ def check_pairs(grid: Grid) -> None:
     """Each pair of ``grid`` in the data, with enough images of each class to split and some to
     test on, said before any task runs: only a copy that was not verified can lack them (the
     hostile review of stop 48: a missing class ended a sweep after its first tasks)."""
-    data = worker_data(grid.data_dir, grid.verify)
+    data = load_data(grid.data_dir, verify=grid.verify)  # not kept: the workers load their own
     for classes in grid.pairs:
         data.pair(classes, SHUFFLE_SEED)
         data.official_test(classes)
