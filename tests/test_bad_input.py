@@ -379,38 +379,55 @@ def test_a_cache_home_that_is_a_file_or_too_long_is_one_line_through_the_program
 
 
 @pytest.mark.parametrize(
-    ("variable", "below", "argv", "label"),
+    ("variable", "value", "argv", "label"),
     [
-        ("TMPDIR", "", ["run", "--no-notebook", "--out"], "Dask scratch space"),
-        ("DASK_TEMPORARY_DIRECTORY", "spill", ["sweep", "--out"], "Dask scratch space"),
-        ("KERAS_HOME", "keras", ["explore", "--out"], "Keras folder"),
-        ("HOME", "home", ["explore", "--out"], "matplotlib configuration folder"),
-        ("MPLCONFIGDIR", "mpl", ["logreg", "--plot"], "matplotlib folder ($MPLCONFIGDIR)"),
-        ("XDG_CONFIG_HOME", "config", ["nn", "--plot"], "matplotlib configuration folder"),
+        ("TMPDIR", "{out}", ["run", "--no-notebook", "--out"], "Dask scratch space (in"),
+        ("DASK_TEMPORARY_DIRECTORY", "{out}/spill", ["sweep", "--out"], "Dask scratch space (in"),
+        ("KERAS_HOME", "", ["nn", "--plot"], "Keras folder ($KERAS_HOME)"),  # the working folder
+        ("HOME", "{out}/home", ["explore", "--out"], "matplotlib configuration folder (~/"),
+        ("MPLCONFIGDIR", "{out}/mpl", ["logreg", "--plot"], "matplotlib folder ($MPLCONFIGDIR)"),
+        ("XDG_CONFIG_HOME", "{out}/c", ["nn", "--plot"], "matplotlib configuration folder ($XDG"),
     ],
 )
 def test_an_output_a_library_writes_into_is_refused_before_any_work(
-    variable: str, below: str, argv: list[str], label: str, tmp_path: Path, tiny_data_dir: Path
+    variable: str, value: str, argv: list[str], label: str, tmp_path: Path, tiny_data_dir: Path
 ) -> None:
     """The hostile review of stop 48: with ``TMPDIR`` (or Keras's, matplotlib's folder) in the
     output folder, the libraries wrote there during the work, and a whole run ended in exit
-    status 2 with Dask's ``dask-scratch-space`` left behind. Now one line, before any work."""
+    status 2 with Dask's ``dask-scratch-space`` left behind. Now one line, before any work (with
+    ``HOME`` below the output, explore's import of matplotlib had made its folder there first).
+    An empty ``KERAS_HOME`` is the working folder, where Keras writes its ``keras.json``."""
     out = tmp_path / "out"
     out.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("MPLCONFIGDIR", "KERAS_HOME")}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")  # not below $HOME, so the cache is no reason
-    env[variable] = str(out / below) if below else str(out)
+    env[variable] = value.format(out=out)
     data = ["--data-dir", str(tiny_data_dir), "--no-verify"]
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", *argv, str(out), *data],
         env=env,
+        cwd=out,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 2, done.stderr
-    assert done.stderr.count("\n") == 1 and f"overlaps the {label} " in done.stderr, done.stderr
+    assert done.stderr.count("\n") == 1 and f"the {label}" in done.stderr, done.stderr
+    assert "which the library writes into during the work" in done.stderr
     assert list(out.iterdir()) == [] and done.stdout == ""
+
+
+def test_an_output_inside_a_librarys_folder_is_no_trouble(tmp_path: Path, monkeypatch) -> None:
+    """Only a library's folder inside the output is refused: an empty ``KERAS_HOME`` (the working
+    folder) must not refuse every output below it, as the default ``--out report`` is."""
+    from fashionlab import outdir
+    from fashionlab.errors import UsageError
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KERAS_HOME", "")
+    assert outdir.check("report", {}, "report") == tmp_path / "report"
+    with pytest.raises(UsageError, match=r"^argument --out: '\.' is the Keras folder"):
+        outdir.check(".", {}, "report")
 
 
 def _options(parser) -> list:

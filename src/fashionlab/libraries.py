@@ -29,14 +29,13 @@ def dask_scratch_space() -> Path | None:
     return path if "dask-scratch-space" in folder else path / "dask-scratch-space"
 
 
-def keras_home() -> Path:
-    """``$KERAS_HOME``, else ``~/.keras`` (Keras writes its ``keras.json`` there on import), or
+def keras_home() -> tuple[str, Path]:
+    """``$KERAS_HOME`` where set, else ``~/.keras`` (Keras writes its ``keras.json`` there on import), or
     ``/tmp/.keras`` where the home cannot be written, as Keras decides."""
-    given = os.environ.get("KERAS_HOME")
-    if given:
-        return Path(given)
+    if "KERAS_HOME" in os.environ:  # as Keras reads it: an empty one is the working folder
+        return "$KERAS_HOME", Path(os.environ["KERAS_HOME"])
     base = _home() if os.access(_home(), os.W_OK) else Path("/tmp")
-    return base / ".keras"
+    return "~/.keras", base / ".keras"
 
 
 def matplotlib_folders() -> dict[str, Path]:
@@ -50,17 +49,19 @@ def matplotlib_folders() -> dict[str, Path]:
         ("configuration", "XDG_CONFIG_HOME", ".config"),
         ("cache", "XDG_CACHE_HOME", ".cache"),
     ):
-        base = os.environ.get(variable, "")
-        found[f"matplotlib {kind} folder"] = (
-            Path(base) if os.path.isabs(base) else _home() / default
+        base = os.environ.get(variable)  # as matplotlib reads it: a relative one as it is
+        source = f"${variable}/matplotlib" if base else f"~/{default}/matplotlib"
+        found[f"matplotlib {kind} folder ({source})"] = (
+            Path(base) if base else _home() / default
         ) / "matplotlib"
     return found
 
 
 def library_folders() -> dict[str, Path]:
     """Every folder a library may write into during a command, named for a message."""
-    found = {"Keras folder": keras_home(), **matplotlib_folders()}
+    source, keras = keras_home()
+    found = {f"Keras folder ({source})": keras, **matplotlib_folders()}
     scratch = dask_scratch_space()
     if scratch is not None:
-        found["Dask scratch space"] = scratch
+        found["Dask scratch space (in Dask's temporary-directory, else $TMPDIR)"] = scratch
     return found

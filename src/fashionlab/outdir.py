@@ -24,6 +24,7 @@ from pathlib import Path
 
 from . import critical, outpath, swap
 from .errors import UsageError
+from .libraries import library_folders
 from .locks import Lock
 from .outpath import check_writable, resolve
 from .ownership import (
@@ -87,6 +88,24 @@ def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
         )
 
 
+def _check_no_library_inside(real: Path, text: str, flag: str) -> None:
+    """A folder a library writes into during the work (``libraries``) must not be the output or
+    lie inside it: the swap would then refuse what fashionlab did not write, after the work. An
+    output inside one is no trouble (an empty ``$KERAS_HOME`` is the working folder)."""
+    for label, folder in library_folders().items():
+        try:
+            other = folder.resolve()
+        except (RuntimeError, OSError):  # a loop: the library fails on it, not in this folder
+            continue
+        if real == other or real in other.parents:
+            where = "is" if real == other else "holds"
+            raise UsageError(
+                f"argument {flag}: {text!r} {where} the {label} {str(other)!r}, which the "
+                "library writes into during the work; pick another folder, or point the "
+                "library elsewhere"
+            )
+
+
 def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--out") -> Path:
     """Validate an output folder before any work, for output of ``kind``; return its real path."""
     real = resolve(text, flag)
@@ -103,6 +122,7 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
                 f"is the {label}" if real == other else f"overlaps the {label} {str(other)!r}"
             )
             raise UsageError(f"argument {flag}: {text!r} {relation}; pick a folder outside it")
+    _check_no_library_inside(real, text, flag)
     _check_not_inside_an_output(real, text, flag)
     if real.exists():
         foreign = find_foreign(real)
