@@ -122,13 +122,13 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
                 f"is the {label}" if real == other else f"overlaps the {label} {str(other)!r}"
             )
             raise UsageError(f"argument {flag}: {text!r} {relation}; pick a folder outside it")
-    _check_no_library_inside(real, text, flag)
     _check_not_inside_an_output(real, text, flag)
     if real.exists():
         foreign = find_foreign(real)
         if foreign is not None:
             raise _holding(flag, text, foreign)
         _check_kind(real, kind, flag)
+    _check_no_library_inside(real, text, flag)  # an empty folder, or a report: a library's too?
     check_writable(real, text, flag)
     return real
 
