@@ -387,6 +387,8 @@ def test_a_cache_home_that_is_a_file_or_too_long_is_one_line_through_the_program
         ("HOME", "{out}/home", ["explore", "--out"], "matplotlib configuration folder (~/"),
         ("MPLCONFIGDIR", "{out}/mpl", ["logreg", "--plot"], "matplotlib folder ($MPLCONFIGDIR)"),
         ("XDG_CONFIG_HOME", "{out}/c", ["nn", "--plot"], "matplotlib configuration folder ($XDG"),
+        ("XLA_FLAGS", "--xla_dump_to={out}/dump", ["nn", "--plot"], "XLA dump folder (--xla"),
+        ("JAX_COMPILATION_CACHE_DIR", "{out}", ["atlas", "--plot"], "JAX compilation cache ($"),
     ],
 )
 def test_an_output_a_library_writes_into_is_refused_before_any_work(

@@ -169,6 +169,9 @@ def test_kerass_numpy_backend_cannot_train_and_is_refused_before_any_work(data_d
             ),
         ),
         ({"XLA_FLAGS": "--bogus_flag"}, "(Unknown flag in XLA_FLAGS: --bogus_flag)"),
+        # a second hostile review: JAX's older name for JAX_PLATFORMS, and any other JAX setting
+        ({"JAX_PLATFORM_NAME": "bogus"}, "(RuntimeError: Unknown backend bogus."),
+        ({"JAX_ENABLE_X64": "bogus"}, "invalid truth value 'bogus' for environment"),
     ],
 )
 def test_a_jax_setting_jax_cannot_start_with_is_refused_before_any_work(

@@ -169,6 +169,29 @@ def test_a_trimmed_copy_that_cannot_be_mapped_is_one_line_before_any_work(
     assert not (tmp_path / "maps").exists()
 
 
+@pytest.mark.parametrize("command", ["atlas", "run"])
+def test_a_copy_without_the_pairs_a_command_needs_is_one_line_before_any_work(
+    command: str, tmp_path: Path
+) -> None:
+    """A second hostile review: atlas on a copy whose training labels hold two classes ended in
+    two tracebacks from its Dask tasks (exit status 1), and run said so after its t-SNE."""
+    folder = write_tiny_dataset(tmp_path / "data", 300, 50)
+    labels = (np.arange(300) % 2).astype(np.uint8)  # T-shirt/top and Trouser only
+    (folder / LABELS).write_bytes(gzip.compress(encode_idx(labels), mtime=0))
+    argv = {"atlas": ["atlas"], "run": ["run", "--points", "100", "--out", str(tmp_path / "r")]}
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", *argv[command], "--data-dir", str(folder)]
+        + ["--no-verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.count("\n") == 1, done.stderr  # one line: no stage, no task began
+    assert f"the training images ({LABELS}): the data hold no" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
 def test_a_flipped_byte_fails_the_checksum(tmp_path: Path) -> None:
     folder = write_tiny_dataset(tmp_path / "data")
     with pytest.raises(DataError, match="SHA-256 does not match.*--no-verify"):

@@ -183,6 +183,14 @@ def test_impossible_paths_are_one_line_errors(tmp_path: Path, kind: str) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "file", "loop"]
 
 
+def test_a_librarys_folder_in_a_link_loop_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    """A second hostile review: MPLCONFIGDIR in a loop was matplotlib's traceback after the work."""
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "loop"))
+    with pytest.raises(UsageError, match=r"the matplotlib folder \(\$MPLCONFIGDIR\) .* cannot be"):
+        outdir.check(str(tmp_path / "plots"), {}, "figures", "--plot")
+
+
 def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) -> None:
     """Only what a staging folder holds proves it fashionlab's; a name shaped like one does not."""
     dead = 2**22 + 12345  # beyond pid_max on this kernel: no such process

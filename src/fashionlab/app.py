@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache, keys, notebook_job, outdir
+from .analysis.exploration import check_mappable
 from .artifacts import Artifacts
-from .config import Config
+from .config import ALL_PAIRS, Config
 from .data import sources
 from .data.loaded import Data, load_data
 from .jsonio import strict_loads
@@ -183,6 +184,9 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     if config.notebook:
         notebook_job.check_file()
     data = load_data(config.data_dir, verify=config.verify)
+    if not config.verify:  # what a copy may lack, said before any work
+        check_mappable(data, config.points)
+        data.check_pairs((*config.pairs, *(ALL_PAIRS if config.extras else ())))
     if config.notebook and not config.verify:
         notebook_job.check_data(data)
     with contextlib.ExitStack() as stack:

@@ -188,6 +188,8 @@ def atlas(
     plot = check_plot_dir(plot_dir, data_dir)
     neural.check_backend()
     locate(data_dir, verify=verify)  # a missing or damaged file said here, not in a worker
+    if not verify:  # not kept: the workers load their own
+        load_data(data_dir, verify=False).check_pairs(ALL_PAIRS)
     progress = progress or LogProgress()
     with engine.Session(workers, scheduler) as session:
         records, _ = atlas_module.atlas(
@@ -248,8 +250,8 @@ def sweep(
     folder = None if out is None else outdir.check(out, protected_folders(grid.data_dir), "sweep")
     if local:
         locate(grid.data_dir, verify=grid.verify)  # found, verified and parsed; not normalised
-    if local and not grid.verify:
-        sweep_module.check_pairs(grid)
+    if local and not grid.verify:  # not kept: the workers load their own
+        load_data(grid.data_dir, verify=False).check_pairs(grid.pairs)
     rows = sweep_module.run_sweep(grid, workers=workers, scheduler=scheduler, on_done=on_done)
     if folder is not None:
         from .render import sweep as render

@@ -35,6 +35,7 @@ STEPS = 100
 SHUFFLE_SEED = 42  # get_data_subset's np.random.seed(42)
 PAIRS: tuple[tuple[str, str], ...] = (("Trouser", "Ankle boot"), ("Pullover", "Coat"))
 TSNE_POINTS = 10_000  # the first 10,000 PCA rows
+MIN_POINTS, MAX_POINTS = 100, 70_000  # --points: a map worth the name, to every image
 PCA_COMPONENTS = 50  # the assignment's n_comps
 SEED = 0  # seeds the networks (--seed); t-SNE's random_state is the assignment's 0, always
 

@@ -1,7 +1,8 @@
 """Where the libraries fashionlab drives keep files of their own: Dask's scratch space, Keras's
-folder and matplotlib's. An output folder must not overlap one, or the library writes into it
-during the work and the swap then refuses what fashionlab did not write (the hostile review of
-stop 48: ``TMPDIR`` set to ``--out`` gave a whole run, then exit status 2 and a leftover).
+folder, matplotlib's, and JAX's and XLA's where asked. An output folder must not be or hold one, or
+the library writes into it during the work and the swap then refuses what fashionlab did not write
+(the hostile review of stop 48: ``TMPDIR`` set to ``--out`` gave a whole run, then exit status 2
+and a leftover).
 """
 
 from __future__ import annotations
@@ -57,10 +58,25 @@ def matplotlib_folders() -> dict[str, Path]:
     return found
 
 
+def jax_folders() -> dict[str, Path]:
+    """Where JAX and XLA write when asked to: the compilation cache (``$JAX_COMPILATION_CACHE_DIR``)
+    and XLA's dumps (``--xla_dump_to`` in ``$XLA_FLAGS``)."""
+    found = {}
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        found["JAX compilation cache ($JAX_COMPILATION_CACHE_DIR)"] = Path(
+            os.environ["JAX_COMPILATION_CACHE_DIR"]
+        )
+    for flag in os.environ.get("XLA_FLAGS", "").split():
+        name, _, value = flag.partition("=")
+        if name.lstrip("-") == "xla_dump_to" and value:
+            found["XLA dump folder (--xla_dump_to in $XLA_FLAGS)"] = Path(value)
+    return found
+
+
 def library_folders() -> dict[str, Path]:
     """Every folder a library may write into during a command, named for a message."""
     source, keras = keras_home()
-    found = {f"Keras folder ({source})": keras, **matplotlib_folders()}
+    found = {f"Keras folder ({source})": keras, **matplotlib_folders(), **jax_folders()}
     scratch = dask_scratch_space()
     if scratch is not None:
         found["Dask scratch space (in Dask's temporary-directory, else $TMPDIR)"] = scratch

@@ -95,8 +95,11 @@ def _check_no_library_inside(real: Path, text: str, flag: str) -> None:
     for label, folder in library_folders().items():
         try:
             other = folder.resolve()
-        except (RuntimeError, OSError):  # a loop: the library fails on it, not in this folder
-            continue
+        except (RuntimeError, OSError) as exc:  # a loop: the library's traceback after the work
+            raise UsageError(
+                f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it or point "
+                "its variable elsewhere"
+            ) from None
         if real == other or real in other.parents:
             where = "is" if real == other else "holds"
             raise UsageError(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..artifacts import Artifacts
-from ..config import CLASS_NAMES
+from ..config import CLASS_NAMES, MIN_POINTS
 from ..data.loaded import Data
 from ..errors import DataError
 from ..progress import Progress
@@ -42,9 +42,10 @@ def check_mappable(data: Data, points: int) -> None:
             f"{embedding.N_COMPONENTS} components; use the official files"
         )
     if points > total:
+        fix = f"ask for at most {total:,}" if total >= MIN_POINTS else "use the official files"
         raise DataError(
             f"the data hold {total:,} images, training and test together, fewer than --points "
-            f"{points:,}; ask for at most {total:,}"
+            f"{points:,}; {fix}"
         )
     train = data.train_images
     if (train == train[0]).all():  # PCA is fitted on them: no variance to find

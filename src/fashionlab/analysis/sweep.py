@@ -22,7 +22,6 @@ import numpy as np
 
 from .. import keys
 from ..config import SHUFFLE_SEED
-from ..data.loaded import load_data
 from ..results import SweepRow, from_json
 from . import engine, shapes
 from .grid import Grid
@@ -182,16 +181,6 @@ def rows_of(results: Sequence[Any]) -> list[SweepRow]:
         for record in result if isinstance(result, list) else [result]:
             rows.append(from_json(SweepRow, record, "row"))
     return rows
-
-
-def check_pairs(grid: Grid) -> None:
-    """Each pair of ``grid`` in the data, with enough images of each class to split and some to
-    test on, said before any task runs: only a copy that was not verified can lack them (the
-    hostile review of stop 48: a missing class ended a sweep after its first tasks)."""
-    data = load_data(grid.data_dir, verify=grid.verify)  # not kept: the workers load their own
-    for classes in grid.pairs:
-        data.pair(classes, SHUFFLE_SEED)
-        data.official_test(classes)
 
 
 def run_sweep(

@@ -12,7 +12,7 @@ from typing import Any
 
 from .. import __version__
 from .. import config as defaults
-from ..config import Config
+from ..config import MAX_POINTS, MIN_POINTS, Config
 from .flag_types import (
     class_name,
     engine_flags,
@@ -126,11 +126,11 @@ def _out_flag(parser: argparse.ArgumentParser, default: str, what: str) -> None:
 def _points_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--points",
-        type=integer(100, 70_000),
+        type=integer(MIN_POINTS, MAX_POINTS),
         default=Config.points,
         metavar="N",
         help=f"images in the t-SNE map, the training images first (the test images past 60,000), "
-        f"100 to 70,000 (default {Config.points:,}, the assignment's)",
+        f"{MIN_POINTS} to {MAX_POINTS:,} (default {Config.points:,}, the assignment's)",
     )
 
 

@@ -61,6 +61,15 @@ class Data:
         with _named("the official test images", "test_labels"):
             return preprocessing.get_data_subset(self.df_test, classes, shuffle=False)
 
+    def check_pairs(self, pairs: Sequence[Sequence[str]]) -> None:
+        """Each pair with enough training images of each class to split, and some test images:
+        raises ``DataError`` naming the labels file. Only a copy that was not verified can fail,
+        so commands call it for those, before any work (the hostile reviews of stop 48: a missing
+        class ended a sweep after its first tasks, and an atlas in two tracebacks)."""
+        for classes in pairs:
+            self.pair(classes)
+            self.official_test(classes)
+
     def verification(self) -> dict[str, str]:
         """How each file was checked: "archive sha256", "payload sha256" or "not checked"."""
         return {name: info["verified"] for name, info in self.sources.items()}

@@ -13,17 +13,18 @@ import sys
 
 from ..errors import UsageError
 
-SETTINGS = ("JAX_PLATFORMS", "XLA_FLAGS")
+SETTINGS = ("JAX_", "XLA_")  # the prefixes of what JAX and XLA read from the environment
 _PROBE = "import jax; jax.devices()"
 # glog's prefix of XLA's lines: "F1203 04:43:04.455133     806 parse_flags_from_env.cc:234] "
 _GLOG_PREFIX = re.compile(r"^[FEWI]\d{4} [\d:.]+\s+\d+ \S+\] ")
 
 
 def check_jax_settings() -> None:
-    """Refuse, in one line, the ``SETTINGS`` that stop JAX from starting; nothing when none is set
+    """Refuse, in one line, the settings (``SETTINGS``: ``JAX_PLATFORMS``, ``JAX_PLATFORM_NAME``,
+    ``JAX_ENABLE_X64``, ``XLA_FLAGS``...) that stop JAX from starting; nothing when none is set
     (the child costs about a second)."""
-    given = {name: os.environ[name] for name in SETTINGS if os.environ.get(name)}
-    if not given:
+    given = {name: value for name, value in os.environ.items() if name.startswith(SETTINGS)}
+    if not any(given.values()):
         return
     try:
         done = subprocess.run(
@@ -33,7 +34,7 @@ def check_jax_settings() -> None:
         return
     if done.returncode == 0:
         return
-    shown = ", ".join(f"{name}={value!r}" for name, value in given.items())
+    shown = ", ".join(f"{name}={value!r}" for name, value in sorted(given.items()) if value)
     raise UsageError(f"JAX cannot start with {shown} ({_reason(done.stderr)}); correct or unset it")
 
 
