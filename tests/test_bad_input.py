@@ -419,6 +419,31 @@ def test_an_output_a_library_writes_into_is_refused_before_any_work(
     assert list(out.iterdir()) == [] and done.stdout == ""
 
 
+@pytest.mark.parametrize(("variable", "value"), [("TMPDIR", "{out}"), ("KERAS_HOME", "")])
+def test_a_librarys_folder_refuses_only_the_commands_that_use_it(
+    variable: str, value: str, tmp_path: Path, tiny_data_dir: Path
+) -> None:
+    """A second hostile review: logreg, which runs neither Dask nor Keras, was refused a --plot
+    folder that held Dask's scratch space (or was Keras's folder)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    env = {**os.environ, variable: value.format(out=out)}
+    data = ["--data-dir", str(tiny_data_dir), "--no-verify"]
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab", "logreg", "--steps", "3", "--plot", str(out), *data],
+        env=env,
+        cwd=out,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fashionlab-manifest.json",
+        "logreg_trouser_ankleboot.svg",
+    ]
+
+
 def test_an_output_inside_a_librarys_folder_is_no_trouble(tmp_path: Path, monkeypatch) -> None:
     """Only a library's folder inside the output is refused: an empty ``KERAS_HOME`` (the working
     folder) must not refuse every output below it, as the default ``--out report`` is."""

@@ -672,6 +672,18 @@ def test_an_output_inside_a_folder_whose_manifest_cannot_be_read_is_refused_in_o
         outdir.check(str(outer / "inner"), {}, "figures", "--plot")
 
 
+def test_an_output_inside_another_tools_folder_is_no_nested_output(tmp_path: Path) -> None:
+    """A second hostile review: a folder whose manifest another tool wrote (its ``tool`` not
+    fashionlab) was said to hold "fashionlab's output", refusing any output inside it."""
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    (outer / ownership.MANIFEST).write_text(json.dumps({"tool": "othertool", "files": {}}))
+    assert outdir.check(str(outer / "inner"), {}, "figures", "--plot") == outer / "inner"
+    (outer / ownership.MANIFEST).write_text(json.dumps({"tool": "fashionlab", "files": {}}))
+    with pytest.raises(UsageError, match="is inside .*outer', which holds"):
+        outdir.check(str(outer / "inner"), {}, "figures", "--plot")
+
+
 def test_a_path_longer_than_the_system_takes_is_said_so_once() -> None:
     """A hostile reading: a path of 5,000 bytes was 'cannot follow', with the path twice."""
     text = "/tmp" + "/" + "/".join(["b" * 200] * 25)

@@ -19,6 +19,7 @@ from .config import ALL_PAIRS, Config
 from .data import sources
 from .data.loaded import Data, load_data
 from .jsonio import strict_loads
+from .libraries import EVERY, MATPLOTLIB
 from .models import neural
 from .progress import LogProgress, Progress
 from .results import RESTORED, NetworkResult, Results, from_json, to_json
@@ -39,7 +40,8 @@ def protected_folders(data_dir: str | None) -> dict[str, Path]:
 def prepare(out: str, data_dir: str | None, kind: str, trains: bool = True) -> Path:
     """Everything a user can get wrong, checked before any work: the ``--out`` folder, for output
     of ``kind`` (``outdir.KINDS``), and the network's backend where the command ``trains`` one."""
-    real = outdir.check(out, protected_folders(data_dir), kind)
+    uses = EVERY if trains else {MATPLOTLIB}
+    real = outdir.check(out, protected_folders(data_dir), kind, uses=uses)
     if trains:
         neural.check_backend()
     return real

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from .data.datasets import locate
 from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
 from .data.sources import search_path
+from .libraries import EVERY, KERAS, MATPLOTLIB
 from .models import neural
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress, epoch_ticker
@@ -30,14 +31,15 @@ from .results import AtlasPair, NetworkResult, SweepRow, TenClasses
 from .storage import slug
 
 
-def check_plot_dir(folder: str | None, data_dir: str | None) -> Path | None:
+def check_plot_dir(
+    folder: str | None, data_dir: str | None, uses: Collection[str] = EVERY
+) -> Path | None:
     """A ``--plot`` folder is checked before any work, as ``--out`` is: a new or empty folder, or
-    one holding only figures that ``--plot`` wrote, outside the data and the cache."""
-    return (
-        None
-        if folder is None
-        else outdir.check(folder, protected_folders(data_dir), "figures", "--plot")
-    )
+    one holding only figures that ``--plot`` wrote, outside the data and the cache, and holding
+    no folder of the libraries the command ``uses``."""
+    if folder is None:
+        return None
+    return outdir.check(folder, protected_folders(data_dir), "figures", "--plot", uses)
 
 
 def _save(folder: Path, figures: dict[str, Any], progress: Progress) -> None:
@@ -62,7 +64,7 @@ def logreg(
     progress: Progress | None = None,
 ) -> PairRun:
     """``fashionlab logreg``: the assignment's logistic regression on one pair, every score."""
-    plot = check_plot_dir(plot_dir, data_dir)
+    plot = check_plot_dir(plot_dir, data_dir, {MATPLOTLIB})
     progress = progress or LogProgress()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
@@ -108,7 +110,7 @@ def network(
     """``fashionlab nn``: the assignment's network on one pair, and logistic regression beside it."""
     from .analysis.network_run import train_network
 
-    plot = check_plot_dir(plot_dir, data_dir)
+    plot = check_plot_dir(plot_dir, data_dir, {KERAS, MATPLOTLIB})
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
@@ -185,7 +187,7 @@ def atlas(
     progress: Progress | None = None,
 ) -> list[AtlasPair]:
     """``fashionlab atlas``: every class pair, hardest first."""
-    plot = check_plot_dir(plot_dir, data_dir)
+    plot = check_plot_dir(plot_dir, data_dir, EVERY)
     neural.check_backend()
     locate(data_dir, verify=verify)  # a missing or damaged file said here, not in a worker
     if not verify:  # not kept: the workers load their own
@@ -219,7 +221,7 @@ def ten_classes(
     progress: Progress | None = None,
 ) -> TenClasses:
     """``fashionlab softmax``: softmax regression and the 10-class network."""
-    plot = check_plot_dir(plot_dir, data_dir)
+    plot = check_plot_dir(plot_dir, data_dir, {KERAS, MATPLOTLIB})
     neural.check_backend()
     data = load_data(data_dir, verify=verify)
     progress = progress or LogProgress()

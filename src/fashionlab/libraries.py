@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Collection
 from pathlib import Path
+
+DASK, KERAS, MATPLOTLIB = "Dask", "Keras", "matplotlib"
+EVERY = frozenset({DASK, KERAS, MATPLOTLIB})  # run, atlas and sweep use all three
 
 
 def _home() -> Path:
@@ -73,11 +77,16 @@ def jax_folders() -> dict[str, Path]:
     return found
 
 
-def library_folders() -> dict[str, Path]:
-    """Every folder a library may write into during a command, named for a message."""
-    source, keras = keras_home()
-    found = {f"Keras folder ({source})": keras, **matplotlib_folders(), **jax_folders()}
-    scratch = dask_scratch_space()
+def library_folders(uses: Collection[str] = EVERY) -> dict[str, Path]:
+    """Every folder the libraries a command ``uses`` may write into during it, named for a
+    message (JAX's go with Keras's, which trains on it)."""
+    found = {}
+    if KERAS in uses:
+        source, keras = keras_home()
+        found = {f"Keras folder ({source})": keras, **jax_folders()}
+    if MATPLOTLIB in uses:
+        found.update(matplotlib_folders())
+    scratch = dask_scratch_space() if DASK in uses else None
     if scratch is not None:
         found["Dask scratch space (in Dask's temporary-directory, else $TMPDIR)"] = scratch
     return found

@@ -19,12 +19,12 @@ import json
 import os
 import reprlib
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
 from . import critical, outpath, swap
 from .errors import UsageError
-from .libraries import library_folders
+from .libraries import EVERY, library_folders
 from .locks import Lock
 from .outpath import check_writable, resolve
 from .ownership import (
@@ -33,6 +33,7 @@ from .ownership import (
     STAGE_PREFIX,
     UNREADABLE,
     Foreign,
+    anothers_manifest,
     find_foreign,
     held,
     is_our_stage,
@@ -79,7 +80,9 @@ def _check_kind(real: Path, kind: str, flag: str) -> None:
 def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
     """An output inside another would make the outer one hold what its manifest does not list,
     so that its own command refuses it from then on."""
-    outer = next((p for p in real.parents if (p / MANIFEST).is_file()), None)
+    outer = next(
+        (p for p in real.parents if (p / MANIFEST).is_file() and not anothers_manifest(p)), None
+    )
     if outer is not None:
         what = KINDS.get(written_by(outer) or "", "fashionlab's output")
         raise UsageError(
@@ -88,11 +91,11 @@ def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
         )
 
 
-def _check_no_library_inside(real: Path, text: str, flag: str) -> None:
+def _check_no_library_inside(real: Path, text: str, flag: str, uses: Collection[str]) -> None:
     """A folder a library writes into during the work (``libraries``) must not be the output or
     lie inside it: the swap would then refuse what fashionlab did not write, after the work. An
     output inside one is no trouble (an empty ``$KERAS_HOME`` is the working folder)."""
-    for label, folder in library_folders().items():
+    for label, folder in library_folders(uses).items():
         try:
             other = folder.resolve()
         except (RuntimeError, OSError) as exc:  # a loop: the library's traceback after the work
@@ -109,8 +112,15 @@ def _check_no_library_inside(real: Path, text: str, flag: str) -> None:
             )
 
 
-def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--out") -> Path:
-    """Validate an output folder before any work, for output of ``kind``; return its real path."""
+def check(
+    text: str,
+    protected: Mapping[str, Path],
+    kind: str,
+    flag: str = "--out",
+    uses: Collection[str] = EVERY,
+) -> Path:
+    """Validate an output folder before any work, for output of ``kind`` by a command that
+    ``uses`` those libraries (``libraries``); return its real path."""
     real = resolve(text, flag)
     for label, folder in protected.items():
         try:
@@ -131,7 +141,9 @@ def check(text: str, protected: Mapping[str, Path], kind: str, flag: str = "--ou
         if foreign is not None:
             raise _holding(flag, text, foreign)
         _check_kind(real, kind, flag)
-    _check_no_library_inside(real, text, flag)  # an empty folder, or a report: a library's too?
+    _check_no_library_inside(
+        real, text, flag, uses
+    )  # an empty folder, or a report: a library's too?
     check_writable(real, text, flag)
     return real
 

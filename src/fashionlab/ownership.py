@@ -75,6 +75,16 @@ def _manifest(folder: Path) -> Any:
     return manifest
 
 
+def anothers_manifest(folder: Path) -> bool:
+    """Whether ``folder``'s manifest is one another tool wrote under the same name: readable, and
+    not fashionlab's (a damaged one may still be fashionlab's)."""
+    try:
+        manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+    except UNREADABLE:
+        return False
+    return not isinstance(manifest, dict) or manifest.get("tool") != "fashionlab"
+
+
 def listed_files(folder: Path) -> dict[str, str]:
     """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
     listed = _manifest(folder)["files"]
