@@ -251,6 +251,8 @@ def test_an_empty_keras_backend_means_unset(data_dir, tmp_path) -> None:
         "--data-dir",
         str(data_dir),
         "--no-verify",
+        "--points",
+        "100",
         env={"KERAS_BACKEND": "", "FASHIONLAB_FAULT": "signal:SIGINT@stage:1"},
         cwd=tmp_path,
     )

@@ -178,7 +178,10 @@ def test_a_copy_without_the_pairs_a_command_needs_is_one_line_before_any_work(
     folder = write_tiny_dataset(tmp_path / "data", 300, 50)
     labels = (np.arange(300) % 2).astype(np.uint8)  # T-shirt/top and Trouser only
     (folder / LABELS).write_bytes(gzip.compress(encode_idx(labels), mtime=0))
-    argv = {"atlas": ["atlas"], "run": ["run", "--points", "100", "--out", str(tmp_path / "r")]}
+    argv = {
+        "atlas": ["atlas"],
+        "run": ["run", "--no-notebook", "--points", "100", "--out", str(tmp_path / "r")],
+    }
     done = subprocess.run(
         [sys.executable, "-m", "fashionlab", *argv[command], "--data-dir", str(folder)]
         + ["--no-verify"],

@@ -898,11 +898,14 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path
     assert again.stderr.count("(cached)") >= len(finished)  # resumed from what had finished
 
 
-def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_data_dir):
+def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path):
     """A hostile user's reading: `run --scheduler` to nothing loaded the data and ran PCA and
     t-SNE (20 s on the real data) before it said so; sweep and atlas said so at once."""
+    data = write_tiny_dataset(tmp_path / "data", 300, 50)  # a map of 100 images can be made
     argv = [
         "run",
+        "--points",
+        "100",
         "--no-extras",
         "--no-notebook",
         "--scheduler",
@@ -910,7 +913,7 @@ def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_dat
         "--out",
         str(tmp_path / "report"),
         "--data-dir",
-        str(tiny_data_dir),
+        str(data),
         "--no-verify",
     ]
     done = subprocess.run(
@@ -918,7 +921,7 @@ def test_run_refuses_an_unreachable_scheduler_before_any_work(tmp_path, tiny_dat
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")},
     )
     assert done.returncode == 2 and done.stdout == "", done.stderr
     assert done.stderr.splitlines() == [

@@ -186,11 +186,11 @@ def run(config: Config, progress: Progress | None = None) -> WrittenReport:
     if config.notebook:
         notebook_job.check_file()
     data = load_data(config.data_dir, verify=config.verify)
+    if config.notebook and not config.verify:
+        notebook_job.check_data(data)
     if not config.verify:  # what a copy may lack, said before any work
         check_mappable(data, config.points)
         data.check_pairs((*config.pairs, *(ALL_PAIRS if config.extras else ())))
-    if config.notebook and not config.verify:
-        notebook_job.check_data(data)
     with contextlib.ExitStack() as stack:
         job = notebook_job.Job(config, data) if config.notebook else None
         if job is not None:
