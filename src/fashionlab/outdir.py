@@ -91,18 +91,23 @@ def _check_not_inside_an_output(real: Path, text: str, flag: str) -> None:
         )
 
 
+def _followed(label: str, folder: Path) -> Path:
+    """``folder`` (the ``label`` a message names) with its links followed; one line for a loop."""
+    try:
+        return folder.resolve()
+    except (RuntimeError, OSError) as exc:  # a symlink loop
+        raise UsageError(
+            f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it "
+            "or point its environment variable elsewhere"
+        ) from None
+
+
 def _check_no_library_inside(real: Path, text: str, flag: str, uses: Collection[str]) -> None:
     """A folder a library writes into during the work (``libraries``) must not be the output or
     lie inside it: the swap would then refuse what fashionlab did not write, after the work. An
     output inside one is no trouble (an empty ``$KERAS_HOME`` is the working folder)."""
     for label, folder in library_folders(uses).items():
-        try:
-            other = folder.resolve()
-        except (RuntimeError, OSError) as exc:  # a loop: the library's traceback after the work
-            raise UsageError(
-                f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it or point "
-                "its variable elsewhere"
-            ) from None
+        other = _followed(label, folder)  # a loop: else the library's traceback after the work
         if real == other or real in other.parents:
             where = "is" if real == other else "holds"
             raise UsageError(
@@ -123,13 +128,7 @@ def check(
     ``uses`` those libraries (``libraries``); return its real path."""
     real = resolve(text, flag)
     for label, folder in protected.items():
-        try:
-            other = folder.resolve()
-        except (RuntimeError, OSError) as exc:  # a symlink loop
-            raise UsageError(
-                f"the {label} {str(folder)!r} cannot be followed ({exc}); repair it "
-                "or point its environment variable elsewhere"
-            ) from None
+        other = _followed(label, folder)
         if real == other or other in real.parents or real in other.parents:
             relation = (
                 f"is the {label}" if real == other else f"overlaps the {label} {str(other)!r}"
