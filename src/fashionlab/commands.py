@@ -42,6 +42,16 @@ def check_plot_dir(
     return outdir.check(folder, protected_folders(data_dir), "figures", "--plot", uses)
 
 
+def _check_data(data_dir: str | None, verify: bool, pairs: Sequence[Sequence[str]]) -> None:
+    """The data a command's Dask workers will load, checked here, not in a worker: found,
+    verified and parsed; a copy that was not verified also for the ``pairs`` (not kept: the
+    workers load their own)."""
+    if verify:
+        locate(data_dir, verify=True)
+    else:
+        load_data(data_dir, verify=False).check_pairs(pairs)
+
+
 def _save(folder: Path, figures: dict[str, Any], progress: Progress) -> None:
     """The figures (file stem -> figure) added to the ``--plot`` folder, all or none; not at all
     once a stop was asked for (an interrupt a library swallowed included)."""
@@ -189,9 +199,7 @@ def atlas(
     """``fashionlab atlas``: every class pair, hardest first."""
     plot = check_plot_dir(plot_dir, data_dir, EVERY)
     neural.check_backend()
-    locate(data_dir, verify=verify)  # a missing or damaged file said here, not in a worker
-    if not verify:  # not kept: the workers load their own
-        load_data(data_dir, verify=False).check_pairs(ALL_PAIRS)
+    _check_data(data_dir, verify, ALL_PAIRS)
     progress = progress or LogProgress()
     with engine.Session(workers, scheduler) as session:
         records, _ = atlas_module.atlas(
@@ -251,9 +259,7 @@ def sweep(
         neural.check_backend()
     folder = None if out is None else outdir.check(out, protected_folders(grid.data_dir), "sweep")
     if local:
-        locate(grid.data_dir, verify=grid.verify)  # found, verified and parsed; not normalised
-    if local and not grid.verify:  # not kept: the workers load their own
-        load_data(grid.data_dir, verify=False).check_pairs(grid.pairs)
+        _check_data(grid.data_dir, grid.verify, grid.pairs)
     rows = sweep_module.run_sweep(grid, workers=workers, scheduler=scheduler, on_done=on_done)
     if folder is not None:
         from .render import sweep as render

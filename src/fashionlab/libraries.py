@@ -35,8 +35,8 @@ def dask_scratch_space() -> Path | None:
 
 
 def keras_home() -> tuple[str, Path]:
-    """``$KERAS_HOME`` where set, else ``~/.keras`` (Keras writes its ``keras.json`` there on import), or
-    ``/tmp/.keras`` where the home cannot be written, as Keras decides."""
+    """``$KERAS_HOME`` where set, else ``~/.keras`` (Keras writes its ``keras.json`` there on
+    import), or ``/tmp/.keras`` where the home cannot be written, as Keras decides."""
     if "KERAS_HOME" in os.environ:  # as Keras reads it: an empty one is the working folder
         return "$KERAS_HOME", Path(os.environ["KERAS_HOME"])
     base = _home() if os.access(_home(), os.W_OK) else Path("/tmp")
