@@ -215,6 +215,22 @@ def test_a_matplotlib_backend_matplotlib_does_not_know_changes_nothing(data_dir,
     assert [p.name for p in (tmp_path / "plots").glob("*.svg")] == ["logreg_trouser_ankleboot.svg"]
 
 
+def test_a_users_matplotlibrc_neither_fails_nor_changes_the_figures(data_dir, tmp_path) -> None:
+    """A review: ``savefig.format: bogus`` in a ``matplotlibrc`` where the user runs failed the
+    figures in a traceback after the work; any other setting there changed them, and the cache
+    would then serve one machine's figures to another. fashionlab draws in matplotlib's defaults."""
+    argv = ["logreg", "--steps", "3", "--plot", "plots", "--data-dir", str(data_dir), "--no-verify"]
+    styled = "savefig.format: bogus\nlines.linewidth: 10\naxes.facecolor: black\nfont.size: 30\n"
+    drawn = {}
+    for where, settings in (("plain", ""), ("styled", styled)):
+        (tmp_path / where).mkdir()
+        (tmp_path / where / "matplotlibrc").write_text(settings)
+        done = fashionlab(*argv, cwd=tmp_path / where)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        drawn[where] = (tmp_path / where / "plots" / "logreg_trouser_ankleboot.svg").read_bytes()
+    assert drawn["styled"] == drawn["plain"]
+
+
 def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path) -> None:
     """A new user's reading: softmax printed nothing for over two minutes into a log, where nn
     and logreg print their epochs and steps; a Ctrl-C there is now also heard between epochs.

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from fashionlab.data.datasets import CLASS_NAMES
-from fashionlab.render import curves, heatmaps, plots
+from fashionlab.render import curves, figures, heatmaps, plots
 
 rng = np.random.default_rng(0)
 IMAGES = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
@@ -18,6 +18,7 @@ HISTORY = {
     k: list(rng.uniform(size=20))
     for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy")
 }
+THETA = rng.normal(size=(785, 1))
 EPOCHS = {k: list(rng.uniform(size=7)) for k in ("loss", "accuracy", "val_loss", "val_accuracy")}
 
 
@@ -47,7 +48,7 @@ CASES = {
     "plot_losses": (lambda: curves.plot_losses(EPOCHS, best_epoch=4), 1),
     "plot_accuracies": (lambda: curves.plot_accuracies(EPOCHS), 1),
     "explained_variance": (lambda: plots.explained_variance(np.full(784, 1 / 784)), 1),
-    "weights_map": (lambda: plots.weights_map(rng.normal(size=(785, 1)), ["Pullover", "Coat"]), 2),
+    "weights_map": (lambda: plots.weights_map(THETA, ["Pullover", "Coat"]), 2),
     "gallery": (
         lambda: plots.misclassified_gallery(
             IMAGES[:8].reshape(8, -1), ["Coat"] * 8, ["Pullover"] * 8, np.linspace(0.5, 1, 8), "t"
@@ -55,7 +56,7 @@ CASES = {
         8,
     ),
     "weights_grid": (
-        lambda: plots.weights_grid([(["Coat", "Bag"], rng.normal(size=785))] * 45),
+        lambda: plots.weights_grid([(["Coat", "Bag"], THETA[:, 0])] * 45),
         46,
     ),
     "pair_heatmap": (lambda: heatmaps.pair_heatmap(np.where(np.eye(10), np.nan, 0.9), "t"), 2),
@@ -81,6 +82,28 @@ def test_every_figure_renders_with_its_axes(name: str, tmp_path: Path) -> None:
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
     else:
         assert path.suffix == ".svg" and b"<svg" in data[:300]
+
+
+USER_STYLE = {
+    "savefig.format": "bogus",
+    "lines.linewidth": 10,
+    "axes.facecolor": "black",
+    "font.size": 30,
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_every_figure_is_drawn_in_matplotlibs_defaults_whatever_the_user_set(name: str) -> None:
+    """The user's settings neither fail a figure nor change its bytes, and are theirs again after."""
+    import matplotlib
+
+    make = CASES[name][0]
+    plain = make()
+    expected = figures.encode(plain, figures.preferred_suffix(plain))
+    with matplotlib.rc_context(USER_STYLE):
+        styled = make()
+        assert figures.encode(styled, figures.preferred_suffix(styled)) == expected
+        assert {key: matplotlib.rcParams[key] for key in USER_STYLE} == USER_STYLE
 
 
 def test_map_draws_one_collection_per_class_with_a_legend() -> None:

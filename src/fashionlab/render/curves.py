@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from .figures import matplotlib_defaults
 from .plots import (
     MARK_COLOUR,
     PAGE_WIDTH_IN,
@@ -20,6 +21,7 @@ from .plots import (
 )
 
 
+@matplotlib_defaults
 def logreg_runs(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> Figure:
     """Accuracy (top) and loss (bottom) against gradient-descent steps, one column per run
     (``histories``: title -> train/val accuracy and loss); each row shares its y-axis."""
@@ -44,6 +46,7 @@ def logreg_runs(histories: Mapping[str, Mapping[str, Sequence[float]]]) -> Figur
     return figure
 
 
+@matplotlib_defaults
 def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> Figure:
     """One run's accuracy (top) and loss (bottom) against steps: ``logreg_runs`` of one run."""
     return logreg_runs({title: history})
@@ -83,6 +86,7 @@ def _epoch_curve(
     return figure
 
 
+@matplotlib_defaults
 def plot_losses(
     history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = ""
 ) -> Figure:
@@ -90,6 +94,7 @@ def plot_losses(
     return _epoch_curve(history, "loss", "Loss", best_epoch, pair)
 
 
+@matplotlib_defaults
 def plot_accuracies(
     history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = ""
 ) -> Figure:
@@ -97,6 +102,7 @@ def plot_accuracies(
     return _epoch_curve(history, "accuracy", "Accuracy", best_epoch, pair)
 
 
+@matplotlib_defaults
 def seed_spread(
     rows: Mapping[str, tuple[Sequence[float], float, tuple[float, float]]], title: str
 ) -> Figure:

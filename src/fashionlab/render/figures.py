@@ -9,11 +9,13 @@ roughly halves the file. Both formats carry their size, so the page shows them a
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from ..storage import atomic_path
@@ -27,6 +29,25 @@ MIME_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SVG_SAFE = " /:=;,'()+.-_!*@$~[]<>"  # kept as they are in an SVG data: URI; not '"', '#', '%'
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def matplotlib_defaults(draw: Callable[P, R]) -> Callable[P, R]:
+    """``draw`` under matplotlib's own defaults, not the user's ``matplotlibrc`` or style: a study
+    gives the same figures on every machine, and the cache serves only what this one would draw.
+    (A ``savefig.format: bogus`` in a matplotlibrc failed the figures after the work.) The
+    caller's settings are back as they were when ``draw`` returns."""
+
+    @functools.wraps(draw)
+    def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
+        import matplotlib.style
+
+        with matplotlib.style.context("default"):
+            return draw(*args, **kwargs)
+
+    return drawn
+
 
 def preferred_suffix(figure: Figure) -> str:
     """``".png"`` for a figure that shows an image or rasterised points, ``".svg"`` otherwise."""
@@ -36,6 +57,7 @@ def preferred_suffix(figure: Figure) -> str:
     return ".svg"
 
 
+@matplotlib_defaults
 def encode(figure: Figure, suffix: str) -> bytes:
     """``figure`` as the bytes of a ``.png`` or ``.svg`` file (tight bounding box)."""
     if suffix == ".svg":

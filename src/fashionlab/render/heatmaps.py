@@ -17,6 +17,7 @@ from matplotlib.ticker import PercentFormatter
 from ..analysis.metrics import error_count, percent
 from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
+from .figures import matplotlib_defaults
 from .format import pair_name
 from .plots import PAGE_WIDTH_IN, axes_figure
 
@@ -34,6 +35,7 @@ def _write_cells(axes: Axes, texts: np.ndarray, dark: np.ndarray, **style: objec
         axes.text(j, i, text, ha="center", va="center", color=colour, **style)  # type: ignore[arg-type]
 
 
+@matplotlib_defaults
 def pair_heatmap(matrix: np.ndarray, title: str, label: str = "validation accuracy") -> Figure:
     """A symmetric 10x10 map of a per-pair score in percent, as the tables; the diagonal blank."""
     figure, axes = axes_figure(7.6, 6.4)
@@ -61,6 +63,7 @@ def _percent(share: float) -> str:
     return percent(share, 0 if share == 0 or share >= 0.095 else 1) if np.isfinite(share) else ""
 
 
+@matplotlib_defaults
 def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
     """True (rows) against predicted classes (columns), rows as shares of their class. Colours span
     the errors only, so a 95 % diagonal (recall, on plain green) cannot wash them out."""
@@ -87,6 +90,7 @@ def confusion_matrix(counts: np.ndarray, title: str) -> Figure:
     return figure
 
 
+@matplotlib_defaults
 def lr_steps_grid(
     rows: Sequence[Mapping],
     classes: Sequence[str],

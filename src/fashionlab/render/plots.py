@@ -16,6 +16,7 @@ from matplotlib.ticker import PercentFormatter
 
 from ..config import PCA_COMPONENTS
 from ..data.datasets import CLASS_NAMES
+from .figures import matplotlib_defaults
 from .figures import save as save  # re-exported: plots.save(figure, path) writes .png or .svg
 from .format import pair_name, probability
 
@@ -57,6 +58,7 @@ def _tiles(figure: Figure, images: Sequence | np.ndarray, columns: int, **style)
     return tiles
 
 
+@matplotlib_defaults
 def show_image(image: np.ndarray, label: int, note: str = "") -> Figure:
     """One image in grayscale with a colour bar; the class name is the title (the assignment's cell)."""
     figure, axes = axes_figure(4.6, 4)
@@ -65,6 +67,7 @@ def show_image(image: np.ndarray, label: int, note: str = "") -> Figure:
     return figure
 
 
+@matplotlib_defaults
 def image_grid(images: np.ndarray, labels: np.ndarray, rows: int = 5, columns: int = 5) -> Figure:
     """The first ``rows * columns`` images, each labelled with its class."""
     figure = Figure(figsize=(1.75 * columns, 1.9 * rows))
@@ -76,6 +79,7 @@ def image_grid(images: np.ndarray, labels: np.ndarray, rows: int = 5, columns: i
     return figure
 
 
+@matplotlib_defaults
 def tsne_map(
     embedding: np.ndarray,
     labels: np.ndarray,
@@ -114,6 +118,7 @@ def tsne_map(
     return figure
 
 
+@matplotlib_defaults
 def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     """Cumulative share of variance against the number of principal components, marking ``mark``."""
     figure, axes = axes_figure(6.4, 4.2)
@@ -138,6 +143,7 @@ def explained_variance(ratio: np.ndarray, mark: int = PCA_COMPONENTS) -> Figure:
     return figure
 
 
+@matplotlib_defaults
 def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     """theta_1..theta_784 as a 28x28 diverging map centred at 0: red pushes to the second class."""
     weights = np.asarray(theta).ravel()[1:].reshape(28, 28)
@@ -149,6 +155,7 @@ def weights_map(theta: np.ndarray, classes: Sequence[str]) -> Figure:
     return figure
 
 
+@matplotlib_defaults
 def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int = 9) -> Figure:
     """Every pair's weights theta_1..theta_784, each scaled by its largest |weight| and centred at 0."""
     rows = max(1, -(-len(pairs) // columns))
@@ -172,6 +179,7 @@ def weights_grid(pairs: Sequence[tuple[Sequence[str], np.ndarray]], columns: int
     return figure
 
 
+@matplotlib_defaults
 def misclassified_gallery(
     images: np.ndarray,
     true_labels: Sequence[str],

@@ -24,7 +24,7 @@ from matplotlib.ticker import NullLocator
 from ..analysis.sweep import by_pair, setting_length
 from ..results import SweepRow
 from ..storage import slug
-from .figures import save
+from .figures import matplotlib_defaults, save
 from .format import pair_name
 
 COLUMNS = (
@@ -69,6 +69,7 @@ def _length_name(rows: Sequence[SweepRow]) -> str:
 LOG_AXIS_OVERFLOW = partial(np.errstate, over="ignore")
 
 
+@matplotlib_defaults
 def accuracy_figure(rows: Sequence[SweepRow]) -> Figure:
     """Validation accuracy against learning rate (log scale) for one pair: a line per length."""
     figure = Figure(figsize=(6.4, 4.0))
@@ -126,6 +127,7 @@ def _label_rates(figure: Figure, axes: Axes, rates: list[float]) -> None:
     axes.set_xticks(rates, labels, fontsize="small")
 
 
+@matplotlib_defaults
 def seed_spread_figure(rows: Sequence[SweepRow]) -> Figure:
     """Each setting's validation accuracy over seeds for one pair: one dot per seed."""
     settings = sorted({(row.learning_rate, setting_length(row)) for row in rows})
