@@ -231,6 +231,24 @@ def test_a_users_matplotlibrc_neither_fails_nor_changes_the_figures(data_dir, tm
     assert drawn["styled"] == drawn["plain"]
 
 
+@pytest.mark.parametrize("below", ["file", "file/sub"])
+def test_a_matplotlib_folder_matplotlib_cannot_write_is_one_line_of_ours(
+    below, data_dir, tmp_path
+) -> None:
+    """``MPLCONFIGDIR`` a file (or below one) was matplotlib's own two-line warning; fashionlab
+    says it once, in its words, gives matplotlib a temporary folder, and draws."""
+    (tmp_path / "file").write_text("the user's")
+    argv = ["logreg", "--steps", "3", "--plot", "plots", "--data-dir", str(data_dir), "--no-verify"]
+    done = fashionlab(*argv, env={"MPLCONFIGDIR": str(tmp_path / below)}, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout.endswith("figures added to plots\n")
+    assert done.stderr.splitlines() == [
+        f"fashionlab logreg: ignoring $MPLCONFIGDIR={str(tmp_path / below)!r}: not a folder "
+        "matplotlib can write; its files go to a temporary one (set it to a folder, or unset it)"
+    ]
+    assert (tmp_path / "file").read_text() == "the user's"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "plots"]
+
+
 def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path) -> None:
     """A new user's reading: softmax printed nothing for over two minutes into a log, where nn
     and logreg print their epochs and steps; a Ctrl-C there is now also heard between epochs.

@@ -129,7 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # library swallows its KeyboardInterrupt (reading them imports pandas, under load for a second)
     console.reset()
     args = _parse(argv)
-    matplotlib_fallback()
+    ignored = matplotlib_fallback()
+    if ignored is not None:
+        say(f"fashionlab {args.command}: {ignored}")
     matplotlib_headless()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}

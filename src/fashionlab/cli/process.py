@@ -10,6 +10,7 @@ import shutil
 import sys
 import tempfile
 import threading
+from pathlib import Path
 from typing import NoReturn
 
 from ..errors import UsageError
@@ -83,12 +84,20 @@ def matplotlib_headless() -> None:
     os.environ["MPLBACKEND"] = "agg"
 
 
-def matplotlib_fallback() -> None:
+def matplotlib_fallback() -> str | None:
     """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
     temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
-    one warning says it (docs/files.md)."""
-    if os.environ.get("MPLCONFIGDIR"):
-        return
+    one warning says it (docs/files.md). A ``$MPLCONFIGDIR`` that is no folder matplotlib can
+    write is replaced the same way; what to say of it is returned (else None)."""
+    given_folder = os.environ.get("MPLCONFIGDIR")
+    if given_folder:
+        if _writable_folder(given_folder):
+            return None
+        _spare_folder()
+        return (
+            f"ignoring $MPLCONFIGDIR={given_folder!r}: not a folder matplotlib can write; "
+            "its files go to a temporary one (set it to a folder, or unset it)"
+        )
     given = os.environ.get(CACHE_VARIABLE, "")
     try:
         folder = cache_home().parent / "matplotlib"  # UsageError: $XDG_CACHE_HOME is a file
@@ -100,6 +109,20 @@ def matplotlib_fallback() -> None:
         if (given and not os.path.isabs(given)) or not os.path.isabs(os.environ.get("HOME", "")):
             os.environ["MPLCONFIGDIR"] = str(folder)
     except (OSError, UsageError):
-        spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
-        atexit.register(shutil.rmtree, spare, ignore_errors=True)
-        os.environ["MPLCONFIGDIR"] = spare
+        _spare_folder()
+    return None
+
+
+def _writable_folder(path: str) -> bool:
+    """What matplotlib asks of its folder: a writable folder, or one it can make (it makes it; we
+    make nothing, so that an output folder's checks see the user's folders as they are)."""
+    found = Path(os.path.abspath(path))
+    while not os.path.lexists(found) and found != found.parent:
+        found = found.parent
+    return found.is_dir() and os.access(found, os.W_OK)
+
+
+def _spare_folder() -> None:
+    spare = tempfile.mkdtemp(prefix="fashionlab-matplotlib-")
+    atexit.register(shutil.rmtree, spare, ignore_errors=True)
+    os.environ["MPLCONFIGDIR"] = spare
