@@ -363,12 +363,13 @@ def test_another_tools_listing_of_the_same_name_makes_no_file_fashionlabs(tmp_pa
     folder.mkdir()
     (folder / "thesis.txt").write_text("precious")
     files = {"thesis.txt": hashlib.sha256(b"precious").hexdigest()}
-    for tool in ("someothertool", None):
+    for tool, reason in (("someothertool", "another tool's"), (None, "unreadable")):
         manifest = {"tool": tool, "kind": "explore", "files": files}
         (folder / ownership.MANIFEST).write_text(json.dumps(manifest))
-        assert ownership.find_foreign(folder) == ownership.Foreign(ownership.MANIFEST, "unreadable")
+        assert ownership.find_foreign(folder) == ownership.Foreign(ownership.MANIFEST, reason)
         assert ownership.written_by(folder) is None
-        with pytest.raises(UsageError, match="which is no manifest fashionlab can read"):
+        said = "which another tool wrote" if tool else "which is no manifest fashionlab can read"
+        with pytest.raises(UsageError, match=said):
             outdir.check(str(folder), {}, "explore")
     (folder / ownership.MANIFEST).write_text(json.dumps({**manifest, "tool": "fashionlab"}))
     assert ownership.find_foreign(folder) is None  # the same listing, fashionlab's: replaceable

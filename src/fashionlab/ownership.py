@@ -85,6 +85,16 @@ def anothers_manifest(folder: Path) -> bool:
     return not isinstance(manifest, dict) or manifest.get("tool") != "fashionlab"
 
 
+def _named_tool(folder: Path) -> str | None:
+    """The tool a readable manifest names as its writer, where it names one (a string)."""
+    try:
+        manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+    except UNREADABLE:
+        return None
+    tool = manifest.get("tool") if isinstance(manifest, dict) else None
+    return tool if isinstance(tool, str) else None
+
+
 def listed_files(folder: Path) -> dict[str, str]:
     """The files ``folder``'s manifest lists, with their SHA-256s; raises if it has none."""
     listed = _manifest(folder)["files"]
@@ -108,11 +118,12 @@ def listed_folders(listed: Mapping[str, str]) -> set[str]:
 
 class Foreign(NamedTuple):
     """An entry of a folder that fashionlab may not replace, and why: ``"foreign"`` (it did not
-    write it), ``"changed"`` (it wrote it, and someone changed it since) or ``"unreadable"`` (the
-    manifest, so that none of the files is known to be fashionlab's)."""
+    write it), ``"changed"`` (it wrote it, and someone changed it since), ``"unreadable"`` (the
+    manifest, so that none of the files is known to be fashionlab's) or ``"another tool's"`` (a
+    manifest of the same name that another tool wrote: the same)."""
 
     name: str
-    reason: Literal["foreign", "changed", "unreadable"] = "foreign"
+    reason: Literal["foreign", "changed", "unreadable", "another tool's"] = "foreign"
 
 
 def find_foreign(folder: Path) -> Foreign | None:
@@ -124,7 +135,10 @@ def find_foreign(folder: Path) -> Foreign | None:
         listed = listed_files(folder)
     except UNREADABLE:
         manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
-        return Foreign(MANIFEST, "unreadable") if manifest in entries else Foreign(entries[0].name)
+        if manifest not in entries:
+            return Foreign(entries[0].name)
+        named = _named_tool(folder)
+        return Foreign(MANIFEST, "unreadable" if named is None else "another tool's")
     folders = listed_folders(listed)
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():
@@ -155,6 +169,11 @@ def held(found: Foreign) -> str:
     that ends with what to do."""
     if found.reason == "changed":
         return f"{found.name!r}, which fashionlab wrote but someone changed since"
+    if found.reason == "another tool's":
+        return (
+            f'{found.name!r}, which another tool wrote (its "tool" is not fashionlab), so no '
+            "file there is known to be fashionlab's"
+        )
     if found.reason == "unreadable":
         return (
             f"{found.name!r}, which is no manifest fashionlab can read, so no file there is known "
