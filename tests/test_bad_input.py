@@ -381,8 +381,13 @@ def test_a_cache_home_that_is_a_file_or_too_long_is_one_line_through_the_program
 @pytest.mark.parametrize(
     ("variable", "value", "argv", "label"),
     [
-        ("TMPDIR", "{out}", ["run", "--no-notebook", "--out"], "Dask scratch space (in"),
-        ("DASK_TEMPORARY_DIRECTORY", "{out}/spill", ["sweep", "--out"], "Dask scratch space (in"),
+        ("TMPDIR", "{out}", ["run", "--no-notebook", "--out"], "Dask scratch space (in $TMPDIR)"),
+        (
+            "DASK_TEMPORARY_DIRECTORY",
+            "{out}/spill",
+            ["sweep", "--out"],
+            "Dask scratch space (in $DASK_TEMPORARY_DIRECTORY)",
+        ),
         ("KERAS_HOME", "", ["nn", "--plot"], "Keras folder ($KERAS_HOME)"),  # the working folder
         ("HOME", "{out}/home", ["explore", "--out"], "matplotlib configuration folder (~/"),
         ("MPLCONFIGDIR", "{out}/mpl", ["logreg", "--plot"], "matplotlib folder ($MPLCONFIGDIR)"),

@@ -20,18 +20,25 @@ def _home() -> Path:
     return Path(os.path.expanduser("~"))
 
 
-def dask_scratch_space() -> Path | None:
-    """Where a local cluster's workers spill and lock: Dask's ``temporary-directory``, else the
-    system's temporary folder (``$TMPDIR``), with ``dask-scratch-space`` below it (as
-    ``distributed.core.Server`` makes it); None for a setting that is no path (refused in one
-    line where the cluster starts)."""
+def dask_scratch_space() -> tuple[str, Path] | None:
+    """Where a local cluster's workers spill and lock, and what set it: Dask's
+    ``temporary-directory``, else the system's temporary folder (``$TMPDIR``), with
+    ``dask-scratch-space`` below it (as ``distributed.core.Server`` makes it); None for a setting
+    that is no path (refused in one line where the cluster starts)."""
     import dask
 
-    folder = dask.config.get("temporary-directory", None) or tempfile.gettempdir()
+    folder = dask.config.get("temporary-directory", None)
+    if "DASK_TEMPORARY_DIRECTORY" in os.environ:
+        source = "$DASK_TEMPORARY_DIRECTORY"
+    elif folder:
+        source = "Dask's temporary-directory setting"
+    else:
+        source = "$TMPDIR" if os.environ.get("TMPDIR") else "the system's temporary folder"
+        folder = tempfile.gettempdir()
     if not isinstance(folder, str):
         return None
     path = Path(folder)
-    return path if "dask-scratch-space" in folder else path / "dask-scratch-space"
+    return source, path if "dask-scratch-space" in folder else path / "dask-scratch-space"
 
 
 def keras_home() -> tuple[str, Path]:
@@ -88,5 +95,6 @@ def library_folders(uses: Collection[str] = EVERY) -> dict[str, Path]:
         found.update(matplotlib_folders())
     scratch = dask_scratch_space() if DASK in uses else None
     if scratch is not None:
-        found["Dask scratch space (in Dask's temporary-directory, else $TMPDIR)"] = scratch
+        source, folder = scratch
+        found[f"Dask scratch space (in {source})"] = folder
     return found
