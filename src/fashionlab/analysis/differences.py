@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from ..checks import check_count
 from .metrics import mean_sd, wilson_interval
@@ -22,6 +21,8 @@ from .metrics import mean_sd, wilson_interval
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    from scipy import stats
+
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
@@ -81,6 +82,8 @@ def seeds_mean_half_width(
     (shared by every seed, so not divided by k), with Student's t at Welch and Satterthwaite's
     degrees of freedom for that sum: k - 1 where the seeds' part is all, the normal's where the
     images' is. ``n`` None for the seeds' spread alone (the mean on these very images)."""
+    from scipy import stats
+
     mean, sd = mean_sd(accuracies)
     k = len(accuracies)
     seeds = sd**2 / k

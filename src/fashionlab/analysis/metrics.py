@@ -16,7 +16,6 @@ from fractions import Fraction
 from typing import Literal
 
 import numpy as np
-from scipy import stats
 
 from ..checks import check_count
 from ..results import McNemar
@@ -56,6 +55,8 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
         raise ValueError(f"correct must be a whole number in [0, n={n}], got {correct!r}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    from scipy import stats
+
     z = float(stats.norm.ppf(0.5 + confidence / 2))  # two-sided normal quantile
     p_hat = correct / n
     shrink = 1 + z**2 / n
@@ -108,6 +109,8 @@ def mcnemar_p(only_first: int, only_second: int) -> float:
     if only_first + only_second == 0:
         return 1.0
     # Binomial(b + c, 1/2) is symmetric: the two-sided p is twice the smaller tail, capped at 1
+    from scipy import stats
+
     tail = stats.binom.cdf(min(only_first, only_second), only_first + only_second, 0.5)
     return min(1.0, 2 * float(tail))
 
@@ -122,6 +125,8 @@ def largest_mcnemar_p(errors_first: int, errors_second: int) -> float:
 def chance_mixing(k: int) -> float:
     """The share of points that ``embedding.pair_mixing`` would call mixed for two equal classes
     placed at random: P(more than half of k neighbours are of the other class)."""
+    from scipy import stats
+
     return float(stats.binom.sf(k // 2, k, 0.5))
 
 
@@ -130,6 +135,8 @@ def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: in
     the same (right_first of n_first against right_second of n_second): one model on two sets,
     or two models each on its own."""
     table = [[right_first, n_first - right_first], [right_second, n_second - right_second]]
+    from scipy import stats
+
     return float(stats.fisher_exact(table).pvalue)
 
 
@@ -294,5 +301,7 @@ def prediction_interval(
     assuming it is normal: mean ± t(k - 1) · sd · sqrt(1 + 1/k) over k values (e.g. seeds)."""
     mean, sd = mean_sd(values)
     k = len(values)
+    from scipy import stats
+
     half = float(stats.t.ppf((1 + confidence) / 2, k - 1)) * sd * math.sqrt(1 + 1 / k)
     return mean - half, mean + half
