@@ -15,15 +15,14 @@ import math
 import numpy as np
 
 from ..checks import check_count
+from .distributions import normal_quantile, t_quantile
 from .metrics import mean_sd, wilson_interval
 
 
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    from scipy import stats
-
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return normal_quantile(0.5 + confidence / 2)
 
 
 def paired_difference(
@@ -82,17 +81,15 @@ def seeds_mean_half_width(
     (shared by every seed, so not divided by k), with Student's t at Welch and Satterthwaite's
     degrees of freedom for that sum: k - 1 where the seeds' part is all, the normal's where the
     images' is. ``n`` None for the seeds' spread alone (the mean on these very images)."""
-    from scipy import stats
-
     mean, sd = mean_sd(accuracies)
     k = len(accuracies)
     seeds = sd**2 / k
     if n is None:
-        return float(stats.t.ppf(0.5 + confidence / 2, k - 1)) * math.sqrt(seeds)
+        return t_quantile(0.5 + confidence / 2, k - 1) * math.sqrt(seeds)
     check_count("n", n)
     images = mean * (1 - mean) / n  # known, not estimated: infinite degrees of freedom
     total = seeds + images
     if seeds == 0:
         return _z(confidence) * math.sqrt(total)
     freedom = total**2 / (seeds**2 / (k - 1))  # Welch-Satterthwaite
-    return float(stats.t.ppf(0.5 + confidence / 2, freedom)) * math.sqrt(total)
+    return t_quantile(0.5 + confidence / 2, freedom) * math.sqrt(total)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..checks import check_count
 from ..results import McNemar
+from .distributions import binomial_cdf, binomial_sf, fisher_exact_p, normal_quantile, t_quantile
 
 # How far an accuracy may sit from k/n and still be k/n (float32 noise is ~1e-7)
 ROW_TOLERANCE = 1e-6
@@ -55,9 +56,7 @@ def wilson_interval(correct: int, n: int, confidence: float = 0.95) -> tuple[flo
         raise ValueError(f"correct must be a whole number in [0, n={n}], got {correct!r}")
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    from scipy import stats
-
-    z = float(stats.norm.ppf(0.5 + confidence / 2))  # two-sided normal quantile
+    z = normal_quantile(0.5 + confidence / 2)  # two-sided normal quantile
     p_hat = correct / n
     shrink = 1 + z**2 / n
     centre = (p_hat + z**2 / (2 * n)) / shrink  # the score interval's centre
@@ -109,10 +108,8 @@ def mcnemar_p(only_first: int, only_second: int) -> float:
     if only_first + only_second == 0:
         return 1.0
     # Binomial(b + c, 1/2) is symmetric: the two-sided p is twice the smaller tail, capped at 1
-    from scipy import stats
-
-    tail = stats.binom.cdf(min(only_first, only_second), only_first + only_second, 0.5)
-    return min(1.0, 2 * float(tail))
+    tail = binomial_cdf(min(only_first, only_second), only_first + only_second, 0.5)
+    return min(1.0, 2 * tail)
 
 
 def largest_mcnemar_p(errors_first: int, errors_second: int) -> float:
@@ -125,9 +122,7 @@ def largest_mcnemar_p(errors_first: int, errors_second: int) -> float:
 def chance_mixing(k: int) -> float:
     """The share of points that ``embedding.pair_mixing`` would call mixed for two equal classes
     placed at random: P(more than half of k neighbours are of the other class)."""
-    from scipy import stats
-
-    return float(stats.binom.sf(k // 2, k, 0.5))
+    return binomial_sf(k // 2, k, 0.5)
 
 
 def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: int) -> float:
@@ -135,9 +130,7 @@ def two_sample_p(right_first: int, n_first: int, right_second: int, n_second: in
     the same (right_first of n_first against right_second of n_second): one model on two sets,
     or two models each on its own."""
     table = [[right_first, n_first - right_first], [right_second, n_second - right_second]]
-    from scipy import stats
-
-    return float(stats.fisher_exact(table).pvalue)
+    return fisher_exact_p(table)
 
 
 def accuracies_p(first: float, n_first: int, second: float, n_second: int) -> float:
@@ -301,7 +294,5 @@ def prediction_interval(
     assuming it is normal: mean ± t(k - 1) · sd · sqrt(1 + 1/k) over k values (e.g. seeds)."""
     mean, sd = mean_sd(values)
     k = len(values)
-    from scipy import stats
-
-    half = float(stats.t.ppf((1 + confidence) / 2, k - 1)) * sd * math.sqrt(1 + 1 / k)
+    half = t_quantile((1 + confidence) / 2, k - 1) * sd * math.sqrt(1 + 1 / k)
     return mean - half, mean + half
