@@ -218,14 +218,21 @@ def test_a_matplotlib_backend_matplotlib_does_not_know_changes_nothing(data_dir,
 def test_a_users_matplotlibrc_neither_fails_nor_changes_the_figures(data_dir, tmp_path) -> None:
     """A review: ``savefig.format: bogus`` in a ``matplotlibrc`` where the user runs failed the
     figures in a traceback after the work; any other setting there changed them, and the cache
-    would then serve one machine's figures to another. fashionlab draws in matplotlib's defaults."""
+    would then serve one machine's figures to another. fashionlab draws in matplotlib's defaults,
+    without reading the user's style library (an entry there it cannot read, a second review)."""
     argv = ["logreg", "--steps", "3", "--plot", "plots", "--data-dir", str(data_dir), "--no-verify"]
     styled = "savefig.format: bogus\nlines.linewidth: 10\naxes.facecolor: black\nfont.size: 30\n"
+    config = tmp_path / "config"  # the session's matplotlib folder (its font list), and a style
+    shutil.copytree(os.environ["MPLCONFIGDIR"], config)
+    (config / "stylelib" / "broken.mplstyle").mkdir(parents=True)
     drawn = {}
-    for where, settings in (("plain", ""), ("styled", styled)):
+    for where, settings, env in (
+        ("plain", "", {}),
+        ("styled", styled, {"MPLCONFIGDIR": str(config)}),
+    ):
         (tmp_path / where).mkdir()
         (tmp_path / where / "matplotlibrc").write_text(settings)
-        done = fashionlab(*argv, cwd=tmp_path / where)
+        done = fashionlab(*argv, cwd=tmp_path / where, env=env)
         assert done.returncode == 0 and done.stderr == "", done.stderr
         drawn[where] = (tmp_path / where / "plots" / "logreg_trouser_ankleboot.svg").read_bytes()
     assert drawn["styled"] == drawn["plain"]
@@ -275,7 +282,8 @@ def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path)
         env={"FASHIONLAB_FAULT": "signal:SIGINT@softmax epoch:1"},  # before the network
     )
     assert stopped.returncode == 130 and stopped.stdout == "", stopped.stderr
-    assert "softmax epoch 2/3" not in stopped.stderr  # heard at the first epoch's end
+    assert "softmax epoch 3/3" not in stopped.stderr  # heard at the first epoch's end (the last
+    # epoch's line is always printed, the others only 2 s into the stage)
 
 
 def test_an_empty_keras_backend_means_unset(data_dir, tmp_path) -> None:

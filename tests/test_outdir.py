@@ -341,13 +341,17 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
         "/".join(["c" * 250] * 20),
     ],
 )
-def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("tool", [None, "fashionlab"])
+def test_a_manifest_naming_a_file_outside_its_folder_is_not_ours(
+    tmp_path: Path, name: str, tool: str | None
+) -> None:
     """Also a name no file can have (the hostile review of stop 46: 300 characters gave a
-    traceback, 'File name too long', in every command and in make clean)."""
+    traceback, 'File name too long', in every command and in make clean). Written as fashionlab's
+    or not, such a manifest is one fashionlab cannot read, never another tool's (a review)."""
     folder = tmp_path / "report"
     folder.mkdir()
     (tmp_path / "outside.txt").write_text("precious")
-    (folder / ownership.MANIFEST).write_text(f'{{"files": {{"{name}": "0"}}}}')
+    (folder / ownership.MANIFEST).write_text(json.dumps({"tool": tool, "files": {name: "0"}}))
     assert ownership.find_foreign(folder) == ownership.Foreign(ownership.MANIFEST, "unreadable")
     with pytest.raises(
         UsageError, match="which is no manifest fashionlab can read, so no file there is known"
@@ -798,3 +802,24 @@ def test_make_clean_leaves_a_stage_that_a_running_command_is_building_inside(tmp
     assert (running / "index.html").read_text() == "<p>new" and not stopped.exists()
     assert sorted(p.name for p in folder.iterdir()) == [running.name]  # the report's files went
     assert ownership.find_foreign(folder) is None  # and what is left is still fashionlab's
+
+
+@pytest.mark.parametrize("setting", ["", None])
+def test_dask_reads_an_empty_temporary_directory_as_the_systems(
+    setting, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review: ``DASK_TEMPORARY_DIRECTORY=""`` (or ``none``, which Dask reads as None) made the
+    check look for Dask's scratch space in the working folder, or nowhere, where Dask puts it in
+    the system's temporary folder."""
+    import tempfile
+
+    import dask
+
+    from fashionlab import libraries
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads $TMPDIR again
+    with dask.config.set({"temporary-directory": setting}):
+        assert libraries.library_folders({libraries.DASK}) == {
+            "Dask scratch space (in $TMPDIR)": tmp_path / "dask-scratch-space"
+        }

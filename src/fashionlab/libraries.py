@@ -22,19 +22,21 @@ def _home() -> Path:
 
 def dask_scratch_space() -> tuple[str, Path] | None:
     """Where a local cluster's workers spill and lock, and what set it: Dask's
-    ``temporary-directory``, else the system's temporary folder (``$TMPDIR``), with
-    ``dask-scratch-space`` below it (as ``distributed.core.Server`` makes it); None for a setting
-    that is no path (refused in one line where the cluster starts)."""
+    ``temporary-directory``, else (unset, empty or null, as Dask reads them) the system's
+    temporary folder, with ``dask-scratch-space`` below it (as ``distributed.core.Server`` makes
+    it); None for a setting that is no path (refused in one line where the cluster starts)."""
     import dask
 
     folder = dask.config.get("temporary-directory", None)
-    if "DASK_TEMPORARY_DIRECTORY" in os.environ:
-        source = "$DASK_TEMPORARY_DIRECTORY"
-    elif folder:
-        source = "Dask's temporary-directory setting"
-    else:
-        source = "$TMPDIR" if os.environ.get("TMPDIR") else "the system's temporary folder"
+    if not folder:
         folder = tempfile.gettempdir()
+        given = os.environ.get("TMPDIR")
+        used = given and os.path.abspath(given) == os.path.abspath(folder)
+        source = "$TMPDIR" if used else "the system's temporary folder"
+    elif "DASK_TEMPORARY_DIRECTORY" in os.environ:
+        source = "$DASK_TEMPORARY_DIRECTORY"
+    else:
+        source = "Dask's temporary-directory setting"
     if not isinstance(folder, str):
         return None
     path = Path(folder)

@@ -138,7 +138,8 @@ def find_foreign(folder: Path) -> Foreign | None:
         if manifest not in entries:
             return Foreign(entries[0].name)
         named = _named_tool(folder)
-        return Foreign(MANIFEST, "unreadable" if named is None else "another tool's")
+        anothers = named is not None and named != "fashionlab"
+        return Foreign(MANIFEST, "another tool's" if anothers else "unreadable")
     folders = listed_folders(listed)
     for entry in entries:
         if entry.is_dir() and not entry.is_symlink():

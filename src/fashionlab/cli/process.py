@@ -116,7 +116,7 @@ def matplotlib_fallback() -> str | None:
 def _writable_folder(path: str) -> bool:
     """What matplotlib asks of its folder: a writable folder, or one it can make (it makes it; we
     make nothing, so that an output folder's checks see the user's folders as they are)."""
-    found = Path(os.path.abspath(path))
+    found = Path(os.path.realpath(path))  # as matplotlib resolves it: a link is followed
     while not os.path.lexists(found) and found != found.parent:
         found = found.parent
     return found.is_dir() and os.access(found, os.W_OK)

@@ -29,6 +29,23 @@ MIME_TYPES = {".png": "image/png", ".svg": "image/svg+xml"}
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _SVG_SAFE = " /:=;,'()+.-_!*@$~[]<>"  # kept as they are in an SVG data: URI; not '"', '#', '%'
 
+# What matplotlib's own style "default" leaves as it is (its STYLE_BLACKLIST): how matplotlib
+# runs, not how a figure looks
+_NOT_STYLE = frozenset(
+    {
+        "backend",
+        "backend_fallback",
+        "date.epoch",
+        "docstring.hardcopy",
+        "figure.max_open_warning",
+        "figure.raise_window",
+        "interactive",
+        "savefig.directory",
+        "timezone",
+        "tk.window_focus",
+        "toolbar",
+    }
+)
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -37,13 +54,20 @@ def matplotlib_defaults(draw: Callable[P, R]) -> Callable[P, R]:
     """``draw`` under matplotlib's own defaults, not the user's ``matplotlibrc`` or style: a study
     gives the same figures on every machine, and the cache serves only what this one would draw.
     (A ``savefig.format: bogus`` in a matplotlibrc failed the figures after the work.) The
-    caller's settings are back as they were when ``draw`` returns."""
+    caller's settings are back as they were when ``draw`` returns. ``matplotlib.style`` is not
+    imported: it reads the user's style library as it is imported, and an entry it cannot read
+    there failed the figure."""
 
     @functools.wraps(draw)
     def drawn(*args: P.args, **kwargs: P.kwargs) -> R:
-        import matplotlib.style
+        import matplotlib
 
-        with matplotlib.style.context("default"):
+        defaults = {
+            key: value
+            for key, value in matplotlib.rcParamsDefault.items()
+            if key not in _NOT_STYLE and not key.startswith("webagg.")
+        }
+        with matplotlib.rc_context(defaults):
             return draw(*args, **kwargs)
 
     return drawn
