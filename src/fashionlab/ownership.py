@@ -65,34 +65,40 @@ def _holds_only_outputs(stage: Path) -> bool:
     return True
 
 
+def _parsed(folder: Path) -> Any:
+    """``folder``'s manifest file as JSON, whoever wrote it; one of ``UNREADABLE`` if it cannot be
+    read (a link is followed)."""
+    return json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+
+
 def _manifest(folder: Path) -> Any:
-    """``folder``'s manifest, parsed; one of ``UNREADABLE`` if it cannot be read (a link is
-    followed) or another tool's (a listing of the same name, with true SHA-256s, must not make
-    the files it lists fashionlab's to replace)."""
-    manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
+    """``folder``'s manifest, parsed; one of ``UNREADABLE`` if it cannot be read or is another
+    tool's (a listing of the same name, with true SHA-256s, must not make the files it lists
+    fashionlab's to replace)."""
+    manifest = _parsed(folder)
     if manifest.get("tool") != "fashionlab":
         raise ValueError(f"{MANIFEST} was not written by fashionlab")
     return manifest
 
 
+_NO_MANIFEST = object()  # what ``_tool`` gives for a manifest it cannot read
+
+
+def _tool(folder: Path) -> object:
+    """The ``tool`` a readable manifest names as its writer: None where it names none (or is no
+    JSON object), ``_NO_MANIFEST`` where it cannot be read."""
+    try:
+        manifest = _parsed(folder)
+    except UNREADABLE:
+        return _NO_MANIFEST
+    return manifest.get("tool") if isinstance(manifest, dict) else None
+
+
 def anothers_manifest(folder: Path) -> bool:
     """Whether ``folder``'s manifest is one another tool wrote under the same name: readable, and
     not fashionlab's (a damaged one may still be fashionlab's)."""
-    try:
-        manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
-    except UNREADABLE:
-        return False
-    return not isinstance(manifest, dict) or manifest.get("tool") != "fashionlab"
-
-
-def _named_tool(folder: Path) -> str | None:
-    """The tool a readable manifest names as its writer, where it names one (a string)."""
-    try:
-        manifest = json.loads(read_plain(folder / MANIFEST, MANIFEST_LIMIT))
-    except UNREADABLE:
-        return None
-    tool = manifest.get("tool") if isinstance(manifest, dict) else None
-    return tool if isinstance(tool, str) else None
+    tool = _tool(folder)
+    return tool is not _NO_MANIFEST and tool != "fashionlab"
 
 
 def listed_files(folder: Path) -> dict[str, str]:
@@ -137,8 +143,8 @@ def find_foreign(folder: Path) -> Foreign | None:
         manifest = folder / MANIFEST  # the files may be fashionlab's: the manifest is the trouble
         if manifest not in entries:
             return Foreign(entries[0].name)
-        named = _named_tool(folder)
-        anothers = named is not None and named != "fashionlab"
+        tool = _tool(folder)  # a tool named, not fashionlab: another's; else unreadable
+        anothers = isinstance(tool, str) and tool != "fashionlab"
         return Foreign(MANIFEST, "another tool's" if anothers else "unreadable")
     folders = listed_folders(listed)
     for entry in entries:
