@@ -166,11 +166,11 @@ def tsne(
     settings: dict[str, object] | None = None,
 ) -> tuple[np.ndarray, bool]:
     """A 2-D openTSNE embedding of ``features`` (n, d); returns it and whether it was cached."""
-    import openTSNE
-
     settings = {**TSNE_SETTINGS, **(settings or {})}
 
     def compute() -> dict[str, np.ndarray]:
+        import openTSNE  # with scikit-learn, ~2 s of imports a cached map does without
+
         total = int(settings["early_exaggeration_iter"]) + int(settings["n_iter"])  # type: ignore[call-overload]
         done, last_error = 0, float("nan")
 
