@@ -355,6 +355,34 @@ def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
         engine.run_on(crash_client, [task])
 
 
+@pytest.mark.slow
+def test_a_local_cluster_left_without_a_worker_is_one_line(
+    tiny_data_dir, tmp_path, capsys, caplog, monkeypatch
+):
+    """A hostile review: under a memory limit a worker exceeds as it starts (here a terminate
+    fraction of a millionth), the nanny ended each worker it started before it joined, and the
+    sweep waited for ever on a cluster with no worker. fashionlab's own cluster left empty is
+    nothing the user can mend mid-run: one line naming the setting, exit status 1. (The check
+    comes ``lost.Watch.GRACE`` seconds after a worker went: 30 s, 3 here.)"""
+    monkeypatch.setattr(lost.Watch, "GRACE", 3.0)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    argv = ["--classes", "Pullover", "Coat", "--steps", "30", "--seeds", "1,2", "--workers", "1"]
+    argv += ["--data-dir", str(tiny_data_dir), "--no-verify", "--json"]
+    with (
+        dask.config.set({"distributed.worker.memory.terminate": 1e-6}),
+        caplog.at_level(logging.WARNING, logger=lost.__name__),
+    ):
+        code, out, err = cli(argv, capsys)
+    assert code == 1 and out == "", err
+    *before, last = err.splitlines()
+    assert not before and last.startswith(
+        "fashionlab sweep: error: the local Dask cluster lost its last worker while the "
+        "sweep-logreg tasks ran and started no other"
+    ), err
+    assert "distributed.worker.memory" in last and "Traceback" not in err
+    assert "lost worker" in caplog.text  # said (on stderr, outside the suite) as it went
+
+
 BROKEN_DASK = {  # what a user might have in Dask's settings, and what the line must name
     "a YAML file that does not parse": (
         {"fashionlab.yaml": "distributed:\n  bad: [\n"},

@@ -7,7 +7,9 @@ runs out), or silent past the scheduler's ``worker-ttl`` (``local.WORKER_TTL``).
 tasks it held again elsewhere; without a word, a sweep would seem to pause, or repeat progress.
 A task whose every worker dies while running it (Dask gives up after
 ``distributed.scheduler.allowed-failures`` more tries) is an environment fault, not a bug: one
-line, exit status 1, rather than Dask's exception.
+line, exit status 1, rather than Dask's exception. So is a local cluster left with no worker
+(each one its nanny starts ended before it joins, by Dask's memory limits), whose tasks would
+otherwise wait for ever.
 
 A scheduler that goes (its process ended, the network between) cancels every future its client
 waits for; the client logs its failed reconnection with a traceback. That is one line too, and the
@@ -28,16 +30,19 @@ log = logging.getLogger(__name__)
 
 TOPIC = "all"  # the scheduler's event topic for workers that join and leave
 SCHEDULER_LOST = "scheduler-connection-lost"  # the reason Dask gives its cancelled futures
+NO_WORKER_LEFT = "fashionlab-no-worker-left"  # the reason a local cluster's Watch gives them
 CLIENT_LOGGER = "distributed.client"
 RECONNECT_FAILED = "Failed to reconnect to scheduler"  # the client's ERROR when it gives up
 
 
 class Watch:
-    """A client's handler for ``TOPIC``: one warning for each worker that left unexpectedly, and,
-    on a cluster the user started (``scheduler``), one more when none is left ``grace`` seconds
-    after a worker went: Dask's tasks then wait without a word for one to join. A nanny (under
-    ``dask worker``, or a local cluster's) starts its worker again within the grace; the scheduler
-    itself is asked how many are left, once the grace has passed."""
+    """A client's handler for ``TOPIC``: one warning for each worker that left unexpectedly, and a
+    word when none is left ``grace`` seconds after a worker went: Dask's tasks then wait without a
+    word for one to join. On a cluster the user started (``scheduler``) that is a warning, since
+    the user can start one; on fashionlab's own local cluster nothing will, so the client's tasks
+    are cancelled (``NO_WORKER_LEFT``) and ``result`` says why in one line. A nanny (under ``dask
+    worker``, or a local cluster's) starts its worker again within the grace; the scheduler itself
+    is asked how many are left, once the grace has passed."""
 
     GRACE = 30.0  # seconds: a nanny restarts its worker in a few
 
@@ -56,8 +61,8 @@ class Watch:
         elif message.get("action") == "remove-worker":
             if not message.get("expected"):
                 say_lost_worker(message)
-            if self.scheduler is not None:  # called in the client's event loop
-                asyncio.get_running_loop().call_later(self.grace, self._check)
+            # called in the client's event loop
+            asyncio.get_running_loop().call_later(self.grace, self._check)
 
     def _check(self) -> None:
         check = asyncio.ensure_future(self._none_left())
@@ -69,7 +74,9 @@ class Watch:
             left = (await self.client.scheduler.identity(n_workers=0)).get("n_workers")
         except Exception:  # noqa: BLE001 (the scheduler gone: ``result`` says so, in one line)
             return
-        if left == 0 and not self._said:
+        if left == 0 and self.scheduler is None:
+            await self._cancel_all()
+        elif left == 0 and not self._said:
             self._said = True
             log.warning(
                 "no worker is left on the scheduler at %s: its tasks wait until one "
@@ -78,6 +85,14 @@ class Watch:
                 self.scheduler,
                 self.scheduler,
             )
+
+    async def _cancel_all(self) -> None:
+        """Every task this client waits for, cancelled with the reason ``NO_WORKER_LEFT``."""
+        from distributed import Future
+
+        waiting: list[Any] = [Future(key, self.client) for key in list(self.client.futures)]
+        with contextlib.suppress(Exception):  # the client closing meanwhile: nothing waits
+            await self.client.cancel(waiting, asynchronous=True, force=True, reason=NO_WORKER_LEFT)
 
 
 def say_lost_worker(message: Mapping[str, Any]) -> None:
@@ -104,6 +119,14 @@ def result(future: Any, what: str) -> Any:
     try:
         return future.result()
     except FutureCancelledError as exc:
+        if exc.reason == NO_WORKER_LEFT:
+            raise EnvironmentFault(
+                f"the local Dask cluster lost its last worker while the {what} tasks ran and "
+                "started no other (a worker that Dask's memory limits end as it starts, or too "
+                "little free memory); check distributed.worker.memory.* in Dask's configuration "
+                "(~/.config/dask, $DASK_CONFIG, DASK_* variables), or run fewer workers; those "
+                "that finished are cached"
+            ) from None
         if exc.reason != SCHEDULER_LOST:
             raise
         raise EnvironmentFault(
