@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -31,18 +32,20 @@ log = logging.getLogger(__name__)
 TOPIC = "all"  # the scheduler's event topic for workers that join and leave
 SCHEDULER_LOST = "scheduler-connection-lost"  # the reason Dask gives its cancelled futures
 NO_WORKER_LEFT = "fashionlab-no-worker-left"  # the reason a local cluster's Watch gives them
+WAITING = ("pending", "lost")  # a future's states that still wait for a worker
 CLIENT_LOGGER = "distributed.client"
 RECONNECT_FAILED = "Failed to reconnect to scheduler"  # the client's ERROR when it gives up
 
 
 class Watch:
     """A client's handler for ``TOPIC``: one warning for each worker that left unexpectedly, and a
-    word when none is left ``grace`` seconds after a worker went: Dask's tasks then wait without a
-    word for one to join. On a cluster the user started (``scheduler``) that is a warning, since
-    the user can start one; on fashionlab's own local cluster nothing will, so the client's tasks
-    are cancelled (``NO_WORKER_LEFT``) and ``result`` says why in one line. A nanny (under ``dask
-    worker``, or a local cluster's) starts its worker again within the grace; the scheduler itself
-    is asked how many are left, once the grace has passed."""
+    word when, ``grace`` seconds after a worker went, none is left and none has joined since:
+    Dask's tasks then wait without a word for one to join. On a cluster the user started
+    (``scheduler``) that is a warning, since the user can start one; on fashionlab's own local
+    cluster nothing will, so the tasks the client waits for are cancelled (``NO_WORKER_LEFT``),
+    ``result`` says why in one line, and the check is made again each grace while none joins. A
+    nanny (under ``dask worker``, or a local cluster's) starts its worker again within the grace;
+    the scheduler itself is asked how many are left, once the grace has passed."""
 
     GRACE = 30.0  # seconds: a nanny restarts its worker in a few
 
@@ -52,31 +55,37 @@ class Watch:
         self.client, self.scheduler = client, scheduler
         self.grace = self.GRACE if grace is None else grace
         self._said = False  # once for each time the cluster is left empty
+        self._joined = -math.inf  # when a worker last joined (the event loop's clock)
         self._checks: set[asyncio.Task[None]] = set()  # held, so that none is collected midway
 
     def __call__(self, event: tuple[float, Mapping[str, Any]]) -> None:
         _, message = event
+        loop = asyncio.get_running_loop()  # called in the client's event loop
         if message.get("action") == "add-worker":
-            self._said = False
+            self._said, self._joined = False, loop.time()
         elif message.get("action") == "remove-worker":
             if not message.get("expected"):
                 say_lost_worker(message)
-            # called in the client's event loop
-            asyncio.get_running_loop().call_later(self.grace, self._check)
+            loop.call_later(self.grace, self._check, loop.time())
 
-    def _check(self) -> None:
-        check = asyncio.ensure_future(self._none_left())
+    def _check(self, removed: float) -> None:
+        check = asyncio.ensure_future(self._none_left(removed))
         self._checks.add(check)
         check.add_done_callback(self._checks.discard)
 
-    async def _none_left(self) -> None:
+    async def _none_left(self, removed: float) -> None:
+        """Whether the cluster has had no worker since the one that went at ``removed``."""
         try:
             left = (await self.client.scheduler.identity(n_workers=0)).get("n_workers")
         except Exception:  # noqa: BLE001 (the scheduler gone: ``result`` says so, in one line)
             return
-        if left == 0 and self.scheduler is None:
-            await self._cancel_all()
-        elif left == 0 and not self._said:
+        if left != 0:
+            return
+        if self.scheduler is None:  # a worker that joined since, and went, has a check of its own
+            if self._joined < removed:
+                await self._cancel_waiting()
+                asyncio.get_running_loop().call_later(self.grace, self._check, removed)
+        elif not self._said:
             self._said = True
             log.warning(
                 "no worker is left on the scheduler at %s: its tasks wait until one "
@@ -86,13 +95,18 @@ class Watch:
                 self.scheduler,
             )
 
-    async def _cancel_all(self) -> None:
-        """Every task this client waits for, cancelled with the reason ``NO_WORKER_LEFT``."""
+    async def _cancel_waiting(self) -> None:
+        """The tasks this client waits for (not those whose result or error it holds, which a
+        caller may not have read yet), cancelled with the reason ``NO_WORKER_LEFT``."""
         from distributed import Future
 
-        waiting: list[Any] = [Future(key, self.client) for key in list(self.client.futures)]
-        with contextlib.suppress(Exception):  # the client closing meanwhile: nothing waits
-            await self.client.cancel(waiting, asynchronous=True, force=True, reason=NO_WORKER_LEFT)
+        keys = [key for key, state in self.client.futures.items() if state.status in WAITING]
+        if keys:
+            waiting: list[Any] = [Future(key, self.client) for key in keys]
+            with contextlib.suppress(Exception):  # the client closing meanwhile: nothing waits
+                await self.client.cancel(
+                    waiting, asynchronous=True, force=True, reason=NO_WORKER_LEFT
+                )
 
 
 def say_lost_worker(message: Mapping[str, Any]) -> None:
