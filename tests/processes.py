@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+# ``fashionlab ARGV`` through its ``main``, then "STATUS MODULE ...": which of the modules named
+# in argv[1] (comma-separated) the command loaded
+_LOADING = (
+    "import sys\n"
+    "from fashionlab.cli import main\n"
+    "status = main(sys.argv[2:])\n"
+    "print(status, *sorted(m for m in sys.argv[1].split(',') if m in sys.modules))\n"
+)
+
+
+def modules_loaded(
+    argv: Sequence[str], modules: Sequence[str], env: dict[str, str] | None = None
+) -> tuple[str, subprocess.CompletedProcess[str]]:
+    """``fashionlab ARGV`` in a fresh Python: the last line it printed, its exit status and the
+    ``modules`` it loaded ("0" for a command that succeeded and loaded none), and the process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADING, ",".join(modules), *argv],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return (done.stdout.splitlines() or [""])[-1], done
 
 
 def stat_fields(pid: int | str) -> list[str] | None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ON_CI, skip_off_ci, write_tiny_dataset
+from processes import modules_loaded
 
 from fashionlab import cli
 from fashionlab.cli import console, process
@@ -510,22 +511,10 @@ def test_a_cached_map_loads_neither_opentsne_nor_scikit_learn(
     """openTSNE, and scikit-learn with it, took 0.7 s of CPU to import (2026-12-03: a cached
     explore 6.0 s against 5.3 s without them) in an explore whose PCA and t-SNE the cache
     serves: they are imported where the map is computed."""
-    code = (
-        "import sys\n"
-        "from fashionlab.cli import main\n"
-        "status = main(sys.argv[1:])\n"
-        "print(status, sorted(m for m in ('openTSNE', 'sklearn') if m in sys.modules))\n"
-    )
     argv = [*EXPLORE, "--out", str(tmp_path / "out"), "--data-dir", str(data_dir)]
-    done = subprocess.run(
-        [sys.executable, "-c", code, *argv],
-        env={**os.environ, **warm_cache},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    said, done = modules_loaded(argv, ["openTSNE", "sklearn"], env=warm_cache)
     assert "t-SNE" not in done.stderr, done.stderr  # the map came from the cache
-    assert done.stdout.splitlines()[-1] == "0 []", done.stdout + done.stderr
+    assert said == "0", done.stdout + done.stderr  # exit status 0, neither module loaded
 
 
 @pytest.mark.slow
