@@ -169,7 +169,7 @@ def tsne(
     settings = {**TSNE_SETTINGS, **(settings or {})}
 
     def compute() -> dict[str, np.ndarray]:
-        import openTSNE  # with scikit-learn, ~2 s of imports a cached map does without
+        import openTSNE  # with scikit-learn, 0.7 s of CPU to import, which a cached map skips
 
         total = int(settings["early_exaggeration_iter"]) + int(settings["n_iter"])  # type: ignore[call-overload]
         done, last_error = 0, float("nan")

@@ -74,7 +74,7 @@ class Watch:
         check.add_done_callback(self._checks.discard)
 
     async def _none_left(self, removed: float) -> None:
-        """Whether the cluster has had no worker since the one that went at ``removed``."""
+        """What to do if the cluster has had no worker since the one that went at ``removed``."""
         try:
             left = (await self.client.scheduler.identity(n_workers=0)).get("n_workers")
         except Exception:  # noqa: BLE001 (the scheduler gone: ``result`` says so, in one line)

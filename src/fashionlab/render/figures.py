@@ -127,14 +127,10 @@ def _minify_svg(svg: bytes) -> bytes:
 
 
 def _png(figure: Figure) -> bytes:
-    try:
-        from PIL import Image
-    except ImportError:  # Pillow comes with matplotlib; without it, keep the true-colour PNG
-        buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=PNG_DPI, bbox_inches="tight")
-        return buffer.getvalue()
-    # matplotlib's PNG only carries the pixels to the quantiser: left uncompressed, it is
-    # written and read again in a fifth of the time, and the file is the same
+    from PIL import Image  # matplotlib writes its PNGs through Pillow, which it requires
+
+    # matplotlib's PNG only carries the pixels to the quantiser: left uncompressed, the file is
+    # the same and costs less (2026-12-03, the 6 explore PNGs: 0.93x the CPU)
     buffer = io.BytesIO()
     figure.savefig(
         buffer,
