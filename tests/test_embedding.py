@@ -30,6 +30,30 @@ def test_separated_blobs_keep_their_neighbours_and_progress_reports_falling_kl()
     assert [i for i, _, _ in seen] == sorted({i for i, _, _ in seen})
 
 
+def test_one_thread_and_every_core_draw_the_same_map(monkeypatch, tmp_path) -> None:
+    """The thread count is not in the cache's key: a map drawn on one thread is the map every core
+    draws, bit for bit. By default, maps from ``THREADS_FROM`` points get every core, smaller
+    ones one thread."""
+    import openTSNE
+
+    threads: list[int] = []
+    init = openTSNE.TSNE.__init__
+
+    def spy(self, *args, n_jobs: int = 1, **kwargs) -> None:
+        threads.append(n_jobs)
+        init(self, *args, n_jobs=n_jobs, **kwargs)
+
+    monkeypatch.setattr(openTSNE.TSNE, "__init__", spy)
+    X, _ = make_blobs(n_samples=embedding.THREADS_FROM, n_features=10, random_state=1)
+    one, _ = embedding.tsne(X, n_jobs=1, settings=SHORT)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "another-cache"))
+    every, hit = embedding.tsne(X, settings=SHORT)
+    assert not hit
+    np.testing.assert_array_equal(one, every)
+    embedding.tsne(X[:-1], settings=SHORT)
+    assert threads == [1, -1, 1]
+
+
 def _images(n: int = 300, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 256, (3, 28, 28))

@@ -43,6 +43,11 @@ TSNE_SETTINGS: dict[str, object] = {
     "initialization": "pca",
 }
 
+# openTSNE's threads pay only on larger maps: its idle OpenMP threads spin. On 2 cores, two threads
+# drew 10,000 points in 0.77x the wall time of one, 3,000 in 0.86x, but 100 to 1,500 in 0.92-1.04x
+# for 1.6-2.0x the CPU. The map is the same bit for bit (benchmarks/bench_tsne_threads.py).
+THREADS_FROM = 2_000
+
 TsneProgress = Callable[[int, int, float], None]  # (iteration, total, KL divergence)
 
 
@@ -161,12 +166,16 @@ def project(
 def tsne(
     features: np.ndarray,
     *,
-    n_jobs: int = -1,
+    n_jobs: int | None = None,
     progress: TsneProgress | None = None,
     settings: dict[str, object] | None = None,
 ) -> tuple[np.ndarray, bool]:
-    """A 2-D openTSNE embedding of ``features`` (n, d); returns it and whether it was cached."""
+    """A 2-D openTSNE embedding of ``features`` (n, d); returns it and whether it was cached.
+    ``n_jobs`` is openTSNE's thread count: by default every core from ``THREADS_FROM`` points, one
+    below (the same map either way)."""
     settings = {**TSNE_SETTINGS, **(settings or {})}
+    if n_jobs is None:
+        n_jobs = -1 if len(features) >= THREADS_FROM else 1
 
     def compute() -> dict[str, np.ndarray]:
         import openTSNE  # with scikit-learn, 0.7 s of CPU to import, which a cached map skips
