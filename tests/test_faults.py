@@ -257,6 +257,17 @@ def test_a_matplotlib_folder_matplotlib_cannot_write_is_one_line_of_ours(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "plots"]
 
 
+@pytest.mark.parametrize("argv", [["data", "--json"], ["logreg", "--steps", "3"]])
+def test_a_command_that_draws_nothing_says_nothing_of_matplotlibs_folder(
+    argv, data_dir, tmp_path
+) -> None:
+    """The warning is said as matplotlib is imported (stop 51's note: ``data`` said it too)."""
+    (tmp_path / "file").write_text("the user's")
+    more = ["--data-dir", str(data_dir), "--no-verify"]
+    done = fashionlab(*argv, *more, env={"MPLCONFIGDIR": str(tmp_path / "file")}, cwd=tmp_path)
+    assert done.returncode == 0 and done.stdout and done.stderr == ""
+
+
 def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path) -> None:
     """A new user's reading: softmax printed nothing for over two minutes into a log, where nn
     and logreg print their epochs and steps; a Ctrl-C there is now also heard between epochs.

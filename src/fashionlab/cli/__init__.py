@@ -8,7 +8,9 @@ environment fault (a full disk) one line and exit status 1, an interrupt exit 13
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import functools
 import gc
 import logging
 import os
@@ -30,6 +32,7 @@ from .process import (
     exit_after_interrupt,
     matplotlib_fallback,
     matplotlib_headless,
+    on_first_import,
     quiet_stdout,
     standard_streams,
 )
@@ -130,8 +133,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     console.reset()
     args = _parse(argv)
     ignored = matplotlib_fallback()
-    if ignored is not None:
-        say(f"fashionlab {args.command}: {ignored}")
     matplotlib_headless()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}
@@ -154,7 +155,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check_cluster(args.workers, args.scheduler)
             if hasattr(args, "data_dir") and args.command != "sweep":  # a sweep's: the workers'
                 search_path(args.data_dir)  # a folder named that is none: said before any work
-            COMMANDS[args.command](args)
+            # what is said of matplotlib's folder is said as matplotlib is imported, if it is
+            said = f"fashionlab {args.command}: {ignored}"
+            with (
+                on_first_import("matplotlib", functools.partial(say, said))
+                if ignored is not None
+                else contextlib.nullcontext()
+            ):
+                COMMANDS[args.command](args)
             if STOP.is_set():  # an interrupt swallowed inside a library still counts
                 raise KeyboardInterrupt
             sys.stdout.flush()

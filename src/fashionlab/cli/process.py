@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib.abc
 import os
 import shutil
 import sys
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -111,6 +113,37 @@ def matplotlib_fallback() -> str | None:
     except (OSError, UsageError):
         _spare_folder()
     return None
+
+
+@contextlib.contextmanager
+def on_first_import(module: str, action: Callable[[], None]) -> Iterator[None]:
+    """Inside the block, ``action`` runs once, as ``module`` is first imported (at once if it
+    already is): the warning about matplotlib's folder is for commands that draw, and ``data``
+    or a ``logreg`` without ``--plot`` never imports matplotlib."""
+    if module in sys.modules:
+        action()
+        yield
+        return
+    finder = _FirstImport(module, action)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError):  # gone once the module was imported
+            sys.meta_path.remove(finder)
+
+
+class _FirstImport(importlib.abc.MetaPathFinder):
+    """Finds nothing: it runs its action, and leaves, as its module is first looked for."""
+
+    def __init__(self, module: str, action: Callable[[], None]) -> None:
+        self.module, self.action = module, action
+
+    def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+        if fullname == self.module:
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(self)
+            self.action()
 
 
 def _writable_folder(path: str) -> bool:
