@@ -261,11 +261,39 @@ def test_a_matplotlib_folder_matplotlib_cannot_write_is_one_line_of_ours(
 def test_a_command_that_draws_nothing_says_nothing_of_matplotlibs_folder(
     argv, data_dir, tmp_path
 ) -> None:
-    """The warning is said as matplotlib is imported (stop 51's note: ``data`` said it too)."""
+    """The warning is said as matplotlib is imported: ``data`` said it too, before any work."""
     (tmp_path / "file").write_text("the user's")
     more = ["--data-dir", str(data_dir), "--no-verify"]
     done = fashionlab(*argv, *more, env={"MPLCONFIGDIR": str(tmp_path / "file")}, cwd=tmp_path)
     assert done.returncode == 0 and done.stdout and done.stderr == ""
+
+
+def test_the_first_import_hook_acts_once_and_leaves_the_other_finders_asked(monkeypatch) -> None:
+    """``on_first_import`` (a finder that removed itself as the import went through
+    ``sys.meta_path`` made the import skip the finder after it: the commits' review)."""
+    import importlib.abc
+
+    from fashionlab.cli.process import on_first_import
+
+    asked: list[str] = []
+
+    class Recorder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path, target=None) -> None:
+            asked.append(fullname)
+
+    monkeypatch.setattr(sys, "meta_path", [Recorder(), *sys.meta_path])
+    monkeypatch.delitem(sys.modules, "json.tool", raising=False)
+    actions: list[str] = []
+    finders = list(sys.meta_path)
+    with on_first_import("json.tool", lambda: actions.append("first")):
+        import json.tool  # noqa: F401
+
+        monkeypatch.delitem(sys.modules, "json.tool")
+        import json.tool  # noqa: F401, F811
+    assert actions == ["first"] and asked.count("json.tool") == 2
+    assert sys.meta_path == finders  # and the hook is gone
+    with on_first_import("json.tool", lambda: actions.append("already imported")):
+        assert actions == ["first", "already imported"]
 
 
 def test_softmax_says_how_far_it_has_got_when_stderr_is_not_a_terminal(tmp_path) -> None:

@@ -155,10 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 check_cluster(args.workers, args.scheduler)
             if hasattr(args, "data_dir") and args.command != "sweep":  # a sweep's: the workers'
                 search_path(args.data_dir)  # a folder named that is none: said before any work
-            # what is said of matplotlib's folder is said as matplotlib is imported, if it is
-            said = f"fashionlab {args.command}: {ignored}"
-            with (
-                on_first_import("matplotlib", functools.partial(say, said))
+            with (  # what is said of matplotlib's folder, as matplotlib is imported, if it is
+                on_first_import(
+                    "matplotlib", functools.partial(say, f"fashionlab {args.command}: {ignored}")
+                )
                 if ignored is not None
                 else contextlib.nullcontext()
             ):

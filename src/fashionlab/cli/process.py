@@ -129,20 +129,20 @@ def on_first_import(module: str, action: Callable[[], None]) -> Iterator[None]:
     try:
         yield
     finally:
-        with contextlib.suppress(ValueError):  # gone once the module was imported
-            sys.meta_path.remove(finder)
+        sys.meta_path.remove(finder)
 
 
 class _FirstImport(importlib.abc.MetaPathFinder):
-    """Finds nothing: it runs its action, and leaves, as its module is first looked for."""
+    """Finds nothing: it runs its action the first time its module is looked for. It stays in
+    ``sys.meta_path`` until its block ends, since the import system is going through that list
+    as it asks: a finder that removed itself there made the import skip the next finder."""
 
     def __init__(self, module: str, action: Callable[[], None]) -> None:
-        self.module, self.action = module, action
+        self.module, self.action, self.done = module, action, False
 
     def find_spec(self, fullname: str, path: object, target: object = None) -> None:
-        if fullname == self.module:
-            with contextlib.suppress(ValueError):
-                sys.meta_path.remove(self)
+        if fullname == self.module and not self.done:
+            self.done = True
             self.action()
 
 
