@@ -1,7 +1,7 @@
 """openTSNE on one thread against every core, at fashionlab's settings, on the first N standardised
 PCA rows of the training images: wall time, CPU time and whether the two maps are the same. The
 two runs alternate, so that a busy machine slows both alike. ``embedding.THREADS_FROM`` is where
-the threads start to pay.
+fashionlab starts to use every core (docs/tsne.md).
 
 Usage: python benchmarks/bench_tsne_threads.py [--repeats N] [--points 100,1000,3000,5000,10000]
 """

@@ -45,7 +45,7 @@ TSNE_SETTINGS: dict[str, object] = {
 
 # openTSNE's threads pay only on larger maps: its idle OpenMP threads spin. On 2 cores, two threads
 # drew 10,000 points in 0.77x the wall time of one, 3,000 in 0.86x, but 100 to 1,500 in 0.92-1.04x
-# for 1.6-2.0x the CPU. The map is the same bit for bit (benchmarks/bench_tsne_threads.py).
+# for 1.6-2.0x the CPU; 2,000 lies between (docs/tsne.md). The map is the same bit for bit.
 THREADS_FROM = 2_000
 
 TsneProgress = Callable[[int, int, float], None]  # (iteration, total, KL divergence)
