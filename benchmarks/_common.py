@@ -3,6 +3,7 @@ literal cells as the reference."""
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import subprocess
 import sys
@@ -14,7 +15,16 @@ sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 
 import assignment_reference as reference  # noqa: E402
 
-__all__ = ["child", "median_seconds", "reference"]
+__all__ = ["arguments", "child", "median_seconds", "reference"]
+
+
+def arguments(doc: str | None) -> argparse.ArgumentParser:
+    """A benchmark's options, its ``--help`` opening with the first paragraph of its docstring
+    (what it measures, against what)."""
+    return argparse.ArgumentParser(
+        description=(doc or "").split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
 
 
 def median_seconds(work: Callable[[], object], repeats: int) -> tuple[float, list[float]]:

@@ -14,7 +14,6 @@ pair, ``--jobs 1``): ``git worktree add /tmp/old 1843228`` and ``--reference-src
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -23,7 +22,7 @@ import tempfile
 import time
 
 import numpy as np
-from _common import child
+from _common import arguments, child
 
 PARAMETERS = 784 * 100 + 100 + 100 + 1  # the assignment network
 TRAIN_ROWS, VAL_ROWS = 9_600, 2_400
@@ -54,7 +53,7 @@ def peak_gflops() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--reference-src", help="src/ of an older fashionlab checkout")
     parser.add_argument("--workers", default="1,2", help="comma list of worker counts to time")

@@ -11,7 +11,6 @@ Usage: python benchmarks/bench_batched.py [--repeats 3] [--keras-pairs 45] [--se
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import json
 import os
@@ -20,6 +19,7 @@ import time
 from typing import Any
 
 import numpy as np
+from _common import arguments
 
 from fashionlab.data import preprocessing
 from fashionlab.data.datasets import CLASS_NAMES, load_fashion_mnist
@@ -122,7 +122,7 @@ def compare(ours: list[float], keras: list[float], n_val: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--keras-pairs", type=int, default=len(PAIRS))
     parser.add_argument("--settings", nargs="+", default=list(SETTINGS), choices=list(SETTINGS))

@@ -1,6 +1,8 @@
 """100 gradient-descent steps: fashionlab's loop against the assignment's skeleton filled in literally.
 
-Both run side by side on the same rows of both pairs. Usage: python benchmarks/bench_logistic.py
+Both run side by side on the same rows of both pairs.
+
+Usage: python benchmarks/bench_logistic.py [--repeats 7]
 """
 
 from __future__ import annotations
@@ -8,24 +10,25 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from _common import median_seconds, reference
+from _common import arguments, median_seconds, reference
 
 from fashionlab.data.loaded import load_data
 from fashionlab.models.logistic import logistic_regression
 
-REPEATS = 7
-
 
 def main() -> None:
+    parser = arguments(__doc__)
+    parser.add_argument("--repeats", type=int, default=7)
+    repeats = parser.parse_args().repeats
     data = load_data()
     print(
         f"{'pair':<24}{'fashionlab':>12}{'literal':>12}{'ratio':>8}   final metrics (ours = literal)"
     )
     for pair in (["Trouser", "Ankle boot"], ["Pullover", "Coat"]):
         X, y = reference.get_data_subset(data.df_train, pair)
-        ours, _ = median_seconds(partial(logistic_regression, X, y, 0.05, 100), REPEATS)
+        ours, _ = median_seconds(partial(logistic_regression, X, y, 0.05, 100), repeats)
         literal, _ = median_seconds(
-            partial(reference.logistic_regression, X, y, 0.05, 100), REPEATS
+            partial(reference.logistic_regression, X, y, 0.05, 100), repeats
         )
         theta, train_loss, train_acc, val_loss, val_acc = logistic_regression(X, y, 0.05, 100)
         check = reference.logistic_regression(X, y, 0.05, 100)
@@ -41,7 +44,7 @@ def main() -> None:
             f"val acc {val_acc[-1]:.4f} loss {val_loss[-1]:.4f} (accuracies identical: "
             f"{same_accuracy}; losses within {gap:.1e} relative, weights within {weights_gap:.1e})"
         )
-    print(f"medians of {REPEATS} runs after a warm-up; ratio = literal / fashionlab")
+    print(f"medians of {repeats} runs after a warm-up; ratio = literal / fashionlab")
 
 
 if __name__ == "__main__":

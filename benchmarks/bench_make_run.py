@@ -11,7 +11,6 @@ Usage: python benchmarks/bench_make_run.py --reference-src OLD/src [--repeats 1]
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import arguments
 
 STAGE_DONE = re.compile(r"^\s*(.+): [0-9.]+ s$")  # a progress line closing a stage
 NOTEBOOK = "the assignment notebook"  # the one stage that is not the study's
@@ -56,7 +57,7 @@ def full_run(src: str | None) -> tuple[float, float, dict]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__)
     parser.add_argument("--reference-src", required=True, help="src/ of an older checkout")
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()

@@ -22,7 +22,7 @@ import statistics
 import sys
 import time
 
-from _common import child
+from _common import arguments, child
 
 DASK_SETTING = {"MALLOC_TRIM_THRESHOLD_": "65536"}
 
@@ -77,7 +77,7 @@ def child_seconds(workload: str, dask_setting: bool) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workloads", default="network,convergence")
     parser.add_argument("--child", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from _common import child
+from _common import arguments, child
 
 CHILD = """
 import json, time
@@ -31,6 +31,7 @@ def measure(backend: str) -> dict[str, float]:
 
 
 def main() -> None:
+    arguments(__doc__).parse_args()
     backends = ["jax"] + (["tensorflow"] if importlib.util.find_spec("tensorflow") else [])
     for backend in backends:
         result = measure(backend)

@@ -2,10 +2,10 @@
 straightforward reference pipeline that follows the assignment's cells literally (a DataFrame built
 column by column, StandardScaler + PCA, scikit-learn's TSNE at the assignment's settings, the literal
 gradient-descent loop on both pairs, the same Keras model). Each runs in its own process on this
-machine, one after the other, for three rounds; medians are compared. fashionlab also draws every
+machine, one after the other, for three rounds (``--rounds``); medians are compared. fashionlab also draws every
 figure and writes the report; the reference draws nothing, so the comparison favours the reference.
 
-Usage: python benchmarks/bench_run.py
+Usage: python benchmarks/bench_run.py [--rounds 3]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import child
+from _common import arguments, child
 
 REFERENCE = r"""
 import os, sys, time
@@ -78,9 +78,12 @@ def _stages(timings: dict[str, dict[str, float]]) -> str:
     return ", ".join(f"{k} {v:.1f} s" for k, v in timings["stages"].items())
 
 
-def main(rounds: int = int(os.environ.get("ROUNDS", "3"))) -> None:
-    """``rounds`` rounds, each running the reference, a cold run and a cached run in turn; the
+def main() -> None:
+    """``--rounds`` rounds, each running the reference, a cold run and a cached run in turn; the
     medians are compared, since one run on a shared 2-core machine can be off by a second."""
+    parser = arguments(__doc__)
+    parser.add_argument("--rounds", type=int, default=3)
+    rounds = parser.parse_args().rounds
     root = Path(__file__).parents[1]
     reference: list[float] = []
     cold: list[float] = []

@@ -10,12 +10,13 @@ Usage: python benchmarks/bench_sweep.py [--repeats 3]
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import tempfile
 import time
 from typing import Any
+
+from _common import arguments
 
 from fashionlab.analysis import cluster, sweep, worker_data
 from fashionlab.analysis.grid import Grid
@@ -96,7 +97,7 @@ def assignment_task_seconds(repeats: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     repeats = parser.parse_args().repeats
     n = GRID.size

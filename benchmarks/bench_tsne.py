@@ -7,12 +7,12 @@ Usage: python benchmarks/bench_tsne.py [--repeats N]
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import arguments
 
 from fashionlab.analysis import embedding
 from fashionlab.data.loaded import load_data
@@ -20,7 +20,7 @@ from fashionlab.render import figures, plots
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     from sklearn.manifold import TSNE

@@ -8,11 +8,11 @@ Usage: python benchmarks/bench_tsne_threads.py [--repeats N] [--points 100,1000,
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import numpy as np
+from _common import arguments
 
 from fashionlab.analysis import embedding
 from fashionlab.data.loaded import load_data
@@ -28,7 +28,7 @@ def timed(features: np.ndarray, n_jobs: int) -> tuple[float, float, np.ndarray]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = arguments(__doc__)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--points", default="100,1000,3000,5000,10000")
     args = parser.parse_args()

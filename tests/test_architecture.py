@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,8 +171,6 @@ def test_the_lock_pins_every_package_with_hashes_and_names_no_index() -> None:
 def test_the_command_line_package_still_runs_as_a_module() -> None:
     """`python -m fashionlab.cli` ran before the CLI became a package (the re-read found it ended
     in Python's "cannot be directly executed"); it runs the same program as `python -m fashionlab`."""
-    import sys
-
     runs = [
         subprocess.run(
             [sys.executable, "-m", module, "--version"], capture_output=True, text=True, timeout=60
@@ -232,3 +233,48 @@ def test_every_link_in_the_readme_and_docs_leads_somewhere() -> None:
             checked += 1
     assert checked >= 13  # the README's links into docs/ and benchmarks/
     assert _slug("What `--json` prints") == "what---json-prints"  # as GitHub makes anchors
+
+
+BENCHMARK_HELP = """
+import contextlib, io, json, runpy, sys
+found = {}
+for path in sys.argv[1:]:
+    sys.argv = [path, "--help"]
+    shown = io.StringIO()
+    with contextlib.redirect_stdout(shown):
+        try:
+            runpy.run_path(path, run_name="__main__")
+            status = "ran on"
+        except SystemExit as stop:
+            status = stop.code
+    found[path] = [status, shown.getvalue()]
+print(json.dumps(found))
+"""
+
+
+def test_every_benchmark_loads_and_says_what_it_measures() -> None:
+    """docs/benchmarks.md: three scripts once no longer ran (an import moved), and three others
+    started a whole benchmark when asked for ``--help``. Each loads, imports all it names, and
+    ``--help`` exits at once with its docstring's opening paragraph: what it measures, against
+    what. (One process for all: the scripts' own imports are the check.)"""
+    folder = PACKAGE.parents[1] / "benchmarks"
+    scripts = sorted(str(p) for p in folder.glob("bench_*.py"))
+    assert len(scripts) >= 10
+    done = subprocess.run(
+        [sys.executable, "-c", BENCHMARK_HELP, *scripts],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=folder,
+        env={**os.environ, "PYTHONPATH": str(folder)},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    for path, (status, shown) in json.loads(done.stdout).items():
+        name = Path(path).name
+        opening = " ".join(
+            ast.get_docstring(ast.parse(Path(path).read_text()), clean=True)
+            .split("\n\n")[0]
+            .split()
+        )
+        assert status == 0 and shown.startswith(f"usage: {name} "), (name, status, shown[:200])
+        assert opening in " ".join(shown.split()), name
