@@ -624,6 +624,33 @@ def test_overfitting_is_described_only_when_the_curves_show_it() -> None:
     assert "training loss" not in text(flat, "q5_1")
 
 
+def test_the_kept_epochs_gap_is_weighed_against_the_glossarys_mark() -> None:
+    """An instructor's review: Q5.1 called the curves after epoch 36 overfitting "which is why
+    early stopping goes back to that epoch", as if the kept network did not overfit; yet it got
+    93.68% of its training rows right (Keras's count) against 90.96% of the validation rows, a
+    gap over the glossary's 2 points, and the network's training accuracy was never given."""
+    under = text(make_results(), "q5_1")  # 0.85 in epoch 2, the kept one, against 0.91
+    assert (
+        "During epoch 2 it got 85.00% of its 9,600 training rows right (as Keras counts them, "
+        "over the epoch's batches while the weights still move), against 91.00% of the "
+        "validation rows with the kept weights (training minus validation: -6.00 points), under "
+        "the 2 points from which this report calls it overfitting. After epoch 2"
+    ) in under
+    assert "Early stopping goes back to epoch 2, where the validation loss was lowest." in under
+    over = make_results()
+    over.network.history["accuracy"][1] = 0.93
+    said = text(over, "q5_1")
+    assert (
+        "(training minus validation: +2.00 points). By this report's measure (2 points or more) "
+        "it already overfits at that epoch. After epoch 2"
+    ) in said
+    assert "where the validation loss was lowest, which limits the overfitting rather than" in said
+    flat = copy.deepcopy(over)  # no fall in the training loss after it: the gap alone
+    flat.network.history["loss"] = [0.5, 0.3, 0.35, 0.4]
+    alone = text(flat, "q5_1")
+    assert "it already overfits at that epoch." in alone and "Early stopping goes" not in alone
+
+
 def test_the_glossary_defines_the_three_accuracies() -> None:
     sections = report.build_sections(make_results())
     section = next(s for s in sections if s.key == "glossary")
@@ -692,7 +719,7 @@ def test_made_up_results_validate_against_the_schema() -> None:
             "1-in-4 chance of being the highest, so that alone would be unremarkable. But they may "
             "differ by more. The Keras run's settings were chosen for their validation accuracy at "
             "this seed, "
-            "which favours a run that also scores high on the test images (validation and "
+            "which favours a run that also scores high on the official test images (validation and "
             "official test accuracy correlate at r = 1.00 over the 3 seeds; too few points for an "
             "interval). And these seeds come from another program. So this does not show "
             "that one program trains a better network, and the seeds' mean, 88.50%, is the "
@@ -703,7 +730,7 @@ def test_made_up_results_validate_against_the_schema() -> None:
             "How sure are these figures? Two things vary by chance. Training (initial weights "
             "and batch order): one more seed of fashionlab's trainer would score 86.02% to 90.98% "
             "on these same 2,000 official test images (a 95% t prediction interval from the 3 seeds, "
-            "assuming their scores spread roughly normally). The test images themselves: an "
+            "assuming their scores spread roughly normally). The official test images themselves: an "
             "accuracy near 88.50% on 2,000 images has a standard error of about 0.71 points. "
             "Allowing for both, what these settings reach on average in fashionlab's trainer, on "
             "new images like these, is 86.97% to 90.03% (±1.53 points, approximate: the variance "
@@ -1479,7 +1506,8 @@ def test_the_three_official_against_held_out_tests_are_also_judged_together() ->
 )
 def test_q5_1_holds_the_answers_mcnemar_tests_together(ps, alone, kept) -> None:
     """The statistics review: four McNemar tests between models of the pair, in Q4.2 and Q5.1,
-    were each reported alone with no word on what they make as a family."""
+    were each reported alone with no word on what they make as a family. (An instructor's review:
+    "the network" named two, the assignment's and the one trained on logistic regression's rows.)"""
     results = make_results()
     compared = results.comparison
     tests = ("official_test", "heldout_test", "converged_test", "longer_test")
@@ -1492,10 +1520,11 @@ def test_q5_1_holds_the_answers_mcnemar_tests_together(ps, alone, kept) -> None:
     )
     said = text(results, "q5_1")
     assert (
-        "The answers make 4 McNemar tests between models of this pair: the network against "
-        "100-step logistic regression on the official test rows and on the held-out rows (above), "
-        "the network against logistic regression trained longer (above), and in Q4.2 logistic "
-        f"regression trained longer against 100 steps. Of these, {alone} significant taken alone; "
+        "The answers make 4 McNemar tests between models of this pair: the assignment's network "
+        "against 100-step logistic regression on the official test rows (above); the network "
+        "trained on logistic regression's rows against 100-step logistic regression and against "
+        "logistic regression trained longer, both on the held-out rows (above); and in Q4.2 "
+        f"logistic regression trained longer against 100 steps. Of these, {alone} significant taken alone; "
         f"held together to a family-wise 5% with Holm's method, {kept} significant."
     ) in said, said
 

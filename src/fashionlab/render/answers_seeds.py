@@ -68,7 +68,8 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
         f"How sure are these figures? Two things vary by chance. Training (initial weights and "
         f"batch order): one more seed of fashionlab's trainer would score {pct(low)} to "
         f"{pct(high)} on these same {count(n)} official test images (a 95% t prediction interval from the "
-        f"{k} seeds, assuming their scores spread roughly normally). The test images themselves: "
+        f"{k} seeds, assuming their scores spread roughly normally). The official test images "
+        "themselves: "
         f"an accuracy near {pct(mean)} on {count(n)} images has a standard error of about "
         f"{100 * standard_error:.2f} points. Allowing for both, what these settings reach on "
         f"average in fashionlab's trainer, on new images like these, is {pct(mean - of_mean)} to "
@@ -116,6 +117,6 @@ def _selection_favours(compared: Comparison) -> str:
         else "too few points for an interval"
     )
     return (
-        f"which favours a run that also scores high on the test images (validation and "
+        f"which favours a run that also scores high on the official test images (validation and "
         f"official test accuracy correlate at r = {r:.2f} over the {len(val)} seeds; {within})"
     )

@@ -34,9 +34,10 @@ def pair_mcnemar_family(compared: Comparison) -> str:
     alone = sum(p < ALPHA for p in ps)
     said = "none is" if alone == 0 else "1 is" if alone == 1 else f"{alone} are"
     return (
-        f" The answers make {len(ps)} McNemar tests between models of this pair: the network "
-        "against 100-step logistic regression on the official test rows and on the held-out rows "
-        "(above), the network against logistic regression trained longer (above), and in Q4.2 "
-        f"logistic regression trained longer against 100 steps. Of these, {said} significant "
+        f" The answers make {len(ps)} McNemar tests between models of this pair: the assignment's "
+        "network against 100-step logistic regression on the official test rows (above); the "
+        "network trained on logistic regression's rows against 100-step logistic regression and "
+        "against logistic regression trained longer, both on the held-out rows (above); and in "
+        f"Q4.2 logistic regression trained longer against 100 steps. Of these, {said} significant "
         f"taken alone; {_holm(ps, 'them')}."
     )

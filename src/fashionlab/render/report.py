@@ -61,7 +61,7 @@ def _pair_figures(results: Results) -> dict[str, list[tuple[str, str]]]:
             "nn_seeds",
             "The network over seeds (dots: fashionlab's JAX trainer) and the single Keras "
             "run (star), with the seeds' mean and the 95% t prediction interval for one more seed "
-            "(band: training randomness only, without the test images' own sampling error). The "
+            "(band: training randomness only, without the official test images' own sampling error). The "
             f"validation rows also chose each run's stopping epoch{chose}.",
         ),
     ]

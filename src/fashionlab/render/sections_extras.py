@@ -130,13 +130,13 @@ def ten_classes_section(results: Results) -> Section:
         f"learning rate {ten.learning_rate:g} decaying as 1/√epoch) reaches "
         f"{interval(ten.official_test_accuracy, n)} on the {count(n)} official test images. "
         f"Its settings were the best of {SOFTMAX_SETTINGS_TRIED} by their accuracy on the last 10% "
-        "of the training images, trained on the rest (docs/choose_softmax.py), not by their test "
-        "accuracy; but an earlier version of fashionlab chose them by test accuracy, and "
-        "docs/extras.md lists all 9 test "
-        "scores, so these test images are not unseen. "
+        "of the training images, trained on the rest (docs/choose_softmax.py), not by their "
+        "official test accuracy; but an earlier version of fashionlab chose them by it, and "
+        f"docs/extras.md lists all {SOFTMAX_SETTINGS_TRIED} official test scores, so these "
+        "official test images are not unseen. "
         f"The best of scikit-learn's logistic regressions in the automatic benchmark that "
         f"Fashion-MNIST's README links to (Xiao, Rasul and Vollgraf, 2017, table 3; the best of "
-        f"their grid on the same test images) scores "
+        f"their grid on the same official test images) scores "
         f"{_published(ten.published['sklearn_logistic_regression'], ten.official_test_accuracy)}. "
         f"The 784-100-10 network ({_network_settings(ten.network_settings, ten.network_epochs)}) "
         f"reaches {interval(ten.network_official_test_accuracy, n)}; "
@@ -180,6 +180,21 @@ def ten_classes_section(results: Results) -> Section:
     )
 
 
+def _interactive_pointer(results: Results) -> str:
+    """report.md's word on the map it cannot hold: where it is, and which points it shows."""
+    assert results.extras is not None  # the map is drawn with the extras
+    shown, mapped = results.extras.interactive_points, results.embedding.points
+    which = (
+        f"the first {count(shown)} of the {count(mapped)} images of the t-SNE map above"
+        if shown < mapped
+        else f"all {count(mapped)} images of the t-SNE map above"
+    )
+    return (
+        f"The map is in `index.html`, beside this file. It shows {which}: hover or tap a point "
+        "there to see its image and class."
+    )
+
+
 def sections(results: Results, interactive_html: str | None) -> list[Section]:
     found = [atlas_section(results), learned_section(results), ten_classes_section(results)]
     if interactive_html:
@@ -188,8 +203,7 @@ def sections(results: Results, interactive_html: str | None) -> list[Section]:
                 "interactive-map",
                 "Interactive t-SNE map",
                 raw_html=interactive_html,
-                markdown="The map is in `index.html`, beside this file: hover or tap "
-                "a point there to see its image and class.",
+                markdown=_interactive_pointer(results),
             )
         )
     return found
