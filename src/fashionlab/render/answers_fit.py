@@ -1,12 +1,12 @@
 """Q4.1's and Q4.2's "Why": what a run's own training rows show (a hyperplane that separates them,
 underfitting, or overfitting, judged by Fisher's test and Newcombe's interval of the gap), then
-what the t-SNE map suggested."""
+what the t-SNE map suggested; and Q5.1's network against the same overfitting mark."""
 
 from __future__ import annotations
 
 from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
-from ..results import LogregResult
+from ..results import LogregResult, NetworkResult, Results
 from . import answers_short
 from .answers_maps import mixed, separation
 from .format import count, independent_gap, pct, plural
@@ -79,3 +79,50 @@ def _no_overfitting(run: LogregResult) -> str:
         f"no evidence of overfitting, though these rows cannot rule out a gap of up to "
         f"{100 * high:.1f} points"
     )
+
+
+def network_overfitting(results: Results) -> str:
+    """The kept epoch's gap between training and validation accuracy, against the glossary's
+    mark; then the curves after that epoch, if they show the network fitting its rows further."""
+    net = results.network
+    train, val = net.history["loss"], net.history["val_loss"]
+    best = net.best_epoch - 1
+    said, over = _kept_epoch_gap(net)
+    if len(train) <= best + 1 or train[-1] >= train[best]:
+        return said
+    after = train[best:]
+    steadily = all(b < a for a, b in zip(after, after[1:], strict=False))
+    falls = "keeps falling" if steadily else "falls overall"
+    limits = ", which limits the overfitting rather than removing it" if over else ""
+    return said + (
+        f" After epoch {net.best_epoch} the training loss {falls} ({train[best]:.3f} to "
+        f"{train[-1]:.3f}) while the validation loss does not improve (lowest {val[best]:.3f}, "
+        f"last {val[-1]:.3f}): the network is overfitting, fitting its training rows more closely "
+        f"without generalising better. Early stopping goes back to epoch {net.best_epoch}, where "
+        f"the validation loss was lowest{limits}."
+    )
+
+
+def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
+    """Training accuracy at the kept epoch, as Keras counts it (over that epoch's batches, while
+    the weights still move), against the validation rows', and whether the glossary calls it
+    overfitting."""
+    accuracy = net.history.get("accuracy", [])
+    if len(accuracy) < net.best_epoch or net.val_accuracy is None:
+        return "", False
+    trained = accuracy[net.best_epoch - 1]
+    gap = trained - net.val_accuracy
+    mark = f"{100 * answers_short.OVERFIT_GAP:g} points"
+    verdict = (
+        f". By this report's measure ({mark} or more) it already overfits at that epoch."
+        if gap >= answers_short.OVERFIT_GAP
+        else f", under the {mark} from which this report calls it overfitting."
+    )
+    said = (
+        f" During epoch {net.best_epoch} it got {pct(trained, net.training_rows)} of its "
+        f"{count(net.training_rows)} training rows right (as Keras counts them, over the epoch's "
+        f"batches while the weights still move), against {pct(net.val_accuracy, net.n_val)} of "
+        f"the validation rows with the kept weights (training minus validation: {100 * gap:+.2f} "
+        f"points){verdict}"
+    )
+    return said, gap >= answers_short.OVERFIT_GAP

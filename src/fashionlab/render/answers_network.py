@@ -17,8 +17,8 @@ from ..analysis.metrics import (
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
 from .answers_dynamics import Where, own_time
+from .answers_fit import network_overfitting
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
-from .answers_short import OVERFIT_GAP
 from .families import held_together, pair_mcnemar_family
 from .format import count, independent_gap, interval, paired_gap, pct, plural, wall_time
 from .format import p_value as p_text
@@ -120,7 +120,7 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
         f"and at most {plural(net.epochs_max, 'epoch')} with early stopping on the validation loss "
         f"(patience {net.patience}). It stopped after {plural(net.epochs_run, 'epoch')} and kept "
         f"the weights of epoch {net.best_epoch}{trained}.{own_time(into) if trained else ''}"
-        f"{_overfitting(results)}"
+        f"{network_overfitting(results)}"
     )
     sure = seed_uncertainty(net.official_test_accuracy, compared, net.n_official_test)
     # the question's order: how it performed, its settings, why it won; then how even and how
@@ -233,53 +233,6 @@ def _scored_weights(results: Results) -> str:
         f"{pct(hard.val_accuracy, hard.n_val)} above, as the assignment's loop logs it, is "
         "that of the weights before the last update."
     )
-
-
-def _overfitting(results: Results) -> str:
-    """The kept epoch's gap between training and validation accuracy, against the glossary's
-    mark; then the curves after that epoch, if they show the network fitting its rows further."""
-    net = results.network
-    train, val = net.history["loss"], net.history["val_loss"]
-    best = net.best_epoch - 1
-    said, over = _kept_epoch_gap(net)
-    if len(train) <= best + 1 or train[-1] >= train[best]:
-        return said
-    after = train[best:]
-    steadily = all(b < a for a, b in zip(after, after[1:], strict=False))
-    falls = "keeps falling" if steadily else "falls overall"
-    limits = ", which limits the overfitting rather than removing it" if over else ""
-    return said + (
-        f" After epoch {net.best_epoch} the training loss {falls} ({train[best]:.3f} to "
-        f"{train[-1]:.3f}) while the validation loss does not improve (lowest {val[best]:.3f}, "
-        f"last {val[-1]:.3f}): the network is overfitting, fitting its training rows more closely "
-        f"without generalising better. Early stopping goes back to epoch {net.best_epoch}, where "
-        f"the validation loss was lowest{limits}."
-    )
-
-
-def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
-    """Training accuracy at the kept epoch, as Keras counts it (over that epoch's batches, while
-    the weights still move), against the validation rows', and whether the glossary calls it
-    overfitting."""
-    accuracy = net.history.get("accuracy", [])
-    if len(accuracy) < net.best_epoch or net.val_accuracy is None:
-        return "", False
-    trained = accuracy[net.best_epoch - 1]
-    gap = trained - net.val_accuracy
-    mark = f"{100 * OVERFIT_GAP:g} points"
-    verdict = (
-        f". By this report's measure ({mark} or more) it already overfits at that epoch."
-        if gap >= OVERFIT_GAP
-        else f", under the {mark} from which this report calls it overfitting."
-    )
-    said = (
-        f" During epoch {net.best_epoch} it got {pct(trained, net.training_rows)} of its "
-        f"{count(net.training_rows)} training rows right (as Keras counts them, over the epoch's "
-        f"batches while the weights still move), against {pct(net.val_accuracy, net.n_val)} of "
-        f"the validation rows with the kept weights (training minus validation: {100 * gap:+.2f} "
-        f"points){verdict}"
-    )
-    return said, gap >= OVERFIT_GAP
 
 
 def _why(results: Results) -> str:
