@@ -1268,6 +1268,7 @@ def report_figures(results: Results) -> dict[str, bytes]:
     "damage",
     [
         "a PNG that is not one",
+        "a PNG signature and garbage",
         "a figure named ..",
         "one more figure",
         "one figure fewer",
@@ -1285,6 +1286,9 @@ def test_a_cached_study_whose_figures_are_not_the_reports_is_discarded(
     first = next(iter(figures))
     if damage == "a PNG that is not one":
         figures[first.replace(".svg", ".png")] = figures.pop(first)
+    elif damage == "a PNG signature and garbage":  # a hostile review: the page's writer failed
+        figures.pop(first)
+        figures[first.replace(".svg", ".png")] = b"\x89PNG\r\n\x1a\nGARBAGE"
     elif damage == "a figure named ..":
         figures[".."] = figures.pop(first)
     elif damage == "one more figure":

@@ -80,8 +80,27 @@ def test_every_figure_renders_with_its_axes(name: str, tmp_path: Path) -> None:
     data = path.read_bytes()
     if path.suffix == ".png":
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert figures.mime_type(path.name, data) == "image/png"  # chunk by chunk, CRCs right
     else:
         assert path.suffix == ".svg" and b"<svg" in data[:300]
+
+
+def test_a_png_is_taken_only_whole() -> None:
+    """A cached figure of the signature and garbage was served and the page's writer failed on
+    it (a hostile review): a PNG is read chunk by chunk, each CRC checked, up to its end chunk."""
+    whole = figures.encode(curves.seed_spread({"t": ([0.88, 0.89], 0.9, (0.8, 0.9))}, "t"), ".png")
+    assert figures.mime_type("f.png", whole) == "image/png"
+    flipped = bytearray(whole)
+    flipped[len(whole) // 2] ^= 1
+    for damaged in (
+        whole[:8] + b"GARBAGE",
+        whole[:-1],  # the end chunk cut short
+        whole + b"\0",  # something after the end chunk
+        bytes(flipped),
+        whole[:8] + whole[33:],  # no image header first
+    ):
+        with pytest.raises(ValueError, match="a PNG signature, but not a whole PNG file"):
+            figures.mime_type("f.png", damaged)
 
 
 USER_STYLE = {

@@ -13,6 +13,7 @@ import functools
 import io
 import re
 import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
@@ -169,7 +170,29 @@ def mime_type(name: str, data: bytes) -> str:
     is_png = data.startswith(_PNG_SIGNATURE)
     if (suffix == ".png") != is_png or (not is_png and b"<svg" not in data[:4096]):
         raise ValueError(f"figure {name!r}: its bytes are not a {suffix[1:].upper()} file")
+    if is_png and not _whole_png(data):
+        raise ValueError(f"figure {name!r}: a PNG signature, but not a whole PNG file after it")
     return MIME_TYPES[suffix]
+
+
+def _whole_png(data: bytes) -> bool:
+    """Whether the chunks after the signature are a PNG's: an image header of a non-empty image
+    first, each chunk's CRC right, the end chunk last and nothing after it (a hostile review: a
+    cached figure of the signature and garbage was served, and the page's writer failed on it)."""
+    at, first, last = len(_PNG_SIGNATURE), True, b""
+    while at + 12 <= len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        body = data[at + 4 : at + 8 + length]  # the chunk's type, then its data
+        if len(body) != 4 + length or data[at + 8 + length : at + 12 + length] != struct.pack(
+            ">I", zlib.crc32(body)
+        ):
+            return False
+        if first and (body[:4] != b"IHDR" or length != 13 or 0 in struct.unpack(">II", body[4:12])):
+            return False
+        first, last, at = False, body[:4], at + 12 + length
+        if last == b"IEND":
+            break
+    return last == b"IEND" and at == len(data)
 
 
 def data_uri(name: str, data: bytes) -> str:
