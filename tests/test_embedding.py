@@ -128,9 +128,13 @@ def test_corrupt_cache_entry_is_discarded_and_recomputed(damage) -> None:
     assert embedding.project(images).from_cache  # and the recomputed entry is good
 
 
-@pytest.mark.parametrize("stored", ["fewer rows", "integers", "not finite"])
+@pytest.mark.parametrize(
+    "stored", ["fewer rows", "integers", "not finite", "far out", "on one line"]
+)
 def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
-    """Hashes rewritten to match: the arrays must still be this computation's shape and kind."""
+    """Hashes rewritten to match: the arrays must still be this computation's shape and kind, and
+    a map that can be drawn (a hostile review: 1e308 everywhere was served, and drawing it failed
+    with a traceback on every run)."""
     from fashionlab import cache
 
     features = embedding.project(_images(seed=6)).features[:, :10]
@@ -140,6 +144,8 @@ def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
         "fewer rows": first[:-1],
         "integers": first.astype(int),
         "not finite": np.where(np.arange(len(first))[:, None] == 7, np.nan, first),
+        "far out": np.full_like(first, 1e300),
+        "on one line": np.column_stack([first[:, 0], np.zeros(len(first))]),
     }[stored]
     shutil.rmtree(entry)
     cache.store("embedding-tsne", entry.name, embedding._encode({"embedding": odd}))
@@ -147,6 +153,38 @@ def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
     assert not hit and again.shape == first.shape and np.isfinite(again).all()
     served = embedding.tsne(features, n_jobs=1, settings=SHORT)[1]
     assert served  # and the recomputed entry is served
+
+
+@pytest.mark.parametrize("stored", ["zeros", "scaled", "columns swapped", "shares of 5"])
+def test_a_projection_that_is_no_pca_of_standardised_images_is_recomputed(stored: str) -> None:
+    """Hashes rewritten to match (a hostile review: zero features with shares of 1/784 made
+    openTSNE crash with a segmentation fault on every explore): the training rows' components
+    must be centred, each with the variance its share says of a whole that standardised pixels
+    make, and the shares must be shares of one whole, in descending order."""
+    from fashionlab import cache
+
+    images = _images(seed=8)
+    first = embedding.project(images)
+    (entry,) = (cache.cache_home() / "embedding-pca").iterdir()
+    features, ratio = first.features, first.explained_variance_ratio
+    odd = {
+        "zeros": {
+            "features": np.zeros_like(features),
+            "ratio": np.full_like(ratio, 1 / len(ratio)),
+        },
+        "scaled": {"features": features * 1.01, "ratio": ratio},
+        "columns swapped": {
+            "features": features[:, [1, 0, *range(2, features.shape[1])]],
+            "ratio": ratio,
+        },
+        "shares of 5": {"features": features, "ratio": np.full_like(ratio, 5.0)},
+    }[stored]
+    shutil.rmtree(entry)
+    cache.store("embedding-pca", entry.name, embedding._encode(odd))
+    again = embedding.project(images)
+    assert not again.from_cache
+    np.testing.assert_allclose(again.features, first.features)
+    assert embedding.project(images).from_cache  # and the recomputed entry is served
 
 
 def test_pair_mixing_tells_islands_from_soup() -> None:

@@ -11,6 +11,7 @@ the input bytes, every parameter and the library versions, and verified on every
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from collections.abc import Callable
@@ -76,9 +77,11 @@ def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
 
 def _decoder(
     expected: dict[str, tuple[int, ...]],
+    check: Callable[[dict[str, np.ndarray]], None],
 ) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
-    """Read the named arrays, each of its expected shape, floating point and finite: the hashes
-    prove the bytes are the ones written, not that they belong to this computation."""
+    """Read the named arrays, each of its expected shape, floating point and finite, then
+    ``check`` what they must hold: the hashes prove the bytes are the ones written, not that they
+    belong to this computation."""
 
     def decode(blobs: dict[str, bytes]) -> dict[str, np.ndarray]:
         try:
@@ -93,9 +96,48 @@ def _decoder(
                 raise ValueError(
                     f"{name} is {array.dtype} {array.shape}, expected finite floats {shape}"
                 )
+        check(arrays)
         return arrays
 
     return decode
+
+
+def _check_projection(arrays: dict[str, np.ndarray], n_train: int, pixels: int) -> None:
+    """What a PCA of standardised images holds (a hostile review: a rehashed entry of zeros was
+    served, and openTSNE crashed on it): every share in [0, 1], descending, together 1; and the
+    training rows' components centred, each with the variance its share says of the total, which
+    is, for standardised columns, the number of pixels that vary times n / (n - 1)."""
+    ratio, train = arrays["ratio"], arrays["features"][:n_train]
+    if not (ratio.min() >= 0 and ratio.max() <= 1 and abs(ratio.sum() - 1) <= 1e-6):
+        raise ValueError("its variance shares are not shares of one whole")
+    if (np.diff(ratio) > 1e-12).any():
+        raise ValueError("its variance shares are not in descending order")
+    if n_train < 2:
+        return
+    variance, kept = train.var(axis=0, ddof=1), ratio[: train.shape[1]]
+    total = float(variance.sum() / kept.sum()) if kept.sum() > 0 else 0.0
+    varying = total * (n_train - 1) / n_train
+    if not (
+        1 <= round(varying) <= pixels
+        and abs(varying - round(varying)) <= 1e-6 * varying
+        and np.allclose(variance, kept * total, rtol=1e-6, atol=1e-9 * total)
+        and np.allclose(train.mean(axis=0), 0.0, atol=1e-6 * max(1.0, np.sqrt(total)))
+    ):
+        raise ValueError("its components are not a PCA of standardised images")
+
+
+# openTSNE's maps span tens of units (39 for the study's 10,000 points): far beyond, a map would
+# only overflow its figure's axes
+MAP_EXTENT = 1e5
+
+
+def _check_map(arrays: dict[str, np.ndarray]) -> None:
+    """A t-SNE map: within ``MAP_EXTENT`` of its origin, and spread along both axes."""
+    mapped = arrays["embedding"]
+    if np.abs(mapped).max(initial=0.0) > MAP_EXTENT:
+        raise ValueError(f"its map reaches beyond {MAP_EXTENT:g} units")
+    if len(mapped) > 1 and not (mapped.std(axis=0) > 0).all():
+        raise ValueError("its map puts every point on one line")
 
 
 def _cached(
@@ -103,6 +145,7 @@ def _cached(
     settings: dict[str, object],
     arrays: tuple[np.ndarray, ...],
     expected: dict[str, tuple[int, ...]],
+    check: Callable[[dict[str, np.ndarray]], None],
     compute: Callable[[], dict[str, np.ndarray]],
 ) -> tuple[dict[str, np.ndarray], bool]:
     key = key_of(f"embedding-{name}", settings, arrays)
@@ -111,7 +154,7 @@ def _cached(
         key,
         compute,
         encode=_encode,
-        decode=_decoder(expected),
+        decode=_decoder(expected, check),
         what=f"the {name} result of another fashionlab process",
     )
 
@@ -159,7 +202,8 @@ def project(
     rows, pixels = sum(len(batch) for batch in images), int(np.prod(train_images.shape[1:]))
     spectrum = min(len(train_images), pixels)  # PCA's components: no more than rows or pixels
     expected = {"features": (rows, min(n_components, spectrum)), "ratio": (spectrum,)}
-    arrays, hit = _cached("pca", {"components": n_components}, images, expected, compute)
+    check = functools.partial(_check_projection, n_train=len(train_images), pixels=pixels)
+    arrays, hit = _cached("pca", {"components": n_components}, images, expected, check, compute)
     return Projection(arrays["features"], arrays["ratio"], from_cache=hit)
 
 
@@ -201,7 +245,8 @@ def tsne(
             progress(total, total, last_error)
         return {"embedding": mapped}
 
-    arrays, hit = _cached("tsne", settings, (features,), {"embedding": (len(features), 2)}, compute)
+    shape: dict[str, tuple[int, ...]] = {"embedding": (len(features), 2)}
+    arrays, hit = _cached("tsne", settings, (features,), shape, _check_map, compute)
     return arrays["embedding"], hit
 
 
