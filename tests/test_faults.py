@@ -187,6 +187,21 @@ def test_a_jax_setting_jax_cannot_start_with_is_refused_before_any_work(
     assert done.stdout == "" and list(tmp_path.iterdir()) == []  # nothing trained, nothing written
 
 
+@pytest.mark.parametrize("below", ["", "/cache"])
+def test_a_jax_compilation_cache_that_is_a_file_is_refused_before_any_work(
+    below, data_dir, tmp_path
+) -> None:
+    """A hostile review: JAX started with it, then warned in its own words at every program it
+    could not store there (exit status 0)."""
+    (tmp_path / "a file").write_text("the user's")
+    given = f"{tmp_path / 'a file'}{below}"
+    argv = ["nn", "--epochs", "1", "--json", "--data-dir", str(data_dir), "--no-verify"]
+    done = fashionlab(*argv, env={"JAX_COMPILATION_CACHE_DIR": given})
+    named = "it is" if not below else f"{str(tmp_path / 'a file')!r} is"
+    one_line(done, 2, f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} a file")
+    assert done.stdout == "" and (tmp_path / "a file").read_text() == "the user's"
+
+
 def test_jaxs_settings_are_tried_once_by_the_command_not_for_each_model(monkeypatch) -> None:
     """A review: the child process ran in every ``keras_module()`` (three per network trained,
     28.8 s against 17.1 s for one small fit), where the command's check before the work does."""

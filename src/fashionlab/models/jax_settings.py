@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from ..errors import UsageError
 
@@ -26,6 +27,7 @@ def check_jax_settings() -> None:
     given = {name: value for name, value in os.environ.items() if name.startswith(SETTINGS)}
     if not any(given.values()):
         return
+    _check_cache_folder(given.get("JAX_COMPILATION_CACHE_DIR", ""))
     try:
         done = subprocess.run(
             [sys.executable, "-c", _PROBE], capture_output=True, text=True, timeout=300
@@ -36,6 +38,23 @@ def check_jax_settings() -> None:
         return
     shown = ", ".join(f"{name}={value!r}" for name, value in sorted(given.items()) if value)
     raise UsageError(f"JAX cannot start with {shown} ({_reason(done.stderr)}); correct or unset it")
+
+
+def _check_cache_folder(given: str) -> None:
+    """JAX starts with a compilation cache that is a file, then warns at every program it cannot
+    store there, in a library's words (a hostile review): refused in one line instead."""
+    if not given:
+        return
+    path = Path(given)
+    for where in (path, *path.parents):
+        if where.exists() or where.is_symlink():
+            if not where.is_dir():
+                named = "it is" if where == path else f"{str(where)!r} is"
+                raise UsageError(
+                    f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} a file; "
+                    "point it at a folder or unset it"
+                )
+            return
 
 
 def _reason(stderr: str) -> str:
