@@ -180,10 +180,17 @@ def test_random_real_signals_lose_nothing(small_data, tmp_path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [1.0, 2.0, 3.5])
-def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "delay"),
+    [(signal.SIGINT, 1.0), (signal.SIGINT, 2.0), (signal.SIGINT, 3.5), (signal.SIGHUP, 3.5)],
+)
+def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(
+    signum, delay, tmp_path
+) -> None:
     """Ctrl-C at a terminal signals the whole process group, local cluster's workers included:
-    wherever it lands (before, during or after their start), one line, 130, and no process left."""
+    wherever it lands (before, during or after their start), one line, 130, and no process left.
+    So does the terminal's closing (SIGHUP, a hostile review: it ended multiprocessing's resource
+    tracker too, and the program's next one warned and printed tracebacks)."""
     data = write_tiny_dataset(tmp_path / "data", 600, 100)
     process = _fashionlab(
         "sweep",
@@ -203,7 +210,7 @@ def test_a_terminal_ctrl_c_while_the_cluster_starts_prints_one_line(delay, tmp_p
         start_new_session=True,
     )
     time.sleep(delay)
-    os.killpg(process.pid, signal.SIGINT)
+    os.killpg(process.pid, signum)
     stdout, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert stdout == ""

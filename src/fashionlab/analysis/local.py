@@ -228,8 +228,15 @@ def _signals_held() -> Iterator[None]:
     from multiprocessing import resource_tracker
 
     # Started now, before the mask: multiprocessing starts its tracker with the first process and
-    # then unblocks SIGINT in the starting thread, here the one that would start the workers.
-    resource_tracker.ensure_running()
+    # then unblocks SIGINT in the starting thread, here the one that would start the workers. It
+    # starts with SIGHUP blocked: it ignores SIGINT and SIGTERM only, so a terminal's hang-up, sent
+    # to the whole process group, ended it, and the program then started another, which warned and
+    # printed tracebacks over resources it had never registered (a hostile review).
+    hangup = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP})
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, hangup)
     held: list[int] = []
     main = threading.current_thread() is threading.main_thread()  # only it can set handlers
     watched = watched_signals()  # one ignored is kept ignored
