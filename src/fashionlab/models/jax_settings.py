@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..storage import nearest_existing
 
 SETTINGS = ("JAX_", "XLA_")  # the prefixes of what JAX and XLA read from the environment
 _PROBE = "import jax; jax.devices()"
@@ -46,15 +47,13 @@ def _check_cache_folder(given: str) -> None:
     if not given:
         return
     path = Path(given)
-    for where in (path, *path.parents):
-        if where.exists() or where.is_symlink():
-            if not where.is_dir():
-                named = "it is" if where == path else f"{str(where)!r} is"
-                raise UsageError(
-                    f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} a file; "
-                    "point it at a folder or unset it"
-                )
-            return
+    found = nearest_existing(path)  # nothing exists below a file
+    if not found.is_dir():
+        named = "it is" if found == path else f"{str(found)!r} is"
+        raise UsageError(
+            f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} a file; "
+            "point it at a folder or unset it"
+        )
 
 
 def _reason(stderr: str) -> str:

@@ -112,10 +112,11 @@ def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
         return "", False
     trained = accuracy[net.best_epoch - 1]
     gap = trained - net.val_accuracy
+    over = gap >= answers_short.OVERFIT_GAP
     mark = f"{100 * answers_short.OVERFIT_GAP:g} points"
     verdict = (
         f". By this report's measure ({mark} or more) it already overfits at that epoch."
-        if gap >= answers_short.OVERFIT_GAP
+        if over
         else f", under the {mark} from which this report calls it overfitting."
     )
     said = (
@@ -125,4 +126,4 @@ def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
         f"the validation rows with the kept weights (training minus validation: {100 * gap:+.2f} "
         f"points){verdict}"
     )
-    return said, gap >= answers_short.OVERFIT_GAP
+    return said, over
