@@ -187,19 +187,25 @@ def test_a_jax_setting_jax_cannot_start_with_is_refused_before_any_work(
     assert done.stdout == "" and list(tmp_path.iterdir()) == []  # nothing trained, nothing written
 
 
-@pytest.mark.parametrize("below", ["", "/cache"])
+@pytest.mark.parametrize("below", ["", "/cache", "a link"])
 def test_a_jax_compilation_cache_that_is_a_file_is_refused_before_any_work(
     below, data_dir, tmp_path
 ) -> None:
     """A hostile review: JAX started with it, then warned in its own words at every program it
-    could not store there (exit status 0)."""
+    could not store there (exit status 0). A link that leads nowhere is said as that (reading
+    the change again: it was called a file)."""
     (tmp_path / "a file").write_text("the user's")
     given = f"{tmp_path / 'a file'}{below}"
+    what = "a file"
+    if below == "a link":
+        given, what = str(tmp_path / "link"), f"a link to {str(tmp_path / 'gone')!r} that leads"
+        (tmp_path / "link").symlink_to(tmp_path / "gone")
     argv = ["nn", "--epochs", "1", "--json", "--data-dir", str(data_dir), "--no-verify"]
     done = fashionlab(*argv, env={"JAX_COMPILATION_CACHE_DIR": given})
-    named = "it is" if not below else f"{str(tmp_path / 'a file')!r} is"
-    one_line(done, 2, f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} a file")
+    named = "it is" if below != "/cache" else f"{str(tmp_path / 'a file')!r} is"
+    one_line(done, 2, f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} {what}")
     assert done.stdout == "" and (tmp_path / "a file").read_text() == "the user's"
+    assert not (tmp_path / "gone").exists()
 
 
 def test_jaxs_settings_are_tried_once_by_the_command_not_for_each_model(monkeypatch) -> None:

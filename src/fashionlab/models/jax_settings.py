@@ -42,18 +42,26 @@ def check_jax_settings() -> None:
 
 
 def _check_cache_folder(given: str) -> None:
-    """JAX starts with a compilation cache that is a file, then warns at every program it cannot
-    store there, in a library's words (a hostile review): refused in one line instead."""
+    """JAX starts with a compilation cache that is a file (or a link that leads nowhere), then warns
+    at every program it cannot store there, in a library's words (a hostile review): refused in
+    one line instead."""
     if not given:
         return
     path = Path(given)
     found = nearest_existing(path)  # nothing exists below a file
-    if not found.is_dir():
-        named = "it is" if found == path else f"{str(found)!r} is"
-        raise UsageError(
-            f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} a file; "
-            "point it at a folder or unset it"
-        )
+    if found.is_dir():
+        return
+    # a link that leads nowhere (or round in a loop) is no file: said as Dask's folder check says it
+    what = (
+        "a file"
+        if os.path.exists(found)
+        else f"a link to {os.readlink(found)!r} that leads nowhere"
+    )
+    named = "it is" if found == path else f"{str(found)!r} is"
+    raise UsageError(
+        f"JAX_COMPILATION_CACHE_DIR={given!r} cannot be a folder: {named} {what}; "
+        "point it at a folder or unset it"
+    )
 
 
 def _reason(stderr: str) -> str:
