@@ -1341,6 +1341,58 @@ def test_tasks_started_ahead_are_gathered_not_sent_again(tiny_data_dir, monkeypa
     assert len(reads) == 2  # once by start, once by run: run_on reads what _needs read
 
 
+class _Asked(Exception):
+    """Raised in place of starting a cluster, once the workers asked for are recorded."""
+
+
+@pytest.mark.parametrize(
+    ("workers", "one_batch", "expected"),
+    [
+        (12, True, 2),  # a 2-task sweep on --workers 12: two workers, not twelve
+        (1, True, 1),
+        (12, False, 12),  # a session of several batches: later ones may need every worker
+        (None, False, None),  # left to the local cluster's default
+    ],
+)
+def test_a_single_batch_starts_no_more_local_workers_than_it_has_tasks_to_send(
+    workers, one_batch, expected, tiny_data_dir, monkeypatch
+):
+    """A worker without a task costs its start (12.4 s against 4.8 s for a 2-task sweep on a
+    2-core machine) and its memory; the one-batch ``engine.run`` that ``sweep`` uses counts
+    only the tasks it sends, not those the cache serves."""
+    asked: list[int | None] = []
+
+    def connect(workers: int | None, scheduler: str | None) -> Any:
+        asked.append(workers)
+        raise _Asked
+
+    monkeypatch.setattr(engine, "connect", connect)
+    tasks = sweep.tasks(tiny_grid(tiny_data_dir, seeds=(1, 2, 3)))
+    first = tasks[0].function(**tasks[0].kwargs)
+    cache.cached_json(tasks[0].namespace, tasks[0].key, lambda: first)  # one of three cached
+    with pytest.raises(_Asked), engine.Session(workers, one_batch=one_batch) as session:
+        session.run(tasks)
+    assert asked == [expected]
+
+
+def test_a_sweep_with_no_workers_flag_starts_one_worker_a_task_up_to_the_cores(
+    tiny_data_dir, monkeypatch
+):
+    """Without ``--workers`` the cap is the cores this process may use, as the README says."""
+    asked: list[int | None] = []
+
+    def connect(workers: int | None, scheduler: str | None) -> Any:
+        asked.append(workers)
+        raise _Asked
+
+    monkeypatch.setattr(engine, "connect", connect)
+    monkeypatch.setattr(local, "default_workers", lambda: 3)
+    for seeds, expected in (((1,), 1), ((1, 2, 3, 4, 5), 3)):
+        with pytest.raises(_Asked):
+            sweep.run_sweep(tiny_grid(tiny_data_dir, seeds=seeds))
+        assert asked.pop() == expected
+
+
 def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkeypatch):
     """A Dask cluster started earlier in the same process (a notebook's) leaves the nanny's
     MALLOC_TRIM_THRESHOLD_ in its environment; the next local cluster's workers still start

@@ -167,11 +167,17 @@ class Session:
     starts nothing, and the cluster fashionlab started is closed on leaving (Ctrl-C included).
     ``session.start(tasks)`` sends tasks ahead, for the cluster to work through while this
     process does other work; a later ``run`` of the same tasks gathers them.
+
+    A session told it runs ``one_batch`` starts no more local workers than that batch has tasks
+    to send: a worker without a task costs its start and its memory, and nothing comes after.
     """
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(
+        self, workers: int | None = None, scheduler: str | None = None, *, one_batch: bool = False
+    ) -> None:
         check_cluster(workers, scheduler)
         self.workers, self.scheduler = workers, scheduler
+        self.one_batch = one_batch
         self._stack = contextlib.ExitStack()
         self._client: Any = None
         self._started: dict[str, Any] = {}  # futures sent by start, not yet gathered by run
@@ -200,8 +206,19 @@ class Session:
         cached = cached_results(tasks)
         needed = [t for t in tasks if t.dask_key not in cached and t.dask_key not in self._started]
         if needed and self._client is None:
-            self._client = self._stack.enter_context(connect(self.workers, self.scheduler))
+            workers = self._local_workers(len(needed))
+            self._client = self._stack.enter_context(connect(workers, self.scheduler))
         return needed, cached
+
+    def _local_workers(self, n_tasks: int) -> int | None:
+        """The workers to ask ``connect`` for, given the first batch to send: at most that
+        batch's tasks for a one-batch session; None (the running cluster's own) on a scheduler."""
+        if self.scheduler is not None or not self.one_batch:
+            return self.workers
+        wanted = self.workers or local.default_workers()
+        if n_tasks < wanted:
+            log.info("%d local workers for %d tasks, not %d", n_tasks, n_tasks, wanted)
+        return min(wanted, n_tasks)
 
     def start(self, tasks: Sequence[Task]) -> int:
         """Send the tasks that are not cached to the cluster now, in this order, without waiting;
@@ -226,6 +243,7 @@ def run(
     scheduler: str | None = None,
     on_done: OnDone | None = None,
 ) -> list[Any]:
-    """One batch on a ``Session`` of its own; no cluster starts when the cache holds every task."""
-    with Session(workers, scheduler) as session:
+    """One batch on a ``Session`` of its own: no cluster starts when the cache holds every task,
+    and a local one has no more workers than there are tasks to send."""
+    with Session(workers, scheduler, one_batch=True) as session:
         return session.run(tasks, on_done)
