@@ -1191,6 +1191,18 @@ def _damage(results: dict, damage: str) -> None:
         net["heldout_accuracy"] = 0.9  # it trained on those rows
     elif damage == "more epochs than its cap":
         net["epochs_run"] = net["epochs_max"] + 1
+    elif damage == "an empty loss curve":  # the hostile review of stop 53: each of these was served
+        net["history"] = {key: [] for key in net["history"]}
+    elif damage == "curves of two lengths":
+        results["logreg"][0]["history"]["val_loss"].pop()
+    elif damage == "steps to 95 % past the last step":
+        results["logreg"][0]["steps_to_95"] = 10**9
+    elif damage == "epochs to 99 % past the kept epoch":
+        net["epochs_to_99"] = net["best_epoch"] + 1
+    elif damage == "markup for a class":
+        results["logreg"][0]["classes"][0] = "<script>alert(1)</script>"
+    elif damage == "a pair of one class":
+        results["comparison"]["classes"] = ["Coat", "Coat"]
     else:
         raise ValueError(damage)
 
@@ -1205,6 +1217,18 @@ def _damage(results: dict, damage: str) -> None:
         ("a negative time", "results.timings.stages.data is -5.0, a negative time"),
         ("the network's held-out score", "results.network has a held-out score, but it trained"),
         ("more epochs than its cap", "results.network: best epoch "),
+        (
+            "an empty loss curve",
+            "{'loss': 0, 'accuracy': 0, 'val_loss': 0, 'val_accuracy': 0}, not one",
+        ),
+        ("curves of two lengths", "results.logreg[0].history has curves of {"),
+        ("steps to 95 % past the last step", "results.logreg[0].steps_to_95 is 1000000000, not a"),
+        ("epochs to 99 % past the kept epoch", "results.network.epochs_to_99 is "),
+        ("markup for a class", "results.logreg[0].classes[0] is '<script>alert(1)</script>', not"),
+        (
+            "a pair of one class",
+            "results.comparison.classes is ['Coat', 'Coat'], not two different",
+        ),
     ],
 )
 def test_a_cached_study_whose_parts_disagree_is_discarded(

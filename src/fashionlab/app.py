@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, keys, notebook_job, outdir
+from . import cache, keys, notebook_job, outdir, served
 from .analysis.exploration import check_mappable
 from .artifacts import Artifacts
 from .config import ALL_PAIRS, Config
@@ -22,7 +22,7 @@ from .jsonio import strict_loads
 from .libraries import EVERY, MATPLOTLIB
 from .models import neural
 from .progress import LogProgress, Progress
-from .results import RESTORED, NetworkResult, Results, from_json, to_json
+from .results import RESTORED, Results, from_json, to_json
 from .storage import cache_home, present
 
 
@@ -81,48 +81,19 @@ def _encode(study: Study) -> dict[str, bytes]:
 
 
 def _decode(blobs: dict[str, bytes]) -> Study:
-    """The cached study, if its results are typed right and in range, its report and answers can
-    be written from them (``from_json`` checks types, not that lists and fields agree with one
-    another), and its figures are the report's."""
+    """The cached study, if its results are typed right and make sense (``served``), its report
+    and answers can be written from them, and its figures are the report's."""
     from .render import report
 
     raw = strict_loads(blobs["results.json"])
-    _check_ranges(raw)
+    served.check_raw(raw)
     results = from_json(Results, raw)
-    _check_network(results.network)
+    served.check_network(results.network)
     figures = {k.removeprefix("figure--"): v for k, v in blobs.items() if k.startswith("figure--")}
     html = blobs["interactive.html"].decode() if "interactive.html" in blobs else None
     sections = report.checked_sections(results, html)  # the answers, which the notebook takes
     report.check_figures(sections, figures)
     return Study(results, figures, html, True)
-
-
-def _check_ranges(value: object, where: str = "results", name: str = "") -> None:
-    """What ``from_json``'s types let through: each number of a field whose name ends in
-    ``accuracy`` or ``accuracies`` (a score, or a curve's points) in [0, 1], and each time >= 0
-    (``strict_loads`` has refused NaN and the infinities). ``name`` is the field's own."""
-    if isinstance(value, list):
-        for index, item in enumerate(value):
-            _check_ranges(item, f"{where}[{index}]", name)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_ranges(item, f"{where}.{key}", key)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        if name.endswith(("accuracy", "accuracies")) and not 0 <= value <= 1:
-            raise ValueError(f"{where} is {value!r}, not an accuracy in [0, 1]")
-        if where.startswith("results.timings.") and value < 0:
-            raise ValueError(f"{where} is {value!r}, a negative time")
-
-
-def _check_network(net: NetworkResult) -> None:
-    """The assignment's network trained on the held-out rows, and stopped within its cap."""
-    if net.heldout_accuracy is not None:
-        raise ValueError("results.network has a held-out score, but it trained on those rows")
-    if not 1 <= net.best_epoch <= net.epochs_run <= net.epochs_max:
-        raise ValueError(
-            f"results.network: best epoch {net.best_epoch}, {net.epochs_run} run, "
-            f"at most {net.epochs_max}"
-        )
 
 
 def study(

@@ -1,0 +1,90 @@
+"""What a cached study's ``results.json`` must say, beyond its types, before it is served.
+
+``results.from_json`` checks each field's type. The cache's hash shows an entry is whole, not that
+whoever wrote it wrote sense: these checks refuse what no run of fashionlab writes and what the
+report would print as if measured. An entry that fails one is computed again (``cache.cached``).
+
+- a score (a field ending in ``accuracy`` or ``accuracies``) in [0, 1], and each time >= 0
+  (``strict_loads`` has refused NaN and the infinities);
+- each ``classes`` two different Fashion-MNIST classes, and each class named one of them (the
+  report prints them as they are, into Markdown and HTML);
+- each curve of a ``history`` with a point, and a history's curves of one length;
+- a step or epoch "to 95 %" (or 99 %) between the first and the last the run had;
+- the assignment's network trained on the held-out rows, and stopped within its cap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import CLASS_NAMES, STEPS
+from .results import NetworkResult
+
+
+def check_raw(value: object, where: str = "results", name: str = "") -> None:
+    """The checks on ``results.json`` as parsed, before it is typed; ``name`` is the field's
+    own, ``where`` its path for the message (a ValueError)."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            check_raw(item, f"{where}[{index}]", name)
+    elif isinstance(value, dict):
+        _check_object(value, where)
+        for key, item in value.items():
+            check_raw(item, f"{where}.{key}", key)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if name.endswith(("accuracy", "accuracies")) and not 0 <= value <= 1:
+            raise ValueError(f"{where} is {value!r}, not an accuracy in [0, 1]")
+        if where.startswith("results.timings.") and value < 0:
+            raise ValueError(f"{where} is {value!r}, a negative time")
+
+
+def check_network(net: NetworkResult) -> None:
+    """The assignment's network trained on the held-out rows, and stopped within its cap."""
+    if net.heldout_accuracy is not None:
+        raise ValueError("results.network has a held-out score, but it trained on those rows")
+    if not 1 <= net.best_epoch <= net.epochs_run <= net.epochs_max:
+        raise ValueError(
+            f"results.network: best epoch {net.best_epoch}, {net.epochs_run} run, "
+            f"at most {net.epochs_max}"
+        )
+
+
+def _check_object(record: dict[str, Any], where: str) -> None:
+    """The checks that read a field beside its record's others."""
+    if "classes" in record and not where.endswith(".config"):  # config's are the user's flags
+        _check_pair(record["classes"], f"{where}.classes")
+    if record.get("most_confident_true_class") is not None:
+        _check_class(record["most_confident_true_class"], f"{where}.most_confident_true_class")
+    if isinstance(record.get("history"), dict):
+        _check_history(record["history"], f"{where}.history")
+    for share in ("95", "99"):
+        # logistic regression's steps (the atlas's are the assignment's STEPS), the network's
+        # epochs up to the one early stopping kept
+        _check_within(record, f"steps_to_{share}", record.get("steps", STEPS), where)
+        _check_within(record, f"epochs_to_{share}", record.get("best_epoch"), where)
+
+
+def _check_pair(pair: object, where: str) -> None:
+    if not isinstance(pair, list) or len(pair) != 2 or pair[0] == pair[1]:
+        raise ValueError(f"{where} is {pair!r:.80}, not two different classes")
+    for index, name in enumerate(pair):
+        _check_class(name, f"{where}[{index}]")
+
+
+def _check_class(name: object, where: str) -> None:
+    if name not in CLASS_NAMES:
+        raise ValueError(f"{where} is {name!r:.80}, not a Fashion-MNIST class")
+
+
+def _check_history(history: dict[str, Any], where: str) -> None:
+    lengths = {key: len(curve) for key, curve in history.items() if isinstance(curve, list)}
+    if 0 in lengths.values() or len(set(lengths.values())) > 1:
+        raise ValueError(f"{where} has curves of {lengths}, not one length of at least one point")
+
+
+def _check_within(record: dict[str, Any], field: str, last: object, where: str) -> None:
+    value = record.get(field)
+    if value is None or not isinstance(last, int) or isinstance(value, bool):
+        return  # absent, or the record's own types are from_json's to refuse
+    if not isinstance(value, int) or not 1 <= value <= last:
+        raise ValueError(f"{where}.{field} is {value!r}, not a step in 1-{last}")
