@@ -22,6 +22,7 @@ import shutil
 import signal
 import socket
 import socketserver
+import struct
 import subprocess
 import sys
 import threading
@@ -1183,7 +1184,18 @@ class _Blunt(socketserver.BaseRequestHandler):
         self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 
-@pytest.mark.parametrize("handler", [_Quiet, _Blunt], ids=["waits", "answers at once"])
+class _Short(socketserver.BaseRequestHandler):
+    """A server whose reply is one frame of one byte: Dask reads the frames' count from its first
+    8 bytes, and ``struct`` fails on the one there is (the hostile review of stop 53)."""
+
+    def handle(self) -> None:
+        self.request.recv(1024)
+        self.request.sendall(struct.pack("<Q", 1) + b"x")
+
+
+@pytest.mark.parametrize(
+    "handler", [_Quiet, _Blunt, _Short], ids=["waits", "answers at once", "one byte"]
+)
 def test_a_port_where_something_else_answers_is_refused_within_seconds(
     handler, tiny_data_dir, capsys, monkeypatch
 ):

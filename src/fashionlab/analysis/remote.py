@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import socket
+import struct
 from typing import Any
 
 from ..errors import UsageError
@@ -51,10 +52,11 @@ def identity(scheduler: str, timeout: float) -> dict[str, Any]:
 
     try:
         found = asyncio.run(asyncio.wait_for(ask(), timeout))
-    except (OSError, CommClosedError, ValueError, TypeError, EOFError, MemoryError) as exc:
+    except (OSError, CommClosedError, ValueError, TypeError, EOFError, MemoryError, struct.error):
         # a timeout (an OSError), a closed connection, bytes that are not Dask's: a reply read as
-        # frame lengths can ask for exabytes (an HTTP status line read as an 8-byte count)
-        found = exc
+        # frame lengths can ask for exabytes (an HTTP status line read as an 8-byte count), or be
+        # too short for the frames' count
+        found = None
     if not isinstance(found, dict) or found.get("type") != "Scheduler":
         raise UsageError(
             f"argument --scheduler: {scheduler!r} answers, but not as a Dask "
