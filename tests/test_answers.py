@@ -46,12 +46,13 @@ PLACEHOLDER = re.compile(r"\{[a-z_][a-z_0-9.]*(\[[^\]]*\])?(![rsa])?(:[^}]*)?\}"
 
 
 def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float) -> LogregResult:
-    history = {
+    start_and_end = {
         "train_loss": [0.69, 0.5],
         "train_accuracy": [0.5, val],
         "val_loss": [0.69, 0.4],
         "val_accuracy": [0.5, val],
-    }
+    }  # one point a step, as a run logs them: the second held to the 100th
+    history = {name: [first] + [last] * 99 for name, (first, last) in start_and_end.items()}
     return LogregResult(
         classes=classes,
         learning_rate=0.05,
@@ -1189,20 +1190,29 @@ def _damage(results: dict, damage: str) -> None:
         results["timings"] = {"stages": {"data": -5.0}, "total": 1.0}
     elif damage == "the network's held-out score":
         net["heldout_accuracy"] = 0.9  # it trained on those rows
-    elif damage == "more epochs than its cap":
-        net["epochs_run"] = net["epochs_max"] + 1
+    elif damage == "more epochs than its cap":  # each of them logged: the history agrees
+        net["epochs_max"] = net["epochs_run"]
+        net["epochs_run"] += 1
+        net["history"] = {name: [*curve, curve[-1]] for name, curve in net["history"].items()}
     elif damage == "an empty loss curve":  # the hostile review of stop 53: each of these was served
         net["history"] = {key: [] for key in net["history"]}
     elif damage == "curves of two lengths":
         results["logreg"][0]["history"]["val_loss"].pop()
+    elif damage == "fewer epochs logged than run":  # the review of stop 54: these were served too
+        net["epochs_run"] += 1
+        net["epochs_max"] += 1
+    elif damage == "a curve missing":
+        del results["logreg"][1]["history"]["train_loss"]
     elif damage == "steps to 95 % past the last step":
-        results["logreg"][0]["steps_to_95"] = 10**9
+        results["logreg"][0]["steps_to_95"] = results["logreg"][0]["steps"] + 1
     elif damage == "epochs to 99 % past the kept epoch":
         net["epochs_to_99"] = net["best_epoch"] + 1
     elif damage == "markup for a class":
         results["logreg"][0]["classes"][0] = "<script>alert(1)</script>"
     elif damage == "a pair of one class":
         results["comparison"]["classes"] = ["Coat", "Coat"]
+    elif damage == "a first image of no class":
+        results["data"]["first_image_class"] = "**Boot**"
     else:
         raise ValueError(damage)
 
@@ -1217,17 +1227,26 @@ def _damage(results: dict, damage: str) -> None:
         ("a negative time", "results.timings.stages.data is -5.0, a negative time"),
         ("the network's held-out score", "results.network has a held-out score, but it trained"),
         ("more epochs than its cap", "results.network: best epoch "),
-        (
-            "an empty loss curve",
-            "{'loss': 0, 'accuracy': 0, 'val_loss': 0, 'val_accuracy': 0}, not one",
-        ),
+        ("an empty loss curve", "{'loss': 0, 'accuracy': 0, 'val_loss': 0, 'val_accuracy': 0}"),
         ("curves of two lengths", "results.logreg[0].history has curves of {"),
-        ("steps to 95 % past the last step", "results.logreg[0].steps_to_95 is 1000000000, not a"),
-        ("epochs to 99 % past the kept epoch", "results.network.epochs_to_99 is "),
+        ("fewer epochs logged than run", "not loss, accuracy, val_loss, val_accuracy of "),
+        ("a curve missing", "not train_loss, train_accuracy, val_loss, val_accuracy of "),
+        (
+            "steps to 95 % past the last step",
+            "results.logreg[0].steps_to_95 is 101, not step 1 to 100",
+        ),
+        (
+            "epochs to 99 % past the kept epoch",
+            "results.network.epochs_to_99 is 3, not epoch 1 to 2",
+        ),
         ("markup for a class", "results.logreg[0].classes[0] is '<script>alert(1)</script>', not"),
         (
             "a pair of one class",
             "results.comparison.classes is ['Coat', 'Coat'], not two different",
+        ),
+        (
+            "a first image of no class",
+            "results.data.first_image_class is '**Boot**', not a Fashion",
         ),
     ],
 )
@@ -1253,6 +1272,20 @@ def test_a_cached_study_whose_parts_disagree_is_discarded(
     assert cache.fetch("study", "k" * 32, app._decode) is None
     assert not cache.entry_path("study", "k" * 32).exists()
     assert "discarding damaged cache entry" in caplog.text and said in caplog.text
+
+
+def test_a_cached_study_at_the_edges_of_its_runs_is_served() -> None:
+    """The last step and the kept epoch are steps and epochs the runs had: 95 % first reached at
+    step 100 of 100, or at the epoch early stopping kept, is served (no recomputing for ever)."""
+    from fashionlab import served
+
+    results = to_json(make_results())
+    results["logreg"][1]["steps_to_95"] = results["logreg"][1]["steps"]
+    results["network"]["epochs_to_95"] = results["network"]["best_epoch"]
+    served.check_raw(results)
+    results["logreg"][1]["steps_to_99"] = 0  # and the first step is 1
+    with pytest.raises(ValueError, match=r"steps_to_99 is 0, not step 1 to 100"):
+        served.check_raw(results)
 
 
 def test_a_study_from_the_cache_says_how_this_runs_files_were_checked() -> None:

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import socket
-import struct
 from typing import Any
 
 from ..errors import UsageError
@@ -40,7 +39,6 @@ def listening(scheduler: str, timeout: float) -> None:
 def identity(scheduler: str, timeout: float) -> dict[str, Any]:
     """What answers at a tcp:// address, asked the way Dask asks (without its workers' details);
     ``UsageError`` unless it is a Dask scheduler."""
-    from distributed.comm.core import CommClosedError
     from distributed.core import rpc
 
     async def ask() -> Any:
@@ -52,10 +50,11 @@ def identity(scheduler: str, timeout: float) -> dict[str, Any]:
 
     try:
         found = asyncio.run(asyncio.wait_for(ask(), timeout))
-    except (OSError, CommClosedError, ValueError, TypeError, EOFError, MemoryError, struct.error):
-        # a timeout (an OSError), a closed connection, bytes that are not Dask's: a reply read as
-        # frame lengths can ask for exabytes (an HTTP status line read as an 8-byte count), or be
-        # too short for the frames' count
+    except Exception:  # noqa: BLE001 (Ctrl-C and cancellation are not Exceptions: they pass)
+        # A timeout (an OSError), a closed connection, or bytes that are not Dask's, which its
+        # decoder reads as it would its own: a reply read as frame lengths can ask for exabytes
+        # (an HTTP status line read as an 8-byte count), be too short for the frames' count
+        # (struct.error) or hold no frame (IndexError). Whatever it raises, this is no scheduler.
         found = None
     if not isinstance(found, dict) or found.get("type") != "Scheduler":
         raise UsageError(

@@ -90,7 +90,7 @@ def engine_flags(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="Dask worker processes of a local cluster (default: one per core "
-        "this process may use; a sweep starts no more than it has tasks to run)",
+        "this process may use; sweep starts no more than it has tasks to run)",
     )
     parser.add_argument("--jobs", dest="workers", type=integer(1, 1024), help=argparse.SUPPRESS)
     parser.add_argument(
