@@ -1396,6 +1396,7 @@ def test_a_single_batch_starts_no_more_local_workers_than_it_has_tasks_to_send(
     with pytest.raises(_Asked), engine.Session(workers, one_batch=one_batch) as session:
         session.run(tasks)
     assert asked == [expected]
+    assert session.workers == expected  # what shares() deals work into: the workers started
 
 
 def test_a_sweep_with_no_workers_flag_starts_one_worker_a_task_up_to_the_cores(

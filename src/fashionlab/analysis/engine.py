@@ -212,12 +212,14 @@ class Session:
 
     def _local_workers(self, n_tasks: int) -> int | None:
         """The workers to ask ``connect`` for, given the first batch to send: at most that
-        batch's tasks for a one-batch session; None (the running cluster's own) on a scheduler."""
+        batch's tasks for a one-batch session (which then says so in ``workers``, as ``shares``
+        reads it); None (the running cluster's own) on a scheduler."""
         if self.scheduler is not None or not self.one_batch:
             return self.workers
         wanted = self.workers or local.default_workers()
         if n_tasks < wanted:
             log.info("%d local workers for %d tasks, not %d", n_tasks, n_tasks, wanted)
+            self.workers = n_tasks
         return min(wanted, n_tasks)
 
     def start(self, tasks: Sequence[Task]) -> int:
