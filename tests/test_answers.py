@@ -1233,11 +1233,11 @@ def _damage(results: dict, damage: str) -> None:
         ("a curve missing", "not train_loss, train_accuracy, val_loss, val_accuracy of "),
         (
             "steps to 95 % past the last step",
-            "results.logreg[0].steps_to_95 is 101, not step 1 to 100",
+            "results.logreg[0].steps_to_95: expected at most 100, got 101",
         ),
         (
             "epochs to 99 % past the kept epoch",
-            "results.network.epochs_to_99 is 3, not epoch 1 to 2",
+            "results.network.epochs_to_99: expected at most 2, got 3",
         ),
         ("markup for a class", "results.logreg[0].classes[0] is '<script>alert(1)</script>', not"),
         (
@@ -1284,7 +1284,7 @@ def test_a_cached_study_at_the_edges_of_its_runs_is_served() -> None:
     results["network"]["epochs_to_95"] = results["network"]["best_epoch"]
     served.check_raw(results)
     results["logreg"][1]["steps_to_99"] = 0  # and the first step is 1
-    with pytest.raises(ValueError, match=r"steps_to_99 is 0, not step 1 to 100"):
+    with pytest.raises(ValueError, match=r"steps_to_99: expected an integer >= 1, got 0"):
         served.check_raw(results)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .analysis.shapes import optional_count
 from .config import CLASS_NAMES, STEPS
 from .results import NetworkResult
 
@@ -68,11 +69,13 @@ def _check_object(record: dict[str, Any], where: str) -> None:
             _check_class(name, f"{where}.{field}")
     if "history" in record:
         _check_history(record, f"{where}.history")
-    for share in ("95", "99"):
-        # a logistic regression's own steps, or the atlas's (the assignment's); for the network,
-        # its epochs up to the one early stopping kept
-        _check_within(record, f"steps_to_{share}", record.get("steps", STEPS), "step", where)
-        _check_within(record, f"epochs_to_{share}", record.get("best_epoch"), "epoch", where)
+    # a step of a logistic regression's own steps, or of the atlas's (the assignment's); an epoch
+    # of the network's, up to the one early stopping kept
+    lasts = {"steps": record.get("steps", STEPS), "epochs": record.get("best_epoch")}
+    for field in ("steps_to_95", "steps_to_99", "epochs_to_95", "epochs_to_99"):
+        last = lasts[field.partition("_")[0]]
+        if isinstance(last, int):  # else the record's own types are from_json's to refuse
+            optional_count(record.get(field), f"{where}.{field}", most=last)
 
 
 def _check_pair(pair: object, where: str) -> None:
@@ -91,19 +94,13 @@ def _check_history(record: dict[str, Any], where: str) -> None:
     """A history holds its model's curves (``CURVES``), each as long as the run: the steps
     descended, or those up to the one the loss diverged at; the network's epochs run."""
     history = record["history"]
+    if not isinstance(history, dict):
+        return  # from_json's to refuse
     for length_field, names in CURVES.items():
-        if length_field in record and isinstance(history, dict):
+        if length_field in record:
             length = record.get("diverged_at_step") or record[length_field]
             lengths = {name: len(curve) for name, curve in history.items() if name in names}
             if set(lengths) == set(names) and set(lengths.values()) == {length}:
                 return
             raise ValueError(f"{where} has curves of {lengths}, not {', '.join(names)} of {length}")
     raise ValueError(f"{where} belongs to no model that logs curves")
-
-
-def _check_within(record: dict[str, Any], field: str, last: object, unit: str, where: str) -> None:
-    value = record.get(field)
-    if value is None or not isinstance(last, int) or isinstance(value, bool):
-        return  # absent, or the record's own types are from_json's to refuse
-    if not isinstance(value, int) or not 1 <= value <= last:
-        raise ValueError(f"{where}.{field} is {value!r}, not {unit} 1 to {last}")
