@@ -217,10 +217,11 @@ class Session:
         if self.scheduler is not None or not self.one_batch:
             return self.workers
         wanted = self.workers or local.default_workers()
-        if n_tasks < wanted:
-            log.info("%d local workers for %d tasks, not %d", n_tasks, n_tasks, wanted)
-            self.workers = n_tasks
-        return min(wanted, n_tasks)
+        if n_tasks >= wanted:
+            return wanted
+        log.info("%d local workers for %d tasks, not %d", n_tasks, n_tasks, wanted)
+        self.workers = n_tasks
+        return n_tasks
 
     def start(self, tasks: Sequence[Task]) -> int:
         """Send the tasks that are not cached to the cluster now, in this order, without waiting;
