@@ -9,7 +9,9 @@ a terminal would otherwise act on).
 
 Testing hook: ``FASHIONLAB_FAULT=signal:NAME@POINT`` makes the process send itself the real
 signal ``NAME`` (``SIGINT``, ``SIGTERM``, ``SIGHUP``, or ``INT`` ...) at a named point, so the
-CLI's own signal handler runs, at a place chosen by the test rather than by timing. ``POINT`` is
+CLI's own signal handler runs, at a place chosen by the test rather than by timing. ``SIGSTOP``
+pauses the process there instead (as Ctrl-Z would), so that a test can change the world around
+it at that very point and then send ``SIGCONT``. ``POINT`` is
 
 * ``stage:N``: once stage N's line is printed (``Console.stage(N, ...)``);
 * ``UNIT:N``: at the first progress tick of ``UNIT`` with N or more done, after those N
@@ -205,12 +207,12 @@ def planned_fault(text: str | None = None) -> Fault | None:
     signum = signal.Signals.__members__.get(name if name.startswith("SIG") else f"SIG{name}")
     if (
         kind != "signal"
-        or signum not in STOP_SIGNALS
+        or signum not in (*STOP_SIGNALS, signal.SIGSTOP)
         or unit.strip() not in FAULT_POINTS
         or not (number.strip().isascii() and number.strip().isdigit())
     ):
         raise UsageError(
-            f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N (or SIGTERM, SIGHUP) "
+            f"{FAULT_VARIABLE} must be signal:SIGINT@POINT:N (or SIGTERM, SIGHUP, SIGSTOP) "
             f"with POINT one of {', '.join(FAULT_POINTS)}, e.g. signal:SIGINT@stage:3, "
             f"got {text!r}"
         )
