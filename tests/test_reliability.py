@@ -787,6 +787,30 @@ def test_a_sweep_stopped_by_a_real_signal_resumes_through_the_program(tmp_path) 
     assert len(list(cache.glob("fashionlab/sweep-logreg/*"))) == 6
 
 
+@pytest.mark.slow
+def test_runs_ten_class_models_report_their_epochs_to_the_cli(small_data, tmp_path) -> None:
+    """Stage 6 of ``run`` trains softmax regression and a ten-class network (about two minutes
+    on the real data): their epochs reach the CLI, which shows them and stops there on Ctrl-C
+    (here the testing hook's SIGINT at softmax's first epoch; the stage had heard of none)."""
+    out = tmp_path / "report"
+    process = _fashionlab(
+        "run",
+        "--no-notebook",
+        "--epochs",
+        "3",
+        *small_data,
+        "--out",
+        str(out),
+        cache=tmp_path / "cache",
+        env={"FASHIONLAB_FAULT": "signal:SIGINT@softmax epoch:1"},
+    )
+    stdout, err = process.communicate(timeout=300)
+    assert process.returncode == 130, err
+    assert "[6/6] beyond the assignment ..." in err and stdout == ""
+    _interrupted_once(err)
+    assert not out.exists()
+
+
 def test_progress_lines_give_the_share_done(monkeypatch, capsys) -> None:
     """Where stderr is not a terminal, a stage's ticks are logged once per tenth of the work, each
     with its own share: 3 of 45 is 6 %, not the tenth it falls in."""

@@ -55,7 +55,7 @@ def extras(
         )
         shown = wrong[:GALLERY_SIZE]
         artifacts.galleries[name] = (split.X_val[shown], split.y_val[shown, 0], p[shown])
-    ten = tenclass.ten_classes(data, config.seed)
+    ten = tenclass.ten_classes(data, config.seed, progress=progress)
     records, fits = atlas.atlas(
         pairs=ALL_PAIRS,
         network=config.atlas_network,
