@@ -17,7 +17,7 @@ import pytest
 from oracles import holm_rejected
 from scipy import stats
 
-from fashionlab import config, schema
+from fashionlab import config, schema, served
 from fashionlab.analysis.differences import independent_difference
 from fashionlab.analysis.history import stays_from
 from fashionlab.analysis.metrics import as_bits, from_bits, paired_test, percent, wilson_interval
@@ -45,7 +45,9 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 PLACEHOLDER = re.compile(r"\{[a-z_][a-z_0-9.]*(\[[^\]]*\])?(![rsa])?(:[^}]*)?\}")
 
 
-def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float) -> LogregResult:
+def logreg(
+    classes: tuple[str, str], val: float, mixing: float | None, converged: float
+) -> LogregResult:
     start_and_end = {
         "train_loss": [0.69, 0.5],
         "train_accuracy": [0.5, val],
@@ -63,7 +65,7 @@ def logreg(classes: tuple[str, str], val: float, mixing: float, converged: float
         n_heldout=2400,
         n_official_test=2000,
         mixing=mixing,
-        mixing_points=2000,
+        mixing_points=2000 if mixing is not None else 8,  # None: too few on the map
         diverged_at_step=None,
         train_accuracy=val,
         train_loss=0.4,
@@ -131,8 +133,8 @@ def first_right(right: int, n: int) -> str:
 def make_results(
     *,
     agreement: float = 0.8,
-    easy_mixing: float = 0.005,
-    hard_mixing: float = 0.2,
+    easy_mixing: float | None = 0.005,
+    hard_mixing: float | None = 0.2,
     easy_val: float = 0.99875,
     hard_val: float = 0.8229166666666666,
     hard_converged: float = 0.87375,
@@ -302,10 +304,92 @@ def test_each_mixing_share_says_how_many_points_of_how_many() -> None:
     assert "1 of 2,000 points (0.05%) has mostly neighbours" in " ".join(one["q2"])
     assert "1 of 2,000 points (0.05%) sits among the other class" in " ".join(one["q4_3"])
     assert "islands and 1 of 2,000 points (0.05%) is mixed" in " ".join(one["q4_1"])
-    unmeasured = answers.compose(make_results(easy_mixing=float("nan")))  # too few map points
-    assert "a share not measured (too few of its 2,000 points on the map) has" in " ".join(
-        unmeasured["q2"]
+
+
+VERDICTS = (
+    "islands",
+    "thin border",
+    "overlap",
+    "thoroughly mixed",
+    "are mixed",
+    "should do",
+    "should get",
+)
+
+
+def test_a_pair_with_too_few_points_on_the_map_gets_no_verdict_from_it() -> None:
+    """With too few of a pair's points on the map for each to have its neighbours among them, the
+    map's share is not measured (None): the answers say so, and no sentence reads a verdict into
+    it (a NaN share failed every threshold and read as "thoroughly mixed"); results.json keeps it
+    as null, and the study still reads back (NaN had become a null the reader refused)."""
+    results = make_results(easy_mixing=None)
+    composed = answers.compose(results)
+    q2 = " ".join(composed["q2"])
+    assert q2.startswith(
+        "In short: the t-SNE map holds too few of this pair's images to suggest how logistic "
+        "regression will fare; Q4 measures it. The t-SNE map holds only 8 images of Trouser vs "
+        "Ankle boot: too few for each to have its 10 nearest neighbours among them"
+    ), q2
+    why = next(p for p in composed["q4_1"] if p.startswith("Why:"))
+    assert "t-SNE map" not in why and "linearly separable in pixel space; gradient" in why
+    assert (
+        "The t-SNE map holds too few images of Trouser vs Ankle boot to compare how mixed the two "
+        "pairs are." in " ".join(composed["q4_3"])
     )
+    for paragraph in [*composed["q2"], why]:
+        assert not any(word in paragraph for word in VERDICTS), paragraph
+    assert "thoroughly mixed" in " ".join(answers.compose(make_results(hard_mixing=0.4))["q3"])
+    raw = json.loads(json.dumps(to_json(results)))
+    assert raw["logreg"][0]["mixing"] is None
+    served.check_raw(raw)
+    assert to_json(from_json(Results, raw)) == to_json(results)
+
+
+@pytest.mark.parametrize(
+    ("mixing", "train", "said"),
+    [
+        (
+            0.005,
+            0.95,
+            "form two separate islands and 10 of 2,000 points (0.50%) are mixed, "
+            "suggested that a straight boundary could separate them almost perfectly, which these "
+            "steps have not reached",
+        ),
+        (
+            0.02,
+            0.95,
+            "touch only along a thin border and 40 of 2,000 points (2.00%) are mixed, "
+            "suggested as much",
+        ),
+        (
+            0.2,
+            0.95,
+            "overlap heavily and 400 of 2,000 points (20.00%) are mixed, suggests that "
+            "no straight boundary separates them",
+        ),
+        (
+            0.2,
+            0.995,
+            "linearly separable in pixel space, which the t-SNE map, where the two "
+            "classes overlap heavily and 400 of 2,000 points (20.00%) are mixed, did not suggest;",
+        ),
+        (
+            0.005,
+            0.995,
+            "linearly separable in pixel space, as the t-SNE map, where the two "
+            "classes form two separate islands and 10 of 2,000 points (0.50%) are mixed, "
+            "suggested;",
+        ),
+    ],
+)
+def test_q4s_why_reads_the_map_as_its_share_says(mixing: float, train: float, said: str) -> None:
+    """Q4's "Why" weighs the training rows against what the map suggested, and says whether the
+    two agree: a pair the map shows as islands that these steps fit poorly is not said to have
+    been forecast by the map as inseparable."""
+    results = make_results(easy_mixing=mixing)
+    results.logreg[0].train_accuracy = train
+    why = next(p for p in answers.compose(results)["q4_1"] if p.startswith("Why:"))
+    assert said in why, why
 
 
 @pytest.mark.parametrize(

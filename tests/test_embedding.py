@@ -215,6 +215,15 @@ def test_pair_mixing_tells_islands_from_soup() -> None:
     assert embedding.pair_mixing(soup, labels, 0, 1) > 0.2
 
 
+def test_pair_mixing_is_none_where_a_point_cannot_have_its_neighbours_in_the_pair() -> None:
+    """Eleven points of the pair give each its 10 neighbours; ten do not (a share of nothing)."""
+    rng = np.random.default_rng(1)
+    points, labels = rng.normal(0, 1, (40, 2)), np.repeat([0, 1, 2, 3], 10)
+    labels[20] = 1  # the pair (0, 1) now has 11 points, the pair (2, 3) 19, the pair (0, 4) 10
+    assert embedding.pair_mixing(points, labels, 0, 1) is not None
+    assert embedding.pair_mixing(points, labels, 0, 4) is None
+
+
 def test_pair_mixing_counts_as_a_brute_force_neighbour_search_does() -> None:
     """The mutation review: ``> 0.5`` as ``>= 0.5``, or each point counted among its own
     neighbours, passed the test above. Here each point's k nearest others of the pair are found

@@ -92,7 +92,9 @@ class LogregResult(PairSettings):
     """Q4: logistic regression from scratch on one pair at the assignment's settings."""
 
     n_official_test: int
-    mixing: float  # share of the pair's map points whose neighbours are mostly the other class
+    # share of the pair's map points whose neighbours are mostly the other class (None: too few
+    # of its points on the map for each to have its neighbours among them)
+    mixing: float | None
     mixing_points: int  # the pair's points on the map, which that share is of
     diverged_at_step: int | None
     train_accuracy: float | None

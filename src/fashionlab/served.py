@@ -4,7 +4,8 @@
 whoever wrote it wrote sense: these checks refuse what no run of fashionlab writes and what the
 report would print as if measured. An entry that fails one is computed again (``cache.cached``).
 
-- a score (a field ending in ``accuracy`` or ``accuracies``) in [0, 1], and each time >= 0
+- a score (a field ending in ``accuracy`` or ``accuracies``) and a pair's ``mixing`` in [0, 1],
+  and each time >= 0
   (``strict_loads`` has refused NaN and the infinities);
 - each ``classes`` two different Fashion-MNIST classes, and each ``*_class`` one of them
   (``report.md`` and the notebook's answers print them as they are);
@@ -37,6 +38,8 @@ def check_raw(value: object, where: str = "results", name: str = "") -> None:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         if name.endswith(("accuracy", "accuracies")) and not 0 <= value <= 1:
             raise ValueError(f"{where} is {value!r}, not an accuracy in [0, 1]")
+        if name == "mixing" and not 0 <= value <= 1:
+            raise ValueError(f"{where} is {value!r}, not a share of the map's points in [0, 1]")
         if where.startswith("results.timings.") and value < 0:
             raise ValueError(f"{where} is {value!r}, a negative time")
 

@@ -267,16 +267,17 @@ def neighbour_agreement(embedding: np.ndarray, labels: np.ndarray, k: int = NEIG
 
 def pair_mixing(
     embedding: np.ndarray, labels: np.ndarray, first: int, second: int, k: int = NEIGHBOURS
-) -> float:
+) -> float | None:
     """Share of the two classes' points whose k nearest map neighbours (among the pair) are mostly
     of the other class: 0 means two clean islands, about 0.38 (``metrics.chance_mixing``) two
-    equal classes placed at random."""
+    equal classes placed at random. None where the pair has too few points on the map for a
+    point to have ``k`` neighbours among them."""
     from sklearn.neighbors import NearestNeighbors
 
     rows = (labels == first) | (labels == second)
     points, classes = embedding[rows], labels[rows]
     if len(points) <= k:
-        return float("nan")
+        return None
     _, index = NearestNeighbors(n_neighbors=k + 1).fit(points).kneighbors(points)
     other = (classes[index[:, 1:]] != classes[:, None]).mean(axis=1)
     return float((other > 0.5).mean())

@@ -123,7 +123,7 @@ def embedding_summary(mapped: Mapped) -> EmbeddingSummary:
     )
 
 
-def mixing(mapped: Mapped, classes: tuple[str, str]) -> float:
+def mixing(mapped: Mapped, classes: tuple[str, str]) -> float | None:
     first, second = (CLASS_NAMES.index(c) for c in classes)
     return embedding.pair_mixing(mapped.coordinates, mapped.labels, first, second)
 

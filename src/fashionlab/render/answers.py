@@ -202,9 +202,13 @@ def q4_3(results: Results, into: Where = "report") -> list[str]:
         + f" ({tested}). "
         + f"Their final validation losses were {easy.val_loss:.4f} and {hard.val_loss:.4f}."
     )
+    unmeasured = [pair_name(run.classes) for run in (easy, hard) if run.mixing is None]
     mixing = (
         f"In the t-SNE map {mixed(easy, ('sits', 'sit'))} among the other class for "
         f"{pair_name(easy.classes)}, against {mixed(hard)} for {pair_name(hard.classes)}."
+        if not unmeasured
+        else f"The t-SNE map holds too few images of {' and of '.join(unmeasured)} to compare "
+        "how mixed the two pairs are."
     )
     why = (
         "Why: both runs use the same model, learning rate and number of steps, so the difference "

@@ -4,7 +4,6 @@ field of the results; every verdict is chosen by its number through a named thre
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,44 +13,43 @@ from ..results import DataSummary, EmbeddingSummary, LogregResult, Results
 from . import answers_short
 from .format import article, count, pair_name, pct, plural, shape
 
-# The thresholds that choose the words (with answers_short's)
-HEAVY_OVERLAP = 0.30
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
 
+# How two classes lie on the map, by ``answers_short.map_reading`` (a pair with too few points on
+# the map is not pictured: ``_forecast``)
+SEPARATION = {
+    "islands": "form two separate islands",
+    "border": "form two groups that touch only along a thin border",
+    "overlap": "overlap heavily",
+    "mixed": "are thoroughly mixed",
+}
 
-def separation(mixing: float) -> str:
-    if mixing < answers_short.SEPARATE_ISLANDS:
-        return "form two separate islands"
-    if mixing < answers_short.THIN_BORDER:
-        return "form two groups that touch only along a thin border"
-    if mixing < HEAVY_OVERLAP:
-        return "overlap heavily"
-    return "are thoroughly mixed"
+
+def separation(run: LogregResult) -> str:
+    return SEPARATION[answers_short.map_reading(run.mixing)]
 
 
 def mixed(run: LogregResult, verb: tuple[str, str] = ("", "")) -> str:
     """How many of the pair's map points sit among the other class, of how many, with ``verb``
-    (singular, plural) agreeing: '11 of 2,012 points (0.54%) have' (the review of stop 43: a
-    share alone hides what it is a share of). A pair with too few points on the map for its
-    neighbours to be counted (``pair_mixing``'s NaN) is said as such."""
-    if not math.isfinite(run.mixing):
-        return (
-            f"a share not measured (too few of its {count(run.mixing_points)} points on the map) "
-            f"{verb[0]}".rstrip()
-        )
+    (singular, plural) agreeing: '11 of 2,012 points (0.54%) have' (a share alone hides what it is
+    a share of). A pair with too few points on the map for its neighbours to be counted is said
+    as such."""
+    if run.mixing is None:
+        return f"a share not measured (only {count(run.mixing_points)} of its points on the map)"
     mixed_points = round(run.mixing * run.mixing_points)
     said = f"{count(mixed_points)} of {count(run.mixing_points)} points ({pct(run.mixing)})"
     return f"{said} {verb[0] if mixed_points == 1 else verb[1]}".rstrip()
 
 
-def forecast(mixing: float) -> str:
+def forecast_reason(run: LogregResult) -> str:
     """Why the map suggests how logistic regression will fare (``answers_short`` says how)."""
-    if mixing < answers_short.SEPARATE_ISLANDS:
+    reading = answers_short.map_reading(run.mixing)
+    if reading == "islands":
         guess = (
             "A straight line (in the 784-dimensional pixel space, a hyperplane) should separate "
             "them almost perfectly, and logistic regression, a linear classifier, draws one"
         )
-    elif mixing < answers_short.THIN_BORDER:
+    elif reading == "border":
         guess = (
             "A linear boundary, such as logistic regression draws, should get most images "
             "right and fail only near the border"
@@ -142,14 +140,19 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
 
 def _forecast(results: Results, run: LogregResult) -> list[str]:
     k = results.embedding.neighbours
-    paragraphs = [
-        answers_short.forecast(run),
-        f"In the t-SNE map, {pair_name(run.classes)} {separation(run.mixing)}: "
+    pictured = (
+        f"In the t-SNE map, {pair_name(run.classes)} {separation(run)}: "
         f"{mixed(run, ('has', 'have'))} mostly neighbours of the other class (more than half of "
         f"a point's {k} nearest points of the two classes on the map; 0% would be two clean "
         f"islands, and about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
-        f"{forecast(run.mixing)}.",
-    ]
+        f"{forecast_reason(run)}."
+        if run.mixing is not None
+        else f"The t-SNE map holds only {count(run.mixing_points)} images of "
+        f"{pair_name(run.classes)}: too few for each to have its {k} nearest neighbours among "
+        "them, so it cannot show how mixed the two classes are (a map of more images, --points, "
+        "can)."
+    )
+    paragraphs = [answers_short.forecast(run), pictured]
     if run.val_accuracy is not None:
         paragraphs.append(
             f"Measured in Q4: at the last of its {plural(run.steps, 'step')} (step {run.steps}, "

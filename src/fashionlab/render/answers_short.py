@@ -7,6 +7,8 @@ which give the evidence in full, the time in seconds among it.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from ..analysis.history import stays_from
 from ..analysis.metrics import ALPHA, accuracies_p
 from ..results import Converged, LogregResult
@@ -15,18 +17,37 @@ from .format import interval, p_value, pct
 # The thresholds that choose the words (``answers`` uses them for its own)
 SEPARATE_ISLANDS = 0.01  # share of a pair's map points among the other class
 THIN_BORDER = 0.05
+HEAVY_OVERLAP = 0.30
 FITS_ITS_ROWS = 0.99  # training accuracy from which "a hyperplane separates these classes"
 OVERFIT_GAP = 0.02  # training minus validation accuracy from which "part of the gap is overfitting"
+
+MapReading = Literal["islands", "border", "overlap", "mixed", "unmeasured"]
+
+
+def map_reading(mixing: float | None) -> MapReading:
+    """What a pair's share of mixed map points says, by the thresholds above: every sentence
+    about the map (its forecast, its picture, Q4's why) is chosen by this one reading."""
+    if mixing is None:
+        return "unmeasured"  # too few of the pair's points on the map
+    if mixing < SEPARATE_ISLANDS:
+        return "islands"
+    if mixing < THIN_BORDER:
+        return "border"
+    return "overlap" if mixing < HEAVY_OVERLAP else "mixed"
 
 
 def forecast(run: LogregResult) -> str:
     """Q2 and Q3: how logistic regression will fare, as the t-SNE map suggests."""
-    if run.mixing < SEPARATE_ISLANDS:
-        expect = "do very well"
-    elif run.mixing < THIN_BORDER:
-        expect = "do well, but not perfectly"
-    else:
-        expect = "get a noticeable share of images wrong"
+    reading = map_reading(run.mixing)
+    if reading == "unmeasured":
+        return (
+            "In short: the t-SNE map holds too few of this pair's images to suggest how logistic "
+            "regression will fare; Q4 measures it."
+        )
+    expect = {
+        "islands": "do very well",
+        "border": "do well, but not perfectly",
+    }.get(reading, "get a noticeable share of images wrong")
     return f"In short: judging by the t-SNE map, logistic regression should {expect}."
 
 
