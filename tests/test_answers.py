@@ -1295,6 +1295,8 @@ def _damage(results: dict, damage: str) -> None:
         results["logreg"][0]["classes"][0] = "<script>alert(1)</script>"
     elif damage == "a pair of one class":
         results["comparison"]["classes"] = ["Coat", "Coat"]
+    elif damage == "a mixing share above 1":
+        results["logreg"][1]["mixing"] = 1.25
     elif damage == "a first image of no class":
         results["data"]["first_image_class"] = "**Boot**"
     else:
@@ -1328,6 +1330,7 @@ def _damage(results: dict, damage: str) -> None:
             "a pair of one class",
             "results.comparison.classes is ['Coat', 'Coat'], not two different",
         ),
+        ("a mixing share above 1", "results.logreg[1].mixing is 1.25, not a share of the map"),
         (
             "a first image of no class",
             "results.data.first_image_class is '**Boot**', not a Fashion",

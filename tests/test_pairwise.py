@@ -21,7 +21,7 @@ from fashionlab.models import pairwise
 from fashionlab.models.convergence import fit_to_convergence, nesterov_step_size
 from fashionlab.models.logistic import descend
 
-# three pairs over four classes: "Coat" is in all three, first or second
+# four pairs over four classes: "Coat" is in three of them, first or second
 PAIRS = [("Pullover", "Coat"), ("Coat", "Bag"), ("Trouser", "Coat"), ("Trouser", "Bag")]
 
 

@@ -168,7 +168,8 @@ class Comparison:
     """Q5.1's evidence: the network against logistic regression, with uncertainty."""
 
     classes: Pair
-    logreg_correct: dict[str, str]  # rows -> per-row correctness, "1"/"0" per row, file order
+    # rows -> per-row correctness, "1"/"0" a row, in the split's order (official test: file order)
+    logreg_correct: dict[str, str]
     network_correct: dict[str, str]
     fair_network_correct: dict[str, str]  # the network trained on the 7,200 training rows only
     fair_network_val_accuracy: float
