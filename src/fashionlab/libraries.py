@@ -1,8 +1,7 @@
 """Where the libraries fashionlab drives keep files of their own: Dask's scratch space, Keras's
 folder, matplotlib's, and JAX's and XLA's where asked. An output folder must not be or hold one, or
 the library writes into it during the work and the swap then refuses what fashionlab did not write
-(the hostile review of stop 48: ``TMPDIR`` set to ``--out`` gave a whole run, then exit status 2
-and a leftover).
+(``TMPDIR`` set to ``--out`` once gave a whole run, then exit status 2 and a leftover).
 """
 
 from __future__ import annotations

@@ -30,11 +30,10 @@ def maps_test_images(n_train: int, points: int) -> bool:
 
 
 def check_mappable(data: Data, points: int) -> None:
-    """What only a trimmed copy of the data (``--no-verify``) can lack, said before any work: the
-    hostile review of stop 48 had an IndexError after the whole map for 40 training images, a
-    crash of the t-SNE (exit status 139) for images all the same, and 220 points mapped where
-    1,000 were asked for; a review, NaN variances for training images all the same below test
-    images that differ."""
+    """What only a trimmed copy of the data (``--no-verify``) can lack, said before any work.
+    Unchecked, these gave an IndexError after the whole map for 40 training images, a crash of
+    the t-SNE (exit status 139) for images all the same, 220 points mapped where 1,000 were asked
+    for, and NaN variances for training images all the same below test images that differ."""
     n_train, total = len(data.train_images), len(data.train_images) + len(data.test_images)
     if n_train < embedding.N_COMPONENTS:
         raise DataError(

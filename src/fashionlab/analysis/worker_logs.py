@@ -35,7 +35,7 @@ def not_a_failed_heartbeat(record: logging.LogRecord) -> bool:
     """A logging filter: False (drop) for the failed heartbeat's record, and for a task that
     failed on the user's input, as a ``FashionLabError`` (data without the pair's classes): the
     client raises that error again, and the CLI says it in one line, where the worker's record
-    put ten lines of traceback before it (the hostile review of stop 46)."""
+    would put ten lines of traceback before it."""
     if str(record.msg).startswith(HEARTBEAT_FAILED):
         return False
     args = record.args if isinstance(record.args, tuple) else ()

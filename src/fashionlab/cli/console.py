@@ -140,7 +140,7 @@ CLOSED: set[int] = set()  # the standard streams the caller closed (``process.st
 
 def stdout_open() -> None:
     """Raise ``OSError`` where the caller closed stdout: a result with nowhere to go is an error,
-    exit status 1, as on a full disk (the hostile review of stop 46: ``data >&-`` exited 0)."""
+    exit status 1, as on a full disk (else ``fashionlab data >&-`` exits 0)."""
     if 1 in CLOSED:
         raise OSError(errno.EBADF, "stdout is closed")
 

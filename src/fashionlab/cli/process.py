@@ -81,8 +81,8 @@ def quiet_stdout() -> None:
 
 def matplotlib_headless() -> None:
     """fashionlab draws on matplotlib's Agg whatever ``MPLBACKEND`` says: it draws figures, never
-    windows, and a name matplotlib does not know failed its import, in a traceback (the hostile
-    review of stop 48). The notebook's kernel runs without it, inline (``render.notebook``)."""
+    windows, and a name matplotlib does not know fails its import, in a traceback. The notebook's
+    kernel runs without it, inline (``render.notebook``)."""
     os.environ["MPLBACKEND"] = "agg"
 
 

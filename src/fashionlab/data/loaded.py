@@ -64,8 +64,8 @@ class Data:
     def check_pairs(self, pairs: Sequence[Sequence[str]]) -> None:
         """Each pair with enough training images of each class to split, and some test images:
         raises ``DataError`` naming the labels file. Only a copy that was not verified can fail,
-        so commands call it for those, before any work (the hostile reviews of stop 48: a missing
-        class ended a sweep after its first tasks, and an atlas in two tracebacks)."""
+        so commands call it for those, before any work (else a missing class ends a sweep after its
+        first tasks, and an atlas in two tracebacks)."""
         for classes in pairs:
             self.pair(classes)
             self.official_test(classes)
@@ -92,8 +92,8 @@ def load_data(data_dir: str | None = None, *, verify: bool = True) -> Data:
 
 @contextlib.contextmanager
 def _named(images: str, labels: str) -> Iterator[None]:
-    """A pair the data cannot give, said with the file whose labels lack it (the hostile review
-    of stop 46: "the data hold no Trouser images" did not say that only the test labels did)."""
+    """A pair the data cannot give, said with the file whose labels lack it ("the data hold no
+    Trouser images" would not say that only the test labels lack them)."""
     try:
         yield
     except DataError as exc:

@@ -1,7 +1,7 @@
 """JAX's own settings, tried before any work where the user set one: XLA aborts a process on a flag
 it does not know (``XLA_FLAGS``), and JAX fails on a platform it cannot start (``JAX_PLATFORMS``),
-both once the network first runs: after the data and the maps, and one of them in a traceback (the
-hostile review of stop 48). A child process tries them, so that an abort costs it alone.
+both once the network first runs: after the data and the maps, and one of them in a traceback. A
+child process tries them, so that an abort costs it alone.
 """
 
 from __future__ import annotations
