@@ -20,10 +20,10 @@ from scipy import stats
 from fashionlab import config, schema, served
 from fashionlab.analysis.differences import independent_difference
 from fashionlab.analysis.history import stays_from
-from fashionlab.analysis.metrics import as_bits, from_bits, paired_test, percent, wilson_interval
+from fashionlab.analysis.metrics import as_bits, from_bits, paired_test, wilson_interval
 from fashionlab.first_steps import Findings
 from fashionlab.render import answers, answers_short, glossary, report
-from fashionlab.render.format import independent_gap, pair_name
+from fashionlab.render.format import independent_gap, pair_name, percent
 from fashionlab.results import (
     Comparison,
     Converged,

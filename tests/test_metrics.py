@@ -18,12 +18,10 @@ from fashionlab.analysis.metrics import (
     mean_sd,
     paired_outcome,
     paired_test,
-    percent,
     prediction_interval,
-    share_text,
     wilson_interval,
 )
-from fashionlab.render.format import interval
+from fashionlab.render.format import interval, percent, share_text
 from fashionlab.results import McNemar
 
 

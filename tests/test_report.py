@@ -429,8 +429,7 @@ def test_the_ten_classes_say_their_settings_were_chosen_without_the_test_images(
 
 def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
     text = (report / "report.md").read_text()
-    from fashionlab.analysis.metrics import share_text
-    from fashionlab.render.format import interval
+    from fashionlab.render.format import interval, share_text
 
     for errors in results["extras"]["errors"]:
         right = errors["n"] - errors["errors"]

@@ -1,18 +1,16 @@
 """The statistics a report needs to make honest claims about accuracies measured on n rows.
 
 An accuracy on n rows is a count k out of n: ``error_count`` recovers the count exactly,
-``percent`` rounds it one way everywhere, ``wilson_interval`` says how uncertain it is (and
-``accuracy_interval`` the same from an accuracy), ``compare`` calls a win, tie or loss by whole
-rows, and ``paired_test`` (McNemar's exact test) tells whether two models that scored the same
-rows really differ.
+``wilson_interval`` says how uncertain it is (and ``accuracy_interval`` the same from an
+accuracy), ``compare`` calls a win, tie or loss by whole rows, and ``paired_test`` (McNemar's
+exact test) tells whether two models that scored the same rows really differ. How a count is
+written is the renderer's (``render.format.percent``).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal, localcontext
-from fractions import Fraction
 from typing import Literal
 
 import numpy as np
@@ -228,53 +226,6 @@ def compare(acc_a: float, acc_b: float, n: int) -> Outcome:
     if rows_ahead == 0:
         return "tie"
     return "win" if rows_ahead > 0 else "loss"
-
-
-def _exact_decimal(value: float | Fraction) -> Decimal:
-    if isinstance(value, Fraction):
-        return Decimal(value.numerator) / Decimal(value.denominator)
-    # str gives the shortest decimal that round-trips at the value's own precision, so float32
-    # 0.99875 reads as 0.99875, not as 0.99874997138977...
-    return Decimal(str(value))
-
-
-SAME_SHARE = 1e-12  # a float this close to 0 or 1 (a Wilson bound of k = n) is shown as 0 or 1
-
-
-def _shown(value: float | Fraction, digits: int, whole: int) -> Decimal:
-    """``whole * value`` rounded half away from zero to ``digits`` decimals, with as many more as
-    it takes for a share short of ``whole`` (or above 0) not to show as ``whole`` (or 0)."""
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
-        raise ValueError(f"digits must be a whole number >= 0, got {digits!r}")
-    if not isinstance(value, Fraction) and not math.isfinite(value):
-        raise ValueError(f"value must be finite, got {value!r}")
-    with localcontext() as context:
-        context.prec = 50  # exact for any k / n a report meets
-        scaled = whole * _exact_decimal(value)
-        rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-        while rounded in (0, whole) and abs(rounded - scaled) > SAME_SHARE * whole and digits < 12:
-            digits += 1
-            rounded = scaled.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    return rounded
-
-
-def percent(value: float | Fraction, digits: int = 2, *, n: int | None = None) -> str:
-    """The one rounding rule for the report: 100 * value, rounded half away from zero.
-
-    ``2397/2400 -> '99.88%'`` whether it arrives as ``Fraction(2397, 2400)``, a float64, a float32
-    or (with ``n=2400``) any float within ``ROW_TOLERANCE`` of it. With ``n``, the value is first
-    snapped to the exact fraction k / n. A share short of 100 % (or above 0 %) is never shown as
-    100 % (or 0 %): it gets more digits, ``2399/2400 -> '99.96%'`` with ``digits=1``.
-    """
-    if n is not None and math.isfinite(value):
-        value = Fraction(right_count(float(value), n), n)
-    return f"{_shown(value, digits, 100)}%"
-
-
-def share_text(share: float, digits: int = 3) -> str:
-    """A share as a decimal, '0.823', by ``percent``'s rule: never 1.000 (or 0.000) for a share
-    short of 1 (or above 0)."""
-    return str(_shown(share, digits, 1))
 
 
 def mean_sd(values: np.ndarray | list[float]) -> tuple[float, float]:

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..analysis.exploration import maps_test_images
-from ..analysis.metrics import chance_mixing, percent, wilson_interval
+from ..analysis.metrics import chance_mixing, wilson_interval
 from ..results import DataSummary, EmbeddingSummary, LogregResult, Results
 from . import answers_short
-from .format import article, count, pair_name, pct, plural, shape
+from .format import article, count, pair_name, pct, percent, plural, shape
 
 CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a class stay together"
 

@@ -14,11 +14,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from ..analysis.metrics import error_count, percent
+from ..analysis.metrics import error_count
 from ..config import LEARNING_RATE, STEPS
 from ..data.datasets import CLASS_NAMES
 from .figures import matplotlib_defaults
-from .format import pair_name
+from .format import pair_name, percent
 from .plots import PAGE_WIDTH_IN, axes_figure
 
 

@@ -3,12 +3,11 @@ learned, ten classes, the map."""
 
 from __future__ import annotations
 
-from ..analysis.metrics import percent, share_text
 from ..config import CLASS_NAMES, SOFTMAX_SETTINGS_TRIED
 from ..results import Results, TrainingSettings
 from ..storage import slug
 from ..weight_map import Patch
-from .format import article, count, interval, pair_name, pct, plural, points
+from .format import article, count, interval, pair_name, pct, percent, plural, points, share_text
 from .page import Section, Table
 from .sections_atlas import atlas_section
 
