@@ -863,6 +863,79 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
 
 
 @pytest.mark.slow
+def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
+    tmp_path, tiny_data_dir, capsys, monkeypatch
+) -> None:
+    """A cluster user's review: a worker whose Python cannot import fashionlab failed to read its
+    first task and ended, then the sweep waited for ever; a worker with other fashionlab code
+    computed other numbers, which the cache then served as this machine's. Each is now one line
+    naming the worker, exit status 2, and the user's worker is left running."""
+    import fashionlab
+
+    stub = tmp_path / "stub" / "fashionlab"  # what the worker imports as fashionlab: an error
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text('raise ImportError("not installed here")\n')
+    other = tmp_path / "other"  # fashionlab with one comment added
+    shutil.copytree(Path(fashionlab.__file__).parent, other / "fashionlab")
+    with open(other / "fashionlab" / "analysis" / "sweep.py", "a") as edited:
+        edited.write("# edited on this worker only\n")
+    scheduler_file = tmp_path / "scheduler.json"
+    common = ["--no-dashboard", "--scheduler-file", str(scheduler_file)]
+    processes = [
+        subprocess.Popen(
+            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0", *common],
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    sweep = ["--classes", "Pullover", "Coat", "--steps", "3", "--seeds", "1,2"]
+    sweep += ["--data-dir", str(tiny_data_dir), "--no-verify", "--json"]
+    try:
+        address = _scheduler_address(scheduler_file)
+        for path, said in [
+            (stub.parent, "cannot import fashionlab (ImportError: not installed here); install"),
+            (other, "computes with other fashionlab code (its source files differ from this"),
+        ]:
+            environ = {**os.environ, "PYTHONPATH": str(path)}
+            worker = subprocess.Popen(
+                [str(DASK), "worker", "--host", "127.0.0.1", "--nthreads", "1", *common],
+                stderr=subprocess.DEVNULL,
+                env=environ,
+            )
+            processes.append(worker)
+            with Client(address, timeout=30) as client:
+                client.wait_for_workers(1, timeout=60)
+                (named,) = client.scheduler_info()["workers"]
+            code, out, err = cli([*sweep, "--scheduler", address], capsys)
+            assert (code, out) == (2, "") and err.count("\n") == 1, err
+            assert f"--scheduler: the worker at {named} {said}" in err, err
+            assert worker.poll() is None  # the user's worker is still there
+            worker.terminate()
+            worker.wait(timeout=20)
+        # a worker as this machine's, in a folder of its own: a relative --data-dir is this
+        # process's folder's (it was the worker's: "no such folder", and only on a cluster)
+        (tmp_path / "elsewhere").mkdir()
+        processes.append(
+            subprocess.Popen(
+                [str(DASK), "worker", "--host", "127.0.0.1", "--nthreads", "1", *common],
+                stderr=subprocess.DEVNULL,
+                cwd=tmp_path / "elsewhere",
+            )
+        )
+        monkeypatch.chdir(tiny_data_dir.parent)
+        sweep[sweep.index("--data-dir") + 1] = tiny_data_dir.name
+        code, out, err = cli([*sweep, "--scheduler", address], capsys)
+        assert code == 0 and len(json.loads(out)["rows"]) == 2, err
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.mark.slow
 def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path, real_data_dir):
     """A reading of the README as a new user: the scheduler killed mid-sweep printed 75 lines of
     tracebacks (the client's failed reconnection, then the cancelled future), exit status 1."""
@@ -919,7 +992,8 @@ def test_a_scheduler_killed_mid_sweep_is_one_line_and_the_sweep_resumes(tmp_path
         assert [line for line in lines if not line.startswith("sweep ")] == [
             "fashionlab sweep: error: lost the connection to the Dask scheduler while the "
             "sweep-logreg tasks ran (its process ended, or the network failed); those that "
-            "finished are cached, so the same command resumes once the scheduler is back"
+            "finished are cached, so the same command resumes once the scheduler runs again, with "
+            "workers (a worker ends a few seconds after its scheduler)"
         ]
     finally:
         for process in (worker, scheduler):

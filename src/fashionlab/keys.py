@@ -66,15 +66,20 @@ def source_digest(package: Path = PACKAGE) -> str:
     return hasher.hexdigest()
 
 
-def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
-    """The cache key of a computation: its settings, the arrays it reads, the code, versions and
-    backend."""
-    environment = {
+def environment() -> dict[str, Any]:
+    """What every result depends on beyond its settings and arrays: the library versions, the
+    Keras backend and fashionlab's code."""
+    return {
         "versions": versions(),
         "keras_backend": keras_backend(),
         "source": source_digest(),
     }
-    text = json.dumps([namespace, dict(settings), environment], sort_keys=True, default=str)
+
+
+def key_of(namespace: str, settings: Mapping[str, Any], arrays: tuple[np.ndarray, ...] = ()) -> str:
+    """The cache key of a computation: its settings, the arrays it reads, the code, versions and
+    backend (``environment``)."""
+    text = json.dumps([namespace, dict(settings), environment()], sort_keys=True, default=str)
     hasher = hashlib.sha256(text.encode())
     for array in arrays:
         hasher.update(str((array.shape, array.dtype.str)).encode())

@@ -84,6 +84,11 @@ def connect(
                 f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                 "address, and that `dask scheduler` runs there"
             ) from None
+        try:
+            remote.same_as_here(client)
+        except BaseException:
+            client.close()
+            raise
     else:
         cluster = local.start(workers or local.default_workers())
         try:

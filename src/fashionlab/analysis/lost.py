@@ -146,7 +146,8 @@ def result(future: Any, what: str) -> Any:
         raise EnvironmentFault(
             f"lost the connection to the Dask scheduler while the {what} tasks ran (its process "
             "ended, or the network failed); those that finished are cached, so the same command "
-            "resumes once the scheduler is back"
+            "resumes once the scheduler runs again, with workers (a worker ends a few seconds "
+            "after its scheduler)"
         ) from None
     except KilledWorker as exc:
         tries = exc.allowed_failures + 1
@@ -154,7 +155,8 @@ def result(future: Any, what: str) -> Any:
         raise EnvironmentFault(
             f"one of the {what} tasks ended the process of {which} that ran it (out of memory, "
             "a crash in native code, or no heartbeat within the scheduler's worker-ttl); if "
-            "memory is short, run fewer workers at once"
+            "memory is short, run fewer workers at once, or give each more (`dask worker "
+            "--memory-limit`, or distributed.worker.memory.* in Dask's configuration)"
         ) from None
 
 

@@ -4,7 +4,10 @@ Dask's client retries a refused connection for its whole timeout, and waits for 
 where something else answers (a web server, the scheduler's own dashboard on 8787): its handshake
 reads the reply as frame lengths. So before the client, a TCP probe checks that something listens,
 and over tcp:// a one-call RPC checks that it is a Dask scheduler, each within seconds, whether
-the other side stays silent or answers at once.
+the other side stays silent or answers at once. Once connected, each worker the scheduler has is
+asked what it computes with (``same_as_here``): a cache key says what its result depends on, so a
+worker with other code, libraries or Keras backend, or none of fashionlab, would cache numbers
+this machine did not compute.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import socket
 from typing import Any
 
 from ..errors import UsageError
+from . import probe
 
 log = logging.getLogger(__name__)
 
@@ -80,3 +84,43 @@ def check(scheduler: str, timeout: float) -> None:
             scheduler,
             scheduler,
         )
+
+
+def same_as_here(client: Any) -> None:
+    """``UsageError`` naming the first worker that computes with other code, library versions or
+    Keras backend than this process, or cannot import fashionlab at all. A worker that joins
+    later is not asked: the README tells users to start workers from the same install."""
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(probe)  # its code travels: no import of fashionlab
+    here = probe.environment()
+    found = client.run(probe.environment, on_error="return")
+    for address, there in sorted(found.items()):
+        if isinstance(there, BaseException):  # gone since, or not answering: the scheduler's
+            continue
+        if "unimportable" in there:
+            raise UsageError(
+                f"argument --scheduler: the worker at {address} cannot import fashionlab "
+                f"({there['unimportable']}); install fashionlab, as here, where `dask worker` runs"
+            )
+        differences = _differences(there, here)
+        if differences:
+            raise UsageError(
+                f"argument --scheduler: the worker at {address} computes with "
+                f"{'; '.join(differences)}; start every worker from the same install of "
+                "fashionlab and its libraries as this machine"
+            )
+
+
+def _differences(there: dict[str, Any], here: dict[str, Any]) -> list[str]:
+    """What differs, as 'numpy 2.1.0 (here 2.2.1)', 'other fashionlab code', 'Keras on torch'."""
+    said = [
+        f"{name} {version} (here {here['versions'][name]})"
+        for name, version in sorted(there.get("versions", {}).items())
+        if here["versions"].get(name) != version
+    ]
+    if there.get("keras_backend") != here["keras_backend"]:
+        said.append(f"Keras on {there.get('keras_backend')} (here {here['keras_backend']})")
+    if there.get("source") != here["source"]:
+        said.append("other fashionlab code (its source files differ from this machine's)")
+    return said

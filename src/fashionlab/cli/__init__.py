@@ -153,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from ..analysis.cluster import check_cluster
 
                 check_cluster(args.workers, args.scheduler)
+                if args.data_dir and not str(args.data_dir).startswith(("/", "~")):
+                    # taken from the folder this runs in, not from each worker's own
+                    args.data_dir = os.path.abspath(args.data_dir)
             if hasattr(args, "data_dir") and args.command != "sweep":  # a sweep's: the workers'
                 search_path(args.data_dir)  # a folder named that is none: said before any work
             with (  # what is said of matplotlib's folder, as matplotlib is imported, if it is

@@ -1,0 +1,20 @@
+"""What a worker of a user's cluster runs before any task: what it would compute with.
+
+Dask sends this module's function by value (its code, not a reference to it), so that it runs
+even on a worker where fashionlab cannot be imported, and says so instead of failing to read the
+first task (which ended each such worker, and left the sweep waiting for one). It imports only
+the standard library at the top.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def environment() -> dict[str, Any]:
+    """``keys.environment()`` where fashionlab imports, else why it does not."""
+    try:
+        from fashionlab import keys
+    except ImportError as exc:
+        return {"unimportable": f"{type(exc).__name__}: {exc}"}
+    return keys.environment()
