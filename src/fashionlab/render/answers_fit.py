@@ -16,25 +16,13 @@ from .format import p_value as p_text
 def why(run: LogregResult) -> str:
     """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
     assert run.train_accuracy is not None and run.val_accuracy is not None
-    reading = answers_short.map_reading(run.mixing)
-    mapped = (
-        f"the t-SNE map, where the two classes {separation(run)} and "
-        f"{mixed(run, ('is', 'are'))} mixed"
-        if reading != "unmeasured"
-        else ""
-    )
     if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
-        agrees = {
-            "islands": f", as {mapped}, suggested",
-            "border": f", as {mapped}, suggested",
-            "unmeasured": "",
-        }.get(reading, f", which {mapped}, did not suggest")
         return (
             f"Why: a hyperplane separates these classes almost perfectly. At the loop's last log "
             f"(step {run.steps}), the model gets "
             f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
             f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
-            f"pair is nearly linearly separable in pixel space{agrees}; gradient "
+            f"pair is nearly linearly separable in pixel space{_map_beside_a_fit(run)}; gradient "
             "descent finds such a boundary within a few steps."
         )
     same = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
@@ -60,24 +48,50 @@ def why(run: LogregResult) -> str:
         )
         fit = f"a little {more} than of the validation rows {tested}: {small}; with so few of its "
         fit += "own rows right it mainly underfits"
-    suggests = {
-        "overlap": "suggests that no straight boundary separates them",
-        "mixed": "suggests that no straight boundary separates them",
-        "islands": "suggested that a straight boundary could separate them almost perfectly, "
-        "which these steps have not reached",
-        "border": "suggested as much: a straight boundary that gets most images right and fails "
-        "only near the border",
-    }
-    map_says = (
-        f" {mapped[0].upper()}{mapped[1:]}, {suggests[reading]} (a suggestion only: the map is "
-        "not a linear view of the pixels)."
-        if reading != "unmeasured"
-        else ""
-    )
     return (
         f"Why: at the loop's last log (step {run.steps}), the model gets only "
         f"{pct(run.train_accuracy, run.n_train)} of its own "
-        f"{count(run.n_train)} training rows right, {fit}.{map_says}"
+        f"{count(run.n_train)} training rows right, {fit}.{_map_beside_an_underfit(run)}"
+    )
+
+
+def _mapped(run: LogregResult) -> str:
+    return (
+        f"the t-SNE map, where the two classes {separation(run)} and "
+        f"{mixed(run, ('is', 'are'))} mixed"
+    )
+
+
+def _map_beside_a_fit(run: LogregResult) -> str:
+    """Whether the map suggested the hyperplane the training rows show (nothing where the map
+    holds too few of the pair's points to say)."""
+    reading = answers_short.map_reading(run.mixing)
+    if reading == "unmeasured":
+        return ""
+    if reading in ("islands", "border"):
+        return f", as {_mapped(run)}, suggested"
+    return f", which {_mapped(run)}, did not suggest"
+
+
+# What the map suggested, beside a fit that gets too few of its own rows right
+UNDERFIT_MAP = {
+    "overlap": "suggests that no straight boundary separates them",
+    "mixed": "suggests that no straight boundary separates them",
+    "islands": "suggested that a straight boundary could separate them almost perfectly, which "
+    "these steps have not reached",
+    "border": "suggested as much: a straight boundary that gets most images right and fails only "
+    "near the border",
+}
+
+
+def _map_beside_an_underfit(run: LogregResult) -> str:
+    reading = answers_short.map_reading(run.mixing)
+    if reading == "unmeasured":
+        return ""
+    mapped = _mapped(run)
+    return (
+        f" {mapped[0].upper()}{mapped[1:]}, {UNDERFIT_MAP[reading]} (a suggestion only: the map "
+        "is not a linear view of the pixels)."
     )
 
 
