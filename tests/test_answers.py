@@ -339,6 +339,12 @@ def test_a_pair_with_too_few_points_on_the_map_gets_no_verdict_from_it() -> None
     for paragraph in [*composed["q2"], why]:
         assert not any(word in paragraph for word in VERDICTS), paragraph
     assert "thoroughly mixed" in " ".join(answers.compose(make_results(hard_mixing=0.4))["q3"])
+    for points, held in [(1, "holds only 1 image of"), (0, "holds no images of")]:
+        results.logreg[0].mixing_points = points
+        assert f"The t-SNE map {held} Trouser vs Ankle boot: too few" in " ".join(
+            answers.compose(results)["q2"]
+        )
+    results.logreg[0].mixing_points = 8
     raw = json.loads(json.dumps(to_json(results)))
     assert raw["logreg"][0]["mixing"] is None
     served.check_raw(raw)
@@ -352,14 +358,15 @@ def test_a_pair_with_too_few_points_on_the_map_gets_no_verdict_from_it() -> None
             0.005,
             0.95,
             "form two separate islands and 10 of 2,000 points (0.50%) are mixed, "
-            "suggested that a straight boundary could separate them almost perfectly, which these "
+            "suggests that a straight boundary could separate them almost perfectly, which these "
             "steps have not reached",
         ),
         (
             0.02,
             0.95,
             "touch only along a thin border and 40 of 2,000 points (2.00%) are mixed, "
-            "suggested as much",
+            "suggests that a straight boundary would get most images right and fail only near "
+            "the border (a suggestion only",
         ),
         (
             0.2,
@@ -1297,6 +1304,8 @@ def _damage(results: dict, damage: str) -> None:
         results["comparison"]["classes"] = ["Coat", "Coat"]
     elif damage == "a mixing share above 1":
         results["logreg"][1]["mixing"] = 1.25
+    elif damage == "no mixing share for a pair well mapped":
+        results["logreg"][0]["mixing"] = None
     elif damage == "a first image of no class":
         results["data"]["first_image_class"] = "**Boot**"
     else:
@@ -1331,6 +1340,7 @@ def _damage(results: dict, damage: str) -> None:
             "results.comparison.classes is ['Coat', 'Coat'], not two different",
         ),
         ("a mixing share above 1", "results.logreg[1].mixing is 1.25, not a share of the map"),
+        ("no mixing share for a pair well mapped", "results.logreg[0].mixing is None for 2000"),
         (
             "a first image of no class",
             "results.data.first_image_class is '**Boot**', not a Fashion",

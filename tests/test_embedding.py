@@ -219,9 +219,10 @@ def test_pair_mixing_is_none_where_a_point_cannot_have_its_neighbours_in_the_pai
     """Eleven points of the pair give each its 10 neighbours; ten do not (a share of nothing)."""
     rng = np.random.default_rng(1)
     points, labels = rng.normal(0, 1, (40, 2)), np.repeat([0, 1, 2, 3], 10)
-    labels[20] = 1  # the pair (0, 1) now has 11 points, the pair (2, 3) 19, the pair (0, 4) 10
-    assert embedding.pair_mixing(points, labels, 0, 1) is not None
-    assert embedding.pair_mixing(points, labels, 0, 4) is None
+    labels[20] = 1  # class 1 now has 11 points, class 2 nine; there is no class 4
+    assert embedding.pair_mixing(points, labels, 1, 4) is not None  # 11 points
+    assert embedding.pair_mixing(points, labels, 0, 4) is None  # 10
+    assert embedding.pair_mixing(points, labels, 2, 4) is None  # 9
 
 
 def test_pair_mixing_counts_as_a_brute_force_neighbour_search_does() -> None:

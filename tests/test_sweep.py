@@ -40,7 +40,7 @@ from distributed import Client
 
 from fashionlab import cache
 from fashionlab import cli as program
-from fashionlab.analysis import cluster, engine, local, lost, remote, sweep, worker_data
+from fashionlab.analysis import cluster, engine, local, lost, probe, remote, sweep, worker_data
 from fashionlab.analysis.grid import Grid, GridError
 from fashionlab.cli import sweep as cli_sweep
 from fashionlab.cli.sweep import add_parser
@@ -862,6 +862,42 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
                 process.kill()
 
 
+class _Workers:
+    """A client whose workers answer ``run`` with what each is given."""
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+
+    def run(self, function: Any, on_error: str) -> dict[str, Any]:
+        assert on_error == "return"
+        return self.answers
+
+
+def test_each_workers_answer_to_the_probe_is_weighed() -> None:
+    """A review of the probe: an error raised inside it (a fashionlab from before it, whose keys
+    have no ``environment``) passed for a worker gone; a library only one side lists was a
+    KeyError. A worker gone since the scheduler listed it is the scheduler's to remove."""
+    here = probe.environment()
+    other = {**here, "versions": {**here["versions"], "tensorflow": "2.17.0"}}
+    del other["versions"]["numpy"]
+    cases = [
+        ({"tcp://w:1": OSError("gone")}, None),
+        ({"tcp://w:1": here}, None),
+        ({"tcp://w:1": AttributeError("no environment")}, "cannot run this fashionlab (the probe"),
+        (
+            {"tcp://w:1": other},
+            f"numpy not installed (here {here['versions']['numpy']}); tensorflow 2.17.0 (here not "
+            "installed); start every worker",
+        ),
+    ]
+    for answers, said in cases:
+        if said is None:
+            remote.same_as_here(_Workers(answers))
+        else:
+            with pytest.raises(UsageError, match=re.escape(said)):
+                remote.same_as_here(_Workers(answers))
+
+
 @pytest.mark.slow
 def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
     tmp_path, tiny_data_dir, capsys, monkeypatch
@@ -892,7 +928,7 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
     try:
         address = _scheduler_address(scheduler_file)
         for path, said in [
-            (stub.parent, "cannot import fashionlab (ImportError: not installed here); install"),
+            (stub.parent, "cannot run this fashionlab (ImportError: not installed here); install"),
             (other, "computes with other fashionlab code (its source files differ from this"),
         ]:
             environ = {**os.environ, "PYTHONPATH": str(path)}

@@ -5,7 +5,8 @@ whoever wrote it wrote sense: these checks refuse what no run of fashionlab writ
 report would print as if measured. An entry that fails one is computed again (``cache.cached``).
 
 - a score (a field ending in ``accuracy`` or ``accuracies``) and a pair's ``mixing`` in [0, 1],
-  and each time >= 0
+  the mixing measured exactly where the pair has more points on the map than a point has
+  neighbours, and each time >= 0
   (``strict_loads`` has refused NaN and the infinities);
 - each ``classes`` two different Fashion-MNIST classes, and each ``*_class`` one of them
   (``report.md`` and the notebook's answers print them as they are);
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .analysis.embedding import NEIGHBOURS
 from .analysis.shapes import optional_count
 from .config import CLASS_NAMES, STEPS
 from .results import NetworkResult
@@ -72,6 +74,14 @@ def _check_object(record: dict[str, Any], where: str) -> None:
             _check_class(name, f"{where}.{field}")
     if "history" in record:
         _check_history(record, f"{where}.history")
+    # a share of the map's points exactly where each has its neighbours among them
+    points = record.get("mixing_points")
+    if (
+        "mixing" in record
+        and isinstance(points, int)
+        and (record["mixing"] is None) != (points <= NEIGHBOURS)
+    ):
+        raise ValueError(f"{where}.mixing is {record['mixing']!r} for {points} points")
     # a step of a logistic regression's own steps, or of the atlas's (the assignment's); an epoch
     # of the network's, up to the one early stopping kept
     lasts = {"steps": record.get("steps", STEPS), "epochs": record.get("best_epoch")}

@@ -12,9 +12,11 @@ from typing import Any
 
 
 def environment() -> dict[str, Any]:
-    """``keys.environment()`` where fashionlab imports, else why it does not."""
+    """``keys.environment()`` where fashionlab imports and has it, else what went wrong (a
+    fashionlab from before this probe has no ``keys.environment``)."""
     try:
         from fashionlab import keys
-    except ImportError as exc:
+
+        return dict(keys.environment())
+    except Exception as exc:  # noqa: BLE001 (whatever it is, this worker cannot compute as here)
         return {"unimportable": f"{type(exc).__name__}: {exc}"}
-    return keys.environment()

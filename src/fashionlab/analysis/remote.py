@@ -96,11 +96,13 @@ def same_as_here(client: Any) -> None:
     here = probe.environment()
     found = client.run(probe.environment, on_error="return")
     for address, there in sorted(found.items()):
-        if isinstance(there, BaseException):  # gone since, or not answering: the scheduler's
-            continue
+        if isinstance(there, (OSError, TimeoutError)):  # gone since, or not answering: the
+            continue  # scheduler's to remove
+        if isinstance(there, BaseException) or not isinstance(there, dict):  # could not run it
+            there = {"unimportable": f"the probe failed: {type(there).__name__}: {there}"}
         if "unimportable" in there:
             raise UsageError(
-                f"argument --scheduler: the worker at {address} cannot import fashionlab "
+                f"argument --scheduler: the worker at {address} cannot run this fashionlab "
                 f"({there['unimportable']}); install fashionlab, as here, where `dask worker` runs"
             )
         differences = _differences(there, here)
@@ -114,10 +116,11 @@ def same_as_here(client: Any) -> None:
 
 def _differences(there: dict[str, Any], here: dict[str, Any]) -> list[str]:
     """What differs, as 'numpy 2.1.0 (here 2.2.1)', 'other fashionlab code', 'Keras on torch'."""
+    theirs, ours = there.get("versions", {}), here["versions"]
     said = [
-        f"{name} {version} (here {here['versions'][name]})"
-        for name, version in sorted(there.get("versions", {}).items())
-        if here["versions"].get(name) != version
+        f"{name} {theirs.get(name, 'not installed')} (here {ours.get(name, 'not installed')})"
+        for name in sorted(set(theirs) | set(ours))
+        if theirs.get(name) != ours.get(name)
     ]
     if there.get("keras_backend") != here["keras_backend"]:
         said.append(f"Keras on {there.get('keras_backend')} (here {here['keras_backend']})")

@@ -77,10 +77,10 @@ def _map_beside_a_fit(run: LogregResult) -> str:
 UNDERFIT_MAP = {
     "overlap": "suggests that no straight boundary separates them",
     "mixed": "suggests that no straight boundary separates them",
-    "islands": "suggested that a straight boundary could separate them almost perfectly, which "
+    "islands": "suggests that a straight boundary could separate them almost perfectly, which "
     "these steps have not reached",
-    "border": "suggested as much: a straight boundary that gets most images right and fails only "
-    "near the border",
+    "border": "suggests that a straight boundary would get most images right and fail only near "
+    "the border",
 }
 
 

@@ -138,6 +138,10 @@ def _tsne_settings(settings: Mapping[str, Any]) -> str:
     )
 
 
+def _only(images: int) -> str:
+    return f"only {plural(images, 'image')}" if images else "no images"
+
+
 def _forecast(results: Results, run: LogregResult) -> list[str]:
     k = results.embedding.neighbours
     pictured = (
@@ -147,10 +151,9 @@ def _forecast(results: Results, run: LogregResult) -> list[str]:
         f"islands, and about {percent(chance_mixing(k), 0)} two equal classes placed at random). "
         f"{forecast_reason(run)}."
         if run.mixing is not None
-        else f"The t-SNE map holds only {count(run.mixing_points)} images of "
-        f"{pair_name(run.classes)}: too few for each to have its {k} nearest neighbours among "
-        "them, so it cannot show how mixed the two classes are (a map of more images, --points, "
-        "can)."
+        else f"The t-SNE map holds {_only(run.mixing_points)} of {pair_name(run.classes)}: too "
+        f"few for each to have its {k} nearest neighbours among them, so it cannot show how mixed "
+        "the two classes are (a map of more images, --points, can)."
     )
     paragraphs = [answers_short.forecast(run), pictured]
     if run.val_accuracy is not None:
