@@ -762,6 +762,17 @@ def _scheduler_address(scheduler_file: Path, timeout: float = 60.0) -> str:
     pytest.fail(f"dask scheduler wrote no address to {scheduler_file} within {timeout:.0f} s")
 
 
+def _end(processes: list[subprocess.Popen]) -> None:
+    """Stop the scheduler and workers a test started, the last started first."""
+    for process in reversed(processes):
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @pytest.mark.slow
 def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
     tmp_path, tiny_data_dir, capsys, caplog, monkeypatch
@@ -853,13 +864,7 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
                 time.sleep(0.1)
         assert f"no worker is left on the scheduler at {address}: its tasks wait" in caplog.text
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _end(processes)
 
 
 class _Workers:
@@ -962,13 +967,7 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
         code, out, err = cli([*sweep, "--scheduler", address], capsys)
         assert code == 0 and len(json.loads(out)["rows"]) == 2, err
     finally:
-        for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        _end(processes)
 
 
 @pytest.mark.slow
