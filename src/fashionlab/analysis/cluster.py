@@ -84,11 +84,6 @@ def connect(
                 f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                 "address, and that `dask scheduler` runs there"
             ) from None
-        try:
-            remote.same_as_here(client)
-        except BaseException:
-            client.close()
-            raise
     else:
         cluster = local.start(workers or local.default_workers())
         try:
@@ -99,6 +94,8 @@ def connect(
     log.info("dask client %s", client)
     with lost.reconnection_quiet(client):  # until closed: closing cancels a reconnection
         try:
+            if scheduler is not None:  # the user's workers, asked before any task
+                remote.same_as_here(client)
             client.subscribe_topic(lost.TOPIC, lost.Watch(client, scheduler))
             yield client
         finally:

@@ -32,10 +32,8 @@ def separation(run: LogregResult) -> str:
 def mixed(run: LogregResult, verb: tuple[str, str] = ("", "")) -> str:
     """How many of the pair's map points sit among the other class, of how many, with ``verb``
     (singular, plural) agreeing: '11 of 2,012 points (0.54%) have' (a share alone hides what it is
-    a share of). A pair with too few points on the map for its neighbours to be counted is said
-    as such."""
-    if run.mixing is None:
-        return f"a share not measured (only {count(run.mixing_points)} of its points on the map)"
+    a share of). Callers say a share not measured in words of their own."""
+    assert run.mixing is not None
     mixed_points = round(run.mixing * run.mixing_points)
     said = f"{count(mixed_points)} of {count(run.mixing_points)} points ({pct(run.mixing)})"
     return f"{said} {verb[0] if mixed_points == 1 else verb[1]}".rstrip()
