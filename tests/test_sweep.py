@@ -351,7 +351,7 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(
 def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
     """Dask's KilledWorker (a task whose workers all died running it: memory, a native crash) is
     one line and exit status 1 at the CLI, not a traceback."""
-    task = engine.Task("crash", "k", functools.partial(os._exit, 1), {}, lambda value: None)
+    task = engine.Task("crash", "k", os._exit, {"status": 1}, lambda value: None)
     said = r"^one of the crash tasks ended the process of the worker that ran it \(out of memory"
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
@@ -873,9 +873,17 @@ class _Workers:
     def __init__(self, answers: dict[str, Any]) -> None:
         self.answers = answers
 
-    def run(self, function: Any, on_error: str) -> dict[str, Any]:
-        assert on_error == "return"
-        return self.answers
+    def scheduler_info(self, n_workers: int) -> dict[str, Any]:
+        return {"workers": dict.fromkeys(self.answers, {})}
+
+    def run(
+        self, function: Any, workers: list[str], on_error: str, callback_timeout: float
+    ) -> dict[str, Any]:
+        assert on_error == "return" and callback_timeout == remote.ANSWER_TIMEOUT
+        (address,) = workers
+        if isinstance(self.answers[address], TimeoutError):  # Client.run's deadline passed
+            raise self.answers[address]
+        return {address: self.answers[address]} if self.answers[address] is not None else {}
 
 
 def test_each_workers_answer_to_the_probe_is_weighed() -> None:
@@ -886,21 +894,53 @@ def test_each_workers_answer_to_the_probe_is_weighed() -> None:
     other = {**here, "versions": {**here["versions"], "tensorflow": "2.17.0"}}
     del other["versions"]["numpy"]
     cases = [
-        ({"tcp://w:1": OSError("gone")}, None),
-        ({"tcp://w:1": here}, None),
-        ({"tcp://w:1": AttributeError("no environment")}, "cannot run this fashionlab (the probe"),
+        ({"tcp://w:1": OSError("gone")}, None, None),
+        ({"tcp://w:1": None}, None, None),  # gone before the scheduler asked it
+        ({"tcp://w:1": here}, None, None),
+        (
+            {"tcp://w:1": here, "tcp://w:2": TimeoutError()},
+            EnvironmentFault,
+            "the worker at tcp://w:2 did not answer within 10 s (a stopped",
+        ),
+        (
+            {"tcp://w:1": AttributeError("no environment")},
+            UsageError,
+            "cannot run this fashionlab (the probe",
+        ),
         (
             {"tcp://w:1": other},
+            UsageError,
             f"numpy not installed (here {here['versions']['numpy']}); tensorflow 2.17.0 (here not "
             "installed); start every worker",
         ),
     ]
-    for answers, said in cases:
-        if said is None:
+    for answers, error, said in cases:
+        if error is None:
             remote.same_as_here(_Workers(answers))
         else:
-            with pytest.raises(UsageError, match=re.escape(said)):
+            with pytest.raises(error, match=re.escape(said)):
                 remote.same_as_here(_Workers(answers))
+
+
+def test_a_task_runs_only_where_the_worker_computes_as_here() -> None:
+    """Each task carries this process's environment: a worker that differs (one that joined
+    after the first check) answers with a refusal, which the client names; a result passes."""
+    here = probe.environment()
+    assert probe.as_here(here, "builtins", "pow", {"base": 2, "exp": 10}) == 1024
+    other = {**here, "source": "0" * 64}  # a client whose code differs from this "worker"'s
+    refusal = probe.as_here(other, "builtins", "pow", {"base": 2, "exp": 10})
+    assert refusal == {probe.REFUSED: "(address unknown)", "environment": here}
+    said = "computes with other fashionlab code (its source files differ"
+    users, local_cluster = SimpleNamespace(cluster=None), SimpleNamespace(cluster=object())
+    with pytest.raises(UsageError, match=re.escape(f"--scheduler: the worker at w:1 {said}")):
+        remote.refuse_other({probe.REFUSED: "w:1", "environment": other}, users)
+    for client, environment in [(local_cluster, other), (users, here)]:  # changed while it ran
+        with pytest.raises(EnvironmentFault, match="changed while it ran; run again"):
+            remote.refuse_other({probe.REFUSED: "w:1", "environment": environment}, client)
+    for result in (1024, [1, 2], {"val_accuracy": 0.5}, None):
+        remote.refuse_other(result, users)
+    with pytest.raises(ValueError, match="a module's own"):
+        remote.submit_as_here(users, lambda: None, {})
 
 
 @pytest.mark.slow
@@ -910,7 +950,8 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
     """A cluster user's review: a worker whose Python cannot import fashionlab failed to read its
     first task and ended, then the sweep waited for ever; a worker with other fashionlab code
     computed other numbers, which the cache then served as this machine's. Each is now one line
-    naming the worker, exit status 2, and the user's worker is left running."""
+    naming the worker, exit status 2, and the user's worker is left running; a task that such a
+    worker joining later is given names it too."""
     import fashionlab
 
     stub = tmp_path / "stub" / "fashionlab"  # what the worker imports as fashionlab: an error
@@ -946,6 +987,10 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
             with Client(address, timeout=30) as client:
                 client.wait_for_workers(1, timeout=60)
                 (named,) = client.scheduler_info()["workers"]
+                # a worker that joins after the check (here: no check) is named by its first task
+                task = engine.Task("joined-later", "k", os.getpid, {}, lambda value: None)
+                with pytest.raises(UsageError, match=re.escape(f"the worker at {named} {said}")):
+                    engine.run_on(client, [task])
             code, out, err = cli([*sweep, "--scheduler", address], capsys)
             assert (code, out) == (2, "") and err.count("\n") == 1, err
             assert f"--scheduler: the worker at {named} {said}" in err, err
@@ -966,6 +1011,30 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
         sweep[sweep.index("--data-dir") + 1] = tiny_data_dir.name
         code, out, err = cli([*sweep, "--scheduler", address], capsys)
         assert code == 0 and len(json.loads(out)["rows"]) == 2, err
+        # the data a worker lacks is its own: the line names that worker
+        with Client(address, timeout=30) as client:
+            (named,) = client.scheduler_info()["workers"]
+        (tmp_path / "empty").mkdir()
+        empty = ["--classes", "Pullover", "Coat", "--steps", "3", "--seeds", "1", "--json"]
+        empty += ["--data-dir", str(tmp_path / "empty"), "--scheduler", address]
+        code, out, err = cli(empty, capsys)
+        assert (code, out) == (2, "") and err.count("\n") == 1, err
+        assert err.rstrip().endswith(f"(on the worker at {named})"), err
+        # a stopped worker held the check until the scheduler's worker-ttl (5 minutes): it is
+        # named once the check's deadline passes (seed 3, which no earlier sweep cached)
+        with Client(address, timeout=30) as client:
+            stopped = client.run(os.getpid, workers=[named])[named]
+        os.kill(stopped, signal.SIGSTOP)
+        try:
+            began = time.monotonic()
+            sweep[sweep.index("--seeds") + 1] = "3"
+            code, out, err = cli([*sweep, "--scheduler", address], capsys)
+            waited = time.monotonic() - began
+        finally:
+            os.kill(stopped, signal.SIGCONT)
+        assert (code, out) == (1, "") and err.count("\n") == 1, err
+        assert f"the worker at {named} did not answer within 10 s (a stopped" in err, err
+        assert remote.ANSWER_TIMEOUT <= waited < remote.ANSWER_TIMEOUT + 20, waited
     finally:
         _end(processes)
 

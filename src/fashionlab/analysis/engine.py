@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .. import cache
-from . import local, lost, shapes
+from . import local, lost, remote, shapes
 from .cluster import check_cluster, connect
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,7 @@ def run_on(
             task = by_future[future.key]
             value = lost.result(future, task.namespace)
             future.release()  # held no longer on its worker: a worker lost later costs no rerun
+            remote.refuse_other(value, client)  # a worker with other code: named, not cached
             task.check(value)  # a task's own result of the wrong shape is a bug: never cached
             # stored as it arrives, so an interrupted run resumes from here (the lambda is
             # called at once, within the loop step that made it)
@@ -153,8 +154,8 @@ def submit(client: Any, tasks: Sequence[Task]) -> dict[str, Any]:
     # interrupted earlier run, would otherwise cancel these futures too.
     suffix = f"-{uuid.uuid4().hex[:12]}"
     return {
-        task.dask_key: client.submit(
-            task.function, key=task.dask_key + suffix, priority=-i, **task.kwargs
+        task.dask_key: remote.submit_as_here(
+            client, task.function, task.kwargs, key=task.dask_key + suffix, priority=-i
         )
         for i, task in enumerate(tasks)
     }

@@ -25,7 +25,8 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..errors import EnvironmentFault
+from ..errors import EnvironmentFault, FashionLabError
+from . import remote
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +127,18 @@ def say_lost_worker(message: Mapping[str, Any]) -> None:
 
 def result(future: Any, what: str) -> Any:
     """``future.result()``; a task that took every worker that ran it down is an
-    ``EnvironmentFault`` naming ``what`` ran (a task's namespace)."""
+    ``EnvironmentFault`` naming ``what`` ran (a task's namespace). A user's error that a task met
+    on a user's cluster (a worker without the data) names that worker."""
     from distributed import KilledWorker
     from distributed.client import FutureCancelledError
 
     try:
         return future.result()
+    except FashionLabError as exc:  # the user's input as a worker saw it: on a cluster the user
+        where = remote.erred_on(future)  # started, which worker, for its data is its own
+        if where is not None:
+            exc.args = (f"{exc} (on the worker at {where})", *exc.args[1:])
+        raise
     except FutureCancelledError as exc:
         if exc.reason == NO_WORKER_LEFT:
             raise EnvironmentFault(

@@ -5,25 +5,30 @@ where something else answers (a web server, the scheduler's own dashboard on 878
 reads the reply as frame lengths. So before the client, a TCP probe checks that something listens,
 and over tcp:// a one-call RPC checks that it is a Dask scheduler, each within seconds, whether
 the other side stays silent or answers at once. Once connected, each worker the scheduler has is
-asked what it computes with (``same_as_here``): a cache key says what its result depends on, so a
-worker with other code, libraries or Keras backend, or none of fashionlab, would cache numbers
-this machine did not compute.
+asked what it computes with (``same_as_here``), within seconds too: a cache key says what its
+result depends on, so a worker with other code, libraries or Keras backend, or none of
+fashionlab, would cache numbers this machine did not compute. Each task asks again
+(``submit_as_here``), for a worker that joins later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import socket
+import sys
+from collections.abc import Mapping
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import EnvironmentFault, UsageError
 from . import probe
 
 log = logging.getLogger(__name__)
 
 IDENTITY_TIMEOUT = 10.0  # a scheduler answers in milliseconds; anything else never does
+ANSWER_TIMEOUT = 10.0  # so does a worker asked what it computes with
 
 
 def listening(scheduler: str, timeout: float) -> None:
@@ -86,32 +91,128 @@ def check(scheduler: str, timeout: float) -> None:
         )
 
 
-def same_as_here(client: Any) -> None:
-    """``UsageError`` naming the first worker that computes with other code, library versions or
-    Keras backend than this process, or cannot import fashionlab at all. A worker that joins
-    later is not asked: the README tells users to start workers from the same install."""
+def by_value() -> None:
+    """Have Dask send ``probe``'s functions as code, which runs where fashionlab does not import."""
     import cloudpickle
 
-    cloudpickle.register_pickle_by_value(probe)  # its code travels: no import of fashionlab
+    cloudpickle.register_pickle_by_value(probe)
+
+
+def erred_on(future: Any) -> str | None:
+    """The worker of a user's cluster that ``future``'s task raised on; None on fashionlab's own
+    local cluster (this machine's workers, all alike), or where the scheduler cannot say."""
+    client = future.client
+    if getattr(client, "cluster", None) is not None:
+        return None
+    by_value()
+    try:
+        found = client.run_on_scheduler(probe.erred_on, future.key, callback_timeout=ANSWER_TIMEOUT)
+    except Exception:  # noqa: BLE001 (the error itself is what the user needs; this is a detail)
+        return None
+    return ", ".join(found) or None
+
+
+def same_as_here(client: Any) -> None:
+    """``UsageError`` naming the first worker that computes with other code, library versions or
+    Keras backend than this process, or cannot import fashionlab at all; ``EnvironmentFault``
+    naming one that does not answer. A worker that joins later is asked with each task
+    (``submit_as_here``), and named by ``refuse_other`` at its first."""
+    by_value()
     here = probe.environment()
-    found = client.run(probe.environment, on_error="return")
-    for address, there in sorted(found.items()):
-        if isinstance(there, (OSError, TimeoutError)):  # gone since, or not answering: the
-            continue  # scheduler's to remove
+    for address in sorted(client.scheduler_info(n_workers=-1)["workers"]):
+        there = _ask(client, address)
+        if isinstance(there, OSError):  # gone since: the scheduler's to remove
+            continue
         if isinstance(there, BaseException) or not isinstance(there, dict):  # could not run it
             there = {"unimportable": f"the probe failed: {type(there).__name__}: {there}"}
-        if "unimportable" in there:
-            raise UsageError(
-                f"argument --scheduler: the worker at {address} cannot run this fashionlab "
-                f"({there['unimportable']}); install fashionlab, as here, where `dask worker` runs"
-            )
-        differences = _differences(there, here)
-        if differences:
-            raise UsageError(
-                f"argument --scheduler: the worker at {address} computes with "
-                f"{'; '.join(differences)}; start every worker from the same install of "
-                "fashionlab and its libraries as this machine"
-            )
+        _refuse(address, there, here)
+
+
+def submit_as_here(client: Any, function: Any, kwargs: Mapping[str, Any], **options: Any) -> Any:
+    """``client.submit(function, **kwargs, **options)``, as a task that runs ``function`` (a
+    module's own function) only on a worker that computes as this process (``probe.as_here``):
+    one that joined after ``same_as_here`` returns a refusal instead, for ``refuse_other``."""
+    module, name = function.__module__, function.__name__
+    if getattr(sys.modules.get(module), name, None) is not function:
+        raise ValueError(f"a task's function must be a module's own, not {function!r}")
+    return client.submit(_as_here(), probe.environment(), module, name, dict(kwargs), **options)
+
+
+class _ByValue:
+    """``function``, pickled as its code: Dask pickles a task with the standard pickle, which
+    names a module's function (so that a worker without fashionlab fails to read the task),
+    and turns to cloudpickle, which sends a registered module's code, only for a bare function."""
+
+    def __init__(self, function: Any) -> None:
+        import cloudpickle
+
+        by_value()
+        self.function, self.pickled = function, cloudpickle.dumps(function)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.function(*args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        import cloudpickle
+
+        return cloudpickle.loads, (self.pickled,)
+
+
+@functools.cache
+def _as_here() -> _ByValue:
+    return _ByValue(probe.as_here)
+
+
+def refuse_other(value: Any, client: Any) -> None:
+    """Nothing, unless ``value`` is a refusal of ``probe.as_here``: then a ``UsageError`` naming
+    a worker of a user's cluster as ``same_as_here`` does, and otherwise (fashionlab's own local
+    workers, or alike by now) an ``EnvironmentFault``: what changed did so while this ran."""
+    if not (isinstance(value, dict) and probe.REFUSED in value):
+        return
+    address, there, here = value[probe.REFUSED], value["environment"], probe.environment()
+    if getattr(client, "cluster", None) is None:
+        _refuse(address, there, here)
+    changed = "; ".join(_differences(there, here)) or "what this process computed with"
+    raise EnvironmentFault(
+        f"the worker at {address} computes with {changed}: fashionlab or its libraries changed "
+        "while it ran; run again"
+    )
+
+
+def _refuse(address: str, there: dict[str, Any], here: dict[str, Any]) -> None:
+    """``UsageError`` naming the worker at ``address`` unless it computes (``there``) as this
+    process does (``here``)."""
+    if "unimportable" in there:
+        raise UsageError(
+            f"argument --scheduler: the worker at {address} cannot run this fashionlab "
+            f"({there['unimportable']}); install fashionlab, as here, where `dask worker` runs"
+        )
+    differences = _differences(there, here)
+    if differences:
+        raise UsageError(
+            f"argument --scheduler: the worker at {address} computes with "
+            f"{'; '.join(differences)}; start every worker from the same install of "
+            "fashionlab and its libraries as this machine"
+        )
+
+
+def _ask(client: Any, address: str) -> Any:
+    """What the worker at ``address`` answers the probe, or the error it ran into;
+    ``EnvironmentFault`` when it does not answer within ``ANSWER_TIMEOUT`` (a stopped process
+    holds Dask's call until the scheduler's worker-ttl ends it, by default 5 minutes of silence)."""
+    try:  # Client.run hands callback_timeout to its sync(): a deadline on the whole call
+        found = client.run(
+            probe.environment,
+            workers=[address],
+            on_error="return",
+            callback_timeout=ANSWER_TIMEOUT,
+        )
+    except (TimeoutError, asyncio.TimeoutError):
+        raise EnvironmentFault(
+            f"the worker at {address} did not answer within {ANSWER_TIMEOUT:.0f} s (a stopped "
+            "or overloaded process); restart it, or end it, and run again"
+        ) from None
+    return found.get(address, OSError("gone"))
 
 
 def _differences(there: dict[str, Any], here: dict[str, Any]) -> list[str]:
