@@ -63,7 +63,7 @@ def test_a_folder_under_a_files_name_is_missing_with_the_others(tiny_data_dir: P
 
 
 def test_explicit_dir_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="--data-dir '.*absent': no such folder"):
+    with pytest.raises(DataError, match="argument --data-dir: '.*absent': no such folder"):
         locate(tmp_path / "absent")
 
 
@@ -71,10 +71,13 @@ def test_a_folder_link_that_loops_or_dangles_is_called_so(tmp_path: Path) -> Non
     (tmp_path / "a").symlink_to(tmp_path / "b")
     (tmp_path / "b").symlink_to(tmp_path / "a")
     (tmp_path / "gone").symlink_to(tmp_path / "missing")
-    with pytest.raises(DataError, match="--data-dir '.*a': a link that leads in a circle"):
+    with pytest.raises(
+        DataError, match="argument --data-dir: '.*a': a link that leads in a circle"
+    ):
         locate(tmp_path / "a")
     with pytest.raises(
-        DataError, match="--data-dir '.*gone': a link that leads to a folder that does not exist"
+        DataError,
+        match="argument --data-dir: '.*gone': a link that leads to a folder that does not exist",
     ):
         locate(tmp_path / "gone")
 

@@ -522,7 +522,7 @@ def test_a_sweeps_missing_data_folder_is_one_line_before_any_cluster(tmp_path) -
     one_line(done, 2, "--data-dir", "no such folder")
     assert (
         done.stderr.count("--data-dir") == 1
-    )  # said once, not "argument --data-dir X: --data-dir X"
+    )  # said once, not "argument --data-dir: X: --data-dir X"
 
 
 # --------------------------------------------------------------------------- full disks
@@ -1079,7 +1079,10 @@ def test_a_cache_or_data_folder_in_a_symlink_loop_is_one_line(data_dir, tmp_path
     )
     one_line(done, 2, "the fashionlab cache", "cannot be followed")
     for given, said in (
-        (["--data-dir", str(tmp_path / "a")], f"--data-dir '{tmp_path / 'a'}': a link that leads"),
+        (
+            ["--data-dir", str(tmp_path / "a")],
+            f"argument --data-dir: '{tmp_path / 'a'}': a link that leads",
+        ),
         ([], f"$FASHIONLAB_DATA '{tmp_path / 'b'}': a link that leads"),
     ):  # the flag and the variable in the same words
         done = fashionlab("data", *given, env={"FASHIONLAB_DATA": str(tmp_path / "b")})

@@ -1881,7 +1881,7 @@ def test_data_a_worker_refuses_is_one_line_without_the_workers_traceback(
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines() == [
-        f"fashionlab sweep: error: argument --data-dir {str(data)!r}: {images} "
+        f"fashionlab sweep: error: argument --data-dir: {str(data)!r}: {images} "
         f"({FILES[labels].filename}): the data hold no Ankle boot images: a pair needs both classes"
     ], done.stderr
 

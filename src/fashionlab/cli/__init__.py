@@ -42,13 +42,13 @@ _MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 def _error(args: argparse.Namespace, exc: Exception) -> int:
     where, text = "", str(exc)
-    named = re.search(rf"(^|\s)(--data-dir|\${ENV_DATA_DIR})\s", text)  # it says which
+    named = re.search(rf"(^|\s)(--data-dir|\${ENV_DATA_DIR})[\s:]", text)  # it says which
     if isinstance(exc, DataError) and getattr(args, "data_dir", None) and not named:
         folder = str(user_path(args.data_dir) or args.data_dir)
         # the flag, and the folder unless the message starts with it, or with a file in it
         starts = (f"{folder!r}: ", f"{folder}: ", folder.rstrip(os.sep) + os.sep)
         named_folder = text.startswith(starts)
-        where = f"argument --data-dir{'' if named_folder else f' {args.data_dir!r}'}: "
+        where = f"argument --data-dir: {'' if named_folder else f'{args.data_dir!r}: '}"
     one_line = re.sub(r"\s*\n\s*", " ", text)  # a library's lines; a path's spaces are kept
     say(f"fashionlab {args.command}: error: {where}{one_line}")
     return 1 if isinstance(exc, EnvironmentFault) else 2

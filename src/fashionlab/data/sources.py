@@ -84,12 +84,19 @@ def named_folders(data_dir: str | os.PathLike[str] | None) -> dict[str, Path]:
     return {name: folder for name, folder in named.items() if folder is not None}
 
 
+def _named(flag: str, folder: str | os.PathLike[str]) -> str:
+    """A folder as the user gave it: a flag's value as argparse names one, or a variable's."""
+    return (
+        f"argument {flag}: {str(folder)!r}" if flag.startswith("-") else f"{flag} {str(folder)!r}"
+    )
+
+
 def _explicit(name: str, text: str | os.PathLike[str], flag: str) -> Source:
     """The one folder a user named; a home this system does not know is said so."""
     folder = user_path(text)
     if folder is None:
         raise DataError(
-            f"{flag} {str(text)!r}: no such home folder on this system; give the folder's full path"
+            f"{_named(flag, text)}: no such home folder on this system; give the folder's full path"
         )
     remedy = f"replace it with the official file, or point {flag} at another folder"
     return Source(name, _existing_folder(folder, flag), remedy)
@@ -120,11 +127,11 @@ def _existing_folder(folder: Path, flag: str) -> Path:
     except OSError as exc:  # Python 3.11's is_dir raises, for a name longer than the system takes
         what = "no such folder" if exc.errno == errno.ENAMETOOLONG else "cannot be read"
         raise DataError(
-            f"{flag} {str(folder)!r}: {what} ({exc.strerror or exc}); {HOLDS}"
+            f"{_named(flag, folder)}: {what} ({exc.strerror or exc}); {HOLDS}"
         ) from None
     if is_dir and not os.access(folder, os.R_OK | os.X_OK):
         raise DataError(
-            f"{flag} {str(folder)!r}: a folder this user may not open; chmod u+rx it if it is "
+            f"{_named(flag, folder)}: a folder this user may not open; chmod u+rx it if it is "
             f"yours, else ask its owner, or point {flag} at another folder"
         )
     if is_dir:
@@ -138,17 +145,17 @@ def _existing_folder(folder: Path, flag: str) -> Path:
         except OSError as exc:
             looped = exc.errno == errno.ELOOP
         where = "leads in a circle" if looped else "leads to a folder that does not exist"
-        raise DataError(f"{flag} {str(folder)!r}: a link that {where}; {HOLDS}")
+        raise DataError(f"{_named(flag, folder)}: a link that {where}; {HOLDS}")
     found = nearest_existing(folder)
     if found == folder:
-        raise DataError(f"{flag} {str(folder)!r}: is a file, not a folder; {HOLDS}")
+        raise DataError(f"{_named(flag, folder)}: is a file, not a folder; {HOLDS}")
     if not found.is_dir():
         what = "a link that leads to no folder" if found.is_symlink() else "a file"
         raise DataError(
-            f"{flag} {str(folder)!r}: no such folder ({str(found)!r} is {what}, not a folder); "
+            f"{_named(flag, folder)}: no such folder ({str(found)!r} is {what}, not a folder); "
             f"{HOLDS}"
         )
-    raise DataError(f"{flag} {str(folder)!r}: no such folder; {HOLDS}")
+    raise DataError(f"{_named(flag, folder)}: no such folder; {HOLDS}")
 
 
 def check_download_folder(folder: Path) -> None:
