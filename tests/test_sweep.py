@@ -868,10 +868,12 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
 
 
 class _Workers:
-    """A client whose workers answer ``run`` with what each is given."""
+    """A client whose workers answer ``run`` with what each is given: a list is one answer per
+    call, in turn (a ``TimeoutError``: Client.run's deadline passed)."""
 
     def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
+        self.answers = {address: _listed(answer) for address, answer in answers.items()}
+        self.deadlines: list[float] = []
 
     def scheduler_info(self, n_workers: int) -> dict[str, Any]:
         return {"workers": dict.fromkeys(self.answers, {})}
@@ -879,14 +881,20 @@ class _Workers:
     def run(
         self, function: Any, workers: list[str], on_error: str, callback_timeout: float
     ) -> dict[str, Any]:
-        assert on_error == "return" and callback_timeout == remote.ANSWER_TIMEOUT
+        assert on_error == "return"
+        self.deadlines.append(callback_timeout)
         (address,) = workers
-        if isinstance(self.answers[address], TimeoutError):  # Client.run's deadline passed
-            raise self.answers[address]
-        return {address: self.answers[address]} if self.answers[address] is not None else {}
+        answer = self.answers[address].pop(0)
+        if isinstance(answer, TimeoutError):
+            raise answer
+        return {address: answer} if answer is not None else {}
 
 
-def test_each_workers_answer_to_the_probe_is_weighed() -> None:
+def _listed(answer: Any) -> list[Any]:
+    return list(answer) if isinstance(answer, list) else [answer]
+
+
+def test_each_workers_answer_to_the_probe_is_weighed(caplog) -> None:
     """A review of the probe: an error raised inside it (a fashionlab from before it, whose keys
     have no ``environment``) passed for a worker gone; a library only one side lists was a
     KeyError. A worker gone since the scheduler listed it is the scheduler's to remove."""
@@ -898,9 +906,9 @@ def test_each_workers_answer_to_the_probe_is_weighed() -> None:
         ({"tcp://w:1": None}, None, None),  # gone before the scheduler asked it
         ({"tcp://w:1": here}, None, None),
         (
-            {"tcp://w:1": here, "tcp://w:2": TimeoutError()},
+            {"tcp://w:1": here, "tcp://w:2": [TimeoutError(), TimeoutError()]},
             EnvironmentFault,
-            "the worker at tcp://w:2 did not answer within 10 s (a stopped",
+            "the worker at tcp://w:2 did not answer within 30 s (a stopped",
         ),
         (
             {"tcp://w:1": AttributeError("no environment")},
@@ -913,6 +921,13 @@ def test_each_workers_answer_to_the_probe_is_weighed() -> None:
             f"numpy not installed (here {here['versions']['numpy']}); tensorflow 2.17.0 (here not "
             "installed); start every worker",
         ),
+        (
+            {"tcp://w:1": {**here, "source": "0" * 64}},
+            UsageError,
+            "other fashionlab code (its source files differ from this machine's); start every "
+            "worker from the same install of fashionlab and its libraries as this machine (or "
+            "restart the workers, if fashionlab's files changed since they started)",
+        ),
     ]
     for answers, error, said in cases:
         if error is None:
@@ -920,6 +935,15 @@ def test_each_workers_answer_to_the_probe_is_weighed() -> None:
         else:
             with pytest.raises(error, match=re.escape(said)):
                 remote.same_as_here(_Workers(answers))
+    # a reviewer's worker busy for 16 s with another client's task was refused: a worker silent
+    # for 10 s is waited for, said once, until 30 s in all
+    busy = _Workers({"tcp://w:1": [TimeoutError(), here]})
+    remote.same_as_here(busy)
+    assert busy.deadlines == [remote.PATIENCE, remote.ANSWER_TIMEOUT - remote.PATIENCE] == [10, 20]
+    assert (
+        "the worker at tcp://w:1 has not answered in 10 s (busy, or stopped): waiting up to 30 s"
+        in caplog.text
+    )
 
 
 def test_a_task_runs_only_where_the_worker_computes_as_here() -> None:
@@ -945,7 +969,7 @@ def test_a_task_runs_only_where_the_worker_computes_as_here() -> None:
 
 @pytest.mark.slow
 def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
-    tmp_path, tiny_data_dir, capsys, monkeypatch
+    tmp_path, tiny_data_dir, capsys, monkeypatch, caplog
 ) -> None:
     """A cluster user's review: a worker whose Python cannot import fashionlab failed to read its
     first task and ended, then the sweep waited for ever; a worker with other fashionlab code
@@ -1020,8 +1044,8 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
         code, out, err = cli(empty, capsys)
         assert (code, out) == (2, "") and err.count("\n") == 1, err
         assert err.rstrip().endswith(f"(on the worker at {named})"), err
-        # a stopped worker held the check until the scheduler's worker-ttl (5 minutes): it is
-        # named once the check's deadline passes (seed 3, which no earlier sweep cached)
+        # a stopped worker held the check until the scheduler's worker-ttl (5 minutes): the wait
+        # is said at 10 s, and the worker named at 30 s (seed 3, which no earlier sweep cached)
         with Client(address, timeout=30) as client:
             stopped = client.run(os.getpid, workers=[named])[named]
         os.kill(stopped, signal.SIGSTOP)
@@ -1033,7 +1057,8 @@ def test_a_worker_that_would_compute_otherwise_is_named_before_any_task(
         finally:
             os.kill(stopped, signal.SIGCONT)
         assert (code, out) == (1, "") and err.count("\n") == 1, err
-        assert f"the worker at {named} did not answer within 10 s (a stopped" in err, err
+        assert f"the worker at {named} did not answer within 30 s (a stopped" in err, err
+        assert f"the worker at {named} has not answered in 10 s (busy, or stopped)" in caplog.text
         assert remote.ANSWER_TIMEOUT <= waited < remote.ANSWER_TIMEOUT + 20, waited
     finally:
         _end(processes)

@@ -28,7 +28,8 @@ from . import probe
 log = logging.getLogger(__name__)
 
 IDENTITY_TIMEOUT = 10.0  # a scheduler answers in milliseconds; anything else never does
-ANSWER_TIMEOUT = 10.0  # so does a worker asked what it computes with
+PATIENCE = 10.0  # a worker asked what it computes with answers in milliseconds too, unless busy:
+ANSWER_TIMEOUT = 30.0  # another client's task can hold it; the worker-ttl the README recommends
 
 
 def listening(scheduler: str, timeout: float) -> None:
@@ -106,7 +107,9 @@ def erred_on(future: Any) -> str | None:
         return None
     by_value()
     try:
-        found = client.run_on_scheduler(probe.erred_on, future.key, callback_timeout=ANSWER_TIMEOUT)
+        found = client.run_on_scheduler(
+            probe.erred_on, future.key, callback_timeout=IDENTITY_TIMEOUT
+        )
     except Exception:  # noqa: BLE001 (the error itself is what the user needs; this is a detail)
         return None
     return ", ".join(found) or None
@@ -188,30 +191,46 @@ def _refuse(address: str, there: dict[str, Any], here: dict[str, Any]) -> None:
             f"({there['unimportable']}); install fashionlab, as here, where `dask worker` runs"
         )
     differences = _differences(there, here)
+    restart = " (or restart the workers, if fashionlab's files changed since they started)"
     if differences:
         raise UsageError(
             f"argument --scheduler: the worker at {address} computes with "
             f"{'; '.join(differences)}; start every worker from the same install of "
             "fashionlab and its libraries as this machine"
+            + (restart if there.get("source") != here["source"] else "")
         )
 
 
 def _ask(client: Any, address: str) -> Any:
-    """What the worker at ``address`` answers the probe, or the error it ran into;
-    ``EnvironmentFault`` when it does not answer within ``ANSWER_TIMEOUT`` (a stopped process
-    holds Dask's call until the scheduler's worker-ttl ends it, by default 5 minutes of silence)."""
-    try:  # Client.run hands callback_timeout to its sync(): a deadline on the whole call
-        found = client.run(
-            probe.environment,
-            workers=[address],
-            on_error="return",
-            callback_timeout=ANSWER_TIMEOUT,
+    """What the worker at ``address`` answers the probe, or the error it ran into. A worker
+    silent for ``PATIENCE`` is said to be waited for (a task of another client's can hold it);
+    one silent for ``ANSWER_TIMEOUT`` is an ``EnvironmentFault`` (a stopped process holds Dask's
+    call until the scheduler's worker-ttl ends it, by default 5 minutes of silence)."""
+    try:
+        return _answer(client, address, PATIENCE)
+    except (TimeoutError, asyncio.TimeoutError):
+        log.warning(
+            "the worker at %s has not answered in %.0f s (busy, or stopped): waiting up to %.0f s",
+            address,
+            PATIENCE,
+            ANSWER_TIMEOUT,
         )
+    try:
+        return _answer(client, address, ANSWER_TIMEOUT - PATIENCE)
     except (TimeoutError, asyncio.TimeoutError):
         raise EnvironmentFault(
             f"the worker at {address} did not answer within {ANSWER_TIMEOUT:.0f} s (a stopped "
             "or overloaded process); restart it, or end it, and run again"
         ) from None
+
+
+def _answer(client: Any, address: str, deadline: float) -> Any:
+    """The worker's answer to ``probe.environment`` (``OSError`` if it is gone since), within
+    ``deadline`` seconds: Client.run hands ``callback_timeout`` to its sync(), a deadline on the
+    whole call."""
+    found = client.run(
+        probe.environment, workers=[address], on_error="return", callback_timeout=deadline
+    )
     return found.get(address, OSError("gone"))
 
 
