@@ -205,7 +205,8 @@ def _ask(client: Any, address: str) -> Any:
     """What the worker at ``address`` answers the probe, or the error it ran into. A worker
     silent for ``PATIENCE`` is said to be waited for (a task of another client's can hold it);
     one silent for ``ANSWER_TIMEOUT`` is an ``EnvironmentFault`` (a stopped process holds Dask's
-    call until the scheduler's worker-ttl ends it, by default 5 minutes of silence)."""
+    call until the scheduler's worker-ttl ends it, by default 5 minutes of silence), unless the
+    scheduler has removed it meanwhile: then it is gone, as one that died before it was asked."""
     try:
         return _answer(client, address, PATIENCE)
     except (TimeoutError, asyncio.TimeoutError):
@@ -218,6 +219,8 @@ def _ask(client: Any, address: str) -> Any:
     try:
         return _answer(client, address, ANSWER_TIMEOUT - PATIENCE)
     except (TimeoutError, asyncio.TimeoutError):
+        if address not in client.scheduler_info(n_workers=-1)["workers"]:
+            return OSError("gone")  # it died while asked, and the scheduler has removed it
         raise EnvironmentFault(
             f"the worker at {address} did not answer within {ANSWER_TIMEOUT:.0f} s (a stopped "
             "or overloaded process); restart it, or end it, and run again"
