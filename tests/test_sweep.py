@@ -1267,6 +1267,40 @@ def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypat
         assert key.startswith(task.dask_key + "-")
 
 
+def test_a_run_holds_at_most_in_flight_tasks_on_the_scheduler(
+    client, tiny_data_dir, monkeypatch
+) -> None:
+    """A review: every task was sent at once, each with a few kilobytes of the check it runs
+    through, so 20,000 tasks took 190 MiB of the scheduler's memory (a sweep may ask for
+    100,000). A run now keeps at most ``IN_FLIGHT`` there, sending one more as each finishes, in
+    the tasks' order; a task ``Session.start`` sent ahead is gathered, not sent again."""
+    monkeypatch.setattr(engine, "IN_FLIGHT", 2)
+    sent: list[tuple[str, int]] = []
+    unfinished: list[int] = []
+    futures: list[Any] = []
+    real_submit = client.submit
+
+    def submit(function, *args, key, priority, **kwargs):
+        unfinished.append(sum(not future.done() for future in futures))
+        sent.append((key, priority))
+        futures.append(real_submit(function, *args, key=key, priority=priority, **kwargs))
+        return futures[-1]
+
+    grid = tiny_grid(tiny_data_dir, seeds=(1, 2, 3, 4, 5, 6))
+    tasks = sweep.tasks(grid)
+    ahead = engine.submit(client, tasks[:1])  # as Session.start sends a task
+    futures.extend(ahead.values())
+    monkeypatch.setattr(client, "submit", submit)
+    rows = sweep.rows_of(engine.run_on(client, tasks, started=ahead))
+    assert without_seconds(rows) == without_seconds(direct_rows(grid))
+    assert [key.rsplit("-", 1)[0] for key, _ in sent] == [t.dask_key for t in tasks[1:]]
+    assert [priority for _, priority in sent] == [-1, -2, -3, -4, -5]
+    assert max(unfinished) < 2, unfinished  # the third was sent only once one had finished
+    more = sweep.tasks(tiny_grid(tiny_data_dir, seeds=(7, 8, 9, 10)))  # more ahead than that
+    rows = sweep.rows_of(engine.run_on(client, more, started=engine.submit(client, more[:3])))
+    assert [row.seed for row in rows] == [7, 8, 9, 10] and len(sent) == 5 + 3 + 1  # 3 ahead, 1 now
+
+
 @pytest.mark.slow
 def test_a_worker_lifetime_in_dasks_settings_does_not_retire_the_local_clusters_workers(
     tmp_path, tiny_data_dir

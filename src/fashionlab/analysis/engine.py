@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -30,6 +31,10 @@ T = TypeVar("T")
 
 # on_done(done, total, task, from_cache): called in the client once per task, in finishing order
 OnDone = Callable[[int, int, "Task", bool], None]
+# Tasks on the scheduler at once, at most: each holds a few kilobytes of its memory (the check of
+# ``probe.as_here`` travels with it; 20,000 tasks took 190 MiB), and this many keep any cluster a
+# sweep is likely to meet busy. A run sends one more as each finishes.
+IN_FLIGHT = 2_000
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ def run_on(
 ) -> list[Any]:
     """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
     The others start in the order given (as workers free up); they may finish in any order.
+    At most ``IN_FLIGHT`` of them are on the scheduler at once.
 
     ``started`` holds futures already submitted by Dask key (``submit``); a task found there is
     gathered, not sent again, and its future is taken out. ``cached`` is what ``cached_results``
@@ -106,14 +112,12 @@ def run_on(
         return [results[key] for key in keys]
     from distributed import as_completed
 
-    new = submit(client, [task for task in pending if task.dask_key not in started])
-    futures = [
-        started.pop(t.dask_key) if t.dask_key in started else new[t.dask_key] for t in pending
-    ]
-    by_future = {future.key: task for task, future in zip(pending, futures, strict=True)}
+    window = _Window(client, pending, started)
     try:
-        for future in as_completed(futures):
-            task = by_future[future.key]
+        window.send(IN_FLIGHT - len(window.futures))  # those sent ahead count too
+        finishing = as_completed(window.futures)
+        for future in finishing:
+            task = window.by_future.pop(future.key)
             value = lost.result(future, task.namespace)
             future.release()  # held no longer on its worker: a worker lost later costs no rerun
             remote.refuse_other(value, client)  # a worker with other code: named, not cached
@@ -125,10 +129,31 @@ def run_on(
             done += 1
             if on_done is not None:
                 on_done(done, total, task, False)
+            finishing.update(window.send(1))  # one finished, one more sent
     finally:
-        client.cancel([future for future in futures if not future.done()])
+        client.cancel([future for future in window.futures if not future.done()])
     assert len(results) == total, "every task has exactly one result"
     return [results[key] for key in keys]
+
+
+class _Window:
+    """One run's futures: those ``Session.start`` sent ahead (taken out of ``started``), then the
+    other tasks, sent in their order as ``send`` is asked for more."""
+
+    def __init__(self, client: Any, tasks: Sequence[Task], started: dict[str, Any]) -> None:
+        ahead = [task for task in tasks if task.dask_key in started]
+        self.client, self.unsent = client, iter([t for t in tasks if t.dask_key not in started])
+        self.futures = [started.pop(task.dask_key) for task in ahead]
+        self.by_future = {f.key: task for f, task in zip(self.futures, ahead, strict=True)}
+
+    def send(self, count: int) -> list[Any]:
+        """Send the next ``count`` unsent tasks (none for a count below 1; fewer at the end),
+        after those before them; their futures."""
+        batch = list(itertools.islice(self.unsent, max(0, count)))
+        new = list(submit(self.client, batch, first=len(self.futures)).values())
+        self.by_future.update((f.key, task) for f, task in zip(new, batch, strict=True))
+        self.futures.extend(new)
+        return new
 
 
 def _count_cached(tasks: Sequence[Task], results: Mapping[str, Any], on_done: OnDone | None) -> int:
@@ -147,9 +172,10 @@ def deal(items: Sequence[T], count: int) -> list[list[T]]:
     return [list(items[i::count]) for i in range(count)]
 
 
-def submit(client: Any, tasks: Sequence[Task]) -> dict[str, Any]:
+def submit(client: Any, tasks: Sequence[Task], first: int = 0) -> dict[str, Any]:
     """Send ``tasks`` to ``client`` without waiting: their futures by Dask key. Earlier tasks come
-    first (Dask runs higher priorities first), so callers can order their work."""
+    first (Dask runs higher priorities first), so callers can order their work; ``first`` tasks
+    were sent before these, by the same run."""
     # A fresh suffix per submission: a scheduler still releasing the same keys, cancelled by an
     # interrupted earlier run, would otherwise cancel these futures too.
     suffix = f"-{uuid.uuid4().hex[:12]}"
@@ -157,7 +183,7 @@ def submit(client: Any, tasks: Sequence[Task]) -> dict[str, Any]:
         task.dask_key: remote.submit_as_here(
             client, task.function, task.kwargs, key=task.dask_key + suffix, priority=-i
         )
-        for i, task in enumerate(tasks)
+        for i, task in enumerate(tasks, start=first)
     }
 
 
