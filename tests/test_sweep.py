@@ -947,11 +947,33 @@ def test_each_workers_answer_to_the_probe_is_weighed(caplog) -> None:
         in caplog.text
     )
     # a review: a worker that died while asked was named as stopped; once the scheduler has
-    # removed it, it is gone, as one that died before it was asked (a stopped one stays listed)
+    # removed it (dead, or silent past its worker-ttl), it is gone, as one that died before it
+    # was asked, and said so; a stopped one it still lists is named
     silent = [TimeoutError(), TimeoutError()]
     remote.same_as_here(
         _Workers({"tcp://w:1": here, "tcp://w:2": silent}, frozenset({"tcp://w:2"}))
     )
+    assert "the worker at tcp://w:2 stopped answering and the scheduler has removed it" in (
+        caplog.text
+    )
+    # the scheduler unreachable too: the worker is named, not a raw error
+    unreachable = _Workers({"tcp://w:1": list(silent)})
+    unreachable.scheduler_info = _lost_scheduler(unreachable.scheduler_info)
+    with pytest.raises(EnvironmentFault, match="tcp://w:1 did not answer within 30 s"):
+        remote.same_as_here(unreachable)
+
+
+def _lost_scheduler(scheduler_info: Any) -> Any:
+    """``scheduler_info`` that answers once (the list to ask), then finds the scheduler gone."""
+    calls = []
+
+    def answer(n_workers: int) -> dict[str, Any]:
+        calls.append(n_workers)
+        if len(calls) > 1:
+            raise OSError("Connection closed")  # what Dask's CommClosedError is
+        return scheduler_info(n_workers)
+
+    return answer
 
 
 def test_a_task_runs_only_where_the_worker_computes_as_here() -> None:
@@ -1299,6 +1321,44 @@ def test_a_run_holds_at_most_in_flight_tasks_on_the_scheduler(
     more = sweep.tasks(tiny_grid(tiny_data_dir, seeds=(7, 8, 9, 10)))  # more ahead than that
     rows = sweep.rows_of(engine.run_on(client, more, started=engine.submit(client, more[:3])))
     assert [row.seed for row in rows] == [7, 8, 9, 10] and len(sent) == 5 + 3 + 1  # 3 ahead, 1 now
+
+
+def test_a_task_that_raises_stops_the_window_and_leaves_nothing_running(
+    client, monkeypatch
+) -> None:
+    """A review of the window: a task that raises ends the run with its error, sends no more,
+    and cancels what it sent (before, an interruption while sending left every task sent so far
+    on the scheduler)."""
+    monkeypatch.setattr(engine, "IN_FLIGHT", 2)
+    sent: list[str] = []
+    real_submit = client.submit
+
+    def submit(function, *args, key, **kwargs):
+        sent.append(key)
+        return real_submit(function, *args, key=key, **kwargs)
+
+    monkeypatch.setattr(client, "submit", submit)
+    powers = [{"base": 0, "exp": -1}] + [{"base": 2, "exp": 20}] * 29  # the first one raises
+    tasks = [
+        engine.Task(f"window-{os.getpid()}", str(i), pow, kwargs, lambda value: None)
+        for i, kwargs in enumerate(powers)
+    ]
+    with pytest.raises(ZeroDivisionError):
+        engine.run_on(client, tasks)
+    assert len(sent) < len(tasks), sent  # all 30 at once, before
+
+    def ours(dask_scheduler: Any) -> list[str]:
+        return [
+            task.state
+            for key, task in dask_scheduler.tasks.items()
+            if str(key).startswith(f"fashionlab-window-{os.getpid()}")
+            and task.state not in ("erred", "memory", "released", "forgotten")
+        ]
+
+    deadline = time.monotonic() + 10
+    while client.run_on_scheduler(ours) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert client.run_on_scheduler(ours) == []  # nothing left waiting or processing
 
 
 @pytest.mark.slow

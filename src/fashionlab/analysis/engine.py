@@ -82,8 +82,8 @@ def run_on(
     cached: dict[str, Any] | None = None,
 ) -> list[Any]:
     """Run ``tasks`` through ``client``: cached ones are not sent; results in the tasks' order.
-    The others start in the order given (as workers free up); they may finish in any order.
-    At most ``IN_FLIGHT`` of them are on the scheduler at once.
+    The others start in the order given (as workers free up), at most ``IN_FLIGHT`` at once
+    (but all those ``Session.start`` sent ahead); they may finish in any order.
 
     ``started`` holds futures already submitted by Dask key (``submit``); a task found there is
     gathered, not sent again, and its future is taken out. ``cached`` is what ``cached_results``
@@ -114,10 +114,10 @@ def run_on(
 
     window = _Window(client, pending, started)
     try:
-        window.send(IN_FLIGHT - len(window.futures))  # those sent ahead count too
-        finishing = as_completed(window.futures)
+        window.send(IN_FLIGHT - window.sent)  # those sent ahead count too
+        finishing = as_completed(window.futures())
         for future in finishing:
-            task = window.by_future.pop(future.key)
+            task = window.finished(future)
             value = lost.result(future, task.namespace)
             future.release()  # held no longer on its worker: a worker lost later costs no rerun
             remote.refuse_other(value, client)  # a worker with other code: named, not cached
@@ -131,29 +131,41 @@ def run_on(
                 on_done(done, total, task, False)
             finishing.update(window.send(1))  # one finished, one more sent
     finally:
-        client.cancel([future for future in window.futures if not future.done()])
+        client.cancel([future for future in window.futures() if not future.done()])
     assert len(results) == total, "every task has exactly one result"
     return [results[key] for key in keys]
 
 
 class _Window:
-    """One run's futures: those ``Session.start`` sent ahead (taken out of ``started``), then the
-    other tasks, sent in their order as ``send`` is asked for more."""
+    """One run's tasks on the scheduler: those ``Session.start`` sent ahead (taken out of
+    ``started``), then the others, sent in their order as ``send`` is asked for more. It holds
+    only the futures not yet finished, each with its task."""
 
     def __init__(self, client: Any, tasks: Sequence[Task], started: dict[str, Any]) -> None:
         ahead = [task for task in tasks if task.dask_key in started]
         self.client, self.unsent = client, iter([t for t in tasks if t.dask_key not in started])
-        self.futures = [started.pop(task.dask_key) for task in ahead]
-        self.by_future = {f.key: task for f, task in zip(self.futures, ahead, strict=True)}
+        self.running: dict[str, tuple[Any, Task]] = {}
+        for task in ahead:
+            future = started.pop(task.dask_key)
+            self.running[future.key] = (future, task)
+        self.sent = len(ahead)  # also the next task's place in the order: its priority
 
     def send(self, count: int) -> list[Any]:
         """Send the next ``count`` unsent tasks (none for a count below 1; fewer at the end),
         after those before them; their futures."""
         batch = list(itertools.islice(self.unsent, max(0, count)))
-        new = list(submit(self.client, batch, first=len(self.futures)).values())
-        self.by_future.update((f.key, task) for f, task in zip(new, batch, strict=True))
-        self.futures.extend(new)
+        new = list(submit(self.client, batch, first=self.sent).values())
+        self.running.update((f.key, (f, task)) for f, task in zip(new, batch, strict=True))
+        self.sent += len(batch)
         return new
+
+    def futures(self) -> list[Any]:
+        """The futures not yet finished (or finished, not yet taken)."""
+        return [future for future, _ in self.running.values()]
+
+    def finished(self, future: Any) -> Task:
+        """The task of ``future``, which is no longer held."""
+        return self.running.pop(future.key)[1]
 
 
 def _count_cached(tasks: Sequence[Task], results: Mapping[str, Any], on_done: OnDone | None) -> int:

@@ -219,12 +219,25 @@ def _ask(client: Any, address: str) -> Any:
     try:
         return _answer(client, address, ANSWER_TIMEOUT - PATIENCE)
     except (TimeoutError, asyncio.TimeoutError):
-        if address not in client.scheduler_info(n_workers=-1)["workers"]:
-            return OSError("gone")  # it died while asked, and the scheduler has removed it
+        if not _listed(client, address):  # died, or given up by the scheduler's worker-ttl
+            log.warning(
+                "the worker at %s stopped answering and the scheduler has removed it: going on "
+                "without it",
+                address,
+            )
+            return OSError("gone")
         raise EnvironmentFault(
             f"the worker at {address} did not answer within {ANSWER_TIMEOUT:.0f} s (a stopped "
             "or overloaded process); restart it, or end it, and run again"
         ) from None
+
+
+def _listed(client: Any, address: str) -> bool:
+    """Whether the scheduler still lists the worker at ``address`` (yes, if it cannot say)."""
+    try:
+        return address in client.scheduler_info(n_workers=-1)["workers"]
+    except OSError:  # the scheduler lost too (Dask's closed connection is an OSError)
+        return True
 
 
 def _answer(client: Any, address: str, deadline: float) -> Any:
