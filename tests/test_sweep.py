@@ -1268,17 +1268,31 @@ def test_a_cached_row_of_the_wrong_shape_is_discarded_and_run_again(client, tiny
     assert engine.cached_results(tasks[:1])  # stored again, this time whole
 
 
+class _Submits:
+    """``client.submit`` from now on, recorded: each call's key and priority, and how many of the
+    futures it made (and those ``given``) were unfinished when it was called."""
+
+    def __init__(self, client: Any, monkeypatch: pytest.MonkeyPatch, given: Any = ()) -> None:
+        self.keys: list[str] = []
+        self.priorities: list[int] = []
+        self.unfinished: list[int] = []
+        self.futures = list(given)
+        real_submit = client.submit
+
+        def submit(function: Any, *args: Any, key: str, priority: int = 0, **kwargs: Any) -> Any:
+            self.unfinished.append(sum(not future.done() for future in self.futures))
+            self.keys.append(key)
+            self.priorities.append(priority)
+            self.futures.append(real_submit(function, *args, key=key, priority=priority, **kwargs))
+            return self.futures[-1]
+
+        monkeypatch.setattr(client, "submit", submit)
+
+
 def test_each_submission_gets_its_own_dask_keys(client, tiny_data_dir, monkeypatch, tmp_path):
     """A rerun right after an interrupted one may meet the scheduler still releasing the same
     keys; fresh keys per submission keep it from cancelling the rerun's futures."""
-    submitted: list[str] = []
-    real_submit = client.submit
-
-    def submit(function, *args, key, **kwargs):
-        submitted.append(key)
-        return real_submit(function, *args, key=key, **kwargs)
-
-    monkeypatch.setattr(client, "submit", submit)
+    submitted = _Submits(client, monkeypatch).keys
     tasks = sweep.tasks(tiny_grid(tiny_data_dir, seeds=(1, 2)))
     first = engine.run_on(client, tasks)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty"))  # so both are computed again
@@ -1297,30 +1311,19 @@ def test_a_run_holds_at_most_in_flight_tasks_on_the_scheduler(
     100,000). A run now keeps at most ``IN_FLIGHT`` there, sending one more as each finishes, in
     the tasks' order; a task ``Session.start`` sent ahead is gathered, not sent again."""
     monkeypatch.setattr(engine, "IN_FLIGHT", 2)
-    sent: list[tuple[str, int]] = []
-    unfinished: list[int] = []
-    futures: list[Any] = []
-    real_submit = client.submit
-
-    def submit(function, *args, key, priority, **kwargs):
-        unfinished.append(sum(not future.done() for future in futures))
-        sent.append((key, priority))
-        futures.append(real_submit(function, *args, key=key, priority=priority, **kwargs))
-        return futures[-1]
-
     grid = tiny_grid(tiny_data_dir, seeds=(1, 2, 3, 4, 5, 6))
     tasks = sweep.tasks(grid)
     ahead = engine.submit(client, tasks[:1])  # as Session.start sends a task
-    futures.extend(ahead.values())
-    monkeypatch.setattr(client, "submit", submit)
+    sent = _Submits(client, monkeypatch, given=ahead.values())
     rows = sweep.rows_of(engine.run_on(client, tasks, started=ahead))
     assert without_seconds(rows) == without_seconds(direct_rows(grid))
-    assert [key.rsplit("-", 1)[0] for key, _ in sent] == [t.dask_key for t in tasks[1:]]
-    assert [priority for _, priority in sent] == [-1, -2, -3, -4, -5]
-    assert max(unfinished) < 2, unfinished  # the third was sent only once one had finished
+    assert [key.rsplit("-", 1)[0] for key in sent.keys] == [t.dask_key for t in tasks[1:]]
+    assert sent.priorities == [-1, -2, -3, -4, -5]
+    assert max(sent.unfinished) < 2, sent.unfinished  # the third went once one had finished
     more = sweep.tasks(tiny_grid(tiny_data_dir, seeds=(7, 8, 9, 10)))  # more ahead than that
     rows = sweep.rows_of(engine.run_on(client, more, started=engine.submit(client, more[:3])))
-    assert [row.seed for row in rows] == [7, 8, 9, 10] and len(sent) == 5 + 3 + 1  # 3 ahead, 1 now
+    assert [row.seed for row in rows] == [7, 8, 9, 10]
+    assert len(sent.keys) == 5 + 3 + 1  # 3 ahead, 1 by the run
 
 
 def test_a_task_that_raises_stops_the_window_and_leaves_nothing_running(
@@ -1330,14 +1333,7 @@ def test_a_task_that_raises_stops_the_window_and_leaves_nothing_running(
     and cancels what it sent (before, an interruption while sending left every task sent so far
     on the scheduler)."""
     monkeypatch.setattr(engine, "IN_FLIGHT", 2)
-    sent: list[str] = []
-    real_submit = client.submit
-
-    def submit(function, *args, key, **kwargs):
-        sent.append(key)
-        return real_submit(function, *args, key=key, **kwargs)
-
-    monkeypatch.setattr(client, "submit", submit)
+    sent = _Submits(client, monkeypatch).keys
     powers = [{"base": 0, "exp": -1}] + [{"base": 2, "exp": 20}] * 29  # the first one raises
     tasks = [
         engine.Task(f"window-{os.getpid()}", str(i), pow, kwargs, lambda value: None)
