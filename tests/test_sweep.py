@@ -872,7 +872,7 @@ class _Workers:
     call, in turn (a ``TimeoutError``: Client.run's deadline passed)."""
 
     def __init__(self, answers: dict[str, Any], removed: frozenset[str] = frozenset()) -> None:
-        self.answers = {address: _listed(answer) for address, answer in answers.items()}
+        self.answers = {address: _in_turn(answer) for address, answer in answers.items()}
         self.deadlines: list[float] = []
         self.removed, self.asked = removed, set[str]()  # removed: listed until asked once
 
@@ -892,7 +892,7 @@ class _Workers:
         return {address: answer} if answer is not None else {}
 
 
-def _listed(answer: Any) -> list[Any]:
+def _in_turn(answer: Any) -> list[Any]:
     return list(answer) if isinstance(answer, list) else [answer]
 
 

@@ -191,8 +191,8 @@ def _refuse(address: str, there: dict[str, Any], here: dict[str, Any]) -> None:
             f"({there['unimportable']}); install fashionlab, as here, where `dask worker` runs"
         )
     differences = _differences(there, here)
-    restart = " (or restart the workers, if fashionlab's files changed since they started)"
     if differences:
+        restart = " (or restart the workers, if fashionlab's files changed since they started)"
         raise UsageError(
             f"argument --scheduler: the worker at {address} computes with "
             f"{'; '.join(differences)}; start every worker from the same install of "
