@@ -1316,7 +1316,7 @@ def _damage(results: dict, damage: str) -> None:
     ("damage", "said"),
     [
         ("no validation scores", "'validation'"),
-        ("no steps to 95 %", "AssertionError"),
+        ("no steps to 95 %", "(RuntimeError: the results lack the step that reaches 95%)"),
         ("an accuracy above 1", "results.logreg[1].val_accuracy is 1.5, not an accuracy in [0, 1]"),
         ("a curve below 0", "is -0.25, not an accuracy in [0, 1]"),
         ("a negative time", "results.timings.stages.data is -5.0, a negative time"),
@@ -1898,3 +1898,15 @@ def test_a_class_never_predicted_has_no_precision_in_the_ten_class_table() -> No
     assert rows["Coat"][0] == f"10.00% ({percent(low, 1)}–{percent(high, 1)})"
     low, high = wilson_interval(0, 18)  # called Sandal: 18 images, none of them a Sandal
     assert rows["Sandal"] == [f"0.00% ({percent(low, 1)}–{percent(high, 1)})", "- (no images)"]
+
+
+@pytest.mark.parametrize(
+    "field, what",
+    [("converged", "the fit to convergence"), ("heldout_accuracy", "the held-out accuracy")],
+)
+def test_a_result_the_answers_rely_on_is_never_written_as_none(field: str, what: str) -> None:
+    results = make_results()
+    for run in results.logreg:
+        setattr(run, field, None)
+    with pytest.raises(RuntimeError, match=f"^the results lack {what}$"):
+        answers.compose(results)

@@ -98,6 +98,17 @@ def test_modules_and_functions_stay_small(name: str, path: Path) -> None:
             assert length <= MAX_FUNCTION_LINES, f"{name}.{node.name} is {length} lines"
 
 
+def test_the_package_checks_nothing_with_assert() -> None:
+    """``python -O`` strips asserts: a check the package relies on raises instead (``present``)."""
+    found = [
+        f"{name}:{node.lineno}"
+        for name, path in modules().items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Assert)
+    ]
+    assert found == [], f"assert statements in the package: {found}"
+
+
 def test_the_formatter_owns_the_layout() -> None:
     """No line opts out of ``ruff format``: 415 such markers once kept modules short by
     hand-packed lines, which a reader had to take on trust; the 300-line limit counts them now."""

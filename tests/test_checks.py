@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from fashionlab.checks import check_count, check_rate
+from fashionlab.checks import check_count, check_rate, present
 
 
 @pytest.mark.parametrize("value", [1, 7, np.int64(3), np.uint8(1)])
@@ -39,3 +39,13 @@ def test_a_rate_is_any_finite_number_above_zero(value) -> None:
 def test_anything_else_is_not_a_rate(value) -> None:
     with pytest.raises(ValueError, match="learning_rate must be a finite number > 0, got "):
         check_rate("learning_rate", value)
+
+
+@pytest.mark.parametrize("value", [0, 0.0, "", [], False])
+def test_a_present_value_is_returned_even_when_it_is_falsy(value) -> None:
+    assert present(value, "the validation accuracy") is value
+
+
+def test_a_missing_result_is_an_error_that_names_it() -> None:
+    with pytest.raises(RuntimeError, match=r"^the results lack the validation accuracy$"):
+        present(None, "the validation accuracy")

@@ -1,7 +1,8 @@
 """The library's argument rules, one wording each: a count is an integer (Python's or numpy's,
 never a bool) of at least some value; a rate is a finite number above 0; images and labels pair
 up row by row; binary labels are 0 and 1; pixels are finite real numbers. Each error names the
-arguments and echoes the values. (The CLI checks its flags itself, naming the flag.)
+arguments and echoes the values. (The CLI checks its flags itself, naming the flag.) And
+``present``: a result that a caller relies on is there, under ``python -O`` too.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sized
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
+
+T = TypeVar("T")
 
 
 def check_count(name: str, value: object, least: int = 1) -> None:
@@ -70,3 +74,12 @@ def check_images_and_labels(
     if finite:
         check_finite(x_name, X)
     check_labels(y_name, y)
+
+
+def present(value: T | None, what: str) -> T:
+    """``value``, which the caller's results hold; else an error naming ``what``, never a page that
+    says "None". (An ``assert`` would vanish under ``python -O``, and the cache's check of a stored
+    study, which writes its report, would let a damaged one through.)"""
+    if value is None:
+        raise RuntimeError(f"the results lack {what}")
+    return value

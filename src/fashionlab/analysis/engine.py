@@ -109,7 +109,7 @@ def run_on(
         len(pending) - early,
     )
     if not pending:
-        return [results[key] for key in keys]
+        return _in_order(results, keys)
     from distributed import as_completed
 
     window = _Window(client, pending, started)
@@ -132,7 +132,16 @@ def run_on(
             finishing.update(window.send(1))  # one finished, one more sent
     finally:
         client.cancel([future for future in window.futures() if not future.done()])
-    assert len(results) == total, "every task has exactly one result"
+    return _in_order(results, keys)
+
+
+def _in_order(results: dict[str, Any], keys: list[str]) -> list[Any]:
+    """The results in the tasks' order: every task has exactly one."""
+    missing = sum(key not in results for key in keys)
+    if missing:
+        raise RuntimeError(
+            f"{missing} of {len(keys)} tasks gave no result: a bug, please report it"
+        )
     return [results[key] for key in keys]
 
 

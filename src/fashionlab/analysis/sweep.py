@@ -198,7 +198,8 @@ def run_sweep(
     else:
         results = engine.run(work, workers=workers, scheduler=scheduler, on_done=on_done)
     rows = rows_of(results)
-    assert len(rows) == grid.size, "one row per run"
+    if len(rows) != grid.size:  # one row per run
+        raise RuntimeError(f"{len(rows)} rows for {grid.size} runs: a bug, please report it")
     return rows
 
 

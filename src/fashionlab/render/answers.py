@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis.history import stays_from
+from ..checks import present
 from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, longer_training_test, needs_a_bend
@@ -84,7 +85,6 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 
 
 def _how_long(run: LogregResult, wall: str | None, into: Where) -> str:
-    assert run.steps_to_95 is not None and run.steps_to_99 is not None
     timing = (
         f" In fashionlab's run of the study, the {plural(run.steps, 'step')} took {wall}."
         f"{own_time(into)}"
@@ -92,7 +92,10 @@ def _how_long(run: LogregResult, wall: str | None, into: Where) -> str:
         else ""
     )
     val = run.history["val_accuracy"]
-    first = {95: run.steps_to_95, 99: run.steps_to_99}
+    first = {
+        95: present(run.steps_to_95, "the step that reaches 95%"),
+        99: present(run.steps_to_99, "the step that reaches 99%"),
+    }
     stays = {share: stays_from(val, share / 100) for share in first}
     logged = "validation accuracy, which the loop logs at each step before that step's update,"
     level = {share: pct(share / 100 * val[-1]) for share in first}  # what the thresholds are

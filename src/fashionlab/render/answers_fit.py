@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
+from ..checks import present
 from ..results import LogregResult, NetworkResult, Results
 from . import answers_short
 from .answers_maps import mixed, separation
@@ -15,30 +16,31 @@ from .format import p_value as p_text
 
 def why(run: LogregResult) -> str:
     """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
-    assert run.train_accuracy is not None and run.val_accuracy is not None
-    if run.train_accuracy >= answers_short.FITS_ITS_ROWS:
+    train = present(run.train_accuracy, "the training accuracy")
+    val = present(run.val_accuracy, "the validation accuracy")
+    if train >= answers_short.FITS_ITS_ROWS:
         return (
             f"Why: a hyperplane separates these classes almost perfectly. At the loop's last log "
             f"(step {run.steps}), the model gets "
-            f"{pct(run.train_accuracy, run.n_train)} of its {count(run.n_train)} training rows "
-            f"right ({plural(error_count(run.train_accuracy, run.n_train), 'error')}), so the "
+            f"{pct(train, run.n_train)} of its {count(run.n_train)} training rows "
+            f"right ({plural(error_count(train, run.n_train), 'error')}), so the "
             f"pair is nearly linearly separable in pixel space{_map_beside_a_fit(run)}; gradient "
             "descent finds such a boundary within a few steps."
         )
-    same = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
-    difference = independent_gap(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
+    same = accuracies_p(train, run.n_train, val, run.n_val)
+    difference = independent_gap(train, run.n_train, val, run.n_val)
     tested = (
-        f"({pct(run.val_accuracy, run.n_val)}; Fisher's exact test, {p_text(same)}; training "
+        f"({pct(val, run.n_val)}; Fisher's exact test, {p_text(same)}; training "
         f"minus validation: {difference})"
     )
-    if run.train_accuracy - run.val_accuracy >= answers_short.OVERFIT_GAP:
-        fit = f"against {pct(run.val_accuracy, run.n_val)} of the validation rows, so part of "
+    if train - val >= answers_short.OVERFIT_GAP:
+        fit = f"against {pct(val, run.n_val)} of the validation rows, so part of "
         fit += "the gap is overfitting"
     elif same >= ALPHA:
         fit = f"about as many as of the validation rows {tested}: {_no_overfitting(run)}, and "
         fit += "with so few of its own rows right it underfits"
     else:  # under the overfitting gap, yet more than chance
-        more = "more" if run.train_accuracy > run.val_accuracy else "fewer"
+        more = "more" if train > val else "fewer"
         high = _gap_high(run)
         small = (
             "a small gap, but more than chance"
@@ -50,7 +52,7 @@ def why(run: LogregResult) -> str:
         fit += "own rows right it mainly underfits"
     return (
         f"Why: at the loop's last log (step {run.steps}), the model gets only "
-        f"{pct(run.train_accuracy, run.n_train)} of its own "
+        f"{pct(train, run.n_train)} of its own "
         f"{count(run.n_train)} training rows right, {fit}.{_map_beside_an_underfit(run)}"
     )
 
@@ -97,8 +99,9 @@ def _map_beside_an_underfit(run: LogregResult) -> str:
 
 def _gap_high(run: LogregResult) -> float:
     """The top of Newcombe's 95% interval of training minus validation accuracy."""
-    assert run.train_accuracy is not None and run.val_accuracy is not None
-    right = right_count(run.train_accuracy, run.n_train), right_count(run.val_accuracy, run.n_val)
+    train = present(run.train_accuracy, "the training accuracy")
+    val = present(run.val_accuracy, "the validation accuracy")
+    right = right_count(train, run.n_train), right_count(val, run.n_val)
     return independent_difference(right[0], run.n_train, right[1], run.n_val)[2]
 
 

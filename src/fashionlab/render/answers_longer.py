@@ -4,6 +4,7 @@ validation loss stops improving, against its 100 steps, judged on the held-out r
 from __future__ import annotations
 
 from ..analysis.metrics import error_count
+from ..checks import present
 from ..results import Converged, LogregResult, Results
 from .answers_compare import longer_training_test
 from .answers_network import outcome, paired_facts
@@ -14,15 +15,15 @@ STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps
 
 def longer_paragraph(results: Results, run: LogregResult) -> str:
     """What longer training gives, judged on the held-out rows, which chose nothing."""
-    c = run.converged
-    assert c is not None and run.heldout_accuracy is not None
+    c = present(run.converged, "the fit to convergence")
+    heldout = present(run.heldout_accuracy, "the held-out accuracy")
     return (
         f"Trained longer on the same rows (Nesterov-accelerated descent, {stopping(c)}), "
         f"logistic regression reaches "
         f"{pct(c.val_accuracy, run.n_val)} validation accuracy, optimistic because those rows "
         f"chose where it stopped. On the held-out rows, which chose nothing, it reaches "
         f"{interval(c.heldout_accuracy, run.n_heldout)} against "
-        f"{interval(run.heldout_accuracy, run.n_heldout)} after {plural(run.steps, 'step')}: "
+        f"{interval(heldout, run.n_heldout)} after {plural(run.steps, 'step')}: "
         f"{_longer_verdict(results, run)}."
     )
 
@@ -55,9 +56,10 @@ def stopping(c: Converged) -> str:
 def _longer_verdict(results: Results, run: LogregResult) -> str:
     """Whether longer training helps: McNemar's test where the per-row scores are kept, else what
     the difference in held-out images allows one to say."""
-    assert run.converged is not None and run.heldout_accuracy is not None
-    images = error_count(run.heldout_accuracy, run.n_heldout) - error_count(
-        run.converged.heldout_accuracy, run.n_heldout
+    converged = present(run.converged, "the fit to convergence")
+    heldout = present(run.heldout_accuracy, "the held-out accuracy")
+    images = error_count(heldout, run.n_heldout) - error_count(
+        converged.heldout_accuracy, run.n_heldout
     )
     difference = (
         f"{plural(abs(images), 'held-out image')} {'more' if images >= 0 else 'fewer'}"
@@ -82,7 +84,7 @@ def _longer_verdict(results: Results, run: LogregResult) -> str:
             if images
             else f"{difference}, so longer training adds nothing here"
         )
-    gained = run.converged.heldout_accuracy - run.heldout_accuracy
+    gained = converged.heldout_accuracy - heldout
     shown = (
         "so the 100 steps stop short of what longer training gives"
         if gained > STOPPED_SHORT

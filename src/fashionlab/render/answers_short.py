@@ -11,6 +11,7 @@ from typing import Literal
 
 from ..analysis.history import stays_from
 from ..analysis.metrics import ALPHA, accuracies_p
+from ..checks import present
 from ..results import Converged, LogregResult
 from .format import interval, p_value, pct
 
@@ -57,11 +58,12 @@ def _share(run: LogregResult) -> str:
     "slightly higher", 99.88% against 99.81%, read a difference into noise). A lower one, within
     the overfitting gap, is "nearly as high", tested or not: Q4.2's paragraph on the training rows
     gives Fisher's test of it."""
-    assert run.val_accuracy is not None and run.train_accuracy is not None
-    gap = run.train_accuracy - run.val_accuracy
+    train = present(run.train_accuracy, "the training accuracy")
+    val = present(run.val_accuracy, "the validation accuracy")
+    gap = train - val
     if gap >= 0:
         return f"{'nearly as high' if gap > 0 else 'as high'} a share of the validation rows"
-    p = accuracies_p(run.train_accuracy, run.n_train, run.val_accuracy, run.n_val)
+    p = accuracies_p(train, run.n_train, val, run.n_val)
     if p < ALPHA:
         return f"a higher share of the validation rows (Fisher's exact test, {p_value(p)})"
     return (
@@ -76,14 +78,15 @@ def observation(run: LogregResult, longer: Converged | None = None) -> str:
     after it give the time in seconds). ``longer`` is logistic regression trained longer, where
     McNemar's test on the held-out rows found it better than the 100 steps: an underfit model is
     then short of steps as well as bounded by its straight boundary (an instructor's review)."""
-    assert run.val_accuracy is not None and run.train_accuracy is not None
-    reached = f"{pct(run.val_accuracy, run.n_val)} validation accuracy"
-    train = pct(run.train_accuracy, run.n_train)
-    gap = run.train_accuracy - run.val_accuracy
+    train_share = present(run.train_accuracy, "the training accuracy")
+    val_share = present(run.val_accuracy, "the validation accuracy")
+    reached = f"{pct(val_share, run.n_val)} validation accuracy"
+    train = pct(train_share, run.n_train)
+    gap = train_share - val_share
     at, updates = f"at step {run.steps}", f"after {run.steps - 1} updates"
     after = f"{at} ({updates})"
     # the reason is the boundary it found; its own training rows are the evidence for it
-    fits = run.train_accuracy >= FITS_ITS_ROWS
+    fits = train_share >= FITS_ITS_ROWS
     if fits and gap < OVERFIT_GAP:
         why = (
             f"the straight boundary it finds separates these two classes almost perfectly: "

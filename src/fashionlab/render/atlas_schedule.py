@@ -4,6 +4,7 @@ shorter schedule, so where the two differ, the report tells the schedule apart f
 from __future__ import annotations
 
 from ..analysis.metrics import error_count, mean_sd
+from ..checks import present
 from ..results import AtlasPair, Extras, Results
 from .format import pair_name, pct, plural, points
 
@@ -38,13 +39,12 @@ def gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
     """The atlas's network against Q5.1's seeds on the same pair. The atlas trains with the same
     program as the seeds, so at the same seed (the same initial weights and batch order) only the
     schedule differs: that run is the comparison; else the seeds' mean, in their spread."""
-    assert same.nn_val_accuracy is not None
+    network = present(same.nn_val_accuracy, "the network's validation accuracy")
     compared, n = results.comparison, same.n_val
-    assert results.extras is not None
-    seed = results.extras.atlas_network["seed"]
+    seed = present(results.extras, "the extras").atlas_network["seed"]
     if seed in compared.seeds:
         longer = compared.seed_val_accuracies[compared.seeds.index(seed)]
-        images = error_count(same.nn_val_accuracy, n) - error_count(longer, n)
+        images = error_count(network, n) - error_count(longer, n)
         return (
             f"; the same program with the same seed ({seed}), so the same initial weights and "
             f"batch order, reaches {pct(longer, n)} under Q5.1's schedule: "
@@ -53,7 +53,7 @@ def gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
             "their epoch)."
         )
     mean, sd = mean_sd(compared.seed_val_accuracies)
-    gap = round(100 * same.nn_val_accuracy, 2) - round(100 * mean, 2)  # as the two are printed
+    gap = round(100 * network, 2) - round(100 * mean, 2)  # as the two are printed
     if gap == 0:
         return f", the mean of Q5.1's {len(compared.seeds)} seeds to the printed digit."
     where = f"{points(gap / 100)} {'above' if gap > 0 else 'below'} it"

@@ -89,7 +89,8 @@ def _excerpt(
     source = textwrap.dedent(inspect.getsource(function))
     lines = source.splitlines()
     definition = ast.parse(source).body[0]
-    assert isinstance(definition, ast.FunctionDef)
+    if not isinstance(definition, ast.FunctionDef):
+        raise TypeError(f"{function!r} is not a function defined with def")
     first = definition.body[0]
     has_docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
     body_start = (first.end_lineno or first.lineno) if has_docstring else first.lineno - 1
