@@ -216,6 +216,7 @@ def test_the_two_commands_do_what_the_readme_says() -> None:
     # "installs from it again whenever it or pyproject.toml changes"
     needs, commands = recipe(re.escape("$(STAMP)"))
     assert needs == ["requirements.lock", "pyproject.toml"]
+    assert commands[0] == "test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)"  # the first time
     assert any("--require-hashes" in c and "-r requirements.lock" in c for c in commands)
     assert commands[-1] == "touch $(STAMP)"
 

@@ -508,6 +508,8 @@ def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path, browser)
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    asked: list[str] = []  # the README: "no network"; every request the page makes, recorded
+    page.on("request", lambda request: asked.append(request.url))
     page.goto((report / "index.html").as_uri())
     page.wait_for_load_state("load")
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
@@ -520,6 +522,8 @@ def test_the_page_in_chromium(report: Path, width: int, tmp_path: Path, browser)
     page.screenshot(path=str(tmp_path / f"page_{width}.png"), full_page=False)
     page.close()
     assert errors == [] and undecoded == 0 and overflow <= 0
+    assert asked[0] == (report / "index.html").as_uri()
+    assert [url for url in asked if not url.startswith(("data:", "blob:"))] == asked[:1]
     assert any(h.startswith("Q5.1") for h in headings) and "Terms used in this report" in headings
 
 
@@ -764,3 +768,137 @@ def test_each_pairs_map_points_are_counted_from_the_labels(results: dict, real_d
         assert run["mixing_points"] == int(np.isin(labels, wanted).sum()) > 1500
         mixed = run["mixing"] * run["mixing_points"]
         assert abs(mixed - round(mixed)) < 1e-6, run["classes"]
+
+
+def _numbers(text: str) -> list[str]:
+    """Every decimal number and percentage of a text, in order (thousands commas kept)."""
+    return re.findall(r"(?<![\w.])\d[\d,]*\.\d+%?|(?<![\w.,])\d{1,3}%", text)
+
+
+def test_the_page_gives_report_mds_numbers_in_the_same_order(report: Path) -> None:
+    """The README: index.html is "the same as report.md". Its text (figures' embedded SVGs, its
+    scripts and styles left out) gives the same decimal numbers and percentages, in order."""
+    import html
+
+    page = (report / "index.html").read_text()
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    page = re.sub(r'\b(src|href)="data:[^"]*"', " ", page)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", page))
+    markdown = re.sub(r"\\(.)", r"\1", (report / "report.md").read_text())
+    in_page, in_markdown = _numbers(text), _numbers(markdown)
+    assert len(in_markdown) >= 500  # the study's report, not a stub
+    assert in_page == in_markdown
+
+
+def _shares(results: dict) -> list[float]:
+    """Every number of ``results.json`` that could be a share (an accuracy), and the mean of each
+    list of them (the seeds' mean accuracy), sorted."""
+    found: list[float] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+            if value and all(isinstance(v, float) and 0 <= v <= 1 for v in value):
+                found.append(sum(value) / len(value))
+        elif isinstance(value, float) and 0 <= value <= 1:
+            found.append(value)
+
+    walk(results)
+    return sorted(found)
+
+
+def _half_digit(printed: str) -> float:
+    """Half a unit of the last digit of a printed percentage, as a share."""
+    return 0.5 * 10 ** -(len(printed.partition(".")[2]) + 2) + 1e-12
+
+
+def _within(printed: str, value: float) -> bool:
+    """``printed`` (a percentage as the report writes it) is ``value`` to its last digit."""
+    return abs(float(printed) / 100 - value) <= _half_digit(printed)
+
+
+Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
+
+
+def _wilson(right: int, n: int) -> tuple[float, float]:
+    z = Z_95
+    centre = (right + z**2 / 2) / (n + z**2)
+    half = z * np.sqrt(right * (n - right) / n + z**2 / 4) / (n + z**2)
+    return centre - half, centre + half
+
+
+INTERVAL = re.compile(r"(?<![\d.])(\d{1,3}\.\d\d)% \((\d{1,3}(?:\.\d+)?)%–(\d{1,3}(?:\.\d+)?)%\)")
+
+
+def test_every_accuracy_with_its_interval_is_a_number_of_results_json(
+    report: Path, results: dict
+) -> None:
+    """The README: every number of the report is in results.json, each accuracy with its 95 %
+    interval. Each "X% (L%–H%)" is a share that results.json holds, and (L, H) is, to the printed
+    digit, Wilson's interval of a count of at most 12,000 images whose share prints as X (a normal
+    approximation's interval fails this for most of them)."""
+    import bisect
+
+    markdown = re.sub(r"\\(.)", r"\1", (report / "report.md").read_text())
+    shares = _shares(results)
+
+    def held(printed: str) -> bool:
+        share, tolerance = float(printed) / 100, _half_digit(printed)
+        low = bisect.bisect_left(shares, share - tolerance)
+        return low < bisect.bisect_right(shares, share + tolerance)
+
+    def wilson_of_some_count(share: str, low: str, high: str) -> bool:
+        for n in range(1, 12_001):
+            right = round(float(share) / 100 * n)
+            if _within(share, right / n):
+                wl, wh = _wilson(right, n)
+                if _within(low, wl) and _within(high, wh):
+                    return True
+        return False
+
+    found = INTERVAL.findall(markdown)
+    assert len(found) >= 150
+    assert [share for share, _, _ in found if not held(share)] == []
+    assert [f for f in found if not wilson_of_some_count(*f)] == []
+    # a two-decimal share without an interval is a measured one (or a mean of them), or computed
+    # where it stands: an interval's end, the target "95% of the way to its final value (X%)"
+    loose = [
+        markdown[m.start() - 30 : m.end() + 10]
+        for m in re.finditer(r"(?<![\d.])(\d{1,3}\.\d\d)%", markdown)
+        if not held(m.group(1)) and not _computed_in_place(markdown, m.start(), m.end())
+    ]
+    assert loose == []
+
+
+def _computed_in_place(text: str, start: int, end: int) -> bool:
+    before, after = text[:start], text[end:]
+    return after.startswith(" to ") or before.endswith(("% to ", "–", "its final value ("))
+
+
+def test_the_manifest_lists_every_file_of_the_report_with_its_sha256(report: Path) -> None:
+    """The README's table of report/: the manifest names every file fashionlab wrote there, each
+    with its SHA-256; charts are SVG and pictures PNG at 2x (192 pixels per inch, 7,559 a metre)."""
+    import hashlib
+    import struct
+
+    manifest = json.loads((report / "fashionlab-manifest.json").read_text())
+    files = sorted(
+        str(p.relative_to(report))
+        for p in report.rglob("*")
+        if p.is_file() and p.name != "fashionlab-manifest.json"
+    )
+    assert len(files) >= 20 and {"index.html", "report.md", "results.json"} <= set(files)
+    assert manifest["files"] == {
+        name: hashlib.sha256((report / name).read_bytes()).hexdigest() for name in files
+    }
+    figures = [name for name in files if name.startswith("figures/")]
+    assert {Path(name).suffix for name in figures} == {".svg", ".png"}
+    for name in figures:
+        if name.endswith(".png"):
+            data = (report / name).read_bytes()
+            at = data.index(b"pHYs")  # the resolution chunk: x and y pixels a unit, the unit
+            assert struct.unpack(">IIB", data[at + 4 : at + 13]) == (7559, 7559, 1), name

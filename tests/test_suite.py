@@ -49,3 +49,36 @@ def test_a_study_that_ended_without_its_exit_status_fails_its_waiters(tmp_path: 
     (tmp_path / "returncode").write_text("not started: OSError(24)")
     with pytest.raises(AssertionError, match="the study not started: OSError"):
         study.wait(timeout=60)
+
+
+@pytest.mark.parametrize("ci, outcome", [("", "1 skipped"), ("true", "1 failed")])
+def test_a_test_without_the_real_data_is_skipped_with_its_reason_but_fails_on_ci(
+    tmp_path: Path, ci: str, outcome: str
+) -> None:
+    """The README: without the data, the tests that need it are skipped, each with its reason;
+    with CI=true they fail instead. A test asks for the data where there is none (an empty
+    folder in place of Debian's), in a pytest of its own."""
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_hidden.py").write_text(
+        "import conftest\n\n"
+        "def test_needs_the_data(tmp_path, monkeypatch):\n"
+        "    monkeypatch.setattr(conftest, 'REAL_DATA', tmp_path)\n"
+        "    conftest._require_real_data()\n"
+    )
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rsf", "-p", "no:cacheprovider"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "CI": ci,
+            "PYTHONPATH": os.pathsep.join([str(tests), *sys.path]),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # none is needed: a faster start
+        },
+    )
+    assert outcome in done.stdout, done.stdout + done.stderr
+    assert "the real Fashion-MNIST files are not in " in done.stdout
+    assert "apt-get install dataset-fashion-mnist" in done.stdout

@@ -175,6 +175,15 @@ def test_grid_validates_and_counts(tiny_data_dir):
         )
 
 
+def test_a_sweep_may_ask_for_up_to_100000_runs_and_no_more(tiny_data_dir):
+    """The README: "One sweep may ask for up to 100,000 runs": 10 rates x 10,000 seeds is taken,
+    11 x 9,091 (100,001) refused by name before any task is made."""
+    rates = tuple(0.01 * (i + 1) for i in range(11))
+    assert tiny_grid(tiny_data_dir, learning_rates=rates[:10], seeds=range(10_000)).size == 100_000
+    with pytest.raises(GridError, match=r"^Grid size: 100,001 runs, more than the 100,000 one "):
+        tiny_grid(tiny_data_dir, learning_rates=rates, seeds=range(9_091))
+
+
 def test_a_grid_built_in_python_takes_arrays_and_refuses_single_values(tiny_data_dir):
     """What a library user passes: numpy arrays work as lists do; a bare pair, a single number,
     and the network's patience or batch size out of range are refused by name."""
@@ -2023,3 +2032,36 @@ def test_a_users_error_in_a_task_is_left_to_the_client_and_a_bug_is_kept() -> No
         assert worker_logs.not_a_failed_heartbeat(failed(bug))
     pandas = failed("DataError('No numeric types to aggregate')", "/site-packages/pandas/core/x.py")
     assert worker_logs.not_a_failed_heartbeat(pandas)  # pandas' own DataError: kept
+
+
+def test_ctrl_c_during_a_sweep_leaves_its_previous_out_folder_as_it_was(tiny_data_dir, tmp_path):
+    """The README: `sweep --out DIR` follows the report's rules, so a Ctrl-C (the real SIGINT,
+    after the first of two runs, both cached so that no cluster is needed) leaves the previous
+    sweep's folder as it was, byte for byte, and nothing beside it."""
+    grid = tiny_grid(tiny_data_dir, seeds=(7, 8))
+    for task in sweep.tasks(grid):
+        cache.cached_json(task.namespace, task.key, functools.partial(task.function, **task.kwargs))
+    out = tmp_path / "sweep"
+    argv = [sys.executable, "-m", "fashionlab", "sweep", "--classes", "Pullover", "Coat"]
+    argv += ["--learning-rates", "0.05", "--steps", "100", "--data-dir", str(tiny_data_dir)]
+    argv += ["--no-verify", "--scheduler", "tcp://127.0.0.1:9", "--out", str(out), "--seeds"]
+    first = subprocess.run([*argv, "7"], capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+
+    def held() -> dict[str, bytes]:
+        return {
+            str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()
+        }
+
+    before = held()
+    assert {"sweep/sweep.csv", "sweep/sweep.json", "sweep/fashionlab-manifest.json"} <= set(before)
+    stopped = subprocess.run(
+        [*argv, "7,8"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "FASHIONLAB_FAULT": "signal:SIGINT@sweep:1"},
+    )
+    assert stopped.returncode == 130, stopped.stderr
+    assert stopped.stderr.splitlines()[-1].startswith("fashionlab: interrupted")
+    assert held() == before
