@@ -73,8 +73,9 @@ def needs_a_bend(results: Results, lower: LogregResult) -> str:
         return (
             f"On {pair_name(lower.classes)} a boundary that bends does better than the "
             f"hyperplane logistic regression found: {longer}, and {network} gets "
-            f"significantly more of them right ({count(test.only_first)} right only for the "
-            f"network, {count(test.only_second)} only for logistic regression, {p_text(test.p_value)}; "
+            f"significantly more of them right (McNemar's exact test: {count(test.only_first)} "
+            f"right only for the network, {count(test.only_second)} only for logistic regression, "
+            f"{p_text(test.p_value)}; "
             f"the network minus logistic regression: "
             f"{paired_gap(test.only_first, test.only_second, test.n)}; Q5.1). That is "
             "one training run of the network against one unregularised, early-stopped fit, "

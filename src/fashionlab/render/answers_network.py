@@ -251,7 +251,7 @@ def _why(results: Results) -> str:
     conclusion = {
         "better": "so the network's advantage is not only a matter of longer training "
         "(for one training run on those rows: the spread over seeds is measured for the "
-        "assignment's network only)",
+        "assignment's settings only, in fashionlab's own trainer)",
         "worse": "so trained long enough, logistic regression does better than this "
         "network on these rows",
         "undecided": "so these rows cannot tell the network from logistic "

@@ -78,8 +78,11 @@ GLOSSARY = [
         "tests and p-values",
         "every test in this report is two-sided and exact: McNemar's test for two models scored on "
         "the same images (it counts the images only one of them gets right), Fisher's test for "
-        'accuracies measured on different images. "Significant" means p < 0.05 for that one test; '
-        "where many are counted together, the text says whether they are adjusted for their number "
+        "accuracies measured on different images. A test's p-value is the chance, were the two "
+        "accuracies truly equal, of a gap at least as large as the one measured: a small p says "
+        "the gap is unlikely to be chance alone; a large one says these images cannot tell the two "
+        'apart, not that they are equal. "Significant" means p < 0.05 for that one test; where '
+        "many are counted together, the text says whether they are adjusted for their number "
         "(Holm's method).",
     ),
     (
@@ -109,6 +112,14 @@ GLOSSARY = [
         "of the "
         "probability the model gives each image's true class, so a confident wrong answer costs "
         "much and a confident right one almost nothing.",
+    ),
+    (
+        "linearly separable",
+        "two classes are linearly separable when one flat boundary puts every image of one on "
+        "its one side and every image of the other on the other: a hyperplane, in the "
+        "784-dimensional pixel space the points where a weighted sum of the pixels equals a "
+        "constant. Logistic regression can only draw such a boundary; a network's hidden layer "
+        "lets its boundary bend.",
     ),
     (
         "curvature bound L (Hessian, λmax)",
@@ -145,6 +156,19 @@ GLOSSARY = [
         "are; recall is the share of the class's images that it calls so.",
     ),
     (
+        "PCA (principal components)",
+        "principal component analysis: the directions in which the standardised images vary "
+        "most, in order. Keeping the first 50 keeps the share of the pixels' total variance that "
+        "they carry (the kept variance) and drops the directions of least variance, before t-SNE.",
+    ),
+    (
+        "t-SNE",
+        "t-distributed stochastic neighbour embedding: a map that places each image as a point in "
+        "two dimensions so that images close in the original space stay close on the map. Which "
+        "points are neighbours is what it keeps; the distances between far-apart clusters, and "
+        "the clusters' sizes, mean little.",
+    ),
+    (
         "early exaggeration (t-SNE)",
         "t-SNE's first iterations pull similar points together more strongly than the rest of the "
         "run does (openTSNE's default factor), so that clusters form before the map is refined.",
@@ -169,7 +193,7 @@ GLOSSARY = [
     (
         "underfitting and overfitting",
         "a model underfits when it gets many of its own training rows wrong: it is too simple for "
-        "the data. It overfits when it scores clearly better on its training rows than on rows it "
+        "the data, or not yet trained enough. It overfits when it scores clearly better on its training rows than on rows it "
         f"never trained on (here, {100 * OVERFIT_GAP:g} points or more of accuracy), or when its "
         "training loss goes on falling while its loss on such rows no longer does.",
     ),
@@ -223,12 +247,15 @@ SAID_AS = {
     "prediction interval (over seeds)": ("prediction interval",),
     "early stopping and patience": ("early stopping",),
     "binary cross-entropy": ("binary cross-entropy",),
+    "linearly separable": ("linearly separable",),
     "curvature bound L (Hessian, λmax)": ("curvature bound", "Hessian"),
     "eigenvalue": ("eigenvalue",),
     "Nesterov-accelerated gradient descent": ("Nesterov-accelerated",),
     "epoch and batch size": ("epoch", "batch size"),
     "relu and adam": ("relu", "adam"),
     "precision and recall": ("precision", "recall"),
+    "PCA (principal components)": ("PCA",),
+    "t-SNE": ("t-SNE",),
     "early exaggeration (t-SNE)": ("early exaggeration",),
     "degrees of freedom": ("degrees of freedom",),
     "sample sd": ("sample sd",),

@@ -21,8 +21,8 @@ def optimistic_note(net: NetworkResult) -> str:
         f"{OPTIMISTIC} The validation rows also chose the network's {chose}, so its validation "
         "accuracy is optimistic. Its official test accuracy chose nothing, so it is the fairer "
         f"score of this one trained network{_NOT_WHOLLY_UNSEEN if settings_chosen_on(net) else ''}"
-        ", though not of what these settings reach on average: Q5.1 trains them over several "
-        "seeds."
+        ", though not of what these settings reach on average: Q5.1 trains the same settings "
+        "over several seeds in fashionlab's own trainer."
     )
 
 
