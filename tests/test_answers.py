@@ -423,7 +423,7 @@ def test_q4s_why_reads_the_map_as_its_share_says(mixing: float, train: float, sa
             0.99,
             "99.00% of its own training rows right, and a slightly higher share of the validation "
             "rows (Fisher's exact test, "
-            f"p = {stats.fisher_exact([[7128, 72], [2382, 18]]).pvalue:.3f}: within chance), which "
+            f"p = {stats.fisher_exact([[7128, 72], [2382, 18]]).pvalue:.3f}: consistent with chance), which "
             "it never trained on",
         ),
         (

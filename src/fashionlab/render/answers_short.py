@@ -54,7 +54,7 @@ def forecast(run: LogregResult) -> str:
 
 def _share(run: LogregResult) -> str:
     """The validation rows' share beside the training rows', under the overfitting gap. A higher
-    share says it is within chance where Fisher's test finds no difference (the statistics review:
+    share says it is consistent with chance where Fisher's test finds no difference (the statistics review:
     "slightly higher", 99.88% against 99.81%, read a difference into noise). A lower one, within
     the overfitting gap, is "nearly as high", tested or not: Q4.2's paragraph on the training rows
     gives Fisher's test of it."""
@@ -68,7 +68,7 @@ def _share(run: LogregResult) -> str:
         return f"a higher share of the validation rows (Fisher's exact test, {p_value(p)})"
     return (
         "a slightly higher share of the validation rows (Fisher's exact test, "
-        f"{p_value(p)}: within chance)"
+        f"{p_value(p)}: consistent with chance)"
     )
 
 
