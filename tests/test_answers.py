@@ -407,14 +407,14 @@ def test_q4s_why_reads_the_map_as_its_share_says(mixing: float, train: float, sa
             0.995,
             "because the straight boundary it finds separates these two classes almost perfectly: "
             "at step 7 (after 6 updates) it gets 99.50% of its own training rows right, and nearly as high a share "
-            "of the validation rows, which it never trained on; validation accuracy stayed at 99% of "
+            "of the validation rows, which it never trained on. Validation accuracy stayed at 99% of "
             "its final value or more from step 2 of 7 on.",
         ),
         (
             [0.5, 0.995, 0.999, 0.999, 0.999, 0.999, 0.99],
             0.99,
             "99.00% of its own training rows right, and as high a share of the validation rows, "
-            "which it never trained on; validation accuracy stayed at 99% of its final value or more "
+            "which it never trained on. Validation accuracy stayed at 99% of its final value or more "
             "from step 2 of 7 on",
         ),  # above: >= 99%
         (  # the instructor's review: 99.88% against 99.81% of the training rows was "as high";
@@ -439,20 +439,20 @@ def test_q4s_why_reads_the_map_as_its_share_says(mixing: float, train: float, sa
             [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
             0.81,
             "because the straight boundary it finds leaves the two classes overlapping: at step 7 "
-            "(after 6 updates) it gets only 81.00% of its own training rows right, so it underfits;",
+            "(after 6 updates) it gets only 81.00% of its own training rows right, so it underfits.",
         ),
         (
             [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
             0.995,
             "because the straight boundary it finds separates its own training rows almost "
             "perfectly (99.50% right at step 7, after 6 updates) but fewer of the validation rows: part of the "
-            "gap is overfitting;",
+            "gap is overfitting.",
         ),
         (
             [0.5, 0.7, 0.8, 0.8, 0.8, 0.8, 0.8],
             0.9,
             "gets only 90.00% of its own training rows right, "
-            "and fewer of the validation rows: part of the gap is overfitting;",
+            "and fewer of the validation rows: part of the gap is overfitting.",
         ),
     ],
 )
@@ -506,7 +506,7 @@ def test_longer_training_is_judged_on_the_held_out_rows(converged: float, words:
     partly = (
         "so it underfits, partly for want of steps: trained longer, the same kind of boundary gets "
         "87.38% (86.0%–88.6%) of the held-out rows right, against 82.29% (80.7%–83.8%) after the "
-        "100 steps (McNemar's test below);"
+        "100 steps (McNemar's test below)."
     )
     assert (partly in said) == ("stop short" in words), said
     assert results.logreg[1].converged.steps > 100  # kept weights of fewer steps: no such clause

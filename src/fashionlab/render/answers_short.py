@@ -123,6 +123,6 @@ def observation(run: LogregResult, longer: Converged | None = None) -> str:
             )
     settled = stays_from(run.history["val_accuracy"], 0.99)
     return (
-        f"In short: {reached}, because {why}; validation accuracy stayed at 99% of its final "
+        f"In short: {reached}, because {why}. Validation accuracy stayed at 99% of its final "
         f"value or more from step {settled} of {run.steps} on."
     )
