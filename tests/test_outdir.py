@@ -210,6 +210,12 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
             },
         ),
         "swapped out": (tmp_path / stage.replace(".tmp", "1.tmp"), None),  # an old whole report
+        # made, and killed before its mark was written (a fresh-clone CI run): empty, named for
+        # this folder, its process gone
+        "an empty folder named as this folder's stage": (
+            tmp_path / stage.replace(".tmp", "2.tmp"),
+            {},
+        ),
     }
     kept = {
         "a user's folder named as a stage": (
@@ -217,7 +223,6 @@ def test_leftovers_of_a_killed_run_are_removed_but_nothing_else(tmp_path: Path) 
             {"mine": "x"},
         ),
         "a user's file named as a stage": (tmp_path / stage.replace(".tmp", "4.tmp"), "x"),
-        "an empty folder named as a stage": (tmp_path / stage.replace(".tmp", "2.tmp"), {}),
         # a review: fashionlab's mark does not make a user's file in the folder fashionlab's
         "a marked stage holding a user's file": (
             tmp_path / stage.replace(".tmp", "5.tmp"),
@@ -823,3 +828,27 @@ def test_dask_reads_an_empty_temporary_directory_as_the_systems(
         assert libraries.library_folders({libraries.DASK}) == {
             "Dask scratch space (in $TMPDIR)": tmp_path / "dask-scratch-space"
         }
+
+
+def test_a_stage_its_run_made_but_never_marked_goes_with_the_next_run(tmp_path: Path) -> None:
+    """A fresh-clone CI run: kill -9 between making the stage beside --out and writing its mark
+    left an empty `.fashionlab-stage.TAG.PID.tmp` that no later run removed (nothing in it proves
+    it fashionlab's). The next command writing that folder removes an empty one named for that
+    folder (its TAG) whose process is gone; one holding a file, or named for another folder, or
+    of a live process, is left."""
+    dead = 2**22 + 12345  # beyond pid_max: no process has it
+    ours = outdir.stage_path(tmp_path / "report", in_place=False).name
+    empty = tmp_path / ours.replace(f".{os.getpid()}.", f".{dead}.")
+    held = tmp_path / ours.replace(f".{os.getpid()}.", f".{dead + 1}.")
+    alive = tmp_path / ours.replace(f".{os.getpid()}.", f".{os.getppid()}.")
+    other = tmp_path / outdir.stage_path(tmp_path / "other", in_place=False).name.replace(
+        f".{os.getpid()}.", f".{dead}."
+    )
+    for folder in (empty, held, alive, other):
+        folder.mkdir()
+    (held / "notes.txt").write_text("a user's")
+    write_report(str(tmp_path / "report"), {"index.html": "<p>"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [held.name, alive.name, other.name, "report"]
+    )
+    assert (held / "notes.txt").read_text() == "a user's"

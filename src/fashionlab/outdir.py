@@ -45,6 +45,7 @@ from .storage import (
     directory_entries,
     fault,
     remove_leftovers,
+    remove_unmarked_stages,
 )
 
 # What a folder holds, by the command that wrote it: no command replaces another's
@@ -213,6 +214,7 @@ def report_folder(real: Path, kind: str, flag: str = "--out", keep: bool = False
     except OSError as exc:
         raise fault(exc, real) from exc
     remove_leftovers(stage.parent, STAGE_PREFIX, functools.partial(is_our_stage, stage.parent))
+    remove_unmarked_stages(stage.parent, stage.name.removesuffix(f"{os.getpid()}.tmp"))
     if is_our_stage(stage.parent, stage):  # left by a dead process that had this one's id
         shutil.rmtree(stage)
     try:

@@ -181,6 +181,21 @@ def remove_leftovers(
     return removed
 
 
+def remove_unmarked_stages(folder: Path, prefix: str) -> None:
+    """Delete the empty ``PREFIX.PID.tmp`` folders of dead processes: a stage that its run made,
+    and was stopped (kill -9) before it wrote anything there. An empty folder proves nothing of
+    itself, so only the name of one command's own stages is looked for (a digest of its output
+    folder's name), and ``rmdir`` removes nothing but an empty folder."""
+    with contextlib.suppress(OSError):
+        for entry in folder.iterdir():
+            name = entry.name
+            pid = name.removeprefix(prefix).removesuffix(".tmp")
+            ours = name.startswith(prefix) and name.endswith(".tmp") and pid.isdigit()
+            if ours and not _alive(int(pid)):
+                with contextlib.suppress(OSError):
+                    entry.rmdir()
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
