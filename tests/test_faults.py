@@ -1211,3 +1211,33 @@ def test_text_output_says_which_weights_were_kept_and_where_figures_went(data_di
     assert lines[-1] == f"figures added to {tmp_path}/p\\x1b[31m\\nq"
     assert (tmp_path / "p\x1b[31m\nq").is_dir()
     # `nn --json`: its strict JSON is test_json_contracts' (a second program run here cost 5 s)
+
+
+PREALLOCATE, FRACTION = "XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION"
+
+
+def test_jax_takes_gpu_memory_as_it_needs_it_unless_the_user_chose(monkeypatch) -> None:
+    """A device check on a GPU: a 4-worker atlas printed eleven of XLA's "Failed to allocate"
+    blocks (78 lines on stderr), each of the five processes asking for 75 % of the GPU; with
+    preallocation off, none (12 lines: its progress). A user's own setting stays."""
+    monkeypatch.delenv(PREALLOCATE, raising=False)
+    monkeypatch.delenv(FRACTION, raising=False)
+    process.jax_gpu_shared()
+    assert os.environ[PREALLOCATE] == "false"
+    monkeypatch.setenv(PREALLOCATE, "true")
+    process.jax_gpu_shared()
+    assert os.environ[PREALLOCATE] == "true"
+    monkeypatch.delenv(PREALLOCATE)
+    monkeypatch.setenv(FRACTION, "0.3")
+    process.jax_gpu_shared()
+    assert PREALLOCATE not in os.environ
+
+
+def test_a_command_sets_it_before_its_work_so_its_local_workers_inherit_it(
+    data_dir, monkeypatch, capsys
+) -> None:
+    monkeypatch.delenv(PREALLOCATE, raising=False)
+    monkeypatch.delenv(FRACTION, raising=False)
+    argv = ["logreg", "--steps", "1", "--data-dir", str(data_dir), "--no-verify", "--json"]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    assert os.environ[PREALLOCATE] == "false"

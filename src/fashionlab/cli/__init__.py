@@ -30,6 +30,7 @@ from .flags import build_parser
 from .output import COMMANDS
 from .process import (
     exit_after_interrupt,
+    jax_gpu_shared,
     matplotlib_fallback,
     matplotlib_headless,
     on_first_import,
@@ -134,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
     ignored = matplotlib_fallback()
     matplotlib_headless()
+    jax_gpu_shared()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
     previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}
     try:

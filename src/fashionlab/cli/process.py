@@ -86,6 +86,17 @@ def matplotlib_headless() -> None:
     os.environ["MPLBACKEND"] = "agg"
 
 
+def jax_gpu_shared() -> None:
+    """On a GPU, JAX takes 75 % of its memory in each process that starts JAX; a command's own
+    process and its local Dask workers each start one, and the later ones found too little (a
+    device check: a 4-worker atlas printed eleven of XLA's "Failed to allocate" blocks on
+    stderr). Each process then takes memory as it needs it, unless the user chose
+    (``XLA_PYTHON_CLIENT_PREALLOCATE`` or ``XLA_PYTHON_CLIENT_MEM_FRACTION``). No effect on a
+    CPU; the workers, started from this process, inherit it."""
+    if "XLA_PYTHON_CLIENT_MEM_FRACTION" not in os.environ:
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+
+
 def matplotlib_fallback() -> str | None:
     """Where the user cache cannot take matplotlib's folder, point ``MPLCONFIGDIR`` at a private
     temporary one, as matplotlib itself would, but without its two-line warning: the cache's own
