@@ -790,14 +790,18 @@ def test_the_page_gives_report_mds_numbers_in_the_same_order(report: Path) -> No
     assert in_page == in_markdown
 
 
-def _shares(results: dict) -> list[float]:
+def _held(results: dict) -> tuple[list[float], set[int]]:
     """Every number of ``results.json`` that could be a share (an accuracy), and the mean of each
-    list of them (the seeds' mean accuracy), sorted."""
+    list of them (the seeds' mean accuracy), sorted; and every count of images it holds: its
+    ``n_`` fields, and the ten classes' confusion rows and columns (recall's and precision's)."""
     found: list[float] = []
+    counts: set[int] = set()
 
     def walk(value: object) -> None:
         if isinstance(value, dict):
-            for item in value.values():
+            for key, item in value.items():
+                if key.startswith("n_") and isinstance(item, int) and not isinstance(item, bool):
+                    counts.add(item)
                 walk(item)
         elif isinstance(value, list):
             for item in value:
@@ -808,7 +812,9 @@ def _shares(results: dict) -> list[float]:
             found.append(value)
 
     walk(results)
-    return sorted(found)
+    confusion = np.array(results["extras"]["ten_classes"]["confusion"])
+    counts |= {int(n) for n in (*confusion.sum(axis=0), *confusion.sum(axis=1))}
+    return sorted(found), counts
 
 
 def _half_digit(printed: str) -> float:
@@ -821,16 +827,6 @@ def _within(printed: str, value: float) -> bool:
     return abs(float(printed) / 100 - value) <= _half_digit(printed)
 
 
-Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
-
-
-def _wilson(right: int, n: int) -> tuple[float, float]:
-    z = Z_95
-    centre = (right + z**2 / 2) / (n + z**2)
-    half = z * np.sqrt(right * (n - right) / n + z**2 / 4) / (n + z**2)
-    return centre - half, centre + half
-
-
 INTERVAL = re.compile(r"(?<![\d.])(\d{1,3}\.\d\d)% \((\d{1,3}(?:\.\d+)?)%–(\d{1,3}(?:\.\d+)?)%\)")
 
 
@@ -839,12 +835,14 @@ def test_every_accuracy_with_its_interval_is_a_number_of_results_json(
 ) -> None:
     """The README: every number of the report is in results.json, each accuracy with its 95 %
     interval. Each "X% (L%–H%)" is a share that results.json holds, and (L, H) is, to the printed
-    digit, Wilson's interval of a count of at most 12,000 images whose share prints as X (a normal
-    approximation's interval fails this for most of them)."""
+    digit, scipy's Wilson interval of a count right of a number of images that results.json holds,
+    whose share prints as X (a normal approximation's interval fails this for most of them)."""
     import bisect
 
+    from scipy import stats
+
     markdown = re.sub(r"\\(.)", r"\1", (report / "report.md").read_text())
-    shares = _shares(results)
+    shares, counts = _held(results)
 
     def held(printed: str) -> bool:
         share, tolerance = float(printed) / 100, _half_digit(printed)
@@ -852,11 +850,11 @@ def test_every_accuracy_with_its_interval_is_a_number_of_results_json(
         return low < bisect.bisect_right(shares, share + tolerance)
 
     def wilson_of_some_count(share: str, low: str, high: str) -> bool:
-        for n in range(1, 12_001):
+        for n in sorted(counts):
             right = round(float(share) / 100 * n)
-            if _within(share, right / n):
-                wl, wh = _wilson(right, n)
-                if _within(low, wl) and _within(high, wh):
+            if 0 <= right <= n and _within(share, right / n):
+                ci = stats.binomtest(right, n).proportion_ci(method="wilson")
+                if _within(low, ci.low) and _within(high, ci.high):
                     return True
         return False
 
