@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, accuracies_p, error_count, right_count
-from ..checks import present
 from ..results import LogregResult, NetworkResult, Results
 from . import answers_short
 from .answers_maps import mixed, separation
@@ -16,8 +15,7 @@ from .format import p_value as p_text
 
 def why(run: LogregResult) -> str:
     """Why it reached this accuracy: first what the training rows show, then what the map suggested."""
-    train = present(run.train_accuracy, "the training accuracy")
-    val = present(run.val_accuracy, "the validation accuracy")
+    train, val = answers_short.last_log(run)
     if train >= answers_short.FITS_ITS_ROWS:
         return (
             f"Why: a hyperplane separates these classes almost perfectly. At the loop's last log "
@@ -99,8 +97,7 @@ def _map_beside_an_underfit(run: LogregResult) -> str:
 
 def _gap_high(run: LogregResult) -> float:
     """The top of Newcombe's 95% interval of training minus validation accuracy."""
-    train = present(run.train_accuracy, "the training accuracy")
-    val = present(run.val_accuracy, "the validation accuracy")
+    train, val = answers_short.last_log(run)
     right = right_count(train, run.n_train), right_count(val, run.n_val)
     return independent_difference(right[0], run.n_train, right[1], run.n_val)[2]
 

@@ -52,14 +52,22 @@ def forecast(run: LogregResult) -> str:
     return f"In short: judging by the t-SNE map, logistic regression should {expect}."
 
 
+def last_log(run: LogregResult) -> tuple[float, float]:
+    """Training and validation accuracy at the loop's last log, which every run that did not
+    diverge holds (the answers describe a diverged run apart)."""
+    return (
+        present(run.train_accuracy, "the training accuracy"),
+        present(run.val_accuracy, "the validation accuracy"),
+    )
+
+
 def _share(run: LogregResult) -> str:
     """The validation rows' share beside the training rows', under the overfitting gap. A higher
-    share says it is consistent with chance where Fisher's test finds no difference (the statistics review:
-    "slightly higher", 99.88% against 99.81%, read a difference into noise). A lower one, within
-    the overfitting gap, is "nearly as high", tested or not: Q4.2's paragraph on the training rows
-    gives Fisher's test of it."""
-    train = present(run.train_accuracy, "the training accuracy")
-    val = present(run.val_accuracy, "the validation accuracy")
+    share says it is consistent with chance where Fisher's test finds no difference (the
+    statistics review: "slightly higher", 99.88% against 99.81%, read a difference into noise). A
+    lower one, within the overfitting gap, is "nearly as high", tested or not: Q4.2's paragraph on
+    the training rows gives Fisher's test of it."""
+    train, val = last_log(run)
     gap = train - val
     if gap >= 0:
         return f"{'nearly as high' if gap > 0 else 'as high'} a share of the validation rows"
@@ -78,8 +86,7 @@ def observation(run: LogregResult, longer: Converged | None = None) -> str:
     after it give the time in seconds). ``longer`` is logistic regression trained longer, where
     McNemar's test on the held-out rows found it better than the 100 steps: an underfit model is
     then short of steps as well as bounded by its straight boundary (an instructor's review)."""
-    train_share = present(run.train_accuracy, "the training accuracy")
-    val_share = present(run.val_accuracy, "the validation accuracy")
+    train_share, val_share = last_log(run)
     reached = f"{pct(val_share, run.n_val)} validation accuracy"
     train = pct(train_share, run.n_train)
     gap = train_share - val_share

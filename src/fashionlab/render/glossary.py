@@ -109,9 +109,8 @@ GLOSSARY = [
     (
         "binary cross-entropy",
         "the loss logistic regression and the two-class networks minimise (eq. 8): the mean of -log "
-        "of the "
-        "probability the model gives each image's true class, so a confident wrong answer costs "
-        "much and a confident right one almost nothing.",
+        "of the probability the model gives each image's true class, so a confident wrong answer "
+        "costs much and a confident right one almost nothing.",
     ),
     (
         "linearly separable",
@@ -193,9 +192,10 @@ GLOSSARY = [
     (
         "underfitting and overfitting",
         "a model underfits when it gets many of its own training rows wrong: it is too simple for "
-        "the data, or not yet trained enough. It overfits when it scores clearly better on its training rows than on rows it "
-        f"never trained on (here, {100 * OVERFIT_GAP:g} points or more of accuracy), or when its "
-        "training loss goes on falling while its loss on such rows no longer does.",
+        "the data, or not yet trained enough. It overfits when it scores clearly better on its "
+        f"training rows than on rows it never trained on (here, {100 * OVERFIT_GAP:g} points or "
+        "more of accuracy), or when its training loss goes on falling while its loss on such rows "
+        "no longer does.",
     ),
     (
         "perplexity (t-SNE)",

@@ -166,8 +166,8 @@ def _appendix(results: Results) -> list[Section]:
 def checked_sections(results: Results, interactive_html: str | None = None) -> list[Section]:
     """The report's sections, or a ValueError saying why ``results`` cannot make them: from_json
     checks types, not that lists and fields agree with one another, and the prose checks what it
-    relies on (``present``), so anything raised here is a record that does not fit (a damaged or hand-written
-    file)."""
+    relies on (``present``), so anything raised here is a record that does not fit (a damaged or
+    hand-written file)."""
     try:
         return build_sections(results, interactive_html)
     except Exception as exc:
