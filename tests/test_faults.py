@@ -1241,3 +1241,16 @@ def test_a_command_sets_it_before_its_work_so_its_local_workers_inherit_it(
     argv = ["logreg", "--steps", "1", "--data-dir", str(data_dir), "--no-verify", "--json"]
     assert cli.main(argv) == 0, capsys.readouterr().err
     assert os.environ[PREALLOCATE] == "false"
+
+
+def test_a_library_users_local_workers_take_gpu_memory_as_they_need_it(monkeypatch) -> None:
+    """Left known at stop 57: `cluster.connect(workers=N)` in a program of the user's own, with
+    no CLI to set the variable first, gave its workers JAX's default (75 % of the GPU each)."""
+    from fashionlab.analysis import cluster
+
+    monkeypatch.delenv(PREALLOCATE, raising=False)
+    monkeypatch.delenv(FRACTION, raising=False)
+    with cluster.connect(workers=1) as client:
+        seen = client.run(lambda: (os.environ.get(PREALLOCATE), os.environ.get(FRACTION)))
+    assert list(seen.values()) == [("false", None)]
+    assert PREALLOCATE not in os.environ  # the user's own process is the user's to set

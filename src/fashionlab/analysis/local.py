@@ -14,7 +14,7 @@ group, is this process's to act on: it closes the cluster, and the nanny stops i
 
 On Linux, with no more workers than cores, each worker runs on cores of its own (``cores``). A
 failed heartbeat, which a worker logs as an error with a traceback, is kept off the terminal
-(``worker_logs``).
+(``worker_logs``). On a GPU, each worker takes GPU memory as it needs it (``gpu_memory_shared``).
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ WORKER_TIMES = {
     "distributed.worker.profile.interval": "ms",
     "distributed.worker.profile.cycle": "ms",
 }
+# On a GPU, JAX takes 75 % of its memory in every process that starts it: a command's own process
+# and each local worker, so the later ones found too little (a device check on an H200: a 4-worker
+# atlas printed eleven of XLA's "Failed to allocate" blocks). A user who set either variable chose.
+GPU_MEMORY_CHOICES = ("XLA_PYTHON_CLIENT_PREALLOCATE", "XLA_PYTHON_CLIENT_MEM_FRACTION")
 FIX = (
     "check the DASK_* environment variables and Dask's configuration (~/.config/dask, $DASK_CONFIG)"
 )
@@ -75,6 +79,14 @@ def usable_cores() -> list[int]:
 def default_workers() -> int:
     """One worker per core this process may run on, rather than one per core of the machine."""
     return len(usable_cores()) or os.cpu_count() or 1
+
+
+def gpu_memory_shared() -> dict[str, str]:
+    """The environment in which JAX takes GPU memory as it needs it rather than 75 % of it at
+    once, so that several processes share one GPU; nothing where the user chose
+    (``GPU_MEMORY_CHOICES``). No effect on a CPU."""
+    chosen = any(name in os.environ for name in GPU_MEMORY_CHOICES)
+    return {} if chosen else {GPU_MEMORY_CHOICES[0]: "false"}
 
 
 def start(n_workers: int) -> Any:
@@ -104,6 +116,7 @@ def start(n_workers: int) -> Any:
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
                 plugins=plugins,
+                env=gpu_memory_shared(),  # set in each worker before its first task
                 scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "worker_ttl": worker_ttl()},
             )
     except BaseException as exc:  # also the held Ctrl-C, raised as the block ends

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
+from ..analysis import local
 from ..errors import UsageError
 from ..storage import CACHE_VARIABLE, cache_home
 
@@ -87,14 +88,9 @@ def matplotlib_headless() -> None:
 
 
 def jax_gpu_shared() -> None:
-    """On a GPU, JAX takes 75 % of its memory in each process that starts JAX; a command's own
-    process and its local Dask workers each start one, and the later ones found too little (a
-    device check: a 4-worker atlas printed eleven of XLA's "Failed to allocate" blocks on
-    stderr). Each process then takes memory as it needs it, unless the user chose
-    (``XLA_PYTHON_CLIENT_PREALLOCATE`` or ``XLA_PYTHON_CLIENT_MEM_FRACTION``). No effect on a
-    CPU; the workers, started from this process, inherit it."""
-    if "XLA_PYTHON_CLIENT_MEM_FRACTION" not in os.environ:
-        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+    """On a GPU, this process takes GPU memory as it needs it, as its local Dask workers do
+    (``local.gpu_memory_shared``), unless the user chose. No effect on a CPU."""
+    os.environ.update(local.gpu_memory_shared())
 
 
 def matplotlib_fallback() -> str | None:
