@@ -99,7 +99,7 @@ def test_modules_and_functions_stay_small(name: str, path: Path) -> None:
 
 
 def test_the_package_checks_nothing_with_assert() -> None:
-    """``python -O`` strips asserts: a check the package relies on raises instead (``present``)."""
+    """``python -O`` strips asserts: a check the package relies on raises instead (``checks.required``)."""
     found = [
         f"{name}:{node.lineno}"
         for name, path in modules().items()

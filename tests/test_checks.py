@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from fashionlab.checks import check_count, check_rate, present
+from fashionlab.checks import check_count, check_rate, required
 
 
 @pytest.mark.parametrize("value", [1, 7, np.int64(3), np.uint8(1)])
@@ -42,10 +42,10 @@ def test_anything_else_is_not_a_rate(value) -> None:
 
 
 @pytest.mark.parametrize("value", [0, 0.0, "", [], False])
-def test_a_present_value_is_returned_even_when_it_is_falsy(value) -> None:
-    assert present(value, "the validation accuracy") is value
+def test_a_required_value_is_returned_even_when_it_is_falsy(value) -> None:
+    assert required(value, "the validation accuracy") is value
 
 
 def test_a_missing_result_is_an_error_that_names_it() -> None:
     with pytest.raises(RuntimeError, match=r"^the results lack the validation accuracy$"):
-        present(None, "the validation accuracy")
+        required(None, "the validation accuracy")

@@ -2,7 +2,7 @@
 never a bool) of at least some value; a rate is a finite number above 0; images and labels pair
 up row by row; binary labels are 0 and 1; pixels are finite real numbers. Each error names the
 arguments and echoes the values. (The CLI checks its flags itself, naming the flag.) And
-``present``: a result that a caller relies on is there, under ``python -O`` too.
+``required``: a result that a caller relies on is there, under ``python -O`` too.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def check_images_and_labels(
     check_labels(y_name, y)
 
 
-def present(value: T | None, what: str) -> T:
+def required(value: T | None, what: str) -> T:
     """``value``, which the caller's results hold; else an error naming ``what``, never a page that
     says "None". (An ``assert`` would vanish under ``python -O``, and the cache's check of a stored
     study, which writes its report, would let a damaged one through.)"""

@@ -33,7 +33,7 @@ from .analysis.history import steps_to_fraction
 from .analysis.network_run import train_network
 from .analysis.pairs import PairRun, run_split, score
 from .artifacts import Artifacts
-from .checks import present
+from .checks import required
 from .config import (
     ALL_PAIRS,
     Config,
@@ -76,7 +76,7 @@ def logreg_result(
     )
     val = run.history["val_accuracy"]
     ok = run.diverged_at_step is None
-    fit = present(run.converged, "the fit to convergence")  # run_split(converge=True) fits it
+    fit = required(run.converged, "the fit to convergence")  # run_split(converge=True) fits it
     theta_c = fit.theta
     converged = Converged(
         steps=fit.steps,
@@ -215,7 +215,7 @@ def logreg_stage(
         result, run = logreg_result(data, config, classes, mapped)
         logreg.append(result)
         artifacts.thetas[classes] = run.theta
-        converged_thetas[classes] = present(run.converged, "the fit to convergence").theta
+        converged_thetas[classes] = required(run.converged, "the fit to convergence").theta
         models[f"logreg {pair_name(classes)}"] = run.seconds
     return logreg, converged_thetas
 

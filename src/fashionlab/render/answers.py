@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..analysis.history import stays_from
-from ..checks import present
+from ..checks import required
 from ..results import LogregResult, Results
 from . import answers_short
 from .answers_compare import gap_test, longer_training_test, needs_a_bend
@@ -93,8 +93,8 @@ def _how_long(run: LogregResult, wall: str | None, into: Where) -> str:
     )
     val = run.history["val_accuracy"]
     first = {
-        95: present(run.steps_to_95, "the step that reaches 95%"),
-        99: present(run.steps_to_99, "the step that reaches 99%"),
+        95: required(run.steps_to_95, "the step that reaches 95%"),
+        99: required(run.steps_to_99, "the step that reaches 99%"),
     }
     stays = {share: stays_from(val, share / 100) for share in first}
     logged = "validation accuracy, which the loop logs at each step before that step's update,"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..analysis.differences import independent_difference
 from ..analysis.metrics import ALPHA, right_count, two_sample_p
-from ..checks import present
+from ..checks import required
 from ..results import LogregResult, McNemar, Results
 from .answers_network import outcome, verdict
 from .format import count, gap, pair_name, paired_gap, pct
@@ -18,8 +18,8 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
     """Fisher's exact test of the two pairs' validation accuracies (the assignment's two pairs share
     no image, so the samples are independent; McNemar's test needs the same images): whether it
     tells them apart, and the words. Pairs that share a class share images, which the words say."""
-    easy_val = present(easy.val_accuracy, "the validation accuracy")
-    hard_val = present(hard.val_accuracy, "the validation accuracy")
+    easy_val = required(easy.val_accuracy, "the validation accuracy")
+    hard_val = required(hard.val_accuracy, "the validation accuracy")
     shared = [name for name in easy.classes if name in hard.classes]
     right = (
         right_count(easy_val, easy.n_val),
@@ -58,7 +58,7 @@ def longer_training_test(results: Results, run: LogregResult) -> McNemar | None:
 def needs_a_bend(results: Results, lower: LogregResult) -> str:
     """Q4.3: whether the harder pair needs a boundary that is not a hyperplane, from the test of
     the network, whose boundary can bend, against logistic regression trained longer."""
-    converged = present(lower.converged, "the fit to convergence")
+    converged = required(lower.converged, "the fit to convergence")
     longer = (
         f"trained longer, logistic regression still gets only "
         f"{pct(converged.heldout_accuracy, lower.n_heldout)} of the held-out rows right"

@@ -7,7 +7,7 @@ from typing import Literal
 from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.findings import largest_fall, turns
 from ..analysis.metrics import error_count, right_count
-from ..checks import present
+from ..checks import required
 from ..first_steps import Findings
 from ..results import LogregResult, Results
 from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
@@ -181,7 +181,7 @@ def path_paragraph(easy: LogregResult, hard: LogregResult) -> list[str]:
 
 def _smoothness(run: LogregResult, defines: bool) -> str:
     """One run's step size against its curvature bound, and what its first steps did."""
-    found = present(run.dynamics, "what the first steps did")
+    found = required(run.dynamics, "what the first steps did")
     limit = (
         "2/L (the learning rate below which the loss is sure to fall at every step)"
         if defines

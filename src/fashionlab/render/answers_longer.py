@@ -4,7 +4,7 @@ validation loss stops improving, against its 100 steps, judged on the held-out r
 from __future__ import annotations
 
 from ..analysis.metrics import error_count
-from ..checks import present
+from ..checks import required
 from ..results import Converged, LogregResult, Results
 from .answers_compare import longer_training_test
 from .answers_network import outcome, paired_facts
@@ -15,8 +15,8 @@ STOPPED_SHORT = 0.005  # held-out gain of longer training above which "100 steps
 
 def longer_paragraph(results: Results, run: LogregResult) -> str:
     """What longer training gives, judged on the held-out rows, which chose nothing."""
-    c = present(run.converged, "the fit to convergence")
-    heldout = present(run.heldout_accuracy, "the held-out accuracy")
+    c = required(run.converged, "the fit to convergence")
+    heldout = required(run.heldout_accuracy, "the held-out accuracy")
     return (
         f"Trained longer on the same rows (Nesterov-accelerated descent, {stopping(c)}), "
         f"logistic regression reaches "
@@ -56,8 +56,8 @@ def stopping(c: Converged) -> str:
 def _longer_verdict(results: Results, run: LogregResult) -> str:
     """Whether longer training helps: McNemar's test where the per-row scores are kept, else what
     the difference in held-out images allows one to say."""
-    converged = present(run.converged, "the fit to convergence")
-    heldout = present(run.heldout_accuracy, "the held-out accuracy")
+    converged = required(run.converged, "the fit to convergence")
+    heldout = required(run.heldout_accuracy, "the held-out accuracy")
     images = error_count(heldout, run.n_heldout) - error_count(
         converged.heldout_accuracy, run.n_heldout
     )

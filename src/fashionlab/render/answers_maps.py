@@ -9,7 +9,7 @@ from typing import Any
 
 from ..analysis.exploration import maps_test_images
 from ..analysis.metrics import chance_mixing, wilson_interval
-from ..checks import present
+from ..checks import required
 from ..results import DataSummary, EmbeddingSummary, LogregResult, Results
 from . import answers_short
 from .format import article, count, pair_name, pct, percent, plural, shape
@@ -34,7 +34,7 @@ def mixed(run: LogregResult, verb: tuple[str, str] = ("", "")) -> str:
     """How many of the pair's map points sit among the other class, of how many, with ``verb``
     (singular, plural) agreeing: '11 of 2,012 points (0.54%) have' (a share alone hides what it is
     a share of). Callers say a share not measured in words of their own."""
-    mixing = present(run.mixing, "the pair's share of mixed map points")
+    mixing = required(run.mixing, "the pair's share of mixed map points")
     mixed_points = round(mixing * run.mixing_points)
     said = f"{count(mixed_points)} of {count(run.mixing_points)} points ({pct(mixing)})"
     return f"{said} {verb[0] if mixed_points == 1 else verb[1]}".rstrip()

@@ -11,7 +11,7 @@ from typing import Literal
 
 from ..analysis.history import stays_from
 from ..analysis.metrics import ALPHA, accuracies_p
-from ..checks import present
+from ..checks import required
 from ..results import Converged, LogregResult
 from .format import interval, p_value, pct
 
@@ -56,8 +56,8 @@ def last_log(run: LogregResult) -> tuple[float, float]:
     """Training and validation accuracy at the loop's last log, which every run that did not
     diverge holds (the answers describe a diverged run apart)."""
     return (
-        present(run.train_accuracy, "the training accuracy"),
-        present(run.val_accuracy, "the validation accuracy"),
+        required(run.train_accuracy, "the training accuracy"),
+        required(run.val_accuracy, "the validation accuracy"),
     )
 
 

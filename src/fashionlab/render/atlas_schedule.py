@@ -4,7 +4,7 @@ shorter schedule, so where the two differ, the report tells the schedule apart f
 from __future__ import annotations
 
 from ..analysis.metrics import error_count, mean_sd
-from ..checks import present
+from ..checks import required
 from ..results import AtlasPair, Extras, Results
 from .format import pair_name, pct, plural, points
 
@@ -39,9 +39,9 @@ def gap_in_seed_sds(results: Results, same: AtlasPair) -> str:
     """The atlas's network against Q5.1's seeds on the same pair. The atlas trains with the same
     program as the seeds, so at the same seed (the same initial weights and batch order) only the
     schedule differs: that run is the comparison; else the seeds' mean, in their spread."""
-    network = present(same.nn_val_accuracy, "the network's validation accuracy")
+    network = required(same.nn_val_accuracy, "the network's validation accuracy")
     compared, n = results.comparison, same.n_val
-    seed = present(results.extras, "the extras").atlas_network["seed"]
+    seed = required(results.extras, "the extras").atlas_network["seed"]
     if seed in compared.seeds:
         longer = compared.seed_val_accuracies[compared.seeds.index(seed)]
         images = error_count(network, n) - error_count(longer, n)

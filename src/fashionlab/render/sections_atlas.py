@@ -15,7 +15,7 @@ from ..analysis.metrics import (
     right_count,
     two_sample_p,
 )
-from ..checks import present
+from ..checks import required
 from ..config import ATLAS_STEPS_TO_CONVERGE
 from ..results import AtlasPair, Extras, Results
 from .atlas_schedule import settings_note
@@ -69,7 +69,7 @@ def _bound(logreg: int, network: int) -> str:
 def _errors(record: AtlasPair, *, longer: bool = False) -> tuple[int, int]:
     """The validation images logistic regression (after 100 steps, or trained longer), and the
     network, get wrong."""
-    network = present(record.nn_val_accuracy, "the network's validation accuracy")
+    network = required(record.nn_val_accuracy, "the network's validation accuracy")
     logreg = record.logreg_converged_val_accuracy if longer else record.logreg_val_accuracy
     return error_count(logreg, record.n_val), error_count(network, record.n_val)
 
@@ -123,7 +123,7 @@ def _longer_leads(extras: Extras) -> tuple[int, int, int]:
 
 
 def atlas_section(results: Results) -> Section:
-    extras = present(results.extras, "the extras")
+    extras = required(results.extras, "the extras")
     ranked = extras.atlas  # hardest first
     perfect = sum(r.logreg_val_accuracy >= PERFECT for r in ranked)
     outcomes = atlas_outcomes(extras)

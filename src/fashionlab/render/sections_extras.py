@@ -3,7 +3,7 @@ learned, ten classes, the map."""
 
 from __future__ import annotations
 
-from ..checks import present
+from ..checks import required
 from ..config import CLASS_NAMES, SOFTMAX_SETTINGS_TRIED
 from ..results import Results, TrainingSettings
 from ..storage import slug
@@ -52,7 +52,7 @@ def _lower(sentence: str) -> str:
 
 
 def learned_section(results: Results) -> Section:
-    extras = present(results.extras, "the extras")
+    extras = required(results.extras, "the extras")
     paragraphs, figures = [], []
     for summary in extras.weights:
         first, second = summary.classes
@@ -119,7 +119,7 @@ def _network_settings(settings: TrainingSettings, epochs_run: int) -> str:
 
 
 def ten_classes_section(results: Results) -> Section:
-    extras = present(results.extras, "the extras")
+    extras = required(results.extras, "the extras")
     ten = extras.ten_classes
     n = ten.n_official_test
     paragraph = (
@@ -180,7 +180,7 @@ def ten_classes_section(results: Results) -> Section:
 
 def _interactive_pointer(results: Results) -> str:
     """report.md's word on the map it cannot hold: where it is, and which points it shows."""
-    extras = present(results.extras, "the extras")  # the map is drawn with the extras
+    extras = required(results.extras, "the extras")  # the map is drawn with the extras
     shown, mapped = extras.interactive_points, results.embedding.points
     which = (
         f"the first {count(shown)} of the {count(mapped)} images of the t-SNE map above"

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.metrics import prediction_interval
 from ..artifacts import Artifacts
-from ..checks import present
+from ..checks import required
 from ..config import CLASS_NAMES
 from ..results import AtlasPair, Results, TenClasses
 from ..storage import slug
@@ -103,7 +103,7 @@ def softmax_confusion(ten: TenClasses) -> Figure:
 
 
 def _extras(results: Results, artifacts: Artifacts) -> dict[str, FigureMaker]:
-    extras = present(results.extras, "the extras")
+    extras = required(results.extras, "the extras")
     makers: dict[str, FigureMaker] = {
         "atlas_logreg": partial(atlas_logreg, extras.atlas),
         "atlas_weights": lambda: plots.weights_grid(artifacts.atlas_thetas),
