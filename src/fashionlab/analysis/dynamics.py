@@ -211,7 +211,7 @@ def measure(
     X_val: np.ndarray,
     y_val: np.ndarray,
     learning_rate: float,
-    steps: int = 40,
+    steps: int = FIRST_STEPS,
 ) -> Dynamics:
     """Run gradient descent from theta = 0 (eq. 10) and measure it against the curvature.
 

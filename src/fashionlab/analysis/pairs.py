@@ -19,7 +19,6 @@ import pandas as pd
 
 from ..config import LEARNING_RATE, SHUFFLE_SEED, STEPS
 from ..data.preprocessing import PairSplit, bias_trick, pair_split
-from ..jsonio import to_json
 from ..models.convergence import EarlyStopped, fit_to_convergence
 from ..models.logistic import StepCallback, descend, paired, probability, share_right
 from ..results import PairSettings
@@ -57,15 +56,6 @@ class PairRun(PairSettings):
             "val_loss": self.logged("val_loss"),
             "heldout_accuracy": self.heldout_accuracy,
             "official_test_accuracy": self.official_test_accuracy,
-        }
-
-    def summary(self) -> dict[str, Any]:
-        """The JSON record of ``fashionlab logreg --json``."""
-        return {
-            **to_json(self.settings()),
-            **self.scores(),
-            "seconds": self.seconds,
-            "history": self.history,
         }
 
 

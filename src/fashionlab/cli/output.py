@@ -16,6 +16,7 @@ from .console import Console, LinesConsole, out, say
 from .shown import shown_path
 
 if TYPE_CHECKING:  # the library's heavy imports stay out of `fashionlab --help`
+    from ..analysis.pairs import PairRun
     from ..commands import NetworkComparison
 
 
@@ -70,7 +71,7 @@ def cmd_logreg(args: argparse.Namespace) -> None:
             f"(learning rate {args.learning_rate:g} is too large); its scores are null"
         )
     if args.json:
-        print_json(run.summary())
+        print_json(_logreg_json(run))
         return
     if run.val_accuracy is not None:
         out(
@@ -150,6 +151,16 @@ NN_JSON = (
     "official_test_accuracy",
     "n_parameters",
 )
+
+
+def _logreg_json(run: PairRun) -> dict[str, Any]:
+    """``logreg --json``: docs/cli.md's keys, what the run was given, then its scores."""
+    return {
+        **to_json(run.settings()),
+        **run.scores(),
+        "seconds": run.seconds,
+        "history": run.history,
+    }
 
 
 def _nn_json(compared: NetworkComparison) -> dict[str, Any]:

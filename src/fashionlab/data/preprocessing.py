@@ -22,8 +22,9 @@ from ..errors import DataError, UsageError
 from .datasets import CLASS_NAMES
 
 CLASS_DICT: dict[int, str] = dict(enumerate(CLASS_NAMES))
-PIXEL_COLUMNS: list[str] = [f"z{i}" for i in range(784)]
-_PIXEL_COLUMN = re.compile("z[0-9]+")  # the assignment's df.filter(regex=...)
+PIXEL_PREFIX = "z"  # the assignment's column names: z0 ... z783
+PIXEL_COLUMNS: list[str] = [f"{PIXEL_PREFIX}{i}" for i in range(784)]
+_PIXEL_COLUMN = re.compile(f"{PIXEL_PREFIX}[0-9]+")  # the assignment's df.filter(regex=...)
 
 
 def normalize(images: np.ndarray) -> np.ndarray:
@@ -40,7 +41,7 @@ def flatten(images: np.ndarray) -> np.ndarray:
     return images.reshape(images.shape[0], -1)
 
 
-def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> pd.DataFrame:
+def to_dataframe(vectors: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
     """A frame with columns ``z0 ... z{d-1}``, ``label`` and ``class``, built in one block.
 
     The frame's vector columns share memory with ``vectors`` (no copy: 376 MB for the training
@@ -56,7 +57,7 @@ def to_dataframe(vectors: np.ndarray, labels: np.ndarray, prefix: str = "z") -> 
     if len(labels) and not np.isin(labels, list(CLASS_DICT)).all():
         unknown = sorted(set(np.unique(labels).tolist()) - set(CLASS_DICT))[:5]
         raise ValueError(f"labels must be Fashion-MNIST's classes 0 to 9, got {unknown}")
-    columns = [f"{prefix}{i}" for i in range(vectors.shape[1])]
+    columns = [f"{PIXEL_PREFIX}{i}" for i in range(vectors.shape[1])]
     frame = pd.DataFrame(vectors, columns=columns, copy=False)  # a view: no 376 MB copy
     frame["label"] = labels
     frame["class"] = frame["label"].map(CLASS_DICT)
@@ -117,8 +118,8 @@ def get_data_subset(
     if not columns:
         raise ValueError(
             "the frame has no pixel columns named z0, z1, ... (the assignment's "
-            "df.filter(regex='z[0-9]+')); build it with to_dataframe's default "
-            f"prefix, got columns such as {list(df.columns[:3])}"
+            "df.filter(regex='z[0-9]+')); build it with to_dataframe, got columns such as "
+            f"{list(df.columns[:3])}"
         )
     rows = subset_rows(df, (first, second), shuffle, shuffle_seed)
     # rows of the pixel block by numpy indexing: a new, writable array, 10x quicker than selecting

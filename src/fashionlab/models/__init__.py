@@ -1,7 +1,7 @@
 """The models, from scratch where the assignment writes them and on Keras where it uses Keras.
 
-Read ``logistic`` first: the assignment's equations in its order (sigmoid, binary cross-entropy,
-its gradient, predict, accuracy, gradient descent). ``rates`` runs that descent for several
+Read ``logistic`` first: the assignment's equations in their order (eq. 6 sigmoid, eq. 7 predict
+and accuracy, eq. 8 binary cross-entropy, eq. 9 its gradient, eq. 10 gradient descent). ``rates`` runs that descent for several
 learning rates at once, ``convergence`` trains the model past the 100 steps, ``pairwise`` on many
 class pairs at once, ``softmax`` on all ten classes, and ``estimators`` wraps them for
 scikit-learn. ``neural`` is the assignment's Keras network; ``mlp`` is one copy of it in JAX and

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from .jax_settings import check_jax_settings
 
 HIDDEN_UNITS = NN_HIDDEN_UNITS
 ACTIVATION = "relu"
-OPTIMIZER = "adam"
+OPTIMIZER = "adam"  # the name compile_model's keras.optimizers.Adam is recorded by
 LEARNING_RATE = NN_LEARNING_RATE
 VALIDATION_BATCH = 2400  # the assignment's 2,400 validation rows in one batch
 # Batches per call into the compiled step: fewer trips through Keras's Python loop, the same
@@ -38,8 +38,9 @@ VALIDATION_BATCH = 2400  # the assignment's 2,400 validation rows in one batch
 STEPS_PER_EXECUTION = 50
 
 
-# Keras's backends that can train (its numpy backend only runs inference), and their modules
-BACKENDS = {"jax": "jax", "tensorflow": "tensorflow", "torch": "torch"}
+# Keras's backends that can train (its numpy backend only runs inference), each the name of the
+# module it needs
+BACKENDS = ("jax", "tensorflow", "torch")
 
 
 def check_backend(*, jax_settings: bool = True) -> str:
@@ -56,9 +57,9 @@ def check_backend(*, jax_settings: bool = True) -> str:
             f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
             f"{', '.join(BACKENDS)} (or unset it for jax)"
         )
-    if importlib.util.find_spec(BACKENDS[name]) is None:
+    if importlib.util.find_spec(name) is None:
         raise UsageError(
-            f"KERAS_BACKEND={name!r}, but {BACKENDS[name]} is not installed; "
+            f"KERAS_BACKEND={name!r}, but {name} is not installed; "
             "install it or unset KERAS_BACKEND to use jax"
         )
     if name == "jax" and jax_settings:
@@ -76,23 +77,24 @@ def keras_module() -> Any:
     return keras
 
 
-def build_model(n_outputs: int = 1, activation: str = ACTIVATION) -> Any:
-    """Input(784) -> Dense(100, activation) -> Dense(1, sigmoid), or Dense(n, softmax) for n > 1."""
+def build_model(n_outputs: int = 1) -> Any:
+    """Input(784) -> Dense(100, relu) -> Dense(1, sigmoid), or Dense(n, softmax) for n > 1."""
     keras = keras_module()
     from keras.layers import Dense, Input
 
     input_layer = Input(shape=(784,), name="pixels")
-    x = Dense(HIDDEN_UNITS, activation=activation, name="hidden")(input_layer)
+    x = Dense(HIDDEN_UNITS, activation=ACTIVATION, name="hidden")(input_layer)
     head = "sigmoid" if n_outputs == 1 else "softmax"
     output = Dense(n_outputs, activation=head, name="output")(x)
     return keras.Model(inputs=input_layer, outputs=output, name="assignment_network")
 
 
-def compile_model(model: Any, learning_rate: float = LEARNING_RATE) -> Any:
+def compile_model(model: Any) -> Any:
+    """Adam at ``LEARNING_RATE`` on binary cross-entropy (one output) or on the ten classes'."""
     keras = keras_module()
     binary = model.output_shape[-1] == 1
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
         loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=STEPS_PER_EXECUTION,
@@ -124,9 +126,10 @@ class NetworkRun:
     seconds: float
     summary: str
     n_parameters: int
-    optimizer: str = OPTIMIZER
-    learning_rate: float = LEARNING_RATE
-    activation: str = ACTIVATION
+    # as build_model and compile_model train every network: recorded, not settings
+    optimizer: str = field(default=OPTIMIZER, init=False)
+    learning_rate: float = field(default=LEARNING_RATE, init=False)
+    activation: str = field(default=ACTIVATION, init=False)
 
 
 def check_settings(epochs: int, patience: int, batch_size: int, seed: int = 0) -> None:

@@ -13,9 +13,9 @@ import numpy as np
 from ..checks import check_count, check_rate, check_rows
 from ..config import SOFTMAX_EPOCHS
 
-# With batch 128 and 60 epochs, the best of 9 on the last 10 % of the training images
-# (docs/choose_softmax.py); the official test images did not choose, though docs/extras.md records
-# their scores; about 5 s on 2 cores
+# The learning rate: with BATCH_SIZE and EPOCHS, the best of config.SOFTMAX_SETTINGS_TRIED settings
+# on the last 10 % of the training images (docs/choose_softmax.py); the official test images did
+# not choose, though docs/extras.md records their scores; about 5 s on 2 cores
 LEARNING_RATE = 0.2
 BATCH_SIZE = 128
 EPOCHS = SOFTMAX_EPOCHS
