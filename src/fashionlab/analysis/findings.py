@@ -29,31 +29,45 @@ def _runs(steps: Sequence[int], max_gap: int = 1) -> list[list[int]]:
     return runs
 
 
+def at(path: Sequence[float] | np.ndarray, step: int) -> float:
+    """The value a path, measured once a step, has at ``step``: steps are numbered from 1."""
+    return float(path[step - 1])
+
+
+def between(path: Sequence[float], first: int, last: int) -> Sequence[float]:
+    """The values of a path from step ``first`` to step ``last``, both included."""
+    return path[first - 1 : last]
+
+
 def summarise(dynamics: Dynamics) -> Findings:
     """The findings a report states, each decided by a measured number."""
     loss, accuracy_path = dynamics.train_loss, dynamics.val_accuracy
     # the largest climb of the loss: from the step before its first rise to its last
     climbs = _runs(dynamics.loss_rise_steps)
-    climb = max(climbs, key=lambda run: loss[run[-1] - 1] - loss[run[0] - 2], default=None)
+    climb = max(climbs, key=lambda run: at(loss, run[-1]) - at(loss, run[0] - 1), default=None)
     alternations = max(_runs(dynamics.sign_flip_steps), key=len, default=[])
     oscillates = len(alternations) >= MIN_ALTERNATIONS
     sizes = np.abs(dynamics.top_update)
     peak = int(np.argmax(sizes)) + 1
     swings = np.abs(np.diff(dynamics.predicted_second_class[1:]))  # from step 2: see Findings
     # larger swings later in the run than at its start: |1 - learning_rate * curvature| > 1
-    grows = oscillates and peak > alternations[0] and sizes[peak - 1] > sizes[alternations[0] - 2]
+    grows = (
+        oscillates and peak > alternations[0] and at(sizes, peak) > at(sizes, alternations[0] - 1)
+    )
     stable = [k + 1 for k, c in enumerate(dynamics.hessian_top) if c < 2 / dynamics.learning_rate]
     zigzag = max(_runs(dynamics.zigzag_steps, ZIGZAG_GAP), key=len, default=[])
     zigzags = len(zigzag) >= MIN_ALTERNATIONS
-    window = accuracy_path[zigzag[0] - 2 : zigzag[-1]] if zigzags else []
+    window = between(accuracy_path, zigzag[0] - 1, zigzag[-1]) if zigzags else []
+    # swings[i] is the change from step i + 2 to step i + 3: the largest ends at its index + 3
+    swing_end = int(np.argmax(swings)) + 3 if len(swings) else None
     return Findings(
         step_exceeds_limit=dynamics.step_ratio > 1,
         step_ratio=dynamics.step_ratio,
         loss_rises=climb is not None,
         rise_from_step=None if climb is None else climb[0] - 1,
         rise_to_step=None if climb is None else climb[-1],
-        rise_from_loss=None if climb is None else loss[climb[0] - 2],
-        rise_to_loss=None if climb is None else loss[climb[-1] - 1],
+        rise_from_loss=None if climb is None else at(loss, climb[0] - 1),
+        rise_to_loss=None if climb is None else at(loss, climb[-1]),
         oscillates_along_top_direction=oscillates,
         alternating_steps=len(alternations),
         oscillation_period=(
@@ -73,7 +87,7 @@ def summarise(dynamics: Dynamics) -> Findings:
         zigzag_high=max(window) if zigzags else None,
         largest_accuracy_drop=float(max(0.0, -np.min(np.diff(accuracy_path)))),
         prediction_swing=float(np.max(swings)) if len(swings) else 0.0,
-        prediction_swing_step=int(np.argmax(swings)) + 3 if len(swings) else None,  # [0]: 2 to 3
+        prediction_swing_step=swing_end,
         lambda_max=dynamics.lambda_max,
         lipschitz=dynamics.lipschitz,
         stable_step_limit=dynamics.stable_step_limit,
