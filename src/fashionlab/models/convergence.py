@@ -89,9 +89,14 @@ def nesterov_path(
         h = sigmoid(X_train @ momentum_point)
         previous = theta
         theta = momentum_point - step_size * bce_gradient(X_train, y_train, h)
-        # Nesterov's point: y_{k+1} = theta_k + (k - 1) / (k + 2) (theta_k - theta_{k-1})
-        momentum_point = theta + (step - 1) / (step + 2) * (theta - previous)
+        momentum_point = nesterov_point(theta, previous, step)
         yield theta, bce(y_val, sigmoid(X_val @ theta))  # eq. 8, its labels checked above
+
+
+def nesterov_point(theta: np.ndarray, previous: np.ndarray, step: int) -> np.ndarray:
+    """Nesterov's momentum point after step k: y_{k+1} = theta_k + (k - 1) / (k + 2) (theta_k -
+    theta_{k-1}), in theta's dtype."""
+    return theta + (step - 1) / (step + 2) * (theta - previous)
 
 
 def nesterov_step_size(X_train: np.ndarray) -> float:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data.preprocessing import bias_trick
+from .convergence import nesterov_point
 from .logistic import predict, sigmoid
 
 
@@ -193,5 +194,5 @@ def converge_all(
             break
         previous = theta
         theta = point - size * (gradient / n_train)
-        point = theta + (step - 1) / (step + 2) * (theta - previous)  # Nesterov's, as nesterov_path
+        point = nesterov_point(theta, previous, step)
     return best_theta.astype(np.float64), best_step
