@@ -4,7 +4,7 @@ without the variable, alternating, side by side.
 Dask's nanny starts every worker with it (``distributed.nanny.pre-spawn-environ``). Setting any
 of glibc's malloc thresholds turns off its adaptive mmap threshold, so each array of 128 KiB or
 more is mapped and unmapped anew: page faults at every training step. fashionlab's local cluster
-starts its workers without it (``analysis.local``).
+starts its workers without it (``cluster.local``).
 
 Workloads: ``network`` trains 3 networks of the atlas's shape (9,600 x 784 training rows, 2,400
 validation rows, random data) for 5 epochs as one program (the median of 3 calls after one that compiles);

@@ -18,8 +18,9 @@ from typing import Any
 
 from _common import arguments
 
-from fashionlab.analysis import cluster, sweep, worker_data
+from fashionlab.analysis import sweep
 from fashionlab.analysis.grid import Grid
+from fashionlab.cluster import connection, worker_data
 
 DATA_DIR = os.environ.get("FASHIONLAB_DATA", "/usr/share/datasets/fashion-mnist")
 GRID = Grid(
@@ -55,7 +56,7 @@ def dask_task_seconds(workers: int) -> tuple[float, float]:
     """(cluster start-up, sweep on the warm cluster): start-up measured apart."""
     with fresh_cache():
         started = time.perf_counter()
-        with cluster.connect(workers=workers) as client:
+        with connection.connect(workers=workers) as client:
             client.run(_load, DATA_DIR)  # each worker loads the data once
             ready = time.perf_counter()
             sweep.run_sweep(GRID, client=client)

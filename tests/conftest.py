@@ -36,7 +36,7 @@ REAL_DATA = datasets.SYSTEM_DATA_DIR
 LOGGED_CLI = (
     "import logging, sys\n"
     "from fashionlab import cli\n"
-    "log = logging.getLogger('fashionlab.analysis.engine')\n"
+    "log = logging.getLogger('fashionlab.cluster.engine')\n"
     "log.setLevel(logging.INFO)\n"
     "log.addHandler(logging.StreamHandler())\n"
     "sys.argv[0] = 'fashionlab'\n"

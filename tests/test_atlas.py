@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from fashionlab.analysis import atlas, atlas_networks, engine
+from fashionlab.analysis import atlas, atlas_networks
+from fashionlab.cluster import engine
 from fashionlab.config import ALL_PAIRS, NetworkSettings
 
 

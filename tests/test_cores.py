@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from fashionlab.analysis import cluster, cores, local
+from fashionlab.cluster import connection, cores, local
 
 pins = pytest.mark.skipif(
     not (cores.can_pin() and local.usable_cores()), reason="this system does not pin threads"
@@ -65,7 +65,7 @@ def test_every_thread_of_each_worker_is_pinned_and_a_restarted_worker_again(monk
     This process's own cores are not touched."""
     mine, ours = local.usable_cores()[:2], os.sched_getaffinity(0)
     monkeypatch.setattr(local, "usable_cores", lambda: mine)
-    with cluster.connect(workers=len(mine)) as client:
+    with connection.connect(workers=len(mine)) as client:
         before = client.run(_cores_of_threads)
         assert sorted(found for _, found in before.values()) == [[(core,)] for core in mine]
         victim, (victims_core,) = max(before.values())
@@ -90,13 +90,13 @@ ONE_CORE = """
 import json, os, sys
 os.sched_setaffinity(0, {int(sys.argv[1])})  # first, while this is the only thread: as taskset
 
-from fashionlab.analysis import cluster, engine, local
+from fashionlab.cluster import connection, engine, local
 
 def cores_of_threads():
     return sorted({tuple(sorted(os.sched_getaffinity(int(t)))) for t in os.listdir("/proc/self/task")})
 
 if __name__ == "__main__":
-    with cluster.connect() as client:
+    with connection.connect() as client:
         print(json.dumps({"default": local.default_workers(),
                           "fills": engine.Session().fills_every_core,
                           "workers": list(client.run(cores_of_threads).values())}))

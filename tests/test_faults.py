@@ -25,6 +25,7 @@ from processes import modules_loaded
 
 from fashionlab import cli
 from fashionlab.cli import console, process
+from fashionlab.cluster import connection
 from fashionlab.errors import UsageError
 
 EXPLORE = ["explore", "--points", "100", "--no-verify"]
@@ -1244,13 +1245,11 @@ def test_a_command_sets_it_before_its_work_so_its_local_workers_inherit_it(
 
 
 def test_a_library_users_local_workers_take_gpu_memory_as_they_need_it(monkeypatch) -> None:
-    """Left known at stop 57: `cluster.connect(workers=N)` in a program of the user's own, with
+    """Left known at stop 57: `connection.connect(workers=N)` in a program of the user's own, with
     no CLI to set the variable first, gave its workers JAX's default (75 % of the GPU each)."""
-    from fashionlab.analysis import cluster
-
     monkeypatch.delenv(PREALLOCATE, raising=False)
     monkeypatch.delenv(FRACTION, raising=False)
-    with cluster.connect(workers=1) as client:
+    with connection.connect(workers=1) as client:
         seen = client.run(lambda: (os.environ.get(PREALLOCATE), os.environ.get(FRACTION)))
     assert list(seen.values()) == [("false", None)]
     assert PREALLOCATE not in os.environ  # the user's own process is the user's to set

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from fashionlab.analysis import local
+from fashionlab.cluster import local
 
 
 def test_a_signal_while_the_cluster_starts_is_held_until_it_has_started() -> None:
@@ -97,7 +97,7 @@ def test_a_local_workers_failed_heartbeat_stays_off_the_terminal(capfd) -> None:
 
     from distributed import Client
 
-    from fashionlab.analysis import worker_logs
+    from fashionlab.cluster import worker_logs
 
     def log_both() -> None:
         logger = logging.getLogger(worker_logs.WORKER_LOGGER)
@@ -144,7 +144,7 @@ def test_a_nannys_error_while_the_cluster_starts_is_held_and_named() -> None:
     a start that succeeds logs them after all, so nothing is hidden."""
     import logging
 
-    from fashionlab.analysis import worker_logs
+    from fashionlab.cluster import worker_logs
 
     logger = logging.getLogger(worker_logs.NANNY_LOGGER)
     seen: list[str] = []

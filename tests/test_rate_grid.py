@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab.analysis import engine, rate_grid, worker_data
+from fashionlab.analysis import rate_grid
 from fashionlab.analysis.pairs import run_split
+from fashionlab.cluster import engine, worker_data
 from fashionlab.config import RATE_GRID_RATES, RATE_GRID_STEPS
 
 PAIR = ("Trouser", "Ankle boot")

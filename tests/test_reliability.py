@@ -856,7 +856,7 @@ def test_a_warning_after_a_stop_is_not_said(capsys) -> None:
     """A SIGTERM to the process group also ends Dask's workers, and the scheduler's "lost worker"
     came before the interrupt's one line (1 of 10 group SIGTERMs into a starting sweep)."""
     record = logging.LogRecord(
-        "fashionlab.analysis.lost",
+        "fashionlab.cluster.lost",
         logging.WARNING,
         __file__,
         0,

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from fashionlab.analysis import atlas, atlas_networks, shapes, sweep
+from fashionlab.analysis import atlas, atlas_networks, sweep
+from fashionlab.cluster import shapes
 from fashionlab.config import ALL_PAIRS
 
 PAIRS = ALL_PAIRS[:3]

@@ -40,10 +40,11 @@ from distributed import Client
 
 from fashionlab import cache
 from fashionlab import cli as program
-from fashionlab.analysis import cluster, engine, local, lost, probe, remote, sweep, worker_data
+from fashionlab.analysis import sweep
 from fashionlab.analysis.grid import Grid, GridError
 from fashionlab.cli import sweep as cli_sweep
 from fashionlab.cli.sweep import add_parser
+from fashionlab.cluster import connection, engine, local, lost, probe, remote, worker_data
 from fashionlab.data.idx import encode_idx
 from fashionlab.errors import EnvironmentFault, FashionLabError, UsageError
 
@@ -108,7 +109,7 @@ def without_seconds(rows: list[sweep.SweepRow]) -> list[dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def client():
-    with cluster.connect(workers=2) as client:
+    with connection.connect(workers=2) as client:
         yield client
 
 
@@ -332,7 +333,7 @@ def test_a_frozen_worker_is_restarted_and_its_tasks_run_elsewhere(
     monkeypatch.setattr(local, "WORKER_TTL", "2s")
     grid = tiny_grid(tiny_data_dir, steps=(3_001,), seeds=(5, 6, 7, 8))
     stopped: list[tuple[int, float]] = []  # the process and when it was stopped (time.time)
-    with cluster.connect(workers=2) as frozen_client:
+    with connection.connect(workers=2) as frozen_client:
 
         def stop_a_busy_worker(done: int, total: int, task: object, from_cache: bool) -> None:
             busy = [a for a, keys in frozen_client.processing().items() if keys]
@@ -365,7 +366,7 @@ def test_a_task_that_takes_down_every_worker_is_one_environment_fault():
     said = r"^one of the crash tasks ended the process of the worker that ran it \(out of memory"
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
-        cluster.connect(workers=1) as crash_client,
+        connection.connect(workers=1) as crash_client,
         pytest.raises(EnvironmentFault, match=said),
     ):
         engine.run_on(crash_client, [task])
@@ -860,7 +861,7 @@ def test_cli_on_a_scheduler_and_worker_started_with_the_dask_tools(
         monkeypatch.setattr(lost.Watch, "GRACE", 1.0)  # 30 s for a nanny to restart its worker
         with (
             caplog.at_level(logging.WARNING, logger=lost.__name__),
-            cluster.connect(scheduler=address) as client,
+            connection.connect(scheduler=address) as client,
         ):
             # the watch's subscription is sent without an answer: wait until the scheduler has it
             while not client.run_on_scheduler(
@@ -1424,7 +1425,7 @@ def test_dasks_tcp_timeout_below_its_own_minimum_is_refused_before_connecting(va
     with (
         dask.config.set({"distributed.comm.timeouts.tcp": value}),
         pytest.raises(UsageError, match=said),
-        cluster.connect(scheduler=address, timeout=2.0),
+        connection.connect(scheduler=address, timeout=2.0),
     ):
         pass
 
@@ -1733,7 +1734,7 @@ def test_a_trim_threshold_left_in_this_process_does_not_reach_the_workers(monkey
     MALLOC_TRIM_THRESHOLD_ in its environment; the next local cluster's workers still start
     without it, and the variable is put back."""
     monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
-    with cluster.connect(workers=1) as client:
+    with connection.connect(workers=1) as client:
         assert worker_environment(client) == [(None, "1")]
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"
 
@@ -2020,7 +2021,7 @@ def test_data_a_worker_refuses_is_one_line_without_the_workers_traceback(
 
 
 def test_a_users_error_in_a_task_is_left_to_the_client_and_a_bug_is_kept() -> None:
-    from fashionlab.analysis import worker_logs
+    from fashionlab.cluster import worker_logs
 
     def failed(exception: str, where: str = "/src/fashionlab/data/loaded.py") -> logging.LogRecord:
         args = ("key", "executing", "task", exception, f'  File "{where}", line 60, in pair\n')

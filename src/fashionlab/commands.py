@@ -13,11 +13,12 @@ from typing import Any
 
 from . import outdir
 from .analysis import atlas as atlas_module
-from .analysis import engine, tenclass
 from .analysis import sweep as sweep_module
+from .analysis import tenclass
 from .analysis.grid import Grid
 from .analysis.pairs import PairRun, run_split
 from .app import prepare, protected_folders
+from .cluster import engine
 from .config import ALL_PAIRS, CLASS_NAMES, PAIRS, NetworkSettings
 from .data.datasets import locate
 from .data.loaded import load_data

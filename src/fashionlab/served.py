@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from .analysis.embedding import NEIGHBOURS
-from .analysis.shapes import optional_count
+from .cluster.shapes import optional_count
 from .config import CLASS_NAMES, STEPS
 from .results import NetworkResult
 

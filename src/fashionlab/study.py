@@ -12,14 +12,7 @@ from collections.abc import Iterator
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from .analysis import (
-    atlas,
-    comparison,
-    dynamics,
-    engine,
-    findings,
-    rate_grid,
-)
+from .analysis import atlas, comparison, dynamics, findings, rate_grid
 from .analysis.exploration import (
     Mapped,
     data_summary,
@@ -34,6 +27,7 @@ from .analysis.network_run import train_network
 from .analysis.pairs import PairRun, run_split, score
 from .artifacts import Artifacts
 from .checks import required
+from .cluster import engine
 from .config import (
     ALL_PAIRS,
     Config,

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .analysis import atlas, engine, learned, tenclass
+from .analysis import atlas, learned, tenclass
 from .analysis.exploration import Mapped
 from .artifacts import Artifacts
+from .cluster import engine
 from .config import ALL_PAIRS, INTERACTIVE_POINTS, Config
 from .data.loaded import Data
 from .models import neural

@@ -6,8 +6,5 @@ The study's stages: ``exploration`` (the data, PCA and the t-SNE map of ``embedd
 ``atlas_networks`` (all 45 pairs), ``tenclass`` and ``sweep`` (over ``grid``). The statistics
 they report with are ``metrics`` and ``differences``; ``history`` reads a training curve.
 
-The Dask engine that runs their tasks: ``engine`` (keyed, cached tasks), ``cluster``, ``local``
-and ``cores`` (the local cluster), ``remote`` (a user's scheduler), ``worker_data`` and
-``worker_logs`` (inside a worker), ``lost`` (workers or a scheduler lost) and ``shapes`` (a
-task's result checked before it is served).
+Their tasks run on the Dask engine of ``fashionlab.cluster``.
 """

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..cluster import engine, shapes
 from ..config import (
     ALL_PAIRS,
     ATLAS_STEPS_TO_CONVERGE,
@@ -35,7 +36,6 @@ from ..models.convergence import nesterov_step_size
 from ..models.logistic import accuracy, probability
 from ..models.pairwise import PairSet
 from ..results import AtlasPair, Pair
-from . import engine, shapes
 from .atlas_networks import accuracies_by_pair, network_groups, network_tasks
 from .history import steps_to_fraction
 
@@ -57,7 +57,7 @@ def pair_rows(
 ) -> tuple[np.ndarray, np.ndarray, list[PairRows], PairSet]:
     """In a worker: the training images (n, 784), their labels, each pair's rows as
     ``get_data_subset`` shuffles and splits them (seed 42), and the pairs in blocks of classes."""
-    from .worker_data import worker_data
+    from ..cluster.worker_data import worker_data
 
     frame = worker_data(data_dir, verify).df_train
     X, labels = frame[PIXEL_COLUMNS].to_numpy(), frame["label"].to_numpy()
@@ -125,7 +125,7 @@ def logistic_tasks(
 ) -> list[engine.Task]:
     """Every pair's logistic regression as two tasks, convergence (the longer) first and the
     assignment's 100 steps; each a cached task, so an interrupted atlas resumes."""
-    from .worker_data import data_identity
+    from ..cluster.worker_data import data_identity
 
     base = key_of("atlas-logreg", {"data": data_identity(data_dir, verify)})
     kwargs = {"data_dir": data_dir, "verify": verify, "pairs": [tuple(p) for p in pairs]}

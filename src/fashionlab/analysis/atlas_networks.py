@@ -7,10 +7,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..cluster import engine, shapes
 from ..config import SHUFFLE_SEED, NetworkSettings
 from ..keys import key_of, sub_key
 from ..results import Pair
-from . import engine, shapes
 
 # 45 pairs in 15 groups of 3: the groups share a shape, so a worker compiles the program once, and
 # up to 15 workers train networks at once
@@ -29,8 +29,8 @@ def network_task(
 ) -> list[list[float]]:
     """A group of pairs' networks, trained together as one program in a Dask worker:
     ``[validation accuracy, epochs run]`` per pair."""
+    from ..cluster.worker_data import worker_split
     from ..models import batched, neural
-    from .worker_data import worker_split
 
     splits = [worker_split(data_dir, verify, tuple(p), SHUFFLE_SEED) for p in pairs]
     fits = batched.fit_many(
@@ -63,7 +63,7 @@ def network_tasks(
     verify: bool,
 ) -> list[engine.Task]:
     """One task per group of pairs, whose networks train together as one compiled program."""
-    from .worker_data import data_identity
+    from ..cluster.worker_data import data_identity
 
     base = key_of(
         "atlas-nn", {"data": data_identity(data_dir, verify), "seed": seed, **vars(settings)}

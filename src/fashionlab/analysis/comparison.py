@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..cluster import engine
 from ..config import NetworkSettings
 from ..data.preprocessing import PairSplit
 from ..models import neural
 from ..models.logistic import predict, probability
 from ..results import Comparison
-from . import engine, sweep
+from . import sweep
 from .grid import Grid
 from .metrics import as_bits, paired_test
 

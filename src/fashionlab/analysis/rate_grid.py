@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from ..cluster import engine, shapes
 from ..config import RATE_GRID_RATES, RATE_GRID_STEPS, SHUFFLE_SEED
 from ..keys import key_of, sub_key
 from ..results import Pair, RateRow
-from . import engine, shapes
 
 
 def cells_task(
@@ -29,10 +29,10 @@ def cells_task(
     steps: list[int],
 ) -> list[list[dict[str, object]]]:
     """Every learning rate on one pair: per rate, the validation accuracy after each of ``steps``."""
+    from ..cluster.worker_data import worker_split
     from ..data.preprocessing import bias_trick
     from ..models.rates import descend_rates
     from .pairs import run_split
-    from .worker_data import worker_split
 
     split = worker_split(data_dir, verify, tuple(classes), SHUFFLE_SEED)
     _, val, overflowed = descend_rates(
@@ -73,7 +73,7 @@ def grid_tasks(
     steps: Sequence[int] = RATE_GRID_STEPS,
 ) -> list[engine.Task]:
     """One task per pair: every (learning rate, steps) cell of its grid."""
-    from .worker_data import data_identity
+    from ..cluster.worker_data import data_identity
 
     rates = [float(r) for r in rates]
     base = key_of(

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from .. import keys
+from ..cluster import engine, shapes
+from ..cluster.worker_data import data_identity, worker_official_test, worker_split
 from ..config import SHUFFLE_SEED
 from ..results import SweepRow, from_json
-from . import engine, shapes
 from .grid import Grid
-from .worker_data import data_identity, worker_official_test, worker_split
 
 # --------------------------------------------------------------------------- in the worker
 

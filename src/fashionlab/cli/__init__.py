@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _check_working_folder(args)
             _check_cache_home(args.command)
             if getattr(args, "scheduler", None) is not None:  # checked before any work, too
-                from ..analysis.cluster import check_cluster
+                from ..cluster.connection import check_cluster
 
                 check_cluster(args.workers, args.scheduler)
                 if args.data_dir and not str(args.data_dir).startswith(("/", "~")):

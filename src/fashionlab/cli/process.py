@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
 
-from ..analysis import local
+from ..cluster import local
 from ..errors import UsageError
 from ..storage import CACHE_VARIABLE, cache_home
 

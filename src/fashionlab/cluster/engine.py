@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from .. import cache
 from . import local, lost, remote, shapes
-from .cluster import check_cluster, connect
+from .connection import check_cluster, connect
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
