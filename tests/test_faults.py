@@ -212,20 +212,20 @@ def test_a_jax_compilation_cache_that_is_a_file_is_refused_before_any_work(
 def test_jaxs_settings_are_tried_once_by_the_command_not_for_each_model(monkeypatch) -> None:
     """A review: the child process ran in every ``keras_module()`` (three per network trained,
     28.8 s against 17.1 s for one small fit), where the command's check before the work does."""
-    from fashionlab.models import jax_settings, neural
+    from fashionlab.models import backend
 
     tried, run = [], subprocess.run
 
     def counted(argv, **kwargs):
-        if jax_settings._PROBE in argv:
+        if backend._PROBE in argv:
             tried.append(argv)
         return run(argv, **kwargs)
 
     monkeypatch.setenv("JAX_PLATFORMS", "cpu")
-    monkeypatch.setattr(jax_settings.subprocess, "run", counted)
-    neural.keras_module()
+    monkeypatch.setattr(backend.subprocess, "run", counted)
+    backend.keras_module()
     assert tried == []
-    neural.check_backend()
+    backend.check_backend()
     assert len(tried) == 1
 
 

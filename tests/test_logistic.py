@@ -401,8 +401,8 @@ def test_the_fit_to_convergence_keeps_what_keras_early_stopping_keeps(tol, patie
     step that brought the loss more than ``tol`` below its best so far, as Keras's EarlyStopping
     with min_delta does, and a later step may be lower by less (the numbers review). The oracle
     is Keras's own callback, fed the descent's validation losses step by step."""
+    from fashionlab.models.backend import keras_module
     from fashionlab.models.convergence import nesterov_path
-    from fashionlab.models.neural import keras_module
 
     X = bias_trick(np.random.default_rng(3).normal(size=(120, 6)))
     noise = 0.3 * np.random.default_rng(4).normal(size=(120, 1))

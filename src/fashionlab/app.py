@@ -20,7 +20,7 @@ from .data import sources
 from .data.loaded import Data, load_data
 from .jsonio import strict_loads
 from .libraries import EVERY, MATPLOTLIB
-from .models import neural
+from .models import backend
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
 from .storage import cache_home, present
@@ -43,7 +43,7 @@ def prepare(out: str, data_dir: str | None, kind: str, trains: bool = True) -> P
     uses = EVERY if trains else {MATPLOTLIB}
     real = outdir.check(out, protected_folders(data_dir), kind, uses=uses)
     if trains:
-        neural.check_backend()
+        backend.check_backend()
     return real
 
 

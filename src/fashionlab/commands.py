@@ -25,7 +25,7 @@ from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
 from .data.sources import search_path
 from .libraries import EVERY, KERAS, MATPLOTLIB
-from .models import neural
+from .models import backend
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress, epoch_ticker
 from .results import AtlasPair, NetworkResult, SweepRow, TenClasses
@@ -122,7 +122,7 @@ def network(
     from .analysis.network_run import train_network
 
     plot = check_plot_dir(plot_dir, data_dir, {KERAS, MATPLOTLIB})
-    neural.check_backend()
+    backend.check_backend()
     data = load_data(data_dir, verify=verify)
     pair = resolve_pair(classes)
     progress = progress or LogProgress()
@@ -199,7 +199,7 @@ def atlas(
 ) -> list[AtlasPair]:
     """``fashionlab atlas``: every class pair, hardest first."""
     plot = check_plot_dir(plot_dir, data_dir, EVERY)
-    neural.check_backend()
+    backend.check_backend()
     _check_data(data_dir, verify, ALL_PAIRS)
     progress = progress or LogProgress()
     with engine.Session(workers, scheduler) as session:
@@ -231,7 +231,7 @@ def ten_classes(
 ) -> TenClasses:
     """``fashionlab softmax``: softmax regression and the 10-class network."""
     plot = check_plot_dir(plot_dir, data_dir, {KERAS, MATPLOTLIB})
-    neural.check_backend()
+    backend.check_backend()
     data = load_data(data_dir, verify=verify)
     progress = progress or LogProgress()
     result = tenclass.ten_classes(data, seed, epochs, progress)
@@ -257,7 +257,7 @@ def sweep(
     if local:
         search_path(grid.data_dir)  # a folder that is none, said at once
     if grid.model == "nn":  # as every command that trains a network: a typo costs no time
-        neural.check_backend()
+        backend.check_backend()
     folder = None if out is None else outdir.check(out, protected_folders(grid.data_dir), "sweep")
     if local:
         _check_data(grid.data_dir, grid.verify, grid.pairs)

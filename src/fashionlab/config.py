@@ -25,7 +25,7 @@ ALL_PAIRS: tuple[tuple[str, str], ...] = tuple(itertools.combinations(CLASS_NAME
 
 def keras_backend() -> str:
     """The Keras backend asked for: ``KERAS_BACKEND`` without spaces, jax where unset or empty
-    (``models.neural.check_backend`` checks it; cache keys and the report's metadata name it)."""
+    (``models.backend.check_backend`` checks it; cache keys and the report's metadata name it)."""
     return os.environ.get("KERAS_BACKEND", "").strip() or "jax"
 
 

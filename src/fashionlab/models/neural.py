@@ -16,7 +16,6 @@ Hyperparameters were chosen by measurement; ``docs/network.md`` records what was
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_count, check_rows
-from ..config import MAX_NN_SEED, NN_HIDDEN_UNITS, NN_LEARNING_RATE, keras_backend
-from .jax_settings import check_jax_settings
+from ..config import MAX_NN_SEED, NN_HIDDEN_UNITS, NN_LEARNING_RATE
+from .backend import keras_module
 
 HIDDEN_UNITS = NN_HIDDEN_UNITS
 ACTIVATION = "relu"
@@ -36,45 +35,6 @@ VALIDATION_BATCH = 2400  # the assignment's 2,400 validation rows in one batch
 # Batches per call into the compiled step: fewer trips through Keras's Python loop, the same
 # updates in the same order (measured: identical results, about 0.3 s less per fit).
 STEPS_PER_EXECUTION = 50
-
-
-# Keras's backends that can train (its numpy backend only runs inference), each the name of the
-# module it needs
-BACKENDS = ("jax", "tensorflow", "torch")
-
-
-def check_backend(*, jax_settings: bool = True) -> str:
-    """The Keras backend to use: ``KERAS_BACKEND``, or jax when unset or empty; checked to be
-    known and installed before any work, so a typo costs no time, and for jax with JAX's own
-    settings (``jax_settings``: a child process, where one is set)."""
-    import importlib.util
-
-    from ..errors import UsageError
-
-    name = keras_backend()
-    if name not in BACKENDS:
-        raise UsageError(
-            f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
-            f"{', '.join(BACKENDS)} (or unset it for jax)"
-        )
-    if importlib.util.find_spec(name) is None:
-        raise UsageError(
-            f"KERAS_BACKEND={name!r}, but {name} is not installed; "
-            "install it or unset KERAS_BACKEND to use jax"
-        )
-    if name == "jax" and jax_settings:
-        check_jax_settings()
-    return name
-
-
-def keras_module() -> Any:
-    """Import Keras on the backend ``check_backend`` approves (jax unless the user chose); JAX's
-    own settings were tried by the command, before any work, and need no second child process
-    for each model."""
-    os.environ["KERAS_BACKEND"] = check_backend(jax_settings=False)
-    import keras
-
-    return keras
 
 
 def build_model(n_outputs: int = 1) -> Any:

@@ -1,17 +1,23 @@
-"""JAX's own settings, tried before any work where the user set one: XLA aborts a process on a flag
-it does not know (``XLA_FLAGS``), and JAX fails on a platform it cannot start (``JAX_PLATFORMS``),
-both once the network first runs: after the data and the maps, and one of them in a traceback. A
-child process tries them, so that an abort costs it alone.
+"""The Keras backend the networks train on, and JAX's own settings, checked before any work.
+
+``check_backend``: ``KERAS_BACKEND`` names a backend that can train and is installed (jax when
+unset). ``check_jax_settings``: where the user set one of JAX's settings, a child process tries
+them: XLA aborts a process on a flag it does not know (``XLA_FLAGS``), and JAX fails on a platform
+it cannot start (``JAX_PLATFORMS``), both once the network first runs: after the data and the
+maps, and one of them in a traceback. ``keras_module`` imports Keras on the approved backend.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+from ..config import keras_backend
 from ..errors import UsageError
 from ..storage import nearest_existing
 
@@ -19,6 +25,41 @@ SETTINGS = ("JAX_", "XLA_")  # the prefixes of what JAX and XLA read from the en
 _PROBE = "import jax; jax.devices()"
 # glog's prefix of XLA's lines: "F1203 04:43:04.455133     806 parse_flags_from_env.cc:234] "
 _GLOG_PREFIX = re.compile(r"^[FEWI]\d{4} [\d:.]+\s+\d+ \S+\] ")
+
+
+# Keras's backends that can train (its numpy backend only runs inference), each the name of the
+# module it needs
+BACKENDS = ("jax", "tensorflow", "torch")
+
+
+def check_backend(*, jax_settings: bool = True) -> str:
+    """The Keras backend to use: ``KERAS_BACKEND``, or jax when unset or empty; checked to be
+    known and installed before any work, so a typo costs no time, and for jax with JAX's own
+    settings (``jax_settings``: a child process, where one is set)."""
+    name = keras_backend()
+    if name not in BACKENDS:
+        raise UsageError(
+            f"KERAS_BACKEND={name!r} is not a Keras backend that can train; use one of "
+            f"{', '.join(BACKENDS)} (or unset it for jax)"
+        )
+    if importlib.util.find_spec(name) is None:
+        raise UsageError(
+            f"KERAS_BACKEND={name!r}, but {name} is not installed; "
+            "install it or unset KERAS_BACKEND to use jax"
+        )
+    if name == "jax" and jax_settings:
+        check_jax_settings()
+    return name
+
+
+def keras_module() -> Any:
+    """Import Keras on the backend ``check_backend`` approves (jax unless the user chose); JAX's
+    own settings were tried by the command, before any work, and need no second child process
+    for each model."""
+    os.environ["KERAS_BACKEND"] = check_backend(jax_settings=False)
+    import keras
+
+    return keras
 
 
 def check_jax_settings() -> None:
