@@ -19,6 +19,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from .. import critical
 from ..data.sources import ENV_DATA_DIR, search_path, user_path
@@ -137,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     matplotlib_headless()
     jax_gpu_shared()
     previous_hook, previous_resort = sys.unraisablehook, logging.lastResort
-    previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}
+    previous = _handle_signals()
     try:
         sys.unraisablehook = console.unraisable
         # Warnings (fashionlab's loggers have no handler of their own) go through ``say``, below
@@ -182,11 +183,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return interrupted()
     finally:
         console.OVER.set()
+        critical.cancel_retry()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         sys.unraisablehook = previous_hook
         logging.lastResort = previous_resort
     return 0
+
+
+def _handle_signals() -> dict[int, Any]:
+    """The CLI's handlers: of the signals that stop it, and of a stop's retry after an import
+    (``critical.RETRY_SIGNAL``); the handlers they replace, to be put back."""
+    previous = {s: signal.signal(s, console.on_signal) for s in critical.watched_signals()}
+    previous[critical.RETRY_SIGNAL] = signal.signal(critical.RETRY_SIGNAL, console.on_retry)
+    return previous
 
 
 def program() -> int:

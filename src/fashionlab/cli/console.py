@@ -33,6 +33,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TextIO
 
 from .. import critical
@@ -79,14 +80,20 @@ OVER = Flag()  # the command has ended: a late signal has nothing left to stop
 _reported = Flag()
 
 
-def on_signal(signum: int, frame: object) -> None:
+def on_signal(signum: int, frame: FrameType | None) -> None:
     """The CLI's handler of SIGINT, SIGTERM and SIGHUP."""
     # Remember the request as well as raising: a library's bare ``except:`` can swallow the
     # KeyboardInterrupt, and then the next checkpoint raises it again before anything is written.
     # Nothing here takes a lock: a second signal can arrive while this very handler runs.
     STOP.set()
-    if not OVER.is_set() and not critical.defer():
+    if not OVER.is_set() and not critical.defer(frame):
         raise KeyboardInterrupt
+
+
+def on_retry(signum: int, frame: FrameType | None) -> None:
+    """``critical.RETRY_SIGNAL``'s handler: a stop that came during an import, tried again."""
+    if STOP.is_set():
+        on_signal(signum, frame)
 
 
 def unraisable(info: Any, default: Callable[[Any], None] = sys.unraisablehook) -> None:
