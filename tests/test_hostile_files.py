@@ -109,6 +109,16 @@ def test_a_cut_file_is_said_so_without_the_number_its_last_bytes_make(tmp_path: 
     assert str(trailer) not in said.replace(",", "") and f"{trailer:,}" not in said
 
 
+def test_a_file_of_two_gzip_members_is_not_called_only_cut(tmp_path: Path) -> None:
+    """A hostile review: the official bytes recompressed as two gzip members (valid gzip, which
+    fashionlab does not read) were said to be "truncated or tampered with", and nothing else."""
+    folder = write_tiny_dataset(tmp_path / "data")
+    raw = gzip.decompress((folder / IMAGES).read_bytes())
+    (folder / IMAGES).write_bytes(gzip.compress(raw[:5000]) + gzip.compress(raw[5000:]))
+    with pytest.raises(DataError, match="or not one gzip stream as the official files are"):
+        locate(folder, verify=False)
+
+
 def test_a_folder_name_with_a_newline_is_quoted_in_the_one_line_error(tmp_path: Path, capsys):
     """A hostile review: the newline became a space, naming a path that does not exist."""
     folder = write_tiny_dataset(tmp_path / "da\nta")

@@ -95,7 +95,8 @@ def decode_idx(archive: bytes, name: str = "<bytes>") -> np.ndarray:
     if trailer_size != header_size + claimed:
         raise DataFormatError(  # a cut file's last 4 bytes are no size: not quoted
             f"{name}: header claims {shape} = {claimed:,} bytes of data, but the gzip trailer "
-            "records another size: the file is truncated or tampered with"
+            "records another size: the file is truncated, tampered with, or not one gzip stream "
+            "as the official files are"
         )
     body = inflater.take(claimed + 1)
     if len(body) > claimed:  # a longer stream, whose trailer was made to match
