@@ -214,9 +214,12 @@ def _validation_rows(
 
 
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Loss and accuracy, in batches of the validation size (one compiled step per shape)."""
+    """Loss and accuracy, in batches of the validation size (one compiled step per shape). Keras
+    counts the right rows exactly (integers in float32) but divides in float32: its 0.898 came out
+    as 0.8980000019073486. The accuracy is given as the share it is, right rows / rows."""
     loss, acc = model.evaluate(X.astype(np.float32), y, batch_size=VALIDATION_BATCH, verbose=0)
-    return float(loss), float(acc)
+    rows = len(X)
+    return float(loss), round(float(acc) * rows) / rows
 
 
 def predict(probabilities: np.ndarray) -> np.ndarray:
