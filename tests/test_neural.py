@@ -50,6 +50,8 @@ def test_short_fit_learns_a_synthetic_problem() -> None:
     assert counted == neural.evaluate(model, X, noisy)[1]
     held = slice(1200, None)  # Keras's validation_split=0.2: the last 300 rows
     assert run.val_accuracy == neural.accuracy(y[held], neural.predict_proba(model, X[held]))
+    for key, rows in (("accuracy", 1200), ("val_accuracy", 300)):  # each epoch's share too
+        assert all(v == round(v * rows) / rows for v in run.history[key]), run.history[key]
     assert run.epochs_run <= 15 and set(run.history) >= {
         "loss",
         "accuracy",

@@ -162,7 +162,8 @@ def fit(
         **options,
     )
     seconds = time.perf_counter() - started
-    history = {key: [float(v) for v in values] for key, values in hist.history.items()}
+    fitted_rows = len(X) - len(held[0]) if validation is None else len(X)
+    history = _shares(hist.history, {"accuracy": fitted_rows, "val_accuracy": len(held[0])})
     val_loss, val_accuracy = evaluate(model, *held)
     run = NetworkRun(
         epochs_max=epochs,
@@ -213,10 +214,19 @@ def _validation_rows(
     return held, {"validation_data": held}
 
 
+def _shares(history: dict[str, Any], rows: dict[str, int]) -> dict[str, list[float]]:
+    """Keras's history as floats, each accuracy the share it is of its ``rows`` (``evaluate``)."""
+    return {
+        key: [round(float(v) * rows[key]) / rows[key] if key in rows else float(v) for v in values]
+        for key, values in history.items()
+    }
+
+
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Loss and accuracy, in batches of the validation size (one compiled step per shape). Keras
     counts the right rows exactly (integers in float32) but divides in float32: its 0.898 came out
-    as 0.8980000019073486. The accuracy is given as the share it is, right rows / rows."""
+    as 0.8980000019073486. The accuracy is given as the share it is, right rows / rows, as are
+    the history's (``_shares``)."""
     loss, acc = model.evaluate(X.astype(np.float32), y, batch_size=VALIDATION_BATCH, verbose=0)
     rows = len(X)
     return float(loss), round(float(acc) * rows) / rows
