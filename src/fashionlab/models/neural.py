@@ -148,7 +148,7 @@ def fit(
     model = compile_model(build_model(n_outputs))
     summary = summary_text(model)  # before training: after it, Keras counts Adam's state as params
     X, y = X.astype(np.float32), y.astype(np.float32 if n_outputs == 1 else np.int32)
-    held, options = _validation_rows(X, y, validation, validation_split)
+    held, options, fitted_rows = _validation_rows(X, y, validation, validation_split)
     started = time.perf_counter()
     hist = model.fit(
         X,
@@ -162,7 +162,6 @@ def fit(
         **options,
     )
     seconds = time.perf_counter() - started
-    fitted_rows = len(X) - len(held[0]) if validation is None else len(X)
     history = _shares(hist.history, {"accuracy": fitted_rows, "val_accuracy": len(held[0])})
     val_loss, val_accuracy = evaluate(model, *held)
     run = NetworkRun(
@@ -205,13 +204,13 @@ def _validation_rows(
     y: np.ndarray,
     validation: tuple[np.ndarray, np.ndarray] | None,
     validation_split: float,
-) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any]]:
-    """The validation rows, and how ``model.fit`` is told of them."""
+) -> tuple[tuple[np.ndarray, np.ndarray], dict[str, Any], int]:
+    """The validation rows, how ``model.fit`` is told of them, and how many rows it trains on."""
     if validation is None:
         split = int(len(X) * (1 - validation_split))  # Keras keeps the last rows, unshuffled
-        return (X[split:], y[split:]), {"validation_split": validation_split}
+        return (X[split:], y[split:]), {"validation_split": validation_split}, split
     held = (validation[0].astype(np.float32), validation[1].astype(y.dtype))
-    return held, {"validation_data": held}
+    return held, {"validation_data": held}, len(X)
 
 
 def _shares(history: dict[str, Any], rows: dict[str, int]) -> dict[str, list[float]]:
