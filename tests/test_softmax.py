@@ -12,14 +12,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, log_loss, precision_score, recall_score
 from sklearn.preprocessing import label_binarize
 
+from fashionlab.analysis.metrics import confusion, precision_recall
 from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models.softmax import (
-    confusion,
     cross_entropy,
     cross_entropy_gradient,
     fit_softmax,
     one_hot,
-    precision_recall,
     predict_classes,
     softmax,
 )

@@ -3,8 +3,9 @@
 An accuracy on n rows is a count k out of n: ``error_count`` recovers the count exactly,
 ``wilson_interval`` says how uncertain it is (and ``accuracy_interval`` the same from an
 accuracy), ``compare`` calls a win, tie or loss by whole rows, and ``paired_test`` (McNemar's
-exact test) tells whether two models that scored the same rows really differ. How a count is
-written is the renderer's (``render.format.percent``).
+exact test) tells whether two models that scored the same rows really differ; ``confusion`` and
+``precision_recall`` count a ten-class model's rows by class. How a count is written is the
+renderer's (``render.format.percent``).
 """
 
 from __future__ import annotations
@@ -247,3 +248,19 @@ def prediction_interval(
     k = len(values)
     half = t_quantile((1 + confidence) / 2, k - 1) * sd * math.sqrt(1 + 1 / k)
     return mean - half, mean + half
+
+
+def confusion(true: np.ndarray, predicted: np.ndarray, n_classes: int = 10) -> np.ndarray:
+    """counts[i, j]: images of class i predicted as class j."""
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (np.ravel(true).astype(int), np.ravel(predicted).astype(int)), 1)
+    return counts
+
+
+def precision_recall(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class precision (column-wise) and recall (row-wise) from a confusion matrix."""
+    diagonal = np.diag(counts).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(counts.sum(axis=0) > 0, diagonal / counts.sum(axis=0), 0.0)
+        recall = np.where(counts.sum(axis=1) > 0, diagonal / counts.sum(axis=1), 0.0)
+    return precision, recall

@@ -15,6 +15,7 @@ from ..data.preprocessing import bias_trick
 from ..models import neural, softmax
 from ..progress import LogProgress, Progress, epoch_ticker
 from ..results import TenClasses, TrainingSettings
+from .metrics import confusion, precision_recall
 
 # The best scikit-learn results of the automatic benchmark that Fashion-MNIST's README links to
 # (github.com/zalandoresearch/fashion-mnist, "Benchmark"; Xiao, Rasul and Vollgraf, 2017,
@@ -39,8 +40,8 @@ def ten_classes(
         X_train, data.train_labels, epochs=epochs, seed=seed, on_epoch=softmax_epoch
     )
     predicted = softmax.predict(fitted.theta, X_test)
-    counts = softmax.confusion(data.test_labels, predicted)
-    precision, recall = softmax.precision_recall(counts)
+    counts = confusion(data.test_labels, predicted)
+    precision, recall = precision_recall(counts)
     network_accuracy, network_epochs, settings = _network(data, seed, progress)
     record = TenClasses(
         official_test_accuracy=float(np.mean(predicted == data.test_labels)),

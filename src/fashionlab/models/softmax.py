@@ -125,19 +125,3 @@ def fit_softmax(
         if on_epoch is not None:
             on_epoch(epoch, losses[-1], accuracies[-1])
     return SoftmaxFit(theta, losses, accuracies)
-
-
-def confusion(true: np.ndarray, predicted: np.ndarray, n_classes: int = 10) -> np.ndarray:
-    """counts[i, j]: images of class i predicted as class j."""
-    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(counts, (np.ravel(true).astype(int), np.ravel(predicted).astype(int)), 1)
-    return counts
-
-
-def precision_recall(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-class precision (column-wise) and recall (row-wise) from a confusion matrix."""
-    diagonal = np.diag(counts).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        precision = np.where(counts.sum(axis=0) > 0, diagonal / counts.sum(axis=0), 0.0)
-        recall = np.where(counts.sum(axis=1) > 0, diagonal / counts.sum(axis=1), 0.0)
-    return precision, recall
