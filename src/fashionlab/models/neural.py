@@ -214,21 +214,24 @@ def _validation_rows(
 
 
 def _shares(history: dict[str, Any], rows: dict[str, int]) -> dict[str, list[float]]:
-    """Keras's history as floats, each accuracy the share it is of its ``rows`` (``evaluate``)."""
+    """Keras's history as floats, each accuracy the share it is of its ``rows`` (``_share``)."""
     return {
-        key: [round(float(v) * rows[key]) / rows[key] if key in rows else float(v) for v in values]
+        key: [_share(float(v), rows[key]) if key in rows else float(v) for v in values]
         for key, values in history.items()
     }
 
 
+def _share(accuracy: float, rows: int) -> float:
+    """Keras's accuracy as the share it is: Keras counts the right rows exactly (integers in
+    float32) but divides in float32, so its 0.898 came out as 0.8980000019073486."""
+    return round(accuracy * rows) / rows
+
+
 def evaluate(model: Any, X: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Loss and accuracy, in batches of the validation size (one compiled step per shape). Keras
-    counts the right rows exactly (integers in float32) but divides in float32: its 0.898 came out
-    as 0.8980000019073486. The accuracy is given as the share it is, right rows / rows, as are
-    the history's (``_shares``)."""
+    """Loss and accuracy, in batches of the validation size (one compiled step per shape); the
+    accuracy as the share it is, right rows / rows (``_share``)."""
     loss, acc = model.evaluate(X.astype(np.float32), y, batch_size=VALIDATION_BATCH, verbose=0)
-    rows = len(X)
-    return float(loss), round(float(acc) * rows) / rows
+    return float(loss), _share(float(acc), len(X))
 
 
 def predict(probabilities: np.ndarray) -> np.ndarray:
