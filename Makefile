@@ -55,4 +55,4 @@ lock:
 # report/ and explore/ go only if fashionlab wrote all they hold (their manifests say so)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
-	PYTHONPATH=src $(PYTHON) -m fashionlab.clean report explore
+	PYTHONPATH=src $(PYTHON) -m fashionlab.files.clean report explore

@@ -17,11 +17,10 @@ import pytest
 from oracles import holm_rejected
 from scipy import stats
 
-from fashionlab import config, schema, served
+from fashionlab import config, served
 from fashionlab.analysis.differences import independent_difference
 from fashionlab.analysis.history import stays_from
 from fashionlab.analysis.metrics import as_bits, from_bits, paired_test, wilson_interval
-from fashionlab.first_steps import Findings
 from fashionlab.render import answers, answers_short, glossary, report
 from fashionlab.render.format import independent_gap, pair_name, percent
 from fashionlab.results import (
@@ -36,8 +35,10 @@ from fashionlab.results import (
     Results,
     TrainingSettings,
     from_json,
+    schema,
     to_json,
 )
+from fashionlab.results.first_steps import Findings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 # a field name in braces: a string a missing f prefix left unfilled ("At step {below}" reached the
@@ -791,7 +792,7 @@ def test_a_damaged_record_is_refused(damage: str) -> None:
 
 def test_the_checked_in_schema_is_current() -> None:
     assert (DOCS / "results.schema.json").read_text() == schema.text(), (
-        "docs/results.schema.json is stale: python -m fashionlab.schema > docs/results.schema.json"
+        "docs/results.schema.json is stale: python -m fashionlab.results.schema > docs/results.schema.json"
     )
 
 
@@ -1353,7 +1354,8 @@ def test_a_cached_study_whose_parts_disagree_is_discarded(
     """Typed right is not enough: a study whose parts disagree (its manifest rewritten to match)
     would crash the report, or print numbers no run measured, so the cache discards it rather than
     serve it."""
-    from fashionlab import app, cache
+    from fashionlab import app
+    from fashionlab.files import cache
 
     study = app.Study(make_results(), report_figures(make_results()), None, False)
     cache.store("study", "k" * 32, app._encode(study))
@@ -1390,9 +1392,10 @@ def test_a_study_from_the_cache_says_how_this_runs_files_were_checked() -> None:
     run served the entry of an unverified one said its files were "not checked"."""
     import numpy as np
 
-    from fashionlab import app, cache
+    from fashionlab import app
     from fashionlab.config import Config
     from fashionlab.data.loaded import Data
+    from fashionlab.files import cache
     from fashionlab.progress import LogProgress
 
     cached = make_results()
@@ -1434,7 +1437,8 @@ def test_a_cached_study_whose_figures_are_not_the_reports_is_discarded(
 ) -> None:
     """Figures rewritten with their hashes (the manifest rehashed to match): the cache discards
     the entry rather than crash on it or serve a report missing figures or holding others."""
-    from fashionlab import app, cache
+    from fashionlab import app
+    from fashionlab.files import cache
 
     figures = report_figures(make_results())
     first = next(iter(figures))
@@ -1582,7 +1586,7 @@ def test_the_strong_weights_are_found_as_patches_that_touch_by_an_edge() -> None
 
 def test_the_learned_section_says_where_the_strong_weights_are() -> None:
     from fashionlab.render.sections_extras import _patches
-    from fashionlab.weight_map import Patch
+    from fashionlab.results.weight_map import Patch
 
     two = [
         Patch([12, 21], [19, 20], 0.1226, 0.076),

@@ -452,8 +452,8 @@ def test_a_librarys_folder_refuses_only_the_commands_that_use_it(
 def test_an_output_inside_a_librarys_folder_is_no_trouble(tmp_path: Path, monkeypatch) -> None:
     """Only a library's folder inside the output is refused: an empty ``KERAS_HOME`` (the working
     folder) must not refuse every output below it, as the default ``--out report`` is."""
-    from fashionlab import outdir
     from fashionlab.errors import UsageError
+    from fashionlab.files import outdir
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KERAS_HOME", "")

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from conftest import needs_root
 
-from fashionlab import cache, keys, locks, storage
 from fashionlab.errors import EnvironmentFault, UsageError
+from fashionlab.files import cache, keys, locks, storage
 
 
 def counting(value: object) -> tuple[list[int], object]:
@@ -198,7 +198,7 @@ def test_an_entry_that_cannot_be_read_now_is_left_whole_and_said_once(
         raise OSError(error, os.strerror(error), str(path))
 
     monkeypatch.setattr(cache, "read_plain", refuse)
-    with caplog.at_level(logging.WARNING, logger="fashionlab.cache"):
+    with caplog.at_level(logging.WARNING, logger="fashionlab.files.cache"):
         assert cache.cached_json("test", key, compute) == ({"accuracy": 0.5}, False)
     said = [r.getMessage() for r in caplog.records]
     assert len(said) == 1 and "cannot read cache entry" in said[0] and os.strerror(error) in said[0]
@@ -341,7 +341,7 @@ def test_a_warm_cache_on_a_read_only_file_system_still_serves() -> None:
     key = keys.key_of("test", {"x": 1})
     cache.cached_json("test", key, lambda: [1])
     code = (
-        f"from fashionlab import cache\n"
+        f"from fashionlab.files import cache\n"
         f"print(cache.cached_json('test', {key!r}, lambda: [2]))\n"
         f"print(cache.cached_json('test', 'missing' * 4, lambda: [3]))\n"
     )
@@ -363,7 +363,7 @@ def test_a_warm_cache_serves_without_taking_a_lock(monkeypatch: pytest.MonkeyPat
 
 def test_a_waiting_process_says_who_holds_the_lock_after_about_a_second() -> None:
     code = (
-        "import sys, time; from fashionlab import locks\n"
+        "import sys, time; from fashionlab.files import locks\n"
         "lock = locks.Lock('test', 'k', 'a test'); lock.acquire(); print('held', flush=True)\n"
         "time.sleep(30)\n"
     )
@@ -468,7 +468,7 @@ def test_a_read_only_view_of_the_cache_still_waits_for_a_lock_held_through_a_wri
     needs_root("mounting read-only needs root (CI runs as root)")
     with locks.Lock("out", "k", "a test", spare=True):  # held here, through the writable cache
         code = (
-            "import logging, sys; from fashionlab import locks\n"
+            "import logging, sys; from fashionlab.files import locks\n"
             "lock = locks.Lock('out', 'k', 'the test folder', spare=True)\n"
             "lock.acquire(notice=lambda text: (print(text, flush=True), sys.exit(0)))\n"
             "print('acquired')\n"
@@ -600,7 +600,7 @@ def test_a_read_asks_only_for_the_memory_its_file_needs(tmp_path: Path) -> None:
     as on a shared server, every cache read failed with MemoryError (a code review's finding)."""
     (tmp_path / "small").write_bytes(b"abc")
     code = (
-        "import resource, sys; from pathlib import Path; from fashionlab import storage\n"
+        "import resource, sys; from pathlib import Path; from fashionlab.files import storage\n"
         "resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))\n"
         "sys.stdout.write(storage.read_plain(Path(sys.argv[1])).decode())\n"
     )

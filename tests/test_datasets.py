@@ -290,7 +290,7 @@ def test_a_mirror_of_a_repackaged_copy_is_downloaded_and_verified_by_its_payload
 def test_a_file_the_user_cannot_look_at_is_no_copy(tmp_path: Path, monkeypatch) -> None:
     """A review: where Python 3.11 raises for a path (a folder this user may not search), the
     search path skips it, as a missing one, rather than end in a traceback."""
-    from fashionlab import storage
+    from fashionlab.files import storage
 
     def refuse(self: Path) -> bool:
         raise PermissionError(13, "Permission denied", str(self))

@@ -118,7 +118,7 @@ def test_changed_parameter_computes_a_fresh_embedding() -> None:
 def test_corrupt_cache_entry_is_discarded_and_recomputed(damage) -> None:
     images = _images(seed=5)
     first = embedding.project(images)
-    from fashionlab.storage import cache_home
+    from fashionlab.files.storage import cache_home
 
     (entry,) = (cache_home() / "embedding-pca").glob("*/arrays.npz")
     entry.write_bytes(entry.read_bytes()[:200] if damage == "truncate" else damage)
@@ -135,7 +135,7 @@ def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
     """Hashes rewritten to match: the arrays must still be this computation's shape and kind, and
     a map that can be drawn (a hostile review: 1e308 everywhere was served, and drawing it failed
     with a traceback on every run)."""
-    from fashionlab import cache
+    from fashionlab.files import cache
 
     features = embedding.project(_images(seed=6)).features[:, :10]
     first, _ = embedding.tsne(features, n_jobs=1, settings=SHORT)
@@ -161,7 +161,7 @@ def test_a_projection_that_is_no_pca_of_standardised_images_is_recomputed(stored
     openTSNE crash with a segmentation fault on every explore): the training rows' components
     must be centred, each with the variance its share says of a whole that standardised pixels
     make, and the shares must be shares of one whole, in descending order."""
-    from fashionlab import cache
+    from fashionlab.files import cache
 
     images = _images(seed=8)
     first = embedding.project(images)

@@ -22,9 +22,9 @@ from processes import alive, stat_fields, wait_for
 from fashionlab import notebook_job
 from fashionlab.config import Config
 from fashionlab.data.loaded import Data
+from fashionlab.files.storage import cache_home
 from fashionlab.render import notebook
 from fashionlab.render.notebook import ANSWER_KEYS, ANSWER_LINE, NotebookError
-from fashionlab.storage import cache_home
 
 pytestmark = pytest.mark.slow  # a Jupyter kernel each
 WAIT = 120.0  # seconds: a bound on liveness, far above what any step here takes

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab import outdir, outpath, ownership, swap
 from fashionlab.errors import UsageError
+from fashionlab.files import outdir, outpath, ownership, swap
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -323,7 +323,7 @@ def test_two_commands_adding_to_one_folder_at_once_both_keep_their_files(tmp_pat
 
     plots = tmp_path / "plots"
     outdir.add_files(outdir.check(str(plots), {}, "figures", "--plot"), {"a.svg": b"a"}, "--plot")
-    other = f"from pathlib import Path; from fashionlab import outdir; outdir.add_files(Path({str(plots)!r}), {{'c.svg': b'c'}}, '--plot')"
+    other = f"from pathlib import Path; from fashionlab.files import outdir; outdir.add_files(Path({str(plots)!r}), {{'c.svg': b'c'}}, '--plot')"
     with outdir.report_folder(plots, "figures", "--plot", keep=True) as stage:
         (stage / "b.svg").write_bytes(b"b")
         subprocess.run([sys.executable, "-c", other], check=True)  # finishes while we stage
@@ -767,7 +767,7 @@ def test_make_clean_removes_only_output_folders_that_fashionlab_wrote_whole(tmp_
 def test_make_clean_stopped_part_way_leaves_what_is_still_fashionlabs(tmp_path, monkeypatch):
     """The review of stop 42: rm -r stopped by a file it could not delete had taken the manifest,
     and the rest then looked like the user's to every command. The manifest goes last."""
-    from fashionlab import clean
+    from fashionlab.files import clean
 
     folder = write_report(str(tmp_path / "report"), {"index.html": "<p>", "figures/a.svg": "s"})
     unlink = Path.unlink
@@ -793,7 +793,7 @@ def test_make_clean_leaves_a_stage_that_a_running_command_is_building_inside(tmp
     """A review of this session's change: ``make clean`` removed every stage of fashionlab's in
     the folder, a running command's too (a report built in place, inside the folder). It now
     removes only a stopped run's, as a command writing there does."""
-    from fashionlab import clean
+    from fashionlab.files import clean
 
     folder = write_report(str(tmp_path / "report"), {"index.html": "<p>"})
     running = folder / f"{ownership.STAGE_PREFIX}{os.getpid()}.tmp"  # this process: alive
@@ -820,7 +820,7 @@ def test_dask_reads_an_empty_temporary_directory_as_the_systems(
 
     import dask
 
-    from fashionlab import libraries
+    from fashionlab.files import libraries
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads $TMPDIR again

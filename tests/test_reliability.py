@@ -23,7 +23,6 @@ import pytest
 from conftest import LOGGED_CLI, offline, write_tiny_dataset
 from processes import dask_workers, live_group, wait_for
 
-from fashionlab import outdir, ownership
 from fashionlab.analysis.atlas_networks import network_groups
 from fashionlab.cli import console
 from fashionlab.cli.console import INTERRUPTED, Console, SayHandler
@@ -32,6 +31,7 @@ from fashionlab.data import datasets, download
 from fashionlab.data.datasets import FILES, RemoteFile
 from fashionlab.entry import program as entry_program
 from fashionlab.errors import DataError, DownloadError
+from fashionlab.files import outdir, ownership
 
 SRC = Path(__file__).parents[1] / "src"
 
@@ -730,7 +730,7 @@ def test_cache_entries_are_plain_npz() -> None:
 
     features = np.random.default_rng(0).normal(size=(200, 5))
     embedding.tsne(features, n_jobs=1)
-    from fashionlab.storage import cache_home
+    from fashionlab.files.storage import cache_home
 
     (entry,) = (cache_home() / "embedding-tsne").glob("*/arrays.npz")
     with zipfile.ZipFile(entry) as archive:
@@ -741,7 +741,7 @@ def test_cache_entries_are_plain_npz() -> None:
 
 @pytest.mark.parametrize("name", ["../../etc/passwd", "a/b", "..", "C:\\x", "<script>"])
 def test_no_user_text_reaches_a_path(name) -> None:
-    from fashionlab.storage import slug
+    from fashionlab.files.storage import slug
 
     made = slug([name, "Coat"])
     assert "/" not in made and "\\" not in made and ".." not in made and "<" not in made

@@ -17,7 +17,7 @@ import pytest
 from conftest import PAGE_LIMIT
 from oracles import holm_rejected
 
-from fashionlab import schema
+from fashionlab.results import schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.realdata]
 

@@ -38,7 +38,6 @@ import pytest
 from conftest import write_tiny_dataset
 from distributed import Client
 
-from fashionlab import cache
 from fashionlab import cli as program
 from fashionlab.analysis import sweep
 from fashionlab.analysis.grid import Grid, GridError
@@ -47,6 +46,7 @@ from fashionlab.cli.sweep import add_parser
 from fashionlab.cluster import connection, engine, local, lost, probe, remote, worker_data
 from fashionlab.data.idx import encode_idx
 from fashionlab.errors import EnvironmentFault, FashionLabError, UsageError
+from fashionlab.files import cache
 
 DASK = Path(sys.executable).with_name("dask")
 PULLOVER_COAT_VAL = 0.8229166666666666  # the assignment's Pullover vs Coat, 0.05, 100 steps

@@ -12,18 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import cache, keys, notebook_job, outdir, served
+from . import notebook_job, served
 from .analysis.exploration import check_mappable
-from .artifacts import Artifacts
 from .config import ALL_PAIRS, Config
 from .data import sources
 from .data.loaded import Data, load_data
+from .files import cache, keys, outdir
+from .files.libraries import EVERY, MATPLOTLIB
+from .files.storage import cache_home, present
 from .jsonio import strict_loads
-from .libraries import EVERY, MATPLOTLIB
 from .models import backend
 from .progress import LogProgress, Progress
 from .results import RESTORED, Results, from_json, to_json
-from .storage import cache_home, present
+from .results.artifacts import Artifacts
 
 
 def protected_folders(data_dir: str | None) -> dict[str, Path]:

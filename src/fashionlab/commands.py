@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import outdir
 from .analysis import atlas as atlas_module
 from .analysis import sweep as sweep_module
 from .analysis import tenclass
@@ -24,12 +23,13 @@ from .data.datasets import locate
 from .data.loaded import load_data
 from .data.preprocessing import resolve_pair
 from .data.sources import search_path
-from .libraries import EVERY, KERAS, MATPLOTLIB
+from .files import outdir
+from .files.libraries import EVERY, KERAS, MATPLOTLIB
+from .files.storage import slug
 from .models import backend
 from .models.logistic import StepCallback
 from .progress import LogProgress, Progress, epoch_ticker
 from .results import AtlasPair, NetworkResult, SweepRow, TenClasses
-from .storage import slug
 
 
 def check_plot_dir(

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import cache, keys
 from .config import Config
 from .data.loaded import Data
 from .errors import UsageError
+from .files import cache, keys
 from .results import Results
 
 if TYPE_CHECKING:

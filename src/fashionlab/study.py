@@ -25,7 +25,6 @@ from .analysis.exploration import (
 from .analysis.history import steps_to_fraction
 from .analysis.network_run import train_network
 from .analysis.pairs import PairRun, run_split, score
-from .artifacts import Artifacts
 from .checks import required
 from .cluster import engine
 from .config import (
@@ -34,7 +33,7 @@ from .config import (
 )
 from .data.loaded import Data
 from .data.preprocessing import bias_trick, pair_name
-from .keys import versions
+from .files.keys import versions
 from .progress import LogProgress, Progress, epoch_ticker
 from .results import (
     Comparison,
@@ -43,6 +42,7 @@ from .results import (
     NetworkResult,
     Results,
 )
+from .results.artifacts import Artifacts
 from .study_extras import extras
 
 STAGES = (

@@ -7,7 +7,6 @@ import numpy as np
 
 from .analysis import atlas, learned, tenclass
 from .analysis.exploration import Mapped
-from .artifacts import Artifacts
 from .cluster import engine
 from .config import ALL_PAIRS, INTERACTIVE_POINTS, Config
 from .data.loaded import Data
@@ -15,6 +14,7 @@ from .models import neural
 from .models.logistic import predict, probability
 from .progress import Progress
 from .results import ErrorSummary, Extras
+from .results.artifacts import Artifacts
 
 GALLERY_SIZE = 8  # the most confident errors each model's gallery shows
 

@@ -30,7 +30,7 @@ from ..config import (
 )
 from ..data.datasets import CLASS_NAMES
 from ..data.preprocessing import PIXEL_COLUMNS, PairRows, bias_trick, split_rows
-from ..keys import key_of, sub_key
+from ..files.keys import key_of, sub_key
 from ..models import pairwise
 from ..models.convergence import nesterov_step_size
 from ..models.logistic import accuracy, probability

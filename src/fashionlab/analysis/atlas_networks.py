@@ -9,7 +9,7 @@ import numpy as np
 
 from ..cluster import engine, shapes
 from ..config import SHUFFLE_SEED, NetworkSettings
-from ..keys import key_of, sub_key
+from ..files.keys import key_of, sub_key
 from ..results import Pair
 
 # 45 pairs in 15 groups of 3: the groups share a shape, so a worker compiles the program once, and

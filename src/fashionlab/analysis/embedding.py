@@ -5,7 +5,7 @@ units: openTSNE dropped the factor 4 that scikit-learn keeps in the gradient, so
 learning rate 200 is openTSNE's 800 (openTSNE's own "auto" rate for 10,000 points, N/12 = 833,
 is the same thing). The other settings were chosen by measurement: ``docs/tsne.md``.
 
-Results are cached through ``fashionlab.cache`` as ``.npz`` payloads (never pickles), keyed by
+Results are cached through ``fashionlab.files.cache`` as ``.npz`` payloads (never pickles), keyed by
 the input bytes, every parameter and the library versions, and verified on every read.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cache import cached
 from ..config import PCA_COMPONENTS
-from ..keys import key_of
+from ..files.cache import cached
+from ..files.keys import key_of
 
 N_COMPONENTS = PCA_COMPONENTS
 PERPLEXITY = 30.0

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..artifacts import Artifacts
 from ..config import CLASS_NAMES, MIN_POINTS
 from ..data.loaded import Data
 from ..errors import DataError
 from ..progress import Progress
 from ..results import DataSummary, EmbeddingSummary
+from ..results.artifacts import Artifacts
 from . import embedding
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..first_steps import Findings
+from ..results.first_steps import Findings
 from .dynamics import MEAN_IMAGE_COSINE, MIN_ALTERNATIONS, ZIGZAG_GAP, Dynamics
 
 

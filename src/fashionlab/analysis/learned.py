@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import Pair
-from ..weight_map import Patch, WeightSummary
+from ..results.weight_map import Patch, WeightSummary
 
 
 def weight_summary(classes: Pair, theta: np.ndarray) -> WeightSummary:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from ..cluster import engine, shapes
 from ..config import RATE_GRID_RATES, RATE_GRID_STEPS, SHUFFLE_SEED
-from ..keys import key_of, sub_key
+from ..files.keys import key_of, sub_key
 from ..results import Pair, RateRow
 
 

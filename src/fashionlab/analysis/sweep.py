@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import keys
 from ..cluster import engine, shapes
 from ..cluster.worker_data import data_identity, worker_official_test, worker_split
 from ..config import SHUFFLE_SEED
+from ..files import keys
 from ..results import SweepRow, from_json
 from .grid import Grid
 

@@ -24,7 +24,7 @@ from typing import Any
 from .. import critical
 from ..data.sources import ENV_DATA_DIR, search_path, user_path
 from ..errors import DataError, EnvironmentFault, FashionLabError, UsageError
-from ..storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable, ignored_home
+from ..files.storage import CACHE_VARIABLE, cache_home, fault, ignored_cache_variable, ignored_home
 from . import console, order
 from .console import STOP, interrupted, say
 from .flags import build_parser

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from ..cluster import local
 from ..errors import UsageError
-from ..storage import CACHE_VARIABLE, cache_home
+from ..files.storage import CACHE_VARIABLE, cache_home
 
 EXIT_GRACE = 5.0  # seconds an interrupted process may take to shut down before it is ended
 

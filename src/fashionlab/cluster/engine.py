@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .. import cache
+from ..files import cache
 from . import local, lost, remote, shapes
 from .connection import check_cluster, connect
 

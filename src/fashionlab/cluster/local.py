@@ -30,7 +30,7 @@ from typing import Any
 
 from ..critical import watched_signals
 from ..errors import EnvironmentFault, FashionLabError, UsageError
-from ..storage import nearest_existing
+from ..files.storage import nearest_existing
 
 TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
 TRIM_SETTING = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"

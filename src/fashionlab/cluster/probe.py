@@ -19,7 +19,7 @@ def environment() -> dict[str, Any]:
     """``keys.environment()`` where fashionlab imports and has it, else what went wrong (a
     fashionlab from before this probe has no ``keys.environment``)."""
     try:
-        from fashionlab import keys
+        from fashionlab.files import keys
 
         return dict(keys.environment())
     except Exception as exc:  # noqa: BLE001 (whatever it is, this worker cannot compute as here)

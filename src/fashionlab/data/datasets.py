@@ -26,8 +26,8 @@ import numpy as np
 
 from .. import config
 from ..errors import ChecksumError, DataError, DataFormatError, DownloadError
-from ..locks import lock_for
-from ..storage import cache_home, present
+from ..files.locks import lock_for
+from ..files.storage import cache_home, present
 from . import download
 from .download import ENV_MIRRORS, MIRRORS, mirrors_from_env
 from .files import FILES, RemoteFile

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import DataError, DownloadError
-from ..storage import atomic_write_bytes
+from ..files.storage import atomic_write_bytes
 from .files import RemoteFile
 from .idx import MAX_ARCHIVE_BYTES
 from .sources import DEBIAN_PACKAGE

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, FashionLabError
-from ..storage import cache_home, nearest_existing, user_home
+from ..files.storage import cache_home, nearest_existing, user_home
 
 SYSTEM_DATA_DIR = Path("/usr/share/datasets/fashion-mnist")  # Debian's dataset-fashion-mnist
 ENV_DATA_DIR = "FASHIONLAB_DATA"

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..config import keras_backend
 from ..errors import UsageError
-from ..storage import nearest_existing
+from ..files.storage import nearest_existing
 
 SETTINGS = ("JAX_", "XLA_")  # the prefixes of what JAX and XLA read from the environment
 _PROBE = "import jax; jax.devices()"

@@ -8,8 +8,8 @@ from ..analysis.dynamics import FIRST_STEPS
 from ..analysis.findings import largest_fall, turns
 from ..analysis.metrics import error_count, right_count
 from ..checks import required
-from ..first_steps import Findings
 from ..results import LogregResult, Results
+from ..results.first_steps import Findings
 from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
 
 FLIP = 0.5  # a one-step change in the share predicted as one class from which the model "flips"

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 from urllib.parse import quote
 
-from ..storage import atomic_path
+from ..files.storage import atomic_path
 
 if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn, after the cache is chosen
     from matplotlib.figure import Figure

@@ -10,8 +10,8 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..files.storage import atomic_write_bytes, slug
 from ..results import Results, to_json
-from ..storage import atomic_write_bytes, slug
 from . import answers, answers_maps, sections_extras
 from .answers_network import settings_chosen_on
 from .figures import mime_type

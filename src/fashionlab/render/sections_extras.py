@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..checks import required
 from ..config import CLASS_NAMES, SOFTMAX_SETTINGS_TRIED
+from ..files.storage import slug
 from ..results import Results, TrainingSettings
-from ..storage import slug
-from ..weight_map import Patch
+from ..results.weight_map import Patch
 from .format import article, count, interval, pair_name, pct, percent, plural, points, share_text
 from .page import Section, Table
 from .sections_atlas import atlas_section

@@ -9,11 +9,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..analysis.metrics import prediction_interval
-from ..artifacts import Artifacts
 from ..checks import required
 from ..config import CLASS_NAMES
+from ..files.storage import slug
 from ..results import AtlasPair, Results, TenClasses
-from ..storage import slug
+from ..results.artifacts import Artifacts
 from . import curves, figures, heatmaps, plots
 from .format import pair_name
 

@@ -22,8 +22,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullLocator
 
 from ..analysis.sweep import by_pair, setting_length
+from ..files.storage import slug
 from ..results import SweepRow
-from ..storage import slug
 from .figures import matplotlib_defaults, save
 from .format import pair_name
 

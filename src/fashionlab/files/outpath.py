@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 from .pathlimits import path_too_long
 from .storage import temporary_name
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import EnvironmentFault
+from ..errors import EnvironmentFault
 from .storage import cache_home, ensure_dir
 
 log = logging.getLogger(__name__)

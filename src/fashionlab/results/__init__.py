@@ -8,6 +8,8 @@ rendered markup is stored. Three accuracies are kept apart everywhere:
 - ``official_test_accuracy``: the official test images of the pair (or of all classes).
 
 ``to_json`` and ``from_json`` read and write ``results.json``; ``schema`` derives its JSON Schema.
+Two parts of the record have modules of their own (``first_steps``, ``weight_map``), and
+``artifacts`` holds the arrays the figures need, which ``results.json`` never does.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .config import TrainingSettings as TrainingSettings  # a record's field, as settings
+from ..config import TrainingSettings as TrainingSettings  # a record's field, as settings
+from ..jsonio import from_json as from_json  # the record and its JSON travel together
+from ..jsonio import to_json as to_json
 from .first_steps import Findings
-from .jsonio import from_json as from_json  # the record and its JSON travel together
-from .jsonio import to_json as to_json
 from .weight_map import WeightSummary as WeightSummary
 
 SCHEMA_VERSION = 10  # 9: WeightSummary's patches; 10: mixing_points, TrainingSettings

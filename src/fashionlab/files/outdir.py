@@ -22,8 +22,9 @@ import shutil
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
-from . import critical, outpath, swap
-from .errors import UsageError
+from .. import critical
+from ..errors import UsageError
+from . import outpath, swap
 from .libraries import EVERY, library_folders
 from .locks import Lock
 from .outpath import check_writable, resolve

@@ -24,8 +24,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import EnvironmentFault
-from .jsonio import strict_loads
+from ..errors import EnvironmentFault
+from ..jsonio import strict_loads
 from .locks import Lock
 from .storage import (
     MANIFEST_LIMIT,

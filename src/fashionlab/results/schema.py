@@ -1,6 +1,6 @@
 """The JSON Schema of ``results.json``, generated from the typed record in ``results``.
 
-``python -m fashionlab.schema`` prints it; ``docs/results.schema.json`` is its checked-in copy,
+``python -m fashionlab.results.schema`` prints it; ``docs/results.schema.json`` is its checked-in copy,
 and a test fails when that copy is stale.
 """
 
@@ -12,7 +12,7 @@ import types
 import typing
 from typing import Any, Union
 
-from . import results
+from .. import results
 
 _SCALARS = {
     float: {"type": "number"},

@@ -1,7 +1,7 @@
 """``make clean``'s outputs: the default output folders removed only where fashionlab wrote all of
 them, as every command decides (``ownership``); anything else is left, with one line saying why.
 
-Run as ``python -m fashionlab.clean report explore``. It needs no installed package: ``make
+Run as ``python -m fashionlab.files.clean report explore``. It needs no installed package: ``make
 clean`` runs it from ``src/`` with the system's Python, after removing the venv.
 """
 
@@ -11,7 +11,7 @@ import functools
 import sys
 from pathlib import Path
 
-from .errors import FashionLabError
+from ..errors import FashionLabError
 from .locks import Lock
 from .ownership import (
     MANIFEST,

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .config import keras_backend
+from ..config import keras_backend
 
 LIBRARIES = (
     "fashionlab",

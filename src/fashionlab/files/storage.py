@@ -19,7 +19,7 @@ import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .errors import EnvironmentFault, FashionLabError, UsageError
+from ..errors import EnvironmentFault, FashionLabError, UsageError
 from .pathlimits import path_too_long
 
 log = logging.getLogger(__name__)
