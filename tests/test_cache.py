@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import needs_root
 
+import fashionlab
 from fashionlab.errors import EnvironmentFault, UsageError
 from fashionlab.files import cache, keys, locks, storage
 
@@ -86,6 +87,7 @@ def test_the_source_digest_follows_every_byte_and_name(tmp_path: Path) -> None:
     digests.add(keys.source_digest.__wrapped__(package))
     assert len(digests) == 3
     assert keys.source_digest() == keys.source_digest.__wrapped__(keys.PACKAGE)
+    assert Path(fashionlab.__file__).resolve().parent == keys.PACKAGE  # all of it, not keys' folder
     compiled = tmp_path / "compiled"  # an install that ships only bytecode
     (compiled / "__pycache__").mkdir(parents=True)
     (compiled / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"one")

@@ -29,7 +29,7 @@ LIBRARIES = (
     "jax",
     "jaxlib",
 )
-PACKAGE = Path(__file__).resolve().parent  # fashionlab's own source: part of every key
+PACKAGE = Path(__file__).resolve().parents[1]  # fashionlab's own source: part of every key
 
 
 @functools.lru_cache(maxsize=1)
