@@ -17,7 +17,8 @@ REFUSED = "fashionlab: refused"  # the key of a refusal (``as_here``); no task's
 
 def environment() -> dict[str, Any]:
     """``keys.environment()`` where fashionlab imports and has it, else what went wrong (a
-    fashionlab from before this probe has no ``keys.environment``)."""
+    fashionlab from before this probe, or from before ``fashionlab.files``, has no
+    ``fashionlab.files.keys.environment``)."""
     try:
         from fashionlab.files import keys
 

@@ -30,7 +30,6 @@ from ..files.locks import lock_for
 from ..files.storage import cache_home, present
 from . import download
 from .download import ENV_MIRRORS, MIRRORS, mirrors_from_env
-from .files import FILES, RemoteFile
 from .idx import (
     IMAGES_MAGIC,
     LABELS_MAGIC,
@@ -42,6 +41,7 @@ from .idx import (
     read_archive,
     shown,
 )
+from .official import FILES, RemoteFile
 from .sources import (
     DEBIAN_PACKAGE,
     ENV_DATA_DIR,

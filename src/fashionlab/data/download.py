@@ -29,8 +29,8 @@ from pathlib import Path
 
 from ..errors import DataError, DownloadError
 from ..files.storage import atomic_write_bytes
-from .files import RemoteFile
 from .idx import MAX_ARCHIVE_BYTES
+from .official import RemoteFile
 from .sources import DEBIAN_PACKAGE
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,5 @@
-"""Where fashionlab keeps files, and how it writes them so that no reader ever sees half of one.
+"""Atomic writes, so that no reader ever sees half a file; and the folders fashionlab keeps
+files in (the cache, a user's home), found and checked.
 
 Everything fashionlab writes is created under a temporary name that carries the writer's process
 id (``.NAME.PID.tmp`` or ``.NAME.PID.part``) and renamed into place when complete. A process killed

@@ -1,7 +1,7 @@
 """The JSON Schema of ``results.json``, generated from the typed record in ``results``.
 
-``python -m fashionlab.results.schema`` prints it; ``docs/results.schema.json`` is its checked-in copy,
-and a test fails when that copy is stale.
+``python -m fashionlab.results.schema`` prints it; ``docs/results.schema.json`` is its
+checked-in copy, and a test fails when that copy is stale.
 """
 
 from __future__ import annotations
