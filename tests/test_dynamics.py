@@ -185,14 +185,11 @@ def test_runs_group_close_steps() -> None:
             "X_train must be \\(n >= 2, d >= 3\\) .* got shape \\(5, 2\\)",
         ),
         ({"X_train": np.zeros((5, 3))}, "X_train's first column must be the bias column of ones"),
-        (
-            {"y_train": np.full((5, 1), 2)},
-            "y_train must hold one 0/1 label per row of X_train \\(5\\)",
-        ),
-        (
-            {"X_val": np.ones((3, 4))},
-            "X_val must be \\(m, 3\\) .* got shapes \\(3, 4\\) and \\(3, 1\\)",
-        ),
+        ({"y_train": np.full((5, 1), 2)}, "y_train must hold labels 0 and 1 only, got .*\\[2\\]"),
+        ({"y_train": np.zeros((4, 1))}, "X_train and y_train must have as many rows, got 5 and 4"),
+        ({"X_val": np.ones((3, 4))}, "X_val must have X_train's 3 columns, got shape \\(3, 4\\)"),
+        ({"X_val": np.ones((2, 3))}, "X_val and y_val must have as many rows, got 2 and 3"),
+        ({"X_val": np.full((3, 3), np.nan)}, "X_val must hold finite values only, got nan"),
     ],
 )
 def test_measure_rejects_bad_arguments(changes, message) -> None:

@@ -18,6 +18,7 @@ import nbformat
 import pytest
 from conftest import skip_off_ci
 
+from fashionlab.config import NN_HIDDEN_UNITS, NN_LEARNING_RATE
 from fashionlab.errors import FashionLabError
 from fashionlab.models import neural
 from fashionlab.render import kernel, notebook
@@ -188,9 +189,9 @@ def test_network_is_built_compiled_and_fitted_in_its_own_cells() -> None:
         assert setting in sources[fitted], setting
     # written as literals a student reads, and the library's settings: the same network
     rate = re.search(r"Adam\(learning_rate=([0-9.e-]+)\)", sources[compiled])
-    assert rate and float(rate[1]) == neural.LEARNING_RATE
+    assert rate and float(rate[1]) == NN_LEARNING_RATE
     hidden = re.search(r'Dense\((\d+), activation="(\w+)", name="hidden"\)', sources[built])
-    assert hidden and (int(hidden[1]), hidden[2]) == (neural.HIDDEN_UNITS, neural.ACTIVATION)
+    assert hidden and (int(hidden[1]), hidden[2]) == (NN_HIDDEN_UNITS, neural.ACTIVATION)
     assert "hist.history['loss']" in "\n".join(sources)
 
 

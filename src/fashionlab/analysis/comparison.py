@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..cluster import engine
-from ..config import NetworkSettings
+from ..config import NN_LEARNING_RATE, NetworkSettings
 from ..data.preprocessing import PairSplit
 from ..models import neural
 from ..models.logistic import predict, probability
@@ -52,7 +52,7 @@ def seed_tasks(
             Grid(
                 pairs=(classes,),
                 model="nn",
-                learning_rates=(neural.LEARNING_RATE,),
+                learning_rates=(NN_LEARNING_RATE,),
                 epochs=(settings.epochs,),
                 seeds=tuple(share),
                 patience=settings.patience,

@@ -21,6 +21,7 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator, eigsh
 from threadpoolctl import threadpool_limits
 
+from ..checks import check_images_and_labels
 from ..config import LEARNING_RATE
 from ..data.preprocessing import bias_trick, get_data_subset, train_test_validation_split
 from ..models.logistic import (
@@ -101,7 +102,11 @@ def _check_arguments(
     learning_rate: float,
     steps: int,
 ) -> None:
-    if X_train.ndim != 2 or X_train.shape[0] < 2 or X_train.shape[1] < 3:
+    """The library's rules (``checks``), and what the measures need: two rows to split the loss
+    over, the bias column and two pixels, and validation images as wide as the training ones."""
+    check_images_and_labels(X_train, y_train, "X_train", "y_train")
+    check_images_and_labels(X_val, y_val, "X_val", "y_val")
+    if X_train.shape[0] < 2 or X_train.shape[1] < 3:
         raise ValueError(
             f"X_train must be (n >= 2, d >= 3) with the bias column, got shape {X_train.shape}"
         )
@@ -109,13 +114,9 @@ def _check_arguments(
         raise ValueError(
             "X_train's first column must be the bias column of ones (bias_trick), got other values"
         )
-    if y_train.size != X_train.shape[0] or not np.isin(y_train, (0, 1)).all():
+    if X_val.shape[1] != X_train.shape[1]:
         raise ValueError(
-            f"y_train must hold one 0/1 label per row of X_train ({X_train.shape[0]}), got shape {y_train.shape}"
-        )
-    if X_val.ndim != 2 or X_val.shape[1] != X_train.shape[1] or y_val.size != X_val.shape[0]:
-        raise ValueError(
-            f"X_val must be (m, {X_train.shape[1]}) with one label per row in y_val, got shapes {X_val.shape} and {y_val.shape}"
+            f"X_val must have X_train's {X_train.shape[1]} columns, got shape {X_val.shape}"
         )
     check_schedule(learning_rate, steps, least=2)  # as gradient descent does: numpy scalars too
 

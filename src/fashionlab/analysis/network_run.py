@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..config import NetworkSettings
+from ..config import NN_HIDDEN_UNITS, NetworkSettings
 from ..data.loaded import Data
 from ..models import neural
 from ..results import NetworkResult
@@ -47,7 +47,7 @@ def train_network(
         classes=classes,
         training_rows=len(split.y_fit),
         heldout_note=HELDOUT_NOTE,
-        hidden_units=neural.HIDDEN_UNITS,
+        hidden_units=NN_HIDDEN_UNITS,
         activation=run.activation,
         optimizer=run.optimizer,
         learning_rate=run.learning_rate,

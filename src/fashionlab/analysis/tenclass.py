@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import (
+    NN_LEARNING_RATE,
     SOFTMAX_EPOCHS,
     TEN_CLASS_BATCH_SIZE,
     TEN_CLASS_EPOCHS,
@@ -68,7 +69,7 @@ def _network(data: Data, seed: int, progress: Progress) -> tuple[float, int, Tra
         patience=TEN_CLASS_PATIENCE,
         batch_size=TEN_CLASS_BATCH_SIZE,
         validation_split=VALIDATION_SHARE,
-        learning_rate=neural.LEARNING_RATE,  # compile_model's Adam
+        learning_rate=NN_LEARNING_RATE,  # compile_model's Adam
     )
     ticks = epoch_ticker(progress, "network epoch", settings.epochs)
     run, model = neural.fit(

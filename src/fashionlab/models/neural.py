@@ -27,10 +27,8 @@ from ..checks import check_count, check_rows
 from ..config import MAX_NN_SEED, NN_HIDDEN_UNITS, NN_LEARNING_RATE
 from .backend import keras_module
 
-HIDDEN_UNITS = NN_HIDDEN_UNITS
 ACTIVATION = "relu"
 OPTIMIZER = "adam"  # the name compile_model's keras.optimizers.Adam is recorded by
-LEARNING_RATE = NN_LEARNING_RATE
 VALIDATION_BATCH = 2400  # the assignment's 2,400 validation rows in one batch
 # Batches per call into the compiled step: fewer trips through Keras's Python loop, the same
 # updates in the same order (measured: identical results, about 0.3 s less per fit).
@@ -43,18 +41,18 @@ def build_model(n_outputs: int = 1) -> Any:
     from keras.layers import Dense, Input
 
     input_layer = Input(shape=(784,), name="pixels")
-    x = Dense(HIDDEN_UNITS, activation=ACTIVATION, name="hidden")(input_layer)
+    x = Dense(NN_HIDDEN_UNITS, activation=ACTIVATION, name="hidden")(input_layer)
     head = "sigmoid" if n_outputs == 1 else "softmax"
     output = Dense(n_outputs, activation=head, name="output")(x)
     return keras.Model(inputs=input_layer, outputs=output, name="assignment_network")
 
 
 def compile_model(model: Any) -> Any:
-    """Adam at ``LEARNING_RATE`` on binary cross-entropy (one output) or on the ten classes'."""
+    """Adam at ``NN_LEARNING_RATE`` on binary cross-entropy (one output) or on the ten classes'."""
     keras = keras_module()
     binary = model.output_shape[-1] == 1
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+        optimizer=keras.optimizers.Adam(learning_rate=NN_LEARNING_RATE),
         loss="binary_crossentropy" if binary else "sparse_categorical_crossentropy",
         metrics=["accuracy"],
         steps_per_execution=STEPS_PER_EXECUTION,
@@ -88,7 +86,7 @@ class NetworkRun:
     n_parameters: int
     # as build_model and compile_model train every network: recorded, not settings
     optimizer: str = field(default=OPTIMIZER, init=False)
-    learning_rate: float = field(default=LEARNING_RATE, init=False)
+    learning_rate: float = field(default=NN_LEARNING_RATE, init=False)
     activation: str = field(default=ACTIVATION, init=False)
 
 
