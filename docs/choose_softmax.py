@@ -39,7 +39,7 @@ def main() -> None:
         fitted = softmax.fit_softmax(
             X[:cut], labels[:cut], learning_rate=rate, batch_size=batch, epochs=epochs, seed=0
         )
-        right = softmax.predict(fitted.theta, X[cut:]) == labels[cut:]
+        right = softmax.classify(fitted.theta, X[cut:]) == labels[cut:]
         rows.append(
             (float(np.mean(right)), (rate, batch, epochs), fitted.train_accuracies[-1], right)
         )

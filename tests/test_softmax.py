@@ -15,11 +15,12 @@ from sklearn.preprocessing import label_binarize
 from fashionlab.analysis.metrics import confusion, precision_recall
 from fashionlab.data.preprocessing import bias_trick
 from fashionlab.models.softmax import (
+    classify,
     cross_entropy,
     cross_entropy_gradient,
     fit_softmax,
     one_hot,
-    predict_classes,
+    predict,
     softmax,
 )
 
@@ -67,7 +68,7 @@ def test_softmax_is_finite_and_silent_for_huge_logits(dtype) -> None:
 def test_one_hot_matches_scikit_learn_label_binarize() -> None:
     labels = np.array([0, 2, 1, 4, 2])  # class 3 absent: still a column
     np.testing.assert_array_equal(one_hot(labels, 5), label_binarize(labels, classes=range(5)))
-    np.testing.assert_array_equal(predict_classes(one_hot(labels, 5)), labels)
+    np.testing.assert_array_equal(predict(one_hot(labels, 5)), labels)
 
 
 def test_cross_entropy_equals_scikit_learn_log_loss() -> None:
@@ -109,14 +110,15 @@ def _three_classes_on_a_hidden_line(seed: int, n: int = 450):
 
 
 def _test_accuracy(fitted, X_test, y_test) -> float:
-    return float(np.mean(predict_classes(softmax(bias_trick(X_test) @ fitted.theta)) == y_test))
+    return float(np.mean(predict(softmax(bias_trick(X_test) @ fitted.theta)) == y_test))
 
 
 def test_fit_softmax_learns_three_separable_classes_and_agrees_with_scikit_learn() -> None:
     X, y = _three_classes_on_a_hidden_line(seed=6)
     X_test, y_test = _three_classes_on_a_hidden_line(seed=7)
     fitted = fit_softmax(bias_trick(X), y, n_classes=3, learning_rate=0.3, batch_size=32, epochs=30)
-    ours = predict_classes(softmax(bias_trick(X_test) @ fitted.theta))
+    ours = predict(softmax(bias_trick(X_test) @ fitted.theta))
+    np.testing.assert_array_equal(classify(fitted.theta, bias_trick(X_test)), ours)  # float32
     oracle = LogisticRegression(max_iter=1000).fit(X, y).predict(X_test)
     assert np.mean(ours == y_test) >= 0.97  # the bar; measured 1.0, as scikit-learn's
     assert np.mean(ours == oracle) >= 0.95

@@ -40,7 +40,7 @@ def ten_classes(
     fitted = softmax.fit_softmax(
         X_train, data.train_labels, epochs=epochs, seed=seed, on_epoch=softmax_epoch
     )
-    predicted = softmax.predict(fitted.theta, X_test)
+    predicted = softmax.classify(fitted.theta, X_test)
     counts = confusion(data.test_labels, predicted)
     precision, recall = precision_recall(counts)
     network_accuracy, network_epochs, settings = _network(data, seed, progress)

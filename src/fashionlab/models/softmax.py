@@ -44,14 +44,16 @@ def cross_entropy_gradient(X: np.ndarray, Y: np.ndarray, P: np.ndarray) -> np.nd
     return X.T @ (P - Y) / len(Y)
 
 
-def predict(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+def predict(P: np.ndarray) -> np.ndarray:
+    """pred = argmax_k P[:, k], the multiclass twin of eq. 7: probabilities in, classes out, as
+    ``logistic.predict`` and ``neural.predict`` take them."""
+    return P.argmax(axis=1)
+
+
+def classify(theta: np.ndarray, X: np.ndarray) -> np.ndarray:
     """The class of each row of ``X`` (with the bias column) under ``theta``, computed in float32
     as the fit trains."""
-    return predict_classes(softmax(X.astype(np.float32, copy=False) @ theta))
-
-
-def predict_classes(P: np.ndarray) -> np.ndarray:
-    return P.argmax(axis=1)
+    return predict(softmax(X.astype(np.float32, copy=False) @ theta))
 
 
 @dataclass
@@ -121,7 +123,7 @@ def fit_softmax(
             theta -= rate * cross_entropy_gradient(X[rows], Y[rows], P)
         P = softmax(X @ theta)
         losses.append(cross_entropy(Y, P))
-        accuracies.append(float(np.mean(predict_classes(P) == np.ravel(labels))))
+        accuracies.append(float(np.mean(predict(P) == np.ravel(labels))))
         if on_epoch is not None:
             on_epoch(epoch, losses[-1], accuracies[-1])
     return SoftmaxFit(theta, losses, accuracies)
