@@ -71,11 +71,17 @@ def defer(frame: FrameType | None = None) -> bool:
     if _depth:
         _pending = True
         return True
-    if importing(frame):
+    if importing(frame) and _retry_handled():
         _retrying = True
         signal.setitimer(signal.ITIMER_REAL, RETRY)
         return True
     return False
+
+
+def _retry_handled() -> bool:
+    """Whether a handler of ``RETRY_SIGNAL`` is there to try the stop again: its default action
+    ends the process, as a signal while the CLI read its flags once did (a hostile review)."""
+    return signal.getsignal(RETRY_SIGNAL) not in (signal.SIG_DFL, signal.SIG_IGN, None)
 
 
 def cancel_retry() -> None:

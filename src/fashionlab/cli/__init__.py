@@ -202,14 +202,16 @@ def _handle_signals() -> dict[int, Any]:
 def program() -> int:
     """The ``fashionlab`` program: ``main``, then a prompt exit."""
     console.CLOSED.update(standard_streams())
-    # Our handler also outside ``main``: a signal in the moments around it (the second of two
-    # that ``timeout`` sends) is remembered rather than ending the process with a traceback.
-    for signum in critical.watched_signals():
-        signal.signal(signum, console.on_signal)
+    # Our handlers also outside ``main``: a signal in the moments around it (the second of two
+    # that ``timeout`` sends) is remembered rather than ending the process with a traceback, and
+    # one while the flags are read, which imports, is tried again after the import (without the
+    # retry's handler, SIGALRM's default action ended the process: a hostile review).
+    _handle_signals()
     try:
         status = main()
     except KeyboardInterrupt:
         status = interrupted()
+    critical.cancel_retry()  # main's own cancel is not reached when a stop ends reading the flags
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
