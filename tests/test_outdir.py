@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fashionlab.errors import UsageError
+from fashionlab.errors import EnvironmentFault, UsageError
 from fashionlab.files import outdir, outpath, ownership, swap
 
 
@@ -852,3 +852,70 @@ def test_a_stage_its_run_made_but_never_marked_goes_with_the_next_run(tmp_path: 
         [held.name, alive.name, other.name, "report"]
     )
     assert (held / "notes.txt").read_text() == "a user's"
+
+
+BIND_MOUNTED = """
+import sys
+from pathlib import Path
+from fashionlab.files import outdir
+folder = Path(sys.argv[1])
+outdir.add_files(folder, {"first.svg": b"1"}, "--plot")
+outdir.add_files(folder, {"second.svg": b"2"}, "--plot")
+print(sorted(p.name for p in folder.iterdir()))
+"""
+
+
+def test_a_bind_mounted_folder_is_refilled_in_place_and_keeps_its_files(tmp_path: Path) -> None:
+    """A hostile review: ``os.path.ismount`` misses a bind mount of the same file system (a Docker
+    volume), so the report was built beside it; the old files were deleted, and then the new ones
+    could not be renamed in (EXDEV): exit 1 with the folder empty. Now the folder is a mount point
+    by /proc/self/mountinfo, and the report is built inside it (in a mount namespace of its own)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import needs_root, skip_off_ci
+
+    needs_root("a bind mount")
+    source, mounted = tmp_path / "volume", tmp_path / "mnt" / "report"
+    source.mkdir()
+    mounted.mkdir(parents=True)
+    if shutil.which("unshare") is None:
+        skip_off_ci("util-linux's unshare")
+    script = f'mount --bind "$1" "$2" && exec "{sys.executable}" -c "$3" "$2"'
+    command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
+    done = subprocess.run(
+        [*command, str(source), str(mounted), BIND_MOUNTED],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(["fashionlab-manifest.json", "first.svg", "second.svg"])
+    assert (source / "second.svg").read_bytes() == b"2"  # written through the mount
+    assert not any(p.name.startswith(outdir.STAGE_PREFIX) for p in (tmp_path / "mnt").iterdir())
+
+
+def test_mountinfo_paths_are_unescaped_and_the_deepest_mount_holds_a_path(tmp_path: Path) -> None:
+    table = tmp_path / "mountinfo"
+    table.write_bytes(
+        b"22 1 8:1 / / rw - ext4 /dev/sda1 rw\n"
+        b"30 22 8:1 /data /srv/my\\040volume rw - ext4 /dev/sda1 rw\n"
+        b"31 22 0:5 / /srv/back\\134slash rw - tmpfs tmpfs rw\n"
+    )
+    found = outpath.mount_points(table)
+    assert found == {Path("/"), Path("/srv/my volume"), Path("/srv/back\\slash")}
+    assert outpath.mount_points(tmp_path / "none") == set()
+
+
+def test_a_refill_across_mounts_deletes_nothing(tmp_path: Path, monkeypatch) -> None:
+    """Where the new files could not be renamed into the folder, the old ones stay."""
+    real = tmp_path / "plots"
+    outdir.add_files(real, {"old.svg": b"old"}, "--plot")
+    before = {p.name: p.read_bytes() for p in real.iterdir()}
+    monkeypatch.setattr(outpath, "in_place", lambda folder: False)
+    monkeypatch.setattr(swap, "exchange", lambda new, old: False)  # as for another user's folder
+    monkeypatch.setattr(outpath, "mount_of", lambda path: path if path.name == "plots" else None)
+    with pytest.raises(EnvironmentFault, match=r"plots: the report is built on another mount"):
+        outdir.add_files(real, {"new.svg": b"new"}, "--plot")
+    assert {p.name: p.read_bytes() for p in real.iterdir()} == before

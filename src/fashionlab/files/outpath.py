@@ -5,6 +5,7 @@ takes new entries. ``outdir`` decides what may be replaced there; this module on
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from ..errors import UsageError
@@ -117,4 +118,27 @@ def _can_create_in(folder: Path) -> bool:
 
 def in_place(real: Path) -> bool:
     """A folder that cannot be renamed: a mount point, the root or the current directory."""
-    return real.exists() and (os.path.ismount(real) or real == Path.cwd().resolve())
+    return real.exists() and (
+        os.path.ismount(real) or real == Path.cwd().resolve() or real in mount_points()
+    )
+
+
+def mount_points(table: Path = Path("/proc/self/mountinfo")) -> set[Path]:
+    """Every mount point this process sees. ``os.path.ismount`` compares a folder's device with
+    its parent's, so a bind mount of the same file system (a Docker volume) passes for a plain
+    folder, and a report built beside it cannot be renamed into it (a hostile review)."""
+    try:
+        lines = table.read_bytes().splitlines()
+    except OSError:
+        return set()
+    return {_unescaped(line.split(b" ")[4]) for line in lines if line.count(b" ") >= 4}
+
+
+def _unescaped(field: bytes) -> Path:
+    """mountinfo's path: a space, tab, newline or backslash in it is written as \\ooo (octal)."""
+    return Path(os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), field)))
+
+
+def mount_of(path: Path) -> Path | None:
+    """The mount point ``path`` (a real path) lies on; None where the system does not say."""
+    return max((m for m in mount_points() if m == path or m in path.parents), default=None)
