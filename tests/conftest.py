@@ -151,6 +151,16 @@ def needs_root(why: str) -> None:
         skip_off_ci(why)
 
 
+# Mounting a tmpfs, a read-only view or a bind mount needs root and unshare (CI has both)
+MOUNTABLE = os.geteuid() == 0 and shutil.which("unshare") is not None
+
+
+def need_mount() -> None:
+    """In a test's body: skipped where this machine cannot mount, failed under CI."""
+    if not MOUNTABLE:
+        skip_off_ci("mounting needs root and unshare (CI has both)")
+
+
 def _has_real_data() -> bool:
     return all((REAL_DATA / spec.filename).exists() for spec in FILES.values())
 

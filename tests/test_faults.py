@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ON_CI, skip_off_ci, write_tiny_dataset
+from conftest import MOUNTABLE, ON_CI, need_mount, write_tiny_dataset
 from processes import modules_loaded
 
 from fashionlab import cli
@@ -31,16 +31,8 @@ from fashionlab.errors import UsageError
 EXPLORE = ["explore", "--points", "100", "--no-verify"]
 
 
-# Mounting a tmpfs or a read-only view needs root and unshare (CI has both)
-MOUNTABLE = os.geteuid() == 0 and shutil.which("unshare") is not None
 # skipped before its fixtures are built; under CI=true it runs, and fails where it cannot mount
 can_mount = pytest.mark.skipif(not (MOUNTABLE or ON_CI), reason="mounting needs root and unshare")
-
-
-def need_mount() -> None:
-    """In a test's body: skipped where this machine cannot mount, failed under CI."""
-    if not MOUNTABLE:
-        skip_off_ci("mounting needs root and unshare (CI has both)")
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,12 @@ import os
 import re
 import stat
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from conftest import need_mount
 
 from fashionlab.errors import EnvironmentFault, UsageError
 from fashionlab.files import outdir, outpath, ownership, swap
@@ -870,18 +873,10 @@ def test_a_bind_mounted_folder_is_refilled_in_place_and_keeps_its_files(tmp_path
     volume), so the report was built beside it; the old files were deleted, and then the new ones
     could not be renamed in (EXDEV): exit 1 with the folder empty. Now the folder is a mount point
     by /proc/self/mountinfo, and the report is built inside it (in a mount namespace of its own)."""
-    import shutil
-    import subprocess
-    import sys
-
-    from conftest import needs_root, skip_off_ci
-
-    needs_root("a bind mount")
+    need_mount()
     source, mounted = tmp_path / "volume", tmp_path / "mnt" / "report"
     source.mkdir()
     mounted.mkdir(parents=True)
-    if shutil.which("unshare") is None:
-        skip_off_ci("util-linux's unshare")
     script = f'mount --bind "$1" "$2" && exec "{sys.executable}" -c "$3" "$2"'
     command = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh"]
     done = subprocess.run(
@@ -905,6 +900,9 @@ def test_mountinfo_paths_are_unescaped_and_the_deepest_mount_holds_a_path(tmp_pa
     )
     found = outpath.mount_points(table)
     assert found == {Path("/"), Path("/srv/my volume"), Path("/srv/back\\slash")}
+    assert outpath.mount_of(Path("/srv/my volume/report"), found) == Path("/srv/my volume")
+    assert outpath.mount_of(Path("/srv/my volume"), found) == Path("/srv/my volume")
+    assert outpath.mount_of(Path("/srv/my"), found) == Path("/")
     assert outpath.mount_points(tmp_path / "none") == set()
 
 
@@ -915,7 +913,7 @@ def test_a_refill_across_mounts_deletes_nothing(tmp_path: Path, monkeypatch) -> 
     before = {p.name: p.read_bytes() for p in real.iterdir()}
     monkeypatch.setattr(outpath, "in_place", lambda folder: False)
     monkeypatch.setattr(swap, "exchange", lambda new, old: False)  # as for another user's folder
-    monkeypatch.setattr(outpath, "mount_of", lambda path: path if path.name == "plots" else None)
+    monkeypatch.setattr(outpath, "same_mount", lambda first, second: False)
     with pytest.raises(EnvironmentFault, match=r"plots: the report is built on another mount"):
         outdir.add_files(real, {"new.svg": b"new"}, "--plot")
     assert {p.name: p.read_bytes() for p in real.iterdir()} == before

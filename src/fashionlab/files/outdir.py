@@ -173,7 +173,7 @@ def write_manifest(stage: Path, kind: str) -> None:
 def _replace_contents(real: Path, stage: Path) -> None:
     """Swap in, file by file: the old report's listed files out, the new ones in; nothing goes
     out where the new ones could not be renamed in (another mount: a rename fails with EXDEV)."""
-    if outpath.mount_of(stage) != outpath.mount_of(real):
+    if not outpath.same_mount(stage, real):
         raise OSError(errno.EXDEV, "the report is built on another mount than the folder", real)
     with contextlib.suppress(*UNREADABLE):
         for name in listed_files(real):

@@ -139,6 +139,13 @@ def _unescaped(field: bytes) -> Path:
     return Path(os.fsdecode(re.sub(rb"\\([0-7]{3})", lambda m: bytes([int(m[1], 8)]), field)))
 
 
-def mount_of(path: Path) -> Path | None:
-    """The mount point ``path`` (a real path) lies on; None where the system does not say."""
-    return max((m for m in mount_points() if m == path or m in path.parents), default=None)
+def same_mount(first: Path, second: Path) -> bool:
+    """Whether two real paths lie on one mount, so that a rename between them can work (the
+    system's table read once); True where the system does not say."""
+    points = mount_points()
+    return mount_of(first, points) == mount_of(second, points)
+
+
+def mount_of(path: Path, points: set[Path]) -> Path | None:
+    """The deepest mount point of ``points`` that holds ``path`` (a real path)."""
+    return max((m for m in points if m == path or m in path.parents), default=None)
