@@ -796,6 +796,25 @@ def test_the_checked_in_schema_is_current() -> None:
     )
 
 
+def test_the_schema_printed_where_it_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    """A hostile review: ``python -m fashionlab.results.schema > /dev/full`` ended in a
+    traceback. It is one line and status 1; a reader gone (``| head -1``) is status 0."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "fashionlab.results.schema"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert (done.returncode, done.stderr) == (
+        1,
+        "cannot write the schema (No space left on device)\n",
+    )
+
+
 def test_made_up_results_validate_against_the_schema() -> None:
     import jsonschema
 

@@ -767,6 +767,24 @@ def test_make_clean_removes_only_output_folders_that_fashionlab_wrote_whole(tmp_
     assert (tmp_path / "elsewhere" / "explore" / "fashionlab-manifest.json").is_file()
 
 
+def test_clean_shows_a_name_that_is_not_utf8_whatever_the_output_encoding(tmp_path: Path) -> None:
+    """A hostile review: with ``PYTHONIOENCODING=utf-8`` a folder name that is not UTF-8 ended
+    in a UnicodeEncodeError, after the folder was gone. Its byte is now shown escaped."""
+    import subprocess
+    import sys
+
+    name = os.fsencode(tmp_path) + b"/caf\xe9"
+    os.mkdir(name)
+    done = subprocess.run(
+        [sys.executable, "-m", "fashionlab.files.clean", name],
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == b"removed " + os.fsencode(tmp_path) + b"/caf\\udce9/ (it was empty)\n"
+    assert not os.path.exists(name)
+
+
 def test_make_clean_stopped_part_way_leaves_what_is_still_fashionlabs(tmp_path, monkeypatch):
     """The review of stop 42: rm -r stopped by a file it could not delete had taken the manifest,
     and the rest then looked like the user's to every command. The manifest goes last."""

@@ -70,6 +70,9 @@ def _remove(folder: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    # a name's byte that is not UTF-8 as its escape, whatever PYTHONIOENCODING says, rather
+    # than an error after the folder is gone
+    sys.stdout.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     for name in argv:
         try:
             said = clean(Path(name))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import sys
 import types
 import typing
 from typing import Any, Union
@@ -81,5 +83,19 @@ def text() -> str:
     return json.dumps(schema(), indent=2) + "\n"
 
 
+def main() -> int:
+    """Print the schema; a stdout that cannot take it (``> /dev/full``) is one line and status 1,
+    a reader gone (``| head``) status 0."""
+    try:
+        print(text(), end="", flush=True)
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush
+        if isinstance(exc, BrokenPipeError):
+            return 0
+        print(f"cannot write the schema ({exc.strerror or exc})", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    print(text(), end="")
+    sys.exit(main())
