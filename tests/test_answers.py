@@ -1224,6 +1224,34 @@ def test_past_the_steps_analysed_the_zig_zag_is_followed_in_the_log() -> None:
         assert words in text(results, "q4_2")
 
 
+def test_the_zig_zag_counts_the_turns_a_reader_sees_in_the_steps_it_names() -> None:
+    """An instructor's count: "from step 3 to step 40 ... changes direction 33 times", where the
+    38 values show 31; the two more were turns at steps 3 and 40, seen only from steps 2 and 41.
+    The oracle counts as a reader does: flat steps dropped, then each change of sign."""
+    results = make_results()
+    run = results.logreg[1]
+    images = np.random.default_rng(0).integers(1200, 1900, size=60)
+    images[[6, 20, 21]] = images[[5, 19, 20]]  # flat steps, inside the window
+    images[1:4] = images[38:41] = (1250, 1850, 1300)  # peaks at steps 3 and 40, its ends
+    path = (images / 2400).tolist()
+    seen = path[2:40]  # steps 3 to 40
+    moves = [b - a for a, b in itertools.pairwise(seen) if b != a]
+    expected = sum(a * b < 0 for a, b in itertools.pairwise(moves))
+    run.history["val_accuracy"] = path
+    run.dynamics = findings(
+        step_exceeds_limit=True,
+        step_ratio=1.19,
+        accuracy_zigzags=True,
+        zigzag_from_step=3,
+        zigzag_to_step=40,
+        zigzag_low=min(seen),
+        zigzag_high=max(seen),
+    )
+    assert f"from step 3 to step 40, validation accuracy changes direction {expected} times," in (
+        text(results, "q4_2")
+    )
+
+
 def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None:
     """A zig-zag 'while rising overall' hid a fall from 68.71 % to 51.42 %, near the start."""
     results = make_results()
@@ -1240,7 +1268,7 @@ def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None
     run.history["val_accuracy"] = [1186 / 2400, 0.6, 1649 / 2400, 0.6, 1234 / 2400, 0.66, 0.7]
     said = text(results, "q4_2")
     assert (
-        "Meanwhile, from step 3 to step 6, validation accuracy changes direction 2 times, "
+        "Meanwhile, from step 3 to step 6, validation accuracy changes direction once, "
         "between 51.42% and 68.71%. From 68.71% at step 3 it zig-zags down to 51.42% at step 5 "
         "(it started from 50.00%), and first gets back to 68.71% or above at step 7 "
         "(70.00%)."

@@ -105,9 +105,11 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
     if not found.accuracy_zigzags or first is None or last is None:
         return ""
     path, n = run.history["val_accuracy"], run.n_val
+    # the turns a reader counts in the steps named: not at their ends, which need a step outside
+    count = turns(path, first + 1, last - 1)
     said = (
         f" Meanwhile, from step {first} to step {last}, validation accuracy changes direction "
-        f"{turns(path, first, last)} times, between {pct(found.zigzag_low, n)} and "
+        f"{'once' if count == 1 else f'{count} times'}, between {pct(found.zigzag_low, n)} and "
         f"{pct(found.zigzag_high, n)}."
     )
     if last >= analysed:
