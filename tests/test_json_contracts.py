@@ -95,6 +95,8 @@ def test_nn_prints_its_settings_scores_and_logistic_regression_beside_it(
     found, _ = printed(["nn", "--json", "--data-dir", str(real_data_dir)], capsys)
     assert list(found) == documented_keys("nn")
     assert found["heldout_accuracy"] is None and "held-out" in found["heldout_note"]
+    right = found["train_accuracy"] * found["training_rows"]  # the kept weights' share of rows
+    assert abs(right - round(right)) < 1e-6 and 0.5 < found["train_accuracy"] <= 1
     assert found["logreg_val_accuracy"] == 0.8229166666666666
     assert 1 <= found["best_epoch"] <= found["epochs_run"] == len(found["history"]["loss"])
     # the network beats logistic regression on both scored sets (the assignment's Q5), by bars

@@ -58,6 +58,7 @@ def train_network(
         n_parameters=run.n_parameters,
         epochs_run=run.epochs_run,
         best_epoch=run.best_epoch,
+        train_accuracy=neural.evaluate(model, split.X_fit, split.y_fit)[1],
         val_accuracy=run.val_accuracy,
         val_loss=run.val_loss,
         heldout_accuracy=None,

@@ -144,6 +144,7 @@ NN_JSON = (
     "activation",
     "seed",
     "training_rows",
+    "train_accuracy",
     "val_accuracy",
     "val_loss",
     "heldout_accuracy",

@@ -138,26 +138,24 @@ def network_overfitting(results: Results) -> str:
 
 
 def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
-    """Training accuracy at the kept epoch, as Keras counts it (over that epoch's batches, while
-    the weights still move), against the validation rows', and whether the glossary calls it
-    overfitting."""
-    accuracy = net.history.get("accuracy", [])
-    if len(accuracy) < net.best_epoch or net.val_accuracy is None:
+    """The kept weights' accuracy on the training rows against the validation rows', with
+    Newcombe's interval of the gap, and whether the glossary calls it overfitting."""
+    if net.val_accuracy is None:
         return "", False
-    trained = accuracy[net.best_epoch - 1]
-    gap = trained - net.val_accuracy
+    gap = net.train_accuracy - net.val_accuracy
     over = gap >= answers_short.OVERFIT_GAP
     mark = f"{100 * answers_short.OVERFIT_GAP:g} points"
     verdict = (
-        f". By this report's measure ({mark} or more) it already overfits at that epoch."
+        f". By this report's measure ({mark} or more) it already overfits at that epoch: it "
+        "fits its training rows more closely than rows it never trained on"
         if over
-        else f", under the {mark} from which this report calls it overfitting."
+        else f", under the {mark} from which this report calls it overfitting"
     )
+    difference = independent_gap(net.train_accuracy, net.training_rows, net.val_accuracy, net.n_val)
     said = (
-        f" During epoch {net.best_epoch} it got {pct(trained, net.training_rows)} of its "
-        f"{count(net.training_rows)} training rows right (as Keras counts them, over the epoch's "
-        f"batches while the weights still move), against {pct(net.val_accuracy, net.n_val)} of "
-        f"the validation rows with the kept weights (training minus validation: {100 * gap:+.2f} "
-        f"points){verdict}"
+        f" With the weights of epoch {net.best_epoch}, the ones it keeps, it gets "
+        f"{pct(net.train_accuracy, net.training_rows)} of its {count(net.training_rows)} "
+        f"training rows right, against {pct(net.val_accuracy, net.n_val)} of the validation rows "
+        f"(training minus validation: {difference}){verdict}."
     )
     return said, over

@@ -13,7 +13,7 @@ from ..config import TrainingSettings
 from .first_steps import Findings
 from .weight_map import WeightSummary
 
-SCHEMA_VERSION = 10  # 9: WeightSummary's patches; 10: mixing_points, TrainingSettings
+SCHEMA_VERSION = 11  # 10: mixing_points, TrainingSettings; 11: NetworkResult.train_accuracy
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
@@ -132,6 +132,7 @@ class NetworkResult:
     n_parameters: int
     epochs_run: int
     best_epoch: int
+    train_accuracy: float  # the kept weights' on the training rows (Keras's log: while they move)
     val_accuracy: float
     val_loss: float
     heldout_accuracy: float | None
