@@ -185,10 +185,27 @@ def test_a_chart_keeps_its_words_as_text_in_its_svg() -> None:
     figure = curves.plot_losses(EPOCHS, best_epoch=5, pair="Pullover vs Coat")
     svg = figures.encode(figure, ".svg").decode()
     words = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
-    assert {"Model Loss, Pullover vs Coat", "Epoch", "Loss", " restored: epoch 5 "} <= set(words)
+    assert {"Model Loss, Pullover vs Coat", "Epoch", "Loss", "restored: epoch 5"} <= set(words)
     assert "DejaVuSans-" not in svg  # no glyph outlines
     families = set(re.findall(r"font-family: ([^;\"]*)", svg))
     assert families == {"'DejaVu Sans', 'Arial', 'Helvetica', sans-serif"}, families
+
+
+@pytest.mark.parametrize("best_epoch", [2, 6])
+def test_the_restored_epochs_label_stands_clear_of_its_line(best_epoch: int) -> None:
+    """An instructor's review: "restored: epoch 36" ran into the dotted line in the SVG, whose
+    text drops the spaces that kept it clear in a PNG. It now stands 4 points off, on the side
+    with room."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = curves.plot_accuracies(EPOCHS, best_epoch=best_epoch)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    axes = figure.axes[0]
+    (label,) = [t for t in axes.texts if t.get_text() == f"restored: epoch {best_epoch}"]
+    box = label.get_window_extent(renderer)
+    line = axes.transData.transform((best_epoch, 0))[0]
+    gap = box.x0 - line if best_epoch == 2 else line - box.x1
+    assert gap >= 4 * figure.dpi / 72 - 0.5, (box, line)
 
 
 def test_confusion_rows_are_shares_and_errors_own_the_colour_scale() -> None:

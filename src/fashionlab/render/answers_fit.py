@@ -137,6 +137,17 @@ def network_overfitting(results: Results) -> str:
     )
 
 
+def _keras_count(net: NetworkResult) -> str:
+    """What the accuracy curve shows for the kept epoch, where it differs from the kept weights'."""
+    logged = net.history.get("accuracy", [])
+    if len(logged) < net.best_epoch:
+        return ""
+    return (
+        f" (the curve's {pct(logged[net.best_epoch - 1], net.training_rows)} for that epoch is "
+        "Keras's count over its batches, while the weights still moved)"
+    )
+
+
 def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
     """The kept weights' accuracy on the training rows against the validation rows', with
     Newcombe's interval of the gap, and whether the glossary calls it overfitting."""
@@ -155,7 +166,7 @@ def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
     said = (
         f" With the weights of epoch {net.best_epoch}, the ones it keeps, it gets "
         f"{pct(net.train_accuracy, net.training_rows)} of its {count(net.training_rows)} "
-        f"training rows right, against {pct(net.val_accuracy, net.n_val)} of the validation rows "
-        f"(training minus validation: {difference}){verdict}."
+        f"training rows right{_keras_count(net)}, against {pct(net.val_accuracy, net.n_val)} of "
+        f"the validation rows (training minus validation: {difference}){verdict}."
     )
     return said, over

@@ -67,16 +67,17 @@ def _epoch_curve(
         if not 1 <= best_epoch <= len(epochs):
             raise ValueError(f"best_epoch must be in 1..{len(epochs)}, got {best_epoch}")
         axes.axvline(best_epoch, color=MARK_COLOUR, ls=":", lw=1.5, label="restored weights")
-        side = "right" if best_epoch > (1 + len(epochs)) / 2 else "left"  # the side with room
-        axes.text(
-            best_epoch,
-            0.97,
-            f" restored: epoch {best_epoch} ",
+        right = best_epoch > (1 + len(epochs)) / 2  # the label goes on the side with room
+        axes.annotate(
+            f"restored: epoch {best_epoch}",
+            (best_epoch, 0.97),
+            xycoords=axes.get_xaxis_transform(),
+            xytext=(-4 if right else 4, 0),  # clear of the line (an SVG drops edge spaces)
+            textcoords="offset points",
             va="top",
-            ha=side,
+            ha="right" if right else "left",
             fontsize=9,
             color=MARK_COLOUR,
-            transform=axes.get_xaxis_transform(),
         )
     axes.set(title=f"Model {label}{', ' + pair if pair else ''}", xlabel="Epoch", ylabel=label)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
