@@ -155,6 +155,54 @@ def test_an_entry_whose_arrays_do_not_fit_is_recomputed(stored: str) -> None:
     assert served  # and the recomputed entry is served
 
 
+def _npy(header: str, body: bytes = b"", version: bytes = b"\x01\x00") -> bytes:
+    """An .npy member written by hand: its header says what it likes."""
+    text = header.encode().ljust(117) + b"\n"
+    return b"\x93NUMPY" + version + len(text).to_bytes(2, "little") + text + body
+
+
+@pytest.mark.parametrize(
+    "member",
+    ["claims 10^11 rows", "larger than its shape", "a record type", "version 3", "missing"],
+)
+def test_an_entry_whose_headers_lie_is_recomputed_before_its_data_is_read(member: str) -> None:
+    """A hostile review: a rehashed entry whose .npy header claimed 10^11 rows made numpy try to
+    allocate 1.46 TiB, a MemoryError no decoder counted as damage; every later command failed.
+    Each member's size and header are now checked before its data is read."""
+    import io
+    import zipfile
+
+    from fashionlab.files import cache
+
+    features = embedding.project(_images(seed=6)).features[:, :10]
+    first, _ = embedding.tsne(features, n_jobs=1, settings=SHORT)
+    (entry,) = (cache.cache_home() / "embedding-tsne").iterdir()
+    rows = len(first)
+    payload = {
+        "claims 10^11 rows": _npy(
+            "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000, 2), }"
+        ),
+        "larger than its shape": _npy(
+            f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}, 2), }}",
+            bytes(16 * rows + 1_000_000),
+        ),
+        "a record type": _npy(
+            f"{{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': ({rows}, 2), }}",
+            bytes(16 * rows),
+        ),
+        "version 3": _npy("{}", version=b"\x03\x00"),
+        "missing": None,
+    }[member]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("other.npy" if payload is None else "embedding.npy", payload or b"")
+    shutil.rmtree(entry)
+    cache.store("embedding-tsne", entry.name, {"arrays.npz": buffer.getvalue()})
+    again, hit = embedding.tsne(features, n_jobs=1, settings=SHORT)
+    assert not hit and again.shape == first.shape
+    assert embedding.tsne(features, n_jobs=1, settings=SHORT)[1]  # the recomputed entry
+
+
 @pytest.mark.parametrize("stored", ["zeros", "scaled", "columns swapped", "shares of 5"])
 def test_a_projection_that_is_no_pca_of_standardised_images_is_recomputed(stored: str) -> None:
     """Hashes rewritten to match (a hostile review: zero features with shares of 1/784 made

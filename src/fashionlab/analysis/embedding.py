@@ -12,15 +12,14 @@ the input bytes, every parameter and the library versions, and verified on every
 from __future__ import annotations
 
 import functools
-import io
 import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import PCA_COMPONENTS
+from ..files import npz
 from ..files.cache import cached
 from ..files.keys import key_of
 
@@ -71,32 +70,19 @@ class Projection:
 
 
 def _encode(arrays: dict[str, np.ndarray]) -> dict[str, bytes]:
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]
-    return {"arrays.npz": buffer.getvalue()}
+    return {"arrays.npz": npz.encode(arrays)}
 
 
 def _decoder(
     expected: dict[str, tuple[int, ...]],
     check: Callable[[dict[str, np.ndarray]], None],
 ) -> Callable[[dict[str, bytes]], dict[str, np.ndarray]]:
-    """Read the named arrays, each of its expected shape, floating point and finite, then
-    ``check`` what they must hold: the hashes prove the bytes are the ones written, not that they
-    belong to this computation."""
+    """Read the named arrays, each of its expected shape, floating point and finite (``npz``),
+    then ``check`` what they must hold: the hashes prove the bytes are the ones written, not that
+    they belong to this computation."""
 
     def decode(blobs: dict[str, bytes]) -> dict[str, np.ndarray]:
-        try:
-            buffer = io.BytesIO(blobs["arrays.npz"])
-            with np.load(buffer, allow_pickle=False) as entry:
-                arrays = {name: entry[name] for name in expected}
-        except zipfile.BadZipFile as exc:
-            raise ValueError(f"not an .npz archive ({exc})") from None
-        for name, shape in expected.items():
-            array = arrays[name]
-            if array.shape != shape or array.dtype.kind != "f" or not np.isfinite(array).all():
-                raise ValueError(
-                    f"{name} is {array.dtype} {array.shape}, expected finite floats {shape}"
-                )
+        arrays = npz.decode(blobs["arrays.npz"], expected)
         check(arrays)
         return arrays
 
