@@ -78,12 +78,12 @@ GLOSSARY = [
         "tests and p-values",
         "every test in this report is two-sided and exact: McNemar's test for two models scored on "
         "the same images (it counts the images only one of them gets right), Fisher's test for "
-        "accuracies measured on different images. A test's p-value is the chance, were the two "
-        "accuracies truly equal, of a gap at least as large as the one measured: a small p says "
-        "the gap is unlikely to be chance alone; a large one says these images cannot tell the two "
-        'apart, not that they are equal. "Significant" means p < 0.05 for that one test; where '
-        "many are counted together, the text says whether they are adjusted for their number "
-        "(Holm's method).",
+        "accuracies measured on different images (a rough guide for training rows against validation "
+        "rows: the model was fitted to the first). A p-value is the chance, were the two accuracies "
+        "truly equal, of a gap at least as large as the one measured: a small p says the gap is "
+        "unlikely to be chance alone; a large one says these images cannot tell the two apart, not "
+        'that they are equal. "Significant" means p < 0.05 for that one test; where many are counted '
+        "together, the text says whether they are adjusted for their number (Holm's method).",
     ),
     (
         "Holm's method",
