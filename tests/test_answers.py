@@ -1209,20 +1209,26 @@ def test_a_climb_after_the_curvature_settles_is_put_down_to_the_step(
     assert ("The analysis covers the first 40 steps" in said) is (zigzag_to == 40)
 
 
+def zigzag_findings(to_step: int, low: float, high: float) -> Findings:
+    """Pullover vs Coat's first steps as the report finds them: a learning rate 1.19 times 2/L,
+    and validation accuracy zig-zagging from step 3 to ``to_step``, between ``low`` and ``high``."""
+    return findings(
+        step_exceeds_limit=True,
+        step_ratio=1.19,
+        accuracy_zigzags=True,
+        zigzag_from_step=3,
+        zigzag_to_step=to_step,
+        zigzag_low=low,
+        zigzag_high=high,
+    )
+
+
 def test_past_the_steps_analysed_the_zig_zag_is_followed_in_the_log() -> None:
     """A student's reading: "(the last step analysed; it may go on)", where the loop's log shows it
     going on to step 61; a fall of one image is not counted (2,400 rows: 1/2400 a step)."""
     results = make_results()
     run = results.logreg[1]
-    run.dynamics = findings(
-        step_exceeds_limit=True,
-        step_ratio=1.19,
-        accuracy_zigzags=True,
-        zigzag_from_step=3,
-        zigzag_to_step=40,
-        zigzag_low=0.5,
-        zigzag_high=0.8,
-    )
+    run.dynamics = zigzag_findings(40, 0.5, 0.8)
     rising = [0.5 + k / 2400 for k in range(100)]  # one more image right at each step
     for fall_at, words in ((61, "from step 60 to step 61, of 100"), (None, "never falls")):
         path = list(rising)
@@ -1249,15 +1255,7 @@ def test_the_zig_zag_counts_the_turns_a_reader_sees_in_the_steps_it_names() -> N
     moves = [b - a for a, b in itertools.pairwise(seen) if b != a]
     expected = sum(a * b < 0 for a, b in itertools.pairwise(moves))
     run.history["val_accuracy"] = path
-    run.dynamics = findings(
-        step_exceeds_limit=True,
-        step_ratio=1.19,
-        accuracy_zigzags=True,
-        zigzag_from_step=3,
-        zigzag_to_step=40,
-        zigzag_low=min(seen),
-        zigzag_high=max(seen),
-    )
+    run.dynamics = zigzag_findings(40, min(seen), max(seen))
     assert f"from step 3 to step 40, validation accuracy changes direction {expected} times," in (
         text(results, "q4_2")
     )
@@ -1267,15 +1265,7 @@ def test_the_zig_zag_names_its_largest_fall_and_where_accuracy_is_back() -> None
     """A zig-zag 'while rising overall' hid a fall from 68.71 % to 51.42 %, near the start."""
     results = make_results()
     run = results.logreg[1]
-    run.dynamics = findings(
-        step_exceeds_limit=True,
-        step_ratio=1.19,
-        accuracy_zigzags=True,
-        zigzag_from_step=3,
-        zigzag_to_step=6,
-        zigzag_low=1234 / 2400,
-        zigzag_high=1649 / 2400,
-    )
+    run.dynamics = zigzag_findings(6, 1234 / 2400, 1649 / 2400)
     run.history["val_accuracy"] = [1186 / 2400, 0.6, 1649 / 2400, 0.6, 1234 / 2400, 0.66, 0.7]
     said = text(results, "q4_2")
     assert (
