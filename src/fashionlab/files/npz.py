@@ -29,11 +29,13 @@ def encode(arrays: Mapping[str, np.ndarray]) -> bytes:
 
 def decode(raw: bytes, expected: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
     """The arrays named in ``expected`` (name -> shape); ValueError for anything else."""
+    buffer = io.BytesIO(raw)
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        with zipfile.ZipFile(buffer) as archive:
             for name, shape in expected.items():
                 _check_member(archive, name, shape)
-        with np.load(io.BytesIO(raw), allow_pickle=False) as entry:
+        buffer.seek(0)
+        with np.load(buffer, allow_pickle=False) as entry:
             arrays = {name: entry[name] for name in expected}
     except zipfile.BadZipFile as exc:
         raise ValueError(f"not an .npz archive ({exc})") from None
