@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -163,12 +165,23 @@ def _npy(header: str, body: bytes = b"", version: bytes = b"\x01\x00") -> bytes:
 
 @pytest.mark.parametrize(
     "member",
-    ["claims 10^11 rows", "larger than its shape", "a record type", "version 3", "missing"],
+    [
+        "claims 10^11 rows",
+        "larger than its shape",
+        "a record type",
+        "version 3",
+        "missing",
+        "a header in front",
+        "compressed",
+        "encrypted",
+    ],
 )
 def test_an_entry_whose_headers_lie_is_recomputed_before_its_data_is_read(member: str) -> None:
     """A hostile review: a rehashed entry whose .npy header claimed 10^11 rows made numpy try to
     allocate 1.46 TiB, a MemoryError no decoder counted as damage; every later command failed.
-    Each member's size and header are now checked before its data is read."""
+    Each member's size and header are now checked before its data is read. A review of that fix:
+    np.load read the bytes again, and took a header placed in front of the archive, which zipfile
+    skips; the members are now read from the parse that checked them."""
     import io
     import zipfile
 
@@ -177,30 +190,61 @@ def test_an_entry_whose_headers_lie_is_recomputed_before_its_data_is_read(member
     features = embedding.project(_images(seed=6)).features[:, :10]
     first, _ = embedding.tsne(features, n_jobs=1, settings=SHORT)
     (entry,) = (cache.cache_home() / "embedding-tsne").iterdir()
-    rows = len(first)
+    rows, huge = (
+        len(first),
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000, 2), }",
+    )
+    whole = _npy(
+        f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}, 2), }}", first.tobytes()
+    )
     payload = {
-        "claims 10^11 rows": _npy(
-            "{'descr': '<f8', 'fortran_order': False, 'shape': (100000000000, 2), }"
-        ),
-        "larger than its shape": _npy(
-            f"{{'descr': '<f8', 'fortran_order': False, 'shape': ({rows}, 2), }}",
-            bytes(16 * rows + 1_000_000),
-        ),
+        "claims 10^11 rows": _npy(huge),
+        "larger than its shape": whole + bytes(1_000_000),
         "a record type": _npy(
             f"{{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': ({rows}, 2), }}",
             bytes(16 * rows),
         ),
         "version 3": _npy("{}", version=b"\x03\x00"),
         "missing": None,
-    }[member]
+    }.get(member, whole)
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    method = zipfile.ZIP_DEFLATED if member == "compressed" else zipfile.ZIP_STORED
+    with zipfile.ZipFile(buffer, "w", method) as archive:
         archive.writestr("other.npy" if payload is None else "embedding.npy", payload or b"")
+        if member == "encrypted":
+            archive.infolist()[0].flag_bits |= 0x1  # written into the central directory
+    raw = buffer.getvalue()
+    if member == "a header in front":
+        raw = _npy(huge) + raw
     shutil.rmtree(entry)
-    cache.store("embedding-tsne", entry.name, {"arrays.npz": buffer.getvalue()})
+    cache.store("embedding-tsne", entry.name, {"arrays.npz": raw})
     again, hit = embedding.tsne(features, n_jobs=1, settings=SHORT)
     assert not hit and again.shape == first.shape
     assert embedding.tsne(features, n_jobs=1, settings=SHORT)[1]  # the recomputed entry
+
+
+def test_an_entry_as_numpy_writes_it_is_read_back_whatever_its_layout() -> None:
+    """The checks refuse what np.savez never writes, and nothing it does: float32, Fortran
+    order, no rows, big-endian, and a version 2.0 header."""
+    from fashionlab.files import npz
+
+    arrays = {
+        "single": np.arange(6, dtype=np.float32).reshape(3, 2),
+        "fortran": np.asfortranarray(np.arange(6.0).reshape(3, 2)),
+        "empty": np.zeros((0, 2)),
+        "big": np.arange(4.0).astype(">f8"),
+    }
+    back = npz.decode(npz.encode(arrays), {name: a.shape for name, a in arrays.items()})
+    for name, array in arrays.items():
+        np.testing.assert_array_equal(back[name], array)
+        assert back[name].dtype == array.dtype
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, np.arange(4.0), version=(2, 0))
+    with zipfile.ZipFile(archived := io.BytesIO(), "w") as archive:
+        archive.writestr("v2.npy", buffer.getvalue())
+    np.testing.assert_array_equal(
+        npz.decode(archived.getvalue(), {"v2": (4,)})["v2"], np.arange(4.0)
+    )
 
 
 @pytest.mark.parametrize("stored", ["zeros", "scaled", "columns swapped", "shares of 5"])
