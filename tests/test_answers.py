@@ -728,8 +728,7 @@ def test_the_kept_epochs_gap_is_weighed_against_the_glossarys_mark() -> None:
     under.network.train_accuracy = 0.85
     assert (
         "With the weights of epoch 2, the ones it keeps, it gets 85.00% of its 9,600 training "
-        "rows right (the curve's 85.00% for that epoch is Keras's count over its batches, while "
-        "the weights still moved), against 91.00% of the validation rows (training minus validation: "
+        "rows right, against 91.00% of the validation rows (training minus validation: "
         f"{independent_gap(0.85, 9600, 0.91, 2400)}), under the 2 points from which this report "
         "calls it overfitting. After epoch 2"
     ) in text(under, "q5_1")
@@ -753,6 +752,20 @@ def test_the_kept_epochs_gap_is_weighed_against_the_glossarys_mark() -> None:
     flat.network.history["loss"] = [0.5, 0.3, 0.35, 0.4]
     alone = text(flat, "q5_1")
     assert "it already overfits at that epoch" in alone and "Early stopping goes" not in alone
+
+
+def test_a_gap_of_exactly_two_points_reaches_the_mark() -> None:
+    """A review: 8,820 of 9,600 training rows against 2,157 of 2,400 validation rows is +2.00
+    points, which Q5.1 printed as "+2.00 points ... under the 2 points" (0.01999... in floats).
+    Every exact 2-point gap between such shares reaches the mark; one row less does not."""
+    for val in range(1800, 2353):  # k / 9600 - m / 2400 = 0.02 exactly when k = 4m + 192
+        assert answers_short.overfits((4 * val + 192) / 9600, val / 2400), val
+        assert not answers_short.overfits((4 * val + 191) / 9600, val / 2400), val
+    results = make_results()
+    results.network.train_accuracy, results.network.val_accuracy = 8820 / 9600, 2157 / 2400
+    said = text(results, "q5_1")
+    assert "(training minus validation: +2.00 points," in said
+    assert "By this report's measure (2 points or more) it already overfits" in said
 
 
 def test_the_glossary_defines_the_three_accuracies() -> None:

@@ -49,6 +49,7 @@ def test_short_fit_learns_a_synthetic_problem() -> None:
     counted = neural.accuracy(noisy, neural.predict_proba(model, X))
     assert counted == neural.evaluate(model, X, noisy)[1]
     held = slice(1200, None)  # Keras's validation_split=0.2: the last 300 rows
+    assert run.fitted_rows == 1200  # the rows Q5.1 scores the kept weights on: X[:fitted_rows]
     assert run.val_accuracy == neural.accuracy(y[held], neural.predict_proba(model, X[held]))
     for key, rows in (("accuracy", 1200), ("val_accuracy", 300)):  # each epoch's share too
         assert all(v == round(v * rows) / rows for v in run.history[key]), run.history[key]

@@ -45,7 +45,7 @@ def train_network(
     kept = run.history["val_accuracy"][: run.best_epoch]
     result = NetworkResult(
         classes=classes,
-        training_rows=len(split.y_fit),
+        training_rows=run.fitted_rows,
         heldout_note=HELDOUT_NOTE,
         hidden_units=NN_HIDDEN_UNITS,
         activation=run.activation,
@@ -58,7 +58,7 @@ def train_network(
         n_parameters=run.n_parameters,
         epochs_run=run.epochs_run,
         best_epoch=run.best_epoch,
-        train_accuracy=neural.evaluate(model, split.X_fit, split.y_fit)[1],
+        train_accuracy=neural.evaluate(model, X[: run.fitted_rows], y[: run.fitted_rows])[1],
         val_accuracy=run.val_accuracy,
         val_loss=run.val_loss,
         heldout_accuracy=None,

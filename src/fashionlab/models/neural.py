@@ -79,6 +79,7 @@ class NetworkRun:
     epochs_run: int
     best_epoch: int  # 1-based: the epoch whose weights early stopping restored
     history: dict[str, list[float]]  # Keras's History.history
+    fitted_rows: int  # the rows it trained on: X's first rows with validation_split, else all
     val_accuracy: float
     val_loss: float
     seconds: float
@@ -170,6 +171,7 @@ def fit(
         epochs_run=len(history["loss"]),
         best_epoch=int(np.argmin(history["val_loss"])) + 1,
         history=history,
+        fitted_rows=fitted_rows,
         val_accuracy=val_accuracy,
         val_loss=val_loss,
         seconds=seconds,

@@ -10,7 +10,7 @@ from ..analysis.metrics import error_count, right_count
 from ..checks import required
 from ..results import LogregResult, Results
 from ..results.first_steps import Findings
-from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural
+from .format import UNDECIDABLE_LEAD, interval, pair_name, pct, plural, times
 
 FLIP = 0.5  # a one-step change in the share predicted as one class from which the model "flips"
 
@@ -106,10 +106,10 @@ def _zigzag(run: LogregResult, found: Findings, analysed: int) -> str:
         return ""
     path, n = run.history["val_accuracy"], run.n_val
     # the turns a reader counts in the steps named: not at their ends, which need a step outside
-    count = turns(path, first + 1, last - 1)
+    changes = turns(path, first + 1, last - 1)
     said = (
         f" Meanwhile, from step {first} to step {last}, validation accuracy changes direction "
-        f"{'once' if count == 1 else f'{count} times'}, between {pct(found.zigzag_low, n)} and "
+        f"{times(changes)}, between {pct(found.zigzag_low, n)} and "
         f"{pct(found.zigzag_high, n)}."
     )
     if last >= analysed:

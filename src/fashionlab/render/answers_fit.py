@@ -31,7 +31,7 @@ def why(run: LogregResult) -> str:
         f"({pct(val, run.n_val)}; Fisher's exact test, {p_text(same)}; training "
         f"minus validation: {difference})"
     )
-    if train - val >= answers_short.OVERFIT_GAP:
+    if answers_short.overfits(train, val):
         fit = f"against {pct(val, run.n_val)} of the validation rows, so part of "
         fit += "the gap is overfitting"
     elif same >= ALPHA:
@@ -138,13 +138,17 @@ def network_overfitting(results: Results) -> str:
 
 
 def _keras_count(net: NetworkResult) -> str:
-    """What the accuracy curve shows for the kept epoch, where it differs from the kept weights'."""
+    """What the accuracy curve shows for the kept epoch, where it shows another figure than the
+    kept weights' (Keras's count over the epoch's batches, while the weights still moved)."""
     logged = net.history.get("accuracy", [])
     if len(logged) < net.best_epoch:
         return ""
+    curve = pct(logged[net.best_epoch - 1], net.training_rows)
+    if curve == pct(net.train_accuracy, net.training_rows):
+        return ""
     return (
-        f" (the curve's {pct(logged[net.best_epoch - 1], net.training_rows)} for that epoch is "
-        "Keras's count over its batches, while the weights still moved)"
+        f" (the curve's {curve} for that epoch is Keras's count over its batches, while the "
+        "weights still moved)"
     )
 
 
@@ -153,8 +157,7 @@ def _kept_epoch_gap(net: NetworkResult) -> tuple[str, bool]:
     Newcombe's interval of the gap, and whether the glossary calls it overfitting."""
     if net.val_accuracy is None:
         return "", False
-    gap = net.train_accuracy - net.val_accuracy
-    over = gap >= answers_short.OVERFIT_GAP
+    over = answers_short.overfits(net.train_accuracy, net.val_accuracy)
     mark = f"{100 * answers_short.OVERFIT_GAP:g} points"
     verdict = (
         f". By this report's measure ({mark} or more) it already overfits at that epoch: it "

@@ -124,6 +124,11 @@ def plural(n: int, word: str, words: str | None = None) -> str:
     return f"{count(n)} {word if n == 1 else words or word + 's'}"
 
 
+def times(n: int) -> str:
+    """'once', '2 times', '1,000 times'."""
+    return "once" if n == 1 else f"{count(n)} times"
+
+
 def seconds(value: float) -> str:
     return f"{value:.2f} s"
 

@@ -33,11 +33,10 @@ GLOSSARY = [
     (
         "official test accuracy (official_test_accuracy)",
         "the share correct on Fashion-MNIST's own test images: 2,000 of a pair's two classes, "
-        "10,000 of all ten, "
-        "which no model here trains on and no setting of this version is chosen by. They are not "
-        "wholly unseen, though: fashionlab's docs/ list their scores beside the validation scores that chose the "
-        "settings, and an earlier version chose softmax regression's settings on all 10,000 test "
-        "images.",
+        "10,000 of all ten, which no model here trains on and no setting of this version is chosen "
+        "by. They are not wholly unseen, though: fashionlab's docs/ list their scores beside the "
+        "validation scores that chose the settings, and an earlier version chose softmax "
+        "regression's settings on all 10,000 test images.",
     ),
     (
         "step k",
@@ -78,12 +77,13 @@ GLOSSARY = [
         "tests and p-values",
         "every test in this report is two-sided and exact: McNemar's test for two models scored on "
         "the same images (it counts the images only one of them gets right), Fisher's test for "
-        "accuracies measured on different images (a rough guide for training rows against validation "
-        "rows: the model was fitted to the first). A p-value is the chance, were the two accuracies "
-        "truly equal, of a gap at least as large as the one measured: a small p says the gap is "
-        "unlikely to be chance alone; a large one says these images cannot tell the two apart, not "
-        'that they are equal. "Significant" means p < 0.05 for that one test; where many are counted '
-        "together, the text says whether they are adjusted for their number (Holm's method).",
+        "accuracies measured on different images (for training against validation rows, it and "
+        "Newcombe's interval are a rough guide: the model was fitted to the first). A p-value is "
+        "the chance, were the two accuracies truly equal, of a gap at least as large as the one "
+        "measured: a small p says the gap is unlikely to be chance alone; a large one says these "
+        'images cannot tell the two apart, not that they are equal. "Significant" means p < 0.05 '
+        "for that one test; where many are counted together, the text says whether they are "
+        "adjusted for their number (Holm's method).",
     ),
     (
         "Holm's method",
@@ -96,9 +96,9 @@ GLOSSARY = [
         "prediction interval (over seeds)",
         "where one more training run with a new seed would score, judged from the runs made: the "
         "seeds' mean plus or minus the 97.5% point of Student's t with k - 1 degrees of freedom "
-        "times their sd times the square root of 1 + 1/k, "
-        "for k seeds. It assumes their scores spread roughly normally, and it covers what changes "
-        "with the seed (initial weights, batch order), not the sampling of the images.",
+        "times their sd times the square root of 1 + 1/k, for k seeds. It assumes their scores "
+        "spread roughly normally, and it covers what changes with the seed (initial weights, "
+        "batch order), not the sampling of the images.",
     ),
     (
         "early stopping and patience",
