@@ -135,9 +135,8 @@ def fit(
 
     The validation rows are ``validation`` when given, else the last ``validation_split`` of
     ``X`` (Keras's ``validation_split``, as the assignment asks). Labels 0/1 give the sigmoid
-    network; labels 0-9 the softmax one. ``seed`` seeds Keras through
-    ``keras.utils.set_random_seed``, which also reseeds Python's ``random`` and numpy's global
-    generator: draw from a ``np.random.default_rng`` of your own to keep yours.
+    network; labels 0-9 the softmax one. ``seed`` seeds Keras (``keras.utils.set_random_seed``,
+    which reseeds Python's and numpy's global generators too: keep yours in a ``default_rng``).
     """
     check_settings(epochs, patience, batch_size, seed)
     check_data(X, y, validation_split if validation is None else None)
