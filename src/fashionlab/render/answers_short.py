@@ -99,8 +99,8 @@ def observation(run: LogregResult, longer: Converged | None = None) -> str:
     at, updates = f"at step {run.steps}", f"after {run.steps - 1} updates"
     after = f"{at} ({updates})"
     # the reason is the boundary it found; its own training rows are the evidence for it
-    fits = train_share >= FITS_ITS_ROWS
-    if fits and not overfits(train_share, val_share):
+    fits, over = train_share >= FITS_ITS_ROWS, overfits(train_share, val_share)
+    if fits and not over:
         why = (
             f"the straight boundary it finds separates these two classes almost perfectly: "
             f"{after} it gets {train} of its own training rows right, and {_share(run)}, which it "
@@ -119,13 +119,13 @@ def observation(run: LogregResult, longer: Converged | None = None) -> str:
         )
         why += (
             ", and fewer of the validation rows: part of the gap is overfitting"
-            if overfits(train_share, val_share)
+            if over
             else ", so it underfits"
         )
         if (
             longer is not None
             and longer.steps > run.steps  # the weights it kept had more steps than the loop's
-            and not overfits(train_share, val_share)
+            and not over
             and run.heldout_accuracy is not None
         ):
             why += (
