@@ -46,6 +46,11 @@ def test_curvature_matches_the_svd_and_the_hessian_at_zero() -> None:
     # at theta = 0 every h is 1/2, so the Hessian X^T D X / n is exactly X^T X / (4n)
     assert dynamics.hessian_top[0] == pytest.approx(dynamics.lipschitz, rel=1e-8)
     assert dynamics.second_curvature == pytest.approx(np.linalg.svd(X)[1][1] ** 2 / (4 * len(X)))
+    # Q4.3's ink: L is at least a quarter of the mean row's squared length, 1 for the bias included
+    mean_row = X.mean(axis=0)
+    assert dynamics.mean_row_norm_squared == pytest.approx(mean_row @ mean_row, rel=1e-12)
+    assert summarise(dynamics).mean_row_norm_squared == dynamics.mean_row_norm_squared
+    assert dynamics.mean_row_norm_squared / 4 <= dynamics.lipschitz * (1 + 1e-12)
 
 
 def test_hessian_along_the_path_matches_dense_eigenvalues() -> None:
@@ -240,6 +245,12 @@ def test_pullover_coat_loss_rises_because_the_step_exceeds_the_limit(first_steps
     assert findings.accuracy_zigzags and findings.prediction_swing > 0.5
     # measured after the first update: at step 1 the tie rule predicts every row as one class
     assert findings.prediction_swing_step is not None and findings.prediction_swing_step >= 3
+    # Q4.3: the Pullovers and Coats carry more ink than the Trousers and Ankle boots, and the mean
+    # row's direction takes most of L (measured: 173.9 against 93.6, over 90% of L for both)
+    easy = summarise(first_steps["Trouser"])
+    assert findings.mean_row_norm_squared > 1.5 * easy.mean_row_norm_squared
+    for found in (findings, easy):
+        assert 0.85 < found.mean_row_norm_squared / 4 / found.lipschitz <= 1
 
 
 @pytest.mark.slow

@@ -170,6 +170,7 @@ def test_network_curves_mark_the_restored_epoch() -> None:
     with pytest.raises(ValueError, match="best_epoch must be in 1..7, got 8"):
         curves.plot_accuracies(EPOCHS, best_epoch=8)
     assert axes.get_title() == "Model Loss"  # the assignment's title, with no pair named
+    assert axes.get_ylabel() == "BCE loss"  # as the logistic regression's curves say
     named = curves.plot_accuracies(EPOCHS, best_epoch=5, pair="Pullover vs Coat").axes[0]
     assert named.get_title() == "Model Accuracy, Pullover vs Coat"
 
@@ -185,7 +186,7 @@ def test_a_chart_keeps_its_words_as_text_in_its_svg() -> None:
     figure = curves.plot_losses(EPOCHS, best_epoch=5, pair="Pullover vs Coat")
     svg = figures.encode(figure, ".svg").decode()
     words = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
-    assert {"Model Loss, Pullover vs Coat", "Epoch", "Loss", "restored: epoch 5"} <= set(words)
+    assert {"Model Loss, Pullover vs Coat", "Epoch", "BCE loss", "restored: epoch 5"} <= set(words)
     assert "DejaVuSans-" not in svg  # no glyph outlines
     families = set(re.findall(r"font-family: ([^;\"]*)", svg))
     assert families == {"'DejaVu Sans', 'Arial', 'Helvetica', sans-serif"}, families

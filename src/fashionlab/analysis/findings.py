@@ -91,6 +91,7 @@ def summarise(dynamics: Dynamics) -> Findings:
         lambda_max=dynamics.lambda_max,
         lipschitz=dynamics.lipschitz,
         stable_step_limit=dynamics.stable_step_limit,
+        mean_row_norm_squared=dynamics.mean_row_norm_squared,
     )
 
 

@@ -17,13 +17,13 @@ from ..analysis.history import stays_from
 from ..checks import required
 from ..results import LogregResult, Results
 from . import answers_short
-from .answers_compare import gap_test, longer_training_test, needs_a_bend
+from .answers_compare import bounds_from_ink, gap_test, longer_training_test, needs_a_bend
 from .answers_dynamics import (
     Where,
     dynamics_paragraph,
-    own_time,
     path_paragraph,
     rate_grid_paragraph,
+    time_taken,
 )
 from .answers_fit import why
 from .answers_longer import longer_paragraph
@@ -85,12 +85,8 @@ QUESTIONS: dict[str, tuple[str, str]] = {
 
 
 def _how_long(run: LogregResult, wall: str | None, into: Where) -> str:
-    timing = (
-        f" In fashionlab's run of the study, the {plural(run.steps, 'step')} took {wall}."
-        f"{own_time(into)}"
-        if wall is not None
-        else ""
-    )
+    said = None if wall is None else time_taken(into, f"the {plural(run.steps, 'step')}", wall)
+    timing = "" if said is None else f" {said[0].upper()}{said[1:]}."
     val = run.history["val_accuracy"]
     first = {
         95: required(run.steps_to_95, "the step that reaches 95%"),
@@ -220,7 +216,8 @@ def q4_3(results: Results, into: Where = "report") -> list[str]:
         else "Why: both runs use the same model, learning rate and number of steps, and these "
         f"images do not tell the two pairs apart: they are about equally hard for it. {mixing}"
     )
-    return [first, *path_paragraph(easy, hard), why, *rate_grid_paragraph(results, into)]
+    path = " ".join([*path_paragraph(easy, hard), bounds_from_ink(easy, hard)]).rstrip()
+    return [first, path, why, *rate_grid_paragraph(results, into)]
 
 
 COMPOSERS = {

@@ -48,6 +48,34 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
     )
 
 
+def bounds_from_ink(easy: LogregResult, hard: LogregResult) -> str:
+    """Q4.3: why the two curvature bounds differ (an instructor's review: the answer put the
+    zig-zag down to the data through overlap alone). L is label-free, and bounded below by a
+    quarter of the mean training row's squared length: the images' ink, measured."""
+    first, second = easy.dynamics, hard.dynamics
+    if first is None or second is None:
+        return ""
+    runs = [(easy, first), (hard, second)]
+    share = [found.mean_row_norm_squared / 4 / found.lipschitz for _, found in runs]
+    said = (
+        "The two bounds come from the images alone, not their labels: L is at least a quarter of "
+        "the mean training row's squared length (1 for the bias plus the squares of the 784 mean "
+        f"pixels), {first.mean_row_norm_squared:.1f} for {pair_name(easy.classes)} and "
+        f"{second.mean_row_norm_squared:.1f} for {pair_name(hard.classes)}, and here that "
+        f"quarter is {100 * share[0]:.0f}% and {100 * share[1]:.0f}% of L."
+    )
+    (_, low), (steeper, high) = sorted(runs, key=lambda pair: pair[1].lipschitz)
+    if high.lipschitz == low.lipschitz or high.mean_row_norm_squared <= low.mean_row_norm_squared:
+        return said
+    said += (
+        f" The mean {pair_name(steeper.classes)} image carries more ink, so the loss bends more "
+        "sharply"
+    )
+    if high.step_exceeds_limit and not low.step_exceeds_limit:
+        return f"{said}: that, not how much its classes overlap, puts the learning rate above 2/L."
+    return f"{said}."
+
+
 def longer_training_test(results: Results, run: LogregResult) -> McNemar | None:
     """McNemar's test of logistic regression trained longer against its 100 steps, on the held-out
     rows: kept for the network's pair only, where the per-row scores are."""

@@ -209,12 +209,13 @@ def _smoothness(run: LogregResult, defines: bool) -> str:
 Where = Literal["report", "notebook"]  # what the answers are written into
 
 
-def own_time(into: Where) -> str:
-    """For the notebook, whose cells time their own runs: the time an answer quotes is the
-    study's (an instructor's review found the two side by side, unexplained)."""
-    if into == "report":
-        return ""
-    return " The training cell above timed this notebook's own run, apart from the study's."
+def time_taken(into: Where, what: str, wall: str) -> str:
+    """How long ``what`` took: the study's measured ``wall`` in the report. The notebook's cells
+    time their own runs, so its answers point to the cell (two instructors' reviews found the
+    study's time under a cell that printed another, even with the two told apart)."""
+    if into == "notebook":
+        return f"the training cell above prints how long {what} took in this notebook"
+    return f"in fashionlab's run of the study, {what} took {wall}"
 
 
 def grid_figures(results: Results, into: Where) -> str:

@@ -21,7 +21,7 @@ CLASSES_TOGETHER = 0.75  # 10-NN agreement on the map above which "images of a c
 SEPARATION = {
     "islands": "form two separate islands",
     "border": "form two groups that touch only along a thin border",
-    "overlap": "overlap heavily",
+    "overlap": "overlap substantially",
     "mixed": "are thoroughly mixed",
 }
 

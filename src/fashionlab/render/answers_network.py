@@ -16,7 +16,7 @@ from ..analysis.metrics import (
 )
 from ..config import NN_CHOSEN, NN_SETTINGS_PAIR, NN_SETTINGS_SEED, NN_SETTINGS_TRIED
 from ..results import LogregResult, McNemar, NetworkResult, Results
-from .answers_dynamics import Where, own_time
+from .answers_dynamics import Where, time_taken
 from .answers_fit import network_overfitting
 from .answers_seeds import keras_run_among_seeds, seed_spread, seed_uncertainty
 from .families import held_together, pair_mcnemar_family
@@ -71,11 +71,7 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
     net, compared = results.network, results.comparison
     hard = results.hard_pair
     wall = results.timings.get("models", {}).get("network")
-    trained = (
-        f"; in fashionlab's run of the study, training took {wall_time(results, wall)}"
-        if wall is not None
-        else ""
-    )
+    trained = "" if wall is None else f"; {time_taken(into, 'training', wall_time(results, wall))}"
     on_validation = _validation_counts(results)
     performance = (
         f"The network reached {interval(net.val_accuracy, net.n_val)} validation accuracy and "
@@ -115,11 +111,11 @@ def q5_1(results: Results, into: Where = "report") -> list[str]:
     )
     settings = (
         f"Hyperparameters: one hidden Dense layer of {count(net.hidden_units)} {net.activation} "
-        f"units ({count(net.n_parameters)} parameters), the {net.optimizer} optimizer at learning "
+        f"units ({count(net.n_parameters)} parameters in all), the {net.optimizer} optimizer at learning "
         f"rate {net.learning_rate:g}, batch size {count(net.batch_size)}, binary cross-entropy, "
         f"and at most {plural(net.epochs_max, 'epoch')} with early stopping on the validation loss "
         f"(patience {net.patience}). It stopped after {plural(net.epochs_run, 'epoch')} and kept "
-        f"the weights of epoch {net.best_epoch}{trained}.{own_time(into) if trained else ''}"
+        f"the weights of epoch {net.best_epoch}{trained}."
         f"{network_overfitting(results)}"
     )
     sure = seed_uncertainty(net.official_test_accuracy, compared, net.n_official_test)

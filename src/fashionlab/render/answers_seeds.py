@@ -61,7 +61,7 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     settings reach on average on new images (the test images' binomial sampling error added)."""
     seeds = compared.seed_official_test_accuracies
     low, high = prediction_interval(seeds)
-    k, mean = len(seeds), mean_sd(seeds)[0]
+    k, (mean, sd) = len(seeds), mean_sd(seeds)
     standard_error = math.sqrt(mean * (1 - mean) / n)  # the test images' sampling error, binomial
     of_mean = seeds_mean_half_width(seeds, n)
     return (
@@ -74,13 +74,26 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
         f"{100 * standard_error:.2f} points. Allowing for both, what these settings reach on "
         f"average in fashionlab's trainer, on new images like these, is {pct(mean - of_mean)} to "
         f"{pct(mean + of_mean)} "
-        f"(±{100 * of_mean:.2f} points, approximate: the variance of the seeds' mean, "
-        f"±{100 * seeds_mean_half_width(seeds, None):.2f} points for training alone, plus the "
-        "images' binomial variance, with Student's t at the Welch–Satterthwaite degrees of "
-        "freedom). The two intervals answer different "
-        f"questions, even where their ranges nearly coincide. The Keras run, {pct(keras, n)}, "
+        f"(±{100 * of_mean:.2f} points{_combined(sd / math.sqrt(k), standard_error, of_mean)})."
+        " The first interval is where one new training "
+        "run lands on these images; the second, where the average of many runs lands on new "
+        f"images. The Keras run, {pct(keras, n)}, "
         f"{_within(keras, (low, high), (mean - of_mean, mean + of_mean))}, but it is no draw from "
         "fashionlab's trainer: it comes from another program."
+    )
+
+
+def _combined(of_training: float, of_images: float, half_width: float) -> str:
+    """How the mean's half-width is made, in numbers a reader can redo: two standard errors, their
+    root sum of squares, and the t quantile that multiplies it."""
+    both = math.hypot(of_training, of_images)
+    if both == 0:
+        return ""
+    return (
+        f", approximate: the seeds' mean has a standard error of {100 * of_training:.2f} points "
+        f"from training and {100 * of_images:.2f} from the images, {100 * both:.2f} together, "
+        f"times Student's t of {half_width / both:.2f} at the Welch–Satterthwaite degrees of "
+        "freedom"
     )
 
 
@@ -117,6 +130,7 @@ def _selection_favours(compared: Comparison) -> str:
         else "too few points for an interval"
     )
     return (
-        f"which favours a run that also scores high on the official test images (validation and "
-        f"official test accuracy correlate at r = {r:.2f} over the {len(val)} seeds; {within})"
+        f"which may favour a run that also scores high on the official test images (over "
+        f"fashionlab's {len(val)} seeds, validation and official test accuracy correlate at "
+        f"r = {r:.2f}; {within})"
     )

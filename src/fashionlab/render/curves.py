@@ -55,10 +55,11 @@ def learning_curves(history: Mapping[str, Sequence[float]], title: str = "") -> 
 def _epoch_curve(
     history: Mapping[str, Sequence[float]],
     metric: str,
-    label: str,
+    label: tuple[str, str],
     best_epoch: int | None,
     pair: str,
 ) -> Figure:
+    """``label``: the title's word (the assignment's) and the y axis's."""
     figure, axes = axes_figure(6, 4.2)
     epochs = np.arange(1, len(history[metric]) + 1)
     axes.plot(epochs, history[metric], color=TRAIN_COLOUR, marker="o", ms=3, label="Train")
@@ -79,7 +80,9 @@ def _epoch_curve(
             fontsize=9,
             color=MARK_COLOUR,
         )
-    axes.set(title=f"Model {label}{', ' + pair if pair else ''}", xlabel="Epoch", ylabel=label)
+    axes.set(
+        title=f"Model {label[0]}{', ' + pair if pair else ''}", xlabel="Epoch", ylabel=label[1]
+    )
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(alpha=0.3)
     axes.legend()
@@ -92,7 +95,7 @@ def plot_losses(
     history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = ""
 ) -> Figure:
     """Train and validation loss per epoch, marking the restored ``best_epoch`` (1-based)."""
-    return _epoch_curve(history, "loss", "Loss", best_epoch, pair)
+    return _epoch_curve(history, "loss", ("Loss", "BCE loss"), best_epoch, pair)
 
 
 @matplotlib_defaults
@@ -100,7 +103,7 @@ def plot_accuracies(
     history: Mapping[str, Sequence[float]], best_epoch: int | None = None, pair: str = ""
 ) -> Figure:
     """Train and validation accuracy per epoch, marking the restored ``best_epoch`` (1-based)."""
-    return _epoch_curve(history, "accuracy", "Accuracy", best_epoch, pair)
+    return _epoch_curve(history, "accuracy", ("Accuracy", "Accuracy"), best_epoch, pair)
 
 
 @matplotlib_defaults

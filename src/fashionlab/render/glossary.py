@@ -163,9 +163,9 @@ GLOSSARY = [
     (
         "t-SNE",
         "t-distributed stochastic neighbour embedding: a map that places each image as a point in "
-        "two dimensions so that images close in the original space stay close on the map. Which "
-        "points are neighbours is what it keeps; the distances between far-apart clusters, and "
-        "the clusters' sizes, mean little.",
+        "two dimensions so that images close in its input (here the 50 PCA components) stay close "
+        "on the map. It keeps which points are neighbours; the distances between far-apart "
+        "clusters, and the clusters' sizes, mean little.",
     ),
     (
         "early exaggeration (t-SNE)",

@@ -100,8 +100,8 @@ def build_sections(results: Results, interactive_html: str | None = None) -> lis
         f"Official test: Fashion-MNIST's own test images of the two classes "
         f"({count(hard.n_official_test)}). For logistic regression the validation column is "
         f"what the assignment's loop logs at step {hard.steps}, just before its last update; the "
-        "other two columns score the final weights. In brackets: 95% intervals. Terms used in "
-        "this report, near the end, defines each term."
+        "other two columns score the final weights. In brackets: 95% intervals. The last "
+        f"section, {GLOSSARY_TITLE}, defines each term."
     )
     at_a_glance = Section(
         "results",

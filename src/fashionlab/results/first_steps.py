@@ -51,3 +51,6 @@ class Findings:
     lambda_max: float  # the largest eigenvalue of X^T X
     lipschitz: float  # L = lambda_max / (4n): the curvature at the start, and its bound
     stable_step_limit: float  # 2 / L: below it the loss is sure to fall at every step
+    # |mean training row|^2 (1 for the bias, then the mean pixels'): L >= this / 4, for the mean
+    # row's direction bends the loss at least that much; it depends on the images, not the labels
+    mean_row_norm_squared: float

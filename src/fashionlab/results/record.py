@@ -13,7 +13,7 @@ from ..config import TrainingSettings
 from .first_steps import Findings
 from .weight_map import WeightSummary
 
-SCHEMA_VERSION = 11  # 10: mixing_points, TrainingSettings; 11: NetworkResult.train_accuracy
+SCHEMA_VERSION = 12  # 11: NetworkResult.train_accuracy; 12: Findings.mean_row_norm_squared
 RESTORED = "restored from cache"  # the only stage of a run served from the cache
 Pair = tuple[str, str]
 
