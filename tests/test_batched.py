@@ -97,6 +97,26 @@ def test_each_network_stops_on_its_own_and_keeps_its_best_epoch() -> None:
         assert val_loss(fit.params, X_val[i], y_val[i]) == pytest.approx(recorded, abs=1e-5)
 
 
+def test_a_users_64_bit_jax_trains_the_same_float32_networks() -> None:
+    """A hostile review: with JAX_ENABLE_X64=1 (here its context manager, the same switch) the
+    skipped groups' NaNs were float64 against float32 metrics, and `sweep --model nn` and `atlas`
+    ended in a TypeError. The trainer now runs in float32 whatever the switch says."""
+    X, y, X_val, y_val = stacked([10, 11])
+    y[0] = np.random.default_rng(2).integers(0, 2, y.shape[1])  # stops early: a skipped group
+    arguments = dict(seeds=[0, 1], epochs=6, patience=1)
+    usual = batched.fit_many(X, y, X_val, y_val, **arguments)
+    with jax.enable_x64(True):
+        wide = batched.fit_many(X, y, X_val, y_val, **arguments)
+        probability = batched.predict_proba(wide[1].params, X_val[1])
+    assert probability.dtype == np.float32
+    np.testing.assert_array_equal(probability, batched.predict_proba(usual[1].params, X_val[1]))
+    for one, other in zip(usual, wide, strict=True):
+        assert one.history == other.history and one.best_epoch == other.best_epoch
+        for name, value in one.params.items():
+            assert other.params[name].dtype == np.float32
+            np.testing.assert_array_equal(value, other.params[name])
+
+
 def test_glorot_uniform_matches_keras_statistics() -> None:
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras

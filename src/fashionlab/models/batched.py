@@ -29,6 +29,19 @@ GROUP_SIZE = 1  # networks vmapped together; 1 (one after another) measured fast
 METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
+def in_float32(function: Any) -> Any:
+    """Run ``function`` with JAX's 64-bit types off, as Keras trains in float32: a user's
+    ``JAX_ENABLE_X64=1`` made the skipped groups' float64 NaNs meet float32 metrics in ``lax.cond``
+    (a TypeError, found by a hostile review), and would have changed the numbers a cache serves."""
+
+    @functools.wraps(function)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with jax.enable_x64(False):
+            return function(*args, **kwargs)
+
+    return wrapped
+
+
 @dataclass(frozen=True)
 class NetworkFit:
     """One network's fit: its Keras-style history and its parameters at the best epoch."""
@@ -169,6 +182,7 @@ def initial_state(params: Params, seeds: np.ndarray) -> dict[str, Any]:
     }
 
 
+@in_float32
 def fit_stacked(
     params: Params,
     data: tuple[np.ndarray, ...],
@@ -207,6 +221,7 @@ def fit_stacked(
     return fits
 
 
+@in_float32
 def fit_many(
     X_train: np.ndarray,
     y_train: np.ndarray,
@@ -256,6 +271,7 @@ def fit_many(
     )
 
 
+@in_float32
 def predict_proba(params: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
     """P(label 1) for each row of X (n, d) under one network's ``params``; shape (n,)."""
     arrays = {name: jnp.asarray(value, jnp.float32) for name, value in params.items()}
