@@ -146,6 +146,12 @@ def client():
         (["--scheduler", "tcp://[::1]:0"], "--scheduler", "port '0' is not a number in 1-65535"),
         (["--scheduler", "tls://h:\u0663"], "--scheduler", "not a number in 1-65535"),
         (["--scheduler", "tcp://h:" + "9" * 5000], "--scheduler", "not a number in 1-65535"),
+        # a hostile review: with a scheduler on 8786, these were said to answer "not as a Dask
+        # scheduler" (Dask needs the port, and read the path as part of it)
+        (["--scheduler", "tcp://localhost"], "'tcp://localhost' needs a port", "tcp://HOST:8786"),
+        (["--scheduler", "ws://[::1]"], "'ws://[::1]' needs a port", "ws://HOST:8786"),
+        (["--scheduler", "tls://h:8786/extra"], "ends at its port", "'tls://h:8786/extra'"),
+        (["--scheduler", "tcp://h:8786/"], "ends at its port", "'tcp://h:8786/'"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, flag, value, capsys):
@@ -532,6 +538,8 @@ def test_broken_dask_settings_are_one_line_through_the_program(case, tmp_path, t
         ("distributed.worker.profile.interval", ""),
         ("distributed.worker.profile.interval", "1e400s"),
         ("distributed.worker.profile.interval", [1]),
+        # read in this process when a worker leaves: a traceback on a sweep's close (a review)
+        ("distributed.deploy.lost-worker-timeout", "garbage"),
     ],
 )
 def test_a_worker_setting_dask_refuses_is_one_line_before_the_cluster_starts(key, value) -> None:
@@ -546,7 +554,11 @@ def test_a_worker_setting_dask_refuses_is_one_line_before_the_cluster_starts(key
 def test_dask_s_own_worker_settings_pass_the_check() -> None:
     local.check_worker_settings()  # the defaults of Dask's own file
     with dask.config.set(
-        {"distributed.worker.memory.pause": False, "distributed.worker.memory.target": 1}
+        {
+            "distributed.worker.memory.pause": False,
+            "distributed.worker.memory.target": 1,
+            "distributed.deploy.lost-worker-timeout": 20,  # a bare number: seconds, for Dask
+        }
     ):
         local.check_worker_settings()
 
@@ -1552,6 +1564,37 @@ def test_a_port_where_something_else_answers_is_refused_within_seconds(
         server.server_close()
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
     assert f"'{address}' answers, but not as a Dask scheduler" in err and "8786" in err
+
+
+def test_a_web_server_at_a_ws_address_is_refused_in_one_line(tiny_data_dir, capsys):
+    """A hostile review: ws:// to an ordinary web server ended in tornado's WebSocketError ("Non-
+    websocket response"), 68 lines of traceback, where tcp:// to it is one line."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # a web page, as python3 -m http.server serves
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"<html></html>")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    address = f"ws://127.0.0.1:{server.server_address[1]}"
+    try:
+        code, out, err = cli(
+            ["--classes", "Pullover", "Coat", "--seeds", "5", "--scheduler", address]
+            + ["--data-dir", str(tiny_data_dir), "--no-verify"],
+            capsys,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert f"'{address}' answers, but not as a Dask scheduler" in err and "--protocol ws" in err
 
 
 def test_a_scheduler_without_workers_is_said_once(monkeypatch, caplog):

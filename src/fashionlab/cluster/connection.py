@@ -38,7 +38,18 @@ def check_cluster(workers: int | None, scheduler: str | None) -> None:
                 f"argument --scheduler: must be an address such as "
                 f"tcp://HOST:8786 ({', '.join(SCHEMES)}), got {scheduler!r}"
             )
+        place, slash, _ = location.partition("/")
+        if slash and scheme in ("tcp", "tls"):
+            raise UsageError(  # Dask took the path as part of the port, and said "answers, but..."
+                f"argument --scheduler: a {scheme}:// address ends at its port, as in "
+                f"{scheme}://HOST:8786, got {scheduler!r:.200}"
+            )
         port = _port(location)
+        if port is None and (":" not in place or place.startswith("[")):
+            raise UsageError(  # Dask itself says "missing port number"
+                f"argument --scheduler: {scheduler!r:.200} needs a port, as in {scheme}://HOST:8786 "
+                "(a scheduler listens on 8786 unless told otherwise)"
+            )
         if port is not None and not (_digits(port) and 1 <= int(port) <= 65535):
             raise UsageError(  # said even when every task is cached and nothing connects
                 f"argument --scheduler: port {port!r:.20} is not a number in 1-65535 (a scheduler "
@@ -71,6 +82,8 @@ def connect(
     """
     check_cluster(workers, scheduler)
     Client = _import_client()  # noqa: N806 (a class)
+    from tornado.websocket import WebSocketError  # Dask's ws:// comm is tornado's
+
     check_tcp_timeout()
     cluster = None
     if scheduler is not None:
@@ -79,6 +92,11 @@ def connect(
             client = Client(scheduler, timeout=timeout)
         except UsageError:  # something other than a scheduler answers there: said in full
             raise
+        except WebSocketError as exc:  # ws:// or wss:// to a server that is not Dask's
+            raise UsageError(
+                f"argument --scheduler: {scheduler!r} answers, but not as a Dask scheduler "
+                f"({exc}); check the address, and that `dask scheduler --protocol ws` runs there"
+            ) from None
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
             raise UsageError(
                 f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "

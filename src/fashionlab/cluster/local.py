@@ -60,6 +60,9 @@ WORKER_TIMES = {
     "distributed.worker.memory.monitor-interval": None,
     "distributed.worker.profile.interval": "ms",
     "distributed.worker.profile.cycle": "ms",
+    # read by the cluster in this process, when a worker leaves (a hostile review: a traceback on
+    # every sweep's close, exit status 0)
+    "distributed.deploy.lost-worker-timeout": "seconds",
 }
 # On a GPU, JAX takes 75 % of its memory in every process that starts it: a command's own process
 # and each local worker, so the later ones found too little (a device check on an H200: a 4-worker
