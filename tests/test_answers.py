@@ -1036,6 +1036,30 @@ def test_the_grid_sentence_names_ties_and_counts_images(cells: list, words: str)
 
 
 @pytest.mark.parametrize(
+    "limit, said",
+    [
+        (
+            0.0421,
+            " That learning rate is 2.4 times the pair's 2/L: above 2/L the loss is no longer ",
+        ),
+        (0.1, None),  # the best cell's 0.1 is at its 2/L, not above
+        (None, None),  # the first steps not measured: no 2/L to compare with
+    ],
+)
+def test_a_best_cell_above_2_over_l_is_said_to_be_one(
+    limit: float | None, said: str | None
+) -> None:
+    """An instructor's review: Q4.3 puts the zig-zag down to a rate above 2/L, and a reader may
+    take such a rate to be worse; the grid's best cell can be one."""
+    results = make_results()
+    results.rate_grid = [grid_row(0.05, 100, 1975), grid_row(0.1, 100, 2000)]
+    hard = results.logreg[1]
+    hard.dynamics = None if limit is None else findings(stable_step_limit=limit)
+    words = text(results, "q4_3")
+    assert (said in words) if said else "times the pair's 2/L" not in words
+
+
+@pytest.mark.parametrize(
     "swing, said",
     [
         (

@@ -230,6 +230,16 @@ def grid_figures(results: Results, into: Where) -> str:
     return shown
 
 
+def _above_limit(run: LogregResult, rate: float) -> str:
+    """An instructor's review: a reader of Q4.3 may take a rate above 2/L to be worse for that."""
+    if run.dynamics is None or rate <= run.dynamics.stable_step_limit:
+        return ""
+    return (
+        f" That learning rate is {rate / run.dynamics.stable_step_limit:.1f} times the pair's 2/L: "
+        "above 2/L the loss is no longer sure to fall at every step, yet a rate there can do best."
+    )
+
+
 def rate_grid_paragraph(results: Results, into: Where = "report") -> list[str]:
     """What the learning-rate x steps grid shows for each pair, from its cells, written ``into``
     the report or the notebook (``grid_figures``)."""
@@ -270,7 +280,7 @@ def rate_grid_paragraph(results: Results, into: Where = "report") -> list[str]:
                 f"setting ({why})"
             )
         diverged = sorted({r.learning_rate for r in cells if r.val_accuracy is None})
-        text += "."
+        text += "." + _above_limit(run, shortest[0])
         if diverged:
             text += f" At learning rate {', '.join(f'{d:g}' for d in diverged)} it diverges."
         sentences.append(text)
