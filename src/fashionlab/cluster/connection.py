@@ -98,9 +98,11 @@ def connect(
                 f"({exc}); check the address, and that `dask scheduler --protocol ws` runs there"
             ) from None
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS
+            secure = scheduler.startswith(("tls://", "wss://"))  # a review: TLS blamed the address
             raise UsageError(
                 f"argument --scheduler: cannot reach {scheduler!r} ({exc}); check the "
                 "address, and that `dask scheduler` runs there"
+                + (", and Dask's TLS settings (distributed.comm.tls)" if secure else "")
             ) from None
     else:
         cluster = local.start(workers or local.default_workers())
