@@ -874,7 +874,7 @@ def test_made_up_results_validate_against_the_schema() -> None:
             "mean has a standard error of 0.29 points from training and 0.71 from the images, "
             "0.77 together, times Student's t of 1.98 at the Welch–Satterthwaite degrees of "
             "freedom). The first interval is where one new training run lands on these images; "
-            "the second, where the average of many runs lands on new images. The Keras run, 89.90%, lies inside both, but it is no draw "
+            "the second, a range for the average that many runs would reach on new images. The Keras run, 89.90%, lies inside both, but it is no draw "
             "from fashionlab's trainer: it comes from another program.",
         ),
         (0.9200, "The Keras run, 92.00%, lies outside both, but it is no draw"),
@@ -1153,13 +1153,23 @@ def test_the_comparison_contrasts_how_fast_and_how_smoothly_each_run_got_there()
             173.9,
             True,
             "The two bounds come from the images alone, not their labels: L is at least a quarter "
-            "of the mean training row's squared length (1 for the bias plus the squares of the 784 "
+            "of the mean training row's squared length (1 for the bias plus the squares of the "
             "mean pixels), 93.6 for Trouser vs Ankle boot and 173.9 for Pullover vs Coat, and "
-            "here that quarter is 95% and 92% of L. The mean Pullover vs Coat image carries more "
-            "ink, so the loss bends more sharply: that, not how much its classes overlap, puts the "
-            "learning rate above 2/L.",
+            "here that quarter is 95% and 92% of L. The mean image of Pullover vs Coat is the "
+            "longer, with more ink, so the loss bends more sharply: the ink alone sets a limit of "
+            "8/173.9 = 0.0460, below the learning rate of 0.05, so it is the ink, not how much the "
+            "classes overlap, that puts the rate above 2/L.",
         ),
-        (93.6, 173.9, False, "image carries more ink, so the loss bends more sharply."),
+        (93.6, 173.9, False, "with more ink, so the loss bends more sharply."),
+        # the review of this change: a quarter of 120 is 63% of L, and 8/120 = 0.0667 is above
+        # 0.05, so the ink alone does not put the rate above 2/L: no such claim
+        (
+            93.6,
+            120.0,
+            True,
+            "that quarter is 95% and 63% of L. The mean image of Pullover vs Coat "
+            "is the longer, with more ink, so the loss bends more sharply.",
+        ),
         (93.6, 90.0, True, "that quarter is 95% and 47% of L."),  # no ink claim: orders differ
     ],
 )
@@ -1176,8 +1186,14 @@ def test_the_bounds_are_put_down_to_the_images_ink(
     )
     said = text(results, "q4_3")
     assert words in said
-    assert ("carries more ink" in said) is (hard_ink > easy_ink)
-    assert ("not how much its classes overlap" in said) is (hard_ink > easy_ink and hard_exceeds)
+    assert ("with more ink" in said) is (hard_ink > easy_ink)
+    overlap = "not how much the classes overlap"
+    assert (overlap in said) is (hard_ink > 8 / hard.learning_rate and hard_exceeds)
+    easy.dynamics, hard.dynamics = hard.dynamics, easy.dynamics  # the other way round
+    if hard_ink > easy_ink:
+        assert "The mean image of Trouser vs Ankle boot is the longer" in text(results, "q4_3")
+    hard.dynamics = findings(lipschitz=0.0)  # a hand-edited results.json: no division by zero
+    assert "not their labels" not in text(results, "q4_3")
     hard.dynamics = None
     assert "not their labels" not in text(results, "q4_3")
 

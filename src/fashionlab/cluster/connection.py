@@ -46,7 +46,9 @@ def check_cluster(workers: int | None, scheduler: str | None) -> None:
             )
         port = _port(location)
         if port is None and (":" not in place or place.startswith("[")):
-            raise UsageError(  # Dask itself says "missing port number"
+            # Dask says "missing port number" for tcp and tls; for ws it would leave the port to
+            # tornado (80 or 443), where the reachability check (remote.listening) probes 8786
+            raise UsageError(
                 f"argument --scheduler: {scheduler!r:.200} needs a port, as in {scheme}://HOST:8786 "
                 "(a scheduler listens on 8786 unless told otherwise)"
             )
@@ -94,7 +96,7 @@ def connect(
             raise
         except WebSocketError as exc:  # ws:// or wss:// to a server that is not Dask's
             raise UsageError(
-                f"argument --scheduler: {scheduler!r} answers, but not as a Dask scheduler "
+                f"argument --scheduler: {scheduler!r:.200} answers, but not as a Dask scheduler "
                 f"({exc}); check the address, and that `dask scheduler --protocol ws` runs there"
             ) from None
         except (OSError, ValueError, TypeError) as exc:  # refused, unknown scheme or port, no TLS

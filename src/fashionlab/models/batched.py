@@ -13,6 +13,7 @@ so a network's result does not depend on which others share the program.
 from __future__ import annotations
 
 import functools
+import importlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +37,19 @@ def in_float32(function: Any) -> Any:
 
     @functools.wraps(function)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        with jax.enable_x64(False):
+        with _x64_off():
             return function(*args, **kwargs)
 
     return wrapped
+
+
+def _x64_off() -> Any:
+    """JAX's context manager for 32-bit types: ``jax.enable_x64(False)``, which the JAX that the
+    lock gives Python 3.10 (0.6) has only as ``jax.experimental.disable_x64()`` (a review)."""
+    switch = getattr(jax, "enable_x64", None)
+    if switch is not None:
+        return switch(False)
+    return importlib.import_module("jax.experimental").disable_x64()
 
 
 @dataclass(frozen=True)

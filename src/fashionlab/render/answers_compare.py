@@ -51,15 +51,16 @@ def gap_test(easy: LogregResult, hard: LogregResult) -> tuple[bool, str]:
 def bounds_from_ink(easy: LogregResult, hard: LogregResult) -> str:
     """Q4.3: why the two curvature bounds differ (an instructor's review: the answer put the
     zig-zag down to the data through overlap alone). L is label-free, and bounded below by a
-    quarter of the mean training row's squared length: the images' ink, measured."""
+    quarter of the mean training row's squared length, |m|^2 / 4: the images' ink, measured. The
+    ink alone puts a learning rate above 2/L where it is above 2 / (|m|^2 / 4) = 8 / |m|^2."""
     first, second = easy.dynamics, hard.dynamics
-    if first is None or second is None:
+    if first is None or second is None or min(first.lipschitz, second.lipschitz) <= 0:
         return ""
     runs = [(easy, first), (hard, second)]
     share = [found.mean_row_norm_squared / 4 / found.lipschitz for _, found in runs]
     said = (
         "The two bounds come from the images alone, not their labels: L is at least a quarter of "
-        "the mean training row's squared length (1 for the bias plus the squares of the 784 mean "
+        "the mean training row's squared length (1 for the bias plus the squares of the mean "
         f"pixels), {first.mean_row_norm_squared:.1f} for {pair_name(easy.classes)} and "
         f"{second.mean_row_norm_squared:.1f} for {pair_name(hard.classes)}, and here that "
         f"quarter is {100 * share[0]:.0f}% and {100 * share[1]:.0f}% of L."
@@ -68,11 +69,16 @@ def bounds_from_ink(easy: LogregResult, hard: LogregResult) -> str:
     if high.lipschitz == low.lipschitz or high.mean_row_norm_squared <= low.mean_row_norm_squared:
         return said
     said += (
-        f" The mean {pair_name(steeper.classes)} image carries more ink, so the loss bends more "
-        "sharply"
+        f" The mean image of {pair_name(steeper.classes)} is the longer, with more ink, so the "
+        "loss bends more sharply"
     )
-    if high.step_exceeds_limit and not low.step_exceeds_limit:
-        return f"{said}: that, not how much its classes overlap, puts the learning rate above 2/L."
+    ink_limit = 8 / high.mean_row_norm_squared  # 2 / (|m|^2 / 4): the ink's own limit
+    if high.step_exceeds_limit and not low.step_exceeds_limit and steeper.learning_rate > ink_limit:
+        return (
+            f"{said}: the ink alone sets a limit of 8/{high.mean_row_norm_squared:.1f} = "
+            f"{ink_limit:.4f}, below the learning rate of {steeper.learning_rate:g}, so it is the "
+            "ink, not how much the classes overlap, that puts the rate above 2/L."
+        )
     return f"{said}."
 
 

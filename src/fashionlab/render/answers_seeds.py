@@ -76,8 +76,8 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
         f"{pct(mean + of_mean)} "
         f"(±{100 * of_mean:.2f} points{_combined(sd / math.sqrt(k), standard_error, of_mean)})."
         " The first interval is where one new training "
-        "run lands on these images; the second, where the average of many runs lands on new "
-        f"images. The Keras run, {pct(keras, n)}, "
+        "run lands on these images; the second, a range for the average that many runs would "
+        f"reach on new images. The Keras run, {pct(keras, n)}, "
         f"{_within(keras, (low, high), (mean - of_mean, mean + of_mean))}, but it is no draw from "
         "fashionlab's trainer: it comes from another program."
     )

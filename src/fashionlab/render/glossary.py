@@ -11,6 +11,7 @@ from ..config import (
     CONVERGENCE_MAX_STEPS,
     CONVERGENCE_PATIENCE,
     CONVERGENCE_TOL,
+    PCA_COMPONENTS,
 )
 from .answers_short import OVERFIT_GAP
 
@@ -43,8 +44,7 @@ GLOSSARY = [
         "the assignment's loop logs its losses and accuracies at step k before the k-th update, so "
         'step k scores the weights after k - 1 updates: step 1 is all weights at zero, "95% of '
         'its final value at step 2" is after one update, and step 100 is after 99 (the final '
-        "weights are after 100). Step k's update is the k-th: it starts from the weights step k "
-        "scores.",
+        "weights are after 100). Step k's update, the k-th, starts from the weights step k scores.",
     ),
     (
         'logistic regression trained longer ("converged" in results.json)',
@@ -157,15 +157,15 @@ GLOSSARY = [
     (
         "PCA (principal components)",
         "principal component analysis: the directions in which the standardised images vary "
-        "most, in order. Keeping the first 50 keeps the share of the pixels' total variance that "
+        f"most, in order. Keeping the first {PCA_COMPONENTS} keeps the share of the pixels' total variance that "
         "they carry (the kept variance) and drops the directions of least variance, before t-SNE.",
     ),
     (
         "t-SNE",
         "t-distributed stochastic neighbour embedding: a map that places each image as a point in "
-        "two dimensions so that images close in its input (here the 50 PCA components) stay close "
-        "on the map. It keeps which points are neighbours; the distances between far-apart "
-        "clusters, and the clusters' sizes, mean little.",
+        f"two dimensions so that images close in its input (here {PCA_COMPONENTS} PCA components) "
+        "stay close on the map. It keeps which points are neighbours; the distances between "
+        "far-apart clusters, and the clusters' sizes, mean little.",
     ),
     (
         "early exaggeration (t-SNE)",
