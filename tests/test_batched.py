@@ -105,7 +105,7 @@ def test_a_users_64_bit_jax_trains_the_same_float32_networks() -> None:
     y[0] = np.random.default_rng(2).integers(0, 2, y.shape[1])  # stops early: a skipped group
     arguments = dict(seeds=[0, 1], epochs=6, patience=1)
     usual = batched.fit_many(X, y, X_val, y_val, **arguments)
-    with jax.enable_x64(True):
+    with batched.x64(True):  # jax.enable_x64, or jax.experimental's in JAX 0.6 (Python 3.10)
         wide = batched.fit_many(X, y, X_val, y_val, **arguments)
         probability = batched.predict_proba(wide[1].params, X_val[1])
     assert probability.dtype == np.float32

@@ -37,19 +37,21 @@ def in_float32(function: Any) -> Any:
 
     @functools.wraps(function)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        with _x64_off():
+        with x64(False):
             return function(*args, **kwargs)
 
     return wrapped
 
 
-def _x64_off() -> Any:
-    """JAX's context manager for 32-bit types: ``jax.enable_x64(False)``, which the JAX that the
-    lock gives Python 3.10 (0.6) has only as ``jax.experimental.disable_x64()`` (a review)."""
+def x64(enabled: bool) -> Any:
+    """JAX's context manager for its 64-bit types: ``jax.enable_x64(enabled)``, which the JAX that
+    the lock gives Python 3.10 (0.6) has only as ``jax.experimental.enable_x64`` and
+    ``disable_x64`` (a review)."""
     switch = getattr(jax, "enable_x64", None)
     if switch is not None:
-        return switch(False)
-    return importlib.import_module("jax.experimental").disable_x64()
+        return switch(enabled)
+    experimental = importlib.import_module("jax.experimental")
+    return experimental.enable_x64() if enabled else experimental.disable_x64()
 
 
 @dataclass(frozen=True)
