@@ -151,6 +151,21 @@ def test_kerass_numpy_backend_cannot_train_and_is_refused_before_any_work(data_d
 
 
 @pytest.mark.parametrize(
+    "stderr",
+    [
+        "F1205 03:21:22.839658  123 parse_flags_from_env.cc:234] Unknown flag in XLA_FLAGS: -x\n",
+        # JAX 0.6's XLA, which the lock gives Python 3.10 (the suite there kept the prefix)
+        "2026-12-05 03:21:22.839658: F external/xla/xla/parse_flags_from_env.cc:234] Unknown flag "
+        "in XLA_FLAGS: -x\n",
+    ],
+)
+def test_the_reason_jax_gives_is_shown_without_its_log_prefix(stderr: str) -> None:
+    from fashionlab.models import backend
+
+    assert backend._reason("warming up\n" + stderr) == "Unknown flag in XLA_FLAGS: -x"
+
+
+@pytest.mark.parametrize(
     ("setting", "words"),
     [
         ({"JAX_PLATFORMS": "bogus"}, "Unable to initialize backend 'bogus'"),

@@ -24,7 +24,11 @@ from ..files.storage import nearest_existing
 SETTINGS = ("JAX_", "XLA_")  # the prefixes of what JAX and XLA read from the environment
 _PROBE = "import jax; jax.devices()"
 # glog's prefix of XLA's lines: "F1203 04:43:04.455133     806 parse_flags_from_env.cc:234] "
-_GLOG_PREFIX = re.compile(r"^[FEWI]\d{4} [\d:.]+\s+\d+ \S+\] ")
+# glog's prefix: "F1205 03:21:22.839658  123 file.cc:234] ", or older XLA's (JAX 0.6, which the lock
+# gives Python 3.10) "2026-12-05 03:21:22.839658: F file.cc:234] "
+_GLOG_PREFIX = re.compile(
+    r"^(?:[FEWI]\d{4} [\d:.]+\s+\d+ \S+|\d{4}-\d\d-\d\d [\d:.]+: [FEWI] \S+)\] "
+)
 
 
 # Keras's backends that can train (its numpy backend only runs inference), each the name of the

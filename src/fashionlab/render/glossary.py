@@ -215,8 +215,8 @@ GLOSSARY = [
     ),
     (
         "percentage points (points)",
-        "how far apart two accuracies are in percent: 90.96% against 82.29% is 8.67 points, "
-        "where a relative difference would say 10.5% more.",
+        "how far apart two accuracies are in percent: for example, 90% against 80% is 10 "
+        "points, where a relative difference would say 12.5% more.",
     ),
     (
         "k-fold cross-validation",
