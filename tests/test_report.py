@@ -451,6 +451,14 @@ def test_error_counts_match_the_accuracy(report: Path, results: dict) -> None:
     logreg = next(e for e in results["extras"]["errors"] if e["model"] == "logistic regression")
     final = results["comparison"]["logreg_correct"]["validation"]  # the final weights, per image
     assert logreg["errors"] == final.count("0") and len(final) == logreg["n"]
+    # an instructor's review: the two models' worst mistakes set side by side
+    sure = {e["model"]: e["most_confident_predicted_probability"] for e in (network, logreg)}
+    surer = max(sure, key=lambda model: sure[model])
+    high, low = share_text(max(sure.values()), 4), share_text(min(sure.values()), 4)
+    name = "network" if surer == "neural network" else surer
+    other = "logistic regression" if name == "network" else "network"
+    said = f"So the {name} is the surer of its worst mistake ({high} against {low} for the {other})"
+    assert (said in " ".join(text.split())) is (high != low)
 
 
 def test_the_ten_class_table_gives_each_precision_and_recall_its_interval(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..checks import required
 from ..config import CLASS_NAMES, SOFTMAX_SETTINGS_TRIED
 from ..files.storage import slug
-from ..results import Results, TrainingSettings
+from ..results import ErrorSummary, Results, TrainingSettings
 from ..results.weight_map import Patch
 from .format import article, count, interval, pair_name, pct, percent, plural, points, share_text
 from .page import Section, Table
@@ -95,7 +95,28 @@ def learned_section(results: Results) -> Section:
                 f"errors of the {errors.model}: true and predicted class.",
             )
         )
+    if paragraphs:  # after the two models' mistakes
+        paragraphs[-1] += _surer(extras.errors)
     return Section("learned", "What the models learned", paragraphs=paragraphs, figures=figures)
+
+
+def _surer(errors: list[ErrorSummary]) -> str:
+    """Which model was the surer of its most confident mistake (an instructor's review: the two
+    stood in separate paragraphs, unremarked)."""
+    said = {e.model: e.most_confident_predicted_probability for e in errors}
+    network, logreg = said.get("neural network"), said.get("logistic regression")
+    if network is None or logreg is None or share_text(network, 4) == share_text(logreg, 4):
+        return ""
+    surer, other = (
+        ("network", "logistic regression")
+        if network > logreg
+        else ("logistic regression", "network")
+    )
+    return (
+        f" So the {surer} is the surer of its worst mistake ({share_text(max(network, logreg), 4)} "
+        f"against {share_text(min(network, logreg), 4)} for the {other}): a model can be wrong "
+        "with confidence, so a high probability alone does not make a prediction right."
+    )
 
 
 def _published(theirs: float, ours: float) -> str:
