@@ -872,8 +872,8 @@ def test_made_up_results_validate_against_the_schema() -> None:
             "Allowing for both, what these settings reach on average in fashionlab's trainer, on "
             "new images like these, is 86.97% to 90.03% (±1.53 points, approximate: the seeds' "
             "mean has a standard error of 0.29 points from training and 0.71 from the images, "
-            "0.77 together, times Student's t of 1.98 at the Welch–Satterthwaite degrees of "
-            "freedom). The first interval is where one new training run lands on these images; "
+            "0.77 together, times Student's t of 1.98 at Welch and Satterthwaite's 101 degrees "
+            "of freedom). The first interval is where one new training run lands on these images; "
             "the second, a range for the average that many runs would reach on new images. The Keras run, 89.90%, lies inside both, but it is no draw "
             "from fashionlab's trainer: it comes from another program.",
         ),
@@ -915,7 +915,8 @@ def test_the_selection_is_said_to_favour_a_high_test_score_only_if_the_seeds_sho
     assert (  # an instructor's review: the parts a reader can redo, standard errors not half-widths
         f"(±{of_mean:.2f} points, approximate: the seeds' mean has a standard error of "
         f"{training:.2f} points from training and {sd:.2f} from the images, "
-        f"{math.hypot(training, sd):.2f} together, times Student's t of {t:.2f} at"
+        f"{math.hypot(training, sd):.2f} together, times Student's t of {t:.2f} at Welch and "
+        f"Satterthwaite's {freedom:.0f} degrees of freedom)"
     ) in said
 
 
@@ -1988,6 +1989,16 @@ def test_a_gap_whose_whole_interval_is_under_the_overfitting_mark_is_called_too_
     gap = independent_gap(run.train_accuracy, n[0], run.val_accuracy, n[1])
     said = text(results, "q4_2")
     assert f"training minus validation: {gap}): too small a gap for overfitting, and" in said, said
+
+
+def test_seeds_that_agree_exactly_leave_the_normals_quantile() -> None:
+    """The review of this change: Q5.1 names the degrees of freedom behind its t; where the seeds
+    agree exactly they are infinitely many, and the quantile is the normal's."""
+    results = make_results()
+    results.comparison.seed_official_test_accuracies = [0.885, 0.885, 0.885]
+    said = text(results, "q5_1")
+    assert "times the normal's 1.96 (the seeds agree exactly))." in said
+    assert "degrees of freedom" not in said
 
 
 def test_the_seeds_correlation_carries_its_interval() -> None:

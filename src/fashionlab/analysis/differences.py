@@ -89,7 +89,20 @@ def seeds_mean_half_width(
     check_count("n", n)
     images = mean * (1 - mean) / n  # known, not estimated: infinite degrees of freedom
     total = seeds + images
-    if seeds == 0:
+    freedom = seeds_mean_freedom(accuracies, n)
+    if math.isinf(freedom):
         return _z(confidence) * math.sqrt(total)
-    freedom = total**2 / (seeds**2 / (k - 1))  # Welch-Satterthwaite
     return t_quantile(0.5 + confidence / 2, freedom) * math.sqrt(total)
+
+
+def seeds_mean_freedom(accuracies: list[float], n: int) -> float:
+    """Welch and Satterthwaite's degrees of freedom for ``seeds_mean_half_width``'s sum of the
+    seeds' variance (k - 1 of them) and the images' (known: infinitely many); inf where the seeds
+    agree exactly, so that the images' part is all."""
+    mean, sd = mean_sd(accuracies)
+    k = len(accuracies)
+    seeds = sd**2 / k
+    if seeds == 0 or len(set(accuracies)) == 1:  # equal floats can leave an sd of 1e-17
+        return math.inf
+    total = seeds + mean * (1 - mean) / n
+    return total**2 / (seeds**2 / (k - 1))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..analysis.differences import correlation, seeds_mean_half_width
+from ..analysis.differences import correlation, seeds_mean_freedom, seeds_mean_half_width
 from ..analysis.metrics import error_count, mean_sd, prediction_interval
 from ..results import Comparison
 from .format import count, pct
@@ -74,7 +74,8 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
         f"{100 * standard_error:.2f} points. Allowing for both, what these settings reach on "
         f"average in fashionlab's trainer, on new images like these, is {pct(mean - of_mean)} to "
         f"{pct(mean + of_mean)} "
-        f"(±{100 * of_mean:.2f} points{_combined(sd / math.sqrt(k), standard_error, of_mean)})."
+        f"(±{100 * of_mean:.2f} points"
+        f"{_combined(sd / math.sqrt(k), standard_error, of_mean, seeds_mean_freedom(seeds, n))})."
         " The first interval is where one new training "
         "run lands on these images; the second, a range for the average that many runs would "
         f"reach on new images. The Keras run, {pct(keras, n)}, "
@@ -83,17 +84,22 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     )
 
 
-def _combined(of_training: float, of_images: float, half_width: float) -> str:
+def _combined(of_training: float, of_images: float, half_width: float, freedom: float) -> str:
     """How the mean's half-width is made, in numbers a reader can redo: two standard errors, their
-    root sum of squares, and the t quantile that multiplies it."""
+    root sum of squares, and the t quantile that multiplies it, with its degrees of freedom."""
     both = math.hypot(of_training, of_images)
     if both == 0:
         return ""
+    times = (
+        f"the normal's {half_width / both:.2f} (the seeds agree exactly)"
+        if math.isinf(freedom)
+        else f"Student's t of {half_width / both:.2f} at Welch and Satterthwaite's "
+        f"{freedom:.0f} degrees of freedom"
+    )
     return (
         f", approximate: the seeds' mean has a standard error of {100 * of_training:.2f} points "
         f"from training and {100 * of_images:.2f} from the images, {100 * both:.2f} together, "
-        f"times Student's t of {half_width / both:.2f} at the Welch–Satterthwaite degrees of "
-        "freedom"
+        f"times {times}"
     )
 
 
