@@ -10,8 +10,8 @@ from fashionlab.analysis.differences import (
     correlation,
     independent_difference,
     paired_difference,
-    seeds_mean_freedom,
     seeds_mean_half_width,
+    seeds_mean_parts,
 )
 
 
@@ -88,14 +88,16 @@ def test_the_seeds_and_the_images_variances_add_with_welch_satterthwaites_freedo
     freedom = (of_seeds + of_images) ** 2 / (of_seeds**2 / (k - 1))
     expected = stats.t.ppf(0.975, freedom) * np.sqrt(of_seeds + of_images)
     assert seeds_mean_half_width(seeds, n) == pytest.approx(expected, rel=1e-12)
-    assert seeds_mean_freedom(seeds, n) == pytest.approx(freedom, rel=1e-12)  # Q5.1 prints it
+    parts = seeds_mean_parts(seeds, n)  # Q5.1 prints each
+    assert (parts.seeds, parts.images) == pytest.approx((of_seeds, of_images), rel=1e-12)
+    assert parts.freedom == pytest.approx(freedom, rel=1e-12)
     assert 700 < freedom < 1200  # the images' known variance dominates: nearly the normal
     alone = seeds_mean_half_width(seeds, None)
     images = 1.959964 * np.sqrt(of_images)
     assert images < seeds_mean_half_width(seeds, n) < np.hypot(alone, images)
     same = [0.885] * 4  # no spread over seeds: the images' normal interval
     assert seeds_mean_half_width(same, n) == pytest.approx(1.959964 * np.sqrt(0.885 * 0.115 / n))
-    assert seeds_mean_freedom(same, n) == np.inf
+    assert seeds_mean_parts(same, n).freedom == np.inf
 
 
 def test_the_paired_interval_is_agresti_and_mins_not_walds() -> None:

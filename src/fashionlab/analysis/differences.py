@@ -11,6 +11,7 @@ for a correlation, where the tests in ``metrics`` say only whether there is a ga
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,36 +74,42 @@ def correlation(
     return r, math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half)
 
 
+class SeedsMean(NamedTuple):
+    """What an interval for the mean of k seeds' accuracies on the same n test images is made of:
+    the variance of the seeds' mean (sd^2 / k), the images' own binomial variance (shared by every
+    seed, so not divided by k), and Welch and Satterthwaite's degrees of freedom for their sum
+    (inf where the seeds agree exactly, so that the images' part is all)."""
+
+    seeds: float
+    images: float
+    freedom: float
+
+
+def seeds_mean_parts(accuracies: list[float], n: int) -> SeedsMean:
+    """``SeedsMean`` of ``accuracies`` on ``n`` images: Q5.1 prints each part, and
+    ``seeds_mean_half_width`` makes its interval of them."""
+    check_count("n", n)
+    mean, sd = mean_sd(accuracies)
+    k = len(accuracies)
+    seeds = sd**2 / k
+    images = mean * (1 - mean) / n  # known, not estimated: infinite degrees of freedom
+    if seeds == 0 or len(set(accuracies)) == 1:  # equal floats can leave an sd of 1e-17
+        return SeedsMean(seeds, images, math.inf)
+    return SeedsMean(seeds, images, (seeds + images) ** 2 / (seeds**2 / (k - 1)))
+
+
 def seeds_mean_half_width(
     accuracies: list[float], n: int | None, confidence: float = 0.95
 ) -> float:
     """The half-width of an interval for the mean of k seeds' accuracies on the same ``n`` test
-    images: the variance of the seeds' mean (sd^2 / k) plus the images' own binomial variance
-    (shared by every seed, so not divided by k), with Student's t at Welch and Satterthwaite's
-    degrees of freedom for that sum: k - 1 where the seeds' part is all, the normal's where the
-    images' is. ``n`` None for the seeds' spread alone (the mean on these very images)."""
-    mean, sd = mean_sd(accuracies)
-    k = len(accuracies)
-    seeds = sd**2 / k
+    images (``seeds_mean_parts``), with Student's t at the parts' degrees of freedom: k - 1 where
+    the seeds' part is all, the normal's where the images' is. ``n`` None for the seeds' spread
+    alone (the mean on these very images)."""
     if n is None:
-        return t_quantile(0.5 + confidence / 2, k - 1) * math.sqrt(seeds)
-    check_count("n", n)
-    images = mean * (1 - mean) / n  # known, not estimated: infinite degrees of freedom
-    total = seeds + images
-    freedom = seeds_mean_freedom(accuracies, n)
-    if math.isinf(freedom):
+        k = len(accuracies)
+        return t_quantile(0.5 + confidence / 2, k - 1) * mean_sd(accuracies)[1] / math.sqrt(k)
+    parts = seeds_mean_parts(accuracies, n)
+    total = parts.seeds + parts.images
+    if math.isinf(parts.freedom):
         return _z(confidence) * math.sqrt(total)
-    return t_quantile(0.5 + confidence / 2, freedom) * math.sqrt(total)
-
-
-def seeds_mean_freedom(accuracies: list[float], n: int) -> float:
-    """Welch and Satterthwaite's degrees of freedom for ``seeds_mean_half_width``'s sum of the
-    seeds' variance (k - 1 of them) and the images' (known: infinitely many); inf where the seeds
-    agree exactly, so that the images' part is all."""
-    mean, sd = mean_sd(accuracies)
-    k = len(accuracies)
-    seeds = sd**2 / k
-    if seeds == 0 or len(set(accuracies)) == 1:  # equal floats can leave an sd of 1e-17
-        return math.inf
-    total = seeds + mean * (1 - mean) / n
-    return total**2 / (seeds**2 / (k - 1))
+    return t_quantile(0.5 + confidence / 2, parts.freedom) * math.sqrt(total)

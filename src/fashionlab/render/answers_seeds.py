@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..analysis.differences import correlation, seeds_mean_freedom, seeds_mean_half_width
+from ..analysis.differences import correlation, seeds_mean_half_width, seeds_mean_parts
 from ..analysis.metrics import error_count, mean_sd, prediction_interval
 from ..results import Comparison
 from .format import count, pct
@@ -61,8 +61,9 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
     settings reach on average on new images (the test images' binomial sampling error added)."""
     seeds = compared.seed_official_test_accuracies
     low, high = prediction_interval(seeds)
-    k, (mean, sd) = len(seeds), mean_sd(seeds)
-    standard_error = math.sqrt(mean * (1 - mean) / n)  # the test images' sampling error, binomial
+    k, mean = len(seeds), mean_sd(seeds)[0]
+    parts = seeds_mean_parts(seeds, n)
+    standard_error = math.sqrt(parts.images)  # the test images' sampling error, binomial
     of_mean = seeds_mean_half_width(seeds, n)
     return (
         f"How sure are these figures? Two things vary by chance. Training (initial weights and "
@@ -75,7 +76,7 @@ def seed_uncertainty(keras: float, compared: Comparison, n: int) -> str:
         f"average in fashionlab's trainer, on new images like these, is {pct(mean - of_mean)} to "
         f"{pct(mean + of_mean)} "
         f"(±{100 * of_mean:.2f} points"
-        f"{_combined(sd / math.sqrt(k), standard_error, of_mean, seeds_mean_freedom(seeds, n))})."
+        f"{_combined(math.sqrt(parts.seeds), standard_error, of_mean, parts.freedom)})."
         " The first interval is where one new training "
         "run lands on these images; the second, a range for the average that many runs would "
         f"reach on new images. The Keras run, {pct(keras, n)}, "
